@@ -1,0 +1,111 @@
+/*
+ * dbt: the public interface of guest-code execution.
+ *
+ * One decoder (mips_decode) turns a 32-bit MIPS32r2 word into a struct
+ * mips_insn; every engine works from that. The reference interpreter
+ * (dbt_interp_run) is the correctness oracle for the translator, so it
+ * favours clarity over tricks. Disassembly for traces and state dumps goes
+ * through capstone (dbt_disasm).
+ */
+#ifndef MVISOR_DBT_H
+#define MVISOR_DBT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "monitor/monitor.h"
+
+/* X-macro of every operation the decoder knows: (enum suffix, mnemonic). */
+#define MIPS_OPS(X)                                                                              \
+    X(INVALID, "invalid")                                                                        \
+    /* SPECIAL */                                                                                \
+    X(SLL, "sll") X(SRL, "srl") X(SRA, "sra") X(SLLV, "sllv") X(SRLV, "srlv") X(SRAV, "srav")   \
+    X(ROTR, "rotr") X(ROTRV, "rotrv") X(JR, "jr") X(JR_HB, "jr.hb") X(JALR, "jalr")             \
+    X(JALR_HB, "jalr.hb") X(MOVZ, "movz") X(MOVN, "movn") X(SYSCALL, "syscall")                 \
+    X(BREAK, "break") X(SYNC, "sync") X(MFHI, "mfhi") X(MTHI, "mthi") X(MFLO, "mflo")           \
+    X(MTLO, "mtlo") X(MULT, "mult") X(MULTU, "multu") X(DIV, "div") X(DIVU, "divu")             \
+    X(ADD, "add") X(ADDU, "addu") X(SUB, "sub") X(SUBU, "subu") X(AND, "and") X(OR, "or")       \
+    X(XOR, "xor") X(NOR, "nor") X(SLT, "slt") X(SLTU, "sltu") X(TGE, "tge") X(TGEU, "tgeu")     \
+    X(TLT, "tlt") X(TLTU, "tltu") X(TEQ, "teq") X(TNE, "tne") X(MOVCI, "movci")                 \
+    X(SSNOP, "ssnop") X(EHB, "ehb") X(PAUSE, "pause")                                            \
+    /* REGIMM */                                                                                 \
+    X(BLTZ, "bltz") X(BGEZ, "bgez") X(BLTZL, "bltzl") X(BGEZL, "bgezl") X(TGEI, "tgei")         \
+    X(TGEIU, "tgeiu") X(TLTI, "tlti") X(TLTIU, "tltiu") X(TEQI, "teqi") X(TNEI, "tnei")         \
+    X(BLTZAL, "bltzal") X(BGEZAL, "bgezal") X(BLTZALL, "bltzall") X(BGEZALL, "bgezall")         \
+    X(SYNCI, "synci")                                                                            \
+    /* opcodes */                                                                                \
+    X(J, "j") X(JAL, "jal") X(BEQ, "beq") X(BNE, "bne") X(BLEZ, "blez") X(BGTZ, "bgtz")         \
+    X(ADDI, "addi") X(ADDIU, "addiu") X(SLTI, "slti") X(SLTIU, "sltiu") X(ANDI, "andi")         \
+    X(ORI, "ori") X(XORI, "xori") X(LUI, "lui") X(BEQL, "beql") X(BNEL, "bnel")                 \
+    X(BLEZL, "blezl") X(BGTZL, "bgtzl") X(LB, "lb") X(LH, "lh") X(LWL, "lwl") X(LW, "lw")       \
+    X(LBU, "lbu") X(LHU, "lhu") X(LWR, "lwr") X(SB, "sb") X(SH, "sh") X(SWL, "swl")             \
+    X(SW, "sw") X(SWR, "swr") X(CACHE, "cache") X(LL, "ll") X(PREF, "pref") X(SC, "sc")         \
+    /* SPECIAL2 */                                                                               \
+    X(MADD, "madd") X(MADDU, "maddu") X(MUL, "mul") X(MSUB, "msub") X(MSUBU, "msubu")           \
+    X(CLZ, "clz") X(CLO, "clo") X(SDBBP, "sdbbp")                                                \
+    /* SPECIAL3 */                                                                               \
+    X(EXT, "ext") X(INS, "ins") X(WSBH, "wsbh") X(SEB, "seb") X(SEH, "seh") X(RDHWR, "rdhwr")   \
+    /* COP0 */                                                                                   \
+    X(MFC0, "mfc0") X(MTC0, "mtc0") X(DI, "di") X(EI, "ei") X(RDPGPR, "rdpgpr")                 \
+    X(WRPGPR, "wrpgpr") X(TLBR, "tlbr") X(TLBWI, "tlbwi") X(TLBWR, "tlbwr") X(TLBP, "tlbp")     \
+    X(ERET, "eret") X(DERET, "deret") X(WAIT, "wait")                                           \
+    /* coprocessor 1/2/3 and COP1X: not decoded further while there is no FPU */                \
+    X(COP1, "cop1") X(COP1X, "cop1x") X(COP2, "cop2") X(LWC1, "lwc1") X(LWC2, "lwc2")           \
+    X(LDC1, "ldc1") X(LDC2, "ldc2") X(SWC1, "swc1") X(SWC2, "swc2") X(SDC1, "sdc1")             \
+    X(SDC2, "sdc2") X(PREFX, "prefx")
+
+enum mips_op {
+#define MIPS_OP_ENUM(name, mn) MIPS_OP_##name,
+    MIPS_OPS(MIPS_OP_ENUM)
+#undef MIPS_OP_ENUM
+    MIPS_OP_COUNT
+};
+
+/* Instruction properties, for engines and tests. */
+#define MIPS_F_BRANCH 0x01u     /* has a delay slot */
+#define MIPS_F_LIKELY 0x02u     /* branch-likely: slot nullified when not taken */
+#define MIPS_F_LINK 0x04u       /* writes a return address */
+#define MIPS_F_PRIV 0x08u       /* needs CP0 usable (kernel mode or CU0) */
+#define MIPS_F_LOAD 0x10u
+#define MIPS_F_STORE 0x20u
+#define MIPS_F_END_BLOCK 0x40u  /* changes control state: a block must end after it */
+#define MIPS_F_COP 0x80u        /* coprocessor 1/2/3 access (checks CU bits) */
+
+struct mips_insn {
+    uint32_t raw;
+    uint16_t op; /* enum mips_op */
+    uint8_t rs, rt, rd, sa;
+    uint8_t sel;    /* mfc0/mtc0 select; cache/pref hint = rt */
+    uint8_t flags;  /* MIPS_F_* */
+    int32_t simm;   /* sign-extended 16-bit immediate */
+    uint32_t uimm;  /* zero-extended 16-bit immediate */
+    uint32_t target; /* J/JAL: instr_index << 2 (combine with the slot's PC) */
+    uint32_t code;   /* syscall/break/trap code field */
+    uint8_t pos, size; /* ext/ins: lsb and size (msbd+1 / msb-lsb+1 as encoded) */
+};
+
+/* Decodes one instruction word. Unknown or reserved encodings give MIPS_OP_INVALID. */
+void mips_decode(uint32_t word, struct mips_insn *out);
+/* The mnemonic of an op ("invalid" for MIPS_OP_INVALID). */
+const char *mips_op_name(unsigned op);
+
+/* Runs the interpreter until an exit condition; returns why it stopped. */
+enum vcpu_exit dbt_interp_run(struct vcpu *v);
+
+/* Disassembles one word at pc with capstone into buf ("<bytes> mnemonic ops"); returns buf. */
+const char *dbt_disasm(uint32_t word, uint32_t pc, char *buf, size_t len);
+
+/* Tracing: parsed from --trace, checked by the interpreter per instruction. */
+struct dbt_trace {
+    bool on;
+    uint32_t pc_lo, pc_hi;       /* trace only PCs in [pc_lo, pc_hi] */
+    uint64_t icount_lo, icount_hi; /* and only instructions in this window */
+    FILE *out;
+};
+/* Parses "pc=LO-HI,insn=FROM-TO" (either part optional); false with a message on error. */
+bool dbt_trace_parse(const char *spec, struct dbt_trace *t, char *err, size_t errlen);
+/* The active trace settings (set by the command line). */
+extern struct dbt_trace dbt_trace;
+
+#endif

@@ -1,0 +1,238 @@
+/*
+ * monitor: the public interface of VMs, vCPUs, the virtual CP0 and the MIPS
+ * trap architecture.
+ *
+ * struct vcpu holds the whole architectural state of one MIPS32r2 CPU. Its
+ * hot fields come first at fixed offsets, because translated code addresses
+ * them from a pinned host register; the static asserts in vcpu.c freeze them.
+ *
+ * Every execution engine (interpreter, translator, trap-and-emulate) calls
+ * the same cp0_* functions for the semantics of privileged state, so the
+ * engines cannot drift apart.
+ */
+#ifndef MVISOR_MONITOR_H
+#define MVISOR_MONITOR_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "devices/devices.h"
+#include "shadow-mmu/shadow_mmu.h"
+
+/* ---- CP0 register numbers (MIPS32 PRA, Volume III, ch. 9) ---- */
+enum {
+    CP0_INDEX = 0, CP0_RANDOM = 1, CP0_ENTRYLO0 = 2, CP0_ENTRYLO1 = 3, CP0_CONTEXT = 4,
+    CP0_PAGEMASK = 5, CP0_WIRED = 6, CP0_HWRENA = 7, CP0_BADVADDR = 8, CP0_COUNT = 9,
+    CP0_ENTRYHI = 10, CP0_COMPARE = 11, CP0_STATUS = 12, CP0_CAUSE = 13, CP0_EPC = 14,
+    CP0_PRID = 15, CP0_CONFIG = 16, CP0_LLADDR = 17, CP0_WATCHLO = 18, CP0_WATCHHI = 19,
+    CP0_DEBUG = 23, CP0_DEPC = 24, CP0_PERFCNT = 25, CP0_ERRCTL = 26, CP0_CACHEERR = 27,
+    CP0_TAGLO = 28, CP0_TAGHI = 29, CP0_ERROREPC = 30, CP0_DESAVE = 31,
+};
+
+/* Status bits */
+#define ST_IE (1u << 0)
+#define ST_EXL (1u << 1)
+#define ST_ERL (1u << 2)
+#define ST_KSU_SHIFT 3
+#define ST_KSU (3u << 3)
+#define ST_UM (1u << 4)
+#define ST_IM_SHIFT 8
+#define ST_IM (0xFFu << 8)
+#define ST_NMI (1u << 19)
+#define ST_SR (1u << 20)
+#define ST_TS (1u << 21)
+#define ST_BEV (1u << 22)
+#define ST_RE (1u << 25)
+#define ST_FR (1u << 26)
+#define ST_RP (1u << 27)
+#define ST_CU0 (1u << 28)
+#define ST_CU1 (1u << 29)
+
+/* Cause bits */
+#define CAUSE_EXC_SHIFT 2
+#define CAUSE_EXC (0x1Fu << 2)
+#define CAUSE_IP_SHIFT 8
+#define CAUSE_IP (0xFFu << 8)
+#define CAUSE_IP_SW (0x3u << 8)
+#define CAUSE_WP (1u << 22)
+#define CAUSE_IV (1u << 23)
+#define CAUSE_PCI (1u << 26)
+#define CAUSE_DC (1u << 27)
+#define CAUSE_CE_SHIFT 28
+#define CAUSE_TI (1u << 30)
+#define CAUSE_BD (1u << 31)
+
+/* Exception codes (Cause.ExcCode) */
+enum exc_code {
+    EXC_INT = 0, EXC_MOD = 1, EXC_TLBL = 2, EXC_TLBS = 3, EXC_ADEL = 4, EXC_ADES = 5,
+    EXC_IBE = 6, EXC_DBE = 7, EXC_SYS = 8, EXC_BP = 9, EXC_RI = 10, EXC_CPU = 11,
+    EXC_OV = 12, EXC_TR = 13, EXC_FPE = 15, EXC_WATCH = 23, EXC_MCHECK = 24,
+};
+
+/* The CPU identity (malta-platform.md §2.2). */
+#define CPU_PRID 0x00019300u
+#define CPU_CONFIG0 0x80000482u /* K0 (bits 2:0) writable */
+#define CPU_CONFIG1_NOFPU 0x9E190C82u /* MMU size filled in from the TLB size */
+#define CPU_CONFIG2 0x80000000u
+#define CPU_CONFIG3 0x00002000u /* ULRI: rdhwr $29 without a trap */
+#define CPU_INTCTL 0xE0000000u  /* IPTI = 7 */
+#define CPU_EBASE_RESET 0x80000000u
+#define CPU_STATUS_RESET 0x00400004u /* BEV | ERL */
+#define CPU_SYNCI_STEP 32
+#define CPU_CCRES 2 /* Count advances once every CCRES cycles */
+
+/* Bits of Status that software can change (others read as fixed). */
+#define ST_WRITABLE (ST_IE | ST_EXL | ST_ERL | ST_KSU | ST_IM | ST_NMI | ST_SR | ST_BEV | ST_RE | \
+                     ST_CU0 | ST_RP)
+
+struct cp0 {
+    uint32_t status, cause, epc, entryhi; /* hot: read inline by translated code */
+    uint32_t index, entrylo0, entrylo1, context, pagemask, wired, hwrena, badvaddr;
+    uint32_t compare, intctl, srsctl, ebase, config0, lladdr, errctl, errorepc;
+    uint32_t desave, userlocal, taglo, datalo, taghi, datahi, watchlo, watchhi;
+    uint32_t random_last; /* Random as last computed */
+    uint64_t random_state;
+    uint32_t hw_ip;       /* Cause.IP2..IP7 driven by interrupt lines (bits 10..15) */
+};
+
+/* Why an engine returned to the run loop (kvmtool's shape: a switch over these). */
+enum vcpu_exit {
+    VCPU_EXIT_NONE = 0,
+    VCPU_EXIT_STOP,      /* a device asked the machine to stop (test result, poweroff) */
+    VCPU_EXIT_LIMIT,     /* --max-insns reached */
+    VCPU_EXIT_TIMEOUT,   /* --timeout reached */
+    VCPU_EXIT_WEDGED,    /* exception loop with interrupts off, or wait with nothing to wake it */
+    VCPU_EXIT_USER_QUIT, /* console escape */
+};
+
+#define EXIT_REQ_INTERRUPT (1u << 0) /* re-evaluate pending interrupts */
+#define EXIT_REQ_STOP (1u << 1)
+#define EXIT_REQ_TIMER (1u << 2)
+
+struct vm;
+
+struct vcpu {
+    /* hot, fixed offsets */
+    uint32_t gpr[32];
+    uint32_t pc;        /* the instruction about to execute */
+    uint32_t hi, lo;
+    uint32_t in_ds;     /* the instruction at pc is in a branch delay slot */
+    uint32_t ds_target; /* where control goes after that delay slot */
+    uint32_t llbit;
+    struct cp0 cp0;
+    _Atomic uint32_t exit_request;
+    uint64_t icount;     /* retired instructions (exceptions do not retire) */
+    uint64_t next_event; /* icount at which the engine must call vcpu_events() */
+    uint64_t max_insns;  /* 0 = unlimited */
+
+    /* cold */
+    struct mtlb tlb;
+    struct vm *vm;
+    uint32_t exc_streak;   /* consecutive exceptions without a retired instruction */
+    uint64_t last_count_check; /* Count timeline position of the last timer check */
+    uint64_t nr_exceptions[32];
+    bool waiting;          /* in WAIT, sleeping until an interrupt */
+    uint32_t wedge_reason;
+    struct stlb stlb;
+};
+
+/* ---- time ------------------------------------------------------------ */
+
+struct vclock {
+    bool deterministic;
+    uint64_t count_hz;    /* Count frequency in real-time mode */
+    uint64_t host_start_ns;
+    uint32_t count_base;  /* Count at time zero (from --seed) */
+    uint32_t insns_per_count; /* deterministic mode: Count advances every N instructions */
+    uint64_t skipped_ticks;   /* Count ticks jumped over (WAIT in deterministic mode) */
+};
+
+/* ---- the VM ---------------------------------------------------------- */
+
+enum machine_kind { MACHINE_TESTBENCH, MACHINE_MALTA };
+
+struct vm_config {
+    enum machine_kind machine;
+    uint64_t ram_mb;
+    const char *kernel, *initrd, *append;
+    bool deterministic;
+    bool seed_given;
+    uint64_t seed;
+    uint64_t max_insns;
+    double timeout_s;
+    unsigned tlb_entries;
+    const char *trace;       /* --trace spec, or NULL */
+    FILE *console_out;
+};
+
+struct vm {
+    struct vm_config cfg;
+    struct physmap physmap;
+    uint8_t *ram;
+    uint64_t ram_size;
+    uint8_t *bootrom; /* testbench: writable boot window at 0x1FC00000 */
+    struct vcpu *vcpu;
+    struct vclock clock;
+    struct testdev testdev;
+    bool stop;
+    double deadline_s; /* host monotonic seconds, 0 = none */
+};
+
+/* ---- functions ------------------------------------------------------- */
+
+/* Creates a VM from cfg (RAM, devices, one vCPU in reset state); -errno with a message on err. */
+int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen);
+void vm_destroy(struct vm *vm);
+
+/* Loads an ELF32 LE MIPS executable into guest RAM and sets the entry; -errno + message. */
+int loader_load_elf(struct vm *vm, const char *path, uint32_t *entry, char *err, size_t errlen);
+
+/* Puts the vCPU in the architectural reset state. */
+void vcpu_reset(struct vcpu *v);
+/* Current CP0 Count. */
+uint32_t vcpu_count(struct vcpu *v);
+/* Handles timers, interrupts and limits when icount reaches next_event or exit_request is set;
+ * returns an exit reason or VCPU_EXIT_NONE to go on. */
+enum vcpu_exit vcpu_events(struct vcpu *v);
+/* Recomputes next_event after anything that moved a deadline. */
+void vcpu_update_next_event(struct vcpu *v);
+/* The current MMU mode from Status. */
+enum mmu_mode vcpu_mmu_mode(const struct vcpu *v);
+
+/* Delivers an exception for the instruction at v->pc (honouring in_ds); sets the new pc. */
+void cp0_raise(struct vcpu *v, enum exc_code code);
+/* Address and TLB exceptions: also set BadVAddr, Context and EntryHi as the PRA requires. */
+void cp0_raise_addr(struct vcpu *v, enum exc_code code, gva_t badva, bool tlb_refill);
+/* Coprocessor Unusable with Cause.CE = unit. */
+void cp0_raise_cpu(struct vcpu *v, unsigned unit);
+/* If an interrupt is deliverable now, takes it and returns true. */
+bool cp0_check_interrupt(struct vcpu *v);
+/* Sets or clears a hardware interrupt line IP2..IP7 (line 0..5). */
+void cp0_set_irq(struct vcpu *v, int line, int level);
+/* mfc0 / mtc0 semantics. */
+uint32_t cp0_read(struct vcpu *v, unsigned reg, unsigned sel);
+void cp0_write(struct vcpu *v, unsigned reg, unsigned sel, uint32_t val);
+/* TLB instructions. */
+void cp0_tlbr(struct vcpu *v);
+void cp0_tlbwi(struct vcpu *v);
+void cp0_tlbwr(struct vcpu *v);
+void cp0_tlbp(struct vcpu *v);
+/* eret: returns from ErrorEPC or EPC, clears ERL/EXL and the LL bit. */
+void cp0_eret(struct vcpu *v);
+/* di/ei: returns the old Status. */
+uint32_t cp0_di(struct vcpu *v);
+uint32_t cp0_ei(struct vcpu *v);
+/* rdhwr: true and *val on success; false if the access must raise RI. */
+bool cp0_rdhwr(struct vcpu *v, unsigned hwr, uint32_t *val);
+/* Whether CP0 is usable in the current mode (kernel mode or Status.CU0). */
+bool cp0_usable(const struct vcpu *v);
+
+/* Prints PC, GPRs, HI/LO and CP0 to f, with the instructions around pc disassembled. */
+void vcpu_dump(struct vcpu *v, FILE *f);
+
+/* Runs the VM until it stops; returns the process exit status (see README). */
+int vm_run(struct vm *vm);
+
+#endif
