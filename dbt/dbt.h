@@ -82,7 +82,7 @@ struct mips_insn {
     uint32_t uimm;  /* zero-extended 16-bit immediate */
     uint32_t target; /* J/JAL: instr_index << 2 (combine with the slot's PC) */
     uint32_t code;   /* syscall/break/trap code field */
-    uint8_t pos, size; /* ext/ins: lsb and size (msbd+1 / msb-lsb+1 as encoded) */
+    uint8_t pos, size; /* ext/ins: raw lsb (sa) and raw msbd/msb (rd) fields */
 };
 
 /* Decodes one instruction word. Unknown or reserved encodings give MIPS_OP_INVALID. */

@@ -1,0 +1,89 @@
+/*
+ * The ISA test framework: macros shared by every test program.
+ *
+ * A test is one .S file defining `test_main` (a leaf called with jal; it
+ * returns with `jr $ra` after its checks). Tests under user/ must run both on
+ * the bare test machine and as static Linux programs (TARGET_LINUX); tests
+ * under kernel/ run only on the bare machine, in kernel mode.
+ *
+ * Reserved registers: $fp counts checks (the failing one is reported),
+ * $t9 is the scratch of the CHECK macros, $k0/$k1 belong to the exception
+ * handler. Everything is assembled with .set noreorder: write delay slots.
+ */
+#ifndef ISA_H
+#define ISA_H
+
+#define TESTDEV 0xBFB00000 /* kseg1 view of the test device */
+#define TESTDEV_RESULT 0x00
+#define TESTDEV_PUTC 0x04
+#define TESTDEV_CHECK 0x08
+#define TESTDEV_IRQ 0x0C
+#define TESTDEV_ICOUNT 0x10
+#define TESTDEV_EXPECT_FAIL 0x14
+
+/* exc_info layout (bare machine only), see lib/crt_bare.S */
+#define EXC_COUNT 0    /* exceptions taken */
+#define EXC_CAUSE 4    /* Cause at the last exception */
+#define EXC_EPC 8      /* EPC at the last exception */
+#define EXC_BADVADDR 12
+#define EXC_STATUS 16  /* Status at the last exception (EXL already set) */
+#define EXC_VECTOR 20  /* offset of the vector taken from its base: 0x000, 0x180, 0x200, or 0x380/0x200+BEV (see crt) */
+#define EXC_RESUME 24  /* if nonzero: eret goes here (then cleared); else EPC+4 */
+#define EXC_HOOK 28    /* if nonzero: the handler jumps here (k0 = vector offset) instead */
+#define EXC_CONTEXT 32
+#define EXC_ENTRYHI 36
+#define EXC_ERROREPC 40
+
+    .set noreorder
+    .set noat
+
+/* Begin the test body. */
+    .macro TEST_BEGIN
+    .text
+    .globl test_main
+    .ent test_main
+test_main:
+    .endm
+
+    .macro TEST_END
+    jr $ra
+    nop
+    .end test_main
+    .endm
+
+/* reg == 32-bit constant */
+    .macro CHECK_EQ reg, val
+    addiu $fp, $fp, 1
+    li $t9, \val
+    bne \reg, $t9, test_fail
+    nop
+    .endm
+
+/* reg == reg */
+    .macro CHECK_REG ra, rb
+    addiu $fp, $fp, 1
+    bne \ra, \rb, test_fail
+    nop
+    .endm
+
+/* An unconditional failure (e.g. on a path that must not be reached). */
+    .macro FAIL
+    addiu $fp, $fp, 1
+    b test_fail
+    nop
+    .endm
+
+/* Set EXC_RESUME to label (bare only): the next exception returns there. */
+    .macro EXC_RESUME_AT label
+    la $t9, \label
+    la $k1, exc_info
+    sw $t9, EXC_RESUME($k1)
+    .endm
+
+/* Load an exc_info field into reg (bare only). */
+    .macro EXC_LOAD reg, field
+    la $t9, exc_info
+    lw \reg, \field($t9)
+    .endm
+
+#endif

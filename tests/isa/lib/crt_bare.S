@@ -1,0 +1,123 @@
+/*
+ * Start-up and exception handling for ISA tests on the bare test machine.
+ *
+ * The CPU enters _start in the architectural reset state (Status.BEV = 1,
+ * ERL = 1). We switch to BEV = 0 with EBase = 0x80000000, call test_main,
+ * and report through the test device. Every vector funnels into one handler
+ * that records the exception in exc_info and returns to EXC_RESUME (if set)
+ * or to EPC + 4, unless the test installed EXC_HOOK.
+ */
+#include "isa.h"
+
+    .section .vectors, "ax"
+    .globl vec_refill
+vec_refill:                 /* EBase + 0x000 */
+    b common_handler
+    li $k0, 0x000
+    .org 0x180
+vec_general:                /* EBase + 0x180 */
+    b common_handler
+    li $k0, 0x180
+    .org 0x200
+vec_interrupt:              /* EBase + 0x200 (Cause.IV = 1) */
+    b common_handler
+    li $k0, 0x200
+
+common_handler:
+    la $k1, exc_info
+    sw $k0, EXC_VECTOR($k1)
+    lw $k0, EXC_HOOK($k1)
+    beqz $k0, 1f
+    nop
+    jr $k0
+    lw $k0, EXC_VECTOR($k1)
+1:  lw $k0, EXC_COUNT($k1)
+    addiu $k0, $k0, 1
+    sw $k0, EXC_COUNT($k1)
+    mfc0 $k0, $13
+    sw $k0, EXC_CAUSE($k1)
+    mfc0 $k0, $14
+    sw $k0, EXC_EPC($k1)
+    mfc0 $k0, $8
+    sw $k0, EXC_BADVADDR($k1)
+    mfc0 $k0, $12
+    sw $k0, EXC_STATUS($k1)
+    mfc0 $k0, $4
+    sw $k0, EXC_CONTEXT($k1)
+    mfc0 $k0, $10
+    sw $k0, EXC_ENTRYHI($k1)
+    mfc0 $k0, $30
+    sw $k0, EXC_ERROREPC($k1)
+    lw $k0, EXC_RESUME($k1)
+    beqz $k0, 2f
+    nop
+    sw $zero, EXC_RESUME($k1)
+    mtc0 $k0, $14
+    ehb
+    eret
+2:  mfc0 $k0, $14
+    addiu $k0, $k0, 4
+    mtc0 $k0, $14
+    ehb
+    eret
+
+    /* Boot-exception vectors (Status.BEV = 1): 0xBFC00200 refill, 0xBFC00380 general,
+     * 0xBFC00400 interrupt with Cause.IV. Recorded as 0x1200, 0x1380 and 0x1400. */
+    .section .bev, "ax"
+bev_refill:                 /* 0xBFC00200 */
+    b bev_common
+    li $k0, 0x1200
+    .org 0x180
+bev_general:                /* 0xBFC00380 */
+    b bev_common
+    li $k0, 0x1380
+    .org 0x200
+bev_interrupt:              /* 0xBFC00400 */
+    b bev_common
+    li $k0, 0x1400
+bev_common:
+    la $k1, common_handler
+    jr $k1
+    nop
+
+    .text
+    .globl _start
+    .ent _start
+_start:
+    li $t0, 0x10000000      /* CU0 only: BEV = 0, ERL = 0, EXL = 0, kernel mode, IE = 0 */
+    mtc0 $t0, $12
+    li $t0, 0x80000000
+    mtc0 $t0, $15, 1        /* EBase */
+    mtc0 $zero, $13         /* Cause: IV = 0, software interrupts clear */
+    ehb
+    la $sp, _stack_top
+    move $fp, $zero
+    la $t0, exc_info
+    addiu $t1, $t0, 64
+1:  sw $zero, 0($t0)
+    addiu $t0, $t0, 4
+    bne $t0, $t1, 1b
+    nop
+    jal test_main
+    nop
+    li $t0, TESTDEV
+    sw $fp, TESTDEV_CHECK($t0)
+    sw $zero, TESTDEV_RESULT($t0)
+3:  b 3b
+    nop
+    .end _start
+
+    .globl test_fail
+test_fail:
+    li $t0, TESTDEV
+    sw $fp, TESTDEV_CHECK($t0)
+    li $t1, 1
+    sw $t1, TESTDEV_RESULT($t0)
+4:  b 4b
+    nop
+
+    .data
+    .align 4
+    .globl exc_info
+exc_info:
+    .space 64
