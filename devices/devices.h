@@ -38,7 +38,6 @@ static inline void irq_set(const struct irq_line *l, int level)
  *   +0x08 RW CHECK:  number of the check in progress (reported on failure)
  *   +0x0C RW IRQ:    bits 0..5 drive hardware interrupt lines IP2..IP7
  *   +0x10 R  ICOUNT: low 32 bits of the retired-instruction count
- *   +0x14 W  EXPECT_FAIL: nonzero marks the test as meant to fail (harness self-test)
  */
 #define TESTDEV_BASE 0x1FB00000u
 #define TESTDEV_SIZE 0x1000u
@@ -47,7 +46,6 @@ static inline void irq_set(const struct irq_line *l, int level)
 #define TESTDEV_CHECK 0x08
 #define TESTDEV_IRQ 0x0C
 #define TESTDEV_ICOUNT 0x10
-#define TESTDEV_EXPECT_FAIL 0x14
 
 enum testdev_state { TESTDEV_RUNNING = 0, TESTDEV_PASSED, TESTDEV_FAILED };
 
@@ -56,7 +54,6 @@ struct testdev {
     uint32_t result;
     uint32_t check;
     uint32_t irq_bits;
-    bool expect_fail;
     struct irq_line irq[6]; /* IP2..IP7 */
     uint64_t (*icount)(void *ctx);
     void *icount_ctx;

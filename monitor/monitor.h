@@ -74,7 +74,7 @@ enum exc_code {
 /* The CPU identity (malta-platform.md §2.2). */
 #define CPU_PRID 0x00019300u
 #define CPU_CONFIG0 0x80000482u /* K0 (bits 2:0) writable */
-#define CPU_CONFIG1_NOFPU 0x9E190C82u /* MMU size filled in from the TLB size */
+#define CPU_CONFIG1_NOFPU 0x9E190C80u /* MMU size from the TLB size; no FP, EJTAG, MIPS16e, watch */
 #define CPU_CONFIG2 0x80000000u
 #define CPU_CONFIG3 0x00002000u /* ULRI: rdhwr $29 without a trap */
 #define CPU_INTCTL 0xE0000000u  /* IPTI = 7 */
@@ -92,8 +92,10 @@ struct cp0 {
     uint32_t index, entrylo0, entrylo1, context, pagemask, wired, hwrena, badvaddr;
     uint32_t compare, intctl, srsctl, ebase, config0, lladdr, errctl, errorepc;
     uint32_t desave, userlocal, taglo, datalo, taghi, datahi, watchlo, watchhi;
-    uint32_t random_last; /* Random as last computed */
+    uint32_t random;      /* Random as last advanced (by tlbwr) */
     uint64_t random_state;
+    uint32_t last_count;  /* Count at the last timer check */
+    uint64_t count_bias;  /* Count = timeline + bias (mod 2^32); mtc0 Count moves it */
     uint32_t hw_ip;       /* Cause.IP2..IP7 driven by interrupt lines (bits 10..15) */
 };
 
@@ -121,6 +123,7 @@ struct vcpu {
     uint32_t in_ds;     /* the instruction at pc is in a branch delay slot */
     uint32_t ds_target; /* where control goes after that delay slot */
     uint32_t llbit;
+    uint32_t mmu_mode;  /* enum mmu_mode of the current Status, kept by cp0 */
     struct cp0 cp0;
     _Atomic uint32_t exit_request;
     uint64_t icount;     /* retired instructions (exceptions do not retire) */
@@ -131,7 +134,6 @@ struct vcpu {
     struct mtlb tlb;
     struct vm *vm;
     uint32_t exc_streak;   /* consecutive exceptions without a retired instruction */
-    uint64_t last_count_check; /* Count timeline position of the last timer check */
     uint64_t nr_exceptions[32];
     bool waiting;          /* in WAIT, sleeping until an interrupt */
     uint32_t wedge_reason;
@@ -196,6 +198,9 @@ uint32_t vcpu_count(struct vcpu *v);
 /* Handles timers, interrupts and limits when icount reaches next_event or exit_request is set;
  * returns an exit reason or VCPU_EXIT_NONE to go on. */
 enum vcpu_exit vcpu_events(struct vcpu *v);
+/* WAIT: called after the instruction retired; sleeps (or, deterministic, jumps the clock) until
+ * an unmasked interrupt is requested. */
+enum vcpu_exit vcpu_wait(struct vcpu *v);
 /* Recomputes next_event after anything that moved a deadline. */
 void vcpu_update_next_event(struct vcpu *v);
 /* The current MMU mode from Status. */

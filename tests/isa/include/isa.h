@@ -19,7 +19,6 @@
 #define TESTDEV_CHECK 0x08
 #define TESTDEV_IRQ 0x0C
 #define TESTDEV_ICOUNT 0x10
-#define TESTDEV_EXPECT_FAIL 0x14
 
 /* exc_info layout (bare machine only), see lib/crt_bare.S */
 #define EXC_COUNT 0    /* exceptions taken */

@@ -1,0 +1,25 @@
+/* monitor/ internals: shared between cp0.c, vcpu.c, vm.c and the loaders. Not for other folders. */
+#ifndef MVISOR_MONITOR_INTERNAL_H
+#define MVISOR_MONITOR_INTERNAL_H
+
+#include "monitor/monitor.h"
+
+void cp0_reset(struct vcpu *v, uint64_t seed);
+void cp0_update_mode(struct vcpu *v);
+void cp0_update_ip(struct vcpu *v);
+bool cp0_interrupt_pending(const struct vcpu *v);
+bool cp0_interrupts_enabled(const struct vcpu *v);
+
+/* Makes the engine call vcpu_events() before the next instruction. */
+void vcpu_kick(struct vcpu *v);
+/* Sets Cause.TI if Count passed Compare since the last check. */
+void vcpu_timer_check(struct vcpu *v);
+void vcpu_set_count(struct vcpu *v, uint32_t val);
+void vcpu_compare_written(struct vcpu *v);
+/* Drops cached translations that depend on the ASID. */
+void vcpu_asid_changed(struct vcpu *v);
+
+double host_monotonic_s(void);
+uint64_t host_monotonic_ns(void);
+
+#endif

@@ -1,0 +1,193 @@
+/*
+ * The command line. QEMU's spelling where QEMU has an option (so existing
+ * `qemu-system-mipsel -M malta` command lines keep working), long options
+ * for mvisor's own. Every bad option is one line on stderr and exit 1.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dbt/dbt.h"
+#include "monitor/internal.h"
+
+static const char usage_text[] =
+    "usage: mvisor [options] -kernel FILE\n"
+    "\n"
+    "Machine (QEMU-compatible spelling):\n"
+    "  -M, -machine NAME   malta (default; not implemented yet) or testbench (bare test machine:\n"
+    "                      RAM, a writable boot window at 0x1FC00000, the test device at 0x1FB00000)\n"
+    "  -m MiB              guest RAM in MiB (default 256; testbench at most 256)\n"
+    "  -kernel FILE        ELF32 little-endian MIPS executable to boot\n"
+    "  -initrd FILE        initial ramdisk (malta)\n"
+    "  -append STRING      kernel command line (malta)\n"
+    "  -cpu 24Kc           CPU model (24Kc: MIPS32r2, no FPU)\n"
+    "  -nographic, -display none, -monitor none, -nodefaults, -no-reboot, -smp 1, -serial stdio\n"
+    "                      accepted for compatibility\n"
+    "\n"
+    "mvisor options:\n"
+    "  --exec interp       how guest code executes (the reference interpreter; dbt and trap\n"
+    "                      arrive with the translator)\n"
+    "  --deterministic     time is a function of executed instructions only\n"
+    "  --seed N            fixes the initial Count and the TLB Random sequence (printed when chosen)\n"
+    "  --max-insns N       stop after N guest instructions (exit 3)\n"
+    "  --timeout SECONDS   stop after this much host time (exit 3)\n"
+    "  --trace SPEC        trace executed instructions to stderr: pc=LO-HI,insn=FROM-TO\n"
+    "  --tlb-entries N     guest TLB size (1..64, default 16)\n"
+    "  --stats             print instruction count and speed at exit\n"
+    "  -h, --help          this text\n"
+    "\n"
+    "Exit status: 0 guest powered off or test passed, 1 usage or host error, 2 guest wedged,\n"
+    "3 time or instruction limit reached, 4 the test device reported a failure.\n";
+
+static void die_usage(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "mvisor: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, " (see mvisor --help)\n");
+    exit(1);
+}
+
+static uint64_t parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max)
+{
+    char *end;
+    if (!s || !*s || *s == '-')
+        die_usage("%s needs a non-negative number", opt);
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno || *end)
+        die_usage("invalid number for %s", opt);
+    if (v < min || v > max) {
+        fprintf(stderr, "mvisor: %s %s is out of range (%" PRIu64 "..%" PRIu64 ")\n", opt, s, min, max);
+        exit(1);
+    }
+    return v;
+}
+
+static const char *need_arg(int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc)
+        die_usage("option %s needs an argument", argv[*i]);
+    return argv[++*i];
+}
+
+int main(int argc, char **argv)
+{
+    struct vm_config cfg = {.machine = MACHINE_MALTA, .ram_mb = 256, .tlb_entries = MTLB_DEFAULT_ENTRIES};
+    bool stats = false;
+    const char *exec_mode = "interp";
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        /* QEMU accepts both -opt and --opt; so do we. */
+        const char *o = (a[0] == '-' && a[1] == '-') ? a + 1 : a;
+        if (!strcmp(o, "-h") || !strcmp(o, "-help")) {
+            fputs(usage_text, stdout);
+            return 0;
+        } else if (!strcmp(o, "-M") || !strcmp(o, "-machine")) {
+            const char *m = need_arg(argc, argv, &i);
+            if (!strcmp(m, "malta") || !strncmp(m, "malta,", 6))
+                cfg.machine = MACHINE_MALTA;
+            else if (!strcmp(m, "testbench"))
+                cfg.machine = MACHINE_TESTBENCH;
+            else
+                die_usage("unknown machine '%s' (malta or testbench)", m);
+        } else if (!strcmp(o, "-m")) {
+            const char *s = need_arg(argc, argv, &i);
+            /* QEMU allows a trailing M/m unit; accept it, nothing else. */
+            char buf[32];
+            snprintf(buf, sizeof(buf), "%s", s);
+            size_t n = strlen(buf);
+            if (n > 1 && (buf[n - 1] == 'M' || buf[n - 1] == 'm'))
+                buf[n - 1] = 0;
+            cfg.ram_mb = parse_u64("-m", buf, 1, 2048);
+        } else if (!strcmp(o, "-kernel")) {
+            cfg.kernel = need_arg(argc, argv, &i);
+        } else if (!strcmp(o, "-initrd")) {
+            cfg.initrd = need_arg(argc, argv, &i);
+        } else if (!strcmp(o, "-append")) {
+            cfg.append = need_arg(argc, argv, &i);
+        } else if (!strcmp(o, "-cpu")) {
+            const char *c = need_arg(argc, argv, &i);
+            if (strcmp(c, "24Kc"))
+                die_usage("unsupported CPU '%s' (this build models a 24Kc: no FPU yet)", c);
+        } else if (!strcmp(o, "-smp")) {
+            const char *s = need_arg(argc, argv, &i);
+            if (strcmp(s, "1") && strcmp(s, "cpus=1"))
+                die_usage("-smp %s: only one CPU is supported", s);
+        } else if (!strcmp(o, "-serial") || !strcmp(o, "-display") || !strcmp(o, "-monitor")) {
+            need_arg(argc, argv, &i); /* the console is stdio; honoured fully with the Malta board */
+        } else if (!strcmp(o, "-nographic") || !strcmp(o, "-no-reboot") || !strcmp(o, "-nodefaults")) {
+            /* accepted: mvisor has no graphics and stops instead of rebooting */
+        } else if (!strcmp(o, "-exec")) {
+            exec_mode = need_arg(argc, argv, &i);
+            if (!strcmp(exec_mode, "dbt") || !strcmp(exec_mode, "trap"))
+                die_usage("--exec %s is not available yet: this build has only the interpreter (interp)",
+                          exec_mode);
+            if (strcmp(exec_mode, "interp"))
+                die_usage("unknown execution mode '%s' (interp)", exec_mode);
+        } else if (!strcmp(o, "-deterministic")) {
+            cfg.deterministic = true;
+        } else if (!strcmp(o, "-seed")) {
+            cfg.seed = parse_u64("--seed", need_arg(argc, argv, &i), 0, UINT64_MAX);
+            cfg.seed_given = true;
+        } else if (!strcmp(o, "-max-insns")) {
+            cfg.max_insns = parse_u64("--max-insns", need_arg(argc, argv, &i), 1, UINT64_MAX);
+        } else if (!strcmp(o, "-timeout")) {
+            const char *s = need_arg(argc, argv, &i);
+            char *end;
+            cfg.timeout_s = strtod(s, &end);
+            if (*end || !(cfg.timeout_s > 0))
+                die_usage("--timeout needs a positive number of seconds, not '%s'", s);
+        } else if (!strcmp(o, "-trace")) {
+            char err[200];
+            cfg.trace = need_arg(argc, argv, &i);
+            if (!dbt_trace_parse(cfg.trace, &dbt_trace, err, sizeof(err))) {
+                fprintf(stderr, "mvisor: --trace: %s\n", err);
+                return 1;
+            }
+        } else if (!strcmp(o, "-tlb-entries")) {
+            cfg.tlb_entries = (unsigned)parse_u64("--tlb-entries", need_arg(argc, argv, &i), 1, MTLB_MAX_ENTRIES);
+        } else if (!strcmp(o, "-stats")) {
+            stats = true;
+        } else if (a[0] == '-') {
+            die_usage("unsupported option %s", a);
+        } else {
+            die_usage("unexpected argument '%s'", a);
+        }
+    }
+    if (!cfg.kernel)
+        die_usage("%s", "no -kernel given");
+    if (cfg.machine == MACHINE_TESTBENCH) {
+        if (cfg.ram_mb > 256)
+            die_usage("%s", "-m: the testbench machine has at most 256 MiB of RAM");
+        if (cfg.initrd || cfg.append)
+            die_usage("%s", "-initrd and -append need the malta machine");
+    }
+    /* A deterministic run is reproducible without --seed; a real-time one draws a seed. */
+    if (!cfg.seed_given && !cfg.deterministic)
+        cfg.seed = host_monotonic_ns() ^ ((uint64_t)getpid() << 32);
+
+    struct vm vm;
+    char err[512];
+    if (vm_create(&vm, &cfg, err, sizeof(err)) < 0) {
+        fprintf(stderr, "mvisor: %s\n", err);
+        return 1;
+    }
+    uint32_t entry;
+    if (loader_load_elf(&vm, cfg.kernel, &entry, err, sizeof(err)) < 0) {
+        fprintf(stderr, "mvisor: %s\n", err);
+        vm_destroy(&vm);
+        return 1;
+    }
+    vm.vcpu->pc = entry;
+    uint64_t t0 = host_monotonic_ns();
+    int status = vm_run(&vm);
+    double secs = (double)(host_monotonic_ns() - t0) / 1e9;
+    if (stats)
+        fprintf(stderr, "stats: insns=%" PRIu64 " seconds=%.3f mips=%.1f\n", vm.vcpu->icount, secs,
+                secs > 0 ? (double)vm.vcpu->icount / secs / 1e6 : 0.0);
+    vm_destroy(&vm);
+    return status;
+}

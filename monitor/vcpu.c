@@ -1,0 +1,212 @@
+/*
+ * The vCPU outside instruction execution: reset state, the Count timeline,
+ * the Count/Compare timer, the event check engines make between
+ * instructions, and WAIT.
+ *
+ * Time has two sources. In real-time mode Count follows the host's
+ * monotonic clock at clock.count_hz. In deterministic mode Count is a pure
+ * function of retired instructions (one tick every insns_per_count) plus
+ * the ticks WAIT jumped over, so a run is reproducible from its seed.
+ *
+ * The timer fires when Count passes Compare between two checks (mod 2^32),
+ * never by testing equality, because Count moves by more than one tick
+ * between checks.
+ */
+#include <inttypes.h>
+#include <stddef.h>
+#include <string.h>
+#include <time.h>
+
+#include "dbt/dbt.h"
+#include "monitor/internal.h"
+
+_Static_assert(offsetof(struct vcpu, gpr) == 0, "translated code addresses gpr[] at 0");
+_Static_assert(offsetof(struct vcpu, pc) == 128, "frozen offset");
+_Static_assert(offsetof(struct vcpu, hi) == 132, "frozen offset");
+_Static_assert(offsetof(struct vcpu, lo) == 136, "frozen offset");
+
+#define REALTIME_POLL_INSNS 4096u   /* how often real-time mode looks at the host clock */
+#define HOST_POLL_INSNS (1u << 20) /* how often deterministic mode checks --timeout */
+
+uint64_t host_monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+double host_monotonic_s(void)
+{
+    return (double)host_monotonic_ns() / 1e9;
+}
+
+static uint64_t timeline(const struct vcpu *v)
+{
+    const struct vclock *c = &v->vm->clock;
+    if (c->deterministic)
+        return v->icount / c->insns_per_count + c->skipped_ticks;
+    uint64_t ns = host_monotonic_ns() - c->host_start_ns;
+    return (ns / 1000000000ull) * c->count_hz + (ns % 1000000000ull) * c->count_hz / 1000000000ull;
+}
+
+uint32_t vcpu_count(struct vcpu *v)
+{
+    return (uint32_t)(timeline(v) + v->cp0.count_bias);
+}
+
+void vcpu_set_count(struct vcpu *v, uint32_t val)
+{
+    v->cp0.count_bias = (uint32_t)(val - (uint32_t)timeline(v));
+    v->cp0.last_count = val;
+    vcpu_update_next_event(v);
+}
+
+void vcpu_timer_check(struct vcpu *v)
+{
+    uint32_t now = vcpu_count(v);
+    uint32_t last = v->cp0.last_count;
+    if ((uint32_t)(v->cp0.compare - last - 1) < (uint32_t)(now - last)) {
+        v->cp0.cause |= CAUSE_TI;
+        cp0_update_ip(v);
+    }
+    v->cp0.last_count = now;
+}
+
+void vcpu_compare_written(struct vcpu *v)
+{
+    v->cp0.last_count = vcpu_count(v);
+    vcpu_update_next_event(v);
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+    v->next_event = 0;
+}
+
+void vcpu_asid_changed(struct vcpu *v)
+{
+    stlb_flush_all(&v->stlb);
+}
+
+void vcpu_update_next_event(struct vcpu *v)
+{
+    const struct vclock *c = &v->vm->clock;
+    uint64_t next = UINT64_MAX;
+    if (v->max_insns && v->max_insns < next)
+        next = v->max_insns;
+    if (c->deterministic) {
+        uint32_t d = v->cp0.compare - vcpu_count(v);
+        uint64_t ticks = d ? d : (1ull << 32);
+        /* First instruction count at which the timeline reaches now + ticks. */
+        uint64_t target = (timeline(v) + ticks - c->skipped_ticks) * c->insns_per_count;
+        if (target < next)
+            next = target;
+        if (v->icount + HOST_POLL_INSNS < next)
+            next = v->icount + HOST_POLL_INSNS;
+    } else if (v->icount + REALTIME_POLL_INSNS < next) {
+        next = v->icount + REALTIME_POLL_INSNS;
+    }
+    v->next_event = next;
+}
+
+enum vcpu_exit vcpu_events(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+    atomic_store_explicit(&v->exit_request, 0, memory_order_relaxed);
+    if (vm->stop)
+        return VCPU_EXIT_STOP;
+    if (v->max_insns && v->icount >= v->max_insns)
+        return VCPU_EXIT_LIMIT;
+    if (vm->deadline_s > 0 && host_monotonic_s() >= vm->deadline_s)
+        return VCPU_EXIT_TIMEOUT;
+    vcpu_timer_check(v);
+    cp0_check_interrupt(v);
+    vcpu_update_next_event(v);
+    return VCPU_EXIT_NONE;
+}
+
+enum vcpu_exit vcpu_wait(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+    struct vclock *c = &vm->clock;
+    for (;;) {
+        vcpu_timer_check(v);
+        /* WAIT ends when an unmasked interrupt is requested, whether or not IE lets it be taken. */
+        if (cp0_interrupt_pending(v))
+            break;
+        if (vm->stop)
+            return VCPU_EXIT_STOP;
+        if (!(v->cp0.status & (1u << (ST_IM_SHIFT + 7)))) {
+            /* Only the timer can wake this machine, and it is masked. */
+            v->wedge_reason = 1;
+            return VCPU_EXIT_WEDGED;
+        }
+        uint32_t d = v->cp0.compare - vcpu_count(v);
+        uint64_t ticks = d ? d : (1ull << 32);
+        if (c->deterministic) {
+            c->skipped_ticks += ticks;
+            continue;
+        }
+        if (vm->deadline_s > 0 && host_monotonic_s() >= vm->deadline_s)
+            return VCPU_EXIT_TIMEOUT;
+        uint64_t ns = ticks * 1000000000ull / c->count_hz;
+        if (ns > 10000000ull)
+            ns = 10000000ull; /* wake every 10 ms to notice stops and deadlines */
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)ns};
+        nanosleep(&ts, NULL);
+    }
+    vcpu_update_next_event(v);
+    vcpu_kick(v);
+    return VCPU_EXIT_NONE;
+}
+
+void vcpu_reset(struct vcpu *v)
+{
+    memset(v->gpr, 0, sizeof(v->gpr));
+    v->hi = v->lo = 0;
+    v->pc = 0xBFC00000u;
+    v->in_ds = 0;
+    v->llbit = 0;
+    mtlb_init(&v->tlb, v->vm->cfg.tlb_entries);
+    cp0_reset(v, v->vm->cfg.seed);
+    v->cp0.count_bias = (uint32_t)(v->vm->cfg.seed * 0x9E3779B1u);
+    v->cp0.last_count = vcpu_count(v);
+    stlb_flush_all(&v->stlb);
+    vcpu_update_next_event(v);
+}
+
+static const char *const gpr_names[32] = {
+    "zero", "at", "v0", "v1", "a0", "a1", "a2", "a3", "t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7",
+    "s0",   "s1", "s2", "s3", "s4", "s5", "s6", "s7", "t8", "t9", "k0", "k1", "gp", "sp", "fp", "ra"};
+
+/* Reads an instruction word for the dump without side effects; false if not in RAM. */
+static bool peek_insn(struct vcpu *v, uint32_t va, uint32_t *word)
+{
+    struct mmu_result r;
+    if (mmu_translate(&v->tlb, (enum mmu_mode)v->mmu_mode, v->cp0.entryhi & 0xFF, va, MMU_FETCH, &r) !=
+        MMU_OK)
+        return false;
+    return physmap_read(&v->vm->physmap, r.pa, word, 4) == 0;
+}
+
+void vcpu_dump(struct vcpu *v, FILE *f)
+{
+    struct cp0 *c = &v->cp0;
+    fprintf(f, "pc %08x%s  icount %" PRIu64 "\n", v->pc, v->in_ds ? " (delay slot)" : "", v->icount);
+    for (int i = 0; i < 32; i++)
+        fprintf(f, "%4s %08x%s", gpr_names[i], v->gpr[i], (i % 8 == 7) ? "\n" : " ");
+    fprintf(f, "  hi %08x   lo %08x\n", v->hi, v->lo);
+    fprintf(f, "status %08x cause %08x epc %08x badvaddr %08x errorepc %08x\n", c->status, c->cause,
+            c->epc, c->badvaddr, c->errorepc);
+    fprintf(f, "entryhi %08x entrylo0 %08x entrylo1 %08x pagemask %08x index %08x wired %u\n",
+            c->entryhi, c->entrylo0, c->entrylo1, c->pagemask, c->index, c->wired);
+    fprintf(f, "context %08x count %08x compare %08x ebase %08x\n", c->context, vcpu_count(v),
+            c->compare, c->ebase);
+    for (int i = -6; i <= 4; i++) {
+        uint32_t va = v->pc + 4 * i, w;
+        char buf[128];
+        if (!peek_insn(v, va, &w))
+            continue;
+        fprintf(f, "%s %s\n", i == 0 ? "=>" : "  ", dbt_disasm(w, va, buf, sizeof(buf)));
+    }
+}
