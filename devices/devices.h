@@ -31,6 +31,24 @@ static inline void irq_set(const struct irq_line *l, int level)
 }
 
 /*
+ * Guest time for devices: nanoseconds on the VM's clock (host time in
+ * real-time mode, a function of executed instructions in deterministic
+ * mode). Devices with timers also offer next_event_ns(), which the vCPU
+ * loop polls so that deterministic mode can jump to the next deadline.
+ */
+struct dev_clock {
+    uint64_t (*now_ns)(void *ctx);
+    void *ctx;
+};
+
+static inline uint64_t dev_now_ns(const struct dev_clock *c)
+{
+    return c->now_ns(c->ctx);
+}
+
+#define DEV_NO_EVENT UINT64_MAX
+
+/*
  * The test device, at TESTDEV_BASE (physical; kseg1 0xBFB00000).
  * All registers are 32-bit.
  *   +0x00 W  RESULT: 0 = pass, anything else = fail; stops the machine
