@@ -1,0 +1,216 @@
+/*
+ * The host side of the guest console.
+ *
+ * On a terminal, input is switched to raw mode so every key (Ctrl-C
+ * included) reaches the guest; Ctrl-A starts an escape: Ctrl-A x quits,
+ * Ctrl-A h prints help, Ctrl-A a (or Ctrl-A Ctrl-A) sends a literal Ctrl-A.
+ * The terminal is restored on every exit path: console_close(), atexit,
+ * and fatal signals.
+ *
+ * An input thread reads the host and queues bytes in a ring; the vCPU
+ * thread drains it when the guest's UART can accept data. The thread never
+ * touches device state: it only queues, writes the wake-up eventfd (so a
+ * vCPU sleeping in WAIT notices) and sets the vCPU's exit request.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "monitor/console.h"
+#include "monitor/monitor.h"
+
+static struct termios saved_tty;
+static volatile sig_atomic_t tty_saved;
+static int tty_fd = -1;
+
+void console_restore_tty(void)
+{
+    if (tty_saved) {
+        tcsetattr(tty_fd, TCSAFLUSH, &saved_tty);
+        tty_saved = 0;
+    }
+}
+
+static void fatal_signal(int sig)
+{
+    console_restore_tty();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void push(struct console *c, uint8_t b)
+{
+    pthread_mutex_lock(&c->lock);
+    size_t next = (c->head + 1) % CONSOLE_RING;
+    if (next != c->tail) { /* full ring: the reader blocks on read() below, so this is rare */
+        c->ring[c->head] = b;
+        c->head = next;
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+static void wake(struct console *c)
+{
+    uint64_t one = 1;
+    if (write(c->wake_fd, &one, sizeof(one)) < 0) {
+        /* the counter saturating is harmless: the vCPU is being woken anyway */
+    }
+    if (c->kick)
+        atomic_fetch_or_explicit(c->kick, EXIT_REQ_INTERRUPT, memory_order_release);
+}
+
+static const char escape_help[] = "\r\nC-a h    print this help\r\n"
+                                  "C-a x    exit mvisor\r\n"
+                                  "C-a a    send C-a to the guest\r\n";
+
+static bool ring_has_room(struct console *c)
+{
+    pthread_mutex_lock(&c->lock);
+    size_t used = (c->head + CONSOLE_RING - c->tail) % CONSOLE_RING;
+    pthread_mutex_unlock(&c->lock);
+    return used < CONSOLE_RING - 64;
+}
+
+static void *input_thread(void *arg)
+{
+    struct console *c = arg;
+    uint8_t buf[64];
+    for (;;) {
+        if (!ring_has_room(c)) {
+            /* Back-pressure: leave the rest in the host pipe until the guest catches up. */
+            usleep(1000);
+            continue;
+        }
+        ssize_t n = read(c->in_fd, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            atomic_store(&c->eof, true);
+            wake(c);
+            return NULL;
+        }
+        for (ssize_t i = 0; i < n; i++) {
+            uint8_t b = buf[i];
+            if (c->tty && c->escape) {
+                c->escape = false;
+                if (b == 'x' || b == 'X') {
+                    atomic_store(&c->quit, true);
+                    wake(c);
+                    return NULL;
+                }
+                if (b == 'h' || b == 'H' || b == '?') {
+                    if (write(c->out_fd, escape_help, sizeof(escape_help) - 1) < 0) {
+                    }
+                    continue;
+                }
+                if (b == 'a' || b == 0x01)
+                    push(c, 0x01);
+                continue;
+            }
+            if (c->tty && b == 0x01) {
+                c->escape = true;
+                continue;
+            }
+            push(c, b);
+        }
+        wake(c);
+    }
+}
+
+int console_open(struct console *c, int in_fd, int out_fd, _Atomic uint32_t *kick)
+{
+    memset(c, 0, sizeof(*c));
+    c->in_fd = in_fd;
+    c->out_fd = out_fd;
+    c->kick = kick;
+    pthread_mutex_init(&c->lock, NULL);
+    c->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (c->wake_fd < 0)
+        return -errno;
+    if (in_fd >= 0 && isatty(in_fd) && tcgetattr(in_fd, &c->saved) == 0) {
+        struct termios raw = c->saved;
+        cfmakeraw(&raw);
+        raw.c_oflag |= OPOST | ONLCR; /* keep host-side newline handling for our own messages */
+        saved_tty = c->saved;
+        tty_fd = in_fd;
+        tty_saved = 1;
+        atexit(console_restore_tty);
+        signal(SIGTERM, fatal_signal);
+        signal(SIGHUP, fatal_signal);
+        signal(SIGSEGV, fatal_signal);
+        signal(SIGABRT, fatal_signal);
+        if (tcsetattr(in_fd, TCSAFLUSH, &raw) == 0)
+            c->tty = true;
+    }
+    if (in_fd >= 0) {
+        if (pthread_create(&c->thread, NULL, input_thread, c) != 0)
+            return -EAGAIN;
+        c->thread_started = true;
+    }
+    return 0;
+}
+
+size_t console_read(struct console *c, uint8_t *buf, size_t n)
+{
+    size_t got = 0;
+    pthread_mutex_lock(&c->lock);
+    while (got < n && c->tail != c->head) {
+        buf[got++] = c->ring[c->tail];
+        c->tail = (c->tail + 1) % CONSOLE_RING;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return got;
+}
+
+void console_unread(struct console *c, const uint8_t *buf, size_t n)
+{
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = n; i > 0; i--) {
+        size_t prev = (c->tail + CONSOLE_RING - 1) % CONSOLE_RING;
+        if (prev == c->head)
+            break;
+        c->tail = prev;
+        c->ring[prev] = buf[i - 1];
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+bool console_pending(struct console *c)
+{
+    pthread_mutex_lock(&c->lock);
+    bool p = c->tail != c->head;
+    pthread_mutex_unlock(&c->lock);
+    return p;
+}
+
+void console_write(struct console *c, const uint8_t *buf, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(c->out_fd, buf, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return; /* host output closed: the guest keeps running, output is dropped */
+        buf += w;
+        n -= (size_t)w;
+    }
+}
+
+void console_close(struct console *c)
+{
+    if (c->thread_started) {
+        pthread_cancel(c->thread);
+        pthread_join(c->thread, NULL);
+        c->thread_started = false;
+    }
+    console_restore_tty();
+    if (c->wake_fd >= 0) {
+        close(c->wake_fd);
+        c->wake_fd = -1;
+    }
+}
