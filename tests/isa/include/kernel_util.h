@@ -399,6 +399,21 @@ upage:
     ehb
     .endm
 
+/* Write EBase with Status.BEV = 1 (PRA 9.40: changing ExceptionBase while
+ * BEV = 0 is UNDEFINED), then restore the Status the caller had. Uses $t8, $t9. */
+    .macro SET_EBASE val
+    mfc0 $t9, C0_STATUS
+    li $t8, S_BEV
+    or $t8, $t8, $t9
+    mtc0 $t8, C0_STATUS
+    ehb
+    li $t8, \val
+    mtc0 $t8, $15, 1
+    ehb
+    mtc0 $t9, C0_STATUS
+    ehb
+    .endm
+
 /* Restore the crt's kernel Status (CU0 only, IE = 0) */
     .macro KERNEL_STATUS
     li $t8, S_CU0
