@@ -271,6 +271,7 @@ void cp0_write(struct vcpu *v, unsigned reg, unsigned sel, uint32_t val)
         break;
     case CP0_STATUS * 8:
         c->status = (c->status & ~ST_WRITABLE) | (val & ST_WRITABLE);
+        c->status &= val | ~ST_CLEAR_ONLY;
         cp0_update_mode(v);
         if (cp0_interrupts_enabled(v) && cp0_interrupt_pending(v))
             vcpu_kick(v);
@@ -278,8 +279,17 @@ void cp0_write(struct vcpu *v, unsigned reg, unsigned sel, uint32_t val)
     case CP0_STATUS * 8 + 1: break; /* IntCtl: IPTI/IPPCI fixed, VS = 0 (no vectored interrupts) */
     case CP0_STATUS * 8 + 2: break; /* SRSCtl: one shadow set, nothing writable */
     case CP0_CAUSE * 8:
-        c->cause = (c->cause & ~(CAUSE_IP_SW | CAUSE_IV | CAUSE_DC)) |
-                   (val & (CAUSE_IP_SW | CAUSE_IV | CAUSE_DC));
+        if ((val ^ c->cause) & CAUSE_DC) {
+            /* DC stops Count (PRA 9.38): freeze its value, and resume from it when cleared. */
+            if (val & CAUSE_DC) {
+                c->count_frozen = vcpu_count(v);
+                c->cause |= CAUSE_DC;
+            } else {
+                c->cause &= ~CAUSE_DC;
+                vcpu_set_count(v, c->count_frozen);
+            }
+        }
+        c->cause = (c->cause & ~(CAUSE_IP_SW | CAUSE_IV)) | (val & (CAUSE_IP_SW | CAUSE_IV));
         cp0_update_ip(v);
         if (cp0_interrupts_enabled(v) && cp0_interrupt_pending(v))
             vcpu_kick(v);

@@ -84,8 +84,9 @@ enum exc_code {
 #define CPU_CCRES 2 /* Count advances once every CCRES cycles */
 
 /* Bits of Status that software can change (others read as fixed). */
-#define ST_WRITABLE (ST_IE | ST_EXL | ST_ERL | ST_KSU | ST_IM | ST_NMI | ST_SR | ST_BEV | ST_RE | \
-                     ST_CU0 | ST_RP)
+#define ST_WRITABLE (ST_IE | ST_EXL | ST_ERL | ST_KSU | ST_IM | ST_BEV | ST_RE | ST_CU0 | ST_RP)
+/* SR and NMI record why the reset vector was entered: software may clear them, never set them. */
+#define ST_CLEAR_ONLY (ST_SR | ST_NMI)
 
 struct cp0 {
     uint32_t status, cause, epc, entryhi; /* hot: read inline by translated code */
@@ -96,6 +97,7 @@ struct cp0 {
     uint64_t random_state;
     uint32_t last_count;  /* Count at the last timer check */
     uint64_t count_bias;  /* Count = timeline + bias (mod 2^32); mtc0 Count moves it */
+    uint32_t count_frozen; /* Count while Cause.DC stops it */
     uint32_t hw_ip;       /* Cause.IP2..IP7 driven by interrupt lines (bits 10..15) */
 };
 

@@ -51,11 +51,15 @@ static uint64_t timeline(const struct vcpu *v)
 
 uint32_t vcpu_count(struct vcpu *v)
 {
+    if (v->cp0.cause & CAUSE_DC)
+        return v->cp0.count_frozen;
     return (uint32_t)(timeline(v) + v->cp0.count_bias);
 }
 
 void vcpu_set_count(struct vcpu *v, uint32_t val)
 {
+    if (v->cp0.cause & CAUSE_DC)
+        v->cp0.count_frozen = val;
     v->cp0.count_bias = (uint32_t)(val - (uint32_t)timeline(v));
     v->cp0.last_count = val;
     vcpu_update_next_event(v);

@@ -148,13 +148,15 @@ enum mmu_fault mmu_translate(const struct mtlb *t, enum mmu_mode mode, uint8_t a
 #define STLB_PAGE_MASK (~(uint64_t)((1u << STLB_PAGE_BITS) - 1))
 
 /*
- * Tag low bits mark every special case so the inline probe stays one compare:
- * a tag with any of these set never equals a page-aligned address.
+ * Tag low bits mark every special case so the inline probe stays one compare.
+ * The probe compares the tag with va & (page mask | (size - 1)): bits 0..2
+ * may survive there for a misaligned access, bits 3..11 never do, so the
+ * flags live in bits 8..11 and a flagged tag can equal no address at all.
  */
-#define STLB_INVALID 0x1ull /* empty entry */
-#define STLB_MMIO 0x2ull    /* device or unassigned: go through physmap_io_* */
-#define STLB_CODE 0x4ull    /* page holds translations: stores go slow */
-#define STLB_COW 0x8ull     /* copy-on-write page */
+#define STLB_INVALID 0x100ull /* empty entry */
+#define STLB_MMIO 0x200ull    /* device or unassigned: go through physmap_io_* */
+#define STLB_CODE 0x400ull    /* page holds translations: stores go slow */
+#define STLB_COW 0x800ull     /* copy-on-write page */
 
 struct stlb_entry {
     uint64_t tag_read, tag_write, tag_code; /* page-aligned VA, or with flag bits */
