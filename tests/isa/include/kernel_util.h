@@ -283,6 +283,9 @@ ihook:
  *    in u_sys_status, clears Status.KSU and returns to EXC_RESUME in kernel mode.
  *  - anything else: recorded in exc_info like the crt handler, then returns
  *    (keeping the mode) to u_resume if set (cleared once used), else EPC + 4.
+ * The crt handler stores EXC_VECTOR before calling the hook; the syscall
+ * path puts back the vector of the last recorded exception (u_vector), so
+ * exc_info describes the last non-syscall exception as a whole.
  */
     .macro DEFINE_UHOOK
     .data
@@ -290,6 +293,7 @@ ihook:
 u_sys_epc: .word 0
 u_sys_status: .word 0
 u_resume: .word 0
+u_vector: .word 0
     .text
 uhook:
     mfc0 $k0, $13
@@ -302,6 +306,10 @@ uhook:
     sw $k0, 0($k1)
     mfc0 $k0, $12
     sw $k0, 4($k1)
+    lw $k0, 12($k1)                /* u_vector */
+    la $k1, exc_info
+    sw $k0, EXC_VECTOR($k1)
+    mfc0 $k0, $12
     ori $k0, $k0, 0x18
     xori $k0, $k0, 0x18
     mtc0 $k0, $12
@@ -312,6 +320,10 @@ uhook:
     ehb
     eret
 2:  la $k1, exc_info
+    lw $k0, EXC_VECTOR($k1)
+    la $k1, u_vector
+    sw $k0, 0($k1)
+    la $k1, exc_info
     lw $k0, EXC_COUNT($k1)
     addiu $k0, $k0, 1
     sw $k0, EXC_COUNT($k1)

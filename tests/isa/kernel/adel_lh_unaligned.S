@@ -24,7 +24,7 @@ l2: lhu $t0, 3($s0)
     addiu $t2, $s0, 3
     CHECK_EXC_REG EXC_BADVADDR, $t2
 
-l3: ll $t0, 2($s0)
+l3: .word 0xC2080002               /* ll $t0, 2($s0), hand-encoded: gas may put a sync before ll */
     CHECK_REG $t0, $t1
     CHECK_EXC_AT 3, X_ADEL, l3, 0x180
     addiu $t2, $s0, 2

@@ -30,7 +30,9 @@ TEST_BEGIN
     /* just below and just above the 32 KiB region: misses */
 l1: lw $t1, -4($s2)
     CHECK_EXC_AT 1, X_TLBL, l1, 0x000
-l2: lw $t1, 0x8000($s2)
+    li $t9, 0x8000
+    addu $s3, $s2, $t9
+l2: lw $t1, 0($s3)
     CHECK_EXC_AT 2, X_TLBL, l2, 0x000
     CHECK_EXC EXC_BADVADDR, 0x00810000
 TEST_END

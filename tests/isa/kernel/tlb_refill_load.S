@@ -16,8 +16,8 @@ l1: lw $t0, 0($s0)
     CHECK_EXC_AT 1, X_TLBL, l1, 0x000
     CHECK_EXC_REG EXC_BADVADDR, $s0
     CHECK_EXC EXC_ENTRYHI, 0x1234402A  /* VA[31:13] | ASID */
-    EXC_LOAD $t0, EXC_CONTEXT
-    CHECK_MASK $t0, 0x007FFFFF, (0x12344000 >> 9)  /* BadVPN2 in bits 22:4 */
+    EXC_LOAD $t2, EXC_CONTEXT
+    CHECK_MASK $t2, 0x007FFFFF, (0x12344000 >> 9)  /* BadVPN2 in bits 22:4 */
     CHECK_EXL_SET
     CHECK_BD 0
     /* also from lb and lhu at another page */
