@@ -132,7 +132,7 @@ int vm_run(struct vm *vm)
             }
             return 0;
         case VCPU_EXIT_LIMIT:
-            fprintf(stderr, "mvisor: instruction limit reached (%" PRIu64 " instructions)\n", v->icount);
+            fprintf(stderr, "mvisor: instruction limit reached (%" PRIu64 " instructions, pc %08x)\n", v->icount, v->pc);
             return 3;
         case VCPU_EXIT_TIMEOUT:
             fprintf(stderr, "mvisor: timeout after %.1f s (%" PRIu64 " instructions)\n", vm->cfg.timeout_s,
