@@ -430,6 +430,14 @@ static enum exec_result exec(struct vcpu *v, const struct mips_insn *in, uint32_
                 return EX_EXCEPTION;
             r[in->rt] = 1;
         } else {
+            /* Vol. II SC translates for a store before it tests LLbit: a failing sc still faults. */
+            struct mmu_result mr;
+            enum mmu_fault f = mmu_translate(&v->tlb, (enum mmu_mode)v->mmu_mode, v->cp0.entryhi & 0xFF, va,
+                                             MMU_STORE, &mr);
+            if (f != MMU_OK) {
+                cp0_raise_addr(v, fault_code(f, MMU_STORE), va, f == MMU_TLB_REFILL);
+                return EX_EXCEPTION;
+            }
             r[in->rt] = 0;
         }
         v->llbit = 0;

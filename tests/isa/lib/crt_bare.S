@@ -84,10 +84,13 @@ bev_common:
     .globl _start
     .ent _start
 _start:
-    li $t0, 0x10000000      /* CU0 only: BEV = 0, ERL = 0, EXL = 0, kernel mode, IE = 0 */
+    li $t0, 0x10400000      /* CU0 | BEV: EBase may only be written while BEV = 1 (PRA EBase) */
     mtc0 $t0, $12
+    ehb
     li $t0, 0x80000000
     mtc0 $t0, $15, 1        /* EBase */
+    li $t0, 0x10000000      /* CU0 only: BEV = 0, ERL = 0, EXL = 0, kernel mode, IE = 0 */
+    mtc0 $t0, $12
     mtc0 $zero, $13         /* Cause: IV = 0, software interrupts clear */
     ehb
     la $sp, _stack_top
