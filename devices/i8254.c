@@ -1,19 +1,17 @@
 /*
- * The i8254 programmable interval timer at ports 0x40-0x43: three 16-bit
- * down-counters clocked at 1.193182 MHz; channel 0's OUT is ISA IRQ 0.
+ * The i8254 interval timer at ports 0x40-0x43: three 16-bit down-counters
+ * clocked at 1.193182 MHz; channel 0's OUT is ISA IRQ 0.
  *
- * Nothing ticks: a channel remembers its reload value and the guest time
- * counting started, and the counter and OUT are computed from the elapsed
- * clocks when asked. Channel 0 interrupts are delivered by i8254_update(),
- * which the vCPU loop calls at the deadline i8254_next_event_ns() names.
- * OUT's rising edges are what the edge-triggered 8259 latches, so periodic
- * modes 2 and 3 send one 0->1->0 pulse per period (several overdue periods
- * collapse into one, as they would in the 8259's IRR), and mode 0 raises
- * the line and leaves it high until the channel is reprogrammed.
+ * Nothing ticks: a channel keeps its reload value and the guest time its
+ * count started, and counter and OUT are computed from the elapsed clocks.
+ * Channel 0 interrupts come from i8254_update(), which the vCPU loop calls
+ * at the deadline i8254_next_event_ns() names. The edge-triggered 8259
+ * latches OUT's rising edges, so modes 2 and 3 send one 0->1->0 pulse per
+ * period (overdue periods collapse into one, as in the 8259's IRR) and
+ * mode 0 leaves the line high until the channel is reprogrammed.
  *
- * Linux on Malta programs channel 0 once as a clockevent (mode 2, divisor
- * 4773 = 4 ms, control word 0x34) and stops it when the CP0 timer takes
- * over (0x30 then zero counts: Linux drivers/clocksource/i8253.c).
+ * Linux on Malta programs channel 0 once (0x34: mode 2, divisor 4773, 4 ms)
+ * and stops it for the CP0 timer (Linux drivers/clocksource/i8253.c).
  */
 #include "devices/pc_devices.h"
 

@@ -1,19 +1,17 @@
 /*
- * The cascaded i8259A pair behind the PIIX4: the master at ports 0x20/0x21
- * drives CPU Cause.IP2, the slave at 0xA0/0xA1 drives the master's input 2.
+ * The cascaded i8259A pair behind the PIIX4: the master (ports 0x20/0x21)
+ * drives CPU Cause.IP2, the slave (0xA0/0xA1) drives the master's input 2.
  *
- * Each chip keeps IRR (requests latched from its inputs), ISR (requests
- * being serviced) and IMR (masked inputs). Its INT output is high while
- * some unmasked IRR bit outranks every ISR bit; it is recomputed after
- * every change of any of the three. The INTA cycle (a read of the
- * GT-64120's PCI0_IACK register) moves the winning request from IRR to ISR
- * and returns its vector; the guest clears ISR with an EOI.
+ * Each chip keeps IRR (latched requests), ISR (requests in service) and
+ * IMR (masked inputs). INT is high while some unmasked IRR bit outranks
+ * every ISR bit, recomputed after any change of the three. The INTA cycle
+ * (a read of the GT-64120's PCI0_IACK) moves the winner from IRR to ISR and
+ * returns its vector; the guest clears ISR with an EOI.
  *
- * Linux's use of the chips (Linux drivers/irqchip/irq-i8259.c): ICW1-4 at
- * init, IMR writes to mask, specific EOIs (0x60+n), OCW3 0x0B/0x0A to read
- * ISR/IRR after a spurious vector. Edge triggering everywhere (ELCR is never
- * written), rotation, AEOI, poll and special mask are modelled as well
- * because they cost a few lines each.
+ * Linux (Linux drivers/irqchip/irq-i8259.c) uses ICW1-4, IMR masking,
+ * specific EOIs (0x60+n) and OCW3 0x0B/0x0A, all edge-triggered (ELCR is
+ * never written). Rotation, AEOI, poll and special mask cost a few lines
+ * each, so they are modelled too.
  */
 #include "devices/pc_devices.h"
 

@@ -1,21 +1,18 @@
 /*
- * The MC146818 real-time clock and its 128 bytes of CMOS RAM, behind the
- * index port 0x70 and the data port 0x71; its interrupt is ISA IRQ 8.
+ * The MC146818 real-time clock and its 128 bytes of CMOS RAM: index port
+ * 0x70, data port 0x71, interrupt on ISA IRQ 8. Time is guest time only.
  *
- * Time comes from guest time only. The divider chain is a phase: second
- * boundaries fall at origin_ns + k * 1 s. While the clock counts, the time
- * of day is the count of boundaries passed since a reference, added to the
- * time set then, and the time registers are formatted on demand (BCD or
- * binary, 12 or 24 h, per register B). While it is stopped (B.SET, or the
- * divider held in reset) the registers themselves hold the time, so the
- * guest can write a new one; restarting parses them back.
+ * The divider chain is a phase: second boundaries fall at origin_ns + k s.
+ * While counting, the time of day is the time set at a reference boundary
+ * plus the boundaries passed since, formatted on demand per register B.
+ * While stopped (B.SET or divider reset) the registers hold the time, so
+ * the guest can write one; restarting parses them back.
  *
- * UIP (A bit 7) reads 1 during the last 244 us of each second and the
- * seconds step when it falls. Linux's CPU-frequency estimate (Linux
- * arch/mips/mti-malta/malta-time.c) times Count between UIP edges, so the
- * edges are exact functions of guest time. To let the monitor skip that
- * busy-wait, the device counts consecutive register-A reads (a_polls) and
- * tells when UIP will next change (rtc_next_uip_edge_ns()).
+ * UIP (A bit 7) reads 1 in the last 244 us of each second and the seconds
+ * step as it falls: Linux times Count between these edges (Linux
+ * arch/mips/mti-malta/malta-time.c). To let the monitor skip that busy-wait
+ * the device counts consecutive register-A reads (a_polls) and says when
+ * UIP next changes (rtc_next_uip_edge_ns()).
  */
 #include <string.h>
 
