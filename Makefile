@@ -1,0 +1,200 @@
+# mvisor: one non-recursive GNU make for the monitor, its tests, the guest and the benchmarks.
+#
+#   make [all]          build/mvisor
+#   make run            boot the reference guest (fetched on first use)
+#   make check          every test suite, then a summary; non-zero exit on any failure
+#   make help           the other targets
+#
+# Sources are found by wildcard: every *.c under the folders in SRC_DIRS (subfolders included)
+# is part of the monitor, so adding a file needs no edit here. Everything built goes under
+# build/; downloads go to ${MVISOR_CACHE:-~/.cache/mvisor}.
+
+.SUFFIXES:
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules
+
+B := build
+SRC_DIRS := dbt monitor shadow-mmu devices cache numa
+
+CC := cc
+AR := ar
+CFLAGS = -O2 -g -Wall -Wextra -Werror -std=gnu11 -I.
+DEPFLAGS = -MMD -MP
+LDFLAGS =
+LDLIBS = -lcapstone -lelf -lxxhash -lm -lpthread
+TEST_LDLIBS = -lcmocka $(LDLIBS)
+UBSAN_FLAGS = -fsanitize=undefined -fno-sanitize-recover=all
+
+# Execution modes the ISA suite runs every bare test under; dbt and trap join when they exist.
+MODES ?= interp
+
+# The set-up stamp: every rule that builds something waits for it (order-only).
+DEPS_STAMP := .stamps/deps
+
+# ---------------------------------------------------------------------------------------------
+# The monitor (and a second copy built with the undefined-behaviour sanitizer)
+
+SRCS := $(sort $(shell find $(SRC_DIRS) -name '*.c' 2>/dev/null))
+MAIN_SRC := monitor/main.c
+LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))
+
+# variant DIR EXTRA-FLAGS: objects under DIR/obj/, DIR/libmvisor.a and DIR/mvisor
+define variant
+$(1)/obj/%.o: %.c | $$(DEPS_STAMP)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) $(2) $$(DEPFLAGS) -c -o $$@ $$<
+
+$(1)/libmvisor.a: $$(patsubst %.c,$(1)/obj/%.o,$$(LIB_SRCS)) | $$(DEPS_STAMP)
+	@mkdir -p $$(@D)
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
+
+$(1)/mvisor: $(1)/obj/monitor/main.o $(1)/libmvisor.a
+	$$(CC) $$(CFLAGS) $(2) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+
+$(eval $(call variant,$(B),))
+$(eval $(call variant,$(B)/ubsan,$(UBSAN_FLAGS)))
+
+LIB := $(B)/libmvisor.a
+MVISOR := $(B)/mvisor
+MVISOR_UBSAN := $(B)/ubsan/mvisor
+
+.DEFAULT_GOAL := all
+.PHONY: all
+all: $(MVISOR)
+
+# ---------------------------------------------------------------------------------------------
+# C tests: cmocka unit tests (one binary per tests/unit/test_*.c) and the decoder check
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNIT_SRCS))
+$(UNIT_BINS): $(B)/tests/unit/%: $(B)/obj/tests/unit/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
+
+DECODER_SRCS := $(sort $(wildcard tests/decoder/*.c))
+DECODER_BIN := $(if $(DECODER_SRCS),$(B)/tests/decoder_check)
+$(B)/tests/decoder_check: $(patsubst %.c,$(B)/obj/%.o,$(DECODER_SRCS)) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
+
+.PHONY: unit-tests decoder-check
+unit-tests: $(UNIT_BINS)
+decoder-check: $(DECODER_BIN)
+
+# ---------------------------------------------------------------------------------------------
+# ISA tests: MIPS32r2 programs for the bare test machine (build/isa/bare/<kind>/<name>.elf) and,
+# for tests/isa/user, the same programs as static Linux executables (build/isa/linux/<name>).
+
+MIPS_CC := mipsel-linux-gnu-gcc
+ISA_CFLAGS := -march=mips32r2 -EL -fno-pic -mno-abicalls -no-pie -nostdlib -Itests/isa/include \
+	-Wl,--build-id=none
+ISA_COMMON := $(wildcard tests/isa/include/*.h)
+ISA_USER_SRCS := $(sort $(wildcard tests/isa/user/*.S))
+ISA_KERNEL_SRCS := $(sort $(wildcard tests/isa/kernel/*.S))
+ISA_SELFTEST_SRCS := $(sort $(wildcard tests/isa/selftest/*.S))
+ISA_BARE := $(patsubst tests/isa/%.S,$(B)/isa/bare/%.elf,$(ISA_USER_SRCS) $(ISA_KERNEL_SRCS) $(ISA_SELFTEST_SRCS))
+ISA_LINUX := $(patsubst tests/isa/user/%.S,$(B)/isa/linux/%,$(ISA_USER_SRCS))
+
+$(B)/isa/bare/%.elf: tests/isa/%.S tests/isa/lib/crt_bare.S tests/isa/lib/bare.ld $(ISA_COMMON) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(MIPS_CC) $(ISA_CFLAGS) -T tests/isa/lib/bare.ld -o $@ tests/isa/lib/crt_bare.S $<
+
+$(B)/isa/linux/%: tests/isa/user/%.S tests/isa/lib/crt_user.S $(ISA_COMMON) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(MIPS_CC) $(ISA_CFLAGS) -static -DTARGET_LINUX -o $@ tests/isa/lib/crt_user.S $<
+
+.PHONY: isa-tests
+isa-tests: $(ISA_BARE) $(ISA_LINUX)
+
+# ---------------------------------------------------------------------------------------------
+# Set-up, the guest, the initramfs
+
+$(DEPS_STAMP): scripts/install-deps.sh
+	@scripts/install-deps.sh $@
+	@touch $@
+
+GUEST_STAMP := $(B)/guest/.stamp
+GUEST_FILES := $(addprefix $(B)/guest/,vmlinuz vmlinux.bin vmlinux.info config busybox)
+$(GUEST_STAMP): scripts/guest.pins scripts/fetch-guest.sh scripts/guest-lib.sh | $(DEPS_STAMP)
+	@scripts/fetch-guest.sh
+	@touch $@
+$(GUEST_FILES): $(GUEST_STAMP) ;
+
+INITRAMFS := $(B)/initramfs.cpio.gz
+$(INITRAMFS): scripts/make-initramfs.sh $(GUEST_STAMP) | $(DEPS_STAMP)
+	scripts/make-initramfs.sh $(B)/guest/busybox $@
+
+.PHONY: deps guest initramfs update-guest
+deps: $(DEPS_STAMP)
+guest: $(GUEST_STAMP)
+initramfs: $(INITRAMFS)
+update-guest: | $(DEPS_STAMP)
+	scripts/update-guest.sh
+	@scripts/fetch-guest.sh
+
+# ---------------------------------------------------------------------------------------------
+# Running
+
+RUN_ARGS = -M malta -m 256 -kernel $(B)/guest/vmlinuz -initrd $(INITRAMFS) -append 'console=ttyS0' -nographic
+.PHONY: run
+run: $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
+	$(MVISOR) $(RUN_ARGS)
+
+# ---------------------------------------------------------------------------------------------
+# Tests. Each suite writes build/test-logs/<suite>.result; tests/summary.sh adds them up.
+
+export MODES
+SUITES := unit decoder isa isa-user ubsan
+QUICK_SUITES := unit isa isa-user
+SUITE_PREREQS_unit := $(UNIT_BINS)
+SUITE_PREREQS_decoder := $(DECODER_BIN) $(GUEST_STAMP)
+SUITE_PREREQS_isa := $(MVISOR) $(ISA_BARE)
+SUITE_PREREQS_isa-user := $(ISA_LINUX)
+SUITE_PREREQS_ubsan := $(MVISOR_UBSAN) $(ISA_BARE)
+
+.PHONY: check check-quick $(addprefix check-,$(SUITES))
+check: $(DEPS_STAMP) $(MVISOR) $(GUEST_STAMP) $(foreach s,$(SUITES),$(SUITE_PREREQS_$(s)))
+	@scripts/run-suites.sh $(SUITES)
+check-quick: $(foreach s,$(QUICK_SUITES),$(SUITE_PREREQS_$(s)))
+	@scripts/run-suites.sh $(QUICK_SUITES)
+define suite_rule
+check-$(1): $(DEPS_STAMP) $(SUITE_PREREQS_$(1))
+	@scripts/run-suites.sh $(1)
+endef
+$(foreach s,$(SUITES),$(eval $(call suite_rule,$(s))))
+
+# ---------------------------------------------------------------------------------------------
+# Benchmarks
+
+.PHONY: bench
+bench: $(MVISOR) $(GUEST_STAMP)
+	bench/interp-speed.sh
+
+# ---------------------------------------------------------------------------------------------
+
+.PHONY: clean distclean help
+clean:
+	rm -rf $(B)
+distclean: clean
+	rm -rf .stamps
+
+help:
+	@echo "targets:"
+	@echo "  all (default)  build/mvisor"
+	@echo "  run            boot the reference guest on the Malta board"
+	@echo "  check          all suites ($(SUITES)) and a summary"
+	@echo "  check-quick    $(QUICK_SUITES)"
+	@echo "  check-SUITE    one suite: $(addprefix check-,$(SUITES))"
+	@echo "  bench          interpreter speed on the guest kernel (BENCH_QUICK=1: shorter)"
+	@echo "  deps           install missing Debian packages (scripts/install-deps.sh)"
+	@echo "  guest          fetch and unpack the pinned guest into build/guest/"
+	@echo "  update-guest   pin the newest Debian kernel and busybox (rewrites scripts/guest.pins)"
+	@echo "  initramfs      build/initramfs.cpio.gz from the guest's busybox"
+	@echo "  unit-tests decoder-check isa-tests   build test programs only"
+	@echo "  clean          remove build/ (downloads stay in \$${MVISOR_CACHE:-~/.cache/mvisor})"
+	@echo "  distclean      also forget the set-up stamp"
+	@echo "variables: MODES='$(MODES)' (ISA execution modes)"
+
+-include $(shell find $(B)/obj $(B)/ubsan/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# ISA test suites.
+#
+#   tests/isa/run.sh [--suite isa|ubsan] [--mvisor BIN] [--modes "interp dbt ..."] [FILTER...]
+#       Every bare-machine test (build/isa/bare/{user,kernel}/NAME.elf, one per tests/isa/{user,kernel}/NAME.S)
+#       under every execution mode, as
+#           BIN -M testbench -m 16 --deterministic --exec MODE --timeout 30 -kernel ELF
+#       passing iff the exit status is 0. Plus the harness self-test (selftest/must_fail), which
+#       passes only if mvisor exits with status 4 and prints FAIL and "check 2".
+#       Suite ubsan (BIN built with -fsanitize=undefined) also fails a test on any sanitizer report.
+#       Test names are MODE/KIND/NAME; FILTER (shell globs) selects among them.
+#   tests/isa/run.sh --user [FILTER...]
+#       Suite isa-user: every build/isa/linux/NAME under qemu-mipsel, passing iff the exit
+#       status is 0 and the program printed PASS (an independent oracle for tests/isa/user).
+#
+# Defaults: BIN=build/mvisor, modes from $MODES (else interp). Transcripts: build/test-logs/SUITE/.
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+
+B=${B:-build}
+suite=isa
+mvisor=$B/mvisor
+modes=${MODES:-interp}
+ISA_TIMEOUT=${ISA_TIMEOUT:-30}     # mvisor's own --timeout; the outer kill comes 30 s later
+QEMU_MIPSEL=${QEMU_MIPSEL:-qemu-mipsel}
+filters=()
+while (($#)); do
+    case $1 in
+    --suite) suite=$2; shift 2 ;;
+    --mvisor) mvisor=$2; shift 2 ;;
+    --modes) modes=$2; shift 2 ;;
+    --user) suite=isa-user; shift ;;
+    -h | --help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -*) echo "run.sh: unknown option $1" >&2; exit 1 ;;
+    *) filters+=("$1"); shift ;;
+    esac
+done
+
+selected() {
+    ((${#filters[@]} == 0)) && return 0
+    local f
+    for f in "${filters[@]}"; do
+        # shellcheck disable=SC2053
+        [[ $1 == $f || $1 == *"/$f" ]] && return 0
+    done
+    return 1
+}
+
+# A test that printed a sanitizer report fails even if it exited 0.
+sanitizer_report() { grep -q 'runtime error:\|AddressSanitizer\|UndefinedBehaviorSanitizer' "$TEST_LOG"; }
+
+suite_begin "$suite"
+
+if [[ $suite == isa-user ]]; then
+    for src in tests/isa/user/*.S; do
+        [[ -e $src ]] || continue
+        name=$(basename "$src" .S)
+        selected "$name" || continue
+        bin=$B/isa/linux/$name
+        if [[ ! -x $bin ]]; then
+            TEST_LOG=
+            test_fail "$name" "not built: $bin"
+            continue
+        fi
+        test_exec "$name" 60 "$QEMU_MIPSEL" "$bin"
+        if ((TEST_RC == 0)) && grep -qx 'PASS' "$TEST_LOG"; then
+            test_pass "$name"
+        else
+            test_fail "$name" "exit status $TEST_RC"
+        fi
+    done
+    suite_end
+    exit
+fi
+
+if [[ ! -x $mvisor ]]; then
+    TEST_LOG=
+    test_fail "$suite" "not built: $mvisor"
+    suite_end
+    exit
+fi
+outer=$((ISA_TIMEOUT + 30))
+for mode in $modes; do
+    for src in tests/isa/user/*.S tests/isa/kernel/*.S; do
+        [[ -e $src ]] || continue
+        rel=${src#tests/isa/}
+        rel=${rel%.S}
+        name=$mode/$rel
+        selected "$name" || continue
+        elf=$B/isa/bare/$rel.elf
+        if [[ ! -f $elf ]]; then
+            TEST_LOG=
+            test_fail "$name" "not built: $elf"
+            continue
+        fi
+        test_exec "$name" "$outer" "$mvisor" -M testbench -m 16 --deterministic --exec "$mode" \
+            --timeout "$ISA_TIMEOUT" -kernel "$elf"
+        if ((TEST_RC != 0)); then
+            test_fail "$name" "exit status $TEST_RC"
+        elif [[ $suite == ubsan ]] && sanitizer_report; then
+            test_fail "$name" "sanitizer report"
+        else
+            test_pass "$name"
+        fi
+    done
+
+    # The harness self-test: a deliberate failure at check 2 must be reported as exactly that.
+    name=$mode/selftest/must_fail
+    selected "$name" || continue
+    elf=$B/isa/bare/selftest/must_fail.elf
+    if [[ ! -f $elf ]]; then
+        TEST_LOG=
+        test_fail "$name" "not built: $elf"
+        continue
+    fi
+    test_exec "$name" "$outer" "$mvisor" -M testbench -m 16 --deterministic --exec "$mode" \
+        --timeout "$ISA_TIMEOUT" -kernel "$elf"
+    if ((TEST_RC == 4)) && grep -q 'FAIL' "$TEST_LOG" && grep -q 'check 2\b' "$TEST_LOG" &&
+        ! { [[ $suite == ubsan ]] && sanitizer_report; }; then
+        test_pass "$name" "failure at check 2 seen"
+    else
+        test_fail "$name" "expected exit status 4 and 'FAIL ... check 2', got exit status $TEST_RC"
+    fi
+done
+suite_end

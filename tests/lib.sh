@@ -1,0 +1,91 @@
+# The test-suite protocol, sourced by every suite runner (bash).
+#
+#   suite_begin SUITE             start counting; transcripts go to build/test-logs/SUITE/
+#   run_test NAME SECS CMD...     run CMD with a timeout, transcript in SUITE/NAME.log;
+#                                 PASS iff it exits 0 (returns its verdict)
+#   test_exec NAME SECS CMD...    only run and record: sets TEST_RC, TEST_LOG (for custom verdicts)
+#   test_pass NAME [NOTE] / test_fail NAME [NOTE]
+#                                 print PASS/FAIL (a failure also shows the transcript's tail)
+#                                 and count one test
+#   suite_count PASSED FAILED     add counts without printing (e.g. cases inside one binary)
+#   suite_end                     write build/test-logs/SUITE.result: passed=N failed=M seconds=S;
+#                                 returns non-zero if anything failed
+#
+# A transcript holds the command line, its stdout and stderr interleaved, and its exit status.
+# Exit status 124 means the timeout (coreutils timeout) killed the test.
+
+TEST_LOG_ROOT=${TEST_LOG_ROOT:-build/test-logs}
+TAIL_LINES=${TAIL_LINES:-20}
+
+suite_begin() {
+    SUITE=$1
+    SUITE_DIR=$TEST_LOG_ROOT/$SUITE
+    SUITE_PASSED=0
+    SUITE_FAILED=0
+    SUITE_T0=$(date +%s.%N)
+    rm -rf "$SUITE_DIR"
+    rm -f "$TEST_LOG_ROOT/$SUITE.result"
+    mkdir -p "$SUITE_DIR"
+    echo "== suite $SUITE"
+}
+
+test_exec() {
+    local name=$1 secs=$2
+    shift 2
+    TEST_LOG=$SUITE_DIR/$name.log
+    mkdir -p "$(dirname "$TEST_LOG")"
+    {
+        printf '$'
+        printf ' %q' "$@"
+        printf '\n'
+    } >"$TEST_LOG"
+    # --kill-after: a test that ignores SIGTERM still ends.
+    # The subshell reports a death by signal ("Aborted") into the transcript, not the terminal.
+    (
+        timeout --kill-after=5 "$secs" "$@"
+        exit $?
+    ) >>"$TEST_LOG" 2>&1 </dev/null && TEST_RC=0 || TEST_RC=$?
+    if ((TEST_RC == 124 || TEST_RC == 137)); then
+        echo "[timeout after ${secs}s]" >>"$TEST_LOG"
+    fi
+    echo "[exit status $TEST_RC]" >>"$TEST_LOG"
+}
+
+test_pass() {
+    SUITE_PASSED=$((SUITE_PASSED + 1))
+    echo "PASS $1${2:+ ($2)}"
+}
+
+test_fail() {
+    SUITE_FAILED=$((SUITE_FAILED + 1))
+    echo "FAIL $1${2:+ ($2)}"
+    if [[ -n ${TEST_LOG:-} && -f $TEST_LOG ]]; then
+        echo "---- last $TAIL_LINES lines of $TEST_LOG"
+        tail -n "$TAIL_LINES" "$TEST_LOG" | sed 's/^/    /'
+        echo "----"
+    fi
+}
+
+suite_count() {
+    SUITE_PASSED=$((SUITE_PASSED + $1))
+    SUITE_FAILED=$((SUITE_FAILED + $2))
+}
+
+run_test() {
+    local name=$1
+    test_exec "$@"
+    if ((TEST_RC == 0)); then
+        test_pass "$name"
+    else
+        test_fail "$name" "exit status $TEST_RC$( ((TEST_RC == 124)) && echo ', timeout')"
+        return 1
+    fi
+}
+
+suite_end() {
+    local secs
+    secs=$(awk -v a="$SUITE_T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+    echo "passed=$SUITE_PASSED failed=$SUITE_FAILED seconds=$secs" >"$TEST_LOG_ROOT/$SUITE.result"
+    echo "== suite $SUITE: $SUITE_PASSED passed, $SUITE_FAILED failed in ${secs}s (logs: $SUITE_DIR/)"
+    ((SUITE_FAILED == 0))
+}
