@@ -1,12 +1,33 @@
 #!/usr/bin/env bash
 # Run test suites one after another (a failing suite does not stop the rest), then
 # tests/summary.sh over them. Exit status: that of the summary.
-#   scripts/run-suites.sh SUITE...    (unit decoder isa isa-user ubsan)
+#
+#   scripts/run-suites.sh [--build 'TARGET...'] SUITE...     (unit decoder isa isa-user ubsan)
+#
+# --build first runs `$MAKE -k TARGET...` and records it as the pseudo-suite "build"
+# (one test; transcript build/test-logs/build/make.log), so a build failure fails the run
+# while the suites still test whatever did build.
 cd "$(dirname "$0")/.."
 B=${B:-build}
+MAKE=${MAKE:-make}
 t0=$(date +%s.%N)
+suites=()
+if [[ ${1:-} == --build ]]; then
+    . tests/lib.sh
+    suite_begin build
+    TEST_LOG=$SUITE_DIR/make.log
+    # shellcheck disable=SC2086
+    if $MAKE --no-print-directory -k $2 2>&1 | tee "$TEST_LOG"; [[ ${PIPESTATUS[0]} == 0 ]]; then
+        test_pass make
+    else
+        test_fail make "some targets did not build; their tests fail below"
+    fi
+    suite_end
+    suites+=(build)
+    shift 2
+fi
 for s in "$@"; do
-    rm -f "build/test-logs/$s.result"
+    rm -f "$B/test-logs/$s.result"
     case $s in
     unit) tests/unit/run.sh ;;
     decoder) scripts/check-decoder.sh ;;
@@ -15,8 +36,7 @@ for s in "$@"; do
     ubsan) tests/isa/run.sh --suite ubsan --mvisor "$B/ubsan/mvisor" --modes interp ;;
     *) echo "run-suites: unknown suite '$s'" >&2 ;;
     esac
+    suites+=("$s")
 done
-tests/summary.sh "$@"
-rc=$?
-awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "wall time: %.1fs\n", b - a }'
-exit $rc
+SUMMARY_WALL=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') \
+    exec tests/summary.sh "${suites[@]}"

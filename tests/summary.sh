@@ -2,7 +2,7 @@
 # Add up the results of test suites: tests/summary.sh [SUITE...]
 # Reads build/test-logs/SUITE.result (passed=N failed=M seconds=S) for every SUITE named
 # (default: every .result present), prints one line per suite, then the total as
-# "N passed, M failed". Exits non-zero if anything failed or a named suite left no result.
+# "N passed, M failed" (preceded by "wall time: Ss" if SUMMARY_WALL is set). Exits non-zero if anything failed or a named suite left no result.
 cd "$(dirname "$0")/.."
 root=${TEST_LOG_ROOT:-build/test-logs}
 
@@ -34,5 +34,6 @@ for s in "$@"; do
     total_f=$((total_f + m))
 done
 ((missing)) && echo "  ($missing suite(s) missing)"
+[[ -n ${SUMMARY_WALL:-} ]] && echo "wall time: ${SUMMARY_WALL}s"
 echo "$total_p passed, $total_f failed"
 ((total_f == 0 && missing == 0))
