@@ -138,9 +138,13 @@ update-guest: | $(DEPS_STAMP)
 # Running
 
 RUN_ARGS = -M malta -m 256 -kernel $(B)/guest/vmlinuz -initrd $(INITRAMFS) -append 'console=ttyS0' -nographic
-.PHONY: run
+.PHONY: run run-qemu
 run: $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
 	$(MVISOR) $(RUN_ARGS)
+
+# The same guest on QEMU, the reference machine (Ctrl-A x quits).
+run-qemu: $(GUEST_STAMP) $(INITRAMFS)
+	qemu-system-mipsel $(RUN_ARGS) -no-reboot
 
 # ---------------------------------------------------------------------------------------------
 # Tests. Each suite writes build/test-logs/<suite>.result; tests/summary.sh adds them up.
@@ -192,6 +196,7 @@ help:
 	@echo "targets:"
 	@echo "  all (default)  build/mvisor"
 	@echo "  run            boot the reference guest on the Malta board"
+	@echo "  run-qemu       boot the same guest on qemu-system-mipsel"
 	@echo "  check          all suites ($(SUITES)) and a summary"
 	@echo "  check-quick    $(QUICK_SUITES)"
 	@echo "  check-SUITE    one suite: $(addprefix check-,$(SUITES))"

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Build a minimal initramfs: a gzip'd newc cpio holding a static busybox, an /init script and
+# the device node /dev/console (char 5,1), written directly in the cpio format, so neither root
+# nor fakeroot nor mknod is needed. Reproducible: every mtime is 0 and gzip stores no name/time.
+#
+#   scripts/make-initramfs.sh BUSYBOX OUTPUT.cpio.gz
+#
+# /init mounts proc, sysfs and devtmpfs, installs the busybox applet links, prints a banner and
+# starts a shell on the console; `poweroff -f` in it powers the board off.
+set -euo pipefail
+(($# == 2)) || { echo "usage: $0 BUSYBOX OUTPUT.cpio.gz" >&2; exit 1; }
+busybox=$1
+output=$2
+[[ -f $busybox ]] || { echo "make-initramfs: no $busybox (make guest)" >&2; exit 1; }
+
+ino=1000
+# entry NAME MODE(octal) SIZE RDEVMAJOR RDEVMINOR: write one newc header and the padded name.
+entry() {
+    local name=$1 mode=$2 size=$3 maj=${4:-0} min=${5:-0} namesize pad
+    namesize=$((${#name} + 1))
+    ino=$((ino + 1))
+    printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X' \
+        "$ino" $((8#$mode)) 0 0 1 0 "$size" 0 0 "$maj" "$min" "$namesize" 0
+    printf '%s\0' "$name"
+    pad=$(((4 - (110 + namesize) % 4) % 4))
+    head -c "$pad" /dev/zero
+}
+pad_data() { head -c $(((4 - $1 % 4) % 4)) /dev/zero; }
+dir() { entry "$1" 040755 0; }
+file() { # file NAME MODE SOURCE
+    local size
+    size=$(stat -c %s "$3")
+    entry "$1" "$2" "$size"
+    cat "$3"
+    pad_data "$size"
+}
+symlink() { # symlink NAME TARGET
+    entry "$1" 0120777 "${#2}"
+    printf '%s' "$2"
+    pad_data "${#2}"
+}
+chardev() { entry "$1" "$2" 0 "$3" "$4"; } # chardev NAME MODE MAJOR MINOR
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cat >"$tmp/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+echo
+echo "mvisor initramfs: $(uname -sr) on $(uname -m); 'poweroff -f' to power off"
+exec setsid cttyhack sh -l
+INIT
+
+{
+    dir .
+    for d in bin sbin dev etc proc root sys tmp usr usr/bin usr/sbin; do dir "$d"; done
+    chardev dev/console 020600 5 1
+    file bin/busybox 0100755 "$busybox"
+    symlink bin/sh busybox
+    file init 0100755 "$tmp/init"
+    entry TRAILER!!! 0 0
+} >"$tmp/initramfs.cpio"
+mkdir -p "$(dirname "$output")"
+gzip -9 -n <"$tmp/initramfs.cpio" >"$output.tmp"
+mv "$output.tmp" "$output"
+echo "initramfs: $output ($(stat -c %s "$output") bytes)"
