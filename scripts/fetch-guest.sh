@@ -19,8 +19,13 @@ mkdir -p "$GUEST_CACHE" "$OUT"
 exec 9>"$GUEST_CACHE/.lock"
 flock 9
 
-pins_sum=$(sha256_of "$PINS")
-if [[ -f $OUT/.stamp && $(cat "$OUT/.stamp") == "$pins_sum" && -s $OUT/vmlinux.bin ]]; then
+# The stamp names what the guest was made from: the pins and the scripts that unpack it.
+pins_sum=$(cat "$PINS" scripts/fetch-guest.sh scripts/guest-lib.sh | sha256sum | cut -d' ' -f1)
+complete=1
+for f in vmlinuz vmlinux.bin vmlinux.info config busybox; do
+    [[ -s $OUT/$f ]] || complete=0
+done
+if ((complete)) && [[ -f $OUT/.stamp && $(cat "$OUT/.stamp") == "$pins_sum" ]]; then
     exit 0
 fi
 
