@@ -80,6 +80,8 @@ if [[ ! -x $mvisor ]]; then
     exit
 fi
 outer=$((ISA_TIMEOUT + 30))
+# Sanitizer reports with a stack trace; -fno-sanitize-recover=all already makes the first one fatal.
+[[ $suite == ubsan ]] && export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 for mode in $modes; do
     for src in tests/isa/user/*.S tests/isa/kernel/*.S; do
         [[ -e $src ]] || continue
