@@ -1,0 +1,6 @@
+/* Reports a failure of check 1 through the test device. */
+#include "isa.h"
+
+    TEST_BEGIN
+    FAIL
+    TEST_END

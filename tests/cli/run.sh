@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# Suite "cli": the command line of mvisor, with bad input and with good.
+#
+#   tests/cli/run.sh [--mvisor BIN] [FILTER...]
+#
+# Every bad-input case runs BIN (default build/mvisor) with one thing wrong and otherwise
+# valid arguments, and passes iff
+#   - the exit status is 1 (usage or host error): not 0, not a crash (>= 128), not a timeout,
+#   - stderr is exactly one line, starting with "mvisor:", that names the problem
+#     (matches the case's pattern, case-insensitive),
+#   - nothing is written to stdout.
+# --help must exit 0 and mention every option. The good-input cases run tiny bare-metal
+# programs (tests/cli/progs/*.S, built like the ISA tests with tests/isa/lib/crt_bare.S and
+# bare.ld) on -M testbench: a passing one exits 0, a failing one 4, an endless loop 3 under
+# --max-insns or --timeout.
+#
+# Scratch files (programs, bad kernels, captured output) go to build/tests/cli/; transcripts
+# to build/test-logs/cli/; the result line to build/test-logs/cli.result.
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+
+B=${B:-build}
+MVISOR=$B/mvisor
+MIPS_CC=${MIPS_CC:-mipsel-linux-gnu-gcc}
+CLI_TIMEOUT=${CLI_TIMEOUT:-20}
+W=$B/tests/cli
+filters=()
+while (($#)); do
+    case $1 in
+    --mvisor) MVISOR=$2; shift 2 ;;
+    -h | --help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -*) echo "run.sh: unknown option $1" >&2; exit 1 ;;
+    *) filters+=("$1"); shift ;;
+    esac
+done
+
+selected() {
+    ((${#filters[@]} == 0)) && return 0
+    local f
+    for f in "${filters[@]}"; do
+        # shellcheck disable=SC2053
+        [[ $1 == $f ]] && return 0
+    done
+    return 1
+}
+
+# No core files from a crashing case; a crash still shows as a status >= 128.
+ulimit -c 0
+
+suite_begin cli
+rm -rf "$W"
+mkdir -p "$W"
+
+# ---- inputs ------------------------------------------------------------------------------
+
+# Guest programs, compiled exactly as the Makefile compiles bare ISA tests.
+ISA_CFLAGS=(-march=mips32r2 -EL -fno-pic -mno-abicalls -no-pie -nostdlib -static -Itests/isa/include
+    -Wl,--build-id=none)
+PROGS_OK=1
+for src in tests/cli/progs/*.S; do
+    name=$(basename "$src" .S)
+    if ! "$MIPS_CC" "${ISA_CFLAGS[@]}" -T tests/isa/lib/bare.ld -o "$W/$name.elf" \
+        tests/isa/lib/crt_bare.S "$src" >"$W/build-$name.log" 2>&1; then
+        PROGS_OK=0
+        echo "cli: cannot build $src with $MIPS_CC (see $W/build-$name.log)" >&2
+    fi
+done
+GOOD=$W/pass.elf
+
+# Bad kernels.
+printf '' >"$W/empty.elf"
+printf 'This is a text file, not a kernel.\nSecond line.\n' >"$W/text.elf"
+mkdir -p "$W/a-directory.elf"
+if [[ -f $GOOD ]]; then
+    head -c 100 "$GOOD" >"$W/truncated.elf"
+    # Big-endian: the same file with EI_DATA (byte 5) flipped from 1 (LSB) to 2 (MSB).
+    cp "$GOOD" "$W/big-endian.elf"
+    printf '\002' | dd of="$W/big-endian.elf" bs=1 seek=5 conv=notrunc status=none
+fi
+X86_ELF=/bin/true
+[[ -L $X86_ELF ]] && X86_ELF=$(readlink -f "$X86_ELF")
+
+# ---- checks ------------------------------------------------------------------------------
+
+# run_cli NAME ARGS...: runs MVISOR ARGS with the suite timeout; stdout and stderr are kept apart
+# in $OUT and $ERR (and both end up in the transcript); sets TEST_RC and TEST_LOG.
+run_cli() {
+    local name=$1
+    shift
+    OUT=$W/$name.stdout
+    ERR=$W/$name.stderr
+    : >"$OUT"
+    : >"$ERR"
+    # shellcheck disable=SC2016
+    test_exec "$name" "$CLI_TIMEOUT" bash -c \
+        'out=$1 err=$2; shift 2; "$@" >"$out" 2>"$err"; rc=$?
+         echo "[stdout]"; cat "$out"; echo "[stderr]"; cat "$err"; exit $rc' \
+        run-cli "$OUT" "$ERR" "$MVISOR" "$@"
+}
+
+# Why a finished case is not a clean usage error, or nothing.
+usage_error_problem() {
+    local re=$1 lines
+    if ((TEST_RC == 124 || TEST_RC == 137)); then
+        echo "timed out"
+    elif ((TEST_RC >= 128)); then
+        echo "killed by signal $((TEST_RC - 128)), exit status $TEST_RC"
+    elif ((TEST_RC != 1)); then
+        echo "exit status $TEST_RC, expected 1"
+    else
+        lines=$(awk 'END { print NR }' "$ERR")
+        if ((lines != 1)); then
+            echo "$lines lines on stderr, expected exactly 1"
+        elif ! head -n 1 "$ERR" | grep -q '^mvisor: '; then
+            echo "stderr does not start with 'mvisor: '"
+        elif ! grep -Eiq -- "$re" "$ERR"; then
+            echo "message does not name the problem (expected /$re/)"
+        elif [[ -s $OUT ]]; then
+            echo "wrote to stdout"
+        fi
+    fi
+}
+
+# bad NAME REGEX ARGS...: a usage/host error case.
+bad() {
+    local name=$1 re=$2 why
+    shift 2
+    selected "$name" || return 0
+    if [[ ! -x $MVISOR ]]; then
+        TEST_LOG=
+        test_fail "$name" "not built: $MVISOR"
+        return
+    fi
+    run_cli "$name" "$@"
+    why=$(usage_error_problem "$re")
+    if [[ -z $why ]]; then
+        test_pass "$name"
+    else
+        test_fail "$name" "$why"
+    fi
+}
+
+# needs_progs NAME: fails NAME (and returns 1) when the guest programs could not be built.
+needs_progs() {
+    selected "$1" || return 1
+    ((PROGS_OK)) && return 0
+    TEST_LOG=
+    test_fail "$1" "guest programs not built ($MIPS_CC missing?)"
+    return 1
+}
+
+# good NAME STATUS REGEX ARGS...: a case that must exit with STATUS (REGEX: stderr must match).
+good() {
+    local name=$1 want=$2 re=$3
+    shift 3
+    needs_progs "$name" || return 0
+    if [[ ! -x $MVISOR ]]; then
+        TEST_LOG=
+        test_fail "$name" "not built: $MVISOR"
+        return
+    fi
+    run_cli "$name" "$@"
+    if ((TEST_RC != want)); then
+        test_fail "$name" "exit status $TEST_RC, expected $want"
+    elif [[ -n $re ]] && ! grep -Eiq -- "$re" "$ERR"; then
+        test_fail "$name" "stderr does not match /$re/"
+    else
+        test_pass "$name"
+    fi
+}
+
+TB=(-M testbench -m 16 --deterministic)
+
+# ---- bad options ---------------------------------------------------------------------------
+
+bad unknown-option 'bogus-option|unknown|unsupported' "${TB[@]}" -kernel "$GOOD" --bogus-option
+bad unknown-single-dash '-frobnicate|unknown|unsupported' "${TB[@]}" -kernel "$GOOD" -frobnicate
+bad positional-argument 'stray|unexpected|argument' "${TB[@]}" -kernel "$GOOD" stray
+bad m-zero '-m.*(range|at least|too small|invalid)|(range|at least|too small|invalid).*-m' \
+    -M testbench -kernel "$GOOD" -m 0
+bad m-abc '-m.*(invalid|number)|(invalid|number).*-m' -M testbench -kernel "$GOOD" -m abc
+bad m-negative '-m.*(invalid|number|negative|range)' -M testbench -kernel "$GOOD" -m -16
+bad m-bad-suffix '-m.*(invalid|number)|(invalid|number).*-m' -M testbench -kernel "$GOOD" -m 16Q
+bad m-4096 '-m.*(range|at most|too large)|(range|at most|too large).*-m' -M testbench -kernel "$GOOD" -m 4096
+bad m-no-argument '-m.*(argument|needs|missing)' -M testbench -kernel "$GOOD" -m
+bad kernel-no-argument '-kernel.*(argument|needs|missing)' -M testbench -m 16 -kernel
+bad machine-no-argument '(-M|machine).*(argument|needs|missing)' -m 16 -kernel "$GOOD" -M
+bad no-kernel 'kernel' -M testbench -m 16 --deterministic
+bad unknown-machine 'nosuchmachine' -M nosuchmachine -m 16 -kernel "$GOOD"
+bad testbench-m-512 '256|testbench.*(RAM|MiB|at most)' -M testbench -m 512 -kernel "$GOOD"
+bad testbench-initrd 'initrd|malta' "${TB[@]}" -kernel "$GOOD" -initrd "$GOOD"
+bad exec-bogus 'bogus' "${TB[@]}" -kernel "$GOOD" --exec bogus
+bad timeout-negative 'timeout' "${TB[@]}" -kernel "$GOOD" --timeout -1
+bad timeout-zero 'timeout' "${TB[@]}" -kernel "$GOOD" --timeout 0
+bad timeout-abc 'timeout' "${TB[@]}" -kernel "$GOOD" --timeout abc
+bad timeout-nan 'timeout' "${TB[@]}" -kernel "$GOOD" --timeout nan
+bad max-insns-zero 'max-insns' "${TB[@]}" -kernel "$GOOD" --max-insns 0
+bad max-insns-abc 'max-insns' "${TB[@]}" -kernel "$GOOD" --max-insns 10x
+bad seed-abc 'seed' "${TB[@]}" -kernel "$GOOD" --seed abc
+bad tlb-entries-zero 'tlb-entries' "${TB[@]}" -kernel "$GOOD" --tlb-entries 0
+bad tlb-entries-65 'tlb-entries' "${TB[@]}" -kernel "$GOOD" --tlb-entries 65
+bad trace-garbage 'trace' "${TB[@]}" -kernel "$GOOD" --trace 'garbage!!'
+bad trace-bad-range 'trace' "${TB[@]}" -kernel "$GOOD" --trace 'pc=zz-80000000'
+bad cpu-unknown 'cpu|34Kf' "${TB[@]}" -kernel "$GOOD" -cpu 34Kf
+bad smp-2 'smp|cpu' "${TB[@]}" -kernel "$GOOD" -smp 2
+
+# ---- bad kernels ---------------------------------------------------------------------------
+
+bad kernel-missing 'no such file|cannot open|not found|does not exist' "${TB[@]}" -kernel "$W/no-such-kernel.elf"
+bad kernel-directory 'directory|regular file' "${TB[@]}" -kernel "$W/a-directory.elf"
+bad kernel-empty 'empty|not an ELF|truncated|too short' "${TB[@]}" -kernel "$W/empty.elf"
+bad kernel-text 'not an ELF' "${TB[@]}" -kernel "$W/text.elf"
+if needs_progs kernel-truncated; then
+    bad kernel-truncated 'truncated|past the end|beyond the end|too short' "${TB[@]}" -kernel "$W/truncated.elf"
+fi
+bad kernel-x86-64 '32-bit|64-bit|MIPS|x86' "${TB[@]}" -kernel "$X86_ELF"
+if needs_progs kernel-big-endian; then
+    bad kernel-big-endian 'big-endian|endian' "${TB[@]}" -kernel "$W/big-endian.elf"
+fi
+
+# ---- --help ----------------------------------------------------------------------------------
+
+if selected help; then
+    for flag in --help -h; do
+        name=help$flag
+        run_cli "$name" "$flag"
+        why=
+        if ((TEST_RC != 0)); then
+            why="exit status $TEST_RC, expected 0"
+        elif [[ -s $ERR ]]; then
+            why="wrote to stderr"
+        else
+            for opt in -M -m -kernel -initrd -append --exec --deterministic --seed --max-insns \
+                --timeout --trace; do
+                # the option as a word: preceded by a blank or a comma, followed by a blank, a
+                # comma, '=' or the end of the line
+                if ! grep -Eq -- "(^|[[:space:],])$opt([[:space:],=]|\$)" "$OUT"; then
+                    why="does not mention $opt"
+                    break
+                fi
+            done
+        fi
+        if [[ -z $why ]]; then test_pass "$name"; else test_fail "$name" "$why"; fi
+    done
+fi
+
+# ---- good input ------------------------------------------------------------------------------
+
+good run-pass 0 'pass' "${TB[@]}" -kernel "$W/pass.elf"
+good run-pass-realtime 0 'pass' -M testbench -m 16 --timeout 10 -kernel "$W/pass.elf"
+good run-pass-m-suffix 0 'pass' -M testbench -m 16M --deterministic -kernel "$W/pass.elf"
+good run-fail 4 'fail' "${TB[@]}" -kernel "$W/fail.elf"
+good run-loop-max-insns 3 'limit' "${TB[@]}" --max-insns 10 -kernel "$W/loop.elf"
+good run-loop-timeout 3 'timeout' "${TB[@]}" --timeout 0.5 -kernel "$W/loop.elf"
+
+suite_end
