@@ -72,9 +72,31 @@
 #endif
     .endm
 
+/* CHECK_EQ for code more than 128 KiB away from test_fail: leaves through J. */
+    .macro CHECK_EQ_J reg, val
+    addiu $fp, $fp, 1
+    li $t9, \val
+    beq \reg, $t9, .Lok\@
+    nop
+    j test_fail
+    nop
+.Lok\@:
+    .endm
+
 /* End of a user test: check that nothing trapped, then return. */
     .macro UTEST_END
     CHECK_NO_EXC
+    TEST_END
+    .endm
+
+/* UTEST_END for code far from test_fail. */
+    .macro UTEST_END_J
+#ifdef TARGET_LINUX
+    addiu $fp, $fp, 1
+#else
+    EXC_LOAD $t8, EXC_COUNT
+    CHECK_EQ_J $t8, 0
+#endif
     TEST_END
     .endm
 
