@@ -15,7 +15,7 @@ TEST_BEGIN
     CHECK_MEMW $s0, 0, 0x600df00d
     CHECK_MEMW $s0, 4, 0x12345678
     pref 0, 1($s0)              /* unaligned addresses are fine for a prefetch */
-    pref 0, 4095($s0)           /* and so is one past the buffer */
+    pref 0, 4095($s0)           /* and so is an address well past the buffer */
     CHECK_EQ $t0, 0x600df00d
 UTEST_END
     .data

@@ -15,7 +15,7 @@ TEST_BEGIN
     sync 0x13                   /* SYNC_RMB */
     CHECK_EQ $t0, 0xabcd1234
     CHECK_MEMW $s0, 0, 0xabcd1234
-    ll $t2, 0($s0)              /* a SYNC between LL and SC is ordinary; here it is outside */
+    ll $t2, 0($s0)              /* an atomic increment followed by the usual SYNC barrier */
     addiu $t2, $t2, 1
     sc $t2, 0($s0)
     sync
