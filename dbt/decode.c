@@ -1,0 +1,359 @@
+/*
+ * The MIPS32 Release 2 instruction decoder: one 32-bit word in, one struct
+ * mips_insn out. Every engine (interpreter, translator, trap-and-emulate)
+ * works from this, so there is exactly one place where encodings are read.
+ *
+ * Shape: a switch on the major opcode, then a switch on the sub-field that
+ * the opcode table names (funct, rt, rs or sa). The raw fields are always
+ * filled in whatever the op, so callers never re-extract bits. Properties
+ * (branch, load, privileged, ...) come from one table indexed by op.
+ *
+ * Encodings are from "MIPS32 Architecture For Programmers Vol. II: The
+ * MIPS32 Instruction Set" (rev. 2.x), Appendix A, the opcode tables A.2
+ * (opcode), A.3 (SPECIAL), A.4 (REGIMM), A.5 (SPECIAL2), A.6 (SPECIAL3),
+ * A.9/A.10 (BSHFL), A.11-A.13 (COP0). Leniency choices about fields the
+ * manual says must be zero are stated next to the instruction concerned.
+ */
+#include "dbt/dbt.h"
+
+/*
+ * Field "must be zero" policy: the MIPS32 manual marks many fields as 0 but
+ * leaves the effect of a non-zero value UNPREDICTABLE or implementation
+ * dependent, and the 24K and QEMU execute such words as the base
+ * instruction (e.g. addu with sa != 0). So a non-zero "must be zero" field
+ * is ignored, unless the field selects a different instruction in some
+ * revision or ASE (SRL's R bit, SRLV's R bit, JR/JALR's hint bit 10, the
+ * MFMC0 rd field that separates DI/EI from the MT ASE's DMT/EMT/DVPE/EVPE).
+ */
+
+#define F_BR MIPS_F_BRANCH
+#define F_LK MIPS_F_LIKELY
+#define F_LN MIPS_F_LINK
+#define F_PV MIPS_F_PRIV
+#define F_LD MIPS_F_LOAD
+#define F_ST MIPS_F_STORE
+#define F_EB MIPS_F_END_BLOCK
+#define F_CP MIPS_F_COP
+
+/* Properties of each op; see MIPS_F_* in dbt.h for their meanings. */
+static const uint8_t op_flags[MIPS_OP_COUNT] = {
+    /* Jumps and branches: all MIPS32r2 ones have a delay slot (Vol. II, "Branch Delay"). */
+    [MIPS_OP_J] = F_BR, [MIPS_OP_JAL] = F_BR | F_LN,
+    [MIPS_OP_JR] = F_BR, [MIPS_OP_JR_HB] = F_BR,
+    [MIPS_OP_JALR] = F_BR | F_LN, [MIPS_OP_JALR_HB] = F_BR | F_LN,
+    [MIPS_OP_BEQ] = F_BR, [MIPS_OP_BNE] = F_BR, [MIPS_OP_BLEZ] = F_BR, [MIPS_OP_BGTZ] = F_BR,
+    [MIPS_OP_BEQL] = F_BR | F_LK, [MIPS_OP_BNEL] = F_BR | F_LK,
+    [MIPS_OP_BLEZL] = F_BR | F_LK, [MIPS_OP_BGTZL] = F_BR | F_LK,
+    [MIPS_OP_BLTZ] = F_BR, [MIPS_OP_BGEZ] = F_BR,
+    [MIPS_OP_BLTZL] = F_BR | F_LK, [MIPS_OP_BGEZL] = F_BR | F_LK,
+    [MIPS_OP_BLTZAL] = F_BR | F_LN, [MIPS_OP_BGEZAL] = F_BR | F_LN,
+    [MIPS_OP_BLTZALL] = F_BR | F_LK | F_LN, [MIPS_OP_BGEZALL] = F_BR | F_LK | F_LN,
+
+    /* Exceptions on purpose: the block ends so the engine can deliver them. */
+    [MIPS_OP_SYSCALL] = F_EB, [MIPS_OP_BREAK] = F_EB, [MIPS_OP_SDBBP] = F_EB,
+
+    /* Memory. ll is a load and sc a store (sc also writes rt, like a load). */
+    [MIPS_OP_LB] = F_LD, [MIPS_OP_LH] = F_LD, [MIPS_OP_LWL] = F_LD, [MIPS_OP_LW] = F_LD,
+    [MIPS_OP_LBU] = F_LD, [MIPS_OP_LHU] = F_LD, [MIPS_OP_LWR] = F_LD, [MIPS_OP_LL] = F_LD,
+    [MIPS_OP_SB] = F_ST, [MIPS_OP_SH] = F_ST, [MIPS_OP_SWL] = F_ST, [MIPS_OP_SW] = F_ST,
+    [MIPS_OP_SWR] = F_ST, [MIPS_OP_SC] = F_ST,
+    [MIPS_OP_CACHE] = F_PV, /* Vol. II CACHE: Coprocessor Unusable unless CP0 is usable */
+
+    /* CP0 (Vol. II, each entry's "Exceptions: Coprocessor Unusable"). */
+    [MIPS_OP_MFC0] = F_PV, [MIPS_OP_MTC0] = F_PV | F_EB,
+    [MIPS_OP_DI] = F_PV | F_EB, [MIPS_OP_EI] = F_PV | F_EB,
+    [MIPS_OP_RDPGPR] = F_PV, [MIPS_OP_WRPGPR] = F_PV,
+    [MIPS_OP_TLBR] = F_PV | F_EB, [MIPS_OP_TLBWI] = F_PV | F_EB, [MIPS_OP_TLBWR] = F_PV | F_EB,
+    [MIPS_OP_TLBP] = F_PV | F_EB, [MIPS_OP_ERET] = F_PV | F_EB, [MIPS_OP_DERET] = F_PV | F_EB,
+    [MIPS_OP_WAIT] = F_PV | F_EB,
+
+    /* Coprocessors 1 and 2 (and MOVCI, which reads the FP condition codes). */
+    [MIPS_OP_COP1] = F_CP, [MIPS_OP_COP1X] = F_CP, [MIPS_OP_COP2] = F_CP, [MIPS_OP_MOVCI] = F_CP,
+    [MIPS_OP_PREFX] = F_CP,
+    [MIPS_OP_LWC1] = F_CP | F_LD, [MIPS_OP_LWC2] = F_CP | F_LD,
+    [MIPS_OP_LDC1] = F_CP | F_LD, [MIPS_OP_LDC2] = F_CP | F_LD,
+    [MIPS_OP_SWC1] = F_CP | F_ST, [MIPS_OP_SWC2] = F_CP | F_ST,
+    [MIPS_OP_SDC1] = F_CP | F_ST, [MIPS_OP_SDC2] = F_CP | F_ST,
+};
+
+static const char *const op_names[MIPS_OP_COUNT] = {
+#define MIPS_OP_NAME(name, mn) [MIPS_OP_##name] = mn,
+    MIPS_OPS(MIPS_OP_NAME)
+#undef MIPS_OP_NAME
+};
+
+const char *mips_op_name(unsigned op)
+{
+    return op < MIPS_OP_COUNT ? op_names[op] : "invalid";
+}
+
+/* SPECIAL (opcode 0): Vol. II table A.3, selected by funct (bits 5:0). */
+static enum mips_op dec_special(uint32_t w)
+{
+    switch (w & 0x3F) {
+    case 0x00:
+        /*
+         * SSNOP, EHB and PAUSE are "sll $0, $0, 1/3/5" (Vol. II SSNOP, EHB,
+         * PAUSE). Only the exact encodings are recognised: any other sll to
+         * $0 (rs is ignored by SLL) is an ordinary no-op.
+         */
+        if (w == 0x00000040u)
+            return MIPS_OP_SSNOP;
+        if (w == 0x000000C0u)
+            return MIPS_OP_EHB;
+        if (w == 0x00000140u)
+            return MIPS_OP_PAUSE;
+        return MIPS_OP_SLL;
+    case 0x01: return MIPS_OP_MOVCI; /* bit 17 must be 0 (Vol. II MOVF/MOVT): ignored */
+    /* bit 21 (rs bit 0) is the R bit: ROTR (Vol. II ROTR); rs bits 25:22 are ignored. */
+    case 0x02: return (w & (1u << 21)) ? MIPS_OP_ROTR : MIPS_OP_SRL;
+    case 0x03: return MIPS_OP_SRA;
+    case 0x04: return MIPS_OP_SLLV;
+    /* bit 6 (sa bit 0) is the R bit: ROTRV (Vol. II ROTRV); sa bits 10:7 are ignored. */
+    case 0x06: return (w & (1u << 6)) ? MIPS_OP_ROTRV : MIPS_OP_SRLV;
+    case 0x07: return MIPS_OP_SRAV;
+    /*
+     * The hint field (bits 10:6): 0x10 is the hazard barrier (Vol. II JR.HB,
+     * JALR.HB). Only bit 10 is looked at; the other hint values are reserved
+     * and executed as plain jumps here (QEMU raises RI for them instead).
+     */
+    case 0x08: return (w & (1u << 10)) ? MIPS_OP_JR_HB : MIPS_OP_JR;
+    case 0x09: return (w & (1u << 10)) ? MIPS_OP_JALR_HB : MIPS_OP_JALR;
+    case 0x0A: return MIPS_OP_MOVZ;
+    case 0x0B: return MIPS_OP_MOVN;
+    case 0x0C: return MIPS_OP_SYSCALL;
+    case 0x0D: return MIPS_OP_BREAK;
+    case 0x0F: return MIPS_OP_SYNC; /* stype (bits 10:6) kept in sa; all types act as 0 */
+    case 0x10: return MIPS_OP_MFHI;
+    case 0x11: return MIPS_OP_MTHI;
+    case 0x12: return MIPS_OP_MFLO;
+    case 0x13: return MIPS_OP_MTLO;
+    case 0x18: return MIPS_OP_MULT;
+    case 0x19: return MIPS_OP_MULTU;
+    case 0x1A: return MIPS_OP_DIV;
+    case 0x1B: return MIPS_OP_DIVU;
+    case 0x20: return MIPS_OP_ADD;
+    case 0x21: return MIPS_OP_ADDU;
+    case 0x22: return MIPS_OP_SUB;
+    case 0x23: return MIPS_OP_SUBU;
+    case 0x24: return MIPS_OP_AND;
+    case 0x25: return MIPS_OP_OR;
+    case 0x26: return MIPS_OP_XOR;
+    case 0x27: return MIPS_OP_NOR;
+    case 0x2A: return MIPS_OP_SLT;
+    case 0x2B: return MIPS_OP_SLTU;
+    case 0x30: return MIPS_OP_TGE;
+    case 0x31: return MIPS_OP_TGEU;
+    case 0x32: return MIPS_OP_TLT;
+    case 0x33: return MIPS_OP_TLTU;
+    case 0x34: return MIPS_OP_TEQ;
+    case 0x36: return MIPS_OP_TNE;
+    /*
+     * 0x05, 0x0E, 0x15, 0x28, 0x29, 0x35, 0x37, 0x39, 0x3D are reserved; 0x14, 0x16,
+     * 0x17, 0x1C-0x1F, 0x2C-0x2F, 0x38, 0x3A-0x3C, 0x3E, 0x3F are MIPS64 only (ε).
+     */
+    default: return MIPS_OP_INVALID;
+    }
+}
+
+/* REGIMM (opcode 1): Vol. II table A.4, selected by rt (bits 20:16). */
+static enum mips_op dec_regimm(uint32_t w)
+{
+    switch ((w >> 16) & 0x1F) {
+    case 0x00: return MIPS_OP_BLTZ;
+    case 0x01: return MIPS_OP_BGEZ;
+    case 0x02: return MIPS_OP_BLTZL;
+    case 0x03: return MIPS_OP_BGEZL;
+    case 0x08: return MIPS_OP_TGEI;
+    case 0x09: return MIPS_OP_TGEIU;
+    case 0x0A: return MIPS_OP_TLTI;
+    case 0x0B: return MIPS_OP_TLTIU;
+    case 0x0C: return MIPS_OP_TEQI;
+    case 0x0E: return MIPS_OP_TNEI;
+    case 0x10: return MIPS_OP_BLTZAL;
+    case 0x11: return MIPS_OP_BGEZAL;
+    case 0x12: return MIPS_OP_BLTZALL;
+    case 0x13: return MIPS_OP_BGEZALL;
+    case 0x1F: return MIPS_OP_SYNCI;
+    /* 0x1C is the DSP ASE's BPOSGE32; 0x06/0x07 and 0x1E are MIPS64/later; the rest reserved. */
+    default: return MIPS_OP_INVALID;
+    }
+}
+
+/* SPECIAL2 (opcode 0x1C): Vol. II table A.5, selected by funct. */
+static enum mips_op dec_special2(uint32_t w)
+{
+    switch (w & 0x3F) {
+    /* rd and sa must be 0 for madd/maddu/msub/msubu, sa for mul: ignored. */
+    case 0x00: return MIPS_OP_MADD;
+    case 0x01: return MIPS_OP_MADDU;
+    case 0x02: return MIPS_OP_MUL;
+    case 0x04: return MIPS_OP_MSUB;
+    case 0x05: return MIPS_OP_MSUBU;
+    /* clz/clo: the manual asks for rt == rd; the result goes to rd whatever rt is. */
+    case 0x20: return MIPS_OP_CLZ;
+    case 0x21: return MIPS_OP_CLO;
+    case 0x3F: return MIPS_OP_SDBBP;
+    /* 0x24/0x25 are MIPS64 dclz/dclo; everything else is UDI (θ) or reserved. */
+    default: return MIPS_OP_INVALID;
+    }
+}
+
+/* SPECIAL3 (opcode 0x1F): Vol. II tables A.6 and A.9 (BSHFL). */
+static enum mips_op dec_special3(uint32_t w)
+{
+    switch (w & 0x3F) {
+    case 0x00: return MIPS_OP_EXT;
+    case 0x04: return MIPS_OP_INS;
+    case 0x20:
+        /* BSHFL, selected by sa; rs must be 0: ignored. */
+        switch ((w >> 6) & 0x1F) {
+        case 0x02: return MIPS_OP_WSBH;
+        case 0x10: return MIPS_OP_SEB;
+        case 0x18: return MIPS_OP_SEH;
+        default: return MIPS_OP_INVALID;
+        }
+    case 0x3B: return MIPS_OP_RDHWR; /* rs and sa must be 0: ignored */
+    /*
+     * 0x01-0x03, 0x05-0x07 and 0x24 are MIPS64 (dext*, dins*, dbshfl); 0x08-0x0F,
+     * 0x10-0x1F and 0x30-0x3F hold the MT and DSP ASEs, which this CPU lacks.
+     */
+    default: return MIPS_OP_INVALID;
+    }
+}
+
+/* COP0 (opcode 0x10): Vol. II tables A.11 (rs), A.12 (MFMC0) and A.13 (CO funct). */
+static enum mips_op dec_cop0(uint32_t w)
+{
+    unsigned rs = (w >> 21) & 0x1F;
+    if (rs & 0x10) {
+        /* CO = 1: bits 24:6 must be 0 (wait: an implementation-dependent code): ignored. */
+        switch (w & 0x3F) {
+        case 0x01: return MIPS_OP_TLBR;
+        case 0x02: return MIPS_OP_TLBWI;
+        case 0x06: return MIPS_OP_TLBWR;
+        case 0x08: return MIPS_OP_TLBP;
+        case 0x18: return MIPS_OP_ERET;
+        case 0x1F: return MIPS_OP_DERET;
+        case 0x20: return MIPS_OP_WAIT;
+        default: return MIPS_OP_INVALID;
+        }
+    }
+    switch (rs) {
+    /* mfc0/mtc0: bits 10:3 must be 0: ignored (sel is bits 2:0). */
+    case 0x00: return MIPS_OP_MFC0;
+    case 0x04: return MIPS_OP_MTC0;
+    case 0x0A: return MIPS_OP_RDPGPR;
+    case 0x0B:
+        /*
+         * MFMC0: di/ei have rd = 12 (Status) and sc = bit 5 (Vol. II DI, EI).
+         * rd = 0/1 are the MT ASE's dvpe/evpe/dmt/emt, so rd is checked; the
+         * other must-be-zero bits (10:6, 4:0) are ignored.
+         */
+        if (((w >> 11) & 0x1F) != 12)
+            return MIPS_OP_INVALID;
+        return (w & (1u << 5)) ? MIPS_OP_EI : MIPS_OP_DI;
+    case 0x0E: return MIPS_OP_WRPGPR;
+    /* 0x01/0x05 are MIPS64 dmfc0/dmtc0; 0x02, 0x03, 0x06-0x09, 0x0C, 0x0D, 0x0F reserved. */
+    default: return MIPS_OP_INVALID;
+    }
+}
+
+/* The op of a word, by the major opcode (Vol. II table A.2, bits 31:26). */
+static enum mips_op dec_op(uint32_t w)
+{
+    switch (w >> 26) {
+    case 0x00: return dec_special(w);
+    case 0x01: return dec_regimm(w);
+    case 0x02: return MIPS_OP_J;
+    case 0x03: return MIPS_OP_JAL;
+    case 0x04: return MIPS_OP_BEQ;
+    case 0x05: return MIPS_OP_BNE;
+    case 0x06: return MIPS_OP_BLEZ; /* rt must be 0: ignored */
+    case 0x07: return MIPS_OP_BGTZ;
+    case 0x08: return MIPS_OP_ADDI;
+    case 0x09: return MIPS_OP_ADDIU;
+    case 0x0A: return MIPS_OP_SLTI;
+    case 0x0B: return MIPS_OP_SLTIU;
+    case 0x0C: return MIPS_OP_ANDI;
+    case 0x0D: return MIPS_OP_ORI;
+    case 0x0E: return MIPS_OP_XORI;
+    case 0x0F: return MIPS_OP_LUI; /* rs must be 0: ignored */
+    case 0x10: return dec_cop0(w);
+    /*
+     * No FPU and no CP2: every word of these opcodes raises Coprocessor
+     * Unusable whatever its sub-fields, so they are not decoded further.
+     * MIPS32r2 reuses MIPS I's COP3 opcode 0x13 as COP1X; PREFX is its funct 0x0F
+     * (Vol. II table A.2 and A.20).
+     */
+    case 0x11: return MIPS_OP_COP1;
+    case 0x12: return MIPS_OP_COP2;
+    case 0x13: return (w & 0x3F) == 0x0F ? MIPS_OP_PREFX : MIPS_OP_COP1X;
+    case 0x14: return MIPS_OP_BEQL;
+    case 0x15: return MIPS_OP_BNEL;
+    case 0x16: return MIPS_OP_BLEZL;
+    case 0x17: return MIPS_OP_BGTZL;
+    case 0x1C: return dec_special2(w);
+    case 0x1F: return dec_special3(w);
+    case 0x20: return MIPS_OP_LB;
+    case 0x21: return MIPS_OP_LH;
+    case 0x22: return MIPS_OP_LWL;
+    case 0x23: return MIPS_OP_LW;
+    case 0x24: return MIPS_OP_LBU;
+    case 0x25: return MIPS_OP_LHU;
+    case 0x26: return MIPS_OP_LWR;
+    case 0x28: return MIPS_OP_SB;
+    case 0x29: return MIPS_OP_SH;
+    case 0x2A: return MIPS_OP_SWL;
+    case 0x2B: return MIPS_OP_SW;
+    case 0x2E: return MIPS_OP_SWR;
+    case 0x2F: return MIPS_OP_CACHE;
+    case 0x30: return MIPS_OP_LL;
+    case 0x31: return MIPS_OP_LWC1;
+    case 0x32: return MIPS_OP_LWC2;
+    case 0x33: return MIPS_OP_PREF; /* MIPS I's LWC3 */
+    case 0x35: return MIPS_OP_LDC1;
+    case 0x36: return MIPS_OP_LDC2;
+    case 0x38: return MIPS_OP_SC;
+    case 0x39: return MIPS_OP_SWC1;
+    case 0x3A: return MIPS_OP_SWC2;
+    case 0x3D: return MIPS_OP_SDC1;
+    case 0x3E: return MIPS_OP_SDC2;
+    /*
+     * 0x18-0x1B (daddi, daddiu, ldl, ldr), 0x27 (lwu), 0x2C/0x2D (sdl, sdr), 0x34 (lld),
+     * 0x37 (ld), 0x3C (scd), 0x3F (sd) are MIPS64 only; 0x1D is JALX, which needs MIPS16e
+     * or microMIPS (absent); 0x1E (MDMX) and 0x3B (MIPS I's SWC3) are reserved.
+     */
+    default: return MIPS_OP_INVALID;
+    }
+}
+
+void mips_decode(uint32_t w, struct mips_insn *out)
+{
+    enum mips_op op = dec_op(w);
+    out->raw = w;
+    out->op = (uint16_t)op;
+    out->rs = (w >> 21) & 0x1F;
+    out->rt = (w >> 16) & 0x1F;
+    out->rd = (w >> 11) & 0x1F;
+    out->sa = (w >> 6) & 0x1F;
+    out->sel = w & 0x7;
+    out->flags = op_flags[op];
+    out->simm = (int16_t)(w & 0xFFFF);
+    out->uimm = w & 0xFFFF;
+    out->target = (w & 0x03FFFFFFu) << 2;
+    out->pos = out->sa;
+    out->size = out->rd;
+    switch (op) {
+    case MIPS_OP_SYSCALL: case MIPS_OP_BREAK: case MIPS_OP_SDBBP:
+        out->code = (w >> 6) & 0xFFFFF;
+        break;
+    case MIPS_OP_TGE: case MIPS_OP_TGEU: case MIPS_OP_TLT: case MIPS_OP_TLTU:
+    case MIPS_OP_TEQ: case MIPS_OP_TNE:
+        out->code = (w >> 6) & 0x3FF;
+        break;
+    default:
+        out->code = 0;
+        break;
+    }
+}
