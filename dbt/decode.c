@@ -9,9 +9,10 @@
  * (branch, load, privileged, ...) come from one table indexed by op.
  *
  * Encodings are from "MIPS32 Architecture For Programmers Vol. II: The
- * MIPS32 Instruction Set" (rev. 2.x), Appendix A, the opcode tables A.2
- * (opcode), A.3 (SPECIAL), A.4 (REGIMM), A.5 (SPECIAL2), A.6 (SPECIAL3),
- * A.9/A.10 (BSHFL), A.11-A.13 (COP0). Leniency choices about fields the
+ * MIPS32 Instruction Set" (rev. 2.x), Appendix A "Instruction Bit
+ * Encodings": the tables of the opcode field, of the SPECIAL, SPECIAL2,
+ * SPECIAL3 and BSHFL function fields, of the REGIMM rt field, and of the
+ * COP0 rs and CO function fields. Leniency choices about fields the
  * manual says must be zero are stated next to the instruction concerned.
  */
 #include "dbt/dbt.h"
@@ -21,9 +22,13 @@
  * leaves the effect of a non-zero value UNPREDICTABLE or implementation
  * dependent, and the 24K and QEMU execute such words as the base
  * instruction (e.g. addu with sa != 0). So a non-zero "must be zero" field
- * is ignored, unless the field selects a different instruction in some
- * revision or ASE (SRL's R bit, SRLV's R bit, JR/JALR's hint bit 10, the
- * MFMC0 rd field that separates DI/EI from the MT ASE's DMT/EMT/DVPE/EVPE).
+ * is ignored, unless the field selects a different instruction in MIPS32r2
+ * (SRL's and SRLV's R bits, JR/JALR's hint bit 10, the BSHFL sa field) or
+ * in an ASE this CPU lacks (the MFMC0 rd field separates DI/EI from the MT
+ * ASE's DMT/EMT/DVPE/EVPE, which must be RI here). Release 6 reuses of such
+ * fields (e.g. BLEZ with rt != 0) do not count: R6 is not compatible anyway.
+ * The checker tests/decoder/decoder_check.c counts every such word of the
+ * guest kernel per field.
  */
 
 #define F_BR MIPS_F_BRANCH
@@ -87,7 +92,7 @@ const char *mips_op_name(unsigned op)
     return op < MIPS_OP_COUNT ? op_names[op] : "invalid";
 }
 
-/* SPECIAL (opcode 0): Vol. II table A.3, selected by funct (bits 5:0). */
+/* SPECIAL (opcode 0): Vol. II App. A, SPECIAL function field, selected by funct (bits 5:0). */
 static enum mips_op dec_special(uint32_t w)
 {
     switch (w & 0x3F) {
@@ -156,7 +161,7 @@ static enum mips_op dec_special(uint32_t w)
     }
 }
 
-/* REGIMM (opcode 1): Vol. II table A.4, selected by rt (bits 20:16). */
+/* REGIMM (opcode 1): Vol. II App. A, REGIMM rt field, selected by rt (bits 20:16). */
 static enum mips_op dec_regimm(uint32_t w)
 {
     switch ((w >> 16) & 0x1F) {
@@ -180,7 +185,7 @@ static enum mips_op dec_regimm(uint32_t w)
     }
 }
 
-/* SPECIAL2 (opcode 0x1C): Vol. II table A.5, selected by funct. */
+/* SPECIAL2 (opcode 0x1C): Vol. II App. A, SPECIAL2 function field, selected by funct. */
 static enum mips_op dec_special2(uint32_t w)
 {
     switch (w & 0x3F) {
@@ -199,7 +204,7 @@ static enum mips_op dec_special2(uint32_t w)
     }
 }
 
-/* SPECIAL3 (opcode 0x1F): Vol. II tables A.6 and A.9 (BSHFL). */
+/* SPECIAL3 (opcode 0x1F): Vol. II App. A, SPECIAL3 and BSHFL function fields. */
 static enum mips_op dec_special3(uint32_t w)
 {
     switch (w & 0x3F) {
@@ -222,7 +227,7 @@ static enum mips_op dec_special3(uint32_t w)
     }
 }
 
-/* COP0 (opcode 0x10): Vol. II tables A.11 (rs), A.12 (MFMC0) and A.13 (CO funct). */
+/* COP0 (opcode 0x10): Vol. II App. A, COP0 rs field and CO function field. */
 static enum mips_op dec_cop0(uint32_t w)
 {
     unsigned rs = (w >> 21) & 0x1F;
@@ -259,7 +264,7 @@ static enum mips_op dec_cop0(uint32_t w)
     }
 }
 
-/* The op of a word, by the major opcode (Vol. II table A.2, bits 31:26). */
+/* The op of a word, by the major opcode (Vol. II App. A, opcode field, bits 31:26). */
 static enum mips_op dec_op(uint32_t w)
 {
     switch (w >> 26) {
@@ -283,8 +288,10 @@ static enum mips_op dec_op(uint32_t w)
     /*
      * No FPU and no CP2: every word of these opcodes raises Coprocessor
      * Unusable whatever its sub-fields, so they are not decoded further.
+     * That includes bc1f/bc1t/bc2f/bc2t, which are branches but carry no
+     * MIPS_F_BRANCH here: they can never execute. An FPU must refine this.
      * MIPS32r2 reuses MIPS I's COP3 opcode 0x13 as COP1X; PREFX is its funct 0x0F
-     * (Vol. II table A.2 and A.20).
+     * (Vol. II App. A, opcode field and COP1X function field).
      */
     case 0x11: return MIPS_OP_COP1;
     case 0x12: return MIPS_OP_COP2;

@@ -469,7 +469,7 @@ static void test_hazard_barrier_jumps(void **state)
 static void test_bshfl_and_rdhwr(void **state)
 {
     (void)state;
-    /* SPECIAL3 funct 0x20, selected by sa (Vol. II table A.9) */
+    /* SPECIAL3 funct 0x20, selected by sa (Vol. II App. A, BSHFL function field) */
     assert_int_equal(dec(0x7c0410a0).op, MIPS_OP_WSBH); /* sa 0x02 */
     assert_int_equal(dec(0x7c041420).op, MIPS_OP_SEB);  /* sa 0x10 */
     assert_int_equal(dec(0x7c041620).op, MIPS_OP_SEH);  /* sa 0x18 */
@@ -490,7 +490,7 @@ static void test_bshfl_and_rdhwr(void **state)
 static void test_cop0_group(void **state)
 {
     (void)state;
-    /* rs = 0 MFC0, 4 MTC0, 0x0A RDPGPR, 0x0B MFMC0, 0x0E WRPGPR (Vol. II table A.11) */
+    /* rs = 0 MFC0, 4 MTC0, 0x0A RDPGPR, 0x0B MFMC0, 0x0E WRPGPR (Vol. II App. A, COP0 rs field) */
     assert_int_equal(dec(0x40026000).op, MIPS_OP_MFC0);
     assert_int_equal(dec(0x40826000).op, MIPS_OP_MTC0);
     assert_int_equal(dec(0x41431000).op, MIPS_OP_RDPGPR);
@@ -511,7 +511,7 @@ static void test_cop0_group(void **state)
     assert_int_equal(dec(0x41600bc1).op, MIPS_OP_INVALID); /* dmt */
     assert_int_equal(dec(0x41600be1).op, MIPS_OP_INVALID); /* emt */
     assert_int_equal(dec(0x41605800).op, MIPS_OP_INVALID); /* rd = 11 */
-    /* CO = 1, by funct (Vol. II table A.13) */
+    /* CO = 1, by funct (Vol. II App. A, COP0 function field when rs = CO) */
     static const struct { uint32_t funct; enum mips_op op; } co[] = {
         { 0x01, MIPS_OP_TLBR }, { 0x02, MIPS_OP_TLBWI }, { 0x06, MIPS_OP_TLBWR },
         { 0x08, MIPS_OP_TLBP }, { 0x18, MIPS_OP_ERET }, { 0x1f, MIPS_OP_DERET },
@@ -563,7 +563,7 @@ static void test_invalid(void **state)
 {
     (void)state;
     static const struct { uint32_t w; const char *what; } bad[] = {
-        /* MIPS64 (Vol. II table A.2, A.3: the ε entries) */
+        /* MIPS64 (Vol. II App. A: the entries marked as MIPS64 only) */
         { 0x0064102d, "daddu $2,$3,$4" }, { 0x0064102c, "dadd" }, { 0x0064102e, "dsub" },
         { 0x0064102f, "dsubu" }, { 0x00031138, "dsll $2,$3,4" }, { 0x0003113a, "dsrl" },
         { 0x0003113b, "dsra" }, { 0x0003113c, "dsll32" }, { 0x0003113e, "dsrl32" },
