@@ -81,6 +81,17 @@ static const uint8_t op_flags[MIPS_OP_COUNT] = {
     [MIPS_OP_SDC1] = F_CP | F_ST, [MIPS_OP_SDC2] = F_CP | F_ST,
 };
 
+/*
+ * The code field, as a mask over bits 25:6: all 20 bits for syscall, break
+ * and sdbbp, bits 15:6 for the register traps (Vol. II SYSCALL, TEQ); no
+ * code for anything else. A table keeps mips_decode free of a second switch.
+ */
+static const uint32_t code_mask[MIPS_OP_COUNT] = {
+    [MIPS_OP_SYSCALL] = 0xFFFFF, [MIPS_OP_BREAK] = 0xFFFFF, [MIPS_OP_SDBBP] = 0xFFFFF,
+    [MIPS_OP_TGE] = 0x3FF, [MIPS_OP_TGEU] = 0x3FF, [MIPS_OP_TLT] = 0x3FF, [MIPS_OP_TLTU] = 0x3FF,
+    [MIPS_OP_TEQ] = 0x3FF, [MIPS_OP_TNE] = 0x3FF,
+};
+
 static const char *const op_names[MIPS_OP_COUNT] = {
 #define MIPS_OP_NAME(name, mn) [MIPS_OP_##name] = mn,
     MIPS_OPS(MIPS_OP_NAME)
@@ -351,16 +362,5 @@ void mips_decode(uint32_t w, struct mips_insn *out)
     out->target = (w & 0x03FFFFFFu) << 2;
     out->pos = out->sa;
     out->size = out->rd;
-    switch (op) {
-    case MIPS_OP_SYSCALL: case MIPS_OP_BREAK: case MIPS_OP_SDBBP:
-        out->code = (w >> 6) & 0xFFFFF;
-        break;
-    case MIPS_OP_TGE: case MIPS_OP_TGEU: case MIPS_OP_TLT: case MIPS_OP_TLTU:
-    case MIPS_OP_TEQ: case MIPS_OP_TNE:
-        out->code = (w >> 6) & 0x3FF;
-        break;
-    default:
-        out->code = 0;
-        break;
-    }
+    out->code = (w >> 6) & code_mask[op];
 }
