@@ -150,12 +150,13 @@ run-qemu: $(GUEST_STAMP) $(INITRAMFS)
 # Tests. Each suite writes build/test-logs/<suite>.result; tests/summary.sh adds them up.
 
 export MODES
-SUITES := unit decoder isa isa-user ubsan
+SUITES := unit decoder isa isa-user cli ubsan
 QUICK_SUITES := unit isa isa-user
 SUITE_PREREQS_unit := $(UNIT_BINS)
 SUITE_PREREQS_decoder := $(DECODER_BIN) $(GUEST_STAMP)
 SUITE_PREREQS_isa := $(MVISOR) $(ISA_BARE)
 SUITE_PREREQS_isa-user := $(ISA_LINUX)
+SUITE_PREREQS_cli := $(MVISOR)
 SUITE_PREREQS_ubsan := $(MVISOR_UBSAN) $(ISA_BARE)
 
 # The check targets build what their suites need with `make -k` (a build failure is reported

@@ -43,6 +43,15 @@ int loader_load_elf(struct vm *vm, const char *path, uint32_t *entry, char *err,
         close(fd);
         return -EINVAL;
     }
+    /* libelf calls a file with the ELF magic but a cut-off header "not ELF"; say what it is. */
+    unsigned char magic[SELFMAG];
+    if (st.st_size >= SELFMAG && st.st_size < (off_t)sizeof(Elf32_Ehdr) &&
+        pread(fd, magic, SELFMAG, 0) == SELFMAG && memcmp(magic, ELFMAG, SELFMAG) == 0) {
+        snprintf(err, errlen, "'%s' is truncated (%lld bytes, shorter than an ELF header)", path,
+                 (long long)st.st_size);
+        close(fd);
+        return -EINVAL;
+    }
     Elf *e = elf_begin(fd, ELF_C_READ, NULL);
     if (!e || elf_kind(e) != ELF_K_ELF) {
         snprintf(err, errlen, "'%s' is not an ELF file", path);
@@ -74,6 +83,10 @@ int loader_load_elf(struct vm *vm, const char *path, uint32_t *entry, char *err,
     }
     if (eh.e_type != ET_EXEC) {
         snprintf(err, errlen, "'%s' is not an executable (e_type %u)", path, eh.e_type);
+        goto out;
+    }
+    if (eh.e_phnum != 0 && (eh.e_phoff > fsize || (uint64_t)eh.e_phnum * eh.e_phentsize > fsize - eh.e_phoff)) {
+        snprintf(err, errlen, "'%s' is truncated (program headers extend past the end of the file)", path);
         goto out;
     }
     size_t nph = 0;
