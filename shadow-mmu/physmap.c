@@ -82,6 +82,15 @@ int physmap_write(struct physmap *pm, gpa_t pa, const void *src, uint64_t len)
     return 0;
 }
 
+int physmap_zero(struct physmap *pm, gpa_t pa, uint64_t len)
+{
+    uint8_t *h = physmap_host(pm, pa, len);
+    if (!h)
+        return -EFAULT;
+    memset(h, 0, len);
+    return 0;
+}
+
 int physmap_read(const struct physmap *pm, gpa_t pa, void *dst, uint64_t len)
 {
     uint8_t *h = physmap_host(pm, pa, len);
