@@ -75,6 +75,8 @@ uint8_t *physmap_host(const struct physmap *pm, gpa_t pa, uint64_t len)
 
 int physmap_write(struct physmap *pm, gpa_t pa, const void *src, uint64_t len)
 {
+    if (len == 0)
+        return 0;
     uint8_t *h = physmap_host(pm, pa, len);
     if (!h)
         return -EFAULT;
@@ -84,6 +86,8 @@ int physmap_write(struct physmap *pm, gpa_t pa, const void *src, uint64_t len)
 
 int physmap_zero(struct physmap *pm, gpa_t pa, uint64_t len)
 {
+    if (len == 0)
+        return 0;
     uint8_t *h = physmap_host(pm, pa, len);
     if (!h)
         return -EFAULT;
