@@ -142,9 +142,10 @@ RUN_ARGS = -M malta -m 256 -kernel $(B)/guest/vmlinuz -initrd $(INITRAMFS) -appe
 run: $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
 	$(MVISOR) $(RUN_ARGS)
 
-# The same guest on QEMU, the reference machine (Ctrl-A x quits).
+# The same guest on QEMU, the reference machine (Ctrl-A x quits). Debian installs qemu-system-mips
+# without the option ROMs of QEMU's default NIC and VGA, neither of which this guest uses.
 run-qemu: $(GUEST_STAMP) $(INITRAMFS)
-	qemu-system-mipsel $(RUN_ARGS) -no-reboot
+	qemu-system-mipsel $(RUN_ARGS) -no-reboot -net none -vga none
 
 # ---------------------------------------------------------------------------------------------
 # Tests. Each suite writes build/test-logs/<suite>.result; tests/summary.sh adds them up.

@@ -118,6 +118,8 @@ enum vcpu_exit {
 
 struct vm;
 
+#define VCPU_EXC_HISTORY 8
+
 struct vcpu {
     /* hot, fixed offsets */
     uint32_t gpr[32];
@@ -138,6 +140,9 @@ struct vcpu {
     struct vm *vm;
     uint32_t exc_streak;   /* consecutive exceptions without a retired instruction */
     uint64_t nr_exceptions[32];
+    /* The last exceptions taken (where, why), for the state dump of a wedged guest. */
+    struct { uint32_t epc, cause, badvaddr, pc_after; } exc_hist[VCPU_EXC_HISTORY];
+    unsigned exc_hist_next;
     bool waiting;          /* in WAIT, sleeping until an interrupt */
     uint32_t wedge_reason;
     struct stlb stlb;

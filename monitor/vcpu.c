@@ -321,6 +321,17 @@ static bool peek_insn(struct vcpu *v, uint32_t va, uint32_t *word)
     return physmap_read(&v->vm->physmap, r.pa, word, 4) == 0;
 }
 
+static void dump_code(struct vcpu *v, FILE *f, uint32_t at, int before, int after)
+{
+    for (int i = -before; i <= after; i++) {
+        uint32_t va = at + 4 * (uint32_t)i, w;
+        char buf[128];
+        if (!peek_insn(v, va, &w))
+            continue;
+        fprintf(f, "%s %s\n", i == 0 ? "=>" : "  ", dbt_disasm(w, va, buf, sizeof(buf)));
+    }
+}
+
 void vcpu_dump(struct vcpu *v, FILE *f)
 {
     struct cp0 *c = &v->cp0;
@@ -334,11 +345,26 @@ void vcpu_dump(struct vcpu *v, FILE *f)
             c->entryhi, c->entrylo0, c->entrylo1, c->pagemask, c->index, c->wired);
     fprintf(f, "context %08x count %08x compare %08x ebase %08x\n", c->context, vcpu_count(v),
             c->compare, c->ebase);
-    for (int i = -6; i <= 4; i++) {
-        uint32_t va = v->pc + 4 * i, w;
-        char buf[128];
-        if (!peek_insn(v, va, &w))
-            continue;
-        fprintf(f, "%s %s\n", i == 0 ? "=>" : "  ", dbt_disasm(w, va, buf, sizeof(buf)));
+    dump_code(v, f, v->pc, 6, 4);
+    /* The blocks that led here: the last exceptions, oldest first, with the code that raised
+     * each (once per distinct EPC). */
+    unsigned n = v->exc_hist_next < VCPU_EXC_HISTORY ? v->exc_hist_next : VCPU_EXC_HISTORY;
+    if (n)
+        fprintf(f, "last %u exceptions (of %u in a row without progress):\n", n, v->exc_streak);
+    uint32_t shown[VCPU_EXC_HISTORY];
+    unsigned nshown = 0;
+    for (unsigned k = 0; k < n; k++) {
+        unsigned i = (v->exc_hist_next - n + k) % VCPU_EXC_HISTORY;
+        uint32_t epc = v->exc_hist[i].epc;
+        fprintf(f, "  exception %u at epc %08x -> %08x, cause %08x, badvaddr %08x\n",
+                (v->exc_hist[i].cause & CAUSE_EXC) >> CAUSE_EXC_SHIFT, epc, v->exc_hist[i].pc_after,
+                v->exc_hist[i].cause, v->exc_hist[i].badvaddr);
+        bool seen = false;
+        for (unsigned j = 0; j < nshown; j++)
+            seen |= shown[j] == epc;
+        if (!seen) {
+            shown[nshown++] = epc;
+            dump_code(v, f, epc, 3, 1);
+        }
     }
 }

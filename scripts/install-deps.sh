@@ -17,7 +17,8 @@ PACKAGES=(
     xz-utils             # unpacking the guest kernel from its zboot wrapper
     cpio                 # initramfs
     qemu-user            # independent oracle for the user-mode ISA tests
-    qemu-system-mips     # reference machine for benchmark comparisons
+    qemu-system-mips     # reference machine for benchmark comparisons and the boot suite's oracle
+    python3              # the boot suite's serial-console driver
 )
 FOREIGN_ARCH=mipsel      # guest packages are fetched with apt-get download PKG:mipsel
 

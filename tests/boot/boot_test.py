@@ -3,7 +3,7 @@
 
     boot_test.py SCENARIO --log-dir DIR --name NAME [--mvisor BIN | --qemu BIN]
                  --kernel K --initrd I [--seed N] [--deterministic] [--facts FILE]
-                 [-- EXTRA MONITOR ARGS...]
+                 [--insn-words FILE] [--no-reboot] [--reboot] [--expect-log REGEX]
 
 Prints one line per check ("ok NAME" or "FAIL NAME: why"), writes the console transcript to
 DIR/NAME.console and the monitor's stderr to DIR/NAME.stderr, optional facts (values other
@@ -72,6 +72,9 @@ def wait_prompt(g):
     g.expect(r"Run /init as init process", BOOT_TIMEOUT, "the kernel to start /init")
     g.expect(re.escape(PROMPT), 120, "the shell prompt")
     g.mark("prompt")
+    # From here on kernel messages stay in the log buffer (read with dmesg) instead of landing
+    # in the middle of command output.
+    g.run("dmesg -n 1", CMD_TIMEOUT)
 
 
 def boot_log(g, c):
@@ -254,7 +257,7 @@ def main():
     p.add_argument("--reboot", action="store_true", help="workloads: also reset and boot again")
     p.add_argument("--expect-log", default="", help="panic: a regex the console must show")
     p.add_argument("--facts")
-    p.add_argument("extra", nargs="*")
+    p.add_argument("--insn-words", help="mvisor: record the executed instruction words here")
     a = p.parse_args()
 
     common = ["-M", "malta", "-m", "256", "-kernel", a.kernel, "-initrd", a.initrd, "-append", a.append,
@@ -264,10 +267,12 @@ def main():
     if a.qemu:
         a.monitor = "qemu"
         # This QEMU build lacks the option ROMs of its default NIC and VGA; the board is the same.
-        argv = [a.qemu] + common + ["-net", "none", "-vga", "none"] + a.extra
+        argv = [a.qemu] + common + ["-net", "none", "-vga", "none"]
     else:
         a.monitor = "mvisor"
-        argv = [a.mvisor] + common + a.extra
+        argv = [a.mvisor] + common
+        if a.insn_words:
+            argv += ["--insn-words", a.insn_words]
         if a.deterministic:
             argv.append("--deterministic")
         if a.seed is not None:

@@ -139,7 +139,7 @@ verdict() {
     elif grep -q '^\[exit status 0\]$' "$TEST_LOG"; then
         test_pass "$name" "$(grep -c '^ok ' "$TEST_LOG") checks, $(sed -n 's/.* check(s) failed, \([0-9.]* s\).*/\1/p' "$TEST_LOG")"
     else
-        test_fail "$name" "$(grep -c '^FAIL ' "$TEST_LOG") check(s) failed"
+        test_fail "$name" "$(grep -c '^FAIL ' "$TEST_LOG") check(s) failed, $(grep '^\[exit status' "$TEST_LOG")"
     fi
 }
 
@@ -148,7 +148,7 @@ MV=(--mvisor "$MVISOR")
 if ((INPUTS_OK)); then
     wanted det-seed-1 kaslr-differs insn-words-decoder &&
         start det-seed-1 "${BT[@]}" shell --name det-seed-1 "${MV[@]}" --kernel "$VMLINUZ" --initrd "$INITRD" \
-            --deterministic --seed 1 --facts "$W/det-seed-1.json" -- --insn-words "$W/insn-words.txt"
+            --deterministic --seed 1 --facts "$W/det-seed-1.json" --insn-words "$W/insn-words.txt"
     wanted det-seed-2 kaslr-differs &&
         start det-seed-2 "${BT[@]}" kaslr --name det-seed-2 "${MV[@]}" --kernel "$VMLINUZ" --initrd "$INITRD" \
             --deterministic --seed 2 --facts "$W/det-seed-2.json"
