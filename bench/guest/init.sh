@@ -5,7 +5,7 @@
 # each between two console markers from `wl mark` (guest clock), so the host can time each
 # one on its own clock as the lines arrive; then it powers the machine off. Marker lines:
 #     @@mark boot userspace guest_ns=T      first userspace output
-#     @@mark NAME begin|end guest_ns=T      around each workload
+#     @@mark NAME begin|end guest_ns=T      around each workload (intmark: around its loop)
 #     @@status NAME rc=N                    the workload's exit status (0 = its own checks passed)
 #     @@done                                all workloads run; `poweroff -f` follows
 /bin/wl mark boot userspace
@@ -51,7 +51,9 @@ for w in $(echo "$sel" | tr , ' '); do
     arg=${w#*:}
     [ "$arg" = "$w" ] && arg=
     case $name in
-    intmark) run intmark wl intmark "${arg:-10000}" ;;
+    intmark) # prints its own markers around its loop
+        wl intmark "${arg:-10000}"
+        echo "@@status intmark rc=$?" ;;
     forkexec) run forkexec wl forkexec "${arg:-200}" /bin/true ;;
     tmpfs) run tmpfs tmpfs_fill "${arg:-64}" ;;
     syscalls) run syscalls wl syscalls "${arg:-200000}" ;;

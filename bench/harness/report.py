@@ -200,7 +200,8 @@ def write_compare(bench):
             L.append(f"### intmark against the native build (the physical limit), {wset} set")
             L.append("")
             L.append(f"`{cmdline(native.argv)}` on the host: the same source, `cc -O2`. Guest time is the "
-                     "host time between the workload's markers; native time is the process's wall time.")
+                     "host time between the markers the program prints around its loop; native time is the same loop "
+                     "timed by the program on the host's monotonic clock.")
             L.append("")
             L.append("| | " + " | ".join(f"{c.label} / native" for c in guests) + " |")
             L.append("|---|" + "---:|" * len(guests))

@@ -53,7 +53,7 @@ def num(x, digits=3):
 def cell(s, unit="", digits=3):
     """'median (min-max)' with an 'n/N' note when some runs are missing, or '-'."""
     if not s:
-        return "-"
+        return f"failed [0/{s.expected}]" if s.expected else "-"
     text = f"{num(s.median, digits)}{unit} ({num(s.min, digits)}–{num(s.max, digits)})"
     if s.n < s.expected:
         text += f" [{s.n}/{s.expected}]"
