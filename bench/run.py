@@ -23,6 +23,7 @@ produce a wrong result are reported as such. Outputs under build/bench/: compare
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -323,6 +324,9 @@ def main():
         if not os.path.exists(f):
             p.error(f"{f} is missing (make bench builds it)")
 
+    # A stopped benchmark must not leave a guest running: SIGTERM unwinds like Ctrl-C, and the
+    # launcher kills the current child's process group on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     bench = Bench(args)
     try:
         bench.build_configs()

@@ -114,6 +114,11 @@ def run_console(argv, timeout_s, log_path=None, done_marker=None, done_grace_s=6
                     status, ru = _kill_group(proc.pid)
                     break
                 time.sleep(0.01)
+    except BaseException:
+        # Interrupted (Ctrl-C) or failed here: the child is in its own session, so it would
+        # outlive us; take its process group down first.
+        _kill_group(proc.pid)
+        raise
     finally:
         run.wall_s = time.monotonic() - t0
         proc.returncode = 0  # reaped above with wait4; keep Popen from waiting again
