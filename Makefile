@@ -142,9 +142,11 @@ RUN_ARGS = -M malta -m 256 -kernel $(B)/guest/vmlinuz -initrd $(INITRAMFS) -appe
 run: $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
 	$(MVISOR) $(RUN_ARGS)
 
-# The same guest on QEMU, the reference machine (Ctrl-A x quits).
+# The same guest on QEMU, the reference machine (Ctrl-A x quits). -nic none -vga none: QEMU's
+# Malta otherwise adds a PCnet NIC and a Cirrus VGA and refuses to start without their option
+# ROMs, which Debian ships only in recommended packages (ipxe-qemu, seabios).
 run-qemu: $(GUEST_STAMP) $(INITRAMFS)
-	qemu-system-mipsel $(RUN_ARGS) -no-reboot
+	qemu-system-mipsel $(RUN_ARGS) -no-reboot -nic none -vga none
 
 # ---------------------------------------------------------------------------------------------
 # Tests. Each suite writes build/test-logs/<suite>.result; tests/summary.sh adds them up.
