@@ -32,7 +32,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import plan, report  # noqa: E402
-from harness.console import GuestRun, parse_ops  # noqa: E402
+from harness.console import GuestRun, parse_ops, sample_cpu  # noqa: E402
 from harness.launch import run_console, shell_quote, describe_end  # noqa: E402
 
 
@@ -53,6 +53,9 @@ class NativeRun:
         self.ok = (run.exit_status == 0 and self.result.get("check") == "ok"
                    and self.result.get("iterations") == str(expect_iters))
         self.why = "" if self.ok else f"{describe_end(run)}, result {self.result or 'missing'}"
+
+    def phase_cpu_s(self, phase):
+        return self.run.cpu_s if self.ok and phase == "intmark" else None
 
     def phase_host_s(self, phase):
         if not self.ok:
@@ -177,7 +180,7 @@ class Bench:
             log(f"round {rnd} {c.label}: {'ok' if rec.ok else 'FAILED ' + rec.why}, {run.wall_s:.2f} s")
             return rec
         timeout = self.args.timeout * (self.args.interp_timeout_factor if c.mode == "interp" else 1)
-        run = run_console(c.argv, timeout, path, done_marker="@@done")
+        run = run_console(c.argv, timeout, path, done_marker="@@done", sample=sample_cpu)
         if rnd == 1 and c.kind == "mvisor":
             why = unavailable_reason(run)
             if why:

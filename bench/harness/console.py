@@ -15,11 +15,17 @@ RESULT = re.compile(r"^([a-z]+)((?: \w+=\S+)+)\s*$")
 OP = re.compile(r"@@op (\S+) (begin|end)(?: ops=(\d+))?")
 
 
+def sample_cpu(text):
+    """The lines at which the launcher records the child's CPU time."""
+    return "@@" in text or BANNER in text
+
+
 class Workload:
     def __init__(self, name):
         self.name = name
         self.begin_t = self.end_t = None  # host seconds since launch
         self.begin_g = self.end_g = None  # guest CLOCK_MONOTONIC ns
+        self.begin_cpu = self.end_cpu = None  # the monitor's host CPU seconds
         self.rc = None
         self.result = {}
         self.ok = False
@@ -30,6 +36,12 @@ class Workload:
         if self.begin_t is None or self.end_t is None:
             return None
         return self.end_t - self.begin_t
+
+    @property
+    def cpu_s(self):
+        if self.begin_cpu is None or self.end_cpu is None:
+            return None
+        return self.end_cpu - self.begin_cpu
 
     @property
     def guest_s(self):
@@ -43,31 +55,32 @@ class GuestRun:
 
     def __init__(self, run, names):
         self.run = run
-        self.banner_t = None
-        self.userspace_t = None
+        self.banner_t = self.banner_cpu = None
+        self.userspace_t = self.userspace_cpu = None
         self.userspace_g = None
         self.done = False
         self.info = {}
         self.workloads = {n: Workload(n) for n in names}
-        for t, text in run.lines:
-            self._line(t, text)
+        cpus = run.cpu if len(run.cpu) == len(run.lines) else [None] * len(run.lines)
+        for (t, text), cpu in zip(run.lines, cpus):
+            self._line(t, text, cpu)
 
-    def _line(self, t, text):
+    def _line(self, t, text, cpu):
         if self.banner_t is None and BANNER in text:
-            self.banner_t = t
+            self.banner_t, self.banner_cpu = t, cpu
         m = MARK.search(text)
         if m:
             name, phase, g = m.group(1), m.group(2), int(m.group(3))
             if name == "boot" and phase == "userspace":
                 if self.userspace_t is None:
-                    self.userspace_t, self.userspace_g = t, g
+                    self.userspace_t, self.userspace_g, self.userspace_cpu = t, g, cpu
             elif name in self.workloads:
                 w = self.workloads[name]
                 if phase == "begin":
-                    w.begin_t, w.begin_g = t, g
+                    w.begin_t, w.begin_g, w.begin_cpu = t, g, cpu
                     w.why = "did not finish"
                 else:
-                    w.end_t, w.end_g = t, g
+                    w.end_t, w.end_g, w.end_cpu = t, g, cpu
             return
         m = STATUS.search(text)
         if m and m.group(1) in self.workloads:
@@ -112,6 +125,15 @@ class GuestRun:
             return self.userspace_t
         w = self.workloads.get(phase)
         return w.host_s if w and w.ok else None
+
+    def phase_cpu_s(self, phase):
+        """The monitor process's host CPU seconds over the same phase."""
+        if phase == "banner":
+            return self.banner_cpu
+        if phase == "userspace":
+            return self.userspace_cpu
+        w = self.workloads.get(phase)
+        return w.cpu_s if w and w.ok else None
 
 
 def parse_ops(run):

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 class Run:
     argv: list
     lines: list = field(default_factory=list)  # (seconds since launch, text)
+    cpu: list = field(default_factory=list)  # per line: the child's CPU seconds then, or None
     exit_status: int = None  # None when killed by a signal
     signal: int = None
     timed_out: bool = False
@@ -58,11 +59,27 @@ def _kill_group(pid):
     return status, ru
 
 
-def run_console(argv, timeout_s, log_path=None, done_marker=None, done_grace_s=60.0, cwd=None):
+def _cpu_now(pid):
+    """utime + stime of a live process (all its threads) from /proc, in seconds."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def run_console(argv, timeout_s, log_path=None, done_marker=None, done_grace_s=60.0, cwd=None,
+                sample=None):
     """Runs argv with stdout+stderr on one pipe, stdin an idle pipe (the console sees no input).
 
     Stops it after timeout_s, or done_grace_s after a line containing done_marker if it has
-    not exited by then (a guest that finished its work but does not power off)."""
+    not exited by then (a guest that finished its work but does not power off). For lines
+    where sample(text) holds, also records the child's CPU time so far (1/CLK_TCK resolution),
+    so phases can be measured in CPU seconds too: on a shared machine they vary less."""
     run = Run(argv=list(argv))
     t0 = time.monotonic()
     try:
@@ -97,10 +114,12 @@ def run_console(argv, timeout_s, log_path=None, done_marker=None, done_grace_s=6
                 raw, buf = buf.split(b"\n", 1)
                 text = raw.decode("utf-8", "replace").rstrip("\r")
                 run.lines.append((t, text))
+                run.cpu.append(_cpu_now(proc.pid) if sample and sample(text) else None)
                 if done_marker and done_at is None and done_marker in text:
                     done_at = time.monotonic()
         if buf:
             run.lines.append((time.monotonic() - t0, buf.decode("utf-8", "replace").rstrip("\r")))
+            run.cpu.append(None)
         if run.timed_out:
             status, ru = _kill_group(proc.pid)
         else:
@@ -139,8 +158,8 @@ def write_log(run, path):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
         f.write("# " + " ".join(shell_quote(a) for a in run.argv) + "\n")
-        for t, text in run.lines:
-            f.write(f"{t:11.6f} {text}\n")
+        for (t, text), cpu in zip(run.lines, run.cpu):
+            f.write(f"{t:11.6f} " + (f"[cpu {cpu:.2f}] " if cpu is not None else "") + f"{text}\n")
         f.write(f"# {describe_end(run)}; wall {run.wall_s:.3f} s, cpu {run.cpu_s or 0:.3f} s,"
                 f" maxrss {run.maxrss_kib} KiB\n")
 

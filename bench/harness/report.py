@@ -62,12 +62,16 @@ def cmdline(argv):
     return " ".join(shell_quote(a) for a in argv)
 
 
-def values(c, phase, rounds):
+def values(c, phase, rounds, metric="wall"):
+    """Per round: the phase's host seconds (metric 'wall') or the process's CPU seconds over it
+    ('cpu'); None where the run failed or the phase has no such measure."""
     out = []
     for r in rounds:
         rec = c.rounds.get(r)
         if rec is None:
             out.append(None)
+        elif metric == "cpu":
+            out.append(None if phase in PROCESS_PHASES else rec.phase_cpu_s(phase))
         elif phase in PROCESS_PHASES and c.kind != "native":
             out.append(_process_value(rec.run, phase) if rec.ok else None)
         else:
@@ -90,8 +94,8 @@ def summary(c, phase, rounds):
     return Summary(values(c, phase, rounds), expected=len(rounds))
 
 
-def paired(a, b, phase, rounds):
-    va, vb = values(a, phase, rounds), values(b, phase, rounds)
+def paired(a, b, phase, rounds, metric="wall"):
+    va, vb = values(a, phase, rounds, metric), values(b, phase, rounds, metric)
     return Summary([x / y if x is not None and y else None for x, y in zip(va, vb)], expected=len(rounds))
 
 
@@ -194,6 +198,25 @@ def write_compare(bench):
                         row.append("n/a")
                     else:
                         row.append(ratio_cell(paired(a, b_, ph, rounds)))
+                L.append(f"| {_phase_title(bench, ph, wset)} | " + " | ".join(row) + " |")
+            L.append("")
+            L.append(f"### Ratios of host CPU time, {wset} set (per round)")
+            L.append("")
+            L.append("The monitor process's user+sys CPU seconds over each phase (read from /proc at the "
+                     "markers, 10 ms resolution): less disturbed than elapsed time when other work shares "
+                     "the machine.")
+            L.append("")
+            L.append("| phase | " + " | ".join(t for t, *_ in cols) + " |")
+            L.append("|---|" + "---:|" * len(cols))
+            for ph in _phases(bench):
+                if ph in PROCESS_PHASES:
+                    continue
+                row = []
+                for _, a, b_, only in cols:
+                    if a.unavailable or b_ is None or b_.unavailable:
+                        row.append("n/a")
+                    else:
+                        row.append(ratio_cell(paired(a, b_, ph, rounds, "cpu")))
                 L.append(f"| {_phase_title(bench, ph, wset)} | " + " | ".join(row) + " |")
             L.append("")
         if native:
@@ -313,7 +336,21 @@ def _profiles(bench):
     for c in cs:
         keys += [k for k in c.profile if k not in keys]
     L = ["### Profile counters (one untimed run each, `--profile=json:FILE`)", "",
+         "Derived rows: counters whose name starts with `priv` are summed as privileged operations and "
+         "divided by the median wall time of the timed runs; counters named `*hit_rate*` are shown as "
+         "written.", "",
          "| counter | " + " | ".join(c.label for c in cs) + " |", "|---|" + "---:|" * len(cs)]
+    rounds = list(range(1, bench.args.rounds + 1))
+    derived = []
+    for c in cs:
+        priv = sum(v for k, v in c.profile.items() if k.lower().startswith("priv"))
+        wall = summary(c, "wall", rounds)
+        derived.append(num(priv / wall.median, 4) if priv and wall else "")
+    if any(derived):
+        L.append("| privileged operations per second | " + " | ".join(derived) + " |")
+    for k in keys:
+        if "hit_rate" in k:
+            L.append(f"| {k} | " + " | ".join(num(c.profile.get(k), 5) if k in c.profile else "" for c in cs) + " |")
     for k in keys[:80]:
         L.append(f"| {k} | " + " | ".join(num(c.profile.get(k), 4) if k in c.profile else "" for c in cs) + " |")
     if len(keys) > 80:
@@ -329,17 +366,21 @@ def _dump_json(bench, rounds):
     for c in bench.configs:
         d = {"key": c.key, "label": c.label, "kind": c.kind, "set": c.wset, "argv": c.argv,
              "unavailable": c.unavailable, "profile": c.profile, "phases": {}, "runs": {}}
+        d["phases_cpu"] = {}
         for ph in _phases(bench, c.kind == "native") + (["wall", "cpu"] if c.kind == "native" else []):
             d["phases"][ph] = summary(c, ph, rounds).as_dict()
+            if ph not in PROCESS_PHASES:
+                d["phases_cpu"][ph] = Summary(values(c, ph, rounds, "cpu"), expected=len(rounds)).as_dict()
         for r, rec in c.rounds.items():
             run = rec.run
             e = {"ok": rec.ok, "why": rec.why, "wall_s": run.wall_s, "cpu_s": run.cpu_s,
                  "maxrss_kib": run.maxrss_kib, "exit_status": run.exit_status, "timed_out": run.timed_out}
             if c.kind != "native":
                 e.update(banner_s=rec.banner_t, userspace_s=rec.userspace_t, userspace_guest_ns=rec.userspace_g,
-                         info=rec.info, workloads={
-                             w.name: {"host_s": w.host_s, "guest_s": w.guest_s, "ok": w.ok, "why": w.why,
-                                      "result": w.result} for w in rec.workloads.values()})
+                         banner_cpu_s=rec.banner_cpu, userspace_cpu_s=rec.userspace_cpu, info=rec.info,
+                         workloads={w.name: {"host_s": w.host_s, "cpu_s": w.cpu_s, "guest_s": w.guest_s,
+                                             "ok": w.ok, "why": w.why, "result": w.result}
+                                    for w in rec.workloads.values()})
             else:
                 e["result"] = rec.result
             d["runs"][r] = e
