@@ -263,7 +263,9 @@ def write_compare(bench):
             label = c.label + (" (n/a)" if c.unavailable else "")
             series.append((label, [None if c.unavailable or (c.kind == "native" and ph != "intmark")
                                    else summary(c, ph, rounds) for ph in shown]))
-        panels.append((f"{wset} set: host seconds, median and min-max of {len(rounds)} rounds", groups, series))
+        na = [c.label for c in cs if c.unavailable]
+        panels.append((f"{wset} set: host seconds, median and min-max of {len(rounds)} rounds"
+                       + (f"; not available: {', '.join(na)}" if na else ""), groups, series))
 
     L.extend(_targets(bench, rounds))
     L.extend(_profiles(bench))
@@ -462,7 +464,9 @@ def write_micro(bench, modes):
              "prepare it. `wait` is not measured: it would time the next interrupt, not the operation.")
     L.append("")
     png = os.path.join(bench.out, "privops.png")
-    why = plot.bars(png, [("raw host ns per operation (nop = loop baseline)", kinds,
+    na = [m for m in plan.MVISOR_MODES if m not in avail]
+    why = plot.bars(png, [("raw host ns per operation (nop = loop baseline)"
+                           + (f"; not available: {', '.join(na)}" if na else ""), kinds,
                            [(m + ("" if m in avail else " (n/a)"), series[m]) for m in plan.MVISOR_MODES])],
                     "host ns per operation (log scale)", f"privileged operations by execution mode ({rev})")
     L.append(f"Plot: `{png}`" if why is None else f"Plot: not drawn: {why}")
