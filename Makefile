@@ -25,8 +25,9 @@ LDLIBS = -lcapstone -lelf -lxxhash -lm -lpthread
 TEST_LDLIBS = -lcmocka $(LDLIBS)
 UBSAN_FLAGS = -fsanitize=undefined -fno-sanitize-recover=all
 
-# Execution modes the ISA suite runs every bare test under; dbt and trap join when they exist.
-MODES ?= interp
+# Execution modes the ISA suite runs every bare test under (dbt-nochain: --exec dbt --no-chain);
+# trap joins when it exists.
+MODES ?= interp dbt dbt-nochain
 
 # The set-up stamp: every rule that builds something waits for it (order-only).
 DEPS_STAMP := .stamps/deps

@@ -92,6 +92,17 @@ const char *mips_op_name(unsigned op);
 
 /* Runs the interpreter until an exit condition; returns why it stopped. */
 enum vcpu_exit dbt_interp_run(struct vcpu *v);
+/* Interprets until icount >= until and the next instruction is not in a delay slot (events are
+ * handled as in dbt_interp_run first); VCPU_EXIT_NONE when it got there. */
+enum vcpu_exit dbt_interp_run_until(struct vcpu *v, uint64_t until);
+
+/* The translator (dbt/exec.c): sets up the engine for vm (after vm_create); -errno + message. */
+int dbt_engine_init(struct vm *vm, char *err, size_t errlen);
+void dbt_engine_destroy(struct vm *vm);
+/* Runs translated code until an exit condition; returns why it stopped. */
+enum vcpu_exit dbt_run(struct vcpu *v);
+/* Prints translation statistics (for --stats / --profile). */
+void dbt_print_stats(struct vm *vm, FILE *f);
 
 /* Disassembles one word at pc with capstone into buf ("<bytes> mnemonic ops"); returns buf. */
 const char *dbt_disasm(uint32_t word, uint32_t pc, char *buf, size_t len);
