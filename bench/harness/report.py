@@ -183,9 +183,12 @@ def write_compare(bench):
         for c in guests:
             if c is not qemu:
                 cols.append((f"{c.label} / qemu", c, qemu, None))
-        dbt, trap = bench.config(_k("dbt", wset)), bench.config(_k("trap", wset))
-        if dbt and trap:
-            cols.append(("trap / dbt", trap, dbt, None))
+        # Between mvisor's modes on the same set (plain configurations): trap / dbt, interp / dbt, ...
+        plain = [bench.config(_k(m, wset)) for m in plan.MVISOR_MODES]
+        for i, a in enumerate(plain):
+            for b_ in plain[:i]:
+                if a and b_:
+                    cols.append((f"{a.mode} / {b_.mode}", a, b_, None))
         if cols:
             L.append(f"### Ratios, {wset} set (per round)")
             L.append("")
