@@ -95,11 +95,9 @@ class Bench:
         self.logs = os.path.join(self.out, "logs")
         self.sets = plan.QUICK_SETS if args.quick else plan.SETS
         self.sets = {k: dict(v) for k, v in self.sets.items()}
-        for ov in args.size:
-            name, _, n = ov.partition("=")
-            wset, _, wl = name.rpartition(".")
+        for wset, wl, n in args.size:
             for s in ([wset] if wset else self.sets):
-                self.sets[s][wl] = int(n)
+                self.sets[s][wl] = n
         self.workloads = args.workloads
         self.cpu = args.cpu or plan.probe_mvisor_cpu(args.mvisor)
         self.help = plan.mvisor_help(args.mvisor)
@@ -324,6 +322,15 @@ def main():
     for w in args.workloads:
         if w not in plan.WORKLOADS:
             p.error(f"unknown workload '{w}'")
+    sizes = []
+    for ov in args.size:
+        name, _, n = ov.partition("=")
+        wset, _, wl = name.rpartition(".")
+        if (wset and wset not in plan.SETS) or wl not in plan.WORKLOADS or not n.isdigit() or int(n) == 0:
+            p.error(f"--size {ov}: want [SET.]WORKLOAD=N with SET in {', '.join(plan.SETS)}, WORKLOAD in "
+                    f"{', '.join(plan.WORKLOADS)} and N a positive integer")
+        sizes.append((wset, wl, int(n)))
+    args.size = sizes
     need = [args.mvisor, args.kernel] + ([] if args.no_compare else [args.initrd, args.native_wl])
     need += [] if args.no_micro else [args.privops]
     for f in need:
