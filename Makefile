@@ -148,9 +148,11 @@ RUN_ARGS = -M malta -m 256 -kernel $(B)/guest/vmlinuz -initrd $(INITRAMFS) -appe
 run: $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
 	$(MVISOR) $(RUN_ARGS)
 
-# The same guest on QEMU, the reference machine (Ctrl-A x quits).
+# The same guest on QEMU, the reference machine (Ctrl-A x quits). -nic none -vga none: QEMU's
+# Malta otherwise adds a PCnet NIC and a Cirrus VGA and refuses to start without their option
+# ROMs, which Debian ships only in recommended packages (ipxe-qemu, seabios).
 run-qemu: $(GUEST_STAMP) $(INITRAMFS)
-	qemu-system-mipsel $(RUN_ARGS) -no-reboot
+	qemu-system-mipsel $(RUN_ARGS) -no-reboot -nic none -vga none
 
 # ---------------------------------------------------------------------------------------------
 # Tests. Each suite writes build/test-logs/<suite>.result; tests/summary.sh adds them up.
@@ -188,9 +190,43 @@ $(foreach s,$(SUITES),$(eval $(call suite_rule,$(s))))
 # ---------------------------------------------------------------------------------------------
 # Benchmarks
 
-.PHONY: bench
-bench: $(MVISOR) $(GUEST_STAMP)
+# make bench: the interpreter-speed report, then bench/run.py: the same kernel and workload
+# initramfs under qemu-system-mipsel and each mvisor execution mode, alternating, plus the native
+# build of the integer benchmark and the privileged-operation microbenchmark (README "Benchmarks").
+# BENCH_QUICK=1: fewer rounds, smaller workloads. BENCH_ARGS: more bench/run.py options.
+BENCH_CFLAGS := -O2 -Wall -Wextra -Werror -std=gnu11
+BENCH_WL_SRCS := $(sort $(wildcard bench/guest/*.c))
+BENCH_WL_DEPS := $(BENCH_WL_SRCS) $(wildcard bench/guest/*.h)
+BENCH_WL := $(B)/bench/guest/wl
+BENCH_NATIVE_WL := $(B)/bench/native/wl
+BENCH_INITRAMFS := $(B)/bench/workload.cpio.gz
+BENCH_QUICK_FLAG := $(if $(filter-out 0,$(BENCH_QUICK)),--quick)
+BENCH_PRIVOPS_TICKS := $(if $(BENCH_QUICK_FLAG),2000000,10000000)
+BENCH_PRIVOPS := $(B)/bench/micro/privops-$(BENCH_PRIVOPS_TICKS).elf
+
+# Static for the guest (Debian's cross glibc), stripped to keep the initramfs small.
+$(BENCH_WL): $(BENCH_WL_DEPS) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(MIPS_CC) $(BENCH_CFLAGS) -march=mips32r2 -static -s -o $@ $(BENCH_WL_SRCS)
+
+# The same sources for the host: the physical limit, and the oracle for the results.
+$(BENCH_NATIVE_WL): $(BENCH_WL_DEPS) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -o $@ $(BENCH_WL_SRCS)
+
+$(BENCH_INITRAMFS): bench/make-workload-initramfs.sh bench/guest/init.sh $(INITRAMFS) $(BENCH_WL) | $(DEPS_STAMP)
+	bench/make-workload-initramfs.sh $(INITRAMFS) $(BENCH_WL) $@
+
+# Rebuilt when the time per kind changes (quick or not): the Count ticks are part of the name.
+$(B)/bench/micro/privops-%.elf: bench/micro/privops.S tests/isa/lib/crt_bare.S tests/isa/lib/bare.ld $(ISA_COMMON) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(MIPS_CC) $(ISA_CFLAGS) -DPRIV_TICKS=$* -T tests/isa/lib/bare.ld -o $@ tests/isa/lib/crt_bare.S $<
+
+.PHONY: bench bench-build
+bench-build: $(MVISOR) $(GUEST_STAMP) $(BENCH_INITRAMFS) $(BENCH_NATIVE_WL) $(BENCH_PRIVOPS)
+bench: bench-build
 	bench/interp-speed.sh
+	bench/run.py $(BENCH_QUICK_FLAG) --privops $(BENCH_PRIVOPS) $(BENCH_ARGS)
 
 # ---------------------------------------------------------------------------------------------
 
@@ -208,7 +244,9 @@ help:
 	@echo "  check          all suites ($(SUITES)) and a summary"
 	@echo "  check-quick    $(QUICK_SUITES)"
 	@echo "  check-SUITE    one suite: $(addprefix check-,$(SUITES))"
-	@echo "  bench          interpreter speed on the guest kernel (BENCH_QUICK=1: shorter)"
+	@echo "  bench          interpreter speed, mvisor vs qemu-system-mipsel side by side, privileged-op"
+	@echo "                 microbenchmark -> build/bench/*.md, *.png (BENCH_QUICK=1: shorter;"
+	@echo "                 BENCH_ARGS: more bench/run.py options); bench-build builds its inputs only"
 	@echo "  deps           install missing Debian packages (scripts/install-deps.sh)"
 	@echo "  guest          fetch and unpack the pinned guest into build/guest/"
 	@echo "  update-guest   pin the newest Debian kernel and busybox (rewrites scripts/guest.pins)"
