@@ -80,6 +80,11 @@ $(B)/tests/decoder_check: $(patsubst %.c,$(B)/obj/%.o,$(DECODER_SRCS)) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
+LOCKSTEP_BIN := $(B)/tests/lockstep
+$(LOCKSTEP_BIN): $(B)/obj/tests/diff/lockstep.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 .PHONY: unit-tests decoder-check
 unit-tests: $(UNIT_BINS)
 decoder-check: $(DECODER_BIN)
@@ -153,7 +158,7 @@ run-qemu: $(GUEST_STAMP) $(INITRAMFS)
 # Tests. Each suite writes build/test-logs/<suite>.result; tests/summary.sh adds them up.
 
 export MODES
-SUITES := unit decoder isa isa-user cli ubsan
+SUITES := unit decoder isa isa-user cli ubsan diff
 QUICK_SUITES := unit isa isa-user
 SUITE_PREREQS_unit := $(UNIT_BINS)
 SUITE_PREREQS_decoder := $(DECODER_BIN) $(GUEST_STAMP)
@@ -161,6 +166,7 @@ SUITE_PREREQS_isa := $(MVISOR) $(ISA_BARE)
 SUITE_PREREQS_isa-user := $(ISA_LINUX)
 SUITE_PREREQS_cli := $(MVISOR)
 SUITE_PREREQS_ubsan := $(MVISOR_UBSAN) $(ISA_BARE)
+SUITE_PREREQS_diff := $(LOCKSTEP_BIN) $(ISA_BARE) $(GUEST_STAMP)
 
 # The check targets build what their suites need with `make -k` (a build failure is reported
 # as the failed pseudo-suite "build"), then run the suites even if some of it did not build:

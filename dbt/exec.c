@@ -201,13 +201,26 @@ static bool may_chain(const struct tb *from, const struct tb *to)
     return unmapped(from->pc) && unmapped(to->pc);
 }
 
+struct dbt_debug dbt_debug;
+
+void dbt_flush(struct vm *vm)
+{
+    if (vm->dbt)
+        tcache_flush(&vm->dbt->tc);
+}
+
 enum vcpu_exit dbt_run(struct vcpu *v)
 {
-    struct dbt_engine *eng = v->vm->dbt;
     if (dbt_trace.on)
         return dbt_interp_run(v); /* tracing is per instruction: the interpreter does it */
+    return dbt_run_steps(v, UINT64_MAX);
+}
+
+enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
+{
+    struct dbt_engine *eng = v->vm->dbt;
     uintptr_t last = 0; /* the chainable exit we came out of: tb | n */
-    for (;;) {
+    for (uint64_t step = 0; step < steps; step++) {
         if (__builtin_expect(v->icount >= v->next_event ||
                                  atomic_load_explicit(&v->exit_request, memory_order_relaxed),
                              0)) {
@@ -271,4 +284,5 @@ enum vcpu_exit dbt_run(struct vcpu *v)
             break;
         }
     }
+    return VCPU_EXIT_NONE;
 }

@@ -67,6 +67,8 @@ static inline bool store(struct vcpu *v, uint32_t va, unsigned size, uint32_t va
 {
     uint8_t *h = stlb_hit(v, va, size, MMU_STORE);
     if (h) {
+        if (__builtin_expect(dbt_store_hook != NULL, 0))
+            dbt_store_hook(v, va, size, val, 0xFFFFFFFFu, h);
         memcpy(h, &val, size); /* little-endian host and guest */
         return true;
     }
@@ -331,6 +333,8 @@ static enum exec_result exec(struct vcpu *v, const struct mips_insn *in, uint32_
             interp_swr(rt, va & 3, &w, &mask);
         uint8_t *h = stlb_hit(v, va & ~3u, 4, MMU_STORE);
         if (h) {
+            if (__builtin_expect(dbt_store_hook != NULL, 0))
+                dbt_store_hook(v, va & ~3u, 4, w & mask, mask, h);
             uint32_t old;
             memcpy(&old, h, 4);
             old = (old & ~mask) | (w & mask);
@@ -449,10 +453,48 @@ static void trace_insn(struct vcpu *v, uint32_t pc, uint32_t word)
             dbt_disasm(word, pc, buf, sizeof(buf)));
 }
 
+/* One instruction (retired or faulted), without looking at events; the lockstep replayer's step. */
+bool dbt_interp_step(struct vcpu *v)
+{
+    uint32_t pc = v->pc, word;
+    if (!fetch(v, pc, &word))
+        return false;
+    struct mips_insn in;
+    mips_decode(word, &in);
+    bool in_ds = v->in_ds;
+    enum exec_result res = exec(v, &in, pc, in_ds);
+    v->gpr[0] = 0;
+    switch (res) {
+    case EX_NEXT: case EX_WAIT:
+        /* WAIT retires; the caller that wants to sleep looks at the instruction itself */
+        v->pc = in_ds ? v->ds_target : pc + 4;
+        v->in_ds = 0;
+        break;
+    case EX_BRANCH:
+        v->pc = pc + 4;
+        v->in_ds = 1;
+        break;
+    case EX_SKIP_SLOT:
+        v->pc = pc + 8;
+        v->in_ds = 0;
+        break;
+    case EX_JUMPED:
+        break;
+    case EX_EXCEPTION:
+        return false;
+    }
+    v->icount++;
+    v->exc_streak = 0;
+    return res == EX_WAIT;
+}
+
 /* The loop of both entry points: until = UINT64_MAX runs until an exit reason. */
 static inline enum vcpu_exit interp_loop(struct vcpu *v, uint64_t until)
 {
     for (;;) {
+        /* Before the event check, so a caller's own run loop handles the events at `until`. */
+        if (v->icount >= until && !v->in_ds)
+            return VCPU_EXIT_NONE;
         if (__builtin_expect(v->icount >= v->next_event ||
                                  atomic_load_explicit(&v->exit_request, memory_order_relaxed),
                              0)) {
@@ -460,8 +502,6 @@ static inline enum vcpu_exit interp_loop(struct vcpu *v, uint64_t until)
             if (why != VCPU_EXIT_NONE)
                 return why;
         }
-        if (v->icount >= until && !v->in_ds)
-            return VCPU_EXIT_NONE;
         if (__builtin_expect(v->exc_streak > WEDGE_EXCEPTIONS, 0)) {
             v->wedge_reason = 2;
             return VCPU_EXIT_WEDGED;

@@ -75,6 +75,8 @@ bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access ac
         }
         uint8_t *h = reg->host + (r.pa - reg->base);
         if (acc == MMU_STORE) {
+            if (__builtin_expect(dbt_store_hook != NULL, 0))
+                dbt_store_hook(v, va, size, *val & mask, mask, reg->readonly ? NULL : h);
             if (reg->readonly)
                 return true;
             if (mask == 0xFFFFFFFFu || size < 4) {
@@ -92,6 +94,8 @@ bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access ac
         return true;
     }
     if (acc == MMU_STORE) {
+        if (__builtin_expect(dbt_store_hook != NULL, 0))
+            dbt_store_hook(v, va, size, *val & mask, mask, NULL);
         uint32_t w = *val;
         if (size == 4 && mask != 0xFFFFFFFFu)
             w = ((uint32_t)physmap_io_read(pm, r.pa, 4) & ~mask) | (w & mask);
@@ -103,6 +107,8 @@ bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access ac
     }
     return true;
 }
+
+void (*dbt_store_hook)(struct vcpu *v, uint32_t va, unsigned size, uint32_t val, uint32_t mask, uint8_t *host);
 
 /* Host writes into guest RAM (loader, environment, DMA) kill the translations they overwrite. */
 void dbt_host_write_hook(void *opaque, gpa_t pa, uint64_t len)

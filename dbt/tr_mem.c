@@ -114,6 +114,17 @@ static void store(struct tr_ctx *c, const struct mips_insn *in)
 {
     unsigned size = in->op == MIPS_OP_SW ? 4 : in->op == MIPS_OP_SH ? 2 : 1;
     struct x64_emitter *e = &c->hot;
+    if (c->observe_stores) {
+        uint32_t bval;
+        if (tr_is_const(c, in->rs, &bval))
+            x64_mov_r32_imm32(e, X64_R11, bval + (uint32_t)in->simm);
+        else
+            x64_lea_r32_disp(e, X64_R11, tr_get(c, in->rs), in->simm);
+        tr_load_scratch(c, e, X64_RDX, in->rt);
+        x64_mov_r32_imm32(e, X64_RCX, in->op);
+        tr_callout(c, (const void *)dbt_h_store, true, 0);
+        return;
+    }
     uint32_t cval;
     bool vimm = tr_is_const(c, in->rt, &cval);
     int hv = vimm ? X64_R11 : tr_get(c, in->rt);

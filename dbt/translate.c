@@ -489,13 +489,15 @@ struct tb *dbt_translate(struct vcpu *v, struct tcache *tc, uint32_t pc, gpa_t p
 
     /* Pass 1: the block's extent. */
     uint32_t n = 0, off = pc & 0xFFFu;
-    while (n < TR_MAX_INSNS && off + 4 * n < 4096) {
+    uint32_t max = dbt_debug.max_insns && dbt_debug.max_insns < TR_MAX_INSNS ? dbt_debug.max_insns : TR_MAX_INSNS;
+    c->observe_stores = dbt_store_hook != NULL;
+    while (n < max && off + 4 * n < 4096) {
         struct mips_insn *in = &c->insn[n];
         uint32_t w;
         memcpy(&w, host + off + 4 * n, 4);
         mips_decode(w, in);
         if (in->flags & MIPS_F_BRANCH) {
-            if (n + 1 >= TR_MAX_INSNS + 1 || off + 4 * (n + 1) >= 4096)
+            if (n + 2 > max || off + 4 * (n + 1) >= 4096)
                 break;
             memcpy(&w, host + off + 4 * (n + 1), 4);
             mips_decode(w, &c->insn[n + 1]);
@@ -549,10 +551,29 @@ struct tb *dbt_translate(struct vcpu *v, struct tcache *tc, uint32_t pc, gpa_t p
 
 /* ---- one instruction ---- */
 
+/* The lockstep self-test's deliberate bug: flips bit 0 of what the instruction wrote. */
+static void corrupt(struct tr_ctx *c, const struct mips_insn *in)
+{
+    unsigned g = in->rd ? in->rd : in->rt;
+    if (in->op == MIPS_OP_ADDIU || in->op == MIPS_OP_ORI || in->op == MIPS_OP_ANDI || in->op == MIPS_OP_XORI ||
+        in->op == MIPS_OP_LUI || in->op == MIPS_OP_SLTI || in->op == MIPS_OP_SLTIU)
+        g = in->rt;
+    if (g == 0)
+        return;
+    int h = tr_get(c, g);
+    x64_alu_r32_imm32(&c->hot, X64_XOR, h, 1);
+    tr_written(c, g);
+}
+
 void tr_insn(struct tr_ctx *c, const struct mips_insn *in)
 {
     c->cmp.valid = false;
-    if (tr_alu(c, in) || tr_mem(c, in) || tr_priv(c, in))
+    if (tr_alu(c, in)) {
+        if (__builtin_expect(dbt_debug.corrupt_pc != 0, 0) && c->pc == dbt_debug.corrupt_pc && !c->ended)
+            corrupt(c, in);
+        return;
+    }
+    if (tr_mem(c, in) || tr_priv(c, in))
         return;
     if (in->flags & MIPS_F_COP) {
         /* No FPU and no COP2: Coprocessor Unusable with CE = the unit (as the interpreter). */

@@ -88,6 +88,7 @@ struct tr_ctx {
     struct tb *tb;
     uint32_t flags;
     bool chain;         /* chaining and the inline jump-cache probe allowed */
+    bool observe_stores; /* dbt_store_hook is set: every store goes through its helper */
     struct x64_emitter hot, cold;
     struct tr_fixup fix[TR_MAX_FIXUPS];
     unsigned n_fix;
