@@ -34,8 +34,11 @@ static const char usage_text[] =
     "                      accepted for compatibility (mvisor has no display or monitor)\n"
     "\n"
     "mvisor options:\n"
-    "  --exec interp       how guest code executes (the reference interpreter; dbt and trap\n"
-    "                      arrive with the translator)\n"
+    "  --exec MODE         how guest code executes: dbt (translated to x86-64, the default) or\n"
+    "                      interp (the reference interpreter); trap arrives later\n"
+    "  --no-chain          translated blocks never jump into each other: each returns to the\n"
+    "                      run loop (for lockstep and debugging)\n"
+    "  --perfmap           write /tmp/perf-PID.map so perf names translated guest blocks\n"
     "  --deterministic     time is a function of executed instructions only\n"
     "  --seed N            fixes the initial Count and the TLB Random sequence (printed when chosen)\n"
     "  --max-insns N       stop after N guest instructions (exit 3)\n"
@@ -123,7 +126,7 @@ int main(int argc, char **argv)
 {
     struct vm_config cfg = {.machine = MACHINE_MALTA, .ram_mb = 256, .tlb_entries = MTLB_DEFAULT_ENTRIES};
     bool stats = false, serial_given = false;
-    const char *exec_mode = "interp";
+    const char *exec_mode = "dbt";
     const char *insn_words = NULL;
 
     for (int i = 1; i < argc; i++) {
@@ -176,11 +179,18 @@ int main(int argc, char **argv)
             insn_words = need_arg(argc, argv, &i);
         } else if (!strcmp(o, "-exec")) {
             exec_mode = need_arg(argc, argv, &i);
-            if (!strcmp(exec_mode, "dbt") || !strcmp(exec_mode, "trap"))
-                die_usage("--exec %s is not available yet: this build has only the interpreter (interp)",
-                          exec_mode);
-            if (strcmp(exec_mode, "interp"))
-                die_usage("unknown execution mode '%s' (interp)", exec_mode);
+            if (!strcmp(exec_mode, "trap"))
+                die_usage("--exec %s is not available yet (dbt or interp)", exec_mode);
+            if (!strcmp(exec_mode, "dbt"))
+                cfg.exec = EXEC_DBT;
+            else if (!strcmp(exec_mode, "interp"))
+                cfg.exec = EXEC_INTERP;
+            else
+                die_usage("unknown execution mode '%s' (dbt or interp)", exec_mode);
+        } else if (!strcmp(o, "-no-chain")) {
+            cfg.no_chain = true;
+        } else if (!strcmp(o, "-perfmap")) {
+            cfg.perfmap = true;
         } else if (!strcmp(o, "-deterministic")) {
             cfg.deterministic = true;
         } else if (!strcmp(o, "-seed")) {
@@ -222,6 +232,8 @@ int main(int argc, char **argv)
     /* A deterministic run is reproducible without --seed; a real-time one draws a seed. */
     if (!cfg.seed_given && !cfg.deterministic)
         cfg.seed = host_monotonic_ns() ^ ((uint64_t)getpid() << 32);
+    if (insn_words && cfg.exec != EXEC_INTERP)
+        die_usage("%s", "--insn-words records what the interpreter executes: add --exec interp");
     if (insn_words && !dbt_insn_words_start()) {
         fprintf(stderr, "mvisor: --insn-words: out of memory\n");
         return 1;
@@ -248,9 +260,11 @@ int main(int argc, char **argv)
     uint64_t t0 = host_monotonic_ns();
     int status = vm_run(&vm);
     double secs = (double)(host_monotonic_ns() - t0) / 1e9;
-    if (stats)
+    if (stats) {
         fprintf(stderr, "stats: insns=%" PRIu64 " seconds=%.3f mips=%.1f\n", vm.vcpu->icount, secs,
                 secs > 0 ? (double)vm.vcpu->icount / secs / 1e6 : 0.0);
+        dbt_print_stats(&vm, stderr);
+    }
     vm_destroy(&vm);
     if (insn_words && dbt_insn_words_write(insn_words, err, sizeof(err)) < 0) {
         fprintf(stderr, "mvisor: --insn-words: %s\n", err);

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cache/cache.h"
 #include "devices/devices.h"
 #include "shadow-mmu/shadow_mmu.h"
 
@@ -134,18 +135,20 @@ struct vcpu {
     uint64_t icount;     /* retired instructions (exceptions do not retire) */
     uint64_t next_event; /* icount at which the engine must call vcpu_events() */
     uint64_t max_insns;  /* 0 = unlimited */
+    uint32_t dbt_latch[2]; /* translated code: a branch condition / jump target kept across its delay slot */
 
     /* cold */
     struct mtlb tlb;
     struct vm *vm;
     uint32_t exc_streak;   /* consecutive exceptions without a retired instruction */
     uint64_t nr_exceptions[32];
-    /* The last exceptions taken (where, why), for the state dump of a wedged guest. */
-    struct { uint32_t epc, cause, badvaddr, pc_after; } exc_hist[VCPU_EXC_HISTORY];
-    unsigned exc_hist_next;
     bool waiting;          /* in WAIT, sleeping until an interrupt */
     uint32_t wedge_reason;
     struct stlb stlb;
+    struct tb_jc_entry jc[TB_JC_SIZE]; /* jump cache of the translator, by virtual PC */
+    /* The last exceptions taken (where, why), for the state dump of a wedged guest. */
+    struct { uint32_t epc, cause, badvaddr, pc_after; } exc_hist[VCPU_EXC_HISTORY];
+    unsigned exc_hist_next;
 };
 
 /* ---- time ------------------------------------------------------------ */
@@ -183,8 +186,14 @@ enum serial_mode { SERIAL_STDIO = 0, SERIAL_FILE, SERIAL_NONE };
 /* Why the machine stopped (set by devices on the vCPU thread). */
 enum vm_stop_reason { VM_STOP_NONE = 0, VM_STOP_TEST, VM_STOP_POWEROFF, VM_STOP_RESET };
 
+/* How guest code executes (--exec). */
+enum exec_mode { EXEC_DBT = 0, EXEC_INTERP };
+
 struct vm_config {
     enum machine_kind machine;
+    enum exec_mode exec;
+    bool no_chain;           /* --no-chain: every translated block returns to the run loop */
+    bool perfmap;            /* --perfmap: /tmp/perf-PID.map names translated blocks */
     uint64_t ram_mb;
     const char *kernel, *initrd, *append;
     bool deterministic;
@@ -213,6 +222,8 @@ struct vm {
     struct console *console;  /* MACHINE_MALTA: the host side of ttyS0, while running */
     int serial_fd;            /* where ttyS0 output goes (-1: nowhere) */
     gpa_t kernel_lo, kernel_hi; /* physical extent of the loaded kernel image */
+    struct dbt_engine *dbt;  /* the translator's state (EXEC_DBT), or NULL */
+    struct tcache *tcache;   /* its translation cache, or NULL: stores into code check it */
     bool stop;
     enum vm_stop_reason stop_reason;
     double deadline_s; /* host monotonic seconds, 0 = none */

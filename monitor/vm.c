@@ -198,6 +198,11 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
     }
 
     vcpu_reset(vm->vcpu);
+    if (cfg->exec == EXEC_DBT) {
+        rc = dbt_engine_init(vm, err, errlen);
+        if (rc < 0)
+            goto err_quiet;
+    }
     return 0;
 
 err_map:
@@ -209,6 +214,7 @@ err_quiet:
 
 void vm_destroy(struct vm *vm)
 {
+    dbt_engine_destroy(vm);
     if (vm->console) {
         console_close(vm->console);
         free(vm->console);
@@ -284,7 +290,7 @@ int vm_run(struct vm *vm)
         return 1;
     }
     for (;;) {
-        enum vcpu_exit why = dbt_interp_run(v);
+        enum vcpu_exit why = vm->dbt ? dbt_run(v) : dbt_interp_run(v);
         switch (why) {
         case VCPU_EXIT_NONE:
             continue;

@@ -18,7 +18,9 @@ PACKAGES=(
     cpio                 # initramfs
     qemu-user            # independent oracle for the user-mode ISA tests
     qemu-system-mips     # reference machine for benchmark comparisons and the boot suite's oracle
-    python3              # the boot suite's serial-console driver
+    libc6-dev-mipsel-cross # static C libraries for the benchmark workloads and the boot suite's programs
+    python3              # the benchmark runner (bench/run.py) and the boot suite's console driver
+    gnuplot-nox          # the benchmark plots (PNG)
 )
 FOREIGN_ARCH=mipsel      # guest packages are fetched with apt-get download PKG:mipsel
 

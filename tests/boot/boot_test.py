@@ -3,7 +3,7 @@
 
     boot_test.py SCENARIO --log-dir DIR --name NAME [--mvisor BIN | --qemu BIN]
                  --kernel K --initrd I [--seed N] [--deterministic] [--facts FILE]
-                 [--insn-words FILE] [--no-reboot] [--reboot] [--expect-log REGEX]
+                 [--insn-words FILE] [--exec ENGINE] [--no-reboot] [--reboot] [--expect-log REGEX]
 
 Prints one line per check ("ok NAME" or "FAIL NAME: why"), writes the console transcript to
 DIR/NAME.console and the monitor's stderr to DIR/NAME.stderr, optional facts (values other
@@ -258,6 +258,7 @@ def main():
     p.add_argument("--expect-log", default="", help="panic: a regex the console must show")
     p.add_argument("--facts")
     p.add_argument("--insn-words", help="mvisor: record the executed instruction words here")
+    p.add_argument("--exec", default="interp", help="mvisor: the execution engine (default interp)")
     a = p.parse_args()
 
     common = ["-M", "malta", "-m", "256", "-kernel", a.kernel, "-initrd", a.initrd, "-append", a.append,
@@ -270,7 +271,7 @@ def main():
         argv = [a.qemu] + common + ["-net", "none", "-vga", "none"]
     else:
         a.monitor = "mvisor"
-        argv = [a.mvisor] + common
+        argv = [a.mvisor] + common + ["--exec", a.exec]
         if a.insn_words:
             argv += ["--insn-words", a.insn_words]
         if a.deterministic:

@@ -17,13 +17,18 @@
 #   corrupt-initrd  an initramfs with a damaged block: the kernel reports it, panics and
 #                   resets; with -no-reboot mvisor exits 0 saying "guest reset"
 #   replay-a/-b     the same deterministic boot twice (to an instruction limit, -m 1024)
+#   dbt-seed-1      det-seed-1's boot with the translator (--exec dbt) instead of the
+#                   interpreter; every other boot here uses the interpreter
 # To keep the suite's time down, the last three boot the kernel payload itself (vmlinux.bin,
 # the bytes the vmlinuz wrapper decompresses, made into an ELF here) and skip the ~2e9
 # instructions of the decompressor; the first three boot vmlinuz exactly as Debian ships it.
 # Then the comparisons: kaslr-differs (seeds 1 and 2 place the kernel differently),
 # workloads-match-qemu (byte-identical program output), replay-identical (console output
 # and exit of replay-a and -b identical), insn-words-decoder (every word det-seed-1
-# executed agrees with capstone: tests/decoder/decoder_check --words), and bad input
+# executed agrees with capstone: tests/decoder/decoder_check --words), engines-agree (the
+# console transcripts of det-seed-1 and dbt-seed-1 are identical up to the shell prompt:
+# time is a function of the instruction count, so both engines must see the same guest),
+# and bad input
 # (missing kernel or initrd, bad -m values: one "mvisor:" line, status 1; -m 1024 is
 # accepted with a note).
 #
@@ -146,9 +151,12 @@ verdict() {
 BT=(python3 tests/boot/boot_test.py --log-dir "$SUITE_DIR" --info "$INFO")
 MV=(--mvisor "$MVISOR")
 if ((INPUTS_OK)); then
-    wanted det-seed-1 kaslr-differs insn-words-decoder &&
+    wanted det-seed-1 kaslr-differs insn-words-decoder engines-agree &&
         start det-seed-1 "${BT[@]}" shell --name det-seed-1 "${MV[@]}" --kernel "$VMLINUZ" --initrd "$INITRD" \
             --deterministic --seed 1 --facts "$W/det-seed-1.json" --insn-words "$W/insn-words.txt"
+    wanted dbt-seed-1 engines-agree &&
+        start dbt-seed-1 "${BT[@]}" kaslr --name dbt-seed-1 "${MV[@]}" --exec dbt --kernel "$VMLINUZ" \
+            --initrd "$INITRD" --deterministic --seed 1 --facts "$W/dbt-seed-1.json"
     wanted det-seed-2 kaslr-differs &&
         start det-seed-2 "${BT[@]}" kaslr --name det-seed-2 "${MV[@]}" --kernel "$VMLINUZ" --initrd "$INITRD" \
             --deterministic --seed 2 --facts "$W/det-seed-2.json"
@@ -169,12 +177,12 @@ if ((INPUTS_OK)); then
         for r in a b; do
             start "replay-$r" bash -c '"$@" >"$0.out" 2>"$0.err"; echo "status $?" >>"$0.err"; cat "$0.err"' \
                 "$W/replay-$r" "$MVISOR" -M malta -m 1024 -kernel "$W/vmlinux.elf" -initrd "$INITRD" \
-                -append 'console=ttyS0' -nographic --deterministic --seed 7 --max-insns 800000000
+                -append 'console=ttyS0' -nographic --exec interp --deterministic --seed 7 --max-insns 800000000
         done
     fi
 fi
 wait
-for t in det-seed-1 det-seed-2 realtime workloads-qemu workloads corrupt-initrd; do
+for t in det-seed-1 dbt-seed-1 det-seed-2 realtime workloads-qemu workloads corrupt-initrd; do
     verdict "$t"
 done
 
@@ -222,6 +230,20 @@ if selected replay-identical; then
         diff "$a.err" "$b.err" >>"$W/replay.diff" 2>&1
         TEST_LOG=$W/replay.diff
         test_fail replay-identical "the two runs differ, or did not stop at the limit with 256 MiB used"
+    fi
+fi
+
+if selected engines-agree; then
+    TEST_LOG=
+    # Up to the first prompt: what follows depends on when the host typed the commands.
+    upto_prompt() { sed -n '2,/^\/ # /p' "$1" | head -n -1; }
+    a=$SUITE_DIR/det-seed-1.console b=$SUITE_DIR/dbt-seed-1.console
+    if [[ -s $a && -s $b ]] && grep -q 'Run /init' "$a" && cmp -s <(upto_prompt "$a") <(upto_prompt "$b"); then
+        test_pass engines-agree "$(upto_prompt "$a" | wc -l) lines"
+    else
+        diff <(upto_prompt "$a") <(upto_prompt "$b") >"$W/engines.diff" 2>&1
+        TEST_LOG=$W/engines.diff
+        test_fail engines-agree "the interpreter and the translator booted differently"
     fi
 fi
 
