@@ -17,6 +17,9 @@
 #   corrupt-initrd  an initramfs with a damaged block: the kernel reports it, panics and
 #                   resets; with -no-reboot mvisor exits 0 saying "guest reset"
 #   replay-a/-b     the same deterministic boot twice (to an instruction limit, -m 1024)
+#   console-escapes, console-sigterm
+#                   mvisor on a pseudo-terminal (tests/boot/console_test.py): raw mode, Ctrl-C
+#                   to the guest, Ctrl-A h and x, SIGTERM; the terminal restored after each
 #   dbt-seed-1      det-seed-1's boot with the translator (--exec dbt) instead of the
 #                   interpreter; every other boot here uses the interpreter
 # To keep the suite's time down, the last three boot the kernel payload itself (vmlinux.bin,
@@ -173,6 +176,11 @@ if ((INPUTS_OK)); then
         start corrupt-initrd "${BT[@]}" panic --name corrupt-initrd "${MV[@]}" --kernel "$W/vmlinux.elf" \
             --initrd "$W/corrupt.cpio.gz" --no-reboot --deterministic --seed 4 \
             --expect-log 'Initramfs unpacking failed'
+    for c in escapes sigterm; do
+        wanted "console-$c" &&
+            start "console-$c" python3 tests/boot/console_test.py "$c" --mvisor "$MVISOR" \
+                --kernel "$W/vmlinux.elf" --initrd "$INITRD" --transcript "$SUITE_DIR/console-$c.console"
+    done
     if wanted replay-identical; then
         for r in a b; do
             start "replay-$r" bash -c '"$@" >"$0.out" 2>"$0.err"; echo "status $?" >>"$0.err"; cat "$0.err"' \
@@ -182,7 +190,8 @@ if ((INPUTS_OK)); then
     fi
 fi
 wait
-for t in det-seed-1 dbt-seed-1 det-seed-2 realtime workloads-qemu workloads corrupt-initrd; do
+for t in det-seed-1 dbt-seed-1 det-seed-2 realtime workloads-qemu workloads corrupt-initrd console-escapes \
+    console-sigterm; do
     verdict "$t"
 done
 
