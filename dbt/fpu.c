@@ -273,14 +273,17 @@ static uint32_t cfc1(const struct vcpu *v, unsigned reg)
     }
 }
 
-/* Returns true if the write raised the Floating Point exception: like QEMU and the manual
- * ("the Cause bits ... written by CTC1"), a cause bit written together with its enable (or
- * E) traps at the ctc1 itself, after the write. */
+/* Returns true if the write raised the Floating Point exception: a write of Cause or the
+ * Enables (FCSR, FEXR, FENR) that leaves a Cause bit with its Enable set, or E, traps at the
+ * ctc1 itself, after the write (Vol. I-A, FCSR: software can so simulate an exception).
+ * FCCR writes only condition codes and never traps (QEMU checks after any ctc1). */
 static bool ctc1(struct vcpu *v, unsigned reg, uint32_t val)
 {
     uint32_t f = v->fpu.fcsr;
     switch (reg) {
-    case 25: f = (f & 0x017FFFFFu) | ((val & 0xFEu) << 24) | ((val & 1u) << 23); break;
+    case 25:
+        v->fpu.fcsr = (f & 0x017FFFFFu) | ((val & 0xFEu) << 24) | ((val & 1u) << 23);
+        return false;
     case 26: f = (f & ~0x0003F07Cu) | (val & 0x0003F07Cu); break;
     case 28: f = (f & ~0x01000F83u) | (val & 0x00000F83u) | ((val & 4u) << 22); break;
     case 31: f = (f & ~FCSR_WRITABLE) | (val & FCSR_WRITABLE); break;

@@ -119,6 +119,25 @@
     CHECK_CAUSE \c
     .endm
 
+/* ---- for the kernel-mode tests (tests/isa/fpu, after kernel_util.h) ---- */
+
+#define S_FR 0x04000000   /* Status.FR (PRA 9.37) */
+#define X_FPE 15          /* Cause.ExcCode of the Floating Point exception */
+
+/* Status = CU0 | CU1, FR = fr (kernel mode, interrupts off) */
+    .macro FPU_STATUS fr
+    li $t8, (S_CU0 | S_CU1 | ((\fr) * S_FR))
+    mtc0 $t8, C0_STATUS
+    ehb
+    .endm
+
+/* The instruction at label raised exception number n (count), code, EPC = label, not in a
+ * delay slot (5 checks) */
+    .macro CHECK_EXC_HERE n, code, label
+    CHECK_EXC_AT \n, \code, \label, 0x180
+    CHECK_BD 0
+    .endm
+
 /* Cause := 0 without touching anything else: an exact arithmetic operation ($f30 = 0 + 0) */
     .macro CLEAR_CAUSE
     mtc1 $zero, $f30
