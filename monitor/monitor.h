@@ -90,8 +90,9 @@ enum exc_code {
 /* SR and NMI record why the reset vector was entered: software may clear them, never set them. */
 #define ST_CLEAR_ONLY (ST_SR | ST_NMI)
 
-/* The CPU models -cpu selects (QEMU's names): the same 24K core with or without its FPU. */
-enum cpu_model { CPU_24KC = 0, CPU_24KF = 1 };
+/* The CPU models -cpu selects (QEMU's names): the same 24K core with or without its FPU. The
+ * default (0) is the 24Kf, like QEMU's Malta. */
+enum cpu_model { CPU_24KF = 0, CPU_24KC = 1 };
 
 struct cp0 {
     uint32_t status, cause, epc, entryhi; /* hot: read inline by translated code */
