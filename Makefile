@@ -25,8 +25,9 @@ LDLIBS = -lcapstone -lelf -lxxhash -lm -lpthread
 TEST_LDLIBS = -lcmocka $(LDLIBS)
 UBSAN_FLAGS = -fsanitize=undefined -fno-sanitize-recover=all
 
-# Execution modes the ISA suite runs every bare test under; dbt and trap join when they exist.
-MODES ?= interp
+# Execution modes the ISA suite runs every bare test under (dbt-nochain: --exec dbt --no-chain);
+# trap joins when it exists.
+MODES ?= interp dbt dbt-nochain
 
 # The set-up stamp: every rule that builds something waits for it (order-only).
 DEPS_STAMP := .stamps/deps
@@ -40,7 +41,7 @@ LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))
 
 # The FPU's semantics must never become a host fused multiply-add or use host rounding (they
 # are integer code, see dbt/fpu_ieee.c); say so to the compiler as well.
-$(B)/obj/dbt/fpu%.o $(B)/ubsan/obj/dbt/fpu%.o: CFLAGS += -ffp-contract=off
+$(B)/obj/dbt/fpu.o $(B)/obj/dbt/fpu_%.o $(B)/ubsan/obj/dbt/fpu.o $(B)/ubsan/obj/dbt/fpu_%.o: CFLAGS += -ffp-contract=off
 
 # variant DIR EXTRA-FLAGS: objects under DIR/obj/, DIR/libmvisor.a and DIR/mvisor
 define variant
@@ -82,6 +83,11 @@ DECODER_BIN := $(if $(DECODER_SRCS),$(B)/tests/decoder_check)
 $(B)/tests/decoder_check: $(patsubst %.c,$(B)/obj/%.o,$(DECODER_SRCS)) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
+
+LOCKSTEP_BIN := $(B)/tests/lockstep
+$(LOCKSTEP_BIN): $(B)/obj/tests/diff/lockstep.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 .PHONY: unit-tests decoder-check
 unit-tests: $(UNIT_BINS)
@@ -176,15 +182,17 @@ RUN_ARGS = -M malta -m 256 -kernel $(B)/guest/vmlinuz -initrd $(INITRAMFS) -appe
 run: $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
 	$(MVISOR) $(RUN_ARGS)
 
-# The same guest on QEMU, the reference machine (Ctrl-A x quits).
+# The same guest on QEMU, the reference machine (Ctrl-A x quits). -nic none -vga none: QEMU's
+# Malta otherwise adds a PCnet NIC and a Cirrus VGA and refuses to start without their option
+# ROMs, which Debian ships only in recommended packages (ipxe-qemu, seabios).
 run-qemu: $(GUEST_STAMP) $(INITRAMFS)
-	qemu-system-mipsel $(RUN_ARGS) -no-reboot
+	qemu-system-mipsel $(RUN_ARGS) -no-reboot -nic none -vga none
 
 # ---------------------------------------------------------------------------------------------
 # Tests. Each suite writes build/test-logs/<suite>.result; tests/summary.sh adds them up.
 
 export MODES
-SUITES := unit decoder isa isa-user cli ubsan
+SUITES := unit decoder isa isa-user cli ubsan diff
 QUICK_SUITES := unit isa isa-user
 SUITE_PREREQS_unit := $(UNIT_BINS)
 SUITE_PREREQS_decoder := $(DECODER_BIN) $(GUEST_STAMP)
@@ -192,6 +200,7 @@ SUITE_PREREQS_isa := $(MVISOR) $(ISA_BARE)
 SUITE_PREREQS_isa-user := $(ISA_LINUX)
 SUITE_PREREQS_cli := $(MVISOR)
 SUITE_PREREQS_ubsan := $(MVISOR_UBSAN) $(ISA_BARE)
+SUITE_PREREQS_diff := $(LOCKSTEP_BIN) $(ISA_BARE) $(GUEST_STAMP)
 
 # The check targets build what their suites need with `make -k` (a build failure is reported
 # as the failed pseudo-suite "build"), then run the suites even if some of it did not build:
@@ -215,9 +224,43 @@ $(foreach s,$(SUITES),$(eval $(call suite_rule,$(s))))
 # ---------------------------------------------------------------------------------------------
 # Benchmarks
 
-.PHONY: bench
-bench: $(MVISOR) $(GUEST_STAMP)
+# make bench: the interpreter-speed report, then bench/run.py: the same kernel and workload
+# initramfs under qemu-system-mipsel and each mvisor execution mode, alternating, plus the native
+# build of the integer benchmark and the privileged-operation microbenchmark (README "Benchmarks").
+# BENCH_QUICK=1: fewer rounds, smaller workloads. BENCH_ARGS: more bench/run.py options.
+BENCH_CFLAGS := -O2 -Wall -Wextra -Werror -std=gnu11
+BENCH_WL_SRCS := $(sort $(wildcard bench/guest/*.c))
+BENCH_WL_DEPS := $(BENCH_WL_SRCS) $(wildcard bench/guest/*.h)
+BENCH_WL := $(B)/bench/guest/wl
+BENCH_NATIVE_WL := $(B)/bench/native/wl
+BENCH_INITRAMFS := $(B)/bench/workload.cpio.gz
+BENCH_QUICK_FLAG := $(if $(filter-out 0,$(BENCH_QUICK)),--quick)
+BENCH_PRIVOPS_TICKS := $(if $(BENCH_QUICK_FLAG),2000000,10000000)
+BENCH_PRIVOPS := $(B)/bench/micro/privops-$(BENCH_PRIVOPS_TICKS).elf
+
+# Static for the guest (Debian's cross glibc), stripped to keep the initramfs small.
+$(BENCH_WL): $(BENCH_WL_DEPS) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(MIPS_CC) $(BENCH_CFLAGS) -march=mips32r2 -static -s -o $@ $(BENCH_WL_SRCS)
+
+# The same sources for the host: the physical limit, and the oracle for the results.
+$(BENCH_NATIVE_WL): $(BENCH_WL_DEPS) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -o $@ $(BENCH_WL_SRCS)
+
+$(BENCH_INITRAMFS): bench/make-workload-initramfs.sh bench/guest/init.sh $(INITRAMFS) $(BENCH_WL) | $(DEPS_STAMP)
+	bench/make-workload-initramfs.sh $(INITRAMFS) $(BENCH_WL) $@
+
+# Rebuilt when the time per kind changes (quick or not): the Count ticks are part of the name.
+$(B)/bench/micro/privops-%.elf: bench/micro/privops.S tests/isa/lib/crt_bare.S tests/isa/lib/bare.ld $(ISA_COMMON) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(MIPS_CC) $(ISA_CFLAGS) -DPRIV_TICKS=$* -T tests/isa/lib/bare.ld -o $@ tests/isa/lib/crt_bare.S $<
+
+.PHONY: bench bench-build
+bench-build: $(MVISOR) $(GUEST_STAMP) $(BENCH_INITRAMFS) $(BENCH_NATIVE_WL) $(BENCH_PRIVOPS)
+bench: bench-build
 	bench/interp-speed.sh
+	bench/run.py $(BENCH_QUICK_FLAG) --privops $(BENCH_PRIVOPS) $(BENCH_ARGS)
 
 # ---------------------------------------------------------------------------------------------
 
@@ -235,7 +278,9 @@ help:
 	@echo "  check          all suites ($(SUITES)) and a summary"
 	@echo "  check-quick    $(QUICK_SUITES)"
 	@echo "  check-SUITE    one suite: $(addprefix check-,$(SUITES))"
-	@echo "  bench          interpreter speed on the guest kernel (BENCH_QUICK=1: shorter)"
+	@echo "  bench          interpreter speed, mvisor vs qemu-system-mipsel side by side, privileged-op"
+	@echo "                 microbenchmark -> build/bench/*.md, *.png (BENCH_QUICK=1: shorter;"
+	@echo "                 BENCH_ARGS: more bench/run.py options); bench-build builds its inputs only"
 	@echo "  deps           install missing Debian packages (scripts/install-deps.sh)"
 	@echo "  guest          fetch and unpack the pinned guest into build/guest/"
 	@echo "  update-guest   pin the newest Debian kernel and busybox (rewrites scripts/guest.pins)"

@@ -1,18 +1,131 @@
 /*
- * cache: the public interface of the translation cache (code buffer, block
- * index keyed by guest physical PC, per-vCPU jump cache, chaining and
- * invalidation). The translator that fills it arrives with the translator
- * issue; until then guest code runs in the reference interpreter and this
- * folder only names the interface so the layout stays stable.
+ * cache: the public interface of the translation cache.
+ *
+ * A translation block (TB) is host code for a run of guest instructions,
+ * keyed by (guest physical PC, guest virtual PC, flags): the physical part
+ * lets stores and DMA find and invalidate code, the virtual part is there
+ * because translated code bakes in PC-relative values, and the flags hold
+ * everything the translation depends on (MMU mode, CU0, EXL/ERL, exec
+ * strategy). A per-vCPU jump cache by virtual PC sits in front of the hash
+ * (QEMU accel/tcg/tb-hash.h shape). TBs chain directly into each other by
+ * patching 4-byte-aligned rel32 fields; every chain is recorded on the
+ * destination so that invalidating it can undo them. When the code buffer
+ * or the TB pool fills, everything is flushed at once.
  */
 #ifndef MVISOR_CACHE_H
 #define MVISOR_CACHE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-/* Translation-block flags that a lookup key depends on. */
-#define TB_F_KERNEL 0x1u
-#define TB_F_EXL 0x2u
-#define TB_F_ERL 0x4u
+#include "shadow-mmu/shadow_mmu.h"
+
+/* Translation-block flags: everything a translation depends on besides the code bytes. */
+#define TB_F_MODE_MASK 0x3u /* enum mmu_mode the block was translated for */
+#define TB_F_CU0 0x4u       /* Status.CU0: CP0 usable outside kernel mode */
+#define TB_F_EXL 0x8u
+#define TB_F_ERL 0x10u
+#define TB_F_KERNEL 0x20u   /* CP0 usable (kernel mode or CU0): privileged code is translated */
+#define TB_F_TRAP 0x40u     /* exec strategy trap-and-emulate (privileged instructions exit) */
+#define TB_F_NOCHAIN 0x80u  /* translated with chaining disabled (no inline jump-cache probe) */
+#define TB_F_INVALID_KEY 0xFFFFFFFFu /* never a real flags value: marks an empty jump-cache slot */
+
+struct tb {
+    uint32_t pc;       /* guest virtual PC of the first instruction */
+    uint32_t flags;
+    gpa_t phys_pc;
+    uint16_t n_insns;
+    bool invalid;
+    uint8_t *host_code;
+    uint32_t host_size;
+    uint32_t guest_bytes_hint; /* n_insns * 4, for statistics */
+    /* Outgoing direct jumps: rel32 field offsets (from host_code) and the unchained stub. */
+    uint32_t jmp_patch_ofs[2];
+    uint32_t jmp_reset_ofs[2];
+    struct tb *jmp_dest[2];
+    uint32_t jmp_target[2];     /* guest PC each exit goes to */
+    uintptr_t jmp_list_next[2]; /* link in jmp_dest[n]'s incoming list: tagged (tb | n) */
+    uintptr_t jmp_list_first;   /* incoming jumps into this TB: tagged (tb | n), 0 ends */
+    struct tb *hash_next;
+    struct tb *page_next;       /* other TBs starting in the same physical page */
+};
+
+#define TB_NO_JUMP 0xFFFFFFFFu
+
+/* The per-vCPU jump cache: virtual PC -> TB. 32 bytes so translated code indexes it with a shift. */
+struct tb_jc_entry {
+    uint32_t pc, flags; /* compared as one 64-bit key: pc | flags << 32 */
+    void *code;
+    struct tb *tb;
+    uint64_t pad;
+};
+_Static_assert(sizeof(struct tb_jc_entry) == 32, "translated code hard-codes the entry layout");
+
+/* 64 groups (by page) of 64 entries (by word within the page), so a page flush touches one group. */
+#define TB_JC_PAGE_BITS 6
+#define TB_JC_SUB_BITS 6
+#define TB_JC_SIZE (1u << (TB_JC_PAGE_BITS + TB_JC_SUB_BITS))
+
+static inline unsigned tb_jc_hash(uint32_t pc)
+{
+    return ((pc >> (12 - TB_JC_SUB_BITS)) & (((1u << TB_JC_PAGE_BITS) - 1) << TB_JC_SUB_BITS)) |
+           ((pc >> 2) & ((1u << TB_JC_SUB_BITS) - 1));
+}
+
+/* Empties the jump cache. */
+void tb_jc_flush_all(struct tb_jc_entry *jc);
+/* Drops entries whose PC lies in [lo, hi] (a guest TLB entry's range). */
+void tb_jc_flush_range(struct tb_jc_entry *jc, gva_t lo, gva_t hi);
+/* Drops entries for mapped addresses (kuseg, kseg2, kseg3): an ASID change. */
+void tb_jc_flush_mapped(struct tb_jc_entry *jc);
+
+struct tcache_stats {
+    uint64_t translations, flushes, invalidated_tbs, smc_pages, chains;
+    uint64_t guest_insns, host_bytes; /* of every translation, for bytes-per-instruction */
+};
+
+#define TCACHE_HASH_BITS 16
+
+struct tcache {
+    uint8_t *buf;        /* RWX code buffer */
+    size_t size, used, persistent; /* [0, persistent) survives flushes (entry/exit trampolines) */
+    bool near;           /* every helper is within rel32 reach of the whole buffer */
+    struct tb *tbs;
+    unsigned n_tbs, max_tbs;
+    struct tb *hash[1u << TCACHE_HASH_BITS];
+    struct tb **page_heads; /* by guest physical page number (4 GiB of pages), lazily backed */
+    struct tb_jc_entry *jc; /* the vCPU's jump cache, flushed with the cache */
+    struct tcache_stats stats;
+};
+
+/* Maps the code buffer (near `anchor` if possible) and the indexes; -errno on failure. */
+int tcache_init(struct tcache *tc, size_t code_size, const void *anchor);
+void tcache_destroy(struct tcache *tc);
+/* Reserves persistent code space at the start of the buffer (before any TB); NULL if out. */
+uint8_t *tcache_reserve(struct tcache *tc, size_t len);
+/* Whether a rel32 call from anywhere in the buffer reaches target. */
+bool tcache_reaches(const struct tcache *tc, const void *target);
+
+/* The TB for the key, or NULL. */
+struct tb *tcache_lookup(struct tcache *tc, gpa_t phys_pc, uint32_t pc, uint32_t flags);
+/* A fresh TB and room for max_code bytes at its host_code, or NULL when the cache must be flushed. */
+struct tb *tcache_alloc(struct tcache *tc, size_t max_code);
+/* Makes tb (filled, host_size set) findable; returns true if its page held no code before. */
+bool tcache_insert(struct tcache *tc, struct tb *tb);
+/* Drops every TB (and the jump cache). */
+void tcache_flush(struct tcache *tc);
+
+/* Patches exit n of from to jump straight into to. */
+void tcache_chain(struct tcache *tc, struct tb *from, unsigned n, struct tb *to);
+/* Whether any TB starts in the physical page of pa. */
+static inline bool tcache_page_has_code(const struct tcache *tc, gpa_t pa)
+{
+    return tc && (pa >> 12) < (1ull << 20) && tc->page_heads[pa >> 12] != NULL;
+}
+/* Invalidates (and unchains) every TB of the physical page of pa; returns how many. */
+unsigned tcache_invalidate_page(struct tcache *tc, gpa_t pa);
+/* Invalidates every TB whose page lies in [pa, pa + len); returns how many. */
+unsigned tcache_invalidate_range(struct tcache *tc, gpa_t pa, uint64_t len);
 
 #endif

@@ -132,6 +132,45 @@ const char *mips_op_name(unsigned op);
 
 /* Runs the interpreter until an exit condition; returns why it stopped. */
 enum vcpu_exit dbt_interp_run(struct vcpu *v);
+/* Interprets until icount >= until and the next instruction is not in a delay slot (events due
+ * before each instruction are handled as in dbt_interp_run; those due at `until` are left to the
+ * caller); VCPU_EXIT_NONE when it got there. */
+enum vcpu_exit dbt_interp_run_until(struct vcpu *v, uint64_t until);
+
+/* Executes one instruction (retired or faulted) without looking at events first; true if it was a
+ * wait that retired (the caller then calls vcpu_wait, as the run loops do). */
+bool dbt_interp_step(struct vcpu *v);
+
+/*
+ * Observation points for lockstep testing (tests/diff). When set, called before every guest
+ * store by every engine, exactly once per store: va (aligned for swl/swr), size, the bytes
+ * written (val & mask, mask all ones but for swl/swr), and the host address it writes (NULL for
+ * MMIO and ROM). A translator that observes stores routes them all through its slow path.
+ */
+extern void (*dbt_store_hook)(struct vcpu *v, uint32_t va, unsigned size, uint32_t val, uint32_t mask,
+                              uint8_t *host);
+/* Debug knobs of the translator, for the lockstep self-test and bisection: blocks of at most
+ * max_insns instructions (0 = the default), and a deliberate wrong result (low bit flipped) for
+ * the register an instruction at corrupt_pc writes (0 = off). Changing them flushes nothing:
+ * call dbt_flush(). */
+struct dbt_debug {
+    unsigned max_insns;
+    uint32_t corrupt_pc;
+};
+extern struct dbt_debug dbt_debug;
+/* Drops every translation (the knobs above take effect for what is translated next). */
+void dbt_flush(struct vm *vm);
+/* Runs at most `steps` iterations of the translator's run loop (one block or one interpreted
+ * instruction each) and returns VCPU_EXIT_NONE when they are done. */
+enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps);
+
+/* The translator (dbt/exec.c): sets up the engine for vm (after vm_create); -errno + message. */
+int dbt_engine_init(struct vm *vm, char *err, size_t errlen);
+void dbt_engine_destroy(struct vm *vm);
+/* Runs translated code until an exit condition; returns why it stopped. */
+enum vcpu_exit dbt_run(struct vcpu *v);
+/* Prints translation statistics (for --stats / --profile). */
+void dbt_print_stats(struct vm *vm, FILE *f);
 
 /* Disassembles one word at pc with capstone into buf ("<bytes> mnemonic ops"); returns buf. */
 const char *dbt_disasm(uint32_t word, uint32_t pc, char *buf, size_t len);

@@ -13,6 +13,20 @@
 
 #include "dbt/dbt.h"
 
+/* ---- the shared memory slow path (dbt/memory.c) ---- */
+
+/* Exception code of an MMU fault for an access kind. */
+enum exc_code dbt_fault_code(enum mmu_fault f, enum mmu_access acc);
+/* The slow path of a load, store or fetch: faults (raising the guest exception, returning false),
+ * refills the software TLB, dispatches MMIO, and invalidates translated code a store overwrites
+ * (setting *smc if smc is not NULL). */
+bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access acc, uint32_t *val,
+                  uint32_t mask, uint32_t badva, bool *smc);
+/* Marks every software-TLB entry that maps host_page as holding code. */
+void dbt_stlb_mark_code(struct vcpu *v, const uint8_t *host_page);
+/* physmap write hook: invalidates translations in [pa, pa + len). */
+void dbt_host_write_hook(void *opaque, gpa_t pa, uint64_t len);
+
 /*
  * div: quotient to LO, remainder to HI, rounding toward zero (Vol. II DIV).
  * Division by zero is UNPREDICTABLE; defined as HI = rs and LO = -1 for a

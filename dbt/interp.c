@@ -33,79 +33,12 @@ enum exec_result {
     EX_WAIT,        /* retire, then sleep until an interrupt */
 };
 
-/* ---- memory ---- */
+/* ---- memory (the slow path is dbt_mem_slow, shared with the translator) ---- */
 
-static enum exc_code fault_code(enum mmu_fault f, enum mmu_access acc)
+static inline bool mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access acc, uint32_t *val,
+                            uint32_t mask, uint32_t badva)
 {
-    bool st = acc == MMU_STORE;
-    switch (f) {
-    case MMU_ADDR_ERROR: return st ? EXC_ADES : EXC_ADEL;
-    case MMU_TLB_MODIFIED: return EXC_MOD;
-    default: return st ? EXC_TLBS : EXC_TLBL;
-    }
-}
-
-/*
- * Slow path of every access: alignment, segments, guest TLB, physmap. On a
- * RAM hit it refills the software TLB. badva is the address reported on a
- * fault (lwl/lwr/swl/swr access the aligned word but report their own).
- * For stores, *val is the value; mask selects the bytes written (all ones
- * except for swl/swr).
- */
-static bool mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access acc, uint32_t *val,
-                     uint32_t mask, uint32_t badva)
-{
-    if (va & (size - 1)) {
-        cp0_raise_addr(v, acc == MMU_STORE ? EXC_ADES : EXC_ADEL, badva, false);
-        return false;
-    }
-    struct mmu_result r;
-    enum mmu_fault f = mmu_translate(&v->tlb, (enum mmu_mode)v->mmu_mode, v->cp0.entryhi & 0xFF, va, acc, &r);
-    if (f != MMU_OK) {
-        cp0_raise_addr(v, fault_code(f, acc), badva, f == MMU_TLB_REFILL);
-        return false;
-    }
-    struct physmap *pm = &v->vm->physmap;
-    const struct mem_region *reg = physmap_find(pm, r.pa);
-    if (reg && reg->host) {
-        uint8_t *page = reg->host + ((r.pa & ~0xFFFull) - reg->base);
-        bool writable = !reg->readonly;
-        if (writable && acc != MMU_STORE && r.mapped) {
-            struct mmu_result w;
-            writable = mmu_translate(&v->tlb, (enum mmu_mode)v->mmu_mode, v->cp0.entryhi & 0xFF, va,
-                                     MMU_STORE, &w) == MMU_OK;
-        }
-        if (r.pa - reg->base + 4096 <= reg->size)
-            stlb_fill(&v->stlb, (enum mmu_mode)v->mmu_mode, va, page, writable);
-        uint8_t *h = reg->host + (r.pa - reg->base);
-        if (acc == MMU_STORE) {
-            if (reg->readonly)
-                return true;
-            if (mask == 0xFFFFFFFFu || size < 4) {
-                memcpy(h, val, size);
-            } else {
-                uint32_t old;
-                memcpy(&old, h, 4);
-                old = (old & ~mask) | (*val & mask);
-                memcpy(h, &old, 4);
-            }
-        } else {
-            *val = 0;
-            memcpy(val, h, size);
-        }
-        return true;
-    }
-    if (acc == MMU_STORE) {
-        uint32_t w = *val;
-        if (size == 4 && mask != 0xFFFFFFFFu)
-            w = ((uint32_t)physmap_io_read(pm, r.pa, 4) & ~mask) | (w & mask);
-        physmap_io_write(pm, r.pa, w, size);
-        if (v->vm->stop)
-            v->next_event = 0;
-    } else {
-        *val = (uint32_t)physmap_io_read(pm, r.pa, size);
-    }
-    return true;
+    return dbt_mem_slow(v, va, size, acc, val, mask, badva, NULL);
 }
 
 static inline uint8_t *stlb_hit(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access acc)
@@ -135,6 +68,8 @@ static inline bool store(struct vcpu *v, uint32_t va, unsigned size, uint32_t va
 {
     uint8_t *h = stlb_hit(v, va, size, MMU_STORE);
     if (h) {
+        if (__builtin_expect(dbt_store_hook != NULL, 0))
+            dbt_store_hook(v, va, size, val, 0xFFFFFFFFu, h);
         memcpy(h, &val, size); /* little-endian host and guest */
         return true;
     }
@@ -433,6 +368,8 @@ static enum exec_result exec(struct vcpu *v, const struct mips_insn *in, uint32_
             interp_swr(rt, va & 3, &w, &mask);
         uint8_t *h = stlb_hit(v, va & ~3u, 4, MMU_STORE);
         if (h) {
+            if (__builtin_expect(dbt_store_hook != NULL, 0))
+                dbt_store_hook(v, va & ~3u, 4, w & mask, mask, h);
             uint32_t old;
             memcpy(&old, h, 4);
             old = (old & ~mask) | (w & mask);
@@ -470,7 +407,7 @@ static enum exec_result exec(struct vcpu *v, const struct mips_insn *in, uint32_
             enum mmu_fault f = mmu_translate(&v->tlb, (enum mmu_mode)v->mmu_mode, v->cp0.entryhi & 0xFF, va,
                                              MMU_STORE, &mr);
             if (f != MMU_OK) {
-                cp0_raise_addr(v, fault_code(f, MMU_STORE), va, f == MMU_TLB_REFILL);
+                cp0_raise_addr(v, dbt_fault_code(f, MMU_STORE), va, f == MMU_TLB_REFILL);
                 return EX_EXCEPTION;
             }
             r[in->rt] = 0;
@@ -597,9 +534,48 @@ static void trace_insn(struct vcpu *v, uint32_t pc, uint32_t word)
             dbt_disasm(word, pc, buf, sizeof(buf)));
 }
 
-enum vcpu_exit dbt_interp_run(struct vcpu *v)
+/* One instruction (retired or faulted), without looking at events; the lockstep replayer's step. */
+bool dbt_interp_step(struct vcpu *v)
+{
+    uint32_t pc = v->pc, word;
+    if (!fetch(v, pc, &word))
+        return false;
+    struct mips_insn in;
+    mips_decode(word, &in);
+    bool in_ds = v->in_ds;
+    enum exec_result res = exec(v, &in, pc, in_ds);
+    v->gpr[0] = 0;
+    switch (res) {
+    case EX_NEXT: case EX_WAIT:
+        /* WAIT retires; the caller that wants to sleep looks at the instruction itself */
+        v->pc = in_ds ? v->ds_target : pc + 4;
+        v->in_ds = 0;
+        break;
+    case EX_BRANCH:
+        v->pc = pc + 4;
+        v->in_ds = 1;
+        break;
+    case EX_SKIP_SLOT:
+        v->pc = pc + 8;
+        v->in_ds = 0;
+        break;
+    case EX_JUMPED:
+        break;
+    case EX_EXCEPTION:
+        return false;
+    }
+    v->icount++;
+    v->exc_streak = 0;
+    return res == EX_WAIT;
+}
+
+/* The loop of both entry points: until = UINT64_MAX runs until an exit reason. */
+static inline enum vcpu_exit interp_loop(struct vcpu *v, uint64_t until)
 {
     for (;;) {
+        /* Before the event check, so a caller's own run loop handles the events at `until`. */
+        if (v->icount >= until && !v->in_ds)
+            return VCPU_EXIT_NONE;
         if (__builtin_expect(v->icount >= v->next_event ||
                                  atomic_load_explicit(&v->exit_request, memory_order_relaxed),
                              0)) {
@@ -653,4 +629,14 @@ enum vcpu_exit dbt_interp_run(struct vcpu *v)
         v->icount++;
         v->exc_streak = 0;
     }
+}
+
+enum vcpu_exit dbt_interp_run(struct vcpu *v)
+{
+    return interp_loop(v, UINT64_MAX);
+}
+
+enum vcpu_exit dbt_interp_run_until(struct vcpu *v, uint64_t until)
+{
+    return interp_loop(v, until);
 }

@@ -333,9 +333,11 @@ static void tlb_write_at(struct vcpu *v, unsigned idx)
     gva_t lo, hi;
     mtlb_entry_range(&v->tlb, idx, &lo, &hi);
     stlb_flush_range(&v->stlb, lo, hi);
+    tb_jc_flush_range(v->jc, lo, hi);
     mtlb_write(&v->tlb, idx, v->cp0.entryhi, v->cp0.entrylo0, v->cp0.entrylo1, v->cp0.pagemask);
     mtlb_entry_range(&v->tlb, idx, &lo, &hi);
     stlb_flush_range(&v->stlb, lo, hi);
+    tb_jc_flush_range(v->jc, lo, hi);
 }
 
 void cp0_tlbwi(struct vcpu *v)

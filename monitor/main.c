@@ -28,8 +28,11 @@ static const char usage_text[] =
     "                      accepted for compatibility\n"
     "\n"
     "mvisor options:\n"
-    "  --exec interp       how guest code executes (the reference interpreter; dbt and trap\n"
-    "                      arrive with the translator)\n"
+    "  --exec MODE         how guest code executes: dbt (translated to x86-64, the default) or\n"
+    "                      interp (the reference interpreter); trap arrives later\n"
+    "  --no-chain          translated blocks never jump into each other: each returns to the\n"
+    "                      run loop (for lockstep and debugging)\n"
+    "  --perfmap           write /tmp/perf-PID.map so perf names translated guest blocks\n"
     "  --deterministic     time is a function of executed instructions only\n"
     "  --seed N            fixes the initial Count and the TLB Random sequence (printed when chosen)\n"
     "  --max-insns N       stop after N guest instructions (exit 3)\n"
@@ -77,7 +80,7 @@ int main(int argc, char **argv)
 {
     struct vm_config cfg = {.machine = MACHINE_MALTA, .ram_mb = 256, .tlb_entries = MTLB_DEFAULT_ENTRIES};
     bool stats = false;
-    const char *exec_mode = "interp";
+    const char *exec_mode = "dbt";
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -127,11 +130,18 @@ int main(int argc, char **argv)
             /* accepted: mvisor has no graphics and stops instead of rebooting */
         } else if (!strcmp(o, "-exec")) {
             exec_mode = need_arg(argc, argv, &i);
-            if (!strcmp(exec_mode, "dbt") || !strcmp(exec_mode, "trap"))
-                die_usage("--exec %s is not available yet: this build has only the interpreter (interp)",
-                          exec_mode);
-            if (strcmp(exec_mode, "interp"))
-                die_usage("unknown execution mode '%s' (interp)", exec_mode);
+            if (!strcmp(exec_mode, "trap"))
+                die_usage("--exec %s is not available yet (dbt or interp)", exec_mode);
+            if (!strcmp(exec_mode, "dbt"))
+                cfg.exec = EXEC_DBT;
+            else if (!strcmp(exec_mode, "interp"))
+                cfg.exec = EXEC_INTERP;
+            else
+                die_usage("unknown execution mode '%s' (dbt or interp)", exec_mode);
+        } else if (!strcmp(o, "-no-chain")) {
+            cfg.no_chain = true;
+        } else if (!strcmp(o, "-perfmap")) {
+            cfg.perfmap = true;
         } else if (!strcmp(o, "-deterministic")) {
             cfg.deterministic = true;
         } else if (!strcmp(o, "-seed")) {
@@ -190,9 +200,11 @@ int main(int argc, char **argv)
     uint64_t t0 = host_monotonic_ns();
     int status = vm_run(&vm);
     double secs = (double)(host_monotonic_ns() - t0) / 1e9;
-    if (stats)
+    if (stats) {
         fprintf(stderr, "stats: insns=%" PRIu64 " seconds=%.3f mips=%.1f\n", vm.vcpu->icount, secs,
                 secs > 0 ? (double)vm.vcpu->icount / secs / 1e6 : 0.0);
+        dbt_print_stats(&vm, stderr);
+    }
     vm_destroy(&vm);
     return status;
 }

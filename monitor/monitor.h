@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cache/cache.h"
 #include "devices/devices.h"
 #include "shadow-mmu/shadow_mmu.h"
 
@@ -150,6 +151,7 @@ struct vcpu {
     uint64_t icount;     /* retired instructions (exceptions do not retire) */
     uint64_t next_event; /* icount at which the engine must call vcpu_events() */
     uint64_t max_insns;  /* 0 = unlimited */
+    uint32_t dbt_latch[2]; /* translated code: a branch condition / jump target kept across its delay slot */
 
     /* cold */
     struct mtlb tlb;
@@ -159,6 +161,9 @@ struct vcpu {
     bool waiting;          /* in WAIT, sleeping until an interrupt */
     uint32_t wedge_reason;
     struct stlb stlb;
+    /* jump cache of the translator, by virtual PC; aligned so entries index by a shift
+     * whatever the fields before it */
+    _Alignas(32) struct tb_jc_entry jc[TB_JC_SIZE];
 };
 
 /* ---- time ------------------------------------------------------------ */
@@ -176,8 +181,14 @@ struct vclock {
 
 enum machine_kind { MACHINE_TESTBENCH, MACHINE_MALTA };
 
+/* How guest code executes (--exec). */
+enum exec_mode { EXEC_DBT = 0, EXEC_INTERP };
+
 struct vm_config {
     enum machine_kind machine;
+    enum exec_mode exec;
+    bool no_chain;           /* --no-chain: every translated block returns to the run loop */
+    bool perfmap;            /* --perfmap: /tmp/perf-PID.map names translated blocks */
     uint64_t ram_mb;
     const char *kernel, *initrd, *append;
     bool deterministic;
@@ -200,6 +211,8 @@ struct vm {
     struct vcpu *vcpu;
     struct vclock clock;
     struct testdev testdev;
+    struct dbt_engine *dbt;  /* the translator's state (EXEC_DBT), or NULL */
+    struct tcache *tcache;   /* its translation cache, or NULL: stores into code check it */
     bool stop;
     double deadline_s; /* host monotonic seconds, 0 = none */
 };

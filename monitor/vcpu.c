@@ -90,6 +90,7 @@ void vcpu_kick(struct vcpu *v)
 void vcpu_asid_changed(struct vcpu *v)
 {
     stlb_flush_all(&v->stlb);
+    tb_jc_flush_mapped(v->jc);
 }
 
 void vcpu_update_next_event(struct vcpu *v)
@@ -179,6 +180,7 @@ void vcpu_reset(struct vcpu *v)
     v->cp0.count_bias = (uint32_t)(v->vm->cfg.seed * 0x9E3779B1u);
     v->cp0.last_count = vcpu_count(v);
     stlb_flush_all(&v->stlb);
+    tb_jc_flush_all(v->jc);
     vcpu_update_next_event(v);
 }
 

@@ -88,6 +88,11 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
     vm->clock.insns_per_count = CPU_CCRES;
     vm->clock.host_start_ns = host_monotonic_ns();
     vcpu_reset(vm->vcpu);
+    if (cfg->exec == EXEC_DBT) {
+        rc = dbt_engine_init(vm, err, errlen);
+        if (rc < 0)
+            goto err_quiet;
+    }
     return 0;
 
 err_map:
@@ -99,6 +104,7 @@ err_quiet:
 
 void vm_destroy(struct vm *vm)
 {
+    dbt_engine_destroy(vm);
     if (vm->ram)
         munmap(vm->ram, vm->ram_size);
     if (vm->bootrom)
@@ -115,7 +121,7 @@ int vm_run(struct vm *vm)
     if (vm->cfg.timeout_s > 0)
         vm->deadline_s = host_monotonic_s() + vm->cfg.timeout_s;
     for (;;) {
-        enum vcpu_exit why = dbt_interp_run(v);
+        enum vcpu_exit why = vm->dbt ? dbt_run(v) : dbt_interp_run(v);
         switch (why) {
         case VCPU_EXIT_NONE:
             continue;

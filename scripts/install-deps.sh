@@ -18,6 +18,9 @@ PACKAGES=(
     cpio                 # initramfs
     qemu-user            # independent oracle for the user-mode ISA tests
     qemu-system-mips     # reference machine for benchmark comparisons
+    libc6-dev-mipsel-cross # static C libraries for the benchmark workloads (bench/guest)
+    python3              # the benchmark runner (bench/run.py)
+    gnuplot-nox          # the benchmark plots (PNG)
 )
 FOREIGN_ARCH=mipsel      # guest packages are fetched with apt-get download PKG:mipsel
 

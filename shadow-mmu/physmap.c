@@ -79,6 +79,8 @@ int physmap_write(struct physmap *pm, gpa_t pa, const void *src, uint64_t len)
     if (!h)
         return -EFAULT;
     memcpy(h, src, len);
+    if (pm->write_hook)
+        pm->write_hook(pm->write_hook_opaque, pa, len);
     return 0;
 }
 

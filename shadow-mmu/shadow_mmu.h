@@ -89,6 +89,9 @@ struct mem_region {
 struct physmap {
     unsigned n;
     struct mem_region r[PHYSMAP_MAX_REGIONS]; /* sorted by base, non-overlapping */
+    /* Called after every physmap_write (host writes into guest RAM), so translations die. */
+    void (*write_hook)(void *opaque, gpa_t pa, uint64_t len);
+    void *write_hook_opaque;
 };
 
 /* Adds a RAM (host != NULL) or MMIO region; returns 0 or -errno (-EEXIST on overlap, -ENOSPC). */
@@ -179,5 +182,7 @@ void stlb_flush_all(struct stlb *s);
 void stlb_flush_range(struct stlb *s, gva_t lo, gva_t hi);
 /* Caches a RAM translation: va's page maps host_page; stores hit only if writable. */
 void stlb_fill(struct stlb *s, enum mmu_mode mode, gva_t va, uint8_t *host_page, bool writable);
+/* ORs flag bits (STLB_CODE, STLB_COW) into the write tag of va's entry in one mode. */
+void stlb_set_write_flags(struct stlb *s, enum mmu_mode mode, gva_t va, uint64_t flags);
 
 #endif

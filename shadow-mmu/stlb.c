@@ -63,3 +63,8 @@ void stlb_fill(struct stlb *s, enum mmu_mode mode, gva_t va, uint8_t *host_page,
     e->tag_write = writable ? page : (page | STLB_INVALID);
     e->addend = (uintptr_t)host_page - (uintptr_t)page;
 }
+
+void stlb_set_write_flags(struct stlb *s, enum mmu_mode mode, gva_t va, uint64_t flags)
+{
+    s->e[mode][stlb_index(va)].tag_write |= flags;
+}

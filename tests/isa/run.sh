@@ -5,10 +5,11 @@
 #       Every bare-machine test (build/isa/bare/{user,kernel}/NAME.elf, one per tests/isa/{user,kernel}/NAME.S)
 #       under every execution mode, as
 #           BIN -M testbench -m 16 --deterministic --exec MODE --timeout 30 -kernel ELF
-#       passing iff the exit status is 0; the FPU tests (fpu/NAME, fpu-user/NAME-fr0 and -fr1)
-#       add -cpu 24Kf, the tests of the FPU-less CPU (nofpu/NAME) -cpu 24Kc. Plus the harness
-#       self-test (selftest/must_fail), which passes only if mvisor exits with status 4 and prints
-#       FAIL and "check 2".
+#       passing iff the exit status is 0. Mode dbt-nochain is --exec dbt --no-chain (every
+#       translated block returns to the run loop). The FPU tests (fpu/NAME, fpu-user/NAME-fr0
+#       and -fr1) add -cpu 24Kf, the tests of the FPU-less CPU (nofpu/NAME) -cpu 24Kc. Plus the
+#       harness self-test (selftest/must_fail), which passes only if mvisor exits with status 4
+#       and prints FAIL and "check 2".
 #       Suite ubsan (BIN built with -fsanitize=undefined) also fails a test on any sanitizer report.
 #       Test names are MODE/KIND/NAME; FILTER (shell globs) selects among them.
 #   tests/isa/run.sh --user [FILTER...]
@@ -17,14 +18,14 @@
 #       and the FR = 0 and FR = 1 builds of tests/isa/fpu-user under qemu-mipsel's 24Kf model
 #       (QEMU_CPU=24Kf; the ELF's FP ABI sets FR).
 #
-# Defaults: BIN=build/mvisor, modes from $MODES (else interp). Transcripts: build/test-logs/SUITE/.
+# Defaults: BIN=build/mvisor, modes from $MODES (else "interp dbt dbt-nochain"). Transcripts: build/test-logs/SUITE/.
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 
 B=${B:-build}
 suite=isa
 mvisor=$B/mvisor
-modes=${MODES:-interp}
+modes=${MODES:-interp dbt dbt-nochain}
 ISA_TIMEOUT=${ISA_TIMEOUT:-30}     # mvisor's own --timeout; the outer kill comes 30 s later
 QEMU_MIPSEL=${QEMU_MIPSEL:-qemu-mipsel}
 filters=()
@@ -118,6 +119,13 @@ if [[ ! -x $mvisor ]]; then
     exit
 fi
 outer=$((ISA_TIMEOUT + 30))
+# The mvisor options of a mode name.
+mode_args() {
+    case $1 in
+    dbt-nochain) echo "--exec dbt --no-chain" ;;
+    *) echo "--exec $1" ;;
+    esac
+}
 # Sanitizer reports with a stack trace; -fno-sanitize-recover=all already makes the first one fatal.
 [[ $suite == ubsan ]] && export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 for mode in $modes; do
@@ -132,7 +140,8 @@ for mode in $modes; do
         fi
         cpu_args=()
         [[ $cpu == - ]] || cpu_args=(-cpu "$cpu")
-        test_exec "$name" "$outer" "$mvisor" -M testbench -m 16 --deterministic --exec "$mode" \
+        # shellcheck disable=SC2046
+        test_exec "$name" "$outer" "$mvisor" -M testbench -m 16 --deterministic $(mode_args "$mode") \
             --timeout "$ISA_TIMEOUT" "${cpu_args[@]}" -kernel "$elf"
         if ((TEST_RC != 0)); then
             test_fail "$name" "exit status $TEST_RC"
@@ -152,7 +161,8 @@ for mode in $modes; do
         test_fail "$name" "not built: $elf"
         continue
     fi
-    test_exec "$name" "$outer" "$mvisor" -M testbench -m 16 --deterministic --exec "$mode" \
+    # shellcheck disable=SC2046
+    test_exec "$name" "$outer" "$mvisor" -M testbench -m 16 --deterministic $(mode_args "$mode") \
         --timeout "$ISA_TIMEOUT" -kernel "$elf"
     if ((TEST_RC == 4)) && grep -q 'FAIL' "$TEST_LOG" && grep -q 'check 2\b' "$TEST_LOG" &&
         ! { [[ $suite == ubsan ]] && sanitizer_report; }; then

@@ -1,0 +1,61 @@
+#!/bin/busybox sh
+# /init of the benchmark initramfs (bench/make-workload-initramfs.sh puts it over the base
+# initramfs). It runs the workloads named on the kernel command line, e.g.
+#     bench=intmark:30000,forkexec:300,tmpfs:64,syscalls:300000,pagefault:64
+# each between two console markers from `wl mark` (guest clock), so the host can time each
+# one on its own clock as the lines arrive; then it powers the machine off. Marker lines:
+#     @@mark boot userspace guest_ns=T      first userspace output
+#     @@mark NAME begin|end guest_ns=T      around each workload (intmark: around its loop)
+#     @@status NAME rc=N                    the workload's exit status (0 = its own checks passed)
+#     @@done                                all workloads run; `poweroff -f` follows
+/bin/wl mark boot userspace
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+/bin/busybox mount -t proc proc /proc
+/bin/busybox --install -s
+mount -t sysfs sysfs /sys
+# Kernel messages must not split marker lines while workloads run.
+dmesg -n 1
+mkdir -p /mnt/fill
+mount -t tmpfs -o size=192m tmpfs /mnt/fill
+echo "@@info kernel=$(uname -r) cpu=$(sed -n 's/^cpu model[[:space:]]*: //p' /proc/cpuinfo | head -n 1 | tr ' ' _)"
+
+sel=
+for w in $(cat /proc/cmdline); do
+    case $w in bench=*) sel=${w#bench=} ;; esac
+done
+
+# run NAME COMMAND...: the command between NAME's markers, then its status.
+run() {
+    name=$1
+    shift
+    wl mark "$name" begin
+    "$@"
+    rc=$?
+    wl mark "$name" end
+    echo "@@status $name rc=$rc"
+}
+
+tmpfs_fill() { # MIB: fill a tmpfs file with the fixed pattern, digest it, drop it
+    wl fill "$1" /mnt/fill/data || return 1
+    set -- "$1" $(md5sum /mnt/fill/data)
+    rm -f /mnt/fill/data
+    echo "tmpfs mib=$1 md5=$2"
+}
+
+for w in $(echo "$sel" | tr , ' '); do
+    name=${w%%:*}
+    arg=${w#*:}
+    [ "$arg" = "$w" ] && arg=
+    case $name in
+    intmark) # prints its own markers around its loop
+        wl intmark "${arg:-10000}"
+        echo "@@status intmark rc=$?" ;;
+    forkexec) run forkexec wl forkexec "${arg:-200}" /bin/true ;;
+    tmpfs) run tmpfs tmpfs_fill "${arg:-64}" ;;
+    syscalls) run syscalls wl syscalls "${arg:-200000}" ;;
+    pagefault) run pagefault wl pagefault "${arg:-64}" ;;
+    *) echo "@@status $name rc=127 unknown-workload" ;;
+    esac
+done
+echo "@@done"
+poweroff -f

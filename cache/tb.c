@@ -1,0 +1,220 @@
+/*
+ * The TB index: the hash by (physical PC, virtual PC, flags), the lists of
+ * TBs per physical page that invalidation walks, the incoming-jump lists
+ * that let a dying TB be unchained, and the jump cache flushes.
+ *
+ * Chaining patches a 4-byte-aligned rel32 field with one aligned store, so
+ * a vCPU running the old code sees either the old or the new target, never
+ * a torn one. Unchaining points the field back at the jump's own exit stub.
+ * TB memory is never reused before a full flush, so code that is running
+ * when its TB is invalidated (a store into its own block) can finish
+ * safely: it only loses its chains.
+ */
+#include <string.h>
+
+#include "cache/cache.h"
+
+/* ---- jump cache ---- */
+
+static void jc_clear(struct tb_jc_entry *e)
+{
+    e->pc = 0;
+    e->flags = TB_F_INVALID_KEY;
+    e->code = NULL;
+    e->tb = NULL;
+}
+
+void tb_jc_flush_all(struct tb_jc_entry *jc)
+{
+    for (unsigned i = 0; i < TB_JC_SIZE; i++)
+        jc_clear(&jc[i]);
+}
+
+static void jc_flush_group_range(struct tb_jc_entry *jc, unsigned group, gva_t lo, gva_t hi)
+{
+    struct tb_jc_entry *g = &jc[group << TB_JC_SUB_BITS];
+    for (unsigned i = 0; i < (1u << TB_JC_SUB_BITS); i++)
+        if (g[i].flags != TB_F_INVALID_KEY && g[i].pc >= lo && g[i].pc <= hi)
+            jc_clear(&g[i]);
+}
+
+void tb_jc_flush_range(struct tb_jc_entry *jc, gva_t lo, gva_t hi)
+{
+    uint64_t pages = (((uint64_t)hi >> 12) - (lo >> 12)) + 1;
+    if (pages >= (1u << TB_JC_PAGE_BITS)) {
+        for (unsigned g = 0; g < (1u << TB_JC_PAGE_BITS); g++)
+            jc_flush_group_range(jc, g, lo, hi);
+        return;
+    }
+    for (uint64_t p = 0; p < pages; p++) {
+        uint32_t va = (lo & ~0xFFFu) + (uint32_t)(p << 12);
+        jc_flush_group_range(jc, tb_jc_hash(va) >> TB_JC_SUB_BITS, lo, hi);
+    }
+}
+
+void tb_jc_flush_mapped(struct tb_jc_entry *jc)
+{
+    for (unsigned i = 0; i < TB_JC_SIZE; i++)
+        if (jc[i].flags != TB_F_INVALID_KEY && (jc[i].pc < 0x80000000u || jc[i].pc >= 0xC0000000u))
+            jc_clear(&jc[i]);
+}
+
+/* ---- hash and allocation ---- */
+
+static unsigned hash_key(gpa_t phys_pc, uint32_t pc, uint32_t flags)
+{
+    uint64_t h = (phys_pc * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)pc * 0xC2B2AE3D27D4EB4Full) ^
+                 ((uint64_t)flags * 0x165667B19E3779F9ull);
+    h ^= h >> 29;
+    return (unsigned)(h >> (64 - TCACHE_HASH_BITS));
+}
+
+struct tb *tcache_lookup(struct tcache *tc, gpa_t phys_pc, uint32_t pc, uint32_t flags)
+{
+    for (struct tb *tb = tc->hash[hash_key(phys_pc, pc, flags)]; tb; tb = tb->hash_next)
+        if (tb->phys_pc == phys_pc && tb->pc == pc && tb->flags == flags)
+            return tb;
+    return NULL;
+}
+
+struct tb *tcache_alloc(struct tcache *tc, size_t max_code)
+{
+    size_t at = (tc->used + 15) & ~(size_t)15;
+    if (tc->n_tbs >= tc->max_tbs || at + max_code > tc->size)
+        return NULL;
+    struct tb *tb = &tc->tbs[tc->n_tbs];
+    memset(tb, 0, sizeof(*tb));
+    tb->host_code = tc->buf + at;
+    tb->jmp_patch_ofs[0] = tb->jmp_patch_ofs[1] = TB_NO_JUMP;
+    tb->jmp_reset_ofs[0] = tb->jmp_reset_ofs[1] = TB_NO_JUMP;
+    return tb;
+}
+
+bool tcache_insert(struct tcache *tc, struct tb *tb)
+{
+    /* tb is the slot tcache_alloc handed out; claim it and its code now. */
+    tc->n_tbs++;
+    tc->used = (size_t)(tb->host_code - tc->buf) + tb->host_size;
+    unsigned h = hash_key(tb->phys_pc, tb->pc, tb->flags);
+    tb->hash_next = tc->hash[h];
+    tc->hash[h] = tb;
+    uint64_t page = tb->phys_pc >> 12;
+    bool first = tc->page_heads[page] == NULL;
+    tb->page_next = tc->page_heads[page];
+    tc->page_heads[page] = tb;
+    tc->stats.translations++;
+    tc->stats.guest_insns += tb->n_insns;
+    tc->stats.host_bytes += tb->host_size;
+    return first;
+}
+
+void tcache_flush(struct tcache *tc)
+{
+    for (unsigned i = 0; i < tc->n_tbs; i++)
+        tc->page_heads[tc->tbs[i].phys_pc >> 12] = NULL;
+    memset(tc->hash, 0, sizeof(tc->hash));
+    tc->n_tbs = 0;
+    tc->used = tc->persistent;
+    if (tc->jc)
+        tb_jc_flush_all(tc->jc);
+    tc->stats.flushes++;
+}
+
+/* ---- chaining ---- */
+
+static void set_jump(struct tb *tb, unsigned n, const uint8_t *target)
+{
+    uint8_t *field = tb->host_code + tb->jmp_patch_ofs[n];
+    int32_t rel = (int32_t)(target - (field + 4));
+    __atomic_store_n((int32_t *)(void *)field, rel, __ATOMIC_RELEASE);
+}
+
+void tcache_chain(struct tcache *tc, struct tb *from, unsigned n, struct tb *to)
+{
+    if (n > 1 || from->jmp_patch_ofs[n] == TB_NO_JUMP || from->jmp_dest[n] || from->invalid || to->invalid)
+        return;
+    set_jump(from, n, to->host_code);
+    from->jmp_dest[n] = to;
+    from->jmp_list_next[n] = to->jmp_list_first;
+    to->jmp_list_first = (uintptr_t)from | n;
+    tc->stats.chains++;
+}
+
+/* Removes (from, n) from the incoming list of its destination. */
+static void unlink_outgoing(struct tb *from, unsigned n)
+{
+    struct tb *to = from->jmp_dest[n];
+    if (!to)
+        return;
+    uintptr_t *link = &to->jmp_list_first;
+    uintptr_t me = (uintptr_t)from | n;
+    while (*link) {
+        if (*link == me) {
+            *link = from->jmp_list_next[n];
+            break;
+        }
+        struct tb *t = (struct tb *)(*link & ~(uintptr_t)1);
+        link = &t->jmp_list_next[*link & 1];
+    }
+    from->jmp_dest[n] = NULL;
+}
+
+static void invalidate_tb(struct tcache *tc, struct tb *tb)
+{
+    tb->invalid = true;
+    /* Out of the hash. */
+    struct tb **p = &tc->hash[hash_key(tb->phys_pc, tb->pc, tb->flags)];
+    while (*p && *p != tb)
+        p = &(*p)->hash_next;
+    if (*p)
+        *p = tb->hash_next;
+    /* Every jump into it goes back to its exit stub. */
+    for (uintptr_t l = tb->jmp_list_first; l;) {
+        struct tb *from = (struct tb *)(l & ~(uintptr_t)1);
+        unsigned n = l & 1;
+        l = from->jmp_list_next[n];
+        set_jump(from, n, from->host_code + from->jmp_reset_ofs[n]);
+        from->jmp_dest[n] = NULL;
+    }
+    tb->jmp_list_first = 0;
+    /* Its own jumps leave their destinations' lists. */
+    for (unsigned n = 0; n < 2; n++)
+        unlink_outgoing(tb, n);
+    if (tc->jc) {
+        struct tb_jc_entry *e = &tc->jc[tb_jc_hash(tb->pc)];
+        if (e->tb == tb)
+            jc_clear(e);
+    }
+    tc->stats.invalidated_tbs++;
+}
+
+unsigned tcache_invalidate_page(struct tcache *tc, gpa_t pa)
+{
+    uint64_t page = pa >> 12;
+    if (!tc || page >= (1ull << 20))
+        return 0;
+    unsigned n = 0;
+    struct tb *tb = tc->page_heads[page];
+    tc->page_heads[page] = NULL;
+    while (tb) {
+        struct tb *next = tb->page_next;
+        invalidate_tb(tc, tb);
+        tb->page_next = NULL;
+        tb = next;
+        n++;
+    }
+    if (n)
+        tc->stats.smc_pages++;
+    return n;
+}
+
+unsigned tcache_invalidate_range(struct tcache *tc, gpa_t pa, uint64_t len)
+{
+    if (!tc || len == 0)
+        return 0;
+    unsigned n = 0;
+    for (uint64_t p = pa >> 12; p <= (pa + len - 1) >> 12 && p < (1ull << 20); p++)
+        if (tc->page_heads[p])
+            n += tcache_invalidate_page(tc, p << 12);
+    return n;
+}

@@ -1,0 +1,220 @@
+/*
+ * The helpers translated code calls: memory slow paths, exceptions, and
+ * callouts into the virtual CP0. Each runs with the guest state exactly as
+ * the interpreter would have it before the instruction (registers written
+ * back, pc/in_ds set where it can fault, icount exact), and answers with a
+ * 64-bit value whose bits 32.. are a status (translate.h DBT_ST_*): an
+ * exception was delivered, or the block must be left after this
+ * instruction because an event became due (a device interrupt, an enabled
+ * interrupt, the machine stopping) or translated code was overwritten.
+ * The semantics are the interpreter's and the cp0 functions', called, not
+ * copied.
+ */
+#include <string.h>
+
+#include "dbt/translate.h"
+
+/* Leave the block after this instruction if the interpreter would look at events before the next. */
+static inline uint64_t after(struct vcpu *v)
+{
+    if (v->icount + 1 >= v->next_event || atomic_load_explicit(&v->exit_request, memory_order_relaxed))
+        return DBT_ST_EXIT;
+    return 0;
+}
+
+static inline bool pc_mapped(uint32_t pc)
+{
+    return pc < 0x80000000u || pc >= 0xC0000000u;
+}
+
+uint64_t dbt_h_load(struct vcpu *v, uint32_t va, uint32_t op)
+{
+    unsigned size = op == MIPS_OP_LW ? 4 : (op == MIPS_OP_LH || op == MIPS_OP_LHU) ? 2 : 1;
+    uint32_t val;
+    if (!dbt_mem_slow(v, va, size, MMU_LOAD, &val, 0xFFFFFFFFu, va, NULL))
+        return DBT_ST_EXC;
+    if (op == MIPS_OP_LB)
+        val = (uint32_t)(int32_t)(int8_t)val;
+    else if (op == MIPS_OP_LH)
+        val = (uint32_t)(int32_t)(int16_t)val;
+    return val | after(v);
+}
+
+uint64_t dbt_h_store(struct vcpu *v, uint32_t va, uint32_t val, uint32_t op)
+{
+    unsigned size = op == MIPS_OP_SW ? 4 : op == MIPS_OP_SH ? 2 : 1;
+    bool smc = false;
+    if (!dbt_mem_slow(v, va, size, MMU_STORE, &val, 0xFFFFFFFFu, va, &smc))
+        return DBT_ST_EXC;
+    return (smc ? DBT_ST_EXIT : 0) | after(v);
+}
+
+/* The aligned word of a partial access, through the software TLB like the interpreter. */
+static bool word_load(struct vcpu *v, uint32_t va, uint32_t *w, uint32_t badva)
+{
+    const struct stlb_entry *e = &v->stlb.e[v->mmu_mode][stlb_index(va)];
+    if (e->tag_read == (va & STLB_PAGE_MASK)) {
+        memcpy(w, (const void *)(uintptr_t)(va + e->addend), 4);
+        return true;
+    }
+    return dbt_mem_slow(v, va, 4, MMU_LOAD, w, 0xFFFFFFFFu, badva, NULL);
+}
+
+uint64_t dbt_h_lwlr(struct vcpu *v, uint32_t va, uint32_t rt, uint32_t op)
+{
+    uint32_t w;
+    if (!word_load(v, va & ~3u, &w, va))
+        return DBT_ST_EXC;
+    uint32_t r = op == MIPS_OP_LWL ? interp_lwl(rt, w, va & 3) : interp_lwr(rt, w, va & 3);
+    return r | after(v);
+}
+
+uint64_t dbt_h_swlr(struct vcpu *v, uint32_t va, uint32_t rt, uint32_t op)
+{
+    uint32_t w, mask;
+    if (op == MIPS_OP_SWL)
+        interp_swl(rt, va & 3, &w, &mask);
+    else
+        interp_swr(rt, va & 3, &w, &mask);
+    uint32_t a = va & ~3u;
+    struct stlb_entry *e = &v->stlb.e[v->mmu_mode][stlb_index(a)];
+    bool smc = false;
+    if (e->tag_write == (a & STLB_PAGE_MASK)) {
+        uint8_t *h = (uint8_t *)(uintptr_t)(a + e->addend);
+        if (__builtin_expect(dbt_store_hook != NULL, 0))
+            dbt_store_hook(v, a, 4, w & mask, mask, h);
+        uint32_t old;
+        memcpy(&old, h, 4);
+        old = (old & ~mask) | (w & mask);
+        memcpy(h, &old, 4);
+    } else if (!dbt_mem_slow(v, a, 4, MMU_STORE, &w, mask, va, &smc)) {
+        return DBT_ST_EXC;
+    }
+    return (smc ? DBT_ST_EXIT : 0) | after(v);
+}
+
+uint64_t dbt_h_ll(struct vcpu *v, uint32_t va)
+{
+    uint32_t val;
+    if (!dbt_mem_slow(v, va, 4, MMU_LOAD, &val, 0xFFFFFFFFu, va, NULL))
+        return DBT_ST_EXC;
+    struct mmu_result mr;
+    if (mmu_translate(&v->tlb, (enum mmu_mode)v->mmu_mode, v->cp0.entryhi & 0xFF, va, MMU_LOAD, &mr) == MMU_OK)
+        v->cp0.lladdr = (uint32_t)(mr.pa >> 4); /* 24K LLAddr holds PA[31:4], as the interpreter */
+    v->llbit = 1;
+    return val | after(v);
+}
+
+uint64_t dbt_h_sc(struct vcpu *v, uint32_t va, uint32_t rt)
+{
+    if (va & 3) {
+        cp0_raise_addr(v, EXC_ADES, va, false);
+        return DBT_ST_EXC;
+    }
+    uint32_t result;
+    bool smc = false;
+    if (v->llbit) {
+        if (!dbt_mem_slow(v, va, 4, MMU_STORE, &rt, 0xFFFFFFFFu, va, &smc))
+            return DBT_ST_EXC;
+        result = 1;
+    } else {
+        /* Vol. II SC translates for a store before it tests LLbit: a failing sc still faults. */
+        struct mmu_result mr;
+        enum mmu_fault f = mmu_translate(&v->tlb, (enum mmu_mode)v->mmu_mode, v->cp0.entryhi & 0xFF, va,
+                                         MMU_STORE, &mr);
+        if (f != MMU_OK) {
+            cp0_raise_addr(v, dbt_fault_code(f, MMU_STORE), va, f == MMU_TLB_REFILL);
+            return DBT_ST_EXC;
+        }
+        result = 0;
+    }
+    v->llbit = 0;
+    return result | (smc ? DBT_ST_EXIT : 0) | after(v);
+}
+
+uint64_t dbt_h_raise(struct vcpu *v, uint32_t code)
+{
+    if ((code & 0xFF) == EXC_CPU)
+        cp0_raise_cpu(v, code >> 8);
+    else
+        cp0_raise(v, (enum exc_code)code);
+    return DBT_ST_EXC;
+}
+
+uint64_t dbt_h_div(struct vcpu *v, uint32_t rs, uint32_t rt)
+{
+    interp_div(v, rs, rt);
+    return 0;
+}
+
+uint64_t dbt_h_divu(struct vcpu *v, uint32_t rs, uint32_t rt)
+{
+    interp_divu(v, rs, rt);
+    return 0;
+}
+
+uint64_t dbt_h_mfc0(struct vcpu *v, uint32_t regsel)
+{
+    uint32_t val = cp0_read(v, regsel >> 3, regsel & 7);
+    return val | after(v);
+}
+
+uint64_t dbt_h_mtc0(struct vcpu *v, uint32_t regsel, uint32_t val, uint32_t tb_flags)
+{
+    uint32_t asid = v->cp0.entryhi & 0xFF;
+    cp0_write(v, regsel >> 3, regsel & 7, val);
+    if (dbt_tb_flags(v) != tb_flags)
+        return DBT_ST_EXIT; /* the rest of the block was translated for another mode */
+    if ((v->cp0.entryhi & 0xFF) != asid && pc_mapped(v->pc))
+        return DBT_ST_EXIT; /* the code being run may map differently now */
+    return after(v);
+}
+
+uint64_t dbt_h_tlb(struct vcpu *v, uint32_t op)
+{
+    switch (op) {
+    case MIPS_OP_TLBR: cp0_tlbr(v); break;
+    case MIPS_OP_TLBWI: cp0_tlbwi(v); break;
+    case MIPS_OP_TLBWR: cp0_tlbwr(v); break;
+    default: cp0_tlbp(v); break;
+    }
+    if (op != MIPS_OP_TLBP && pc_mapped(v->pc))
+        return DBT_ST_EXIT;
+    return after(v);
+}
+
+uint64_t dbt_h_eret(struct vcpu *v)
+{
+    cp0_eret(v);
+    return 0;
+}
+
+uint64_t dbt_h_ei(struct vcpu *v)
+{
+    return cp0_ei(v) | after(v);
+}
+
+uint64_t dbt_h_rdhwr(struct vcpu *v, uint32_t hwr)
+{
+    uint32_t val;
+    if (!cp0_rdhwr(v, hwr, &val)) {
+        cp0_raise(v, EXC_RI);
+        return DBT_ST_EXC;
+    }
+    return val | after(v);
+}
+
+uint32_t dbt_tb_flags(const struct vcpu *v)
+{
+    uint32_t st = v->cp0.status;
+    uint32_t f = v->mmu_mode & TB_F_MODE_MASK;
+    if (st & ST_CU0)
+        f |= TB_F_CU0;
+    if (st & ST_EXL)
+        f |= TB_F_EXL;
+    if (st & ST_ERL)
+        f |= TB_F_ERL;
+    if (cp0_usable(v))
+        f |= TB_F_KERNEL;
+    return f;
+}

@@ -1,0 +1,119 @@
+/*
+ * The slow path of every guest memory access, shared by the interpreter
+ * and the translator's helpers so both engines fault, refill and dispatch
+ * MMIO identically: alignment, segments, the guest TLB (delivering
+ * AdEL/AdES, TLB refill/invalid/modified), then the physical map. A RAM
+ * hit refills the software TLB; a page that holds translated code is
+ * filled with STLB_CODE in its write tag, so the next store to it comes
+ * back here and invalidates that page's translations before it writes
+ * (self-modifying code, QEMU's code-page bit). MMIO and unassigned space
+ * never enter the software TLB.
+ */
+#include <string.h>
+
+#include "dbt/internal.h"
+
+enum exc_code dbt_fault_code(enum mmu_fault f, enum mmu_access acc)
+{
+    bool st = acc == MMU_STORE;
+    switch (f) {
+    case MMU_ADDR_ERROR: return st ? EXC_ADES : EXC_ADEL;
+    case MMU_TLB_MODIFIED: return EXC_MOD;
+    default: return st ? EXC_TLBS : EXC_TLBL;
+    }
+}
+
+/* Sets STLB_CODE on every software-TLB entry (all modes, all aliases) whose page is host_page. */
+void dbt_stlb_mark_code(struct vcpu *v, const uint8_t *host_page)
+{
+    for (unsigned m = 0; m < MMU_NMODES; m++)
+        for (unsigned i = 0; i < STLB_SIZE; i++) {
+            struct stlb_entry *e = &v->stlb.e[m][i];
+            if (e->tag_write & (STLB_INVALID | STLB_CODE))
+                continue;
+            if ((uintptr_t)(e->tag_write & STLB_PAGE_MASK) + e->addend == (uintptr_t)host_page)
+                e->tag_write |= STLB_CODE;
+        }
+}
+
+bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access acc, uint32_t *val,
+                  uint32_t mask, uint32_t badva, bool *smc)
+{
+    if (va & (size - 1)) {
+        cp0_raise_addr(v, acc == MMU_STORE ? EXC_ADES : EXC_ADEL, badva, false);
+        return false;
+    }
+    struct mmu_result r;
+    enum mmu_mode mode = (enum mmu_mode)v->mmu_mode;
+    enum mmu_fault f = mmu_translate(&v->tlb, mode, v->cp0.entryhi & 0xFF, va, acc, &r);
+    if (f != MMU_OK) {
+        cp0_raise_addr(v, dbt_fault_code(f, acc), badva, f == MMU_TLB_REFILL);
+        return false;
+    }
+    struct vm *vm = v->vm;
+    struct physmap *pm = &vm->physmap;
+    const struct mem_region *reg = physmap_find(pm, r.pa);
+    if (reg && reg->host) {
+        uint8_t *page = reg->host + ((r.pa & ~0xFFFull) - reg->base);
+        bool writable = !reg->readonly;
+        if (writable && acc != MMU_STORE && r.mapped) {
+            struct mmu_result w;
+            writable = mmu_translate(&v->tlb, mode, v->cp0.entryhi & 0xFF, va, MMU_STORE, &w) == MMU_OK;
+        }
+        bool code = tcache_page_has_code(vm->tcache, r.pa);
+        if (acc == MMU_STORE && code && !reg->readonly) {
+            /* The store lands in translated code: those translations die before it writes. */
+            tcache_invalidate_page(vm->tcache, r.pa);
+            code = false;
+            if (smc)
+                *smc = true;
+        }
+        if (r.pa - reg->base + 4096 <= reg->size) {
+            stlb_fill(&v->stlb, mode, va, page, writable);
+            if (code && writable)
+                stlb_set_write_flags(&v->stlb, mode, va, STLB_CODE);
+        }
+        uint8_t *h = reg->host + (r.pa - reg->base);
+        if (acc == MMU_STORE) {
+            if (__builtin_expect(dbt_store_hook != NULL, 0))
+                dbt_store_hook(v, va, size, *val & mask, mask, reg->readonly ? NULL : h);
+            if (reg->readonly)
+                return true;
+            if (mask == 0xFFFFFFFFu || size < 4) {
+                memcpy(h, val, size);
+            } else {
+                uint32_t old;
+                memcpy(&old, h, 4);
+                old = (old & ~mask) | (*val & mask);
+                memcpy(h, &old, 4);
+            }
+        } else {
+            *val = 0;
+            memcpy(val, h, size);
+        }
+        return true;
+    }
+    if (acc == MMU_STORE) {
+        if (__builtin_expect(dbt_store_hook != NULL, 0))
+            dbt_store_hook(v, va, size, *val & mask, mask, NULL);
+        uint32_t w = *val;
+        if (size == 4 && mask != 0xFFFFFFFFu)
+            w = ((uint32_t)physmap_io_read(pm, r.pa, 4) & ~mask) | (w & mask);
+        physmap_io_write(pm, r.pa, w, size);
+        if (vm->stop)
+            v->next_event = 0;
+    } else {
+        *val = (uint32_t)physmap_io_read(pm, r.pa, size);
+    }
+    return true;
+}
+
+void (*dbt_store_hook)(struct vcpu *v, uint32_t va, unsigned size, uint32_t val, uint32_t mask, uint8_t *host);
+
+/* Host writes into guest RAM (loader, environment, DMA) kill the translations they overwrite. */
+void dbt_host_write_hook(void *opaque, gpa_t pa, uint64_t len)
+{
+    struct vm *vm = opaque;
+    if (vm->tcache)
+        tcache_invalidate_range(vm->tcache, pa, len);
+}

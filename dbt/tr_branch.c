@@ -1,0 +1,359 @@
+/*
+ * Translation of branches and jumps with their delay slots.
+ *
+ * The branch condition is the value of its operands before the delay slot
+ * (Vol. II, "Branch delay slot"). When the slot does not write them, the
+ * slot is emitted first and the compare after it, directly feeding the
+ * jcc; otherwise the condition (or jr's target) is latched into struct
+ * vcpu before the slot. A link register is written before the slot, so the
+ * slot sees it (as the interpreter does). Branch-likely evaluates first and
+ * runs the slot only on the taken edge.
+ *
+ * A beq/bne against $zero right after slt/sltu/slti/sltiu of the same
+ * register branches on the compare itself (cmp + jcc) rather than testing
+ * the 0/1 it produced; the 0/1 is still written, since the register stays
+ * architecturally visible.
+ *
+ * Direct targets leave through chainable exits; jr/jalr probe the jump
+ * cache inline and jump straight into the next block on a hit.
+ */
+#include <string.h>
+
+#include "dbt/translate.h"
+
+/* Guest registers an instruction may write (over-approximated: rd and rt of anything but stores). */
+static uint32_t writes_mask(const struct mips_insn *in)
+{
+    if (in->flags & MIPS_F_STORE) {
+        if (in->op == MIPS_OP_SC)
+            return 1u << in->rt;
+        return 0;
+    }
+    switch (in->op) {
+    case MIPS_OP_SSNOP: case MIPS_OP_EHB: case MIPS_OP_PAUSE: case MIPS_OP_SYNC: case MIPS_OP_PREF:
+    case MIPS_OP_SYNCI: case MIPS_OP_MTHI: case MIPS_OP_MTLO: case MIPS_OP_MULT: case MIPS_OP_MULTU:
+    case MIPS_OP_DIV: case MIPS_OP_DIVU: case MIPS_OP_MADD: case MIPS_OP_MADDU: case MIPS_OP_MSUB:
+    case MIPS_OP_MSUBU: case MIPS_OP_CACHE:
+        return 0;
+    default:
+        return ((1u << in->rd) | (1u << in->rt)) & ~1u;
+    }
+}
+
+enum cond_kind { C_ALWAYS, C_EQ, C_NE, C_LEZ, C_GTZ, C_LTZ, C_GEZ };
+
+struct branch {
+    enum cond_kind kind;
+    unsigned rs, rt;
+    uint32_t target;
+    bool likely, link;
+};
+
+static enum x64_cc invert(enum x64_cc cc)
+{
+    return (enum x64_cc)(cc ^ 1);
+}
+
+/* Evaluates the condition at translation time if both operands are known. */
+static bool const_cond(struct tr_ctx *c, const struct branch *b, bool *taken)
+{
+    uint32_t a, t = 0;
+    if (b->kind == C_ALWAYS) {
+        *taken = true;
+        return true;
+    }
+    if (!tr_is_const(c, b->rs, &a))
+        return false;
+    if ((b->kind == C_EQ || b->kind == C_NE) && !tr_is_const(c, b->rt, &t))
+        return false;
+    int32_t s = (int32_t)a;
+    switch (b->kind) {
+    case C_EQ: *taken = a == t; break;
+    case C_NE: *taken = a != t; break;
+    case C_LEZ: *taken = s <= 0; break;
+    case C_GTZ: *taken = s > 0; break;
+    case C_LTZ: *taken = s < 0; break;
+    default: *taken = s >= 0; break;
+    }
+    return true;
+}
+
+/* Emits the compare for the condition (operands read now) and returns the "taken" condition code. */
+static enum x64_cc emit_cond(struct tr_ctx *c, const struct branch *b, const struct tr_cmp *fuse)
+{
+    struct x64_emitter *e = &c->hot;
+    if (fuse) {
+        /* beq/bne rd, $zero after rd = (x < y): branch on x < y directly */
+        uint32_t xv;
+        bool ximm = tr_is_const(c, fuse->rs, &xv);
+        int hx = ximm ? -1 : tr_get(c, fuse->rs);
+        enum x64_cc lt;
+        if (fuse->rt == 0xFF) {
+            if (ximm) {
+                x64_mov_r32_imm32(e, X64_RAX, xv);
+                hx = X64_RAX;
+            }
+            x64_alu_r32_imm32(e, X64_CMP, hx, fuse->imm);
+            lt = fuse->is_unsigned ? X64_CC_B : X64_CC_L;
+        } else {
+            uint32_t yv;
+            bool yimm = tr_is_const(c, fuse->rt, &yv);
+            int hy = yimm ? -1 : tr_get(c, fuse->rt);
+            if (ximm) {
+                x64_alu_r32_imm32(e, X64_CMP, hy, (int32_t)xv);
+                lt = fuse->is_unsigned ? X64_CC_A : X64_CC_G;
+            } else if (yimm) {
+                x64_alu_r32_imm32(e, X64_CMP, hx, (int32_t)yv);
+                lt = fuse->is_unsigned ? X64_CC_B : X64_CC_L;
+            } else {
+                x64_alu_r32_r32(e, X64_CMP, hx, hy);
+                lt = fuse->is_unsigned ? X64_CC_B : X64_CC_L;
+            }
+        }
+        return b->kind == C_NE ? lt : invert(lt);
+    }
+    uint32_t av, tv;
+    bool aimm = tr_is_const(c, b->rs, &av);
+    int ha = aimm ? -1 : tr_get(c, b->rs);
+    if (b->kind == C_EQ || b->kind == C_NE) {
+        bool timm = tr_is_const(c, b->rt, &tv);
+        int ht = timm ? -1 : tr_get(c, b->rt);
+        if (aimm) {
+            if (av == 0)
+                x64_test_r32_r32(e, ht, ht);
+            else
+                x64_alu_r32_imm32(e, X64_CMP, ht, (int32_t)av);
+        } else if (timm) {
+            if (tv == 0)
+                x64_test_r32_r32(e, ha, ha);
+            else
+                x64_alu_r32_imm32(e, X64_CMP, ha, (int32_t)tv);
+        } else {
+            x64_alu_r32_r32(e, X64_CMP, ha, ht);
+        }
+        return b->kind == C_EQ ? X64_CC_E : X64_CC_NE;
+    }
+    x64_test_r32_r32(e, ha, ha);
+    switch (b->kind) {
+    case C_LEZ: return X64_CC_LE;
+    case C_GTZ: return X64_CC_G;
+    case C_LTZ: return X64_CC_S;
+    default: return X64_CC_NS;
+    }
+}
+
+/* Translates the delay slot (instruction k + 1). */
+static void emit_slot(struct tr_ctx *c)
+{
+    c->k++;
+    c->pc += 4;
+    c->in_ds = true;
+    c->stamp++;
+    c->cmp.valid = false;
+    tr_insn(c, &c->insn[c->k]);
+    /* Back to the branch for its exits (their retired counts are explicit). */
+    c->k--;
+    c->pc -= 4;
+    c->in_ds = false;
+}
+
+struct rc_snapshot {
+    struct tr_greg g[32];
+    int8_t owner[16];
+};
+
+static void conditional(struct tr_ctx *c, const struct branch *b)
+{
+    struct x64_emitter *e = &c->hot;
+    const struct mips_insn *slot = &c->insn[c->k + 1];
+    uint32_t fall = c->pc + 8;
+    uint32_t slot_writes = writes_mask(slot);
+    struct tr_cmp prev = c->cmp;
+    const struct tr_cmp *fuse = NULL;
+    if (prev.valid && prev.rd == b->rs && b->rt == 0 && (b->kind == C_EQ || b->kind == C_NE) &&
+        prev.rd != prev.rs && prev.rd != prev.rt) {
+        uint32_t srcs = (1u << prev.rs) | (prev.rt != 0xFF ? 1u << prev.rt : 0);
+        if (!(slot_writes & (srcs | (1u << prev.rd))))
+            fuse = &prev;
+    }
+    if (b->link)
+        tr_set_const(c, 31, c->pc + 8); /* written whether taken or not, before the slot */
+
+    bool taken;
+    if (const_cond(c, b, &taken)) {
+        if (!taken && b->likely) {
+            tr_exit_static(c, fall, c->n - 1);
+            return;
+        }
+        emit_slot(c);
+        if (!c->ended)
+            tr_exit_static(c, taken ? b->target : fall, c->n);
+        return;
+    }
+
+    uint32_t operands = (1u << b->rs) | (1u << b->rt);
+    bool latch = (slot_writes & operands & ~1u) != 0;
+    if (b->likely) {
+        tr_writeback(c, e, true);
+        enum x64_cc cc = emit_cond(c, b, fuse);
+        size_t nt = x64_jcc_rel32(e, invert(cc), 0);
+        struct rc_snapshot snap;
+        memcpy(snap.g, c->g, sizeof(c->g));
+        memcpy(snap.owner, c->owner, sizeof(c->owner));
+        emit_slot(c);
+        if (!c->ended)
+            tr_exit_static(c, b->target, c->n);
+        x64_patch_rel32(e, nt, e->len);
+        memcpy(c->g, snap.g, sizeof(c->g));
+        memcpy(c->owner, snap.owner, sizeof(c->owner));
+        c->ended = false;
+        tr_exit_static(c, fall, c->n - 1);
+        return;
+    }
+    enum x64_cc cc;
+    if (latch) {
+        cc = emit_cond(c, b, NULL);
+        x64_setcc_r8(e, cc, X64_RAX);
+        x64_movzx_r32_r8(e, X64_RAX, X64_RAX);
+        x64_mov_m32_r32(e, X64_R15, VOFF_LATCH(0), X64_RAX);
+        emit_slot(c);
+        if (c->ended)
+            return;
+        tr_writeback(c, e, true);
+        x64_alu_m32_imm32(e, X64_CMP, X64_R15, VOFF_LATCH(0), 0);
+        cc = X64_CC_NE;
+    } else {
+        emit_slot(c);
+        if (c->ended)
+            return;
+        tr_writeback(c, e, true);
+        cc = emit_cond(c, b, fuse);
+    }
+    size_t tk = x64_jcc_rel32(e, cc, 0);
+    tr_exit_static(c, fall, c->n);
+    x64_patch_rel32(e, tk, e->len);
+    c->ended = false;
+    tr_exit_static(c, b->target, c->n);
+}
+
+/* jr/jalr: the target from a register, through the jump cache. */
+static void indirect(struct tr_ctx *c, const struct mips_insn *in)
+{
+    struct x64_emitter *e = &c->hot;
+    const struct mips_insn *slot = &c->insn[c->k + 1];
+    unsigned rs = in->rs;
+    bool link = in->op == MIPS_OP_JALR || in->op == MIPS_OP_JALR_HB;
+    unsigned rd = link ? in->rd : 0;
+    uint32_t tval;
+    bool timm = tr_is_const(c, rs, &tval);
+    bool latch = !timm && ((writes_mask(slot) & (1u << rs)) || (rd && rd == rs));
+    if (latch) {
+        tr_load_scratch(c, e, X64_RAX, rs);
+        x64_mov_m32_r32(e, X64_R15, VOFF_LATCH(1), X64_RAX);
+    }
+    if (rd)
+        tr_set_const(c, rd, c->pc + 8);
+    emit_slot(c);
+    if (c->ended)
+        return;
+    if (timm) {
+        tr_exit_static(c, tval, c->n);
+        return;
+    }
+    tr_writeback(c, e, true);
+    if (latch)
+        x64_mov_r32_m32(e, X64_RAX, X64_R15, VOFF_LATCH(1));
+    else
+        tr_load_scratch(c, e, X64_RAX, rs);
+    x64_mov_m32_r32(e, X64_R15, VOFF_PC, X64_RAX);
+    if (c->chain) {
+        /* idx * 32 of tb_jc_hash(pc): ((pc >> 6) & 0xFC0 | (pc >> 2) & 0x3F) << 5 */
+        x64_mov_r32_r32(e, X64_RCX, X64_RAX);
+        x64_shift_r32_imm(e, X64_SHR, X64_RCX, 12 - TB_JC_SUB_BITS);
+        x64_alu_r32_imm32(e, X64_AND, X64_RCX, (int32_t)(((1u << TB_JC_PAGE_BITS) - 1) << TB_JC_SUB_BITS));
+        x64_mov_r32_r32(e, X64_RDX, X64_RAX);
+        x64_shift_r32_imm(e, X64_SHR, X64_RDX, 2);
+        x64_alu_r32_imm32(e, X64_AND, X64_RDX, (int32_t)((1u << TB_JC_SUB_BITS) - 1));
+        x64_alu_r32_r32(e, X64_OR, X64_RCX, X64_RDX);
+        x64_shift_r32_imm(e, X64_SHL, X64_RCX, 5);
+        x64_mov_r64_imm64(e, X64_RDX, (uint64_t)c->flags << 32);
+        x64_alu_r64_r64(e, X64_OR, X64_RDX, X64_RAX);
+        x64_alu_r64_mbi(e, X64_CMP, X64_RDX, X64_R15, X64_RCX, VOFF_JC);
+        size_t miss = x64_jcc_rel32(e, X64_CC_NE, 0);
+        x64_jmp_m64_bi(e, X64_R15, X64_RCX, VOFF_JC + (int32_t)offsetof(struct tb_jc_entry, code));
+        x64_patch_rel32(e, miss, e->len);
+    }
+    x64_mov_r32_imm32(e, X64_RAX, DBT_RET_PLAIN);
+    tr_exit_jmp(c, e);
+    c->ended = true;
+}
+
+bool tr_branch(struct tr_ctx *c, const struct mips_insn *in)
+{
+    struct branch b = {.rs = in->rs, .rt = in->rt, .likely = (in->flags & MIPS_F_LIKELY) != 0,
+                       .target = c->pc + 4 + ((uint32_t)in->simm << 2)};
+    c->cmp.valid = c->cmp.valid && c->k > 0;
+    switch ((enum mips_op)in->op) {
+    case MIPS_OP_J: case MIPS_OP_JAL:
+        b.kind = C_ALWAYS;
+        b.target = ((c->pc + 4) & 0xF0000000u) | in->target;
+        b.link = in->op == MIPS_OP_JAL;
+        break;
+    case MIPS_OP_JR: case MIPS_OP_JR_HB: case MIPS_OP_JALR: case MIPS_OP_JALR_HB:
+        indirect(c, in);
+        return true;
+    case MIPS_OP_BEQ: case MIPS_OP_BEQL: b.kind = C_EQ; break;
+    case MIPS_OP_BNE: case MIPS_OP_BNEL: b.kind = C_NE; break;
+    case MIPS_OP_BLEZ: case MIPS_OP_BLEZL: b.kind = C_LEZ; break;
+    case MIPS_OP_BGTZ: case MIPS_OP_BGTZL: b.kind = C_GTZ; break;
+    case MIPS_OP_BLTZ: case MIPS_OP_BLTZL: b.kind = C_LTZ; break;
+    case MIPS_OP_BGEZ: case MIPS_OP_BGEZL: b.kind = C_GEZ; break;
+    case MIPS_OP_BLTZAL: case MIPS_OP_BLTZALL: b.kind = C_LTZ; b.link = true; break;
+    case MIPS_OP_BGEZAL: case MIPS_OP_BGEZALL: b.kind = C_GEZ; b.link = true; break;
+    default:
+        return false;
+    }
+    if (b.kind != C_EQ && b.kind != C_NE)
+        b.rt = 0;
+    if (b.link && b.rs == 31 && b.kind != C_ALWAYS) {
+        /* bltzal ra: the condition reads ra before the link overwrites it */
+        struct x64_emitter *e = &c->hot;
+        int h = tr_get(c, 31);
+        x64_test_r32_r32(e, h, h);
+        x64_setcc_r8(e, b.kind == C_LTZ ? X64_CC_S : X64_CC_NS, X64_RAX);
+        x64_movzx_r32_r8(e, X64_RAX, X64_RAX);
+        x64_mov_m32_r32(e, X64_R15, VOFF_LATCH(0), X64_RAX);
+        tr_set_const(c, 31, c->pc + 8);
+        /* after the slot: taken iff latch != 0 */
+        if (b.likely) {
+            tr_writeback(c, e, true);
+            x64_alu_m32_imm32(e, X64_CMP, X64_R15, VOFF_LATCH(0), 0);
+            size_t nt = x64_jcc_rel32(e, X64_CC_E, 0);
+            struct rc_snapshot snap;
+            memcpy(snap.g, c->g, sizeof(c->g));
+            memcpy(snap.owner, c->owner, sizeof(c->owner));
+            emit_slot(c);
+            if (!c->ended)
+                tr_exit_static(c, b.target, c->n);
+            x64_patch_rel32(e, nt, e->len);
+            memcpy(c->g, snap.g, sizeof(c->g));
+            memcpy(c->owner, snap.owner, sizeof(c->owner));
+            c->ended = false;
+            tr_exit_static(c, c->pc + 8, c->n - 1);
+            return true;
+        }
+        emit_slot(c);
+        if (c->ended)
+            return true;
+        tr_writeback(c, e, true);
+        x64_alu_m32_imm32(e, X64_CMP, X64_R15, VOFF_LATCH(0), 0);
+        size_t tk = x64_jcc_rel32(e, X64_CC_NE, 0);
+        tr_exit_static(c, c->pc + 8, c->n);
+        x64_patch_rel32(e, tk, e->len);
+        c->ended = false;
+        tr_exit_static(c, b.target, c->n);
+        return true;
+    }
+    conditional(c, &b);
+    return true;
+}

@@ -1,0 +1,201 @@
+/*
+ * Translation of loads and stores: the inline software-TLB probe (one
+ * compare of the page tag, one add of the host addend) on the hot path,
+ * and an out-of-line slow path that writes the register state back,
+ * records the exact PC/BD and instruction count, and calls the shared
+ * slow path (dbt/memory.c) through a helper. The probe is emitted in one
+ * place, emit_probe(), after dynamips' mips64_emit_memop_fast64 and QEMU's
+ * prepare_host_addr: the tag compared is va & (page mask | (size - 1)), so
+ * a misaligned access, an empty entry and every flagged page (MMIO, code,
+ * copy-on-write) all miss with the same single compare.
+ *
+ * The partial-word (lwl/lwr/swl/swr) and linked (ll/sc) accesses are rarer
+ * and go straight to helpers that share the interpreter's definitions.
+ */
+#include "dbt/translate.h"
+
+/* Leaves va in eax and, on a hit, host address in rax; jumps to the returned cold offset on a miss. */
+/* The base operand: a host register (fetched before the destination is allocated), or a constant. */
+struct base_opnd {
+    bool imm;
+    uint32_t val;
+    int reg;
+};
+
+static struct base_opnd get_base(struct tr_ctx *c, unsigned base)
+{
+    struct base_opnd b = {0};
+    if (tr_is_const(c, base, &b.val))
+        b.imm = true;
+    else
+        b.reg = tr_get(c, base);
+    return b;
+}
+
+static size_t emit_probe(struct tr_ctx *c, struct base_opnd b, int32_t simm, unsigned size, bool store)
+{
+    struct x64_emitter *e = &c->hot;
+    if (b.imm) {
+        x64_mov_r32_imm32(e, X64_RAX, b.val + (uint32_t)simm);
+    } else {
+        int hb = b.reg;
+        if (simm)
+            x64_lea_r32_disp(e, X64_RAX, hb, simm);
+        else
+            x64_mov_r32_r32(e, X64_RAX, hb);
+    }
+    unsigned mode = c->flags & TB_F_MODE_MASK;
+    int32_t ent = VOFF_STLB(mode);
+    int32_t tag = store ? (int32_t)offsetof(struct stlb_entry, tag_write) : (int32_t)offsetof(struct stlb_entry, tag_read);
+    /* rcx = index * 32 = (va >> 12 & 255) << 5 */
+    x64_mov_r32_r32(e, X64_RCX, X64_RAX);
+    x64_shift_r32_imm(e, X64_SHR, X64_RCX, STLB_PAGE_BITS - 5);
+    x64_alu_r32_imm32(e, X64_AND, X64_RCX, (int32_t)((STLB_SIZE - 1) << 5));
+    x64_mov_r32_r32(e, X64_RDX, X64_RAX);
+    x64_alu_r32_imm32(e, X64_AND, X64_RDX, (int32_t)(uint32_t)(STLB_PAGE_MASK | (size - 1)));
+    x64_alu_r64_mbi(e, X64_CMP, X64_RDX, X64_R15, X64_RCX, ent + tag);
+    size_t cold = c->cold.len;
+    tr_jcc_to(c, e, X64_CC_NE, SECT_COLD, cold);
+    x64_alu_r64_mbi(e, X64_ADD, X64_RAX, X64_R15, X64_RCX, ent + (int32_t)offsetof(struct stlb_entry, addend));
+    return cold;
+}
+
+/* The slow path's call: state written back (not marked clean: the hot path keeps it). */
+static void emit_slow_call(struct tr_ctx *c, const void *fn, uint32_t op, bool has_val, int val_reg, uint32_t val_imm,
+                           bool val_is_imm)
+{
+    struct x64_emitter *ce = &c->cold;
+    tr_writeback(c, ce, false);
+    tr_set_pc(c, ce);
+    tr_icount_fix(c, ce, c->k);
+    /* val_reg may be rsi or rdi (cached guest registers): read it before they are loaded. */
+    if (has_val) {
+        if (val_is_imm)
+            x64_mov_r32_imm32(ce, X64_RDX, val_imm);
+        else
+            x64_mov_r32_r32(ce, X64_RDX, val_reg);
+        x64_mov_r32_imm32(ce, X64_RCX, op);
+    } else {
+        x64_mov_r32_imm32(ce, X64_RDX, op);
+    }
+    x64_mov_r32_r32(ce, X64_RSI, X64_RAX);
+    x64_mov_r64_r64(ce, X64_RDI, X64_R15);
+    tr_call(c, ce, fn);
+}
+
+static void load(struct tr_ctx *c, const struct mips_insn *in)
+{
+    unsigned size = (in->op == MIPS_OP_LW) ? 4 : (in->op == MIPS_OP_LH || in->op == MIPS_OP_LHU) ? 2 : 1;
+    unsigned rt = in->rt;
+    struct x64_emitter *e = &c->hot;
+    /* Base first (it may be rt), then the destination, so hot and cold paths agree on it. */
+    struct base_opnd b = get_base(c, in->rs);
+    int hd = rt ? tr_dest(c, rt) : X64_RAX;
+    emit_probe(c, b, in->simm, size, false);
+    switch (in->op) {
+    case MIPS_OP_LB: x64_movsx_r32_m8bi(e, hd, X64_RAX, -1); break;
+    case MIPS_OP_LBU: x64_movzx_r32_m8bi(e, hd, X64_RAX, -1); break;
+    case MIPS_OP_LH: x64_movsx_r32_m16bi(e, hd, X64_RAX, -1); break;
+    case MIPS_OP_LHU: x64_movzx_r32_m16bi(e, hd, X64_RAX, -1); break;
+    default: x64_mov_r32_mbi(e, hd, X64_RAX, -1, 0); break;
+    }
+    size_t join = e->len;
+    emit_slow_call(c, (const void *)dbt_h_load, in->op, false, 0, 0, false);
+    tr_status_exits(c, &c->cold, rt);
+    tr_reload_caller_saved(c, &c->cold, hd);
+    if (rt)
+        x64_mov_r32_r32(&c->cold, hd, X64_RAX);
+    tr_jmp_to(c, &c->cold, SECT_HOT, join);
+    if (rt)
+        tr_written(c, rt);
+}
+
+static void store(struct tr_ctx *c, const struct mips_insn *in)
+{
+    unsigned size = in->op == MIPS_OP_SW ? 4 : in->op == MIPS_OP_SH ? 2 : 1;
+    struct x64_emitter *e = &c->hot;
+    if (c->observe_stores) {
+        uint32_t bval;
+        if (tr_is_const(c, in->rs, &bval))
+            x64_mov_r32_imm32(e, X64_R11, bval + (uint32_t)in->simm);
+        else
+            x64_lea_r32_disp(e, X64_R11, tr_get(c, in->rs), in->simm);
+        tr_load_scratch(c, e, X64_RDX, in->rt);
+        x64_mov_r32_imm32(e, X64_RCX, in->op);
+        tr_callout(c, (const void *)dbt_h_store, true, 0);
+        return;
+    }
+    uint32_t cval;
+    bool vimm = tr_is_const(c, in->rt, &cval);
+    int hv = vimm ? X64_R11 : tr_get(c, in->rt);
+    emit_probe(c, get_base(c, in->rs), in->simm, size, true);
+    if (vimm)
+        x64_mov_r32_imm32(e, X64_R11, cval);
+    switch (size) {
+    case 1: x64_mov_mbi_r8(e, X64_RAX, -1, hv); break;
+    case 2: x64_mov_mbi_r16(e, X64_RAX, -1, hv); break;
+    default: x64_mov_mbi_r32(e, X64_RAX, -1, hv); break;
+    }
+    size_t join = e->len;
+    emit_slow_call(c, (const void *)dbt_h_store, in->op, true, hv, cval, vimm);
+    tr_status_exits(c, &c->cold, 0);
+    tr_reload_caller_saved(c, &c->cold, -1);
+    tr_jmp_to(c, &c->cold, SECT_HOT, join);
+}
+
+/* lwl/lwr/swl/swr/ll/sc: helpers with the interpreter's semantics. */
+static void via_helper(struct tr_ctx *c, const struct mips_insn *in)
+{
+    struct x64_emitter *e = &c->hot;
+    uint32_t bval;
+    if (tr_is_const(c, in->rs, &bval))
+        x64_mov_r32_imm32(e, X64_R11, bval + (uint32_t)in->simm);
+    else
+        x64_lea_r32_disp(e, X64_R11, tr_get(c, in->rs), in->simm);
+    const void *fn;
+    bool writes_rt = true;
+    switch (in->op) {
+    case MIPS_OP_LWL: case MIPS_OP_LWR:
+        tr_load_scratch(c, e, X64_RDX, in->rt);
+        x64_mov_r32_imm32(e, X64_RCX, in->op);
+        fn = (const void *)dbt_h_lwlr;
+        break;
+    case MIPS_OP_SWL: case MIPS_OP_SWR:
+        tr_load_scratch(c, e, X64_RDX, in->rt);
+        x64_mov_r32_imm32(e, X64_RCX, in->op);
+        fn = (const void *)dbt_h_swlr;
+        writes_rt = false;
+        break;
+    case MIPS_OP_LL:
+        fn = (const void *)dbt_h_ll;
+        break;
+    default: /* SC */
+        tr_load_scratch(c, e, X64_RDX, in->rt);
+        fn = (const void *)dbt_h_sc;
+        break;
+    }
+    unsigned rt = writes_rt ? in->rt : 0;
+    tr_callout(c, fn, true, rt);
+    if (rt) {
+        int h = tr_dest(c, rt);
+        x64_mov_r32_r32(e, h, X64_RAX);
+        tr_written(c, rt);
+    }
+}
+
+bool tr_mem(struct tr_ctx *c, const struct mips_insn *in)
+{
+    switch (in->op) {
+    case MIPS_OP_LB: case MIPS_OP_LBU: case MIPS_OP_LH: case MIPS_OP_LHU: case MIPS_OP_LW:
+        load(c, in);
+        return true;
+    case MIPS_OP_SB: case MIPS_OP_SH: case MIPS_OP_SW:
+        store(c, in);
+        return true;
+    case MIPS_OP_LWL: case MIPS_OP_LWR: case MIPS_OP_SWL: case MIPS_OP_SWR: case MIPS_OP_LL: case MIPS_OP_SC:
+        via_helper(c, in);
+        return true;
+    default:
+        return false;
+    }
+}

@@ -1,0 +1,611 @@
+/*
+ * The translator's block loop: finds where a block ends, emits its entry
+ * check, hands each instruction to its class translator, emits the exits,
+ * then lays hot and cold code out in the code buffer and resolves fixups.
+ *
+ * A block is at most TR_MAX_INSNS instructions of one guest page, ending
+ * after a branch and its delay slot, after an instruction that always
+ * leaves (syscall, eret, wait, a reserved instruction...), or at the page
+ * end. A branch whose delay slot is on the next page, or whose slot holds
+ * something that must not sit in a translated slot (a branch, mtc0, a TLB
+ * write...), ends the block before it: the run loop interprets that pair,
+ * so no block ever starts in a delay slot and no block spans two pages.
+ *
+ * The register cache maps guest registers to ten host registers (five
+ * callee-saved, five caller-saved) with LRU eviction; values known at
+ * translation time stay constants until an instruction needs them in a
+ * register, so lui+ori is one mov when the value is finally stored.
+ */
+#include <string.h>
+
+#include "dbt/translate.h"
+
+/* Generated code hard-codes these: the static asserts freeze them (monitor/vcpu.c freezes gpr..lo). */
+_Static_assert(offsetof(struct vcpu, in_ds) == 140, "frozen offset");
+_Static_assert(offsetof(struct vcpu, llbit) == 148, "frozen offset");
+_Static_assert(offsetof(struct vcpu, cp0) == 160, "frozen offset");
+_Static_assert(offsetof(struct vcpu, cp0.status) == 160, "frozen offset");
+_Static_assert(offsetof(struct vcpu, cp0.epc) == 168, "frozen offset");
+_Static_assert(offsetof(struct vcpu, icount) % 8 == 0, "icount is updated with 64-bit ops");
+_Static_assert(offsetof(struct vcpu, next_event) % 8 == 0, "next_event is compared with 64-bit ops");
+_Static_assert(sizeof(struct vcpu) < (1u << 30), "every field is reachable with a disp32 from r15");
+_Static_assert(offsetof(struct vcpu, jc) % 32 == 0, "jump-cache entries are indexed by a shift");
+_Static_assert(sizeof(struct stlb_entry) == 32 && offsetof(struct stlb_entry, addend) == 24,
+               "the inline probe hard-codes the software-TLB entry");
+_Static_assert(offsetof(struct tb_jc_entry, code) == 8, "the inline jump-cache probe jumps through +8");
+
+static const int8_t host_regs[TR_NHOST] = {X64_RBX, X64_RBP, X64_R12, X64_R13, X64_R14,
+                                           X64_RSI, X64_RDI, X64_R8,  X64_R9,  X64_R10};
+
+static inline bool caller_saved(int h)
+{
+    return h == X64_RSI || h == X64_RDI || (h >= X64_R8 && h <= X64_R11);
+}
+
+/* ---- fixups and calls ---- */
+
+void tr_fixup(struct tr_ctx *c, struct x64_emitter *e, size_t at, enum tr_sect target_sect, uint64_t target)
+{
+    if (c->n_fix >= TR_MAX_FIXUPS) {
+        c->failed = true;
+        return;
+    }
+    c->fix[c->n_fix++] = (struct tr_fixup){.sect = (uint8_t)tr_sect_of(c, e), .target_sect = (uint8_t)target_sect,
+                                           .at = (uint32_t)at, .target = target};
+}
+
+void tr_jmp_to(struct tr_ctx *c, struct x64_emitter *e, enum tr_sect sect, size_t target)
+{
+    size_t at = x64_jmp_rel32(e, 0);
+    tr_fixup(c, e, at, sect, target);
+}
+
+void tr_jcc_to(struct tr_ctx *c, struct x64_emitter *e, enum x64_cc cc, enum tr_sect sect, size_t target)
+{
+    size_t at = x64_jcc_rel32(e, cc, 0);
+    tr_fixup(c, e, at, sect, target);
+}
+
+void tr_call(struct tr_ctx *c, struct x64_emitter *e, const void *fn)
+{
+    if (tcache_reaches(c->tc, fn)) {
+        size_t at = x64_call_rel32_field(e);
+        tr_fixup(c, e, at, SECT_ABS, (uint64_t)(uintptr_t)fn);
+    } else {
+        x64_mov_r64_imm64(e, X64_RAX, (uint64_t)(uintptr_t)fn);
+        x64_call_r64(e, X64_RAX);
+    }
+}
+
+extern const uint8_t *dbt_exit_code; /* exec.c: the shared epilogue */
+
+void tr_exit_jmp(struct tr_ctx *c, struct x64_emitter *e)
+{
+    tr_jmp_to(c, e, SECT_ABS, (uint64_t)(uintptr_t)dbt_exit_code);
+}
+
+/* ---- register cache ---- */
+
+bool tr_is_const(const struct tr_ctx *c, unsigned g, uint32_t *val)
+{
+    if (g == 0) {
+        *val = 0;
+        return true;
+    }
+    if (c->g[g].is_const) {
+        *val = c->g[g].cval;
+        return true;
+    }
+    return false;
+}
+
+static void touch(struct tr_ctx *c, int h)
+{
+    c->used_at[h] = c->stamp;
+}
+
+/* Stores g's value to memory if it is dirty (from the hot path), marking it clean. */
+static void flush_one(struct tr_ctx *c, unsigned g)
+{
+    struct tr_greg *r = &c->g[g];
+    if (!r->dirty || r->pending)
+        return;
+    if (r->host >= 0)
+        x64_mov_m32_r32(&c->hot, X64_R15, VOFF_GPR(g), r->host);
+    else if (r->is_const)
+        x64_mov_m32_imm32(&c->hot, X64_R15, VOFF_GPR(g), r->cval);
+    r->dirty = false;
+}
+
+static int alloc_host(struct tr_ctx *c)
+{
+    int best = -1;
+    for (unsigned i = 0; i < TR_NHOST; i++) {
+        int h = host_regs[i];
+        if (c->owner[h] < 0) {
+            touch(c, h);
+            return h;
+        }
+        if (c->used_at[h] == c->stamp)
+            continue;
+        if (best < 0 || c->used_at[h] < c->used_at[best])
+            best = h;
+    }
+    /* Evict the least recently used register not used by the current instruction. */
+    unsigned g = (unsigned)c->owner[best];
+    flush_one(c, g);
+    c->g[g].host = -1;
+    c->g[g].pending = false;
+    c->owner[best] = -1;
+    touch(c, best);
+    return best;
+}
+
+int tr_get(struct tr_ctx *c, unsigned g)
+{
+    struct tr_greg *r = &c->g[g];
+    if (r->host >= 0) {
+        touch(c, r->host);
+        return r->host;
+    }
+    int h = alloc_host(c);
+    if (r->is_const)
+        x64_mov_r32_imm32(&c->hot, h, r->cval);
+    else
+        x64_mov_r32_m32(&c->hot, h, X64_R15, VOFF_GPR(g));
+    r->host = (int8_t)h;
+    c->owner[h] = (int8_t)g;
+    return h;
+}
+
+int tr_dest(struct tr_ctx *c, unsigned g)
+{
+    struct tr_greg *r = &c->g[g];
+    if (r->host >= 0) {
+        touch(c, r->host);
+        r->is_const = false;
+        return r->host;
+    }
+    if (r->is_const) {
+        flush_one(c, g); /* memory must hold the old value until the new one is written */
+        r->is_const = false;
+    }
+    int h = alloc_host(c);
+    r->host = (int8_t)h;
+    r->pending = true;
+    c->owner[h] = (int8_t)g;
+    return h;
+}
+
+void tr_written(struct tr_ctx *c, unsigned g)
+{
+    struct tr_greg *r = &c->g[g];
+    r->dirty = true;
+    r->pending = false;
+    r->is_const = false;
+}
+
+void tr_set_const(struct tr_ctx *c, unsigned g, uint32_t val)
+{
+    if (g == 0)
+        return;
+    struct tr_greg *r = &c->g[g];
+    if (r->host >= 0)
+        c->owner[r->host] = -1;
+    r->host = -1;
+    r->pending = false;
+    r->is_const = true;
+    r->cval = val;
+    r->dirty = true;
+}
+
+void tr_load_scratch(struct tr_ctx *c, struct x64_emitter *e, int scratch, unsigned g)
+{
+    uint32_t val;
+    if (tr_is_const(c, g, &val))
+        x64_mov_r32_imm32(e, scratch, val);
+    else if (c->g[g].host >= 0 && !c->g[g].pending)
+        x64_mov_r32_r32(e, scratch, c->g[g].host);
+    else
+        x64_mov_r32_m32(e, scratch, X64_R15, VOFF_GPR(g));
+}
+
+void tr_writeback(struct tr_ctx *c, struct x64_emitter *e, bool mark)
+{
+    for (unsigned g = 1; g < 32; g++) {
+        struct tr_greg *r = &c->g[g];
+        if (!r->dirty || r->pending)
+            continue;
+        if (r->host >= 0)
+            x64_mov_m32_r32(e, X64_R15, VOFF_GPR(g), r->host);
+        else if (r->is_const)
+            x64_mov_m32_imm32(e, X64_R15, VOFF_GPR(g), r->cval);
+        if (mark)
+            r->dirty = false;
+    }
+}
+
+void tr_forget_caller_saved(struct tr_ctx *c)
+{
+    for (unsigned i = 0; i < TR_NHOST; i++) {
+        int h = host_regs[i];
+        if (!caller_saved(h) || c->owner[h] < 0)
+            continue;
+        struct tr_greg *r = &c->g[c->owner[h]];
+        r->host = -1;
+        r->pending = false;
+        c->owner[h] = -1;
+    }
+}
+
+void tr_reload_caller_saved(struct tr_ctx *c, struct x64_emitter *e, int keep)
+{
+    for (unsigned i = 0; i < TR_NHOST; i++) {
+        int h = host_regs[i];
+        if (!caller_saved(h) || h == keep || c->owner[h] < 0)
+            continue;
+        unsigned g = (unsigned)c->owner[h];
+        if (c->g[g].pending)
+            continue;
+        x64_mov_r32_m32(e, h, X64_R15, VOFF_GPR(g));
+    }
+}
+
+/* ---- state at the current instruction ---- */
+
+void tr_icount_fix(struct tr_ctx *c, struct x64_emitter *e, uint32_t retired)
+{
+    if (retired < c->n)
+        x64_alu_m64_imm32(e, X64_SUB, X64_R15, VOFF_ICOUNT, (int32_t)(c->n - retired));
+}
+
+static void icount_unfix(struct tr_ctx *c, struct x64_emitter *e, uint32_t retired)
+{
+    if (retired < c->n)
+        x64_alu_m64_imm32(e, X64_ADD, X64_R15, VOFF_ICOUNT, (int32_t)(c->n - retired));
+}
+
+void tr_set_pc(struct tr_ctx *c, struct x64_emitter *e)
+{
+    x64_mov_m32_imm32(e, X64_R15, VOFF_PC, c->pc);
+    if (c->in_ds)
+        x64_mov_m32_imm32(e, X64_R15, VOFF_IN_DS, 1);
+}
+
+/* Cold code after a helper returned rax: leaves on an exception or an exit request, else falls
+ * through with icount restored and in_ds cleared. icount is base + k on entry. */
+void tr_status_exits(struct tr_ctx *c, struct x64_emitter *e, unsigned dest)
+{
+    x64_mov_r64_r64(e, X64_RCX, X64_RAX);
+    x64_shift_r64_imm(e, X64_SHR, X64_RCX, 32);
+    size_t ok = x64_jcc_rel32(e, X64_CC_E, 0);
+    x64_test_r32_imm32(e, X64_RCX, (uint32_t)(DBT_ST_EXC >> 32));
+    size_t exit_after = x64_jcc_rel32(e, X64_CC_E, 0);
+    /* exception: pc is the vector, icount is exact */
+    x64_mov_r32_imm32(e, X64_RAX, DBT_RET_PLAIN);
+    tr_exit_jmp(c, e);
+    x64_patch_rel32(e, exit_after, e->len);
+    if (!c->in_ds) {
+        /* retired, and something (an event, a store into code) wants the block left now */
+        if (dest)
+            x64_mov_m32_r32(e, X64_R15, VOFF_GPR(dest), X64_RAX);
+        x64_alu_m64_imm32(e, X64_ADD, X64_R15, VOFF_ICOUNT, 1);
+        x64_mov_m32_imm32(e, X64_R15, VOFF_PC, c->pc + 4);
+        x64_mov_r32_imm32(e, X64_RAX, DBT_RET_PLAIN);
+        tr_exit_jmp(c, e);
+    }
+    /* in a delay slot the branch still completes; the next block's entry check sees the event */
+    x64_patch_rel32(e, ok, e->len);
+    icount_unfix(c, e, c->k);
+    if (c->in_ds)
+        x64_mov_m32_imm32(e, X64_R15, VOFF_IN_DS, 0);
+}
+
+void tr_callout(struct tr_ctx *c, const void *fn, bool set_pc, unsigned dest)
+{
+    struct x64_emitter *e = &c->hot;
+    tr_writeback(c, e, true);
+    if (set_pc)
+        tr_set_pc(c, e);
+    tr_icount_fix(c, e, c->k);
+    x64_mov_r64_r64(e, X64_RDI, X64_R15);
+    x64_mov_r32_r32(e, X64_RSI, X64_R11);
+    tr_call(c, e, fn);
+    /* The status test goes out of line; the common case falls through. */
+    x64_mov_r64_r64(e, X64_RCX, X64_RAX);
+    x64_shift_r64_imm(e, X64_SHR, X64_RCX, 32);
+    size_t cold_at = c->cold.len;
+    tr_jcc_to(c, e, X64_CC_NE, SECT_COLD, cold_at);
+    icount_unfix(c, e, c->k);
+    if (set_pc && c->in_ds)
+        x64_mov_m32_imm32(e, X64_R15, VOFF_IN_DS, 0);
+    size_t join = e->len;
+    /* cold: rcx != 0 */
+    struct x64_emitter *ce = &c->cold;
+    x64_test_r32_imm32(ce, X64_RCX, (uint32_t)(DBT_ST_EXC >> 32));
+    size_t exit_after = x64_jcc_rel32(ce, X64_CC_E, 0);
+    x64_mov_r32_imm32(ce, X64_RAX, DBT_RET_PLAIN);
+    tr_exit_jmp(c, ce);
+    x64_patch_rel32(ce, exit_after, ce->len);
+    if (!c->in_ds) {
+        if (dest)
+            x64_mov_m32_r32(ce, X64_R15, VOFF_GPR(dest), X64_RAX);
+        x64_alu_m64_imm32(ce, X64_ADD, X64_R15, VOFF_ICOUNT, 1);
+        x64_mov_m32_imm32(ce, X64_R15, VOFF_PC, c->pc + 4);
+        x64_mov_r32_imm32(ce, X64_RAX, DBT_RET_PLAIN);
+        tr_exit_jmp(c, ce);
+    } else {
+        icount_unfix(c, ce, c->k);
+        if (set_pc)
+            x64_mov_m32_imm32(ce, X64_R15, VOFF_IN_DS, 0);
+        tr_jmp_to(c, ce, SECT_HOT, join);
+    }
+    tr_forget_caller_saved(c);
+}
+
+void tr_raise(struct tr_ctx *c, struct x64_emitter *e, enum exc_code code)
+{
+    tr_writeback(c, e, e == &c->hot);
+    tr_set_pc(c, e);
+    tr_icount_fix(c, e, c->k);
+    x64_mov_r64_r64(e, X64_RDI, X64_R15);
+    x64_mov_r32_imm32(e, X64_RSI, (uint32_t)code);
+    tr_call(c, e, (const void *)dbt_h_raise);
+    x64_mov_r32_imm32(e, X64_RAX, DBT_RET_PLAIN);
+    tr_exit_jmp(c, e);
+    if (e == &c->hot)
+        c->ended = true;
+}
+
+/* ---- exits ---- */
+
+void tr_exit_static(struct tr_ctx *c, uint32_t target, uint32_t retired)
+{
+    struct x64_emitter *e = &c->hot;
+    tr_writeback(c, e, true);
+    tr_icount_fix(c, e, retired);
+    if (c->n_exits >= 2) {
+        tr_exit_plain_imm(c, e, target, c->n, DBT_RET_PLAIN);
+        return;
+    }
+    unsigned n = c->n_exits++;
+    /* The rel32 field is 4-byte aligned so chaining can patch it with one atomic store. */
+    x64_align(e, 4, 1);
+    size_t stub = c->cold.len;
+    size_t at = x64_jmp_rel32(e, 0);
+    tr_fixup(c, e, at, SECT_COLD, stub);
+    c->tb->jmp_patch_ofs[n] = (uint32_t)at;
+    c->tb->jmp_reset_ofs[n] = (uint32_t)stub; /* made absolute (cold base added) at layout */
+    c->tb->jmp_target[n] = target;
+    struct x64_emitter *ce = &c->cold;
+    x64_mov_m32_imm32(ce, X64_R15, VOFF_PC, target);
+    x64_mov_r64_imm64(ce, X64_RAX, (uint64_t)(uintptr_t)c->tb | n);
+    tr_exit_jmp(c, ce);
+    c->ended = true;
+}
+
+void tr_exit_plain_imm(struct tr_ctx *c, struct x64_emitter *e, uint32_t target, uint32_t retired, uint32_t ret)
+{
+    tr_writeback(c, e, e == &c->hot);
+    tr_icount_fix(c, e, retired);
+    x64_mov_m32_imm32(e, X64_R15, VOFF_PC, target);
+    x64_mov_r32_imm32(e, X64_RAX, ret);
+    tr_exit_jmp(c, e);
+    if (e == &c->hot)
+        c->ended = true;
+}
+
+/* ---- block shape ---- */
+
+/* Instructions after which the block must end because they always leave it. */
+static bool always_leaves(const struct mips_insn *in, uint32_t flags)
+{
+    switch (in->op) {
+    case MIPS_OP_SYSCALL: case MIPS_OP_BREAK: case MIPS_OP_SDBBP: case MIPS_OP_DERET:
+    case MIPS_OP_INVALID: case MIPS_OP_ERET: case MIPS_OP_WAIT:
+        return true;
+    default:
+        break;
+    }
+    if (in->flags & MIPS_F_COP)
+        return true;
+    if ((in->flags & MIPS_F_PRIV) && !(flags & TB_F_KERNEL))
+        return true;
+    return false;
+}
+
+/*
+ * CP1 (FPU) instructions are not translated yet: a block ends before one and a block that
+ * would start with one is refused, so the run loop interprets it, with dbt/fpu.c, the
+ * semantics a translation would call too. COP2 words stay translated (Coprocessor Unusable).
+ */
+static bool fpu_op(const struct mips_insn *in)
+{
+    if (!(in->flags & MIPS_F_COP))
+        return false;
+    switch (in->op) {
+    case MIPS_OP_COP2: case MIPS_OP_LWC2: case MIPS_OP_LDC2: case MIPS_OP_SWC2: case MIPS_OP_SDC2:
+        return false;
+    default:
+        return true;
+    }
+}
+
+/* Whether an instruction may be translated inside a delay slot. */
+static bool slot_ok(const struct mips_insn *in, uint32_t flags)
+{
+    if (in->flags & (MIPS_F_BRANCH | MIPS_F_COP) || always_leaves(in, flags))
+        return false;
+    switch (in->op) {
+    case MIPS_OP_MTC0: case MIPS_OP_TLBR: case MIPS_OP_TLBWI: case MIPS_OP_TLBWR: case MIPS_OP_TLBP:
+    case MIPS_OP_EI:
+        return false; /* they may change what the branch's successor is translated for */
+    default:
+        return true;
+    }
+}
+
+static void emit_entry(struct tr_ctx *c)
+{
+    struct x64_emitter *e = &c->hot;
+    x64_mov_r64_m64(e, X64_RAX, X64_R15, VOFF_ICOUNT);
+    x64_alu_r64_imm32(e, X64_ADD, X64_RAX, (int32_t)c->n);
+    x64_alu_r64_m64(e, X64_CMP, X64_RAX, X64_R15, VOFF_NEXT_EVENT);
+    size_t stub = c->cold.len;
+    tr_jcc_to(c, e, X64_CC_A, SECT_COLD, stub);
+    x64_alu_m32_imm32(e, X64_CMP, X64_R15, VOFF_EXIT_REQUEST, 0);
+    tr_jcc_to(c, e, X64_CC_NE, SECT_COLD, stub);
+    x64_mov_m64_r64(e, X64_R15, VOFF_ICOUNT, X64_RAX);
+    struct x64_emitter *ce = &c->cold;
+    x64_mov_m32_imm32(ce, X64_R15, VOFF_PC, c->tb->pc);
+    x64_mov_r32_imm32(ce, X64_RAX, DBT_RET_BUDGET);
+    tr_exit_jmp(c, ce);
+}
+
+/* Copies hot and cold code into the TB's space and resolves every fixup. */
+static bool layout(struct tr_ctx *c)
+{
+    size_t hot = c->hot.len, cold_base = (hot + 15) & ~(size_t)15;
+    uint8_t *base = c->tb->host_code;
+    memcpy(base, c->hot.buf, hot);
+    memset(base + hot, 0xCC, cold_base - hot);
+    memcpy(base + cold_base, c->cold.buf, c->cold.len);
+    for (unsigned i = 0; i < c->n_fix; i++) {
+        const struct tr_fixup *f = &c->fix[i];
+        uint8_t *field = base + (f->sect == SECT_COLD ? cold_base : 0) + f->at;
+        const uint8_t *target;
+        if (f->target_sect == SECT_ABS)
+            target = (const uint8_t *)(uintptr_t)f->target;
+        else
+            target = base + (f->target_sect == SECT_COLD ? cold_base : 0) + f->target;
+        int64_t rel = (int64_t)(target - (field + 4));
+        if (rel != (int32_t)rel)
+            return false;
+        int32_t r32 = (int32_t)rel;
+        memcpy(field, &r32, 4);
+    }
+    for (unsigned n = 0; n < 2; n++)
+        if (c->tb->jmp_reset_ofs[n] != TB_NO_JUMP)
+            c->tb->jmp_reset_ofs[n] += (uint32_t)cold_base;
+    c->tb->host_size = (uint32_t)(cold_base + c->cold.len);
+    return true;
+}
+
+static uint8_t hot_scratch[TR_HOT_MAX], cold_scratch[TR_COLD_MAX];
+static struct tr_ctx ctx_storage;
+
+struct tb *dbt_translate(struct vcpu *v, struct tcache *tc, uint32_t pc, gpa_t phys, const uint8_t *host,
+                         uint32_t flags, bool chain)
+{
+    struct tr_ctx *c = &ctx_storage;
+    memset(c, 0, offsetof(struct tr_ctx, insn));
+    c->v = v;
+    c->tc = tc;
+    c->flags = flags;
+    c->chain = chain;
+
+    /* Pass 1: the block's extent. */
+    uint32_t n = 0, off = pc & 0xFFFu;
+    uint32_t max = dbt_debug.max_insns && dbt_debug.max_insns < TR_MAX_INSNS ? dbt_debug.max_insns : TR_MAX_INSNS;
+    c->observe_stores = dbt_store_hook != NULL;
+    while (n < max && off + 4 * n < 4096) {
+        struct mips_insn *in = &c->insn[n];
+        uint32_t w;
+        memcpy(&w, host + off + 4 * n, 4);
+        mips_decode(w, in);
+        if (fpu_op(in))
+            break;
+        if (in->flags & MIPS_F_BRANCH) {
+            if (n + 2 > max || off + 4 * (n + 1) >= 4096)
+                break;
+            memcpy(&w, host + off + 4 * (n + 1), 4);
+            mips_decode(w, &c->insn[n + 1]);
+            if (!slot_ok(&c->insn[n + 1], flags))
+                break;
+            n += 2;
+            break;
+        }
+        n++;
+        if (always_leaves(in, flags))
+            break;
+    }
+    if (n == 0)
+        return NULL;
+    c->n = n;
+
+    struct tb *tb = tcache_alloc(tc, TR_HOT_MAX + TR_COLD_MAX);
+    if (!tb)
+        return NULL;
+    c->tb = tb;
+    tb->pc = pc;
+    tb->flags = flags;
+    tb->phys_pc = phys;
+    tb->n_insns = (uint16_t)n;
+    x64_init(&c->hot, hot_scratch, sizeof(hot_scratch));
+    x64_init(&c->cold, cold_scratch, sizeof(cold_scratch));
+    for (unsigned g = 0; g < 32; g++)
+        c->g[g].host = -1;
+    memset(c->owner, -1, sizeof(c->owner));
+
+    emit_entry(c);
+    for (uint32_t k = 0; k < n && !c->ended; k++) {
+        c->k = k;
+        c->pc = pc + 4 * k;
+        c->in_ds = false;
+        c->stamp++;
+        const struct mips_insn *in = &c->insn[k];
+        if (in->flags & MIPS_F_BRANCH) {
+            tr_branch(c, in);
+            break;
+        }
+        tr_insn(c, in);
+    }
+    if (!c->ended)
+        tr_exit_static(c, pc + 4 * n, n);
+    if (c->failed || c->hot.overflow || c->cold.overflow || !layout(c))
+        return NULL;
+    tb->guest_bytes_hint = 4 * n;
+    return tb;
+}
+
+/* ---- one instruction ---- */
+
+/* The lockstep self-test's deliberate bug: flips bit 0 of what the instruction wrote. */
+static void corrupt(struct tr_ctx *c, const struct mips_insn *in)
+{
+    unsigned g = in->rd ? in->rd : in->rt;
+    if (in->op == MIPS_OP_ADDIU || in->op == MIPS_OP_ORI || in->op == MIPS_OP_ANDI || in->op == MIPS_OP_XORI ||
+        in->op == MIPS_OP_LUI || in->op == MIPS_OP_SLTI || in->op == MIPS_OP_SLTIU)
+        g = in->rt;
+    if (g == 0)
+        return;
+    int h = tr_get(c, g);
+    x64_alu_r32_imm32(&c->hot, X64_XOR, h, 1);
+    tr_written(c, g);
+}
+
+void tr_insn(struct tr_ctx *c, const struct mips_insn *in)
+{
+    c->cmp.valid = false;
+    if (tr_alu(c, in)) {
+        if (__builtin_expect(dbt_debug.corrupt_pc != 0, 0) && c->pc == dbt_debug.corrupt_pc && !c->ended)
+            corrupt(c, in);
+        return;
+    }
+    if (tr_mem(c, in) || tr_priv(c, in))
+        return;
+    if (in->flags & MIPS_F_COP) {
+        /* No COP2: Coprocessor Unusable with CE = 2 (as the interpreter). FPU ops never get
+         * here (fpu_op: they are interpreted). */
+        tr_raise(c, &c->hot, (enum exc_code)(EXC_CPU | (2u << 8)));
+        return;
+    }
+    switch (in->op) {
+    case MIPS_OP_SYSCALL: tr_raise(c, &c->hot, EXC_SYS); return;
+    case MIPS_OP_BREAK: tr_raise(c, &c->hot, EXC_BP); return;
+    default:
+        /* sdbbp (no EJTAG), reserved encodings, a branch where none may be */
+        tr_raise(c, &c->hot, EXC_RI);
+        return;
+    }
+}

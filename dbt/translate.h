@@ -1,0 +1,202 @@
+/*
+ * dbt/ internal: the translator's shared state and the interface between
+ * the block loop (translate.c), the per-class translators (tr_alu.c,
+ * tr_mem.c, tr_branch.c, tr_cp0.c), the helpers translated code calls
+ * (helpers.c) and the run loop (exec.c).
+ *
+ * Code generation model. r15 holds the struct vcpu pointer for the whole
+ * time translated code runs. A block is emitted as a hot section (the
+ * straight-line path) and a cold section (slow paths and exit stubs),
+ * each into its own scratch buffer; at the end both are copied into the
+ * code buffer and every recorded fixup (hot<->cold jumps, calls to
+ * helpers, jumps to the shared exit) is resolved. Guest registers live in
+ * host registers within a block (the register cache below), with known
+ * constants kept as immediates until something needs them in a register.
+ *
+ * Instruction count: the block entry adds the block's instruction count
+ * to icount after checking it fits the budget (icount + n <= next_event),
+ * so a block never runs past an event in deterministic mode. Any helper
+ * call and any exit that retires fewer instructions corrects icount to
+ * the exact value first.
+ */
+#ifndef MVISOR_DBT_TRANSLATE_H
+#define MVISOR_DBT_TRANSLATE_H
+
+#include <stddef.h>
+
+#include "cache/cache.h"
+#include "dbt/internal.h"
+#include "dbt/x64_emit.h"
+
+/* ---- frozen vcpu offsets used by generated code ---- */
+#define VOFF_GPR(r) ((int32_t)(offsetof(struct vcpu, gpr) + 4 * (r)))
+#define VOFF_PC ((int32_t)offsetof(struct vcpu, pc))
+#define VOFF_HI ((int32_t)offsetof(struct vcpu, hi))
+#define VOFF_LO ((int32_t)offsetof(struct vcpu, lo))
+#define VOFF_IN_DS ((int32_t)offsetof(struct vcpu, in_ds))
+#define VOFF_LLBIT ((int32_t)offsetof(struct vcpu, llbit))
+#define VOFF_CP0(f) ((int32_t)offsetof(struct vcpu, cp0.f))
+#define VOFF_EXIT_REQUEST ((int32_t)offsetof(struct vcpu, exit_request))
+#define VOFF_ICOUNT ((int32_t)offsetof(struct vcpu, icount))
+#define VOFF_NEXT_EVENT ((int32_t)offsetof(struct vcpu, next_event))
+#define VOFF_LATCH(i) ((int32_t)(offsetof(struct vcpu, dbt_latch) + 4 * (i)))
+#define VOFF_STLB(mode) ((int32_t)(offsetof(struct vcpu, stlb) + (mode) * STLB_SIZE * sizeof(struct stlb_entry)))
+#define VOFF_JC ((int32_t)offsetof(struct vcpu, jc))
+
+/* Return values of translated code (rax) besides a chainable exit (tb pointer | exit number). */
+#define DBT_RET_PLAIN 0u  /* pc set; look the next block up */
+#define DBT_RET_BUDGET 2u /* block entry refused: an event is due, or the block does not fit the budget */
+#define DBT_RET_WAIT 4u   /* a wait instruction retired: sleep until an interrupt */
+
+/* Helper status, in bits 32.. of a helper's 64-bit return (the low 32 bits are a value). */
+#define DBT_ST_EXIT (1ull << 32) /* retired; leave the block after this instruction */
+#define DBT_ST_EXC (1ull << 33)  /* an exception was delivered (pc is the vector): leave now */
+
+#define TR_MAX_INSNS 64
+#define TR_HOT_MAX 24576
+#define TR_COLD_MAX 32768
+#define TR_MAX_FIXUPS 1024
+#define TR_NHOST 10
+
+enum tr_sect { SECT_HOT = 0, SECT_COLD = 1, SECT_ABS = 2 };
+
+struct tr_fixup {
+    uint8_t sect, target_sect; /* where the rel32 field is; what it points into */
+    uint32_t at;
+    uint64_t target;           /* offset in target_sect, or an absolute address */
+};
+
+struct tr_greg {
+    int8_t host;   /* host register, or -1 */
+    bool dirty;    /* host (or constant) value differs from memory */
+    bool pending;  /* host register allocated as a destination; no value yet (memory is valid) */
+    bool is_const; /* value known: cval (host may be -1) */
+    uint32_t cval;
+};
+
+/* A compare the last instruction made, for fusing slt/sltu/slti/sltiu with a following branch. */
+struct tr_cmp {
+    bool valid;
+    uint8_t rd, rs, rt; /* rd = (rs < rt or imm); rt = 0xFF for the immediate forms */
+    int32_t imm;
+    bool is_unsigned;
+};
+
+struct tr_ctx {
+    struct vcpu *v;
+    struct tcache *tc;
+    struct tb *tb;
+    uint32_t flags;
+    bool chain;         /* chaining and the inline jump-cache probe allowed */
+    bool observe_stores; /* dbt_store_hook is set: every store goes through its helper */
+    struct x64_emitter hot, cold;
+    struct tr_fixup fix[TR_MAX_FIXUPS];
+    unsigned n_fix;
+    bool failed;        /* out of fixups or scratch space: give up on this block */
+
+    /* the block */
+    uint32_t n;         /* instructions in the block (what entry adds to icount) */
+    uint32_t k;         /* index of the instruction being translated */
+    uint32_t pc;        /* its guest PC */
+    bool in_ds;         /* it is a delay slot */
+    bool ended;         /* the block's exit has been emitted */
+    unsigned n_exits;   /* chainable exits used (0..2) */
+
+    /* register cache */
+    struct tr_greg g[32];
+    int8_t owner[16];   /* guest register held by each host register, or -1 */
+    uint32_t used_at[16]; /* last instruction stamp that used it (pinned while == stamp) */
+    uint32_t stamp;
+    struct tr_cmp cmp;
+
+    struct mips_insn insn[TR_MAX_INSNS + 1]; /* last: not cleared per block */
+};
+
+/* ---- translate.c: block loop, register cache, exits, fixups ---- */
+
+/* Translates the block at (pc, phys) for flags; NULL if the block must be interpreted instead. */
+struct tb *dbt_translate(struct vcpu *v, struct tcache *tc, uint32_t pc, gpa_t phys, const uint8_t *host,
+                         uint32_t flags, bool chain);
+
+void tr_fixup(struct tr_ctx *c, struct x64_emitter *e, size_t at, enum tr_sect target_sect, uint64_t target);
+/* Jumps (jmp or jcc) from e to an offset of a section / an absolute address. */
+void tr_jmp_to(struct tr_ctx *c, struct x64_emitter *e, enum tr_sect sect, size_t target);
+void tr_jcc_to(struct tr_ctx *c, struct x64_emitter *e, enum x64_cc cc, enum tr_sect sect, size_t target);
+/* Calls a helper (rel32 when the code buffer reaches it, else through rax). */
+void tr_call(struct tr_ctx *c, struct x64_emitter *e, const void *fn);
+/* Jumps to the shared exit (rax already holds the return value). */
+void tr_exit_jmp(struct tr_ctx *c, struct x64_emitter *e);
+static inline enum tr_sect tr_sect_of(const struct tr_ctx *c, const struct x64_emitter *e)
+{
+    return e == &c->cold ? SECT_COLD : SECT_HOT;
+}
+
+/* Register cache. */
+bool tr_is_const(const struct tr_ctx *c, unsigned g, uint32_t *val);
+int tr_get(struct tr_ctx *c, unsigned g);          /* host register holding g's value (g != 0) */
+int tr_dest(struct tr_ctx *c, unsigned g);         /* host register to write g into (g != 0) */
+void tr_written(struct tr_ctx *c, unsigned g);     /* g's host register now holds its new value */
+void tr_set_const(struct tr_ctx *c, unsigned g, uint32_t val);
+/* Value of g into a scratch register (rax/rcx/rdx/r11), whatever g's state. */
+void tr_load_scratch(struct tr_ctx *c, struct x64_emitter *e, int scratch, unsigned g);
+/* Stores every dirty register into struct vcpu; mark = true also marks them clean. */
+void tr_writeback(struct tr_ctx *c, struct x64_emitter *e, bool mark);
+/* After a call in hot code: caller-saved host registers lose their guest values. */
+void tr_forget_caller_saved(struct tr_ctx *c);
+/* In cold code after a call: reloads the guest values of caller-saved host registers (except keep). */
+void tr_reload_caller_saved(struct tr_ctx *c, struct x64_emitter *e, int keep);
+
+/* icount correction relative to the pre-incremented entry value: retired = instructions that
+ * retire on this path; emits icount -= n - retired. */
+void tr_icount_fix(struct tr_ctx *c, struct x64_emitter *e, uint32_t retired);
+/* Records pc/in_ds of the current instruction in struct vcpu (before anything that can fault). */
+void tr_set_pc(struct tr_ctx *c, struct x64_emitter *e);
+
+/* Calls helper fn(v, r11d, edx, ecx) with the exact state of the current instruction: dirty
+ * registers written back in hot code, icount exact during the call. The helper's status bits
+ * leave the block (exception, or exit after the instruction); otherwise rax holds the value and
+ * caller-saved registers are forgotten. dest: the guest register the caller will write the value
+ * to (stored directly when the block is left after the instruction), 0 = none. */
+void tr_callout(struct tr_ctx *c, const void *fn, bool set_pc, unsigned dest);
+/* Cold-path tail for a helper that returned status bits in rax (bits 32..): exits as they say
+ * (storing eax into guest register dest first when leaving after the instruction, dest 0 = none).
+ * Emitted into e; falls through, icount restored, when no status bit is set. */
+void tr_status_exits(struct tr_ctx *c, struct x64_emitter *e, unsigned dest);
+/* Raises a guest exception at the current instruction (from e; state is written back there). */
+void tr_raise(struct tr_ctx *c, struct x64_emitter *e, enum exc_code code);
+/* Ends the block with a chainable jump to a static guest PC (retired = instructions retired). */
+void tr_exit_static(struct tr_ctx *c, uint32_t target, uint32_t retired);
+/* Ends the block returning DBT_RET_PLAIN (or ret) with pc = target (value in a scratch reg or imm). */
+void tr_exit_plain_imm(struct tr_ctx *c, struct x64_emitter *e, uint32_t target, uint32_t retired, uint32_t ret);
+
+/* ---- per-class translators: each returns false if it does not handle the op ---- */
+bool tr_alu(struct tr_ctx *c, const struct mips_insn *in);
+bool tr_mem(struct tr_ctx *c, const struct mips_insn *in);
+bool tr_branch(struct tr_ctx *c, const struct mips_insn *in);
+/* The one switch point for privileged instructions (strategy from the TB flags). */
+bool tr_priv(struct tr_ctx *c, const struct mips_insn *in);
+/* Translates one non-branch instruction (the body of a block or a delay slot). */
+void tr_insn(struct tr_ctx *c, const struct mips_insn *in);
+
+/* ---- helpers called by translated code (helpers.c) ---- */
+uint64_t dbt_h_load(struct vcpu *v, uint32_t va, uint32_t op);
+uint64_t dbt_h_store(struct vcpu *v, uint32_t va, uint32_t val, uint32_t op);
+uint64_t dbt_h_lwlr(struct vcpu *v, uint32_t va, uint32_t rt, uint32_t op);
+uint64_t dbt_h_swlr(struct vcpu *v, uint32_t va, uint32_t rt, uint32_t op);
+uint64_t dbt_h_ll(struct vcpu *v, uint32_t va);
+uint64_t dbt_h_sc(struct vcpu *v, uint32_t va, uint32_t rt);
+uint64_t dbt_h_raise(struct vcpu *v, uint32_t code);
+uint64_t dbt_h_raise_cpu(struct vcpu *v, uint32_t unit);
+uint64_t dbt_h_div(struct vcpu *v, uint32_t rs, uint32_t rt);
+uint64_t dbt_h_divu(struct vcpu *v, uint32_t rs, uint32_t rt);
+uint64_t dbt_h_mfc0(struct vcpu *v, uint32_t regsel);
+uint64_t dbt_h_mtc0(struct vcpu *v, uint32_t regsel, uint32_t val, uint32_t tb_flags);
+uint64_t dbt_h_tlb(struct vcpu *v, uint32_t op);
+uint64_t dbt_h_eret(struct vcpu *v);
+uint64_t dbt_h_ei(struct vcpu *v);
+uint64_t dbt_h_rdhwr(struct vcpu *v, uint32_t hwr);
+
+/* TB flags for the vCPU's current state. */
+uint32_t dbt_tb_flags(const struct vcpu *v);
+
+#endif

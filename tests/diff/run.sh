@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Suite "diff": lockstep of the translator against the interpreter (build/tests/lockstep, from
+# tests/diff/lockstep.c; its header explains the comparison).
+#
+#   tests/diff/run.sh [FILTER...]
+#
+# Tests:
+#   isa/KIND/NAME   every bare ISA program (build/isa/bare/{user,kernel}/NAME.elf) from reset to
+#                   its result: passes iff lockstep exits 0 and reports no divergence.
+#   selftest/inject the translator is made to corrupt the result of the instruction at the
+#                   label inject_here of tests/isa/selftest/lockstep_target.S: passes iff lockstep
+#                   exits 1 and names exactly that PC (the comparison can see a wrong instruction).
+#   zboot           the first $DIFF_ZBOOT_INSNS (default 2e7) instructions of the guest kernel's
+#                   self-decompressor on the test machine (real code, mostly RAM and loops).
+# Transcripts: build/test-logs/diff/.
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+
+B=${B:-build}
+LOCKSTEP=$B/tests/lockstep
+DIFF_ZBOOT_INSNS=${DIFF_ZBOOT_INSNS:-20000000}
+filters=("$@")
+selected() {
+    ((${#filters[@]} == 0)) && return 0
+    local f
+    for f in "${filters[@]}"; do
+        # shellcheck disable=SC2053
+        [[ $1 == $f || $1 == *"/$f" ]] && return 0
+    done
+    return 1
+}
+
+suite_begin diff
+if [[ ! -x $LOCKSTEP ]]; then
+    TEST_LOG=
+    test_fail diff "not built: $LOCKSTEP"
+    suite_end
+    exit
+fi
+
+for src in tests/isa/user/*.S tests/isa/kernel/*.S; do
+    rel=${src#tests/isa/}
+    rel=${rel%.S}
+    name=isa/$rel
+    selected "$name" || continue
+    elf=$B/isa/bare/$rel.elf
+    if [[ ! -f $elf ]]; then
+        TEST_LOG=
+        test_fail "$name" "not built: $elf"
+        continue
+    fi
+    test_exec "$name" 120 "$LOCKSTEP" -kernel "$elf"
+    if ((TEST_RC == 0)) && grep -q 'no divergence' "$TEST_LOG"; then
+        test_pass "$name"
+    else
+        test_fail "$name" "exit status $TEST_RC"
+    fi
+done
+
+name=selftest/inject
+if selected "$name"; then
+    elf=$B/isa/bare/selftest/lockstep_target.elf
+    addr=$(mipsel-linux-gnu-nm "$elf" 2>/dev/null | awk '$3 == "inject_here" { print substr($1, length($1) - 7) }')
+    if [[ -z $addr ]]; then
+        TEST_LOG=
+        test_fail "$name" "no inject_here in $elf"
+    else
+        test_exec "$name" 120 "$LOCKSTEP" --inject-pc "0x$addr" -kernel "$elf"
+        if ((TEST_RC == 1)) && grep -q "DIVERGENCE at the instruction at pc $addr " "$TEST_LOG"; then
+            test_pass "$name" "reported pc $addr"
+        else
+            test_fail "$name" "expected exit status 1 and a divergence at pc $addr, got exit status $TEST_RC"
+        fi
+    fi
+fi
+
+name=zboot
+if selected "$name"; then
+    kernel=$B/guest/vmlinuz
+    if [[ ! -f $kernel ]]; then
+        TEST_LOG=
+        test_fail "$name" "no $kernel (make guest)"
+    else
+        test_exec "$name" 600 "$LOCKSTEP" -m 256 --max-insns "$DIFF_ZBOOT_INSNS" -kernel "$kernel"
+        if ((TEST_RC == 0)) && grep -q 'no divergence' "$TEST_LOG"; then
+            test_pass "$name" "$(grep -o '^lockstep: [0-9]* instructions' "$TEST_LOG" | cut -d' ' -f2) instructions"
+        else
+            test_fail "$name" "exit status $TEST_RC"
+        fi
+    fi
+fi
+suite_end
