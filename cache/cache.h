@@ -39,7 +39,7 @@ struct tb {
     bool invalid;
     uint8_t *host_code;
     uint32_t host_size;
-    uint32_t guest_bytes_hint; /* n_insns * 4, for statistics */
+    uint32_t hot_size;         /* bytes of the straight-line path at host_code; the rest is cold */
     /* Outgoing direct jumps: rel32 field offsets (from host_code) and the unchained stub. */
     uint32_t jmp_patch_ofs[2];
     uint32_t jmp_reset_ofs[2];
