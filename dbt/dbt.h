@@ -129,8 +129,10 @@ int dbt_engine_init(struct vm *vm, char *err, size_t errlen);
 void dbt_engine_destroy(struct vm *vm);
 /* Runs translated code until an exit condition; returns why it stopped. */
 enum vcpu_exit dbt_run(struct vcpu *v);
-/* Prints translation statistics (for --stats / --profile). */
+/* Prints translation statistics on one line (--stats). */
 void dbt_print_stats(struct vm *vm, FILE *f);
+/* Writes the profile (--profile): a table, or JSON. The full table of the next issue extends it. */
+void dbt_profile_write(struct vm *vm, FILE *f, bool json);
 
 /* Disassembles one word at pc with capstone into buf ("<bytes> mnemonic ops"); returns buf. */
 const char *dbt_disasm(uint32_t word, uint32_t pc, char *buf, size_t len);
