@@ -142,7 +142,7 @@ struct vcpu {
     bool waiting;          /* in WAIT, sleeping until an interrupt */
     uint32_t wedge_reason;
     struct stlb stlb;
-    struct tb_jc_entry jc[TB_JC_SIZE]; /* jump cache of the translator, by virtual PC */
+    _Alignas(64) struct tb_jc_entry jc[TB_JC_SIZE]; /* jump cache of the translator, by virtual PC */
 };
 
 /* ---- time ------------------------------------------------------------ */
