@@ -95,11 +95,9 @@ class Bench:
         self.logs = os.path.join(self.out, "logs")
         self.sets = plan.QUICK_SETS if args.quick else plan.SETS
         self.sets = {k: dict(v) for k, v in self.sets.items()}
-        for ov in args.size:
-            name, _, n = ov.partition("=")
-            wset, _, wl = name.rpartition(".")
+        for wset, wl, n in args.size:
             for s in ([wset] if wset else self.sets):
-                self.sets[s][wl] = int(n)
+                self.sets[s][wl] = n
         self.workloads = args.workloads
         self.cpu = args.cpu or plan.probe_mvisor_cpu(args.mvisor)
         self.help = plan.mvisor_help(args.mvisor)
@@ -112,21 +110,23 @@ class Bench:
     # -- configurations ------------------------------------------------------------------
 
     def build_configs(self):
-        pairs = plan.parse_configs(self.args.configs)
+        triples = plan.parse_configs(self.args.configs)
         sets_used = []
-        for _, wset in pairs:
+        for _, _, wset in triples:
             if wset not in sets_used:
                 sets_used.append(wset)
-        # Every set is compared with QEMU running that set.
+        # Every set is compared with plain QEMU running that set.
         for wset in sets_used:
-            if ("qemu", wset) not in pairs:
-                pairs.insert([w for _, w in pairs].index(wset), ("qemu", wset))
-        for engine, wset in pairs:
+            if ("qemu", (), wset) not in triples:
+                triples.insert([w for *_, w in triples].index(wset), ("qemu", (), wset))
+        # Listed by set, in the order given, so each set's columns sit together.
+        triples.sort(key=lambda t: sets_used.index(t[2]))
+        for engine, opts, wset in triples:
             append = " ".join(["console=ttyS0", "panic=-1", plan.bench_append(self.sets[wset], self.workloads)]
                               + self.args.append)
             kind = "qemu" if engine == "qemu" else "mvisor"
-            c = plan.Config(key=engine if wset == "full" else f"{engine}:{wset}", kind=kind, mode=engine,
-                            wset=wset, argv=plan.guest_argv(engine, self.args, self.cpu, self.args.initrd, append))
+            c = plan.Config(key=plan.config_key(engine, opts, wset), kind=kind, mode=engine, wset=wset, opts=opts,
+                            argv=plan.guest_argv(engine, self.args, self.cpu, self.args.initrd, append, opts))
             self.configs.append(c)
         if "intmark" in self.workloads and not self.args.no_native:
             for wset in sets_used:
@@ -288,7 +288,8 @@ def main():
                    help="3 rounds of smaller workloads (default from BENCH_QUICK)")
     p.add_argument("--rounds", type=int, help="alternating rounds (default 5, quick 3)")
     p.add_argument("--configs", default=plan.DEFAULT_CONFIGS,
-                   help="ENGINE[:SET],...; engines qemu dbt trap interp, sets full light"
+                   help="ENGINE[+OPTION...][:SET],...; engines qemu dbt trap interp, sets full light,"
+                        " +OPTION one more command-line word (e.g. dbt+--no-chain)"
                         f" (default {plan.DEFAULT_CONFIGS}; interp defaults to light)")
     p.add_argument("--workloads", default=",".join(plan.WORKLOADS), help="subset of " + ",".join(plan.WORKLOADS))
     p.add_argument("--size", action="append", default=[], metavar="[SET.]WORKLOAD=N",
@@ -321,6 +322,15 @@ def main():
     for w in args.workloads:
         if w not in plan.WORKLOADS:
             p.error(f"unknown workload '{w}'")
+    sizes = []
+    for ov in args.size:
+        name, _, n = ov.partition("=")
+        wset, _, wl = name.rpartition(".")
+        if (wset and wset not in plan.SETS) or wl not in plan.WORKLOADS or not n.isdigit() or int(n) == 0:
+            p.error(f"--size {ov}: want [SET.]WORKLOAD=N with SET in {', '.join(plan.SETS)}, WORKLOAD in "
+                    f"{', '.join(plan.WORKLOADS)} and N a positive integer")
+        sizes.append((wset, wl, int(n)))
+    args.size = sizes
     need = [args.mvisor, args.kernel] + ([] if args.no_compare else [args.initrd, args.native_wl])
     need += [] if args.no_micro else [args.privops]
     for f in need:

@@ -42,10 +42,6 @@ tmpfs_fill() { # MIB: fill a tmpfs file with the fixed pattern, digest it, drop 
     echo "tmpfs mib=$1 md5=$2"
 }
 
-pagefault() { # MIB: in mappings of at most 16 MiB
-    if [ "$1" -le 16 ]; then wl pagefault "$1" 1; else wl pagefault 16 $(($1 / 16)); fi
-}
-
 for w in $(echo "$sel" | tr , ' '); do
     name=${w%%:*}
     arg=${w#*:}
@@ -57,7 +53,7 @@ for w in $(echo "$sel" | tr , ' '); do
     forkexec) run forkexec wl forkexec "${arg:-200}" /bin/true ;;
     tmpfs) run tmpfs tmpfs_fill "${arg:-64}" ;;
     syscalls) run syscalls wl syscalls "${arg:-200000}" ;;
-    pagefault) run pagefault pagefault "${arg:-64}" ;;
+    pagefault) run pagefault wl pagefault "${arg:-64}" ;;
     *) echo "@@status $name rc=127 unknown-workload" ;;
     esac
 done

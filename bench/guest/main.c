@@ -39,7 +39,7 @@ static const struct {
     {"forkexec", cmd_forkexec, "N PROGRAM         fork, exec PROGRAM (no arguments), wait; N times"},
     {"fill", cmd_fill, "MIB FILE|-             write MIB MiB of a fixed pseudo-random pattern"},
     {"syscalls", cmd_syscalls, "N                  N getppid system calls"},
-    {"pagefault", cmd_pagefault, "MIB ROUNDS        map, touch every page, unmap; ROUNDS times"},
+    {"pagefault", cmd_pagefault, "MIB [CHUNK_MIB]   touch MIB MiB of fresh pages, CHUNK_MIB mapped at a time"},
 };
 
 int main(int argc, char **argv)

@@ -30,15 +30,17 @@ PHASE_TITLES = {"banner": "launch → kernel banner", "userspace": "launch → f
 MVISOR_MODES = ["dbt", "trap", "interp"]
 ENGINES = ["qemu"] + MVISOR_MODES
 DEFAULT_SET = {"qemu": "full", "dbt": "full", "trap": "full", "interp": "light"}
-DEFAULT_CONFIGS = "qemu,dbt,trap,interp"
+# interp is too slow for the full set, so the three modes also meet on the light set.
+DEFAULT_CONFIGS = "qemu,dbt,trap,interp,dbt:light,trap:light"
 
 
 @dataclass
 class Config:
-    key: str  # "qemu", "dbt", "qemu:light", "native:light", ...
+    key: str  # "qemu", "dbt", "dbt+--no-chain", "qemu:light", "native:light", ...
     kind: str  # qemu | mvisor | native
     mode: str  # the engine: qemu, dbt, trap, interp, native
     wset: str
+    opts: tuple = ()  # extra command-line words of this configuration
     argv: list = field(default_factory=list)
     rounds: dict = field(default_factory=dict)  # round number -> GuestRun or NativeRun
     unavailable: str = None
@@ -47,21 +49,24 @@ class Config:
     @property
     def label(self):
         base = {"qemu": "qemu", "native": "native"}.get(self.mode, f"mvisor {self.mode}")
+        base = " ".join((base,) + self.opts)
         return base if self.wset == "full" else f"{base} ({self.wset})"
 
 
 def parse_configs(spec):
-    """'qemu,dbt,interp:light' -> [(engine, set)], each set defaulting per engine."""
+    """'qemu,dbt+--no-chain,interp:light' -> [(engine, (extra options...), set)]: '+' adds one
+    command-line word for that configuration only; the set defaults per engine."""
     out = []
     for tok in filter(None, (t.strip() for t in spec.split(","))):
-        engine, _, wset = tok.partition(":")
+        head, _, wset = tok.partition(":")
+        engine, *opts = head.split("+")
         if engine not in ENGINES:
             raise ValueError(f"unknown configuration '{engine}' (one of {', '.join(ENGINES)})")
         wset = wset or DEFAULT_SET[engine]
         if wset not in SETS:
             raise ValueError(f"unknown workload set '{wset}' (one of {', '.join(SETS)})")
-        if (engine, wset) not in out:
-            out.append((engine, wset))
+        if (engine, tuple(opts), wset) not in out:
+            out.append((engine, tuple(opts), wset))
     return out
 
 
@@ -87,12 +92,16 @@ def mvisor_help(mvisor):
         return ""
 
 
-def guest_argv(engine, args, cpu, initrd, append):
+def config_key(engine, opts, wset):
+    return engine + "".join("+" + o for o in opts) + ("" if wset == "full" else f":{wset}")
+
+
+def guest_argv(engine, args, cpu, initrd, append, opts=()):
     common = ["-M", "malta", "-m", "256", "-nographic", "-no-reboot", "-cpu", cpu,
               "-kernel", args.kernel, "-initrd", initrd, "-append", append]
     if engine == "qemu":
         # -nic none / -vga none: QEMU's Malta otherwise adds a PCnet NIC and a Cirrus VGA whose
         # option ROMs Debian ships in recommended packages; the kernel would also set up a
         # frame buffer for the VGA (FB_CIRRUS=y). mvisor's Malta has neither device.
-        return [args.qemu] + common[:8] + ["-nic", "none", "-vga", "none"] + common[8:]
-    return [args.mvisor] + common + ["--exec", engine] + list(args.mvisor_opt)
+        return [args.qemu] + common[:8] + ["-nic", "none", "-vga", "none"] + common[8:] + list(opts)
+    return [args.mvisor] + common + ["--exec", engine] + list(args.mvisor_opt) + list(opts)

@@ -183,9 +183,12 @@ def write_compare(bench):
         for c in guests:
             if c is not qemu:
                 cols.append((f"{c.label} / qemu", c, qemu, None))
-        dbt, trap = bench.config(_k("dbt", wset)), bench.config(_k("trap", wset))
-        if dbt and trap:
-            cols.append(("trap / dbt", trap, dbt, None))
+        # Between mvisor's modes on the same set (plain configurations): trap / dbt, interp / dbt, ...
+        plain = [bench.config(_k(m, wset)) for m in plan.MVISOR_MODES]
+        for i, a in enumerate(plain):
+            for b_ in plain[:i]:
+                if a and b_:
+                    cols.append((f"{a.mode} / {b_.mode}", a, b_, None))
         if cols:
             L.append(f"### Ratios, {wset} set (per round)")
             L.append("")
@@ -232,6 +235,26 @@ def write_compare(bench):
                      + " | ".join("n/a" if c.unavailable or native.unavailable
                                   else ratio_cell(paired(c, native, "intmark", rounds)) for c in guests) + " |")
             L.append("")
+        # CPU share
+        L.append(f"### Monitor CPU share (host CPU seconds / elapsed seconds), {wset} set")
+        L.append("")
+        L.append("Near 1.00: the monitor computed all the time (QEMU's TCG and mvisor run the guest on one "
+                 "thread); below 1: it slept or the host gave the CPU to other work (QEMU in the same round "
+                 "tells which); above 1: other threads worked too.")
+        L.append("")
+        L.append("| phase | " + " | ".join(c.label for c in guests) + " |")
+        L.append("|---|" + "---:|" * len(guests))
+        for ph in ["userspace"] + bench.workloads:
+            row = []
+            for c in guests:
+                if c.unavailable:
+                    row.append("n/a")
+                    continue
+                w, u = values(c, ph, rounds), values(c, ph, rounds, "cpu")
+                row.append(cell(Summary([x / y if x is not None and y else None for x, y in zip(u, w)],
+                                        expected=len(rounds))))
+            L.append(f"| {_phase_title(bench, ph, wset)} | " + " | ".join(row) + " |")
+        L.append("")
         # guest/host
         L.append(f"### Guest-elapsed / host-elapsed, {wset} set")
         L.append("")
