@@ -169,11 +169,17 @@ int dbt_engine_init(struct vm *vm, char *err, size_t errlen);
 void dbt_engine_destroy(struct vm *vm);
 /* Runs translated code until an exit condition; returns why it stopped. */
 enum vcpu_exit dbt_run(struct vcpu *v);
-/* Prints translation statistics (for --stats / --profile). */
+/* Prints translation statistics on one line (--stats). */
 void dbt_print_stats(struct vm *vm, FILE *f);
+/* Writes the profile (--profile): a table, or JSON. The full table of the next issue extends it. */
+void dbt_profile_write(struct vm *vm, FILE *f, bool json);
 
 /* Disassembles one word at pc with capstone into buf ("<bytes> mnemonic ops"); returns buf. */
 const char *dbt_disasm(uint32_t word, uint32_t pc, char *buf, size_t len);
+
+/* Disassembles host x86-64 code, calling cb for each instruction; returns how many. */
+size_t dbt_disasm_host(const void *code, size_t len, void (*cb)(void *opaque, const char *mnemonic, const char *ops),
+                       void *opaque);
 
 /* Tracing: parsed from --trace, checked by the interpreter per instruction. */
 struct dbt_trace {

@@ -488,6 +488,7 @@ static bool layout(struct tr_ctx *c)
         if (c->tb->jmp_reset_ofs[n] != TB_NO_JUMP)
             c->tb->jmp_reset_ofs[n] += (uint32_t)cold_base;
     c->tb->host_size = (uint32_t)(cold_base + c->cold.len);
+    c->tb->hot_size = (uint32_t)hot;
     return true;
 }
 
@@ -564,7 +565,6 @@ struct tb *dbt_translate(struct vcpu *v, struct tcache *tc, uint32_t pc, gpa_t p
         tr_exit_static(c, pc + 4 * n, n);
     if (c->failed || c->hot.overflow || c->cold.overflow || !layout(c))
         return NULL;
-    tb->guest_bytes_hint = 4 * n;
     return tb;
 }
 

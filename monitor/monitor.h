@@ -161,9 +161,7 @@ struct vcpu {
     bool waiting;          /* in WAIT, sleeping until an interrupt */
     uint32_t wedge_reason;
     struct stlb stlb;
-    /* jump cache of the translator, by virtual PC; aligned so entries index by a shift
-     * whatever the fields before it */
-    _Alignas(32) struct tb_jc_entry jc[TB_JC_SIZE];
+    _Alignas(64) struct tb_jc_entry jc[TB_JC_SIZE]; /* jump cache of the translator, by virtual PC */
 };
 
 /* ---- time ------------------------------------------------------------ */
