@@ -3,7 +3,8 @@
 
     boot_test.py SCENARIO --log-dir DIR --name NAME [--mvisor BIN | --qemu BIN]
                  --kernel K --initrd I [--seed N] [--deterministic] [--facts FILE]
-                 [--insn-words FILE] [--exec ENGINE] [--no-reboot] [--reboot] [--expect-log REGEX]
+                 [--insn-words FILE] [--exec ENGINE] [--cpu MODEL] [--no-reboot] [--reboot]
+                 [--expect-log REGEX]
 
 Prints one line per check ("ok NAME" or "FAIL NAME: why"), writes the console transcript to
 DIR/NAME.console and the monitor's stderr to DIR/NAME.stderr, optional facts (values other
@@ -280,12 +281,15 @@ def main():
     p.add_argument("--facts")
     p.add_argument("--insn-words", help="mvisor: record the executed instruction words here")
     p.add_argument("--exec", default="interp", help="mvisor: the execution engine (default interp)")
+    p.add_argument("--cpu", help="-cpu MODEL for the monitor (default: its own default)")
     a = p.parse_args()
 
     common = ["-M", "malta", "-m", "256", "-kernel", a.kernel, "-initrd", a.initrd, "-append", a.append,
               "-nographic"]
     if a.no_reboot:
         common.append("-no-reboot")
+    if a.cpu:
+        common += ["-cpu", a.cpu]
     if a.qemu:
         a.monitor = "qemu"
         # This QEMU build lacks the option ROMs of its default NIC and VGA; the board is the same.

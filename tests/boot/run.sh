@@ -12,8 +12,9 @@
 #   realtime        vmlinuz, real-time clock: shell, sleep 1 against host and guest clocks
 #   workloads-qemu  the workload initramfs (static programs built here: floating point,
 #                   3000 forks, a tmpfs filled to ENOSPC) on qemu-system-mipsel: the oracle
-#   workloads       the same initramfs on mvisor, then `reboot -f` (reset, boot again),
-#                   then poweroff
+#   workloads       the same initramfs on mvisor with -cpu 24Kc (no FPU: the guest kernel
+#                   emulates every FP instruction, where QEMU's default 24Kf runs them on its
+#                   FPU), then `reboot -f` (reset, boot again), then poweroff
 #   corrupt-initrd  an initramfs with a damaged block: the kernel reports it, panics and
 #                   resets; with -no-reboot mvisor exits 0 saying "guest reset"
 #   replay-a/-b     the same deterministic boot twice (to an instruction limit, -m 1024)
@@ -171,7 +172,7 @@ if ((INPUTS_OK)); then
             --initrd "$W/workloads.cpio.gz" --no-reboot --facts "$W/workloads-qemu.json"
     wanted workloads workloads-match-qemu &&
         start workloads "${BT[@]}" workloads --name workloads "${MV[@]}" --kernel "$W/vmlinux.elf" \
-            --initrd "$W/workloads.cpio.gz" --deterministic --seed 3 --reboot --facts "$W/workloads.json"
+            --initrd "$W/workloads.cpio.gz" --cpu 24Kc --deterministic --seed 3 --reboot --facts "$W/workloads.json"
     wanted corrupt-initrd &&
         start corrupt-initrd "${BT[@]}" panic --name corrupt-initrd "${MV[@]}" --kernel "$W/vmlinux.elf" \
             --initrd "$W/corrupt.cpio.gz" --no-reboot --deterministic --seed 4 \
