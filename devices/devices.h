@@ -91,6 +91,9 @@ int testdev_init(struct testdev *d, struct physmap *pm);
  */
 enum malta_power { MALTA_POWER_OFF = 1, MALTA_POWER_RESET = 2 };
 
+/* All of guest RAM is visible at this physical address (the first 256 MiB also at 0). */
+#define MALTA_RAM_ALL_BASE 0x80000000ull
+
 struct malta_host {
     void *ctx;
     uint64_t (*now_ns)(void *ctx);                   /* guest time */

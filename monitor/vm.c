@@ -266,8 +266,11 @@ static int vm_reboot(struct vm *vm)
 {
     char err[512];
     malta_reset(vm->malta);
-    if (madvise(vm->ram, vm->ram_size, MADV_DONTNEED) < 0)
-        memset(vm->ram, 0, vm->ram_size);
+    physmap_discard(&vm->physmap, MALTA_RAM_ALL_BASE, vm->ram_size);
+    /* The next boot rewrites code pages from the host, which the translator's store tracking
+     * does not see: start it afresh. */
+    if (vm->dbt)
+        dbt_flush(vm);
     vcpu_reset(vm->vcpu);
     vm->stop = false;
     vm->stop_reason = VM_STOP_NONE;

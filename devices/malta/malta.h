@@ -17,7 +17,7 @@
 /* ---- physical address map (malta-platform.md §3) ------------------------ */
 
 #define MALTA_LOW_RAM_MAX (256ull << 20)   /* RAM visible at phys 0 */
-#define MALTA_HIGH_RAM_BASE 0x80000000ull  /* all of RAM again, reachable through the TLB */
+#define MALTA_HIGH_RAM_BASE MALTA_RAM_ALL_BASE /* all of RAM again, reachable through the TLB */
 #define MALTA_PCI_MEM0_BASE 0x10000000u
 #define MALTA_PCI_MEM0_SIZE 0x08000000u
 #define MALTA_PCI_IO_BASE 0x18000000u
