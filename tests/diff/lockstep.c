@@ -246,6 +246,12 @@ static int compare(char *buf, size_t len)
 #define CP0_DIFF(f) DIFF(#f, a->cp0.f, b->cp0.f);
     CP0_FIELDS(CP0_DIFF)
 #undef CP0_DIFF
+    for (int i = 0; i < 32; i++) {
+        char nm[8];
+        snprintf(nm, sizeof(nm), "f%d", i);
+        DIFF(nm, a->fpu.fpr[i], b->fpu.fpr[i]);
+    }
+    DIFF("fcsr", a->fpu.fcsr, b->fpu.fcsr);
     DIFF("count", vcpu_count(a), vcpu_count(b));
     DIFF("tlb_hash", mtlb_hash(&a->tlb), mtlb_hash(&b->tlb));
     DIFF("store_hash", side_a.store_hash, side_b.store_hash);
@@ -258,6 +264,7 @@ static int compare(char *buf, size_t len)
 struct snapshot {
     uint32_t gpr[32], pc, hi, lo, in_ds, ds_target, llbit, mmu_mode;
     struct cp0 cp0;
+    struct fpu fpu;
     uint64_t icount, next_event, nr_exceptions[32];
     uint32_t exc_streak;
     struct mtlb tlb;
@@ -269,7 +276,7 @@ static void snap_take(struct snapshot *s, const struct vcpu *v, const struct sid
 {
     memcpy(s->gpr, v->gpr, sizeof(s->gpr));
     s->pc = v->pc; s->hi = v->hi; s->lo = v->lo; s->in_ds = v->in_ds; s->ds_target = v->ds_target;
-    s->llbit = v->llbit; s->mmu_mode = v->mmu_mode; s->cp0 = v->cp0; s->icount = v->icount;
+    s->llbit = v->llbit; s->mmu_mode = v->mmu_mode; s->cp0 = v->cp0; s->fpu = v->fpu; s->icount = v->icount;
     s->next_event = v->next_event;
     memcpy(s->nr_exceptions, v->nr_exceptions, sizeof(s->nr_exceptions));
     s->exc_streak = v->exc_streak;
@@ -283,7 +290,7 @@ static void snap_restore(const struct snapshot *s, struct vcpu *v, struct side *
 {
     memcpy(v->gpr, s->gpr, sizeof(s->gpr));
     v->pc = s->pc; v->hi = s->hi; v->lo = s->lo; v->in_ds = s->in_ds; v->ds_target = s->ds_target;
-    v->llbit = s->llbit; v->mmu_mode = s->mmu_mode; v->cp0 = s->cp0; v->icount = s->icount;
+    v->llbit = s->llbit; v->mmu_mode = s->mmu_mode; v->cp0 = s->cp0; v->fpu = s->fpu; v->icount = s->icount;
     v->next_event = s->next_event;
     memcpy(v->nr_exceptions, s->nr_exceptions, sizeof(s->nr_exceptions));
     v->exc_streak = s->exc_streak;

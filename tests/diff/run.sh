@@ -5,8 +5,9 @@
 #   tests/diff/run.sh [FILTER...]
 #
 # Tests:
-#   isa/KIND/NAME   every bare ISA program (build/isa/bare/{user,kernel}/NAME.elf) from reset to
-#                   its result: passes iff lockstep exits 0 and reports no divergence.
+#   isa/KIND/NAME   every bare ISA program (build/isa/bare/{user,kernel,fpu}/NAME.elf, and the
+#                   FR = 0 and FR = 1 builds fpu-user/NAME-fr0/-fr1) from reset to its result, on
+#                   the default 24Kf: passes iff lockstep exits 0 and reports no divergence.
 #   selftest/inject the translator is made to corrupt the result of the instruction at the
 #                   label inject_here of tests/isa/selftest/lockstep_target.S: passes iff lockstep
 #                   exits 1 and names exactly that PC (the comparison can see a wrong instruction).
@@ -38,9 +39,20 @@ if [[ ! -x $LOCKSTEP ]]; then
     exit
 fi
 
-for src in tests/isa/user/*.S tests/isa/kernel/*.S; do
-    rel=${src#tests/isa/}
-    rel=${rel%.S}
+isa_programs() {
+    local src rel fr
+    for src in tests/isa/user/*.S tests/isa/kernel/*.S tests/isa/fpu/*.S tests/isa/fpu-user/*.S; do
+        [[ -e $src ]] || continue
+        rel=${src#tests/isa/}
+        rel=${rel%.S}
+        if [[ $rel == fpu-user/* ]]; then
+            for fr in fr0 fr1; do echo "$rel-$fr"; done
+        else
+            echo "$rel"
+        fi
+    done
+}
+for rel in $(isa_programs); do
     name=isa/$rel
     selected "$name" || continue
     elf=$B/isa/bare/$rel.elf
