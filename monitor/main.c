@@ -22,7 +22,8 @@ static const char usage_text[] =
     "  -kernel FILE        ELF32 little-endian MIPS executable to boot\n"
     "  -initrd FILE        initial ramdisk (malta)\n"
     "  -append STRING      kernel command line (malta)\n"
-    "  -cpu 24Kc           CPU model (24Kc: MIPS32r2, no FPU)\n"
+    "  -cpu MODEL          CPU model: 24Kf (MIPS32r2 with its FPU; the default) or 24Kc\n"
+    "                      (no FPU: the guest kernel emulates floating point)\n"
     "  -nographic, -display none, -monitor none, -nodefaults, -no-reboot, -smp 1, -serial stdio\n"
     "                      accepted for compatibility\n"
     "\n"
@@ -118,8 +119,12 @@ int main(int argc, char **argv)
             cfg.append = need_arg(argc, argv, &i);
         } else if (!strcmp(o, "-cpu")) {
             const char *c = need_arg(argc, argv, &i);
-            if (strcmp(c, "24Kc"))
-                die_usage("unsupported CPU '%s' (this build models a 24Kc: no FPU yet)", c);
+            if (!strcmp(c, "24Kc"))
+                cfg.cpu = CPU_24KC;
+            else if (!strcmp(c, "24Kf"))
+                cfg.cpu = CPU_24KF;
+            else
+                die_usage("unsupported CPU '%s' (24Kc or 24Kf)", c);
         } else if (!strcmp(o, "-smp")) {
             const char *s = need_arg(argc, argv, &i);
             if (strcmp(s, "1") && strcmp(s, "cpus=1"))

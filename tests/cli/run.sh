@@ -299,5 +299,7 @@ if needs_progs "$name"; then
     fi
     rm -f "$map"
 fi
+good run-cpu-24kf 0 'pass' "${TB[@]}" -cpu 24Kf -kernel "$W/pass.elf"
+good run-cpu-24kc 0 'pass' "${TB[@]}" -cpu 24Kc -kernel "$W/pass.elf"
 
 suite_end
