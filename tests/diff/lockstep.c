@@ -11,8 +11,9 @@
  * point of the same instruction. After each of A's blocks, B runs to the
  * same instruction count and exception count, and the two are compared:
  * PC, delay-slot state, GPRs, HI/LO, LL bit, every CP0 register including
- * Count and Random (and the Random generator state), a hash of the TLB,
- * and a running hash of every store (address, size, bytes).
+ * Count and Random (and the Random generator state), the FPRs, FCSR and FIR,
+ * a hash of the TLB, and a running hash of every store (address, size,
+ * bytes).
  *
  * On a mismatch both VMs are rewound to the start of that block (an undo
  * log of each store's old bytes restores memory) and the block is
@@ -20,7 +21,7 @@
  * prefix: that names the exact instruction. Both states are printed with
  * capstone disassembly around the PC.
  *
- *   lockstep [--max-insns N] [--inject-pc ADDR] [-m MiB] -kernel ELF
+ *   lockstep [--max-insns N] [--inject-pc ADDR] [-m MiB] [-cpu 24Kf|24Kc] -kernel ELF
  *
  * --inject-pc makes the translator flip bit 0 of the result of the
  * instruction at ADDR (the self-test: the report must name ADDR).
@@ -246,13 +247,14 @@ static int compare(char *buf, size_t len)
 #define CP0_DIFF(f) DIFF(#f, a->cp0.f, b->cp0.f);
     CP0_FIELDS(CP0_DIFF)
 #undef CP0_DIFF
+    DIFF("count", vcpu_count(a), vcpu_count(b));
     for (int i = 0; i < 32; i++) {
         char nm[8];
         snprintf(nm, sizeof(nm), "f%d", i);
         DIFF(nm, a->fpu.fpr[i], b->fpu.fpr[i]);
     }
     DIFF("fcsr", a->fpu.fcsr, b->fpu.fcsr);
-    DIFF("count", vcpu_count(a), vcpu_count(b));
+    DIFF("fir", a->fpu.fir, b->fpu.fir);
     DIFF("tlb_hash", mtlb_hash(&a->tlb), mtlb_hash(&b->tlb));
     DIFF("store_hash", side_a.store_hash, side_b.store_hash);
     DIFF("exceptions", exc_total(a), exc_total(b));
@@ -409,10 +411,14 @@ int main(int argc, char **argv)
             cfg.ram_mb = strtoull(argv[++i], NULL, 0);
         else if (!strcmp(argv[i], "--max-insns") && i + 1 < argc)
             max_insns = strtoull(argv[++i], NULL, 0);
+        else if (!strcmp(argv[i], "-cpu") && i + 1 < argc && !strcmp(argv[i + 1], "24Kf") && ++i)
+            cfg.cpu = CPU_24KF;
+        else if (!strcmp(argv[i], "-cpu") && i + 1 < argc && !strcmp(argv[i + 1], "24Kc") && ++i)
+            cfg.cpu = CPU_24KC;
         else if (!strcmp(argv[i], "--inject-pc") && i + 1 < argc)
             dbt_debug.corrupt_pc = (uint32_t)strtoul(argv[++i], NULL, 0);
         else {
-            fprintf(stderr, "usage: lockstep [--max-insns N] [--inject-pc ADDR] [-m MiB] -kernel ELF\n");
+            fprintf(stderr, "usage: lockstep [--max-insns N] [--inject-pc ADDR] [-m MiB] [-cpu 24Kf|24Kc] -kernel ELF\n");
             return 1;
         }
     }

@@ -5,9 +5,9 @@
 #   tests/diff/run.sh [FILTER...]
 #
 # Tests:
-#   isa/KIND/NAME   every bare ISA program (build/isa/bare/{user,kernel,fpu}/NAME.elf, and the
-#                   FR = 0 and FR = 1 builds fpu-user/NAME-fr0/-fr1) from reset to its result, on
-#                   the default 24Kf: passes iff lockstep exits 0 and reports no divergence.
+#   isa/REL         every bare ISA program the isa suite runs (build/isa/bare/REL.elf, with the
+#                   same -cpu), from reset to its result: passes iff lockstep exits 0 and reports
+#                   no divergence.
 #   selftest/inject the translator is made to corrupt the result of the instruction at the
 #                   label inject_here of tests/isa/selftest/lockstep_target.S: passes iff lockstep
 #                   exits 1 and names exactly that PC (the comparison can see a wrong instruction).
@@ -39,20 +39,27 @@ if [[ ! -x $LOCKSTEP ]]; then
     exit
 fi
 
-isa_programs() {
-    local src rel fr
-    for src in tests/isa/user/*.S tests/isa/kernel/*.S tests/isa/fpu/*.S tests/isa/fpu-user/*.S; do
+# The same list as tests/isa/run.sh: "REL CPU" lines (CPU a -cpu value, or - for the default).
+bare_tests() {
+    local src n fr
+    for src in tests/isa/user/*.S tests/isa/kernel/*.S; do
         [[ -e $src ]] || continue
-        rel=${src#tests/isa/}
-        rel=${rel%.S}
-        if [[ $rel == fpu-user/* ]]; then
-            for fr in fr0 fr1; do echo "$rel-$fr"; done
-        else
-            echo "$rel"
-        fi
+        n=${src#tests/isa/}
+        echo "${n%.S} -"
+    done
+    for src in tests/isa/fpu/*.S; do
+        [[ -e $src ]] && echo "fpu/$(basename "$src" .S) 24Kf"
+    done
+    for src in tests/isa/fpu-user/*.S; do
+        [[ -e $src ]] || continue
+        for fr in fr0 fr1; do echo "fpu-user/$(basename "$src" .S)-$fr 24Kf"; done
+    done
+    for src in tests/isa/nofpu/*.S; do
+        [[ -e $src ]] && echo "nofpu/$(basename "$src" .S) 24Kc"
     done
 }
-for rel in $(isa_programs); do
+
+while read -r rel cpu; do
     name=isa/$rel
     selected "$name" || continue
     elf=$B/isa/bare/$rel.elf
@@ -61,13 +68,15 @@ for rel in $(isa_programs); do
         test_fail "$name" "not built: $elf"
         continue
     fi
-    test_exec "$name" 120 "$LOCKSTEP" -kernel "$elf"
+    cpu_args=()
+    [[ $cpu == - ]] || cpu_args=(-cpu "$cpu")
+    test_exec "$name" 120 "$LOCKSTEP" "${cpu_args[@]}" -kernel "$elf"
     if ((TEST_RC == 0)) && grep -q 'no divergence' "$TEST_LOG"; then
         test_pass "$name"
     else
         test_fail "$name" "exit status $TEST_RC"
     fi
-done
+done < <(bare_tests)
 
 name=selftest/inject
 if selected "$name"; then
