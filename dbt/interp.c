@@ -534,6 +534,14 @@ static void trace_insn(struct vcpu *v, uint32_t pc, uint32_t word)
             dbt_disasm(word, pc, buf, sizeof(buf)));
 }
 
+/* The semantics of one non-branch instruction at v->pc, for the translator's helpers. */
+bool dbt_interp_exec(struct vcpu *v, const struct mips_insn *in)
+{
+    enum exec_result r = exec(v, in, v->pc, v->in_ds);
+    v->gpr[0] = 0;
+    return r != EX_EXCEPTION;
+}
+
 /* One instruction (retired or faulted), without looking at events; the lockstep replayer's step. */
 bool dbt_interp_step(struct vcpu *v)
 {

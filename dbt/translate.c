@@ -199,6 +199,19 @@ void tr_set_const(struct tr_ctx *c, unsigned g, uint32_t val)
     r->dirty = true;
 }
 
+void tr_forget(struct tr_ctx *c, unsigned g)
+{
+    if (g == 0)
+        return;
+    struct tr_greg *r = &c->g[g];
+    if (r->host >= 0)
+        c->owner[r->host] = -1;
+    r->host = -1;
+    r->pending = false;
+    r->is_const = false;
+    r->dirty = false;
+}
+
 void tr_load_scratch(struct tr_ctx *c, struct x64_emitter *e, int scratch, unsigned g)
 {
     uint32_t val;
@@ -309,7 +322,7 @@ void tr_callout(struct tr_ctx *c, const void *fn, bool set_pc, unsigned dest)
         tr_set_pc(c, e);
     tr_icount_fix(c, e, c->k);
     x64_mov_r64_r64(e, X64_RDI, X64_R15);
-    x64_mov_r32_r32(e, X64_RSI, X64_R11);
+    x64_mov_r64_r64(e, X64_RSI, X64_R11);
     tr_call(c, e, fn);
     /* The status test goes out of line; the common case falls through. */
     x64_mov_r64_r64(e, X64_RCX, X64_RAX);
@@ -397,6 +410,16 @@ void tr_exit_plain_imm(struct tr_ctx *c, struct x64_emitter *e, uint32_t target,
 
 /* ---- block shape ---- */
 
+static bool cop2_op(const struct mips_insn *in)
+{
+    switch (in->op) {
+    case MIPS_OP_COP2: case MIPS_OP_LWC2: case MIPS_OP_LDC2: case MIPS_OP_SWC2: case MIPS_OP_SDC2:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* Instructions after which the block must end because they always leave it. */
 static bool always_leaves(const struct mips_insn *in, uint32_t flags)
 {
@@ -407,34 +430,17 @@ static bool always_leaves(const struct mips_insn *in, uint32_t flags)
     default:
         break;
     }
-    if (in->flags & MIPS_F_COP)
+    if (cop2_op(in)) /* no COP2: Coprocessor Unusable */
         return true;
     if ((in->flags & MIPS_F_PRIV) && !(flags & TB_F_KERNEL))
         return true;
     return false;
 }
 
-/*
- * CP1 (FPU) instructions are not translated yet: a block ends before one and a block that
- * would start with one is refused, so the run loop interprets it, with dbt/fpu.c, the
- * semantics a translation would call too. COP2 words stay translated (Coprocessor Unusable).
- */
-static bool fpu_op(const struct mips_insn *in)
-{
-    if (!(in->flags & MIPS_F_COP))
-        return false;
-    switch (in->op) {
-    case MIPS_OP_COP2: case MIPS_OP_LWC2: case MIPS_OP_LDC2: case MIPS_OP_SWC2: case MIPS_OP_SDC2:
-        return false;
-    default:
-        return true;
-    }
-}
-
 /* Whether an instruction may be translated inside a delay slot. */
 static bool slot_ok(const struct mips_insn *in, uint32_t flags)
 {
-    if (in->flags & (MIPS_F_BRANCH | MIPS_F_COP) || always_leaves(in, flags))
+    if ((in->flags & MIPS_F_BRANCH) || always_leaves(in, flags))
         return false;
     switch (in->op) {
     case MIPS_OP_MTC0: case MIPS_OP_TLBR: case MIPS_OP_TLBWI: case MIPS_OP_TLBWR: case MIPS_OP_TLBP:
@@ -523,8 +529,6 @@ struct tb *dbt_translate(struct vcpu *v, struct tcache *tc, uint32_t pc, gpa_t p
         uint32_t w;
         memcpy(&w, host + off + 4 * n, 4);
         mips_decode(w, in);
-        if (fpu_op(in))
-            break;
         if (in->flags & MIPS_F_BRANCH) {
             if (n + 2 > max || off + 4 * (n + 1) >= 4096)
                 break;
@@ -603,10 +607,25 @@ void tr_insn(struct tr_ctx *c, const struct mips_insn *in)
     }
     if (tr_mem(c, in) || tr_priv(c, in))
         return;
-    if (in->flags & MIPS_F_COP) {
-        /* No COP2: Coprocessor Unusable with CE = 2 (as the interpreter). FPU ops never get
-         * here (fpu_op: they are interpreted). */
+    if (cop2_op(in)) {
+        /* No COP2: Coprocessor Unusable with CE = 2 (as the interpreter). */
         tr_raise(c, &c->hot, (enum exc_code)(EXC_CPU | (2u << 8)));
+        return;
+    }
+    if (in->flags & MIPS_F_COP) {
+        /* The FPU: the interpreter's semantics (dbt/fpu.c) through a helper, on a copy of the
+         * decoded instruction that lives as long as the translation. */
+        struct mips_insn *keep = tcache_data(c->tc, sizeof(*keep));
+        if (!keep) {
+            c->failed = true;
+            return;
+        }
+        *keep = *in;
+        x64_mov_r64_imm64(&c->hot, X64_R11, (uint64_t)(uintptr_t)keep);
+        tr_callout(c, (const void *)dbt_h_exec, true, 0);
+        /* mfc1/cfc1/mfhc1 write rt, movf/movt rd: those GPRs are in struct vcpu now */
+        tr_forget(c, in->rt);
+        tr_forget(c, in->rd);
         return;
     }
     switch (in->op) {

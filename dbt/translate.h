@@ -140,6 +140,8 @@ int tr_get(struct tr_ctx *c, unsigned g);          /* host register holding g's 
 int tr_dest(struct tr_ctx *c, unsigned g);         /* host register to write g into (g != 0) */
 void tr_written(struct tr_ctx *c, unsigned g);     /* g's host register now holds its new value */
 void tr_set_const(struct tr_ctx *c, unsigned g, uint32_t val);
+/* g was written behind the cache's back (by a helper, in struct vcpu): drop what it held. */
+void tr_forget(struct tr_ctx *c, unsigned g);
 /* Value of g into a scratch register (rax/rcx/rdx/r11), whatever g's state. */
 void tr_load_scratch(struct tr_ctx *c, struct x64_emitter *e, int scratch, unsigned g);
 /* Stores every dirty register into struct vcpu; mark = true also marks them clean. */
@@ -155,7 +157,7 @@ void tr_icount_fix(struct tr_ctx *c, struct x64_emitter *e, uint32_t retired);
 /* Records pc/in_ds of the current instruction in struct vcpu (before anything that can fault). */
 void tr_set_pc(struct tr_ctx *c, struct x64_emitter *e);
 
-/* Calls helper fn(v, r11d, edx, ecx) with the exact state of the current instruction: dirty
+/* Calls helper fn(v, r11, edx, ecx) with the exact state of the current instruction: dirty
  * registers written back in hot code, icount exact during the call. The helper's status bits
  * leave the block (exception, or exit after the instruction); otherwise rax holds the value and
  * caller-saved registers are forgotten. dest: the guest register the caller will write the value
@@ -198,6 +200,10 @@ uint64_t dbt_h_tlb(struct vcpu *v, uint32_t op);
 uint64_t dbt_h_eret(struct vcpu *v);
 uint64_t dbt_h_ei(struct vcpu *v);
 uint64_t dbt_h_rdhwr(struct vcpu *v, uint32_t hwr);
+/* One instruction by the interpreter's semantics (CP1 arithmetic, moves, loads and stores). */
+uint64_t dbt_h_exec(struct vcpu *v, const struct mips_insn *in);
+/* bc1f/bc1t: CU1 checked (Coprocessor Unusable), then FP condition (fcc_want & 7) == bit 8. */
+uint64_t dbt_h_fpcond(struct vcpu *v, uint32_t fcc_want);
 
 /* TB flags for the vCPU's current state. */
 uint32_t dbt_tb_flags(const struct vcpu *v);
