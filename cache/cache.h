@@ -91,7 +91,6 @@ struct tcache_stats {
 struct tcache {
     uint8_t *buf;        /* RWX code buffer */
     size_t size, used, persistent; /* [0, persistent) survives flushes (entry/exit trampolines) */
-    size_t data_top;     /* [data_top, size): data translations point to (freed by a flush) */
     bool near;           /* every helper is within rel32 reach of the whole buffer */
     struct tb *tbs;
     unsigned n_tbs, max_tbs;
@@ -113,9 +112,6 @@ bool tcache_reaches(const struct tcache *tc, const void *target);
 struct tb *tcache_lookup(struct tcache *tc, gpa_t phys_pc, uint32_t pc, uint32_t flags);
 /* A fresh TB and room for max_code bytes at its host_code, or NULL when the cache must be flushed. */
 struct tb *tcache_alloc(struct tcache *tc, size_t max_code);
-/* len bytes (8-aligned) that live until the next flush, for data translated code points to; NULL
- * when the cache must be flushed. */
-void *tcache_data(struct tcache *tc, size_t len);
 /* Makes tb (filled, host_size set) findable; returns true if its page held no code before. */
 bool tcache_insert(struct tcache *tc, struct tb *tb);
 /* Drops every TB (and the jump cache). */

@@ -65,7 +65,6 @@ int tcache_init(struct tcache *tc, size_t code_size, const void *anchor)
     if (!tc->buf)
         return -ENOMEM;
     tc->size = code_size;
-    tc->data_top = code_size;
     tc->near = tcache_reaches(tc, anchor);
     tc->max_tbs = (unsigned)(code_size / 128);
     size_t tbs_bytes = (size_t)tc->max_tbs * sizeof(struct tb);

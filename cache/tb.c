@@ -80,7 +80,7 @@ struct tb *tcache_lookup(struct tcache *tc, gpa_t phys_pc, uint32_t pc, uint32_t
 struct tb *tcache_alloc(struct tcache *tc, size_t max_code)
 {
     size_t at = (tc->used + 15) & ~(size_t)15;
-    if (tc->n_tbs >= tc->max_tbs || at + max_code > tc->data_top)
+    if (tc->n_tbs >= tc->max_tbs || at + max_code > tc->size)
         return NULL;
     struct tb *tb = &tc->tbs[tc->n_tbs];
     memset(tb, 0, sizeof(*tb));
@@ -88,15 +88,6 @@ struct tb *tcache_alloc(struct tcache *tc, size_t max_code)
     tb->jmp_patch_ofs[0] = tb->jmp_patch_ofs[1] = TB_NO_JUMP;
     tb->jmp_reset_ofs[0] = tb->jmp_reset_ofs[1] = TB_NO_JUMP;
     return tb;
-}
-
-void *tcache_data(struct tcache *tc, size_t len)
-{
-    len = (len + 7) & ~(size_t)7;
-    if (tc->data_top < len || tc->data_top - len < tc->used + 65536)
-        return NULL;
-    tc->data_top -= len;
-    return tc->buf + tc->data_top;
 }
 
 bool tcache_insert(struct tcache *tc, struct tb *tb)
@@ -124,7 +115,6 @@ void tcache_flush(struct tcache *tc)
     memset(tc->hash, 0, sizeof(tc->hash));
     tc->n_tbs = 0;
     tc->used = tc->persistent;
-    tc->data_top = tc->size;
     if (tc->jc)
         tb_jc_flush_all(tc->jc);
     tc->stats.flushes++;

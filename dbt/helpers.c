@@ -220,13 +220,6 @@ uint32_t dbt_tb_flags(const struct vcpu *v)
     return f;
 }
 
-uint64_t dbt_h_exec(struct vcpu *v, const struct mips_insn *in)
-{
-    if (!dbt_interp_exec(v, in))
-        return DBT_ST_EXC;
-    return after(v);
-}
-
 uint64_t dbt_h_fpcond(struct vcpu *v, uint32_t fcc_want)
 {
     /* No "leave after": this is a branch, whose delay slot still has to run. */

@@ -24,9 +24,6 @@ bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access ac
                   uint32_t mask, uint32_t badva, bool *smc);
 /* Marks every software-TLB entry that maps host_page as holding code. */
 void dbt_stlb_mark_code(struct vcpu *v, const uint8_t *host_page);
-/* Executes one decoded non-branch instruction at v->pc (v->in_ds as given) with the interpreter's
- * semantics; false if it raised an exception. For translator helpers (FPU instructions). */
-bool dbt_interp_exec(struct vcpu *v, const struct mips_insn *in);
 /* physmap write hook: invalidates translations in [pa, pa + len). */
 void dbt_host_write_hook(void *opaque, gpa_t pa, uint64_t len);
 

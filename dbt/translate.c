@@ -18,6 +18,7 @@
  */
 #include <string.h>
 
+#include "dbt/fpu.h"
 #include "dbt/translate.h"
 
 /* Generated code hard-codes these: the static asserts freeze them (monitor/vcpu.c freezes gpr..lo). */
@@ -197,19 +198,6 @@ void tr_set_const(struct tr_ctx *c, unsigned g, uint32_t val)
     r->is_const = true;
     r->cval = val;
     r->dirty = true;
-}
-
-void tr_forget(struct tr_ctx *c, unsigned g)
-{
-    if (g == 0)
-        return;
-    struct tr_greg *r = &c->g[g];
-    if (r->host >= 0)
-        c->owner[r->host] = -1;
-    r->host = -1;
-    r->pending = false;
-    r->is_const = false;
-    r->dirty = false;
 }
 
 void tr_load_scratch(struct tr_ctx *c, struct x64_emitter *e, int scratch, unsigned g)
@@ -420,6 +408,23 @@ static bool cop2_op(const struct mips_insn *in)
     }
 }
 
+/*
+ * CP1 (FPU) instructions: each is a callout into dbt/fpu.c (fpu_helper), the interpreter's
+ * own semantics, so the engines cannot differ; the FP branches bc1f ... bc1tl are translated
+ * by tr_branch.c on a helper's condition. COP2 words stay translated as Coprocessor Unusable.
+ */
+static bool fpu_op(const struct mips_insn *in)
+{
+    if (!(in->flags & MIPS_F_COP))
+        return false;
+    switch (in->op) {
+    case MIPS_OP_COP2: case MIPS_OP_LWC2: case MIPS_OP_LDC2: case MIPS_OP_SWC2: case MIPS_OP_SDC2:
+        return false;
+    default:
+        return true;
+    }
+}
+
 /* Instructions after which the block must end because they always leave it. */
 static bool always_leaves(const struct mips_insn *in, uint32_t flags)
 {
@@ -607,25 +612,20 @@ void tr_insn(struct tr_ctx *c, const struct mips_insn *in)
     }
     if (tr_mem(c, in) || tr_priv(c, in))
         return;
+    if (fpu_op(in) && !(in->flags & MIPS_F_BRANCH)) {
+        unsigned dest = fpu_gpr_dest(in);
+        x64_mov_r32_imm32(&c->hot, X64_R11, in->raw);
+        tr_callout(c, (const void *)fpu_helper, true, dest);
+        if (dest) {
+            int h = tr_dest(c, dest);
+            x64_mov_r32_r32(&c->hot, h, X64_RAX);
+            tr_written(c, dest);
+        }
+        return;
+    }
     if (cop2_op(in)) {
         /* No COP2: Coprocessor Unusable with CE = 2 (as the interpreter). */
         tr_raise(c, &c->hot, (enum exc_code)(EXC_CPU | (2u << 8)));
-        return;
-    }
-    if (in->flags & MIPS_F_COP) {
-        /* The FPU: the interpreter's semantics (dbt/fpu.c) through a helper, on a copy of the
-         * decoded instruction that lives as long as the translation. */
-        struct mips_insn *keep = tcache_data(c->tc, sizeof(*keep));
-        if (!keep) {
-            c->failed = true;
-            return;
-        }
-        *keep = *in;
-        x64_mov_r64_imm64(&c->hot, X64_R11, (uint64_t)(uintptr_t)keep);
-        tr_callout(c, (const void *)dbt_h_exec, true, 0);
-        /* mfc1/cfc1/mfhc1 write rt, movf/movt rd: those GPRs are in struct vcpu now */
-        tr_forget(c, in->rt);
-        tr_forget(c, in->rd);
         return;
     }
     switch (in->op) {

@@ -140,8 +140,6 @@ int tr_get(struct tr_ctx *c, unsigned g);          /* host register holding g's 
 int tr_dest(struct tr_ctx *c, unsigned g);         /* host register to write g into (g != 0) */
 void tr_written(struct tr_ctx *c, unsigned g);     /* g's host register now holds its new value */
 void tr_set_const(struct tr_ctx *c, unsigned g, uint32_t val);
-/* g was written behind the cache's back (by a helper, in struct vcpu): drop what it held. */
-void tr_forget(struct tr_ctx *c, unsigned g);
 /* Value of g into a scratch register (rax/rcx/rdx/r11), whatever g's state. */
 void tr_load_scratch(struct tr_ctx *c, struct x64_emitter *e, int scratch, unsigned g);
 /* Stores every dirty register into struct vcpu; mark = true also marks them clean. */
@@ -200,8 +198,6 @@ uint64_t dbt_h_tlb(struct vcpu *v, uint32_t op);
 uint64_t dbt_h_eret(struct vcpu *v);
 uint64_t dbt_h_ei(struct vcpu *v);
 uint64_t dbt_h_rdhwr(struct vcpu *v, uint32_t hwr);
-/* One instruction by the interpreter's semantics (CP1 arithmetic, moves, loads and stores). */
-uint64_t dbt_h_exec(struct vcpu *v, const struct mips_insn *in);
 /* bc1f/bc1t: CU1 checked (Coprocessor Unusable), then FP condition (fcc_want & 7) == bit 8. */
 uint64_t dbt_h_fpcond(struct vcpu *v, uint32_t fcc_want);
 
