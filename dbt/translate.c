@@ -310,7 +310,7 @@ void tr_callout(struct tr_ctx *c, const void *fn, bool set_pc, unsigned dest)
         tr_set_pc(c, e);
     tr_icount_fix(c, e, c->k);
     x64_mov_r64_r64(e, X64_RDI, X64_R15);
-    x64_mov_r32_r32(e, X64_RSI, X64_R11);
+    x64_mov_r64_r64(e, X64_RSI, X64_R11);
     tr_call(c, e, fn);
     /* The status test goes out of line; the common case falls through. */
     x64_mov_r64_r64(e, X64_RCX, X64_RAX);
@@ -398,11 +398,20 @@ void tr_exit_plain_imm(struct tr_ctx *c, struct x64_emitter *e, uint32_t target,
 
 /* ---- block shape ---- */
 
+static bool cop2_op(const struct mips_insn *in)
+{
+    switch (in->op) {
+    case MIPS_OP_COP2: case MIPS_OP_LWC2: case MIPS_OP_LDC2: case MIPS_OP_SWC2: case MIPS_OP_SDC2:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /*
  * CP1 (FPU) instructions: each is a callout into dbt/fpu.c (fpu_helper), the interpreter's
- * own semantics, so the engines cannot differ; the FP branches bc1f ... bc1tl are left to
- * the interpreter (a block ends before one, a block that would start with one is refused).
- * COP2 words stay translated as Coprocessor Unusable.
+ * own semantics, so the engines cannot differ; the FP branches bc1f ... bc1tl are translated
+ * by tr_branch.c on a helper's condition. COP2 words stay translated as Coprocessor Unusable.
  */
 static bool fpu_op(const struct mips_insn *in)
 {
@@ -426,7 +435,7 @@ static bool always_leaves(const struct mips_insn *in, uint32_t flags)
     default:
         break;
     }
-    if ((in->flags & MIPS_F_COP) && !fpu_op(in))
+    if (cop2_op(in)) /* no COP2: Coprocessor Unusable */
         return true;
     if ((in->flags & MIPS_F_PRIV) && !(flags & TB_F_KERNEL))
         return true;
@@ -525,8 +534,6 @@ struct tb *dbt_translate(struct vcpu *v, struct tcache *tc, uint32_t pc, gpa_t p
         uint32_t w;
         memcpy(&w, host + off + 4 * n, 4);
         mips_decode(w, in);
-        if (fpu_op(in) && (in->flags & MIPS_F_BRANCH))
-            break;
         if (in->flags & MIPS_F_BRANCH) {
             if (n + 2 > max || off + 4 * (n + 1) >= 4096)
                 break;
@@ -605,7 +612,7 @@ void tr_insn(struct tr_ctx *c, const struct mips_insn *in)
     }
     if (tr_mem(c, in) || tr_priv(c, in))
         return;
-    if (fpu_op(in)) {
+    if (fpu_op(in) && !(in->flags & MIPS_F_BRANCH)) {
         unsigned dest = fpu_gpr_dest(in);
         x64_mov_r32_imm32(&c->hot, X64_R11, in->raw);
         tr_callout(c, (const void *)fpu_helper, true, dest);
@@ -616,7 +623,7 @@ void tr_insn(struct tr_ctx *c, const struct mips_insn *in)
         }
         return;
     }
-    if (in->flags & MIPS_F_COP) {
+    if (cop2_op(in)) {
         /* No COP2: Coprocessor Unusable with CE = 2 (as the interpreter). */
         tr_raise(c, &c->hot, (enum exc_code)(EXC_CPU | (2u << 8)));
         return;
