@@ -328,6 +328,13 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
         switch (r) {
         case DBT_RET_BUDGET:
             if (v->icount < v->next_event && !atomic_load_explicit(&v->exit_request, memory_order_relaxed)) {
+                if (!v->vm->clock.deterministic && !(v->max_insns && v->next_event >= v->max_insns)) {
+                    /* Real time: the event is the host-clock poll; a few instructions early is as good. */
+                    enum vcpu_exit why = vcpu_events(v);
+                    if (why != VCPU_EXIT_NONE)
+                        return why;
+                    break;
+                }
                 /* The block does not fit the instruction budget: interpret up to the event. */
                 eng->budget_tails++;
                 enum vcpu_exit why = dbt_interp_run_until(v, v->next_event);

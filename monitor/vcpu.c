@@ -105,7 +105,7 @@ void vcpu_kick(struct vcpu *v)
 
 void vcpu_asid_changed(struct vcpu *v)
 {
-    stlb_flush_all(&v->stlb);
+    stlb_flush_nonglobal(&v->stlb);
     tb_jc_flush_mapped(v->jc);
 }
 

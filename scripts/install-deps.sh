@@ -21,6 +21,7 @@ PACKAGES=(
     libc6-dev-mipsel-cross # static C libraries for the benchmark workloads and the boot suite's programs
     python3              # the benchmark runner (bench/run.py) and the boot suite's console driver
     gnuplot-nox          # the benchmark plots (PNG)
+    gdb-multiarch        # bench/zboot.py: a breakpoint in QEMU's guest (its gdbstub) times the decompressor
 )
 FOREIGN_ARCH=mipsel      # guest packages are fetched with apt-get download PKG:mipsel
 
