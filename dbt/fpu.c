@@ -1,9 +1,9 @@
 /*
  * The CP1 of the 24Kf: FCSR, the register files, and every COP1/COP1X
- * instruction except loads, stores and branches (the engines do those with
- * their own memory and control-flow paths, using fpu_usable and the register
- * accessors of dbt/fpu.h). The arithmetic itself is fpu_ieee.c; this file
- * decides what the 24Kf does around it, once for every engine.
+ * instruction but the FP branches (control flow, which each engine does
+ * itself with fpu_usable and fpu_cc). The interpreter calls fpu_exec, the
+ * translator fpu_helper, so both run this code. The arithmetic itself is
+ * fpu_ieee.c; this file decides what the 24Kf does around it.
  *
  * The 24Kf's FPU handles neither denormal operands nor tiny results in
  * hardware ("FS/FO/FN: options to avoid unimplemented exceptions when
@@ -17,12 +17,25 @@
  * and a tiny result is replaced, setting Underflow and Inexact, by zero, or
  * by the smallest normal number when rounding toward it (+ for RP, - for RM;
  * Linux arch/mips/math-emu/ieee754sp.c ieee754sp_format, the R4000 manual's
- * "Flush to Zero" table). Compares never raise E; with FS they compare
- * flushed operands. Where several rules apply, a NaN operand decides first
- * (the result is then the NaN, see fpu_ieee.c), then denormal operands.
- * FCSR.FO and FCSR.FN of that family are not modelled (they read 0, as on
- * QEMU's 24Kf), nor FIR.Has2008 features: NaNs are legacy, abs/neg are
- * arithmetic (a signalling NaN raises V, a quiet one passes unchanged).
+ * "Flush to Zero" table).
+ *
+ * Choices where the manuals leave the 24Kf open (each tested in tests/isa/fpu):
+ *  - a NaN operand decides first (the result is the NaN: fpu_ieee.c), then
+ *    denormal operands, then the operation; E replaces every other cause bit;
+ *  - compares never raise E (they are exact on denormals; with FS they
+ *    compare flushed operands silently); moves, loads and stores never flush;
+ *  - abs/neg are arithmetic (no ABS2008): a signalling NaN raises V, a quiet
+ *    one passes unchanged, sign included; nmadd/nmsub do not negate a NaN;
+ *  - madd and friends: the product rounded (and flushed or trapped when tiny)
+ *    before the addition, as Release 2 requires of unfused multiply-add;
+ *  - recip/rsqrt: correctly rounded 1/x and div(1, sqrt(x));
+ *  - with FR = 0 an odd register as a 64-bit operand, the L format, luxc1/
+ *    suxc1, recip.d/rsqrt.d raise Reserved Instruction (QEMU's 24Kf does too);
+ *  - reserved COP1/COP1X encodings raise RI (CpU first without CU1);
+ *  - ctc1 traps when it leaves a Cause bit with its Enable (or E) set, except
+ *    a write to FCCR, which holds only condition codes;
+ *  - FCSR.FO and FCSR.FN of that FPU family are not modelled (they read 0,
+ *    as on QEMU's 24Kf), nor FIR.Has2008 features: NaNs are legacy.
  */
 #include <string.h>
 

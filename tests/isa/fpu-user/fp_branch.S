@@ -62,10 +62,16 @@
     LI_S $f8, 0
     movt.s $f8, $f6, $fcc\cc
     CHECK_S $f8, (0x40E00000 * ((PAT >> \cc) & 1))
+    LI_S $f8, 0
+    movf.s $f8, $f6, $fcc\cc
+    CHECK_S $f8, (0x40E00000 * (1 - ((PAT >> \cc) & 1)))
     LI_D $f10, 0x401C0000, 0x00000001
     LI_D $f12, 0, 0
     movf.d $f12, $f10, $fcc\cc
     CHECK_D $f12, (0x401C0000 * (1 - ((PAT >> \cc) & 1))), (1 - ((PAT >> \cc) & 1))
+    LI_D $f12, 0, 0
+    movt.d $f12, $f10, $fcc\cc
+    CHECK_D $f12, (0x401C0000 * ((PAT >> \cc) & 1)), ((PAT >> \cc) & 1)
     .endm
 
 TEST_BEGIN
