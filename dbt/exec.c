@@ -222,6 +222,12 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
         cp0_raise_addr(v, dbt_fault_code(f, MMU_FETCH), pc, f == MMU_TLB_REFILL);
         return NULL;
     }
+    if (r.mapped) {
+        /* This entry's range now has to be flushed from the jump cache when it changes. */
+        int i = mtlb_find(&v->tlb, pc, v->cp0.entryhi & 0xFF);
+        if (i >= 0)
+            v->tlb.fetched |= 1ull << i;
+    }
     uint8_t *host = physmap_host(&v->vm->physmap, r.pa & ~0xFFFull, 4096);
     if (!host) {
         *interp = true;
