@@ -76,7 +76,8 @@ int dbt_engine_init(struct vm *vm, char *err, size_t errlen)
         snprintf(err, errlen, "cannot allocate the translator");
         return -ENOMEM;
     }
-    int rc = tcache_init(&eng->tc, DBT_CODE_SIZE, (const void *)dbt_h_load);
+    size_t code_size = vm->cfg.code_kib ? (size_t)vm->cfg.code_kib << 10 : DBT_CODE_SIZE;
+    int rc = tcache_init(&eng->tc, code_size, (const void *)dbt_h_load);
     if (rc < 0) {
         snprintf(err, errlen, "cannot map the translation code buffer: %s", strerror(-rc));
         free(eng);
