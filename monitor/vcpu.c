@@ -106,7 +106,11 @@ void vcpu_kick(struct vcpu *v)
 void vcpu_asid_changed(struct vcpu *v)
 {
     stlb_flush_nonglobal(&v->stlb);
-    tb_jc_flush_mapped(v->jc);
+    /* Mapped PCs enter the jump cache only through fetched-marked TLB entries. */
+    if (v->tlb.fetched) {
+        tb_jc_flush_mapped(v->jc);
+        v->tlb.fetched = 0;
+    }
 }
 
 /* Ticks from now until Count passes Compare (a full wrap if they are equal). */

@@ -71,6 +71,14 @@ enum mtlb_result mtlb_lookup_g(const struct mtlb *t, gva_t va, uint8_t asid, boo
     return MTLB_REFILL;
 }
 
+int mtlb_find(const struct mtlb *t, gva_t va, uint8_t asid)
+{
+    for (unsigned i = 0; i < t->n; i++)
+        if (entry_matches(&t->e[i], va, asid))
+            return (int)i;
+    return -1;
+}
+
 int mtlb_probe(const struct mtlb *t, uint32_t entryhi)
 {
     uint32_t vpn2 = entryhi & 0xFFFFE000u;

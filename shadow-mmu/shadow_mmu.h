@@ -39,6 +39,9 @@ struct mtlb_entry {
 struct mtlb {
     unsigned n; /* number of entries, 1..MTLB_MAX_ENTRIES */
     struct mtlb_entry e[MTLB_MAX_ENTRIES];
+    /* Not architectural: entries that translated an instruction fetch the translator cached by
+     * virtual PC (its jump cache), so only their ranges need flushing there when they change. */
+    uint64_t fetched;
 };
 
 enum mtlb_result {
@@ -56,6 +59,8 @@ enum mtlb_result mtlb_lookup(const struct mtlb *t, gva_t va, uint8_t asid, bool 
 /* The same, also telling whether the matching entry is global (if global is not NULL). */
 enum mtlb_result mtlb_lookup_g(const struct mtlb *t, gva_t va, uint8_t asid, bool write, gpa_t *pa,
                                uint32_t *page_size, bool *global);
+/* Index of the entry a lookup of (va, asid) would use, or -1. */
+int mtlb_find(const struct mtlb *t, gva_t va, uint8_t asid);
 /* Index of the first entry matching EntryHi's VPN2/ASID (as tlbp), or -1. */
 int mtlb_probe(const struct mtlb *t, uint32_t entryhi);
 /* Writes entry idx from the CP0 images (as tlbwi/tlbwr); idx must be < n. */

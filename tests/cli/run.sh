@@ -192,6 +192,7 @@ bad testbench-initrd 'initrd|malta' "${TB[@]}" -kernel "$GOOD" -initrd "$GOOD"
 bad exec-bogus 'bogus' "${TB[@]}" -kernel "$GOOD" --exec bogus
 bad exec-trap-not-yet 'trap' "${TB[@]}" -kernel "$GOOD" --exec trap
 bad profile-bogus 'profile' "${TB[@]}" -kernel "$GOOD" --profile=xml:out
+bad code-buffer-tiny 'code-buffer' "${TB[@]}" -kernel "$GOOD" --code-buffer 16
 bad timeout-negative 'timeout' "${TB[@]}" -kernel "$GOOD" --timeout -1
 bad timeout-zero 'timeout' "${TB[@]}" -kernel "$GOOD" --timeout 0
 bad timeout-abc 'timeout' "${TB[@]}" -kernel "$GOOD" --timeout abc
@@ -249,7 +250,8 @@ if selected help; then
             why="wrote to stderr"
         else
             for opt in -M -m -kernel -initrd -append --exec --deterministic --seed --max-insns \
-                --timeout --trace --no-chain --perfmap --profile -serial -no-reboot --insn-words; do
+                --timeout --trace --no-chain --perfmap --profile --code-buffer -serial -no-reboot \
+                --insn-words; do
                 # the option as a word: preceded by a blank or a comma, followed by a blank, a
                 # comma, '=' or the end of the line
                 if ! grep -Eq -- "(^|[[:space:],])$opt([[:space:],=]|\$)" "$OUT"; then
@@ -274,6 +276,7 @@ good run-loop-timeout 3 'timeout' "${TB[@]}" --timeout 0.5 -kernel "$W/loop.elf"
 good run-pass-interp 0 'pass' "${TB[@]}" --exec interp -kernel "$W/pass.elf"
 good run-pass-dbt 0 'pass' "${TB[@]}" --exec dbt -kernel "$W/pass.elf"
 good run-pass-no-chain 0 'pass' "${TB[@]}" --no-chain -kernel "$W/pass.elf"
+good run-pass-code-buffer 0 'pass' "${TB[@]}" --code-buffer 64 -kernel "$W/pass.elf"
 good run-loop-max-insns-interp 3 'limit reached \(10 instructions,' "${TB[@]}" --exec interp --max-insns 10 -kernel "$W/loop.elf"
 good run-loop-max-insns-dbt 3 'limit reached \(10 instructions,' "${TB[@]}" --exec dbt --max-insns 10 -kernel "$W/loop.elf"
 good run-loop-timeout-no-chain 3 'timeout' "${TB[@]}" --no-chain --timeout 0.5 -kernel "$W/loop.elf"
