@@ -425,9 +425,18 @@ static bool fpu_op(const struct mips_insn *in)
     }
 }
 
+/* Trap-and-emulate: the instructions of a kernel block that leave through a trap (tr_priv). */
+static bool traps(const struct mips_insn *in, uint32_t flags)
+{
+    return (flags & (TB_F_TRAP | TB_F_KERNEL)) == (TB_F_TRAP | TB_F_KERNEL) &&
+           ((in->flags & MIPS_F_PRIV) || in->op == MIPS_OP_RDHWR);
+}
+
 /* Instructions after which the block must end because they always leave it. */
 static bool always_leaves(const struct mips_insn *in, uint32_t flags)
 {
+    if (traps(in, flags))
+        return true;
     switch (in->op) {
     case MIPS_OP_SYSCALL: case MIPS_OP_BREAK: case MIPS_OP_SDBBP: case MIPS_OP_DERET:
     case MIPS_OP_INVALID: case MIPS_OP_ERET: case MIPS_OP_WAIT:
@@ -445,6 +454,8 @@ static bool always_leaves(const struct mips_insn *in, uint32_t flags)
 /* Whether an instruction may be translated inside a delay slot. */
 static bool slot_ok(const struct mips_insn *in, uint32_t flags)
 {
+    if (traps(in, flags))
+        return true; /* it leaves through the trap; the monitor emulates it and completes the branch */
     if ((in->flags & MIPS_F_BRANCH) || always_leaves(in, flags))
         return false;
     switch (in->op) {
@@ -467,6 +478,7 @@ static void emit_entry(struct tr_ctx *c)
     x64_alu_m32_imm32(e, X64_CMP, X64_R15, VOFF_EXIT_REQUEST, 0);
     tr_jcc_to(c, e, X64_CC_NE, SECT_COLD, stub);
     x64_mov_m64_r64(e, X64_R15, VOFF_ICOUNT, X64_RAX);
+    tr_prof_count(c, e, VOFF_PROF(block_entries[(c->flags & TB_F_KERNEL) != 0]));
     struct x64_emitter *ce = &c->cold;
     x64_mov_m32_imm32(ce, X64_R15, VOFF_PC, c->tb->pc);
     x64_mov_r32_imm32(ce, X64_RAX, DBT_RET_BUDGET);
@@ -610,6 +622,8 @@ void tr_insn(struct tr_ctx *c, const struct mips_insn *in)
             corrupt(c, in);
         return;
     }
+    if (__builtin_expect(dbt_prof_on, 0))
+        tr_prof_insn(c, in);
     if (tr_mem(c, in) || tr_priv(c, in))
         return;
     if (fpu_op(in) && !(in->flags & MIPS_F_BRANCH)) {
