@@ -1,25 +1,25 @@
 /*
  * Lockstep: the translator against the reference interpreter.
  *
- * Two VMs boot the same program deterministically. A runs translated code
- * with chaining off, so it comes back after every block, and drives the
- * real devices: every MMIO access it makes is logged (reads with their
- * values), and so is every interrupt-line change a device makes during
- * one. B runs the interpreter with the devices replaced by the log: its
- * MMIO reads return what A read (address and size must match), its writes
- * must equal A's, and the logged line changes are applied at the same
- * point of the same instruction. After each of A's blocks, B runs to the
- * same instruction count and exception count, and the two are compared:
- * PC, delay-slot state, GPRs, HI/LO, LL bit, every CP0 register including
- * Count and Random (and the Random generator state), the FPRs, FCSR and FIR,
- * a hash of the TLB, and a running hash of every store (address, size,
- * bytes).
+ * Two VMs boot the same program deterministically, each with its own
+ * devices. A runs translated code with chaining off, so it comes back after
+ * every block; every MMIO access it makes is logged (reads with their
+ * values). B runs the interpreter; its MMIO accesses must match A's log in
+ * order, address, size and (writes) value, its devices see the same writes
+ * and its reads return what A read (and must agree with what B's own
+ * device answered), so device timers and interrupt lines evolve alike in
+ * both. After each of A's blocks, B runs to the same instruction count and
+ * exception count, and the two are compared: PC, delay-slot state, GPRs,
+ * HI/LO, LL bit, every CP0 register including Count and Random (and the
+ * Random generator state), the FPRs, FCSR and FIR, a hash of the TLB, and a
+ * running hash of every store (address, size, bytes).
  *
  * On a mismatch both VMs are rewound to the start of that block (an undo
- * log of each store's old bytes restores memory) and the block is
- * re-translated with 1, 2, ... instructions until the first differing
- * prefix: that names the exact instruction. Both states are printed with
- * capstone disassembly around the PC.
+ * log of each store's old bytes restores memory; MMIO is then replayed from
+ * the log for both, devices untouched) and the block is re-translated with
+ * 1, 2, ... instructions until the first differing prefix: that names the
+ * exact instruction. Both states are printed with capstone disassembly
+ * around the PC.
  *
  *   lockstep [--max-insns N] [--inject-pc ADDR] [-m MiB] [-cpu 24Kf|24Kc] -kernel ELF
  *
@@ -40,18 +40,17 @@
 
 /* ---- the MMIO log ---- */
 
-enum log_kind { LOG_READ, LOG_WRITE, LOG_IRQ };
+enum log_kind { LOG_READ, LOG_WRITE };
 
 struct log_entry {
     uint8_t kind, size;
-    int8_t line, level;
     gpa_t pa;
     uint64_t val;
 };
 
 static struct log_entry *mlog;
 static size_t mlog_n, mlog_cap, mlog_pos; /* B consumes from mlog_pos */
-static bool a_replays; /* while bisecting, A replays the log too */
+static bool replay_only; /* while bisecting: both replay the log, no device is touched */
 static size_t a_pos;
 static const char *diverged_why;
 static char why_buf[256];
@@ -79,36 +78,38 @@ struct wrap {
 
 static struct vm vm_a, vm_b;
 
-static void apply_irqs(struct vcpu *v, size_t *pos)
-{
-    while (*pos < mlog_n && mlog[*pos].kind == LOG_IRQ) {
-        cp0_set_irq(v, mlog[*pos].line, mlog[*pos].level);
-        (*pos)++;
-    }
-}
-
 static uint64_t wrap_read(void *opaque, uint64_t off, unsigned size)
 {
     struct wrap *w = opaque;
-    if (w->is_a && !a_replays) {
+    if (w->is_a && !replay_only) {
         uint64_t val = w->ops->read ? w->ops->read(w->opaque, off, size) : 0;
         log_push((struct log_entry){.kind = LOG_READ, .size = (uint8_t)size, .pa = w->base + off, .val = val});
         return val;
     }
     size_t *pos = w->is_a ? &a_pos : &mlog_pos;
     if (*pos >= mlog_n || mlog[*pos].kind != LOG_READ || mlog[*pos].pa != w->base + off || mlog[*pos].size != size) {
-        snprintf(why_buf, sizeof(why_buf), "interpreter read MMIO %#" PRIx64 " (%u bytes), translator did not",
+        snprintf(why_buf, sizeof(why_buf), " interpreter read MMIO %#" PRIx64 " (%u bytes), translator did not",
                  (uint64_t)(w->base + off), size);
         diverged_why = why_buf;
         return 0;
     }
-    return mlog[(*pos)++].val;
+    uint64_t val = mlog[(*pos)++].val;
+    if (!w->is_a && !replay_only) {
+        /* B's device sees the read too (reads have effects), and must have answered alike */
+        uint64_t own = w->ops->read ? w->ops->read(w->opaque, off, size) : 0;
+        if (own != val) {
+            snprintf(why_buf, sizeof(why_buf), " MMIO read %#" PRIx64 ": %#" PRIx64 " under the translator, %#" PRIx64
+                     " under the interpreter", (uint64_t)(w->base + off), val, own);
+            diverged_why = why_buf;
+        }
+    }
+    return val;
 }
 
 static void wrap_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 {
     struct wrap *w = opaque;
-    if (w->is_a && !a_replays) {
+    if (w->is_a && !replay_only) {
         log_push((struct log_entry){.kind = LOG_WRITE, .size = (uint8_t)size, .pa = w->base + off, .val = val});
         if (w->ops->write)
             w->ops->write(w->opaque, off, val, size);
@@ -117,16 +118,14 @@ static void wrap_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
     size_t *pos = w->is_a ? &a_pos : &mlog_pos;
     if (*pos >= mlog_n || mlog[*pos].kind != LOG_WRITE || mlog[*pos].pa != w->base + off ||
         mlog[*pos].size != size || mlog[*pos].val != val) {
-        snprintf(why_buf, sizeof(why_buf), "interpreter wrote MMIO %#" PRIx64 " = %#" PRIx64 " (%u bytes), translator did not",
+        snprintf(why_buf, sizeof(why_buf), " interpreter wrote MMIO %#" PRIx64 " = %#" PRIx64 " (%u bytes), translator did not",
                  (uint64_t)(w->base + off), val, size);
         diverged_why = why_buf;
         return;
     }
     (*pos)++;
-    /* the line changes the device made during this write happen now, inside the instruction */
-    apply_irqs(w->is_a ? vm_a.vcpu : vm_b.vcpu, pos);
-    if (!w->is_a && vm_a.stop)
-        vm_b.stop = vm_a.stop;
+    if (!w->is_a && !replay_only && w->ops->write)
+        w->ops->write(w->opaque, off, val, size);
 }
 
 static const struct mem_region_ops wrap_ops = {.read = wrap_read, .write = wrap_write};
@@ -142,21 +141,6 @@ static void wrap_mmio(struct vm *vm, bool is_a)
         r->ops = &wrap_ops;
         r->opaque = w;
     }
-}
-
-/* A's device interrupt lines: forwarded, and logged for B. */
-struct irq_wrap {
-    struct irq_line orig;
-};
-static struct irq_wrap irq_wraps[6];
-
-static void irq_log_set(void *opaque, int n, int level)
-{
-    struct irq_wrap *w = opaque;
-    (void)n;
-    if (!a_replays)
-        log_push((struct log_entry){.kind = LOG_IRQ, .line = (int8_t)w->orig.n, .level = (int8_t)level});
-    irq_set(&w->orig, level);
 }
 
 /* ---- stores: running hash and undo log ---- */
@@ -377,7 +361,7 @@ static void bisect(const struct snapshot *sa, const struct snapshot *sb, size_t 
         undo_all(&side_b);
         snap_restore(sa, a, &side_a, &vm_a);
         snap_restore(sb, b, &side_b, &vm_b);
-        a_replays = true;
+        replay_only = true;
         a_pos = mlog_pos = log_at;
         diverged_why = NULL;
         dbt_debug.max_insns = j;
@@ -430,10 +414,6 @@ int main(int argc, char **argv)
     load(&vm_b, &cfg, false);
     wrap_mmio(&vm_a, true);
     wrap_mmio(&vm_b, false);
-    for (int i = 0; i < 6; i++) {
-        irq_wraps[i].orig = vm_a.testdev.irq[i];
-        vm_a.testdev.irq[i] = (struct irq_line){.set = irq_log_set, .opaque = &irq_wraps[i], .n = i};
-    }
     dbt_store_hook = store_hook;
 
     struct vcpu *a = vm_a.vcpu;
