@@ -11,7 +11,7 @@
 #   selftest/inject the translator is made to corrupt the result of the instruction at the
 #                   label inject_here of tests/isa/selftest/lockstep_target.S: passes iff lockstep
 #                   exits 1 and names exactly that PC (the comparison can see a wrong instruction).
-#   zboot           the first $DIFF_ZBOOT_INSNS (default 2e7) instructions of the guest kernel's
+#   zboot           the first $DIFF_ZBOOT_INSNS (default 3e8) instructions of the guest kernel's
 #                   self-decompressor on the test machine (real code, mostly RAM and loops).
 # Transcripts: build/test-logs/diff/.
 cd "$(dirname "$0")/../.."
@@ -19,7 +19,7 @@ cd "$(dirname "$0")/../.."
 
 B=${B:-build}
 LOCKSTEP=$B/tests/lockstep
-DIFF_ZBOOT_INSNS=${DIFF_ZBOOT_INSNS:-20000000}
+DIFF_ZBOOT_INSNS=${DIFF_ZBOOT_INSNS:-300000000}
 filters=("$@")
 selected() {
     ((${#filters[@]} == 0)) && return 0
