@@ -21,7 +21,11 @@
  * exact instruction. Both states are printed with capstone disassembly
  * around the PC.
  *
- *   lockstep [--max-insns N] [--inject-pc ADDR] [-m MiB] [-cpu 24Kf|24Kc] -kernel ELF
+ *   lockstep [-M testbench|malta] [-m MiB] [-cpu 24Kf|24Kc] [-initrd FILE] [-append STR]
+ *            [--seed N] [--max-insns N] [--until-output STR] [--inject-pc ADDR] -kernel ELF
+ *
+ * --until-output stops after the translator's VM has written STR to ttyS0 (the Malta
+ * console), e.g. the shell prompt.
  *
  * --inject-pc makes the translator flip bit 0 of the result of the
  * instruction at ADDR (the self-test: the report must name ADDR).
@@ -74,7 +78,29 @@ struct wrap {
     gpa_t base;
     struct vm *vm;
     bool is_a;
+    bool console; /* the Malta's PCI I/O window: ttyS0's THR is COM1 port 0x3F8 in it */
 };
+
+/* --until-output: the tail of what A printed, and whether the string has appeared. */
+static const char *until_output;
+static char out_tail[256];
+static size_t out_len;
+static bool output_seen;
+
+static void console_byte(uint8_t c)
+{
+    if (!until_output || output_seen)
+        return;
+    size_t want = strlen(until_output);
+    if (out_len == sizeof(out_tail) - 1) {
+        memmove(out_tail, out_tail + 1, out_len - 1);
+        out_len--;
+    }
+    out_tail[out_len++] = (char)c;
+    out_tail[out_len] = 0;
+    if (out_len >= want && !memcmp(out_tail + out_len - want, until_output, want))
+        output_seen = true;
+}
 
 static struct vm vm_a, vm_b;
 
@@ -111,6 +137,8 @@ static void wrap_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
     struct wrap *w = opaque;
     if (w->is_a && !replay_only) {
         log_push((struct log_entry){.kind = LOG_WRITE, .size = (uint8_t)size, .pa = w->base + off, .val = val});
+        if (w->console && off == 0x3F8 && size == 1)
+            console_byte((uint8_t)val);
         if (w->ops->write)
             w->ops->write(w->opaque, off, val, size);
         return;
@@ -137,7 +165,8 @@ static void wrap_mmio(struct vm *vm, bool is_a)
         if (r->host)
             continue;
         struct wrap *w = calloc(1, sizeof(*w));
-        *w = (struct wrap){.ops = r->ops, .opaque = r->opaque, .base = r->base, .vm = vm, .is_a = is_a};
+        *w = (struct wrap){.ops = r->ops, .opaque = r->opaque, .base = r->base, .vm = vm, .is_a = is_a,
+                           .console = r->name && !strcmp(r->name, "pci-io")};
         r->ops = &wrap_ops;
         r->opaque = w;
     }
@@ -339,12 +368,10 @@ static void load(struct vm *vm, const struct vm_config *cfg, bool dbt)
         fprintf(stderr, "lockstep: %s\n", err);
         exit(1);
     }
-    uint32_t entry;
-    if (loader_load_elf(vm, cfg->kernel, &entry, err, sizeof(err)) < 0) {
+    if (vm_boot(vm, err, sizeof(err)) < 0) {
         fprintf(stderr, "lockstep: %s\n", err);
         exit(1);
     }
-    vm->vcpu->pc = entry;
 }
 
 static void report(uint32_t pc, uint64_t icount, const char *diffs)
@@ -405,6 +432,19 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-kernel") && i + 1 < argc)
             cfg.kernel = argv[++i];
+        else if (!strcmp(argv[i], "-M") && i + 1 < argc && !strcmp(argv[i + 1], "malta") && ++i)
+            cfg.machine = MACHINE_MALTA;
+        else if (!strcmp(argv[i], "-M") && i + 1 < argc && !strcmp(argv[i + 1], "testbench") && ++i)
+            cfg.machine = MACHINE_TESTBENCH;
+        else if (!strcmp(argv[i], "-initrd") && i + 1 < argc)
+            cfg.initrd = argv[++i];
+        else if (!strcmp(argv[i], "-append") && i + 1 < argc)
+            cfg.append = argv[++i];
+        else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
+            cfg.seed = strtoull(argv[++i], NULL, 0);
+            cfg.seed_given = true;
+        } else if (!strcmp(argv[i], "--until-output") && i + 1 < argc)
+            until_output = argv[++i];
         else if (!strcmp(argv[i], "-m") && i + 1 < argc)
             cfg.ram_mb = strtoull(argv[++i], NULL, 0);
         else if (!strcmp(argv[i], "--max-insns") && i + 1 < argc)
@@ -416,7 +456,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--inject-pc") && i + 1 < argc)
             dbt_debug.corrupt_pc = (uint32_t)strtoul(argv[++i], NULL, 0);
         else {
-            fprintf(stderr, "usage: lockstep [--max-insns N] [--inject-pc ADDR] [-m MiB] [-cpu 24Kf|24Kc] -kernel ELF\n");
+            fprintf(stderr, "usage: lockstep [-M testbench|malta] [-m MiB] [-cpu 24Kf|24Kc] [-initrd FILE] [-append STR]"
+                            " [--seed N] [--max-insns N] [--until-output STR] [--inject-pc ADDR] -kernel ELF\n");
             return 1;
         }
     }
@@ -450,11 +491,15 @@ int main(int argc, char **argv)
         /* B has consumed everything A logged: drop it */
         if (mlog_pos == mlog_n)
             mlog_pos = mlog_n = 0;
-        if (why != VCPU_EXIT_NONE || vm_a.stop || (max_insns && a->icount >= max_insns))
+        if (why != VCPU_EXIT_NONE || vm_a.stop || (max_insns && a->icount >= max_insns) || output_seen)
             break;
     }
+    if (until_output && !output_seen) {
+        printf("lockstep: stopped after %" PRIu64 " instructions without printing '%s'\n", a->icount, until_output);
+        return 1;
+    }
     printf("lockstep: %" PRIu64 " instructions compared in %" PRIu64 " blocks (%" PRIu64 " stores, %" PRIu64
-           " exceptions), no divergence\n",
-           a->icount, blocks, side_a.stores, exc_total(a));
+           " exceptions)%s, no divergence\n",
+           a->icount, blocks, side_a.stores, exc_total(a), output_seen ? ", up to the console output asked for" : "");
     return 0;
 }
