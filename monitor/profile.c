@@ -124,6 +124,14 @@ static void kind_name(unsigned k, char *buf, size_t len)
     }
 }
 
+/* Exception codes by name (Cause.ExcCode, PRA Table 9.31). */
+static const char *const exc_names[32] = {
+    [EXC_INT] = "int", [EXC_MOD] = "mod", [EXC_TLBL] = "tlbl", [EXC_TLBS] = "tlbs", [EXC_ADEL] = "adel",
+    [EXC_ADES] = "ades", [EXC_IBE] = "ibe", [EXC_DBE] = "dbe", [EXC_SYS] = "sys", [EXC_BP] = "bp",
+    [EXC_RI] = "ri", [EXC_CPU] = "cpu", [EXC_OV] = "ov", [EXC_TR] = "tr", [EXC_FPE] = "fpe",
+    [EXC_WATCH] = "watch", [EXC_MCHECK] = "mcheck",
+};
+
 static const char *exec_name(enum exec_mode m)
 {
     return m == EXEC_TRAP ? "trap" : m == EXEC_INTERP ? "interp" : "dbt";
@@ -253,9 +261,9 @@ void profile_write(struct vm *vm, FILE *f, bool json)
         fprintf(f, "},\n  \"exceptions\": {");
         first = true;
         for (unsigned c = 0; c < 32; c++) {
-            if (!v->nr_exceptions[c])
+            if (!exc_names[c])
                 continue;
-            fprintf(f, "%s\"%u\": %" PRIu64, first ? "" : ", ", c, v->nr_exceptions[c]);
+            fprintf(f, "%s\"%s\": %" PRIu64, first ? "" : ", ", exc_names[c], v->nr_exceptions[c]);
             first = false;
         }
         fprintf(f, "},\n  \"cpu_samples\": {\"interval_ms\": %.3f, \"total\": %" PRIu64, PROF_SAMPLE_NS / 1e6,
@@ -340,11 +348,11 @@ void profile_write(struct vm *vm, FILE *f, bool json)
         if (p->mmio[i])
             fprintf(f, " %s %" PRIu64 ";", vm->physmap.r[i].name, p->mmio[i]);
     fprintf(f, " unassigned %" PRIu64 "\n", p->mmio_unassigned);
-    fprintf(f, "  exceptions delivered: syscall %" PRIu64 ", interrupt %" PRIu64 ", CpU %" PRIu64 ", RI %" PRIu64
-            ", other %" PRIu64 "\n", v->nr_exceptions[EXC_SYS], v->nr_exceptions[EXC_INT],
-            v->nr_exceptions[EXC_CPU], v->nr_exceptions[EXC_RI],
-            v->nr_exceptions[EXC_ADEL] + v->nr_exceptions[EXC_ADES] + v->nr_exceptions[EXC_BP] +
-                v->nr_exceptions[EXC_TR] + v->nr_exceptions[EXC_OV] + v->nr_exceptions[EXC_FPE]);
+    fprintf(f, "  exceptions taken by the guest (how user code reaches its kernel):");
+    for (unsigned c = 0; c < 32; c++)
+        if (exc_names[c] && v->nr_exceptions[c])
+            fprintf(f, " %s %" PRIu64 ";", exc_names[c], v->nr_exceptions[c]);
+    fprintf(f, "\n");
 
     fprintf(f, "\nhost CPU time of the vCPU thread (%s, %.0f ms samples): ",
             sample_timer_on ? "sampled" : "no samples", PROF_SAMPLE_NS / 1e6);
