@@ -39,8 +39,9 @@
 # executed agrees with capstone: tests/decoder/decoder_check --words), engines-agree (the
 # console transcripts of det-seed-1, dbt-seed-1 and trap-seed-1 are identical up to the shell
 # prompt: time is a function of the instruction count, so every engine must see the same guest),
-
-
+# realtime-engines-agree (realtime, realtime-dbt and realtime-trap have the same lines up to the
+# prompt once the [ timestamps ] are stripped and the values measured against the host clock
+# masked; compared sorted, since in real time concurrent kernel threads interleave by speed),
 # and bad input
 # (missing kernel or initrd, bad -m values: one "mvisor:" line, status 1; -m 1024 is
 # accepted with a note).
