@@ -189,6 +189,9 @@ def write_compare(bench):
             for b_ in plain[:i]:
                 if a and b_:
                     cols.append((f"{a.mode} / {b_.mode}", a, b_, None))
+        base = bench.config(_k("dbt", wset) + "@baseline")
+        if base and plain[0]:
+            cols.append(("dbt / dbt (baseline build)", plain[0], base, None))
         if cols:
             L.append(f"### Ratios, {wset} set (per round)")
             L.append("")
