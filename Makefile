@@ -39,6 +39,10 @@ SRCS := $(sort $(shell find $(SRC_DIRS) -name '*.c' 2>/dev/null))
 MAIN_SRC := monitor/main.c
 LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))
 
+# The FPU's semantics must never become a host fused multiply-add or use host rounding (they
+# are integer code, see dbt/fpu_ieee.c); say so to the compiler as well.
+$(B)/obj/dbt/fpu.o $(B)/obj/dbt/fpu_%.o $(B)/ubsan/obj/dbt/fpu.o $(B)/ubsan/obj/dbt/fpu_%.o: CFLAGS += -ffp-contract=off
+
 # variant DIR EXTRA-FLAGS: objects under DIR/obj/, DIR/libmvisor.a and DIR/mvisor
 define variant
 $(1)/obj/%.o: %.c | $$(DEPS_STAMP)
@@ -110,6 +114,36 @@ $(B)/isa/bare/%.elf: tests/isa/%.S tests/isa/lib/crt_bare.S tests/isa/lib/bare.l
 $(B)/isa/linux/%: tests/isa/user/%.S tests/isa/lib/crt_user.S $(ISA_COMMON) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(MIPS_CC) $(ISA_CFLAGS) -static -DTARGET_LINUX -o $@ tests/isa/lib/crt_user.S $<
+
+# FPU tests (all run with -cpu 24Kf, crt_bare.S enabling CP1 when built with -DISA_FPU):
+#   tests/isa/fpu/NAME.S       kernel mode, bare only; built for a 64-bit FPU, they set Status.FR
+#   tests/isa/fpu-user/NAME.S  unprivileged, built twice: NAME-fr0 (-mfp32, Status.FR = 0) and
+#                              NAME-fr1 (-mfp64, FR = 1), each bare and as a static Linux program
+# and tests/isa/nofpu/NAME.S, kernel mode on the FPU-less 24Kc (-cpu 24Kc).
+ISA_FP_CFLAGS := -mhard-float -DISA_FPU
+ISA_FPU_SRCS := $(sort $(wildcard tests/isa/fpu/*.S))
+ISA_FPU_USER_SRCS := $(sort $(wildcard tests/isa/fpu-user/*.S))
+ISA_NOFPU_SRCS := $(sort $(wildcard tests/isa/nofpu/*.S))
+ISA_BARE += $(patsubst tests/isa/%.S,$(B)/isa/bare/%.elf,$(ISA_FPU_SRCS) $(ISA_NOFPU_SRCS))
+ISA_BARE += $(foreach fr,fr0 fr1,$(patsubst tests/isa/fpu-user/%.S,$(B)/isa/bare/fpu-user/%-$(fr).elf,$(ISA_FPU_USER_SRCS)))
+ISA_LINUX += $(foreach fr,fr0 fr1,$(patsubst tests/isa/fpu-user/%.S,$(B)/isa/linux/fpu-user/%-$(fr),$(ISA_FPU_USER_SRCS)))
+
+$(B)/isa/bare/fpu/%.elf: tests/isa/fpu/%.S tests/isa/lib/crt_bare.S tests/isa/lib/bare.ld $(ISA_COMMON) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(MIPS_CC) $(ISA_CFLAGS) $(ISA_FP_CFLAGS) -mfp64 -T tests/isa/lib/bare.ld -o $@ tests/isa/lib/crt_bare.S $<
+
+# fpu_user_rule FR FLAG: the FR = 0 or FR = 1 build of the unprivileged FPU tests
+define fpu_user_rule
+$(B)/isa/bare/fpu-user/%-$(1).elf: tests/isa/fpu-user/%.S tests/isa/lib/crt_bare.S tests/isa/lib/bare.ld $(ISA_COMMON) | $(DEPS_STAMP)
+	@mkdir -p $$(@D)
+	$(MIPS_CC) $(ISA_CFLAGS) $(ISA_FP_CFLAGS) $(2) -T tests/isa/lib/bare.ld -o $$@ tests/isa/lib/crt_bare.S $$<
+
+$(B)/isa/linux/fpu-user/%-$(1): tests/isa/fpu-user/%.S tests/isa/lib/crt_user.S $(ISA_COMMON) | $(DEPS_STAMP)
+	@mkdir -p $$(@D)
+	$(MIPS_CC) $(ISA_CFLAGS) $(ISA_FP_CFLAGS) $(2) -static -DTARGET_LINUX -o $$@ tests/isa/lib/crt_user.S $$<
+endef
+$(eval $(call fpu_user_rule,fr0,-mfp32))
+$(eval $(call fpu_user_rule,fr1,-mfp64))
 
 .PHONY: isa-tests
 isa-tests: $(ISA_BARE) $(ISA_LINUX)

@@ -39,7 +39,7 @@ struct tb {
     bool invalid;
     uint8_t *host_code;
     uint32_t host_size;
-    uint32_t guest_bytes_hint; /* n_insns * 4, for statistics */
+    uint32_t hot_size;         /* bytes of the straight-line path at host_code; the rest is cold */
     /* Outgoing direct jumps: rel32 field offsets (from host_code) and the unchained stub. */
     uint32_t jmp_patch_ofs[2];
     uint32_t jmp_reset_ofs[2];
@@ -62,15 +62,16 @@ struct tb_jc_entry {
 };
 _Static_assert(sizeof(struct tb_jc_entry) == 32, "translated code hard-codes the entry layout");
 
-/* 64 groups (by page) of 64 entries (by word within the page), so a page flush touches one group. */
+/* 64 groups (by page) of 256 entries (by word within the page), so a page flush scans one group. */
 #define TB_JC_PAGE_BITS 6
-#define TB_JC_SUB_BITS 6
+#define TB_JC_SUB_BITS 8
 #define TB_JC_SIZE (1u << (TB_JC_PAGE_BITS + TB_JC_SUB_BITS))
 
+/* The page number picks the group; the word index within the page, folded to 8 bits, the entry. */
 static inline unsigned tb_jc_hash(uint32_t pc)
 {
     return ((pc >> (12 - TB_JC_SUB_BITS)) & (((1u << TB_JC_PAGE_BITS) - 1) << TB_JC_SUB_BITS)) |
-           ((pc >> 2) & ((1u << TB_JC_SUB_BITS) - 1));
+           (((pc >> 2) ^ (pc >> 10)) & ((1u << TB_JC_SUB_BITS) - 1));
 }
 
 /* Empties the jump cache. */

@@ -27,7 +27,7 @@
     X(MTLO, "mtlo") X(MULT, "mult") X(MULTU, "multu") X(DIV, "div") X(DIVU, "divu")             \
     X(ADD, "add") X(ADDU, "addu") X(SUB, "sub") X(SUBU, "subu") X(AND, "and") X(OR, "or")       \
     X(XOR, "xor") X(NOR, "nor") X(SLT, "slt") X(SLTU, "sltu") X(TGE, "tge") X(TGEU, "tgeu")     \
-    X(TLT, "tlt") X(TLTU, "tltu") X(TEQ, "teq") X(TNE, "tne") X(MOVCI, "movci")                 \
+    X(TLT, "tlt") X(TLTU, "tltu") X(TEQ, "teq") X(TNE, "tne") X(MOVF, "movf") X(MOVT, "movt")   \
     X(SSNOP, "ssnop") X(EHB, "ehb") X(PAUSE, "pause")                                            \
     /* REGIMM */                                                                                 \
     X(BLTZ, "bltz") X(BGEZ, "bgez") X(BLTZL, "bltzl") X(BGEZL, "bgezl") X(TGEI, "tgei")         \
@@ -50,10 +50,44 @@
     X(MFC0, "mfc0") X(MTC0, "mtc0") X(DI, "di") X(EI, "ei") X(RDPGPR, "rdpgpr")                 \
     X(WRPGPR, "wrpgpr") X(TLBR, "tlbr") X(TLBWI, "tlbwi") X(TLBWR, "tlbwr") X(TLBP, "tlbp")     \
     X(ERET, "eret") X(DERET, "deret") X(WAIT, "wait")                                           \
-    /* coprocessor 1/2/3 and COP1X: not decoded further while there is no FPU */                \
-    X(COP1, "cop1") X(COP1X, "cop1x") X(COP2, "cop2") X(LWC1, "lwc1") X(LWC2, "lwc2")           \
-    X(LDC1, "ldc1") X(LDC2, "ldc2") X(SWC1, "swc1") X(SWC2, "swc2") X(SDC1, "sdc1")             \
-    X(SDC2, "sdc2") X(PREFX, "prefx")
+    /* coprocessor 2 (absent: never decoded further) and the FPU's loads and stores */          \
+    X(COP2, "cop2") X(LWC1, "lwc1") X(LWC2, "lwc2") X(LDC1, "ldc1") X(LDC2, "ldc2")             \
+    X(SWC1, "swc1") X(SWC2, "swc2") X(SDC1, "sdc1") X(SDC2, "sdc2")                             \
+    /* COP1 and COP1X words that are no MIPS32r2 instruction of this FPU (paired single,       \
+     * MIPS-3D, MIPS64, reserved): Coprocessor Unusable without CU1, else Reserved Instruction */ \
+    X(COP1, "cop1") X(COP1X, "cop1x")                                                           \
+    /* COP1 moves and branches */                                                               \
+    X(MFC1, "mfc1") X(CFC1, "cfc1") X(MFHC1, "mfhc1") X(MTC1, "mtc1") X(CTC1, "ctc1")           \
+    X(MTHC1, "mthc1") X(BC1F, "bc1f") X(BC1T, "bc1t") X(BC1FL, "bc1fl") X(BC1TL, "bc1tl")       \
+    /* COP1 fmt = S and D */                                                                    \
+    MIPS_FP_FMT_OPS(X, S, "s") X(CVT_D_S, "cvt.d.s")                                            \
+    MIPS_FP_FMT_OPS(X, D, "d") X(CVT_S_D, "cvt.s.d")                                            \
+    /* COP1 fmt = W and L */                                                                    \
+    X(CVT_S_W, "cvt.s.w") X(CVT_D_W, "cvt.d.w") X(CVT_S_L, "cvt.s.l") X(CVT_D_L, "cvt.d.l")     \
+    /* COP1X */                                                                                 \
+    X(LWXC1, "lwxc1") X(LDXC1, "ldxc1") X(LUXC1, "luxc1") X(SWXC1, "swxc1") X(SDXC1, "sdxc1")   \
+    X(SUXC1, "suxc1") X(PREFX, "prefx") X(MADD_S, "madd.s") X(MADD_D, "madd.d")                 \
+    X(MSUB_S, "msub.s") X(MSUB_D, "msub.d") X(NMADD_S, "nmadd.s") X(NMADD_D, "nmadd.d")         \
+    X(NMSUB_S, "nmsub.s") X(NMSUB_D, "nmsub.d")
+
+/*
+ * The COP1 operations of one format F ("s" or "d" in the mnemonic, f). The 16 compares are
+ * in the order of their cond field (funct bits 3:0, Vol. II C.cond.fmt), so
+ * cond = op - MIPS_OP_C_F_F.
+ */
+#define MIPS_FP_FMT_OPS(X, F, f)                                                                  \
+    X(ADD_##F, "add." f) X(SUB_##F, "sub." f) X(MUL_##F, "mul." f) X(DIV_##F, "div." f)          \
+    X(SQRT_##F, "sqrt." f) X(ABS_##F, "abs." f) X(MOV_##F, "mov." f) X(NEG_##F, "neg." f)        \
+    X(ROUND_L_##F, "round.l." f) X(TRUNC_L_##F, "trunc.l." f) X(CEIL_L_##F, "ceil.l." f)         \
+    X(FLOOR_L_##F, "floor.l." f) X(ROUND_W_##F, "round.w." f) X(TRUNC_W_##F, "trunc.w." f)       \
+    X(CEIL_W_##F, "ceil.w." f) X(FLOOR_W_##F, "floor.w." f) X(MOVF_##F, "movf." f)               \
+    X(MOVT_##F, "movt." f) X(MOVZ_##F, "movz." f) X(MOVN_##F, "movn." f) X(RECIP_##F, "recip." f) \
+    X(RSQRT_##F, "rsqrt." f) X(CVT_W_##F, "cvt.w." f) X(CVT_L_##F, "cvt.l." f)                   \
+    X(C_F_##F, "c.f." f) X(C_UN_##F, "c.un." f) X(C_EQ_##F, "c.eq." f) X(C_UEQ_##F, "c.ueq." f)  \
+    X(C_OLT_##F, "c.olt." f) X(C_ULT_##F, "c.ult." f) X(C_OLE_##F, "c.ole." f)                   \
+    X(C_ULE_##F, "c.ule." f) X(C_SF_##F, "c.sf." f) X(C_NGLE_##F, "c.ngle." f)                   \
+    X(C_SEQ_##F, "c.seq." f) X(C_NGL_##F, "c.ngl." f) X(C_LT_##F, "c.lt." f)                     \
+    X(C_NGE_##F, "c.nge." f) X(C_LE_##F, "c.le." f) X(C_NGT_##F, "c.ngt." f)
 
 enum mips_op {
 #define MIPS_OP_ENUM(name, mn) MIPS_OP_##name,
@@ -83,7 +117,13 @@ struct mips_insn {
     uint32_t target; /* J/JAL: instr_index << 2 (combine with the slot's PC) */
     uint32_t code;   /* syscall/break/trap code field */
     uint8_t pos, size; /* ext/ins: raw lsb (sa) and raw msbd/msb (rd) fields */
+    uint8_t fcc;       /* FP condition code: bits 20:18 (bc1, movf/movt), 10:8 (c.cond) */
 };
+/*
+ * FPU operands use the raw fields: fmt = rs, ft = rt, fs = rd, fd = sa; COP1X arithmetic
+ * has fr = rs, ft = rt, fs = rd, fd = sa, and COP1X loads/stores base = rs, index = rt with
+ * fd = sa (loads) or fs = rd (stores); mfc1/mtc1 ... have the GPR in rt and fs in rd.
+ */
 
 /* Decodes one instruction word. Unknown or reserved encodings give MIPS_OP_INVALID. */
 void mips_decode(uint32_t word, struct mips_insn *out);
@@ -129,11 +169,17 @@ int dbt_engine_init(struct vm *vm, char *err, size_t errlen);
 void dbt_engine_destroy(struct vm *vm);
 /* Runs translated code until an exit condition; returns why it stopped. */
 enum vcpu_exit dbt_run(struct vcpu *v);
-/* Prints translation statistics (for --stats / --profile). */
+/* Prints translation statistics on one line (--stats). */
 void dbt_print_stats(struct vm *vm, FILE *f);
+/* Writes the profile (--profile): a table, or JSON. The full table of the next issue extends it. */
+void dbt_profile_write(struct vm *vm, FILE *f, bool json);
 
 /* Disassembles one word at pc with capstone into buf ("<bytes> mnemonic ops"); returns buf. */
 const char *dbt_disasm(uint32_t word, uint32_t pc, char *buf, size_t len);
+
+/* Disassembles host x86-64 code, calling cb for each instruction; returns how many. */
+size_t dbt_disasm_host(const void *code, size_t len, void (*cb)(void *opaque, const char *mnemonic, const char *ops),
+                       void *opaque);
 
 /* Tracing: parsed from --trace, checked by the interpreter per instruction. */
 struct dbt_trace {

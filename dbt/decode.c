@@ -11,8 +11,9 @@
  * Encodings are from "MIPS32 Architecture For Programmers Vol. II: The
  * MIPS32 Instruction Set" (rev. 2.x), Appendix A "Instruction Bit
  * Encodings": the tables of the opcode field, of the SPECIAL, SPECIAL2,
- * SPECIAL3 and BSHFL function fields, of the REGIMM rt field, and of the
- * COP0 rs and CO function fields. Leniency choices about fields the
+ * SPECIAL3 and BSHFL function fields, of the REGIMM rt field, of the
+ * COP0 rs and CO function fields, and of the COP1 rs, COP1 function (per
+ * format) and COP1X function fields. Leniency choices about fields the
  * manual says must be zero are stated next to the instruction concerned.
  */
 #include "dbt/dbt.h"
@@ -72,13 +73,20 @@ static const uint8_t op_flags[MIPS_OP_COUNT] = {
     [MIPS_OP_TLBP] = F_PV | F_EB, [MIPS_OP_ERET] = F_PV | F_EB, [MIPS_OP_DERET] = F_PV | F_EB,
     [MIPS_OP_WAIT] = F_PV | F_EB,
 
-    /* Coprocessors 1 and 2 (and MOVCI, which reads the FP condition codes). */
-    [MIPS_OP_COP1] = F_CP, [MIPS_OP_COP1X] = F_CP, [MIPS_OP_COP2] = F_CP, [MIPS_OP_MOVCI] = F_CP,
-    [MIPS_OP_PREFX] = F_CP,
+    /* Coprocessors 1 and 2, and movf/movt, which read the FP condition codes (CU1 checked). */
+    [MIPS_OP_COP2] = F_CP, [MIPS_OP_MOVF] = F_CP, [MIPS_OP_MOVT] = F_CP,
     [MIPS_OP_LWC1] = F_CP | F_LD, [MIPS_OP_LWC2] = F_CP | F_LD,
     [MIPS_OP_LDC1] = F_CP | F_LD, [MIPS_OP_LDC2] = F_CP | F_LD,
     [MIPS_OP_SWC1] = F_CP | F_ST, [MIPS_OP_SWC2] = F_CP | F_ST,
     [MIPS_OP_SDC1] = F_CP | F_ST, [MIPS_OP_SDC2] = F_CP | F_ST,
+    [MIPS_OP_COP1 ... MIPS_OP_MTHC1] = F_CP,
+    /* bc1f/bc1t/bc1fl/bc1tl have a delay slot like every branch (Vol. II BC1F) */
+    [MIPS_OP_BC1F] = F_CP | F_BR, [MIPS_OP_BC1T] = F_CP | F_BR,
+    [MIPS_OP_BC1FL] = F_CP | F_BR | F_LK, [MIPS_OP_BC1TL] = F_CP | F_BR | F_LK,
+    [MIPS_OP_ADD_S ... MIPS_OP_CVT_D_L] = F_CP,
+    [MIPS_OP_LWXC1] = F_CP | F_LD, [MIPS_OP_LDXC1] = F_CP | F_LD, [MIPS_OP_LUXC1] = F_CP | F_LD,
+    [MIPS_OP_SWXC1] = F_CP | F_ST, [MIPS_OP_SDXC1] = F_CP | F_ST, [MIPS_OP_SUXC1] = F_CP | F_ST,
+    [MIPS_OP_PREFX ... MIPS_OP_NMSUB_D] = F_CP,
 };
 
 /*
@@ -120,7 +128,8 @@ static enum mips_op dec_special(uint32_t w)
         if (w == 0x00000140u)
             return MIPS_OP_PAUSE;
         return MIPS_OP_SLL;
-    case 0x01: return MIPS_OP_MOVCI; /* bit 17 must be 0 (Vol. II MOVF/MOVT): ignored */
+    /* MOVCI: tf (bit 16) picks movf/movt; bit 17 and sa must be 0 (Vol. II MOVF): ignored */
+    case 0x01: return (w & (1u << 16)) ? MIPS_OP_MOVT : MIPS_OP_MOVF;
     /* bit 21 (rs bit 0) is the R bit: ROTR (Vol. II ROTR); rs bits 25:22 are ignored. */
     case 0x02: return (w & (1u << 21)) ? MIPS_OP_ROTR : MIPS_OP_SRL;
     case 0x03: return MIPS_OP_SRA;
@@ -275,6 +284,101 @@ static enum mips_op dec_cop0(uint32_t w)
     }
 }
 
+/*
+ * The COP1 function field of fmt S or D (Vol. II App. A, COP1 function field for rs = S and
+ * rs = D): the ops of MIPS_FP_FMT_OPS in the order of that table, first the S ones (base =
+ * MIPS_OP_ADD_S) or the D ones (base = MIPS_OP_ADD_D). Function 0x20/0x21 are cvt.s/cvt.d,
+ * of which only the one changing format exists. 0x26 (cvt.ps.s), 0x1C-0x1F (MIPS-3D),
+ * 0x10, 0x14, 0x17 and the rest are reserved or absent here (FIR.PS = FIR.3D = 0).
+ */
+static enum mips_op dec_cop1_fmt(uint32_t w, bool dbl)
+{
+    int base = dbl ? MIPS_OP_ADD_D : MIPS_OP_ADD_S;
+    unsigned funct = w & 0x3F;
+    if (funct <= 0x0F) /* add sub mul div sqrt abs mov neg, round/trunc/ceil/floor .l/.w */
+        return (enum mips_op)(base + (int)funct);
+    if (funct >= 0x30) /* c.cond: FC = 11; bits 7:6 must be 0 (Vol. II C.cond.fmt): ignored */
+        return (enum mips_op)(base + (MIPS_OP_C_F_S - MIPS_OP_ADD_S) + (int)(funct & 0xF));
+    switch (funct) {
+    case 0x11: /* MOVCF: tf = bit 16; bit 17 must be 0 (Vol. II MOVF.fmt): ignored */
+        return (enum mips_op)(base + ((w & (1u << 16)) ? MIPS_OP_MOVT_S : MIPS_OP_MOVF_S) - MIPS_OP_ADD_S);
+    case 0x12: return (enum mips_op)(base + (MIPS_OP_MOVZ_S - MIPS_OP_ADD_S));
+    case 0x13: return (enum mips_op)(base + (MIPS_OP_MOVN_S - MIPS_OP_ADD_S));
+    case 0x15: return (enum mips_op)(base + (MIPS_OP_RECIP_S - MIPS_OP_ADD_S));
+    case 0x16: return (enum mips_op)(base + (MIPS_OP_RSQRT_S - MIPS_OP_ADD_S));
+    case 0x20: return dbl ? MIPS_OP_CVT_S_D : MIPS_OP_COP1;
+    case 0x21: return dbl ? MIPS_OP_COP1 : MIPS_OP_CVT_D_S;
+    case 0x24: return (enum mips_op)(base + (MIPS_OP_CVT_W_S - MIPS_OP_ADD_S));
+    case 0x25: return (enum mips_op)(base + (MIPS_OP_CVT_L_S - MIPS_OP_ADD_S));
+    default: return MIPS_OP_COP1;
+    }
+}
+
+/*
+ * COP1 (opcode 0x11): Vol. II App. A, COP1 rs field, then the BC1 nd/tf bits or the function
+ * field of the format. Words that are not an instruction of this FPU stay MIPS_OP_COP1
+ * (Coprocessor Unusable without CU1, Reserved Instruction with it): dmfc1/dmtc1 (MIPS64),
+ * bc1any2/bc1any4 (MIPS-3D), fmt = PS (FIR.PS = 0) and the reserved rs values. Bits that
+ * must be 0 (mfc1 ... mthc1 bits 10:0, the ft field of one-operand ops) are ignored.
+ */
+static enum mips_op dec_cop1(uint32_t w)
+{
+    switch ((w >> 21) & 0x1F) {
+    case 0x00: return MIPS_OP_MFC1;
+    case 0x02: return MIPS_OP_CFC1;
+    case 0x03: return MIPS_OP_MFHC1;
+    case 0x04: return MIPS_OP_MTC1;
+    case 0x06: return MIPS_OP_CTC1;
+    case 0x07: return MIPS_OP_MTHC1;
+    case 0x08: {
+        static const enum mips_op bc1[4] = {MIPS_OP_BC1F, MIPS_OP_BC1T, MIPS_OP_BC1FL, MIPS_OP_BC1TL};
+        return bc1[(w >> 16) & 3];
+    }
+    case 0x10: return dec_cop1_fmt(w, false);
+    case 0x11: return dec_cop1_fmt(w, true);
+    case 0x14: /* W */
+        switch (w & 0x3F) {
+        case 0x20: return MIPS_OP_CVT_S_W;
+        case 0x21: return MIPS_OP_CVT_D_W;
+        default: return MIPS_OP_COP1; /* 0x26 is cvt.ps.pw */
+        }
+    case 0x15: /* L */
+        switch (w & 0x3F) {
+        case 0x20: return MIPS_OP_CVT_S_L;
+        case 0x21: return MIPS_OP_CVT_D_L;
+        default: return MIPS_OP_COP1;
+        }
+    default: return MIPS_OP_COP1;
+    }
+}
+
+/*
+ * COP1X (opcode 0x13): Vol. II App. A, COP1X function field. The must-be-zero field of the
+ * indexed loads (bits 15:11), stores and prefx (bits 10:6) is ignored. alnv.ps and the .ps
+ * multiply-adds need FIR.PS and stay MIPS_OP_COP1X, with the reserved functions.
+ */
+static enum mips_op dec_cop1x(uint32_t w)
+{
+    switch (w & 0x3F) {
+    case 0x00: return MIPS_OP_LWXC1;
+    case 0x01: return MIPS_OP_LDXC1;
+    case 0x05: return MIPS_OP_LUXC1;
+    case 0x08: return MIPS_OP_SWXC1;
+    case 0x09: return MIPS_OP_SDXC1;
+    case 0x0D: return MIPS_OP_SUXC1;
+    case 0x0F: return MIPS_OP_PREFX;
+    case 0x20: return MIPS_OP_MADD_S;
+    case 0x21: return MIPS_OP_MADD_D;
+    case 0x28: return MIPS_OP_MSUB_S;
+    case 0x29: return MIPS_OP_MSUB_D;
+    case 0x30: return MIPS_OP_NMADD_S;
+    case 0x31: return MIPS_OP_NMADD_D;
+    case 0x38: return MIPS_OP_NMSUB_S;
+    case 0x39: return MIPS_OP_NMSUB_D;
+    default: return MIPS_OP_COP1X;
+    }
+}
+
 /* The op of a word, by the major opcode (Vol. II App. A, opcode field, bits 31:26). */
 static enum mips_op dec_op(uint32_t w)
 {
@@ -296,17 +400,14 @@ static enum mips_op dec_op(uint32_t w)
     case 0x0E: return MIPS_OP_XORI;
     case 0x0F: return MIPS_OP_LUI; /* rs must be 0: ignored */
     case 0x10: return dec_cop0(w);
+    case 0x11: return dec_cop1(w);
     /*
-     * No FPU and no CP2: every word of these opcodes raises Coprocessor
-     * Unusable whatever its sub-fields, so they are not decoded further.
-     * That includes bc1f/bc1t/bc2f/bc2t, which are branches but carry no
-     * MIPS_F_BRANCH here: they can never execute. An FPU must refine this.
-     * MIPS32r2 reuses MIPS I's COP3 opcode 0x13 as COP1X; PREFX is its funct 0x0F
-     * (Vol. II App. A, opcode field and COP1X function field).
+     * No CP2: every word of this opcode raises Coprocessor Unusable whatever
+     * its sub-fields, so it is not decoded further. That includes bc2f/bc2t,
+     * which are branches but carry no MIPS_F_BRANCH here: they never execute.
      */
-    case 0x11: return MIPS_OP_COP1;
     case 0x12: return MIPS_OP_COP2;
-    case 0x13: return (w & 0x3F) == 0x0F ? MIPS_OP_PREFX : MIPS_OP_COP1X;
+    case 0x13: return dec_cop1x(w); /* MIPS I's COP3 opcode, COP1X in MIPS32r2 */
     case 0x14: return MIPS_OP_BEQL;
     case 0x15: return MIPS_OP_BNEL;
     case 0x16: return MIPS_OP_BLEZL;
@@ -363,4 +464,8 @@ void mips_decode(uint32_t w, struct mips_insn *out)
     out->pos = out->sa;
     out->size = out->rd;
     out->code = (w >> 6) & code_mask[op];
+    /* c.cond.fmt keeps its cc in bits 10:8; bc1, movf/movt and movf.fmt/movt.fmt in 20:18 */
+    bool compare = (op >= MIPS_OP_C_F_S && op <= MIPS_OP_C_NGT_S) ||
+                   (op >= MIPS_OP_C_F_D && op <= MIPS_OP_C_NGT_D);
+    out->fcc = compare ? (w >> 8) & 7 : (w >> 18) & 7;
 }

@@ -225,3 +225,20 @@ bool dbt_trace_parse(const char *spec, struct dbt_trace *t, char *err, size_t er
     *t = r;
     return true;
 }
+
+/* Host (x86-64) code, for translator tests and debugging. */
+size_t dbt_disasm_host(const void *code, size_t len, void (*cb)(void *opaque, const char *mnemonic, const char *ops),
+                       void *opaque)
+{
+    csh h;
+    if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+        return 0;
+    cs_insn *insn;
+    size_t n = cs_disasm(h, code, len, (uint64_t)(uintptr_t)code, 0, &insn);
+    for (size_t i = 0; i < n; i++)
+        cb(opaque, insn[i].mnemonic, insn[i].op_str);
+    if (n)
+        cs_free(insn, n);
+    cs_close(&h);
+    return n;
+}

@@ -38,6 +38,7 @@ struct dbt_engine {
     bool chain;
     FILE *perfmap;
     uint64_t interp_fallbacks, budget_tails, entries;
+    uint64_t jc_hits, hash_hits, lookups; /* lookups made by the run loop (not chained/inline ones) */
 };
 
 const uint8_t *dbt_exit_code;
@@ -123,19 +124,75 @@ void dbt_engine_destroy(struct vm *vm)
     vm->physmap.write_hook = NULL;
 }
 
+/* The translator's counters, as (name, value) pairs: for --stats and --profile. */
+struct counter {
+    const char *name;
+    double value;
+    bool integer;
+};
+
+static unsigned counters(const struct dbt_engine *eng, struct counter *out)
+{
+    const struct tcache_stats *s = &eng->tc.stats;
+    unsigned n = 0;
+#define C(nm, v) out[n++] = (struct counter){nm, (double)(v), true}
+    C("translations", s->translations);
+    C("translated_guest_insns", s->guest_insns);
+    C("translated_host_bytes", s->host_bytes);
+    out[n++] = (struct counter){"host_bytes_per_guest_insn",
+                                s->guest_insns ? (double)s->host_bytes / (double)s->guest_insns : 0.0, false};
+    C("lookups", eng->lookups);
+    C("jump_cache_hits", eng->jc_hits);
+    C("hash_hits", eng->hash_hits);
+    out[n++] = (struct counter){"hit_rate", eng->lookups ? 1.0 - (double)s->translations / (double)eng->lookups : 0.0,
+                                false};
+    C("chains", s->chains);
+    C("entries", eng->entries);
+    C("flushes", s->flushes);
+    C("invalidated_tbs", s->invalidated_tbs);
+    C("smc_pages", s->smc_pages);
+    C("interp_fallbacks", eng->interp_fallbacks);
+    C("budget_tails", eng->budget_tails);
+    C("code_buffer_used", eng->tc.used);
+#undef C
+    return n;
+}
+
 void dbt_print_stats(struct vm *vm, FILE *f)
 {
     struct dbt_engine *eng = vm->dbt;
     if (!eng)
         return;
-    const struct tcache_stats *s = &eng->tc.stats;
-    fprintf(f,
-            "dbt: blocks=%" PRIu64 " guest_insns=%" PRIu64 " host_bytes=%" PRIu64 " bytes_per_insn=%.1f"
-            " chains=%" PRIu64 " flushes=%" PRIu64 " invalidated=%" PRIu64 " smc_pages=%" PRIu64
-            " entries=%" PRIu64 " interp_fallbacks=%" PRIu64 " budget_tails=%" PRIu64 "\n",
-            s->translations, s->guest_insns, s->host_bytes,
-            s->guest_insns ? (double)s->host_bytes / (double)s->guest_insns : 0.0, s->chains, s->flushes,
-            s->invalidated_tbs, s->smc_pages, eng->entries, eng->interp_fallbacks, eng->budget_tails);
+    struct counter c[32];
+    unsigned n = counters(eng, c);
+    fprintf(f, "dbt:");
+    for (unsigned i = 0; i < n; i++)
+        fprintf(f, c[i].integer ? " %s=%.0f" : " %s=%.4f", c[i].name, c[i].value);
+    fprintf(f, "\n");
+}
+
+void dbt_profile_write(struct vm *vm, FILE *f, bool json)
+{
+    struct dbt_engine *eng = vm->dbt;
+    struct counter c[32];
+    unsigned n = eng ? counters(eng, c) : 0;
+    uint64_t insns = vm->vcpu->icount;
+    if (json) {
+        fprintf(f, "{\n  \"guest_insns\": %" PRIu64 ",\n  \"translator\": {", insns);
+        for (unsigned i = 0; i < n; i++)
+            fprintf(f, c[i].integer ? "%s\n    \"%s\": %.0f" : "%s\n    \"%s\": %.6f", i ? "," : "", c[i].name,
+                    c[i].value);
+        fprintf(f, "%s}\n}\n", n ? "\n  " : "");
+        return;
+    }
+    fprintf(f, "profile: %" PRIu64 " guest instructions\n", insns);
+    if (!eng) {
+        fprintf(f, "profile: (interpreter: no translation counters)\n");
+        return;
+    }
+    fprintf(f, "%-28s %16s\n", "translator", "value");
+    for (unsigned i = 0; i < n; i++)
+        fprintf(f, c[i].integer ? "%-28s %16.0f\n" : "%-28s %16.4f\n", c[i].name, c[i].value);
 }
 
 static bool unmapped(uint32_t pc)
@@ -149,8 +206,11 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
 {
     uint32_t pc = v->pc;
     struct tb_jc_entry *e = &v->jc[tb_jc_hash(pc)];
-    if (e->pc == pc && e->flags == flags)
+    eng->lookups++;
+    if (e->pc == pc && e->flags == flags) {
+        eng->jc_hits++;
         return e->tb;
+    }
     if (pc & 3) {
         *interp = true; /* the interpreter's fetch raises AdEL with BadVAddr = pc */
         return NULL;
@@ -168,6 +228,8 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
     }
     struct tcache *tc = &eng->tc;
     struct tb *tb = tcache_lookup(tc, r.pa, pc, flags);
+    if (tb)
+        eng->hash_hits++;
     if (!tb) {
         tb = dbt_translate(v, tc, pc, r.pa, host, flags, eng->chain);
         if (!tb && tc->n_tbs > 0 && tcache_alloc(tc, TR_HOT_MAX + TR_COLD_MAX) == NULL) {

@@ -36,12 +36,54 @@ void dbt_stlb_mark_code(struct vcpu *v, const uint8_t *host_page)
         }
 }
 
+static inline void copy_in(uint32_t *val, const uint8_t *h, unsigned size)
+{
+    switch (size) {
+    case 1: *val = *h; break;
+    case 2: { uint16_t x; memcpy(&x, h, 2); *val = x; break; }
+    default: memcpy(val, h, 4); break;
+    }
+}
+
+static inline void copy_out(uint8_t *h, const uint32_t *val, unsigned size)
+{
+    switch (size) {
+    case 1: *h = (uint8_t)*val; break;
+    case 2: { uint16_t x = (uint16_t)*val; memcpy(h, &x, 2); break; }
+    default: memcpy(h, val, 4); break;
+    }
+}
+
 bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access acc, uint32_t *val,
                   uint32_t mask, uint32_t badva, bool *smc)
 {
     if (va & (size - 1)) {
         cp0_raise_addr(v, acc == MMU_STORE ? EXC_ADES : EXC_ADEL, badva, false);
         return false;
+    }
+    enum mmu_mode m = (enum mmu_mode)v->mmu_mode;
+    if (stlb_victim_swap(&v->stlb, m, va)) {
+        /* A conflict miss: the entry is back in the table; take the fast path if it now hits. */
+        const struct stlb_entry *e = &v->stlb.e[m][stlb_index(va)];
+        uint64_t tag = acc == MMU_STORE ? e->tag_write : acc == MMU_FETCH ? e->tag_code : e->tag_read;
+        if (tag == (va & STLB_PAGE_MASK)) {
+            uint8_t *h = (uint8_t *)(uintptr_t)(va + e->addend);
+            if (acc != MMU_STORE) {
+                copy_in(val, h, size);
+                return true;
+            }
+            if (__builtin_expect(dbt_store_hook != NULL, 0))
+                dbt_store_hook(v, va, size, *val & mask, mask, h);
+            if (mask == 0xFFFFFFFFu || size < 4) {
+                copy_out(h, val, size);
+            } else {
+                uint32_t old;
+                memcpy(&old, h, 4);
+                old = (old & ~mask) | (*val & mask);
+                memcpy(h, &old, 4);
+            }
+            return true;
+        }
     }
     struct mmu_result r;
     enum mmu_mode mode = (enum mmu_mode)v->mmu_mode;
@@ -80,7 +122,7 @@ bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access ac
             if (reg->readonly)
                 return true;
             if (mask == 0xFFFFFFFFu || size < 4) {
-                memcpy(h, val, size);
+                copy_out(h, val, size);
             } else {
                 uint32_t old;
                 memcpy(&old, h, 4);
@@ -88,8 +130,7 @@ bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access ac
                 memcpy(h, &old, 4);
             }
         } else {
-            *val = 0;
-            memcpy(val, h, size);
+            copy_in(val, h, size);
         }
         return true;
     }

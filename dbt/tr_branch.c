@@ -267,12 +267,15 @@ static void indirect(struct tr_ctx *c, const struct mips_insn *in)
         tr_load_scratch(c, e, X64_RAX, rs);
     x64_mov_m32_r32(e, X64_R15, VOFF_PC, X64_RAX);
     if (c->chain) {
-        /* idx * 32 of tb_jc_hash(pc): ((pc >> 6) & 0xFC0 | (pc >> 2) & 0x3F) << 5 */
+        /* idx * 32 of tb_jc_hash(pc): ((pc >> 4) & 0x3F00 | ((pc >> 2) ^ (pc >> 10)) & 0xFF) << 5 */
         x64_mov_r32_r32(e, X64_RCX, X64_RAX);
         x64_shift_r32_imm(e, X64_SHR, X64_RCX, 12 - TB_JC_SUB_BITS);
         x64_alu_r32_imm32(e, X64_AND, X64_RCX, (int32_t)(((1u << TB_JC_PAGE_BITS) - 1) << TB_JC_SUB_BITS));
         x64_mov_r32_r32(e, X64_RDX, X64_RAX);
         x64_shift_r32_imm(e, X64_SHR, X64_RDX, 2);
+        x64_mov_r32_r32(e, X64_R11, X64_RAX);
+        x64_shift_r32_imm(e, X64_SHR, X64_R11, 10);
+        x64_alu_r32_r32(e, X64_XOR, X64_RDX, X64_R11);
         x64_alu_r32_imm32(e, X64_AND, X64_RDX, (int32_t)((1u << TB_JC_SUB_BITS) - 1));
         x64_alu_r32_r32(e, X64_OR, X64_RCX, X64_RDX);
         x64_shift_r32_imm(e, X64_SHL, X64_RCX, 5);

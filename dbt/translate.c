@@ -414,6 +414,23 @@ static bool always_leaves(const struct mips_insn *in, uint32_t flags)
     return false;
 }
 
+/*
+ * CP1 (FPU) instructions are not translated yet: a block ends before one and a block that
+ * would start with one is refused, so the run loop interprets it, with dbt/fpu.c, the
+ * semantics a translation would call too. COP2 words stay translated (Coprocessor Unusable).
+ */
+static bool fpu_op(const struct mips_insn *in)
+{
+    if (!(in->flags & MIPS_F_COP))
+        return false;
+    switch (in->op) {
+    case MIPS_OP_COP2: case MIPS_OP_LWC2: case MIPS_OP_LDC2: case MIPS_OP_SWC2: case MIPS_OP_SDC2:
+        return false;
+    default:
+        return true;
+    }
+}
+
 /* Whether an instruction may be translated inside a delay slot. */
 static bool slot_ok(const struct mips_insn *in, uint32_t flags)
 {
@@ -471,6 +488,7 @@ static bool layout(struct tr_ctx *c)
         if (c->tb->jmp_reset_ofs[n] != TB_NO_JUMP)
             c->tb->jmp_reset_ofs[n] += (uint32_t)cold_base;
     c->tb->host_size = (uint32_t)(cold_base + c->cold.len);
+    c->tb->hot_size = (uint32_t)hot;
     return true;
 }
 
@@ -496,6 +514,8 @@ struct tb *dbt_translate(struct vcpu *v, struct tcache *tc, uint32_t pc, gpa_t p
         uint32_t w;
         memcpy(&w, host + off + 4 * n, 4);
         mips_decode(w, in);
+        if (fpu_op(in))
+            break;
         if (in->flags & MIPS_F_BRANCH) {
             if (n + 2 > max || off + 4 * (n + 1) >= 4096)
                 break;
@@ -545,7 +565,6 @@ struct tb *dbt_translate(struct vcpu *v, struct tcache *tc, uint32_t pc, gpa_t p
         tr_exit_static(c, pc + 4 * n, n);
     if (c->failed || c->hot.overflow || c->cold.overflow || !layout(c))
         return NULL;
-    tb->guest_bytes_hint = 4 * n;
     return tb;
 }
 
@@ -576,10 +595,9 @@ void tr_insn(struct tr_ctx *c, const struct mips_insn *in)
     if (tr_mem(c, in) || tr_priv(c, in))
         return;
     if (in->flags & MIPS_F_COP) {
-        /* No FPU and no COP2: Coprocessor Unusable with CE = the unit (as the interpreter). */
-        unsigned unit = (in->op == MIPS_OP_COP2 || in->op == MIPS_OP_LWC2 || in->op == MIPS_OP_LDC2 ||
-                         in->op == MIPS_OP_SWC2 || in->op == MIPS_OP_SDC2) ? 2 : 1;
-        tr_raise(c, &c->hot, (enum exc_code)(EXC_CPU | (unit << 8)));
+        /* No COP2: Coprocessor Unusable with CE = 2 (as the interpreter). FPU ops never get
+         * here (fpu_op: they are interpreted). */
+        tr_raise(c, &c->hot, (enum exc_code)(EXC_CPU | (2u << 8)));
         return;
     }
     switch (in->op) {

@@ -10,7 +10,9 @@
  *  - PageMask: only the legal masks 4 KiB..16 MiB are kept (any other value
  *    is rounded down to the largest legal mask it contains).
  *  - Wired > size-1: Random stays at size-1.
- *  - Status.CU1 and Status.FR are not writable (no FPU, Config1.FP = 0).
+ *  - Status.CU1 and Status.FR are writable only on a CPU with an FPU (-cpu 24Kf,
+ *    Config1.FP = 1); on the 24Kc they read 0, so every CP1 instruction raises
+ *    Coprocessor Unusable and the guest kernel emulates it.
  */
 #include <string.h>
 
@@ -177,9 +179,15 @@ static uint32_t tlb_index_mask(const struct vcpu *v)
     return m - 1;
 }
 
+static bool has_fpu(const struct vcpu *v)
+{
+    return v->fpu.fir != 0;
+}
+
 static uint32_t config1(const struct vcpu *v)
 {
-    return (CPU_CONFIG1_NOFPU & ~(0x3Fu << 25)) | ((v->tlb.n - 1u) << 25);
+    return (CPU_CONFIG1_NOFPU & ~(0x3Fu << 25)) | ((v->tlb.n - 1u) << 25) |
+           (has_fpu(v) ? CPU_CONFIG1_FP : 0);
 }
 
 static uint32_t legal_pagemask(uint32_t val)
@@ -269,13 +277,15 @@ void cp0_write(struct vcpu *v, unsigned reg, unsigned sel, uint32_t val)
         vcpu_compare_written(v);
         cp0_update_ip(v);
         break;
-    case CP0_STATUS * 8:
-        c->status = (c->status & ~ST_WRITABLE) | (val & ST_WRITABLE);
+    case CP0_STATUS * 8: {
+        uint32_t writable = ST_WRITABLE | (has_fpu(v) ? ST_CU1 | ST_FR : 0);
+        c->status = (c->status & ~writable) | (val & writable);
         c->status &= val | ~ST_CLEAR_ONLY;
         cp0_update_mode(v);
         if (cp0_interrupts_enabled(v) && cp0_interrupt_pending(v))
             vcpu_kick(v);
         break;
+    }
     case CP0_STATUS * 8 + 1: break; /* IntCtl: IPTI/IPPCI fixed, VS = 0 (no vectored interrupts) */
     case CP0_STATUS * 8 + 2: break; /* SRSCtl: one shadow set, nothing writable */
     case CP0_CAUSE * 8:

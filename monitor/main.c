@@ -22,7 +22,8 @@ static const char usage_text[] =
     "  -kernel FILE        ELF32 little-endian MIPS executable to boot\n"
     "  -initrd FILE        initial ramdisk (malta)\n"
     "  -append STRING      kernel command line (malta)\n"
-    "  -cpu 24Kc           CPU model (24Kc: MIPS32r2, no FPU)\n"
+    "  -cpu MODEL          CPU model: 24Kf (MIPS32r2 with its FPU; the default) or 24Kc\n"
+    "                      (no FPU: the guest kernel emulates floating point)\n"
     "  -nographic, -display none, -monitor none, -nodefaults, -no-reboot, -smp 1, -serial stdio\n"
     "                      accepted for compatibility\n"
     "\n"
@@ -39,6 +40,7 @@ static const char usage_text[] =
     "  --trace SPEC        trace executed instructions to stderr: pc=LO-HI,insn=FROM-TO\n"
     "  --tlb-entries N     guest TLB size (1..64, default 16)\n"
     "  --stats             print instruction count and speed at exit\n"
+    "  --profile[=json:FILE]  print translation counters at exit (or write them as JSON to FILE)\n"
     "  -h, --help          this text\n"
     "\n"
     "Exit status: 0 guest powered off or test passed, 1 usage or host error, 2 guest wedged,\n"
@@ -79,6 +81,8 @@ int main(int argc, char **argv)
 {
     struct vm_config cfg = {.machine = MACHINE_MALTA, .ram_mb = 256, .tlb_entries = MTLB_DEFAULT_ENTRIES};
     bool stats = false;
+    bool profile = false;
+    const char *profile_json = NULL;
     const char *exec_mode = "dbt";
 
     for (int i = 1; i < argc; i++) {
@@ -113,8 +117,12 @@ int main(int argc, char **argv)
             cfg.append = need_arg(argc, argv, &i);
         } else if (!strcmp(o, "-cpu")) {
             const char *c = need_arg(argc, argv, &i);
-            if (strcmp(c, "24Kc"))
-                die_usage("unsupported CPU '%s' (this build models a 24Kc: no FPU yet)", c);
+            if (!strcmp(c, "24Kc"))
+                cfg.cpu = CPU_24KC;
+            else if (!strcmp(c, "24Kf"))
+                cfg.cpu = CPU_24KF;
+            else
+                die_usage("unsupported CPU '%s' (24Kc or 24Kf)", c);
         } else if (!strcmp(o, "-smp")) {
             const char *s = need_arg(argc, argv, &i);
             if (strcmp(s, "1") && strcmp(s, "cpus=1"))
@@ -161,6 +169,13 @@ int main(int argc, char **argv)
             cfg.tlb_entries = (unsigned)parse_u64("--tlb-entries", need_arg(argc, argv, &i), 1, MTLB_MAX_ENTRIES);
         } else if (!strcmp(o, "-stats")) {
             stats = true;
+        } else if (!strcmp(o, "-profile")) {
+            profile = true;
+        } else if (!strncmp(o, "-profile=", 9)) {
+            if (strncmp(o + 9, "json:", 5) || !o[14])
+                die_usage("--profile takes no value or =json:FILE, not '%s'", o + 9);
+            profile = true;
+            profile_json = o + 14;
         } else if (a[0] == '-') {
             die_usage("unsupported option %s", a);
         } else {
@@ -199,6 +214,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "stats: insns=%" PRIu64 " seconds=%.3f mips=%.1f\n", vm.vcpu->icount, secs,
                 secs > 0 ? (double)vm.vcpu->icount / secs / 1e6 : 0.0);
         dbt_print_stats(&vm, stderr);
+    }
+    if (profile) {
+        FILE *pf = profile_json ? fopen(profile_json, "w") : stderr;
+        if (!pf) {
+            fprintf(stderr, "mvisor: cannot write the profile to %s\n", profile_json);
+        } else {
+            dbt_profile_write(&vm, pf, profile_json != NULL);
+            if (pf != stderr)
+                fclose(pf);
+        }
     }
     vm_destroy(&vm);
     return status;

@@ -76,6 +76,8 @@ enum exc_code {
 #define CPU_PRID 0x00019300u
 #define CPU_CONFIG0 0x80000482u /* K0 (bits 2:0) writable */
 #define CPU_CONFIG1_NOFPU 0x9E190C80u /* MMU size from the TLB size; no FP, EJTAG, MIPS16e, watch */
+#define CPU_CONFIG1_FP 0x00000001u    /* Config1.FP: the 24Kf has an FPU (malta-platform.md §2.7) */
+#define CPU_FIR_24KF 0x00739300u      /* FIR: F64, L, W, D, S; no PS or 3D; ProcessorID 0x93, rev 0 */
 #define CPU_CONFIG2 0x80000000u
 #define CPU_CONFIG3 0x00002000u /* ULRI: rdhwr $29 without a trap */
 #define CPU_INTCTL 0xE0000000u  /* IPTI = 7 */
@@ -88,6 +90,10 @@ enum exc_code {
 #define ST_WRITABLE (ST_IE | ST_EXL | ST_ERL | ST_KSU | ST_IM | ST_BEV | ST_RE | ST_CU0 | ST_RP)
 /* SR and NMI record why the reset vector was entered: software may clear them, never set them. */
 #define ST_CLEAR_ONLY (ST_SR | ST_NMI)
+
+/* The CPU models -cpu selects (QEMU's names): the same 24K core with or without its FPU. The
+ * default (0) is the 24Kf, like QEMU's Malta. */
+enum cpu_model { CPU_24KF = 0, CPU_24KC = 1 };
 
 struct cp0 {
     uint32_t status, cause, epc, entryhi; /* hot: read inline by translated code */
@@ -116,6 +122,18 @@ enum vcpu_exit {
 #define EXIT_REQ_STOP (1u << 1)
 #define EXIT_REQ_TIMER (1u << 2)
 
+/*
+ * CP1 state. Each FPR is 64 bits (FIR.F64 = 1). With Status.FR = 1 all 32 hold any format;
+ * with FR = 0 a 32-bit value in register n is the low word of fpr[n] and a 64-bit value in
+ * the even register n is the pair (low word of fpr[n], low word of fpr[n + 1]). Translated
+ * code addresses these fields directly.
+ */
+struct fpu {
+    uint64_t fpr[32];
+    uint32_t fcsr; /* control register 31 */
+    uint32_t fir;  /* control register 0; 0 on a CPU without an FPU */
+};
+
 struct vm;
 
 struct vcpu {
@@ -128,6 +146,7 @@ struct vcpu {
     uint32_t llbit;
     uint32_t mmu_mode;  /* enum mmu_mode of the current Status, kept by cp0 */
     struct cp0 cp0;
+    struct fpu fpu;
     _Atomic uint32_t exit_request;
     uint64_t icount;     /* retired instructions (exceptions do not retire) */
     uint64_t next_event; /* icount at which the engine must call vcpu_events() */
@@ -142,7 +161,7 @@ struct vcpu {
     bool waiting;          /* in WAIT, sleeping until an interrupt */
     uint32_t wedge_reason;
     struct stlb stlb;
-    struct tb_jc_entry jc[TB_JC_SIZE]; /* jump cache of the translator, by virtual PC */
+    _Alignas(64) struct tb_jc_entry jc[TB_JC_SIZE]; /* jump cache of the translator, by virtual PC */
 };
 
 /* ---- time ------------------------------------------------------------ */
@@ -176,6 +195,7 @@ struct vm_config {
     uint64_t max_insns;
     double timeout_s;
     unsigned tlb_entries;
+    enum cpu_model cpu;
     const char *trace;       /* --trace spec, or NULL */
     FILE *console_out;
 };

@@ -173,6 +173,9 @@ void vcpu_reset(struct vcpu *v)
     v->in_ds = 0;
     v->llbit = 0;
     mtlb_init(&v->tlb, v->vm->cfg.tlb_entries);
+    /* FPRs and FCSR are UNPREDICTABLE after reset (Vol. I-A, FPU registers): cleared here. */
+    memset(&v->fpu, 0, sizeof(v->fpu));
+    v->fpu.fir = v->vm->cfg.cpu == CPU_24KF ? CPU_FIR_24KF : 0;
     cp0_reset(v, v->vm->cfg.seed);
     v->cp0.count_bias = (uint32_t)(v->vm->cfg.seed * 0x9E3779B1u);
     v->cp0.last_count = vcpu_count(v);

@@ -167,8 +167,14 @@ struct stlb_entry {
 };
 _Static_assert(sizeof(struct stlb_entry) == 32, "generated code hard-codes the entry layout");
 
+#define STLB_VICTIMS 8
+
+/* The direct-mapped table, and per mode a few entries it evicted (QEMU's victim TLB): two hot pages
+ * a multiple of STLB_SIZE pages apart then cost a swap in the slow path, not a guest TLB walk. */
 struct stlb {
     struct stlb_entry e[MMU_NMODES][STLB_SIZE];
+    struct stlb_entry victim[MMU_NMODES][STLB_VICTIMS];
+    unsigned victim_next[MMU_NMODES];
 };
 
 static inline unsigned stlb_index(gva_t va)
@@ -182,6 +188,8 @@ void stlb_flush_all(struct stlb *s);
 void stlb_flush_range(struct stlb *s, gva_t lo, gva_t hi);
 /* Caches a RAM translation: va's page maps host_page; stores hit only if writable. */
 void stlb_fill(struct stlb *s, enum mmu_mode mode, gva_t va, uint8_t *host_page, bool writable);
+/* If a victim entry of mode holds va's page, swaps it into the table and returns true. */
+bool stlb_victim_swap(struct stlb *s, enum mmu_mode mode, gva_t va);
 /* ORs flag bits (STLB_CODE, STLB_COW) into the write tag of va's entry in one mode. */
 void stlb_set_write_flags(struct stlb *s, enum mmu_mode mode, gva_t va, uint64_t flags);
 

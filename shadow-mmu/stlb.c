@@ -4,7 +4,10 @@
  * page tag (alignment bits folded in, so a misaligned access also misses)
  * and one add. Everything else - MMIO, unassigned space, read-only and
  * not-dirty pages, guest TLB faults - misses and takes the slow path, which
- * refills the entry when the translation is plain RAM.
+ * refills the entry when the translation is plain RAM. An entry that a fill
+ * evicts goes to a small per-mode victim array, searched by the slow path
+ * before anything else (conflict misses are common: a decompressor's input
+ * and output are often a power-of-two distance apart).
  */
 #include <string.h>
 
@@ -18,9 +21,13 @@ static void entry_clear(struct stlb_entry *e)
 
 void stlb_flush_all(struct stlb *s)
 {
-    for (unsigned m = 0; m < MMU_NMODES; m++)
+    for (unsigned m = 0; m < MMU_NMODES; m++) {
         for (unsigned i = 0; i < STLB_SIZE; i++)
             entry_clear(&s->e[m][i]);
+        for (unsigned i = 0; i < STLB_VICTIMS; i++)
+            entry_clear(&s->victim[m][i]);
+        s->victim_next[m] = 0;
+    }
 }
 
 static bool tag_in(uint64_t tag, gva_t lo, gva_t hi)
@@ -29,8 +36,19 @@ static bool tag_in(uint64_t tag, gva_t lo, gva_t hi)
     return !(tag & STLB_INVALID) && page >= (lo & STLB_PAGE_MASK) && page <= hi;
 }
 
+static void flush_victims(struct stlb *s, gva_t lo, gva_t hi)
+{
+    for (unsigned m = 0; m < MMU_NMODES; m++)
+        for (unsigned i = 0; i < STLB_VICTIMS; i++) {
+            struct stlb_entry *e = &s->victim[m][i];
+            if (tag_in(e->tag_read, lo, hi) || tag_in(e->tag_write, lo, hi) || tag_in(e->tag_code, lo, hi))
+                entry_clear(e);
+        }
+}
+
 void stlb_flush_range(struct stlb *s, gva_t lo, gva_t hi)
 {
+    flush_victims(s, lo, hi);
     uint64_t pages = ((uint64_t)hi - lo) >> STLB_PAGE_BITS;
     if (pages < STLB_SIZE) {
         for (uint64_t p = 0; p <= pages; p++) {
@@ -54,10 +72,21 @@ void stlb_flush_range(struct stlb *s, gva_t lo, gva_t hi)
         }
 }
 
+/* The page an entry maps, or an invalid marker (the read tag is never flagged but for INVALID). */
+static uint64_t entry_page(const struct stlb_entry *e)
+{
+    return e->tag_read;
+}
+
 void stlb_fill(struct stlb *s, enum mmu_mode mode, gva_t va, uint8_t *host_page, bool writable)
 {
     struct stlb_entry *e = &s->e[mode][stlb_index(va)];
     uint64_t page = va & STLB_PAGE_MASK;
+    if (!(entry_page(e) & STLB_INVALID) && entry_page(e) != page) {
+        unsigned slot = s->victim_next[mode] % STLB_VICTIMS;
+        s->victim[mode][slot] = *e;
+        s->victim_next[mode] = (slot + 1) % STLB_VICTIMS;
+    }
     e->tag_read = page;
     e->tag_code = page;
     e->tag_write = writable ? page : (page | STLB_INVALID);
@@ -67,4 +96,20 @@ void stlb_fill(struct stlb *s, enum mmu_mode mode, gva_t va, uint8_t *host_page,
 void stlb_set_write_flags(struct stlb *s, enum mmu_mode mode, gva_t va, uint64_t flags)
 {
     s->e[mode][stlb_index(va)].tag_write |= flags;
+}
+
+bool stlb_victim_swap(struct stlb *s, enum mmu_mode mode, gva_t va)
+{
+    uint64_t page = va & STLB_PAGE_MASK;
+    for (unsigned i = 0; i < STLB_VICTIMS; i++) {
+        struct stlb_entry *v = &s->victim[mode][i];
+        if (entry_page(v) != page)
+            continue;
+        struct stlb_entry *e = &s->e[mode][stlb_index(va)];
+        struct stlb_entry t = *e;
+        *e = *v;
+        *v = t;
+        return true;
+    }
+    return false;
 }

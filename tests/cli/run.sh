@@ -252,5 +252,7 @@ good run-pass-m-suffix 0 'pass' -M testbench -m 16M --deterministic -kernel "$W/
 good run-fail 4 'fail' "${TB[@]}" -kernel "$W/fail.elf"
 good run-loop-max-insns 3 'limit' "${TB[@]}" --max-insns 10 -kernel "$W/loop.elf"
 good run-loop-timeout 3 'timeout' "${TB[@]}" --timeout 0.5 -kernel "$W/loop.elf"
+good run-cpu-24kf 0 'pass' "${TB[@]}" -cpu 24Kf -kernel "$W/pass.elf"
+good run-cpu-24kc 0 'pass' "${TB[@]}" -cpu 24Kc -kernel "$W/pass.elf"
 
 suite_end

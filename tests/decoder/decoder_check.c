@@ -42,24 +42,31 @@
 /* ---- the categories of legitimate difference ---- */
 
 enum cat {
-    CAT_COARSE_COP1, CAT_COARSE_COP1X, CAT_COARSE_PREFX, CAT_COARSE_COP2,
+    CAT_COARSE_COP2, CAT_CS_FPU_OTHER, CAT_CS_MSA_BRANCH, CAT_CS_BC3, CAT_CS_FP64_MODE,
+    CAT_CS_FCC_COMPARE, CAT_CS_NO_RECIP_PREFX,
     CAT_CS_JALX, CAT_CS_MSA, CAT_CS_LSA, CAT_CS_BC0, CAT_CS_DSP, CAT_CS_DSP_ACC,
     CAT_CS_NO_PGPR, CAT_CS_RDHWR29, CAT_CS_CLZ_RT,
     CAT_MBZ_ALU_SA, CAT_MBZ_SHIFT_RS, CAT_MBZ_JUMP, CAT_MBZ_HILO, CAT_MBZ_MULDIV, CAT_MBZ_CLZ,
     CAT_MBZ_SYNC, CAT_MBZ_BSHFL, CAT_MBZ_RDHWR, CAT_MBZ_BRANCH_RT, CAT_MBZ_LUI, CAT_MBZ_COP0_MOVE,
-    CAT_MBZ_MFMC0, CAT_MBZ_COP0_CO, CAT_MBZ_MOVCI,
+    CAT_MBZ_MFMC0, CAT_MBZ_COP0_CO, CAT_MBZ_MOVCI, CAT_MBZ_COP1,
     CAT_COUNT
 };
 
 static const struct {
     const char *name, *reason;
 } cats[CAT_COUNT] = {
-    [CAT_COARSE_COP1] = { "coarse-cop1",
-        "no FPU: every COP1 word (opcode 0x11) raises Coprocessor Unusable, so ours is the coarse cop1 (Vol. II App. A, opcode field)" },
-    [CAT_COARSE_COP1X] = { "coarse-cop1x",
-        "no FPU: opcode 0x13 is COP1X in MIPS32r2 (capstone reads MIPS I COP3 bc3f/bc3t there), kept coarse (Vol. II App. A, opcode and COP1X function fields)" },
-    [CAT_COARSE_PREFX] = { "coarse-prefx",
-        "COP1X funct 0x0F is PREFX, an FPU-space instruction needing CU1 (Vol. II PREFX); capstone reads bc3f/bc3t or nothing" },
+    [CAT_CS_FPU_OTHER] = { "capstone-decodes-ps-3d-mips64",
+        "COP1/COP1X words of the paired-single format, MIPS-3D or MIPS64 (fmt PS, bc1any2/4, dmfc1/dmtc1, cvt.ps, alnv.ps, madd.ps, ...): this FPU has FIR.PS = FIR.3D = 0, so they are reserved (Vol. II App. A, COP1 and COP1X tables); capstone decodes them" },
+    [CAT_CS_MSA_BRANCH] = { "capstone-decodes-msa-branch",
+        "COP1 rs 0x0B, 0x0F and 0x18-0x1F are the MSA branches bz.v/bnz.v/bz.df/bnz.df (a Release 5 module); reserved in this MIPS32r2 FPU (Vol. II App. A, COP1 rs field)" },
+    [CAT_CS_BC3] = { "capstone-decodes-bc3",
+        "opcode 0x13 is COP1X in MIPS32r2; capstone reads MIPS I COP3 there and shows bc3f/bc3t/bc3fl/bc3tl when rs = 8 (Vol. II App. A, opcode and COP1X function fields)" },
+    [CAT_CS_FP64_MODE] = { "capstone-fp64-in-mips64-mode-only",
+        "64-bit FPU operands capstone accepts only in its MIPS64 mode (odd registers of .d ops, the L format, mfhc1/mthc1), all MIPS32r2 with FIR.F64 = 1 (Vol. II CVT.L.fmt, MFHC1): capstone's MIPS64 mode must decode the word exactly as we do" },
+    [CAT_CS_FCC_COMPARE] = { "capstone-c.cond-cc-nonzero",
+        "c.cond.fmt with a condition code other than 0 (Vol. II C.cond.fmt, cc in bits 10:8): capstone 4 rejects it; the same word with cc = 0 must agree operand for operand" },
+    [CAT_CS_NO_RECIP_PREFX] = { "capstone-lacks-recip-rsqrt-prefx",
+        "capstone 4 knows neither recip.fmt/rsqrt.fmt (COP1 funct 0x15/0x16) nor prefx (COP1X funct 0x0F), all MIPS32r2 with a 64-bit FPU (Vol. II RECIP.fmt, RSQRT.fmt, PREFX)" },
     [CAT_COARSE_COP2] = { "coarse-cop2",
         "no CP2: every COP2 word (opcode 0x12) raises Coprocessor Unusable, so ours is the coarse cop2 (Vol. II App. A, opcode field)" },
     [CAT_CS_JALX] = { "capstone-decodes-jalx",
@@ -109,7 +116,9 @@ static const struct {
     [CAT_MBZ_COP0_CO] = { "mbz-cop0-co",
         "tlbr/tlbwi/tlbwr/tlbp/eret/deret/wait with bits 24:6 != 0 (must be 0; implementation-dependent for wait, Vol. II WAIT): executed as the op, capstone rejects" },
     [CAT_MBZ_MOVCI] = { "mbz-movci",
-        "movf/movt with bit 17 or sa != 0 (must be 0, Vol. II MOVF): decoded as movci, capstone rejects" },
+        "movf/movt with bit 17 or sa != 0 (must be 0, Vol. II MOVF): executed as movf/movt, capstone rejects" },
+    [CAT_MBZ_COP1] = { "mbz-cop1",
+        "FPU words with a must-be-zero field set (mfc1..mthc1 bits 10:0, the ft field of one-operand ops, c.cond bits 7:6, movf.fmt bit 17, lwxc1 bits 15:11, swxc1/prefx bits 10:6; Vol. II MFC1, SQRT.fmt, C.cond.fmt, MOVF.fmt, LWXC1, SWXC1): executed as the base op, capstone rejects" },
 };
 
 /* ---- capstone-shaped forms ---- */
@@ -213,6 +222,58 @@ static void cs_form(const cs_insn *ci, uint32_t w, struct form *f)
     *f = g;
 }
 
+static void f_fpr(struct form *f, unsigned n) { f_reg(f, MIPS_REG_F0 + (int)n); }
+
+static bool is_compare(unsigned op)
+{
+    return (op >= MIPS_OP_C_F_S && op <= MIPS_OP_C_NGT_S) || (op >= MIPS_OP_C_F_D && op <= MIPS_OP_C_NGT_D);
+}
+
+/* The COP1/COP1X ops in capstone's shape (operand order of the manual); false for others. */
+static bool fp_form(const struct mips_insn *in, uint32_t pc, struct form *f)
+{
+    unsigned op = in->op, fd = in->sa, fs = in->rd, ft = in->rt;
+    bool fmt_op = (op >= MIPS_OP_ADD_S && op <= MIPS_OP_CVT_D_L);
+    if (is_compare(op)) {
+        if (in->fcc) /* capstone's form has no cc operand when it is 0 */
+            f_reg(f, MIPS_REG_FCC0 + (int)in->fcc);
+        f_fpr(f, fs); f_fpr(f, ft);
+        return true;
+    }
+    if (fmt_op) {
+        unsigned k = op >= MIPS_OP_ADD_D && op <= MIPS_OP_CVT_S_D ? op - MIPS_OP_ADD_D
+                     : op <= MIPS_OP_CVT_D_S ? op - MIPS_OP_ADD_S : 99;
+        f_fpr(f, fd); f_fpr(f, fs);
+        if (k <= MIPS_OP_DIV_S - MIPS_OP_ADD_S)
+            f_fpr(f, ft);
+        else if (k == MIPS_OP_MOVF_S - MIPS_OP_ADD_S || k == MIPS_OP_MOVT_S - MIPS_OP_ADD_S)
+            f_reg(f, MIPS_REG_FCC0 + (int)in->fcc);
+        else if (k == MIPS_OP_MOVZ_S - MIPS_OP_ADD_S || k == MIPS_OP_MOVN_S - MIPS_OP_ADD_S)
+            f_gpr(f, ft);
+        return true;
+    }
+    switch (op) {
+    case MIPS_OP_MFC1: case MIPS_OP_MTC1: case MIPS_OP_MFHC1: case MIPS_OP_MTHC1:
+        f_gpr(f, in->rt); f_fpr(f, fs); return true;
+    case MIPS_OP_CFC1: case MIPS_OP_CTC1: /* capstone names FPU control registers as GPRs */
+        f_gpr(f, in->rt); f_gpr(f, fs); return true;
+    case MIPS_OP_BC1F: case MIPS_OP_BC1T: case MIPS_OP_BC1FL: case MIPS_OP_BC1TL:
+        if (in->fcc)
+            f_reg(f, MIPS_REG_FCC0 + (int)in->fcc);
+        f_imm(f, pc + 4 + ((uint32_t)in->simm << 2));
+        return true;
+    case MIPS_OP_LWXC1: case MIPS_OP_LDXC1: case MIPS_OP_LUXC1:
+        f_fpr(f, fd); f_gpr(f, in->rt); f_gpr(f, in->rs); return true;
+    case MIPS_OP_SWXC1: case MIPS_OP_SDXC1: case MIPS_OP_SUXC1:
+        f_fpr(f, fs); f_gpr(f, in->rt); f_gpr(f, in->rs); return true;
+    case MIPS_OP_MADD_S: case MIPS_OP_MADD_D: case MIPS_OP_MSUB_S: case MIPS_OP_MSUB_D:
+    case MIPS_OP_NMADD_S: case MIPS_OP_NMADD_D: case MIPS_OP_NMSUB_S: case MIPS_OP_NMSUB_D:
+        f_fpr(f, fd); f_fpr(f, in->rs); f_fpr(f, fs); f_fpr(f, ft); return true;
+    default:
+        return false;
+    }
+}
+
 /*
  * Our decoding in capstone's shape. False for the coarse coprocessor ops,
  * which have no operands to compare.
@@ -222,6 +283,8 @@ static bool our_form(const struct mips_insn *in, uint32_t pc, struct form *f)
     f->n = 0;
     snprintf(f->mn, sizeof(f->mn), "%s", mips_op_name(in->op));
     uint32_t btgt = pc + 4 + ((uint32_t)in->simm << 2);
+    if (fp_form(in, pc, f))
+        return true;
     switch ((enum mips_op)in->op) {
     case MIPS_OP_INVALID: case MIPS_OP_COP1: case MIPS_OP_COP1X: case MIPS_OP_COP2:
     case MIPS_OP_PREFX:
@@ -267,9 +330,8 @@ static bool our_form(const struct mips_insn *in, uint32_t pc, struct form *f)
         if (in->code)
             f_imm(f, in->code);
         break;
-    case MIPS_OP_MOVCI:
-        snprintf(f->mn, sizeof(f->mn), "%s", (in->raw >> 16) & 1 ? "movt" : "movf");
-        f_gpr(f, in->rd); f_gpr(f, in->rs); f_reg(f, MIPS_REG_FCC0 + (int)((in->raw >> 18) & 7));
+    case MIPS_OP_MOVF: case MIPS_OP_MOVT:
+        f_gpr(f, in->rd); f_gpr(f, in->rs); f_reg(f, MIPS_REG_FCC0 + (int)in->fcc);
         break;
     case MIPS_OP_SSNOP: case MIPS_OP_EHB: case MIPS_OP_PAUSE: case MIPS_OP_TLBR:
     case MIPS_OP_TLBWI: case MIPS_OP_TLBWR: case MIPS_OP_TLBP: case MIPS_OP_ERET: case MIPS_OP_DERET:
@@ -325,6 +387,8 @@ static bool our_form(const struct mips_insn *in, uint32_t pc, struct form *f)
         break;
     case MIPS_OP_RDPGPR: case MIPS_OP_WRPGPR:
         f_gpr(f, in->rd); f_gpr(f, in->rt); break;
+    case MIPS_OP_MFC1 ... MIPS_OP_CVT_D_L: case MIPS_OP_LWXC1 ... MIPS_OP_SUXC1:
+    case MIPS_OP_MADD_S ... MIPS_OP_NMSUB_D: /* shaped by fp_form */
     case MIPS_OP_COUNT:
         return false;
     }
@@ -337,6 +401,66 @@ static bool our_form(const struct mips_insn *in, uint32_t pc, struct form *f)
 #define RT_F 0x001F0000u
 #define RD_F 0x0000F800u
 #define SA_F 0x000007C0u
+
+/* The must-be-zero bits of an FPU op (Vol. II MFC1, SQRT.fmt, C.cond.fmt, ...); false if none. */
+static bool fpu_mbz(const struct mips_insn *in, uint32_t *mbz)
+{
+    unsigned op = in->op;
+    if (op >= MIPS_OP_MFC1 && op <= MIPS_OP_MTHC1) {
+        *mbz = 0x7FFu;
+        return true;
+    }
+    if (is_compare(op)) {
+        *mbz = 0xC0u;
+        return true;
+    }
+    if (op == MIPS_OP_MOVF_S || op == MIPS_OP_MOVT_S || op == MIPS_OP_MOVF_D || op == MIPS_OP_MOVT_D) {
+        *mbz = 1u << 17;
+        return true;
+    }
+    if (op == MIPS_OP_LWXC1 || op == MIPS_OP_LDXC1 || op == MIPS_OP_LUXC1) {
+        *mbz = RD_F;
+        return true;
+    }
+    if (op == MIPS_OP_SWXC1 || op == MIPS_OP_SDXC1 || op == MIPS_OP_SUXC1 || op == MIPS_OP_PREFX) {
+        *mbz = SA_F;
+        return true;
+    }
+    /* the one-operand ops of fmt S/D/W/L: everything but the 3-register, movcf, movz/movn */
+    bool s = op >= MIPS_OP_ADD_S && op <= MIPS_OP_CVT_D_S, d = op >= MIPS_OP_ADD_D && op <= MIPS_OP_CVT_S_D;
+    if (s || d) {
+        unsigned k = op - (s ? MIPS_OP_ADD_S : MIPS_OP_ADD_D);
+        if (k <= MIPS_OP_DIV_S - MIPS_OP_ADD_S || (k >= MIPS_OP_MOVF_S - MIPS_OP_ADD_S &&
+                                                    k <= MIPS_OP_MOVN_S - MIPS_OP_ADD_S))
+            return false;
+        *mbz = RT_F;
+        return true;
+    }
+    if (op >= MIPS_OP_CVT_S_W && op <= MIPS_OP_CVT_D_L) {
+        *mbz = RT_F;
+        return true;
+    }
+    return false;
+}
+
+/*
+ * Reserved COP1/COP1X words capstone decodes: are they paired-single, MIPS-3D or MIPS64
+ * encodings? (Vol. II App. A: COP1 rs 0x01/0x05 dmfc1/dmtc1, 0x09/0x0A bc1any2/bc1any4,
+ * 0x16 PS; funct 0x26 cvt.ps.s / cvt.ps.pw, 0x1C-0x1F MIPS-3D recip1/2, rsqrt1/2; COP1X funct
+ * 0x1E alnv.ps and the .ps multiply-adds 0x26, 0x2E, 0x36, 0x3E.)
+ */
+static bool fpu_other_region(uint32_t w)
+{
+    unsigned opc = w >> 26, rs = (w >> 21) & 0x1F, funct = w & 0x3F;
+    if (opc == 0x13)
+        return funct == 0x1E || funct == 0x26 || funct == 0x2E || funct == 0x36 || funct == 0x3E;
+    if (rs == 0x01 || rs == 0x05 || rs == 0x09 || rs == 0x0A || rs == 0x16)
+        return true;
+    if ((rs == 0x10 || rs == 0x14) && funct == 0x26)
+        return true;
+    return (rs == 0x10 || rs == 0x11) && funct >= 0x1C && funct <= 0x1F;
+}
+
 
 /*
  * The word with the fields our decoder ignores for this op set to what the
@@ -389,10 +513,13 @@ static int canonical(const struct mips_insn *in, uint32_t *canon)
     case MIPS_OP_TLBR: case MIPS_OP_TLBWI: case MIPS_OP_TLBWR: case MIPS_OP_TLBP: case MIPS_OP_ERET:
     case MIPS_OP_DERET: case MIPS_OP_WAIT:
         mbz = 0x01FFFFC0u; cat = CAT_MBZ_COP0_CO; break;
-    case MIPS_OP_MOVCI:
+    case MIPS_OP_MOVF: case MIPS_OP_MOVT:
         mbz = (1u << 17) | SA_F; cat = CAT_MBZ_MOVCI; break;
     default:
-        return -1;
+        if (!fpu_mbz(in, &mbz))
+            return -1;
+        cat = CAT_MBZ_COP1;
+        break;
     }
     *canon = w & ~mbz;
     return *canon != w ? cat : -1;
@@ -401,8 +528,8 @@ static int canonical(const struct mips_insn *in, uint32_t *canon)
 /* ---- the comparison of one word ---- */
 
 struct checker {
-    csh h;
-    cs_insn *ci;
+    csh h, h64; /* capstone's MIPS32 and MIPS64 modes */
+    cs_insn *ci, *ci64;
 };
 
 /* capstone's decoding of w at pc into f; false if capstone rejects it. */
@@ -415,6 +542,19 @@ static bool cs_decode(struct checker *c, uint32_t w, uint32_t pc, struct form *f
     if (!cs_disasm_iter(c->h, &p, &sz, &addr, c->ci))
         return false;
     cs_form(c->ci, w, f);
+    return true;
+}
+
+/* The same with capstone's MIPS64 mode, which knows the 64-bit FPU (FR = 1) encodings. */
+static bool cs_decode64(struct checker *c, uint32_t w, uint32_t pc, struct form *f)
+{
+    uint8_t b[4] = { w & 0xFF, (w >> 8) & 0xFF, (w >> 16) & 0xFF, w >> 24 };
+    const uint8_t *p = b;
+    size_t sz = 4;
+    uint64_t addr = pc;
+    if (!cs_disasm_iter(c->h64, &p, &sz, &addr, c->ci64))
+        return false;
+    cs_form(c->ci64, w, f);
     return true;
 }
 
@@ -474,13 +614,22 @@ static int check_word(struct checker *c, uint32_t w, uint32_t pc, char *ours, ch
     else
         snprintf(theirs, len, "(unknown)");
 
-    switch (in.op) {
-    case MIPS_OP_COP1: return 1 + CAT_COARSE_COP1;
-    case MIPS_OP_COP1X: return 1 + CAT_COARSE_COP1X;
-    case MIPS_OP_PREFX: return 1 + CAT_COARSE_PREFX;
-    case MIPS_OP_COP2: return 1 + CAT_COARSE_COP2;
-    default: break;
+    if (in.op == MIPS_OP_COP2)
+        return 1 + CAT_COARSE_COP2;
+    if ((w >> 26) == 0x13 && ((w >> 21) & 0x1F) == 8 && cs_ok && !strncmp(cf.mn, "bc3", 3))
+        return 1 + CAT_CS_BC3;
+    if (in.op == MIPS_OP_COP1 || in.op == MIPS_OP_COP1X) {
+        if (!cs_ok)
+            return 0;
+        unsigned rs = (w >> 21) & 0x1F;
+        if ((w >> 26) == 0x11 && (rs == 0x0B || rs == 0x0F || rs >= 0x18) &&
+            (!strncmp(cf.mn, "bz.", 3) || !strncmp(cf.mn, "bnz.", 4)))
+            return 1 + CAT_CS_MSA_BRANCH;
+        return fpu_other_region(w) ? 1 + CAT_CS_FPU_OTHER : -1;
     }
+    if (!cs_ok && (in.op == MIPS_OP_PREFX || in.op == MIPS_OP_RECIP_S || in.op == MIPS_OP_RECIP_D ||
+                   in.op == MIPS_OP_RSQRT_S || in.op == MIPS_OP_RSQRT_D))
+        return 1 + CAT_CS_NO_RECIP_PREFX;
     if (in.op == MIPS_OP_INVALID) {
         if (!cs_ok)
             return 0;
@@ -515,6 +664,24 @@ static int check_word(struct checker *c, uint32_t w, uint32_t pc, char *ours, ch
         return form_eq(&alt, &cf) ? 1 + CAT_CS_CLZ_RT : -1;
     }
 
+    /* An FPU word capstone takes only in its MIPS64 mode: that mode must agree exactly. */
+    if (!cs_ok && (in.flags & MIPS_F_COP) && our_ok && cs_decode64(c, w, pc, &cf) && form_eq(&of, &cf))
+        return 1 + CAT_CS_FP64_MODE;
+    /*
+     * c.cond with cc != 0 or its must-be-zero bits 7:6 set: the same compare with both cleared
+     * must agree (in capstone's MIPS64 mode if it has 64-bit operands in odd registers).
+     */
+    if (!cs_ok && is_compare(in.op) && (in.fcc || (w & 0xC0))) {
+        uint32_t w0 = w & ~0x7C0u;
+        struct mips_insn in0;
+        struct form of0, cf0;
+        mips_decode(w0, &in0);
+        bool agree = our_form(&in0, pc, &of0) &&
+                     ((cs_decode(c, w0, pc, &cf0) && form_eq(&of0, &cf0)) ||
+                      (cs_decode64(c, w0, pc, &cf0) && form_eq(&of0, &cf0)));
+        return agree ? 1 + ((w & 0xC0) ? CAT_MBZ_COP1 : CAT_CS_FCC_COMPARE) : -1;
+    }
+
     /* A must-be-zero field: the canonical word must agree exactly, with the same op. */
     uint32_t canon;
     int cat = canonical(&in, &canon);
@@ -529,7 +696,8 @@ static int check_word(struct checker *c, uint32_t w, uint32_t pc, char *ours, ch
     if ((cin.op != in.op && !barrier) || !our_form(&cin, pc, &cof))
         return -1;
     bool ccs_ok = cs_decode(c, canon, pc, &ccf);
-    if (!ccs_ok || !form_eq(&cof, &ccf))
+    if (!(ccs_ok && form_eq(&cof, &ccf)) && !(cat == CAT_MBZ_COP1 && cs_decode64(c, canon, pc, &ccf) &&
+                                             form_eq(&cof, &ccf)))
         return -1;
     if (!cs_ok)
         return 1 + cat;
@@ -670,6 +838,12 @@ int main(int argc, char **argv)
     }
     cs_option(c.h, CS_OPT_DETAIL, CS_OPT_ON);
     c.ci = cs_malloc(c.h);
+    if (cs_open(CS_ARCH_MIPS, CS_MODE_MIPS64 | CS_MODE_LITTLE_ENDIAN, &c.h64) != CS_ERR_OK) {
+        fprintf(stderr, "decoder_check: capstone: cannot open a MIPS64 handle\n");
+        return 2;
+    }
+    cs_option(c.h64, CS_OPT_DETAIL, CS_OPT_ON);
+    c.ci64 = cs_malloc(c.h64);
 
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -735,7 +909,9 @@ int main(int argc, char **argv)
            knowndiff, unexplained);
 
     cs_free(c.ci, 1);
+    cs_free(c.ci64, 1);
     cs_close(&c.h);
+    cs_close(&c.h64);
     free(img);
     if (print_known)
         return unexplained ? 1 : 0;

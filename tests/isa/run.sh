@@ -6,13 +6,17 @@
 #       under every execution mode, as
 #           BIN -M testbench -m 16 --deterministic --exec MODE --timeout 30 -kernel ELF
 #       passing iff the exit status is 0. Mode dbt-nochain is --exec dbt --no-chain (every
-#       translated block returns to the run loop). Plus the harness self-test (selftest/must_fail), which
-#       passes only if mvisor exits with status 4 and prints FAIL and "check 2".
+#       translated block returns to the run loop). The FPU tests (fpu/NAME, fpu-user/NAME-fr0
+#       and -fr1) add -cpu 24Kf, the tests of the FPU-less CPU (nofpu/NAME) -cpu 24Kc. Plus the
+#       harness self-test (selftest/must_fail), which passes only if mvisor exits with status 4
+#       and prints FAIL and "check 2".
 #       Suite ubsan (BIN built with -fsanitize=undefined) also fails a test on any sanitizer report.
 #       Test names are MODE/KIND/NAME; FILTER (shell globs) selects among them.
 #   tests/isa/run.sh --user [FILTER...]
 #       Suite isa-user: every build/isa/linux/NAME under qemu-mipsel, passing iff the exit
-#       status is 0 and the program printed PASS (an independent oracle for tests/isa/user).
+#       status is 0 and the program printed PASS (an independent oracle for tests/isa/user),
+#       and the FR = 0 and FR = 1 builds of tests/isa/fpu-user under qemu-mipsel's 24Kf model
+#       (QEMU_CPU=24Kf; the ELF's FP ABI sets FR).
 #
 # Defaults: BIN=build/mvisor, modes from $MODES (else "interp dbt dbt-nochain"). Transcripts: build/test-logs/SUITE/.
 cd "$(dirname "$0")/../.."
@@ -52,10 +56,40 @@ sanitizer_report() { grep -q 'runtime error:\|AddressSanitizer\|UndefinedBehavio
 
 suite_begin "$suite"
 
-if [[ $suite == isa-user ]]; then
-    for src in tests/isa/user/*.S; do
+# The bare tests as "REL CPU" lines: REL names build/isa/bare/REL.elf, CPU is a -cpu value or -.
+bare_tests() {
+    local src n fr
+    for src in tests/isa/user/*.S tests/isa/kernel/*.S; do
         [[ -e $src ]] || continue
-        name=$(basename "$src" .S)
+        n=${src#tests/isa/}
+        echo "${n%.S} -"
+    done
+    for src in tests/isa/fpu/*.S; do
+        [[ -e $src ]] && echo "fpu/$(basename "$src" .S) 24Kf"
+    done
+    for src in tests/isa/fpu-user/*.S; do
+        [[ -e $src ]] || continue
+        for fr in fr0 fr1; do echo "fpu-user/$(basename "$src" .S)-$fr 24Kf"; done
+    done
+    for src in tests/isa/nofpu/*.S; do
+        [[ -e $src ]] && echo "nofpu/$(basename "$src" .S) 24Kc"
+    done
+}
+
+# The Linux builds as "NAME CPU": build/isa/linux/NAME under qemu-mipsel (CPU for QEMU_CPU, or -).
+linux_tests() {
+    local src fr
+    for src in tests/isa/user/*.S; do
+        [[ -e $src ]] && echo "$(basename "$src" .S) -"
+    done
+    for src in tests/isa/fpu-user/*.S; do
+        [[ -e $src ]] || continue
+        for fr in fr0 fr1; do echo "fpu-user/$(basename "$src" .S)-$fr 24Kf"; done
+    done
+}
+
+if [[ $suite == isa-user ]]; then
+    while read -r name cpu; do
         selected "$name" || continue
         bin=$B/isa/linux/$name
         if [[ ! -x $bin ]]; then
@@ -63,13 +97,17 @@ if [[ $suite == isa-user ]]; then
             test_fail "$name" "not built: $bin"
             continue
         fi
-        test_exec "$name" 60 "$QEMU_MIPSEL" "$bin"
+        if [[ $cpu == - ]]; then
+            test_exec "$name" 60 "$QEMU_MIPSEL" "$bin"
+        else
+            test_exec "$name" 60 env QEMU_CPU="$cpu" "$QEMU_MIPSEL" "$bin"
+        fi
         if ((TEST_RC == 0)) && grep -qx 'PASS' "$TEST_LOG"; then
             test_pass "$name"
         else
             test_fail "$name" "exit status $TEST_RC"
         fi
-    done
+    done < <(linux_tests)
     suite_end
     exit
 fi
@@ -91,10 +129,7 @@ mode_args() {
 # Sanitizer reports with a stack trace; -fno-sanitize-recover=all already makes the first one fatal.
 [[ $suite == ubsan ]] && export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 for mode in $modes; do
-    for src in tests/isa/user/*.S tests/isa/kernel/*.S; do
-        [[ -e $src ]] || continue
-        rel=${src#tests/isa/}
-        rel=${rel%.S}
+    while read -r rel cpu; do
         name=$mode/$rel
         selected "$name" || continue
         elf=$B/isa/bare/$rel.elf
@@ -103,9 +138,11 @@ for mode in $modes; do
             test_fail "$name" "not built: $elf"
             continue
         fi
+        cpu_args=()
+        [[ $cpu == - ]] || cpu_args=(-cpu "$cpu")
         # shellcheck disable=SC2046
         test_exec "$name" "$outer" "$mvisor" -M testbench -m 16 --deterministic $(mode_args "$mode") \
-            --timeout "$ISA_TIMEOUT" -kernel "$elf"
+            --timeout "$ISA_TIMEOUT" "${cpu_args[@]}" -kernel "$elf"
         if ((TEST_RC != 0)); then
             test_fail "$name" "exit status $TEST_RC"
         elif [[ $suite == ubsan ]] && sanitizer_report; then
@@ -113,7 +150,7 @@ for mode in $modes; do
         else
             test_pass "$name"
         fi
-    done
+    done < <(bare_tests)
 
     # The harness self-test: a deliberate failure at check 2 must be reported as exactly that.
     name=$mode/selftest/must_fail

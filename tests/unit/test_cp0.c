@@ -7,7 +7,8 @@
  * 24K identity the monitor models:
  *   reset:   Status = BEV | ERL (0x00400004), Random = TLB size - 1, Wired = 0,
  *            PC = 0xBFC00000; PRId 0x00019300, Config 0x80000482,
- *            Config1.MMUSize (30:25) = entries - 1, Config3.ULRI (bit 13),
+ *            Config1.MMUSize (30:25) = entries - 1, Config1.FP on the 24Kf (the
+ *            default) only, FIR 0x00739300 (malta-platform.md 2.7), Config3.ULRI (bit 13),
  *            IntCtl.IPTI = 7 (0xE0000000), EBase 0x80000000 (bits 29:12
  *            writable, WG not implemented, CPUNum 0)
  *   vectors: BEV = 0: EBase + 0x000 (refill, EXL = 0), + 0x180 (general),
@@ -32,13 +33,14 @@
 static struct vm vm;
 static struct vcpu *v;
 
-static int make_vm(unsigned tlb_entries)
+static int make_vm_cpu(unsigned tlb_entries, enum cpu_model cpu)
 {
     struct vm_config cfg = {
         .machine = MACHINE_TESTBENCH,
         .ram_mb = 16,
         .deterministic = true,
         .tlb_entries = tlb_entries,
+        .cpu = cpu,
     };
     char err[256] = "";
     int rc = vm_create(&vm, &cfg, err, sizeof(err));
@@ -48,6 +50,11 @@ static int make_vm(unsigned tlb_entries)
     }
     v = vm.vcpu;
     return 0;
+}
+
+static int make_vm(unsigned tlb_entries)
+{
+    return make_vm_cpu(tlb_entries, CPU_24KF);
 }
 
 static int setup(void **state)
@@ -106,7 +113,7 @@ static void test_reset_values(void **state)
     uint32_t c1 = rd(CP0_CONFIG, 1);
     assert_int_equal((c1 >> 25) & 0x3F, 15);
     assert_int_equal(c1 >> 31, 1); /* Config2 follows */
-    assert_int_equal(c1 & 1, 0);   /* no FPU */
+    assert_int_equal(c1 & 1, 1);   /* the default 24Kf has an FPU */
     assert_int_equal(rd(CP0_CONFIG, 2) >> 31, 1); /* Config3 follows */
     assert_int_equal((rd(CP0_CONFIG, 3) >> 13) & 1, 1);
     assert_int_equal(rd(CP0_STATUS, 1), 0xE0000000u);
@@ -129,6 +136,24 @@ static void test_config1_follows_tlb_size(void **state)
     assert_int_equal(make_vm(8), 0);
     assert_int_equal((rd(CP0_CONFIG, 1) >> 25) & 0x3F, 7);
     assert_int_equal(rd(CP0_RANDOM, 0), 7);
+}
+
+/* The FPU's CP0 side: -cpu 24Kf has Config1.FP, FIR, and writable Status.CU1/FR; the 24Kc none. */
+static void test_fpu_identity(void **state)
+{
+    (void)state;
+    assert_int_equal(rd(CP0_CONFIG, 1), 0x9E190C81u);
+    assert_int_equal(v->fpu.fir, 0x00739300u);
+    wr(CP0_STATUS, 0, ST_CU0 | ST_CU1 | ST_FR | (1u << 30) | (1u << 31));
+    assert_int_equal(rd(CP0_STATUS, 0), ST_CU0 | ST_CU1 | ST_FR); /* CU2, CU3 stay 0 */
+    wr(CP0_STATUS, 0, 0);
+    assert_int_equal(rd(CP0_STATUS, 0), 0);
+    vm_destroy(&vm);
+    assert_int_equal(make_vm_cpu(16, CPU_24KC), 0);
+    assert_int_equal(rd(CP0_CONFIG, 1), 0x9E190C80u);
+    assert_int_equal(v->fpu.fir, 0);
+    wr(CP0_STATUS, 0, ST_CU0 | ST_CU1 | ST_FR);
+    assert_int_equal(rd(CP0_STATUS, 0), ST_CU0);
 }
 
 static void test_config_k0_writable(void **state)
@@ -748,6 +773,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_reset_values),
         T(test_config1_follows_tlb_size),
+        T(test_fpu_identity),
         T(test_config_k0_writable),
         T(test_ebase_wg_probe),
         T(test_random_range),

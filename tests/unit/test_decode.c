@@ -86,8 +86,6 @@ static const struct row rows[] = {
     { 0x00640033, MIPS_OP_TLTU, 0, "tltu $3,$4" },
     { 0x006401f4, MIPS_OP_TEQ, 0, "teq $3,$4,7" },
     { 0x00640036, MIPS_OP_TNE, 0, "tne $3,$4" },
-    { 0x00681001, MIPS_OP_MOVCI, CP, "movf $2,$3,$fcc2" },
-    { 0x007d1001, MIPS_OP_MOVCI, CP, "movt $2,$3,$fcc7" },
     { 0x00000040, MIPS_OP_SSNOP, 0, "ssnop" },
     { 0x000000c0, MIPS_OP_EHB, 0, "ehb" },
     { 0x00000140, MIPS_OP_PAUSE, 0, "pause" },
@@ -177,12 +175,127 @@ static const struct row rows[] = {
     { 0x4200001f, MIPS_OP_DERET, PV | EB, "deret" },
     { 0x42000020, MIPS_OP_WAIT, PV | EB, "wait" },
     { 0x420015a0, MIPS_OP_WAIT, PV | EB, "wait 0x56" },
-    /* coprocessors 1 and 2: coarse ops only (no FPU, no CP2) */
-    { 0x46041000, MIPS_OP_COP1, CP, "add.s $f0,$f2,$f4" },
-    { 0x44021800, MIPS_OP_COP1, CP, "mfc1 $2,$f3" },
-    { 0x4501ffb6, MIPS_OP_COP1, CP, "bc1t ... (a branch, but Coprocessor Unusable first)" },
-    { 0x4ca40000, MIPS_OP_COP1X, CP, "lwxc1 $f0,$4($5)" },
+    /* coprocessor 1 (mipsel-linux-gnu-as -march=mips32r2 -mfp64) */
+    { 0x46051840, MIPS_OP_ADD_S, CP, "add.s $f1,$f3,$f5" },
+    { 0x46051841, MIPS_OP_SUB_S, CP, "sub.s $f1,$f3,$f5" },
+    { 0x46051842, MIPS_OP_MUL_S, CP, "mul.s $f1,$f3,$f5" },
+    { 0x46051843, MIPS_OP_DIV_S, CP, "div.s $f1,$f3,$f5" },
+    { 0x46001844, MIPS_OP_SQRT_S, CP, "sqrt.s $f1,$f3" },
+    { 0x46001845, MIPS_OP_ABS_S, CP, "abs.s $f1,$f3" },
+    { 0x46001846, MIPS_OP_MOV_S, CP, "mov.s $f1,$f3" },
+    { 0x46001847, MIPS_OP_NEG_S, CP, "neg.s $f1,$f3" },
+    { 0x46001888, MIPS_OP_ROUND_L_S, CP, "round.l.s $f2,$f3" },
+    { 0x46001889, MIPS_OP_TRUNC_L_S, CP, "trunc.l.s $f2,$f3" },
+    { 0x4600188a, MIPS_OP_CEIL_L_S, CP, "ceil.l.s $f2,$f3" },
+    { 0x4600188b, MIPS_OP_FLOOR_L_S, CP, "floor.l.s $f2,$f3" },
+    { 0x4600184c, MIPS_OP_ROUND_W_S, CP, "round.w.s $f1,$f3" },
+    { 0x4600184d, MIPS_OP_TRUNC_W_S, CP, "trunc.w.s $f1,$f3" },
+    { 0x4600184e, MIPS_OP_CEIL_W_S, CP, "ceil.w.s $f1,$f3" },
+    { 0x4600184f, MIPS_OP_FLOOR_W_S, CP, "floor.w.s $f1,$f3" },
+    { 0x460c1851, MIPS_OP_MOVF_S, CP, "movf.s $f1,$f3,$fcc3" },
+    { 0x461d1851, MIPS_OP_MOVT_S, CP, "movt.s $f1,$f3,$fcc7" },
+    { 0x46031852, MIPS_OP_MOVZ_S, CP, "movz.s $f1,$f3,$3" },
+    { 0x46031853, MIPS_OP_MOVN_S, CP, "movn.s $f1,$f3,$3" },
+    { 0x46001855, MIPS_OP_RECIP_S, CP, "recip.s $f1,$f3" },
+    { 0x46001856, MIPS_OP_RSQRT_S, CP, "rsqrt.s $f1,$f3" },
+    { 0x46001864, MIPS_OP_CVT_W_S, CP, "cvt.w.s $f1,$f3" },
+    { 0x460018a5, MIPS_OP_CVT_L_S, CP, "cvt.l.s $f2,$f3" },
+    { 0x46051830, MIPS_OP_C_F_S, CP, "c.f.s $fcc0,$f3,$f5" },
+    { 0x46051931, MIPS_OP_C_UN_S, CP, "c.un.s $fcc1,$f3,$f5" },
+    { 0x46051a32, MIPS_OP_C_EQ_S, CP, "c.eq.s $fcc2,$f3,$f5" },
+    { 0x46051b33, MIPS_OP_C_UEQ_S, CP, "c.ueq.s $fcc3,$f3,$f5" },
+    { 0x46051c34, MIPS_OP_C_OLT_S, CP, "c.olt.s $fcc4,$f3,$f5" },
+    { 0x46051d35, MIPS_OP_C_ULT_S, CP, "c.ult.s $fcc5,$f3,$f5" },
+    { 0x46051e36, MIPS_OP_C_OLE_S, CP, "c.ole.s $fcc6,$f3,$f5" },
+    { 0x46051f37, MIPS_OP_C_ULE_S, CP, "c.ule.s $fcc7,$f3,$f5" },
+    { 0x46051838, MIPS_OP_C_SF_S, CP, "c.sf.s $fcc0,$f3,$f5" },
+    { 0x46051939, MIPS_OP_C_NGLE_S, CP, "c.ngle.s $fcc1,$f3,$f5" },
+    { 0x46051a3a, MIPS_OP_C_SEQ_S, CP, "c.seq.s $fcc2,$f3,$f5" },
+    { 0x46051b3b, MIPS_OP_C_NGL_S, CP, "c.ngl.s $fcc3,$f3,$f5" },
+    { 0x46051c3c, MIPS_OP_C_LT_S, CP, "c.lt.s $fcc4,$f3,$f5" },
+    { 0x46051d3d, MIPS_OP_C_NGE_S, CP, "c.nge.s $fcc5,$f3,$f5" },
+    { 0x46051e3e, MIPS_OP_C_LE_S, CP, "c.le.s $fcc6,$f3,$f5" },
+    { 0x46051f3f, MIPS_OP_C_NGT_S, CP, "c.ngt.s $fcc7,$f3,$f5" },
+    { 0x460018a1, MIPS_OP_CVT_D_S, CP, "cvt.d.s $f2,$f3" },
+    { 0x46262080, MIPS_OP_ADD_D, CP, "add.d $f2,$f4,$f6" },
+    { 0x46262081, MIPS_OP_SUB_D, CP, "sub.d $f2,$f4,$f6" },
+    { 0x46262082, MIPS_OP_MUL_D, CP, "mul.d $f2,$f4,$f6" },
+    { 0x46262083, MIPS_OP_DIV_D, CP, "div.d $f2,$f4,$f6" },
+    { 0x46202084, MIPS_OP_SQRT_D, CP, "sqrt.d $f2,$f4" },
+    { 0x46202085, MIPS_OP_ABS_D, CP, "abs.d $f2,$f4" },
+    { 0x46202086, MIPS_OP_MOV_D, CP, "mov.d $f2,$f4" },
+    { 0x46202087, MIPS_OP_NEG_D, CP, "neg.d $f2,$f4" },
+    { 0x46202088, MIPS_OP_ROUND_L_D, CP, "round.l.d $f2,$f4" },
+    { 0x46202089, MIPS_OP_TRUNC_L_D, CP, "trunc.l.d $f2,$f4" },
+    { 0x4620208a, MIPS_OP_CEIL_L_D, CP, "ceil.l.d $f2,$f4" },
+    { 0x4620208b, MIPS_OP_FLOOR_L_D, CP, "floor.l.d $f2,$f4" },
+    { 0x4620204c, MIPS_OP_ROUND_W_D, CP, "round.w.d $f1,$f4" },
+    { 0x4620204d, MIPS_OP_TRUNC_W_D, CP, "trunc.w.d $f1,$f4" },
+    { 0x4620204e, MIPS_OP_CEIL_W_D, CP, "ceil.w.d $f1,$f4" },
+    { 0x4620204f, MIPS_OP_FLOOR_W_D, CP, "floor.w.d $f1,$f4" },
+    { 0x462c2091, MIPS_OP_MOVF_D, CP, "movf.d $f2,$f4,$fcc3" },
+    { 0x463d2091, MIPS_OP_MOVT_D, CP, "movt.d $f2,$f4,$fcc7" },
+    { 0x46232092, MIPS_OP_MOVZ_D, CP, "movz.d $f2,$f4,$3" },
+    { 0x46232093, MIPS_OP_MOVN_D, CP, "movn.d $f2,$f4,$3" },
+    { 0x46202095, MIPS_OP_RECIP_D, CP, "recip.d $f2,$f4" },
+    { 0x46202096, MIPS_OP_RSQRT_D, CP, "rsqrt.d $f2,$f4" },
+    { 0x46202064, MIPS_OP_CVT_W_D, CP, "cvt.w.d $f1,$f4" },
+    { 0x462020a5, MIPS_OP_CVT_L_D, CP, "cvt.l.d $f2,$f4" },
+    { 0x46262030, MIPS_OP_C_F_D, CP, "c.f.d $fcc0,$f4,$f6" },
+    { 0x46262131, MIPS_OP_C_UN_D, CP, "c.un.d $fcc1,$f4,$f6" },
+    { 0x46262232, MIPS_OP_C_EQ_D, CP, "c.eq.d $fcc2,$f4,$f6" },
+    { 0x46262333, MIPS_OP_C_UEQ_D, CP, "c.ueq.d $fcc3,$f4,$f6" },
+    { 0x46262434, MIPS_OP_C_OLT_D, CP, "c.olt.d $fcc4,$f4,$f6" },
+    { 0x46262535, MIPS_OP_C_ULT_D, CP, "c.ult.d $fcc5,$f4,$f6" },
+    { 0x46262636, MIPS_OP_C_OLE_D, CP, "c.ole.d $fcc6,$f4,$f6" },
+    { 0x46262737, MIPS_OP_C_ULE_D, CP, "c.ule.d $fcc7,$f4,$f6" },
+    { 0x46262038, MIPS_OP_C_SF_D, CP, "c.sf.d $fcc0,$f4,$f6" },
+    { 0x46262139, MIPS_OP_C_NGLE_D, CP, "c.ngle.d $fcc1,$f4,$f6" },
+    { 0x4626223a, MIPS_OP_C_SEQ_D, CP, "c.seq.d $fcc2,$f4,$f6" },
+    { 0x4626233b, MIPS_OP_C_NGL_D, CP, "c.ngl.d $fcc3,$f4,$f6" },
+    { 0x4626243c, MIPS_OP_C_LT_D, CP, "c.lt.d $fcc4,$f4,$f6" },
+    { 0x4626253d, MIPS_OP_C_NGE_D, CP, "c.nge.d $fcc5,$f4,$f6" },
+    { 0x4626263e, MIPS_OP_C_LE_D, CP, "c.le.d $fcc6,$f4,$f6" },
+    { 0x4626273f, MIPS_OP_C_NGT_D, CP, "c.ngt.d $fcc7,$f4,$f6" },
+    { 0x46202060, MIPS_OP_CVT_S_D, CP, "cvt.s.d $f1,$f4" },
+    { 0x46801860, MIPS_OP_CVT_S_W, CP, "cvt.s.w $f1,$f3" },
+    { 0x468018a1, MIPS_OP_CVT_D_W, CP, "cvt.d.w $f2,$f3" },
+    { 0x46a01060, MIPS_OP_CVT_S_L, CP, "cvt.s.l $f1,$f2" },
+    { 0x46a020a1, MIPS_OP_CVT_D_L, CP, "cvt.d.l $f2,$f4" },
+    { 0x44021800, MIPS_OP_MFC1, CP, "mfc1 $2,$f3" },
+    { 0x4442f800, MIPS_OP_CFC1, CP, "cfc1 $2,$31" },
+    { 0x44621800, MIPS_OP_MFHC1, CP, "mfhc1 $2,$f3" },
+    { 0x44821800, MIPS_OP_MTC1, CP, "mtc1 $2,$f3" },
+    { 0x44c2f800, MIPS_OP_CTC1, CP, "ctc1 $2,$31" },
+    { 0x44e21800, MIPS_OP_MTHC1, CP, "mthc1 $2,$f3" },
+    { 0x45040001, MIPS_OP_BC1F, CP | BR, "bc1f $fcc1,.+8" },
+    { 0x45010001, MIPS_OP_BC1T, CP | BR, "bc1t .+8" },
+    { 0x451a0001, MIPS_OP_BC1FL, CP | BR | LK, "bc1fl $fcc6,.+8" },
+    { 0x451f0001, MIPS_OP_BC1TL, CP | BR | LK, "bc1tl $fcc7,.+8" },
+    { 0x4ca40080, MIPS_OP_LWXC1, CP | LD, "lwxc1 $f2,$4($5)" },
+    { 0x4ca40081, MIPS_OP_LDXC1, CP | LD, "ldxc1 $f2,$4($5)" },
+    { 0x4ca40085, MIPS_OP_LUXC1, CP | LD, "luxc1 $f2,$4($5)" },
+    { 0x4ca41008, MIPS_OP_SWXC1, CP | ST, "swxc1 $f2,$4($5)" },
+    { 0x4ca41009, MIPS_OP_SDXC1, CP | ST, "sdxc1 $f2,$4($5)" },
+    { 0x4ca4100d, MIPS_OP_SUXC1, CP | ST, "suxc1 $f2,$4($5)" },
     { 0x4ca4180f, MIPS_OP_PREFX, CP, "prefx 3,$4($5)" },
+    { 0x4c441860, MIPS_OP_MADD_S, CP, "madd.s $f1,$f2,$f3,$f4" },
+    { 0x4c462021, MIPS_OP_MADD_D, CP, "madd.d $f0,$f2,$f4,$f6" },
+    { 0x4c441868, MIPS_OP_MSUB_S, CP, "msub.s $f1,$f2,$f3,$f4" },
+    { 0x4c462029, MIPS_OP_MSUB_D, CP, "msub.d $f0,$f2,$f4,$f6" },
+    { 0x4c441870, MIPS_OP_NMADD_S, CP, "nmadd.s $f1,$f2,$f3,$f4" },
+    { 0x4c462031, MIPS_OP_NMADD_D, CP, "nmadd.d $f0,$f2,$f4,$f6" },
+    { 0x4c441878, MIPS_OP_NMSUB_S, CP, "nmsub.s $f1,$f2,$f3,$f4" },
+    { 0x4c462039, MIPS_OP_NMSUB_D, CP, "nmsub.d $f0,$f2,$f4,$f6" },
+    { 0x00681001, MIPS_OP_MOVF, CP, "movf $2,$3,$fcc2" },
+    { 0x007d1001, MIPS_OP_MOVT, CP, "movt $2,$3,$fcc7" },
+    /* COP1/COP1X words that are no instruction of this FPU */
+    { 0x46c41000, MIPS_OP_COP1, CP, "add.ps $f0,$f2,$f4 (fmt PS: FIR.PS = 0)" },
+    { 0x44221800, MIPS_OP_COP1, CP, "dmfc1 $2,$f3 (MIPS64)" },
+    { 0x45210003, MIPS_OP_COP1, CP, "bc1any2t $fcc0 (MIPS-3D)" },
+    { 0x46001020, MIPS_OP_COP1, CP, "cvt.s.s (no such conversion)" },
+    { 0x4c82101e, MIPS_OP_COP1X, CP, "alnv.ps $f0,$f2,$f4,$4" },
+    /* coprocessor 2: coarse (no CP2) */
     { 0x48021800, MIPS_OP_COP2, CP, "mfc2 $2,$3" },
     { 0xc4820008, MIPS_OP_LWC1, CP | LD, "lwc1 $f2,8($4)" },
     { 0xe4820008, MIPS_OP_SWC1, CP | ST, "swc1 $f2,8($4)" },
@@ -531,6 +644,92 @@ static void test_cop0_group(void **state)
     }
 }
 
+/*
+ * COP1 and COP1X, restated from Vol. II App. A: the COP1 rs field, the function field for each
+ * format, the COP1X function field. Everything else in the FPU's opcode space is one of the
+ * reserved ops (MIPS_OP_COP1/COP1X): no PS format, no MIPS-3D, no MIPS64 dmfc1/dmtc1.
+ */
+static void test_cop1_group(void **state)
+{
+    (void)state;
+    static const char *const s_funct[64] = {
+        [0x00] = "add.s", [0x01] = "sub.s", [0x02] = "mul.s", [0x03] = "div.s", [0x04] = "sqrt.s",
+        [0x05] = "abs.s", [0x06] = "mov.s", [0x07] = "neg.s", [0x08] = "round.l.s", [0x09] = "trunc.l.s",
+        [0x0A] = "ceil.l.s", [0x0B] = "floor.l.s", [0x0C] = "round.w.s", [0x0D] = "trunc.w.s",
+        [0x0E] = "ceil.w.s", [0x0F] = "floor.w.s", [0x11] = "movf.s", [0x12] = "movz.s",
+        [0x13] = "movn.s", [0x15] = "recip.s", [0x16] = "rsqrt.s", [0x21] = "cvt.d.s", [0x24] = "cvt.w.s",
+        [0x25] = "cvt.l.s", [0x30] = "c.f.s", [0x31] = "c.un.s", [0x32] = "c.eq.s", [0x33] = "c.ueq.s",
+        [0x34] = "c.olt.s", [0x35] = "c.ult.s", [0x36] = "c.ole.s", [0x37] = "c.ule.s", [0x38] = "c.sf.s",
+        [0x39] = "c.ngle.s", [0x3A] = "c.seq.s", [0x3B] = "c.ngl.s", [0x3C] = "c.lt.s", [0x3D] = "c.nge.s",
+        [0x3E] = "c.le.s", [0x3F] = "c.ngt.s",
+    };
+    char want[32];
+    for (unsigned rs = 0; rs < 32; rs++) {
+        for (unsigned f = 0; f < 64; f++) {
+            uint32_t w = 0x44000000u | (rs << 21) | (6u << 16) | (4u << 11) | (2u << 6) | f;
+            const char *name = "cop1";
+            switch (rs) {
+            case 0x00: name = "mfc1"; break;
+            case 0x02: name = "cfc1"; break;
+            case 0x03: name = "mfhc1"; break;
+            case 0x04: name = "mtc1"; break;
+            case 0x06: name = "ctc1"; break;
+            case 0x07: name = "mthc1"; break;
+            case 0x08: name = "bc1fl"; break; /* rt = 6: cc 1, nd 1, tf 0 */
+            case 0x10: case 0x11:
+                if (s_funct[f]) {
+                    snprintf(want, sizeof(want), "%s", s_funct[f]);
+                    want[strlen(want) - 1] = rs == 0x10 ? 's' : 'd';
+                    name = want;
+                }
+                if (rs == 0x11 && f == 0x21)
+                    name = "cop1";      /* no cvt.d.d */
+                if (rs == 0x11 && f == 0x20)
+                    name = "cvt.s.d";
+                break;
+            case 0x14: name = f == 0x20 ? "cvt.s.w" : f == 0x21 ? "cvt.d.w" : "cop1"; break;
+            case 0x15: name = f == 0x20 ? "cvt.s.l" : f == 0x21 ? "cvt.d.l" : "cop1"; break;
+            default: break;
+            }
+            struct mips_insn in = dec(w);
+            if (strcmp(mips_op_name(in.op), name))
+                fail_msg("%08x: got %s, want %s", w, mips_op_name(in.op), name);
+        }
+    }
+    /* bc1: nd (bit 17) and tf (bit 16); cc in bits 20:18 */
+    assert_int_equal(dec(0x45000000).op, MIPS_OP_BC1F);
+    assert_int_equal(dec(0x45010000).op, MIPS_OP_BC1T);
+    assert_int_equal(dec(0x45020000).op, MIPS_OP_BC1FL);
+    assert_int_equal(dec(0x451f0000).op, MIPS_OP_BC1TL);
+    assert_int_equal(dec(0x451f0000).fcc, 7);
+    assert_int_equal(dec(0x45040000).fcc, 1);
+    /* movf.fmt/movt.fmt: tf is bit 16, cc bits 20:18 */
+    assert_int_equal(dec(0x463d1891).op, MIPS_OP_MOVT_D);
+    assert_int_equal(dec(0x463d1891).fcc, 7);
+    assert_int_equal(dec(0x46201891).op, MIPS_OP_MOVF_D);
+    /* c.cond.fmt: cc in bits 10:8 */
+    assert_int_equal(dec(0x46220f3e).op, MIPS_OP_C_LE_D);
+    assert_int_equal(dec(0x46220f3e).fcc, 7);
+    assert_int_equal(dec(0x46220f3e).rd, 1);
+    assert_int_equal(dec(0x46220f3e).rt, 2);
+    /* COP1X */
+    static const char *const x_funct[64] = {
+        [0x00] = "lwxc1", [0x01] = "ldxc1", [0x05] = "luxc1", [0x08] = "swxc1", [0x09] = "sdxc1",
+        [0x0D] = "suxc1", [0x0F] = "prefx", [0x20] = "madd.s", [0x21] = "madd.d", [0x28] = "msub.s",
+        [0x29] = "msub.d", [0x30] = "nmadd.s", [0x31] = "nmadd.d", [0x38] = "nmsub.s", [0x39] = "nmsub.d",
+    };
+    for (unsigned f = 0; f < 64; f++) {
+        uint32_t w = 0x4C000000u | (5u << 21) | (4u << 16) | (3u << 11) | (2u << 6) | f;
+        const char *name = x_funct[f] ? x_funct[f] : "cop1x";
+        if (strcmp(mips_op_name(dec(w).op), name))
+            fail_msg("%08x: got %s, want %s", w, mips_op_name(dec(w).op), name);
+    }
+    /* the GPR conditional moves of SPECIAL funct 1 */
+    assert_int_equal(dec(0x00741001).op, MIPS_OP_MOVF);
+    assert_int_equal(dec(0x00741001).fcc, 5);
+    assert_int_equal(dec(0x00751001).op, MIPS_OP_MOVT);
+}
+
 /* Must-be-zero fields that are ignored, and the one each time that is not. */
 static void test_lenient_fields(void **state)
 {
@@ -555,7 +754,14 @@ static void test_lenient_fields(void **state)
     assert_int_equal(dec(0x43ffffc2).op, MIPS_OP_TLBWI);   /* CO bits 24:6 != 0 */
     assert_int_equal(dec(0x43ffffd8).op, MIPS_OP_ERET);
     assert_int_equal(dec(0x03fffb4f).op, MIPS_OP_SYNC);    /* sync with bits 25:11 != 0 */
-    assert_int_equal(dec(0x006a17c1).op, MIPS_OP_MOVCI);   /* movf with bit 17, sa != 0 */
+    assert_int_equal(dec(0x006a17c1).op, MIPS_OP_MOVF);    /* movf with bit 17, sa != 0 */
+    assert_int_equal(dec(0x006a17c1).fcc, 2);
+    assert_int_equal(dec(0x460e1851).op, MIPS_OP_MOVF_S);  /* movf.s with bit 17 set */
+    assert_int_equal(dec(0x460218f2).op, MIPS_OP_C_EQ_S);  /* c.eq.s with bits 7:6 != 0 */
+    assert_int_equal(dec(0x461f1844).op, MIPS_OP_SQRT_S);  /* sqrt.s with ft != 0 */
+    assert_int_equal(dec(0x440218ff).op, MIPS_OP_MFC1);    /* mfc1 with bits 10:0 != 0 */
+    assert_int_equal(dec(0x4ca4f880).op, MIPS_OP_LWXC1);   /* lwxc1 with bits 15:11 != 0 */
+    assert_int_equal(dec(0x4ca417c8).op, MIPS_OP_SWXC1);   /* swxc1 with bits 10:6 != 0 */
 }
 
 /* Encodings that are not MIPS32r2 (or not this CPU's): all INVALID. */
@@ -660,13 +866,22 @@ static uint8_t expected_flags(enum mips_op op)
     case MIPS_OP_MTC0: case MIPS_OP_DI: case MIPS_OP_EI: case MIPS_OP_TLBR: case MIPS_OP_TLBWI:
     case MIPS_OP_TLBWR: case MIPS_OP_TLBP: case MIPS_OP_ERET: case MIPS_OP_DERET: case MIPS_OP_WAIT:
         return PV | EB;
-    case MIPS_OP_COP1: case MIPS_OP_COP1X: case MIPS_OP_COP2: case MIPS_OP_PREFX:
-    case MIPS_OP_MOVCI:
+    case MIPS_OP_COP2: case MIPS_OP_MOVF: case MIPS_OP_MOVT:
         return CP;
-    case MIPS_OP_LWC1: case MIPS_OP_LWC2: case MIPS_OP_LDC1: case MIPS_OP_LDC2:
+    case MIPS_OP_LWC1: case MIPS_OP_LWC2: case MIPS_OP_LDC1: case MIPS_OP_LDC2: case MIPS_OP_LWXC1:
+    case MIPS_OP_LDXC1: case MIPS_OP_LUXC1:
         return CP | LD;
-    case MIPS_OP_SWC1: case MIPS_OP_SWC2: case MIPS_OP_SDC1: case MIPS_OP_SDC2:
+    case MIPS_OP_SWC1: case MIPS_OP_SWC2: case MIPS_OP_SDC1: case MIPS_OP_SDC2: case MIPS_OP_SWXC1:
+    case MIPS_OP_SDXC1: case MIPS_OP_SUXC1:
         return CP | ST;
+    case MIPS_OP_BC1F: case MIPS_OP_BC1T:
+        return CP | BR;
+    case MIPS_OP_BC1FL: case MIPS_OP_BC1TL:
+        return CP | BR | LK;
+    /* every other op from the reserved COP1 words to the last multiply-add is an FPU op */
+    case MIPS_OP_COP1 ... MIPS_OP_MTHC1: case MIPS_OP_ADD_S ... MIPS_OP_CVT_D_L:
+    case MIPS_OP_PREFX ... MIPS_OP_NMSUB_D:
+        return CP;
     default:
         return 0;
     }
@@ -702,9 +917,10 @@ static void check_invariants(uint32_t w, bool *seen)
         if (in.op != MIPS_OP_INVALID)
             fail_msg("%08x: opcode 0x%02x decoded as %s", w, opc, mips_op_name(in.op));
         break;
-    case 0x11:
-        if (in.op != MIPS_OP_COP1)
-            fail_msg("%08x: COP1 word decoded as %s", w, mips_op_name(in.op));
+    case 0x11: case 0x13: case 0x31: case 0x35: case 0x39: case 0x3D:
+        /* COP1, COP1X and the FPU loads/stores are all CP1 ops, reserved words included */
+        if (!(in.flags & CP))
+            fail_msg("%08x: FPU word decoded as %s", w, mips_op_name(in.op));
         break;
     case 0x12:
         if (in.op != MIPS_OP_COP2)
@@ -847,6 +1063,7 @@ int main(void)
         cmocka_unit_test(test_hazard_barrier_jumps),
         cmocka_unit_test(test_bshfl_and_rdhwr),
         cmocka_unit_test(test_cop0_group),
+        cmocka_unit_test(test_cop1_group),
         cmocka_unit_test(test_lenient_fields),
         cmocka_unit_test(test_invalid),
         cmocka_unit_test(test_op_names),

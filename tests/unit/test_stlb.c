@@ -300,6 +300,32 @@ static void test_not_writable(void **state)
     assert_false(hits(MMU_USER, 0x00700000u));
 }
 
+/* Two pages STLB_SIZE pages apart share a slot: the evicted one waits in the victim array. */
+static void test_victim_swap(void **state)
+{
+    (void)state;
+    uint32_t a = 0x00403000u, b = a + STLB_SIZE * 4096u;
+    stlb_fill(s, MMU_KERNEL, a, pages, true);
+    stlb_fill(s, MMU_KERNEL, b, pages + 4096, true);
+    assert_null(probe(MMU_KERNEL, a, 4, T_READ));
+    assert_ptr_equal(probe(MMU_KERNEL, b, 4, T_READ), pages + 4096);
+    /* another mode's victims are separate */
+    assert_false(stlb_victim_swap(s, MMU_USER, a));
+    assert_true(stlb_victim_swap(s, MMU_KERNEL, a + 0x10));
+    assert_ptr_equal(probe(MMU_KERNEL, a + 0x10, 4, T_WRITE), pages + 0x10);
+    assert_null(probe(MMU_KERNEL, b, 4, T_READ));
+    assert_true(stlb_victim_swap(s, MMU_KERNEL, b));
+    assert_ptr_equal(probe(MMU_KERNEL, b, 4, T_CODE), pages + 4096);
+    /* a flush covers the victims too: a guest TLB write must not leave a stale copy behind */
+    stlb_flush_range(s, a, a + 4095);
+    assert_false(stlb_victim_swap(s, MMU_KERNEL, a));
+    assert_ptr_equal(probe(MMU_KERNEL, b, 4, T_READ), pages + 4096);
+    stlb_fill(s, MMU_KERNEL, a, pages, true); /* b to the victims */
+    stlb_flush_all(s);
+    assert_false(stlb_victim_swap(s, MMU_KERNEL, b));
+    assert_false(stlb_victim_swap(s, MMU_KERNEL, 0));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -311,6 +337,7 @@ int main(void)
         cmocka_unit_test_setup(test_flush_medium_ranges, setup),
         cmocka_unit_test_setup(test_misaligned_never_matches, setup),
         cmocka_unit_test_setup(test_not_writable, setup),
+        cmocka_unit_test_setup(test_victim_swap, setup),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

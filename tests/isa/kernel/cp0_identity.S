@@ -1,8 +1,9 @@
 /*
  * CP0 identity registers of this 24K-class CPU (monitor/monitor.h, PRA
- * 9.32-9.35, 9.41): PRId 0x00019300 (MIPS Technologies, 24K), Config
- * 0x80000482 (M, AR = Release 2, MT = TLB, K0 = 2), Config1 0x9E190C80
- * (M, MMUSize-1 = 15, no FPU/EJTAG/MIPS16/watch), Config2 0x80000000,
+ * 9.32-9.35, 9.41), the default -cpu 24Kf: PRId 0x00019300 (MIPS Technologies,
+ * 24K), Config 0x80000482 (M, AR = Release 2, MT = TLB, K0 = 2), Config1
+ * 0x9E190C81 (M, MMUSize-1 = 15, FP; no EJTAG/MIPS16/watch; the 24Kc's FP = 0
+ * is tests/isa/nofpu/cpu_cu1_readonly), Config2 0x80000000,
  * Config3 0x00002000 (ULRI; M = 0 so no Config4), Config7 reads 0
  * (unimplemented selects read 0 in this model), IntCtl 0xE0000000 (IPTI
  * = 7, no VInt so VS = 0), SRSCtl 0 (no shadow sets). All are read-only:
@@ -12,7 +13,7 @@
 TEST_BEGIN
     CHECK_C0 C0_PRID, 0, 0x00019300
     CHECK_C0 C0_CONFIG, 0, 0x80000482
-    CHECK_C0 C0_CONFIG, 1, 0x9E190C80
+    CHECK_C0 C0_CONFIG, 1, 0x9E190C81
     CHECK_C0 C0_CONFIG, 2, 0x80000000
     CHECK_C0 C0_CONFIG, 3, 0x00002000
     CHECK_C0 C0_CONFIG, 7, 0
@@ -33,7 +34,7 @@ TEST_BEGIN
     mtc0 $t1, C0_STATUS, 2
     ehb
     CHECK_C0 C0_PRID, 0, 0x00019300
-    CHECK_C0 C0_CONFIG, 1, 0x9E190C80
+    CHECK_C0 C0_CONFIG, 1, 0x9E190C81
     CHECK_C0 C0_CONFIG, 2, 0x80000000
     CHECK_C0 C0_CONFIG, 3, 0x00002000
     CHECK_C0 C0_STATUS, 1, 0xE0000000

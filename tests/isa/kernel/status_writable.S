@@ -1,8 +1,9 @@
 /*
  * Status writable bits (PRA 9.37): CU0, BEV, IM7..IM0, KSU, ERL, EXL, IE
- * are R/W. Read-only zero on this CPU: CU3..CU1 (no coprocessors 1-3), FR
- * (no FPU), MX (no DSP/MDMX), PX, KX, SX, UX (64-bit only), TS (software
- * "cannot force a 0-1 transition"), and the reserved bits 18:16 and 7:5.
+ * are R/W, and on the default 24Kf CU1 and FR (its 64-bit FPU; on the 24Kc
+ * they read 0: tests/isa/nofpu/cpu_cu1_readonly). Read-only zero: CU3, CU2
+ * (no coprocessors 2, 3), MX (no DSP/MDMX), PX, KX, SX, UX (64-bit only), TS
+ * (software "cannot force a 0-1 transition"), the reserved bits 18:16, 7:5.
  */
 #include "kernel_util.h"
 TEST_BEGIN
@@ -16,11 +17,11 @@ TEST_BEGIN
     mtc0 $t0, C0_STATUS
     ehb
     CHECK_C0 C0_STATUS, 0, 0x0000A50E
-    /* read-only bits */
+    /* read-only bits (and CU1, FR) */
     li $t0, 0xE5A700E0 | S_CU0 | S_ERL
     mtc0 $t0, C0_STATUS
     ehb
-    CHECK_C0 C0_STATUS, 0, (S_CU0 | S_ERL)
+    CHECK_C0 C0_STATUS, 0, (S_CU0 | S_ERL | 0x24000000)
     /* KSU = 1 (supervisor) stored as written, EXL keeps kernel mode */
     li $t0, (S_CU0 | S_EXL | 0x08)
     mtc0 $t0, C0_STATUS

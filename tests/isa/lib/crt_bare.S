@@ -9,6 +9,15 @@
  */
 #include "isa.h"
 
+/* FPU test builds (-DISA_FPU) start with CP1 usable, Status.FR as the build's FP ABI wants. */
+#if defined(ISA_FPU) && __mips_fpr == 64
+#define ST_FPU 0x24000000 /* CU1 | FR */
+#elif defined(ISA_FPU)
+#define ST_FPU 0x20000000 /* CU1 */
+#else
+#define ST_FPU 0
+#endif
+
     .section .vectors, "ax"
     .globl vec_refill
 vec_refill:                 /* EBase + 0x000 */
@@ -89,7 +98,7 @@ _start:
     ehb
     li $t0, 0x80000000
     mtc0 $t0, $15, 1        /* EBase */
-    li $t0, 0x10000000      /* CU0 only: BEV = 0, ERL = 0, EXL = 0, kernel mode, IE = 0 */
+    li $t0, 0x10000000 | ST_FPU /* CU0 (+ FPU): BEV = 0, ERL = 0, EXL = 0, kernel mode, IE = 0 */
     mtc0 $t0, $12
     mtc0 $zero, $13         /* Cause: IV = 0, software interrupts clear */
     ehb
