@@ -25,9 +25,10 @@ LDLIBS = -lcapstone -lelf -lxxhash -lm -lpthread
 TEST_LDLIBS = -lcmocka $(LDLIBS)
 UBSAN_FLAGS = -fsanitize=undefined -fno-sanitize-recover=all
 
-# Execution modes the ISA suite runs every bare test under (dbt-nochain: --exec dbt --no-chain);
+# Execution modes the ISA suite runs every bare test under (dbt-nochain: --exec dbt --no-chain;
+# dbt-flush: a 64 KiB code buffer, flushed all the time);
 # trap joins when it exists.
-MODES ?= interp dbt dbt-nochain
+MODES ?= interp dbt dbt-nochain dbt-flush
 
 # The set-up stamp: every rule that builds something waits for it (order-only).
 DEPS_STAMP := .stamps/deps
@@ -256,11 +257,16 @@ $(B)/bench/micro/privops-%.elf: bench/micro/privops.S tests/isa/lib/crt_bare.S t
 	@mkdir -p $(@D)
 	$(MIPS_CC) $(ISA_CFLAGS) -DPRIV_TICKS=$* -T tests/isa/lib/bare.ld -o $@ tests/isa/lib/crt_bare.S $<
 
-.PHONY: bench bench-build
+.PHONY: bench bench-build bench-zboot
 bench-build: $(MVISOR) $(GUEST_STAMP) $(BENCH_INITRAMFS) $(BENCH_NATIVE_WL) $(BENCH_PRIVOPS)
 bench: bench-build
 	bench/interp-speed.sh
+	bench/zboot.py $(if $(BENCH_QUICK_FLAG),--pairs 3)
 	bench/run.py $(BENCH_QUICK_FLAG) --privops $(BENCH_PRIVOPS) $(BENCH_ARGS)
+
+# The guest's decompressor alone: mvisor's translator vs QEMU, build/bench/zboot.md.
+bench-zboot: $(MVISOR) $(GUEST_STAMP)
+	bench/zboot.py $(if $(BENCH_QUICK_FLAG),--pairs 3)
 
 # ---------------------------------------------------------------------------------------------
 

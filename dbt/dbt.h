@@ -164,6 +164,9 @@ void dbt_flush(struct vm *vm);
  * instruction each) and returns VCPU_EXIT_NONE when they are done. */
 enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps);
 
+/* Smallest --code-buffer in KiB: the trampolines and room for the largest block. */
+#define DBT_MIN_CODE_KIB 64
+
 /* The translator (dbt/exec.c): sets up the engine for vm (after vm_create); -errno + message. */
 int dbt_engine_init(struct vm *vm, char *err, size_t errlen);
 void dbt_engine_destroy(struct vm *vm);

@@ -76,7 +76,8 @@ int dbt_engine_init(struct vm *vm, char *err, size_t errlen)
         snprintf(err, errlen, "cannot allocate the translator");
         return -ENOMEM;
     }
-    int rc = tcache_init(&eng->tc, DBT_CODE_SIZE, (const void *)dbt_h_load);
+    size_t code_size = vm->cfg.code_kib ? (size_t)vm->cfg.code_kib << 10 : DBT_CODE_SIZE;
+    int rc = tcache_init(&eng->tc, code_size, (const void *)dbt_h_load);
     if (rc < 0) {
         snprintf(err, errlen, "cannot map the translation code buffer: %s", strerror(-rc));
         free(eng);
@@ -221,6 +222,12 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
         cp0_raise_addr(v, dbt_fault_code(f, MMU_FETCH), pc, f == MMU_TLB_REFILL);
         return NULL;
     }
+    if (r.mapped) {
+        /* This entry's range now has to be flushed from the jump cache when it changes. */
+        int i = mtlb_find(&v->tlb, pc, v->cp0.entryhi & 0xFF);
+        if (i >= 0)
+            v->tlb.fetched |= 1ull << i;
+    }
     uint8_t *host = physmap_host(&v->vm->physmap, r.pa & ~0xFFFull, 4096);
     if (!host) {
         *interp = true;
@@ -328,6 +335,13 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
         switch (r) {
         case DBT_RET_BUDGET:
             if (v->icount < v->next_event && !atomic_load_explicit(&v->exit_request, memory_order_relaxed)) {
+                if (!v->vm->clock.deterministic && !(v->max_insns && v->next_event >= v->max_insns)) {
+                    /* Real time: the event is the host-clock poll; a few instructions early is as good. */
+                    enum vcpu_exit why = vcpu_events(v);
+                    if (why != VCPU_EXIT_NONE)
+                        return why;
+                    break;
+                }
                 /* The block does not fit the instruction budget: interpret up to the event. */
                 eng->budget_tails++;
                 enum vcpu_exit why = dbt_interp_run_until(v, v->next_event);

@@ -1,9 +1,9 @@
 /*
  * The CP1 of the 24Kf: FCSR, the register files, and every COP1/COP1X
- * instruction except loads, stores and branches (the engines do those with
- * their own memory and control-flow paths, using fpu_usable and the register
- * accessors of dbt/fpu.h). The arithmetic itself is fpu_ieee.c; this file
- * decides what the 24Kf does around it, once for every engine.
+ * instruction but the FP branches (control flow, which each engine does
+ * itself with fpu_usable and fpu_cc). The interpreter calls fpu_exec, the
+ * translator fpu_helper, so both run this code. The arithmetic itself is
+ * fpu_ieee.c; this file decides what the 24Kf does around it.
  *
  * The 24Kf's FPU handles neither denormal operands nor tiny results in
  * hardware ("FS/FO/FN: options to avoid unimplemented exceptions when
@@ -17,14 +17,31 @@
  * and a tiny result is replaced, setting Underflow and Inexact, by zero, or
  * by the smallest normal number when rounding toward it (+ for RP, - for RM;
  * Linux arch/mips/math-emu/ieee754sp.c ieee754sp_format, the R4000 manual's
- * "Flush to Zero" table). Compares never raise E; with FS they compare
- * flushed operands. Where several rules apply, a NaN operand decides first
- * (the result is then the NaN, see fpu_ieee.c), then denormal operands.
- * FCSR.FO and FCSR.FN of that family are not modelled (they read 0, as on
- * QEMU's 24Kf), nor FIR.Has2008 features: NaNs are legacy, abs/neg are
- * arithmetic (a signalling NaN raises V, a quiet one passes unchanged).
+ * "Flush to Zero" table).
+ *
+ * Choices where the manuals leave the 24Kf open (each tested in tests/isa/fpu):
+ *  - a NaN operand decides first (the result is the NaN: fpu_ieee.c), then
+ *    denormal operands, then the operation; E replaces every other cause bit;
+ *  - compares never raise E (they are exact on denormals; with FS they
+ *    compare flushed operands silently); moves, loads and stores never flush;
+ *  - abs/neg are arithmetic (no ABS2008): a signalling NaN raises V, a quiet
+ *    one passes unchanged, sign included; nmadd/nmsub do not negate a NaN;
+ *  - madd and friends: the product rounded (and flushed or trapped when tiny)
+ *    before the addition, as Release 2 requires of unfused multiply-add;
+ *  - recip/rsqrt: correctly rounded 1/x and div(1, sqrt(x));
+ *  - with FR = 0 an odd register as a 64-bit operand, the L format, luxc1/
+ *    suxc1, recip.d/rsqrt.d raise Reserved Instruction (QEMU's 24Kf does too);
+ *  - reserved COP1/COP1X encodings raise RI (CpU first without CU1);
+ *  - ctc1 traps when it leaves a Cause bit with its Enable (or E) set, except
+ *    a write to FCCR, which holds only condition codes;
+ *  - FCSR.FO and FCSR.FN of that FPU family are not modelled (they read 0,
+ *    as on QEMU's 24Kf), nor FIR.Has2008 features: NaNs are legacy.
  */
+#include <string.h>
+
 #include "dbt/fpu.h"
+#include "dbt/internal.h"
+#include "dbt/translate.h"
 
 /* ---- state helpers ---- */
 
@@ -57,17 +74,23 @@ bool fpu_fr1_ok(struct vcpu *v)
     return false;
 }
 
-static uint64_t get(const struct vcpu *v, unsigned r, bool dbl)
+static inline uint64_t get(const struct vcpu *v, unsigned r, bool dbl)
 {
     return dbl ? fpu_get_d(v, r) : fpu_get_w(v, r);
 }
 
-static void put(struct vcpu *v, unsigned r, bool dbl, uint64_t x)
+static inline void put(struct vcpu *v, unsigned r, bool dbl, uint64_t x)
 {
     if (dbl)
         fpu_set_d(v, r, x);
     else
         fpu_set_w(v, r, (uint32_t)x);
+}
+
+static inline void set_gpr(struct vcpu *v, unsigned r, uint32_t val)
+{
+    if (r)
+        v->gpr[r] = val;
 }
 
 static void set_cc(struct vcpu *v, unsigned cc, bool val)
@@ -83,25 +106,25 @@ struct fctx {
     bool fs; /* FCSR.FS: flush denormals */
 };
 
-static void fctx_init(const struct vcpu *v, struct fctx *c)
+static inline void fctx_init(const struct vcpu *v, struct fctx *c)
 {
     c->st.rm = v->fpu.fcsr & FCSR_RM;
     c->st.flags = 0;
     c->fs = (v->fpu.fcsr & FCSR_FS) != 0;
 }
 
-static bool is_nan(bool dbl, uint64_t x)
+static inline bool is_nan(bool dbl, uint64_t x)
 {
     return dbl ? fp64_is_nan(x) : fp32_is_nan((uint32_t)x);
 }
 
-static uint64_t sign_mask(bool dbl)
+static inline uint64_t sign_mask(bool dbl)
 {
     return dbl ? 1ull << 63 : 1ull << 31;
 }
 
 /* A denormal operand: flushed with FS, else Unimplemented Operation (false). */
-static bool operand(struct fctx *c, bool dbl, uint64_t *x)
+static inline bool operand(struct fctx *c, bool dbl, uint64_t *x)
 {
     bool denormal = dbl ? fp64_is_denormal(*x) : fp32_is_denormal((uint32_t)*x);
     if (!denormal)
@@ -116,7 +139,7 @@ static bool operand(struct fctx *c, bool dbl, uint64_t *x)
 }
 
 /* A tiny result of the core: replaced with FS, else Unimplemented Operation. */
-static uint64_t result(struct fctx *c, bool dbl, uint64_t r)
+static inline uint64_t result(struct fctx *c, bool dbl, uint64_t r)
 {
     if (!(c->st.flags & FPX_TINY))
         return r;
@@ -134,7 +157,7 @@ static uint64_t result(struct fctx *c, bool dbl, uint64_t r)
 
 enum arith { A_ADD, A_SUB, A_MUL, A_DIV };
 
-static uint64_t arith(struct fctx *c, bool dbl, enum arith op, uint64_t a, uint64_t b)
+static inline uint64_t arith(struct fctx *c, bool dbl, enum arith op, uint64_t a, uint64_t b)
 {
     if (c->st.flags & FPX_E)
         return 0;
@@ -238,7 +261,7 @@ static bool compare(struct fctx *c, bool dbl, uint64_t a, uint64_t b, unsigned c
  * Floating Point exception: the destination is not written and Flags do not change (returns
  * true). Otherwise Flags accumulate the cause and the caller writes the result.
  */
-static bool commit(struct vcpu *v, const struct fctx *c)
+static inline bool commit(struct vcpu *v, const struct fctx *c)
 {
     unsigned x = c->st.flags & 0x3F;
     if (x & FPX_E)
@@ -296,6 +319,83 @@ static bool ctc1(struct vcpu *v, unsigned reg, uint32_t val)
         cp0_raise(v, EXC_FPE);
         return true;
     }
+    return false;
+}
+
+/* ---- loads and stores ---- */
+
+/* One aligned 32-bit access as every engine makes it: the software TLB (one compare), else
+ * the shared slow path, which faults, refills, dispatches MMIO and reports a store into
+ * translated code (*smc). */
+static bool mem_word(struct vcpu *v, uint32_t va, enum mmu_access acc, uint32_t *val, bool *smc)
+{
+    const struct stlb_entry *e = &v->stlb.e[v->mmu_mode][stlb_index(va)];
+    uint64_t tag = acc == MMU_STORE ? e->tag_write : e->tag_read;
+    if (tag == ((uint64_t)va & (STLB_PAGE_MASK | 3))) {
+        uint8_t *h = (uint8_t *)(uintptr_t)(va + e->addend);
+        if (acc == MMU_STORE) {
+            if (__builtin_expect(dbt_store_hook != NULL, 0))
+                dbt_store_hook(v, va, 4, *val, 0xFFFFFFFFu, h);
+            memcpy(h, val, 4); /* little-endian host and guest */
+        } else {
+            memcpy(val, h, 4);
+        }
+        return true;
+    }
+    return dbt_mem_slow(v, va, 4, acc, val, 0xFFFFFFFFu, va, smc);
+}
+
+/*
+ * lwc1 ... suxc1 (Vol. II LWC1, LDC1, LWXC1, LDXC1, LUXC1 and the stores): base + offset or
+ * base + index; luxc1/suxc1 ignore bits 2:0 of the sum. A doubleword must be aligned (AdEL/
+ * AdES otherwise), so both of its words are in one page; the low word is at the lower address.
+ */
+static bool load_store(struct vcpu *v, const struct mips_insn *in, bool *smc)
+{
+    uint32_t base = v->gpr[in->rs], index = v->gpr[in->rt], va, w[2];
+    unsigned r; /* the FPR */
+    bool dbl = false, st = false;
+    switch ((enum mips_op)in->op) {
+    case MIPS_OP_LWC1: va = base + (uint32_t)in->simm; r = in->rt; break;
+    case MIPS_OP_SWC1: va = base + (uint32_t)in->simm; r = in->rt; st = true; break;
+    case MIPS_OP_LDC1: va = base + (uint32_t)in->simm; r = in->rt; dbl = true; break;
+    case MIPS_OP_SDC1: va = base + (uint32_t)in->simm; r = in->rt; dbl = st = true; break;
+    case MIPS_OP_LWXC1: va = base + index; r = in->sa; break;
+    case MIPS_OP_SWXC1: va = base + index; r = in->rd; st = true; break;
+    case MIPS_OP_LDXC1: va = base + index; r = in->sa; dbl = true; break;
+    case MIPS_OP_SDXC1: va = base + index; r = in->rd; dbl = st = true; break;
+    case MIPS_OP_LUXC1:
+        if (!fpu_fr1_ok(v))
+            return true;
+        va = (base + index) & ~7u; r = in->sa; dbl = true;
+        break;
+    default: /* SUXC1 */
+        if (!fpu_fr1_ok(v))
+            return true;
+        va = (base + index) & ~7u; r = in->rd; dbl = st = true;
+        break;
+    }
+    if (dbl && !fpu_reg64_ok(v, r))
+        return true;
+    if (!dbl) {
+        if (!st)
+            return mem_word(v, va, MMU_LOAD, w, smc) ? (fpu_set_w(v, r, w[0]), false) : true;
+        w[0] = fpu_get_w(v, r);
+        return !mem_word(v, va, MMU_STORE, w, smc);
+    }
+    if (va & 7) {
+        cp0_raise_addr(v, st ? EXC_ADES : EXC_ADEL, va, false);
+        return true;
+    }
+    if (st) {
+        uint64_t d = fpu_get_d(v, r);
+        w[0] = (uint32_t)d;
+        w[1] = (uint32_t)(d >> 32);
+        return !mem_word(v, va, MMU_STORE, &w[0], smc) || !mem_word(v, va + 4, MMU_STORE, &w[1], smc);
+    }
+    if (!mem_word(v, va, MMU_LOAD, &w[0], smc) || !mem_word(v, va + 4, MMU_LOAD, &w[1], smc))
+        return true;
+    fpu_set_d(v, r, w[0] | ((uint64_t)w[1] << 32));
     return false;
 }
 
@@ -419,10 +519,12 @@ _Static_assert(MIPS_OP_CVT_D_S - MIPS_OP_ADD_S == MIPS_OP_C_NGT_S - MIPS_OP_ADD_
                "cvt.d.s / cvt.s.d follow their format's block");
 #define K_CVT_D (MIPS_OP_CVT_D_S - MIPS_OP_ADD_S)
 
-bool fpu_exec(struct vcpu *v, const struct mips_insn *in)
+static bool exec(struct vcpu *v, const struct mips_insn *in, bool *smc)
 {
     if (!fpu_usable(v))
         return true;
+    if (in->flags & (MIPS_F_LOAD | MIPS_F_STORE))
+        return load_store(v, in, smc);
     uint32_t *gpr = v->gpr;
     int op = in->op;
     if (op >= MIPS_OP_ADD_S && op <= MIPS_OP_CVT_D_S)
@@ -436,23 +538,24 @@ bool fpu_exec(struct vcpu *v, const struct mips_insn *in)
     bool dbl = false;
     uint64_t r;
     switch ((enum mips_op)in->op) {
-    /* moves between register files; mfc1/mtc1 touch the low word only (see struct fpu) */
-    case MIPS_OP_MFC1: gpr[in->rt] = fpu_get_w(v, fs); return false;
+    /* moves between register files; mfc1/mtc1 touch the low word only (see struct fpu). A
+     * GPR destination of $zero is never written: translated code relies on it holding 0. */
+    case MIPS_OP_MFC1: set_gpr(v, in->rt, fpu_get_w(v, fs)); return false;
     case MIPS_OP_MTC1: fpu_set_w(v, fs, gpr[in->rt]); return false;
     case MIPS_OP_MFHC1:
         if (!fpu_reg64_ok(v, fs))
             return true;
-        gpr[in->rt] = (uint32_t)(fpu_get_d(v, fs) >> 32);
+        set_gpr(v, in->rt, (uint32_t)(fpu_get_d(v, fs) >> 32));
         return false;
     case MIPS_OP_MTHC1:
         if (!fpu_reg64_ok(v, fs))
             return true;
         fpu_set_d(v, fs, (fpu_get_d(v, fs) & 0xFFFFFFFFull) | ((uint64_t)gpr[in->rt] << 32));
         return false;
-    case MIPS_OP_CFC1: gpr[in->rt] = cfc1(v, fs); return false;
+    case MIPS_OP_CFC1: set_gpr(v, in->rt, cfc1(v, fs)); return false;
     case MIPS_OP_CTC1: return ctc1(v, fs, gpr[in->rt]);
-    case MIPS_OP_MOVF: if (!fpu_cc(v, in->fcc)) gpr[in->rd] = gpr[in->rs]; return false;
-    case MIPS_OP_MOVT: if (fpu_cc(v, in->fcc)) gpr[in->rd] = gpr[in->rs]; return false;
+    case MIPS_OP_MOVF: if (!fpu_cc(v, in->fcc)) set_gpr(v, in->rd, gpr[in->rs]); return false;
+    case MIPS_OP_MOVT: if (fpu_cc(v, in->fcc)) set_gpr(v, in->rd, gpr[in->rs]); return false;
     case MIPS_OP_PREFX: return false; /* no caches to prefetch into */
 
     /* integer to floating point: never a denormal operand or tiny result */
@@ -499,4 +602,48 @@ bool fpu_exec(struct vcpu *v, const struct mips_insn *in)
         return true;
     put(v, fd, dbl, r);
     return false;
+}
+
+bool fpu_exec(struct vcpu *v, const struct mips_insn *in)
+{
+    return exec(v, in, NULL);
+}
+
+/*
+ * Decoded words for fpu_helper: translated code passes the raw word (a TB keeps no decoded
+ * instructions), and decoding costs as much as the FP operation itself, while a loop runs the
+ * same few words again and again. Per thread, so vCPU threads never share it.
+ */
+#define DECODE_CACHE 64
+static _Thread_local struct mips_insn decode_cache[DECODE_CACHE];
+
+static const struct mips_insn *decoded(uint32_t word)
+{
+    struct mips_insn *in = &decode_cache[(word ^ (word >> 11) ^ (word >> 21)) & (DECODE_CACHE - 1)];
+    if (in->raw != word || in->op == MIPS_OP_INVALID) /* op INVALID: an empty slot (raw 0) */
+        mips_decode(word, in);
+    return in;
+}
+
+uint64_t fpu_helper(struct vcpu *v, uint32_t word)
+{
+    const struct mips_insn *in = decoded(word);
+    bool smc = false;
+    if (exec(v, in, &smc))
+        return DBT_ST_EXC;
+    unsigned dest = fpu_gpr_dest(in);
+    uint32_t val = dest ? v->gpr[dest] : 0;
+    /* leave the block after it: a store into translated code, or an event that is due */
+    if (smc || v->icount + 1 >= v->next_event || atomic_load_explicit(&v->exit_request, memory_order_relaxed))
+        return val | DBT_ST_EXIT;
+    return val;
+}
+
+unsigned fpu_gpr_dest(const struct mips_insn *in)
+{
+    switch ((enum mips_op)in->op) {
+    case MIPS_OP_MFC1: case MIPS_OP_MFHC1: case MIPS_OP_CFC1: return in->rt;
+    case MIPS_OP_MOVF: case MIPS_OP_MOVT: return in->rd;
+    default: return 0;
+    }
 }

@@ -113,13 +113,23 @@ bool fpu_reg64_ok(struct vcpu *v, unsigned r);
 bool fpu_fr1_ok(struct vcpu *v);
 
 /*
- * Executes a decoded CP1 instruction that is neither a load/store nor a branch: arithmetic,
- * conversions, compares, register moves (mfc1 ... ctc1, mov/movf/movt/movz/movn.fmt),
- * the GPR moves movf/movt, prefx, and the reserved COP1/COP1X encodings. Checks CU1, then
- * the encoding, then executes. Returns true if an exception was delivered (nothing
- * retired, pc at the vector).
+ * Executes a decoded CP1 instruction other than a branch (bc1f ... bc1tl, which are control
+ * flow and stay with each engine): arithmetic, conversions, compares, register moves (mfc1
+ * ... ctc1, mov/movf/movt/movz/movn.fmt), the GPR moves movf/movt, the loads and stores
+ * (through the software TLB and the shared slow path), prefx, and the reserved COP1/COP1X
+ * encodings. Checks CU1, then the encoding, then executes. Returns true if an exception was
+ * delivered (nothing retired, pc at the vector).
  */
 bool fpu_exec(struct vcpu *v, const struct mips_insn *in);
+/*
+ * The same for translated code, as a callout (dbt/translate.h conventions): decodes word,
+ * executes it, returns DBT_ST_EXC after an exception; otherwise the new value of the GPR the
+ * instruction writes (see fpu_gpr_dest), with DBT_ST_EXIT if the block must be left after
+ * it (a store into translated code, or an event due).
+ */
+uint64_t fpu_helper(struct vcpu *v, uint32_t word);
+/* The GPR a CP1 instruction writes (mfc1, mfhc1, cfc1: rt; movf/movt: rd), 0 if none. */
+unsigned fpu_gpr_dest(const struct mips_insn *in);
 
 /* The condition code cc (0-7) of FCSR, as bc1f/bc1t/movf/movt read it. */
 static inline bool fpu_cc(const struct vcpu *v, unsigned cc)

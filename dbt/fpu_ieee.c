@@ -14,9 +14,13 @@
  * Representation: an unpacked finite nonzero value is sign, exponent e and a
  * 64-bit significand with its leading 1 at bit 62, value = sig * 2^(e - 62);
  * bits shifted out are ORed into bit 0 ("jamming"), so rounding sees them.
- * Both formats share the code through a small format descriptor.
+ * Both formats share the code through a small format descriptor; the generic
+ * functions are always inlined into the per-format entry points below, so each
+ * is compiled with its format's constants folded in.
  */
 #include "dbt/fpu.h"
+
+#define GENERIC static inline __attribute__((always_inline))
 
 struct fmt {
     unsigned fbits;  /* fraction bits: 23 or 52 */
@@ -51,7 +55,7 @@ static inline uint64_t shift_right_jam(uint64_t x, unsigned d)
     return (x >> d) | ((x & ((1ull << d) - 1)) != 0);
 }
 
-static struct unp unpack(const struct fmt *f, uint64_t x)
+GENERIC struct unp unpack(const struct fmt *f, uint64_t x)
 {
     struct unp u = {0};
     u.sign = (x & sign_bit(f)) != 0;
@@ -109,7 +113,7 @@ static inline bool round_up(unsigned rm, bool sign, bool lsb, uint64_t rb, uint6
  * Rounds sign * sig * 2^(exp - 62) (sig's leading 1 at bit 62, lost bits jammed into bit 0)
  * to the format, with gradual underflow and overflow, and packs it.
  */
-static uint64_t round_pack(const struct fmt *f, bool sign, int exp, uint64_t sig, struct fp_status *st)
+GENERIC uint64_t round_pack(const struct fmt *f, bool sign, int exp, uint64_t sig, struct fp_status *st)
 {
     const unsigned p = f->fbits + 1, sh = 62 - f->fbits;
     const int emin = 1 - f->bias;
@@ -152,7 +156,7 @@ static uint64_t round_pack(const struct fmt *f, bool sign, int exp, uint64_t sig
 }
 
 /* NaN operands of a two-operand operation: true and *r set if one of them decides the result. */
-static bool nan2(const struct fmt *f, uint64_t a, const struct unp *ua, uint64_t b, const struct unp *ub,
+GENERIC bool nan2(const struct fmt *f, uint64_t a, const struct unp *ua, uint64_t b, const struct unp *ub,
                  uint64_t *r, struct fp_status *st)
 {
     if (ua->cls == C_SNAN || ub->cls == C_SNAN) {
@@ -171,13 +175,13 @@ static bool nan2(const struct fmt *f, uint64_t a, const struct unp *ua, uint64_t
     return false;
 }
 
-static uint64_t invalid(const struct fmt *f, struct fp_status *st)
+GENERIC uint64_t invalid(const struct fmt *f, struct fp_status *st)
 {
     st->flags |= FPX_V;
     return f->dnan;
 }
 
-static uint64_t add(const struct fmt *f, uint64_t a, uint64_t b, bool subtract, struct fp_status *st)
+GENERIC uint64_t add(const struct fmt *f, uint64_t a, uint64_t b, bool subtract, struct fp_status *st)
 {
     struct unp ua = unpack(f, a), ub = unpack(f, b);
     uint64_t r;
@@ -223,7 +227,7 @@ static uint64_t add(const struct fmt *f, uint64_t a, uint64_t b, bool subtract, 
     return round_pack(f, ua.sign, exp, s, st);
 }
 
-static uint64_t mul(const struct fmt *f, uint64_t a, uint64_t b, struct fp_status *st)
+GENERIC uint64_t mul(const struct fmt *f, uint64_t a, uint64_t b, struct fp_status *st)
 {
     struct unp ua = unpack(f, a), ub = unpack(f, b);
     uint64_t r;
@@ -248,7 +252,7 @@ static uint64_t mul(const struct fmt *f, uint64_t a, uint64_t b, struct fp_statu
     return round_pack(f, sign, exp, s, st);
 }
 
-static uint64_t divide(const struct fmt *f, uint64_t a, uint64_t b, struct fp_status *st)
+GENERIC uint64_t divide(const struct fmt *f, uint64_t a, uint64_t b, struct fp_status *st)
 {
     struct unp ua = unpack(f, a), ub = unpack(f, b);
     uint64_t r;
@@ -279,7 +283,7 @@ static uint64_t divide(const struct fmt *f, uint64_t a, uint64_t b, struct fp_st
     return round_pack(f, sign, exp, q | rem, st);
 }
 
-static uint64_t square_root(const struct fmt *f, uint64_t a, struct fp_status *st)
+GENERIC uint64_t square_root(const struct fmt *f, uint64_t a, struct fp_status *st)
 {
     struct unp ua = unpack(f, a);
     if (ua.cls == C_SNAN)
@@ -304,7 +308,7 @@ static uint64_t square_root(const struct fmt *f, uint64_t a, struct fp_status *s
     return round_pack(f, false, ua.exp >> 1, root | inexact, st); /* exp >> 1 is floor(e / 2) */
 }
 
-static uint64_t convert(const struct fmt *from, const struct fmt *to, uint64_t a, struct fp_status *st)
+GENERIC uint64_t convert(const struct fmt *from, const struct fmt *to, uint64_t a, struct fp_status *st)
 {
     struct unp u = unpack(from, a);
     switch (u.cls) {
@@ -327,7 +331,7 @@ static uint64_t convert(const struct fmt *from, const struct fmt *to, uint64_t a
     }
 }
 
-static uint64_t from_int(const struct fmt *f, int64_t x, struct fp_status *st)
+GENERIC uint64_t from_int(const struct fmt *f, int64_t x, struct fp_status *st)
 {
     if (x == 0)
         return 0;
@@ -338,7 +342,7 @@ static uint64_t from_int(const struct fmt *f, int64_t x, struct fp_status *st)
     return round_pack(f, sign, k, sig, st);
 }
 
-static int64_t to_int(const struct fmt *f, uint64_t a, unsigned bits, unsigned rm, struct fp_status *st)
+GENERIC int64_t to_int(const struct fmt *f, uint64_t a, unsigned bits, unsigned rm, struct fp_status *st)
 {
     const int64_t dflt = (int64_t)((1ull << (bits - 1)) - 1);
     struct unp u = unpack(f, a);
@@ -380,7 +384,7 @@ static int64_t to_int(const struct fmt *f, uint64_t a, unsigned bits, unsigned r
     return u.sign ? (int64_t)(0 - q) : (int64_t)q;
 }
 
-static enum fp_rel compare(const struct fmt *f, uint64_t a, uint64_t b, struct fp_status *st)
+GENERIC enum fp_rel compare(const struct fmt *f, uint64_t a, uint64_t b, struct fp_status *st)
 {
     struct unp ua = unpack(f, a), ub = unpack(f, b);
     if (ua.cls >= C_QNAN || ub.cls >= C_QNAN) {

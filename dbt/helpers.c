@@ -12,6 +12,7 @@
  */
 #include <string.h>
 
+#include "dbt/fpu.h"
 #include "dbt/translate.h"
 
 /* Leave the block after this instruction if the interpreter would look at events before the next. */
@@ -217,4 +218,12 @@ uint32_t dbt_tb_flags(const struct vcpu *v)
     if (cp0_usable(v))
         f |= TB_F_KERNEL;
     return f;
+}
+
+uint64_t dbt_h_fpcond(struct vcpu *v, uint32_t fcc_want)
+{
+    /* No "leave after": this is a branch, whose delay slot still has to run. */
+    if (!fpu_usable(v))
+        return DBT_ST_EXC;
+    return fpu_cc(v, fcc_want & 7) == ((fcc_want >> 8) & 1);
 }

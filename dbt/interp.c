@@ -86,40 +86,6 @@ static inline bool fetch(struct vcpu *v, uint32_t pc, uint32_t *word)
     return mem_slow(v, pc, 4, MMU_FETCH, word, 0xFFFFFFFFu, pc);
 }
 
-/* 64-bit FPU accesses: aligned, so both words are in one page (Vol. II LDC1: AdEL unless
- * the address is a multiple of 8); the guest is little-endian, low word first. */
-static inline bool load64(struct vcpu *v, uint32_t va, uint64_t *val)
-{
-    uint32_t lo, hi;
-    if (va & 7) {
-        cp0_raise_addr(v, EXC_ADEL, va, false);
-        return false;
-    }
-    if (!load(v, va, 4, &lo) || !load(v, va + 4, 4, &hi))
-        return false;
-    *val = lo | ((uint64_t)hi << 32);
-    return true;
-}
-
-static inline bool store64(struct vcpu *v, uint32_t va, uint64_t val)
-{
-    if (va & 7) {
-        cp0_raise_addr(v, EXC_ADES, va, false);
-        return false;
-    }
-    return store(v, va, 4, (uint32_t)val) && store(v, va + 4, 4, (uint32_t)(val >> 32));
-}
-
-/* ldc1/sdc1: base + offset; ldxc1/sdxc1: base + index; luxc1/suxc1 ignore bits 2:0 of it. */
-static inline uint32_t fp_address(const struct mips_insn *in, uint32_t rs, uint32_t rt)
-{
-    if (in->op == MIPS_OP_LDC1 || in->op == MIPS_OP_SDC1)
-        return rs + (uint32_t)in->simm;
-    if (in->op == MIPS_OP_LUXC1 || in->op == MIPS_OP_SUXC1)
-        return (rs + rt) & ~7u;
-    return rs + rt;
-}
-
 /* ---- helpers ---- */
 
 static inline uint32_t branch_target(uint32_t pc, const struct mips_insn *in)
@@ -461,42 +427,7 @@ static enum exec_result exec(struct vcpu *v, const struct mips_insn *in, uint32_
             return EX_EXCEPTION;
         return EX_WAIT;
 
-    /* ---- the FPU: loads, stores and branches here, everything else in dbt/fpu.c ---- */
-    case MIPS_OP_LWC1: case MIPS_OP_LWXC1: {
-        if (!fpu_usable(v))
-            return EX_EXCEPTION;
-        bool x = in->op == MIPS_OP_LWXC1;
-        if (!load(v, x ? rs + rt : rs + (uint32_t)in->simm, 4, &val))
-            return EX_EXCEPTION;
-        fpu_set_w(v, x ? in->sa : in->rt, val);
-        break;
-    }
-    case MIPS_OP_SWC1: case MIPS_OP_SWXC1: {
-        if (!fpu_usable(v))
-            return EX_EXCEPTION;
-        bool x = in->op == MIPS_OP_SWXC1;
-        if (!store(v, x ? rs + rt : rs + (uint32_t)in->simm, 4, fpu_get_w(v, x ? in->rd : in->rt)))
-            return EX_EXCEPTION;
-        break;
-    }
-    case MIPS_OP_LDC1: case MIPS_OP_LDXC1: case MIPS_OP_LUXC1: {
-        unsigned fd = in->op == MIPS_OP_LDC1 ? in->rt : in->sa;
-        uint64_t d;
-        if (!fpu_usable(v) || (in->op == MIPS_OP_LUXC1 ? !fpu_fr1_ok(v) : !fpu_reg64_ok(v, fd)))
-            return EX_EXCEPTION;
-        if (!load64(v, fp_address(in, rs, rt), &d))
-            return EX_EXCEPTION;
-        fpu_set_d(v, fd, d);
-        break;
-    }
-    case MIPS_OP_SDC1: case MIPS_OP_SDXC1: case MIPS_OP_SUXC1: {
-        unsigned fs = in->op == MIPS_OP_SDC1 ? in->rt : in->rd;
-        if (!fpu_usable(v) || (in->op == MIPS_OP_SUXC1 ? !fpu_fr1_ok(v) : !fpu_reg64_ok(v, fs)))
-            return EX_EXCEPTION;
-        if (!store64(v, fp_address(in, rs, rt), fpu_get_d(v, fs)))
-            return EX_EXCEPTION;
-        break;
-    }
+    /* ---- the FPU: branches here (they are control flow), everything else in dbt/fpu.c ---- */
     case MIPS_OP_BC1F: case MIPS_OP_BC1T: case MIPS_OP_BC1FL: case MIPS_OP_BC1TL: {
         if (!fpu_usable(v))
             return EX_EXCEPTION;
@@ -506,7 +437,8 @@ static enum exec_result exec(struct vcpu *v, const struct mips_insn *in, uint32_
     }
     case MIPS_OP_MOVF: case MIPS_OP_MOVT: case MIPS_OP_COP1: case MIPS_OP_COP1X: case MIPS_OP_PREFX:
     case MIPS_OP_MFC1 ... MIPS_OP_MTHC1: case MIPS_OP_ADD_S ... MIPS_OP_CVT_D_L:
-    case MIPS_OP_MADD_S ... MIPS_OP_NMSUB_D:
+    case MIPS_OP_MADD_S ... MIPS_OP_NMSUB_D: case MIPS_OP_LWXC1 ... MIPS_OP_SUXC1:
+    case MIPS_OP_LWC1: case MIPS_OP_LDC1: case MIPS_OP_SWC1: case MIPS_OP_SDC1:
         if (fpu_exec(v, in))
             return EX_EXCEPTION;
         break;

@@ -112,6 +112,8 @@ bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access ac
         }
         if (r.pa - reg->base + 4096 <= reg->size) {
             stlb_fill(&v->stlb, mode, va, page, writable);
+            if (!r.global)
+                stlb_set_asid_bound(&v->stlb, mode, va);
             if (code && writable)
                 stlb_set_write_flags(&v->stlb, mode, va, STLB_CODE);
         }

@@ -70,6 +70,19 @@ static void alu3(struct tr_ctx *c, enum x64_alu op, bool nor, unsigned rd, unsig
         tr_set_const(c, rd, nor ? ~r : r);
         return;
     }
+    /* x op 0 for add/sub/or/xor (the move idioms: or/addu rd, rs, $zero; addiu rd, rs, 0) */
+    bool b_ident = b.imm && b.val == 0 && (op == X64_ADD || op == X64_SUB || op == X64_OR || op == X64_XOR);
+    bool a_ident = a.imm && a.val == 0 && commutative && (op == X64_ADD || op == X64_OR || op == X64_XOR);
+    if (!nor && (b_ident || a_ident)) {
+        struct opnd from = b_ident ? a : b;
+        unsigned rfrom = b_ident ? ra : rb;
+        if (rfrom == rd)
+            return;
+        int h = tr_dest(c, rd);
+        x64_mov_r32_r32(e, h, from.reg);
+        tr_written(c, rd);
+        return;
+    }
     int h;
     if (!a.imm && rd == ra) {
         h = tr_dest(c, rd);

@@ -15,7 +15,9 @@
  * architecturally visible.
  *
  * Direct targets leave through chainable exits; jr/jalr probe the jump
- * cache inline and jump straight into the next block on a hit.
+ * cache inline and jump straight into the next block on a hit. The FP
+ * branches take their condition from a helper (CU1 and the condition code,
+ * dbt/fpu.h) and branch on it like a latched condition.
  */
 #include <string.h>
 
@@ -236,6 +238,51 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
     tr_exit_static(c, b->target, c->n);
 }
 
+/* The branch whose condition is already in latch 0 (nonzero = taken): slot, then the two exits. */
+static void latched(struct tr_ctx *c, uint32_t target, bool likely)
+{
+    struct x64_emitter *e = &c->hot;
+    uint32_t fall = c->pc + 8;
+    if (likely) {
+        tr_writeback(c, e, true);
+        x64_alu_m32_imm32(e, X64_CMP, X64_R15, VOFF_LATCH(0), 0);
+        size_t nt = x64_jcc_rel32(e, X64_CC_E, 0);
+        struct rc_snapshot snap;
+        memcpy(snap.g, c->g, sizeof(c->g));
+        memcpy(snap.owner, c->owner, sizeof(c->owner));
+        emit_slot(c);
+        if (!c->ended)
+            tr_exit_static(c, target, c->n);
+        x64_patch_rel32(e, nt, e->len);
+        memcpy(c->g, snap.g, sizeof(c->g));
+        memcpy(c->owner, snap.owner, sizeof(c->owner));
+        c->ended = false;
+        tr_exit_static(c, fall, c->n - 1);
+        return;
+    }
+    emit_slot(c);
+    if (c->ended)
+        return;
+    tr_writeback(c, e, true);
+    x64_alu_m32_imm32(e, X64_CMP, X64_R15, VOFF_LATCH(0), 0);
+    size_t tk = x64_jcc_rel32(e, X64_CC_NE, 0);
+    tr_exit_static(c, fall, c->n);
+    x64_patch_rel32(e, tk, e->len);
+    c->ended = false;
+    tr_exit_static(c, target, c->n);
+}
+
+/* bc1f/bc1t(l): CU1 and the FP condition code through a helper before the slot (dbt/fpu.h). */
+static void fp_branch(struct tr_ctx *c, const struct mips_insn *in)
+{
+    struct x64_emitter *e = &c->hot;
+    bool want = in->op == MIPS_OP_BC1T || in->op == MIPS_OP_BC1TL;
+    x64_mov_r32_imm32(e, X64_R11, (uint32_t)in->fcc | (want ? 1u << 8 : 0));
+    tr_callout(c, (const void *)dbt_h_fpcond, true, 0);
+    x64_mov_m32_r32(e, X64_R15, VOFF_LATCH(0), X64_RAX);
+    latched(c, c->pc + 4 + ((uint32_t)in->simm << 2), (in->flags & MIPS_F_LIKELY) != 0);
+}
+
 /* jr/jalr: the target from a register, through the jump cache. */
 static void indirect(struct tr_ctx *c, const struct mips_insn *in)
 {
@@ -305,6 +352,9 @@ bool tr_branch(struct tr_ctx *c, const struct mips_insn *in)
     case MIPS_OP_JR: case MIPS_OP_JR_HB: case MIPS_OP_JALR: case MIPS_OP_JALR_HB:
         indirect(c, in);
         return true;
+    case MIPS_OP_BC1F: case MIPS_OP_BC1T: case MIPS_OP_BC1FL: case MIPS_OP_BC1TL:
+        fp_branch(c, in);
+        return true;
     case MIPS_OP_BEQ: case MIPS_OP_BEQL: b.kind = C_EQ; break;
     case MIPS_OP_BNE: case MIPS_OP_BNEL: b.kind = C_NE; break;
     case MIPS_OP_BLEZ: case MIPS_OP_BLEZL: b.kind = C_LEZ; break;
@@ -327,34 +377,7 @@ bool tr_branch(struct tr_ctx *c, const struct mips_insn *in)
         x64_movzx_r32_r8(e, X64_RAX, X64_RAX);
         x64_mov_m32_r32(e, X64_R15, VOFF_LATCH(0), X64_RAX);
         tr_set_const(c, 31, c->pc + 8);
-        /* after the slot: taken iff latch != 0 */
-        if (b.likely) {
-            tr_writeback(c, e, true);
-            x64_alu_m32_imm32(e, X64_CMP, X64_R15, VOFF_LATCH(0), 0);
-            size_t nt = x64_jcc_rel32(e, X64_CC_E, 0);
-            struct rc_snapshot snap;
-            memcpy(snap.g, c->g, sizeof(c->g));
-            memcpy(snap.owner, c->owner, sizeof(c->owner));
-            emit_slot(c);
-            if (!c->ended)
-                tr_exit_static(c, b.target, c->n);
-            x64_patch_rel32(e, nt, e->len);
-            memcpy(c->g, snap.g, sizeof(c->g));
-            memcpy(c->owner, snap.owner, sizeof(c->owner));
-            c->ended = false;
-            tr_exit_static(c, c->pc + 8, c->n - 1);
-            return true;
-        }
-        emit_slot(c);
-        if (c->ended)
-            return true;
-        tr_writeback(c, e, true);
-        x64_alu_m32_imm32(e, X64_CMP, X64_R15, VOFF_LATCH(0), 0);
-        size_t tk = x64_jcc_rel32(e, X64_CC_NE, 0);
-        tr_exit_static(c, c->pc + 8, c->n);
-        x64_patch_rel32(e, tk, e->len);
-        c->ended = false;
-        tr_exit_static(c, b.target, c->n);
+        latched(c, b.target, b.likely);
         return true;
     }
     conditional(c, &b);

@@ -32,32 +32,50 @@ static struct base_opnd get_base(struct tr_ctx *c, unsigned base)
     return b;
 }
 
-static size_t emit_probe(struct tr_ctx *c, struct base_opnd b, int32_t simm, unsigned size, bool store)
+/* With va in eax: the one-compare probe into e; returns the miss jne's rel32 field (in e). On a hit
+ * it falls through with the host address in rax. */
+static size_t emit_probe_va(struct tr_ctx *c, struct x64_emitter *e, unsigned size, bool store)
 {
-    struct x64_emitter *e = &c->hot;
-    if (b.imm) {
-        x64_mov_r32_imm32(e, X64_RAX, b.val + (uint32_t)simm);
-    } else {
-        int hb = b.reg;
-        if (simm)
-            x64_lea_r32_disp(e, X64_RAX, hb, simm);
-        else
-            x64_mov_r32_r32(e, X64_RAX, hb);
-    }
     unsigned mode = c->flags & TB_F_MODE_MASK;
     int32_t ent = VOFF_STLB(mode);
     int32_t tag = store ? (int32_t)offsetof(struct stlb_entry, tag_write) : (int32_t)offsetof(struct stlb_entry, tag_read);
-    /* rcx = index * 32 = (va >> 12 & 255) << 5 */
+    /* rcx = index * 32 = (va >> 12 & (STLB_SIZE - 1)) << 5 */
     x64_mov_r32_r32(e, X64_RCX, X64_RAX);
     x64_shift_r32_imm(e, X64_SHR, X64_RCX, STLB_PAGE_BITS - 5);
     x64_alu_r32_imm32(e, X64_AND, X64_RCX, (int32_t)((STLB_SIZE - 1) << 5));
     x64_mov_r32_r32(e, X64_RDX, X64_RAX);
     x64_alu_r32_imm32(e, X64_AND, X64_RDX, (int32_t)(uint32_t)(STLB_PAGE_MASK | (size - 1)));
     x64_alu_r64_mbi(e, X64_CMP, X64_RDX, X64_R15, X64_RCX, ent + tag);
-    size_t cold = c->cold.len;
-    tr_jcc_to(c, e, X64_CC_NE, SECT_COLD, cold);
+    size_t miss = x64_jcc_rel32(e, X64_CC_NE, 0);
     x64_alu_r64_mbi(e, X64_ADD, X64_RAX, X64_R15, X64_RCX, ent + (int32_t)offsetof(struct stlb_entry, addend));
+    return miss;
+}
+
+static size_t emit_probe(struct tr_ctx *c, struct base_opnd b, int32_t simm, unsigned size, bool store)
+{
+    struct x64_emitter *e = &c->hot;
+    if (b.imm) {
+        x64_mov_r32_imm32(e, X64_RAX, b.val + (uint32_t)simm);
+    } else if (simm) {
+        x64_lea_r32_disp(e, X64_RAX, b.reg, simm);
+    } else {
+        x64_mov_r32_r32(e, X64_RAX, b.reg);
+    }
+    size_t cold = c->cold.len;
+    size_t miss = emit_probe_va(c, e, size, store);
+    tr_fixup(c, e, miss, SECT_COLD, cold);
     return cold;
+}
+
+static void emit_host_load(struct x64_emitter *e, unsigned op, int hd)
+{
+    switch (op) {
+    case MIPS_OP_LB: x64_movsx_r32_m8bi(e, hd, X64_RAX, -1); break;
+    case MIPS_OP_LBU: x64_movzx_r32_m8bi(e, hd, X64_RAX, -1); break;
+    case MIPS_OP_LH: x64_movsx_r32_m16bi(e, hd, X64_RAX, -1); break;
+    case MIPS_OP_LHU: x64_movzx_r32_m16bi(e, hd, X64_RAX, -1); break;
+    default: x64_mov_r32_mbi(e, hd, X64_RAX, -1, 0); break;
+    }
 }
 
 /* The slow path's call: state written back (not marked clean: the hot path keeps it). */
@@ -83,6 +101,49 @@ static void emit_slow_call(struct tr_ctx *c, const void *fn, uint32_t op, bool h
     tr_call(c, ce, fn);
 }
 
+/*
+ * Kernel loads in kseg0 RAM skip the software TLB: kseg0 is a fixed window onto physical memory
+ * (PRA 4.3), so host = ram + (va ^ 0x80000000). Rotating that offset right by log2(size) moves a
+ * misaligned address's low bits to the top, so one unsigned compare checks both the window and
+ * the alignment, and the rotated value indexes RAM with the access size as scale.
+ */
+static void load_kseg0(struct tr_ctx *c, const struct mips_insn *in, unsigned size, struct base_opnd b, int hd)
+{
+    struct x64_emitter *e = &c->hot;
+    unsigned k = size == 4 ? 2 : size == 2 ? 1 : 0;
+    if (b.imm)
+        x64_mov_r32_imm32(e, X64_RAX, b.val + (uint32_t)in->simm);
+    else if (in->simm)
+        x64_lea_r32_disp(e, X64_RAX, b.reg, in->simm);
+    else
+        x64_mov_r32_r32(e, X64_RAX, b.reg);
+    x64_alu_r32_imm32(e, X64_XOR, X64_RAX, (int32_t)0x80000000u);
+    if (k)
+        x64_shift_r32_imm(e, X64_ROR, X64_RAX, k);
+    x64_alu_r32_imm32(e, X64_CMP, X64_RAX, (int32_t)(c->kseg0_window >> k));
+    size_t cold = c->cold.len;
+    tr_jcc_to(c, e, X64_CC_AE, SECT_COLD, cold);
+    enum x64_load kind;
+    switch (in->op) {
+    case MIPS_OP_LB: kind = X64_LDSX8; break;
+    case MIPS_OP_LBU: kind = X64_LDZX8; break;
+    case MIPS_OP_LH: kind = X64_LDSX16; break;
+    case MIPS_OP_LHU: kind = X64_LDZX16; break;
+    default: kind = X64_LD32; break;
+    }
+    x64_load_sx(e, kind, hd, X64_RAX, k, (int32_t)c->kseg0_host);
+    size_t join = e->len;
+    /* Outside the window (kseg2, kuseg, kseg1): the address back, then the software TLB, out of line. */
+    struct x64_emitter *ce = &c->cold;
+    if (k)
+        x64_shift_r32_imm(ce, X64_ROL, X64_RAX, k);
+    x64_alu_r32_imm32(ce, X64_XOR, X64_RAX, (int32_t)0x80000000u);
+    size_t miss = emit_probe_va(c, ce, size, false); /* a miss leaves eax = va for the slow call */
+    emit_host_load(ce, in->op, hd);
+    tr_jmp_to(c, ce, SECT_HOT, join);
+    x64_patch_rel32(ce, miss, ce->len);
+}
+
 static void load(struct tr_ctx *c, const struct mips_insn *in)
 {
     unsigned size = (in->op == MIPS_OP_LW) ? 4 : (in->op == MIPS_OP_LH || in->op == MIPS_OP_LHU) ? 2 : 1;
@@ -91,13 +152,13 @@ static void load(struct tr_ctx *c, const struct mips_insn *in)
     /* Base first (it may be rt), then the destination, so hot and cold paths agree on it. */
     struct base_opnd b = get_base(c, in->rs);
     int hd = rt ? tr_dest(c, rt) : X64_RAX;
-    emit_probe(c, b, in->simm, size, false);
-    switch (in->op) {
-    case MIPS_OP_LB: x64_movsx_r32_m8bi(e, hd, X64_RAX, -1); break;
-    case MIPS_OP_LBU: x64_movzx_r32_m8bi(e, hd, X64_RAX, -1); break;
-    case MIPS_OP_LH: x64_movsx_r32_m16bi(e, hd, X64_RAX, -1); break;
-    case MIPS_OP_LHU: x64_movzx_r32_m16bi(e, hd, X64_RAX, -1); break;
-    default: x64_mov_r32_mbi(e, hd, X64_RAX, -1, 0); break;
+    uint32_t known = b.val + (uint32_t)in->simm;
+    bool kseg0 = c->kseg0_window && (!b.imm || (known >= 0x80000000u && known < 0xA0000000u));
+    if (kseg0) {
+        load_kseg0(c, in, size, b, hd);
+    } else {
+        emit_probe(c, b, in->simm, size, false);
+        emit_host_load(e, in->op, hd);
     }
     size_t join = e->len;
     emit_slow_call(c, (const void *)dbt_h_load, in->op, false, 0, 0, false);

@@ -18,6 +18,7 @@
  */
 #include <string.h>
 
+#include "dbt/fpu.h"
 #include "dbt/translate.h"
 
 /* Generated code hard-codes these: the static asserts freeze them (monitor/vcpu.c freezes gpr..lo). */
@@ -309,7 +310,7 @@ void tr_callout(struct tr_ctx *c, const void *fn, bool set_pc, unsigned dest)
         tr_set_pc(c, e);
     tr_icount_fix(c, e, c->k);
     x64_mov_r64_r64(e, X64_RDI, X64_R15);
-    x64_mov_r32_r32(e, X64_RSI, X64_R11);
+    x64_mov_r64_r64(e, X64_RSI, X64_R11);
     tr_call(c, e, fn);
     /* The status test goes out of line; the common case falls through. */
     x64_mov_r64_r64(e, X64_RCX, X64_RAX);
@@ -397,27 +398,20 @@ void tr_exit_plain_imm(struct tr_ctx *c, struct x64_emitter *e, uint32_t target,
 
 /* ---- block shape ---- */
 
-/* Instructions after which the block must end because they always leave it. */
-static bool always_leaves(const struct mips_insn *in, uint32_t flags)
+static bool cop2_op(const struct mips_insn *in)
 {
     switch (in->op) {
-    case MIPS_OP_SYSCALL: case MIPS_OP_BREAK: case MIPS_OP_SDBBP: case MIPS_OP_DERET:
-    case MIPS_OP_INVALID: case MIPS_OP_ERET: case MIPS_OP_WAIT:
+    case MIPS_OP_COP2: case MIPS_OP_LWC2: case MIPS_OP_LDC2: case MIPS_OP_SWC2: case MIPS_OP_SDC2:
         return true;
     default:
-        break;
+        return false;
     }
-    if (in->flags & MIPS_F_COP)
-        return true;
-    if ((in->flags & MIPS_F_PRIV) && !(flags & TB_F_KERNEL))
-        return true;
-    return false;
 }
 
 /*
- * CP1 (FPU) instructions are not translated yet: a block ends before one and a block that
- * would start with one is refused, so the run loop interprets it, with dbt/fpu.c, the
- * semantics a translation would call too. COP2 words stay translated (Coprocessor Unusable).
+ * CP1 (FPU) instructions: each is a callout into dbt/fpu.c (fpu_helper), the interpreter's
+ * own semantics, so the engines cannot differ; the FP branches bc1f ... bc1tl are translated
+ * by tr_branch.c on a helper's condition. COP2 words stay translated as Coprocessor Unusable.
  */
 static bool fpu_op(const struct mips_insn *in)
 {
@@ -431,10 +425,27 @@ static bool fpu_op(const struct mips_insn *in)
     }
 }
 
+/* Instructions after which the block must end because they always leave it. */
+static bool always_leaves(const struct mips_insn *in, uint32_t flags)
+{
+    switch (in->op) {
+    case MIPS_OP_SYSCALL: case MIPS_OP_BREAK: case MIPS_OP_SDBBP: case MIPS_OP_DERET:
+    case MIPS_OP_INVALID: case MIPS_OP_ERET: case MIPS_OP_WAIT:
+        return true;
+    default:
+        break;
+    }
+    if (cop2_op(in)) /* no COP2: Coprocessor Unusable */
+        return true;
+    if ((in->flags & MIPS_F_PRIV) && !(flags & TB_F_KERNEL))
+        return true;
+    return false;
+}
+
 /* Whether an instruction may be translated inside a delay slot. */
 static bool slot_ok(const struct mips_insn *in, uint32_t flags)
 {
-    if (in->flags & (MIPS_F_BRANCH | MIPS_F_COP) || always_leaves(in, flags))
+    if ((in->flags & MIPS_F_BRANCH) || always_leaves(in, flags))
         return false;
     switch (in->op) {
     case MIPS_OP_MTC0: case MIPS_OP_TLBR: case MIPS_OP_TLBWI: case MIPS_OP_TLBWR: case MIPS_OP_TLBP:
@@ -509,13 +520,20 @@ struct tb *dbt_translate(struct vcpu *v, struct tcache *tc, uint32_t pc, gpa_t p
     uint32_t n = 0, off = pc & 0xFFFu;
     uint32_t max = dbt_debug.max_insns && dbt_debug.max_insns < TR_MAX_INSNS ? dbt_debug.max_insns : TR_MAX_INSNS;
     c->observe_stores = dbt_store_hook != NULL;
+    unsigned mode = flags & TB_F_MODE_MASK;
+    const struct mem_region *ram = physmap_find(&v->vm->physmap, 0);
+    if ((mode == MMU_KERNEL || mode == MMU_KERNEL_ERL) && ram && ram->host && ram->base == 0) {
+        uint64_t window = ram->size < 0x20000000u ? ram->size : 0x20000000u;
+        if ((uintptr_t)ram->host + window < 0x80000000u) {
+            c->kseg0_window = (uint32_t)window;
+            c->kseg0_host = (uint32_t)(uintptr_t)ram->host;
+        }
+    }
     while (n < max && off + 4 * n < 4096) {
         struct mips_insn *in = &c->insn[n];
         uint32_t w;
         memcpy(&w, host + off + 4 * n, 4);
         mips_decode(w, in);
-        if (fpu_op(in))
-            break;
         if (in->flags & MIPS_F_BRANCH) {
             if (n + 2 > max || off + 4 * (n + 1) >= 4096)
                 break;
@@ -594,9 +612,19 @@ void tr_insn(struct tr_ctx *c, const struct mips_insn *in)
     }
     if (tr_mem(c, in) || tr_priv(c, in))
         return;
-    if (in->flags & MIPS_F_COP) {
-        /* No COP2: Coprocessor Unusable with CE = 2 (as the interpreter). FPU ops never get
-         * here (fpu_op: they are interpreted). */
+    if (fpu_op(in) && !(in->flags & MIPS_F_BRANCH)) {
+        unsigned dest = fpu_gpr_dest(in);
+        x64_mov_r32_imm32(&c->hot, X64_R11, in->raw);
+        tr_callout(c, (const void *)fpu_helper, true, dest);
+        if (dest) {
+            int h = tr_dest(c, dest);
+            x64_mov_r32_r32(&c->hot, h, X64_RAX);
+            tr_written(c, dest);
+        }
+        return;
+    }
+    if (cop2_op(in)) {
+        /* No COP2: Coprocessor Unusable with CE = 2 (as the interpreter). */
         tr_raise(c, &c->hot, (enum exc_code)(EXC_CPU | (2u << 8)));
         return;
     }

@@ -89,6 +89,9 @@ struct tr_ctx {
     uint32_t flags;
     bool chain;         /* chaining and the inline jump-cache probe allowed */
     bool observe_stores; /* dbt_store_hook is set: every store goes through its helper */
+    uint32_t kseg0_window; /* kernel block, RAM at physical 0 mapped below 2 GiB: bytes loads reach
+                              directly as ram + (va ^ 0x80000000); 0 = no window */
+    uint32_t kseg0_host;   /* that RAM's host address */
     struct x64_emitter hot, cold;
     struct tr_fixup fix[TR_MAX_FIXUPS];
     unsigned n_fix;
@@ -152,7 +155,7 @@ void tr_icount_fix(struct tr_ctx *c, struct x64_emitter *e, uint32_t retired);
 /* Records pc/in_ds of the current instruction in struct vcpu (before anything that can fault). */
 void tr_set_pc(struct tr_ctx *c, struct x64_emitter *e);
 
-/* Calls helper fn(v, r11d, edx, ecx) with the exact state of the current instruction: dirty
+/* Calls helper fn(v, r11, edx, ecx) with the exact state of the current instruction: dirty
  * registers written back in hot code, icount exact during the call. The helper's status bits
  * leave the block (exception, or exit after the instruction); otherwise rax holds the value and
  * caller-saved registers are forgotten. dest: the guest register the caller will write the value
@@ -195,6 +198,8 @@ uint64_t dbt_h_tlb(struct vcpu *v, uint32_t op);
 uint64_t dbt_h_eret(struct vcpu *v);
 uint64_t dbt_h_ei(struct vcpu *v);
 uint64_t dbt_h_rdhwr(struct vcpu *v, uint32_t hwr);
+/* bc1f/bc1t: CU1 checked (Coprocessor Unusable), then FP condition (fcc_want & 7) == bit 8. */
+uint64_t dbt_h_fpcond(struct vcpu *v, uint32_t fcc_want);
 
 /* TB flags for the vCPU's current state. */
 uint32_t dbt_tb_flags(const struct vcpu *v);

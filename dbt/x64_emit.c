@@ -97,11 +97,19 @@ static void enc_rr(struct x64_emitter *e, unsigned f, const uint8_t *op, unsigne
 }
 
 /* op reg, [base + index + disp]; reg may be a /digit. */
-static void enc_rm(struct x64_emitter *e, unsigned f, const uint8_t *op, unsigned n, int reg, int base,
-                   int index, int32_t disp)
+/* op reg, [base + index * 2^scale + disp]; base < 0: [index * 2^scale + disp32]. */
+static void enc_rms(struct x64_emitter *e, unsigned f, const uint8_t *op, unsigned n, int reg, int base,
+                    int index, unsigned scale, int32_t disp)
 {
     prefix(e, f, reg, index, base);
     opcode(e, op, n);
+    if (base < 0) {
+        /* [index * 2^scale + disp32]: no base (mod 00, SIB base 101) */
+        x64_byte(e, (uint8_t)(((reg & 7) << 3) | 4));
+        x64_byte(e, (uint8_t)(((scale & 3) << 6) | ((index & 7) << 3) | 5));
+        x64_u32(e, (uint32_t)disp);
+        return;
+    }
     unsigned mod;
     if (disp == 0 && (base & 7) != 5)
         mod = 0;
@@ -119,6 +127,12 @@ static void enc_rm(struct x64_emitter *e, unsigned f, const uint8_t *op, unsigne
         x64_byte(e, (uint8_t)(int8_t)disp);
     else if (mod == 2)
         x64_u32(e, (uint32_t)disp);
+}
+
+static void enc_rm(struct x64_emitter *e, unsigned f, const uint8_t *op, unsigned n, int reg, int base,
+                   int index, int32_t disp)
+{
+    enc_rms(e, f, op, n, reg, base, index, 0, disp);
 }
 
 #define OP(...) (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__})
@@ -229,6 +243,18 @@ void x64_lea_r32_disp(struct x64_emitter *e, int dst, int base, int32_t disp)
 void x64_lea_r64_disp(struct x64_emitter *e, int dst, int base, int32_t disp)
 {
     enc_rm(e, F_W, OP(0x8D), dst, base, -1, disp);
+}
+
+void x64_load_sx(struct x64_emitter *e, enum x64_load kind, int dst, int index, unsigned scale_log2,
+                 int32_t disp)
+{
+    switch (kind) {
+    case X64_LD32: enc_rms(e, 0, OP(0x8B), dst, -1, index, scale_log2, disp); break;
+    case X64_LDZX8: enc_rms(e, 0, OP(0x0F, 0xB6), dst, -1, index, scale_log2, disp); break;
+    case X64_LDSX8: enc_rms(e, 0, OP(0x0F, 0xBE), dst, -1, index, scale_log2, disp); break;
+    case X64_LDZX16: enc_rms(e, 0, OP(0x0F, 0xB7), dst, -1, index, scale_log2, disp); break;
+    default: enc_rms(e, 0, OP(0x0F, 0xBF), dst, -1, index, scale_log2, disp); break;
+    }
 }
 
 /* ---- arithmetic ---- */

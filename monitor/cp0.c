@@ -331,13 +331,25 @@ static void tlb_write_at(struct vcpu *v, unsigned idx)
 {
     idx %= v->tlb.n;
     gva_t lo, hi;
-    mtlb_entry_range(&v->tlb, idx, &lo, &hi);
+    struct mtlb *t = &v->tlb;
+    mtlb_entry_range(t, idx, &lo, &hi);
     stlb_flush_range(&v->stlb, lo, hi);
-    tb_jc_flush_range(v->jc, lo, hi);
-    mtlb_write(&v->tlb, idx, v->cp0.entryhi, v->cp0.entrylo0, v->cp0.entrylo1, v->cp0.pagemask);
-    mtlb_entry_range(&v->tlb, idx, &lo, &hi);
+    /* The translator's jump cache holds mapped PCs only through entries marked as fetched. */
+    if (t->fetched & (1ull << idx))
+        tb_jc_flush_range(v->jc, lo, hi);
+    t->fetched &= ~(1ull << idx);
+    mtlb_write(t, idx, v->cp0.entryhi, v->cp0.entrylo0, v->cp0.entrylo1, v->cp0.pagemask);
+    mtlb_entry_range(t, idx, &lo, &hi);
     stlb_flush_range(&v->stlb, lo, hi);
-    tb_jc_flush_range(v->jc, lo, hi);
+    /* The new entry may shadow a fetched one that overlaps it (duplicates are the guest's own). */
+    for (uint64_t f = t->fetched; f; f &= f - 1) {
+        gva_t olo, ohi;
+        mtlb_entry_range(t, (unsigned)__builtin_ctzll(f), &olo, &ohi);
+        if (olo <= hi && lo <= ohi) {
+            tb_jc_flush_range(v->jc, lo, hi);
+            break;
+        }
+    }
 }
 
 void cp0_tlbwi(struct vcpu *v)

@@ -33,6 +33,8 @@ static const char usage_text[] =
     "  --no-chain          translated blocks never jump into each other: each returns to the\n"
     "                      run loop (for lockstep and debugging)\n"
     "  --perfmap           write /tmp/perf-PID.map so perf names translated guest blocks\n"
+    "  --code-buffer KiB   size of the translation code buffer (default 131072; a small one\n"
+    "                      makes the cache flush often, for testing)\n"
     "  --deterministic     time is a function of executed instructions only\n"
     "  --seed N            fixes the initial Count and the TLB Random sequence (printed when chosen)\n"
     "  --max-insns N       stop after N guest instructions (exit 3)\n"
@@ -40,7 +42,9 @@ static const char usage_text[] =
     "  --trace SPEC        trace executed instructions to stderr: pc=LO-HI,insn=FROM-TO\n"
     "  --tlb-entries N     guest TLB size (1..64, default 16)\n"
     "  --stats             print instruction count and speed at exit\n"
-    "  --profile[=json:FILE]  print translation counters at exit (or write them as JSON to FILE)\n"
+    "  --profile           print the translator's counters at exit (host bytes per guest\n"
+    "                      instruction, lookups and hit rate, chains, flushes, invalidations)\n"
+    "  --profile=json:FILE the same as JSON into FILE\n"
     "  -h, --help          this text\n"
     "\n"
     "Exit status: 0 guest powered off or test passed, 1 usage or host error, 2 guest wedged,\n"
@@ -145,6 +149,8 @@ int main(int argc, char **argv)
             cfg.no_chain = true;
         } else if (!strcmp(o, "-perfmap")) {
             cfg.perfmap = true;
+        } else if (!strcmp(o, "-code-buffer")) {
+            cfg.code_kib = parse_u64("--code-buffer", need_arg(argc, argv, &i), DBT_MIN_CODE_KIB, 4u << 20);
         } else if (!strcmp(o, "-deterministic")) {
             cfg.deterministic = true;
         } else if (!strcmp(o, "-seed")) {

@@ -187,6 +187,7 @@ struct vm_config {
     enum exec_mode exec;
     bool no_chain;           /* --no-chain: every translated block returns to the run loop */
     bool perfmap;            /* --perfmap: /tmp/perf-PID.map names translated blocks */
+    uint64_t code_kib;       /* --code-buffer: translation code buffer size (0 = default) */
     uint64_t ram_mb;
     const char *kernel, *initrd, *append;
     bool deterministic;

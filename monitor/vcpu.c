@@ -89,8 +89,12 @@ void vcpu_kick(struct vcpu *v)
 
 void vcpu_asid_changed(struct vcpu *v)
 {
-    stlb_flush_all(&v->stlb);
-    tb_jc_flush_mapped(v->jc);
+    stlb_flush_nonglobal(&v->stlb);
+    /* Mapped PCs enter the jump cache only through fetched-marked TLB entries. */
+    if (v->tlb.fetched) {
+        tb_jc_flush_mapped(v->jc);
+        v->tlb.fetched = 0;
+    }
 }
 
 void vcpu_update_next_event(struct vcpu *v)

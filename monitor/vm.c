@@ -33,8 +33,12 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
     memset(vm, 0, sizeof(*vm));
     vm->cfg = *cfg;
     vm->ram_size = cfg->ram_mb << 20;
-    vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                   -1, 0);
+    /* Below 2 GiB if the host allows: the translator then reaches kseg0 RAM with an absolute disp32. */
+    vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_32BIT, -1, 0);
+    if (vm->ram == MAP_FAILED)
+        vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                       -1, 0);
     if (vm->ram == MAP_FAILED) {
         vm->ram = NULL;
         snprintf(err, errlen, "cannot reserve %" PRIu64 " MiB of guest RAM: %s", cfg->ram_mb,

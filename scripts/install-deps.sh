@@ -21,6 +21,7 @@ PACKAGES=(
     libc6-dev-mipsel-cross # static C libraries for the benchmark workloads (bench/guest)
     python3              # the benchmark runner (bench/run.py)
     gnuplot-nox          # the benchmark plots (PNG)
+    gdb-multiarch        # bench/zboot.py: a breakpoint in QEMU's guest (its gdbstub) times the decompressor
 )
 FOREIGN_ARCH=mipsel      # guest packages are fetched with apt-get download PKG:mipsel
 

@@ -44,6 +44,12 @@ static inline bool entry_matches(const struct mtlb_entry *e, uint32_t va, uint8_
 enum mtlb_result mtlb_lookup(const struct mtlb *t, gva_t va, uint8_t asid, bool write, gpa_t *pa,
                              uint32_t *page_size)
 {
+    return mtlb_lookup_g(t, va, asid, write, pa, page_size, NULL);
+}
+
+enum mtlb_result mtlb_lookup_g(const struct mtlb *t, gva_t va, uint8_t asid, bool write, gpa_t *pa,
+                               uint32_t *page_size, bool *global)
+{
     for (unsigned i = 0; i < t->n; i++) {
         const struct mtlb_entry *e = &t->e[i];
         if (!entry_matches(e, va, asid))
@@ -58,9 +64,19 @@ enum mtlb_result mtlb_lookup(const struct mtlb *t, gva_t va, uint8_t asid, bool 
         *pa = base | (va & (psize - 1));
         if (page_size)
             *page_size = psize;
+        if (global)
+            *global = e->g;
         return MTLB_HIT;
     }
     return MTLB_REFILL;
+}
+
+int mtlb_find(const struct mtlb *t, gva_t va, uint8_t asid)
+{
+    for (unsigned i = 0; i < t->n; i++)
+        if (entry_matches(&t->e[i], va, asid))
+            return (int)i;
+    return -1;
 }
 
 int mtlb_probe(const struct mtlb *t, uint32_t entryhi)

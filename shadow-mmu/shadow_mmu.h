@@ -39,6 +39,9 @@ struct mtlb_entry {
 struct mtlb {
     unsigned n; /* number of entries, 1..MTLB_MAX_ENTRIES */
     struct mtlb_entry e[MTLB_MAX_ENTRIES];
+    /* Not architectural: entries that translated an instruction fetch the translator cached by
+     * virtual PC (its jump cache), so only their ranges need flushing there when they change. */
+    uint64_t fetched;
 };
 
 enum mtlb_result {
@@ -53,6 +56,11 @@ void mtlb_init(struct mtlb *t, unsigned n);
 /* Looks up va for asid; on a hit stores the physical address and the page size in bytes. */
 enum mtlb_result mtlb_lookup(const struct mtlb *t, gva_t va, uint8_t asid, bool write, gpa_t *pa,
                              uint32_t *page_size);
+/* The same, also telling whether the matching entry is global (if global is not NULL). */
+enum mtlb_result mtlb_lookup_g(const struct mtlb *t, gva_t va, uint8_t asid, bool write, gpa_t *pa,
+                               uint32_t *page_size, bool *global);
+/* Index of the entry a lookup of (va, asid) would use, or -1. */
+int mtlb_find(const struct mtlb *t, gva_t va, uint8_t asid);
 /* Index of the first entry matching EntryHi's VPN2/ASID (as tlbp), or -1. */
 int mtlb_probe(const struct mtlb *t, uint32_t entryhi);
 /* Writes entry idx from the CP0 images (as tlbwi/tlbwr); idx must be < n. */
@@ -137,6 +145,7 @@ struct mmu_result {
     uint32_t page_size; /* bytes of the mapping that contains va */
     bool mapped;        /* went through the TLB (else kseg0/kseg1/ERL-kuseg) */
     bool uncached;      /* kseg1 or cache attribute 2 */
+    bool global;        /* the same for every ASID: unmapped, or a TLB entry with G set */
 };
 
 /* Translates va through the segment rules and, where mapped, the TLB. */
@@ -175,6 +184,9 @@ struct stlb {
     struct stlb_entry e[MMU_NMODES][STLB_SIZE];
     struct stlb_entry victim[MMU_NMODES][STLB_VICTIMS];
     unsigned victim_next[MMU_NMODES];
+    /* Entries that came from a non-global TLB entry: what an ASID change drops. */
+    bool asid_bound[MMU_NMODES][STLB_SIZE];
+    bool victim_asid_bound[MMU_NMODES][STLB_VICTIMS];
 };
 
 static inline unsigned stlb_index(gva_t va)
@@ -188,6 +200,10 @@ void stlb_flush_all(struct stlb *s);
 void stlb_flush_range(struct stlb *s, gva_t lo, gva_t hi);
 /* Caches a RAM translation: va's page maps host_page; stores hit only if writable. */
 void stlb_fill(struct stlb *s, enum mmu_mode mode, gva_t va, uint8_t *host_page, bool writable);
+/* Marks va's entry (just filled) as valid for the current ASID only. */
+void stlb_set_asid_bound(struct stlb *s, enum mmu_mode mode, gva_t va);
+/* Drops every entry marked ASID-bound (an ASID change); global and unmapped ones stay. */
+void stlb_flush_nonglobal(struct stlb *s);
 /* If a victim entry of mode holds va's page, swaps it into the table and returns true. */
 bool stlb_victim_swap(struct stlb *s, enum mmu_mode mode, gva_t va);
 /* ORs flag bits (STLB_CODE, STLB_COW) into the write tag of va's entry in one mode. */

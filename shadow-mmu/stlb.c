@@ -28,6 +28,29 @@ void stlb_flush_all(struct stlb *s)
             entry_clear(&s->victim[m][i]);
         s->victim_next[m] = 0;
     }
+    memset(s->asid_bound, 0, sizeof(s->asid_bound));
+    memset(s->victim_asid_bound, 0, sizeof(s->victim_asid_bound));
+}
+
+void stlb_flush_nonglobal(struct stlb *s)
+{
+    for (unsigned m = 0; m < MMU_NMODES; m++) {
+        for (unsigned i = 0; i < STLB_SIZE; i++)
+            if (s->asid_bound[m][i]) {
+                entry_clear(&s->e[m][i]);
+                s->asid_bound[m][i] = false;
+            }
+        for (unsigned i = 0; i < STLB_VICTIMS; i++)
+            if (s->victim_asid_bound[m][i]) {
+                entry_clear(&s->victim[m][i]);
+                s->victim_asid_bound[m][i] = false;
+            }
+    }
+}
+
+void stlb_set_asid_bound(struct stlb *s, enum mmu_mode mode, gva_t va)
+{
+    s->asid_bound[mode][stlb_index(va)] = true;
 }
 
 static bool tag_in(uint64_t tag, gva_t lo, gva_t hi)
@@ -85,8 +108,10 @@ void stlb_fill(struct stlb *s, enum mmu_mode mode, gva_t va, uint8_t *host_page,
     if (!(entry_page(e) & STLB_INVALID) && entry_page(e) != page) {
         unsigned slot = s->victim_next[mode] % STLB_VICTIMS;
         s->victim[mode][slot] = *e;
+        s->victim_asid_bound[mode][slot] = s->asid_bound[mode][stlb_index(va)];
         s->victim_next[mode] = (slot + 1) % STLB_VICTIMS;
     }
+    s->asid_bound[mode][stlb_index(va)] = false;
     e->tag_read = page;
     e->tag_code = page;
     e->tag_write = writable ? page : (page | STLB_INVALID);
@@ -105,10 +130,14 @@ bool stlb_victim_swap(struct stlb *s, enum mmu_mode mode, gva_t va)
         struct stlb_entry *v = &s->victim[mode][i];
         if (entry_page(v) != page)
             continue;
-        struct stlb_entry *e = &s->e[mode][stlb_index(va)];
+        unsigned idx = stlb_index(va);
+        struct stlb_entry *e = &s->e[mode][idx];
         struct stlb_entry t = *e;
         *e = *v;
         *v = t;
+        bool b = s->asid_bound[mode][idx];
+        s->asid_bound[mode][idx] = s->victim_asid_bound[mode][i];
+        s->victim_asid_bound[mode][i] = b;
         return true;
     }
     return false;

@@ -16,6 +16,7 @@ enum mmu_fault mmu_translate(const struct mtlb *t, enum mmu_mode mode, uint8_t a
 {
     out->mapped = false;
     out->uncached = false;
+    out->global = true;
     out->page_size = 4096;
     if (va < 0x80000000u) {
         if (mode == MMU_KERNEL_ERL) {
@@ -37,7 +38,7 @@ enum mmu_fault mmu_translate(const struct mtlb *t, enum mmu_mode mode, uint8_t a
     }
 
     uint32_t psize = 0;
-    switch (mtlb_lookup(t, va, asid, acc == MMU_STORE, &out->pa, &psize)) {
+    switch (mtlb_lookup_g(t, va, asid, acc == MMU_STORE, &out->pa, &psize, &out->global)) {
     case MTLB_HIT:
         out->mapped = true;
         out->page_size = psize;

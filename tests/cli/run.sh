@@ -190,6 +190,9 @@ bad unknown-machine 'nosuchmachine' -M nosuchmachine -m 16 -kernel "$GOOD"
 bad testbench-m-512 '256|testbench.*(RAM|MiB|at most)' -M testbench -m 512 -kernel "$GOOD"
 bad testbench-initrd 'initrd|malta' "${TB[@]}" -kernel "$GOOD" -initrd "$GOOD"
 bad exec-bogus 'bogus' "${TB[@]}" -kernel "$GOOD" --exec bogus
+bad exec-trap-not-yet 'trap' "${TB[@]}" -kernel "$GOOD" --exec trap
+bad profile-bogus 'profile' "${TB[@]}" -kernel "$GOOD" --profile=xml:out
+bad code-buffer-tiny 'code-buffer' "${TB[@]}" -kernel "$GOOD" --code-buffer 16
 bad timeout-negative 'timeout' "${TB[@]}" -kernel "$GOOD" --timeout -1
 bad timeout-zero 'timeout' "${TB[@]}" -kernel "$GOOD" --timeout 0
 bad timeout-abc 'timeout' "${TB[@]}" -kernel "$GOOD" --timeout abc
@@ -231,7 +234,7 @@ if selected help; then
             why="wrote to stderr"
         else
             for opt in -M -m -kernel -initrd -append --exec --deterministic --seed --max-insns \
-                --timeout --trace; do
+                --timeout --trace --no-chain --perfmap --profile --code-buffer; do
                 # the option as a word: preceded by a blank or a comma, followed by a blank, a
                 # comma, '=' or the end of the line
                 if ! grep -Eq -- "(^|[[:space:],])$opt([[:space:],=]|\$)" "$OUT"; then
@@ -252,6 +255,52 @@ good run-pass-m-suffix 0 'pass' -M testbench -m 16M --deterministic -kernel "$W/
 good run-fail 4 'fail' "${TB[@]}" -kernel "$W/fail.elf"
 good run-loop-max-insns 3 'limit' "${TB[@]}" --max-insns 10 -kernel "$W/loop.elf"
 good run-loop-timeout 3 'timeout' "${TB[@]}" --timeout 0.5 -kernel "$W/loop.elf"
+# every execution mode, and the translator without chaining (a self-loop must still stop)
+good run-pass-interp 0 'pass' "${TB[@]}" --exec interp -kernel "$W/pass.elf"
+good run-pass-dbt 0 'pass' "${TB[@]}" --exec dbt -kernel "$W/pass.elf"
+good run-pass-no-chain 0 'pass' "${TB[@]}" --no-chain -kernel "$W/pass.elf"
+good run-pass-code-buffer 0 'pass' "${TB[@]}" --code-buffer 64 -kernel "$W/pass.elf"
+good run-loop-max-insns-interp 3 'limit reached \(10 instructions,' "${TB[@]}" --exec interp --max-insns 10 -kernel "$W/loop.elf"
+good run-loop-max-insns-dbt 3 'limit reached \(10 instructions,' "${TB[@]}" --exec dbt --max-insns 10 -kernel "$W/loop.elf"
+good run-loop-timeout-no-chain 3 'timeout' "${TB[@]}" --no-chain --timeout 0.5 -kernel "$W/loop.elf"
+
+# --profile prints the translator's counters; --profile=json:FILE writes them as JSON
+name=profile-table
+if needs_progs "$name"; then
+    run_cli "$name" "${TB[@]}" --profile -kernel "$W/pass.elf"
+    if ((TEST_RC == 0)) && grep -Eq '^host_bytes_per_guest_insn +[0-9]+\.[0-9]+$' "$ERR" &&
+        grep -Eq '^translations +[1-9][0-9]*$' "$ERR"; then
+        test_pass "$name"
+    else
+        test_fail "$name" "exit status $TEST_RC, or no translation counters on stderr"
+    fi
+fi
+name=profile-json
+if needs_progs "$name"; then
+    rm -f "$W/profile.json"
+    run_cli "$name" "${TB[@]}" "--profile=json:$W/profile.json" -kernel "$W/pass.elf"
+    if ((TEST_RC == 0)) && python3 -c 'import json, sys; d = json.load(open(sys.argv[1]));
+assert d["guest_insns"] > 0 and d["translator"]["translations"] > 0' "$W/profile.json" 2>/dev/null; then
+        test_pass "$name"
+    else
+        test_fail "$name" "exit status $TEST_RC, or $W/profile.json is not the expected JSON"
+    fi
+fi
+
+# --perfmap writes /tmp/perf-PID.map: one "START SIZE name" line per translated block
+name=perfmap
+if needs_progs "$name"; then
+    # shellcheck disable=SC2016
+    test_exec "$name" "$CLI_TIMEOUT" bash -c 'echo $$ >"$1"; shift; exec "$@"' perfmap "$W/perfmap.pid" \
+        "$MVISOR" "${TB[@]}" --perfmap -kernel "$W/pass.elf"
+    map=/tmp/perf-$(cat "$W/perfmap.pid" 2>/dev/null).map
+    if ((TEST_RC == 0)) && [[ -s $map ]] && ! grep -Evq '^[0-9a-f]+ [0-9a-f]+ guest_[0-9a-f]{8}_[ku]$' "$map"; then
+        test_pass "$name" "$(wc -l <"$map") blocks"
+    else
+        test_fail "$name" "exit status $TEST_RC, or $map missing or malformed"
+    fi
+    rm -f "$map"
+fi
 good run-cpu-24kf 0 'pass' "${TB[@]}" -cpu 24Kf -kernel "$W/pass.elf"
 good run-cpu-24kc 0 'pass' "${TB[@]}" -cpu 24Kc -kernel "$W/pass.elf"
 

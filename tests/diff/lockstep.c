@@ -11,8 +11,9 @@
  * point of the same instruction. After each of A's blocks, B runs to the
  * same instruction count and exception count, and the two are compared:
  * PC, delay-slot state, GPRs, HI/LO, LL bit, every CP0 register including
- * Count and Random (and the Random generator state), a hash of the TLB,
- * and a running hash of every store (address, size, bytes).
+ * Count and Random (and the Random generator state), the FPRs, FCSR and FIR,
+ * a hash of the TLB, and a running hash of every store (address, size,
+ * bytes).
  *
  * On a mismatch both VMs are rewound to the start of that block (an undo
  * log of each store's old bytes restores memory) and the block is
@@ -20,7 +21,7 @@
  * prefix: that names the exact instruction. Both states are printed with
  * capstone disassembly around the PC.
  *
- *   lockstep [--max-insns N] [--inject-pc ADDR] [-m MiB] -kernel ELF
+ *   lockstep [--max-insns N] [--inject-pc ADDR] [-m MiB] [-cpu 24Kf|24Kc] -kernel ELF
  *
  * --inject-pc makes the translator flip bit 0 of the result of the
  * instruction at ADDR (the self-test: the report must name ADDR).
@@ -247,6 +248,13 @@ static int compare(char *buf, size_t len)
     CP0_FIELDS(CP0_DIFF)
 #undef CP0_DIFF
     DIFF("count", vcpu_count(a), vcpu_count(b));
+    for (int i = 0; i < 32; i++) {
+        char nm[8];
+        snprintf(nm, sizeof(nm), "f%d", i);
+        DIFF(nm, a->fpu.fpr[i], b->fpu.fpr[i]);
+    }
+    DIFF("fcsr", a->fpu.fcsr, b->fpu.fcsr);
+    DIFF("fir", a->fpu.fir, b->fpu.fir);
     DIFF("tlb_hash", mtlb_hash(&a->tlb), mtlb_hash(&b->tlb));
     DIFF("store_hash", side_a.store_hash, side_b.store_hash);
     DIFF("exceptions", exc_total(a), exc_total(b));
@@ -258,6 +266,7 @@ static int compare(char *buf, size_t len)
 struct snapshot {
     uint32_t gpr[32], pc, hi, lo, in_ds, ds_target, llbit, mmu_mode;
     struct cp0 cp0;
+    struct fpu fpu;
     uint64_t icount, next_event, nr_exceptions[32];
     uint32_t exc_streak;
     struct mtlb tlb;
@@ -269,7 +278,7 @@ static void snap_take(struct snapshot *s, const struct vcpu *v, const struct sid
 {
     memcpy(s->gpr, v->gpr, sizeof(s->gpr));
     s->pc = v->pc; s->hi = v->hi; s->lo = v->lo; s->in_ds = v->in_ds; s->ds_target = v->ds_target;
-    s->llbit = v->llbit; s->mmu_mode = v->mmu_mode; s->cp0 = v->cp0; s->icount = v->icount;
+    s->llbit = v->llbit; s->mmu_mode = v->mmu_mode; s->cp0 = v->cp0; s->fpu = v->fpu; s->icount = v->icount;
     s->next_event = v->next_event;
     memcpy(s->nr_exceptions, v->nr_exceptions, sizeof(s->nr_exceptions));
     s->exc_streak = v->exc_streak;
@@ -283,7 +292,7 @@ static void snap_restore(const struct snapshot *s, struct vcpu *v, struct side *
 {
     memcpy(v->gpr, s->gpr, sizeof(s->gpr));
     v->pc = s->pc; v->hi = s->hi; v->lo = s->lo; v->in_ds = s->in_ds; v->ds_target = s->ds_target;
-    v->llbit = s->llbit; v->mmu_mode = s->mmu_mode; v->cp0 = s->cp0; v->icount = s->icount;
+    v->llbit = s->llbit; v->mmu_mode = s->mmu_mode; v->cp0 = s->cp0; v->fpu = s->fpu; v->icount = s->icount;
     v->next_event = s->next_event;
     memcpy(v->nr_exceptions, s->nr_exceptions, sizeof(s->nr_exceptions));
     v->exc_streak = s->exc_streak;
@@ -402,10 +411,14 @@ int main(int argc, char **argv)
             cfg.ram_mb = strtoull(argv[++i], NULL, 0);
         else if (!strcmp(argv[i], "--max-insns") && i + 1 < argc)
             max_insns = strtoull(argv[++i], NULL, 0);
+        else if (!strcmp(argv[i], "-cpu") && i + 1 < argc && !strcmp(argv[i + 1], "24Kf") && ++i)
+            cfg.cpu = CPU_24KF;
+        else if (!strcmp(argv[i], "-cpu") && i + 1 < argc && !strcmp(argv[i + 1], "24Kc") && ++i)
+            cfg.cpu = CPU_24KC;
         else if (!strcmp(argv[i], "--inject-pc") && i + 1 < argc)
             dbt_debug.corrupt_pc = (uint32_t)strtoul(argv[++i], NULL, 0);
         else {
-            fprintf(stderr, "usage: lockstep [--max-insns N] [--inject-pc ADDR] [-m MiB] -kernel ELF\n");
+            fprintf(stderr, "usage: lockstep [--max-insns N] [--inject-pc ADDR] [-m MiB] [-cpu 24Kf|24Kc] -kernel ELF\n");
             return 1;
         }
     }

@@ -5,8 +5,9 @@
 #   tests/diff/run.sh [FILTER...]
 #
 # Tests:
-#   isa/KIND/NAME   every bare ISA program (build/isa/bare/{user,kernel}/NAME.elf) from reset to
-#                   its result: passes iff lockstep exits 0 and reports no divergence.
+#   isa/REL         every bare ISA program the isa suite runs (build/isa/bare/REL.elf, with the
+#                   same -cpu), from reset to its result: passes iff lockstep exits 0 and reports
+#                   no divergence.
 #   selftest/inject the translator is made to corrupt the result of the instruction at the
 #                   label inject_here of tests/isa/selftest/lockstep_target.S: passes iff lockstep
 #                   exits 1 and names exactly that PC (the comparison can see a wrong instruction).
@@ -38,9 +39,27 @@ if [[ ! -x $LOCKSTEP ]]; then
     exit
 fi
 
-for src in tests/isa/user/*.S tests/isa/kernel/*.S; do
-    rel=${src#tests/isa/}
-    rel=${rel%.S}
+# The same list as tests/isa/run.sh: "REL CPU" lines (CPU a -cpu value, or - for the default).
+bare_tests() {
+    local src n fr
+    for src in tests/isa/user/*.S tests/isa/kernel/*.S; do
+        [[ -e $src ]] || continue
+        n=${src#tests/isa/}
+        echo "${n%.S} -"
+    done
+    for src in tests/isa/fpu/*.S; do
+        [[ -e $src ]] && echo "fpu/$(basename "$src" .S) 24Kf"
+    done
+    for src in tests/isa/fpu-user/*.S; do
+        [[ -e $src ]] || continue
+        for fr in fr0 fr1; do echo "fpu-user/$(basename "$src" .S)-$fr 24Kf"; done
+    done
+    for src in tests/isa/nofpu/*.S; do
+        [[ -e $src ]] && echo "nofpu/$(basename "$src" .S) 24Kc"
+    done
+}
+
+while read -r rel cpu; do
     name=isa/$rel
     selected "$name" || continue
     elf=$B/isa/bare/$rel.elf
@@ -49,13 +68,15 @@ for src in tests/isa/user/*.S tests/isa/kernel/*.S; do
         test_fail "$name" "not built: $elf"
         continue
     fi
-    test_exec "$name" 120 "$LOCKSTEP" -kernel "$elf"
+    cpu_args=()
+    [[ $cpu == - ]] || cpu_args=(-cpu "$cpu")
+    test_exec "$name" 120 "$LOCKSTEP" "${cpu_args[@]}" -kernel "$elf"
     if ((TEST_RC == 0)) && grep -q 'no divergence' "$TEST_LOG"; then
         test_pass "$name"
     else
         test_fail "$name" "exit status $TEST_RC"
     fi
-done
+done < <(bare_tests)
 
 name=selftest/inject
 if selected "$name"; then

@@ -6,7 +6,8 @@
 #       under every execution mode, as
 #           BIN -M testbench -m 16 --deterministic --exec MODE --timeout 30 -kernel ELF
 #       passing iff the exit status is 0. Mode dbt-nochain is --exec dbt --no-chain (every
-#       translated block returns to the run loop). The FPU tests (fpu/NAME, fpu-user/NAME-fr0
+#       translated block returns to the run loop); dbt-flush is --exec dbt --code-buffer 64 (a
+#       code buffer with room for one or two blocks: the whole cache is flushed all the time). The FPU tests (fpu/NAME, fpu-user/NAME-fr0
 #       and -fr1) add -cpu 24Kf, the tests of the FPU-less CPU (nofpu/NAME) -cpu 24Kc. Plus the
 #       harness self-test (selftest/must_fail), which passes only if mvisor exits with status 4
 #       and prints FAIL and "check 2".
@@ -18,14 +19,14 @@
 #       and the FR = 0 and FR = 1 builds of tests/isa/fpu-user under qemu-mipsel's 24Kf model
 #       (QEMU_CPU=24Kf; the ELF's FP ABI sets FR).
 #
-# Defaults: BIN=build/mvisor, modes from $MODES (else "interp dbt dbt-nochain"). Transcripts: build/test-logs/SUITE/.
+# Defaults: BIN=build/mvisor, modes from $MODES (else "interp dbt dbt-nochain dbt-flush"). Transcripts: build/test-logs/SUITE/.
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 
 B=${B:-build}
 suite=isa
 mvisor=$B/mvisor
-modes=${MODES:-interp dbt dbt-nochain}
+modes=${MODES:-interp dbt dbt-nochain dbt-flush}
 ISA_TIMEOUT=${ISA_TIMEOUT:-30}     # mvisor's own --timeout; the outer kill comes 30 s later
 QEMU_MIPSEL=${QEMU_MIPSEL:-qemu-mipsel}
 filters=()
@@ -123,6 +124,7 @@ outer=$((ISA_TIMEOUT + 30))
 mode_args() {
     case $1 in
     dbt-nochain) echo "--exec dbt --no-chain" ;;
+    dbt-flush) echo "--exec dbt --code-buffer 64" ;;
     *) echo "--exec $1" ;;
     esac
 }

@@ -326,6 +326,28 @@ static void test_victim_swap(void **state)
     assert_false(stlb_victim_swap(s, MMU_KERNEL, 0));
 }
 
+/* An ASID change drops what a non-global TLB entry gave, in the table and among the victims. */
+static void test_flush_nonglobal(void **state)
+{
+    (void)state;
+    uint32_t g = 0x00401000u, ng = 0x00402000u, ng_victim = 0x00402000u + STLB_SIZE * 4096u;
+    stlb_fill(s, MMU_USER, g, pages, true);
+    stlb_fill(s, MMU_USER, ng_victim, pages + 4096, true);
+    stlb_set_asid_bound(s, MMU_USER, ng_victim);
+    stlb_fill(s, MMU_USER, ng, pages + 8192, true); /* ng_victim moves to the victims */
+    stlb_set_asid_bound(s, MMU_USER, ng);
+    stlb_fill(s, MMU_KERNEL, 0x80402000u, pages, true); /* kseg0: global */
+    stlb_flush_nonglobal(s);
+    assert_ptr_equal(probe(MMU_USER, g, 4, T_READ), pages);
+    assert_null(probe(MMU_USER, ng, 4, T_READ));
+    assert_false(stlb_victim_swap(s, MMU_USER, ng_victim));
+    assert_ptr_equal(probe(MMU_KERNEL, 0x80402000u, 4, T_READ), pages);
+    /* a refill of the slot forgets the old mark */
+    stlb_fill(s, MMU_USER, ng, pages + 8192, true);
+    stlb_flush_nonglobal(s);
+    assert_ptr_equal(probe(MMU_USER, ng, 4, T_READ), pages + 8192);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -338,6 +360,7 @@ int main(void)
         cmocka_unit_test_setup(test_misaligned_never_matches, setup),
         cmocka_unit_test_setup(test_not_writable, setup),
         cmocka_unit_test_setup(test_victim_swap, setup),
+        cmocka_unit_test_setup(test_flush_nonglobal, setup),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -5,6 +5,8 @@
  * not taken. A compare right before the branch is seen (no hazard in Release 2). Also the
  * conditional moves on a condition code: movf/movt (GPRs) and movf.fmt/movt.fmt (FPRs), which
  * move when FCC[cc] is 0 (movf) or 1 (movt) (Vol. II MOVF, MOVT, MOVF.fmt, MOVT.fmt).
+ * Last, FPU instructions in the delay slots of integer branches and jumps: they run once,
+ * before the target, and not at all in the nullified slot of an untaken branch-likely.
  */
 #include "isa.h"
 #include "user_util.h"
@@ -60,10 +62,16 @@
     LI_S $f8, 0
     movt.s $f8, $f6, $fcc\cc
     CHECK_S $f8, (0x40E00000 * ((PAT >> \cc) & 1))
+    LI_S $f8, 0
+    movf.s $f8, $f6, $fcc\cc
+    CHECK_S $f8, (0x40E00000 * (1 - ((PAT >> \cc) & 1)))
     LI_D $f10, 0x401C0000, 0x00000001
     LI_D $f12, 0, 0
     movf.d $f12, $f10, $fcc\cc
     CHECK_D $f12, (0x401C0000 * (1 - ((PAT >> \cc) & 1))), (1 - ((PAT >> \cc) & 1))
+    LI_D $f12, 0, 0
+    movt.d $f12, $f10, $fcc\cc
+    CHECK_D $f12, (0x401C0000 * ((PAT >> \cc) & 1)), ((PAT >> \cc) & 1)
     .endm
 
 TEST_BEGIN
@@ -124,5 +132,42 @@ TEST_BEGIN
     nop
     li $s0, 2
 5:  CHECK_EQ $s0, 2
+    /* FPU instructions in the delay slots of integer branches and jumps */
+    LI_S $f2, 0x3F800000        /* 1 */
+    LI_S $f4, 0x40000000        /* 2 */
+    beq $zero, $zero, 6f
+    add.s $f6, $f2, $f4         /* 3 */
+    FAIL
+6:  CHECK_S $f6, 0x40400000
+    bne $zero, $zero, 7f        /* not taken */
+    mul.s $f8, $f4, $f4         /* 4 */
+7:  CHECK_S $f8, 0x40800000
+    la $t0, 8f
+    jr $t0
+    mfc1 $s1, $f6               /* a GPR written in the slot */
+    FAIL
+8:  CHECK_EQ $s1, 0x40400000
+    move $s7, $ra
+    jal fsub
+    cvt.d.s $f10, $f8           /* 4.0 as a double, before fsub runs */
+    move $ra, $s7
+    CHECK_EQ $s2, 0x40100000    /* fsub saw the high word of 4.0 */
+    addiu $sp, $sp, -8
+    li $t0, 0x12345678
+    sw $t0, 0($sp)
+    beql $zero, $zero, 9f       /* taken: the slot runs */
+    swc1 $f6, 0($sp)
+    FAIL
+9:  CHECK_MEMW $sp, 0, 0x40400000
+    li $t0, 1
+    beql $t0, $zero, 10f        /* not taken: the slot is nullified */
+    swc1 $f8, 0($sp)
+10: CHECK_MEMW $sp, 0, 0x40400000
+    addiu $sp, $sp, 8
     SET_FCSR 0
 UTEST_END
+
+fsub:
+    mfhc1 $s2, $f10
+    jr $ra
+    nop

@@ -5,7 +5,8 @@
  * the register pair (odd register = high word) and with FR = 1 one register, its odd
  * neighbour untouched (Vol. I-A, FPU registers and FR). Memory is little-endian: the low word
  * of a double at the lower address. The indexed forms add base and index; luxc1/suxc1
- * (FR = 1 only) ignore the low 3 bits of that sum. mov.fmt copies any bit pattern, a
+ * (FR = 1 only) ignore the low 3 bits of that sum; prefx (a hint) does nothing, whatever its
+ * address (Vol. II PREFX). mov.fmt copies any bit pattern, a
  * signalling NaN included, and leaves FCSR alone (not an arithmetic operation).
  */
 #include "isa.h"
@@ -79,6 +80,10 @@ TEST_BEGIN
     CHECK_MEMW $s2, 4, 0x66666666
     CHECK_MEMW $s2, 16, 0x77777777
     CHECK_MEMW $s2, 20, 0x88888888
+    /* prefx is a hint: nothing happens, not even for a wild address */
+    li $s3, 0x7FFFFFF0
+    prefx 0, $s3($s0)
+    prefx 7, $zero($zero)
     /* the index may be negative, the base in either register */
     addiu $s4, $s0, 32
     li $s3, -32
