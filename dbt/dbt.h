@@ -196,4 +196,13 @@ bool dbt_trace_parse(const char *spec, struct dbt_trace *t, char *err, size_t er
 /* The active trace settings (set by the command line). */
 extern struct dbt_trace dbt_trace;
 
+/* --insn-words: the distinct instruction words executed. Engines call dbt_insn_words_add() for
+ * every word they run while dbt_insn_words_on. */
+extern bool dbt_insn_words_on;
+/* Starts recording; false if out of memory. */
+bool dbt_insn_words_start(void);
+void dbt_insn_words_add(uint32_t word);
+/* Writes the set to path as sorted hex words, one per line; -errno with a message. */
+int dbt_insn_words_write(const char *path, char *err, size_t errlen);
+
 #endif

@@ -522,8 +522,12 @@ static inline enum vcpu_exit interp_loop(struct vcpu *v, uint64_t until)
         uint32_t pc = v->pc, word;
         if (!fetch(v, pc, &word))
             continue;
-        if (__builtin_expect(dbt_trace.on, 0))
-            trace_insn(v, pc, word);
+        if (__builtin_expect(dbt_trace.on | dbt_insn_words_on, 0)) {
+            if (dbt_trace.on)
+                trace_insn(v, pc, word);
+            if (dbt_insn_words_on)
+                dbt_insn_words_add(word);
+        }
         struct mips_insn in;
         mips_decode(word, &in);
         bool in_ds = v->in_ds;

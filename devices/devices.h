@@ -82,4 +82,52 @@ struct testdev {
 /* Registers the test device at TESTDEV_BASE in pm. */
 int testdev_init(struct testdev *d, struct physmap *pm);
 
+/*
+ * The Malta board (devices/malta/): GT-64120, PIIX4 (i8259 pair, i8254,
+ * MC146818 RTC, power management), 16550 UARTs, FPGA registers, boot ROM.
+ * It owns nothing of the CPU: interrupts, power events, console output and
+ * guest time go through struct malta_host, which the monitor provides.
+ * Every call runs on the vCPU thread.
+ */
+enum malta_power { MALTA_POWER_OFF = 1, MALTA_POWER_RESET = 2 };
+
+/* All of guest RAM is visible at this physical address (the first 256 MiB also at 0). */
+#define MALTA_RAM_ALL_BASE 0x80000000ull
+
+struct malta_host {
+    void *ctx;
+    uint64_t (*now_ns)(void *ctx);                   /* guest time */
+    void (*cpu_irq)(void *ctx, int line, int level); /* Cause.IP2 + line */
+    void (*power)(void *ctx, enum malta_power what); /* PIIX4 soft-off, FPGA SOFTRES */
+    /* A device deadline may have moved, or the guest is busy-polling the RTC: the vCPU should
+     * look at the board (malta_next_event_ns, malta_rtc_polling) before its next instruction. */
+    void (*attention)(void *ctx);
+    void (*serial_out)(void *ctx, uint8_t byte);     /* bytes ttyS0 transmits */
+};
+
+struct malta;
+
+/* Builds the board in pm around ram (ram_size bytes: the first 256 MiB at phys 0, all of it at
+ * 0x80000000); the RTC reads rtc_unix_ns (ns since 1970 UTC) now. -errno with a message. */
+int malta_create(struct malta **out, struct physmap *pm, uint8_t *ram, uint64_t ram_size,
+                 const struct malta_host *host, int64_t rtc_unix_ns, char *err, size_t errlen);
+void malta_destroy(struct malta *m);
+/* Every device back to the state the boot firmware leaves (the RTC keeps its time). */
+void malta_reset(struct malta *m);
+/* Delivers timer events due at the current guest time. */
+void malta_update(struct malta *m);
+/* Guest time of the next timer event, or DEV_NO_EVENT. */
+uint64_t malta_next_event_ns(const struct malta *m);
+/* Console input into ttyS0: bytes it can take now, and handing them over (returns how many). */
+unsigned malta_console_room(const struct malta *m);
+unsigned malta_console_input(struct malta *m, const uint8_t *buf, unsigned n);
+bool malta_console_rx_empty(const struct malta *m);
+/* The RTC update-flag busy-wait: whether the guest is in it, when UIP next changes, and
+ * restarting the detector after the monitor moved the clock. */
+bool malta_rtc_polling(const struct malta *m);
+uint64_t malta_rtc_next_edge_ns(const struct malta *m);
+void malta_rtc_polls_reset(struct malta *m);
+/* One-line-per-device state for the wedge dump. */
+void malta_dump(const struct malta *m, FILE *f);
+
 #endif

@@ -201,4 +201,93 @@ int64_t rtc_unix_time(struct rtc146818 *rtc);
 /* Register window; opaque is the struct rtc146818. */
 extern const struct mem_region_ops rtc146818_ops;
 
+/* ---- 16550A UART (ttyS0 at port 0x3F8, IRQ 4; ttyS1 at 0x2F8, IRQ 3) --- */
+
+#define SERIAL_REGION_SIZE 8
+#define SERIAL_FIFO_SIZE 16
+#define SERIAL_COM1_PORT 0x3F8
+#define SERIAL_COM1_IRQ 4
+#define SERIAL_COM2_PORT 0x2F8
+#define SERIAL_COM2_IRQ 3
+
+/* Register offsets (National Semiconductor PC16550D datasheet, Table II). */
+#define UART_RBR 0 /* read, DLAB = 0 */
+#define UART_THR 0 /* write, DLAB = 0 */
+#define UART_DLL 0 /* DLAB = 1 */
+#define UART_IER 1 /* DLAB = 0 */
+#define UART_DLM 1 /* DLAB = 1 */
+#define UART_IIR 2 /* read */
+#define UART_FCR 2 /* write */
+#define UART_LCR 3
+#define UART_MCR 4
+#define UART_LSR 5
+#define UART_MSR 6
+#define UART_SCR 7
+
+#define UART_IER_RDI 0x01
+#define UART_IER_THRI 0x02
+#define UART_IER_RLSI 0x04
+#define UART_IER_MSI 0x08
+#define UART_IIR_NO_INT 0x01
+#define UART_IIR_MSI 0x00
+#define UART_IIR_THRI 0x02
+#define UART_IIR_RDI 0x04
+#define UART_IIR_RLSI 0x06
+#define UART_IIR_CTI 0x0C
+#define UART_IIR_FIFO 0xC0
+#define UART_FCR_ENABLE 0x01
+#define UART_FCR_CLEAR_RX 0x02
+#define UART_FCR_CLEAR_TX 0x04
+#define UART_LCR_DLAB 0x80
+#define UART_MCR_DTR 0x01
+#define UART_MCR_RTS 0x02
+#define UART_MCR_OUT1 0x04
+#define UART_MCR_OUT2 0x08
+#define UART_MCR_LOOP 0x10
+#define UART_LSR_DR 0x01
+#define UART_LSR_OE 0x02
+#define UART_LSR_PE 0x04
+#define UART_LSR_FE 0x08
+#define UART_LSR_BI 0x10
+#define UART_LSR_THRE 0x20
+#define UART_LSR_TEMT 0x40
+#define UART_MSR_DCTS 0x01
+#define UART_MSR_DDSR 0x02
+#define UART_MSR_TERI 0x04
+#define UART_MSR_DDCD 0x08
+#define UART_MSR_CTS 0x10
+#define UART_MSR_DSR 0x20
+#define UART_MSR_RI 0x40
+#define UART_MSR_DCD 0x80
+
+struct serial16550 {
+    uint8_t ier, lcr, mcr, lsr_err, scr, dll, dlm, fcr;
+    uint8_t msr;          /* status bits 7:4 as last seen, deltas 3:0 */
+    bool thr_ipending;    /* THRE interrupt armed (cleared by reading it from IIR or writing THR) */
+    uint8_t rx[SERIAL_FIFO_SIZE];
+    unsigned rx_head, rx_count;
+    struct irq_line irq;
+    int irq_level;
+    /* Where transmitted bytes go (NULL: dropped, like a port with no cable). */
+    void (*tx)(void *ctx, uint8_t byte);
+    void *tx_ctx;
+    uint64_t tx_bytes, rx_bytes, overruns;
+};
+
+/* Power-on state: IER 0, LCR 0, MCR 0, LSR 0x60, MSR showing CTS/DSR/DCD (a connected host). */
+void serial_init(struct serial16550 *s, struct irq_line irq, void (*tx)(void *ctx, uint8_t byte),
+                 void *tx_ctx);
+void serial_reset(struct serial16550 *s);
+/* Bytes the receiver can take from the host now (0 in loopback, where the line is internal). */
+unsigned serial_rx_room(const struct serial16550 *s);
+/* Hands received bytes to the UART; returns how many it took (at most serial_rx_room()). */
+unsigned serial_receive(struct serial16550 *s, const uint8_t *buf, unsigned n);
+/* Whether the receiver holds no data. */
+bool serial_rx_empty(const struct serial16550 *s);
+
+/* Register window; opaque is the struct serial16550. One register per byte offset. */
+extern const struct mem_region_ops serial16550_ops;
+/* The same registers at a 32-bit stride (offset >> 3), as on the Malta FPGA's CBUS UART. */
+extern const struct mem_region_ops serial16550_stride8_ops;
+
 #endif

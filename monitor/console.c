@@ -5,13 +5,15 @@
  * included) reaches the guest; Ctrl-A starts an escape: Ctrl-A x quits,
  * Ctrl-A h prints help, Ctrl-A a (or Ctrl-A Ctrl-A) sends a literal Ctrl-A.
  * The terminal is restored on every exit path: console_close(), atexit,
- * and fatal signals.
+ * and fatal signals. SIGTERM, SIGINT and SIGHUP only set a flag and wake
+ * the vCPU, which then stops through the ordinary exit path.
  *
  * An input thread reads the host and queues bytes in a ring; the vCPU
  * thread drains it when the guest's UART can accept data. The thread never
  * touches device state: it only queues, writes the wake-up eventfd (so a
  * vCPU sleeping in WAIT notices) and sets the vCPU's exit request.
  */
+#define _GNU_SOURCE /* ppoll */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "monitor/console.h"
@@ -28,6 +31,11 @@ static struct termios saved_tty;
 static volatile sig_atomic_t tty_saved;
 static int tty_fd = -1;
 
+/* What the terminating-signal handler may touch: flags, the wake-up eventfd, the kick word. */
+static volatile sig_atomic_t got_signal;
+static int signal_wake_fd = -1;
+static _Atomic uint32_t *signal_kick;
+
 void console_restore_tty(void)
 {
     if (tty_saved) {
@@ -36,11 +44,39 @@ void console_restore_tty(void)
     }
 }
 
+/* SIGTERM, SIGINT, SIGHUP: record and wake the vCPU; the run loop stops and cleans up. */
+static void stop_signal(int sig)
+{
+    got_signal = sig;
+    uint64_t one = 1;
+    if (signal_wake_fd >= 0 && write(signal_wake_fd, &one, sizeof(one)) < 0) {
+        /* nothing to do: the kick below still reaches a running vCPU */
+    }
+    if (signal_kick)
+        atomic_fetch_or_explicit(signal_kick, EXIT_REQ_STOP, memory_order_relaxed);
+}
+
+/* A crash of mvisor itself: the terminal must not stay raw, then die as the signal says. */
 static void fatal_signal(int sig)
 {
     console_restore_tty();
     signal(sig, SIG_DFL);
     raise(sig);
+}
+
+static void install_handler(int sig, void (*fn)(int))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = fn;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, NULL);
+}
+
+int console_signal(struct console *c)
+{
+    (void)c;
+    return got_signal;
 }
 
 static void push(struct console *c, uint8_t b)
@@ -50,6 +86,7 @@ static void push(struct console *c, uint8_t b)
     if (next != c->tail) { /* full ring: the reader blocks on read() below, so this is rare */
         c->ring[c->head] = b;
         c->head = next;
+        atomic_store(&c->has_input, true);
     }
     pthread_mutex_unlock(&c->lock);
 }
@@ -132,6 +169,13 @@ int console_open(struct console *c, int in_fd, int out_fd, _Atomic uint32_t *kic
     c->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (c->wake_fd < 0)
         return -errno;
+    signal_wake_fd = c->wake_fd;
+    signal_kick = kick;
+    install_handler(SIGTERM, stop_signal);
+    install_handler(SIGINT, stop_signal);
+    install_handler(SIGHUP, stop_signal);
+    /* A closed output (the reader went away) is an error from write(), not a death. */
+    install_handler(SIGPIPE, SIG_IGN);
     if (in_fd >= 0 && isatty(in_fd) && tcgetattr(in_fd, &c->saved) == 0) {
         struct termios raw = c->saved;
         cfmakeraw(&raw);
@@ -140,10 +184,10 @@ int console_open(struct console *c, int in_fd, int out_fd, _Atomic uint32_t *kic
         tty_fd = in_fd;
         tty_saved = 1;
         atexit(console_restore_tty);
-        signal(SIGTERM, fatal_signal);
-        signal(SIGHUP, fatal_signal);
-        signal(SIGSEGV, fatal_signal);
-        signal(SIGABRT, fatal_signal);
+        install_handler(SIGSEGV, fatal_signal);
+        install_handler(SIGBUS, fatal_signal);
+        install_handler(SIGABRT, fatal_signal);
+        install_handler(SIGFPE, fatal_signal);
         if (tcsetattr(in_fd, TCSAFLUSH, &raw) == 0)
             c->tty = true;
     }
@@ -151,6 +195,8 @@ int console_open(struct console *c, int in_fd, int out_fd, _Atomic uint32_t *kic
         if (pthread_create(&c->thread, NULL, input_thread, c) != 0)
             return -EAGAIN;
         c->thread_started = true;
+    } else {
+        atomic_store(&c->eof, true);
     }
     return 0;
 }
@@ -163,6 +209,8 @@ size_t console_read(struct console *c, uint8_t *buf, size_t n)
         buf[got++] = c->ring[c->tail];
         c->tail = (c->tail + 1) % CONSOLE_RING;
     }
+    if (c->tail == c->head)
+        atomic_store(&c->has_input, false);
     pthread_mutex_unlock(&c->lock);
     return got;
 }
@@ -176,20 +224,39 @@ void console_unread(struct console *c, const uint8_t *buf, size_t n)
             break;
         c->tail = prev;
         c->ring[prev] = buf[i - 1];
+        atomic_store(&c->has_input, true);
     }
     pthread_mutex_unlock(&c->lock);
 }
 
 bool console_pending(struct console *c)
 {
-    pthread_mutex_lock(&c->lock);
-    bool p = c->tail != c->head;
-    pthread_mutex_unlock(&c->lock);
-    return p;
+    return atomic_load_explicit(&c->has_input, memory_order_acquire);
+}
+
+bool console_input_open(struct console *c)
+{
+    return !atomic_load(&c->eof) && !atomic_load(&c->quit);
+}
+
+void console_wait(struct console *c, uint64_t ns)
+{
+    struct pollfd p = {.fd = c->wake_fd, .events = POLLIN};
+    struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ull), .tv_nsec = (long)(ns % 1000000000ull)};
+    if (console_pending(c) || got_signal || atomic_load(&c->quit))
+        return;
+    if (ppoll(&p, 1, &ts, NULL) > 0) {
+        uint64_t cnt;
+        if (read(c->wake_fd, &cnt, sizeof(cnt)) < 0) {
+            /* EAGAIN: another wake-up consumed it; nothing is lost, the state is re-read */
+        }
+    }
 }
 
 void console_write(struct console *c, const uint8_t *buf, size_t n)
 {
+    if (c->out_fd < 0)
+        return;
     while (n > 0) {
         ssize_t w = write(c->out_fd, buf, n);
         if (w < 0 && errno == EINTR)
@@ -210,6 +277,8 @@ void console_close(struct console *c)
     }
     console_restore_tty();
     if (c->wake_fd >= 0) {
+        signal_wake_fd = -1;
+        signal_kick = NULL;
         close(c->wake_fd);
         c->wake_fd = -1;
     }

@@ -108,6 +108,11 @@ static void deliver(struct vcpu *v, enum exc_code code, bool refill)
     v->pc = base + off;
     v->in_ds = 0;
     v->nr_exceptions[code & 31]++;
+    unsigned h = v->exc_hist_next++ % VCPU_EXC_HISTORY;
+    v->exc_hist[h].epc = c->epc;
+    v->exc_hist[h].cause = c->cause;
+    v->exc_hist[h].badvaddr = c->badvaddr;
+    v->exc_hist[h].pc_after = v->pc;
     v->exc_streak++;
     cp0_update_mode(v);
 }

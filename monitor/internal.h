@@ -19,6 +19,9 @@ void vcpu_compare_written(struct vcpu *v);
 /* Drops cached translations that depend on the ASID. */
 void vcpu_asid_changed(struct vcpu *v);
 
+/* Moves pending console input into ttyS0 as far as its receiver has room. */
+void vm_console_pump(struct vm *vm);
+
 double host_monotonic_s(void);
 uint64_t host_monotonic_ns(void);
 

@@ -95,6 +95,8 @@ int loader_load_elf(struct vm *vm, const char *path, uint32_t *entry, char *err,
         goto out;
     }
     unsigned loaded = 0;
+    vm->kernel_lo = UINT64_MAX;
+    vm->kernel_hi = 0;
     for (size_t i = 0; i < nph; i++) {
         GElf_Phdr ph;
         if (!gelf_getphdr(e, (int)i, &ph)) {
@@ -112,8 +114,7 @@ int loader_load_elf(struct vm *vm, const char *path, uint32_t *entry, char *err,
             goto out;
         }
         gpa_t pa = segment_phys((uint32_t)ph.p_paddr);
-        uint8_t *host = physmap_host(&vm->physmap, pa, ph.p_memsz);
-        if (!host) {
+        if (!physmap_host(&vm->physmap, pa, ph.p_memsz)) {
             snprintf(err, errlen,
                      "'%s': segment %zu (phys 0x%llx, %llu bytes) lies outside guest RAM (%llu MiB)", path, i,
                      (unsigned long long)pa, (unsigned long long)ph.p_memsz,
@@ -121,9 +122,13 @@ int loader_load_elf(struct vm *vm, const char *path, uint32_t *entry, char *err,
             rc = -ERANGE;
             goto out;
         }
-        if (physmap_write(&vm->physmap, pa, raw + ph.p_offset, ph.p_filesz) < 0)
+        if (physmap_write(&vm->physmap, pa, raw + ph.p_offset, ph.p_filesz) < 0 ||
+            physmap_zero(&vm->physmap, pa + ph.p_filesz, ph.p_memsz - ph.p_filesz) < 0)
             goto out;
-        memset(host + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
+        if (pa < vm->kernel_lo)
+            vm->kernel_lo = pa;
+        if (pa + ph.p_memsz > vm->kernel_hi)
+            vm->kernel_hi = pa + ph.p_memsz;
         loaded++;
     }
     if (!loaded) {

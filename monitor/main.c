@@ -16,16 +16,23 @@ static const char usage_text[] =
     "usage: mvisor [options] -kernel FILE\n"
     "\n"
     "Machine (QEMU-compatible spelling):\n"
-    "  -M, -machine NAME   malta (default; not implemented yet) or testbench (bare test machine:\n"
-    "                      RAM, a writable boot window at 0x1FC00000, the test device at 0x1FB00000)\n"
-    "  -m MiB              guest RAM in MiB (default 256; testbench at most 256)\n"
+    "  -M, -machine NAME   malta (default: the MIPS Malta board, Core LV, GT-64120, PIIX4) or\n"
+    "                      testbench (bare test machine: RAM, a writable boot window at\n"
+    "                      0x1FC00000, the test device at 0x1FB00000)\n"
+    "  -m MiB              guest RAM in MiB, 1..2048 (default 256; a suffix M or G is allowed).\n"
+    "                      Malta kernels without HIGHMEM use only the first 256 MiB; testbench\n"
+    "                      has at most 256\n"
     "  -kernel FILE        ELF32 little-endian MIPS executable to boot\n"
-    "  -initrd FILE        initial ramdisk (malta)\n"
+    "  -initrd FILE        initial ramdisk (malta), placed high in low RAM as YAMON does\n"
     "  -append STRING      kernel command line (malta)\n"
     "  -cpu MODEL          CPU model: 24Kf (MIPS32r2 with its FPU; the default) or 24Kc\n"
     "                      (no FPU: the guest kernel emulates floating point)\n"
-    "  -nographic, -display none, -monitor none, -nodefaults, -no-reboot, -smp 1, -serial stdio\n"
-    "                      accepted for compatibility\n"
+    "  -serial DEV         ttyS0: stdio or mon:stdio (default; raw terminal, Ctrl-A h for help),\n"
+    "                      file:PATH (output only), none (disconnected)\n"
+    "  -no-reboot          a guest reset stops mvisor (status 0, 'guest reset' on stderr)\n"
+    "                      instead of booting again\n"
+    "  -nographic, -display none, -monitor none, -nodefaults, -smp 1\n"
+    "                      accepted for compatibility (mvisor has no display or monitor)\n"
     "\n"
     "mvisor options:\n"
     "  --exec MODE         how guest code executes: dbt (translated to x86-64, the default) or\n"
@@ -45,10 +52,12 @@ static const char usage_text[] =
     "  --profile           print the translator's counters at exit (host bytes per guest\n"
     "                      instruction, lookups and hit rate, chains, flushes, invalidations)\n"
     "  --profile=json:FILE the same as JSON into FILE\n"
+    "  --insn-words FILE   at exit, write every distinct instruction word executed (hex, sorted)\n"
     "  -h, --help          this text\n"
     "\n"
-    "Exit status: 0 guest powered off or test passed, 1 usage or host error, 2 guest wedged,\n"
-    "3 time or instruction limit reached, 4 the test device reported a failure.\n";
+    "Exit status: 0 guest powered off (or reset under -no-reboot) or test passed, 1 usage or\n"
+    "host error, 2 guest wedged, 3 time or instruction limit reached, 4 the test device\n"
+    "reported a failure.\n";
 
 static void die_usage(const char *fmt, const char *arg)
 {
@@ -74,6 +83,44 @@ static uint64_t parse_u64(const char *opt, const char *s, uint64_t min, uint64_t
     return v;
 }
 
+/* -m: MiB, optionally with a unit M or G (QEMU's spelling), or size=... as QEMU also accepts. */
+static uint64_t parse_ram_mb(const char *s)
+{
+    char buf[32];
+    if (!strncmp(s, "size=", 5))
+        s += 5;
+    snprintf(buf, sizeof(buf), "%s", s);
+    size_t n = strlen(buf);
+    uint64_t scale = 1;
+    if (n > 1 && (buf[n - 1] == 'M' || buf[n - 1] == 'm')) {
+        buf[n - 1] = 0;
+    } else if (n > 1 && (buf[n - 1] == 'G' || buf[n - 1] == 'g')) {
+        buf[n - 1] = 0;
+        scale = 1024;
+    }
+    uint64_t v = parse_u64("-m", buf, 0, UINT64_MAX / 1024);
+    if (v == 0 || v * scale > 2048) {
+        fprintf(stderr, "mvisor: -m %s is out of range (1..2048 MiB)\n", s);
+        exit(1);
+    }
+    return v * scale;
+}
+
+/* -serial: where ttyS0 goes. */
+static void parse_serial(const char *s, struct vm_config *cfg)
+{
+    if (!strcmp(s, "stdio") || !strcmp(s, "mon:stdio")) {
+        cfg->serial = SERIAL_STDIO;
+    } else if (!strncmp(s, "file:", 5) && s[5]) {
+        cfg->serial = SERIAL_FILE;
+        cfg->serial_path = s + 5;
+    } else if (!strcmp(s, "none") || !strcmp(s, "null")) {
+        cfg->serial = SERIAL_NONE;
+    } else {
+        die_usage("unsupported -serial %s (stdio, mon:stdio, file:PATH or none)", s);
+    }
+}
+
 static const char *need_arg(int argc, char **argv, int *i)
 {
     if (*i + 1 >= argc)
@@ -84,10 +131,11 @@ static const char *need_arg(int argc, char **argv, int *i)
 int main(int argc, char **argv)
 {
     struct vm_config cfg = {.machine = MACHINE_MALTA, .ram_mb = 256, .tlb_entries = MTLB_DEFAULT_ENTRIES};
-    bool stats = false;
+    bool stats = false, serial_given = false;
     bool profile = false;
     const char *profile_json = NULL;
     const char *exec_mode = "dbt";
+    const char *insn_words = NULL;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -105,14 +153,7 @@ int main(int argc, char **argv)
             else
                 die_usage("unknown machine '%s' (malta or testbench)", m);
         } else if (!strcmp(o, "-m")) {
-            const char *s = need_arg(argc, argv, &i);
-            /* QEMU allows a trailing M/m unit; accept it, nothing else. */
-            char buf[32];
-            snprintf(buf, sizeof(buf), "%s", s);
-            size_t n = strlen(buf);
-            if (n > 1 && (buf[n - 1] == 'M' || buf[n - 1] == 'm'))
-                buf[n - 1] = 0;
-            cfg.ram_mb = parse_u64("-m", buf, 1, 2048);
+            cfg.ram_mb = parse_ram_mb(need_arg(argc, argv, &i));
         } else if (!strcmp(o, "-kernel")) {
             cfg.kernel = need_arg(argc, argv, &i);
         } else if (!strcmp(o, "-initrd")) {
@@ -131,10 +172,23 @@ int main(int argc, char **argv)
             const char *s = need_arg(argc, argv, &i);
             if (strcmp(s, "1") && strcmp(s, "cpus=1"))
                 die_usage("-smp %s: only one CPU is supported", s);
-        } else if (!strcmp(o, "-serial") || !strcmp(o, "-display") || !strcmp(o, "-monitor")) {
-            need_arg(argc, argv, &i); /* the console is stdio; honoured fully with the Malta board */
-        } else if (!strcmp(o, "-nographic") || !strcmp(o, "-no-reboot") || !strcmp(o, "-nodefaults")) {
-            /* accepted: mvisor has no graphics and stops instead of rebooting */
+        } else if (!strcmp(o, "-serial")) {
+            if (serial_given)
+                die_usage("%s", "only one -serial is supported (ttyS0)");
+            serial_given = true;
+            parse_serial(need_arg(argc, argv, &i), &cfg);
+        } else if (!strcmp(o, "-display") || !strcmp(o, "-monitor")) {
+            const char *d = need_arg(argc, argv, &i);
+            if (strcmp(d, "none"))
+                die_usage(!strcmp(o, "-display") ? "unsupported -display %s (only none: mvisor has no display)"
+                                                 : "unsupported -monitor %s (only none: mvisor has no monitor)",
+                          d);
+        } else if (!strcmp(o, "-no-reboot")) {
+            cfg.no_reboot = true;
+        } else if (!strcmp(o, "-nographic") || !strcmp(o, "-nodefaults")) {
+            /* accepted: mvisor has no graphics, and its only default device is ttyS0 on stdio */
+        } else if (!strcmp(o, "-insn-words")) {
+            insn_words = need_arg(argc, argv, &i);
         } else if (!strcmp(o, "-exec")) {
             exec_mode = need_arg(argc, argv, &i);
             if (!strcmp(exec_mode, "trap"))
@@ -199,6 +253,12 @@ int main(int argc, char **argv)
     /* A deterministic run is reproducible without --seed; a real-time one draws a seed. */
     if (!cfg.seed_given && !cfg.deterministic)
         cfg.seed = host_monotonic_ns() ^ ((uint64_t)getpid() << 32);
+    if (insn_words && cfg.exec != EXEC_INTERP)
+        die_usage("%s", "--insn-words records what the interpreter executes: add --exec interp");
+    if (insn_words && !dbt_insn_words_start()) {
+        fprintf(stderr, "mvisor: --insn-words: out of memory\n");
+        return 1;
+    }
 
     struct vm vm;
     char err[512];
@@ -206,13 +266,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "mvisor: %s\n", err);
         return 1;
     }
-    uint32_t entry;
-    if (loader_load_elf(&vm, cfg.kernel, &entry, err, sizeof(err)) < 0) {
-        fprintf(stderr, "mvisor: %s\n", err);
+    if (vm_boot(&vm, err, sizeof(err)) < 0) {
         vm_destroy(&vm);
+        fprintf(stderr, "mvisor: %s\n", err);
         return 1;
     }
-    vm.vcpu->pc = entry;
+    if (cfg.machine == MACHINE_MALTA) {
+        if (cfg.ram_mb > 256)
+            fprintf(stderr, "mvisor: note: -m %" PRIu64 ": a Malta kernel without HIGHMEM (such as Debian's "
+                    "4kc-malta) uses only the first 256 MiB\n", cfg.ram_mb);
+        fprintf(stderr, "mvisor: seed %" PRIu64 " (%s; reproduce with --deterministic --seed %" PRIu64 ")\n",
+                cfg.seed, cfg.deterministic ? "deterministic" : "real time", cfg.seed);
+    }
     uint64_t t0 = host_monotonic_ns();
     int status = vm_run(&vm);
     double secs = (double)(host_monotonic_ns() - t0) / 1e9;
@@ -232,5 +297,9 @@ int main(int argc, char **argv)
         }
     }
     vm_destroy(&vm);
+    if (insn_words && dbt_insn_words_write(insn_words, err, sizeof(err)) < 0) {
+        fprintf(stderr, "mvisor: --insn-words: %s\n", err);
+        return status ? status : 1;
+    }
     return status;
 }

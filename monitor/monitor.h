@@ -116,6 +116,7 @@ enum vcpu_exit {
     VCPU_EXIT_TIMEOUT,   /* --timeout reached */
     VCPU_EXIT_WEDGED,    /* exception loop with interrupts off, or wait with nothing to wake it */
     VCPU_EXIT_USER_QUIT, /* console escape */
+    VCPU_EXIT_SIGNAL,    /* the host asked mvisor to stop (SIGTERM, SIGINT, SIGHUP) */
 };
 
 #define EXIT_REQ_INTERRUPT (1u << 0) /* re-evaluate pending interrupts */
@@ -135,6 +136,8 @@ struct fpu {
 };
 
 struct vm;
+
+#define VCPU_EXC_HISTORY 8
 
 struct vcpu {
     /* hot, fixed offsets */
@@ -162,22 +165,45 @@ struct vcpu {
     uint32_t wedge_reason;
     struct stlb stlb;
     _Alignas(64) struct tb_jc_entry jc[TB_JC_SIZE]; /* jump cache of the translator, by virtual PC */
+    /* The last exceptions taken (where, why), for the state dump of a wedged guest. */
+    struct { uint32_t epc, cause, badvaddr, pc_after; } exc_hist[VCPU_EXC_HISTORY];
+    unsigned exc_hist_next;
 };
 
 /* ---- time ------------------------------------------------------------ */
 
+/*
+ * One timeline drives Count, the devices' guest time and the RTC: ticks of
+ * count_hz since the VM started. It is host time (real-time mode) or
+ * retired instructions / insns_per_count (deterministic mode), plus the
+ * ticks the monitor jumped over (WAIT in deterministic mode, the RTC
+ * fast-forward in both). Guest nanoseconds are ticks scaled by count_hz.
+ */
 struct vclock {
     bool deterministic;
-    uint64_t count_hz;    /* Count frequency in real-time mode */
+    uint64_t count_hz;    /* Count frequency; the CPU clock Linux estimates is twice this */
     uint64_t host_start_ns;
     uint32_t count_base;  /* Count at time zero (from --seed) */
     uint32_t insns_per_count; /* deterministic mode: Count advances every N instructions */
-    uint64_t skipped_ticks;   /* Count ticks jumped over (WAIT in deterministic mode) */
+    uint64_t skipped_ticks;   /* ticks jumped over: WAIT (deterministic) and the RTC fast-forward */
+    uint64_t rtc_skipped_ticks; /* the part the RTC fast-forward skipped, for the report */
+    uint64_t rtc_skips;         /* how many times it did */
 };
+
+/* Count runs at 100 MHz, so Linux measures a 200 MHz CPU (it reports twice the Count rate). */
+#define VM_COUNT_HZ 100000000ull
+/* Deterministic runs start their RTC at 2026-01-01 00:00:00 UTC. */
+#define RTC_START_DETERMINISTIC_NS (1767225600ll * 1000000000ll)
 
 /* ---- the VM ---------------------------------------------------------- */
 
 enum machine_kind { MACHINE_TESTBENCH, MACHINE_MALTA };
+
+/* Where ttyS0 goes (-serial). */
+enum serial_mode { SERIAL_STDIO = 0, SERIAL_FILE, SERIAL_NONE };
+
+/* Why the machine stopped (set by devices on the vCPU thread). */
+enum vm_stop_reason { VM_STOP_NONE = 0, VM_STOP_TEST, VM_STOP_POWEROFF, VM_STOP_RESET };
 
 /* How guest code executes (--exec). */
 enum exec_mode { EXEC_DBT = 0, EXEC_INTERP };
@@ -199,6 +225,9 @@ struct vm_config {
     enum cpu_model cpu;
     const char *trace;       /* --trace spec, or NULL */
     FILE *console_out;
+    bool no_reboot;          /* -no-reboot: a guest reset ends mvisor (status 0) */
+    enum serial_mode serial;
+    const char *serial_path; /* SERIAL_FILE */
 };
 
 struct vm {
@@ -210,10 +239,16 @@ struct vm {
     struct vcpu *vcpu;
     struct vclock clock;
     struct testdev testdev;
+    struct malta *malta;      /* MACHINE_MALTA */
+    struct console *console;  /* MACHINE_MALTA: the host side of ttyS0, while running */
+    int serial_fd;            /* where ttyS0 output goes (-1: nowhere) */
+    gpa_t kernel_lo, kernel_hi; /* physical extent of the loaded kernel image */
     struct dbt_engine *dbt;  /* the translator's state (EXEC_DBT), or NULL */
     struct tcache *tcache;   /* its translation cache, or NULL: stores into code check it */
     bool stop;
+    enum vm_stop_reason stop_reason;
     double deadline_s; /* host monotonic seconds, 0 = none */
+    uint64_t resets;   /* guest resets that rebooted the machine */
 };
 
 /* ---- functions ------------------------------------------------------- */
@@ -273,5 +308,10 @@ void vcpu_dump(struct vcpu *v, FILE *f);
 
 /* Runs the VM until it stops; returns the process exit status (see README). */
 int vm_run(struct vm *vm);
+/* Loads the kernel (and for Malta the initrd and the YAMON environment) and points the vCPU at
+ * the entry; -errno with a message. Called once after vm_create, and again on every reboot. */
+int vm_boot(struct vm *vm, char *err, size_t errlen);
+/* Guest time in nanoseconds (the timeline of struct vclock). */
+uint64_t vm_guest_ns(struct vm *vm);
 
 #endif

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "dbt/dbt.h"
+#include "monitor/console.h"
 #include "monitor/internal.h"
 
 _Static_assert(offsetof(struct vcpu, gpr) == 0, "translated code addresses gpr[] at 0");
@@ -40,13 +41,28 @@ double host_monotonic_s(void)
     return (double)host_monotonic_ns() / 1e9;
 }
 
+static uint64_t muldiv(uint64_t a, uint64_t b, uint64_t c)
+{
+    return (uint64_t)((unsigned __int128)a * b / c);
+}
+
+static uint64_t muldiv_ceil(uint64_t a, uint64_t b, uint64_t c)
+{
+    return (uint64_t)(((unsigned __int128)a * b + c - 1) / c);
+}
+
 static uint64_t timeline(const struct vcpu *v)
 {
     const struct vclock *c = &v->vm->clock;
     if (c->deterministic)
         return v->icount / c->insns_per_count + c->skipped_ticks;
     uint64_t ns = host_monotonic_ns() - c->host_start_ns;
-    return (ns / 1000000000ull) * c->count_hz + (ns % 1000000000ull) * c->count_hz / 1000000000ull;
+    return muldiv(ns, c->count_hz, 1000000000ull) + c->skipped_ticks;
+}
+
+uint64_t vm_guest_ns(struct vm *vm)
+{
+    return muldiv(timeline(vm->vcpu), 1000000000ull, vm->clock.count_hz);
 }
 
 uint32_t vcpu_count(struct vcpu *v)
@@ -97,6 +113,26 @@ void vcpu_asid_changed(struct vcpu *v)
     }
 }
 
+/* Ticks from now until Count passes Compare (a full wrap if they are equal). */
+static uint64_t ticks_to_compare(struct vcpu *v)
+{
+    uint32_t d = v->cp0.compare - vcpu_count(v);
+    return d ? d : (1ull << 32);
+}
+
+/* Ticks from now until the board's next timer event, or UINT64_MAX. */
+static uint64_t ticks_to_device_event(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+    if (!vm->malta)
+        return UINT64_MAX;
+    uint64_t ns = malta_next_event_ns(vm->malta);
+    if (ns == DEV_NO_EVENT)
+        return UINT64_MAX;
+    uint64_t at = muldiv_ceil(ns, vm->clock.count_hz, 1000000000ull), now = timeline(v);
+    return at > now ? at - now : 0;
+}
+
 void vcpu_update_next_event(struct vcpu *v)
 {
     const struct vclock *c = &v->vm->clock;
@@ -104,8 +140,9 @@ void vcpu_update_next_event(struct vcpu *v)
     if (v->max_insns && v->max_insns < next)
         next = v->max_insns;
     if (c->deterministic) {
-        uint32_t d = v->cp0.compare - vcpu_count(v);
-        uint64_t ticks = d ? d : (1ull << 32);
+        uint64_t ticks = ticks_to_compare(v), dev = ticks_to_device_event(v);
+        if (dev < ticks)
+            ticks = dev;
         /* First instruction count at which the timeline reaches now + ticks. */
         uint64_t target = (timeline(v) + ticks - c->skipped_ticks) * c->insns_per_count;
         if (target < next)
@@ -118,6 +155,52 @@ void vcpu_update_next_event(struct vcpu *v)
     v->next_event = next;
 }
 
+/* Jumps the timeline (Count, devices, RTC together) forward. */
+static void vcpu_skip_ticks(struct vcpu *v, uint64_t ticks)
+{
+    v->vm->clock.skipped_ticks += ticks;
+    vcpu_timer_check(v);
+}
+
+/*
+ * The one allowed shortcut in real time: Linux estimates the CPU clock by
+ * timing Count across RTC update-in-progress edges with interrupts off
+ * (Linux arch/mips/mti-malta/malta-time.c), about two guest seconds of
+ * doing nothing but reading RTC register A. Once the board sees such a run
+ * of reads, jump the whole timeline to the next UIP edge: Count and the RTC
+ * move together, so the estimate still comes out as the configured clock.
+ * The trigger is a count of reads, so it is deterministic too.
+ */
+static void vcpu_rtc_fast_forward(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+    if (!malta_rtc_polling(vm->malta) || cp0_interrupts_enabled(v))
+        return;
+    uint64_t edge = malta_rtc_next_edge_ns(vm->malta);
+    malta_rtc_polls_reset(vm->malta);
+    if (edge == DEV_NO_EVENT)
+        return;
+    uint64_t at = muldiv_ceil(edge, vm->clock.count_hz, 1000000000ull), now = timeline(v);
+    if (at <= now)
+        return;
+    vm->clock.rtc_skipped_ticks += at - now;
+    vm->clock.rtc_skips++;
+    vcpu_skip_ticks(v, at - now);
+    malta_update(vm->malta);
+}
+
+/* Host-side reasons to stop: Ctrl-A x, a terminating signal. */
+static enum vcpu_exit vcpu_host_stop(struct vm *vm)
+{
+    if (!vm->console)
+        return VCPU_EXIT_NONE;
+    if (console_signal(vm->console))
+        return VCPU_EXIT_SIGNAL;
+    if (atomic_load(&vm->console->quit))
+        return VCPU_EXIT_USER_QUIT;
+    return VCPU_EXIT_NONE;
+}
+
 enum vcpu_exit vcpu_events(struct vcpu *v)
 {
     struct vm *vm = v->vm;
@@ -128,11 +211,33 @@ enum vcpu_exit vcpu_events(struct vcpu *v)
         return VCPU_EXIT_LIMIT;
     if (vm->deadline_s > 0 && host_monotonic_s() >= vm->deadline_s)
         return VCPU_EXIT_TIMEOUT;
+    enum vcpu_exit why = vcpu_host_stop(vm);
+    if (why != VCPU_EXIT_NONE)
+        return why;
     vcpu_timer_check(v);
+    if (vm->malta) {
+        vcpu_rtc_fast_forward(v);
+        malta_update(vm->malta);
+        /* Input arrives whenever it comes in real time; deterministic runs take it in WAIT. */
+        if (!vm->clock.deterministic)
+            vm_console_pump(vm);
+    }
     cp0_check_interrupt(v);
     vcpu_update_next_event(v);
     return VCPU_EXIT_NONE;
 }
+
+/* Whether an unmasked interrupt line has a source that can raise it while the CPU sleeps. */
+static bool vcpu_can_wake(const struct vcpu *v)
+{
+    uint32_t wake = 1u << (ST_IM_SHIFT + 7); /* the Count/Compare timer */
+    if (v->vm->malta)
+        wake |= 1u << (ST_IM_SHIFT + 2) | 1u << (ST_IM_SHIFT + 4); /* i8259 pair, CBUS UART */
+    return (v->cp0.status & wake) != 0;
+}
+
+/* Longest host sleep in one go: deadlines (--timeout) and stop requests are noticed this often. */
+#define WAIT_SLICE_NS 100000000ull
 
 enum vcpu_exit vcpu_wait(struct vcpu *v)
 {
@@ -140,29 +245,52 @@ enum vcpu_exit vcpu_wait(struct vcpu *v)
     struct vclock *c = &vm->clock;
     for (;;) {
         vcpu_timer_check(v);
+        if (vm->malta) {
+            malta_update(vm->malta);
+            /* Deterministic input point: the CPU sleeps and the receiver is empty. */
+            if (!c->deterministic || malta_console_rx_empty(vm->malta))
+                vm_console_pump(vm);
+        }
         /* WAIT ends when an unmasked interrupt is requested, whether or not IE lets it be taken. */
         if (cp0_interrupt_pending(v))
             break;
         if (vm->stop)
             return VCPU_EXIT_STOP;
-        if (!(v->cp0.status & (1u << (ST_IM_SHIFT + 7)))) {
-            /* Only the timer can wake this machine, and it is masked. */
+        enum vcpu_exit why = vcpu_host_stop(vm);
+        if (why != VCPU_EXIT_NONE)
+            return why;
+        if (!vcpu_can_wake(v)) {
             v->wedge_reason = 1;
             return VCPU_EXIT_WEDGED;
         }
-        uint32_t d = v->cp0.compare - vcpu_count(v);
-        uint64_t ticks = d ? d : (1ull << 32);
-        if (c->deterministic) {
-            c->skipped_ticks += ticks;
-            continue;
-        }
         if (vm->deadline_s > 0 && host_monotonic_s() >= vm->deadline_s)
             return VCPU_EXIT_TIMEOUT;
-        uint64_t ns = ticks * 1000000000ull / c->count_hz;
-        if (ns > 10000000ull)
-            ns = 10000000ull; /* wake every 10 ms to notice stops and deadlines */
-        struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)ns};
-        nanosleep(&ts, NULL);
+        uint64_t ticks = ticks_to_compare(v), dev = ticks_to_device_event(v);
+        if (dev < ticks)
+            ticks = dev;
+        uint64_t ns = muldiv_ceil(ticks, 1000000000ull, c->count_hz);
+        if (ns > WAIT_SLICE_NS)
+            ns = WAIT_SLICE_NS;
+        if (c->deterministic) {
+            /*
+             * Guest time jumps to the event. While the console can still deliver input, the host
+             * also waits (at most that long, less if input comes), so an idle guest neither spins
+             * a host CPU nor races its clock ahead of a person typing. The jump itself depends
+             * only on guest state.
+             */
+            if (vm->console && console_input_open(vm->console) && !console_pending(vm->console))
+                console_wait(vm->console, ns);
+            vcpu_skip_ticks(v, ticks);
+            continue;
+        }
+        if (ns == 0)
+            continue;
+        if (vm->console)
+            console_wait(vm->console, ns);
+        else {
+            struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ull), .tv_nsec = (long)(ns % 1000000000ull)};
+            nanosleep(&ts, NULL);
+        }
     }
     vcpu_update_next_event(v);
     vcpu_kick(v);
@@ -202,6 +330,17 @@ static bool peek_insn(struct vcpu *v, uint32_t va, uint32_t *word)
     return physmap_read(&v->vm->physmap, r.pa, word, 4) == 0;
 }
 
+static void dump_code(struct vcpu *v, FILE *f, uint32_t at, int before, int after)
+{
+    for (int i = -before; i <= after; i++) {
+        uint32_t va = at + 4 * (uint32_t)i, w;
+        char buf[128];
+        if (!peek_insn(v, va, &w))
+            continue;
+        fprintf(f, "%s %s\n", i == 0 ? "=>" : "  ", dbt_disasm(w, va, buf, sizeof(buf)));
+    }
+}
+
 void vcpu_dump(struct vcpu *v, FILE *f)
 {
     struct cp0 *c = &v->cp0;
@@ -215,11 +354,26 @@ void vcpu_dump(struct vcpu *v, FILE *f)
             c->entryhi, c->entrylo0, c->entrylo1, c->pagemask, c->index, c->wired);
     fprintf(f, "context %08x count %08x compare %08x ebase %08x\n", c->context, vcpu_count(v),
             c->compare, c->ebase);
-    for (int i = -6; i <= 4; i++) {
-        uint32_t va = v->pc + 4 * i, w;
-        char buf[128];
-        if (!peek_insn(v, va, &w))
-            continue;
-        fprintf(f, "%s %s\n", i == 0 ? "=>" : "  ", dbt_disasm(w, va, buf, sizeof(buf)));
+    dump_code(v, f, v->pc, 6, 4);
+    /* The blocks that led here: the last exceptions, oldest first, with the code that raised
+     * each (once per distinct EPC). */
+    unsigned n = v->exc_hist_next < VCPU_EXC_HISTORY ? v->exc_hist_next : VCPU_EXC_HISTORY;
+    if (n)
+        fprintf(f, "last %u exceptions (of %u in a row without progress):\n", n, v->exc_streak);
+    uint32_t shown[VCPU_EXC_HISTORY];
+    unsigned nshown = 0;
+    for (unsigned k = 0; k < n; k++) {
+        unsigned i = (v->exc_hist_next - n + k) % VCPU_EXC_HISTORY;
+        uint32_t epc = v->exc_hist[i].epc;
+        fprintf(f, "  exception %u at epc %08x -> %08x, cause %08x, badvaddr %08x\n",
+                (v->exc_hist[i].cause & CAUSE_EXC) >> CAUSE_EXC_SHIFT, epc, v->exc_hist[i].pc_after,
+                v->exc_hist[i].cause, v->exc_hist[i].badvaddr);
+        bool seen = false;
+        for (unsigned j = 0; j < nshown; j++)
+            seen |= shown[j] == epc;
+        if (!seen) {
+            shown[nshown++] = epc;
+            dump_code(v, f, epc, 3, 1);
+        }
     }
 }

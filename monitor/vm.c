@@ -5,14 +5,23 @@
  * until the guest touches it. The run loop has kvmtool's shape: the engine
  * returns an exit reason and a switch turns it into the process exit status
  * (0 powered off / test passed, 2 wedged, 3 limit or timeout, 4 test failed).
+ *
+ * The Malta machine is the board of devices/ plus the host side: guest time,
+ * the CPU's interrupt lines, power events and the console, handed to the
+ * board as struct malta_host. Devices only flag power events; the run loop
+ * acts on them (power off, or reset and boot again unless -no-reboot).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "dbt/dbt.h"
+#include "monitor/console.h"
 #include "monitor/internal.h"
 
 #define TESTBENCH_BOOTROM_BASE 0x1FC00000u
@@ -26,6 +35,103 @@ static void vm_cpu_irq(void *opaque, int n, int level)
 static uint64_t vm_icount(void *ctx)
 {
     return ((struct vcpu *)ctx)->icount;
+}
+
+/* ---- the host side of the Malta board ---- */
+
+static uint64_t malta_host_now_ns(void *ctx)
+{
+    return vm_guest_ns(ctx);
+}
+
+static void malta_host_cpu_irq(void *ctx, int line, int level)
+{
+    struct vm *vm = ctx;
+    cp0_set_irq(vm->vcpu, line, level);
+}
+
+static void malta_host_power(void *ctx, enum malta_power what)
+{
+    struct vm *vm = ctx;
+    vm->stop = true;
+    vm->stop_reason = what == MALTA_POWER_OFF ? VM_STOP_POWEROFF : VM_STOP_RESET;
+    vcpu_kick(vm->vcpu);
+}
+
+static void malta_host_attention(void *ctx)
+{
+    struct vm *vm = ctx;
+    vcpu_kick(vm->vcpu);
+}
+
+static void malta_host_serial_out(void *ctx, uint8_t byte)
+{
+    struct vm *vm = ctx;
+    if (vm->console)
+        console_write(vm->console, &byte, 1);
+}
+
+void vm_console_pump(struct vm *vm)
+{
+    struct console *c = vm->console;
+    if (!c || !console_pending(c))
+        return;
+    unsigned room = malta_console_room(vm->malta);
+    if (!room)
+        return;
+    uint8_t buf[64];
+    size_t n = console_read(c, buf, room < sizeof(buf) ? room : sizeof(buf));
+    unsigned took = malta_console_input(vm->malta, buf, (unsigned)n);
+    if (took < n)
+        console_unread(c, buf + took, n - took);
+}
+
+/* The output side of -serial, opened before the guest runs so a bad path is a usage error. */
+static int serial_open_output(const struct vm_config *cfg, char *err, size_t errlen)
+{
+    switch (cfg->serial) {
+    case SERIAL_STDIO:
+        return STDOUT_FILENO;
+    case SERIAL_FILE: {
+        int fd = open(cfg->serial_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            snprintf(err, errlen, "-serial file:%s: %s", cfg->serial_path, strerror(errno));
+            return -errno;
+        }
+        return fd;
+    }
+    default:
+        return -1;
+    }
+}
+
+static int64_t rtc_start_unix_ns(const struct vm_config *cfg)
+{
+    if (cfg->deterministic)
+        return RTC_START_DETERMINISTIC_NS;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+static int vm_create_malta(struct vm *vm, char *err, size_t errlen)
+{
+    struct malta_host host = {
+        .ctx = vm,
+        .now_ns = malta_host_now_ns,
+        .cpu_irq = malta_host_cpu_irq,
+        .power = malta_host_power,
+        .attention = malta_host_attention,
+        .serial_out = malta_host_serial_out,
+    };
+    int rc = malta_create(&vm->malta, &vm->physmap, vm->ram, vm->ram_size, &host,
+                          rtc_start_unix_ns(&vm->cfg), err, errlen);
+    if (rc < 0)
+        return rc;
+    vm->serial_fd = serial_open_output(&vm->cfg, err, errlen);
+    if (vm->serial_fd < -1)
+        return vm->serial_fd;
+    return 0;
 }
 
 int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen)
@@ -45,9 +151,13 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
                  strerror(errno));
         return -ENOMEM;
     }
-    int rc = physmap_add_ram(&vm->physmap, "ram", 0, vm->ram_size, vm->ram, false);
-    if (rc < 0)
-        goto err_map;
+    vm->serial_fd = -1;
+    int rc;
+
+    vm->clock.deterministic = cfg->deterministic;
+    vm->clock.count_hz = VM_COUNT_HZ;
+    vm->clock.insns_per_count = CPU_CCRES;
+    vm->clock.host_start_ns = host_monotonic_ns();
 
     vm->vcpu = aligned_alloc(64, (sizeof(struct vcpu) + 63) & ~(size_t)63);
     if (!vm->vcpu) {
@@ -60,6 +170,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
 
     switch (cfg->machine) {
     case MACHINE_TESTBENCH:
+        rc = physmap_add_ram(&vm->physmap, "ram", 0, vm->ram_size, vm->ram, false);
+        if (rc < 0)
+            goto err_map;
         vm->bootrom = mmap(NULL, TESTBENCH_BOOTROM_SIZE, PROT_READ | PROT_WRITE,
                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (vm->bootrom == MAP_FAILED) {
@@ -82,15 +195,12 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
             goto err_map;
         break;
     case MACHINE_MALTA:
-        snprintf(err, errlen, "machine 'malta' is not implemented yet; use -M testbench");
-        rc = -ENOSYS;
-        goto err_quiet;
+        rc = vm_create_malta(vm, err, errlen);
+        if (rc < 0)
+            goto err_quiet;
+        break;
     }
 
-    vm->clock.deterministic = cfg->deterministic;
-    vm->clock.count_hz = 100000000ull;
-    vm->clock.insns_per_count = CPU_CCRES;
-    vm->clock.host_start_ns = host_monotonic_ns();
     vcpu_reset(vm->vcpu);
     if (cfg->exec == EXEC_DBT) {
         rc = dbt_engine_init(vm, err, errlen);
@@ -109,6 +219,16 @@ err_quiet:
 void vm_destroy(struct vm *vm)
 {
     dbt_engine_destroy(vm);
+    if (vm->console) {
+        console_close(vm->console);
+        free(vm->console);
+        vm->console = NULL;
+    }
+    if (vm->serial_fd > STDERR_FILENO)
+        close(vm->serial_fd);
+    vm->serial_fd = -1;
+    malta_destroy(vm->malta);
+    vm->malta = NULL;
     if (vm->ram)
         munmap(vm->ram, vm->ram_size);
     if (vm->bootrom)
@@ -119,11 +239,63 @@ void vm_destroy(struct vm *vm)
     vm->vcpu = NULL;
 }
 
+/* The host side of ttyS0: stdin/stdout (or a file, or nothing) and the input thread. */
+static int vm_open_console(struct vm *vm)
+{
+    vm->console = calloc(1, sizeof(*vm->console));
+    if (!vm->console)
+        return -ENOMEM;
+    int in = vm->cfg.serial == SERIAL_STDIO ? STDIN_FILENO : -1;
+    int rc = console_open(vm->console, in, vm->serial_fd, &vm->vcpu->exit_request);
+    if (rc < 0) {
+        console_close(vm->console);
+        free(vm->console);
+        vm->console = NULL;
+    }
+    return rc;
+}
+
+static void vm_report_time(struct vm *vm)
+{
+    const struct vclock *c = &vm->clock;
+    if (c->rtc_skips)
+        fprintf(stderr, "mvisor: RTC fast-forward: skipped %.3f guest seconds (%" PRIu64
+                " jumps) while the guest polled the RTC update flag with interrupts off\n",
+                (double)c->rtc_skipped_ticks / (double)c->count_hz, c->rtc_skips);
+}
+
+/* A guest reset: the board goes back to its firmware state, RAM is cleared, the kernel boots
+ * again. Guest time keeps running, as the RTC's does on a real board. */
+static int vm_reboot(struct vm *vm)
+{
+    char err[512];
+    malta_reset(vm->malta);
+    physmap_discard(&vm->physmap, MALTA_RAM_ALL_BASE, vm->ram_size);
+    /* The next boot rewrites code pages from the host, which the translator's store tracking
+     * does not see: start it afresh. */
+    if (vm->dbt)
+        dbt_flush(vm);
+    vcpu_reset(vm->vcpu);
+    vm->stop = false;
+    vm->stop_reason = VM_STOP_NONE;
+    vm->resets++;
+    if (vm_boot(vm, err, sizeof(err)) < 0) {
+        fprintf(stderr, "mvisor: cannot boot again after the guest reset: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
 int vm_run(struct vm *vm)
 {
     struct vcpu *v = vm->vcpu;
+    int status;
     if (vm->cfg.timeout_s > 0)
         vm->deadline_s = host_monotonic_s() + vm->cfg.timeout_s;
+    if (vm->malta && vm_open_console(vm) < 0) {
+        fprintf(stderr, "mvisor: cannot start the console: %s\n", strerror(errno));
+        return 1;
+    }
     for (;;) {
         enum vcpu_exit why = vm->dbt ? dbt_run(v) : dbt_interp_run(v);
         switch (why) {
@@ -140,22 +312,54 @@ int vm_run(struct vm *vm)
                         vm->testdev.check, vm->testdev.result, v->pc);
                 return 4;
             }
-            return 0;
+            if (vm->stop_reason == VM_STOP_RESET) {
+                if (vm->cfg.no_reboot) {
+                    status = 0;
+                    fprintf(stderr, "mvisor: guest reset (-no-reboot: stopping)\n");
+                    goto out;
+                }
+                if (vm_reboot(vm) < 0) {
+                    status = 1;
+                    goto out;
+                }
+                continue;
+            }
+            status = 0; /* powered off */
+            goto out;
         case VCPU_EXIT_LIMIT:
             fprintf(stderr, "mvisor: instruction limit reached (%" PRIu64 " instructions, pc %08x)\n", v->icount, v->pc);
-            return 3;
+            status = 3;
+            goto out;
         case VCPU_EXIT_TIMEOUT:
             fprintf(stderr, "mvisor: timeout after %.1f s (%" PRIu64 " instructions)\n", vm->cfg.timeout_s,
                     v->icount);
-            return 3;
+            status = 3;
+            goto out;
         case VCPU_EXIT_WEDGED:
+            if (vm->console)
+                console_close(vm->console); /* the dump goes to a sane terminal */
             fprintf(stderr, "mvisor: guest wedged: %s\n",
                     v->wedge_reason == 1 ? "wait with every wake-up source masked"
                                          : "exception loop without progress");
             vcpu_dump(v, stderr);
-            return 2;
+            if (vm->malta)
+                malta_dump(vm->malta, stderr);
+            status = 2;
+            goto out;
         case VCPU_EXIT_USER_QUIT:
-            return 0;
+            status = 0;
+            goto out;
+        case VCPU_EXIT_SIGNAL:
+            if (vm->console)
+                console_close(vm->console);
+            fprintf(stderr, "mvisor: stopped by signal %d\n", console_signal(vm->console));
+            status = 1;
+            goto out;
         }
     }
+out:
+    if (vm->console)
+        console_close(vm->console);
+    vm_report_time(vm);
+    return status;
 }

@@ -17,9 +17,9 @@ PACKAGES=(
     xz-utils             # unpacking the guest kernel from its zboot wrapper
     cpio                 # initramfs
     qemu-user            # independent oracle for the user-mode ISA tests
-    qemu-system-mips     # reference machine for benchmark comparisons
-    libc6-dev-mipsel-cross # static C libraries for the benchmark workloads (bench/guest)
-    python3              # the benchmark runner (bench/run.py)
+    qemu-system-mips     # reference machine for benchmark comparisons and the boot suite's oracle
+    libc6-dev-mipsel-cross # static C libraries for the benchmark workloads and the boot suite's programs
+    python3              # the benchmark runner (bench/run.py) and the boot suite's console driver
     gnuplot-nox          # the benchmark plots (PNG)
     gdb-multiarch        # bench/zboot.py: a breakpoint in QEMU's guest (its gdbstub) times the decompressor
 )

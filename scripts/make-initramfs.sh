@@ -3,15 +3,21 @@
 # the device node /dev/console (char 5,1), written directly in the cpio format, so neither root
 # nor fakeroot nor mknod is needed. Reproducible: every mtime is 0 and gzip stores no name/time.
 #
-#   scripts/make-initramfs.sh BUSYBOX OUTPUT.cpio.gz
+#   scripts/make-initramfs.sh BUSYBOX OUTPUT.cpio.gz [PROGRAM...]
 #
 # /init mounts proc, sysfs and devtmpfs, installs the busybox applet links, prints a banner and
-# starts a shell on the console; `poweroff -f` in it powers the board off.
+# starts a shell on the console; `poweroff -f` in it powers the board off. Each extra PROGRAM
+# (e.g. a static test program) is added as /bin/<its name>.
 set -euo pipefail
-(($# == 2)) || { echo "usage: $0 BUSYBOX OUTPUT.cpio.gz" >&2; exit 1; }
+(($# >= 2)) || { echo "usage: $0 BUSYBOX OUTPUT.cpio.gz [PROGRAM...]" >&2; exit 1; }
 busybox=$1
 output=$2
+shift 2
+extra=("$@")
 [[ -f $busybox ]] || { echo "make-initramfs: no $busybox (make guest)" >&2; exit 1; }
+for p in "${extra[@]}"; do
+    [[ -f $p ]] || { echo "make-initramfs: no $p" >&2; exit 1; }
+done
 
 ino=1000
 # entry NAME MODE(octal) SIZE RDEVMAJOR RDEVMINOR: write one newc header and the padded name.
@@ -61,6 +67,7 @@ INIT
     file bin/busybox 0100755 "$busybox"
     symlink bin/sh busybox
     file init 0100755 "$tmp/init"
+    for p in "${extra[@]}"; do file "bin/$(basename "$p")" 0100755 "$p"; done
     entry TRAILER!!! 0 0
 } >"$tmp/initramfs.cpio"
 mkdir -p "$(dirname "$output")"

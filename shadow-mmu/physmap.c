@@ -9,6 +9,8 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "shadow-mmu/shadow_mmu.h"
 
@@ -75,12 +77,45 @@ uint8_t *physmap_host(const struct physmap *pm, gpa_t pa, uint64_t len)
 
 int physmap_write(struct physmap *pm, gpa_t pa, const void *src, uint64_t len)
 {
+    if (len == 0)
+        return 0;
     uint8_t *h = physmap_host(pm, pa, len);
     if (!h)
         return -EFAULT;
     memcpy(h, src, len);
     if (pm->write_hook)
         pm->write_hook(pm->write_hook_opaque, pa, len);
+    return 0;
+}
+
+int physmap_zero(struct physmap *pm, gpa_t pa, uint64_t len)
+{
+    if (len == 0)
+        return 0;
+    uint8_t *h = physmap_host(pm, pa, len);
+    if (!h)
+        return -EFAULT;
+    memset(h, 0, len);
+    return 0;
+}
+
+int physmap_discard(struct physmap *pm, gpa_t pa, uint64_t len)
+{
+    if (len == 0)
+        return 0;
+    uint8_t *h = physmap_host(pm, pa, len);
+    if (!h)
+        return -EFAULT;
+    /* Whole host pages go back to the kernel (they read as zero again, and cost nothing until
+     * touched); the partial pages at either end are cleared in place. */
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = ((uintptr_t)h + page - 1) & ~(page - 1), hi = ((uintptr_t)h + len) & ~(page - 1);
+    if (lo >= hi || madvise((void *)lo, hi - lo, MADV_DONTNEED) < 0) {
+        memset(h, 0, len);
+        return 0;
+    }
+    memset(h, 0, lo - (uintptr_t)h);
+    memset((void *)hi, 0, (uintptr_t)h + len - hi);
     return 0;
 }
 

@@ -113,6 +113,10 @@ const struct mem_region *physmap_find(const struct physmap *pm, gpa_t pa);
 uint8_t *physmap_host(const struct physmap *pm, gpa_t pa, uint64_t len);
 /* Copies host data into guest RAM: the one path for host writes (loader, env, later DMA). */
 int physmap_write(struct physmap *pm, gpa_t pa, const void *src, uint64_t len);
+/* Zeroes guest RAM (a loader's bss), through the same path as physmap_write. */
+int physmap_zero(struct physmap *pm, gpa_t pa, uint64_t len);
+/* Zeroes a large range of guest RAM (a reset) by giving its host pages back; same path. */
+int physmap_discard(struct physmap *pm, gpa_t pa, uint64_t len);
 /* Reads guest RAM into a host buffer; -EFAULT if not all RAM. */
 int physmap_read(const struct physmap *pm, gpa_t pa, void *dst, uint64_t len);
 /* MMIO / unassigned access by physical address (unassigned: reads 0, writes dropped). */

@@ -207,6 +207,22 @@ bad trace-bad-range 'trace' "${TB[@]}" -kernel "$GOOD" --trace 'pc=zz-80000000'
 bad cpu-unknown 'cpu|34Kf' "${TB[@]}" -kernel "$GOOD" -cpu 34Kf
 bad smp-2 'smp|cpu' "${TB[@]}" -kernel "$GOOD" -smp 2
 
+# ---- QEMU options mvisor does not have, and the Malta console's ----------------------------
+
+MA=(-M malta -m 256 --deterministic)
+bad qemu-net 'unsupported option -net' "${MA[@]}" -kernel "$GOOD" -net user
+bad qemu-drive 'unsupported option -drive' "${MA[@]}" -kernel "$GOOD" -drive file=disk.img
+bad qemu-enable-kvm 'unsupported option -enable-kvm' "${MA[@]}" -kernel "$GOOD" -enable-kvm
+bad serial-bogus 'unsupported -serial vc' "${MA[@]}" -kernel "$GOOD" -serial vc
+bad serial-twice 'only one -serial' "${MA[@]}" -kernel "$GOOD" -serial stdio -serial none
+bad serial-no-argument '-serial.*(argument|needs|missing)' "${MA[@]}" -kernel "$GOOD" -serial
+bad serial-file-bad-path 'serial file:.*no-such-dir.*No such file' "${MA[@]}" -kernel "$GOOD" \
+    -serial "file:$W/no-such-dir/console.log"
+bad display-vnc 'unsupported -display vnc' "${MA[@]}" -kernel "$GOOD" -display vnc=:1
+bad monitor-stdio 'unsupported -monitor stdio' "${MA[@]}" -kernel "$GOOD" -monitor stdio
+bad insn-words-dbt 'insn-words.*interp' "${MA[@]}" -kernel "$GOOD" --insn-words "$W/w.txt" --exec dbt
+bad malta-m-2049 '-m.*range' -M malta -kernel "$GOOD" -m 2049
+
 # ---- bad kernels ---------------------------------------------------------------------------
 
 bad kernel-missing 'no such file|cannot open|not found|does not exist' "${TB[@]}" -kernel "$W/no-such-kernel.elf"
@@ -234,7 +250,8 @@ if selected help; then
             why="wrote to stderr"
         else
             for opt in -M -m -kernel -initrd -append --exec --deterministic --seed --max-insns \
-                --timeout --trace --no-chain --perfmap --profile --code-buffer; do
+                --timeout --trace --no-chain --perfmap --profile --code-buffer -serial -no-reboot \
+                --insn-words; do
                 # the option as a word: preceded by a blank or a comma, followed by a blank, a
                 # comma, '=' or the end of the line
                 if ! grep -Eq -- "(^|[[:space:],])$opt([[:space:],=]|\$)" "$OUT"; then

@@ -15,6 +15,14 @@
  * with sa cleared must then agree operand for operand). The committed file
  * of known differences pins each category's count over this kernel; any
  * unexplained word or changed count fails the check (exit 1).
+ *
+ *   decoder_check --words FILE
+ *
+ * checks a list of words instead (hex, one per line, as mvisor --insn-words writes the
+ * words a boot executed). Executed code is real compiler output, so there every word must
+ * agree with capstone, or differ only as a COP2 word (a Coprocessor Unusable trap) or as an
+ * encoding capstone 4 does not know or decodes only in its MIPS64 mode; a must-be-zero
+ * violation or a reserved encoding in that list fails the check.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -757,13 +765,98 @@ static int load_known(const char *path, struct known *k)
     return bad ? -1 : 0;
 }
 
+/* ---- --words: the words a run executed ---- */
+
+static bool category_ok_when_executed(int cat)
+{
+    switch (cat) {
+    case CAT_COARSE_COP2: case CAT_CS_FP64_MODE: case CAT_CS_FCC_COMPARE: case CAT_CS_NO_RECIP_PREFX:
+    case CAT_CS_NO_PGPR: case CAT_CS_RDHWR29:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static int check_words(const char *path, bool verbose)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "decoder_check: cannot open %s: %s\n", path, strerror(errno));
+        return 2;
+    }
+    struct checker c;
+    if (cs_open(CS_ARCH_MIPS, CS_MODE_MIPS32 | CS_MODE_LITTLE_ENDIAN, &c.h) != CS_ERR_OK) {
+        fprintf(stderr, "decoder_check: capstone: cannot open a MIPS32 handle\n");
+        fclose(f);
+        return 2;
+    }
+    cs_option(c.h, CS_OPT_DETAIL, CS_OPT_ON);
+    c.ci = cs_malloc(c.h);
+    char line[64];
+    unsigned long nwords = 0, agree = 0, both_reject = 0, bad = 0, lineno = 0;
+    unsigned long counts[CAT_COUNT] = { 0 };
+    int rc = 0;
+    while (fgets(line, sizeof(line), f)) {
+        lineno++;
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(line, &end, 16);
+        if (errno || end == line || (*end != '\n' && *end != 0) || v > UINT32_MAX) {
+            fprintf(stderr, "decoder_check: %s:%lu: not a hex word\n", path, lineno);
+            rc = 2;
+            break;
+        }
+        uint32_t w = (uint32_t)v, pc = 0x80000000u;
+        char ours[160], theirs[160];
+        int r = check_word(&c, w, pc, ours, theirs, sizeof(ours));
+        nwords++;
+        if (r == 0) {
+            agree++;
+            if (!strcmp(theirs, "(unknown)")) {
+                both_reject++;
+                if (verbose)
+                    printf("  [reserved, executed as RI] %08" PRIx32 "\n", w);
+            }
+        } else if (r > 0 && category_ok_when_executed(r - 1)) {
+            counts[r - 1]++;
+            if (verbose)
+                printf("  [%s] %08" PRIx32 "  ours: %-32s capstone: %s\n", cats[r - 1].name, w, ours, theirs);
+        } else {
+            if (bad < MAX_OFFENDERS)
+                printf("EXECUTED %s %08" PRIx32 "  ours: %-32s capstone: %s\n",
+                       r > 0 ? cats[r - 1].name : "UNEXPLAINED", w, ours, theirs);
+            bad++;
+        }
+    }
+    fclose(f);
+    cs_free(c.ci, 1);
+    cs_close(&c.h);
+    if (rc)
+        return rc;
+    printf("decoder: %lu distinct executed words from %s: %lu agree (%lu reserved in both), %lu bad\n",
+           nwords, path, agree, both_reject, bad);
+    for (int i = 0; i < CAT_COUNT; i++)
+        if (counts[i])
+            printf("  %-30s %8lu\n", cats[i].name, counts[i]);
+    if (nwords == 0) {
+        printf("decoder: the word list is empty\n");
+        return 1;
+    }
+    return bad ? 1 : 0;
+}
+
 /* ---- main ---- */
 
 static void usage(void)
 {
     fprintf(stderr,
             "usage: decoder_check --image FILE --base ADDR [--known FILE] [--verbose] [--print-known]\n"
+            "       decoder_check --words FILE [--verbose]\n"
             "  compares mips_decode with capstone over every aligned word of FILE loaded at ADDR\n"
+            "  --words FILE    instead, over the hex words of FILE (mvisor --insn-words): words a run\n"
+            "                  executed, which must agree or differ only as COP2 words and the\n"
+            "                  encodings capstone 4 lacks (no must-be-zero or reserved encodings)\n"
             "  --known FILE    expected category counts (default " DEFAULT_KNOWN ")\n"
             "  --verbose       also print up to 5 examples of every category\n"
             "  --show N        print the first N unexplained words (default 20)\n"
@@ -772,7 +865,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-    const char *image = NULL, *known_path = DEFAULT_KNOWN;
+    const char *image = NULL, *known_path = DEFAULT_KNOWN, *words = NULL;
     uint32_t base = 0;
     bool have_base = false, verbose = false, print_known = false;
     unsigned long max_offenders = MAX_OFFENDERS;
@@ -791,6 +884,8 @@ int main(int argc, char **argv)
             }
             base = (uint32_t)v;
             have_base = true;
+        } else if (!strcmp(a, "--words") && i + 1 < argc) {
+            words = argv[++i];
         } else if (!strcmp(a, "--known") && i + 1 < argc) {
             known_path = argv[++i];
         } else if (!strcmp(a, "--show") && i + 1 < argc) {
@@ -808,6 +903,8 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    if (words)
+        return check_words(words, verbose);
     if (!image || !have_base) {
         usage();
         return 2;

@@ -1,0 +1,341 @@
+/*
+ * The Malta board: which chip answers where, and which wire goes where.
+ *
+ * The wiring is written down once, in order, in the tables and the body of
+ * malta_create() below (the physical map, the ISA ports inside the PCI I/O
+ * window, the PCI functions on bus 0, the interrupt lines), so the whole
+ * machine can be read in one place (malta-platform.md §0, §3, §4, §6).
+ *
+ * Every chip sees offsets into its own window. The board adds the little
+ * glue the chips cannot know about: the GT's IACK is the i8259's INTA,
+ * PMBA moves the PM block inside the I/O window, the timer chips tell the
+ * vCPU when a guest access may have moved a deadline, and the RTC's poll
+ * detector asks for the frequency-estimate fast-forward.
+ *
+ * The boot ROM is the 4 MiB monitor flash, erased (all-ones) except for
+ * the board revision register the kernel reads at 0x1FC00010. mvisor starts
+ * the kernel directly (the firmware's work is done by the devices' reset
+ * state and the YAMON environment), so nothing else is needed there; a
+ * guest that jumps to the reset vector finds erased flash and wedges.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "devices/malta/malta.h"
+
+/* Consecutive register-A reads that make a UIP busy-wait (the estimate polls ~770k times). */
+#define RTC_POLL_THRESHOLD 256
+
+struct malta {
+    struct malta_host host;
+    struct physmap *physmap;
+    uint8_t *flash;
+    struct bus_window pci_io, pci_mem0, pci_mem1;
+    struct pci_bus pci;
+    struct gt64120 gt;
+    struct piix4 piix4;
+    struct piix4_pm pm;
+    struct i8259 pic;
+    struct i8254 pit;
+    struct rtc146818 rtc;
+    struct serial16550 tty0, tty1, cbus_uart;
+    struct malta_fpga fpga;
+    struct dev_clock clock;
+    int pm_range;
+};
+
+#define MALTA_OF(ptr, member) ((struct malta *)(void *)((char *)(ptr) - offsetof(struct malta, member)))
+
+/* ---- glue -------------------------------------------------------------- */
+
+static uint64_t board_now_ns(void *ctx)
+{
+    struct malta *m = ctx;
+    return m->host.now_ns(m->host.ctx);
+}
+
+static void board_attention(struct malta *m)
+{
+    if (m->host.attention)
+        m->host.attention(m->host.ctx);
+}
+
+static void board_cpu_irq(void *opaque, int n, int level)
+{
+    struct malta *m = opaque;
+    m->host.cpu_irq(m->host.ctx, n, level);
+}
+
+static uint8_t board_iack(void *ctx)
+{
+    return i8259_inta(ctx);
+}
+
+static void board_power_off(void *ctx)
+{
+    struct malta *m = ctx;
+    m->host.power(m->host.ctx, MALTA_POWER_OFF);
+}
+
+static void board_reset_request(void *ctx)
+{
+    struct malta *m = ctx;
+    m->host.power(m->host.ctx, MALTA_POWER_RESET);
+}
+
+static void board_map_pm(void *ctx, uint16_t base, bool enabled)
+{
+    struct malta *m = ctx;
+    bus_move(&m->pci_io, m->pm_range, base, enabled && base != 0);
+}
+
+static void board_tty0_out(void *ctx, uint8_t b)
+{
+    struct malta *m = ctx;
+    if (m->host.serial_out)
+        m->host.serial_out(m->host.ctx, b);
+}
+
+/* The PIT: any write may reprogram channel 0's deadline. */
+static uint64_t board_pit_read(void *opaque, uint64_t off, unsigned size)
+{
+    return i8254_ops.read(opaque, off, size);
+}
+
+static void board_pit_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
+{
+    i8254_ops.write(opaque, off, val, size);
+    board_attention(MALTA_OF(opaque, pit));
+}
+
+static const struct mem_region_ops board_pit_ops = {.read = board_pit_read, .write = board_pit_write};
+
+/* The RTC: writes and flag reads move deadlines; a long run of register-A reads is the
+ * update-flag busy-wait. */
+static uint64_t board_rtc_read(void *opaque, uint64_t off, unsigned size)
+{
+    struct rtc146818 *rtc = opaque;
+    uint64_t v = rtc146818_ops.read(opaque, off, size);
+    if (off & 1) {
+        uint64_t polls = rtc_polls_since_other_access(rtc);
+        if (polls == 0 || polls == RTC_POLL_THRESHOLD)
+            board_attention(MALTA_OF(opaque, rtc));
+    }
+    return v;
+}
+
+static void board_rtc_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
+{
+    rtc146818_ops.write(opaque, off, val, size);
+    board_attention(MALTA_OF(opaque, rtc));
+}
+
+static const struct mem_region_ops board_rtc_ops = {.read = board_rtc_read, .write = board_rtc_write};
+
+/* ---- the wiring -------------------------------------------------------- */
+
+/* Device windows in the physical map (RAM and the flash are host memory, added in code). */
+static const struct {
+    const char *name;
+    gpa_t base;
+    uint64_t size;
+    const struct mem_region_ops *ops;
+    size_t dev; /* offsetof(struct malta, the device) */
+} malta_mmio[] = {
+    {"pci-mem0", MALTA_PCI_MEM0_BASE, MALTA_PCI_MEM0_SIZE, &bus_window_ops, offsetof(struct malta, pci_mem0)},
+    {"pci-io", MALTA_PCI_IO_BASE, MALTA_PCI_IO_SIZE, &bus_window_ops, offsetof(struct malta, pci_io)},
+    {"pci-mem1", MALTA_PCI_MEM1_BASE, MALTA_PCI_MEM1_SIZE, &bus_window_ops, offsetof(struct malta, pci_mem1)},
+    {"gt64120", MALTA_GT_BASE, MALTA_GT_SIZE, &gt64120_ops, offsetof(struct malta, gt)},
+    {"fpga", MALTA_FPGA_BASE, MALTA_FPGA_SIZE, &malta_fpga_ops, offsetof(struct malta, fpga)},
+    {"cbus-uart", MALTA_CBUS_UART_BASE, MALTA_CBUS_UART_SIZE, &serial16550_stride8_ops,
+     offsetof(struct malta, cbus_uart)},
+};
+
+/* The ISA ports behind the PIIX4, inside the PCI I/O window (malta-platform.md §7.1). Every
+ * other port reads 0xFF (the i8042 probe then gives up at once). */
+static const struct {
+    const char *name;
+    uint16_t port, size;
+    const struct mem_region_ops *ops;
+    size_t dev;
+} malta_isa[] = {
+    {"i8259-master", I8259_MASTER_PORT, I8259_REGION_SIZE, &i8259_master_ops, offsetof(struct malta, pic)},
+    {"i8254", I8254_PORT, I8254_REGION_SIZE, &board_pit_ops, offsetof(struct malta, pit)},
+    {"rtc", RTC_PORT, RTC_REGION_SIZE, &board_rtc_ops, offsetof(struct malta, rtc)},
+    {"i8259-slave", I8259_SLAVE_PORT, I8259_REGION_SIZE, &i8259_slave_ops, offsetof(struct malta, pic)},
+    {"ttyS1", SERIAL_COM2_PORT, SERIAL_REGION_SIZE, &serial16550_ops, offsetof(struct malta, tty1)},
+    {"ttyS0", SERIAL_COM1_PORT, SERIAL_REGION_SIZE, &serial16550_ops, offsetof(struct malta, tty0)},
+    {"elcr", I8259_ELCR_PORT, I8259_ELCR_SIZE, &i8259_elcr_ops, offsetof(struct malta, pic)},
+    {"piix4-rcr", PIIX4_RCR_PORT, 1, &piix4_rcr_ops, offsetof(struct malta, piix4)},
+};
+
+int malta_create(struct malta **out, struct physmap *pm, uint8_t *ram, uint64_t ram_size,
+                 const struct malta_host *host, int64_t rtc_unix_ns, char *err, size_t errlen)
+{
+    int rc;
+    struct malta *m = calloc(1, sizeof(*m));
+    if (!m) {
+        snprintf(err, errlen, "out of memory for the Malta board");
+        return -ENOMEM;
+    }
+    m->host = *host;
+    m->physmap = pm;
+    m->clock = (struct dev_clock){.now_ns = board_now_ns, .ctx = m};
+
+    /* RAM: the first 256 MiB at phys 0, the whole of it again at 0x80000000 (QEMU
+     * hw/mips/malta.c; Linux arch/mips/mti-malta/malta-dtshim.c puts the rest at 0x90000000). */
+    uint64_t low = ram_size < MALTA_LOW_RAM_MAX ? ram_size : MALTA_LOW_RAM_MAX;
+    rc = physmap_add_ram(pm, "ram-low", 0, low, ram, false);
+    if (rc == 0)
+        rc = physmap_add_ram(pm, "ram", MALTA_HIGH_RAM_BASE, ram_size, ram, false);
+    if (rc < 0)
+        goto err_map;
+
+    /* The monitor flash, mirrored in the boot window: erased, plus the revision register. */
+    m->flash = mmap(NULL, MALTA_FLASH_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m->flash == MAP_FAILED) {
+        m->flash = NULL;
+        rc = -ENOMEM;
+        goto err_map;
+    }
+    memset(m->flash, 0xFF, MALTA_FLASH_SIZE);
+    rc = physmap_add_ram(pm, "flash", MALTA_FLASH_BASE, MALTA_FLASH_SIZE, m->flash, true);
+    if (rc == 0)
+        rc = physmap_add_ram(pm, "boot-window", MALTA_BOOT_BASE, MALTA_FLASH_SIZE, m->flash, true);
+    if (rc < 0)
+        goto err_map;
+    uint32_t rev = MALTA_REVISION;
+    physmap_write(pm, MALTA_BOOT_BASE + MALTA_REVISION_OFFSET, &rev, sizeof(rev));
+
+    /* The chips, interrupt sources after their controllers. */
+    i8259_init(&m->pic, (struct irq_line){.set = board_cpu_irq, .opaque = m, .n = MALTA_CPU_IRQ_I8259});
+    i8254_init(&m->pit, &m->clock, i8259_irq_line(&m->pic, I8254_IRQ));
+    rtc_init(&m->rtc, &m->clock, i8259_irq_line(&m->pic, RTC_IRQ), rtc_unix_ns);
+    serial_init(&m->tty0, i8259_irq_line(&m->pic, SERIAL_COM1_IRQ), board_tty0_out, m);
+    serial_init(&m->tty1, i8259_irq_line(&m->pic, SERIAL_COM2_IRQ), NULL, NULL);
+    serial_init(&m->cbus_uart, (struct irq_line){.set = board_cpu_irq, .opaque = m, .n = MALTA_CPU_IRQ_CBUS},
+                NULL, NULL);
+    malta_fpga_init(&m->fpga, board_reset_request, m);
+    gt64120_init(&m->gt, &m->pci, board_iack, &m->pic);
+    piix4_init(&m->piix4, board_reset_request, m);
+
+    /* PCI bus 0: the host bridge and the PIIX4's functions in slot 10. */
+    pci_bus_plug(&m->pci, MALTA_DEVFN_GT, &m->gt.pci);
+    pci_bus_plug(&m->pci, MALTA_DEVFN_PIIX4_ISA, &m->piix4.isa);
+    pci_bus_plug(&m->pci, MALTA_DEVFN_PIIX4_IDE, &m->piix4.ide);
+    pci_bus_plug(&m->pci, MALTA_DEVFN_PIIX4_PM, &m->pm.pci);
+
+    /* The PCI windows and what lives in them. */
+    bus_window_init(&m->pci_io, "pci-io", MALTA_PCI_IO_SIZE);
+    bus_window_init(&m->pci_mem0, "pci-mem0", MALTA_PCI_MEM0_SIZE);
+    bus_window_init(&m->pci_mem1, "pci-mem1", MALTA_PCI_MEM1_SIZE);
+    for (size_t i = 0; i < sizeof(malta_isa) / sizeof(malta_isa[0]); i++) {
+        rc = bus_add(&m->pci_io, malta_isa[i].port, malta_isa[i].size, malta_isa[i].ops,
+                     (char *)m + malta_isa[i].dev);
+        if (rc < 0)
+            goto err_map;
+    }
+    m->pm_range = bus_add(&m->pci_io, 0, PIIX4_PM_IO_SIZE, &piix4_pm_io_ops, &m->pm);
+    if (m->pm_range < 0) {
+        rc = m->pm_range;
+        goto err_map;
+    }
+    bus_move(&m->pci_io, m->pm_range, 0, false);
+    piix4_pm_init(&m->pm, &m->clock, board_map_pm, board_power_off, m);
+
+    for (size_t i = 0; i < sizeof(malta_mmio) / sizeof(malta_mmio[0]); i++) {
+        rc = physmap_add_mmio(pm, malta_mmio[i].name, malta_mmio[i].base, malta_mmio[i].size,
+                              malta_mmio[i].ops, (char *)m + malta_mmio[i].dev);
+        if (rc < 0)
+            goto err_map;
+    }
+    *out = m;
+    return 0;
+
+err_map:
+    snprintf(err, errlen, "cannot build the Malta board: %s", strerror(-rc));
+    malta_destroy(m);
+    return rc;
+}
+
+void malta_destroy(struct malta *m)
+{
+    if (!m)
+        return;
+    if (m->flash)
+        munmap(m->flash, MALTA_FLASH_SIZE);
+    free(m);
+}
+
+void malta_reset(struct malta *m)
+{
+    i8259_reset(&m->pic);
+    i8254_reset(&m->pit);
+    serial_reset(&m->tty0);
+    serial_reset(&m->tty1);
+    serial_reset(&m->cbus_uart);
+    malta_fpga_reset(&m->fpga);
+    gt64120_reset(&m->gt);
+    piix4_reset(&m->piix4);
+    piix4_pm_reset(&m->pm);
+    rtc_reset_polls(&m->rtc);
+}
+
+void malta_update(struct malta *m)
+{
+    i8254_update(&m->pit);
+    rtc_update(&m->rtc);
+}
+
+uint64_t malta_next_event_ns(const struct malta *m)
+{
+    uint64_t a = i8254_next_event_ns(&m->pit), b = rtc_next_event_ns(&m->rtc);
+    return a < b ? a : b;
+}
+
+unsigned malta_console_room(const struct malta *m)
+{
+    return serial_rx_room(&m->tty0);
+}
+
+unsigned malta_console_input(struct malta *m, const uint8_t *buf, unsigned n)
+{
+    return serial_receive(&m->tty0, buf, n);
+}
+
+bool malta_console_rx_empty(const struct malta *m)
+{
+    return serial_rx_empty(&m->tty0);
+}
+
+bool malta_rtc_polling(const struct malta *m)
+{
+    return rtc_polls_since_other_access(&m->rtc) >= RTC_POLL_THRESHOLD;
+}
+
+uint64_t malta_rtc_next_edge_ns(const struct malta *m)
+{
+    return rtc_next_uip_edge_ns(&m->rtc);
+}
+
+void malta_rtc_polls_reset(struct malta *m)
+{
+    rtc_reset_polls(&m->rtc);
+}
+
+void malta_dump(const struct malta *m, FILE *f)
+{
+    char disp[FPGA_DISPLAY_LEN + 1];
+    malta_fpga_display(&m->fpga, disp);
+    const struct i8259_chip *a = &m->pic.chip[0], *b = &m->pic.chip[1];
+    fprintf(f, "i8259 master irr %02x isr %02x imr %02x  slave irr %02x isr %02x imr %02x  spurious %" PRIu64 "\n",
+            a->irr, a->isr, a->imr, b->irr, b->isr, b->imr, m->pic.spurious);
+    fprintf(f, "ttyS0 ier %02x lcr %02x mcr %02x rx %u  tx %" PRIu64 " bytes  rx %" PRIu64 " bytes\n",
+            m->tty0.ier, m->tty0.lcr, m->tty0.mcr, m->tty0.rx_count, m->tty0.tx_bytes, m->tty0.rx_bytes);
+    fprintf(f, "fpga leds %02x display '%s'  gt master aborts %" PRIu64 "\n", m->fpga.leds, disp,
+            m->gt.master_aborts);
+}

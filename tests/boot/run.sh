@@ -1,0 +1,304 @@
+#!/usr/bin/env bash
+# Suite "boot": the stock Debian kernel on mvisor's Malta board, with the interpreter.
+#
+#   tests/boot/run.sh [--mvisor BIN] [FILTER...]
+#
+# Boots (each a tests/boot/boot_test.py scenario, driven over the serial console; see its
+# header for the checks), BOOT_JOBS (default 2) at a time:
+#   det-seed-1      vmlinuz as shipped, deterministic, --seed 1: the full interactive check
+#                   (uname, cpuinfo, interrupts, md5sum, sleep 1, kernel log, piix4-poweroff),
+#                   recording every instruction word executed (--insn-words)
+#   det-seed-2      vmlinuz, deterministic, --seed 2: where KASLR put the kernel
+#   realtime        vmlinuz, real-time clock: shell, sleep 1 against host and guest clocks
+#   workloads-qemu  the workload initramfs (static programs built here: floating point,
+#                   3000 forks, a tmpfs filled to ENOSPC) on qemu-system-mipsel: the oracle
+#   workloads       the same initramfs on mvisor with -cpu 24Kc (no FPU: the guest kernel
+#                   emulates every FP instruction, where QEMU's default 24Kf runs them on its
+#                   FPU), then `reboot -f` (reset, boot again), then poweroff
+#   corrupt-initrd  an initramfs with a damaged block: the kernel reports it, panics and
+#                   resets; with -no-reboot mvisor exits 0 saying "guest reset"
+#   replay-a/-b     the same deterministic boot twice (to an instruction limit, -m 1024)
+#   console-escapes, console-sigterm
+#                   mvisor on a pseudo-terminal (tests/boot/console_test.py): raw mode, Ctrl-C
+#                   to the guest, Ctrl-A h and x, SIGTERM; the terminal restored after each
+#   dbt-seed-1      det-seed-1's boot with the translator (--exec dbt) instead of the
+#                   interpreter; every other boot here uses the interpreter
+# To keep the suite's time down, the last three boot the kernel payload itself (vmlinux.bin,
+# the bytes the vmlinuz wrapper decompresses, made into an ELF here) and skip the ~2e9
+# instructions of the decompressor; the first three boot vmlinuz exactly as Debian ships it.
+# Then the comparisons: kaslr-differs (seeds 1 and 2 place the kernel differently),
+# workloads-match-qemu (byte-identical program output), replay-identical (console output
+# and exit of replay-a and -b identical), insn-words-decoder (every word det-seed-1
+# executed agrees with capstone: tests/decoder/decoder_check --words), engines-agree (the
+# console transcripts of det-seed-1 and dbt-seed-1 are identical up to the shell prompt:
+# time is a function of the instruction count, so both engines must see the same guest),
+# and bad input
+# (missing kernel or initrd, bad -m values: one "mvisor:" line, status 1; -m 1024 is
+# accepted with a note).
+#
+# Scratch files go to build/tests/boot/, transcripts to build/test-logs/boot/.
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+
+B=${B:-build}
+MVISOR=$B/mvisor
+MIPS_CC=${MIPS_CC:-mipsel-linux-gnu-gcc}
+QEMU=${QEMU:-qemu-system-mipsel}
+BOOT_JOBS=${BOOT_JOBS:-2}
+BOOT_LIMIT=${BOOT_LIMIT:-900}   # seconds one boot scenario may take
+filters=()
+while (($#)); do
+    case $1 in
+    --mvisor) MVISOR=$2; shift 2 ;;
+    -h | --help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -*) echo "run.sh: unknown option $1" >&2; exit 1 ;;
+    *) filters+=("$1"); shift ;;
+    esac
+done
+selected() {
+    ((${#filters[@]} == 0)) && return 0
+    local f
+    for f in "${filters[@]}"; do
+        # shellcheck disable=SC2053
+        [[ $1 == $f ]] && return 0
+    done
+    return 1
+}
+
+suite_begin boot
+W=$B/tests/boot
+rm -rf "$W"
+mkdir -p "$W"
+VMLINUZ=$B/guest/vmlinuz
+INFO=$B/guest/vmlinux.info
+INITRD=$B/initramfs.cpio.gz
+ulimit -c 0
+
+# ---- inputs ------------------------------------------------------------------------------
+
+INPUTS_OK=1
+for f in "$MVISOR" "$VMLINUZ" "$B/guest/vmlinux.bin" "$INFO" "$INITRD" "$B/guest/busybox"; do
+    [[ -e $f ]] || { echo "boot: missing $f (make all guest initramfs)" >&2; INPUTS_OK=0; }
+done
+# The workload programs and their initramfs.
+for p in fpmath forkmany tmpfill; do
+    if ! "$MIPS_CC" -static -O2 -march=mips32r2 -Wall -Wextra -o "$W/$p" "tests/boot/progs/$p.c" -lm \
+        >"$W/build-$p.log" 2>&1; then
+        echo "boot: cannot build tests/boot/progs/$p.c (see $W/build-$p.log)" >&2
+        INPUTS_OK=0
+    fi
+done
+if ((INPUTS_OK)); then
+    scripts/make-initramfs.sh "$B/guest/busybox" "$W/workloads.cpio.gz" "$W/fpmath" "$W/forkmany" \
+        "$W/tmpfill" >"$W/initramfs.log" 2>&1 || INPUTS_OK=0
+    # The kernel payload as an ELF at its load address, entered at kernel_entry.
+    load=$(sed -n 's/^load=//p' "$INFO")
+    entry=$(sed -n 's/^entry=//p' "$INFO")
+    printf 'SECTIONS { . = %s; .text : { *(.data) } }\n' "$load" >"$W/payload.ld"
+    mipsel-linux-gnu-ld -EL -T "$W/payload.ld" -e "$entry" -b binary "$B/guest/vmlinux.bin" \
+        -b elf32-tradlittlemips -o "$W/vmlinux.elf" >"$W/payload.log" 2>&1 || INPUTS_OK=0
+    # A damaged initramfs: 4 KiB of its compressed stream overwritten in the middle.
+    cp "$INITRD" "$W/corrupt.cpio.gz"
+    size=$(stat -c %s "$INITRD")
+    head -c 4096 /dev/zero | tr '\0' '\245' |
+        dd of="$W/corrupt.cpio.gz" bs=1 seek=$((size / 2)) conv=notrunc status=none
+fi
+
+# ---- boots, BOOT_JOBS at a time ---------------------------------------------------------
+
+# wanted NAME [TEST...]: whether job NAME must run (selected itself, or a test that uses it).
+wanted() {
+    local t
+    for t in "$@"; do selected "$t" && return 0; done
+    return 1
+}
+
+running=0
+# start NAME CMD...: runs a boot in the background; its stdout (check lines) and exit status
+# land in build/test-logs/boot/NAME.log.
+start() {
+    local name=$1
+    shift
+    while ((running >= BOOT_JOBS)); do
+        wait -n || :
+        running=$((running - 1))
+    done
+    local log=$SUITE_DIR/$name.log
+    {
+        printf '$'
+        printf ' %q' "$@"
+        printf '\n'
+    } >"$log"
+    (
+        timeout --kill-after=10 "$BOOT_LIMIT" "$@" >>"$log" 2>&1 </dev/null
+        rc=$?
+        ((rc == 124 || rc == 137)) && echo "[timeout after ${BOOT_LIMIT}s]" >>"$log"
+        echo "[exit status $rc]" >>"$log"
+    ) &
+    running=$((running + 1))
+}
+
+# verdict NAME: PASS iff the job exited 0.
+verdict() {
+    local name=$1
+    selected "$name" || return 0
+    TEST_LOG=$SUITE_DIR/$name.log
+    if ! ((INPUTS_OK)); then
+        test_fail "$name" "inputs missing or not built"
+    elif grep -q '^\[exit status 0\]$' "$TEST_LOG"; then
+        test_pass "$name" "$(grep -c '^ok ' "$TEST_LOG") checks, $(sed -n 's/.* check(s) failed, \([0-9.]* s\).*/\1/p' "$TEST_LOG")"
+    else
+        test_fail "$name" "$(grep -c '^FAIL ' "$TEST_LOG") check(s) failed, $(grep '^\[exit status' "$TEST_LOG")"
+    fi
+}
+
+BT=(python3 tests/boot/boot_test.py --log-dir "$SUITE_DIR" --info "$INFO")
+MV=(--mvisor "$MVISOR")
+if ((INPUTS_OK)); then
+    wanted det-seed-1 kaslr-differs insn-words-decoder engines-agree &&
+        start det-seed-1 "${BT[@]}" shell --name det-seed-1 "${MV[@]}" --kernel "$VMLINUZ" --initrd "$INITRD" \
+            --deterministic --seed 1 --facts "$W/det-seed-1.json" --insn-words "$W/insn-words.txt"
+    wanted dbt-seed-1 engines-agree &&
+        start dbt-seed-1 "${BT[@]}" kaslr --name dbt-seed-1 "${MV[@]}" --exec dbt --kernel "$VMLINUZ" \
+            --initrd "$INITRD" --deterministic --seed 1 --facts "$W/dbt-seed-1.json"
+    wanted det-seed-2 kaslr-differs &&
+        start det-seed-2 "${BT[@]}" kaslr --name det-seed-2 "${MV[@]}" --kernel "$VMLINUZ" --initrd "$INITRD" \
+            --deterministic --seed 2 --facts "$W/det-seed-2.json"
+    wanted realtime &&
+        start realtime "${BT[@]}" realtime --name realtime "${MV[@]}" --kernel "$VMLINUZ" --initrd "$INITRD" \
+            --facts "$W/realtime.json"
+    wanted workloads-qemu workloads-match-qemu &&
+        start workloads-qemu "${BT[@]}" workloads --name workloads-qemu --qemu "$QEMU" --kernel "$VMLINUZ" \
+            --initrd "$W/workloads.cpio.gz" --no-reboot --facts "$W/workloads-qemu.json"
+    wanted workloads workloads-match-qemu &&
+        start workloads "${BT[@]}" workloads --name workloads "${MV[@]}" --kernel "$W/vmlinux.elf" \
+            --initrd "$W/workloads.cpio.gz" --cpu 24Kc --deterministic --seed 3 --reboot --facts "$W/workloads.json"
+    wanted corrupt-initrd &&
+        start corrupt-initrd "${BT[@]}" panic --name corrupt-initrd "${MV[@]}" --kernel "$W/vmlinux.elf" \
+            --initrd "$W/corrupt.cpio.gz" --no-reboot --deterministic --seed 4 \
+            --expect-log 'Initramfs unpacking failed'
+    for c in escapes sigterm; do
+        wanted "console-$c" &&
+            start "console-$c" python3 tests/boot/console_test.py "$c" --mvisor "$MVISOR" \
+                --kernel "$W/vmlinux.elf" --initrd "$INITRD" --transcript "$SUITE_DIR/console-$c.console"
+    done
+    if wanted replay-identical; then
+        for r in a b; do
+            start "replay-$r" bash -c '"$@" >"$0.out" 2>"$0.err"; echo "status $?" >>"$0.err"; cat "$0.err"' \
+                "$W/replay-$r" "$MVISOR" -M malta -m 1024 -kernel "$W/vmlinux.elf" -initrd "$INITRD" \
+                -append 'console=ttyS0' -nographic --exec interp --deterministic --seed 7 --max-insns 800000000
+        done
+    fi
+fi
+wait
+for t in det-seed-1 dbt-seed-1 det-seed-2 realtime workloads-qemu workloads corrupt-initrd console-escapes \
+    console-sigterm; do
+    verdict "$t"
+done
+
+# ---- comparisons ---------------------------------------------------------------------------
+
+json_get() { # json_get FILE PYTHON-EXPR-ON-d
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null
+}
+
+if selected kaslr-differs; then
+    TEST_LOG=
+    k1=$(json_get "$W/det-seed-1.json" 'd["start_kernel"]')
+    k2=$(json_get "$W/det-seed-2.json" 'd["start_kernel"]')
+    if [[ -n $k1 && -n $k2 && $k1 != "$k2" ]]; then
+        test_pass kaslr-differs "start_kernel at 0x$k1 and 0x$k2"
+    else
+        test_fail kaslr-differs "start_kernel: seed 1 '$k1', seed 2 '$k2'"
+    fi
+fi
+
+if selected workloads-match-qemu; then
+    TEST_LOG=
+    ours=$(json_get "$W/workloads.json" 'json.dumps({k: v["output"] for k, v in d["workloads"].items()}, sort_keys=True)')
+    theirs=$(json_get "$W/workloads-qemu.json" 'json.dumps({k: v["output"] for k, v in d["workloads"].items()}, sort_keys=True)')
+    if [[ -n $ours && $ours == "$theirs" && $ours == *fpmath\ done* && $ours == *children=3000* &&
+        $ours == *ENOSPC* ]]; then
+        test_pass workloads-match-qemu
+    else
+        echo "mvisor: $ours" >"$W/workloads-diff.txt"
+        echo "qemu:   $theirs" >>"$W/workloads-diff.txt"
+        TEST_LOG=$W/workloads-diff.txt
+        test_fail workloads-match-qemu "outputs differ"
+    fi
+fi
+
+if selected replay-identical; then
+    TEST_LOG=
+    a=$W/replay-a b=$W/replay-b
+    if [[ -s $a.out ]] && cmp -s "$a.out" "$b.out" && cmp -s "$a.err" "$b.err" &&
+        grep -q 'status 3' "$a.err" && grep -q 'Memory: .*K/262144K available' "$a.out" &&
+        grep -q 'note: -m 1024' "$a.err"; then
+        test_pass replay-identical "$(wc -l <"$a.out") console lines"
+    else
+        diff "$a.out" "$b.out" >"$W/replay.diff" 2>&1
+        diff "$a.err" "$b.err" >>"$W/replay.diff" 2>&1
+        TEST_LOG=$W/replay.diff
+        test_fail replay-identical "the two runs differ, or did not stop at the limit with 256 MiB used"
+    fi
+fi
+
+if selected engines-agree; then
+    TEST_LOG=
+    # Up to the first prompt: what follows depends on when the host typed the commands.
+    upto_prompt() { sed -n '2,/^\/ # /p' "$1" | head -n -1; }
+    a=$SUITE_DIR/det-seed-1.console b=$SUITE_DIR/dbt-seed-1.console
+    if [[ -s $a && -s $b ]] && grep -q 'Run /init' "$a" && cmp -s <(upto_prompt "$a") <(upto_prompt "$b"); then
+        test_pass engines-agree "$(upto_prompt "$a" | wc -l) lines"
+    else
+        diff <(upto_prompt "$a") <(upto_prompt "$b") >"$W/engines.diff" 2>&1
+        TEST_LOG=$W/engines.diff
+        test_fail engines-agree "the interpreter and the translator booted differently"
+    fi
+fi
+
+if selected insn-words-decoder; then
+    TEST_LOG=
+    if [[ ! -x $B/tests/decoder_check ]]; then
+        test_fail insn-words-decoder "not built: $B/tests/decoder_check"
+    else
+        run_test insn-words-decoder 120 "$B/tests/decoder_check" --words "$W/insn-words.txt" || :
+    fi
+fi
+
+# ---- bad input -----------------------------------------------------------------------------
+
+# bad NAME REGEX ARGS...: exit status 1 and exactly one stderr line "mvisor: ..." matching REGEX.
+bad() {
+    local name=$1 re=$2
+    shift 2
+    selected "$name" || return 0
+    test_exec "$name" 60 bash -c '"$@" >"$0.out" 2>"$0.err"; rc=$?; cat "$0.err"; exit $rc' "$W/$name" "$MVISOR" "$@"
+    local lines
+    lines=$(wc -l <"$W/$name.err")
+    if ((TEST_RC == 1 && lines == 1)) && grep -Eq "^mvisor: .*($re)" "$W/$name.err" && [[ ! -s $W/$name.out ]]; then
+        test_pass "$name"
+    else
+        test_fail "$name" "status $TEST_RC, $lines stderr line(s)"
+    fi
+}
+M=(-M malta -kernel "$VMLINUZ" -initrd "$INITRD" -nographic --deterministic)
+bad bad-kernel-missing "cannot open.*no-such" -M malta -kernel "$W/no-such-vmlinuz" -initrd "$INITRD" -nographic
+bad bad-initrd-missing "initrd.*No such file" -M malta -kernel "$VMLINUZ" -initrd "$W/no-such.cpio.gz" -nographic
+: >"$W/empty.cpio.gz"
+bad bad-initrd-empty "initrd.*empty" -M malta -kernel "$VMLINUZ" -initrd "$W/empty.cpio.gz" -nographic
+bad bad-m-0 "-m.*range" "${M[@]}" -m 0
+bad bad-m-4096 "-m.*range" "${M[@]}" -m 4096
+bad bad-m-3G "-m.*range" "${M[@]}" -m 3G
+bad bad-m-abc "invalid number for -m" "${M[@]}" -m abc
+bad bad-m-small "(outside guest RAM|does not fit)" "${M[@]}" -m 16
+if selected m-1024-note; then
+    test_exec m-1024-note 60 "$MVISOR" "${M[@]}" -m 1024 --max-insns 1000
+    if ((TEST_RC == 3)) && grep -q 'note: -m 1024.*first 256 MiB' "$TEST_LOG"; then
+        test_pass m-1024-note
+    else
+        test_fail m-1024-note "status $TEST_RC (expected 3) or no note"
+    fi
+fi
+
+suite_end
