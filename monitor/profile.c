@@ -287,7 +287,7 @@ void profile_write(struct vm *vm, FILE *f, bool json)
         ROW("misses = translations", translations, "%14" PRIu64);
         ROW("hit rate", hit_rate, "%14.6f");
         ROW("chained transfers", chained, "%14" PRIu64);
-        ROW("indirect-jump hits", inline_hits, "%14" PRIu64);
+        ROW("inline jump-cache hits", inline_hits, "%14" PRIu64);
         ROW("block entries", entries, "%14" PRIu64);
         ROW("translated guest insns", guest_insns, "%14" PRIu64);
         ROW("translated host bytes", host_bytes, "%14" PRIu64);

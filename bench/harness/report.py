@@ -367,7 +367,7 @@ PROFILE_ROWS = [
     ("hit rate, user", "translation_cache.user.hit_rate", 6),
     ("hit rate, total", "translation_cache.total.hit_rate", 6),
     ("chained transfers", "translation_cache.total.chained_transfers", 4),
-    ("indirect-jump hits", "translation_cache.total.indirect_jump_hits", 4),
+    ("inline jump-cache hits (jr/jalr, cross-page exits)", "translation_cache.total.indirect_jump_hits", 4),
     ("fraction of the run translating", "translation_cache.translate_fraction", 4),
     ("SMC invalidations (blocks)", "translation_cache.smc_tbs", 4),
     ("TLB / ASID jump-cache flushes", None, 0),
@@ -405,6 +405,10 @@ def _profiles(bench):
         wall = summary(c, "wall", rounds)
         row.append(num(priv / wall.median, 4) if priv and wall else "")
     L.append("| privileged operations per second | " + " | ".join(row) + " |")
+    mips = [num(c.profile["guest_insns"] / c.profile["_host_wall_s"] / 1e6, 4)
+            if c.profile.get("guest_insns") and c.profile.get("_host_wall_s") else "" for c in cs]
+    if any(mips):
+        L.append("| guest MIPS over the whole profile run (profiling on) | " + " | ".join(mips) + " |")
     for label, key, digits in PROFILE_ROWS:
         if key is None:
             vals = [f"{num(c.profile.get('translation_cache.tlb_jc_flushes'), 4)} / "
