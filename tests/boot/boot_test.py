@@ -12,7 +12,8 @@ tests compare, e.g. the kernel's address) as JSON to --facts, and exits 0 iff ev
 passed. A kernel panic, a reset, a timeout or a non-zero exit status fails the run.
 
 Scenarios:
-  shell      the full interactive check: uname, /proc/cpuinfo, /proc/interrupts, md5sum of
+  shell      the full interactive check: uname, /proc/cpuinfo (with the 24Kf's FPU unless
+             --cpu 24Kc), /proc/interrupts, md5sum of
              generated data, sleep 1 against the guest clock, the kernel log (8250, RTC,
              clockevent, CPU frequency), piix4-poweroff bound, then poweroff -> status 0
   kaslr      boot, record where the kernel was relocated to, check that the idle guest does not
@@ -143,6 +144,11 @@ def scenario_shell(g, c, a):
     # malta-platform.md §2.2: PRId 0x00019300 is printed as "MIPS 24Kc"; the board is a Malta.
     c.ok("cpuinfo-24k", re.search(r"^cpu model\s*: MIPS 24Kc", out, re.M) is not None, out)
     c.ok("cpuinfo-malta", re.search(r"^system type\s*: MIPS Malta", out, re.M) is not None, out)
+    if a.cpu in (None, "24Kf"):
+        # The 24Kf's FPU (malta-platform.md §2.7): Linux prints its revision after the CPU's
+        # (arch/mips/kernel/proc.c) and lists "fpu" among the options (cpu_has_fpu).
+        c.ok("cpuinfo-fpu", re.search(r"^cpu model\s*: MIPS 24Kc V\d+\.\d+\s+FPU V\d+\.\d+", out, re.M) is not None
+             and re.search(r"^Options implemented\s*:.*\bfpu\b", out, re.M) is not None, out)
 
     out, st = g.run("cat /proc/interrupts", CMD_TIMEOUT)
     def irq_count(pattern):
@@ -175,7 +181,7 @@ def scenario_shell(g, c, a):
         ("dmesg-clocksource", r"clocksource: Switched to clocksource MIPS"),
         ("dmesg-cpu-frequency", r"CPU frequency %s MHz" % re.escape(MVISOR_CPU_MHZ)),
         ("dmesg-initrd", r"Freeing initrd memory"),
-    ):
+    ) + ((("dmesg-fpu", r"FPU revision is: 00739300"),) if a.cpu in (None, "24Kf") else ()):
         c.ok(name, re.search(rx, out) is not None, "no /%s/ in dmesg" % rx)
     c.ok("dmesg-no-8259-errors-storm", len(re.findall(r"spurious 8259A interrupt", out)) <= 2,
          "too many spurious 8259A interrupts")

@@ -15,6 +15,8 @@
 #   workloads       the same initramfs on mvisor with -cpu 24Kc (no FPU: the guest kernel
 #                   emulates every FP instruction, where QEMU's default 24Kf runs them on its
 #                   FPU), then `reboot -f` (reset, boot again), then poweroff
+#   workloads-24kf  the same initramfs on mvisor's default 24Kf with the translator: the FP
+#                   program runs on the FPU (dbt/fpu.c), then poweroff
 #   corrupt-initrd  an initramfs with a damaged block: the kernel reports it, panics and
 #                   resets; with -no-reboot mvisor exits 0 saying "guest reset"
 #   replay-a/-b     the same deterministic boot twice (to an instruction limit, -m 1024)
@@ -28,7 +30,9 @@
 # the bytes the vmlinuz wrapper decompresses, made into an ELF here) and skip the ~2e9
 # instructions of the decompressor; the first three boot vmlinuz exactly as Debian ships it.
 # Then the comparisons: kaslr-differs (seeds 1 and 2 place the kernel differently),
-# workloads-match-qemu (byte-identical program output), replay-identical (console output
+# workloads-match-qemu (byte-identical program output), fpmath-24kf-matches-qemu-user (the FP
+# program's output on the 24Kf is byte-identical to the same binary's under qemu-mipsel, QEMU's
+# user-mode 24Kf), replay-identical (console output
 # and exit of replay-a and -b identical), insn-words-decoder (every word det-seed-1
 # executed agrees with capstone: tests/decoder/decoder_check --words), engines-agree (the
 # console transcripts of det-seed-1 and dbt-seed-1 are identical up to the shell prompt:
@@ -174,6 +178,10 @@ if ((INPUTS_OK)); then
     wanted workloads workloads-match-qemu &&
         start workloads "${BT[@]}" workloads --name workloads "${MV[@]}" --kernel "$W/vmlinux.elf" \
             --initrd "$W/workloads.cpio.gz" --cpu 24Kc --deterministic --seed 3 --reboot --facts "$W/workloads.json"
+    wanted workloads-24kf fpmath-24kf-matches-qemu-user &&
+        start workloads-24kf "${BT[@]}" workloads --name workloads-24kf "${MV[@]}" --exec dbt \
+            --kernel "$W/vmlinux.elf" --initrd "$W/workloads.cpio.gz" --deterministic --seed 5 \
+            --facts "$W/workloads-24kf.json"
     wanted corrupt-initrd &&
         start corrupt-initrd "${BT[@]}" panic --name corrupt-initrd "${MV[@]}" --kernel "$W/vmlinux.elf" \
             --initrd "$W/corrupt.cpio.gz" --no-reboot --deterministic --seed 4 \
@@ -192,7 +200,7 @@ if ((INPUTS_OK)); then
     fi
 fi
 wait
-for t in det-seed-1 dbt-seed-1 det-seed-2 realtime workloads-qemu workloads corrupt-initrd console-escapes \
+for t in det-seed-1 dbt-seed-1 det-seed-2 realtime workloads-qemu workloads workloads-24kf corrupt-initrd console-escapes \
     console-sigterm; do
     verdict "$t"
 done
@@ -226,6 +234,19 @@ if selected workloads-match-qemu; then
         echo "qemu:   $theirs" >>"$W/workloads-diff.txt"
         TEST_LOG=$W/workloads-diff.txt
         test_fail workloads-match-qemu "outputs differ"
+    fi
+fi
+
+if selected fpmath-24kf-matches-qemu-user; then
+    TEST_LOG=
+    ours=$(json_get "$W/workloads-24kf.json" 'd["workloads"]["fpmath"]["output"]')
+    theirs=$(QEMU_CPU=24Kf timeout 120 qemu-mipsel "$W/fpmath" 2>&1 | tr -d '\r')
+    if [[ -n $ours && $(tr -d '\r' <<<"$ours") == "$theirs" && $ours == *fpmath\ done* ]]; then
+        test_pass fpmath-24kf-matches-qemu-user "$(wc -l <<<"$theirs") lines"
+    else
+        { echo "mvisor (24Kf):"; echo "$ours"; echo "qemu-mipsel:"; echo "$theirs"; } >"$W/fpmath-24kf-diff.txt"
+        TEST_LOG=$W/fpmath-24kf-diff.txt
+        test_fail fpmath-24kf-matches-qemu-user "outputs differ"
     fi
 fi
 
