@@ -172,14 +172,30 @@ void dbt_print_stats(struct vm *vm, FILE *f)
     fprintf(f, "\n");
 }
 
+/* Exception codes by name (Cause.ExcCode, PRA Table 9.31), for the profile. */
+static const char *const exc_names[32] = {
+    [EXC_INT] = "int", [EXC_MOD] = "mod", [EXC_TLBL] = "tlbl", [EXC_TLBS] = "tlbs", [EXC_ADEL] = "adel",
+    [EXC_ADES] = "ades", [EXC_IBE] = "ibe", [EXC_DBE] = "dbe", [EXC_SYS] = "sys", [EXC_BP] = "bp",
+    [EXC_RI] = "ri", [EXC_CPU] = "cpu", [EXC_OV] = "ov", [EXC_TR] = "tr", [EXC_FPE] = "fpe",
+    [EXC_WATCH] = "watch", [EXC_MCHECK] = "mcheck",
+};
+
 void dbt_profile_write(struct vm *vm, FILE *f, bool json)
 {
     struct dbt_engine *eng = vm->dbt;
     struct counter c[32];
     unsigned n = eng ? counters(eng, c) : 0;
-    uint64_t insns = vm->vcpu->icount;
+    const struct vcpu *v = vm->vcpu;
+    uint64_t insns = v->icount;
     if (json) {
-        fprintf(f, "{\n  \"guest_insns\": %" PRIu64 ",\n  \"translator\": {", insns);
+        fprintf(f, "{\n  \"guest_insns\": %" PRIu64 ",\n  \"exceptions\": {", insns);
+        bool first = true;
+        for (unsigned i = 0; i < 32; i++)
+            if (exc_names[i]) {
+                fprintf(f, "%s\n    \"%s\": %" PRIu64, first ? "" : ",", exc_names[i], v->nr_exceptions[i]);
+                first = false;
+            }
+        fprintf(f, "\n  },\n  \"translator\": {");
         for (unsigned i = 0; i < n; i++)
             fprintf(f, c[i].integer ? "%s\n    \"%s\": %.0f" : "%s\n    \"%s\": %.6f", i ? "," : "", c[i].name,
                     c[i].value);
@@ -187,6 +203,10 @@ void dbt_profile_write(struct vm *vm, FILE *f, bool json)
         return;
     }
     fprintf(f, "profile: %" PRIu64 " guest instructions\n", insns);
+    fprintf(f, "%-28s %16s\n", "exceptions taken", "count");
+    for (unsigned i = 0; i < 32; i++)
+        if (exc_names[i] && v->nr_exceptions[i])
+            fprintf(f, "%-28s %16" PRIu64 "\n", exc_names[i], v->nr_exceptions[i]);
     if (!eng) {
         fprintf(f, "profile: (interpreter: no translation counters)\n");
         return;

@@ -1,27 +1,31 @@
 /*
  * Lockstep: the translator against the reference interpreter.
  *
- * Two VMs boot the same program deterministically. A runs translated code
- * with chaining off, so it comes back after every block, and drives the
- * real devices: every MMIO access it makes is logged (reads with their
- * values), and so is every interrupt-line change a device makes during
- * one. B runs the interpreter with the devices replaced by the log: its
- * MMIO reads return what A read (address and size must match), its writes
- * must equal A's, and the logged line changes are applied at the same
- * point of the same instruction. After each of A's blocks, B runs to the
- * same instruction count and exception count, and the two are compared:
- * PC, delay-slot state, GPRs, HI/LO, LL bit, every CP0 register including
- * Count and Random (and the Random generator state), the FPRs, FCSR and FIR,
- * a hash of the TLB, and a running hash of every store (address, size,
- * bytes).
+ * Two VMs boot the same program deterministically, each with its own
+ * devices. A runs translated code with chaining off, so it comes back after
+ * every block; every MMIO access it makes is logged (reads with their
+ * values). B runs the interpreter; its MMIO accesses must match A's log in
+ * order, address, size and (writes) value, its devices see the same writes
+ * and its reads return what A read (and must agree with what B's own
+ * device answered), so device timers and interrupt lines evolve alike in
+ * both. After each of A's blocks, B runs to the same instruction count and
+ * exception count, and the two are compared: PC, delay-slot state, GPRs,
+ * HI/LO, LL bit, every CP0 register including Count and Random (and the
+ * Random generator state), the FPRs, FCSR and FIR, a hash of the TLB, and a
+ * running hash of every store (address, size, bytes).
  *
  * On a mismatch both VMs are rewound to the start of that block (an undo
- * log of each store's old bytes restores memory) and the block is
- * re-translated with 1, 2, ... instructions until the first differing
- * prefix: that names the exact instruction. Both states are printed with
- * capstone disassembly around the PC.
+ * log of each store's old bytes restores memory; MMIO is then replayed from
+ * the log for both, devices untouched) and the block is re-translated with
+ * 1, 2, ... instructions until the first differing prefix: that names the
+ * exact instruction. Both states are printed with capstone disassembly
+ * around the PC.
  *
- *   lockstep [--max-insns N] [--inject-pc ADDR] [-m MiB] [-cpu 24Kf|24Kc] -kernel ELF
+ *   lockstep [-M testbench|malta] [-m MiB] [-cpu 24Kf|24Kc] [-initrd FILE] [-append STR]
+ *            [--seed N] [--max-insns N] [--until-output STR] [--inject-pc ADDR] -kernel ELF
+ *
+ * --until-output stops after the translator's VM has written STR to ttyS0 (the Malta
+ * console), e.g. the shell prompt.
  *
  * --inject-pc makes the translator flip bit 0 of the result of the
  * instruction at ADDR (the self-test: the report must name ADDR).
@@ -40,18 +44,17 @@
 
 /* ---- the MMIO log ---- */
 
-enum log_kind { LOG_READ, LOG_WRITE, LOG_IRQ };
+enum log_kind { LOG_READ, LOG_WRITE };
 
 struct log_entry {
     uint8_t kind, size;
-    int8_t line, level;
     gpa_t pa;
     uint64_t val;
 };
 
 static struct log_entry *mlog;
 static size_t mlog_n, mlog_cap, mlog_pos; /* B consumes from mlog_pos */
-static bool a_replays; /* while bisecting, A replays the log too */
+static bool replay_only; /* while bisecting: both replay the log, no device is touched */
 static size_t a_pos;
 static const char *diverged_why;
 static char why_buf[256];
@@ -75,41 +78,67 @@ struct wrap {
     gpa_t base;
     struct vm *vm;
     bool is_a;
+    bool console; /* the Malta's PCI I/O window: ttyS0's THR is COM1 port 0x3F8 in it */
 };
 
-static struct vm vm_a, vm_b;
+/* --until-output: the tail of what A printed, and whether the string has appeared. */
+static const char *until_output;
+static char out_tail[256];
+static size_t out_len;
+static bool output_seen;
 
-static void apply_irqs(struct vcpu *v, size_t *pos)
+static void console_byte(uint8_t c)
 {
-    while (*pos < mlog_n && mlog[*pos].kind == LOG_IRQ) {
-        cp0_set_irq(v, mlog[*pos].line, mlog[*pos].level);
-        (*pos)++;
+    if (!until_output || output_seen)
+        return;
+    size_t want = strlen(until_output);
+    if (out_len == sizeof(out_tail) - 1) {
+        memmove(out_tail, out_tail + 1, out_len - 1);
+        out_len--;
     }
+    out_tail[out_len++] = (char)c;
+    out_tail[out_len] = 0;
+    if (out_len >= want && !memcmp(out_tail + out_len - want, until_output, want))
+        output_seen = true;
 }
+
+static struct vm vm_a, vm_b;
 
 static uint64_t wrap_read(void *opaque, uint64_t off, unsigned size)
 {
     struct wrap *w = opaque;
-    if (w->is_a && !a_replays) {
+    if (w->is_a && !replay_only) {
         uint64_t val = w->ops->read ? w->ops->read(w->opaque, off, size) : 0;
         log_push((struct log_entry){.kind = LOG_READ, .size = (uint8_t)size, .pa = w->base + off, .val = val});
         return val;
     }
     size_t *pos = w->is_a ? &a_pos : &mlog_pos;
     if (*pos >= mlog_n || mlog[*pos].kind != LOG_READ || mlog[*pos].pa != w->base + off || mlog[*pos].size != size) {
-        snprintf(why_buf, sizeof(why_buf), "interpreter read MMIO %#" PRIx64 " (%u bytes), translator did not",
+        snprintf(why_buf, sizeof(why_buf), " interpreter read MMIO %#" PRIx64 " (%u bytes), translator did not",
                  (uint64_t)(w->base + off), size);
         diverged_why = why_buf;
         return 0;
     }
-    return mlog[(*pos)++].val;
+    uint64_t val = mlog[(*pos)++].val;
+    if (!w->is_a && !replay_only) {
+        /* B's device sees the read too (reads have effects), and must have answered alike */
+        uint64_t own = w->ops->read ? w->ops->read(w->opaque, off, size) : 0;
+        if (own != val) {
+            snprintf(why_buf, sizeof(why_buf), " MMIO read %#" PRIx64 ": %#" PRIx64 " under the translator, %#" PRIx64
+                     " under the interpreter", (uint64_t)(w->base + off), val, own);
+            diverged_why = why_buf;
+        }
+    }
+    return val;
 }
 
 static void wrap_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 {
     struct wrap *w = opaque;
-    if (w->is_a && !a_replays) {
+    if (w->is_a && !replay_only) {
         log_push((struct log_entry){.kind = LOG_WRITE, .size = (uint8_t)size, .pa = w->base + off, .val = val});
+        if (w->console && off == 0x3F8 && size == 1)
+            console_byte((uint8_t)val);
         if (w->ops->write)
             w->ops->write(w->opaque, off, val, size);
         return;
@@ -117,16 +146,14 @@ static void wrap_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
     size_t *pos = w->is_a ? &a_pos : &mlog_pos;
     if (*pos >= mlog_n || mlog[*pos].kind != LOG_WRITE || mlog[*pos].pa != w->base + off ||
         mlog[*pos].size != size || mlog[*pos].val != val) {
-        snprintf(why_buf, sizeof(why_buf), "interpreter wrote MMIO %#" PRIx64 " = %#" PRIx64 " (%u bytes), translator did not",
+        snprintf(why_buf, sizeof(why_buf), " interpreter wrote MMIO %#" PRIx64 " = %#" PRIx64 " (%u bytes), translator did not",
                  (uint64_t)(w->base + off), val, size);
         diverged_why = why_buf;
         return;
     }
     (*pos)++;
-    /* the line changes the device made during this write happen now, inside the instruction */
-    apply_irqs(w->is_a ? vm_a.vcpu : vm_b.vcpu, pos);
-    if (!w->is_a && vm_a.stop)
-        vm_b.stop = vm_a.stop;
+    if (!w->is_a && !replay_only && w->ops->write)
+        w->ops->write(w->opaque, off, val, size);
 }
 
 static const struct mem_region_ops wrap_ops = {.read = wrap_read, .write = wrap_write};
@@ -138,25 +165,11 @@ static void wrap_mmio(struct vm *vm, bool is_a)
         if (r->host)
             continue;
         struct wrap *w = calloc(1, sizeof(*w));
-        *w = (struct wrap){.ops = r->ops, .opaque = r->opaque, .base = r->base, .vm = vm, .is_a = is_a};
+        *w = (struct wrap){.ops = r->ops, .opaque = r->opaque, .base = r->base, .vm = vm, .is_a = is_a,
+                           .console = r->name && !strcmp(r->name, "pci-io")};
         r->ops = &wrap_ops;
         r->opaque = w;
     }
-}
-
-/* A's device interrupt lines: forwarded, and logged for B. */
-struct irq_wrap {
-    struct irq_line orig;
-};
-static struct irq_wrap irq_wraps[6];
-
-static void irq_log_set(void *opaque, int n, int level)
-{
-    struct irq_wrap *w = opaque;
-    (void)n;
-    if (!a_replays)
-        log_push((struct log_entry){.kind = LOG_IRQ, .line = (int8_t)w->orig.n, .level = (int8_t)level});
-    irq_set(&w->orig, level);
 }
 
 /* ---- stores: running hash and undo log ---- */
@@ -236,11 +249,16 @@ static int compare(char *buf, size_t len)
     DIFF("pc", a->pc, b->pc);
     DIFF("in_ds", a->in_ds, b->in_ds);
     DIFF("icount", a->icount, b->icount);
-    for (int i = 0; i < 32; i++) {
-        char nm[8];
-        snprintf(nm, sizeof(nm), "r%d", i);
-        DIFF(nm, a->gpr[i], b->gpr[i]);
-    }
+    static const char *const rn[32] = {"r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10",
+                                        "r11", "r12", "r13", "r14", "r15", "r16", "r17", "r18", "r19", "r20",
+                                        "r21", "r22", "r23", "r24", "r25", "r26", "r27", "r28", "r29", "r30",
+                                        "r31"};
+    static const char *const fn[32] = {"f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10",
+                                        "f11", "f12", "f13", "f14", "f15", "f16", "f17", "f18", "f19", "f20",
+                                        "f21", "f22", "f23", "f24", "f25", "f26", "f27", "f28", "f29", "f30",
+                                        "f31"};
+    for (int i = 0; i < 32; i++)
+        DIFF(rn[i], a->gpr[i], b->gpr[i]);
     DIFF("hi", a->hi, b->hi);
     DIFF("lo", a->lo, b->lo);
     DIFF("llbit", a->llbit, b->llbit);
@@ -248,14 +266,13 @@ static int compare(char *buf, size_t len)
     CP0_FIELDS(CP0_DIFF)
 #undef CP0_DIFF
     DIFF("count", vcpu_count(a), vcpu_count(b));
-    for (int i = 0; i < 32; i++) {
-        char nm[8];
-        snprintf(nm, sizeof(nm), "f%d", i);
-        DIFF(nm, a->fpu.fpr[i], b->fpu.fpr[i]);
-    }
+    for (int i = 0; i < 32; i++)
+        DIFF(fn[i], a->fpu.fpr[i], b->fpu.fpr[i]);
     DIFF("fcsr", a->fpu.fcsr, b->fpu.fcsr);
     DIFF("fir", a->fpu.fir, b->fpu.fir);
-    DIFF("tlb_hash", mtlb_hash(&a->tlb), mtlb_hash(&b->tlb));
+    /* the TLB contents, hashed only when they differ (the hash is what a report names) */
+    if (memcmp(a->tlb.e, b->tlb.e, sizeof(a->tlb.e[0]) * a->tlb.n))
+        DIFF("tlb_hash", mtlb_hash(&a->tlb), mtlb_hash(&b->tlb));
     DIFF("store_hash", side_a.store_hash, side_b.store_hash);
     DIFF("exceptions", exc_total(a), exc_total(b));
 #undef DIFF
@@ -315,19 +332,29 @@ static bool catch_up(void)
 {
     struct vcpu *a = vm_a.vcpu, *b = vm_b.vcpu;
     uint64_t target_i = a->icount, target_e = exc_total(a);
-#define REACHED() (b->icount == target_i && exc_total(b) == target_e && !b->in_ds)
     if (events_due(b))
         (void)vcpu_events(b);
-    while (!REACHED()) {
-        if (b->icount > target_i || exc_total(b) > target_e || diverged_why)
+    /* The instructions first (counting exceptions only where they can matter: at the end) */
+    for (;;) {
+        while (b->icount < target_i && !diverged_why) {
+            if (dbt_interp_step(b))
+                (void)vcpu_wait(b);
+            if (b->icount < target_i && events_due(b))
+                (void)vcpu_events(b);
+        }
+        if (diverged_why || b->icount > target_i)
             return false;
+        uint64_t e = exc_total(b);
+        if (e > target_e)
+            return false;
+        if (e == target_e && !b->in_ds)
+            return true;
+        /* an exception still to take here, or the rest of a delay-slot pair */
+        if (events_due(b))
+            (void)vcpu_events(b);
         if (dbt_interp_step(b))
             (void)vcpu_wait(b);
-        if (!REACHED() && events_due(b))
-            (void)vcpu_events(b);
     }
-#undef REACHED
-    return !diverged_why;
 }
 
 static void load(struct vm *vm, const struct vm_config *cfg, bool dbt)
@@ -341,12 +368,10 @@ static void load(struct vm *vm, const struct vm_config *cfg, bool dbt)
         fprintf(stderr, "lockstep: %s\n", err);
         exit(1);
     }
-    uint32_t entry;
-    if (loader_load_elf(vm, cfg->kernel, &entry, err, sizeof(err)) < 0) {
+    if (vm_boot(vm, err, sizeof(err)) < 0) {
         fprintf(stderr, "lockstep: %s\n", err);
         exit(1);
     }
-    vm->vcpu->pc = entry;
 }
 
 static void report(uint32_t pc, uint64_t icount, const char *diffs)
@@ -377,7 +402,7 @@ static void bisect(const struct snapshot *sa, const struct snapshot *sb, size_t 
         undo_all(&side_b);
         snap_restore(sa, a, &side_a, &vm_a);
         snap_restore(sb, b, &side_b, &vm_b);
-        a_replays = true;
+        replay_only = true;
         a_pos = mlog_pos = log_at;
         diverged_why = NULL;
         dbt_debug.max_insns = j;
@@ -407,6 +432,19 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-kernel") && i + 1 < argc)
             cfg.kernel = argv[++i];
+        else if (!strcmp(argv[i], "-M") && i + 1 < argc && !strcmp(argv[i + 1], "malta") && ++i)
+            cfg.machine = MACHINE_MALTA;
+        else if (!strcmp(argv[i], "-M") && i + 1 < argc && !strcmp(argv[i + 1], "testbench") && ++i)
+            cfg.machine = MACHINE_TESTBENCH;
+        else if (!strcmp(argv[i], "-initrd") && i + 1 < argc)
+            cfg.initrd = argv[++i];
+        else if (!strcmp(argv[i], "-append") && i + 1 < argc)
+            cfg.append = argv[++i];
+        else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
+            cfg.seed = strtoull(argv[++i], NULL, 0);
+            cfg.seed_given = true;
+        } else if (!strcmp(argv[i], "--until-output") && i + 1 < argc)
+            until_output = argv[++i];
         else if (!strcmp(argv[i], "-m") && i + 1 < argc)
             cfg.ram_mb = strtoull(argv[++i], NULL, 0);
         else if (!strcmp(argv[i], "--max-insns") && i + 1 < argc)
@@ -418,7 +456,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--inject-pc") && i + 1 < argc)
             dbt_debug.corrupt_pc = (uint32_t)strtoul(argv[++i], NULL, 0);
         else {
-            fprintf(stderr, "usage: lockstep [--max-insns N] [--inject-pc ADDR] [-m MiB] [-cpu 24Kf|24Kc] -kernel ELF\n");
+            fprintf(stderr, "usage: lockstep [-M testbench|malta] [-m MiB] [-cpu 24Kf|24Kc] [-initrd FILE] [-append STR]"
+                            " [--seed N] [--max-insns N] [--until-output STR] [--inject-pc ADDR] -kernel ELF\n");
             return 1;
         }
     }
@@ -430,10 +469,6 @@ int main(int argc, char **argv)
     load(&vm_b, &cfg, false);
     wrap_mmio(&vm_a, true);
     wrap_mmio(&vm_b, false);
-    for (int i = 0; i < 6; i++) {
-        irq_wraps[i].orig = vm_a.testdev.irq[i];
-        vm_a.testdev.irq[i] = (struct irq_line){.set = irq_log_set, .opaque = &irq_wraps[i], .n = i};
-    }
     dbt_store_hook = store_hook;
 
     struct vcpu *a = vm_a.vcpu;
@@ -456,11 +491,15 @@ int main(int argc, char **argv)
         /* B has consumed everything A logged: drop it */
         if (mlog_pos == mlog_n)
             mlog_pos = mlog_n = 0;
-        if (why != VCPU_EXIT_NONE || vm_a.stop || (max_insns && a->icount >= max_insns))
+        if (why != VCPU_EXIT_NONE || vm_a.stop || (max_insns && a->icount >= max_insns) || output_seen)
             break;
     }
+    if (until_output && !output_seen) {
+        printf("lockstep: stopped after %" PRIu64 " instructions without printing '%s'\n", a->icount, until_output);
+        return 1;
+    }
     printf("lockstep: %" PRIu64 " instructions compared in %" PRIu64 " blocks (%" PRIu64 " stores, %" PRIu64
-           " exceptions), no divergence\n",
-           a->icount, blocks, side_a.stores, exc_total(a));
+           " exceptions)%s, no divergence\n",
+           a->icount, blocks, side_a.stores, exc_total(a), output_seen ? ", up to the console output asked for" : "");
     return 0;
 }

@@ -11,15 +11,19 @@
 #   selftest/inject the translator is made to corrupt the result of the instruction at the
 #                   label inject_here of tests/isa/selftest/lockstep_target.S: passes iff lockstep
 #                   exits 1 and names exactly that PC (the comparison can see a wrong instruction).
-#   zboot           the first $DIFF_ZBOOT_INSNS (default 2e7) instructions of the guest kernel's
+#   zboot           the first $DIFF_ZBOOT_INSNS (default 3e8) instructions of the guest kernel's
 #                   self-decompressor on the test machine (real code, mostly RAM and loops).
+#   malta-boot      the stock kernel on the Malta board, deterministic, from its entry point (the
+#                   payload vmlinux.bin made into an ELF, as the boot suite does, skipping the
+#                   decompressor) with build/initramfs.cpio.gz, until the busybox prompt "/ # "
+#                   appears on ttyS0: the whole boot, every block compared.
 # Transcripts: build/test-logs/diff/.
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 
 B=${B:-build}
 LOCKSTEP=$B/tests/lockstep
-DIFF_ZBOOT_INSNS=${DIFF_ZBOOT_INSNS:-20000000}
+DIFF_ZBOOT_INSNS=${DIFF_ZBOOT_INSNS:-300000000}
 filters=("$@")
 selected() {
     ((${#filters[@]} == 0)) && return 0
@@ -35,7 +39,33 @@ suite_begin diff
 if [[ ! -x $LOCKSTEP ]]; then
     TEST_LOG=
     test_fail diff "not built: $LOCKSTEP"
-    suite_end
+    name=malta-boot
+if selected "$name"; then
+    info=$B/guest/vmlinux.info
+    W=$B/tests/diff
+    mkdir -p "$W"
+    if [[ ! -f $info || ! -f $B/initramfs.cpio.gz ]]; then
+        TEST_LOG=
+        test_fail "$name" "no guest or initramfs (make guest initramfs)"
+    else
+        # The kernel payload as an ELF at its load address, entered at kernel_entry.
+        printf 'SECTIONS { . = %s; .text : { *(.data) } }\n' "$(sed -n 's/^load=//p' "$info")" >"$W/payload.ld"
+        if mipsel-linux-gnu-ld -EL -T "$W/payload.ld" -e "$(sed -n 's/^entry=//p' "$info")" -b binary \
+            "$B/guest/vmlinux.bin" -b elf32-tradlittlemips -o "$W/vmlinux.elf" >"$W/payload.log" 2>&1; then
+            test_exec "$name" 1800 "$LOCKSTEP" -M malta -m 256 -initrd "$B/initramfs.cpio.gz" \
+                -append 'console=ttyS0 panic=-1' --until-output '/ # ' -kernel "$W/vmlinux.elf"
+            if ((TEST_RC == 0)) && grep -q 'up to the console output asked for, no divergence' "$TEST_LOG"; then
+                test_pass "$name" "$(grep -o '^lockstep: [0-9]* instructions' "$TEST_LOG" | cut -d' ' -f2) instructions"
+            else
+                test_fail "$name" "exit status $TEST_RC"
+            fi
+        else
+            TEST_LOG=$W/payload.log
+            test_fail "$name" "cannot make the payload ELF"
+        fi
+    fi
+fi
+suite_end
     exit
 fi
 
@@ -107,6 +137,32 @@ if selected "$name"; then
             test_pass "$name" "$(grep -o '^lockstep: [0-9]* instructions' "$TEST_LOG" | cut -d' ' -f2) instructions"
         else
             test_fail "$name" "exit status $TEST_RC"
+        fi
+    fi
+fi
+name=malta-boot
+if selected "$name"; then
+    info=$B/guest/vmlinux.info
+    W=$B/tests/diff
+    mkdir -p "$W"
+    if [[ ! -f $info || ! -f $B/initramfs.cpio.gz ]]; then
+        TEST_LOG=
+        test_fail "$name" "no guest or initramfs (make guest initramfs)"
+    else
+        # The kernel payload as an ELF at its load address, entered at kernel_entry.
+        printf 'SECTIONS { . = %s; .text : { *(.data) } }\n' "$(sed -n 's/^load=//p' "$info")" >"$W/payload.ld"
+        if mipsel-linux-gnu-ld -EL -T "$W/payload.ld" -e "$(sed -n 's/^entry=//p' "$info")" -b binary \
+            "$B/guest/vmlinux.bin" -b elf32-tradlittlemips -o "$W/vmlinux.elf" >"$W/payload.log" 2>&1; then
+            test_exec "$name" 1800 "$LOCKSTEP" -M malta -m 256 -initrd "$B/initramfs.cpio.gz" \
+                -append 'console=ttyS0 panic=-1' --until-output '/ # ' -kernel "$W/vmlinux.elf"
+            if ((TEST_RC == 0)) && grep -q 'up to the console output asked for, no divergence' "$TEST_LOG"; then
+                test_pass "$name" "$(grep -o '^lockstep: [0-9]* instructions' "$TEST_LOG" | cut -d' ' -f2) instructions"
+            else
+                test_fail "$name" "exit status $TEST_RC"
+            fi
+        else
+            TEST_LOG=$W/payload.log
+            test_fail "$name" "cannot make the payload ELF"
         fi
     fi
 fi
