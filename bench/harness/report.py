@@ -362,8 +362,9 @@ def _profiles(bench):
         keys += [k for k in c.profile if k not in keys]
     L = ["### Profile counters (one untimed run each, `--profile=json:FILE`)", "",
          "Derived rows: counters whose name starts with `priv` are summed as privileged operations and "
-         "divided by the median wall time of the timed runs; counters named `*hit_rate*` are shown as "
-         "written.", "",
+         "divided by the median wall time of the timed runs; guest MIPS is `guest_insns` over the profile "
+         "run's own wall time (profiling on). Counters follow as mvisor writes them, hit rates first; "
+         "`_host_wall_s` is the profile run's wall time.", "",
          "| counter | " + " | ".join(c.label for c in cs) + " |", "|---|" + "---:|" * len(cs)]
     rounds = list(range(1, bench.args.rounds + 1))
     derived = []
@@ -373,9 +374,12 @@ def _profiles(bench):
         derived.append(num(priv / wall.median, 4) if priv and wall else "")
     if any(derived):
         L.append("| privileged operations per second | " + " | ".join(derived) + " |")
-    for k in keys:
-        if "hit_rate" in k:
-            L.append(f"| {k} | " + " | ".join(num(c.profile.get(k), 5) if k in c.profile else "" for c in cs) + " |")
+    mips = [num(c.profile["guest_insns"] / c.profile["_host_wall_s"] / 1e6, 4)
+            if c.profile.get("guest_insns") and c.profile.get("_host_wall_s") else "" for c in cs]
+    if any(mips):
+        L.append("| guest MIPS over the whole profile run (guest_insns / its wall time) | " + " | ".join(mips) + " |")
+    first = [k for k in keys if "hit_rate" in k]
+    keys = first + [k for k in keys if k not in first and k != "_host_wall_s"] + ["_host_wall_s"]
     for k in keys[:80]:
         L.append(f"| {k} | " + " | ".join(num(c.profile.get(k), 4) if k in c.profile else "" for c in cs) + " |")
     if len(keys) > 80:
