@@ -24,7 +24,9 @@
 #                   mvisor on a pseudo-terminal (tests/boot/console_test.py): raw mode, Ctrl-C
 #                   to the guest, Ctrl-A h and x, SIGTERM; the terminal restored after each
 #   dbt-seed-1      det-seed-1's boot with the translator (--exec dbt) instead of the
-#                   interpreter; trap-seed-1 the same with trap-and-emulate (--exec trap);
+#                   interpreter; it ends with `halt -f`, after which nothing can wake the CPU:
+#                   status 2 and the dump; trap-seed-1 the same boot with trap-and-emulate
+#                   (--exec trap), powered off;
 #   realtime-dbt, realtime-trap
 #                   the realtime scenario under --exec dbt and --exec trap; every other boot
 #                   here uses the interpreter
@@ -171,7 +173,7 @@ if ((INPUTS_OK)); then
             --deterministic --seed 1 --facts "$W/det-seed-1.json" --insn-words "$W/insn-words.txt"
     wanted dbt-seed-1 engines-agree &&
         start dbt-seed-1 "${BT[@]}" kaslr --name dbt-seed-1 "${MV[@]}" --exec dbt --kernel "$VMLINUZ" \
-            --initrd "$INITRD" --deterministic --seed 1 --facts "$W/dbt-seed-1.json"
+            --initrd "$INITRD" --deterministic --seed 1 --end halt --facts "$W/dbt-seed-1.json"
     wanted trap-seed-1 engines-agree &&
         start trap-seed-1 "${BT[@]}" kaslr --name trap-seed-1 "${MV[@]}" --exec trap --kernel "$VMLINUZ" \
             --initrd "$INITRD" --deterministic --seed 1 --facts "$W/trap-seed-1.json"
