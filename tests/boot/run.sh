@@ -312,7 +312,7 @@ if selected realtime-engines-agree; then
     # host kept the vCPU from running for a while (a measurement of the host's load).
     rt_norm() {
         sed -n '2,/^\/ # /p' "$1" | head -n -1 | sed -E 's/^\[ *[0-9]+\.[0-9]+\] //' |
-            grep -v '^hrtimer: interrupt took [0-9]* ns$' |
+            tr -d '\r' | grep -v '^hrtimer: interrupt took [0-9]* ns$' |
             sed -E '/Calibrating delay loop|^clocksource: MIPS:|^sched_clock:|setting system clock to|^audit: type=2000/s/[0-9]+/N/g' |
             LC_ALL=C sort
     }
