@@ -380,6 +380,18 @@ void tr_exit_static(struct tr_ctx *c, uint32_t target, uint32_t retired)
     c->tb->jmp_target[n] = target;
     struct x64_emitter *ce = &c->cold;
     x64_mov_m32_imm32(ce, X64_R15, VOFF_PC, target);
+    bool unmapped_both = c->tb->pc >= 0x80000000u && c->tb->pc < 0xC0000000u && target >= 0x80000000u &&
+                         target < 0xC0000000u;
+    if (c->chain && (target >> 12) != (c->tb->pc >> 12) && !unmapped_both) {
+        /* Never chained (another mapped page): look the target up in the jump cache here, which
+         * TLB changes keep exact, and go straight in on a hit. */
+        int32_t slot = VOFF_JC + (int32_t)(tb_jc_hash(target) * sizeof(struct tb_jc_entry));
+        x64_mov_r64_imm64(ce, X64_RAX, (uint64_t)target | ((uint64_t)c->flags << 32));
+        x64_alu_r64_m64(ce, X64_CMP, X64_RAX, X64_R15, slot);
+        size_t miss = x64_jcc_rel32(ce, X64_CC_NE, 0);
+        x64_jmp_m64(ce, X64_R15, slot + (int32_t)offsetof(struct tb_jc_entry, code));
+        x64_patch_rel32(ce, miss, ce->len);
+    }
     x64_mov_r64_imm64(ce, X64_RAX, (uint64_t)(uintptr_t)c->tb | n);
     tr_exit_jmp(c, ce);
     c->ended = true;
