@@ -82,7 +82,7 @@ void tb_jc_flush_range(struct tb_jc_entry *jc, gva_t lo, gva_t hi);
 void tb_jc_flush_mapped(struct tb_jc_entry *jc);
 
 struct tcache_stats {
-    uint64_t translations, flushes, invalidated_tbs, smc_pages, chains;
+    uint64_t translations, flushes, invalidated_tbs, inval_events, chains; /* inval_events: calls that killed TBs */
     uint64_t guest_insns, host_bytes; /* of every translation, for bytes-per-instruction */
 };
 
@@ -124,9 +124,10 @@ static inline bool tcache_page_has_code(const struct tcache *tc, gpa_t pa)
 {
     return tc && (pa >> 12) < (1ull << 20) && tc->page_heads[pa >> 12] != NULL;
 }
-/* Invalidates (and unchains) every TB of the physical page of pa; returns how many. */
-unsigned tcache_invalidate_page(struct tcache *tc, gpa_t pa);
-/* Invalidates every TB whose page lies in [pa, pa + len); returns how many. */
+/* Invalidates (and unchains) the TBs whose guest code overlaps [pa, pa + len), a range within
+ * one page; returns how many. */
+unsigned tcache_invalidate_code(struct tcache *tc, gpa_t pa, unsigned len);
+/* The same for any range (host writes: loader, DMA); returns how many. */
 unsigned tcache_invalidate_range(struct tcache *tc, gpa_t pa, uint64_t len);
 
 #endif

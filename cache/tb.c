@@ -6,6 +6,10 @@
  * Chaining patches a 4-byte-aligned rel32 field with one aligned store, so
  * a vCPU running the old code sees either the old or the new target, never
  * a torn one. Unchaining points the field back at the jump's own exit stub.
+ * Invalidation is by byte range: only the blocks whose guest code a
+ * store or a host write overlaps die, so data stored next to code (the
+ * kernel building its TLB handlers, patching ftrace and jump-label sites
+ * one word at a time) leaves the rest of the page translated.
  * TB memory is never reused before a full flush, so code that is running
  * when its TB is invalidated (a store into its own block) can finish
  * safely: it only loses its chains.
@@ -188,23 +192,30 @@ static void invalidate_tb(struct tcache *tc, struct tb *tb)
     tc->stats.invalidated_tbs++;
 }
 
-unsigned tcache_invalidate_page(struct tcache *tc, gpa_t pa)
+unsigned tcache_invalidate_code(struct tcache *tc, gpa_t pa, unsigned len)
 {
     uint64_t page = pa >> 12;
-    if (!tc || page >= (1ull << 20))
+    if (!tc || len == 0 || page >= (1ull << 20))
         return 0;
+    gpa_t end = pa + len;
     unsigned n = 0;
-    struct tb *tb = tc->page_heads[page];
-    tc->page_heads[page] = NULL;
-    while (tb) {
-        struct tb *next = tb->page_next;
-        invalidate_tb(tc, tb);
-        tb->page_next = NULL;
-        tb = next;
-        n++;
+    /* A block's code is [phys_pc, phys_pc + 4 * n_insns), delay slot included, and never crosses
+     * its page. The only other word the translator reads is the delay slot of a branch it left
+     * out, which decided where the block ends but not what it does; so a store outside every
+     * such range changes no translation, and the page's other blocks live on. */
+    for (struct tb **link = &tc->page_heads[page]; *link;) {
+        struct tb *tb = *link;
+        if (tb->phys_pc < end && pa < tb->phys_pc + 4u * tb->n_insns) {
+            *link = tb->page_next;
+            tb->page_next = NULL;
+            invalidate_tb(tc, tb);
+            n++;
+        } else {
+            link = &tb->page_next;
+        }
     }
     if (n)
-        tc->stats.smc_pages++;
+        tc->stats.inval_events++;
     return n;
 }
 
@@ -213,8 +224,13 @@ unsigned tcache_invalidate_range(struct tcache *tc, gpa_t pa, uint64_t len)
     if (!tc || len == 0)
         return 0;
     unsigned n = 0;
-    for (uint64_t p = pa >> 12; p <= (pa + len - 1) >> 12 && p < (1ull << 20); p++)
-        if (tc->page_heads[p])
-            n += tcache_invalidate_page(tc, p << 12);
+    gpa_t end = pa + len;
+    for (uint64_t p = pa >> 12; p <= (end - 1) >> 12 && p < (1ull << 20); p++) {
+        if (!tc->page_heads[p])
+            continue;
+        gpa_t lo = p << 12 > pa ? p << 12 : pa;
+        gpa_t hi = (p + 1) << 12 < end ? (p + 1) << 12 : end;
+        n += tcache_invalidate_code(tc, lo, (unsigned)(hi - lo));
+    }
     return n;
 }

@@ -157,7 +157,7 @@ static unsigned counters(const struct dbt_engine *eng, struct counter *out)
     C("entries", eng->entries);
     C("flushes", s->flushes);
     C("invalidated_tbs", s->invalidated_tbs);
-    C("smc_pages", s->smc_pages);
+    C("invalidation_events", s->inval_events);
     C("interp_fallbacks", eng->interp_fallbacks);
     C("budget_tails", eng->budget_tails);
     C("code_buffer_used", eng->tc.used);
