@@ -83,6 +83,7 @@ void tb_jc_flush_mapped(struct tb_jc_entry *jc);
 
 struct tcache_stats {
     uint64_t translations, flushes, invalidated_tbs, inval_events, chains; /* inval_events: calls that killed TBs */
+    uint64_t retranslations; /* with track_dead: TBs inserted under the key of an invalidated one */
     uint64_t guest_insns, host_bytes; /* of every translation, for bytes-per-instruction */
 };
 
@@ -97,6 +98,10 @@ struct tcache {
     struct tb *hash[1u << TCACHE_HASH_BITS];
     struct tb **page_heads; /* by guest physical page number (4 GiB of pages), lazily backed */
     struct tb_jc_entry *jc; /* the vCPU's jump cache, flushed with the cache */
+    /* Profiling only: invalidated TBs stay findable by key (their memory lives until the next
+     * flush) so that a translation of the same key counts as a re-translation. */
+    bool track_dead;
+    struct tb *dead[1u << TCACHE_HASH_BITS];
     struct tcache_stats stats;
 };
 

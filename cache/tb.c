@@ -107,6 +107,16 @@ bool tcache_insert(struct tcache *tc, struct tb *tb)
     tb->page_next = tc->page_heads[page];
     tc->page_heads[page] = tb;
     tc->stats.translations++;
+    if (__builtin_expect(tc->track_dead, 0)) {
+        for (struct tb **d = &tc->dead[h]; *d; d = &(*d)->hash_next) {
+            struct tb *o = *d;
+            if (o->phys_pc == tb->phys_pc && o->pc == tb->pc && o->flags == tb->flags) {
+                *d = o->hash_next; /* counted once per death */
+                tc->stats.retranslations++;
+                break;
+            }
+        }
+    }
     tc->stats.guest_insns += tb->n_insns;
     tc->stats.host_bytes += tb->host_size;
     return first;
@@ -117,6 +127,8 @@ void tcache_flush(struct tcache *tc)
     for (unsigned i = 0; i < tc->n_tbs; i++)
         tc->page_heads[tc->tbs[i].phys_pc >> 12] = NULL;
     memset(tc->hash, 0, sizeof(tc->hash));
+    if (tc->track_dead)
+        memset(tc->dead, 0, sizeof(tc->dead));
     tc->n_tbs = 0;
     tc->used = tc->persistent;
     if (tc->jc)
@@ -167,11 +179,16 @@ static void invalidate_tb(struct tcache *tc, struct tb *tb)
 {
     tb->invalid = true;
     /* Out of the hash. */
-    struct tb **p = &tc->hash[hash_key(tb->phys_pc, tb->pc, tb->flags)];
+    unsigned h = hash_key(tb->phys_pc, tb->pc, tb->flags);
+    struct tb **p = &tc->hash[h];
     while (*p && *p != tb)
         p = &(*p)->hash_next;
     if (*p)
         *p = tb->hash_next;
+    if (tc->track_dead) {
+        tb->hash_next = tc->dead[h];
+        tc->dead[h] = tb;
+    }
     /* Every jump into it goes back to its exit stub. */
     for (uintptr_t l = tb->jmp_list_first; l;) {
         struct tb *from = (struct tb *)(l & ~(uintptr_t)1);

@@ -56,6 +56,7 @@ void profile_start(struct vm *vm)
     prof_vm = vm;
     prof_t0_ns = host_monotonic_ns();
     dbt_prof_on = true;
+    dbt_prof_track_retranslations(vm);
     vm->vcpu->prof.last_trap_kind = -1;
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
@@ -145,7 +146,7 @@ static double ratio(uint64_t a, uint64_t b)
 /* ---- the numbers, computed once for both formats ---- */
 
 struct tc_row {
-    uint64_t lookups, jc_hits, hash_hits, translations, chained, inline_hits, entries, loop_entries;
+    uint64_t lookups, jc_hits, hash_hits, translations, retranslations, chained, inline_hits, entries, loop_entries;
     uint64_t guest_insns, host_bytes, translate_ns;
     double hit_rate;
 };
@@ -161,6 +162,7 @@ static void tc_row(const struct dbt_stats *s, const struct vcpu_prof *p, int k, 
         r->jc_hits += s->jc_hits[i] + p->jc_inline_hits[i];
         r->hash_hits += s->hash_hits[i];
         r->translations += s->translations[i];
+        r->retranslations += s->retranslations[i];
         r->inline_hits += p->jc_inline_hits[i];
         r->entries += p->block_entries[i];
         r->loop_entries += s->entries[i];
@@ -207,11 +209,12 @@ void profile_write(struct vm *vm, FILE *f, bool json)
         for (int i = 0; i < 3 && dbt; i++) {
             const struct tc_row *r = &rows[i];
             fprintf(f, "%s\n    \"%s\": {\"lookups\": %" PRIu64 ", \"jump_cache_hits\": %" PRIu64
-                    ", \"hash_hits\": %" PRIu64 ", \"translations\": %" PRIu64 ", \"hit_rate\": %.6f"
+                    ", \"hash_hits\": %" PRIu64 ", \"translations\": %" PRIu64 ", \"retranslations\": %" PRIu64
+                    ", \"hit_rate\": %.6f"
                     ", \"chained_transfers\": %" PRIu64 ", \"indirect_jump_hits\": %" PRIu64
                     ", \"block_entries\": %" PRIu64 ", \"translated_guest_insns\": %" PRIu64
                     ", \"translated_host_bytes\": %" PRIu64 ", \"translate_seconds\": %.6f}",
-                    i ? "," : "", row_names[i], r->lookups, r->jc_hits, r->hash_hits, r->translations, r->hit_rate,
+                    i ? "," : "", row_names[i], r->lookups, r->jc_hits, r->hash_hits, r->translations, r->retranslations, r->hit_rate,
                     r->chained, r->inline_hits, r->entries, r->guest_insns, r->host_bytes,
                     (double)r->translate_ns / 1e9);
         }
@@ -285,6 +288,7 @@ void profile_write(struct vm *vm, FILE *f, bool json)
         ROW("jump-cache hits", jc_hits, "%14" PRIu64);
         ROW("hash hits", hash_hits, "%14" PRIu64);
         ROW("misses = translations", translations, "%14" PRIu64);
+        ROW("  of which re-translated", retranslations, "%14" PRIu64);
         ROW("hit rate", hit_rate, "%14.6f");
         ROW("chained transfers", chained, "%14" PRIu64);
         ROW("inline jump-cache hits", inline_hits, "%14" PRIu64);
