@@ -188,6 +188,11 @@ struct vclock {
     uint64_t skipped_ticks;   /* ticks jumped over: WAIT (deterministic) and the RTC fast-forward */
     uint64_t rtc_skipped_ticks; /* the part the RTC fast-forward skipped, for the report */
     uint64_t rtc_skips;         /* how many times it did */
+    /* Real time: the host clock as last read, in ticks since time zero, and the instruction count
+     * then. Readings closer together than a few hundred instructions reuse it (monitor/vcpu.c). */
+    uint64_t rt_ticks;
+    uint64_t rt_icount;
+    bool rt_valid;
 };
 
 /* Count runs at 100 MHz, so Linux measures a 200 MHz CPU (it reports twice the Count rate). */
