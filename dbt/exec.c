@@ -227,8 +227,9 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
 {
     uint32_t pc = v->pc;
     struct tb_jc_entry *e = &v->jc[tb_jc_hash(pc)];
+    uint32_t key = tb_jc_key(pc, flags, v->cp0.entryhi & 0xFF);
     eng->lookups++;
-    if (e->pc == pc && e->flags == flags) {
+    if (e->pc == pc && e->flags == key) {
         eng->jc_hits++;
         return e->tb;
     }
@@ -277,7 +278,7 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
         }
     }
     e->pc = pc;
-    e->flags = flags;
+    e->flags = key;
     e->code = tb->host_code;
     e->tb = tb;
     return tb;

@@ -326,7 +326,18 @@ static void indirect(struct tr_ctx *c, const struct mips_insn *in)
         x64_alu_r32_imm32(e, X64_AND, X64_RDX, (int32_t)((1u << TB_JC_SUB_BITS) - 1));
         x64_alu_r32_r32(e, X64_OR, X64_RCX, X64_RDX);
         x64_shift_r32_imm(e, X64_SHL, X64_RCX, 5);
-        x64_mov_r64_imm64(e, X64_RDX, (uint64_t)c->flags << 32);
+        unsigned mode = c->flags & TB_F_MODE_MASK;
+        if (mode == MMU_USER || mode == MMU_SUPERVISOR) {
+            /* Every PC user or supervisor code can fetch is mapped: the key holds the ASID. */
+            x64_movzx_r32_m8(e, X64_RDX, X64_R15, VOFF_CP0(entryhi));
+            x64_shift_r64_imm(e, X64_SHL, X64_RDX, 32 + TB_JC_ASID_SHIFT);
+            x64_mov_r64_imm64(e, X64_R11, (uint64_t)(c->flags | TB_JC_ASID_TAG) << 32);
+            x64_alu_r64_r64(e, X64_OR, X64_RDX, X64_R11);
+        } else {
+            /* Kernel code: the unmapped key, so only kseg0/kseg1 targets can hit; a mapped one
+             * (kseg2) goes back to the run loop. */
+            x64_mov_r64_imm64(e, X64_RDX, (uint64_t)c->flags << 32);
+        }
         x64_alu_r64_r64(e, X64_OR, X64_RDX, X64_RAX);
         x64_alu_r64_mbi(e, X64_CMP, X64_RDX, X64_R15, X64_RCX, VOFF_JC);
         size_t miss = x64_jcc_rel32(e, X64_CC_NE, 0);

@@ -386,7 +386,15 @@ void tr_exit_static(struct tr_ctx *c, uint32_t target, uint32_t retired)
         /* Never chained (another mapped page): look the target up in the jump cache here, which
          * TLB changes keep exact, and go straight in on a hit. */
         int32_t slot = VOFF_JC + (int32_t)(tb_jc_hash(target) * sizeof(struct tb_jc_entry));
-        x64_mov_r64_imm64(ce, X64_RAX, (uint64_t)target | ((uint64_t)c->flags << 32));
+        if (tb_pc_mapped(target)) {
+            /* the key holds the current ASID (cache/cache.h) */
+            x64_movzx_r32_m8(ce, X64_RAX, X64_R15, VOFF_CP0(entryhi));
+            x64_shift_r64_imm(ce, X64_SHL, X64_RAX, 32 + TB_JC_ASID_SHIFT);
+            x64_mov_r64_imm64(ce, X64_RCX, (uint64_t)target | ((uint64_t)(c->flags | TB_JC_ASID_TAG) << 32));
+            x64_alu_r64_r64(ce, X64_OR, X64_RAX, X64_RCX);
+        } else {
+            x64_mov_r64_imm64(ce, X64_RAX, (uint64_t)target | ((uint64_t)c->flags << 32));
+        }
         x64_alu_r64_m64(ce, X64_CMP, X64_RAX, X64_R15, slot);
         size_t miss = x64_jcc_rel32(ce, X64_CC_NE, 0);
         x64_jmp_m64(ce, X64_R15, slot + (int32_t)offsetof(struct tb_jc_entry, code));

@@ -143,11 +143,7 @@ void vcpu_kick(struct vcpu *v)
 void vcpu_asid_changed(struct vcpu *v)
 {
     stlb_flush_nonglobal(&v->stlb);
-    /* Mapped PCs enter the jump cache only through fetched-marked TLB entries. */
-    if (v->tlb.fetched) {
-        tb_jc_flush_mapped(v->jc);
-        v->tlb.fetched = 0;
-    }
+    /* The jump cache keys mapped PCs by ASID (cache/cache.h): nothing to drop there. */
 }
 
 /* Ticks from now until Count passes Compare (a full wrap if they are equal). */
