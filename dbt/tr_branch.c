@@ -188,23 +188,37 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
             return;
         }
         emit_slot(c);
-        if (!c->ended)
+        if (c->ended)
+            return;
+        if (taken && tr_loops_to(c, b->target)) {
+            tr_loop_back(c);
+            c->ended = true;
+        } else {
             tr_exit_static(c, taken ? b->target : fall, c->n);
+        }
         return;
     }
 
     uint32_t operands = (1u << b->rs) | (1u << b->rt);
     bool latch = (slot_writes & operands & ~1u) != 0;
+    /* A loop's back edge keeps the registers where they are: no write-back before the compare (the
+     * exit edge writes back on its own path). */
+    bool loop = tr_loops_to(c, b->target);
     if (b->likely) {
-        tr_writeback(c, e, true);
+        if (!loop)
+            tr_writeback(c, e, true);
         enum x64_cc cc = emit_cond(c, b, fuse);
         size_t nt = x64_jcc_rel32(e, invert(cc), 0);
         struct rc_snapshot snap;
         memcpy(snap.g, c->g, sizeof(c->g));
         memcpy(snap.owner, c->owner, sizeof(c->owner));
         emit_slot(c);
-        if (!c->ended)
-            tr_exit_static(c, b->target, c->n);
+        if (!c->ended) {
+            if (loop)
+                tr_loop_back(c);
+            else
+                tr_exit_static(c, b->target, c->n);
+        }
         x64_patch_rel32(e, nt, e->len);
         memcpy(c->g, snap.g, sizeof(c->g));
         memcpy(c->owner, snap.owner, sizeof(c->owner));
@@ -221,15 +235,28 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
         emit_slot(c);
         if (c->ended)
             return;
-        tr_writeback(c, e, true);
+        if (!loop)
+            tr_writeback(c, e, true);
         x64_alu_m32_imm32(e, X64_CMP, X64_R15, VOFF_LATCH(0), 0);
         cc = X64_CC_NE;
     } else {
         emit_slot(c);
         if (c->ended)
             return;
-        tr_writeback(c, e, true);
+        if (!loop)
+            tr_writeback(c, e, true);
         cc = emit_cond(c, b, fuse);
+    }
+    if (loop) {
+        if (tr_loop_in_place(c)) {
+            tr_jcc_to(c, e, cc, SECT_HOT, c->loop_head);
+        } else {
+            size_t nt = x64_jcc_rel32(e, invert(cc), 0);
+            tr_loop_back(c);
+            x64_patch_rel32(e, nt, e->len);
+        }
+        tr_exit_static(c, fall, c->n);
+        return;
     }
     size_t tk = x64_jcc_rel32(e, cc, 0);
     tr_exit_static(c, fall, c->n);

@@ -118,8 +118,22 @@ static void flush_one(struct tr_ctx *c, unsigned g)
     r->dirty = false;
 }
 
-static int alloc_host(struct tr_ctx *c)
+static int alloc_host(struct tr_ctx *c, unsigned g)
 {
+    if (c->loop) {
+        /* A loop block keeps each of its registers in one host register (translate_block). */
+        int h = c->fixed[g];
+        if (h < 0) {
+            c->loop_bail = true;
+            h = host_regs[0];
+        }
+        if (c->owner[h] >= 0 && (unsigned)c->owner[h] != g) {
+            c->loop_bail = true; /* cannot happen with a one-to-one assignment; never emit wrong code */
+            c->g[c->owner[h]].host = -1;
+        }
+        touch(c, h);
+        return h;
+    }
     int best = -1;
     for (unsigned i = 0; i < TR_NHOST; i++) {
         int h = host_regs[i];
@@ -133,10 +147,10 @@ static int alloc_host(struct tr_ctx *c)
             best = h;
     }
     /* Evict the least recently used register not used by the current instruction. */
-    unsigned g = (unsigned)c->owner[best];
-    flush_one(c, g);
-    c->g[g].host = -1;
-    c->g[g].pending = false;
+    unsigned victim = (unsigned)c->owner[best];
+    flush_one(c, victim);
+    c->g[victim].host = -1;
+    c->g[victim].pending = false;
     c->owner[best] = -1;
     touch(c, best);
     return best;
@@ -149,7 +163,7 @@ int tr_get(struct tr_ctx *c, unsigned g)
         touch(c, r->host);
         return r->host;
     }
-    int h = alloc_host(c);
+    int h = alloc_host(c, g);
     if (r->is_const)
         x64_mov_r32_imm32(&c->hot, h, r->cval);
     else
@@ -171,7 +185,7 @@ int tr_dest(struct tr_ctx *c, unsigned g)
         flush_one(c, g); /* memory must hold the old value until the new one is written */
         r->is_const = false;
     }
-    int h = alloc_host(c);
+    int h = alloc_host(c, g);
     r->host = (int8_t)h;
     r->pending = true;
     c->owner[h] = (int8_t)g;
@@ -479,6 +493,19 @@ static bool slot_ok(const struct mips_insn *in, uint32_t flags)
 static void emit_entry(struct tr_ctx *c)
 {
     struct x64_emitter *e = &c->hot;
+    if (c->loop) {
+        /* Every register of the block into its host register; from here on each of them counts as
+         * dirty, since after the first iteration memory no longer holds its value. */
+        for (unsigned g = 1; g < 32; g++) {
+            if (!(c->loop_regs & (1u << g)))
+                continue;
+            int h = c->fixed[g];
+            x64_mov_r32_m32(e, h, X64_R15, VOFF_GPR(g));
+            c->g[g] = (struct tr_greg){.host = (int8_t)h, .dirty = true};
+            c->owner[h] = (int8_t)g;
+        }
+        c->loop_head = e->len;
+    }
     x64_mov_r64_m64(e, X64_RAX, X64_R15, VOFF_ICOUNT);
     x64_alu_r64_imm32(e, X64_ADD, X64_RAX, (int32_t)c->n);
     x64_alu_r64_m64(e, X64_CMP, X64_RAX, X64_R15, VOFF_NEXT_EVENT);
@@ -488,9 +515,49 @@ static void emit_entry(struct tr_ctx *c)
     tr_jcc_to(c, e, X64_CC_NE, SECT_COLD, stub);
     x64_mov_m64_r64(e, X64_R15, VOFF_ICOUNT, X64_RAX);
     struct x64_emitter *ce = &c->cold;
+    if (c->loop)
+        tr_writeback(c, ce, false); /* a later iteration stops here with its values in registers */
     x64_mov_m32_imm32(ce, X64_R15, VOFF_PC, c->tb->pc);
     x64_mov_r32_imm32(ce, X64_RAX, DBT_RET_BUDGET);
     tr_exit_jmp(c, ce);
+}
+
+/* Whether every register of a loop block is in its host register now (a back edge needs no moves). */
+bool tr_loop_in_place(const struct tr_ctx *c)
+{
+    for (unsigned g = 1; g < 32; g++)
+        if ((c->loop_regs & (1u << g)) && (c->g[g].host != c->fixed[g] || c->g[g].pending))
+            return false;
+    return true;
+}
+
+void tr_loop_back(struct tr_ctx *c)
+{
+    struct x64_emitter *e = &c->hot;
+    struct tr_greg saved[32];
+    int8_t owner[16];
+    memcpy(saved, c->g, sizeof(saved));
+    memcpy(owner, c->owner, sizeof(owner));
+    for (unsigned g = 1; g < 32; g++) {
+        if (!(c->loop_regs & (1u << g)))
+            continue;
+        struct tr_greg *r = &c->g[g];
+        int h = c->fixed[g];
+        if (r->host == h && !r->pending)
+            continue;
+        if (r->pending || r->host >= 0 || (!r->is_const && r->dirty)) {
+            c->loop_bail = true; /* no state this translator leaves, but never jump with a wrong one */
+            continue;
+        }
+        /* a constant, or a value memory holds (its host register was given up at a call) */
+        if (r->is_const)
+            x64_mov_r32_imm32(e, h, r->cval);
+        else
+            x64_mov_r32_m32(e, h, X64_R15, VOFF_GPR(g));
+    }
+    tr_jmp_to(c, e, SECT_HOT, c->loop_head);
+    memcpy(c->g, saved, sizeof(saved));
+    memcpy(c->owner, owner, sizeof(owner));
 }
 
 /* Copies hot and cold code into the TB's space and resolves every fixup. */
@@ -525,6 +592,109 @@ static bool layout(struct tr_ctx *c)
 
 static uint8_t hot_scratch[TR_HOT_MAX], cold_scratch[TR_COLD_MAX];
 static struct tr_ctx ctx_storage;
+
+/* Guest registers an instruction may read or write (a superset), by its encoding's shape. */
+static uint32_t insn_regs(const struct mips_insn *in)
+{
+    uint32_t rs = 1u << in->rs, rt = 1u << in->rt, rd = 1u << in->rd;
+    switch (in->raw >> 26) {
+    case 0x00: case 0x1C: case 0x1F: return rs | rt | rd;      /* SPECIAL, SPECIAL2, SPECIAL3 */
+    case 0x01: return rs | ((in->flags & MIPS_F_LINK) ? 1u << 31 : 0); /* REGIMM */
+    case 0x02: return 0;                                       /* j */
+    case 0x03: return 1u << 31;                                /* jal */
+    case 0x0F: return rt;                                      /* lui */
+    case 0x10: case 0x11: return rt;                           /* COP0, COP1: moves use rt */
+    case 0x2F: case 0x33: case 0x31: case 0x35: case 0x39: case 0x3D:
+        return rs;                                             /* cache, pref, FP loads/stores */
+    default: return rs | rt;                                   /* I-type: ALU, branches, memory */
+    }
+}
+
+/*
+ * Loop mode (the hot path of most inner loops): a block whose final branch goes back to its own
+ * first instruction, touching at most TR_NHOST guest registers. Each of them gets one host
+ * register for the whole block, loaded once on entry; the taken branch then needs no write-back
+ * and no reload, only the entry check (instruction budget, exit request), which every iteration
+ * passes as if the block were entered again, so events, deterministic counts and Ctrl-A x behave
+ * exactly as with a chained self-jump. Every exit writes the registers back.
+ */
+static bool loop_candidate(const struct tr_ctx *c, uint32_t pc, uint32_t *regs)
+{
+    if (c->n < 2)
+        return false;
+    const struct mips_insn *br = &c->insn[c->n - 2];
+    uint32_t bpc = pc + 4 * (c->n - 2), target;
+    if (!(br->flags & MIPS_F_BRANCH) || (br->flags & MIPS_F_LINK))
+        return false;
+    switch (br->op) {
+    case MIPS_OP_J:
+        target = ((bpc + 4) & 0xF0000000u) | br->target;
+        break;
+    case MIPS_OP_BEQ: case MIPS_OP_BNE: case MIPS_OP_BLEZ: case MIPS_OP_BGTZ: case MIPS_OP_BLTZ:
+    case MIPS_OP_BGEZ: case MIPS_OP_BEQL: case MIPS_OP_BNEL: case MIPS_OP_BLEZL: case MIPS_OP_BGTZL:
+    case MIPS_OP_BLTZL: case MIPS_OP_BGEZL:
+        target = bpc + 4 + ((uint32_t)br->simm << 2);
+        break;
+    default:
+        return false;
+    }
+    if (target != pc)
+        return false;
+    uint32_t m = 0;
+    for (uint32_t k = 0; k < c->n; k++)
+        m |= insn_regs(&c->insn[k]);
+    m &= ~1u;
+    if (__builtin_popcount(m) > TR_NHOST)
+        return false;
+    *regs = m;
+    return true;
+}
+
+/* Emits the block into tb (fresh from tcache_alloc), in loop mode or not; false if it must not be used. */
+static bool emit_block(struct tr_ctx *c, struct tb *tb, bool loop, uint32_t loop_regs)
+{
+    uint32_t pc = tb->pc, n = c->n;
+    c->tb = tb;
+    c->n_fix = 0;
+    c->failed = false;
+    c->ended = false;
+    c->n_exits = 0;
+    c->stamp = 0;
+    memset(&c->cmp, 0, sizeof(c->cmp));
+    memset(c->used_at, 0, sizeof(c->used_at));
+    x64_init(&c->hot, hot_scratch, sizeof(hot_scratch));
+    x64_init(&c->cold, cold_scratch, sizeof(cold_scratch));
+    for (unsigned g = 0; g < 32; g++)
+        c->g[g] = (struct tr_greg){.host = -1};
+    memset(c->owner, -1, sizeof(c->owner));
+    c->loop = loop;
+    c->loop_bail = false;
+    c->loop_regs = loop ? loop_regs : 0;
+    memset(c->fixed, -1, sizeof(c->fixed));
+    if (loop) {
+        unsigned i = 0;
+        for (unsigned g = 1; g < 32; g++)
+            if (loop_regs & (1u << g))
+                c->fixed[g] = host_regs[i++];
+    }
+
+    emit_entry(c);
+    for (uint32_t k = 0; k < n && !c->ended; k++) {
+        c->k = k;
+        c->pc = pc + 4 * k;
+        c->in_ds = false;
+        c->stamp++;
+        const struct mips_insn *in = &c->insn[k];
+        if (in->flags & MIPS_F_BRANCH) {
+            tr_branch(c, in);
+            break;
+        }
+        tr_insn(c, in);
+    }
+    if (!c->ended)
+        tr_exit_static(c, pc + 4 * n, n);
+    return !c->failed && !c->loop_bail && !c->hot.overflow && !c->cold.overflow && layout(c);
+}
 
 struct tb *dbt_translate(struct vcpu *v, struct tcache *tc, uint32_t pc, gpa_t phys, const uint8_t *host,
                          uint32_t flags, bool chain)
@@ -572,38 +742,21 @@ struct tb *dbt_translate(struct vcpu *v, struct tcache *tc, uint32_t pc, gpa_t p
         return NULL;
     c->n = n;
 
-    struct tb *tb = tcache_alloc(tc, TR_HOT_MAX + TR_COLD_MAX);
-    if (!tb)
-        return NULL;
-    c->tb = tb;
-    tb->pc = pc;
-    tb->flags = flags;
-    tb->phys_pc = phys;
-    tb->n_insns = (uint16_t)n;
-    x64_init(&c->hot, hot_scratch, sizeof(hot_scratch));
-    x64_init(&c->cold, cold_scratch, sizeof(cold_scratch));
-    for (unsigned g = 0; g < 32; g++)
-        c->g[g].host = -1;
-    memset(c->owner, -1, sizeof(c->owner));
-
-    emit_entry(c);
-    for (uint32_t k = 0; k < n && !c->ended; k++) {
-        c->k = k;
-        c->pc = pc + 4 * k;
-        c->in_ds = false;
-        c->stamp++;
-        const struct mips_insn *in = &c->insn[k];
-        if (in->flags & MIPS_F_BRANCH) {
-            tr_branch(c, in);
-            break;
-        }
-        tr_insn(c, in);
+    uint32_t loop_regs = 0;
+    bool loop = loop_candidate(c, pc, &loop_regs);
+    for (int plain = loop ? 0 : 1; plain < 2; plain++) {
+        /* the slot tcache_alloc hands out stays the same until it is inserted: a retry reuses it */
+        struct tb *tb = tcache_alloc(tc, TR_HOT_MAX + TR_COLD_MAX);
+        if (!tb)
+            return NULL;
+        tb->pc = pc;
+        tb->flags = flags;
+        tb->phys_pc = phys;
+        tb->n_insns = (uint16_t)n;
+        if (emit_block(c, tb, !plain, loop_regs))
+            return tb;
     }
-    if (!c->ended)
-        tr_exit_static(c, pc + 4 * n, n);
-    if (c->failed || c->hot.overflow || c->cold.overflow || !layout(c))
-        return NULL;
-    return tb;
+    return NULL;
 }
 
 /* ---- one instruction ---- */

@@ -112,6 +112,15 @@ struct tr_ctx {
     uint32_t stamp;
     struct tr_cmp cmp;
 
+    /* Loop mode: the block ends in a branch back to its own start, and each guest register it
+     * touches lives in one fixed host register for the whole block, so the taken branch jumps
+     * straight to the per-iteration entry check with every value still in place (translate.c). */
+    bool loop;
+    bool loop_bail;       /* the assignment did not hold: the block is translated again without */
+    uint32_t loop_regs;   /* the guest registers of the block */
+    int8_t fixed[32];     /* the host register of each of them, -1 for the others */
+    size_t loop_head;     /* hot offset of the entry check that every iteration passes */
+
     struct mips_insn insn[TR_MAX_INSNS + 1]; /* last: not cleared per block */
 };
 
@@ -169,6 +178,16 @@ void tr_status_exits(struct tr_ctx *c, struct x64_emitter *e, unsigned dest);
 void tr_raise(struct tr_ctx *c, struct x64_emitter *e, enum exc_code code);
 /* Ends the block with a chainable jump to a static guest PC (retired = instructions retired). */
 void tr_exit_static(struct tr_ctx *c, uint32_t target, uint32_t retired);
+/* Whether a taken branch to target is the back edge of a loop-mode block. */
+static inline bool tr_loops_to(const struct tr_ctx *c, uint32_t target)
+{
+    return c->loop && target == c->tb->pc;
+}
+/* Loop mode: the back edge. Puts every register of the block into its host register and jumps to
+ * the entry check; the register cache is left as it was (the code after it is the other edge). */
+void tr_loop_back(struct tr_ctx *c);
+/* Whether every register of a loop block is in its host register now (a back edge needs no moves). */
+bool tr_loop_in_place(const struct tr_ctx *c);
 /* Ends the block returning DBT_RET_PLAIN (or ret) with pc = target (value in a scratch reg or imm). */
 void tr_exit_plain_imm(struct tr_ctx *c, struct x64_emitter *e, uint32_t target, uint32_t retired, uint32_t ret);
 
