@@ -58,6 +58,10 @@ static int emit_trampolines(struct dbt_engine *eng)
     x64_jmp_r64(&e, X64_RSI);
     x64_align(&e, 16, 0);
     size_t exit_at = e.len;
+    /* Every way out of translated code comes here: icount from the budget (dbt/translate.h). */
+    x64_mov_r64_m64(&e, X64_RCX, X64_R15, (int32_t)offsetof(struct vcpu, next_event));
+    x64_alu_r64_m64(&e, X64_SUB, X64_RCX, X64_R15, (int32_t)offsetof(struct vcpu, dbt_budget));
+    x64_mov_m64_r64(&e, X64_R15, (int32_t)offsetof(struct vcpu, icount), X64_RCX);
     x64_alu_r64_imm32(&e, X64_ADD, X64_RSP, 8);
     for (int i = (int)sizeof(saved) - 1; i >= 0; i--)
         x64_pop_r64(&e, saved[i]);
@@ -346,6 +350,8 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
         uint64_t icount0 = v->icount;
         uint32_t streak0 = v->exc_streak;
         eng->entries++;
+        /* next_event stays within the poll horizon of icount (vcpu_update_next_event), or is 0 */
+        v->dbt_budget = (int64_t)(v->next_event - v->icount);
         uintptr_t r = eng->enter(v, tb->host_code);
         if (v->icount != icount0)
             v->exc_streak -= streak0; /* instructions retired: only exceptions since count */

@@ -271,13 +271,27 @@ void tr_reload_caller_saved(struct tr_ctx *c, struct x64_emitter *e, int keep)
 void tr_icount_fix(struct tr_ctx *c, struct x64_emitter *e, uint32_t retired)
 {
     if (retired < c->n)
-        x64_alu_m64_imm32(e, X64_SUB, X64_R15, VOFF_ICOUNT, (int32_t)(c->n - retired));
+        x64_alu_m64_imm32(e, X64_ADD, X64_R15, VOFF_BUDGET, (int32_t)(c->n - retired));
 }
 
-static void icount_unfix(struct tr_ctx *c, struct x64_emitter *e, uint32_t retired)
+void tr_icount_sync(struct tr_ctx *c, struct x64_emitter *e, int scratch)
 {
-    if (retired < c->n)
-        x64_alu_m64_imm32(e, X64_ADD, X64_R15, VOFF_ICOUNT, (int32_t)(c->n - retired));
+    /* icount = next_event - budget - (instructions of the block from k on) */
+    x64_mov_r64_m64(e, scratch, X64_R15, VOFF_NEXT_EVENT);
+    x64_alu_r64_m64(e, X64_SUB, scratch, X64_R15, VOFF_BUDGET);
+    if (c->k < c->n)
+        x64_alu_r64_imm32(e, X64_SUB, scratch, (int32_t)(c->n - c->k));
+    x64_mov_m64_r64(e, X64_R15, VOFF_ICOUNT, scratch);
+}
+
+void tr_budget_resync(struct tr_ctx *c, struct x64_emitter *e, uint32_t retired)
+{
+    /* budget = next_event - (icount + instructions still to retire on this path) */
+    x64_mov_r64_m64(e, X64_RDX, X64_R15, VOFF_NEXT_EVENT);
+    x64_alu_r64_m64(e, X64_SUB, X64_RDX, X64_R15, VOFF_ICOUNT);
+    if (retired > c->k)
+        x64_alu_r64_imm32(e, X64_SUB, X64_RDX, (int32_t)(retired - c->k));
+    x64_mov_m64_r64(e, X64_R15, VOFF_BUDGET, X64_RDX);
 }
 
 void tr_set_pc(struct tr_ctx *c, struct x64_emitter *e)
@@ -288,15 +302,17 @@ void tr_set_pc(struct tr_ctx *c, struct x64_emitter *e)
 }
 
 /* Cold code after a helper returned rax: leaves on an exception or an exit request, else falls
- * through with icount restored and in_ds cleared. icount is base + k on entry. */
+ * through with the budget recomputed and in_ds cleared. icount is exact (instruction k) on entry. */
 void tr_status_exits(struct tr_ctx *c, struct x64_emitter *e, unsigned dest)
 {
+    tr_budget_resync(c, e, c->n);
     x64_mov_r64_r64(e, X64_RCX, X64_RAX);
     x64_shift_r64_imm(e, X64_SHR, X64_RCX, 32);
     size_t ok = x64_jcc_rel32(e, X64_CC_E, 0);
     x64_test_r32_imm32(e, X64_RCX, (uint32_t)(DBT_ST_EXC >> 32));
     size_t exit_after = x64_jcc_rel32(e, X64_CC_E, 0);
-    /* exception: pc is the vector, icount is exact */
+    /* exception: pc is the vector, the instruction did not retire */
+    tr_icount_fix(c, e, c->k);
     x64_mov_r32_imm32(e, X64_RAX, DBT_RET_PLAIN);
     tr_exit_jmp(c, e);
     x64_patch_rel32(e, exit_after, e->len);
@@ -304,14 +320,13 @@ void tr_status_exits(struct tr_ctx *c, struct x64_emitter *e, unsigned dest)
         /* retired, and something (an event, a store into code) wants the block left now */
         if (dest)
             x64_mov_m32_r32(e, X64_R15, VOFF_GPR(dest), X64_RAX);
-        x64_alu_m64_imm32(e, X64_ADD, X64_R15, VOFF_ICOUNT, 1);
+        tr_icount_fix(c, e, c->k + 1);
         x64_mov_m32_imm32(e, X64_R15, VOFF_PC, c->pc + 4);
         x64_mov_r32_imm32(e, X64_RAX, DBT_RET_PLAIN);
         tr_exit_jmp(c, e);
     }
     /* in a delay slot the branch still completes; the next block's entry check sees the event */
     x64_patch_rel32(e, ok, e->len);
-    icount_unfix(c, e, c->k);
     if (c->in_ds)
         x64_mov_m32_imm32(e, X64_R15, VOFF_IN_DS, 0);
 }
@@ -322,16 +337,16 @@ void tr_callout(struct tr_ctx *c, const void *fn, bool set_pc, unsigned dest)
     tr_writeback(c, e, true);
     if (set_pc)
         tr_set_pc(c, e);
-    tr_icount_fix(c, e, c->k);
+    tr_icount_sync(c, e, X64_RAX);
     x64_mov_r64_r64(e, X64_RDI, X64_R15);
     x64_mov_r64_r64(e, X64_RSI, X64_R11);
     tr_call(c, e, fn);
+    tr_budget_resync(c, e, c->n);
     /* The status test goes out of line; the common case falls through. */
     x64_mov_r64_r64(e, X64_RCX, X64_RAX);
     x64_shift_r64_imm(e, X64_SHR, X64_RCX, 32);
     size_t cold_at = c->cold.len;
     tr_jcc_to(c, e, X64_CC_NE, SECT_COLD, cold_at);
-    icount_unfix(c, e, c->k);
     if (set_pc && c->in_ds)
         x64_mov_m32_imm32(e, X64_R15, VOFF_IN_DS, 0);
     size_t join = e->len;
@@ -339,18 +354,18 @@ void tr_callout(struct tr_ctx *c, const void *fn, bool set_pc, unsigned dest)
     struct x64_emitter *ce = &c->cold;
     x64_test_r32_imm32(ce, X64_RCX, (uint32_t)(DBT_ST_EXC >> 32));
     size_t exit_after = x64_jcc_rel32(ce, X64_CC_E, 0);
+    tr_icount_fix(c, ce, c->k);
     x64_mov_r32_imm32(ce, X64_RAX, DBT_RET_PLAIN);
     tr_exit_jmp(c, ce);
     x64_patch_rel32(ce, exit_after, ce->len);
     if (!c->in_ds) {
         if (dest)
             x64_mov_m32_r32(ce, X64_R15, VOFF_GPR(dest), X64_RAX);
-        x64_alu_m64_imm32(ce, X64_ADD, X64_R15, VOFF_ICOUNT, 1);
+        tr_icount_fix(c, ce, c->k + 1);
         x64_mov_m32_imm32(ce, X64_R15, VOFF_PC, c->pc + 4);
         x64_mov_r32_imm32(ce, X64_RAX, DBT_RET_PLAIN);
         tr_exit_jmp(c, ce);
     } else {
-        icount_unfix(c, ce, c->k);
         if (set_pc)
             x64_mov_m32_imm32(ce, X64_R15, VOFF_IN_DS, 0);
         tr_jmp_to(c, ce, SECT_HOT, join);
@@ -362,10 +377,11 @@ void tr_raise(struct tr_ctx *c, struct x64_emitter *e, enum exc_code code)
 {
     tr_writeback(c, e, e == &c->hot);
     tr_set_pc(c, e);
-    tr_icount_fix(c, e, c->k);
+    tr_icount_sync(c, e, X64_RAX);
     x64_mov_r64_r64(e, X64_RDI, X64_R15);
     x64_mov_r32_imm32(e, X64_RSI, (uint32_t)code);
     tr_call(c, e, (const void *)dbt_h_raise);
+    tr_budget_resync(c, e, c->k); /* the instruction did not retire */
     x64_mov_r32_imm32(e, X64_RAX, DBT_RET_PLAIN);
     tr_exit_jmp(c, e);
     if (e == &c->hot)
@@ -506,15 +522,12 @@ static void emit_entry(struct tr_ctx *c)
         }
         c->loop_head = e->len;
     }
-    x64_mov_r64_m64(e, X64_RAX, X64_R15, VOFF_ICOUNT);
-    x64_alu_r64_imm32(e, X64_ADD, X64_RAX, (int32_t)c->n);
-    x64_alu_r64_m64(e, X64_CMP, X64_RAX, X64_R15, VOFF_NEXT_EVENT);
+    /* the block fits before the next event iff budget - n >= 0 (translate.h) */
+    x64_alu_m64_imm32(e, X64_SUB, X64_R15, VOFF_BUDGET, (int32_t)c->n);
     size_t stub = c->cold.len;
-    tr_jcc_to(c, e, X64_CC_A, SECT_COLD, stub);
-    x64_alu_m32_imm32(e, X64_CMP, X64_R15, VOFF_EXIT_REQUEST, 0);
-    tr_jcc_to(c, e, X64_CC_NE, SECT_COLD, stub);
-    x64_mov_m64_r64(e, X64_R15, VOFF_ICOUNT, X64_RAX);
+    tr_jcc_to(c, e, X64_CC_S, SECT_COLD, stub);
     struct x64_emitter *ce = &c->cold;
+    x64_alu_m64_imm32(ce, X64_ADD, X64_R15, VOFF_BUDGET, (int32_t)c->n);
     if (c->loop)
         tr_writeback(c, ce, false); /* a later iteration stops here with its values in registers */
     x64_mov_m32_imm32(ce, X64_R15, VOFF_PC, c->tb->pc);

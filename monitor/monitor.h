@@ -153,6 +153,9 @@ struct vcpu {
     _Atomic uint32_t exit_request;
     uint64_t icount;     /* retired instructions (exceptions do not retire) */
     uint64_t next_event; /* icount at which the engine must call vcpu_events() */
+    /* Translated code only: next_event - icount at the end of the running block, counted down by
+     * each block entry; icount is written from it whenever control leaves translated code. */
+    int64_t dbt_budget;
     uint64_t max_insns;  /* 0 = unlimited */
     uint32_t dbt_latch[2]; /* translated code: a branch condition / jump target kept across its delay slot */
 
