@@ -23,25 +23,6 @@
 
 #include "dbt/translate.h"
 
-/* Guest registers an instruction may write (over-approximated: rd and rt of anything but stores). */
-static uint32_t writes_mask(const struct mips_insn *in)
-{
-    if (in->flags & MIPS_F_STORE) {
-        if (in->op == MIPS_OP_SC)
-            return 1u << in->rt;
-        return 0;
-    }
-    switch (in->op) {
-    case MIPS_OP_SSNOP: case MIPS_OP_EHB: case MIPS_OP_PAUSE: case MIPS_OP_SYNC: case MIPS_OP_PREF:
-    case MIPS_OP_SYNCI: case MIPS_OP_MTHI: case MIPS_OP_MTLO: case MIPS_OP_MULT: case MIPS_OP_MULTU:
-    case MIPS_OP_DIV: case MIPS_OP_DIVU: case MIPS_OP_MADD: case MIPS_OP_MADDU: case MIPS_OP_MSUB:
-    case MIPS_OP_MSUBU: case MIPS_OP_CACHE:
-        return 0;
-    default:
-        return ((1u << in->rd) | (1u << in->rt)) & ~1u;
-    }
-}
-
 enum cond_kind { C_ALWAYS, C_EQ, C_NE, C_LEZ, C_GTZ, C_LTZ, C_GEZ };
 
 struct branch {
@@ -169,7 +150,7 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
     struct x64_emitter *e = &c->hot;
     const struct mips_insn *slot = &c->insn[c->k + 1];
     uint32_t fall = c->pc + 8;
-    uint32_t slot_writes = writes_mask(slot);
+    uint32_t slot_writes = tr_insn_writes(slot);
     struct tr_cmp prev = c->cmp;
     const struct tr_cmp *fuse = NULL;
     if (prev.valid && prev.rd == b->rs && b->rt == 0 && (b->kind == C_EQ || b->kind == C_NE) &&
@@ -320,7 +301,7 @@ static void indirect(struct tr_ctx *c, const struct mips_insn *in)
     unsigned rd = link ? in->rd : 0;
     uint32_t tval;
     bool timm = tr_is_const(c, rs, &tval);
-    bool latch = !timm && ((writes_mask(slot) & (1u << rs)) || (rd && rd == rs));
+    bool latch = !timm && ((tr_insn_writes(slot) & (1u << rs)) || (rd && rd == rs));
     if (latch) {
         tr_load_scratch(c, e, X64_RAX, rs);
         x64_mov_m32_r32(e, X64_R15, VOFF_LATCH(1), X64_RAX);

@@ -510,14 +510,15 @@ static void emit_entry(struct tr_ctx *c)
 {
     struct x64_emitter *e = &c->hot;
     if (c->loop) {
-        /* Every register of the block into its host register; from here on each of them counts as
-         * dirty, since after the first iteration memory no longer holds its value. */
+        /* Every register of the block into its host register; from here on each one the block
+         * writes counts as dirty, since after the first iteration memory no longer holds its value
+         * (the others never change, so memory always does). */
         for (unsigned g = 1; g < 32; g++) {
             if (!(c->loop_regs & (1u << g)))
                 continue;
             int h = c->fixed[g];
             x64_mov_r32_m32(e, h, X64_R15, VOFF_GPR(g));
-            c->g[g] = (struct tr_greg){.host = (int8_t)h, .dirty = true};
+            c->g[g] = (struct tr_greg){.host = (int8_t)h, .dirty = (c->loop_written >> g) & 1};
             c->owner[h] = (int8_t)g;
         }
         c->loop_head = e->len;
@@ -606,6 +607,24 @@ static bool layout(struct tr_ctx *c)
 static uint8_t hot_scratch[TR_HOT_MAX], cold_scratch[TR_COLD_MAX];
 static struct tr_ctx ctx_storage;
 
+uint32_t tr_insn_writes(const struct mips_insn *in)
+{
+    uint32_t rt = 1u << in->rt, rd = 1u << in->rd, m;
+    switch (in->raw >> 26) {
+    case 0x00: case 0x1C: m = rd; break;                     /* SPECIAL, SPECIAL2: rd or nothing */
+    case 0x01: case 0x03: m = (in->flags & MIPS_F_LINK) ? 1u << 31 : 0; break; /* bltzal..., jal */
+    case 0x1F: m = rt | rd; break;                          /* SPECIAL3: ext/ins/rdhwr rt, bshfl rd */
+    case 0x08: case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x0E: case 0x0F:
+    case 0x10: case 0x11:                                    /* I-type ALU; mfc0, di/ei; mfc1/cfc1 */
+    case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: case 0x25: case 0x26: case 0x30:
+    case 0x38:                                               /* loads, ll; sc writes its result */
+        m = rt;
+        break;
+    default: m = 0; break;                                   /* branches, stores, cache, pref, FP memory */
+    }
+    return m & ~1u;
+}
+
 /* Guest registers an instruction may read or write (a superset), by its encoding's shape. */
 static uint32_t insn_regs(const struct mips_insn *in)
 {
@@ -631,7 +650,7 @@ static uint32_t insn_regs(const struct mips_insn *in)
  * passes as if the block were entered again, so events, deterministic counts and Ctrl-A x behave
  * exactly as with a chained self-jump. Every exit writes the registers back.
  */
-static bool loop_candidate(const struct tr_ctx *c, uint32_t pc, uint32_t *regs)
+static bool loop_candidate(const struct tr_ctx *c, uint32_t pc, uint32_t *regs, uint32_t *written)
 {
     if (c->n < 2)
         return false;
@@ -653,18 +672,21 @@ static bool loop_candidate(const struct tr_ctx *c, uint32_t pc, uint32_t *regs)
     }
     if (target != pc)
         return false;
-    uint32_t m = 0;
-    for (uint32_t k = 0; k < c->n; k++)
+    uint32_t m = 0, w = 0;
+    for (uint32_t k = 0; k < c->n; k++) {
         m |= insn_regs(&c->insn[k]);
-    m &= ~1u;
+        w |= tr_insn_writes(&c->insn[k]);
+    }
+    m = (m | w) & ~1u;
     if (__builtin_popcount(m) > TR_NHOST)
         return false;
     *regs = m;
+    *written = w;
     return true;
 }
 
 /* Emits the block into tb (fresh from tcache_alloc), in loop mode or not; false if it must not be used. */
-static bool emit_block(struct tr_ctx *c, struct tb *tb, bool loop, uint32_t loop_regs)
+static bool emit_block(struct tr_ctx *c, struct tb *tb, bool loop, uint32_t loop_regs, uint32_t loop_written)
 {
     uint32_t pc = tb->pc, n = c->n;
     c->tb = tb;
@@ -683,6 +705,7 @@ static bool emit_block(struct tr_ctx *c, struct tb *tb, bool loop, uint32_t loop
     c->loop = loop;
     c->loop_bail = false;
     c->loop_regs = loop ? loop_regs : 0;
+    c->loop_written = loop ? loop_written : 0;
     memset(c->fixed, -1, sizeof(c->fixed));
     if (loop) {
         unsigned i = 0;
@@ -755,8 +778,8 @@ struct tb *dbt_translate(struct vcpu *v, struct tcache *tc, uint32_t pc, gpa_t p
         return NULL;
     c->n = n;
 
-    uint32_t loop_regs = 0;
-    bool loop = loop_candidate(c, pc, &loop_regs);
+    uint32_t loop_regs = 0, loop_written = 0;
+    bool loop = loop_candidate(c, pc, &loop_regs, &loop_written);
     for (int plain = loop ? 0 : 1; plain < 2; plain++) {
         /* the slot tcache_alloc hands out stays the same until it is inserted: a retry reuses it */
         struct tb *tb = tcache_alloc(tc, TR_HOT_MAX + TR_COLD_MAX);
@@ -766,7 +789,7 @@ struct tb *dbt_translate(struct vcpu *v, struct tcache *tc, uint32_t pc, gpa_t p
         tb->flags = flags;
         tb->phys_pc = phys;
         tb->n_insns = (uint16_t)n;
-        if (emit_block(c, tb, !plain, loop_regs))
+        if (emit_block(c, tb, !plain, loop_regs, loop_written))
             return tb;
     }
     return NULL;

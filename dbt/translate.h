@@ -127,6 +127,7 @@ struct tr_ctx {
     bool loop;
     bool loop_bail;       /* the assignment did not hold: the block is translated again without */
     uint32_t loop_regs;   /* the guest registers of the block */
+    uint32_t loop_written; /* those it may write (dirty from the loop head on) */
     int8_t fixed[32];     /* the host register of each of them, -1 for the others */
     size_t loop_head;     /* hot offset of the entry check that every iteration passes */
 
@@ -192,6 +193,8 @@ void tr_status_exits(struct tr_ctx *c, struct x64_emitter *e, unsigned dest);
 void tr_raise(struct tr_ctx *c, struct x64_emitter *e, enum exc_code code);
 /* Ends the block with a chainable jump to a static guest PC (retired = instructions retired). */
 void tr_exit_static(struct tr_ctx *c, uint32_t target, uint32_t retired);
+/* Guest registers an instruction may write (a superset, decided by its encoding alone). */
+uint32_t tr_insn_writes(const struct mips_insn *in);
 /* Whether a taken branch to target is the back edge of a loop-mode block. */
 static inline bool tr_loops_to(const struct tr_ctx *c, uint32_t target)
 {
