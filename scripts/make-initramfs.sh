@@ -6,7 +6,8 @@
 #   scripts/make-initramfs.sh BUSYBOX OUTPUT.cpio.gz [PROGRAM...]
 #
 # /init mounts proc, sysfs and devtmpfs, installs the busybox applet links, prints a banner and
-# starts a shell on the console; `poweroff -f` in it powers the board off. Each extra PROGRAM
+# hands over to busybox init, which starts a shell on the console; `poweroff` (or `poweroff -f`)
+# in it powers the board off. Each extra PROGRAM
 # (e.g. a static test program) is added as /bin/<its name>.
 set -euo pipefail
 (($# >= 2)) || { echo "usage: $0 BUSYBOX OUTPUT.cpio.gz [PROGRAM...]" >&2; exit 1; }
@@ -56,9 +57,16 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 echo
-echo "mvisor initramfs: $(uname -sr) on $(uname -m); 'poweroff -f' to power off"
-exec setsid cttyhack sh -l
+echo "mvisor initramfs: $(uname -sr) on $(uname -m); 'poweroff' to power off"
+# busybox init, so that a plain `poweroff` or `reboot` (which signal PID 1) works as on a real system.
+exec /bin/busybox init
 INIT
+# The shell runs on the real console tty (cttyhack), so it gets job control and Ctrl-C; leaving
+# it starts a new one. Shutdown syncs before the board powers off.
+cat >"$tmp/inittab" <<'TAB'
+::respawn:/bin/cttyhack /bin/sh -l
+::shutdown:/bin/sync
+TAB
 
 {
     dir .
@@ -67,6 +75,7 @@ INIT
     file bin/busybox 0100755 "$busybox"
     symlink bin/sh busybox
     file init 0100755 "$tmp/init"
+    file etc/inittab 0100644 "$tmp/inittab"
     for p in "${extra[@]}"; do file "bin/$(basename "$p")" 0100755 "$p"; done
     entry TRAILER!!! 0 0
 } >"$tmp/initramfs.cpio"

@@ -12,6 +12,17 @@ def _q(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+# One colour per engine in every plot, so a configuration looks the same in each panel.
+COLOURS = {"qemu": "#9c4dcc", "dbt": "#2e9d6f", "trap": "#e08a1e", "interp": "#c0392b", "native": "#e6c229"}
+
+
+def colour_of(label):
+    for word in label.replace("(", " ").split():
+        if word in COLOURS:
+            return COLOURS[word]
+    return None
+
+
 def bars(png, panels, ylabel, title):
     """panels: [(panel title, [group names], [(series label, [Summary or None per group])])].
     Returns None, or why no plot was drawn."""
@@ -41,7 +52,9 @@ def bars(png, panels, ylabel, title):
         for j, (label, _) in enumerate(series):
             c = 2 + 3 * j
             xt = ":xtic(1)" if j == 0 else ""
-            plots.append(f"{_q(dat)} using {c}:{c + 1}:{c + 2}{xt} title {_q(label)} noenhanced")
+            col = colour_of(label)
+            lc = f" lc rgb {_q(col)}" if col else ""
+            plots.append(f"{_q(dat)} using {c}:{c + 1}:{c + 2}{xt} title {_q(label)} noenhanced{lc}")
         gp += [f"set title {_q(ptitle)} noenhanced", "plot " + ", ".join(plots)]
     gp.append("unset multiplot")
     with open(base + ".gp", "w") as f:

@@ -48,7 +48,10 @@ uint32_t yamon_initrd_addr(uint64_t ram_size, uint64_t initrd_size)
     uint64_t need = initrd_size + (128u << 10);
     if (need >= low)
         return 0;
-    return (uint32_t)((low - need) & ~0xFFFull); /* QEMU's placement: high, 4 KiB aligned */
+    /* QEMU's placement (QEMU hw/mips/malta.c load_kernel): 128 KiB below the top of low RAM for
+     * the kernel's bootmem, rounded up to 64 KiB (INITRD_PAGE_SIZE, QEMU include/hw/mips/mips.h:
+     * kernels may use 64 KiB pages). The rounding eats less than 64 KiB of the gap. */
+    return (uint32_t)((low - need + 0xFFFFull) & ~0xFFFFull);
 }
 
 int yamon_setup(struct physmap *pm, const struct yamon_args *a, uint32_t regs[4], char *err, size_t errlen)

@@ -17,7 +17,8 @@ Scenarios:
              generated data, sleep 1 against the guest clock, the kernel log (8250, RTC,
              clockevent, CPU frequency), piix4-poweroff bound, then poweroff -> status 0
   kaslr      boot, record where the kernel was relocated to, check that the idle guest does not
-             keep the host busy, poweroff
+             keep the host busy, poweroff (or with --end halt: halt -f must stop mvisor with
+             status 2, "guest wedged" and the state dump)
   realtime   shell commands against the real-time clock, the idle check, poweroff
   workloads  run /bin/fpmath, /bin/forkmany, /bin/tmpfill and record their output (the suite
              compares it with the same initramfs on qemu-system-mipsel); with --reboot, also
@@ -164,8 +165,9 @@ def scenario_shell(g, c, a):
     # of the same bytes is the expected value.
     data = b"".join(b"mvisor %d\n" % i for i in range(1, 1 + 4000))
     want = hashlib.md5(data).hexdigest()
-    out, st = g.run("i=1; while [ $i -le 4000 ]; do echo mvisor $i; i=$((i+1)); done | md5sum", CMD_TIMEOUT)
-    c.ok("md5sum", st == 0 and out.split()[:1] == [want], "expected %s, got %r" % (want, out))
+    out, st = g.run("i=1; while [ $i -le 4000 ]; do echo mvisor $i; i=$((i+1)); done > /tmp/generated; "
+                    "md5sum /tmp/generated", CMD_TIMEOUT)
+    c.ok("md5sum", st == 0 and out.split()[:2] == [want, "/tmp/generated"], "expected %s, got %r" % (want, out))
 
     out, st = g.run("cat /proc/uptime; sleep 1; cat /proc/uptime", CMD_TIMEOUT)
     ups = [float(l.split()[0]) for l in out.split("\n") if re.match(r"^\d+\.\d+ ", l)]
@@ -193,12 +195,26 @@ def scenario_shell(g, c, a):
     poweroff(g, c)
 
 
+def halt(g, c):
+    """halt -f: Linux masks every interrupt and waits forever (Linux arch/mips/kernel/reset.c
+    machine_hang). Nothing can wake the CPU, so mvisor must stop with status 2 and a dump."""
+    g.send("halt -f\n")
+    st = g.wait_exit(120)
+    err = g.stderr()
+    c.ok("halt-status-2", st == 2, "exit status %s" % st)
+    c.ok("halt-wedged-message", "guest wedged: wait with every wake-up source masked" in err, err[-500:])
+    c.ok("halt-dump", all(k in err for k in ("pc ", "status ", "cause ", "=> ")), "no state dump: %r" % err[-500:])
+
+
 def scenario_kaslr(g, c, a):
     wait_prompt(g)
     kaslr_address(g, c)
     idle_check(g, c)
     boot_log(g, c)
-    poweroff(g, c)
+    if a.end == "halt":
+        halt(g, c)
+    else:
+        poweroff(g, c)
 
 
 def scenario_realtime(g, c, a):
@@ -288,6 +304,7 @@ def main():
     p.add_argument("--insn-words", help="mvisor: record the executed instruction words here")
     p.add_argument("--exec", default="interp", help="mvisor: the execution engine (default interp)")
     p.add_argument("--cpu", help="-cpu MODEL for the monitor (default: its own default)")
+    p.add_argument("--end", choices=["poweroff", "halt"], default="poweroff", help="kaslr: how the run ends")
     a = p.parse_args()
 
     common = ["-M", "malta", "-m", "256", "-kernel", a.kernel, "-initrd", a.initrd, "-append", a.append,

@@ -24,7 +24,8 @@
 #                   mvisor on a pseudo-terminal (tests/boot/console_test.py): raw mode, Ctrl-C
 #                   to the guest, Ctrl-A h and x, SIGTERM; the terminal restored after each
 #   dbt-seed-1      det-seed-1's boot with the translator (--exec dbt) instead of the
-#                   interpreter; every other boot here uses the interpreter
+#                   interpreter (every other boot here uses the interpreter); it ends with
+#                   `halt -f`, after which nothing can wake the CPU: status 2 and the dump
 # To keep the suite's time down, the last three boot the kernel payload itself (vmlinux.bin,
 # the bytes the vmlinuz wrapper decompresses, made into an ELF here) and skip the ~2e9
 # instructions of the decompressor; the first three boot vmlinuz exactly as Debian ships it.
@@ -164,7 +165,7 @@ if ((INPUTS_OK)); then
             --deterministic --seed 1 --facts "$W/det-seed-1.json" --insn-words "$W/insn-words.txt"
     wanted dbt-seed-1 engines-agree &&
         start dbt-seed-1 "${BT[@]}" kaslr --name dbt-seed-1 "${MV[@]}" --exec dbt --kernel "$VMLINUZ" \
-            --initrd "$INITRD" --deterministic --seed 1 --facts "$W/dbt-seed-1.json"
+            --initrd "$INITRD" --deterministic --seed 1 --end halt --facts "$W/dbt-seed-1.json"
     wanted det-seed-2 kaslr-differs &&
         start det-seed-2 "${BT[@]}" kaslr --name det-seed-2 "${MV[@]}" --kernel "$VMLINUZ" --initrd "$INITRD" \
             --deterministic --seed 2 --facts "$W/det-seed-2.json"
