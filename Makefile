@@ -27,8 +27,8 @@ UBSAN_FLAGS = -fsanitize=undefined -fno-sanitize-recover=all
 
 # Execution modes the ISA suite runs every bare test under (dbt-nochain: --exec dbt --no-chain;
 # dbt-flush: a 64 KiB code buffer, flushed all the time);
-# trap joins when it exists.
-MODES ?= interp dbt dbt-nochain dbt-flush
+# trap: --exec trap, trap-and-emulate.
+MODES ?= interp dbt dbt-nochain dbt-flush trap
 
 # The set-up stamp: every rule that builds something waits for it (order-only).
 DEPS_STAMP := .stamps/deps

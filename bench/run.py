@@ -128,6 +128,15 @@ class Bench:
             c = plan.Config(key=plan.config_key(engine, opts, wset), kind=kind, mode=engine, wset=wset, opts=opts,
                             argv=plan.guest_argv(engine, self.args, self.cpu, self.args.initrd, append, opts))
             self.configs.append(c)
+        if self.args.baseline_mvisor:
+            # The same dbt configuration with another build, for costs that need two builds to
+            # see (e.g. what profiling costs when it is off): side by side like the rest.
+            for c in list(self.configs):
+                if c.kind == "mvisor" and c.mode == "dbt" and not c.opts:
+                    argv = [self.args.baseline_mvisor] + c.argv[1:]
+                    self.configs.insert(self.configs.index(c) + 1, plan.Config(
+                        key=c.key + "@baseline", kind="mvisor", mode="dbt", wset=c.wset, argv=argv,
+                        note="baseline"))
         if "intmark" in self.workloads and not self.args.no_native:
             for wset in sets_used:
                 n = self.sets[wset]["intmark"]
@@ -236,7 +245,7 @@ class Bench:
         if not self.profile_supported or self.args.no_profile:
             return
         for c in self.configs:
-            if c.kind != "mvisor" or c.unavailable:
+            if c.kind != "mvisor" or c.unavailable or c.note:
                 continue
             path = os.path.join(self.logs, f"{c.key.replace(':', '-')}-profile.json")
             if os.path.exists(path):
@@ -305,6 +314,8 @@ def main():
     p.add_argument("--no-micro", action="store_true", help="no privileged-operation microbenchmark")
     p.add_argument("--micro-rounds", type=int, help="microbenchmark rounds (default: --rounds)")
     p.add_argument("--no-profile", action="store_true", help="skip the untimed --profile runs")
+    p.add_argument("--baseline-mvisor", metavar="BIN",
+                   help="also run every plain dbt configuration with this other mvisor build (ratio dbt / baseline)")
     p.add_argument("--qemu", default="qemu-system-mipsel")
     p.add_argument("--mvisor", default=f"{b}/mvisor")
     p.add_argument("--kernel", default=f"{b}/guest/vmlinuz")

@@ -174,8 +174,26 @@ void dbt_engine_destroy(struct vm *vm);
 enum vcpu_exit dbt_run(struct vcpu *v);
 /* Prints translation statistics on one line (--stats). */
 void dbt_print_stats(struct vm *vm, FILE *f);
-/* Writes the profile (--profile): a table, or JSON. The full table of the next issue extends it. */
-void dbt_profile_write(struct vm *vm, FILE *f, bool json);
+
+/* --profile (dbt/profile.c): set before anything is translated, it makes translated code count
+ * block entries, memory accesses and privileged operations into v->prof, and the interpreter
+ * count every instruction. */
+extern bool dbt_prof_on;
+/* The enum priv_kind of a privileged instruction (rdhwr included), or -1. */
+int dbt_priv_kind(const struct mips_insn *in);
+/* The interpreter's counts for one retired instruction (kernel: CP0 was usable). */
+void dbt_prof_interp(struct vcpu *v, const struct mips_insn *in, bool kernel);
+/* The translator's counters, for the profile (kernel [1] and user [0] apart where paired). */
+struct dbt_stats {
+    uint64_t lookups[2], jc_hits[2], hash_hits[2], translations[2];
+    uint64_t guest_insns[2], host_bytes[2], translate_ns[2];
+    uint64_t entries[2];    /* blocks entered from the run loop */
+    uint64_t chains_made, flushes, flushed_tbs, interp_fallbacks, budget_tails;
+    uint64_t code_used, code_size, n_tbs;
+    uint64_t traps;
+};
+/* Fills *s from vm's translator; false if vm has none (the interpreter). */
+bool dbt_get_stats(struct vm *vm, struct dbt_stats *s);
 
 /* Disassembles one word at pc with capstone into buf ("<bytes> mnemonic ops"); returns buf. */
 const char *dbt_disasm(uint32_t word, uint32_t pc, char *buf, size_t len);

@@ -23,7 +23,9 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <x86intrin.h>
 
 #include "dbt/translate.h"
 
@@ -37,8 +39,11 @@ struct dbt_engine {
     dbt_enter_fn enter;
     bool chain;
     FILE *perfmap;
-    uint64_t interp_fallbacks, budget_tails, entries;
-    uint64_t jc_hits, hash_hits, lookups; /* lookups made by the run loop (not chained/inline ones) */
+    uint64_t interp_fallbacks, budget_tails, entries, entries_by[2];
+    /* lookups made by the run loop (not chained/inline ones), user [0] and kernel [1] blocks */
+    uint64_t jc_hits[2], hash_hits[2], lookups[2];
+    uint64_t translations[2], guest_insns[2], host_bytes[2], translate_ns[2];
+    uint64_t flushed_tbs, traps;
 };
 
 const uint8_t *dbt_exit_code;
@@ -139,6 +144,7 @@ struct counter {
 static unsigned counters(const struct dbt_engine *eng, struct counter *out)
 {
     const struct tcache_stats *s = &eng->tc.stats;
+    uint64_t lookups = eng->lookups[0] + eng->lookups[1];
     unsigned n = 0;
 #define C(nm, v) out[n++] = (struct counter){nm, (double)(v), true}
     C("translations", s->translations);
@@ -146,10 +152,10 @@ static unsigned counters(const struct dbt_engine *eng, struct counter *out)
     C("translated_host_bytes", s->host_bytes);
     out[n++] = (struct counter){"host_bytes_per_guest_insn",
                                 s->guest_insns ? (double)s->host_bytes / (double)s->guest_insns : 0.0, false};
-    C("lookups", eng->lookups);
-    C("jump_cache_hits", eng->jc_hits);
-    C("hash_hits", eng->hash_hits);
-    out[n++] = (struct counter){"hit_rate", eng->lookups ? 1.0 - (double)s->translations / (double)eng->lookups : 0.0,
+    C("lookups", lookups);
+    C("jump_cache_hits", eng->jc_hits[0] + eng->jc_hits[1]);
+    C("hash_hits", eng->hash_hits[0] + eng->hash_hits[1]);
+    out[n++] = (struct counter){"hit_rate", lookups ? 1.0 - (double)s->translations / (double)lookups : 0.0,
                                 false};
     C("chains", s->chains);
     C("entries", eng->entries);
@@ -176,48 +182,39 @@ void dbt_print_stats(struct vm *vm, FILE *f)
     fprintf(f, "\n");
 }
 
-/* Exception codes by name (Cause.ExcCode, PRA Table 9.31), for the profile. */
-static const char *const exc_names[32] = {
-    [EXC_INT] = "int", [EXC_MOD] = "mod", [EXC_TLBL] = "tlbl", [EXC_TLBS] = "tlbs", [EXC_ADEL] = "adel",
-    [EXC_ADES] = "ades", [EXC_IBE] = "ibe", [EXC_DBE] = "dbe", [EXC_SYS] = "sys", [EXC_BP] = "bp",
-    [EXC_RI] = "ri", [EXC_CPU] = "cpu", [EXC_OV] = "ov", [EXC_TR] = "tr", [EXC_FPE] = "fpe",
-    [EXC_WATCH] = "watch", [EXC_MCHECK] = "mcheck",
-};
+static uint64_t host_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
-void dbt_profile_write(struct vm *vm, FILE *f, bool json)
+bool dbt_get_stats(struct vm *vm, struct dbt_stats *s)
 {
     struct dbt_engine *eng = vm->dbt;
-    struct counter c[32];
-    unsigned n = eng ? counters(eng, c) : 0;
-    const struct vcpu *v = vm->vcpu;
-    uint64_t insns = v->icount;
-    if (json) {
-        fprintf(f, "{\n  \"guest_insns\": %" PRIu64 ",\n  \"exceptions\": {", insns);
-        bool first = true;
-        for (unsigned i = 0; i < 32; i++)
-            if (exc_names[i]) {
-                fprintf(f, "%s\n    \"%s\": %" PRIu64, first ? "" : ",", exc_names[i], v->nr_exceptions[i]);
-                first = false;
-            }
-        fprintf(f, "\n  },\n  \"translator\": {");
-        for (unsigned i = 0; i < n; i++)
-            fprintf(f, c[i].integer ? "%s\n    \"%s\": %.0f" : "%s\n    \"%s\": %.6f", i ? "," : "", c[i].name,
-                    c[i].value);
-        fprintf(f, "%s}\n}\n", n ? "\n  " : "");
-        return;
+    memset(s, 0, sizeof(*s));
+    if (!eng)
+        return false;
+    for (unsigned k = 0; k < 2; k++) {
+        s->lookups[k] = eng->lookups[k];
+        s->jc_hits[k] = eng->jc_hits[k];
+        s->hash_hits[k] = eng->hash_hits[k];
+        s->translations[k] = eng->translations[k];
+        s->guest_insns[k] = eng->guest_insns[k];
+        s->host_bytes[k] = eng->host_bytes[k];
+        s->translate_ns[k] = eng->translate_ns[k];
+        s->entries[k] = eng->entries_by[k];
     }
-    fprintf(f, "profile: %" PRIu64 " guest instructions\n", insns);
-    fprintf(f, "%-28s %16s\n", "exceptions taken", "count");
-    for (unsigned i = 0; i < 32; i++)
-        if (exc_names[i] && v->nr_exceptions[i])
-            fprintf(f, "%-28s %16" PRIu64 "\n", exc_names[i], v->nr_exceptions[i]);
-    if (!eng) {
-        fprintf(f, "profile: (interpreter: no translation counters)\n");
-        return;
-    }
-    fprintf(f, "%-28s %16s\n", "translator", "value");
-    for (unsigned i = 0; i < n; i++)
-        fprintf(f, c[i].integer ? "%-28s %16.0f\n" : "%-28s %16.4f\n", c[i].name, c[i].value);
+    s->chains_made = eng->tc.stats.chains;
+    s->flushes = eng->tc.stats.flushes;
+    s->flushed_tbs = eng->flushed_tbs;
+    s->interp_fallbacks = eng->interp_fallbacks;
+    s->budget_tails = eng->budget_tails;
+    s->code_used = eng->tc.used;
+    s->code_size = eng->tc.size;
+    s->n_tbs = eng->tc.n_tbs;
+    s->traps = eng->traps;
+    return true;
 }
 
 static bool unmapped(uint32_t pc)
@@ -231,10 +228,11 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
 {
     uint32_t pc = v->pc;
     struct tb_jc_entry *e = &v->jc[tb_jc_hash(pc)];
+    unsigned k = (flags & TB_F_KERNEL) != 0;
     uint32_t key = tb_jc_key(pc, flags, v->cp0.entryhi & 0xFF);
-    eng->lookups++;
+    eng->lookups[k]++;
     if (e->pc == pc && e->flags == key) {
-        eng->jc_hits++;
+        eng->jc_hits[k]++;
         return e->tb;
     }
     if (pc & 3) {
@@ -261,18 +259,31 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
     struct tcache *tc = &eng->tc;
     struct tb *tb = tcache_lookup(tc, r.pa, pc, flags);
     if (tb)
-        eng->hash_hits++;
+        eng->hash_hits[k]++;
     if (!tb) {
+        uint64_t t0 = 0;
+        if (__builtin_expect(dbt_prof_on, 0)) {
+            t0 = host_ns();
+            atomic_store_explicit(&v->prof_where, PROF_AT_TRANSLATE << 1 | (int)k, memory_order_relaxed);
+        }
         tb = dbt_translate(v, tc, pc, r.pa, host, flags, eng->chain);
         if (!tb && tc->n_tbs > 0 && tcache_alloc(tc, TR_HOT_MAX + TR_COLD_MAX) == NULL) {
+            eng->flushed_tbs += tc->n_tbs;
             tcache_flush(tc);
             *flushed = true;
             tb = dbt_translate(v, tc, pc, r.pa, host, flags, eng->chain);
+        }
+        if (__builtin_expect(dbt_prof_on, 0)) {
+            eng->translate_ns[k] += host_ns() - t0;
+            atomic_store_explicit(&v->prof_where, PROF_AT_MONITOR << 1 | (int)k, memory_order_relaxed);
         }
         if (!tb) {
             *interp = true;
             return NULL;
         }
+        eng->translations[k]++;
+        eng->guest_insns[k] += tb->n_insns;
+        eng->host_bytes[k] += tb->host_size;
         if (tcache_insert(tc, tb))
             dbt_stlb_mark_code(v, host);
         if (eng->perfmap) {
@@ -299,8 +310,10 @@ struct dbt_debug dbt_debug;
 
 void dbt_flush(struct vm *vm)
 {
-    if (vm->dbt)
+    if (vm->dbt) {
+        vm->dbt->flushed_tbs += vm->dbt->tc.n_tbs;
         tcache_flush(&vm->dbt->tc);
+    }
 }
 
 enum vcpu_exit dbt_run(struct vcpu *v)
@@ -314,6 +327,7 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
 {
     struct dbt_engine *eng = v->vm->dbt;
     uintptr_t last = 0; /* the chainable exit we came out of: tb | n */
+    uint64_t trap_t0 = 0; /* profiling: TSC when the last trap left translated code */
     for (uint64_t step = 0; step < steps; step++) {
         if (__builtin_expect(v->icount >= v->next_event ||
                                  atomic_load_explicit(&v->exit_request, memory_order_relaxed),
@@ -350,13 +364,39 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
         uint64_t icount0 = v->icount;
         uint32_t streak0 = v->exc_streak;
         eng->entries++;
+        eng->entries_by[(tb->flags & TB_F_KERNEL) != 0]++;
+        if (__builtin_expect(trap_t0 != 0, 0)) {
+            /* the trap path ends here: exit, emulation, lookup of the next block */
+            if (v->prof.last_trap_kind >= 0)
+                v->prof.trap_cycles[v->prof.last_trap_kind] += __rdtsc() - trap_t0;
+            trap_t0 = 0;
+        }
+        int kern = (tb->flags & TB_F_KERNEL) != 0;
+        if (__builtin_expect(dbt_prof_on, 0))
+            atomic_store_explicit(&v->prof_where, PROF_AT_GUEST << 1 | kern, memory_order_relaxed);
         /* next_event stays within the poll horizon of icount (vcpu_update_next_event), or is 0 */
         v->dbt_budget = (int64_t)(v->next_event - v->icount);
         uintptr_t r = eng->enter(v, tb->host_code);
+        if (__builtin_expect(dbt_prof_on, 0))
+            atomic_store_explicit(&v->prof_where, PROF_AT_MONITOR << 1 | kern, memory_order_relaxed);
+        /* Chained and inline-linked blocks share the entry block's flags, and a mode change
+         * leaves translated code: everything retired here ran in the entry block's mode. */
+        v->prof.insns[kern] += v->icount - icount0;
         if (v->icount != icount0)
             v->exc_streak -= streak0; /* instructions retired: only exceptions since count */
         if (r >= 4096) {
             last = r;
+            continue;
+        }
+        if ((r & ((1u << DBT_RET_CAUSE_SHIFT) - 1)) == DBT_RET_TRAP) {
+            eng->traps++;
+            if (__builtin_expect(dbt_prof_on, 0)) {
+                trap_t0 = __rdtsc();
+                atomic_store_explicit(&v->prof_where, PROF_AT_TRAP << 1 | 1, memory_order_relaxed);
+            }
+            enum vcpu_exit why = trap_emulate(v, (unsigned)(r >> DBT_RET_CAUSE_SHIFT));
+            if (why != VCPU_EXIT_NONE)
+                return why;
             continue;
         }
         switch (r) {

@@ -217,6 +217,8 @@ uint32_t dbt_tb_flags(const struct vcpu *v)
         f |= TB_F_ERL;
     if (cp0_usable(v))
         f |= TB_F_KERNEL;
+    if (v->vm->cfg.exec == EXEC_TRAP)
+        f |= TB_F_TRAP;
     return f;
 }
 

@@ -531,8 +531,11 @@ static inline enum vcpu_exit interp_loop(struct vcpu *v, uint64_t until)
         struct mips_insn in;
         mips_decode(word, &in);
         bool in_ds = v->in_ds;
+        uint32_t mode0 = v->mmu_mode;
         enum exec_result res = exec(v, &in, pc, in_ds);
         v->gpr[0] = 0;
+        if (__builtin_expect(dbt_prof_on, 0) && res != EX_EXCEPTION)
+            dbt_prof_interp(v, &in, mode0 == MMU_KERNEL || mode0 == MMU_KERNEL_ERL || (v->cp0.status & ST_CU0));
         switch (res) {
         case EX_NEXT:
             v->pc = in_ds ? v->ds_target : pc + 4;

@@ -62,11 +62,16 @@ bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access ac
         return false;
     }
     enum mmu_mode m = (enum mmu_mode)v->mmu_mode;
+    if (acc == MMU_FETCH)
+        v->prof.mem_slow_fetch++;
+    else
+        v->prof.mem_slow++;
     if (stlb_victim_swap(&v->stlb, m, va)) {
         /* A conflict miss: the entry is back in the table; take the fast path if it now hits. */
         const struct stlb_entry *e = &v->stlb.e[m][stlb_index(va)];
         uint64_t tag = acc == MMU_STORE ? e->tag_write : acc == MMU_FETCH ? e->tag_code : e->tag_read;
         if (tag == (va & STLB_PAGE_MASK)) {
+            v->prof.stlb_victim_hits++;
             uint8_t *h = (uint8_t *)(uintptr_t)(va + e->addend);
             if (acc != MMU_STORE) {
                 copy_in(val, h, size);
@@ -95,6 +100,7 @@ bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access ac
     struct vm *vm = v->vm;
     struct physmap *pm = &vm->physmap;
     const struct mem_region *reg = physmap_find(pm, r.pa);
+    v->prof.pmap_lookups++;
     if (reg && reg->host) {
         uint8_t *page = reg->host + ((r.pa & ~0xFFFull) - reg->base);
         bool writable = !reg->readonly;
@@ -105,12 +111,14 @@ bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access ac
         bool code = tcache_page_has_code(vm->tcache, r.pa);
         if (acc == MMU_STORE && code && !reg->readonly) {
             /* The store lands in translated code: those translations die before it writes. */
-            tcache_invalidate_page(vm->tcache, r.pa);
+            v->prof.smc_tbs += tcache_invalidate_page(vm->tcache, r.pa);
+            v->prof.smc_pages++;
             code = false;
             if (smc)
                 *smc = true;
         }
         if (r.pa - reg->base + 4096 <= reg->size) {
+            v->prof.stlb_fills++;
             stlb_fill(&v->stlb, mode, va, page, writable);
             if (!r.global)
                 stlb_set_asid_bound(&v->stlb, mode, va);
@@ -136,6 +144,10 @@ bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access ac
         }
         return true;
     }
+    if (reg)
+        v->prof.mmio[(size_t)(reg - pm->r) % 64]++;
+    else
+        v->prof.mmio_unassigned++;
     if (acc == MMU_STORE) {
         if (__builtin_expect(dbt_store_hook != NULL, 0))
             dbt_store_hook(v, va, size, *val & mask, mask, NULL);
@@ -158,5 +170,5 @@ void dbt_host_write_hook(void *opaque, gpa_t pa, uint64_t len)
 {
     struct vm *vm = opaque;
     if (vm->tcache)
-        tcache_invalidate_range(vm->tcache, pa, len);
+        vm->vcpu->prof.host_write_tbs += tcache_invalidate_range(vm->tcache, pa, len);
 }

@@ -349,6 +349,7 @@ static void indirect(struct tr_ctx *c, const struct mips_insn *in)
         x64_alu_r64_r64(e, X64_OR, X64_RDX, X64_RAX);
         x64_alu_r64_mbi(e, X64_CMP, X64_RDX, X64_R15, X64_RCX, VOFF_JC);
         size_t miss = x64_jcc_rel32(e, X64_CC_NE, 0);
+        tr_prof_count(c, e, VOFF_PROF(jc_inline_hits[(c->flags & TB_F_KERNEL) != 0]));
         x64_jmp_m64_bi(e, X64_R15, X64_RCX, VOFF_JC + (int32_t)offsetof(struct tb_jc_entry, code));
         x64_patch_rel32(e, miss, e->len);
     }

@@ -12,8 +12,14 @@
  * hardware would: user code reaches the monitor only through exceptions.
  *
  * The trap-and-emulate strategy (TB_F_TRAP) is the other branch of this
- * switch point: privileged instructions will leave translated code as a
- * trap and be re-fetched and emulated by the monitor.
+ * switch point: in a kernel block the privileged instruction is not
+ * translated at all. It leaves translated code the way a guest exception
+ * does (registers written back, pc and in_ds of the instruction stored,
+ * icount exact, no chaining), returning only DBT_RET_TRAP and the cause a
+ * deprivileged kernel would take; the monitor (monitor/trap.c) re-fetches
+ * the word through the guest's address translation, decodes and emulates
+ * it, and the run loop resumes with a normal block lookup. Nothing about
+ * the instruction is kept in the exit, and nothing is patched afterwards.
  */
 #include "dbt/translate.h"
 
@@ -171,10 +177,28 @@ static void kernel_op(struct tr_ctx *c, const struct mips_insn *in)
     }
 }
 
+/* Trap-and-emulate: leave like an exception at this instruction, which does not retire here. */
+static void trap_exit(struct tr_ctx *c, enum exc_code cause)
+{
+    struct x64_emitter *e = &c->hot;
+    tr_writeback(c, e, true);
+    tr_set_pc(c, e);
+    tr_icount_fix(c, e, c->k);
+    x64_mov_r32_imm32(e, X64_RAX, DBT_RET_TRAP | (uint32_t)cause << DBT_RET_CAUSE_SHIFT);
+    tr_exit_jmp(c, e);
+    c->ended = true;
+}
+
 bool tr_priv(struct tr_ctx *c, const struct mips_insn *in)
 {
+    bool trap = (c->flags & (TB_F_TRAP | TB_F_KERNEL)) == (TB_F_TRAP | TB_F_KERNEL);
     switch (in->op) {
     case MIPS_OP_RDHWR:
+        if (trap) {
+            /* A deprivileged kernel's rdhwr of a register HWREna does not enable raises RI. */
+            trap_exit(c, EXC_RI);
+            return true;
+        }
         /* Not privileged as such: cp0_rdhwr decides (HWREna), raising RI when refused. */
         x64_mov_r32_imm32(&c->hot, X64_R11, in->rd);
         tr_callout(c, (const void *)dbt_h_rdhwr, true, in->rt);
@@ -191,6 +215,9 @@ bool tr_priv(struct tr_ctx *c, const struct mips_insn *in)
         tr_raise(c, &c->hot, EXC_CPU); /* Coprocessor Unusable, CE = 0 */
         return true;
     }
-    kernel_op(c, in);
+    if (trap)
+        trap_exit(c, EXC_CPU); /* Coprocessor Unusable, CE = 0 */
+    else
+        kernel_op(c, in);
     return true;
 }

@@ -427,6 +427,7 @@ void tr_exit_static(struct tr_ctx *c, uint32_t target, uint32_t retired)
         }
         x64_alu_r64_m64(ce, X64_CMP, X64_RAX, X64_R15, slot);
         size_t miss = x64_jcc_rel32(ce, X64_CC_NE, 0);
+        tr_prof_count(c, ce, VOFF_PROF(jc_inline_hits[(c->flags & TB_F_KERNEL) != 0]));
         x64_jmp_m64(ce, X64_R15, slot + (int32_t)offsetof(struct tb_jc_entry, code));
         x64_patch_rel32(ce, miss, ce->len);
     }
@@ -475,9 +476,18 @@ static bool fpu_op(const struct mips_insn *in)
     }
 }
 
+/* Trap-and-emulate: the instructions of a kernel block that leave through a trap (tr_priv). */
+static bool traps(const struct mips_insn *in, uint32_t flags)
+{
+    return (flags & (TB_F_TRAP | TB_F_KERNEL)) == (TB_F_TRAP | TB_F_KERNEL) &&
+           ((in->flags & MIPS_F_PRIV) || in->op == MIPS_OP_RDHWR);
+}
+
 /* Instructions after which the block must end because they always leave it. */
 static bool always_leaves(const struct mips_insn *in, uint32_t flags)
 {
+    if (traps(in, flags))
+        return true;
     switch (in->op) {
     case MIPS_OP_SYSCALL: case MIPS_OP_BREAK: case MIPS_OP_SDBBP: case MIPS_OP_DERET:
     case MIPS_OP_INVALID: case MIPS_OP_ERET: case MIPS_OP_WAIT:
@@ -495,6 +505,8 @@ static bool always_leaves(const struct mips_insn *in, uint32_t flags)
 /* Whether an instruction may be translated inside a delay slot. */
 static bool slot_ok(const struct mips_insn *in, uint32_t flags)
 {
+    if (traps(in, flags))
+        return true; /* it leaves through the trap; the monitor emulates it and completes the branch */
     if ((in->flags & MIPS_F_BRANCH) || always_leaves(in, flags))
         return false;
     switch (in->op) {
@@ -527,6 +539,7 @@ static void emit_entry(struct tr_ctx *c)
     x64_alu_m64_imm32(e, X64_SUB, X64_R15, VOFF_BUDGET, (int32_t)c->n);
     size_t stub = c->cold.len;
     tr_jcc_to(c, e, X64_CC_S, SECT_COLD, stub);
+    tr_prof_count(c, e, VOFF_PROF(block_entries[(c->flags & TB_F_KERNEL) != 0]));
     struct x64_emitter *ce = &c->cold;
     x64_alu_m64_imm32(ce, X64_ADD, X64_R15, VOFF_BUDGET, (int32_t)c->n);
     if (c->loop)
@@ -819,6 +832,8 @@ void tr_insn(struct tr_ctx *c, const struct mips_insn *in)
             corrupt(c, in);
         return;
     }
+    if (__builtin_expect(dbt_prof_on, 0))
+        tr_prof_insn(c, in);
     if (tr_mem(c, in) || tr_priv(c, in))
         return;
     if (fpu_op(in) && !(in->flags & MIPS_F_BRANCH)) {

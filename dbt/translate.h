@@ -51,11 +51,15 @@
 #define VOFF_LATCH(i) ((int32_t)(offsetof(struct vcpu, dbt_latch) + 4 * (i)))
 #define VOFF_STLB(mode) ((int32_t)(offsetof(struct vcpu, stlb) + (mode) * STLB_SIZE * sizeof(struct stlb_entry)))
 #define VOFF_JC ((int32_t)offsetof(struct vcpu, jc))
+#define VOFF_PROF(f) ((int32_t)offsetof(struct vcpu, prof.f))
 
 /* Return values of translated code (rax) besides a chainable exit (tb pointer | exit number). */
 #define DBT_RET_PLAIN 0u  /* pc set; look the next block up */
 #define DBT_RET_BUDGET 2u /* block entry refused: an event is due, or the block does not fit the budget */
 #define DBT_RET_WAIT 4u   /* a wait instruction retired: sleep until an interrupt */
+/* A privileged instruction trapped (--exec trap): pc and in_ds say where, bits 4.. the cause. */
+#define DBT_RET_TRAP 6u
+#define DBT_RET_CAUSE_SHIFT 4
 
 /* Helper status, in bits 32.. of a helper's 64-bit return (the low 32 bits are a value). */
 #define DBT_ST_EXIT (1ull << 32) /* retired; leave the block after this instruction */
@@ -236,6 +240,12 @@ uint64_t dbt_h_ei(struct vcpu *v);
 uint64_t dbt_h_rdhwr(struct vcpu *v, uint32_t hwr);
 /* bc1f/bc1t: CU1 checked (Coprocessor Unusable), then FP condition (fcc_want & 7) == bit 8. */
 uint64_t dbt_h_fpcond(struct vcpu *v, uint32_t fcc_want);
+
+/* ---- profiling (profile.c): increments emitted only while dbt_prof_on ---- */
+/* Adds 1 to the 64-bit vCPU field at off (flags clobbered). */
+void tr_prof_count(struct tr_ctx *c, struct x64_emitter *e, int32_t off);
+/* The per-instruction counts of in (memory accesses, privileged operations). */
+void tr_prof_insn(struct tr_ctx *c, const struct mips_insn *in);
 
 /* TB flags for the vCPU's current state. */
 uint32_t dbt_tb_flags(const struct vcpu *v);

@@ -108,6 +108,8 @@ static void deliver(struct vcpu *v, enum exc_code code, bool refill)
     v->pc = base + off;
     v->in_ds = 0;
     v->nr_exceptions[code & 31]++;
+    if (refill && !exl)
+        v->prof.tlb_refills++;
     unsigned h = v->exc_hist_next++ % VCPU_EXC_HISTORY;
     v->exc_hist[h].epc = c->epc;
     v->exc_hist[h].cause = c->cause;
@@ -340,8 +342,10 @@ static void tlb_write_at(struct vcpu *v, unsigned idx)
     mtlb_entry_range(t, idx, &lo, &hi);
     stlb_flush_range(&v->stlb, lo, hi);
     /* The translator's jump cache holds mapped PCs only through entries marked as fetched. */
-    if (t->fetched & (1ull << idx))
+    if (t->fetched & (1ull << idx)) {
         tb_jc_flush_range(v->jc, lo, hi);
+        v->prof.jc_flush_tlb++;
+    }
     t->fetched &= ~(1ull << idx);
     mtlb_write(t, idx, v->cp0.entryhi, v->cp0.entrylo0, v->cp0.entrylo1, v->cp0.pagemask);
     mtlb_entry_range(t, idx, &lo, &hi);
@@ -352,6 +356,7 @@ static void tlb_write_at(struct vcpu *v, unsigned idx)
         mtlb_entry_range(t, (unsigned)__builtin_ctzll(f), &olo, &ohi);
         if (olo <= hi && lo <= ohi) {
             tb_jc_flush_range(v->jc, lo, hi);
+            v->prof.jc_flush_tlb++;
             break;
         }
     }

@@ -35,8 +35,10 @@ static const char usage_text[] =
     "                      accepted for compatibility (mvisor has no display or monitor)\n"
     "\n"
     "mvisor options:\n"
-    "  --exec MODE         how guest code executes: dbt (translated to x86-64, the default) or\n"
-    "                      interp (the reference interpreter); trap arrives later\n"
+    "  --exec MODE         how guest code executes: dbt (translated to x86-64, privileged\n"
+    "                      instructions as callouts or inline; the default), trap (translated,\n"
+    "                      privileged instructions trap to the monitor and are emulated) or\n"
+    "                      interp (the reference interpreter)\n"
     "  --no-chain          translated blocks never jump into each other: each returns to the\n"
     "                      run loop (for lockstep and debugging)\n"
     "  --perfmap           write /tmp/perf-PID.map so perf names translated guest blocks\n"
@@ -49,9 +51,12 @@ static const char usage_text[] =
     "  --trace SPEC        trace executed instructions to stderr: pc=LO-HI,insn=FROM-TO\n"
     "  --tlb-entries N     guest TLB size (1..64, default 16)\n"
     "  --stats             print instruction count and speed at exit\n"
-    "  --profile           print the translator's counters at exit (host bytes per guest\n"
-    "                      instruction, lookups and hit rate, chains, flushes, invalidations)\n"
-    "  --profile=json:FILE the same as JSON into FILE\n"
+    "  --profile           print a profile at exit and on SIGUSR1: translation cache (lookups,\n"
+    "                      hit rate, chaining, invalidations, time translating), privileged\n"
+    "                      operations by kind (host cycles per trap with --exec trap), memory\n"
+    "                      (software TLB, refills, MMIO by device), instructions and host time\n"
+    "                      by guest mode\n"
+    "  --profile=json:FILE the same as JSON into FILE at exit\n"
     "  --insn-words FILE   at exit, write every distinct instruction word executed (hex, sorted)\n"
     "  -h, --help          this text\n"
     "\n"
@@ -191,14 +196,14 @@ int main(int argc, char **argv)
             insn_words = need_arg(argc, argv, &i);
         } else if (!strcmp(o, "-exec")) {
             exec_mode = need_arg(argc, argv, &i);
-            if (!strcmp(exec_mode, "trap"))
-                die_usage("--exec %s is not available yet (dbt or interp)", exec_mode);
             if (!strcmp(exec_mode, "dbt"))
                 cfg.exec = EXEC_DBT;
+            else if (!strcmp(exec_mode, "trap"))
+                cfg.exec = EXEC_TRAP;
             else if (!strcmp(exec_mode, "interp"))
                 cfg.exec = EXEC_INTERP;
             else
-                die_usage("unknown execution mode '%s' (dbt or interp)", exec_mode);
+                die_usage("unknown execution mode '%s' (dbt, trap or interp)", exec_mode);
         } else if (!strcmp(o, "-no-chain")) {
             cfg.no_chain = true;
         } else if (!strcmp(o, "-perfmap")) {
@@ -260,6 +265,7 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    cfg.profile = profile;
     struct vm vm;
     char err[512];
     if (vm_create(&vm, &cfg, err, sizeof(err)) < 0) {
@@ -278,6 +284,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "mvisor: seed %" PRIu64 " (%s; reproduce with --deterministic --seed %" PRIu64 ")\n",
                 cfg.seed, cfg.deterministic ? "deterministic" : "real time", cfg.seed);
     }
+    if (profile)
+        profile_start(&vm);
     uint64_t t0 = host_monotonic_ns();
     int status = vm_run(&vm);
     double secs = (double)(host_monotonic_ns() - t0) / 1e9;
@@ -291,7 +299,7 @@ int main(int argc, char **argv)
         if (!pf) {
             fprintf(stderr, "mvisor: cannot write the profile to %s\n", profile_json);
         } else {
-            dbt_profile_write(&vm, pf, profile_json != NULL);
+            profile_write(&vm, pf, profile_json != NULL);
             if (pf != stderr)
                 fclose(pf);
         }

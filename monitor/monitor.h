@@ -122,6 +122,7 @@ enum vcpu_exit {
 #define EXIT_REQ_INTERRUPT (1u << 0) /* re-evaluate pending interrupts */
 #define EXIT_REQ_STOP (1u << 1)
 #define EXIT_REQ_TIMER (1u << 2)
+#define EXIT_REQ_PROFILE (1u << 3) /* SIGUSR1: print the profile at the next block boundary */
 
 /*
  * CP1 state. Each FPR is 64 bits (FIR.F64 = 1). With Status.FR = 1 all 32 hold any format;
@@ -138,6 +139,54 @@ struct fpu {
 struct vm;
 
 #define VCPU_EXC_HISTORY 8
+
+/*
+ * Privileged operations by kind, for --profile: mfc0 and mtc0 by register and select
+ * (PRIV_MFC0 + reg * 8 + sel), then one kind per other instruction.
+ */
+enum priv_kind {
+    PRIV_MFC0 = 0,
+    PRIV_MTC0 = 256,
+    PRIV_TLBR = 512, PRIV_TLBWI, PRIV_TLBWR, PRIV_TLBP, PRIV_ERET, PRIV_CACHE, PRIV_WAIT,
+    PRIV_DI, PRIV_EI, PRIV_RDHWR, PRIV_RDPGPR, PRIV_WRPGPR, PRIV_DERET,
+    PRIV_KINDS
+};
+
+/*
+ * What --profile counts on the vCPU. Fields marked (p) are only counted while profiling
+ * (translated code carries the increments only then, the interpreter tests one flag); the
+ * others are increments on slow paths, always on. [0] = guest user, [1] = guest kernel (CP0
+ * usable) where a pair is given.
+ */
+struct vcpu_prof {
+    uint64_t insns[2];           /* (p) guest instructions retired */
+    uint64_t mem_accesses[2];    /* (p) guest loads and stores executed (FPU ones included) */
+    uint64_t block_entries[2];   /* (p) translated blocks entered, by any path */
+    uint64_t jc_inline_hits[2];  /* (p) inline jump-cache hits: jr/jalr, and exits to another mapped page */
+    uint64_t priv[PRIV_KINDS];   /* (p) privileged operations executed */
+    uint64_t trap_count[PRIV_KINDS];  /* trap mode: privileged-instruction traps emulated */
+    uint64_t trap_cycles[PRIV_KINDS]; /* (p) trap mode: host TSC cycles from the trap exit to the
+                                         next block entry */
+    uint64_t mem_slow;           /* loads and stores that missed the software TLB (the slow path) */
+    uint64_t mem_slow_fetch;     /* instruction fetches that did (the interpreter's, mostly) */
+    uint64_t stlb_victim_hits;   /* of those, found in the victim entry */
+    uint64_t stlb_fills;         /* software-TLB entries filled */
+    uint64_t pmap_lookups;       /* guest-physical region lookups of the slow path */
+    uint64_t tlb_refills;        /* TLB refill exceptions delivered to the guest kernel */
+    uint64_t mmio[64];           /* slow-path MMIO accesses by physmap region index */
+    uint64_t mmio_unassigned;    /* accesses to unassigned physical space */
+    uint64_t smc_pages, smc_tbs; /* guest stores into translated code: pages and TBs invalidated */
+    uint64_t host_write_tbs;     /* TBs invalidated by host writes into guest RAM (loader, DMA) */
+    uint64_t jc_flush_tlb;       /* jump-cache range flushes caused by guest TLB writes */
+    uint64_t jc_flush_asid;      /* jump-cache flushes caused by ASID changes: none since the jump
+                                    cache keys mapped PCs by ASID (kept for comparable profiles) */
+    int last_trap_kind;          /* enum priv_kind of the last trap emulated, -1 if none */
+    uint64_t samples[2][4];      /* (p) SIGPROF samples by guest mode and where the host was
+                                    (enum prof_where) */
+};
+
+/* Where the vCPU thread is, for the profile's CPU-time samples. */
+enum prof_where { PROF_AT_GUEST = 0, PROF_AT_TRANSLATE, PROF_AT_TRAP, PROF_AT_MONITOR };
 
 struct vcpu {
     /* hot, fixed offsets */
@@ -171,6 +220,8 @@ struct vcpu {
     /* The last exceptions taken (where, why), for the state dump of a wedged guest. */
     struct { uint32_t epc, cause, badvaddr, pc_after; } exc_hist[VCPU_EXC_HISTORY];
     unsigned exc_hist_next;
+    struct vcpu_prof prof;
+    _Atomic int prof_where;  /* enum prof_where, written only while profiling */
 };
 
 /* ---- time ------------------------------------------------------------ */
@@ -214,13 +265,14 @@ enum serial_mode { SERIAL_STDIO = 0, SERIAL_FILE, SERIAL_NONE };
 enum vm_stop_reason { VM_STOP_NONE = 0, VM_STOP_TEST, VM_STOP_POWEROFF, VM_STOP_RESET };
 
 /* How guest code executes (--exec). */
-enum exec_mode { EXEC_DBT = 0, EXEC_INTERP };
+enum exec_mode { EXEC_DBT = 0, EXEC_INTERP, EXEC_TRAP };
 
 struct vm_config {
     enum machine_kind machine;
     enum exec_mode exec;
     bool no_chain;           /* --no-chain: every translated block returns to the run loop */
     bool perfmap;            /* --perfmap: /tmp/perf-PID.map names translated blocks */
+    bool profile;            /* --profile: count (and time) what the profile reports */
     uint64_t code_kib;       /* --code-buffer: translation code buffer size (0 = default) */
     uint64_t ram_mb;
     const char *kernel, *initrd, *append;
@@ -310,6 +362,23 @@ uint32_t cp0_ei(struct vcpu *v);
 bool cp0_rdhwr(struct vcpu *v, unsigned hwr, uint32_t *val);
 /* Whether CP0 is usable in the current mode (kernel mode or Status.CU0). */
 bool cp0_usable(const struct vcpu *v);
+
+/* ---- trap-and-emulate (monitor/trap.c) ---- */
+
+/* A privileged instruction trapped out of translated code (--exec trap) at v->pc (v->in_ds: in
+ * a delay slot, the branch at pc - 4) with Cause.ExcCode `cause`: re-fetches the instruction
+ * through the guest's address translation, emulates it with the cp0_* functions and, in a delay
+ * slot, completes the branch. Returns an exit reason (a wait may end the run) or VCPU_EXIT_NONE. */
+enum vcpu_exit trap_emulate(struct vcpu *v, unsigned cause);
+
+/* ---- the profile (monitor/profile.c) ---- */
+
+/* Starts profiling vm (counters on, SIGUSR1 and the CPU-time sampler installed). */
+void profile_start(struct vm *vm);
+/* Writes the whole profile: a table, or JSON. */
+void profile_write(struct vm *vm, FILE *f, bool json);
+/* Called by vcpu_events: prints the profile to stderr if SIGUSR1 asked for it. */
+void profile_poll(struct vm *vm);
 
 /* Prints PC, GPRs, HI/LO and CP0 to f, with the instructions around pc disassembled. */
 void vcpu_dump(struct vcpu *v, FILE *f);

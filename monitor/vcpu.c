@@ -237,7 +237,9 @@ static enum vcpu_exit vcpu_host_stop(struct vm *vm)
 enum vcpu_exit vcpu_events(struct vcpu *v)
 {
     struct vm *vm = v->vm;
-    atomic_store_explicit(&v->exit_request, 0, memory_order_relaxed);
+    uint32_t req = atomic_exchange_explicit(&v->exit_request, 0, memory_order_relaxed);
+    if (__builtin_expect(req & EXIT_REQ_PROFILE, 0))
+        profile_poll(vm);
     if (vm->stop)
         return VCPU_EXIT_STOP;
     if (v->max_insns && v->icount >= v->max_insns)

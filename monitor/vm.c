@@ -202,7 +202,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
     }
 
     vcpu_reset(vm->vcpu);
-    if (cfg->exec == EXEC_DBT) {
+    if (cfg->exec == EXEC_DBT || cfg->exec == EXEC_TRAP) {
         rc = dbt_engine_init(vm, err, errlen);
         if (rc < 0)
             goto err_quiet;

@@ -34,7 +34,7 @@ for s in "$@"; do
     isa) tests/isa/run.sh --suite isa --mvisor "$B/mvisor" ;;
     isa-user) tests/isa/run.sh --user ;;
     cli) tests/cli/run.sh --mvisor "$B/mvisor" ;;
-    ubsan) tests/isa/run.sh --suite ubsan --mvisor "$B/ubsan/mvisor" --modes "interp dbt dbt-nochain" ;;
+    ubsan) tests/isa/run.sh --suite ubsan --mvisor "$B/ubsan/mvisor" --modes "interp dbt dbt-nochain trap" ;;
     diff) tests/diff/run.sh ;;
     boot) tests/boot/run.sh --mvisor "$B/mvisor" ;;
     *) echo "run-suites: unknown suite '$s'" >&2 ;;

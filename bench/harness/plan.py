@@ -45,11 +45,12 @@ class Config:
     rounds: dict = field(default_factory=dict)  # round number -> GuestRun or NativeRun
     unavailable: str = None
     profile: dict = None  # flattened --profile=json output of an untimed run, when available
+    note: str = ""  # e.g. "baseline": another build of mvisor (--baseline-mvisor)
 
     @property
     def label(self):
         base = {"qemu": "qemu", "native": "native"}.get(self.mode, f"mvisor {self.mode}")
-        base = " ".join((base,) + self.opts)
+        base = " ".join((base,) + self.opts + ((f"({self.note})",) if self.note else ()))
         return base if self.wset == "full" else f"{base} ({self.wset})"
 
 

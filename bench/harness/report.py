@@ -189,6 +189,9 @@ def write_compare(bench):
             for b_ in plain[:i]:
                 if a and b_:
                     cols.append((f"{a.mode} / {b_.mode}", a, b_, None))
+        base = bench.config(_k("dbt", wset) + "@baseline")
+        if base and plain[0]:
+            cols.append(("dbt / dbt (baseline build)", plain[0], base, None))
         if cols:
             L.append(f"### Ratios, {wset} set (per round)")
             L.append("")
@@ -346,10 +349,43 @@ def _targets(bench, rounds):
     return L
 
 
+# Issue 6's profile targets: (flattened --profile JSON key, bound, 'le' or 'ge', what it is).
+PROFILE_TARGETS = [
+    ("translation_cache.total.hit_rate", 0.999, "ge", "translation-cache hit rate over boot + workloads ≥ 99.9%"),
+    ("translation_cache.translate_fraction", 0.03, "le", "time translating < 3% of the run"),
+]
+
+# Rows of the derived profile table: (label, flattened key, digits).
+PROFILE_ROWS = [
+    ("guest instructions, kernel", "guest_insns_kernel", 4),
+    ("guest instructions, user", "guest_insns_user", 4),
+    ("translation-cache lookups (not chained)", "translation_cache.total.lookups", 4),
+    ("jump-cache hits", "translation_cache.total.jump_cache_hits", 4),
+    ("hash hits", "translation_cache.total.hash_hits", 4),
+    ("translations (misses)", "translation_cache.total.translations", 4),
+    ("hit rate, kernel", "translation_cache.kernel.hit_rate", 6),
+    ("hit rate, user", "translation_cache.user.hit_rate", 6),
+    ("hit rate, total", "translation_cache.total.hit_rate", 6),
+    ("chained transfers", "translation_cache.total.chained_transfers", 4),
+    ("inline jump-cache hits (jr/jalr, cross-page exits)", "translation_cache.total.indirect_jump_hits", 4),
+    ("fraction of the run translating", "translation_cache.translate_fraction", 4),
+    ("SMC invalidations (blocks)", "translation_cache.smc_tbs", 4),
+    ("TLB / ASID jump-cache flushes", None, 0),
+    ("full flushes", "translation_cache.full_flushes", 4),
+    ("code buffer used (bytes)", "translation_cache.code_buffer_used", 4),
+    ("privileged operations", "privileged_total", 4),
+    ("traps", "traps_total", 4),
+    ("host cycles per trap (mean)", "trap_cycles_per_trap", 4),
+    ("software TLB hit rate", "memory.stlb_hit_rate", 6),
+    ("guest TLB refills", "memory.guest_tlb_refills", 4),
+    ("pmap lookups", "memory.pmap_lookups", 4),
+]
+
+
 def _profiles(bench):
-    """The hook for per-configuration extra outputs: counters from mvisor's --profile=json:FILE
-    (an untimed run). Keys are shown as mvisor writes them; hit rates and privileged-operation
-    counts appear here once mvisor produces them."""
+    """Counters from mvisor's --profile=json:FILE, one untimed run per mvisor configuration:
+    the translation cache, privileged operations (per second of the timed runs), the trap path's
+    per-kind cost, memory; and issue 6's profile targets."""
     cs = [c for c in bench.configs if c.profile]
     if not cs:
         note = ("mvisor has no --profile option yet" if not bench.profile_supported
@@ -357,33 +393,64 @@ def _profiles(bench):
         return ["### Profile counters", "", f"None: {note}. When `build/mvisor --help` lists `--profile`, "
                 "one untimed run per mvisor configuration adds `--profile=json:FILE` and its numeric "
                 "counters are tabulated here.", ""]
-    keys = []
-    for c in cs:
-        keys += [k for k in c.profile if k not in keys]
-    L = ["### Profile counters (one untimed run each, `--profile=json:FILE`)", "",
-         "Derived rows: counters whose name starts with `priv` are summed as privileged operations and "
-         "divided by the median wall time of the timed runs; guest MIPS is `guest_insns` over the profile "
-         "run's own wall time (profiling on). Counters follow as mvisor writes them, hit rates first; "
-         "`_host_wall_s` is the profile run's wall time.", "",
-         "| counter | " + " | ".join(c.label for c in cs) + " |", "|---|" + "---:|" * len(cs)]
     rounds = list(range(1, bench.args.rounds + 1))
-    derived = []
+    L = ["### Profile (one untimed run each, `--profile=json:FILE`)", "",
+         "Counted in a separate run with `--profile` (it adds counting code to translations and reads the "
+         "TSC around traps), never in the timed runs above. Privileged operations per second divide the "
+         "profiled count by the median process wall time of the timed runs.", "",
+         "| counter | " + " | ".join(c.label for c in cs) + " |", "|---|" + "---:|" * len(cs)]
+    row = []
     for c in cs:
-        priv = sum(v for k, v in c.profile.items() if k.lower().startswith("priv"))
+        priv = c.profile.get("privileged_total")
         wall = summary(c, "wall", rounds)
-        derived.append(num(priv / wall.median, 4) if priv and wall else "")
-    if any(derived):
-        L.append("| privileged operations per second | " + " | ".join(derived) + " |")
+        row.append(num(priv / wall.median, 4) if priv and wall else "")
+    L.append("| privileged operations per second | " + " | ".join(row) + " |")
     mips = [num(c.profile["guest_insns"] / c.profile["_host_wall_s"] / 1e6, 4)
             if c.profile.get("guest_insns") and c.profile.get("_host_wall_s") else "" for c in cs]
     if any(mips):
-        L.append("| guest MIPS over the whole profile run (guest_insns / its wall time) | " + " | ".join(mips) + " |")
-    first = [k for k in keys if "hit_rate" in k]
-    keys = first + [k for k in keys if k not in first and k != "_host_wall_s"] + ["_host_wall_s"]
-    for k in keys[:80]:
-        L.append(f"| {k} | " + " | ".join(num(c.profile.get(k), 4) if k in c.profile else "" for c in cs) + " |")
-    if len(keys) > 80:
-        L.append(f"| ({len(keys) - 80} more in compare.json) | " + " | " * len(cs))
+        L.append("| guest MIPS over the whole profile run (profiling on) | " + " | ".join(mips) + " |")
+    for label, key, digits in PROFILE_ROWS:
+        if key is None:
+            vals = [f"{num(c.profile.get('translation_cache.tlb_jc_flushes'), 4)} / "
+                    f"{num(c.profile.get('translation_cache.asid_jc_flushes'), 4)}"
+                    if "translation_cache.tlb_jc_flushes" in c.profile else "" for c in cs]
+        else:
+            vals = [num(c.profile.get(key), digits) if key in c.profile else "" for c in cs]
+        L.append(f"| {label} | " + " | ".join(vals) + " |")
+    L.append("")
+    # the privileged operations by kind, with the trap path's cycles where it was taken
+    kinds = []
+    for c in cs:
+        kinds += [k.split(".")[1] + ("." + k.split(".")[2] if k.count(".") == 3 else "")
+                  for k in c.profile if k.startswith("privileged.") and k.endswith(".count")]
+    kinds = list(dict.fromkeys(kinds))
+    if kinds:
+        L += [f"### Privileged operations by kind (profiled runs)", "",
+              "count per configuration; for trap-and-emulate also the mean host TSC cycles from the trap's exit "
+              "out of translated code to the next block entry (decode, emulation, lookup).", "",
+              "| kind | " + " | ".join(c.label for c in cs)
+              + "".join(f" | {c.label} cycles/trap" for c in cs if c.mode == "trap") + " |",
+              "|---|" + "---:|" * (len(cs) + sum(1 for c in cs if c.mode == "trap"))]
+        def count(c, k):
+            return c.profile.get(f"privileged.{k}.count", 0)
+        kinds.sort(key=lambda k: -max(count(c, k) for c in cs))
+        for k in kinds[:40]:
+            cells = [num(count(c, k), 4) for c in cs]
+            cells += [num(c.profile.get(f"privileged.{k}.cycles_per_trap"), 4) for c in cs if c.mode == "trap"]
+            L.append(f"| {k} | " + " | ".join(cells) + " |")
+        L.append("")
+    L += ["### Profile targets (issue 6)", "", "| target | " + " | ".join(c.label for c in cs) + " |",
+          "|---|" + "---:|" * len(cs)]
+    for key, bound, sense, what in PROFILE_TARGETS:
+        cells = []
+        for c in cs:
+            v = c.profile.get(key)
+            if v is None or (c.mode == "interp"):
+                cells.append("")
+                continue
+            met = v >= bound if sense == "ge" else v <= bound
+            cells.append(f"{num(v, 6)} {'met' if met else 'missed'}")
+        L.append(f"| {what} | " + " | ".join(cells) + " |")
     L.append("")
     return L
 
@@ -419,6 +486,18 @@ def _dump_json(bench, rounds):
 
 
 # -- microbenchmark ---------------------------------------------------------------------------
+
+# How the translator (dbt/tr_cp0.c) handles each microbenchmark kind in kernel code: inline
+# (a load or store of virtual CP0 state, or nothing), a callout into monitor/cp0.c, or both.
+DBT_PATH = {
+    "mfc0_status": "inline", "mtc0_status": "callout", "mfc0_cause": "callout", "mfc0_epc": "inline",
+    "mtc0_epc": "inline", "mfc0_badvaddr": "inline", "mfc0_context": "inline", "mtc0_context": "callout",
+    "mtc0_entrylo0": "inline", "mfc0_count": "callout", "mtc0_compare": "callout",
+    "mtc0_entryhi_same": "callout", "mtc0_entryhi_asid": "callout", "tlbp_miss": "callout", "tlbr": "callout",
+    "tlbwi": "callout", "tlbwr": "callout", "di_ei": "inline di + callout ei", "cache_hwb_d": "inline",
+    "cache_hinv_i": "inline", "rdhwr_cc": "callout", "syscall_roundtrip": "exception", "eret": "callout",
+    "nop": "",
+}
 
 def write_micro(bench, modes):
     rounds = list(range(1, bench.args.micro_rounds + 1))
@@ -462,9 +541,12 @@ def write_micro(bench, modes):
     L.append("")
     ratio_cols = [(a, b) for a, b in (("trap", "dbt"), ("interp", "dbt"), ("interp", "trap"))
                   if a in avail and b in avail]
-    L.append("| operation | " + " | ".join(f"{m} ns/op" for m in plan.MVISOR_MODES)
-             + "".join(f" | {a} / {b}" for a, b in ratio_cols) + " |")
-    L.append("|---|" + "---:|" * (len(plan.MVISOR_MODES) + len(ratio_cols)))
+    ladder = "dbt" in avail and "trap" in avail
+    L.append("| operation | dbt path | " + " | ".join(f"{m} ns/op" for m in plan.MVISOR_MODES)
+             + "".join(f" | {a} / {b}" for a, b in ratio_cols) + (" | dbt / trap, beyond nop" if ladder else "")
+             + " |")
+    L.append("|---|---|" + "---:|" * (len(plan.MVISOR_MODES) + len(ratio_cols) + ladder))
+    targets = []
     series = {m: [] for m in plan.MVISOR_MODES}
     for k in kinds:
         row = []
@@ -480,8 +562,25 @@ def write_micro(bench, modes):
             ra, rb = raw(a, k), raw(b, k)
             row.append(ratio_cell(Summary([x / y if x is not None and y else None for x, y in zip(ra, rb)],
                                           expected=len(rounds))))
-        L.append(f"| {k} | " + " | ".join(row) + " |")
+        if ladder and k != "nop":
+            nd, nt = net("dbt", k), net("trap", k)
+            s_ = Summary([x / y if x is not None and y and y > 0 else None for x, y in zip(nd, nt)],
+                         expected=len(rounds))
+            row.append(ratio_cell(s_))
+            if s_:
+                targets.append((k, DBT_PATH.get(k, "?"), s_))
+        elif ladder:
+            row.append("")
+        L.append(f"| {k} | {DBT_PATH.get(k, '?')} | " + " | ".join(row) + " |")
     L.append("")
+    if targets:
+        L += ["Target (issue 6): operations the translator emulates inline cost at most 1/10 of the trap path "
+              "per operation (dbt / trap beyond the nop baseline ≤ 0.10); for callouts the ratio is reported.", "",
+              "| operation | dbt path | dbt / trap beyond nop | target |", "|---|---|---:|---|"]
+        for k, path, s_ in targets:
+            verdict = ("met" if s_.median <= 0.10 else "missed") if path == "inline" else "reported (callout/trap)"
+            L.append(f"| {k} | {path} | {ratio_cell(s_)} | {verdict} |")
+        L.append("")
     L.append("Ratios between modes are of raw ns/op (nop included), per round. Kinds: `mtc0_entryhi_same` "
              "rewrites the current EntryHi, `mtc0_entryhi_asid` alternates ASIDs 1 and 2 (every write an "
              "address-space switch); `tlbp_miss` probes an unmapped VPN2; `tlbwi`/`tlbwr` write an invalid "

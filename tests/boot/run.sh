@@ -24,8 +24,12 @@
 #                   mvisor on a pseudo-terminal (tests/boot/console_test.py): raw mode, Ctrl-C
 #                   to the guest, Ctrl-A h and x, SIGTERM; the terminal restored after each
 #   dbt-seed-1      det-seed-1's boot with the translator (--exec dbt) instead of the
-#                   interpreter (every other boot here uses the interpreter); it ends with
-#                   `halt -f`, after which nothing can wake the CPU: status 2 and the dump
+#                   interpreter; it ends with `halt -f`, after which nothing can wake the CPU:
+#                   status 2 and the dump; trap-seed-1 the same boot with trap-and-emulate
+#                   (--exec trap), powered off;
+#   realtime-dbt, realtime-trap
+#                   the realtime scenario under --exec dbt and --exec trap; every other boot
+#                   here uses the interpreter
 # To keep the suite's time down, the last three boot the kernel payload itself (vmlinux.bin,
 # the bytes the vmlinuz wrapper decompresses, made into an ELF here) and skip the ~2e9
 # instructions of the decompressor; the first three boot vmlinuz exactly as Debian ships it.
@@ -35,8 +39,12 @@
 # user-mode 24Kf), replay-identical (console output
 # and exit of replay-a and -b identical), insn-words-decoder (every word det-seed-1
 # executed agrees with capstone: tests/decoder/decoder_check --words), engines-agree (the
-# console transcripts of det-seed-1 and dbt-seed-1 are identical up to the shell prompt:
-# time is a function of the instruction count, so both engines must see the same guest),
+# console transcripts of det-seed-1, dbt-seed-1 and trap-seed-1 are identical up to the shell
+# prompt: time is a function of the instruction count, so every engine must see the same guest),
+# realtime-engines-agree (realtime, realtime-dbt and realtime-trap have the same lines up to the
+# prompt once the [ timestamps ] are stripped and the values measured against the host clock
+# masked (and the host-load warning "hrtimer: interrupt took" dropped); compared sorted, since
+# in real time concurrent kernel threads interleave by speed),
 # and bad input
 # (missing kernel or initrd, bad -m values: one "mvisor:" line, status 1; -m 1024 is
 # accepted with a note).
@@ -166,10 +174,18 @@ if ((INPUTS_OK)); then
     wanted dbt-seed-1 engines-agree &&
         start dbt-seed-1 "${BT[@]}" kaslr --name dbt-seed-1 "${MV[@]}" --exec dbt --kernel "$VMLINUZ" \
             --initrd "$INITRD" --deterministic --seed 1 --end halt --facts "$W/dbt-seed-1.json"
+    wanted trap-seed-1 engines-agree &&
+        start trap-seed-1 "${BT[@]}" kaslr --name trap-seed-1 "${MV[@]}" --exec trap --kernel "$VMLINUZ" \
+            --initrd "$INITRD" --deterministic --seed 1 --facts "$W/trap-seed-1.json"
+    for e in dbt trap; do
+        wanted "realtime-$e" realtime-engines-agree &&
+            start "realtime-$e" "${BT[@]}" realtime --name "realtime-$e" "${MV[@]}" --exec "$e" --kernel "$VMLINUZ" \
+                --initrd "$INITRD" --facts "$W/realtime-$e.json"
+    done
     wanted det-seed-2 kaslr-differs &&
         start det-seed-2 "${BT[@]}" kaslr --name det-seed-2 "${MV[@]}" --kernel "$VMLINUZ" --initrd "$INITRD" \
             --deterministic --seed 2 --facts "$W/det-seed-2.json"
-    wanted realtime &&
+    wanted realtime realtime-engines-agree &&
         start realtime "${BT[@]}" realtime --name realtime "${MV[@]}" --kernel "$VMLINUZ" --initrd "$INITRD" \
             --facts "$W/realtime.json"
     wanted workloads-qemu workloads-match-qemu &&
@@ -200,7 +216,7 @@ if ((INPUTS_OK)); then
     fi
 fi
 wait
-for t in det-seed-1 dbt-seed-1 det-seed-2 realtime workloads-qemu workloads workloads-24kf corrupt-initrd console-escapes \
+for t in det-seed-1 dbt-seed-1 trap-seed-1 det-seed-2 realtime realtime-dbt realtime-trap workloads-qemu workloads workloads-24kf corrupt-initrd console-escapes \
     console-sigterm; do
     verdict "$t"
 done
@@ -269,13 +285,45 @@ if selected engines-agree; then
     TEST_LOG=
     # Up to the first prompt: what follows depends on when the host typed the commands.
     upto_prompt() { sed -n '2,/^\/ # /p' "$1" | head -n -1; }
-    a=$SUITE_DIR/det-seed-1.console b=$SUITE_DIR/dbt-seed-1.console
-    if [[ -s $a && -s $b ]] && grep -q 'Run /init' "$a" && cmp -s <(upto_prompt "$a") <(upto_prompt "$b"); then
-        test_pass engines-agree "$(upto_prompt "$a" | wc -l) lines"
+    a=$SUITE_DIR/det-seed-1.console b=$SUITE_DIR/dbt-seed-1.console c=$SUITE_DIR/trap-seed-1.console
+    if [[ -s $a && -s $b && -s $c ]] && grep -q 'Run /init' "$a" && cmp -s <(upto_prompt "$a") <(upto_prompt "$b") &&
+        cmp -s <(upto_prompt "$a") <(upto_prompt "$c"); then
+        test_pass engines-agree "$(upto_prompt "$a" | wc -l) lines, interp = dbt = trap"
     else
-        diff <(upto_prompt "$a") <(upto_prompt "$b") >"$W/engines.diff" 2>&1
+        { diff <(upto_prompt "$a") <(upto_prompt "$b"); diff <(upto_prompt "$a") <(upto_prompt "$c"); } >"$W/engines.diff" 2>&1
         TEST_LOG=$W/engines.diff
-        test_fail engines-agree "the interpreter and the translator booted differently"
+        test_fail engines-agree "the interpreter, the translator and trap-and-emulate booted differently"
+    fi
+fi
+
+if selected realtime-engines-agree; then
+    TEST_LOG=
+    # Real time: the same boot under the three engines, up to the first prompt, with the
+    # "[ seconds ]" stamps removed. The values the guest measures against the host clock are
+    # masked, because an engine of another speed measures other values (as a faster CPU
+    # would): the delay-loop calibration (BogoMIPS, lpj), the Count frequency the kernel
+    # estimated and what it derives from it (clocksource max_idle_ns, sched_clock), and the
+    # wall-clock times read from the RTC (the clock set at boot, audit's stamp). The lines are
+    # compared as sorted lists: in real time, where messages of concurrent kernel threads (the
+    # initramfs unpacker, audit) fall between the others depends on how far the boot got when
+    # a timer tick came, i.e. on the engine's speed. Every line must still be there, once,
+    # with the same text (the deterministic engines-agree test compares the order too). The
+    # one line dropped is the kernel's "hrtimer: interrupt took N ns", printed only when the
+    # host kept the vCPU from running for a while (a measurement of the host's load).
+    rt_norm() {
+        sed -n '2,/^\/ # /p' "$1" | head -n -1 | sed -E 's/^\[ *[0-9]+\.[0-9]+\] //' |
+            tr -d '\r' | grep -v '^hrtimer: interrupt took [0-9]* ns$' |
+            sed -E '/Calibrating delay loop|^clocksource: MIPS:|^sched_clock:|setting system clock to|^audit: type=2000/s/[0-9]+/N/g' |
+            LC_ALL=C sort
+    }
+    a=$SUITE_DIR/realtime.console b=$SUITE_DIR/realtime-dbt.console c=$SUITE_DIR/realtime-trap.console
+    if [[ -s $a && -s $b && -s $c ]] && grep -q 'Run /init' "$a" && cmp -s <(rt_norm "$a") <(rt_norm "$b") &&
+        cmp -s <(rt_norm "$a") <(rt_norm "$c"); then
+        test_pass realtime-engines-agree "$(rt_norm "$a" | wc -l) lines, interp = dbt = trap"
+    else
+        { diff <(rt_norm "$a") <(rt_norm "$b"); diff <(rt_norm "$a") <(rt_norm "$c"); } >"$W/realtime-engines.diff" 2>&1
+        TEST_LOG=$W/realtime-engines.diff
+        test_fail realtime-engines-agree "the engines booted differently in real time"
     fi
 fi
 

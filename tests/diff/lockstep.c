@@ -22,11 +22,14 @@
  * around the PC.
  *
  *   lockstep [-M testbench|malta] [-m MiB] [-cpu 24Kf|24Kc] [-initrd FILE] [-append STR]
- *            [--seed N] [--max-insns N] [--until-output STR] [--inject-pc ADDR] -kernel ELF
+ *            [--seed N] [--max-insns N] [--until-output STR] [--exec dbt|trap] [--inject-pc ADDR]
+ *            -kernel ELF
  *
  * --until-output stops after the translator's VM has written STR to ttyS0 (the Malta
  * console), e.g. the shell prompt.
  *
+ * --exec trap runs A with trap-and-emulate: its privileged instructions trap out of
+ * translated code and the monitor emulates them (monitor/trap.c) within the same step.
  * --inject-pc makes the translator flip bit 0 of the result of the
  * instruction at ADDR (the self-test: the report must name ADDR).
  * Exit status: 0 no divergence (the line "lockstep: N instructions
@@ -357,11 +360,13 @@ static bool catch_up(void)
     }
 }
 
+static enum exec_mode a_exec = EXEC_DBT;
+
 static void load(struct vm *vm, const struct vm_config *cfg, bool dbt)
 {
     char err[512];
     struct vm_config c = *cfg;
-    c.exec = dbt ? EXEC_DBT : EXEC_INTERP;
+    c.exec = dbt ? a_exec : EXEC_INTERP;
     c.no_chain = true;
     c.console_out = dbt ? stdout : fopen("/dev/null", "w");
     if (vm_create(vm, &c, err, sizeof(err)) < 0) {
@@ -453,11 +458,16 @@ int main(int argc, char **argv)
             cfg.cpu = CPU_24KF;
         else if (!strcmp(argv[i], "-cpu") && i + 1 < argc && !strcmp(argv[i + 1], "24Kc") && ++i)
             cfg.cpu = CPU_24KC;
+        else if (!strcmp(argv[i], "--exec") && i + 1 < argc && !strcmp(argv[i + 1], "trap") && ++i)
+            a_exec = EXEC_TRAP;
+        else if (!strcmp(argv[i], "--exec") && i + 1 < argc && !strcmp(argv[i + 1], "dbt") && ++i)
+            a_exec = EXEC_DBT;
         else if (!strcmp(argv[i], "--inject-pc") && i + 1 < argc)
             dbt_debug.corrupt_pc = (uint32_t)strtoul(argv[++i], NULL, 0);
         else {
             fprintf(stderr, "usage: lockstep [-M testbench|malta] [-m MiB] [-cpu 24Kf|24Kc] [-initrd FILE] [-append STR]"
-                            " [--seed N] [--max-insns N] [--until-output STR] [--inject-pc ADDR] -kernel ELF\n");
+                            " [--seed N] [--max-insns N] [--until-output STR] [--exec dbt|trap] [--inject-pc ADDR]"
+                            " -kernel ELF\n");
             return 1;
         }
     }

@@ -8,6 +8,8 @@
 #   isa/REL         every bare ISA program the isa suite runs (build/isa/bare/REL.elf, with the
 #                   same -cpu), from reset to its result: passes iff lockstep exits 0 and reports
 #                   no divergence.
+#   isa-trap/REL    the same with the translated side under trap-and-emulate (lockstep --exec
+#                   trap): privileged instructions trap and the monitor emulates them.
 #   selftest/inject the translator is made to corrupt the result of the instruction at the
 #                   label inject_here of tests/isa/selftest/lockstep_target.S: passes iff lockstep
 #                   exits 1 and names exactly that PC (the comparison can see a wrong instruction).
@@ -89,8 +91,9 @@ bare_tests() {
     done
 }
 
-while read -r rel cpu; do
+while read -r rel cpu exec; do
     name=isa/$rel
+    [[ $exec == trap ]] && name=isa-trap/$rel
     selected "$name" || continue
     elf=$B/isa/bare/$rel.elf
     if [[ ! -f $elf ]]; then
@@ -100,13 +103,13 @@ while read -r rel cpu; do
     fi
     cpu_args=()
     [[ $cpu == - ]] || cpu_args=(-cpu "$cpu")
-    test_exec "$name" 120 "$LOCKSTEP" "${cpu_args[@]}" -kernel "$elf"
+    test_exec "$name" 120 "$LOCKSTEP" --exec "$exec" "${cpu_args[@]}" -kernel "$elf"
     if ((TEST_RC == 0)) && grep -q 'no divergence' "$TEST_LOG"; then
         test_pass "$name"
     else
         test_fail "$name" "exit status $TEST_RC"
     fi
-done < <(bare_tests)
+done < <(bare_tests | sed 's/$/ dbt/'; bare_tests | sed 's/$/ trap/')
 
 name=selftest/inject
 if selected "$name"; then

@@ -26,7 +26,7 @@ cd "$(dirname "$0")/../.."
 B=${B:-build}
 suite=isa
 mvisor=$B/mvisor
-modes=${MODES:-interp dbt dbt-nochain dbt-flush}
+modes=${MODES:-interp dbt dbt-nochain dbt-flush trap}
 ISA_TIMEOUT=${ISA_TIMEOUT:-30}     # mvisor's own --timeout; the outer kill comes 30 s later
 QEMU_MIPSEL=${QEMU_MIPSEL:-qemu-mipsel}
 filters=()

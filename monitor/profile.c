@@ -1,0 +1,364 @@
+/*
+ * --profile: what the run cost and where, printed at exit (and on
+ * SIGUSR1) as a table, or written as JSON for bench/.
+ *
+ * The numbers come from three places: the translator's own counters
+ * (dbt_get_stats: lookups, hits, translations, time translating), the
+ * vCPU's struct vcpu_prof (privileged operations, traps and their host
+ * cycles, memory slow paths, refills, MMIO), and CPU-time samples. The
+ * samples come from a timer on the vCPU thread's own CPU clock, delivered
+ * to that thread, whose handler only bumps an atomic counter for where the
+ * thread says it is (guest code by guest mode, translating, in the trap
+ * path, elsewhere in the monitor). SIGUSR1's handler only sets a flag and
+ * the vCPU's exit request; the vCPU thread prints at its next block
+ * boundary (vcpu_events -> profile_poll), never from the handler.
+ *
+ * One VM per process for now, so the profiling state is file-static.
+ */
+#define _GNU_SOURCE /* SIGEV_THREAD_ID, gettid */
+#include <inttypes.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dbt/dbt.h"
+#include "monitor/internal.h"
+
+#define PROF_SAMPLE_NS 1000000 /* one CPU-time sample per millisecond of the vCPU thread */
+
+static struct vm *prof_vm;
+static uint64_t prof_t0_ns;
+static volatile sig_atomic_t dump_requested;
+static _Atomic uint64_t samples[8]; /* by prof_where value: where << 1 | guest kernel */
+static timer_t sample_timer;
+static bool sample_timer_on;
+
+static void on_sigusr1(int sig)
+{
+    (void)sig;
+    dump_requested = 1;
+    if (prof_vm)
+        atomic_fetch_or_explicit(&prof_vm->vcpu->exit_request, EXIT_REQ_PROFILE, memory_order_relaxed);
+}
+
+static void on_sample(int sig)
+{
+    (void)sig;
+    if (!prof_vm)
+        return;
+    int w = atomic_load_explicit(&prof_vm->vcpu->prof_where, memory_order_relaxed);
+    atomic_fetch_add_explicit(&samples[w & 7], 1, memory_order_relaxed);
+}
+
+void profile_start(struct vm *vm)
+{
+    prof_vm = vm;
+    prof_t0_ns = host_monotonic_ns();
+    dbt_prof_on = true;
+    vm->vcpu->prof.last_trap_kind = -1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sa.sa_handler = on_sigusr1;
+    sigaction(SIGUSR1, &sa, NULL);
+    sa.sa_handler = on_sample;
+    sigaction(SIGPROF, &sa, NULL);
+    struct sigevent sev;
+    memset(&sev, 0, sizeof(sev));
+    sev.sigev_notify = SIGEV_THREAD_ID;
+    sev.sigev_signo = SIGPROF;
+    sev._sigev_un._tid = gettid();
+    if (timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &sample_timer) == 0) {
+        struct itimerspec its = {.it_interval = {0, PROF_SAMPLE_NS}, .it_value = {0, PROF_SAMPLE_NS}};
+        sample_timer_on = timer_settime(sample_timer, 0, &its, NULL) == 0;
+    } else {
+        fprintf(stderr, "mvisor: --profile: no CPU-time sampling on this host\n");
+    }
+}
+
+void profile_poll(struct vm *vm)
+{
+    if (!dump_requested)
+        return;
+    dump_requested = 0;
+    fprintf(stderr, "mvisor: profile (SIGUSR1) at %" PRIu64 " guest instructions\n", vm->vcpu->icount);
+    profile_write(vm, stderr, false);
+}
+
+/* ---- names ---- */
+
+static const char *cp0_name(unsigned regsel)
+{
+    static const struct { uint16_t rs; const char *n; } names[] = {
+        {0, "Index"}, {8, "Random"}, {16, "EntryLo0"}, {24, "EntryLo1"}, {32, "Context"},
+        {34, "UserLocal"}, {40, "PageMask"}, {48, "Wired"}, {56, "HWREna"}, {64, "BadVAddr"},
+        {72, "Count"}, {80, "EntryHi"}, {88, "Compare"}, {96, "Status"}, {97, "IntCtl"},
+        {98, "SRSCtl"}, {104, "Cause"}, {112, "EPC"}, {120, "PRId"}, {121, "EBase"},
+        {128, "Config"}, {129, "Config1"}, {130, "Config2"}, {131, "Config3"}, {136, "LLAddr"},
+        {144, "WatchLo"}, {152, "WatchHi"}, {184, "Debug"}, {192, "DEPC"}, {200, "PerfCnt"},
+        {208, "ErrCtl"}, {216, "CacheErr"}, {224, "TagLo"}, {225, "DataLo"}, {232, "TagHi"},
+        {233, "DataHi"}, {240, "ErrorEPC"}, {248, "DESAVE"},
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (names[i].rs == regsel)
+            return names[i].n;
+    return NULL;
+}
+
+/* "mfc0.Status", "mtc0.r22s3", "tlbwr", ... */
+static void kind_name(unsigned k, char *buf, size_t len)
+{
+    static const char *const other[] = {"tlbr", "tlbwi", "tlbwr", "tlbp", "eret", "cache", "wait",
+                                        "di", "ei", "rdhwr", "rdpgpr", "wrpgpr", "deret"};
+    if (k < PRIV_TLBR) {
+        unsigned rs = k & 0xFF;
+        const char *n = cp0_name(rs);
+        if (n)
+            snprintf(buf, len, "%s.%s", k < PRIV_MTC0 ? "mfc0" : "mtc0", n);
+        else
+            snprintf(buf, len, "%s.r%us%u", k < PRIV_MTC0 ? "mfc0" : "mtc0", rs >> 3, rs & 7);
+    } else {
+        snprintf(buf, len, "%s", other[k - PRIV_TLBR]);
+    }
+}
+
+/* Exception codes by name (Cause.ExcCode, PRA Table 9.31). */
+static const char *const exc_names[32] = {
+    [EXC_INT] = "int", [EXC_MOD] = "mod", [EXC_TLBL] = "tlbl", [EXC_TLBS] = "tlbs", [EXC_ADEL] = "adel",
+    [EXC_ADES] = "ades", [EXC_IBE] = "ibe", [EXC_DBE] = "dbe", [EXC_SYS] = "sys", [EXC_BP] = "bp",
+    [EXC_RI] = "ri", [EXC_CPU] = "cpu", [EXC_OV] = "ov", [EXC_TR] = "tr", [EXC_FPE] = "fpe",
+    [EXC_WATCH] = "watch", [EXC_MCHECK] = "mcheck",
+};
+
+static const char *exec_name(enum exec_mode m)
+{
+    return m == EXEC_TRAP ? "trap" : m == EXEC_INTERP ? "interp" : "dbt";
+}
+
+static double ratio(uint64_t a, uint64_t b)
+{
+    return b ? (double)a / (double)b : 0.0;
+}
+
+/* ---- the numbers, computed once for both formats ---- */
+
+struct tc_row {
+    uint64_t lookups, jc_hits, hash_hits, translations, chained, inline_hits, entries, loop_entries;
+    uint64_t guest_insns, host_bytes, translate_ns;
+    double hit_rate;
+};
+
+static void tc_row(const struct dbt_stats *s, const struct vcpu_prof *p, int k, struct tc_row *r)
+{
+    memset(r, 0, sizeof(*r));
+    for (int i = 0; i < 2; i++) {
+        if (k >= 0 && i != k)
+            continue;
+        /* Inline jump-cache hits of jr/jalr are lookups too, and hits; chained jumps are not. */
+        r->lookups += s->lookups[i] + p->jc_inline_hits[i];
+        r->jc_hits += s->jc_hits[i] + p->jc_inline_hits[i];
+        r->hash_hits += s->hash_hits[i];
+        r->translations += s->translations[i];
+        r->inline_hits += p->jc_inline_hits[i];
+        r->entries += p->block_entries[i];
+        r->loop_entries += s->entries[i];
+        r->guest_insns += s->guest_insns[i];
+        r->host_bytes += s->host_bytes[i];
+        r->translate_ns += s->translate_ns[i];
+    }
+    uint64_t direct = r->loop_entries + r->inline_hits;
+    r->chained = r->entries > direct ? r->entries - direct : 0;
+    r->hit_rate = r->lookups ? 1.0 - (double)r->translations / (double)r->lookups : 0.0;
+}
+
+static const char *where_name[4] = {"guest", "translating", "trap", "monitor"};
+
+void profile_write(struct vm *vm, FILE *f, bool json)
+{
+    struct vcpu *v = vm->vcpu;
+    const struct vcpu_prof *p = &v->prof;
+    struct dbt_stats s;
+    bool dbt = dbt_get_stats(vm, &s);
+    double host_s = (double)(host_monotonic_ns() - prof_t0_ns) / 1e9;
+    struct tc_row rows[3];
+    tc_row(&s, p, 1, &rows[0]);
+    tc_row(&s, p, 0, &rows[1]);
+    tc_row(&s, p, -1, &rows[2]);
+    const char *row_names[3] = {"kernel", "user", "total"};
+    uint64_t accesses = p->mem_accesses[0] + p->mem_accesses[1];
+    uint64_t data_misses = p->mem_slow > p->stlb_victim_hits ? p->mem_slow - p->stlb_victim_hits : 0;
+    double stlb_hit = accesses ? 1.0 - (double)data_misses / (double)accesses : 0.0;
+    uint64_t samp[8], samp_total = 0;
+    for (int i = 0; i < 8; i++)
+        samp_total += samp[i] = atomic_load(&samples[i]);
+    double translate_s = (double)rows[2].translate_ns / 1e9;
+
+    if (json) {
+        fprintf(f, "{\n  \"engine\": \"%s\",\n  \"guest_insns\": %" PRIu64 ",\n", exec_name(vm->cfg.exec), v->icount);
+        fprintf(f, "  \"guest_insns_kernel\": %" PRIu64 ",\n  \"guest_insns_user\": %" PRIu64 ",\n", p->insns[1],
+                p->insns[0]);
+        fprintf(f, "  \"host_seconds\": %.6f,\n", host_s);
+        /* Kept for older readers: the translator's totals under their first names. */
+        fprintf(f, "  \"translator\": {\"translations\": %" PRIu64 ", \"hit_rate\": %.6f, \"lookups\": %" PRIu64 "},\n",
+                rows[2].translations, rows[2].hit_rate, rows[2].lookups);
+        fprintf(f, "  \"translation_cache\": {");
+        for (int i = 0; i < 3 && dbt; i++) {
+            const struct tc_row *r = &rows[i];
+            fprintf(f, "%s\n    \"%s\": {\"lookups\": %" PRIu64 ", \"jump_cache_hits\": %" PRIu64
+                    ", \"hash_hits\": %" PRIu64 ", \"translations\": %" PRIu64 ", \"hit_rate\": %.6f"
+                    ", \"chained_transfers\": %" PRIu64 ", \"indirect_jump_hits\": %" PRIu64
+                    ", \"block_entries\": %" PRIu64 ", \"translated_guest_insns\": %" PRIu64
+                    ", \"translated_host_bytes\": %" PRIu64 ", \"translate_seconds\": %.6f}",
+                    i ? "," : "", row_names[i], r->lookups, r->jc_hits, r->hash_hits, r->translations, r->hit_rate,
+                    r->chained, r->inline_hits, r->entries, r->guest_insns, r->host_bytes,
+                    (double)r->translate_ns / 1e9);
+        }
+        if (dbt)
+            fprintf(f, ",\n    \"translate_fraction\": %.6f, \"chains_made\": %" PRIu64 ", \"smc_pages\": %" PRIu64
+                    ", \"smc_tbs\": %" PRIu64 ", \"host_write_tbs\": %" PRIu64 ", \"tlb_jc_flushes\": %" PRIu64
+                    ", \"asid_jc_flushes\": %" PRIu64 ", \"full_flushes\": %" PRIu64 ", \"flushed_tbs\": %" PRIu64
+                    ", \"code_buffer_used\": %" PRIu64 ", \"code_buffer_size\": %" PRIu64 ", \"tbs\": %" PRIu64
+                    ", \"interp_fallbacks\": %" PRIu64 ", \"budget_tails\": %" PRIu64 "\n  ",
+                    host_s > 0 ? translate_s / host_s : 0.0, s.chains_made, p->smc_pages, p->smc_tbs,
+                    p->host_write_tbs, p->jc_flush_tlb, p->jc_flush_asid, s.flushes, s.flushed_tbs, s.code_used,
+                    s.code_size, s.n_tbs, s.interp_fallbacks, s.budget_tails);
+        fprintf(f, "},\n  \"privileged\": {");
+        uint64_t priv_total = 0, trap_total = 0, cyc_total = 0;
+        bool first = true;
+        for (unsigned k = 0; k < PRIV_KINDS; k++) {
+            if (!p->priv[k] && !p->trap_count[k])
+                continue;
+            char name[40];
+            kind_name(k, name, sizeof(name));
+            priv_total += p->priv[k];
+            trap_total += p->trap_count[k];
+            cyc_total += p->trap_cycles[k];
+            fprintf(f, "%s\n    \"%s\": {\"count\": %" PRIu64 ", \"traps\": %" PRIu64 ", \"cycles_per_trap\": %.1f}",
+                    first ? "" : ",", name, p->priv[k], p->trap_count[k], ratio(p->trap_cycles[k], p->trap_count[k]));
+            first = false;
+        }
+        fprintf(f, "%s\n  },\n  \"privileged_total\": %" PRIu64 ",\n  \"traps_total\": %" PRIu64
+                ",\n  \"trap_cycles_per_trap\": %.1f,\n", first ? "" : "", priv_total, trap_total,
+                ratio(cyc_total, trap_total));
+        fprintf(f, "  \"memory\": {\"accesses_kernel\": %" PRIu64 ", \"accesses_user\": %" PRIu64
+                ", \"slow_path\": %" PRIu64 ", \"victim_hits\": %" PRIu64 ", \"stlb_hit_rate\": %.6f"
+                ", \"stlb_fills\": %" PRIu64 ", \"fetch_slow_path\": %" PRIu64 ", \"pmap_lookups\": %" PRIu64
+                ", \"guest_tlb_refills\": %" PRIu64 ", \"tlbl\": %" PRIu64 ", \"tlbs\": %" PRIu64
+                ", \"tlb_mod\": %" PRIu64 ", \"mmio_unassigned\": %" PRIu64 "},\n",
+                p->mem_accesses[1], p->mem_accesses[0], p->mem_slow, p->stlb_victim_hits, stlb_hit, p->stlb_fills,
+                p->mem_slow_fetch, p->pmap_lookups, p->tlb_refills, v->nr_exceptions[EXC_TLBL],
+                v->nr_exceptions[EXC_TLBS], v->nr_exceptions[EXC_MOD], p->mmio_unassigned);
+        fprintf(f, "  \"mmio\": {");
+        first = true;
+        for (unsigned i = 0; i < vm->physmap.n && i < 64; i++) {
+            if (!p->mmio[i])
+                continue;
+            fprintf(f, "%s\"%s\": %" PRIu64, first ? "" : ", ", vm->physmap.r[i].name, p->mmio[i]);
+            first = false;
+        }
+        fprintf(f, "},\n  \"exceptions\": {");
+        first = true;
+        for (unsigned c = 0; c < 32; c++) {
+            if (!exc_names[c])
+                continue;
+            fprintf(f, "%s\"%s\": %" PRIu64, first ? "" : ", ", exc_names[c], v->nr_exceptions[c]);
+            first = false;
+        }
+        fprintf(f, "},\n  \"cpu_samples\": {\"interval_ms\": %.3f, \"total\": %" PRIu64, PROF_SAMPLE_NS / 1e6,
+                samp_total);
+        for (int w = 0; w < 8; w++)
+            if (samp[w])
+                fprintf(f, ", \"%s_%s\": %" PRIu64, where_name[w >> 1], (w & 1) ? "kernel" : "user", samp[w]);
+        fprintf(f, "}\n}\n");
+        return;
+    }
+
+    fprintf(f, "profile: --exec %s, %" PRIu64 " guest instructions (kernel %" PRIu64 ", user %" PRIu64
+            "), %.3f host seconds\n", exec_name(vm->cfg.exec), v->icount, p->insns[1], p->insns[0], host_s);
+    if (dbt) {
+        fprintf(f, "\ntranslation cache          %14s %14s %14s\n", "kernel", "user", "total");
+#define ROW(label, field, fmt)                                                                       \
+        fprintf(f, "  %-24s " fmt " " fmt " " fmt "\n", label, rows[0].field, rows[1].field, rows[2].field)
+        ROW("lookups (not chained)", lookups, "%14" PRIu64);
+        ROW("jump-cache hits", jc_hits, "%14" PRIu64);
+        ROW("hash hits", hash_hits, "%14" PRIu64);
+        ROW("misses = translations", translations, "%14" PRIu64);
+        ROW("hit rate", hit_rate, "%14.6f");
+        ROW("chained transfers", chained, "%14" PRIu64);
+        ROW("inline jump-cache hits", inline_hits, "%14" PRIu64);
+        ROW("block entries", entries, "%14" PRIu64);
+        ROW("translated guest insns", guest_insns, "%14" PRIu64);
+        ROW("translated host bytes", host_bytes, "%14" PRIu64);
+#undef ROW
+        fprintf(f, "  %-24s %14.4f %14.4f %14.4f\n", "host bytes / guest insn",
+                ratio(rows[0].host_bytes, rows[0].guest_insns), ratio(rows[1].host_bytes, rows[1].guest_insns),
+                ratio(rows[2].host_bytes, rows[2].guest_insns));
+        fprintf(f, "  %-24s %14.6f %14.6f %14.6f\n", "seconds translating", rows[0].translate_ns / 1e9,
+                rows[1].translate_ns / 1e9, translate_s);
+        fprintf(f, "  time translating: %.3f%% of the run; chains made %" PRIu64 "; interpreted fallbacks %" PRIu64
+                ", budget tails %" PRIu64 "\n", host_s > 0 ? 100.0 * translate_s / host_s : 0.0, s.chains_made,
+                s.interp_fallbacks, s.budget_tails);
+        fprintf(f, "  invalidations: self-modifying code %" PRIu64 " pages / %" PRIu64 " blocks; host writes %" PRIu64
+                " blocks; TLB writes %" PRIu64 " and ASID changes %" PRIu64 " jump-cache flushes; full flushes %"
+                PRIu64 " (%" PRIu64 " blocks)\n", p->smc_pages, p->smc_tbs, p->host_write_tbs, p->jc_flush_tlb,
+                p->jc_flush_asid, s.flushes, s.flushed_tbs);
+        fprintf(f, "  code buffer: %" PRIu64 " of %" PRIu64 " bytes used, %" PRIu64 " blocks\n", s.code_used,
+                s.code_size, s.n_tbs);
+    } else {
+        fprintf(f, "\ntranslation cache: none (the interpreter runs everything)\n");
+    }
+
+    bool trap = vm->cfg.exec == EXEC_TRAP;
+    fprintf(f, "\nprivileged operations      %14s", "count");
+    if (trap)
+        fprintf(f, " %14s %14s", "traps", "cycles/trap");
+    fprintf(f, "\n");
+    uint64_t priv_total = 0, trap_total = 0, cyc_total = 0;
+    for (unsigned k = 0; k < PRIV_KINDS; k++) {
+        if (!p->priv[k] && !p->trap_count[k])
+            continue;
+        char name[40];
+        kind_name(k, name, sizeof(name));
+        fprintf(f, "  %-24s %14" PRIu64, name, p->priv[k]);
+        if (trap)
+            fprintf(f, " %14" PRIu64 " %14.0f", p->trap_count[k], ratio(p->trap_cycles[k], p->trap_count[k]));
+        fprintf(f, "\n");
+        priv_total += p->priv[k];
+        trap_total += p->trap_count[k];
+        cyc_total += p->trap_cycles[k];
+    }
+    fprintf(f, "  %-24s %14" PRIu64, "total", priv_total);
+    if (trap)
+        fprintf(f, " %14" PRIu64 " %14.0f", trap_total, ratio(cyc_total, trap_total));
+    fprintf(f, "  (%.0f per host second)\n", host_s > 0 ? (double)priv_total / host_s : 0.0);
+
+    fprintf(f, "\nmemory\n");
+    fprintf(f, "  loads and stores: kernel %" PRIu64 ", user %" PRIu64 "; slow path %" PRIu64 " (%" PRIu64
+            " found in the victim entry); software TLB hit rate %.6f\n", p->mem_accesses[1], p->mem_accesses[0],
+            p->mem_slow, p->stlb_victim_hits, stlb_hit);
+    fprintf(f, "  software TLB fills %" PRIu64 ", fetch slow paths %" PRIu64 ", pmap lookups %" PRIu64 "\n",
+            p->stlb_fills, p->mem_slow_fetch, p->pmap_lookups);
+    fprintf(f, "  guest TLB refills taken by the guest kernel %" PRIu64 "; TLBL %" PRIu64 ", TLBS %" PRIu64
+            ", Mod %" PRIu64 "\n", p->tlb_refills, v->nr_exceptions[EXC_TLBL], v->nr_exceptions[EXC_TLBS],
+            v->nr_exceptions[EXC_MOD]);
+    fprintf(f, "  MMIO exits:");
+    for (unsigned i = 0; i < vm->physmap.n && i < 64; i++)
+        if (p->mmio[i])
+            fprintf(f, " %s %" PRIu64 ";", vm->physmap.r[i].name, p->mmio[i]);
+    fprintf(f, " unassigned %" PRIu64 "\n", p->mmio_unassigned);
+    fprintf(f, "  exceptions taken by the guest (how user code reaches its kernel):");
+    for (unsigned c = 0; c < 32; c++)
+        if (exc_names[c] && v->nr_exceptions[c])
+            fprintf(f, " %s %" PRIu64 ";", exc_names[c], v->nr_exceptions[c]);
+    fprintf(f, "\n");
+
+    fprintf(f, "\nhost CPU time of the vCPU thread (%s, %.0f ms samples): ",
+            sample_timer_on ? "sampled" : "no samples", PROF_SAMPLE_NS / 1e6);
+    for (int w = 0; w < 8; w++)
+        if (samp[w])
+            fprintf(f, "%s/%s %.1f%%  ", where_name[w >> 1], (w & 1) ? "kernel" : "user",
+                    100.0 * (double)samp[w] / (double)samp_total);
+    fprintf(f, "\n");
+}
