@@ -53,9 +53,17 @@ struct tb {
 
 #define TB_NO_JUMP 0xFFFFFFFFu
 
-/* The per-vCPU jump cache: virtual PC -> TB. 32 bytes so translated code indexes it with a shift. */
+/*
+ * The per-vCPU jump cache: (virtual PC, key) -> TB. The key is the TB flags and, for a PC in a
+ * mapped segment, the ASID it was fetched under, ORed in as (0x100 | ASID) << 8 so that no mapped
+ * key equals an unmapped one. Entries of other address spaces then simply miss: an ASID change
+ * (a context switch, or the kernel's brief EntryHi writes while it flushes a TLB page) flushes
+ * nothing, and a process finds its blocks again when it runs next. A TLB write still drops the
+ * entries of the range it remaps, whatever their ASID. 32 bytes so translated code indexes it with
+ * a shift.
+ */
 struct tb_jc_entry {
-    uint32_t pc, flags; /* compared as one 64-bit key: pc | flags << 32 */
+    uint32_t pc, flags; /* compared as one 64-bit key: pc | key << 32 (tb_jc_key) */
     void *code;
     struct tb *tb;
     uint64_t pad;
@@ -74,12 +82,27 @@ static inline unsigned tb_jc_hash(uint32_t pc)
            (((pc >> 2) ^ (pc >> 10)) & ((1u << TB_JC_SUB_BITS) - 1));
 }
 
+#define TB_JC_ASID_TAG 0x10000u /* bit 16 of a key: the PC is mapped, bits 8..15 hold its ASID */
+#define TB_JC_ASID_SHIFT 8
+_Static_assert(TB_F_NOCHAIN < (1u << TB_JC_ASID_SHIFT), "TB flags fit below the ASID of a jump-cache key");
+
+/* Whether the segment of pc is mapped through the TLB (kuseg, ksseg, kseg3; the ERL exception to kuseg
+ * only costs a miss). */
+static inline bool tb_pc_mapped(uint32_t pc)
+{
+    return pc < 0x80000000u || pc >= 0xC0000000u;
+}
+
+/* The jump-cache key of a block at pc with TB flags `flags`, fetched under asid. */
+static inline uint32_t tb_jc_key(uint32_t pc, uint32_t flags, unsigned asid)
+{
+    return tb_pc_mapped(pc) ? flags | TB_JC_ASID_TAG | (asid & 0xFFu) << TB_JC_ASID_SHIFT : flags;
+}
+
 /* Empties the jump cache. */
 void tb_jc_flush_all(struct tb_jc_entry *jc);
 /* Drops entries whose PC lies in [lo, hi] (a guest TLB entry's range). */
 void tb_jc_flush_range(struct tb_jc_entry *jc, gva_t lo, gva_t hi);
-/* Drops entries for mapped addresses (kuseg, kseg2, kseg3): an ASID change. */
-void tb_jc_flush_mapped(struct tb_jc_entry *jc);
 
 struct tcache_stats {
     uint64_t translations, flushes, invalidated_tbs, smc_pages, chains;

@@ -52,12 +52,6 @@ void tb_jc_flush_range(struct tb_jc_entry *jc, gva_t lo, gva_t hi)
     }
 }
 
-void tb_jc_flush_mapped(struct tb_jc_entry *jc)
-{
-    for (unsigned i = 0; i < TB_JC_SIZE; i++)
-        if (jc[i].flags != TB_F_INVALID_KEY && (jc[i].pc < 0x80000000u || jc[i].pc >= 0xC0000000u))
-            jc_clear(&jc[i]);
-}
 
 /* ---- hash and allocation ---- */
 

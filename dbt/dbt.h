@@ -198,9 +198,9 @@ bool dbt_get_stats(struct vm *vm, struct dbt_stats *s);
 /* Disassembles one word at pc with capstone into buf ("<bytes> mnemonic ops"); returns buf. */
 const char *dbt_disasm(uint32_t word, uint32_t pc, char *buf, size_t len);
 
-/* Disassembles host x86-64 code, calling cb for each instruction; returns how many. */
-size_t dbt_disasm_host(const void *code, size_t len, void (*cb)(void *opaque, const char *mnemonic, const char *ops),
-                       void *opaque);
+/* Disassembles host x86-64 code, calling cb for each instruction (with its address); returns how many. */
+size_t dbt_disasm_host(const void *code, size_t len,
+                       void (*cb)(void *opaque, uint64_t addr, const char *mnemonic, const char *ops), void *opaque);
 
 /* Tracing: parsed from --trace, checked by the interpreter per instruction. */
 struct dbt_trace {

@@ -227,8 +227,8 @@ bool dbt_trace_parse(const char *spec, struct dbt_trace *t, char *err, size_t er
 }
 
 /* Host (x86-64) code, for translator tests and debugging. */
-size_t dbt_disasm_host(const void *code, size_t len, void (*cb)(void *opaque, const char *mnemonic, const char *ops),
-                       void *opaque)
+size_t dbt_disasm_host(const void *code, size_t len,
+                       void (*cb)(void *opaque, uint64_t addr, const char *mnemonic, const char *ops), void *opaque)
 {
     csh h;
     if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
@@ -236,7 +236,7 @@ size_t dbt_disasm_host(const void *code, size_t len, void (*cb)(void *opaque, co
     cs_insn *insn;
     size_t n = cs_disasm(h, code, len, (uint64_t)(uintptr_t)code, 0, &insn);
     for (size_t i = 0; i < n; i++)
-        cb(opaque, insn[i].mnemonic, insn[i].op_str);
+        cb(opaque, insn[i].address, insn[i].mnemonic, insn[i].op_str);
     if (n)
         cs_free(insn, n);
     cs_close(&h);

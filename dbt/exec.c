@@ -63,6 +63,10 @@ static int emit_trampolines(struct dbt_engine *eng)
     x64_jmp_r64(&e, X64_RSI);
     x64_align(&e, 16, 0);
     size_t exit_at = e.len;
+    /* Every way out of translated code comes here: icount from the budget (dbt/translate.h). */
+    x64_mov_r64_m64(&e, X64_RCX, X64_R15, (int32_t)offsetof(struct vcpu, next_event));
+    x64_alu_r64_m64(&e, X64_SUB, X64_RCX, X64_R15, (int32_t)offsetof(struct vcpu, dbt_budget));
+    x64_mov_m64_r64(&e, X64_R15, (int32_t)offsetof(struct vcpu, icount), X64_RCX);
     x64_alu_r64_imm32(&e, X64_ADD, X64_RSP, 8);
     for (int i = (int)sizeof(saved) - 1; i >= 0; i--)
         x64_pop_r64(&e, saved[i]);
@@ -225,8 +229,9 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
     uint32_t pc = v->pc;
     struct tb_jc_entry *e = &v->jc[tb_jc_hash(pc)];
     unsigned k = (flags & TB_F_KERNEL) != 0;
+    uint32_t key = tb_jc_key(pc, flags, v->cp0.entryhi & 0xFF);
     eng->lookups[k]++;
-    if (e->pc == pc && e->flags == flags) {
+    if (e->pc == pc && e->flags == key) {
         eng->jc_hits[k]++;
         return e->tb;
     }
@@ -288,7 +293,7 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
         }
     }
     e->pc = pc;
-    e->flags = flags;
+    e->flags = key;
     e->code = tb->host_code;
     e->tb = tb;
     return tb;
@@ -369,6 +374,8 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
         int kern = (tb->flags & TB_F_KERNEL) != 0;
         if (__builtin_expect(dbt_prof_on, 0))
             atomic_store_explicit(&v->prof_where, PROF_AT_GUEST << 1 | kern, memory_order_relaxed);
+        /* next_event stays within the poll horizon of icount (vcpu_update_next_event), or is 0 */
+        v->dbt_budget = (int64_t)(v->next_event - v->icount);
         uintptr_t r = eng->enter(v, tb->host_code);
         if (__builtin_expect(dbt_prof_on, 0))
             atomic_store_explicit(&v->prof_where, PROF_AT_MONITOR << 1 | kern, memory_order_relaxed);

@@ -23,25 +23,6 @@
 
 #include "dbt/translate.h"
 
-/* Guest registers an instruction may write (over-approximated: rd and rt of anything but stores). */
-static uint32_t writes_mask(const struct mips_insn *in)
-{
-    if (in->flags & MIPS_F_STORE) {
-        if (in->op == MIPS_OP_SC)
-            return 1u << in->rt;
-        return 0;
-    }
-    switch (in->op) {
-    case MIPS_OP_SSNOP: case MIPS_OP_EHB: case MIPS_OP_PAUSE: case MIPS_OP_SYNC: case MIPS_OP_PREF:
-    case MIPS_OP_SYNCI: case MIPS_OP_MTHI: case MIPS_OP_MTLO: case MIPS_OP_MULT: case MIPS_OP_MULTU:
-    case MIPS_OP_DIV: case MIPS_OP_DIVU: case MIPS_OP_MADD: case MIPS_OP_MADDU: case MIPS_OP_MSUB:
-    case MIPS_OP_MSUBU: case MIPS_OP_CACHE:
-        return 0;
-    default:
-        return ((1u << in->rd) | (1u << in->rt)) & ~1u;
-    }
-}
-
 enum cond_kind { C_ALWAYS, C_EQ, C_NE, C_LEZ, C_GTZ, C_LTZ, C_GEZ };
 
 struct branch {
@@ -169,7 +150,7 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
     struct x64_emitter *e = &c->hot;
     const struct mips_insn *slot = &c->insn[c->k + 1];
     uint32_t fall = c->pc + 8;
-    uint32_t slot_writes = writes_mask(slot);
+    uint32_t slot_writes = tr_insn_writes(slot);
     struct tr_cmp prev = c->cmp;
     const struct tr_cmp *fuse = NULL;
     if (prev.valid && prev.rd == b->rs && b->rt == 0 && (b->kind == C_EQ || b->kind == C_NE) &&
@@ -188,23 +169,37 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
             return;
         }
         emit_slot(c);
-        if (!c->ended)
+        if (c->ended)
+            return;
+        if (taken && tr_loops_to(c, b->target)) {
+            tr_loop_back(c);
+            c->ended = true;
+        } else {
             tr_exit_static(c, taken ? b->target : fall, c->n);
+        }
         return;
     }
 
     uint32_t operands = (1u << b->rs) | (1u << b->rt);
     bool latch = (slot_writes & operands & ~1u) != 0;
+    /* A loop's back edge keeps the registers where they are: no write-back before the compare (the
+     * exit edge writes back on its own path). */
+    bool loop = tr_loops_to(c, b->target);
     if (b->likely) {
-        tr_writeback(c, e, true);
+        if (!loop)
+            tr_writeback(c, e, true);
         enum x64_cc cc = emit_cond(c, b, fuse);
         size_t nt = x64_jcc_rel32(e, invert(cc), 0);
         struct rc_snapshot snap;
         memcpy(snap.g, c->g, sizeof(c->g));
         memcpy(snap.owner, c->owner, sizeof(c->owner));
         emit_slot(c);
-        if (!c->ended)
-            tr_exit_static(c, b->target, c->n);
+        if (!c->ended) {
+            if (loop)
+                tr_loop_back(c);
+            else
+                tr_exit_static(c, b->target, c->n);
+        }
         x64_patch_rel32(e, nt, e->len);
         memcpy(c->g, snap.g, sizeof(c->g));
         memcpy(c->owner, snap.owner, sizeof(c->owner));
@@ -221,15 +216,28 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
         emit_slot(c);
         if (c->ended)
             return;
-        tr_writeback(c, e, true);
+        if (!loop)
+            tr_writeback(c, e, true);
         x64_alu_m32_imm32(e, X64_CMP, X64_R15, VOFF_LATCH(0), 0);
         cc = X64_CC_NE;
     } else {
         emit_slot(c);
         if (c->ended)
             return;
-        tr_writeback(c, e, true);
+        if (!loop)
+            tr_writeback(c, e, true);
         cc = emit_cond(c, b, fuse);
+    }
+    if (loop) {
+        if (tr_loop_in_place(c)) {
+            tr_jcc_to(c, e, cc, SECT_HOT, c->loop_head);
+        } else {
+            size_t nt = x64_jcc_rel32(e, invert(cc), 0);
+            tr_loop_back(c);
+            x64_patch_rel32(e, nt, e->len);
+        }
+        tr_exit_static(c, fall, c->n);
+        return;
     }
     size_t tk = x64_jcc_rel32(e, cc, 0);
     tr_exit_static(c, fall, c->n);
@@ -293,7 +301,7 @@ static void indirect(struct tr_ctx *c, const struct mips_insn *in)
     unsigned rd = link ? in->rd : 0;
     uint32_t tval;
     bool timm = tr_is_const(c, rs, &tval);
-    bool latch = !timm && ((writes_mask(slot) & (1u << rs)) || (rd && rd == rs));
+    bool latch = !timm && ((tr_insn_writes(slot) & (1u << rs)) || (rd && rd == rs));
     if (latch) {
         tr_load_scratch(c, e, X64_RAX, rs);
         x64_mov_m32_r32(e, X64_R15, VOFF_LATCH(1), X64_RAX);
@@ -326,7 +334,18 @@ static void indirect(struct tr_ctx *c, const struct mips_insn *in)
         x64_alu_r32_imm32(e, X64_AND, X64_RDX, (int32_t)((1u << TB_JC_SUB_BITS) - 1));
         x64_alu_r32_r32(e, X64_OR, X64_RCX, X64_RDX);
         x64_shift_r32_imm(e, X64_SHL, X64_RCX, 5);
-        x64_mov_r64_imm64(e, X64_RDX, (uint64_t)c->flags << 32);
+        unsigned mode = c->flags & TB_F_MODE_MASK;
+        if (mode == MMU_USER || mode == MMU_SUPERVISOR) {
+            /* Every PC user or supervisor code can fetch is mapped: the key holds the ASID. */
+            x64_movzx_r32_m8(e, X64_RDX, X64_R15, VOFF_CP0(entryhi));
+            x64_shift_r64_imm(e, X64_SHL, X64_RDX, 32 + TB_JC_ASID_SHIFT);
+            x64_mov_r64_imm64(e, X64_R11, (uint64_t)(c->flags | TB_JC_ASID_TAG) << 32);
+            x64_alu_r64_r64(e, X64_OR, X64_RDX, X64_R11);
+        } else {
+            /* Kernel code: the unmapped key, so only kseg0/kseg1 targets can hit; a mapped one
+             * (kseg2) goes back to the run loop. */
+            x64_mov_r64_imm64(e, X64_RDX, (uint64_t)c->flags << 32);
+        }
         x64_alu_r64_r64(e, X64_OR, X64_RDX, X64_RAX);
         x64_alu_r64_mbi(e, X64_CMP, X64_RDX, X64_R15, X64_RCX, VOFF_JC);
         size_t miss = x64_jcc_rel32(e, X64_CC_NE, 0);

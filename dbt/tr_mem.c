@@ -85,7 +85,7 @@ static void emit_slow_call(struct tr_ctx *c, const void *fn, uint32_t op, bool h
     struct x64_emitter *ce = &c->cold;
     tr_writeback(c, ce, false);
     tr_set_pc(c, ce);
-    tr_icount_fix(c, ce, c->k);
+    tr_icount_sync(c, ce, X64_RCX);
     /* val_reg may be rsi or rdi (cached guest registers): read it before they are loaded. */
     if (has_val) {
         if (val_is_imm)

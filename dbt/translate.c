@@ -118,8 +118,22 @@ static void flush_one(struct tr_ctx *c, unsigned g)
     r->dirty = false;
 }
 
-static int alloc_host(struct tr_ctx *c)
+static int alloc_host(struct tr_ctx *c, unsigned g)
 {
+    if (c->loop) {
+        /* A loop block keeps each of its registers in one host register (translate_block). */
+        int h = c->fixed[g];
+        if (h < 0) {
+            c->loop_bail = true;
+            h = host_regs[0];
+        }
+        if (c->owner[h] >= 0 && (unsigned)c->owner[h] != g) {
+            c->loop_bail = true; /* cannot happen with a one-to-one assignment; never emit wrong code */
+            c->g[c->owner[h]].host = -1;
+        }
+        touch(c, h);
+        return h;
+    }
     int best = -1;
     for (unsigned i = 0; i < TR_NHOST; i++) {
         int h = host_regs[i];
@@ -133,10 +147,10 @@ static int alloc_host(struct tr_ctx *c)
             best = h;
     }
     /* Evict the least recently used register not used by the current instruction. */
-    unsigned g = (unsigned)c->owner[best];
-    flush_one(c, g);
-    c->g[g].host = -1;
-    c->g[g].pending = false;
+    unsigned victim = (unsigned)c->owner[best];
+    flush_one(c, victim);
+    c->g[victim].host = -1;
+    c->g[victim].pending = false;
     c->owner[best] = -1;
     touch(c, best);
     return best;
@@ -149,7 +163,7 @@ int tr_get(struct tr_ctx *c, unsigned g)
         touch(c, r->host);
         return r->host;
     }
-    int h = alloc_host(c);
+    int h = alloc_host(c, g);
     if (r->is_const)
         x64_mov_r32_imm32(&c->hot, h, r->cval);
     else
@@ -171,7 +185,7 @@ int tr_dest(struct tr_ctx *c, unsigned g)
         flush_one(c, g); /* memory must hold the old value until the new one is written */
         r->is_const = false;
     }
-    int h = alloc_host(c);
+    int h = alloc_host(c, g);
     r->host = (int8_t)h;
     r->pending = true;
     c->owner[h] = (int8_t)g;
@@ -257,13 +271,27 @@ void tr_reload_caller_saved(struct tr_ctx *c, struct x64_emitter *e, int keep)
 void tr_icount_fix(struct tr_ctx *c, struct x64_emitter *e, uint32_t retired)
 {
     if (retired < c->n)
-        x64_alu_m64_imm32(e, X64_SUB, X64_R15, VOFF_ICOUNT, (int32_t)(c->n - retired));
+        x64_alu_m64_imm32(e, X64_ADD, X64_R15, VOFF_BUDGET, (int32_t)(c->n - retired));
 }
 
-static void icount_unfix(struct tr_ctx *c, struct x64_emitter *e, uint32_t retired)
+void tr_icount_sync(struct tr_ctx *c, struct x64_emitter *e, int scratch)
 {
-    if (retired < c->n)
-        x64_alu_m64_imm32(e, X64_ADD, X64_R15, VOFF_ICOUNT, (int32_t)(c->n - retired));
+    /* icount = next_event - budget - (instructions of the block from k on) */
+    x64_mov_r64_m64(e, scratch, X64_R15, VOFF_NEXT_EVENT);
+    x64_alu_r64_m64(e, X64_SUB, scratch, X64_R15, VOFF_BUDGET);
+    if (c->k < c->n)
+        x64_alu_r64_imm32(e, X64_SUB, scratch, (int32_t)(c->n - c->k));
+    x64_mov_m64_r64(e, X64_R15, VOFF_ICOUNT, scratch);
+}
+
+void tr_budget_resync(struct tr_ctx *c, struct x64_emitter *e, uint32_t retired)
+{
+    /* budget = next_event - (icount + instructions still to retire on this path) */
+    x64_mov_r64_m64(e, X64_RDX, X64_R15, VOFF_NEXT_EVENT);
+    x64_alu_r64_m64(e, X64_SUB, X64_RDX, X64_R15, VOFF_ICOUNT);
+    if (retired > c->k)
+        x64_alu_r64_imm32(e, X64_SUB, X64_RDX, (int32_t)(retired - c->k));
+    x64_mov_m64_r64(e, X64_R15, VOFF_BUDGET, X64_RDX);
 }
 
 void tr_set_pc(struct tr_ctx *c, struct x64_emitter *e)
@@ -274,15 +302,17 @@ void tr_set_pc(struct tr_ctx *c, struct x64_emitter *e)
 }
 
 /* Cold code after a helper returned rax: leaves on an exception or an exit request, else falls
- * through with icount restored and in_ds cleared. icount is base + k on entry. */
+ * through with the budget recomputed and in_ds cleared. icount is exact (instruction k) on entry. */
 void tr_status_exits(struct tr_ctx *c, struct x64_emitter *e, unsigned dest)
 {
+    tr_budget_resync(c, e, c->n);
     x64_mov_r64_r64(e, X64_RCX, X64_RAX);
     x64_shift_r64_imm(e, X64_SHR, X64_RCX, 32);
     size_t ok = x64_jcc_rel32(e, X64_CC_E, 0);
     x64_test_r32_imm32(e, X64_RCX, (uint32_t)(DBT_ST_EXC >> 32));
     size_t exit_after = x64_jcc_rel32(e, X64_CC_E, 0);
-    /* exception: pc is the vector, icount is exact */
+    /* exception: pc is the vector, the instruction did not retire */
+    tr_icount_fix(c, e, c->k);
     x64_mov_r32_imm32(e, X64_RAX, DBT_RET_PLAIN);
     tr_exit_jmp(c, e);
     x64_patch_rel32(e, exit_after, e->len);
@@ -290,14 +320,13 @@ void tr_status_exits(struct tr_ctx *c, struct x64_emitter *e, unsigned dest)
         /* retired, and something (an event, a store into code) wants the block left now */
         if (dest)
             x64_mov_m32_r32(e, X64_R15, VOFF_GPR(dest), X64_RAX);
-        x64_alu_m64_imm32(e, X64_ADD, X64_R15, VOFF_ICOUNT, 1);
+        tr_icount_fix(c, e, c->k + 1);
         x64_mov_m32_imm32(e, X64_R15, VOFF_PC, c->pc + 4);
         x64_mov_r32_imm32(e, X64_RAX, DBT_RET_PLAIN);
         tr_exit_jmp(c, e);
     }
     /* in a delay slot the branch still completes; the next block's entry check sees the event */
     x64_patch_rel32(e, ok, e->len);
-    icount_unfix(c, e, c->k);
     if (c->in_ds)
         x64_mov_m32_imm32(e, X64_R15, VOFF_IN_DS, 0);
 }
@@ -308,16 +337,16 @@ void tr_callout(struct tr_ctx *c, const void *fn, bool set_pc, unsigned dest)
     tr_writeback(c, e, true);
     if (set_pc)
         tr_set_pc(c, e);
-    tr_icount_fix(c, e, c->k);
+    tr_icount_sync(c, e, X64_RAX);
     x64_mov_r64_r64(e, X64_RDI, X64_R15);
     x64_mov_r64_r64(e, X64_RSI, X64_R11);
     tr_call(c, e, fn);
+    tr_budget_resync(c, e, c->n);
     /* The status test goes out of line; the common case falls through. */
     x64_mov_r64_r64(e, X64_RCX, X64_RAX);
     x64_shift_r64_imm(e, X64_SHR, X64_RCX, 32);
     size_t cold_at = c->cold.len;
     tr_jcc_to(c, e, X64_CC_NE, SECT_COLD, cold_at);
-    icount_unfix(c, e, c->k);
     if (set_pc && c->in_ds)
         x64_mov_m32_imm32(e, X64_R15, VOFF_IN_DS, 0);
     size_t join = e->len;
@@ -325,18 +354,18 @@ void tr_callout(struct tr_ctx *c, const void *fn, bool set_pc, unsigned dest)
     struct x64_emitter *ce = &c->cold;
     x64_test_r32_imm32(ce, X64_RCX, (uint32_t)(DBT_ST_EXC >> 32));
     size_t exit_after = x64_jcc_rel32(ce, X64_CC_E, 0);
+    tr_icount_fix(c, ce, c->k);
     x64_mov_r32_imm32(ce, X64_RAX, DBT_RET_PLAIN);
     tr_exit_jmp(c, ce);
     x64_patch_rel32(ce, exit_after, ce->len);
     if (!c->in_ds) {
         if (dest)
             x64_mov_m32_r32(ce, X64_R15, VOFF_GPR(dest), X64_RAX);
-        x64_alu_m64_imm32(ce, X64_ADD, X64_R15, VOFF_ICOUNT, 1);
+        tr_icount_fix(c, ce, c->k + 1);
         x64_mov_m32_imm32(ce, X64_R15, VOFF_PC, c->pc + 4);
         x64_mov_r32_imm32(ce, X64_RAX, DBT_RET_PLAIN);
         tr_exit_jmp(c, ce);
     } else {
-        icount_unfix(c, ce, c->k);
         if (set_pc)
             x64_mov_m32_imm32(ce, X64_R15, VOFF_IN_DS, 0);
         tr_jmp_to(c, ce, SECT_HOT, join);
@@ -348,10 +377,11 @@ void tr_raise(struct tr_ctx *c, struct x64_emitter *e, enum exc_code code)
 {
     tr_writeback(c, e, e == &c->hot);
     tr_set_pc(c, e);
-    tr_icount_fix(c, e, c->k);
+    tr_icount_sync(c, e, X64_RAX);
     x64_mov_r64_r64(e, X64_RDI, X64_R15);
     x64_mov_r32_imm32(e, X64_RSI, (uint32_t)code);
     tr_call(c, e, (const void *)dbt_h_raise);
+    tr_budget_resync(c, e, c->k); /* the instruction did not retire */
     x64_mov_r32_imm32(e, X64_RAX, DBT_RET_PLAIN);
     tr_exit_jmp(c, e);
     if (e == &c->hot)
@@ -386,7 +416,15 @@ void tr_exit_static(struct tr_ctx *c, uint32_t target, uint32_t retired)
         /* Never chained (another mapped page): look the target up in the jump cache here, which
          * TLB changes keep exact, and go straight in on a hit. */
         int32_t slot = VOFF_JC + (int32_t)(tb_jc_hash(target) * sizeof(struct tb_jc_entry));
-        x64_mov_r64_imm64(ce, X64_RAX, (uint64_t)target | ((uint64_t)c->flags << 32));
+        if (tb_pc_mapped(target)) {
+            /* the key holds the current ASID (cache/cache.h) */
+            x64_movzx_r32_m8(ce, X64_RAX, X64_R15, VOFF_CP0(entryhi));
+            x64_shift_r64_imm(ce, X64_SHL, X64_RAX, 32 + TB_JC_ASID_SHIFT);
+            x64_mov_r64_imm64(ce, X64_RCX, (uint64_t)target | ((uint64_t)(c->flags | TB_JC_ASID_TAG) << 32));
+            x64_alu_r64_r64(ce, X64_OR, X64_RAX, X64_RCX);
+        } else {
+            x64_mov_r64_imm64(ce, X64_RAX, (uint64_t)target | ((uint64_t)c->flags << 32));
+        }
         x64_alu_r64_m64(ce, X64_CMP, X64_RAX, X64_R15, slot);
         size_t miss = x64_jcc_rel32(ce, X64_CC_NE, 0);
         tr_prof_count(c, ce, VOFF_PROF(jc_inline_hits[(c->flags & TB_F_KERNEL) != 0]));
@@ -483,19 +521,70 @@ static bool slot_ok(const struct mips_insn *in, uint32_t flags)
 static void emit_entry(struct tr_ctx *c)
 {
     struct x64_emitter *e = &c->hot;
-    x64_mov_r64_m64(e, X64_RAX, X64_R15, VOFF_ICOUNT);
-    x64_alu_r64_imm32(e, X64_ADD, X64_RAX, (int32_t)c->n);
-    x64_alu_r64_m64(e, X64_CMP, X64_RAX, X64_R15, VOFF_NEXT_EVENT);
+    if (c->loop) {
+        /* Every register of the block into its host register; from here on each one the block
+         * writes counts as dirty, since after the first iteration memory no longer holds its value
+         * (the others never change, so memory always does). */
+        for (unsigned g = 1; g < 32; g++) {
+            if (!(c->loop_regs & (1u << g)))
+                continue;
+            int h = c->fixed[g];
+            x64_mov_r32_m32(e, h, X64_R15, VOFF_GPR(g));
+            c->g[g] = (struct tr_greg){.host = (int8_t)h, .dirty = (c->loop_written >> g) & 1};
+            c->owner[h] = (int8_t)g;
+        }
+        c->loop_head = e->len;
+    }
+    /* the block fits before the next event iff budget - n >= 0 (translate.h) */
+    x64_alu_m64_imm32(e, X64_SUB, X64_R15, VOFF_BUDGET, (int32_t)c->n);
     size_t stub = c->cold.len;
-    tr_jcc_to(c, e, X64_CC_A, SECT_COLD, stub);
-    x64_alu_m32_imm32(e, X64_CMP, X64_R15, VOFF_EXIT_REQUEST, 0);
-    tr_jcc_to(c, e, X64_CC_NE, SECT_COLD, stub);
-    x64_mov_m64_r64(e, X64_R15, VOFF_ICOUNT, X64_RAX);
+    tr_jcc_to(c, e, X64_CC_S, SECT_COLD, stub);
     tr_prof_count(c, e, VOFF_PROF(block_entries[(c->flags & TB_F_KERNEL) != 0]));
     struct x64_emitter *ce = &c->cold;
+    x64_alu_m64_imm32(ce, X64_ADD, X64_R15, VOFF_BUDGET, (int32_t)c->n);
+    if (c->loop)
+        tr_writeback(c, ce, false); /* a later iteration stops here with its values in registers */
     x64_mov_m32_imm32(ce, X64_R15, VOFF_PC, c->tb->pc);
     x64_mov_r32_imm32(ce, X64_RAX, DBT_RET_BUDGET);
     tr_exit_jmp(c, ce);
+}
+
+/* Whether every register of a loop block is in its host register now (a back edge needs no moves). */
+bool tr_loop_in_place(const struct tr_ctx *c)
+{
+    for (unsigned g = 1; g < 32; g++)
+        if ((c->loop_regs & (1u << g)) && (c->g[g].host != c->fixed[g] || c->g[g].pending))
+            return false;
+    return true;
+}
+
+void tr_loop_back(struct tr_ctx *c)
+{
+    struct x64_emitter *e = &c->hot;
+    struct tr_greg saved[32];
+    int8_t owner[16];
+    memcpy(saved, c->g, sizeof(saved));
+    memcpy(owner, c->owner, sizeof(owner));
+    for (unsigned g = 1; g < 32; g++) {
+        if (!(c->loop_regs & (1u << g)))
+            continue;
+        struct tr_greg *r = &c->g[g];
+        int h = c->fixed[g];
+        if (r->host == h && !r->pending)
+            continue;
+        if (r->pending || r->host >= 0 || (!r->is_const && r->dirty)) {
+            c->loop_bail = true; /* no state this translator leaves, but never jump with a wrong one */
+            continue;
+        }
+        /* a constant, or a value memory holds (its host register was given up at a call) */
+        if (r->is_const)
+            x64_mov_r32_imm32(e, h, r->cval);
+        else
+            x64_mov_r32_m32(e, h, X64_R15, VOFF_GPR(g));
+    }
+    tr_jmp_to(c, e, SECT_HOT, c->loop_head);
+    memcpy(c->g, saved, sizeof(saved));
+    memcpy(c->owner, owner, sizeof(owner));
 }
 
 /* Copies hot and cold code into the TB's space and resolves every fixup. */
@@ -530,6 +619,131 @@ static bool layout(struct tr_ctx *c)
 
 static uint8_t hot_scratch[TR_HOT_MAX], cold_scratch[TR_COLD_MAX];
 static struct tr_ctx ctx_storage;
+
+uint32_t tr_insn_writes(const struct mips_insn *in)
+{
+    uint32_t rt = 1u << in->rt, rd = 1u << in->rd, m;
+    switch (in->raw >> 26) {
+    case 0x00: case 0x1C: m = rd; break;                     /* SPECIAL, SPECIAL2: rd or nothing */
+    case 0x01: case 0x03: m = (in->flags & MIPS_F_LINK) ? 1u << 31 : 0; break; /* bltzal..., jal */
+    case 0x1F: m = rt | rd; break;                          /* SPECIAL3: ext/ins/rdhwr rt, bshfl rd */
+    case 0x08: case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x0E: case 0x0F:
+    case 0x10: case 0x11:                                    /* I-type ALU; mfc0, di/ei; mfc1/cfc1 */
+    case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: case 0x25: case 0x26: case 0x30:
+    case 0x38:                                               /* loads, ll; sc writes its result */
+        m = rt;
+        break;
+    default: m = 0; break;                                   /* branches, stores, cache, pref, FP memory */
+    }
+    return m & ~1u;
+}
+
+/* Guest registers an instruction may read or write (a superset), by its encoding's shape. */
+static uint32_t insn_regs(const struct mips_insn *in)
+{
+    uint32_t rs = 1u << in->rs, rt = 1u << in->rt, rd = 1u << in->rd;
+    switch (in->raw >> 26) {
+    case 0x00: case 0x1C: case 0x1F: return rs | rt | rd;      /* SPECIAL, SPECIAL2, SPECIAL3 */
+    case 0x01: return rs | ((in->flags & MIPS_F_LINK) ? 1u << 31 : 0); /* REGIMM */
+    case 0x02: return 0;                                       /* j */
+    case 0x03: return 1u << 31;                                /* jal */
+    case 0x0F: return rt;                                      /* lui */
+    case 0x10: case 0x11: return rt;                           /* COP0, COP1: moves use rt */
+    case 0x2F: case 0x33: case 0x31: case 0x35: case 0x39: case 0x3D:
+        return rs;                                             /* cache, pref, FP loads/stores */
+    default: return rs | rt;                                   /* I-type: ALU, branches, memory */
+    }
+}
+
+/*
+ * Loop mode (the hot path of most inner loops): a block whose final branch goes back to its own
+ * first instruction, touching at most TR_NHOST guest registers. Each of them gets one host
+ * register for the whole block, loaded once on entry; the taken branch then needs no write-back
+ * and no reload, only the entry check (instruction budget, exit request), which every iteration
+ * passes as if the block were entered again, so events, deterministic counts and Ctrl-A x behave
+ * exactly as with a chained self-jump. Every exit writes the registers back.
+ */
+static bool loop_candidate(const struct tr_ctx *c, uint32_t pc, uint32_t *regs, uint32_t *written)
+{
+    if (c->n < 2)
+        return false;
+    const struct mips_insn *br = &c->insn[c->n - 2];
+    uint32_t bpc = pc + 4 * (c->n - 2), target;
+    if (!(br->flags & MIPS_F_BRANCH) || (br->flags & MIPS_F_LINK))
+        return false;
+    switch (br->op) {
+    case MIPS_OP_J:
+        target = ((bpc + 4) & 0xF0000000u) | br->target;
+        break;
+    case MIPS_OP_BEQ: case MIPS_OP_BNE: case MIPS_OP_BLEZ: case MIPS_OP_BGTZ: case MIPS_OP_BLTZ:
+    case MIPS_OP_BGEZ: case MIPS_OP_BEQL: case MIPS_OP_BNEL: case MIPS_OP_BLEZL: case MIPS_OP_BGTZL:
+    case MIPS_OP_BLTZL: case MIPS_OP_BGEZL:
+        target = bpc + 4 + ((uint32_t)br->simm << 2);
+        break;
+    default:
+        return false;
+    }
+    if (target != pc)
+        return false;
+    uint32_t m = 0, w = 0;
+    for (uint32_t k = 0; k < c->n; k++) {
+        m |= insn_regs(&c->insn[k]);
+        w |= tr_insn_writes(&c->insn[k]);
+    }
+    m = (m | w) & ~1u;
+    if (__builtin_popcount(m) > TR_NHOST)
+        return false;
+    *regs = m;
+    *written = w;
+    return true;
+}
+
+/* Emits the block into tb (fresh from tcache_alloc), in loop mode or not; false if it must not be used. */
+static bool emit_block(struct tr_ctx *c, struct tb *tb, bool loop, uint32_t loop_regs, uint32_t loop_written)
+{
+    uint32_t pc = tb->pc, n = c->n;
+    c->tb = tb;
+    c->n_fix = 0;
+    c->failed = false;
+    c->ended = false;
+    c->n_exits = 0;
+    c->stamp = 0;
+    memset(&c->cmp, 0, sizeof(c->cmp));
+    memset(c->used_at, 0, sizeof(c->used_at));
+    x64_init(&c->hot, hot_scratch, sizeof(hot_scratch));
+    x64_init(&c->cold, cold_scratch, sizeof(cold_scratch));
+    for (unsigned g = 0; g < 32; g++)
+        c->g[g] = (struct tr_greg){.host = -1};
+    memset(c->owner, -1, sizeof(c->owner));
+    c->loop = loop;
+    c->loop_bail = false;
+    c->loop_regs = loop ? loop_regs : 0;
+    c->loop_written = loop ? loop_written : 0;
+    memset(c->fixed, -1, sizeof(c->fixed));
+    if (loop) {
+        unsigned i = 0;
+        for (unsigned g = 1; g < 32; g++)
+            if (loop_regs & (1u << g))
+                c->fixed[g] = host_regs[i++];
+    }
+
+    emit_entry(c);
+    for (uint32_t k = 0; k < n && !c->ended; k++) {
+        c->k = k;
+        c->pc = pc + 4 * k;
+        c->in_ds = false;
+        c->stamp++;
+        const struct mips_insn *in = &c->insn[k];
+        if (in->flags & MIPS_F_BRANCH) {
+            tr_branch(c, in);
+            break;
+        }
+        tr_insn(c, in);
+    }
+    if (!c->ended)
+        tr_exit_static(c, pc + 4 * n, n);
+    return !c->failed && !c->loop_bail && !c->hot.overflow && !c->cold.overflow && layout(c);
+}
 
 struct tb *dbt_translate(struct vcpu *v, struct tcache *tc, uint32_t pc, gpa_t phys, const uint8_t *host,
                          uint32_t flags, bool chain)
@@ -577,38 +791,21 @@ struct tb *dbt_translate(struct vcpu *v, struct tcache *tc, uint32_t pc, gpa_t p
         return NULL;
     c->n = n;
 
-    struct tb *tb = tcache_alloc(tc, TR_HOT_MAX + TR_COLD_MAX);
-    if (!tb)
-        return NULL;
-    c->tb = tb;
-    tb->pc = pc;
-    tb->flags = flags;
-    tb->phys_pc = phys;
-    tb->n_insns = (uint16_t)n;
-    x64_init(&c->hot, hot_scratch, sizeof(hot_scratch));
-    x64_init(&c->cold, cold_scratch, sizeof(cold_scratch));
-    for (unsigned g = 0; g < 32; g++)
-        c->g[g].host = -1;
-    memset(c->owner, -1, sizeof(c->owner));
-
-    emit_entry(c);
-    for (uint32_t k = 0; k < n && !c->ended; k++) {
-        c->k = k;
-        c->pc = pc + 4 * k;
-        c->in_ds = false;
-        c->stamp++;
-        const struct mips_insn *in = &c->insn[k];
-        if (in->flags & MIPS_F_BRANCH) {
-            tr_branch(c, in);
-            break;
-        }
-        tr_insn(c, in);
+    uint32_t loop_regs = 0, loop_written = 0;
+    bool loop = loop_candidate(c, pc, &loop_regs, &loop_written);
+    for (int plain = loop ? 0 : 1; plain < 2; plain++) {
+        /* the slot tcache_alloc hands out stays the same until it is inserted: a retry reuses it */
+        struct tb *tb = tcache_alloc(tc, TR_HOT_MAX + TR_COLD_MAX);
+        if (!tb)
+            return NULL;
+        tb->pc = pc;
+        tb->flags = flags;
+        tb->phys_pc = phys;
+        tb->n_insns = (uint16_t)n;
+        if (emit_block(c, tb, !plain, loop_regs, loop_written))
+            return tb;
     }
-    if (!c->ended)
-        tr_exit_static(c, pc + 4 * n, n);
-    if (c->failed || c->hot.overflow || c->cold.overflow || !layout(c))
-        return NULL;
-    return tb;
+    return NULL;
 }
 
 /* ---- one instruction ---- */

@@ -13,11 +13,19 @@
  * host registers within a block (the register cache below), with known
  * constants kept as immediates until something needs them in a register.
  *
- * Instruction count: the block entry adds the block's instruction count
- * to icount after checking it fits the budget (icount + n <= next_event),
- * so a block never runs past an event in deterministic mode. Any helper
- * call and any exit that retires fewer instructions corrects icount to
- * the exact value first.
+ * Instruction count: translated code keeps one counter, dbt_budget in
+ * struct vcpu (next_event minus the icount the running block reaches at its
+ * end). A block entry subtracts its instruction count and refuses, undoing
+ * it, if the result is negative (icount + n > next_event), so a block never
+ * runs past an event in deterministic mode; that is all a block entry costs
+ * (sub + js). icount itself is only written when control leaves translated
+ * code: the exit trampoline sets icount = next_event - budget, exits that
+ * retire fewer than n instructions add the difference back to the budget
+ * first, and every helper call writes the exact icount before it and
+ * recomputes the budget from next_event after it (the helper may have moved
+ * the next event). The budget never exceeds the poll horizon of
+ * vcpu_update_next_event, so an exit request set by another thread (which
+ * translated code does not test) is seen within that many instructions.
  */
 #ifndef MVISOR_DBT_TRANSLATE_H
 #define MVISOR_DBT_TRANSLATE_H
@@ -39,6 +47,7 @@
 #define VOFF_EXIT_REQUEST ((int32_t)offsetof(struct vcpu, exit_request))
 #define VOFF_ICOUNT ((int32_t)offsetof(struct vcpu, icount))
 #define VOFF_NEXT_EVENT ((int32_t)offsetof(struct vcpu, next_event))
+#define VOFF_BUDGET ((int32_t)offsetof(struct vcpu, dbt_budget))
 #define VOFF_LATCH(i) ((int32_t)(offsetof(struct vcpu, dbt_latch) + 4 * (i)))
 #define VOFF_STLB(mode) ((int32_t)(offsetof(struct vcpu, stlb) + (mode) * STLB_SIZE * sizeof(struct stlb_entry)))
 #define VOFF_JC ((int32_t)offsetof(struct vcpu, jc))
@@ -116,6 +125,16 @@ struct tr_ctx {
     uint32_t stamp;
     struct tr_cmp cmp;
 
+    /* Loop mode: the block ends in a branch back to its own start, and each guest register it
+     * touches lives in one fixed host register for the whole block, so the taken branch jumps
+     * straight to the per-iteration entry check with every value still in place (translate.c). */
+    bool loop;
+    bool loop_bail;       /* the assignment did not hold: the block is translated again without */
+    uint32_t loop_regs;   /* the guest registers of the block */
+    uint32_t loop_written; /* those it may write (dirty from the loop head on) */
+    int8_t fixed[32];     /* the host register of each of them, -1 for the others */
+    size_t loop_head;     /* hot offset of the entry check that every iteration passes */
+
     struct mips_insn insn[TR_MAX_INSNS + 1]; /* last: not cleared per block */
 };
 
@@ -153,9 +172,14 @@ void tr_forget_caller_saved(struct tr_ctx *c);
 /* In cold code after a call: reloads the guest values of caller-saved host registers (except keep). */
 void tr_reload_caller_saved(struct tr_ctx *c, struct x64_emitter *e, int keep);
 
-/* icount correction relative to the pre-incremented entry value: retired = instructions that
- * retire on this path; emits icount -= n - retired. */
+/* On a path that leaves the block having retired `retired` of its instructions (before the exit
+ * trampoline, which derives icount from the budget): emits budget += n - retired. */
 void tr_icount_fix(struct tr_ctx *c, struct x64_emitter *e, uint32_t retired);
+/* Before a helper call at instruction k: icount = the exact count (scratch register clobbered). */
+void tr_icount_sync(struct tr_ctx *c, struct x64_emitter *e, int scratch);
+/* After a helper call at instruction k, icount still exact: the budget for a path that will have
+ * retired `retired` instructions when it leaves (n: the block goes on); clobbers rdx. */
+void tr_budget_resync(struct tr_ctx *c, struct x64_emitter *e, uint32_t retired);
 /* Records pc/in_ds of the current instruction in struct vcpu (before anything that can fault). */
 void tr_set_pc(struct tr_ctx *c, struct x64_emitter *e);
 
@@ -173,6 +197,18 @@ void tr_status_exits(struct tr_ctx *c, struct x64_emitter *e, unsigned dest);
 void tr_raise(struct tr_ctx *c, struct x64_emitter *e, enum exc_code code);
 /* Ends the block with a chainable jump to a static guest PC (retired = instructions retired). */
 void tr_exit_static(struct tr_ctx *c, uint32_t target, uint32_t retired);
+/* Guest registers an instruction may write (a superset, decided by its encoding alone). */
+uint32_t tr_insn_writes(const struct mips_insn *in);
+/* Whether a taken branch to target is the back edge of a loop-mode block. */
+static inline bool tr_loops_to(const struct tr_ctx *c, uint32_t target)
+{
+    return c->loop && target == c->tb->pc;
+}
+/* Loop mode: the back edge. Puts every register of the block into its host register and jumps to
+ * the entry check; the register cache is left as it was (the code after it is the other edge). */
+void tr_loop_back(struct tr_ctx *c);
+/* Whether every register of a loop block is in its host register now (a back edge needs no moves). */
+bool tr_loop_in_place(const struct tr_ctx *c);
 /* Ends the block returning DBT_RET_PLAIN (or ret) with pc = target (value in a scratch reg or imm). */
 void tr_exit_plain_imm(struct tr_ctx *c, struct x64_emitter *e, uint32_t target, uint32_t retired, uint32_t ret);
 

@@ -195,6 +195,11 @@ void x64_mov_r32_mbi(struct x64_emitter *e, int dst, int base, int index, int32_
     enc_rm(e, 0, OP(0x8B), dst, base, index, disp);
 }
 
+void x64_movzx_r32_m8(struct x64_emitter *e, int dst, int base, int32_t disp)
+{
+    enc_rm(e, 0, OP(0x0F, 0xB6), dst, base, -1, disp);
+}
+
 void x64_movzx_r32_m8bi(struct x64_emitter *e, int dst, int base, int index)
 {
     enc_rm(e, 0, OP(0x0F, 0xB6), dst, base, index, 0);

@@ -73,6 +73,7 @@ void x64_mov_r64_m64(struct x64_emitter *e, int dst, int base, int32_t disp);
 void x64_mov_m64_r64(struct x64_emitter *e, int base, int32_t disp, int src);
 /* [base + index] forms, for the software-TLB fast path (host = va + addend). */
 void x64_mov_r32_mbi(struct x64_emitter *e, int dst, int base, int index, int32_t disp);
+void x64_movzx_r32_m8(struct x64_emitter *e, int dst, int base, int32_t disp);
 void x64_movzx_r32_m8bi(struct x64_emitter *e, int dst, int base, int index);
 void x64_movsx_r32_m8bi(struct x64_emitter *e, int dst, int base, int index);
 void x64_movzx_r32_m16bi(struct x64_emitter *e, int dst, int base, int index);

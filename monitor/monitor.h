@@ -178,7 +178,8 @@ struct vcpu_prof {
     uint64_t smc_pages, smc_tbs; /* guest stores into translated code: pages and TBs invalidated */
     uint64_t host_write_tbs;     /* TBs invalidated by host writes into guest RAM (loader, DMA) */
     uint64_t jc_flush_tlb;       /* jump-cache range flushes caused by guest TLB writes */
-    uint64_t jc_flush_asid;      /* jump-cache flushes of mapped code caused by ASID changes */
+    uint64_t jc_flush_asid;      /* jump-cache flushes caused by ASID changes: none since the jump
+                                    cache keys mapped PCs by ASID (kept for comparable profiles) */
     int last_trap_kind;          /* enum priv_kind of the last trap emulated, -1 if none */
     uint64_t samples[2][4];      /* (p) SIGPROF samples by guest mode and where the host was
                                     (enum prof_where) */
@@ -201,6 +202,9 @@ struct vcpu {
     _Atomic uint32_t exit_request;
     uint64_t icount;     /* retired instructions (exceptions do not retire) */
     uint64_t next_event; /* icount at which the engine must call vcpu_events() */
+    /* Translated code only: next_event - icount at the end of the running block, counted down by
+     * each block entry; icount is written from it whenever control leaves translated code. */
+    int64_t dbt_budget;
     uint64_t max_insns;  /* 0 = unlimited */
     uint32_t dbt_latch[2]; /* translated code: a branch condition / jump target kept across its delay slot */
 
@@ -238,6 +242,11 @@ struct vclock {
     uint64_t skipped_ticks;   /* ticks jumped over: WAIT (deterministic) and the RTC fast-forward */
     uint64_t rtc_skipped_ticks; /* the part the RTC fast-forward skipped, for the report */
     uint64_t rtc_skips;         /* how many times it did */
+    /* Real time: the host clock as last read, in ticks since time zero, and the instruction count
+     * then. Readings closer together than a few hundred instructions reuse it (monitor/vcpu.c). */
+    uint64_t rt_ticks;
+    uint64_t rt_icount;
+    bool rt_valid;
 };
 
 /* Count runs at 100 MHz, so Linux measures a 200 MHz CPU (it reports twice the Count rate). */

@@ -26,7 +26,10 @@ _Static_assert(offsetof(struct vcpu, pc) == 128, "frozen offset");
 _Static_assert(offsetof(struct vcpu, hi) == 132, "frozen offset");
 _Static_assert(offsetof(struct vcpu, lo) == 136, "frozen offset");
 
-#define REALTIME_POLL_INSNS 4096u   /* how often real-time mode looks at the host clock */
+/* How often real-time mode polls the clock, the devices and the console: every poll leaves translated
+ * code, and at a few hundred guest MIPS this many instructions are tens of microseconds of guest time,
+ * well inside a 4 ms timer tick. */
+#define REALTIME_POLL_INSNS 16384u
 #define HOST_POLL_INSNS (1u << 20) /* how often deterministic mode checks --timeout */
 
 uint64_t host_monotonic_ns(void)
@@ -43,6 +46,11 @@ double host_monotonic_s(void)
 
 static uint64_t muldiv(uint64_t a, uint64_t b, uint64_t c)
 {
+    /* Count runs at a whole divisor of 1 GHz: ticks <-> ns is one 64-bit division or product. */
+    if (b <= c && c % b == 0)
+        return a / (c / b);
+    if (b % c == 0 && a <= UINT64_MAX / (b / c))
+        return a * (b / c);
     return (uint64_t)((unsigned __int128)a * b / c);
 }
 
@@ -51,13 +59,42 @@ static uint64_t muldiv_ceil(uint64_t a, uint64_t b, uint64_t c)
     return (uint64_t)(((unsigned __int128)a * b + c - 1) / c);
 }
 
+/*
+ * Real time: reading the host clock costs about as much as a hundred translated instructions, and
+ * the kernel reads Count or Cause (which checks the timer) in every exception. So the reading is
+ * kept, and reused until RT_CLOCK_REUSE_INSNS instructions have retired since it was taken: Count
+ * then advances in steps of at most that many instructions' worth of host time (a microsecond or
+ * two). Every consumer of guest time (Count, the Compare check, the devices, the RTC) sees the
+ * same value, and it never goes backwards. WAIT, where no instruction retires, reads afresh.
+ */
+#define RT_CLOCK_REUSE_INSNS 512u
+
+static uint64_t rt_read(struct vclock *c, uint64_t icount)
+{
+    uint64_t ns = host_monotonic_ns() - c->host_start_ns;
+    uint64_t t = muldiv(ns, c->count_hz, 1000000000ull);
+    if (t > c->rt_ticks)
+        c->rt_ticks = t;
+    c->rt_icount = icount;
+    c->rt_valid = true;
+    return c->rt_ticks;
+}
+
 static uint64_t timeline(const struct vcpu *v)
 {
-    const struct vclock *c = &v->vm->clock;
+    struct vclock *c = &v->vm->clock;
     if (c->deterministic)
         return v->icount / c->insns_per_count + c->skipped_ticks;
-    uint64_t ns = host_monotonic_ns() - c->host_start_ns;
-    return muldiv(ns, c->count_hz, 1000000000ull) + c->skipped_ticks;
+    if (c->rt_valid && v->icount - c->rt_icount < RT_CLOCK_REUSE_INSNS)
+        return c->rt_ticks + c->skipped_ticks;
+    return rt_read(c, v->icount) + c->skipped_ticks;
+}
+
+/* Takes a new host clock reading now (real time), whatever the instruction count says. */
+static void clock_refresh(struct vcpu *v)
+{
+    if (!v->vm->clock.deterministic)
+        rt_read(&v->vm->clock, v->icount);
 }
 
 uint64_t vm_guest_ns(struct vm *vm)
@@ -106,12 +143,7 @@ void vcpu_kick(struct vcpu *v)
 void vcpu_asid_changed(struct vcpu *v)
 {
     stlb_flush_nonglobal(&v->stlb);
-    /* Mapped PCs enter the jump cache only through fetched-marked TLB entries. */
-    if (v->tlb.fetched) {
-        v->prof.jc_flush_asid++;
-        tb_jc_flush_mapped(v->jc);
-        v->tlb.fetched = 0;
-    }
+    /* The jump cache keys mapped PCs by ASID (cache/cache.h): nothing to drop there. */
 }
 
 /* Ticks from now until Count passes Compare (a full wrap if they are equal). */
@@ -247,6 +279,7 @@ enum vcpu_exit vcpu_wait(struct vcpu *v)
     struct vm *vm = v->vm;
     struct vclock *c = &vm->clock;
     for (;;) {
+        clock_refresh(v); /* no instruction retires here: the cached reading would never age */
         vcpu_timer_check(v);
         if (vm->malta) {
             malta_update(vm->malta);

@@ -7,8 +7,12 @@
  *    feeding a jl, with no test of the 0/1 register;
  *  - a guest register used by three consecutive instructions is loaded from
  *    struct vcpu once;
- *  - a block's entry checks the instruction budget and exit_request before
- *    anything else, and a branch exit's rel32 field is 4-byte aligned.
+ *  - a block's entry checks the instruction budget (sub + js) before anything
+ *    else, and a branch exit's rel32 field is 4-byte aligned;
+ *  - a block that branches back to its own start (loop mode) loads its guest
+ *    registers once before the budget check, touches no guest register in
+ *    memory on the way round, branches back to the budget check itself, and
+ *    writes the registers it changed back on the way out.
  * Only the hot (straight-line) part of a block is inspected: the cold part
  * holds slow paths and exit stubs.
  */
@@ -18,6 +22,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +33,7 @@ static struct vm vm;
 
 /* One disassembled host instruction (the subset of capstone's cs_insn the tests read). */
 typedef struct {
+    uint64_t address;
     char mnemonic[32];
     char op_str[160];
 } cs_insn;
@@ -37,13 +43,14 @@ struct collect {
     size_t n, cap;
 };
 
-static void collect_cb(void *opaque, const char *mn, const char *ops)
+static void collect_cb(void *opaque, uint64_t addr, const char *mn, const char *ops)
 {
     struct collect *c = opaque;
     if (c->n == c->cap) {
         c->cap = c->cap ? 2 * c->cap : 64;
         c->v = realloc(c->v, c->cap * sizeof(*c->v));
     }
+    c->v[c->n].address = addr;
     snprintf(c->v[c->n].mnemonic, sizeof(c->v[c->n].mnemonic), "%s", mn);
     snprintf(c->v[c->n].op_str, sizeof(c->v[c->n].op_str), "%s", ops);
     c->n++;
@@ -108,6 +115,7 @@ static void dump(const cs_insn *in, size_t n)
 #define ADDU(rd, rs, rt) ((rs) << 21 | (rt) << 16 | (rd) << 11 | 0x21u)
 #define SLT(rd, rs, rt) ((rs) << 21 | (rt) << 16 | (rd) << 11 | 0x2Au)
 #define BNE(rs, rt, off) (0x14000000u | (rs) << 21 | (rt) << 16 | ((off) & 0xFFFFu))
+#define ADDIU(rt, rs, imm) (0x24000000u | (rs) << 21 | (rt) << 16 | ((imm) & 0xFFFFu))
 #define JR(rs) ((rs) << 21 | 0x08u)
 #define NOP 0u
 enum { T0 = 8, T1 = 9, T2 = 10, T3 = 11, A0 = 4, A1 = 5, RA = 31 };
@@ -186,24 +194,27 @@ static void test_register_held_across_three(void **state)
     cs_free(in, n);
 }
 
-static void test_entry_checks_budget_and_exit_request(void **state)
+/* "sub qword ptr [r15 + 0x..], N" of the budget, as capstone prints it. */
+static bool is_budget_sub(const cs_insn *in, unsigned n)
+{
+    char want[64];
+    snprintf(want, sizeof(want), "qword ptr [r15 + 0x%x], %u", (unsigned)VOFF_BUDGET, n);
+    return !strcmp(in->mnemonic, "sub") && !strcmp(in->op_str, want);
+}
+
+static void test_entry_checks_budget(void **state)
 {
     (void)state;
-    const uint32_t code[] = {ADDU(T1, A0, A0), BNE(T1, 0, -2), NOP, JR(RA), NOP};
+    /* addu t1, a0, a0; bne t1, zero, +4; nop; jr ra; nop: a block of 3 with two exits */
+    const uint32_t code[] = {ADDU(T1, A0, A0), BNE(T1, 0, 4), NOP, JR(RA), NOP};
     cs_insn *in;
     struct tb *tb;
     size_t n = translate(code, 5, &in, &tb);
-    assert_true(n > 6);
-    char icount[32], next[32], req[32];
-    snprintf(icount, sizeof(icount), "[r15 + 0x%x]", (unsigned)VOFF_ICOUNT);
-    snprintf(next, sizeof(next), "[r15 + 0x%x]", (unsigned)VOFF_NEXT_EVENT);
-    snprintf(req, sizeof(req), "[r15 + 0x%x]", (unsigned)VOFF_EXIT_REQUEST);
-    assert_non_null(strstr(in[0].op_str, icount));          /* mov rax, icount */
-    assert_string_equal(in[1].mnemonic, "add");              /* + instructions of the block */
-    assert_non_null(strstr(in[2].op_str, next));            /* cmp rax, next_event */
-    assert_string_equal(in[3].mnemonic, "ja");
-    assert_non_null(strstr(in[4].op_str, req));             /* cmp exit_request, 0 */
-    assert_string_equal(in[5].mnemonic, "jne");
+    assert_true(n > 2);
+    if (!is_budget_sub(&in[0], 3))
+        dump(in, n);
+    assert_true(is_budget_sub(&in[0], 3)); /* budget -= instructions of the block */
+    assert_string_equal(in[1].mnemonic, "js"); /* negative: it does not fit before the next event */
     /* the conditional branch has two chainable exits, their rel32 fields 4-byte aligned */
     for (unsigned e = 0; e < 2; e++) {
         assert_int_not_equal(tb->jmp_patch_ofs[e], TB_NO_JUMP);
@@ -213,13 +224,67 @@ static void test_entry_checks_budget_and_exit_request(void **state)
     cs_free(in, n);
 }
 
+static bool names_gpr(const cs_insn *in, unsigned g)
+{
+    char m[32];
+    snprintf(m, sizeof(m), "[r15 + 0x%x]", (unsigned)VOFF_GPR(g));
+    return strstr(in->op_str, m) != NULL || (g == 0 && strstr(in->op_str, "[r15]") != NULL);
+}
+
+static void test_loop_keeps_registers(void **state)
+{
+    (void)state;
+    /* 1: addiu t0, t0, -1; bne t0, zero, 1b; addu t1, t1, a0 (slot); jr ra; nop */
+    const uint32_t code[] = {ADDIU(T0, T0, -1), BNE(T0, 0, -2), ADDU(T1, T1, A0), JR(RA), NOP};
+    cs_insn *in;
+    size_t n = translate(code, 5, &in, NULL);
+    /* t0, t1 and a0 loaded once, then the budget check */
+    size_t head = 0;
+    while (head < n && !is_budget_sub(&in[head], 3))
+        head++;
+    if (head != 3)
+        dump(in, n);
+    assert_int_equal(head, 3);
+    const unsigned regs[] = {A0, T0, T1};
+    for (unsigned r = 0; r < 3; r++) {
+        bool loaded = false;
+        for (size_t i = 0; i < head; i++)
+            loaded |= !strcmp(in[i].mnemonic, "mov") && names_gpr(&in[i], regs[r]);
+        assert_true(loaded);
+    }
+    /* the back edge: a jne to the budget check, with no guest register in memory on the way */
+    char target[32];
+    snprintf(target, sizeof(target), "0x%" PRIx64, in[head].address);
+    size_t back = n;
+    for (size_t i = head + 1; i < n; i++)
+        if (!strcmp(in[i].mnemonic, "jne") && !strcmp(in[i].op_str, target)) {
+            back = i;
+            break;
+        }
+    if (back == n)
+        dump(in, n);
+    assert_true(back < n);
+    for (size_t i = head + 1; i < back; i++)
+        for (unsigned g = 0; g < 32; g++)
+            assert_false(names_gpr(&in[i], g));
+    /* on the way out, t0 and t1 (both written) are stored */
+    bool stored[2] = {false, false};
+    for (size_t i = back + 1; i < n; i++)
+        for (unsigned r = 0; r < 2; r++)
+            stored[r] |= !strcmp(in[i].mnemonic, "mov") && !strncmp(in[i].op_str, "dword ptr", 9) &&
+                         names_gpr(&in[i], r ? T1 : T0);
+    assert_true(stored[0] && stored[1]);
+    cs_free(in, n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lui_ori_is_one_mov),
         cmocka_unit_test(test_slt_bne_is_cmp_jl),
         cmocka_unit_test(test_register_held_across_three),
-        cmocka_unit_test(test_entry_checks_budget_and_exit_request),
+        cmocka_unit_test(test_entry_checks_budget),
+        cmocka_unit_test(test_loop_keeps_registers),
     };
     return cmocka_run_group_tests_name("translate", tests, setup, teardown);
 }
