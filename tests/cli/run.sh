@@ -34,15 +34,6 @@ while (($#)); do
     esac
 done
 
-selected() {
-    ((${#filters[@]} == 0)) && return 0
-    local f
-    for f in "${filters[@]}"; do
-        # shellcheck disable=SC2053
-        [[ $1 == $f ]] && return 0
-    done
-    return 1
-}
 
 # No core files from a crashing case; a crash still shows as a status >= 128.
 ulimit -c 0
