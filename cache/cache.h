@@ -120,6 +120,7 @@ struct tcache {
     unsigned n_tbs, max_tbs;
     struct tb *hash[1u << TCACHE_HASH_BITS];
     struct tb **page_heads; /* by guest physical page number (4 GiB of pages), lazily backed */
+    uint8_t *page_spared;   /* by page: guest stores that overwrote none of its TBs since it got code */
     struct tb_jc_entry *jc; /* the vCPU's jump cache, flushed with the cache */
     /* Profiling only: invalidated TBs stay findable by key (their memory lives until the next
      * flush) so that a translation of the same key counts as a re-translation. */
@@ -155,6 +156,13 @@ static inline bool tcache_page_has_code(const struct tcache *tc, gpa_t pa)
 /* Invalidates (and unchains) the TBs whose guest code overlaps [pa, pa + len), a range within
  * one page; returns how many. */
 unsigned tcache_invalidate_code(struct tcache *tc, gpa_t pa, unsigned len);
+/* After this many guest stores into a page with code that overwrote none of it, the page gives up
+ * all its TBs (tcache_guest_store). */
+#define TCACHE_PAGE_SPARED_MAX 32
+/* A guest store of [pa, pa + len) (within a page with code): invalidates the TBs whose code it
+ * overwrites; when it overwrites none and it is the TCACHE_PAGE_SPARED_MAX-th such store since the
+ * page got code, every TB of the page instead (*dropped set). Returns how many TBs died. */
+unsigned tcache_guest_store(struct tcache *tc, gpa_t pa, unsigned len, bool *dropped);
 /* The same for any range (host writes: loader, DMA); returns how many. */
 unsigned tcache_invalidate_range(struct tcache *tc, gpa_t pa, uint64_t len);
 

@@ -77,8 +77,14 @@ int tcache_init(struct tcache *tc, size_t code_size, const void *anchor)
     if (p == MAP_FAILED)
         goto err_tbs;
     tc->page_heads = p;
+    p = mmap(NULL, (size_t)1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        goto err_heads;
+    tc->page_spared = p;
     return 0;
 
+err_heads:
+    munmap(tc->page_heads, heads);
 err_tbs:
     munmap(tc->tbs, tbs_bytes);
 err_buf:
@@ -94,6 +100,7 @@ void tcache_destroy(struct tcache *tc)
     munmap(tc->buf, tc->size);
     munmap(tc->tbs, (size_t)tc->max_tbs * sizeof(struct tb));
     munmap(tc->page_heads, ((size_t)1 << 20) * sizeof(struct tb *));
+    munmap(tc->page_spared, (size_t)1 << 20);
     tc->buf = NULL;
 }
 

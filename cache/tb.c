@@ -98,6 +98,8 @@ bool tcache_insert(struct tcache *tc, struct tb *tb)
     tc->hash[h] = tb;
     uint64_t page = tb->phys_pc >> 12;
     bool first = tc->page_heads[page] == NULL;
+    if (first)
+        tc->page_spared[page] = 0;
     tb->page_next = tc->page_heads[page];
     tc->page_heads[page] = tb;
     tc->stats.translations++;
@@ -228,6 +230,22 @@ unsigned tcache_invalidate_code(struct tcache *tc, gpa_t pa, unsigned len)
     if (n)
         tc->stats.inval_events++;
     return n;
+}
+
+unsigned tcache_guest_store(struct tcache *tc, gpa_t pa, unsigned len, bool *dropped)
+{
+    *dropped = false;
+    unsigned n = tcache_invalidate_code(tc, pa, len);
+    if (n || !tc || (pa >> 12) >= (1ull << 20) || !tc->page_heads[pa >> 12])
+        return n;
+    /* Data kept beside code (or beside blocks that no longer run: freed init code, a start-up
+     * routine) would otherwise take the slow path on every store for as long as one block of the
+     * page lives. Past a few such stores the page falls back to whole-page invalidation: its live
+     * blocks are translated again when they run, and the stores go fast until then. */
+    if (++tc->page_spared[pa >> 12] < TCACHE_PAGE_SPARED_MAX)
+        return 0;
+    *dropped = true;
+    return tcache_invalidate_code(tc, pa & ~(gpa_t)0xFFF, 4096);
 }
 
 unsigned tcache_invalidate_range(struct tcache *tc, gpa_t pa, uint64_t len)

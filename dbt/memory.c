@@ -6,7 +6,8 @@
  * hit refills the software TLB; a page that holds translated code is
  * filled with STLB_CODE in its write tag, so every store to it comes
  * back here and invalidates the translations of the bytes it overwrites
- * before it writes (self-modifying code, QEMU's code-page bit). MMIO and unassigned space
+ * before it writes (self-modifying code, QEMU's code-page bit); a page
+ * whose stores keep missing its code gives all of it up (cache/tb.c). MMIO and unassigned space
  * never enter the software TLB.
  */
 #include <string.h>
@@ -112,15 +113,22 @@ bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access ac
         if (acc == MMU_STORE && code && !reg->readonly) {
             /* The store lands in a page with translations: those whose code it overwrites die
              * before it writes; the others stay, and so does the slow path for the next store. */
-            unsigned n = tcache_invalidate_code(vm->tcache, r.pa, size);
-            if (n) {
+            bool dropped;
+            unsigned n = tcache_guest_store(vm->tcache, r.pa, size, &dropped);
+            if (dropped) {
+                v->prof.smc_spared++;
+                v->prof.smc_dropped_pages++;
+                v->prof.smc_dropped_tbs += n;
+            } else if (n) {
                 v->prof.smc_tbs += n;
                 v->prof.smc_stores++;
+            } else {
+                v->prof.smc_spared++;
+            }
+            if (n) {
                 code = tcache_page_has_code(vm->tcache, r.pa);
                 if (smc)
                     *smc = true;
-            } else {
-                v->prof.smc_spared++;
             }
         }
         if (r.pa - reg->base + 4096 <= reg->size) {

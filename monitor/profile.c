@@ -220,11 +220,13 @@ void profile_write(struct vm *vm, FILE *f, bool json)
         }
         if (dbt)
             fprintf(f, ",\n    \"translate_fraction\": %.6f, \"chains_made\": %" PRIu64 ", \"smc_stores\": %" PRIu64
-                    ", \"smc_tbs\": %" PRIu64 ", \"smc_spared_stores\": %" PRIu64 ", \"host_write_tbs\": %" PRIu64 ", \"tlb_jc_flushes\": %" PRIu64
+                    ", \"smc_tbs\": %" PRIu64 ", \"smc_spared_stores\": %" PRIu64 ", \"smc_dropped_pages\": %" PRIu64
+                    ", \"smc_dropped_tbs\": %" PRIu64 ", \"host_write_tbs\": %" PRIu64 ", \"tlb_jc_flushes\": %" PRIu64
                     ", \"asid_jc_flushes\": %" PRIu64 ", \"full_flushes\": %" PRIu64 ", \"flushed_tbs\": %" PRIu64
                     ", \"code_buffer_used\": %" PRIu64 ", \"code_buffer_size\": %" PRIu64 ", \"tbs\": %" PRIu64
                     ", \"interp_fallbacks\": %" PRIu64 ", \"budget_tails\": %" PRIu64 "\n  ",
                     host_s > 0 ? translate_s / host_s : 0.0, s.chains_made, p->smc_stores, p->smc_tbs, p->smc_spared,
+                    p->smc_dropped_pages, p->smc_dropped_tbs,
                     p->host_write_tbs, p->jc_flush_tlb, p->jc_flush_asid, s.flushes, s.flushed_tbs, s.code_used,
                     s.code_size, s.n_tbs, s.interp_fallbacks, s.budget_tails);
         fprintf(f, "},\n  \"privileged\": {");
@@ -305,9 +307,11 @@ void profile_write(struct vm *vm, FILE *f, bool json)
                 ", budget tails %" PRIu64 "\n", host_s > 0 ? 100.0 * translate_s / host_s : 0.0, s.chains_made,
                 s.interp_fallbacks, s.budget_tails);
         fprintf(f, "  invalidations: self-modifying code %" PRIu64 " stores / %" PRIu64 " blocks (%" PRIu64
-                " more stores into pages with code overwrote none); host writes %" PRIu64 " blocks; TLB writes %"
+                " more stores into pages with code overwrote none, after which %" PRIu64 " pages gave up their %"
+                PRIu64 " blocks); host writes %" PRIu64 " blocks; TLB writes %"
                 PRIu64 " and ASID changes %" PRIu64 " jump-cache flushes; full flushes %" PRIu64 " (%" PRIu64
-                " blocks)\n", p->smc_stores, p->smc_tbs, p->smc_spared, p->host_write_tbs, p->jc_flush_tlb,
+                " blocks)\n", p->smc_stores, p->smc_tbs, p->smc_spared, p->smc_dropped_pages, p->smc_dropped_tbs,
+                p->host_write_tbs, p->jc_flush_tlb,
                 p->jc_flush_asid, s.flushes, s.flushed_tbs);
         fprintf(f, "  code buffer: %" PRIu64 " of %" PRIu64 " bytes used, %" PRIu64 " blocks\n", s.code_used,
                 s.code_size, s.n_tbs);

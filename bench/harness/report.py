@@ -373,6 +373,7 @@ PROFILE_ROWS = [
     ("SMC invalidations (blocks)", "translation_cache.smc_tbs", 4),
     ("stores that overwrote translated code", "translation_cache.smc_stores", 4),
     ("stores into pages with code that overwrote none", "translation_cache.smc_spared_stores", 4),
+    ("pages that then gave up all their blocks (blocks)", "translation_cache.smc_dropped_tbs", 4),
     ("TLB / ASID jump-cache flushes", None, 0),
     ("full flushes", "translation_cache.full_flushes", 4),
     ("code buffer used (bytes)", "translation_cache.code_buffer_used", 4),
