@@ -111,13 +111,11 @@ static void load_kseg0(struct tr_ctx *c, const struct mips_insn *in, unsigned si
 {
     struct x64_emitter *e = &c->hot;
     unsigned k = size == 4 ? 2 : size == 2 ? 1 : 0;
+    /* va ^ 0x80000000 = va + 0x80000000 in 32 bits: folded into the address computation */
     if (b.imm)
-        x64_mov_r32_imm32(e, X64_RAX, b.val + (uint32_t)in->simm);
-    else if (in->simm)
-        x64_lea_r32_disp(e, X64_RAX, b.reg, in->simm);
+        x64_mov_r32_imm32(e, X64_RAX, (b.val + (uint32_t)in->simm) ^ 0x80000000u);
     else
-        x64_mov_r32_r32(e, X64_RAX, b.reg);
-    x64_alu_r32_imm32(e, X64_XOR, X64_RAX, (int32_t)0x80000000u);
+        x64_lea_r32_disp(e, X64_RAX, b.reg, (int32_t)((uint32_t)in->simm + 0x80000000u));
     if (k)
         x64_shift_r32_imm(e, X64_ROR, X64_RAX, k);
     x64_alu_r32_imm32(e, X64_CMP, X64_RAX, (int32_t)(c->kseg0_window >> k));

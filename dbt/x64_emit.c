@@ -250,6 +250,11 @@ void x64_lea_r64_disp(struct x64_emitter *e, int dst, int base, int32_t disp)
     enc_rm(e, F_W, OP(0x8D), dst, base, -1, disp);
 }
 
+void x64_lea_r32_bisd(struct x64_emitter *e, int dst, int base, int index, unsigned scale_log2, int32_t disp)
+{
+    enc_rms(e, 0, OP(0x8D), dst, base, index, scale_log2, disp);
+}
+
 void x64_load_sx(struct x64_emitter *e, enum x64_load kind, int dst, int index, unsigned scale_log2,
                  int32_t disp)
 {

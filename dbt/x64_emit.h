@@ -90,6 +90,8 @@ void x64_movzx_r32_r8(struct x64_emitter *e, int dst, int src);
 void x64_movsxd_r64_r32(struct x64_emitter *e, int dst, int src);
 void x64_lea_r32_disp(struct x64_emitter *e, int dst, int base, int32_t disp);
 void x64_lea_r64_disp(struct x64_emitter *e, int dst, int base, int32_t disp);
+/* dst = low 32 bits of base + index * 2^scale_log2 + disp (base < 0: no base, disp32 absolute). */
+void x64_lea_r32_bisd(struct x64_emitter *e, int dst, int base, int index, unsigned scale_log2, int32_t disp);
 
 /* Arithmetic. */
 void x64_alu_r32_r32(struct x64_emitter *e, enum x64_alu op, int dst, int src);

@@ -12,7 +12,10 @@
  *  - a block that branches back to its own start (loop mode) loads its guest
  *    registers once before the budget check, touches no guest register in
  *    memory on the way round, branches back to the budget check itself, and
- *    writes the registers it changed back on the way out.
+ *    writes the registers it changed back on the way out;
+ *  - three-operand addu/addiu/sll (destination not a source) are one lea
+ *    each, mul multiplies straight into the destination's register, and a
+ *    kseg0 load folds the segment base into the address (lea, no xor).
  * Only the hot (straight-line) part of a block is inspected: the cold part
  * holds slow paths and exit stubs.
  */
@@ -114,11 +117,23 @@ static void dump(const cs_insn *in, size_t n)
 #define ORI(rt, rs, imm) (0x34000000u | (rs) << 21 | (rt) << 16 | (imm))
 #define ADDU(rd, rs, rt) ((rs) << 21 | (rt) << 16 | (rd) << 11 | 0x21u)
 #define SLT(rd, rs, rt) ((rs) << 21 | (rt) << 16 | (rd) << 11 | 0x2Au)
+#define BEQ(rs, rt, off) (0x10000000u | (rs) << 21 | (rt) << 16 | ((off) & 0xFFFFu))
 #define BNE(rs, rt, off) (0x14000000u | (rs) << 21 | (rt) << 16 | ((off) & 0xFFFFu))
 #define ADDIU(rt, rs, imm) (0x24000000u | (rs) << 21 | (rt) << 16 | ((imm) & 0xFFFFu))
 #define JR(rs) ((rs) << 21 | 0x08u)
+#define SLL(rd, rt, sa) ((rt) << 16 | (rd) << 11 | (sa) << 6)
+#define MUL(rd, rs, rt) (0x70000002u | (rs) << 21 | (rt) << 16 | (rd) << 11)
+#define LW(rt, base, off) (0x8C000000u | (base) << 21 | (rt) << 16 | ((off) & 0xFFFFu))
 #define NOP 0u
-enum { T0 = 8, T1 = 9, T2 = 10, T3 = 11, A0 = 4, A1 = 5, RA = 31 };
+enum { T0 = 8, T1 = 9, T2 = 10, T3 = 11, T4 = 12, A0 = 4, A1 = 5, RA = 31 };
+
+static size_t count_mnemonic(const cs_insn *in, size_t n, const char *mn)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += !strcmp(in[i].mnemonic, mn);
+    return k;
+}
 
 static void test_lui_ori_is_one_mov(void **state)
 {
@@ -277,6 +292,69 @@ static void test_loop_keeps_registers(void **state)
     cs_free(in, n);
 }
 
+static void test_three_operand_is_lea(void **state)
+{
+    (void)state;
+    /* addu t2, t0, t1; addiu t3, t0, 5; sll t4, t1, 2; b +4; nop (a static exit: no jump-cache hash) */
+    const uint32_t code[] = {ADDU(T2, T0, T1), ADDIU(T3, T0, 5), SLL(T4, T1, 2), BEQ(0, 0, 4), NOP};
+    cs_insn *in;
+    size_t n = translate(code, 5, &in, NULL);
+    /* one lea per instruction; no add, no shl, and no register-to-register copy for them */
+    bool imm5 = false, scaled = false;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(in[i].mnemonic, "lea"))
+            continue;
+        imm5 |= strstr(in[i].op_str, " + 5]") != NULL;
+        scaled |= strstr(in[i].op_str, "*4]") != NULL;
+    }
+    if (count_mnemonic(in, n, "lea") < 3 || count_mnemonic(in, n, "add") || count_mnemonic(in, n, "shl"))
+        dump(in, n);
+    assert_true(imm5 && scaled);
+    assert_true(count_mnemonic(in, n, "lea") >= 3);
+    assert_int_equal(count_mnemonic(in, n, "add"), 0);
+    assert_int_equal(count_mnemonic(in, n, "shl"), 0);
+    cs_free(in, n);
+}
+
+static void test_mul_into_destination(void **state)
+{
+    (void)state;
+    /* mul t2, t0, t1; mul t0, t0, t1; jr ra; nop: imul into t2's and t0's registers, not via eax */
+    const uint32_t code[] = {MUL(T2, T0, T1), MUL(T0, T0, T1), JR(RA), NOP};
+    cs_insn *in;
+    size_t n = translate(code, 4, &in, NULL);
+    size_t imuls = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(in[i].mnemonic, "imul")) {
+            imuls++;
+            assert_null(strstr(in[i].op_str, "eax"));
+        }
+    if (imuls != 2)
+        dump(in, n);
+    assert_int_equal(imuls, 2);
+    cs_free(in, n);
+}
+
+static void test_kseg0_load_folds_segment(void **state)
+{
+    (void)state;
+    /* lw t1, 8(a0); b +4; nop: kernel code, the kseg0 window (RAM is mapped below 2 GiB) */
+    const uint32_t code[] = {LW(T1, A0, 8), BEQ(0, 0, 4), NOP};
+    cs_insn *in;
+    size_t n = translate(code, 3, &in, NULL);
+    /* va ^ 0x80000000 as part of the address: lea eax, [reg - 0x7ffffff8], then the rotate-compare */
+    size_t lea = n;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(in[i].mnemonic, "lea") && strstr(in[i].op_str, "- 0x7ffffff8]") && !strncmp(in[i].op_str, "eax", 3))
+            lea = i;
+    if (lea == n || count_mnemonic(in, n, "xor"))
+        dump(in, n);
+    assert_true(lea + 1 < n);
+    assert_string_equal(in[lea + 1].mnemonic, "ror");
+    assert_int_equal(count_mnemonic(in, n, "xor"), 0);
+    cs_free(in, n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +363,9 @@ int main(void)
         cmocka_unit_test(test_register_held_across_three),
         cmocka_unit_test(test_entry_checks_budget),
         cmocka_unit_test(test_loop_keeps_registers),
+        cmocka_unit_test(test_three_operand_is_lea),
+        cmocka_unit_test(test_mul_into_destination),
+        cmocka_unit_test(test_kseg0_load_folds_segment),
     };
     return cmocka_run_group_tests_name("translate", tests, setup, teardown);
 }
