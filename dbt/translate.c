@@ -401,9 +401,8 @@ void tr_exit_static(struct tr_ctx *c, uint32_t target, uint32_t retired)
     }
     unsigned n = c->n_exits++;
     /* The rel32 field is 4-byte aligned so chaining can patch it with one atomic store. */
-    x64_align(e, 4, 1);
     size_t stub = c->cold.len;
-    size_t at = x64_jmp_rel32(e, 0);
+    size_t at = x64_jmp_rel32_aligned(e);
     tr_fixup(c, e, at, SECT_COLD, stub);
     c->tb->jmp_patch_ofs[n] = (uint32_t)at;
     c->tb->jmp_reset_ofs[n] = (uint32_t)stub; /* made absolute (cold base added) at layout */

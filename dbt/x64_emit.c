@@ -412,6 +412,17 @@ size_t x64_jmp_rel32(struct x64_emitter *e, size_t target)
     return at;
 }
 
+size_t x64_jmp_rel32_aligned(struct x64_emitter *e)
+{
+    /* 0x2E (a CS override, which 64-bit mode ignores) as padding inside the instruction: the
+     * padding costs no instruction of its own, unlike a NOP in front of it (Intel SDM Vol. 2,
+     * 2.1.1: segment overrides other than FS/GS are treated as null in 64-bit mode). */
+    unsigned pad = (unsigned)((4 - (e->len + 1) % 4) % 4);
+    for (unsigned i = 0; i < pad; i++)
+        x64_byte(e, 0x2E);
+    return x64_jmp_rel32(e, 0);
+}
+
 size_t x64_jcc_rel32(struct x64_emitter *e, enum x64_cc cc, size_t target)
 {
     x64_byte(e, 0x0F);

@@ -122,6 +122,8 @@ void x64_cmov_r32_r32(struct x64_emitter *e, enum x64_cc cc, int dst, int src);
 
 /* Control flow. The rel32 forms return the offset of their rel32 field (for patching). */
 size_t x64_jmp_rel32(struct x64_emitter *e, size_t target);
+/* A jmp rel32 (to 0, for patching) whose rel32 field is 4-byte aligned, padded with prefixes. */
+size_t x64_jmp_rel32_aligned(struct x64_emitter *e);
 size_t x64_jcc_rel32(struct x64_emitter *e, enum x64_cc cc, size_t target);
 size_t x64_call_rel32_field(struct x64_emitter *e);
 void x64_call_r64(struct x64_emitter *e, int r);
