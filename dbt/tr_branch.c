@@ -150,6 +150,10 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
     struct x64_emitter *e = &c->hot;
     const struct mips_insn *slot = &c->insn[c->k + 1];
     uint32_t fall = c->pc + 8;
+    uint32_t retired = c->k + 2; /* the branch and its slot */
+    /* The block goes on at fall (dbt/translate.c): the taken edge becomes a side exit that writes
+     * the state back out of line, the fall-through path keeps every register where it is. */
+    bool side = c->k + 2 < c->n;
     uint32_t slot_writes = tr_insn_writes(slot);
     struct tr_cmp prev = c->cmp;
     const struct tr_cmp *fuse = NULL;
@@ -165,17 +169,19 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
     bool taken;
     if (const_cond(c, b, &taken)) {
         if (!taken && b->likely) {
-            tr_exit_static(c, fall, c->n - 1);
+            tr_exit_static(c, fall, retired - 1);
             return;
         }
         emit_slot(c);
         if (c->ended)
             return;
-        if (taken && tr_loops_to(c, b->target)) {
+        if (taken && !side && tr_loops_to(c, b->target)) {
             tr_loop_back(c);
             c->ended = true;
+        } else if (!taken && side) {
+            return; /* straight on */
         } else {
-            tr_exit_static(c, taken ? b->target : fall, c->n);
+            tr_exit_static(c, taken ? b->target : fall, retired);
         }
         return;
     }
@@ -184,7 +190,9 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
     bool latch = (slot_writes & operands & ~1u) != 0;
     /* A loop's back edge keeps the registers where they are: no write-back before the compare (the
      * exit edge writes back on its own path). */
-    bool loop = tr_loops_to(c, b->target);
+    /* Only the final branch is a loop's back edge: a side exit back to the start retires part of
+     * the block and leaves through an ordinary exit. */
+    bool loop = !side && tr_loops_to(c, b->target);
     if (b->likely) {
         if (!loop)
             tr_writeback(c, e, true);
@@ -198,13 +206,13 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
             if (loop)
                 tr_loop_back(c);
             else
-                tr_exit_static(c, b->target, c->n);
+                tr_exit_static(c, b->target, retired);
         }
         x64_patch_rel32(e, nt, e->len);
         memcpy(c->g, snap.g, sizeof(c->g));
         memcpy(c->owner, snap.owner, sizeof(c->owner));
         c->ended = false;
-        tr_exit_static(c, fall, c->n - 1);
+        tr_exit_static(c, fall, retired - 1);
         return;
     }
     enum x64_cc cc;
@@ -216,7 +224,7 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
         emit_slot(c);
         if (c->ended)
             return;
-        if (!loop)
+        if (!loop && !side)
             tr_writeback(c, e, true);
         x64_alu_m32_imm32(e, X64_CMP, X64_R15, VOFF_LATCH(0), 0);
         cc = X64_CC_NE;
@@ -224,9 +232,13 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
         emit_slot(c);
         if (c->ended)
             return;
-        if (!loop)
+        if (!loop && !side)
             tr_writeback(c, e, true);
         cc = emit_cond(c, b, fuse);
+    }
+    if (side) {
+        tr_side_exit(c, cc, b->target, retired);
+        return;
     }
     if (loop) {
         if (tr_loop_in_place(c)) {
@@ -236,14 +248,14 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
             tr_loop_back(c);
             x64_patch_rel32(e, nt, e->len);
         }
-        tr_exit_static(c, fall, c->n);
+        tr_exit_static(c, fall, retired);
         return;
     }
     size_t tk = x64_jcc_rel32(e, cc, 0);
-    tr_exit_static(c, fall, c->n);
+    tr_exit_static(c, fall, retired);
     x64_patch_rel32(e, tk, e->len);
     c->ended = false;
-    tr_exit_static(c, b->target, c->n);
+    tr_exit_static(c, b->target, retired);
 }
 
 /* The branch whose condition is already in latch 0 (nonzero = taken): slot, then the two exits. */

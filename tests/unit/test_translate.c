@@ -14,6 +14,8 @@
  *    registers once before the budget check, touches no guest register in
  *    memory on the way round, branches back to the budget check itself, and
  *    writes the registers it changed back on the way out;
+ *  - a block goes on past a conditional branch whose slot cannot call out,
+ *    its taken edge a side exit in the cold section, registers kept;
  *  - three-operand addu/addiu/sll (destination not a source) are one lea
  *    each, mul multiplies straight into the destination's register, and a
  *    kseg0 load folds the segment base into the address (lea, no xor).
@@ -221,8 +223,9 @@ static bool is_budget_sub(const cs_insn *in, unsigned n)
 static void test_entry_checks_budget(void **state)
 {
     (void)state;
-    /* addu t1, a0, a0; bne t1, zero, +4; nop; jr ra; nop: a block of 3 with two exits */
-    const uint32_t code[] = {ADDU(T1, A0, A0), BNE(T1, 0, 4), NOP, JR(RA), NOP};
+    /* addu t1, a0, a0; bne t1, zero, +4; lw t2, 0(a0); jr ra; nop: a block of 3 with two exits (a
+     * load in the slot ends the block at the branch) */
+    const uint32_t code[] = {ADDU(T1, A0, A0), BNE(T1, 0, 4), LW(T2, A0, 0), JR(RA), NOP};
     cs_insn *in;
     struct tb *tb;
     size_t n = translate(code, 5, &in, &tb);
@@ -292,6 +295,39 @@ static void test_loop_keeps_registers(void **state)
             stored[r] |= !strcmp(in[i].mnemonic, "mov") && !strncmp(in[i].op_str, "dword ptr", 9) &&
                          names_gpr(&in[i], r ? T1 : T0);
     assert_true(stored[0] && stored[1]);
+    cs_free(in, n);
+}
+
+static void test_block_goes_on_past_branch(void **state)
+{
+    (void)state;
+    /* addu t1, a0, a0; bne t1, zero, +8; nop; addu t2, t1, a0; b +4; nop: one block of 6, the
+     * bne's taken edge a side exit out of line, t1 and a0 still in registers after it */
+    const uint32_t code[] = {ADDU(T1, A0, A0), BNE(T1, 0, 8), NOP, ADDU(T2, T1, A0), BEQ(0, 0, 4), NOP};
+    cs_insn *in;
+    struct tb *tb;
+    size_t n = translate(code, 6, &in, &tb);
+    assert_int_equal(tb->n_insns, 6);
+    if (!is_budget_sub(&in[0], 6))
+        dump(in, n);
+    assert_true(is_budget_sub(&in[0], 6));
+    /* the jne goes to the cold section; nothing is loaded from or stored to struct vcpu before the
+     * second addu, which reuses both registers */
+    size_t jne = n;
+    for (size_t i = 0; i < n && jne == n; i++)
+        if (!strcmp(in[i].mnemonic, "jne"))
+            jne = i;
+    assert_true(jne < n);
+    assert_true(strtoull(in[jne].op_str, NULL, 16) >= (uint64_t)(uintptr_t)tb->host_code + tb->hot_size);
+    assert_true(jne + 1 < n);
+    assert_string_equal(in[jne + 1].mnemonic, "lea");
+    for (size_t i = 2; i < jne; i++) /* after the budget check: the a0 load, the addu, the test */
+        assert_false(names_gpr(&in[i], T1));
+    /* side exit, then the b: exit 0's patched jmp lies in the cold section */
+    assert_int_not_equal(tb->jmp_patch_ofs[0], TB_NO_JUMP);
+    assert_true(tb->jmp_patch_ofs[0] >= tb->hot_size);
+    assert_int_equal(((uintptr_t)tb->host_code + tb->jmp_patch_ofs[0]) % 4, 0);
+    assert_int_equal(tb->host_code[tb->jmp_patch_ofs[0] - 1], 0xE9);
     cs_free(in, n);
 }
 
@@ -366,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_register_held_across_three),
         cmocka_unit_test(test_entry_checks_budget),
         cmocka_unit_test(test_loop_keeps_registers),
+        cmocka_unit_test(test_block_goes_on_past_branch),
         cmocka_unit_test(test_three_operand_is_lea),
         cmocka_unit_test(test_mul_into_destination),
         cmocka_unit_test(test_kseg0_load_folds_segment),
