@@ -463,6 +463,27 @@ void x64_pop_r64(struct x64_emitter *e, int r)
 
 void x64_ret(struct x64_emitter *e) { x64_byte(e, 0xC3); }
 
+bool x64_have_bmi2(void)
+{
+    static int have = -1; /* cpuid is slow (a hypervisor exit in a VM): asked once */
+    if (have < 0) {
+        unsigned a, b, c, d;
+        have = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 8)) != 0; /* CPUID.7.0:EBX.BMI2 */
+    }
+    return have != 0;
+}
+
+void x64_rorx_r32_r32_imm(struct x64_emitter *e, int dst, int src, unsigned imm)
+{
+    /* VEX.LZ.F2.0F3A.W0 F0 /r ib (Intel SDM Vol. 2, RORX): three-byte VEX, vvvv unused (1111) */
+    x64_byte(e, 0xC4);
+    x64_byte(e, (uint8_t)((dst & 8 ? 0 : 0x80) | 0x40 | (src & 8 ? 0 : 0x20) | 0x03));
+    x64_byte(e, 0x7B);
+    x64_byte(e, 0xF0);
+    x64_byte(e, (uint8_t)(0xC0 | (dst & 7) << 3 | (src & 7)));
+    x64_byte(e, (uint8_t)imm);
+}
+
 bool x64_have_lzcnt(void)
 {
     unsigned a, b, c, d;

@@ -3,7 +3,8 @@
  * named for its operands (x64_mov_r32_m32 = 32-bit register from memory).
  * It writes bytes and nothing else: no register allocation, no labels
  * beyond raw rel32 fields (the translator owns fixups). Only baseline
- * x86-64 instructions; LZCNT is emitted only when x64_have_lzcnt() says
+ * x86-64 instructions; LZCNT (and BMI2's RORX) are emitted only when x64_have_lzcnt()
+ * (x64_have_bmi2()) says
  * the host has it (cpuid), since on an older CPU the same bytes run as
  * BSR and give a different answer without any fault.
  */
@@ -141,5 +142,9 @@ void x64_mov_r64_mbi(struct x64_emitter *e, int dst, int base, int index, int32_
 
 /* Whether the host has LZCNT (CPUID 0x80000001 ECX.ABM). */
 bool x64_have_lzcnt(void);
+/* Whether the host has BMI2 (cpuid): RORX is emitted only then (it is #UD without it). */
+bool x64_have_bmi2(void);
+/* dst = src rotated right by imm, flags untouched (BMI2). */
+void x64_rorx_r32_r32_imm(struct x64_emitter *e, int dst, int src, unsigned imm);
 
 #endif

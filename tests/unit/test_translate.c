@@ -18,7 +18,8 @@
  *    its taken edge a side exit in the cold section, registers kept;
  *  - three-operand addu/addiu/sll (destination not a source) are one lea
  *    each, mul multiplies straight into the destination's register, and a
- *    kseg0 load folds the segment base into the address (lea, no xor).
+ *    kseg0 load folds the segment base into the address (lea, no xor);
+ *  - the software-TLB probe takes its index with one rorx on a BMI2 host.
  * Only the hot (straight-line) part of a block is inspected: the cold part
  * holds slow paths and exit stubs.
  */
@@ -126,6 +127,7 @@ static void dump(const cs_insn *in, size_t n)
 #define JR(rs) ((rs) << 21 | 0x08u)
 #define SLL(rd, rt, sa) ((rt) << 16 | (rd) << 11 | (sa) << 6)
 #define MUL(rd, rs, rt) (0x70000002u | (rs) << 21 | (rt) << 16 | (rd) << 11)
+#define SW(rt, base, off) (0xAC000000u | (base) << 21 | (rt) << 16 | ((off) & 0xFFFFu))
 #define LW(rt, base, off) (0x8C000000u | (base) << 21 | (rt) << 16 | ((off) & 0xFFFFu))
 #define NOP 0u
 enum { T0 = 8, T1 = 9, T2 = 10, T3 = 11, T4 = 12, A0 = 4, A1 = 5, RA = 31 };
@@ -394,6 +396,24 @@ static void test_kseg0_load_folds_segment(void **state)
     cs_free(in, n);
 }
 
+static void test_store_probe_index(void **state)
+{
+    (void)state;
+    /* sw t1, 4(a0); b +4; nop: the software-TLB index is one rorx where the host has BMI2, else a
+     * copy and a shift */
+    const uint32_t code[] = {SW(T1, A0, 4), BEQ(0, 0, 4), NOP};
+    cs_insn *in;
+    size_t n = translate(code, 3, &in, NULL);
+    if (x64_have_bmi2()) {
+        assert_int_equal(count_mnemonic(in, n, "rorx"), 1);
+        assert_int_equal(count_mnemonic(in, n, "shr"), 0);
+    } else {
+        assert_int_equal(count_mnemonic(in, n, "rorx"), 0);
+        assert_int_equal(count_mnemonic(in, n, "shr"), 1);
+    }
+    cs_free(in, n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_three_operand_is_lea),
         cmocka_unit_test(test_mul_into_destination),
         cmocka_unit_test(test_kseg0_load_folds_segment),
+        cmocka_unit_test(test_store_probe_index),
     };
     return cmocka_run_group_tests_name("translate", tests, setup, teardown);
 }
