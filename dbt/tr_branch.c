@@ -334,18 +334,26 @@ static void indirect(struct tr_ctx *c, const struct mips_insn *in)
         tr_load_scratch(c, e, X64_RAX, rs);
     x64_mov_m32_r32(e, X64_R15, VOFF_PC, X64_RAX);
     if (c->chain) {
-        /* idx * 32 of tb_jc_hash(pc): ((pc >> 4) & 0x3F00 | ((pc >> 2) ^ (pc >> 10)) & 0xFF) << 5 */
-        x64_mov_r32_r32(e, X64_RCX, X64_RAX);
-        x64_shift_r32_imm(e, X64_SHR, X64_RCX, 12 - TB_JC_SUB_BITS);
-        x64_alu_r32_imm32(e, X64_AND, X64_RCX, (int32_t)(((1u << TB_JC_PAGE_BITS) - 1) << TB_JC_SUB_BITS));
-        x64_mov_r32_r32(e, X64_RDX, X64_RAX);
-        x64_shift_r32_imm(e, X64_SHR, X64_RDX, 2);
-        x64_mov_r32_r32(e, X64_R11, X64_RAX);
-        x64_shift_r32_imm(e, X64_SHR, X64_R11, 10);
+        /* idx * 32 of tb_jc_hash(pc) = ((pc >> 4) & 0x3F00 | ((pc >> 2) ^ (pc >> 10)) & 0xFF) << 5
+         * = (pc << 1) & 0x7E000 | ((pc << 3) ^ (pc >> 5)) & 0x1FE0; rotates (BMI2 rorx, no copy
+         * needed) do as well as the shifts, every bit they wrap around being masked off */
+        _Static_assert(TB_JC_PAGE_BITS == 6 && TB_JC_SUB_BITS == 8 && sizeof(struct tb_jc_entry) == 32,
+                       "the inline jump-cache hash below");
+        if (x64_have_bmi2()) {
+            x64_rorx_r32_r32_imm(e, X64_RCX, X64_RAX, 31);
+            x64_alu_r32_imm32(e, X64_AND, X64_RCX, 0x7E000);
+            x64_rorx_r32_r32_imm(e, X64_RDX, X64_RAX, 29);
+            x64_rorx_r32_r32_imm(e, X64_R11, X64_RAX, 5);
+        } else {
+            x64_lea_r32_bisd(e, X64_RCX, X64_RAX, X64_RAX, 0, 0);
+            x64_alu_r32_imm32(e, X64_AND, X64_RCX, 0x7E000);
+            x64_lea_r32_bisd(e, X64_RDX, -1, X64_RAX, 3, 0);
+            x64_mov_r32_r32(e, X64_R11, X64_RAX);
+            x64_shift_r32_imm(e, X64_SHR, X64_R11, 5);
+        }
         x64_alu_r32_r32(e, X64_XOR, X64_RDX, X64_R11);
-        x64_alu_r32_imm32(e, X64_AND, X64_RDX, (int32_t)((1u << TB_JC_SUB_BITS) - 1));
+        x64_alu_r32_imm32(e, X64_AND, X64_RDX, 0x1FE0);
         x64_alu_r32_r32(e, X64_OR, X64_RCX, X64_RDX);
-        x64_shift_r32_imm(e, X64_SHL, X64_RCX, 5);
         unsigned mode = c->flags & TB_F_MODE_MASK;
         if (mode == MMU_USER || mode == MMU_SUPERVISOR) {
             /* Every PC user or supervisor code can fetch is mapped: the key holds the ASID. */

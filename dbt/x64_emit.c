@@ -463,9 +463,13 @@ void x64_pop_r64(struct x64_emitter *e, int r)
 
 void x64_ret(struct x64_emitter *e) { x64_byte(e, 0xC3); }
 
+bool x64_no_bmi2;
+
 bool x64_have_bmi2(void)
 {
     static int have = -1; /* cpuid is slow (a hypervisor exit in a VM): asked once */
+    if (x64_no_bmi2)
+        return false;
     if (have < 0) {
         unsigned a, b, c, d;
         have = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 8)) != 0; /* CPUID.7.0:EBX.BMI2 */

@@ -19,7 +19,9 @@
  *  - three-operand addu/addiu/sll (destination not a source) are one lea
  *    each, mul multiplies straight into the destination's register, and a
  *    kseg0 load folds the segment base into the address (lea, no xor);
- *  - the software-TLB probe takes its index with one rorx on a BMI2 host.
+ *  - the software-TLB probe takes its index with one rorx on a BMI2 host;
+ *  - a jr's inline jump-cache probe finds the run loop's entry (counted hits
+ *    of a running call loop), with and without BMI2.
  * Only the hot (straight-line) part of a block is inspected: the cold part
  * holds slow paths and exit stubs.
  */
@@ -125,6 +127,8 @@ static void dump(const cs_insn *in, size_t n)
 #define BNE(rs, rt, off) (0x14000000u | (rs) << 21 | (rt) << 16 | ((off) & 0xFFFFu))
 #define ADDIU(rt, rs, imm) (0x24000000u | (rs) << 21 | (rt) << 16 | ((imm) & 0xFFFFu))
 #define JR(rs) ((rs) << 21 | 0x08u)
+#define JAL(va) (0x0C000000u | (((va) >> 2) & 0x03FFFFFFu))
+#define J(va) (0x08000000u | (((va) >> 2) & 0x03FFFFFFu))
 #define SLL(rd, rt, sa) ((rt) << 16 | (rd) << 11 | (sa) << 6)
 #define MUL(rd, rs, rt) (0x70000002u | (rs) << 21 | (rt) << 16 | (rd) << 11)
 #define SW(rt, base, off) (0xAC000000u | (base) << 21 | (rt) << 16 | ((off) & 0xFFFFu))
@@ -414,6 +418,37 @@ static void test_store_probe_index(void **state)
     cs_free(in, n);
 }
 
+/* Runs a call loop (jal f; j back; f: jr ra) and counts the jr's inline jump-cache hits: the hash
+ * translated code computes must find the entry the run loop filled, with BMI2 or without. */
+static uint64_t inline_hits_of_call_loop(bool no_bmi2)
+{
+    const uint32_t code[] = {JAL(CODE_VA + 0x40), NOP, J(CODE_VA), NOP};
+    const uint32_t fn[] = {JR(RA), NOP};
+    assert_int_equal(physmap_write(&vm.physmap, CODE_PA, code, sizeof(code)), 0);
+    assert_int_equal(physmap_write(&vm.physmap, CODE_PA + 0x40, fn, sizeof(fn)), 0);
+    x64_no_bmi2 = no_bmi2;
+    dbt_prof_on = true; /* translated code counts its inline hits */
+    tcache_flush(vm.tcache);
+    struct vcpu *v = vm.vcpu;
+    v->pc = CODE_VA;
+    v->in_ds = false;
+    uint64_t before = v->prof.jc_inline_hits[0] + v->prof.jc_inline_hits[1];
+    dbt_run_steps(v, 8);
+    dbt_prof_on = false;
+    x64_no_bmi2 = false;
+    tcache_flush(vm.tcache);
+    return v->prof.jc_inline_hits[0] + v->prof.jc_inline_hits[1] - before;
+}
+
+static void test_jr_inline_hash(void **state)
+{
+    (void)state;
+    /* every round of the loop but the first few hits inline, in both code shapes */
+    assert_true(inline_hits_of_call_loop(true) > 1000);
+    if (x64_have_bmi2())
+        assert_true(inline_hits_of_call_loop(false) > 1000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -427,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_mul_into_destination),
         cmocka_unit_test(test_kseg0_load_folds_segment),
         cmocka_unit_test(test_store_probe_index),
+        cmocka_unit_test(test_jr_inline_hash),
     };
     return cmocka_run_group_tests_name("translate", tests, setup, teardown);
 }
