@@ -111,7 +111,8 @@ void tb_jc_flush_all(struct tb_jc_entry *jc);
 void tb_jc_flush_range(struct tb_jc_entry *jc, gva_t lo, gva_t hi);
 
 struct tcache_stats {
-    uint64_t translations, flushes, invalidated_tbs, smc_pages, chains;
+    uint64_t translations, flushes, invalidated_tbs, inval_events, chains; /* inval_events: calls that killed TBs */
+    uint64_t retranslations; /* with track_dead: TBs inserted under the key of an invalidated one */
     uint64_t guest_insns, host_bytes; /* of every translation, for bytes-per-instruction */
 };
 
@@ -126,6 +127,10 @@ struct tcache {
     struct tb *hash[1u << TCACHE_HASH_BITS];
     struct tb **page_heads; /* by guest physical page number (4 GiB of pages), lazily backed */
     struct tb_jc_entry *jc; /* the vCPU's jump cache, flushed with the cache */
+    /* Profiling only: invalidated TBs stay findable by key (their memory lives until the next
+     * flush) so that a translation of the same key counts as a re-translation. */
+    bool track_dead;
+    struct tb *dead[1u << TCACHE_HASH_BITS];
     struct tcache_stats stats;
 };
 
@@ -153,9 +158,10 @@ static inline bool tcache_page_has_code(const struct tcache *tc, gpa_t pa)
 {
     return tc && (pa >> 12) < (1ull << 20) && tc->page_heads[pa >> 12] != NULL;
 }
-/* Invalidates (and unchains) every TB of the physical page of pa; returns how many. */
-unsigned tcache_invalidate_page(struct tcache *tc, gpa_t pa);
-/* Invalidates every TB whose page lies in [pa, pa + len); returns how many. */
+/* Invalidates (and unchains) the TBs whose guest code overlaps [pa, pa + len), a range within
+ * one page; returns how many. */
+unsigned tcache_invalidate_code(struct tcache *tc, gpa_t pa, unsigned len);
+/* The same for any range (host writes: loader, DMA); returns how many. */
 unsigned tcache_invalidate_range(struct tcache *tc, gpa_t pa, uint64_t len);
 
 #endif

@@ -6,6 +6,10 @@
  * Chaining patches a 4-byte-aligned rel32 field with one aligned store, so
  * a vCPU running the old code sees either the old or the new target, never
  * a torn one. Unchaining points the field back at the jump's own exit stub.
+ * Invalidation is by byte range: only the blocks whose guest code a
+ * store or a host write overlaps die, so data stored next to code (the
+ * kernel building its TLB handlers, patching ftrace and jump-label sites
+ * one word at a time) leaves the rest of the page translated.
  * TB memory is never reused before a full flush, so code that is running
  * when its TB is invalidated (a store into its own block) can finish
  * safely: it only loses its chains.
@@ -97,6 +101,16 @@ bool tcache_insert(struct tcache *tc, struct tb *tb)
     tb->page_next = tc->page_heads[page];
     tc->page_heads[page] = tb;
     tc->stats.translations++;
+    if (__builtin_expect(tc->track_dead, 0)) {
+        for (struct tb **d = &tc->dead[h]; *d; d = &(*d)->hash_next) {
+            struct tb *o = *d;
+            if (o->phys_pc == tb->phys_pc && o->pc == tb->pc && o->flags == tb->flags) {
+                *d = o->hash_next; /* counted once per death */
+                tc->stats.retranslations++;
+                break;
+            }
+        }
+    }
     tc->stats.guest_insns += tb->n_insns;
     tc->stats.host_bytes += tb->host_size;
     return first;
@@ -107,6 +121,8 @@ void tcache_flush(struct tcache *tc)
     for (unsigned i = 0; i < tc->n_tbs; i++)
         tc->page_heads[tc->tbs[i].phys_pc >> 12] = NULL;
     memset(tc->hash, 0, sizeof(tc->hash));
+    if (tc->track_dead)
+        memset(tc->dead, 0, sizeof(tc->dead));
     tc->n_tbs = 0;
     tc->used = tc->persistent;
     if (tc->jc)
@@ -157,11 +173,16 @@ static void invalidate_tb(struct tcache *tc, struct tb *tb)
 {
     tb->invalid = true;
     /* Out of the hash. */
-    struct tb **p = &tc->hash[hash_key(tb->phys_pc, tb->pc, tb->flags)];
+    unsigned h = hash_key(tb->phys_pc, tb->pc, tb->flags);
+    struct tb **p = &tc->hash[h];
     while (*p && *p != tb)
         p = &(*p)->hash_next;
     if (*p)
         *p = tb->hash_next;
+    if (tc->track_dead) {
+        tb->hash_next = tc->dead[h];
+        tc->dead[h] = tb;
+    }
     /* Every jump into it goes back to its exit stub. */
     for (uintptr_t l = tb->jmp_list_first; l;) {
         struct tb *from = (struct tb *)(l & ~TB_EXIT_MASK);
@@ -182,23 +203,30 @@ static void invalidate_tb(struct tcache *tc, struct tb *tb)
     tc->stats.invalidated_tbs++;
 }
 
-unsigned tcache_invalidate_page(struct tcache *tc, gpa_t pa)
+unsigned tcache_invalidate_code(struct tcache *tc, gpa_t pa, unsigned len)
 {
     uint64_t page = pa >> 12;
-    if (!tc || page >= (1ull << 20))
+    if (!tc || len == 0 || page >= (1ull << 20))
         return 0;
+    gpa_t end = pa + len;
     unsigned n = 0;
-    struct tb *tb = tc->page_heads[page];
-    tc->page_heads[page] = NULL;
-    while (tb) {
-        struct tb *next = tb->page_next;
-        invalidate_tb(tc, tb);
-        tb->page_next = NULL;
-        tb = next;
-        n++;
+    /* A block's code is [phys_pc, phys_pc + 4 * n_insns), delay slot included, and never crosses
+     * its page. The only other word the translator reads is the delay slot of a branch it left
+     * out, which decided where the block ends but not what it does; so a store outside every
+     * such range changes no translation, and the page's other blocks live on. */
+    for (struct tb **link = &tc->page_heads[page]; *link;) {
+        struct tb *tb = *link;
+        if (tb->phys_pc < end && pa < tb->phys_pc + 4u * tb->n_insns) {
+            *link = tb->page_next;
+            tb->page_next = NULL;
+            invalidate_tb(tc, tb);
+            n++;
+        } else {
+            link = &tb->page_next;
+        }
     }
     if (n)
-        tc->stats.smc_pages++;
+        tc->stats.inval_events++;
     return n;
 }
 
@@ -207,8 +235,13 @@ unsigned tcache_invalidate_range(struct tcache *tc, gpa_t pa, uint64_t len)
     if (!tc || len == 0)
         return 0;
     unsigned n = 0;
-    for (uint64_t p = pa >> 12; p <= (pa + len - 1) >> 12 && p < (1ull << 20); p++)
-        if (tc->page_heads[p])
-            n += tcache_invalidate_page(tc, p << 12);
+    gpa_t end = pa + len;
+    for (uint64_t p = pa >> 12; p <= (end - 1) >> 12 && p < (1ull << 20); p++) {
+        if (!tc->page_heads[p])
+            continue;
+        gpa_t lo = p << 12 > pa ? p << 12 : pa;
+        gpa_t hi = (p + 1) << 12 < end ? (p + 1) << 12 : end;
+        n += tcache_invalidate_code(tc, lo, (unsigned)(hi - lo));
+    }
     return n;
 }

@@ -186,12 +186,15 @@ void dbt_prof_interp(struct vcpu *v, const struct mips_insn *in, bool kernel);
 /* The translator's counters, for the profile (kernel [1] and user [0] apart where paired). */
 struct dbt_stats {
     uint64_t lookups[2], jc_hits[2], hash_hits[2], translations[2];
+    uint64_t retranslations[2]; /* of those, keys translated before and invalidated (while profiling) */
     uint64_t guest_insns[2], host_bytes[2], translate_ns[2];
     uint64_t entries[2];    /* blocks entered from the run loop */
     uint64_t chains_made, flushes, flushed_tbs, interp_fallbacks, budget_tails;
     uint64_t code_used, code_size, n_tbs;
     uint64_t traps;
 };
+/* Profiling: from now on count re-translations of invalidated blocks (keeps dead TBs by key). */
+void dbt_prof_track_retranslations(struct vm *vm);
 /* Fills *s from vm's translator; false if vm has none (the interpreter). */
 bool dbt_get_stats(struct vm *vm, struct dbt_stats *s);
 

@@ -42,7 +42,7 @@ struct dbt_engine {
     uint64_t interp_fallbacks, budget_tails, entries, entries_by[2];
     /* lookups made by the run loop (not chained/inline ones), user [0] and kernel [1] blocks */
     uint64_t jc_hits[2], hash_hits[2], lookups[2];
-    uint64_t translations[2], guest_insns[2], host_bytes[2], translate_ns[2];
+    uint64_t translations[2], retranslations[2], guest_insns[2], host_bytes[2], translate_ns[2];
     uint64_t flushed_tbs, traps;
 };
 
@@ -161,7 +161,7 @@ static unsigned counters(const struct dbt_engine *eng, struct counter *out)
     C("entries", eng->entries);
     C("flushes", s->flushes);
     C("invalidated_tbs", s->invalidated_tbs);
-    C("smc_pages", s->smc_pages);
+    C("invalidation_events", s->inval_events);
     C("interp_fallbacks", eng->interp_fallbacks);
     C("budget_tails", eng->budget_tails);
     C("code_buffer_used", eng->tc.used);
@@ -200,6 +200,7 @@ bool dbt_get_stats(struct vm *vm, struct dbt_stats *s)
         s->jc_hits[k] = eng->jc_hits[k];
         s->hash_hits[k] = eng->hash_hits[k];
         s->translations[k] = eng->translations[k];
+        s->retranslations[k] = eng->retranslations[k];
         s->guest_insns[k] = eng->guest_insns[k];
         s->host_bytes[k] = eng->host_bytes[k];
         s->translate_ns[k] = eng->translate_ns[k];
@@ -284,8 +285,10 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
         eng->translations[k]++;
         eng->guest_insns[k] += tb->n_insns;
         eng->host_bytes[k] += tb->host_size;
+        uint64_t retr = tc->stats.retranslations;
         if (tcache_insert(tc, tb))
             dbt_stlb_mark_code(v, host);
+        eng->retranslations[k] += tc->stats.retranslations - retr;
         if (eng->perfmap) {
             fprintf(eng->perfmap, "%" PRIxPTR " %x guest_%08x_%s\n", (uintptr_t)tb->host_code, tb->host_size, pc,
                     (flags & TB_F_KERNEL) ? "k" : "u");
@@ -307,6 +310,12 @@ static bool may_chain(const struct tb *from, const struct tb *to)
 }
 
 struct dbt_debug dbt_debug;
+
+void dbt_prof_track_retranslations(struct vm *vm)
+{
+    if (vm->dbt)
+        vm->dbt->tc.track_dead = true;
+}
 
 void dbt_flush(struct vm *vm)
 {

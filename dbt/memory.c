@@ -4,9 +4,9 @@
  * MMIO identically: alignment, segments, the guest TLB (delivering
  * AdEL/AdES, TLB refill/invalid/modified), then the physical map. A RAM
  * hit refills the software TLB; a page that holds translated code is
- * filled with STLB_CODE in its write tag, so the next store to it comes
- * back here and invalidates that page's translations before it writes
- * (self-modifying code, QEMU's code-page bit). MMIO and unassigned space
+ * filled with STLB_CODE in its write tag, so every store to it comes
+ * back here and invalidates the translations of the bytes it overwrites
+ * before it writes (self-modifying code, QEMU's code-page bit). MMIO and unassigned space
  * never enter the software TLB.
  */
 #include <string.h>
@@ -110,12 +110,18 @@ bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access ac
         }
         bool code = tcache_page_has_code(vm->tcache, r.pa);
         if (acc == MMU_STORE && code && !reg->readonly) {
-            /* The store lands in translated code: those translations die before it writes. */
-            v->prof.smc_tbs += tcache_invalidate_page(vm->tcache, r.pa);
-            v->prof.smc_pages++;
-            code = false;
-            if (smc)
-                *smc = true;
+            /* The store lands in a page with translations: those whose code it overwrites die
+             * before it writes; the others stay, and so does the slow path for the next store. */
+            unsigned n = tcache_invalidate_code(vm->tcache, r.pa, size);
+            if (n) {
+                v->prof.smc_tbs += n;
+                v->prof.smc_stores++;
+                code = tcache_page_has_code(vm->tcache, r.pa);
+                if (smc)
+                    *smc = true;
+            } else {
+                v->prof.smc_spared++;
+            }
         }
         if (r.pa - reg->base + 4096 <= reg->size) {
             v->prof.stlb_fills++;

@@ -175,7 +175,8 @@ struct vcpu_prof {
     uint64_t tlb_refills;        /* TLB refill exceptions delivered to the guest kernel */
     uint64_t mmio[64];           /* slow-path MMIO accesses by physmap region index */
     uint64_t mmio_unassigned;    /* accesses to unassigned physical space */
-    uint64_t smc_pages, smc_tbs; /* guest stores into translated code: pages and TBs invalidated */
+    uint64_t smc_stores, smc_tbs; /* guest stores into translated code, and the TBs they invalidated */
+    uint64_t smc_spared;         /* guest stores into a page with translations that overlapped none */
     uint64_t host_write_tbs;     /* TBs invalidated by host writes into guest RAM (loader, DMA) */
     uint64_t jc_flush_tlb;       /* jump-cache range flushes caused by guest TLB writes */
     uint64_t jc_flush_asid;      /* jump-cache flushes caused by ASID changes: none since the jump

@@ -56,6 +56,7 @@ void profile_start(struct vm *vm)
     prof_vm = vm;
     prof_t0_ns = host_monotonic_ns();
     dbt_prof_on = true;
+    dbt_prof_track_retranslations(vm);
     vm->vcpu->prof.last_trap_kind = -1;
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
@@ -145,7 +146,7 @@ static double ratio(uint64_t a, uint64_t b)
 /* ---- the numbers, computed once for both formats ---- */
 
 struct tc_row {
-    uint64_t lookups, jc_hits, hash_hits, translations, chained, inline_hits, entries, loop_entries;
+    uint64_t lookups, jc_hits, hash_hits, translations, retranslations, chained, inline_hits, entries, loop_entries;
     uint64_t guest_insns, host_bytes, translate_ns;
     double hit_rate;
 };
@@ -161,6 +162,7 @@ static void tc_row(const struct dbt_stats *s, const struct vcpu_prof *p, int k, 
         r->jc_hits += s->jc_hits[i] + p->jc_inline_hits[i];
         r->hash_hits += s->hash_hits[i];
         r->translations += s->translations[i];
+        r->retranslations += s->retranslations[i];
         r->inline_hits += p->jc_inline_hits[i];
         r->entries += p->block_entries[i];
         r->loop_entries += s->entries[i];
@@ -207,21 +209,22 @@ void profile_write(struct vm *vm, FILE *f, bool json)
         for (int i = 0; i < 3 && dbt; i++) {
             const struct tc_row *r = &rows[i];
             fprintf(f, "%s\n    \"%s\": {\"lookups\": %" PRIu64 ", \"jump_cache_hits\": %" PRIu64
-                    ", \"hash_hits\": %" PRIu64 ", \"translations\": %" PRIu64 ", \"hit_rate\": %.6f"
+                    ", \"hash_hits\": %" PRIu64 ", \"translations\": %" PRIu64 ", \"retranslations\": %" PRIu64
+                    ", \"hit_rate\": %.6f"
                     ", \"chained_transfers\": %" PRIu64 ", \"indirect_jump_hits\": %" PRIu64
                     ", \"block_entries\": %" PRIu64 ", \"translated_guest_insns\": %" PRIu64
                     ", \"translated_host_bytes\": %" PRIu64 ", \"translate_seconds\": %.6f}",
-                    i ? "," : "", row_names[i], r->lookups, r->jc_hits, r->hash_hits, r->translations, r->hit_rate,
+                    i ? "," : "", row_names[i], r->lookups, r->jc_hits, r->hash_hits, r->translations, r->retranslations, r->hit_rate,
                     r->chained, r->inline_hits, r->entries, r->guest_insns, r->host_bytes,
                     (double)r->translate_ns / 1e9);
         }
         if (dbt)
-            fprintf(f, ",\n    \"translate_fraction\": %.6f, \"chains_made\": %" PRIu64 ", \"smc_pages\": %" PRIu64
-                    ", \"smc_tbs\": %" PRIu64 ", \"host_write_tbs\": %" PRIu64 ", \"tlb_jc_flushes\": %" PRIu64
+            fprintf(f, ",\n    \"translate_fraction\": %.6f, \"chains_made\": %" PRIu64 ", \"smc_stores\": %" PRIu64
+                    ", \"smc_tbs\": %" PRIu64 ", \"smc_spared_stores\": %" PRIu64 ", \"host_write_tbs\": %" PRIu64 ", \"tlb_jc_flushes\": %" PRIu64
                     ", \"asid_jc_flushes\": %" PRIu64 ", \"full_flushes\": %" PRIu64 ", \"flushed_tbs\": %" PRIu64
                     ", \"code_buffer_used\": %" PRIu64 ", \"code_buffer_size\": %" PRIu64 ", \"tbs\": %" PRIu64
                     ", \"interp_fallbacks\": %" PRIu64 ", \"budget_tails\": %" PRIu64 "\n  ",
-                    host_s > 0 ? translate_s / host_s : 0.0, s.chains_made, p->smc_pages, p->smc_tbs,
+                    host_s > 0 ? translate_s / host_s : 0.0, s.chains_made, p->smc_stores, p->smc_tbs, p->smc_spared,
                     p->host_write_tbs, p->jc_flush_tlb, p->jc_flush_asid, s.flushes, s.flushed_tbs, s.code_used,
                     s.code_size, s.n_tbs, s.interp_fallbacks, s.budget_tails);
         fprintf(f, "},\n  \"privileged\": {");
@@ -285,6 +288,7 @@ void profile_write(struct vm *vm, FILE *f, bool json)
         ROW("jump-cache hits", jc_hits, "%14" PRIu64);
         ROW("hash hits", hash_hits, "%14" PRIu64);
         ROW("misses = translations", translations, "%14" PRIu64);
+        ROW("  of which re-translated", retranslations, "%14" PRIu64);
         ROW("hit rate", hit_rate, "%14.6f");
         ROW("chained transfers", chained, "%14" PRIu64);
         ROW("inline jump-cache hits", inline_hits, "%14" PRIu64);
@@ -300,9 +304,10 @@ void profile_write(struct vm *vm, FILE *f, bool json)
         fprintf(f, "  time translating: %.3f%% of the run; chains made %" PRIu64 "; interpreted fallbacks %" PRIu64
                 ", budget tails %" PRIu64 "\n", host_s > 0 ? 100.0 * translate_s / host_s : 0.0, s.chains_made,
                 s.interp_fallbacks, s.budget_tails);
-        fprintf(f, "  invalidations: self-modifying code %" PRIu64 " pages / %" PRIu64 " blocks; host writes %" PRIu64
-                " blocks; TLB writes %" PRIu64 " and ASID changes %" PRIu64 " jump-cache flushes; full flushes %"
-                PRIu64 " (%" PRIu64 " blocks)\n", p->smc_pages, p->smc_tbs, p->host_write_tbs, p->jc_flush_tlb,
+        fprintf(f, "  invalidations: self-modifying code %" PRIu64 " stores / %" PRIu64 " blocks (%" PRIu64
+                " more stores into pages with code overwrote none); host writes %" PRIu64 " blocks; TLB writes %"
+                PRIu64 " and ASID changes %" PRIu64 " jump-cache flushes; full flushes %" PRIu64 " (%" PRIu64
+                " blocks)\n", p->smc_stores, p->smc_tbs, p->smc_spared, p->host_write_tbs, p->jc_flush_tlb,
                 p->jc_flush_asid, s.flushes, s.flushed_tbs);
         fprintf(f, "  code buffer: %" PRIu64 " of %" PRIu64 " bytes used, %" PRIu64 " blocks\n", s.code_used,
                 s.code_size, s.n_tbs);

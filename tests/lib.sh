@@ -10,6 +10,8 @@
 #   suite_count PASSED FAILED     add counts without printing (e.g. cases inside one binary)
 #   suite_end                     write build/test-logs/SUITE.result: passed=N failed=M seconds=S;
 #                                 returns non-zero if anything failed
+#   selected NAME                 whether the runner's `filters` pick test NAME
+#   isa_bare_tests                the bare ISA programs the isa and diff suites run
 #
 # A transcript holds the command line, its stdout and stderr interleaved, and its exit status.
 # Exit status 124 means the timeout (coreutils timeout) killed the test.
@@ -88,4 +90,38 @@ suite_end() {
     echo "passed=$SUITE_PASSED failed=$SUITE_FAILED seconds=$secs" >"$TEST_LOG_ROOT/$SUITE.result"
     echo "== suite $SUITE: $SUITE_PASSED passed, $SUITE_FAILED failed in ${secs}s (logs: $SUITE_DIR/)"
     ((SUITE_FAILED == 0))
+}
+
+# selected NAME: whether the suite's command-line filters (the array `filters`, set by the runner)
+# pick test NAME: no filter picks all; a filter matches the whole name or its last components
+# (`rdhwr` picks isa/user/rdhwr), shell patterns allowed.
+selected() {
+    ((${#filters[@]} == 0)) && return 0
+    local f
+    for f in "${filters[@]}"; do
+        # shellcheck disable=SC2053
+        [[ $1 == $f || $1 == *"/$f" ]] && return 0
+    done
+    return 1
+}
+
+# isa_bare_tests: the bare ISA programs as "REL CPU" lines, REL naming build/isa/bare/REL.elf and
+# CPU a -cpu value or - for the default. The isa and diff suites run the same list.
+isa_bare_tests() {
+    local src n fr
+    for src in tests/isa/user/*.S tests/isa/kernel/*.S; do
+        [[ -e $src ]] || continue
+        n=${src#tests/isa/}
+        echo "${n%.S} -"
+    done
+    for src in tests/isa/fpu/*.S; do
+        [[ -e $src ]] && echo "fpu/$(basename "$src" .S) 24Kf"
+    done
+    for src in tests/isa/fpu-user/*.S; do
+        [[ -e $src ]] || continue
+        for fr in fr0 fr1; do echo "fpu-user/$(basename "$src" .S)-$fr 24Kf"; done
+    done
+    for src in tests/isa/nofpu/*.S; do
+        [[ -e $src ]] && echo "nofpu/$(basename "$src" .S) 24Kc"
+    done
 }

@@ -68,15 +68,6 @@ while (($#)); do
     *) filters+=("$1"); shift ;;
     esac
 done
-selected() {
-    ((${#filters[@]} == 0)) && return 0
-    local f
-    for f in "${filters[@]}"; do
-        # shellcheck disable=SC2053
-        [[ $1 == $f ]] && return 0
-    done
-    return 1
-}
 
 suite_begin boot
 W=$B/tests/boot

@@ -27,69 +27,13 @@ B=${B:-build}
 LOCKSTEP=$B/tests/lockstep
 DIFF_ZBOOT_INSNS=${DIFF_ZBOOT_INSNS:-300000000}
 filters=("$@")
-selected() {
-    ((${#filters[@]} == 0)) && return 0
-    local f
-    for f in "${filters[@]}"; do
-        # shellcheck disable=SC2053
-        [[ $1 == $f || $1 == *"/$f" ]] && return 0
-    done
-    return 1
-}
-
 suite_begin diff
 if [[ ! -x $LOCKSTEP ]]; then
     TEST_LOG=
     test_fail diff "not built: $LOCKSTEP"
-    name=malta-boot
-if selected "$name"; then
-    info=$B/guest/vmlinux.info
-    W=$B/tests/diff
-    mkdir -p "$W"
-    if [[ ! -f $info || ! -f $B/initramfs.cpio.gz ]]; then
-        TEST_LOG=
-        test_fail "$name" "no guest or initramfs (make guest initramfs)"
-    else
-        # The kernel payload as an ELF at its load address, entered at kernel_entry.
-        printf 'SECTIONS { . = %s; .text : { *(.data) } }\n' "$(sed -n 's/^load=//p' "$info")" >"$W/payload.ld"
-        if mipsel-linux-gnu-ld -EL -T "$W/payload.ld" -e "$(sed -n 's/^entry=//p' "$info")" -b binary \
-            "$B/guest/vmlinux.bin" -b elf32-tradlittlemips -o "$W/vmlinux.elf" >"$W/payload.log" 2>&1; then
-            test_exec "$name" 1800 "$LOCKSTEP" -M malta -m 256 -initrd "$B/initramfs.cpio.gz" \
-                -append 'console=ttyS0 panic=-1' --until-output '/ # ' -kernel "$W/vmlinux.elf"
-            if ((TEST_RC == 0)) && grep -q 'up to the console output asked for, no divergence' "$TEST_LOG"; then
-                test_pass "$name" "$(grep -o '^lockstep: [0-9]* instructions' "$TEST_LOG" | cut -d' ' -f2) instructions"
-            else
-                test_fail "$name" "exit status $TEST_RC"
-            fi
-        else
-            TEST_LOG=$W/payload.log
-            test_fail "$name" "cannot make the payload ELF"
-        fi
-    fi
-fi
-suite_end
+    suite_end
     exit
 fi
-
-# The same list as tests/isa/run.sh: "REL CPU" lines (CPU a -cpu value, or - for the default).
-bare_tests() {
-    local src n fr
-    for src in tests/isa/user/*.S tests/isa/kernel/*.S; do
-        [[ -e $src ]] || continue
-        n=${src#tests/isa/}
-        echo "${n%.S} -"
-    done
-    for src in tests/isa/fpu/*.S; do
-        [[ -e $src ]] && echo "fpu/$(basename "$src" .S) 24Kf"
-    done
-    for src in tests/isa/fpu-user/*.S; do
-        [[ -e $src ]] || continue
-        for fr in fr0 fr1; do echo "fpu-user/$(basename "$src" .S)-$fr 24Kf"; done
-    done
-    for src in tests/isa/nofpu/*.S; do
-        [[ -e $src ]] && echo "nofpu/$(basename "$src" .S) 24Kc"
-    done
-}
 
 while read -r rel cpu exec; do
     name=isa/$rel
@@ -109,7 +53,7 @@ while read -r rel cpu exec; do
     else
         test_fail "$name" "exit status $TEST_RC"
     fi
-done < <(bare_tests | sed 's/$/ dbt/'; bare_tests | sed 's/$/ trap/')
+done < <(isa_bare_tests | sed 's/$/ dbt/'; isa_bare_tests | sed 's/$/ trap/')
 
 name=selftest/inject
 if selected "$name"; then

@@ -42,40 +42,10 @@ while (($#)); do
     esac
 done
 
-selected() {
-    ((${#filters[@]} == 0)) && return 0
-    local f
-    for f in "${filters[@]}"; do
-        # shellcheck disable=SC2053
-        [[ $1 == $f || $1 == *"/$f" ]] && return 0
-    done
-    return 1
-}
-
 # A test that printed a sanitizer report fails even if it exited 0.
 sanitizer_report() { grep -q 'runtime error:\|AddressSanitizer\|UndefinedBehaviorSanitizer' "$TEST_LOG"; }
 
 suite_begin "$suite"
-
-# The bare tests as "REL CPU" lines: REL names build/isa/bare/REL.elf, CPU is a -cpu value or -.
-bare_tests() {
-    local src n fr
-    for src in tests/isa/user/*.S tests/isa/kernel/*.S; do
-        [[ -e $src ]] || continue
-        n=${src#tests/isa/}
-        echo "${n%.S} -"
-    done
-    for src in tests/isa/fpu/*.S; do
-        [[ -e $src ]] && echo "fpu/$(basename "$src" .S) 24Kf"
-    done
-    for src in tests/isa/fpu-user/*.S; do
-        [[ -e $src ]] || continue
-        for fr in fr0 fr1; do echo "fpu-user/$(basename "$src" .S)-$fr 24Kf"; done
-    done
-    for src in tests/isa/nofpu/*.S; do
-        [[ -e $src ]] && echo "nofpu/$(basename "$src" .S) 24Kc"
-    done
-}
 
 # The Linux builds as "NAME CPU": build/isa/linux/NAME under qemu-mipsel (CPU for QEMU_CPU, or -).
 linux_tests() {
@@ -152,7 +122,7 @@ for mode in $modes; do
         else
             test_pass "$name"
         fi
-    done < <(bare_tests)
+    done < <(isa_bare_tests)
 
     # The harness self-test: a deliberate failure at check 2 must be reported as exactly that.
     name=$mode/selftest/must_fail
