@@ -31,6 +31,11 @@
 #define TB_F_NOCHAIN 0x80u  /* translated with chaining disabled (no inline jump-cache probe) */
 #define TB_F_INVALID_KEY 0xFFFFFFFFu /* never a real flags value: marks an empty jump-cache slot */
 
+/* Chainable exits per TB: the two edges of the final branch and up to two side exits (a block may
+ * go on past a conditional branch, dbt/translate.c). A tagged (tb | n) keeps n in the low bits. */
+#define TB_MAX_EXITS 4
+#define TB_EXIT_MASK ((uintptr_t)(TB_MAX_EXITS - 1))
+
 struct tb {
     uint32_t pc;       /* guest virtual PC of the first instruction */
     uint32_t flags;
@@ -41,17 +46,18 @@ struct tb {
     uint32_t host_size;
     uint32_t hot_size;         /* bytes of the straight-line path at host_code; the rest is cold */
     /* Outgoing direct jumps: rel32 field offsets (from host_code) and the unchained stub. */
-    uint32_t jmp_patch_ofs[2];
-    uint32_t jmp_reset_ofs[2];
-    struct tb *jmp_dest[2];
-    uint32_t jmp_target[2];     /* guest PC each exit goes to */
-    uintptr_t jmp_list_next[2]; /* link in jmp_dest[n]'s incoming list: tagged (tb | n) */
+    uint32_t jmp_patch_ofs[TB_MAX_EXITS];
+    uint32_t jmp_reset_ofs[TB_MAX_EXITS];
+    struct tb *jmp_dest[TB_MAX_EXITS];
+    uint32_t jmp_target[TB_MAX_EXITS];     /* guest PC each exit goes to */
+    uintptr_t jmp_list_next[TB_MAX_EXITS]; /* link in jmp_dest[n]'s incoming list: tagged (tb | n) */
     uintptr_t jmp_list_first;   /* incoming jumps into this TB: tagged (tb | n), 0 ends */
     struct tb *hash_next;
     struct tb *page_next;       /* other TBs starting in the same physical page */
 };
 
 #define TB_NO_JUMP 0xFFFFFFFFu
+_Static_assert(_Alignof(struct tb) > TB_EXIT_MASK, "an exit number fits below a TB pointer's alignment");
 
 /*
  * The per-vCPU jump cache: (virtual PC, key) -> TB. The key is the TB flags and, for a PC in a

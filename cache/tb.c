@@ -83,8 +83,8 @@ struct tb *tcache_alloc(struct tcache *tc, size_t max_code)
     struct tb *tb = &tc->tbs[tc->n_tbs];
     memset(tb, 0, sizeof(*tb));
     tb->host_code = tc->buf + at;
-    tb->jmp_patch_ofs[0] = tb->jmp_patch_ofs[1] = TB_NO_JUMP;
-    tb->jmp_reset_ofs[0] = tb->jmp_reset_ofs[1] = TB_NO_JUMP;
+    for (unsigned n = 0; n < TB_MAX_EXITS; n++)
+        tb->jmp_patch_ofs[n] = tb->jmp_reset_ofs[n] = TB_NO_JUMP;
     return tb;
 }
 
@@ -143,7 +143,7 @@ static void set_jump(struct tb *tb, unsigned n, const uint8_t *target)
 
 void tcache_chain(struct tcache *tc, struct tb *from, unsigned n, struct tb *to)
 {
-    if (n > 1 || from->jmp_patch_ofs[n] == TB_NO_JUMP || from->jmp_dest[n] || from->invalid || to->invalid)
+    if (n >= TB_MAX_EXITS || from->jmp_patch_ofs[n] == TB_NO_JUMP || from->jmp_dest[n] || from->invalid || to->invalid)
         return;
     set_jump(from, n, to->host_code);
     from->jmp_dest[n] = to;
@@ -165,8 +165,8 @@ static void unlink_outgoing(struct tb *from, unsigned n)
             *link = from->jmp_list_next[n];
             break;
         }
-        struct tb *t = (struct tb *)(*link & ~(uintptr_t)1);
-        link = &t->jmp_list_next[*link & 1];
+        struct tb *t = (struct tb *)(*link & ~TB_EXIT_MASK);
+        link = &t->jmp_list_next[*link & TB_EXIT_MASK];
     }
     from->jmp_dest[n] = NULL;
 }
@@ -187,15 +187,15 @@ static void invalidate_tb(struct tcache *tc, struct tb *tb)
     }
     /* Every jump into it goes back to its exit stub. */
     for (uintptr_t l = tb->jmp_list_first; l;) {
-        struct tb *from = (struct tb *)(l & ~(uintptr_t)1);
-        unsigned n = l & 1;
+        struct tb *from = (struct tb *)(l & ~TB_EXIT_MASK);
+        unsigned n = (unsigned)(l & TB_EXIT_MASK);
         l = from->jmp_list_next[n];
         set_jump(from, n, from->host_code + from->jmp_reset_ofs[n]);
         from->jmp_dest[n] = NULL;
     }
     tb->jmp_list_first = 0;
     /* Its own jumps leave their destinations' lists. */
-    for (unsigned n = 0; n < 2; n++)
+    for (unsigned n = 0; n < TB_MAX_EXITS; n++)
         unlink_outgoing(tb, n);
     if (tc->jc) {
         struct tb_jc_entry *e = &tc->jc[tb_jc_hash(tb->pc)];

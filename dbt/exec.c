@@ -364,8 +364,8 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
             continue;
         }
         if (last && !flushed && eng->chain) {
-            struct tb *from = (struct tb *)(last & ~(uintptr_t)1);
-            unsigned n = last & 1;
+            struct tb *from = (struct tb *)(last & ~TB_EXIT_MASK);
+            unsigned n = (unsigned)(last & TB_EXIT_MASK);
             if (!from->invalid && from->flags == tb->flags && from->jmp_target[n] == tb->pc && may_chain(from, tb))
                 tcache_chain(&eng->tc, from, n, tb);
         }

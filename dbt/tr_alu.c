@@ -73,18 +73,33 @@ static void alu3(struct tr_ctx *c, enum x64_alu op, bool nor, unsigned rd, unsig
     /* x op 0 for add/sub/or/xor (the move idioms: or/addu rd, rs, $zero; addiu rd, rs, 0) */
     bool b_ident = b.imm && b.val == 0 && (op == X64_ADD || op == X64_SUB || op == X64_OR || op == X64_XOR);
     bool a_ident = a.imm && a.val == 0 && commutative && (op == X64_ADD || op == X64_OR || op == X64_XOR);
-    if (!nor && (b_ident || a_ident)) {
+    if (b_ident || a_ident) {
         struct opnd from = b_ident ? a : b;
         unsigned rfrom = b_ident ? ra : rb;
-        if (rfrom == rd)
+        if (rfrom == rd && !nor)
             return;
         int h = tr_dest(c, rd);
-        x64_mov_r32_r32(e, h, from.reg);
+        if (rfrom != rd)
+            x64_mov_r32_r32(e, h, from.reg);
+        if (nor)
+            x64_not_r32(e, h); /* nor rd, rs, $zero: not */
         tr_written(c, rd);
         return;
     }
     int h;
-    if (!a.imm && rd == ra) {
+    if (op == X64_ADD && !nor && rd != ra && rd != rb) {
+        /* three-operand add: one lea (32-bit, so it wraps as addu does; flags are not wanted) */
+        h = tr_dest(c, rd);
+        if (a.imm)
+            x64_lea_r32_disp(e, h, b.reg, (int32_t)a.val);
+        else if (b.imm)
+            x64_lea_r32_disp(e, h, a.reg, (int32_t)b.val);
+        else
+            x64_lea_r32_bisd(e, h, a.reg, b.reg, 0, 0);
+    } else if (op == X64_SUB && !nor && b.imm && !a.imm && rd != ra) {
+        h = tr_dest(c, rd);
+        x64_lea_r32_disp(e, h, a.reg, (int32_t)(0u - b.val));
+    } else if (!a.imm && rd == ra) {
         h = tr_dest(c, rd);
         alu_opnd(e, op, h, b);
     } else if (!b.imm && rd == rb && commutative) {
@@ -187,6 +202,15 @@ static void shift_imm(struct tr_ctx *c, enum x64_shift op, unsigned rd, unsigned
         return;
     }
     int h = tr_dest(c, rd);
+    if (op == X64_SHL && sa >= 1 && sa <= 3 && h != b.reg) {
+        /* sll by 1..3 into another register: one lea (rt + rt, or rt * 4 / 8 with no base) */
+        if (sa == 1)
+            x64_lea_r32_bisd(&c->hot, h, b.reg, b.reg, 0, 0);
+        else
+            x64_lea_r32_bisd(&c->hot, h, -1, b.reg, sa, 0);
+        tr_written(c, rd);
+        return;
+    }
     mov_opnd(&c->hot, h, b);
     if (sa)
         x64_shift_r32_imm(&c->hot, op, h, sa);
@@ -304,15 +328,18 @@ static void mul(struct tr_ctx *c, const struct mips_insn *in)
         b = t;
     }
     /* a is a register now; the low 32 bits of a product do not depend on signedness */
-    mov_opnd(e, X64_RAX, a);
     if (b.imm) {
         x64_mov_r32_imm32(e, X64_RCX, b.val);
-        x64_imul_r32_r32(e, X64_RAX, X64_RCX);
-    } else {
-        x64_imul_r32_r32(e, X64_RAX, b.reg);
+        b = (struct opnd){.reg = X64_RCX};
     }
     int h = tr_dest(c, rd);
-    x64_mov_r32_r32(e, h, X64_RAX);
+    if (h == b.reg) {
+        x64_imul_r32_r32(e, h, a.reg); /* rd is rt: the product commutes */
+    } else {
+        if (h != a.reg)
+            x64_mov_r32_r32(e, h, a.reg);
+        x64_imul_r32_r32(e, h, b.reg);
+    }
     tr_written(c, rd);
 }
 
@@ -358,13 +385,13 @@ static void ext(struct tr_ctx *c, const struct mips_insn *in)
     }
     struct x64_emitter *e = &c->hot;
     unsigned size = in->size + 1u;
-    x64_mov_r32_r32(e, X64_RAX, a.reg);
-    if (in->pos)
-        x64_shift_r32_imm(e, X64_SHR, X64_RAX, in->pos);
-    if (size < 32)
-        x64_alu_r32_imm32(e, X64_AND, X64_RAX, (int32_t)((1u << size) - 1));
     int h = tr_dest(c, rt);
-    x64_mov_r32_r32(e, h, X64_RAX);
+    if (h != a.reg)
+        x64_mov_r32_r32(e, h, a.reg);
+    if (in->pos)
+        x64_shift_r32_imm(e, X64_SHR, h, in->pos);
+    if (size < 32)
+        x64_alu_r32_imm32(e, X64_AND, h, (int32_t)((1u << size) - 1));
     tr_written(c, rt);
 }
 
@@ -417,8 +444,16 @@ static void unary(struct tr_ctx *c, const struct mips_insn *in)
         x64_bswap_r32(e, X64_RAX);
         x64_shift_r32_imm(e, X64_ROL, X64_RAX, 16);
         break;
-    case MIPS_OP_SEB: x64_movsx_r32_r8(e, X64_RAX, b.reg); break;
-    default: x64_movsx_r32_r16(e, X64_RAX, b.reg); break;
+    case MIPS_OP_SEB: case MIPS_OP_SEH: {
+        int h = tr_dest(c, rd);
+        if (in->op == MIPS_OP_SEB)
+            x64_movsx_r32_r8(e, h, b.reg);
+        else
+            x64_movsx_r32_r16(e, h, b.reg);
+        tr_written(c, rd);
+        return;
+    }
+    default: break;
     }
     int h = tr_dest(c, rd);
     x64_mov_r32_r32(e, h, X64_RAX);

@@ -150,6 +150,10 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
     struct x64_emitter *e = &c->hot;
     const struct mips_insn *slot = &c->insn[c->k + 1];
     uint32_t fall = c->pc + 8;
+    uint32_t retired = c->k + 2; /* the branch and its slot */
+    /* The block goes on at fall (dbt/translate.c): the taken edge becomes a side exit that writes
+     * the state back out of line, the fall-through path keeps every register where it is. */
+    bool side = c->k + 2 < c->n;
     uint32_t slot_writes = tr_insn_writes(slot);
     struct tr_cmp prev = c->cmp;
     const struct tr_cmp *fuse = NULL;
@@ -165,17 +169,19 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
     bool taken;
     if (const_cond(c, b, &taken)) {
         if (!taken && b->likely) {
-            tr_exit_static(c, fall, c->n - 1);
+            tr_exit_static(c, fall, retired - 1);
             return;
         }
         emit_slot(c);
         if (c->ended)
             return;
-        if (taken && tr_loops_to(c, b->target)) {
+        if (taken && !side && tr_loops_to(c, b->target)) {
             tr_loop_back(c);
             c->ended = true;
+        } else if (!taken && side) {
+            return; /* straight on */
         } else {
-            tr_exit_static(c, taken ? b->target : fall, c->n);
+            tr_exit_static(c, taken ? b->target : fall, retired);
         }
         return;
     }
@@ -184,7 +190,9 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
     bool latch = (slot_writes & operands & ~1u) != 0;
     /* A loop's back edge keeps the registers where they are: no write-back before the compare (the
      * exit edge writes back on its own path). */
-    bool loop = tr_loops_to(c, b->target);
+    /* Only the final branch is a loop's back edge: a side exit back to the start retires part of
+     * the block and leaves through an ordinary exit. */
+    bool loop = !side && tr_loops_to(c, b->target);
     if (b->likely) {
         if (!loop)
             tr_writeback(c, e, true);
@@ -198,13 +206,13 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
             if (loop)
                 tr_loop_back(c);
             else
-                tr_exit_static(c, b->target, c->n);
+                tr_exit_static(c, b->target, retired);
         }
         x64_patch_rel32(e, nt, e->len);
         memcpy(c->g, snap.g, sizeof(c->g));
         memcpy(c->owner, snap.owner, sizeof(c->owner));
         c->ended = false;
-        tr_exit_static(c, fall, c->n - 1);
+        tr_exit_static(c, fall, retired - 1);
         return;
     }
     enum x64_cc cc;
@@ -216,7 +224,7 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
         emit_slot(c);
         if (c->ended)
             return;
-        if (!loop)
+        if (!loop && !side)
             tr_writeback(c, e, true);
         x64_alu_m32_imm32(e, X64_CMP, X64_R15, VOFF_LATCH(0), 0);
         cc = X64_CC_NE;
@@ -224,9 +232,13 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
         emit_slot(c);
         if (c->ended)
             return;
-        if (!loop)
+        if (!loop && !side)
             tr_writeback(c, e, true);
         cc = emit_cond(c, b, fuse);
+    }
+    if (side) {
+        tr_side_exit(c, cc, b->target, retired);
+        return;
     }
     if (loop) {
         if (tr_loop_in_place(c)) {
@@ -236,14 +248,14 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
             tr_loop_back(c);
             x64_patch_rel32(e, nt, e->len);
         }
-        tr_exit_static(c, fall, c->n);
+        tr_exit_static(c, fall, retired);
         return;
     }
     size_t tk = x64_jcc_rel32(e, cc, 0);
-    tr_exit_static(c, fall, c->n);
+    tr_exit_static(c, fall, retired);
     x64_patch_rel32(e, tk, e->len);
     c->ended = false;
-    tr_exit_static(c, b->target, c->n);
+    tr_exit_static(c, b->target, retired);
 }
 
 /* The branch whose condition is already in latch 0 (nonzero = taken): slot, then the two exits. */
@@ -322,18 +334,26 @@ static void indirect(struct tr_ctx *c, const struct mips_insn *in)
         tr_load_scratch(c, e, X64_RAX, rs);
     x64_mov_m32_r32(e, X64_R15, VOFF_PC, X64_RAX);
     if (c->chain) {
-        /* idx * 32 of tb_jc_hash(pc): ((pc >> 4) & 0x3F00 | ((pc >> 2) ^ (pc >> 10)) & 0xFF) << 5 */
-        x64_mov_r32_r32(e, X64_RCX, X64_RAX);
-        x64_shift_r32_imm(e, X64_SHR, X64_RCX, 12 - TB_JC_SUB_BITS);
-        x64_alu_r32_imm32(e, X64_AND, X64_RCX, (int32_t)(((1u << TB_JC_PAGE_BITS) - 1) << TB_JC_SUB_BITS));
-        x64_mov_r32_r32(e, X64_RDX, X64_RAX);
-        x64_shift_r32_imm(e, X64_SHR, X64_RDX, 2);
-        x64_mov_r32_r32(e, X64_R11, X64_RAX);
-        x64_shift_r32_imm(e, X64_SHR, X64_R11, 10);
+        /* idx * 32 of tb_jc_hash(pc) = ((pc >> 4) & 0x3F00 | ((pc >> 2) ^ (pc >> 10)) & 0xFF) << 5
+         * = (pc << 1) & 0x7E000 | ((pc << 3) ^ (pc >> 5)) & 0x1FE0; rotates (BMI2 rorx, no copy
+         * needed) do as well as the shifts, every bit they wrap around being masked off */
+        _Static_assert(TB_JC_PAGE_BITS == 6 && TB_JC_SUB_BITS == 8 && sizeof(struct tb_jc_entry) == 32,
+                       "the inline jump-cache hash below");
+        if (x64_have_bmi2()) {
+            x64_rorx_r32_r32_imm(e, X64_RCX, X64_RAX, 31);
+            x64_alu_r32_imm32(e, X64_AND, X64_RCX, 0x7E000);
+            x64_rorx_r32_r32_imm(e, X64_RDX, X64_RAX, 29);
+            x64_rorx_r32_r32_imm(e, X64_R11, X64_RAX, 5);
+        } else {
+            x64_lea_r32_bisd(e, X64_RCX, X64_RAX, X64_RAX, 0, 0);
+            x64_alu_r32_imm32(e, X64_AND, X64_RCX, 0x7E000);
+            x64_lea_r32_bisd(e, X64_RDX, -1, X64_RAX, 3, 0);
+            x64_mov_r32_r32(e, X64_R11, X64_RAX);
+            x64_shift_r32_imm(e, X64_SHR, X64_R11, 5);
+        }
         x64_alu_r32_r32(e, X64_XOR, X64_RDX, X64_R11);
-        x64_alu_r32_imm32(e, X64_AND, X64_RDX, (int32_t)((1u << TB_JC_SUB_BITS) - 1));
+        x64_alu_r32_imm32(e, X64_AND, X64_RDX, 0x1FE0);
         x64_alu_r32_r32(e, X64_OR, X64_RCX, X64_RDX);
-        x64_shift_r32_imm(e, X64_SHL, X64_RCX, 5);
         unsigned mode = c->flags & TB_F_MODE_MASK;
         if (mode == MMU_USER || mode == MMU_SUPERVISOR) {
             /* Every PC user or supervisor code can fetch is mapped: the key holds the ASID. */

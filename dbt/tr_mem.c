@@ -39,9 +39,14 @@ static size_t emit_probe_va(struct tr_ctx *c, struct x64_emitter *e, unsigned si
     unsigned mode = c->flags & TB_F_MODE_MASK;
     int32_t ent = VOFF_STLB(mode);
     int32_t tag = store ? (int32_t)offsetof(struct stlb_entry, tag_write) : (int32_t)offsetof(struct stlb_entry, tag_read);
-    /* rcx = index * 32 = (va >> 12 & (STLB_SIZE - 1)) << 5 */
-    x64_mov_r32_r32(e, X64_RCX, X64_RAX);
-    x64_shift_r32_imm(e, X64_SHR, X64_RCX, STLB_PAGE_BITS - 5);
+    /* rcx = index * 32 = (va >> 12 & (STLB_SIZE - 1)) << 5; a rotate does as well as the shift
+     * (the bits it wraps around are masked off) and with BMI2 needs no copy first */
+    if (x64_have_bmi2()) {
+        x64_rorx_r32_r32_imm(e, X64_RCX, X64_RAX, STLB_PAGE_BITS - 5);
+    } else {
+        x64_mov_r32_r32(e, X64_RCX, X64_RAX);
+        x64_shift_r32_imm(e, X64_SHR, X64_RCX, STLB_PAGE_BITS - 5);
+    }
     x64_alu_r32_imm32(e, X64_AND, X64_RCX, (int32_t)((STLB_SIZE - 1) << 5));
     x64_mov_r32_r32(e, X64_RDX, X64_RAX);
     x64_alu_r32_imm32(e, X64_AND, X64_RDX, (int32_t)(uint32_t)(STLB_PAGE_MASK | (size - 1)));
@@ -111,13 +116,11 @@ static void load_kseg0(struct tr_ctx *c, const struct mips_insn *in, unsigned si
 {
     struct x64_emitter *e = &c->hot;
     unsigned k = size == 4 ? 2 : size == 2 ? 1 : 0;
+    /* va ^ 0x80000000 = va + 0x80000000 in 32 bits: folded into the address computation */
     if (b.imm)
-        x64_mov_r32_imm32(e, X64_RAX, b.val + (uint32_t)in->simm);
-    else if (in->simm)
-        x64_lea_r32_disp(e, X64_RAX, b.reg, in->simm);
+        x64_mov_r32_imm32(e, X64_RAX, (b.val + (uint32_t)in->simm) ^ 0x80000000u);
     else
-        x64_mov_r32_r32(e, X64_RAX, b.reg);
-    x64_alu_r32_imm32(e, X64_XOR, X64_RAX, (int32_t)0x80000000u);
+        x64_lea_r32_disp(e, X64_RAX, b.reg, (int32_t)((uint32_t)in->simm + 0x80000000u));
     if (k)
         x64_shift_r32_imm(e, X64_ROR, X64_RAX, k);
     x64_alu_r32_imm32(e, X64_CMP, X64_RAX, (int32_t)(c->kseg0_window >> k));

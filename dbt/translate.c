@@ -390,23 +390,24 @@ void tr_raise(struct tr_ctx *c, struct x64_emitter *e, enum exc_code code)
 
 /* ---- exits ---- */
 
-void tr_exit_static(struct tr_ctx *c, uint32_t target, uint32_t retired)
+/* The chainable jump to a static guest PC, from e (hot, or cold for a side exit); state written
+ * back and icount fixed by the caller. */
+static void exit_chain(struct tr_ctx *c, struct x64_emitter *e, uint32_t target)
 {
-    struct x64_emitter *e = &c->hot;
-    tr_writeback(c, e, true);
-    tr_icount_fix(c, e, retired);
-    if (c->n_exits >= 2) {
+    if (c->n_exits >= TB_MAX_EXITS) {
         tr_exit_plain_imm(c, e, target, c->n, DBT_RET_PLAIN);
         return;
     }
     unsigned n = c->n_exits++;
     /* The rel32 field is 4-byte aligned so chaining can patch it with one atomic store. */
-    x64_align(e, 4, 1);
     size_t stub = c->cold.len;
-    size_t at = x64_jmp_rel32(e, 0);
+    size_t at = x64_jmp_rel32_aligned(e);
+    if (e == &c->cold)
+        stub = c->cold.len; /* a side exit's stub follows its own jmp */
     tr_fixup(c, e, at, SECT_COLD, stub);
     c->tb->jmp_patch_ofs[n] = (uint32_t)at;
-    c->tb->jmp_reset_ofs[n] = (uint32_t)stub; /* made absolute (cold base added) at layout */
+    c->exit_in_cold[n] = e == &c->cold; /* both made absolute (cold base added) at layout */
+    c->tb->jmp_reset_ofs[n] = (uint32_t)stub;
     c->tb->jmp_target[n] = target;
     struct x64_emitter *ce = &c->cold;
     x64_mov_m32_imm32(ce, X64_R15, VOFF_PC, target);
@@ -433,7 +434,24 @@ void tr_exit_static(struct tr_ctx *c, uint32_t target, uint32_t retired)
     }
     x64_mov_r64_imm64(ce, X64_RAX, (uint64_t)(uintptr_t)c->tb | n);
     tr_exit_jmp(c, ce);
+}
+
+void tr_exit_static(struct tr_ctx *c, uint32_t target, uint32_t retired)
+{
+    struct x64_emitter *e = &c->hot;
+    tr_writeback(c, e, true);
+    tr_icount_fix(c, e, retired);
+    exit_chain(c, e, target);
     c->ended = true;
+}
+
+void tr_side_exit(struct tr_ctx *c, enum x64_cc cc, uint32_t target, uint32_t retired)
+{
+    struct x64_emitter *ce = &c->cold;
+    tr_jcc_to(c, &c->hot, cc, SECT_COLD, ce->len);
+    tr_writeback(c, ce, false);
+    tr_icount_fix(c, ce, retired);
+    exit_chain(c, ce, target);
 }
 
 void tr_exit_plain_imm(struct tr_ctx *c, struct x64_emitter *e, uint32_t target, uint32_t retired, uint32_t ret)
@@ -515,6 +533,39 @@ static bool slot_ok(const struct mips_insn *in, uint32_t flags)
         return false; /* they may change what the branch's successor is translated for */
     default:
         return true;
+    }
+}
+
+/*
+ * Whether a block may go on past this branch (at the fall-through PC, with the taken edge a side
+ * exit): a plain conditional branch (not likely, no link) whose delay slot cannot call out. The
+ * slot's own exits (a helper asking to leave, a store into this very block) rely on the block
+ * ending right after the branch, so a slot that may take them ends the block as before.
+ */
+static bool goes_on(const struct mips_insn *br, const struct mips_insn *slot, uint32_t flags)
+{
+    switch (br->op) {
+    case MIPS_OP_BEQ:
+        if (br->rs == br->rt)
+            return false; /* b: always taken */
+        break;
+    case MIPS_OP_BLEZ: case MIPS_OP_BGEZ:
+        if (br->rs == 0)
+            return false; /* always taken */
+        break;
+    case MIPS_OP_BNE: case MIPS_OP_BGTZ: case MIPS_OP_BLTZ:
+        break;
+    default:
+        return false;
+    }
+    if (slot->flags & (MIPS_F_BRANCH | MIPS_F_LOAD | MIPS_F_STORE | MIPS_F_PRIV | MIPS_F_COP | MIPS_F_END_BLOCK))
+        return false;
+    switch (slot->op) {
+    case MIPS_OP_DIV: case MIPS_OP_DIVU: case MIPS_OP_RDHWR: case MIPS_OP_CACHE: case MIPS_OP_PREF:
+    case MIPS_OP_SYNCI:
+        return false;
+    default:
+        return !always_leaves(slot, flags);
     }
 }
 
@@ -609,9 +660,12 @@ static bool layout(struct tr_ctx *c)
         int32_t r32 = (int32_t)rel;
         memcpy(field, &r32, 4);
     }
-    for (unsigned n = 0; n < 2; n++)
-        if (c->tb->jmp_reset_ofs[n] != TB_NO_JUMP)
+    for (unsigned n = 0; n < TB_MAX_EXITS; n++)
+        if (c->tb->jmp_reset_ofs[n] != TB_NO_JUMP) {
             c->tb->jmp_reset_ofs[n] += (uint32_t)cold_base;
+            if (c->exit_in_cold[n])
+                c->tb->jmp_patch_ofs[n] += (uint32_t)cold_base;
+        }
     c->tb->host_size = (uint32_t)(cold_base + c->cold.len);
     c->tb->hot_size = (uint32_t)hot;
     return true;
@@ -707,6 +761,7 @@ static bool emit_block(struct tr_ctx *c, struct tb *tb, bool loop, uint32_t loop
     c->failed = false;
     c->ended = false;
     c->n_exits = 0;
+    memset(c->exit_in_cold, 0, sizeof(c->exit_in_cold));
     c->stamp = 0;
     memset(&c->cmp, 0, sizeof(c->cmp));
     memset(c->used_at, 0, sizeof(c->used_at));
@@ -736,7 +791,10 @@ static bool emit_block(struct tr_ctx *c, struct tb *tb, bool loop, uint32_t loop
         const struct mips_insn *in = &c->insn[k];
         if (in->flags & MIPS_F_BRANCH) {
             tr_branch(c, in);
-            break;
+            if (c->ended || k + 2 >= n)
+                break;
+            k++; /* its delay slot went with it; the block goes on at the fall-through PC */
+            continue;
         }
         tr_insn(c, in);
     }
@@ -768,6 +826,7 @@ struct tb *dbt_translate(struct vcpu *v, struct tcache *tc, uint32_t pc, gpa_t p
             c->kseg0_host = (uint32_t)(uintptr_t)ram->host;
         }
     }
+    unsigned sides = 0; /* conditional branches the block goes on past (each a side exit) */
     while (n < max && off + 4 * n < 4096) {
         struct mips_insn *in = &c->insn[n];
         uint32_t w;
@@ -781,6 +840,12 @@ struct tb *dbt_translate(struct vcpu *v, struct tcache *tc, uint32_t pc, gpa_t p
             if (!slot_ok(&c->insn[n + 1], flags))
                 break;
             n += 2;
+            /* a branch back to the block's start ends it: that is a loop's back edge (loop mode) */
+            uint32_t target = pc + 4 * (n - 1) + ((uint32_t)in->simm << 2);
+            if (sides < TB_MAX_EXITS - 2 && target != pc && goes_on(in, &c->insn[n - 1], flags)) {
+                sides++;
+                continue;
+            }
             break;
         }
         n++;

@@ -116,7 +116,8 @@ struct tr_ctx {
     uint32_t pc;        /* its guest PC */
     bool in_ds;         /* it is a delay slot */
     bool ended;         /* the block's exit has been emitted */
-    unsigned n_exits;   /* chainable exits used (0..2) */
+    unsigned n_exits;   /* chainable exits used (0..TB_MAX_EXITS) */
+    bool exit_in_cold[TB_MAX_EXITS]; /* the exit's jmp is in the cold section (a side exit) */
 
     /* register cache */
     struct tr_greg g[32];
@@ -197,6 +198,10 @@ void tr_status_exits(struct tr_ctx *c, struct x64_emitter *e, unsigned dest);
 void tr_raise(struct tr_ctx *c, struct x64_emitter *e, enum exc_code code);
 /* Ends the block with a chainable jump to a static guest PC (retired = instructions retired). */
 void tr_exit_static(struct tr_ctx *c, uint32_t target, uint32_t retired);
+/* A side exit of a block that goes on past a conditional branch: jcc cc from the hot path to
+ * cold code that writes the state back (the hot path keeps it dirty) and leaves through a
+ * chainable jump to target, having retired `retired` instructions. */
+void tr_side_exit(struct tr_ctx *c, enum x64_cc cc, uint32_t target, uint32_t retired);
 /* Guest registers an instruction may write (a superset, decided by its encoding alone). */
 uint32_t tr_insn_writes(const struct mips_insn *in);
 /* Whether a taken branch to target is the back edge of a loop-mode block. */

@@ -250,6 +250,11 @@ void x64_lea_r64_disp(struct x64_emitter *e, int dst, int base, int32_t disp)
     enc_rm(e, F_W, OP(0x8D), dst, base, -1, disp);
 }
 
+void x64_lea_r32_bisd(struct x64_emitter *e, int dst, int base, int index, unsigned scale_log2, int32_t disp)
+{
+    enc_rms(e, 0, OP(0x8D), dst, base, index, scale_log2, disp);
+}
+
 void x64_load_sx(struct x64_emitter *e, enum x64_load kind, int dst, int index, unsigned scale_log2,
                  int32_t disp)
 {
@@ -407,6 +412,17 @@ size_t x64_jmp_rel32(struct x64_emitter *e, size_t target)
     return at;
 }
 
+size_t x64_jmp_rel32_aligned(struct x64_emitter *e)
+{
+    /* 0x2E (a CS override, which 64-bit mode ignores) as padding inside the instruction: the
+     * padding costs no instruction of its own, unlike a NOP in front of it (Intel SDM Vol. 2,
+     * 2.1.1: segment overrides other than FS/GS are treated as null in 64-bit mode). */
+    unsigned pad = (unsigned)((4 - (e->len + 1) % 4) % 4);
+    for (unsigned i = 0; i < pad; i++)
+        x64_byte(e, 0x2E);
+    return x64_jmp_rel32(e, 0);
+}
+
 size_t x64_jcc_rel32(struct x64_emitter *e, enum x64_cc cc, size_t target)
 {
     x64_byte(e, 0x0F);
@@ -446,6 +462,31 @@ void x64_pop_r64(struct x64_emitter *e, int r)
 }
 
 void x64_ret(struct x64_emitter *e) { x64_byte(e, 0xC3); }
+
+bool x64_no_bmi2;
+
+bool x64_have_bmi2(void)
+{
+    static int have = -1; /* cpuid is slow (a hypervisor exit in a VM): asked once */
+    if (x64_no_bmi2)
+        return false;
+    if (have < 0) {
+        unsigned a, b, c, d;
+        have = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 8)) != 0; /* CPUID.7.0:EBX.BMI2 */
+    }
+    return have != 0;
+}
+
+void x64_rorx_r32_r32_imm(struct x64_emitter *e, int dst, int src, unsigned imm)
+{
+    /* VEX.LZ.F2.0F3A.W0 F0 /r ib (Intel SDM Vol. 2, RORX): three-byte VEX, vvvv unused (1111) */
+    x64_byte(e, 0xC4);
+    x64_byte(e, (uint8_t)((dst & 8 ? 0 : 0x80) | 0x40 | (src & 8 ? 0 : 0x20) | 0x03));
+    x64_byte(e, 0x7B);
+    x64_byte(e, 0xF0);
+    x64_byte(e, (uint8_t)(0xC0 | (dst & 7) << 3 | (src & 7)));
+    x64_byte(e, (uint8_t)imm);
+}
 
 bool x64_have_lzcnt(void)
 {

@@ -3,7 +3,8 @@
  * named for its operands (x64_mov_r32_m32 = 32-bit register from memory).
  * It writes bytes and nothing else: no register allocation, no labels
  * beyond raw rel32 fields (the translator owns fixups). Only baseline
- * x86-64 instructions; LZCNT is emitted only when x64_have_lzcnt() says
+ * x86-64 instructions; LZCNT (and BMI2's RORX) are emitted only when x64_have_lzcnt()
+ * (x64_have_bmi2()) says
  * the host has it (cpuid), since on an older CPU the same bytes run as
  * BSR and give a different answer without any fault.
  */
@@ -90,6 +91,8 @@ void x64_movzx_r32_r8(struct x64_emitter *e, int dst, int src);
 void x64_movsxd_r64_r32(struct x64_emitter *e, int dst, int src);
 void x64_lea_r32_disp(struct x64_emitter *e, int dst, int base, int32_t disp);
 void x64_lea_r64_disp(struct x64_emitter *e, int dst, int base, int32_t disp);
+/* dst = low 32 bits of base + index * 2^scale_log2 + disp (base < 0: no base, disp32 absolute). */
+void x64_lea_r32_bisd(struct x64_emitter *e, int dst, int base, int index, unsigned scale_log2, int32_t disp);
 
 /* Arithmetic. */
 void x64_alu_r32_r32(struct x64_emitter *e, enum x64_alu op, int dst, int src);
@@ -120,6 +123,8 @@ void x64_cmov_r32_r32(struct x64_emitter *e, enum x64_cc cc, int dst, int src);
 
 /* Control flow. The rel32 forms return the offset of their rel32 field (for patching). */
 size_t x64_jmp_rel32(struct x64_emitter *e, size_t target);
+/* A jmp rel32 (to 0, for patching) whose rel32 field is 4-byte aligned, padded with prefixes. */
+size_t x64_jmp_rel32_aligned(struct x64_emitter *e);
 size_t x64_jcc_rel32(struct x64_emitter *e, enum x64_cc cc, size_t target);
 size_t x64_call_rel32_field(struct x64_emitter *e);
 void x64_call_r64(struct x64_emitter *e, int r);
@@ -137,5 +142,11 @@ void x64_mov_r64_mbi(struct x64_emitter *e, int dst, int base, int index, int32_
 
 /* Whether the host has LZCNT (CPUID 0x80000001 ECX.ABM). */
 bool x64_have_lzcnt(void);
+/* Whether the host has BMI2 (cpuid): RORX is emitted only then (it is #UD without it). */
+bool x64_have_bmi2(void);
+/* Tests: translate as for a host without BMI2 (the baseline sequences). */
+extern bool x64_no_bmi2;
+/* dst = src rotated right by imm, flags untouched (BMI2). */
+void x64_rorx_r32_r32_imm(struct x64_emitter *e, int dst, int src, unsigned imm);
 
 #endif

@@ -8,11 +8,20 @@
  *  - a guest register used by three consecutive instructions is loaded from
  *    struct vcpu once;
  *  - a block's entry checks the instruction budget (sub + js) before anything
- *    else, and a branch exit's rel32 field is 4-byte aligned;
+ *    else, and a branch exit's rel32 field is 4-byte aligned with no NOP
+ *    executed for it;
  *  - a block that branches back to its own start (loop mode) loads its guest
  *    registers once before the budget check, touches no guest register in
  *    memory on the way round, branches back to the budget check itself, and
- *    writes the registers it changed back on the way out.
+ *    writes the registers it changed back on the way out;
+ *  - a block goes on past a conditional branch whose slot cannot call out,
+ *    its taken edge a side exit in the cold section, registers kept;
+ *  - three-operand addu/addiu/sll (destination not a source) are one lea
+ *    each, mul multiplies straight into the destination's register, and a
+ *    kseg0 load folds the segment base into the address (lea, no xor);
+ *  - the software-TLB probe takes its index with one rorx on a BMI2 host;
+ *  - a jr's inline jump-cache probe finds the run loop's entry (counted hits
+ *    of a running call loop), with and without BMI2.
  * Only the hot (straight-line) part of a block is inspected: the cold part
  * holds slow paths and exit stubs.
  */
@@ -114,11 +123,26 @@ static void dump(const cs_insn *in, size_t n)
 #define ORI(rt, rs, imm) (0x34000000u | (rs) << 21 | (rt) << 16 | (imm))
 #define ADDU(rd, rs, rt) ((rs) << 21 | (rt) << 16 | (rd) << 11 | 0x21u)
 #define SLT(rd, rs, rt) ((rs) << 21 | (rt) << 16 | (rd) << 11 | 0x2Au)
+#define BEQ(rs, rt, off) (0x10000000u | (rs) << 21 | (rt) << 16 | ((off) & 0xFFFFu))
 #define BNE(rs, rt, off) (0x14000000u | (rs) << 21 | (rt) << 16 | ((off) & 0xFFFFu))
 #define ADDIU(rt, rs, imm) (0x24000000u | (rs) << 21 | (rt) << 16 | ((imm) & 0xFFFFu))
 #define JR(rs) ((rs) << 21 | 0x08u)
+#define JAL(va) (0x0C000000u | (((va) >> 2) & 0x03FFFFFFu))
+#define J(va) (0x08000000u | (((va) >> 2) & 0x03FFFFFFu))
+#define SLL(rd, rt, sa) ((rt) << 16 | (rd) << 11 | (sa) << 6)
+#define MUL(rd, rs, rt) (0x70000002u | (rs) << 21 | (rt) << 16 | (rd) << 11)
+#define SW(rt, base, off) (0xAC000000u | (base) << 21 | (rt) << 16 | ((off) & 0xFFFFu))
+#define LW(rt, base, off) (0x8C000000u | (base) << 21 | (rt) << 16 | ((off) & 0xFFFFu))
 #define NOP 0u
-enum { T0 = 8, T1 = 9, T2 = 10, T3 = 11, A0 = 4, A1 = 5, RA = 31 };
+enum { T0 = 8, T1 = 9, T2 = 10, T3 = 11, T4 = 12, A0 = 4, A1 = 5, RA = 31 };
+
+static size_t count_mnemonic(const cs_insn *in, size_t n, const char *mn)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += !strcmp(in[i].mnemonic, mn);
+    return k;
+}
 
 static void test_lui_ori_is_one_mov(void **state)
 {
@@ -205,8 +229,9 @@ static bool is_budget_sub(const cs_insn *in, unsigned n)
 static void test_entry_checks_budget(void **state)
 {
     (void)state;
-    /* addu t1, a0, a0; bne t1, zero, +4; nop; jr ra; nop: a block of 3 with two exits */
-    const uint32_t code[] = {ADDU(T1, A0, A0), BNE(T1, 0, 4), NOP, JR(RA), NOP};
+    /* addu t1, a0, a0; bne t1, zero, +4; lw t2, 0(a0); jr ra; nop: a block of 3 with two exits (a
+     * load in the slot ends the block at the branch) */
+    const uint32_t code[] = {ADDU(T1, A0, A0), BNE(T1, 0, 4), LW(T2, A0, 0), JR(RA), NOP};
     cs_insn *in;
     struct tb *tb;
     size_t n = translate(code, 5, &in, &tb);
@@ -221,6 +246,8 @@ static void test_entry_checks_budget(void **state)
         assert_int_equal(((uintptr_t)tb->host_code + tb->jmp_patch_ofs[e]) % 4, 0);
         assert_int_equal(tb->host_code[tb->jmp_patch_ofs[e] - 1], 0xE9);
     }
+    /* the alignment is padding inside the jmp (ignored prefixes), not a NOP executed before it */
+    assert_int_equal(count_mnemonic(in, n, "nop"), 0);
     cs_free(in, n);
 }
 
@@ -277,6 +304,151 @@ static void test_loop_keeps_registers(void **state)
     cs_free(in, n);
 }
 
+static void test_block_goes_on_past_branch(void **state)
+{
+    (void)state;
+    /* addu t1, a0, a0; bne t1, zero, +8; nop; addu t2, t1, a0; b +4; nop: one block of 6, the
+     * bne's taken edge a side exit out of line, t1 and a0 still in registers after it */
+    const uint32_t code[] = {ADDU(T1, A0, A0), BNE(T1, 0, 8), NOP, ADDU(T2, T1, A0), BEQ(0, 0, 4), NOP};
+    cs_insn *in;
+    struct tb *tb;
+    size_t n = translate(code, 6, &in, &tb);
+    assert_int_equal(tb->n_insns, 6);
+    if (!is_budget_sub(&in[0], 6))
+        dump(in, n);
+    assert_true(is_budget_sub(&in[0], 6));
+    /* the jne goes to the cold section; nothing is loaded from or stored to struct vcpu before the
+     * second addu, which reuses both registers */
+    size_t jne = n;
+    for (size_t i = 0; i < n && jne == n; i++)
+        if (!strcmp(in[i].mnemonic, "jne"))
+            jne = i;
+    assert_true(jne < n);
+    assert_true(strtoull(in[jne].op_str, NULL, 16) >= (uint64_t)(uintptr_t)tb->host_code + tb->hot_size);
+    assert_true(jne + 1 < n);
+    assert_string_equal(in[jne + 1].mnemonic, "lea");
+    for (size_t i = 2; i < jne; i++) /* after the budget check: the a0 load, the addu, the test */
+        assert_false(names_gpr(&in[i], T1));
+    /* side exit, then the b: exit 0's patched jmp lies in the cold section */
+    assert_int_not_equal(tb->jmp_patch_ofs[0], TB_NO_JUMP);
+    assert_true(tb->jmp_patch_ofs[0] >= tb->hot_size);
+    assert_int_equal(((uintptr_t)tb->host_code + tb->jmp_patch_ofs[0]) % 4, 0);
+    assert_int_equal(tb->host_code[tb->jmp_patch_ofs[0] - 1], 0xE9);
+    cs_free(in, n);
+}
+
+static void test_three_operand_is_lea(void **state)
+{
+    (void)state;
+    /* addu t2, t0, t1; addiu t3, t0, 5; sll t4, t1, 2; b +4; nop (a static exit: no jump-cache hash) */
+    const uint32_t code[] = {ADDU(T2, T0, T1), ADDIU(T3, T0, 5), SLL(T4, T1, 2), BEQ(0, 0, 4), NOP};
+    cs_insn *in;
+    size_t n = translate(code, 5, &in, NULL);
+    /* one lea per instruction; no add, no shl, and no register-to-register copy for them */
+    bool imm5 = false, scaled = false;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(in[i].mnemonic, "lea"))
+            continue;
+        imm5 |= strstr(in[i].op_str, " + 5]") != NULL;
+        scaled |= strstr(in[i].op_str, "*4]") != NULL;
+    }
+    if (count_mnemonic(in, n, "lea") < 3 || count_mnemonic(in, n, "add") || count_mnemonic(in, n, "shl"))
+        dump(in, n);
+    assert_true(imm5 && scaled);
+    assert_true(count_mnemonic(in, n, "lea") >= 3);
+    assert_int_equal(count_mnemonic(in, n, "add"), 0);
+    assert_int_equal(count_mnemonic(in, n, "shl"), 0);
+    cs_free(in, n);
+}
+
+static void test_mul_into_destination(void **state)
+{
+    (void)state;
+    /* mul t2, t0, t1; mul t0, t0, t1; jr ra; nop: imul into t2's and t0's registers, not via eax */
+    const uint32_t code[] = {MUL(T2, T0, T1), MUL(T0, T0, T1), JR(RA), NOP};
+    cs_insn *in;
+    size_t n = translate(code, 4, &in, NULL);
+    size_t imuls = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(in[i].mnemonic, "imul")) {
+            imuls++;
+            assert_null(strstr(in[i].op_str, "eax"));
+        }
+    if (imuls != 2)
+        dump(in, n);
+    assert_int_equal(imuls, 2);
+    cs_free(in, n);
+}
+
+static void test_kseg0_load_folds_segment(void **state)
+{
+    (void)state;
+    /* lw t1, 8(a0); b +4; nop: kernel code, the kseg0 window (RAM is mapped below 2 GiB) */
+    const uint32_t code[] = {LW(T1, A0, 8), BEQ(0, 0, 4), NOP};
+    cs_insn *in;
+    size_t n = translate(code, 3, &in, NULL);
+    /* va ^ 0x80000000 as part of the address: lea eax, [reg - 0x7ffffff8], then the rotate-compare */
+    size_t lea = n;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(in[i].mnemonic, "lea") && strstr(in[i].op_str, "- 0x7ffffff8]") && !strncmp(in[i].op_str, "eax", 3))
+            lea = i;
+    if (lea == n || count_mnemonic(in, n, "xor"))
+        dump(in, n);
+    assert_true(lea + 1 < n);
+    assert_string_equal(in[lea + 1].mnemonic, "ror");
+    assert_int_equal(count_mnemonic(in, n, "xor"), 0);
+    cs_free(in, n);
+}
+
+static void test_store_probe_index(void **state)
+{
+    (void)state;
+    /* sw t1, 4(a0); b +4; nop: the software-TLB index is one rorx where the host has BMI2, else a
+     * copy and a shift */
+    const uint32_t code[] = {SW(T1, A0, 4), BEQ(0, 0, 4), NOP};
+    cs_insn *in;
+    size_t n = translate(code, 3, &in, NULL);
+    if (x64_have_bmi2()) {
+        assert_int_equal(count_mnemonic(in, n, "rorx"), 1);
+        assert_int_equal(count_mnemonic(in, n, "shr"), 0);
+    } else {
+        assert_int_equal(count_mnemonic(in, n, "rorx"), 0);
+        assert_int_equal(count_mnemonic(in, n, "shr"), 1);
+    }
+    cs_free(in, n);
+}
+
+/* Runs a call loop (jal f; j back; f: jr ra) and counts the jr's inline jump-cache hits: the hash
+ * translated code computes must find the entry the run loop filled, with BMI2 or without. */
+static uint64_t inline_hits_of_call_loop(bool no_bmi2)
+{
+    const uint32_t code[] = {JAL(CODE_VA + 0x40), NOP, J(CODE_VA), NOP};
+    const uint32_t fn[] = {JR(RA), NOP};
+    assert_int_equal(physmap_write(&vm.physmap, CODE_PA, code, sizeof(code)), 0);
+    assert_int_equal(physmap_write(&vm.physmap, CODE_PA + 0x40, fn, sizeof(fn)), 0);
+    x64_no_bmi2 = no_bmi2;
+    dbt_prof_on = true; /* translated code counts its inline hits */
+    tcache_flush(vm.tcache);
+    struct vcpu *v = vm.vcpu;
+    v->pc = CODE_VA;
+    v->in_ds = false;
+    uint64_t before = v->prof.jc_inline_hits[0] + v->prof.jc_inline_hits[1];
+    dbt_run_steps(v, 8);
+    dbt_prof_on = false;
+    x64_no_bmi2 = false;
+    tcache_flush(vm.tcache);
+    return v->prof.jc_inline_hits[0] + v->prof.jc_inline_hits[1] - before;
+}
+
+static void test_jr_inline_hash(void **state)
+{
+    (void)state;
+    /* every round of the loop but the first few hits inline, in both code shapes */
+    assert_true(inline_hits_of_call_loop(true) > 1000);
+    if (x64_have_bmi2())
+        assert_true(inline_hits_of_call_loop(false) > 1000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +457,12 @@ int main(void)
         cmocka_unit_test(test_register_held_across_three),
         cmocka_unit_test(test_entry_checks_budget),
         cmocka_unit_test(test_loop_keeps_registers),
+        cmocka_unit_test(test_block_goes_on_past_branch),
+        cmocka_unit_test(test_three_operand_is_lea),
+        cmocka_unit_test(test_mul_into_destination),
+        cmocka_unit_test(test_kseg0_load_folds_segment),
+        cmocka_unit_test(test_store_probe_index),
+        cmocka_unit_test(test_jr_inline_hash),
     };
     return cmocka_run_group_tests_name("translate", tests, setup, teardown);
 }

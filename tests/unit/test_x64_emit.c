@@ -121,6 +121,14 @@ static void test_forms_match_gnu_as(void **state)
     G(x64_mul1_r32(e, X64_R9), "mul %r9d", 0x41, 0xf7, 0xe1)
     G(x64_bsr_r32_r32(e, X64_RAX, X64_RBX), "bsr %ebx,%eax", 0x0f, 0xbd, 0xc3)
     G(x64_lzcnt_r32_r32(e, X64_RAX, X64_R12), "lzcnt %r12d,%eax", 0xf3, 0x41, 0x0f, 0xbd, 0xc4)
+    G(x64_rorx_r32_r32_imm(e, X64_RCX, X64_RAX, 7), "rorx $7,%eax,%ecx", 0xc4, 0xe3, 0x7b, 0xf0, 0xc8, 0x07)
+    G(x64_rorx_r32_r32_imm(e, X64_R10, X64_R9, 7), "rorx $7,%r9d,%r10d", 0xc4, 0x43, 0x7b, 0xf0, 0xd1, 0x07)
+    G(x64_lea_r32_bisd(e, X64_R12, X64_RBP, X64_RBX, 0, 0), "lea 0x0(%rbp,%rbx,1),%r12d", 0x44, 0x8d, 0x64,
+      0x1d, 0x00)
+    G(x64_lea_r32_bisd(e, X64_R14, -1, X64_RBX, 2, 0), "lea 0x0(,%rbx,4),%r14d", 0x44, 0x8d, 0x34, 0x9d, 0x00,
+      0x00, 0x00, 0x00)
+    G(x64_lea_r32_bisd(e, X64_RAX, X64_R13, X64_R12, 0, 0), "lea 0x0(%r13,%r12,1),%eax", 0x43, 0x8d, 0x44, 0x25,
+      0x00)
     G(x64_bswap_r32(e, X64_RAX), "bswap %eax", 0x0f, 0xc8)
     G(x64_bswap_r32(e, X64_R9), "bswap %r9d", 0x41, 0x0f, 0xc9)
     G(x64_setcc_r8(e, X64_CC_L, X64_RAX), "setl %al", 0x0f, 0x9c, 0xc0)
@@ -172,6 +180,26 @@ static void test_rel32_jumps_and_patch(void **state)
     assert_int_equal(buf[11], 0xE8);
 }
 
+static void test_aligned_jmp_pads_with_prefixes(void **state)
+{
+    (void)state;
+    uint8_t buf[64];
+    struct x64_emitter e;
+    for (unsigned start = 0; start < 4; start++) {
+        x64_init(&e, buf, sizeof(buf));
+        for (unsigned i = 0; i < start; i++)
+            x64_ret(&e);
+        size_t f = x64_jmp_rel32_aligned(&e);
+        assert_int_equal(f % 4, 0);
+        assert_int_equal(buf[f - 1], 0xE9);
+        /* everything between the rets and the opcode is a CS prefix (GNU as: "cs jmp" = 2e e9), so
+         * it is one instruction: no NOP runs before the jump */
+        for (size_t i = start; i + 1 < f; i++)
+            assert_int_equal(buf[i], 0x2E);
+        assert_true(f - 1 - start <= 3);
+    }
+}
+
 static void test_align_pads_with_nops(void **state)
 {
     (void)state;
@@ -212,6 +240,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_forms_match_gnu_as),
         cmocka_unit_test(test_rel32_jumps_and_patch),
+        cmocka_unit_test(test_aligned_jmp_pads_with_prefixes),
         cmocka_unit_test(test_align_pads_with_nops),
         cmocka_unit_test(test_overflow_is_flagged_not_written),
     };
