@@ -181,8 +181,6 @@ struct vcpu_prof {
                                                     all its TBs (TCACHE_PAGE_SPARED_MAX), and the TBs */
     uint64_t host_write_tbs;     /* TBs invalidated by host writes into guest RAM (loader, DMA) */
     uint64_t jc_flush_tlb;       /* jump-cache range flushes caused by guest TLB writes */
-    uint64_t jc_flush_asid;      /* jump-cache flushes caused by ASID changes: none since the jump
-                                    cache keys mapped PCs by ASID (kept for comparable profiles) */
     int last_trap_kind;          /* enum priv_kind of the last trap emulated, -1 if none */
     uint64_t samples[2][4];      /* (p) SIGPROF samples by guest mode and where the host was
                                     (enum prof_where) */

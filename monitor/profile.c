@@ -222,12 +222,12 @@ void profile_write(struct vm *vm, FILE *f, bool json)
             fprintf(f, ",\n    \"translate_fraction\": %.6f, \"chains_made\": %" PRIu64 ", \"smc_stores\": %" PRIu64
                     ", \"smc_tbs\": %" PRIu64 ", \"smc_spared_stores\": %" PRIu64 ", \"smc_dropped_pages\": %" PRIu64
                     ", \"smc_dropped_tbs\": %" PRIu64 ", \"host_write_tbs\": %" PRIu64 ", \"tlb_jc_flushes\": %" PRIu64
-                    ", \"asid_jc_flushes\": %" PRIu64 ", \"full_flushes\": %" PRIu64 ", \"flushed_tbs\": %" PRIu64
+                    ", \"full_flushes\": %" PRIu64 ", \"flushed_tbs\": %" PRIu64
                     ", \"code_buffer_used\": %" PRIu64 ", \"code_buffer_size\": %" PRIu64 ", \"tbs\": %" PRIu64
                     ", \"interp_fallbacks\": %" PRIu64 ", \"budget_tails\": %" PRIu64 "\n  ",
                     host_s > 0 ? translate_s / host_s : 0.0, s.chains_made, p->smc_stores, p->smc_tbs, p->smc_spared,
                     p->smc_dropped_pages, p->smc_dropped_tbs,
-                    p->host_write_tbs, p->jc_flush_tlb, p->jc_flush_asid, s.flushes, s.flushed_tbs, s.code_used,
+                    p->host_write_tbs, p->jc_flush_tlb, s.flushes, s.flushed_tbs, s.code_used,
                     s.code_size, s.n_tbs, s.interp_fallbacks, s.budget_tails);
         fprintf(f, "},\n  \"privileged\": {");
         uint64_t priv_total = 0, trap_total = 0, cyc_total = 0;
@@ -309,10 +309,9 @@ void profile_write(struct vm *vm, FILE *f, bool json)
         fprintf(f, "  invalidations: self-modifying code %" PRIu64 " stores / %" PRIu64 " blocks (%" PRIu64
                 " more stores into pages with code overwrote none, after which %" PRIu64 " pages gave up their %"
                 PRIu64 " blocks); host writes %" PRIu64 " blocks; TLB writes %"
-                PRIu64 " and ASID changes %" PRIu64 " jump-cache flushes; full flushes %" PRIu64 " (%" PRIu64
+                PRIu64 " jump-cache flushes (ASID changes flush none); full flushes %" PRIu64 " (%" PRIu64
                 " blocks)\n", p->smc_stores, p->smc_tbs, p->smc_spared, p->smc_dropped_pages, p->smc_dropped_tbs,
-                p->host_write_tbs, p->jc_flush_tlb,
-                p->jc_flush_asid, s.flushes, s.flushed_tbs);
+                p->host_write_tbs, p->jc_flush_tlb, s.flushes, s.flushed_tbs);
         fprintf(f, "  code buffer: %" PRIu64 " of %" PRIu64 " bytes used, %" PRIu64 " blocks\n", s.code_used,
                 s.code_size, s.n_tbs);
     } else {

@@ -374,7 +374,7 @@ PROFILE_ROWS = [
     ("stores that overwrote translated code", "translation_cache.smc_stores", 4),
     ("stores into pages with code that overwrote none", "translation_cache.smc_spared_stores", 4),
     ("pages that then gave up all their blocks (blocks)", "translation_cache.smc_dropped_tbs", 4),
-    ("TLB / ASID jump-cache flushes", None, 0),
+    ("jump-cache flushes by TLB writes", "translation_cache.tlb_jc_flushes", 0),
     ("full flushes", "translation_cache.full_flushes", 4),
     ("code buffer used (bytes)", "translation_cache.code_buffer_used", 4),
     ("privileged operations", "privileged_total", 4),
@@ -414,12 +414,7 @@ def _profiles(bench):
     if any(mips):
         L.append("| guest MIPS over the whole profile run (profiling on) | " + " | ".join(mips) + " |")
     for label, key, digits in PROFILE_ROWS:
-        if key is None:
-            vals = [f"{num(c.profile.get('translation_cache.tlb_jc_flushes'), 4)} / "
-                    f"{num(c.profile.get('translation_cache.asid_jc_flushes'), 4)}"
-                    if "translation_cache.tlb_jc_flushes" in c.profile else "" for c in cs]
-        else:
-            vals = [num(c.profile.get(key), digits) if key in c.profile else "" for c in cs]
+        vals = [num(c.profile.get(key), digits) if key in c.profile else "" for c in cs]
         L.append(f"| {label} | " + " | ".join(vals) + " |")
     L.append("")
     # the privileged operations by kind, with the trap path's cycles where it was taken
