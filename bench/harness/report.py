@@ -374,7 +374,7 @@ PROFILE_ROWS = [
     ("stores that overwrote translated code", "translation_cache.smc_stores", 4),
     ("stores into pages with code that overwrote none", "translation_cache.smc_spared_stores", 4),
     ("pages that then gave up all their blocks (blocks)", "translation_cache.smc_dropped_tbs", 4),
-    ("jump-cache flushes by TLB writes", "translation_cache.tlb_jc_flushes", 0),
+    ("jump-cache flushes by TLB writes", "translation_cache.tlb_jc_flushes", 4),
     ("full flushes", "translation_cache.full_flushes", 4),
     ("code buffer used (bytes)", "translation_cache.code_buffer_used", 4),
     ("privileged operations", "privileged_total", 4),
