@@ -196,7 +196,8 @@ export MODES
 SUITES := unit decoder isa isa-user cli ubsan diff boot
 QUICK_SUITES := unit isa isa-user
 SUITE_PREREQS_unit := $(UNIT_BINS)
-SUITE_PREREQS_decoder := $(DECODER_BIN) $(GUEST_STAMP)
+SUITE_PREREQS_decoder := $(DECODER_BIN) $(GUEST_STAMP) $(MVISOR) \
+	$(filter $(B)/isa/bare/fpu/% $(B)/isa/bare/fpu-user/%-fr1.elf,$(ISA_BARE))
 SUITE_PREREQS_isa := $(MVISOR) $(ISA_BARE)
 SUITE_PREREQS_isa-user := $(ISA_LINUX)
 SUITE_PREREQS_cli := $(MVISOR)

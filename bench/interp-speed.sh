@@ -5,7 +5,7 @@
 #     build/mvisor -M testbench -m 256 --deterministic --exec interp --max-insns N --stats -kernel build/guest/vmlinuz
 # Exit status 3 (instruction limit reached) is success. mvisor's "stats: insns= seconds= mips="
 # line on stderr gives the speed. Reports median and min-max over the runs as a markdown table
-# in build/bench/interp-speed.md (and on stdout).
+# in build/bench/interp-speed.md (and on stdout), with the exact command line the runs executed.
 #
 #   bench/interp-speed.sh            5 runs of 1e9 instructions
 #   BENCH_QUICK=1 bench/interp-speed.sh   3 runs of 2e8
@@ -27,12 +27,16 @@ logs=$out/interp-speed
 [[ -f $KERNEL ]] || { echo "interp-speed: no $KERNEL (make guest)" >&2; exit 1; }
 mkdir -p "$logs"
 
+# The exact command every run executes; the report quotes it.
+cmd=("$MVISOR" -M testbench -m 256 --deterministic --exec "$EXEC" --max-insns "$INSNS" --stats -kernel "$KERNEL")
+cmd_text=$(printf '%q ' "${cmd[@]}")
+cmd_text=${cmd_text% }
+
 mips=()
 for ((i = 1; i <= RUNS; i++)); do
     log=$logs/run-$i.log
     rc=0
-    "$MVISOR" -M testbench -m 256 --deterministic --exec "$EXEC" --max-insns "$INSNS" --stats \
-        -kernel "$KERNEL" >"$log" 2>&1 </dev/null || rc=$?
+    "${cmd[@]}" >"$log" 2>&1 </dev/null || rc=$?
     line=$(grep '^stats: ' "$log" | tail -n 1 || true)
     if [[ $rc != 3 && $rc != 0 ]] || [[ -z $line ]]; then
         echo "interp-speed: run $i failed (exit status $rc); last lines of $log:" >&2
@@ -62,4 +66,6 @@ rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
     echo "| mode | runs | instructions/run | MIPS (median) | MIPS (min-max) |"
     echo "|---|---:|---:|---:|---:|"
     echo "| $EXEC | $RUNS | $INSNS | $med | $lo-$hi |"
+    echo
+    echo "Command (each run; exit status 3, the instruction limit, is success): \`$cmd_text\`"
 } | tee "$out/interp-speed.md"

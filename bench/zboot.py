@@ -13,7 +13,9 @@ QEMU: `qemu-system-mipsel -M malta -m 256 -nographic -no-reboot -nic none -vga n
 the number of instructions the decompressor runs before that entry point (found once with the
 interpreter's --trace and cached in build/bench/zboot-insns). Times are host monotonic seconds;
 each pair runs both, in alternating order; the report gives medians with min-max and the median
-of the per-pair ratios, as build/bench/zboot.md.
+of the per-pair ratios, as build/bench/zboot.md. A pair where either run failed is left out of
+the figures; the report and the output say how many of the N pairs succeeded ("pairs: 4 of 5
+succeeded") and which failed.
 """
 
 import argparse
@@ -110,7 +112,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     entry = entry_point(args.kernel)
     n = insns_to_entry(args, entry)
-    q_t, m_t, ratios, cmd = [], [], [], ""
+    q_t, m_t, ratios, cmd, failed = [], [], [], "", []
     for i in range(args.pairs):
         order = ("qemu", "mvisor") if i % 2 == 0 else ("mvisor", "qemu")
         got = {}
@@ -121,20 +123,25 @@ def main():
                 r = run_mvisor(args, n)
                 got[who], cmd = (r[0], r[1]) if r else (None, cmd)
         if got["qemu"] is None or got["mvisor"] is None:
+            failed.append(f"pair {i + 1} ({' and '.join(w for w in order if got[w] is None)} failed)")
+            print(f"pair {i + 1}/{args.pairs}: {failed[-1]}, left out", file=sys.stderr)
             continue
         q_t.append(got["qemu"])
         m_t.append(got["mvisor"])
         ratios.append(got["mvisor"] / got["qemu"])
         print(f"pair {i + 1}/{args.pairs}: qemu {got['qemu']:.2f}s mvisor {got['mvisor']:.2f}s "
               f"ratio {ratios[-1]:.2f}", file=sys.stderr)
+    pairs_line = f"pairs: {len(ratios)} of {args.pairs} succeeded" + (f"; left out: {', '.join(failed)}" if failed else "")
     if not ratios:
-        sys.exit("zboot: no complete pair")
+        sys.exit(f"zboot: no complete pair ({pairs_line})")
     rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     lines = [
         f"## The guest's decompressor: mvisor vs QEMU ({time.strftime('%Y-%m-%d', time.gmtime())}, {rev})",
         "",
-        f"{n} guest instructions from reset to the kernel entry {entry:#x}; {len(ratios)} alternating pairs;"
-        " host seconds, median (min-max).",
+        f"{n} guest instructions from reset to the kernel entry {entry:#x}; alternating pairs;"
+        " host seconds, median (min-max) over the pairs that succeeded.",
+        "",
+        pairs_line + ".",
         "",
         "| engine | seconds | ratio to QEMU (median of pairs) |",
         "|---|---:|---:|",

@@ -540,6 +540,46 @@ struct checker {
     cs_insn *ci, *ci64;
 };
 
+static void checker_close(struct checker *c)
+{
+    if (c->ci)
+        cs_free(c->ci, 1);
+    if (c->ci64)
+        cs_free(c->ci64, 1);
+    if (c->h)
+        cs_close(&c->h);
+    if (c->h64)
+        cs_close(&c->h64);
+}
+
+/*
+ * Both capstone modes, with details: check_word falls back on the MIPS64 one for FPU words
+ * (64-bit operands, c.cond with a condition code), so every caller needs both. 0 or -1.
+ */
+static int checker_open(struct checker *c)
+{
+    memset(c, 0, sizeof(*c));
+    if (cs_open(CS_ARCH_MIPS, CS_MODE_MIPS32 | CS_MODE_LITTLE_ENDIAN, &c->h) != CS_ERR_OK) {
+        fprintf(stderr, "decoder_check: capstone: cannot open a MIPS32 handle\n");
+        return -1;
+    }
+    if (cs_open(CS_ARCH_MIPS, CS_MODE_MIPS64 | CS_MODE_LITTLE_ENDIAN, &c->h64) != CS_ERR_OK) {
+        fprintf(stderr, "decoder_check: capstone: cannot open a MIPS64 handle\n");
+        checker_close(c);
+        return -1;
+    }
+    cs_option(c->h, CS_OPT_DETAIL, CS_OPT_ON);
+    cs_option(c->h64, CS_OPT_DETAIL, CS_OPT_ON);
+    c->ci = cs_malloc(c->h);
+    c->ci64 = cs_malloc(c->h64);
+    if (!c->ci || !c->ci64) {
+        fprintf(stderr, "decoder_check: capstone: out of memory\n");
+        checker_close(c);
+        return -1;
+    }
+    return 0;
+}
+
 /* capstone's decoding of w at pc into f; false if capstone rejects it. */
 static bool cs_decode(struct checker *c, uint32_t w, uint32_t pc, struct form *f)
 {
@@ -786,13 +826,10 @@ static int check_words(const char *path, bool verbose)
         return 2;
     }
     struct checker c;
-    if (cs_open(CS_ARCH_MIPS, CS_MODE_MIPS32 | CS_MODE_LITTLE_ENDIAN, &c.h) != CS_ERR_OK) {
-        fprintf(stderr, "decoder_check: capstone: cannot open a MIPS32 handle\n");
+    if (checker_open(&c) < 0) {
         fclose(f);
         return 2;
     }
-    cs_option(c.h, CS_OPT_DETAIL, CS_OPT_ON);
-    c.ci = cs_malloc(c.h);
     char line[64];
     unsigned long nwords = 0, agree = 0, both_reject = 0, bad = 0, lineno = 0;
     unsigned long counts[CAT_COUNT] = { 0 };
@@ -830,8 +867,7 @@ static int check_words(const char *path, bool verbose)
         }
     }
     fclose(f);
-    cs_free(c.ci, 1);
-    cs_close(&c.h);
+    checker_close(&c);
     if (rc)
         return rc;
     printf("decoder: %lu distinct executed words from %s: %lu agree (%lu reserved in both), %lu bad\n",
@@ -929,18 +965,10 @@ int main(int argc, char **argv)
     bool known_ok = print_known || load_known(known_path, known) == 0;
 
     struct checker c;
-    if (cs_open(CS_ARCH_MIPS, CS_MODE_MIPS32 | CS_MODE_LITTLE_ENDIAN, &c.h) != CS_ERR_OK) {
-        fprintf(stderr, "decoder_check: capstone: cannot open a MIPS32 handle\n");
+    if (checker_open(&c) < 0) {
+        free(img);
         return 2;
     }
-    cs_option(c.h, CS_OPT_DETAIL, CS_OPT_ON);
-    c.ci = cs_malloc(c.h);
-    if (cs_open(CS_ARCH_MIPS, CS_MODE_MIPS64 | CS_MODE_LITTLE_ENDIAN, &c.h64) != CS_ERR_OK) {
-        fprintf(stderr, "decoder_check: capstone: cannot open a MIPS64 handle\n");
-        return 2;
-    }
-    cs_option(c.h64, CS_OPT_DETAIL, CS_OPT_ON);
-    c.ci64 = cs_malloc(c.h64);
 
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -1005,10 +1033,7 @@ int main(int argc, char **argv)
     printf("decoder: %lu words, %lu agree, %lu known differences, %lu unexplained\n", nwords, agree,
            knowndiff, unexplained);
 
-    cs_free(c.ci, 1);
-    cs_free(c.ci64, 1);
-    cs_close(&c.h);
-    cs_close(&c.h64);
+    checker_close(&c);
     free(img);
     if (print_known)
         return unexplained ? 1 : 0;
