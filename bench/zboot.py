@@ -71,6 +71,9 @@ def run_qemu(args, entry, port):
                             "-ex", f"hbreak *{entry:#x}", "-ex", "python import time; print('GO', time.monotonic())",
                             "-ex", "continue", "-ex", "python import time; print('HIT', time.monotonic())"],
                            capture_output=True, text=True, timeout=args.timeout)
+    except subprocess.TimeoutExpired:
+        print(f"zboot: qemu run timed out after {args.timeout:g}s", file=sys.stderr)
+        return None
     finally:
         q.kill()
         q.wait()
@@ -89,7 +92,11 @@ def run_mvisor(args, n):
     argv = [args.mvisor, "-M", "testbench", "-m", "256", "--exec", "dbt",
             "--max-insns", str(n), "-kernel", args.kernel]
     t0 = time.monotonic()
-    r = subprocess.run(argv, capture_output=True, text=True, timeout=args.timeout)
+    try:
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=args.timeout)
+    except subprocess.TimeoutExpired:
+        print(f"zboot: mvisor run timed out after {args.timeout:g}s", file=sys.stderr)
+        return None
     dt = time.monotonic() - t0
     if r.returncode != 3 or f"({n} instructions" not in r.stderr:
         print(f"zboot: mvisor run failed ({r.returncode}): {r.stderr[-400:]}", file=sys.stderr)

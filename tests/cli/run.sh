@@ -12,7 +12,10 @@
 # --help must exit 0 and mention every option. The good-input cases run tiny bare-metal
 # programs (tests/cli/progs/*.S, built like the ISA tests with tests/isa/lib/crt_bare.S and
 # bare.ld) on -M testbench: a passing one exits 0, a failing one 4, an endless loop 3 under
-# --max-insns or --timeout.
+# --max-insns or --timeout. -serial stdio, file:PATH and none are run on the Malta board with a
+# stand-alone program that writes to its 16550 (tests/cli/malta/uart_bytes.S): the bytes it
+# sends must arrive exactly on stdout or in the file (and nowhere with none), and the program
+# must run to its end (a board reset, status 0 under -no-reboot).
 #
 # Scratch files (programs, bad kernels, captured output) go to build/tests/cli/; transcripts
 # to build/test-logs/cli/; the result line to build/test-logs/cli.result.
@@ -56,6 +59,20 @@ for src in tests/cli/progs/*.S; do
         echo "cli: cannot build $src with $MIPS_CC (see $W/build-$name.log)" >&2
     fi
 done
+# The Malta board's UART program: stand-alone (no crt, the test device is not on that board).
+if ! "$MIPS_CC" "${ISA_CFLAGS[@]}" -Wl,-Ttext=0x80100000 -Wl,-e,_start -o "$W/uart_bytes.elf" \
+    tests/cli/malta/uart_bytes.S >"$W/build-uart_bytes.log" 2>&1; then
+    PROGS_OK=0
+    echo "cli: cannot build tests/cli/malta/uart_bytes.S with $MIPS_CC (see $W/build-uart_bytes.log)" >&2
+fi
+# What it sends: its line of text, then every byte value 0x00-0xFF in order.
+{
+    printf "uart_bytes: the guest's 16550 at port 0x3f8\r\n"
+    for ((i = 0; i < 256; i++)); do
+        # shellcheck disable=SC2059
+        printf "\\$(printf %03o "$i")"
+    done
+} >"$W/uart_bytes.expected"
 GOOD=$W/pass.elf
 
 # Bad kernels.
@@ -366,5 +383,36 @@ if needs_progs "$name"; then
 fi
 good run-cpu-24kf 0 'pass' "${TB[@]}" -cpu 24Kf -kernel "$W/pass.elf"
 good run-cpu-24kc 0 'pass' "${TB[@]}" -cpu 24Kc -kernel "$W/pass.elf"
+
+# -serial on the Malta board: tests/cli/malta/uart_bytes.S writes a line and every byte value to
+# the 16550 at port 0x3F8, then resets the board, which -no-reboot turns into exit status 0 with
+# "guest reset" on stderr (so the program ran to its end). stdio: the bytes on stdout, exactly;
+# file:PATH: exactly those bytes in PATH (which held longer junk before: it is truncated), nothing
+# on stdout; none: nothing on stdout, and the program still runs to its end.
+MALTA_RUN=(-M malta -m 256 --deterministic -no-reboot)
+# serial_case NAME STDOUT FILE ARGS...: STDOUT "bytes" (stdout must be exactly the bytes sent) or
+# "empty"; FILE - or a file that must then hold exactly the bytes sent.
+serial_case() {
+    local name=$1 stdout=$2 file=$3 why= want=$W/uart_bytes.expected
+    shift 3
+    needs_progs "$name" || return 0
+    run_cli "$name" "${MALTA_RUN[@]}" "$@" -kernel "$W/uart_bytes.elf"
+    if ((TEST_RC != 0)); then
+        why="exit status $TEST_RC, expected 0"
+    elif ! grep -q 'guest reset' "$ERR"; then
+        why="no 'guest reset' on stderr: the program did not run to its end"
+    elif [[ $stdout == bytes ]] && ! cmp -s "$OUT" "$want"; then
+        why="stdout is not exactly the bytes the guest sent ($(wc -c <"$OUT") bytes, expected $(wc -c <"$want"))"
+    elif [[ $stdout == empty && -s $OUT ]]; then
+        why="wrote $(wc -c <"$OUT") bytes to stdout"
+    elif [[ $file != - ]] && ! cmp -s "$file" "$want"; then
+        why="$file is not exactly the bytes the guest sent ($(wc -c <"$file") bytes, expected $(wc -c <"$want"))"
+    fi
+    if [[ -z $why ]]; then test_pass "$name"; else test_fail "$name" "$why"; fi
+}
+serial_case serial-stdio bytes - -serial stdio
+head -c 4096 /dev/zero | tr '\0' 'x' >"$W/serial-file.out"
+serial_case serial-file empty "$W/serial-file.out" -serial "file:$W/serial-file.out"
+serial_case serial-none empty - -serial none
 
 suite_end

@@ -5,11 +5,11 @@
  * which under -no-reboot ends mvisor with status 0. tests/cli/run.sh compares what reaches
  * -serial stdio, file:PATH and none with the bytes the program sends.
  *
- * Addresses: ISA port p is at phys 0x18000000 + p behind the GT-64120's PCI I/O window as the
- * firmware leaves it (Linux arch/mips/include/asm/mach-malta/spaces.h and malta-init.c's
- * mips_io_port_base); the 16550's THR is at +0 and LSR at +5, LSR bit 5 = THR empty (Linux
- * include/uapi/linux/serial_reg.h); SOFTRES is at phys 0x1F000500, reset on 0x42 (QEMU
- * hw/mips/malta.c malta_fpga_write; Linux arch/mips/boot/dts/mti/malta.dts, syscon-reboot).
+ * Addresses: ISA port p is at phys 0x18000000 + p, the GT-64120's PCI I/O window as the
+ * firmware leaves it (Linux arch/mips/include/asm/mips-boards/malta.h, MALTA_GT_PORT_BASE from
+ * PCI0IOLD; devices/malta/malta.h); the 16550's THR is at +0, LSR at +5 with bit 5 = THR empty
+ * (Linux include/uapi/linux/serial_reg.h); the FPGA's SOFTRES register is phys 0x1F000500 and
+ * 0x42 resets the board (QEMU hw/mips/malta.c, malta_fpga_write).
  */
 #define UART 0xB80003F8       /* kseg1: uncached */
 #define LSR_THRE 0x20
