@@ -130,8 +130,9 @@ def main():
                 r = run_mvisor(args, n)
                 got[who], cmd = (r[0], r[1]) if r else (None, cmd)
         if got["qemu"] is None or got["mvisor"] is None:
-            failed.append(f"pair {i + 1} ({' and '.join(w for w in order if got[w] is None)} failed)")
-            print(f"pair {i + 1}/{args.pairs}: {failed[-1]}, left out", file=sys.stderr)
+            who_failed = " and ".join(w for w in order if got[w] is None)
+            failed.append(f"pair {i + 1} ({who_failed} failed)")
+            print(f"pair {i + 1}/{args.pairs}: {who_failed} failed, left out", file=sys.stderr)
             continue
         q_t.append(got["qemu"])
         m_t.append(got["mvisor"])
