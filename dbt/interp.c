@@ -144,7 +144,7 @@ static enum exec_result exec(struct vcpu *v, const struct mips_insn *in, uint32_
     }
     case MIPS_OP_SSNOP: case MIPS_OP_EHB: case MIPS_OP_PAUSE: case MIPS_OP_SYNC:
     case MIPS_OP_PREF: case MIPS_OP_SYNCI:
-        /* No caches or pipeline to model; synci never faults here (malta-platform.md §2.6). */
+        /* No caches or pipeline to model; synci never faults here (devices/malta/README.md §2.3). */
         break;
 
     /* ---- ALU ---- */

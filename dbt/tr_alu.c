@@ -511,7 +511,7 @@ bool tr_alu(struct tr_ctx *c, const struct mips_insn *in)
     case MIPS_OP_ROTRV: shift_var(c, X64_ROR, rd, rt, rs); return true;
     case MIPS_OP_SSNOP: case MIPS_OP_EHB: case MIPS_OP_PAUSE: case MIPS_OP_SYNC:
     case MIPS_OP_PREF: case MIPS_OP_SYNCI:
-        return true; /* no caches or pipeline to model (malta-platform.md §2.6) */
+        return true; /* no caches or pipeline to model (devices/malta/README.md §2.3) */
 
     case MIPS_OP_ADD: alu3_trap(c, X64_ADD, rd, src(c, rs), src(c, rt)); return true;
     case MIPS_OP_SUB: alu3_trap(c, X64_SUB, rd, src(c, rs), src(c, rt)); return true;

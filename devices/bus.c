@@ -7,7 +7,7 @@
  * linear scan is the whole lookup. Space nobody claims behaves as a PCI
  * master abort: reads return all-ones, writes vanish. The ISA probes rely
  * on that: Linux's i8042 probe gives up at once when the status port reads
- * 0xFF (malta-platform.md §7.1).
+ * 0xFF (Linux drivers/input/serio/i8042.c; devices/malta/README.md §3).
  *
  * Configuration space is a byte array per function with a write mask and a
  * write-one-to-clear mask, so every register that is plain storage needs no

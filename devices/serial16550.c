@@ -1,6 +1,6 @@
 /*
  * The 16550A UART the Linux 8250 driver drives the Malta console through
- * (malta-platform.md §7.4; Linux drivers/tty/serial/8250/8250_port.c).
+ * (devices/malta/README.md §7.4; Linux drivers/tty/serial/8250/8250_port.c).
  *
  * Transmission is instant: a byte written to THR goes to the host at once,
  * so THR and the shift register are always empty again by the next access

@@ -1,6 +1,6 @@
 /*
  * Booting a machine: the kernel image, and on Malta everything the YAMON
- * firmware would have handed over (malta-platform.md §1): the initrd high
+ * firmware would have handed over (devices/malta/README.md §1): the initrd high
  * in low RAM, the argv/envp block, a0-a3 and the CPU state at entry.
  *
  * The same steps run again on every guest reset that reboots, so the file

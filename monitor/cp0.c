@@ -3,8 +3,9 @@
  * exception delivery, shared by every execution engine.
  *
  * Register semantics follow MIPS32 PRA (Vol. III, Release 2) and the 24K
- * identity of malta-platform.md §2.2. Where the architecture leaves a case
- * UNPREDICTABLE, the choice made here is stated next to the code, once, so
+ * identity of QEMU's 24Kc/24Kf (devices/malta/README.md §2.1). Where the
+ * architecture leaves a case UNPREDICTABLE, the choice made here is stated
+ * next to the code, once, so
  * every engine inherits the same behaviour:
  *  - Index >= TLB size in tlbwi/tlbr: the index is taken modulo the size.
  *  - PageMask: only the legal masks 4 KiB..16 MiB are kept (any other value
@@ -327,7 +328,7 @@ void cp0_write(struct vcpu *v, unsigned reg, unsigned sel, uint32_t val)
     case CP0_DESAVE * 8: c->desave = val; break;
     default:
         /* Read-only (Random, BadVAddr, PRId, Config1-3, LLAddr) and unimplemented registers, ErrCtl
-         * (parity is not modelled: "writes ignored", malta-platform.md §2.2) drop writes. */
+         * (parity is not modelled, our choice: devices/malta/README.md §2.1) drop writes. */
         break;
     }
 }

@@ -3,7 +3,7 @@
  *
  * Each PT_LOAD segment is copied to guest-physical memory: a kseg0/kseg1
  * address is folded to its physical alias (p_paddr & 0x1FFFFFFF, what a
- * Malta boot loader does for Debian's vmlinuz, malta-platform.md §1.1), any
+ * Malta boot loader does for Debian's vmlinuz: QEMU hw/mips/malta.c load_kernel), any
  * other address is taken as physical. Every failure is one clear message
  * and an error code; nothing here may crash on a hostile file.
  */

@@ -72,11 +72,11 @@ enum exc_code {
     EXC_OV = 12, EXC_TR = 13, EXC_FPE = 15, EXC_WATCH = 23, EXC_MCHECK = 24,
 };
 
-/* The CPU identity (malta-platform.md §2.2). */
+/* The CPU identity: QEMU's 24Kc/24Kf (QEMU target/mips/cpu-defs.c.inc; devices/malta/README.md §2.1). */
 #define CPU_PRID 0x00019300u
 #define CPU_CONFIG0 0x80000482u /* K0 (bits 2:0) writable */
 #define CPU_CONFIG1_NOFPU 0x9E190C80u /* MMU size from the TLB size; no FP, EJTAG, MIPS16e, watch */
-#define CPU_CONFIG1_FP 0x00000001u    /* Config1.FP: the 24Kf has an FPU (malta-platform.md §2.7) */
+#define CPU_CONFIG1_FP 0x00000001u    /* Config1.FP: the 24Kf has an FPU (devices/malta/README.md §2.2) */
 #define CPU_FIR_24KF 0x00739300u      /* FIR: F64, L, W, D, S; no PS or 3D; ProcessorID 0x93, rev 0 */
 #define CPU_CONFIG2 0x80000000u
 #define CPU_CONFIG3 0x00002000u /* ULRI: rdhwr $29 without a trap */
@@ -250,7 +250,8 @@ struct vclock {
     bool rt_valid;
 };
 
-/* Count runs at 100 MHz, so Linux measures a 200 MHz CPU (it reports twice the Count rate). */
+/* Count runs at 100 MHz, so Linux measures a 200 MHz CPU (it reports twice the Count rate, Linux
+ * arch/mips/mti-malta/malta-time.c). Our choice, not a hardware value: devices/malta/README.md §2.4. */
 #define VM_COUNT_HZ 100000000ull
 /* Deterministic runs start their RTC at 2026-01-01 00:00:00 UTC. */
 #define RTC_START_DETERMINISTIC_NS (1767225600ll * 1000000000ll)
@@ -376,6 +377,8 @@ enum vcpu_exit trap_emulate(struct vcpu *v, unsigned cause);
 
 /* Starts profiling vm (counters on, SIGUSR1 and the CPU-time sampler installed). */
 void profile_start(struct vm *vm);
+/* Stops the sampler and forgets the VM: called after the last profile_write, before vm_destroy. */
+void profile_stop(void);
 /* Writes the whole profile: a table, or JSON. */
 void profile_write(struct vm *vm, FILE *f, bool json);
 /* Called by vcpu_events: prints the profile to stderr if SIGUSR1 asked for it. */

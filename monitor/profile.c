@@ -79,6 +79,21 @@ void profile_start(struct vm *vm)
     }
 }
 
+/*
+ * The sampler's handler reads prof_vm->vcpu, which vm_destroy frees: the timer must be gone and
+ * prof_vm cleared first, or a late SIGPROF during the teardown reads freed memory (it crashed
+ * `--exec trap --profile` runs at exit, about one in ten). A SIGPROF generated before the
+ * timer_delete is delivered on its return, while the vCPU still exists.
+ */
+void profile_stop(void)
+{
+    if (sample_timer_on)
+        timer_delete(sample_timer);
+    atomic_signal_fence(memory_order_seq_cst);
+    prof_vm = NULL;
+    signal(SIGPROF, SIG_IGN);
+}
+
 void profile_poll(struct vm *vm)
 {
     if (!dump_requested)

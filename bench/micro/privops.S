@@ -18,8 +18,9 @@
  */
 #include "kernel_util.h"
 
-/* Each kind runs for PRIV_TICKS Count ticks (Count runs at 100 MHz on Malta and in mvisor's
- * real-time mode), in chunks of PRIV_CHUNK loop iterations. */
+/* Each kind runs for PRIV_TICKS Count ticks (in mvisor's real-time mode Count runs at 100 MHz
+ * of host time, mvisor's own choice: devices/malta/README.md §2.4), in chunks of PRIV_CHUNK
+ * loop iterations. */
 #ifndef PRIV_TICKS
 #define PRIV_TICKS 10000000
 #endif

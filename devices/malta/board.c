@@ -4,7 +4,7 @@
  * The wiring is written down once, in order, in the tables and the body of
  * malta_create() below (the physical map, the ISA ports inside the PCI I/O
  * window, the PCI functions on bus 0, the interrupt lines), so the whole
- * machine can be read in one place (malta-platform.md §0, §3, §4, §6).
+ * machine can be read in one place (README.md §3, §4, §6, §7 in this directory).
  *
  * Every chip sees offsets into its own window. The board adds the little
  * glue the chips cannot know about: the GT's IACK is the i8259's INTA,
@@ -155,7 +155,7 @@ static const struct {
      offsetof(struct malta, cbus_uart)},
 };
 
-/* The ISA ports behind the PIIX4, inside the PCI I/O window (malta-platform.md §7.1). Every
+/* The ISA ports behind the PIIX4, inside the PCI I/O window (README.md §7.1 here). Every
  * other port reads 0xFF (the i8042 probe then gives up at once). */
 static const struct {
     const char *name;

@@ -1,6 +1,6 @@
 /*
  * The Malta FPGA board registers at phys 0x1F000000 (QEMU hw/mips/malta.c
- * malta_fpga_read/write; malta-platform.md §3.1): switches and status, the
+ * malta_fpga_read/write; devices/malta/README.md §3.1): switches and status, the
  * jumpers Linux reads for the PCI clock, the LED bar and the eight-character
  * ASCII display firmware writes progress to, and SOFTRES, through which
  * Linux reboots (its DT syscon-reboot node writes 0x42 at offset 0x500).

@@ -2,7 +2,7 @@
  * The Galileo GT-64120 system controller of the Malta Core LV card: its
  * register file, the PCI configuration mechanism (CFGADDR/CFGDATA) and the
  * PCI interrupt-acknowledge register (Linux arch/mips/pci/ops-gt64xxx_pci0.c,
- * arch/mips/mti-malta/malta-int.c; malta-platform.md §6).
+ * arch/mips/mti-malta/malta-int.c; devices/malta/README.md §6).
  *
  * The chip comes up the way YAMON (or QEMU's boot stub, QEMU
  * hw/mips/malta.c write_bootloader) leaves it: registers at 0x1BE00000,
@@ -115,7 +115,8 @@ void gt64120_reset(struct gt64120 *gt)
     memset(gt->regs, 0, sizeof(gt->regs));
     /* Little-endian CPU interface (bit 12), as the Malta's LE jumper sets it. */
     REG(gt, GT_CPU) = 1u << 12;
-    /* Decode registers hold phys >> 21 (malta-platform.md §6.2, the firmware's values). */
+    /* Decode registers hold phys >> 21 (Linux asm/gt64120.h GT_PCI_DCRM_SHF); the windows are
+     * the firmware's (QEMU hw/mips/malta.c write_bootloader, "as done by YAMON"). */
     REG(gt, GT_PCI0IOLD) = MALTA_PCI_IO_BASE >> 21;
     REG(gt, GT_PCI0IOHD) = ((MALTA_PCI_IO_BASE + MALTA_PCI_IO_SIZE - 1) >> 21) & 0x7F;
     REG(gt, GT_PCI0M0LD) = MALTA_PCI_MEM0_BASE >> 21;
@@ -133,7 +134,7 @@ void gt64120_reset(struct gt64120 *gt)
 
     /* The bridge as PCI function 00.0: Marvell 11AB:4620, host bridge, revision 0x10, status
      * fast back-to-back + medium DEVSEL (0x0280). Its BARs are not implemented (read 0), so
-     * Linux skips them without complaint (malta-platform.md §6.3). */
+     * Linux skips them without complaint (devices/malta/README.md §6.3). */
     pci_func_init(&gt->pci, 0x11AB, 0x4620, 0x060000, 0x10, 0);
     pci_set16(&gt->pci, PCI_STATUS, 0x0280, 0);
 }

@@ -14,7 +14,7 @@
 #include "devices/devices.h"
 #include "devices/pc_devices.h"
 
-/* ---- physical address map (malta-platform.md §3) ------------------------ */
+/* ---- physical address map (README.md §3 here; QEMU hw/mips/malta.c) ---- */
 
 #define MALTA_LOW_RAM_MAX (256ull << 20)   /* RAM visible at phys 0 */
 #define MALTA_HIGH_RAM_BASE MALTA_RAM_ALL_BASE /* all of RAM again, reachable through the TLB */
@@ -34,7 +34,8 @@
 #define MALTA_CBUS_UART_SIZE 0x40u
 #define MALTA_BOOT_BASE 0x1FC00000u        /* the boot window mirrors the monitor flash */
 #define MALTA_REVISION_OFFSET 0x10u        /* board revision register, read by prom_init */
-/* CORID 1 (Core LV, bits 15:10), SCONID 0: Linux infers a GT-64120 (malta-platform.md §1.7). */
+/* CORID 1 (Core LV, bits 15:10), SCONID 0: Linux infers a GT-64120 (Linux
+ * arch/mips/mti-malta/malta-init.c prom_init; QEMU hw/mips/malta.c writes the same 0x420). */
 #define MALTA_REVISION 0x00000420u
 
 /* CPU interrupt lines (Cause.IP2 + n). */

@@ -1,7 +1,7 @@
 /*
  * The Intel PIIX4 south bridge, functions 0 (PCI-to-ISA bridge) and 1
  * (IDE), as Linux's Malta code sees them (Linux arch/mips/pci/fixup-malta.c,
- * drivers/pci/quirks.c; malta-platform.md §6.3, §7.1). The ISA chips behind
+ * drivers/pci/quirks.c; devices/malta/README.md §6.3, §7.1). The ISA chips behind
  * function 0 (i8259 pair, i8254, RTC) are separate devices wired by the
  * board; what is left here is configuration space.
  *

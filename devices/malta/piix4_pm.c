@@ -2,7 +2,7 @@
  * PIIX4 function 3, power management: the configuration registers that
  * place the PM I/O block (PMBA, PMREGMISC) and the block itself, through
  * which Linux powers the board off (Linux drivers/power/reset/piix4-poweroff.c;
- * malta-platform.md §7.2, §7.3; Intel 82371AB datasheet, "Power Management
+ * devices/malta/README.md §7.2, §7.3; Intel 82371AB datasheet, "Power Management
  * Registers").
  *
  * Power-off is a write to PMCNTRL with SUS_EN (bit 13) set and suspend type

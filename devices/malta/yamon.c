@@ -1,6 +1,7 @@
 /*
  * The YAMON boot protocol a Malta kernel expects from its firmware
- * (malta-platform.md §1.3, §1.5; Linux arch/mips/fw/lib/cmdline.c and
+ * (devices/malta/README.md §1.3, §1.4; QEMU hw/mips/malta.c load_kernel;
+ * Linux arch/mips/fw/lib/cmdline.c and
  * arch/mips/mti-malta/malta-dtshim.c): argc/argv/envp in a0..a2, a table
  * of 32-bit KSEG0 pointers at phys 0x2000 with the strings after it, and
  * the YAMON name/value environment (memsize, ememsize, modetty0, rngseed).

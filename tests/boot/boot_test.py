@@ -25,8 +25,11 @@ Scenarios:
              `reboot -f` (the board resets and boots again) before powering off
   panic      the kernel must fail and reset (e.g. a corrupt initrd): with -no-reboot the
              monitor exits 0 and says "guest reset"
-Expected values come from outside mvisor: the kernel version from the pinned package, the CPU
-identity and clock from docs/malta-platform.md, checksums from the host's md5sum.
+Expected values come from outside mvisor where they are hardware facts: the kernel version from
+the pinned package, the CPU identity from QEMU's 24Kc/24Kf and Linux's name for it
+(devices/malta/README.md §2.1, §2.2), checksums from the host's md5sum. The CPU frequency the
+guest prints is mvisor's own choice (Count at 100 MHz, devices/malta/README.md §2.4) and is
+checked as that choice.
 """
 
 import argparse
@@ -42,7 +45,10 @@ from guest import Guest, GuestError, PROMPT  # noqa: E402
 
 BOOT_TIMEOUT = float(os.environ.get("BOOT_TIMEOUT", "600"))
 CMD_TIMEOUT = float(os.environ.get("BOOT_CMD_TIMEOUT", "300"))
-# The CPU clock Linux estimates on mvisor's Malta: twice the 100 MHz Count rate.
+# The CPU clock Linux estimates on mvisor's Malta: twice the Count rate (Linux
+# arch/mips/mti-malta/malta-time.c), and the 100 MHz Count rate is mvisor's own choice
+# (monitor/monitor.h VM_COUNT_HZ; devices/malta/README.md §2.4), not a hardware value: QEMU's
+# Malta runs its CPU at 320 MHz.
 MVISOR_CPU_MHZ = "200.00"
 
 
@@ -141,11 +147,12 @@ def scenario_shell(g, c, a):
          "expected %s / %s in %r" % (release, version, out))
 
     out, st = g.run("cat /proc/cpuinfo", CMD_TIMEOUT)
-    # malta-platform.md §2.2: PRId 0x00019300 is printed as "MIPS 24Kc"; the board is a Malta.
+    # PRId 0x00019300 is printed as "MIPS 24Kc" (Linux arch/mips/kernel/cpu-probe.c, PRID_IMP_24K);
+    # the board is a Malta.
     c.ok("cpuinfo-24k", re.search(r"^cpu model\s*: MIPS 24Kc", out, re.M) is not None, out)
     c.ok("cpuinfo-malta", re.search(r"^system type\s*: MIPS Malta", out, re.M) is not None, out)
     if a.cpu in (None, "24Kf"):
-        # The 24Kf's FPU (malta-platform.md §2.7): Linux prints its revision after the CPU's
+        # The 24Kf's FPU (devices/malta/README.md §2.2): Linux prints its revision after the CPU's
         # (arch/mips/kernel/proc.c) and lists "fpu" among the options (cpu_has_fpu).
         c.ok("cpuinfo-fpu", re.search(r"^cpu model\s*: MIPS 24Kc V\d+\.\d+\s+FPU V\d+\.\d+", out, re.M) is not None
              and re.search(r"^Options implemented\s*:.*\bfpu\b", out, re.M) is not None, out)

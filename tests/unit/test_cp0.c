@@ -4,11 +4,12 @@
  * (-M testbench, 16 MiB, deterministic time).
  *
  * Expected values come from the MIPS32 PRA (Vol. III, Release 2) and the
- * 24K identity the monitor models:
+ * 24K identity the monitor models (QEMU target/mips/cpu-defs.c.inc 24Kc/24Kf;
+ * devices/malta/README.md §2.1, which also marks mvisor's own choices):
  *   reset:   Status = BEV | ERL (0x00400004), Random = TLB size - 1, Wired = 0,
  *            PC = 0xBFC00000; PRId 0x00019300, Config 0x80000482,
  *            Config1.MMUSize (30:25) = entries - 1, Config1.FP on the 24Kf (the
- *            default) only, FIR 0x00739300 (malta-platform.md 2.7), Config3.ULRI (bit 13),
+ *            default) only, FIR 0x00739300, Config3.ULRI (bit 13, our choice),
  *            IntCtl.IPTI = 7 (0xE0000000), EBase 0x80000000 (bits 29:12
  *            writable, WG not implemented, CPUNum 0)
  *   vectors: BEV = 0: EBase + 0x000 (refill, EXL = 0), + 0x180 (general),

@@ -1,9 +1,10 @@
 /*
  * Unit tests of the GT-64120 model: the post-firmware register values Linux reads
- * (malta-platform.md §6.2), the PCI configuration mechanism as Linux's
- * ops-gt64xxx_pci0.c drives it (INTRCAUSE cleared with 0xFFF3FFFF, CFGADDR, CFGDATA,
- * master-abort bit 18 for absent functions), narrow accesses, and the interrupt
- * acknowledge register as an INTA on the real i8259 pair (malta-platform.md §4.3).
+ * (QEMU hw/mips/malta.c write_bootloader; devices/malta/README.md §6), the PCI
+ * configuration mechanism as Linux's ops-gt64xxx_pci0.c drives it (INTRCAUSE cleared
+ * with 0xFFF3FFFF, CFGADDR, CFGDATA, master-abort bit 18 for absent functions), narrow
+ * accesses, and the interrupt acknowledge register as an INTA on the real i8259 pair
+ * (devices/malta/README.md §4.2).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -174,7 +175,7 @@ static void test_iack_is_inta(void **state)
     (void)state;
     struct rig r;
     setup(&r);
-    /* Linux's 8259 init (malta-platform.md §4.3), cascade unmasked, IRQ 4 and 12 unmasked. */
+    /* Linux's 8259 init (drivers/irqchip/irq-i8259.c init_8259A), cascade unmasked, IRQ 4 and 12 unmasked. */
     static const uint8_t m[] = {0x11, 0x00, 0x04, 0x01}, s[] = {0x11, 0x08, 0x02, 0x01};
     i8259_master_ops.write(&r.pic, 0, m[0], 1);
     for (int i = 1; i < 4; i++)

@@ -1,7 +1,7 @@
 /*
  * Unit tests of the i8259 pair: the exact initialisation, masking,
  * dispatch (INTA) and acknowledge sequences Linux performs (Linux
- * drivers/irqchip/irq-i8259.c, described in docs/malta-platform.md §4.3),
+ * drivers/irqchip/irq-i8259.c, described in devices/malta/README.md §4.2),
  * plus priority, edge detection, the cascade, spurious vectors, ELCR level
  * mode, rotation and poll mode. The CPU's IP2 is a fake irq_line that
  * records its level and how often it changed.

@@ -1,6 +1,6 @@
 /*
  * Unit tests of the Malta board's wiring, through the physical map as the CPU sees it
- * (malta-platform.md §3, §6, §7): the revision register and erased flash in the boot
+ * (devices/malta/README.md §3, §6, §7): the revision register and erased flash in the boot
  * window, the ISA ports in the PCI I/O window (unclaimed ports read 0xFF), PCI enumeration
  * through the GT, PMBA moving the PM block so Linux's poweroff sequence reaches the host,
  * SOFTRES and the PIIX4 reset register, a ttyS0 interrupt through the i8259 pair to IP2 and

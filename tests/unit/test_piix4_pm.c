@@ -1,6 +1,6 @@
 /*
  * Unit tests of PIIX4 function 3 (power management) and function 0's configuration:
- * identity, PMBA sizing and the PM block mapping (malta-platform.md §7.2), the exact
+ * identity, PMBA sizing and the PM block mapping (devices/malta/README.md §7.2), the exact
  * poweroff sequence of Linux drivers/power/reset/piix4-poweroff.c (PMSTS read and written
  * back, then PMCNTRL = SUS_EN with suspend type 0), other suspend types and byte-wide
  * writes, PMSTS write-one-to-clear, the 3.579545 MHz PM timer on guest time (Intel 82371AB

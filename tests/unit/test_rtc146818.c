@@ -3,7 +3,7 @@
  * a fixed step on every port access, the way a polling guest spends time.
  * The central case replays Linux's CPU-frequency estimate (Linux
  * arch/mips/mti-malta/malta-time.c init_rtc + estimate_frequencies; see
- * docs/malta-platform.md §5.1) from several starting phases and checks it
+ * devices/malta/README.md §5.1) from several starting phases and checks it
  * measures exactly one second of guest time, with and without the
  * monitor's UIP fast-forward. Also: reset values, BCD/binary and 12/24 h
  * formats, calendar carries, SET and divider reset, register C

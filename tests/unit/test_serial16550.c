@@ -1,6 +1,6 @@
 /*
  * Unit tests of the 16550A UART: the register behaviour Linux's 8250 driver relies on
- * (malta-platform.md §7.4; Linux drivers/tty/serial/8250/8250_port.c), with expected
+ * (devices/malta/README.md §7.4; Linux drivers/tty/serial/8250/8250_port.c), with expected
  * values from the National Semiconductor PC16550D datasheet: reset values, IER/DLAB,
  * IIR under the EFR/EXCR probes, the THRE interrupt and its two startup tests, the
  * loopback FIFO-size probe and modem-status loopback, the receive interrupt below and at

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the YAMON boot environment (malta-platform.md §1.3, §1.5; Linux
+ * Unit tests of the YAMON boot environment (devices/malta/README.md §1.3, §1.4; Linux
  * arch/mips/fw/lib/cmdline.c): the pointer table at phys 0x2000 with argv = &table[0] and
  * envp = &table[2], the name/value pairs Linux reads (memsize capped at 256 MiB, ememsize the
  * whole RAM, modetty0, a 64-digit rngseed that depends on the seed), rd_start/rd_size at the

@@ -1,8 +1,10 @@
 /*
- * The CP0 side of the 24Kf's FPU (malta-platform.md 2.2, 2.7; PRA 9.37 Status, 9.43
- * Config1): Config1 = 0x9E190C81, the 24K value with FP (bit 0) set (no EJTAG, MIPS16e or
- * watch registers are modelled, so EP, CA, WR stay 0); FIR = 0x00739300. Status.CU1 and
- * Status.FR are writable (a 64-bit FPU), CU2 and CU3 are not (no such coprocessors).
+ * The CP0 side of the 24Kf's FPU (QEMU target/mips/cpu-defs.c.inc 24Kf;
+ * devices/malta/README.md §2.1, §2.2; PRA 9.37 Status, 9.43 Config1):
+ * Config1 = 0x9E190C81, the 24K value with FP (bit 0) set (no EJTAG, MIPS16e or
+ * watch registers are modelled, so EP, CA, WR stay 0, where QEMU's 24Kf sets CA);
+ * FIR = 0x00739300. Status.CU1 and Status.FR are writable (a 64-bit FPU), CU2 and
+ * CU3 are not (no such coprocessors).
  */
 #include "kernel_util.h"
 #include "user_util.h"

@@ -1,8 +1,8 @@
 /*
  * Self-modifying code: a plain store (no cache or synci) rewrites an
  * instruction that has already run, and the next execution runs the new
- * one. This machine models no caches (malta-platform.md §2.6: the I- and
- * D-side are coherent, as on QEMU's malta), so instruction fetch sees every
+ * one. mvisor models no caches (its choice, devices/malta/README.md §2.3: the
+ * I- and D-side are coherent, as under QEMU's TCG), so instruction fetch sees every
  * completed store. The function is called from one call site in a loop,
  * so a translator that chained the call or cached the return must notice;
  * the second rewrite goes through the kseg1 alias of the same word
