@@ -393,7 +393,7 @@ MALTA_RUN=(-M malta -m 256 --deterministic -no-reboot)
 # serial_case NAME STDOUT FILE ARGS...: STDOUT "bytes" (stdout must be exactly the bytes sent) or
 # "empty"; FILE - or a file that must then hold exactly the bytes sent.
 serial_case() {
-    local name=$1 stdout=$2 file=$3 why= want=$W/uart_bytes.expected
+    local name=$1 stdout=$2 file=$3 why='' want=$W/uart_bytes.expected
     shift 3
     needs_progs "$name" || return 0
     run_cli "$name" "${MALTA_RUN[@]}" "$@" -kernel "$W/uart_bytes.elf"
