@@ -108,7 +108,34 @@ _start:
     mtc0 $t0, $12
     mtc0 $zero, $13         /* Cause: IV = 0, software interrupts clear */
     ehb
+    /* The TLB comes out of reset undefined (PRA, "TLB Initialization": hardware does not
+     * initialize it; software gives every entry a unique VPN2), and on QEMU's Malta a reset
+     * entry matches VPN2 0 as an invalid page. Like Linux's local_flush_tlb_all: entry i
+     * gets VPN2 0x80000000 + i * 8 KiB (kseg0, never mapped, so it matches nothing), ASID 0,
+     * both pages invalid, 4 KiB mask. */
+    mfc0 $t0, $16, 1        /* Config1: MMUSize - 1 in bits 30:25 */
+    srl $t0, $t0, 25
+    andi $t0, $t0, 0x3F
+    mtc0 $zero, $2          /* EntryLo0 */
+    mtc0 $zero, $3          /* EntryLo1 */
+    mtc0 $zero, $5          /* PageMask */
+    li $t1, 0x80000000
+5:  mtc0 $t0, $0            /* Index */
+    sll $t2, $t0, 13
+    addu $t2, $t2, $t1
+    mtc0 $t2, $10           /* EntryHi */
+    ehb
+    tlbwi
+    bnez $t0, 5b
+    addiu $t0, $t0, -1
+    mtc0 $zero, $10
+    mtc0 $zero, $0
+    ehb
     la $sp, _stack_top
+#ifdef TARGET_MALTA
+    jal malta_quiet         /* crt_malta.S: no board device may raise an interrupt line */
+    nop
+#endif
     move $fp, $zero
     la $t0, exc_info
     addiu $t1, $t0, 64

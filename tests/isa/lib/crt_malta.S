@@ -4,7 +4,9 @@
  * machine has its test device, Malta has a UART and a reset register.
  *
  *   pass: prints "PASS <n> checks" and a newline, n = $fp (the checks run)
- *   fail: prints "FAIL at check <n>" and a newline, n = $fp (the failing one)
+ *   fail: prints "FAIL at check <n>" and a newline, n = $fp (the failing one),
+ *         then "t8 <hex> t9 <hex>": the CHECK macros leave the expected value in
+ *         $t9 and most of them the value seen in $t8 (a diagnostic only)
  *
  * then writes 0x42 to the FPGA's SOFTRES register, which resets the board;
  * QEMU run with -no-reboot exits instead (status 0 either way: the verdict
@@ -21,6 +23,13 @@
  *  - SOFTRES is FPGA offset 0x500 (phys 0x1F000500); writing 0x42 requests a
  *    reset (QEMU hw/mips/malta.c malta_fpga_write).
  *
+ * malta_quiet, called by _start before the test, makes the board as quiet as
+ * the test machine, whose interrupt lines stay low unless a test raises them:
+ * the i8259 pair behind Cause.IP2 comes out of reset with every input
+ * unmasked while the PIT's channel 0 already counts (QEMU hw/intc/i8259.c
+ * reset, hw/timer/i8254.c), so IP2 would be pending from the first tick.
+ * Writing OCW1 = 0xFF to ports 0x21 and 0xA1 masks every input.
+ *
  * Nothing here may use $fp before printing it. The routines run in whatever
  * state the test left (kernel mode expected: kseg1 is then unmapped and
  * uncached whatever the TLB holds).
@@ -31,10 +40,21 @@
 #define UART_THR 0
 #define UART_LSR 5
 #define LSR_THRE 0x20     /* transmit holding register empty */
+#define PIC_MASTER_IMR 0xB8000021 /* ISA port 0x21: OCW1 of the master i8259 */
+#define PIC_SLAVE_IMR 0xB80000A1
 #define FPGA_SOFTRES 0xBF000500
 #define SOFTRES_RESET 0x42
 
     .text
+    .globl malta_quiet
+malta_quiet:
+    li $t0, 0xFF
+    li $t1, PIC_MASTER_IMR
+    sb $t0, 0($t1)
+    li $t1, PIC_SLAVE_IMR
+    jr $ra
+    sb $t0, 0($t1)
+
     .globl malta_pass
     .ent malta_pass
 malta_pass:
@@ -53,11 +73,23 @@ malta_pass:
     .globl malta_fail
     .ent malta_fail
 malta_fail:
+    move $s6, $t8           /* before the print routines clobber them */
+    move $s7, $t9
     la $a0, msg_fail
     jal malta_puts
     nop
     jal malta_putu
     move $a0, $fp
+    la $a0, msg_t8
+    jal malta_puts
+    nop
+    jal malta_putx
+    move $a0, $s6
+    la $a0, msg_t9
+    jal malta_puts
+    nop
+    jal malta_putx
+    move $a0, $s7
     la $a0, msg_nl
     jal malta_puts
     nop
@@ -120,10 +152,30 @@ malta_putu:
 3:  jr $v1
     nop
 
+/* malta_putx: $a0 printed as 8 hex digits. Uses $t0-$t4, $v1. */
+malta_putx:
+    move $v1, $ra
+    move $t3, $a0
+    li $t4, 8
+1:  srl $a0, $t3, 28
+    sltiu $t0, $a0, 10
+    bnez $t0, 2f
+    addiu $a0, $a0, '0'
+    addiu $a0, $a0, 'a' - '0' - 10
+2:  jal malta_putc
+    sll $t3, $t3, 4
+    addiu $t4, $t4, -1
+    bnez $t4, 1b
+    nop
+    jr $v1
+    nop
+
     .data
 msg_pass: .asciz "PASS "
 msg_checks: .asciz " checks\n"
 msg_fail: .asciz "FAIL at check "
+msg_t8: .asciz "\nt8 "
+msg_t9: .asciz " t9 "
 msg_nl: .asciz "\n"
 numbuf: .space 11
 numbuf_end: .byte 0
