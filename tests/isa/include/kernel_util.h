@@ -440,7 +440,7 @@ upage:
 
 /*
  * After TIMER_ARM: wait for Cause.TI, which must come once Count reaches Compare ($t1); a
- * check fails if Count gets 2^26 ticks past Compare without it. The bound is in Count ticks,
+ * check fails if Count gets 2^27 ticks past Compare without it. The bound is in Count ticks,
  * not loop iterations, so it holds however fast the loop runs. Leaves Cause in $t3. Uses $t4,
  * $t9.
  */
@@ -453,7 +453,7 @@ upage:
     mfc0 $t4, C0_COUNT
     subu $t4, $t4, $t1              /* ticks past Compare (negative before it) */
     bltz $t4, 73b
-    li $t9, 0x04000000
+    li $t9, 0x08000000
     sltu $t4, $t4, $t9
     bnez $t4, 73b
     nop

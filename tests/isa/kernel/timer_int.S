@@ -24,7 +24,7 @@ TEST_BEGIN
     mtc0 $t0, C0_STATUS
     ehb
     la $s0, exc_info
-    li $t2, 0x04000000             /* give up 2^26 Count ticks past Compare */
+    li $t2, 0x08000000             /* give up 2^27 Count ticks past Compare */
 3:  lw $t3, EXC_COUNT($s0)
     bnez $t3, 4f
     nop

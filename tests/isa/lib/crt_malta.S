@@ -26,9 +26,9 @@
  * malta_quiet, called by _start before the test, makes the board as quiet as
  * the test machine, whose interrupt lines stay low unless a test raises them:
  * the i8259 pair behind Cause.IP2 comes out of reset with every input
- * unmasked while the PIT's channel 0 already counts (QEMU hw/intc/i8259.c
- * reset, hw/timer/i8254.c), so IP2 would be pending from the first tick.
- * Writing OCW1 = 0xFF to ports 0x21 and 0xA1 masks every input.
+ * unmasked (QEMU hw/intc/i8259.c reset: IMR = 0), and on QEMU Cause.IP2 is
+ * already set when the program starts (observed: Cause = 0x00000400 at the
+ * entry). Writing OCW1 = 0xFF to ports 0x21 and 0xA1 masks every input.
  *
  * Nothing here may use $fp before printing it. The routines run in whatever
  * state the test left (kernel mode expected: kseg1 is then unmapped and
