@@ -30,6 +30,8 @@
 #   QEMU_DIFFERS   QEMU is wrong or models a different CPU here (tests/isa/qemu-differences.md):
 #                  the program must still fail on QEMU at exactly the check given, and pass on
 #                  mvisor; if QEMU passes it, the entry is stale and the program fails.
+# Plus the harness self-test selftest/must_fail built for Malta: QEMU and mvisor's Malta must both
+# report "FAIL at check 2" (the Malta crt's failure path, whatever the lists hold).
 # --list prints the three lists and exits. Transcripts: build/test-logs/isa-qemu/REL.{mvisor,qemu}.log.
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
@@ -243,5 +245,30 @@ while read -r rel cpu; do
         test_fail "$rel" "mvisor: $mv, QEMU: $qv"
     fi
 done < <(programs)
+# The harness self-test: a deliberate failure at check 2 must come out as exactly that.
+rel=selftest/must_fail
+if selected "$rel"; then
+    malta=$B/isa/malta/$rel.elf
+    bev=$B/isa/malta/$rel.bev
+    if [[ ! -f $malta || ! -f $bev ]]; then
+        TEST_LOG=
+        test_fail "$rel" "not built: $malta"
+    else
+        test_exec "$rel.qemu" "$TIMEOUT" "$QEMU_SYSTEM_MIPSEL" -M malta -cpu 24Kf -m 64 -display none \
+            -no-reboot -nic none -vga none -serial stdio -monitor none \
+            -device "loader,file=$bev,addr=0x1fc00200,force-raw=on" -kernel "$malta"
+        qlog=$TEST_LOG
+        qv=$(verdict_qemu "$qlog" "$TEST_RC")
+        test_exec "$rel.mvisor-malta" $((TIMEOUT + 30)) "$mvisor" -M malta -m 64 --deterministic --exec interp \
+            --timeout "$TIMEOUT" -no-reboot -serial stdio -kernel "$malta"
+        mm=$(verdict_qemu "$TEST_LOG" "$TEST_RC")
+        if [[ $qv == "FAIL 2" && $mm == "FAIL 2" ]]; then
+            test_pass "$rel" "failure at check 2 seen on QEMU and mvisor's Malta"
+        else
+            [[ $qv == "FAIL 2" ]] || TEST_LOG=$qlog
+            test_fail "$rel" "expected FAIL at check 2; QEMU: $qv, mvisor's Malta: $mm"
+        fi
+    fi
+fi
 for line in "${not_run[@]}"; do echo "NOT RUN $line"; done
 suite_end
