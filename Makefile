@@ -146,8 +146,33 @@ endef
 $(eval $(call fpu_user_rule,fr0,-mfp32))
 $(eval $(call fpu_user_rule,fr1,-mfp64))
 
+# The kernel-mode programs (kernel/, fpu/, nofpu/) built a second way for qemu-system-mipsel -M malta,
+# the outside oracle of suite isa-qemu (tests/isa/run-qemu.sh): crt_bare.S with -DTARGET_MALTA plus
+# crt_malta.S (the result on the UART, exit through the board's reset register), linked by malta.ld.
+# NAME.elf is the program without its boot-exception vectors, NAME.bev those vectors as a raw image
+# for 0x1FC00200 (the runner loads it into QEMU's boot ROM).
+ISA_MALTA_DEPS := tests/isa/lib/crt_bare.S tests/isa/lib/crt_malta.S tests/isa/lib/malta.ld $(ISA_COMMON)
+ISA_MALTA := $(patsubst tests/isa/%.S,$(B)/isa/malta/%.elf,$(ISA_KERNEL_SRCS) $(ISA_FPU_SRCS) $(ISA_NOFPU_SRCS) \
+	tests/isa/selftest/must_fail.S)
+ISA_BARE_PRIV := $(patsubst tests/isa/%.S,$(B)/isa/bare/%.elf,$(ISA_KERNEL_SRCS) $(ISA_FPU_SRCS) $(ISA_NOFPU_SRCS))
+MIPS_OBJCOPY := mipsel-linux-gnu-objcopy
+
+# malta_link FLAGS: compile and link $< into $@.full, then split it into $@ and the .bev image
+define malta_link
+	@mkdir -p $(@D)
+	$(MIPS_CC) $(ISA_CFLAGS) $(1) -DTARGET_MALTA -T tests/isa/lib/malta.ld -o $@.full \
+		tests/isa/lib/crt_bare.S tests/isa/lib/crt_malta.S $<
+	$(MIPS_OBJCOPY) -O binary -j .bev --set-section-flags .bev=alloc,load,contents $@.full $(@:.elf=.bev)
+	$(MIPS_OBJCOPY) -R .bev $@.full $@
+	@rm -f $@.full
+endef
+$(B)/isa/malta/%.elf: tests/isa/%.S $(ISA_MALTA_DEPS) | $(DEPS_STAMP)
+	$(call malta_link,)
+$(B)/isa/malta/fpu/%.elf: tests/isa/fpu/%.S $(ISA_MALTA_DEPS) | $(DEPS_STAMP)
+	$(call malta_link,$(ISA_FP_CFLAGS) -mfp64)
+
 .PHONY: isa-tests
-isa-tests: $(ISA_BARE) $(ISA_LINUX)
+isa-tests: $(ISA_BARE) $(ISA_LINUX) $(ISA_MALTA)
 
 # ---------------------------------------------------------------------------------------------
 # Set-up, the guest, the initramfs
@@ -193,13 +218,14 @@ run-qemu: $(GUEST_STAMP) $(INITRAMFS)
 # Tests. Each suite writes build/test-logs/<suite>.result; tests/summary.sh adds them up.
 
 export MODES
-SUITES := unit decoder isa isa-user cli ubsan diff boot
+SUITES := unit decoder isa isa-user isa-qemu cli ubsan diff boot
 QUICK_SUITES := unit isa isa-user
 SUITE_PREREQS_unit := $(UNIT_BINS)
 SUITE_PREREQS_decoder := $(DECODER_BIN) $(GUEST_STAMP) $(MVISOR) \
 	$(filter $(B)/isa/bare/fpu/% $(B)/isa/bare/fpu-user/%-fr1.elf,$(ISA_BARE))
 SUITE_PREREQS_isa := $(MVISOR) $(ISA_BARE)
 SUITE_PREREQS_isa-user := $(ISA_LINUX)
+SUITE_PREREQS_isa-qemu := $(MVISOR) $(ISA_BARE_PRIV) $(ISA_MALTA)
 SUITE_PREREQS_cli := $(MVISOR)
 SUITE_PREREQS_ubsan := $(MVISOR_UBSAN) $(ISA_BARE)
 SUITE_PREREQS_diff := $(LOCKSTEP_BIN) $(ISA_BARE) $(GUEST_STAMP) $(INITRAMFS)

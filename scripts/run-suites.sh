@@ -2,7 +2,7 @@
 # Run test suites one after another (a failing suite does not stop the rest), then
 # tests/summary.sh over them. Exit status: that of the summary.
 #
-#   scripts/run-suites.sh [--build 'TARGET...'] SUITE...     (unit decoder isa isa-user cli ubsan diff boot)
+#   scripts/run-suites.sh [--build 'TARGET...'] SUITE...     (unit decoder isa isa-user isa-qemu cli ubsan diff boot)
 #
 # --build first runs `$MAKE -k TARGET...` and records it as the pseudo-suite "build"
 # (one test; transcript build/test-logs/build/make.log), so a build failure fails the run
@@ -33,6 +33,7 @@ for s in "$@"; do
     decoder) scripts/check-decoder.sh ;;
     isa) tests/isa/run.sh --suite isa --mvisor "$B/mvisor" ;;
     isa-user) tests/isa/run.sh --user ;;
+    isa-qemu) tests/isa/run-qemu.sh --mvisor "$B/mvisor" ;;
     cli) tests/cli/run.sh --mvisor "$B/mvisor" ;;
     ubsan) tests/isa/run.sh --suite ubsan --mvisor "$B/ubsan/mvisor" --modes "interp dbt dbt-nochain trap" ;;
     diff) tests/diff/run.sh ;;

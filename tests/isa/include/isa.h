@@ -4,7 +4,12 @@
  * A test is one .S file defining `test_main` (a leaf called with jal; it
  * returns with `jr $ra` after its checks). Tests under user/ must run both on
  * the bare test machine and as static Linux programs (TARGET_LINUX); tests
- * under kernel/ run only on the bare machine, in kernel mode.
+ * under kernel/ (and fpu/, nofpu/) run in kernel mode on the bare machine
+ * and, built with TARGET_MALTA (lib/crt_malta.S), on QEMU's Malta board,
+ * where the crt reports the same pass/fail and check count ($fp) on the UART
+ * instead of the test device. The test device's other registers (TESTDEV_IRQ,
+ * TESTDEV_ICOUNT) have no Malta counterpart: tests using them are listed as
+ * not run there in tests/isa/run-qemu.sh.
  *
  * Reserved registers: $fp counts checks (the failing one is reported),
  * $t9 is the scratch of the CHECK macros, $k0/$k1 belong to the exception

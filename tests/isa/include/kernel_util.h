@@ -411,6 +411,56 @@ upage:
     ehb
     .endm
 
+/*
+ * Arm the timer `lead` Count ticks ahead: $t1 = Compare = Count + lead. Count runs at its own
+ * pace (PRA 9.11: "incrementing at a constant rate"), not the program's: if it has already
+ * passed the new Compare by the time Compare is written (the instructions in between took
+ * more than `lead` ticks; on QEMU, whose Count is host time, translating the next block can),
+ * the interrupt would come only after Count wraps, so arm again with the lead doubled. Use it
+ * with the timer interrupt masked (IE = 0 or IM7 = 0). Uses $t8, $t9.
+ */
+    .macro TIMER_ARM lead
+    li $t9, \lead
+71: mfc0 $t1, C0_COUNT
+    addu $t1, $t1, $t9
+    mtc0 $t1, C0_COMPARE
+    ehb
+    mfc0 $t8, C0_CAUSE
+    srl $t8, $t8, 30                /* Cause.TI: Count reached Compare after the write */
+    andi $t8, $t8, 1
+    bnez $t8, 72f
+    mfc0 $t8, C0_COUNT
+    subu $t8, $t8, $t1              /* Count - Compare < 0: still ahead, armed */
+    bltz $t8, 72f
+    nop
+    b 71b
+    sll $t9, $t9, 1
+72:
+    .endm
+
+/*
+ * After TIMER_ARM: wait for Cause.TI, which must come once Count reaches Compare ($t1); a
+ * check fails if Count gets 2^27 ticks past Compare without it. The bound is in Count ticks,
+ * not loop iterations, so it holds however fast the loop runs. Leaves Cause in $t3. Uses $t4,
+ * $t9.
+ */
+    .macro TIMER_POLL_TI
+73: mfc0 $t3, C0_CAUSE
+    li $t9, CA_TI
+    and $t4, $t3, $t9
+    bnez $t4, 74f
+    nop
+    mfc0 $t4, C0_COUNT
+    subu $t4, $t4, $t1              /* ticks past Compare (negative before it) */
+    bltz $t4, 73b
+    li $t9, 0x08000000
+    sltu $t4, $t4, $t9
+    bnez $t4, 73b
+    nop
+    FAIL                            /* no TI */
+74:
+    .endm
+
 /* Write EBase with Status.BEV = 1 (PRA 9.40: changing ExceptionBase while
  * BEV = 0 is UNDEFINED), then restore the Status the caller had. Uses $t8, $t9. */
     .macro SET_EBASE val

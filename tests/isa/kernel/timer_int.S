@@ -12,36 +12,28 @@ TEST_BEGIN
     /* masked by IM7 = 0: TI shows up but nothing is taken */
     li $t0, (S_CU0 | S_IE | S_IM0)
     mtc0 $t0, C0_STATUS
-    mfc0 $t1, C0_COUNT
-    addiu $t1, $t1, 40
-    mtc0 $t1, C0_COMPARE
-    ehb
-    li $t2, 200000
-1:  mfc0 $t3, C0_CAUSE
-    li $t9, CA_TI
-    and $t4, $t3, $t9
-    bnez $t4, 2f
-    addiu $t2, $t2, -1
-    bnez $t2, 1b
-    nop
-    FAIL
-2:  CHECK_EXC EXC_COUNT, 0
+    TIMER_ARM 0x10000
+    TIMER_POLL_TI
+    CHECK_EXC EXC_COUNT, 0
     mtc0 $t1, C0_COMPARE           /* acknowledge */
     ehb
 
-    /* unmasked: taken */
+    /* unmasked: taken (armed while IM7 = 0, then unmasked) */
+    TIMER_ARM 0x10000
     li $t0, (S_CU0 | S_IE | S_IM7)
     mtc0 $t0, C0_STATUS
-    mfc0 $t1, C0_COUNT
-    addiu $t1, $t1, 40
-    mtc0 $t1, C0_COMPARE
     ehb
     la $s0, exc_info
-    li $t2, 200000
+    li $t2, 0x08000000             /* give up 2^27 Count ticks past Compare */
 3:  lw $t3, EXC_COUNT($s0)
     bnez $t3, 4f
-    addiu $t2, $t2, -1
-    bnez $t2, 3b
+    nop
+    mfc0 $t4, C0_COUNT
+    subu $t4, $t4, $t1
+    bltz $t4, 3b                   /* Count not at Compare yet */
+    nop
+    sltu $t4, $t4, $t2
+    bnez $t4, 3b
     nop
     FAIL
 4:  CHECK_EXC EXC_COUNT, 1

@@ -13,20 +13,9 @@ TEST_BEGIN
     CHECK_MASK $t0, (CA_TI | CA_IP7), 0
     li $t0, (S_CU0 | S_IM7)        /* unmasked but IE = 0 */
     mtc0 $t0, C0_STATUS
-    mfc0 $t1, C0_COUNT
-    addiu $t1, $t1, 50
-    mtc0 $t1, C0_COMPARE
-    ehb
-    li $t2, 200000                 /* bounded wait */
-1:  mfc0 $t3, C0_CAUSE
-    li $t9, CA_TI
-    and $t4, $t3, $t9
-    bnez $t4, 2f
-    addiu $t2, $t2, -1
-    bnez $t2, 1b
-    nop
-    FAIL                           /* the timer never fired */
-2:  CHECK_MASK $t3, (CA_TI | CA_IP7), (CA_TI | CA_IP7)
+    TIMER_ARM 0x10000
+    TIMER_POLL_TI                  /* a failed check if the timer never fires */
+    CHECK_MASK $t3, (CA_TI | CA_IP7), (CA_TI | CA_IP7)
     /* Count has passed Compare */
     mfc0 $t5, C0_COUNT
     subu $t5, $t5, $t1

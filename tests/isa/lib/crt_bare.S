@@ -6,6 +6,12 @@
  * and report through the test device. Every vector funnels into one handler
  * that records the exception in exc_info and returns to EXC_RESUME (if set)
  * or to EPC + 4, unless the test installed EXC_HOOK.
+ *
+ * Built with -DTARGET_MALTA (and lib/crt_malta.S, lib/malta.ld) the same
+ * start-up and handler run on qemu-system-mipsel -M malta instead: there the
+ * result goes out on the UART and the program ends through the board's
+ * reset register (crt_malta.S). _start sets every Status bit it relies on,
+ * so it does not matter that QEMU's boot stub enters it with ERL = 0.
  */
 #include "isa.h"
 
@@ -102,7 +108,34 @@ _start:
     mtc0 $t0, $12
     mtc0 $zero, $13         /* Cause: IV = 0, software interrupts clear */
     ehb
+    /* The TLB comes out of reset undefined (PRA, "TLB Initialization": hardware does not
+     * initialize it; software gives every entry a unique VPN2), and on QEMU's Malta a reset
+     * entry matches VPN2 0 as an invalid page. Like Linux's local_flush_tlb_all: entry i
+     * gets VPN2 0x80000000 + i * 8 KiB (kseg0, never mapped, so it matches nothing), ASID 0,
+     * both pages invalid, 4 KiB mask. */
+    mfc0 $t0, $16, 1        /* Config1: MMUSize - 1 in bits 30:25 */
+    srl $t0, $t0, 25
+    andi $t0, $t0, 0x3F
+    mtc0 $zero, $2          /* EntryLo0 */
+    mtc0 $zero, $3          /* EntryLo1 */
+    mtc0 $zero, $5          /* PageMask */
+    li $t1, 0x80000000
+5:  mtc0 $t0, $0            /* Index */
+    sll $t2, $t0, 13
+    addu $t2, $t2, $t1
+    mtc0 $t2, $10           /* EntryHi */
+    ehb
+    tlbwi
+    bnez $t0, 5b
+    addiu $t0, $t0, -1
+    mtc0 $zero, $10
+    mtc0 $zero, $0
+    ehb
     la $sp, _stack_top
+#ifdef TARGET_MALTA
+    jal malta_quiet         /* crt_malta.S: no board device may raise an interrupt line */
+    nop
+#endif
     move $fp, $zero
     la $t0, exc_info
     addiu $t1, $t0, 64
@@ -112,21 +145,31 @@ _start:
     nop
     jal test_main
     nop
+#ifdef TARGET_MALTA
+    j malta_pass            /* crt_malta.S: "PASS $fp checks" on the UART, then off */
+    nop
+#else
     li $t0, TESTDEV
     sw $fp, TESTDEV_CHECK($t0)
     sw $zero, TESTDEV_RESULT($t0)
 3:  b 3b
     nop
+#endif
     .end _start
 
     .globl test_fail
 test_fail:
+#ifdef TARGET_MALTA
+    j malta_fail            /* "FAIL at check $fp" */
+    nop
+#else
     li $t0, TESTDEV
     sw $fp, TESTDEV_CHECK($t0)
     li $t1, 1
     sw $t1, TESTDEV_RESULT($t0)
 4:  b 4b
     nop
+#endif
 
     .data
     .align 4
