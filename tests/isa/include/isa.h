@@ -27,7 +27,10 @@
  * (tests/isa/run.sh) compares them with the ELF's symbols. So a wrong jump
  * that skips a stretch of checks, or an exception the crt's handler resumed
  * from silently, fails the program even though it "returned". A Linux build
- * must declare 0 exceptions (any exception would end the process).
+ * must declare 0 exceptions (any exception would end the process). Start-up
+ * code that takes exceptions of its own (to enter user mode, to refill the
+ * TLB, ...) reports only the program's: the declaration is the program's,
+ * the same under every start-up code.
  */
 #ifndef ISA_H
 #define ISA_H
