@@ -116,6 +116,12 @@ $(B)/isa/linux/%: tests/isa/user/%.S tests/isa/lib/crt_user.S $(ISA_COMMON) | $(
 	@mkdir -p $(@D)
 	$(MIPS_CC) $(ISA_CFLAGS) -static -DTARGET_LINUX -o $@ tests/isa/lib/crt_user.S $<
 
+# The isa-user suite's self-test: a program that skips a declared check, for Linux.
+ISA_LINUX += $(B)/isa/linux/selftest/skips_checks
+$(B)/isa/linux/selftest/%: tests/isa/selftest/%.S tests/isa/lib/crt_user.S $(ISA_COMMON) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(MIPS_CC) $(ISA_CFLAGS) -static -DTARGET_LINUX -o $@ tests/isa/lib/crt_user.S $<
+
 # FPU tests (all run with -cpu 24Kf, crt_bare.S enabling CP1 when built with -DISA_FPU):
 #   tests/isa/fpu/NAME.S       kernel mode, bare only; built for a 64-bit FPU, they set Status.FR
 #   tests/isa/fpu-user/NAME.S  unprivileged, built twice: NAME-fr0 (-mfp32, Status.FR = 0) and

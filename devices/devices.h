@@ -56,6 +56,8 @@ static inline uint64_t dev_now_ns(const struct dev_clock *c)
  *   +0x08 RW CHECK:  number of the check in progress (reported on failure)
  *   +0x0C RW IRQ:    bits 0..5 drive hardware interrupt lines IP2..IP7
  *   +0x10 R  ICOUNT: low 32 bits of the retired-instruction count
+ *   +0x14 RW EXCEPTIONS: exceptions the program took (written by the start-up code
+ *                    before RESULT; the monitor prints it with the check count)
  */
 #define TESTDEV_BASE 0x1FB00000u
 #define TESTDEV_SIZE 0x1000u
@@ -64,6 +66,7 @@ static inline uint64_t dev_now_ns(const struct dev_clock *c)
 #define TESTDEV_CHECK 0x08
 #define TESTDEV_IRQ 0x0C
 #define TESTDEV_ICOUNT 0x10
+#define TESTDEV_EXCEPTIONS 0x14
 
 enum testdev_state { TESTDEV_RUNNING = 0, TESTDEV_PASSED, TESTDEV_FAILED };
 
@@ -71,6 +74,7 @@ struct testdev {
     enum testdev_state state;
     uint32_t result;
     uint32_t check;
+    uint32_t exceptions;
     uint32_t irq_bits;
     struct irq_line irq[6]; /* IP2..IP7 */
     uint64_t (*icount)(void *ctx);

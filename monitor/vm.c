@@ -304,12 +304,12 @@ int vm_run(struct vm *vm)
         case VCPU_EXIT_STOP:
             if (vm->cfg.machine == MACHINE_TESTBENCH) {
                 if (vm->testdev.state == TESTDEV_PASSED) {
-                    fprintf(stderr, "mvisor: test passed (%u checks, %" PRIu64 " instructions)\n",
-                            vm->testdev.check, v->icount);
+                    fprintf(stderr, "mvisor: test passed (%u checks, %u exceptions, %" PRIu64 " instructions)\n",
+                            vm->testdev.check, vm->testdev.exceptions, v->icount);
                     return 0;
                 }
-                fprintf(stderr, "mvisor: test FAIL at check %u (result %u), pc %08x\n",
-                        vm->testdev.check, vm->testdev.result, v->pc);
+                fprintf(stderr, "mvisor: test FAIL at check %u (result %u, %u exceptions), pc %08x\n",
+                        vm->testdev.check, vm->testdev.result, vm->testdev.exceptions, v->pc);
                 return 4;
             }
             if (vm->stop_reason == VM_STOP_RESET) {

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Run test suites one after another (a failing suite does not stop the rest), then
-# tests/summary.sh over them. Exit status: that of the summary.
+# tests/summary.sh over them (which reports the oracle suite isa-user, the tests under
+# qemu-mipsel, on its own line, outside mvisor's pass count). Exit status: that of the summary,
+# non-zero on any failure, the oracle's included.
 #
 #   scripts/run-suites.sh [--build 'TARGET...'] SUITE...     (unit decoder isa isa-user isa-qemu cli ubsan diff boot)
 #

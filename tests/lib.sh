@@ -12,6 +12,9 @@
 #                                 returns non-zero if anything failed
 #   selected NAME                 whether the runner's `filters` pick test NAME
 #   isa_bare_tests                the bare ISA programs the isa and diff suites run
+#   isa_declared ELF              the counts an ISA program declares, "CHECKS EXCEPTIONS"
+#   isa_check_counts ELF CHECKS [EXCEPTIONS]
+#                                 compare the counts a program reached with its declaration
 #
 # A transcript holds the command line, its stdout and stderr interleaved, and its exit status.
 # Exit status 124 means the timeout (coreutils timeout) killed the test.
@@ -124,4 +127,36 @@ isa_bare_tests() {
     for src in tests/isa/nofpu/*.S; do
         [[ -e $src ]] && echo "nofpu/$(basename "$src" .S) 24Kc"
     done
+}
+
+# isa_declared ELF: the check and exception counts an ISA program declares (TEST_BEGIN in
+# tests/isa/include/isa.h), read from its ELF's absolute symbols test_checks and test_exceptions,
+# as "CHECKS EXCEPTIONS" in decimal. Fails if the ELF has no such symbols.
+isa_declared() {
+    local c e
+    read -r c e < <(readelf -sW "$1" 2>/dev/null |
+        awk '$8 == "test_checks" { c = $2 } $8 == "test_exceptions" { e = $2 } END { print c, e }')
+    [[ $c =~ ^[0-9a-f]+$ && $e =~ ^[0-9a-f]+$ ]] || return 1
+    echo "$((16#$c)) $((16#$e))"
+}
+
+# isa_check_counts ELF CHECKS [EXCEPTIONS]: whether a program that passed reached exactly the
+# counts it declares: CHECKS checks run and EXCEPTIONS exceptions taken, as its start-up code
+# reported them. Without EXCEPTIONS (start-up code that cannot count them, e.g. under Linux,
+# where an exception ends the process) the program must declare 0. Prints the difference and
+# returns 1 if they differ.
+isa_check_counts() {
+    local elf=$1 c=$2 e=${3-} decl dc de why=
+    if ! decl=$(isa_declared "$elf"); then
+        echo "no declared counts in $elf (test_checks, test_exceptions: TEST_BEGIN checks[, exceptions])"
+        return 1
+    fi
+    read -r dc de <<<"$decl"
+    [[ $c == "$dc" ]] || why="ran $c checks, declared $dc"
+    if [[ -n $e ]]; then
+        [[ $e == "$de" ]] || why="${why:+$why; }took $e exceptions, declared $de"
+    elif ((de != 0)); then
+        why="${why:+$why; }declares $de exceptions where none can be taken"
+    fi
+    [[ -z $why ]] || { echo "$why"; return 1; }
 }

@@ -5,21 +5,28 @@
 #       Every bare-machine test (build/isa/bare/{user,kernel}/NAME.elf, one per tests/isa/{user,kernel}/NAME.S)
 #       under every execution mode, as
 #           BIN -M testbench -m 16 --deterministic --exec MODE --timeout 30 -kernel ELF
-#       passing iff the exit status is 0. Mode dbt-nochain is --exec dbt --no-chain (every
+#       passing iff the exit status is 0 and the counts mvisor prints ("test passed (N checks,
+#       E exceptions, ...)", as the program's start-up code reported them) equal the counts the
+#       program declares (TEST_BEGIN checks[, exceptions]: the ELF symbols test_checks and
+#       test_exceptions, see tests/isa/include/isa.h). Mode dbt-nochain is --exec dbt --no-chain (every
 #       translated block returns to the run loop); dbt-flush is --exec dbt --code-buffer 64 (a
 #       code buffer with room for one or two blocks: the whole cache is flushed all the time). The FPU tests (fpu/NAME, fpu-user/NAME-fr0
 #       and -fr1) add -cpu 24Kf, the tests of the FPU-less CPU (nofpu/NAME) -cpu 24Kc. Plus the
-#       harness self-test (selftest/must_fail), which passes only if mvisor exits with status 4
-#       and prints FAIL and "check 2".
+#       harness self-tests, in every mode: selftest/must_fail passes only if mvisor exits with
+#       status 4 and prints FAIL and "check 2"; selftest/skips_checks (declares 3 checks, jumps
+#       over the third) and selftest/undeclared_exception (declares none, takes one) pass only if
+#       mvisor exits 0 reporting those counts and the verdict that judges every test rejects them.
 #       Suite ubsan (BIN built with -fsanitize=undefined) also fails a test on any sanitizer report.
 #       Test names are MODE/KIND/NAME; FILTER (shell globs) selects among them.
 #   tests/isa/run.sh --user [FILTER...]
 #       Suite isa-user: every build/isa/linux/NAME under qemu-mipsel, passing iff the exit
-#       status is 0 and the program printed PASS (an independent oracle for tests/isa/user),
-#       and the FR = 0 and FR = 1 builds of tests/isa/fpu-user under qemu-mipsel's 24Kf model
-#       (QEMU_CPU=24Kf; the ELF's FP ABI sets FR).
+#       status is 0 and the program printed "PASS N checks" with N its declared check count (an
+#       independent oracle for tests/isa/user: it checks the tests, not mvisor), and the FR = 0
+#       and FR = 1 builds of tests/isa/fpu-user under qemu-mipsel's 24Kf model
+#       (QEMU_CPU=24Kf; the ELF's FP ABI sets FR). Plus the self-test selftest/skips_checks,
+#       which must print "PASS 2 checks" and be rejected for declaring 3.
 #
-# Defaults: BIN=build/mvisor, modes from $MODES (else "interp dbt dbt-nochain dbt-flush"). Transcripts: build/test-logs/SUITE/.
+# Defaults: BIN=build/mvisor, modes from $MODES (else "interp dbt dbt-nochain dbt-flush trap"). Transcripts: build/test-logs/SUITE/.
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 
@@ -73,12 +80,34 @@ if [[ $suite == isa-user ]]; then
         else
             test_exec "$name" 60 env QEMU_CPU="$cpu" "$QEMU_MIPSEL" "$bin"
         fi
-        if ((TEST_RC == 0)) && grep -qx 'PASS' "$TEST_LOG"; then
-            test_pass "$name"
+        got=$(sed -n 's/^PASS \([0-9][0-9]*\) checks$/\1/p' "$TEST_LOG" | tail -n 1)
+        if ((TEST_RC != 0)) || [[ -z $got ]]; then
+            test_fail "$name" "exit status $TEST_RC$([[ -n $got ]] || echo " and no 'PASS N checks' line")"
+        elif ! why=$(isa_check_counts "$bin" "$got"); then
+            test_fail "$name" "$why"
         else
-            test_fail "$name" "exit status $TEST_RC"
+            test_pass "$name" "$got checks"
         fi
     done < <(linux_tests)
+
+    # The self-test: a program that skips a declared check must be rejected by the same verdict.
+    name=selftest/skips_checks
+    if selected "$name"; then
+        bin=$B/isa/linux/$name
+        if [[ ! -x $bin ]]; then
+            TEST_LOG=
+            test_fail "$name" "not built: $bin"
+        else
+            test_exec "$name" 60 "$QEMU_MIPSEL" "$bin"
+            got=$(sed -n 's/^PASS \([0-9][0-9]*\) checks$/\1/p' "$TEST_LOG" | tail -n 1)
+            why=$(isa_check_counts "$bin" "$got") && why=
+            if ((TEST_RC == 0)) && [[ $got == 2 && $why == "ran 2 checks, declared 3" ]]; then
+                test_pass "$name" "rejected: $why"
+            else
+                test_fail "$name" "expected exit status 0, 'PASS 2 checks' and the verdict 'ran 2 checks, declared 3'; got exit status $TEST_RC, '${why:-accepted}'"
+            fi
+        fi
+    fi
     suite_end
     exit
 fi
@@ -97,6 +126,32 @@ mode_args() {
     dbt-flush) echo "--exec dbt --code-buffer 64" ;;
     *) echo "--exec $1" ;;
     esac
+}
+# bare_counts ELF: whether the counts mvisor reported in $TEST_LOG equal the program's declared
+# ones (prints the difference if not).
+bare_counts() {
+    local got
+    got=$(sed -n 's/^mvisor: test passed (\([0-9]*\) checks, \([0-9]*\) exceptions,.*/\1 \2/p' "$TEST_LOG" | tail -n 1)
+    if [[ -z $got ]]; then
+        echo "no 'mvisor: test passed (N checks, E exceptions' line"
+        return 1
+    fi
+    # shellcheck disable=SC2086
+    isa_check_counts "$1" $got
+}
+# selftest_run NAME: run build/isa/bare/selftest/PROG.elf (NAME = MODE/selftest/PROG) in $mode if
+# NAME is selected; returns 1 if it is not (or not built: counted as a failure).
+selftest_run() {
+    local elf=$B/isa/bare/selftest/${1##*/}.elf
+    selected "$1" || return 1
+    if [[ ! -f $elf ]]; then
+        TEST_LOG=
+        test_fail "$1" "not built: $elf"
+        return 1
+    fi
+    # shellcheck disable=SC2046
+    test_exec "$1" "$outer" "$mvisor" -M testbench -m 16 --deterministic $(mode_args "$mode") \
+        --timeout "$ISA_TIMEOUT" -kernel "$elf"
 }
 # Sanitizer reports with a stack trace; -fno-sanitize-recover=all already makes the first one fatal.
 [[ $suite == ubsan ]] && export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -119,28 +174,37 @@ for mode in $modes; do
             test_fail "$name" "exit status $TEST_RC"
         elif [[ $suite == ubsan ]] && sanitizer_report; then
             test_fail "$name" "sanitizer report"
+        elif ! why=$(bare_counts "$elf"); then
+            test_fail "$name" "$why"
         else
             test_pass "$name"
         fi
     done < <(isa_bare_tests)
 
-    # The harness self-test: a deliberate failure at check 2 must be reported as exactly that.
+    # The harness self-tests. A deliberate failure at check 2 must be reported as exactly that.
     name=$mode/selftest/must_fail
-    selected "$name" || continue
-    elf=$B/isa/bare/selftest/must_fail.elf
-    if [[ ! -f $elf ]]; then
-        TEST_LOG=
-        test_fail "$name" "not built: $elf"
-        continue
+    if selftest_run "$name"; then
+        if ((TEST_RC == 4)) && grep -q 'FAIL' "$TEST_LOG" && grep -q 'check 2\b' "$TEST_LOG" &&
+            ! { [[ $suite == ubsan ]] && sanitizer_report; }; then
+            test_pass "$name" "failure at check 2 seen"
+        else
+            test_fail "$name" "expected exit status 4 and 'FAIL ... check 2', got exit status $TEST_RC"
+        fi
     fi
-    # shellcheck disable=SC2046
-    test_exec "$name" "$outer" "$mvisor" -M testbench -m 16 --deterministic $(mode_args "$mode") \
-        --timeout "$ISA_TIMEOUT" -kernel "$elf"
-    if ((TEST_RC == 4)) && grep -q 'FAIL' "$TEST_LOG" && grep -q 'check 2\b' "$TEST_LOG" &&
-        ! { [[ $suite == ubsan ]] && sanitizer_report; }; then
-        test_pass "$name" "failure at check 2 seen"
-    else
-        test_fail "$name" "expected exit status 4 and 'FAIL ... check 2', got exit status $TEST_RC"
-    fi
+    # Programs that "pass" (exit 0) having skipped a check or swallowed an exception: mvisor must
+    # report what they reached, and the verdict every test gets must reject them.
+    for st in "skips_checks:2 checks, 0 exceptions:ran 2 checks, declared 3" \
+        "undeclared_exception:2 checks, 1 exceptions:took 1 exceptions, declared 0"; do
+        IFS=: read -r prog reached want <<<"$st"
+        name=$mode/selftest/$prog
+        selftest_run "$name" || continue
+        why=$(bare_counts "$B/isa/bare/selftest/$prog.elf") && why=
+        if ((TEST_RC == 0)) && grep -q "^mvisor: test passed ($reached," "$TEST_LOG" && [[ $why == "$want" ]] &&
+            ! { [[ $suite == ubsan ]] && sanitizer_report; }; then
+            test_pass "$name" "rejected: $why"
+        else
+            test_fail "$name" "expected exit status 0, 'test passed ($reached' and the verdict '$want'; got exit status $TEST_RC, '${why:-accepted}'"
+        fi
+    done
 done
 suite_end

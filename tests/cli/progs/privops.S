@@ -6,7 +6,7 @@
  */
 #include "isa.h"
 
-    TEST_BEGIN
+    TEST_BEGIN 0
     li $t0, 25
 1:  mfc0 $t1, $4, 2
     mtc0 $t1, $31

@@ -8,7 +8,7 @@
  */
 #include "isa.h"
 
-    TEST_BEGIN
+    TEST_BEGIN 1
     move $s7, $ra
     la $s0, smc_fn
     li $s1, 0

@@ -11,7 +11,7 @@
 #include "isa.h"
 #include "user_util.h"
 #include "fpu_util.h"
-TEST_BEGIN
+TEST_BEGIN 132
     SET_FCSR 0
     OPD2 add.d, 0x3FF80000, 0x00000000, 0x40020000, 0x00000000, 0x400E0000, 0x00000000, 0 /* 1.5 + 2.25 = 3.75, exact */
     OPD2 add.d, 0x3FF00000, 0x00000000, 0x3CA00000, 0x00000000, 0x3FF00000, 0x00000000, FX_I /* 1 + 2^-53: a tie, to even: 1 */

@@ -11,7 +11,7 @@
 #include "isa.h"
 #include "user_util.h"
 #include "fpu_util.h"
-TEST_BEGIN
+TEST_BEGIN 113
     SET_FCSR 0
     OPS2 add.s, 0x3FC00000, 0x40100000, 0x40700000, 0 /* 1.5 + 2.25 = 3.75, exact */
     OPS2 add.s, 0x3F800000, 0x33800000, 0x3F800000, FX_I /* 1 + 2^-24: a tie, to even: 1, inexact */

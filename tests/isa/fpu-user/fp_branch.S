@@ -74,7 +74,7 @@
     CHECK_D $f12, (0x401C0000 * ((PAT >> \cc) & 1)), ((PAT >> \cc) & 1)
     .endm
 
-TEST_BEGIN
+TEST_BEGIN 108
     SET_FCSR 0
     li $t8, PAT
     ctc1 $t8, $25

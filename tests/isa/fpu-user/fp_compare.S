@@ -22,7 +22,7 @@
     CHECK_CAUSE \c
     .endm
 
-TEST_BEGIN
+TEST_BEGIN 451
     SET_FCSR 0
     /* c.cond.s 1, 2 */
     LI_S $f2, 0x3F800000

@@ -10,7 +10,11 @@
 #include "isa.h"
 #include "user_util.h"
 #include "fpu_util.h"
-TEST_BEGIN
+#if __mips_fpr == 64
+TEST_BEGIN 280 + 127                /* + the L format (FR = 1 only) */
+#else
+TEST_BEGIN 280
+#endif
     SET_FCSR 0
     /* cvt.d.s: exact */
     LI_S $f2, 0x3FC00000

@@ -11,7 +11,7 @@
 #include "isa.h"
 #include "user_util.h"
 #include "fpu_util.h"
-TEST_BEGIN
+TEST_BEGIN 21
     cfc1 $t0, $0
     CHECK_EQ $t0, 0x00739300
     /* every writable bit but E and the enables */

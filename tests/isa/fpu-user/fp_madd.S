@@ -9,7 +9,7 @@
 #include "isa.h"
 #include "user_util.h"
 #include "fpu_util.h"
-TEST_BEGIN
+TEST_BEGIN 51
     SET_FCSR 0
     LI_S $f2, 0x40000000
     LI_S $f4, 0x40400000

@@ -31,7 +31,11 @@ out: .space 32
     .endm
 
     .text
-TEST_BEGIN
+#if __mips_fpr == 64
+TEST_BEGIN 68 + 4                   /* + luxc1/suxc1 (FR = 1 only) */
+#else
+TEST_BEGIN 68 + 1                   /* + the odd half of ldc1 (FR = 0 only) */
+#endif
     SET_FCSR 0
     ALL_REGS_W
     /* a double written into $f4 with mtc1 + mthc1 */

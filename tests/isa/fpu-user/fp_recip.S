@@ -8,7 +8,11 @@
 #include "isa.h"
 #include "user_util.h"
 #include "fpu_util.h"
-TEST_BEGIN
+#if __mips_fpr == 64
+TEST_BEGIN 27 + 24                  /* + recip.d and rsqrt.d (FR = 1 only) */
+#else
+TEST_BEGIN 27
+#endif
     SET_FCSR 0
     OPS1 recip.s, 0x40800000, 0x3E800000, 0 /* 1/4 */
     OPS1 recip.s, 0x40400000, 0x3EAAAAAB, FX_I /* 1/3 */

@@ -9,7 +9,7 @@
 #include "isa.h"
 #include "user_util.h"
 #include "fpu_util.h"
-TEST_BEGIN
+TEST_BEGIN 269
     SET_FCSR RM_RN
     OPS2 add.s, 0x3F800000, 0x33800000, 0x3F800000, FX_I /* RN 1 + 2^-24 (a tie) */
     OPS2 add.s, 0x3F800000, 0x34400000, 0x3F800002, FX_I /* RN 1 + 3*2^-24 (a tie) */

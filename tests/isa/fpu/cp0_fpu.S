@@ -9,7 +9,7 @@
 #include "kernel_util.h"
 #include "user_util.h"
 #include "fpu_util.h"
-TEST_BEGIN
+TEST_BEGIN 8
     CHECK_C0 C0_CONFIG, 1, 0x9E190C81
     /* read only */
     li $t0, 0

@@ -14,7 +14,7 @@
 #include "kernel_util.h"
 #include "user_util.h"
 #include "fpu_util.h"
-TEST_BEGIN
+TEST_BEGIN 64
     FPU_STATUS 1
     SET_FCSR FCSR_FS
     LI_S $f12, 0x00400000           /* 2^-127, denormal */

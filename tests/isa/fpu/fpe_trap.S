@@ -19,7 +19,7 @@
     .endm
 
     .text
-TEST_BEGIN
+TEST_BEGIN 148, 22
     FPU_STATUS 1
     LI_S $f2, 0x3F800000            /* 1 */
     LI_S $f4, 0x00000000            /* 0 */

@@ -25,7 +25,7 @@ out: .space 16
     .endm
 
     .text
-TEST_BEGIN
+TEST_BEGIN 141, 26
     SET_FCSR 0
     /* FR reads back as written */
     FPU_STATUS 1

@@ -13,7 +13,7 @@
 #include "kernel_util.h"
 #include "user_util.h"
 #include "fpu_util.h"
-TEST_BEGIN
+TEST_BEGIN 72
     FPU_STATUS 1
     SET_FCSR 0
     /* quiet NaNs propagate: the first NaN operand */

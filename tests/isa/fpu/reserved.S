@@ -43,7 +43,7 @@
     RES (\base + 24), \code, 0x4C441010  /* COP1X funct 0x10 */
     .endm
 
-TEST_BEGIN
+TEST_BEGIN 202, 50
     FPU_STATUS 1
     ALL 0, X_RI
     KERNEL_STATUS

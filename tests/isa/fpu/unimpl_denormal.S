@@ -24,7 +24,7 @@
     .endm
 
     .text
-TEST_BEGIN
+TEST_BEGIN 188, 25
     FPU_STATUS 1
     SET_FCSR FFLAG(FX_I)
     LI_S $f2, 0x00400000            /* 2^-127, denormal */

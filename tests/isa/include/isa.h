@@ -14,6 +14,28 @@
  * Reserved registers: $fp counts checks (the failing one is reported),
  * $t9 is the scratch of the CHECK macros, $k0/$k1 belong to the exception
  * handler. Everything is assembled with .set noreorder: write delay slots.
+ *
+ * Declared counts. A program opens with `TEST_BEGIN checks[, exceptions]`:
+ *   checks      the exact number of checks ($fp increments) a passing run
+ *               performs, loops included (a check inside a loop counts once
+ *               per iteration);
+ *   exceptions  the exact number of exceptions a passing run takes through
+ *               the start-up code's vectors, hooked ones included (default 0).
+ * They become the global absolute symbols `test_checks` and `test_exceptions`
+ * of the ELF (`readelf -s`; tests/lib.sh isa_declared reads them), so any
+ * start-up code or runner can use them. Passing means: the program returned
+ * from test_main AND the check count and the exception count it reached
+ * equal the declared ones. The comparison is made outside the guest: the
+ * start-up code only reports what it counted (the bare crt writes $fp and
+ * EXC_TOTAL to the test device, mvisor prints "test passed (N checks, E
+ * exceptions, ...)"; the Linux crt prints "PASS N checks"), and the runner
+ * (tests/isa/run.sh) compares them with the ELF's symbols. So a wrong jump
+ * that skips a stretch of checks, or an exception the crt's handler resumed
+ * from silently, fails the program even though it "returned". A Linux build
+ * must declare 0 exceptions (any exception would end the process). Start-up
+ * code that takes exceptions of its own (to enter user mode, to refill the
+ * TLB, ...) reports only the program's: the declaration is the program's,
+ * the same under every start-up code.
  */
 #ifndef ISA_H
 #define ISA_H
@@ -24,6 +46,7 @@
 #define TESTDEV_CHECK 0x08
 #define TESTDEV_IRQ 0x0C
 #define TESTDEV_ICOUNT 0x10
+#define TESTDEV_EXCEPTIONS 0x14 /* the crt reports EXC_TOTAL here before RESULT */
 
 /* exc_info layout (bare machine only), see lib/crt_bare.S */
 #define EXC_COUNT 0    /* exceptions taken */
@@ -37,12 +60,25 @@
 #define EXC_CONTEXT 32
 #define EXC_ENTRYHI 36
 #define EXC_ERROREPC 40
+#define EXC_TOTAL 44   /* every exception since start-up (the crt's own count; never reset by tests) */
 
     .set noreorder
     .set noat
 
-/* Begin the test body. */
-    .macro TEST_BEGIN
+/* Begin the test body, declaring its counts (see the top of this file). */
+    .macro TEST_BEGIN checks=-1, exceptions=0
+    .if (\checks) < 0
+    .error "TEST_BEGIN: declare the number of checks"
+    .endif
+#ifdef TARGET_LINUX
+    .if \exceptions
+    .error "TEST_BEGIN: a Linux build cannot survive an exception; declare 0"
+    .endif
+#endif
+    .globl test_checks
+    .globl test_exceptions
+    .set test_checks, \checks
+    .set test_exceptions, \exceptions
     .text
     .globl test_main
     .ent test_main

@@ -184,7 +184,7 @@
     CHECK_EQ $t8, \val
     .endm
 
-/* Zero the exception counter */
+/* Zero the exception counter (EXC_COUNT; the crt's EXC_TOTAL, compared with the declared count, keeps counting) */
     .macro EXC_CLEAR
     la $t8, exc_info
     sw $zero, EXC_COUNT($t8)

@@ -59,7 +59,8 @@
 
 /*
  * No exception was taken so far. On the bare machine the crt's handler would
- * have silently resumed after a faulting instruction, so look at its count;
+ * have silently resumed after a faulting instruction, so look at its count
+ * (the runner also compares the crt's total with the declared 0, see isa.h);
  * under Linux any exception would have killed the process, and the check only
  * keeps the numbering the same.
  */

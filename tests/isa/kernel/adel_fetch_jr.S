@@ -7,7 +7,7 @@
  * jalr's link register is written.
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 14, 2
     la $s0, target
     addiu $s1, $s0, 2              /* misaligned target */
     EXC_RESUME_AT r1

@@ -8,7 +8,7 @@
     .data
     .align 4
 buf: .word 0x8899AABB
-TEST_BEGIN
+TEST_BEGIN 23, 3
     la $s0, buf
     li $t1, 0x5A5A5A5A
     move $t0, $t1

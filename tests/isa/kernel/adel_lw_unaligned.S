@@ -10,7 +10,7 @@
     .data
     .align 4
 word: .word 0x11223344, 0x55667788
-TEST_BEGIN
+TEST_BEGIN 29, 4
     la $s0, word
     li $t1, 0xCAFE0001
     move $t0, $t1

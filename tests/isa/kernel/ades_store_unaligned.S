@@ -7,7 +7,7 @@
     .data
     .align 4
 buf: .word 0x01020304, 0x05060708
-TEST_BEGIN
+TEST_BEGIN 26, 4
     la $s0, buf
     li $t0, 0xFFFFFFFF
 s1: sw $t0, 1($s0)

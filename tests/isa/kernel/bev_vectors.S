@@ -7,7 +7,7 @@
  */
 #include "kernel_util.h"
     DEFINE_IHOOK
-TEST_BEGIN
+TEST_BEGIN 22, 6
     TIMER_FAR
     li $t0, (S_CU0 | S_BEV)
     mtc0 $t0, C0_STATUS

@@ -7,7 +7,7 @@
  * and the slot's branch has no effect (no link written).
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 21, 4
     move $s7, $ra
     EXC_RESUME_AT r1
 b1: beq $zero, $zero, far

@@ -4,7 +4,7 @@
  * not matter.
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 14, 3
 l1: break
     CHECK_EXC_AT 1, X_BP, l1, 0x180
     CHECK_EXL_SET

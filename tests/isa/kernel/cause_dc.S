@@ -4,7 +4,7 @@
  * its value; clearing DC lets it advance again.
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 3
     TIMER_FAR
     li $t0, CA_DC
     mtc0 $t0, C0_CAUSE

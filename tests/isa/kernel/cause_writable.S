@@ -4,7 +4,7 @@
  * does not change what the last exception left there. (WP is not touched.)
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 7, 1
     TIMER_FAR
     EXC_RESUME_AT r1
 b1: b 1f

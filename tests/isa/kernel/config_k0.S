@@ -7,7 +7,7 @@
     .data
     .align 2
 w: .word 0x4B304B30
-TEST_BEGIN
+TEST_BEGIN 5
     li $t0, 3
     mtc0 $t0, C0_CONFIG
     ehb

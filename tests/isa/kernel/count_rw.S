@@ -5,7 +5,7 @@
  * advance within a bounded loop. rdhwr $2 reads the same counter.
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 5
     TIMER_FAR
     li $t0, 0x10000000
     mtc0 $t0, C0_COUNT

@@ -10,7 +10,7 @@
  * writes are ignored.
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 16
     CHECK_C0 C0_PRID, 0, 0x00019300
     CHECK_C0 C0_CONFIG, 0, 0x80000482
     CHECK_C0 C0_CONFIG, 1, 0x9E190C81

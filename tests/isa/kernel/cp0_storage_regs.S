@@ -5,7 +5,7 @@
  * (model choice, monitor/cp0.c); 9.16 Wired: R/W).
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 12, 1
     li $t0, 0xA5A5A5A4
     mtc0 $t0, C0_EPC
     li $t1, 0x5A5A5A58

@@ -13,7 +13,7 @@ buf: .word 1, 2
     EXC_LOAD $t3, EXC_CAUSE
     CHECK_MASK $t3, 0x3000007C, (0x20000000 | (X_CPU << 2))
     .endm
-TEST_BEGIN
+TEST_BEGIN 31, 7
     la $s0, buf
     CPU2_CASE 1, 0x4A000000        /* COP2 co-op 0 */
     CPU2_CASE 2, 0x480A0000        /* mfc2 $t2, $0 */

@@ -4,7 +4,7 @@
  * old value; both are atomic read-modify-writes of Status.
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 9
     TIMER_FAR
     li $t0, (S_CU0 | S_EXL | S_IM2 | S_IM7)   /* EXL keeps interrupts out */
     mtc0 $t0, C0_STATUS

@@ -19,7 +19,7 @@
     CHECK_EQ $t2, \lo
     CHECK_EQ $t3, \hi
     .endm
-TEST_BEGIN
+TEST_BEGIN 23
     DIVCHK div, 5, 0, 0xFFFFFFFF, 5
     DIVCHK div, -7, 0, 1, 0xFFFFFFF9
     DIVCHK div, 0, 0, 0xFFFFFFFF, 0

@@ -9,7 +9,7 @@
     .data
     .align 4
 buf: .word 0
-TEST_BEGIN
+TEST_BEGIN 28, 5
     move $s7, $ra
     la $s0, buf
     EXC_RESUME_AT r1

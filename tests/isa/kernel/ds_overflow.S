@@ -5,7 +5,7 @@
  * the slot executes).
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 25, 4
     move $s7, $ra
     li $s0, 0x7FFFFFFF
     li $s1, 0x80000000

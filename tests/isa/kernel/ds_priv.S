@@ -7,7 +7,7 @@
  * traps and the monitor emulates it and then completes the branch.
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 21
     move $s7, $ra                   /* the jumps below link through $ra */
     TIMER_FAR
     /* 1. mtc0 in the slot of a taken beq and of a not-taken bne */

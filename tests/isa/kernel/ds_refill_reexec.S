@@ -40,7 +40,7 @@ rhook:                              /* k1 = exc_info, k0 = vector offset */
     ehb
     eret
 
-TEST_BEGIN
+TEST_BEGIN 9, 2
     move $s7, $ra
     la $t0, page
     PA_LO $t1, $t0, LO_VDG

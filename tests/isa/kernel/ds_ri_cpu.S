@@ -3,7 +3,7 @@
  * 6.2.16, 6.2.17): EPC = the branch, BD = 1, ExcCode RI / CpU (CE = 1).
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 16, 3
     EXC_RESUME_AT r1
 b1: blez $zero, far                /* taken */
     .word 0xEC000000               /* reserved opcode */

@@ -5,7 +5,7 @@
  * "GPR[31] <- PC + 8" unconditionally).
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 21, 4
     move $s7, $ra
     EXC_RESUME_AT r1
 b1: j far

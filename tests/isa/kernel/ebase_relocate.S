@@ -49,7 +49,7 @@ stub_end:
     addiu $t2, $t2, 4
     .endm
 
-TEST_BEGIN
+TEST_BEGIN 20, 4
     TIMER_FAR
     COPY stub_refill, stub_general, NEWBASE + 0x000
     COPY stub_general, stub_int, NEWBASE + 0x180

@@ -13,7 +13,7 @@
     ehb
     CHECK_C0 $15, 1, \rd
     .endm
-TEST_BEGIN
+TEST_BEGIN 7
     CHECK_C0 $15, 1, 0x80000000    /* as the crt set it */
     li $t0, (S_CU0 | S_BEV)
     mtc0 $t0, C0_STATUS

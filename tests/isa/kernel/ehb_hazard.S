@@ -7,7 +7,7 @@
 #include "kernel_util.h"
 #define PA_A 0x00760000
 #define PA_B 0x00770000
-TEST_BEGIN
+TEST_BEGIN 6
     move $s7, $ra
     li $t0, 0x00ABCD00
     mtc0 $t0, C0_ENTRYLO0

@@ -5,7 +5,7 @@
  * then uses EPC and clears EXL.
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 5
     la $s0, via_errorepc
     la $s1, via_epc
     mtc0 $s0, C0_ERROREPC

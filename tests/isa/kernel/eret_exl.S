@@ -5,7 +5,7 @@
  * EPC itself is unchanged.
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 9, 1
     la $s0, target
     mtc0 $s0, C0_EPC
     li $t0, (S_CU0 | S_EXL | S_IM0)

@@ -8,7 +8,7 @@
     .data
     .align 4
 lock: .word 100
-TEST_BEGIN
+TEST_BEGIN 8, 2
     la $s0, lock
     ll $t0, 0($s0)
     CHECK_EQ $t0, 100

@@ -8,7 +8,7 @@
     .data
     .align 4
 word: .word 0xE1E1E1E1, 0
-TEST_BEGIN
+TEST_BEGIN 8, 1
     la $t0, word
     sll $s0, $t0, 3
     srl $s0, $s0, 3                /* its physical address, a kuseg VA */

@@ -10,7 +10,7 @@
  *   ins $t1, $t0, lsb 31, msb 0   = 0x7D0907C4
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 7
     li $t0, 0xF1234567
     ext $t1, $t0, 4, 8             /* a legal one */
     CHECK_EQ $t1, 0x56

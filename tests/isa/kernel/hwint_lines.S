@@ -15,7 +15,7 @@
     mfc0 $t1, C0_CAUSE
     CHECK_MASK $t1, 0xFC00, 0
     .endm
-TEST_BEGIN
+TEST_BEGIN 17
     TIMER_FAR
     li $s0, TESTDEV
     li $t0, (S_CU0 | 0xFF00)       /* all IM set, IE = 0 */

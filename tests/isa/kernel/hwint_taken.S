@@ -27,7 +27,7 @@
     CHECK_MASK $t1, 0xFC00, (0x400 << \n)
     sw $zero, TESTDEV_IRQ($s0)
     .endm
-TEST_BEGIN
+TEST_BEGIN 31, 6
     TIMER_FAR
     HOOK_INSTALL ihook
     li $s0, TESTDEV

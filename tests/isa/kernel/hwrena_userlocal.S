@@ -7,7 +7,7 @@
  * unimplemented hardware register raises RI even in kernel mode.
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 21, 2
     mtc0 $zero, C0_HWRENA
     ehb
     CHECK_C0 C0_HWRENA, 0, 0

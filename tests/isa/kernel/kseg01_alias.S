@@ -9,7 +9,7 @@
     .data
     .align 4
 buf: .word 0, 0, 0, 0
-TEST_BEGIN
+TEST_BEGIN 9
     la $s0, buf                    /* kseg0 */
     li $t9, 0x20000000
     or $s1, $s0, $t9               /* kseg1 alias */

@@ -7,7 +7,7 @@
  */
 #include "kernel_util.h"
 #define PA1 0x00750000
-TEST_BEGIN
+TEST_BEGIN 19, 3
     li $s0, 0x80000000 | PA1
     li $t0, 0xC0C0C0C0
     sw $t0, 8($s0)

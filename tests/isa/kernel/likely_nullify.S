@@ -9,7 +9,7 @@
     .data
     .align 4
 buf: .word 0
-TEST_BEGIN
+TEST_BEGIN 13, 2
     move $s7, $ra
     la $s0, buf
     li $s1, 1

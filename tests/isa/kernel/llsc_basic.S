@@ -10,7 +10,7 @@
     .align 4
 ctr: .word 41
 other: .word 0
-TEST_BEGIN
+TEST_BEGIN 8
     la $s0, ctr
     ll $t0, 0($s0)
     addiu $t0, $t0, 1

@@ -15,7 +15,7 @@
     .balign 4096
 page: .word 5
     .space 4092
-TEST_BEGIN
+TEST_BEGIN 20, 3
     la $t0, page
     PA_LO $t1, $t0, LO_VDG                 /* even: writable */
     PA_LO $t2, $t0, (LO_C3 | LO_V | LO_G)  /* odd: same page, clean */

@@ -5,7 +5,7 @@
  * unchanged (dbt/interp.c). MULT/MULTU by contrast define both.
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 7
     li $t0, 0x11112222
     li $t1, 0x33334444
     mthi $t0

@@ -5,7 +5,7 @@
  * destination register is NOT modified. ADDU never traps.
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 26, 4
     li $s0, 0x7FFFFFFF
     li $s1, 1
     li $s2, 0x80000000

@@ -5,7 +5,7 @@
  * ExcCode Ov, rt unchanged. ADDIU never traps.
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 24, 4
     li $s0, 0x7FFFFFFF
     li $s1, 0x80000000
     li $s2, 0x7FFF8000

@@ -5,7 +5,7 @@
  * traps.
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 19, 3
     li $s0, 0x80000000
     li $s1, 1
     li $s2, 0x7FFFFFFF

@@ -13,7 +13,7 @@
     CHECK_REG $t2, $t1
     CHECK_EXC_AT \n, X_RI, 1b, 0x180
     .endm
-TEST_BEGIN
+TEST_BEGIN 75, 15
     RI_CASE 1, 0x00005005          /* SPECIAL funct 000101: * */
     RI_CASE 2, 0x0000500E          /* SPECIAL funct 001110: * */
     RI_CASE 3, 0x00005028          /* SPECIAL funct 101000: * */

@@ -12,7 +12,7 @@
     CHECK_REG $t2, $t1
     CHECK_EXC_AT \n, X_RI, 1b, 0x180
     .endm
-TEST_BEGIN
+TEST_BEGIN 55, 11
     RI_CASE 1, 0xEC0A0000          /* opcode 0x3B: reserved */
     RI_CASE 2, 0xFC0A0000          /* 0x3F sd $t2 (MIPS64) */
     RI_CASE 3, 0xDC0A0000          /* 0x37 ld (MIPS64) */

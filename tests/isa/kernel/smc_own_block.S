@@ -7,7 +7,7 @@
  * second pass executes code that was translated after the first rewrite.
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 2
     li $s2, 0
     li $s3, 0
 1:  la $t0, 2f

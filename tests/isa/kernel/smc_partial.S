@@ -14,7 +14,7 @@
  * 0x24000000 | rs << 21 | rt << 16 | imm; slti is opcode 0x0A.
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 13
     move $s7, $ra
 
     /* Overlapping blocks: enter at fn_a and at fn_b before and after the store. */

@@ -9,7 +9,7 @@
  * (PRA 4.3: kseg0 and kseg1 map the same physical memory).
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 1
     move $s7, $ra
     la $s0, smc_site                /* kseg0 address of the instruction to rewrite */
     li $t9, 0x20000000

@@ -5,7 +5,7 @@
  * are 0, so writing 1 must leave them 0.
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 2
     mfc0 $t0, C0_STATUS
     CHECK_MASK $t0, 0x00180000, 0
     li $t0, (S_CU0 | 0x00180000)

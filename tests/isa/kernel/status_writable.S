@@ -6,7 +6,7 @@
  * (software "cannot force a 0-1 transition"), the reserved bits 18:16, 7:5.
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 6
     TIMER_FAR
     /* everything R/W at once; EXL+ERL keep kernel mode and block interrupts */
     li $t0, 0x1040FF17

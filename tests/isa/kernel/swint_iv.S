@@ -6,7 +6,7 @@
  */
 #include "kernel_util.h"
     DEFINE_IHOOK
-TEST_BEGIN
+TEST_BEGIN 10, 2
     TIMER_FAR
     li $t1, CA_IV
     mtc0 $t1, C0_CAUSE

@@ -4,7 +4,7 @@
  * The code field is ignored by the hardware. Registers are untouched.
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 13, 2
     li $a0, 0x1234
     li $v0, 4001
 l1: syscall

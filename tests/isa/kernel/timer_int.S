@@ -6,7 +6,7 @@
  */
 #include "kernel_util.h"
     DEFINE_IHOOK
-TEST_BEGIN
+TEST_BEGIN 6, 1
     TIMER_FAR
     HOOK_INSTALL ihook
     /* masked by IM7 = 0: TI shows up but nothing is taken */

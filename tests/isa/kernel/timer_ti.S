@@ -7,7 +7,7 @@
  * timer interrupt").
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 6
     TIMER_FAR
     mfc0 $t0, C0_CAUSE
     CHECK_MASK $t0, (CA_TI | CA_IP7), 0

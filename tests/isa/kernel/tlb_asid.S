@@ -6,7 +6,7 @@
  */
 #include "kernel_util.h"
 #define PA1 0x00700000
-TEST_BEGIN
+TEST_BEGIN 22, 3
     li $s0, 0x80000000 | PA1
     li $t0, 0xA51DA51D
     sw $t0, 0($s0)

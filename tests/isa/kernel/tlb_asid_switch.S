@@ -7,7 +7,7 @@
 #include "kernel_util.h"
 #define PA_A 0x00710000
 #define PA_B 0x00720000
-TEST_BEGIN
+TEST_BEGIN 15, 2
     li $s0, 0x80000000 | PA_A
     li $s1, 0x80000000 | PA_B
     li $t0, 0xAAAA0001

@@ -26,7 +26,7 @@ back\@:
     KERNEL_STATUS
     .endm
 
-TEST_BEGIN
+TEST_BEGIN 5, 4
     move $s7, $ra
     la $t0, page_a
     PA_LO $t1, $t0, (LO_C3 | LO_D | LO_V)

@@ -5,7 +5,7 @@
  * exception (syscall) leaves Context alone.
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 23, 4
     li $t0, 0xFFFFFFFF
     mtc0 $t0, C0_CONTEXT
     ehb

@@ -7,7 +7,7 @@
  */
 #include "kernel_util.h"
 #define CODE_VA 0xC0100000
-TEST_BEGIN
+TEST_BEGIN 14, 2
     move $s7, $ra
     la $t0, code_page
     PA_LO $t1, $t0, LO_VDG

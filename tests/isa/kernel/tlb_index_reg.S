@@ -7,7 +7,7 @@
  * Index >= size as "taken modulo the size" (monitor/cp0.c).
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 7
     li $t0, 0x7FFFFFF3
     mtc0 $t0, C0_INDEX
     ehb

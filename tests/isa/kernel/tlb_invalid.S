@@ -9,7 +9,7 @@
     .data
     .balign 4096
 page: .space 4096
-TEST_BEGIN
+TEST_BEGIN 20, 3
     SET_ASID 0x11
     la $t0, page
     li $t1, 0x600DF00D

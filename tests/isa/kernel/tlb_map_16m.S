@@ -8,7 +8,7 @@
     .data
     .align 4
 val: .word 0x16161616
-TEST_BEGIN
+TEST_BEGIN 9, 1
     TLB_WRITE 11, 0x02000000, (0 << 6) | LO_VDG, (0x1000 << 6) | LO_C3 | LO_G, PM_16M
     la $t0, val
     sll $t1, $t0, 3

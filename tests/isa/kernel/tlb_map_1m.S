@@ -6,7 +6,7 @@
 #include "kernel_util.h"
 #define PA_EVEN 0x00800000
 #define PA_ODD 0x00A00000
-TEST_BEGIN
+TEST_BEGIN 8, 1
     li $s0, 0x80000000 | PA_EVEN
     li $s1, 0x80000000 | PA_ODD
     li $t0, 0x1E1E1E1E

@@ -8,7 +8,7 @@
 #include "kernel_util.h"
 #define PA_EVEN 0x00600000
 #define PA_ODD 0x00655000
-TEST_BEGIN
+TEST_BEGIN 11, 1
     li $s0, 0x80000000 | PA_EVEN
     li $s1, 0x80000000 | PA_ODD
     li $t0, 0xEEEE0000

@@ -9,7 +9,7 @@
     .data
     .balign 4096
 page: .space 8192
-TEST_BEGIN
+TEST_BEGIN 16, 2
     la $t0, page
     li $t1, 0x0BADCAFE
     sw $t1, 0x20($t0)

@@ -13,7 +13,7 @@
     ehb
     CHECK_C0 C0_PAGEMASK, 0, \rd
     .endm
-TEST_BEGIN
+TEST_BEGIN 15
     PM PM_16M, PM_16M
     PM PM_4M, PM_4M
     PM PM_1M, PM_1M

@@ -7,7 +7,7 @@
  * range is checked.
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 2 + 48 * 2 + 4 + 3 + 2 + 20   /* loops: 48 tlbwr x 2, 4 wired entries, 20 tlbwr */
     li $t0, 4
     mtc0 $t0, C0_WIRED
     ehb

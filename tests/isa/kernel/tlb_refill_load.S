@@ -6,7 +6,7 @@
  * VA[31:13] with the ASID unchanged (PRA 9.5, 9.13), destination unwritten.
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 17, 2
     SET_ASID 0x2A
     li $s0, 0x12345678 & ~3        /* kuseg, nothing mapped */
     li $t1, 0xDEAD

@@ -7,7 +7,7 @@
  * EntryHi are.
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 17, 3
     la $s0, marker
     mtc0 $s0, C0_EPC               /* the EPC the nested exception must keep */
     li $t0, (S_CU0 | S_EXL)

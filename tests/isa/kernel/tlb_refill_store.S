@@ -5,7 +5,7 @@
  * address it was given (ISA SWL: vAddr).
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 25, 4
     SET_ASID 0x07
     li $s0, 0x00FF3000
 s1: sw $zero, 8($s0)

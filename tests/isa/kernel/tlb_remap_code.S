@@ -24,7 +24,7 @@
     nop
     .endm
 
-TEST_BEGIN
+TEST_BEGIN 6
     move $s7, $ra
     li $t2, (LO_C3 | LO_G)                 /* odd page invalid, global */
     li $t3, CODE_VA

@@ -7,7 +7,7 @@
  * EntryLo 31:26 (the 24K has a 32-bit physical address: PFN = bits 25:6).
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 20
     /* register-level masking */
     li $t0, 0x12347FAB
     mtc0 $t0, C0_ENTRYHI

@@ -13,7 +13,7 @@
     \insn \a, \imm
     CHECK_EXC EXC_COUNT, \n
     .endm
-TEST_BEGIN
+TEST_BEGIN 39, 8
     li $s0, -1
     li $s1, 5
     li $s2, 0x80000000

@@ -25,7 +25,7 @@ back\@:
     EXC_LOAD $t3, EXC_STATUS
     CHECK_MASK $t3, 0x1F, (S_UM | S_EXL)
     .endm
-TEST_BEGIN
+TEST_BEGIN 35, 10
     MAP_USER_PAGES
     li $s0, 0x80001000
     li $s1, 0xA0001004

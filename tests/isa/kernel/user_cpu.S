@@ -21,7 +21,7 @@ back\@:
     UVA $t2, \blk
     CHECK_EXC_REG EXC_EPC, $t2
     .endm
-TEST_BEGIN
+TEST_BEGIN 36, 17
     MAP_USER_PAGES
     li $t5, 0x5555
     UCASE 1, u_mfc0

@@ -8,7 +8,7 @@
  */
 #include "kernel_util.h"
     DEFINE_UHOOK
-TEST_BEGIN
+TEST_BEGIN 6, 1
     MAP_USER_PAGES
     li $a0, 5
     UVA $t0, u_main

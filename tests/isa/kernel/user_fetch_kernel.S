@@ -18,7 +18,7 @@ back\@:
     HOOK_REMOVE
     KERNEL_STATUS
     .endm
-TEST_BEGIN
+TEST_BEGIN 15, 4
     move $s7, $ra
     MAP_USER_PAGES
     la $s0, kernel_code

@@ -16,7 +16,7 @@ back\@:
     HOOK_REMOVE
     KERNEL_STATUS
     .endm
-TEST_BEGIN
+TEST_BEGIN 19, 10
     MAP_USER_PAGES
     li $t0, 0xCAFEF00D
     mtc0 $t0, $4, 2                /* UserLocal */

@@ -20,7 +20,7 @@ back\@:
     HOOK_REMOVE
     KERNEL_STATUS
     .endm
-TEST_BEGIN
+TEST_BEGIN 22, 9
     MAP_USER_PAGES
     /* entry 1: VA 0x10000000 even = dpage, read-only, ASID 0x21; odd invalid */
     la $t0, dpage

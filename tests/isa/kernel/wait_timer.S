@@ -7,7 +7,7 @@
  */
 #include "kernel_util.h"
     DEFINE_IHOOK
-TEST_BEGIN
+TEST_BEGIN 5, 1
     TIMER_FAR
     HOOK_INSTALL ihook
     li $t0, (S_CU0 | S_IE | S_IM7)

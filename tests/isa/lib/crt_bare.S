@@ -3,9 +3,13 @@
  *
  * The CPU enters _start in the architectural reset state (Status.BEV = 1,
  * ERL = 1). We switch to BEV = 0 with EBase = 0x80000000, call test_main,
- * and report through the test device. Every vector funnels into one handler
- * that records the exception in exc_info and returns to EXC_RESUME (if set)
- * or to EPC + 4, unless the test installed EXC_HOOK.
+ * and report through the test device: the check count ($fp) and the number
+ * of exceptions taken (EXC_TOTAL), then the result. Every vector funnels into
+ * one handler that counts the exception in EXC_TOTAL, records it in exc_info
+ * and returns to EXC_RESUME (if set) or to EPC + 4, unless the test installed
+ * EXC_HOOK. Resuming at EPC + 4 would swallow an unexpected exception; the
+ * runner fails a program whose EXC_TOTAL differs from its declaration
+ * (TEST_BEGIN in isa.h).
  *
  * Built with -DTARGET_MALTA (and lib/crt_malta.S, lib/malta.ld) the same
  * start-up and handler run on qemu-system-mipsel -M malta instead: there the
@@ -41,6 +45,9 @@ vec_interrupt:              /* EBase + 0x200 (Cause.IV = 1) */
 common_handler:
     la $k1, exc_info
     sw $k0, EXC_VECTOR($k1)
+    lw $k0, EXC_TOTAL($k1)         /* every exception, hooked or not; tests never reset it */
+    addiu $k0, $k0, 1
+    sw $k0, EXC_TOTAL($k1)
     lw $k0, EXC_HOOK($k1)
     beqz $k0, 1f
     nop
@@ -151,6 +158,9 @@ _start:
 #else
     li $t0, TESTDEV
     sw $fp, TESTDEV_CHECK($t0)
+    la $t1, exc_info
+    lw $t1, EXC_TOTAL($t1)
+    sw $t1, TESTDEV_EXCEPTIONS($t0)
     sw $zero, TESTDEV_RESULT($t0)
 3:  b 3b
     nop
@@ -165,6 +175,9 @@ test_fail:
 #else
     li $t0, TESTDEV
     sw $fp, TESTDEV_CHECK($t0)
+    la $t1, exc_info
+    lw $t1, EXC_TOTAL($t1)
+    sw $t1, TESTDEV_EXCEPTIONS($t0)
     li $t1, 1
     sw $t1, TESTDEV_RESULT($t0)
 4:  b 4b

@@ -1,6 +1,8 @@
 /*
  * Start-up for user-mode ISA tests built as static Linux programs (o32).
- * Runs test_main and exits 0, or prints the failing check and exits 1.
+ * Runs test_main, prints "PASS N checks" (N = the checks it ran, $fp) and
+ * exits 0, or prints "FAIL check N" and exits 1. The runner compares N with
+ * the program's declared count (test_checks, see isa.h).
  */
 #include "isa.h"
 
@@ -16,11 +18,16 @@ _start:
     move $fp, $zero
     jal test_main
     nop
-    li $a0, 1
-    la $a1, msg_pass
-    li $a2, 5
-    li $v0, SYS_write
-    syscall
+    la $a0, msg_pass
+    li $a1, 5
+    jal put
+    nop
+    jal put_dec
+    move $a0, $fp
+    la $a0, msg_checks
+    li $a1, 8
+    jal put
+    nop
     li $a0, 0
     li $v0, SYS_exit
     syscall
@@ -28,41 +35,54 @@ _start:
 
     .globl test_fail
 test_fail:
-    /* format "FAIL check NNNN\n" with the check number in decimal */
-    la $s0, msg_fail_end
-    move $s1, $fp
+    la $a0, msg_fail
+    li $a1, 11
+    jal put
+    nop
+    jal put_dec
+    move $a0, $fp
+    la $a0, msg_nl
+    li $a1, 1
+    jal put
+    nop
+    li $a0, 1
+    li $v0, SYS_exit
+    syscall
+
+/* put: write a1 bytes at a0 to stdout */
+put:
+    move $a2, $a1
+    move $a1, $a0
+    li $a0, 1
+    li $v0, SYS_write
+    syscall
+    jr $ra
+    nop
+
+/* put_dec: write a0 in decimal to stdout; keeps $fp and $ra's caller */
+put_dec:
+    move $s3, $ra
+    la $s0, dec_end
+    move $s1, $a0
     li $s2, 10
 1:  divu $zero, $s1, $s2
     mfhi $t0
     mflo $s1
     addiu $t0, $t0, '0'
     addiu $s0, $s0, -1
-    sb $t0, 0($s0)
     bnez $s1, 1b
+    sb $t0, 0($s0)
+    move $a0, $s0
+    la $a1, dec_end
+    jal put
+    subu $a1, $a1, $s0
+    jr $s3
     nop
-    li $a0, 1
-    la $a1, msg_fail
-    li $a2, 11
-    li $v0, SYS_write
-    syscall
-    li $a0, 1
-    move $a1, $s0
-    la $a2, msg_fail_end
-    subu $a2, $a2, $s0
-    li $v0, SYS_write
-    syscall
-    li $a0, 1
-    la $a1, msg_nl
-    li $a2, 1
-    li $v0, SYS_write
-    syscall
-    li $a0, 1
-    li $v0, SYS_exit
-    syscall
 
     .data
-msg_pass: .ascii "PASS\n"
+msg_pass: .ascii "PASS "
+msg_checks: .ascii " checks\n"
 msg_fail: .ascii "FAIL check "
-    .space 12
-msg_fail_end:
 msg_nl: .ascii "\n"
+dec_buf: .space 12
+dec_end:

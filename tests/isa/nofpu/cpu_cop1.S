@@ -20,7 +20,7 @@ buf: .word 0x31415926, 0x27182818
     CHECK_MASK $t3, 0x3000007C, (0x10000000 | (X_CPU << 2))
     CHECK_BD 0
     .endm
-TEST_BEGIN
+TEST_BEGIN 149, 21
     la $s0, buf
     CPU1_CASE 1, 0x46000000        /* add.s $f0, $f0, $f0 */
     CPU1_CASE 2, 0x46221080        /* add.d $f2, $f2, $f2 */

@@ -6,7 +6,7 @@
  * (PRA 6.2.17). CU2 and CU3 likewise read 0 (no such coprocessors).
  */
 #include "kernel_util.h"
-TEST_BEGIN
+TEST_BEGIN 7, 1
     li $t0, 0xF4000000             /* CU3..CU0 and FR */
     mtc0 $t0, C0_STATUS
     ehb

@@ -6,7 +6,7 @@
  * the report depends on bisecting within a block.
  */
 #include "isa.h"
-TEST_BEGIN
+TEST_BEGIN 3
     li $t0, 40
     li $t1, 2
     addiu $t2, $t0, 1

@@ -5,7 +5,7 @@
  * way a normal test does, the harness cannot see failures.
  */
 #include "isa.h"
-TEST_BEGIN
+TEST_BEGIN 3
     li $t0, 1
     CHECK_EQ $t0, 1
     CHECK_EQ $t0, 2

@@ -1,6 +1,6 @@
 /* addu/addiu wrap silently; values from the MIPS32 manual's definition (32-bit modular sum). */
 #include "isa.h"
-TEST_BEGIN
+TEST_BEGIN 3
     li $t0, 0x7fffffff
     addiu $t1, $t0, 1
     CHECK_EQ $t1, 0x80000000

@@ -1,7 +1,7 @@
 /* ADD without overflow: the 32-bit two's-complement sum (Vol. II, ADD; overflow cases are in kernel/). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 7
     li $t0, 0x7ffffffe
     li $t1, 1
     add $t2, $t0, $t1           /* largest positive result */

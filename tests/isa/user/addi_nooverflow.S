@@ -1,7 +1,7 @@
 /* ADDI without overflow: GPR[rt] <- GPR[rs] + sign_extend(immediate) (Vol. II, ADDI). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 7
     li $t0, 0x7fff0000
     addi $t1, $t0, 32767
     CHECK_EQ $t1, 0x7fff7fff

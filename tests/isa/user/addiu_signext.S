@@ -1,7 +1,7 @@
 /* ADDIU: GPR[rt] <- GPR[rs] + sign_extend(immediate), modular, no trap (Vol. II, ADDIU). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 8
     addiu $t1, $zero, 0x7fff
     CHECK_EQ $t1, 0x00007fff
     addiu $t1, $zero, -32768    /* bit 15 set: the upper half becomes ones */

@@ -1,7 +1,7 @@
 /* ADDU: GPR[rd] <- GPR[rs] + GPR[rt], the 32-bit modular sum; never traps (Vol. II, ADDU). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 8
     li $t0, 1
     li $t1, 2
     addu $t2, $t0, $t1

@@ -1,7 +1,7 @@
 /* AND: GPR[rd] <- GPR[rs] and GPR[rt], bitwise (Vol. II, AND). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 6
     li $t0, 0xf0f0f0f0
     li $t1, 0xff00ff00
     and $t2, $t0, $t1

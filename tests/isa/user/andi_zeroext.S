@@ -1,7 +1,7 @@
 /* ANDI: GPR[rt] <- GPR[rs] and zero_extend(immediate) (Vol. II, ANDI). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 6
     li $t0, 0xffffffff
     andi $t1, $t0, 0xffff       /* zero-extended: the upper half is cleared */
     CHECK_EQ $t1, 0x0000ffff

@@ -1,7 +1,7 @@
 /* BEQ: branch iff GPR[rs] = GPR[rt] (all 32 bits compared) (Vol. II, BEQ). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 6
     li $t0, 0x12345678
     li $t1, 0x12345678
     EXPECT_TAKEN beq, $t0, $t1

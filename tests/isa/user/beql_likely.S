@@ -1,7 +1,7 @@
 /* BEQL: taken -> delay slot executed; not taken -> delay slot nullified, continue at PC+8 (Vol. II, BEQL). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 4
     li $t0, 3
     li $t1, 3
     li $t2, 0

@@ -1,7 +1,7 @@
 /* BGEZAL/BAL: GPR[31] <- PC+8 whether or not taken (Vol. II, BGEZAL; BAL = BGEZAL $0). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 6
     move $s7, $ra
     li $t2, 0
     bgezal $zero, 1f            /* 0 >= 0: taken */

@@ -1,7 +1,7 @@
 /* BLEZ: branch iff GPR[rs] <= 0 signed; BGTZ: iff GPR[rs] > 0 signed (Vol. II, BLEZ, BGTZ). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 11
     li $t0, -1
     EXPECT_TAKEN blez, $t0
     EXPECT_NOT_TAKEN bgtz, $t0

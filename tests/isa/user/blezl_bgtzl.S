@@ -1,7 +1,7 @@
 /* BLEZL/BGTZL: signed <= 0 / > 0; slot nullified when not taken (Vol. II, BLEZL, BGTZL). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 6
     li $t0, 0
     li $t2, 0
     blezl $t0, 1f

@@ -1,7 +1,7 @@
 /* BLTZ: branch iff GPR[rs] < 0; BGEZ: iff GPR[rs] >= 0 (signed) (Vol. II, BLTZ, BGEZ). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 11
     li $t0, -1
     EXPECT_TAKEN bltz, $t0
     EXPECT_NOT_TAKEN bgez, $t0

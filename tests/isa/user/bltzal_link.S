@@ -1,7 +1,7 @@
 /* BLTZAL: GPR[31] <- PC+8 whether or not the branch is taken (Vol. II, BLTZAL). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 5
     move $s7, $ra
     li $t0, -1
     li $t2, 0

@@ -1,7 +1,7 @@
 /* BLTZALL/BGEZALL: GPR[31] <- PC+8 always; slot executed if taken, nullified if not (Vol. II, BLTZALL, BGEZALL). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 9
     move $s7, $ra
     li $t0, -1
     li $t2, 0

@@ -1,7 +1,7 @@
 /* BLTZL/BGEZL: signed < 0 / >= 0; slot nullified when not taken (Vol. II, BLTZL, BGEZL). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 5
     li $t0, -1
     li $t2, 0
     bltzl $t0, 1f

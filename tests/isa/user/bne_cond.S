@@ -1,7 +1,7 @@
 /* BNE: branch iff GPR[rs] != GPR[rt] (Vol. II, BNE). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 6
     li $t0, 0x12345678
     li $t1, 0x12345678
     EXPECT_NOT_TAKEN bne, $t0, $t1

@@ -1,7 +1,7 @@
 /* BNEL: taken -> delay slot executed; not taken -> delay slot nullified (Vol. II, BNEL). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 4
     li $t0, 3
     li $t1, 4
     li $t2, 0

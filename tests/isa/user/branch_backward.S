@@ -1,7 +1,7 @@
 /* Backward branches: the offset is sign-extended (Vol. II, BNE: target = PC+4 + sign_extend(offset||00)). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 6
     li $t0, 10
     li $t1, 0
 1:  addu $t1, $t1, $t0          /* sum 10+9+...+1 */

@@ -1,7 +1,7 @@
 /* The branch condition (and a JR target) is evaluated before the delay slot runs (Vol. II, BNE/JR operation: I vs I+1). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 8
     li $t2, 0
     li $t0, 1
     bnez $t0, 1f                /* taken: the slot's write comes too late */

@@ -1,7 +1,7 @@
 /* The instruction in a branch delay slot is always executed, taken or not (Vol. II, B/BEQ: "execute the delay slot"). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 6
     li $t0, 0
     b 1f
     addiu $t0, $t0, 1           /* executed */

@@ -1,7 +1,7 @@
 /* Branch offsets at the limits of the 18-bit signed byte offset: +0x1fffc and -0x20000 from PC+4 (Vol. II, BEQ). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 3
     li $t2, 0
     b far_fwd                   /* offset field 0x7fff */
     addiu $t2, $t2, 1

@@ -1,7 +1,7 @@
 /* Branches on $zero: GPR[0] always reads 0 (Vol. I, GPR 0; Vol. II branch conditions). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 10
     EXPECT_TAKEN beq, $zero, $zero
     EXPECT_NOT_TAKEN bne, $zero, $zero
     EXPECT_TAKEN blez, $zero

@@ -1,7 +1,7 @@
 /* Byte-swap idioms from R2 primitives: WSBH+ROTR 16 reverses a word; WSBH+SEH a signed halfword (Vol. II, WSBH notes). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 5
     li $t0, 0x11223344
     wsbh $t1, $t0
     rotr $t1, $t1, 16

@@ -1,7 +1,7 @@
 /* Nested calls: each JAL overwrites GPR[31], so callers keep their own link; JR $ra returns to PC+8 (Vol. II, JAL, JR). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 2
     move $s7, $ra
     li $v0, 0
     jal outer

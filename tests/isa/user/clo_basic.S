@@ -1,7 +1,7 @@
 /* CLO: GPR[rd] <- number of leading ones of GPR[rs]; 32 if it is all ones (Vol. II, CLO). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 8
     li $t0, 0xffffffff
     clo $t1, $t0
     CHECK_EQ $t1, 32

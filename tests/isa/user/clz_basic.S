@@ -1,7 +1,7 @@
 /* CLZ: GPR[rd] <- number of leading zeros of GPR[rs]; 32 if it is 0 (Vol. II, CLZ). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 8
     clz $t1, $zero
     CHECK_EQ $t1, 32
     li $t0, 1

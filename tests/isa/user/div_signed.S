@@ -1,7 +1,7 @@
 /* DIV: LO <- quotient rounded toward zero, HI <- remainder with the sign of the dividend (Vol. II, DIV). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 19
     li $t0, 7
     li $t1, 2
     div $zero, $t0, $t1         /* 7/2 = 3 r 1 */

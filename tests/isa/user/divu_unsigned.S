@@ -1,7 +1,7 @@
 /* DIVU: LO <- unsigned quotient, HI <- unsigned remainder (Vol. II, DIVU). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 13
     li $t0, 0x80000000
     li $t1, 0x7fffffff
     divu $zero, $t0, $t1        /* 2^31 = 1 * (2^31-1) + 1 */

@@ -1,7 +1,7 @@
 /* EXT (R2): GPR[rt] <- zero_extend(GPR[rs][pos+size-1 .. pos]) (Vol. II, EXT). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 9
     li $t0, 0x12345678
     ext $t1, $t0, 4, 8
     CHECK_EQ $t1, 0x67

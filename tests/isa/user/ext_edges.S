@@ -1,7 +1,7 @@
 /* EXT edge fields: size 32 at pos 0, pos+size = 32, one-bit fields, rt == rs (Vol. II, EXT: pos+size <= 32). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 8
     li $t0, 0x87654321
     ext $t1, $t0, 0, 32         /* the whole word */
     CHECK_EQ $t1, 0x87654321

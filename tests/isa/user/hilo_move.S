@@ -1,7 +1,7 @@
 /* MTHI/MTLO write one of HI/LO only; MFHI/MFLO copy them to a GPR (Vol. II, MTHI/MTLO/MFHI/MFLO). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 12
     li $t0, 0x11111111
     li $t1, 0x22222222
     mthi $t0

@@ -1,7 +1,7 @@
 /* INS (R2): GPR[rt][pos+size-1 .. pos] <- GPR[rs][size-1 .. 0]; other bits of rt kept (Vol. II, INS). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 6
     li $t1, 0xffffffff
     ins $t1, $zero, 8, 8
     CHECK_EQ $t1, 0xffff00ff

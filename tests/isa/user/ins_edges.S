@@ -1,7 +1,7 @@
 /* INS edge fields: size 32 at pos 0, pos+size = 32, one-bit fields, rt == rs (Vol. II, INS). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 7
     li $t1, 0x11111111
     li $t0, 0x87654321
     ins $t1, $t0, 0, 32         /* replaces everything */

@@ -1,7 +1,7 @@
 /* J: PC <- (PC+4)[31:28] || instr_index || 00, after the delay slot; stays in the current 256 MiB region (Vol. II, J). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 5
     li $t2, 0
     j 1f
     addiu $t2, $t2, 1           /* delay slot executed */

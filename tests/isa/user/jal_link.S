@@ -1,7 +1,7 @@
 /* JAL: GPR[31] <- PC+8 (the instruction after the delay slot), then jump (Vol. II, JAL). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 4
     move $s7, $ra
     li $t3, 0
     jal sub_a

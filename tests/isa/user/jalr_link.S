@@ -1,7 +1,7 @@
 /* JALR: GPR[rd] <- PC+8, PC <- GPR[rs]; rd defaults to 31 (Vol. II, JALR). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 6
     move $s7, $ra
     la $t0, 1f
     li $t2, 0

@@ -1,7 +1,7 @@
 /* JR: PC <- GPR[rs] after the delay slot (Vol. II, JR). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 3
     li $t2, 0
     la $t0, 1f
     jr $t0

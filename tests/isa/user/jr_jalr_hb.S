@@ -1,7 +1,7 @@
 /* JR.HB/JALR.HB (R2): same jump/link semantics as JR/JALR, plus clearing hazards (Vol. II, JR.HB, JALR.HB). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 5
     move $s7, $ra
     li $t2, 0
     la $t0, 1f

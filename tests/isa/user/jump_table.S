@@ -1,7 +1,7 @@
 /* A switch through a table of code addresses: LW then JR (Vol. II, LW, JR). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 2
     la $s0, table
     li $s1, 0                   /* case index */
     li $s2, 0                   /* accumulated result */

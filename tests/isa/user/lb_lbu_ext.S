@@ -1,7 +1,7 @@
 /* LB sign-extends the byte, LBU zero-extends it (Vol. II, LB, LBU). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 9
     la $s0, bytes
     lb $t0, 0($s0)
     CHECK_EQ $t0, 0xffffff80

@@ -1,7 +1,7 @@
 /* LH sign-extends the halfword, LHU zero-extends it; little-endian byte order within it (Vol. II, LH, LHU). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 9
     la $s0, halves
     lh $t0, 0($s0)
     CHECK_EQ $t0, 0xffff8000

@@ -1,7 +1,7 @@
 /* A nullified branch-likely delay slot has no effect at all: no store, no load, no HI/LO write (Vol. II, BEQL: "the delay slot instruction is not executed"). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 6
     la $t0, cell
     li $t1, 0x77777777
     li $t3, 1

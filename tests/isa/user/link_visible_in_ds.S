@@ -1,7 +1,7 @@
 /* The link register is written by the jump/branch itself, so its delay slot already sees PC+8 (Vol. II, JAL/JALR/BGEZAL: GPR[rd] <- PC+8 at I). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 4
     move $s7, $ra
     li $ra, 0
     jal 1f

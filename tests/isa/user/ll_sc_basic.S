@@ -1,7 +1,7 @@
 /* LL reads the word; an SC right after it succeeds: stores GPR[rt] and sets rt to 1 (Vol. II, LL, SC). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 10
     la $s0, cell
     ll $t0, 0($s0)
     CHECK_EQ $t0, 0x13572468

@@ -1,7 +1,7 @@
 /* The usual LL/ADDIU/SC/BEQZ retry loop performs an atomic increment (Vol. II, SC programming notes). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 3
     la $s0, counter
     li $s1, 10                  /* iterations */
     li $s2, 0                   /* SC failures seen (uniprocessor, no interrupts: none expected, not checked) */

@@ -1,7 +1,7 @@
 /* Little-endian loads: LW assembles bytes at A..A+3 as bits 7..0 .. 31..24; LH/LB pick sub-words (Vol. I, endianness). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 7
     la $s0, bytes
     lw $t0, 0($s0)
     CHECK_EQ $t0, 0x44332211

@@ -1,7 +1,7 @@
 /* MIPS32 has no load delay slot: the instruction right after a load sees the loaded value (Vol. I, pipeline; Vol. II, LW). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 6
     la $s0, data
     lw $t0, 0($s0)
     addu $t1, $t0, $t0          /* immediately uses t0 */

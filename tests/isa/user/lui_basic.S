@@ -1,7 +1,7 @@
 /* LUI: GPR[rt] <- immediate || 0^16 (Vol. II, LUI). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 7
     li $t0, 0xffffffff
     lui $t0, 0x1234             /* low half is cleared, not kept */
     CHECK_EQ $t0, 0x12340000

@@ -1,7 +1,7 @@
 /* LW/SW: address = GPR[base] + sign_extend(offset), incl. the extreme offsets +32764 and -32768 (Vol. II, LW, SW). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 9
     la $s0, buf
     li $t0, 0x11111111
     li $t1, 0x22222222

@@ -1,7 +1,7 @@
 /* LWL on little-endian: for byte offset b = addr&3, the b+1 bytes at A..A+b fill the register's top b+1 bytes; the rest of rt is kept (Vol. II, LWL). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 7
     la $s0, bytes               /* word 0 = 0x44332211, word 1 = 0x88776655 */
     li $t0, 0xaabbccdd
     lwl $t0, 0($s0)             /* b = 0: one byte (0x11) into bits 31..24 */

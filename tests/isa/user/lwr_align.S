@@ -1,7 +1,7 @@
 /* LWR on little-endian: for b = addr&3, the 4-b bytes at addr..A+3 fill the register's low 4-b bytes; the rest of rt is kept (Vol. II, LWR). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 7
     la $s0, bytes               /* word 0 = 0x44332211, word 1 = 0x88776655 */
     li $t0, 0xaabbccdd
     lwr $t0, 0($s0)             /* b = 0: the whole word */

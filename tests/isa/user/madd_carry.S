@@ -1,7 +1,7 @@
 /* MADD: (HI,LO) <- (HI,LO) + GPR[rs]*GPR[rt], signed 64-bit; carries propagate from LO into HI (Vol. II, MADD). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 13
     SET_HILO 0, 0xffffffff
     li $t0, 1
     madd $t0, $t0               /* 0x00000000ffffffff + 1 = 0x0000000100000000 */

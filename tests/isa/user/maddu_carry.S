@@ -1,7 +1,7 @@
 /* MADDU: (HI,LO) <- (HI,LO) + GPR[rs]*GPR[rt], unsigned 64-bit, wraps mod 2^64 (Vol. II, MADDU). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 13
     SET_HILO 0, 0
     li $t0, 0xffffffff
     maddu $t0, $t0              /* (2^32-1)^2 = 0xfffffffe00000001 */

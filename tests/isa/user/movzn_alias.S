@@ -1,7 +1,7 @@
 /* MOVZ/MOVN with rd == rs or rd == rt: the condition is tested on the old rt (Vol. II, MOVZ/MOVN). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 7
     li $t0, 0x1111
     movz $t0, $t0, $zero        /* rd == rs: moves itself */
     CHECK_EQ $t0, 0x1111

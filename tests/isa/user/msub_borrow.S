@@ -1,7 +1,7 @@
 /* MSUB: (HI,LO) <- (HI,LO) - GPR[rs]*GPR[rt], signed 64-bit; borrows propagate into HI (Vol. II, MSUB). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 11
     SET_HILO 1, 0
     li $t0, 1
     msub $t0, $t0               /* 2^32 - 1 */

@@ -1,7 +1,7 @@
 /* MSUBU: (HI,LO) <- (HI,LO) - GPR[rs]*GPR[rt], unsigned 64-bit, mod 2^64 (Vol. II, MSUBU). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 9
     SET_HILO 0, 0
     li $t0, 1
     msubu $t0, $t0

@@ -1,7 +1,7 @@
 /* MUL (SPECIAL2): GPR[rd] <- low 32 bits of the signed product; HI/LO are UNPREDICTABLE and not checked (Vol. II, MUL). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 7
     li $t0, 6
     li $t1, 7
     mul $t2, $t0, $t1

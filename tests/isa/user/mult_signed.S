@@ -1,7 +1,7 @@
 /* MULT: (HI,LO) <- GPR[rs] * GPR[rt], full signed 64-bit product (Vol. II, MULT). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 17
     li $t0, -1
     mult $t0, $t0               /* -1 * -1 = 1 */
     CHECK_HILO 0, 1

@@ -1,7 +1,7 @@
 /* MULTU: (HI,LO) <- GPR[rs] * GPR[rt], full unsigned 64-bit product (Vol. II, MULTU). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 15
     li $t0, 0xffffffff
     multu $t0, $t0              /* (2^32-1)^2 = 2^64 - 2^33 + 1 */
     CHECK_HILO 0xfffffffe, 1

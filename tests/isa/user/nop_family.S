@@ -1,7 +1,7 @@
 /* NOP, SSNOP, EHB and PAUSE (SLL $0,$0,5; with LLbit clear it does not wait) change no architectural state (Vol. II, NOP, SSNOP, EHB, PAUSE). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 7
     li $t0, 0x11111111
     li $t1, 0x22222222
     SET_HILO 0x33333333, 0x44444444

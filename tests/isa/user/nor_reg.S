@@ -1,7 +1,7 @@
 /* NOR: GPR[rd] <- not (GPR[rs] or GPR[rt]) (Vol. II, NOR). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 6
     li $t0, 0xf0f0f0f0
     li $t1, 0xff00ff00
     nor $t2, $t0, $t1

@@ -1,7 +1,7 @@
 /* OR: GPR[rd] <- GPR[rs] or GPR[rt], bitwise (Vol. II, OR). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 6
     li $t0, 0xf0f0f0f0
     li $t1, 0xff00ff00
     or $t2, $t0, $t1

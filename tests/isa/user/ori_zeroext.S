@@ -1,7 +1,7 @@
 /* ORI: GPR[rt] <- GPR[rs] or zero_extend(immediate) (Vol. II, ORI). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 6
     ori $t1, $zero, 0x8000      /* not sign-extended */
     CHECK_EQ $t1, 0x00008000
     li $t0, 0xffff0000

@@ -1,7 +1,7 @@
 /* PREF is a hint: it changes no architectural state, and does not raise addressing exceptions (Vol. II, PREF). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 4
     la $s0, buf
     li $t0, 0x600df00d
     sw $t0, 0($s0)

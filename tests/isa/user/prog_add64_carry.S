@@ -14,7 +14,7 @@
     subu \rh, \ah, \bh
     subu \rh, \rh, $t8
     .endm
-TEST_BEGIN
+TEST_BEGIN 13
     li $t0, 0x00000001
     li $t1, 0xffffffff
     li $t2, 0

@@ -3,7 +3,7 @@
  * on the host with python's zlib. */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 4
     move $s7, $ra
     la $a0, msg1
     li $a1, 9

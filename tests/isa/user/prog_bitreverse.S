@@ -3,7 +3,7 @@
  * (nibbles reversed in order, each nibble's bits reversed), rev(0x0000ffff) = 0xffff0000. */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 4 * 2 + 1                /* 4 inputs x 2 methods, UTEST_END */
     move $s7, $ra
     la $s0, inputs
     la $s1, expect

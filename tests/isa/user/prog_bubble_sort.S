@@ -2,7 +2,7 @@
  * Expected order written by hand from the input: -2^31 < -100 < -1 < 0 < 3 < 7 < 42 < 1000 < 65536 < 2^31-1. */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 11
     la $s0, arr
     li $s1, 10                  /* n */
 outer:

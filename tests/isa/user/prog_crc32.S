@@ -2,7 +2,7 @@
  * Expected: the standard check value CRC-32("123456789") = 0xCBF43926; the pangram's CRC computed on the host with python's zlib. */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 4
     move $s7, $ra
     la $a0, msg1
     li $a1, 9

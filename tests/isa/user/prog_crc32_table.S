@@ -3,7 +3,7 @@
  * table[1] = 0x77073096 and table[255] = 0x2D02EF8D are the well-known first/last entries. */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 4
     la $s0, table
     li $t3, 0xedb88320
     li $t4, 0                   /* n */

@@ -2,7 +2,7 @@
  * (Vol. II, DIV: quotient rounded toward zero). The properties are checked by the program itself. */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 10 * 3 + 1               /* 10 pairs x 3, UTEST_END */
     la $s0, pairs
     li $s1, 10
 1:  lw $a0, 0($s0)              /* n */

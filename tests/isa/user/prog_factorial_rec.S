@@ -2,7 +2,7 @@
  * Runs on its own stack in .bss. Expected: 10! = 3628800 = 0x375F00, 12! = 479001600 = 0x1C8CFC00, 0! = 1. */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 5
     move $s7, $ra
     move $s6, $sp
     la $sp, stack_top

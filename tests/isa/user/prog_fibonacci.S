@@ -3,7 +3,7 @@
  * F(47) = 2971215073 = 0xB11924E1 (largest that fits 32 bits unsigned); F(40) = 102334155 = 0x6197ECB. */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 6
     move $s7, $ra
     li $a0, 47
     jal fib_iter

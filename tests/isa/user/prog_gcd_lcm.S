@@ -2,7 +2,7 @@
  * Expected by hand: gcd(1071,462) = 21; gcd(2^31, 3*2^20) = 2^20; gcd of consecutive integers = 1; lcm(21,6) = 42. */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 5
     move $s7, $ra
     li $a0, 1071
     li $a1, 462

@@ -2,7 +2,7 @@
  * Expected order by hand: 0 < 1 < 0x7fffffff < 0x80000000 < 0xfffffffe < 0xffffffff. */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 7
     la $s0, arr
     li $s1, 1                   /* i */
 1:  sll $t0, $s1, 2

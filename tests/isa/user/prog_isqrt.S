@@ -3,7 +3,7 @@
  * (2^32-1)=65535. */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 7 + 1                    /* 7 inputs, UTEST_END */
     move $s7, $ra
     la $s0, inputs
     la $s1, expect

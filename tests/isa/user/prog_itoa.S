@@ -18,7 +18,7 @@
     bnez $t4, .Ls\@
     addiu $t1, $t1, 1
     .endm
-TEST_BEGIN
+TEST_BEGIN 5
     move $s7, $ra
     li $a0, 0xffffffff
     jal utoa

@@ -27,7 +27,7 @@
     bnez $t2, .Lc\@
     addiu $t1, $t1, 1
     .endm
-TEST_BEGIN
+TEST_BEGIN 5
     move $s7, $ra
     RESET                       /* disjoint copy, aligned */
     COMPARE orig

@@ -2,7 +2,7 @@
  * Expected by hand from the definitions of signed/unsigned order. */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 9
     li $t0, -5
     li $t1, 3
     slt $t2, $t0, $t1

@@ -11,7 +11,7 @@
     jal mul64
     nop
     .endm
-TEST_BEGIN
+TEST_BEGIN 9
     move $s7, $ra
     MUL64 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff
     CHECK_EQ $v1, 0

@@ -2,7 +2,7 @@
  * over a table; expected counts by hand (0x12345678 -> 1+1+2+1+2+2+3+1 = 13, 0xdeadbeef -> 24). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 6 * 3 + 1                /* 6 inputs x 3 methods, UTEST_END */
     la $s0, inputs
     la $s1, expect
     li $s2, 6

@@ -2,7 +2,7 @@
  * Hand values: (r,g,b) = (31,63,31) -> 0xFFFF; (0x12,0x2A,0x07) -> 0x12<<11 | 0x2A<<5 | 7 = 0x9000 + 0x540 + 7 = 0x9547. */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 9
     li $t0, 0x12                /* r */
     li $t1, 0x2a                /* g */
     li $t2, 0x07                /* b */

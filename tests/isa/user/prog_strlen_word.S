@@ -2,7 +2,7 @@
  * (w - 0x01010101) & ~w & 0x80808080 then a little-endian byte scan. Lengths counted by hand. */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 5 * 2 + 1                /* 5 strings x 2 methods, UTEST_END */
     move $s7, $ra
     la $s0, strs
     la $s1, lens

@@ -1,7 +1,7 @@
 /* ROTR (R2): GPR[rd] <- GPR[rt] rotated right by sa (Vol. II, ROTR). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 7
     li $t0, 0x12345678
     rotr $t1, $t0, 4
     CHECK_EQ $t1, 0x81234567

@@ -1,7 +1,7 @@
 /* ROTRV (R2): rotate GPR[rt] right by GPR[rs] bits 4..0 (Vol. II, ROTRV). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 6
     li $t0, 0x12345678
     li $t1, 4
     rotrv $t2, $t0, $t1

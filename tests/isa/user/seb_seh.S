@@ -1,7 +1,7 @@
 /* SEB/SEH (R2): sign-extend the low byte / halfword of GPR[rt] (Vol. II, SEB, SEH). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 9
     li $t0, 0x12345680
     seb $t1, $t0
     CHECK_EQ $t1, 0xffffff80

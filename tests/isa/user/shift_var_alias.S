@@ -1,7 +1,7 @@
 /* Variable shifts read rs and rt before writing rd (Vol. II SLLV/SRAV/ROTRV, rd may equal rs or rt). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 5
     li $t0, 4
     li $t1, 1
     sllv $t0, $t1, $t0          /* rd == rs (the amount) */

@@ -1,7 +1,7 @@
 /* SLL: GPR[rd] <- GPR[rt] << sa, zeros shifted in (Vol. II, SLL). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 7
     li $t0, 1
     sll $t1, $t0, 0
     CHECK_EQ $t1, 1

@@ -1,7 +1,7 @@
 /* SLLV: shift amount = GPR[rs] bits 4..0 only; GPR[rd] <- GPR[rt] << s (Vol. II, SLLV). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 8
     li $t0, 0x12345678
     li $t1, 4
     sllv $t2, $t0, $t1

@@ -1,7 +1,7 @@
 /* SLT: GPR[rd] <- (GPR[rs] < GPR[rt]) as signed 32-bit integers, 1 or 0 (Vol. II, SLT). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 9
     li $t0, -1
     slt $t2, $t0, $zero         /* -1 < 0 */
     CHECK_EQ $t2, 1

@@ -1,7 +1,7 @@
 /* SLTI: GPR[rt] <- (GPR[rs] < sign_extend(immediate)) signed (Vol. II, SLTI). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 9
     li $t0, -1
     slti $t2, $t0, 0
     CHECK_EQ $t2, 1

@@ -1,7 +1,7 @@
 /* SLTIU: the immediate is sign-extended, then compared UNSIGNED with GPR[rs] (Vol. II, SLTIU). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 10
     sltiu $t2, $zero, 1         /* "x == 0" idiom */
     CHECK_EQ $t2, 1
     li $t0, 1

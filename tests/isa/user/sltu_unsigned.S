@@ -1,7 +1,7 @@
 /* SLTU: GPR[rd] <- (GPR[rs] < GPR[rt]) as unsigned 32-bit integers (Vol. II, SLTU). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 9
     li $t0, 0xffffffff
     sltu $t2, $t0, $zero
     CHECK_EQ $t2, 0

@@ -1,7 +1,7 @@
 /* SRA: GPR[rd] <- GPR[rt] >> sa, copies of bit 31 shifted in (arithmetic) (Vol. II, SRA). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 9
     li $t0, 0x80000000
     sra $t1, $t0, 31
     CHECK_EQ $t1, 0xffffffff

@@ -1,7 +1,7 @@
 /* SRL: GPR[rd] <- GPR[rt] >> sa, zeros shifted in (logical) (Vol. II, SRL). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 7
     li $t0, 0x80000000
     srl $t1, $t0, 31
     CHECK_EQ $t1, 1

@@ -1,7 +1,7 @@
 /* SRLV: shift amount = GPR[rs] bits 4..0; logical right shift of GPR[rt] (Vol. II, SRLV). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 6
     li $t0, 0x87654321
     li $t1, 4
     srlv $t2, $t0, $t1

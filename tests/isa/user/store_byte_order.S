@@ -1,7 +1,7 @@
 /* Little-endian: the least significant byte of a word/halfword is at the lowest address; SB/SH write only their bytes (Vol. I, endianness; Vol. II, SB, SH, SW). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 11
     la $s0, buf
     li $t0, 0x11223344
     sw $t0, 0($s0)

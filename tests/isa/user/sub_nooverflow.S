@@ -1,7 +1,7 @@
 /* SUB without overflow: GPR[rd] <- GPR[rs] - GPR[rt] (Vol. II, SUB; overflow cases are in kernel/). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 7
     li $t0, 10
     li $t1, 3
     sub $t2, $t0, $t1

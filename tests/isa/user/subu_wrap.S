@@ -1,7 +1,7 @@
 /* SUBU: GPR[rd] <- GPR[rs] - GPR[rt] modulo 2^32, never traps (Vol. II, SUBU). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 7
     li $t1, 1
     subu $t2, $zero, $t1
     CHECK_EQ $t2, 0xffffffff

@@ -1,7 +1,7 @@
 /* Sub-word stores merge into the containing word; loads of that word see the merged bytes (Vol. II, SB, SH, LW). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 6
     la $s0, w
     sw $zero, 0($s0)
     li $t0, 0x01

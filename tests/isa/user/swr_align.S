@@ -7,7 +7,7 @@
     li $t1, 0x88776655
     sw $t1, 4($s0)
     .endm
-TEST_BEGIN
+TEST_BEGIN 8
     la $s0, buf
     li $t0, 0xaabbccdd
     RESET

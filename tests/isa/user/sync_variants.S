@@ -1,7 +1,7 @@
 /* SYNC (stype 0 and the R2.5 light-weight stypes, which CPUs without them treat as SYNC 0) only orders memory (Vol. II, SYNC). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 6
     la $s0, cell
     li $t0, 0xabcd1234
     sw $t0, 0($s0)

@@ -1,7 +1,7 @@
 /* SYNCI (R2, user-accessible) on a valid code or data address has no visible effect besides cache maintenance (Vol. II, SYNCI). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 4
     la $s0, code_here
     la $s1, cell
     li $t0, 0x5555aaaa

@@ -1,7 +1,7 @@
 /* TEQ/TNE/TEQI/TNEI in their non-trapping cases: execution simply continues (Vol. II, TEQ, TNE, TEQI, TNEI). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 8
     li $t0, 5
     li $t1, 6
     li $t2, 0

@@ -1,7 +1,7 @@
 /* TGE/TLT/TGEI/TLTI compare SIGNED; only non-trapping cases here, chosen so an unsigned compare would trap (Vol. II, TGE, TLT, TGEI, TLTI). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 8
     li $t0, 0x80000000
     li $t1, 0x7fffffff
     tge $t0, $t1                /* -2^31 >= 2^31-1 is false */

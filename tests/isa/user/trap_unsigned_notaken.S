@@ -1,7 +1,7 @@
 /* TGEU/TLTU/TGEIU/TLTIU compare UNSIGNED (immediates sign-extended first); non-trapping cases chosen so a signed compare would trap (Vol. II, TGEU, TLTU, TGEIU, TLTIU). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 8
     li $t0, 0x7fffffff
     li $t1, 0x80000000
     tgeu $t0, $t1               /* 0x7fffffff >= 0x80000000 unsigned: false */

@@ -1,7 +1,7 @@
 /* LWL 3(b) + LWR 0(b) read the unaligned little-endian word at b, for every alignment and in either order (Vol. II, LWL/LWR programming notes). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 7
     la $s0, bytes
     li $t0, 0xdeadbeef
     lwl $t0, 3($s0)

@@ -5,7 +5,7 @@
     sw $zero, 0($s0)
     sw $zero, 4($s0)
     .endm
-TEST_BEGIN
+TEST_BEGIN 10
     la $s0, buf
     li $t0, 0xaabbccdd
     CLEAR

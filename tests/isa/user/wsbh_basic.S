@@ -1,7 +1,7 @@
 /* WSBH (R2): swap the bytes within each halfword of GPR[rt] (Vol. II, WSBH). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 6
     li $t0, 0x11223344
     wsbh $t1, $t0
     CHECK_EQ $t1, 0x22114433

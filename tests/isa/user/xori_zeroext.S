@@ -1,7 +1,7 @@
 /* XORI: GPR[rt] <- GPR[rs] xor zero_extend(immediate) (Vol. II, XORI). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 6
     li $t0, 0xffffffff
     xori $t1, $t0, 0xffff       /* the upper half is untouched */
     CHECK_EQ $t1, 0xffff0000

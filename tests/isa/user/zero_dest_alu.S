@@ -1,7 +1,7 @@
 /* GPR[0] is hardwired to zero: ALU, immediate, shift and set-on-less results written to $0 are discarded (Vol. I, CPU registers). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 11
     li $t0, 0x12345678
     li $t1, 0x0fedcba9
     addu $zero, $t0, $t1

@@ -1,7 +1,7 @@
 /* JALR with rd = $0 jumps without a visible link (the write to GPR[0] is discarded) (Vol. II, JALR; Vol. I, GPR 0). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 5
     move $s7, $ra
     li $ra, 0x1111
     li $t2, 0

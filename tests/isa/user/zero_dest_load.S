@@ -1,7 +1,7 @@
 /* Loads into $0 (LW/LH/LHU/LB/LBU/LWL/LWR/LL) discard the value (Vol. I, GPR 0). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 8
     la $s0, data
     lw $zero, 0($s0)
     CHECK_EQ $zero, 0

@@ -1,7 +1,7 @@
 /* $0 as destination of HI/LO moves, MUL, CLZ/CLO and the SPECIAL3 bit-field ops: discarded (Vol. I, GPR 0). */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN
+TEST_BEGIN 9
     li $t0, 0x12345678
     li $t1, 0x9abcdef0
     mthi $t0
