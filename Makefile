@@ -159,7 +159,7 @@ $(eval $(call fpu_user_rule,fr1,-mfp64))
 # for 0x1FC00200 (the runner loads it into QEMU's boot ROM).
 ISA_MALTA_DEPS := tests/isa/lib/crt_bare.S tests/isa/lib/crt_malta.S tests/isa/lib/malta.ld $(ISA_COMMON)
 ISA_MALTA := $(patsubst tests/isa/%.S,$(B)/isa/malta/%.elf,$(ISA_KERNEL_SRCS) $(ISA_FPU_SRCS) $(ISA_NOFPU_SRCS) \
-	tests/isa/selftest/must_fail.S)
+	tests/isa/selftest/must_fail.S tests/isa/selftest/skips_checks.S tests/isa/selftest/undeclared_exception.S)
 ISA_BARE_PRIV := $(patsubst tests/isa/%.S,$(B)/isa/bare/%.elf,$(ISA_KERNEL_SRCS) $(ISA_FPU_SRCS) $(ISA_NOFPU_SRCS))
 MIPS_OBJCOPY := mipsel-linux-gnu-objcopy
 

@@ -6,11 +6,12 @@
 # Every program of tests/isa/kernel, tests/isa/fpu and tests/isa/nofpu runs three times:
 #   - on mvisor, as the isa suite runs it (build/isa/bare/REL.elf):
 #         BIN -M testbench -m 16 --deterministic --exec interp --timeout 30 [-cpu CPU] -kernel ELF
-#     which reports "test passed (N checks, ...)" or "test FAIL at check N";
+#     which reports "test passed (N checks, E exceptions, ...)" or "test FAIL at check N (...)";
 #   - on QEMU's Malta board, built for it (build/isa/malta/REL.elf, Makefile "ISA_MALTA"):
 #         qemu-system-mipsel -M malta -cpu CPU -m 64 -no-reboot ... -kernel ELF
 #     plus the boot-exception vectors (REL.bev) in the boot ROM at 0x1FC00200; the program prints
-#     "PASS N checks" or "FAIL at check N" on the UART and resets the board (lib/crt_malta.S);
+#     "PASS N checks, E exceptions" or "FAIL at check N, E exceptions" on the UART and resets the
+#     board (lib/crt_malta.S);
 #   - the same Malta build on mvisor's own Malta board:
 #         BIN -M malta -m 64 --deterministic --exec interp -no-reboot -serial stdio ... -kernel ELF
 #     which must give exactly mvisor's test-machine result: the Malta build and board are then
@@ -21,17 +22,23 @@
 # kernel/ and fpu/, 24Kc for nofpu/ (the -cpu the isa suite gives mvisor). Both are PRId
 # 0x00019300 with a 16-entry TLB on both sides (QEMU target/mips/cpu-defs.c.inc).
 #
-# A program passes when all pass with the same number of checks: QEMU, an independent
-# implementation, agrees with mvisor's result. Three named lists below take programs out of that
-# rule, each entry with its reason:
+# A program passes when every run passes having reached exactly the checks and exceptions the
+# program declares (TEST_BEGIN checks[, exceptions], tests/isa/include/isa.h; compared by
+# tests/lib.sh isa_check_counts with the ELF's test_checks and test_exceptions), and mvisor's two
+# runs report the same: QEMU, an independent implementation, agrees with the declaration mvisor
+# is held to. Three named lists below take programs out of that rule, each entry with its reason:
 #   NOT_ON_MALTA   needs what only mvisor's test machine has; not run on QEMU.
 #   UNPREDICTABLE  checks mvisor's own choice where the architecture says UNPREDICTABLE; QEMU is
 #                  free to choose otherwise, so it is no oracle there; not run on QEMU.
 #   QEMU_DIFFERS   QEMU is wrong or models a different CPU here (tests/isa/qemu-differences.md):
 #                  the program must still fail on QEMU at exactly the check given, and pass on
-#                  mvisor; if QEMU passes it, the entry is stale and the program fails.
-# Plus the harness self-test selftest/must_fail built for Malta: QEMU and mvisor's Malta must both
-# report "FAIL at check 2" (the Malta crt's failure path, whatever the lists hold).
+#                  mvisor with its declared counts; if QEMU passes it with those counts, the
+#                  entry is stale and the program fails.
+# Plus the harness self-tests built for Malta, run on QEMU and on mvisor's Malta, each of which
+# must come out as given there, whatever the lists hold:
+#   selftest/must_fail              "FAIL at check 2, 0 exceptions" (the Malta crt's failure path);
+#   selftest/skips_checks           "PASS 2 checks, 0 exceptions", rejected for declaring 3 checks;
+#   selftest/undeclared_exception   "PASS 2 checks, 1 exceptions", rejected for declaring none.
 # --list prints the three lists and exits. Transcripts: build/test-logs/isa-qemu/REL.{mvisor,qemu}.log.
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
@@ -137,27 +144,42 @@ programs() {
     for src in tests/isa/nofpu/*.S; do [[ -e $src ]] && echo "nofpu/$(basename "$src" .S) 24Kc"; done
 }
 
-# verdict_mvisor LOG RC / verdict_qemu LOG RC: "PASS N", "FAIL N" or "ERROR what".
+# verdict_mvisor LOG RC (the test machine) / verdict_malta LOG RC (the Malta build, on QEMU or on
+# mvisor's Malta): "PASS N checks, E exceptions", "FAIL at check N, E exceptions" or "ERROR what".
 verdict_mvisor() {
     local n
-    if (($2 == 0)) && n=$(sed -n 's/^mvisor: test passed (\([0-9]*\) checks.*/\1/p' "$1") && [[ -n $n ]]; then
-        echo "PASS $n"
-    elif (($2 == 4)) && n=$(sed -n 's/^mvisor: test FAIL at check \([0-9]*\).*/\1/p' "$1") && [[ -n $n ]]; then
-        echo "FAIL $n"
+    if (($2 == 0)) &&
+        n=$(sed -n 's/^mvisor: test passed (\([0-9]*\) checks, \([0-9]*\) exceptions,.*/PASS \1 checks, \2 exceptions/p' "$1") &&
+        [[ -n $n ]]; then
+        echo "$n"
+    elif (($2 == 4)) &&
+        n=$(sed -n 's/^mvisor: test FAIL at check \([0-9]*\) (result [0-9]*, \([0-9]*\) exceptions).*/FAIL at check \1, \2 exceptions/p' "$1") &&
+        [[ -n $n ]]; then
+        echo "$n"
     else
         echo "ERROR exit status $2"
     fi
 }
-verdict_qemu() {
+verdict_malta() {
     local n
     if (($2 != 0)); then
         echo "ERROR exit status $2"
-    elif n=$(tr -d '\r' <"$1" | sed -n 's/^PASS \([0-9]*\) checks$/\1/p') && [[ -n $n ]]; then
-        echo "PASS $n"
-    elif n=$(tr -d '\r' <"$1" | sed -n 's/^FAIL at check \([0-9]*\)$/\1/p') && [[ -n $n ]]; then
-        echo "FAIL $n"
+    elif n=$(tr -d '\r' <"$1" | grep -E -m 1 '^(PASS [0-9]+ checks|FAIL at check [0-9]+), [0-9]+ exceptions$') &&
+        [[ -n $n ]]; then
+        echo "$n"
     else
         echo "ERROR no result line"
+    fi
+}
+# declared_counts ELF VERDICT: whether VERDICT is a pass that reached exactly the checks and
+# exceptions ELF declares (tests/lib.sh isa_check_counts); prints why not (a failure or error
+# verdict is its own reason).
+declared_counts() {
+    if [[ $2 =~ ^PASS\ ([0-9]+)\ checks,\ ([0-9]+)\ exceptions$ ]]; then
+        isa_check_counts "$1" "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+    else
+        echo "$2"
+        return 1
     fi
 }
 
@@ -209,7 +231,7 @@ while read -r rel cpu; do
         test_exec "$rel.mvisor-malta" $((TIMEOUT + 30)) "$mvisor" -M malta -m 64 --deterministic --exec interp \
             --timeout "$TIMEOUT" "${cpu_args[@]}" -no-reboot -serial stdio -kernel "$malta"
         mmlog=$TEST_LOG
-        mm=$(verdict_qemu "$mmlog" "$TEST_RC")
+        mm=$(verdict_malta "$mmlog" "$TEST_RC")
     fi
 
     # -nic none -vga none: the board's default PCnet NIC and Cirrus VGA want option ROMs Debian
@@ -218,7 +240,7 @@ while read -r rel cpu; do
         -no-reboot -nic none -vga none -serial stdio -monitor none \
         -device "loader,file=$bev,addr=0x1fc00200,force-raw=on" -kernel "$malta"
     qlog=$TEST_LOG
-    qv=$(verdict_qemu "$qlog" "$TEST_RC")
+    qv=$(verdict_malta "$qlog" "$TEST_RC")
 
     both=" (both builds)"
     [[ $mm == skipped ]] && both=" (its test machine only)"
@@ -226,49 +248,66 @@ while read -r rel cpu; do
     if [[ $mm != skipped && $mm != "$mv" ]]; then
         TEST_LOG=$mmlog
         test_fail "$rel" "the Malta build on mvisor's Malta: $mm, the test-machine build: $mv"
+    elif ! why=$(declared_counts "$bare" "$mv"); then
+        TEST_LOG=$mlog
+        test_fail "$rel" "mvisor: $why"
+    elif [[ $mm != skipped ]] && ! why=$(declared_counts "$malta" "$mm"); then
+        TEST_LOG=$mmlog
+        test_fail "$rel" "the Malta build on mvisor's Malta: $why"
     elif [[ -n $expect ]]; then
-        if [[ $mv == PASS* && $qv == "FAIL $expect" ]]; then
-            test_pass "$rel" "mvisor passes ${mv#PASS } checks$both; QEMU fails at check $expect as listed"
-        elif [[ $mv == PASS* && $qv == "$mv" ]]; then
+        if [[ $qv == "FAIL at check $expect,"* ]]; then
+            test_pass "$rel" "mvisor passes with the declared ${mv#PASS }$both; QEMU fails at check $expect as listed"
+        elif declared_counts "$malta" "$qv" >/dev/null; then
             TEST_LOG=$qlog
-            test_fail "$rel" "QEMU now passes with ${qv#PASS } checks, as mvisor: the QEMU_DIFFERS entry is stale"
+            test_fail "$rel" "QEMU now passes with the declared ${qv#PASS }, as mvisor: the QEMU_DIFFERS entry is stale"
         else
             TEST_LOG=$qlog
-            [[ $mv == PASS* ]] || TEST_LOG=$mlog
             test_fail "$rel" "listed as QEMU failing at check $expect; mvisor: $mv, QEMU: $qv"
         fi
-    elif [[ $mv == PASS* && $qv == "$mv" ]]; then
-        test_pass "$rel" "${mv#PASS } checks on mvisor$both and QEMU"
+    elif why=$(declared_counts "$malta" "$qv"); then
+        test_pass "$rel" "the declared ${mv#PASS } on mvisor$both and QEMU"
     else
         TEST_LOG=$qlog
-        [[ $mv == PASS* ]] || TEST_LOG=$mlog
-        test_fail "$rel" "mvisor: $mv, QEMU: $qv"
+        test_fail "$rel" "mvisor: $mv; QEMU: $why"
     fi
 done < <(programs)
-# The harness self-test: a deliberate failure at check 2 must come out as exactly that.
-rel=selftest/must_fail
-if selected "$rel"; then
+# The harness self-tests built for Malta, as "PROG|the verdict both machines must give|the reason
+# declared_counts must give for rejecting it": a deliberate failure at check 2 must come out as
+# exactly that, and programs that "pass" having skipped a check or swallowed an exception must
+# be rejected by the same verdict every program gets.
+for st in "must_fail|FAIL at check 2, 0 exceptions|FAIL at check 2, 0 exceptions" \
+    "skips_checks|PASS 2 checks, 0 exceptions|ran 2 checks, declared 3" \
+    "undeclared_exception|PASS 2 checks, 1 exceptions|took 1 exceptions, declared 0"; do
+    IFS='|' read -r prog want want_why <<<"$st"
+    rel=selftest/$prog
+    selected "$rel" || continue
     malta=$B/isa/malta/$rel.elf
     bev=$B/isa/malta/$rel.bev
     if [[ ! -f $malta || ! -f $bev ]]; then
         TEST_LOG=
         test_fail "$rel" "not built: $malta"
-    else
-        test_exec "$rel.qemu" "$TIMEOUT" "$QEMU_SYSTEM_MIPSEL" -M malta -cpu 24Kf -m 64 -display none \
-            -no-reboot -nic none -vga none -serial stdio -monitor none \
-            -device "loader,file=$bev,addr=0x1fc00200,force-raw=on" -kernel "$malta"
-        qlog=$TEST_LOG
-        qv=$(verdict_qemu "$qlog" "$TEST_RC")
-        test_exec "$rel.mvisor-malta" $((TIMEOUT + 30)) "$mvisor" -M malta -m 64 --deterministic --exec interp \
-            --timeout "$TIMEOUT" -no-reboot -serial stdio -kernel "$malta"
-        mm=$(verdict_qemu "$TEST_LOG" "$TEST_RC")
-        if [[ $qv == "FAIL 2" && $mm == "FAIL 2" ]]; then
-            test_pass "$rel" "failure at check 2 seen on QEMU and mvisor's Malta"
-        else
-            [[ $qv == "FAIL 2" ]] || TEST_LOG=$qlog
-            test_fail "$rel" "expected FAIL at check 2; QEMU: $qv, mvisor's Malta: $mm"
-        fi
+        continue
     fi
-fi
+    test_exec "$rel.qemu" "$TIMEOUT" "$QEMU_SYSTEM_MIPSEL" -M malta -cpu 24Kf -m 64 -display none \
+        -no-reboot -nic none -vga none -serial stdio -monitor none \
+        -device "loader,file=$bev,addr=0x1fc00200,force-raw=on" -kernel "$malta"
+    qlog=$TEST_LOG
+    qv=$(verdict_malta "$qlog" "$TEST_RC")
+    test_exec "$rel.mvisor-malta" $((TIMEOUT + 30)) "$mvisor" -M malta -m 64 --deterministic --exec interp \
+        --timeout "$TIMEOUT" -no-reboot -serial stdio -kernel "$malta"
+    mm=$(verdict_malta "$TEST_LOG" "$TEST_RC")
+    qwhy=$(declared_counts "$malta" "$qv") && qwhy=accepted
+    mwhy=$(declared_counts "$malta" "$mm") && mwhy=accepted
+    if [[ $qv == "$want" && $mm == "$want" && $qwhy == "$want_why" && $mwhy == "$want_why" ]]; then
+        if [[ $want == PASS* ]]; then
+            test_pass "$rel" "'$want' on QEMU and mvisor's Malta, rejected: $want_why"
+        else
+            test_pass "$rel" "'$want' on QEMU and mvisor's Malta"
+        fi
+    else
+        [[ $qv == "$want" && $qwhy == "$want_why" ]] || TEST_LOG=$qlog
+        test_fail "$rel" "expected '$want' rejected as '$want_why'; QEMU: '$qv' ($qwhy), mvisor's Malta: '$mm' ($mwhy)"
+    fi
+done
 for line in "${not_run[@]}"; do echo "NOT RUN $line"; done
 suite_end

@@ -6,8 +6,8 @@
  * the bare test machine and as static Linux programs (TARGET_LINUX); tests
  * under kernel/ (and fpu/, nofpu/) run in kernel mode on the bare machine
  * and, built with TARGET_MALTA (lib/crt_malta.S), on QEMU's Malta board,
- * where the crt reports the same pass/fail and check count ($fp) on the UART
- * instead of the test device. The test device's other registers (TESTDEV_IRQ,
+ * where the crt reports the same pass/fail, check count ($fp) and exception
+ * count (EXC_TOTAL) on the UART instead of the test device. The test device's other registers (TESTDEV_IRQ,
  * TESTDEV_ICOUNT) have no Malta counterpart: tests using them are listed as
  * not run there in tests/isa/run-qemu.sh.
  *
@@ -28,8 +28,9 @@
  * equal the declared ones. The comparison is made outside the guest: the
  * start-up code only reports what it counted (the bare crt writes $fp and
  * EXC_TOTAL to the test device, mvisor prints "test passed (N checks, E
- * exceptions, ...)"; the Linux crt prints "PASS N checks"), and the runner
- * (tests/isa/run.sh) compares them with the ELF's symbols. So a wrong jump
+ * exceptions, ...)"; the Malta crt prints "PASS N checks, E exceptions"; the
+ * Linux crt prints "PASS N checks"), and the runners (tests/isa/run.sh,
+ * tests/isa/run-qemu.sh) compare them with the ELF's symbols. So a wrong jump
  * that skips a stretch of checks, or an exception the crt's handler resumed
  * from silently, fails the program even though it "returned". A Linux build
  * must declare 0 exceptions (any exception would end the process). Start-up

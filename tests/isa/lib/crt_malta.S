@@ -3,15 +3,19 @@
  * malta), linked after crt_bare.S built with -DTARGET_MALTA: where the test
  * machine has its test device, Malta has a UART and a reset register.
  *
- *   pass: prints "PASS <n> checks" and a newline, n = $fp (the checks run)
- *   fail: prints "FAIL at check <n>" and a newline, n = $fp (the failing one),
- *         then "t8 <hex> t9 <hex>": the CHECK macros leave the expected value in
- *         $t9 and most of them the value seen in $t8 (a diagnostic only)
+ *   pass: prints "PASS <n> checks, <e> exceptions" and a newline, n = $fp (the
+ *         checks run), e = EXC_TOTAL (the exceptions the program took)
+ *   fail: prints "FAIL at check <n>, <e> exceptions" and a newline, n = $fp (the
+ *         failing one), e = EXC_TOTAL so far, then "t8 <hex> t9 <hex>": the
+ *         CHECK macros leave the expected value in $t9 and most of them the
+ *         value seen in $t8 (a diagnostic only)
  *
  * then writes 0x42 to the FPGA's SOFTRES register, which resets the board;
  * QEMU run with -no-reboot exits instead (status 0 either way: the verdict
- * is the line on the UART). The lines mirror what mvisor prints for the
- * test device's CHECK and RESULT registers, so a runner compares the two.
+ * is the line on the UART). The lines carry what the bare crt writes to the
+ * test device's CHECK, EXCEPTIONS and RESULT registers, so a runner compares
+ * them with the program's declared counts (TEST_BEGIN in isa.h) as it does
+ * mvisor's "test passed (N checks, E exceptions, ...)".
  *
  * Hardware facts:
  *  - The console UART is the PIIX4's 16550 at ISA port 0x3F8 (COM1, ttyS0),
@@ -66,6 +70,11 @@ malta_pass:
     la $a0, msg_checks
     jal malta_puts
     nop
+    jal malta_exceptions
+    nop
+    la $a0, msg_nl
+    jal malta_puts
+    nop
     b malta_off
     nop
     .end malta_pass
@@ -80,6 +89,8 @@ malta_fail:
     nop
     jal malta_putu
     move $a0, $fp
+    jal malta_exceptions
+    nop
     la $a0, msg_t8
     jal malta_puts
     nop
@@ -96,6 +107,21 @@ malta_fail:
     b malta_off
     nop
     .end malta_fail
+
+/* malta_exceptions: prints ", <EXC_TOTAL> exceptions". Uses $t0-$t4, $v1, $s5. */
+malta_exceptions:
+    move $s5, $ra
+    la $a0, msg_exc_sep
+    jal malta_puts
+    nop
+    la $a0, exc_info
+    jal malta_putu
+    lw $a0, EXC_TOTAL($a0)
+    la $a0, msg_exc
+    jal malta_puts
+    nop
+    jr $s5
+    nop
 
 /* The board reset; with -no-reboot QEMU exits. Spin until it happens. */
 malta_off:
@@ -172,7 +198,9 @@ malta_putx:
 
     .data
 msg_pass: .asciz "PASS "
-msg_checks: .asciz " checks\n"
+msg_checks: .asciz " checks"
+msg_exc_sep: .asciz ", "
+msg_exc: .asciz " exceptions"
 msg_fail: .asciz "FAIL at check "
 msg_t8: .asciz "\nt8 "
 msg_t9: .asciz " t9 "
