@@ -193,7 +193,7 @@ run-qemu: $(GUEST_STAMP) $(INITRAMFS)
 # Tests. Each suite writes build/test-logs/<suite>.result; tests/summary.sh adds them up.
 
 export MODES
-SUITES := unit decoder isa isa-user cli ubsan diff boot
+SUITES := unit decoder isa isa-user cli ubsan diff boot qmp
 QUICK_SUITES := unit isa isa-user
 SUITE_PREREQS_unit := $(UNIT_BINS)
 SUITE_PREREQS_decoder := $(DECODER_BIN) $(GUEST_STAMP)
@@ -203,6 +203,7 @@ SUITE_PREREQS_cli := $(MVISOR)
 SUITE_PREREQS_ubsan := $(MVISOR_UBSAN) $(ISA_BARE)
 SUITE_PREREQS_diff := $(LOCKSTEP_BIN) $(ISA_BARE) $(GUEST_STAMP) $(INITRAMFS)
 SUITE_PREREQS_boot := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS) $(DECODER_BIN)
+SUITE_PREREQS_qmp := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
 
 # The check targets build what their suites need with `make -k` (a build failure is reported
 # as the failed pseudo-suite "build"), then run the suites even if some of it did not build:

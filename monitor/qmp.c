@@ -321,12 +321,14 @@ static void cmd_quit(struct qmp_call *c)
     /* QEMU answers first, then goes: the SHUTDOWN event follows the return. */
     reply_return(c->s, c->id, NULL);
     out_flush(c->s);
-    if (c->vm) {
-        vm_ctl_request(&c->vm->ctl, VM_REQ_QUIT, REQUEST_TIMEOUT_MS);
-        return;
+    /* Until the run has ended, so its SHUTDOWN event is queued before this client can leave. */
+    for (unsigned i = 0; i < c->s->nvms; i++) {
+        struct vm *vm = c->s->vms[i];
+        if (c->vm && vm != c->vm)
+            continue;
+        if (vm_ctl_request(&vm->ctl, VM_REQ_QUIT, REQUEST_TIMEOUT_MS) == 0)
+            vm_ctl_wait_closed(&vm->ctl, REQUEST_TIMEOUT_MS);
     }
-    for (unsigned i = 0; i < c->s->nvms; i++)
-        vm_ctl_request(&c->s->vms[i]->ctl, VM_REQ_QUIT, REQUEST_TIMEOUT_MS);
 }
 
 static void cmd_query_cpus_fast(struct qmp_call *c)

@@ -266,6 +266,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
     vm->vcpu->max_insns = cfg->max_insns;
     rc = vm_ctl_init(&vm->ctl, &vm->vcpu->exit_request);
     vm->ctl_ready = true;
+    /* The thread that creates the VM runs it (vm_run sets it again). */
+    atomic_store(&vm->ctl.vcpu_tid, (int)syscall(SYS_gettid));
     if (rc < 0)
         goto err_map;
 
@@ -581,8 +583,9 @@ int vm_run(struct vm *vm)
 out:
     vm_ctl_set_state(&vm->ctl, status == 2 || (status == 1 && strcmp(reason, "host-signal"))
                                    ? VM_STATE_INTERNAL_ERROR : VM_STATE_SHUTDOWN);
-    vm_ctl_close(&vm->ctl);
+    /* The event before the close: a client waiting for the end (QMP quit) then has it queued. */
     vm_ctl_emit(&vm->ctl, vm, VM_EVENT_SHUTDOWN, guest, reason);
+    vm_ctl_close(&vm->ctl);
     if (vm->console)
         console_close(vm->console);
     vm_report_time(vm);

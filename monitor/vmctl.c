@@ -112,6 +112,18 @@ int vm_ctl_request(struct vm_ctl *c, enum vm_request r, unsigned timeout_ms)
     return rc;
 }
 
+bool vm_ctl_wait_closed(struct vm_ctl *c, unsigned timeout_ms)
+{
+    struct timespec until;
+    deadline_after(&until, timeout_ms);
+    pthread_mutex_lock(&c->lock);
+    while (!c->closed && pthread_cond_timedwait(&c->cond, &c->lock, &until) != ETIMEDOUT) {
+    }
+    bool closed = c->closed;
+    pthread_mutex_unlock(&c->lock);
+    return closed;
+}
+
 enum vm_run_state vm_ctl_state(struct vm_ctl *c)
 {
     return (enum vm_run_state)atomic_load_explicit(&c->state, memory_order_acquire);

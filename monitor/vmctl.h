@@ -67,6 +67,8 @@ void vm_ctl_destroy(struct vm_ctl *c);
  * Returns its result (0, or -errno such as -EINVAL for cont after shutdown), -ESHUTDOWN once
  * the run has ended, or -ETIMEDOUT. One request is in flight at a time; others queue here. */
 int vm_ctl_request(struct vm_ctl *c, enum vm_request r, unsigned timeout_ms);
+/* Any thread: waits (at most timeout_ms) until the run has ended; true if it has. */
+bool vm_ctl_wait_closed(struct vm_ctl *c, unsigned timeout_ms);
 /* Any thread: the current run state. */
 enum vm_run_state vm_ctl_state(struct vm_ctl *c);
 /* Any thread (async-signal-safe): wakes the vCPU from WAIT or a pause and makes it check. */

@@ -2,7 +2,7 @@
 # Run test suites one after another (a failing suite does not stop the rest), then
 # tests/summary.sh over them. Exit status: that of the summary.
 #
-#   scripts/run-suites.sh [--build 'TARGET...'] SUITE...     (unit decoder isa isa-user cli ubsan diff boot)
+#   scripts/run-suites.sh [--build 'TARGET...'] SUITE...     (unit decoder isa isa-user cli ubsan diff boot qmp)
 #
 # --build first runs `$MAKE -k TARGET...` and records it as the pseudo-suite "build"
 # (one test; transcript build/test-logs/build/make.log), so a build failure fails the run
@@ -37,6 +37,7 @@ for s in "$@"; do
     ubsan) tests/isa/run.sh --suite ubsan --mvisor "$B/ubsan/mvisor" --modes "interp dbt dbt-nochain trap" ;;
     diff) tests/diff/run.sh ;;
     boot) tests/boot/run.sh --mvisor "$B/mvisor" ;;
+    qmp) tests/qmp/run.sh --mvisor "$B/mvisor" ;;
     *) echo "run-suites: unknown suite '$s'" >&2 ;;
     esac
     suites+=("$s")
