@@ -30,7 +30,14 @@ static const char usage_text[] =
     "  -cpu MODEL          CPU model: 24Kf (MIPS32r2 with its FPU; the default) or 24Kc\n"
     "                      (no FPU: the guest kernel emulates floating point)\n"
     "  -serial DEV         ttyS0: stdio or mon:stdio (default; raw terminal, Ctrl-A h for help),\n"
-    "                      file:PATH (output only), none (disconnected)\n"
+    "                      file:PATH (output only), none (disconnected), or\n"
+    "                      unix:PATH,server=on,wait=off (a socket; `socat - UNIX-CONNECT:PATH`\n"
+    "                      attaches, one client at a time; output while none is there is dropped)\n"
+    "  -qmp unix:PATH,server=on,wait=off\n"
+    "                      QMP control socket (QEMU's protocol: qmp_capabilities, query-status,\n"
+    "                      stop, cont, system_reset, system_powerdown, quit, query-cpus-fast,\n"
+    "                      query-version, query-vms, query-commands; README \"QMP\")\n"
+    "  -name NAME          the VM's name (QMP query-vms and the `vm` argument; default vm0)\n"
     "  -no-reboot          a guest reset stops mvisor (status 0, 'guest reset' on stderr)\n"
     "                      instead of booting again\n"
     "  -nographic, -display none, -monitor none, -nodefaults, -smp 1\n"
@@ -310,11 +317,22 @@ int main(int argc, char **argv)
     cfg.profile = profile;
     struct vm vm;
     char err[512];
+    /* The socket first: a path that cannot be used is a usage error before anything runs. */
+    struct qmp_server *qmp = NULL;
+    if (qmp_path) {
+        int rc = qmp_server_open(&qmp, qmp_path, err, sizeof(err));
+        if (rc < 0) {
+            fprintf(stderr, "mvisor: -qmp unix:%s: %s\n", qmp_path, err);
+            return 1;
+        }
+    }
     if (vm_create(&vm, &cfg, err, sizeof(err)) < 0) {
+        qmp_server_stop(qmp);
         fprintf(stderr, "mvisor: %s\n", err);
         return 1;
     }
     if (vm_boot(&vm, err, sizeof(err)) < 0) {
+        qmp_server_stop(qmp);
         vm_destroy(&vm);
         fprintf(stderr, "mvisor: %s\n", err);
         return 1;
@@ -326,15 +344,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "mvisor: seed %" PRIu64 " (%s; reproduce with --deterministic --seed %" PRIu64 ")\n",
                 cfg.seed, cfg.deterministic ? "deterministic" : "real time", cfg.seed);
     }
-    struct qmp_server *qmp = NULL;
-    if (qmp_path) {
-        int rc = qmp_server_open(&qmp, qmp_path, err, sizeof(err));
-        if (rc == 0)
-            rc = qmp_server_add_vm(qmp, &vm);
+    if (qmp) {
+        int rc = qmp_server_add_vm(qmp, &vm);
         if (rc == 0)
             rc = qmp_server_start(qmp);
         if (rc < 0) {
-            fprintf(stderr, "mvisor: -qmp unix:%s: %s\n", qmp_path, rc == -EAGAIN ? "cannot start its thread" : err);
+            fprintf(stderr, "mvisor: -qmp unix:%s: cannot start its thread\n", qmp_path);
             qmp_server_stop(qmp);
             vm_destroy(&vm);
             return 1;
@@ -360,6 +375,7 @@ int main(int argc, char **argv)
             if (pf != stderr)
                 fclose(pf);
         }
+        profile_stop();
     }
     vm_destroy(&vm);
     if (insn_words && dbt_insn_words_write(insn_words, err, sizeof(err)) < 0) {

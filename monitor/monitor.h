@@ -393,6 +393,8 @@ enum vcpu_exit trap_emulate(struct vcpu *v, unsigned cause);
 
 /* Starts profiling vm (counters on, SIGUSR1 and the CPU-time sampler installed). */
 void profile_start(struct vm *vm);
+/* Stops the CPU-time sampler and forgets the VM (before vm_destroy). */
+void profile_stop(void);
 /* Writes the whole profile: a table, or JSON. */
 void profile_write(struct vm *vm, FILE *f, bool json);
 /* Called by vcpu_events: prints the profile to stderr if SIGUSR1 asked for it. */

@@ -79,6 +79,15 @@ void profile_start(struct vm *vm)
     }
 }
 
+void profile_stop(void)
+{
+    /* No sample may arrive once the VM is gone (a sample read the freed vCPU at exit). */
+    if (sample_timer_on)
+        timer_delete(sample_timer);
+    sample_timer_on = false;
+    prof_vm = NULL;
+}
+
 void profile_poll(struct vm *vm)
 {
     if (!dump_requested)
