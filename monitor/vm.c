@@ -396,6 +396,7 @@ static int vm_reboot(struct vm *vm)
     vcpu_reset(vm->vcpu);
     vm->stop = false;
     vm->stop_reason = VM_STOP_NONE;
+    vm->sysrq_keys = NULL; /* a powerdown under way was for the kernel that is gone */
     vm->resets++;
     if (vm_boot(vm, err, sizeof(err)) < 0) {
         fprintf(stderr, "mvisor: cannot boot again after the guest reset: %s\n", err);
