@@ -217,6 +217,21 @@ static void reply_return(struct qmp_server *s, json_t *id, json_t *ret)
     out_json(s, msg);
 }
 
+/* Drops a multi-byte UTF-8 character cut short at the end of s (by a truncating snprintf), so
+ * the text stays valid UTF-8 for a JSON string. */
+static void utf8_trim(char *s)
+{
+    size_t n = strlen(s), i = n;
+    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+        i--; /* back over continuation bytes to the lead byte */
+    if (i == 0 || (unsigned char)s[i - 1] < 0xC0)
+        return; /* ends in ASCII (or only continuation bytes, which cannot come from valid input) */
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+    if (n - (i - 1) < want)
+        s[i - 1] = 0;
+}
+
 static void reply_error(struct qmp_server *s, json_t *id, const char *cls, const char *fmt, ...)
 {
     char desc[512];
@@ -224,6 +239,7 @@ static void reply_error(struct qmp_server *s, json_t *id, const char *cls, const
     va_start(ap, fmt);
     vsnprintf(desc, sizeof(desc), fmt, ap);
     va_end(ap);
+    utf8_trim(desc);
     json_t *msg = json_pack("{s:{s:s, s:s}}", "error", "class", cls, "desc", desc);
     if (msg && id)
         json_object_set(msg, "id", id);

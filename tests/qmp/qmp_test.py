@@ -12,7 +12,8 @@ Cases:
                twice; query-version (= the greeting's), query-vms (the -name), query-cpus-fast
                (a thread of the monitor), query-commands; bad JSON, a non-object, no or a bad
                "execute", bad "arguments", an unexpected member, an unknown command (id
-               echoed), an unexpected argument, "vm" naming no VM or not a string, "vm" naming
+               echoed; and one whose long UTF-8 name overflows the error text), an
+               unexpected argument, "vm" naming no VM or not a string, "vm" naming
                this VM; then the guest still answers on its console; quit: {} then SHUTDOWN
                (host-qmp-quit), status 0, the socket file gone
   stop-cont    a guest loop printing ticks; stop: STOP before the return, status paused, not
@@ -163,6 +164,9 @@ def case_protocol(a):
     err("unexpected-member", b'{"execute": "stop", "colour": "blue"}\n', "GenericError", "'colour' is unexpected")
     err("unknown-command", b'{"execute": "frobnicate", "id": {"n": 5}}\n', "CommandNotFound",
         "frobnicate has not been found", {"n": 5})
+    # A name longer than the error text has room for, in two-byte characters: still an answer.
+    err("unknown-command-long-utf8", json.dumps({"execute": "\u00e9" * 400}).encode() + b"\n",
+        "CommandNotFound", "has not been found|\u00e9")
     err("unexpected-argument", b'{"execute": "query-status", "arguments": {"verbose": true}}\n', "GenericError",
         "'verbose' is unexpected")
     err("vm-unknown", b'{"execute": "query-status", "arguments": {"vm": "nobody"}}\n', "GenericError",
