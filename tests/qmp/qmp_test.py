@@ -20,7 +20,7 @@ Cases:
                one byte on the console for 2 s, typed input held back; a second stop and cont
                change nothing (no event); cont: RESUME, ticks and the held input come; the
                guest's uptime advanced less than the host's time by the pause (guest time
-               stood still)
+               stood still); quit while paused
   reset        system_reset: RESET (host-qmp-system-reset), the kernel banner and the prompt
                again; system_reset while paused stays paused and silent until cont; the
                guest's own `reboot -f`: RESET (guest-reset)
@@ -31,7 +31,8 @@ Cases:
   disconnect   clients that leave before the greeting, in the middle of a command, right
                after `stop` without reading the answer (the stop still happened), after
                sending 200 commands without reading one answer; a second client waits until
-               the first leaves; then a client works and the guest answers; quit
+               the first leaves; then a client works and the guest answers; SIGTERM while
+               paused: SHUTDOWN (host-signal), status 1
   socat        a whole session through `socat - UNIX-CONNECT:`: greeting, negotiation,
                query-status, quit and its SHUTDOWN event
   serial-unix  -serial unix:PATH,server=on,wait=off: a client runs a command at the prompt;
@@ -241,6 +242,7 @@ def case_stop_cont(a):
     # The guest slept through about 2.3 s of host time: its clock must show that much less.
     check("guest-time-stood-still", (t1 - t0) - (u1 - u0) > 1.5,
           "host %.2f s, guest %.2f s across a 2 s pause" % (t1 - t0, u1 - u0))
+    c.run("stop")  # quit works on a paused VM too
     quit_and_wait(c, g, "stop-cont")
     g.close()
 
@@ -394,7 +396,13 @@ def case_disconnect(a):
     out, rc = g.run("echo alive-$((7 * 6))")
     check("guest-alive", rc == 0 and "alive-42" in out, repr(out))
     check("status-running", c.run("query-status")["status"] == "running")
-    quit_and_wait(c, g, "disconnect")
+    # SIGTERM reaches a paused VM: status 1, SHUTDOWN with reason host-signal.
+    c.run("stop")
+    g.proc.terminate()
+    ev = c.wait_event("SHUTDOWN", 30)
+    check("sigterm-while-paused-event", ev["data"].get("reason") == "host-signal", repr(ev))
+    st = g.wait_exit(30)
+    check("sigterm-while-paused-status-1", st == 1 and "stopped by signal 15" in g.stderr(), "status %s" % st)
     g.close()
 
 
