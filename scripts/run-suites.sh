@@ -2,7 +2,7 @@
 # Run test suites one after another (a failing suite does not stop the rest), then
 # tests/summary.sh over them. Exit status: that of the summary.
 #
-#   scripts/run-suites.sh [--build 'TARGET...'] SUITE...     (unit decoder isa isa-user cli ubsan diff boot qmp)
+#   scripts/run-suites.sh [--build 'TARGET...'] SUITE...     (unit decoder isa isa-user cli ubsan diff boot qmp tsan)
 #
 # --build first runs `$MAKE -k TARGET...` and records it as the pseudo-suite "build"
 # (one test; transcript build/test-logs/build/make.log), so a build failure fails the run
@@ -38,6 +38,7 @@ for s in "$@"; do
     diff) tests/diff/run.sh ;;
     boot) tests/boot/run.sh --mvisor "$B/mvisor" ;;
     qmp) tests/qmp/run.sh --mvisor "$B/mvisor" ;;
+    tsan) tests/qmp/run.sh --suite tsan --tsan --mvisor "$B/tsan/mvisor" ;;
     *) echo "run-suites: unknown suite '$s'" >&2 ;;
     esac
     suites+=("$s")
