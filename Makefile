@@ -21,9 +21,10 @@ AR := ar
 CFLAGS = -O2 -g -Wall -Wextra -Werror -std=gnu11 -I.
 DEPFLAGS = -MMD -MP
 LDFLAGS =
-LDLIBS = -lcapstone -lelf -lxxhash -lm -lpthread
+LDLIBS = -lcapstone -lelf -lxxhash -ljansson -lm -lpthread
 TEST_LDLIBS = -lcmocka $(LDLIBS)
 UBSAN_FLAGS = -fsanitize=undefined -fno-sanitize-recover=all
+TSAN_FLAGS = -fsanitize=thread
 
 # Execution modes the ISA suite runs every bare test under (dbt-nochain: --exec dbt --no-chain;
 # dbt-flush: a 64 KiB code buffer, flushed all the time);
@@ -34,7 +35,7 @@ MODES ?= interp dbt dbt-nochain dbt-flush trap
 DEPS_STAMP := .stamps/deps
 
 # ---------------------------------------------------------------------------------------------
-# The monitor (and a second copy built with the undefined-behaviour sanitizer)
+# The monitor (and copies built with the undefined-behaviour and the thread sanitizer)
 
 SRCS := $(sort $(shell find $(SRC_DIRS) -name '*.c' 2>/dev/null))
 MAIN_SRC := monitor/main.c
@@ -61,10 +62,12 @@ endef
 
 $(eval $(call variant,$(B),))
 $(eval $(call variant,$(B)/ubsan,$(UBSAN_FLAGS)))
+$(eval $(call variant,$(B)/tsan,$(TSAN_FLAGS)))
 
 LIB := $(B)/libmvisor.a
 MVISOR := $(B)/mvisor
 MVISOR_UBSAN := $(B)/ubsan/mvisor
+MVISOR_TSAN := $(B)/tsan/mvisor
 
 .DEFAULT_GOAL := all
 .PHONY: all
@@ -224,7 +227,7 @@ run-qemu: $(GUEST_STAMP) $(INITRAMFS)
 # Tests. Each suite writes build/test-logs/<suite>.result; tests/summary.sh adds them up.
 
 export MODES
-SUITES := unit decoder isa isa-user isa-qemu cli ubsan diff boot
+SUITES := unit decoder isa isa-user isa-qemu cli ubsan diff boot qmp tsan
 QUICK_SUITES := unit isa isa-user
 SUITE_PREREQS_unit := $(UNIT_BINS)
 SUITE_PREREQS_decoder := $(DECODER_BIN) $(GUEST_STAMP) $(MVISOR) \
@@ -236,6 +239,8 @@ SUITE_PREREQS_cli := $(MVISOR)
 SUITE_PREREQS_ubsan := $(MVISOR_UBSAN) $(ISA_BARE)
 SUITE_PREREQS_diff := $(LOCKSTEP_BIN) $(ISA_BARE) $(GUEST_STAMP) $(INITRAMFS)
 SUITE_PREREQS_boot := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS) $(DECODER_BIN)
+SUITE_PREREQS_qmp := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
+SUITE_PREREQS_tsan := $(MVISOR_TSAN) $(GUEST_STAMP) $(INITRAMFS)
 
 # The check targets build what their suites need with `make -k` (a build failure is reported
 # as the failed pseudo-suite "build"), then run the suites even if some of it did not build:
@@ -330,4 +335,4 @@ help:
 	@echo "  distclean      also forget the set-up stamp"
 	@echo "variables: MODES='$(MODES)' (ISA execution modes)"
 
--include $(shell find $(B)/obj $(B)/ubsan/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/obj $(B)/ubsan/obj $(B)/tsan/obj -name '*.d' 2>/dev/null)

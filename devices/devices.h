@@ -125,6 +125,8 @@ uint64_t malta_next_event_ns(const struct malta *m);
 /* Console input into ttyS0: bytes it can take now, and handing them over (returns how many). */
 unsigned malta_console_room(const struct malta *m);
 unsigned malta_console_input(struct malta *m, const uint8_t *buf, unsigned n);
+/* A line break on ttyS0's input (false: no room yet). */
+bool malta_console_break(struct malta *m);
 bool malta_console_rx_empty(const struct malta *m);
 /* The RTC update-flag busy-wait: whether the guest is in it, when UIP next changes, and
  * restarting the detector after the monitor moved the clock. */

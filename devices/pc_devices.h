@@ -266,12 +266,13 @@ struct serial16550 {
     bool thr_ipending;    /* THRE interrupt armed (cleared by reading it from IIR or writing THR) */
     uint8_t rx[SERIAL_FIFO_SIZE];
     unsigned rx_head, rx_count;
+    uint16_t rx_break;    /* bit i: rx[i] is the NUL character of a received line break */
     struct irq_line irq;
     int irq_level;
     /* Where transmitted bytes go (NULL: dropped, like a port with no cable). */
     void (*tx)(void *ctx, uint8_t byte);
     void *tx_ctx;
-    uint64_t tx_bytes, rx_bytes, overruns;
+    uint64_t tx_bytes, rx_bytes, overruns, rx_breaks;
 };
 
 /* Power-on state: IER 0, LCR 0, MCR 0, LSR 0x60, MSR showing CTS/DSR/DCD (a connected host). */
@@ -282,6 +283,9 @@ void serial_reset(struct serial16550 *s);
 unsigned serial_rx_room(const struct serial16550 *s);
 /* Hands received bytes to the UART; returns how many it took (at most serial_rx_room()). */
 unsigned serial_receive(struct serial16550 *s, const uint8_t *buf, unsigned n);
+/* A line break from the host: one NUL character flagged as a break (LSR.BI when it reaches the
+ * top of the FIFO). False if the receiver has no room (the host keeps it for later). */
+bool serial_receive_break(struct serial16550 *s);
 /* Whether the receiver holds no data. */
 bool serial_rx_empty(const struct serial16550 *s);
 

@@ -18,6 +18,15 @@
  *
  * The modem inputs show a connected terminal (CTS, DSR, DCD): the console
  * runs with RTS/CTS flow control and stalls forever if CTS is low.
+ *
+ * A line break received from the host enters the FIFO as one NUL character
+ * marked as a break (PC16550D, "LSR bit 4": a single zero character is
+ * loaded; QEMU hw/char/serial.c serial_receive_break does the same). The
+ * Break Interrupt bit belongs to that character: it shows in LSR once the
+ * character reaches the top of the FIFO, so the driver reads LSR (BI|DR),
+ * then the NUL, and drops it as the break (Linux 8250_port.c
+ * serial8250_read_char -> uart_handle_break, which opens the Magic SysRq
+ * window on a console port).
  */
 #include <string.h>
 
@@ -26,6 +35,7 @@
 #define MSR_INPUTS (UART_MSR_CTS | UART_MSR_DSR | UART_MSR_RI | UART_MSR_DCD)
 #define MSR_DELTAS (UART_MSR_DCTS | UART_MSR_DDSR | UART_MSR_TERI | UART_MSR_DDCD)
 #define LSR_ERRORS (UART_LSR_OE | UART_LSR_PE | UART_LSR_FE | UART_LSR_BI)
+#define LSR_FIFO_ERROR 0x80 /* FIFO mode: an error (here, a break) is somewhere in the receive FIFO */
 
 /* The modem-status inputs now: the MCR outputs in loopback (PC16550D, "MCR bit 4"), else a host
  * terminal that is present and ready. */
@@ -105,20 +115,32 @@ static void serial_update_irq(struct serial16550 *s)
 static void serial_rx_clear(struct serial16550 *s)
 {
     s->rx_head = s->rx_count = 0;
+    s->rx_break = 0;
 }
 
-/* One byte into the receiver; a full receiver keeps its contents and flags an overrun
- * (the byte in the shift register is lost, PC16550D "LSR bit 1"). */
-static void serial_rx_put(struct serial16550 *s, uint8_t b)
+/* The character at the top of the FIFO is a break: its BI shows in LSR from now on. */
+static void serial_rx_top_changed(struct serial16550 *s)
+{
+    if (s->rx_count && (s->rx_break & (1u << s->rx_head)))
+        s->lsr_err |= UART_LSR_BI;
+}
+
+/* One byte into the receiver (brk: the NUL of a line break); a full receiver keeps its contents
+ * and flags an overrun (the byte in the shift register is lost, PC16550D "LSR bit 1"). */
+static void serial_rx_put(struct serial16550 *s, uint8_t b, bool brk)
 {
     if (s->rx_count >= serial_rx_capacity(s)) {
         s->lsr_err |= UART_LSR_OE;
         s->overruns++;
         return;
     }
-    s->rx[(s->rx_head + s->rx_count) % SERIAL_FIFO_SIZE] = b;
+    unsigned slot = (s->rx_head + s->rx_count) % SERIAL_FIFO_SIZE;
+    s->rx[slot] = b;
+    s->rx_break = (uint16_t)((s->rx_break & ~(1u << slot)) | ((unsigned)brk << slot));
     s->rx_count++;
     s->rx_bytes++;
+    if (s->rx_count == 1)
+        serial_rx_top_changed(s);
 }
 
 static uint8_t serial_rx_get(struct serial16550 *s)
@@ -126,8 +148,10 @@ static uint8_t serial_rx_get(struct serial16550 *s)
     if (!s->rx_count)
         return 0; /* an empty RBR reads as the last byte on real chips; nothing relies on it */
     uint8_t b = s->rx[s->rx_head];
+    s->rx_break &= (uint16_t)~(1u << s->rx_head);
     s->rx_head = (s->rx_head + 1) % SERIAL_FIFO_SIZE;
     s->rx_count--;
+    serial_rx_top_changed(s);
     return b;
 }
 
@@ -136,7 +160,7 @@ static void serial_transmit(struct serial16550 *s, uint8_t b)
     s->thr_ipending = false;
     serial_update_irq(s);
     if (s->mcr & UART_MCR_LOOP)
-        serial_rx_put(s, b);
+        serial_rx_put(s, b, false);
     else if (s->tx)
         s->tx(s->tx_ctx, b);
     s->tx_bytes++;
@@ -174,6 +198,8 @@ static uint64_t serial_read(void *opaque, uint64_t off, unsigned size)
         return s->mcr;
     case UART_LSR:
         v = (uint8_t)(UART_LSR_THRE | UART_LSR_TEMT | s->lsr_err | (s->rx_count ? UART_LSR_DR : 0));
+        if (serial_fifo_on(s) && s->rx_break)
+            v |= LSR_FIFO_ERROR;
         /* Reading LSR clears the error bits (and their interrupt). */
         s->lsr_err = 0;
         serial_update_irq(s);
@@ -273,10 +299,20 @@ unsigned serial_receive(struct serial16550 *s, const uint8_t *buf, unsigned n)
 {
     unsigned room = serial_rx_room(s), i;
     for (i = 0; i < n && i < room; i++)
-        serial_rx_put(s, buf[i]);
+        serial_rx_put(s, buf[i], false);
     if (i)
         serial_update_irq(s);
     return i;
+}
+
+bool serial_receive_break(struct serial16550 *s)
+{
+    if (!serial_rx_room(s))
+        return false;
+    serial_rx_put(s, 0, true);
+    s->rx_breaks++;
+    serial_update_irq(s);
+    return true;
 }
 
 bool serial_rx_empty(const struct serial16550 *s)

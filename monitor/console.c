@@ -3,7 +3,10 @@
  *
  * On a terminal, input is switched to raw mode so every key (Ctrl-C
  * included) reaches the guest; Ctrl-A starts an escape: Ctrl-A x quits,
- * Ctrl-A h prints help, Ctrl-A a (or Ctrl-A Ctrl-A) sends a literal Ctrl-A.
+ * Ctrl-A h prints help, Ctrl-A a (or Ctrl-A Ctrl-A) sends a literal Ctrl-A,
+ * Ctrl-A b sends a line break (QEMU's mux spelling: then a key within 5 s
+ * is a Magic SysRq command), Ctrl-A p asks the guest to power off (the same
+ * as QMP system_powerdown: BREAK + SysRq s, u, o, paced by vm.c).
  * The terminal is restored on every exit path: console_close(), atexit,
  * and fatal signals. SIGTERM, SIGINT and SIGHUP only set a flag and wake
  * the vCPU, which then stops through the ordinary exit path.
@@ -12,6 +15,14 @@
  * thread drains it when the guest's UART can accept data. The thread never
  * touches device state: it only queues, writes the wake-up eventfd (so a
  * vCPU sleeping in WAIT notices) and sets the vCPU's exit request.
+ *
+ * With -serial unix:PATH the input thread is a one-client socket server
+ * instead (QEMU chardev/char-socket.c behaves the same way: one client at a
+ * time, the next one accepted when it leaves). Guest output goes to the
+ * client without blocking the vCPU: while no client is connected, or while a
+ * connected client lets its socket buffer fill up, output is dropped (no
+ * backlog is kept, so a new client sees only what the guest prints after it
+ * connected). No escapes on a socket: every byte goes to the guest.
  */
 #define _GNU_SOURCE /* ppoll */
 #include <errno.h>
@@ -21,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -79,7 +91,7 @@ int console_signal(struct console *c)
     return got_signal;
 }
 
-static void push(struct console *c, uint8_t b)
+static void push(struct console *c, uint16_t b)
 {
     pthread_mutex_lock(&c->lock);
     size_t next = (c->head + 1) % CONSOLE_RING;
@@ -94,7 +106,7 @@ static void push(struct console *c, uint8_t b)
 static void wake(struct console *c)
 {
     uint64_t one = 1;
-    if (write(c->wake_fd, &one, sizeof(one)) < 0) {
+    if (c->wake_fd >= 0 && write(c->wake_fd, &one, sizeof(one)) < 0) {
         /* the counter saturating is harmless: the vCPU is being woken anyway */
     }
     if (c->kick)
@@ -103,7 +115,9 @@ static void wake(struct console *c)
 
 static const char escape_help[] = "\r\nC-a h    print this help\r\n"
                                   "C-a x    exit mvisor\r\n"
-                                  "C-a a    send C-a to the guest\r\n";
+                                  "C-a a    send C-a to the guest\r\n"
+                                  "C-a b    send a break (then a key within 5 s: Magic SysRq)\r\n"
+                                  "C-a p    power the guest down (break + SysRq s, u, o)\r\n";
 
 static bool ring_has_room(struct console *c)
 {
@@ -147,6 +161,10 @@ static void *input_thread(void *arg)
                 }
                 if (b == 'a' || b == 0x01)
                     push(c, 0x01);
+                if (b == 'b' || b == 'B')
+                    push(c, CONSOLE_BREAK);
+                if (b == 'p' || b == 'P')
+                    atomic_store(&c->powerdown, true);
                 continue;
             }
             if (c->tty && b == 0x01) {
@@ -159,23 +177,94 @@ static void *input_thread(void *arg)
     }
 }
 
-int console_open(struct console *c, int in_fd, int out_fd, _Atomic uint32_t *kick)
+/* -serial unix: accept one client, queue what it sends, until console_close(). */
+static void *socket_thread(void *arg)
+{
+    struct console *c = arg;
+    int client = -1;
+    uint8_t buf[256];
+    for (;;) {
+        bool room = ring_has_room(c);
+        struct pollfd p[2] = {{.fd = c->stop_fd, .events = POLLIN},
+                              {.fd = client >= 0 ? client : c->listen_fd, .events = POLLIN}};
+        /* Back-pressure as on stdin: a full ring leaves the client's bytes in its socket. */
+        int n = poll(p, room ? 2 : 1, room ? -1 : 1);
+        if (n < 0 && errno != EINTR)
+            break;
+        if (p[0].revents)
+            break;
+        if (n <= 0 || !room || !p[1].revents)
+            continue;
+        if (client < 0) {
+            int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+            if (fd < 0)
+                continue; /* EAGAIN (the client gave up), EMFILE...: keep listening */
+            pthread_mutex_lock(&c->sock_lock);
+            c->client_fd = client = fd;
+            pthread_mutex_unlock(&c->sock_lock);
+            continue;
+        }
+        ssize_t r = read(client, buf, sizeof(buf));
+        if (r < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (r <= 0) {
+            /* The client left (or broke the connection): the next one may come. */
+            pthread_mutex_lock(&c->sock_lock);
+            c->client_fd = -1;
+            pthread_mutex_unlock(&c->sock_lock);
+            close(client);
+            client = -1;
+            continue;
+        }
+        for (ssize_t i = 0; i < r; i++)
+            push(c, buf[i]);
+        wake(c);
+    }
+    if (client >= 0) {
+        pthread_mutex_lock(&c->sock_lock);
+        c->client_fd = -1;
+        pthread_mutex_unlock(&c->sock_lock);
+        close(client);
+    }
+    return NULL;
+}
+
+static void console_init_common(struct console *c, _Atomic uint32_t *kick, int wake_fd)
 {
     memset(c, 0, sizeof(*c));
-    c->in_fd = in_fd;
-    c->out_fd = out_fd;
+    c->in_fd = c->out_fd = -1;
+    c->listen_fd = c->stop_fd = c->client_fd = -1;
     c->kick = kick;
+    c->wake_fd = wake_fd;
     pthread_mutex_init(&c->lock, NULL);
-    c->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (c->wake_fd < 0)
-        return -errno;
-    signal_wake_fd = c->wake_fd;
+    pthread_mutex_init(&c->sock_lock, NULL);
+    signal_wake_fd = wake_fd;
     signal_kick = kick;
     install_handler(SIGTERM, stop_signal);
     install_handler(SIGINT, stop_signal);
     install_handler(SIGHUP, stop_signal);
     /* A closed output (the reader went away) is an error from write(), not a death. */
     install_handler(SIGPIPE, SIG_IGN);
+}
+
+int console_open_socket(struct console *c, int listen_fd, _Atomic uint32_t *kick, int wake_fd)
+{
+    console_init_common(c, kick, wake_fd);
+    c->listen_fd = listen_fd;
+    c->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (c->stop_fd < 0)
+        return -errno;
+    if (pthread_create(&c->thread, NULL, socket_thread, c) != 0)
+        return -EAGAIN;
+    c->thread_started = true;
+    return 0;
+}
+
+int console_open(struct console *c, int in_fd, int out_fd, _Atomic uint32_t *kick, int wake_fd)
+{
+    console_init_common(c, kick, wake_fd);
+    c->in_fd = in_fd;
+    c->out_fd = out_fd;
     if (in_fd >= 0 && isatty(in_fd) && tcgetattr(in_fd, &c->saved) == 0) {
         struct termios raw = c->saved;
         cfmakeraw(&raw);
@@ -201,7 +290,7 @@ int console_open(struct console *c, int in_fd, int out_fd, _Atomic uint32_t *kic
     return 0;
 }
 
-size_t console_read(struct console *c, uint8_t *buf, size_t n)
+size_t console_read(struct console *c, uint16_t *buf, size_t n)
 {
     size_t got = 0;
     pthread_mutex_lock(&c->lock);
@@ -215,7 +304,7 @@ size_t console_read(struct console *c, uint8_t *buf, size_t n)
     return got;
 }
 
-void console_unread(struct console *c, const uint8_t *buf, size_t n)
+void console_unread(struct console *c, const uint16_t *buf, size_t n)
 {
     pthread_mutex_lock(&c->lock);
     for (size_t i = n; i > 0; i--) {
@@ -227,6 +316,11 @@ void console_unread(struct console *c, const uint8_t *buf, size_t n)
         atomic_store(&c->has_input, true);
     }
     pthread_mutex_unlock(&c->lock);
+}
+
+bool console_take_powerdown(struct console *c)
+{
+    return atomic_load_explicit(&c->powerdown, memory_order_relaxed) && atomic_exchange(&c->powerdown, false);
 }
 
 bool console_pending(struct console *c)
@@ -255,6 +349,15 @@ void console_wait(struct console *c, uint64_t ns)
 
 void console_write(struct console *c, const uint8_t *buf, size_t n)
 {
+    if (c->listen_fd >= 0) {
+        /* Never blocks the vCPU: what the client's socket cannot take now is dropped. */
+        pthread_mutex_lock(&c->sock_lock);
+        if (c->client_fd >= 0 && send(c->client_fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+            /* EAGAIN: a client not reading; EPIPE: it left, which its thread will notice */
+        }
+        pthread_mutex_unlock(&c->sock_lock);
+        return;
+    }
     if (c->out_fd < 0)
         return;
     while (n > 0) {
@@ -271,15 +374,29 @@ void console_write(struct console *c, const uint8_t *buf, size_t n)
 void console_close(struct console *c)
 {
     if (c->thread_started) {
-        pthread_cancel(c->thread);
+        if (c->stop_fd >= 0) {
+            uint64_t one = 1;
+            if (write(c->stop_fd, &one, sizeof(one)) < 0) {
+                /* cannot fail on a fresh eventfd; the join below would then wait */
+            }
+        } else {
+            pthread_cancel(c->thread);
+        }
         pthread_join(c->thread, NULL);
         c->thread_started = false;
     }
     console_restore_tty();
+    if (c->stop_fd >= 0) {
+        close(c->stop_fd);
+        c->stop_fd = -1;
+    }
+    if (c->listen_fd >= 0) {
+        close(c->listen_fd);
+        c->listen_fd = -1;
+    }
     if (c->wake_fd >= 0) {
         signal_wake_fd = -1;
         signal_kick = NULL;
-        close(c->wake_fd);
-        c->wake_fd = -1;
+        c->wake_fd = -1; /* the VM's: not closed here */
     }
 }

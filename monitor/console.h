@@ -10,32 +10,47 @@
 #include <termios.h>
 
 #define CONSOLE_RING 4096
+/* An input item that is not a byte: a line break (Ctrl-A b). */
+#define CONSOLE_BREAK 0x100
 
 struct console {
     int in_fd, out_fd;
     bool tty;          /* in_fd is a terminal we switched to raw mode */
     struct termios saved;
-    int wake_fd;       /* eventfd: written on input, polled by a sleeping vCPU */
+    int wake_fd;       /* eventfd (the VM's): written on input, polled by a sleeping vCPU */
     pthread_t thread;
     bool thread_started;
     pthread_mutex_t lock;
-    uint8_t ring[CONSOLE_RING];
-    size_t head, tail; /* bytes [tail, head) are pending, guarded by lock */
+    uint16_t ring[CONSOLE_RING]; /* bytes, and CONSOLE_BREAK */
+    size_t head, tail; /* items [tail, head) are pending, guarded by lock */
     bool escape;       /* the last byte was Ctrl-A */
     _Atomic bool quit; /* Ctrl-A x */
+    _Atomic bool powerdown; /* Ctrl-A p, not yet taken by the vCPU thread */
     _Atomic bool eof;  /* input closed */
     _Atomic bool has_input; /* the ring is not empty (a lock-free hint for the vCPU) */
     _Atomic uint32_t *kick; /* the vCPU's exit_request */
+    /* -serial unix: the listening socket and the one client (-1: none). The vCPU thread writes
+     * guest output to the client under sock_lock; the input thread accepts and closes. */
+    int listen_fd, stop_fd;
+    int client_fd;
+    pthread_mutex_t sock_lock;
 };
 
 /* Starts the console on in_fd/out_fd (raw mode if in_fd is a terminal) and its input thread.
- * in_fd < 0: no input; out_fd < 0: output is dropped. Also installs the handlers of the
- * terminating signals, which only record the signal and wake the vCPU. */
-int console_open(struct console *c, int in_fd, int out_fd, _Atomic uint32_t *kick);
-/* Moves up to n pending input bytes into buf (vCPU thread); returns how many. */
-size_t console_read(struct console *c, uint8_t *buf, size_t n);
-/* Returns bytes taken by console_read that the guest could not accept, so none are lost. */
-void console_unread(struct console *c, const uint8_t *buf, size_t n);
+ * in_fd < 0: no input; out_fd < 0: output is dropped. wake_fd is the eventfd the vCPU sleeps
+ * on (not owned). Also installs the handlers of the terminating signals, which only record the
+ * signal and wake the vCPU. */
+int console_open(struct console *c, int in_fd, int out_fd, _Atomic uint32_t *kick, int wake_fd);
+/* The same on a listening unix socket (owned from now on): one client at a time, input from
+ * it, output to it; output while no client is connected is dropped. */
+int console_open_socket(struct console *c, int listen_fd, _Atomic uint32_t *kick, int wake_fd);
+/* Moves up to n pending input items (bytes or CONSOLE_BREAK) into buf (vCPU thread); returns
+ * how many. */
+size_t console_read(struct console *c, uint16_t *buf, size_t n);
+/* Returns items taken by console_read that the guest could not accept, so none are lost. */
+void console_unread(struct console *c, const uint16_t *buf, size_t n);
+/* Whether Ctrl-A p asked for a powerdown since the last call (vCPU thread). */
+bool console_take_powerdown(struct console *c);
 /* Whether input is pending. */
 bool console_pending(struct console *c);
 /* Whether more input can still arrive (an input exists and has not reached end of file). */

@@ -19,7 +19,11 @@ void vcpu_compare_written(struct vcpu *v);
 /* Drops cached translations that depend on the ASID. */
 void vcpu_asid_changed(struct vcpu *v);
 
-/* Moves pending console input into ttyS0 as far as its receiver has room. */
+/* Host-side reasons to stop: Ctrl-A x, a terminating signal (VCPU_EXIT_NONE if none). */
+enum vcpu_exit vcpu_host_stop(struct vm *vm);
+
+/* Moves pending console input into ttyS0 as far as its receiver has room (and sends the SysRq
+ * keys of a powerdown in progress). */
 void vm_console_pump(struct vm *vm);
 
 double host_monotonic_s(void);

@@ -11,6 +11,8 @@
 
 #include "dbt/dbt.h"
 #include "monitor/internal.h"
+#include "monitor/qmp.h"
+#include "monitor/unixsock.h"
 
 static const char usage_text[] =
     "usage: mvisor [options] -kernel FILE\n"
@@ -28,7 +30,14 @@ static const char usage_text[] =
     "  -cpu MODEL          CPU model: 24Kf (MIPS32r2 with its FPU; the default) or 24Kc\n"
     "                      (no FPU: the guest kernel emulates floating point)\n"
     "  -serial DEV         ttyS0: stdio or mon:stdio (default; raw terminal, Ctrl-A h for help),\n"
-    "                      file:PATH (output only), none (disconnected)\n"
+    "                      file:PATH (output only), none (disconnected), or\n"
+    "                      unix:PATH,server=on,wait=off (a socket; `socat - UNIX-CONNECT:PATH`\n"
+    "                      attaches, one client at a time; output while none is there is dropped)\n"
+    "  -qmp unix:PATH,server=on,wait=off\n"
+    "                      QMP control socket (QEMU's protocol: qmp_capabilities, query-status,\n"
+    "                      stop, cont, system_reset, system_powerdown, quit, query-cpus-fast,\n"
+    "                      query-version, query-vms, query-commands; README \"QMP\")\n"
+    "  -name NAME          the VM's name (QMP query-vms and the `vm` argument; default vm0)\n"
     "  -no-reboot          a guest reset stops mvisor (status 0, 'guest reset' on stderr)\n"
     "                      instead of booting again\n"
     "  -nographic, -display none, -monitor none, -nodefaults, -smp 1\n"
@@ -111,9 +120,37 @@ static uint64_t parse_ram_mb(const char *s)
     return v * scale;
 }
 
+/* A unix socket spec of -qmp or -serial; the path goes to buf. */
+static const char *parse_socket(const char *opt, const char *s, char *buf, size_t len)
+{
+    char err[300];
+    if (unixsock_parse(s, buf, len, err, sizeof(err)) < 0) {
+        fprintf(stderr, "mvisor: %s: %s (see mvisor --help)\n", opt, err);
+        exit(1);
+    }
+    return buf;
+}
+
+/* -name NAME or QEMU's -name guest=NAME: what QMP calls the VM. */
+static const char *parse_name(const char *s)
+{
+    if (!strncmp(s, "guest=", 6))
+        s += 6;
+    size_t n = strlen(s);
+    if (n == 0 || n > 64 || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != n)
+        die_usage("-name '%s': 1 to 64 letters, digits, '.', '_' or '-'", s);
+    return s;
+}
+
 /* -serial: where ttyS0 goes. */
 static void parse_serial(const char *s, struct vm_config *cfg)
 {
+    static char sock_path[108];
+    if (!strncmp(s, "unix:", 5)) {
+        cfg->serial = SERIAL_UNIX;
+        cfg->serial_path = parse_socket("-serial", s, sock_path, sizeof(sock_path));
+        return;
+    }
     if (!strcmp(s, "stdio") || !strcmp(s, "mon:stdio")) {
         cfg->serial = SERIAL_STDIO;
     } else if (!strncmp(s, "file:", 5) && s[5]) {
@@ -122,7 +159,7 @@ static void parse_serial(const char *s, struct vm_config *cfg)
     } else if (!strcmp(s, "none") || !strcmp(s, "null")) {
         cfg->serial = SERIAL_NONE;
     } else {
-        die_usage("unsupported -serial %s (stdio, mon:stdio, file:PATH or none)", s);
+        die_usage("unsupported -serial %s (stdio, mon:stdio, file:PATH, unix:PATH,server=on,wait=off or none)", s);
     }
 }
 
@@ -141,6 +178,8 @@ int main(int argc, char **argv)
     const char *profile_json = NULL;
     const char *exec_mode = "dbt";
     const char *insn_words = NULL;
+    const char *qmp_path = NULL;
+    char qmp_buf[108];
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -182,6 +221,12 @@ int main(int argc, char **argv)
                 die_usage("%s", "only one -serial is supported (ttyS0)");
             serial_given = true;
             parse_serial(need_arg(argc, argv, &i), &cfg);
+        } else if (!strcmp(o, "-qmp")) {
+            if (qmp_path)
+                die_usage("%s", "only one -qmp is supported");
+            qmp_path = parse_socket("-qmp", need_arg(argc, argv, &i), qmp_buf, sizeof(qmp_buf));
+        } else if (!strcmp(o, "-name")) {
+            cfg.name = parse_name(need_arg(argc, argv, &i));
         } else if (!strcmp(o, "-display") || !strcmp(o, "-monitor")) {
             const char *d = need_arg(argc, argv, &i);
             if (strcmp(d, "none"))
@@ -258,6 +303,10 @@ int main(int argc, char **argv)
     /* A deterministic run is reproducible without --seed; a real-time one draws a seed. */
     if (!cfg.seed_given && !cfg.deterministic)
         cfg.seed = host_monotonic_ns() ^ ((uint64_t)getpid() << 32);
+    if (qmp_path && cfg.machine != MACHINE_MALTA)
+        die_usage("%s", "-qmp needs the malta machine");
+    if (qmp_path && cfg.serial == SERIAL_UNIX && !strcmp(qmp_path, cfg.serial_path))
+        die_usage("-qmp and -serial cannot share the socket %s", qmp_path);
     if (insn_words && cfg.exec != EXEC_INTERP)
         die_usage("%s", "--insn-words records what the interpreter executes: add --exec interp");
     if (insn_words && !dbt_insn_words_start()) {
@@ -268,11 +317,22 @@ int main(int argc, char **argv)
     cfg.profile = profile;
     struct vm vm;
     char err[512];
+    /* The socket first: a path that cannot be used is a usage error before anything runs. */
+    struct qmp_server *qmp = NULL;
+    if (qmp_path) {
+        int rc = qmp_server_open(&qmp, qmp_path, err, sizeof(err));
+        if (rc < 0) {
+            fprintf(stderr, "mvisor: -qmp unix:%s: %s\n", qmp_path, err);
+            return 1;
+        }
+    }
     if (vm_create(&vm, &cfg, err, sizeof(err)) < 0) {
+        qmp_server_stop(qmp);
         fprintf(stderr, "mvisor: %s\n", err);
         return 1;
     }
     if (vm_boot(&vm, err, sizeof(err)) < 0) {
+        qmp_server_stop(qmp);
         vm_destroy(&vm);
         fprintf(stderr, "mvisor: %s\n", err);
         return 1;
@@ -284,10 +344,22 @@ int main(int argc, char **argv)
         fprintf(stderr, "mvisor: seed %" PRIu64 " (%s; reproduce with --deterministic --seed %" PRIu64 ")\n",
                 cfg.seed, cfg.deterministic ? "deterministic" : "real time", cfg.seed);
     }
+    if (qmp) {
+        int rc = qmp_server_add_vm(qmp, &vm);
+        if (rc == 0)
+            rc = qmp_server_start(qmp);
+        if (rc < 0) {
+            fprintf(stderr, "mvisor: -qmp unix:%s: cannot start its thread\n", qmp_path);
+            qmp_server_stop(qmp);
+            vm_destroy(&vm);
+            return 1;
+        }
+    }
     if (profile)
         profile_start(&vm);
     uint64_t t0 = host_monotonic_ns();
     int status = vm_run(&vm);
+    qmp_server_stop(qmp);
     double secs = (double)(host_monotonic_ns() - t0) / 1e9;
     if (stats) {
         fprintf(stderr, "stats: insns=%" PRIu64 " seconds=%.3f mips=%.1f\n", vm.vcpu->icount, secs,

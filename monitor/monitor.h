@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #include "cache/cache.h"
+#include "monitor/vmctl.h"
 #include "devices/devices.h"
 #include "shadow-mmu/shadow_mmu.h"
 
@@ -117,12 +118,15 @@ enum vcpu_exit {
     VCPU_EXIT_WEDGED,    /* exception loop with interrupts off, or wait with nothing to wake it */
     VCPU_EXIT_USER_QUIT, /* console escape */
     VCPU_EXIT_SIGNAL,    /* the host asked mvisor to stop (SIGTERM, SIGINT, SIGHUP) */
+    VCPU_EXIT_CONTROL,   /* a control request waits (monitor/vmctl.c): the run loop serves it */
+    VCPU_EXIT_HOST_ERROR, /* the monitor could not go on (a reboot that cannot load the kernel) */
 };
 
 #define EXIT_REQ_INTERRUPT (1u << 0) /* re-evaluate pending interrupts */
 #define EXIT_REQ_STOP (1u << 1)
 #define EXIT_REQ_TIMER (1u << 2)
 #define EXIT_REQ_PROFILE (1u << 3) /* SIGUSR1: print the profile at the next block boundary */
+#define EXIT_REQ_CONTROL (1u << 4) /* a control request was posted (monitor/vmctl.c) */
 
 /*
  * CP1 state. Each FPR is 64 bits (FIR.F64 = 1). With Status.FR = 1 all 32 hold any format;
@@ -261,7 +265,7 @@ struct vclock {
 enum machine_kind { MACHINE_TESTBENCH, MACHINE_MALTA };
 
 /* Where ttyS0 goes (-serial). */
-enum serial_mode { SERIAL_STDIO = 0, SERIAL_FILE, SERIAL_NONE };
+enum serial_mode { SERIAL_STDIO = 0, SERIAL_FILE, SERIAL_NONE, SERIAL_UNIX };
 
 /* Why the machine stopped (set by devices on the vCPU thread). */
 enum vm_stop_reason { VM_STOP_NONE = 0, VM_STOP_TEST, VM_STOP_POWEROFF, VM_STOP_RESET };
@@ -289,7 +293,8 @@ struct vm_config {
     FILE *console_out;
     bool no_reboot;          /* -no-reboot: a guest reset ends mvisor (status 0) */
     enum serial_mode serial;
-    const char *serial_path; /* SERIAL_FILE */
+    const char *serial_path; /* SERIAL_FILE, SERIAL_UNIX: the file or the socket */
+    const char *name;        /* -name (QMP query-vms and the `vm` argument); NULL: "vm0" */
 };
 
 struct vm {
@@ -311,6 +316,18 @@ struct vm {
     enum vm_stop_reason stop_reason;
     double deadline_s; /* host monotonic seconds, 0 = none */
     uint64_t resets;   /* guest resets that rebooted the machine */
+    /* Control from other threads (QMP) and the events the VM reports. */
+    struct vm_ctl ctl;
+    bool ctl_ready;
+    int serial_listen_fd;      /* -serial unix: the listening socket until the console takes it */
+    bool serial_sock_bound;    /* -serial unix: we made the socket file (removed at the end) */
+    uint64_t paused_at_ns;     /* host time the VM was paused (vCPU thread) */
+    const char *quit_reason;   /* the SHUTDOWN event's reason when the run ends on a quit */
+    /* A powerdown in progress: the SysRq keys still to send, each behind a line break, and the
+     * guest time the next may go (vCPU thread; vm.c). */
+    const char *sysrq_keys;
+    bool sysrq_break_sent;
+    uint64_t sysrq_next_ns;
 };
 
 /* ---- functions ------------------------------------------------------- */
@@ -389,6 +406,8 @@ void vcpu_dump(struct vcpu *v, FILE *f);
 
 /* Runs the VM until it stops; returns the process exit status (see README). */
 int vm_run(struct vm *vm);
+/* The VM's name: -name, or "vm0". */
+const char *vm_name(const struct vm *vm);
 /* Loads the kernel (and for Malta the initrd and the YAMON environment) and points the vCPU at
  * the entry; -errno with a message. Called once after vm_create, and again on every reboot. */
 int vm_boot(struct vm *vm, char *err, size_t errlen);

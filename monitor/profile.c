@@ -89,6 +89,7 @@ void profile_stop(void)
 {
     if (sample_timer_on)
         timer_delete(sample_timer);
+    sample_timer_on = false;
     atomic_signal_fence(memory_order_seq_cst);
     prof_vm = NULL;
     signal(SIGPROF, SIG_IGN);

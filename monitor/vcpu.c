@@ -222,8 +222,7 @@ static void vcpu_rtc_fast_forward(struct vcpu *v)
     malta_update(vm->malta);
 }
 
-/* Host-side reasons to stop: Ctrl-A x, a terminating signal. */
-static enum vcpu_exit vcpu_host_stop(struct vm *vm)
+enum vcpu_exit vcpu_host_stop(struct vm *vm)
 {
     if (!vm->console)
         return VCPU_EXIT_NONE;
@@ -242,6 +241,8 @@ enum vcpu_exit vcpu_events(struct vcpu *v)
         profile_poll(vm);
     if (vm->stop)
         return VCPU_EXIT_STOP;
+    if (vm_ctl_pending(&vm->ctl))
+        return VCPU_EXIT_CONTROL;
     if (v->max_insns && v->icount >= v->max_insns)
         return VCPU_EXIT_LIMIT;
     if (vm->deadline_s > 0 && host_monotonic_s() >= vm->deadline_s)
@@ -292,6 +293,8 @@ enum vcpu_exit vcpu_wait(struct vcpu *v)
             break;
         if (vm->stop)
             return VCPU_EXIT_STOP;
+        if (vm_ctl_pending(&vm->ctl))
+            return VCPU_EXIT_CONTROL;
         enum vcpu_exit why = vcpu_host_stop(vm);
         if (why != VCPU_EXIT_NONE)
             return why;
@@ -323,6 +326,8 @@ enum vcpu_exit vcpu_wait(struct vcpu *v)
             continue;
         if (vm->console)
             console_wait(vm->console, ns);
+        else if (vm->ctl_ready)
+            vm_ctl_sleep(&vm->ctl, ns);
         else {
             struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ull), .tv_nsec = (long)(ns % 1000000000ull)};
             nanosleep(&ts, NULL);

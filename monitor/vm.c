@@ -10,6 +10,13 @@
  * the CPU's interrupt lines, power events and the console, handed to the
  * board as struct malta_host. Devices only flag power events; the run loop
  * acts on them (power off, or reset and boot again unless -no-reboot).
+ *
+ * Control requests from other threads (QMP: stop, cont, system_reset,
+ * system_powerdown, quit) arrive through struct vm_ctl (monitor/vmctl.c) as
+ * VCPU_EXIT_CONTROL and are served here, on the vCPU thread, between two
+ * instructions. A paused VM sleeps in vm_control() on the wake-up eventfd;
+ * its guest time stands still (the host time paused is added to the clock's
+ * origin on resume), as QEMU stops its virtual clock.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,12 +24,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "dbt/dbt.h"
 #include "monitor/console.h"
 #include "monitor/internal.h"
+#include "monitor/unixsock.h"
 
 #define TESTBENCH_BOOTROM_BASE 0x1FC00000u
 #define TESTBENCH_BOOTROM_SIZE 0x00100000u
@@ -71,25 +80,112 @@ static void malta_host_serial_out(void *ctx, uint8_t byte)
         console_write(vm->console, &byte, 1);
 }
 
+const char *vm_name(const struct vm *vm)
+{
+    return vm->cfg.name ? vm->cfg.name : "vm0";
+}
+
+/*
+ * Powerdown through the guest's Magic SysRq on ttyS0 (the Debian kernel has
+ * MAGIC_SYSRQ_SERIAL, and its default sysrq mask 0x1b6 allows sync, remount
+ * and power off). A break opens a 5-second window in which the next
+ * character is a SysRq command (Linux include/linux/serial_core.h
+ * uart_handle_break, uart_prepare_sysrq_char). The 8250 driver keeps one
+ * pending SysRq key per interrupt and runs it when the interrupt handler
+ * unlocks the port (uart_unlock_and_check_sysrq), so a second break + key
+ * read in the same interrupt would replace the first: each pair goes alone
+ * into an empty receiver, and the next waits until the guest has drained it
+ * and SYSRQ_GAP_NS of guest time passed (also time for the sync and the
+ * remount to run before the power goes). Typed input waits meanwhile, so it
+ * cannot land between a break and its key.
+ */
+#define SYSRQ_GAP_NS 200000000ull
+static const char powerdown_keys[] = "suo";
+
+static void vm_powerdown(struct vm *vm)
+{
+    vm_ctl_emit(&vm->ctl, vm, VM_EVENT_POWERDOWN, false, NULL);
+    if (vm->sysrq_keys)
+        return; /* one already under way */
+    vm->sysrq_keys = powerdown_keys;
+    vm->sysrq_break_sent = false;
+    vm->sysrq_next_ns = 0;
+}
+
+static void vm_sysrq_step(struct vm *vm)
+{
+    uint64_t now = vm_guest_ns(vm);
+    if (!vm->sysrq_break_sent) {
+        if (!malta_console_rx_empty(vm->malta)) {
+            vm->sysrq_next_ns = now + SYSRQ_GAP_NS;
+            return;
+        }
+        if (now < vm->sysrq_next_ns || !malta_console_break(vm->malta))
+            return;
+        vm->sysrq_break_sent = true;
+    }
+    uint8_t key = (uint8_t)*vm->sysrq_keys;
+    if (malta_console_input(vm->malta, &key, 1) != 1)
+        return; /* a receiver without its FIFO holds the break alone: the key follows */
+    vm->sysrq_break_sent = false;
+    vm->sysrq_next_ns = now + SYSRQ_GAP_NS;
+    if (!*++vm->sysrq_keys)
+        vm->sysrq_keys = NULL;
+}
+
 void vm_console_pump(struct vm *vm)
 {
     struct console *c = vm->console;
+    if (c && console_take_powerdown(c))
+        vm_powerdown(vm);
+    if (vm->sysrq_keys) {
+        vm_sysrq_step(vm);
+        return;
+    }
     if (!c || !console_pending(c))
         return;
     unsigned room = malta_console_room(vm->malta);
     if (!room)
         return;
-    uint8_t buf[64];
-    size_t n = console_read(c, buf, room < sizeof(buf) ? room : sizeof(buf));
-    unsigned took = malta_console_input(vm->malta, buf, (unsigned)n);
+    uint16_t buf[64];
+    size_t n = console_read(c, buf, room < 64 ? room : 64), took = 0;
+    while (took < n) {
+        if (buf[took] == CONSOLE_BREAK) {
+            if (!malta_console_break(vm->malta))
+                break;
+            took++;
+            continue;
+        }
+        uint8_t bytes[64];
+        size_t k = 0;
+        while (took + k < n && buf[took + k] != CONSOLE_BREAK) {
+            bytes[k] = (uint8_t)buf[took + k];
+            k++;
+        }
+        unsigned in = malta_console_input(vm->malta, bytes, (unsigned)k);
+        took += in;
+        if (in < k)
+            break;
+    }
     if (took < n)
         console_unread(c, buf + took, n - took);
 }
 
 /* The output side of -serial, opened before the guest runs so a bad path is a usage error. */
-static int serial_open_output(const struct vm_config *cfg, char *err, size_t errlen)
+static int serial_open_output(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen)
 {
     switch (cfg->serial) {
+    case SERIAL_UNIX: {
+        char e[300];
+        int fd = unixsock_listen(cfg->serial_path, e, sizeof(e));
+        if (fd < 0) {
+            snprintf(err, errlen, "-serial unix:%s: %s", cfg->serial_path, e);
+            return fd;
+        }
+        vm->serial_listen_fd = fd;
+        vm->serial_sock_bound = true;
+        return -1;
+    }
     case SERIAL_STDIO:
         return STDOUT_FILENO;
     case SERIAL_FILE: {
@@ -128,7 +224,7 @@ static int vm_create_malta(struct vm *vm, char *err, size_t errlen)
                           rtc_start_unix_ns(&vm->cfg), err, errlen);
     if (rc < 0)
         return rc;
-    vm->serial_fd = serial_open_output(&vm->cfg, err, errlen);
+    vm->serial_fd = serial_open_output(vm, &vm->cfg, err, errlen);
     if (vm->serial_fd < -1)
         return vm->serial_fd;
     return 0;
@@ -152,6 +248,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
         return -ENOMEM;
     }
     vm->serial_fd = -1;
+    vm->serial_listen_fd = -1;
     int rc;
 
     vm->clock.deterministic = cfg->deterministic;
@@ -167,6 +264,12 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
     memset(vm->vcpu, 0, sizeof(*vm->vcpu));
     vm->vcpu->vm = vm;
     vm->vcpu->max_insns = cfg->max_insns;
+    rc = vm_ctl_init(&vm->ctl, &vm->vcpu->exit_request);
+    vm->ctl_ready = true;
+    /* The thread that creates the VM runs it (vm_run sets it again). */
+    atomic_store(&vm->ctl.vcpu_tid, (int)syscall(SYS_gettid));
+    if (rc < 0)
+        goto err_map;
 
     switch (cfg->machine) {
     case MACHINE_TESTBENCH:
@@ -227,6 +330,15 @@ void vm_destroy(struct vm *vm)
     if (vm->serial_fd > STDERR_FILENO)
         close(vm->serial_fd);
     vm->serial_fd = -1;
+    if (vm->serial_listen_fd >= 0)
+        close(vm->serial_listen_fd);
+    vm->serial_listen_fd = -1;
+    if (vm->serial_sock_bound)
+        unlink(vm->cfg.serial_path);
+    vm->serial_sock_bound = false;
+    if (vm->ctl_ready)
+        vm_ctl_destroy(&vm->ctl);
+    vm->ctl_ready = false;
     malta_destroy(vm->malta);
     vm->malta = NULL;
     if (vm->ram)
@@ -245,8 +357,14 @@ static int vm_open_console(struct vm *vm)
     vm->console = calloc(1, sizeof(*vm->console));
     if (!vm->console)
         return -ENOMEM;
-    int in = vm->cfg.serial == SERIAL_STDIO ? STDIN_FILENO : -1;
-    int rc = console_open(vm->console, in, vm->serial_fd, &vm->vcpu->exit_request);
+    int rc;
+    if (vm->cfg.serial == SERIAL_UNIX) {
+        rc = console_open_socket(vm->console, vm->serial_listen_fd, &vm->vcpu->exit_request, vm->ctl.wake_fd);
+        vm->serial_listen_fd = -1; /* the console's now */
+    } else {
+        int in = vm->cfg.serial == SERIAL_STDIO ? STDIN_FILENO : -1;
+        rc = console_open(vm->console, in, vm->serial_fd, &vm->vcpu->exit_request, vm->ctl.wake_fd);
+    }
     if (rc < 0) {
         console_close(vm->console);
         free(vm->console);
@@ -278,6 +396,7 @@ static int vm_reboot(struct vm *vm)
     vcpu_reset(vm->vcpu);
     vm->stop = false;
     vm->stop_reason = VM_STOP_NONE;
+    vm->sysrq_keys = NULL; /* a powerdown under way was for the kernel that is gone */
     vm->resets++;
     if (vm_boot(vm, err, sizeof(err)) < 0) {
         fprintf(stderr, "mvisor: cannot boot again after the guest reset: %s\n", err);
@@ -286,20 +405,113 @@ static int vm_reboot(struct vm *vm)
     return 0;
 }
 
+/* Pause: no instruction runs; guest time stands still until vm_resume(). */
+static void vm_pause(struct vm *vm)
+{
+    vm->paused_at_ns = host_monotonic_ns();
+    vm_ctl_set_state(&vm->ctl, VM_STATE_PAUSED);
+    vm_ctl_emit(&vm->ctl, vm, VM_EVENT_STOP, false, NULL);
+}
+
+static void vm_resume(struct vm *vm)
+{
+    /* Real time: move the clock's origin by the pause, so Count, the timers and the RTC
+     * continue from where they stopped. Deterministic time needs nothing. */
+    vm->clock.host_start_ns += host_monotonic_ns() - vm->paused_at_ns;
+    vm_ctl_set_state(&vm->ctl, VM_STATE_RUNNING);
+    vm_ctl_emit(&vm->ctl, vm, VM_EVENT_RESUME, false, NULL);
+    vcpu_kick(vm->vcpu);
+}
+
+/* How long a paused VM sleeps between checks of the host's stop reasons (a signal, Ctrl-A x,
+ * --timeout); requests wake it at once. */
+#define PAUSE_SLICE_NS 100000000ull
+
+/*
+ * Serves control requests on the vCPU thread. Returns VCPU_EXIT_NONE to go on running, or the
+ * reason the run must end. While paused, stays here.
+ */
+static enum vcpu_exit vm_control(struct vm *vm)
+{
+    for (;;) {
+        bool paused = vm_ctl_state(&vm->ctl) == VM_STATE_PAUSED;
+        enum vm_request r = vm_ctl_take(&vm->ctl);
+        switch (r) {
+        case VM_REQ_NONE: {
+            if (!paused) {
+                vcpu_kick(vm->vcpu);
+                return VCPU_EXIT_NONE;
+            }
+            enum vcpu_exit why = vcpu_host_stop(vm);
+            if (why != VCPU_EXIT_NONE)
+                return why;
+            if (vm->deadline_s > 0 && host_monotonic_s() >= vm->deadline_s)
+                return VCPU_EXIT_TIMEOUT;
+            vm_ctl_sleep(&vm->ctl, PAUSE_SLICE_NS);
+            continue;
+        }
+        case VM_REQ_STOP:
+            if (!paused)
+                vm_pause(vm);
+            vm_ctl_done(&vm->ctl, 0);
+            continue;
+        case VM_REQ_CONT:
+            if (paused)
+                vm_resume(vm);
+            vm_ctl_done(&vm->ctl, 0);
+            continue;
+        case VM_REQ_RESET:
+            if (vm->cfg.machine != MACHINE_MALTA) {
+                vm_ctl_done(&vm->ctl, -ENOTSUP);
+                continue;
+            }
+            vm->stop_reason = VM_STOP_RESET;
+            if (vm_reboot(vm) < 0) {
+                vm_ctl_done(&vm->ctl, -EIO);
+                return VCPU_EXIT_HOST_ERROR;
+            }
+            vm_ctl_emit(&vm->ctl, vm, VM_EVENT_RESET, false, "host-qmp-system-reset");
+            vm_ctl_done(&vm->ctl, 0);
+            continue;
+        case VM_REQ_POWERDOWN:
+            if (vm->cfg.machine != MACHINE_MALTA) {
+                vm_ctl_done(&vm->ctl, -ENOTSUP);
+                continue;
+            }
+            vm_powerdown(vm);
+            vcpu_kick(vm->vcpu);
+            vm_ctl_done(&vm->ctl, 0);
+            continue;
+        case VM_REQ_QUIT:
+            vm->quit_reason = "host-qmp-quit";
+            vm_ctl_done(&vm->ctl, 0);
+            return VCPU_EXIT_USER_QUIT;
+        }
+    }
+}
+
 int vm_run(struct vm *vm)
 {
     struct vcpu *v = vm->vcpu;
     int status;
+    bool guest = false;
+    const char *reason = "host-error";
     if (vm->cfg.timeout_s > 0)
         vm->deadline_s = host_monotonic_s() + vm->cfg.timeout_s;
     if (vm->malta && vm_open_console(vm) < 0) {
         fprintf(stderr, "mvisor: cannot start the console: %s\n", strerror(errno));
+        vm_ctl_close(&vm->ctl);
         return 1;
     }
+    atomic_store(&vm->ctl.vcpu_tid, (int)syscall(SYS_gettid));
+    vm_ctl_set_state(&vm->ctl, VM_STATE_RUNNING);
     for (;;) {
         enum vcpu_exit why = vm->dbt ? dbt_run(v) : dbt_interp_run(v);
+        while (why == VCPU_EXIT_CONTROL)
+            why = vm_control(vm);
         switch (why) {
         case VCPU_EXIT_NONE:
+        case VCPU_EXIT_CONTROL:
             continue;
         case VCPU_EXIT_STOP:
             if (vm->cfg.machine == MACHINE_TESTBENCH) {
@@ -315,6 +527,8 @@ int vm_run(struct vm *vm)
             if (vm->stop_reason == VM_STOP_RESET) {
                 if (vm->cfg.no_reboot) {
                     status = 0;
+                    guest = true;
+                    reason = "guest-reset";
                     fprintf(stderr, "mvisor: guest reset (-no-reboot: stopping)\n");
                     goto out;
                 }
@@ -322,9 +536,12 @@ int vm_run(struct vm *vm)
                     status = 1;
                     goto out;
                 }
+                vm_ctl_emit(&vm->ctl, vm, VM_EVENT_RESET, true, "guest-reset");
                 continue;
             }
             status = 0; /* powered off */
+            guest = true;
+            reason = "guest-shutdown";
             goto out;
         case VCPU_EXIT_LIMIT:
             fprintf(stderr, "mvisor: instruction limit reached (%" PRIu64 " instructions, pc %08x)\n", v->icount, v->pc);
@@ -345,19 +562,31 @@ int vm_run(struct vm *vm)
             if (vm->malta)
                 malta_dump(vm->malta, stderr);
             status = 2;
+            guest = true;
+            reason = "guest-panic";
             goto out;
         case VCPU_EXIT_USER_QUIT:
             status = 0;
+            reason = vm->quit_reason ? vm->quit_reason : "host-ui";
             goto out;
         case VCPU_EXIT_SIGNAL:
             if (vm->console)
                 console_close(vm->console);
             fprintf(stderr, "mvisor: stopped by signal %d\n", console_signal(vm->console));
             status = 1;
+            reason = "host-signal";
+            goto out;
+        case VCPU_EXIT_HOST_ERROR:
+            status = 1;
             goto out;
         }
     }
 out:
+    vm_ctl_set_state(&vm->ctl, status == 2 || (status == 1 && strcmp(reason, "host-signal"))
+                                   ? VM_STATE_INTERNAL_ERROR : VM_STATE_SHUTDOWN);
+    /* The event before the close: a client waiting for the end (QMP quit) then has it queued. */
+    vm_ctl_emit(&vm->ctl, vm, VM_EVENT_SHUTDOWN, guest, reason);
+    vm_ctl_close(&vm->ctl);
     if (vm->console)
         console_close(vm->console);
     vm_report_time(vm);

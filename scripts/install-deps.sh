@@ -11,6 +11,7 @@ PACKAGES=(
     libcapstone-dev      # host disassembler (traces, translator debugging)
     libelf-dev           # ELF loader
     libxxhash-dev        # translation-cache and page hashing
+    libjansson-dev       # JSON for the QMP control socket (monitor/qmp.c)
     libcmocka-dev        # unit tests
     gcc-mipsel-linux-gnu # ISA test programs (cross compiler)
     binutils-mipsel-linux-gnu
@@ -19,6 +20,7 @@ PACKAGES=(
     qemu-user            # independent oracle for the user-mode ISA tests
     qemu-system-mips     # reference machine for benchmark comparisons and the boot suite's oracle
     libc6-dev-mipsel-cross # static C libraries for the benchmark workloads and the boot suite's programs
+    socat                # the qmp suite attaches to the QMP and serial sockets with it, as users do
     python3              # the benchmark runner (bench/run.py) and the boot suite's console driver
     gnuplot-nox          # the benchmark plots (PNG)
     gdb-multiarch        # bench/zboot.py: a breakpoint in QEMU's guest (its gdbstub) times the decompressor

@@ -307,6 +307,11 @@ unsigned malta_console_input(struct malta *m, const uint8_t *buf, unsigned n)
     return serial_receive(&m->tty0, buf, n);
 }
 
+bool malta_console_break(struct malta *m)
+{
+    return serial_receive_break(&m->tty0);
+}
+
 bool malta_console_rx_empty(const struct malta *m)
 {
     return serial_rx_empty(&m->tty0);

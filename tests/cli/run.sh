@@ -79,6 +79,7 @@ GOOD=$W/pass.elf
 printf '' >"$W/empty.elf"
 printf 'This is a text file, not a kernel.\nSecond line.\n' >"$W/text.elf"
 mkdir -p "$W/a-directory.elf"
+echo keep >"$W/plain-file"
 if [[ -f $GOOD ]]; then
     head -c 100 "$GOOD" >"$W/truncated.elf"
     # Big-endian: the same file with EI_DATA (byte 5) flipped from 1 (LSB) to 2 (MSB).
@@ -225,6 +226,40 @@ bad serial-twice 'only one -serial' "${MA[@]}" -kernel "$GOOD" -serial stdio -se
 bad serial-no-argument '-serial.*(argument|needs|missing)' "${MA[@]}" -kernel "$GOOD" -serial
 bad serial-file-bad-path 'serial file:.*no-such-dir.*No such file' "${MA[@]}" -kernel "$GOOD" \
     -serial "file:$W/no-such-dir/console.log"
+bad serial-unix-no-server 'server=on,wait=off' "${MA[@]}" -kernel "$GOOD" -serial "unix:$W/tty.sock"
+bad serial-unix-no-path 'no socket path' "${MA[@]}" -kernel "$GOOD" -serial unix:,server=on,wait=off
+bad serial-unix-bad-dir 'serial unix:.*no-such-dir.*No such file' "${MA[@]}" -kernel "$GOOD" \
+    -serial "unix:$W/no-such-dir/tty.sock,server=on,wait=off"
+bad qmp-tcp 'not a unix socket' "${MA[@]}" -kernel "$GOOD" -qmp tcp:localhost:4444,server=on,wait=off
+bad qmp-no-server 'server=on,wait=off' "${MA[@]}" -kernel "$GOOD" -qmp "unix:$W/q.sock"
+bad qmp-wait-on 'server=on,wait=off' "${MA[@]}" -kernel "$GOOD" -qmp "unix:$W/q.sock,server=on,wait=on"
+bad qmp-server-off 'server=on,wait=off' "${MA[@]}" -kernel "$GOOD" -qmp "unix:$W/q.sock,server=off,nowait"
+bad qmp-bad-bool "'server=maybe'.*on or off" "${MA[@]}" -kernel "$GOOD" -qmp "unix:$W/q.sock,server=maybe,wait=off"
+bad qmp-unknown-option "unsupported socket option 'telnet'" "${MA[@]}" -kernel "$GOOD" \
+    -qmp "unix:$W/q.sock,server=on,wait=off,telnet"
+bad qmp-no-path 'no socket path' "${MA[@]}" -kernel "$GOOD" -qmp unix:,server,nowait
+bad qmp-path-too-long 'too long' "${MA[@]}" -kernel "$GOOD" -qmp "unix:/tmp/$(printf '%0120d' 0),server,nowait"
+bad qmp-no-argument '-qmp.*(argument|needs|missing)' "${MA[@]}" -kernel "$GOOD" -qmp
+bad qmp-twice 'only one -qmp' "${MA[@]}" -kernel "$GOOD" -qmp "unix:$W/q1.sock,server,nowait" \
+    -qmp "unix:$W/q2.sock,server,nowait"
+bad qmp-testbench 'qmp.*malta' "${TB[@]}" -kernel "$GOOD" -qmp "unix:$W/q.sock,server,nowait"
+bad qmp-same-socket-as-serial 'share the socket' "${MA[@]}" -kernel "$GOOD" -qmp "unix:$W/q.sock,server,nowait" \
+    -serial "unix:$W/q.sock,server,nowait"
+bad qmp-bad-dir 'qmp unix:.*no-such-dir.*No such file' "${MA[@]}" -kernel "$GOOD" \
+    -qmp "unix:$W/no-such-dir/q.sock,server=on,wait=off"
+bad qmp-not-a-socket 'not a socket' "${MA[@]}" -kernel "$GOOD" -qmp "unix:$W/plain-file,server=on,wait=off"
+# The refused path above was a plain file: it must still be there afterwards.
+if selected qmp-not-a-socket-kept; then
+    TEST_LOG=
+    if [[ -f $W/plain-file && $(cat "$W/plain-file") == keep ]]; then
+        test_pass qmp-not-a-socket-kept
+    else
+        test_fail qmp-not-a-socket-kept "$W/plain-file was removed or changed"
+    fi
+fi
+bad name-space "-name 'a b'" "${MA[@]}" -kernel "$GOOD" -name 'a b'
+bad name-empty "-name ''" "${MA[@]}" -kernel "$GOOD" -name ''
+bad name-no-argument '-name.*(argument|needs|missing)' "${MA[@]}" -kernel "$GOOD" -name
 bad display-vnc 'unsupported -display vnc' "${MA[@]}" -kernel "$GOOD" -display vnc=:1
 bad monitor-stdio 'unsupported -monitor stdio' "${MA[@]}" -kernel "$GOOD" -monitor stdio
 bad insn-words-dbt 'insn-words.*interp' "${MA[@]}" -kernel "$GOOD" --insn-words "$W/w.txt" --exec dbt
@@ -258,7 +293,7 @@ if selected help; then
         else
             for opt in -M -m -kernel -initrd -append --exec --deterministic --seed --max-insns \
                 --timeout --trace --no-chain --perfmap --profile --code-buffer -serial -no-reboot \
-                --insn-words; do
+                --insn-words -qmp -name; do
                 # the option as a word: preceded by a blank or a comma, followed by a blank, a
                 # comma, '=' or the end of the line
                 if ! grep -Eq -- "(^|[[:space:],])$opt([[:space:],=]|\$)" "$OUT"; then

@@ -4,8 +4,9 @@
  * values from the National Semiconductor PC16550D datasheet: reset values, IER/DLAB,
  * IIR under the EFR/EXCR probes, the THRE interrupt and its two startup tests, the
  * loopback FIFO-size probe and modem-status loopback, the receive interrupt below and at
- * the trigger level, line-status errors and interrupt priority, and the 8-byte-stride
- * window of the Malta CBUS UART. The IRQ is a fake line that counts rising edges.
+ * the trigger level, line-status errors and interrupt priority, a received line break (the
+ * NUL character whose BI shows when it reaches the top of the FIFO, as the Magic SysRq
+ * path of serial8250_read_char needs), and the 8-byte-stride window of the Malta CBUS UART. The IRQ is a fake line that counts rising edges.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -268,6 +269,47 @@ static void test_line_status_priority(void **state)
     assert_int_equal(r.level, 0);
 }
 
+static void test_break(void **state)
+{
+    (void)state;
+    struct rig r;
+    setup(&r);
+    out(&r, UART_FCR, 0x81);
+    out(&r, UART_IER, UART_IER_RDI | UART_IER_RLSI);
+    /* 'a', a break, 's': what the monitor sends for SysRq s behind a typed key. */
+    uint8_t a = 'a', k = 's';
+    assert_int_equal(serial_receive(&r.u, &a, 1), 1);
+    assert_true(serial_receive_break(&r.u));
+    assert_int_equal(serial_receive(&r.u, &k, 1), 1);
+    /* The break is in the FIFO but not on top: LSR shows data and the FIFO-error bit only. */
+    assert_int_equal(in(&r, UART_IIR), 0xCC);
+    assert_int_equal(in(&r, UART_LSR), 0xE1);
+    assert_int_equal(in(&r, UART_RBR), 'a');
+    /* The break's NUL on top: BI, and the line-status interrupt ranks first. */
+    assert_int_equal(in(&r, UART_IIR), 0xC6);
+    assert_int_equal(in(&r, UART_LSR), 0xF1);
+    /* The read cleared BI (it belongs to the one character); the NUL follows as data. */
+    assert_int_equal(in(&r, UART_IIR), 0xCC);
+    assert_int_equal(in(&r, UART_RBR), 0);
+    assert_int_equal(in(&r, UART_LSR), 0x61);
+    assert_int_equal(in(&r, UART_RBR), 's');
+    assert_int_equal(in(&r, UART_LSR), 0x60);
+    assert_int_equal(r.level, 0);
+    /* A break into an empty receiver shows BI at once; a full one has no room for it. */
+    assert_true(serial_receive_break(&r.u));
+    assert_int_equal(in(&r, UART_LSR), 0xF1);
+    assert_int_equal(in(&r, UART_RBR), 0);
+    uint8_t buf[16] = {0};
+    assert_int_equal(serial_receive(&r.u, buf, 16), 16);
+    assert_false(serial_receive_break(&r.u));
+    /* Without the FIFO: the same BI, no FIFO-error bit. */
+    out(&r, UART_FCR, 0);
+    assert_true(serial_receive_break(&r.u));
+    assert_int_equal(in(&r, UART_LSR), 0x71);
+    assert_int_equal(in(&r, UART_RBR), 0);
+    assert_int_equal(in(&r, UART_LSR), 0x60);
+}
+
 static void test_scratch_and_stride(void **state)
 {
     (void)state;
@@ -296,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_loopback_modem_lines),
         cmocka_unit_test(test_rx_interrupt),
         cmocka_unit_test(test_line_status_priority),
+        cmocka_unit_test(test_break),
         cmocka_unit_test(test_scratch_and_stride),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

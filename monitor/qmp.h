@@ -1,0 +1,25 @@
+/* monitor/ internal: the QMP control socket (monitor/qmp.c). */
+#ifndef MVISOR_QMP_H
+#define MVISOR_QMP_H
+
+#include <stddef.h>
+
+struct vm;
+struct qmp_server;
+
+/* mvisor's version, as query-version and the greeting report it (QEMU's shape). */
+#define MVISOR_VERSION_MAJOR 0
+#define MVISOR_VERSION_MINOR 1
+#define MVISOR_VERSION_MICRO 0
+
+/* Listens on the unix socket at path (nothing runs yet); -errno with a message. */
+int qmp_server_open(struct qmp_server **out, const char *path, char *err, size_t errlen);
+/* Adds a VM the server controls (before qmp_server_start); its events go to the client. */
+int qmp_server_add_vm(struct qmp_server *s, struct vm *vm);
+/* Starts the server thread. */
+int qmp_server_start(struct qmp_server *s);
+/* Sends what is queued (the last events) to the client, closes it, stops the thread, removes
+ * the socket and frees s. Call after the VMs' runs ended and before they are destroyed. */
+void qmp_server_stop(struct qmp_server *s);
+
+#endif
