@@ -42,8 +42,9 @@ static const char usage_text[] =
     "  --no-chain          translated blocks never jump into each other: each returns to the\n"
     "                      run loop (for lockstep and debugging)\n"
     "  --perfmap           write /tmp/perf-PID.map so perf names translated guest blocks\n"
-    "  --code-buffer KiB   size of the translation code buffer (default 131072; a small one\n"
-    "                      makes the cache flush often, for testing)\n"
+    "  --code-buffer KiB   size of the VM's translation code buffer, 64..1048576 (default\n"
+    "                      32768; memory is committed as code is written; a small buffer makes\n"
+    "                      the cache flush often, for testing)\n"
     "  --deterministic     time is a function of executed instructions only\n"
     "  --seed N            fixes the initial Count and the TLB Random sequence (printed when chosen)\n"
     "  --max-insns N       stop after N guest instructions (exit 3)\n"
@@ -141,6 +142,7 @@ int main(int argc, char **argv)
     const char *profile_json = NULL;
     const char *exec_mode = "dbt";
     const char *insn_words = NULL;
+    struct dbt_trace trace = {.pc_hi = UINT32_MAX, .icount_hi = UINT64_MAX}; /* --trace (off unless given) */
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -209,7 +211,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(o, "-perfmap")) {
             cfg.perfmap = true;
         } else if (!strcmp(o, "-code-buffer")) {
-            cfg.code_kib = parse_u64("--code-buffer", need_arg(argc, argv, &i), DBT_MIN_CODE_KIB, 4u << 20);
+            cfg.code_kib = parse_u64("--code-buffer", need_arg(argc, argv, &i), DBT_MIN_CODE_KIB, DBT_MAX_CODE_KIB);
         } else if (!strcmp(o, "-deterministic")) {
             cfg.deterministic = true;
         } else if (!strcmp(o, "-seed")) {
@@ -226,7 +228,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(o, "-trace")) {
             char err[200];
             cfg.trace = need_arg(argc, argv, &i);
-            if (!dbt_trace_parse(cfg.trace, &dbt_trace, err, sizeof(err))) {
+            if (!dbt_trace_parse(cfg.trace, &trace, err, sizeof(err))) {
                 fprintf(stderr, "mvisor: --trace: %s\n", err);
                 return 1;
             }
@@ -260,16 +262,18 @@ int main(int argc, char **argv)
         cfg.seed = host_monotonic_ns() ^ ((uint64_t)getpid() << 32);
     if (insn_words && cfg.exec != EXEC_INTERP)
         die_usage("%s", "--insn-words records what the interpreter executes: add --exec interp");
-    if (insn_words && !dbt_insn_words_start()) {
-        fprintf(stderr, "mvisor: --insn-words: out of memory\n");
-        return 1;
-    }
 
     cfg.profile = profile;
     struct vm vm;
     char err[512];
     if (vm_create(&vm, &cfg, err, sizeof(err)) < 0) {
         fprintf(stderr, "mvisor: %s\n", err);
+        return 1;
+    }
+    vm_set_trace(&vm, &trace);
+    if (insn_words && !dbt_insn_words_start(&vm)) {
+        vm_destroy(&vm);
+        fprintf(stderr, "mvisor: --insn-words: out of memory\n");
         return 1;
     }
     if (vm_boot(&vm, err, sizeof(err)) < 0) {
@@ -284,8 +288,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "mvisor: seed %" PRIu64 " (%s; reproduce with --deterministic --seed %" PRIu64 ")\n",
                 cfg.seed, cfg.deterministic ? "deterministic" : "real time", cfg.seed);
     }
-    if (profile)
-        profile_start(&vm);
+    if (profile && profile_start(&vm) < 0) {
+        vm_destroy(&vm);
+        fprintf(stderr, "mvisor: --profile: out of memory\n");
+        return 1;
+    }
     uint64_t t0 = host_monotonic_ns();
     int status = vm_run(&vm);
     double secs = (double)(host_monotonic_ns() - t0) / 1e9;
@@ -303,12 +310,13 @@ int main(int argc, char **argv)
             if (pf != stderr)
                 fclose(pf);
         }
-        profile_stop();
+        profile_stop(&vm);
     }
-    vm_destroy(&vm);
-    if (insn_words && dbt_insn_words_write(insn_words, err, sizeof(err)) < 0) {
+    if (insn_words && dbt_insn_words_write(&vm, insn_words, err, sizeof(err)) < 0) {
+        vm_destroy(&vm);
         fprintf(stderr, "mvisor: --insn-words: %s\n", err);
         return status ? status : 1;
     }
+    vm_destroy(&vm);
     return status;
 }

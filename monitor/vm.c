@@ -167,6 +167,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
     memset(vm->vcpu, 0, sizeof(*vm->vcpu));
     vm->vcpu->vm = vm;
     vm->vcpu->max_insns = cfg->max_insns;
+    vm->vcpu->slice_end = UINT64_MAX;
 
     switch (cfg->machine) {
     case MACHINE_TESTBENCH:
@@ -219,6 +220,7 @@ err_quiet:
 void vm_destroy(struct vm *vm)
 {
     dbt_engine_destroy(vm);
+    dbt_insn_words_free(vm);
     if (vm->console) {
         console_close(vm->console);
         free(vm->console);
@@ -286,6 +288,28 @@ static int vm_reboot(struct vm *vm)
     return 0;
 }
 
+void vm_set_trace(struct vm *vm, const struct dbt_trace *t)
+{
+    vm->trace = *t;
+    if (t->on)
+        vm->vcpu->observe |= VCPU_OBS_TRACE;
+    else
+        vm->vcpu->observe &= (uint8_t)~VCPU_OBS_TRACE;
+}
+
+enum vcpu_exit vm_run_slice(struct vm *vm, uint64_t max_insns)
+{
+    struct vcpu *v = vm->vcpu;
+    uint64_t end = max_insns && v->icount < UINT64_MAX - max_insns ? v->icount + max_insns : UINT64_MAX;
+    if (end != v->slice_end) {
+        v->slice_end = end;
+        if (end < v->next_event)
+            v->next_event = end; /* the engine checks events there; vcpu_events ends the slice */
+    }
+    enum vcpu_exit why = vm->dbt ? dbt_run(v) : dbt_interp_run(v);
+    return why;
+}
+
 int vm_run(struct vm *vm)
 {
     struct vcpu *v = vm->vcpu;
@@ -297,9 +321,13 @@ int vm_run(struct vm *vm)
         return 1;
     }
     for (;;) {
-        enum vcpu_exit why = vm->dbt ? dbt_run(v) : dbt_interp_run(v);
+        enum vcpu_exit why = vm_run_slice(vm, 0);
         switch (why) {
         case VCPU_EXIT_NONE:
+        case VCPU_EXIT_SLICE:
+            continue;
+        case VCPU_EXIT_WAIT:
+            vcpu_sleep(v);
             continue;
         case VCPU_EXIT_STOP:
             if (vm->cfg.machine == MACHINE_TESTBENCH) {
