@@ -195,7 +195,10 @@ run-qemu: $(GUEST_STAMP) $(INITRAMFS)
 export MODES
 SUITES := unit decoder isa isa-user cli ubsan diff boot
 QUICK_SUITES := unit isa isa-user
-SUITE_PREREQS_unit := $(UNIT_BINS)
+# tests/unit/test_multivm.c runs these bare ISA programs side by side in one process.
+MULTIVM_ELFS := $(patsubst %,$(B)/isa/bare/%.elf,user/prog_crc32 user/prog_bubble_sort kernel/wait_timer \
+	kernel/tlb_refill_load selftest/must_fail kernel/smc_rewrite_executed user/prog_fibonacci user/prog_adler32)
+SUITE_PREREQS_unit := $(UNIT_BINS) $(MULTIVM_ELFS)
 SUITE_PREREQS_decoder := $(DECODER_BIN) $(GUEST_STAMP) $(MVISOR) \
 	$(filter $(B)/isa/bare/fpu/% $(B)/isa/bare/fpu-user/%-fr1.elf,$(ISA_BARE))
 SUITE_PREREQS_isa := $(MVISOR) $(ISA_BARE)

@@ -422,8 +422,11 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
         switch (r) {
         case DBT_RET_BUDGET:
             if (v->icount < v->next_event && !atomic_load_explicit(&v->exit_request, memory_order_relaxed)) {
-                if (!v->vm->clock.deterministic && !(v->max_insns && v->next_event >= v->max_insns)) {
-                    /* Real time: the event is the host-clock poll; a few instructions early is as good. */
+                if (!v->vm->clock.deterministic && !(v->max_insns && v->next_event >= v->max_insns) &&
+                    v->next_event < v->slice_end) {
+                    /* Real time: the event is the host-clock poll; a few instructions early is as
+                     * good. (The end of the caller's slice is not: a block larger than a small slice
+                     * would never run. It gets the interpreted tail below.) */
                     enum vcpu_exit why = vcpu_events(v);
                     if (why != VCPU_EXIT_NONE)
                         return why;
