@@ -24,6 +24,7 @@ LDFLAGS =
 LDLIBS = -lcapstone -lelf -lxxhash -lm -lpthread
 TEST_LDLIBS = -lcmocka $(LDLIBS)
 UBSAN_FLAGS = -fsanitize=undefined -fno-sanitize-recover=all
+TSAN_FLAGS = -fsanitize=thread
 
 # Execution modes the ISA suite runs every bare test under (dbt-nochain: --exec dbt --no-chain;
 # dbt-flush: a 64 KiB code buffer, flushed all the time);
@@ -42,7 +43,8 @@ LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))
 
 # The FPU's semantics must never become a host fused multiply-add or use host rounding (they
 # are integer code, see dbt/fpu_ieee.c); say so to the compiler as well.
-$(B)/obj/dbt/fpu.o $(B)/obj/dbt/fpu_%.o $(B)/ubsan/obj/dbt/fpu.o $(B)/ubsan/obj/dbt/fpu_%.o: CFLAGS += -ffp-contract=off
+$(B)/obj/dbt/fpu.o $(B)/obj/dbt/fpu_%.o $(B)/ubsan/obj/dbt/fpu.o $(B)/ubsan/obj/dbt/fpu_%.o \
+$(B)/tsan/obj/dbt/fpu.o $(B)/tsan/obj/dbt/fpu_%.o: CFLAGS += -ffp-contract=off
 
 # variant DIR EXTRA-FLAGS: objects under DIR/obj/, DIR/libmvisor.a and DIR/mvisor
 define variant
@@ -61,6 +63,7 @@ endef
 
 $(eval $(call variant,$(B),))
 $(eval $(call variant,$(B)/ubsan,$(UBSAN_FLAGS)))
+$(eval $(call variant,$(B)/tsan,$(TSAN_FLAGS)))
 
 LIB := $(B)/libmvisor.a
 MVISOR := $(B)/mvisor
@@ -89,6 +92,13 @@ LOCKSTEP_BIN := $(B)/tests/lockstep
 $(LOCKSTEP_BIN): $(B)/obj/tests/diff/lockstep.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The multi-VM test built with ThreadSanitizer (suite tsan): VMs on several threads share nothing
+# mutable, or this reports the race.
+TSAN_TESTS := $(B)/tsan/tests/unit/test_multivm
+$(B)/tsan/tests/unit/%: $(B)/tsan/obj/tests/unit/%.o $(B)/tsan/libmvisor.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(TSAN_FLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
 .PHONY: unit-tests decoder-check
 unit-tests: $(UNIT_BINS)
@@ -193,12 +203,13 @@ run-qemu: $(GUEST_STAMP) $(INITRAMFS)
 # Tests. Each suite writes build/test-logs/<suite>.result; tests/summary.sh adds them up.
 
 export MODES
-SUITES := unit decoder isa isa-user cli ubsan diff boot
+SUITES := unit decoder isa isa-user cli ubsan tsan diff boot
 QUICK_SUITES := unit isa isa-user
 # tests/unit/test_multivm.c runs these bare ISA programs side by side in one process.
 MULTIVM_ELFS := $(patsubst %,$(B)/isa/bare/%.elf,user/prog_crc32 user/prog_bubble_sort kernel/wait_timer \
 	kernel/tlb_refill_load selftest/must_fail kernel/smc_rewrite_executed user/prog_fibonacci user/prog_adler32)
 SUITE_PREREQS_unit := $(UNIT_BINS) $(MULTIVM_ELFS)
+SUITE_PREREQS_tsan := $(TSAN_TESTS) $(MULTIVM_ELFS)
 SUITE_PREREQS_decoder := $(DECODER_BIN) $(GUEST_STAMP) $(MVISOR) \
 	$(filter $(B)/isa/bare/fpu/% $(B)/isa/bare/fpu-user/%-fr1.elf,$(ISA_BARE))
 SUITE_PREREQS_isa := $(MVISOR) $(ISA_BARE)
@@ -301,4 +312,4 @@ help:
 	@echo "  distclean      also forget the set-up stamp"
 	@echo "variables: MODES='$(MODES)' (ISA execution modes)"
 
--include $(shell find $(B)/obj $(B)/ubsan/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/obj $(B)/ubsan/obj $(B)/tsan/obj -name '*.d' 2>/dev/null)

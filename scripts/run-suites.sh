@@ -2,7 +2,7 @@
 # Run test suites one after another (a failing suite does not stop the rest), then
 # tests/summary.sh over them. Exit status: that of the summary.
 #
-#   scripts/run-suites.sh [--build 'TARGET...'] SUITE...     (unit decoder isa isa-user cli ubsan diff boot)
+#   scripts/run-suites.sh [--build 'TARGET...'] SUITE...     (unit decoder isa isa-user cli ubsan tsan diff boot)
 #
 # --build first runs `$MAKE -k TARGET...` and records it as the pseudo-suite "build"
 # (one test; transcript build/test-logs/build/make.log), so a build failure fails the run
@@ -30,6 +30,7 @@ for s in "$@"; do
     rm -f "$B/test-logs/$s.result"
     case $s in
     unit) tests/unit/run.sh ;;
+    tsan) tests/unit/run.sh --suite tsan "$B/tsan/tests/unit/test_multivm" ;;
     decoder) scripts/check-decoder.sh ;;
     isa) tests/isa/run.sh --suite isa --mvisor "$B/mvisor" ;;
     isa-user) tests/isa/run.sh --user ;;
