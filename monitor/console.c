@@ -44,7 +44,7 @@ static int tty_fd = -1;
 
 /* What the terminating-signal handler touches: the flag and the process's wake-up eventfd
  * (created once, never drained: after a signal every wait returns at once). */
-static volatile sig_atomic_t got_signal;
+static _Atomic int got_signal; /* lock-free: safe to set from the handler, read from any thread */
 static int signal_wake_fd = -1;
 static pthread_once_t signals_once = PTHREAD_ONCE_INIT;
 
