@@ -220,10 +220,10 @@ struct vcpu {
     uint32_t exc_streak;   /* consecutive exceptions without a retired instruction */
     uint64_t nr_exceptions[32];
     bool waiting;          /* returned VCPU_EXIT_WAIT: the next run resumes the WAIT (vcpu_wait) */
-    uint64_t wait_until_ns;   /* then: host monotonic time to run again at the latest */
+    uint64_t wait_until_ns;   /* then: host monotonic time to run it again (sooner on a wake-up) */
     uint64_t wait_skip_ticks; /* deterministic: guest ticks the WAIT jumps over when it resumes */
     uint64_t slice_end;    /* icount at which the engine returns VCPU_EXIT_SLICE (UINT64_MAX: never) */
-    bool prof_on;          /* --profile: engines count (copied from the VM's config) */
+    bool prof_on;          /* --profile: engines count (set by profile_start) */
     uint8_t observe;       /* VCPU_OBS_*: the interpreter hands every word to these observers */
     uint32_t wedge_reason;
     struct stlb stlb;
@@ -355,7 +355,7 @@ struct vm {
     struct dbt_trace trace;        /* --trace (set with vm_set_trace) */
     struct dbt_debug dbt_debug;
     vm_store_hook_fn store_hook;   /* set before anything is translated, or NULL */
-    struct insn_words *insn_words; /* --insn-words: the set being recorded (vm_set_insn_words) */
+    struct insn_words *insn_words; /* --insn-words: the set being recorded (dbt_insn_words_start) */
     struct vm_profile *prof;       /* --profile: the sampler and the SIGUSR1 state, or NULL */
 };
 
