@@ -43,7 +43,8 @@ LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))
 
 # The FPU's semantics must never become a host fused multiply-add or use host rounding (they
 # are integer code, see dbt/fpu_ieee.c); say so to the compiler as well.
-$(B)/obj/dbt/fpu.o $(B)/obj/dbt/fpu_%.o $(B)/ubsan/obj/dbt/fpu.o $(B)/ubsan/obj/dbt/fpu_%.o: CFLAGS += -ffp-contract=off
+$(B)/obj/dbt/fpu.o $(B)/obj/dbt/fpu_%.o $(B)/ubsan/obj/dbt/fpu.o $(B)/ubsan/obj/dbt/fpu_%.o \
+$(B)/tsan/obj/dbt/fpu.o $(B)/tsan/obj/dbt/fpu_%.o: CFLAGS += -ffp-contract=off
 
 # variant DIR EXTRA-FLAGS: objects under DIR/obj/, DIR/libmvisor.a and DIR/mvisor
 define variant
@@ -92,6 +93,13 @@ LOCKSTEP_BIN := $(B)/tests/lockstep
 $(LOCKSTEP_BIN): $(B)/obj/tests/diff/lockstep.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The multi-VM test built with ThreadSanitizer (suite tsan, beside the qmp sessions on
+# build/tsan/mvisor): VMs on several threads share nothing mutable, or this reports the race.
+TSAN_TESTS := $(B)/tsan/tests/unit/test_multivm
+$(B)/tsan/tests/unit/%: $(B)/tsan/obj/tests/unit/%.o $(B)/tsan/libmvisor.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(TSAN_FLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
 .PHONY: unit-tests decoder-check
 unit-tests: $(UNIT_BINS)
@@ -229,7 +237,10 @@ run-qemu: $(GUEST_STAMP) $(INITRAMFS)
 export MODES
 SUITES := unit decoder isa isa-user isa-qemu cli ubsan diff boot qmp tsan
 QUICK_SUITES := unit isa isa-user
-SUITE_PREREQS_unit := $(UNIT_BINS)
+# tests/unit/test_multivm.c runs these bare ISA programs side by side in one process.
+MULTIVM_ELFS := $(patsubst %,$(B)/isa/bare/%.elf,user/prog_crc32 user/prog_bubble_sort kernel/wait_timer \
+	kernel/tlb_refill_load selftest/must_fail kernel/smc_rewrite_executed user/prog_fibonacci user/prog_adler32)
+SUITE_PREREQS_unit := $(UNIT_BINS) $(MULTIVM_ELFS)
 SUITE_PREREQS_decoder := $(DECODER_BIN) $(GUEST_STAMP) $(MVISOR) \
 	$(filter $(B)/isa/bare/fpu/% $(B)/isa/bare/fpu-user/%-fr1.elf,$(ISA_BARE))
 SUITE_PREREQS_isa := $(MVISOR) $(ISA_BARE)
@@ -240,7 +251,8 @@ SUITE_PREREQS_ubsan := $(MVISOR_UBSAN) $(ISA_BARE)
 SUITE_PREREQS_diff := $(LOCKSTEP_BIN) $(ISA_BARE) $(GUEST_STAMP) $(INITRAMFS)
 SUITE_PREREQS_boot := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS) $(DECODER_BIN)
 SUITE_PREREQS_qmp := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
-SUITE_PREREQS_tsan := $(MVISOR_TSAN) $(GUEST_STAMP) $(INITRAMFS)
+# Suite tsan: the multi-VM test and the qmp sessions, both on the ThreadSanitizer build.
+SUITE_PREREQS_tsan := $(TSAN_TESTS) $(MULTIVM_ELFS) $(MVISOR_TSAN) $(GUEST_STAMP) $(INITRAMFS)
 
 # The check targets build what their suites need with `make -k` (a build failure is reported
 # as the failed pseudo-suite "build"), then run the suites even if some of it did not build:

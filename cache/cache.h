@@ -118,10 +118,20 @@ struct tcache_stats {
 
 #define TCACHE_HASH_BITS 16
 
+/* The helper thunks at the start of every code buffer (cache/codebuf.c): 16 bytes each. */
+#define TCACHE_MAX_THUNKS 256
+#define TCACHE_THUNK_AREA (TCACHE_MAX_THUNKS * 16)
+#define TCACHE_THUNK_HASH_BITS 9 /* twice the thunks: the open-addressed index stays short */
+/* A buffer's end must reach its start (thunks, exit trampoline) with a rel32. */
+#define TCACHE_MAX_CODE ((size_t)1 << 30)
+
 struct tcache {
-    uint8_t *buf;        /* RWX code buffer */
-    size_t size, used, persistent; /* [0, persistent) survives flushes (entry/exit trampolines) */
-    bool near;           /* every helper is within rel32 reach of the whole buffer */
+    uint8_t *buf;        /* RWX code buffer: thunks, trampolines, then TBs */
+    size_t size, used, persistent; /* [0, persistent) survives flushes (thunks, trampolines) */
+    const uint8_t *exit_code; /* the exit trampoline every block leaves through (dbt/exec.c) */
+    unsigned n_thunks;
+    const void *thunk_fn[1u << TCACHE_THUNK_HASH_BITS]; /* helper of each index slot, or NULL */
+    uint16_t thunk_at[1u << TCACHE_THUNK_HASH_BITS];    /* its stub number in the thunk table */
     struct tb *tbs;
     unsigned n_tbs, max_tbs;
     struct tb *hash[1u << TCACHE_HASH_BITS];
@@ -135,13 +145,15 @@ struct tcache {
     struct tcache_stats stats;
 };
 
-/* Maps the code buffer (near `anchor` if possible) and the indexes; -errno on failure. */
-int tcache_init(struct tcache *tc, size_t code_size, const void *anchor);
+/* Maps a code buffer of code_size bytes (anywhere: calls go through its own thunks) and the
+ * indexes; -EINVAL for a size out of range, -ENOMEM if the host cannot map it. */
+int tcache_init(struct tcache *tc, size_t code_size);
 void tcache_destroy(struct tcache *tc);
 /* Reserves persistent code space at the start of the buffer (before any TB); NULL if out. */
 uint8_t *tcache_reserve(struct tcache *tc, size_t len);
-/* Whether a rel32 call from anywhere in the buffer reaches target. */
-bool tcache_reaches(const struct tcache *tc, const void *target);
+/* The buffer's thunk for helper fn (a stub that jumps to it), within rel32 reach of every block
+ * of the buffer; NULL if the thunk table is full. */
+const uint8_t *tcache_thunk(struct tcache *tc, const void *fn);
 
 /* The TB for the key, or NULL. */
 struct tb *tcache_lookup(struct tcache *tc, gpa_t phys_pc, uint32_t pc, uint32_t flags);

@@ -13,6 +13,38 @@
  * the physmap. A host that forbids RWX would get a double mapping here
  * without changes elsewhere.
  */
+/*
+ * The code buffer: one anonymous mapping per VM, readable, writable and
+ * executable at once (RWX), placed wherever the kernel puts it.
+ *
+ * Placement. Translated code reaches its helpers and the exit trampoline
+ * with 5-byte rel32 calls and jumps, which reach +-2 GiB. Placing every
+ * buffer near the monitor's text cannot scale to many VMs (the room there
+ * runs out, and which VM gets a near buffer would depend on creation
+ * order), so each buffer carries its own thunks instead: its first page is
+ * a table of 16-byte `jmp *addr(%rip)` stubs, one per helper, filled on
+ * first use, and the exit trampoline follows it. Every call site in the
+ * buffer calls a stub of the same buffer, whatever the buffer's address:
+ * the code of the first VM and of the two-hundredth is the same, and a
+ * buffer that cannot be mapped is an error (-ENOMEM), never a silent
+ * fall-back. The stub costs one predicted indirect jump per helper call;
+ * helpers are slow paths (a software-TLB miss, a callout), so it does not
+ * show (README "The translator's code buffer").
+ *
+ * Memory is committed on touch (MAP_NORESERVE): a VM costs what its
+ * translated code has written, at most the buffer's size. A flush keeps the
+ * pages and writes over them again.
+ *
+ * Why RWX and not a double mapping (one RW view, one RX view of a memfd):
+ * translated code is patched while it runs (chaining) and written by the
+ * same thread that runs it; x86 keeps instruction fetch coherent with
+ * stores, so one mapping needs no cache maintenance, no second address to
+ * translate patch sites through and no file descriptor. The cost is that a
+ * bug that writes through a stray host pointer could write code; the guest
+ * itself cannot reach this memory, since every guest access goes through
+ * the physmap. A host that forbids RWX would get a double mapping here
+ * without changes elsewhere.
+ */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -20,52 +52,52 @@
 
 #include "cache/cache.h"
 
-#ifndef MAP_FIXED_NOREPLACE
-#define MAP_FIXED_NOREPLACE 0x100000
-#endif
+#define THUNK_SIZE 16
+_Static_assert(TCACHE_MAX_THUNKS * THUNK_SIZE == TCACHE_THUNK_AREA, "the thunk table fills its area");
 
-#define REL32_REACH ((int64_t)1 << 31)
-
-/* Tries hints below and above the anchor in 256 MiB steps, then anywhere. */
-static uint8_t *map_near(size_t size, const void *anchor)
+static unsigned thunk_slot(const void *fn)
 {
-    uintptr_t a = (uintptr_t)anchor & ~(uintptr_t)0xFFFFF;
-    int prot = PROT_READ | PROT_WRITE | PROT_EXEC;
-    int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
-    for (int64_t step = 1; step <= 6; step++) {
-        for (int dir = -1; dir <= 1; dir += 2) {
-            int64_t off = dir * step * ((int64_t)256 << 20);
-            uintptr_t hint = (uintptr_t)((int64_t)a + off);
-            if (dir < 0)
-                hint -= size;
-            void *p = mmap((void *)hint, size, prot, flags | MAP_FIXED_NOREPLACE, -1, 0);
-            if (p == MAP_FAILED)
-                continue;
-            if ((uintptr_t)p == hint)
-                return p;
-            munmap(p, size); /* an old kernel ignored the flag and put it elsewhere */
-        }
+    return (unsigned)(((uintptr_t)fn * 0x9E3779B97F4A7C15ull) >> (64 - TCACHE_THUNK_HASH_BITS));
+}
+
+const uint8_t *tcache_thunk(struct tcache *tc, const void *fn)
+{
+    unsigned mask = (1u << TCACHE_THUNK_HASH_BITS) - 1;
+    for (unsigned i = thunk_slot(fn), n = 0; n <= mask; i = (i + 1) & mask, n++) {
+        if (tc->thunk_fn[i] == fn)
+            return tc->buf + (size_t)tc->thunk_at[i] * THUNK_SIZE;
+        if (tc->thunk_fn[i])
+            continue;
+        if (tc->n_thunks >= TCACHE_MAX_THUNKS)
+            return NULL;
+        unsigned k = tc->n_thunks++;
+        uint8_t *p = tc->buf + (size_t)k * THUNK_SIZE;
+        /* jmp *2(%rip): FF 25 disp32 (Intel SDM Vol. 2, JMP, FF /4), two int3, the address */
+        static const uint8_t jmp_rip[8] = {0xFF, 0x25, 0x02, 0x00, 0x00, 0x00, 0xCC, 0xCC};
+        uint64_t addr = (uint64_t)(uintptr_t)fn;
+        memcpy(p, jmp_rip, sizeof(jmp_rip));
+        memcpy(p + 8, &addr, 8);
+        tc->thunk_fn[i] = fn;
+        tc->thunk_at[i] = (uint16_t)k;
+        return p;
     }
-    void *p = mmap(NULL, size, prot, flags, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
+    return NULL;
 }
 
-bool tcache_reaches(const struct tcache *tc, const void *target)
-{
-    int64_t t = (int64_t)(uintptr_t)target;
-    int64_t lo = (int64_t)(uintptr_t)tc->buf, hi = lo + (int64_t)tc->size;
-    return t - lo < REL32_REACH - 16 && hi - t < REL32_REACH - 16 && lo - t < REL32_REACH - 16 &&
-           t - hi < REL32_REACH - 16;
-}
-
-int tcache_init(struct tcache *tc, size_t code_size, const void *anchor)
+int tcache_init(struct tcache *tc, size_t code_size)
 {
     memset(tc, 0, sizeof(*tc));
-    tc->buf = map_near(code_size, anchor);
-    if (!tc->buf)
+    if (code_size < TCACHE_THUNK_AREA * 2 || code_size > TCACHE_MAX_CODE)
+        return -EINVAL;
+    void *b = mmap(NULL, code_size, PROT_READ | PROT_WRITE | PROT_EXEC,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (b == MAP_FAILED)
         return -ENOMEM;
+    tc->buf = b;
     tc->size = code_size;
-    tc->near = tcache_reaches(tc, anchor);
+    /* The thunk table: int3 until a stub is written. */
+    memset(tc->buf, 0xCC, TCACHE_THUNK_AREA);
+    tc->used = tc->persistent = TCACHE_THUNK_AREA;
     tc->max_tbs = (unsigned)(code_size / 128);
     size_t tbs_bytes = (size_t)tc->max_tbs * sizeof(struct tb);
     void *p = mmap(NULL, tbs_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

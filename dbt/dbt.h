@@ -141,31 +141,18 @@ enum vcpu_exit dbt_interp_run_until(struct vcpu *v, uint64_t until);
  * wait that retired (the caller then calls vcpu_wait, as the run loops do). */
 bool dbt_interp_step(struct vcpu *v);
 
-/*
- * Observation points for lockstep testing (tests/diff). When set, called before every guest
- * store by every engine, exactly once per store: va (aligned for swl/swr), size, the bytes
- * written (val & mask, mask all ones but for swl/swr), and the host address it writes (NULL for
- * MMIO and ROM). A translator that observes stores routes them all through its slow path.
- */
-extern void (*dbt_store_hook)(struct vcpu *v, uint32_t va, unsigned size, uint32_t val, uint32_t mask,
-                              uint8_t *host);
-/* Debug knobs of the translator, for the lockstep self-test and bisection: blocks of at most
- * max_insns instructions (0 = the default), and a deliberate wrong result (low bit flipped) for
- * the register an instruction at corrupt_pc writes (0 = off). Changing them flushes nothing:
- * call dbt_flush(). */
-struct dbt_debug {
-    unsigned max_insns;
-    uint32_t corrupt_pc;
-};
-extern struct dbt_debug dbt_debug;
 /* Drops every translation (the knobs above take effect for what is translated next). */
 void dbt_flush(struct vm *vm);
 /* Runs at most `steps` iterations of the translator's run loop (one block or one interpreted
  * instruction each) and returns VCPU_EXIT_NONE when they are done. */
 enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps);
 
-/* Smallest --code-buffer in KiB: the trampolines and room for the largest block. */
+/* Smallest --code-buffer in KiB: the thunks, the trampolines and room for the largest block. */
 #define DBT_MIN_CODE_KIB 64
+/* Largest: the end of the buffer must reach its start with a rel32 (TCACHE_MAX_CODE). */
+#define DBT_MAX_CODE_KIB ((uint64_t)TCACHE_MAX_CODE >> 10)
+/* The default per VM (README "The translator's code buffer"): committed only as it is written. */
+#define DBT_DEFAULT_CODE_KIB ((uint64_t)32 << 10)
 
 /* The translator (dbt/exec.c): sets up the engine for vm (after vm_create); -errno + message. */
 int dbt_engine_init(struct vm *vm, char *err, size_t errlen);
@@ -175,10 +162,9 @@ enum vcpu_exit dbt_run(struct vcpu *v);
 /* Prints translation statistics on one line (--stats). */
 void dbt_print_stats(struct vm *vm, FILE *f);
 
-/* --profile (dbt/profile.c): set before anything is translated, it makes translated code count
- * block entries, memory accesses and privileged operations into v->prof, and the interpreter
- * count every instruction. */
-extern bool dbt_prof_on;
+/* --profile (dbt/profile.c): v->prof_on, set before anything is translated, makes translated code
+ * count block entries, memory accesses and privileged operations into v->prof, and the
+ * interpreter count every instruction. */
 /* The enum priv_kind of a privileged instruction (rdhwr included), or -1. */
 int dbt_priv_kind(const struct mips_insn *in);
 /* The interpreter's counts for one retired instruction (kernel: CP0 was usable). */
@@ -205,25 +191,18 @@ const char *dbt_disasm(uint32_t word, uint32_t pc, char *buf, size_t len);
 size_t dbt_disasm_host(const void *code, size_t len,
                        void (*cb)(void *opaque, uint64_t addr, const char *mnemonic, const char *ops), void *opaque);
 
-/* Tracing: parsed from --trace, checked by the interpreter per instruction. */
-struct dbt_trace {
-    bool on;
-    uint32_t pc_lo, pc_hi;       /* trace only PCs in [pc_lo, pc_hi] */
-    uint64_t icount_lo, icount_hi; /* and only instructions in this window */
-    FILE *out;
-};
-/* Parses "pc=LO-HI,insn=FROM-TO" (either part optional); false with a message on error. */
+/* Parses a --trace spec "pc=LO-HI,insn=FROM-TO" (either part optional) into *t (struct dbt_trace,
+ * monitor/monitor.h); false with a message on error. */
 bool dbt_trace_parse(const char *spec, struct dbt_trace *t, char *err, size_t errlen);
-/* The active trace settings (set by the command line). */
-extern struct dbt_trace dbt_trace;
 
-/* --insn-words: the distinct instruction words executed. Engines call dbt_insn_words_add() for
- * every word they run while dbt_insn_words_on. */
-extern bool dbt_insn_words_on;
-/* Starts recording; false if out of memory. */
-bool dbt_insn_words_start(void);
-void dbt_insn_words_add(uint32_t word);
-/* Writes the set to path as sorted hex words, one per line; -errno with a message. */
-int dbt_insn_words_write(const char *path, char *err, size_t errlen);
+/* --insn-words: the distinct instruction words a VM executed. Engines call dbt_insn_words_add()
+ * for every word they run while the vCPU has VCPU_OBS_WORDS. */
+/* Starts recording for vm; false if out of memory. */
+bool dbt_insn_words_start(struct vm *vm);
+void dbt_insn_words_add(struct insn_words *w, uint32_t word);
+/* Writes vm's set to path as sorted hex words, one per line; -errno with a message. */
+int dbt_insn_words_write(struct vm *vm, const char *path, char *err, size_t errlen);
+/* Frees the set (vm_destroy). */
+void dbt_insn_words_free(struct vm *vm);
 
 #endif

@@ -33,10 +33,8 @@
 
 #include "dbt/dbt.h"
 
-struct dbt_trace dbt_trace = {
-    .on = false, .pc_lo = 0, .pc_hi = UINT32_MAX, .icount_lo = 0, .icount_hi = UINT64_MAX,
-};
-
+/* The one capstone handle of the process: opened once, used under the lock (capstone's handle is
+ * not safe to share unlocked); tracing is never on a hot path. */
 static pthread_once_t cs_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t cs_lock = PTHREAD_MUTEX_INITIALIZER;
 static csh cs_handle;
@@ -160,8 +158,8 @@ bool dbt_trace_parse(const char *spec, struct dbt_trace *t, char *err, size_t er
         .out = t->out ? t->out : stderr,
     };
     bool seen_pc = false, seen_insn = false;
+    char dummy[1];
     if (!err || errlen == 0) {
-        static char dummy[1];
         err = dummy;
         errlen = sizeof(dummy);
     }

@@ -15,7 +15,11 @@
  *
  * Translated code is entered through a trampoline that saves the
  * callee-saved registers and pins the vCPU in r15; every exit jumps to
- * the shared epilogue with the return value in rax. Guest exceptions
+ * the epilogue with the return value in rax. Each VM has its own engine:
+ * its code buffer (with the trampolines and the helper thunks at its
+ * start, cache/codebuf.c), its translator context and its counters; an
+ * engine call runs a bounded slice and returns (vm_run_slice), it never
+ * sleeps. Guest exceptions
  * raised by helpers return normally through that path: nothing unwinds
  * with longjmp, and no signal handler touches translated code.
  */
@@ -29,13 +33,13 @@
 
 #include "dbt/translate.h"
 
-#define DBT_CODE_SIZE ((size_t)128 << 20)
 #define WEDGE_EXCEPTIONS 64
 
 typedef uintptr_t (*dbt_enter_fn)(struct vcpu *v, const void *code);
 
 struct dbt_engine {
     struct tcache tc;
+    struct tr_ctx *tr;  /* the translator's working state (large: allocated apart) */
     dbt_enter_fn enter;
     bool chain;
     FILE *perfmap;
@@ -45,8 +49,6 @@ struct dbt_engine {
     uint64_t translations[2], retranslations[2], guest_insns[2], host_bytes[2], translate_ns[2];
     uint64_t flushed_tbs, traps;
 };
-
-const uint8_t *dbt_exit_code;
 
 static int emit_trampolines(struct dbt_engine *eng)
 {
@@ -74,7 +76,7 @@ static int emit_trampolines(struct dbt_engine *eng)
     if (e.overflow)
         return -ENOMEM;
     eng->enter = (dbt_enter_fn)(void *)p;
-    dbt_exit_code = p + exit_at;
+    eng->tc.exit_code = p + exit_at;
     return 0;
 }
 
@@ -85,10 +87,12 @@ int dbt_engine_init(struct vm *vm, char *err, size_t errlen)
         snprintf(err, errlen, "cannot allocate the translator");
         return -ENOMEM;
     }
-    size_t code_size = vm->cfg.code_kib ? (size_t)vm->cfg.code_kib << 10 : DBT_CODE_SIZE;
-    int rc = tcache_init(&eng->tc, code_size, (const void *)dbt_h_load);
+    size_t code_size = (size_t)(vm->cfg.code_kib ? vm->cfg.code_kib : DBT_DEFAULT_CODE_KIB) << 10;
+    eng->tr = malloc(sizeof(*eng->tr));
+    int rc = eng->tr ? tcache_init(&eng->tc, code_size) : -ENOMEM;
     if (rc < 0) {
-        snprintf(err, errlen, "cannot map the translation code buffer: %s", strerror(-rc));
+        snprintf(err, errlen, "cannot map a %zu KiB translation code buffer: %s", code_size >> 10, strerror(-rc));
+        free(eng->tr);
         free(eng);
         return rc;
     }
@@ -96,6 +100,7 @@ int dbt_engine_init(struct vm *vm, char *err, size_t errlen)
     if (rc < 0) {
         snprintf(err, errlen, "cannot emit the translator's trampolines");
         tcache_destroy(&eng->tc);
+        free(eng->tr);
         free(eng);
         return rc;
     }
@@ -107,10 +112,12 @@ int dbt_engine_init(struct vm *vm, char *err, size_t errlen)
         snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
         eng->perfmap = fopen(path, "w");
         if (!eng->perfmap) {
+            rc = -errno;
             snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
             tcache_destroy(&eng->tc);
+            free(eng->tr);
             free(eng);
-            return -errno;
+            return rc;
         }
     }
     vm->dbt = eng;
@@ -128,6 +135,7 @@ void dbt_engine_destroy(struct vm *vm)
     if (eng->perfmap)
         fclose(eng->perfmap);
     tcache_destroy(&eng->tc);
+    free(eng->tr);
     free(eng);
     vm->dbt = NULL;
     vm->tcache = NULL;
@@ -263,18 +271,18 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
         eng->hash_hits[k]++;
     if (!tb) {
         uint64_t t0 = 0;
-        if (__builtin_expect(dbt_prof_on, 0)) {
+        if (__builtin_expect(v->prof_on, 0)) {
             t0 = host_ns();
             atomic_store_explicit(&v->prof_where, PROF_AT_TRANSLATE << 1 | (int)k, memory_order_relaxed);
         }
-        tb = dbt_translate(v, tc, pc, r.pa, host, flags, eng->chain);
+        tb = dbt_translate(eng->tr, v, tc, pc, r.pa, host, flags, eng->chain);
         if (!tb && tc->n_tbs > 0 && tcache_alloc(tc, TR_HOT_MAX + TR_COLD_MAX) == NULL) {
             eng->flushed_tbs += tc->n_tbs;
             tcache_flush(tc);
             *flushed = true;
-            tb = dbt_translate(v, tc, pc, r.pa, host, flags, eng->chain);
+            tb = dbt_translate(eng->tr, v, tc, pc, r.pa, host, flags, eng->chain);
         }
-        if (__builtin_expect(dbt_prof_on, 0)) {
+        if (__builtin_expect(v->prof_on, 0)) {
             eng->translate_ns[k] += host_ns() - t0;
             atomic_store_explicit(&v->prof_where, PROF_AT_MONITOR << 1 | (int)k, memory_order_relaxed);
         }
@@ -309,8 +317,6 @@ static bool may_chain(const struct tb *from, const struct tb *to)
     return unmapped(from->pc) && unmapped(to->pc);
 }
 
-struct dbt_debug dbt_debug;
-
 void dbt_prof_track_retranslations(struct vm *vm)
 {
     if (vm->dbt)
@@ -327,7 +333,7 @@ void dbt_flush(struct vm *vm)
 
 enum vcpu_exit dbt_run(struct vcpu *v)
 {
-    if (dbt_trace.on)
+    if (v->observe & VCPU_OBS_TRACE)
         return dbt_interp_run(v); /* tracing is per instruction: the interpreter does it */
     return dbt_run_steps(v, UINT64_MAX);
 }
@@ -337,6 +343,11 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
     struct dbt_engine *eng = v->vm->dbt;
     uintptr_t last = 0; /* the chainable exit we came out of: tb | n */
     uint64_t trap_t0 = 0; /* profiling: TSC when the last trap left translated code */
+    if (__builtin_expect(v->waiting, 0)) {
+        enum vcpu_exit why = vcpu_wait(v); /* the WAIT the last call returned in goes on */
+        if (why != VCPU_EXIT_NONE)
+            return why;
+    }
     for (uint64_t step = 0; step < steps; step++) {
         if (__builtin_expect(v->icount >= v->next_event ||
                                  atomic_load_explicit(&v->exit_request, memory_order_relaxed),
@@ -381,12 +392,12 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
             trap_t0 = 0;
         }
         int kern = (tb->flags & TB_F_KERNEL) != 0;
-        if (__builtin_expect(dbt_prof_on, 0))
+        if (__builtin_expect(v->prof_on, 0))
             atomic_store_explicit(&v->prof_where, PROF_AT_GUEST << 1 | kern, memory_order_relaxed);
         /* next_event stays within the poll horizon of icount (vcpu_update_next_event), or is 0 */
         v->dbt_budget = (int64_t)(v->next_event - v->icount);
         uintptr_t r = eng->enter(v, tb->host_code);
-        if (__builtin_expect(dbt_prof_on, 0))
+        if (__builtin_expect(v->prof_on, 0))
             atomic_store_explicit(&v->prof_where, PROF_AT_MONITOR << 1 | kern, memory_order_relaxed);
         /* Chained and inline-linked blocks share the entry block's flags, and a mode change
          * leaves translated code: everything retired here ran in the entry block's mode. */
@@ -399,7 +410,7 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
         }
         if ((r & ((1u << DBT_RET_CAUSE_SHIFT) - 1)) == DBT_RET_TRAP) {
             eng->traps++;
-            if (__builtin_expect(dbt_prof_on, 0)) {
+            if (__builtin_expect(v->prof_on, 0)) {
                 trap_t0 = __rdtsc();
                 atomic_store_explicit(&v->prof_where, PROF_AT_TRAP << 1 | 1, memory_order_relaxed);
             }
@@ -411,8 +422,11 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
         switch (r) {
         case DBT_RET_BUDGET:
             if (v->icount < v->next_event && !atomic_load_explicit(&v->exit_request, memory_order_relaxed)) {
-                if (!v->vm->clock.deterministic && !(v->max_insns && v->next_event >= v->max_insns)) {
-                    /* Real time: the event is the host-clock poll; a few instructions early is as good. */
+                if (!v->vm->clock.deterministic && !(v->max_insns && v->next_event >= v->max_insns) &&
+                    v->next_event < v->slice_end) {
+                    /* Real time: the event is the host-clock poll; a few instructions early is as
+                     * good. (The end of the caller's slice is not: a block larger than a small slice
+                     * would never run. It gets the interpreted tail below.) */
                     enum vcpu_exit why = vcpu_events(v);
                     if (why != VCPU_EXIT_NONE)
                         return why;

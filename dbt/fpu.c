@@ -334,8 +334,8 @@ static bool mem_word(struct vcpu *v, uint32_t va, enum mmu_access acc, uint32_t 
     if (tag == ((uint64_t)va & (STLB_PAGE_MASK | 3))) {
         uint8_t *h = (uint8_t *)(uintptr_t)(va + e->addend);
         if (acc == MMU_STORE) {
-            if (__builtin_expect(dbt_store_hook != NULL, 0))
-                dbt_store_hook(v, va, 4, *val, 0xFFFFFFFFu, h);
+            if (__builtin_expect(v->vm->store_hook != NULL, 0))
+                v->vm->store_hook(v, va, 4, *val, 0xFFFFFFFFu, h);
             memcpy(h, val, 4); /* little-endian host and guest */
         } else {
             memcpy(val, h, 4);

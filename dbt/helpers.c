@@ -82,8 +82,8 @@ uint64_t dbt_h_swlr(struct vcpu *v, uint32_t va, uint32_t rt, uint32_t op)
     bool smc = false;
     if (e->tag_write == (a & STLB_PAGE_MASK)) {
         uint8_t *h = (uint8_t *)(uintptr_t)(a + e->addend);
-        if (__builtin_expect(dbt_store_hook != NULL, 0))
-            dbt_store_hook(v, a, 4, w & mask, mask, h);
+        if (__builtin_expect(v->vm->store_hook != NULL, 0))
+            v->vm->store_hook(v, a, 4, w & mask, mask, h);
         uint32_t old;
         memcpy(&old, h, 4);
         old = (old & ~mask) | (w & mask);

@@ -8,7 +8,7 @@
  * An open-addressing hash set of 32-bit words that doubles at half load:
  * the hot loop of a boot touches a few thousand words, so lookups stay in
  * cache. Word 0 (sll $0,$0,0, the canonical nop) is the empty-slot marker
- * and is kept as a flag of its own.
+ * and is kept as a flag of its own. Each VM records its own set.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,25 +17,26 @@
 
 #include "dbt/dbt.h"
 
-bool dbt_insn_words_on;
-
-static uint32_t *slots;
-static size_t cap, used;
-static bool have_zero;
+struct insn_words {
+    uint32_t *slots;
+    size_t cap, used;
+    bool have_zero;
+    bool failed; /* ran out of memory: recording stopped */
+};
 
 static size_t slot_of(uint32_t w, size_t mask)
 {
     return (size_t)((w * 0x9E3779B1u) >> 7) & mask;
 }
 
-static bool grow(void)
+static bool grow(struct insn_words *s)
 {
-    size_t ncap = cap ? cap * 2 : (1u << 16);
+    size_t cap = s->cap, ncap = cap ? cap * 2 : (1u << 16);
     uint32_t *n = calloc(ncap, sizeof(*n));
     if (!n)
         return false;
     for (size_t i = 0; i < cap; i++) {
-        uint32_t w = slots[i];
+        uint32_t w = s->slots[i];
         if (!w)
             continue;
         size_t j = slot_of(w, ncap - 1);
@@ -43,35 +44,51 @@ static bool grow(void)
             j = (j + 1) & (ncap - 1);
         n[j] = w;
     }
-    free(slots);
-    slots = n;
-    cap = ncap;
+    free(s->slots);
+    s->slots = n;
+    s->cap = ncap;
     return true;
 }
 
-bool dbt_insn_words_start(void)
+bool dbt_insn_words_start(struct vm *vm)
 {
-    if (!slots && !grow())
+    struct insn_words *s = calloc(1, sizeof(*s));
+    if (!s || !grow(s)) {
+        free(s);
         return false;
-    dbt_insn_words_on = true;
+    }
+    vm->insn_words = s;
+    if (vm->vcpu)
+        vm->vcpu->observe |= VCPU_OBS_WORDS;
     return true;
 }
 
-void dbt_insn_words_add(uint32_t w)
+void dbt_insn_words_free(struct vm *vm)
+{
+    if (!vm->insn_words)
+        return;
+    free(vm->insn_words->slots);
+    free(vm->insn_words);
+    vm->insn_words = NULL;
+}
+
+void dbt_insn_words_add(struct insn_words *s, uint32_t w)
 {
     if (!w) {
-        have_zero = true;
+        s->have_zero = true;
         return;
     }
-    size_t mask = cap - 1, j = slot_of(w, mask);
-    while (slots[j]) {
-        if (slots[j] == w)
+    if (s->failed)
+        return;
+    size_t mask = s->cap - 1, j = slot_of(w, mask);
+    while (s->slots[j]) {
+        if (s->slots[j] == w)
             return;
         j = (j + 1) & mask;
     }
-    slots[j] = w;
-    if (++used * 2 > cap && !grow())
-        dbt_insn_words_on = false; /* out of memory: stop recording; the write reports it */
+    s->slots[j] = w;
+    if (++s->used * 2 > s->cap && !grow(s))
+        s->failed = true; /* out of memory: stop recording; the write reports it */
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -80,23 +97,24 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int dbt_insn_words_write(const char *path, char *err, size_t errlen)
+int dbt_insn_words_write(struct vm *vm, const char *path, char *err, size_t errlen)
 {
-    if (!dbt_insn_words_on) {
+    const struct insn_words *s = vm->insn_words;
+    if (!s || s->failed) {
         snprintf(err, errlen, "ran out of memory while recording");
         return -ENOMEM;
     }
     size_t n = 0;
-    uint32_t *list = malloc((used + 1) * sizeof(*list));
+    uint32_t *list = malloc((s->used + 1) * sizeof(*list));
     if (!list) {
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
-    if (have_zero)
+    if (s->have_zero)
         list[n++] = 0;
-    for (size_t i = 0; i < cap; i++)
-        if (slots[i])
-            list[n++] = slots[i];
+    for (size_t i = 0; i < s->cap; i++)
+        if (s->slots[i])
+            list[n++] = s->slots[i];
     qsort(list, n, sizeof(*list), cmp_u32);
     FILE *f = fopen(path, "w");
     if (!f) {

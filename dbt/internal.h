@@ -143,4 +143,8 @@ static inline bool interp_trap_cond(const struct mips_insn *in, uint32_t rs, uin
     }
 }
 
+/* The VM's store observer (struct vm.store_hook) as the memory slow path spells it: read through
+ * the vCPU `v` its store functions all have in scope. */
+#define dbt_store_hook (v->vm->store_hook)
+
 #endif

@@ -68,8 +68,8 @@ static inline bool store(struct vcpu *v, uint32_t va, unsigned size, uint32_t va
 {
     uint8_t *h = stlb_hit(v, va, size, MMU_STORE);
     if (h) {
-        if (__builtin_expect(dbt_store_hook != NULL, 0))
-            dbt_store_hook(v, va, size, val, 0xFFFFFFFFu, h);
+        if (__builtin_expect(v->vm->store_hook != NULL, 0))
+            v->vm->store_hook(v, va, size, val, 0xFFFFFFFFu, h);
         memcpy(h, &val, size); /* little-endian host and guest */
         return true;
     }
@@ -334,8 +334,8 @@ static enum exec_result exec(struct vcpu *v, const struct mips_insn *in, uint32_
             interp_swr(rt, va & 3, &w, &mask);
         uint8_t *h = stlb_hit(v, va & ~3u, 4, MMU_STORE);
         if (h) {
-            if (__builtin_expect(dbt_store_hook != NULL, 0))
-                dbt_store_hook(v, va & ~3u, 4, w & mask, mask, h);
+            if (__builtin_expect(v->vm->store_hook != NULL, 0))
+                v->vm->store_hook(v, va & ~3u, 4, w & mask, mask, h);
             uint32_t old;
             memcpy(&old, h, 4);
             old = (old & ~mask) | (w & mask);
@@ -458,12 +458,11 @@ static enum exec_result exec(struct vcpu *v, const struct mips_insn *in, uint32_
 
 static void trace_insn(struct vcpu *v, uint32_t pc, uint32_t word)
 {
-    if (pc < dbt_trace.pc_lo || pc > dbt_trace.pc_hi || v->icount < dbt_trace.icount_lo ||
-        v->icount > dbt_trace.icount_hi)
+    const struct dbt_trace *t = &v->vm->trace;
+    if (pc < t->pc_lo || pc > t->pc_hi || v->icount < t->icount_lo || v->icount > t->icount_hi)
         return;
     char buf[160];
-    fprintf(dbt_trace.out ? dbt_trace.out : stderr, "%10" PRIu64 " %s\n", v->icount,
-            dbt_disasm(word, pc, buf, sizeof(buf)));
+    fprintf(t->out ? t->out : stderr, "%10" PRIu64 " %s\n", v->icount, dbt_disasm(word, pc, buf, sizeof(buf)));
 }
 
 /* One instruction (retired or faulted), without looking at events; the lockstep replayer's step. */
@@ -504,6 +503,11 @@ bool dbt_interp_step(struct vcpu *v)
 /* The loop of both entry points: until = UINT64_MAX runs until an exit reason. */
 static inline enum vcpu_exit interp_loop(struct vcpu *v, uint64_t until)
 {
+    if (__builtin_expect(v->waiting, 0)) {
+        enum vcpu_exit why = vcpu_wait(v); /* the WAIT the last call returned in goes on */
+        if (why != VCPU_EXIT_NONE)
+            return why;
+    }
     for (;;) {
         /* Before the event check, so a caller's own run loop handles the events at `until`. */
         if (v->icount >= until && !v->in_ds)
@@ -522,11 +526,11 @@ static inline enum vcpu_exit interp_loop(struct vcpu *v, uint64_t until)
         uint32_t pc = v->pc, word;
         if (!fetch(v, pc, &word))
             continue;
-        if (__builtin_expect(dbt_trace.on | dbt_insn_words_on, 0)) {
-            if (dbt_trace.on)
+        if (__builtin_expect(v->observe != 0, 0)) {
+            if (v->observe & VCPU_OBS_TRACE)
                 trace_insn(v, pc, word);
-            if (dbt_insn_words_on)
-                dbt_insn_words_add(word);
+            if (v->observe & VCPU_OBS_WORDS)
+                dbt_insn_words_add(v->vm->insn_words, word);
         }
         struct mips_insn in;
         mips_decode(word, &in);
@@ -534,7 +538,7 @@ static inline enum vcpu_exit interp_loop(struct vcpu *v, uint64_t until)
         uint32_t mode0 = v->mmu_mode;
         enum exec_result res = exec(v, &in, pc, in_ds);
         v->gpr[0] = 0;
-        if (__builtin_expect(dbt_prof_on, 0) && res != EX_EXCEPTION)
+        if (__builtin_expect(v->prof_on, 0) && res != EX_EXCEPTION)
             dbt_prof_interp(v, &in, mode0 == MMU_KERNEL || mode0 == MMU_KERNEL_ERL || (v->cp0.status & ST_CU0));
         switch (res) {
         case EX_NEXT:

@@ -177,8 +177,6 @@ bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access ac
     return true;
 }
 
-void (*dbt_store_hook)(struct vcpu *v, uint32_t va, unsigned size, uint32_t val, uint32_t mask, uint8_t *host);
-
 /* Host writes into guest RAM (loader, environment, DMA) kill the translations they overwrite. */
 void dbt_host_write_hook(void *opaque, gpa_t pa, uint64_t len)
 {

@@ -5,15 +5,13 @@
  * instruction counting, and the increments translated code carries.
  *
  * Profiling must cost nothing when it is off: translated code only gets
- * its counter increments when dbt_prof_on was set before translation (the
+ * its counter increments when the vCPU's prof_on was set before translation (the
  * code is otherwise byte for byte what it always is), and the interpreter
  * tests the flag once per instruction next to its trace test. Counters
  * live in struct vcpu (vcpu_prof), so translated code reaches them from
  * r15 like any other vCPU field.
  */
 #include "dbt/translate.h"
-
-bool dbt_prof_on;
 
 int dbt_priv_kind(const struct mips_insn *in)
 {
@@ -53,14 +51,13 @@ void dbt_prof_interp(struct vcpu *v, const struct mips_insn *in, bool kernel)
 
 void tr_prof_count(struct tr_ctx *c, struct x64_emitter *e, int32_t off)
 {
-    (void)c;
-    if (dbt_prof_on)
+    if (c->v->prof_on)
         x64_alu_m64_imm32(e, X64_ADD, X64_R15, off, 1);
 }
 
 void tr_prof_insn(struct tr_ctx *c, const struct mips_insn *in)
 {
-    if (!dbt_prof_on)
+    if (!c->v->prof_on)
         return;
     bool kernel = (c->flags & TB_F_KERNEL) != 0;
     if (in->flags & (MIPS_F_LOAD | MIPS_F_STORE))

@@ -67,22 +67,22 @@ void tr_jcc_to(struct tr_ctx *c, struct x64_emitter *e, enum x64_cc cc, enum tr_
     tr_fixup(c, e, at, sect, target);
 }
 
+/* Helpers are called through the code buffer's own thunk (cache/codebuf.c), so a call site is a
+ * rel32 call wherever the buffer lies. */
 void tr_call(struct tr_ctx *c, struct x64_emitter *e, const void *fn)
 {
-    if (tcache_reaches(c->tc, fn)) {
-        size_t at = x64_call_rel32_field(e);
-        tr_fixup(c, e, at, SECT_ABS, (uint64_t)(uintptr_t)fn);
-    } else {
-        x64_mov_r64_imm64(e, X64_RAX, (uint64_t)(uintptr_t)fn);
-        x64_call_r64(e, X64_RAX);
+    const uint8_t *thunk = tcache_thunk(c->tc, fn);
+    if (!thunk) {
+        c->failed = true; /* more distinct helpers than thunks: a build-time mistake, not a guest's */
+        return;
     }
+    size_t at = x64_call_rel32_field(e);
+    tr_fixup(c, e, at, SECT_ABS, (uint64_t)(uintptr_t)thunk);
 }
-
-extern const uint8_t *dbt_exit_code; /* exec.c: the shared epilogue */
 
 void tr_exit_jmp(struct tr_ctx *c, struct x64_emitter *e)
 {
-    tr_jmp_to(c, e, SECT_ABS, (uint64_t)(uintptr_t)dbt_exit_code);
+    tr_jmp_to(c, e, SECT_ABS, (uint64_t)(uintptr_t)c->tc->exit_code);
 }
 
 /* ---- register cache ---- */
@@ -671,9 +671,6 @@ static bool layout(struct tr_ctx *c)
     return true;
 }
 
-static uint8_t hot_scratch[TR_HOT_MAX], cold_scratch[TR_COLD_MAX];
-static struct tr_ctx ctx_storage;
-
 uint32_t tr_insn_writes(const struct mips_insn *in)
 {
     uint32_t rt = 1u << in->rt, rd = 1u << in->rd, m;
@@ -765,8 +762,8 @@ static bool emit_block(struct tr_ctx *c, struct tb *tb, bool loop, uint32_t loop
     c->stamp = 0;
     memset(&c->cmp, 0, sizeof(c->cmp));
     memset(c->used_at, 0, sizeof(c->used_at));
-    x64_init(&c->hot, hot_scratch, sizeof(hot_scratch));
-    x64_init(&c->cold, cold_scratch, sizeof(cold_scratch));
+    x64_init(&c->hot, c->hot_scratch, sizeof(c->hot_scratch));
+    x64_init(&c->cold, c->cold_scratch, sizeof(c->cold_scratch));
     for (unsigned g = 0; g < 32; g++)
         c->g[g] = (struct tr_greg){.host = -1};
     memset(c->owner, -1, sizeof(c->owner));
@@ -803,10 +800,9 @@ static bool emit_block(struct tr_ctx *c, struct tb *tb, bool loop, uint32_t loop
     return !c->failed && !c->loop_bail && !c->hot.overflow && !c->cold.overflow && layout(c);
 }
 
-struct tb *dbt_translate(struct vcpu *v, struct tcache *tc, uint32_t pc, gpa_t phys, const uint8_t *host,
-                         uint32_t flags, bool chain)
+struct tb *dbt_translate(struct tr_ctx *c, struct vcpu *v, struct tcache *tc, uint32_t pc, gpa_t phys,
+                         const uint8_t *host, uint32_t flags, bool chain)
 {
-    struct tr_ctx *c = &ctx_storage;
     memset(c, 0, offsetof(struct tr_ctx, insn));
     c->v = v;
     c->tc = tc;
@@ -815,8 +811,9 @@ struct tb *dbt_translate(struct vcpu *v, struct tcache *tc, uint32_t pc, gpa_t p
 
     /* Pass 1: the block's extent. */
     uint32_t n = 0, off = pc & 0xFFFu;
-    uint32_t max = dbt_debug.max_insns && dbt_debug.max_insns < TR_MAX_INSNS ? dbt_debug.max_insns : TR_MAX_INSNS;
-    c->observe_stores = dbt_store_hook != NULL;
+    const struct dbt_debug *dbg = &v->vm->dbt_debug;
+    uint32_t max = dbg->max_insns && dbg->max_insns < TR_MAX_INSNS ? dbg->max_insns : TR_MAX_INSNS;
+    c->observe_stores = v->vm->store_hook != NULL;
     unsigned mode = flags & TB_F_MODE_MASK;
     const struct mem_region *ram = physmap_find(&v->vm->physmap, 0);
     if ((mode == MMU_KERNEL || mode == MMU_KERNEL_ERL) && ram && ram->host && ram->base == 0) {
@@ -893,11 +890,12 @@ void tr_insn(struct tr_ctx *c, const struct mips_insn *in)
 {
     c->cmp.valid = false;
     if (tr_alu(c, in)) {
-        if (__builtin_expect(dbt_debug.corrupt_pc != 0, 0) && c->pc == dbt_debug.corrupt_pc && !c->ended)
+        uint32_t bad_pc = c->v->vm->dbt_debug.corrupt_pc;
+        if (__builtin_expect(bad_pc != 0, 0) && c->pc == bad_pc && !c->ended)
             corrupt(c, in);
         return;
     }
-    if (__builtin_expect(dbt_prof_on, 0))
+    if (__builtin_expect(c->v->prof_on, 0))
         tr_prof_insn(c, in);
     if (tr_mem(c, in) || tr_priv(c, in))
         return;

@@ -95,13 +95,17 @@ struct tr_cmp {
     bool is_unsigned;
 };
 
+/*
+ * The translator's working state for one block. Each engine (one per VM, dbt/exec.c) owns one, so
+ * VMs translate independently; translation within a VM is serialised with its cache.
+ */
 struct tr_ctx {
     struct vcpu *v;
     struct tcache *tc;
     struct tb *tb;
     uint32_t flags;
     bool chain;         /* chaining and the inline jump-cache probe allowed */
-    bool observe_stores; /* dbt_store_hook is set: every store goes through its helper */
+    bool observe_stores; /* the VM observes stores (vm->store_hook): every store goes through its helper */
     uint32_t kseg0_window; /* kernel block, RAM at physical 0 mapped below 2 GiB: bytes loads reach
                               directly as ram + (va ^ 0x80000000); 0 = no window */
     uint32_t kseg0_host;   /* that RAM's host address */
@@ -136,14 +140,15 @@ struct tr_ctx {
     int8_t fixed[32];     /* the host register of each of them, -1 for the others */
     size_t loop_head;     /* hot offset of the entry check that every iteration passes */
 
-    struct mips_insn insn[TR_MAX_INSNS + 1]; /* last: not cleared per block */
+    struct mips_insn insn[TR_MAX_INSNS + 1]; /* not cleared per block (nor what follows) */
+    uint8_t hot_scratch[TR_HOT_MAX], cold_scratch[TR_COLD_MAX]; /* emitted here, then laid out */
 };
 
 /* ---- translate.c: block loop, register cache, exits, fixups ---- */
 
 /* Translates the block at (pc, phys) for flags; NULL if the block must be interpreted instead. */
-struct tb *dbt_translate(struct vcpu *v, struct tcache *tc, uint32_t pc, gpa_t phys, const uint8_t *host,
-                         uint32_t flags, bool chain);
+struct tb *dbt_translate(struct tr_ctx *c, struct vcpu *v, struct tcache *tc, uint32_t pc, gpa_t phys,
+                         const uint8_t *host, uint32_t flags, bool chain);
 
 void tr_fixup(struct tr_ctx *c, struct x64_emitter *e, size_t at, enum tr_sect target_sect, uint64_t target);
 /* Jumps (jmp or jcc) from e to an offset of a section / an absolute address. */

@@ -10,6 +10,7 @@
  * GNU assembler produces for the same instruction.
  */
 #include <cpuid.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "dbt/x64_emit.h"
@@ -463,18 +464,24 @@ void x64_pop_r64(struct x64_emitter *e, int r)
 
 void x64_ret(struct x64_emitter *e) { x64_byte(e, 0xC3); }
 
-bool x64_no_bmi2;
+/* A test knob, process-wide by nature (it describes the host CPU): atomic, as translators of
+ * several VMs read it at once. */
+_Atomic bool x64_no_bmi2;
 
 bool x64_have_bmi2(void)
 {
-    static int have = -1; /* cpuid is slow (a hypervisor exit in a VM): asked once */
-    if (x64_no_bmi2)
+    /* cpuid is slow (a hypervisor exit in a VM): asked once per process; threads that ask at the
+     * same time all store the same answer */
+    static _Atomic int have = -1;
+    if (atomic_load_explicit(&x64_no_bmi2, memory_order_relaxed))
         return false;
-    if (have < 0) {
+    int h = atomic_load_explicit(&have, memory_order_relaxed);
+    if (h < 0) {
         unsigned a, b, c, d;
-        have = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 8)) != 0; /* CPUID.7.0:EBX.BMI2 */
+        h = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 8)) != 0; /* CPUID.7.0:EBX.BMI2 */
+        atomic_store_explicit(&have, h, memory_order_relaxed);
     }
-    return have != 0;
+    return h != 0;
 }
 
 void x64_rorx_r32_r32_imm(struct x64_emitter *e, int dst, int src, unsigned imm)

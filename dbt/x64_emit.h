@@ -11,6 +11,7 @@
 #ifndef MVISOR_DBT_X64_EMIT_H
 #define MVISOR_DBT_X64_EMIT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -145,7 +146,7 @@ bool x64_have_lzcnt(void);
 /* Whether the host has BMI2 (cpuid): RORX is emitted only then (it is #UD without it). */
 bool x64_have_bmi2(void);
 /* Tests: translate as for a host without BMI2 (the baseline sequences). */
-extern bool x64_no_bmi2;
+extern _Atomic bool x64_no_bmi2;
 /* dst = src rotated right by imm, flags untouched (BMI2). */
 void x64_rorx_r32_r32_imm(struct x64_emitter *e, int dst, int src, unsigned imm);
 

@@ -23,6 +23,16 @@
  * connected client lets its socket buffer fill up, output is dropped (no
  * backlog is kept, so a new client sees only what the guest prints after it
  * connected). No escapes on a socket: every byte goes to the guest.
+ *
+ * Every console is its VM's own. What stays process-wide is what the host
+ * has once per process: the controlling terminal (the first console on it
+ * takes it; its saved mode is restored at exit) and the terminating
+ * signals, whose handler sets one flag and makes one process-wide eventfd
+ * readable; every console's wait polls that eventfd too, and running vCPUs
+ * see the flag at their next event check (vcpu_events), a few microseconds
+ * of guest time away in real time. The wake-up eventfd a console writes on
+ * input is its VM's (struct vm_ctl's, shared with QMP's requests), not the
+ * console's own.
  */
 #define _GNU_SOURCE /* ppoll */
 #include <errno.h>
@@ -39,14 +49,18 @@
 #include "monitor/console.h"
 #include "monitor/monitor.h"
 
+/* The controlling terminal's saved mode: the process has one terminal, taken under tty_lock. */
+static pthread_mutex_t tty_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct console *tty_owner;
 static struct termios saved_tty;
 static volatile sig_atomic_t tty_saved;
 static int tty_fd = -1;
 
-/* What the terminating-signal handler may touch: flags, the wake-up eventfd, the kick word. */
-static volatile sig_atomic_t got_signal;
+/* What the terminating-signal handler touches: the flag and the process's wake-up eventfd
+ * (created once, never drained: after a signal every wait returns at once). */
+static _Atomic int got_signal; /* lock-free: safe to set from the handler, read from any thread */
 static int signal_wake_fd = -1;
-static _Atomic uint32_t *signal_kick;
+static pthread_once_t signals_once = PTHREAD_ONCE_INIT;
 
 void console_restore_tty(void)
 {
@@ -56,16 +70,14 @@ void console_restore_tty(void)
     }
 }
 
-/* SIGTERM, SIGINT, SIGHUP: record and wake the vCPU; the run loop stops and cleans up. */
+/* SIGTERM, SIGINT, SIGHUP: record and wake every sleeping vCPU; each run loop stops and cleans up. */
 static void stop_signal(int sig)
 {
     got_signal = sig;
     uint64_t one = 1;
     if (signal_wake_fd >= 0 && write(signal_wake_fd, &one, sizeof(one)) < 0) {
-        /* nothing to do: the kick below still reaches a running vCPU */
+        /* nothing to do: running vCPUs see the flag at their next event check */
     }
-    if (signal_kick)
-        atomic_fetch_or_explicit(signal_kick, EXIT_REQ_STOP, memory_order_relaxed);
 }
 
 /* A crash of mvisor itself: the terminal must not stay raw, then die as the signal says. */
@@ -89,6 +101,11 @@ int console_signal(struct console *c)
 {
     (void)c;
     return got_signal;
+}
+
+int console_signal_fd(void)
+{
+    return signal_wake_fd;
 }
 
 static void push(struct console *c, uint16_t b)
@@ -229,6 +246,43 @@ static void *socket_thread(void *arg)
     return NULL;
 }
 
+static void signals_install(void)
+{
+    signal_wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    install_handler(SIGTERM, stop_signal);
+    install_handler(SIGINT, stop_signal);
+    install_handler(SIGHUP, stop_signal);
+    /* A closed output (the reader went away) is an error from write(), not a death. */
+    install_handler(SIGPIPE, SIG_IGN);
+}
+
+/* Switches in_fd to raw mode for c if it is the terminal and no other console has it. */
+static void tty_take(struct console *c, int in_fd)
+{
+    pthread_mutex_lock(&tty_lock);
+    if (!tty_owner && isatty(in_fd) && tcgetattr(in_fd, &c->saved) == 0) {
+        struct termios raw = c->saved;
+        cfmakeraw(&raw);
+        raw.c_oflag |= OPOST | ONLCR; /* keep host-side newline handling for our own messages */
+        saved_tty = c->saved;
+        tty_fd = in_fd;
+        tty_saved = 1;
+        tty_owner = c;
+        static bool hooks; /* under tty_lock: atexit and the fatal handlers once per process */
+        if (!hooks) {
+            hooks = true;
+            atexit(console_restore_tty);
+            install_handler(SIGSEGV, fatal_signal);
+            install_handler(SIGBUS, fatal_signal);
+            install_handler(SIGABRT, fatal_signal);
+            install_handler(SIGFPE, fatal_signal);
+        }
+        if (tcsetattr(in_fd, TCSAFLUSH, &raw) == 0)
+            c->tty = true;
+    }
+    pthread_mutex_unlock(&tty_lock);
+}
+
 static void console_init_common(struct console *c, _Atomic uint32_t *kick, int wake_fd)
 {
     memset(c, 0, sizeof(*c));
@@ -238,13 +292,7 @@ static void console_init_common(struct console *c, _Atomic uint32_t *kick, int w
     c->wake_fd = wake_fd;
     pthread_mutex_init(&c->lock, NULL);
     pthread_mutex_init(&c->sock_lock, NULL);
-    signal_wake_fd = wake_fd;
-    signal_kick = kick;
-    install_handler(SIGTERM, stop_signal);
-    install_handler(SIGINT, stop_signal);
-    install_handler(SIGHUP, stop_signal);
-    /* A closed output (the reader went away) is an error from write(), not a death. */
-    install_handler(SIGPIPE, SIG_IGN);
+    pthread_once(&signals_once, signals_install);
 }
 
 int console_open_socket(struct console *c, int listen_fd, _Atomic uint32_t *kick, int wake_fd)
@@ -265,21 +313,8 @@ int console_open(struct console *c, int in_fd, int out_fd, _Atomic uint32_t *kic
     console_init_common(c, kick, wake_fd);
     c->in_fd = in_fd;
     c->out_fd = out_fd;
-    if (in_fd >= 0 && isatty(in_fd) && tcgetattr(in_fd, &c->saved) == 0) {
-        struct termios raw = c->saved;
-        cfmakeraw(&raw);
-        raw.c_oflag |= OPOST | ONLCR; /* keep host-side newline handling for our own messages */
-        saved_tty = c->saved;
-        tty_fd = in_fd;
-        tty_saved = 1;
-        atexit(console_restore_tty);
-        install_handler(SIGSEGV, fatal_signal);
-        install_handler(SIGBUS, fatal_signal);
-        install_handler(SIGABRT, fatal_signal);
-        install_handler(SIGFPE, fatal_signal);
-        if (tcsetattr(in_fd, TCSAFLUSH, &raw) == 0)
-            c->tty = true;
-    }
+    if (in_fd >= 0)
+        tty_take(c, in_fd);
     if (in_fd >= 0) {
         if (pthread_create(&c->thread, NULL, input_thread, c) != 0)
             return -EAGAIN;
@@ -335,11 +370,11 @@ bool console_input_open(struct console *c)
 
 void console_wait(struct console *c, uint64_t ns)
 {
-    struct pollfd p = {.fd = c->wake_fd, .events = POLLIN};
+    struct pollfd p[2] = {{.fd = c->wake_fd, .events = POLLIN}, {.fd = signal_wake_fd, .events = POLLIN}};
     struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ull), .tv_nsec = (long)(ns % 1000000000ull)};
     if (console_pending(c) || got_signal || atomic_load(&c->quit))
         return;
-    if (ppoll(&p, 1, &ts, NULL) > 0) {
+    if (ppoll(p, signal_wake_fd >= 0 ? 2 : 1, &ts, NULL) > 0 && (p[0].revents & POLLIN)) {
         uint64_t cnt;
         if (read(c->wake_fd, &cnt, sizeof(cnt)) < 0) {
             /* EAGAIN: another wake-up consumed it; nothing is lost, the state is re-read */
@@ -385,7 +420,12 @@ void console_close(struct console *c)
         pthread_join(c->thread, NULL);
         c->thread_started = false;
     }
-    console_restore_tty();
+    pthread_mutex_lock(&tty_lock);
+    if (tty_owner == c) {
+        console_restore_tty();
+        tty_owner = NULL;
+    }
+    pthread_mutex_unlock(&tty_lock);
     if (c->stop_fd >= 0) {
         close(c->stop_fd);
         c->stop_fd = -1;
@@ -394,9 +434,5 @@ void console_close(struct console *c)
         close(c->listen_fd);
         c->listen_fd = -1;
     }
-    if (c->wake_fd >= 0) {
-        signal_wake_fd = -1;
-        signal_kick = NULL;
-        c->wake_fd = -1; /* the VM's: not closed here */
-    }
+    c->wake_fd = -1; /* the VM's: not closed here */
 }

@@ -36,10 +36,11 @@ struct console {
     pthread_mutex_t sock_lock;
 };
 
-/* Starts the console on in_fd/out_fd (raw mode if in_fd is a terminal) and its input thread.
- * in_fd < 0: no input; out_fd < 0: output is dropped. wake_fd is the eventfd the vCPU sleeps
- * on (not owned). Also installs the handlers of the terminating signals, which only record the
- * signal and wake the vCPU. */
+/* Starts the console on in_fd/out_fd (raw mode if in_fd is the terminal and no other console
+ * has it) and its input thread. in_fd < 0: no input; out_fd < 0: output is dropped. wake_fd is
+ * the VM's eventfd the vCPU sleeps on (not owned). The first console of the process installs
+ * the handlers of the terminating signals, which only record the signal and make the process's
+ * signal eventfd readable (console_signal_fd). */
 int console_open(struct console *c, int in_fd, int out_fd, _Atomic uint32_t *kick, int wake_fd);
 /* The same on a listening unix socket (owned from now on): one client at a time, input from
  * it, output to it; output while no client is connected is dropped. */
@@ -57,8 +58,11 @@ bool console_pending(struct console *c);
 bool console_input_open(struct console *c);
 /* Sleeps up to ns nanoseconds or until input (or Ctrl-A x, or a signal) arrives. */
 void console_wait(struct console *c, uint64_t ns);
-/* The terminating signal received (SIGTERM, SIGINT, SIGHUP), or 0. */
+/* The terminating signal received (SIGTERM, SIGINT, SIGHUP), or 0: process-wide. */
 int console_signal(struct console *c);
+/* The process's signal eventfd, readable for good once a terminating signal came (-1 before the
+ * first console opened): for sleeps outside console_wait (a paused VM, vm.c). */
+int console_signal_fd(void);
 /* Writes guest output to the host. */
 void console_write(struct console *c, const uint8_t *buf, size_t n);
 /* Stops the thread and restores the terminal; safe to call twice. */

@@ -11,11 +11,23 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "monitor/internal.h"
+
+
+/* libelf's version handshake sets its process-wide state: once per process, whichever VM loads
+ * first (VMs load their kernels on their own threads). */
+static pthread_once_t elf_once = PTHREAD_ONCE_INIT;
+static bool elf_ok;
+
+static void elf_init(void)
+{
+    elf_ok = elf_version(EV_CURRENT) != EV_NONE;
+}
 
 static gpa_t segment_phys(uint32_t paddr)
 {
@@ -38,7 +50,8 @@ int loader_load_elf(struct vm *vm, const char *path, uint32_t *entry, char *err,
         close(fd);
         return -EINVAL;
     }
-    if (elf_version(EV_CURRENT) == EV_NONE) {
+    pthread_once(&elf_once, elf_init);
+    if (!elf_ok) {
         snprintf(err, errlen, "libelf is unusable: %s", elf_errmsg(-1));
         close(fd);
         return -EINVAL;

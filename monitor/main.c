@@ -51,8 +51,9 @@ static const char usage_text[] =
     "  --no-chain          translated blocks never jump into each other: each returns to the\n"
     "                      run loop (for lockstep and debugging)\n"
     "  --perfmap           write /tmp/perf-PID.map so perf names translated guest blocks\n"
-    "  --code-buffer KiB   size of the translation code buffer (default 131072; a small one\n"
-    "                      makes the cache flush often, for testing)\n"
+    "  --code-buffer KiB   size of the VM's translation code buffer, 64..1048576 (default\n"
+    "                      32768; memory is committed as code is written; a small buffer makes\n"
+    "                      the cache flush often, for testing)\n"
     "  --deterministic     time is a function of executed instructions only\n"
     "  --seed N            fixes the initial Count and the TLB Random sequence (printed when chosen)\n"
     "  --max-insns N       stop after N guest instructions (exit 3)\n"
@@ -180,6 +181,7 @@ int main(int argc, char **argv)
     const char *insn_words = NULL;
     const char *qmp_path = NULL;
     char qmp_buf[108];
+    struct dbt_trace trace = {.pc_hi = UINT32_MAX, .icount_hi = UINT64_MAX}; /* --trace (off unless given) */
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -254,7 +256,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(o, "-perfmap")) {
             cfg.perfmap = true;
         } else if (!strcmp(o, "-code-buffer")) {
-            cfg.code_kib = parse_u64("--code-buffer", need_arg(argc, argv, &i), DBT_MIN_CODE_KIB, 4u << 20);
+            cfg.code_kib = parse_u64("--code-buffer", need_arg(argc, argv, &i), DBT_MIN_CODE_KIB, DBT_MAX_CODE_KIB);
         } else if (!strcmp(o, "-deterministic")) {
             cfg.deterministic = true;
         } else if (!strcmp(o, "-seed")) {
@@ -271,7 +273,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(o, "-trace")) {
             char err[200];
             cfg.trace = need_arg(argc, argv, &i);
-            if (!dbt_trace_parse(cfg.trace, &dbt_trace, err, sizeof(err))) {
+            if (!dbt_trace_parse(cfg.trace, &trace, err, sizeof(err))) {
                 fprintf(stderr, "mvisor: --trace: %s\n", err);
                 return 1;
             }
@@ -309,10 +311,6 @@ int main(int argc, char **argv)
         die_usage("-qmp and -serial cannot share the socket %s", qmp_path);
     if (insn_words && cfg.exec != EXEC_INTERP)
         die_usage("%s", "--insn-words records what the interpreter executes: add --exec interp");
-    if (insn_words && !dbt_insn_words_start()) {
-        fprintf(stderr, "mvisor: --insn-words: out of memory\n");
-        return 1;
-    }
 
     cfg.profile = profile;
     struct vm vm;
@@ -329,6 +327,13 @@ int main(int argc, char **argv)
     if (vm_create(&vm, &cfg, err, sizeof(err)) < 0) {
         qmp_server_stop(qmp);
         fprintf(stderr, "mvisor: %s\n", err);
+        return 1;
+    }
+    vm_set_trace(&vm, &trace);
+    if (insn_words && !dbt_insn_words_start(&vm)) {
+        qmp_server_stop(qmp);
+        vm_destroy(&vm);
+        fprintf(stderr, "mvisor: --insn-words: out of memory\n");
         return 1;
     }
     if (vm_boot(&vm, err, sizeof(err)) < 0) {
@@ -355,8 +360,12 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    if (profile)
-        profile_start(&vm);
+    if (profile && profile_start(&vm) < 0) {
+        qmp_server_stop(qmp);
+        vm_destroy(&vm);
+        fprintf(stderr, "mvisor: --profile: out of memory\n");
+        return 1;
+    }
     uint64_t t0 = host_monotonic_ns();
     int status = vm_run(&vm);
     qmp_server_stop(qmp);
@@ -375,12 +384,13 @@ int main(int argc, char **argv)
             if (pf != stderr)
                 fclose(pf);
         }
-        profile_stop();
+        profile_stop(&vm);
     }
-    vm_destroy(&vm);
-    if (insn_words && dbt_insn_words_write(insn_words, err, sizeof(err)) < 0) {
+    if (insn_words && dbt_insn_words_write(&vm, insn_words, err, sizeof(err)) < 0) {
+        vm_destroy(&vm);
         fprintf(stderr, "mvisor: --insn-words: %s\n", err);
         return status ? status : 1;
     }
+    vm_destroy(&vm);
     return status;
 }

@@ -118,15 +118,17 @@ enum vcpu_exit {
     VCPU_EXIT_WEDGED,    /* exception loop with interrupts off, or wait with nothing to wake it */
     VCPU_EXIT_USER_QUIT, /* console escape */
     VCPU_EXIT_SIGNAL,    /* the host asked mvisor to stop (SIGTERM, SIGINT, SIGHUP) */
-    VCPU_EXIT_CONTROL,   /* a control request waits (monitor/vmctl.c): the run loop serves it */
+    VCPU_EXIT_CONTROL,   /* a control request waits (monitor/vmctl.c): vm_run_slice serves it */
     VCPU_EXIT_HOST_ERROR, /* the monitor could not go on (a reboot that cannot load the kernel) */
+    VCPU_EXIT_SLICE,     /* the slice the caller gave (vm_run_slice) is used up: run again */
+    VCPU_EXIT_WAIT,      /* the guest waits (WAIT) for an interrupt: nothing to run until host
+                            time vcpu.wait_until_ns or a wake-up (input, kick); run again then */
 };
 
 #define EXIT_REQ_INTERRUPT (1u << 0) /* re-evaluate pending interrupts */
 #define EXIT_REQ_STOP (1u << 1)
 #define EXIT_REQ_TIMER (1u << 2)
-#define EXIT_REQ_PROFILE (1u << 3) /* SIGUSR1: print the profile at the next block boundary */
-#define EXIT_REQ_CONTROL (1u << 4) /* a control request was posted (monitor/vmctl.c) */
+#define EXIT_REQ_CONTROL (1u << 3) /* a control request was posted (monitor/vmctl.c) */
 
 /*
  * CP1 state. Each FPR is 64 bits (FIR.F64 = 1). With Status.FR = 1 all 32 hold any format;
@@ -190,6 +192,9 @@ struct vcpu_prof {
                                     (enum prof_where) */
 };
 
+#define VCPU_OBS_TRACE 1u /* vm->trace.on */
+#define VCPU_OBS_WORDS 2u /* vm->insn_words */
+
 /* Where the vCPU thread is, for the profile's CPU-time samples. */
 enum prof_where { PROF_AT_GUEST = 0, PROF_AT_TRANSLATE, PROF_AT_TRAP, PROF_AT_MONITOR };
 
@@ -218,7 +223,12 @@ struct vcpu {
     struct vm *vm;
     uint32_t exc_streak;   /* consecutive exceptions without a retired instruction */
     uint64_t nr_exceptions[32];
-    bool waiting;          /* in WAIT, sleeping until an interrupt */
+    bool waiting;          /* returned VCPU_EXIT_WAIT: the next run resumes the WAIT (vcpu_wait) */
+    uint64_t wait_until_ns;   /* then: host monotonic time to run it again (sooner on a wake-up) */
+    uint64_t wait_skip_ticks; /* deterministic: guest ticks the WAIT jumps over when it resumes */
+    uint64_t slice_end;    /* icount at which the engine returns VCPU_EXIT_SLICE (UINT64_MAX: never) */
+    bool prof_on;          /* --profile: engines count (set by profile_start) */
+    uint8_t observe;       /* VCPU_OBS_*: the interpreter hands every word to these observers */
     uint32_t wedge_reason;
     struct stlb stlb;
     _Alignas(64) struct tb_jc_entry jc[TB_JC_SIZE]; /* jump cache of the translator, by virtual PC */
@@ -297,6 +307,35 @@ struct vm_config {
     const char *name;        /* -name (QMP query-vms and the `vm` argument); NULL: "vm0" */
 };
 
+/* Debug knobs of the translator, for the lockstep self-test and bisection: blocks of at most
+ * max_insns instructions (0 = the default), and a deliberate wrong result (low bit flipped) for
+ * the register an instruction at corrupt_pc writes (0 = off). Changing them flushes nothing:
+ * call dbt_flush(). */
+struct dbt_debug {
+    unsigned max_insns;
+    uint32_t corrupt_pc;
+};
+
+/* Tracing (--trace): checked by the interpreter per instruction. */
+struct dbt_trace {
+    bool on;
+    uint32_t pc_lo, pc_hi;       /* trace only PCs in [pc_lo, pc_hi] */
+    uint64_t icount_lo, icount_hi; /* and only instructions in this window */
+    FILE *out;
+};
+
+/*
+ * Observation points for lockstep testing (tests/diff). When set, called before every guest
+ * store by every engine, exactly once per store: va (aligned for swl/swr), size, the bytes
+ * written (val & mask, mask all ones but for swl/swr), and the host address it writes (NULL for
+ * MMIO and ROM). A translator that observes stores routes them all through its slow path.
+ */
+typedef void (*vm_store_hook_fn)(struct vcpu *v, uint32_t va, unsigned size, uint32_t val, uint32_t mask,
+                                 uint8_t *host);
+
+struct insn_words;
+struct vm_profile;
+
 struct vm {
     struct vm_config cfg;
     struct physmap physmap;
@@ -328,6 +367,13 @@ struct vm {
     const char *sysrq_keys;
     bool sysrq_break_sent;
     uint64_t sysrq_next_ns;
+    /* The engines' options and observers: per VM, as everything an engine keeps (no engine state
+     * is process-wide, so VMs run side by side in one process, on one thread or several). */
+    struct dbt_trace trace;        /* --trace (set with vm_set_trace) */
+    struct dbt_debug dbt_debug;
+    vm_store_hook_fn store_hook;   /* set before anything is translated, or NULL */
+    struct insn_words *insn_words; /* --insn-words: the set being recorded (dbt_insn_words_start) */
+    struct vm_profile *prof;       /* --profile: the sampler and the SIGUSR1 state, or NULL */
 };
 
 /* ---- functions ------------------------------------------------------- */
@@ -346,8 +392,9 @@ uint32_t vcpu_count(struct vcpu *v);
 /* Handles timers, interrupts and limits when icount reaches next_event or exit_request is set;
  * returns an exit reason or VCPU_EXIT_NONE to go on. */
 enum vcpu_exit vcpu_events(struct vcpu *v);
-/* WAIT: called after the instruction retired; sleeps (or, deterministic, jumps the clock) until
- * an unmasked interrupt is requested. */
+/* WAIT: called after the instruction retired, and again to resume it (v->waiting). Returns
+ * VCPU_EXIT_NONE once an unmasked interrupt is requested (deterministic runs jump the clock to
+ * it), VCPU_EXIT_WAIT when the host must sleep first (v->wait_until_ns), or a reason to stop. */
 enum vcpu_exit vcpu_wait(struct vcpu *v);
 /* Recomputes next_event after anything that moved a deadline. */
 void vcpu_update_next_event(struct vcpu *v);
@@ -392,10 +439,11 @@ enum vcpu_exit trap_emulate(struct vcpu *v, unsigned cause);
 
 /* ---- the profile (monitor/profile.c) ---- */
 
-/* Starts profiling vm (counters on, SIGUSR1 and the CPU-time sampler installed). */
-void profile_start(struct vm *vm);
+/* Starts profiling vm (counters on, SIGUSR1 and the CPU-time sampler of the calling thread, which
+ * runs the VM); -errno if out of memory. */
+int profile_start(struct vm *vm);
 /* Stops the sampler and forgets the VM: called after the last profile_write, before vm_destroy. */
-void profile_stop(void);
+void profile_stop(struct vm *vm);
 /* Writes the whole profile: a table, or JSON. */
 void profile_write(struct vm *vm, FILE *f, bool json);
 /* Called by vcpu_events: prints the profile to stderr if SIGUSR1 asked for it. */
@@ -408,6 +456,22 @@ void vcpu_dump(struct vcpu *v, FILE *f);
 int vm_run(struct vm *vm);
 /* The VM's name: -name, or "vm0". */
 const char *vm_name(const struct vm *vm);
+/*
+ * One bounded call into the VM's engine: runs at most about max_insns guest instructions (0 = no
+ * bound; the engine stops at its next event check past the bound) and returns why it stopped:
+ * VCPU_EXIT_SLICE when the slice is used up, VCPU_EXIT_WAIT when the guest waits for an
+ * interrupt (the caller sleeps until vcpu.wait_until_ns, or less, and calls again: the engine
+ * never sleeps), or a reason to stop. Nothing else is done with the reason: the caller acts on
+ * stops and resets. Control requests (QMP, monitor/vmctl.c) are served inside, on the calling
+ * thread; while the VM is paused (QMP stop) the call sleeps, holding no CPU, until it resumes
+ * or must stop. Deterministic runs give the same guest results whatever the slices.
+ */
+enum vcpu_exit vm_run_slice(struct vm *vm, uint64_t max_insns);
+/* Sleeps the host thread after VCPU_EXIT_WAIT until the vCPU's deadline, its console's input or a
+ * control request (QMP). */
+void vcpu_sleep(struct vcpu *v);
+/* Sets the VM's trace (a copy of *t) and tells its vCPU. */
+void vm_set_trace(struct vm *vm, const struct dbt_trace *t);
 /* Loads the kernel (and for Malta the initrd and the YAMON environment) and points the vCPU at
  * the entry; -errno with a message. Called once after vm_create, and again on every reboot. */
 int vm_boot(struct vm *vm, char *err, size_t errlen);

@@ -9,15 +9,22 @@
  * samples come from a timer on the vCPU thread's own CPU clock, delivered
  * to that thread, whose handler only bumps an atomic counter for where the
  * thread says it is (guest code by guest mode, translating, in the trap
- * path, elsewhere in the monitor). SIGUSR1's handler only sets a flag and
- * the vCPU's exit request; the vCPU thread prints at its next block
- * boundary (vcpu_events -> profile_poll), never from the handler.
+ * path, elsewhere in the monitor). SIGUSR1's handler only counts the
+ * request; the vCPU thread prints at its next event check (vcpu_events ->
+ * profile_poll), never from the handler.
  *
- * One VM per process for now, so the profiling state is file-static.
+ * Each VM keeps its own profiling state (struct vm_profile). What is
+ * process-wide is what the host makes so: SIGUSR1 is a process signal, so
+ * its handler only counts requests and every profiled VM prints once per
+ * request at its next event check; a thread runs one vCPU at a time, so
+ * the sampler's handler finds the vCPU through a thread-local pointer.
  */
 #define _GNU_SOURCE /* SIGEV_THREAD_ID, gettid */
+#include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,37 +34,38 @@
 
 #define PROF_SAMPLE_NS 1000000 /* one CPU-time sample per millisecond of the vCPU thread */
 
-static struct vm *prof_vm;
-static uint64_t prof_t0_ns;
-static volatile sig_atomic_t dump_requested;
-static _Atomic uint64_t samples[8]; /* by prof_where value: where << 1 | guest kernel */
-static timer_t sample_timer;
-static bool sample_timer_on;
+struct vm_profile {
+    uint64_t t0_ns;
+    _Atomic uint64_t samples[8]; /* by prof_where value: where << 1 | guest kernel */
+    timer_t sample_timer;        /* on the CPU clock of the thread that runs the VM */
+    bool sample_timer_on;
+    unsigned dumps_seen;         /* SIGUSR1 requests this VM has printed */
+};
+
+/* SIGUSR1 requests so far: a process-wide count, as the signal is the process's. */
+static _Atomic unsigned usr1_requests;
+/* The profiled vCPU this thread runs: what its sampler's SIGPROF counts into. */
+static _Thread_local struct vcpu *_Atomic sampled_vcpu;
+static pthread_once_t handlers_once = PTHREAD_ONCE_INIT;
 
 static void on_sigusr1(int sig)
 {
     (void)sig;
-    dump_requested = 1;
-    if (prof_vm)
-        atomic_fetch_or_explicit(&prof_vm->vcpu->exit_request, EXIT_REQ_PROFILE, memory_order_relaxed);
+    atomic_fetch_add_explicit(&usr1_requests, 1, memory_order_relaxed);
 }
 
 static void on_sample(int sig)
 {
     (void)sig;
-    if (!prof_vm)
+    struct vcpu *v = atomic_load_explicit(&sampled_vcpu, memory_order_relaxed);
+    if (!v)
         return;
-    int w = atomic_load_explicit(&prof_vm->vcpu->prof_where, memory_order_relaxed);
-    atomic_fetch_add_explicit(&samples[w & 7], 1, memory_order_relaxed);
+    int w = atomic_load_explicit(&v->prof_where, memory_order_relaxed);
+    atomic_fetch_add_explicit(&v->vm->prof->samples[w & 7], 1, memory_order_relaxed);
 }
 
-void profile_start(struct vm *vm)
+static void install_handlers(void)
 {
-    prof_vm = vm;
-    prof_t0_ns = host_monotonic_ns();
-    dbt_prof_on = true;
-    dbt_prof_track_retranslations(vm);
-    vm->vcpu->prof.last_trap_kind = -1;
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sigemptyset(&sa.sa_mask);
@@ -66,40 +74,66 @@ void profile_start(struct vm *vm)
     sigaction(SIGUSR1, &sa, NULL);
     sa.sa_handler = on_sample;
     sigaction(SIGPROF, &sa, NULL);
+}
+
+int profile_start(struct vm *vm)
+{
+    struct vm_profile *p = calloc(1, sizeof(*p));
+    if (!p)
+        return -ENOMEM;
+    p->t0_ns = host_monotonic_ns();
+    p->dumps_seen = atomic_load(&usr1_requests);
+    vm->prof = p;
+    vm->vcpu->prof_on = true;
+    dbt_prof_track_retranslations(vm);
+    vm->vcpu->prof.last_trap_kind = -1;
+    pthread_once(&handlers_once, install_handlers);
+    atomic_store_explicit(&sampled_vcpu, vm->vcpu, memory_order_relaxed);
     struct sigevent sev;
     memset(&sev, 0, sizeof(sev));
     sev.sigev_notify = SIGEV_THREAD_ID;
     sev.sigev_signo = SIGPROF;
     sev._sigev_un._tid = gettid();
-    if (timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &sample_timer) == 0) {
+    if (timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &p->sample_timer) == 0) {
         struct itimerspec its = {.it_interval = {0, PROF_SAMPLE_NS}, .it_value = {0, PROF_SAMPLE_NS}};
-        sample_timer_on = timer_settime(sample_timer, 0, &its, NULL) == 0;
+        p->sample_timer_on = timer_settime(p->sample_timer, 0, &its, NULL) == 0;
     } else {
         fprintf(stderr, "mvisor: --profile: no CPU-time sampling on this host\n");
     }
+    return 0;
 }
 
 /*
- * The sampler's handler reads prof_vm->vcpu, which vm_destroy frees: the timer must be gone and
- * prof_vm cleared first, or a late SIGPROF during the teardown reads freed memory (it crashed
- * `--exec trap --profile` runs at exit, about one in ten). A SIGPROF generated before the
- * timer_delete is delivered on its return, while the vCPU still exists.
+ * The sampler's handler reads the vCPU, which vm_destroy frees: the timer must be gone and the
+ * thread's pointer cleared first, or a late SIGPROF during the teardown reads freed memory (it
+ * crashed `--exec trap --profile` runs at exit, about one in ten). A SIGPROF generated before the
+ * timer_delete is delivered on its return, while the vCPU still exists. Called on the thread
+ * that called profile_start.
  */
-void profile_stop(void)
+void profile_stop(struct vm *vm)
 {
-    if (sample_timer_on)
-        timer_delete(sample_timer);
-    sample_timer_on = false;
+    struct vm_profile *p = vm->prof;
+    if (!p)
+        return;
+    if (p->sample_timer_on)
+        timer_delete(p->sample_timer);
     atomic_signal_fence(memory_order_seq_cst);
-    prof_vm = NULL;
-    signal(SIGPROF, SIG_IGN);
+    if (atomic_load_explicit(&sampled_vcpu, memory_order_relaxed) == vm->vcpu)
+        atomic_store_explicit(&sampled_vcpu, NULL, memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
+    vm->prof = NULL;
+    free(p);
 }
 
 void profile_poll(struct vm *vm)
 {
-    if (!dump_requested)
+    struct vm_profile *p = vm->prof;
+    if (!p)
         return;
-    dump_requested = 0;
+    unsigned req = atomic_load_explicit(&usr1_requests, memory_order_relaxed);
+    if (req == p->dumps_seen)
+        return;
+    p->dumps_seen = req;
     fprintf(stderr, "mvisor: profile (SIGUSR1) at %" PRIu64 " guest instructions\n", vm->vcpu->icount);
     profile_write(vm, stderr, false);
 }
@@ -199,7 +233,8 @@ void profile_write(struct vm *vm, FILE *f, bool json)
     const struct vcpu_prof *p = &v->prof;
     struct dbt_stats s;
     bool dbt = dbt_get_stats(vm, &s);
-    double host_s = (double)(host_monotonic_ns() - prof_t0_ns) / 1e9;
+    const struct vm_profile *pr = vm->prof;
+    double host_s = pr ? (double)(host_monotonic_ns() - pr->t0_ns) / 1e9 : 0.0;
     struct tc_row rows[3];
     tc_row(&s, p, 1, &rows[0]);
     tc_row(&s, p, 0, &rows[1]);
@@ -210,7 +245,7 @@ void profile_write(struct vm *vm, FILE *f, bool json)
     double stlb_hit = accesses ? 1.0 - (double)data_misses / (double)accesses : 0.0;
     uint64_t samp[8], samp_total = 0;
     for (int i = 0; i < 8; i++)
-        samp_total += samp[i] = atomic_load(&samples[i]);
+        samp_total += samp[i] = pr ? atomic_load(&pr->samples[i]) : 0;
     double translate_s = (double)rows[2].translate_ns / 1e9;
 
     if (json) {
@@ -379,7 +414,7 @@ void profile_write(struct vm *vm, FILE *f, bool json)
     fprintf(f, "\n");
 
     fprintf(f, "\nhost CPU time of the vCPU thread (%s, %.0f ms samples): ",
-            sample_timer_on ? "sampled" : "no samples", PROF_SAMPLE_NS / 1e6);
+            pr && pr->sample_timer_on ? "sampled" : "no samples", PROF_SAMPLE_NS / 1e6);
     for (int w = 0; w < 8; w++)
         if (samp[w])
             fprintf(f, "%s/%s %.1f%%  ", where_name[w >> 1], (w & 1) ? "kernel" : "user",

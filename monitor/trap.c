@@ -123,7 +123,7 @@ enum vcpu_exit trap_emulate(struct vcpu *v, unsigned cause)
     }
     v->prof.trap_count[kind]++;
     v->prof.last_trap_kind = kind;
-    if (__builtin_expect(dbt_prof_on, 0))
+    if (__builtin_expect(v->prof_on, 0))
         v->prof.priv[kind]++;
 
     uint32_t *r = v->gpr, val;

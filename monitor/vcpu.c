@@ -11,6 +11,11 @@
  * The timer fires when Count passes Compare between two checks (mod 2^32),
  * never by testing equality, because Count moves by more than one tick
  * between checks.
+ *
+ * Engines run in slices (vm_run_slice): vcpu_events ends one when the
+ * caller's instruction bound is reached, and WAIT returns to the caller
+ * instead of sleeping, so whoever runs the vCPU decides what the host
+ * thread does meanwhile.
  */
 #include <inttypes.h>
 #include <stddef.h>
@@ -169,7 +174,7 @@ static uint64_t ticks_to_device_event(struct vcpu *v)
 void vcpu_update_next_event(struct vcpu *v)
 {
     const struct vclock *c = &v->vm->clock;
-    uint64_t next = UINT64_MAX;
+    uint64_t next = v->slice_end;
     if (v->max_insns && v->max_insns < next)
         next = v->max_insns;
     if (c->deterministic) {
@@ -236,9 +241,9 @@ enum vcpu_exit vcpu_host_stop(struct vm *vm)
 enum vcpu_exit vcpu_events(struct vcpu *v)
 {
     struct vm *vm = v->vm;
-    uint32_t req = atomic_exchange_explicit(&v->exit_request, 0, memory_order_relaxed);
-    if (__builtin_expect(req & EXIT_REQ_PROFILE, 0))
-        profile_poll(vm);
+    (void)atomic_exchange_explicit(&v->exit_request, 0, memory_order_relaxed);
+    if (__builtin_expect(vm->prof != NULL, 0))
+        profile_poll(vm); /* SIGUSR1 asked every profiled VM for its profile */
     if (vm->stop)
         return VCPU_EXIT_STOP;
     if (vm_ctl_pending(&vm->ctl))
@@ -250,6 +255,9 @@ enum vcpu_exit vcpu_events(struct vcpu *v)
     enum vcpu_exit why = vcpu_host_stop(vm);
     if (why != VCPU_EXIT_NONE)
         return why;
+    /* The caller's slice: nothing below has run, so the next call starts with the same checks. */
+    if (v->icount >= v->slice_end)
+        return VCPU_EXIT_SLICE;
     vcpu_timer_check(v);
     if (vm->malta) {
         vcpu_rtc_fast_forward(v);
@@ -275,10 +283,24 @@ static bool vcpu_can_wake(const struct vcpu *v)
 /* Longest host sleep in one go: deadlines (--timeout) and stop requests are noticed this often. */
 #define WAIT_SLICE_NS 100000000ull
 
+/*
+ * WAIT never sleeps here: where the host has to wait (real time until the next timer event, or,
+ * deterministic, while a person may still type), it records until when and returns
+ * VCPU_EXIT_WAIT through the engine; the caller sleeps (vcpu_sleep, or a scheduler that runs
+ * something else meanwhile) and runs the vCPU again, which comes back here (v->waiting) to do
+ * what follows the sleep: a deterministic run's jump of the clock, then the same checks again.
+ */
 enum vcpu_exit vcpu_wait(struct vcpu *v)
 {
     struct vm *vm = v->vm;
     struct vclock *c = &vm->clock;
+    if (v->waiting) {
+        v->waiting = false;
+        if (v->wait_skip_ticks) {
+            vcpu_skip_ticks(v, v->wait_skip_ticks);
+            v->wait_skip_ticks = 0;
+        }
+    }
     for (;;) {
         clock_refresh(v); /* no instruction retires here: the cached reading would never age */
         vcpu_timer_check(v);
@@ -293,8 +315,13 @@ enum vcpu_exit vcpu_wait(struct vcpu *v)
             break;
         if (vm->stop)
             return VCPU_EXIT_STOP;
-        if (vm_ctl_pending(&vm->ctl))
+        if (vm_ctl_pending(&vm->ctl)) {
+            /* The request is served (vm_run_slice) and the WAIT goes on: the guest sees nothing. */
+            v->waiting = true;
+            v->wait_until_ns = 0;
+            v->wait_skip_ticks = 0;
             return VCPU_EXIT_CONTROL;
+        }
         enum vcpu_exit why = vcpu_host_stop(vm);
         if (why != VCPU_EXIT_NONE)
             return why;
@@ -302,7 +329,8 @@ enum vcpu_exit vcpu_wait(struct vcpu *v)
             v->wedge_reason = 1;
             return VCPU_EXIT_WEDGED;
         }
-        if (vm->deadline_s > 0 && host_monotonic_s() >= vm->deadline_s)
+        uint64_t now_ns = host_monotonic_ns();
+        if (vm->deadline_s > 0 && (double)now_ns / 1e9 >= vm->deadline_s)
             return VCPU_EXIT_TIMEOUT;
         uint64_t ticks = ticks_to_compare(v), dev = ticks_to_device_event(v);
         if (dev < ticks)
@@ -317,25 +345,41 @@ enum vcpu_exit vcpu_wait(struct vcpu *v)
              * a host CPU nor races its clock ahead of a person typing. The jump itself depends
              * only on guest state.
              */
-            if (vm->console && console_input_open(vm->console) && !console_pending(vm->console))
-                console_wait(vm->console, ns);
+            if (vm->console && console_input_open(vm->console) && !console_pending(vm->console)) {
+                v->waiting = true;
+                v->wait_until_ns = now_ns + ns;
+                v->wait_skip_ticks = ticks;
+                return VCPU_EXIT_WAIT;
+            }
             vcpu_skip_ticks(v, ticks);
             continue;
         }
         if (ns == 0)
             continue;
-        if (vm->console)
-            console_wait(vm->console, ns);
-        else if (vm->ctl_ready)
-            vm_ctl_sleep(&vm->ctl, ns);
-        else {
-            struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ull), .tv_nsec = (long)(ns % 1000000000ull)};
-            nanosleep(&ts, NULL);
-        }
+        v->waiting = true;
+        v->wait_until_ns = now_ns + ns;
+        v->wait_skip_ticks = 0;
+        return VCPU_EXIT_WAIT;
     }
     vcpu_update_next_event(v);
     vcpu_kick(v);
     return VCPU_EXIT_NONE;
+}
+
+void vcpu_sleep(struct vcpu *v)
+{
+    uint64_t now = host_monotonic_ns();
+    if (!v->waiting || v->wait_until_ns <= now)
+        return;
+    uint64_t ns = v->wait_until_ns - now;
+    if (v->vm->console) {
+        console_wait(v->vm->console, ns); /* input, a control request (QMP) or a signal ends it */
+    } else if (v->vm->ctl_ready) {
+        vm_ctl_sleep(&v->vm->ctl, ns, -1); /* a control request ends it */
+    } else {
+        struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ull), .tv_nsec = (long)(ns % 1000000000ull)};
+        nanosleep(&ts, NULL);
+    }
 }
 
 void vcpu_reset(struct vcpu *v)
@@ -345,6 +389,8 @@ void vcpu_reset(struct vcpu *v)
     v->pc = 0xBFC00000u;
     v->in_ds = 0;
     v->llbit = 0;
+    v->waiting = false; /* a WAIT a control request interrupted (QMP system_reset) is over */
+    v->wait_skip_ticks = 0;
     mtlb_init(&v->tlb, v->vm->cfg.tlb_entries);
     /* FPRs and FCSR are UNPREDICTABLE after reset (Vol. I-A, FPU registers): cleared here. */
     memset(&v->fpu, 0, sizeof(v->fpu));

@@ -14,8 +14,10 @@
  * Control requests from other threads (QMP: stop, cont, system_reset,
  * system_powerdown, quit) arrive through struct vm_ctl (monitor/vmctl.c) as
  * VCPU_EXIT_CONTROL and are served here, on the vCPU thread, between two
- * instructions. A paused VM sleeps in vm_control() on the wake-up eventfd;
- * its guest time stands still (the host time paused is added to the clock's
+ * instructions, inside vm_run_slice (so vm_run and any other caller of the
+ * slice API get them). A WAIT they interrupt goes on afterwards. A paused
+ * VM sleeps in vm_control() on the wake-up eventfd (and the process's
+ * signal eventfd), holding no CPU; its guest time stands still (the host time paused is added to the clock's
  * origin on resume), as QEMU stops its virtual clock.
  */
 #include <errno.h>
@@ -264,6 +266,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
     memset(vm->vcpu, 0, sizeof(*vm->vcpu));
     vm->vcpu->vm = vm;
     vm->vcpu->max_insns = cfg->max_insns;
+    vm->vcpu->slice_end = UINT64_MAX;
     rc = vm_ctl_init(&vm->ctl, &vm->vcpu->exit_request);
     vm->ctl_ready = true;
     /* The thread that creates the VM runs it (vm_run sets it again). */
@@ -322,6 +325,7 @@ err_quiet:
 void vm_destroy(struct vm *vm)
 {
     dbt_engine_destroy(vm);
+    dbt_insn_words_free(vm);
     if (vm->console) {
         console_close(vm->console);
         free(vm->console);
@@ -447,7 +451,7 @@ static enum vcpu_exit vm_control(struct vm *vm)
                 return why;
             if (vm->deadline_s > 0 && host_monotonic_s() >= vm->deadline_s)
                 return VCPU_EXIT_TIMEOUT;
-            vm_ctl_sleep(&vm->ctl, PAUSE_SLICE_NS);
+            vm_ctl_sleep(&vm->ctl, PAUSE_SLICE_NS, vm->console ? console_signal_fd() : -1);
             continue;
         }
         case VM_REQ_STOP:
@@ -490,6 +494,36 @@ static enum vcpu_exit vm_control(struct vm *vm)
     }
 }
 
+void vm_set_trace(struct vm *vm, const struct dbt_trace *t)
+{
+    vm->trace = *t;
+    if (t->on)
+        vm->vcpu->observe |= VCPU_OBS_TRACE;
+    else
+        vm->vcpu->observe &= (uint8_t)~VCPU_OBS_TRACE;
+}
+
+enum vcpu_exit vm_run_slice(struct vm *vm, uint64_t max_insns)
+{
+    struct vcpu *v = vm->vcpu;
+    uint64_t end = max_insns && v->icount < UINT64_MAX - max_insns ? v->icount + max_insns : UINT64_MAX;
+    if (end != v->slice_end) {
+        v->slice_end = end;
+        if (end < v->next_event)
+            v->next_event = end; /* the engine checks events there; vcpu_events ends the slice */
+    }
+    enum vcpu_exit why = vm->dbt ? dbt_run(v) : dbt_interp_run(v);
+    /* Control requests (QMP) are served here, on the thread that runs the vCPU, whoever calls;
+     * then the slice goes on. A paused VM stays in vm_control, asleep, until it resumes or must
+     * stop. */
+    while (why == VCPU_EXIT_CONTROL) {
+        why = vm_control(vm);
+        if (why == VCPU_EXIT_NONE)
+            why = vm->dbt ? dbt_run(v) : dbt_interp_run(v);
+    }
+    return why;
+}
+
 int vm_run(struct vm *vm)
 {
     struct vcpu *v = vm->vcpu;
@@ -506,12 +540,14 @@ int vm_run(struct vm *vm)
     atomic_store(&vm->ctl.vcpu_tid, (int)syscall(SYS_gettid));
     vm_ctl_set_state(&vm->ctl, VM_STATE_RUNNING);
     for (;;) {
-        enum vcpu_exit why = vm->dbt ? dbt_run(v) : dbt_interp_run(v);
-        while (why == VCPU_EXIT_CONTROL)
-            why = vm_control(vm);
+        enum vcpu_exit why = vm_run_slice(vm, 0);
         switch (why) {
         case VCPU_EXIT_NONE:
-        case VCPU_EXIT_CONTROL:
+        case VCPU_EXIT_SLICE:
+        case VCPU_EXIT_CONTROL: /* served in vm_run_slice, never returned */
+            continue;
+        case VCPU_EXIT_WAIT:
+            vcpu_sleep(v);
             continue;
         case VCPU_EXIT_STOP:
             if (vm->cfg.machine == MACHINE_TESTBENCH) {

@@ -165,13 +165,13 @@ void vm_ctl_close(struct vm_ctl *c)
     pthread_mutex_unlock(&c->lock);
 }
 
-void vm_ctl_sleep(struct vm_ctl *c, uint64_t ns)
+void vm_ctl_sleep(struct vm_ctl *c, uint64_t ns, int also_fd)
 {
-    struct pollfd p = {.fd = c->wake_fd, .events = POLLIN};
+    struct pollfd p[2] = {{.fd = c->wake_fd, .events = POLLIN}, {.fd = also_fd, .events = POLLIN}};
     struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ull), .tv_nsec = (long)(ns % 1000000000ull)};
     if (vm_ctl_pending(c))
         return;
-    if (ppoll(&p, 1, &ts, NULL) > 0) {
+    if (ppoll(p, also_fd >= 0 ? 2 : 1, &ts, NULL) > 0 && (p[0].revents & POLLIN)) {
         uint64_t cnt;
         if (read(c->wake_fd, &cnt, sizeof(cnt)) < 0) {
             /* EAGAIN: another reader took it; the caller re-reads the state anyway */

@@ -86,8 +86,9 @@ void vm_ctl_done(struct vm_ctl *c, int result);
 void vm_ctl_set_state(struct vm_ctl *c, enum vm_run_state s);
 /* vCPU thread: the run has ended; waiting and later requests get -ESHUTDOWN. */
 void vm_ctl_close(struct vm_ctl *c);
-/* vCPU thread: sleeps until woken or ns nanoseconds passed. */
-void vm_ctl_sleep(struct vm_ctl *c, uint64_t ns);
+/* vCPU thread: sleeps until woken or ns nanoseconds passed, or until also_fd (if >= 0; not
+ * read) is readable: the process's signal eventfd (console_signal_fd), which is never drained. */
+void vm_ctl_sleep(struct vm_ctl *c, uint64_t ns, int also_fd);
 /* Reports an event to the sink, if any. */
 void vm_ctl_emit(struct vm_ctl *c, struct vm *vm, enum vm_event_kind kind, bool guest, const char *reason);
 

@@ -41,7 +41,7 @@ for s in "$@"; do
     diff) tests/diff/run.sh ;;
     boot) tests/boot/run.sh --mvisor "$B/mvisor" ;;
     qmp) tests/qmp/run.sh --mvisor "$B/mvisor" ;;
-    tsan) tests/qmp/run.sh --suite tsan --tsan --mvisor "$B/tsan/mvisor" ;;
+    tsan) tests/tsan/run.sh ;;
     *) echo "run-suites: unknown suite '$s'" >&2 ;;
     esac
     suites+=("$s")

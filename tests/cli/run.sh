@@ -201,6 +201,15 @@ bad testbench-initrd 'initrd|malta' "${TB[@]}" -kernel "$GOOD" -initrd "$GOOD"
 bad exec-bogus 'bogus' "${TB[@]}" -kernel "$GOOD" --exec bogus
 bad profile-bogus 'profile' "${TB[@]}" -kernel "$GOOD" --profile=xml:out
 bad code-buffer-tiny 'code-buffer' "${TB[@]}" -kernel "$GOOD" --code-buffer 16
+bad code-buffer-huge 'code-buffer' "${TB[@]}" -kernel "$GOOD" --code-buffer 1048577
+# A code buffer the host cannot map is one clear line and exit 1, never a quiet fall-back to the
+# interpreter: the largest buffer under an address-space limit (768 MiB) it cannot fit in. (The
+# same limit runs the default buffer: see run-pass-address-limit below.)
+printf '#!/bin/bash\nulimit -v 786432\nexec "$0.real" "$@"\n' >"$W/mvisor-limited"
+chmod +x "$W/mvisor-limited"
+ln -sf "$(realpath "$MVISOR")" "$W/mvisor-limited.real"
+MVISOR=$W/mvisor-limited bad code-buffer-unmappable 'cannot map .*code buffer' "${TB[@]}" -kernel "$GOOD" \
+    --code-buffer 1048576
 bad timeout-negative 'timeout' "${TB[@]}" -kernel "$GOOD" --timeout -1
 bad timeout-zero 'timeout' "${TB[@]}" -kernel "$GOOD" --timeout 0
 bad timeout-abc 'timeout' "${TB[@]}" -kernel "$GOOD" --timeout abc
@@ -320,6 +329,7 @@ good run-pass-dbt 0 'pass' "${TB[@]}" --exec dbt -kernel "$W/pass.elf"
 good run-pass-trap 0 'pass' "${TB[@]}" --exec trap -kernel "$W/pass.elf"
 good run-pass-no-chain 0 'pass' "${TB[@]}" --no-chain -kernel "$W/pass.elf"
 good run-pass-code-buffer 0 'pass' "${TB[@]}" --code-buffer 64 -kernel "$W/pass.elf"
+MVISOR=$W/mvisor-limited good run-pass-address-limit 0 'pass' "${TB[@]}" -kernel "$W/pass.elf"
 good run-loop-max-insns-interp 3 'limit reached \(10 instructions,' "${TB[@]}" --exec interp --max-insns 10 -kernel "$W/loop.elf"
 good run-loop-max-insns-dbt 3 'limit reached \(10 instructions,' "${TB[@]}" --exec dbt --max-insns 10 -kernel "$W/loop.elf"
 good run-loop-max-insns-trap 3 'limit reached \(10 instructions,' "${TB[@]}" --exec trap --max-insns 10 -kernel "$W/loop.elf"

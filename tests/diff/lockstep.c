@@ -329,6 +329,13 @@ static bool events_due(struct vcpu *v)
     return v->icount >= v->next_event || atomic_load(&v->exit_request);
 }
 
+/* A WAIT B executed, to its end (an engine hands the host's sleeps to its caller). */
+static void wait_done(struct vcpu *b)
+{
+    while (vcpu_wait(b) == VCPU_EXIT_WAIT)
+        vcpu_sleep(b);
+}
+
 /* B runs until it has retired as many instructions and taken as many exceptions as A. Each of A's
  * steps starts with the run loop's event check, so B's catch-up does too. */
 static bool catch_up(void)
@@ -341,7 +348,7 @@ static bool catch_up(void)
     for (;;) {
         while (b->icount < target_i && !diverged_why) {
             if (dbt_interp_step(b))
-                (void)vcpu_wait(b);
+                wait_done(b);
             if (b->icount < target_i && events_due(b))
                 (void)vcpu_events(b);
         }
@@ -356,7 +363,7 @@ static bool catch_up(void)
         if (events_due(b))
             (void)vcpu_events(b);
         if (dbt_interp_step(b))
-            (void)vcpu_wait(b);
+            wait_done(b);
     }
 }
 
@@ -410,7 +417,7 @@ static void bisect(const struct snapshot *sa, const struct snapshot *sb, size_t 
         replay_only = true;
         a_pos = mlog_pos = log_at;
         diverged_why = NULL;
-        dbt_debug.max_insns = j;
+        vm_a.dbt_debug.max_insns = j;
         dbt_flush(&vm_a);
         tb_jc_flush_all(a->jc);
         uint64_t i0 = a->icount;
@@ -431,6 +438,7 @@ static void bisect(const struct snapshot *sa, const struct snapshot *sb, size_t 
 
 int main(int argc, char **argv)
 {
+    uint32_t corrupt_pc = 0;
     struct vm_config cfg = {.machine = MACHINE_TESTBENCH, .ram_mb = 16, .deterministic = true,
                             .tlb_entries = MTLB_DEFAULT_ENTRIES};
     uint64_t max_insns = 0;
@@ -463,7 +471,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--exec") && i + 1 < argc && !strcmp(argv[i + 1], "dbt") && ++i)
             a_exec = EXEC_DBT;
         else if (!strcmp(argv[i], "--inject-pc") && i + 1 < argc)
-            dbt_debug.corrupt_pc = (uint32_t)strtoul(argv[++i], NULL, 0);
+            corrupt_pc = (uint32_t)strtoul(argv[++i], NULL, 0);
         else {
             fprintf(stderr, "usage: lockstep [-M testbench|malta] [-m MiB] [-cpu 24Kf|24Kc] [-initrd FILE] [-append STR]"
                             " [--seed N] [--max-insns N] [--until-output STR] [--exec dbt|trap] [--inject-pc ADDR]"
@@ -479,7 +487,8 @@ int main(int argc, char **argv)
     load(&vm_b, &cfg, false);
     wrap_mmio(&vm_a, true);
     wrap_mmio(&vm_b, false);
-    dbt_store_hook = store_hook;
+    vm_a.store_hook = vm_b.store_hook = store_hook;
+    vm_a.dbt_debug.corrupt_pc = corrupt_pc;
 
     struct vcpu *a = vm_a.vcpu;
     uint64_t blocks = 0;
@@ -491,6 +500,10 @@ int main(int argc, char **argv)
         size_t log_at = mlog_pos;
         side_a.undo_n = side_b.undo_n = 0;
         enum vcpu_exit why = dbt_run_steps(a, 1);
+        if (why == VCPU_EXIT_WAIT) {
+            vcpu_sleep(a); /* the next step resumes the WAIT */
+            why = VCPU_EXIT_NONE;
+        }
         blocks++;
         bool ok = catch_up();
         diffs[0] = 0;

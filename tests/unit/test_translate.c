@@ -90,6 +90,8 @@ static int teardown(void **state)
     return 0;
 }
 
+static struct tr_ctx tr; /* the translator context these tests translate with */
+
 #define CODE_PA 0x4000u
 #define CODE_VA (0x80000000u + CODE_PA)
 
@@ -100,7 +102,7 @@ static size_t translate(const uint32_t *words, size_t n, cs_insn **insn, struct 
     tcache_flush(vm.tcache);
     struct vcpu *v = vm.vcpu;
     uint8_t *host = physmap_host(&vm.physmap, CODE_PA & ~0xFFFu, 4096);
-    struct tb *tb = dbt_translate(v, vm.tcache, CODE_VA, CODE_PA, host, dbt_tb_flags(v), true);
+    struct tb *tb = dbt_translate(&tr, v, vm.tcache, CODE_VA, CODE_PA, host, dbt_tb_flags(v), true);
     assert_non_null(tb);
     tcache_insert(vm.tcache, tb);
     struct collect c = {0};
@@ -427,14 +429,14 @@ static uint64_t inline_hits_of_call_loop(bool no_bmi2)
     assert_int_equal(physmap_write(&vm.physmap, CODE_PA, code, sizeof(code)), 0);
     assert_int_equal(physmap_write(&vm.physmap, CODE_PA + 0x40, fn, sizeof(fn)), 0);
     x64_no_bmi2 = no_bmi2;
-    dbt_prof_on = true; /* translated code counts its inline hits */
+    vm.vcpu->prof_on = true; /* translated code counts its inline hits */
     tcache_flush(vm.tcache);
     struct vcpu *v = vm.vcpu;
     v->pc = CODE_VA;
     v->in_ds = false;
     uint64_t before = v->prof.jc_inline_hits[0] + v->prof.jc_inline_hits[1];
     dbt_run_steps(v, 8);
-    dbt_prof_on = false;
+    v->prof_on = false;
     x64_no_bmi2 = false;
     tcache_flush(vm.tcache);
     return v->prof.jc_inline_hits[0] + v->prof.jc_inline_hits[1] - before;

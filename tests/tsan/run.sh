@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Suite "tsan": everything that runs threads, built with ThreadSanitizer (build/tsan/), failing on
+# any race report:
+#   multivm  tests/unit/test_multivm.c (eight VMs interleaved on one thread, two VMs on two
+#            threads), built as build/tsan/tests/unit/test_multivm and counted like suite unit;
+#            a report makes the binary exit non-zero (TSan's exitcode 66)
+#   tsan-qmp the qmp suite's sessions (console thread, QMP thread, vCPU thread, -serial unix:)
+#            on build/tsan/mvisor; a case fails if the sanitizer wrote a report
+#
+#   tests/tsan/run.sh [FILTER...]      (FILTERs go to the qmp part, e.g. stop-cont)
+#
+# Each part is its runner as a sub-suite: transcripts under build/test-logs/tsan/multivm/ and
+# build/test-logs/tsan/tsan-qmp/ (sockets in build/tests/tsan-qmp/, apart from suite qmp's);
+# their counts add up to build/test-logs/tsan.result.
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+
+B=${B:-build}
+suite_begin tsan
+root=$TEST_LOG_ROOT
+TEST_LOG_ROOT=$root/tsan tests/unit/run.sh --suite multivm "$B/tsan/tests/unit/test_multivm"
+TEST_LOG_ROOT=$root/tsan tests/qmp/run.sh --suite tsan-qmp --tsan --mvisor "$B/tsan/mvisor" "$@"
+for part in multivm tsan-qmp; do
+    f=$root/tsan/$part.result
+    p=$(sed -n 's/.*passed=\([0-9]*\).*/\1/p' "$f" 2>/dev/null)
+    m=$(sed -n 's/.*failed=\([0-9]*\).*/\1/p' "$f" 2>/dev/null)
+    if [[ -z $p || -z $m ]]; then
+        TEST_LOG=
+        test_fail "$part" "the part did not run to the end (no $f)"
+        continue
+    fi
+    suite_count "$p" "$m"
+done
+suite_end
