@@ -349,6 +349,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "mvisor: seed %" PRIu64 " (%s; reproduce with --deterministic --seed %" PRIu64 ")\n",
                 cfg.seed, cfg.deterministic ? "deterministic" : "real time", cfg.seed);
     }
+    /* Running (console up, state "running") before the QMP server answers anyone. */
+    if (vm_start(&vm) < 0) {
+        qmp_server_stop(qmp);
+        vm_destroy(&vm);
+        return 1;
+    }
     if (qmp) {
         int rc = qmp_server_add_vm(qmp, &vm);
         if (rc == 0)

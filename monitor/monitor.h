@@ -452,6 +452,11 @@ void profile_poll(struct vm *vm);
 /* Prints PC, GPRs, HI/LO and CP0 to f, with the instructions around pc disassembled. */
 void vcpu_dump(struct vcpu *v, FILE *f);
 
+/* Starts the run on the calling thread, which is then the vCPU thread: the --timeout clock, the
+ * console, and the run state "running" (QMP). Called by vm_run if not before; main calls it
+ * before the QMP server starts, so a client never sees a VM launched without a pause as
+ * "prelaunch". Returns 0, or -1 with a message (the state is then "internal-error"). */
+int vm_start(struct vm *vm);
 /* Runs the VM until it stops; returns the process exit status (see README). */
 int vm_run(struct vm *vm);
 /* The VM's name: -name, or "vm0". */

@@ -524,21 +524,33 @@ enum vcpu_exit vm_run_slice(struct vm *vm, uint64_t max_insns)
     return why;
 }
 
+int vm_start(struct vm *vm)
+{
+    if (vm_ctl_state(&vm->ctl) != VM_STATE_PRELAUNCH)
+        return 0;
+    if (vm->cfg.timeout_s > 0)
+        vm->deadline_s = host_monotonic_s() + vm->cfg.timeout_s;
+    if (vm->malta && vm_open_console(vm) < 0) {
+        fprintf(stderr, "mvisor: cannot start the console: %s\n", strerror(errno));
+        vm_ctl_set_state(&vm->ctl, VM_STATE_INTERNAL_ERROR);
+        vm_ctl_close(&vm->ctl);
+        return -1;
+    }
+    atomic_store(&vm->ctl.vcpu_tid, (int)syscall(SYS_gettid));
+    vm_ctl_set_state(&vm->ctl, VM_STATE_RUNNING);
+    return 0;
+}
+
 int vm_run(struct vm *vm)
 {
     struct vcpu *v = vm->vcpu;
     int status;
     bool guest = false;
     const char *reason = "host-error";
-    if (vm->cfg.timeout_s > 0)
-        vm->deadline_s = host_monotonic_s() + vm->cfg.timeout_s;
-    if (vm->malta && vm_open_console(vm) < 0) {
-        fprintf(stderr, "mvisor: cannot start the console: %s\n", strerror(errno));
-        vm_ctl_close(&vm->ctl);
+    if (vm_ctl_state(&vm->ctl) != VM_STATE_PRELAUNCH && vm_ctl_state(&vm->ctl) != VM_STATE_RUNNING)
+        return 1; /* vm_start failed and said why */
+    if (vm_start(vm) < 0)
         return 1;
-    }
-    atomic_store(&vm->ctl.vcpu_tid, (int)syscall(SYS_gettid));
-    vm_ctl_set_state(&vm->ctl, VM_STATE_RUNNING);
     for (;;) {
         enum vcpu_exit why = vm_run_slice(vm, 0);
         switch (why) {

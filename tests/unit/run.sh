@@ -13,8 +13,9 @@
 #
 #   tests/unit/run.sh [--suite NAME] [BINARY...]   (default: unit, all of build/tests/unit/test_*)
 #
-# Suite tsan runs the ThreadSanitizer build of the multi-VM test this way: a race report makes
-# the binary exit non-zero (TSan's exitcode 66), which counts as a failure.
+# Suite tsan (tests/tsan/run.sh) runs the ThreadSanitizer build of the multi-VM test this way,
+# as its part "multivm": a race report makes the binary exit non-zero (TSan's exitcode 66),
+# which counts as a failure.
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 
