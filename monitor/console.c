@@ -9,7 +9,8 @@
  * as QMP system_powerdown: BREAK + SysRq s, u, o, paced by vm.c).
  * The terminal is restored on every exit path: console_close(), atexit,
  * and fatal signals. SIGTERM, SIGINT and SIGHUP only set a flag and wake
- * the vCPU, which then stops through the ordinary exit path.
+ * every sleeping vCPU (below), each of which then stops through the
+ * ordinary exit path.
  *
  * An input thread reads the host and queues bytes in a ring; the vCPU
  * thread drains it when the guest's UART can accept data. The thread never

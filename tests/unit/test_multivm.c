@@ -9,7 +9,10 @@
  * code buffer must be its own and run translated code. A hand-written
  * program that waits for a far timer shows that WAIT comes back to the
  * caller (VCPU_EXIT_WAIT, call after call) instead of sleeping in the
- * engine, and wakes when the timer comes near.
+ * engine, and wakes when the timer comes near. The same program, driven
+ * by slices while another thread posts control requests (QMP's stop,
+ * cont, quit), shows the requests served inside vm_run_slice and the WAIT
+ * going on across them.
  *
  * Then two VMs run at the same time on two host threads, each created,
  * run and destroyed over and over: nothing they share may be mutable.
@@ -18,6 +21,7 @@
  * The programs are the ISA suite's bare ELFs under $MVISOR_ISA_DIR
  * (default build/isa/bare); the unit suite builds the ones used here.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -327,6 +331,100 @@ static void test_wait_returns_interp(void **state)
     wait_returns(EXEC_INTERP);
 }
 
+/* ---- control requests (QMP) through the slice API ---- */
+
+struct controller {
+    pthread_t thread;
+    struct vm *vm;
+    int rc_stop, rc_stop_again, rc_reset, rc_cont, rc_quit;
+    enum vm_run_state paused_state, resumed_state;
+};
+
+/* What the QMP server does, from another thread: each request returns once the thread running
+ * the slices has carried it out. */
+static void *controller_main(void *arg)
+{
+    struct controller *c = arg;
+    struct vm_ctl *ctl = &c->vm->ctl;
+    c->rc_stop = vm_ctl_request(ctl, VM_REQ_STOP, 10000);
+    c->paused_state = vm_ctl_state(ctl);
+    c->rc_stop_again = vm_ctl_request(ctl, VM_REQ_STOP, 10000);
+    c->rc_reset = vm_ctl_request(ctl, VM_REQ_RESET, 10000); /* the Malta board's only */
+    struct timespec ts = {0, 50000000};
+    nanosleep(&ts, NULL);
+    c->rc_cont = vm_ctl_request(ctl, VM_REQ_CONT, 10000);
+    c->resumed_state = vm_ctl_state(ctl);
+    c->rc_quit = vm_ctl_request(ctl, VM_REQ_QUIT, 10000);
+    return NULL;
+}
+
+/* A VM driven by vm_run_slice, waiting in WAIT for a timer ten seconds away, gets stop, a second
+ * stop, a reset it cannot do, cont and quit from another thread: every request is served by the
+ * slice calls (quit ends them with VCPU_EXIT_USER_QUIT), and the WAIT goes on across them, so
+ * the guest retires nothing meanwhile. */
+static void control_through_slices(enum exec_mode exec)
+{
+    struct vm vm;
+    struct vm_config cfg = {.machine = MACHINE_TESTBENCH, .ram_mb = 16, .tlb_entries = MTLB_DEFAULT_ENTRIES,
+                            .exec = exec, .console_out = devnull};
+    char err[512];
+    assert_int_equal(vm_create(&vm, &cfg, err, sizeof(err)), 0);
+    assert_int_equal(physmap_write(&vm.physmap, WAIT_PROG_PA, wait_prog, sizeof(wait_prog)), 0);
+    struct vcpu *v = vm.vcpu;
+    v->pc = 0x80000000u + WAIT_PROG_PA;
+    assert_int_equal(vm_start(&vm), 0);
+    assert_int_equal(vm_ctl_state(&vm.ctl), VM_STATE_RUNNING);
+    enum vcpu_exit why = VCPU_EXIT_NONE;
+    for (int i = 0; i < 100 && why != VCPU_EXIT_WAIT; i++)
+        why = vm_run_slice(&vm, 4);
+    assert_int_equal(why, VCPU_EXIT_WAIT);
+    uint64_t icount = v->icount;
+    uint32_t pc = v->pc;
+
+    struct controller c = {.vm = &vm};
+    assert_int_equal(pthread_create(&c.thread, NULL, controller_main, &c), 0);
+    int calls = 0;
+    do {
+        why = vm_run_slice(&vm, 40);
+        if (why == VCPU_EXIT_WAIT)
+            vcpu_sleep(v);
+        calls++;
+    } while ((why == VCPU_EXIT_WAIT || why == VCPU_EXIT_SLICE) && calls < 10000);
+    pthread_join(c.thread, NULL);
+
+    assert_int_equal(why, VCPU_EXIT_USER_QUIT);
+    assert_string_equal(vm.quit_reason, "host-qmp-quit");
+    assert_int_equal(c.rc_stop, 0);
+    assert_int_equal(c.paused_state, VM_STATE_PAUSED);
+    assert_int_equal(c.rc_stop_again, 0);
+    assert_int_equal(c.rc_reset, -ENOTSUP);
+    assert_int_equal(c.rc_cont, 0);
+    assert_int_equal(c.resumed_state, VM_STATE_RUNNING);
+    assert_int_equal(c.rc_quit, 0);
+    assert_int_equal(v->icount, icount); /* still in the WAIT: nothing retired */
+    assert_int_equal(v->pc, pc);
+    assert_true(v->waiting);
+    vm_destroy(&vm);
+}
+
+static void test_control_dbt(void **state)
+{
+    (void)state;
+    control_through_slices(EXEC_DBT);
+}
+
+static void test_control_trap(void **state)
+{
+    (void)state;
+    control_through_slices(EXEC_TRAP);
+}
+
+static void test_control_interp(void **state)
+{
+    (void)state;
+    control_through_slices(EXEC_INTERP);
+}
+
 /* ---- two VMs on two host threads ---- */
 
 #define THREAD_ROUNDS 12
@@ -402,6 +500,9 @@ int main(void)
         cmocka_unit_test(test_wait_returns_dbt),
         cmocka_unit_test(test_wait_returns_trap),
         cmocka_unit_test(test_wait_returns_interp),
+        cmocka_unit_test(test_control_dbt),
+        cmocka_unit_test(test_control_trap),
+        cmocka_unit_test(test_control_interp),
         cmocka_unit_test(test_two_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
