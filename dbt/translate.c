@@ -817,15 +817,6 @@ struct tb *dbt_translate(struct vcpu *v, struct tcache *tc, uint32_t pc, gpa_t p
     uint32_t n = 0, off = pc & 0xFFFu;
     uint32_t max = dbt_debug.max_insns && dbt_debug.max_insns < TR_MAX_INSNS ? dbt_debug.max_insns : TR_MAX_INSNS;
     c->observe_stores = dbt_store_hook != NULL;
-    unsigned mode = flags & TB_F_MODE_MASK;
-    const struct mem_region *ram = physmap_find(&v->vm->physmap, 0);
-    if ((mode == MMU_KERNEL || mode == MMU_KERNEL_ERL) && ram && ram->host && ram->base == 0) {
-        uint64_t window = ram->size < 0x20000000u ? ram->size : 0x20000000u;
-        if ((uintptr_t)ram->host + window < 0x80000000u) {
-            c->kseg0_window = (uint32_t)window;
-            c->kseg0_host = (uint32_t)(uintptr_t)ram->host;
-        }
-    }
     unsigned sides = 0; /* conditional branches the block goes on past (each a side exit) */
     while (n < max && off + 4 * n < 4096) {
         struct mips_insn *in = &c->insn[n];

@@ -102,9 +102,6 @@ struct tr_ctx {
     uint32_t flags;
     bool chain;         /* chaining and the inline jump-cache probe allowed */
     bool observe_stores; /* dbt_store_hook is set: every store goes through its helper */
-    uint32_t kseg0_window; /* kernel block, RAM at physical 0 mapped below 2 GiB: bytes loads reach
-                              directly as ram + (va ^ 0x80000000); 0 = no window */
-    uint32_t kseg0_host;   /* that RAM's host address */
     struct x64_emitter hot, cold;
     struct tr_fixup fix[TR_MAX_FIXUPS];
     unsigned n_fix;

@@ -114,7 +114,7 @@ int loader_load_elf(struct vm *vm, const char *path, uint32_t *entry, char *err,
             goto out;
         }
         gpa_t pa = segment_phys((uint32_t)ph.p_paddr);
-        if (!physmap_host(&vm->physmap, pa, ph.p_memsz)) {
+        if (!physmap_is_mem(&vm->physmap, pa, ph.p_memsz)) {
             snprintf(err, errlen,
                      "'%s': segment %zu (phys 0x%llx, %llu bytes) lies outside guest RAM (%llu MiB)", path, i,
                      (unsigned long long)pa, (unsigned long long)ph.p_memsz,

@@ -294,7 +294,8 @@ struct vm_config {
 struct vm {
     struct vm_config cfg;
     struct physmap physmap;
-    uint8_t *ram;
+    struct machmem *mm;  /* the monitor's machine memory */
+    struct pmap pmap;    /* guest RAM: its pages in mm */
     uint64_t ram_size;
     uint8_t *bootrom; /* testbench: writable boot window at 0x1FC00000 */
     struct vcpu *vcpu;

@@ -1,8 +1,8 @@
 /*
  * VM construction and the run loop.
  *
- * Guest RAM is reserved lazily (MAP_NORESERVE), so a large -m costs nothing
- * until the guest touches it. The run loop has kvmtool's shape: the engine
+ * Guest RAM is a pmap of machine pages allocated on first touch, so a large
+ * -m costs nothing until the guest touches it. The run loop has kvmtool's shape: the engine
  * returns an exit reason and a switch turns it into the process exit status
  * (0 powered off / test passed, 2 wedged, 3 limit or timeout, 4 test failed).
  *
@@ -124,7 +124,7 @@ static int vm_create_malta(struct vm *vm, char *err, size_t errlen)
         .attention = malta_host_attention,
         .serial_out = malta_host_serial_out,
     };
-    int rc = malta_create(&vm->malta, &vm->physmap, vm->ram, vm->ram_size, &host,
+    int rc = malta_create(&vm->malta, &vm->physmap, &vm->pmap, vm->ram_size, &host,
                           rtc_start_unix_ns(&vm->cfg), err, errlen);
     if (rc < 0)
         return rc;
@@ -139,17 +139,15 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
     memset(vm, 0, sizeof(*vm));
     vm->cfg = *cfg;
     vm->ram_size = cfg->ram_mb << 20;
-    /* Below 2 GiB if the host allows: the translator then reaches kseg0 RAM with an absolute disp32. */
-    vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_32BIT, -1, 0);
-    if (vm->ram == MAP_FAILED)
-        vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                       -1, 0);
-    if (vm->ram == MAP_FAILED) {
-        vm->ram = NULL;
-        snprintf(err, errlen, "cannot reserve %" PRIu64 " MiB of guest RAM: %s", cfg->ram_mb,
-                 strerror(errno));
-        return -ENOMEM;
+    /* Guest RAM is pages of the monitor's machine memory, allocated on first touch. Its canonical
+     * addresses are where all of it is seen: 0x80000000 on the Malta, 0 on the test machine. */
+    vm->mm = machmem_default();
+    int prc = vm->mm ? pmap_init(&vm->pmap, vm->mm, vm->ram_size,
+                                 cfg->machine == MACHINE_MALTA ? MALTA_RAM_ALL_BASE : 0)
+                     : -ENOMEM;
+    if (prc < 0) {
+        snprintf(err, errlen, "cannot set up %" PRIu64 " MiB of guest RAM: %s", cfg->ram_mb, strerror(-prc));
+        return prc;
     }
     vm->serial_fd = -1;
     int rc;
@@ -166,11 +164,14 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
     }
     memset(vm->vcpu, 0, sizeof(*vm->vcpu));
     vm->vcpu->vm = vm;
+    rc = pmap_attach_stlb(&vm->pmap, &vm->vcpu->stlb);
+    if (rc < 0)
+        goto err_map;
     vm->vcpu->max_insns = cfg->max_insns;
 
     switch (cfg->machine) {
     case MACHINE_TESTBENCH:
-        rc = physmap_add_ram(&vm->physmap, "ram", 0, vm->ram_size, vm->ram, false);
+        rc = physmap_add_pmap(&vm->physmap, "ram", 0, vm->ram_size, &vm->pmap, 0);
         if (rc < 0)
             goto err_map;
         vm->bootrom = mmap(NULL, TESTBENCH_BOOTROM_SIZE, PROT_READ | PROT_WRITE,
@@ -229,12 +230,10 @@ void vm_destroy(struct vm *vm)
     vm->serial_fd = -1;
     malta_destroy(vm->malta);
     vm->malta = NULL;
-    if (vm->ram)
-        munmap(vm->ram, vm->ram_size);
+    pmap_destroy(&vm->pmap);
     if (vm->bootrom)
         munmap(vm->bootrom, TESTBENCH_BOOTROM_SIZE);
     free(vm->vcpu);
-    vm->ram = NULL;
     vm->bootrom = NULL;
     vm->vcpu = NULL;
 }
