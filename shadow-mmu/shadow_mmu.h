@@ -168,7 +168,7 @@ struct machmem {
     uint32_t max_pages;
     uint32_t next;    /* pages never handed out start here */
     mpn_t free_head;  /* freed pages, linked through owner0 */
-    uint64_t in_use;  /* pages allocated and not freed */
+    _Atomic uint64_t in_use; /* pages allocated and not freed */
     void *lock;       /* pthread_mutex_t, opaque here */
     struct pmap *pmaps[MACHMEM_MAX_PMAPS]; /* by id; owners name pmaps by id */
 };
