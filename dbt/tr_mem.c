@@ -106,6 +106,50 @@ static void emit_slow_call(struct tr_ctx *c, const void *fn, uint32_t op, bool h
     tr_call(c, ce, fn);
 }
 
+/*
+ * Kernel loads in kseg0 RAM skip the software TLB: kseg0 is a fixed window onto physical memory
+ * (PRA 4.3), so host = view + (va ^ 0x80000000), view being the pmap's RAM view, whose pages
+ * show whatever machine page the pmap maps (a remap changes what a page shows, never where it
+ * is), read from the vCPU. Rotating the offset right by log2(size) moves a misaligned address's
+ * low bits to the top, so one unsigned compare checks both the window and the alignment, and the
+ * rotated value indexes the view with the access size as scale.
+ */
+static void load_kseg0(struct tr_ctx *c, const struct mips_insn *in, unsigned size, struct base_opnd b, int hd)
+{
+    struct x64_emitter *e = &c->hot;
+    unsigned k = size == 4 ? 2 : size == 2 ? 1 : 0;
+    /* va ^ 0x80000000 = va + 0x80000000 in 32 bits: folded into the address computation */
+    if (b.imm)
+        x64_mov_r32_imm32(e, X64_RAX, (b.val + (uint32_t)in->simm) ^ 0x80000000u);
+    else
+        x64_lea_r32_disp(e, X64_RAX, b.reg, (int32_t)((uint32_t)in->simm + 0x80000000u));
+    if (k)
+        x64_shift_r32_imm(e, X64_ROR, X64_RAX, k);
+    x64_alu_r32_imm32(e, X64_CMP, X64_RAX, (int32_t)(c->kseg0_window >> k));
+    size_t cold = c->cold.len;
+    tr_jcc_to(c, e, X64_CC_AE, SECT_COLD, cold);
+    enum x64_load kind;
+    switch (in->op) {
+    case MIPS_OP_LB: kind = X64_LDSX8; break;
+    case MIPS_OP_LBU: kind = X64_LDZX8; break;
+    case MIPS_OP_LH: kind = X64_LDSX16; break;
+    case MIPS_OP_LHU: kind = X64_LDZX16; break;
+    default: kind = X64_LD32; break;
+    }
+    x64_mov_r64_m64(e, X64_RDX, X64_R15, VOFF_KSEG0_VIEW);
+    x64_load_bis(e, kind, hd, X64_RDX, X64_RAX, k, 0);
+    size_t join = e->len;
+    /* Outside the window (kseg2, kuseg, kseg1): the address back, then the software TLB, out of line. */
+    struct x64_emitter *ce = &c->cold;
+    if (k)
+        x64_shift_r32_imm(ce, X64_ROL, X64_RAX, k);
+    x64_alu_r32_imm32(ce, X64_XOR, X64_RAX, (int32_t)0x80000000u);
+    size_t miss = emit_probe_va(c, ce, size, false); /* a miss leaves eax = va for the slow call */
+    emit_host_load(ce, in->op, hd);
+    tr_jmp_to(c, ce, SECT_HOT, join);
+    x64_patch_rel32(ce, miss, ce->len);
+}
+
 static void load(struct tr_ctx *c, const struct mips_insn *in)
 {
     unsigned size = (in->op == MIPS_OP_LW) ? 4 : (in->op == MIPS_OP_LH || in->op == MIPS_OP_LHU) ? 2 : 1;
@@ -114,11 +158,14 @@ static void load(struct tr_ctx *c, const struct mips_insn *in)
     /* Base first (it may be rt), then the destination, so hot and cold paths agree on it. */
     struct base_opnd b = get_base(c, in->rs);
     int hd = rt ? tr_dest(c, rt) : X64_RAX;
-    /* Every load probes the software TLB, kseg0 ones too: nothing here knows where a page of
-     * guest RAM is in host memory, so a pmap change (copy-on-write, a move) only has to shoot
-     * down software-TLB entries, never translated code. */
-    emit_probe(c, b, in->simm, size, false);
-    emit_host_load(e, in->op, hd);
+    uint32_t known = b.val + (uint32_t)in->simm;
+    bool kseg0 = c->kseg0_window && (!b.imm || (known >= 0x80000000u && known < 0xA0000000u));
+    if (kseg0) {
+        load_kseg0(c, in, size, b, hd);
+    } else {
+        emit_probe(c, b, in->simm, size, false);
+        emit_host_load(e, in->op, hd);
+    }
     size_t join = e->len;
     emit_slow_call(c, (const void *)dbt_h_load, in->op, false, 0, 0, false);
     tr_status_exits(c, &c->cold, rt);

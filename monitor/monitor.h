@@ -217,6 +217,10 @@ struct vcpu {
     bool waiting;          /* in WAIT, sleeping until an interrupt */
     uint32_t wedge_reason;
     struct stlb stlb;
+    /* Translated kernel code reaches kseg0 RAM (physical 0..kseg0_window) at kseg0_view + pa: the
+     * pmap's RAM view, which follows every remap in place (shadow-mmu/pmap.c). */
+    uint8_t *kseg0_view;
+    uint32_t kseg0_window;
     _Alignas(64) struct tb_jc_entry jc[TB_JC_SIZE]; /* jump cache of the translator, by virtual PC */
     /* The last exceptions taken (where, why), for the state dump of a wedged guest. */
     struct { uint32_t epc, cause, badvaddr, pc_after; } exc_hist[VCPU_EXC_HISTORY];

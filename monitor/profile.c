@@ -261,10 +261,10 @@ void profile_write(struct vm *vm, FILE *f, bool json)
             pmap_count(&vm->pmap, &priv, &shared);
         fprintf(f, "  \"machine_memory\": {\"private_pages\": %" PRIu64 ", \"shared_pages\": %" PRIu64
                 ", \"first_touches\": %" PRIu64 ", \"cow_maps\": %" PRIu64 ", \"cow_copies\": %" PRIu64
-                ", \"cow_claims\": %" PRIu64 ", \"moves\": %" PRIu64 ", \"discarded\": %" PRIu64
+                ", \"moves\": %" PRIu64 ", \"discarded\": %" PRIu64
                 ", \"shootdowns\": %" PRIu64 ", \"shootdown_entries\": %" PRIu64 ", \"pool_pages_in_use\": %" PRIu64
                 "},\n", priv, shared, atomic_load(&ps->touched), atomic_load(&ps->shared_maps),
-                atomic_load(&ps->cow_copies), atomic_load(&ps->cow_claims), atomic_load(&ps->moves),
+                atomic_load(&ps->cow_copies), atomic_load(&ps->moves),
                 atomic_load(&ps->discarded), atomic_load(&ps->shootdowns), atomic_load(&ps->shot_entries),
                 vm->mm ? vm->mm->in_use : 0);
         fprintf(f, "  \"mmio\": {");
@@ -369,11 +369,10 @@ void profile_write(struct vm *vm, FILE *f, bool json)
         if (vm->pmap.mm)
             pmap_count(&vm->pmap, &priv, &shared);
         fprintf(f, "  machine memory: %" PRIu64 " private pages, %" PRIu64 " shared copy-on-write (%" PRIu64
-                " mapped so); %" PRIu64 " first touches, %" PRIu64 " copy-on-write copies, %" PRIu64
-                " claims, %" PRIu64 " moves, %" PRIu64 " pages discarded; %" PRIu64 " shootdowns (%" PRIu64
+                " mapped so); %" PRIu64 " first touches, %" PRIu64 " copy-on-write copies, %" PRIu64 " moves, %" PRIu64 " pages discarded; %" PRIu64 " shootdowns (%" PRIu64
                 " software-TLB entries); pool pages in use %" PRIu64 "\n", priv, shared,
                 atomic_load(&ps->shared_maps), atomic_load(&ps->touched), atomic_load(&ps->cow_copies),
-                atomic_load(&ps->cow_claims), atomic_load(&ps->moves), atomic_load(&ps->discarded),
+                atomic_load(&ps->moves), atomic_load(&ps->discarded),
                 atomic_load(&ps->shootdowns), atomic_load(&ps->shot_entries), vm->mm ? vm->mm->in_use : 0);
     }
     fprintf(f, "  MMIO exits:");

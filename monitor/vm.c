@@ -202,6 +202,13 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
         break;
     }
 
+    /* kseg0 (physical 0..512 MiB) onto the RAM window at 0: the pmap's RAM view, for translated
+     * kernel loads. */
+    const struct mem_region *low = physmap_find(&vm->physmap, 0);
+    if (low && low->pmap && low->base == 0) {
+        vm->vcpu->kseg0_view = low->pmap->view + ((size_t)low->first_page << MACH_PAGE_BITS);
+        vm->vcpu->kseg0_window = (uint32_t)(low->size < 0x20000000u ? low->size : 0x20000000u);
+    }
     vcpu_reset(vm->vcpu);
     if (cfg->exec == EXEC_DBT || cfg->exec == EXEC_TRAP) {
         rc = dbt_engine_init(vm, err, errlen);

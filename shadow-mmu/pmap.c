@@ -2,19 +2,28 @@
  * The per-VM pmap: guest-physical RAM page -> machine page (Disco's pmap).
  *
  * An entry is a machine page number, PMAP_NONE until the page is first
- * touched (then a zeroed machine page is allocated and installed with one
- * compare-and-swap, so any thread may touch), or a shared page with
- * PMAP_COW: reads use it, the first write copies it (or claims it, when no
- * one else maps it any more). Every change of an entry that was mapped
- * shoots down the software-TLB entries of the pmap's vCPUs that may hold
- * the old page, found by canonical page number, and nothing else.
- * Translated code is keyed by guest-physical address, so it survives a
- * remap untouched.
+ * touched (then the page's home machine page is taken and installed with
+ * one compare-and-swap, so any thread may touch), or a shared page with
+ * PMAP_COW: reads use it, the first write copies it home. Every change of
+ * an entry that was mapped shoots down the software-TLB entries of the
+ * pmap's vCPUs that may hold the old page, found by canonical page number,
+ * and nothing else. Translated code is keyed by guest-physical address, so
+ * it survives a remap untouched.
+ *
+ * The RAM view: the pmap keeps a contiguous host mapping of the VM's RAM,
+ * page g showing whatever machine page the pmap maps at g (one mapping of
+ * the pool's memory file over the home run, and a page remapped in place
+ * when its entry leaves home: copy-on-write sharing, a move). Host
+ * addresses of RAM handed out (software TLB, C copies) are view addresses,
+ * and translated kernel code reaches kseg0 RAM through the view's base: a
+ * remap changes what a view page shows, never where it is.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "shadow-mmu/shadow_mmu.h"
 
@@ -47,6 +56,21 @@ int pmap_init(struct pmap *p, struct machmem *mm, uint64_t size, gpa_t canon_bas
     p->mm = mm;
     p->npages = (uint32_t)pages;
     p->canon_base = canon_base;
+    p->home = machmem_reserve(mm, (uint32_t)pages);
+    void *view = p->home == MPN_NONE ? MAP_FAILED
+                                     : mmap(NULL, pages << MACH_PAGE_BITS, PROT_READ | PROT_WRITE,
+                                            MAP_SHARED | MAP_NORESERVE, mm->fd, (off_t)p->home << MACH_PAGE_BITS);
+    if (view == MAP_FAILED) {
+        int rc = p->home == MPN_NONE ? -ENOMEM : -errno;
+        if (p->home != MPN_NONE)
+            machmem_unreserve(mm, p->home, (uint32_t)pages);
+        pthread_mutex_destroy(pmap_lock(p));
+        free(p->pte);
+        free(p->lock);
+        memset(p, 0, sizeof(*p));
+        return rc;
+    }
+    p->view = view;
     pthread_mutex_lock(pool_lock(mm));
     unsigned id = 0;
     while (id < MACHMEM_MAX_PMAPS && mm->pmaps[id])
@@ -55,9 +79,12 @@ int pmap_init(struct pmap *p, struct machmem *mm, uint64_t size, gpa_t canon_bas
         mm->pmaps[id] = p;
     pthread_mutex_unlock(pool_lock(mm));
     if (id == MACHMEM_MAX_PMAPS) {
+        munmap(p->view, pages << MACH_PAGE_BITS);
+        machmem_unreserve(mm, p->home, (uint32_t)pages);
         pthread_mutex_destroy(pmap_lock(p));
         free(p->pte);
         free(p->lock);
+        memset(p, 0, sizeof(*p));
         return -ENOSPC;
     }
     p->id = id;
@@ -73,6 +100,8 @@ void pmap_destroy(struct pmap *p)
     pthread_mutex_lock(pool_lock(p->mm));
     p->mm->pmaps[p->id] = NULL;
     pthread_mutex_unlock(pool_lock(p->mm));
+    munmap(p->view, (size_t)p->npages << MACH_PAGE_BITS);
+    machmem_unreserve(p->mm, p->home, p->npages);
     pthread_mutex_destroy(pmap_lock(p));
     free(p->pte);
     free(p->lock);
@@ -112,36 +141,71 @@ mpn_t pmap_lookup(const struct pmap *p, uint32_t gpfn, bool *cow)
     return e == PMAP_NONE ? PMAP_NONE : e & ~PMAP_COW;
 }
 
-/* Replaces the (locked) entry gpfn = old by new_e, shoots the old page down and lets it go. */
-static void replace(struct pmap *p, uint32_t gpfn, uint32_t old, uint32_t new_e)
+static inline uint8_t *view_page(const struct pmap *p, uint32_t gpfn)
 {
-    atomic_store_explicit(&p->pte[gpfn], new_e, memory_order_release);
+    return p->view + ((size_t)gpfn << MACH_PAGE_BITS);
+}
+
+/* Makes view page gpfn show machine page m (read-only for a shared one). Atomic for other threads:
+ * a concurrent read sees the old page or the new one. */
+static int view_map(struct pmap *p, uint32_t gpfn, mpn_t m, bool writable)
+{
+    void *at = mmap(view_page(p, gpfn), MACH_PAGE_SIZE, writable ? PROT_READ | PROT_WRITE : PROT_READ,
+                    MAP_SHARED | MAP_FIXED, p->mm->fd, (off_t)m << MACH_PAGE_BITS);
+    return at == MAP_FAILED ? -errno : 0;
+}
+
+/* Lets the machine page of an old entry go (its owner gpfn). */
+static void release_entry(struct pmap *p, uint32_t gpfn, uint32_t old)
+{
     if (old == PMAP_NONE)
         return;
-    shoot(p, gpfn, 1);
     machmem_del_owner(p->mm, old & ~PMAP_COW, MPAGE_OWNER(p->id, gpfn));
     machmem_put(p->mm, old & ~PMAP_COW);
 }
 
-/* Makes the copy-on-write page at gpfn private: a copy, or the page itself if nobody else holds it. */
+/* Entry gpfn (locked) goes from old to new_e: the view first, then the entry, then the shootdown
+ * of the old page's software-TLB entries, then the old page goes. */
+static int replace(struct pmap *p, uint32_t gpfn, uint32_t old, uint32_t new_e)
+{
+    mpn_t m = new_e & ~PMAP_COW;
+    if (m != p->home + gpfn || old == PMAP_NONE || (old & ~PMAP_COW) != p->home + gpfn) {
+        int rc = view_map(p, gpfn, m, !(new_e & PMAP_COW));
+        if (rc < 0)
+            return rc;
+    }
+    atomic_store_explicit(&p->pte[gpfn], new_e, memory_order_release);
+    if (old != PMAP_NONE)
+        shoot(p, gpfn, 1);
+    release_entry(p, gpfn, old);
+    return 0;
+}
+
+/* Takes gpfn's home page (one reference, owner recorded), or a pool page if it is busy. */
+static mpn_t take_page(struct pmap *p, uint32_t gpfn)
+{
+    mpn_t m = machmem_take_home(p->mm, p->home + gpfn);
+    if (m == MPN_NONE)
+        m = machmem_alloc(p->mm);
+    if (m != MPN_NONE)
+        machmem_add_owner(p->mm, m, MPAGE_OWNER(p->id, gpfn));
+    return m;
+}
+
+/* Gives the copy-on-write page at gpfn (entry e, locked) a private copy, at home. */
 static uint32_t break_cow(struct pmap *p, uint32_t gpfn, uint32_t e)
 {
     mpn_t m = e & ~PMAP_COW;
     struct machmem *mm = p->mm;
-    if (machmem_info(mm, m).refs == 1) {
-        /* The others let it go: it is ours. Entries for it stay valid for reads; the copy-on-write
-         * tag of their stores only sends them back here once. */
-        machmem_set_flags(mm, m, 0, MPAGE_COW | MPAGE_SHARED);
-        atomic_store_explicit(&p->pte[gpfn], m, memory_order_release);
-        atomic_fetch_add_explicit(&p->st.cow_claims, 1, memory_order_relaxed);
-        return m;
-    }
-    mpn_t n = machmem_alloc(mm);
+    mpn_t n = take_page(p, gpfn);
     if (n == MPN_NONE)
         return PMAP_NONE;
     memcpy(machmem_page(mm, n), machmem_page(mm, m), MACH_PAGE_SIZE);
-    machmem_add_owner(mm, n, MPAGE_OWNER(p->id, gpfn));
-    replace(p, gpfn, e, n);
+    if (replace(p, gpfn, e, n) < 0) {
+        machmem_del_owner(mm, n, MPAGE_OWNER(p->id, gpfn));
+        machmem_put(mm, n);
+        return PMAP_NONE;
+    }
     atomic_fetch_add_explicit(&p->st.cow_copies, 1, memory_order_relaxed);
     return n;
 }
@@ -151,17 +215,20 @@ uint8_t *pmap_page(struct pmap *p, uint32_t gpfn, bool write, bool *cow)
     if (gpfn >= p->npages)
         return NULL;
     uint32_t e = atomic_load_explicit(&p->pte[gpfn], memory_order_acquire);
-    if (__builtin_expect(e == PMAP_NONE, 0)) {
-        mpn_t m = machmem_alloc(p->mm);
-        if (m == MPN_NONE)
-            return NULL;
+    while (__builtin_expect(e == PMAP_NONE, 0)) {
+        /* First touch: the home page, already where the view shows page gpfn. */
+        mpn_t m = machmem_take_home(p->mm, p->home + gpfn);
+        if (m == MPN_NONE) {
+            sched_yield(); /* another thread is installing it */
+            e = atomic_load_explicit(&p->pte[gpfn], memory_order_acquire);
+            continue;
+        }
         machmem_add_owner(p->mm, m, MPAGE_OWNER(p->id, gpfn));
         uint32_t expect = PMAP_NONE;
         if (atomic_compare_exchange_strong(&p->pte[gpfn], &expect, m)) {
             e = m;
             atomic_fetch_add_explicit(&p->st.touched, 1, memory_order_relaxed);
         } else {
-            /* Another thread touched it first: use its page. */
             machmem_del_owner(p->mm, m, MPAGE_OWNER(p->id, gpfn));
             machmem_put(p->mm, m);
             e = expect;
@@ -178,7 +245,7 @@ uint8_t *pmap_page(struct pmap *p, uint32_t gpfn, bool write, bool *cow)
     }
     if (cow)
         *cow = (e & PMAP_COW) != 0;
-    return machmem_page(p->mm, e & ~PMAP_COW);
+    return view_page(p, gpfn);
 }
 
 int pmap_map_cow(struct pmap *p, uint32_t gpfn, mpn_t m)
@@ -194,8 +261,13 @@ int pmap_map_cow(struct pmap *p, uint32_t gpfn, mpn_t m)
     machmem_set_flags(p->mm, m, MPAGE_COW | MPAGE_SHARED, 0);
     pthread_mutex_lock(pmap_lock(p));
     uint32_t old = atomic_load_explicit(&p->pte[gpfn], memory_order_acquire);
-    replace(p, gpfn, old, m | PMAP_COW);
+    rc = replace(p, gpfn, old, m | PMAP_COW);
     pthread_mutex_unlock(pmap_lock(p));
+    if (rc < 0) {
+        machmem_del_owner(p->mm, m, MPAGE_OWNER(p->id, gpfn));
+        machmem_put(p->mm, m);
+        return rc;
+    }
     atomic_fetch_add_explicit(&p->st.shared_maps, 1, memory_order_relaxed);
     return 0;
 }
@@ -218,7 +290,12 @@ int pmap_move(struct pmap *p, uint32_t gpfn)
     }
     memcpy(machmem_page(p->mm, n), machmem_page(p->mm, e), MACH_PAGE_SIZE);
     machmem_add_owner(p->mm, n, MPAGE_OWNER(p->id, gpfn));
-    replace(p, gpfn, e, n);
+    rc = replace(p, gpfn, e, n);
+    if (rc < 0) {
+        machmem_del_owner(p->mm, n, MPAGE_OWNER(p->id, gpfn));
+        machmem_put(p->mm, n);
+        goto out;
+    }
     atomic_fetch_add_explicit(&p->st.moves, 1, memory_order_relaxed);
 out:
     pthread_mutex_unlock(pmap_lock(p));
@@ -235,9 +312,13 @@ void pmap_discard(struct pmap *p, uint32_t gpfn, uint32_t n)
     size_t k = 0;
     pthread_mutex_lock(pmap_lock(p));
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t e = atomic_exchange_explicit(&p->pte[gpfn + i], PMAP_NONE, memory_order_acq_rel);
+        uint32_t e = atomic_load_explicit(&p->pte[gpfn + i], memory_order_acquire);
         if (e == PMAP_NONE)
             continue;
+        /* A page away from home: the view shows home again (it reads as zero once released). */
+        if ((e & ~PMAP_COW) != p->home + gpfn + i)
+            view_map(p, gpfn + i, p->home + gpfn + i, true);
+        atomic_store_explicit(&p->pte[gpfn + i], PMAP_NONE, memory_order_release);
         machmem_del_owner(p->mm, e & ~PMAP_COW, MPAGE_OWNER(p->id, gpfn + i));
         if (freed)
             freed[k++] = e & ~PMAP_COW;

@@ -138,6 +138,7 @@ enum mpage_flag {
     MPAGE_COW = 2,     /* mapped copy-on-write: a store gives the storer its own copy */
     MPAGE_REPLICA = 4, /* a per-node read-only replica of another page (NUMA, later) */
     MPAGE_FILE = 8,    /* holds a file's contents (the boot file cache) */
+    MPAGE_HOME = 16,   /* one of a pmap's home pages: its RAM view's own page for that gpfn */
 };
 
 /* An owner: the pmap's id and the guest page in it. */
@@ -163,6 +164,7 @@ struct pmap;
 /* The monitor's machine memory: one reservation of max_pages pages (the kernel backs a page when it
  * is first touched; a freed page goes back to it), and its memmap. */
 struct machmem {
+    int fd;           /* the memory file: machine page m is its page m */
     uint8_t *base;
     struct mpage *map;
     uint32_t max_pages;
@@ -185,6 +187,13 @@ static inline uint8_t *machmem_page(const struct machmem *mm, mpn_t m)
 }
 /* Hands out a zeroed page with one reference and no owner, or MPN_NONE (pool exhausted). */
 mpn_t machmem_alloc(struct machmem *mm);
+/* Reserves a run of n never-used pages as a pmap's home pages (no reference yet); its first page
+ * or MPN_NONE. Home pages are never mapped by another pmap: sharing maps pool pages. */
+mpn_t machmem_reserve(struct machmem *mm, uint32_t n);
+/* Gives a run of home pages back to the pool. */
+void machmem_unreserve(struct machmem *mm, mpn_t first, uint32_t n);
+/* Takes home page m (one reference); MPN_NONE if it is not a free home page. */
+mpn_t machmem_take_home(struct machmem *mm, mpn_t m);
 /* Takes / drops a reference; the last drop frees the page (its memory goes back to the host). */
 void machmem_get(struct machmem *mm, mpn_t m);
 void machmem_put(struct machmem *mm, mpn_t m);
@@ -211,8 +220,7 @@ struct stlb;
 /* What a pmap's mechanisms did (atomics: any thread may change a pmap). */
 struct pmap_stats {
     _Atomic uint64_t touched;     /* pages allocated on first touch */
-    _Atomic uint64_t cow_copies;  /* copy-on-write breaks that copied */
-    _Atomic uint64_t cow_claims;  /* breaks that found the copy-on-write page no longer shared */
+    _Atomic uint64_t cow_copies;  /* copy-on-write breaks (each copies the page home) */
     _Atomic uint64_t shared_maps; /* pages mapped copy-on-write (pmap_map_cow) */
     _Atomic uint64_t moves;       /* pages moved to another machine page */
     _Atomic uint64_t shootdowns;  /* pmap changes that shot down software-TLB entries */
@@ -225,6 +233,9 @@ struct pmap {
     uint32_t id;         /* in mm->pmaps */
     uint32_t npages;
     gpa_t canon_base;    /* canonical guest-physical address of page 0 */
+    mpn_t home;          /* its run of home pages: page g's own machine page is home + g */
+    uint8_t *view;       /* the RAM view: npages of host memory, page g mapping the machine page
+                            the pmap maps at g (read-only while copy-on-write) */
     _Atomic uint32_t *pte; /* page -> machine page | PMAP_COW, or PMAP_NONE */
     void *lock;          /* pthread_mutex_t */
     struct stlb *stlb[PMAP_MAX_STLBS]; /* the vCPUs that may cache its pages */
@@ -243,10 +254,10 @@ static inline uint32_t pmap_ppn(const struct pmap *p, uint32_t gpfn)
 {
     return (uint32_t)(p->canon_base >> MACH_PAGE_BITS) + gpfn;
 }
-/* Host memory of page gpfn, allocated on first touch. For a write, a copy-on-write page is first
- * made private (copied, or claimed if nobody else maps it any more) and shot down. *cow (if not
- * NULL) tells that the page returned is still copy-on-write (reads only). NULL: out of range or the
- * pool is exhausted. */
+/* Host memory of page gpfn (in the RAM view), allocated on first touch. For a write, a
+ * copy-on-write page is first copied to the page's home and shot down. *cow (if not NULL) tells
+ * that the page returned is still copy-on-write (reads only). NULL: out of range or the pool is
+ * exhausted. */
 uint8_t *pmap_page(struct pmap *p, uint32_t gpfn, bool write, bool *cow);
 /* The machine page mapped at gpfn (PMAP_NONE if none) and whether it is copy-on-write. */
 mpn_t pmap_lookup(const struct pmap *p, uint32_t gpfn, bool *cow);

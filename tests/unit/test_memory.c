@@ -5,8 +5,9 @@
  *    reports exhaustion; the memmap keeps references and owners;
  *  - a pmap allocates on first touch, once;
  *  - copy-on-write between two pmaps sharing a machine page: the first
- *    write copies, the other owner still sees the old bytes, the last one
- *    claims the page without a copy;
+ *    write copies it to the writer's home page, the other owner still sees
+ *    the old bytes; the last one's write frees the shared page; the RAM view
+ *    shows each step;
  *  - shootdown drops exactly the software-TLB entries of the changed page
  *    in every attached software TLB (all modes, aliases, victim entries)
  *    and nothing else;
@@ -40,7 +41,7 @@
 #define ADDIU(rt, rs, imm) (0x24000000u | (rs) << 21 | (rt) << 16 | ((imm) & 0xFFFFu))
 #define BEQ(rs, rt, off) (0x10000000u | (rs) << 21 | (rt) << 16 | ((off) & 0xFFFFu))
 #define NOP 0u
-enum { V0 = 2, A0 = 4, T1 = 9, T2 = 10 };
+enum { V0 = 2, A0 = 4, A1 = 5, T1 = 9, T2 = 10, T3 = 11, T4 = 12 };
 
 #define CODE_PA 0x4000u
 #define CODE_VA (0x80000000u + CODE_PA)
@@ -175,7 +176,10 @@ static void test_pmap_first_touch(void **state)
     assert_false(cow);
     assert_ptr_equal(pmap_page(&p, 3, true, NULL), h); /* the same page, once */
     mpn_t m = pmap_lookup(&p, 3, NULL);
-    assert_ptr_equal(machmem_page(&mm, m), h);
+    assert_int_equal(m, p.home + 3); /* its home page, which the view shows at page 3 */
+    assert_ptr_equal(h, p.view + 3 * MACH_PAGE_SIZE);
+    h[7] = 0x99;
+    assert_int_equal(machmem_page(&mm, m)[7], 0x99);
     assert_true(machmem_has_owner(&mm, m, MPAGE_OWNER(p.id, 3)));
     assert_null(pmap_page(&p, 16, false, NULL)); /* out of range */
     assert_int_equal(pmap_ppn(&p, 3), 0x80003u);
@@ -215,14 +219,16 @@ static void test_cow_two_pmaps(void **state)
 
     /* reads share */
     bool cow = false;
-    assert_ptr_equal(pmap_page(&a, 2, false, &cow), machmem_page(&mm, m));
+    assert_ptr_equal(pmap_page(&a, 2, false, &cow), a.view + 2 * MACH_PAGE_SIZE);
     assert_true(cow);
-    assert_ptr_equal(pmap_page(&b, 5, false, &cow), machmem_page(&mm, m));
+    assert_int_equal(a.view[2 * MACH_PAGE_SIZE + 9], 0x5A); /* the view shows the shared page */
+    assert_ptr_equal(pmap_page(&b, 5, false, &cow), b.view + 5 * MACH_PAGE_SIZE);
+    assert_int_equal(b.view[5 * MACH_PAGE_SIZE + 9], 0x5A);
 
     /* the first write copies for the writer only */
     uint8_t *ha = pmap_page(&a, 2, true, &cow);
     assert_false(cow);
-    assert_ptr_not_equal(ha, machmem_page(&mm, m));
+    assert_int_equal(pmap_lookup(&a, 2, NULL), a.home + 2);
     assert_int_equal(ha[100], 0x5A); /* a copy of the contents */
     ha[100] = 0x11;
     assert_int_equal(machmem_page(&mm, m)[100], 0x5A); /* b still sees the old bytes */
@@ -235,13 +241,23 @@ static void test_cow_two_pmaps(void **state)
     assert_false(machmem_has_owner(&mm, m, MPAGE_OWNER(a.id, 2)));
     assert_true(machmem_has_owner(&mm, m, MPAGE_OWNER(b.id, 5)));
 
-    /* the last owner's write claims the page: no copy */
+    /* the views show the same: a's page is its home page now, b's view still the shared one */
+    assert_int_equal(pmap_lookup(&a, 2, NULL), a.home + 2);
+    assert_int_equal(a.view[2 * MACH_PAGE_SIZE + 100], 0x11);
+    assert_int_equal(b.view[5 * MACH_PAGE_SIZE + 100], 0x5A);
+
+    /* the last owner's write copies too, and the shared page goes back to the pool */
     uint64_t before = mm.in_use;
-    assert_ptr_equal(pmap_page(&b, 5, true, &cow), machmem_page(&mm, m));
+    uint8_t *hb = pmap_page(&b, 5, true, &cow);
     assert_false(cow);
-    assert_int_equal(mm.in_use, before);
-    assert_int_equal(atomic_load(&b.st.cow_claims), 1);
-    assert_int_equal(atomic_load(&b.st.cow_copies), 0);
+    assert_ptr_equal(hb, b.view + 5 * MACH_PAGE_SIZE);
+    assert_int_equal(pmap_lookup(&b, 5, NULL), b.home + 5);
+    assert_int_equal(hb[100], 0x5A);
+    hb[100] = 0x22;
+    assert_int_equal(machmem_page(&mm, b.home + 5)[100], 0x22);
+    assert_int_equal(mm.in_use, before); /* one page taken at home, the shared one freed */
+    assert_int_equal(machmem_info(&mm, m).refs, 0);
+    assert_int_equal(atomic_load(&b.st.cow_copies), 1);
     uint64_t priv, shared;
     pmap_count(&b, &priv, &shared);
     assert_int_equal(priv, 1);
@@ -295,8 +311,12 @@ static void test_shootdown_exact(void **state)
     assert_int_equal(live_entries(&s1, ppn5), 3);
     assert_int_equal(live_entries(&s2, ppn5), 1);
 
+    h5[1] = 0xAB;
     assert_int_equal(pmap_move(&p, 5), 0);
-    assert_ptr_not_equal(pmap_page(&p, 5, false, NULL), h5);
+    assert_int_not_equal(pmap_lookup(&p, 5, NULL), p.home + 5);
+    assert_ptr_equal(pmap_page(&p, 5, false, NULL), h5); /* the view page stays where it is */
+    assert_int_equal(h5[1], 0xAB);                       /* showing the moved page */
+    assert_int_equal(machmem_page(&mm, pmap_lookup(&p, 5, NULL))[1], 0xAB);
     assert_int_equal(live_entries(&s1, ppn5), 0);
     assert_int_equal(live_entries(&s2, ppn5), 0);
     assert_int_equal(live_entries(&s1, ppn6), 2); /* nothing else dropped */
@@ -355,18 +375,22 @@ static void cow_store(void)
     assert_int_equal(pmap_map_cow(&other, 3, m), 0);
     machmem_put(vm.mm, m);
 
-    /* lw t2, 0(a0); sw t1, 0(a0); then a loop on itself */
-    const uint32_t code[] = {LW(T2, A0, 0), SW(T1, A0, 0), BEQ(0, 0, -1), NOP};
+    /* lw t4, 4(a0) (kseg0); lw t2, 0(a1) (kseg1: a software-TLB entry); sw t1, 0(a0); lw t3, 0(a0)
+     * (kseg0 again, after the copy); then a loop on itself */
+    const uint32_t code[] = {LW(T4, A0, 4), LW(T2, A1, 0), SW(T1, A0, 0), LW(T3, A0, 0), BEQ(0, 0, -1), NOP};
     assert_int_equal(physmap_write(&vm.physmap, CODE_PA, code, sizeof(code)), 0);
     v->pc = CODE_VA;
     v->gpr[A0] = 0x80000000u + DATA_PA;
+    v->gpr[A1] = 0xA0000000u + DATA_PA;
     v->gpr[T1] = 0x12345678u;
     v->max_insns = v->icount + 40;
     vcpu_update_next_event(v);
     enum vcpu_exit why = vm.dbt ? dbt_run(v) : dbt_interp_run(v);
     assert_int_equal(why, VCPU_EXIT_LIMIT);
 
-    assert_int_equal(v->gpr[T2], 0x77777777u); /* the load read the shared page */
+    assert_int_equal(v->gpr[T4], 0x77777777u); /* the loads read the shared page */
+    assert_int_equal(v->gpr[T2], 0x77777777u);
+    assert_int_equal(v->gpr[T3], 0x12345678u); /* and, after the store, the VM's copy */
     uint32_t now = 0;
     assert_int_equal(physmap_read(&vm.physmap, DATA_PA, &now, 4), 0);
     assert_int_equal(now, 0x12345678u);                           /* the VM has its copy */
@@ -376,7 +400,7 @@ static void cow_store(void)
     assert_int_not_equal(pmap_lookup(&vm.pmap, DATA_PA >> 12, &cow), m);
     assert_false(cow);
     assert_int_equal(atomic_load(&vm.pmap.st.cow_copies), 1);
-    /* the load's software-TLB entry (copy-on-write in its write tag) was shot down */
+    /* the kseg1 load's software-TLB entry (copy-on-write in its write tag) was shot down */
     assert_true(atomic_load(&vm.pmap.st.shot_entries) >= 1);
 
     /* and --profile says so */

@@ -2,7 +2,9 @@
  * Unit tests of the guest-physical address space (shadow-mmu/physmap.c):
  * sorted insertion and overlap rejection, lookup at region edges, host
  * pointers that must stay inside one RAM region, host copies, and the
- * MMIO/unassigned access path with a fake device that records every access.
+ * MMIO/unassigned access path with a fake device that records every access,
+ * and the write hook seeing every host write of memory (copies, zeroing,
+ * discards, RAM stores through the io path).
  */
 #include <stdarg.h>
 #include <stddef.h>
