@@ -303,6 +303,7 @@ int main(int argc, char **argv)
             if (pf != stderr)
                 fclose(pf);
         }
+        profile_stop();
     }
     vm_destroy(&vm);
     if (insn_words && dbt_insn_words_write(insn_words, err, sizeof(err)) < 0) {

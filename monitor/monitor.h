@@ -383,6 +383,8 @@ enum vcpu_exit trap_emulate(struct vcpu *v, unsigned cause);
 void profile_start(struct vm *vm);
 /* Writes the whole profile: a table, or JSON. */
 void profile_write(struct vm *vm, FILE *f, bool json);
+/* Stops sampling (before the VM is destroyed). */
+void profile_stop(void);
 /* Called by vcpu_events: prints the profile to stderr if SIGUSR1 asked for it. */
 void profile_poll(struct vm *vm);
 

@@ -79,6 +79,16 @@ void profile_start(struct vm *vm)
     }
 }
 
+void profile_stop(void)
+{
+    /* The sampling signal comes to this thread: once prof_vm is NULL, a pending one does nothing,
+     * so the VM can go (a sample during vm_destroy read the freed vCPU). */
+    prof_vm = NULL;
+    if (sample_timer_on)
+        timer_delete(sample_timer);
+    sample_timer_on = false;
+}
+
 void profile_poll(struct vm *vm)
 {
     if (!dump_requested)
