@@ -33,19 +33,25 @@
  *    compare-and-swap, and changes of a mapped entry (copy-on-write break,
  *    move, discard) take the pmap's lock.
  *  - machmem allocation, reference counts and owner lists take the pool's
- *    lock; a machine page is reused only after its last owner's shootdown.
+ *    lock.
+ *  - Host addresses of RAM handed out (software-TLB addends, C pointers,
+ *    the kseg0 base of translated code) are RAM-view addresses: a remap
+ *    changes what a view page shows (one mmap, atomic for other threads),
+ *    never where it is, so a pointer or entry taken before a remap reaches
+ *    the new page afterwards.
  *  - Shootdown writes the software-TLB entries of every vCPU attached to the
- *    pmap with relaxed atomic stores. A vCPU on another thread may still use
- *    an entry it loaded before, until it next leaves translated code; that
- *    is safe for a copy-on-write break (the old page stays mapped read-only
- *    by its other owners and the entry allowed no store). A change that
- *    frees the page (discard, a future migration) runs with the VM's vCPUs
- *    stopped (a reset does) or must wait for them to pass an exit before
- *    the page is reused: the hand-off for SMP.
+ *    pmap with relaxed atomic stores; the vCPU's own thread fills them. A
+ *    change that only adds rights (a copy-on-write break from any thread)
+ *    is safe against a racing fill or a vCPU on another thread still using
+ *    an old entry. A change that removes them (mapping a page copy-on-write,
+ *    discarding, a future migration freeing the old page) runs with the
+ *    VM's vCPUs stopped (the loader and a reset do), or, for SMP, must wait
+ *    until every vCPU has left translated code once before the old page is
+ *    reused: that acknowledgement is the hand-off still to build.
  *  - Code invalidation (the physmap write hook, the translation cache) runs
- *    on the thread that writes; the translation cache itself is the vCPU's,
- *    so an I/O thread hands its completion (the write hook call) to the
- *    vCPU thread until the cache is shared by several vCPUs.
+ *    on the thread that writes; the translation cache is the vCPU's, so an
+ *    I/O thread hands its completion (the write hook call) to the vCPU
+ *    thread until the cache is shared by several vCPUs.
  *  - Guest RAM bytes accessed from C are the guest's own data races, not
  *    the monitor's: the copies are marked MEM_NO_TSAN (excluded from
  *    ThreadSanitizer).
