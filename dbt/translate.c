@@ -818,8 +818,10 @@ struct tb *dbt_translate(struct vcpu *v, struct tcache *tc, uint32_t pc, gpa_t p
     uint32_t max = dbt_debug.max_insns && dbt_debug.max_insns < TR_MAX_INSNS ? dbt_debug.max_insns : TR_MAX_INSNS;
     c->observe_stores = dbt_store_hook != NULL;
     unsigned mode = flags & TB_F_MODE_MASK;
-    if (mode == MMU_KERNEL || mode == MMU_KERNEL_ERL)
+    if (mode == MMU_KERNEL || mode == MMU_KERNEL_ERL) {
         c->kseg0_window = v->kseg0_window;
+        c->kseg0_disp = v->kseg0_disp;
+    }
     unsigned sides = 0; /* conditional branches the block goes on past (each a side exit) */
     while (n < max && off + 4 * n < 4096) {
         struct mips_insn *in = &c->insn[n];

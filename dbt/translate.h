@@ -105,6 +105,7 @@ struct tr_ctx {
     bool observe_stores; /* dbt_store_hook is set: every store goes through its helper */
     uint32_t kseg0_window; /* kernel block: bytes of kseg0 RAM loads reach through the vCPU's
                               kseg0_view (the pmap's RAM view); 0 = none */
+    int32_t kseg0_disp;    /* the view's distance from the vCPU (r15), or 0: load the base */
     struct x64_emitter hot, cold;
     struct tr_fixup fix[TR_MAX_FIXUPS];
     unsigned n_fix;

@@ -221,6 +221,11 @@ struct vcpu {
      * pmap's RAM view, which follows every remap in place (shadow-mmu/pmap.c). */
     uint8_t *kseg0_view;
     uint32_t kseg0_window;
+    /* kseg0_view - this vCPU when the view lies within a disp32 of it (the vCPU lives in front of
+     * the view, pmap_init_prefix), else 0: kseg0 loads are then one [r15 + pa + disp] access.
+     * Translations are the VM's, so every vCPU of a VM must sit at the same distance before a view
+     * of its RAM (SMP: one view per vCPU, each remapped by the pmap), or have 0 here. */
+    int32_t kseg0_disp;
     _Alignas(64) struct tb_jc_entry jc[TB_JC_SIZE]; /* jump cache of the translator, by virtual PC */
     /* The last exceptions taken (where, why), for the state dump of a wedged guest. */
     struct { uint32_t epc, cause, badvaddr, pc_after; } exc_hist[VCPU_EXC_HISTORY];

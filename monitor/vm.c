@@ -142,8 +142,11 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
     /* Guest RAM is pages of the monitor's machine memory, allocated on first touch. Its canonical
      * addresses are where all of it is seen: 0x80000000 on the Malta, 0 on the test machine. */
     vm->mm = machmem_default();
-    int prc = vm->mm ? pmap_init(&vm->pmap, vm->mm, vm->ram_size,
-                                 cfg->machine == MACHINE_MALTA ? MALTA_RAM_ALL_BASE : 0)
+    /* The vCPU lives right in front of the RAM view (pmap_init_prefix): translated code then
+     * reaches kseg0 RAM at a fixed distance from the vCPU it runs on. */
+    int prc = vm->mm ? pmap_init_prefix(&vm->pmap, vm->mm, vm->ram_size,
+                                        cfg->machine == MACHINE_MALTA ? MALTA_RAM_ALL_BASE : 0,
+                                        sizeof(struct vcpu))
                      : -ENOMEM;
     if (prc < 0) {
         snprintf(err, errlen, "cannot set up %" PRIu64 " MiB of guest RAM: %s", cfg->ram_mb, strerror(-prc));
@@ -157,11 +160,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
     vm->clock.insns_per_count = CPU_CCRES;
     vm->clock.host_start_ns = host_monotonic_ns();
 
-    vm->vcpu = aligned_alloc(64, (sizeof(struct vcpu) + 63) & ~(size_t)63);
-    if (!vm->vcpu) {
-        rc = -ENOMEM;
-        goto err_map;
-    }
+    vm->vcpu = (struct vcpu *)(vm->pmap.view - vm->pmap.prefix);
     memset(vm->vcpu, 0, sizeof(*vm->vcpu));
     vm->vcpu->vm = vm;
     rc = pmap_attach_stlb(&vm->pmap, &vm->vcpu->stlb);
@@ -208,6 +207,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
     if (low && low->pmap && low->base == 0) {
         vm->vcpu->kseg0_view = low->pmap->view + ((size_t)low->first_page << MACH_PAGE_BITS);
         vm->vcpu->kseg0_window = (uint32_t)(low->size < 0x20000000u ? low->size : 0x20000000u);
+        int64_t d = vm->vcpu->kseg0_view - (uint8_t *)vm->vcpu;
+        vm->vcpu->kseg0_disp = d > 0 && d + vm->vcpu->kseg0_window <= INT32_MAX ? (int32_t)d : 0;
     }
     vcpu_reset(vm->vcpu);
     if (cfg->exec == EXEC_DBT || cfg->exec == EXEC_TRAP) {
@@ -237,12 +238,11 @@ void vm_destroy(struct vm *vm)
     vm->serial_fd = -1;
     malta_destroy(vm->malta);
     vm->malta = NULL;
-    pmap_destroy(&vm->pmap);
     if (vm->bootrom)
         munmap(vm->bootrom, TESTBENCH_BOOTROM_SIZE);
-    free(vm->vcpu);
     vm->bootrom = NULL;
     vm->vcpu = NULL;
+    pmap_destroy(&vm->pmap); /* the vCPU's memory with it */
 }
 
 /* The host side of ttyS0: stdin/stdout (or a file, or nothing) and the input thread. */

@@ -39,7 +39,32 @@ static pthread_mutex_t *pool_lock(struct machmem *mm)
 
 int pmap_init(struct pmap *p, struct machmem *mm, uint64_t size, gpa_t canon_base)
 {
+    return pmap_init_prefix(p, mm, size, canon_base, 0);
+}
+
+/* The view and a prefix in front of it, in one reservation: [prefix][view]. */
+static void *map_view(struct machmem *mm, mpn_t home, uint64_t pages, size_t prefix)
+{
+    size_t bytes = (size_t)pages << MACH_PAGE_BITS;
+    uint8_t *base = mmap(NULL, prefix + bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (base == MAP_FAILED)
+        return MAP_FAILED;
+    if ((prefix && mmap(base, prefix, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
+                       MAP_FAILED) ||
+        mmap(base + prefix, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | MAP_NORESERVE, mm->fd,
+             (off_t)home << MACH_PAGE_BITS) == MAP_FAILED) {
+        int e = errno;
+        munmap(base, prefix + bytes);
+        errno = e;
+        return MAP_FAILED;
+    }
+    return base + prefix;
+}
+
+int pmap_init_prefix(struct pmap *p, struct machmem *mm, uint64_t size, gpa_t canon_base, size_t prefix)
+{
     memset(p, 0, sizeof(*p));
+    prefix = (prefix + MACH_PAGE_SIZE - 1) & ~(size_t)(MACH_PAGE_SIZE - 1);
     uint64_t pages = (size + MACH_PAGE_SIZE - 1) >> MACH_PAGE_BITS;
     if (!mm || pages == 0 || pages >= PMAP_COW || (canon_base & (MACH_PAGE_SIZE - 1)))
         return -EINVAL;
@@ -57,9 +82,7 @@ int pmap_init(struct pmap *p, struct machmem *mm, uint64_t size, gpa_t canon_bas
     p->npages = (uint32_t)pages;
     p->canon_base = canon_base;
     p->home = machmem_reserve(mm, (uint32_t)pages);
-    void *view = p->home == MPN_NONE ? MAP_FAILED
-                                     : mmap(NULL, pages << MACH_PAGE_BITS, PROT_READ | PROT_WRITE,
-                                            MAP_SHARED | MAP_NORESERVE, mm->fd, (off_t)p->home << MACH_PAGE_BITS);
+    void *view = p->home == MPN_NONE ? MAP_FAILED : map_view(mm, p->home, pages, prefix);
     if (view == MAP_FAILED) {
         int rc = p->home == MPN_NONE ? -ENOMEM : -errno;
         if (p->home != MPN_NONE)
@@ -71,6 +94,7 @@ int pmap_init(struct pmap *p, struct machmem *mm, uint64_t size, gpa_t canon_bas
         return rc;
     }
     p->view = view;
+    p->prefix = prefix;
     pthread_mutex_lock(pool_lock(mm));
     unsigned id = 0;
     while (id < MACHMEM_MAX_PMAPS && mm->pmaps[id])
@@ -79,7 +103,7 @@ int pmap_init(struct pmap *p, struct machmem *mm, uint64_t size, gpa_t canon_bas
         mm->pmaps[id] = p;
     pthread_mutex_unlock(pool_lock(mm));
     if (id == MACHMEM_MAX_PMAPS) {
-        munmap(p->view, pages << MACH_PAGE_BITS);
+        munmap(p->view - prefix, prefix + (pages << MACH_PAGE_BITS));
         machmem_unreserve(mm, p->home, (uint32_t)pages);
         pthread_mutex_destroy(pmap_lock(p));
         free(p->pte);
@@ -100,7 +124,7 @@ void pmap_destroy(struct pmap *p)
     pthread_mutex_lock(pool_lock(p->mm));
     p->mm->pmaps[p->id] = NULL;
     pthread_mutex_unlock(pool_lock(p->mm));
-    munmap(p->view, (size_t)p->npages << MACH_PAGE_BITS);
+    munmap(p->view - p->prefix, p->prefix + ((size_t)p->npages << MACH_PAGE_BITS));
     machmem_unreserve(p->mm, p->home, p->npages);
     pthread_mutex_destroy(pmap_lock(p));
     free(p->pte);

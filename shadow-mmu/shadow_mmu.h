@@ -242,6 +242,7 @@ struct pmap {
     mpn_t home;          /* its run of home pages: page g's own machine page is home + g */
     uint8_t *view;       /* the RAM view: npages of host memory, page g mapping the machine page
                             the pmap maps at g (read-only while copy-on-write) */
+    size_t prefix;       /* bytes of the caller's memory right in front of the view */
     _Atomic uint32_t *pte; /* page -> machine page | PMAP_COW, or PMAP_NONE */
     void *lock;          /* pthread_mutex_t */
     struct stlb *stlb[PMAP_MAX_STLBS]; /* the vCPUs that may cache its pages */
@@ -251,7 +252,10 @@ struct pmap {
 
 /* A pmap of size bytes (whole pages) whose page 0 has canonical address canon_base; 0 or -errno. */
 int pmap_init(struct pmap *p, struct machmem *mm, uint64_t size, gpa_t canon_base);
-/* Gives every page back. */
+/* The same, with prefix bytes of zeroed private memory right in front of the view (view - prefix):
+ * the VM's vCPU lives there, so translated code reaches the view at a fixed distance from it. */
+int pmap_init_prefix(struct pmap *p, struct machmem *mm, uint64_t size, gpa_t canon_base, size_t prefix);
+/* Gives every page back (and the prefix). */
 void pmap_destroy(struct pmap *p);
 /* Registers a vCPU's software TLB for shootdowns (before it runs). */
 int pmap_attach_stlb(struct pmap *p, struct stlb *s);
