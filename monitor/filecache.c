@@ -42,40 +42,37 @@ static void entry_free(struct file_entry *fe)
     free(fe);
 }
 
-/* Reads the whole of fd into fresh machine pages. */
+/* Reads the whole of fd into a run of fresh machine pages, in large reads. */
 static int read_pages(struct machmem *mm, int fd, off_t size, struct file_entry *fe)
 {
     uint32_t n = (uint32_t)(((uint64_t)size + MACH_PAGE_SIZE - 1) >> MACH_PAGE_BITS);
     mpn_t *pages = calloc(n ? n : 1, sizeof(*pages));
     if (!pages)
         return -ENOMEM;
-    uint32_t have = 0; /* pages allocated */
+    mpn_t first = n ? machmem_alloc_run(mm, n) : 0;
+    if (first == MPN_NONE) {
+        free(pages);
+        return -ENOMEM;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        pages[i] = first + i;
+        machmem_set_flags(mm, first + i, MPAGE_FILE | MPAGE_SHARED, 0);
+    }
+    uint8_t *h = machmem_page(mm, first);
     int rc = 0;
-    while (rc == 0 && have < n) {
-        mpn_t m = machmem_alloc(mm);
-        if (m == MPN_NONE) {
-            rc = -ENOMEM;
+    for (off_t done = 0; done < size;) {
+        size_t want = size - done < (off_t)(64u << 20) ? (size_t)(size - done) : (64u << 20);
+        ssize_t r = pread(fd, h + done, want, done);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            rc = r < 0 ? -errno : -EIO; /* a read error, or the file shrank */
             break;
         }
-        pages[have] = m;
-        machmem_set_flags(mm, m, MPAGE_FILE | MPAGE_SHARED, 0);
-        uint8_t *h = machmem_page(mm, m);
-        off_t at = (off_t)have << MACH_PAGE_BITS;
-        have++;
-        size_t want = size - at < (off_t)MACH_PAGE_SIZE ? (size_t)(size - at) : MACH_PAGE_SIZE;
-        for (size_t done = 0; done < want;) {
-            ssize_t r = pread(fd, h + done, want - done, at + (off_t)done);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r <= 0) {
-                rc = r < 0 ? -errno : -EIO; /* a read error, or the file shrank */
-                break;
-            }
-            done += (size_t)r;
-        }
+        done += r;
     }
     if (rc < 0) {
-        machmem_put_many(mm, pages, have);
+        machmem_put_many(mm, pages, n);
         free(pages);
         return rc;
     }
@@ -140,10 +137,16 @@ int filecache_load(struct physmap *pm, const struct file_pages *f, uint64_t off,
         uint64_t fo = off + done;
         gpa_t at = pa + done;
         mpn_t m = f->pages[fo >> MACH_PAGE_BITS];
-        if (((fo | at) & (MACH_PAGE_SIZE - 1)) == 0 && len - done >= MACH_PAGE_SIZE &&
-            physmap_map_cow(pm, at, m) == 0) {
-            done += MACH_PAGE_SIZE;
-            continue;
+        if (((fo | at) & (MACH_PAGE_SIZE - 1)) == 0 && len - done >= MACH_PAGE_SIZE) {
+            /* Whole pages lined up: mapped copy-on-write, consecutive machine pages in one go. */
+            uint32_t n = 1;
+            while ((uint64_t)(n + 1) << MACH_PAGE_BITS <= len - done &&
+                   f->pages[(fo >> MACH_PAGE_BITS) + n] == m + n)
+                n++;
+            if (physmap_map_cow(pm, at, m, n) == 0) {
+                done += (uint64_t)n << MACH_PAGE_BITS;
+                continue;
+            }
         }
         /* Not a whole page of RAM lined up with the file: copied. */
         uint64_t n = MACH_PAGE_SIZE - (fo & (MACH_PAGE_SIZE - 1));

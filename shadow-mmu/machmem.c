@@ -206,6 +206,21 @@ mpn_t machmem_alloc(struct machmem *mm)
     return m;
 }
 
+mpn_t machmem_alloc_run(struct machmem *mm, uint32_t n)
+{
+    pthread_mutex_lock(mm_lock(mm));
+    mpn_t first = MPN_NONE;
+    if (n && n <= mm->max_pages - mm->next) {
+        first = mm->next;
+        mm->next += n;
+        for (uint32_t i = 0; i < n; i++)
+            mm->map[first + i] = (struct mpage){.refs = 1};
+        mm->in_use += n;
+    }
+    pthread_mutex_unlock(mm_lock(mm));
+    return first;
+}
+
 void machmem_get(struct machmem *mm, mpn_t m)
 {
     pthread_mutex_lock(mm_lock(mm));

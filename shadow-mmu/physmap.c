@@ -149,14 +149,14 @@ int physmap_page(struct physmap *pm, gpa_t pa, bool write, struct physmap_page *
     return out->host ? 0 : -ENOMEM;
 }
 
-int physmap_map_cow(struct physmap *pm, gpa_t pa, mpn_t m)
+int physmap_map_cow(struct physmap *pm, gpa_t pa, mpn_t m, uint32_t n)
 {
-    const struct mem_region *r = mem_range(pm, pa, MACH_PAGE_SIZE);
-    if (!r || !r->pmap || (pa & (MACH_PAGE_SIZE - 1)))
+    const struct mem_region *r = mem_range(pm, pa, (uint64_t)n << MACH_PAGE_BITS);
+    if (!r || !r->pmap || (pa & (MACH_PAGE_SIZE - 1)) || n == 0)
         return -EFAULT;
-    int rc = pmap_map_cow(r->pmap, region_gpfn(r, pa), m);
+    int rc = pmap_map_cow_run(r->pmap, region_gpfn(r, pa), m, n);
     if (rc == 0 && pm->write_hook)
-        pm->write_hook(pm->write_hook_opaque, region_canon(r, pa), MACH_PAGE_SIZE);
+        pm->write_hook(pm->write_hook_opaque, region_canon(r, pa), (uint64_t)n << MACH_PAGE_BITS);
     return rc;
 }
 

@@ -274,25 +274,48 @@ uint8_t *pmap_page(struct pmap *p, uint32_t gpfn, bool write, bool *cow)
 
 int pmap_map_cow(struct pmap *p, uint32_t gpfn, mpn_t m)
 {
-    if (gpfn >= p->npages || m == MPN_NONE || m >= p->mm->max_pages)
+    return pmap_map_cow_run(p, gpfn, m, 1);
+}
+
+int pmap_map_cow_run(struct pmap *p, uint32_t gpfn, mpn_t m, uint32_t n)
+{
+    if (n == 0 || gpfn >= p->npages || n > p->npages - gpfn || m == MPN_NONE || m >= p->mm->max_pages ||
+        n > p->mm->max_pages - m)
         return -EINVAL;
-    machmem_get(p->mm, m);
-    int rc = machmem_add_owner(p->mm, m, MPAGE_OWNER(p->id, gpfn));
-    if (rc < 0) {
-        machmem_put(p->mm, m);
-        return rc;
+    for (uint32_t i = 0; i < n; i++) {
+        machmem_get(p->mm, m + i);
+        int rc = machmem_add_owner(p->mm, m + i, MPAGE_OWNER(p->id, gpfn + i));
+        if (rc < 0) {
+            machmem_put(p->mm, m + i);
+            while (i--) {
+                machmem_del_owner(p->mm, m + i, MPAGE_OWNER(p->id, gpfn + i));
+                machmem_put(p->mm, m + i);
+            }
+            return rc;
+        }
+        machmem_set_flags(p->mm, m + i, MPAGE_COW | MPAGE_SHARED, 0);
     }
-    machmem_set_flags(p->mm, m, MPAGE_COW | MPAGE_SHARED, 0);
     pthread_mutex_lock(pmap_lock(p));
-    uint32_t old = atomic_load_explicit(&p->pte[gpfn], memory_order_acquire);
-    rc = replace(p, gpfn, old, m | PMAP_COW);
+    /* One remap of the view for the run, then the entries, then the old pages go. */
+    void *at = mmap(view_page(p, gpfn), (size_t)n << MACH_PAGE_BITS, PROT_READ, MAP_SHARED | MAP_FIXED, p->mm->fd,
+                    (off_t)m << MACH_PAGE_BITS);
+    int rc = at == MAP_FAILED ? -errno : 0;
+    for (uint32_t i = 0; rc == 0 && i < n; i++) {
+        uint32_t old = atomic_load_explicit(&p->pte[gpfn + i], memory_order_acquire);
+        atomic_store_explicit(&p->pte[gpfn + i], (m + i) | PMAP_COW, memory_order_release);
+        if (old != PMAP_NONE)
+            shoot(p, gpfn + i, 1);
+        release_entry(p, gpfn + i, old);
+    }
     pthread_mutex_unlock(pmap_lock(p));
     if (rc < 0) {
-        machmem_del_owner(p->mm, m, MPAGE_OWNER(p->id, gpfn));
-        machmem_put(p->mm, m);
+        for (uint32_t i = 0; i < n; i++) {
+            machmem_del_owner(p->mm, m + i, MPAGE_OWNER(p->id, gpfn + i));
+            machmem_put(p->mm, m + i);
+        }
         return rc;
     }
-    atomic_fetch_add_explicit(&p->st.shared_maps, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&p->st.shared_maps, n, memory_order_relaxed);
     return 0;
 }
 

@@ -193,6 +193,9 @@ static inline uint8_t *machmem_page(const struct machmem *mm, mpn_t m)
 }
 /* Hands out a zeroed page with one reference and no owner, or MPN_NONE (pool exhausted). */
 mpn_t machmem_alloc(struct machmem *mm);
+/* Hands out n consecutive never-used pages (one reference each), the first or MPN_NONE: a file read
+ * in one go, mapped in one go. */
+mpn_t machmem_alloc_run(struct machmem *mm, uint32_t n);
 /* Reserves a run of n never-used pages as a pmap's home pages (no reference yet); its first page
  * or MPN_NONE. Home pages are never mapped by another pmap: sharing maps pool pages. */
 mpn_t machmem_reserve(struct machmem *mm, uint32_t n);
@@ -273,6 +276,8 @@ uint8_t *pmap_page(struct pmap *p, uint32_t gpfn, bool write, bool *cow);
 mpn_t pmap_lookup(const struct pmap *p, uint32_t gpfn, bool *cow);
 /* Maps machine page m at gpfn copy-on-write (taking a reference); the old page goes. 0 or -errno. */
 int pmap_map_cow(struct pmap *p, uint32_t gpfn, mpn_t m);
+/* The same for n consecutive machine pages at n consecutive guest pages (one view remap). */
+int pmap_map_cow_run(struct pmap *p, uint32_t gpfn, mpn_t m, uint32_t n);
 /* Moves gpfn to a fresh machine page (the contents copied): what a migration does. 0 or -errno. */
 int pmap_move(struct pmap *p, uint32_t gpfn);
 /* Gives back pages [gpfn, gpfn + n): they read as zero again. */
@@ -351,8 +356,9 @@ struct physmap_page {
 /* Resolves pa in memory (allocating a RAM page on first touch; for a write, breaking
  * copy-on-write); 0, or -ENOENT for MMIO and unassigned space, -ENOMEM if the pool is exhausted. */
 int physmap_page(struct physmap *pm, gpa_t pa, bool write, struct physmap_page *out);
-/* Maps machine page m copy-on-write at the RAM page of pa (page-aligned); 0 or -errno. */
-int physmap_map_cow(struct physmap *pm, gpa_t pa, mpn_t m);
+/* Maps machine pages [m, m + n) copy-on-write at the RAM pages from pa (page-aligned, all in one
+ * RAM region); 0 or -errno. */
+int physmap_map_cow(struct physmap *pm, gpa_t pa, mpn_t m, uint32_t n);
 /* Copies host data into guest RAM: the one path for host writes (loader, env, later DMA). */
 int physmap_write(struct physmap *pm, gpa_t pa, const void *src, uint64_t len);
 /* Zeroes guest RAM (a loader's bss), through the same path as physmap_write. */

@@ -371,7 +371,7 @@ static void cow_store(void)
     mpn_t m = machmem_alloc(vm.mm);
     assert_int_not_equal(m, MPN_NONE);
     memset(machmem_page(vm.mm, m), 0x77, MACH_PAGE_SIZE);
-    assert_int_equal(physmap_map_cow(&vm.physmap, DATA_PA, m), 0);
+    assert_int_equal(physmap_map_cow(&vm.physmap, DATA_PA, m, 1), 0);
     assert_int_equal(pmap_map_cow(&other, 3, m), 0);
     machmem_put(vm.mm, m);
 
