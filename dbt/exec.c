@@ -260,13 +260,16 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
         if (i >= 0)
             v->tlb.fetched |= 1ull << i;
     }
-    uint8_t *host = physmap_host(&v->vm->physmap, r.pa & ~0xFFFull, 4096);
-    if (!host) {
+    /* Blocks are keyed by canonical address: the same code through any RAM alias is one block. */
+    struct physmap_page pg;
+    if (physmap_page(&v->vm->physmap, r.pa, false, &pg) < 0 || !pg.whole) {
         *interp = true;
         return NULL;
     }
+    uint8_t *host = pg.host;
+    gpa_t phys = pg.canon;
     struct tcache *tc = &eng->tc;
-    struct tb *tb = tcache_lookup(tc, r.pa, pc, flags);
+    struct tb *tb = tcache_lookup(tc, phys, pc, flags);
     if (tb)
         eng->hash_hits[k]++;
     if (!tb) {
@@ -275,12 +278,12 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
             t0 = host_ns();
             atomic_store_explicit(&v->prof_where, PROF_AT_TRANSLATE << 1 | (int)k, memory_order_relaxed);
         }
-        tb = dbt_translate(eng->tr, v, tc, pc, r.pa, host, flags, eng->chain);
+        tb = dbt_translate(eng->tr, v, tc, pc, phys, host, flags, eng->chain);
         if (!tb && tc->n_tbs > 0 && tcache_alloc(tc, TR_HOT_MAX + TR_COLD_MAX) == NULL) {
             eng->flushed_tbs += tc->n_tbs;
             tcache_flush(tc);
             *flushed = true;
-            tb = dbt_translate(eng->tr, v, tc, pc, r.pa, host, flags, eng->chain);
+            tb = dbt_translate(eng->tr, v, tc, pc, phys, host, flags, eng->chain);
         }
         if (__builtin_expect(v->prof_on, 0)) {
             eng->translate_ns[k] += host_ns() - t0;
@@ -295,7 +298,7 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
         eng->host_bytes[k] += tb->host_size;
         uint64_t retr = tc->stats.retranslations;
         if (tcache_insert(tc, tb))
-            dbt_stlb_mark_code(v, host);
+            dbt_stlb_mark_code(v, phys);
         eng->retranslations[k] += tc->stats.retranslations - retr;
         if (eng->perfmap) {
             fprintf(eng->perfmap, "%" PRIxPTR " %x guest_%08x_%s\n", (uintptr_t)tb->host_code, tb->host_size, pc,

@@ -13,7 +13,7 @@
 
 #include "dbt/dbt.h"
 
-/* ---- the shared memory slow path (dbt/memory.c) ---- */
+/* ---- the shared memory slow path (shadow-mmu/memory.c) ---- */
 
 /* Exception code of an MMU fault for an access kind. */
 enum exc_code dbt_fault_code(enum mmu_fault f, enum mmu_access acc);
@@ -22,8 +22,8 @@ enum exc_code dbt_fault_code(enum mmu_fault f, enum mmu_access acc);
  * (setting *smc if smc is not NULL). */
 bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access acc, uint32_t *val,
                   uint32_t mask, uint32_t badva, bool *smc);
-/* Marks every software-TLB entry that maps host_page as holding code. */
-void dbt_stlb_mark_code(struct vcpu *v, const uint8_t *host_page);
+/* Marks every software-TLB entry of the page with canonical address canon as holding code. */
+void dbt_stlb_mark_code(struct vcpu *v, gpa_t canon);
 /* physmap write hook: invalidates translations in [pa, pa + len). */
 void dbt_host_write_hook(void *opaque, gpa_t pa, uint64_t len);
 
@@ -142,9 +142,5 @@ static inline bool interp_trap_cond(const struct mips_insn *in, uint32_t rs, uin
     default: return false;
     }
 }
-
-/* The VM's store observer (struct vm.store_hook) as the memory slow path spells it: read through
- * the vCPU `v` its store functions all have in scope. */
-#define dbt_store_hook (v->vm->store_hook)
 
 #endif

@@ -3,7 +3,7 @@
  * compare of the page tag, one add of the host addend) on the hot path,
  * and an out-of-line slow path that writes the register state back,
  * records the exact PC/BD and instruction count, and calls the shared
- * slow path (dbt/memory.c) through a helper. The probe is emitted in one
+ * slow path (shadow-mmu/memory.c) through a helper. The probe is emitted in one
  * place, emit_probe(), after dynamips' mips64_emit_memop_fast64 and QEMU's
  * prepare_host_addr: the tag compared is va & (page mask | (size - 1)), so
  * a misaligned access, an empty entry and every flagged page (MMIO, code,
@@ -108,9 +108,12 @@ static void emit_slow_call(struct tr_ctx *c, const void *fn, uint32_t op, bool h
 
 /*
  * Kernel loads in kseg0 RAM skip the software TLB: kseg0 is a fixed window onto physical memory
- * (PRA 4.3), so host = ram + (va ^ 0x80000000). Rotating that offset right by log2(size) moves a
- * misaligned address's low bits to the top, so one unsigned compare checks both the window and
- * the alignment, and the rotated value indexes RAM with the access size as scale.
+ * (PRA 4.3), so host = view + (va ^ 0x80000000), view being the pmap's RAM view, whose pages
+ * show whatever machine page the pmap maps (a remap changes what a page shows, never where it
+ * is), at a fixed distance from the vCPU (r15) or read from it. Rotating the offset right by
+ * log2(size) moves a misaligned address's low bits to the top, so one unsigned compare checks
+ * both the window and the alignment, and the rotated value indexes the view with the access size
+ * as scale.
  */
 static void load_kseg0(struct tr_ctx *c, const struct mips_insn *in, unsigned size, struct base_opnd b, int hd)
 {
@@ -134,7 +137,13 @@ static void load_kseg0(struct tr_ctx *c, const struct mips_insn *in, unsigned si
     case MIPS_OP_LHU: kind = X64_LDZX16; break;
     default: kind = X64_LD32; break;
     }
-    x64_load_sx(e, kind, hd, X64_RAX, k, (int32_t)c->kseg0_host);
+    if (c->kseg0_disp) {
+        /* the view at a fixed distance from the vCPU: one access, as cheap as an absolute window */
+        x64_load_bis(e, kind, hd, X64_R15, X64_RAX, k, c->kseg0_disp);
+    } else {
+        x64_mov_r64_m64(e, X64_RDX, X64_R15, VOFF_KSEG0_VIEW);
+        x64_load_bis(e, kind, hd, X64_RDX, X64_RAX, k, 0);
+    }
     size_t join = e->len;
     /* Outside the window (kseg2, kuseg, kseg1): the address back, then the software TLB, out of line. */
     struct x64_emitter *ce = &c->cold;

@@ -815,13 +815,9 @@ struct tb *dbt_translate(struct tr_ctx *c, struct vcpu *v, struct tcache *tc, ui
     uint32_t max = dbg->max_insns && dbg->max_insns < TR_MAX_INSNS ? dbg->max_insns : TR_MAX_INSNS;
     c->observe_stores = v->vm->store_hook != NULL;
     unsigned mode = flags & TB_F_MODE_MASK;
-    const struct mem_region *ram = physmap_find(&v->vm->physmap, 0);
-    if ((mode == MMU_KERNEL || mode == MMU_KERNEL_ERL) && ram && ram->host && ram->base == 0) {
-        uint64_t window = ram->size < 0x20000000u ? ram->size : 0x20000000u;
-        if ((uintptr_t)ram->host + window < 0x80000000u) {
-            c->kseg0_window = (uint32_t)window;
-            c->kseg0_host = (uint32_t)(uintptr_t)ram->host;
-        }
+    if (mode == MMU_KERNEL || mode == MMU_KERNEL_ERL) {
+        c->kseg0_window = v->kseg0_window;
+        c->kseg0_disp = v->kseg0_disp;
     }
     unsigned sides = 0; /* conditional branches the block goes on past (each a side exit) */
     while (n < max && off + 4 * n < 4096) {

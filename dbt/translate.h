@@ -39,6 +39,7 @@
 /* ---- frozen vcpu offsets used by generated code ---- */
 #define VOFF_GPR(r) ((int32_t)(offsetof(struct vcpu, gpr) + 4 * (r)))
 #define VOFF_PC ((int32_t)offsetof(struct vcpu, pc))
+#define VOFF_KSEG0_VIEW ((int32_t)offsetof(struct vcpu, kseg0_view))
 #define VOFF_HI ((int32_t)offsetof(struct vcpu, hi))
 #define VOFF_LO ((int32_t)offsetof(struct vcpu, lo))
 #define VOFF_IN_DS ((int32_t)offsetof(struct vcpu, in_ds))
@@ -106,9 +107,9 @@ struct tr_ctx {
     uint32_t flags;
     bool chain;         /* chaining and the inline jump-cache probe allowed */
     bool observe_stores; /* the VM observes stores (vm->store_hook): every store goes through its helper */
-    uint32_t kseg0_window; /* kernel block, RAM at physical 0 mapped below 2 GiB: bytes loads reach
-                              directly as ram + (va ^ 0x80000000); 0 = no window */
-    uint32_t kseg0_host;   /* that RAM's host address */
+    uint32_t kseg0_window; /* kernel block: bytes of kseg0 RAM loads reach through the vCPU's
+                              kseg0_view (the pmap's RAM view); 0 = none */
+    int32_t kseg0_disp;    /* the view's distance from the vCPU (r15), or 0: load the base */
     struct x64_emitter hot, cold;
     struct tr_fixup fix[TR_MAX_FIXUPS];
     unsigned n_fix;

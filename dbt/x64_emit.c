@@ -122,7 +122,7 @@ static void enc_rms(struct x64_emitter *e, unsigned f, const uint8_t *op, unsign
         x64_byte(e, (uint8_t)((mod << 6) | ((reg & 7) << 3) | (base & 7)));
     } else {
         x64_byte(e, (uint8_t)((mod << 6) | ((reg & 7) << 3) | 4));
-        x64_byte(e, (uint8_t)(((index < 0 ? 4 : index & 7) << 3) | (base & 7)));
+        x64_byte(e, (uint8_t)(((index < 0 ? 0 : scale & 3) << 6) | ((index < 0 ? 4 : index & 7) << 3) | (base & 7)));
     }
     if (mod == 1)
         x64_byte(e, (uint8_t)(int8_t)disp);
@@ -265,6 +265,18 @@ void x64_load_sx(struct x64_emitter *e, enum x64_load kind, int dst, int index, 
     case X64_LDSX8: enc_rms(e, 0, OP(0x0F, 0xBE), dst, -1, index, scale_log2, disp); break;
     case X64_LDZX16: enc_rms(e, 0, OP(0x0F, 0xB7), dst, -1, index, scale_log2, disp); break;
     default: enc_rms(e, 0, OP(0x0F, 0xBF), dst, -1, index, scale_log2, disp); break;
+    }
+}
+
+void x64_load_bis(struct x64_emitter *e, enum x64_load kind, int dst, int base, int index, unsigned scale_log2,
+                  int32_t disp)
+{
+    switch (kind) {
+    case X64_LD32: enc_rms(e, 0, OP(0x8B), dst, base, index, scale_log2, disp); break;
+    case X64_LDZX8: enc_rms(e, 0, OP(0x0F, 0xB6), dst, base, index, scale_log2, disp); break;
+    case X64_LDSX8: enc_rms(e, 0, OP(0x0F, 0xBE), dst, base, index, scale_log2, disp); break;
+    case X64_LDZX16: enc_rms(e, 0, OP(0x0F, 0xB7), dst, base, index, scale_log2, disp); break;
+    default: enc_rms(e, 0, OP(0x0F, 0xBF), dst, base, index, scale_log2, disp); break;
     }
 }
 

@@ -86,6 +86,9 @@ void x64_mov_mbi_r8(struct x64_emitter *e, int base, int index, int src);
 /* dst = [index * 2^scale_log2 + disp32] (no base register: disp32 is an absolute low address). */
 enum x64_load { X64_LD32, X64_LDZX8, X64_LDSX8, X64_LDZX16, X64_LDSX16 };
 void x64_load_sx(struct x64_emitter *e, enum x64_load kind, int dst, int index, unsigned scale_log2, int32_t disp);
+/* The same from [base + index * 2^scale_log2 + disp]. */
+void x64_load_bis(struct x64_emitter *e, enum x64_load kind, int dst, int base, int index, unsigned scale_log2,
+                  int32_t disp);
 void x64_movsx_r32_r8(struct x64_emitter *e, int dst, int src);
 void x64_movsx_r32_r16(struct x64_emitter *e, int dst, int src);
 void x64_movzx_r32_r8(struct x64_emitter *e, int dst, int src);

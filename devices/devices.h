@@ -113,7 +113,7 @@ struct malta;
 
 /* Builds the board in pm around ram (ram_size bytes: the first 256 MiB at phys 0, all of it at
  * 0x80000000); the RTC reads rtc_unix_ns (ns since 1970 UTC) now. -errno with a message. */
-int malta_create(struct malta **out, struct physmap *pm, uint8_t *ram, uint64_t ram_size,
+int malta_create(struct malta **out, struct physmap *pm, struct pmap *ram, uint64_t ram_size,
                  const struct malta_host *host, int64_t rtc_unix_ns, char *err, size_t errlen);
 void malta_destroy(struct malta *m);
 /* Every device back to the state the boot firmware leaves (the RTC keeps its time). */

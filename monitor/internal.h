@@ -26,6 +26,20 @@ enum vcpu_exit vcpu_host_stop(struct vm *vm);
  * keys of a powerdown in progress). */
 void vm_console_pump(struct vm *vm);
 
+/* A boot file's contents in machine pages (monitor/filecache.c), held by the monitor's cache. */
+struct file_pages {
+    struct machmem *mm;
+    uint64_t size;
+    uint32_t npages;
+    const mpn_t *pages;
+};
+/* fd's contents in machine pages of mm, read on first use and kept for the monitor's life (keyed by
+ * device, inode, size and modification time); 0 or -errno. */
+int filecache_get(struct machmem *mm, int fd, struct file_pages *out);
+/* Puts bytes [off, off + len) of f at guest-physical pa: whole RAM pages that line up are mapped
+ * copy-on-write, the rest copied through physmap_write; 0 or -errno. */
+int filecache_load(struct physmap *pm, const struct file_pages *f, uint64_t off, gpa_t pa, uint64_t len);
+
 double host_monotonic_s(void);
 uint64_t host_monotonic_ns(void);
 

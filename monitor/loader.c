@@ -1,7 +1,8 @@
 /*
  * Loading ELF32 little-endian MIPS executables with libelf.
  *
- * Each PT_LOAD segment is copied to guest-physical memory: a kseg0/kseg1
+ * Each PT_LOAD segment goes to guest-physical memory, its whole pages mapped
+ * copy-on-write from the monitor's file cache (monitor/filecache.c): a kseg0/kseg1
  * address is folded to its physical alias (p_paddr & 0x1FFFFFFF, what a
  * Malta boot loader does for Debian's vmlinuz: QEMU hw/mips/malta.c load_kernel), any
  * other address is taken as physical. Every failure is one clear message
@@ -107,6 +108,8 @@ int loader_load_elf(struct vm *vm, const char *path, uint32_t *entry, char *err,
         snprintf(err, errlen, "'%s' has no program headers", path);
         goto out;
     }
+    struct file_pages fp;
+    bool have_pages = vm->mm && filecache_get(vm->mm, fd, &fp) == 0 && fp.size == fsize;
     unsigned loaded = 0;
     vm->kernel_lo = UINT64_MAX;
     vm->kernel_hi = 0;
@@ -127,7 +130,7 @@ int loader_load_elf(struct vm *vm, const char *path, uint32_t *entry, char *err,
             goto out;
         }
         gpa_t pa = segment_phys((uint32_t)ph.p_paddr);
-        if (!physmap_host(&vm->physmap, pa, ph.p_memsz)) {
+        if (!physmap_is_mem(&vm->physmap, pa, ph.p_memsz)) {
             snprintf(err, errlen,
                      "'%s': segment %zu (phys 0x%llx, %llu bytes) lies outside guest RAM (%llu MiB)", path, i,
                      (unsigned long long)pa, (unsigned long long)ph.p_memsz,
@@ -135,8 +138,12 @@ int loader_load_elf(struct vm *vm, const char *path, uint32_t *entry, char *err,
             rc = -ERANGE;
             goto out;
         }
-        if (physmap_write(&vm->physmap, pa, raw + ph.p_offset, ph.p_filesz) < 0 ||
-            physmap_zero(&vm->physmap, pa + ph.p_filesz, ph.p_memsz - ph.p_filesz) < 0)
+        /* From the monitor's file cache: whole pages are shared copy-on-write with every other VM
+         * that boots this file; a file that cannot be cached is copied as before. */
+        int lrc = have_pages ? filecache_load(&vm->physmap, &fp, ph.p_offset, pa, ph.p_filesz) : -1;
+        if (lrc < 0 && physmap_write(&vm->physmap, pa, raw + ph.p_offset, ph.p_filesz) < 0)
+            goto out;
+        if (physmap_zero(&vm->physmap, pa + ph.p_filesz, ph.p_memsz - ph.p_filesz) < 0)
             goto out;
         if (pa < vm->kernel_lo)
             vm->kernel_lo = pa;

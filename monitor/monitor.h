@@ -231,6 +231,15 @@ struct vcpu {
     uint8_t observe;       /* VCPU_OBS_*: the interpreter hands every word to these observers */
     uint32_t wedge_reason;
     struct stlb stlb;
+    /* Translated kernel code reaches kseg0 RAM (physical 0..kseg0_window) at kseg0_view + pa: the
+     * pmap's RAM view, which follows every remap in place (shadow-mmu/pmap.c). */
+    uint8_t *kseg0_view;
+    uint32_t kseg0_window;
+    /* kseg0_view - this vCPU when the view lies within a disp32 of it (the vCPU lives in front of
+     * the view, pmap_init_prefix), else 0: kseg0 loads are then one [r15 + pa + disp] access.
+     * Translations are the VM's, so every vCPU of a VM must sit at the same distance before a view
+     * of its RAM (SMP: one view per vCPU, each remapped by the pmap), or have 0 here. */
+    int32_t kseg0_disp;
     _Alignas(64) struct tb_jc_entry jc[TB_JC_SIZE]; /* jump cache of the translator, by virtual PC */
     /* The last exceptions taken (where, why), for the state dump of a wedged guest. */
     struct { uint32_t epc, cause, badvaddr, pc_after; } exc_hist[VCPU_EXC_HISTORY];
@@ -339,7 +348,8 @@ struct vm_profile;
 struct vm {
     struct vm_config cfg;
     struct physmap physmap;
-    uint8_t *ram;
+    struct machmem *mm;  /* the monitor's machine memory */
+    struct pmap pmap;    /* guest RAM: its pages in mm */
     uint64_t ram_size;
     uint8_t *bootrom; /* testbench: writable boot window at 0x1FC00000 */
     struct vcpu *vcpu;

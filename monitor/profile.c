@@ -306,6 +306,18 @@ void profile_write(struct vm *vm, FILE *f, bool json)
                 p->mem_accesses[1], p->mem_accesses[0], p->mem_slow, p->stlb_victim_hits, stlb_hit, p->stlb_fills,
                 p->mem_slow_fetch, p->pmap_lookups, p->tlb_refills, v->nr_exceptions[EXC_TLBL],
                 v->nr_exceptions[EXC_TLBS], v->nr_exceptions[EXC_MOD], p->mmio_unassigned);
+        const struct pmap_stats *ps = &vm->pmap.st;
+        uint64_t priv = 0, shared = 0;
+        if (vm->pmap.mm)
+            pmap_count(&vm->pmap, &priv, &shared);
+        fprintf(f, "  \"machine_memory\": {\"private_pages\": %" PRIu64 ", \"shared_pages\": %" PRIu64
+                ", \"first_touches\": %" PRIu64 ", \"cow_maps\": %" PRIu64 ", \"cow_copies\": %" PRIu64
+                ", \"moves\": %" PRIu64 ", \"discarded\": %" PRIu64
+                ", \"shootdowns\": %" PRIu64 ", \"shootdown_entries\": %" PRIu64 ", \"pool_pages_in_use\": %" PRIu64
+                "},\n", priv, shared, atomic_load(&ps->touched), atomic_load(&ps->shared_maps),
+                atomic_load(&ps->cow_copies), atomic_load(&ps->moves),
+                atomic_load(&ps->discarded), atomic_load(&ps->shootdowns), atomic_load(&ps->shot_entries),
+                vm->mm ? vm->mm->in_use : 0);
         fprintf(f, "  \"mmio\": {");
         first = true;
         for (unsigned i = 0; i < vm->physmap.n && i < 64; i++) {
@@ -402,6 +414,18 @@ void profile_write(struct vm *vm, FILE *f, bool json)
     fprintf(f, "  guest TLB refills taken by the guest kernel %" PRIu64 "; TLBL %" PRIu64 ", TLBS %" PRIu64
             ", Mod %" PRIu64 "\n", p->tlb_refills, v->nr_exceptions[EXC_TLBL], v->nr_exceptions[EXC_TLBS],
             v->nr_exceptions[EXC_MOD]);
+    {
+        const struct pmap_stats *ps = &vm->pmap.st;
+        uint64_t priv = 0, shared = 0;
+        if (vm->pmap.mm)
+            pmap_count(&vm->pmap, &priv, &shared);
+        fprintf(f, "  machine memory: %" PRIu64 " private pages, %" PRIu64 " shared copy-on-write (%" PRIu64
+                " mapped so); %" PRIu64 " first touches, %" PRIu64 " copy-on-write copies, %" PRIu64 " moves, %" PRIu64 " pages discarded; %" PRIu64 " shootdowns (%" PRIu64
+                " software-TLB entries); pool pages in use %" PRIu64 "\n", priv, shared,
+                atomic_load(&ps->shared_maps), atomic_load(&ps->touched), atomic_load(&ps->cow_copies),
+                atomic_load(&ps->moves), atomic_load(&ps->discarded),
+                atomic_load(&ps->shootdowns), atomic_load(&ps->shot_entries), vm->mm ? vm->mm->in_use : 0);
+    }
     fprintf(f, "  MMIO exits:");
     for (unsigned i = 0; i < vm->physmap.n && i < 64; i++)
         if (p->mmio[i])

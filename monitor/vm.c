@@ -1,8 +1,8 @@
 /*
  * VM construction and the run loop.
  *
- * Guest RAM is reserved lazily (MAP_NORESERVE), so a large -m costs nothing
- * until the guest touches it. The run loop has kvmtool's shape: the engine
+ * Guest RAM is a pmap of machine pages allocated on first touch, so a large
+ * -m costs nothing until the guest touches it. The run loop has kvmtool's shape: the engine
  * returns an exit reason and a switch turns it into the process exit status
  * (0 powered off / test passed, 2 wedged, 3 limit or timeout, 4 test failed).
  *
@@ -222,7 +222,7 @@ static int vm_create_malta(struct vm *vm, char *err, size_t errlen)
         .attention = malta_host_attention,
         .serial_out = malta_host_serial_out,
     };
-    int rc = malta_create(&vm->malta, &vm->physmap, vm->ram, vm->ram_size, &host,
+    int rc = malta_create(&vm->malta, &vm->physmap, &vm->pmap, vm->ram_size, &host,
                           rtc_start_unix_ns(&vm->cfg), err, errlen);
     if (rc < 0)
         return rc;
@@ -237,17 +237,18 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
     memset(vm, 0, sizeof(*vm));
     vm->cfg = *cfg;
     vm->ram_size = cfg->ram_mb << 20;
-    /* Below 2 GiB if the host allows: the translator then reaches kseg0 RAM with an absolute disp32. */
-    vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_32BIT, -1, 0);
-    if (vm->ram == MAP_FAILED)
-        vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                       -1, 0);
-    if (vm->ram == MAP_FAILED) {
-        vm->ram = NULL;
-        snprintf(err, errlen, "cannot reserve %" PRIu64 " MiB of guest RAM: %s", cfg->ram_mb,
-                 strerror(errno));
-        return -ENOMEM;
+    /* Guest RAM is pages of the monitor's machine memory, allocated on first touch. Its canonical
+     * addresses are where all of it is seen: 0x80000000 on the Malta, 0 on the test machine. */
+    vm->mm = machmem_default();
+    /* The vCPU lives right in front of the RAM view (pmap_init_prefix): translated code then
+     * reaches kseg0 RAM at a fixed distance from the vCPU it runs on. */
+    int prc = vm->mm ? pmap_init_prefix(&vm->pmap, vm->mm, vm->ram_size,
+                                        cfg->machine == MACHINE_MALTA ? MALTA_RAM_ALL_BASE : 0,
+                                        sizeof(struct vcpu))
+                     : -ENOMEM;
+    if (prc < 0) {
+        snprintf(err, errlen, "cannot set up %" PRIu64 " MiB of guest RAM: %s", cfg->ram_mb, strerror(-prc));
+        return prc;
     }
     vm->serial_fd = -1;
     vm->serial_listen_fd = -1;
@@ -258,13 +259,12 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
     vm->clock.insns_per_count = CPU_CCRES;
     vm->clock.host_start_ns = host_monotonic_ns();
 
-    vm->vcpu = aligned_alloc(64, (sizeof(struct vcpu) + 63) & ~(size_t)63);
-    if (!vm->vcpu) {
-        rc = -ENOMEM;
-        goto err_map;
-    }
+    vm->vcpu = (struct vcpu *)(vm->pmap.view - vm->pmap.prefix);
     memset(vm->vcpu, 0, sizeof(*vm->vcpu));
     vm->vcpu->vm = vm;
+    rc = pmap_attach_stlb(&vm->pmap, &vm->vcpu->stlb);
+    if (rc < 0)
+        goto err_map;
     vm->vcpu->max_insns = cfg->max_insns;
     vm->vcpu->slice_end = UINT64_MAX;
     rc = vm_ctl_init(&vm->ctl, &vm->vcpu->exit_request);
@@ -276,7 +276,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
 
     switch (cfg->machine) {
     case MACHINE_TESTBENCH:
-        rc = physmap_add_ram(&vm->physmap, "ram", 0, vm->ram_size, vm->ram, false);
+        rc = physmap_add_pmap(&vm->physmap, "ram", 0, vm->ram_size, &vm->pmap, 0);
         if (rc < 0)
             goto err_map;
         vm->bootrom = mmap(NULL, TESTBENCH_BOOTROM_SIZE, PROT_READ | PROT_WRITE,
@@ -307,6 +307,15 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
         break;
     }
 
+    /* kseg0 (physical 0..512 MiB) onto the RAM window at 0: the pmap's RAM view, for translated
+     * kernel loads. */
+    const struct mem_region *low = physmap_find(&vm->physmap, 0);
+    if (low && low->pmap && low->base == 0) {
+        vm->vcpu->kseg0_view = low->pmap->view + ((size_t)low->first_page << MACH_PAGE_BITS);
+        vm->vcpu->kseg0_window = (uint32_t)(low->size < 0x20000000u ? low->size : 0x20000000u);
+        int64_t d = vm->vcpu->kseg0_view - (uint8_t *)vm->vcpu;
+        vm->vcpu->kseg0_disp = d > 0 && d + vm->vcpu->kseg0_window <= INT32_MAX ? (int32_t)d : 0;
+    }
     vcpu_reset(vm->vcpu);
     if (cfg->exec == EXEC_DBT || cfg->exec == EXEC_TRAP) {
         rc = dbt_engine_init(vm, err, errlen);
@@ -345,14 +354,11 @@ void vm_destroy(struct vm *vm)
     vm->ctl_ready = false;
     malta_destroy(vm->malta);
     vm->malta = NULL;
-    if (vm->ram)
-        munmap(vm->ram, vm->ram_size);
     if (vm->bootrom)
         munmap(vm->bootrom, TESTBENCH_BOOTROM_SIZE);
-    free(vm->vcpu);
-    vm->ram = NULL;
     vm->bootrom = NULL;
     vm->vcpu = NULL;
+    pmap_destroy(&vm->pmap); /* the vCPU's memory with it */
 }
 
 /* The host side of ttyS0: stdin/stdout (or a file, or nothing) and the input thread. */

@@ -1,19 +1,65 @@
 /*
  * shadow-mmu: the public interface of guest memory.
  *
- * Three layers, each usable on its own:
+ * Layers, each usable on its own:
  *  - mtlb:    the architectural R4K software-managed TLB of one vCPU (what
  *             tlbwi/tlbwr/tlbp/tlbr see), with lookup by (va, asid).
+ *  - machmem: machine memory, the monitor's pool of 4 KiB machine pages
+ *             (allocated on first touch) and the memmap, one descriptor per
+ *             machine page: reference count, the (pmap, guest page) owners,
+ *             NUMA node, flags shared / copy-on-write / replica.
+ *  - pmap:    per VM, guest-physical RAM page -> machine page. Every guest
+ *             RAM access goes through it: translated code and the
+ *             interpreter through the software TLB the slow path fills,
+ *             the trap path, host writes (loader, YAMON, DMA).
  *  - physmap: the VM's guest-physical address space, a sorted array of
- *             regions that are either host memory (RAM/ROM) or MMIO ops.
+ *             regions: RAM (a window onto the pmap; several windows may show
+ *             the same pages, as the Malta's RAM at 0 and 0x80000000),
+ *             host-buffer memory (ROM, flash) or MMIO ops.
  *  - stlb:    a software TLB of virtual page -> host addend per execution
  *             mode, the one-compare fast path of loads, stores and fetches.
  *             It is a cache: any entry may be dropped at any time.
  * Segment decoding (kuseg/kseg0/kseg1/ksseg/kseg3, ERL) is mmu_translate().
+ *
+ * Canonical addresses. RAM that several physmap windows show has one
+ * canonical guest-physical address per byte: the pmap's canon_base plus its
+ * offset in RAM (on the Malta, the window at 0x80000000 that shows all of
+ * it). Translated blocks, code pages and the software TLB's page numbers
+ * use it, so a store through any alias finds the code of every other one.
+ *
+ * Thread rules (the vCPU thread runs the guest; I/O threads may DMA):
+ *  - pmap lookups (pmap_page, physmap_* copies) are safe from any thread:
+ *    entries are atomics, a first touch installs its page with one
+ *    compare-and-swap, and changes of a mapped entry (copy-on-write break,
+ *    move, discard) take the pmap's lock.
+ *  - machmem allocation, reference counts and owner lists take the pool's
+ *    lock.
+ *  - Host addresses of RAM handed out (software-TLB addends, C pointers,
+ *    the kseg0 base of translated code) are RAM-view addresses: a remap
+ *    changes what a view page shows (one mmap, atomic for other threads),
+ *    never where it is, so a pointer or entry taken before a remap reaches
+ *    the new page afterwards.
+ *  - Shootdown writes the software-TLB entries of every vCPU attached to the
+ *    pmap with relaxed atomic stores; the vCPU's own thread fills them. A
+ *    change that only adds rights (a copy-on-write break from any thread)
+ *    is safe against a racing fill or a vCPU on another thread still using
+ *    an old entry. A change that removes them (mapping a page copy-on-write,
+ *    discarding, a future migration freeing the old page) runs with the
+ *    VM's vCPUs stopped (the loader and a reset do), or, for SMP, must wait
+ *    until every vCPU has left translated code once before the old page is
+ *    reused: that acknowledgement is the hand-off still to build.
+ *  - Code invalidation (the physmap write hook, the translation cache) runs
+ *    on the thread that writes; the translation cache is the vCPU's, so an
+ *    I/O thread hands its completion (the write hook call) to the vCPU
+ *    thread until the cache is shared by several vCPUs.
+ *  - Guest RAM bytes accessed from C are the guest's own data races, not
+ *    the monitor's: the copies are marked MEM_NO_TSAN (excluded from
+ *    ThreadSanitizer).
  */
 #ifndef MVISOR_SHADOW_MMU_H
 #define MVISOR_SHADOW_MMU_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -74,6 +120,174 @@ void mtlb_entry_range(const struct mtlb *t, unsigned idx, gva_t *lo, gva_t *hi);
 /* A hash of the whole TLB contents (for lockstep comparison). */
 uint64_t mtlb_hash(const struct mtlb *t);
 
+/* ---- machine memory -------------------------------------------------- */
+
+#define MACH_PAGE_BITS 12
+#define MACH_PAGE_SIZE (1u << MACH_PAGE_BITS)
+
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define MEM_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__) || defined(MEM_TSAN)
+#define MEM_NO_TSAN __attribute__((no_sanitize("thread")))
+#else
+#define MEM_NO_TSAN
+#endif
+
+typedef uint32_t mpn_t; /* machine page number: page n of the pool */
+#define MPN_NONE 0xFFFFFFFFu
+
+enum mpage_flag {
+    MPAGE_SHARED = 1,  /* mapped by more than one (pmap, page) or held by the file cache */
+    MPAGE_COW = 2,     /* mapped copy-on-write: a store gives the storer its own copy */
+    MPAGE_REPLICA = 4, /* a per-node read-only replica of another page (NUMA, later) */
+    MPAGE_FILE = 8,    /* holds a file's contents (the boot file cache) */
+    MPAGE_HOME = 16,   /* one of a pmap's home pages: its RAM view's own page for that gpfn */
+};
+
+/* An owner: the pmap's id and the guest page in it. */
+#define MPAGE_OWNER(id, gpfn) ((uint64_t)(id) << 32 | (uint32_t)(gpfn))
+#define MPAGE_OWNER_ID(o) ((uint32_t)((o) >> 32))
+#define MPAGE_OWNER_GPFN(o) ((uint32_t)(o))
+
+/* The memmap entry of one machine page. */
+struct mpage {
+    uint32_t refs;     /* pmap entries mapping it, plus holds (the file cache) */
+    uint8_t flags;     /* enum mpage_flag */
+    uint8_t node;      /* NUMA node whose memory it is */
+    uint16_t n_owners; /* owners: owner0, then more[0 .. n_owners - 2] */
+    uint64_t owner0;   /* on the free list: the next free page */
+    uint64_t *more;
+    uint32_t more_cap;
+};
+
+#define MACHMEM_MAX_PMAPS 4096
+
+struct pmap;
+
+/* The monitor's machine memory: one reservation of max_pages pages (the kernel backs a page when it
+ * is first touched; a freed page goes back to it), and its memmap. */
+struct machmem {
+    int fd;           /* the memory file: machine page m is its page m */
+    uint8_t *base;
+    struct mpage *map;
+    uint32_t max_pages;
+    uint32_t next;    /* pages never handed out start here */
+    mpn_t free_head;  /* freed pages, linked through owner0 */
+    _Atomic uint64_t in_use; /* pages allocated and not freed */
+    void *lock;       /* pthread_mutex_t, opaque here */
+    struct pmap *pmaps[MACHMEM_MAX_PMAPS]; /* by id; owners name pmaps by id */
+};
+
+/* Reserves address space for max_bytes of machine memory; 0 or -errno. */
+int machmem_init(struct machmem *mm, uint64_t max_bytes);
+void machmem_destroy(struct machmem *mm);
+/* The monitor's pool, created on first use (every VM of the process shares it); NULL if it cannot
+ * be reserved. */
+struct machmem *machmem_default(void);
+static inline uint8_t *machmem_page(const struct machmem *mm, mpn_t m)
+{
+    return mm->base + ((size_t)m << MACH_PAGE_BITS);
+}
+/* Hands out a zeroed page with one reference and no owner, or MPN_NONE (pool exhausted). */
+mpn_t machmem_alloc(struct machmem *mm);
+/* Hands out n consecutive never-used pages (one reference each), the first or MPN_NONE: a file read
+ * in one go, mapped in one go. */
+mpn_t machmem_alloc_run(struct machmem *mm, uint32_t n);
+/* Reserves a run of n never-used pages as a pmap's home pages (no reference yet); its first page
+ * or MPN_NONE. Home pages are never mapped by another pmap: sharing maps pool pages. */
+mpn_t machmem_reserve(struct machmem *mm, uint32_t n);
+/* Gives a run of home pages back to the pool. */
+void machmem_unreserve(struct machmem *mm, mpn_t first, uint32_t n);
+/* Takes home page m (one reference); MPN_NONE if it is not a free home page. */
+mpn_t machmem_take_home(struct machmem *mm, mpn_t m);
+/* Takes / drops a reference; the last drop frees the page (its memory goes back to the host). */
+void machmem_get(struct machmem *mm, mpn_t m);
+void machmem_put(struct machmem *mm, mpn_t m);
+/* Drops one reference of each of ms[0..n) (a reset's many pages at once). */
+void machmem_put_many(struct machmem *mm, mpn_t *ms, size_t n);
+/* Sets and clears memmap flags of m. */
+void machmem_set_flags(struct machmem *mm, mpn_t m, uint8_t set, uint8_t clear);
+/* Records / forgets an owner of m (MPAGE_OWNER). */
+int machmem_add_owner(struct machmem *mm, mpn_t m, uint64_t owner);
+void machmem_del_owner(struct machmem *mm, mpn_t m, uint64_t owner);
+/* A copy of the memmap entry of m (under the lock), owners not included. */
+struct mpage machmem_info(struct machmem *mm, mpn_t m);
+/* Whether owner is among m's owners. */
+bool machmem_has_owner(struct machmem *mm, mpn_t m, uint64_t owner);
+
+/* ---- the per-VM pmap ---------------------------------------------------- */
+
+#define PMAP_NONE 0xFFFFFFFFu     /* entry: nothing mapped yet (the first touch allocates) */
+#define PMAP_COW 0x80000000u      /* entry flag: the page is shared copy-on-write */
+#define PMAP_MAX_STLBS 64
+
+struct stlb;
+
+/* What a pmap's mechanisms did (atomics: any thread may change a pmap). */
+struct pmap_stats {
+    _Atomic uint64_t touched;     /* pages allocated on first touch */
+    _Atomic uint64_t cow_copies;  /* copy-on-write breaks (each copies the page home) */
+    _Atomic uint64_t shared_maps; /* pages mapped copy-on-write (pmap_map_cow) */
+    _Atomic uint64_t moves;       /* pages moved to another machine page */
+    _Atomic uint64_t shootdowns;  /* pmap changes that shot down software-TLB entries */
+    _Atomic uint64_t shot_entries;/* entries they dropped */
+    _Atomic uint64_t discarded;   /* pages given back by pmap_discard */
+};
+
+struct pmap {
+    struct machmem *mm;
+    uint32_t id;         /* in mm->pmaps */
+    uint32_t npages;
+    gpa_t canon_base;    /* canonical guest-physical address of page 0 */
+    mpn_t home;          /* its run of home pages: page g's own machine page is home + g */
+    uint8_t *view;       /* the RAM view: npages of host memory, page g mapping the machine page
+                            the pmap maps at g (read-only while copy-on-write) */
+    size_t prefix;       /* bytes of the caller's memory right in front of the view */
+    _Atomic uint32_t *pte; /* page -> machine page | PMAP_COW, or PMAP_NONE */
+    void *lock;          /* pthread_mutex_t */
+    struct stlb *stlb[PMAP_MAX_STLBS]; /* the vCPUs that may cache its pages */
+    unsigned n_stlb;
+    struct pmap_stats st;
+};
+
+/* A pmap of size bytes (whole pages) whose page 0 has canonical address canon_base; 0 or -errno. */
+int pmap_init(struct pmap *p, struct machmem *mm, uint64_t size, gpa_t canon_base);
+/* The same, with prefix bytes of zeroed private memory right in front of the view (view - prefix):
+ * the VM's vCPU lives there, so translated code reaches the view at a fixed distance from it. */
+int pmap_init_prefix(struct pmap *p, struct machmem *mm, uint64_t size, gpa_t canon_base, size_t prefix);
+/* Gives every page back (and the prefix). */
+void pmap_destroy(struct pmap *p);
+/* Registers a vCPU's software TLB for shootdowns (before it runs). */
+int pmap_attach_stlb(struct pmap *p, struct stlb *s);
+/* The software TLB's page number of a pmap page (canonical address >> 12). */
+static inline uint32_t pmap_ppn(const struct pmap *p, uint32_t gpfn)
+{
+    return (uint32_t)(p->canon_base >> MACH_PAGE_BITS) + gpfn;
+}
+/* Host memory of page gpfn (in the RAM view), allocated on first touch. For a write, a
+ * copy-on-write page is first copied to the page's home and shot down. *cow (if not NULL) tells
+ * that the page returned is still copy-on-write (reads only). NULL: out of range or the pool is
+ * exhausted. */
+uint8_t *pmap_page(struct pmap *p, uint32_t gpfn, bool write, bool *cow);
+/* The machine page mapped at gpfn (PMAP_NONE if none) and whether it is copy-on-write. */
+mpn_t pmap_lookup(const struct pmap *p, uint32_t gpfn, bool *cow);
+/* Maps machine page m at gpfn copy-on-write (taking a reference); the old page goes. 0 or -errno. */
+int pmap_map_cow(struct pmap *p, uint32_t gpfn, mpn_t m);
+/* The same for n consecutive machine pages at n consecutive guest pages (one view remap). */
+int pmap_map_cow_run(struct pmap *p, uint32_t gpfn, mpn_t m, uint32_t n);
+/* Moves gpfn to a fresh machine page (the contents copied): what a migration does. 0 or -errno. */
+int pmap_move(struct pmap *p, uint32_t gpfn);
+/* Gives back pages [gpfn, gpfn + n): they read as zero again. */
+void pmap_discard(struct pmap *p, uint32_t gpfn, uint32_t n);
+/* Drops every software-TLB entry (victims too) of every attached vCPU that maps gpfn; returns how
+ * many. Called by every pmap change; counted. */
+unsigned pmap_shootdown(struct pmap *p, uint32_t gpfn);
+/* Pages mapped: private (this pmap's alone) and shared (copy-on-write). */
+void pmap_count(const struct pmap *p, uint64_t *private_pages, uint64_t *shared_pages);
+
 /* ---- the guest-physical address space -------------------------------- */
 
 /* Device register access. Devices see offsets into their region only. */
@@ -86,7 +300,9 @@ struct mem_region {
     const char *name;
     gpa_t base;
     uint64_t size;
-    uint8_t *host;                   /* RAM/ROM: host memory; NULL for MMIO */
+    struct pmap *pmap;               /* RAM: a window onto these pmap pages */
+    uint32_t first_page;             /* ... starting at this one */
+    uint8_t *host;                   /* host-buffer memory (ROM, flash); NULL for RAM and MMIO */
     bool readonly;                   /* ROM: guest writes are dropped */
     const struct mem_region_ops *ops; /* MMIO */
     void *opaque;
@@ -97,27 +313,59 @@ struct mem_region {
 struct physmap {
     unsigned n;
     struct mem_region r[PHYSMAP_MAX_REGIONS]; /* sorted by base, non-overlapping */
-    /* Called after every physmap_write (host writes into guest RAM), so translations die. */
+    /* Called after every host write into memory (physmap_write, _zero, _discard, RAM through
+     * physmap_io_write) with the canonical address, so translations die. */
     void (*write_hook)(void *opaque, gpa_t pa, uint64_t len);
     void *write_hook_opaque;
 };
 
-/* Adds a RAM (host != NULL) or MMIO region; returns 0 or -errno (-EEXIST on overlap, -ENOSPC). */
+static inline bool mem_region_is_mem(const struct mem_region *r)
+{
+    return r->host || r->pmap;
+}
+
+/* Adds a host-buffer memory region (ROM, flash: host != NULL), a RAM window onto pmap pages
+ * [first_page, first_page + size / 4 KiB) (base and size page-aligned) or an MMIO region; returns 0
+ * or -errno (-EEXIST on overlap, -ENOSPC). */
 int physmap_add_ram(struct physmap *pm, const char *name, gpa_t base, uint64_t size, uint8_t *host,
                     bool readonly);
+int physmap_add_pmap(struct physmap *pm, const char *name, gpa_t base, uint64_t size, struct pmap *p,
+                     uint32_t first_page);
 int physmap_add_mmio(struct physmap *pm, const char *name, gpa_t base, uint64_t size,
                      const struct mem_region_ops *ops, void *opaque);
 /* The region containing pa, or NULL (unassigned space). */
 const struct mem_region *physmap_find(const struct physmap *pm, gpa_t pa);
-/* Host pointer for [pa, pa+len) if it lies entirely in one RAM region, else NULL. */
+/* Host pointer for reading [pa, pa+len) if it lies entirely in one memory region and, for RAM, in
+ * one page (pages of RAM are not contiguous in host memory), else NULL. Writes go through
+ * physmap_write (copy-on-write, the write hook). */
 uint8_t *physmap_host(const struct physmap *pm, gpa_t pa, uint64_t len);
+/* Whether [pa, pa+len) lies entirely in one memory region. */
+bool physmap_is_mem(const struct physmap *pm, gpa_t pa, uint64_t len);
+/* The canonical address of pa (see the top of this file); pa itself outside RAM. */
+gpa_t physmap_canon(const struct physmap *pm, gpa_t pa);
+
+/* One page of memory as the slow path sees it. */
+struct physmap_page {
+    uint8_t *host;     /* host address of the page's first byte */
+    gpa_t canon;       /* canonical address of pa */
+    bool whole;        /* the whole 4 KiB page is memory of this region (may enter the stlb) */
+    bool readonly;     /* ROM */
+    bool cow;          /* copy-on-write: only reads may use it */
+    const struct mem_region *r;
+};
+/* Resolves pa in memory (allocating a RAM page on first touch; for a write, breaking
+ * copy-on-write); 0, or -ENOENT for MMIO and unassigned space, -ENOMEM if the pool is exhausted. */
+int physmap_page(struct physmap *pm, gpa_t pa, bool write, struct physmap_page *out);
+/* Maps machine pages [m, m + n) copy-on-write at the RAM pages from pa (page-aligned, all in one
+ * RAM region); 0 or -errno. */
+int physmap_map_cow(struct physmap *pm, gpa_t pa, mpn_t m, uint32_t n);
 /* Copies host data into guest RAM: the one path for host writes (loader, env, later DMA). */
 int physmap_write(struct physmap *pm, gpa_t pa, const void *src, uint64_t len);
 /* Zeroes guest RAM (a loader's bss), through the same path as physmap_write. */
 int physmap_zero(struct physmap *pm, gpa_t pa, uint64_t len);
 /* Zeroes a large range of guest RAM (a reset) by giving its host pages back; same path. */
 int physmap_discard(struct physmap *pm, gpa_t pa, uint64_t len);
-/* Reads guest RAM into a host buffer; -EFAULT if not all RAM. */
+/* Reads guest RAM into a host buffer; -EFAULT if not all in one memory region. */
 int physmap_read(const struct physmap *pm, gpa_t pa, void *dst, uint64_t len);
 /* MMIO / unassigned access by physical address (unassigned: reads 0, writes dropped). */
 uint64_t physmap_io_read(const struct physmap *pm, gpa_t pa, unsigned size);
@@ -191,6 +439,10 @@ struct stlb {
     /* Entries that came from a non-global TLB entry: what an ASID change drops. */
     bool asid_bound[MMU_NMODES][STLB_SIZE];
     bool victim_asid_bound[MMU_NMODES][STLB_VICTIMS];
+    /* The canonical physical page number each entry maps: what code marking and shootdown find
+     * entries by. */
+    uint32_t ppn[MMU_NMODES][STLB_SIZE];
+    uint32_t victim_ppn[MMU_NMODES][STLB_VICTIMS];
 };
 
 static inline unsigned stlb_index(gva_t va)
@@ -202,8 +454,14 @@ static inline unsigned stlb_index(gva_t va)
 void stlb_flush_all(struct stlb *s);
 /* Drops entries of every mode whose page lies in [lo, hi]; a large range scans instead of walking. */
 void stlb_flush_range(struct stlb *s, gva_t lo, gva_t hi);
-/* Caches a RAM translation: va's page maps host_page; stores hit only if writable. */
-void stlb_fill(struct stlb *s, enum mmu_mode mode, gva_t va, uint8_t *host_page, bool writable);
+/* Caches a RAM translation: va's page maps host_page, canonical page ppn; stores hit only if
+ * writable. */
+void stlb_fill(struct stlb *s, enum mmu_mode mode, gva_t va, uint8_t *host_page, uint32_t ppn, bool writable);
+/* Sets STLB_CODE in the write tag of every writable entry (all modes, victims too) of page ppn. */
+void stlb_mark_code(struct stlb *s, uint32_t ppn);
+/* Drops every entry (all modes, victims too) of pages [ppn, ppn + n); returns how many. Safe from
+ * another thread than the vCPU's (relaxed atomic stores; see the thread rules above). */
+unsigned stlb_flush_ppns(struct stlb *s, uint32_t ppn, uint32_t n);
 /* Marks va's entry (just filled) as valid for the current ASID only. */
 void stlb_set_asid_bound(struct stlb *s, enum mmu_mode mode, gva_t va);
 /* Drops every entry marked ASID-bound (an ASID change); global and unmapped ones stay. */

@@ -19,6 +19,15 @@ static void entry_clear(struct stlb_entry *e)
     e->addend = 0;
 }
 
+/* The same, for an entry another thread's translated code may be reading (a shootdown): each tag
+ * is one relaxed atomic store, so the probe sees the old tag or INVALID, never a torn one. */
+static void entry_clear_atomic(struct stlb_entry *e)
+{
+    __atomic_store_n(&e->tag_read, STLB_INVALID, __ATOMIC_RELAXED);
+    __atomic_store_n(&e->tag_write, STLB_INVALID, __ATOMIC_RELAXED);
+    __atomic_store_n(&e->tag_code, STLB_INVALID, __ATOMIC_RELAXED);
+}
+
 void stlb_flush_all(struct stlb *s)
 {
     for (unsigned m = 0; m < MMU_NMODES; m++) {
@@ -101,7 +110,7 @@ static uint64_t entry_page(const struct stlb_entry *e)
     return e->tag_read;
 }
 
-void stlb_fill(struct stlb *s, enum mmu_mode mode, gva_t va, uint8_t *host_page, bool writable)
+void stlb_fill(struct stlb *s, enum mmu_mode mode, gva_t va, uint8_t *host_page, uint32_t ppn, bool writable)
 {
     struct stlb_entry *e = &s->e[mode][stlb_index(va)];
     uint64_t page = va & STLB_PAGE_MASK;
@@ -109,9 +118,11 @@ void stlb_fill(struct stlb *s, enum mmu_mode mode, gva_t va, uint8_t *host_page,
         unsigned slot = s->victim_next[mode] % STLB_VICTIMS;
         s->victim[mode][slot] = *e;
         s->victim_asid_bound[mode][slot] = s->asid_bound[mode][stlb_index(va)];
+        s->victim_ppn[mode][slot] = s->ppn[mode][stlb_index(va)];
         s->victim_next[mode] = (slot + 1) % STLB_VICTIMS;
     }
     s->asid_bound[mode][stlb_index(va)] = false;
+    s->ppn[mode][stlb_index(va)] = ppn;
     e->tag_read = page;
     e->tag_code = page;
     e->tag_write = writable ? page : (page | STLB_INVALID);
@@ -138,7 +149,52 @@ bool stlb_victim_swap(struct stlb *s, enum mmu_mode mode, gva_t va)
         bool b = s->asid_bound[mode][idx];
         s->asid_bound[mode][idx] = s->victim_asid_bound[mode][i];
         s->victim_asid_bound[mode][i] = b;
+        uint32_t p = s->ppn[mode][idx];
+        s->ppn[mode][idx] = s->victim_ppn[mode][i];
+        s->victim_ppn[mode][i] = p;
         return true;
     }
     return false;
+}
+
+/* Code marking and shootdown find entries by canonical page, not by host address or virtual page:
+ * every alias (kseg0, kseg1, mapped pages, the Malta's high RAM window) and every victim entry of
+ * the page is found, and nothing else. A full scan is 1,320 entries, cheap next to a translation or
+ * a page copy, which is what triggers it. */
+void stlb_mark_code(struct stlb *s, uint32_t ppn)
+{
+    for (unsigned m = 0; m < MMU_NMODES; m++) {
+        for (unsigned i = 0; i < STLB_SIZE; i++) {
+            struct stlb_entry *e = &s->e[m][i];
+            if (!(e->tag_write & (STLB_INVALID | STLB_CODE)) && s->ppn[m][i] == ppn)
+                e->tag_write |= STLB_CODE;
+        }
+        for (unsigned i = 0; i < STLB_VICTIMS; i++) {
+            struct stlb_entry *e = &s->victim[m][i];
+            if (!(e->tag_write & (STLB_INVALID | STLB_CODE)) && s->victim_ppn[m][i] == ppn)
+                e->tag_write |= STLB_CODE;
+        }
+    }
+}
+
+unsigned stlb_flush_ppns(struct stlb *s, uint32_t ppn, uint32_t count)
+{
+    unsigned n = 0;
+    for (unsigned m = 0; m < MMU_NMODES; m++) {
+        for (unsigned i = 0; i < STLB_SIZE; i++) {
+            struct stlb_entry *e = &s->e[m][i];
+            if (!(__atomic_load_n(&e->tag_read, __ATOMIC_RELAXED) & STLB_INVALID) && s->ppn[m][i] - ppn < count) {
+                entry_clear_atomic(e);
+                n++;
+            }
+        }
+        for (unsigned i = 0; i < STLB_VICTIMS; i++) {
+            struct stlb_entry *e = &s->victim[m][i];
+            if (!(__atomic_load_n(&e->tag_read, __ATOMIC_RELAXED) & STLB_INVALID) && s->victim_ppn[m][i] - ppn < count) {
+                entry_clear_atomic(e);
+                n++;
+            }
+        }
+    }
+    return n;
 }

@@ -173,7 +173,7 @@ static const struct {
     {"piix4-rcr", PIIX4_RCR_PORT, 1, &piix4_rcr_ops, offsetof(struct malta, piix4)},
 };
 
-int malta_create(struct malta **out, struct physmap *pm, uint8_t *ram, uint64_t ram_size,
+int malta_create(struct malta **out, struct physmap *pm, struct pmap *ram, uint64_t ram_size,
                  const struct malta_host *host, int64_t rtc_unix_ns, char *err, size_t errlen)
 {
     int rc;
@@ -187,11 +187,12 @@ int malta_create(struct malta **out, struct physmap *pm, uint8_t *ram, uint64_t 
     m->clock = (struct dev_clock){.now_ns = board_now_ns, .ctx = m};
 
     /* RAM: the first 256 MiB at phys 0, the whole of it again at 0x80000000 (QEMU
-     * hw/mips/malta.c; Linux arch/mips/mti-malta/malta-dtshim.c puts the rest at 0x90000000). */
+     * hw/mips/malta.c; Linux arch/mips/mti-malta/malta-dtshim.c puts the rest at 0x90000000).
+     * Both windows show the same pmap pages; the pmap's canonical base is the high one. */
     uint64_t low = ram_size < MALTA_LOW_RAM_MAX ? ram_size : MALTA_LOW_RAM_MAX;
-    rc = physmap_add_ram(pm, "ram-low", 0, low, ram, false);
+    rc = physmap_add_pmap(pm, "ram-low", 0, low, ram, 0);
     if (rc == 0)
-        rc = physmap_add_ram(pm, "ram", MALTA_HIGH_RAM_BASE, ram_size, ram, false);
+        rc = physmap_add_pmap(pm, "ram", MALTA_HIGH_RAM_BASE, ram_size, ram, 0);
     if (rc < 0)
         goto err_map;
 

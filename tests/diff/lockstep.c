@@ -165,7 +165,7 @@ static void wrap_mmio(struct vm *vm, bool is_a)
 {
     for (unsigned i = 0; i < vm->physmap.n; i++) {
         struct mem_region *r = &vm->physmap.r[i];
-        if (r->host)
+        if (mem_region_is_mem(r))
             continue;
         struct wrap *w = calloc(1, sizeof(*w));
         *w = (struct wrap){.ops = r->ops, .opaque = r->opaque, .base = r->base, .vm = vm, .is_a = is_a,

@@ -48,7 +48,7 @@ static void h_power(void *ctx, enum malta_power what)
 
 struct rig {
     struct physmap pm;
-    uint8_t *ram;
+    struct pmap ram;
     struct malta *m;
     struct host h;
 };
@@ -56,11 +56,11 @@ struct rig {
 static int setup(void **state)
 {
     struct rig *r = calloc(1, sizeof(*r));
-    r->ram = calloc(1, RAM_SIZE);
+    assert_int_equal(pmap_init(&r->ram, machmem_default(), RAM_SIZE, MALTA_RAM_ALL_BASE), 0);
     struct malta_host host = {.ctx = &r->h, .now_ns = h_now, .cpu_irq = h_irq, .power = h_power,
                               .attention = h_attention, .serial_out = h_out};
     char err[200];
-    assert_int_equal(malta_create(&r->m, &r->pm, r->ram, RAM_SIZE, &host, 0, err, sizeof(err)), 0);
+    assert_int_equal(malta_create(&r->m, &r->pm, &r->ram, RAM_SIZE, &host, 0, err, sizeof(err)), 0);
     *state = r;
     return 0;
 }
@@ -69,7 +69,7 @@ static int teardown(void **state)
 {
     struct rig *r = *state;
     malta_destroy(r->m);
-    free(r->ram);
+    pmap_destroy(&r->ram);
     free(r);
     return 0;
 }

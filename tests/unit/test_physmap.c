@@ -2,7 +2,9 @@
  * Unit tests of the guest-physical address space (shadow-mmu/physmap.c):
  * sorted insertion and overlap rejection, lookup at region edges, host
  * pointers that must stay inside one RAM region, host copies, and the
- * MMIO/unassigned access path with a fake device that records every access.
+ * MMIO/unassigned access path with a fake device that records every access,
+ * and the write hook seeing every host write of memory (copies, zeroing,
+ * discards, RAM stores through the io path).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -300,6 +302,52 @@ static void test_readonly_drops_writes(void **state)
     assert_int_equal(physmap_io_read(&pm, 0x1FC00FFC, 4), 0xA5A5A5A5);
 }
 
+/* What the write hook saw: every host write into RAM must reach it, so translations of the bytes
+ * it overwrites die (physmap_write, physmap_zero, physmap_discard, and RAM through the io path). */
+struct hook_log {
+    unsigned calls;
+    gpa_t pa;
+    uint64_t len;
+};
+
+static void log_hook(void *opaque, gpa_t pa, uint64_t len)
+{
+    struct hook_log *l = opaque;
+    l->calls++;
+    l->pa = pa;
+    l->len = len;
+}
+
+static void test_write_hook_every_path(void **state)
+{
+    (void)state;
+    build_map();
+    struct hook_log log = {0};
+    pm.write_hook = log_hook;
+    pm.write_hook_opaque = &log;
+    uint8_t buf[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    assert_int_equal(physmap_write(&pm, 0x10, buf, sizeof(buf)), 0);
+    assert_int_equal(log.calls, 1);
+    assert_int_equal(log.pa, 0x10);
+    assert_int_equal(log.len, 8);
+    assert_int_equal(physmap_zero(&pm, 0x20, 0x30), 0);
+    assert_int_equal(log.calls, 2);
+    assert_int_equal(log.pa, 0x20);
+    assert_int_equal(log.len, 0x30);
+    assert_int_equal(physmap_discard(&pm, 0x0, 0x2000), 0);
+    assert_int_equal(log.calls, 3);
+    assert_int_equal(log.pa, 0x0);
+    assert_int_equal(log.len, 0x2000);
+    physmap_io_write(&pm, 0x2004, 0xAABBCCDD, 4);
+    assert_int_equal(log.calls, 4);
+    assert_int_equal(log.pa, 0x2004);
+    assert_int_equal(log.len, 4);
+    /* ROM drops the write and there is nothing to invalidate; MMIO is no RAM */
+    physmap_io_write(&pm, 0x1FC00000, 0, 4);
+    physmap_io_write(&pm, 0x10000, 0, 4);
+    assert_int_equal(log.calls, 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -313,6 +361,7 @@ int main(void)
         cmocka_unit_test_setup(test_mmio_dispatch, setup),
         cmocka_unit_test_setup(test_io_on_ram, setup),
         cmocka_unit_test_setup(test_readonly_drops_writes, setup),
+        cmocka_unit_test_setup(test_write_hook_every_path, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

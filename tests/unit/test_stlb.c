@@ -83,7 +83,7 @@ static void test_index(void **state)
 static void test_fill_then_hit(void **state)
 {
     (void)state;
-    stlb_fill(s, MMU_KERNEL, 0x00403ABCu, pages, true);
+    stlb_fill(s, MMU_KERNEL, 0x00403ABCu, pages, 0, true);
     const struct stlb_entry *e = &s->e[MMU_KERNEL][3];
     assert_int_equal(e->tag_read, 0x00403000u);
     assert_int_equal(e->tag_write, 0x00403000u);
@@ -106,12 +106,12 @@ static void test_fill_then_hit(void **state)
     }
 
     /* the top page of the address space */
-    stlb_fill(s, MMU_USER, 0xFFFFF123u, pages + 4096, true);
+    stlb_fill(s, MMU_USER, 0xFFFFF123u, pages + 4096, 0, true);
     assert_ptr_equal(probe(MMU_USER, 0xFFFFFFFCu, 4, T_READ), pages + 4096 + 0xFFC);
     assert_ptr_equal(probe(MMU_USER, 0xFFFFF000u, 4, T_WRITE), pages + 4096);
 
     /* refilling a slot replaces the previous page */
-    stlb_fill(s, MMU_KERNEL, 0x00503000u, pages + 2 * 4096, true);
+    stlb_fill(s, MMU_KERNEL, 0x00503000u, pages + 2 * 4096, 0, true);
     assert_null(probe(MMU_KERNEL, 0x00403000u, 4, T_READ));
     assert_ptr_equal(probe(MMU_KERNEL, 0x00503010u, 4, T_READ), pages + 2 * 4096 + 0x10);
 }
@@ -121,7 +121,7 @@ static void test_flush_all(void **state)
     (void)state;
     for (unsigned m = 0; m < MMU_NMODES; m++)
         for (unsigned i = 0; i < STLB_SIZE; i++)
-            stlb_fill(s, (enum mmu_mode)m, (gva_t)i << 12, pages, true);
+            stlb_fill(s, (enum mmu_mode)m, (gva_t)i << 12, pages, 0, true);
     assert_ptr_equal(probe(MMU_USER, 0x00005000u, 4, T_READ), pages);
     stlb_flush_all(s);
     for (unsigned m = 0; m < MMU_NMODES; m++)
@@ -138,11 +138,11 @@ static void test_flush_all(void **state)
 static void test_flush_single_page(void **state)
 {
     (void)state;
-    stlb_fill(s, MMU_KERNEL, 0x00403000u, pages, true);
-    stlb_fill(s, MMU_USER, 0x00403000u, pages, true);
-    stlb_fill(s, MMU_SUPERVISOR, 0x00503000u, pages + 4096, true); /* same index, other page */
-    stlb_fill(s, MMU_KERNEL, 0x00402000u, pages + 2 * 4096, true);
-    stlb_fill(s, MMU_KERNEL, 0x00404000u, pages + 3 * 4096, true);
+    stlb_fill(s, MMU_KERNEL, 0x00403000u, pages, 0, true);
+    stlb_fill(s, MMU_USER, 0x00403000u, pages, 0, true);
+    stlb_fill(s, MMU_SUPERVISOR, 0x00503000u, pages + 4096, 0, true); /* same index, other page */
+    stlb_fill(s, MMU_KERNEL, 0x00402000u, pages + 2 * 4096, 0, true);
+    stlb_fill(s, MMU_KERNEL, 0x00404000u, pages + 3 * 4096, 0, true);
 
     stlb_flush_range(s, 0x00403000u, 0x00403FFFu);
     assert_false(hits(MMU_KERNEL, 0x00403000u));
@@ -152,21 +152,21 @@ static void test_flush_single_page(void **state)
     assert_ptr_equal(probe(MMU_KERNEL, 0x00404000u, 4, T_CODE), pages + 3 * 4096);
 
     /* a range covering only part of a page still drops that page */
-    stlb_fill(s, MMU_KERNEL, 0x00403000u, pages, true);
+    stlb_fill(s, MMU_KERNEL, 0x00403000u, pages, 0, true);
     stlb_flush_range(s, 0x00403800u, 0x00403803u);
     assert_false(hits(MMU_KERNEL, 0x00403000u));
     assert_ptr_equal(probe(MMU_KERNEL, 0x00404000u, 4, T_CODE), pages + 3 * 4096);
 
     /* an 8 KiB pair (what one 4K TLB entry covers) */
-    stlb_fill(s, MMU_KERNEL, 0x00403000u, pages, true);
+    stlb_fill(s, MMU_KERNEL, 0x00403000u, pages, 0, true);
     stlb_flush_range(s, 0x00402000u, 0x00403FFFu);
     assert_false(hits(MMU_KERNEL, 0x00402000u));
     assert_false(hits(MMU_KERNEL, 0x00403000u));
     assert_ptr_equal(probe(MMU_KERNEL, 0x00404000u, 4, T_CODE), pages + 3 * 4096);
 
     /* the last page of the address space */
-    stlb_fill(s, MMU_KERNEL, 0xFFFFF000u, pages, true);
-    stlb_fill(s, MMU_KERNEL, 0xFFFFE000u, pages, true);
+    stlb_fill(s, MMU_KERNEL, 0xFFFFF000u, pages, 0, true);
+    stlb_fill(s, MMU_KERNEL, 0xFFFFE000u, pages, 0, true);
     stlb_flush_range(s, 0xFFFFF000u, 0xFFFFFFFFu);
     assert_false(hits(MMU_KERNEL, 0xFFFFF000u));
     assert_true(hits(MMU_KERNEL, 0xFFFFE000u));
@@ -176,17 +176,17 @@ static void test_flush_16m(void **state)
 {
     (void)state;
     /* inside 0xC2000000-0xC2FFFFFF */
-    stlb_fill(s, MMU_KERNEL, 0xC2000000u, pages, true);     /* index 0x00 */
-    stlb_fill(s, MMU_KERNEL, 0xC2FFF000u, pages, true);     /* index 0xFF */
-    stlb_fill(s, MMU_KERNEL, 0xC2801000u, pages, false);    /* index 0x01 */
-    stlb_fill(s, MMU_SUPERVISOR, 0xC2400000u, pages, true); /* index 0x00 */
-    stlb_fill(s, MMU_KERNEL_ERL, 0xC2ABC000u, pages, true); /* index 0xBC */
+    stlb_fill(s, MMU_KERNEL, 0xC2000000u, pages, 0, true);     /* index 0x00 */
+    stlb_fill(s, MMU_KERNEL, 0xC2FFF000u, pages, 0, true);     /* index 0xFF */
+    stlb_fill(s, MMU_KERNEL, 0xC2801000u, pages, 0, false);    /* index 0x01 */
+    stlb_fill(s, MMU_SUPERVISOR, 0xC2400000u, pages, 0, true); /* index 0x00 */
+    stlb_fill(s, MMU_KERNEL_ERL, 0xC2ABC000u, pages, 0, true); /* index 0xBC */
     /* outside it, in slots with the same indices */
-    stlb_fill(s, MMU_USER, 0xC3000000u, pages + 4096, true);     /* index 0x00 */
-    stlb_fill(s, MMU_USER, 0xC1FFF000u, pages + 4096, true);     /* index 0xFF */
-    stlb_fill(s, MMU_USER, 0x00001000u, pages + 4096, true);     /* index 0x01 */
-    stlb_fill(s, MMU_SUPERVISOR, 0xC3ABC000u, pages + 4096, true); /* index 0xBC */
-    stlb_fill(s, MMU_KERNEL, 0x00010000u + 0x80000u, pages, true); /* index 0x90 */
+    stlb_fill(s, MMU_USER, 0xC3000000u, pages + 4096, 0, true);     /* index 0x00 */
+    stlb_fill(s, MMU_USER, 0xC1FFF000u, pages + 4096, 0, true);     /* index 0xFF */
+    stlb_fill(s, MMU_USER, 0x00001000u, pages + 4096, 0, true);     /* index 0x01 */
+    stlb_fill(s, MMU_SUPERVISOR, 0xC3ABC000u, pages + 4096, 0, true); /* index 0xBC */
+    stlb_fill(s, MMU_KERNEL, 0x00010000u + 0x80000u, pages, 0, true); /* index 0x90 */
 
     stlb_flush_range(s, 0xC2000000u, 0xC2FFFFFFu);
 
@@ -202,9 +202,9 @@ static void test_flush_16m(void **state)
     assert_ptr_equal(probe(MMU_KERNEL, 0x00090000u, 4, T_READ), pages);
 
     /* a 32 MiB pair (one 16M TLB entry), ending at the top of the address space */
-    stlb_fill(s, MMU_KERNEL, 0xFFFFF000u, pages, true);
-    stlb_fill(s, MMU_USER, 0xFE000000u, pages, true);
-    stlb_fill(s, MMU_SUPERVISOR, 0xFDFFF000u, pages, true);
+    stlb_fill(s, MMU_KERNEL, 0xFFFFF000u, pages, 0, true);
+    stlb_fill(s, MMU_USER, 0xFE000000u, pages, 0, true);
+    stlb_fill(s, MMU_SUPERVISOR, 0xFDFFF000u, pages, 0, true);
     stlb_flush_range(s, 0xFE000000u, 0xFFFFFFFFu);
     assert_false(hits(MMU_KERNEL, 0xFFFFF000u));
     assert_false(hits(MMU_USER, 0xFE000000u));
@@ -230,10 +230,10 @@ static void test_flush_medium_ranges(void **state)
         gva_t lo = 0x10000000u, hi = lo + pages_in_range * 4096u - 1;
         for (unsigned i = 0; i < STLB_SIZE; i++) {
             gva_t va = lo + i * 4096u;
-            stlb_fill(s, MMU_KERNEL, va, pages, true);
-            stlb_fill(s, MMU_USER, va + (gva_t)STLB_SIZE * 4096u * 4, pages, true); /* far away */
+            stlb_fill(s, MMU_KERNEL, va, pages, 0, true);
+            stlb_fill(s, MMU_USER, va + (gva_t)STLB_SIZE * 4096u * 4, pages, 0, true); /* far away */
         }
-        stlb_fill(s, MMU_SUPERVISOR, lo - 4096, pages, true);
+        stlb_fill(s, MMU_SUPERVISOR, lo - 4096, pages, 0, true);
         stlb_flush_range(s, lo, hi);
         for (unsigned i = 0; i < STLB_SIZE; i++) {
             gva_t va = lo + i * 4096u;
@@ -251,8 +251,8 @@ static void test_misaligned_never_matches(void **state)
     static const gva_t bases[] = {0x00000000u, 0x00403000u, 0x7FFFF000u, 0x80000000u, 0xFFFFF000u};
     for (unsigned b = 0; b < sizeof(bases) / sizeof(bases[0]); b++) {
         stlb_flush_all(s);
-        stlb_fill(s, MMU_KERNEL, bases[b], pages, true);
-        stlb_fill(s, MMU_USER, bases[b], pages, false);
+        stlb_fill(s, MMU_KERNEL, bases[b], pages, 0, true);
+        stlb_fill(s, MMU_USER, bases[b], pages, 0, false);
         for (unsigned off = 0; off < 4096; off++) {
             gva_t va = bases[b] + off;
             for (unsigned size = 1; size <= 8; size <<= 1) {
@@ -277,7 +277,7 @@ static void test_misaligned_never_matches(void **state)
 static void test_not_writable(void **state)
 {
     (void)state;
-    stlb_fill(s, MMU_USER, 0x00700000u, pages + 5 * 4096, false);
+    stlb_fill(s, MMU_USER, 0x00700000u, pages + 5 * 4096, 0, false);
     const struct stlb_entry *e = &s->e[MMU_USER][stlb_index(0x00700000u)];
     assert_int_equal(e->tag_read, 0x00700000u);
     assert_int_equal(e->tag_code, 0x00700000u);
@@ -289,10 +289,10 @@ static void test_not_writable(void **state)
     assert_ptr_equal(probe(MMU_USER, 0x00700010u, 4, T_CODE), pages + 5 * 4096 + 0x10);
 
     /* refilling as writable (after the page became dirty) makes stores hit */
-    stlb_fill(s, MMU_USER, 0x00700000u, pages + 5 * 4096, true);
+    stlb_fill(s, MMU_USER, 0x00700000u, pages + 5 * 4096, 0, true);
     assert_ptr_equal(probe(MMU_USER, 0x00700010u, 4, T_WRITE), pages + 5 * 4096 + 0x10);
     /* and back */
-    stlb_fill(s, MMU_USER, 0x00700000u, pages + 5 * 4096, false);
+    stlb_fill(s, MMU_USER, 0x00700000u, pages + 5 * 4096, 0, false);
     assert_null(probe(MMU_USER, 0x00700010u, 4, T_WRITE));
 
     /* a not-writable entry is still dropped by a flush of its page */
@@ -305,8 +305,8 @@ static void test_victim_swap(void **state)
 {
     (void)state;
     uint32_t a = 0x00403000u, b = a + STLB_SIZE * 4096u;
-    stlb_fill(s, MMU_KERNEL, a, pages, true);
-    stlb_fill(s, MMU_KERNEL, b, pages + 4096, true);
+    stlb_fill(s, MMU_KERNEL, a, pages, 0, true);
+    stlb_fill(s, MMU_KERNEL, b, pages + 4096, 0, true);
     assert_null(probe(MMU_KERNEL, a, 4, T_READ));
     assert_ptr_equal(probe(MMU_KERNEL, b, 4, T_READ), pages + 4096);
     /* another mode's victims are separate */
@@ -320,7 +320,7 @@ static void test_victim_swap(void **state)
     stlb_flush_range(s, a, a + 4095);
     assert_false(stlb_victim_swap(s, MMU_KERNEL, a));
     assert_ptr_equal(probe(MMU_KERNEL, b, 4, T_READ), pages + 4096);
-    stlb_fill(s, MMU_KERNEL, a, pages, true); /* b to the victims */
+    stlb_fill(s, MMU_KERNEL, a, pages, 0, true); /* b to the victims */
     stlb_flush_all(s);
     assert_false(stlb_victim_swap(s, MMU_KERNEL, b));
     assert_false(stlb_victim_swap(s, MMU_KERNEL, 0));
@@ -331,19 +331,19 @@ static void test_flush_nonglobal(void **state)
 {
     (void)state;
     uint32_t g = 0x00401000u, ng = 0x00402000u, ng_victim = 0x00402000u + STLB_SIZE * 4096u;
-    stlb_fill(s, MMU_USER, g, pages, true);
-    stlb_fill(s, MMU_USER, ng_victim, pages + 4096, true);
+    stlb_fill(s, MMU_USER, g, pages, 0, true);
+    stlb_fill(s, MMU_USER, ng_victim, pages + 4096, 0, true);
     stlb_set_asid_bound(s, MMU_USER, ng_victim);
-    stlb_fill(s, MMU_USER, ng, pages + 8192, true); /* ng_victim moves to the victims */
+    stlb_fill(s, MMU_USER, ng, pages + 8192, 0, true); /* ng_victim moves to the victims */
     stlb_set_asid_bound(s, MMU_USER, ng);
-    stlb_fill(s, MMU_KERNEL, 0x80402000u, pages, true); /* kseg0: global */
+    stlb_fill(s, MMU_KERNEL, 0x80402000u, pages, 0, true); /* kseg0: global */
     stlb_flush_nonglobal(s);
     assert_ptr_equal(probe(MMU_USER, g, 4, T_READ), pages);
     assert_null(probe(MMU_USER, ng, 4, T_READ));
     assert_false(stlb_victim_swap(s, MMU_USER, ng_victim));
     assert_ptr_equal(probe(MMU_KERNEL, 0x80402000u, 4, T_READ), pages);
     /* a refill of the slot forgets the old mark */
-    stlb_fill(s, MMU_USER, ng, pages + 8192, true);
+    stlb_fill(s, MMU_USER, ng, pages + 8192, 0, true);
     stlb_flush_nonglobal(s);
     assert_ptr_equal(probe(MMU_USER, ng, 4, T_READ), pages + 8192);
 }

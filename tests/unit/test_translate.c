@@ -17,8 +17,10 @@
  *  - a block goes on past a conditional branch whose slot cannot call out,
  *    its taken edge a side exit in the cold section, registers kept;
  *  - three-operand addu/addiu/sll (destination not a source) are one lea
- *    each, mul multiplies straight into the destination's register, and a
- *    kseg0 load folds the segment base into the address (lea, no xor);
+ *    each, mul multiplies straight into the destination's register;
+ *  - a kseg0 load folds the segment base into the address (lea, no xor) and
+ *    reads the pmap's RAM view at its distance from the vCPU (r15), or
+ *    through a base loaded from the vCPU when it has none;
  *  - the software-TLB probe takes its index with one rorx on a BMI2 host;
  *  - a jr's inline jump-cache probe finds the run loop's entry (counted hits
  *    of a running call loop), with and without BMI2.
@@ -382,10 +384,10 @@ static void test_mul_into_destination(void **state)
     cs_free(in, n);
 }
 
-static void test_kseg0_load_folds_segment(void **state)
+static void test_kseg0_load_through_view(void **state)
 {
     (void)state;
-    /* lw t1, 8(a0); b +4; nop: kernel code, the kseg0 window (RAM is mapped below 2 GiB) */
+    /* lw t1, 8(a0); b +4; nop: kernel code, kseg0 RAM through the pmap's RAM view */
     const uint32_t code[] = {LW(T1, A0, 8), BEQ(0, 0, 4), NOP};
     cs_insn *in;
     size_t n = translate(code, 3, &in, NULL);
@@ -394,11 +396,41 @@ static void test_kseg0_load_folds_segment(void **state)
     for (size_t i = 0; i < n; i++)
         if (!strcmp(in[i].mnemonic, "lea") && strstr(in[i].op_str, "- 0x7ffffff8]") && !strncmp(in[i].op_str, "eax", 3))
             lea = i;
-    if (lea == n || count_mnemonic(in, n, "xor"))
+    if (lea == n || count_mnemonic(in, n, "xor") || lea + 5 >= n)
         dump(in, n);
-    assert_true(lea + 1 < n);
+    assert_true(lea + 5 < n);
     assert_string_equal(in[lea + 1].mnemonic, "ror");
+    assert_string_equal(in[lea + 2].mnemonic, "cmp");
+    assert_string_equal(in[lea + 3].mnemonic, "jae");
     assert_int_equal(count_mnemonic(in, n, "xor"), 0);
+    /* the view lies at a fixed distance from the vCPU (r15): one access, no host address of guest
+     * RAM baked in, so a pmap remap needs no retranslation */
+    struct vcpu *v = vm.vcpu;
+    assert_true(v->kseg0_disp > 0);
+    assert_ptr_equal((uint8_t *)v + v->kseg0_disp, v->kseg0_view);
+    char want[80];
+    snprintf(want, sizeof(want), "dword ptr [r15 + rax*4 + 0x%x]", (unsigned)v->kseg0_disp);
+    assert_string_equal(in[lea + 4].mnemonic, "mov");
+    if (!strstr(in[lea + 4].op_str, want))
+        dump(in, n);
+    assert_non_null(strstr(in[lea + 4].op_str, want));
+    cs_free(in, n);
+
+    /* a vCPU away from the view reads the view's base from itself first */
+    int32_t disp = v->kseg0_disp;
+    v->kseg0_disp = 0;
+    n = translate(code, 3, &in, NULL);
+    v->kseg0_disp = disp;
+    lea = n;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(in[i].mnemonic, "lea") && strstr(in[i].op_str, "- 0x7ffffff8]") && !strncmp(in[i].op_str, "eax", 3))
+            lea = i;
+    assert_true(lea + 5 < n);
+    snprintf(want, sizeof(want), "rdx, qword ptr [r15 + 0x%x]", (unsigned)offsetof(struct vcpu, kseg0_view));
+    assert_string_equal(in[lea + 4].mnemonic, "mov");
+    assert_string_equal(in[lea + 4].op_str, want);
+    assert_string_equal(in[lea + 5].mnemonic, "mov");
+    assert_non_null(strstr(in[lea + 5].op_str, "dword ptr [rdx + rax*4]"));
     cs_free(in, n);
 }
 
@@ -462,7 +494,7 @@ int main(void)
         cmocka_unit_test(test_block_goes_on_past_branch),
         cmocka_unit_test(test_three_operand_is_lea),
         cmocka_unit_test(test_mul_into_destination),
-        cmocka_unit_test(test_kseg0_load_folds_segment),
+        cmocka_unit_test(test_kseg0_load_through_view),
         cmocka_unit_test(test_store_probe_index),
         cmocka_unit_test(test_jr_inline_hash),
     };

@@ -2,14 +2,19 @@
  * The slow path of every guest memory access, shared by the interpreter
  * and the translator's helpers so both engines fault, refill and dispatch
  * MMIO identically: alignment, segments, the guest TLB (delivering
- * AdEL/AdES, TLB refill/invalid/modified), then the physical map. A RAM
- * hit refills the software TLB; a page that holds translated code is
- * filled with STLB_CODE in its write tag, so every store to it comes
- * back here and invalidates the translations of the bytes it overwrites
- * before it writes (self-modifying code, QEMU's code-page bit); a page
- * whose stores keep missing its code gives all of it up (cache/tb.c). MMIO and unassigned space
- * never enter the software TLB.
+ * AdEL/AdES, TLB refill/invalid/modified), then the physical map and, for
+ * RAM, the VM's pmap. A RAM hit refills the software TLB with the machine
+ * page the pmap gives: a copy-on-write page is filled with STLB_COW in its
+ * write tag (reads hit, the first store comes back here and the pmap copies
+ * it), a page that holds translated code with STLB_CODE, so every store to
+ * it comes back here and invalidates the translations of the bytes it
+ * overwrites before it writes (self-modifying code, QEMU's code-page bit);
+ * a page whose stores keep missing its code gives all of it up
+ * (cache/tb.c). Translations and code pages are keyed by canonical address
+ * (shadow-mmu/shadow_mmu.h), so a store through any alias of RAM finds
+ * them. MMIO and unassigned space never enter the software TLB.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "dbt/internal.h"
@@ -24,20 +29,15 @@ enum exc_code dbt_fault_code(enum mmu_fault f, enum mmu_access acc)
     }
 }
 
-/* Sets STLB_CODE on every software-TLB entry (all modes, all aliases) whose page is host_page. */
-void dbt_stlb_mark_code(struct vcpu *v, const uint8_t *host_page)
+/* Sets STLB_CODE on every software-TLB entry (all modes, all aliases, victims too) of the page with
+ * canonical address canon. */
+void dbt_stlb_mark_code(struct vcpu *v, gpa_t canon)
 {
-    for (unsigned m = 0; m < MMU_NMODES; m++)
-        for (unsigned i = 0; i < STLB_SIZE; i++) {
-            struct stlb_entry *e = &v->stlb.e[m][i];
-            if (e->tag_write & (STLB_INVALID | STLB_CODE))
-                continue;
-            if ((uintptr_t)(e->tag_write & STLB_PAGE_MASK) + e->addend == (uintptr_t)host_page)
-                e->tag_write |= STLB_CODE;
-        }
+    stlb_mark_code(&v->stlb, (uint32_t)(canon >> STLB_PAGE_BITS));
 }
 
-static inline void copy_in(uint32_t *val, const uint8_t *h, unsigned size)
+/* Guest RAM bytes: the guest's own data (races between vCPUs are the guest's), no TSan. */
+static inline MEM_NO_TSAN void copy_in(uint32_t *val, const uint8_t *h, unsigned size)
 {
     switch (size) {
     case 1: *val = *h; break;
@@ -46,7 +46,7 @@ static inline void copy_in(uint32_t *val, const uint8_t *h, unsigned size)
     }
 }
 
-static inline void copy_out(uint8_t *h, const uint32_t *val, unsigned size)
+static inline MEM_NO_TSAN void copy_out(uint8_t *h, const uint32_t *val, unsigned size)
 {
     switch (size) {
     case 1: *h = (uint8_t)*val; break;
@@ -78,15 +78,15 @@ bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access ac
                 copy_in(val, h, size);
                 return true;
             }
-            if (__builtin_expect(dbt_store_hook != NULL, 0))
-                dbt_store_hook(v, va, size, *val & mask, mask, h);
+            if (__builtin_expect(v->vm->store_hook != NULL, 0))
+                v->vm->store_hook(v, va, size, *val & mask, mask, h);
             if (mask == 0xFFFFFFFFu || size < 4) {
                 copy_out(h, val, size);
             } else {
                 uint32_t old;
-                memcpy(&old, h, 4);
+                copy_in(&old, h, 4);
                 old = (old & ~mask) | (*val & mask);
-                memcpy(h, &old, 4);
+                copy_out(h, &old, 4);
             }
             return true;
         }
@@ -100,21 +100,30 @@ bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access ac
     }
     struct vm *vm = v->vm;
     struct physmap *pm = &vm->physmap;
-    const struct mem_region *reg = physmap_find(pm, r.pa);
+    struct physmap_page pg;
     v->prof.pmap_lookups++;
-    if (reg && reg->host) {
-        uint8_t *page = reg->host + ((r.pa & ~0xFFFull) - reg->base);
-        bool writable = !reg->readonly;
+    int prc = physmap_page(pm, r.pa, acc == MMU_STORE, &pg);
+    const struct mem_region *reg = prc == -ENOENT ? physmap_find(pm, r.pa) : pg.r;
+    if (prc == -ENOMEM) {
+        /* Machine memory is exhausted: the access cannot complete. The guest sees a bus error on
+         * the access (its data/instruction bus error exception), never a monitor abort. */
+        cp0_raise(v, acc == MMU_FETCH ? EXC_IBE : EXC_DBE);
+        return false;
+    }
+    if (prc == 0) {
+        gpa_t canon = pg.canon;
+        uint8_t *page = pg.host;
+        bool writable = !pg.readonly;
         if (writable && acc != MMU_STORE && r.mapped) {
             struct mmu_result w;
             writable = mmu_translate(&v->tlb, mode, v->cp0.entryhi & 0xFF, va, MMU_STORE, &w) == MMU_OK;
         }
-        bool code = tcache_page_has_code(vm->tcache, r.pa);
-        if (acc == MMU_STORE && code && !reg->readonly) {
+        bool code = tcache_page_has_code(vm->tcache, canon);
+        if (acc == MMU_STORE && code && !pg.readonly) {
             /* The store lands in a page with translations: those whose code it overwrites die
              * before it writes; the others stay, and so does the slow path for the next store. */
             bool dropped;
-            unsigned n = tcache_guest_store(vm->tcache, r.pa, size, &dropped);
+            unsigned n = tcache_guest_store(vm->tcache, canon, size, &dropped);
             if (dropped) {
                 v->prof.smc_spared++;
                 v->prof.smc_dropped_pages++;
@@ -126,32 +135,34 @@ bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access ac
                 v->prof.smc_spared++;
             }
             if (n) {
-                code = tcache_page_has_code(vm->tcache, r.pa);
+                code = tcache_page_has_code(vm->tcache, canon);
                 if (smc)
                     *smc = true;
             }
         }
-        if (r.pa - reg->base + 4096 <= reg->size) {
+        if (pg.whole) {
             v->prof.stlb_fills++;
-            stlb_fill(&v->stlb, mode, va, page, writable);
+            stlb_fill(&v->stlb, mode, va, page, (uint32_t)(canon >> STLB_PAGE_BITS), writable);
             if (!r.global)
                 stlb_set_asid_bound(&v->stlb, mode, va);
             if (code && writable)
                 stlb_set_write_flags(&v->stlb, mode, va, STLB_CODE);
+            if (pg.cow && writable)
+                stlb_set_write_flags(&v->stlb, mode, va, STLB_COW);
         }
-        uint8_t *h = reg->host + (r.pa - reg->base);
+        uint8_t *h = page + (r.pa & 0xFFF);
         if (acc == MMU_STORE) {
-            if (__builtin_expect(dbt_store_hook != NULL, 0))
-                dbt_store_hook(v, va, size, *val & mask, mask, reg->readonly ? NULL : h);
-            if (reg->readonly)
+            if (__builtin_expect(v->vm->store_hook != NULL, 0))
+                v->vm->store_hook(v, va, size, *val & mask, mask, pg.readonly ? NULL : h);
+            if (pg.readonly)
                 return true;
             if (mask == 0xFFFFFFFFu || size < 4) {
                 copy_out(h, val, size);
             } else {
                 uint32_t old;
-                memcpy(&old, h, 4);
+                copy_in(&old, h, 4);
                 old = (old & ~mask) | (*val & mask);
-                memcpy(h, &old, 4);
+                copy_out(h, &old, 4);
             }
         } else {
             copy_in(val, h, size);
@@ -163,8 +174,8 @@ bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access ac
     else
         v->prof.mmio_unassigned++;
     if (acc == MMU_STORE) {
-        if (__builtin_expect(dbt_store_hook != NULL, 0))
-            dbt_store_hook(v, va, size, *val & mask, mask, NULL);
+        if (__builtin_expect(v->vm->store_hook != NULL, 0))
+            v->vm->store_hook(v, va, size, *val & mask, mask, NULL);
         uint32_t w = *val;
         if (size == 4 && mask != 0xFFFFFFFFu)
             w = ((uint32_t)physmap_io_read(pm, r.pa, 4) & ~mask) | (w & mask);

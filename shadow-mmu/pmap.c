@@ -1,0 +1,399 @@
+/*
+ * The per-VM pmap: guest-physical RAM page -> machine page (Disco's pmap).
+ *
+ * An entry is a machine page number, PMAP_NONE until the page is first
+ * touched (then the page's home machine page is taken and installed with
+ * one compare-and-swap, so any thread may touch), or a shared page with
+ * PMAP_COW: reads use it, the first write copies it home. Every change of
+ * an entry that was mapped shoots down the software-TLB entries of the
+ * pmap's vCPUs that may hold the old page, found by canonical page number,
+ * and nothing else. Translated code is keyed by guest-physical address, so
+ * it survives a remap untouched.
+ *
+ * The RAM view: the pmap keeps a contiguous host mapping of the VM's RAM,
+ * page g showing whatever machine page the pmap maps at g (one mapping of
+ * the pool's memory file over the home run, and a page remapped in place
+ * when its entry leaves home: copy-on-write sharing, a move). Host
+ * addresses of RAM handed out (software TLB, C copies) are view addresses,
+ * and translated kernel code reaches kseg0 RAM through the view's base: a
+ * remap changes what a view page shows, never where it is.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "shadow-mmu/shadow_mmu.h"
+
+static pthread_mutex_t *pmap_lock(const struct pmap *p)
+{
+    return (pthread_mutex_t *)p->lock;
+}
+
+static pthread_mutex_t *pool_lock(struct machmem *mm)
+{
+    return (pthread_mutex_t *)mm->lock;
+}
+
+int pmap_init(struct pmap *p, struct machmem *mm, uint64_t size, gpa_t canon_base)
+{
+    return pmap_init_prefix(p, mm, size, canon_base, 0);
+}
+
+/* The view and a prefix in front of it, in one reservation: [prefix][view]. */
+static void *map_view(struct machmem *mm, mpn_t home, uint64_t pages, size_t prefix)
+{
+    size_t bytes = (size_t)pages << MACH_PAGE_BITS;
+    uint8_t *base = mmap(NULL, prefix + bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (base == MAP_FAILED)
+        return MAP_FAILED;
+    if ((prefix && mmap(base, prefix, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
+                       MAP_FAILED) ||
+        mmap(base + prefix, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | MAP_NORESERVE, mm->fd,
+             (off_t)home << MACH_PAGE_BITS) == MAP_FAILED) {
+        int e = errno;
+        munmap(base, prefix + bytes);
+        errno = e;
+        return MAP_FAILED;
+    }
+    return base + prefix;
+}
+
+int pmap_init_prefix(struct pmap *p, struct machmem *mm, uint64_t size, gpa_t canon_base, size_t prefix)
+{
+    memset(p, 0, sizeof(*p));
+    prefix = (prefix + MACH_PAGE_SIZE - 1) & ~(size_t)(MACH_PAGE_SIZE - 1);
+    uint64_t pages = (size + MACH_PAGE_SIZE - 1) >> MACH_PAGE_BITS;
+    if (!mm || pages == 0 || pages >= PMAP_COW || (canon_base & (MACH_PAGE_SIZE - 1)))
+        return -EINVAL;
+    p->pte = malloc(pages * sizeof(*p->pte));
+    p->lock = malloc(sizeof(pthread_mutex_t));
+    if (!p->pte || !p->lock) {
+        free(p->pte);
+        free(p->lock);
+        return -ENOMEM;
+    }
+    for (uint64_t i = 0; i < pages; i++)
+        atomic_init(&p->pte[i], PMAP_NONE);
+    pthread_mutex_init(pmap_lock(p), NULL);
+    p->mm = mm;
+    p->npages = (uint32_t)pages;
+    p->canon_base = canon_base;
+    p->home = machmem_reserve(mm, (uint32_t)pages);
+    void *view = p->home == MPN_NONE ? MAP_FAILED : map_view(mm, p->home, pages, prefix);
+    if (view == MAP_FAILED) {
+        int rc = p->home == MPN_NONE ? -ENOMEM : -errno;
+        if (p->home != MPN_NONE)
+            machmem_unreserve(mm, p->home, (uint32_t)pages);
+        pthread_mutex_destroy(pmap_lock(p));
+        free(p->pte);
+        free(p->lock);
+        memset(p, 0, sizeof(*p));
+        return rc;
+    }
+    p->view = view;
+    p->prefix = prefix;
+    pthread_mutex_lock(pool_lock(mm));
+    unsigned id = 0;
+    while (id < MACHMEM_MAX_PMAPS && mm->pmaps[id])
+        id++;
+    if (id < MACHMEM_MAX_PMAPS)
+        mm->pmaps[id] = p;
+    pthread_mutex_unlock(pool_lock(mm));
+    if (id == MACHMEM_MAX_PMAPS) {
+        munmap(p->view - prefix, prefix + (pages << MACH_PAGE_BITS));
+        machmem_unreserve(mm, p->home, (uint32_t)pages);
+        pthread_mutex_destroy(pmap_lock(p));
+        free(p->pte);
+        free(p->lock);
+        memset(p, 0, sizeof(*p));
+        return -ENOSPC;
+    }
+    p->id = id;
+    return 0;
+}
+
+void pmap_destroy(struct pmap *p)
+{
+    if (!p->mm)
+        return;
+    p->n_stlb = 0; /* the vCPUs go with the VM: no shootdown to do */
+    pmap_discard(p, 0, p->npages);
+    pthread_mutex_lock(pool_lock(p->mm));
+    p->mm->pmaps[p->id] = NULL;
+    pthread_mutex_unlock(pool_lock(p->mm));
+    munmap(p->view - p->prefix, p->prefix + ((size_t)p->npages << MACH_PAGE_BITS));
+    machmem_unreserve(p->mm, p->home, p->npages);
+    pthread_mutex_destroy(pmap_lock(p));
+    free(p->pte);
+    free(p->lock);
+    memset(p, 0, sizeof(*p));
+}
+
+int pmap_attach_stlb(struct pmap *p, struct stlb *s)
+{
+    pthread_mutex_lock(pmap_lock(p));
+    int rc = p->n_stlb < PMAP_MAX_STLBS ? 0 : -ENOSPC;
+    if (rc == 0)
+        p->stlb[p->n_stlb++] = s;
+    pthread_mutex_unlock(pmap_lock(p));
+    return rc;
+}
+
+static unsigned shoot(struct pmap *p, uint32_t gpfn, uint32_t n)
+{
+    unsigned dropped = 0;
+    for (unsigned i = 0; i < p->n_stlb; i++)
+        dropped += stlb_flush_ppns(p->stlb[i], pmap_ppn(p, gpfn), n);
+    atomic_fetch_add_explicit(&p->st.shootdowns, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&p->st.shot_entries, dropped, memory_order_relaxed);
+    return dropped;
+}
+
+unsigned pmap_shootdown(struct pmap *p, uint32_t gpfn)
+{
+    return gpfn < p->npages ? shoot(p, gpfn, 1) : 0;
+}
+
+mpn_t pmap_lookup(const struct pmap *p, uint32_t gpfn, bool *cow)
+{
+    uint32_t e = gpfn < p->npages ? atomic_load_explicit(&p->pte[gpfn], memory_order_acquire) : PMAP_NONE;
+    if (cow)
+        *cow = e != PMAP_NONE && (e & PMAP_COW);
+    return e == PMAP_NONE ? PMAP_NONE : e & ~PMAP_COW;
+}
+
+static inline uint8_t *view_page(const struct pmap *p, uint32_t gpfn)
+{
+    return p->view + ((size_t)gpfn << MACH_PAGE_BITS);
+}
+
+/* Makes view page gpfn show machine page m (read-only for a shared one). Atomic for other threads:
+ * a concurrent read sees the old page or the new one. */
+static int view_map(struct pmap *p, uint32_t gpfn, mpn_t m, bool writable)
+{
+    void *at = mmap(view_page(p, gpfn), MACH_PAGE_SIZE, writable ? PROT_READ | PROT_WRITE : PROT_READ,
+                    MAP_SHARED | MAP_FIXED, p->mm->fd, (off_t)m << MACH_PAGE_BITS);
+    return at == MAP_FAILED ? -errno : 0;
+}
+
+/* Lets the machine page of an old entry go (its owner gpfn). */
+static void release_entry(struct pmap *p, uint32_t gpfn, uint32_t old)
+{
+    if (old == PMAP_NONE)
+        return;
+    machmem_del_owner(p->mm, old & ~PMAP_COW, MPAGE_OWNER(p->id, gpfn));
+    machmem_put(p->mm, old & ~PMAP_COW);
+}
+
+/* Entry gpfn (locked) goes from old to new_e: the view first, then the entry, then the shootdown
+ * of the old page's software-TLB entries, then the old page goes. */
+static int replace(struct pmap *p, uint32_t gpfn, uint32_t old, uint32_t new_e)
+{
+    mpn_t m = new_e & ~PMAP_COW;
+    if (m != p->home + gpfn || old == PMAP_NONE || (old & ~PMAP_COW) != p->home + gpfn) {
+        int rc = view_map(p, gpfn, m, !(new_e & PMAP_COW));
+        if (rc < 0)
+            return rc;
+    }
+    atomic_store_explicit(&p->pte[gpfn], new_e, memory_order_release);
+    if (old != PMAP_NONE)
+        shoot(p, gpfn, 1);
+    release_entry(p, gpfn, old);
+    return 0;
+}
+
+/* Takes gpfn's home page (one reference, owner recorded), or a pool page if it is busy. */
+static mpn_t take_page(struct pmap *p, uint32_t gpfn)
+{
+    mpn_t m = machmem_take_home(p->mm, p->home + gpfn);
+    if (m == MPN_NONE)
+        m = machmem_alloc(p->mm);
+    if (m != MPN_NONE)
+        machmem_add_owner(p->mm, m, MPAGE_OWNER(p->id, gpfn));
+    return m;
+}
+
+/* Gives the copy-on-write page at gpfn (entry e, locked) a private copy, at home. */
+static uint32_t break_cow(struct pmap *p, uint32_t gpfn, uint32_t e)
+{
+    mpn_t m = e & ~PMAP_COW;
+    struct machmem *mm = p->mm;
+    mpn_t n = take_page(p, gpfn);
+    if (n == MPN_NONE)
+        return PMAP_NONE;
+    memcpy(machmem_page(mm, n), machmem_page(mm, m), MACH_PAGE_SIZE);
+    if (replace(p, gpfn, e, n) < 0) {
+        machmem_del_owner(mm, n, MPAGE_OWNER(p->id, gpfn));
+        machmem_put(mm, n);
+        return PMAP_NONE;
+    }
+    atomic_fetch_add_explicit(&p->st.cow_copies, 1, memory_order_relaxed);
+    return n;
+}
+
+uint8_t *pmap_page(struct pmap *p, uint32_t gpfn, bool write, bool *cow)
+{
+    if (gpfn >= p->npages)
+        return NULL;
+    uint32_t e = atomic_load_explicit(&p->pte[gpfn], memory_order_acquire);
+    while (__builtin_expect(e == PMAP_NONE, 0)) {
+        /* First touch: the home page, already where the view shows page gpfn. */
+        mpn_t m = machmem_take_home(p->mm, p->home + gpfn);
+        if (m == MPN_NONE) {
+            sched_yield(); /* another thread is installing it */
+            e = atomic_load_explicit(&p->pte[gpfn], memory_order_acquire);
+            continue;
+        }
+        machmem_add_owner(p->mm, m, MPAGE_OWNER(p->id, gpfn));
+        uint32_t expect = PMAP_NONE;
+        if (atomic_compare_exchange_strong(&p->pte[gpfn], &expect, m)) {
+            e = m;
+            atomic_fetch_add_explicit(&p->st.touched, 1, memory_order_relaxed);
+        } else {
+            machmem_del_owner(p->mm, m, MPAGE_OWNER(p->id, gpfn));
+            machmem_put(p->mm, m);
+            e = expect;
+        }
+    }
+    if (__builtin_expect((e & PMAP_COW) && write, 0)) {
+        pthread_mutex_lock(pmap_lock(p));
+        e = atomic_load_explicit(&p->pte[gpfn], memory_order_acquire);
+        if (e & PMAP_COW)
+            e = break_cow(p, gpfn, e);
+        pthread_mutex_unlock(pmap_lock(p));
+        if (e == PMAP_NONE)
+            return NULL;
+    }
+    if (cow)
+        *cow = (e & PMAP_COW) != 0;
+    return view_page(p, gpfn);
+}
+
+int pmap_map_cow(struct pmap *p, uint32_t gpfn, mpn_t m)
+{
+    return pmap_map_cow_run(p, gpfn, m, 1);
+}
+
+int pmap_map_cow_run(struct pmap *p, uint32_t gpfn, mpn_t m, uint32_t n)
+{
+    if (n == 0 || gpfn >= p->npages || n > p->npages - gpfn || m == MPN_NONE || m >= p->mm->max_pages ||
+        n > p->mm->max_pages - m)
+        return -EINVAL;
+    for (uint32_t i = 0; i < n; i++) {
+        machmem_get(p->mm, m + i);
+        int rc = machmem_add_owner(p->mm, m + i, MPAGE_OWNER(p->id, gpfn + i));
+        if (rc < 0) {
+            machmem_put(p->mm, m + i);
+            while (i--) {
+                machmem_del_owner(p->mm, m + i, MPAGE_OWNER(p->id, gpfn + i));
+                machmem_put(p->mm, m + i);
+            }
+            return rc;
+        }
+        machmem_set_flags(p->mm, m + i, MPAGE_COW | MPAGE_SHARED, 0);
+    }
+    pthread_mutex_lock(pmap_lock(p));
+    /* One remap of the view for the run, then the entries, then the old pages go. */
+    void *at = mmap(view_page(p, gpfn), (size_t)n << MACH_PAGE_BITS, PROT_READ, MAP_SHARED | MAP_FIXED, p->mm->fd,
+                    (off_t)m << MACH_PAGE_BITS);
+    int rc = at == MAP_FAILED ? -errno : 0;
+    for (uint32_t i = 0; rc == 0 && i < n; i++) {
+        uint32_t old = atomic_load_explicit(&p->pte[gpfn + i], memory_order_acquire);
+        atomic_store_explicit(&p->pte[gpfn + i], (m + i) | PMAP_COW, memory_order_release);
+        if (old != PMAP_NONE)
+            shoot(p, gpfn + i, 1);
+        release_entry(p, gpfn + i, old);
+    }
+    pthread_mutex_unlock(pmap_lock(p));
+    if (rc < 0) {
+        for (uint32_t i = 0; i < n; i++) {
+            machmem_del_owner(p->mm, m + i, MPAGE_OWNER(p->id, gpfn + i));
+            machmem_put(p->mm, m + i);
+        }
+        return rc;
+    }
+    atomic_fetch_add_explicit(&p->st.shared_maps, n, memory_order_relaxed);
+    return 0;
+}
+
+int pmap_move(struct pmap *p, uint32_t gpfn)
+{
+    if (gpfn >= p->npages)
+        return -EINVAL;
+    pthread_mutex_lock(pmap_lock(p));
+    uint32_t e = atomic_load_explicit(&p->pte[gpfn], memory_order_acquire);
+    int rc = 0;
+    if (e == PMAP_NONE || (e & PMAP_COW)) {
+        rc = e == PMAP_NONE ? -ENOENT : -EBUSY; /* nothing to move / shared: not ours to move */
+        goto out;
+    }
+    mpn_t n = machmem_alloc(p->mm);
+    if (n == MPN_NONE) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    memcpy(machmem_page(p->mm, n), machmem_page(p->mm, e), MACH_PAGE_SIZE);
+    machmem_add_owner(p->mm, n, MPAGE_OWNER(p->id, gpfn));
+    rc = replace(p, gpfn, e, n);
+    if (rc < 0) {
+        machmem_del_owner(p->mm, n, MPAGE_OWNER(p->id, gpfn));
+        machmem_put(p->mm, n);
+        goto out;
+    }
+    atomic_fetch_add_explicit(&p->st.moves, 1, memory_order_relaxed);
+out:
+    pthread_mutex_unlock(pmap_lock(p));
+    return rc;
+}
+
+void pmap_discard(struct pmap *p, uint32_t gpfn, uint32_t n)
+{
+    if (gpfn >= p->npages)
+        return;
+    if (n > p->npages - gpfn)
+        n = p->npages - gpfn;
+    mpn_t *freed = malloc(n * sizeof(*freed));
+    size_t k = 0;
+    pthread_mutex_lock(pmap_lock(p));
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t e = atomic_load_explicit(&p->pte[gpfn + i], memory_order_acquire);
+        if (e == PMAP_NONE)
+            continue;
+        /* A page away from home: the view shows home again (it reads as zero once released). */
+        if ((e & ~PMAP_COW) != p->home + gpfn + i)
+            view_map(p, gpfn + i, p->home + gpfn + i, true);
+        atomic_store_explicit(&p->pte[gpfn + i], PMAP_NONE, memory_order_release);
+        machmem_del_owner(p->mm, e & ~PMAP_COW, MPAGE_OWNER(p->id, gpfn + i));
+        if (freed)
+            freed[k++] = e & ~PMAP_COW;
+        else
+            machmem_put(p->mm, e & ~PMAP_COW);
+    }
+    if (k || !freed)
+        shoot(p, gpfn, n); /* one pass over each software TLB for the whole range */
+    pthread_mutex_unlock(pmap_lock(p));
+    if (freed) {
+        atomic_fetch_add_explicit(&p->st.discarded, k, memory_order_relaxed);
+        machmem_put_many(p->mm, freed, k);
+        free(freed);
+    }
+}
+
+void pmap_count(const struct pmap *p, uint64_t *private_pages, uint64_t *shared_pages)
+{
+    uint64_t priv = 0, shared = 0;
+    for (uint32_t i = 0; i < p->npages; i++) {
+        uint32_t e = atomic_load_explicit(&p->pte[i], memory_order_relaxed);
+        if (e == PMAP_NONE)
+            continue;
+        if (e & PMAP_COW)
+            shared++;
+        else
+            priv++;
+    }
+    *private_pages = priv;
+    *shared_pages = shared;
+}
