@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "shadow-mmu/shadow_mmu.h"
@@ -90,8 +91,11 @@ void machmem_destroy(struct machmem *mm)
 }
 
 /* Address space for 64 GiB of machine memory (it costs page tables only where touched); smaller
- * reservations are tried if the host refuses. */
+ * reservations are tried if the host refuses, down to MACHMEM_MIN_BYTES. Under an address-space
+ * limit (RLIMIT_AS) the pool starts at the largest power of two within half of it, leaving the
+ * rest to the VMs' RAM views, code buffers and the monitor itself. */
 #define MACHMEM_DEFAULT_BYTES (64ull << 30)
+#define MACHMEM_MIN_BYTES (16ull << 20)
 
 static struct machmem default_pool;
 static pthread_once_t default_once = PTHREAD_ONCE_INIT;
@@ -99,7 +103,12 @@ static bool default_ok;
 
 static void default_init(void)
 {
-    for (uint64_t bytes = MACHMEM_DEFAULT_BYTES; bytes >= (1ull << 30); bytes >>= 1)
+    uint64_t start = MACHMEM_DEFAULT_BYTES;
+    struct rlimit as;
+    if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY)
+        while (start > MACHMEM_MIN_BYTES && start > as.rlim_cur / 2)
+            start >>= 1;
+    for (uint64_t bytes = start; bytes >= MACHMEM_MIN_BYTES; bytes >>= 1)
         if (machmem_init(&default_pool, bytes) == 0) {
             default_ok = true;
             return;
