@@ -50,10 +50,13 @@ static int load_initrd(struct vm *vm, uint32_t *phys, uint32_t *size, char *err,
      * 64 KiB-aligned, so all but the last page), else through the one host-write path. */
     struct file_pages fp;
     rc = filecache_get(vm->mm, fd, &fp);
-    if (rc == 0 && fp.size != (uint64_t)st.st_size)
-        rc = -EIO; /* changed between the two looks */
-    if (rc == 0)
-        rc = filecache_load(&vm->physmap, &fp, 0, addr, fp.size);
+    if (rc == 0) {
+        if (fp.size != (uint64_t)st.st_size)
+            rc = -EIO; /* changed between the two looks */
+        else
+            rc = filecache_load(&vm->physmap, &fp, 0, addr, fp.size);
+        filecache_put(&fp);
+    }
     if (rc < 0) {
         snprintf(err, errlen, "cannot load initrd '%s': %s", path, strerror(-rc));
         goto out;

@@ -12,6 +12,11 @@
  * bounded by what the guest keeps of them: Debian's vmlinuz is a zboot
  * wrapper that decompresses the kernel into other pages, and the initrd is
  * freed after it is unpacked (README, "Memory").
+ *
+ * VMs of one monitor may boot on several threads at once: the list is under
+ * a lock, and a caller holds its entry (filecache_get to filecache_put), so
+ * a file found changed on disk by another thread meanwhile is only unlinked,
+ * and freed by its last holder.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -29,6 +34,8 @@ struct file_entry {
     ino_t ino;
     off_t size;
     struct timespec mtime;
+    unsigned holders;  /* callers between filecache_get and filecache_put */
+    bool unlinked;     /* replaced by a newer read of the file: freed by its last holder */
     struct file_pages f;
 };
 
@@ -99,7 +106,9 @@ int filecache_get(struct machmem *mm, int fd, struct file_pages *out)
                 fe->mtime.tv_nsec == st.st_mtim.tv_nsec)
                 goto found;
             *pp = fe->next; /* changed on disk: read again */
-            entry_free(fe);
+            fe->unlinked = true;
+            if (fe->holders == 0)
+                entry_free(fe);
             continue;
         }
         pp = &fe->next;
@@ -122,10 +131,24 @@ int filecache_get(struct machmem *mm, int fd, struct file_pages *out)
     fe->next = cache;
     cache = fe;
 found:
+    fe->holders++;
     *out = fe->f;
+    out->entry = fe;
 out:
     pthread_mutex_unlock(&cache_lock);
     return rc;
+}
+
+void filecache_put(struct file_pages *f)
+{
+    struct file_entry *fe = f->entry;
+    if (!fe)
+        return;
+    pthread_mutex_lock(&cache_lock);
+    if (--fe->holders == 0 && fe->unlinked)
+        entry_free(fe);
+    pthread_mutex_unlock(&cache_lock);
+    f->entry = NULL;
 }
 
 int filecache_load(struct physmap *pm, const struct file_pages *f, uint64_t off, gpa_t pa, uint64_t len)

@@ -32,10 +32,14 @@ struct file_pages {
     uint64_t size;
     uint32_t npages;
     const mpn_t *pages;
+    void *entry; /* the cache entry held for the caller */
 };
 /* fd's contents in machine pages of mm, read on first use and kept for the monitor's life (keyed by
- * device, inode, size and modification time); 0 or -errno. */
+ * device, inode, size and modification time); 0 or -errno. On success the caller holds the pages
+ * until filecache_put, even if the file changes on disk and another caller reads it again. */
 int filecache_get(struct machmem *mm, int fd, struct file_pages *out);
+/* Lets go of what filecache_get gave (the VMs keep the pages they mapped). */
+void filecache_put(struct file_pages *f);
 /* Puts bytes [off, off + len) of f at guest-physical pa: whole RAM pages that line up are mapped
  * copy-on-write, the rest copied through physmap_write; 0 or -errno. */
 int filecache_load(struct physmap *pm, const struct file_pages *f, uint64_t off, gpa_t pa, uint64_t len);

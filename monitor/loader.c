@@ -66,6 +66,7 @@ int loader_load_elf(struct vm *vm, const char *path, uint32_t *entry, char *err,
         close(fd);
         return -EINVAL;
     }
+    struct file_pages fp = {0}; /* held from the file cache until out */
     Elf *e = elf_begin(fd, ELF_C_READ, NULL);
     if (!e || elf_kind(e) != ELF_K_ELF) {
         snprintf(err, errlen, "'%s' is not an ELF file", path);
@@ -108,7 +109,6 @@ int loader_load_elf(struct vm *vm, const char *path, uint32_t *entry, char *err,
         snprintf(err, errlen, "'%s' has no program headers", path);
         goto out;
     }
-    struct file_pages fp;
     bool have_pages = vm->mm && filecache_get(vm->mm, fd, &fp) == 0 && fp.size == fsize;
     unsigned loaded = 0;
     vm->kernel_lo = UINT64_MAX;
@@ -158,6 +158,7 @@ int loader_load_elf(struct vm *vm, const char *path, uint32_t *entry, char *err,
     *entry = (uint32_t)eh.e_entry;
     rc = 0;
 out:
+    filecache_put(&fp);
     if (e)
         elf_end(e);
     close(fd);

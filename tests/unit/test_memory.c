@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dbt/internal.h"
@@ -489,10 +490,52 @@ static void test_filecache_shared_between_vms(void **state)
     uint64_t priv, shared;
     pmap_count(&a.pmap, &priv, &shared);
     assert_int_equal(shared, 2);
+    filecache_put(&fa);
+    filecache_put(&fb);
     close(fd);
     unlink(path);
     vm_destroy(&a);
     vm_destroy(&b);
+}
+
+/* A file found changed on disk is read again; a caller still holding the old read keeps its pages
+ * (another VM may be loading from them on another thread) until it lets go. */
+static void test_filecache_changed_while_held(void **state)
+{
+    (void)state;
+    struct machmem *mm = machmem_default();
+    assert_non_null(mm);
+    char path[] = "/tmp/mvisor-filecache-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    static uint8_t old_data[2 * 4096], new_data[2 * 4096];
+    memset(old_data, 0x5A, sizeof(old_data));
+    memset(new_data, 0xC3, sizeof(new_data));
+    assert_int_equal(pwrite(fd, old_data, sizeof(old_data), 0), (ssize_t)sizeof(old_data));
+    struct file_pages held, again, fresh;
+    assert_int_equal(filecache_get(mm, fd, &held), 0);
+    mpn_t first = held.pages[0];
+    uint32_t refs = machmem_info(mm, first).refs;
+    assert_int_equal(filecache_get(mm, fd, &again), 0);
+    assert_ptr_equal(again.pages, held.pages); /* unchanged: the same read */
+    filecache_put(&again);
+    /* changed on disk: new bytes and a modification time of its own */
+    assert_int_equal(pwrite(fd, new_data, sizeof(new_data), 0), (ssize_t)sizeof(new_data));
+    struct timespec ts[2] = {{.tv_sec = 1000000000, .tv_nsec = 0}, {.tv_sec = 1000000000, .tv_nsec = 0}};
+    assert_int_equal(futimens(fd, ts), 0);
+    assert_int_equal(filecache_get(mm, fd, &fresh), 0);
+    assert_ptr_not_equal(fresh.pages, held.pages);
+    assert_memory_equal(machmem_page(mm, fresh.pages[0]), new_data, 4096);
+    /* the old read is still whole for its holder */
+    assert_int_equal(held.pages[0], first);
+    assert_int_equal(machmem_info(mm, first).refs, refs);
+    assert_memory_equal(machmem_page(mm, held.pages[0]), old_data, 4096);
+    assert_memory_equal(machmem_page(mm, held.pages[1]), old_data + 4096, 4096);
+    filecache_put(&held);
+    assert_null(held.entry);
+    filecache_put(&fresh);
+    close(fd);
+    unlink(path);
 }
 
 int main(void)
@@ -505,6 +548,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cow_store_translated, dbt_setup, vm_teardown),
         cmocka_unit_test_setup_teardown(test_cow_store_interpreted, interp_setup, vm_teardown),
         cmocka_unit_test(test_filecache_shared_between_vms),
+        cmocka_unit_test(test_filecache_changed_while_held),
         cmocka_unit_test_setup_teardown(test_high_alias_reaches_code, malta_dbt_setup, vm_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
