@@ -252,7 +252,7 @@ uint64_t dbt_h_rdhwr(struct vcpu *v, uint32_t hwr);
 /* bc1f/bc1t: CU1 checked (Coprocessor Unusable), then FP condition (fcc_want & 7) == bit 8. */
 uint64_t dbt_h_fpcond(struct vcpu *v, uint32_t fcc_want);
 
-/* ---- profiling (profile.c): increments emitted only while dbt_prof_on ---- */
+/* ---- profiling (profile.c): increments emitted only while the vCPU profiles (prof_on) ---- */
 /* Adds 1 to the 64-bit vCPU field at off (flags clobbered). */
 void tr_prof_count(struct tr_ctx *c, struct x64_emitter *e, int32_t off);
 /* The per-instruction counts of in (memory accesses, privileged operations). */

@@ -5,8 +5,8 @@
  * page gets code, then a store rewrites that code. The store must kill the
  * translation however the translator finds the page's host memory, so the
  * second call returns the new value. A plain store with no cache operation
- * suffices on this machine (its I- and D-side are coherent, malta-platform.md
- * §2.6).
+ * suffices on this machine (mvisor models no caches, its choice,
+ * devices/malta/README.md §2.3: the I- and D-side are coherent).
  */
 #include "kernel_util.h"
 TEST_BEGIN 2
