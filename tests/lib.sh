@@ -106,7 +106,9 @@ selected() {
 }
 
 # isa_bare_tests: the bare ISA programs as "REL CPU" lines, REL naming build/isa/bare/REL.elf and
-# CPU a -cpu value or - for the default. The isa and diff suites run the same list.
+# CPU a -cpu value or - for the default. The isa and diff suites run the same list. REL umode/X is
+# the user program X (tests/isa/user/X.S, or fpu-user/NAME-FR from tests/isa/fpu-user/NAME.S) built
+# as mapped user-mode code.
 isa_bare_tests() {
     local src n fr
     for src in tests/isa/user/*.S tests/isa/kernel/*.S; do
@@ -123,5 +125,13 @@ isa_bare_tests() {
     done
     for src in tests/isa/nofpu/*.S; do
         [[ -e $src ]] && echo "nofpu/$(basename "$src" .S) 24Kc"
+    done
+    # The user programs again as mapped user-mode code (tests/isa/lib/crt_umode.S).
+    for src in tests/isa/user/*.S; do
+        [[ -e $src ]] && echo "umode/$(basename "$src" .S) -"
+    done
+    for src in tests/isa/fpu-user/*.S; do
+        [[ -e $src ]] || continue
+        for fr in fr0 fr1; do echo "umode/fpu-user/$(basename "$src" .S)-$fr 24Kf"; done
     done
 }

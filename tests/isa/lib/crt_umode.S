@@ -1,0 +1,568 @@
+/*
+ * Start-up for the ISA user programs (tests/isa/user, tests/isa/fpu-user) run as mapped
+ * user-mode code on the bare test machine: a small kernel in kseg0 and the program in kuseg.
+ *
+ * The kernel part switches to BEV = 0 with EBase = 0x80000000, copies the program's pages
+ * (linked at 0x00400000, loaded at physical 0x00100000, see umode.ld) to physical frames in
+ * reverse order two pages apart, so that neither VA = PA nor consecutive pages being
+ * consecutive frames holds, and describes them in a page table read by a Context-based TLB
+ * refill handler (PTEBase = PT_BASE, one 16-byte slot per even/odd page pair: EntryLo0,
+ * EntryLo1). Code pages are mapped read-only (D = 0), data pages writable, all with G = 0
+ * under ASID UM_ASID. Only the top pair of the user stack is a wired TLB entry; every other
+ * page comes in through the refill handler. test_main is entered by ERET with Status.KSU =
+ * user, EXL = 0, CU0 = 0 (CU1 and FR as the FPU builds want).
+ *
+ * The program leaves through SYSCALL with the Linux o32 numbers crt_user.S uses: write
+ * (4004; fd ignored, the bytes go to the test device, the kernel reading them through the
+ * TLB in kernel mode with EXL = 0, as a kernel's copy from user space does) and exit (4001;
+ * $a0 = 0 pass, else fail). exit stores the program's $fp (its check counter) in the test
+ * device's CHECK register before RESULT, exactly as crt_bare.S does.
+ *
+ * Any other exception taken in user mode is recorded in exc_info (same layout as crt_bare.S,
+ * placed in the program's data so that its CHECK_NO_EXC can read it) and resumed at
+ * EXC_RESUME if set, else at EPC + 4, as crt_bare.S's handler does; a line naming it goes to
+ * the console. EXC_HOOK is a kernel-mode facility and is not offered. An exception taken
+ * while the kernel part runs (other than a refill) is a fault of this harness: it stops the
+ * test with result 2.
+ */
+#include "isa.h"
+
+#if defined(ISA_FPU) && __mips_fpr == 64
+#define ST_FPU 0x24000000 /* CU1 | FR */
+#elif defined(ISA_FPU)
+#define ST_FPU 0x20000000 /* CU1 */
+#else
+#define ST_FPU 0
+#endif
+
+#define UM_ASID 0x5A              /* the program's address-space id (EntryHi.ASID) */
+#define PT_BASE 0x80800000        /* page table (Context.PTEBase): physical 8 MiB */
+#define PT_LOW_MIB 16             /* the table covers kuseg's first 16 MiB and its last MiB */
+#define FRAME_PA 0x00400000       /* the program's frames: physical 4 MiB .. 6 MiB */
+#define FRAME_MAX_PAGES 256
+#define STACK_PA 0x00700000       /* the stack's frames */
+#define STACK_VA 0x7FFFC000       /* four stack pages at the top of kuseg */
+#define STACK_TOP 0x7FFFFFF0
+#define STACK_WIRED_VA 0x7FFFE000 /* the top pair, wired as TLB entry 0 */
+
+#define ST_USER (ST_FPU | 0x10 | 0x2) /* KSU = user, EXL = 1 until the ERET */
+#define PTE_FLAGS 0x1A            /* C = 3 (cacheable), V; D added for the data pages */
+#define PTE_D 0x4
+
+#define SYS_EXIT 4001
+#define SYS_WRITE 4004
+
+#define KS_EPC (32 * 4)           /* ksave: the 32 registers, then these */
+#define KS_STATUS (33 * 4)
+
+    /* The registers the kernel part may use, saved on every general exception. */
+    .macro KSAVE_ALL
+    la $k1, ksave
+    .irp r, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 31
+    sw $\r, 4 * \r($k1)
+    .endr
+    .endm
+
+    .macro KRESTORE_ALL
+    la $k1, ksave
+    .irp r, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 31
+    lw $\r, 4 * \r($k1)
+    .endr
+    .endm
+
+    /* The page-table slot of the page holding VA va (PT_BASE + VA[31:13] * 16 + VA[12] * 4),
+     * as the refill handler reads it through Context. */
+    .macro PT_SLOT dst, va, tmp
+    srl \dst, \va, 13
+    sll \dst, \dst, 4
+    li \tmp, PT_BASE
+    addu \dst, \dst, \tmp
+    srl \tmp, \va, 12
+    andi \tmp, \tmp, 1
+    sll \tmp, \tmp, 2
+    addu \dst, \dst, \tmp
+    .endm
+
+    .section .vectors, "ax"
+    /* TLB refill (EBase + 0x000, Status.EXL = 0): the R4000-style handler. Context holds
+     * PTEBase | BadVPN2 << 4, the address of the faulting pair's slot. The table covers only
+     * the first 16 MiB and the last 1 MiB of kuseg; elsewhere the pair is written invalid
+     * (the access then takes a TLB invalid exception). */
+vec_refill:
+    mfc0 $k0, $8
+    srl $k0, $k0, 20
+    sltiu $k1, $k0, PT_LOW_MIB
+    bnez $k1, 1f
+    xori $k0, $k0, 0x7FF    /* the last MiB of kuseg */
+    move $k1, $zero
+    beqz $k0, 1f
+    move $k0, $zero
+    b 2f
+    nop
+1:  mfc0 $k1, $4
+    lw $k0, 0($k1)
+    lw $k1, 4($k1)
+2:  mtc0 $k0, $2
+    mtc0 $k1, $3
+    ehb
+    tlbwr
+    la $k0, krefills
+    lw $k1, 0($k0)
+    addiu $k1, $k1, 1
+    sw $k1, 0($k0)
+    eret
+    .org 0x180
+vec_general:
+    j kgeneral
+    nop
+    .org 0x200
+vec_interrupt:              /* Cause.IV = 1 is never set; kept for a stray one */
+    j kgeneral
+    nop
+
+    .section .ktext, "ax"
+kgeneral:
+    KSAVE_ALL
+    mfc0 $t1, $12
+    andi $t1, $t1, 0x18     /* Status.KSU of the interrupted code (EXL does not change it) */
+    beqz $t1, kfatal
+    mfc0 $t0, $13
+    srl $t0, $t0, 2
+    andi $t0, $t0, 0x1F     /* ExcCode */
+    li $t1, 8               /* Sys */
+    bne $t0, $t1, kuser_exc
+    nop
+    li $t1, SYS_WRITE
+    beq $v0, $t1, ksys_write
+    nop
+    li $t1, SYS_EXIT
+    beq $v0, $t1, ksys_exit
+    nop
+    /* an unknown system call is an exception like any other */
+
+kuser_exc:
+    la $t0, exc_info_k
+    lw $t1, 0($t0)
+    lw $t0, EXC_COUNT($t1)
+    addiu $t0, $t0, 1
+    sw $t0, EXC_COUNT($t1)
+    li $t0, 0x180
+    sw $t0, EXC_VECTOR($t1)
+    mfc0 $t0, $13
+    sw $t0, EXC_CAUSE($t1)
+    mfc0 $t0, $14
+    sw $t0, EXC_EPC($t1)
+    mfc0 $t0, $8
+    sw $t0, EXC_BADVADDR($t1)
+    mfc0 $t0, $12
+    sw $t0, EXC_STATUS($t1)
+    mfc0 $t0, $4
+    sw $t0, EXC_CONTEXT($t1)
+    mfc0 $t0, $10
+    sw $t0, EXC_ENTRYHI($t1)
+    mfc0 $t0, $30
+    sw $t0, EXC_ERROREPC($t1)
+    move $s0, $t1
+    la $a0, msg_uexc
+    jal kputs
+    nop
+    jal kput_exc_regs
+    nop
+    lw $t0, EXC_RESUME($s0)
+    beqz $t0, 1f
+    nop
+    sw $zero, EXC_RESUME($s0)
+    mtc0 $t0, $14
+    b kreturn
+    nop
+1:  mfc0 $t0, $14
+    addiu $t0, $t0, 4
+    mtc0 $t0, $14
+kreturn:
+    KRESTORE_ALL
+    ehb
+    eret
+
+    /* write(fd, buf, len): the bytes to the test device, read at their user addresses in
+     * kernel mode with EXL = 0, so that a TLB miss on them is refilled (it would go to the
+     * general vector with EPC lost under EXL = 1). */
+ksys_write:
+    la $t0, ksave
+    mfc0 $t1, $14
+    sw $t1, KS_EPC($t0)
+    mfc0 $t1, $12
+    sw $t1, KS_STATUS($t0)
+    li $t2, ~0x1E           /* KSU = kernel, EXL = ERL = 0 */
+    and $t1, $t1, $t2
+    mtc0 $t1, $12
+    ehb
+    li $t3, TESTDEV
+    move $t4, $a1
+    addu $t5, $a1, $a2
+    beq $t4, $t5, 2f
+    nop
+1:  lbu $t2, 0($t4)
+    sw $t2, TESTDEV_PUTC($t3)
+    addiu $t4, $t4, 1
+    bne $t4, $t5, 1b
+    nop
+2:  la $t0, ksave
+    sw $a2, 4 * 2($t0)      /* $v0 = bytes written */
+    lw $t1, KS_STATUS($t0)
+    mtc0 $t1, $12           /* back to EXL = 1 (KSU = user for the ERET) */
+    ehb
+    lw $t1, KS_EPC($t0)
+    addiu $t1, $t1, 4
+    mtc0 $t1, $14
+    b kreturn
+    nop
+
+    /* exit(status): CHECK = the program's check counter ($fp, untouched by this kernel),
+     * then RESULT = status. At least one refill must have been taken: the program's code is
+     * reached only through one. */
+ksys_exit:
+    move $s0, $a0
+    la $a0, msg_exit
+    jal kputs
+    nop
+    move $a0, $s0
+    jal kputdec
+    nop
+    la $a0, msg_refills
+    jal kputs
+    nop
+    la $t0, krefills
+    lw $a0, 0($t0)
+    jal kputdec
+    nop
+    la $a0, msg_nl
+    jal kputs
+    nop
+    la $t0, krefills
+    lw $t0, 0($t0)
+    bnez $t0, 1f
+    nop
+    la $a0, msg_norefill
+    jal kputs
+    nop
+    li $s0, 3
+1:  li $t0, TESTDEV
+    sw $fp, TESTDEV_CHECK($t0)
+    sw $s0, TESTDEV_RESULT($t0)
+2:  b 2b
+    nop
+
+kfatal:
+    la $a0, msg_kexc
+    jal kputs
+    nop
+    jal kput_exc_regs
+    nop
+    li $t0, TESTDEV
+    sw $fp, TESTDEV_CHECK($t0)
+    li $t1, 2
+    sw $t1, TESTDEV_RESULT($t0)
+1:  b 1b
+    nop
+
+/* kputs: the NUL-terminated string at $a0 (kseg0) to the console. Uses $t0, $t1. */
+kputs:
+    li $t1, TESTDEV
+1:  lbu $t0, 0($a0)
+    beqz $t0, 2f
+    addiu $a0, $a0, 1
+    b 1b
+    sw $t0, TESTDEV_PUTC($t1)
+2:  jr $ra
+    nop
+
+/* kputhex: $a0 as eight hex digits. Uses $t0 - $t3. */
+kputhex:
+    li $t1, TESTDEV
+    li $t2, 28
+1:  srlv $t0, $a0, $t2
+    andi $t0, $t0, 0xF
+    sltiu $t3, $t0, 10
+    bnez $t3, 2f
+    addiu $t0, $t0, '0'
+    addiu $t0, $t0, 'a' - '0' - 10
+2:  sw $t0, TESTDEV_PUTC($t1)
+    bnez $t2, 1b
+    addiu $t2, $t2, -4
+    jr $ra
+    nop
+
+/* kputdec: $a0 in decimal. Uses $t0 - $t4. */
+kputdec:
+    la $t4, kdecbuf + 12
+    sb $zero, 0($t4)
+    li $t2, 10
+1:  divu $zero, $a0, $t2
+    mfhi $t0
+    mflo $a0
+    addiu $t0, $t0, '0'
+    addiu $t4, $t4, -1
+    bnez $a0, 1b
+    sb $t0, 0($t4)
+    move $a0, $t4
+    b kputs
+    nop
+
+/* " Cause C EPC E BadVAddr B\n" of the exception being handled. Uses $a0, $t0 - $t3, $s1. */
+kput_exc_regs:
+    move $s1, $ra
+    la $a0, msg_cause
+    jal kputs
+    nop
+    mfc0 $a0, $13
+    jal kputhex
+    nop
+    la $a0, msg_epc
+    jal kputs
+    nop
+    mfc0 $a0, $14
+    jal kputhex
+    nop
+    la $a0, msg_badva
+    jal kputs
+    nop
+    mfc0 $a0, $8
+    jal kputhex
+    nop
+    la $a0, msg_nl
+    move $ra, $s1
+    b kputs
+    nop
+
+/* kpt_map: map the page at user VA $a0 to physical $a1, writable iff $a2 != 0: its
+ * page-table entry. Uses $t0 - $t2. */
+kpt_map:
+    PT_SLOT $t0, $a0, $t1
+    srl $t1, $a1, 12
+    sll $t1, $t1, 6
+    ori $t1, $t1, PTE_FLAGS
+    beqz $a2, 1f
+    nop
+    ori $t1, $t1, PTE_D
+1:  jr $ra
+    sw $t1, 0($t0)
+
+/* kzero: zero the words [$t0, $t1), a multiple of 16 bytes. */
+kzero:
+    sw $zero, 0($t0)
+    sw $zero, 4($t0)
+    sw $zero, 8($t0)
+    sw $zero, 12($t0)
+    addiu $t0, $t0, 16
+    bne $t0, $t1, kzero
+    nop
+    jr $ra
+    nop
+
+/* kva: the kseg0 alias of mapped user VA $a0, by the page table, in $v0. Uses $t0, $t1. */
+kva:
+    PT_SLOT $t0, $a0, $t1
+    lw $t0, 0($t0)
+    srl $t0, $t0, 6
+    sll $t0, $t0, 12
+    andi $t1, $a0, 0xFFF
+    or $t0, $t0, $t1
+    lui $t1, 0x8000
+    jr $ra
+    or $v0, $t0, $t1
+
+    .globl _start
+    .ent _start
+_start:
+    li $t0, 0x10400000      /* CU0 | BEV: EBase may only be written while BEV = 1 (PRA EBase) */
+    mtc0 $t0, $12
+    ehb
+    li $t0, 0x80000000
+    mtc0 $t0, $15, 1        /* EBase */
+    li $t0, 0x10000000      /* CU0: BEV = 0, ERL = 0, EXL = 0, kernel mode, IE = 0 */
+    mtc0 $t0, $12
+    mtc0 $zero, $13
+    ehb
+
+    /* Every TLB entry invalid, at a distinct kseg0 VPN2 that no mapped access can match. */
+    mfc0 $t0, $16, 1        /* Config1.MMUSize (bits 30:25) = entries - 1 */
+    srl $t0, $t0, 25
+    andi $t0, $t0, 0x3F
+    mtc0 $zero, $2
+    mtc0 $zero, $3
+    mtc0 $zero, $5          /* PageMask: 4 KiB pages */
+    mtc0 $zero, $6          /* Wired */
+    li $t1, 0x80000000
+1:  mtc0 $t0, $0
+    sll $t2, $t0, 13
+    addu $t2, $t2, $t1
+    mtc0 $t2, $10
+    ehb
+    tlbwi
+    bnez $t0, 1b
+    addiu $t0, $t0, -1
+
+    /* The covered slots of the page table: all invalid. */
+    li $t0, PT_BASE
+    li $t1, PT_BASE + 0x8000       /* VA 16 MiB >> 13 << 4 */
+    jal kzero
+    nop
+    li $t0, PT_BASE + 0x3FF800     /* VA 0x7FF00000 >> 13 << 4 */
+    li $t1, PT_BASE + 0x400000     /* VA 0x80000000 >> 13 << 4 */
+    jal kzero
+    nop
+
+    /* The program's pages: page i of N to frame N - 1 - i, two pages apart; the words past
+     * the loaded image are zero. */
+    la $s0, _user_start
+    la $s1, _user_end
+    la $s2, _user_image_end
+    la $s3, _user_lma
+    lui $t0, 0x8000
+    or $s3, $s3, $t0        /* the loaded image through kseg0 */
+    la $s4, _user_data
+    subu $s5, $s1, $s0
+    srl $s5, $s5, 12        /* N */
+    sltiu $t0, $s5, FRAME_MAX_PAGES + 1
+    beqz $t0, kfatal
+    move $s6, $zero         /* i */
+3:  sll $a0, $s6, 12
+    addu $a0, $a0, $s0      /* va */
+    subu $t0, $s5, $s6
+    addiu $t0, $t0, -1
+    sll $t0, $t0, 13
+    li $a1, FRAME_PA
+    addu $a1, $a1, $t0      /* frame */
+    sltu $a2, $a0, $s4
+    xori $a2, $a2, 1        /* writable iff va >= _user_data */
+    lui $t0, 0x8000
+    or $t1, $a1, $t0        /* destination through kseg0 */
+    move $t2, $a0           /* source VA */
+    addiu $t3, $t1, 4096
+4:  sltu $t4, $t2, $s2
+    beqz $t4, 5f
+    move $t5, $zero
+    subu $t5, $t2, $s0
+    addu $t5, $t5, $s3
+    lw $t5, 0($t5)
+5:  sw $t5, 0($t1)
+    addiu $t1, $t1, 4
+    bne $t1, $t3, 4b
+    addiu $t2, $t2, 4
+    jal kpt_map
+    nop
+    addiu $s6, $s6, 1
+    bne $s6, $s5, 3b
+    nop
+
+    /* The stack: four zeroed pages at the top of kuseg. */
+    li $s6, 0
+6:  sll $t0, $s6, 12
+    li $a0, STACK_VA
+    addu $a0, $a0, $t0
+    li $a1, STACK_PA
+    addu $a1, $a1, $t0
+    li $a2, 1
+    lui $t1, 0x8000
+    or $t1, $a1, $t1
+    addiu $t2, $t1, 4096
+7:  sw $zero, 0($t1)
+    addiu $t1, $t1, 4
+    bne $t1, $t2, 7b
+    nop
+    jal kpt_map
+    nop
+    addiu $s6, $s6, 1
+    li $t0, 4
+    bne $s6, $t0, 6b
+    nop
+
+    /* exc_info is written by the kernel through its kseg0 alias. */
+    la $a0, exc_info
+    jal kva
+    nop
+    la $t0, exc_info_k
+    sw $v0, 0($t0)
+
+    /* Context.PTEBase; the wired stack pair as entry 0; the program's ASID. */
+    li $t0, PT_BASE
+    mtc0 $t0, $4
+    li $t0, 1
+    mtc0 $t0, $6            /* Wired = 1 (Random now ranges over 1 .. N - 1) */
+    li $a0, STACK_WIRED_VA
+    PT_SLOT $t0, $a0, $t1
+    lw $t1, 0($t0)
+    lw $t2, 4($t0)
+    mtc0 $t1, $2
+    mtc0 $t2, $3
+    ori $t1, $a0, UM_ASID
+    mtc0 $t1, $10
+    mtc0 $zero, $0
+    ehb
+    tlbwi
+    li $t0, UM_ASID
+    mtc0 $t0, $10
+
+    /* Enter test_main in user mode; its jr $ra goes to umode_pass. */
+    la $ra, umode_pass
+    li $sp, STACK_TOP
+    move $fp, $zero
+    la $t0, test_main
+    mtc0 $t0, $14
+    li $t0, ST_USER
+    mtc0 $t0, $12
+    ehb
+    eret
+    .end _start
+
+    .section .kdata, "aw"
+    .align 2
+msg_uexc: .asciz "umode: user-mode exception:"
+msg_kexc: .asciz "umode: exception in the kernel part:"
+msg_cause: .asciz " Cause "
+msg_epc: .asciz " EPC "
+msg_badva: .asciz " BadVAddr "
+msg_exit: .asciz "umode: exit "
+msg_refills: .asciz ", TLB refills "
+msg_norefill: .asciz "umode: no TLB refill was taken\n"
+msg_nl: .asciz "\n"
+    .align 2
+krefills: .word 0
+exc_info_k: .word 0
+kdecbuf: .space 16
+ksave: .space 34 * 4
+
+/* ---- the user part: in the program's pages, run in user mode ---- */
+
+    .text
+umode_pass:
+    /* "PASS\n" written from the stack: a store through the wired entry, which the kernel
+     * then reads at the same user address */
+    li $t0, 0x53534150
+    sw $t0, -8($sp)
+    li $t0, 0x0A
+    sw $t0, -4($sp)
+    li $a0, 1
+    addiu $a1, $sp, -8
+    li $a2, 5
+    li $v0, SYS_WRITE
+    syscall
+    li $a0, 0
+    li $v0, SYS_EXIT
+    syscall
+1:  b 1b
+    nop
+
+    .globl test_fail
+test_fail:
+    li $a0, 1
+    li $v0, SYS_EXIT
+    syscall
+2:  b 2b
+    nop
+
+    .data
+    .align 4
+    .globl exc_info
+exc_info:
+    .space 64
