@@ -106,9 +106,9 @@ selected() {
 }
 
 # isa_bare_tests: the bare ISA programs as "REL CPU" lines, REL naming build/isa/bare/REL.elf and
-# CPU a -cpu value or - for the default. The isa and diff suites run the same list. REL umode/X is
-# the user program X (tests/isa/user/X.S, or fpu-user/NAME-FR from tests/isa/fpu-user/NAME.S) built
-# as mapped user-mode code.
+# CPU a -cpu value or - for the default. The isa and diff suites run the same list. REL umode/X and
+# umode-irq/X are the user program X (tests/isa/user/X.S, or fpu-user/NAME-FR from
+# tests/isa/fpu-user/NAME.S) built as mapped user-mode code.
 isa_bare_tests() {
     local src n fr
     for src in tests/isa/user/*.S tests/isa/kernel/*.S; do
@@ -126,12 +126,20 @@ isa_bare_tests() {
     for src in tests/isa/nofpu/*.S; do
         [[ -e $src ]] && echo "nofpu/$(basename "$src" .S) 24Kc"
     done
-    # The user programs again as mapped user-mode code (tests/isa/lib/crt_umode.S).
-    for src in tests/isa/user/*.S; do
-        [[ -e $src ]] && echo "umode/$(basename "$src" .S) -"
-    done
-    for src in tests/isa/fpu-user/*.S; do
-        [[ -e $src ]] || continue
-        for fr in fr0 fr1; do echo "umode/fpu-user/$(basename "$src" .S)-$fr 24Kf"; done
+    # The user programs again as mapped user-mode code (tests/isa/lib/crt_umode.S), and under its
+    # timer interrupt (umode-irq), except ll_sc_basic: it expects each SC right after its LL to
+    # succeed, which an interrupt between them (its ERET clears the LL bit) rightly prevents.
+    local kind n
+    for kind in umode umode-irq; do
+        for src in tests/isa/user/*.S; do
+            [[ -e $src ]] || continue
+            n=$(basename "$src" .S)
+            [[ $kind == umode-irq && $n == ll_sc_basic ]] && continue
+            echo "$kind/$n -"
+        done
+        for src in tests/isa/fpu-user/*.S; do
+            [[ -e $src ]] || continue
+            for fr in fr0 fr1; do echo "$kind/fpu-user/$(basename "$src" .S)-$fr 24Kf"; done
+        done
     done
 }

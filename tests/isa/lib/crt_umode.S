@@ -24,6 +24,15 @@
  * the console. EXC_HOOK is a kernel-mode facility and is not offered. An exception taken
  * while the kernel part runs (other than a refill) is a fault of this harness: it stops the
  * test with result 2.
+ *
+ * Built with -DUMODE_TIMER (the umode-irq tests), the program also runs under a timer
+ * interrupt (Count/Compare, IP7) every 16..271 Count ticks, a pseudo-random sequence: each
+ * tick switches the ASID (UM_ASID <-> UM_ASID ^ 0xFF, re-pinning the wired stack pair under
+ * the new one) and every second tick also invalidates every non-wired TLB entry, so that
+ * refills, ASID changes and interrupts land at arbitrary points of the program (delay slots,
+ * between an LWL and its LWR, inside translated blocks). The program cannot see them, as a
+ * process does not see its kernel's timer, except that an ERET clears the LL bit: an SC
+ * whose LL was interrupted fails (PRA, ERET), which a program may not assume away.
  */
 #include "isa.h"
 
@@ -45,7 +54,11 @@
 #define STACK_TOP 0x7FFFFFF0
 #define STACK_WIRED_VA 0x7FFFE000 /* the top pair, wired as TLB entry 0 */
 
+#ifdef UMODE_TIMER
+#define ST_USER (ST_FPU | 0x8000 | 0x10 | 0x2 | 0x1) /* + IM7 and IE: the timer interrupt */
+#else
 #define ST_USER (ST_FPU | 0x10 | 0x2) /* KSU = user, EXL = 1 until the ERET */
+#endif
 #define PTE_FLAGS 0x1A            /* C = 3 (cacheable), V; D added for the data pages */
 #define PTE_D 0x4
 
@@ -54,17 +67,27 @@
 
 #define KS_EPC (32 * 4)           /* ksave: the 32 registers, then these */
 #define KS_STATUS (33 * 4)
+#define KS_HI (34 * 4)            /* HI and LO: the kernel part divides and multiplies */
+#define KS_LO (35 * 4)
 
-    /* The registers the kernel part may use, saved on every general exception. */
+    /* The registers the kernel part may use (HI and LO too), saved on every general exception. */
     .macro KSAVE_ALL
     la $k1, ksave
     .irp r, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 31
     sw $\r, 4 * \r($k1)
     .endr
+    mfhi $k0
+    sw $k0, KS_HI($k1)
+    mflo $k0
+    sw $k0, KS_LO($k1)
     .endm
 
     .macro KRESTORE_ALL
     la $k1, ksave
+    lw $k0, KS_HI($k1)
+    mthi $k0
+    lw $k0, KS_LO($k1)
+    mtlo $k0
     .irp r, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 31
     lw $\r, 4 * \r($k1)
     .endr
@@ -129,6 +152,10 @@ kgeneral:
     mfc0 $t0, $13
     srl $t0, $t0, 2
     andi $t0, $t0, 0x1F     /* ExcCode */
+#ifdef UMODE_TIMER
+    beqz $t0, ktick         /* Int */
+    nop
+#endif
     li $t1, 8               /* Sys */
     bne $t0, $t1, kuser_exc
     nop
@@ -183,6 +210,87 @@ kreturn:
     ehb
     eret
 
+#ifdef UMODE_TIMER
+    /* The timer tick (an interrupt taken in user mode, resumed at EPC itself). */
+ktick:
+    mfc0 $t0, $13
+    andi $t0, $t0, 0x8000   /* IP7: the timer */
+    beqz $t0, kuser_exc     /* anything else is the program's */
+    nop
+    la $t3, kticks
+    lw $t0, 0($t3)
+    addiu $t0, $t0, 1
+    sw $t0, 0($t3)
+    /* the other ASID, the stack pair re-pinned under it */
+    mfc0 $t0, $10
+    andi $t0, $t0, 0xFF
+    xori $a0, $t0, 0xFF
+    jal kpin_stack
+    nop
+    /* every second tick: every non-wired entry invalid */
+    la $t3, kticks
+    lw $t0, 0($t3)
+    andi $t0, $t0, 1
+    bnez $t0, 2f
+    nop
+    mfc0 $t0, $16, 1
+    srl $t0, $t0, 25
+    andi $t0, $t0, 0x3F     /* the last index */
+    mtc0 $zero, $2
+    mtc0 $zero, $3
+    li $t1, 0x80000000
+1:  mtc0 $t0, $0
+    sll $t2, $t0, 13
+    addu $t2, $t2, $t1
+    mtc0 $t2, $10
+    ehb
+    tlbwi
+    addiu $t0, $t0, -1
+    bnez $t0, 1b            /* entry 0 is the wired one */
+    nop
+    mtc0 $a0, $10           /* the ASID */
+2:  jal kset_compare
+    nop
+    b kreturn               /* EPC: the interrupted instruction (or its branch) */
+    nop
+
+/* kpin_stack: ASID $a0 current, TLB entry 0 = the stack's top pair under it. Uses $t0-$t2. */
+kpin_stack:
+    li $t0, STACK_WIRED_VA
+    PT_SLOT $t1, $t0, $t2
+    lw $t2, 0($t1)
+    mtc0 $t2, $2
+    lw $t2, 4($t1)
+    mtc0 $t2, $3
+    or $t0, $t0, $a0
+    mtc0 $t0, $10
+    mtc0 $zero, $0
+    ehb
+    tlbwi
+    mtc0 $a0, $10
+    jr $ra
+    ehb
+
+/* kset_compare: Compare = Count + 16 .. 271, the next step of an LCG. Uses $t0, $t1. */
+kset_compare:
+    la $t1, klcg
+    lw $t0, 0($t1)
+    li $t1, 1103515245
+    multu $t0, $t1
+    mflo $t0
+    addiu $t0, $t0, 12345
+    la $t1, klcg
+    sw $t0, 0($t1)
+    srl $t0, $t0, 16
+    andi $t0, $t0, 0xFF
+    addiu $t0, $t0, 16
+    mfc0 $t1, $9
+    addu $t0, $t0, $t1
+    mtc0 $t0, $11           /* also clears Cause.TI */
+    jr $ra
+    ehb
+#endif
+
     /* write(fd, buf, len): the bytes to the test device, read at their user addresses in
      * kernel mode with EXL = 0, so that a TLB miss on them is refilled (it would go to the
      * general vector with EPC lost under EXL = 1). */
@@ -192,7 +300,7 @@ ksys_write:
     sw $t1, KS_EPC($t0)
     mfc0 $t1, $12
     sw $t1, KS_STATUS($t0)
-    li $t2, ~0x1E           /* KSU = kernel, EXL = ERL = 0 */
+    li $t2, ~0x1F           /* KSU = kernel, EXL = ERL = 0, IE = 0 */
     and $t1, $t1, $t2
     mtc0 $t1, $12
     ehb
@@ -235,6 +343,15 @@ ksys_exit:
     lw $a0, 0($t0)
     jal kputdec
     nop
+#ifdef UMODE_TIMER
+    la $a0, msg_ticks
+    jal kputs
+    nop
+    la $t0, kticks
+    lw $a0, 0($t0)
+    jal kputdec
+    nop
+#endif
     la $a0, msg_nl
     jal kputs
     nop
@@ -503,6 +620,10 @@ _start:
     li $t0, UM_ASID
     mtc0 $t0, $10
 
+#ifdef UMODE_TIMER
+    jal kset_compare        /* the first tick */
+    nop
+#endif
     /* Enter test_main in user mode; its jr $ra goes to umode_pass. */
     la $ra, umode_pass
     li $sp, STACK_TOP
@@ -526,11 +647,14 @@ msg_exit: .asciz "umode: exit "
 msg_refills: .asciz ", TLB refills "
 msg_norefill: .asciz "umode: no TLB refill was taken\n"
 msg_nl: .asciz "\n"
+msg_ticks: .asciz ", timer ticks "
     .align 2
 krefills: .word 0
+kticks: .word 0
+klcg: .word 0x2545F491
 exc_info_k: .word 0
 kdecbuf: .space 16
-ksave: .space 34 * 4
+ksave: .space 36 * 4
 
 /* ---- the user part: in the program's pages, run in user mode ---- */
 
