@@ -26,7 +26,8 @@
  * test with result 2.
  *
  * Built with -DUMODE_TIMER (the umode-irq tests), the program also runs under a timer
- * interrupt (Count/Compare, IP7) every 16..271 Count ticks, a pseudo-random sequence: each
+ * interrupt (Count/Compare, IP7) every 2..65 Count ticks (4..130 instructions), a pseudo-random
+ * sequence: each
  * tick switches the ASID (UM_ASID <-> UM_ASID ^ 0xFF, re-pinning the wired stack pair under
  * the new one) and every second tick also invalidates every non-wired TLB entry, so that
  * refills, ASID changes and interrupts land at arbitrary points of the program (delay slots,
@@ -271,7 +272,8 @@ kpin_stack:
     jr $ra
     ehb
 
-/* kset_compare: Compare = Count + 16 .. 271, the next step of an LCG. Uses $t0, $t1. */
+/* kset_compare: Compare = Count + 2 .. 65 (4 .. 130 instructions), the next step of an LCG.
+ * Uses $t0, $t1. */
 kset_compare:
     la $t1, klcg
     lw $t0, 0($t1)
@@ -282,8 +284,8 @@ kset_compare:
     la $t1, klcg
     sw $t0, 0($t1)
     srl $t0, $t0, 16
-    andi $t0, $t0, 0xFF
-    addiu $t0, $t0, 16
+    andi $t0, $t0, 0x3F
+    addiu $t0, $t0, 2
     mfc0 $t1, $9
     addu $t0, $t0, $t1
     mtc0 $t0, $11           /* also clears Cause.TI */
@@ -529,8 +531,8 @@ _start:
     jal kzero
     nop
 
-    /* The program's pages: page i of N to frame N - 1 - i, two pages apart; the words past
-     * the loaded image are zero. */
+    /* The program's pages: page i of N to frame N - 1 - i, two pages apart; the words outside
+     * the loaded image [_user_text, _user_image_end) are zero. */
     la $s0, _user_start
     la $s1, _user_end
     la $s2, _user_image_end
@@ -538,6 +540,7 @@ _start:
     lui $t0, 0x8000
     or $s3, $s3, $t0        /* the loaded image through kseg0 */
     la $s4, _user_data
+    la $s7, _user_text
     subu $s5, $s1, $s0
     srl $s5, $s5, 12        /* N */
     sltiu $t0, $s5, FRAME_MAX_PAGES + 1
@@ -559,6 +562,9 @@ _start:
 4:  sltu $t4, $t2, $s2
     beqz $t4, 5f
     move $t5, $zero
+    sltu $t4, $t2, $s7
+    bnez $t4, 5f
+    nop
     subu $t5, $t2, $s0
     addu $t5, $t5, $s3
     lw $t5, 0($t5)
@@ -656,9 +662,10 @@ exc_info_k: .word 0
 kdecbuf: .space 16
 ksave: .space 36 * 4
 
-/* ---- the user part: in the program's pages, run in user mode ---- */
+/* ---- the user part: in the program's pages, run in user mode (after the test's code and
+ * before its data, see umode.ld) ---- */
 
-    .text
+    .section .text.umode_crt, "ax"
 umode_pass:
     /* "PASS\n" written from the stack: a store through the wired entry, which the kernel
      * then reads at the same user address */
@@ -685,7 +692,7 @@ test_fail:
 2:  b 2b
     nop
 
-    .data
+    .section .data.umode_crt, "aw"
     .align 4
     .globl exc_info
 exc_info:
