@@ -31,7 +31,9 @@
  * tick switches the ASID (UM_ASID <-> UM_ASID ^ 0xFF, re-pinning the wired stack pair under
  * the new one) and every second tick also invalidates every non-wired TLB entry, so that
  * refills, ASID changes and interrupts land at arbitrary points of the program (delay slots,
- * between an LWL and its LWR, inside translated blocks). The program cannot see them, as a
+ * between an LWL and its LWR, inside translated blocks). Its writable pages are also mapped
+ * clean (D = 0), made dirty by the TLB Modified handler on a store (which then runs again),
+ * and cleaned again with every flush, as a kernel tracking dirty pages does. The program cannot see them, as a
  * process does not see its kernel's timer, except that an ERET clears the LL bit: an SC
  * whose LL was interrupted fails (PRA, ERET), which a program may not assume away.
  */
@@ -155,6 +157,8 @@ kgeneral:
     andi $t0, $t0, 0x1F     /* ExcCode */
 #ifdef UMODE_TIMER
     beqz $t0, ktick         /* Int */
+    li $t1, 1               /* Mod */
+    beq $t0, $t1, kmod
     nop
 #endif
     li $t1, 8               /* Sys */
@@ -218,21 +222,23 @@ ktick:
     andi $t0, $t0, 0x8000   /* IP7: the timer */
     beqz $t0, kuser_exc     /* anything else is the program's */
     nop
+    mfc0 $s0, $10
+    andi $s0, $s0, 0xFF     /* the ASID */
     la $t3, kticks
     lw $t0, 0($t3)
     addiu $t0, $t0, 1
     sw $t0, 0($t3)
-    /* the other ASID, the stack pair re-pinned under it */
-    mfc0 $t0, $10
-    andi $t0, $t0, 0xFF
-    xori $a0, $t0, 0xFF
-    jal kpin_stack
-    nop
-    /* every second tick: every non-wired entry invalid */
-    la $t3, kticks
-    lw $t0, 0($t3)
     andi $t0, $t0, 1
-    bnez $t0, 2f
+    bnez $t0, 3f
+    nop
+    /* every second tick: the writable pages clean again, every non-wired entry invalid */
+    la $a0, _user_data
+    la $a1, _user_end
+    jal kclean
+    nop
+    li $a0, STACK_VA
+    li $a1, 0x80000000
+    jal kclean
     nop
     mfc0 $t0, $16, 1
     srl $t0, $t0, 25
@@ -249,10 +255,66 @@ ktick:
     addiu $t0, $t0, -1
     bnez $t0, 1b            /* entry 0 is the wired one */
     nop
-    mtc0 $a0, $10           /* the ASID */
-2:  jal kset_compare
+    /* the other ASID, the stack pair re-pinned under it */
+3:  xori $a0, $s0, 0xFF
+    jal kpin_stack
+    nop
+    jal kset_compare
     nop
     b kreturn               /* EPC: the interrupted instruction (or its branch) */
+    nop
+
+/* kclean: clear D in the page-table entries of the pages [$a0, $a1). Uses $t0 - $t2. */
+kclean:
+    PT_SLOT $t0, $a0, $t1
+    lw $t1, 0($t0)
+    li $t2, ~PTE_D
+    and $t1, $t1, $t2
+    sw $t1, 0($t0)
+    addiu $a0, $a0, 4096
+    bne $a0, $a1, kclean
+    nop
+    jr $ra
+    nop
+
+    /* TLB Modified (a store to a clean page): a writable page is marked dirty, in the page
+     * table and in the TLB entry that maps it (EntryHi holds the faulting VPN2 and the
+     * ASID), and the store runs again; a store to a read-only page is the program's. */
+kmod:
+    mfc0 $a0, $8
+    la $t0, _user_data
+    sltu $t1, $a0, $t0
+    bnez $t1, 1f
+    nop
+    la $t0, _user_end
+    sltu $t1, $a0, $t0
+    bnez $t1, 2f
+    nop
+1:  li $t0, STACK_VA
+    sltu $t1, $a0, $t0
+    bnez $t1, kuser_exc
+    nop
+2:  PT_SLOT $t0, $a0, $t1
+    lw $t1, 0($t0)
+    ori $t1, $t1, PTE_D
+    sw $t1, 0($t0)
+    tlbp
+    ehb
+    mfc0 $t1, $0
+    bltz $t1, 3f            /* no longer in the TLB: the next refill brings it dirty */
+    li $t1, ~4
+    and $t0, $t0, $t1       /* the pair's slot */
+    lw $t1, 0($t0)
+    mtc0 $t1, $2
+    lw $t1, 4($t0)
+    mtc0 $t1, $3
+    ehb
+    tlbwi
+3:  la $t0, kmods
+    lw $t1, 0($t0)
+    addiu $t1, $t1, 1
+    sw $t1, 0($t0)
+    b kreturn               /* EPC: the store (or its branch) again */
     nop
 
 /* kpin_stack: ASID $a0 current, TLB entry 0 = the stack's top pair under it. Uses $t0-$t2. */
@@ -350,6 +412,13 @@ ksys_exit:
     jal kputs
     nop
     la $t0, kticks
+    lw $a0, 0($t0)
+    jal kputdec
+    nop
+    la $a0, msg_mods
+    jal kputs
+    nop
+    la $t0, kmods
     lw $a0, 0($t0)
     jal kputdec
     nop
@@ -553,8 +622,12 @@ _start:
     sll $t0, $t0, 13
     li $a1, FRAME_PA
     addu $a1, $a1, $t0      /* frame */
+#ifdef UMODE_TIMER
+    move $a2, $zero         /* every page clean: the first store to each takes TLB Modified */
+#else
     sltu $a2, $a0, $s4
     xori $a2, $a2, 1        /* writable iff va >= _user_data */
+#endif
     lui $t0, 0x8000
     or $t1, $a1, $t0        /* destination through kseg0 */
     move $t2, $a0           /* source VA */
@@ -585,7 +658,11 @@ _start:
     addu $a0, $a0, $t0
     li $a1, STACK_PA
     addu $a1, $a1, $t0
+#ifdef UMODE_TIMER
+    move $a2, $zero
+#else
     li $a2, 1
+#endif
     lui $t1, 0x8000
     or $t1, $a1, $t1
     addiu $t2, $t1, 4096
@@ -654,9 +731,11 @@ msg_refills: .asciz ", TLB refills "
 msg_norefill: .asciz "umode: no TLB refill was taken\n"
 msg_nl: .asciz "\n"
 msg_ticks: .asciz ", timer ticks "
+msg_mods: .asciz ", TLB Modified "
     .align 2
 krefills: .word 0
 kticks: .word 0
+kmods: .word 0
 klcg: .word 0x2545F491
 exc_info_k: .word 0
 kdecbuf: .space 16
