@@ -169,6 +169,12 @@ $(B)/isa/bare/$(1)/fpu-user/%-fr0.elf: tests/isa/fpu-user/%.S $$(ISA_UMODE_DEPS)
 $(B)/isa/bare/$(1)/fpu-user/%-fr1.elf: tests/isa/fpu-user/%.S $$(ISA_UMODE_DEPS) | $$(DEPS_STAMP)
 	@mkdir -p $$(@D)
 	$$(MIPS_CC) $$(ISA_CFLAGS) $$(ISA_FP_CFLAGS) -mfp64 $(2) -T tests/isa/lib/umode.ld -o $$@ tests/isa/lib/crt_umode.S $$<
+
+# the harness self-tests: a failing check reported through the kernel part, its exception records
+ISA_BARE += $(B)/isa/bare/$(1)/selftest/must_fail.elf $(B)/isa/bare/$(1)/selftest/umode_exc.elf
+$(B)/isa/bare/$(1)/selftest/%.elf: tests/isa/selftest/%.S $$(ISA_UMODE_DEPS) | $$(DEPS_STAMP)
+	@mkdir -p $$(@D)
+	$$(MIPS_CC) $$(ISA_CFLAGS) $(2) -T tests/isa/lib/umode.ld -o $$@ tests/isa/lib/crt_umode.S $$<
 endef
 $(eval $(call umode_rule,umode,))
 $(eval $(call umode_rule,umode-irq,-DUMODE_TIMER))

@@ -142,5 +142,7 @@ isa_bare_tests() {
             [[ -e $src ]] || continue
             for fr in fr0 fr1; do echo "$kind/fpu-user/$(basename "$src" .S)-$fr 24Kf"; done
         done
+        # the kernel part's own self-test: user-mode faults reach exc_info
+        echo "$kind/selftest/umode_exc -"
     done
 }

@@ -8,9 +8,12 @@
 #       passing iff the exit status is 0. Mode dbt-nochain is --exec dbt --no-chain (every
 #       translated block returns to the run loop); dbt-flush is --exec dbt --code-buffer 64 (a
 #       code buffer with room for one or two blocks: the whole cache is flushed all the time). The FPU tests (fpu/NAME, fpu-user/NAME-fr0
-#       and -fr1) add -cpu 24Kf, the tests of the FPU-less CPU (nofpu/NAME) -cpu 24Kc. Plus the
-#       harness self-test (selftest/must_fail), which passes only if mvisor exits with status 4
-#       and prints FAIL and "check 2".
+#       and -fr1) add -cpu 24Kf, the tests of the FPU-less CPU (nofpu/NAME) -cpu 24Kc. The user
+#       programs run again as mapped user-mode code (umode/NAME, umode/fpu-user/NAME-FR, and under
+#       a timer interrupt with dirty-page tracking, umode-irq/...; tests/isa/lib/crt_umode.S), with
+#       the kernel part's self-test umode*/selftest/umode_exc. Plus the harness self-test
+#       (selftest/must_fail, and umode/selftest/must_fail, umode-irq/selftest/must_fail), which
+#       passes only if mvisor exits with status 4 and prints FAIL and "check 2".
 #       Suite ubsan (BIN built with -fsanitize=undefined) also fails a test on any sanitizer report.
 #       Test names are MODE/KIND/NAME; FILTER (shell globs) selects among them.
 #   tests/isa/run.sh --user [FILTER...]
@@ -124,23 +127,26 @@ for mode in $modes; do
         fi
     done < <(isa_bare_tests)
 
-    # The harness self-test: a deliberate failure at check 2 must be reported as exactly that.
-    name=$mode/selftest/must_fail
-    selected "$name" || continue
-    elf=$B/isa/bare/selftest/must_fail.elf
-    if [[ ! -f $elf ]]; then
-        TEST_LOG=
-        test_fail "$name" "not built: $elf"
-        continue
-    fi
-    # shellcheck disable=SC2046
-    test_exec "$name" "$outer" "$mvisor" -M testbench -m 16 --deterministic $(mode_args "$mode") \
-        --timeout "$ISA_TIMEOUT" -kernel "$elf"
-    if ((TEST_RC == 4)) && grep -q 'FAIL' "$TEST_LOG" && grep -q 'check 2\b' "$TEST_LOG" &&
-        ! { [[ $suite == ubsan ]] && sanitizer_report; }; then
-        test_pass "$name" "failure at check 2 seen"
-    else
-        test_fail "$name" "expected exit status 4 and 'FAIL ... check 2', got exit status $TEST_RC"
-    fi
+    # The harness self-test: a deliberate failure at check 2 must be reported as exactly that,
+    # on the bare machine and through the mapped user-mode kernel part.
+    for rel in selftest/must_fail umode/selftest/must_fail umode-irq/selftest/must_fail; do
+        name=$mode/$rel
+        selected "$name" || continue
+        elf=$B/isa/bare/$rel.elf
+        if [[ ! -f $elf ]]; then
+            TEST_LOG=
+            test_fail "$name" "not built: $elf"
+            continue
+        fi
+        # shellcheck disable=SC2046
+        test_exec "$name" "$outer" "$mvisor" -M testbench -m 16 --deterministic $(mode_args "$mode") \
+            --timeout "$ISA_TIMEOUT" -kernel "$elf"
+        if ((TEST_RC == 4)) && grep -q 'FAIL' "$TEST_LOG" && grep -q 'check 2\b' "$TEST_LOG" &&
+            ! { [[ $suite == ubsan ]] && sanitizer_report; }; then
+            test_pass "$name" "failure at check 2 seen"
+        else
+            test_fail "$name" "expected exit status 4 and 'FAIL ... check 2', got exit status $TEST_RC"
+        fi
+    done
 done
 suite_end

@@ -8,7 +8,7 @@
  * consecutive frames holds, and describes them in a page table read by a Context-based TLB
  * refill handler (PTEBase = PT_BASE, one 16-byte slot per even/odd page pair: EntryLo0,
  * EntryLo1). Code pages are mapped read-only (D = 0), data pages writable, all with G = 0
- * under ASID UM_ASID. Only the top pair of the user stack is a wired TLB entry; every other
+ * under ASID UM_ASID; the padding pages before the code and before the data are left invalid. Only the top pair of the user stack is a wired TLB entry; every other
  * page comes in through the refill handler. test_main is entered by ERET with Status.KSU =
  * user, EXL = 0, CU0 = 0 (CU1 and FR as the FPU builds want).
  *
@@ -645,9 +645,23 @@ _start:
     addiu $t1, $t1, 4
     bne $t1, $t3, 4b
     addiu $t2, $t2, 4
+    /* Only the pages holding part of the image are mapped: the padding pages before the code
+     * and before the data stay invalid, the other half of their pairs valid. */
+    addiu $t0, $a0, 4096
+    sltu $t1, $s7, $t0
+    la $t2, _user_text_end
+    sltu $t2, $a0, $t2
+    and $t1, $t1, $t2       /* overlaps [_user_text, _user_text_end) */
+    la $t2, exc_info
+    sltu $t2, $t2, $t0
+    sltu $t3, $a0, $s2
+    and $t2, $t2, $t3       /* overlaps [exc_info, _user_image_end) */
+    or $t1, $t1, $t2
+    beqz $t1, 8f
+    nop
     jal kpt_map
     nop
-    addiu $s6, $s6, 1
+8:  addiu $s6, $s6, 1
     bne $s6, $s5, 3b
     nop
 
