@@ -8,8 +8,9 @@
  * consecutive frames holds, and describes them in a page table read by a Context-based TLB
  * refill handler (PTEBase = PT_BASE, one 16-byte slot per even/odd page pair: EntryLo0,
  * EntryLo1). Code pages are mapped read-only (D = 0), data pages writable, all with G = 0
- * under ASID UM_ASID; the padding pages before the code and before the data are left invalid. Only the top pair of the user stack is a wired TLB entry; every other
- * page comes in through the refill handler. test_main is entered by ERET with Status.KSU =
+ * under ASID UM_ASID; the padding pages before the code and before the data stay invalid.
+ * Only the top pair of the user stack is a wired TLB entry; every other page comes in through
+ * the refill handler. test_main is entered by ERET with Status.KSU =
  * user, EXL = 0, CU0 = 0 (CU1 and FR as the FPU builds want).
  *
  * The program leaves through SYSCALL with the Linux o32 numbers crt_user.S uses: write
@@ -26,16 +27,18 @@
  * test with result 2.
  *
  * Built with -DUMODE_TIMER (the umode-irq tests), the program also runs under a timer
- * interrupt (Count/Compare, IP7) every 2..65 Count ticks (4..130 instructions), a pseudo-random
- * sequence: each
- * tick switches the ASID (UM_ASID <-> UM_ASID ^ 0xFF, re-pinning the wired stack pair under
- * the new one) and every second tick also invalidates every non-wired TLB entry, so that
- * refills, ASID changes and interrupts land at arbitrary points of the program (delay slots,
- * between an LWL and its LWR, inside translated blocks). Its writable pages are also mapped
- * clean (D = 0), made dirty by the TLB Modified handler on a store (which then runs again),
- * and cleaned again with every flush, as a kernel tracking dirty pages does. The program cannot see them, as a
- * process does not see its kernel's timer, except that an ERET clears the LL bit: an SC
- * whose LL was interrupted fails (PRA, ERET), which a program may not assume away.
+ * interrupt (Count/Compare, IP7) every 2..65 Count ticks (4..130 instructions), a
+ * pseudo-random sequence. Each tick switches the ASID (UM_ASID <-> UM_ASID ^ 0xFF, re-pinning
+ * the wired stack pair under the new one); every second tick also invalidates every non-wired
+ * TLB entry; so refills, ASID changes and interrupts land at arbitrary points of the program
+ * (delay slots, between an LWL and its LWR, inside translated blocks). Its writable pages are
+ * mapped clean (D = 0), made dirty by the TLB Modified handler on a store (which then runs
+ * again) and cleaned again with every flush, as a kernel tracking dirty pages does; and with
+ * every second flush every page migrates to the other frame of its two, its old frame filled
+ * with BREAK, as a kernel compacting memory does (a BREAK in user mode is then fatal: stale
+ * code ran). The program cannot see any of it, as a process does not see its kernel's timer,
+ * except that an ERET clears the LL bit: an SC whose LL was interrupted fails (PRA, ERET),
+ * which a program may not assume away.
  */
 #include "isa.h"
 
@@ -159,6 +162,8 @@ kgeneral:
     beqz $t0, ktick         /* Int */
     li $t1, 1               /* Mod */
     beq $t0, $t1, kmod
+    li $t1, 9               /* Bp: the poison of a migrated page was executed */
+    beq $t0, $t1, kstale
     nop
 #endif
     li $t1, 8               /* Sys */
@@ -173,8 +178,10 @@ kgeneral:
     /* an unknown system call is an exception like any other */
 
 kuser_exc:
-    la $t0, exc_info_k
-    lw $t1, 0($t0)
+    la $a0, exc_info        /* through its kseg0 alias (its frame moves under UMODE_TIMER) */
+    jal kva
+    nop
+    move $t1, $v0
     lw $t0, EXC_COUNT($t1)
     addiu $t0, $t0, 1
     sw $t0, EXC_COUNT($t1)
@@ -231,8 +238,22 @@ ktick:
     andi $t0, $t0, 1
     bnez $t0, 3f
     nop
-    /* every second tick: the writable pages clean again, every non-wired entry invalid */
-    la $a0, _user_data
+    /* every second tick: the writable pages clean again, every non-wired entry invalid, and
+     * every fourth also every page migrated */
+    la $t3, kticks
+    lw $t0, 0($t3)
+    andi $t0, $t0, 2
+    bnez $t0, 4f
+    nop
+    la $a0, _user_start
+    la $a1, _user_end
+    jal kmigrate
+    nop
+    li $a0, STACK_VA
+    li $a1, 0x80000000
+    jal kmigrate
+    nop
+4:  la $a0, _user_data
     la $a1, _user_end
     jal kclean
     nop
@@ -262,6 +283,50 @@ ktick:
     jal kset_compare
     nop
     b kreturn               /* EPC: the interrupted instruction (or its branch) */
+    nop
+
+/* kmigrate: every mapped page of [$a0, $a1) to the other frame of its two (PA ^ 0x1000): copied,
+ * remapped in the page table, and the old frame filled with BREAK, which the program's code
+ * never holds: stale code or data from it shows. Uses $t0 - $t7. */
+kmigrate:
+    PT_SLOT $t0, $a0, $t1
+    lw $t1, 0($t0)
+    andi $t2, $t1, 2        /* V */
+    beqz $t2, 3f
+    srl $t2, $t1, 6
+    sll $t2, $t2, 12        /* the frame */
+    lui $t3, 0x8000
+    or $t3, $t2, $t3
+    xori $t4, $t3, 0x1000   /* the other frame */
+    li $t5, 0x0000000D      /* break */
+    addiu $t6, $t3, 4096
+2:  lw $t7, 0($t3)
+    sw $t7, 0($t4)
+    sw $t5, 0($t3)
+    addiu $t3, $t3, 4
+    bne $t3, $t6, 2b
+    addiu $t4, $t4, 4
+    xori $t1, $t1, 0x40     /* EntryLo.PFN bit 0: PA bit 12 */
+    sw $t1, 0($t0)
+3:  addiu $a0, $a0, 4096
+    bne $a0, $a1, kmigrate
+    nop
+    jr $ra
+    nop
+
+    /* A BREAK in user mode under UMODE_TIMER: the program does not hold one, so it ran code
+     * from a frame its page has left. Fatal (result 5). */
+kstale:
+    la $a0, msg_stale
+    jal kputs
+    nop
+    jal kput_exc_regs
+    nop
+    li $t0, TESTDEV
+    sw $fp, TESTDEV_CHECK($t0)
+    li $t1, 5
+    sw $t1, TESTDEV_RESULT($t0)
+1:  b 1b
     nop
 
 /* kclean: clear D in the page-table entries of the pages [$a0, $a1). Uses $t0 - $t2. */
@@ -670,7 +735,8 @@ _start:
 6:  sll $t0, $s6, 12
     li $a0, STACK_VA
     addu $a0, $a0, $t0
-    li $a1, STACK_PA
+    sll $t0, $t0, 1
+    li $a1, STACK_PA        /* frames two pages apart, as the program's */
     addu $a1, $a1, $t0
 #ifdef UMODE_TIMER
     move $a2, $zero
@@ -690,13 +756,6 @@ _start:
     li $t0, 4
     bne $s6, $t0, 6b
     nop
-
-    /* exc_info is written by the kernel through its kseg0 alias. */
-    la $a0, exc_info
-    jal kva
-    nop
-    la $t0, exc_info_k
-    sw $v0, 0($t0)
 
     /* Context.PTEBase; the wired stack pair as entry 0; the program's ASID. */
     li $t0, PT_BASE
@@ -746,12 +805,12 @@ msg_norefill: .asciz "umode: no TLB refill was taken\n"
 msg_nl: .asciz "\n"
 msg_ticks: .asciz ", timer ticks "
 msg_mods: .asciz ", TLB Modified "
+msg_stale: .asciz "umode: BREAK executed in user mode, code from a frame its page left:"
     .align 2
 krefills: .word 0
 kticks: .word 0
 kmods: .word 0
 klcg: .word 0x2545F491
-exc_info_k: .word 0
 kdecbuf: .space 16
 ksave: .space 36 * 4
 
