@@ -7,7 +7,7 @@
  * reverse order two pages apart, so that neither VA = PA nor consecutive pages being
  * consecutive frames holds, and describes them in a page table read by a Context-based TLB
  * refill handler (PTEBase = PT_BASE, one 16-byte slot per even/odd page pair: EntryLo0,
- * EntryLo1). Code pages are mapped read-only (D = 0), data pages writable, all with G = 0
+ * EntryLo1; plus kpt_off, the running process's table). Code pages are mapped read-only (D = 0), data pages writable, all with G = 0
  * under ASID UM_ASID; the padding pages before the code and before the data stay invalid.
  * Only the top pair of the user stack is a wired TLB entry; every other page comes in through
  * the refill handler. test_main is entered by ERET with Status.KSU =
@@ -71,6 +71,15 @@
 #define SYS_EXIT 4001
 #define SYS_WRITE 4004
 
+/* Process B (UMODE_TIMER): another address space at the same addresses as the program's */
+#define UM_ASID_B 0x33
+#define PT_B_BASE 0x80C00000      /* its page table (the refill handler adds kpt_off to Context) */
+#define B_FRAME1 0x00680000       /* its two code frames and its data frame */
+#define B_FRAME2 0x00683000
+#define B_DATA 0x00686000
+#define UM_SYS_YIELD 5000         /* B's calls: back to the program; B's check failed */
+#define UM_SYS_BFAIL 5001
+
 #define KS_EPC (32 * 4)           /* ksave: the 32 registers, then these */
 #define KS_STATUS (33 * 4)
 #define KS_HI (34 * 4)            /* HI and LO: the kernel part divides and multiplies */
@@ -129,6 +138,9 @@ vec_refill:
     b 2f
     nop
 1:  mfc0 $k1, $4
+    la $k0, kpt_off         /* the running process's table: PTEBase is 8 MiB-aligned, and */
+    lw $k0, 0($k0)          /* 16 MiB of RAM hold one such base past the kernel */
+    addu $k1, $k1, $k0
     lw $k0, 0($k1)
     lw $k1, 4($k1)
 2:  mtc0 $k0, $2
@@ -159,6 +171,10 @@ kgeneral:
     srl $t0, $t0, 2
     andi $t0, $t0, 0x1F     /* ExcCode */
 #ifdef UMODE_TIMER
+    la $t1, kcur
+    lw $t1, 0($t1)
+    bnez $t1, kfrom_b       /* process B was running */
+    nop
     beqz $t0, ktick         /* Int */
     li $t1, 1               /* Mod */
     beq $t0, $t1, kmod
@@ -175,6 +191,13 @@ kgeneral:
     li $t1, SYS_EXIT
     beq $v0, $t1, ksys_exit
     nop
+#ifdef UMODE_TIMER
+    li $t1, UM_SYS_YIELD    /* process B's calls, from the program: it ran B's code */
+    beq $v0, $t1, kb_in_a
+    li $t1, UM_SYS_BFAIL
+    beq $v0, $t1, kb_in_a
+    nop
+#endif
     /* an unknown system call is an exception like any other */
 
 kuser_exc:
@@ -261,6 +284,173 @@ ktick:
     li $a1, 0x80000000
     jal kclean
     nop
+    jal kflush_tlb
+    nop
+    /* the other ASID, the stack pair re-pinned under it */
+3:  xori $a0, $s0, 0xFF
+    jal kpin_stack
+    nop
+    jal kset_compare
+    nop
+    /* every third tick process B runs first */
+    la $t3, kticks
+    lw $t0, 0($t3)
+    li $t1, 3
+    divu $zero, $t0, $t1
+    mfhi $t0
+    beqz $t0, kswitch_b
+    nop
+    b kreturn               /* EPC: the interrupted instruction (or its branch) */
+    nop
+
+/* kcopy_ctx: 36 words from $a0 to $a1 (a register set: ksave's layout). Uses $t0, $t1. */
+kcopy_ctx:
+    addiu $t1, $a0, 36 * 4
+1:  lw $t0, 0($a0)
+    sw $t0, 0($a1)
+    addiu $a0, $a0, 4
+    bne $a0, $t1, 1b
+    addiu $a1, $a1, 4
+    jr $ra
+    nop
+
+    /* Process B: its code put at the program's EPC (the very address the program resumes at,
+     * where its own translations are hot), mapped there under ASID_B through its own page
+     * table (PT_B_BASE), and its data word at the address of the program's exc_info, in a
+     * frame of its own. B checks that word against its counter, and yields. Same addresses,
+     * other code and data: a translation or mapping taken across address spaces shows, in B
+     * (a failed check, a fault: fatal) or in the program (B's system calls, exc_info). */
+kswitch_b:
+    la $a0, ksave
+    la $a1, kctx_a
+    jal kcopy_ctx
+    nop
+    mfc0 $t0, $14
+    la $t1, kctx_a_epc
+    sw $t0, 0($t1)
+    mfc0 $t0, $10
+    andi $t0, $t0, 0xFF
+    la $t1, kctx_a_asid
+    sw $t0, 0($t1)
+    /* B's previous code pages unmapped */
+    la $t3, kb_page
+    lw $a0, 0($t3)
+    beqz $a0, 1f
+    nop
+    PT_SLOT $t0, $a0, $t1
+    li $t1, PT_B_BASE - PT_BASE
+    addu $t0, $t0, $t1
+    sw $zero, 0($t0)
+    addiu $a0, $a0, 4096
+    PT_SLOT $t0, $a0, $t1
+    li $t1, PT_B_BASE - PT_BASE
+    addu $t0, $t0, $t1
+    sw $zero, 0($t0)
+    /* its code at the program's EPC: the page of EPC in B_FRAME1, the next one in B_FRAME2 */
+1:  mfc0 $s1, $14
+    li $t0, ~0xFFF
+    and $s2, $s1, $t0       /* the page */
+    sw $s2, 0($t3)
+    move $a0, $s2
+    li $a1, B_FRAME1
+    jal kpt_map_b
+    nop
+    addiu $a0, $s2, 4096
+    li $a1, B_FRAME2
+    jal kpt_map_b
+    nop
+    la $t4, kb_code
+    la $t5, kb_code_end
+    move $t6, $s1           /* the VA of the word */
+2:  lw $t7, 0($t4)
+    li $t0, B_FRAME1 | 0x80000000
+    li $t1, ~0xFFF
+    and $t1, $t6, $t1
+    beq $t1, $s2, 3f
+    nop
+    li $t0, B_FRAME2 | 0x80000000
+3:  andi $t1, $t6, 0xFFF
+    addu $t0, $t0, $t1
+    sw $t7, 0($t0)
+    addiu $t4, $t4, 4
+    bne $t4, $t5, 2b
+    addiu $t6, $t6, 4
+    /* B's old mappings out of the TLB */
+    jal kflush_tlb
+    nop
+    la $a0, kctx_b
+    la $a1, ksave
+    jal kcopy_ctx
+    nop
+    mtc0 $s1, $14
+    li $t0, UM_ASID_B
+    mtc0 $t0, $10
+    li $t0, PT_B_BASE - PT_BASE
+    la $t1, kpt_off
+    sw $t0, 0($t1)
+    li $t0, ST_USER & ~1    /* B runs with interrupts off */
+    mtc0 $t0, $12
+    li $t0, 1
+    la $t1, kcur
+    sw $t0, 0($t1)
+    b kreturn
+    nop
+
+    /* An exception while B ran: its yield goes back to the program; anything else is fatal. */
+kfrom_b:
+    li $t1, 8
+    bne $t0, $t1, kb_fault
+    li $t1, UM_SYS_YIELD
+    bne $v0, $t1, kb_fault
+    nop
+    la $a0, ksave
+    la $a1, kctx_b
+    jal kcopy_ctx
+    nop
+    la $a0, kctx_a
+    la $a1, ksave
+    jal kcopy_ctx
+    nop
+    la $t0, kctx_a_epc
+    lw $t0, 0($t0)
+    mtc0 $t0, $14
+    la $t0, kctx_a_asid
+    lw $t0, 0($t0)
+    mtc0 $t0, $10
+    la $t1, kpt_off
+    sw $zero, 0($t1)
+    li $t0, ST_USER
+    mtc0 $t0, $12
+    la $t1, kcur
+    sw $zero, 0($t1)
+    la $t1, kb_runs
+    lw $t0, 0($t1)
+    addiu $t0, $t0, 1
+    sw $t0, 0($t1)
+    b kreturn
+    nop
+kb_fault:
+    la $a0, msg_bfault
+    b kb_fatal
+    nop
+kb_in_a:
+    la $a0, msg_b_in_a
+kb_fatal:
+    jal kputs
+    nop
+    jal kput_exc_regs
+    nop
+    li $t0, TESTDEV
+    sw $fp, TESTDEV_CHECK($t0)
+    li $t1, 6
+    sw $t1, TESTDEV_RESULT($t0)
+1:  b 1b
+    nop
+
+/* kflush_tlb: every non-wired TLB entry invalid; EntryHi keeps its ASID. Uses $t0 - $t3. */
+kflush_tlb:
+    mfc0 $t3, $10
+    andi $t3, $t3, 0xFF
     mfc0 $t0, $16, 1
     srl $t0, $t0, 25
     andi $t0, $t0, 0x3F     /* the last index */
@@ -276,14 +466,39 @@ ktick:
     addiu $t0, $t0, -1
     bnez $t0, 1b            /* entry 0 is the wired one */
     nop
-    /* the other ASID, the stack pair re-pinned under it */
-3:  xori $a0, $s0, 0xFF
-    jal kpin_stack
+    mtc0 $t3, $10
+    jr $ra
+    ehb
+
+/* kpt_map_b: in B's page table, the page at VA $a0 to physical $a1, writable. Uses $t0-$t2. */
+kpt_map_b:
+    PT_SLOT $t0, $a0, $t1
+    li $t1, PT_B_BASE - PT_BASE
+    addu $t0, $t0, $t1
+    srl $t1, $a1, 12
+    sll $t1, $t1, 6
+    ori $t1, $t1, PTE_FLAGS | PTE_D
+    jr $ra
+    sw $t1, 0($t0)
+
+/* Process B's code, copied to wherever it runs (position-independent). $t0 counts its runs,
+ * $s0 points at its data word. */
+kb_code:
+1:  lw $t1, 0($s0)
+    bne $t1, $t0, 3f
+    addiu $t0, $t0, 1
+    sw $t0, 0($s0)
+    li $t2, 4               /* a short loop: a backward branch in B's translation */
+2:  addiu $t2, $t2, -1
+    bnez $t2, 2b
     nop
-    jal kset_compare
+    li $v0, UM_SYS_YIELD
+    syscall
+    b 1b
     nop
-    b kreturn               /* EPC: the interrupted instruction (or its branch) */
-    nop
+3:  li $v0, UM_SYS_BFAIL
+    syscall
+kb_code_end:
 
 /* kmigrate: every mapped page of [$a0, $a1) to the other frame of its two (PA ^ 0x1000): copied,
  * remapped in the page table, and the old frame filled with BREAK, which the program's code
@@ -484,6 +699,13 @@ ksys_exit:
     jal kputs
     nop
     la $t0, kmods
+    lw $a0, 0($t0)
+    jal kputdec
+    nop
+    la $a0, msg_runsb
+    jal kputs
+    nop
+    la $t0, kb_runs
     lw $a0, 0($t0)
     jal kputdec
     nop
@@ -757,6 +979,31 @@ _start:
     bne $s6, $t0, 6b
     nop
 
+#ifdef UMODE_TIMER
+    /* Process B's page table: invalid but for its data page, at the program's exc_info; its
+     * registers: $s0 = that address, $t0 = 0 (its data word is zero). */
+    li $t0, PT_B_BASE
+    li $t1, PT_B_BASE + 0x8000
+    jal kzero
+    nop
+    li $t0, PT_B_BASE + 0x3FF800
+    li $t1, PT_B_BASE + 0x400000
+    jal kzero
+    nop
+    li $t0, B_DATA | 0x80000000
+    addiu $t1, $t0, 4096
+    jal kzero
+    nop
+    la $a0, exc_info
+    li $t0, ~0xFFF
+    and $a0, $a0, $t0
+    li $a1, B_DATA
+    jal kpt_map_b
+    nop
+    la $t0, exc_info
+    la $t1, kctx_b
+    sw $t0, 4 * 16($t1)
+#endif
     /* Context.PTEBase; the wired stack pair as entry 0; the program's ASID. */
     li $t0, PT_BASE
     mtc0 $t0, $4
@@ -805,11 +1052,22 @@ msg_norefill: .asciz "umode: no TLB refill was taken\n"
 msg_nl: .asciz "\n"
 msg_ticks: .asciz ", timer ticks "
 msg_mods: .asciz ", TLB Modified "
+msg_bfault: .asciz "umode: process B faulted or failed its check:"
+msg_b_in_a: .asciz "umode: the program made process B's system call (it ran B's code):"
+msg_runsb: .asciz ", process B runs "
 msg_stale: .asciz "umode: BREAK executed in user mode, code from a frame its page left:"
     .align 2
 krefills: .word 0
+kpt_off: .word 0            /* added to Context by the refill handler: 0, or B's table */
 kticks: .word 0
 kmods: .word 0
+kcur: .word 0               /* 1 while process B runs */
+kb_page: .word 0            /* the page of B's code, 0 before its first run */
+kb_runs: .word 0
+kctx_a_epc: .word 0
+kctx_a_asid: .word 0
+kctx_a: .space 36 * 4
+kctx_b: .space 36 * 4
 klcg: .word 0x2545F491
 kdecbuf: .space 16
 ksave: .space 36 * 4
