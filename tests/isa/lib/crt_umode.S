@@ -36,9 +36,12 @@
  * again) and cleaned again with every flush, as a kernel tracking dirty pages does; and with
  * every second flush every page migrates to the other frame of its two, its old frame filled
  * with BREAK, as a kernel compacting memory does (a BREAK in user mode is then fatal: stale
- * code ran). The program cannot see any of it, as a process does not see its kernel's timer,
- * except that an ERET clears the LL bit: an SC whose LL was interrupted fails (PRA, ERET),
- * which a program may not assume away.
+ * code ran). Every third tick a second process, B, runs before the program resumes: its code
+ * copied to the program's EPC and mapped there under UM_ASID_B through B's own page table, its
+ * data word at the program's exc_info address in a frame of its own (see kswitch_b). The
+ * program cannot see any of it, as a process does not see its kernel's timer or the other
+ * processes, except that an ERET clears the LL bit: an SC whose LL was interrupted fails
+ * (PRA, ERET), which a program may not assume away.
  */
 #include "isa.h"
 
