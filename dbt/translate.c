@@ -286,7 +286,8 @@ void tr_icount_sync(struct tr_ctx *c, struct x64_emitter *e, int scratch)
 
 void tr_budget_resync(struct tr_ctx *c, struct x64_emitter *e, uint32_t retired)
 {
-    /* budget = next_event - (icount + instructions still to retire on this path) */
+    /* budget = next_event - (icount + instructions still to retire on this path); the flags are
+     * left by its last subtraction, for callers that test the sign (callout, tr_status_exits) */
     x64_mov_r64_m64(e, X64_RDX, X64_R15, VOFF_NEXT_EVENT);
     x64_alu_r64_m64(e, X64_SUB, X64_RDX, X64_R15, VOFF_ICOUNT);
     if (retired > c->k)

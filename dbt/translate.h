@@ -23,7 +23,8 @@
  * retire fewer than n instructions add the difference back to the budget
  * first, and every helper call writes the exact icount before it and
  * recomputes the budget from next_event after it (the helper may have moved
- * the next event). The budget never exceeds the poll horizon of
+ * the next event; if it moved it before the end of the block, a negative
+ * budget, a CP0 write or a memory access leaves the block after itself). The budget never exceeds the poll horizon of
  * vcpu_update_next_event, so an exit request set by another thread (which
  * translated code does not test) is seen within that many instructions.
  */
