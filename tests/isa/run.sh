@@ -11,8 +11,14 @@
 #       test_exceptions, see tests/isa/include/isa.h). Mode dbt-nochain is --exec dbt --no-chain (every
 #       translated block returns to the run loop); dbt-flush is --exec dbt --code-buffer 64 (a
 #       code buffer with room for one or two blocks: the whole cache is flushed all the time). The FPU tests (fpu/NAME, fpu-user/NAME-fr0
-#       and -fr1) add -cpu 24Kf, the tests of the FPU-less CPU (nofpu/NAME) -cpu 24Kc. Plus the
-#       harness self-tests, in every mode: selftest/must_fail passes only if mvisor exits with
+#       and -fr1) add -cpu 24Kf, the tests of the FPU-less CPU (nofpu/NAME) -cpu 24Kc. The user
+#       programs run again as mapped user-mode code (umode/NAME, umode/fpu-user/NAME-FR, and under
+#       a timer interrupt with dirty-page tracking, umode-irq/...; tests/isa/lib/crt_umode.S), with
+#       the kernel part's self-test umode*/selftest/umode_exc; their counts are compared with the
+#       same declaration as the bare build of the same source (the test's name without umode/ or
+#       umode-irq/): crt_umode.S reports the program's checks and the exceptions the program took,
+#       not its kernel's own. Plus the harness self-tests, in every mode, each on the bare machine
+#       and as umode/ and umode-irq/ builds: selftest/must_fail passes only if mvisor exits with
 #       status 4 and prints FAIL and "check 2"; selftest/skips_checks (declares 3 checks, jumps
 #       over the third) and selftest/undeclared_exception (declares none, takes one) pass only if
 #       mvisor exits 0 reporting those counts and the verdict that judges every test rejects them.
@@ -139,10 +145,11 @@ bare_counts() {
     # shellcheck disable=SC2086
     isa_check_counts "$1" $got
 }
-# selftest_run NAME: run build/isa/bare/selftest/PROG.elf (NAME = MODE/selftest/PROG) in $mode if
-# NAME is selected; returns 1 if it is not (or not built: counted as a failure).
+# selftest_run NAME: run build/isa/bare/REL.elf (NAME = MODE/REL, REL = [umode/ or umode-irq/]
+# selftest/PROG) in $mode if NAME is selected; returns 1 if it is not (or not built: counted as a
+# failure).
 selftest_run() {
-    local elf=$B/isa/bare/selftest/${1##*/}.elf
+    local elf=$B/isa/bare/${1#*/}.elf
     selected "$1" || return 1
     if [[ ! -f $elf ]]; then
         TEST_LOG=
@@ -181,30 +188,33 @@ for mode in $modes; do
         fi
     done < <(isa_bare_tests)
 
-    # The harness self-tests. A deliberate failure at check 2 must be reported as exactly that.
-    name=$mode/selftest/must_fail
-    if selftest_run "$name"; then
-        if ((TEST_RC == 4)) && grep -q 'FAIL' "$TEST_LOG" && grep -q 'check 2\b' "$TEST_LOG" &&
-            ! { [[ $suite == ubsan ]] && sanitizer_report; }; then
-            test_pass "$name" "failure at check 2 seen"
-        else
-            test_fail "$name" "expected exit status 4 and 'FAIL ... check 2', got exit status $TEST_RC"
+    # The harness self-tests, on the bare machine and through the mapped user-mode kernel part.
+    # A deliberate failure at check 2 must be reported as exactly that.
+    for kind in "" umode/ umode-irq/; do
+        name=$mode/${kind}selftest/must_fail
+        if selftest_run "$name"; then
+            if ((TEST_RC == 4)) && grep -q 'FAIL' "$TEST_LOG" && grep -q 'check 2\b' "$TEST_LOG" &&
+                ! { [[ $suite == ubsan ]] && sanitizer_report; }; then
+                test_pass "$name" "failure at check 2 seen"
+            else
+                test_fail "$name" "expected exit status 4 and 'FAIL ... check 2', got exit status $TEST_RC"
+            fi
         fi
-    fi
-    # Programs that "pass" (exit 0) having skipped a check or swallowed an exception: mvisor must
-    # report what they reached, and the verdict every test gets must reject them.
-    for st in "skips_checks:2 checks, 0 exceptions:ran 2 checks, declared 3" \
-        "undeclared_exception:2 checks, 1 exceptions:took 1 exceptions, declared 0"; do
-        IFS=: read -r prog reached want <<<"$st"
-        name=$mode/selftest/$prog
-        selftest_run "$name" || continue
-        why=$(bare_counts "$B/isa/bare/selftest/$prog.elf") && why=
-        if ((TEST_RC == 0)) && grep -q "^mvisor: test passed ($reached," "$TEST_LOG" && [[ $why == "$want" ]] &&
-            ! { [[ $suite == ubsan ]] && sanitizer_report; }; then
-            test_pass "$name" "rejected: $why"
-        else
-            test_fail "$name" "expected exit status 0, 'test passed ($reached' and the verdict '$want'; got exit status $TEST_RC, '${why:-accepted}'"
-        fi
+        # Programs that "pass" (exit 0) having skipped a check or swallowed an exception: mvisor
+        # must report what they reached, and the verdict every test gets must reject them.
+        for st in "skips_checks:2 checks, 0 exceptions:ran 2 checks, declared 3" \
+            "undeclared_exception:2 checks, 1 exceptions:took 1 exceptions, declared 0"; do
+            IFS=: read -r prog reached want <<<"$st"
+            name=$mode/${kind}selftest/$prog
+            selftest_run "$name" || continue
+            why=$(bare_counts "$B/isa/bare/${kind}selftest/$prog.elf") && why=
+            if ((TEST_RC == 0)) && grep -q "^mvisor: test passed ($reached," "$TEST_LOG" && [[ $why == "$want" ]] &&
+                ! { [[ $suite == ubsan ]] && sanitizer_report; }; then
+                test_pass "$name" "rejected: $why"
+            else
+                test_fail "$name" "expected exit status 0, 'test passed ($reached' and the verdict '$want'; got exit status $TEST_RC, '${why:-accepted}'"
+            fi
+        done
     done
 done
 suite_end
