@@ -163,6 +163,42 @@ endef
 $(eval $(call fpu_user_rule,fr0,-mfp32))
 $(eval $(call fpu_user_rule,fr1,-mfp64))
 
+# The same user programs as mapped user-mode code (tests/isa/lib/crt_umode.S, umode.ld): a small
+# kernel in kseg0 maps them at 0x00400000 through the TLB and enters them in user mode; umode-irq
+# adds its timer interrupt (TLB flushes and ASID switches at arbitrary points, -DUMODE_TIMER).
+#   build/isa/bare/KIND/NAME.elf             from tests/isa/user/NAME.S
+#   build/isa/bare/KIND/fpu-user/NAME-FR.elf from tests/isa/fpu-user/NAME.S (FR = fr0, fr1)
+ISA_UMODE_DEPS := tests/isa/lib/crt_umode.S tests/isa/lib/umode.ld $(ISA_COMMON)
+
+# umode_rule KIND FLAGS
+define umode_rule
+ISA_BARE += $$(patsubst tests/isa/user/%.S,$(B)/isa/bare/$(1)/%.elf,$$(ISA_USER_SRCS))
+ISA_BARE += $$(foreach fr,fr0 fr1,$$(patsubst tests/isa/fpu-user/%.S,$(B)/isa/bare/$(1)/fpu-user/%-$$(fr).elf,$$(ISA_FPU_USER_SRCS)))
+
+$(B)/isa/bare/$(1)/%.elf: tests/isa/user/%.S $$(ISA_UMODE_DEPS) | $$(DEPS_STAMP)
+	@mkdir -p $$(@D)
+	$$(MIPS_CC) $$(ISA_CFLAGS) $(2) -T tests/isa/lib/umode.ld -o $$@ tests/isa/lib/crt_umode.S $$<
+
+$(B)/isa/bare/$(1)/fpu-user/%-fr0.elf: tests/isa/fpu-user/%.S $$(ISA_UMODE_DEPS) | $$(DEPS_STAMP)
+	@mkdir -p $$(@D)
+	$$(MIPS_CC) $$(ISA_CFLAGS) $$(ISA_FP_CFLAGS) -mfp32 $(2) -T tests/isa/lib/umode.ld -o $$@ tests/isa/lib/crt_umode.S $$<
+
+$(B)/isa/bare/$(1)/fpu-user/%-fr1.elf: tests/isa/fpu-user/%.S $$(ISA_UMODE_DEPS) | $$(DEPS_STAMP)
+	@mkdir -p $$(@D)
+	$$(MIPS_CC) $$(ISA_CFLAGS) $$(ISA_FP_CFLAGS) -mfp64 $(2) -T tests/isa/lib/umode.ld -o $$@ tests/isa/lib/crt_umode.S $$<
+
+# the harness self-tests: a failing check reported through the kernel part, its exception
+# records, and the two programs the declared-count verdict must reject (tests/isa/run.sh)
+ISA_BARE += $$(patsubst %,$(B)/isa/bare/$(1)/selftest/%.elf,must_fail umode_exc skips_checks undeclared_exception)
+$(B)/isa/bare/$(1)/selftest/%.elf: tests/isa/selftest/%.S $$(ISA_UMODE_DEPS) | $$(DEPS_STAMP)
+	@mkdir -p $$(@D)
+	$$(MIPS_CC) $$(ISA_CFLAGS) $(2) -T tests/isa/lib/umode.ld -o $$@ tests/isa/lib/crt_umode.S $$<
+endef
+$(eval $(call umode_rule,umode,))
+$(eval $(call umode_rule,umode-irq,-DUMODE_TIMER))
+# not run under the timer (an SC right after its LL; tests/lib.sh, isa_bare_tests)
+ISA_BARE := $(filter-out $(addprefix $(B)/isa/bare/umode-irq/,ll_sc_basic.elf sync_variants.elf),$(ISA_BARE))
+
 # The kernel-mode programs (kernel/, fpu/, nofpu/) built a second way for qemu-system-mipsel -M malta,
 # the outside oracle of suite isa-qemu (tests/isa/run-qemu.sh): crt_bare.S with -DTARGET_MALTA plus
 # crt_malta.S (the result on the UART, exit through the board's reset register), linked by malta.ld.

@@ -120,7 +120,7 @@ static void mtc0(struct tr_ctx *c, const struct mips_insn *in)
     tr_load_scratch(c, e, X64_RDX, in->rt);
     x64_mov_r32_imm32(e, X64_R11, in->rd * 8u + in->sel);
     x64_mov_r32_imm32(e, X64_RCX, c->flags);
-    tr_callout(c, (const void *)dbt_h_mtc0, true, 0);
+    tr_callout_ev(c, (const void *)dbt_h_mtc0, true, 0);
 }
 
 static void kernel_op(struct tr_ctx *c, const struct mips_insn *in)

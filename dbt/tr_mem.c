@@ -195,7 +195,7 @@ static void store(struct tr_ctx *c, const struct mips_insn *in)
             x64_lea_r32_disp(e, X64_R11, tr_get(c, in->rs), in->simm);
         tr_load_scratch(c, e, X64_RDX, in->rt);
         x64_mov_r32_imm32(e, X64_RCX, in->op);
-        tr_callout(c, (const void *)dbt_h_store, true, 0);
+        tr_callout_ev(c, (const void *)dbt_h_store, true, 0);
         return;
     }
     uint32_t cval;
@@ -248,7 +248,7 @@ static void via_helper(struct tr_ctx *c, const struct mips_insn *in)
         break;
     }
     unsigned rt = writes_rt ? in->rt : 0;
-    tr_callout(c, fn, true, rt);
+    tr_callout_ev(c, fn, true, rt);
     if (rt) {
         int h = tr_dest(c, rt);
         x64_mov_r32_r32(e, h, X64_RAX);

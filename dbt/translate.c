@@ -286,7 +286,8 @@ void tr_icount_sync(struct tr_ctx *c, struct x64_emitter *e, int scratch)
 
 void tr_budget_resync(struct tr_ctx *c, struct x64_emitter *e, uint32_t retired)
 {
-    /* budget = next_event - (icount + instructions still to retire on this path) */
+    /* budget = next_event - (icount + instructions still to retire on this path); the flags are
+     * left by its last subtraction, for callers that test the sign (callout, tr_status_exits) */
     x64_mov_r64_m64(e, X64_RDX, X64_R15, VOFF_NEXT_EVENT);
     x64_alu_r64_m64(e, X64_SUB, X64_RDX, X64_R15, VOFF_ICOUNT);
     if (retired > c->k)
@@ -306,6 +307,10 @@ void tr_set_pc(struct tr_ctx *c, struct x64_emitter *e)
 void tr_status_exits(struct tr_ctx *c, struct x64_emitter *e, unsigned dest)
 {
     tr_budget_resync(c, e, c->n);
+    /* A negative budget: the helper moved the next event before the end of the block (a device
+     * register or Compare written); leave after this instruction, as a status exit does. */
+    bool check = !c->in_ds && c->k + 1 < c->n;
+    size_t overrun = check ? x64_jcc_rel32(e, X64_CC_S, 0) : 0;
     x64_mov_r64_r64(e, X64_RCX, X64_RAX);
     x64_shift_r64_imm(e, X64_SHR, X64_RCX, 32);
     size_t ok = x64_jcc_rel32(e, X64_CC_E, 0);
@@ -317,6 +322,8 @@ void tr_status_exits(struct tr_ctx *c, struct x64_emitter *e, unsigned dest)
     tr_exit_jmp(c, e);
     x64_patch_rel32(e, exit_after, e->len);
     if (!c->in_ds) {
+        if (check)
+            x64_patch_rel32(e, overrun, e->len);
         /* retired, and something (an event, a store into code) wants the block left now */
         if (dest)
             x64_mov_m32_r32(e, X64_R15, VOFF_GPR(dest), X64_RAX);
@@ -331,7 +338,7 @@ void tr_status_exits(struct tr_ctx *c, struct x64_emitter *e, unsigned dest)
         x64_mov_m32_imm32(e, X64_R15, VOFF_IN_DS, 0);
 }
 
-void tr_callout(struct tr_ctx *c, const void *fn, bool set_pc, unsigned dest)
+static void callout(struct tr_ctx *c, const void *fn, bool set_pc, unsigned dest, bool moves_events)
 {
     struct x64_emitter *e = &c->hot;
     tr_writeback(c, e, true);
@@ -342,16 +349,23 @@ void tr_callout(struct tr_ctx *c, const void *fn, bool set_pc, unsigned dest)
     x64_mov_r64_r64(e, X64_RSI, X64_R11);
     tr_call(c, e, fn);
     tr_budget_resync(c, e, c->n);
+    struct x64_emitter *ce = &c->cold;
+    /* A negative budget: the helper moved the next event before the end of the block (Compare
+     * written, say); leave after this instruction (cold, below), as a status exit does. */
+    size_t cold_over = ce->len;
+    if (moves_events && !c->in_ds && c->k + 1 < c->n) {
+        tr_jcc_to(c, e, X64_CC_S, SECT_COLD, cold_over);
+        x64_alu_r32_r32(ce, X64_XOR, X64_RCX, X64_RCX); /* no status: the retired exit below */
+    }
     /* The status test goes out of line; the common case falls through. */
     x64_mov_r64_r64(e, X64_RCX, X64_RAX);
     x64_shift_r64_imm(e, X64_SHR, X64_RCX, 32);
-    size_t cold_at = c->cold.len;
+    size_t cold_at = ce->len;
     tr_jcc_to(c, e, X64_CC_NE, SECT_COLD, cold_at);
     if (set_pc && c->in_ds)
         x64_mov_m32_imm32(e, X64_R15, VOFF_IN_DS, 0);
     size_t join = e->len;
     /* cold: rcx != 0 */
-    struct x64_emitter *ce = &c->cold;
     x64_test_r32_imm32(ce, X64_RCX, (uint32_t)(DBT_ST_EXC >> 32));
     size_t exit_after = x64_jcc_rel32(ce, X64_CC_E, 0);
     tr_icount_fix(c, ce, c->k);
@@ -371,6 +385,16 @@ void tr_callout(struct tr_ctx *c, const void *fn, bool set_pc, unsigned dest)
         tr_jmp_to(c, ce, SECT_HOT, join);
     }
     tr_forget_caller_saved(c);
+}
+
+void tr_callout(struct tr_ctx *c, const void *fn, bool set_pc, unsigned dest)
+{
+    callout(c, fn, set_pc, dest, false);
+}
+
+void tr_callout_ev(struct tr_ctx *c, const void *fn, bool set_pc, unsigned dest)
+{
+    callout(c, fn, set_pc, dest, true);
 }
 
 void tr_raise(struct tr_ctx *c, struct x64_emitter *e, enum exc_code code)

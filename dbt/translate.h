@@ -23,7 +23,8 @@
  * retire fewer than n instructions add the difference back to the budget
  * first, and every helper call writes the exact icount before it and
  * recomputes the budget from next_event after it (the helper may have moved
- * the next event). The budget never exceeds the poll horizon of
+ * the next event; if it moved it before the end of the block, a negative
+ * budget, a CP0 write or a memory access leaves the block after itself). The budget never exceeds the poll horizon of
  * vcpu_update_next_event, so an exit request set by another thread (which
  * translated code does not test) is seen within that many instructions.
  */
@@ -196,6 +197,10 @@ void tr_set_pc(struct tr_ctx *c, struct x64_emitter *e);
  * caller-saved registers are forgotten. dest: the guest register the caller will write the value
  * to (stored directly when the block is left after the instruction), 0 = none. */
 void tr_callout(struct tr_ctx *c, const void *fn, bool set_pc, unsigned dest);
+/* tr_callout for a helper that may move the next event to before the end of the block (a CP0
+ * write, a store that may reach a device): the block is then left after the instruction, so that
+ * it does not run past the event. Not for branches or block-ending instructions. */
+void tr_callout_ev(struct tr_ctx *c, const void *fn, bool set_pc, unsigned dest);
 /* Cold-path tail for a helper that returned status bits in rax (bits 32..): exits as they say
  * (storing eax into guest register dest first when leaving after the instruction, dest 0 = none).
  * Emitted into e; falls through, icount restored, when no status bit is set. */

@@ -37,7 +37,8 @@ for s in "$@"; do
     isa-user) tests/isa/run.sh --user ;;
     isa-qemu) tests/isa/run-qemu.sh --mvisor "$B/mvisor" ;;
     cli) tests/cli/run.sh --mvisor "$B/mvisor" ;;
-    ubsan) tests/isa/run.sh --suite ubsan --mvisor "$B/ubsan/mvisor" --modes "interp dbt dbt-nochain trap" ;;
+    ubsan) tests/isa/run.sh --suite ubsan --mvisor "$B/ubsan/mvisor" --modes "interp dbt dbt-nochain trap" \
+        --umode-irq-modes dbt ;;
     diff) tests/diff/run.sh ;;
     boot) tests/boot/run.sh --mvisor "$B/mvisor" ;;
     qmp) tests/qmp/run.sh --mvisor "$B/mvisor" ;;

@@ -109,7 +109,9 @@ selected() {
 }
 
 # isa_bare_tests: the bare ISA programs as "REL CPU" lines, REL naming build/isa/bare/REL.elf and
-# CPU a -cpu value or - for the default. The isa and diff suites run the same list.
+# CPU a -cpu value or - for the default. The isa and diff suites run the same list. REL umode/X and
+# umode-irq/X are the user program X (tests/isa/user/X.S, or fpu-user/NAME-FR from
+# tests/isa/fpu-user/NAME.S) built as mapped user-mode code.
 isa_bare_tests() {
     local src n fr
     for src in tests/isa/user/*.S tests/isa/kernel/*.S; do
@@ -126,6 +128,25 @@ isa_bare_tests() {
     done
     for src in tests/isa/nofpu/*.S; do
         [[ -e $src ]] && echo "nofpu/$(basename "$src" .S) 24Kc"
+    done
+    # The user programs again as mapped user-mode code (tests/isa/lib/crt_umode.S), and under its
+    # timer interrupt and dirty-page tracking (umode-irq), except the programs that expect an SC
+    # right after its LL to succeed: an interrupt or a TLB Modified exception between them
+    # (their ERET clears the LL bit) rightly makes it fail.
+    local kind n no_irq=" ll_sc_basic sync_variants "
+    for kind in umode umode-irq; do
+        for src in tests/isa/user/*.S; do
+            [[ -e $src ]] || continue
+            n=$(basename "$src" .S)
+            [[ $kind == umode-irq && $no_irq == *" $n "* ]] && continue
+            echo "$kind/$n -"
+        done
+        for src in tests/isa/fpu-user/*.S; do
+            [[ -e $src ]] || continue
+            for fr in fr0 fr1; do echo "$kind/fpu-user/$(basename "$src" .S)-$fr 24Kf"; done
+        done
+        # the kernel part's own self-test: user-mode faults reach exc_info
+        echo "$kind/selftest/umode_exc -"
     done
 }
 

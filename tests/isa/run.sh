@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ISA test suites.
 #
-#   tests/isa/run.sh [--suite isa|ubsan] [--mvisor BIN] [--modes "interp dbt ..."] [FILTER...]
+#   tests/isa/run.sh [--suite isa|ubsan] [--mvisor BIN] [--modes "interp dbt ..."]
+#                    [--umode-irq-modes "dbt ..."] [FILTER...]
 #       Every bare-machine test (build/isa/bare/{user,kernel}/NAME.elf, one per tests/isa/{user,kernel}/NAME.S)
 #       under every execution mode, as
 #           BIN -M testbench -m 16 --deterministic --exec MODE --timeout 30 -kernel ELF
@@ -11,12 +12,24 @@
 #       test_exceptions, see tests/isa/include/isa.h). Mode dbt-nochain is --exec dbt --no-chain (every
 #       translated block returns to the run loop); dbt-flush is --exec dbt --code-buffer 64 (a
 #       code buffer with room for one or two blocks: the whole cache is flushed all the time). The FPU tests (fpu/NAME, fpu-user/NAME-fr0
-#       and -fr1) add -cpu 24Kf, the tests of the FPU-less CPU (nofpu/NAME) -cpu 24Kc. Plus the
-#       harness self-tests, in every mode: selftest/must_fail passes only if mvisor exits with
+#       and -fr1) add -cpu 24Kf, the tests of the FPU-less CPU (nofpu/NAME) -cpu 24Kc. The user
+#       programs run again as mapped user-mode code (umode/NAME, umode/fpu-user/NAME-FR, and under
+#       a timer interrupt with dirty-page tracking, umode-irq/...; tests/isa/lib/crt_umode.S), with
+#       the kernel part's self-test umode*/selftest/umode_exc; their counts are compared with the
+#       same declaration as the bare build of the same source (the test's name without umode/ or
+#       umode-irq/): crt_umode.S reports the program's checks and the exceptions the program took,
+#       not its kernel's own. Plus the harness self-tests, in every mode, each on the bare machine
+#       and as umode/ and umode-irq/ builds: selftest/must_fail passes only if mvisor exits with
 #       status 4 and prints FAIL and "check 2"; selftest/skips_checks (declares 3 checks, jumps
 #       over the third) and selftest/undeclared_exception (declares none, takes one) pass only if
 #       mvisor exits 0 reporting those counts and the verdict that judges every test rejects them.
-#       Suite ubsan (BIN built with -fsanitize=undefined) also fails a test on any sanitizer report.
+#       --umode-irq-modes limits the umode-irq/ tests (self-tests included) to the modes listed
+#       (default: every mode). Suite isa runs every test in every mode. Suite ubsan (BIN built
+#       with -fsanitize=undefined) also fails a test on any sanitizer report; make check runs it
+#       in modes interp, dbt, dbt-nochain and trap with --umode-irq-modes dbt (scripts/run-suites.sh):
+#       umode/ covers the mapped user-mode paths of every engine, and the preemptive kernel's
+#       timer, TLB Modified and process-switch paths run under the translator, where the
+#       in-block timer events are; every mode would add some 80 s to make check.
 #       Test names are MODE/KIND/NAME; FILTER (shell globs) selects among them.
 #   tests/isa/run.sh --user [FILTER...]
 #       Suite isa-user: every build/isa/linux/NAME under qemu-mipsel, passing iff the exit
@@ -34,6 +47,7 @@ B=${B:-build}
 suite=isa
 mvisor=$B/mvisor
 modes=${MODES:-interp dbt dbt-nochain dbt-flush trap}
+umode_irq_modes=""     # empty: every mode
 ISA_TIMEOUT=${ISA_TIMEOUT:-30}     # mvisor's own --timeout; the outer kill comes 30 s later
 QEMU_MIPSEL=${QEMU_MIPSEL:-qemu-mipsel}
 filters=()
@@ -42,6 +56,7 @@ while (($#)); do
     --suite) suite=$2; shift 2 ;;
     --mvisor) mvisor=$2; shift 2 ;;
     --modes) modes=$2; shift 2 ;;
+    --umode-irq-modes) umode_irq_modes=$2; shift 2 ;;
     --user) suite=isa-user; shift ;;
     -h | --help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 1 ;;
@@ -139,10 +154,11 @@ bare_counts() {
     # shellcheck disable=SC2086
     isa_check_counts "$1" $got
 }
-# selftest_run NAME: run build/isa/bare/selftest/PROG.elf (NAME = MODE/selftest/PROG) in $mode if
-# NAME is selected; returns 1 if it is not (or not built: counted as a failure).
+# selftest_run NAME: run build/isa/bare/REL.elf (NAME = MODE/REL, REL = [umode/ or umode-irq/]
+# selftest/PROG) in $mode if NAME is selected; returns 1 if it is not (or not built: counted as a
+# failure).
 selftest_run() {
-    local elf=$B/isa/bare/selftest/${1##*/}.elf
+    local elf=$B/isa/bare/${1#*/}.elf
     selected "$1" || return 1
     if [[ ! -f $elf ]]; then
         TEST_LOG=
@@ -155,9 +171,12 @@ selftest_run() {
 }
 # Sanitizer reports with a stack trace; -fno-sanitize-recover=all already makes the first one fatal.
 [[ $suite == ubsan ]] && export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# in_umode_irq_modes MODE: whether the umode-irq/ tests run in MODE (--umode-irq-modes)
+in_umode_irq_modes() { [[ -z $umode_irq_modes || " $umode_irq_modes " == *" $1 "* ]]; }
 for mode in $modes; do
     while read -r rel cpu; do
         name=$mode/$rel
+        [[ $rel == umode-irq/* ]] && ! in_umode_irq_modes "$mode" && continue
         selected "$name" || continue
         elf=$B/isa/bare/$rel.elf
         if [[ ! -f $elf ]]; then
@@ -181,30 +200,34 @@ for mode in $modes; do
         fi
     done < <(isa_bare_tests)
 
-    # The harness self-tests. A deliberate failure at check 2 must be reported as exactly that.
-    name=$mode/selftest/must_fail
-    if selftest_run "$name"; then
-        if ((TEST_RC == 4)) && grep -q 'FAIL' "$TEST_LOG" && grep -q 'check 2\b' "$TEST_LOG" &&
-            ! { [[ $suite == ubsan ]] && sanitizer_report; }; then
-            test_pass "$name" "failure at check 2 seen"
-        else
-            test_fail "$name" "expected exit status 4 and 'FAIL ... check 2', got exit status $TEST_RC"
+    # The harness self-tests, on the bare machine and through the mapped user-mode kernel part.
+    # A deliberate failure at check 2 must be reported as exactly that.
+    for kind in "" umode/ umode-irq/; do
+        [[ $kind == umode-irq/ ]] && ! in_umode_irq_modes "$mode" && continue
+        name=$mode/${kind}selftest/must_fail
+        if selftest_run "$name"; then
+            if ((TEST_RC == 4)) && grep -q 'FAIL' "$TEST_LOG" && grep -q 'check 2\b' "$TEST_LOG" &&
+                ! { [[ $suite == ubsan ]] && sanitizer_report; }; then
+                test_pass "$name" "failure at check 2 seen"
+            else
+                test_fail "$name" "expected exit status 4 and 'FAIL ... check 2', got exit status $TEST_RC"
+            fi
         fi
-    fi
-    # Programs that "pass" (exit 0) having skipped a check or swallowed an exception: mvisor must
-    # report what they reached, and the verdict every test gets must reject them.
-    for st in "skips_checks:2 checks, 0 exceptions:ran 2 checks, declared 3" \
-        "undeclared_exception:2 checks, 1 exceptions:took 1 exceptions, declared 0"; do
-        IFS=: read -r prog reached want <<<"$st"
-        name=$mode/selftest/$prog
-        selftest_run "$name" || continue
-        why=$(bare_counts "$B/isa/bare/selftest/$prog.elf") && why=
-        if ((TEST_RC == 0)) && grep -q "^mvisor: test passed ($reached," "$TEST_LOG" && [[ $why == "$want" ]] &&
-            ! { [[ $suite == ubsan ]] && sanitizer_report; }; then
-            test_pass "$name" "rejected: $why"
-        else
-            test_fail "$name" "expected exit status 0, 'test passed ($reached' and the verdict '$want'; got exit status $TEST_RC, '${why:-accepted}'"
-        fi
+        # Programs that "pass" (exit 0) having skipped a check or swallowed an exception: mvisor
+        # must report what they reached, and the verdict every test gets must reject them.
+        for st in "skips_checks:2 checks, 0 exceptions:ran 2 checks, declared 3" \
+            "undeclared_exception:2 checks, 1 exceptions:took 1 exceptions, declared 0"; do
+            IFS=: read -r prog reached want <<<"$st"
+            name=$mode/${kind}selftest/$prog
+            selftest_run "$name" || continue
+            why=$(bare_counts "$B/isa/bare/${kind}selftest/$prog.elf") && why=
+            if ((TEST_RC == 0)) && grep -q "^mvisor: test passed ($reached," "$TEST_LOG" && [[ $why == "$want" ]] &&
+                ! { [[ $suite == ubsan ]] && sanitizer_report; }; then
+                test_pass "$name" "rejected: $why"
+            else
+                test_fail "$name" "expected exit status 0, 'test passed ($reached' and the verdict '$want'; got exit status $TEST_RC, '${why:-accepted}'"
+            fi
+        done
     done
 done
 suite_end
