@@ -309,22 +309,9 @@ def case_powerdown(a):
     g.close()
 
 
-def read_until(fd, needle, timeout, buf):
-    deadline = time.monotonic() + timeout
-    while needle not in buf[0]:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return False
-        r, _, _ = select.select([fd], [], [], min(left, 0.5))
-        if r:
-            try:
-                data = os.read(fd, 65536)
-            except OSError:
-                return False
-            if not data:
-                return False
-            buf[0] += data.decode("utf-8", errors="replace")
-    return True
+# The pseudo-terminal reader the boot suite's console test already has.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "boot"))
+from console_test import read_until  # noqa: E402
 
 
 def case_escapes(a):

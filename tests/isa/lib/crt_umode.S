@@ -455,15 +455,8 @@ kb_fatal:
     nop
     jal kput_exc_regs
     nop
-    li $t0, TESTDEV
-    sw $fp, TESTDEV_CHECK($t0)
-    la $t1, kuexc
-    lw $t1, 0($t1)
-    sw $t1, TESTDEV_EXCEPTIONS($t0)
-    li $t1, 6
-    sw $t1, TESTDEV_RESULT($t0)
-1:  b 1b
-    nop
+    b kreport
+    li $s0, 6
 
 /* kflush_tlb: every non-wired TLB entry invalid; EntryHi keeps its ASID. Uses $t0 - $t3. */
 kflush_tlb:
@@ -555,15 +548,8 @@ kstale:
     nop
     jal kput_exc_regs
     nop
-    li $t0, TESTDEV
-    sw $fp, TESTDEV_CHECK($t0)
-    la $t1, kuexc
-    lw $t1, 0($t1)
-    sw $t1, TESTDEV_EXCEPTIONS($t0)
-    li $t1, 5
-    sw $t1, TESTDEV_RESULT($t0)
-1:  b 1b
-    nop
+    b kreport
+    li $s0, 5
 
 /* kclean: clear D in the page-table entries of the pages [$a0, $a1). Uses $t0 - $t2. */
 kclean:
@@ -743,7 +729,10 @@ ksys_exit:
     jal kputs
     nop
     li $s0, 3
-1:  li $t0, TESTDEV
+    /* kreport: the program's checks and its own exceptions, then result $s0; the end. */
+1:
+kreport:
+    li $t0, TESTDEV
     sw $fp, TESTDEV_CHECK($t0)
     la $t1, kuexc
     lw $t1, 0($t1)
@@ -758,15 +747,8 @@ kfatal:
     nop
     jal kput_exc_regs
     nop
-    li $t0, TESTDEV
-    sw $fp, TESTDEV_CHECK($t0)
-    la $t1, kuexc
-    lw $t1, 0($t1)
-    sw $t1, TESTDEV_EXCEPTIONS($t0)
-    li $t1, 2
-    sw $t1, TESTDEV_RESULT($t0)
-1:  b 1b
-    nop
+    b kreport
+    li $s0, 2
 
 /* kputs: the NUL-terminated string at $a0 (kseg0) to the console. Uses $t0, $t1. */
 kputs:
