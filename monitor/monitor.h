@@ -314,6 +314,7 @@ struct vm_config {
     enum serial_mode serial;
     const char *serial_path; /* SERIAL_FILE, SERIAL_UNIX: the file or the socket */
     const char *name;        /* -name (QMP query-vms and the `vm` argument); NULL: "vm0" */
+    unsigned weight;         /* the scheduler's share (monitor/sched.h); 0: the default */
 };
 
 /* Debug knobs of the translator, for the lockstep self-test and bisection: blocks of at most
