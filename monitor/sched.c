@@ -7,12 +7,14 @@
  * wants the worker back for a vCPU that woke with less virtual time (EXIT_REQ_PREEMPT, seen at
  * the engine's next event check).
  *
- * Idle vCPUs (WAIT, paused) hold no worker. One idle worker at a time is the poller: it sleeps in
- * epoll on a timerfd armed at the earliest deadline of the idle vCPUs, on every VM's wake-up
- * eventfd (console input and QMP requests write it, monitor/vmctl.c), on the process's signal
- * eventfd, and on the scheduler's own eventfd (the run is over). The other idle workers sleep on
- * a condition variable and are woken one per vCPU made runnable. A wake-up that comes while its
- * vCPU runs is remembered (woken), so a vCPU that returns WAIT just after it is not put to sleep
+ * Idle vCPUs (WAIT, paused) hold no worker. The poller, a thread of its own that runs no guest
+ * code (the scheduler's clock, as a timer interrupt is a CPU's), sleeps in epoll on a timerfd
+ * armed at the earliest deadline of the idle vCPUs, on every VM's wake-up eventfd (console input
+ * and QMP requests write it, monitor/vmctl.c), on the process's signal eventfd, and on the
+ * scheduler's own eventfd (the run is over). It makes woken vCPUs runnable even while every
+ * worker is busy, and then asks the running vCPU furthest ahead to yield. Idle workers sleep on
+ * a condition variable, woken one per vCPU made runnable. A wake-up that comes while its vCPU
+ * runs is remembered (woken), so a vCPU that returns WAIT just after it is not put to sleep
  * past it.
  *
  * Virtual time: host nanoseconds run, times SCHED_WEIGHT_DEFAULT / weight. A vCPU made runnable
@@ -61,7 +63,6 @@ struct sched {
     struct sched_ent *e;
     unsigned n, ndone;
     int epfd, timer_fd, done_fd, sig_fd;
-    bool poller;            /* a worker is in epoll_wait */
     uint64_t timer_at;      /* where timer_fd is armed (UINT64_MAX: disarmed) */
     unsigned sleepers;      /* workers waiting on cond */
     bool signalled;         /* a terminating signal came: every vCPU runs to its stop */
@@ -115,11 +116,10 @@ static void make_runnable(struct sched *s, struct sched_ent *e)
     if (least != UINT64_MAX && e->vtime + WARP_NS < least)
         e->vtime = least - WARP_NS;
     e->st = ENT_RUNNABLE;
-    /* The caller (the poller) takes one runnable vCPU, sleeping workers the others; with none
-     * free, the running vCPU furthest ahead yields its worker. */
+    /* A sleeping worker takes it; with none free, the running vCPU furthest ahead yields. */
     if (s->sleepers)
         pthread_cond_signal(&s->cond);
-    if (runnable + 1 > s->sleepers + 1 && victim && victim->vtime > e->vtime + PREEMPT_MIN_NS) {
+    if (runnable + 1 > s->sleepers && victim && victim->vtime > e->vtime + PREEMPT_MIN_NS) {
         victim->preempted = true;
         atomic_fetch_or_explicit(&victim->vm->vcpu->exit_request, EXIT_REQ_PREEMPT, memory_order_relaxed);
     }
@@ -132,47 +132,51 @@ static void drain(int fd)
     }
 }
 
-/* The poller's turn (lock held on entry and exit): sleep until a deadline or a wake-up. */
-static void poll_idle(struct sched *s)
+/* The poller thread: deadlines and wake-ups of idle vCPUs, until every VM has ended. */
+static void *poller_main(void *arg)
 {
-    uint64_t at = UINT64_MAX;
-    for (unsigned i = 0; i < s->n; i++)
-        if (s->e[i].st == ENT_IDLE && s->e[i].until_ns < at)
-            at = s->e[i].until_ns;
-    arm_timer(s, at);
-    s->poller = true;
-    pthread_mutex_unlock(&s->lock);
-    struct epoll_event ev[64];
-    int got = epoll_wait(s->epfd, ev, 64, -1);
+    struct sched *s = arg;
     pthread_mutex_lock(&s->lock);
-    s->poller = false;
-    for (int k = 0; k < got; k++) {
-        void *p = ev[k].data.ptr;
-        if (p == &s->timer_fd) {
-            drain(s->timer_fd);
-            s->timer_at = UINT64_MAX; /* fired: re-armed on the next poll */
-        } else if (p == &s->done_fd) {
-            drain(s->done_fd);
-        } else if (p == &s->sig_fd) {
-            /* Readable for good: stop watching it, and let every vCPU see the signal. */
-            epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->sig_fd, NULL);
-            s->signalled = true;
-            for (unsigned i = 0; i < s->n; i++)
-                if (s->e[i].st == ENT_IDLE)
-                    make_runnable(s, &s->e[i]);
-        } else {
-            struct sched_ent *e = p;
-            drain(e->vm->ctl.wake_fd);
-            if (e->st == ENT_IDLE)
-                make_runnable(s, e);
-            else if (e->st == ENT_RUNNING)
-                e->woken = true;
+    while (s->ndone < s->n) {
+        uint64_t at = UINT64_MAX;
+        for (unsigned i = 0; i < s->n; i++)
+            if (s->e[i].st == ENT_IDLE && s->e[i].until_ns < at)
+                at = s->e[i].until_ns;
+        arm_timer(s, at);
+        pthread_mutex_unlock(&s->lock);
+        struct epoll_event ev[64];
+        int got = epoll_wait(s->epfd, ev, 64, -1);
+        pthread_mutex_lock(&s->lock);
+        for (int k = 0; k < got; k++) {
+            void *p = ev[k].data.ptr;
+            if (p == &s->timer_fd) {
+                drain(s->timer_fd);
+                s->timer_at = UINT64_MAX; /* fired: armed again above */
+            } else if (p == &s->done_fd) {
+                drain(s->done_fd);
+            } else if (p == &s->sig_fd) {
+                /* Readable for good: stop watching it, and let every vCPU see the signal. */
+                epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->sig_fd, NULL);
+                s->signalled = true;
+                for (unsigned i = 0; i < s->n; i++)
+                    if (s->e[i].st == ENT_IDLE)
+                        make_runnable(s, &s->e[i]);
+            } else {
+                struct sched_ent *e = p;
+                drain(e->vm->ctl.wake_fd);
+                if (e->st == ENT_IDLE)
+                    make_runnable(s, e);
+                else if (e->st == ENT_RUNNING)
+                    e->woken = true;
+            }
         }
+        uint64_t now = host_monotonic_ns();
+        for (unsigned i = 0; i < s->n; i++)
+            if (s->e[i].st == ENT_IDLE && s->e[i].until_ns <= now)
+                make_runnable(s, &s->e[i]);
     }
-    uint64_t now = host_monotonic_ns();
-    for (unsigned i = 0; i < s->n; i++)
-        if (s->e[i].st == ENT_IDLE && s->e[i].until_ns <= now)
-            make_runnable(s, &s->e[i]);
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
 }
 
 /* What a slice returned, after vm_run_ended acted on it (lock held). */
@@ -202,7 +206,7 @@ static void after_slice(struct sched *s, struct sched_ent *e, enum vcpu_exit why
     }
     e->st = ENT_IDLE;
     e->until_ns = why == VCPU_EXIT_WAIT ? e->vm->vcpu->wait_until_ns : host_monotonic_ns() + VM_PAUSE_POLL_NS;
-    if (s->poller && e->until_ns < s->timer_at)
+    if (e->until_ns < s->timer_at)
         arm_timer(s, e->until_ns); /* the poller sleeps until then at most */
 }
 
@@ -231,10 +235,6 @@ static void worker(struct sched *s)
             bool ended = vm_run_ended(vm, why, &status);
             pthread_mutex_lock(&s->lock);
             after_slice(s, e, why, ran, ended, status);
-            continue;
-        }
-        if (!s->poller) {
-            poll_idle(s);
             continue;
         }
         s->sleepers++;
@@ -325,6 +325,12 @@ int sched_run(struct vm **vms, unsigned n, const struct sched_config *sc, int *s
         sched_close(&s);
         return -ENOMEM;
     }
+    pthread_t poller;
+    if (pthread_create(&poller, NULL, poller_main, &s)) {
+        free(t);
+        sched_close(&s);
+        return -EAGAIN;
+    }
     unsigned started = 0;
     for (; started + 1 < nw; started++)
         if (pthread_create(&t[started], NULL, worker_main, &s))
@@ -332,6 +338,7 @@ int sched_run(struct vm **vms, unsigned n, const struct sched_config *sc, int *s
     worker(&s);
     for (unsigned i = 0; i < started; i++)
         pthread_join(t[i], NULL);
+    pthread_join(poller, NULL);
     free(t);
     int worst = 0;
     for (unsigned i = 0; i < n; i++) {
