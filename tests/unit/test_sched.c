@@ -10,7 +10,9 @@
  * another thread, which also exercises the wake-up through its eventfd) only once the other has
  * ended, and the other must have ended within five seconds. A scheduler that left the waiting
  * vCPU asleep on its worker could not run the second VM before the timer, ten seconds later.
- * The same with the first VM paused (QMP stop) instead of waiting.
+ * The same with the first VM paused (QMP stop) instead of waiting. And with one worker busy on
+ * a VM that spins forever, a QMP request to a VM in WAIT must still be served: the poller sees
+ * the wake-up and the spinning vCPU yields.
  *
  * The ThreadSanitizer build (suite tsan) runs this too: the workers, the poller, the controller
  * thread and the VMs must share nothing without synchronisation.
@@ -223,6 +225,66 @@ static void test_wait_interp(void **state) { (void)state; idle_holds_no_worker(E
 static void test_paused_dbt(void **state) { (void)state; idle_holds_no_worker(EXEC_DBT, true); }
 static void test_paused_trap(void **state) { (void)state; idle_holds_no_worker(EXEC_TRAP, true); }
 
+/* ---- an idle vCPU's wake-up is seen while every worker runs guest code ---- */
+
+static const uint32_t spin_prog[] = {
+    0x1000FFFF, /* b . */
+    0x00000000, /* nop */
+};
+#define SPIN_PROG_PA 0x20000u
+
+struct quitter {
+    pthread_t thread;
+    struct vm *waiting, *spinning;
+    int rc_waiting, rc_spinning;
+};
+
+static void *quitter_main(void *arg)
+{
+    struct quitter *q = arg;
+    struct timespec ts = {0, 50000000};
+    nanosleep(&ts, NULL); /* both running: one in its WAIT, one spinning on the only worker */
+    q->rc_waiting = vm_ctl_request(&q->waiting->ctl, VM_REQ_QUIT, 5000);
+    q->rc_spinning = vm_ctl_request(&q->spinning->ctl, VM_REQ_QUIT, 5000);
+    return NULL;
+}
+
+/* One worker, spinning on a VM that never waits, and a VM in WAIT for a timer ten seconds away
+ * gets a request (QMP quit): the poller must see its wake-up and have the spinning vCPU yield
+ * the worker, or the request times out (it did when the idle worker was the only poller). */
+static void wake_while_busy(enum exec_mode exec)
+{
+    struct vm vms[2];
+    struct vm_config cfg = {.machine = MACHINE_TESTBENCH, .ram_mb = 16, .tlb_entries = MTLB_DEFAULT_ENTRIES,
+                            .exec = exec, .console_out = devnull};
+    char err[512];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(vm_create(&vms[i], &cfg, err, sizeof(err)), 0);
+    assert_int_equal(physmap_write(&vms[0].physmap, WAIT_PROG_PA, wait_prog, sizeof(wait_prog)), 0);
+    vms[0].vcpu->pc = 0x80000000u + WAIT_PROG_PA;
+    assert_int_equal(physmap_write(&vms[1].physmap, SPIN_PROG_PA, spin_prog, sizeof(spin_prog)), 0);
+    vms[1].vcpu->pc = 0x80000000u + SPIN_PROG_PA;
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(vm_start(&vms[i]), 0);
+    struct quitter q = {.waiting = &vms[0], .spinning = &vms[1]};
+    assert_int_equal(pthread_create(&q.thread, NULL, quitter_main, &q), 0);
+    struct vm *ptr[2] = {&vms[0], &vms[1]};
+    int status[2];
+    struct sched_config sc = {.host_cpus = 1};
+    int worst = sched_run(ptr, 2, &sc, status);
+    pthread_join(q.thread, NULL);
+    assert_int_equal(q.rc_waiting, 0);
+    assert_int_equal(q.rc_spinning, 0);
+    assert_int_equal(worst, 0);
+    assert_int_equal(vms[0].vcpu->pc, 0x80000000u + WAIT_PROG_PA + 4 * 9); /* still in its WAIT */
+    assert_true(vms[1].vcpu->icount > 1000);
+    for (int i = 0; i < 2; i++)
+        vm_destroy(&vms[i]);
+}
+
+static void test_wake_busy_dbt(void **state) { (void)state; wake_while_busy(EXEC_DBT); }
+static void test_wake_busy_interp(void **state) { (void)state; wake_while_busy(EXEC_INTERP); }
+
 static void test_worse(void **state)
 {
     (void)state;
@@ -252,6 +314,8 @@ int main(void)
         cmocka_unit_test(test_wait_interp),
         cmocka_unit_test(test_paused_dbt),
         cmocka_unit_test(test_paused_trap),
+        cmocka_unit_test(test_wake_busy_dbt),
+        cmocka_unit_test(test_wake_busy_interp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
