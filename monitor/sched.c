@@ -7,15 +7,17 @@
  * wants the worker back for a vCPU that woke with less virtual time (EXIT_REQ_PREEMPT, seen at
  * the engine's next event check).
  *
- * Idle vCPUs (WAIT, paused) hold no worker. The poller, a thread of its own that runs no guest
- * code (the scheduler's clock, as a timer interrupt is a CPU's), sleeps in epoll on a timerfd
- * armed at the earliest deadline of the idle vCPUs, on every VM's wake-up eventfd (console input
- * and QMP requests write it, monitor/vmctl.c), on the process's signal eventfd, and on the
- * scheduler's own eventfd (the run is over). It makes woken vCPUs runnable even while every
- * worker is busy, and then asks the running vCPU furthest ahead to yield. Idle workers sleep on
- * a condition variable, woken one per vCPU made runnable. A wake-up that comes while its vCPU
- * runs is remembered (woken), so a vCPU that returns WAIT just after it is not put to sleep
- * past it.
+ * Idle vCPUs (WAIT, paused) hold no worker. Their deadlines and wake-ups are watched by one
+ * poller at a time, asleep in epoll on a timerfd armed at the earliest deadline of the idle
+ * vCPUs, on every VM's wake-up eventfd (console input and QMP requests write it,
+ * monitor/vmctl.c), on the process's signal eventfd and on the scheduler's own eventfd (the run
+ * is over). The poller is an idle worker when there is one: it then runs what it wakes itself,
+ * so an idle VM's timer tick costs one host wake-up. While every worker runs guest code, a
+ * watcher thread (which runs no guest code: the scheduler's clock, as a timer interrupt is a
+ * CPU's) polls instead, makes woken vCPUs runnable and asks the running vCPU furthest ahead to
+ * yield; it hands the role back once a worker is idle again. Other idle workers sleep on a
+ * condition variable, woken one per vCPU made runnable. A wake-up that comes while its vCPU runs
+ * is remembered (woken), so a vCPU that returns WAIT just after it is not put to sleep past it.
  *
  * Virtual time: host nanoseconds run, times SCHED_WEIGHT_DEFAULT / weight. A vCPU made runnable
  * after sleeping starts no lower than the least virtual time of the vCPUs that are runnable or
@@ -39,6 +41,9 @@
 
 /* Guest instructions per slice: a few milliseconds of translated code. Waking vCPUs preempt it. */
 #define SLICE_INSNS 4000000ull
+/* The first slice of a vCPU that woke: most are an interrupt handled and WAIT again, so the
+ * poller that woke it runs it without handing its role on (at most ~0.1-0.3 ms unwatched). */
+#define PROBE_INSNS 50000ull
 /* BVT's warp for a vCPU that wakes up, in weighted host nanoseconds. */
 #define WARP_NS 2000000ull
 /* A running vCPU is preempted for a woken one only if it is ahead by at least this much. */
@@ -54,6 +59,7 @@ struct sched_ent {
     uint64_t until_ns;  /* ENT_IDLE: host time to run it again */
     bool woken;         /* ENT_RUNNING: a wake-up came meanwhile */
     bool preempted;     /* ENT_RUNNING: asked to give its worker back */
+    bool from_idle;     /* ENT_RUNNABLE: woke up since it last ran (its next slice is a probe) */
     int status;         /* ENT_DONE: the VM's exit status */
 };
 
@@ -64,6 +70,11 @@ struct sched {
     unsigned n, ndone;
     int epfd, timer_fd, done_fd, sig_fd;
     uint64_t timer_at;      /* where timer_fd is armed (UINT64_MAX: disarmed) */
+    enum { POLL_NONE, POLL_WORKER, POLL_WATCHER } poller; /* who polls now */
+    bool poller_free;       /* while polling: the poller is a worker, free to run a vCPU */
+    pthread_cond_t watch_cond; /* the watcher waits here for its turn */
+    unsigned workers, running; /* workers started, and running a vCPU now */
+    unsigned idle;          /* vCPUs in ENT_IDLE */
     unsigned sleepers;      /* workers waiting on cond */
     bool signalled;         /* a terminating signal came: every vCPU runs to its stop */
     bool profiled;          /* some VM is profiled: each worker starts a sampler */
@@ -116,10 +127,13 @@ static void make_runnable(struct sched *s, struct sched_ent *e)
     if (least != UINT64_MAX && e->vtime + WARP_NS < least)
         e->vtime = least - WARP_NS;
     e->st = ENT_RUNNABLE;
-    /* A sleeping worker takes it; with none free, the running vCPU furthest ahead yields. */
+    e->from_idle = true;
+    s->idle--;
+    /* A sleeping worker takes it (or the poller, if it is a worker); with none free, the running
+     * vCPU furthest ahead yields. */
     if (s->sleepers)
         pthread_cond_signal(&s->cond);
-    if (runnable + 1 > s->sleepers && victim && victim->vtime > e->vtime + PREEMPT_MIN_NS) {
+    if (runnable + 1 > s->sleepers + s->poller_free && victim && victim->vtime > e->vtime + PREEMPT_MIN_NS) {
         victim->preempted = true;
         atomic_fetch_or_explicit(&victim->vm->vcpu->exit_request, EXIT_REQ_PREEMPT, memory_order_relaxed);
     }
@@ -132,48 +146,65 @@ static void drain(int fd)
     }
 }
 
-/* The poller thread: deadlines and wake-ups of idle vCPUs, until every VM has ended. */
-static void *poller_main(void *arg)
+/* One turn of the poller (lock held on entry and exit): sleep until a deadline or a wake-up, and
+ * make runnable what is due. */
+static void poll_once(struct sched *s)
+{
+    uint64_t at = UINT64_MAX;
+    for (unsigned i = 0; i < s->n; i++)
+        if (s->e[i].st == ENT_IDLE && s->e[i].until_ns < at)
+            at = s->e[i].until_ns;
+    arm_timer(s, at);
+    pthread_mutex_unlock(&s->lock);
+    struct epoll_event ev[64];
+    int got = epoll_wait(s->epfd, ev, 64, -1);
+    pthread_mutex_lock(&s->lock);
+    for (int k = 0; k < got; k++) {
+        void *p = ev[k].data.ptr;
+        if (p == &s->timer_fd) {
+            drain(s->timer_fd);
+            s->timer_at = UINT64_MAX; /* fired: armed again on the next turn */
+        } else if (p == &s->done_fd) {
+            drain(s->done_fd);
+        } else if (p == &s->sig_fd) {
+            /* Readable for good: stop watching it, and let every vCPU see the signal. */
+            epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->sig_fd, NULL);
+            s->signalled = true;
+            for (unsigned i = 0; i < s->n; i++)
+                if (s->e[i].st == ENT_IDLE)
+                    make_runnable(s, &s->e[i]);
+        } else {
+            struct sched_ent *e = p;
+            drain(e->vm->ctl.wake_fd);
+            if (e->st == ENT_IDLE)
+                make_runnable(s, e);
+            else if (e->st == ENT_RUNNING)
+                e->woken = true;
+        }
+    }
+    uint64_t now = host_monotonic_ns();
+    for (unsigned i = 0; i < s->n; i++)
+        if (s->e[i].st == ENT_IDLE && s->e[i].until_ns <= now)
+            make_runnable(s, &s->e[i]);
+}
+
+/* The watcher: polls while every worker runs a vCPU, until the run is over. */
+static void *watcher_main(void *arg)
 {
     struct sched *s = arg;
     pthread_mutex_lock(&s->lock);
     while (s->ndone < s->n) {
-        uint64_t at = UINT64_MAX;
-        for (unsigned i = 0; i < s->n; i++)
-            if (s->e[i].st == ENT_IDLE && s->e[i].until_ns < at)
-                at = s->e[i].until_ns;
-        arm_timer(s, at);
-        pthread_mutex_unlock(&s->lock);
-        struct epoll_event ev[64];
-        int got = epoll_wait(s->epfd, ev, 64, -1);
-        pthread_mutex_lock(&s->lock);
-        for (int k = 0; k < got; k++) {
-            void *p = ev[k].data.ptr;
-            if (p == &s->timer_fd) {
-                drain(s->timer_fd);
-                s->timer_at = UINT64_MAX; /* fired: armed again above */
-            } else if (p == &s->done_fd) {
-                drain(s->done_fd);
-            } else if (p == &s->sig_fd) {
-                /* Readable for good: stop watching it, and let every vCPU see the signal. */
-                epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->sig_fd, NULL);
-                s->signalled = true;
-                for (unsigned i = 0; i < s->n; i++)
-                    if (s->e[i].st == ENT_IDLE)
-                        make_runnable(s, &s->e[i]);
-            } else {
-                struct sched_ent *e = p;
-                drain(e->vm->ctl.wake_fd);
-                if (e->st == ENT_IDLE)
-                    make_runnable(s, e);
-                else if (e->st == ENT_RUNNING)
-                    e->woken = true;
-            }
+        if (s->poller != POLL_WATCHER) {
+            pthread_cond_wait(&s->watch_cond, &s->lock);
+            continue;
         }
-        uint64_t now = host_monotonic_ns();
-        for (unsigned i = 0; i < s->n; i++)
-            if (s->e[i].st == ENT_IDLE && s->e[i].until_ns <= now)
-                make_runnable(s, &s->e[i]);
+        s->poller_free = false;
+        poll_once(s);
+        if (s->running < s->workers || !s->idle) {
+            s->poller = POLL_NONE; /* a worker is idle: it polls from now on */
+            if (s->sleepers)
+                pthread_cond_signal(&s->cond);
+        }
     }
     pthread_mutex_unlock(&s->lock);
     return NULL;
@@ -194,6 +225,7 @@ static void after_slice(struct sched *s, struct sched_ent *e, enum vcpu_exit why
         if (++s->ndone == s->n) {
             uint64_t one = 1;
             pthread_cond_broadcast(&s->cond);
+            pthread_cond_signal(&s->watch_cond);
             if (write(s->done_fd, &one, sizeof(one)) < 0) {
                 /* the counter cannot overflow with one write per run */
             }
@@ -205,6 +237,7 @@ static void after_slice(struct sched *s, struct sched_ent *e, enum vcpu_exit why
         return;
     }
     e->st = ENT_IDLE;
+    s->idle++;
     e->until_ns = why == VCPU_EXIT_WAIT ? e->vm->vcpu->wait_until_ns : host_monotonic_ns() + VM_PAUSE_POLL_NS;
     if (e->until_ns < s->timer_at)
         arm_timer(s, e->until_ns); /* the poller sleeps until then at most */
@@ -220,13 +253,26 @@ static void worker(struct sched *s)
         struct sched_ent *e = pick(s);
         if (e) {
             e->st = ENT_RUNNING;
+            s->running++;
+            bool probe = e->from_idle;
+            e->from_idle = false;
+            /* Someone must watch the idle vCPUs while this one runs: a sleeping worker, or the
+             * watcher when every worker is busy. Not for a probe: it is short. */
+            if (!probe && s->idle && s->poller == POLL_NONE) {
+                if (s->sleepers) {
+                    pthread_cond_signal(&s->cond);
+                } else if (s->running == s->workers) {
+                    s->poller = POLL_WATCHER;
+                    pthread_cond_signal(&s->watch_cond);
+                }
+            }
             pthread_mutex_unlock(&s->lock);
             struct vm *vm = e->vm;
             atomic_store(&vm->ctl.vcpu_tid, tid);
             if (s->profiled)
                 profile_thread_set(vm->vcpu);
             uint64_t t0 = host_monotonic_ns();
-            enum vcpu_exit why = vm_run_slice(vm, SLICE_INSNS);
+            enum vcpu_exit why = vm_run_slice(vm, probe ? PROBE_INSNS : SLICE_INSNS);
             uint64_t ran = host_monotonic_ns() - t0;
             if (s->profiled)
                 profile_thread_set(NULL);
@@ -234,7 +280,15 @@ static void worker(struct sched *s)
             int status = 0;
             bool ended = vm_run_ended(vm, why, &status);
             pthread_mutex_lock(&s->lock);
+            s->running--;
             after_slice(s, e, why, ran, ended, status);
+            continue;
+        }
+        if (s->poller == POLL_NONE) {
+            s->poller = POLL_WORKER;
+            s->poller_free = true;
+            poll_once(s);
+            s->poller = POLL_NONE;
             continue;
         }
         s->sleepers++;
@@ -309,6 +363,7 @@ static void sched_close(struct sched *s)
 int sched_run(struct vm **vms, unsigned n, const struct sched_config *sc, int *status)
 {
     struct sched s = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER,
+                      .watch_cond = PTHREAD_COND_INITIALIZER,
                       .epfd = -1, .timer_fd = -1, .done_fd = -1, .sig_fd = -1};
     int rc = sched_open(&s, vms, n);
     if (rc < 0) {
@@ -325,20 +380,24 @@ int sched_run(struct vm **vms, unsigned n, const struct sched_config *sc, int *s
         sched_close(&s);
         return -ENOMEM;
     }
-    pthread_t poller;
-    if (pthread_create(&poller, NULL, poller_main, &s)) {
+    pthread_t watcher;
+    if (pthread_create(&watcher, NULL, watcher_main, &s)) {
         free(t);
         sched_close(&s);
         return -EAGAIN;
     }
+    s.workers = nw;
     unsigned started = 0;
     for (; started + 1 < nw; started++)
         if (pthread_create(&t[started], NULL, worker_main, &s))
             break; /* fewer workers: slower, not wrong */
+    pthread_mutex_lock(&s.lock);
+    s.workers = started + 1;
+    pthread_mutex_unlock(&s.lock);
     worker(&s);
     for (unsigned i = 0; i < started; i++)
         pthread_join(t[i], NULL);
-    pthread_join(poller, NULL);
+    pthread_join(watcher, NULL);
     free(t);
     int worst = 0;
     for (unsigned i = 0; i < n; i++) {
