@@ -186,7 +186,11 @@ static bool create_all(struct vmset *s, const struct report *r)
             return false;
         }
         if (cfg->machine == MACHINE_MALTA) {
-            vmset_where(s, i, where, sizeof(where));
+            /* What is printed about a VM that is not alone names it. */
+            if (s->n > 1 || s->config)
+                snprintf(where, sizeof(where), "%s: ", vm_name(vm));
+            else
+                where[0] = 0;
             if (cfg->ram_mb > 256)
                 fprintf(stderr, "mvisor: %snote: -m %" PRIu64 ": a Malta kernel without HIGHMEM (such as Debian's "
                         "4kc-malta) uses only the first 256 MiB\n", where, cfg->ram_mb);
