@@ -9,6 +9,7 @@
  * the scheduler runs them all and the worst status is the monitor's.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,6 +324,18 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    /* perf's map of this process: emptied once here, then every VM's translator appends to it. */
+    if (perfmap) {
+        char path[64];
+        snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            fprintf(stderr, "mvisor: --perfmap: cannot create %s: %s\n", path, strerror(errno));
+            vmset_destroy(&set);
+            return 1;
+        }
+        close(fd);
+    }
     /* The socket first: a path that cannot be used is a usage error before anything runs. */
     struct qmp_server *qmp = NULL;
     if (qmp_path) {

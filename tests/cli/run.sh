@@ -640,10 +640,10 @@ chmod +x "$W/mvisor-cd"
 export MVISOR_CWD=/
 MVISOR=$W/mvisor-cd SEVERAL_ALSO=rel_check several_case vmcfg-relative-paths 0 't:0:test passed|m:0:guest reset' \
     --vm-config "$WA/rel/vms.json"
-# from the config's own folder, the file named relatively: the same
+# the file named relatively from another folder: its paths are then relative to that name's folder
 rm -f "$W/rel/m.out"
-MVISOR_CWD=$WA/rel MVISOR=$W/mvisor-cd SEVERAL_ALSO=rel_check several_case vmcfg-relative-config 0 \
-    't:0:test passed|m:0:guest reset' --vm-config vms.json
+MVISOR_CWD=$WA MVISOR=$W/mvisor-cd SEVERAL_ALSO=rel_check several_case vmcfg-relative-config 0 \
+    't:0:test passed|m:0:guest reset' --vm-config rel/vms.json
 
 # Consoles of several VMs: each VM's ttyS0 output exactly in RUNDIR/NAME.log (the folder made
 # with mode 0700), nothing on stdout, and the sockets gone after the run. One VM with --run-dir
@@ -730,6 +730,34 @@ assert d["t1"]["guest_insns"] > 0 and d["t2"]["guest_insns"] > d["t1"]["guest_in
 cfg profiles "[$(tb_vm t1 "$PASS"), $(tb_vm t2 "$ISA_ADDU")]"
 SEVERAL_ALSO=profile_json_check several_case profile-json-per-vm 0 't1:0:test passed|t2:0:test passed' \
     --vm-config "$W/profiles.json" "--profile=json:$W/profiles.json"
+
+# --perfmap with several VMs: one map for the process that every VM's translator appends to, so
+# three clones of a deterministic program name three times the blocks one alone names, each line
+# whole.
+name=perfmap-several
+if needs_progs "$name"; then
+    perfmap_lines() { # CLONES: lines of the map of a run, or "bad" if it fails or a line is malformed
+        local map rc
+        # shellcheck disable=SC2016
+        bash -c 'echo $$ >"$1"; shift; exec "$@"' perfmap "$W/perfmap.pid" "$MVISOR" "${TB[@]}" --perfmap \
+            -kernel "$ISA_ADDU" "$@" >/dev/null 2>&1
+        rc=$?
+        map=/tmp/perf-$(cat "$W/perfmap.pid" 2>/dev/null).map
+        if ((rc != 0)) || [[ ! -s $map ]] || grep -Evq '^[0-9a-f]+ [0-9a-f]+ guest_[0-9a-f]{8}_[ku]$' "$map"; then
+            echo bad
+        else
+            wc -l <"$map"
+        fi
+        rm -f "$map"
+    }
+    one=$(perfmap_lines) three=$(perfmap_lines --clone 3)
+    TEST_LOG=
+    if [[ $one != bad && $three != bad ]] && ((three == 3 * one)); then
+        test_pass "$name" "$one and $three blocks"
+    else
+        test_fail "$name" "one VM: $one lines, three clones: $three lines (expected three times as many, all well-formed)"
+    fi
+fi
 
 # One QMP socket for three VMs (tests/cli/qmp_vms.py): a client on c's console socket receives its
 # ticks while c's log records them too; query-vms lists the VMs with their weights, every command
