@@ -228,6 +228,9 @@ const char *vmset_exit_reason(const struct vmset *s, unsigned i, int status)
                                                                           : "timeout";
     case 4:
         return "test failed";
+    case 1:
+        /* The run's end state tells a signal (shutdown) from a monitor error (internal-error). */
+        return vm_ctl_state(&s->v[i].vm->ctl) == VM_STATE_SHUTDOWN ? "stopped by a signal" : "host error";
     default:
         return "host error";
     }

@@ -617,6 +617,11 @@ cfg vmcfg-fail-limit "[$(tb_vm spin "$WA/loop.elf" --max-insns 1000), $(tb_vm fa
   {\"name\": \"slow\", \"options\": \"-M testbench -m 16 --timeout 0.3 -kernel $WA/loop.elf\", \"weight\": 300}]"
 several_case vmcfg-worst-fail 4 'spin:3:instruction limit reached|fail:4:test failed|slow:3:timeout' \
     --vm-config "$W/vmcfg-fail-limit.json"
+# A wedged guest stops alone: the others still pass, the monitor exits 2 (worse than 4 and 3).
+cfg vmcfg-wedge "[$(tb_vm pass1 "$ISA_ADDU"), $(tb_vm wedged "$WA/wedge.elf"), $(tb_vm fail "$ISA_FAIL"),
+  $(tb_vm pass2 "$ISA_BREAK" --exec interp)]"
+several_case vmcfg-wedged 2 'pass1:0:test passed|wedged:2:guest wedged|fail:4:test failed|pass2:0:test passed' \
+    --vm-config "$W/vmcfg-wedge.json"
 several_case clone-three 0 'vm0:0:test passed|vm1:0:test passed|vm2:0:test passed' "${TB[@]}" -kernel "$ISA_ADDU" --clone 3
 several_case clone-named 4 'web0:4:test failed|web1:4:test failed' "${TB[@]}" -name web -kernel "$ISA_FAIL" --clone 2
 # --clone 1 is one VM alone: no per-VM report.
@@ -690,6 +695,25 @@ default_rd_check() {
 }
 TMPDIR=$WA/tmp SEVERAL_ALSO=default_rd_check several_case rundir-default 0 'vm0:0:guest reset|vm1:0:guest reset' \
     "${MALTA_ABS[@]}" -kernel "$W/uart_bytes.elf" --clone 2
+
+# SIGTERM stops every VM (each through its own exit path): exit 1, each "stopped by a signal".
+name=several-sigterm
+if needs_progs "$name"; then
+    rm -rf "$W/rd6"
+    # shellcheck disable=SC2016
+    test_exec "$name" "$CLI_TIMEOUT" bash -c '"$@" 2>"$0.err" & pid=$!
+        for _ in $(seq 100); do [[ -S $0/vm1.sock ]] && break; sleep 0.05; done
+        sleep 0.3; kill -TERM $pid; wait $pid; rc=$?; cat "$0.err"; exit $rc' "$W/rd6" "$MVISOR" -M malta \
+        --timeout 30 -kernel "$W/ticks.elf" --clone 2 --run-dir "$W/rd6"
+    if ((TEST_RC != 1)); then
+        test_fail "$name" "exit status $TEST_RC, expected 1"
+    elif [[ $(grep -E '^mvisor: vm[01]: exit' "$W/rd6.err" | tr '\n' ';') != \
+        'mvisor: vm0: exit 1 (stopped by a signal);mvisor: vm1: exit 1 (stopped by a signal);' ]]; then
+        test_fail "$name" "the per-VM lines are not 'exit 1 (stopped by a signal)' for vm0 and vm1"
+    else
+        test_pass "$name"
+    fi
+fi
 
 # Seeds: each clone draws its own in real time (three different seeds, one line each naming its
 # VM); --seed N gives every clone N; a VM alone keeps its line without a name.
