@@ -715,6 +715,35 @@ if needs_progs "$name"; then
     fi
 fi
 
+# The stock Debian kernel in two deterministic clones with one seed, stopped after 2.2 G
+# instructions (past the banner): both logs hold the banner and are byte for byte the console of
+# the same boot run alone with -serial file: (each VM's console is its own, and sharing the monitor
+# changes nothing of a deterministic guest).
+name=linux-clones-console
+if selected "$name"; then
+    if [[ ! -e $B/guest/vmlinuz ]]; then
+        TEST_LOG=
+        test_fail "$name" "no $B/guest/vmlinuz (make guest)"
+    else
+        rm -rf "$W/rd7" "$W/linux-alone.log"
+        LINUX=(-M malta -m 256 --deterministic --seed 9 --max-insns 2200000000 -kernel "$B/guest/vmlinuz"
+            -append console=ttyS0)
+        # shellcheck disable=SC2016
+        test_exec "$name" 60 bash -c 'rd=$0 alone=$1; shift; "$@" -serial "file:$alone"; rc=$?
+            ((rc == 3)) || { echo "alone: exit status $rc"; exit 98; }
+            "$@" --clone 2 --run-dir "$rd"' "$W/rd7" "$W/linux-alone.log" "$MVISOR" "${LINUX[@]}"
+        if ((TEST_RC != 3)); then
+            test_fail "$name" "exit status $TEST_RC, expected 3 (instruction limit) for the alone and the clones' run"
+        elif ! grep -aq '^\[ *0\.000000\] Linux version 6\.1\.' "$W/rd7/vm0.log"; then
+            test_fail "$name" "vm0.log has no kernel banner"
+        elif ! cmp -s "$W/rd7/vm0.log" "$W/linux-alone.log" || ! cmp -s "$W/rd7/vm1.log" "$W/linux-alone.log"; then
+            test_fail "$name" "the clones' logs are not the console of the same boot alone"
+        else
+            test_pass "$name" "$(wc -c <"$W/linux-alone.log") bytes each"
+        fi
+    fi
+fi
+
 # Seeds: each clone draws its own in real time (three different seeds, one line each naming its
 # VM); --seed N gives every clone N; a VM alone keeps its line without a name.
 seeds_of() { sed -n 's/^mvisor: \(vm[0-9]\): seed \([0-9]*\) (real time; .*/\1=\2/p' "$ERR" | tr '\n' ' '; }
