@@ -52,7 +52,7 @@ static int fail(struct loader *l, const char *vm, unsigned index, const char *fm
         snprintf(l->err, l->errlen, "%s: VM %u (counting from 1): %s", l->path, index, msg);
     else
         snprintf(l->err, l->errlen, "%s: %s", l->path, msg);
-    return -1;
+    return -EINVAL;
 }
 
 /* The whole file, NUL-terminated; NULL with errno. */
@@ -205,16 +205,19 @@ int vmconfig_load(const char *path, unsigned max, struct vmopt **vms, unsigned *
     struct loader l = {path, err, errlen};
     size_t len;
     char *text = read_all(path, &len);
-    if (!text)
-        return fail(&l, NULL, 0, "cannot read: %s", strerror(errno));
+    if (!text) {
+        int e = errno;
+        fail(&l, NULL, 0, "cannot read: %s", strerror(e));
+        return -e;
+    }
     json_error_t je;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
     free(text);
     if (!root) {
         snprintf(err, errlen, "%s:%d:%d: bad JSON: %s", path, je.line, je.column, je.text);
-        return -1;
+        return -EINVAL;
     }
-    int rc = -1;
+    int rc = -EINVAL;
     char *dir = strdup(path);
     if (!dir) {
         fail(&l, NULL, 0, "out of memory");

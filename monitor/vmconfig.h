@@ -8,7 +8,8 @@
 
 /*
  * Reads the VMs of the file at path: on success *vms (n entries, allocated) hold each VM's
- * options, names set, and 0 is returned. On failure, -1 and one line in err that names the file
+ * options, names set, and 0 is returned. On failure, -errno (-EINVAL for what the file says) and
+ * one line in err that names the file
  * (as given) and, when the fault is in one VM, that VM. At most max VMs.
  */
 int vmconfig_load(const char *path, unsigned max, struct vmopt **vms, unsigned *n, char *err, size_t errlen);

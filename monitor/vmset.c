@@ -31,7 +31,7 @@ int vmset_from_cmdline(struct vmset *s, const struct vmopt *o, unsigned clones, 
     s->v = calloc(n, sizeof(*s->v));
     if (!s->v) {
         snprintf(err, errlen, "out of memory");
-        return -1;
+        return -ENOMEM;
     }
     const char *stem = o->cfg.name ? o->cfg.name : "vm";
     for (unsigned i = 0; i < n; i++) {
@@ -42,12 +42,12 @@ int vmset_from_cmdline(struct vmset *s, const struct vmopt *o, unsigned clones, 
         char *name;
         if (asprintf(&name, "%s%u", stem, i) < 0) {
             snprintf(err, errlen, "out of memory");
-            return -1;
+            return -ENOMEM;
         }
         if (!vmopt_name_ok(name)) {
             snprintf(err, errlen, "--clone %u: the clone name %s is longer than %d characters (shorten -name)",
                      clones, name, VMOPT_NAME_MAX);
-            return -1;
+            return -EINVAL;
         }
         s->v[i].opt.cfg.name = name;
     }
@@ -108,7 +108,7 @@ static int make_run_dir(const char *dir, char *err, size_t errlen)
     if (e == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
         return 0;
     snprintf(err, errlen, "--run-dir %s: %s", dir, e == EEXIST ? "exists and is not a folder" : strerror(e));
-    return -1;
+    return -e;
 }
 
 int vmset_consoles(struct vmset *s, const char *run_dir, const char *qmp_path, bool *defaulted, char *err,
@@ -125,13 +125,13 @@ int vmset_consoles(struct vmset *s, const char *run_dir, const char *qmp_path, b
         char *d;
         if (asprintf(&d, "%s/mvisor-%d", tmp && *tmp ? tmp : "/tmp", (int)getpid()) < 0) {
             snprintf(err, errlen, "out of memory");
-            return -1;
+            return -ENOMEM;
         }
         run_dir = d;
         *defaulted = true;
     }
     if (need_dir && make_run_dir(run_dir, err, errlen) < 0)
-        return -1;
+        return -EINVAL;
     s->run_dir = need_dir ? run_dir : NULL;
 
     for (unsigned i = 0; i < s->n; i++) {
@@ -143,17 +143,18 @@ int vmset_consoles(struct vmset *s, const char *run_dir, const char *qmp_path, b
         if (asprintf(&log, "%s/%s.log", run_dir, name_of(s, i)) < 0 ||
             asprintf(&sock, "%s/%s.sock", run_dir, name_of(s, i)) < 0) {
             snprintf(err, errlen, "out of memory");
-            return -1;
+            return -ENOMEM;
         }
         if (cfg->machine == MACHINE_MALTA && strlen(sock) >= 108) {
             snprintf(err, errlen, "--run-dir: the console socket %s is too long (at most 107 bytes): choose a "
                      "shorter --run-dir", sock);
-            return -1;
+            return -EINVAL;
         }
         int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd < 0) {
-            snprintf(err, errlen, "%s%s: %s", vmset_where(s, i, where, sizeof(where)), log, strerror(errno));
-            return -1;
+            int e = errno;
+            snprintf(err, errlen, "%s%s: %s", vmset_where(s, i, where, sizeof(where)), log, strerror(e));
+            return -e;
         }
         if (cfg->machine == MACHINE_MALTA) {
             cfg->serial = SERIAL_UNIX;
@@ -165,7 +166,7 @@ int vmset_consoles(struct vmset *s, const char *run_dir, const char *qmp_path, b
             if (!v->log_file) {
                 close(fd);
                 snprintf(err, errlen, "out of memory");
-                return -1;
+                return -ENOMEM;
             }
             cfg->console_out = v->log_file;
             cfg->serial = SERIAL_NONE;
@@ -180,7 +181,7 @@ int vmset_consoles(struct vmset *s, const char *run_dir, const char *qmp_path, b
             if (stdio_vm >= 0) {
                 snprintf(err, errlen, "-serial stdio: only one VM may have the terminal (%s and %s)",
                          name_of(s, (unsigned)stdio_vm), name_of(s, i));
-                return -1;
+                return -EINVAL;
             }
             stdio_vm = (int)i;
         }
@@ -188,14 +189,14 @@ int vmset_consoles(struct vmset *s, const char *run_dir, const char *qmp_path, b
             continue;
         if (qmp_path && !strcmp(qmp_path, cfg->serial_path)) {
             snprintf(err, errlen, "-qmp and -serial cannot share the socket %s", qmp_path);
-            return -1;
+            return -EINVAL;
         }
         for (unsigned j = 0; j < i; j++) {
             const struct vm_config *o = &s->v[j].opt.cfg;
             if ((o->serial == SERIAL_FILE || o->serial == SERIAL_UNIX) && !strcmp(o->serial_path, cfg->serial_path)) {
                 snprintf(err, errlen, "%s and %s cannot share the console %s (give each its own -serial, or none "
                          "and a run folder)", name_of(s, j), name_of(s, i), cfg->serial_path);
-                return -1;
+                return -EINVAL;
             }
         }
     }

@@ -26,7 +26,7 @@ struct vmset {
 };
 
 /* The VMs of the command line: n copies of o (--clone n: named NAME0.. or vm0..; n == 0: o
- * alone). -1 with a message if a name would be too long or memory is short. */
+ * alone). -errno with a message if a name would be too long or memory is short. */
 int vmset_from_cmdline(struct vmset *s, const struct vmopt *o, unsigned clones, char *err, size_t errlen);
 /* The VMs of a config file (its path, for messages); s->n stays 0 if memory is short. */
 void vmset_from_list(struct vmset *s, struct vmopt *opts, unsigned n, const char *config);
@@ -38,7 +38,7 @@ void vmset_draw_seeds(struct vmset *s);
  * VM only the log, of its test device's output). RUNDIR is run_dir, or else
  * ${TMPDIR:-/tmp}/mvisor-PID, created (mode 0700) if missing; *defaulted says it was chosen here.
  * Refuses two VMs on the terminal and two users of one file or socket (qmp_path included).
- * -1 with a message; logs are open on success.
+ * -errno with a message; logs are open on success.
  */
 int vmset_consoles(struct vmset *s, const char *run_dir, const char *qmp_path, bool *defaulted, char *err,
                    size_t errlen);
