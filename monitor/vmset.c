@@ -130,9 +130,13 @@ int vmset_consoles(struct vmset *s, const char *run_dir, const char *qmp_path, b
         run_dir = d;
         *defaulted = true;
     }
-    if (need_dir && make_run_dir(run_dir, err, errlen) < 0)
-        return -EINVAL;
+    if (need_dir) {
+        int rc = make_run_dir(run_dir, err, errlen);
+        if (rc < 0)
+            return rc;
+    }
     s->run_dir = need_dir ? run_dir : NULL;
+    s->run_dir_ours = need_dir && *defaulted;
 
     for (unsigned i = 0; i < s->n; i++) {
         struct vmset_vm *v = &s->v[i];
@@ -237,6 +241,18 @@ const char *vmset_exit_reason(const struct vmset *s, unsigned i, int status)
     }
 }
 
+/* A default run folder's log that stayed empty says nothing: it goes (fd: the log, still open). */
+static void drop_if_empty(const struct vmset *s, unsigned i, int fd)
+{
+    struct stat st;
+    char *log;
+    if (!s->run_dir_ours || fstat(fd, &st) < 0 || st.st_size != 0 ||
+        asprintf(&log, "%s/%s.log", s->run_dir, name_of(s, i)) < 0)
+        return;
+    unlink(log);
+    free(log);
+}
+
 void vmset_destroy(struct vmset *s)
 {
     for (unsigned i = 0; i < s->n; i++) {
@@ -246,11 +262,19 @@ void vmset_destroy(struct vmset *s)
             free(v->vm);
             v->vm = NULL;
         }
-        if (v->log_fd >= 0)
+        if (v->log_fd >= 0) {
+            drop_if_empty(s, i, v->log_fd);
             close(v->log_fd);
+        }
         v->log_fd = -1;
-        if (v->log_file)
+        if (v->log_file) {
+            fflush(v->log_file);
+            drop_if_empty(s, i, fileno(v->log_file));
             fclose(v->log_file);
+        }
         v->log_file = NULL;
     }
+    /* A default folder left empty (no VM printed anything) goes too; anything else stays. */
+    if (s->run_dir_ours)
+        rmdir(s->run_dir);
 }

@@ -23,6 +23,7 @@ struct vmset {
     unsigned n;
     const char *config;  /* --vm-config FILE, or NULL: the VMs come from the command line */
     const char *run_dir; /* where the default consoles are, once chosen (NULL: none needed) */
+    bool run_dir_ours;   /* run_dir is the default one, made here */
 };
 
 /* The VMs of the command line: n copies of o (--clone n: named NAME0.. or vm0..; n == 0: o
@@ -49,7 +50,8 @@ void vmset_attach_logs(struct vmset *s);
 const char *vmset_where(const struct vmset *s, unsigned i, char *buf, size_t len);
 /* Why VM i ended with status (vm_run's), in a few words, for the exit report. */
 const char *vmset_exit_reason(const struct vmset *s, unsigned i, int status);
-/* Destroys the VMs created and closes the logs. */
+/* Destroys the VMs created and closes the logs; in a default run folder, removes the logs that
+ * stayed empty, and the folder if nothing else is left. */
 void vmset_destroy(struct vmset *s);
 
 #endif

@@ -622,7 +622,12 @@ cfg vmcfg-wedge "[$(tb_vm pass1 "$ISA_ADDU"), $(tb_vm wedged "$WA/wedge.elf"), $
   $(tb_vm pass2 "$ISA_BREAK" --exec interp)]"
 several_case vmcfg-wedged 2 'pass1:0:test passed|wedged:2:guest wedged|fail:4:test failed|pass2:0:test passed' \
     --vm-config "$W/vmcfg-wedge.json"
-several_case clone-three 0 'vm0:0:test passed|vm1:0:test passed|vm2:0:test passed' "${TB[@]}" -kernel "$ISA_ADDU" --clone 3
+# (their default run folder, under $TMPDIR, holds only empty logs: it is gone after the run)
+rm -rf "$W/tmp-tb"
+mkdir -p "$W/tmp-tb"
+tmp_tb_empty() { [[ -z $(ls -A "$W/tmp-tb") ]] || echo "left in the default run folder: $(ls -R "$W/tmp-tb" | tr '\n' ' ')"; }
+TMPDIR=$WA/tmp-tb SEVERAL_ALSO=tmp_tb_empty several_case clone-three 0 \
+    'vm0:0:test passed|vm1:0:test passed|vm2:0:test passed' "${TB[@]}" -kernel "$ISA_ADDU" --clone 3
 several_case clone-named 4 'web0:4:test failed|web1:4:test failed' "${TB[@]}" -name web -kernel "$ISA_FAIL" --clone 2
 # --clone 1 is one VM alone: no per-VM report.
 several_case clone-one 0 '' "${TB[@]}" -kernel "$ISA_ADDU" --clone 1
