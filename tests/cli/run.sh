@@ -625,7 +625,11 @@ several_case vmcfg-wedged 2 'pass1:0:test passed|wedged:2:guest wedged|fail:4:te
 # (their default run folder, under $TMPDIR, holds only empty logs: it is gone after the run)
 rm -rf "$W/tmp-tb"
 mkdir -p "$W/tmp-tb"
-tmp_tb_empty() { [[ -z $(ls -A "$W/tmp-tb") ]] || echo "left in the default run folder: $(ls -R "$W/tmp-tb" | tr '\n' ' ')"; }
+tmp_tb_empty() {
+    local left
+    left=$(find "$W/tmp-tb" -mindepth 1 | tr '\n' ' ')
+    [[ -z $left ]] || echo "left in the default run folder: $left"
+}
 TMPDIR=$WA/tmp-tb SEVERAL_ALSO=tmp_tb_empty several_case clone-three 0 \
     'vm0:0:test passed|vm1:0:test passed|vm2:0:test passed' "${TB[@]}" -kernel "$ISA_ADDU" --clone 3
 several_case clone-named 4 'web0:4:test failed|web1:4:test failed' "${TB[@]}" -name web -kernel "$ISA_FAIL" --clone 2
@@ -645,6 +649,7 @@ rel_check() {
     cmp -s "$W/rel/m.out" "$W/uart_bytes.expected" || echo "$W/rel/m.out is not exactly what the guest sent"
 }
 # mvisor-cd: the monitor started in the folder $MVISOR_CWD
+# shellcheck disable=SC2016
 printf '#!/bin/bash\ncd "$MVISOR_CWD" || exit 99\nexec "%s" "$@"\n' "$(realpath "$MVISOR")" >"$W/mvisor-cd"
 chmod +x "$W/mvisor-cd"
 export MVISOR_CWD=/
