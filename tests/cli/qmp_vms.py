@@ -8,7 +8,8 @@ Checks, each printed as it passes; the first that fails ends the session with st
 a client attached to c's console socket (RUNDIR/c.sock) receives ticks, and c's log holds at
 least as many (the output goes to both, the log from the start) and nothing else; query-vms lists a, b, c, running, with their weights; a command that needs a VM and names none
 is refused (three run here), as is an unknown name; stop with "vm": "b" pauses b alone (its
-STOP event names it; b's log stands still while a's and c's grow); cont resumes it; quit with
+STOP event names it; b's log stands still while a's and c's grow); cont resumes it;
+system_reset with "vm": "c" resets c alone (one RESET event, naming c); quit with
 "vm": "a" ends a alone; quit without "vm" ends the rest and the monitor.
 """
 
@@ -97,6 +98,11 @@ def main():
     before = sizes()
     time.sleep(0.5)
     check(sizes()["b"] > before["b"], "b's console grows again")
+
+    check(c.cmd("system_reset", vm="c") == {"return": {}}, "system_reset vm c")
+    ev = c.wait_event("RESET", 5)
+    check(ev is not None and ev["data"].get("vm") == "c", "the RESET event names c: %s" % ev)
+    check(not any(e["event"] == "RESET" for e in c.events), "no other VM was reset: %s" % c.events)
 
     check(c.cmd("quit", vm="a") == {"return": {}}, "quit vm a")
     st = {v["name"]: v["status"] for v in c.cmd("query-vms")["return"]}
