@@ -694,6 +694,18 @@ mixed_check() {
 }
 SEVERAL_ALSO=mixed_check several_case rundir-explicit-serial 0 'a:0:guest reset|b:0:guest reset' \
     --vm-config "$W/mixed.json" --run-dir "$W/rd2"
+# One VM of several may keep the terminal (-serial stdio): its bytes on stdout, the other's in its log.
+rm -rf "$W/rd8"
+cfg one-stdio "[{\"name\": \"s\", \"options\": \"-M malta --deterministic -no-reboot -kernel $WA/uart_bytes.elf -serial stdio\"},
+  {\"name\": \"b\", \"options\": \"-M malta --deterministic -no-reboot -kernel $WA/uart_bytes.elf\"}]"
+one_stdio_check() {
+    cmp -s "$OUT" "$W/uart_bytes.expected" || { echo "stdout is not exactly what s sent"; return; }
+    [[ -e $W/rd8/s.log ]] && { echo "s has a log in the run folder too"; return; }
+    : >"$OUT"
+    console_files "$W/rd8" b
+}
+SEVERAL_ALSO=one_stdio_check several_case rundir-one-stdio 0 's:0:guest reset|b:0:guest reset' \
+    --vm-config "$W/one-stdio.json" --run-dir "$W/rd8"
 # Without --run-dir: ${TMPDIR:-/tmp}/mvisor-PID, named on stderr.
 rm -rf "$W/tmp"
 mkdir -p "$W/tmp"
