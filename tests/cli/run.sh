@@ -706,6 +706,23 @@ one_stdio_check() {
 }
 SEVERAL_ALSO=one_stdio_check several_case rundir-one-stdio 0 's:0:guest reset|b:0:guest reset' \
     --vm-config "$W/one-stdio.json" --run-dir "$W/rd8"
+# Fault containment: beside a wedged VM and one that resets in a loop (the board resets without
+# -no-reboot, boots again, until its instruction limit), three VMs' consoles are still exact.
+rm -rf "$W/rd9"
+UB="-M malta --deterministic -kernel $WA/uart_bytes.elf"
+cfg containment "[$(tb_vm wedged "$WA/wedge.elf"),
+  {\"name\": \"loop\", \"options\": \"$UB --max-insns 300000\"},
+  {\"name\": \"m1\", \"options\": \"$UB -no-reboot\"}, {\"name\": \"m2\", \"options\": \"$UB -no-reboot --exec interp\"},
+  {\"name\": \"m3\", \"options\": \"$UB -no-reboot --exec trap\"}]"
+containment_check() {
+    local n
+    n=$(grep -c 'uart_bytes: the guest' "$W/rd9/loop.log")
+    ((n >= 2)) || { echo "the resetting VM printed its line $n times (it should have booted again)"; return; }
+    console_files "$W/rd9" m1 m2 m3
+}
+SEVERAL_ALSO=containment_check several_case containment 2 \
+    'wedged:2:guest wedged|loop:3:instruction limit reached|m1:0:guest reset|m2:0:guest reset|m3:0:guest reset' \
+    --vm-config "$W/containment.json" --run-dir "$W/rd9"
 # Without --run-dir: ${TMPDIR:-/tmp}/mvisor-PID, named on stderr.
 rm -rf "$W/tmp"
 mkdir -p "$W/tmp"
