@@ -235,7 +235,7 @@ $(DEPS_STAMP): scripts/install-deps.sh
 	@touch $@
 
 GUEST_STAMP := $(B)/guest/.stamp
-GUEST_FILES := $(addprefix $(B)/guest/,vmlinuz vmlinux.bin vmlinux.info config busybox)
+GUEST_FILES := $(addprefix $(B)/guest/,vmlinuz vmlinux.bin vmlinux.info config busybox modules/modules.order)
 $(GUEST_STAMP): scripts/guest.pins scripts/fetch-guest.sh scripts/guest-lib.sh | $(DEPS_STAMP)
 	@scripts/fetch-guest.sh
 	@touch $@

@@ -107,6 +107,9 @@ struct malta_host {
      * look at the board (malta_next_event_ns, malta_rtc_polling) before its next instruction. */
     void (*attention)(void *ctx);
     void (*serial_out)(void *ctx, uint8_t byte);     /* bytes ttyS0 transmits */
+    /* From any thread: a device's I/O thread finished something; the vCPU thread should call
+     * malta_update soon (and wake from WAIT to do so). */
+    void (*kick)(void *ctx);
 };
 
 struct malta;
@@ -133,6 +136,15 @@ bool malta_console_rx_empty(const struct malta *m);
 bool malta_rtc_polling(const struct malta *m);
 uint64_t malta_rtc_next_edge_ns(const struct malta *m);
 void malta_rtc_polls_reset(struct malta *m);
+/* PCI slots whose INTA the guest routes (Linux arch/mips/pci/fixup-malta.c irq_tab: 11, 12,
+ * 18-21); a plug-in device must sit in one of them. */
+bool malta_pci_slot_routed(unsigned slot);
+#define MALTA_MAX_PCI_DEVICES 6
+struct blk;
+/* Plugs a virtio-blk-pci function over an open backend (the caller keeps it and closes it after
+ * malta_destroy) into slot (routed, free); serial is what GET_ID answers (may be NULL). */
+int malta_add_virtio_blk(struct malta *m, unsigned slot, struct blk *b, const char *serial, char *err,
+                         size_t errlen);
 /* One-line-per-device state for the wedge dump. */
 void malta_dump(const struct malta *m, FILE *f);
 

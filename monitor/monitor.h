@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #include "cache/cache.h"
+#include "devices/block/block.h"
 #include "monitor/vmctl.h"
 #include "devices/devices.h"
 #include "shadow-mmu/shadow_mmu.h"
@@ -295,6 +296,24 @@ enum vm_stop_reason { VM_STOP_NONE = 0, VM_STOP_TEST, VM_STOP_POWEROFF, VM_STOP_
 /* How guest code executes (--exec). */
 enum exec_mode { EXEC_DBT = 0, EXEC_INTERP, EXEC_TRAP };
 
+/* -drive: a disk image (QEMU's spelling: file=, format=, if=none|virtio, id=, readonly=,
+ * cache=). */
+#define VM_MAX_DRIVES 8
+struct vm_drive {
+    const char *file, *id;
+    enum blk_format format;
+    enum blk_cache cache;
+    bool readonly;
+};
+
+/* -device virtio-blk-pci,drive=ID[,addr=SLOT][,serial=S], or a -drive if=virtio. */
+#define VM_MAX_DISKS MALTA_MAX_PCI_DEVICES
+struct vm_disk {
+    unsigned drive;     /* index into drives */
+    int slot;           /* PCI slot; -1 until vmopt_check places it */
+    const char *serial; /* GET_ID's answer, or NULL */
+};
+
 struct vm_config {
     enum machine_kind machine;
     enum exec_mode exec;
@@ -318,6 +337,9 @@ struct vm_config {
     const char *serial_path; /* SERIAL_FILE, SERIAL_UNIX: the file or the socket */
     const char *name;        /* -name (QMP query-vms and the `vm` argument); NULL: "vm0" */
     unsigned weight;         /* the scheduler's share (monitor/sched.h); 0: the default */
+    unsigned ndrives, ndisks;
+    struct vm_drive drives[VM_MAX_DRIVES];
+    struct vm_disk disks[VM_MAX_DISKS];
 };
 
 /* Debug knobs of the translator, for the lockstep self-test and bisection: blocks of at most
@@ -360,6 +382,7 @@ struct vm {
     struct vclock clock;
     struct testdev testdev;
     struct malta *malta;      /* MACHINE_MALTA */
+    struct blk *disk[VM_MAX_DISKS]; /* the open images behind cfg.disks */
     struct console *console;  /* MACHINE_MALTA: the host side of ttyS0, while running */
     int serial_fd;            /* where ttyS0 output goes (-1: nowhere) */
     gpa_t kernel_lo, kernel_hi; /* physical extent of the loaded kernel image */

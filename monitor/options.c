@@ -161,7 +161,7 @@ int vmopt_parse(struct vmopt *o, int argc, char *const *argv, int *i, char *err,
     static const char *const with_arg[] = {
         "-M", "-machine", "-m", "-kernel", "-initrd", "-append", "-cpu", "-smp", "-serial", "-name",
         "-display", "-monitor", "-exec", "-code-buffer", "-seed", "-max-insns", "-timeout", "-trace",
-        "-tlb-entries", "-weight",
+        "-tlb-entries", "-weight", "-drive", "-device",
     };
     bool known = false;
     for (size_t k = 0; k < sizeof(with_arg) / sizeof(with_arg[0]) && !known; k++)
@@ -244,6 +244,10 @@ int vmopt_parse(struct vmopt *o, int argc, char *const *argv, int *i, char *err,
     } else if (!strcmp(o1, "-tlb-entries")) {
         rc = parse_u64(&c, "--tlb-entries", v, 1, MTLB_MAX_ENTRIES, &n);
         cfg->tlb_entries = (unsigned)n;
+    } else if (!strcmp(o1, "-drive")) {
+        rc = vmopt_parse_drive(o, v, err, errlen);
+    } else if (!strcmp(o1, "-device")) {
+        rc = vmopt_parse_device(o, v, err, errlen);
     } else if (!strcmp(o1, "-weight")) {
         rc = parse_u64(&c, "--weight", v, SCHED_WEIGHT_MIN, SCHED_WEIGHT_MAX, &n);
         cfg->weight = (unsigned)n;
@@ -263,8 +267,11 @@ int vmopt_check(const struct vmopt *o, char *err, size_t errlen)
             return fail(&c, VMOPT_USAGE, "-m: the testbench machine has at most 256 MiB of RAM");
         if (cfg->initrd || cfg->append)
             return fail(&c, VMOPT_USAGE, "-initrd and -append need the malta machine");
+        if (cfg->ndisks)
+            return fail(&c, VMOPT_USAGE, "disks need the malta machine (the testbench has no PCI bus)");
     }
-    return 0;
+    int slots[VM_MAX_DISKS];
+    return vmopt_disk_slots(cfg, slots, err, errlen);
 }
 
 bool vmopt_monitor_wide(const char *a)

@@ -36,6 +36,11 @@ void vmopt_init(struct vmopt *o, const char *base_dir);
 int vmopt_parse(struct vmopt *o, int argc, char *const *argv, int *i, char *err, size_t errlen);
 /* What can only be checked once every option is known: a kernel, the testbench's limits. */
 int vmopt_check(const struct vmopt *o, char *err, size_t errlen);
+/* -drive and -device (monitor/options_disk.c): VMOPT_USAGE / VMOPT_BAD with a message. */
+int vmopt_parse_drive(struct vmopt *o, const char *spec, char *err, size_t errlen);
+int vmopt_parse_device(struct vmopt *o, const char *spec, char *err, size_t errlen);
+/* The PCI slot of each disk: explicit addr= first, the others filling 0x12-0x15, 0xb, 0xc. */
+int vmopt_disk_slots(const struct vm_config *cfg, int slots[VM_MAX_DISKS], char *err, size_t errlen);
 /* Whether s is a valid VM name (1..VMOPT_NAME_MAX letters, digits, '.', '_', '-'). */
 bool vmopt_name_ok(const char *s);
 

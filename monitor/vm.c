@@ -33,6 +33,7 @@
 #include "dbt/dbt.h"
 #include "monitor/console.h"
 #include "monitor/internal.h"
+#include "monitor/options.h"
 #include "monitor/unixsock.h"
 
 #define TESTBENCH_BOOTROM_BASE 0x1FC00000u
@@ -73,6 +74,14 @@ static void malta_host_attention(void *ctx)
 {
     struct vm *vm = ctx;
     vcpu_kick(vm->vcpu);
+}
+
+/* A device's I/O thread finished a request: the vCPU thread looks at the board at its next
+ * block boundary, or wakes from WAIT (the control eventfd) to do so. */
+static void malta_host_kick(void *ctx)
+{
+    struct vm *vm = ctx;
+    vm_ctl_wake(&vm->ctl, EXIT_REQ_INTERRUPT);
 }
 
 static void malta_host_serial_out(void *ctx, uint8_t byte)
@@ -221,11 +230,26 @@ static int vm_create_malta(struct vm *vm, char *err, size_t errlen)
         .power = malta_host_power,
         .attention = malta_host_attention,
         .serial_out = malta_host_serial_out,
+        .kick = malta_host_kick,
     };
     int rc = malta_create(&vm->malta, &vm->physmap, &vm->pmap, vm->ram_size, &host,
                           rtc_start_unix_ns(&vm->cfg), err, errlen);
     if (rc < 0)
         return rc;
+    int slots[VM_MAX_DISKS];
+    rc = vmopt_disk_slots(&vm->cfg, slots, err, errlen);
+    if (rc < 0)
+        return -EINVAL;
+    for (unsigned i = 0; i < vm->cfg.ndisks; i++) {
+        const struct vm_drive *d = &vm->cfg.drives[vm->cfg.disks[i].drive];
+        struct blk_open_opts bo = {.path = d->file, .format = d->format, .readonly = d->readonly, .cache = d->cache};
+        rc = blk_open(&bo, &vm->disk[i], err, errlen);
+        if (rc < 0)
+            return rc;
+        rc = malta_add_virtio_blk(vm->malta, (unsigned)slots[i], vm->disk[i], vm->cfg.disks[i].serial, err, errlen);
+        if (rc < 0)
+            return rc;
+    }
     vm->serial_fd = serial_open_output(vm, &vm->cfg, err, errlen);
     if (vm->serial_fd < -1)
         return vm->serial_fd;
@@ -349,11 +373,16 @@ void vm_destroy(struct vm *vm)
     if (vm->serial_sock_bound)
         unlink(vm->cfg.serial_path);
     vm->serial_sock_bound = false;
+    /* The board first: it stops the devices' I/O threads, which kick through the control. */
+    malta_destroy(vm->malta);
+    vm->malta = NULL;
+    for (unsigned i = 0; i < VM_MAX_DISKS; i++) {
+        blk_close(vm->disk[i]);
+        vm->disk[i] = NULL;
+    }
     if (vm->ctl_ready)
         vm_ctl_destroy(&vm->ctl);
     vm->ctl_ready = false;
-    malta_destroy(vm->malta);
-    vm->malta = NULL;
     if (vm->bootrom)
         munmap(vm->bootrom, TESTBENCH_BOOTROM_SIZE);
     vm->bootrom = NULL;

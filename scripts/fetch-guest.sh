@@ -6,6 +6,8 @@
 #   vmlinux.info  load=, size=, sha256=, entry= (kernel_entry, when found in the wrapper)
 #   config        the kernel configuration
 #   busybox       static MIPS32r2 busybox for the initramfs
+#   modules/      the virtio-blk and ext4 modules (with their dependencies) for the initramfs,
+#                 and modules.order: the order to insmod them
 #   .stamp        the pin file it was made from (make uses it)
 # The .debs are cached in ${MVISOR_CACHE:-~/.cache/mvisor}, never under build/.
 set -euo pipefail
@@ -22,7 +24,7 @@ flock 9
 # The stamp names what the guest was made from: the pins and the scripts that unpack it.
 pins_sum=$(cat "$PINS" scripts/fetch-guest.sh scripts/guest-lib.sh | sha256sum | cut -d' ' -f1)
 complete=1
-for f in vmlinuz vmlinux.bin vmlinux.info config busybox; do
+for f in vmlinuz vmlinux.bin vmlinux.info config busybox modules/modules.order; do
     [[ -s $OUT/$f ]] || complete=0
 done
 if ((complete)) && [[ -f $OUT/.stamp && $(cat "$OUT/.stamp") == "$pins_sum" ]]; then
@@ -36,7 +38,16 @@ bdeb=$(fetch_deb "$(pin BUSYBOX_PKG)" "$(pin BUSYBOX_VERSION)" "$(pin BUSYBOX_SH
 tmp=$(mktemp -d "$OUT/.unpack.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 # Only the files we need: the kernel .deb is mostly modules.
-dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$tmp" --wildcards "./boot/vmlinuz-*" "./boot/config-*"
+# The disk modules, each after what it needs (its .modinfo depends=, checked below): virtio
+# transport and ring, the PCI probe (legacy and modern halves), virtio_blk; then ext4 with
+# crc16, mbcache, jbd2 and crc32c (ext4 and jbd2 ask the crypto API for "crc32c" at mount).
+modules=(drivers/virtio/virtio drivers/virtio/virtio_ring drivers/virtio/virtio_pci_legacy_dev
+    drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci drivers/block/virtio_blk
+    lib/crc16 fs/mbcache fs/jbd2/jbd2 crypto/crc32c_generic fs/ext4/ext4)
+kmod=./lib/modules/$kabi-4kc-malta/kernel
+kos=()
+for m in "${modules[@]}"; do kos+=("$kmod/$m.ko"); done
+dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$tmp" --wildcards "./boot/vmlinuz-*" "./boot/config-*" "${kos[@]}"
 dpkg-deb --fsys-tarfile "$bdeb" | tar -x -C "$tmp" ./bin/busybox
 vmlinuz=$tmp/boot/vmlinuz-$kabi-4kc-malta
 config=$tmp/boot/config-$kabi-4kc-malta
@@ -68,6 +79,22 @@ while read -r _ op args; do
     hi=
 done < <(mipsel-linux-gnu-objdump -d --no-show-raw-insn "$vmlinuz" 2>/dev/null | grep -E $'\t(lui|ori|addiu|jalr)\t' || true)
 
+rm -rf "$OUT/modules"
+mkdir -p "$OUT/modules"
+loaded=" "
+for m in "${modules[@]}"; do
+    ko=$tmp/$kmod/$m.ko
+    [[ -f $ko ]] || die "no $m.ko in $kdeb"
+    name=$(basename "$m")
+    # Every dependency must come earlier in the list.
+    deps=$(mipsel-linux-gnu-objcopy -O binary -j .modinfo "$ko" /dev/stdout | tr '\0' '\n' | sed -n 's/^depends=//p')
+    for dep in ${deps//,/ }; do
+        [[ $loaded == *" $dep "* ]] || die "module $name needs $dep, which the list loads later or not at all"
+    done
+    loaded+="$name "
+    cp "$ko" "$OUT/modules/$name.ko"
+    echo "$name" >>"$OUT/modules/modules.order"
+done
 cp "$vmlinuz" "$OUT/vmlinuz"
 cp "$config" "$OUT/config"
 cp "$tmp/bin/busybox" "$OUT/busybox"

@@ -5,8 +5,9 @@
 #
 #   scripts/make-initramfs.sh BUSYBOX OUTPUT.cpio.gz [PROGRAM...]
 #
-# /init mounts proc, sysfs and devtmpfs, installs the busybox applet links, prints a banner and
-# hands over to busybox init, which starts a shell on the console; `poweroff` (or `poweroff -f`)
+# /init mounts proc, sysfs and devtmpfs, installs the busybox applet links, loads the disk modules
+# (virtio-blk and ext4, from modules/ beside BUSYBOX, in modules/modules.order; busybox insmod,
+# so a disk on virtio-blk-pci shows up as /dev/vda), prints a banner and hands over to busybox init, which starts a shell on the console; `poweroff` (or `poweroff -f`)
 # in it powers the board off. Each extra PROGRAM
 # (e.g. a static test program) is added as /bin/<its name>.
 set -euo pipefail
@@ -48,6 +49,10 @@ symlink() { # symlink NAME TARGET
 }
 chardev() { entry "$1" "$2" 0 "$3" "$4"; } # chardev NAME MODE MAJOR MINOR
 
+moddir=$(dirname "$busybox")/modules
+[[ -f $moddir/modules.order ]] || { echo "make-initramfs: no $moddir/modules.order (make guest)" >&2; exit 1; }
+mapfile -t modules <"$moddir/modules.order"
+
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cat >"$tmp/init" <<'INIT'
@@ -56,6 +61,9 @@ cat >"$tmp/init" <<'INIT'
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+# Disk drivers, each after its dependencies; the PCI probe runs inside insmod, so /dev/vda
+# exists once virtio_blk is in.
+while read -r m; do insmod "/lib/modules/$m.ko" || echo "init: insmod $m failed"; done </lib/modules/modules.order
 echo
 echo "mvisor initramfs: $(uname -sr) on $(uname -m); 'poweroff' to power off"
 # busybox init, so that a plain `poweroff` or `reboot` (which signal PID 1) works as on a real system.
@@ -70,7 +78,9 @@ TAB
 
 {
     dir .
-    for d in bin sbin dev etc proc root sys tmp usr usr/bin usr/sbin; do dir "$d"; done
+    for d in bin sbin dev etc lib lib/modules mnt proc root sys tmp usr usr/bin usr/sbin; do dir "$d"; done
+    for m in "${modules[@]}"; do file "lib/modules/$m.ko" 0100644 "$moddir/$m.ko"; done
+    file lib/modules/modules.order 0100644 "$moddir/modules.order"
     chardev dev/console 020600 5 1
     file bin/busybox 0100755 "$busybox"
     symlink bin/sh busybox

@@ -26,6 +26,7 @@
 #include <sys/mman.h>
 
 #include "devices/malta/malta.h"
+#include "devices/virtio/virtio.h"
 
 /* Consecutive register-A reads that make a UIP busy-wait (the estimate polls ~770k times). */
 #define RTC_POLL_THRESHOLD 256
@@ -46,6 +47,14 @@ struct malta {
     struct malta_fpga fpga;
     struct dev_clock clock;
     int pm_range;
+    /* Plug-in PCI functions (virtio) and the level of each one's INTA. */
+    unsigned npci;
+    struct {
+        unsigned slot;
+        struct virtio_blk *blk;
+        bool level;
+    } pci_dev[MALTA_MAX_PCI_DEVICES];
+    bool pci_isa_level[16]; /* what the PCI interrupts drive into each ISA IRQ */
 };
 
 #define MALTA_OF(ptr, member) ((struct malta *)(void *)((char *)(ptr) - offsetof(struct malta, member)))
@@ -135,6 +144,97 @@ static void board_rtc_write(void *opaque, uint64_t off, uint64_t val, unsigned s
 }
 
 static const struct mem_region_ops board_rtc_ops = {.read = board_rtc_read, .write = board_rtc_write};
+
+/* ---- PCI interrupts ----------------------------------------------------- */
+
+/* Slot -> PIRQ for pin INTA (QEMU hw/mips/malta.c malta_pci_slot_get_pirq: slot 10 PIRQ D,
+ * 11 B, 12 C, 18-21 "PCI slot 1 to 4" swizzled; Linux arch/mips/pci/fixup-malta.c irq_tab
+ * agrees), or -1 where Linux gives the slot no interrupt. */
+static int board_slot_pirq(unsigned slot)
+{
+    switch (slot) {
+    case 11: return 1;
+    case 12: return 2;
+    case 18: case 19: case 20: case 21: return (int)(slot - 18) & 3;
+    default: return -1;
+    }
+}
+
+bool malta_pci_slot_routed(unsigned slot)
+{
+    return board_slot_pirq(slot) >= 0;
+}
+
+/*
+ * A PCI INTA changed. Each PIRQ is the OR of the lines on it, and each ISA IRQ the OR of the
+ * PIRQs its PIIX4 route register (0x60-0x63; bit 7 disables) points at (QEMU hw/isa/piix.c
+ * piix_set_irq_pic). The i8259 sees that level; it latches a rising edge unless ELCR says
+ * level, exactly as for QEMU's PIIX4.
+ */
+static void board_pci_irq(void *opaque, int n, int level)
+{
+    struct malta *m = opaque;
+    m->pci_dev[n].level = level != 0;
+    bool pirq[4] = {false, false, false, false};
+    for (unsigned i = 0; i < m->npci; i++)
+        if (m->pci_dev[i].level)
+            pirq[board_slot_pirq(m->pci_dev[i].slot)] = true;
+    bool isa[16] = {false};
+    for (unsigned p = 0; p < 4; p++) {
+        uint8_t route = m->piix4.isa.cfg[PIIX4_PIRQRC + p];
+        if (pirq[p] && !(route & 0x80) && (route & 0x0F) < 16)
+            isa[route & 0x0F] = true;
+    }
+    for (int irq = 0; irq < 16; irq++) {
+        if (isa[irq] != m->pci_isa_level[irq]) {
+            m->pci_isa_level[irq] = isa[irq];
+            i8259_set_irq(&m->pic, irq, isa[irq]);
+        }
+    }
+}
+
+static void board_virtio_kick(void *ctx)
+{
+    struct malta *m = ctx;
+    if (m->host.kick)
+        m->host.kick(m->host.ctx);
+}
+
+int malta_add_virtio_blk(struct malta *m, unsigned slot, struct blk *b, const char *serial, char *err,
+                         size_t errlen)
+{
+    if (!malta_pci_slot_routed(slot)) {
+        snprintf(err, errlen, "PCI slot 0x%x has no interrupt on the Malta (0xb, 0xc, 0x12-0x15)", slot);
+        return -EINVAL;
+    }
+    if (m->pci.fn[slot << 3] || m->npci >= MALTA_MAX_PCI_DEVICES) {
+        snprintf(err, errlen, "PCI slot 0x%x is already in use", slot);
+        return -EBUSY;
+    }
+    struct virtio_host host = {.kick = board_virtio_kick, .ctx = m};
+    struct virtio_blk *d;
+    int rc = virtio_blk_create(&d, m->physmap, b, serial, &host);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot create virtio-blk-pci: %s", strerror(-rc));
+        return rc;
+    }
+    struct virtio_pci *vp = virtio_blk_pci(d);
+    int range = bus_add(&m->pci_io, 0, vp->bar_size, &virtio_pci_io_ops, vp);
+    if (range < 0) {
+        virtio_blk_destroy(d);
+        snprintf(err, errlen, "cannot map virtio-blk-pci: %s", strerror(-range));
+        return range;
+    }
+    bus_move(&m->pci_io, range, 0, false);
+    unsigned n = m->npci++;
+    m->pci_dev[n].slot = slot;
+    m->pci_dev[n].blk = d;
+    m->pci_dev[n].level = false;
+    vp->slot = slot;
+    virtio_pci_attach(vp, &m->pci_io, range, (struct irq_line){.set = board_pci_irq, .opaque = m, .n = (int)n});
+    pci_bus_plug(&m->pci, slot << 3, &vp->pci);
+    return 0;
+}
 
 /* ---- the wiring -------------------------------------------------------- */
 
@@ -267,6 +367,8 @@ void malta_destroy(struct malta *m)
 {
     if (!m)
         return;
+    for (unsigned i = 0; i < m->npci; i++)
+        virtio_blk_destroy(m->pci_dev[i].blk);
     if (m->flash)
         munmap(m->flash, MALTA_FLASH_SIZE);
     free(m);
@@ -284,12 +386,16 @@ void malta_reset(struct malta *m)
     piix4_reset(&m->piix4);
     piix4_pm_reset(&m->pm);
     rtc_reset_polls(&m->rtc);
+    for (unsigned i = 0; i < m->npci; i++)
+        virtio_pci_reset(virtio_blk_pci(m->pci_dev[i].blk));
 }
 
 void malta_update(struct malta *m)
 {
     i8254_update(&m->pit);
     rtc_update(&m->rtc);
+    for (unsigned i = 0; i < m->npci; i++)
+        virtio_blk_poll(m->pci_dev[i].blk);
 }
 
 uint64_t malta_next_event_ns(const struct malta *m)
@@ -331,6 +437,8 @@ uint64_t malta_rtc_next_edge_ns(const struct malta *m)
 void malta_rtc_polls_reset(struct malta *m)
 {
     rtc_reset_polls(&m->rtc);
+    for (unsigned i = 0; i < m->npci; i++)
+        virtio_pci_reset(virtio_blk_pci(m->pci_dev[i].blk));
 }
 
 void malta_dump(const struct malta *m, FILE *f)

@@ -1,0 +1,517 @@
+/*
+ * virtio-blk over the legacy PCI transport (PCI 1AF4:1001, subsystem 0002, class 0x0100 as
+ * QEMU shows it: /work/shared/docs/vmm-facts.md §1.2). Requests (Linux
+ * include/uapi/linux/virtio_blk.h): a 16-byte header {type, ioprio, sector} in the readable
+ * bytes, the data, and one status byte, the last writable byte. The chain is read as two byte
+ * streams (readable, writable), so any split of header, data and status across buffers works.
+ *
+ * Threads. The vCPU thread parses a request, copies a write's data out of guest RAM into a
+ * bounce buffer and queues it; the device's I/O thread runs the backend call (which may block
+ * in the host kernel) and moves the request to the done list, then kicks the vCPU thread
+ * (struct virtio_host). The vCPU thread (virtio_blk_poll, from the board's update) copies a
+ * read's data into guest RAM, writes the status, adds the used element and raises INTA. So
+ * guest memory, the rings, the translation cache and the interrupt controllers are only ever
+ * touched by the vCPU thread, and the I/O thread only ever sees its bounce buffers and the
+ * backend; the copy costs one memcpy per byte and buys a device model without locks.
+ *
+ * Limits a hostile guest cannot get past: a request's data is at most seg_max * size_max bytes
+ * (what the config promises the driver), the bounce bytes in flight are bounded (a request
+ * that would exceed them waits in the ring), a request past the end of the disk or a write to
+ * a read-only drive fails with IOERR, a request with no status byte breaks the device
+ * (NEEDS_RESET: nowhere to say it failed).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devices/block/block.h"
+#include "devices/virtio/virtio.h"
+
+/* Feature bits (Linux include/uapi/linux/virtio_blk.h). */
+#define VIRTIO_BLK_F_SIZE_MAX 1
+#define VIRTIO_BLK_F_SEG_MAX 2
+#define VIRTIO_BLK_F_RO 5
+#define VIRTIO_BLK_F_BLK_SIZE 6
+#define VIRTIO_BLK_F_FLUSH 9
+#define VIRTIO_BLK_F_DISCARD 13
+#define VIRTIO_BLK_F_WRITE_ZEROES 14
+
+#define VIRTIO_BLK_T_IN 0
+#define VIRTIO_BLK_T_OUT 1
+#define VIRTIO_BLK_T_FLUSH 4
+#define VIRTIO_BLK_T_GET_ID 8
+#define VIRTIO_BLK_T_DISCARD 11
+#define VIRTIO_BLK_T_WRITE_ZEROES 13
+#define VIRTIO_BLK_S_OK 0
+#define VIRTIO_BLK_S_IOERR 1
+#define VIRTIO_BLK_S_UNSUPP 2
+#define VIRTIO_BLK_ID_BYTES 20
+#define VIRTIO_BLK_WZ_UNMAP 1u
+
+/* struct virtio_blk_config offsets (same header). */
+#define CFG_CAPACITY 0
+#define CFG_SIZE_MAX 8
+#define CFG_SEG_MAX 12
+#define CFG_BLK_SIZE 20
+#define CFG_NUM_QUEUES 34
+#define CFG_MAX_DISCARD_SECTORS 36
+#define CFG_MAX_DISCARD_SEG 40
+#define CFG_DISCARD_ALIGN 44
+#define CFG_MAX_WZ_SECTORS 48
+#define CFG_MAX_WZ_SEG 52
+#define CFG_WZ_MAY_UNMAP 56
+#define CFG_LEN 60 /* BAR 0 is then 128 bytes, as QEMU's (vmm-facts.md §1.2) */
+
+/* mvisor's choices: QEMU's queue is 256, 128 keeps a popped chain small; seg_max leaves room
+ * for header and status in a direct chain. One request is at most SEG_MAX * SIZE_MAX. */
+#define QUEUE_SIZE 128
+#define SEG_MAX (QUEUE_SIZE - 2)
+#define SIZE_MAX_BYTES (64u << 10)
+#define REQ_MAX_BYTES ((uint64_t)SEG_MAX * SIZE_MAX_BYTES)
+#define INFLIGHT_MAX_BYTES (32ull << 20)
+#define DISCARD_MAX_SECTORS (1u << 22) /* 2 GiB per segment */
+#define DISCARD_ALIGN_SECTORS 8        /* 4 KiB */
+
+struct blk_req {
+    struct blk_req *next;
+    struct virtq_elem *e;
+    uint32_t type;
+    uint64_t off, len;   /* bytes on the disk (IN/OUT: the data; DISCARD/WZ: the range) */
+    bool unmap;
+    uint8_t *buf;        /* IN/OUT data */
+    uint8_t status;
+};
+
+struct virtio_blk {
+    struct virtio_pci vp;
+    struct physmap *pm;
+    struct blk *b;
+    struct virtio_host host;
+    char serial[VIRTIO_BLK_ID_BYTES];
+    uint8_t config[CFG_LEN];
+    /* vCPU thread only */
+    struct blk_req *held;      /* popped, waiting for room in the in-flight budget */
+    uint64_t inflight_bytes;
+    unsigned inflight;
+    /* shared with the I/O thread, under lock */
+    pthread_mutex_t lock;
+    pthread_cond_t work, idle;
+    struct blk_req *todo, **todo_tail, *done, **done_tail;
+    unsigned busy;             /* queued or running on the I/O thread */
+    bool quit;
+    _Atomic bool has_done;     /* done is not empty: lets the poll skip the lock */
+    pthread_t thread;
+    bool thread_started;
+};
+
+static void req_free(struct blk_req *r)
+{
+    if (!r)
+        return;
+    free(r->buf);
+    free(r->e);
+    free(r);
+}
+
+/* ---- the I/O thread --------------------------------------------------------------------- */
+
+static uint8_t blk_status(int rc)
+{
+    if (rc == 0)
+        return VIRTIO_BLK_S_OK;
+    return rc == -ENOTSUP || rc == -EOPNOTSUPP ? VIRTIO_BLK_S_UNSUPP : VIRTIO_BLK_S_IOERR;
+}
+
+static void blk_run(struct virtio_blk *d, struct blk_req *r)
+{
+    struct blk *b = d->b;
+    int rc = -ENOTSUP;
+    switch (r->type) {
+    case VIRTIO_BLK_T_IN:
+        rc = b->ops->read(b, r->off, r->buf, r->len);
+        break;
+    case VIRTIO_BLK_T_OUT:
+        rc = b->ops->write(b, r->off, r->buf, r->len);
+        break;
+    case VIRTIO_BLK_T_FLUSH:
+        /* cache=unsafe: the guest's flushes are ignored (QEMU's cache=unsafe). */
+        rc = b->cache == BLK_CACHE_UNSAFE ? 0 : b->ops->flush(b);
+        break;
+    case VIRTIO_BLK_T_DISCARD:
+        if (b->ops->discard)
+            rc = b->ops->discard(b, r->off, r->len);
+        break;
+    case VIRTIO_BLK_T_WRITE_ZEROES:
+        if (b->ops->write_zeroes)
+            rc = b->ops->write_zeroes(b, r->off, r->len, r->unmap);
+        break;
+    }
+    r->status = blk_status(rc);
+}
+
+static void *blk_thread(void *arg)
+{
+    struct virtio_blk *d = arg;
+    pthread_mutex_lock(&d->lock);
+    for (;;) {
+        while (!d->todo && !d->quit)
+            pthread_cond_wait(&d->work, &d->lock);
+        if (!d->todo)
+            break;
+        struct blk_req *r = d->todo;
+        d->todo = r->next;
+        if (!d->todo)
+            d->todo_tail = &d->todo;
+        pthread_mutex_unlock(&d->lock);
+
+        blk_run(d, r);
+
+        pthread_mutex_lock(&d->lock);
+        r->next = NULL;
+        *d->done_tail = r;
+        d->done_tail = &r->next;
+        d->busy--;
+        if (!d->busy)
+            pthread_cond_broadcast(&d->idle);
+        atomic_store_explicit(&d->has_done, true, memory_order_release);
+        pthread_mutex_unlock(&d->lock);
+        if (d->host.kick)
+            d->host.kick(d->host.ctx);
+        pthread_mutex_lock(&d->lock);
+    }
+    pthread_mutex_unlock(&d->lock);
+    return NULL;
+}
+
+/* ---- the vCPU side ---------------------------------------------------------------------- */
+
+/* Status byte, used element, interrupt: the request is over for the guest. */
+static void blk_complete(struct virtio_blk *d, struct blk_req *r, uint32_t data_written)
+{
+    struct virtio_pci *vp = &d->vp;
+    struct virtq_elem *e = r->e;
+    if (virtq_copy_to(d->pm, e, e->in_bytes - 1, &r->status, 1) != 1 ||
+        virtq_push(&vp->vq[0], e->head, data_written + 1) < 0) {
+        virtio_pci_broken(vp, "a request's status or the used ring is no longer writable");
+        return;
+    }
+    virtio_pci_queue_done(vp, 0);
+}
+
+static void blk_submit(struct virtio_blk *d, struct blk_req *r)
+{
+    d->inflight++;
+    d->inflight_bytes += r->buf ? r->len : 0;
+    pthread_mutex_lock(&d->lock);
+    r->next = NULL;
+    *d->todo_tail = r;
+    d->todo_tail = &r->next;
+    d->busy++;
+    pthread_cond_signal(&d->work);
+    pthread_mutex_unlock(&d->lock);
+}
+
+/* Whether sectors [sector, sector + bytes/512) are on the disk. */
+static bool blk_in_range(const struct virtio_blk *d, uint64_t sector, uint64_t bytes)
+{
+    uint64_t size = d->b->size;
+    return sector <= size / BLK_SECTOR && bytes <= size - sector * BLK_SECTOR;
+}
+
+/*
+ * Turns a popped chain into a request. Returns 1 to submit it to the I/O thread, 0 if it was
+ * answered here (an error or GET_ID), -1 if the device broke.
+ */
+static int blk_parse(struct virtio_blk *d, struct blk_req *r)
+{
+    struct virtq_elem *e = r->e;
+    if (e->in_bytes < 1) {
+        virtio_pci_broken(&d->vp, "a request without a status byte");
+        return -1;
+    }
+    uint8_t hdr[16];
+    if (e->out_bytes < sizeof(hdr) || virtq_copy_from(d->pm, e, 0, hdr, sizeof(hdr)) != sizeof(hdr)) {
+        r->status = VIRTIO_BLK_S_IOERR;
+        return 0;
+    }
+    uint64_t sector;
+    memcpy(&r->type, hdr, 4);
+    memcpy(&sector, hdr + 8, 8);
+    uint64_t out_data = e->out_bytes - sizeof(hdr), in_data = e->in_bytes - 1;
+    r->status = VIRTIO_BLK_S_IOERR;
+    switch (r->type) {
+    case VIRTIO_BLK_T_IN:
+    case VIRTIO_BLK_T_OUT: {
+        bool in = r->type == VIRTIO_BLK_T_IN;
+        uint64_t len = in ? in_data : out_data;
+        if (len % BLK_SECTOR || len > REQ_MAX_BYTES || !blk_in_range(d, sector, len))
+            return 0;
+        if (!in && d->b->readonly)
+            return 0;
+        r->off = sector * BLK_SECTOR;
+        r->len = len;
+        r->buf = malloc(len ? len : 1);
+        if (!r->buf)
+            return 0;
+        if (!in && virtq_copy_from(d->pm, e, sizeof(hdr), r->buf, len) != (long)len)
+            return 0;
+        return 1;
+    }
+    case VIRTIO_BLK_T_FLUSH:
+        return 1;
+    case VIRTIO_BLK_T_GET_ID: {
+        uint64_t n = in_data < VIRTIO_BLK_ID_BYTES ? in_data : VIRTIO_BLK_ID_BYTES;
+        if (virtq_copy_to(d->pm, e, 0, d->serial, n) != (long)n)
+            return 0;
+        r->len = n;
+        r->status = VIRTIO_BLK_S_OK;
+        return 0;
+    }
+    case VIRTIO_BLK_T_DISCARD:
+    case VIRTIO_BLK_T_WRITE_ZEROES: {
+        bool wz = r->type == VIRTIO_BLK_T_WRITE_ZEROES;
+        uint32_t feature = wz ? VIRTIO_BLK_F_WRITE_ZEROES : VIRTIO_BLK_F_DISCARD;
+        if (!(d->vp.host_features & (1u << feature))) {
+            r->status = VIRTIO_BLK_S_UNSUPP;
+            return 0;
+        }
+        /* One segment {sector, num_sectors, flags} (max_*_seg is 1 in the config). */
+        uint8_t seg[16];
+        if (out_data != sizeof(seg) || virtq_copy_from(d->pm, e, sizeof(hdr), seg, sizeof(seg)) != sizeof(seg))
+            return 0;
+        uint64_t s;
+        uint32_t n, flags;
+        memcpy(&s, seg, 8);
+        memcpy(&n, seg + 8, 4);
+        memcpy(&flags, seg + 12, 4);
+        if ((flags & ~VIRTIO_BLK_WZ_UNMAP) || (!wz && flags)) {
+            r->status = VIRTIO_BLK_S_UNSUPP;
+            return 0;
+        }
+        if (d->b->readonly || n > DISCARD_MAX_SECTORS || !blk_in_range(d, s, (uint64_t)n * BLK_SECTOR))
+            return 0;
+        r->off = s * BLK_SECTOR;
+        r->len = (uint64_t)n * BLK_SECTOR;
+        r->unmap = flags & VIRTIO_BLK_WZ_UNMAP;
+        return 1;
+    }
+    default:
+        r->status = VIRTIO_BLK_S_UNSUPP;
+        return 0;
+    }
+}
+
+/* Takes what the driver made available, as far as the in-flight budget allows. */
+static void blk_process(struct virtio_blk *d)
+{
+    struct virtio_pci *vp = &d->vp;
+    struct virtq *q = &vp->vq[0];
+    while (virtq_ready(q) && !(vp->status & VIRTIO_CONFIG_S_NEEDS_RESET)) {
+        struct blk_req *r = d->held;
+        d->held = NULL;
+        if (!r) {
+            r = calloc(1, sizeof(*r));
+            struct virtq_elem *e = r ? malloc(sizeof(*e)) : NULL;
+            if (!e) {
+                free(r);
+                return; /* host out of memory: the chain stays available, a later kick retries */
+            }
+            r->e = e;
+            const char *why = NULL;
+            enum virtq_pop got = virtq_pop(q, e, &why);
+            if (got != VIRTQ_GOT) {
+                req_free(r);
+                if (got == VIRTQ_BROKEN)
+                    virtio_pci_broken(vp, why);
+                return;
+            }
+            int rc = blk_parse(d, r);
+            if (rc < 0) {
+                req_free(r);
+                return;
+            }
+            if (rc == 0) {
+                blk_complete(d, r, r->type == VIRTIO_BLK_T_GET_ID && r->status == VIRTIO_BLK_S_OK ? (uint32_t)r->len : 0);
+                req_free(r);
+                continue;
+            }
+        }
+        uint64_t bounce = r->buf ? r->len : 0;
+        if (d->inflight && d->inflight_bytes + bounce > INFLIGHT_MAX_BYTES) {
+            d->held = r;
+            return;
+        }
+        blk_submit(d, r);
+    }
+}
+
+void virtio_blk_poll(struct virtio_blk *d)
+{
+    if (!atomic_exchange_explicit(&d->has_done, false, memory_order_acquire))
+        return;
+    pthread_mutex_lock(&d->lock);
+    struct blk_req *list = d->done;
+    d->done = NULL;
+    d->done_tail = &d->done;
+    pthread_mutex_unlock(&d->lock);
+    if (!list)
+        return;
+    while (list) {
+        struct blk_req *r = list;
+        list = r->next;
+        d->inflight--;
+        d->inflight_bytes -= r->buf ? r->len : 0;
+        uint32_t data = 0;
+        if (r->type == VIRTIO_BLK_T_IN && r->status == VIRTIO_BLK_S_OK) {
+            if (virtq_copy_to(d->pm, r->e, 0, r->buf, r->len) != (long)r->len)
+                r->status = VIRTIO_BLK_S_IOERR;
+            else
+                data = (uint32_t)r->len;
+        }
+        if (!(d->vp.status & VIRTIO_CONFIG_S_NEEDS_RESET))
+            blk_complete(d, r, data);
+        req_free(r);
+    }
+    /* Room in the budget again: take what waited. */
+    blk_process(d);
+}
+
+unsigned virtio_blk_inflight(const struct virtio_blk *d)
+{
+    return d->inflight;
+}
+
+static void blk_notify(void *dev, unsigned q)
+{
+    if (q == 0)
+        blk_process(dev);
+}
+
+static uint32_t blk_config_read(void *dev, unsigned off, unsigned size)
+{
+    struct virtio_blk *d = dev;
+    uint32_t v = 0;
+    memcpy(&v, d->config + off, size);
+    return v;
+}
+
+static void blk_config_write(void *dev, unsigned off, uint32_t val, unsigned size)
+{
+    (void)dev; /* nothing is writable without VIRTIO_BLK_F_CONFIG_WCE */
+    (void)off;
+    (void)val;
+    (void)size;
+}
+
+/* Waits for the I/O thread to finish what it has, then drops every request. */
+static void blk_reset(void *dev)
+{
+    struct virtio_blk *d = dev;
+    pthread_mutex_lock(&d->lock);
+    while (d->busy)
+        pthread_cond_wait(&d->idle, &d->lock);
+    struct blk_req *list = d->done;
+    d->done = NULL;
+    d->done_tail = &d->done;
+    pthread_mutex_unlock(&d->lock);
+    while (list) {
+        struct blk_req *r = list;
+        list = r->next;
+        req_free(r);
+    }
+    req_free(d->held);
+    d->held = NULL;
+    d->inflight = 0;
+    d->inflight_bytes = 0;
+}
+
+static const struct virtio_dev_ops blk_dev_ops = {
+    .notify = blk_notify,
+    .config_read = blk_config_read,
+    .config_write = blk_config_write,
+    .reset = blk_reset,
+};
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    memcpy(p, &v, 4);
+}
+
+int virtio_blk_create(struct virtio_blk **out, struct physmap *pm, struct blk *b, const char *serial,
+                      const struct virtio_host *host)
+{
+    struct virtio_blk *d = calloc(1, sizeof(*d));
+    if (!d)
+        return -ENOMEM;
+    d->pm = pm;
+    d->b = b;
+    if (host)
+        d->host = *host;
+    if (serial)
+        memcpy(d->serial, serial, strnlen(serial, sizeof(d->serial))); /* not terminated when 20 long */
+    d->todo_tail = &d->todo;
+    d->done_tail = &d->done;
+
+    uint32_t f = 1u << VIRTIO_BLK_F_SIZE_MAX | 1u << VIRTIO_BLK_F_SEG_MAX | 1u << VIRTIO_BLK_F_BLK_SIZE |
+                 1u << VIRTIO_BLK_F_FLUSH | 1u << VIRTIO_RING_F_INDIRECT_DESC;
+    if (b->readonly)
+        f |= 1u << VIRTIO_BLK_F_RO;
+    if (!b->readonly && b->ops->discard)
+        f |= 1u << VIRTIO_BLK_F_DISCARD;
+    if (!b->readonly && b->ops->write_zeroes)
+        f |= 1u << VIRTIO_BLK_F_WRITE_ZEROES;
+
+    uint64_t cap = b->size / BLK_SECTOR;
+    memcpy(d->config + CFG_CAPACITY, &cap, 8);
+    put32(d->config + CFG_SIZE_MAX, SIZE_MAX_BYTES);
+    put32(d->config + CFG_SEG_MAX, SEG_MAX);
+    put32(d->config + CFG_BLK_SIZE, BLK_SECTOR);
+    d->config[CFG_NUM_QUEUES] = 1;
+    put32(d->config + CFG_MAX_DISCARD_SECTORS, DISCARD_MAX_SECTORS);
+    put32(d->config + CFG_MAX_DISCARD_SEG, 1);
+    put32(d->config + CFG_DISCARD_ALIGN, DISCARD_ALIGN_SECTORS);
+    put32(d->config + CFG_MAX_WZ_SECTORS, DISCARD_MAX_SECTORS);
+    put32(d->config + CFG_MAX_WZ_SEG, 1);
+    d->config[CFG_WZ_MAY_UNMAP] = 1;
+
+    /* Class 0x0100 (SCSI storage controller), as QEMU's virtio-blk-pci. */
+    virtio_pci_init(&d->vp, pm, VIRTIO_PCI_DEVICE_BLK, VIRTIO_ID_BLOCK, 0x010000, f, 1, QUEUE_SIZE, CFG_LEN,
+                    &blk_dev_ops, d);
+
+    pthread_mutex_init(&d->lock, NULL);
+    pthread_cond_init(&d->work, NULL);
+    pthread_cond_init(&d->idle, NULL);
+    int rc = pthread_create(&d->thread, NULL, blk_thread, d);
+    if (rc) {
+        virtio_blk_destroy(d);
+        return -rc;
+    }
+    d->thread_started = true;
+    *out = d;
+    return 0;
+}
+
+void virtio_blk_destroy(struct virtio_blk *d)
+{
+    if (!d)
+        return;
+    if (d->thread_started) {
+        pthread_mutex_lock(&d->lock);
+        d->quit = true;
+        pthread_cond_signal(&d->work);
+        pthread_mutex_unlock(&d->lock);
+        pthread_join(d->thread, NULL);
+    }
+    blk_reset(d);
+    pthread_cond_destroy(&d->work);
+    pthread_cond_destroy(&d->idle);
+    pthread_mutex_destroy(&d->lock);
+    free(d);
+}
+
+struct virtio_pci *virtio_blk_pci(struct virtio_blk *d)
+{
+    return &d->vp;
+}
