@@ -252,9 +252,11 @@ static int blk_parse(struct virtio_blk *d, struct blk_req *r)
             return 0;
         r->off = sector * BLK_SECTOR;
         r->len = len;
-        r->buf = malloc(len ? len : 1);
-        if (!r->buf)
+        /* Page-aligned: a cache=none backend reads and writes it with O_DIRECT. */
+        void *buf = NULL;
+        if (posix_memalign(&buf, 4096, len ? len : BLK_SECTOR))
             return 0;
+        r->buf = buf;
         if (!in && virtq_copy_from(d->pm, e, sizeof(hdr), r->buf, len) != (long)len)
             return 0;
         return 1;
