@@ -1,0 +1,528 @@
+/*
+ * Unit tests of virtio-blk over the legacy PCI transport (devices/virtio/virtio_blk.c,
+ * virtio_pci.c), driven the way Linux's virtio_pci_legacy + virtio_blk drive it: registers in
+ * BAR 0, a ring in fake guest RAM, requests completed by the device's I/O thread and delivered
+ * by virtio_blk_poll. The disk is a test double in memory that records every call.
+ *
+ * What a guest must not get past: a request past the end of the disk or with a sector number
+ * that overflows (IOERR, backend untouched), a write / discard to a read-only drive (IOERR or
+ * UNSUPP, backend untouched), a data length that is not whole sectors, a short header (IOERR),
+ * an unknown type (UNSUPP), a request without a status byte or a buffer in a device's
+ * registers (NEEDS_RESET and a config interrupt, nothing more done until a reset). Also: the
+ * PCI identity QEMU shows, BAR 0's size, the level INTA and ISR's read-to-clear, flush and
+ * cache=unsafe, GET_ID, discard and write-zeroes reaching the backend.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <time.h>
+
+#include "devices/block/block.h"
+#include "devices/virtio/virtio.h"
+#include "shadow-mmu/shadow_mmu.h"
+
+#define RAM_SIZE (256u << 10)
+#define MMIO_BASE 0x100000u
+#define DISK_SECTORS 128
+#define RING 0x1000u   /* queue PFN 1 */
+#define HDR 0x20000u   /* request header */
+#define DATA 0x21000u  /* data buffer */
+#define STATUS 0x30000u
+
+static struct machmem mm;
+static struct pmap ram;
+static struct physmap pm;
+static unsigned mmio_accesses;
+static int irq_level;
+static _Atomic unsigned kicks;
+
+/* ---- the test double disk ---- */
+
+static uint8_t disk[DISK_SECTORS * 512];
+static struct {
+    unsigned reads, writes, flushes, discards, zeroes;
+    uint64_t last_off, last_len;
+    bool last_unmap;
+} calls;
+
+static int dd_read(struct blk *b, uint64_t off, void *buf, size_t len)
+{
+    (void)b;
+    calls.reads++;
+    if (off > sizeof(disk) || len > sizeof(disk) - off)
+        return -EIO; /* the device should never ask */
+    memcpy(buf, disk + off, len);
+    return 0;
+}
+
+static int dd_write(struct blk *b, uint64_t off, const void *buf, size_t len)
+{
+    (void)b;
+    calls.writes++;
+    if (off > sizeof(disk) || len > sizeof(disk) - off)
+        return -EIO;
+    memcpy(disk + off, buf, len);
+    return 0;
+}
+
+static int dd_flush(struct blk *b)
+{
+    (void)b;
+    calls.flushes++;
+    return 0;
+}
+
+static int dd_discard(struct blk *b, uint64_t off, uint64_t len)
+{
+    (void)b;
+    calls.discards++;
+    calls.last_off = off;
+    calls.last_len = len;
+    return 0;
+}
+
+static int dd_zeroes(struct blk *b, uint64_t off, uint64_t len, bool unmap)
+{
+    (void)b;
+    calls.zeroes++;
+    calls.last_off = off;
+    calls.last_len = len;
+    calls.last_unmap = unmap;
+    memset(disk + off, 0, len);
+    return 0;
+}
+
+static const struct blk_ops dd_ops = {
+    .read = dd_read, .write = dd_write, .flush = dd_flush, .discard = dd_discard, .write_zeroes = dd_zeroes,
+};
+
+static struct blk dd;
+
+/* ---- the machine around the device ---- */
+
+static uint64_t mmio_read(void *o, uint64_t off, unsigned size)
+{
+    (void)o, (void)off, (void)size;
+    mmio_accesses++;
+    return 0;
+}
+
+static void mmio_write(void *o, uint64_t off, uint64_t val, unsigned size)
+{
+    (void)o, (void)off, (void)val, (void)size;
+    mmio_accesses++;
+}
+
+static const struct mem_region_ops mmio_ops = {.read = mmio_read, .write = mmio_write};
+
+static void set_irq(void *opaque, int n, int level)
+{
+    (void)opaque, (void)n;
+    irq_level = level;
+}
+
+static void kick(void *ctx)
+{
+    (void)ctx;
+    atomic_fetch_add(&kicks, 1);
+}
+
+static struct virtio_blk *dev;
+static struct virtio_pci *vp;
+static uint16_t avail_idx;
+
+static uint32_t rd(unsigned off, unsigned size)
+{
+    return (uint32_t)virtio_pci_io_ops.read(vp, off, size);
+}
+
+static void wr(unsigned off, uint32_t v, unsigned size)
+{
+    virtio_pci_io_ops.write(vp, off, v, size);
+}
+
+/* What virtio_pci_legacy's probe and virtio_blk's probe do, in order. */
+static void driver_setup(void)
+{
+    wr(VIRTIO_PCI_STATUS, 0, 1);
+    wr(VIRTIO_PCI_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER, 1);
+    wr(VIRTIO_PCI_GUEST_FEATURES, rd(VIRTIO_PCI_HOST_FEATURES, 4), 4);
+    wr(VIRTIO_PCI_QUEUE_SEL, 0, 2);
+    assert_int_equal(rd(VIRTIO_PCI_QUEUE_NUM, 2), 128);
+    assert_int_equal(rd(VIRTIO_PCI_QUEUE_PFN, 4), 0);
+    wr(VIRTIO_PCI_QUEUE_PFN, RING >> 12, 4);
+    wr(VIRTIO_PCI_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_DRIVER_OK, 1);
+    avail_idx = 0;
+}
+
+static void make_device(bool readonly, enum blk_cache cache)
+{
+    dd = (struct blk){.ops = &dd_ops, .size = sizeof(disk), .readonly = readonly, .cache = cache};
+    struct virtio_host host = {.kick = kick};
+    assert_int_equal(virtio_blk_create(&dev, &pm, &dd, "serial-1234", &host), 0);
+    vp = virtio_blk_pci(dev);
+    virtio_pci_attach(vp, NULL, -1, (struct irq_line){.set = set_irq});
+    driver_setup();
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    assert_int_equal(machmem_init(&mm, 128 * MACH_PAGE_SIZE), 0);
+    assert_int_equal(pmap_init(&ram, &mm, RAM_SIZE, 0), 0);
+    memset(&pm, 0, sizeof(pm));
+    assert_int_equal(physmap_add_pmap(&pm, "ram", 0, RAM_SIZE, &ram, 0), 0);
+    assert_int_equal(physmap_add_mmio(&pm, "dev", MMIO_BASE, 0x1000, &mmio_ops, NULL), 0);
+    mmio_accesses = 0;
+    irq_level = 0;
+    memset(&calls, 0, sizeof(calls));
+    for (size_t i = 0; i < sizeof(disk); i++)
+        disk[i] = (uint8_t)(i * 7 + (i >> 9));
+    make_device(false, BLK_CACHE_WRITEBACK);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    virtio_blk_destroy(dev);
+    pmap_destroy(&ram);
+    machmem_destroy(&mm);
+    return 0;
+}
+
+/* ---- requests ---- */
+
+static void put_desc(unsigned i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
+{
+    uint8_t d[16];
+    memcpy(d, &addr, 8);
+    memcpy(d + 8, &len, 4);
+    memcpy(d + 12, &flags, 2);
+    memcpy(d + 14, &next, 2);
+    assert_int_equal(physmap_write(&pm, RING + 16ull * i, d, 16), 0);
+}
+
+static void put_header(uint32_t type, uint64_t sector)
+{
+    uint8_t h[16] = {0};
+    memcpy(h, &type, 4);
+    memcpy(h + 8, &sector, 8);
+    assert_int_equal(physmap_write(&pm, HDR, h, 16), 0);
+}
+
+static uint16_t used_idx(void)
+{
+    uint16_t v;
+    assert_int_equal(physmap_read(&pm, vp->vq[0].used + 2, &v, 2), 0);
+    return v;
+}
+
+/* Publishes head 0, notifies, and waits until the used index moves (or 5 s). */
+static void submit_and_wait(void)
+{
+    uint64_t avail = vp->vq[0].avail;
+    uint16_t head = 0, before = used_idx();
+    assert_int_equal(physmap_write(&pm, avail + 4 + 2ull * (avail_idx % 128), &head, 2), 0);
+    avail_idx++;
+    assert_int_equal(physmap_write(&pm, avail + 2, &avail_idx, 2), 0);
+    wr(VIRTIO_PCI_QUEUE_NOTIFY, 0, 2);
+    for (int i = 0; i < 5000 && used_idx() == before; i++) {
+        virtio_blk_poll(dev);
+        if (used_idx() != before)
+            break;
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* A request with data of len bytes (writable for reads): header, data, status. */
+static uint8_t request(uint32_t type, uint64_t sector, uint32_t len, bool data_writable)
+{
+    uint8_t st = 0xEE;
+    assert_int_equal(physmap_write(&pm, STATUS, &st, 1), 0);
+    put_header(type, sector);
+    if (len) {
+        put_desc(0, HDR, 16, VRING_DESC_F_NEXT, 1);
+        put_desc(1, DATA, len, VRING_DESC_F_NEXT | (data_writable ? VRING_DESC_F_WRITE : 0), 2);
+        put_desc(2, STATUS, 1, VRING_DESC_F_WRITE, 0);
+    } else {
+        put_desc(0, HDR, 16, VRING_DESC_F_NEXT, 2);
+        put_desc(2, STATUS, 1, VRING_DESC_F_WRITE, 0);
+    }
+    submit_and_wait();
+    assert_int_equal(physmap_read(&pm, STATUS, &st, 1), 0);
+    return st;
+}
+
+static void test_pci_identity(void **state)
+{
+    (void)state;
+    const struct pci_func *f = &vp->pci;
+    assert_int_equal(pci_get16(f, PCI_VENDOR_ID), 0x1AF4);
+    assert_int_equal(pci_get16(f, PCI_DEVICE_ID), 0x1001);
+    assert_int_equal(pci_get16(f, PCI_SUBSYS_VENDOR), 0x1AF4);
+    assert_int_equal(pci_get16(f, PCI_SUBSYS_VENDOR + 2), 0x0002);
+    assert_int_equal(pci_get32(f, PCI_REVISION) >> 8, 0x010000);
+    assert_int_equal(f->cfg[PCI_REVISION], 0);
+    assert_int_equal(f->cfg[PCI_INTERRUPT_PIN], 1);
+    /* BAR sizing as Linux does it: all-ones in, the size mask out (128 bytes of I/O, as QEMU's). */
+    struct pci_bus bus = {0};
+    pci_bus_plug(&bus, 0x12 << 3, &vp->pci);
+    uint32_t v;
+    assert_true(pci_cfg_write(&bus, 0x12 << 3, PCI_BAR0, 0xFFFFFFFFu, 4));
+    assert_true(pci_cfg_read(&bus, 0x12 << 3, PCI_BAR0, 4, &v));
+    assert_int_equal(v, 0xFFFFFF81u);
+    /* Capacity in the config, byte by byte as vp_get reads it. */
+    uint64_t cap = 0;
+    for (unsigned i = 0; i < 8; i++)
+        cap |= (uint64_t)rd(VIRTIO_PCI_CONFIG_OFF + i, 1) << (8 * i);
+    assert_int_equal(cap, DISK_SECTORS);
+}
+
+static void test_read(void **state)
+{
+    (void)state;
+    unsigned k0 = atomic_load(&kicks);
+    assert_int_equal(request(0, 2, 1024, true), 0);
+    uint8_t buf[1024];
+    assert_int_equal(physmap_read(&pm, DATA, buf, sizeof(buf)), 0);
+    assert_memory_equal(buf, disk + 1024, sizeof(buf));
+    uint32_t used[2];
+    assert_int_equal(physmap_read(&pm, vp->vq[0].used + 4, used, 8), 0);
+    assert_int_equal(used[0], 0);
+    assert_int_equal(used[1], 1025);
+    assert_true(atomic_load(&kicks) > k0); /* completed by the I/O thread */
+    /* INTA is a level until ISR is read. */
+    assert_int_equal(irq_level, 1);
+    assert_int_equal(rd(VIRTIO_PCI_ISR, 1), VIRTIO_PCI_ISR_QUEUE);
+    assert_int_equal(irq_level, 0);
+    assert_int_equal(rd(VIRTIO_PCI_ISR, 1), 0);
+}
+
+static void test_write(void **state)
+{
+    (void)state;
+    uint8_t buf[512];
+    memset(buf, 0xC3, sizeof(buf));
+    assert_int_equal(physmap_write(&pm, DATA, buf, sizeof(buf)), 0);
+    assert_int_equal(request(1, 5, 512, false), 0);
+    assert_memory_equal(disk + 5 * 512, buf, sizeof(buf));
+    assert_int_equal(calls.writes, 1);
+}
+
+static void test_past_end(void **state)
+{
+    (void)state;
+    assert_int_equal(request(0, DISK_SECTORS - 1, 1024, true), 1);
+    assert_int_equal(request(1, DISK_SECTORS, 512, false), 1);
+    /* sector * 512 overflows 64 bits */
+    assert_int_equal(request(0, 1ull << 56, 512, true), 1);
+    assert_int_equal(request(1, UINT64_MAX, 512, false), 1);
+    assert_int_equal(calls.reads + calls.writes, 0);
+    /* The last sector itself is fine. */
+    assert_int_equal(request(0, DISK_SECTORS - 1, 512, true), 0);
+}
+
+static void test_partial_sector(void **state)
+{
+    (void)state;
+    assert_int_equal(request(0, 0, 100, true), 1);
+    assert_int_equal(request(1, 0, 513, false), 1);
+    assert_int_equal(calls.reads + calls.writes, 0);
+}
+
+static void test_readonly(void **state)
+{
+    (void)state;
+    virtio_blk_destroy(dev);
+    make_device(true, BLK_CACHE_WRITEBACK);
+    assert_true(rd(VIRTIO_PCI_HOST_FEATURES, 4) & (1u << 5)); /* VIRTIO_BLK_F_RO */
+    uint8_t before[sizeof(disk)];
+    memcpy(before, disk, sizeof(disk));
+    assert_int_equal(request(1, 0, 512, false), 1);
+    /* discard is not offered on a read-only drive */
+    assert_int_equal(request(11, 0, 16, false), 2);
+    assert_int_equal(request(13, 0, 16, false), 2);
+    assert_int_equal(calls.writes + calls.discards + calls.zeroes, 0);
+    assert_memory_equal(disk, before, sizeof(disk));
+    assert_int_equal(request(0, 0, 512, true), 0);
+}
+
+static void test_flush(void **state)
+{
+    (void)state;
+    assert_int_equal(request(4, 0, 0, false), 0);
+    assert_int_equal(calls.flushes, 1);
+    virtio_blk_destroy(dev);
+    make_device(false, BLK_CACHE_UNSAFE);
+    assert_int_equal(request(4, 0, 0, false), 0);
+    assert_int_equal(calls.flushes, 1); /* cache=unsafe: ignored */
+}
+
+static void test_get_id(void **state)
+{
+    (void)state;
+    assert_int_equal(request(8, 0, 20, true), 0);
+    char id[21] = {0};
+    assert_int_equal(physmap_read(&pm, DATA, id, 20), 0);
+    assert_string_equal(id, "serial-1234");
+}
+
+static void test_unknown_type(void **state)
+{
+    (void)state;
+    assert_int_equal(request(99, 0, 512, true), 2);
+}
+
+static void put_dwz(uint64_t sector, uint32_t n, uint32_t flags)
+{
+    uint8_t seg[16];
+    memcpy(seg, &sector, 8);
+    memcpy(seg + 8, &n, 4);
+    memcpy(seg + 12, &flags, 4);
+    assert_int_equal(physmap_write(&pm, DATA, seg, 16), 0);
+}
+
+static void test_discard_write_zeroes(void **state)
+{
+    (void)state;
+    uint32_t f = rd(VIRTIO_PCI_HOST_FEATURES, 4);
+    assert_true(f & (1u << 13));
+    assert_true(f & (1u << 14));
+    put_dwz(8, 16, 0);
+    assert_int_equal(request(11, 0, 16, false), 0);
+    assert_int_equal(calls.discards, 1);
+    assert_int_equal(calls.last_off, 8 * 512);
+    assert_int_equal(calls.last_len, 16 * 512);
+    put_dwz(4, 2, 1);
+    assert_int_equal(request(13, 0, 16, false), 0);
+    assert_int_equal(calls.zeroes, 1);
+    assert_true(calls.last_unmap);
+    for (unsigned i = 4 * 512; i < 6 * 512; i++)
+        assert_int_equal(disk[i], 0);
+    /* past the end, unknown flags, unmap on a discard: refused, backend untouched */
+    put_dwz(DISK_SECTORS - 1, 2, 0);
+    assert_int_equal(request(11, 0, 16, false), 1);
+    put_dwz(0, 1, 2);
+    assert_int_equal(request(13, 0, 16, false), 2);
+    put_dwz(0, 1, 1);
+    assert_int_equal(request(11, 0, 16, false), 2);
+    assert_int_equal(calls.discards, 1);
+    assert_int_equal(calls.zeroes, 1);
+}
+
+static void test_short_header(void **state)
+{
+    (void)state;
+    uint8_t st = 0xEE;
+    assert_int_equal(physmap_write(&pm, STATUS, &st, 1), 0);
+    put_desc(0, HDR, 8, VRING_DESC_F_NEXT, 2);
+    put_desc(2, STATUS, 1, VRING_DESC_F_WRITE, 0);
+    submit_and_wait();
+    assert_int_equal(physmap_read(&pm, STATUS, &st, 1), 0);
+    assert_int_equal(st, 1);
+}
+
+static void expect_needs_reset(void)
+{
+    assert_true(rd(VIRTIO_PCI_STATUS, 1) & VIRTIO_CONFIG_S_NEEDS_RESET);
+    assert_int_equal(irq_level, 1);
+    assert_int_equal(rd(VIRTIO_PCI_ISR, 1), VIRTIO_PCI_ISR_CONFIG);
+    /* A good request now is ignored: the device waits for its reset. */
+    uint16_t before = used_idx();
+    assert_int_equal(request(0, 0, 512, true), 0xEE);
+    assert_int_equal(used_idx(), before);
+    /* After a reset and a new setup it works again. */
+    driver_setup();
+    assert_false(rd(VIRTIO_PCI_STATUS, 1) & VIRTIO_CONFIG_S_NEEDS_RESET);
+    assert_int_equal(request(0, 0, 512, true), 0);
+}
+
+static void test_no_status_byte(void **state)
+{
+    (void)state;
+    put_header(0, 0);
+    put_desc(0, HDR, 16, VRING_DESC_F_NEXT, 1);
+    put_desc(1, DATA, 512, 0, 0);
+    submit_and_wait();
+    assert_int_equal(calls.reads, 0);
+    expect_needs_reset();
+}
+
+static void test_buffer_in_mmio(void **state)
+{
+    (void)state;
+    put_header(0, 0);
+    put_desc(0, HDR, 16, VRING_DESC_F_NEXT, 1);
+    put_desc(1, MMIO_BASE, 512, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 2);
+    put_desc(2, STATUS, 1, VRING_DESC_F_WRITE, 0);
+    submit_and_wait();
+    assert_int_equal(calls.reads, 0);
+    assert_int_equal(mmio_accesses, 0);
+    expect_needs_reset();
+    assert_int_equal(mmio_accesses, 0);
+}
+
+static void test_many_in_flight(void **state)
+{
+    (void)state;
+    /* 42 reads at once (heads 0..123, three descriptors each): every one completes, in any order the device likes. */
+    uint64_t avail = vp->vq[0].avail;
+    for (uint16_t r = 0; r < 42; r++) {
+        uint16_t h = (uint16_t)(r * 3);
+        uint64_t hdr = HDR + 16ull * r, data = DATA + 512ull * r, st = STATUS + r;
+        uint8_t hb[16] = {0};
+        uint64_t sector = r;
+        memcpy(hb + 8, &sector, 8);
+        assert_int_equal(physmap_write(&pm, hdr, hb, 16), 0);
+        put_desc(h, hdr, 16, VRING_DESC_F_NEXT, h + 1);
+        put_desc(h + 1, data, 512, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, h + 2);
+        put_desc(h + 2, st, 1, VRING_DESC_F_WRITE, 0);
+        assert_int_equal(physmap_write(&pm, avail + 4 + 2ull * ((avail_idx + r) % 128), &h, 2), 0);
+    }
+    avail_idx += 42;
+    assert_int_equal(physmap_write(&pm, avail + 2, &avail_idx, 2), 0);
+    wr(VIRTIO_PCI_QUEUE_NOTIFY, 0, 2);
+    for (int i = 0; i < 5000 && used_idx() != 42; i++) {
+        virtio_blk_poll(dev);
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(used_idx(), 42);
+    for (unsigned r = 0; r < 42; r++) {
+        uint8_t buf[512], st;
+        assert_int_equal(physmap_read(&pm, DATA + 512ull * r, buf, 512), 0);
+        assert_memory_equal(buf, disk + 512 * r, 512);
+        assert_int_equal(physmap_read(&pm, STATUS + r, &st, 1), 0);
+        assert_int_equal(st, 0);
+    }
+    assert_int_equal(virtio_blk_inflight(dev), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_pci_identity, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_past_end, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partial_sector, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_flush, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_get_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_type, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_discard_write_zeroes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_short_header, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_status_byte, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_buffer_in_mmio, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_in_flight, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
