@@ -256,16 +256,17 @@ update-guest: | $(DEPS_STAMP)
 # ---------------------------------------------------------------------------------------------
 # Running
 
+# ARGS: more options for the guest, e.g. ARGS='-drive file=disk.img,if=virtio' (both targets).
 RUN_ARGS = -M malta -m 256 -kernel $(B)/guest/vmlinuz -initrd $(INITRAMFS) -append 'console=ttyS0' -nographic
 .PHONY: run run-qemu
 run: $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
-	$(MVISOR) $(RUN_ARGS)
+	$(MVISOR) $(RUN_ARGS) $(ARGS)
 
 # The same guest on QEMU, the reference machine (Ctrl-A x quits). -nic none -vga none: QEMU's
 # Malta otherwise adds a PCnet NIC and a Cirrus VGA and refuses to start without their option
 # ROMs, which Debian ships only in recommended packages (ipxe-qemu, seabios).
 run-qemu: $(GUEST_STAMP) $(INITRAMFS)
-	qemu-system-mipsel $(RUN_ARGS) -no-reboot -nic none -vga none
+	qemu-system-mipsel $(RUN_ARGS) -no-reboot -nic none -vga none $(ARGS)
 
 # ---------------------------------------------------------------------------------------------
 # Tests. Each suite writes build/test-logs/<suite>.result; tests/summary.sh adds them up.

@@ -110,6 +110,9 @@ struct malta_host {
     /* From any thread: a device's I/O thread finished something; the vCPU thread should call
      * malta_update soon (and wake from WAIT to do so). */
     void (*kick)(void *ctx);
+    /* Deterministic runs: device I/O is complete when the guest's access that started it
+     * returns, so guest time alone decides when it finishes. */
+    bool synchronous_io;
 };
 
 struct malta;

@@ -290,6 +290,17 @@ int main(int argc, char **argv)
             fprintf(stderr, "mvisor: %s%s\n", err, rc == VMOPT_USAGE ? " (see mvisor --help)" : "");
             return 1;
         }
+        const char *file;
+        if (clones > 1 && vmopt_shared_writable(&cl.cfg, &cl.cfg, &file) == 0) {
+            for (unsigned i = 0; i < cl.cfg.ndisks; i++) {
+                const struct vm_drive *d = &cl.cfg.drives[cl.cfg.disks[i].drive];
+                if (!d->readonly) {
+                    fprintf(stderr, "mvisor: --clone %u: every clone would write disk image %s (use readonly=on)\n",
+                            clones, d->file);
+                    return 1;
+                }
+            }
+        }
         if (vmset_from_cmdline(&set, &cl, clones, err, sizeof(err)) < 0) {
             fprintf(stderr, "mvisor: %s\n", err);
             return 1;

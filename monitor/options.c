@@ -270,6 +270,9 @@ int vmopt_check(const struct vmopt *o, char *err, size_t errlen)
         if (cfg->ndisks)
             return fail(&c, VMOPT_USAGE, "disks need the malta machine (the testbench has no PCI bus)");
     }
+    const char *file;
+    if (vmopt_shared_writable(cfg, cfg, &file))
+        return fail(&c, VMOPT_BAD, "disk image %s is used twice and written", file);
     int slots[VM_MAX_DISKS];
     return vmopt_disk_slots(cfg, slots, err, errlen);
 }

@@ -41,6 +41,9 @@ int vmopt_parse_drive(struct vmopt *o, const char *spec, char *err, size_t errle
 int vmopt_parse_device(struct vmopt *o, const char *spec, char *err, size_t errlen);
 /* The PCI slot of each disk: explicit addr= first, the others filling 0x12-0x15, 0xb, 0xc. */
 int vmopt_disk_slots(const struct vm_config *cfg, int slots[VM_MAX_DISKS], char *err, size_t errlen);
+/* 1 (and the file) if a and b (or two disks of one VM, a == b) use one image and at least one
+ * of them writes it. */
+int vmopt_shared_writable(const struct vm_config *a, const struct vm_config *b, const char **file);
 /* Whether s is a valid VM name (1..VMOPT_NAME_MAX letters, digits, '.', '_', '-'). */
 bool vmopt_name_ok(const char *s);
 

@@ -250,3 +250,29 @@ int vmopt_disk_slots(const struct vm_config *cfg, int slots[VM_MAX_DISKS], char 
     }
     return 0;
 }
+
+int vmopt_shared_writable(const struct vm_config *a, const struct vm_config *b, const char **file)
+{
+    /* Two VMs (or one VM twice) writing one image corrupt it: QEMU refuses with its image locks. */
+    for (unsigned i = 0; i < a->ndisks; i++) {
+        const struct vm_drive *x = &a->drives[a->disks[i].drive];
+        char *rx = realpath(x->file, NULL);
+        for (unsigned j = 0; j < b->ndisks; j++) {
+            const struct vm_drive *y = &b->drives[b->disks[j].drive];
+            if (a == b && j == i)
+                continue;
+            if (x->readonly && y->readonly)
+                continue;
+            char *ry = realpath(y->file, NULL);
+            bool same = rx && ry ? !strcmp(rx, ry) : !strcmp(x->file, y->file);
+            free(ry);
+            if (same) {
+                *file = x->file;
+                free(rx);
+                return 1;
+            }
+        }
+        free(rx);
+    }
+    return 0;
+}

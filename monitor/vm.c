@@ -231,6 +231,7 @@ static int vm_create_malta(struct vm *vm, char *err, size_t errlen)
         .attention = malta_host_attention,
         .serial_out = malta_host_serial_out,
         .kick = malta_host_kick,
+        .synchronous_io = vm->cfg.deterministic,
     };
     int rc = malta_create(&vm->malta, &vm->physmap, &vm->pmap, vm->ram_size, &host,
                           rtc_start_unix_ns(&vm->cfg), err, errlen);

@@ -211,7 +211,7 @@ int malta_add_virtio_blk(struct malta *m, unsigned slot, struct blk *b, const ch
         snprintf(err, errlen, "PCI slot 0x%x is already in use", slot);
         return -EBUSY;
     }
-    struct virtio_host host = {.kick = board_virtio_kick, .ctx = m};
+    struct virtio_host host = {.kick = board_virtio_kick, .ctx = m, .synchronous = m->host.synchronous_io};
     struct virtio_blk *d;
     int rc = virtio_blk_create(&d, m->physmap, b, serial, &host);
     if (rc < 0) {

@@ -176,6 +176,7 @@ struct virtio_blk;
 struct virtio_host {
     void (*kick)(void *ctx);
     void *ctx;
+    bool synchronous; /* deterministic runs: a notify returns with its requests delivered */
 };
 
 /* A virtio-blk function over an open backend (the device owns neither). -errno on failure. */

@@ -349,17 +349,18 @@ static void blk_process(struct virtio_blk *d)
     }
 }
 
-void virtio_blk_poll(struct virtio_blk *d)
+/* Hands what the I/O thread finished to the guest; false if there was nothing. */
+static bool blk_deliver(struct virtio_blk *d)
 {
     if (!atomic_exchange_explicit(&d->has_done, false, memory_order_acquire))
-        return;
+        return false;
     pthread_mutex_lock(&d->lock);
     struct blk_req *list = d->done;
     d->done = NULL;
     d->done_tail = &d->done;
     pthread_mutex_unlock(&d->lock);
     if (!list)
-        return;
+        return false;
     while (list) {
         struct blk_req *r = list;
         list = r->next;
@@ -376,8 +377,22 @@ void virtio_blk_poll(struct virtio_blk *d)
             blk_complete(d, r, data);
         req_free(r);
     }
+    return true;
+}
+
+static void blk_wait_idle(struct virtio_blk *d)
+{
+    pthread_mutex_lock(&d->lock);
+    while (d->busy)
+        pthread_cond_wait(&d->idle, &d->lock);
+    pthread_mutex_unlock(&d->lock);
+}
+
+void virtio_blk_poll(struct virtio_blk *d)
+{
     /* Room in the budget again: take what waited. */
-    blk_process(d);
+    if (blk_deliver(d))
+        blk_process(d);
 }
 
 unsigned virtio_blk_inflight(const struct virtio_blk *d)
@@ -387,8 +402,17 @@ unsigned virtio_blk_inflight(const struct virtio_blk *d)
 
 static void blk_notify(void *dev, unsigned q)
 {
-    if (q == 0)
-        blk_process(dev);
+    struct virtio_blk *d = dev;
+    if (q != 0)
+        return;
+    blk_process(d);
+    /* Deterministic runs: the I/O thread still does the I/O, but the guest sees every request
+     * done when its notify returns, so when it completes depends on guest state only. */
+    while (d->host.synchronous && d->inflight) {
+        blk_wait_idle(d);
+        blk_deliver(d);
+        blk_process(d);
+    }
 }
 
 static uint32_t blk_config_read(void *dev, unsigned off, unsigned size)
@@ -411,9 +435,8 @@ static void blk_config_write(void *dev, unsigned off, uint32_t val, unsigned siz
 static void blk_reset(void *dev)
 {
     struct virtio_blk *d = dev;
+    blk_wait_idle(d);
     pthread_mutex_lock(&d->lock);
-    while (d->busy)
-        pthread_cond_wait(&d->idle, &d->lock);
     struct blk_req *list = d->done;
     d->done = NULL;
     d->done_tail = &d->done;

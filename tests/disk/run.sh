@@ -16,7 +16,10 @@
 #   mvisor-ro-two   two disks: -drive if=virtio,readonly=on (auto: slot 0x12) and one at
 #                   addr=13 (INTA shares IRQ 10 with the first); the read-only one refuses
 #                   writes (mount and raw O_DIRECT), both are read at once
-#   bad-options     each bad -drive/-device is one "mvisor:" line and exit status 1
+#   det             the mvisor-rw scenario with --deterministic --seed 5 (requests complete
+#                   before the guest's notify returns: test_virtio_blk checks that exactly)
+#   bad-options     each bad -drive/-device is one "mvisor:" line and exit status 1 (also: one
+#                   image written by two disks, --clone over a writable image)
 # Scratch files go to build/tests/disk/, transcripts to build/test-logs/disk/.
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
@@ -45,7 +48,7 @@ rand_md5=$(md5sum <"$W/tree/rand.bin" | cut -d' ' -f1)
 truncate -s 32M "$W/base.img"
 mke2fs -q -t ext4 -d "$W/tree" "$W/base.img"
 SECTORS=$((32 * 2048))
-for n in mvisor qemu ro two; do cp "$W/base.img" "$W/$n.img"; done
+for n in mvisor qemu ro two det; do cp "$W/base.img" "$W/$n.img"; done
 
 DT=tests/boot/disk_test.py
 common=(--log-dir "$SUITE_DIR" --kernel "$KERNEL" --initrd "$INITRD" --sectors "$SECTORS" --md5 "$known_md5")
@@ -88,6 +91,11 @@ if selected mvisor-ro-two; then
         --disk-args "-drive file=$W/ro.img,if=virtio,readonly=on -drive file=$W/two.img,format=raw,if=none,id=d1,cache=none -device virtio-blk-pci,drive=d1,addr=13" \
         --vdb-md5 "$rand_md5" --facts "$W/ro.json"
 fi
+if selected det; then
+    run_test det 300 python3 $DT --name det "${common[@]}" --monitor "$MVISOR" \
+        --disk-args "--deterministic --seed 5 -drive file=$W/det.img,if=virtio" \
+        --write-text deterministic --facts "$W/det.json" && host_check det "$W/det.img" deterministic
+fi
 
 # bad_option NAME OPTIONS...: mvisor refuses with exactly one "mvisor:" line and status 1.
 bad_option() {
@@ -125,6 +133,8 @@ bad_option slot-twice -drive file=$W/ro.img,if=none,id=a -drive file=$W/two.img,
     -device virtio-blk-pci,drive=a,addr=12 -device virtio-blk-pci,drive=b,addr=0x12
 bad_option drive-twice -drive file=$W/ro.img,if=none,id=a -device virtio-blk-pci,drive=a \
     -device virtio-blk-pci,drive=a
+bad_option image-twice -drive file=$W/ro.img,if=virtio -drive file=$W/../disk/ro.img,if=virtio,readonly=on
+bad_option clone-writable --clone 2 -drive file=$W/ro.img,if=virtio
 bad_option seven-disks $(for i in 1 2 3 4 5 6 7; do echo -drive file=$W/ro.img,if=virtio,readonly=on; done)
 if selected bad-testbench; then
     test_exec bad-testbench 20 "$MVISOR" -M testbench -kernel "$KERNEL" -drive "file=$W/ro.img,if=virtio"
