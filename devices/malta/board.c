@@ -452,4 +452,10 @@ void malta_dump(const struct malta *m, FILE *f)
             m->tty0.ier, m->tty0.lcr, m->tty0.mcr, m->tty0.rx_count, m->tty0.tx_bytes, m->tty0.rx_bytes);
     fprintf(f, "fpga leds %02x display '%s'  gt master aborts %" PRIu64 "\n", m->fpga.leds, disp,
             m->gt.master_aborts);
+    for (unsigned i = 0; i < m->npci; i++) {
+        const struct virtio_pci *vp = virtio_blk_pci(m->pci_dev[i].blk);
+        fprintf(f, "virtio-blk slot 0x%x status %02x isr %02x inta %d  avail taken %u used %u  in flight %u  broken %" PRIu64 "\n",
+                m->pci_dev[i].slot, vp->status, vp->isr, m->pci_dev[i].level, vp->vq[0].last_avail,
+                vp->vq[0].used_idx, virtio_blk_inflight(m->pci_dev[i].blk), vp->broken_count);
+    }
 }

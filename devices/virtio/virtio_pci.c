@@ -133,7 +133,7 @@ void virtio_pci_broken(struct virtio_pci *vp, const char *why)
         return;
     vp->broken_count++;
     /* Once per reset, so a guest cannot flood the log. */
-    fprintf(stderr, "mvisor: virtio %04x at PCI slot %u: %s; the device needs a reset\n",
+    fprintf(stderr, "mvisor: virtio %04x at PCI slot 0x%x: %s; the device needs a reset\n",
             pci_get16(&vp->pci, PCI_DEVICE_ID), vp->slot, why);
     vp->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
     vp->isr |= VIRTIO_PCI_ISR_CONFIG;

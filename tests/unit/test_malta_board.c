@@ -12,10 +12,13 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <cmocka.h>
 
+#include "devices/block/block.h"
 #include "devices/malta/malta.h"
+#include "devices/virtio/virtio.h"
 
 #define RAM_SIZE (32u << 20)
 #define IO(port) (MALTA_PCI_IO_BASE + (port))
@@ -219,6 +222,81 @@ static void test_uart_interrupt_path(void **state)
     assert_int_equal(r->h.ip[MALTA_CPU_IRQ_I8259], 0);
 }
 
+
+/* A disk nobody reads: the board test only needs the PCI side of virtio-blk. */
+static const struct blk_ops idle_ops;
+static struct blk idle_disk = {.ops = &idle_ops, .size = 1 << 20, .readonly = true};
+
+/* Breaks the virtio device whose BAR 0 is at port: a queue at 1 MiB whose first available head
+ * is past the table, then a notify. The device goes NEEDS_RESET and raises its INTA. */
+static void virtio_break(struct rig *r, uint16_t port)
+{
+    uint16_t idx = 1, head = 200;
+    wr(r, IO(port + VIRTIO_PCI_QUEUE_SEL), 0, 2);
+    wr(r, IO(port + VIRTIO_PCI_QUEUE_PFN), 0x100, 4);
+    assert_int_equal(physmap_write(&r->pm, 0x100000 + 128 * 16 + 4, &head, 2), 0);
+    assert_int_equal(physmap_write(&r->pm, 0x100000 + 128 * 16 + 2, &idx, 2), 0);
+    wr(r, IO(port + VIRTIO_PCI_QUEUE_NOTIFY), 0, 2);
+    assert_true(rd(r, IO(port + VIRTIO_PCI_STATUS), 1) & VIRTIO_CONFIG_S_NEEDS_RESET);
+}
+
+static void test_virtio_pci_interrupts(void **state)
+{
+    struct rig *r = *state;
+    char err[200];
+    /* Slots Linux routes (fixup-malta.c), one taken twice, one without a route. */
+    assert_int_equal(malta_add_virtio_blk(r->m, 0x12, &idle_disk, NULL, err, sizeof(err)), 0);
+    assert_int_equal(malta_add_virtio_blk(r->m, 0x13, &idle_disk, NULL, err, sizeof(err)), 0);
+    assert_int_equal(malta_add_virtio_blk(r->m, 0x14, &idle_disk, NULL, err, sizeof(err)), 0);
+    assert_int_equal(malta_add_virtio_blk(r->m, 0x12, &idle_disk, NULL, err, sizeof(err)), -EBUSY);
+    assert_int_equal(malta_add_virtio_blk(r->m, 0x0e, &idle_disk, NULL, err, sizeof(err)), -EINVAL);
+    assert_int_equal(malta_add_virtio_blk(r->m, 0x0a, &idle_disk, NULL, err, sizeof(err)), -EINVAL);
+    /* Enumeration and BAR assignment as Linux does them; nothing answers before Command.IO. */
+    static const uint16_t bar[3] = {0x1000, 0x1080, 0x1100};
+    for (unsigned i = 0; i < 3; i++) {
+        unsigned devfn = (0x12 + i) << 3;
+        assert_int_equal(cfg_rd(r, devfn, 0), 0x10011AF4u);
+        assert_int_equal(cfg_rd(r, devfn, 0x2C), 0x00021AF4u);
+        cfg_wr(r, devfn, PCI_BAR0, 0xFFFFFFFFu);
+        assert_int_equal(cfg_rd(r, devfn, PCI_BAR0), 0xFFFFFF81u);
+        cfg_wr(r, devfn, PCI_BAR0, bar[i]);
+        assert_int_equal(rd(r, IO(bar[i] + VIRTIO_PCI_QUEUE_NUM), 2), 0xFFFF);
+        cfg_wr(r, devfn, PCI_COMMAND, PCI_CMD_IO | PCI_CMD_MASTER);
+        assert_int_equal(rd(r, IO(bar[i] + VIRTIO_PCI_QUEUE_NUM), 2), 128);
+    }
+    /* Linux's 8259 programming (vectors 0-15), only IRQ 10 and 11 unmasked on the slave. */
+    static const struct { uint16_t port; uint8_t v; } init[] = {
+        {0x21, 0xFF}, {0xA1, 0xFF}, {0x20, 0x11}, {0x21, 0x00}, {0x21, 0x04}, {0x21, 0x01},
+        {0xA0, 0x11}, {0xA1, 0x08}, {0xA1, 0x02}, {0xA1, 0x01}, {0x21, 0xFB}, {0xA1, 0xF3},
+    };
+    for (unsigned i = 0; i < sizeof(init) / sizeof(init[0]); i++)
+        wr(r, IO(init[i].port), init[i].v, 1);
+    assert_int_equal(r->h.ip[MALTA_CPU_IRQ_I8259], 0);
+
+    /* Slot 0x12: PIRQ A -> IRQ 10. */
+    virtio_break(r, bar[0]);
+    assert_int_equal(r->h.ip[MALTA_CPU_IRQ_I8259], 1);
+    assert_int_equal(rd(r, MALTA_GT_BASE + GT_PCI0_IACK, 4) & 0xFF, 10);
+    /* Slot 0x13 (PIRQ B, also IRQ 10) while 0x12 still holds the line: the OR stays high. */
+    virtio_break(r, bar[1]);
+    assert_int_equal(rd(r, IO(bar[0] + VIRTIO_PCI_ISR), 1), VIRTIO_PCI_ISR_CONFIG);
+    assert_int_equal(rd(r, IO(bar[0] + VIRTIO_PCI_ISR), 1), 0);
+    wr(r, IO(0xA0), 0x62, 1); /* specific EOI of IRQ 10 on the slave, IRQ 2 on the master */
+    wr(r, IO(0x20), 0x62, 1);
+    /* Edge-triggered as Linux leaves the PIIX4 8259s: no new edge while 0x13 holds the line. */
+    assert_int_equal(r->h.ip[MALTA_CPU_IRQ_I8259], 0);
+    assert_int_equal(rd(r, IO(bar[1] + VIRTIO_PCI_ISR), 1), VIRTIO_PCI_ISR_CONFIG);
+    /* Slot 0x14: PIRQ C -> IRQ 11, a fresh edge. */
+    virtio_break(r, bar[2]);
+    assert_int_equal(r->h.ip[MALTA_CPU_IRQ_I8259], 1);
+    assert_int_equal(rd(r, MALTA_GT_BASE + GT_PCI0_IACK, 4) & 0xFF, 11);
+    assert_int_equal(rd(r, IO(bar[2] + VIRTIO_PCI_ISR), 1), VIRTIO_PCI_ISR_CONFIG);
+    /* A board reset takes the BARs away with the devices' state. */
+    malta_reset(r->m);
+    assert_int_equal(rd(r, IO(bar[0] + VIRTIO_PCI_QUEUE_NUM), 2), 0xFFFF);
+    assert_int_equal(cfg_rd(r, 0x12 << 3, PCI_BAR0), 0x00000001u);
+}
+
 static void test_rtc_busy_wait_detector(void **state)
 {
     struct rig *r = *state;
@@ -247,6 +325,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_poweroff_via_pmba, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_uart_interrupt_path, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_virtio_pci_interrupts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rtc_busy_wait_detector, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
