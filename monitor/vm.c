@@ -378,7 +378,8 @@ void vm_destroy(struct vm *vm)
     malta_destroy(vm->malta);
     vm->malta = NULL;
     for (unsigned i = 0; i < VM_MAX_DISKS; i++) {
-        blk_close(vm->disk[i]);
+        if (vm->disk[i])
+            blk_close(vm->disk[i]);
         vm->disk[i] = NULL;
     }
     if (vm->ctl_ready)

@@ -52,6 +52,8 @@ def main():
     p.add_argument("--md5", required=True, help="md5 of /known.txt in the image")
     p.add_argument("--readonly", action="store_true")
     p.add_argument("--write-text", default="", help="write this into /written.txt on the disk")
+    p.add_argument("--exec-from-disk", action="store_true",
+                   help="run /mnt/A and /mnt/B (tests/disk/progs/which.S) swapped under one name, from the disk")
     p.add_argument("--vdb-md5", default="", help="a second disk (vdb, same image contents): read both at once")
     p.add_argument("--facts", required=True)
     a = p.parse_args()
@@ -87,6 +89,21 @@ def main():
         c.ok("mount-md5", st == 0 and a.md5 in out, "mount/md5sum said %r (status %d)" % (out, st))
         out, _ = g.run("md5sum /mnt/rand.bin", CMD_TIMEOUT)
         c.facts["rand_md5"] = out.split()[0] if out.split() else ""
+        if a.exec_from_disk:
+            # /mnt/A and /mnt/B differ in one instruction (the letter they print). Copy one over
+            # /mnt/X with O_DIRECT (the page cache of X is dropped), drop every cache, run X: its
+            # code comes in by the device's DMA and must be what the disk holds. (Removing the
+            # DMA's write hook did not make this fail in a trial, the guest's own cache
+            # maintenance covers it; test_virtio_blk checks the hook itself.)
+            want, cmds = [], []
+            for i in range(6):
+                src = "AB"[i % 2]
+                want.append(src)
+                cmds.append("dd if=/mnt/%s of=/mnt/X bs=512 count=2 conv=notrunc oflag=direct 2>/dev/null; "
+                            "echo 3 > /proc/sys/vm/drop_caches; /mnt/X" % src)
+            out, st = g.run("cp /mnt/A /mnt/X; " + "; ".join(cmds), CMD_TIMEOUT)
+            got = "".join(l.strip() for l in out.splitlines() if l.strip() in ("A", "B"))
+            c.ok("exec-from-disk", st == 0 and got == "".join(want), "runs printed %r, expected %r" % (got, "".join(want)))
         if a.readonly:
             out, st = g.run("echo x > /mnt/nope.txt", CMD_TIMEOUT)
             c.ok("ro-write-refused", st != 0, "a write to the read-only mount succeeded")

@@ -7,7 +7,10 @@
 # The image is a small ext4 file system made on the host (mke2fs -d) holding known.txt and
 # rand.bin, whose md5 sums the guest must print.
 #   mvisor-rw       -drive if=none + -device virtio-blk-pci: PCI IDs, class and IRQ, vda size,
-#                   mount, md5, write a file, sync, umount, interrupts counted, poweroff; then
+#                   mount, md5, two programs differing in one instruction swapped six times under
+#                   one name on the disk and run from it with the caches dropped (each run must
+#                   execute what the disk holds),
+#                   write a file, sync, umount, interrupts counted, poweroff; then
 #                   on the host: the written file is in the image (debugfs) and e2fsck -fn is clean
 #   qemu-rw         the same on qemu-system-mipsel -M malta with the same options (the oracle)
 #   pci-matches-qemu
@@ -43,6 +46,12 @@ KERNEL=$B/guest/vmlinuz
 INITRD=$B/initramfs.cpio.gz
 echo "a known file on a virtio disk" >"$W/tree/known.txt"
 head -c 4194304 /dev/urandom >"$W/tree/rand.bin"
+# Two programs that differ in one instruction (tests/disk/progs/which.S), padded to 1 KiB.
+for l in A:0x41 B:0x42; do
+    ${MIPS_CC:-mipsel-linux-gnu-gcc} -march=mips32r2 -EL -fno-pic -mno-abicalls -no-pie -nostdlib -static \
+        -Wl,--build-id=none -DWHICH="${l#*:}" -o "$W/tree/${l%%:*}" tests/disk/progs/which.S
+    truncate -s 1024 "$W/tree/${l%%:*}"
+done
 known_md5=$(md5sum <"$W/tree/known.txt" | cut -d' ' -f1)
 rand_md5=$(md5sum <"$W/tree/rand.bin" | cut -d' ' -f1)
 truncate -s 32M "$W/base.img"
@@ -67,12 +76,12 @@ host_check() {
 if selected mvisor-rw || selected pci-matches-qemu; then
     run_test mvisor-rw 300 python3 $DT --name mvisor-rw "${common[@]}" --monitor "$MVISOR" \
         --disk-args "-drive file=$W/mvisor.img,format=raw,if=none,id=d0 -device virtio-blk-pci,drive=d0" \
-        --write-text written-by-mvisor --facts "$W/mvisor.json" && host_check mvisor "$W/mvisor.img" written-by-mvisor
+        --exec-from-disk --write-text written-by-mvisor --facts "$W/mvisor.json" && host_check mvisor "$W/mvisor.img" written-by-mvisor
 fi
 if selected qemu-rw || selected pci-matches-qemu; then
     run_test qemu-rw 300 python3 $DT --qemu --name qemu-rw "${common[@]}" --monitor "$QEMU" \
         --disk-args "-drive file=$W/qemu.img,format=raw,if=none,id=d0 -device virtio-blk-pci,drive=d0" \
-        --write-text written-by-qemu --facts "$W/qemu.json" && host_check qemu "$W/qemu.img" written-by-qemu
+        --exec-from-disk --write-text written-by-qemu --facts "$W/qemu.json" && host_check qemu "$W/qemu.img" written-by-qemu
 fi
 if selected pci-matches-qemu; then
     # The virtio function as each guest sees it, and what it read from the disk.

@@ -176,6 +176,19 @@ static void make_device(bool readonly, enum blk_cache cache)
     make_device_mode(readonly, cache, false);
 }
 
+/* The physmap's write hook (the translator's code invalidation): what DMA wrote. */
+static uint64_t hooked_lo, hooked_hi;
+static void write_hook(void *opaque, gpa_t pa, uint64_t len)
+{
+    (void)opaque;
+    if (pa >= DATA && pa < DATA + 0x2000) {
+        if (pa < hooked_lo)
+            hooked_lo = pa;
+        if (pa + len > hooked_hi)
+            hooked_hi = pa + len;
+    }
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -184,6 +197,9 @@ static int setup(void **state)
     memset(&pm, 0, sizeof(pm));
     assert_int_equal(physmap_add_pmap(&pm, "ram", 0, RAM_SIZE, &ram, 0), 0);
     assert_int_equal(physmap_add_mmio(&pm, "dev", MMIO_BASE, 0x1000, &mmio_ops, NULL), 0);
+    pm.write_hook = write_hook;
+    hooked_lo = UINT64_MAX;
+    hooked_hi = 0;
     mmio_accesses = 0;
     irq_level = 0;
     memset(&calls, 0, sizeof(calls));
@@ -304,6 +320,9 @@ static void test_read(void **state)
     assert_int_equal(used[0], 0);
     assert_int_equal(used[1], 1025);
     assert_true(atomic_load(&kicks) > k0); /* completed by the I/O thread */
+    /* The data went in through the write hook, so translations of those bytes die. */
+    assert_int_equal(hooked_lo, DATA);
+    assert_int_equal(hooked_hi, DATA + 1024);
     /* INTA is a level until ISR is read. */
     assert_int_equal(irq_level, 1);
     assert_int_equal(rd(VIRTIO_PCI_ISR, 1), VIRTIO_PCI_ISR_QUEUE);
