@@ -104,6 +104,20 @@ static void assert_same_machine(const struct vmopt *a, const struct vmopt *b)
     assert_int_equal(x->serial, y->serial);
     assert_str_same(x->serial_path, y->serial_path);
     assert_int_equal(x->weight, y->weight);
+    assert_int_equal(x->ndrives, y->ndrives);
+    for (unsigned i = 0; i < x->ndrives; i++) {
+        assert_str_same(x->drives[i].file, y->drives[i].file);
+        assert_str_same(x->drives[i].id, y->drives[i].id);
+        assert_int_equal(x->drives[i].format, y->drives[i].format);
+        assert_int_equal(x->drives[i].cache, y->drives[i].cache);
+        assert_int_equal(x->drives[i].readonly, y->drives[i].readonly);
+    }
+    assert_int_equal(x->ndisks, y->ndisks);
+    for (unsigned i = 0; i < x->ndisks; i++) {
+        assert_int_equal(x->disks[i].drive, y->disks[i].drive);
+        assert_int_equal(x->disks[i].slot, y->disks[i].slot);
+        assert_str_same(x->disks[i].serial, y->disks[i].serial);
+    }
 }
 
 /* Each argument vector (absolute paths) parsed from argv and from a config file's "options". */
@@ -120,6 +134,9 @@ static void test_argv_and_file_agree(void **state)
          "--exec", "trap", "-smp", "1", "-nographic", "-display", "none", "-monitor", "none", "-nodefaults",
          NULL},
         {"-kernel", "/k/vmlinuz", "-serial", "none", "-m", "1G", NULL},
+        {"-kernel", "/k/vmlinuz", "-drive", "file=/k/a,,b.img,format=raw,if=none,id=d0,readonly=on,cache=none",
+         "-device", "virtio-blk-pci,drive=d0,addr=0x13,serial=S1", "-drive", "file=/k/c.img,if=virtio,cache=unsafe",
+         NULL},
     };
     for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
         char *argv[24];
@@ -175,6 +192,45 @@ static void test_relative_paths(void **state)
     assert_string_equal(v[1].cfg.serial_path, want);
     free(want);
     assert_int_equal(v[0].cfg.weight, SCHED_WEIGHT_DEFAULT);
+    free(path);
+}
+
+/* -drive and -device as QEMU spells them: ",," is a comma, addr is hexadecimal, disks without
+ * addr fill 0x12 upward around the ones placed; a relative file= is the config file's folder's. */
+static void test_disks(void **state)
+{
+    (void)state;
+    char *argv[] = {"-kernel", "/k/vmlinuz", "-drive", "file=/k/a,,b.img,if=none,id=d0,format=qcow2",
+                    "-drive", "file=/k/c.img,if=virtio", "-device", "virtio-blk-pci,drive=d0,addr=12.0",
+                    "-drive", "file=/k/d.img,if=virtio,readonly=on"};
+    struct vmopt o;
+    char err[300];
+    parse_argv(&o, sizeof(argv) / sizeof(argv[0]), argv);
+    assert_int_equal(vmopt_check(&o, err, sizeof(err)), 0);
+    assert_int_equal(o.cfg.ndrives, 3);
+    assert_string_equal(o.cfg.drives[0].file, "/k/a,b.img");
+    assert_int_equal(o.cfg.drives[0].format, BLK_FORMAT_QCOW2);
+    assert_int_equal(o.cfg.drives[1].format, BLK_FORMAT_PROBE);
+    assert_int_equal(o.cfg.drives[1].cache, BLK_CACHE_WRITEBACK);
+    assert_true(o.cfg.drives[2].readonly);
+    assert_int_equal(o.cfg.ndisks, 3); /* c (if=virtio), a (-device), d (if=virtio) */
+    int slots[VM_MAX_DISKS];
+    assert_int_equal(vmopt_disk_slots(&o.cfg, slots, err, sizeof(err)), 0);
+    assert_int_equal(o.cfg.disks[0].drive, 1);
+    assert_int_equal(slots[0], 0x13); /* 0x12 is taken by addr=12 */
+    assert_int_equal(o.cfg.disks[1].drive, 0);
+    assert_int_equal(slots[1], 0x12);
+    assert_int_equal(slots[2], 0x14);
+
+    char *path = write_file("d/vms.json", "[{\"name\": \"d\", \"options\": [\"-kernel\", \"/k/vmlinuz\",\n"
+                                          "  \"-drive\", \"file=img/disk.raw,if=virtio\"]}]\n");
+    struct vmopt *v;
+    unsigned n;
+    char *want;
+    assert_int_equal(vmconfig_load(path, 10, &v, &n, err, sizeof(err)), 0);
+    assert_true(asprintf(&want, "%s/d/img/disk.raw", dir) > 0);
+    assert_string_equal(v[0].cfg.drives[0].file, want);
+    free(want);
     free(path);
 }
 
@@ -256,6 +312,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_argv_and_file_agree),
         cmocka_unit_test(test_relative_paths),
+        cmocka_unit_test(test_disks),
         cmocka_unit_test(test_string_options),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_monitor_wide),
