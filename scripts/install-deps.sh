@@ -24,6 +24,7 @@ PACKAGES=(
     python3              # the benchmark runner (bench/run.py) and the boot suite's console driver
     gnuplot-nox          # the benchmark plots (PNG)
     gdb-multiarch        # bench/zboot.py: a breakpoint in QEMU's guest (its gdbstub) times the decompressor
+    e2fsprogs            # mke2fs -d, debugfs, e2fsck: the disk suite's ext4 images
 )
 FOREIGN_ARCH=mipsel      # guest packages are fetched with apt-get download PKG:mipsel
 
