@@ -177,7 +177,9 @@ static void *blk_thread(void *arg)
             pthread_cond_broadcast(&d->idle);
         atomic_store_explicit(&d->has_done, true, memory_order_release);
         pthread_mutex_unlock(&d->lock);
-        if (d->host.kick)
+        /* Synchronous (deterministic) devices are waited for by the vCPU thread itself: no
+         * kick, so nothing but guest state decides when the vCPU looks at the board. */
+        if (d->host.kick && !d->host.synchronous)
             d->host.kick(d->host.ctx);
         pthread_mutex_lock(&d->lock);
     }

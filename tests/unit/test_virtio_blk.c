@@ -545,9 +545,11 @@ static void test_synchronous(void **state)
     assert_int_equal(physmap_write(&pm, avail + 4, &head, 2), 0);
     avail_idx = 1;
     assert_int_equal(physmap_write(&pm, avail + 2, &avail_idx, 2), 0);
+    unsigned k0 = atomic_load(&kicks);
     wr(VIRTIO_PCI_QUEUE_NOTIFY, 0, 2);
     assert_int_equal(used_idx(), 1);
     assert_int_equal(irq_level, 1);
+    assert_int_equal(atomic_load(&kicks), k0); /* nothing asynchronous reaches the vCPU */
     uint8_t buf[512];
     assert_int_equal(physmap_read(&pm, DATA, buf, sizeof(buf)), 0);
     assert_memory_equal(buf, disk + 3 * 512, sizeof(buf));
