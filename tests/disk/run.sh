@@ -74,12 +74,12 @@ host_check() {
 }
 
 if selected mvisor-rw || selected pci-matches-qemu; then
-    run_test mvisor-rw 300 python3 $DT --name mvisor-rw "${common[@]}" --monitor "$MVISOR" \
+    run_test mvisor-rw 300 python3 "$DT" --name mvisor-rw "${common[@]}" --monitor "$MVISOR" \
         --disk-args "-drive file=$W/mvisor.img,format=raw,if=none,id=d0 -device virtio-blk-pci,drive=d0" \
         --exec-from-disk --write-text written-by-mvisor --facts "$W/mvisor.json" && host_check mvisor "$W/mvisor.img" written-by-mvisor
 fi
 if selected qemu-rw || selected pci-matches-qemu; then
-    run_test qemu-rw 300 python3 $DT --qemu --name qemu-rw "${common[@]}" --monitor "$QEMU" \
+    run_test qemu-rw 300 python3 "$DT" --qemu --name qemu-rw "${common[@]}" --monitor "$QEMU" \
         --disk-args "-drive file=$W/qemu.img,format=raw,if=none,id=d0 -device virtio-blk-pci,drive=d0" \
         --exec-from-disk --write-text written-by-qemu --facts "$W/qemu.json" && host_check qemu "$W/qemu.img" written-by-qemu
 fi
@@ -96,12 +96,12 @@ if selected pci-matches-qemu; then
     fi
 fi
 if selected mvisor-ro-two; then
-    run_test mvisor-ro-two 300 python3 $DT --name mvisor-ro-two "${common[@]}" --monitor "$MVISOR" --readonly \
+    run_test mvisor-ro-two 300 python3 "$DT" --name mvisor-ro-two "${common[@]}" --monitor "$MVISOR" --readonly \
         --disk-args "-drive file=$W/ro.img,if=virtio,readonly=on -drive file=$W/two.img,format=raw,if=none,id=d1,cache=none -device virtio-blk-pci,drive=d1,addr=13" \
         --vdb-md5 "$rand_md5" --facts "$W/ro.json"
 fi
 if selected det; then
-    run_test det 300 python3 $DT --name det "${common[@]}" --monitor "$MVISOR" \
+    run_test det 300 python3 "$DT" --name det "${common[@]}" --monitor "$MVISOR" \
         --disk-args "--deterministic --seed 5 -drive file=$W/det.img,if=virtio" \
         --write-text deterministic --facts "$W/det.json" && host_check det "$W/det.img" deterministic
 fi
@@ -120,31 +120,33 @@ bad_option() {
         test_fail "bad-$name" "status $TEST_RC, $lines mvisor: line(s)"
     fi
 }
-bad_option missing-file -drive file=$W/nonexistent.img,if=virtio
-bad_option no-if -drive file=$W/ro.img
-bad_option bad-if -drive file=$W/ro.img,if=ide
-bad_option bad-format -drive file=$W/ro.img,if=virtio,format=vmdk
-bad_option bad-cache -drive file=$W/ro.img,if=virtio,cache=directsync
-bad_option bad-readonly -drive file=$W/ro.img,if=virtio,readonly=maybe
-bad_option unknown-key -drive file=$W/ro.img,if=virtio,aio=native
+bad_option missing-file -drive file="$W"/nonexistent.img,if=virtio
+bad_option no-if -drive file="$W"/ro.img
+bad_option bad-if -drive file="$W"/ro.img,if=ide
+bad_option bad-format -drive file="$W"/ro.img,if=virtio,format=vmdk
+bad_option bad-cache -drive file="$W"/ro.img,if=virtio,cache=directsync
+bad_option bad-readonly -drive file="$W"/ro.img,if=virtio,readonly=maybe
+bad_option unknown-key -drive file="$W"/ro.img,if=virtio,aio=native
 bad_option no-file -drive if=virtio
-bad_option none-without-id -drive file=$W/ro.img,if=none
-bad_option dup-id -drive file=$W/ro.img,if=none,id=a -drive file=$W/two.img,if=none,id=a
-bad_option unknown-drive -drive file=$W/ro.img,if=none,id=a -device virtio-blk-pci,drive=b
+bad_option none-without-id -drive file="$W"/ro.img,if=none
+bad_option dup-id -drive file="$W"/ro.img,if=none,id=a -drive file="$W"/two.img,if=none,id=a
+bad_option unknown-drive -drive file="$W"/ro.img,if=none,id=a -device virtio-blk-pci,drive=b
 bad_option device-no-drive -device virtio-blk-pci
-bad_option unknown-device -drive file=$W/ro.img,if=none,id=a -device e1000,drive=a
-bad_option unrouted-slot -drive file=$W/ro.img,if=none,id=a -device virtio-blk-pci,drive=a,addr=0e
-bad_option slot-past-table -drive file=$W/ro.img,if=none,id=a -device virtio-blk-pci,drive=a,addr=0x16
-bad_option piix4-slot -drive file=$W/ro.img,if=none,id=a -device virtio-blk-pci,drive=a,addr=0a
-bad_option bad-addr -drive file=$W/ro.img,if=none,id=a -device virtio-blk-pci,drive=a,addr=zz
-bad_option addr-function -drive file=$W/ro.img,if=none,id=a -device virtio-blk-pci,drive=a,addr=12.1
-bad_option slot-twice -drive file=$W/ro.img,if=none,id=a -drive file=$W/two.img,if=none,id=b \
+bad_option unknown-device -drive file="$W"/ro.img,if=none,id=a -device e1000,drive=a
+bad_option unrouted-slot -drive file="$W"/ro.img,if=none,id=a -device virtio-blk-pci,drive=a,addr=0e
+bad_option slot-past-table -drive file="$W"/ro.img,if=none,id=a -device virtio-blk-pci,drive=a,addr=0x16
+bad_option piix4-slot -drive file="$W"/ro.img,if=none,id=a -device virtio-blk-pci,drive=a,addr=0a
+bad_option bad-addr -drive file="$W"/ro.img,if=none,id=a -device virtio-blk-pci,drive=a,addr=zz
+bad_option addr-function -drive file="$W"/ro.img,if=none,id=a -device virtio-blk-pci,drive=a,addr=12.1
+bad_option slot-twice -drive file="$W"/ro.img,if=none,id=a -drive file="$W"/two.img,if=none,id=b \
     -device virtio-blk-pci,drive=a,addr=12 -device virtio-blk-pci,drive=b,addr=0x12
-bad_option drive-twice -drive file=$W/ro.img,if=none,id=a -device virtio-blk-pci,drive=a \
+bad_option drive-twice -drive file="$W"/ro.img,if=none,id=a -device virtio-blk-pci,drive=a \
     -device virtio-blk-pci,drive=a
-bad_option image-twice -drive file=$W/ro.img,if=virtio -drive file=$W/../disk/ro.img,if=virtio,readonly=on
-bad_option clone-writable --clone 2 -drive file=$W/ro.img,if=virtio
-bad_option seven-disks $(for i in 1 2 3 4 5 6 7; do echo -drive file=$W/ro.img,if=virtio,readonly=on; done)
+bad_option image-twice -drive file="$W"/ro.img,if=virtio -drive file="$W"/../disk/ro.img,if=virtio,readonly=on
+bad_option clone-writable --clone 2 -drive file="$W"/ro.img,if=virtio
+seven=()
+for _ in 1 2 3 4 5 6 7; do seven+=(-drive "file=$W/ro.img,if=virtio,readonly=on"); done
+bad_option seven-disks "${seven[@]}"
 if selected bad-testbench; then
     test_exec bad-testbench 20 "$MVISOR" -M testbench -kernel "$KERNEL" -drive "file=$W/ro.img,if=virtio"
     if ((TEST_RC == 1)) && [[ $(grep -c '^mvisor: ' "$TEST_LOG") == 1 ]] && grep -q '^mvisor: disks need the malta' "$TEST_LOG"; then
