@@ -297,6 +297,32 @@ static void test_virtio_pci_interrupts(void **state)
     assert_int_equal(cfg_rd(r, 0x12 << 3, PCI_BAR0), 0x00000001u);
 }
 
+/* A PIRQ whose route register has bit 7 set reaches no ISA IRQ (Intel 82371AB datasheet,
+ * PIRQRC[A:D]); the other PIRQs still do. */
+static void test_virtio_pirq_disabled(void **state)
+{
+    struct rig *r = *state;
+    char err[200];
+    assert_int_equal(malta_add_virtio_blk(r->m, 0x12, &idle_disk, NULL, err, sizeof(err)), 0);
+    assert_int_equal(malta_add_virtio_blk(r->m, 0x14, &idle_disk, NULL, err, sizeof(err)), 0);
+    cfg_wr(r, 0x12 << 3, PCI_BAR0, 0x1000);
+    cfg_wr(r, 0x12 << 3, PCI_COMMAND, PCI_CMD_IO);
+    cfg_wr(r, 0x14 << 3, PCI_BAR0, 0x1100);
+    cfg_wr(r, 0x14 << 3, PCI_COMMAND, PCI_CMD_IO);
+    cfg_wr(r, MALTA_DEVFN_PIIX4_ISA, PIIX4_PIRQRC, 0x0B0B0A80u); /* PIRQ A off */
+    static const struct { uint16_t port; uint8_t v; } init[] = {
+        {0x20, 0x11}, {0x21, 0x00}, {0x21, 0x04}, {0x21, 0x01}, {0xA0, 0x11}, {0xA1, 0x08},
+        {0xA1, 0x02}, {0xA1, 0x01}, {0x21, 0xFB}, {0xA1, 0xF3},
+    };
+    for (unsigned i = 0; i < sizeof(init) / sizeof(init[0]); i++)
+        wr(r, IO(init[i].port), init[i].v, 1);
+    virtio_break(r, 0x1000);
+    assert_int_equal(r->h.ip[MALTA_CPU_IRQ_I8259], 0);
+    virtio_break(r, 0x1100);
+    assert_int_equal(r->h.ip[MALTA_CPU_IRQ_I8259], 1);
+    assert_int_equal(rd(r, MALTA_GT_BASE + GT_PCI0_IACK, 4) & 0xFF, 11);
+}
+
 static void test_rtc_busy_wait_detector(void **state)
 {
     struct rig *r = *state;
@@ -326,6 +352,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_resets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_uart_interrupt_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_virtio_pci_interrupts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_virtio_pirq_disabled, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rtc_busy_wait_detector, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
