@@ -244,8 +244,25 @@ enum vcpu_exit vcpu_events(struct vcpu *v)
     (void)atomic_exchange_explicit(&v->exit_request, 0, memory_order_relaxed);
     if (__builtin_expect(vm->prof != NULL, 0))
         profile_poll(vm); /* SIGUSR1 asked every profiled VM for its profile */
-    if (vm->stop)
+    if (vm->stop) {
+        /*
+         * A reset is not the end of the run: the caller boots the VM again. A guest that resets
+         * as soon as it runs comes back here every few instructions with stop set, so the host's
+         * reasons to end or pause the run (a control request, --timeout, a signal, Ctrl-A x) are
+         * checked first; else nothing but SIGKILL, which takes every VM of the process with it,
+         * could stop such a VM.
+         */
+        if (vm->stop_reason == VM_STOP_RESET) {
+            if (vm_ctl_pending(&vm->ctl))
+                return VCPU_EXIT_CONTROL;
+            if (vm->deadline_s > 0 && host_monotonic_s() >= vm->deadline_s)
+                return VCPU_EXIT_TIMEOUT;
+            enum vcpu_exit why = vcpu_host_stop(vm);
+            if (why != VCPU_EXIT_NONE)
+                return why;
+        }
         return VCPU_EXIT_STOP;
+    }
     if (vm_ctl_pending(&vm->ctl))
         return VCPU_EXIT_CONTROL;
     if (v->max_insns && v->icount >= v->max_insns)
