@@ -22,21 +22,21 @@ echo "@@workload $wl"
 lcg() { awk -v n="$1" 'BEGIN { x = 1; for (i = 0; i < n; i++) { x = (x * 75 + 74) % 65537; print x } }'; }
 
 case $wl in
-md5) # md5 of the decimal numbers 1..30000, one per line
-    set -- $(seq 1 30000 | md5sum)
+md5) # md5 of the decimal numbers 1..20000, one per line
+    set -- $(seq 1 20000 | md5sum)
     echo "@@result md5 $1" ;;
-sort) # 6000 LCG values sorted numerically (duplicates kept), their md5
-    set -- $(lcg 6000 | sort -n | md5sum)
+sort) # 3000 LCG values sorted numerically (duplicates kept), their md5
+    set -- $(lcg 3000 | sort -n | md5sum)
     echo "@@result sort $1" ;;
-arith) # the shell's own arithmetic: s = (31 s + i) mod 1000003 for i = 0..19999
+arith) # the shell's own arithmetic: s = (31 s + i) mod 1000003 for i = 0..1999
     i=0 s=0
-    while [ $i -lt 20000 ]; do
+    while [ $i -lt 2000 ]; do
         s=$(((s * 31 + i) % 1000003))
         i=$((i + 1))
     done
     echo "@@result arith $s" ;;
-primes) # a sieve in awk: how many primes below 50000, and their sum
-    awk 'BEGIN { n = 50000; c = 0; s = 0
+primes) # a sieve in awk: how many primes below 5000, and their sum
+    awk 'BEGIN { n = 5000; c = 0; s = 0
         for (i = 2; i < n; i++) if (!(i in comp)) { c++; s += i; for (j = i * i; j < n; j += i) comp[j] = 1 }
         print "@@result primes " c " " s }' ;;
 panic)
