@@ -296,6 +296,7 @@ def case_containment(args):
               len(re.findall(r"Kernel panic", run.log("panic"))) >= 2,
               "%d panics, %d boots" % (len(re.findall(r"Kernel panic", run.log("panic"))),
                                        len(re.findall(r"^@@workload panic", run.log("panic"), re.M))))
+        q.run("query-status", vm="panic")  # reads the events sent before its answer
         resets = [e for e in q.events if e["event"] == "RESET" and e["data"]["vm"] == "panic"]
         check("panic: RESET events (guest-reset)", len(resets) >= 2 and
               all(e["data"]["reason"] == "guest-reset" and e["data"]["guest"] for e in resets), repr(resets))
