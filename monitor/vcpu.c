@@ -299,6 +299,16 @@ static bool vcpu_can_wake(const struct vcpu *v)
 
 /* Longest host sleep in one go: deadlines (--timeout) and stop requests are noticed this often. */
 #define WAIT_SLICE_NS 100000000ull
+/*
+ * Deterministic WAIT: jumps of guest time in one call that woke nothing. A guest waiting for an
+ * interrupt that no source will raise (an unmasked line whose device stays quiet: the i8259 with
+ * nothing pending, the UART with no input) would otherwise jump from event to event inside this
+ * call for ever, holding its host thread at 100% and never returning to the scheduler, whose
+ * other VMs then starve (all of them with --host-cpus 1). After this many, the call returns as
+ * when console input may come: the host sleeps the jump's host equivalent (at most
+ * WAIT_SLICE_NS) and the next call makes the jump. A guest's own wake-ups take one or two.
+ */
+#define WAIT_JUMPS_MAX 16u
 
 /*
  * WAIT never sleeps here: where the host has to wait (real time until the next timer event, or,
@@ -311,6 +321,7 @@ enum vcpu_exit vcpu_wait(struct vcpu *v)
 {
     struct vm *vm = v->vm;
     struct vclock *c = &vm->clock;
+    unsigned jumps = 0;
     if (v->waiting) {
         v->waiting = false;
         if (v->wait_skip_ticks) {
@@ -359,10 +370,11 @@ enum vcpu_exit vcpu_wait(struct vcpu *v)
             /*
              * Guest time jumps to the event. While the console can still deliver input, the host
              * also waits (at most that long, less if input comes), so an idle guest neither spins
-             * a host CPU nor races its clock ahead of a person typing. The jump itself depends
-             * only on guest state.
+             * a host CPU nor races its clock ahead of a person typing; so does a guest whose
+             * jumps wake nothing (WAIT_JUMPS_MAX). The jump itself depends only on guest state.
              */
-            if (vm->console && console_input_open(vm->console) && !console_pending(vm->console)) {
+            if ((vm->console && console_input_open(vm->console) && !console_pending(vm->console)) ||
+                ++jumps > WAIT_JUMPS_MAX) {
                 v->waiting = true;
                 v->wait_until_ns = now_ns + ns;
                 v->wait_skip_ticks = ticks;

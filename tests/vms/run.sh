@@ -15,6 +15,8 @@
 #                     exception loop: the good VMs' results exact, each VM's own exit line,
 #                     the monitor's status the worst VM's
 #   reset-loop-stops  SIGTERM and QMP quit end a single VM that resets in a loop
+#   quiet-wait        on one host CPU, a deterministic VM waiting for an interrupt that never
+#                     comes leaves the CPU to a VM beside it
 # The Linux VMs boot the kernel payload itself (vmlinux.bin made into an ELF here, as the boot
 # suite does: the same kernel without its ~2e9-instruction decompressor, so four VMs boot in
 # seconds) with the initramfs tests/vms/make-initramfs.sh lays over build/initramfs.cpio.gz;
@@ -69,11 +71,16 @@ if ((inputs_ok)); then
             -Wl,-Ttext=0x80100000 -Wl,-e,_start -o "$W/$n.elf" "$src" >"$W/build-$n.log" 2>&1 ||
             { echo "vms: cannot build $src (see $W/build-$n.log)" >&2; inputs_ok=0; }
     done
+    # The endless loop of the cli suite, for the testbench (built as the ISA tests are).
+    "$MIPS_CC" -march=mips32r2 -EL -fno-pic -mno-abicalls -no-pie -nostdlib -static -Itests/isa/include \
+        -Wl,--build-id=none -T tests/isa/lib/bare.ld -o "$W/loop.elf" tests/isa/lib/crt_bare.S \
+        tests/cli/progs/loop.S >"$W/build-loop.log" 2>&1 ||
+        { echo "vms: cannot build tests/cli/progs/loop.S (see $W/build-loop.log)" >&2; inputs_ok=0; }
 fi
 
 # ---- cases ---------------------------------------------------------------------------------
 
-for c in four-vms containment reset-loop-stops; do
+for c in four-vms containment reset-loop-stops quiet-wait; do
     selected "$c" || continue
     if ((!inputs_ok)); then
         TEST_LOG=

@@ -32,6 +32,11 @@ Cases:
   reset-loop-stops
                 one VM resetting in a loop (reset_loop.S): SIGTERM ends it (status 1, "stopped
                 by signal"), and so does QMP `quit` (status 0), each within seconds
+  quiet-wait    with --host-cpus 1, a --deterministic VM waiting for an interrupt no device
+                raises (tests/vms/progs/wait_quiet.S) beside a testbench VM counting to an
+                instruction limit (tests/cli/progs/loop.S, --max-insns): the counter reaches its
+                limit ("instruction limit reached", not its --timeout) while the other waits,
+                then QMP quits the waiting VM
 """
 
 import argparse
@@ -89,7 +94,7 @@ def expected():
 class Run:
     """One mvisor with several VMs: config, run folder, QMP socket, profile."""
 
-    def __init__(self, args, case, vms, profile=False):
+    def __init__(self, args, case, vms, profile=False, host_cpus=0):
         self.args = args
         self.dir = os.path.join(args.work, case)
         os.makedirs(self.dir, exist_ok=True)
@@ -104,6 +109,8 @@ class Run:
                "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path]
         if self.profile:
             cmd.append("--profile=json:" + self.profile)
+        if host_cpus:
+            cmd += ["--host-cpus", str(host_cpus)]
         print("$ " + " ".join(cmd), flush=True)
         self.stderr_path = os.path.join(self.dir, "stderr")
         self.err = open(self.stderr_path, "w")
@@ -380,7 +387,34 @@ def case_reset_loop_stops(args):
         check("QMP quit ends a VM that resets in a loop", False, "still running 10 s after quit")
 
 
-CASES = {"four-vms": case_four_vms, "containment": case_containment, "reset-loop-stops": case_reset_loop_stops}
+def case_quiet_wait(args):
+    vms = [{"name": "quiet", "options": ["-m", "16", "-kernel", os.path.join(args.progs, "wait_quiet.elf"),
+                                         "--deterministic", "--timeout", "60"]},
+           {"name": "counter", "options": ["-M", "testbench", "-m", "16", "-kernel",
+                                           os.path.join(args.progs, "loop.elf"), "--max-insns", "100000000",
+                                           "--timeout", "20"]}]
+    run = Run(args, "quiet-wait", vms, host_cpus=1)
+    try:
+        q = run.connect()
+        done = run.wait_shutdown(["counter"], 60)
+        check("counter: SHUTDOWN", "counter" in done, repr(done))
+        st = q.run("query-status", vm="quiet")
+        check("quiet: still running (waiting)", st["status"] == "running", repr(st))
+        q.run("quit", vm="quiet")
+        done.update(run.wait_shutdown(["quiet"], 30))
+        check("quiet: SHUTDOWN (host-qmp-quit)", done.get("quiet", {}).get("reason") == "host-qmp-quit", repr(done))
+    except (QMPError, OSError, KeyError) as e:
+        check("qmp session", False, repr(e))
+    rc = run.finish()
+    lines = run.exit_lines()
+    want = {"quiet": (0, "quit"), "counter": (3, "instruction limit reached")}
+    check("exit lines: the counter reached its limit", lines == want, "got %r, want %r" % (lines, want))
+    check("exit status 3", rc == 3, "status %d" % rc)
+    if failures:
+        run.dump()
+
+
+CASES = {"quiet-wait": case_quiet_wait, "four-vms": case_four_vms, "containment": case_containment, "reset-loop-stops": case_reset_loop_stops}
 
 
 def main():
