@@ -71,11 +71,6 @@ if ((inputs_ok)); then
             -Wl,-Ttext=0x80100000 -Wl,-e,_start -o "$W/$n.elf" "$src" >"$W/build-$n.log" 2>&1 ||
             { echo "vms: cannot build $src (see $W/build-$n.log)" >&2; inputs_ok=0; }
     done
-    # The endless loop of the cli suite, for the testbench (built as the ISA tests are).
-    "$MIPS_CC" -march=mips32r2 -EL -fno-pic -mno-abicalls -no-pie -nostdlib -static -Itests/isa/include \
-        -Wl,--build-id=none -T tests/isa/lib/bare.ld -o "$W/loop.elf" tests/isa/lib/crt_bare.S \
-        tests/cli/progs/loop.S >"$W/build-loop.log" 2>&1 ||
-        { echo "vms: cannot build tests/cli/progs/loop.S (see $W/build-loop.log)" >&2; inputs_ok=0; }
 fi
 
 # ---- cases ---------------------------------------------------------------------------------

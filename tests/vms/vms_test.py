@@ -33,8 +33,8 @@ Cases:
                 one VM resetting in a loop (reset_loop.S): SIGTERM ends it (status 1, "stopped
                 by signal"), and so does QMP `quit` (status 0), each within seconds
   quiet-wait    with --host-cpus 1, a --deterministic VM waiting for an interrupt no device
-                raises (tests/vms/progs/wait_quiet.S) beside a testbench VM counting to an
-                instruction limit (tests/cli/progs/loop.S, --max-insns): the counter reaches its
+                raises (tests/vms/progs/wait_quiet.S) beside a VM counting to an instruction
+                limit (tests/vms/progs/spin.S, --max-insns): the counter reaches its
                 limit ("instruction limit reached", not its --timeout) while the other waits,
                 then QMP quits the waiting VM
 """
@@ -388,11 +388,11 @@ def case_reset_loop_stops(args):
 
 
 def case_quiet_wait(args):
+    # -serial none: no console input can come (with input possible the host waits for it anyway).
     vms = [{"name": "quiet", "options": ["-m", "16", "-kernel", os.path.join(args.progs, "wait_quiet.elf"),
-                                         "--deterministic", "--timeout", "60"]},
-           {"name": "counter", "options": ["-M", "testbench", "-m", "16", "-kernel",
-                                           os.path.join(args.progs, "loop.elf"), "--max-insns", "100000000",
-                                           "--timeout", "20"]}]
+                                         "-serial", "none", "--deterministic", "--timeout", "20"]},
+           {"name": "counter", "options": ["-m", "16", "-kernel", os.path.join(args.progs, "spin.elf"),
+                                           "--max-insns", "100000000", "--timeout", "20"]}]
     run = Run(args, "quiet-wait", vms, host_cpus=1)
     try:
         q = run.connect()
