@@ -36,7 +36,8 @@ Cases:
                 raises (tests/vms/progs/wait_quiet.S) beside a VM counting to an instruction
                 limit (tests/vms/progs/spin.S, --max-insns): the counter reaches its
                 limit ("instruction limit reached", not its --timeout) while the other waits,
-                then QMP quits the waiting VM
+                then QMP quits the waiting VM; --perfmap on the same run: the process's one
+                map holds both VMs' blocks (their first block, at one guest address, twice)
 """
 
 import argparse
@@ -94,7 +95,7 @@ def expected():
 class Run:
     """One mvisor with several VMs: config, run folder, QMP socket, profile."""
 
-    def __init__(self, args, case, vms, profile=False, host_cpus=0):
+    def __init__(self, args, case, vms, profile=False, host_cpus=0, perfmap=False):
         self.args = args
         self.dir = os.path.join(args.work, case)
         os.makedirs(self.dir, exist_ok=True)
@@ -111,6 +112,8 @@ class Run:
             cmd.append("--profile=json:" + self.profile)
         if host_cpus:
             cmd += ["--host-cpus", str(host_cpus)]
+        if perfmap:
+            cmd.append("--perfmap")
         print("$ " + " ".join(cmd), flush=True)
         self.stderr_path = os.path.join(self.dir, "stderr")
         self.err = open(self.stderr_path, "w")
@@ -393,7 +396,7 @@ def case_quiet_wait(args):
                                          "-serial", "none", "--deterministic", "--timeout", "20"]},
            {"name": "counter", "options": ["-m", "16", "-kernel", os.path.join(args.progs, "spin.elf"),
                                            "--max-insns", "100000000", "--timeout", "20"]}]
-    run = Run(args, "quiet-wait", vms, host_cpus=1)
+    run = Run(args, "quiet-wait", vms, host_cpus=1, perfmap=True)
     try:
         q = run.connect()
         done = run.wait_shutdown(["counter"], 60)
@@ -410,6 +413,20 @@ def case_quiet_wait(args):
     want = {"quiet": (0, "quit"), "counter": (3, "instruction limit reached")}
     check("exit lines: the counter reached its limit", lines == want, "got %r, want %r" % (lines, want))
     check("exit status 3", rc == 3, "status %d" % rc)
+    # --perfmap: both VMs' blocks in the process's one map. Both programs start at 0x80100000,
+    # so that block is there twice, at two host addresses (two code buffers).
+    path = "/tmp/perf-%d.map" % run.p.pid
+    try:
+        with open(path) as f:
+            text = f.read()
+        os.unlink(path)
+        entries = re.findall(r"^([0-9a-f]+) [0-9a-f]+ guest_([0-9a-f]{8})_[ku]$", text, re.M)
+        starts = {a for a, pc in entries if pc == "80100000"}
+        check("perfmap: every line well formed", len(entries) == len(text.splitlines()) and entries,
+              repr(text[:400]))
+        check("perfmap: both VMs' blocks", len(starts) == 2, "blocks at guest 80100000: %r" % starts)
+    except OSError as e:
+        check("perfmap", False, repr(e))
     if failures:
         run.dump()
 
