@@ -11,8 +11,9 @@
 #                     copy-on-write between the VMs (--profile=json); QMP stop of one VM while
 #                     the other three finish, system_reset of it while stopped, cont
 #   containment       three good VMs beside a kernel that panics and reboots in a loop, one that
-#                     halts (wedged), a program resetting the board in a loop and one in an
-#                     exception loop: the good VMs' results exact, each VM's own exit line,
+#                     halts (wedged), a program resetting the board in a loop, one in an
+#                     exception loop and one running random instruction words: the good VMs'
+#                     results exact, each VM's own exit line,
 #                     the monitor's status the worst VM's
 #   reset-loop-stops  SIGTERM and QMP quit end a single VM that resets in a loop
 #   quiet-wait        on one host CPU, a deterministic VM waiting for an interrupt that never
