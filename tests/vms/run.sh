@@ -12,7 +12,8 @@
 #                     the other three finish, system_reset of it while stopped, cont
 #   containment       three good VMs beside a kernel that panics and reboots in a loop, one that
 #                     halts (wedged), a program resetting the board in a loop, one in an
-#                     exception loop and one running random instruction words: the good VMs'
+#                     exception loop, one running random instruction words and one making
+#                     random device accesses: the good VMs'
 #                     results exact, each VM's own exit line,
 #                     the monitor's status the worst VM's
 #   reset-loop-stops  SIGTERM and QMP quit end a single VM that resets in a loop

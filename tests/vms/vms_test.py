@@ -20,14 +20,16 @@ Cases:
                 still paused); `system_reset` of the paused md5 (RESET, still paused and
                 silent), `cont` (RESUME): it boots again (a second banner) and prints its
                 exact result
-  containment   three good VMs (md5, sort, arith) beside five bad ones: `panic` (the kernel
+  containment   three good VMs (md5, sort, arith) beside six bad ones: `panic` (the kernel
                 crashes, panic=1 resets it, it boots and crashes again: at least two panics
                 and guest resets, then QMP `quit` of that VM alone), `halt` (halt -f: a wedged
                 guest, exit 2), `resetloop` (tests/vms/progs/reset_loop.S resets the board as
                 soon as it runs, --timeout 4: exit 3 after many reboots), `excloop`
-                (tests/vms/progs/exc_loop.S, an exception loop: a wedged guest, exit 2) and
+                (tests/vms/progs/exc_loop.S, an exception loop: a wedged guest, exit 2),
                 `randcode` (tests/vms/progs/random_code.S runs random instruction words in kernel
-                mode, --deterministic --seed 2: exit 3 at its --max-insns); while a
+                mode, --deterministic --seed 2: exit 3 at its --max-insns) and `mmiofuzz`
+                (tests/vms/progs/mmio_fuzz.S, random loads and stores to the board's devices, the
+                same way); while a
                 wedged VM is over, query-vms shows it so and the others still running; the
                 good VMs' results exact; every VM's exit line gives its own status and reason;
                 the monitor's status is the worst (2)
@@ -294,6 +296,8 @@ def case_containment(args):
     vms.append({"name": "excloop", "options": ["-m", "16", "-kernel", os.path.join(args.progs, "exc_loop.elf")]})
     vms.append({"name": "randcode", "options": ["-m", "64", "-kernel", os.path.join(args.progs, "random_code.elf"),
                                                 "--deterministic", "--seed", "2", "--max-insns", "100000000"]})
+    vms.append({"name": "mmiofuzz", "options": ["-m", "64", "-kernel", os.path.join(args.progs, "mmio_fuzz.elf"),
+                                                "--deterministic", "--seed", "2", "--max-insns", "100000000"]})
     run = Run(args, "containment", vms)
     try:
         q = run.connect()
@@ -316,7 +320,7 @@ def case_containment(args):
               all(e["data"]["reason"] == "guest-reset" and e["data"]["guest"] for e in resets), repr(resets))
         r = q.cmd("quit", vm="panic")
         check("panic: quit that VM", r.get("return") == {}, repr(r))
-        rest = run.wait_shutdown(["panic", "halt", "resetloop", "randcode"] + good)
+        rest = run.wait_shutdown(["panic", "halt", "resetloop", "randcode", "mmiofuzz"] + good)
         done.update(rest)
         check("panic: SHUTDOWN (host-qmp-quit)", done.get("panic", {}).get("reason") == "host-qmp-quit", repr(done))
         check("halt: SHUTDOWN (guest-panic)", done.get("halt", {}).get("reason") == "guest-panic", repr(done))
@@ -331,7 +335,8 @@ def case_containment(args):
     lines = run.exit_lines()
     want_lines = {n: (0, "guest powered off") for n in good}
     want_lines.update({"panic": (0, "quit"), "halt": (2, "guest wedged"), "resetloop": (3, "timeout"),
-                       "excloop": (2, "guest wedged"), "randcode": (3, "instruction limit reached")})
+                       "excloop": (2, "guest wedged"), "randcode": (3, "instruction limit reached"),
+                       "mmiofuzz": (3, "instruction limit reached")})
     check("exit lines", lines == want_lines, "got %r, want %r" % (lines, want_lines))
     check_results(run, good, want)
     check("halt: wedged in WAIT", "guest wedged: wait with every wake-up source masked" in run.stderr,
