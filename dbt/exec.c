@@ -25,7 +25,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -81,18 +80,6 @@ static int emit_trampolines(struct dbt_engine *eng)
     return 0;
 }
 
-static pthread_once_t perfmap_once = PTHREAD_ONCE_INIT;
-
-/* A map left by an earlier process with this pid is stale: emptied once per process. */
-static void perfmap_truncate(void)
-{
-    char path[64];
-    snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
-    FILE *f = fopen(path, "w");
-    if (f)
-        fclose(f);
-}
-
 int dbt_engine_init(struct vm *vm, char *err, size_t errlen)
 {
     struct dbt_engine *eng = calloc(1, sizeof(*eng));
@@ -123,9 +110,8 @@ int dbt_engine_init(struct vm *vm, char *err, size_t errlen)
     if (vm->cfg.perfmap) {
         char path[64];
         snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
-        /* perf reads one map per process: every VM appends its lines (one write each, O_APPEND)
-         * to the file the first one emptied, rather than each emptying the others' lines. */
-        pthread_once(&perfmap_once, perfmap_truncate);
+        /* Appended to: the process's map is every VM's (the monitor empties it once at start),
+         * and one line per flush keeps the VMs' lines whole. */
         eng->perfmap = fopen(path, "a");
         if (!eng->perfmap) {
             rc = -errno;
