@@ -35,7 +35,9 @@ Cases:
                 the monitor's status is the worst (2)
   reset-loop-stops
                 one VM resetting in a loop (reset_loop.S): SIGTERM ends it (status 1, "stopped
-                by signal"), and so does QMP `quit` (status 0), each within seconds
+                by signal"), and so does QMP `quit` (status 0), each within seconds; beside a
+                VM counting to its --max-insns, QMP `quit` of the resetting VM alone: its exit
+                line says "quit" (not "guest reset")
   quiet-wait    with --host-cpus 1, a --deterministic VM waiting for an interrupt no device
                 raises (tests/vms/progs/wait_quiet.S) beside a VM counting to an instruction
                 limit (tests/vms/progs/spin.S, --max-insns): the counter reaches its
@@ -397,6 +399,26 @@ def case_reset_loop_stops(args):
         p.kill()
         p.communicate()
         check("QMP quit ends a VM that resets in a loop", False, "still running 10 s after quit")
+    # The same beside another VM: QMP quit of the resetting VM alone, and its exit line says so.
+    run = Run(args, "reset-loop-stops", [
+        {"name": "resetloop", "options": ["-m", "16", "-kernel", elf, "--timeout", "60"]},
+        {"name": "counter", "options": ["-m", "16", "-kernel", os.path.join(args.progs, "spin.elf"),
+                                        "--max-insns", "100000000", "--timeout", "60"]}])
+    try:
+        q = run.connect()
+        check("resetloop: rebooting", run.wait_log("resetloop", r"reset_loop: boot", 20, 30), "fewer than 20 boots")
+        q.run("quit", vm="resetloop")
+        done = run.wait_shutdown(["resetloop", "counter"], 60)
+        check("resetloop: SHUTDOWN (host-qmp-quit)", done.get("resetloop", {}).get("reason") == "host-qmp-quit",
+              repr(done))
+    except (QMPError, OSError, KeyError) as e:
+        check("qmp session", False, repr(e))
+    rc = run.finish(60)
+    lines = run.exit_lines()
+    want = {"resetloop": (0, "quit"), "counter": (3, "instruction limit reached")}
+    check("exit lines: quit, not a guest reset", lines == want, "got %r, want %r" % (lines, want))
+    if failures:
+        run.dump()
 
 
 def case_quiet_wait(args):
