@@ -141,6 +141,7 @@ int vmset_consoles(struct vmset *s, const char *run_dir, const char *qmp_path, b
     for (unsigned i = 0; i < s->n; i++) {
         struct vmset_vm *v = &s->v[i];
         struct vm_config *cfg = &v->opt.cfg;
+        cfg->name_messages = s->n > 1;
         if (v->opt.serial_given || !several)
             continue;
         char *log, *sock;

@@ -341,9 +341,11 @@ def case_containment(args):
                        "mmiofuzz": (3, "instruction limit reached")})
     check("exit lines", lines == want_lines, "got %r, want %r" % (lines, want_lines))
     check_results(run, good, want)
-    check("halt: wedged in WAIT", "guest wedged: wait with every wake-up source masked" in run.stderr,
+    # each message about one VM of several names it
+    check("halt: wedged in WAIT", "mvisor: halt: guest wedged: wait with every wake-up source masked" in run.stderr,
           "no such line on stderr")
-    check("excloop: wedged in an exception loop", "guest wedged: exception loop without progress" in run.stderr,
+    check("excloop: wedged in an exception loop",
+          "mvisor: excloop: guest wedged: exception loop without progress" in run.stderr,
           "no such line on stderr")
     reboots = run.log("resetloop").count("reset_loop: boot")
     check("resetloop: rebooted many times", reboots >= 20, "%d boots" % reboots)
