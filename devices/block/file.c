@@ -24,6 +24,7 @@
 #include "devices/block/internal.h"
 
 long blk_fault_writes_left = -1;
+uint64_t blk_fault_seed;
 
 struct blk_pending {
     uint64_t off;
@@ -31,13 +32,16 @@ struct blk_pending {
     uint8_t *data; /* NULL: zeroes */
 };
 
-/* The crash-injection hook: false once the budget is spent (then f is dead for good). */
+static int pending_apply(struct blk_file *f, uint64_t seed);
+
+/* The crash-injection hook: false once the budget is spent (then f is dead for good). A lossy
+ * file loses power there: of its unsynced writes, a blk_fault_seed-chosen subset survives. */
 static bool file_alive(struct blk_file *f)
 {
     if (f->dead)
         return false;
     if (blk_fault_writes_left == 0) {
-        f->dead = true;
+        blk_file_power_fail(f, blk_fault_seed);
         return false;
     }
     if (blk_fault_writes_left > 0)
@@ -123,8 +127,6 @@ static void pending_clear(struct blk_file *f)
         free(f->pending[i].data);
     f->n_pending = 0;
 }
-
-static int pending_apply(struct blk_file *f, uint64_t seed);
 
 void blk_file_close(struct blk_file *f)
 {

@@ -42,6 +42,7 @@ void blk_file_power_fail(struct blk_file *f, uint64_t seed);
 /* Test hook (crash injection): when >= 0, the number of host writes and syncs that still reach
  * the disk; at 0 every file is dead, as after a kill at that point. -1 (default): no crash. */
 extern long blk_fault_writes_left;
+extern uint64_t blk_fault_seed;
 
 /* The handle behind every struct blk: the public part, the backend's own ops (the public ops
  * check ranges, read-only and count stats, then call these) and its main file. */

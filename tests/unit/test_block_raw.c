@@ -203,12 +203,12 @@ static void test_lossy_power_fail(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_workload_cache_modes, bt_setup, bt_teardown),
-        cmocka_unit_test_setup_teardown(test_punch_frees_space, bt_setup, bt_teardown),
-        cmocka_unit_test_setup_teardown(test_flush_stats, bt_setup, bt_teardown),
-        cmocka_unit_test_setup_teardown(test_request_checks, bt_setup, bt_teardown),
-        cmocka_unit_test_setup_teardown(test_open_errors, bt_setup, bt_teardown),
-        cmocka_unit_test_setup_teardown(test_lossy_power_fail, bt_setup, bt_teardown),
+        cmocka_unit_test_setup_teardown(test_workload_cache_modes, bt_setup_disk, bt_teardown),
+        cmocka_unit_test_setup_teardown(test_punch_frees_space, bt_setup_disk, bt_teardown),
+        cmocka_unit_test_setup_teardown(test_flush_stats, bt_setup_disk, bt_teardown),
+        cmocka_unit_test_setup_teardown(test_request_checks, bt_setup_disk, bt_teardown),
+        cmocka_unit_test_setup_teardown(test_open_errors, bt_setup_disk, bt_teardown),
+        cmocka_unit_test_setup_teardown(test_lossy_power_fail, bt_setup_disk, bt_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
