@@ -32,11 +32,12 @@ struct wl_case {
     unsigned cluster;
     const char *backing; /* NULL, "raw", "qcow2" */
     const char *extra;   /* more -o options */
+    enum blk_cache cache;
 };
 
 static void run_case(const struct wl_case *c, uint64_t seed)
 {
-    uint64_t size = (c->cluster >= 65536 ? 8 : 3) * (uint64_t)MIB;
+    uint64_t size = (c->cluster >= 65536 ? 6 : 2) * (uint64_t)MIB;
     const char *img = bt_path("disk.qcow2");
     unlink(img);
     uint8_t *base = NULL;
@@ -56,10 +57,11 @@ static void run_case(const struct wl_case *c, uint64_t seed)
     bt_model_init(&m, size, base);
     free(base);
     struct blk *b;
-    bt_open(img, BLK_FORMAT_PROBE, false, BLK_CACHE_WRITEBACK, &b);
+    bt_open(img, BLK_FORMAT_PROBE, false, c->cache, &b);
     assert_int_equal(b->format, BLK_FORMAT_QCOW2);
-    struct bt_workload w = { .ops = 400, .max_sectors = c->cluster * 3 / 512 + 3, .discards = true,
-                             .reopen = true, .path = img, .fmt = BLK_FORMAT_QCOW2 };
+    struct bt_workload w = { .ops = 250, .max_sectors = c->cluster * 3 / 512 + 3, .discards = true,
+                             .reopen = true, .path = img, .fmt = BLK_FORMAT_QCOW2,
+                             .cache = c->cache };
     bt_run_workload(&b, &m, &w, seed);
     bt_check_all(b, &m, "after the workload");
     blk_close(b);
@@ -76,7 +78,7 @@ static void test_workload_no_backing(void **state)
     (void)state;
     static const unsigned clusters[] = { 512, 4096, 65536 };
     for (unsigned i = 0; i < 3; i++)
-        run_case(&(struct wl_case){ clusters[i], NULL, NULL }, 100 + i);
+        run_case(&(struct wl_case){ clusters[i], NULL, NULL, BLK_CACHE_WRITEBACK }, 100 + i);
 }
 
 static void test_workload_raw_backing(void **state)
@@ -84,7 +86,7 @@ static void test_workload_raw_backing(void **state)
     (void)state;
     static const unsigned clusters[] = { 512, 4096, 65536 };
     for (unsigned i = 0; i < 3; i++)
-        run_case(&(struct wl_case){ clusters[i], "raw", NULL }, 200 + i);
+        run_case(&(struct wl_case){ clusters[i], "raw", NULL, BLK_CACHE_WRITEBACK }, 200 + i);
 }
 
 static void test_workload_qcow2_backing(void **state)
@@ -92,21 +94,30 @@ static void test_workload_qcow2_backing(void **state)
     (void)state;
     static const unsigned clusters[] = { 512, 4096, 65536 };
     for (unsigned i = 0; i < 3; i++)
-        run_case(&(struct wl_case){ clusters[i], "qcow2", NULL }, 300 + i);
+        run_case(&(struct wl_case){ clusters[i], "qcow2", NULL, BLK_CACHE_WRITEBACK }, 300 + i);
 }
 
 static void test_workload_refcount_widths_and_v2(void **state)
 {
     (void)state;
-    run_case(&(struct wl_case){ 4096, NULL, "refcount_bits=1" }, 400);
-    run_case(&(struct wl_case){ 4096, NULL, "refcount_bits=8" }, 401);
-    run_case(&(struct wl_case){ 4096, "raw", "refcount_bits=64" }, 402);
-    run_case(&(struct wl_case){ 65536, NULL, "compat=0.10" }, 403);
-    run_case(&(struct wl_case){ 4096, "qcow2", "compat=0.10" }, 404);
+    run_case(&(struct wl_case){ 4096, NULL, "refcount_bits=1", BLK_CACHE_WRITEBACK }, 400);
+    run_case(&(struct wl_case){ 4096, NULL, "refcount_bits=8", BLK_CACHE_WRITEBACK }, 401);
+    run_case(&(struct wl_case){ 4096, "raw", "refcount_bits=64", BLK_CACHE_WRITEBACK }, 402);
+    run_case(&(struct wl_case){ 65536, NULL, "compat=0.10", BLK_CACHE_WRITEBACK }, 403);
+    run_case(&(struct wl_case){ 4096, "qcow2", "compat=0.10", BLK_CACHE_WRITEBACK }, 404);
 }
 
 /* 512-byte clusters: qemu-img's one-cluster refcount table reaches 64 blocks of 256 clusters
  * (8 MiB of file); filling a 12 MiB disk must grow it. */
+/* cache=none on a disk file system: O_DIRECT, every metadata update a read-modify-write of an
+ * aligned block through a bounce buffer */
+static void test_workload_cache_none(void **state)
+{
+    (void)state;
+    run_case(&(struct wl_case){ 4096, "qcow2", NULL, BLK_CACHE_NONE }, 500);
+    run_case(&(struct wl_case){ 512, NULL, NULL, BLK_CACHE_NONE }, 501);
+}
+
 static void test_refcount_table_growth(void **state)
 {
     (void)state;
@@ -328,6 +339,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_workload_raw_backing, bt_setup, bt_teardown),
         cmocka_unit_test_setup_teardown(test_workload_qcow2_backing, bt_setup, bt_teardown),
         cmocka_unit_test_setup_teardown(test_workload_refcount_widths_and_v2, bt_setup, bt_teardown),
+        cmocka_unit_test_setup_teardown(test_workload_cache_none, bt_setup_disk, bt_teardown),
         cmocka_unit_test_setup_teardown(test_refcount_table_growth, bt_setup, bt_teardown),
         cmocka_unit_test_setup_teardown(test_compressed, bt_setup, bt_teardown),
         cmocka_unit_test_setup_teardown(test_our_overlay, bt_setup, bt_teardown),

@@ -8,6 +8,7 @@
  * (unflushed writes vanish when the power fails).
  */
 #include "tests/unit/block_test_util.h"
+#include "devices/block/internal.h"
 
 #define MIB (1024 * 1024)
 
@@ -31,6 +32,8 @@ static void test_workload_cache_modes(void **state)
         bt_open(img, BLK_FORMAT_PROBE, false, modes[k], &b);
         assert_int_equal(b->format, BLK_FORMAT_RAW);
         assert_int_equal(b->size, size);
+        /* /tmp is a disk file system here: cache=none really is O_DIRECT (bounce buffers) */
+        assert_int_equal(blk_handle_of(b)->file->direct, modes[k] == BLK_CACHE_NONE);
         struct bt_workload w = { .ops = 600, .max_sectors = 300, .discards = true, .reopen = true,
                                  .discard_zeroes = true, .path = img, .fmt = BLK_FORMAT_RAW, .cache = modes[k] };
         bt_run_workload(&b, &m, &w, 20 + k);
