@@ -217,7 +217,8 @@ static void run_cfg(const struct crash_cfg *c)
 static void test_qcow2_kill(void **state)
 {
     (void)state;
-    run_cfg(&(struct crash_cfg){ "qcow2 64k kill", true, 65536, NULL, NULL, false, 4 << 20, 0, 20,
+    /* every host operation of this run is a crash point */
+    run_cfg(&(struct crash_cfg){ "qcow2 64k kill", true, 65536, NULL, NULL, false, 4 << 20, 0, 1000,
                                  150 * KIB });
     run_cfg(&(struct crash_cfg){ "qcow2 512 raw-backed kill", true, 512, NULL, "raw", false,
                                  1 << 20, 0, 20, 3 * KIB });
@@ -226,7 +227,7 @@ static void test_qcow2_kill(void **state)
 static void test_qcow2_power(void **state)
 {
     (void)state;
-    run_cfg(&(struct crash_cfg){ "qcow2 64k power", true, 65536, NULL, NULL, true, 4 << 20, 0, 20,
+    run_cfg(&(struct crash_cfg){ "qcow2 64k power", true, 65536, NULL, NULL, true, 4 << 20, 0, 12,
                                  150 * KIB });
     run_cfg(&(struct crash_cfg){ "qcow2 4k qcow2-backed power", true, 4096, NULL, "qcow2", true,
                                  2 << 20, 0, 20, 10 * KIB });
@@ -238,15 +239,15 @@ static void test_qcow2_growth(void **state)
 {
     (void)state;
     run_cfg(&(struct crash_cfg){ "qcow2 growth kill", true, 512, "refcount_bits=64", NULL, false,
-                                 3 << 20, 1900 * KIB, 20, 16 * KIB });
+                                 3 << 20, 1900 * KIB, 12, 16 * KIB });
     run_cfg(&(struct crash_cfg){ "qcow2 growth power", true, 512, "refcount_bits=64", NULL, true,
-                                 3 << 20, 1900 * KIB, 20, 16 * KIB });
+                                 3 << 20, 1900 * KIB, 12, 16 * KIB });
 }
 
 static void test_raw_power(void **state)
 {
     (void)state;
-    run_cfg(&(struct crash_cfg){ "raw power", false, 4096, NULL, NULL, true, 1 << 20, 0, 20,
+    run_cfg(&(struct crash_cfg){ "raw power", false, 4096, NULL, NULL, true, 1 << 20, 0, 12,
                                  16 * KIB });
 }
 
