@@ -44,7 +44,7 @@ for s in "$@"; do
     qmp) tests/qmp/run.sh --mvisor "$B/mvisor" ;;
     tsan) tests/tsan/run.sh ;;
     asan) mapfile -t bins < <(for t in tests/unit/test_block_*.c; do echo "$B/asan/tests/unit/$(basename "$t" .c)"; done)
-        tests/unit/run.sh --suite asan "${bins[@]}" ;;
+        UNIT_TIMEOUT=${UNIT_TIMEOUT:-180} tests/unit/run.sh --suite asan "${bins[@]}" ;;
     *) echo "run-suites: unknown suite '$s'" >&2 ;;
     esac
     suites+=("$s")

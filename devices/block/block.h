@@ -69,8 +69,10 @@ void blk_close(struct blk *b);
 int blk_format_from_name(const char *name, enum blk_format *out);
 
 /* Writes a fresh, empty qcow2 version 3 image at path (it must not exist) whose backing file is
- * base (stored as given: a relative name is the new file's folder's) of format base_format (RAW
- * or QCOW2; PROBE probes it); its size is the base's. For -snapshot and --clone overlays. */
+ * base (stored as given: a relative name is the new file's folder's, so an overlay made in
+ * another folder than the base's, e.g. -snapshot's temporary one, wants an absolute base) of
+ * format base_format (RAW or QCOW2; PROBE probes it); its size is the base's. For -snapshot and
+ * --clone overlays. */
 int blk_create_overlay(const char *path, const char *base, enum blk_format base_format,
                        char *err, size_t errlen);
 
