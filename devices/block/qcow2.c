@@ -58,13 +58,11 @@ static int write_table(struct qcow2 *q, const uint64_t *t, uint64_t n, uint64_t 
 int qcow2_meta_flush(struct qcow2 *q)
 {
     int r = 0;
-    bool wrote = false;
     for (unsigned i = 0; i < q->rbc.n && !r; i++) {
         struct qcow2_cache_entry *e = &q->rbc.e[i];
         if (e->off && e->dirty) {
             r = blk_file_pwrite(&q->file, e->buf, q->cluster_size, e->off);
             e->dirty = false;
-            wrote = true;
         }
     }
     if (!r && q->rt_dirty) { /* new refcount blocks before the table entries naming them */
@@ -72,7 +70,6 @@ int qcow2_meta_flush(struct qcow2 *q)
         if (!r)
             r = write_table(q, q->rt, q->rt_entries, q->rt_offset);
         q->rt_dirty = false;
-        wrote = true;
     }
     bool l2_dirty = false;
     for (unsigned i = 0; i < q->l2c.n; i++)
@@ -86,21 +83,18 @@ int qcow2_meta_flush(struct qcow2 *q)
                 e->dirty = false;
             }
         }
-        wrote = true;
     }
     if (!r && q->l1_dirty) { /* new L2 tables before L1 entries naming them */
         r = blk_file_sync(&q->file);
         if (!r)
             r = write_table(q, q->l1, q->l1_size, q->l1_offset);
         q->l1_dirty = false;
-        wrote = true;
     }
     if (!r && q->n_frees) { /* counts drop only once no mapping on disk uses the clusters */
         r = blk_file_sync(&q->file);
         if (!r)
             r = qcow2_apply_frees(q);
     }
-    (void)wrote;
     return r;
 }
 
