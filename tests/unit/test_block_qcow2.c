@@ -301,7 +301,7 @@ static void test_dirty_image(void **state)
     assert_int_equal(bt_qemu_check(img), 0);
 }
 
-/* Features we do not implement are refused with their names. */
+/* Features we do not implement are refused with their names, and so is a corrupt image. */
 static void test_refused_features(void **state)
 {
     (void)state;
@@ -329,6 +329,26 @@ static void test_refused_features(void **state)
         assert_true(blk_open(&o, &b, err, sizeof(err)) < 0);
         if (!strstr(err, cases[i].want))
             fail_msg("%s: error '%s' does not name '%s'", cases[i].opts, err, cases[i].want);
+    }
+    /* incompatible bits set by hand in a valid image: the corrupt bit, an unknown bit 10 */
+    static const struct { unsigned bit; const char *want; } bits[] = {
+        { 1, "marked corrupt" }, { 10, "incompatible feature bit 10" },
+    };
+    for (unsigned i = 0; i < 2; i++) {
+        const char *img = bt_path("bits.qcow2");
+        unlink(img);
+        assert_int_equal(bt_sh("qemu-img create -q -f qcow2 '%s' 1M", img), 0);
+        size_t n;
+        uint8_t *h = bt_read_file(img, &n);
+        h[79 - bits[i].bit / 8] |= (uint8_t)(1u << (bits[i].bit % 8)); /* big-endian u64 at 72 */
+        bt_write_file(img, h, n);
+        free(h);
+        struct blk *b;
+        char err[512];
+        struct blk_open_opts o = { .path = img, .format = BLK_FORMAT_QCOW2, .readonly = true };
+        assert_true(blk_open(&o, &b, err, sizeof(err)) < 0);
+        if (!strstr(err, bits[i].want))
+            fail_msg("bit %u: error '%s' does not say '%s'", bits[i].bit, err, bits[i].want);
     }
 }
 
