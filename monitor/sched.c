@@ -101,14 +101,20 @@ static void arm_timer(struct sched *s, uint64_t at)
     timerfd_settime(s->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
-static struct sched_ent *pick(struct sched *s)
+/* The runnable vCPU with the least virtual time, and how many are runnable. */
+static struct sched_ent *pick(struct sched *s, unsigned *runnable)
 {
     struct sched_ent *best = NULL;
+    unsigned k = 0;
     for (unsigned i = 0; i < s->n; i++) {
         struct sched_ent *e = &s->e[i];
-        if (e->st == ENT_RUNNABLE && (!best || e->vtime < best->vtime))
+        if (e->st != ENT_RUNNABLE)
+            continue;
+        k++;
+        if (!best || e->vtime < best->vtime)
             best = e;
     }
+    *runnable = k;
     return best;
 }
 
@@ -265,10 +271,15 @@ static void worker(struct sched *s)
     int tid = (int)gettid();
     pthread_mutex_lock(&s->lock);
     while (s->ndone < s->n) {
-        struct sched_ent *e = pick(s);
+        unsigned runnable;
+        struct sched_ent *e = pick(s, &runnable);
         if (e) {
             e->st = ENT_RUNNING;
             s->running++;
+            /* More work than this worker: a sleeping one takes the next (vCPUs made runnable by a
+             * slice's end, or by the poller's probes, wake nobody by themselves). */
+            if (runnable > 1 && s->sleepers)
+                pthread_cond_signal(&s->cond);
             bool probe = e->from_idle;
             e->from_idle = false;
             /* Someone must watch the idle vCPUs while this one runs: a sleeping worker, or the
