@@ -101,20 +101,21 @@ static void arm_timer(struct sched *s, uint64_t at)
     timerfd_settime(s->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
-/* The runnable vCPU with the least virtual time, and how many are runnable. */
-static struct sched_ent *pick(struct sched *s, unsigned *runnable)
+/* The runnable vCPU with the least virtual time, and how many of the others are busy ones (not
+ * woken since they last ran: their next slice is no short probe). */
+static struct sched_ent *pick(struct sched *s, unsigned *busy_others)
 {
     struct sched_ent *best = NULL;
-    unsigned k = 0;
+    unsigned busy = 0;
     for (unsigned i = 0; i < s->n; i++) {
         struct sched_ent *e = &s->e[i];
         if (e->st != ENT_RUNNABLE)
             continue;
-        k++;
+        busy += !e->from_idle;
         if (!best || e->vtime < best->vtime)
             best = e;
     }
-    *runnable = k;
+    *busy_others = best ? busy - !best->from_idle : 0;
     return best;
 }
 
@@ -271,14 +272,15 @@ static void worker(struct sched *s)
     int tid = (int)gettid();
     pthread_mutex_lock(&s->lock);
     while (s->ndone < s->n) {
-        unsigned runnable;
-        struct sched_ent *e = pick(s, &runnable);
+        unsigned busy_others;
+        struct sched_ent *e = pick(s, &busy_others);
         if (e) {
             e->st = ENT_RUNNING;
             s->running++;
-            /* More work than this worker: a sleeping one takes the next (vCPUs made runnable by a
-             * slice's end, or by the poller's probes, wake nobody by themselves). */
-            if (runnable > 1 && s->sleepers)
+            /* Busy work beside this vCPU: a sleeping worker takes it (a vCPU back from a slice, or
+             * a probe that turned out busy, wakes nobody by itself). Probes stay with the poller
+             * that woke them, one after the other. */
+            if (busy_others && s->sleepers)
                 pthread_cond_signal(&s->cond);
             bool probe = e->from_idle;
             e->from_idle = false;
