@@ -309,7 +309,7 @@ static void test_refused_features(void **state)
         { "compression_type=zstd", "zstd" },
         { "extended_l2=on", "extended L2" },
         { "data_file=DATA", "external data file" },
-        { "encrypt.format=luks,encrypt.key-secret=sec0", "LUKS" },
+        { "encrypt.format=luks,encrypt.key-secret=sec0,encrypt.iter-time=10", "LUKS" },
     };
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const char *img = bt_path("feat.qcow2");
@@ -319,10 +319,11 @@ static void test_refused_features(void **state)
         char *d = strstr(opts, "DATA");
         if (d)
             snprintf(d, sizeof(opts) - (size_t)(d - opts), "%s", bt_path("feat.data"));
-        int rc = bt_sh("qemu-img create -q --object secret,id=sec0,data=pw -f qcow2 -o %s '%s' 1M",
-                       opts, img);
+        char out[1024];
+        int rc = bt_sh_out(out, sizeof(out),
+                           "qemu-img create -q --object secret,id=sec0,data=pw -f qcow2 -o %s '%s' 1M", opts, img);
         if (rc) /* this qemu-img cannot make it: the case proves nothing, say so */
-            fail_msg("qemu-img could not create an image with %s", cases[i].opts);
+            fail_msg("qemu-img could not create an image with %s (status %d): %s", cases[i].opts, rc, out);
         struct blk *b;
         char err[512];
         struct blk_open_opts o = { .path = img, .format = BLK_FORMAT_QCOW2, .readonly = true };
