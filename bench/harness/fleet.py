@@ -130,6 +130,7 @@ class Fleet:
         self.consoles = {}
         self.t0 = None
         self.argv = []  # the command line(s), for the report
+        self.error = None  # why it could not be launched at all
 
     def _prepare_dir(self):
         os.makedirs(self.run_dir, exist_ok=True)
@@ -168,6 +169,8 @@ class Fleet:
     def wait(self, ready, timeout_s, keep=None, mem_limit_kib=None, interval=0.2):
         """Polls until ready(console) holds for every VM. Returns None, or why not: a
         timeout, a process that ended, or the host's memory in use passing mem_limit_kib."""
+        if self.error:
+            return self.error
         end = time.monotonic() + timeout_s
         while True:
             self.poll(keep)
@@ -256,14 +259,14 @@ class MvisorFleet(Fleet):
         same = all(v.options == vms[0].options and v.weight == vms[0].weight for v in vms)
         if not self.features["run_dir"]:
             if len(vms) != 1 or vms[0].weight is not None:
-                raise RuntimeError("this mvisor runs one VM per process (no --run-dir, --clone, --vm-config)")
+                self.error = "this mvisor runs one VM per process (no --run-dir, --clone, --vm-config)"
+                return self
             v = vms[0]
             argv = [self.mvisor] + v.options + ["-name", v.name, "-serial",
                                                 f"file:{os.path.join(self.run_dir, v.name + '.log')}"]
-        elif same and self.features["clone"] and [v.name for v in vms] == [f"vm{i}" for i in range(len(vms))]:
+        elif (same and vms[0].weight is None and self.features["clone"]
+              and [v.name for v in vms] == [f"vm{i}" for i in range(len(vms))]):
             argv = [self.mvisor] + vms[0].options + ["--clone", str(len(vms)), "--run-dir", self.run_dir]
-            if vms[0].weight is not None:
-                argv += ["--weight", str(vms[0].weight)]
         else:
             cfg = os.path.join(self.run_dir, "vms.json")
             with open(cfg, "w") as f:
