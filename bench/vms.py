@@ -176,7 +176,7 @@ class Bench:
             res["error"] = "this mvisor has no --profile"
             self.results["floor"] = res
             return
-        wake = subprocess.run([self.a.wake, str(self.a.hz), str(min(self.a.window, 10))],
+        wake = subprocess.run([self.a.wake, str(self.a.hz), str(self.a.floor_window)],
                               capture_output=True, text=True)
         m = re.search(r"ns_per_wakeup=(\d+)", wake.stdout)
         res["wake_ns"] = int(m.group(1)) if m else None
@@ -196,7 +196,7 @@ class Bench:
                 else:
                     time.sleep(self.a.settle)
                     i0, c0, t0 = self.profile_insns(f), f.cpu(), time.monotonic()
-                    time.sleep(self.a.window)
+                    time.sleep(self.a.floor_window)
                     i1, c1, t1 = self.profile_insns(f), f.cpu(), time.monotonic()
                     if i0 is None or i1 is None:
                         rec["error"] = "no profile on SIGUSR1"
@@ -207,7 +207,7 @@ class Bench:
             f = self.fleet("mvisor", [self.busy_vm("mvisor", "vm0")], f"floor-busy-r{rnd}", host_cpus=1)
             f.features = dict(f.features, run_dir=False)
             with f.start():
-                tp = self.throughput_window(f, self.a.window)
+                tp = self.throughput_window(f, self.a.floor_window)
                 if tp.get("error") or not ipi:
                     rec.setdefault("error", tp.get("error") or "no instructions per iteration")
                 else:
@@ -258,15 +258,17 @@ class Bench:
 
     # -- throughput ----------------------------------------------------------------------------
 
-    def throughput_window(self, f, window, tag=""):
+    def throughput_window(self, f, window, only=None):
         """Waits until every VM has finished two rounds of the loop, then measures each VM's
         iterations per second over `window` host seconds: from the first to the last result
         line seen inside the window (lines are timestamped when the host first sees them), so
         a VM's rate does not depend on where its rounds fall against the window's edges."""
-        why = f.wait(chunks_ready(2), self.boot_timeout(len(f.consoles)) + 60, keep=keep_intmark)
+        names = set(only or f.consoles)
+        why = f.wait(lambda c: c.name not in names or len(c.lines) >= 2, self.boot_timeout(len(f.consoles)) + 60,
+                     keep=keep_intmark)
         if why:
             return {"error": why}
-        time.sleep(self.a.settle)
+        time.sleep(min(self.a.settle, 2))  # two rounds done: translated, past the boot
         f.poll(keep_intmark)
         ta, c0 = f.now(), f.cpu()
         end = time.monotonic() + window
@@ -276,6 +278,8 @@ class Bench:
         tb, c1 = f.now(), f.cpu()
         out = {"window_s": tb - ta, "cores": (c1 - c0) / (tb - ta), "vms": {}}
         for name, c in f.consoles.items():
+            if name not in names:
+                continue
             inside = [(t, line) for t, line in c.lines if ta < t <= tb]
             bad = [line for _, line in c.lines if INTMARK.match(line) and INTMARK.match(line).group(3) != "ok"]
             if bad:
@@ -292,8 +296,11 @@ class Bench:
     def fairness(self):
         res = {"count": self.a.fair_count, "host_cpus": self.a.fair_host_cpus, "chunk": self.a.chunk,
                "window_s": self.a.fair_window, "weights": self.a.weights, "rounds": []}
+        lres = {"busy": self.a.fair_count, "samples": self.a.latency_samples, "rounds": [],
+                "with": "fairness"}
         for rnd in range(1, self.a.rounds + 1):
             r = {}
+            lat = {}
             for engine in self.order(rnd):
                 e = {}
                 # One VM alone (one vCPU: one host core at most).
@@ -301,12 +308,20 @@ class Bench:
                                host_cpus=1)
                 with f.start():
                     e["solo"] = self.throughput_window(f, self.a.fair_window)
-                # N equal VMs on the fairness host-CPU count.
+                # N equal VMs on the fairness host-CPU count; with the latency benchmark, one idle
+                # VM beside them whose console echo is timed once the throughput window is over,
+                # the busy VMs still running (the same setup, one launch fewer).
                 vms = [self.busy_vm(engine, f"vm{i}") for i in range(self.a.fair_count)]
+                probe = "latency" in self.a.only and not (engine == "mvisor" and not self.features["run_dir"])
+                if probe:
+                    vms.append(self.idle_vm(engine, "idle"))
                 f = self.fleet(engine, vms, f"fair-equal-{engine}-r{rnd}", host_cpus=self.a.fair_host_cpus)
                 with f.start():
-                    e["equal"] = self.throughput_window(f, self.a.fair_window)
+                    busy = {v.name for v in vms if v.name != "idle"}
+                    e["equal"] = self.throughput_window(f, self.a.fair_window, only=busy)
                     e["equal"]["argv"] = f.argv[:1]
+                    if probe:
+                        lat[engine] = self.probe_latency(f, engine, rnd)
                 # Weighted: the weights cycled over fair_weighted_count VMs.
                 if engine == "qemu" or self.features["vm_config"]:
                     ws = self.a.weights
@@ -324,7 +339,10 @@ class Bench:
                     f"{k} {'FAILED ' + v['error'] if v.get('error') else str(round(sum(x['it_per_s'] for x in v['vms'].values()))) + ' it/s'}"
                     for k, v in e.items()))
             res["rounds"].append(r)
+            lres["rounds"].append(lat)
         self.results["fairness"] = res
+        if "latency" in self.a.only:
+            self.results["latency"] = lres
 
     # -- interactive latency ----------------------------------------------------------------------
 
@@ -347,18 +365,30 @@ class Bench:
                         log(f"latency {engine} round {rnd}: FAILED: {why}")
                         continue
                     time.sleep(self.a.settle)
-                    rec = echo_round_trips(f.consoles["idle"].sock, self.a.latency_samples)
-                    f.poll(keep_intmark)
-                    rec["busy_still_running"] = all(len(c.lines) >= 2 for n, c in f.consoles.items() if n != "idle")
-                    rec["argv"] = f.argv[:1]
-                    r[engine] = rec
-                    if rec.get("error"):
-                        log(f"latency {engine} round {rnd}: FAILED: {rec['error']}")
-                    else:
-                        ms = sorted(rec["ms"])
-                        log(f"latency {engine} round {rnd}: p50 {pct(ms, 50):.2f} ms, p99 {pct(ms, 99):.2f} ms")
+                    r[engine] = self.probe_latency(f, engine, rnd)
             res["rounds"].append(r)
         self.results["latency"] = res
+
+    def probe_latency(self, f, engine, rnd):
+        """Echo round trips of the fleet's VM 'idle' (at its prompt) while the others loop."""
+        why = f.wait(lambda c: c.prompt_t is not None if c.name == "idle" else True, 60, keep=keep_intmark)
+        if why:
+            log(f"latency {engine} round {rnd}: FAILED: {why}")
+            return {"error": why}
+        f.poll(keep_intmark)
+        before = {n: len(c.lines) for n, c in f.consoles.items() if n != "idle"}
+        rec = echo_round_trips(f.consoles["idle"].sock, self.a.latency_samples)
+        f.poll(keep_intmark)
+        # Every busy VM finished a round of its loop while the echoes were timed.
+        rec["busy_kept_running"] = all(len(f.consoles[n].lines) > k for n, k in before.items())
+        rec["argv"] = f.argv[:1]
+        if rec.get("error"):
+            log(f"latency {engine} round {rnd}: FAILED: {rec['error']}")
+        else:
+            ms = sorted(rec["ms"])
+            log(f"latency {engine} round {rnd}: p50 {pct(ms, 50):.2f} ms, p99 {pct(ms, 99):.2f} ms"
+                + ("" if rec["busy_kept_running"] else " (some busy VM finished no round meanwhile)"))
+        return rec
 
     # -- how many ------------------------------------------------------------------------------
 
@@ -500,8 +530,8 @@ def main():
     p.add_argument("--rounds", type=int, help="launches per figure (default 3)")
     p.add_argument("--density-counts", help="VM counts (default 1,2,4,8,16; quick 1,2,4)")
     p.add_argument("--idle-count", type=int, help="idle VMs for the idle cost and start rate (default 32; quick 4)")
-    p.add_argument("--howmany-steps", help="mvisor VM counts tried in turn (default 64,128,200,256; quick 4,8)")
-    p.add_argument("--howmany-qemu-steps", help="QEMU process counts tried in turn (default 32,64,96; quick 4)")
+    p.add_argument("--howmany-steps", help="mvisor VM counts tried in turn (default 100,200; quick 4,8)")
+    p.add_argument("--howmany-qemu-steps", help="QEMU process counts tried in turn (default 64; quick 4)")
     p.add_argument("--mem-limit-gib", type=int, default=20, help="stop when the host's memory in use passes this")
     p.add_argument("--fair-count", type=int, help="equal-weight busy VMs (default 16; quick 4)")
     p.add_argument("--weighted-count", type=int, help="busy VMs with the weights cycled (default 12; quick 3)")
@@ -509,10 +539,11 @@ def main():
     p.add_argument("--fair-host-cpus", type=int, default=2)
     p.add_argument("--host-cpus", type=int, help="--host-cpus for idle launches (default: mvisor's own)")
     p.add_argument("--latency-busy", type=int, help="busy VMs beside the idle one (default 16; quick 2)")
-    p.add_argument("--latency-samples", type=int, help="echo round trips per launch (default 300; quick 40)")
+    p.add_argument("--latency-samples", type=int, help="echo round trips per launch (default 200; quick 40)")
     p.add_argument("--chunk", type=int, help="CoreMark-like iterations per reported round (default 5000; quick 2000)")
     p.add_argument("--window", type=float, help="idle measuring window, s (default 20; quick 5)")
-    p.add_argument("--fair-window", type=float, help="throughput window, s (default 30; quick 8)")
+    p.add_argument("--fair-window", type=float, help="throughput window, s (default 20; quick 8)")
+    p.add_argument("--floor-window", type=float, help="the floor's windows, s (default 10; quick 5)")
     p.add_argument("--settle", type=float, help="seconds between reaching the prompt and measuring (default 5; quick 2)")
     p.add_argument("--boot-timeout", type=float, default=120)
     p.add_argument("--boot-timeout-per-vm", type=float, default=4)
@@ -539,18 +570,22 @@ def main():
     a.rounds = a.rounds or 3
     a.density_counts = ints(a.density_counts or ("1,2,4" if q else "1,2,4,8,16"))
     a.idle_count = a.idle_count or (4 if q else 32)
-    a.howmany_steps = ints(a.howmany_steps or ("4,8" if q else "64,128,200,256"))
-    a.howmany_qemu_steps = ints(a.howmany_qemu_steps or ("4" if q else "32,64,96"))
+    a.howmany_steps = ints(a.howmany_steps or ("4,8" if q else "100,200"))
+    a.howmany_qemu_steps = ints(a.howmany_qemu_steps or ("4" if q else "64"))
     a.fair_count = a.fair_count or (4 if q else 16)
     a.weighted_count = a.weighted_count or (3 if q else 12)
     a.weights = ints(a.weights)
     a.latency_busy = a.latency_busy if a.latency_busy is not None else (2 if q else 16)
-    a.latency_samples = a.latency_samples or (40 if q else 300)
+    a.latency_samples = a.latency_samples or (40 if q else 200)
     a.chunk = a.chunk or (2000 if q else 5000)
     a.window = a.window or (5 if q else 20)
-    a.fair_window = a.fair_window or (8 if q else 30)
+    a.fair_window = a.fair_window or (8 if q else 20)
+    a.floor_window = a.floor_window or (5 if q else 10)
     a.settle = a.settle if a.settle is not None else (2 if q else 5)
     a.regress_rounds = a.regress_rounds or 3
+    # Absolute: a --vm-config file's relative paths are taken from the file's folder.
+    for k in ("kernel", "initrd", "workload_initrd"):
+        setattr(a, k, os.path.abspath(getattr(a, k)))
     a.only = [x for x in a.only.split(",") if x]
     for x in a.only:
         if x not in BENCHMARKS:
@@ -576,6 +611,8 @@ def main():
     for name in BENCHMARKS:
         if name in a.only:
             t = time.monotonic()
+            if name == "latency" and "fairness" in a.only:
+                continue  # measured within the fairness launches
             getattr(bench, name)()
             bench.results.setdefault("elapsed_s", {})[name] = time.monotonic() - t
             bench.results["load"].append(os.getloadavg()[0])

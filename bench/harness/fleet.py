@@ -269,10 +269,11 @@ class MvisorFleet(Fleet):
             argv = [self.mvisor] + vms[0].options + ["--clone", str(len(vms)), "--run-dir", self.run_dir]
         else:
             cfg = os.path.join(self.run_dir, "vms.json")
+            doc = [dict({"name": v.name, "options": v.options}, **({"weight": v.weight} if v.weight is not None else {}))
+                   for v in vms]
             with open(cfg, "w") as f:
-                json.dump({"vms": [dict({"name": v.name, "options": v.options},
-                                        **({"weight": v.weight} if v.weight is not None else {}))
-                                   for v in vms]}, f, indent=1)
+                # A list of VMs, or {"vms": [...]} where this build's --help shows that form.
+                json.dump({"vms": doc} if self.features["config_object"] else doc, f, indent=1)
             argv = [self.mvisor, "--vm-config", cfg, "--run-dir", self.run_dir]
         if self.host_cpus and self.features["host_cpus"]:
             argv += ["--host-cpus", str(self.host_cpus)]
@@ -326,7 +327,8 @@ def mvisor_features(mvisor):
     except (OSError, subprocess.TimeoutExpired):
         h = ""
     return {"run_dir": "--run-dir" in h, "clone": "--clone" in h, "vm_config": "--vm-config" in h,
-            "host_cpus": "--host-cpus" in h, "weight": "--weight" in h, "profile": "--profile" in h}
+            "host_cpus": "--host-cpus" in h, "weight": "--weight" in h, "profile": "--profile" in h,
+            "config_object": '{"vms"' in h}
 
 
 def code_buffer_bytes(mvisor):

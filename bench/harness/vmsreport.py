@@ -300,7 +300,7 @@ def howmany(res, out):
                              s["cores"] * 100 if engine == "qemu" else None,
                              s["pss_kib"] / 2**20 if engine == "mvisor" else None,
                              s["pss_kib"] / 2**20 if engine == "qemu" else None])
-    rows.sort()
+    rows.sort(key=lambda r: r[0])
     if rows:
         script = ["set multiplot layout 1,2 title 'Idle 256 MiB VMs at the prompt' noenhanced",
                   "set xlabel 'VMs'", "set ylabel '% of one host core'",
@@ -373,8 +373,9 @@ def fairness(res, out):
     L += ["", f"Weighted: {len(ws)} weight classes {':'.join(map(str, ws))} cycled over the VMs (mvisor: `weight` "
           "in `--vm-config`; QEMU: CFS nice levels 6, 3, 0, whose load weights 272 : 526 : 1024 are 1 : 1.94 : "
           "3.76). A class's share is its VMs' iterations per second over all VMs'; expected is its weight's "
-          f"share of {hc} host CPUs (QEMU's: of the nice load weights), no VM getting more than one core (one "
-          "vCPU); error = share / expected − 1.", "",
+          "share of the host CPU the VMs got in that window (at most "
+          f"{hc} cores; QEMU's: of the nice load weights), no VM getting more than one core (one vCPU); "
+          "error = share / expected − 1.", "",
           "| weight | mvisor share | mvisor expected | mvisor error | QEMU share | QEMU expected | QEMU error |",
           "|---:|---:|---:|---:|---:|---:|---:|"]
     worst = []
@@ -391,7 +392,7 @@ def fairness(res, out):
                 wt = e["weights"]
                 eff_w = (lambda x: x) if engine == "mvisor" else (lambda x: {1: 272, 2: 526, 4: 1024}[x])
                 tot = sum(v["it_per_s"] for v in e["vms"].values())
-                alloc = capped_shares({n: eff_w(wt[n]) for n in e["vms"]}, hc)
+                alloc = capped_shares({n: eff_w(wt[n]) for n in e["vms"]}, e.get("cores") or hc)
                 shares.append(sum(v["it_per_s"] for n, v in e["vms"].items() if wt[n] == w) / tot)
                 exps.append(sum(a for n, a in alloc.items() if wt[n] == w) / sum(alloc.values()))
             errs = _s([s / x - 1 if s is not None else None for s, x in zip(shares, exps)], R)
@@ -450,8 +451,10 @@ def latency(res, out):
          f"Console echo round trip of an idle VM while {b} VMs loop the CoreMark-like benchmark: one character "
          f"written to the idle VM's console socket, timed until it comes back (the guest's tty echoes it), "
          f"{res['samples']} times per launch, 20–80 ms apart. mvisor: {b + 1} VMs in one monitor (`--vm-config`, "
-         f"`--host-cpus 2`); QEMU: {b + 1} processes. Milliseconds; percentiles per launch, then median (min–max) "
-         "over the rounds.", "",
+         f"`--host-cpus 2`); QEMU: {b + 1} processes. "
+         + ("The launches are the fairness benchmark's equal-weight ones with the idle VM added, timed after "
+            "the throughput window while the busy VMs keep looping. " if res.get("with") == "fairness" else "")
+         + "Milliseconds; percentiles per launch, then median (min–max) over the rounds.", "",
          "| | mvisor | QEMU |", "|---|---:|---:|"]
 
     def col(engine, p):
