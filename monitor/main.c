@@ -12,6 +12,7 @@
 #include "dbt/dbt.h"
 #include "monitor/internal.h"
 #include "monitor/qmp.h"
+#include "monitor/sched.h"
 #include "monitor/unixsock.h"
 
 static const char usage_text[] =
@@ -373,7 +374,13 @@ int main(int argc, char **argv)
         return 1;
     }
     uint64_t t0 = host_monotonic_ns();
-    int status = vm_run(&vm);
+    struct vm *vms[1] = {&vm};
+    int status;
+    int rc = sched_run(vms, 1, &(struct sched_config){0}, &status);
+    if (rc < 0) {
+        fprintf(stderr, "mvisor: cannot start the scheduler: %s\n", strerror(-rc));
+        status = 1;
+    }
     qmp_server_stop(qmp);
     double secs = (double)(host_monotonic_ns() - t0) / 1e9;
     if (stats) {

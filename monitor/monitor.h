@@ -123,12 +123,15 @@ enum vcpu_exit {
     VCPU_EXIT_SLICE,     /* the slice the caller gave (vm_run_slice) is used up: run again */
     VCPU_EXIT_WAIT,      /* the guest waits (WAIT) for an interrupt: nothing to run until host
                             time vcpu.wait_until_ns or a wake-up (input, kick); run again then */
+    VCPU_EXIT_PAUSED,    /* the VM is paused (QMP stop): nothing runs until a request (cont) comes;
+                            run again on a wake-up of its vm_ctl, or after VM_PAUSE_POLL_NS */
 };
 
 #define EXIT_REQ_INTERRUPT (1u << 0) /* re-evaluate pending interrupts */
 #define EXIT_REQ_STOP (1u << 1)
 #define EXIT_REQ_TIMER (1u << 2)
 #define EXIT_REQ_CONTROL (1u << 3) /* a control request was posted (monitor/vmctl.c) */
+#define EXIT_REQ_PREEMPT (1u << 4) /* the scheduler wants the worker back: end the slice now */
 
 /*
  * CP1 state. Each FPR is 64 bits (FIR.F64 = 1). With Status.FR = 1 all 32 hold any format;
@@ -450,11 +453,18 @@ enum vcpu_exit trap_emulate(struct vcpu *v, unsigned cause);
 
 /* ---- the profile (monitor/profile.c) ---- */
 
-/* Starts profiling vm (counters on, SIGUSR1 and the CPU-time sampler of the calling thread, which
- * runs the VM); -errno if out of memory. */
+/* Starts profiling vm (counters on, SIGUSR1); -errno if out of memory. The CPU-time samples come
+ * from the threads that run it: vm_run and the scheduler's workers start their samplers. */
 int profile_start(struct vm *vm);
-/* Stops the sampler and forgets the VM: called after the last profile_write, before vm_destroy. */
+/* Forgets the VM: called after the last profile_write, before vm_destroy, once every thread that
+ * ran it has called profile_thread_end. */
 void profile_stop(struct vm *vm);
+/* The calling thread runs profiled vCPUs: a sampler on its CPU clock (once per thread). */
+void profile_thread_begin(void);
+/* The vCPU the calling thread runs from now on (NULL: none; not profiled: none either). */
+void profile_thread_set(struct vcpu *v);
+/* Stops the calling thread's sampler; a SIGPROF after it counts nowhere. */
+void profile_thread_end(void);
 /* Writes the whole profile: a table, or JSON. */
 void profile_write(struct vm *vm, FILE *f, bool json);
 /* Called by vcpu_events: prints the profile to stderr if SIGUSR1 asked for it. */
@@ -468,8 +478,20 @@ void vcpu_dump(struct vcpu *v, FILE *f);
  * before the QMP server starts, so a client never sees a VM launched without a pause as
  * "prelaunch". Returns 0, or -1 with a message (the state is then "internal-error"). */
 int vm_start(struct vm *vm);
-/* Runs the VM until it stops; returns the process exit status (see README). */
+/* Runs the VM until it stops on the calling thread; returns the process exit status (see README). */
 int vm_run(struct vm *vm);
+/* How long a paused VM waits between checks of its host stop reasons (a signal, Ctrl-A x,
+ * --timeout); a request (cont) wakes it at once through its vm_ctl. */
+#define VM_PAUSE_POLL_NS 100000000ull
+/*
+ * Acts on what vm_run_slice returned. Returns false for VCPU_EXIT_SLICE, WAIT and PAUSED (run
+ * again: at once, or after the sleep the caller chooses), and for a reset the VM reboots from;
+ * true when the run has ended, with the VM's exit status in *status: the message is printed, the
+ * state and the SHUTDOWN event published, the console closed.
+ */
+bool vm_run_ended(struct vm *vm, enum vcpu_exit why, int *status);
+/* Sleeps the calling thread after VCPU_EXIT_WAIT or VCPU_EXIT_PAUSED (vm_run's way of idling). */
+void vm_idle(struct vm *vm, enum vcpu_exit why);
 /* The VM's name: -name, or "vm0". */
 const char *vm_name(const struct vm *vm);
 /*
@@ -479,8 +501,8 @@ const char *vm_name(const struct vm *vm);
  * interrupt (the caller sleeps until vcpu.wait_until_ns, or less, and calls again: the engine
  * never sleeps), or a reason to stop. Nothing else is done with the reason: the caller acts on
  * stops and resets. Control requests (QMP, monitor/vmctl.c) are served inside, on the calling
- * thread; while the VM is paused (QMP stop) the call sleeps, holding no CPU, until it resumes
- * or must stop. Deterministic runs give the same guest results whatever the slices.
+ * thread; while the VM is paused (QMP stop) the call returns VCPU_EXIT_PAUSED (after serving
+ * what was posted), and the next call serves requests again before anything runs. Deterministic runs give the same guest results whatever the slices.
  */
 enum vcpu_exit vm_run_slice(struct vm *vm, uint64_t max_insns);
 /* Sleeps the host thread after VCPU_EXIT_WAIT until the vCPU's deadline, its console's input or a

@@ -6,9 +6,10 @@
  * (dbt_get_stats: lookups, hits, translations, time translating), the
  * vCPU's struct vcpu_prof (privileged operations, traps and their host
  * cycles, memory slow paths, refills, MMIO), and CPU-time samples. The
- * samples come from a timer on the vCPU thread's own CPU clock, delivered
- * to that thread, whose handler only bumps an atomic counter for where the
- * thread says it is (guest code by guest mode, translating, in the trap
+ * samples come from a timer on the CPU clock of each thread that runs
+ * vCPUs (vm_run's thread, or each scheduler worker: profile_thread_begin),
+ * delivered to that thread, whose handler only bumps an atomic counter of
+ * the vCPU the thread runs at that moment for where the thread says it is (guest code by guest mode, translating, in the trap
  * path, elsewhere in the monitor). SIGUSR1's handler only counts the
  * request; the vCPU thread prints at its next event check (vcpu_events ->
  * profile_poll), never from the handler.
@@ -37,8 +38,6 @@
 struct vm_profile {
     uint64_t t0_ns;
     _Atomic uint64_t samples[8]; /* by prof_where value: where << 1 | guest kernel */
-    timer_t sample_timer;        /* on the CPU clock of the thread that runs the VM */
-    bool sample_timer_on;
     unsigned dumps_seen;         /* SIGUSR1 requests this VM has printed */
 };
 
@@ -46,6 +45,10 @@ struct vm_profile {
 static _Atomic unsigned usr1_requests;
 /* The profiled vCPU this thread runs: what its sampler's SIGPROF counts into. */
 static _Thread_local struct vcpu *_Atomic sampled_vcpu;
+/* This thread's sampler: a timer on its own CPU clock (profile_thread_begin). */
+static _Thread_local timer_t thread_timer;
+static _Thread_local bool thread_timer_on;
+static _Atomic bool no_sampling_said;
 static pthread_once_t handlers_once = PTHREAD_ONCE_INIT;
 
 static void on_sigusr1(int sig)
@@ -88,39 +91,60 @@ int profile_start(struct vm *vm)
     dbt_prof_track_retranslations(vm);
     vm->vcpu->prof.last_trap_kind = -1;
     pthread_once(&handlers_once, install_handlers);
-    atomic_store_explicit(&sampled_vcpu, vm->vcpu, memory_order_relaxed);
+    return 0;
+}
+
+void profile_thread_begin(void)
+{
+    if (thread_timer_on)
+        return;
+    pthread_once(&handlers_once, install_handlers);
     struct sigevent sev;
     memset(&sev, 0, sizeof(sev));
     sev.sigev_notify = SIGEV_THREAD_ID;
     sev.sigev_signo = SIGPROF;
     sev._sigev_un._tid = gettid();
-    if (timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &p->sample_timer) == 0) {
+    if (timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &thread_timer) == 0) {
         struct itimerspec its = {.it_interval = {0, PROF_SAMPLE_NS}, .it_value = {0, PROF_SAMPLE_NS}};
-        p->sample_timer_on = timer_settime(p->sample_timer, 0, &its, NULL) == 0;
-    } else {
-        fprintf(stderr, "mvisor: --profile: no CPU-time sampling on this host\n");
+        thread_timer_on = timer_settime(thread_timer, 0, &its, NULL) == 0;
+        if (!thread_timer_on)
+            timer_delete(thread_timer);
     }
-    return 0;
+    if (!thread_timer_on && !atomic_exchange(&no_sampling_said, true))
+        fprintf(stderr, "mvisor: --profile: no CPU-time sampling on this host\n");
+}
+
+void profile_thread_set(struct vcpu *v)
+{
+    atomic_store_explicit(&sampled_vcpu, v && v->vm->prof ? v : NULL, memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
 }
 
 /*
  * The sampler's handler reads the vCPU, which vm_destroy frees: the timer must be gone and the
  * thread's pointer cleared first, or a late SIGPROF during the teardown reads freed memory (it
  * crashed `--exec trap --profile` runs at exit, about one in ten). A SIGPROF generated before the
- * timer_delete is delivered on its return, while the vCPU still exists. Called on the thread
- * that called profile_start.
+ * timer_delete is delivered on its return, while the vCPU still exists.
  */
+void profile_thread_end(void)
+{
+    if (thread_timer_on) {
+        timer_delete(thread_timer);
+        thread_timer_on = false;
+    }
+    atomic_signal_fence(memory_order_seq_cst);
+    atomic_store_explicit(&sampled_vcpu, NULL, memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
+}
+
+/* Every thread that ran the VM has ended its sampler (profile_thread_end) by now. */
 void profile_stop(struct vm *vm)
 {
     struct vm_profile *p = vm->prof;
     if (!p)
         return;
-    if (p->sample_timer_on)
-        timer_delete(p->sample_timer);
-    atomic_signal_fence(memory_order_seq_cst);
     if (atomic_load_explicit(&sampled_vcpu, memory_order_relaxed) == vm->vcpu)
-        atomic_store_explicit(&sampled_vcpu, NULL, memory_order_relaxed);
-    atomic_signal_fence(memory_order_seq_cst);
+        profile_thread_end();
     vm->prof = NULL;
     free(p);
 }
@@ -437,8 +461,8 @@ void profile_write(struct vm *vm, FILE *f, bool json)
             fprintf(f, " %s %" PRIu64 ";", exc_names[c], v->nr_exceptions[c]);
     fprintf(f, "\n");
 
-    fprintf(f, "\nhost CPU time of the vCPU thread (%s, %.0f ms samples): ",
-            pr && pr->sample_timer_on ? "sampled" : "no samples", PROF_SAMPLE_NS / 1e6);
+    fprintf(f, "\nhost CPU time of the vCPU (%s, %.0f ms samples): ",
+            samp_total ? "sampled" : "no samples", PROF_SAMPLE_NS / 1e6);
     for (int w = 0; w < 8; w++)
         if (samp[w])
             fprintf(f, "%s/%s %.1f%%  ", where_name[w >> 1], (w & 1) ? "kernel" : "user",

@@ -1,13 +1,310 @@
 /*
- * The scheduler (monitor/sched.h). This first version gives every VM its own host thread running
- * vm_run; the worker pool with fair shares replaces it.
+ * The scheduler (monitor/sched.h): every vCPU of the monitor on a pool of host worker threads.
+ *
+ * One lock guards the run queue, which is small (a vCPU per VM, up to a few hundred) and touched
+ * once per slice, so the pick is a linear scan for the least virtual time. A slice is a bounded
+ * call into the engine (vm_run_slice): SLICE_INSNS guest instructions, less when the scheduler
+ * wants the worker back for a vCPU that woke with less virtual time (EXIT_REQ_PREEMPT, seen at
+ * the engine's next event check).
+ *
+ * Idle vCPUs (WAIT, paused) hold no worker. Their deadlines and wake-ups are watched by one
+ * poller at a time, asleep in epoll on a timerfd armed at the earliest deadline of the idle
+ * vCPUs, on every VM's wake-up eventfd (console input and QMP requests write it,
+ * monitor/vmctl.c), on the process's signal eventfd and on the scheduler's own eventfd (the run
+ * is over). The poller is an idle worker when there is one: it then runs what it wakes itself,
+ * so an idle VM's timer tick costs one host wake-up. While every worker runs guest code, a
+ * watcher thread (which runs no guest code: the scheduler's clock, as a timer interrupt is a
+ * CPU's) polls instead, makes woken vCPUs runnable and asks the running vCPU furthest ahead to
+ * yield; it hands the role back once a worker is idle again. Other idle workers sleep on a
+ * condition variable, woken one per vCPU made runnable. A wake-up that comes while its vCPU runs
+ * is remembered (woken), so a vCPU that returns WAIT just after it is not put to sleep past it.
+ *
+ * Virtual time: host nanoseconds run, times SCHED_WEIGHT_DEFAULT / weight. A vCPU made runnable
+ * after sleeping starts no lower than the least virtual time of the vCPUs that are runnable or
+ * running, minus WARP_NS (BVT's warp, so an interactive vCPU runs first but cannot have saved up
+ * its idle time).
  */
+#define _GNU_SOURCE /* gettid */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "monitor/console.h"
 #include "monitor/internal.h"
 #include "monitor/sched.h"
+
+/* Guest instructions per slice: a few milliseconds of translated code. Waking vCPUs preempt it. */
+#define SLICE_INSNS 4000000ull
+/* The first slice of a vCPU that woke: most are an interrupt handled and WAIT again, so the
+ * poller that woke it runs it without handing its role on (at most ~0.1-0.3 ms unwatched). */
+#define PROBE_INSNS 50000ull
+/* BVT's warp for a vCPU that wakes up, in weighted host nanoseconds. */
+#define WARP_NS 2000000ull
+/* A running vCPU is preempted for a woken one only if it is ahead by at least this much. */
+#define PREEMPT_MIN_NS 500000ull
+
+enum ent_state { ENT_RUNNABLE, ENT_RUNNING, ENT_IDLE, ENT_DONE };
+
+struct sched_ent {
+    struct vm *vm;
+    uint64_t weight;
+    uint64_t vtime;     /* weighted host ns run (see above) */
+    enum ent_state st;
+    uint64_t until_ns;  /* ENT_IDLE: host time to run it again */
+    bool woken;         /* ENT_RUNNING: a wake-up came meanwhile */
+    bool preempted;     /* ENT_RUNNING: asked to give its worker back */
+    bool from_idle;     /* ENT_RUNNABLE: woke up since it last ran (its next slice is a probe) */
+    int status;         /* ENT_DONE: the VM's exit status */
+};
+
+struct sched {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    struct sched_ent *e;
+    unsigned n, ndone;
+    int epfd, timer_fd, done_fd, sig_fd;
+    uint64_t timer_at;      /* where timer_fd is armed (UINT64_MAX: disarmed) */
+    enum { POLL_NONE, POLL_WORKER, POLL_WATCHER } poller; /* who polls now */
+    bool poller_free;       /* while polling: the poller is a worker, free to run a vCPU */
+    pthread_cond_t watch_cond; /* the watcher waits here for its turn */
+    unsigned workers, running; /* workers started, and running a vCPU now */
+    unsigned idle;          /* vCPUs in ENT_IDLE */
+    unsigned sleepers;      /* workers waiting on cond */
+    bool signalled;         /* a terminating signal came: every vCPU runs to its stop */
+    bool profiled;          /* some VM is profiled: each worker starts a sampler */
+};
+
+static void arm_timer(struct sched *s, uint64_t at)
+{
+    if (at == s->timer_at)
+        return;
+    s->timer_at = at;
+    struct itimerspec its;
+    memset(&its, 0, sizeof(its));
+    if (at != UINT64_MAX) {
+        if (at == 0)
+            at = 1; /* 0 would disarm it */
+        its.it_value.tv_sec = (time_t)(at / 1000000000ull);
+        its.it_value.tv_nsec = (long)(at % 1000000000ull);
+    }
+    timerfd_settime(s->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static struct sched_ent *pick(struct sched *s)
+{
+    struct sched_ent *best = NULL;
+    for (unsigned i = 0; i < s->n; i++) {
+        struct sched_ent *e = &s->e[i];
+        if (e->st == ENT_RUNNABLE && (!best || e->vtime < best->vtime))
+            best = e;
+    }
+    return best;
+}
+
+/* A vCPU that slept is runnable again (lock held). */
+static void make_runnable(struct sched *s, struct sched_ent *e)
+{
+    uint64_t least = UINT64_MAX;
+    struct sched_ent *victim = NULL;
+    unsigned runnable = 0;
+    for (unsigned i = 0; i < s->n; i++) {
+        struct sched_ent *o = &s->e[i];
+        if (o == e || (o->st != ENT_RUNNABLE && o->st != ENT_RUNNING))
+            continue;
+        if (o->vtime < least)
+            least = o->vtime;
+        if (o->st == ENT_RUNNABLE)
+            runnable++;
+        else if (!o->preempted && (!victim || o->vtime > victim->vtime))
+            victim = o;
+    }
+    if (least != UINT64_MAX && e->vtime + WARP_NS < least)
+        e->vtime = least - WARP_NS;
+    e->st = ENT_RUNNABLE;
+    e->from_idle = true;
+    s->idle--;
+    /* A sleeping worker takes it (or the poller, if it is a worker); with none free, the running
+     * vCPU furthest ahead yields. */
+    if (s->sleepers)
+        pthread_cond_signal(&s->cond);
+    if (runnable + 1 > s->sleepers + s->poller_free && victim && victim->vtime > e->vtime + PREEMPT_MIN_NS) {
+        victim->preempted = true;
+        atomic_fetch_or_explicit(&victim->vm->vcpu->exit_request, EXIT_REQ_PREEMPT, memory_order_relaxed);
+    }
+}
+
+static void drain(int fd)
+{
+    uint64_t v;
+    while (read(fd, &v, sizeof(v)) > 0) {
+    }
+}
+
+/* One turn of the poller (lock held on entry and exit): sleep until a deadline or a wake-up, and
+ * make runnable what is due. */
+static void poll_once(struct sched *s)
+{
+    uint64_t at = UINT64_MAX;
+    for (unsigned i = 0; i < s->n; i++)
+        if (s->e[i].st == ENT_IDLE && s->e[i].until_ns < at)
+            at = s->e[i].until_ns;
+    arm_timer(s, at);
+    pthread_mutex_unlock(&s->lock);
+    struct epoll_event ev[64];
+    int got = epoll_wait(s->epfd, ev, 64, -1);
+    pthread_mutex_lock(&s->lock);
+    for (int k = 0; k < got; k++) {
+        void *p = ev[k].data.ptr;
+        if (p == &s->timer_fd) {
+            drain(s->timer_fd);
+            s->timer_at = UINT64_MAX; /* fired: armed again on the next turn */
+        } else if (p == &s->done_fd) {
+            drain(s->done_fd);
+        } else if (p == &s->sig_fd) {
+            /* Readable for good: stop watching it, and let every vCPU see the signal. */
+            epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->sig_fd, NULL);
+            s->signalled = true;
+            for (unsigned i = 0; i < s->n; i++)
+                if (s->e[i].st == ENT_IDLE)
+                    make_runnable(s, &s->e[i]);
+        } else {
+            struct sched_ent *e = p;
+            drain(e->vm->ctl.wake_fd);
+            if (e->st == ENT_IDLE)
+                make_runnable(s, e);
+            else if (e->st == ENT_RUNNING)
+                e->woken = true;
+        }
+    }
+    uint64_t now = host_monotonic_ns();
+    for (unsigned i = 0; i < s->n; i++)
+        if (s->e[i].st == ENT_IDLE && s->e[i].until_ns <= now)
+            make_runnable(s, &s->e[i]);
+}
+
+/* The watcher: polls while every worker runs a vCPU, until the run is over. */
+static void *watcher_main(void *arg)
+{
+    struct sched *s = arg;
+    pthread_mutex_lock(&s->lock);
+    while (s->ndone < s->n) {
+        if (s->poller != POLL_WATCHER) {
+            pthread_cond_wait(&s->watch_cond, &s->lock);
+            continue;
+        }
+        s->poller_free = false;
+        poll_once(s);
+        if (s->running < s->workers || !s->idle) {
+            s->poller = POLL_NONE; /* a worker is idle: it polls from now on */
+            if (s->sleepers)
+                pthread_cond_signal(&s->cond);
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+/* What a slice returned, after vm_run_ended acted on it (lock held). */
+static void after_slice(struct sched *s, struct sched_ent *e, enum vcpu_exit why, uint64_t ran_ns, bool ended,
+                        int status)
+{
+    e->vtime += ran_ns * SCHED_WEIGHT_DEFAULT / e->weight;
+    bool woken = e->woken;
+    e->woken = false;
+    e->preempted = false;
+    if (ended) {
+        e->st = ENT_DONE;
+        e->status = status;
+        epoll_ctl(s->epfd, EPOLL_CTL_DEL, e->vm->ctl.wake_fd, NULL);
+        if (++s->ndone == s->n) {
+            uint64_t one = 1;
+            pthread_cond_broadcast(&s->cond);
+            pthread_cond_signal(&s->watch_cond);
+            if (write(s->done_fd, &one, sizeof(one)) < 0) {
+                /* the counter cannot overflow with one write per run */
+            }
+        }
+        return;
+    }
+    if ((why != VCPU_EXIT_WAIT && why != VCPU_EXIT_PAUSED) || woken || s->signalled) {
+        e->st = ENT_RUNNABLE; /* this worker picks again: the least virtual time runs */
+        return;
+    }
+    e->st = ENT_IDLE;
+    s->idle++;
+    e->until_ns = why == VCPU_EXIT_WAIT ? e->vm->vcpu->wait_until_ns : host_monotonic_ns() + VM_PAUSE_POLL_NS;
+    if (e->until_ns < s->timer_at)
+        arm_timer(s, e->until_ns); /* the poller sleeps until then at most */
+}
+
+static void worker(struct sched *s)
+{
+    if (s->profiled)
+        profile_thread_begin();
+    int tid = (int)gettid();
+    pthread_mutex_lock(&s->lock);
+    while (s->ndone < s->n) {
+        struct sched_ent *e = pick(s);
+        if (e) {
+            e->st = ENT_RUNNING;
+            s->running++;
+            bool probe = e->from_idle;
+            e->from_idle = false;
+            /* Someone must watch the idle vCPUs while this one runs: a sleeping worker, or the
+             * watcher when every worker is busy. Not for a probe: it is short. */
+            if (!probe && s->idle && s->poller == POLL_NONE) {
+                if (s->sleepers) {
+                    pthread_cond_signal(&s->cond);
+                } else if (s->running == s->workers) {
+                    s->poller = POLL_WATCHER;
+                    pthread_cond_signal(&s->watch_cond);
+                }
+            }
+            pthread_mutex_unlock(&s->lock);
+            struct vm *vm = e->vm;
+            atomic_store(&vm->ctl.vcpu_tid, tid);
+            if (s->profiled)
+                profile_thread_set(vm->vcpu);
+            uint64_t t0 = host_monotonic_ns();
+            enum vcpu_exit why = vm_run_slice(vm, probe ? PROBE_INSNS : SLICE_INSNS);
+            uint64_t ran = host_monotonic_ns() - t0;
+            if (s->profiled)
+                profile_thread_set(NULL);
+            /* Outside the lock: a reboot loads the kernel again, an end prints and closes. */
+            int status = 0;
+            bool ended = vm_run_ended(vm, why, &status);
+            pthread_mutex_lock(&s->lock);
+            s->running--;
+            after_slice(s, e, why, ran, ended, status);
+            continue;
+        }
+        if (s->poller == POLL_NONE) {
+            s->poller = POLL_WORKER;
+            s->poller_free = true;
+            poll_once(s);
+            s->poller = POLL_NONE;
+            continue;
+        }
+        s->sleepers++;
+        pthread_cond_wait(&s->cond, &s->lock);
+        s->sleepers--;
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (s->profiled)
+        profile_thread_end();
+}
+
+static void *worker_main(void *arg)
+{
+    worker(arg);
+    return NULL;
+}
 
 int sched_worse(int a, int b)
 {
@@ -16,40 +313,97 @@ int sched_worse(int a, int b)
     return ra >= rb ? a : b;
 }
 
-struct vm_thread {
-    pthread_t t;
-    struct vm *vm;
-    int status;
-};
-
-static void *vm_thread_main(void *arg)
+static int watch(struct sched *s, int fd, void *tag)
 {
-    struct vm_thread *t = arg;
-    t->status = vm_run(t->vm);
-    return NULL;
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = tag};
+    return epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static int sched_open(struct sched *s, struct vm **vms, unsigned n)
+{
+    s->epfd = epoll_create1(EPOLL_CLOEXEC);
+    s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    s->done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    s->sig_fd = console_signal_fd();
+    s->timer_at = UINT64_MAX;
+    if (s->epfd < 0 || s->timer_fd < 0 || s->done_fd < 0)
+        return -errno;
+    int rc = watch(s, s->timer_fd, &s->timer_fd);
+    if (!rc)
+        rc = watch(s, s->done_fd, &s->done_fd);
+    if (!rc && s->sig_fd >= 0)
+        rc = watch(s, s->sig_fd, &s->sig_fd);
+    s->e = calloc(n, sizeof(*s->e));
+    if (!s->e)
+        return -ENOMEM;
+    s->n = n;
+    for (unsigned i = 0; i < n && !rc; i++) {
+        struct sched_ent *e = &s->e[i];
+        e->vm = vms[i];
+        e->weight = vms[i]->cfg.weight ? vms[i]->cfg.weight : SCHED_WEIGHT_DEFAULT;
+        e->st = ENT_RUNNABLE;
+        if (vms[i]->prof)
+            s->profiled = true;
+        rc = watch(s, vms[i]->ctl.wake_fd, e);
+    }
+    return rc;
+}
+
+static void sched_close(struct sched *s)
+{
+    if (s->epfd >= 0)
+        close(s->epfd);
+    if (s->timer_fd >= 0)
+        close(s->timer_fd);
+    if (s->done_fd >= 0)
+        close(s->done_fd);
+    free(s->e);
 }
 
 int sched_run(struct vm **vms, unsigned n, const struct sched_config *sc, int *status)
 {
-    (void)sc;
-    struct vm_thread *t = calloc(n, sizeof(*t));
-    if (!t)
-        return -ENOMEM;
-    unsigned started = 0;
-    for (; started < n; started++) {
-        t[started].vm = vms[started];
-        if (pthread_create(&t[started].t, NULL, vm_thread_main, &t[started]))
-            break;
+    struct sched s = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER,
+                      .watch_cond = PTHREAD_COND_INITIALIZER,
+                      .epfd = -1, .timer_fd = -1, .done_fd = -1, .sig_fd = -1};
+    int rc = sched_open(&s, vms, n);
+    if (rc < 0) {
+        sched_close(&s);
+        return rc;
     }
+    unsigned nw = sc && sc->host_cpus ? sc->host_cpus : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+    if (nw < 1)
+        nw = 1;
+    if (nw > n)
+        nw = n; /* one vCPU per VM: more workers than vCPUs would only sleep */
+    pthread_t *t = calloc(nw, sizeof(*t));
+    if (!t) {
+        sched_close(&s);
+        return -ENOMEM;
+    }
+    pthread_t watcher;
+    if (pthread_create(&watcher, NULL, watcher_main, &s)) {
+        free(t);
+        sched_close(&s);
+        return -EAGAIN;
+    }
+    s.workers = nw;
+    unsigned started = 0;
+    for (; started + 1 < nw; started++)
+        if (pthread_create(&t[started], NULL, worker_main, &s))
+            break; /* fewer workers: slower, not wrong */
+    pthread_mutex_lock(&s.lock);
+    s.workers = started + 1;
+    pthread_mutex_unlock(&s.lock);
+    worker(&s);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(t[i], NULL);
+    pthread_join(watcher, NULL);
+    free(t);
     int worst = 0;
     for (unsigned i = 0; i < n; i++) {
-        if (i < started)
-            pthread_join(t[i].t, NULL);
-        else
-            t[i].status = 1;
-        status[i] = t[i].status;
+        status[i] = s.e[i].status;
         worst = sched_worse(worst, status[i]);
     }
-    free(t);
+    sched_close(&s);
     return worst;
 }

@@ -241,7 +241,7 @@ enum vcpu_exit vcpu_host_stop(struct vm *vm)
 enum vcpu_exit vcpu_events(struct vcpu *v)
 {
     struct vm *vm = v->vm;
-    (void)atomic_exchange_explicit(&v->exit_request, 0, memory_order_relaxed);
+    uint32_t req = atomic_exchange_explicit(&v->exit_request, 0, memory_order_relaxed);
     if (__builtin_expect(vm->prof != NULL, 0))
         profile_poll(vm); /* SIGUSR1 asked every profiled VM for its profile */
     if (vm->stop)
@@ -256,7 +256,7 @@ enum vcpu_exit vcpu_events(struct vcpu *v)
     if (why != VCPU_EXIT_NONE)
         return why;
     /* The caller's slice: nothing below has run, so the next call starts with the same checks. */
-    if (v->icount >= v->slice_end)
+    if (v->icount >= v->slice_end || (req & EXIT_REQ_PREEMPT))
         return VCPU_EXIT_SLICE;
     vcpu_timer_check(v);
     if (vm->malta) {

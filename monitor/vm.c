@@ -433,13 +433,9 @@ static void vm_resume(struct vm *vm)
     vcpu_kick(vm->vcpu);
 }
 
-/* How long a paused VM sleeps between checks of the host's stop reasons (a signal, Ctrl-A x,
- * --timeout); requests wake it at once. */
-#define PAUSE_SLICE_NS 100000000ull
-
 /*
- * Serves control requests on the vCPU thread. Returns VCPU_EXIT_NONE to go on running, or the
- * reason the run must end. While paused, stays here.
+ * Serves control requests on the vCPU thread. Returns VCPU_EXIT_NONE to go on running,
+ * VCPU_EXIT_PAUSED while the VM stays paused (nothing posted), or the reason the run must end.
  */
 static enum vcpu_exit vm_control(struct vm *vm)
 {
@@ -457,8 +453,7 @@ static enum vcpu_exit vm_control(struct vm *vm)
                 return why;
             if (vm->deadline_s > 0 && host_monotonic_s() >= vm->deadline_s)
                 return VCPU_EXIT_TIMEOUT;
-            vm_ctl_sleep(&vm->ctl, PAUSE_SLICE_NS, vm->console ? console_signal_fd() : -1);
-            continue;
+            return VCPU_EXIT_PAUSED;
         }
         case VM_REQ_STOP:
             if (!paused)
@@ -518,10 +513,11 @@ enum vcpu_exit vm_run_slice(struct vm *vm, uint64_t max_insns)
         if (end < v->next_event)
             v->next_event = end; /* the engine checks events there; vcpu_events ends the slice */
     }
-    enum vcpu_exit why = vm->dbt ? dbt_run(v) : dbt_interp_run(v);
+    /* A paused VM runs nothing: it only serves what was posted since the last call. */
+    enum vcpu_exit why = vm_ctl_state(&vm->ctl) == VM_STATE_PAUSED ? VCPU_EXIT_CONTROL
+                         : vm->dbt ? dbt_run(v) : dbt_interp_run(v);
     /* Control requests (QMP) are served here, on the thread that runs the vCPU, whoever calls;
-     * then the slice goes on. A paused VM stays in vm_control, asleep, until it resumes or must
-     * stop. */
+     * then the slice goes on. */
     while (why == VCPU_EXIT_CONTROL) {
         why = vm_control(vm);
         if (why == VCPU_EXIT_NONE)
@@ -547,93 +543,118 @@ int vm_start(struct vm *vm)
     return 0;
 }
 
+void vm_idle(struct vm *vm, enum vcpu_exit why)
+{
+    if (why == VCPU_EXIT_WAIT)
+        vcpu_sleep(vm->vcpu);
+    else if (why == VCPU_EXIT_PAUSED)
+        vm_ctl_sleep(&vm->ctl, VM_PAUSE_POLL_NS, vm->console ? console_signal_fd() : -1);
+}
+
 int vm_run(struct vm *vm)
+{
+    if (vm_ctl_state(&vm->ctl) != VM_STATE_PRELAUNCH && vm_ctl_state(&vm->ctl) != VM_STATE_RUNNING)
+        return 1; /* vm_start failed and said why */
+    if (vm_start(vm) < 0)
+        return 1;
+    int status;
+    if (vm->prof) {
+        profile_thread_begin();
+        profile_thread_set(vm->vcpu);
+    }
+    for (;;) {
+        enum vcpu_exit why = vm_run_slice(vm, 0);
+        if (vm_run_ended(vm, why, &status))
+            break;
+        vm_idle(vm, why);
+    }
+    if (vm->prof)
+        profile_thread_end();
+    return status;
+}
+
+bool vm_run_ended(struct vm *vm, enum vcpu_exit why, int *statusp)
 {
     struct vcpu *v = vm->vcpu;
     int status;
     bool guest = false;
     const char *reason = "host-error";
-    if (vm_ctl_state(&vm->ctl) != VM_STATE_PRELAUNCH && vm_ctl_state(&vm->ctl) != VM_STATE_RUNNING)
-        return 1; /* vm_start failed and said why */
-    if (vm_start(vm) < 0)
-        return 1;
-    for (;;) {
-        enum vcpu_exit why = vm_run_slice(vm, 0);
-        switch (why) {
-        case VCPU_EXIT_NONE:
-        case VCPU_EXIT_SLICE:
-        case VCPU_EXIT_CONTROL: /* served in vm_run_slice, never returned */
-            continue;
-        case VCPU_EXIT_WAIT:
-            vcpu_sleep(v);
-            continue;
-        case VCPU_EXIT_STOP:
-            if (vm->cfg.machine == MACHINE_TESTBENCH) {
-                if (vm->testdev.state == TESTDEV_PASSED) {
-                    fprintf(stderr, "mvisor: test passed (%u checks, %u exceptions, %" PRIu64 " instructions)\n",
-                            vm->testdev.check, vm->testdev.exceptions, v->icount);
-                    return 0;
-                }
+    switch (why) {
+    case VCPU_EXIT_NONE:
+    case VCPU_EXIT_SLICE:
+    case VCPU_EXIT_CONTROL: /* served in vm_run_slice, never returned */
+    case VCPU_EXIT_WAIT:
+    case VCPU_EXIT_PAUSED:
+        return false;
+    case VCPU_EXIT_STOP:
+        if (vm->cfg.machine == MACHINE_TESTBENCH) {
+            if (vm->testdev.state == TESTDEV_PASSED) {
+                fprintf(stderr, "mvisor: test passed (%u checks, %u exceptions, %" PRIu64 " instructions)\n",
+                        vm->testdev.check, vm->testdev.exceptions, v->icount);
+                status = 0;
+            } else {
                 fprintf(stderr, "mvisor: test FAIL at check %u (result %u, %u exceptions), pc %08x\n",
                         vm->testdev.check, vm->testdev.result, vm->testdev.exceptions, v->pc);
-                return 4;
+                status = 4;
             }
-            if (vm->stop_reason == VM_STOP_RESET) {
-                if (vm->cfg.no_reboot) {
-                    status = 0;
-                    guest = true;
-                    reason = "guest-reset";
-                    fprintf(stderr, "mvisor: guest reset (-no-reboot: stopping)\n");
-                    goto out;
-                }
-                if (vm_reboot(vm) < 0) {
-                    status = 1;
-                    goto out;
-                }
-                vm_ctl_emit(&vm->ctl, vm, VM_EVENT_RESET, true, "guest-reset");
-                continue;
-            }
-            status = 0; /* powered off */
             guest = true;
-            reason = "guest-shutdown";
-            goto out;
-        case VCPU_EXIT_LIMIT:
-            fprintf(stderr, "mvisor: instruction limit reached (%" PRIu64 " instructions, pc %08x)\n", v->icount, v->pc);
-            status = 3;
-            goto out;
-        case VCPU_EXIT_TIMEOUT:
-            fprintf(stderr, "mvisor: timeout after %.1f s (%" PRIu64 " instructions)\n", vm->cfg.timeout_s,
-                    v->icount);
-            status = 3;
-            goto out;
-        case VCPU_EXIT_WEDGED:
-            if (vm->console)
-                console_close(vm->console); /* the dump goes to a sane terminal */
-            fprintf(stderr, "mvisor: guest wedged: %s\n",
-                    v->wedge_reason == 1 ? "wait with every wake-up source masked"
-                                         : "exception loop without progress");
-            vcpu_dump(v, stderr);
-            if (vm->malta)
-                malta_dump(vm->malta, stderr);
-            status = 2;
-            guest = true;
-            reason = "guest-panic";
-            goto out;
-        case VCPU_EXIT_USER_QUIT:
-            status = 0;
-            reason = vm->quit_reason ? vm->quit_reason : "host-ui";
-            goto out;
-        case VCPU_EXIT_SIGNAL:
-            if (vm->console)
-                console_close(vm->console);
-            fprintf(stderr, "mvisor: stopped by signal %d\n", console_signal(vm->console));
-            status = 1;
-            reason = "host-signal";
-            goto out;
-        case VCPU_EXIT_HOST_ERROR:
-            status = 1;
+            reason = "guest-shutdown"; /* the test device ends the run as a power-off would */
             goto out;
         }
+        if (vm->stop_reason == VM_STOP_RESET) {
+            if (vm->cfg.no_reboot) {
+                status = 0;
+                guest = true;
+                reason = "guest-reset";
+                fprintf(stderr, "mvisor: guest reset (-no-reboot: stopping)\n");
+                goto out;
+            }
+            if (vm_reboot(vm) < 0) {
+                status = 1;
+                goto out;
+            }
+            vm_ctl_emit(&vm->ctl, vm, VM_EVENT_RESET, true, "guest-reset");
+            return false;
+        }
+        status = 0; /* powered off */
+        guest = true;
+        reason = "guest-shutdown";
+        goto out;
+    case VCPU_EXIT_LIMIT:
+        fprintf(stderr, "mvisor: instruction limit reached (%" PRIu64 " instructions, pc %08x)\n", v->icount, v->pc);
+        status = 3;
+        goto out;
+    case VCPU_EXIT_TIMEOUT:
+        fprintf(stderr, "mvisor: timeout after %.1f s (%" PRIu64 " instructions)\n", vm->cfg.timeout_s, v->icount);
+        status = 3;
+        goto out;
+    case VCPU_EXIT_WEDGED:
+        if (vm->console)
+            console_close(vm->console); /* the dump goes to a sane terminal */
+        fprintf(stderr, "mvisor: guest wedged: %s\n",
+                v->wedge_reason == 1 ? "wait with every wake-up source masked" : "exception loop without progress");
+        vcpu_dump(v, stderr);
+        if (vm->malta)
+            malta_dump(vm->malta, stderr);
+        status = 2;
+        guest = true;
+        reason = "guest-panic";
+        goto out;
+    case VCPU_EXIT_USER_QUIT:
+        status = 0;
+        reason = vm->quit_reason ? vm->quit_reason : "host-ui";
+        goto out;
+    case VCPU_EXIT_SIGNAL:
+        if (vm->console)
+            console_close(vm->console);
+        fprintf(stderr, "mvisor: stopped by signal %d\n", console_signal(vm->console));
+        status = 1;
+        reason = "host-signal";
+        goto out;
+    case VCPU_EXIT_HOST_ERROR:
+    default:
+        status = 1;
+        goto out;
     }
 out:
     vm_ctl_set_state(&vm->ctl, status == 2 || (status == 1 && strcmp(reason, "host-signal"))
@@ -644,5 +665,6 @@ out:
     if (vm->console)
         console_close(vm->console);
     vm_report_time(vm);
-    return status;
+    *statusp = status;
+    return true;
 }

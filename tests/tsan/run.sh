@@ -2,7 +2,8 @@
 # Suite "tsan": everything that runs threads, built with ThreadSanitizer (build/tsan/), failing on
 # any race report:
 #   multivm  tests/unit/test_multivm.c (eight VMs interleaved on one thread, two VMs on two
-#            threads), built as build/tsan/tests/unit/test_multivm and counted like suite unit;
+#            threads) and tests/unit/test_sched.c (the scheduler's workers, poller and a control
+#            thread over eight VMs), built under build/tsan/tests/unit/ and counted like suite unit;
 #            a report makes the binary exit non-zero (TSan's exitcode 66)
 #   tsan-qmp the qmp suite's sessions (console thread, QMP thread, vCPU thread, -serial unix:)
 #            on build/tsan/mvisor; a case fails if the sanitizer wrote a report
@@ -18,7 +19,7 @@ cd "$(dirname "$0")/../.."
 B=${B:-build}
 suite_begin tsan
 root=$TEST_LOG_ROOT
-TEST_LOG_ROOT=$root/tsan tests/unit/run.sh --suite multivm "$B/tsan/tests/unit/test_multivm"
+TEST_LOG_ROOT=$root/tsan tests/unit/run.sh --suite multivm "$B/tsan/tests/unit/test_multivm" "$B/tsan/tests/unit/test_sched"
 TEST_LOG_ROOT=$root/tsan tests/qmp/run.sh --suite tsan-qmp --tsan --mvisor "$B/tsan/mvisor" "$@"
 for part in multivm tsan-qmp; do
     f=$root/tsan/$part.result

@@ -383,13 +383,14 @@ static void control_through_slices(enum exec_mode exec)
 
     struct controller c = {.vm = &vm};
     assert_int_equal(pthread_create(&c.thread, NULL, controller_main, &c), 0);
-    int calls = 0;
+    int calls = 0, paused_returns = 0;
     do {
         why = vm_run_slice(&vm, 40);
-        if (why == VCPU_EXIT_WAIT)
-            vcpu_sleep(v);
+        if (why == VCPU_EXIT_PAUSED)
+            paused_returns++;
+        vm_idle(&vm, why);
         calls++;
-    } while ((why == VCPU_EXIT_WAIT || why == VCPU_EXIT_SLICE) && calls < 10000);
+    } while ((why == VCPU_EXIT_WAIT || why == VCPU_EXIT_SLICE || why == VCPU_EXIT_PAUSED) && calls < 10000);
     pthread_join(c.thread, NULL);
 
     assert_int_equal(why, VCPU_EXIT_USER_QUIT);
@@ -401,6 +402,8 @@ static void control_through_slices(enum exec_mode exec)
     assert_int_equal(c.rc_cont, 0);
     assert_int_equal(c.resumed_state, VM_STATE_RUNNING);
     assert_int_equal(c.rc_quit, 0);
+    /* A paused VM holds no caller: its slices came back VCPU_EXIT_PAUSED while it was stopped. */
+    assert_true(paused_returns > 0);
     assert_int_equal(v->icount, icount); /* still in the WAIT: nothing retired */
     assert_int_equal(v->pc, pc);
     assert_true(v->waiting);

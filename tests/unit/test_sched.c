@@ -1,0 +1,321 @@
+/*
+ * The scheduler (monitor/sched.c): eight testbench VMs, each running a different bare ISA
+ * program, handed to sched_run on one and on two worker threads, under each engine; every VM must
+ * end with its own status (seven pass, the harness self-test fails: status 4, which is then the
+ * worst), and in deterministic mode retire exactly as many instructions as the same program run
+ * alone, however the workers sliced and interleaved them.
+ *
+ * Then a vCPU in WAIT must hold no worker: with ONE worker, a VM waits for a timer ten seconds
+ * away while another runs a program to its end; the waiting VM is quit (a QMP request from
+ * another thread, which also exercises the wake-up through its eventfd) only once the other has
+ * ended, and the other must have ended within five seconds. A scheduler that left the waiting
+ * vCPU asleep on its worker could not run the second VM before the timer, ten seconds later.
+ * The same with the first VM paused (QMP stop) instead of waiting. And with one worker busy on
+ * a VM that spins forever, a QMP request to a VM in WAIT must still be served: the poller sees
+ * the wake-up and the spinning vCPU yields.
+ *
+ * The ThreadSanitizer build (suite tsan) runs this too: the workers, the poller, the controller
+ * thread and the VMs must share nothing without synchronisation.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "dbt/dbt.h"
+#include "monitor/internal.h"
+#include "monitor/sched.h"
+
+#define NVM 8
+
+struct prog {
+    const char *rel;
+    bool must_fail;
+};
+
+static const struct prog progs[NVM] = {
+    {"user/prog_crc32", false},
+    {"user/prog_bubble_sort", false},
+    {"kernel/wait_timer", false},
+    {"kernel/tlb_refill_load", false},
+    {"selftest/must_fail", true},
+    {"kernel/smc_rewrite_executed", false},
+    {"user/prog_fibonacci", false},
+    {"user/prog_adler32", false},
+};
+
+static FILE *devnull;
+
+static const char *isa_dir(void)
+{
+    const char *d = getenv("MVISOR_ISA_DIR");
+    return d && *d ? d : "build/isa/bare";
+}
+
+static int vm_open(struct vm *vm, const char *rel, enum exec_mode exec, bool deterministic, char *path,
+                   size_t pathlen)
+{
+    snprintf(path, pathlen, "%s/%s.elf", isa_dir(), rel);
+    struct vm_config cfg = {.machine = MACHINE_TESTBENCH, .ram_mb = 16, .tlb_entries = MTLB_DEFAULT_ENTRIES,
+                            .exec = exec, .kernel = path, .deterministic = deterministic,
+                            .console_out = devnull};
+    char err[512];
+    if (vm_create(vm, &cfg, err, sizeof(err)) < 0) {
+        fprintf(stderr, "vm_create %s: %s\n", path, err);
+        return -1;
+    }
+    if (vm_boot(vm, err, sizeof(err)) < 0) {
+        fprintf(stderr, "vm_boot %s: %s\n", path, err);
+        vm_destroy(vm);
+        return -1;
+    }
+    return 0;
+}
+
+static void all_programs(enum exec_mode exec, bool deterministic, unsigned workers)
+{
+    struct vm *vms = calloc(NVM, sizeof(*vms));
+    struct vm *ptr[NVM];
+    char path[NVM][512];
+    uint64_t alone[NVM] = {0};
+    assert_non_null(vms);
+    if (deterministic) {
+        for (int i = 0; i < NVM; i++) {
+            assert_int_equal(vm_open(&vms[i], progs[i].rel, exec, true, path[i], sizeof(path[i])), 0);
+            assert_int_equal(vm_run(&vms[i]), progs[i].must_fail ? 4 : 0);
+            alone[i] = vms[i].vcpu->icount;
+            vm_destroy(&vms[i]);
+        }
+    }
+    for (int i = 0; i < NVM; i++) {
+        assert_int_equal(vm_open(&vms[i], progs[i].rel, exec, deterministic, path[i], sizeof(path[i])), 0);
+        assert_int_equal(vm_start(&vms[i]), 0);
+        ptr[i] = &vms[i];
+    }
+    int status[NVM];
+    struct sched_config sc = {.host_cpus = workers};
+    assert_int_equal(sched_run(ptr, NVM, &sc, status), 4);
+    for (int i = 0; i < NVM; i++) {
+        if (status[i] != (progs[i].must_fail ? 4 : 0))
+            fail_msg("%s: status %d", path[i], status[i]);
+        if (progs[i].must_fail)
+            assert_int_equal(vms[i].testdev.check, 2);
+        if (deterministic && vms[i].vcpu->icount != alone[i])
+            fail_msg("%s: %" PRIu64 " instructions scheduled, %" PRIu64 " alone", path[i], vms[i].vcpu->icount,
+                     alone[i]);
+        assert_int_equal(vm_ctl_state(&vms[i].ctl), VM_STATE_SHUTDOWN);
+    }
+    for (int i = 0; i < NVM; i++)
+        vm_destroy(&vms[i]);
+    free(vms);
+}
+
+static void test_all_dbt_1(void **state) { (void)state; all_programs(EXEC_DBT, false, 1); }
+static void test_all_dbt_2(void **state) { (void)state; all_programs(EXEC_DBT, false, 2); }
+static void test_all_trap_2(void **state) { (void)state; all_programs(EXEC_TRAP, false, 2); }
+static void test_all_interp_2(void **state) { (void)state; all_programs(EXEC_INTERP, false, 2); }
+static void test_all_dbt_det_2(void **state) { (void)state; all_programs(EXEC_DBT, true, 2); }
+static void test_all_trap_det_1(void **state) { (void)state; all_programs(EXEC_TRAP, true, 1); }
+static void test_all_interp_det_2(void **state) { (void)state; all_programs(EXEC_INTERP, true, 2); }
+
+/* ---- an idle vCPU holds no worker ---- */
+
+/* At kseg0 0x80010000: Compare = Count + 2^30 (ten seconds away), Status = CU0 | IM7, wait, then
+ * spin. Hand-encoded (MIPS32 Vol. II). */
+static const uint32_t wait_prog[] = {
+    0x40094800, /* mfc0 t1, Count */
+    0x3C194000, /* lui t9, 0x4000 */
+    0x01394821, /* addu t1, t1, t9 */
+    0x40895800, /* mtc0 t1, Compare */
+    0x3C081000, /* lui t0, 0x1000 (CU0) */
+    0x35088000, /* ori t0, t0, 0x8000 (IM7) */
+    0x40886000, /* mtc0 t0, Status */
+    0x000000C0, /* ehb */
+    0x42000020, /* wait */
+    0x1000FFFF, /* b . */
+    0x00000000, /* nop */
+};
+#define WAIT_PROG_PA 0x10000u
+
+#define OTHER_LIMIT_NS 5000000000ull
+
+struct controller {
+    pthread_t thread;
+    struct vm *idle, *other;
+    bool pause_first;
+    int rc_stop, rc_quit;
+    bool other_ended; /* before the limit */
+};
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void *controller_main(void *arg)
+{
+    struct controller *c = arg;
+    uint64_t t0 = now_ns();
+    if (c->pause_first)
+        c->rc_stop = vm_ctl_request(&c->idle->ctl, VM_REQ_STOP, 10000);
+    while (now_ns() - t0 < OTHER_LIMIT_NS) {
+        enum vm_run_state st = vm_ctl_state(&c->other->ctl);
+        if (st == VM_STATE_SHUTDOWN || st == VM_STATE_INTERNAL_ERROR) {
+            c->other_ended = true;
+            break;
+        }
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    c->rc_quit = vm_ctl_request(&c->idle->ctl, VM_REQ_QUIT, 20000);
+    return NULL;
+}
+
+static void idle_holds_no_worker(enum exec_mode exec, bool pause_first)
+{
+    struct vm vms[2];
+    char path[512];
+    struct vm_config cfg = {.machine = MACHINE_TESTBENCH, .ram_mb = 16, .tlb_entries = MTLB_DEFAULT_ENTRIES,
+                            .exec = exec, .console_out = devnull};
+    char err[512];
+    assert_int_equal(vm_create(&vms[0], &cfg, err, sizeof(err)), 0);
+    assert_int_equal(physmap_write(&vms[0].physmap, WAIT_PROG_PA, wait_prog, sizeof(wait_prog)), 0);
+    vms[0].vcpu->pc = 0x80000000u + WAIT_PROG_PA;
+    /* the program that must end meanwhile: a few hundred thousand instructions */
+    assert_int_equal(vm_open(&vms[1], "user/prog_crc32", exec, false, path, sizeof(path)), 0);
+    assert_int_equal(vm_start(&vms[0]), 0);
+    assert_int_equal(vm_start(&vms[1]), 0);
+
+    struct controller c = {.idle = &vms[0], .other = &vms[1], .pause_first = pause_first};
+    assert_int_equal(pthread_create(&c.thread, NULL, controller_main, &c), 0);
+    struct vm *ptr[2] = {&vms[0], &vms[1]};
+    int status[2];
+    struct sched_config sc = {.host_cpus = 1};
+    int worst = sched_run(ptr, 2, &sc, status);
+    pthread_join(c.thread, NULL);
+
+    assert_true(c.other_ended);
+    assert_int_equal(c.rc_stop, 0);
+    assert_int_equal(c.rc_quit, 0);
+    assert_int_equal(status[1], 0);
+    assert_int_equal(vms[1].testdev.state, TESTDEV_PASSED);
+    assert_int_equal(status[0], 0); /* quit */
+    assert_string_equal(vms[0].quit_reason, "host-qmp-quit");
+    assert_int_equal(worst, 0);
+    /* the waiting VM stayed in its WAIT: the timer had not come (paused, it may have been
+     * stopped anywhere before) */
+    if (!pause_first)
+        assert_int_equal(vms[0].vcpu->pc, 0x80000000u + WAIT_PROG_PA + 4 * 9);
+    vm_destroy(&vms[0]);
+    vm_destroy(&vms[1]);
+}
+
+static void test_wait_dbt(void **state) { (void)state; idle_holds_no_worker(EXEC_DBT, false); }
+static void test_wait_interp(void **state) { (void)state; idle_holds_no_worker(EXEC_INTERP, false); }
+static void test_paused_dbt(void **state) { (void)state; idle_holds_no_worker(EXEC_DBT, true); }
+static void test_paused_trap(void **state) { (void)state; idle_holds_no_worker(EXEC_TRAP, true); }
+
+/* ---- an idle vCPU's wake-up is seen while every worker runs guest code ---- */
+
+static const uint32_t spin_prog[] = {
+    0x1000FFFF, /* b . */
+    0x00000000, /* nop */
+};
+#define SPIN_PROG_PA 0x20000u
+
+struct quitter {
+    pthread_t thread;
+    struct vm *waiting, *spinning;
+    int rc_waiting, rc_spinning;
+};
+
+static void *quitter_main(void *arg)
+{
+    struct quitter *q = arg;
+    struct timespec ts = {0, 50000000};
+    nanosleep(&ts, NULL); /* both running: one in its WAIT, one spinning on the only worker */
+    q->rc_waiting = vm_ctl_request(&q->waiting->ctl, VM_REQ_QUIT, 5000);
+    q->rc_spinning = vm_ctl_request(&q->spinning->ctl, VM_REQ_QUIT, 5000);
+    return NULL;
+}
+
+/* One worker, spinning on a VM that never waits, and a VM in WAIT for a timer ten seconds away
+ * gets a request (QMP quit): the poller must see its wake-up and have the spinning vCPU yield
+ * the worker, or the request times out (it did when the idle worker was the only poller). */
+static void wake_while_busy(enum exec_mode exec)
+{
+    struct vm vms[2];
+    struct vm_config cfg = {.machine = MACHINE_TESTBENCH, .ram_mb = 16, .tlb_entries = MTLB_DEFAULT_ENTRIES,
+                            .exec = exec, .console_out = devnull};
+    char err[512];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(vm_create(&vms[i], &cfg, err, sizeof(err)), 0);
+    assert_int_equal(physmap_write(&vms[0].physmap, WAIT_PROG_PA, wait_prog, sizeof(wait_prog)), 0);
+    vms[0].vcpu->pc = 0x80000000u + WAIT_PROG_PA;
+    assert_int_equal(physmap_write(&vms[1].physmap, SPIN_PROG_PA, spin_prog, sizeof(spin_prog)), 0);
+    vms[1].vcpu->pc = 0x80000000u + SPIN_PROG_PA;
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(vm_start(&vms[i]), 0);
+    struct quitter q = {.waiting = &vms[0], .spinning = &vms[1]};
+    assert_int_equal(pthread_create(&q.thread, NULL, quitter_main, &q), 0);
+    struct vm *ptr[2] = {&vms[0], &vms[1]};
+    int status[2];
+    struct sched_config sc = {.host_cpus = 1};
+    int worst = sched_run(ptr, 2, &sc, status);
+    pthread_join(q.thread, NULL);
+    assert_int_equal(q.rc_waiting, 0);
+    assert_int_equal(q.rc_spinning, 0);
+    assert_int_equal(worst, 0);
+    assert_int_equal(vms[0].vcpu->pc, 0x80000000u + WAIT_PROG_PA + 4 * 9); /* still in its WAIT */
+    assert_true(vms[1].vcpu->icount > 1000);
+    for (int i = 0; i < 2; i++)
+        vm_destroy(&vms[i]);
+}
+
+static void test_wake_busy_dbt(void **state) { (void)state; wake_while_busy(EXEC_DBT); }
+static void test_wake_busy_interp(void **state) { (void)state; wake_while_busy(EXEC_INTERP); }
+
+static void test_worse(void **state)
+{
+    (void)state;
+    assert_int_equal(sched_worse(0, 3), 3);
+    assert_int_equal(sched_worse(3, 4), 4);
+    assert_int_equal(sched_worse(4, 2), 2);
+    assert_int_equal(sched_worse(2, 1), 1);
+    assert_int_equal(sched_worse(1, 0), 1);
+    assert_int_equal(sched_worse(0, 0), 0);
+}
+
+int main(void)
+{
+    devnull = fopen("/dev/null", "w");
+    if (!devnull)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_worse),
+        cmocka_unit_test(test_all_dbt_1),
+        cmocka_unit_test(test_all_dbt_2),
+        cmocka_unit_test(test_all_trap_2),
+        cmocka_unit_test(test_all_interp_2),
+        cmocka_unit_test(test_all_dbt_det_2),
+        cmocka_unit_test(test_all_trap_det_1),
+        cmocka_unit_test(test_all_interp_det_2),
+        cmocka_unit_test(test_wait_dbt),
+        cmocka_unit_test(test_wait_interp),
+        cmocka_unit_test(test_paused_dbt),
+        cmocka_unit_test(test_paused_trap),
+        cmocka_unit_test(test_wake_busy_dbt),
+        cmocka_unit_test(test_wake_busy_interp),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
