@@ -209,14 +209,17 @@ def floor_table(fres):
          "second) times the host CPU per guest instruction of translated code (the CoreMark-like loop, one VM "
          "alone, no profiling: host CPU seconds over the window / (iterations × guest instructions per "
          "iteration); instructions per iteration from two `--stats --deterministic` runs of different length), "
-         f"plus {fres.get('hz')} host wake-ups per second (the guest's tick) at the cost of one measured by "
-         f"`build/bench/native/wake`: `{fres.get('wake_out', '')}`.", "",
+         f"plus {fres.get('hz')} host wake-ups per second (the guest's tick) at the cost of one, measured each "
+         f"round by `{cmdline(fres.get('wake_argv') or ['wake'])}` (a process that only sleeps to 4 ms deadlines: "
+         "its own CPU time per wake-up).", "",
          "| | median (min–max) |", "|---|---:|",
          f"| guest instructions per idle second, millions | {cell(_s([r['idle_ips'] / 1e6 if r.get('idle_ips') else None for r in rs], R))} |",
          f"| guest instructions per CoreMark-like iteration | {num(fres.get('insns_per_iteration'), 5)} |",
          f"| host ns per guest instruction (translated loop) | {cell(_s([r.get('ns_per_insn') for r in rs], R))} |",
-         f"| host ns per wake-up | {num(fres.get('wake_ns'))} |",
+         f"| host µs per wake-up | {cell(_s([r['wake_ns'] / 1e3 if r.get('wake_ns') else None for r in rs], R))} |",
          f"| floor, % of a core per idle VM | {cell(_s([r['floor_cores'] * 100 if r.get('floor_cores') else None for r in rs], R))} |",
+         f"| of which the guest's instructions, % of a core | {cell(_s([r['idle_ips'] * r['ns_per_insn'] / 1e7 if r.get('floor_cores') else None for r in rs], R))} |",
+         f"| of which the wake-ups, % of a core | {cell(_s([fres.get('hz', 250) * r['wake_ns'] / 1e7 if r.get('floor_cores') else None for r in rs], R))} |",
          f"| measured, one idle VM with `--profile` on, % of a core | {cell(_s([r['idle_cores_profiled'] * 100 if r.get('idle_cores_profiled') else None for r in rs], R))} |",
          ""]
     errs = [r["error"] for r in rs if r.get("error")]
