@@ -93,7 +93,7 @@ class Bench:
     def fleet(self, engine, vms, tag, host_cpus=None, extra=()):
         d = os.path.join(self.runs, tag)
         if engine == "qemu":
-            return fl.QemuFleet(self.a.qemu, d, vms)
+            return fl.QemuFleet(self.a.qemu, d, vms, host_cpus=host_cpus)
         return fl.MvisorFleet(self.a.mvisor, d, vms, host_cpus=host_cpus or self.a.host_cpus,
                               extra=extra, features=self.features)
 

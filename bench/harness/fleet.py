@@ -298,10 +298,13 @@ class QemuFleet(Fleet):
     NICE_OF_WEIGHT = {1: 6, 2: 3, 4: 0}
     CFS_WEIGHT = {0: 1024, 3: 526, 6: 272}
 
-    def __init__(self, qemu, run_dir, vms):
+    def __init__(self, qemu, run_dir, vms, host_cpus=None):
         super().__init__(run_dir)
         self.qemu = qemu
         self.vms = vms
+        # As mvisor's --host-cpus: every process confined to the first host_cpus CPUs (taskset),
+        # when the host has more.
+        self.host_cpus = host_cpus if host_cpus and host_cpus < (os.cpu_count() or 1) else None
 
     def start(self):
         self._prepare_dir()
@@ -315,6 +318,8 @@ class QemuFleet(Fleet):
                 "-serial", "chardev:ser0"]
             if v.weight is not None:
                 argv = ["nice", "-n", str(self.NICE_OF_WEIGHT[v.weight])] + argv
+            if self.host_cpus:
+                argv = ["taskset", "-c", f"0-{self.host_cpus - 1}"] + argv
             self.argv.append(argv)
             self.consoles[v.name] = Console(v.name, log, sock)
             self._spawn(argv, os.path.join(self.run_dir, v.name + ".out"))
