@@ -305,7 +305,7 @@ class Bench:
                 e = {}
                 # One VM alone (one vCPU: one host core at most).
                 f = self.fleet(engine, [self.busy_vm(engine, "vm0")], f"fair-solo-{engine}-r{rnd}",
-                               host_cpus=1)
+                               host_cpus=1 if engine == "mvisor" else None)
                 with f.start():
                     e["solo"] = self.throughput_window(f, self.a.fair_window)
                 # N equal VMs on the fairness host-CPU count; with the latency benchmark, one idle
