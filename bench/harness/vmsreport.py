@@ -83,8 +83,16 @@ def capped_shares(weights, capacity):
     return alloc
 
 
+TARGETS = []  # (benchmark, target, measured, verdict), filled by the sections as they are written
+
+
 def verdict(ok):
     return "—" if ok is None else ("met" if ok else "missed")
+
+
+def target(bench, what, measured, ok):
+    TARGETS.append((bench, what, measured, verdict(ok)))
+    return verdict(ok)
 
 
 # -- gnuplot -----------------------------------------------------------------------------------
@@ -151,7 +159,7 @@ def density(res, out):
           f"| slope, MiB per VM | {cell(sm)} | {cell(sq)} |",
           f"| intercept, MiB | {cell(_s(icpt['mvisor']))} | {cell(_s(icpt['qemu']))} |",
           f"| mvisor / QEMU slope | {cell(_s([a / b if a and b else None for a, b in zip(slopes['mvisor'], slopes['qemu'])]), 'x')} | |",
-          "", f"Target: mvisor's slope ≤ 100 MiB per VM: **{verdict(sm.median <= 100 if sm else None)}**"
+          "", f"Target: mvisor's slope ≤ 100 MiB per VM: **{target('density', 'slope ≤ 100 MiB per added VM', cell(sm, ' MiB'), sm.median <= 100 if sm else None)}**"
           + (f" ({num(sm.median)} MiB)." if sm else "."), ""]
     # Where mvisor's memory goes.
     kinds = ["machine memory", "translated code", "other"]
@@ -180,7 +188,8 @@ def density(res, out):
         rows.append([n] + ([sm_.median, sm_.min, sm_.max] if sm_ else [None] * 3)
                     + ([sq_.median, sq_.min, sq_.max] if sq_ else [None] * 3))
     script = ["set title 'Host PSS of N idle 256 MiB VMs (median, min-max)' noenhanced",
-              "set xlabel 'VMs'", "set ylabel 'PSS, MiB'", "set logscale x 2",
+              "set xlabel 'VMs'", "set ylabel 'PSS, MiB'", "set yrange [0:*]", "set xrange [0:*]",
+              "set xtics (" + ", ".join(str(n) for n in counts) + ")",
               f"plot {{d}} using 1:2:3:4 with yerrorlines lc rgb '{COLOURS['mvisor']}' lw 2 title "
               f"'mvisor, one monitor (slope {num(sm.median) if sm else '-'} MiB/VM)', "
               f"{{d}} using 1:5:6:7 with yerrorlines lc rgb '{COLOURS['qemu']}' lw 2 title "
@@ -217,9 +226,9 @@ def floor_table(fres):
          f"| guest instructions per CoreMark-like iteration | {num(fres.get('insns_per_iteration'), 5)} |",
          f"| host ns per guest instruction (translated loop) | {cell(_s([r.get('ns_per_insn') for r in rs], R))} |",
          f"| host µs per wake-up | {cell(_s([r['wake_ns'] / 1e3 if r.get('wake_ns') else None for r in rs], R))} |",
-         f"| floor, % of a core per idle VM | {cell(_s([r['floor_cores'] * 100 if r.get('floor_cores') else None for r in rs], R))} |",
-         f"| of which the guest's instructions, % of a core | {cell(_s([r['idle_ips'] * r['ns_per_insn'] / 1e7 if r.get('floor_cores') else None for r in rs], R))} |",
-         f"| of which the wake-ups, % of a core | {cell(_s([fres.get('hz', 250) * r['wake_ns'] / 1e7 if r.get('floor_cores') else None for r in rs], R))} |",
+         f"| floor, % of a core per idle VM | {cell(_s([r['floor_cores'] * 100 if r.get('floor_cores') and r.get('wake_ns') else None for r in rs], R))} |",
+         f"| of which the guest's instructions, % of a core | {cell(_s([r['idle_ips'] * r['ns_per_insn'] / 1e7 if r.get('floor_cores') and r.get('wake_ns') else None for r in rs], R))} |",
+         f"| of which the wake-ups, % of a core | {cell(_s([fres.get('hz', 250) * r['wake_ns'] / 1e7 if r.get('floor_cores') and r.get('wake_ns') else None for r in rs], R))} |",
          f"| measured, one idle VM with `--profile` on, % of a core | {cell(_s([r['idle_cores_profiled'] * 100 if r.get('idle_cores_profiled') else None for r in rs], R))} |",
          ""]
     errs = [r["error"] for r in rs if r.get("error")]
@@ -251,8 +260,8 @@ def idle(res, fres, out):
          f"| {n} VMs, PSS MiB | {cell(_s([_get(r, 'mvisor', 'pss_kib') / MIB if _get(r, 'mvisor', 'pss_kib') else None for r in rounds], R))} | "
          f"{cell(_s([_get(r, 'qemu', 'pss_kib') / MIB if _get(r, 'qemu', 'pss_kib') else None for r in rounds], R))} | |",
          "", "| target | measured (per round) | status |", "|---|---:|---|",
-         f"| mvisor ≤ 1.5 × the floor | {cell(ratio_f, 'x')} | {verdict(ratio_f.median <= 1.5 if ratio_f else None)} |",
-         f"| mvisor ≤ 0.2 × QEMU | {cell(ratio_q, 'x')} | {verdict(ratio_q.median <= 0.2 if ratio_q else None)} |", ""]
+         f"| mvisor ≤ 1.5 × the floor | {cell(ratio_f, 'x')} | {target('idle', f'{n} idle VMs ≤ 1.5 × the floor', cell(ratio_f, 'x'), ratio_f.median <= 1.5 if ratio_f else None)} |",
+         f"| mvisor ≤ 0.2 × QEMU | {cell(ratio_q, 'x')} | {target('idle', f'{n} idle VMs ≤ 0.2 × {n} QEMUs', cell(ratio_q, 'x'), ratio_q.median <= 0.2 if ratio_q else None)} |", ""]
     L += ["## Start rate", "",
           f"{n} VMs launched at once (one monitor with {n} VMs; {n} QEMU processes started back to back): host "
           "seconds from the launch until each VM's console shows the shell prompt; the rate is VMs at the prompt "
@@ -294,7 +303,7 @@ def howmany(res, out):
                      f"{s.get('error') or s.get('stopped') or ''} |")
     bm = best.get("mvisor", 0)
     L += ["", f"Most VMs at the prompt together: mvisor {bm} in one monitor, QEMU {best.get('qemu', 0)} processes. "
-          f"Target ≥ 200 in one monitor: **{verdict(bm >= 200)}**.", ""]
+          f"Target ≥ 200 in one monitor: **{target('howmany', '≥ 200 idle 256 MiB VMs in one monitor', str(bm), bm >= 200)}**.", ""]
     rows = []
     for engine, steps in res["steps"].items():
         for s in steps:
@@ -373,6 +382,7 @@ def fairness(res, out):
     jm = _s([jn(_get(r, 'mvisor')) if _get(r, 'mvisor') else None for r in rounds], R)
     # Weighted: each weight class's share of the total against its weight's share.
     ws = res["weights"]
+    jain_what = f"Jain ≥ 0.95, {res['count']} VMs on {hc} host CPUs"
     L += ["", f"Weighted: {len(ws)} weight classes {':'.join(map(str, ws))} cycled over the VMs (mvisor: `weight` "
           "in `--vm-config`; QEMU: CFS nice levels 6, 3, 0, whose load weights 272 : 526 : 1024 are 1 : 1.94 : "
           "3.76). A class's share is its VMs' iterations per second over all VMs'; expected is its weight's "
@@ -405,10 +415,10 @@ def fairness(res, out):
                     cell(_s([x * 100 if x is not None else None for x in errs.values], R), "%")]
         L.append("| " + " | ".join(row) + " |")
     L += ["", "| target | measured | status |", "|---|---:|---|",
-          f"| Jain's index ≥ 0.95 ({res['count']} VMs, {hc} host CPUs) | {cell(jm)} | {verdict(jm.median >= 0.95 if jm else None)} |",
+          f"| Jain's index ≥ 0.95 ({res['count']} VMs, {hc} host CPUs) | {cell(jm)} | {target('fairness', jain_what, cell(jm), jm.median >= 0.95 if jm else None)} |",
           f"| every weight class within 10% of its share (worst round) | "
           f"{num(max(worst) * 100) + '%' if worst and all(x is not None for x in worst) else '-'} | "
-          f"{verdict(max(worst) <= 0.10 if worst and all(x is not None for x in worst) else None)} |", ""]
+          f"{target('fairness', 'weights 1:2:4 within 10% of their shares (worst class, worst round)', num(max(worst) * 100) + '%' if worst and all(x is not None for x in worst) else '-', max(worst) <= 0.10 if worst and all(x is not None for x in worst) else None)} |", ""]
     errs = []
     for i, r in enumerate(rounds):
         for engine in ("mvisor", "qemu"):
@@ -472,7 +482,7 @@ def latency(res, out):
     lost = [sum(_get(r, e, "lost") or 0 for r in rounds) for e in ("mvisor", "qemu")]
     L.append(f"| characters not echoed within 2 s (all rounds) | {lost[0]} | {lost[1]} |")
     p99 = col("mvisor", 99)
-    L += ["", f"Target: p99 < 20 ms (mvisor): **{verdict(p99.median < 20 if p99 else None)}**.", ""]
+    L += ["", f"Target: p99 < 20 ms (mvisor): **{target('latency', f'echo p99 < 20 ms beside {b} busy VMs', cell(p99, ' ms'), p99.median < 20 if p99 else None)}**.", ""]
     errs = [f"{e} round {i + 1}: {_get(r, e, 'error')}" for i, r in enumerate(rounds) for e in ("mvisor", "qemu")
             if _get(r, e, "error")]
     if errs:
@@ -535,8 +545,10 @@ def regress(res, out):
             ch = _s([(x / y - 1) * 100 if x and y else None for x, y in zip(new, old)], len(rounds))
             ok = ch.median <= 5 if ch else None
             note = " (faster)" if ch and ch.median < -5 else ""
+            v = target('regress', f'{title}: at most 5% slower than the baseline (ratio to QEMU)', cell(ch, '%'), ok) \
+                if metric == 'host_s' else ''
             L.append(f"| {title} | {cell(_s(new, len(rounds)), 'x')} | {cell(_s(old, len(rounds)), 'x')} | "
-                     f"{cell(ch, '%')} | {verdict(ok) if metric == 'host_s' else ''}{note if metric == 'host_s' else ''} |")
+                     f"{cell(ch, '%')} | {v}{note if metric == 'host_s' else ''} |")
         L.append("")
     L += [f"Full tables: `regress/compare.md`.", ""]
     return L
@@ -557,6 +569,7 @@ def write(results, out):
             f"{a['rounds']} rounds{' (quick sizes)' if a['quick'] else ''}; mvisor multi-VM options in this build: "
             f"{', '.join(k for k, v in results['features'].items() if v) or 'none'}.", ""]
     sections = []
+    TARGETS.clear()
     if "density" in results:
         L, _ = density(results["density"], out)
         sections.append(("density", L))
@@ -585,8 +598,10 @@ def write(results, out):
     for name, L in sections:
         with open(os.path.join(out, f"{name}.md"), "w") as f:
             f.write("\n".join(head + L) + "\n")
+    tgt = ["## Targets", "", "| benchmark | target | measured (median (min–max)) | status |", "|---|---|---:|---|"]
+    tgt += [f"| {b} | {w} | {m} | {v} |" for b, w, m, v in TARGETS] + [""]
     with open(os.path.join(out, "summary.md"), "w") as f:
-        f.write("\n".join(head + [x for _, L in sections for x in L] + cmds) + "\n")
+        f.write("\n".join(head + tgt + [x for _, L in sections for x in L] + cmds) + "\n")
 
 
 def _first_argv(res, engine="mvisor"):
