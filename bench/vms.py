@@ -45,7 +45,8 @@ from harness import fleet as fl  # noqa: E402
 from harness import vmsreport  # noqa: E402
 from harness.stats import median  # noqa: E402
 
-BENCHMARKS = ["density", "idle", "floor", "howmany", "fairness", "latency", "regress"]
+# In the order they run: the cheaper and most asked-for first, how-many (the heaviest) last.
+BENCHMARKS = ["density", "idle", "floor", "fairness", "latency", "regress", "howmany"]
 INTMARK = re.compile(r"^intmark iterations=(\d+) checksum=(\S+) check=(\S+)")
 
 
@@ -111,36 +112,99 @@ class Bench:
         why = f.wait(prompt_ready, self.boot_timeout(n), mem_limit_kib=mem_limit)
         return f, why
 
-    # -- density -----------------------------------------------------------------------------
+    # -- density, idle cost and start rate ------------------------------------------------------
+
+    def idle_window(self, f, n, prompts=None):
+        """Host CPU of fleet f's n idle VMs over the window, after settling; PSS after it."""
+        time.sleep(self.a.settle)
+        c0, t0 = f.cpu(), time.monotonic()
+        time.sleep(self.a.window)
+        c1, t1 = f.cpu(), time.monotonic()
+        rec = {"count": n, "cpu_s": c1 - c0, "wall_s": t1 - t0, "cores": (c1 - c0) / (t1 - t0),
+               "pss_kib": f.pss().get("Pss"), "argv": f.argv[:1], "error": f.wait(prompt_ready, 0)}
+        if prompts:
+            rec.update(all_prompt_s=prompts[-1], first_prompt_s=prompts[0], median_prompt_s=median(prompts),
+                       start_rate=n / prompts[-1])
+        return rec
+
+    def density_point(self, f, engine):
+        pss = f.pss()
+        rec = {"pss_kib": pss.get("Pss"), "pss": pss, "argv": f.argv[:1],
+               "prompt_s": max(c.prompt_t for c in f.consoles.values())}
+        if engine == "mvisor" and self.code_buffer:
+            rec["breakdown_kib"] = fl.mvisor_breakdown(f.pids()[0], self.code_buffer)
+        return rec
 
     def density(self):
-        res = {"counts": self.a.density_counts, "rounds": []}
+        """mvisor: a launch per VM count (a monitor cannot take more VMs once started). QEMU: one
+        launch per round that adds processes up to each count in turn, measuring when all are at
+        the prompt: N independent processes cost the same whether started together or not, and
+        it boots each QEMU once per round instead of once per count. With the idle benchmark
+        selected, its launches are part of this one: mvisor's idle_count VMs launched at once (the
+        idle cost, the start rate, one more density point), QEMU's idle cost measured when its
+        series reaches qemu_idle_count processes."""
+        counts = self.a.density_counts
+        with_idle = "idle" in self.a.only
+        nq_idle = self.a.qemu_idle_count
+        res = {"counts": counts, "rounds": [], "extra_mvisor": self.a.idle_count if with_idle else None}
+        ires = {"count": self.a.idle_count, "qemu_count": nq_idle, "window_s": self.a.window, "rounds": []}
         for rnd in range(1, self.a.rounds + 1):
             r = {"mvisor": {}, "qemu": {}}
-            for n in self.a.density_counts:
-                for engine in self.order(rnd + n):
-                    f, why = self.start_idle(engine, n, f"density-{engine}-{n}-r{rnd}")
-                    with f:
+            ir = {}
+            for engine in self.order(rnd):
+                if engine == "mvisor":
+                    for n in counts:
+                        f, why = self.start_idle(engine, n, f"density-mvisor-{n}-r{rnd}")
+                        with f:
+                            if why:
+                                log(f"density mvisor x{n} round {rnd}: FAILED: {why}")
+                                r[engine][n] = {"error": why}
+                                continue
+                            time.sleep(self.a.settle)
+                            r[engine][n] = self.density_point(f, engine)
+                            log(f"density mvisor x{n} round {rnd}: {r[engine][n]['pss_kib'] / 1024:.0f} MiB PSS")
+                    if with_idle:
+                        n = self.a.idle_count
+                        f, why = self.start_idle(engine, n, f"idle-mvisor-{n}-r{rnd}")
+                        with f:
+                            if why:
+                                log(f"idle mvisor x{n} round {rnd}: FAILED: {why}")
+                                ir[engine] = {"error": why}
+                                continue
+                            prompts = sorted(c.prompt_t for c in f.consoles.values())
+                            ir[engine] = self.idle_window(f, n, prompts)
+                            r[engine][n] = self.density_point(f, engine)
+                            log(f"idle mvisor x{n} round {rnd}: {ir[engine]['cores'] * 100:.1f}% of a core,"
+                                f" all at the prompt {prompts[-1]:.1f} s after the launch")
+                    continue
+                steps = sorted(set(counts + ([nq_idle] if with_idle else [])))
+                f = self.fleet("qemu", [], f"density-qemu-r{rnd}")
+                with f.start():
+                    for n in steps:
+                        f.add([self.idle_vm("qemu", f"vm{i}") for i in range(len(f.consoles), n)])
+                        why = f.wait(prompt_ready, self.boot_timeout(n))
                         if why:
-                            log(f"density {engine} x{n} round {rnd}: FAILED: {why}")
+                            log(f"density qemu x{n} round {rnd}: FAILED: {why}")
                             r[engine][n] = {"error": why}
-                            continue
+                            if with_idle:
+                                ir[engine] = {"error": why}
+                            break
                         time.sleep(self.a.settle)
-                        pss = f.pss()
-                        rec = {"pss_kib": pss.get("Pss"), "pss": pss, "argv": f.argv[:1],
-                               "prompt_s": max(c.prompt_t for c in f.consoles.values())}
-                        if engine == "mvisor" and self.code_buffer:
-                            rec["breakdown_kib"] = fl.mvisor_breakdown(f.pids()[0], self.code_buffer)
-                        r[engine][n] = rec
-                        log(f"density {engine} x{n} round {rnd}: {pss.get('Pss', 0) / 1024:.0f} MiB PSS")
+                        r[engine][n] = self.density_point(f, engine)
+                        log(f"density qemu x{n} round {rnd}: {r[engine][n]['pss_kib'] / 1024:.0f} MiB PSS")
+                        if with_idle and n == nq_idle:
+                            ir[engine] = self.idle_window(f, n)
+                            log(f"idle qemu x{n} round {rnd}: {ir[engine]['cores'] * 100:.1f}% of a core")
             res["rounds"].append(r)
+            ires["rounds"].append(ir)
         self.results["density"] = res
-
-    # -- idle cost and start rate ------------------------------------------------------------
+        if with_idle:
+            self.results["idle"] = ires
 
     def idle(self):
+        """The idle cost alone (without the density benchmark): both engines launched at once."""
         n = self.a.idle_count
-        res = {"count": n, "window_s": self.a.window, "rounds": []}
+        res = {"count": n, "qemu_count": n, "window_s": self.a.window, "rounds": []}
         for rnd in range(1, self.a.rounds + 1):
             r = {}
             for engine in self.order(rnd):
@@ -151,17 +215,8 @@ class Bench:
                         r[engine] = {"error": why}
                         continue
                     prompts = sorted(c.prompt_t for c in f.consoles.values())
-                    time.sleep(self.a.settle)
-                    c0, t0 = f.cpu(), time.monotonic()
-                    time.sleep(self.a.window)
-                    c1, t1 = f.cpu(), time.monotonic()
-                    why = f.wait(prompt_ready, 0)  # still all there
-                    rec = {"cpu_s": c1 - c0, "wall_s": t1 - t0, "cores": (c1 - c0) / (t1 - t0),
-                           "all_prompt_s": prompts[-1], "first_prompt_s": prompts[0],
-                           "median_prompt_s": median(prompts), "start_rate": n / prompts[-1],
-                           "pss_kib": f.pss().get("Pss"), "argv": f.argv[:1], "error": why}
-                    r[engine] = rec
-                    log(f"idle {engine} x{n} round {rnd}: {rec['cores'] * 100:.1f}% of a core,"
+                    r[engine] = self.idle_window(f, n, prompts)
+                    log(f"idle {engine} x{n} round {rnd}: {r[engine]['cores'] * 100:.1f}% of a core,"
                         f" all at the prompt after {prompts[-1]:.1f} s")
             res["rounds"].append(r)
         self.results["idle"] = res
@@ -295,6 +350,7 @@ class Bench:
 
     def fairness(self):
         res = {"count": self.a.fair_count, "host_cpus": self.a.fair_host_cpus, "chunk": self.a.chunk,
+               "weighted_host_cpus": self.a.weighted_host_cpus,
                "window_s": self.a.fair_window, "weights": self.a.weights, "rounds": []}
         lres = {"busy": self.a.fair_count, "samples": self.a.latency_samples, "rounds": [],
                 "with": "fairness"}
@@ -327,7 +383,7 @@ class Bench:
                     ws = self.a.weights
                     vms = [self.busy_vm(engine, f"w{ws[i % len(ws)]}-{i}", ws[i % len(ws)])
                            for i in range(self.a.weighted_count)]
-                    f = self.fleet(engine, vms, f"fair-weighted-{engine}-r{rnd}", host_cpus=self.a.fair_host_cpus)
+                    f = self.fleet(engine, vms, f"fair-weighted-{engine}-r{rnd}", host_cpus=self.a.weighted_host_cpus)
                     with f.start():
                         e["weighted"] = self.throughput_window(f, self.a.fair_window)
                         e["weighted"]["weights"] = {v.name: v.weight for v in vms}
@@ -530,11 +586,16 @@ def main():
     p.add_argument("--rounds", type=int, help="launches per figure (default 3)")
     p.add_argument("--density-counts", help="VM counts (default 1,2,4,8,16; quick 1,2,4)")
     p.add_argument("--idle-count", type=int, help="idle VMs for the idle cost and start rate (default 32; quick 4)")
+    p.add_argument("--qemu-idle-count", type=int,
+                   help="QEMU processes for its idle cost with the density benchmark, scaled to --idle-count"
+                        " (default 16; quick 2)")
     p.add_argument("--howmany-steps", help="mvisor VM counts tried in turn (default 100,200; quick 4,8)")
     p.add_argument("--howmany-qemu-steps", help="QEMU process counts tried in turn (default 64; quick 4)")
     p.add_argument("--mem-limit-gib", type=int, default=20, help="stop when the host's memory in use passes this")
     p.add_argument("--fair-count", type=int, help="equal-weight busy VMs (default 16; quick 4)")
-    p.add_argument("--weighted-count", type=int, help="busy VMs with the weights cycled (default 12; quick 3)")
+    p.add_argument("--weighted-count", type=int, default=3, help="busy VMs with the weights cycled (default 3)")
+    p.add_argument("--weighted-host-cpus", type=int, default=1,
+                   help="host CPUs of the weighted launch (default 1: no VM's share reaches a whole core)")
     p.add_argument("--weights", default="1,2,4")
     p.add_argument("--fair-host-cpus", type=int, default=2)
     p.add_argument("--host-cpus", type=int, help="--host-cpus for idle launches (default: mvisor's own)")
@@ -570,10 +631,10 @@ def main():
     a.rounds = a.rounds or 3
     a.density_counts = ints(a.density_counts or ("1,2,4" if q else "1,2,4,8,16"))
     a.idle_count = a.idle_count or (4 if q else 32)
+    a.qemu_idle_count = a.qemu_idle_count or (2 if q else 16)
     a.howmany_steps = ints(a.howmany_steps or ("4,8" if q else "100,200"))
     a.howmany_qemu_steps = ints(a.howmany_qemu_steps or ("4" if q else "64"))
     a.fair_count = a.fair_count or (4 if q else 16)
-    a.weighted_count = a.weighted_count or (3 if q else 12)
     a.weights = ints(a.weights)
     a.latency_busy = a.latency_busy if a.latency_busy is not None else (2 if q else 16)
     a.latency_samples = a.latency_samples or (40 if q else 200)
@@ -611,8 +672,8 @@ def main():
     for name in BENCHMARKS:
         if name in a.only:
             t = time.monotonic()
-            if name == "latency" and "fairness" in a.only:
-                continue  # measured within the fairness launches
+            if (name == "latency" and "fairness" in a.only) or (name == "idle" and "density" in a.only):
+                continue  # measured within the fairness (density) launches
             getattr(bench, name)()
             bench.results.setdefault("elapsed_s", {})[name] = time.monotonic() - t
             bench.results["load"].append(os.getloadavg()[0])

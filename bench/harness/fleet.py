@@ -309,7 +309,13 @@ class QemuFleet(Fleet):
     def start(self):
         self._prepare_dir()
         self.t0 = time.monotonic()
-        for v in self.vms:
+        vms, self.vms = self.vms, []
+        return self.add(vms)
+
+    def add(self, vms):
+        """More QEMU processes in the same fleet (each its own process anyway)."""
+        self.vms += vms
+        for v in vms:
             log = os.path.join(self.run_dir, v.name + ".log")
             sock = os.path.join(self.run_dir, v.name + ".sock")
             argv = [self.qemu] + v.options + [

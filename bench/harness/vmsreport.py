@@ -23,6 +23,8 @@ def _s(vals, expected=None):
 
 def _get(d, *path):
     for p in path:
+        if isinstance(d, dict) and p not in d and str(p) in d:
+            p = str(p)  # read back from JSON: numeric keys became strings
         if not isinstance(d, dict) or p not in d:
             return None
         d = d[p]
@@ -136,14 +138,19 @@ def density(res, out):
     L = ["## Density: host memory of N idle VMs", "",
          f"Proportional set size (`/proc/PID/smaps_rollup` Pss, summed over the processes) of N VMs idle at the "
          f"busybox prompt (`-m 256`, measured a few seconds after the last prompt): one "
-         "mvisor monitor holding N VMs against N `qemu-system-mipsel` processes, launched in the same round. "
+         "mvisor monitor holding N VMs (a launch per N) against N `qemu-system-mipsel` processes (one series "
+         "per round adding processes up to each N, measured when all are at the prompt), in the same round. "
          "MiB, median (min–max) of the rounds; ratio mvisor / QEMU per round.", "",
          "| VMs | mvisor PSS MiB | QEMU PSS MiB | mvisor / QEMU |", "|---:|---:|---:|---:|"]
     per = {}
-    for n in counts:
+    extra = res.get("extra_mvisor")
+    for n in counts + ([extra] if extra and extra not in counts else []):
         m = [_get(r, "mvisor", n, "pss_kib") for r in rounds]
         q = [_get(r, "qemu", n, "pss_kib") for r in rounds]
         per[n] = (m, q)
+        if n not in counts:  # mvisor's idle launch: no QEMU beside it at this count
+            L.append(f"| {n} (the idle launch) | {cell(_s([x / MIB if x else None for x in m]))} | — | — |")
+            continue
         L.append(f"| {n} | {cell(_s([x / MIB if x else None for x in m]))} | {cell(_s([x / MIB if x else None for x in q]))} "
                  f"| {cell(_s([a / b if a and b else None for a, b in zip(m, q)]), 'x')} |")
     slopes = {"mvisor": [], "qemu": []}
@@ -154,7 +161,7 @@ def density(res, out):
             slopes[e].append(k)
             icpt[e].append(c)
     sm, sq = _s(slopes["mvisor"]), _s(slopes["qemu"])
-    L += ["", "Cost per added VM: the least-squares slope of PSS over N, per round.", "",
+    L += ["", f"Cost per added VM: the least-squares slope of PSS over N = {', '.join(map(str, counts))}, per round.", "",
           "| | mvisor | QEMU |", "|---|---:|---:|",
           f"| slope, MiB per VM | {cell(sm)} | {cell(sq)} |",
           f"| intercept, MiB | {cell(_s(icpt['mvisor']))} | {cell(_s(icpt['qemu']))} |",
@@ -169,7 +176,7 @@ def density(res, out):
               "code* the code-buffer mappings (one per VM, `--code-buffer` sized), *other* the rest (block "
               "metadata, software TLBs, heap, libraries). MiB per VM, median of the rounds.", "",
               "| VMs | " + " | ".join(kinds) + " | total |", "|---:|" + "---:|" * (len(kinds) + 1)]
-        for n in counts:
+        for n in per:
             row = []
             for k in kinds + ["total"]:
                 vals = []
@@ -182,7 +189,7 @@ def density(res, out):
         L.append("")
     # Plot: PSS against N with the range as error bars, and each engine's median fit.
     rows = []
-    for n in counts:
+    for n in per:
         m, q = per[n]
         sm_, sq_ = _s([x / MIB if x else None for x in m]), _s([x / MIB if x else None for x in q])
         rows.append([n] + ([sm_.median, sm_.min, sm_.max] if sm_ else [None] * 3)
@@ -237,12 +244,14 @@ def floor_table(fres):
     return L
 
 
-def idle(res, fres, out):
+def idle(res, fres, out, dres=None):
     rounds = res["rounds"]
     n = res["count"]
     R = len(rounds)
+    nq = res.get("qemu_count") or n
     m = [_get(r, "mvisor", "cores") if _ok(_get(r, "mvisor")) else None for r in rounds]
-    q = [_get(r, "qemu", "cores") if _ok(_get(r, "qemu")) else None for r in rounds]
+    # QEMU measured with nq processes, scaled to n (each process idles on its own).
+    q = [_get(r, "qemu", "cores") * n / nq if _ok(_get(r, "qemu")) else None for r in rounds]
     fl = floor_summary(fres)
     floor_n = fl.median * n if fl else None
     ratio_q = _s([a / b if a and b else None for a, b in zip(m, q)], R)
@@ -250,28 +259,41 @@ def idle(res, fres, out):
     L = ["## Idle cost", "",
          f"Host CPU (utime + stime of the processes, `/proc/PID/stat`) of {n} VMs idle at the busybox prompt over "
          f"{res['window_s']:.0f} s, in % of one host core: one mvisor monitor against {n} "
-         "`qemu-system-mipsel` processes, same round. The floor is the one-VM floor below times "
-         f"{n}.", "",
+         "`qemu-system-mipsel` processes, same round"
+         + (f" (QEMU measured with {nq} processes, those of the density series, and scaled × {n / nq:g}: "
+            f"idle QEMUs are independent processes, and booting {n} of them every round would cost more "
+            "host CPU than the shared machine can spare)" if nq != n else "")
+         + f". The floor is the one-VM floor times {n}.", "",
          "| | mvisor | QEMU | floor |", "|---|---:|---:|---:|",
          f"| {n} VMs, % of a core | {cell(_s([x * 100 if x else None for x in m], R))} | "
          f"{cell(_s([x * 100 if x else None for x in q], R))} | {num(floor_n * 100) if floor_n else '-'} |",
          f"| per VM, % of a core | {cell(_s([x * 100 / n if x else None for x in m], R))} | "
          f"{cell(_s([x * 100 / n if x else None for x in q], R))} | {num(fl.median * 100) if fl else '-'} |",
          f"| {n} VMs, PSS MiB | {cell(_s([_get(r, 'mvisor', 'pss_kib') / MIB if _get(r, 'mvisor', 'pss_kib') else None for r in rounds], R))} | "
-         f"{cell(_s([_get(r, 'qemu', 'pss_kib') / MIB if _get(r, 'qemu', 'pss_kib') else None for r in rounds], R))} | |",
+         f"{cell(_s([_get(r, 'qemu', 'pss_kib') / MIB * n / nq if _get(r, 'qemu', 'pss_kib') else None for r in rounds], R))}"
+         f"{' (scaled)' if nq != n else ''} | |",
          "", "| target | measured (per round) | status |", "|---|---:|---|",
-         f"| mvisor ≤ 1.5 × the floor | {cell(ratio_f, 'x')} | {target('idle', f'{n} idle VMs ≤ 1.5 × the floor', cell(ratio_f, 'x'), ratio_f.median <= 1.5 if ratio_f else None)} |",
+         (f"| mvisor ≤ 1.5 × the floor | {cell(ratio_f, 'x')} | {target('idle', f'{n} idle VMs ≤ 1.5 × the floor', cell(ratio_f, 'x'), ratio_f.median <= 1.5 if ratio_f else None)} |"
+          if fl else "| mvisor ≤ 1.5 × the floor | the floor was not measured in this run | — |"),
          f"| mvisor ≤ 0.2 × QEMU | {cell(ratio_q, 'x')} | {target('idle', f'{n} idle VMs ≤ 0.2 × {n} QEMUs', cell(ratio_q, 'x'), ratio_q.median <= 0.2 if ratio_q else None)} |", ""]
+    qstart = nq == n
     L += ["## Start rate", "",
-          f"{n} VMs launched at once (one monitor with {n} VMs; {n} QEMU processes started back to back): host "
+          f"{n} VMs launched at once (one monitor with {n} VMs"
+          + (f"; {n} QEMU processes started back to back" if qstart else "") + "): host "
           "seconds from the launch until each VM's console shows the shell prompt; the rate is VMs at the prompt "
-          "per second of the last one.", "",
+          "per second of the last one." + ("" if qstart else " QEMU's processes were started in steps (density), "
+                                          "so it has no figure here; one VM alone is in the next table."), "",
           "| | mvisor | QEMU |", "|---|---:|---:|"]
     for key, title in (("first_prompt_s", "first at the prompt, s"), ("median_prompt_s", "median VM at the prompt, s"),
                        ("all_prompt_s", f"all {n} at the prompt, s"), ("start_rate", "VMs at the prompt per second")):
         L.append(f"| {title} | {cell(_s([_get(r, 'mvisor', key) for r in rounds], R))} | "
-                 f"{cell(_s([_get(r, 'qemu', key) for r in rounds], R))} |")
+                 f"{cell(_s([_get(r, 'qemu', key) for r in rounds], R)) if qstart else '—'} |")
     L.append("")
+    if dres:
+        L += ["One VM launched alone (the density benchmark's N = 1): host seconds until its prompt.", "",
+              "| | mvisor | QEMU |", "|---|---:|---:|",
+              f"| one VM at the prompt, s | {cell(_s([_get(r, 'mvisor', 1, 'prompt_s') for r in dres['rounds']]))} | "
+              f"{cell(_s([_get(r, 'qemu', 1, 'prompt_s') for r in dres['rounds']]))} |", ""]
     errs = [f"{e} round {i + 1}: {_get(r, e, 'error')}" for i, r in enumerate(rounds) for e in ("mvisor", "qemu")
             if _get(r, e, "error")]
     if errs:
@@ -383,11 +405,13 @@ def fairness(res, out):
     # Weighted: each weight class's share of the total against its weight's share.
     ws = res["weights"]
     jain_what = f"Jain ≥ 0.95, {res['count']} VMs on {hc} host CPUs"
-    L += ["", f"Weighted: {len(ws)} weight classes {':'.join(map(str, ws))} cycled over the VMs (mvisor: `weight` "
-          "in `--vm-config`; QEMU: CFS nice levels 6, 3, 0, whose load weights 272 : 526 : 1024 are 1 : 1.94 : "
-          "3.76). A class's share is its VMs' iterations per second over all VMs'; expected is its weight's "
+    whc = res.get("weighted_host_cpus", hc)
+    L += ["", f"Weighted: {len(ws)} weight classes {':'.join(map(str, ws))} cycled over the VMs on {whc} host "
+          f"CPU{'s' if whc != 1 else ''} (mvisor: `weight` in `--vm-config`, `--host-cpus {whc}`; QEMU: confined "
+          f"to {whc} CPU{'s' if whc != 1 else ''} with taskset, CFS nice levels 6, 3, 0, whose load weights "
+          "272 : 526 : 1024 are 1 : 1.94 : 3.76). A class's share is its VMs' iterations per second over all VMs'; expected is its weight's "
           "share of the host CPU the VMs got in that window (at most "
-          f"{hc} cores; QEMU's: of the nice load weights), no VM getting more than one core (one vCPU); "
+          f"{whc}; QEMU's: of the nice load weights), no VM getting more than one core (one vCPU); "
           "error = share / expected − 1.", "",
           "| weight | mvisor share | mvisor expected | mvisor error | QEMU share | QEMU expected | QEMU error |",
           "|---:|---:|---:|---:|---:|---:|---:|"]
@@ -405,7 +429,7 @@ def fairness(res, out):
                 wt = e["weights"]
                 eff_w = (lambda x: x) if engine == "mvisor" else (lambda x: {1: 272, 2: 526, 4: 1024}[x])
                 tot = sum(v["it_per_s"] for v in e["vms"].values())
-                alloc = capped_shares({n: eff_w(wt[n]) for n in e["vms"]}, e.get("cores") or hc)
+                alloc = capped_shares({n: eff_w(wt[n]) for n in e["vms"]}, e.get("cores") or whc)
                 shares.append(sum(v["it_per_s"] for n, v in e["vms"].items() if wt[n] == w) / tot)
                 exps.append(sum(a for n, a in alloc.items() if wt[n] == w) / sum(alloc.values()))
             errs = _s([s / x - 1 if s is not None else None for s, x in zip(shares, exps)], R)
@@ -576,7 +600,7 @@ def write(results, out):
     if "floor" in results:
         sections.append(("floor", floor_table(results["floor"])))
     if "idle" in results:
-        sections.append(("idle", idle(results["idle"], results.get("floor"), out)))
+        sections.append(("idle", idle(results["idle"], results.get("floor"), out, results.get("density"))))
     if "howmany" in results:
         L, _ = howmany(results["howmany"], out)
         sections.append(("howmany", L))
