@@ -5,20 +5,23 @@
     bench/vms.py --quick                 small counts and short windows (BENCH_VMS_QUICK=1)
     bench/vms.py --only density,idle     some of: density idle floor howmany fairness latency regress
 
-Benchmarks (README "Many VMs: make bench-vms"):
+Benchmarks (README "Many VMs: make bench-vms"), in the order they run:
   density   host PSS of N idle VMs at the busybox prompt (-m 256), one monitor vs N QEMUs;
             slope = host memory per added VM (least squares over N, per round)
-  idle      host CPU of 32 idle VMs over a window, against the floor and 32 idle QEMUs; the
-            same launch gives the start rate (32 VMs started at once, VMs at the prompt / s)
+  idle      host CPU of 32 idle VMs over a window, against the floor and idle QEMUs; the same
+            launch gives the start rate (32 VMs started at once, VMs at the prompt / s); runs
+            inside the density benchmark's launches when both are selected
   floor     the idle floor: guest instructions per idle second (one VM, --profile, SIGUSR1 twice)
             x host ns per guest instruction (CoreMark-like loop) + one host wake-up per tick
+  fairness  16 VMs looping the CoreMark-like benchmark on 2 host cores: per-VM throughput, Jain's
+            index; 3 VMs with weights 1:2:4 on one core against their shares; aggregate against
+            one VM alone
+  latency   console echo round trip of an idle VM while 16 VMs are busy (p50, p99); inside the
+            fairness launches when both are selected
+  regress   bench/run.py's mvisor/QEMU ratios with this build and with the build of the commit
+            before the multi-VM work (--baseline-mvisor), in one run
   howmany   the most idle 256 MiB VMs one monitor holds, in steps, and how many QEMUs, both
             stopping before the host's memory in use passes a bound
-  fairness  16 VMs looping the CoreMark-like benchmark on 2 host cores: per-VM throughput, Jain's
-            index; 12 VMs with weights 1:2:4 against their shares; aggregate against one VM alone
-  latency   console echo round trip of an idle VM while 16 VMs are busy (p50, p99)
-  regress   bench/run.py's mvisor/QEMU ratios with this build and with the build of the commit
-            before the multi-VM work (--baseline-rev), in one run
 
 Every figure is the median of --rounds launches with min-max beside it; each mvisor launch is
 paired with the QEMU launch of the same round (run one after the other, order alternating), and
