@@ -102,7 +102,8 @@ class Bench:
                               extra=extra, features=self.features)
 
     def order(self, rnd):
-        return ["mvisor", "qemu"] if rnd % 2 else ["qemu", "mvisor"]
+        o = ["mvisor", "qemu"] if rnd % 2 else ["qemu", "mvisor"]
+        return [e for e in o if e in self.a.engines]
 
     def boot_timeout(self, n):
         return self.a.boot_timeout + self.a.boot_timeout_per_vm * n
@@ -454,7 +455,8 @@ class Bench:
     def howmany(self):
         limit = self.a.mem_limit_gib << 20
         res = {"mem_limit_gib": self.a.mem_limit_gib, "window_s": self.a.window, "steps": {}}
-        for engine, steps in (("mvisor", self.a.howmany_steps), ("qemu", self.a.howmany_qemu_steps)):
+        for engine, steps in [(e, s) for e, s in (("mvisor", self.a.howmany_steps), ("qemu", self.a.howmany_qemu_steps))
+                              if e in self.a.engines]:
             out = []
             for n in steps:
                 used0 = fl.mem_used_kib()
@@ -587,6 +589,7 @@ def main():
                    help="small counts, short windows (default from BENCH_VMS_QUICK)")
     p.add_argument("--only", default=",".join(BENCHMARKS), help="comma-separated subset of " + ",".join(BENCHMARKS))
     p.add_argument("--rounds", type=int, help="launches per figure (default 3)")
+    p.add_argument("--engines", default="mvisor,qemu", help="mvisor, qemu or both (default both)")
     p.add_argument("--density-counts", help="VM counts (default 1,2,4,8,16; quick 1,2,4)")
     p.add_argument("--idle-count", type=int, help="idle VMs for the idle cost and start rate (default 32; quick 4)")
     p.add_argument("--qemu-idle-count", type=int,
@@ -650,6 +653,9 @@ def main():
     # Absolute: a --vm-config file's relative paths are taken from the file's folder.
     for k in ("kernel", "initrd", "workload_initrd"):
         setattr(a, k, os.path.abspath(getattr(a, k)))
+    a.engines = [x for x in a.engines.split(",") if x]
+    if not a.engines or any(e not in ("mvisor", "qemu") for e in a.engines):
+        p.error("--engines: mvisor, qemu or mvisor,qemu")
     a.only = [x for x in a.only.split(",") if x]
     for x in a.only:
         if x not in BENCHMARKS:
