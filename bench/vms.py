@@ -108,12 +108,12 @@ class Bench:
     def boot_timeout(self, n):
         return self.a.boot_timeout + self.a.boot_timeout_per_vm * n
 
-    def start_idle(self, engine, n, tag, mem_limit=None):
+    def start_idle(self, engine, n, tag, mem_limit=None, timeout=None):
         """n idle VMs launched at once; returns (fleet, None) with all at the prompt, or
         (fleet, why not)."""
         f = self.fleet(engine, [self.idle_vm(engine, f"vm{i}") for i in range(n)], tag)
         f.start()
-        why = f.wait(prompt_ready, self.boot_timeout(n), mem_limit_kib=mem_limit)
+        why = f.wait(prompt_ready, timeout or self.boot_timeout(n), mem_limit_kib=mem_limit)
         return f, why
 
     # -- density, idle cost and start rate ------------------------------------------------------
@@ -460,7 +460,8 @@ class Bench:
             out = []
             for n in steps:
                 used0 = fl.mem_used_kib()
-                f, why = self.start_idle(engine, n, f"howmany-{engine}-{n}", mem_limit=limit)
+                timeout = min(self.boot_timeout(n), self.a.howmany_step_timeout)
+                f, why = self.start_idle(engine, n, f"howmany-{engine}-{n}", mem_limit=limit, timeout=timeout)
                 with f:
                     rec = {"count": n, "host_used_before_gib": used0 / 2**20}
                     at = sum(1 for c in f.consoles.values() if c.prompt_t is not None)
@@ -468,6 +469,14 @@ class Bench:
                     if why:
                         rec["error"] = why
                         rec["host_used_gib"] = fl.mem_used_kib() / 2**20
+                        if f.alive() and rec["host_used_gib"] < self.a.mem_limit_gib:
+                            # Not all at the prompt in time: what the ones there cost meanwhile.
+                            c0, t0 = f.cpu(), time.monotonic()
+                            time.sleep(self.a.window)
+                            rec["cores"] = (f.cpu() - c0) / (time.monotonic() - t0)
+                            rec["pss_kib"] = f.pss().get("Pss")
+                            f.poll()
+                            rec["at_prompt_after_window"] = sum(1 for c in f.consoles.values() if c.prompt_t is not None)
                         out.append(rec)
                         log(f"howmany {engine} x{n}: stopped: {why}")
                         break
@@ -598,6 +607,8 @@ def main():
     p.add_argument("--howmany-steps", help="mvisor VM counts tried in turn (default 100,200; quick 4,8)")
     p.add_argument("--howmany-qemu-steps", help="QEMU process counts tried in turn (default 64; quick 4)")
     p.add_argument("--mem-limit-gib", type=int, default=20, help="stop when the host's memory in use passes this")
+    p.add_argument("--howmany-step-timeout", type=float, default=600,
+                   help="seconds a how-many step may take to bring every VM to the prompt (default 600)")
     p.add_argument("--fair-count", type=int, help="equal-weight busy VMs (default 16; quick 4)")
     p.add_argument("--weighted-count", type=int, default=3, help="busy VMs with the weights cycled (default 3)")
     p.add_argument("--weighted-host-cpus", type=int, default=1,

@@ -319,7 +319,10 @@ def howmany(res, out):
             ok = not s.get("error")
             if ok and s.get("still_all", True):
                 best[engine] = max(best.get(engine, 0), s["count"])
-            L.append(f"| {engine} | {s['count']} | {s.get('at_prompt', '-')} | {num(s.get('all_prompt_s'))} | "
+            at = str(s.get('at_prompt', '-'))
+            if s.get("at_prompt_after_window") is not None:
+                at += f" ({s['at_prompt_after_window']} after the CPU window)"
+            L.append(f"| {engine} | {s['count']} | {at} | {num(s.get('all_prompt_s'))} | "
                      f"{num(s['cores'] * 100) if s.get('cores') is not None else '-'} | "
                      f"{num(s['pss_kib'] / 2**20) if s.get('pss_kib') else '-'} | {num(s.get('host_used_gib'))} | "
                      f"{s.get('error') or s.get('stopped') or ''} |")
