@@ -354,7 +354,7 @@ class Bench:
 
     def fairness(self):
         res = {"count": self.a.fair_count, "host_cpus": self.a.fair_host_cpus, "chunk": self.a.chunk,
-               "weighted_host_cpus": self.a.weighted_host_cpus,
+               "weighted_host_cpus": self.a.weighted_host_cpus, "eighth": self.a.eighth,
                "window_s": self.a.fair_window, "weights": self.a.weights, "rounds": []}
         lres = {"busy": self.a.fair_count, "samples": self.a.latency_samples, "rounds": [],
                 "with": "fairness"}
@@ -368,6 +368,14 @@ class Bench:
                                host_cpus=1 if engine == "mvisor" else None)
                 with f.start():
                     e["solo"] = self.throughput_window(f, self.a.fair_window)
+                # The same loop in the 8th VM of a monitor whose first 7 idle at the prompt: code
+                # placement and per-VM state must not depend on how many VMs came before.
+                if engine == "mvisor" and self.features["vm_config"] and self.a.eighth:
+                    vms = [self.idle_vm(engine, f"idle{i}") for i in range(self.a.eighth - 1)]
+                    vms.append(self.busy_vm(engine, "last"))
+                    f = self.fleet(engine, vms, f"fair-eighth-{engine}-r{rnd}", host_cpus=self.a.fair_host_cpus)
+                    with f.start():
+                        e["eighth"] = self.throughput_window(f, self.a.fair_window, only={"last"})
                 # N equal VMs on the fairness host-CPU count; with the latency benchmark, one idle
                 # VM beside them whose console echo is timed once the throughput window is over,
                 # the busy VMs still running (the same setup, one launch fewer).
@@ -614,6 +622,8 @@ def main():
     p.add_argument("--weighted-host-cpus", type=int, default=1,
                    help="host CPUs of the weighted launch (default 1: no VM's share reaches a whole core)")
     p.add_argument("--weights", default="1,2,4")
+    p.add_argument("--eighth", type=int, default=8,
+                   help="the CoreMark-like loop also in the last of this many VMs, the others idle (0: not)")
     p.add_argument("--fair-host-cpus", type=int, default=2)
     p.add_argument("--host-cpus", type=int, help="--host-cpus for idle launches (default: mvisor's own)")
     p.add_argument("--latency-busy", type=int, help="busy VMs beside the idle one (default 16; quick 2)")

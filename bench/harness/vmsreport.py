@@ -397,7 +397,19 @@ def fairness(res, out):
     def cores(e):
         return e["equal"]["cores"] if ok(e, "equal") else None
 
-    L += [f"| one VM alone, iterations/s | {col('mvisor', solo)} | {col('qemu', solo)} |",
+    def eighth(e):
+        return sum(v["it_per_s"] for v in e["eighth"]["vms"].values()) if ok(e, "eighth") else None
+
+    def eighth_ratio(e):
+        a, b = eighth(e), solo(e)
+        return a / b if a and b else None
+
+    ne = res.get("eighth")
+    L += [f"| one VM alone, iterations/s | {col('mvisor', solo)} | {col('qemu', solo)} |"]
+    if ne:
+        L += [f"| the last of {ne} VMs ({ne - 1} idle beside it, `--host-cpus {hc}`), iterations/s | {col('mvisor', eighth)} | — |",
+              f"| the last of {ne} / alone | {col('mvisor', eighth_ratio)} | — |"]
+    L += [
           f"| {res['count']} VMs: aggregate iterations/s | {col('mvisor', agg)} | {col('qemu', agg)} |",
           f"| {res['count']} VMs: host CPU used, cores | {col('mvisor', cores)} | {col('qemu', cores)} |",
           f"| aggregate / ({hc} × alone) | {col('mvisor', eff)} | {col('qemu', eff)} |",
@@ -449,7 +461,7 @@ def fairness(res, out):
     errs = []
     for i, r in enumerate(rounds):
         for engine in ("mvisor", "qemu"):
-            for k in ("solo", "equal", "weighted"):
+            for k in ("solo", "eighth", "equal", "weighted"):
                 e = _get(r, engine, k)
                 if e and e.get("error"):
                     errs.append(f"{engine} {k} round {i + 1}: {e['error']}")
