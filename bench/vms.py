@@ -542,7 +542,8 @@ def pct(sorted_vals, p):
 
 def echo_round_trips(path, n):
     """Writes one printable character at a time to a console socket and times how long until
-    it comes back (the guest's tty echoes it), n times, 20-80 ms apart; a Ctrl-U every 40
+    it comes back (the guest's tty echoes it), n times, 10-50 ms apart (random, so the writes
+    fall anywhere in the guest's 4 ms tick and the host's scheduling); a Ctrl-U every 40
     characters keeps the shell's line short."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
@@ -586,7 +587,7 @@ def echo_round_trips(path, n):
                 ms.append((time.monotonic() - t0) * 1000)
             except socket.timeout:
                 lost += 1
-            time.sleep(random.uniform(0.02, 0.08))
+            time.sleep(random.uniform(0.01, 0.05))
         s.sendall(b"\x15")
     finally:
         s.close()
@@ -627,12 +628,12 @@ def main():
     p.add_argument("--fair-host-cpus", type=int, default=2)
     p.add_argument("--host-cpus", type=int, help="--host-cpus for idle launches (default: mvisor's own)")
     p.add_argument("--latency-busy", type=int, help="busy VMs beside the idle one (default 16; quick 2)")
-    p.add_argument("--latency-samples", type=int, help="echo round trips per launch (default 200; quick 40)")
+    p.add_argument("--latency-samples", type=int, help="echo round trips per launch (default 150; quick 40)")
     p.add_argument("--chunk", type=int, help="CoreMark-like iterations per reported round (default 5000; quick 2000)")
-    p.add_argument("--window", type=float, help="idle measuring window, s (default 20; quick 5)")
-    p.add_argument("--fair-window", type=float, help="throughput window, s (default 20; quick 8)")
+    p.add_argument("--window", type=float, help="idle measuring window, s (default 15; quick 5)")
+    p.add_argument("--fair-window", type=float, help="throughput window, s (default 15; quick 8)")
     p.add_argument("--floor-window", type=float, help="the floor's windows, s (default 10; quick 5)")
-    p.add_argument("--settle", type=float, help="seconds between reaching the prompt and measuring (default 5; quick 2)")
+    p.add_argument("--settle", type=float, help="seconds between reaching the prompt and measuring (default 3; quick 2)")
     p.add_argument("--boot-timeout", type=float, default=120)
     p.add_argument("--boot-timeout-per-vm", type=float, default=4)
     p.add_argument("--hz", type=int, default=250, help="the guest kernel's tick (Debian 4kc-malta: CONFIG_HZ_250)")
@@ -664,12 +665,12 @@ def main():
     a.fair_count = a.fair_count or (4 if q else 16)
     a.weights = ints(a.weights)
     a.latency_busy = a.latency_busy if a.latency_busy is not None else (2 if q else 16)
-    a.latency_samples = a.latency_samples or (40 if q else 200)
+    a.latency_samples = a.latency_samples or (40 if q else 150)
     a.chunk = a.chunk or (2000 if q else 5000)
-    a.window = a.window or (5 if q else 20)
-    a.fair_window = a.fair_window or (8 if q else 20)
+    a.window = a.window or (5 if q else 15)
+    a.fair_window = a.fair_window or (8 if q else 15)
     a.floor_window = a.floor_window or (5 if q else 10)
-    a.settle = a.settle if a.settle is not None else (2 if q else 5)
+    a.settle = a.settle if a.settle is not None else (2 if q else 3)
     a.regress_rounds = a.regress_rounds or 3
     # Absolute: a --vm-config file's relative paths are taken from the file's folder.
     for k in ("kernel", "initrd", "workload_initrd"):

@@ -502,7 +502,7 @@ def latency(res, out):
     L = ["## Interactive latency", "",
          f"Console echo round trip of an idle VM while {b} VMs loop the CoreMark-like benchmark: one character "
          f"written to the idle VM's console socket, timed until it comes back (the guest's tty echoes it), "
-         f"{res['samples']} times per launch, 20–80 ms apart. mvisor: {b + 1} VMs in one monitor (`--vm-config`, "
+         f"{res['samples']} times per launch, 10–50 ms apart. mvisor: {b + 1} VMs in one monitor (`--vm-config`, "
          f"`--host-cpus 2`); QEMU: {b + 1} processes. "
          + ("The launches are the fairness benchmark's equal-weight ones with the idle VM added, timed after "
             "the throughput window while the busy VMs keep looping. " if res.get("with") == "fairness" else "")
