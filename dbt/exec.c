@@ -110,7 +110,9 @@ int dbt_engine_init(struct vm *vm, char *err, size_t errlen)
     if (vm->cfg.perfmap) {
         char path[64];
         snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
-        eng->perfmap = fopen(path, "w");
+        /* Appended to: the process's map is every VM's (the monitor empties it once at start),
+         * and one line per flush keeps the VMs' lines whole. */
+        eng->perfmap = fopen(path, "a");
         if (!eng->perfmap) {
             rc = -errno;
             snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));

@@ -25,6 +25,11 @@
  * backlog is kept, so a new client sees only what the guest prints after it
  * connected). No escapes on a socket: every byte goes to the guest.
  *
+ * A console may also keep a log (console_set_log): every byte of guest
+ * output goes to it as well, whether or not anyone watches the socket. With
+ * several VMs the monitor gives each a socket and a log in its run folder
+ * (monitor/vmset.c), so what a VM printed before anyone attached is kept.
+ *
  * Every console is its VM's own. What stays process-wide is what the host
  * has once per process: the controlling terminal (the first console on it
  * takes it; its saved mode is restored at exit) and the terminating
@@ -289,6 +294,7 @@ static void console_init_common(struct console *c, _Atomic uint32_t *kick, int w
     memset(c, 0, sizeof(*c));
     c->in_fd = c->out_fd = -1;
     c->listen_fd = c->stop_fd = c->client_fd = -1;
+    c->log_fd = -1;
     c->kick = kick;
     c->wake_fd = wake_fd;
     pthread_mutex_init(&c->lock, NULL);
@@ -383,8 +389,31 @@ void console_wait(struct console *c, uint64_t ns)
     }
 }
 
+void console_set_log(struct console *c, int fd)
+{
+    c->log_fd = fd;
+}
+
+/* All of buf to fd; false if fd cannot take it (output is then dropped, the guest goes on). */
+static bool write_all(int fd, const uint8_t *buf, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, buf, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        buf += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
 void console_write(struct console *c, const uint8_t *buf, size_t n)
 {
+    /* The log first and whole: a file never makes the vCPU wait long, and it is the record. */
+    if (c->log_fd >= 0 && !write_all(c->log_fd, buf, n))
+        c->log_fd = -1; /* a full disk: the log stops, the guest does not */
     if (c->listen_fd >= 0) {
         /* Never blocks the vCPU: what the client's socket cannot take now is dropped. */
         pthread_mutex_lock(&c->sock_lock);
@@ -394,16 +423,8 @@ void console_write(struct console *c, const uint8_t *buf, size_t n)
         pthread_mutex_unlock(&c->sock_lock);
         return;
     }
-    if (c->out_fd < 0)
-        return;
-    while (n > 0) {
-        ssize_t w = write(c->out_fd, buf, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return; /* host output closed: the guest keeps running, output is dropped */
-        buf += w;
-        n -= (size_t)w;
+    if (c->out_fd >= 0 && !write_all(c->out_fd, buf, n)) {
+        /* host output closed: the guest keeps running, output is dropped */
     }
 }
 

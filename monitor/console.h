@@ -34,6 +34,8 @@ struct console {
     int listen_fd, stop_fd;
     int client_fd;
     pthread_mutex_t sock_lock;
+    /* A log every byte of guest output also goes to (-1: none; console_set_log), not owned. */
+    int log_fd;
 };
 
 /* Starts the console on in_fd/out_fd (raw mode if in_fd is the terminal and no other console
@@ -63,6 +65,9 @@ int console_signal(struct console *c);
 /* The process's signal eventfd, readable for good once a terminating signal came (-1 before the
  * first console opened): for sleeps outside console_wait (a paused VM, vm.c). */
 int console_signal_fd(void);
+/* Also writes all guest output to fd from now on (with a socket, whether or not a client is
+ * there); fd stays the caller's. Call before the guest runs. */
+void console_set_log(struct console *c, int fd);
 /* Writes guest output to the host. */
 void console_write(struct console *c, const uint8_t *buf, size_t n);
 /* Stops the thread and restores the terminal; safe to call twice. */

@@ -1,9 +1,15 @@
 /*
- * The command line. QEMU's spelling where QEMU has an option (so existing
- * `qemu-system-mipsel -M malta` command lines keep working), long options
- * for mvisor's own. Every bad option is one line on stderr and exit 1.
+ * The command line and the monitor's run. QEMU's spelling where QEMU has an
+ * option (so existing `qemu-system-mipsel -M malta` command lines keep
+ * working), long options for mvisor's own. The options that describe one VM
+ * are parsed by monitor/options.c (the same for a --vm-config file's VMs);
+ * the monitor's own (-qmp, --vm-config, --clone, --run-dir, --host-cpus and
+ * what is reported at exit) are here. Every bad option is one line on stderr
+ * and exit 1, before any VM runs: every VM is created and booted first, then
+ * the scheduler runs them all and the worst status is the monitor's.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,12 +17,16 @@
 
 #include "dbt/dbt.h"
 #include "monitor/internal.h"
+#include "monitor/options.h"
 #include "monitor/qmp.h"
 #include "monitor/sched.h"
 #include "monitor/unixsock.h"
+#include "monitor/vmconfig.h"
+#include "monitor/vmset.h"
 
 static const char usage_text[] =
     "usage: mvisor [options] -kernel FILE\n"
+    "       mvisor [monitor options] --vm-config FILE\n"
     "\n"
     "Machine (QEMU-compatible spelling):\n"
     "  -M, -machine NAME   malta (default: the MIPS Malta board, Core LV, GT-64120, PIIX4) or\n"
@@ -38,7 +48,8 @@ static const char usage_text[] =
     "                      QMP control socket (QEMU's protocol: qmp_capabilities, query-status,\n"
     "                      stop, cont, system_reset, system_powerdown, quit, query-cpus-fast,\n"
     "                      query-version, query-vms, query-commands; README \"QMP\")\n"
-    "  -name NAME          the VM's name (QMP query-vms and the `vm` argument; default vm0)\n"
+    "  -name NAME          the VM's name (QMP query-vms and the `vm` argument, consoles, the exit\n"
+    "                      report; default vm0)\n"
     "  -no-reboot          a guest reset stops mvisor (status 0, 'guest reset' on stderr)\n"
     "                      instead of booting again\n"
     "  -nographic, -display none, -monitor none, -nodefaults, -smp 1\n"
@@ -51,7 +62,6 @@ static const char usage_text[] =
     "                      interp (the reference interpreter)\n"
     "  --no-chain          translated blocks never jump into each other: each returns to the\n"
     "                      run loop (for lockstep and debugging)\n"
-    "  --perfmap           write /tmp/perf-PID.map so perf names translated guest blocks\n"
     "  --code-buffer KiB   size of the VM's translation code buffer, 64..1048576 (default\n"
     "                      32768; memory is committed as code is written; a small buffer makes\n"
     "                      the cache flush often, for testing)\n"
@@ -61,19 +71,36 @@ static const char usage_text[] =
     "  --timeout SECONDS   stop after this much host time (exit 3)\n"
     "  --trace SPEC        trace executed instructions to stderr: pc=LO-HI,insn=FROM-TO\n"
     "  --tlb-entries N     guest TLB size (1..64, default 16)\n"
-    "  --stats             print instruction count and speed at exit\n"
+    "  --weight N          the VM's share of the host CPUs against other VMs, 1..10000\n"
+    "                      (default 100)\n"
+    "\n"
+    "Monitor options (for all its VMs):\n"
+    "  --vm-config FILE    run the VMs a JSON file lists: [{\"name\": NAME, \"options\": [...],\n"
+    "                      \"weight\": N}, ...] (options as on this command line; relative paths\n"
+    "                      from the file's folder); no VM options on the command line then\n"
+    "  --clone N           run N copies (1..1024) of the command line's VM, named vm0..vmN-1\n"
+    "                      (NAME0.. with -name NAME); each draws its own seed unless --seed\n"
+    "  --run-dir DIR       with several VMs (or this option), ttyS0 of each VM without -serial\n"
+    "                      goes to DIR/NAME.log and to the socket DIR/NAME.sock (attach with\n"
+    "                      `socat - UNIX-CONNECT:DIR/NAME.sock`); default ${TMPDIR:-/tmp}/mvisor-PID\n"
+    "  --host-cpus N       host threads that run the VMs, 1..256 (default: one per online CPU)\n"
+    "  --perfmap           write /tmp/perf-PID.map so perf names translated guest blocks\n"
+    "  --stats             print instruction count and speed at exit (per VM)\n"
     "  --profile           print a profile at exit and on SIGUSR1: translation cache (lookups,\n"
     "                      hit rate, chaining, invalidations, time translating), privileged\n"
     "                      operations by kind (host cycles per trap with --exec trap), memory\n"
     "                      (software TLB, refills, MMIO by device), instructions and host time\n"
     "                      by guest mode\n"
-    "  --profile=json:FILE the same as JSON into FILE at exit\n"
-    "  --insn-words FILE   at exit, write every distinct instruction word executed (hex, sorted)\n"
+    "  --profile=json:FILE the same as JSON into FILE at exit (several VMs: {NAME: profile, ...})\n"
+    "  --insn-words FILE   at exit, write every distinct instruction word executed (hex, sorted;\n"
+    "                      one VM only)\n"
     "  -h, --help          this text\n"
     "\n"
     "Exit status: 0 guest powered off (or reset under -no-reboot) or test passed, 1 usage or\n"
     "host error, 2 guest wedged, 3 time or instruction limit reached, 4 the test device\n"
-    "reported a failure.\n";
+    "reported a failure. With several VMs, one line per VM on stderr at the end and the worst\n"
+    "status (1, then 2, 4, 3, 0).\n";
+
 
 static void die_usage(const char *fmt, const char *arg)
 {
@@ -99,72 +126,6 @@ static uint64_t parse_u64(const char *opt, const char *s, uint64_t min, uint64_t
     return v;
 }
 
-/* -m: MiB, optionally with a unit M or G (QEMU's spelling), or size=... as QEMU also accepts. */
-static uint64_t parse_ram_mb(const char *s)
-{
-    char buf[32];
-    if (!strncmp(s, "size=", 5))
-        s += 5;
-    snprintf(buf, sizeof(buf), "%s", s);
-    size_t n = strlen(buf);
-    uint64_t scale = 1;
-    if (n > 1 && (buf[n - 1] == 'M' || buf[n - 1] == 'm')) {
-        buf[n - 1] = 0;
-    } else if (n > 1 && (buf[n - 1] == 'G' || buf[n - 1] == 'g')) {
-        buf[n - 1] = 0;
-        scale = 1024;
-    }
-    uint64_t v = parse_u64("-m", buf, 0, UINT64_MAX / 1024);
-    if (v == 0 || v * scale > 2048) {
-        fprintf(stderr, "mvisor: -m %s is out of range (1..2048 MiB)\n", s);
-        exit(1);
-    }
-    return v * scale;
-}
-
-/* A unix socket spec of -qmp or -serial; the path goes to buf. */
-static const char *parse_socket(const char *opt, const char *s, char *buf, size_t len)
-{
-    char err[300];
-    if (unixsock_parse(s, buf, len, err, sizeof(err)) < 0) {
-        fprintf(stderr, "mvisor: %s: %s (see mvisor --help)\n", opt, err);
-        exit(1);
-    }
-    return buf;
-}
-
-/* -name NAME or QEMU's -name guest=NAME: what QMP calls the VM. */
-static const char *parse_name(const char *s)
-{
-    if (!strncmp(s, "guest=", 6))
-        s += 6;
-    size_t n = strlen(s);
-    if (n == 0 || n > 64 || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != n)
-        die_usage("-name '%s': 1 to 64 letters, digits, '.', '_' or '-'", s);
-    return s;
-}
-
-/* -serial: where ttyS0 goes. */
-static void parse_serial(const char *s, struct vm_config *cfg)
-{
-    static char sock_path[108];
-    if (!strncmp(s, "unix:", 5)) {
-        cfg->serial = SERIAL_UNIX;
-        cfg->serial_path = parse_socket("-serial", s, sock_path, sizeof(sock_path));
-        return;
-    }
-    if (!strcmp(s, "stdio") || !strcmp(s, "mon:stdio")) {
-        cfg->serial = SERIAL_STDIO;
-    } else if (!strncmp(s, "file:", 5) && s[5]) {
-        cfg->serial = SERIAL_FILE;
-        cfg->serial_path = s + 5;
-    } else if (!strcmp(s, "none") || !strcmp(s, "null")) {
-        cfg->serial = SERIAL_NONE;
-    } else {
-        die_usage("unsupported -serial %s (stdio, mon:stdio, file:PATH, unix:PATH,server=on,wait=off or none)", s);
-    }
-}
-
 static const char *need_arg(int argc, char **argv, int *i)
 {
     if (*i + 1 >= argc)
@@ -172,18 +133,86 @@ static const char *need_arg(int argc, char **argv, int *i)
     return argv[++*i];
 }
 
+/* What the monitor reports at exit, for every VM. */
+struct report {
+    bool stats, profile;
+    const char *profile_json;
+    const char *insn_words;
+};
+
+static void report_vm(struct vmset *s, unsigned i, const struct report *r, double secs, FILE *pf)
+{
+    struct vm *vm = s->v[i].vm;
+    if ((r->stats || (r->profile && !r->profile_json)) && s->n > 1)
+        fprintf(stderr, "== vm %s ==\n", vm_name(vm));
+    if (r->stats) {
+        fprintf(stderr, "stats: insns=%" PRIu64 " seconds=%.3f mips=%.1f\n", vm->vcpu->icount, secs,
+                secs > 0 ? (double)vm->vcpu->icount / secs / 1e6 : 0.0);
+        dbt_print_stats(vm, stderr);
+    }
+    if (r->profile && pf) {
+        if (r->profile_json && s->n > 1)
+            fprintf(pf, "%s\"%s\": ", i ? ",\n" : "{", vm_name(vm));
+        profile_write(vm, pf, r->profile_json != NULL);
+        if (r->profile_json && s->n > 1 && i == s->n - 1)
+            fprintf(pf, "}\n");
+    }
+}
+
+/* Creates and boots every VM (nothing runs yet); one line and false on the first that fails. */
+static bool create_all(struct vmset *s, const struct report *r)
+{
+    char err[512], where[200];
+    for (unsigned i = 0; i < s->n; i++) {
+        struct vmset_vm *v = &s->v[i];
+        const struct vm_config *cfg = &v->opt.cfg;
+        struct vm *vm = calloc(1, sizeof(*vm));
+        if (!vm) {
+            fprintf(stderr, "mvisor: %sout of memory\n", vmset_where(s, i, where, sizeof(where)));
+            return false;
+        }
+        if (vm_create(vm, cfg, err, sizeof(err)) < 0) {
+            free(vm);
+            fprintf(stderr, "mvisor: %s%s\n", vmset_where(s, i, where, sizeof(where)), err);
+            return false;
+        }
+        v->vm = vm;
+        vm_set_trace(vm, &v->opt.trace);
+        if (r->insn_words && !dbt_insn_words_start(vm)) {
+            fprintf(stderr, "mvisor: --insn-words: out of memory\n");
+            return false;
+        }
+        if (vm_boot(vm, err, sizeof(err)) < 0) {
+            fprintf(stderr, "mvisor: %s%s\n", vmset_where(s, i, where, sizeof(where)), err);
+            return false;
+        }
+        if (cfg->machine == MACHINE_MALTA) {
+            /* What is printed about a VM that is not alone names it. */
+            if (s->n > 1 || s->config)
+                snprintf(where, sizeof(where), "%s: ", vm_name(vm));
+            else
+                where[0] = 0;
+            if (cfg->ram_mb > 256)
+                fprintf(stderr, "mvisor: %snote: -m %" PRIu64 ": a Malta kernel without HIGHMEM (such as Debian's "
+                        "4kc-malta) uses only the first 256 MiB\n", where, cfg->ram_mb);
+            fprintf(stderr, "mvisor: %sseed %" PRIu64 " (%s; reproduce with --deterministic --seed %" PRIu64 ")\n",
+                    where, cfg->seed, cfg->deterministic ? "deterministic" : "real time", cfg->seed);
+        }
+    }
+    return true;
+}
+
 int main(int argc, char **argv)
 {
-    struct vm_config cfg = {.machine = MACHINE_MALTA, .ram_mb = 256, .tlb_entries = MTLB_DEFAULT_ENTRIES};
-    bool stats = false, serial_given = false;
-    bool profile = false;
-    const char *profile_json = NULL;
-    const char *exec_mode = "dbt";
-    const char *insn_words = NULL;
-    const char *qmp_path = NULL;
-    char qmp_buf[108];
-    struct dbt_trace trace = {.pc_hi = UINT32_MAX, .icount_hi = UINT64_MAX}; /* --trace (off unless given) */
+    struct vmopt cl; /* the command line's VM */
+    struct report rep = {0};
+    bool perfmap = false;
+    const char *qmp_path = NULL, *vm_config = NULL, *run_dir = NULL, *first_vm_opt = NULL;
+    unsigned clones = 0;
+    struct sched_config sc = {.host_cpus = 0};
+    char qmp_buf[108], err[600];
 
+    vmopt_init(&cl, NULL);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         /* QEMU accepts both -opt and --opt; so do we. */
@@ -191,219 +220,213 @@ int main(int argc, char **argv)
         if (!strcmp(o, "-h") || !strcmp(o, "-help")) {
             fputs(usage_text, stdout);
             return 0;
-        } else if (!strcmp(o, "-M") || !strcmp(o, "-machine")) {
-            const char *m = need_arg(argc, argv, &i);
-            if (!strcmp(m, "malta") || !strncmp(m, "malta,", 6))
-                cfg.machine = MACHINE_MALTA;
-            else if (!strcmp(m, "testbench"))
-                cfg.machine = MACHINE_TESTBENCH;
-            else
-                die_usage("unknown machine '%s' (malta or testbench)", m);
-        } else if (!strcmp(o, "-m")) {
-            cfg.ram_mb = parse_ram_mb(need_arg(argc, argv, &i));
-        } else if (!strcmp(o, "-kernel")) {
-            cfg.kernel = need_arg(argc, argv, &i);
-        } else if (!strcmp(o, "-initrd")) {
-            cfg.initrd = need_arg(argc, argv, &i);
-        } else if (!strcmp(o, "-append")) {
-            cfg.append = need_arg(argc, argv, &i);
-        } else if (!strcmp(o, "-cpu")) {
-            const char *c = need_arg(argc, argv, &i);
-            if (!strcmp(c, "24Kc"))
-                cfg.cpu = CPU_24KC;
-            else if (!strcmp(c, "24Kf"))
-                cfg.cpu = CPU_24KF;
-            else
-                die_usage("unsupported CPU '%s' (24Kc or 24Kf)", c);
-        } else if (!strcmp(o, "-smp")) {
-            const char *s = need_arg(argc, argv, &i);
-            if (strcmp(s, "1") && strcmp(s, "cpus=1"))
-                die_usage("-smp %s: only one CPU is supported", s);
-        } else if (!strcmp(o, "-serial")) {
-            if (serial_given)
-                die_usage("%s", "only one -serial is supported (ttyS0)");
-            serial_given = true;
-            parse_serial(need_arg(argc, argv, &i), &cfg);
         } else if (!strcmp(o, "-qmp")) {
             if (qmp_path)
                 die_usage("%s", "only one -qmp is supported");
-            qmp_path = parse_socket("-qmp", need_arg(argc, argv, &i), qmp_buf, sizeof(qmp_buf));
-        } else if (!strcmp(o, "-name")) {
-            cfg.name = parse_name(need_arg(argc, argv, &i));
-        } else if (!strcmp(o, "-display") || !strcmp(o, "-monitor")) {
-            const char *d = need_arg(argc, argv, &i);
-            if (strcmp(d, "none"))
-                die_usage(!strcmp(o, "-display") ? "unsupported -display %s (only none: mvisor has no display)"
-                                                 : "unsupported -monitor %s (only none: mvisor has no monitor)",
-                          d);
-        } else if (!strcmp(o, "-no-reboot")) {
-            cfg.no_reboot = true;
-        } else if (!strcmp(o, "-nographic") || !strcmp(o, "-nodefaults")) {
-            /* accepted: mvisor has no graphics, and its only default device is ttyS0 on stdio */
-        } else if (!strcmp(o, "-insn-words")) {
-            insn_words = need_arg(argc, argv, &i);
-        } else if (!strcmp(o, "-exec")) {
-            exec_mode = need_arg(argc, argv, &i);
-            if (!strcmp(exec_mode, "dbt"))
-                cfg.exec = EXEC_DBT;
-            else if (!strcmp(exec_mode, "trap"))
-                cfg.exec = EXEC_TRAP;
-            else if (!strcmp(exec_mode, "interp"))
-                cfg.exec = EXEC_INTERP;
-            else
-                die_usage("unknown execution mode '%s' (dbt, trap or interp)", exec_mode);
-        } else if (!strcmp(o, "-no-chain")) {
-            cfg.no_chain = true;
-        } else if (!strcmp(o, "-perfmap")) {
-            cfg.perfmap = true;
-        } else if (!strcmp(o, "-code-buffer")) {
-            cfg.code_kib = parse_u64("--code-buffer", need_arg(argc, argv, &i), DBT_MIN_CODE_KIB, DBT_MAX_CODE_KIB);
-        } else if (!strcmp(o, "-deterministic")) {
-            cfg.deterministic = true;
-        } else if (!strcmp(o, "-seed")) {
-            cfg.seed = parse_u64("--seed", need_arg(argc, argv, &i), 0, UINT64_MAX);
-            cfg.seed_given = true;
-        } else if (!strcmp(o, "-max-insns")) {
-            cfg.max_insns = parse_u64("--max-insns", need_arg(argc, argv, &i), 1, UINT64_MAX);
-        } else if (!strcmp(o, "-timeout")) {
-            const char *s = need_arg(argc, argv, &i);
-            char *end;
-            cfg.timeout_s = strtod(s, &end);
-            if (*end || !(cfg.timeout_s > 0))
-                die_usage("--timeout needs a positive number of seconds, not '%s'", s);
-        } else if (!strcmp(o, "-trace")) {
-            char err[200];
-            cfg.trace = need_arg(argc, argv, &i);
-            if (!dbt_trace_parse(cfg.trace, &trace, err, sizeof(err))) {
-                fprintf(stderr, "mvisor: --trace: %s\n", err);
+            const char *spec = need_arg(argc, argv, &i);
+            if (unixsock_parse(spec, qmp_buf, sizeof(qmp_buf), err, sizeof(err)) < 0) {
+                fprintf(stderr, "mvisor: -qmp: %s (see mvisor --help)\n", err);
                 return 1;
             }
-        } else if (!strcmp(o, "-tlb-entries")) {
-            cfg.tlb_entries = (unsigned)parse_u64("--tlb-entries", need_arg(argc, argv, &i), 1, MTLB_MAX_ENTRIES);
+            qmp_path = qmp_buf;
+        } else if (!strcmp(o, "-vm-config")) {
+            if (vm_config)
+                die_usage("%s", "only one --vm-config is supported");
+            vm_config = need_arg(argc, argv, &i);
+        } else if (!strcmp(o, "-clone")) {
+            clones = (unsigned)parse_u64("--clone", need_arg(argc, argv, &i), 1, VMSET_MAX_VMS);
+        } else if (!strcmp(o, "-run-dir")) {
+            run_dir = need_arg(argc, argv, &i);
+            if (!*run_dir)
+                die_usage("%s", "--run-dir needs a folder");
+        } else if (!strcmp(o, "-host-cpus")) {
+            sc.host_cpus = (unsigned)parse_u64("--host-cpus", need_arg(argc, argv, &i), 1, SCHED_MAX_HOST_CPUS);
+        } else if (!strcmp(o, "-insn-words")) {
+            rep.insn_words = need_arg(argc, argv, &i);
+        } else if (!strcmp(o, "-perfmap")) {
+            perfmap = true;
         } else if (!strcmp(o, "-stats")) {
-            stats = true;
+            rep.stats = true;
         } else if (!strcmp(o, "-profile")) {
-            profile = true;
+            rep.profile = true;
         } else if (!strncmp(o, "-profile=", 9)) {
             if (strncmp(o + 9, "json:", 5) || !o[14])
                 die_usage("--profile takes no value or =json:FILE, not '%s'", o + 9);
-            profile = true;
-            profile_json = o + 14;
-        } else if (a[0] == '-') {
-            die_usage("unsupported option %s", a);
+            rep.profile = true;
+            rep.profile_json = o + 14;
         } else {
-            die_usage("unexpected argument '%s'", a);
+            int rc = vmopt_parse(&cl, argc, argv, &i, err, sizeof(err));
+            if (rc < 0) {
+                fprintf(stderr, "mvisor: %s%s\n", err, rc == VMOPT_USAGE ? " (see mvisor --help)" : "");
+                return 1;
+            }
+            if (rc == 0)
+                die_usage(a[0] == '-' ? "unsupported option %s" : "unexpected argument '%s'", a);
+            if (!first_vm_opt)
+                first_vm_opt = a;
         }
     }
-    if (!cfg.kernel)
-        die_usage("%s", "no -kernel given");
-    if (cfg.machine == MACHINE_TESTBENCH) {
-        if (cfg.ram_mb > 256)
-            die_usage("%s", "-m: the testbench machine has at most 256 MiB of RAM");
-        if (cfg.initrd || cfg.append)
-            die_usage("%s", "-initrd and -append need the malta machine");
-    }
-    /* A deterministic run is reproducible without --seed; a real-time one draws a seed. */
-    if (!cfg.seed_given && !cfg.deterministic)
-        cfg.seed = host_monotonic_ns() ^ ((uint64_t)getpid() << 32);
-    if (qmp_path && cfg.machine != MACHINE_MALTA)
-        die_usage("%s", "-qmp needs the malta machine");
-    if (qmp_path && cfg.serial == SERIAL_UNIX && !strcmp(qmp_path, cfg.serial_path))
-        die_usage("-qmp and -serial cannot share the socket %s", qmp_path);
-    if (insn_words && cfg.exec != EXEC_INTERP)
-        die_usage("%s", "--insn-words records what the interpreter executes: add --exec interp");
 
-    cfg.profile = profile;
-    struct vm vm;
-    char err[512];
+    struct vmset set;
+    if (vm_config) {
+        if (first_vm_opt) {
+            fprintf(stderr, "mvisor: %s is an option of one VM: with --vm-config, each VM's options go in the "
+                    "file (its \"options\")\n", first_vm_opt);
+            return 1;
+        }
+        if (clones)
+            die_usage("%s", "--clone and --vm-config do not go together (list the VMs in the file)");
+        struct vmopt *opts;
+        unsigned n;
+        if (vmconfig_load(vm_config, VMSET_MAX_VMS, &opts, &n, err, sizeof(err)) < 0) {
+            fprintf(stderr, "mvisor: %s\n", err);
+            return 1;
+        }
+        vmset_from_list(&set, opts, n, vm_config);
+        free(opts);
+    } else {
+        int rc = vmopt_check(&cl, err, sizeof(err));
+        if (rc < 0) {
+            fprintf(stderr, "mvisor: %s%s\n", err, rc == VMOPT_USAGE ? " (see mvisor --help)" : "");
+            return 1;
+        }
+        if (vmset_from_cmdline(&set, &cl, clones, err, sizeof(err)) < 0) {
+            fprintf(stderr, "mvisor: %s\n", err);
+            return 1;
+        }
+    }
+    if (set.n == 0) {
+        fprintf(stderr, "mvisor: out of memory\n");
+        return 1;
+    }
+    /* The monitor's options that every VM carries out. */
+    for (unsigned i = 0; i < set.n; i++) {
+        struct vm_config *cfg = &set.v[i].opt.cfg;
+        char where[200];
+        cfg->perfmap = perfmap;
+        cfg->profile = rep.profile;
+        if (qmp_path && cfg->machine != MACHINE_MALTA) {
+            fprintf(stderr, "mvisor: %s-qmp needs the malta machine (see mvisor --help)\n",
+                    vmset_where(&set, i, where, sizeof(where)));
+            return 1;
+        }
+        if (rep.insn_words && cfg->exec != EXEC_INTERP)
+            die_usage("%s", "--insn-words records what the interpreter executes: add --exec interp");
+    }
+    if (rep.insn_words && set.n > 1)
+        die_usage("%s", "--insn-words records one VM: not with several");
+    /* A deterministic run is reproducible without --seed; a real-time one draws a seed per VM. */
+    vmset_draw_seeds(&set);
+    bool run_dir_defaulted;
+    if (vmset_consoles(&set, run_dir, qmp_path, &run_dir_defaulted, err, sizeof(err)) < 0) {
+        fprintf(stderr, "mvisor: %s\n", err);
+        vmset_destroy(&set);
+        return 1;
+    }
+
+    /* perf's map of this process: emptied once here, then every VM's translator appends to it. */
+    if (perfmap) {
+        char path[64];
+        snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            fprintf(stderr, "mvisor: --perfmap: cannot create %s: %s\n", path, strerror(errno));
+            vmset_destroy(&set);
+            return 1;
+        }
+        close(fd);
+    }
     /* The socket first: a path that cannot be used is a usage error before anything runs. */
     struct qmp_server *qmp = NULL;
     if (qmp_path) {
         int rc = qmp_server_open(&qmp, qmp_path, err, sizeof(err));
         if (rc < 0) {
             fprintf(stderr, "mvisor: -qmp unix:%s: %s\n", qmp_path, err);
+            vmset_destroy(&set);
             return 1;
         }
     }
-    if (vm_create(&vm, &cfg, err, sizeof(err)) < 0) {
+    if (!create_all(&set, &rep)) {
         qmp_server_stop(qmp);
-        fprintf(stderr, "mvisor: %s\n", err);
+        vmset_destroy(&set);
         return 1;
     }
-    vm_set_trace(&vm, &trace);
-    if (insn_words && !dbt_insn_words_start(&vm)) {
-        qmp_server_stop(qmp);
-        vm_destroy(&vm);
-        fprintf(stderr, "mvisor: --insn-words: out of memory\n");
-        return 1;
-    }
-    if (vm_boot(&vm, err, sizeof(err)) < 0) {
-        qmp_server_stop(qmp);
-        vm_destroy(&vm);
-        fprintf(stderr, "mvisor: %s\n", err);
-        return 1;
-    }
-    if (cfg.machine == MACHINE_MALTA) {
-        if (cfg.ram_mb > 256)
-            fprintf(stderr, "mvisor: note: -m %" PRIu64 ": a Malta kernel without HIGHMEM (such as Debian's "
-                    "4kc-malta) uses only the first 256 MiB\n", cfg.ram_mb);
-        fprintf(stderr, "mvisor: seed %" PRIu64 " (%s; reproduce with --deterministic --seed %" PRIu64 ")\n",
-                cfg.seed, cfg.deterministic ? "deterministic" : "real time", cfg.seed);
-    }
+    if (run_dir_defaulted)
+        fprintf(stderr, "mvisor: consoles in %s (NAME.log; Malta VMs also NAME.sock: socat - UNIX-CONNECT:%s/NAME.sock)\n",
+                set.run_dir, set.run_dir);
     /* Running (console up, state "running") before the QMP server answers anyone. */
-    if (vm_start(&vm) < 0) {
+    struct vm **vms = calloc(set.n, sizeof(*vms));
+    int *status = calloc(set.n, sizeof(*status));
+    if (!vms || !status) {
+        fprintf(stderr, "mvisor: out of memory\n");
         qmp_server_stop(qmp);
-        vm_destroy(&vm);
+        vmset_destroy(&set);
         return 1;
     }
+    for (unsigned i = 0; i < set.n; i++) {
+        vms[i] = set.v[i].vm;
+        if (vm_start(vms[i]) < 0) {
+            qmp_server_stop(qmp);
+            vmset_destroy(&set);
+            return 1;
+        }
+    }
+    vmset_attach_logs(&set);
     if (qmp) {
-        int rc = qmp_server_add_vm(qmp, &vm);
+        int rc = 0;
+        for (unsigned i = 0; i < set.n && rc == 0; i++)
+            rc = qmp_server_add_vm(qmp, vms[i]);
         if (rc == 0)
             rc = qmp_server_start(qmp);
         if (rc < 0) {
             fprintf(stderr, "mvisor: -qmp unix:%s: cannot start its thread\n", qmp_path);
             qmp_server_stop(qmp);
-            vm_destroy(&vm);
+            vmset_destroy(&set);
             return 1;
         }
     }
-    if (profile && profile_start(&vm) < 0) {
-        qmp_server_stop(qmp);
-        vm_destroy(&vm);
-        fprintf(stderr, "mvisor: --profile: out of memory\n");
-        return 1;
+    for (unsigned i = 0; i < set.n && rep.profile; i++) {
+        if (profile_start(vms[i]) < 0) {
+            qmp_server_stop(qmp);
+            vmset_destroy(&set);
+            fprintf(stderr, "mvisor: --profile: out of memory\n");
+            return 1;
+        }
     }
+
     uint64_t t0 = host_monotonic_ns();
-    struct vm *vms[1] = {&vm};
-    int status;
-    int rc = sched_run(vms, 1, &(struct sched_config){0}, &status);
-    if (rc < 0) {
-        fprintf(stderr, "mvisor: cannot start the scheduler: %s\n", strerror(-rc));
-        status = 1;
-    }
+    int worst = sched_run(vms, set.n, &sc, status);
     qmp_server_stop(qmp);
     double secs = (double)(host_monotonic_ns() - t0) / 1e9;
-    if (stats) {
-        fprintf(stderr, "stats: insns=%" PRIu64 " seconds=%.3f mips=%.1f\n", vm.vcpu->icount, secs,
-                secs > 0 ? (double)vm.vcpu->icount / secs / 1e6 : 0.0);
-        dbt_print_stats(&vm, stderr);
+    if (worst < 0) {
+        fprintf(stderr, "mvisor: cannot start the scheduler's threads: %s\n", strerror(-worst));
+        vmset_destroy(&set);
+        return 1;
     }
-    if (profile) {
-        FILE *pf = profile_json ? fopen(profile_json, "w") : stderr;
-        if (!pf) {
-            fprintf(stderr, "mvisor: cannot write the profile to %s\n", profile_json);
-        } else {
-            profile_write(&vm, pf, profile_json != NULL);
-            if (pf != stderr)
-                fclose(pf);
-        }
-        profile_stop(&vm);
+
+    FILE *pf = NULL;
+    if (rep.profile) {
+        pf = rep.profile_json ? fopen(rep.profile_json, "w") : stderr;
+        if (!pf)
+            fprintf(stderr, "mvisor: cannot write the profile to %s\n", rep.profile_json);
     }
-    if (insn_words && dbt_insn_words_write(&vm, insn_words, err, sizeof(err)) < 0) {
-        vm_destroy(&vm);
+    for (unsigned i = 0; i < set.n; i++)
+        report_vm(&set, i, &rep, secs, pf);
+    if (pf && pf != stderr)
+        fclose(pf);
+    for (unsigned i = 0; i < set.n && rep.profile; i++)
+        profile_stop(vms[i]);
+    if (set.n > 1)
+        for (unsigned i = 0; i < set.n; i++)
+            fprintf(stderr, "mvisor: %s: exit %d (%s)\n", vm_name(vms[i]), status[i],
+                    vmset_exit_reason(&set, i, status[i]));
+    if (rep.insn_words && dbt_insn_words_write(vms[0], rep.insn_words, err, sizeof(err)) < 0) {
+        vmset_destroy(&set);
         fprintf(stderr, "mvisor: --insn-words: %s\n", err);
-        return status ? status : 1;
+        return worst ? worst : 1;
     }
-    vm_destroy(&vm);
-    return status;
+    vmset_destroy(&set);
+    free(vms);
+    free(status);
+    return worst;
 }

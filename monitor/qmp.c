@@ -42,9 +42,11 @@
 
 #include "monitor/internal.h"
 #include "monitor/qmp.h"
+#include "monitor/sched.h"
 #include "monitor/unixsock.h"
+#include "monitor/vmset.h"
 
-#define QMP_MAX_VMS 64
+#define QMP_MAX_VMS VMSET_MAX_VMS /* every VM a monitor runs */
 #define QMP_EVENT_QUEUE 256
 #define MAX_MSG (1u << 20)  /* the longest command accepted */
 #define MAX_OUT (4u << 20)  /* output a client may leave unread before it is dropped */
@@ -364,10 +366,11 @@ static json_t *vm_info(unsigned index, struct vm *vm)
 {
     static const char *const exec_names[] = {[EXEC_DBT] = "dbt", [EXEC_INTERP] = "interp", [EXEC_TRAP] = "trap"};
     enum vm_run_state st = vm_ctl_state(&vm->ctl);
-    return json_pack("{s:s, s:i, s:s, s:b, s:i, s:I, s:s, s:s}", "name", vm_name(vm), "index", (int)index,
+    return json_pack("{s:s, s:i, s:s, s:b, s:i, s:I, s:s, s:s, s:i}", "name", vm_name(vm), "index", (int)index,
                      "status", state_name(st), "running", st == VM_STATE_RUNNING, "cpus", 1, "memory-mb",
                      (json_int_t)vm->cfg.ram_mb, "machine", vm->cfg.machine == MACHINE_MALTA ? "malta" : "testbench",
-                     "exec", exec_names[vm->cfg.exec]);
+                     "exec", exec_names[vm->cfg.exec], "weight",
+                     (int)(vm->cfg.weight ? vm->cfg.weight : SCHED_WEIGHT_DEFAULT));
 }
 
 static void cmd_query_vms(struct qmp_call *c)

@@ -65,6 +65,20 @@ if ! "$MIPS_CC" "${ISA_CFLAGS[@]}" -Wl,-Ttext=0x80100000 -Wl,-e,_start -o "$W/ua
     PROGS_OK=0
     echo "cli: cannot build tests/cli/malta/uart_bytes.S with $MIPS_CC (see $W/build-uart_bytes.log)" >&2
 fi
+# The endless one: a tick on the UART now and then (the console and QMP cases with several VMs).
+if ! "$MIPS_CC" "${ISA_CFLAGS[@]}" -Wl,-Ttext=0x80100000 -Wl,-e,_start -o "$W/ticks.elf" \
+    tests/cli/malta/ticks.S >"$W/build-ticks.log" 2>&1; then
+    PROGS_OK=0
+    echo "cli: cannot build tests/cli/malta/ticks.S with $MIPS_CC (see $W/build-ticks.log)" >&2
+fi
+# ISA test programs for the runs of several VMs, built as the Makefile builds build/isa/bare/.
+for src in user/addu_basic user/and_reg kernel/break_exc selftest/must_fail; do
+    if ! "$MIPS_CC" "${ISA_CFLAGS[@]}" -T tests/isa/lib/bare.ld -o "$W/isa-${src//\//-}.elf" \
+        tests/isa/lib/crt_bare.S "tests/isa/$src.S" >"$W/build-isa-${src//\//-}.log" 2>&1; then
+        PROGS_OK=0
+        echo "cli: cannot build tests/isa/$src.S with $MIPS_CC" >&2
+    fi
+done
 # What it sends: its line of text, then every byte value 0x00-0xFF in order.
 {
     printf "uart_bytes: the guest's 16550 at port 0x3f8\r\n"
@@ -302,7 +316,7 @@ if selected help; then
         else
             for opt in -M -m -kernel -initrd -append --exec --deterministic --seed --max-insns \
                 --timeout --trace --no-chain --perfmap --profile --code-buffer -serial -no-reboot \
-                --insn-words -qmp -name; do
+                --insn-words -qmp -name --vm-config --clone --run-dir --host-cpus --weight --stats; do
                 # the option as a word: preceded by a blank or a comma, followed by a blank, a
                 # comma, '=' or the end of the line
                 if ! grep -Eq -- "(^|[[:space:],])$opt([[:space:],=]|\$)" "$OUT"; then
@@ -459,5 +473,410 @@ serial_case serial-stdio bytes - -serial stdio
 head -c 4096 /dev/zero | tr '\0' 'x' >"$W/serial-file.out"
 serial_case serial-file empty "$W/serial-file.out" -serial "file:$W/serial-file.out"
 serial_case serial-none empty - -serial none
+
+# ---- several VMs in one monitor: --vm-config, --clone, consoles, QMP -------------------------
+
+# Config files name their kernels by absolute paths (a relative one is the file's folder's).
+WA=$(realpath "$W")
+ISA_ADDU=$WA/isa-user-addu_basic.elf ISA_AND=$WA/isa-user-and_reg.elf
+ISA_BREAK=$WA/isa-kernel-break_exc.elf ISA_FAIL=$WA/isa-selftest-must_fail.elf
+PASS=$WA/pass.elf
+# cfg NAME JSON: writes $W/NAME.json (JSON given on one line or several).
+cfg() { printf '%s\n' "$2" >"$W/$1.json"; }
+# tb_vm NAME KERNEL [MORE...]: one testbench VM of a config file, as JSON.
+tb_vm() {
+    local name=$1 kernel=$2 o=''
+    shift 2
+    for a in "$@"; do o+=", \"$a\""; done
+    printf '{"name": "%s", "options": ["-M", "testbench", "-m", "16", "--deterministic", "-kernel", "%s"%s]}' \
+        "$name" "$kernel" "$o"
+}
+
+cfg vmcfg-badjson '[
+  {"name": "a", "options": ["-kernel", "x.elf"]},
+  {"name": "b", "options": ["-kernel" "y.elf"]}
+]'
+cfg vmcfg-dupkey '[{"name": "a", "name": "b", "options": ["-kernel", "x.elf"]}]'
+cfg vmcfg-notlist '{"name": "a", "options": ["-kernel", "x.elf"]}'
+cfg vmcfg-empty '[]'
+cfg vmcfg-unknown-key "[$(tb_vm a "$PASS"), {\"name\": \"b\", \"opts\": [\"-kernel\", \"$PASS\"]}]"
+cfg vmcfg-no-name "[$(tb_vm a "$PASS"), {\"options\": [\"-kernel\", \"$PASS\"]}]"
+cfg vmcfg-bad-name '[{"name": "a b", "options": ["-kernel", "x.elf"]}]'
+cfg vmcfg-no-kernel "[$(tb_vm a "$PASS"), {\"name\": \"nok\", \"options\": [\"-M\", \"testbench\"]}]"
+cfg vmcfg-no-options '[{"name": "a"}]'
+cfg vmcfg-options-number '[{"name": "a", "options": ["-kernel", "x.elf", "-m", 16]}]'
+cfg vmcfg-duplicate "[$(tb_vm a "$PASS"), $(tb_vm b "$PASS"), $(tb_vm a "$PASS")]"
+cfg vmcfg-weight-zero "[{\"name\": \"w\", \"options\": [\"-M\", \"testbench\", \"-kernel\", \"$PASS\"], \"weight\": 0}]"
+cfg vmcfg-weight-big "[{\"name\": \"w\", \"options\": [\"-M\", \"testbench\", \"-kernel\", \"$PASS\"], \"weight\": 10001}]"
+cfg vmcfg-weight-text "[{\"name\": \"w\", \"options\": [\"-M\", \"testbench\", \"-kernel\", \"$PASS\"], \"weight\": \"high\"}]"
+cfg vmcfg-weight-twice "[{\"name\": \"w\", \"options\": [\"-M\", \"testbench\", \"-kernel\", \"$PASS\", \"--weight\", \"5\"], \"weight\": 5}]"
+cfg vmcfg-weight-option-bad "[$(tb_vm w "$PASS" --weight 0)]"
+cfg vmcfg-unsupported "[$(tb_vm a "$PASS"), $(tb_vm web "$PASS" -foo)]"
+cfg vmcfg-monitor-option "[$(tb_vm web "$PASS" --stats)]"
+cfg vmcfg-bad-value "[$(tb_vm a "$PASS"), {\"name\": \"big\", \"options\": \"-M testbench -m 0 -kernel $PASS\"}]"
+cfg vmcfg-name-option "[$(tb_vm a "$PASS" -name other)]"
+cfg vmcfg-two-stdio "[{\"name\": \"m1\", \"options\": [\"-M\", \"malta\", \"-serial\", \"stdio\", \"-kernel\", \"$PASS\"]},
+  {\"name\": \"m2\", \"options\": [\"-M\", \"malta\", \"-serial\", \"mon:stdio\", \"-kernel\", \"$PASS\"]}]"
+cfg vmcfg-shared-file "[{\"name\": \"m1\", \"options\": [\"-M\", \"malta\", \"-serial\", \"file:$WA/shared.log\", \"-kernel\", \"$PASS\"]},
+  {\"name\": \"m2\", \"options\": [\"-M\", \"malta\", \"-serial\", \"file:$WA/shared.log\", \"-kernel\", \"$PASS\"]}]"
+cfg vmcfg-qmp-testbench "[{\"name\": \"m1\", \"options\": [\"-M\", \"malta\", \"-kernel\", \"$WA/ticks.elf\"]}, $(tb_vm tb "$PASS")]"
+cfg vmcfg-missing-kernel "[$(tb_vm a "$PASS"), $(tb_vm b "$WA/no-such-kernel.elf")]"
+cfg vmcfg-pass "[$(tb_vm a "$PASS")]"
+
+bad vmcfg-unreadable "no-such\\.json: cannot read: No such file" --vm-config "$W/no-such.json"
+bad vmcfg-directory "a-directory\\.elf: cannot read: Is a directory" --vm-config "$W/a-directory.elf"
+bad vmcfg-bad-json 'vmcfg-badjson\.json:3:[0-9]+: bad JSON' --vm-config "$W/vmcfg-badjson.json"
+bad vmcfg-duplicate-key 'vmcfg-dupkey\.json:1:[0-9]+: bad JSON: duplicate' --vm-config "$W/vmcfg-dupkey.json"
+bad vmcfg-not-a-list 'vmcfg-notlist\.json: not a list of VMs' --vm-config "$W/vmcfg-notlist.json"
+bad vmcfg-empty-list 'vmcfg-empty\.json: the list of VMs is empty' --vm-config "$W/vmcfg-empty.json"
+bad vmcfg-unknown-key 'vmcfg-unknown-key\.json: vm "b": unknown key "opts"' --vm-config "$W/vmcfg-unknown-key.json"
+bad vmcfg-no-name 'vmcfg-no-name\.json: VM 2 .*no "name"' --vm-config "$W/vmcfg-no-name.json"
+bad vmcfg-bad-name 'vmcfg-bad-name\.json: VM 1 .*"name" must be' --vm-config "$W/vmcfg-bad-name.json"
+bad vmcfg-no-kernel 'vmcfg-no-kernel\.json: vm "nok": no -kernel' --vm-config "$W/vmcfg-no-kernel.json"
+bad vmcfg-no-options 'vm "a": no "options"' --vm-config "$W/vmcfg-no-options.json"
+bad vmcfg-options-number 'vm "a": "options" must be a list of strings \(item 4' --vm-config "$W/vmcfg-options-number.json"
+bad vmcfg-duplicate-name 'vmcfg-duplicate\.json: vm "a": the name is used twice \(VMs 1 and 3' \
+    --vm-config "$W/vmcfg-duplicate.json"
+bad vmcfg-weight-zero 'vm "w": weight 0 is out of range \(1\.\.10000\)' --vm-config "$W/vmcfg-weight-zero.json"
+bad vmcfg-weight-big 'vm "w": weight 10001 is out of range' --vm-config "$W/vmcfg-weight-big.json"
+bad vmcfg-weight-text 'vm "w": "weight" must be a whole number' --vm-config "$W/vmcfg-weight-text.json"
+bad vmcfg-weight-twice 'vm "w": weight given twice' --vm-config "$W/vmcfg-weight-twice.json"
+bad vmcfg-weight-option-bad 'vm "w": --weight 0 is out of range' --vm-config "$W/vmcfg-weight-option-bad.json"
+bad vmcfg-unsupported-option 'vmcfg-unsupported\.json: vm "web": unsupported option -foo$' \
+    --vm-config "$W/vmcfg-unsupported.json"
+bad vmcfg-monitor-option 'vm "web": --stats is an option of the whole monitor' --vm-config "$W/vmcfg-monitor-option.json"
+bad vmcfg-bad-value 'vm "big": -m 0 is out of range' --vm-config "$W/vmcfg-bad-value.json"
+bad vmcfg-name-option 'vm "a": -name in "options"' --vm-config "$W/vmcfg-name-option.json"
+bad vmcfg-two-stdio 'only one VM may have the terminal \(m1 and m2\)' --vm-config "$W/vmcfg-two-stdio.json"
+bad vmcfg-shared-file 'm1 and m2 cannot share the console .*shared\.log' --vm-config "$W/vmcfg-shared-file.json"
+bad vmcfg-qmp-testbench 'vm "tb": -qmp needs the malta machine' --vm-config "$W/vmcfg-qmp-testbench.json" \
+    -qmp "unix:$W/q.sock,server=on,wait=off"
+# A VM that cannot boot stops the whole run before any VM runs: VM a's "test passed" would be a
+# second line.
+bad vmcfg-missing-kernel 'vmcfg-missing-kernel\.json: vm "b": .*no-such-kernel\.elf' \
+    --vm-config "$W/vmcfg-missing-kernel.json"
+bad vmcfg-with-vm-option '-kernel is an option of one VM: with --vm-config' --vm-config "$W/vmcfg-pass.json" -kernel "$GOOD"
+bad vmcfg-with-vm-option-after '--deterministic is an option of one VM' --deterministic --vm-config "$W/vmcfg-pass.json"
+bad vmcfg-with-clone 'clone and --vm-config' --vm-config "$W/vmcfg-pass.json" --clone 2
+bad vmcfg-twice 'only one --vm-config' --vm-config "$W/vmcfg-pass.json" --vm-config "$W/vmcfg-pass.json"
+bad vmcfg-no-argument '--vm-config.*(argument|needs)' --vm-config
+bad clone-zero '--clone 0 is out of range \(1\.\.1024\)' "${TB[@]}" -kernel "$GOOD" --clone 0
+bad clone-1025 '--clone 1025 is out of range' "${TB[@]}" -kernel "$GOOD" --clone 1025
+bad clone-abc 'invalid number for --clone' "${TB[@]}" -kernel "$GOOD" --clone abc
+bad clone-stdio 'only one VM may have the terminal \(vm0 and vm1\)' "${MA[@]}" -serial stdio -kernel "$GOOD" --clone 2
+bad clone-serial-file 'vm0 and vm1 cannot share the console' "${MA[@]}" -serial "file:$W/c.log" -kernel "$GOOD" --clone 2
+bad clone-name-too-long 'clone name .* longer than 64' "${TB[@]}" -kernel "$GOOD" --clone 10 -name "$(printf 'n%.0s' {1..64})"
+bad clone-missing-kernel '^mvisor: vm0: .*no-such-kernel\.elf' "${TB[@]}" -kernel "$W/no-such-kernel.elf" --clone 2
+bad weight-zero '--weight 0 is out of range \(1\.\.10000\)' "${TB[@]}" -kernel "$GOOD" --weight 0
+bad weight-big '--weight 10001 is out of range' "${TB[@]}" -kernel "$GOOD" --weight 10001
+bad host-cpus-zero '--host-cpus 0 is out of range \(1\.\.256\)' "${TB[@]}" -kernel "$GOOD" --host-cpus 0
+bad host-cpus-257 '--host-cpus 257 is out of range' "${TB[@]}" -kernel "$GOOD" --host-cpus 257
+bad run-dir-file 'run-dir .*plain-file: exists and is not a folder' "${TB[@]}" -kernel "$GOOD" --clone 2 \
+    --run-dir "$W/plain-file"
+bad run-dir-unmakeable 'run-dir .*no-such-dir/rd: No such file' "${TB[@]}" -kernel "$GOOD" --clone 2 \
+    --run-dir "$W/no-such-dir/rd"
+bad run-dir-socket-too-long 'console socket .* is too long' "${MA[@]}" -kernel "$GOOD" --clone 2 \
+    --run-dir "$W/$(printf 'd%.0s' {1..100})"
+bad insn-words-several 'insn-words records one VM' "${TB[@]}" --exec interp -kernel "$GOOD" --clone 2 \
+    --insn-words "$W/w.txt"
+
+# several_case NAME STATUS LINES ARGS...: runs the monitor; it must exit with STATUS and print
+# exactly the per-VM exit lines LINES ("NAME:STATUS:REASON" separated by '|'), in VM order.
+several_case() {
+    local name=$1 want=$2 lines=$3 why='' got expect=''
+    shift 3
+    needs_progs "$name" || return 0
+    run_cli "$name" "$@"
+    IFS='|' read -r -a items <<<"$lines"
+    for it in "${items[@]}"; do
+        IFS=: read -r n s r <<<"$it"
+        expect+="mvisor: $n: exit $s ($r)"$'\n'
+    done
+    expect=${expect%$'\n'}
+    got=$(grep -E '^mvisor: [^ ]+: exit [0-9]+ \(' "$ERR")
+    if ((TEST_RC != want)); then
+        why="exit status $TEST_RC, expected $want"
+    elif [[ $got != "$expect" ]]; then
+        why="per-VM exit lines are [$(tr '\n' ';' <<<"$got")], expected [$(tr '\n' ';' <<<"$expect")]"
+    fi
+    [[ -z $why ]] && [[ -n ${SEVERAL_ALSO:-} ]] && why=$($SEVERAL_ALSO)
+    if [[ -z $why ]]; then test_pass "$name"; else test_fail "$name" "$why"; fi
+}
+
+cfg vmcfg-three "[$(tb_vm user-addu "$ISA_ADDU"), $(tb_vm user-and "$ISA_AND" --exec interp),
+  $(tb_vm kernel-break "$ISA_BREAK" --exec trap)]"
+several_case vmcfg-three-pass 0 'user-addu:0:test passed|user-and:0:test passed|kernel-break:0:test passed' \
+    --vm-config "$W/vmcfg-three.json"
+cfg vmcfg-one-fails "[$(tb_vm user-addu "$ISA_ADDU"), $(tb_vm must-fail "$ISA_FAIL"), $(tb_vm kernel-break "$ISA_BREAK")]"
+several_case vmcfg-one-fails 4 'user-addu:0:test passed|must-fail:4:test failed|kernel-break:0:test passed' \
+    --vm-config "$W/vmcfg-one-fails.json"
+# The worst status wins: a failed test (4) is worse than a limit reached (3), which is worse than 0.
+cfg vmcfg-limit "[$(tb_vm pass "$PASS"), $(tb_vm spin "$WA/loop.elf" --max-insns 1000)]"
+several_case vmcfg-worst-limit 3 'pass:0:test passed|spin:3:instruction limit reached' --vm-config "$W/vmcfg-limit.json"
+cfg vmcfg-fail-limit "[$(tb_vm spin "$WA/loop.elf" --max-insns 1000), $(tb_vm fail "$WA/fail.elf"),
+  {\"name\": \"slow\", \"options\": \"-M testbench -m 16 --timeout 0.3 -kernel $WA/loop.elf\", \"weight\": 300}]"
+several_case vmcfg-worst-fail 4 'spin:3:instruction limit reached|fail:4:test failed|slow:3:timeout' \
+    --vm-config "$W/vmcfg-fail-limit.json"
+# A wedged guest stops alone: the others still pass, the monitor exits 2 (worse than 4 and 3).
+cfg vmcfg-wedge "[$(tb_vm pass1 "$ISA_ADDU"), $(tb_vm wedged "$WA/wedge.elf"), $(tb_vm fail "$ISA_FAIL"),
+  $(tb_vm pass2 "$ISA_BREAK" --exec interp)]"
+several_case vmcfg-wedged 2 'pass1:0:test passed|wedged:2:guest wedged|fail:4:test failed|pass2:0:test passed' \
+    --vm-config "$W/vmcfg-wedge.json"
+# (their default run folder, under $TMPDIR, holds only empty logs: it is gone after the run)
+rm -rf "$W/tmp-tb"
+mkdir -p "$W/tmp-tb"
+tmp_tb_empty() {
+    local left
+    left=$(find "$W/tmp-tb" -mindepth 1 | tr '\n' ' ')
+    [[ -z $left ]] || echo "left in the default run folder: $left"
+}
+TMPDIR=$WA/tmp-tb SEVERAL_ALSO=tmp_tb_empty several_case clone-three 0 \
+    'vm0:0:test passed|vm1:0:test passed|vm2:0:test passed' "${TB[@]}" -kernel "$ISA_ADDU" --clone 3
+several_case clone-named 4 'web0:4:test failed|web1:4:test failed' "${TB[@]}" -name web -kernel "$ISA_FAIL" --clone 2
+# --clone 1 is one VM alone: no per-VM report.
+several_case clone-one 0 '' "${TB[@]}" -kernel "$ISA_ADDU" --clone 1
+
+# Relative paths in a config file are the file's folder's: the run starts elsewhere (/), the
+# kernels are in $W/rel/progs/ and the -serial file lands in $W/rel/.
+mkdir -p "$W/rel/progs"
+cp "$ISA_ADDU" "$W/rel/progs/addu.elf" 2>/dev/null
+cp "$W/uart_bytes.elf" "$W/rel/progs/uart_bytes.elf" 2>/dev/null
+rm -f "$W/rel/m.out"
+cfg rel/vms '[{"name": "t", "options": "-M testbench -m 16 -kernel progs/addu.elf"},
+  {"name": "m", "options": ["-M", "malta", "-no-reboot", "--deterministic", "-kernel", "progs/uart_bytes.elf",
+   "-serial", "file:m.out"]}]'
+rel_check() {
+    cmp -s "$W/rel/m.out" "$W/uart_bytes.expected" || echo "$W/rel/m.out is not exactly what the guest sent"
+}
+# mvisor-cd: the monitor started in the folder $MVISOR_CWD
+# shellcheck disable=SC2016
+printf '#!/bin/bash\ncd "$MVISOR_CWD" || exit 99\nexec "%s" "$@"\n' "$(realpath "$MVISOR")" >"$W/mvisor-cd"
+chmod +x "$W/mvisor-cd"
+export MVISOR_CWD=/
+MVISOR=$W/mvisor-cd SEVERAL_ALSO=rel_check several_case vmcfg-relative-paths 0 't:0:test passed|m:0:guest reset' \
+    --vm-config "$WA/rel/vms.json"
+# the file named relatively from another folder: its paths are then relative to that name's folder
+rm -f "$W/rel/m.out"
+MVISOR_CWD=$WA MVISOR=$W/mvisor-cd SEVERAL_ALSO=rel_check several_case vmcfg-relative-config 0 \
+    't:0:test passed|m:0:guest reset' --vm-config rel/vms.json
+
+# Consoles of several VMs: each VM's ttyS0 output exactly in RUNDIR/NAME.log (the folder made
+# with mode 0700), nothing on stdout, and the sockets gone after the run. One VM with --run-dir
+# gets the same; an explicit -serial beside the run folder's consoles still wins.
+MALTA_ABS=(-M malta -m 256 --deterministic -no-reboot)
+# console_files DIR NAME...: why DIR/NAME.log are not each exactly what uart_bytes sends, or nothing
+console_files() {
+    local dir=$1 n
+    shift
+    [[ $(stat -c %a "$dir" 2>/dev/null) == 700 ]] || { echo "$dir is not a folder of mode 0700"; return; }
+    for n in "$@"; do
+        cmp -s "$dir/$n.log" "$W/uart_bytes.expected" ||
+            { echo "$dir/$n.log is not exactly the bytes the guest sent"; return; }
+        [[ -e $dir/$n.sock ]] && { echo "$dir/$n.sock was left behind"; return; }
+    done
+    [[ -s $OUT ]] && echo "wrote $(wc -c <"$OUT") bytes to stdout"
+}
+rm -rf "$W/rd"
+rd_check() { console_files "$W/rd" vm0 vm1 vm2; }
+SEVERAL_ALSO=rd_check several_case rundir-consoles 0 'vm0:0:guest reset|vm1:0:guest reset|vm2:0:guest reset' \
+    "${MALTA_ABS[@]}" -kernel "$W/uart_bytes.elf" --clone 3 --run-dir "$W/rd"
+rm -rf "$W/rd1"
+rd1_check() { console_files "$W/rd1" solo; }
+SEVERAL_ALSO=rd1_check several_case rundir-one-vm 0 '' "${MALTA_ABS[@]}" -name solo -kernel "$W/uart_bytes.elf" \
+    --run-dir "$W/rd1"
+rm -rf "$W/rd2" "$W/mixed-a.out"
+cfg mixed "[{\"name\": \"a\", \"options\": \"-M malta --deterministic -no-reboot -kernel $WA/uart_bytes.elf -serial file:$WA/mixed-a.out\"},
+  {\"name\": \"b\", \"options\": \"-M malta --deterministic -no-reboot -kernel $WA/uart_bytes.elf\"}]"
+mixed_check() {
+    cmp -s "$W/mixed-a.out" "$W/uart_bytes.expected" || { echo "a's -serial file is not what it sent"; return; }
+    [[ -e $W/rd2/a.log ]] && { echo "a has a log in the run folder too"; return; }
+    console_files "$W/rd2" b
+}
+SEVERAL_ALSO=mixed_check several_case rundir-explicit-serial 0 'a:0:guest reset|b:0:guest reset' \
+    --vm-config "$W/mixed.json" --run-dir "$W/rd2"
+# One VM of several may keep the terminal (-serial stdio): its bytes on stdout, the other's in its log.
+rm -rf "$W/rd8"
+cfg one-stdio "[{\"name\": \"s\", \"options\": \"-M malta --deterministic -no-reboot -kernel $WA/uart_bytes.elf -serial stdio\"},
+  {\"name\": \"b\", \"options\": \"-M malta --deterministic -no-reboot -kernel $WA/uart_bytes.elf\"}]"
+one_stdio_check() {
+    cmp -s "$OUT" "$W/uart_bytes.expected" || { echo "stdout is not exactly what s sent"; return; }
+    [[ -e $W/rd8/s.log ]] && { echo "s has a log in the run folder too"; return; }
+    : >"$OUT"
+    console_files "$W/rd8" b
+}
+SEVERAL_ALSO=one_stdio_check several_case rundir-one-stdio 0 's:0:guest reset|b:0:guest reset' \
+    --vm-config "$W/one-stdio.json" --run-dir "$W/rd8"
+# Fault containment: beside a wedged VM and one that resets in a loop (the board resets without
+# -no-reboot, boots again, until its instruction limit), three VMs' consoles are still exact.
+rm -rf "$W/rd9"
+UB="-M malta --deterministic -kernel $WA/uart_bytes.elf"
+cfg containment "[$(tb_vm wedged "$WA/wedge.elf"),
+  {\"name\": \"loop\", \"options\": \"$UB --max-insns 300000\"},
+  {\"name\": \"m1\", \"options\": \"$UB -no-reboot\"}, {\"name\": \"m2\", \"options\": \"$UB -no-reboot --exec interp\"},
+  {\"name\": \"m3\", \"options\": \"$UB -no-reboot --exec trap\"}]"
+containment_check() {
+    local n
+    n=$(grep -c 'uart_bytes: the guest' "$W/rd9/loop.log")
+    ((n >= 2)) || { echo "the resetting VM printed its line $n times (it should have booted again)"; return; }
+    console_files "$W/rd9" m1 m2 m3
+}
+SEVERAL_ALSO=containment_check several_case containment 2 \
+    'wedged:2:guest wedged|loop:3:instruction limit reached|m1:0:guest reset|m2:0:guest reset|m3:0:guest reset' \
+    --vm-config "$W/containment.json" --run-dir "$W/rd9"
+# Without --run-dir: ${TMPDIR:-/tmp}/mvisor-PID, named on stderr.
+rm -rf "$W/tmp"
+mkdir -p "$W/tmp"
+default_rd_check() {
+    local dir
+    dir=$(sed -n 's/^mvisor: consoles in \([^ ]*\) (.*/\1/p' "$ERR")
+    [[ $dir =~ ^$WA/tmp/mvisor-[0-9]+$ ]] || { echo "stderr names the run folder '$dir', expected $WA/tmp/mvisor-PID"; return; }
+    console_files "$dir" vm0 vm1
+}
+TMPDIR=$WA/tmp SEVERAL_ALSO=default_rd_check several_case rundir-default 0 'vm0:0:guest reset|vm1:0:guest reset' \
+    "${MALTA_ABS[@]}" -kernel "$W/uart_bytes.elf" --clone 2
+
+# SIGTERM stops every VM (each through its own exit path): exit 1, each "stopped by a signal".
+name=several-sigterm
+if needs_progs "$name"; then
+    rm -rf "$W/rd6"
+    # shellcheck disable=SC2016
+    test_exec "$name" "$CLI_TIMEOUT" bash -c '"$@" 2>"$0.err" & pid=$!
+        for _ in $(seq 100); do [[ -S $0/vm1.sock ]] && break; sleep 0.05; done
+        sleep 0.3; kill -TERM $pid; wait $pid; rc=$?; cat "$0.err"; exit $rc' "$W/rd6" "$MVISOR" -M malta \
+        --timeout 30 -kernel "$W/ticks.elf" --clone 2 --run-dir "$W/rd6"
+    if ((TEST_RC != 1)); then
+        test_fail "$name" "exit status $TEST_RC, expected 1"
+    elif [[ $(grep -E '^mvisor: vm[01]: exit' "$W/rd6.err" | tr '\n' ';') != \
+        'mvisor: vm0: exit 1 (stopped by a signal);mvisor: vm1: exit 1 (stopped by a signal);' ]]; then
+        test_fail "$name" "the per-VM lines are not 'exit 1 (stopped by a signal)' for vm0 and vm1"
+    else
+        test_pass "$name"
+    fi
+fi
+
+# The stock Debian kernel in two deterministic clones with one seed, stopped after 2.2 G
+# instructions (past the banner): both logs hold the banner and are byte for byte the console of
+# the same boot run alone with -serial file: (each VM's console is its own, and sharing the monitor
+# changes nothing of a deterministic guest).
+name=linux-clones-console
+if selected "$name"; then
+    if [[ ! -e $B/guest/vmlinuz ]]; then
+        TEST_LOG=
+        test_fail "$name" "no $B/guest/vmlinuz (make guest)"
+    else
+        rm -rf "$W/rd7" "$W/linux-alone.log"
+        LINUX=(-M malta -m 256 --deterministic --seed 9 --max-insns 2200000000 -kernel "$B/guest/vmlinuz"
+            -append console=ttyS0)
+        # shellcheck disable=SC2016
+        test_exec "$name" 60 bash -c 'rd=$0 alone=$1; shift; "$@" -serial "file:$alone"; rc=$?
+            ((rc == 3)) || { echo "alone: exit status $rc"; exit 98; }
+            "$@" --clone 2 --run-dir "$rd"' "$W/rd7" "$W/linux-alone.log" "$MVISOR" "${LINUX[@]}"
+        if ((TEST_RC != 3)); then
+            test_fail "$name" "exit status $TEST_RC, expected 3 (instruction limit) for the alone and the clones' run"
+        elif ! grep -aq '^\[ *0\.000000\] Linux version 6\.1\.' "$W/rd7/vm0.log"; then
+            test_fail "$name" "vm0.log has no kernel banner"
+        elif ! cmp -s "$W/rd7/vm0.log" "$W/linux-alone.log" || ! cmp -s "$W/rd7/vm1.log" "$W/linux-alone.log"; then
+            test_fail "$name" "the clones' logs are not the console of the same boot alone"
+        else
+            test_pass "$name" "$(wc -c <"$W/linux-alone.log") bytes each"
+        fi
+    fi
+fi
+
+# Seeds: each clone draws its own in real time (three different seeds, one line each naming its
+# VM); --seed N gives every clone N; a VM alone keeps its line without a name.
+seeds_of() { sed -n 's/^mvisor: \(vm[0-9]\): seed \([0-9]*\) (real time; .*/\1=\2/p' "$ERR" | tr '\n' ' '; }
+seeds_distinct() {
+    local s
+    s=$(seeds_of)
+    [[ $s =~ ^vm0=([0-9]+)\ vm1=([0-9]+)\ vm2=([0-9]+)\ $ ]] || { echo "seed lines are '$s'"; return; }
+    (($(printf '%s\n' "${BASH_REMATCH[@]:1}" | sort -u | wc -l) == 3)) || echo "the clones' seeds are not all different: $s"
+}
+seeds_same() {
+    [[ $(seeds_of) == "vm0=77 vm1=77 vm2=77 " ]] || echo "seed lines are '$(seeds_of)', expected 77 for each"
+}
+rm -rf "$W/rd4"
+SEVERAL_ALSO=seeds_distinct several_case clone-seeds-own 0 'vm0:0:guest reset|vm1:0:guest reset|vm2:0:guest reset' \
+    -M malta -no-reboot -kernel "$W/uart_bytes.elf" --clone 3 --run-dir "$W/rd4"
+SEVERAL_ALSO=seeds_same several_case clone-seeds-given 0 'vm0:0:guest reset|vm1:0:guest reset|vm2:0:guest reset' \
+    -M malta -no-reboot --seed 77 -kernel "$W/uart_bytes.elf" --clone 3 --run-dir "$W/rd4"
+one_seed() { grep -Eq '^mvisor: seed [0-9]+ \(real time; ' "$ERR" || echo "no unnamed seed line for a VM alone"; }
+SEVERAL_ALSO=one_seed several_case one-vm-seed 0 '' -M malta -no-reboot -serial none -kernel "$W/uart_bytes.elf"
+
+# --stats and --profile: one block per VM, each under a header naming it; JSON: {NAME: profile}.
+stats_check() {
+    local h
+    h=$(grep -E '^(== vm .* ==|stats: insns=[1-9])' "$ERR" | sed 's/insns=.*/insns/' | tr '\n' ';')
+    [[ $h == '== vm vm0 ==;stats: insns;== vm vm1 ==;stats: insns;' ]] || echo "headers and stats lines are '$h'"
+}
+SEVERAL_ALSO=stats_check several_case stats-per-vm 0 'vm0:0:test passed|vm1:0:test passed' "${TB[@]}" --stats \
+    -kernel "$ISA_ADDU" --clone 2
+rm -f "$W/profiles.json"
+profile_json_check() {
+    python3 -c 'import json, sys; d = json.load(open(sys.argv[1]))
+assert sorted(d) == ["t1", "t2"], sorted(d)
+assert d["t1"]["guest_insns"] > 0 and d["t2"]["guest_insns"] > d["t1"]["guest_insns"]' "$W/profiles.json" 2>&1 |
+        tail -1 | sed 's/^/profile JSON: /'
+}
+# t2 runs a longer program than t1: the profiles must not be one VM's twice.
+cfg profiles "[$(tb_vm t1 "$PASS"), $(tb_vm t2 "$ISA_ADDU")]"
+SEVERAL_ALSO=profile_json_check several_case profile-json-per-vm 0 't1:0:test passed|t2:0:test passed' \
+    --vm-config "$W/profiles.json" "--profile=json:$W/profiles.json"
+
+# --perfmap with several VMs: one map for the process that every VM's translator appends to, so
+# three clones of a deterministic program name three times the blocks one alone names, each line
+# whole.
+name=perfmap-several
+if needs_progs "$name"; then
+    perfmap_lines() { # CLONES: lines of the map of a run, or "bad" if it fails or a line is malformed
+        local map rc
+        # shellcheck disable=SC2016
+        bash -c 'echo $$ >"$1"; shift; exec "$@"' perfmap "$W/perfmap.pid" "$MVISOR" "${TB[@]}" --perfmap \
+            -kernel "$ISA_ADDU" "$@" >/dev/null 2>&1
+        rc=$?
+        map=/tmp/perf-$(cat "$W/perfmap.pid" 2>/dev/null).map
+        if ((rc != 0)) || [[ ! -s $map ]] || grep -Evq '^[0-9a-f]+ [0-9a-f]+ guest_[0-9a-f]{8}_[ku]$' "$map"; then
+            echo bad
+        else
+            wc -l <"$map"
+        fi
+        rm -f "$map"
+    }
+    one=$(perfmap_lines) three=$(perfmap_lines --clone 3)
+    TEST_LOG=
+    if [[ $one != bad && $three != bad ]] && ((three == 3 * one)); then
+        test_pass "$name" "$one and $three blocks"
+    else
+        test_fail "$name" "one VM: $one lines, three clones: $three lines (expected three times as many, all well-formed)"
+    fi
+fi
+
+# One QMP socket for three VMs (tests/cli/qmp_vms.py): a client on c's console socket receives its
+# ticks while c's log records them too; query-vms lists the VMs with their weights, every command
+# goes to the VM its "vm" argument names (a stopped VM's log stands still while the others'
+# grow), quit of one VM leaves the others running, quit without "vm" ends them all.
+name=qmp-several-vms
+if needs_progs "$name"; then
+    rm -rf "$W/rd5" "$W/qv.sock"
+    cfg qmp-vms "[{\"name\": \"a\", \"options\": \"-M malta --timeout 30 -kernel $WA/ticks.elf\", \"weight\": 50},
+      {\"name\": \"b\", \"options\": \"-M malta --timeout 30 -kernel $WA/ticks.elf\"},
+      {\"name\": \"c\", \"options\": \"-M malta --timeout 30 -kernel $WA/ticks.elf --weight 400\"}]"
+    # shellcheck disable=SC2016
+    test_exec "$name" 40 bash -c 'rd=$0 sock=$1; shift; "$@" 2>"$rd.err" & pid=$!
+        python3 tests/cli/qmp_vms.py "$sock" "$rd"; prc=$?
+        wait $pid; rc=$?; echo "[mvisor stderr]"; cat "$rd.err"; ((prc == 0)) || exit 100; exit $rc' \
+        "$W/rd5" "$W/qv.sock" "$MVISOR" --vm-config "$W/qmp-vms.json" --run-dir "$W/rd5" \
+        -qmp "unix:$W/qv.sock,server=on,wait=off"
+    if ((TEST_RC == 100)); then
+        test_fail "$name" "the QMP session failed (see the transcript)"
+    elif ((TEST_RC != 0)); then
+        test_fail "$name" "exit status $TEST_RC, expected 0"
+    elif [[ $(grep -E '^mvisor: [abc]: exit' "$W/rd5.err" | tr '\n' ';') != \
+        'mvisor: a: exit 0 (quit);mvisor: b: exit 0 (quit);mvisor: c: exit 0 (quit);' ]]; then
+        test_fail "$name" "the per-VM exit lines are not 'exit 0 (quit)' for a, b and c"
+    else
+        test_pass "$name"
+    fi
+fi
 
 suite_end

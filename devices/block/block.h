@@ -1,0 +1,65 @@
+/*
+ * devices/block: disk images behind one backend interface (raw, qcow2, and the test backend that
+ * loses unflushed writes). A virtual disk device (virtio-blk) sees only this header.
+ *
+ * Offsets and lengths are bytes, multiples of BLK_SECTOR. Calls may block (they are made from a
+ * device's I/O thread, never from a vCPU thread) and one backend is used by one thread at a time
+ * unless its open says otherwise. Every call returns 0 or -errno; a corrupt image found at run
+ * time is -EIO for that request, never a crash. Host-side errors at open are -errno with one
+ * line in err.
+ */
+#ifndef MVISOR_BLOCK_H
+#define MVISOR_BLOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BLK_SECTOR 512u
+
+/* QEMU's -drive cache= (QEMU docs "cache"): writeback (the default: host page cache, flush on
+ * guest FLUSH), none (O_DIRECT, flush on guest FLUSH), unsafe (guest FLUSH ignored). */
+enum blk_cache { BLK_CACHE_WRITEBACK = 0, BLK_CACHE_NONE, BLK_CACHE_UNSAFE };
+
+enum blk_format { BLK_FORMAT_PROBE = 0, BLK_FORMAT_RAW, BLK_FORMAT_QCOW2 };
+
+struct blk;
+
+struct blk_ops {
+    int (*read)(struct blk *b, uint64_t off, void *buf, size_t len);
+    int (*write)(struct blk *b, uint64_t off, const void *buf, size_t len);
+    int (*flush)(struct blk *b);
+    /* Frees the range (raw: punches a hole; qcow2: frees whole clusters, zeroes the rest);
+     * reads of it return zeroes afterwards only if write_zeroes was used. */
+    int (*discard)(struct blk *b, uint64_t off, uint64_t len);
+    /* Makes the range read as zeroes, freeing space where it can (may_unmap). */
+    int (*write_zeroes)(struct blk *b, uint64_t off, uint64_t len, bool may_unmap);
+    void (*close)(struct blk *b);
+};
+
+struct blk_stats {
+    uint64_t reads, writes, flushes, host_flushes, discards, bytes_read, bytes_written;
+};
+
+struct blk {
+    const struct blk_ops *ops;
+    uint64_t size;     /* virtual disk size in bytes */
+    bool readonly;
+    enum blk_cache cache;
+    enum blk_format format;
+    struct blk_stats stats;
+    void *priv;        /* the backend's own state */
+};
+
+struct blk_open_opts {
+    const char *path;
+    enum blk_format format; /* PROBE: qcow2 if the file starts with its magic, else raw (QEMU warns) */
+    bool readonly;
+    enum blk_cache cache;
+};
+
+/* Opens an image (and for qcow2 its backing chain); -errno with one line in err. */
+int blk_open(const struct blk_open_opts *o, struct blk **out, char *err, size_t errlen);
+void blk_close(struct blk *b);
+
+#endif
