@@ -329,25 +329,17 @@ def howmany(res, out):
     bm = best.get("mvisor", 0)
     L += ["", f"Most VMs at the prompt together: mvisor {bm} in one monitor, QEMU {best.get('qemu', 0)} processes. "
           f"Target ≥ 200 in one monitor: **{target('howmany', '≥ 200 idle 256 MiB VMs in one monitor', str(bm), bm >= 200)}**.", ""]
-    rows = []
-    for engine, steps in res["steps"].items():
-        for s in steps:
-            if s.get("cores") is not None:
-                rows.append([s["count"], s["cores"] * 100 if engine == "mvisor" else None,
-                             s["cores"] * 100 if engine == "qemu" else None,
-                             s["pss_kib"] / 2**20 if engine == "mvisor" else None,
-                             s["pss_kib"] / 2**20 if engine == "qemu" else None])
-    rows.sort(key=lambda r: r[0])
-    if rows:
-        script = ["set multiplot layout 1,2 title 'Idle 256 MiB VMs at the prompt' noenhanced",
-                  "set xlabel 'VMs'", "set ylabel '% of one host core'",
-                  f"plot {{d}} using 1:2 with linespoints lc rgb '{COLOURS['mvisor']}' lw 2 pt 7 title 'mvisor', "
-                  f"{{d}} using 1:3 with linespoints lc rgb '{COLOURS['qemu']}' lw 2 pt 7 title 'QEMU'",
-                  "set ylabel 'PSS, GiB'",
-                  f"plot {{d}} using 1:4 with linespoints lc rgb '{COLOURS['mvisor']}' lw 2 pt 7 title 'mvisor', "
-                  f"{{d}} using 1:5 with linespoints lc rgb '{COLOURS['qemu']}' lw 2 pt 7 title 'QEMU'",
-                  "unset multiplot"]
-        why = gnuplot(os.path.join(out, "howmany.png"), script, {"d": rows})
+    data = {e: sorted([s["count"], s["cores"] * 100, s["pss_kib"] / 2**20] for s in steps
+                      if s.get("cores") is not None and s.get("pss_kib"))
+            for e, steps in res["steps"].items()}
+    if any(data.values()):
+        data = {e: rows or [[None, None, None]] for e, rows in data.items()}
+        plots = lambda col: ", ".join(
+            f"{{{e}}} using 1:{col} with linespoints lc rgb '{COLOURS[e]}' lw 2 pt 7 title '{e}'" for e in data)
+        script = ["set multiplot layout 1,2 title 'Idle 256 MiB VMs (one launch per step)' noenhanced",
+                  "set xlabel 'VMs'", "set ylabel '% of one host core'", "set yrange [0:*]", "set xrange [0:*]",
+                  "plot " + plots(2), "set ylabel 'PSS, GiB'", "plot " + plots(3), "unset multiplot"]
+        why = gnuplot(os.path.join(out, "howmany.png"), script, data)
         L += [f"Plot: `howmany.png`" + (f" (not drawn: {why})" if why else ""), ""]
     return L, bm
 
