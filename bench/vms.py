@@ -78,6 +78,15 @@ class Bench:
                         "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "load": [os.getloadavg()[0]]}
         self.runs = os.path.join(a.out, "runs")
 
+    def checkpoint(self, **partial):
+        """The report so far, with these benchmarks' rounds up to now: a run stopped early keeps
+        every round it finished."""
+        self.results.update(partial)
+        try:
+            vmsreport.write(self.results, self.a.out)
+        except Exception as e:  # a report that cannot be drawn yet must not stop the measuring
+            log(f"report not written: {e!r}")
+
     # -- command lines ---------------------------------------------------------------------
 
     def machine(self, engine, initrd, append):
@@ -201,6 +210,7 @@ class Bench:
                             log(f"idle qemu x{n} round {rnd}: {ir[engine]['cores'] * 100:.1f}% of a core")
             res["rounds"].append(r)
             ires["rounds"].append(ir)
+            self.checkpoint(density=res, **({"idle": ires} if with_idle else {}))
         self.results["density"] = res
         if with_idle:
             self.results["idle"] = ires
@@ -223,6 +233,7 @@ class Bench:
                     log(f"idle {engine} x{n} round {rnd}: {r[engine]['cores'] * 100:.1f}% of a core,"
                         f" all at the prompt after {prompts[-1]:.1f} s")
             res["rounds"].append(r)
+            self.checkpoint(idle=res)
         self.results["idle"] = res
 
     # -- the idle floor ----------------------------------------------------------------------
@@ -282,6 +293,7 @@ class Bench:
             else:
                 log(f"floor round {rnd}: FAILED: {rec.get('error')}")
             res["rounds"].append(rec)
+            self.checkpoint(floor=res)
         self.results["floor"] = res
 
     def profile_insns(self, f):
@@ -408,6 +420,7 @@ class Bench:
                     for k, v in e.items()))
             res["rounds"].append(r)
             lres["rounds"].append(lat)
+            self.checkpoint(fairness=res, **({"latency": lres} if "latency" in self.a.only else {}))
         self.results["fairness"] = res
         if "latency" in self.a.only:
             self.results["latency"] = lres
@@ -435,6 +448,7 @@ class Bench:
                     time.sleep(self.a.settle)
                     r[engine] = self.probe_latency(f, engine, rnd)
             res["rounds"].append(r)
+            self.checkpoint(latency=res)
         self.results["latency"] = res
 
     def probe_latency(self, f, engine, rnd):
@@ -486,6 +500,7 @@ class Bench:
                             f.poll()
                             rec["at_prompt_after_window"] = sum(1 for c in f.consoles.values() if c.prompt_t is not None)
                         out.append(rec)
+                        self.checkpoint(howmany=dict(res, steps=dict(res["steps"], **{engine: out})))
                         log(f"howmany {engine} x{n}: stopped: {why}")
                         break
                     prompts = sorted(c.prompt_t for c in f.consoles.values())
@@ -498,6 +513,7 @@ class Bench:
                     rec["host_used_gib"] = fl.mem_used_kib() / 2**20
                     rec["still_all"] = f.wait(prompt_ready, 0) is None
                     out.append(rec)
+                    self.checkpoint(howmany=dict(res, steps=dict(res["steps"], **{engine: out})))
                     log(f"howmany {engine} x{n}: all at the prompt in {prompts[-1]:.0f} s,"
                         f" {rec['cores'] * 100:.0f}% of a core idle, {rec['pss_kib'] / 2**20:.1f} GiB PSS,"
                         f" host {rec['host_used_gib']:.1f} GiB in use")
