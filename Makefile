@@ -271,7 +271,7 @@ run-qemu: $(GUEST_STAMP) $(INITRAMFS)
 # Tests. Each suite writes build/test-logs/<suite>.result; tests/summary.sh adds them up.
 
 export MODES
-SUITES := unit decoder isa isa-user isa-qemu cli ubsan diff boot qmp tsan
+SUITES := unit decoder isa isa-user isa-qemu cli ubsan diff boot qmp tsan vms
 QUICK_SUITES := unit isa isa-user
 # tests/unit/test_multivm.c runs these bare ISA programs side by side in one process.
 MULTIVM_ELFS := $(patsubst %,$(B)/isa/bare/%.elf,user/prog_crc32 user/prog_bubble_sort kernel/wait_timer \
@@ -287,6 +287,7 @@ SUITE_PREREQS_ubsan := $(MVISOR_UBSAN) $(ISA_BARE)
 SUITE_PREREQS_diff := $(LOCKSTEP_BIN) $(ISA_BARE) $(GUEST_STAMP) $(INITRAMFS)
 SUITE_PREREQS_boot := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS) $(DECODER_BIN)
 SUITE_PREREQS_qmp := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
+SUITE_PREREQS_vms := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
 # Suite tsan: the multi-VM test and the qmp sessions, both on the ThreadSanitizer build.
 SUITE_PREREQS_tsan := $(TSAN_TESTS) $(MULTIVM_ELFS) $(MVISOR_TSAN) $(GUEST_STAMP) $(INITRAMFS)
 

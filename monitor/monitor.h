@@ -318,6 +318,7 @@ struct vm_config {
     const char *serial_path; /* SERIAL_FILE, SERIAL_UNIX: the file or the socket */
     const char *name;        /* -name (QMP query-vms and the `vm` argument); NULL: "vm0" */
     unsigned weight;         /* the scheduler's share (monitor/sched.h); 0: the default */
+    bool name_messages;      /* several VMs: the monitor's messages about this VM name it */
 };
 
 /* Debug knobs of the translator, for the lockstep self-test and bisection: blocks of at most

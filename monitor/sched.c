@@ -273,12 +273,13 @@ static void worker(struct sched *s)
                 profile_thread_set(vm->vcpu);
             uint64_t t0 = host_monotonic_ns();
             enum vcpu_exit why = vm_run_slice(vm, probe ? PROBE_INSNS : SLICE_INSNS);
-            uint64_t ran = host_monotonic_ns() - t0;
             if (s->profiled)
                 profile_thread_set(NULL);
-            /* Outside the lock: a reboot loads the kernel again, an end prints and closes. */
+            /* Outside the lock: a reboot loads the kernel again, an end prints and closes. The
+             * VM is charged for it: a guest resetting in a loop gets no free time. */
             int status = 0;
             bool ended = vm_run_ended(vm, why, &status);
+            uint64_t ran = host_monotonic_ns() - t0;
             pthread_mutex_lock(&s->lock);
             s->running--;
             after_slice(s, e, why, ran, ended, status);

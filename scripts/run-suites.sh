@@ -4,7 +4,7 @@
 # qemu-mipsel, on its own line, outside mvisor's pass count). Exit status: that of the summary,
 # non-zero on any failure, the oracle's included.
 #
-#   scripts/run-suites.sh [--build 'TARGET...'] SUITE...     (unit decoder isa isa-user isa-qemu cli ubsan diff boot qmp tsan)
+#   scripts/run-suites.sh [--build 'TARGET...'] SUITE...     (unit decoder isa isa-user isa-qemu cli ubsan diff boot qmp tsan vms)
 #
 # --build first runs `$MAKE -k TARGET...` and records it as the pseudo-suite "build"
 # (one test; transcript build/test-logs/build/make.log), so a build failure fails the run
@@ -43,6 +43,7 @@ for s in "$@"; do
     boot) tests/boot/run.sh --mvisor "$B/mvisor" ;;
     qmp) tests/qmp/run.sh --mvisor "$B/mvisor" ;;
     tsan) tests/tsan/run.sh ;;
+    vms) tests/vms/run.sh --mvisor "$B/mvisor" ;;
     *) echo "run-suites: unknown suite '$s'" >&2 ;;
     esac
     suites+=("$s")
