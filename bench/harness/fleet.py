@@ -217,8 +217,12 @@ class Fleet:
 
     def _spawn(self, argv, out_path):
         out = open(out_path, "wb")
+        # A process group of its own (stopped together by killpg) but the runner's session: with
+        # the kernel's autogroups (sched_autogroup_enabled), every session is a scheduling group
+        # of its own, so a session per QEMU would give N QEMUs N shares of a contended host
+        # against one for mvisor's monitor, and would make their nice levels act on nothing.
         p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                             start_new_session=True)
+                             process_group=0)
         out.close()
         p._bench_out = out_path
         self.procs.append(p)
