@@ -122,7 +122,11 @@ class Bench:
         (fleet, why not)."""
         f = self.fleet(engine, [self.idle_vm(engine, f"vm{i}") for i in range(n)], tag)
         f.start()
-        why = f.wait(prompt_ready, timeout or self.boot_timeout(n), mem_limit_kib=mem_limit)
+        try:
+            why = f.wait(prompt_ready, timeout or self.boot_timeout(n), mem_limit_kib=mem_limit)
+        except BaseException:  # stopped while booting: no VM may outlive the runner
+            f.stop()
+            raise
         return f, why
 
     # -- density, idle cost and start rate ------------------------------------------------------
