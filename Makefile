@@ -364,6 +364,27 @@ bench: bench-build
 	bench/zboot.py $(if $(BENCH_QUICK_FLAG),--pairs 3)
 	bench/run.py $(BENCH_QUICK_FLAG) --privops $(BENCH_PRIVOPS) $(BENCH_ARGS)
 
+# make bench-vms: many VMs in one monitor against as many QEMU processes (bench/vms.py; README
+# "Many VMs: make bench-vms"): density, idle cost and its floor, how many, start rate, fairness,
+# console latency, and make bench's ratios against the build of BENCH_VMS_BASE, the main branch
+# before the multi-VM work (the first parent of its first merge, "Merge qmp"), built from git.
+# BENCH_VMS_QUICK=1: small counts, short windows. BENCH_VMS_ARGS: more bench/vms.py options.
+BENCH_VMS_BASE := 3b4322b39ec878b487cb9ddbd257bb6afaa97b8f
+BENCH_VMS_BASE_DIR := $(B)/bench-vms/baseline
+BENCH_WAKE := $(B)/bench/native/wake
+BENCH_VMS_QUICK_FLAG := $(if $(filter-out 0,$(BENCH_VMS_QUICK)),--quick)
+
+$(BENCH_WAKE): bench/vms/wake.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -o $@ $<
+
+.PHONY: bench-vms bench-vms-build
+bench-vms-build: $(MVISOR) $(GUEST_STAMP) $(INITRAMFS) $(BENCH_INITRAMFS) $(BENCH_NATIVE_WL) $(BENCH_WAKE)
+	bench/vms/build-baseline.sh $(BENCH_VMS_BASE) $(BENCH_VMS_BASE_DIR)
+bench-vms: bench-vms-build
+	bench/vms.py $(BENCH_VMS_QUICK_FLAG) --baseline-rev $(BENCH_VMS_BASE) \
+	    --baseline-mvisor $(BENCH_VMS_BASE_DIR)/mvisor $(BENCH_VMS_ARGS)
+
 # The guest's decompressor alone: mvisor's translator vs QEMU, build/bench/zboot.md.
 bench-zboot: $(MVISOR) $(GUEST_STAMP)
 	bench/zboot.py $(if $(BENCH_QUICK_FLAG),--pairs 3)
@@ -384,6 +405,9 @@ help:
 	@echo "  check          all suites ($(SUITES)) and a summary"
 	@echo "  check-quick    $(QUICK_SUITES)"
 	@echo "  check-SUITE    one suite: $(addprefix check-,$(SUITES))"
+	@echo "  bench-vms      many VMs: density, idle cost, how many, fairness, console latency, no"
+	@echo "                 regression vs the previous main -> build/bench-vms/*.md, *.png"
+	@echo "                 (BENCH_VMS_QUICK=1: small counts; BENCH_VMS_ARGS: more bench/vms.py options)"
 	@echo "  bench          interpreter speed, mvisor vs qemu-system-mipsel side by side, privileged-op"
 	@echo "                 microbenchmark -> build/bench/*.md, *.png (BENCH_QUICK=1: shorter;"
 	@echo "                 BENCH_ARGS: more bench/run.py options); bench-build builds its inputs only"
