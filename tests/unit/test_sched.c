@@ -33,52 +33,10 @@
 #include "dbt/dbt.h"
 #include "monitor/internal.h"
 #include "monitor/sched.h"
+#include "tests/unit/vm_progs.h"
 
-#define NVM 8
-
-struct prog {
-    const char *rel;
-    bool must_fail;
-};
-
-static const struct prog progs[NVM] = {
-    {"user/prog_crc32", false},
-    {"user/prog_bubble_sort", false},
-    {"kernel/wait_timer", false},
-    {"kernel/tlb_refill_load", false},
-    {"selftest/must_fail", true},
-    {"kernel/smc_rewrite_executed", false},
-    {"user/prog_fibonacci", false},
-    {"user/prog_adler32", false},
-};
 
 static FILE *devnull;
-
-static const char *isa_dir(void)
-{
-    const char *d = getenv("MVISOR_ISA_DIR");
-    return d && *d ? d : "build/isa/bare";
-}
-
-static int vm_open(struct vm *vm, const char *rel, enum exec_mode exec, bool deterministic, char *path,
-                   size_t pathlen)
-{
-    snprintf(path, pathlen, "%s/%s.elf", isa_dir(), rel);
-    struct vm_config cfg = {.machine = MACHINE_TESTBENCH, .ram_mb = 16, .tlb_entries = MTLB_DEFAULT_ENTRIES,
-                            .exec = exec, .kernel = path, .deterministic = deterministic,
-                            .console_out = devnull};
-    char err[512];
-    if (vm_create(vm, &cfg, err, sizeof(err)) < 0) {
-        fprintf(stderr, "vm_create %s: %s\n", path, err);
-        return -1;
-    }
-    if (vm_boot(vm, err, sizeof(err)) < 0) {
-        fprintf(stderr, "vm_boot %s: %s\n", path, err);
-        vm_destroy(vm);
-        return -1;
-    }
-    return 0;
-}
 
 static void all_programs(enum exec_mode exec, bool deterministic, unsigned workers)
 {
@@ -89,14 +47,14 @@ static void all_programs(enum exec_mode exec, bool deterministic, unsigned worke
     assert_non_null(vms);
     if (deterministic) {
         for (int i = 0; i < NVM; i++) {
-            assert_int_equal(vm_open(&vms[i], progs[i].rel, exec, true, path[i], sizeof(path[i])), 0);
+            assert_int_equal(vm_open(&vms[i], progs[i].rel, exec, true, devnull, path[i], sizeof(path[i])), 0);
             assert_int_equal(vm_run(&vms[i]), progs[i].must_fail ? 4 : 0);
             alone[i] = vms[i].vcpu->icount;
             vm_destroy(&vms[i]);
         }
     }
     for (int i = 0; i < NVM; i++) {
-        assert_int_equal(vm_open(&vms[i], progs[i].rel, exec, deterministic, path[i], sizeof(path[i])), 0);
+        assert_int_equal(vm_open(&vms[i], progs[i].rel, exec, deterministic, devnull, path[i], sizeof(path[i])), 0);
         assert_int_equal(vm_start(&vms[i]), 0);
         ptr[i] = &vms[i];
     }
@@ -128,22 +86,6 @@ static void test_all_interp_det_2(void **state) { (void)state; all_programs(EXEC
 
 /* ---- an idle vCPU holds no worker ---- */
 
-/* At kseg0 0x80010000: Compare = Count + 2^30 (ten seconds away), Status = CU0 | IM7, wait, then
- * spin. Hand-encoded (MIPS32 Vol. II). */
-static const uint32_t wait_prog[] = {
-    0x40094800, /* mfc0 t1, Count */
-    0x3C194000, /* lui t9, 0x4000 */
-    0x01394821, /* addu t1, t1, t9 */
-    0x40895800, /* mtc0 t1, Compare */
-    0x3C081000, /* lui t0, 0x1000 (CU0) */
-    0x35088000, /* ori t0, t0, 0x8000 (IM7) */
-    0x40886000, /* mtc0 t0, Status */
-    0x000000C0, /* ehb */
-    0x42000020, /* wait */
-    0x1000FFFF, /* b . */
-    0x00000000, /* nop */
-};
-#define WAIT_PROG_PA 0x10000u
 
 #define OTHER_LIMIT_NS 5000000000ull
 
@@ -192,7 +134,7 @@ static void idle_holds_no_worker(enum exec_mode exec, bool pause_first)
     assert_int_equal(physmap_write(&vms[0].physmap, WAIT_PROG_PA, wait_prog, sizeof(wait_prog)), 0);
     vms[0].vcpu->pc = 0x80000000u + WAIT_PROG_PA;
     /* the program that must end meanwhile: a few hundred thousand instructions */
-    assert_int_equal(vm_open(&vms[1], "user/prog_crc32", exec, false, path, sizeof(path)), 0);
+    assert_int_equal(vm_open(&vms[1], "user/prog_crc32", exec, false, devnull, path, sizeof(path)), 0);
     assert_int_equal(vm_start(&vms[0]), 0);
     assert_int_equal(vm_start(&vms[1]), 0);
 
