@@ -21,10 +21,11 @@ AR := ar
 CFLAGS = -O2 -g -Wall -Wextra -Werror -std=gnu11 -I.
 DEPFLAGS = -MMD -MP
 LDFLAGS =
-LDLIBS = -lcapstone -lelf -lxxhash -ljansson -lm -lpthread
+LDLIBS = -lcapstone -lelf -lxxhash -ljansson -lz -lm -lpthread
 TEST_LDLIBS = -lcmocka $(LDLIBS)
 UBSAN_FLAGS = -fsanitize=undefined -fno-sanitize-recover=all
 TSAN_FLAGS = -fsanitize=thread
+ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 # Execution modes the ISA suite runs every bare test under (dbt-nochain: --exec dbt --no-chain;
 # dbt-flush: a 64 KiB code buffer, flushed all the time);
@@ -64,6 +65,7 @@ endef
 $(eval $(call variant,$(B),))
 $(eval $(call variant,$(B)/ubsan,$(UBSAN_FLAGS)))
 $(eval $(call variant,$(B)/tsan,$(TSAN_FLAGS)))
+$(eval $(call variant,$(B)/asan,$(ASAN_FLAGS)))
 
 LIB := $(B)/libmvisor.a
 MVISOR := $(B)/mvisor
@@ -100,6 +102,15 @@ TSAN_TESTS := $(B)/tsan/tests/unit/test_multivm $(B)/tsan/tests/unit/test_sched 
 $(B)/tsan/tests/unit/%: $(B)/tsan/obj/tests/unit/%.o $(B)/tsan/libmvisor.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(TSAN_FLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
+
+# The disk-image tests built with AddressSanitizer and UBSan (suite asan), linked with the block
+# layer's objects only: corrupt images must give errors, never a bad memory access.
+BLOCK_SRCS := $(filter devices/block/%,$(LIB_SRCS))
+ASAN_TESTS := $(patsubst tests/unit/%.c,$(B)/asan/tests/unit/%,$(wildcard tests/unit/test_block_*.c))
+$(B)/asan/tests/unit/%: $(B)/asan/obj/tests/unit/%.o $(patsubst %.c,$(B)/asan/obj/%.o,$(BLOCK_SRCS))
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
+.SECONDARY: $(patsubst $(B)/asan/tests/unit/%,$(B)/asan/obj/tests/unit/%.o,$(ASAN_TESTS))
 
 .PHONY: unit-tests decoder-check
 unit-tests: $(UNIT_BINS)
@@ -272,7 +283,7 @@ run-qemu: $(GUEST_STAMP) $(INITRAMFS)
 # Tests. Each suite writes build/test-logs/<suite>.result; tests/summary.sh adds them up.
 
 export MODES
-SUITES := unit decoder isa isa-user isa-qemu cli ubsan diff boot disk qmp tsan
+SUITES := unit decoder isa isa-user isa-qemu cli ubsan diff boot disk qmp tsan vms asan
 QUICK_SUITES := unit isa isa-user
 # tests/unit/test_multivm.c runs these bare ISA programs side by side in one process.
 MULTIVM_ELFS := $(patsubst %,$(B)/isa/bare/%.elf,user/prog_crc32 user/prog_bubble_sort kernel/wait_timer \
@@ -289,8 +300,10 @@ SUITE_PREREQS_diff := $(LOCKSTEP_BIN) $(ISA_BARE) $(GUEST_STAMP) $(INITRAMFS)
 SUITE_PREREQS_boot := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS) $(DECODER_BIN)
 SUITE_PREREQS_disk := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
 SUITE_PREREQS_qmp := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
+SUITE_PREREQS_vms := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
 # Suite tsan: the multi-VM test and the qmp sessions, both on the ThreadSanitizer build.
 SUITE_PREREQS_tsan := $(TSAN_TESTS) $(MULTIVM_ELFS) $(MVISOR_TSAN) $(GUEST_STAMP) $(INITRAMFS)
+SUITE_PREREQS_asan := $(ASAN_TESTS)
 
 # The check targets build what their suites need with `make -k` (a build failure is reported
 # as the failed pseudo-suite "build"), then run the suites even if some of it did not build:
@@ -353,6 +366,27 @@ bench: bench-build
 	bench/zboot.py $(if $(BENCH_QUICK_FLAG),--pairs 3)
 	bench/run.py $(BENCH_QUICK_FLAG) --privops $(BENCH_PRIVOPS) $(BENCH_ARGS)
 
+# make bench-vms: many VMs in one monitor against as many QEMU processes (bench/vms.py; README
+# "Many VMs: make bench-vms"): density, idle cost and its floor, how many, start rate, fairness,
+# console latency, and make bench's ratios against the build of BENCH_VMS_BASE, the main branch
+# before the multi-VM work (the first parent of its first merge, "Merge qmp"), built from git.
+# BENCH_VMS_QUICK=1: small counts, short windows. BENCH_VMS_ARGS: more bench/vms.py options.
+BENCH_VMS_BASE := 3b4322b39ec878b487cb9ddbd257bb6afaa97b8f
+BENCH_VMS_BASE_DIR := $(B)/bench-vms/baseline
+BENCH_WAKE := $(B)/bench/native/wake
+BENCH_VMS_QUICK_FLAG := $(if $(filter-out 0,$(BENCH_VMS_QUICK)),--quick)
+
+$(BENCH_WAKE): bench/vms/wake.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -o $@ $<
+
+.PHONY: bench-vms bench-vms-build
+bench-vms-build: $(MVISOR) $(GUEST_STAMP) $(INITRAMFS) $(BENCH_INITRAMFS) $(BENCH_NATIVE_WL) $(BENCH_WAKE)
+	bench/vms/build-baseline.sh $(BENCH_VMS_BASE) $(BENCH_VMS_BASE_DIR)
+bench-vms: bench-vms-build
+	bench/vms.py $(BENCH_VMS_QUICK_FLAG) --baseline-rev $(BENCH_VMS_BASE) \
+	    --baseline-mvisor $(BENCH_VMS_BASE_DIR)/mvisor $(BENCH_VMS_ARGS)
+
 # The guest's decompressor alone: mvisor's translator vs QEMU, build/bench/zboot.md.
 bench-zboot: $(MVISOR) $(GUEST_STAMP)
 	bench/zboot.py $(if $(BENCH_QUICK_FLAG),--pairs 3)
@@ -373,6 +407,9 @@ help:
 	@echo "  check          all suites ($(SUITES)) and a summary"
 	@echo "  check-quick    $(QUICK_SUITES)"
 	@echo "  check-SUITE    one suite: $(addprefix check-,$(SUITES))"
+	@echo "  bench-vms      many VMs: density, idle cost, how many, fairness, console latency, no"
+	@echo "                 regression vs the previous main -> build/bench-vms/*.md, *.png"
+	@echo "                 (BENCH_VMS_QUICK=1: small counts; BENCH_VMS_ARGS: more bench/vms.py options)"
 	@echo "  bench          interpreter speed, mvisor vs qemu-system-mipsel side by side, privileged-op"
 	@echo "                 microbenchmark -> build/bench/*.md, *.png (BENCH_QUICK=1: shorter;"
 	@echo "                 BENCH_ARGS: more bench/run.py options); bench-build builds its inputs only"
@@ -385,4 +422,4 @@ help:
 	@echo "  distclean      also forget the set-up stamp"
 	@echo "variables: MODES='$(MODES)' (ISA execution modes)"
 
--include $(shell find $(B)/obj $(B)/ubsan/obj $(B)/tsan/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/obj $(B)/ubsan/obj $(B)/tsan/obj $(B)/asan/obj -name '*.d' 2>/dev/null)

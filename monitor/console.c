@@ -58,6 +58,10 @@
 /* The controlling terminal's saved mode: the process has one terminal, taken under tty_lock. */
 static pthread_mutex_t tty_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct console *tty_owner;
+/* The console that reads the host's standard input (under tty_lock): one at a time. Two input
+ * threads reading one file would each get some of the bytes, and the second VM's console would
+ * lose its input to the first's terminal mode restored under it when that VM ends. */
+static struct console *stdin_reader;
 static struct termios saved_tty;
 static volatile sig_atomic_t tty_saved;
 static int tty_fd = -1;
@@ -318,8 +322,17 @@ int console_open_socket(struct console *c, int listen_fd, _Atomic uint32_t *kick
 int console_open(struct console *c, int in_fd, int out_fd, _Atomic uint32_t *kick, int wake_fd)
 {
     console_init_common(c, kick, wake_fd);
-    c->in_fd = in_fd;
     c->out_fd = out_fd;
+    if (in_fd == STDIN_FILENO) {
+        /* Several VMs on the process's stdio: the first reads the input, the others only write. */
+        pthread_mutex_lock(&tty_lock);
+        if (stdin_reader)
+            in_fd = -1;
+        else
+            stdin_reader = c;
+        pthread_mutex_unlock(&tty_lock);
+    }
+    c->in_fd = in_fd;
     if (in_fd >= 0)
         tty_take(c, in_fd);
     if (in_fd >= 0) {
@@ -447,6 +460,8 @@ void console_close(struct console *c)
         console_restore_tty();
         tty_owner = NULL;
     }
+    if (stdin_reader == c)
+        stdin_reader = NULL;
     pthread_mutex_unlock(&tty_lock);
     if (c->stop_fd >= 0) {
         close(c->stop_fd);

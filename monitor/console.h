@@ -39,7 +39,8 @@ struct console {
 };
 
 /* Starts the console on in_fd/out_fd (raw mode if in_fd is the terminal and no other console
- * has it) and its input thread. in_fd < 0: no input; out_fd < 0: output is dropped. wake_fd is
+ * has it) and its input thread. Only one console at a time reads standard input: a second one
+ * given STDIN_FILENO gets no input. in_fd < 0: no input; out_fd < 0: output is dropped. wake_fd is
  * the VM's eventfd the vCPU sleeps on (not owned). The first console of the process installs
  * the handlers of the terminating signals, which only record the signal and make the process's
  * signal eventfd readable (console_signal_fd). */

@@ -340,6 +340,7 @@ struct vm_config {
     unsigned ndrives, ndisks;
     struct vm_drive drives[VM_MAX_DRIVES];
     struct vm_disk disks[VM_MAX_DISKS];
+    bool name_messages;      /* several VMs: the monitor's messages about this VM name it */
 };
 
 /* Debug knobs of the translator, for the lockstep self-test and bisection: blocks of at most

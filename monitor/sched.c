@@ -46,6 +46,11 @@
 #define PROBE_INSNS 50000ull
 /* BVT's warp for a vCPU that wakes up, in weighted host nanoseconds. */
 #define WARP_NS 2000000ull
+/* Timer slack: the poller's timer fires this long after the earliest deadline, and every vCPU
+ * due by then wakes in the same turn. Idle guests tick at 250 Hz each, at unrelated phases; one
+ * host wake-up then serves the ticks of several VMs, each seen at most this late (Linux's timer
+ * slack plays the same part for host processes, 50 us by default). */
+#define TIMER_SLACK_NS 500000ull
 /* A running vCPU is preempted for a woken one only if it is ahead by at least this much. */
 #define PREEMPT_MIN_NS 500000ull
 
@@ -96,14 +101,21 @@ static void arm_timer(struct sched *s, uint64_t at)
     timerfd_settime(s->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
-static struct sched_ent *pick(struct sched *s)
+/* The runnable vCPU with the least virtual time, and how many of the others are busy ones (not
+ * woken since they last ran: their next slice is no short probe). */
+static struct sched_ent *pick(struct sched *s, unsigned *busy_others)
 {
     struct sched_ent *best = NULL;
+    unsigned busy = 0;
     for (unsigned i = 0; i < s->n; i++) {
         struct sched_ent *e = &s->e[i];
-        if (e->st == ENT_RUNNABLE && (!best || e->vtime < best->vtime))
+        if (e->st != ENT_RUNNABLE)
+            continue;
+        busy += !e->from_idle;
+        if (!best || e->vtime < best->vtime)
             best = e;
     }
+    *busy_others = best ? busy - !best->from_idle : 0;
     return best;
 }
 
@@ -112,28 +124,38 @@ static void make_runnable(struct sched *s, struct sched_ent *e)
 {
     uint64_t least = UINT64_MAX;
     struct sched_ent *victim = NULL;
-    unsigned runnable = 0;
+    unsigned runnable = 0, busy = 0;
     for (unsigned i = 0; i < s->n; i++) {
         struct sched_ent *o = &s->e[i];
         if (o == e || (o->st != ENT_RUNNABLE && o->st != ENT_RUNNING))
             continue;
         if (o->vtime < least)
             least = o->vtime;
-        if (o->st == ENT_RUNNABLE)
+        if (o->st == ENT_RUNNABLE) {
             runnable++;
-        else if (!o->preempted && (!victim || o->vtime > victim->vtime))
+            busy += !o->from_idle;
+        } else if (!o->preempted && (!victim || o->vtime > victim->vtime)) {
             victim = o;
+        }
     }
     if (least != UINT64_MAX && e->vtime + WARP_NS < least)
         e->vtime = least - WARP_NS;
     e->st = ENT_RUNNABLE;
     e->from_idle = true;
     s->idle--;
-    /* A sleeping worker takes it (or the poller, if it is a worker); with none free, the running
-     * vCPU furthest ahead yields. */
+    if (s->poller_free) {
+        /* The poller is a worker: it runs the woken vCPUs' short probes itself, one after the
+         * other (a sleeping worker woken for each would double the host wake-ups of idle VMs);
+         * only work that waits beside them needs another worker. */
+        if (busy && s->sleepers)
+            pthread_cond_signal(&s->cond);
+        return;
+    }
+    /* The watcher: a sleeping worker takes it; with none free, the running vCPU furthest ahead
+     * yields. */
     if (s->sleepers)
         pthread_cond_signal(&s->cond);
-    if (runnable + 1 > s->sleepers + s->poller_free && victim && victim->vtime > e->vtime + PREEMPT_MIN_NS) {
+    if (runnable + 1 > s->sleepers && victim && victim->vtime > e->vtime + PREEMPT_MIN_NS) {
         victim->preempted = true;
         atomic_fetch_or_explicit(&victim->vm->vcpu->exit_request, EXIT_REQ_PREEMPT, memory_order_relaxed);
     }
@@ -154,7 +176,7 @@ static void poll_once(struct sched *s)
     for (unsigned i = 0; i < s->n; i++)
         if (s->e[i].st == ENT_IDLE && s->e[i].until_ns < at)
             at = s->e[i].until_ns;
-    arm_timer(s, at);
+    arm_timer(s, at == UINT64_MAX ? at : at + TIMER_SLACK_NS);
     pthread_mutex_unlock(&s->lock);
     struct epoll_event ev[64];
     int got = epoll_wait(s->epfd, ev, 64, -1);
@@ -239,8 +261,8 @@ static void after_slice(struct sched *s, struct sched_ent *e, enum vcpu_exit why
     e->st = ENT_IDLE;
     s->idle++;
     e->until_ns = why == VCPU_EXIT_WAIT ? e->vm->vcpu->wait_until_ns : host_monotonic_ns() + VM_PAUSE_POLL_NS;
-    if (e->until_ns < s->timer_at)
-        arm_timer(s, e->until_ns); /* the poller sleeps until then at most */
+    if (e->until_ns + TIMER_SLACK_NS < s->timer_at)
+        arm_timer(s, e->until_ns + TIMER_SLACK_NS); /* the poller sleeps until then at most */
 }
 
 static void worker(struct sched *s)
@@ -250,10 +272,16 @@ static void worker(struct sched *s)
     int tid = (int)gettid();
     pthread_mutex_lock(&s->lock);
     while (s->ndone < s->n) {
-        struct sched_ent *e = pick(s);
+        unsigned busy_others;
+        struct sched_ent *e = pick(s, &busy_others);
         if (e) {
             e->st = ENT_RUNNING;
             s->running++;
+            /* Busy work beside this vCPU: a sleeping worker takes it (a vCPU back from a slice, or
+             * a probe that turned out busy, wakes nobody by itself). Probes stay with the poller
+             * that woke them, one after the other. */
+            if (busy_others && s->sleepers)
+                pthread_cond_signal(&s->cond);
             bool probe = e->from_idle;
             e->from_idle = false;
             /* Someone must watch the idle vCPUs while this one runs: a sleeping worker, or the
@@ -273,12 +301,13 @@ static void worker(struct sched *s)
                 profile_thread_set(vm->vcpu);
             uint64_t t0 = host_monotonic_ns();
             enum vcpu_exit why = vm_run_slice(vm, probe ? PROBE_INSNS : SLICE_INSNS);
-            uint64_t ran = host_monotonic_ns() - t0;
             if (s->profiled)
                 profile_thread_set(NULL);
-            /* Outside the lock: a reboot loads the kernel again, an end prints and closes. */
+            /* Outside the lock: a reboot loads the kernel again, an end prints and closes. The
+             * VM is charged for it: a guest resetting in a loop gets no free time. */
             int status = 0;
             bool ended = vm_run_ended(vm, why, &status);
+            uint64_t ran = host_monotonic_ns() - t0;
             pthread_mutex_lock(&s->lock);
             s->running--;
             after_slice(s, e, why, ran, ended, status);

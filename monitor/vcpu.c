@@ -244,8 +244,25 @@ enum vcpu_exit vcpu_events(struct vcpu *v)
     uint32_t req = atomic_exchange_explicit(&v->exit_request, 0, memory_order_relaxed);
     if (__builtin_expect(vm->prof != NULL, 0))
         profile_poll(vm); /* SIGUSR1 asked every profiled VM for its profile */
-    if (vm->stop)
+    if (vm->stop) {
+        /*
+         * A reset is not the end of the run: the caller boots the VM again. A guest that resets
+         * as soon as it runs comes back here every few instructions with stop set, so the host's
+         * reasons to end or pause the run (a control request, --timeout, a signal, Ctrl-A x) are
+         * checked first; else nothing but SIGKILL, which takes every VM of the process with it,
+         * could stop such a VM.
+         */
+        if (vm->stop_reason == VM_STOP_RESET) {
+            if (vm_ctl_pending(&vm->ctl))
+                return VCPU_EXIT_CONTROL;
+            if (vm->deadline_s > 0 && host_monotonic_s() >= vm->deadline_s)
+                return VCPU_EXIT_TIMEOUT;
+            enum vcpu_exit why = vcpu_host_stop(vm);
+            if (why != VCPU_EXIT_NONE)
+                return why;
+        }
         return VCPU_EXIT_STOP;
+    }
     if (vm_ctl_pending(&vm->ctl))
         return VCPU_EXIT_CONTROL;
     if (v->max_insns && v->icount >= v->max_insns)
@@ -282,6 +299,16 @@ static bool vcpu_can_wake(const struct vcpu *v)
 
 /* Longest host sleep in one go: deadlines (--timeout) and stop requests are noticed this often. */
 #define WAIT_SLICE_NS 100000000ull
+/*
+ * Deterministic WAIT: jumps of guest time in one call that woke nothing. A guest waiting for an
+ * interrupt that no source will raise (an unmasked line whose device stays quiet: the i8259 with
+ * nothing pending, the UART with no input) would otherwise jump from event to event inside this
+ * call for ever, holding its host thread at 100% and never returning to the scheduler, whose
+ * other VMs then starve (all of them with --host-cpus 1). After this many, the call returns as
+ * when console input may come: the host sleeps the jump's host equivalent (at most
+ * WAIT_SLICE_NS) and the next call makes the jump. A guest's own wake-ups take one or two.
+ */
+#define WAIT_JUMPS_MAX 16u
 
 /*
  * WAIT never sleeps here: where the host has to wait (real time until the next timer event, or,
@@ -294,6 +321,7 @@ enum vcpu_exit vcpu_wait(struct vcpu *v)
 {
     struct vm *vm = v->vm;
     struct vclock *c = &vm->clock;
+    unsigned jumps = 0;
     if (v->waiting) {
         v->waiting = false;
         if (v->wait_skip_ticks) {
@@ -342,10 +370,11 @@ enum vcpu_exit vcpu_wait(struct vcpu *v)
             /*
              * Guest time jumps to the event. While the console can still deliver input, the host
              * also waits (at most that long, less if input comes), so an idle guest neither spins
-             * a host CPU nor races its clock ahead of a person typing. The jump itself depends
-             * only on guest state.
+             * a host CPU nor races its clock ahead of a person typing; so does a guest whose
+             * jumps wake nothing (WAIT_JUMPS_MAX). The jump itself depends only on guest state.
              */
-            if (vm->console && console_input_open(vm->console) && !console_pending(vm->console)) {
+            if ((vm->console && console_input_open(vm->console) && !console_pending(vm->console)) ||
+                ++jumps > WAIT_JUMPS_MAX) {
                 v->waiting = true;
                 v->wait_until_ns = now_ns + ns;
                 v->wait_skip_ticks = ticks;

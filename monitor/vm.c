@@ -21,6 +21,7 @@
  * origin on resume), as QEMU stops its virtual clock.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -94,6 +95,20 @@ static void malta_host_serial_out(void *ctx, uint8_t byte)
 const char *vm_name(const struct vm *vm)
 {
     return vm->cfg.name ? vm->cfg.name : "vm0";
+}
+
+/* One message about the VM on stderr, in one write: "mvisor: ", with several VMs the VM's name,
+ * then the text. */
+static void __attribute__((format(printf, 2, 3))) vm_say(const struct vm *vm, const char *fmt, ...)
+{
+    char msg[1024];
+    int k = vm->cfg.name_messages ? snprintf(msg, sizeof(msg), "mvisor: %s: ", vm_name(vm))
+                                  : snprintf(msg, sizeof(msg), "mvisor: ");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg + k, sizeof(msg) - (size_t)k, fmt, ap);
+    va_end(ap);
+    fputs(msg, stderr);
 }
 
 /*
@@ -418,7 +433,7 @@ static void vm_report_time(struct vm *vm)
 {
     const struct vclock *c = &vm->clock;
     if (c->rtc_skips)
-        fprintf(stderr, "mvisor: RTC fast-forward: skipped %.3f guest seconds (%" PRIu64
+        vm_say(vm, "RTC fast-forward: skipped %.3f guest seconds (%" PRIu64
                 " jumps) while the guest polled the RTC update flag with interrupts off\n",
                 (double)c->rtc_skipped_ticks / (double)c->count_hz, c->rtc_skips);
 }
@@ -440,7 +455,7 @@ static int vm_reboot(struct vm *vm)
     vm->sysrq_keys = NULL; /* a powerdown under way was for the kernel that is gone */
     vm->resets++;
     if (vm_boot(vm, err, sizeof(err)) < 0) {
-        fprintf(stderr, "mvisor: cannot boot again after the guest reset: %s\n", err);
+        vm_say(vm, "cannot boot again after the guest reset: %s\n", err);
         return -1;
     }
     return 0;
@@ -564,7 +579,7 @@ int vm_start(struct vm *vm)
     if (vm->cfg.timeout_s > 0)
         vm->deadline_s = host_monotonic_s() + vm->cfg.timeout_s;
     if (vm->malta && vm_open_console(vm) < 0) {
-        fprintf(stderr, "mvisor: cannot start the console: %s\n", strerror(errno));
+        vm_say(vm, "cannot start the console: %s\n", strerror(errno));
         vm_ctl_set_state(&vm->ctl, VM_STATE_INTERNAL_ERROR);
         vm_ctl_close(&vm->ctl);
         return -1;
@@ -620,11 +635,11 @@ bool vm_run_ended(struct vm *vm, enum vcpu_exit why, int *statusp)
     case VCPU_EXIT_STOP:
         if (vm->cfg.machine == MACHINE_TESTBENCH) {
             if (vm->testdev.state == TESTDEV_PASSED) {
-                fprintf(stderr, "mvisor: test passed (%u checks, %u exceptions, %" PRIu64 " instructions)\n",
+                vm_say(vm, "test passed (%u checks, %u exceptions, %" PRIu64 " instructions)\n",
                         vm->testdev.check, vm->testdev.exceptions, v->icount);
                 status = 0;
             } else {
-                fprintf(stderr, "mvisor: test FAIL at check %u (result %u, %u exceptions), pc %08x\n",
+                vm_say(vm, "test FAIL at check %u (result %u, %u exceptions), pc %08x\n",
                         vm->testdev.check, vm->testdev.result, vm->testdev.exceptions, v->pc);
                 status = 4;
             }
@@ -637,7 +652,7 @@ bool vm_run_ended(struct vm *vm, enum vcpu_exit why, int *statusp)
                 status = 0;
                 guest = true;
                 reason = "guest-reset";
-                fprintf(stderr, "mvisor: guest reset (-no-reboot: stopping)\n");
+                vm_say(vm, "guest reset (-no-reboot: stopping)\n");
                 goto out;
             }
             if (vm_reboot(vm) < 0) {
@@ -652,21 +667,23 @@ bool vm_run_ended(struct vm *vm, enum vcpu_exit why, int *statusp)
         reason = "guest-shutdown";
         goto out;
     case VCPU_EXIT_LIMIT:
-        fprintf(stderr, "mvisor: instruction limit reached (%" PRIu64 " instructions, pc %08x)\n", v->icount, v->pc);
+        vm_say(vm, "instruction limit reached (%" PRIu64 " instructions, pc %08x)\n", v->icount, v->pc);
         status = 3;
         goto out;
     case VCPU_EXIT_TIMEOUT:
-        fprintf(stderr, "mvisor: timeout after %.1f s (%" PRIu64 " instructions)\n", vm->cfg.timeout_s, v->icount);
+        vm_say(vm, "timeout after %.1f s (%" PRIu64 " instructions)\n", vm->cfg.timeout_s, v->icount);
         status = 3;
         goto out;
     case VCPU_EXIT_WEDGED:
         if (vm->console)
             console_close(vm->console); /* the dump goes to a sane terminal */
-        fprintf(stderr, "mvisor: guest wedged: %s\n",
-                v->wedge_reason == 1 ? "wait with every wake-up source masked" : "exception loop without progress");
+        flockfile(stderr); /* the dump in one piece, whatever other VMs print meanwhile */
+        vm_say(vm, "guest wedged: %s\n",
+               v->wedge_reason == 1 ? "wait with every wake-up source masked" : "exception loop without progress");
         vcpu_dump(v, stderr);
         if (vm->malta)
             malta_dump(vm->malta, stderr);
+        funlockfile(stderr);
         status = 2;
         guest = true;
         reason = "guest-panic";
@@ -678,7 +695,7 @@ bool vm_run_ended(struct vm *vm, enum vcpu_exit why, int *statusp)
     case VCPU_EXIT_SIGNAL:
         if (vm->console)
             console_close(vm->console);
-        fprintf(stderr, "mvisor: stopped by signal %d\n", console_signal(vm->console));
+        vm_say(vm, "stopped by signal %d\n", console_signal(vm->console));
         status = 1;
         reason = "host-signal";
         goto out;

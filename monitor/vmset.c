@@ -141,6 +141,7 @@ int vmset_consoles(struct vmset *s, const char *run_dir, const char *qmp_path, b
     for (unsigned i = 0; i < s->n; i++) {
         struct vmset_vm *v = &s->v[i];
         struct vm_config *cfg = &v->opt.cfg;
+        cfg->name_messages = s->n > 1;
         if (v->opt.serial_given || !several)
             continue;
         char *log, *sock;
@@ -223,8 +224,10 @@ const char *vmset_exit_reason(const struct vmset *s, unsigned i, int status)
             return "test passed";
         if (vm->stop_reason == VM_STOP_POWEROFF)
             return "guest powered off";
+        /* A reset still pending at the end is a guest reset only under -no-reboot; else the run was
+         * quit while the board was about to boot again (a VM resetting in a loop). */
         if (vm->stop_reason == VM_STOP_RESET)
-            return "guest reset";
+            return vm->cfg.no_reboot ? "guest reset" : "quit";
         return "quit";
     case 2:
         return "guest wedged";

@@ -13,6 +13,8 @@ PACKAGES=(
     libxxhash-dev        # translation-cache and page hashing
     libjansson-dev       # JSON for the QMP control socket (monitor/qmp.c)
     libcmocka-dev        # unit tests
+    zlib1g-dev           # compressed qcow2 clusters (devices/block/qcow2_cluster.c)
+    qemu-utils           # qemu-img: the disk-image tests' oracle (create, check, compare, convert)
     gcc-mipsel-linux-gnu # ISA test programs (cross compiler)
     binutils-mipsel-linux-gnu
     xz-utils             # unpacking the guest kernel from its zboot wrapper

@@ -8,6 +8,8 @@
 #     @@mark NAME begin|end guest_ns=T      around each workload (intmark: around its loop)
 #     @@status NAME rc=N                    the workload's exit status (0 = its own checks passed)
 #     @@done                                all workloads run; `poweroff -f` follows
+# intloop:N never ends: it runs `wl intmark N` again and again, one result line per round, so
+# the host can time each VM's throughput from its console (make bench-vms, bench/vms.py).
 /bin/wl mark boot userspace
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 /bin/busybox mount -t proc proc /proc
@@ -50,6 +52,9 @@ for w in $(echo "$sel" | tr , ' '); do
     intmark) # prints its own markers around its loop
         wl intmark "${arg:-10000}"
         echo "@@status intmark rc=$?" ;;
+    intloop)
+        while wl intmark "${arg:-1000}"; do :; done
+        echo "@@status intloop rc=$?" ;;
     forkexec) run forkexec wl forkexec "${arg:-200}" /bin/true ;;
     tmpfs) run tmpfs tmpfs_fill "${arg:-64}" ;;
     syscalls) run syscalls wl syscalls "${arg:-200000}" ;;

@@ -56,10 +56,29 @@ struct blk_open_opts {
     enum blk_format format; /* PROBE: qcow2 if the file starts with its magic, else raw (QEMU warns) */
     bool readonly;
     enum blk_cache cache;
+    /* Test backend (the reliability tests' power failure): host writes stay in memory until the
+     * next flush; blk_power_fail drops them. Never set from a user option. */
+    bool lossy;
 };
 
 /* Opens an image (and for qcow2 its backing chain); -errno with one line in err. */
 int blk_open(const struct blk_open_opts *o, struct blk **out, char *err, size_t errlen);
 void blk_close(struct blk *b);
+
+/* "raw" or "qcow2" to BLK_FORMAT_*; -EINVAL for any other name. */
+int blk_format_from_name(const char *name, enum blk_format *out);
+
+/* Writes a fresh, empty qcow2 version 3 image at path (it must not exist) whose backing file is
+ * base (stored as given: a relative name is the new file's folder's, so an overlay made in
+ * another folder than the base's, e.g. -snapshot's temporary one, wants an absolute base) of
+ * format base_format (RAW or QCOW2; PROBE probes it); its size is the base's. For -snapshot and
+ * --clone overlays. */
+int blk_create_overlay(const char *path, const char *base, enum blk_format base_format,
+                       char *err, size_t errlen);
+
+/* Test backend only (opened with lossy): the power fails now. Host writes since the last flush
+ * are lost (with seed != 0 a pseudo-random subset of them reached the disk first, in any order),
+ * and nothing written afterwards reaches the file; blk_close then only frees. */
+void blk_power_fail(struct blk *b, uint64_t seed);
 
 #endif

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Suite "cli": the command line of mvisor, with bad input and with good.
 #
-#   tests/cli/run.sh [--mvisor BIN] [FILTER...]
+#   tests/cli/run.sh [--mvisor BIN] [--suite NAME] [--tsan] [FILTER...]
+#
+# --tsan: BIN is a ThreadSanitizer build (suite "tsan" runs the cases of several VMs so, as its
+# part tsan-cli); a race report fails the case (exit 66) and the run (case tsan-reports).
 #
 # Every bad-input case runs BIN (default build/mvisor) with one thing wrong and otherwise
 # valid arguments, and passes iff
@@ -27,10 +30,14 @@ MVISOR=$B/mvisor
 MIPS_CC=${MIPS_CC:-mipsel-linux-gnu-gcc}
 CLI_TIMEOUT=${CLI_TIMEOUT:-20}
 W=$B/tests/cli
+suite=cli
+tsan=0
 filters=()
 while (($#)); do
     case $1 in
     --mvisor) MVISOR=$2; shift 2 ;;
+    --suite) suite=$2; shift 2 ;;
+    --tsan) tsan=1; shift ;;
     -h | --help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 1 ;;
     *) filters+=("$1"); shift ;;
@@ -41,9 +48,15 @@ done
 # No core files from a crashing case; a crash still shows as a status >= 128.
 ulimit -c 0
 
-suite_begin cli
+suite_begin "$suite"
+[[ $suite == cli ]] || W=$B/tests/$suite
 rm -rf "$W"
 mkdir -p "$W"
+# --tsan: BIN is a ThreadSanitizer build. A race report makes the process exit 66, which no case
+# expects, and every report is also kept and counted as a failure at the end.
+if ((tsan)); then
+    export TSAN_OPTIONS="halt_on_error=0 exitcode=66 log_path=$W/tsan-report"
+fi
 
 # ---- inputs ------------------------------------------------------------------------------
 
@@ -881,4 +894,13 @@ if needs_progs "$name"; then
     fi
 fi
 
+if ((tsan)); then
+    TEST_LOG=
+    reports=$(find "$W" -maxdepth 1 -name 'tsan-report*' | wc -l)
+    if ((reports)); then
+        test_fail tsan-reports "ThreadSanitizer wrote $reports report(s): $W/tsan-report.*"
+    else
+        test_pass tsan-reports
+    fi
+fi
 suite_end

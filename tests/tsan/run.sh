@@ -8,6 +8,9 @@
 #            a report makes the binary exit non-zero (TSan's exitcode 66)
 #   tsan-qmp the qmp suite's sessions (console thread, QMP thread, vCPU thread, -serial unix:)
 #            on build/tsan/mvisor; a case fails if the sanitizer wrote a report
+#   tsan-cli the cli suite's cases of several VMs (the scheduler's workers and watcher, consoles
+#            with logs and sockets, one QMP socket routing to several VMs, signals, per-VM exit)
+#            on build/tsan/mvisor; a report fails the case (exit 66) and the part
 #
 #   tests/tsan/run.sh [FILTER...]      (FILTERs go to the qmp part, e.g. stop-cont)
 #
@@ -23,7 +26,9 @@ root=$TEST_LOG_ROOT
 TEST_LOG_ROOT=$root/tsan tests/unit/run.sh --suite multivm "$B/tsan/tests/unit/test_multivm" "$B/tsan/tests/unit/test_sched" \
     "$B/tsan/tests/unit/test_virtio_blk"
 TEST_LOG_ROOT=$root/tsan tests/qmp/run.sh --suite tsan-qmp --tsan --mvisor "$B/tsan/mvisor" "$@"
-for part in multivm tsan-qmp; do
+TEST_LOG_ROOT=$root/tsan CLI_TIMEOUT=120 tests/cli/run.sh --suite tsan-cli --tsan --mvisor "$B/tsan/mvisor" \
+    'vmcfg-*' 'clone-*' 'rundir-*' containment several-sigterm perfmap-several qmp-several-vms stats-per-vm
+for part in multivm tsan-qmp tsan-cli; do
     f=$root/tsan/$part.result
     p=$(sed -n 's/.*passed=\([0-9]*\).*/\1/p' "$f" 2>/dev/null)
     m=$(sed -n 's/.*failed=\([0-9]*\).*/\1/p' "$f" 2>/dev/null)

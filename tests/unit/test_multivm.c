@@ -36,55 +36,11 @@
 
 #include "dbt/dbt.h"
 #include "monitor/internal.h"
+#include "tests/unit/vm_progs.h"
 
-#define NVM 8
 #define SLICE_INSNS 40 /* small against the programs (190 to 3900 instructions): each needs several slices */
 
-struct prog {
-    const char *rel;  /* under the ISA directory, without .elf */
-    bool must_fail;   /* the harness self-test: FAIL at check 2 */
-};
-
-/* Eight different programs: user-mode arithmetic and memory, kernel TLB refills and self-modifying
- * code, a timer interrupt taken out of WAIT, and a deliberate failure. */
-static const struct prog progs[NVM] = {
-    {"user/prog_crc32", false},
-    {"user/prog_bubble_sort", false},
-    {"kernel/wait_timer", false},
-    {"kernel/tlb_refill_load", false},
-    {"selftest/must_fail", true},
-    {"kernel/smc_rewrite_executed", false},
-    {"user/prog_fibonacci", false},
-    {"user/prog_adler32", false},
-};
-
-static const char *isa_dir(void)
-{
-    const char *d = getenv("MVISOR_ISA_DIR");
-    return d && *d ? d : "build/isa/bare";
-}
-
 static FILE *devnull; /* the test device's output, for the VMs of the main thread */
-
-static int vm_open(struct vm *vm, const char *rel, enum exec_mode exec, bool deterministic, FILE *out,
-                   char *path, size_t pathlen)
-{
-    snprintf(path, pathlen, "%s/%s.elf", isa_dir(), rel);
-    struct vm_config cfg = {.machine = MACHINE_TESTBENCH, .ram_mb = 16, .tlb_entries = MTLB_DEFAULT_ENTRIES,
-                            .exec = exec, .kernel = path, .deterministic = deterministic,
-                            .console_out = out};
-    char err[512];
-    if (vm_create(vm, &cfg, err, sizeof(err)) < 0) {
-        fprintf(stderr, "vm_create %s: %s\n", path, err);
-        return -1;
-    }
-    if (vm_boot(vm, err, sizeof(err)) < 0) {
-        fprintf(stderr, "vm_boot %s: %s\n", path, err);
-        vm_destroy(vm);
-        return -1;
-    }
-    return 0;
-}
 
 /* Whether vm's program ended as it must. */
 static bool result_ok(const struct vm *vm, const struct prog *p)
@@ -257,22 +213,6 @@ static void test_interleaved_interp_deterministic(void **state)
 
 /* ---- WAIT returns to the caller ---- */
 
-/* At kseg0 0x80010000: Compare = Count + 2^30 (ten seconds away), Status = CU0 | IM7 (the timer
- * may wake the CPU; IE off, so nothing is taken), wait, then spin. Hand-encoded (MIPS32 Vol. II). */
-static const uint32_t wait_prog[] = {
-    0x40094800, /* mfc0 t1, Count */
-    0x3C194000, /* lui t9, 0x4000 */
-    0x01394821, /* addu t1, t1, t9 */
-    0x40895800, /* mtc0 t1, Compare */
-    0x3C081000, /* lui t0, 0x1000 (CU0) */
-    0x35088000, /* ori t0, t0, 0x8000 (IM7) */
-    0x40886000, /* mtc0 t0, Status */
-    0x000000C0, /* ehb */
-    0x42000020, /* wait */
-    0x1000FFFF, /* b . */
-    0x00000000, /* nop */
-};
-#define WAIT_PROG_PA 0x10000u
 
 /* A real-time WAIT with the timer far away comes back as VCPU_EXIT_WAIT with a deadline, every
  * call, without retiring anything or sleeping in the engine; once Compare is near, the next calls

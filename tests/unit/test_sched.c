@@ -33,52 +33,10 @@
 #include "dbt/dbt.h"
 #include "monitor/internal.h"
 #include "monitor/sched.h"
+#include "tests/unit/vm_progs.h"
 
-#define NVM 8
-
-struct prog {
-    const char *rel;
-    bool must_fail;
-};
-
-static const struct prog progs[NVM] = {
-    {"user/prog_crc32", false},
-    {"user/prog_bubble_sort", false},
-    {"kernel/wait_timer", false},
-    {"kernel/tlb_refill_load", false},
-    {"selftest/must_fail", true},
-    {"kernel/smc_rewrite_executed", false},
-    {"user/prog_fibonacci", false},
-    {"user/prog_adler32", false},
-};
 
 static FILE *devnull;
-
-static const char *isa_dir(void)
-{
-    const char *d = getenv("MVISOR_ISA_DIR");
-    return d && *d ? d : "build/isa/bare";
-}
-
-static int vm_open(struct vm *vm, const char *rel, enum exec_mode exec, bool deterministic, char *path,
-                   size_t pathlen)
-{
-    snprintf(path, pathlen, "%s/%s.elf", isa_dir(), rel);
-    struct vm_config cfg = {.machine = MACHINE_TESTBENCH, .ram_mb = 16, .tlb_entries = MTLB_DEFAULT_ENTRIES,
-                            .exec = exec, .kernel = path, .deterministic = deterministic,
-                            .console_out = devnull};
-    char err[512];
-    if (vm_create(vm, &cfg, err, sizeof(err)) < 0) {
-        fprintf(stderr, "vm_create %s: %s\n", path, err);
-        return -1;
-    }
-    if (vm_boot(vm, err, sizeof(err)) < 0) {
-        fprintf(stderr, "vm_boot %s: %s\n", path, err);
-        vm_destroy(vm);
-        return -1;
-    }
-    return 0;
-}
 
 static void all_programs(enum exec_mode exec, bool deterministic, unsigned workers)
 {
@@ -89,14 +47,14 @@ static void all_programs(enum exec_mode exec, bool deterministic, unsigned worke
     assert_non_null(vms);
     if (deterministic) {
         for (int i = 0; i < NVM; i++) {
-            assert_int_equal(vm_open(&vms[i], progs[i].rel, exec, true, path[i], sizeof(path[i])), 0);
+            assert_int_equal(vm_open(&vms[i], progs[i].rel, exec, true, devnull, path[i], sizeof(path[i])), 0);
             assert_int_equal(vm_run(&vms[i]), progs[i].must_fail ? 4 : 0);
             alone[i] = vms[i].vcpu->icount;
             vm_destroy(&vms[i]);
         }
     }
     for (int i = 0; i < NVM; i++) {
-        assert_int_equal(vm_open(&vms[i], progs[i].rel, exec, deterministic, path[i], sizeof(path[i])), 0);
+        assert_int_equal(vm_open(&vms[i], progs[i].rel, exec, deterministic, devnull, path[i], sizeof(path[i])), 0);
         assert_int_equal(vm_start(&vms[i]), 0);
         ptr[i] = &vms[i];
     }
@@ -128,22 +86,6 @@ static void test_all_interp_det_2(void **state) { (void)state; all_programs(EXEC
 
 /* ---- an idle vCPU holds no worker ---- */
 
-/* At kseg0 0x80010000: Compare = Count + 2^30 (ten seconds away), Status = CU0 | IM7, wait, then
- * spin. Hand-encoded (MIPS32 Vol. II). */
-static const uint32_t wait_prog[] = {
-    0x40094800, /* mfc0 t1, Count */
-    0x3C194000, /* lui t9, 0x4000 */
-    0x01394821, /* addu t1, t1, t9 */
-    0x40895800, /* mtc0 t1, Compare */
-    0x3C081000, /* lui t0, 0x1000 (CU0) */
-    0x35088000, /* ori t0, t0, 0x8000 (IM7) */
-    0x40886000, /* mtc0 t0, Status */
-    0x000000C0, /* ehb */
-    0x42000020, /* wait */
-    0x1000FFFF, /* b . */
-    0x00000000, /* nop */
-};
-#define WAIT_PROG_PA 0x10000u
 
 #define OTHER_LIMIT_NS 5000000000ull
 
@@ -192,7 +134,7 @@ static void idle_holds_no_worker(enum exec_mode exec, bool pause_first)
     assert_int_equal(physmap_write(&vms[0].physmap, WAIT_PROG_PA, wait_prog, sizeof(wait_prog)), 0);
     vms[0].vcpu->pc = 0x80000000u + WAIT_PROG_PA;
     /* the program that must end meanwhile: a few hundred thousand instructions */
-    assert_int_equal(vm_open(&vms[1], "user/prog_crc32", exec, false, path, sizeof(path)), 0);
+    assert_int_equal(vm_open(&vms[1], "user/prog_crc32", exec, false, devnull, path, sizeof(path)), 0);
     assert_int_equal(vm_start(&vms[0]), 0);
     assert_int_equal(vm_start(&vms[1]), 0);
 
@@ -285,6 +227,90 @@ static void wake_while_busy(enum exec_mode exec)
 static void test_wake_busy_dbt(void **state) { (void)state; wake_while_busy(EXEC_DBT); }
 static void test_wake_busy_interp(void **state) { (void)state; wake_while_busy(EXEC_INTERP); }
 
+/* ---- every worker gets work ---- */
+
+/* At kseg0 0x80030000: Compare = Count + 0x1E0000 (about 20 ms at 100 MHz), Status = CU0 | IM7,
+ * wait, then spin for ever. */
+static const uint32_t late_spin_prog[] = {
+    0x40094800, /* mfc0 t1, Count */
+    0x3C19001E, /* lui t9, 0x001E */
+    0x01394821, /* addu t1, t1, t9 */
+    0x40895800, /* mtc0 t1, Compare */
+    0x3C081000, /* lui t0, 0x1000 (CU0) */
+    0x35088000, /* ori t0, t0, 0x8000 (IM7) */
+    0x40886000, /* mtc0 t0, Status */
+    0x000000C0, /* ehb */
+    0x42000020, /* wait */
+    0x1000FFFF, /* b . */
+    0x00000000, /* nop */
+};
+#define LATE_SPIN_PA 0x30000u
+#define NSPIN 3
+
+struct tid_watch {
+    pthread_t thread;
+    struct vm *vms;
+    int tids[8];
+    unsigned ntids;
+    int rc_quit[NSPIN];
+};
+
+static void *tid_watch_main(void *arg)
+{
+    struct tid_watch *w = arg;
+    struct timespec ts = {0, 150000000};
+    nanosleep(&ts, NULL); /* past the WAIT: every VM spins now */
+    for (int k = 0; k < 500; k++) {
+        for (int i = 0; i < NSPIN; i++) {
+            int tid = atomic_load(&w->vms[i].ctl.vcpu_tid);
+            bool seen = false;
+            for (unsigned j = 0; j < w->ntids; j++)
+                seen |= w->tids[j] == tid;
+            if (!seen && w->ntids < 8)
+                w->tids[w->ntids++] = tid;
+        }
+        struct timespec t1 = {0, 1000000};
+        nanosleep(&t1, NULL);
+    }
+    for (int i = 0; i < NSPIN; i++)
+        w->rc_quit[i] = vm_ctl_request(&w->vms[i].ctl, VM_REQ_QUIT, 10000);
+    return NULL;
+}
+
+/* Three VMs wait 20 ms, then spin for ever: once they are awake, both workers must run them (the
+ * threads that run them, sampled for half a second, are two). A worker that fell asleep with
+ * nothing to do used to be woken only to watch, never for work, and busy VMs then shared one core
+ * of two (make bench-vms: 16 busy VMs on --host-cpus 2 used 0.999 cores). This order of events
+ * does not reproduce that (the watcher wakes both sleeping workers here); it guards the property. */
+static void test_both_workers_busy(void **state)
+{
+    (void)state;
+    struct vm vms[NSPIN];
+    struct vm_config cfg = {.machine = MACHINE_TESTBENCH, .ram_mb = 16, .tlb_entries = MTLB_DEFAULT_ENTRIES,
+                            .exec = EXEC_DBT, .console_out = devnull};
+    char err[512];
+    struct vm *ptr[NSPIN];
+    for (int i = 0; i < NSPIN; i++) {
+        assert_int_equal(vm_create(&vms[i], &cfg, err, sizeof(err)), 0);
+        assert_int_equal(physmap_write(&vms[i].physmap, LATE_SPIN_PA, late_spin_prog, sizeof(late_spin_prog)), 0);
+        vms[i].vcpu->pc = 0x80000000u + LATE_SPIN_PA;
+        assert_int_equal(vm_start(&vms[i]), 0);
+        ptr[i] = &vms[i];
+    }
+    struct tid_watch w = {.vms = vms};
+    assert_int_equal(pthread_create(&w.thread, NULL, tid_watch_main, &w), 0);
+    int status[NSPIN];
+    struct sched_config sc = {.host_cpus = 2};
+    assert_int_equal(sched_run(ptr, NSPIN, &sc, status), 0);
+    pthread_join(w.thread, NULL);
+    for (int i = 0; i < NSPIN; i++)
+        assert_int_equal(w.rc_quit[i], 0);
+    if (w.ntids != 2)
+        fail_msg("the spinning VMs ran on %u threads, not the 2 workers", w.ntids);
+    for (int i = 0; i < NSPIN; i++)
+        vm_destroy(&vms[i]);
+}
+
 static void test_worse(void **state)
 {
     (void)state;
@@ -316,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_paused_trap),
         cmocka_unit_test(test_wake_busy_dbt),
         cmocka_unit_test(test_wake_busy_interp),
+        cmocka_unit_test(test_both_workers_busy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,488 @@
+#!/usr/bin/env python3
+"""Several VMs in one mvisor: exact workloads side by side, fault containment, QMP per VM.
+
+    vms_test.py CASE --mvisor BIN --kernel K --initrd I --progs DIR --work DIR
+
+Every Linux VM boots the same kernel K and initramfs I (tests/vms/make-initramfs.sh: its /init
+runs the workload that mvisor.workload= names and prints "@@result NAME VALUE"); the expected
+values are computed here, independently of the guest (expected()). Each case starts one mvisor
+with --vm-config, --run-dir (each VM's ttyS0 in DIR/NAME.log) and -qmp, prints "ok NAME" /
+"FAIL NAME: why" lines and exits 0 iff every check passed.
+
+Cases:
+  four-vms      four VMs, one workload each (md5, sort, arith, primes): every result line exact,
+                each VM's exit line "exit 0 (guest powered off)", status 0; the kernel and
+                initramfs file pages shared copy-on-write between the VMs (--profile=json: each
+                VM maps shared pages, and the pool holds fewer pages than the VMs map, so some
+                machine page is mapped by several VMs). QMP on the same run: `stop` of md5 once
+                its kernel banner is out (STOP, status paused, its log does not grow) while the
+                other three run to their end (their SHUTDOWN events, query-vms: shutdown, md5
+                still paused); `system_reset` of the paused md5 (RESET, still paused and
+                silent), `cont` (RESUME): it boots again (a second banner) and prints its
+                exact result
+  containment   three good VMs (md5, sort, arith) beside six bad ones: `panic` (the kernel
+                crashes, panic=1 resets it, it boots and crashes again: at least two panics
+                and guest resets, then QMP `quit` of that VM alone), `halt` (halt -f: a wedged
+                guest, exit 2), `resetloop` (tests/vms/progs/reset_loop.S resets the board as
+                soon as it runs, --timeout 4: exit 3 after many reboots), `excloop`
+                (tests/vms/progs/exc_loop.S, an exception loop: a wedged guest, exit 2),
+                `randcode` (tests/vms/progs/random_code.S runs random instruction words in kernel
+                mode, --deterministic --seed 2: exit 3 at its --max-insns) and `mmiofuzz`
+                (tests/vms/progs/mmio_fuzz.S, random loads and stores to the board's devices, the
+                same way); while a
+                wedged VM is over, query-vms shows it so and the others still running; the
+                good VMs' results exact; every VM's exit line gives its own status and reason;
+                the monitor's status is the worst (2)
+  reset-loop-stops
+                one VM resetting in a loop (reset_loop.S): SIGTERM ends it (status 1, "stopped
+                by signal"), and so does QMP `quit` (status 0), each within seconds; beside a
+                VM counting to its --max-insns, QMP `quit` of the resetting VM alone: its exit
+                line says "quit" (not "guest reset")
+  quiet-wait    with --host-cpus 1, a --deterministic VM waiting for an interrupt no device
+                raises (tests/vms/progs/wait_quiet.S) beside a VM counting to an instruction
+                limit (tests/vms/progs/spin.S, --max-insns): the counter reaches its
+                limit ("instruction limit reached", not its --timeout) while the other waits,
+                then QMP quits the waiting VM; --perfmap on the same run: the process's one
+                map holds both VMs' blocks (their first block, at one guest address, twice)
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "qmp"))
+from qmp_client import QMPClient, QMPError  # noqa: E402
+
+RUN_LIMIT = 240  # seconds a whole run may take (a few tens on an idle 2-core host)
+failures = 0
+
+
+def check(name, ok, why=""):
+    global failures
+    if ok:
+        print("ok %s" % name, flush=True)
+    else:
+        failures += 1
+        print("FAIL %s: %s" % (name, why), flush=True)
+    return ok
+
+
+def expected():
+    """What each workload of tests/vms/guest/init.sh must print, computed here."""
+    res = {}
+    res["md5"] = hashlib.md5("".join("%d\n" % i for i in range(1, 20001)).encode()).hexdigest()
+    x, vals = 1, []
+    for _ in range(3000):
+        x = (x * 75 + 74) % 65537
+        vals.append(x)
+    res["sort"] = hashlib.md5("".join("%d\n" % v for v in sorted(vals)).encode()).hexdigest()
+    s = 0
+    for i in range(2000):
+        s = (s * 31 + i) % 1000003
+    res["arith"] = str(s)
+    n = 5000
+    comp = bytearray(n)
+    primes = []
+    for i in range(2, n):
+        if not comp[i]:
+            primes.append(i)
+            for j in range(i * i, n, i):
+                comp[j] = 1
+    res["primes"] = "%d %d" % (len(primes), sum(primes))
+    return res
+
+
+class Run:
+    """One mvisor with several VMs: config, run folder, QMP socket, profile."""
+
+    def __init__(self, args, case, vms, profile=False, host_cpus=0, perfmap=False):
+        self.args = args
+        self.dir = os.path.join(args.work, case)
+        os.makedirs(self.dir, exist_ok=True)
+        self.run_dir = os.path.join(self.dir, "run")
+        self.qmp_path = os.path.join(self.dir, "qmp.sock")
+        self.profile = os.path.join(self.dir, "profile.json") if profile else None
+        self.config = os.path.join(self.dir, "vms.json")
+        with open(self.config, "w") as f:
+            json.dump(vms, f, indent=1)
+        self.names = [v["name"] for v in vms]
+        cmd = [args.mvisor, "--vm-config", self.config, "--run-dir", self.run_dir,
+               "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path]
+        if self.profile:
+            cmd.append("--profile=json:" + self.profile)
+        if host_cpus:
+            cmd += ["--host-cpus", str(host_cpus)]
+        if perfmap:
+            cmd.append("--perfmap")
+        print("$ " + " ".join(cmd), flush=True)
+        self.stderr_path = os.path.join(self.dir, "stderr")
+        self.err = open(self.stderr_path, "w")
+        self.p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.err, stderr=self.err)
+        self.t0 = time.monotonic()
+        self.qmp = None
+
+    def connect(self):
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self.qmp = QMPClient(self.qmp_path, timeout=30)
+                break
+            except OSError:
+                if time.monotonic() > deadline or self.p.poll() is not None:
+                    raise
+                time.sleep(0.05)
+        self.qmp.run("qmp_capabilities")
+        return self.qmp
+
+    def log(self, name):
+        try:
+            with open(os.path.join(self.run_dir, name + ".log"), "rb") as f:
+                return f.read().decode("latin-1")
+        except FileNotFoundError:
+            return ""
+
+    def wait_log(self, name, pattern, count=1, timeout=RUN_LIMIT):
+        """Waits until the VM's log matches pattern count times; returns whether it did."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(re.findall(pattern, self.log(name), re.M)) >= count:
+                return True
+            if self.p.poll() is not None:
+                return len(re.findall(pattern, self.log(name), re.M)) >= count
+            time.sleep(0.1)
+        return False
+
+    def wait_shutdown(self, names, timeout=RUN_LIMIT):
+        """SHUTDOWN events of these VMs: {name: event data}."""
+        got = {}
+        deadline = time.monotonic() + timeout
+        while set(names) - set(got):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                e = self.qmp.wait_event("SHUTDOWN", left)
+            except QMPError:
+                break
+            got[e["data"]["vm"]] = e["data"]
+        return got
+
+    def vm_states(self):
+        return {v["name"]: v["status"] for v in self.qmp.run("query-vms")}
+
+    def finish(self, timeout=RUN_LIMIT):
+        try:
+            rc = self.p.wait(timeout=max(1, timeout - (time.monotonic() - self.t0)))
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            rc = self.p.wait()
+            check("finished in time", False, "still running after %d s: killed" % timeout)
+        self.err.close()
+        if self.qmp:
+            self.qmp.close()
+        with open(self.stderr_path, errors="replace") as f:
+            self.stderr = f.read()
+        print("exit status %d after %.1f s" % (rc, time.monotonic() - self.t0), flush=True)
+        return rc
+
+    def exit_lines(self):
+        """The per-VM exit lines: {name: (status, reason)}."""
+        out = {}
+        for m in re.finditer(r"^mvisor: (\S+): exit (\d+) \(([^)]*)\)$", self.stderr, re.M):
+            out[m.group(1)] = (int(m.group(2)), m.group(3))
+        return out
+
+    def dump(self):
+        """Everything a failure needs: stderr and the tail of each log."""
+        print("---- stderr\n" + self.stderr[-4000:])
+        for n in self.names:
+            print("---- %s.log (tail)\n%s" % (n, self.log(n)[-1500:]))
+
+
+def linux_vm(args, name, workload, extra_append="", timeout=RUN_LIMIT):
+    return {"name": name, "options": [
+        "-m", "96", "-kernel", args.kernel, "-initrd", args.initrd,
+        "-append", ("console=ttyS0 mvisor.workload=%s %s" % (workload, extra_append)).strip(),
+        "--timeout", str(timeout)]}
+
+
+def check_results(run, names, want):
+    for n in names:
+        lines = re.findall(r"^@@result (\S+) (.*?)\r?$", run.log(n), re.M)
+        check("%s: result" % n, lines == [(n, want[n])],
+              "want exactly one '@@result %s %s', got %r" % (n, want[n], lines))
+
+
+def case_four_vms(args):
+    want = expected()
+    names = ["md5", "sort", "arith", "primes"]
+    run = Run(args, "four-vms", [linux_vm(args, n, n) for n in names], profile=True)
+    try:
+        q = run.connect()
+        # md5 is stopped once its kernel is running (its banner out), reset while stopped and
+        # resumed only after the other three have finished.
+        check("md5: banner before stop", run.wait_log("md5", r"Linux version", 1, 120), "no kernel banner")
+        r = q.cmd("stop", vm="md5")
+        check("md5: stop", r.get("return") == {}, repr(r))
+        ev = q.wait_event("STOP", 10)
+        check("md5: STOP event", ev["data"]["vm"] == "md5", repr(ev))
+        st = q.run("query-status", vm="md5")
+        check("md5: paused", st["status"] == "paused" and not st["running"], repr(st))
+        size_at_stop = len(run.log("md5"))
+        others = [n for n in names if n != "md5"]
+        done = run.wait_shutdown(others)
+        check("others finish while md5 is stopped",
+              all(done.get(n, {}).get("reason") == "guest-shutdown" for n in others), repr(done))
+        states = run.vm_states()
+        check("query-vms: the others shut down, md5 paused",
+              states == {"md5": "paused", "sort": "shutdown", "arith": "shutdown", "primes": "shutdown"},
+              repr(states))
+        check("md5: silent while stopped", len(run.log("md5")) == size_at_stop,
+              "its log grew from %d to %d bytes" % (size_at_stop, len(run.log("md5"))))
+        r = q.cmd("system_reset", vm="md5")
+        check("md5: system_reset while stopped", r.get("return") == {}, repr(r))
+        ev = q.wait_event("RESET", 10)
+        check("md5: RESET event", ev["data"] == {"vm": "md5", "guest": False, "reason": "host-qmp-system-reset"},
+              repr(ev))
+        time.sleep(0.5)
+        st = q.run("query-status", vm="md5")
+        check("md5: still paused after the reset", st["status"] == "paused" and
+              len(run.log("md5")) == size_at_stop, "%r, log %d -> %d bytes" % (st, size_at_stop, len(run.log("md5"))))
+        q.run("cont", vm="md5")
+        ev = q.wait_event("RESUME", 10)
+        check("md5: RESUME event", ev["data"]["vm"] == "md5", repr(ev))
+        done = run.wait_shutdown(["md5"])
+        check("md5: finishes after cont", done.get("md5", {}).get("reason") == "guest-shutdown", repr(done))
+    except (QMPError, OSError, KeyError) as e:
+        check("qmp session", False, repr(e))
+    rc = run.finish()
+    check("exit status 0", rc == 0, "status %d" % rc)
+    lines = run.exit_lines()
+    check("exit lines", lines == {n: (0, "guest powered off") for n in names}, repr(lines))
+    check_results(run, names, want)
+    check("md5: booted twice (system_reset)", run.log("md5").count("Linux version") == 2,
+          "%d kernel banners" % run.log("md5").count("Linux version"))
+    # Copy-on-write sharing of the boot files between the VMs.
+    try:
+        with open(run.profile) as f:
+            prof = json.load(f)
+        mm = {n: prof[n]["machine_memory"] for n in names}
+        check("every VM maps shared pages", all(m["shared_pages"] > 0 and m["cow_maps"] > 0 for m in mm.values()),
+              repr(mm))
+        pool = {m["pool_pages_in_use"] for m in mm.values()}
+        mapped = sum(m["private_pages"] + m["shared_pages"] for m in mm.values())
+        check("pages shared between VMs", len(pool) == 1 and min(pool) < mapped,
+              "pool pages in use %r, pages the VMs map %d: no machine page is mapped by two VMs" % (pool, mapped))
+        print("machine memory: %d pages mapped by the four VMs, %d in the pool (%s shared)" %
+              (mapped, min(pool), ", ".join("%s %d" % (n, mm[n]["shared_pages"]) for n in names)))
+    except (OSError, ValueError, KeyError) as e:
+        check("profile", False, repr(e))
+    if failures:
+        run.dump()
+
+
+def case_containment(args):
+    want = expected()
+    good = ["md5", "sort", "arith"]
+    vms = [linux_vm(args, n, n) for n in good]
+    vms.append(linux_vm(args, "panic", "panic", "panic=1"))
+    vms.append(linux_vm(args, "halt", "halt"))
+    vms.append({"name": "resetloop", "options": ["-m", "16", "-kernel", os.path.join(args.progs, "reset_loop.elf"),
+                                                 "--timeout", "4"]})
+    vms.append({"name": "excloop", "options": ["-m", "16", "-kernel", os.path.join(args.progs, "exc_loop.elf")]})
+    vms.append({"name": "randcode", "options": ["-m", "64", "-kernel", os.path.join(args.progs, "random_code.elf"),
+                                                "--deterministic", "--seed", "2", "--max-insns", "100000000"]})
+    vms.append({"name": "mmiofuzz", "options": ["-m", "64", "-kernel", os.path.join(args.progs, "mmio_fuzz.elf"),
+                                                "--deterministic", "--seed", "2", "--max-insns", "100000000"]})
+    run = Run(args, "containment", vms)
+    try:
+        q = run.connect()
+        # The exception loop wedges at once: it is over while the others still run.
+        done = run.wait_shutdown(["excloop"], 60)
+        check("excloop: SHUTDOWN (guest-panic)", done.get("excloop", {}).get("reason") == "guest-panic", repr(done))
+        states = run.vm_states()
+        check("query-vms: excloop failed, the others go on",
+              states.get("excloop") == "internal-error" and
+              all(states.get(n) == "running" for n in good + ["panic"]), repr(states))
+        # Two panics and resets, and a third boot under way, then that VM alone is quit.
+        check("panic: panics and boots again",
+              run.wait_log("panic", r"^@@workload panic", 3) and
+              len(re.findall(r"Kernel panic", run.log("panic"))) >= 2,
+              "%d panics, %d boots" % (len(re.findall(r"Kernel panic", run.log("panic"))),
+                                       len(re.findall(r"^@@workload panic", run.log("panic"), re.M))))
+        q.run("query-status", vm="panic")  # reads the events sent before its answer
+        resets = [e for e in q.events if e["event"] == "RESET" and e["data"]["vm"] == "panic"]
+        check("panic: RESET events (guest-reset)", len(resets) >= 2 and
+              all(e["data"]["reason"] == "guest-reset" and e["data"]["guest"] for e in resets), repr(resets))
+        r = q.cmd("quit", vm="panic")
+        check("panic: quit that VM", r.get("return") == {}, repr(r))
+        rest = run.wait_shutdown(["panic", "halt", "resetloop", "randcode", "mmiofuzz"] + good)
+        done.update(rest)
+        check("panic: SHUTDOWN (host-qmp-quit)", done.get("panic", {}).get("reason") == "host-qmp-quit", repr(done))
+        check("halt: SHUTDOWN (guest-panic)", done.get("halt", {}).get("reason") == "guest-panic", repr(done))
+        check("resetloop: SHUTDOWN (host-error: its timeout)", done.get("resetloop", {}).get("reason") == "host-error",
+              repr(done))
+        check("good VMs: SHUTDOWN (guest-shutdown)",
+              all(done.get(n, {}).get("reason") == "guest-shutdown" for n in good), repr(done))
+    except (QMPError, OSError, KeyError) as e:
+        check("qmp session", False, repr(e))
+    rc = run.finish()
+    check("exit status 2 (the worst VM's: wedged)", rc == 2, "status %d" % rc)
+    lines = run.exit_lines()
+    want_lines = {n: (0, "guest powered off") for n in good}
+    want_lines.update({"panic": (0, "quit"), "halt": (2, "guest wedged"), "resetloop": (3, "timeout"),
+                       "excloop": (2, "guest wedged"), "randcode": (3, "instruction limit reached"),
+                       "mmiofuzz": (3, "instruction limit reached")})
+    check("exit lines", lines == want_lines, "got %r, want %r" % (lines, want_lines))
+    check_results(run, good, want)
+    # each message about one VM of several names it
+    check("halt: wedged in WAIT", "mvisor: halt: guest wedged: wait with every wake-up source masked" in run.stderr,
+          "no such line on stderr")
+    check("excloop: wedged in an exception loop",
+          "mvisor: excloop: guest wedged: exception loop without progress" in run.stderr,
+          "no such line on stderr")
+    reboots = run.log("resetloop").count("reset_loop: boot")
+    check("resetloop: rebooted many times", reboots >= 20, "%d boots" % reboots)
+    check("halt: ran its workload", "@@halt" in run.log("halt"), "no @@halt line")
+    if failures:
+        run.dump()
+
+
+def case_reset_loop_stops(args):
+    elf = os.path.join(args.progs, "reset_loop.elf")
+    d = os.path.join(args.work, "reset-loop-stops")
+    os.makedirs(d, exist_ok=True)
+    # SIGTERM
+    cmd = [args.mvisor, "-M", "malta", "-m", "16", "-kernel", elf, "-serial", "file:" + os.path.join(d, "ttyS0")]
+    print("$ " + " ".join(cmd), flush=True)
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    p.send_signal(signal.SIGTERM)
+    try:
+        out, err = p.communicate(timeout=10)
+        check("SIGTERM ends a VM that resets in a loop", p.returncode == 1 and "stopped by signal 15" in err,
+              "status %d, stderr %r" % (p.returncode, err[-300:]))
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        check("SIGTERM ends a VM that resets in a loop", False, "still running 10 s after SIGTERM")
+    with open(os.path.join(d, "ttyS0"), "rb") as f:
+        boots = f.read().count(b"reset_loop: boot")
+    check("it was rebooting", boots >= 20, "%d boots" % boots)
+    # QMP quit
+    sock = os.path.join(d, "qmp.sock")
+    cmd = [args.mvisor, "-M", "malta", "-m", "16", "-kernel", elf, "-serial", "none",
+           "-qmp", "unix:%s,server=on,wait=off" % sock]
+    print("$ " + " ".join(cmd), flush=True)
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 10
+        while not os.path.exists(sock) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        q = QMPClient(sock, timeout=10)
+        q.run("qmp_capabilities")
+        time.sleep(1)
+        r = q.cmd("quit")
+        check("QMP quit answered", r.get("return") == {}, repr(r))
+        q.close()
+    except (QMPError, OSError) as e:
+        check("QMP quit answered", False, repr(e))
+    try:
+        out, err = p.communicate(timeout=10)
+        check("QMP quit ends a VM that resets in a loop", p.returncode == 0, "status %d, stderr %r" %
+              (p.returncode, err[-300:]))
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        check("QMP quit ends a VM that resets in a loop", False, "still running 10 s after quit")
+    # The same beside another VM: QMP quit of the resetting VM alone, and its exit line says so.
+    run = Run(args, "reset-loop-stops", [
+        {"name": "resetloop", "options": ["-m", "16", "-kernel", elf, "--timeout", "60"]},
+        {"name": "counter", "options": ["-m", "16", "-kernel", os.path.join(args.progs, "spin.elf"),
+                                        "--max-insns", "100000000", "--timeout", "60"]}])
+    try:
+        q = run.connect()
+        check("resetloop: rebooting", run.wait_log("resetloop", r"reset_loop: boot", 20, 30), "fewer than 20 boots")
+        q.run("quit", vm="resetloop")
+        done = run.wait_shutdown(["resetloop", "counter"], 60)
+        check("resetloop: SHUTDOWN (host-qmp-quit)", done.get("resetloop", {}).get("reason") == "host-qmp-quit",
+              repr(done))
+    except (QMPError, OSError, KeyError) as e:
+        check("qmp session", False, repr(e))
+    rc = run.finish(60)
+    lines = run.exit_lines()
+    want = {"resetloop": (0, "quit"), "counter": (3, "instruction limit reached")}
+    check("exit lines: quit, not a guest reset", lines == want, "got %r, want %r" % (lines, want))
+    if failures:
+        run.dump()
+
+
+def case_quiet_wait(args):
+    # -serial none: no console input can come (with input possible the host waits for it anyway).
+    vms = [{"name": "quiet", "options": ["-m", "16", "-kernel", os.path.join(args.progs, "wait_quiet.elf"),
+                                         "-serial", "none", "--deterministic", "--timeout", "20"]},
+           {"name": "counter", "options": ["-m", "16", "-kernel", os.path.join(args.progs, "spin.elf"),
+                                           "--max-insns", "100000000", "--timeout", "20"]}]
+    run = Run(args, "quiet-wait", vms, host_cpus=1, perfmap=True)
+    try:
+        q = run.connect()
+        done = run.wait_shutdown(["counter"], 60)
+        check("counter: SHUTDOWN", "counter" in done, repr(done))
+        st = q.run("query-status", vm="quiet")
+        check("quiet: still running (waiting)", st["status"] == "running", repr(st))
+        q.run("quit", vm="quiet")
+        done.update(run.wait_shutdown(["quiet"], 30))
+        check("quiet: SHUTDOWN (host-qmp-quit)", done.get("quiet", {}).get("reason") == "host-qmp-quit", repr(done))
+    except (QMPError, OSError, KeyError) as e:
+        check("qmp session", False, repr(e))
+    rc = run.finish()
+    lines = run.exit_lines()
+    want = {"quiet": (0, "quit"), "counter": (3, "instruction limit reached")}
+    check("exit lines: the counter reached its limit", lines == want, "got %r, want %r" % (lines, want))
+    check("exit status 3", rc == 3, "status %d" % rc)
+    # --perfmap: both VMs' blocks in the process's one map. Both programs start at 0x80100000,
+    # so that block is there twice, at two host addresses (two code buffers).
+    path = "/tmp/perf-%d.map" % run.p.pid
+    try:
+        with open(path) as f:
+            text = f.read()
+        os.unlink(path)
+        entries = re.findall(r"^([0-9a-f]+) [0-9a-f]+ guest_([0-9a-f]{8})_[ku]$", text, re.M)
+        starts = {a for a, pc in entries if pc == "80100000"}
+        check("perfmap: every line well formed", len(entries) == len(text.splitlines()) and entries,
+              repr(text[:400]))
+        check("perfmap: both VMs' blocks", len(starts) == 2, "blocks at guest 80100000: %r" % starts)
+    except OSError as e:
+        check("perfmap", False, repr(e))
+    if failures:
+        run.dump()
+
+
+CASES = {"quiet-wait": case_quiet_wait, "four-vms": case_four_vms, "containment": case_containment, "reset-loop-stops": case_reset_loop_stops}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("case", choices=sorted(CASES))
+    ap.add_argument("--mvisor", required=True)
+    ap.add_argument("--kernel", required=True)
+    ap.add_argument("--initrd", required=True)
+    ap.add_argument("--progs", required=True)
+    ap.add_argument("--work", required=True)
+    args = ap.parse_args()
+    for a in ("mvisor", "kernel", "initrd", "progs", "work"):
+        setattr(args, a, os.path.abspath(getattr(args, a)))
+    t0 = time.monotonic()
+    CASES[args.case](args)
+    print("%s: %d check(s) failed, %.1f s" % (args.case, failures, time.monotonic() - t0))
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
