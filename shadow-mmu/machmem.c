@@ -28,6 +28,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "shadow-mmu/bufcache.h"
 #include "shadow-mmu/shadow_mmu.h"
 
 static pthread_mutex_t *mm_lock(struct machmem *mm)
@@ -80,6 +81,7 @@ void machmem_destroy(struct machmem *mm)
 {
     if (!mm->lock)
         return;
+    bufcache_free(mm->bufcache);
     for (uint32_t m = 0; m < mm->next; m++)
         free(mm->map[m].more);
     munmap(mm->base, (size_t)mm->max_pages << MACH_PAGE_BITS);

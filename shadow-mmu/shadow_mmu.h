@@ -166,6 +166,7 @@ struct mpage {
 #define MACHMEM_MAX_PMAPS 4096
 
 struct pmap;
+struct bufcache;
 
 /* The monitor's machine memory: one reservation of max_pages pages (the kernel backs a page when it
  * is first touched; a freed page goes back to it), and its memmap. */
@@ -179,6 +180,7 @@ struct machmem {
     _Atomic uint64_t in_use; /* pages allocated and not freed */
     void *lock;       /* pthread_mutex_t, opaque here */
     struct pmap *pmaps[MACHMEM_MAX_PMAPS]; /* by id; owners name pmaps by id */
+    struct bufcache *bufcache; /* the pool's buffer cache (shadow-mmu/bufcache.h), made on first use */
 };
 
 /* Reserves address space for max_bytes of machine memory; 0 or -errno. */

@@ -80,6 +80,7 @@ static int blk_pub_flush(struct blk *b);
 static int blk_pub_discard(struct blk *b, uint64_t off, uint64_t len);
 static int blk_pub_write_zeroes(struct blk *b, uint64_t off, uint64_t len, bool may_unmap);
 static void blk_pub_close(struct blk *b);
+static int blk_pub_extent(struct blk *b, uint64_t off, uint64_t len, struct blk_extent *out);
 
 static const struct blk_ops blk_pub_ops = {
     .read = blk_pub_read,
@@ -88,6 +89,7 @@ static const struct blk_ops blk_pub_ops = {
     .discard = blk_pub_discard,
     .write_zeroes = blk_pub_write_zeroes,
     .close = blk_pub_close,
+    .extent = blk_pub_extent,
 };
 
 static int check_range(struct blk *b, uint64_t off, uint64_t len)
@@ -149,6 +151,22 @@ static int blk_pub_write_zeroes(struct blk *b, uint64_t off, uint64_t len, bool 
         return r;
     b->stats.writes++;
     return len ? blk_handle_of(b)->drv->write_zeroes(b, off, len, may_unmap) : 0;
+}
+
+static int blk_pub_extent(struct blk *b, uint64_t off, uint64_t len, struct blk_extent *out)
+{
+    int r = check_range(b, off, len);
+    if (r)
+        return r;
+    if (len == 0)
+        return -EINVAL;
+    const struct blk_ops *drv = blk_handle_of(b)->drv;
+    return drv->extent ? drv->extent(b, off, len, out) : -ENOTSUP;
+}
+
+int blk_extent(struct blk *b, uint64_t off, uint64_t len, struct blk_extent *out)
+{
+    return b->ops->extent ? b->ops->extent(b, off, len, out) : -ENOTSUP;
 }
 
 static void blk_pub_close(struct blk *b)

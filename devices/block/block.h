@@ -11,6 +11,7 @@
 #ifndef MVISOR_BLOCK_H
 #define MVISOR_BLOCK_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,6 +26,19 @@ enum blk_format { BLK_FORMAT_PROBE = 0, BLK_FORMAT_RAW, BLK_FORMAT_QCOW2 };
 
 struct blk;
 
+/* Where the bytes of a read come from (blk_extent): the first len bytes from the offset asked
+ * are bytes [file_off, file_off + len) of one host file that nothing in this monitor writes (a
+ * drive opened read-only, an overlay's backing file; bytes past the file's end read as zero),
+ * named by its identity for the buffer cache, or (fd = -1) something else: the writable top
+ * image, zero clusters, compressed data, the end of a short backing file. */
+struct blk_extent {
+    uint64_t len;
+    int fd;
+    uint64_t file_off;
+    uint64_t dev, ino, file_size;
+    int64_t mtime_ns;
+};
+
 struct blk_ops {
     int (*read)(struct blk *b, uint64_t off, void *buf, size_t len);
     int (*write)(struct blk *b, uint64_t off, const void *buf, size_t len);
@@ -35,14 +49,27 @@ struct blk_ops {
     /* Makes the range read as zeroes, freeing space where it can (may_unmap). */
     int (*write_zeroes)(struct blk *b, uint64_t off, uint64_t len, bool may_unmap);
     void (*close)(struct blk *b);
+    /* Optional: where [off, off + len) comes from (struct blk_extent); out->len > 0, a whole
+     * number of sectors, at most len. */
+    int (*extent)(struct blk *b, uint64_t off, uint64_t len, struct blk_extent *out);
 };
 
 struct blk_stats {
     uint64_t reads, writes, flushes, host_flushes, discards, bytes_read, bytes_written;
 };
 
+/* How a virtual disk's reads were served (devices/virtio/virtio_blk.c keeps them; any thread
+ * reads them): bytes mapped copy-on-write from the buffer cache, copied out of it, read from the
+ * host into it by this drive's misses, and read past it (the writable top image, zero clusters,
+ * compressed data, or every byte when the cache is off). */
+struct blk_share_stats {
+    _Atomic uint64_t reads;
+    _Atomic uint64_t mapped, copied, host, direct;
+};
+
 struct blk {
     const struct blk_ops *ops;
+    struct blk_share_stats share;
     uint64_t size;     /* virtual disk size in bytes */
     bool readonly;
     enum blk_cache cache;
@@ -60,6 +87,11 @@ struct blk_open_opts {
      * next flush; blk_power_fail drops them. Never set from a user option. */
     bool lossy;
 };
+
+/* Where a read of [off, off + len) (sectors, within the disk) finds its first bytes; 0, or
+ * -ENOTSUP for a backend that cannot say (read it the ordinary way), -EIO for a corrupt table.
+ * Same thread rules as a read. */
+int blk_extent(struct blk *b, uint64_t off, uint64_t len, struct blk_extent *out);
 
 /* Opens an image (and for qcow2 its backing chain); -errno with one line in err. */
 int blk_open(const struct blk_open_opts *o, struct blk **out, char *err, size_t errlen);

@@ -94,6 +94,10 @@ int blk_file_open(struct blk_file *f, const char *path, bool readonly, enum blk_
         f->size = sz;
     } else if (S_ISREG(st.st_mode)) {
         f->size = (uint64_t)st.st_size;
+        f->regular = true;
+        f->dev = (uint64_t)st.st_dev;
+        f->ino = (uint64_t)st.st_ino;
+        f->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
         /* root opens a file without write permission anyway; a read-only file stays so */
         if (!readonly && !(st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH))) {
             blk_file_close(f);
@@ -370,4 +374,19 @@ void blk_file_power_fail(struct blk_file *f, uint64_t seed)
         pending_apply(f, seed);
     pending_clear(f);
     f->dead = true;
+}
+
+bool blk_file_extent(const struct blk_file *f, uint64_t off, uint64_t len, struct blk_extent *out)
+{
+    *out = (struct blk_extent){.len = len, .fd = -1};
+    /* Shared pages are never written again: only a file nobody here writes qualifies. */
+    if (!f->regular || !f->readonly || f->lossy || f->dead)
+        return false;
+    out->fd = f->fd;
+    out->file_off = off;
+    out->dev = f->dev;
+    out->ino = f->ino;
+    out->file_size = f->size;
+    out->mtime_ns = f->mtime_ns;
+    return true;
 }

@@ -18,6 +18,10 @@ struct blk_file {
     bool sync_on_flush;   /* false for cache=unsafe: blk_file_sync is a no-op */
     bool dead;            /* crashed or powered off (tests): writes go nowhere */
     uint64_t size;        /* host file size as this process knows it */
+    /* identity of a regular file (st_dev, st_ino, st_mtim) for the buffer cache */
+    bool regular;
+    uint64_t dev, ino;
+    int64_t mtime_ns;
     struct blk_stats *stats; /* host_flushes counts here */
     /* test backend: writes not yet synced (lossy) */
     bool lossy;
@@ -43,6 +47,10 @@ void blk_file_power_fail(struct blk_file *f, uint64_t seed);
  * the disk; at 0 every file is dead, as after a kill at that point. -1 (default): no crash. */
 extern long blk_fault_writes_left;
 extern uint64_t blk_fault_seed;
+
+/* A file's bytes [off, off + len) as a shareable extent (blk_extent): only a regular file opened
+ * read-only and not the test backend's. Returns whether it is. */
+bool blk_file_extent(const struct blk_file *f, uint64_t off, uint64_t len, struct blk_extent *out);
 
 /* The handle behind every struct blk: the public part, the backend's own ops (the public ops
  * check ranges, read-only and count stats, then call these) and its main file. */

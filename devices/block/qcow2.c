@@ -138,6 +138,7 @@ static const struct blk_ops qcow2_ops = {
     .discard = qcow2_discard,
     .write_zeroes = qcow2_write_zeroes,
     .close = qcow2_close,
+    .extent = qcow2_extent,
 };
 
 struct qcow2_hdr_info {

@@ -190,6 +190,50 @@ int qcow2_read(struct blk *b, uint64_t off, void *buf, size_t len)
     return 0;
 }
 
+/* Where [off, off + len) comes from: a run of clusters of one kind (data clusters only while
+ * they lie back to back in the file), the part this image does not map from the backing file. */
+int qcow2_extent(struct blk *b, uint64_t off, uint64_t len, struct blk_extent *out)
+{
+    struct qcow2 *q = b->priv;
+    enum qcow2_kind first = QCOW2_UNALLOC;
+    uint64_t done = 0, start_host = 0, next_host = 0;
+    while (done < len) {
+        uint64_t at = off + done, gc = at >> q->cluster_bits, in = at & (q->cluster_size - 1);
+        uint64_t n = q->cluster_size - in < len - done ? q->cluster_size - in : len - done;
+        struct qcow2_cache_entry *e;
+        uint64_t idx, host = 0;
+        enum qcow2_kind kind = QCOW2_UNALLOC;
+        int r = l2_slot(q, gc, false, &e, &idx);
+        if (!r && e)
+            r = decode(q, l2_get(e, idx), &kind, &host);
+        if (r) {
+            if (done == 0)
+                return r;
+            break; /* the bad cluster fails its own read later */
+        }
+        bool other = kind == QCOW2_ZERO_CL || kind == QCOW2_COMPRESSED_CL;
+        bool first_other = first == QCOW2_ZERO_CL || first == QCOW2_COMPRESSED_CL;
+        if (done == 0) {
+            first = kind;
+            start_host = host + in;
+        } else if (other != first_other || (!other && kind != first) ||
+                   (kind == QCOW2_NORMAL && host + in != next_host)) {
+            break;
+        }
+        next_host = host + in + n;
+        done += n;
+    }
+    *out = (struct blk_extent){.len = done, .fd = -1};
+    if (first == QCOW2_NORMAL) {
+        blk_file_extent(&q->file, start_host, done, out);
+        return 0;
+    }
+    if (first != QCOW2_UNALLOC || !q->backing || off >= q->backing->size)
+        return 0; /* zeroes, compressed data: read the ordinary way */
+    uint64_t m = q->backing->size - off < done ? q->backing->size - off : done;
+    return blk_extent(q->backing, off, m, out);
+}
+
 /* Frees what entry ent holds once the new mapping is on disk. */
 static int release(struct qcow2 *q, uint64_t ent)
 {

@@ -43,6 +43,12 @@ static int raw_write_zeroes(struct blk *b, uint64_t off, uint64_t len, bool may_
     return blk_file_zero(raw_file(b), off, len, may_unmap);
 }
 
+static int raw_extent(struct blk *b, uint64_t off, uint64_t len, struct blk_extent *out)
+{
+    blk_file_extent(raw_file(b), off, len, out);
+    return 0;
+}
+
 static void raw_close(struct blk *b)
 {
     struct raw_state *s = b->priv;
@@ -57,6 +63,7 @@ static const struct blk_ops raw_ops = {
     .discard = raw_discard,
     .write_zeroes = raw_write_zeroes,
     .close = raw_close,
+    .extent = raw_extent,
 };
 
 int blk_raw_open(struct blk_handle *h, const struct blk_open_opts *o, char *err, size_t errlen)

@@ -28,6 +28,7 @@
 
 #include "devices/block/block.h"
 #include "devices/virtio/virtio.h"
+#include "shadow-mmu/bufcache.h"
 
 /* Feature bits (Linux include/uapi/linux/virtio_blk.h). */
 #define VIRTIO_BLK_F_SIZE_MAX 1
@@ -74,6 +75,13 @@
 #define DISCARD_MAX_SECTORS (1u << 22) /* 2 GiB per segment */
 #define DISCARD_ALIGN_SECTORS 8        /* 4 KiB */
 
+/* A page of a read served from the buffer cache by mapping: the data's byte x goes to a
+ * page-aligned guest page, which will map machine page m (held by the request). */
+struct blk_map {
+    uint64_t x;
+    mpn_t m;
+};
+
 struct blk_req {
     struct blk_req *next;
     struct virtq_elem *e;
@@ -82,12 +90,17 @@ struct blk_req {
     bool unmap;
     uint8_t *buf;        /* IN/OUT data */
     uint8_t status;
+    struct machmem *mm;  /* of maps' pages */
+    struct blk_map *maps; /* IN from the buffer cache: pages to map instead of copy, by x */
+    unsigned nmaps;
 };
 
 struct virtio_blk {
     struct virtio_pci vp;
     struct physmap *pm;
     struct blk *b;
+    struct machmem *mm;        /* the pool of the VM's RAM */
+    struct bufcache *bc;       /* its buffer cache, NULL if off */
     struct virtio_host host;
     char serial[VIRTIO_BLK_ID_BYTES];
     uint8_t config[CFG_LEN];
@@ -110,6 +123,10 @@ static void req_free(struct blk_req *r)
 {
     if (!r)
         return;
+    for (unsigned i = 0; i < r->nmaps; i++)
+        if (r->maps[i].m != MPN_NONE)
+            machmem_put(r->mm, r->maps[i].m);
+    free(r->maps);
     free(r->buf);
     free(r->e);
     free(r);
@@ -124,13 +141,117 @@ static uint8_t blk_status(int rc)
     return rc == -ENOTSUP || rc == -EOPNOTSUPP ? VIRTIO_BLK_S_UNSUPP : VIRTIO_BLK_S_IOERR;
 }
 
+/* Data byte x of a request lands at guest address *gpa; whether a whole page-aligned guest page
+ * starts there in one segment (so a machine page can be mapped at it). */
+static bool guest_page_at(const struct virtq_elem *e, uint64_t x, uint64_t *gpa)
+{
+    uint64_t pos = 0;
+    for (unsigned i = e->n_out; i < e->n_out + e->n_in; i++) {
+        const struct virtq_seg *s = &e->seg[i];
+        if (x < pos + s->len) {
+            *gpa = s->gpa + (x - pos);
+            return (*gpa & (MACH_PAGE_SIZE - 1)) == 0 && pos + s->len - x >= MACH_PAGE_SIZE;
+        }
+        pos += s->len;
+    }
+    return false;
+}
+
+#define CACHE_RUN 64 /* file pages asked of the buffer cache at once */
+
+/* Data bytes [x, x + ex->len) from the buffer cache: whole pages that line up with a whole guest
+ * page are kept to be mapped on delivery, the rest copied into the bounce buffer; pages the
+ * cache could not read are read the ordinary way. */
+static int read_cached(struct virtio_blk *d, struct blk_req *r, uint64_t x, const struct blk_extent *ex)
+{
+    struct blk *b = d->b;
+    struct blk_share_stats *st = &b->share;
+    struct bufcache_file id = {.dev = ex->dev, .ino = ex->ino, .size = ex->file_size, .mtime_ns = ex->mtime_ns};
+    uint64_t fo = ex->file_off, end = fo + ex->len;
+    uint64_t p = fo >> MACH_PAGE_BITS, pend = (end + MACH_PAGE_SIZE - 1) >> MACH_PAGE_BITS;
+    int rc = 0;
+    while (p < pend) {
+        uint32_t n = pend - p < CACHE_RUN ? (uint32_t)(pend - p) : CACHE_RUN;
+        mpn_t ms[CACHE_RUN];
+        uint64_t got = 0;
+        bufcache_get(d->bc, &id, ex->fd, p, n, ms, &got);
+        atomic_fetch_add_explicit(&st->host, got, memory_order_relaxed);
+        for (uint32_t i = 0; i < n; i++) {
+            uint64_t pstart = (p + i) << MACH_PAGE_BITS;
+            uint64_t lo = fo > pstart ? fo : pstart;
+            uint64_t hi = end < pstart + MACH_PAGE_SIZE ? end : pstart + MACH_PAGE_SIZE;
+            uint64_t xx = x + (lo - fo), len = hi - lo, gpa;
+            if (ms[i] == MPN_NONE || rc < 0) {
+                /* not in the cache (or an earlier page failed: just let go) */
+                if (rc == 0) {
+                    rc = b->ops->read(b, r->off + xx, r->buf + xx, len);
+                    atomic_fetch_add_explicit(&st->direct, len, memory_order_relaxed);
+                }
+                if (ms[i] != MPN_NONE)
+                    machmem_put(d->mm, ms[i]);
+                continue;
+            }
+            if (len == MACH_PAGE_SIZE && guest_page_at(r->e, xx, &gpa)) {
+                if (!r->maps) {
+                    r->maps = malloc((r->len / MACH_PAGE_SIZE + 1) * sizeof(*r->maps));
+                    r->mm = d->mm;
+                }
+                if (r->maps) {
+                    r->maps[r->nmaps++] = (struct blk_map){.x = xx, .m = ms[i]};
+                    continue;
+                }
+            }
+            memcpy(r->buf + xx, machmem_page(d->mm, ms[i]) + (lo & (MACH_PAGE_SIZE - 1)), len);
+            atomic_fetch_add_explicit(&st->copied, len, memory_order_relaxed);
+            machmem_put(d->mm, ms[i]);
+        }
+        p += n;
+    }
+    return rc;
+}
+
+/* A read through the buffer cache: extent by extent, shareable bytes from the cache, the rest
+ * (the writable top image, zero clusters, ...) from the backend. */
+static int read_shared(struct virtio_blk *d, struct blk_req *r)
+{
+    struct blk *b = d->b;
+    for (uint64_t x = 0; x < r->len;) {
+        struct blk_extent ex;
+        int rc = blk_extent(b, r->off + x, r->len - x, &ex);
+        if (rc == -ENOTSUP) {
+            ex = (struct blk_extent){.len = r->len - x, .fd = -1};
+            rc = 0;
+        }
+        if (rc < 0)
+            return rc;
+        if (ex.len == 0 || ex.len > r->len - x || ex.len % BLK_SECTOR)
+            return -EIO;
+        if (ex.fd >= 0) {
+            rc = read_cached(d, r, x, &ex);
+        } else {
+            rc = b->ops->read(b, r->off + x, r->buf + x, ex.len);
+            atomic_fetch_add_explicit(&b->share.direct, ex.len, memory_order_relaxed);
+        }
+        if (rc < 0)
+            return rc;
+        x += ex.len;
+    }
+    return 0;
+}
+
 static void blk_run(struct virtio_blk *d, struct blk_req *r)
 {
     struct blk *b = d->b;
     int rc = -ENOTSUP;
     switch (r->type) {
     case VIRTIO_BLK_T_IN:
-        rc = b->ops->read(b, r->off, r->buf, r->len);
+        atomic_fetch_add_explicit(&b->share.reads, 1, memory_order_relaxed);
+        if (d->bc && r->len) {
+            rc = read_shared(d, r);
+        } else {
+            rc = b->ops->read(b, r->off, r->buf, r->len);
+            atomic_fetch_add_explicit(&b->share.direct, r->len, memory_order_relaxed);
+        }
         break;
     case VIRTIO_BLK_T_OUT:
         rc = b->ops->write(b, r->off, r->buf, r->len);
@@ -351,6 +472,34 @@ static void blk_process(struct virtio_blk *d)
     }
 }
 
+/* A read's data into guest RAM (vCPU thread): buffer-cache pages mapped copy-on-write where
+ * the I/O thread found whole guest pages for them (mapping replaces the page, so the guest's
+ * software TLB entries of it are shot down and its translations dropped, as for any DMA), the
+ * rest copied from the bounce buffer. */
+static bool deliver_read(struct virtio_blk *d, struct blk_req *r)
+{
+    struct blk_share_stats *st = &d->b->share;
+    uint64_t pos = 0;
+    for (unsigned i = 0; i < r->nmaps; i++) {
+        struct blk_map *mp = &r->maps[i];
+        if (mp->x > pos && virtq_copy_to(d->pm, r->e, pos, r->buf + pos, mp->x - pos) != (long)(mp->x - pos))
+            return false;
+        uint64_t gpa;
+        if (guest_page_at(r->e, mp->x, &gpa) && physmap_map_cow(d->pm, gpa, mp->m, 1) == 0) {
+            atomic_fetch_add_explicit(&st->mapped, MACH_PAGE_SIZE, memory_order_relaxed);
+        } else {
+            /* not a page of the VM's RAM after all (ROM, a host buffer): copied */
+            if (virtq_copy_to(d->pm, r->e, mp->x, machmem_page(d->mm, mp->m), MACH_PAGE_SIZE) != MACH_PAGE_SIZE)
+                return false;
+            atomic_fetch_add_explicit(&st->copied, MACH_PAGE_SIZE, memory_order_relaxed);
+        }
+        machmem_put(d->mm, mp->m);
+        mp->m = MPN_NONE;
+        pos = mp->x + MACH_PAGE_SIZE;
+    }
+    return pos >= r->len || virtq_copy_to(d->pm, r->e, pos, r->buf + pos, r->len - pos) == (long)(r->len - pos);
+}
+
 /* Hands what the I/O thread finished to the guest; false if there was nothing. */
 static bool blk_deliver(struct virtio_blk *d)
 {
@@ -370,7 +519,7 @@ static bool blk_deliver(struct virtio_blk *d)
         d->inflight_bytes -= r->buf ? r->len : 0;
         uint32_t data = 0;
         if (r->type == VIRTIO_BLK_T_IN && r->status == VIRTIO_BLK_S_OK) {
-            if (virtq_copy_to(d->pm, r->e, 0, r->buf, r->len) != (long)r->len)
+            if (!deliver_read(d, r))
                 r->status = VIRTIO_BLK_S_IOERR;
             else
                 data = (uint32_t)r->len;
@@ -474,6 +623,14 @@ int virtio_blk_create(struct virtio_blk **out, struct physmap *pm, struct blk *b
         return -ENOMEM;
     d->pm = pm;
     d->b = b;
+    /* The buffer cache of the pool the VM's RAM is in, when the backend can say where its bytes
+     * come from (an image opened by blk_open). */
+    for (unsigned i = 0; i < pm->n && !d->mm; i++)
+        if (pm->r[i].pmap)
+            d->mm = pm->r[i].pmap->mm;
+    struct blk_extent probe;
+    if (d->mm && b->ops->extent && b->size && blk_extent(b, 0, BLK_SECTOR, &probe) != -ENOTSUP)
+        d->bc = bufcache_of(d->mm);
     if (host)
         d->host = *host;
     if (serial)
