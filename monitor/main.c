@@ -23,6 +23,7 @@
 #include "monitor/unixsock.h"
 #include "monitor/vmconfig.h"
 #include "monitor/vmset.h"
+#include "shadow-mmu/bufcache.h"
 
 static const char usage_text[] =
     "usage: mvisor [options] -kernel FILE\n"
@@ -47,7 +48,8 @@ static const char usage_text[] =
     "  -qmp unix:PATH,server=on,wait=off\n"
     "                      QMP control socket (QEMU's protocol: qmp_capabilities, query-status,\n"
     "                      stop, cont, system_reset, system_powerdown, quit, query-cpus-fast,\n"
-    "                      query-version, query-vms, query-commands; README \"QMP\")\n"
+    "                      query-version, query-vms, query-blockstats, query-buffer-cache,\n"
+    "                      query-commands; README \"QMP\")\n"
     "  -name NAME          the VM's name (QMP query-vms and the `vm` argument, consoles, the exit\n"
     "                      report; default vm0)\n"
     "  -no-reboot          a guest reset stops mvisor (status 0, 'guest reset' on stderr)\n"
@@ -89,6 +91,10 @@ static const char usage_text[] =
     "                      goes to DIR/NAME.log and to the socket DIR/NAME.sock (attach with\n"
     "                      `socat - UNIX-CONNECT:DIR/NAME.sock`); default ${TMPDIR:-/tmp}/mvisor-PID\n"
     "  --host-cpus N       host threads that run the VMs, 1..256 (default: one per online CPU)\n"
+    "  --buffer-cache MiB  bound of the buffer cache that VMs reading one read-only image or\n"
+    "                      backing file share (its pages are read from the host once and mapped\n"
+    "                      copy-on-write into the guests; README \"Disks\"); 0 turns it off\n"
+    "                      (default 256)\n"
     "  --perfmap           write /tmp/perf-PID.map so perf names translated guest blocks\n"
     "  --stats             print instruction count and speed at exit (per VM)\n"
     "  --profile           print a profile at exit and on SIGUSR1: translation cache (lookups,\n"
@@ -246,6 +252,9 @@ int main(int argc, char **argv)
                 die_usage("%s", "--run-dir needs a folder");
         } else if (!strcmp(o, "-host-cpus")) {
             sc.host_cpus = (unsigned)parse_u64("--host-cpus", need_arg(argc, argv, &i), 1, SCHED_MAX_HOST_CPUS);
+        } else if (!strcmp(o, "-buffer-cache")) {
+            uint64_t mib = parse_u64("--buffer-cache", need_arg(argc, argv, &i), 0, 1u << 20);
+            bufcache_set_default_limit(mib << (20 - MACH_PAGE_BITS));
         } else if (!strcmp(o, "-insn-words")) {
             rep.insn_words = need_arg(argc, argv, &i);
         } else if (!strcmp(o, "-perfmap")) {

@@ -491,6 +491,12 @@ void profile_thread_set(struct vcpu *v);
 void profile_thread_end(void);
 /* Writes the whole profile: a table, or JSON. */
 void profile_write(struct vm *vm, FILE *f, bool json);
+/* The disks' part of the profile (monitor/profile_disk.c), also for QMP: a drive's name (its id,
+ * else its file), the monitor-wide buffer cache's figures (false: the cache is off). */
+void profile_disks(const struct vm *vm, FILE *f, bool json);
+const char *profile_disk_name(const struct vm *vm, unsigned i);
+struct bufcache_stats;
+bool profile_buffer_cache(const struct vm *vm, struct bufcache_stats *out);
 /* Called by vcpu_events: prints the profile to stderr if SIGUSR1 asked for it. */
 void profile_poll(struct vm *vm);
 

@@ -280,7 +280,7 @@ int vmopt_check(const struct vmopt *o, char *err, size_t errlen)
 bool vmopt_monitor_wide(const char *a)
 {
     static const char *const names[] = {
-        "-qmp", "-vm-config", "-clone", "-run-dir", "-host-cpus", "-stats", "-profile", "-perfmap",
+        "-qmp", "-vm-config", "-clone", "-run-dir", "-host-cpus", "-buffer-cache", "-stats", "-profile", "-perfmap",
         "-insn-words", "-h", "-help",
     };
     if (a[0] != '-')

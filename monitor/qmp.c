@@ -45,6 +45,7 @@
 #include "monitor/sched.h"
 #include "monitor/unixsock.h"
 #include "monitor/vmset.h"
+#include "shadow-mmu/bufcache.h"
 
 #define QMP_MAX_VMS VMSET_MAX_VMS /* every VM a monitor runs */
 #define QMP_EVENT_QUEUE 256
@@ -381,6 +382,44 @@ static void cmd_query_vms(struct qmp_call *c)
     reply_return(c->s, c->id, list);
 }
 
+/* QEMU's query-blockstats in the part mvisor counts (reads), with how each drive's reads were
+ * served: mapped from the buffer cache, copied out of it, read from the host into it, past it. */
+static void cmd_query_blockstats(struct qmp_call *c)
+{
+    const struct vm *vm = c->vm;
+    json_t *list = json_array();
+    for (unsigned i = 0; i < vm->cfg.ndisks; i++) {
+        const struct blk *b = vm->disk[i];
+        if (!b)
+            continue;
+        uint64_t mapped = atomic_load(&b->share.mapped), copied = atomic_load(&b->share.copied);
+        uint64_t host = atomic_load(&b->share.host), direct = atomic_load(&b->share.direct);
+        json_t *stats = json_pack("{s:I, s:I}", "rd_bytes", (json_int_t)(mapped + copied + direct),
+                                  "rd_operations", (json_int_t)atomic_load(&b->share.reads));
+        json_t *bc = json_pack("{s:I, s:I, s:I, s:I}", "mapped-bytes", (json_int_t)mapped, "copied-bytes",
+                               (json_int_t)copied, "host-bytes", (json_int_t)host, "direct-bytes", (json_int_t)direct);
+        json_array_append_new(list, json_pack("{s:s, s:o, s:o}", "device", profile_disk_name(vm, i), "stats", stats,
+                                              "buffer-cache", bc));
+    }
+    reply_return(c->s, c->id, list);
+}
+
+/* The monitor-wide buffer cache (every VM's pool is the same). */
+static void cmd_query_buffer_cache(struct qmp_call *c)
+{
+    struct bufcache_stats cs;
+    if (c->s->nvms == 0 || !profile_buffer_cache(c->s->vms[0], &cs)) {
+        reply_return(c->s, c->id, json_pack("{s:b}", "enabled", 0));
+        return;
+    }
+    reply_return(c->s, c->id,
+                 json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "enabled", 1, "pages",
+                           (json_int_t)cs.pages, "limit-pages", (json_int_t)cs.limit, "hits", (json_int_t)cs.hits,
+                           "misses", (json_int_t)cs.misses, "host-bytes", (json_int_t)cs.host_bytes, "host-reads",
+                           (json_int_t)cs.host_reads, "evictions", (json_int_t)cs.evictions, "evicted-mapped",
+                           (json_int_t)cs.evicted_mapped, "files", (json_int_t)cs.files));
+}
+
 static void cmd_query_commands(struct qmp_call *c);
 
 /* What each command accepts: VM commands take "vm" (optional); vm_all: without it, every VM. */
@@ -402,6 +441,8 @@ static const struct qmp_command commands[] = {
     {"query-cpus-fast", cmd_query_cpus_fast, true, false, NULL},
     {"query-version", cmd_query_version, false, false, NULL},
     {"query-vms", cmd_query_vms, false, false, NULL},
+    {"query-blockstats", cmd_query_blockstats, true, false, NULL},
+    {"query-buffer-cache", cmd_query_buffer_cache, false, false, NULL},
     {"query-commands", cmd_query_commands, false, false, NULL},
 };
 
