@@ -17,6 +17,10 @@
 #                     results exact, each VM's own exit line,
 #                     the monitor's status the worst VM's
 #   reset-loop-stops  SIGTERM and QMP quit end a single VM that resets in a loop
+#   shared-base       four VMs on four qcow2 overlays of one ext4 base read one file: exact md5s,
+#                     the base read from the host about once into the global buffer cache, its
+#                     pages mapped copy-on-write into every VM (--profile=json, QMP
+#                     query-blockstats / query-buffer-cache)
 #   quiet-wait        on one host CPU, a deterministic VM waiting for an interrupt that never
 #                     comes leaves the CPU to a VM beside it
 # The Linux VMs boot the kernel payload itself (vmlinux.bin made into an ELF here, as the boot
@@ -77,7 +81,7 @@ fi
 
 # ---- cases ---------------------------------------------------------------------------------
 
-for c in four-vms containment reset-loop-stops quiet-wait; do
+for c in four-vms containment reset-loop-stops quiet-wait shared-base; do
     selected "$c" || continue
     if ((!inputs_ok)); then
         TEST_LOG=

@@ -38,6 +38,12 @@ Cases:
                 by signal"), and so does QMP `quit` (status 0), each within seconds; beside a
                 VM counting to its --max-insns, QMP `quit` of the resetting VM alone: its exit
                 line says "quit" (not "guest reset")
+  shared-base   four VMs, each on its own qcow2 overlay (qemu-img create -b base -F raw) of one
+                ext4 base image, read one 8 MiB file from it: every md5 exact; the global buffer
+                cache read the base from the host about once (its host bytes at most 1.25x what
+                one VM read through it, and the VMs together read at least 3x that), every VM
+                mapped base pages copy-on-write (--profile=json); QMP query-blockstats and
+                query-buffer-cache say the same mid-run (one VM stopped until the others end)
   quiet-wait    with --host-cpus 1, a --deterministic VM waiting for an interrupt no device
                 raises (tests/vms/progs/wait_quiet.S) beside a VM counting to an instruction
                 limit (tests/vms/progs/spin.S, --max-insns): the counter reaches its
@@ -464,7 +470,78 @@ def case_quiet_wait(args):
         run.dump()
 
 
-CASES = {"quiet-wait": case_quiet_wait, "four-vms": case_four_vms, "containment": case_containment, "reset-loop-stops": case_reset_loop_stops}
+def case_shared_base(args):
+    """Four VMs on four qcow2 overlays of one raw base read the same file from it."""
+    d = os.path.join(args.work, "shared-base")
+    tree = os.path.join(d, "tree")
+    os.makedirs(tree, exist_ok=True)
+    data = os.urandom(8 << 20)
+    with open(os.path.join(tree, "rand.bin"), "wb") as f:
+        f.write(data)
+    want = hashlib.md5(data).hexdigest()
+    base = os.path.join(d, "base.img")
+    subprocess.run(["truncate", "-s", "48M", base], check=True)
+    # 4 KiB blocks: the guest's page-cache pages then lie on page boundaries of the file.
+    subprocess.run(["mke2fs", "-q", "-t", "ext4", "-b", "4096", "-d", tree, base], check=True)
+    names = ["disk%d" % i for i in range(4)]
+    vms = []
+    for n in names:
+        ov = os.path.join(d, n + ".qcow2")
+        subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "raw", ov], check=True)
+        vm = linux_vm(args, n, "disk")
+        vm["options"] += ["-drive", "file=%s,if=virtio" % ov]
+        vms.append(vm)
+    run = Run(args, "shared-base", vms, profile=True)
+    try:
+        q = run.connect()
+        # disk3 waits (stopped) while the others read, so QMP sees the monitor's figures mid-run.
+        check("disk3: banner before stop", run.wait_log("disk3", r"Linux version", 1, 120), "no kernel banner")
+        q.run("stop", vm="disk3")
+        done = run.wait_shutdown(names[:3])
+        check("three VMs finish", all(done.get(n, {}).get("reason") == "guest-shutdown" for n in names[:3]),
+              repr(done))
+        bs = q.run("query-blockstats", vm="disk1")
+        bc = q.run("query-buffer-cache")
+        print("query-blockstats disk1: %s\nquery-buffer-cache: %s" % (json.dumps(bs), json.dumps(bc)))
+        check("query-blockstats: pages mapped", len(bs) == 1 and bs[0]["buffer-cache"]["mapped-bytes"] >= 4 << 20 and
+              bs[0]["stats"]["rd_bytes"] >= 8 << 20, repr(bs))
+        check("query-buffer-cache: base read once by three VMs",
+              bc.get("enabled") and (8 << 20) <= bc["host-bytes"] <= bs[0]["stats"]["rd_bytes"] * 5 // 4 and
+              bc["hits"] >= 2 * bc["misses"], repr(bc))
+        q.run("cont", vm="disk3")
+        done = run.wait_shutdown(["disk3"])
+        check("disk3: finishes after cont", done.get("disk3", {}).get("reason") == "guest-shutdown", repr(done))
+    except (QMPError, OSError, KeyError, TypeError) as e:
+        check("qmp session", False, repr(e))
+    rc = run.finish()
+    check("exit status 0", rc == 0, "status %d" % rc)
+    for n in names:
+        lines = re.findall(r"^@@result (\S+) (.*?)\r?$", run.log(n), re.M)
+        check("%s: md5 of the file on its overlay" % n, lines == [("disk", want)],
+              "want exactly one '@@result disk %s', got %r" % (want, lines))
+    try:
+        with open(run.profile) as f:
+            prof = json.load(f)
+        disks = {n: prof[n]["disks"][0] for n in names}
+        cache = prof[names[0]]["buffer_cache"]
+        served = {n: disks[n]["mapped_bytes"] + disks[n]["copied_bytes"] for n in names}
+        print("buffer cache: %s\nper VM: %s" % (json.dumps(cache), json.dumps(disks)))
+        check("every VM maps base pages", all(disks[n]["mapped_bytes"] >= 4 << 20 for n in names), repr(disks))
+        check("every VM's shared reads come from the cache",
+              all(served[n] >= 8 << 20 for n in names), repr(served))
+        check("the base read from the host about once",
+              (8 << 20) <= cache["host_bytes"] <= max(served.values()) * 5 // 4 and
+              sum(served.values()) >= 3 * cache["host_bytes"],
+              "host bytes %d, served from the cache %r" % (cache["host_bytes"], served))
+        mm = {n: prof[n]["machine_memory"] for n in names}
+        check("every VM maps shared pages", all(m["shared_pages"] > 0 for m in mm.values()), repr(mm))
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
+        check("profile", False, repr(e))
+    if failures:
+        run.dump()
+
+
+CASES = {"shared-base": case_shared_base, "quiet-wait": case_quiet_wait, "four-vms": case_four_vms, "containment": case_containment, "reset-loop-stops": case_reset_loop_stops}
 
 
 def main():

@@ -6,6 +6,7 @@
 # then "@@done" and the board is powered off. The bad workloads never get there on purpose:
 #     panic   the kernel crashes (SysRq c); with panic=1 it resets, boots again, crashes...
 #     halt    halt -f: the CPU waits with nothing left to wake it (mvisor: a wedged guest)
+# The disk workload loads the virtio and ext4 modules (the base /init would; this one replaces it).
 /bin/busybox mount -t proc proc /proc
 /bin/busybox --install -s
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -39,6 +40,14 @@ primes) # a sieve in awk: how many primes below 5000, and their sum
     awk 'BEGIN { n = 5000; c = 0; s = 0
         for (i = 2; i < n; i++) if (!(i in comp)) { c++; s += i; for (j = i * i; j < n; j += i) comp[j] = 1 }
         print "@@result primes " c " " s }' ;;
+disk) # /dev/vda (each VM its own overlay of one base image): the md5 of /rand.bin on it
+    mount -t sysfs sysfs /sys
+    mount -t devtmpfs devtmpfs /dev
+    while read -r m; do insmod "/lib/modules/$m.ko" || echo "init: insmod $m failed"; done </lib/modules/modules.order
+    mount -t ext4 -o ro /dev/vda /mnt
+    set -- $(md5sum /mnt/rand.bin)
+    echo "@@result disk $1"
+    umount /mnt ;;
 panic)
     echo "@@panic"
     echo c >/proc/sysrq-trigger ;;
