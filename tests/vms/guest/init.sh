@@ -47,6 +47,10 @@ disk) # /dev/vda (each VM its own overlay of one base image): the md5 of /rand.b
     mount -t ext4 -o ro /dev/vda /mnt
     set -- $(md5sum /mnt/rand.bin)
     echo "@@result disk $1"
+    # mvisor.hold=S: stay S seconds with the file in the page cache (bench/bufcache.sh measures)
+    for w in $(cat /proc/cmdline); do
+        case $w in mvisor.hold=*) sleep "${w#mvisor.hold=}" ;; esac
+    done
     umount /mnt ;;
 panic)
     echo "@@panic"
