@@ -42,7 +42,10 @@ void profile_disks(const struct vm *vm, FILE *f, bool json)
                     atomic_load(&b->share.mapped), atomic_load(&b->share.copied), atomic_load(&b->share.host),
                     atomic_load(&b->share.direct));
         }
-        fprintf(f, "],\n  \"buffer_cache\": ");
+        fprintf(f, "],\n  \"away_runs\": {\"now\": %" PRId64 ", \"limit\": %" PRId64 ", \"refused_pages\": %" PRIu64
+                "},\n", vm->mm ? atomic_load(&vm->mm->away_runs) : 0, vm->mm ? vm->mm->away_limit : 0,
+                vm->mm ? atomic_load(&vm->mm->away_refused) : 0);
+        fprintf(f, "  \"buffer_cache\": ");
         if (!cache) {
             fprintf(f, "null,\n");
             return;
@@ -65,6 +68,10 @@ void profile_disks(const struct vm *vm, FILE *f, bool json)
                     atomic_load(&b->share.mapped), atomic_load(&b->share.copied), atomic_load(&b->share.host),
                     atomic_load(&b->share.direct));
     }
+    if (vm->mm)
+        fprintf(f, "  runs of pages mapped away from home (monitor-wide, each up to two host mappings): %" PRId64
+                " of at most %" PRId64 "; %" PRIu64 " pages refused a copy-on-write mapping for it, copied instead\n",
+                atomic_load(&vm->mm->away_runs), vm->mm->away_limit, atomic_load(&vm->mm->away_refused));
     if (cache)
         fprintf(f, "  buffer cache (monitor-wide): %" PRIu64 " of %" PRIu64 " pages; %" PRIu64 " hits, %" PRIu64
                 " misses; %" PRIu64 " bytes in %" PRIu64 " reads from %" PRIu64 " host files; %" PRIu64

@@ -290,26 +290,38 @@ static uint32_t get_batch(struct bufcache *bc, const struct bufcache_file *id, i
             lru_front(bc, e);
             continue;
         }
-        if (e) {
-            st[i] = WAIT;
+        st[i] = e ? WAIT : MINE;
+    }
+    /* Each run of misses in consecutive machine pages when the pool has them, so a guest that
+     * reads the run into consecutive pages maps it with one remap. */
+    for (uint32_t i = 0; i < n;) {
+        if (st[i] != MINE) {
+            i++;
             continue;
         }
-        mpn_t m = machmem_alloc(bc->mm);
-        e = m == MPN_NONE ? NULL : malloc(sizeof(*e));
-        if (!e) {
-            if (m != MPN_NONE)
-                machmem_put(bc->mm, m);
-            continue;
+        uint32_t j = i + 1;
+        while (j < n && st[j] == MINE)
+            j++;
+        mpn_t run = j - i > 1 ? machmem_alloc_run(bc->mm, j - i) : MPN_NONE;
+        for (uint32_t k = i; k < j; k++) {
+            mpn_t m = run != MPN_NONE ? run + (k - i) : machmem_alloc(bc->mm);
+            struct entry *e = m == MPN_NONE ? NULL : malloc(sizeof(*e));
+            if (!e) {
+                if (m != MPN_NONE)
+                    machmem_put(bc->mm, m);
+                st[k] = NONE;
+                continue;
+            }
+            machmem_set_flags(bc->mm, m, MPAGE_FILE | MPAGE_SHARED, 0);
+            *e = (struct entry){.page = first + k, .file = file, .m = m, .loading = true};
+            uint32_t h = hash(bc, file, first + k);
+            e->hnext = bc->bucket[h];
+            bc->bucket[h] = e;
+            lru_front(bc, e);
+            bc->pages++;
+            mine[k] = e;
         }
-        machmem_set_flags(bc->mm, m, MPAGE_FILE | MPAGE_SHARED, 0);
-        *e = (struct entry){.page = first + i, .file = file, .m = m, .loading = true};
-        uint32_t h = hash(bc, file, first + i);
-        e->hnext = bc->bucket[h];
-        bc->bucket[h] = e;
-        lru_front(bc, e);
-        bc->pages++;
-        mine[i] = e;
-        st[i] = MINE;
+        i = j;
     }
     evict(bc);
     pthread_mutex_unlock(&bc->lock);

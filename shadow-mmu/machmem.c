@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -34,6 +35,24 @@
 static pthread_mutex_t *mm_lock(struct machmem *mm)
 {
     return (pthread_mutex_t *)mm->lock;
+}
+
+/* How many runs of pmap pages may live away from home: each may cost two host mappings (VMAs),
+ * and the host's vm.max_map_count (Linux mm/mmap.c; 65530 by default) bounds the process's; a
+ * quarter of them stay for everything else (code buffers, views, the monitor's own, and
+ * copy-on-write breaks, which may split a run). */
+#define MAP_COUNT_DEFAULT 65530
+static int64_t away_limit(void)
+{
+    uint64_t n = MAP_COUNT_DEFAULT;
+    FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+    if (f) {
+        unsigned long long v;
+        if (fscanf(f, "%llu", &v) == 1)
+            n = v;
+        fclose(f);
+    }
+    return (int64_t)(n / 4 * 3 / 2);
 }
 
 int machmem_init(struct machmem *mm, uint64_t max_bytes)
@@ -65,6 +84,7 @@ int machmem_init(struct machmem *mm, uint64_t max_bytes)
     mm->map = map;
     mm->max_pages = (uint32_t)pages;
     mm->free_head = MPN_NONE;
+    mm->away_limit = away_limit();
     return 0;
 fail:;
     int rc = -errno;

@@ -179,6 +179,37 @@ static int view_map(struct pmap *p, uint32_t gpfn, mpn_t m, bool writable)
     return at == MAP_FAILED ? -errno : 0;
 }
 
+/* Whether entry e maps gpfn away from its home page (what costs the view host mappings). */
+static bool away(const struct pmap *p, uint32_t gpfn, uint32_t e)
+{
+    return e != PMAP_NONE && (e & ~PMAP_COW) != p->home + gpfn;
+}
+
+/* Whether page g (entry e; prev the entry of g - 1) starts a run of pages away from home: the
+ * host merges consecutive view pages mapping consecutive file pages with the same rights into
+ * one mapping, so a run costs the same as one page. */
+static bool run_start(const struct pmap *p, uint32_t g, uint32_t e, uint32_t prev)
+{
+    if (!away(p, g, e))
+        return false;
+    if (g == 0 || !away(p, g - 1, prev) || ((prev ^ e) & PMAP_COW))
+        return true;
+    return (prev & ~PMAP_COW) + 1 != (e & ~PMAP_COW);
+}
+
+/* Counts entry g's change from old to new_e (entries around it as they are) in the pool's runs. */
+static void away_change(struct pmap *p, uint32_t g, uint32_t old, uint32_t new_e)
+{
+    uint32_t prev = g ? atomic_load_explicit(&p->pte[g - 1], memory_order_relaxed) : PMAP_NONE;
+    int d = (int)run_start(p, g, new_e, prev) - (int)run_start(p, g, old, prev);
+    if (g + 1 < p->npages) {
+        uint32_t next = atomic_load_explicit(&p->pte[g + 1], memory_order_relaxed);
+        d += (int)run_start(p, g + 1, next, new_e) - (int)run_start(p, g + 1, next, old);
+    }
+    if (d)
+        atomic_fetch_add_explicit(&p->mm->away_runs, d, memory_order_relaxed);
+}
+
 /* Lets the machine page of an old entry go (its owner gpfn). */
 static void release_entry(struct pmap *p, uint32_t gpfn, uint32_t old)
 {
@@ -198,6 +229,7 @@ static int replace(struct pmap *p, uint32_t gpfn, uint32_t old, uint32_t new_e)
         if (rc < 0)
             return rc;
     }
+    away_change(p, gpfn, old, new_e);
     atomic_store_explicit(&p->pte[gpfn], new_e, memory_order_release);
     if (old != PMAP_NONE)
         shoot(p, gpfn, 1);
@@ -282,6 +314,12 @@ int pmap_map_cow_run(struct pmap *p, uint32_t gpfn, mpn_t m, uint32_t n)
     if (n == 0 || gpfn >= p->npages || n > p->npages - gpfn || m == MPN_NONE || m >= p->mm->max_pages ||
         n > p->mm->max_pages - m)
         return -EINVAL;
+    /* Room in the host's mappings: a run adds at most two runs (itself, and the rest of a run it
+     * cuts). */
+    if (atomic_load_explicit(&p->mm->away_runs, memory_order_relaxed) + 2 > p->mm->away_limit) {
+        atomic_fetch_add_explicit(&p->mm->away_refused, n, memory_order_relaxed);
+        return -ENOSPC;
+    }
     for (uint32_t i = 0; i < n; i++) {
         machmem_get(p->mm, m + i);
         int rc = machmem_add_owner(p->mm, m + i, MPAGE_OWNER(p->id, gpfn + i));
@@ -302,6 +340,7 @@ int pmap_map_cow_run(struct pmap *p, uint32_t gpfn, mpn_t m, uint32_t n)
     int rc = at == MAP_FAILED ? -errno : 0;
     for (uint32_t i = 0; rc == 0 && i < n; i++) {
         uint32_t old = atomic_load_explicit(&p->pte[gpfn + i], memory_order_acquire);
+        away_change(p, gpfn + i, old, (m + i) | PMAP_COW);
         atomic_store_explicit(&p->pte[gpfn + i], (m + i) | PMAP_COW, memory_order_release);
         if (old != PMAP_NONE)
             shoot(p, gpfn + i, 1);
@@ -365,6 +404,7 @@ void pmap_discard(struct pmap *p, uint32_t gpfn, uint32_t n)
         /* A page away from home: the view shows home again (it reads as zero once released). */
         if ((e & ~PMAP_COW) != p->home + gpfn + i)
             view_map(p, gpfn + i, p->home + gpfn + i, true);
+        away_change(p, gpfn + i, e, PMAP_NONE);
         atomic_store_explicit(&p->pte[gpfn + i], PMAP_NONE, memory_order_release);
         machmem_del_owner(p->mm, e & ~PMAP_COW, MPAGE_OWNER(p->id, gpfn + i));
         if (freed)

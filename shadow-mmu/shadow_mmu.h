@@ -181,6 +181,14 @@ struct machmem {
     void *lock;       /* pthread_mutex_t, opaque here */
     struct pmap *pmaps[MACHMEM_MAX_PMAPS]; /* by id; owners name pmaps by id */
     struct bufcache *bufcache; /* the pool's buffer cache (shadow-mmu/bufcache.h), made on first use */
+    /* Runs of pmap pages mapped away from their home page (consecutive guest pages mapping
+     * consecutive machine pages with the same rights are one run). Each run splits its RAM view's
+     * mapping into up to two more host mappings (VMAs), of which the host allows a process
+     * vm.max_map_count: past away_limit runs, pmap_map_cow refuses (-ENOSPC) and its callers
+     * copy instead. (A copy-on-write break is never refused: the limit keeps room for those.) */
+    _Atomic int64_t away_runs;
+    int64_t away_limit;
+    _Atomic uint64_t away_refused; /* pages pmap_map_cow refused for it */
 };
 
 /* Reserves address space for max_bytes of machine memory; 0 or -errno. */
@@ -276,7 +284,8 @@ static inline uint32_t pmap_ppn(const struct pmap *p, uint32_t gpfn)
 uint8_t *pmap_page(struct pmap *p, uint32_t gpfn, bool write, bool *cow);
 /* The machine page mapped at gpfn (PMAP_NONE if none) and whether it is copy-on-write. */
 mpn_t pmap_lookup(const struct pmap *p, uint32_t gpfn, bool *cow);
-/* Maps machine page m at gpfn copy-on-write (taking a reference); the old page goes. 0 or -errno. */
+/* Maps machine page m at gpfn copy-on-write (taking a reference); the old page goes. 0 or -errno
+ * (-ENOSPC: the pool's away_limit is reached; the page stays as it was). */
 int pmap_map_cow(struct pmap *p, uint32_t gpfn, mpn_t m);
 /* The same for n consecutive machine pages at n consecutive guest pages (one view remap). */
 int pmap_map_cow_run(struct pmap *p, uint32_t gpfn, mpn_t m, uint32_t n);

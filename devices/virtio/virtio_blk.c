@@ -101,6 +101,8 @@ struct virtio_blk {
     struct blk *b;
     struct machmem *mm;        /* the pool of the VM's RAM */
     struct bufcache *bc;       /* its buffer cache, NULL if off */
+    uint8_t *reread;           /* vCPU thread: bitmap of pmap pages found reused as read buffers */
+    uint32_t reread_pages;
     struct virtio_host host;
     char serial[VIRTIO_BLK_ID_BYTES];
     uint8_t config[CFG_LEN];
@@ -472,30 +474,93 @@ static void blk_process(struct virtio_blk *d)
     }
 }
 
-/* A read's data into guest RAM (vCPU thread): buffer-cache pages mapped copy-on-write where
- * the I/O thread found whole guest pages for them (mapping replaces the page, so the guest's
- * software TLB entries of it are shot down and its translations dropped, as for any DMA), the
- * rest copied from the bounce buffer. */
+/* The pmap page behind guest-physical gpa, if it is RAM of a pmap. */
+static bool guest_ram_page(const struct physmap *pm, uint64_t gpa, struct pmap **p, uint32_t *gpfn)
+{
+    const struct mem_region *r = physmap_find(pm, gpa);
+    if (!r || !r->pmap || gpa - r->base + MACH_PAGE_SIZE > r->size)
+        return false;
+    *p = r->pmap;
+    *gpfn = r->first_page + (uint32_t)((gpa - r->base) >> MACH_PAGE_BITS);
+    return true;
+}
+
+/* Copies machine pages [m, m + n) to the request's data from byte x. */
+static bool copy_pages(struct virtio_blk *d, struct blk_req *r, uint64_t x, mpn_t m, unsigned n)
+{
+    for (unsigned k = 0; k < n; k++)
+        if (virtq_copy_to(d->pm, r->e, x + (uint64_t)k * MACH_PAGE_SIZE, machmem_page(d->mm, m + k),
+                          MACH_PAGE_SIZE) != MACH_PAGE_SIZE)
+            return false;
+    atomic_fetch_add_explicit(&d->b->share.copied, (uint64_t)n * MACH_PAGE_SIZE, memory_order_relaxed);
+    return true;
+}
+
+/*
+ * A read's data into guest RAM (vCPU thread): buffer-cache pages mapped copy-on-write where the
+ * I/O thread found whole guest pages for them, the rest copied from the bounce buffer. Mapping
+ * replaces the guest's page, so its software-TLB entries are shot down and its translations
+ * dropped (pmap_map_cow_run, the write hook), as for any DMA. A run of consecutive guest pages
+ * getting consecutive machine pages is one remap of the RAM view (a host mmap each is what
+ * mapping costs). A page that already maps another file page copy-on-write is a buffer the guest
+ * reads into again and again (O_DIRECT into one user buffer): remapping it each time would cost a
+ * host mmap per page per read, so it is copied (its copy-on-write break brings it home once) and
+ * remembered, and every later read into it is a plain copy. (A page-cache page the guest reuses
+ * for other data is then copied too: some sharing lost, never correctness.)
+ */
 static bool deliver_read(struct virtio_blk *d, struct blk_req *r)
 {
     struct blk_share_stats *st = &d->b->share;
     uint64_t pos = 0;
-    for (unsigned i = 0; i < r->nmaps; i++) {
+    for (unsigned i = 0; i < r->nmaps;) {
         struct blk_map *mp = &r->maps[i];
         if (mp->x > pos && virtq_copy_to(d->pm, r->e, pos, r->buf + pos, mp->x - pos) != (long)(mp->x - pos))
             return false;
-        uint64_t gpa;
-        if (guest_page_at(r->e, mp->x, &gpa) && physmap_map_cow(d->pm, gpa, mp->m, 1) == 0) {
-            atomic_fetch_add_explicit(&st->mapped, MACH_PAGE_SIZE, memory_order_relaxed);
-        } else {
-            /* not a page of the VM's RAM after all (ROM, a host buffer): copied */
-            if (virtq_copy_to(d->pm, r->e, mp->x, machmem_page(d->mm, mp->m), MACH_PAGE_SIZE) != MACH_PAGE_SIZE)
-                return false;
-            atomic_fetch_add_explicit(&st->copied, MACH_PAGE_SIZE, memory_order_relaxed);
+        uint64_t gpa = 0;
+        struct pmap *p = NULL;
+        uint32_t g = 0;
+        bool ram = guest_page_at(r->e, mp->x, &gpa) && guest_ram_page(d->pm, gpa, &p, &g);
+        bool cow = false;
+        mpn_t cur = ram ? pmap_lookup(p, g, &cow) : PMAP_NONE;
+        unsigned n = 1;
+        bool ok;
+        if (ram && !d->reread && p->npages) {
+            d->reread = calloc((p->npages + 7) / 8, 1);
+            d->reread_pages = d->reread ? p->npages : 0;
         }
-        machmem_put(d->mm, mp->m);
-        mp->m = MPN_NONE;
-        pos = mp->x + MACH_PAGE_SIZE;
+        bool reused = ram && g < d->reread_pages && (d->reread[g / 8] & (1u << (g % 8)));
+        if (ram && !reused && cow && cur != mp->m && (machmem_info(d->mm, cur).flags & MPAGE_FILE)) {
+            reused = true;
+            if (g < d->reread_pages)
+                d->reread[g / 8] |= (uint8_t)(1u << (g % 8));
+        }
+        if (ram && cow && cur == mp->m) {
+            atomic_fetch_add_explicit(&st->mapped, MACH_PAGE_SIZE, memory_order_relaxed); /* already there */
+            ok = true;
+        } else if (ram && !reused) {
+            uint64_t g2;
+            while (i + n < r->nmaps && r->maps[i + n].x == mp->x + (uint64_t)n * MACH_PAGE_SIZE &&
+                   r->maps[i + n].m == mp->m + n && guest_page_at(r->e, r->maps[i + n].x, &g2) &&
+                   g2 == gpa + (uint64_t)n * MACH_PAGE_SIZE)
+                n++;
+            if (physmap_map_cow(d->pm, gpa, mp->m, n) == 0) {
+                atomic_fetch_add_explicit(&st->mapped, (uint64_t)n * MACH_PAGE_SIZE, memory_order_relaxed);
+                ok = true;
+            } else {
+                /* not one RAM region after all, or no room for more mappings: copied */
+                ok = copy_pages(d, r, mp->x, mp->m, n);
+            }
+        } else {
+            ok = copy_pages(d, r, mp->x, mp->m, 1);
+        }
+        for (unsigned k = 0; k < n; k++) {
+            machmem_put(d->mm, r->maps[i + k].m);
+            r->maps[i + k].m = MPN_NONE;
+        }
+        if (!ok)
+            return false;
+        pos = mp->x + (uint64_t)n * MACH_PAGE_SIZE;
+        i += n;
     }
     return pos >= r->len || virtq_copy_to(d->pm, r->e, pos, r->buf + pos, r->len - pos) == (long)(r->len - pos);
 }
@@ -689,6 +754,7 @@ void virtio_blk_destroy(struct virtio_blk *d)
         pthread_join(d->thread, NULL);
     }
     blk_reset(d);
+    free(d->reread);
     pthread_cond_destroy(&d->work);
     pthread_cond_destroy(&d->idle);
     pthread_mutex_destroy(&d->lock);

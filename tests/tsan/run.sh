@@ -4,7 +4,8 @@
 #   multivm  tests/unit/test_multivm.c (eight VMs interleaved on one thread, two VMs on two
 #            threads) and tests/unit/test_sched.c (the scheduler's workers, poller and a control
 #            thread over eight VMs) and tests/unit/test_virtio_blk.c (virtio-blk's I/O thread
-#            handing requests back to the vCPU side), built under build/tsan/tests/unit/ and counted like suite unit;
+#            handing requests back to the vCPU side) and tests/unit/test_bufcache.c (two VMs'
+#            I/O threads filling and sharing the buffer cache), built under build/tsan/tests/unit/ and counted like suite unit;
 #            a report makes the binary exit non-zero (TSan's exitcode 66)
 #   tsan-qmp the qmp suite's sessions (console thread, QMP thread, vCPU thread, -serial unix:)
 #            on build/tsan/mvisor; a case fails if the sanitizer wrote a report
@@ -24,7 +25,7 @@ B=${B:-build}
 suite_begin tsan
 root=$TEST_LOG_ROOT
 TEST_LOG_ROOT=$root/tsan tests/unit/run.sh --suite multivm "$B/tsan/tests/unit/test_multivm" "$B/tsan/tests/unit/test_sched" \
-    "$B/tsan/tests/unit/test_virtio_blk"
+    "$B/tsan/tests/unit/test_virtio_blk" "$B/tsan/tests/unit/test_bufcache"
 TEST_LOG_ROOT=$root/tsan tests/qmp/run.sh --suite tsan-qmp --tsan --mvisor "$B/tsan/mvisor" "$@"
 TEST_LOG_ROOT=$root/tsan CLI_TIMEOUT=120 tests/cli/run.sh --suite tsan-cli --tsan --mvisor "$B/tsan/mvisor" \
     'vmcfg-*' 'clone-*' 'rundir-*' containment several-sigterm perfmap-several qmp-several-vms stats-per-vm

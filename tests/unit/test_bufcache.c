@@ -301,6 +301,9 @@ static void test_multi_page_read(void **state)
         assert_true(c0 && c1);
         assert_int_equal(m0, bufcache_peek(mm.bufcache, &base_id, 8 + i));
     }
+    /* the run's pages are consecutive machine pages, mapped in one go (one view remap) */
+    assert_int_equal(bufcache_peek(mm.bufcache, &base_id, 15), bufcache_peek(mm.bufcache, &base_id, 8) + 7);
+    assert_int_equal(vms[0].ram.st.shared_maps, 8);
     assert_guest_has(&vms[1], DATA, 8 * MACH_PAGE_SIZE, 8 * MACH_PAGE_SIZE);
     struct bufcache_stats s = cache_stats();
     assert_int_equal(s.host_bytes, 8 * MACH_PAGE_SIZE);
@@ -519,6 +522,82 @@ static void test_bound(void **state)
     assert_true(cache_stats().pages <= 4);
 }
 
+/* The host's mapping budget, counted in runs of view pages away from home (each run splits the
+ * RAM view's host mapping into up to two more): a run of consecutive pages is one; a store in
+ * the middle of a run cuts it in two; past the pool's away_limit a read is copied, not mapped;
+ * a VM that goes gives its runs back. */
+static void test_away_limit(void **state)
+{
+    (void)state;
+    int64_t base = atomic_load(&mm.away_runs);
+    struct physmap_page pg;
+    guest_read(&vms[0], 20 * 8, DATA, 3 * MACH_PAGE_SIZE);
+    assert_int_equal(atomic_load(&mm.away_runs), base + 1);
+    assert_int_equal(physmap_page(&vms[0].pm, DATA + MACH_PAGE_SIZE, true, &pg), 0); /* the middle one */
+    assert_int_equal(atomic_load(&mm.away_runs), base + 2);
+    guest_read(&vms[0], 30 * 8, DATA + 8 * MACH_PAGE_SIZE, MACH_PAGE_SIZE);
+    assert_int_equal(atomic_load(&mm.away_runs), base + 3);
+    /* full: a 4-page run would pass the limit, so it is copied */
+    mm.away_limit = base + 4;
+    guest_read(&vms[0], 40 * 8, DATA + 16 * MACH_PAGE_SIZE, 4 * MACH_PAGE_SIZE);
+    assert_guest_has(&vms[0], DATA + 16 * MACH_PAGE_SIZE, 40 * MACH_PAGE_SIZE, 4 * MACH_PAGE_SIZE);
+    assert_int_equal(atomic_load(&vms[0].b->share.copied), 4 * MACH_PAGE_SIZE);
+    assert_int_equal(atomic_load(&mm.away_refused), 4);
+    assert_int_equal(atomic_load(&mm.away_runs), base + 3);
+    bool cow;
+    guest_mpn(&vms[0], DATA + 16 * MACH_PAGE_SIZE, &cow);
+    assert_false(cow);
+    /* a store brings the lone page home: room again */
+    assert_int_equal(physmap_page(&vms[0].pm, DATA + 8 * MACH_PAGE_SIZE, true, &pg), 0);
+    assert_int_equal(atomic_load(&mm.away_runs), base + 2);
+    guest_read(&vms[1], 24 * 8, DATA, 2 * MACH_PAGE_SIZE);
+    guest_mpn(&vms[1], DATA, &cow);
+    assert_true(cow);
+    assert_int_equal(atomic_load(&mm.away_runs), base + 3);
+    /* VMs that go give their runs back */
+    vm_free(&vms[1]);
+    vm_free(&vms[0]);
+    assert_int_equal(atomic_load(&mm.away_runs), base);
+}
+
+/* A guest page that already maps a cache page and is read into again (a buffer reused, as
+ * O_DIRECT reads into one user buffer do) is copied, not remapped: one copy-on-write break
+ * brings it home, later reads into it are plain copies. The same page read again where it is
+ * already mapped changes nothing. */
+static void test_reread_copies(void **state)
+{
+    (void)state;
+    struct tvm *v = &vms[0];
+    guest_read(v, 3 * 8, DATA, MACH_PAGE_SIZE);
+    mpn_t cached = bufcache_peek(mm.bufcache, &base_id, 3);
+    assert_int_equal(guest_mpn(v, DATA, NULL), cached);
+    uint64_t shoot0 = v->ram.st.shootdowns;
+    guest_read(v, 3 * 8, DATA, MACH_PAGE_SIZE);
+    assert_int_equal(guest_mpn(v, DATA, NULL), cached);
+    assert_int_equal(v->ram.st.shootdowns, shoot0);
+    assert_int_equal(atomic_load(&v->b->share.mapped), 2 * MACH_PAGE_SIZE);
+    guest_read(v, 4 * 8, DATA, MACH_PAGE_SIZE);
+    bool cow;
+    assert_int_not_equal(guest_mpn(v, DATA, &cow), cached);
+    assert_false(cow);
+    assert_guest_has(v, DATA, 4 * MACH_PAGE_SIZE, MACH_PAGE_SIZE);
+    assert_int_equal(atomic_load(&v->b->share.copied), MACH_PAGE_SIZE);
+    assert_int_equal(v->ram.st.cow_copies, 1);
+    /* remembered: later reads into it are plain copies, no remap either way */
+    uint64_t maps0 = v->ram.st.shared_maps;
+    guest_read(v, 5 * 8, DATA, MACH_PAGE_SIZE);
+    assert_guest_has(v, DATA, 5 * MACH_PAGE_SIZE, MACH_PAGE_SIZE);
+    guest_mpn(v, DATA, &cow);
+    assert_false(cow);
+    assert_int_equal(v->ram.st.cow_copies, 1);
+    assert_int_equal(v->ram.st.shared_maps, maps0);
+    assert_int_equal(atomic_load(&v->b->share.copied), 2 * MACH_PAGE_SIZE);
+    /* another page is mapped as before */
+    assert_int_equal(atomic_load(&v->b->share.mapped), 2 * MACH_PAGE_SIZE);
+    guest_read(v, 6 * 8, DATA + MACH_PAGE_SIZE, MACH_PAGE_SIZE);
+    assert_int_equal(atomic_load(&v->b->share.mapped), 3 * MACH_PAGE_SIZE);
+}
+
 /* Both VMs read the same pages at the same time from their I/O threads: each page is read
  * from the host once, and both get it. */
 static void test_concurrent(void **state)
@@ -526,15 +605,16 @@ static void test_concurrent(void **state)
     (void)state;
     for (unsigned round = 0; round < 8; round++) {
         uint64_t sector = (16 + 6 * round) * 8;
-        submit(&vms[0], 0, sector, DATA, 6 * MACH_PAGE_SIZE);
-        submit(&vms[1], 0, sector, DATA, 6 * MACH_PAGE_SIZE);
+        gpa_t buf = DATA + round * 6 * MACH_PAGE_SIZE;
+        submit(&vms[0], 0, sector, buf, 6 * MACH_PAGE_SIZE);
+        submit(&vms[1], 0, sector, buf, 6 * MACH_PAGE_SIZE);
         assert_int_equal(finish(&vms[0]), 0);
         assert_int_equal(finish(&vms[1]), 0);
         for (unsigned i = 0; i < 6; i++)
-            assert_int_equal(guest_mpn(&vms[0], DATA + i * MACH_PAGE_SIZE, NULL),
-                             guest_mpn(&vms[1], DATA + i * MACH_PAGE_SIZE, NULL));
-        assert_guest_has(&vms[0], DATA, sector * 512, 6 * MACH_PAGE_SIZE);
-        assert_guest_has(&vms[1], DATA, sector * 512, 6 * MACH_PAGE_SIZE);
+            assert_int_equal(guest_mpn(&vms[0], buf + i * MACH_PAGE_SIZE, NULL),
+                             guest_mpn(&vms[1], buf + i * MACH_PAGE_SIZE, NULL));
+        assert_guest_has(&vms[0], buf, sector * 512, 6 * MACH_PAGE_SIZE);
+        assert_guest_has(&vms[1], buf, sector * 512, 6 * MACH_PAGE_SIZE);
     }
     struct bufcache_stats s = cache_stats();
     assert_int_equal(s.host_bytes, 48 * MACH_PAGE_SIZE);
@@ -556,6 +636,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_raw_drives, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bound, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_away_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reread_copies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
