@@ -46,6 +46,7 @@ struct entry {
 struct file_rec {
     struct bufcache_file id;
     uint32_t num;
+    unsigned users; /* drives that opened it (bufcache_file_open) */
 };
 
 struct bufcache {
@@ -215,6 +216,7 @@ static uint32_t file_num(struct bufcache *bc, const struct bufcache_file *id)
         if (f->id.size != id->size || f->id.mtime_ns != id->mtime_ns) {
             f->id = *id;
             f->num = bc->next_num++;
+            f->users = 0;
         }
         return f->num;
     }
@@ -396,6 +398,43 @@ uint32_t bufcache_get(struct bufcache *bc, const struct bufcache_file *id, int f
         done += k;
     }
     return held;
+}
+
+/* The record of file id, made if new (lock held); NULL: no memory. */
+static struct file_rec *file_rec(struct bufcache *bc, const struct bufcache_file *id)
+{
+    uint32_t num = file_num(bc, id);
+    for (uint32_t i = 0; num != UINT32_MAX && i < bc->nfiles; i++)
+        if (bc->files[i].num == num)
+            return &bc->files[i];
+    return NULL;
+}
+
+void bufcache_file_open(struct bufcache *bc, const struct bufcache_file *id)
+{
+    pthread_mutex_lock(&bc->lock);
+    struct file_rec *f = file_rec(bc, id);
+    if (f)
+        f->users++;
+    pthread_mutex_unlock(&bc->lock);
+}
+
+void bufcache_file_close(struct bufcache *bc, const struct bufcache_file *id)
+{
+    pthread_mutex_lock(&bc->lock);
+    struct file_rec *f = file_rec(bc, id);
+    if (f && f->users)
+        f->users--;
+    pthread_mutex_unlock(&bc->lock);
+}
+
+unsigned bufcache_file_users(struct bufcache *bc, const struct bufcache_file *id)
+{
+    pthread_mutex_lock(&bc->lock);
+    struct file_rec *f = file_rec(bc, id);
+    unsigned n = f ? f->users : 0;
+    pthread_mutex_unlock(&bc->lock);
+    return n;
 }
 
 mpn_t bufcache_peek(struct bufcache *bc, const struct bufcache_file *id, uint64_t p)

@@ -11,6 +11,10 @@
  * least recently used page is dropped, preferring one no guest maps (a
  * page a guest maps lives on for that guest, only the cache forgets it).
  * So the memory held by the cache alone is at most the limit.
+ *
+ * Only files that more than one drive opened go through it: a file one drive reads has nobody
+ * to share with, and its reads are cheaper without the cache (no fill of fresh machine pages, no
+ * remapping), as is its memory.
  */
 #ifndef MVISOR_BUFCACHE_H
 #define MVISOR_BUFCACHE_H
@@ -64,6 +68,11 @@ void bufcache_free(struct bufcache *bc);
  */
 uint32_t bufcache_get(struct bufcache *bc, const struct bufcache_file *id, int fd, uint64_t first, uint32_t n,
                       mpn_t *out, uint64_t *read_bytes);
+/* A drive that may read the file id opens / closes it here. Only a file that several drives
+ * read is worth the cache: with one reader a read goes past it (bufcache_file_users). */
+void bufcache_file_open(struct bufcache *bc, const struct bufcache_file *id);
+void bufcache_file_close(struct bufcache *bc, const struct bufcache_file *id);
+unsigned bufcache_file_users(struct bufcache *bc, const struct bufcache_file *id);
 /* The machine page that holds page p of the file, without taking it (tests); MPN_NONE if none. */
 mpn_t bufcache_peek(struct bufcache *bc, const struct bufcache_file *id, uint64_t p);
 void bufcache_get_stats(struct bufcache *bc, struct bufcache_stats *out);

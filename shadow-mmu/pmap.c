@@ -338,14 +338,29 @@ int pmap_map_cow_run(struct pmap *p, uint32_t gpfn, mpn_t m, uint32_t n)
     void *at = mmap(view_page(p, gpfn), (size_t)n << MACH_PAGE_BITS, PROT_READ, MAP_SHARED | MAP_FIXED, p->mm->fd,
                     (off_t)m << MACH_PAGE_BITS);
     int rc = at == MAP_FAILED ? -errno : 0;
+    /* The old pages go after one shootdown of the run, in one go (a hole punched per run). */
+    mpn_t small[64], *olds = n <= 64 ? small : malloc(n * sizeof(*olds));
+    size_t k = 0;
     for (uint32_t i = 0; rc == 0 && i < n; i++) {
         uint32_t old = atomic_load_explicit(&p->pte[gpfn + i], memory_order_acquire);
         away_change(p, gpfn + i, old, (m + i) | PMAP_COW);
         atomic_store_explicit(&p->pte[gpfn + i], (m + i) | PMAP_COW, memory_order_release);
-        if (old != PMAP_NONE)
+        if (old == PMAP_NONE)
+            continue;
+        if (olds) {
+            machmem_del_owner(p->mm, old & ~PMAP_COW, MPAGE_OWNER(p->id, gpfn + i));
+            olds[k++] = old & ~PMAP_COW;
+        } else {
             shoot(p, gpfn + i, 1);
-        release_entry(p, gpfn + i, old);
+            release_entry(p, gpfn + i, old);
+        }
     }
+    if (k) {
+        shoot(p, gpfn, n);
+        machmem_put_many(p->mm, olds, k);
+    }
+    if (olds != small)
+        free(olds);
     pthread_mutex_unlock(pmap_lock(p));
     if (rc < 0) {
         for (uint32_t i = 0; i < n; i++) {

@@ -81,6 +81,7 @@ static int blk_pub_discard(struct blk *b, uint64_t off, uint64_t len);
 static int blk_pub_write_zeroes(struct blk *b, uint64_t off, uint64_t len, bool may_unmap);
 static void blk_pub_close(struct blk *b);
 static int blk_pub_extent(struct blk *b, uint64_t off, uint64_t len, struct blk_extent *out);
+static int blk_pub_files(struct blk *b, struct blk_extent *out, int max);
 
 static const struct blk_ops blk_pub_ops = {
     .read = blk_pub_read,
@@ -90,6 +91,7 @@ static const struct blk_ops blk_pub_ops = {
     .write_zeroes = blk_pub_write_zeroes,
     .close = blk_pub_close,
     .extent = blk_pub_extent,
+    .files = blk_pub_files,
 };
 
 static int check_range(struct blk *b, uint64_t off, uint64_t len)
@@ -162,6 +164,17 @@ static int blk_pub_extent(struct blk *b, uint64_t off, uint64_t len, struct blk_
         return -EINVAL;
     const struct blk_ops *drv = blk_handle_of(b)->drv;
     return drv->extent ? drv->extent(b, off, len, out) : -ENOTSUP;
+}
+
+static int blk_pub_files(struct blk *b, struct blk_extent *out, int max)
+{
+    const struct blk_ops *drv = blk_handle_of(b)->drv;
+    return drv->files && max > 0 ? drv->files(b, out, max) : 0;
+}
+
+int blk_shareable_files(struct blk *b, struct blk_extent *out, int max)
+{
+    return b->ops->files && max > 0 ? b->ops->files(b, out, max) : 0;
 }
 
 int blk_extent(struct blk *b, uint64_t off, uint64_t len, struct blk_extent *out)

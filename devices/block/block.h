@@ -52,6 +52,8 @@ struct blk_ops {
     /* Optional: where [off, off + len) comes from (struct blk_extent); out->len > 0, a whole
      * number of sectors, at most len. */
     int (*extent)(struct blk *b, uint64_t off, uint64_t len, struct blk_extent *out);
+    /* Optional: the files blk_extent may name (blk_shareable_files). */
+    int (*files)(struct blk *b, struct blk_extent *out, int max);
 };
 
 struct blk_stats {
@@ -92,6 +94,11 @@ struct blk_open_opts {
  * -ENOTSUP for a backend that cannot say (read it the ordinary way), -EIO for a corrupt table.
  * Same thread rules as a read. */
 int blk_extent(struct blk *b, uint64_t off, uint64_t len, struct blk_extent *out);
+
+/* The files whose bytes blk_extent may call shareable (a read-only drive's file, the files of a
+ * backing chain): up to max of them into out (fd and identity; len and file_off 0); returns how
+ * many it wrote. */
+int blk_shareable_files(struct blk *b, struct blk_extent *out, int max);
 
 /* Opens an image (and for qcow2 its backing chain); -errno with one line in err. */
 int blk_open(const struct blk_open_opts *o, struct blk **out, char *err, size_t errlen);

@@ -139,6 +139,7 @@ static const struct blk_ops qcow2_ops = {
     .write_zeroes = qcow2_write_zeroes,
     .close = qcow2_close,
     .extent = qcow2_extent,
+    .files = qcow2_files,
 };
 
 struct qcow2_hdr_info {

@@ -116,5 +116,6 @@ int qcow2_write(struct blk *b, uint64_t off, const void *buf, size_t len);
 int qcow2_discard(struct blk *b, uint64_t off, uint64_t len);
 int qcow2_write_zeroes(struct blk *b, uint64_t off, uint64_t len, bool may_unmap);
 int qcow2_extent(struct blk *b, uint64_t off, uint64_t len, struct blk_extent *out);
+int qcow2_files(struct blk *b, struct blk_extent *out, int max);
 
 #endif

@@ -234,6 +234,15 @@ int qcow2_extent(struct blk *b, uint64_t off, uint64_t len, struct blk_extent *o
     return blk_extent(q->backing, off, m, out);
 }
 
+int qcow2_files(struct blk *b, struct blk_extent *out, int max)
+{
+    struct qcow2 *q = b->priv;
+    int n = blk_file_extent(&q->file, 0, 0, out) ? 1 : 0;
+    if (q->backing && n < max)
+        n += blk_shareable_files(q->backing, out + n, max - n);
+    return n;
+}
+
 /* Frees what entry ent holds once the new mapping is on disk. */
 static int release(struct qcow2 *q, uint64_t ent)
 {

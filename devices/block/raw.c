@@ -49,6 +49,12 @@ static int raw_extent(struct blk *b, uint64_t off, uint64_t len, struct blk_exte
     return 0;
 }
 
+static int raw_files(struct blk *b, struct blk_extent *out, int max)
+{
+    (void)max;
+    return blk_file_extent(raw_file(b), 0, 0, out) ? 1 : 0;
+}
+
 static void raw_close(struct blk *b)
 {
     struct raw_state *s = b->priv;
@@ -64,6 +70,7 @@ static const struct blk_ops raw_ops = {
     .write_zeroes = raw_write_zeroes,
     .close = raw_close,
     .extent = raw_extent,
+    .files = raw_files,
 };
 
 int blk_raw_open(struct blk_handle *h, const struct blk_open_opts *o, char *err, size_t errlen)

@@ -101,6 +101,8 @@ struct virtio_blk {
     struct blk *b;
     struct machmem *mm;        /* the pool of the VM's RAM */
     struct bufcache *bc;       /* its buffer cache, NULL if off */
+    struct bufcache_file files[8]; /* the shareable files it registered with the cache */
+    unsigned nfiles;
     uint8_t *reread;           /* vCPU thread: bitmap of pmap pages found reused as read buffers */
     uint32_t reread_pages;
     struct virtio_host host;
@@ -169,6 +171,11 @@ static int read_cached(struct virtio_blk *d, struct blk_req *r, uint64_t x, cons
     struct blk *b = d->b;
     struct blk_share_stats *st = &b->share;
     struct bufcache_file id = {.dev = ex->dev, .ino = ex->ino, .size = ex->file_size, .mtime_ns = ex->mtime_ns};
+    if (bufcache_file_users(d->bc, &id) < 2) {
+        /* nobody to share it with: read past the cache */
+        atomic_fetch_add_explicit(&st->direct, ex->len, memory_order_relaxed);
+        return b->ops->read(b, r->off + x, r->buf + x, ex->len);
+    }
     uint64_t fo = ex->file_off, end = fo + ex->len;
     uint64_t p = fo >> MACH_PAGE_BITS, pend = (end + MACH_PAGE_SIZE - 1) >> MACH_PAGE_BITS;
     int rc = 0;
@@ -696,6 +703,16 @@ int virtio_blk_create(struct virtio_blk **out, struct physmap *pm, struct blk *b
     struct blk_extent probe;
     if (d->mm && b->ops->extent && b->size && blk_extent(b, 0, BLK_SECTOR, &probe) != -ENOTSUP)
         d->bc = bufcache_of(d->mm);
+    if (d->bc) {
+        struct blk_extent f[8];
+        int n = blk_shareable_files(b, f, 8);
+        for (int i = 0; i < n; i++) {
+            d->files[i] = (struct bufcache_file){.dev = f[i].dev, .ino = f[i].ino, .size = f[i].file_size,
+                                                 .mtime_ns = f[i].mtime_ns};
+            bufcache_file_open(d->bc, &d->files[i]);
+        }
+        d->nfiles = n > 0 ? (unsigned)n : 0;
+    }
     if (host)
         d->host = *host;
     if (serial)
@@ -754,6 +771,8 @@ void virtio_blk_destroy(struct virtio_blk *d)
         pthread_join(d->thread, NULL);
     }
     blk_reset(d);
+    for (unsigned i = 0; i < d->nfiles; i++)
+        bufcache_file_close(d->bc, &d->files[i]);
     free(d->reread);
     pthread_cond_destroy(&d->work);
     pthread_cond_destroy(&d->idle);

@@ -9,8 +9,9 @@
  * a guest store or a DMA write into it gives that VM its own copy while the other VM and the
  * cache keep the base bytes; mapping shoots down the VM's software-TLB entries of the page and
  * passes the write hook (translations die); reads that do not line up are copied; the top
- * image's own data, a writable raw image and a cache switched off are never shared; the cache
- * stays within its bound; the counters say what happened.
+ * image's own data, a writable raw image, a base only one drive reads and a cache switched off
+ * are never shared; the cache stays within its bound, and mappings within the host's mapping
+ * count; a buffer read into again and again is copied; the counters say what happened.
  */
 #include "tests/unit/block_test_util.h"
 
@@ -598,6 +599,28 @@ static void test_reread_copies(void **state)
     assert_int_equal(atomic_load(&v->b->share.mapped), 3 * MACH_PAGE_SIZE);
 }
 
+/* A base only one drive reads has nobody to share with: its reads go past the cache. Once a
+ * second drive opens it, they share. */
+static void test_single_reader_direct(void **state)
+{
+    (void)state;
+    vm_free(&vms[1]);
+    guest_read(&vms[0], 3 * 8, DATA, MACH_PAGE_SIZE);
+    assert_guest_has(&vms[0], DATA, 3 * MACH_PAGE_SIZE, MACH_PAGE_SIZE);
+    bool cow;
+    guest_mpn(&vms[0], DATA, &cow);
+    assert_false(cow);
+    assert_int_equal(atomic_load(&vms[0].b->share.direct), MACH_PAGE_SIZE);
+    assert_int_equal(bufcache_file_users(mm.bufcache, &base_id), 1);
+    assert_int_equal(cache_stats().pages, 0);
+    vm_make(&vms[1], open_overlay("ov4.qcow2"));
+    assert_int_equal(bufcache_file_users(mm.bufcache, &base_id), 2);
+    guest_read(&vms[0], 3 * 8, DATA + MACH_PAGE_SIZE, MACH_PAGE_SIZE);
+    guest_read(&vms[1], 3 * 8, DATA, MACH_PAGE_SIZE);
+    assert_int_equal(guest_mpn(&vms[0], DATA + MACH_PAGE_SIZE, &cow), guest_mpn(&vms[1], DATA, NULL));
+    assert_true(cow);
+}
+
 /* Both VMs read the same pages at the same time from their I/O threads: each page is read
  * from the host once, and both get it. */
 static void test_concurrent(void **state)
@@ -638,6 +661,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_away_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reread_copies, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_single_reader_direct, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
