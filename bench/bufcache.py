@@ -149,6 +149,14 @@ def launch(args, kernel, initrd, base, want, n, cache, tag):
         if not all(r == [want] for r in results.values()):
             raise RuntimeError("%s: results %r (want %s); logs in %s" % (tag, results, want, d))
         secs = time.monotonic() - t0
+        md5_secs = []
+        for t in logs.values():
+            m = re.search(r"^@@seconds md5sum (\S+) (\S+)", t, re.M)
+            md5_secs.append(float(m.group(2)) - float(m.group(1)) if m else -1.0)
+        boot = []
+        for t in logs.values():
+            m = re.search(r"^\[\s*([0-9.]+)\] Run /init", t, re.M)
+            boot.append(float(m.group(1)) if m else -1.0)
         time.sleep(1)  # the guests settle into their sleep
         pss = smaps_pss_kib(p.pid)
         io = proc_io(p.pid)
@@ -163,7 +171,8 @@ def launch(args, kernel, initrd, base, want, n, cache, tag):
             p.wait()
         err.close()
     served = {k: sum(b["buffer-cache"][k] for b in bs) for k in ("mapped-bytes", "copied-bytes", "direct-bytes")}
-    r = {"vms": n, "cache": cache, "secs_to_results": round(secs, 2), "pss_mib": round(pss / 1024, 1),
+    r = {"vms": n, "cache": cache, "secs_to_results": round(secs, 2),
+         "guest_boot_s_max": round(max(boot), 2), "guest_md5sum_s_max": round(max(md5_secs), 2), "pss_mib": round(pss / 1024, 1),
          "rchar_mib": round(io["rchar"] / 2**20, 1), "cache_host_mib": round(bc.get("host-bytes", 0) / 2**20, 1),
          "cache_pages": bc.get("pages", 0), "mapped_mib": round(served["mapped-bytes"] / 2**20, 1),
          "copied_mib": round(served["copied-bytes"] / 2**20, 1), "direct_mib": round(served["direct-bytes"] / 2**20, 1)}
@@ -200,7 +209,8 @@ def main():
                                    "n%d-%s-r%d" % (n, "cache" if cache else "nocache", rnd)))
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump({"file_mib": args.file_mib, "ram_mib": args.ram, "runs": rows}, f, indent=1)
-    keys = ["pss_mib", "rchar_mib", "cache_host_mib", "mapped_mib", "copied_mib", "direct_mib", "secs_to_results"]
+    keys = ["pss_mib", "rchar_mib", "cache_host_mib", "mapped_mib", "copied_mib", "direct_mib", "secs_to_results",
+            "guest_boot_s_max", "guest_md5sum_s_max"]
     lines = ["| VMs | buffer cache | " + " | ".join(keys) + " |", "|" + "---|" * (len(keys) + 2)]
     for n in sorted({r["vms"] for r in rows}):
         for cache in (True, False):
