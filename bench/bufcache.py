@@ -10,7 +10,8 @@ and stay up: mvisor.hold). Every VM's drive is its own fresh overlay (qemu-img c
 base -F raw) of one ext4 base image. Once every VM has printed its md5 (each checked), the
 monitor's host memory (Pss of /proc/PID/smaps_rollup: a machine page the pool and several RAM
 views map counts once), the bytes it read from files (/proc/PID/io rchar) and QMP's
-query-buffer-cache / query-blockstats are taken, then QMP quit ends it. The same launch is made
+query-buffer-cache / query-blockstats are taken, with the process's CPU time so far (utime +
+stime: on a shared host the fairest cost figure), then QMP quit ends it. The same launch is made
 with the buffer cache (default) and without it (--buffer-cache 0), alternating; medians with
 min-max over the rounds. Writes results.json and table.md under --out. Standard library only.
 """
@@ -159,6 +160,9 @@ def launch(args, kernel, initrd, base, want, n, cache, tag):
             boot.append(float(m.group(1)) if m else -1.0)
         time.sleep(1)  # the guests settle into their sleep
         pss = smaps_pss_kib(p.pid)
+        with open("/proc/%d/stat" % p.pid) as f:
+            st = f.read().rsplit(")", 1)[1].split()
+        cpu_s = (int(st[11]) + int(st[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
         io = proc_io(p.pid)
         q = QMP(qmp_path)
         bc = q.run("query-buffer-cache")
@@ -172,7 +176,7 @@ def launch(args, kernel, initrd, base, want, n, cache, tag):
         err.close()
     served = {k: sum(b["buffer-cache"][k] for b in bs) for k in ("mapped-bytes", "copied-bytes", "direct-bytes")}
     r = {"vms": n, "cache": cache, "secs_to_results": round(secs, 2),
-         "guest_boot_s_max": round(max(boot), 2), "guest_md5sum_s_max": round(max(md5_secs), 2), "pss_mib": round(pss / 1024, 1),
+         "cpu_s": round(cpu_s, 2), "guest_boot_s_max": round(max(boot), 2), "guest_md5sum_s_max": round(max(md5_secs), 2), "pss_mib": round(pss / 1024, 1),
          "rchar_mib": round(io["rchar"] / 2**20, 1), "cache_host_mib": round(bc.get("host-bytes", 0) / 2**20, 1),
          "cache_pages": bc.get("pages", 0), "mapped_mib": round(served["mapped-bytes"] / 2**20, 1),
          "copied_mib": round(served["copied-bytes"] / 2**20, 1), "direct_mib": round(served["direct-bytes"] / 2**20, 1)}
@@ -209,8 +213,8 @@ def main():
                                    "n%d-%s-r%d" % (n, "cache" if cache else "nocache", rnd)))
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump({"file_mib": args.file_mib, "ram_mib": args.ram, "runs": rows}, f, indent=1)
-    keys = ["pss_mib", "rchar_mib", "cache_host_mib", "mapped_mib", "copied_mib", "direct_mib", "secs_to_results",
-            "guest_boot_s_max", "guest_md5sum_s_max"]
+    keys = ["pss_mib", "rchar_mib", "cache_host_mib", "mapped_mib", "copied_mib", "direct_mib", "cpu_s",
+            "secs_to_results", "guest_boot_s_max", "guest_md5sum_s_max"]
     lines = ["| VMs | buffer cache | " + " | ".join(keys) + " |", "|" + "---|" * (len(keys) + 2)]
     for n in sorted({r["vms"] for r in rows}):
         for cache in (True, False):

@@ -335,7 +335,7 @@ int pmap_map_cow_run(struct pmap *p, uint32_t gpfn, mpn_t m, uint32_t n)
     }
     pthread_mutex_lock(pmap_lock(p));
     /* One remap of the view for the run, then the entries, then the old pages go. */
-    void *at = mmap(view_page(p, gpfn), (size_t)n << MACH_PAGE_BITS, PROT_READ, MAP_SHARED | MAP_FIXED, p->mm->fd,
+    void *at = mmap(view_page(p, gpfn), (size_t)n << MACH_PAGE_BITS, PROT_READ, MAP_SHARED | MAP_FIXED | MAP_POPULATE, p->mm->fd,
                     (off_t)m << MACH_PAGE_BITS);
     int rc = at == MAP_FAILED ? -errno : 0;
     /* The old pages go after one shootdown of the run, in one go (a hole punched per run). */
