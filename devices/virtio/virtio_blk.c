@@ -14,6 +14,16 @@
  * touched by the vCPU thread, and the I/O thread only ever sees its bounce buffers and the
  * backend; the copy costs one memcpy per byte and buys a device model without locks.
  *
+ * Shared base (the global buffer cache, shadow-mmu/bufcache.h). A read whose bytes come from a
+ * file that several drives of the monitor read (blk_extent: a read-only image, an overlay's
+ * backing file) is served on the I/O thread from the cache's machine pages (read from the host
+ * once per monitor); whole pages that land on whole guest pages are only held there, and the
+ * vCPU thread maps them into the VM's pmap copy-on-write instead of copying (deliver_read).
+ * Mapping removes the guest's old page, which the pmap rules allow only with the VM's vCPUs
+ * out of translated code: here the VM's one vCPU is in its board update or in the notify's
+ * MMIO callout, and its own software-TLB entries of the page are shot down before it goes on
+ * (an SMP guest will need the pmap's acknowledgement first).
+ *
  * Limits a hostile guest cannot get past: a request's data is at most seg_max * size_max bytes
  * (what the config promises the driver), the bounce bytes in flight are bounded (a request
  * that would exceed them waits in the ring), a request past the end of the disk or a write to
