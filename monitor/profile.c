@@ -358,7 +358,9 @@ void profile_write(struct vm *vm, FILE *f, bool json)
             fprintf(f, "%s\"%s\": %" PRIu64, first ? "" : ", ", exc_names[c], v->nr_exceptions[c]);
             first = false;
         }
-        fprintf(f, "},\n  \"cpu_samples\": {\"interval_ms\": %.3f, \"total\": %" PRIu64, PROF_SAMPLE_NS / 1e6,
+        fprintf(f, "},\n");
+        profile_write_disks(vm, f, true);
+        fprintf(f, "  \"cpu_samples\": {\"interval_ms\": %.3f, \"total\": %" PRIu64, PROF_SAMPLE_NS / 1e6,
                 samp_total);
         for (int w = 0; w < 8; w++)
             if (samp[w])
@@ -460,6 +462,8 @@ void profile_write(struct vm *vm, FILE *f, bool json)
         if (exc_names[c] && v->nr_exceptions[c])
             fprintf(f, " %s %" PRIu64 ";", exc_names[c], v->nr_exceptions[c]);
     fprintf(f, "\n");
+
+    profile_write_disks(vm, f, false);
 
     fprintf(f, "\nhost CPU time of the vCPU (%s, %.0f ms samples): ",
             samp_total ? "sampled" : "no samples", PROF_SAMPLE_NS / 1e6);
