@@ -220,7 +220,7 @@ def main():
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--cache", default="writeback", help="the drive's cache= (unsafe: the harness's own check, "
                    "which must then find records lost)")
-    p.add_argument("--window", type=float, default=3.0, help="the end comes 0.2..WINDOW s after the start")
+    p.add_argument("--window", type=float, default=2.5, help="the end comes 0.2..WINDOW s after the start")
     p.add_argument("--seed", type=int, default=None)
     a = p.parse_args()
     seed = a.seed if a.seed is not None else random.randrange(1 << 31)
