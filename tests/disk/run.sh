@@ -306,10 +306,6 @@ if selected crash-harness-must-fail; then
         test_fail crash-harness-must-fail "status $TEST_RC: the harness did not see the lost records"
     fi
 fi
-if [[ $SUITE_NAME != disk ]]; then
-    suite_end
-    exit
-fi
 
 # ---- a corruption found later: an I/O error for the guest --------------------------------------
 if selected corrupt-later; then
@@ -358,7 +354,7 @@ bad_option slot-twice -drive file="$W"/ro.img,if=none,id=a -drive file="$W"/two.
     -device virtio-blk-pci,drive=a,addr=12 -device virtio-blk-pci,drive=b,addr=0x12
 bad_option drive-twice -drive file="$W"/ro.img,if=none,id=a -device virtio-blk-pci,drive=a \
     -device virtio-blk-pci,drive=a
-bad_option image-twice -drive file="$W"/ro.img,if=virtio -drive file="$W"/../disk/ro.img,if=virtio,readonly=on
+bad_option image-twice -drive file="$W"/ro.img,if=virtio -drive file="$W/../$(basename "$W")/ro.img",if=virtio,readonly=on
 bad_option clone-image-twice --clone 2 -drive file="$W"/ro.img,if=virtio -drive file="$W"/ro.img,if=virtio,snapshot=off
 bad_option bad-snapshot -drive file="$W"/ro.img,if=virtio,snapshot=maybe
 bad_option snapshot-missing-file -snapshot -drive file="$W"/nonexistent.img,if=virtio
