@@ -24,23 +24,41 @@
 #include "monitor/internal.h"
 #include "monitor/overlay.h"
 
-static bool same_image(const char *a, const char *b)
-{
-    char *ra = realpath(a, NULL), *rb = realpath(b, NULL);
-    bool same = ra && rb ? !strcmp(ra, rb) : !strcmp(a, b);
-    free(ra);
-    free(rb);
-    return same;
-}
-
 static const char *vm_label(const struct vmset *s, unsigned i)
 {
     return s->v[i].opt.cfg.name ? s->v[i].opt.cfg.name : "vm0";
 }
 
+/* Each attached drive's image as the host resolves it (links and ".." gone), or the name as
+ * given if it does not resolve: one realpath per drive, not per pair of drives. */
+static char **resolve_all(const struct vmset *s)
+{
+    char **rp = calloc((size_t)s->n * VM_MAX_DISKS, sizeof(*rp));
+    for (unsigned i = 0; rp && i < s->n; i++) {
+        const struct vm_config *c = &s->v[i].opt.cfg;
+        for (unsigned k = 0; k < c->ndisks; k++) {
+            const char *f = c->drives[c->disks[k].drive].file;
+            char *r = realpath(f, NULL);
+            rp[i * VM_MAX_DISKS + k] = r ? r : strdup(f);
+        }
+    }
+    return rp;
+}
+
+static bool writes_in_place(const struct vm_config *c, const struct vm_drive *d)
+{
+    return !d->readonly && !d->snapshot && !c->snapshot && !d->base;
+}
+
 int overlay_plan(struct vmset *s, bool clones, char *err, size_t errlen)
 {
     s->need_run_dir = false;
+    char **rp = resolve_all(s);
+    if (!rp) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+#define IMAGE(i, k) (rp[(i) * VM_MAX_DISKS + (k)] ? rp[(i) * VM_MAX_DISKS + (k)] : "")
     for (unsigned i = 0; i < s->n; i++) {
         struct vm_config *c = &s->v[i].opt.cfg;
         for (unsigned k = 0; k < c->ndisks; k++) {
@@ -51,49 +69,50 @@ int overlay_plan(struct vmset *s, bool clones, char *err, size_t errlen)
                 d->snapshot = true;
                 continue;
             }
-            if (clones) {
-                d->base = d->file; /* an overlay in the run folder */
-                s->need_run_dir = true;
-                continue;
-            }
-            /* A config file: the image another VM also writes as it is. */
-            for (unsigned j = 0; j < s->n && !d->base; j++) {
+            /* Clones, or config VMs of which another also writes the image as it is: an
+             * overlay each, in the run folder. */
+            bool shared = clones;
+            for (unsigned j = 0; j < s->n && !shared; j++) {
                 const struct vm_config *o = &s->v[j].opt.cfg;
-                for (unsigned m = 0; j != i && m < o->ndisks; m++) {
+                for (unsigned m = 0; j != i && m < o->ndisks && !shared; m++) {
                     const struct vm_drive *e = &o->drives[o->disks[m].drive];
-                    if (!e->readonly && !e->snapshot && !o->snapshot && same_image(d->file, e->file)) {
-                        d->base = d->file;
-                        s->need_run_dir = true;
-                        break;
-                    }
+                    shared = !e->readonly && !e->snapshot && !o->snapshot && !strcmp(IMAGE(i, k), IMAGE(j, m));
                 }
+            }
+            if (shared) {
+                d->base = d->file;
+                s->need_run_dir = true;
             }
         }
     }
     /* What stays written in place must have no other user. */
-    for (unsigned i = 0; i < s->n; i++) {
+    int rc = 0;
+    for (unsigned i = 0; i < s->n && !rc; i++) {
         const struct vm_config *c = &s->v[i].opt.cfg;
-        for (unsigned k = 0; k < c->ndisks; k++) {
+        for (unsigned k = 0; k < c->ndisks && !rc; k++) {
             const struct vm_drive *d = &c->drives[c->disks[k].drive];
-            if (d->readonly || d->snapshot || d->base)
+            if (!writes_in_place(c, d))
                 continue;
-            for (unsigned j = 0; j < s->n; j++) {
+            for (unsigned j = 0; j < s->n && !rc; j++) {
                 const struct vm_config *o = &s->v[j].opt.cfg;
-                for (unsigned m = 0; j != i && m < o->ndisks; m++) {
-                    const struct vm_drive *e = &o->drives[o->disks[m].drive];
-                    if (same_image(d->file, e->base ? e->base : e->file)) {
-                        snprintf(err, errlen,
-                                 "%s%sdisk image %s is written by VM %s and also used by VM %s (give %s snapshot=on, "
-                                 "or both a writable drive: each then writes its own overlay)",
-                                 s->config ? s->config : "", s->config ? ": " : "", d->file, vm_label(s, i),
-                                 vm_label(s, j), vm_label(s, i));
-                        return -EINVAL;
-                    }
+                for (unsigned m = 0; j != i && m < o->ndisks && !rc; m++) {
+                    if (strcmp(IMAGE(i, k), IMAGE(j, m)))
+                        continue;
+                    snprintf(err, errlen,
+                             "%s%sdisk image %s is written by VM %s and also used by VM %s (give %s snapshot=on, "
+                             "or both a writable drive: each then writes its own overlay)",
+                             s->config ? s->config : "", s->config ? ": " : "", d->file, vm_label(s, i),
+                             vm_label(s, j), vm_label(s, i));
+                    rc = -EINVAL;
                 }
             }
         }
     }
-    return 0;
+#undef IMAGE
+    for (size_t x = 0; x < (size_t)s->n * VM_MAX_DISKS; x++)
+        free(rp[x]);
+    free(rp);
+    return rc;
 }
 
 /* The image's format as opened, and one clean line if it does not open (missing, corrupt...). */
