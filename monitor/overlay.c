@@ -164,14 +164,15 @@ static int make_one(struct vm_drive *d, const char *path, bool temporary, char *
 static char *temp_path(char *err, size_t errlen)
 {
     const char *tmp = getenv("TMPDIR");
+    tmp = tmp && *tmp ? tmp : "/var/tmp";
     char *p;
-    if (asprintf(&p, "%s/mvisor-snapshot-XXXXXX", tmp && *tmp ? tmp : "/var/tmp") < 0) {
+    if (asprintf(&p, "%s/mvisor-snapshot-XXXXXX", tmp) < 0) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
     int fd = mkstemp(p);
     if (fd < 0) {
-        snprintf(err, errlen, "-snapshot: cannot make a temporary file like %s: %s", p, strerror(errno));
+        snprintf(err, errlen, "-snapshot: cannot make its temporary overlay in %s (TMPDIR): %s", tmp, strerror(errno));
         free(p);
         return NULL;
     }

@@ -358,6 +358,8 @@ bad_option image-twice -drive file="$W"/ro.img,if=virtio -drive file="$W/../$(ba
 bad_option clone-image-twice --clone 2 -drive file="$W"/ro.img,if=virtio -drive file="$W"/ro.img,if=virtio,snapshot=off
 bad_option bad-snapshot -drive file="$W"/ro.img,if=virtio,snapshot=maybe
 bad_option snapshot-missing-file -snapshot -drive file="$W"/nonexistent.img,if=virtio
+TMPDIR=$W/no-such-folder bad_option snapshot-no-tmpdir -snapshot -drive file="$W"/ro.img,if=virtio
+bad_option bad-lossy -drive file="$W"/ro.img,if=virtio,x-lossy=-3
 bad_option clone-missing-file --clone 2 --run-dir "$W"/bad-run -drive file="$W"/nonexistent.img,if=virtio
 if selected bad-clone-overlay-exists; then
     rm -rf "$W/exists-run" && mkdir -p "$W/exists-run" && echo data >"$W/exists-run/vm1.d0.qcow2"
