@@ -18,6 +18,7 @@
 #include "dbt/dbt.h"
 #include "monitor/internal.h"
 #include "monitor/options.h"
+#include "monitor/overlay.h"
 #include "monitor/qmp.h"
 #include "monitor/sched.h"
 #include "monitor/unixsock.h"
@@ -55,7 +56,11 @@ static const char usage_text[] =
     "  -no-reboot          a guest reset stops mvisor (status 0, 'guest reset' on stderr)\n"
     "                      instead of booting again\n"
     "  -drive file=F,if=none,id=ID[,format=raw|qcow2][,readonly=on][,cache=writeback|none|unsafe]\n"
-    "                      a disk image (malta); -drive file=F,if=virtio also plugs it in\n"
+    "        [,snapshot=on]\n"
+    "                      a disk image (malta); -drive file=F,if=virtio also plugs it in;\n"
+    "                      snapshot=on: writes go to a temporary qcow2 overlay, the image is\n"
+    "                      never written\n"
+    "  -snapshot           snapshot=on for every drive\n"
     "  -device virtio-blk-pci,drive=ID[,addr=SLOT][,serial=S]\n"
     "                      the image as a virtio disk (/dev/vda...); SLOT hexadecimal as in QEMU:\n"
     "                      0x12-0x15, 0xb, 0xc (the slots with an interrupt; default: the next free)\n"
@@ -86,7 +91,10 @@ static const char usage_text[] =
     "                      \"weight\": N}, ...] (options as on this command line; relative paths\n"
     "                      from the file's folder); no VM options on the command line then\n"
     "  --clone N           run N copies (1..1024) of the command line's VM, named vm0..vmN-1\n"
-    "                      (NAME0.. with -name NAME); each draws its own seed unless --seed\n"
+    "                      (NAME0.. with -name NAME); each draws its own seed unless --seed;\n"
+    "                      each writable drive of a clone is its own new qcow2 overlay over the\n"
+    "                      image, RUNDIR/NAME.ID.qcow2 (NAME.driveN.qcow2 without id=), kept\n"
+    "                      at exit (the same for VMs of --vm-config that write one image)\n"
     "  --run-dir DIR       with several VMs (or this option), ttyS0 of each VM without -serial\n"
     "                      goes to DIR/NAME.log and to the socket DIR/NAME.sock (attach with\n"
     "                      `socat - UNIX-CONNECT:DIR/NAME.sock`); default ${TMPDIR:-/tmp}/mvisor-PID\n"
@@ -304,17 +312,6 @@ int main(int argc, char **argv)
             fprintf(stderr, "mvisor: %s%s\n", err, rc == VMOPT_USAGE ? " (see mvisor --help)" : "");
             return 1;
         }
-        const char *file;
-        if (clones > 1 && vmopt_shared_writable(&cl.cfg, &cl.cfg, &file) == 0) {
-            for (unsigned i = 0; i < cl.cfg.ndisks; i++) {
-                const struct vm_drive *d = &cl.cfg.drives[cl.cfg.disks[i].drive];
-                if (!d->readonly) {
-                    fprintf(stderr, "mvisor: --clone %u: every clone would write disk image %s (use readonly=on)\n",
-                            clones, d->file);
-                    return 1;
-                }
-            }
-        }
         if (vmset_from_cmdline(&set, &cl, clones, err, sizeof(err)) < 0) {
             fprintf(stderr, "mvisor: %s\n", err);
             return 1;
@@ -322,6 +319,11 @@ int main(int argc, char **argv)
     }
     if (set.n == 0) {
         fprintf(stderr, "mvisor: out of memory\n");
+        return 1;
+    }
+    /* Which drives write an overlay instead of their image (-snapshot, clones, shared images). */
+    if (overlay_plan(&set, clones != 0, err, sizeof(err)) < 0) {
+        fprintf(stderr, "mvisor: %s\n", err);
         return 1;
     }
     /* The monitor's options that every VM carries out. */
@@ -371,14 +373,21 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    if (!create_all(&set, &rep)) {
+    err[0] = 0;
+    if (overlay_make(&set, err, sizeof(err)) < 0 || !create_all(&set, &rep)) {
+        if (err[0])
+            fprintf(stderr, "mvisor: %s\n", err);
+        /* Nothing ran: the overlays made for this run go again. */
+        overlay_discard(&set, true);
         qmp_server_stop(qmp);
         vmset_destroy(&set);
         return 1;
     }
-    if (run_dir_defaulted)
+    if (run_dir_defaulted && set.n > 1)
         fprintf(stderr, "mvisor: consoles in %s (NAME.log; Malta VMs also NAME.sock: socat - UNIX-CONNECT:%s/NAME.sock)\n",
                 set.run_dir, set.run_dir);
+    if (run_dir_defaulted && set.need_run_dir)
+        fprintf(stderr, "mvisor: disk overlays in %s (NAME.DRIVE.qcow2, kept at exit)\n", set.run_dir);
     /* Running (console up, state "running") before the QMP server answers anyone. */
     struct vm **vms = calloc(set.n, sizeof(*vms));
     int *status = calloc(set.n, sizeof(*status));

@@ -304,6 +304,17 @@ struct vm_drive {
     enum blk_format format;
     enum blk_cache cache;
     bool readonly;
+    bool snapshot;         /* snapshot=on (or -snapshot): writes go to a temporary overlay */
+    /* Set when the monitor put an overlay in front of the image (monitor/overlay.c): file is
+     * then the overlay (qcow2) and base the image the options named. */
+    const char *base;
+    bool overlay_made;     /* file was created by this run (removed if the run never starts) */
+    bool overlay_temporary; /* -snapshot's: unlinked once open, so no exit leaves it behind */
+    /* x-lossy=on|SEED, for the reliability tests only: host writes stay in memory until the
+     * next host flush, and when the VM goes (any exit) the power fails: the unflushed writes
+     * are lost (with a SEED, a pseudo-random subset reaches the file first). */
+    bool lossy;
+    uint64_t lossy_seed;
 };
 
 /* -device virtio-blk-pci,drive=ID[,addr=SLOT][,serial=S], or a -drive if=virtio. */
@@ -341,6 +352,7 @@ struct vm_config {
     struct vm_drive drives[VM_MAX_DRIVES];
     struct vm_disk disks[VM_MAX_DISKS];
     bool name_messages;      /* several VMs: the monitor's messages about this VM name it */
+    bool snapshot;           /* -snapshot: every writable drive gets a temporary overlay */
 };
 
 /* Debug knobs of the translator, for the lockstep self-test and bisection: blocks of at most
@@ -491,7 +503,8 @@ void profile_thread_set(struct vcpu *v);
 void profile_thread_end(void);
 /* Writes the whole profile: a table, or JSON. */
 void profile_write(struct vm *vm, FILE *f, bool json);
-/* The disks' part of the profile (monitor/profile_disk.c), also for QMP: a drive's name (its id,
+/* The disks' part of the profile (monitor/profile_disk.c: requests, guest and host flushes,
+ * how reads were served), also for QMP: a drive's name (its id,
  * else its file), the monitor-wide buffer cache's figures (false: the cache is off). */
 void profile_disks(const struct vm *vm, FILE *f, bool json);
 const char *profile_disk_name(const struct vm *vm, unsigned i);

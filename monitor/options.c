@@ -158,6 +158,10 @@ int vmopt_parse(struct vmopt *o, int argc, char *const *argv, int *i, char *err,
         cfg->deterministic = true;
         return 1;
     }
+    if (!strcmp(o1, "-snapshot")) {
+        cfg->snapshot = true;
+        return 1;
+    }
     static const char *const with_arg[] = {
         "-M", "-machine", "-m", "-kernel", "-initrd", "-append", "-cpu", "-smp", "-serial", "-name",
         "-display", "-monitor", "-exec", "-code-buffer", "-seed", "-max-insns", "-timeout", "-trace",

@@ -2,7 +2,7 @@
  * The disk options, in QEMU's spellings (QEMU docs "-drive", "-device"):
  *
  *   -drive file=F[,format=raw|qcow2][,if=none|virtio][,id=ID][,readonly=on|off]
- *          [,cache=writeback|none|unsafe]
+ *          [,cache=writeback|none|unsafe][,snapshot=on|off]
  *   -device virtio-blk-pci,drive=ID[,addr=SLOT][,serial=S]
  *
  * A -drive with if=virtio is a drive and its virtio-blk-pci device at once. addr is
@@ -140,12 +140,23 @@ int vmopt_parse_drive(struct vmopt *o, const char *spec, char *err, size_t errle
                 d.cache = BLK_CACHE_UNSAFE;
             else
                 return dfail(err, errlen, VMOPT_USAGE, "-drive: unsupported cache=%s (writeback, none or unsafe)", v);
+        } else if (!strcmp(k, "snapshot")) {
+            if (!parse_bool(v, &d.snapshot))
+                return dfail(err, errlen, VMOPT_USAGE, "-drive: snapshot=%s (on or off)", v);
+        } else if (!strcmp(k, "x-lossy")) {
+            /* The reliability tests' power failure (struct vm_drive), not a user option. */
+            char *end;
+            errno = 0;
+            d.lossy = true;
+            d.lossy_seed = !strcmp(v, "on") ? 0 : strtoull(v, &end, 0);
+            if (strcmp(v, "on") && (errno || !*v || *end || *v == '-'))
+                return dfail(err, errlen, VMOPT_USAGE, "-drive: x-lossy=%s (on or a seed)", v);
         } else if (!strcmp(k, "media")) {
             if (strcmp(v, "disk"))
                 return dfail(err, errlen, VMOPT_USAGE, "-drive: unsupported media=%s (disk)", v);
         } else {
             return dfail(err, errlen, VMOPT_USAGE,
-                         "-drive: unknown parameter '%s' (file, format, if, id, readonly, cache)", k);
+                         "-drive: unknown parameter '%s' (file, format, if, id, readonly, cache, snapshot)", k);
         }
     }
     if (!d.file)
@@ -261,7 +272,9 @@ int vmopt_shared_writable(const struct vm_config *a, const struct vm_config *b, 
             const struct vm_drive *y = &b->drives[b->disks[j].drive];
             if (a == b && j == i)
                 continue;
-            if (x->readonly && y->readonly)
+            /* -snapshot's overlays only read their image */
+            bool xw = !x->readonly && !x->snapshot && !a->snapshot, yw = !y->readonly && !y->snapshot && !b->snapshot;
+            if (!xw && !yw)
                 continue;
             char *ry = realpath(y->file, NULL);
             bool same = rx && ry ? !strcmp(rx, ry) : !strcmp(x->file, y->file);

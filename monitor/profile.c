@@ -359,7 +359,8 @@ void profile_write(struct vm *vm, FILE *f, bool json)
             fprintf(f, "%s\"%s\": %" PRIu64, first ? "" : ", ", exc_names[c], v->nr_exceptions[c]);
             first = false;
         }
-        fprintf(f, "},\n  \"cpu_samples\": {\"interval_ms\": %.3f, \"total\": %" PRIu64, PROF_SAMPLE_NS / 1e6,
+        fprintf(f, "},\n");
+        fprintf(f, "  \"cpu_samples\": {\"interval_ms\": %.3f, \"total\": %" PRIu64, PROF_SAMPLE_NS / 1e6,
                 samp_total);
         for (int w = 0; w < 8; w++)
             if (samp[w])

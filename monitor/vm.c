@@ -258,8 +258,12 @@ static int vm_create_malta(struct vm *vm, char *err, size_t errlen)
         return -EINVAL;
     for (unsigned i = 0; i < vm->cfg.ndisks; i++) {
         const struct vm_drive *d = &vm->cfg.drives[vm->cfg.disks[i].drive];
-        struct blk_open_opts bo = {.path = d->file, .format = d->format, .readonly = d->readonly, .cache = d->cache};
+        struct blk_open_opts bo = {.path = d->file, .format = d->format, .readonly = d->readonly, .cache = d->cache,
+                                   .lossy = d->lossy};
         rc = blk_open(&bo, &vm->disk[i], err, errlen);
+        /* -snapshot's overlay: gone from the folder once open, so no exit leaves it behind. */
+        if (d->overlay_temporary)
+            unlink(d->file);
         if (rc < 0)
             return rc;
         rc = malta_add_virtio_blk(vm->malta, (unsigned)slots[i], vm->disk[i], vm->cfg.disks[i].serial, err, errlen);
@@ -393,6 +397,9 @@ void vm_destroy(struct vm *vm)
     malta_destroy(vm->malta);
     vm->malta = NULL;
     for (unsigned i = 0; i < VM_MAX_DISKS; i++) {
+        /* x-lossy (the reliability tests): whatever way the VM ends, the power fails first. */
+        if (vm->disk[i] && i < vm->cfg.ndisks && vm->cfg.drives[vm->cfg.disks[i].drive].lossy)
+            blk_power_fail(vm->disk[i], vm->cfg.drives[vm->cfg.disks[i].drive].lossy_seed);
         if (vm->disk[i])
             blk_close(vm->disk[i]);
         vm->disk[i] = NULL;

@@ -248,12 +248,6 @@ int vmconfig_load(const char *path, unsigned max, struct vmopt **vms, unsigned *
             goto out;
         }
         for (size_t j = 0; j < k; j++) {
-            const char *file;
-            if (vmopt_shared_writable(&v[j].cfg, &v[k].cfg, &file)) {
-                fail(&l, v[k].cfg.name, 0, "disk image %s is also used by VM %zu and one of them writes it", file, j + 1);
-                free(v);
-                goto out;
-            }
             if (!strcmp(v[j].cfg.name, v[k].cfg.name)) {
                 fail(&l, v[k].cfg.name, 0, "the name is used twice (VMs %zu and %zu, counting from 1)", j + 1, k + 1);
                 free(v);

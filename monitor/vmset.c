@@ -120,6 +120,7 @@ int vmset_consoles(struct vmset *s, const char *run_dir, const char *qmp_path, b
     bool need_dir = false;
     for (unsigned i = 0; i < s->n; i++)
         need_dir |= several && !s->v[i].opt.serial_given;
+    need_dir |= s->need_run_dir;
     if (need_dir && !run_dir) {
         const char *tmp = getenv("TMPDIR");
         char *d;

@@ -24,6 +24,7 @@ struct vmset {
     const char *config;  /* --vm-config FILE, or NULL: the VMs come from the command line */
     const char *run_dir; /* where the default consoles are, once chosen (NULL: none needed) */
     bool run_dir_ours;   /* run_dir is the default one, made here */
+    bool need_run_dir;   /* disk overlays go in the run folder (monitor/overlay.c) */
 };
 
 /* The VMs of the command line: n copies of o (--clone n: named NAME0.. or vm0..; n == 0: o
@@ -37,7 +38,8 @@ void vmset_draw_seeds(struct vmset *s);
  * ttyS0 of every VM: an explicit -serial wins; without one, a VM alone keeps stdio, while each
  * of several VMs (or any, with --run-dir) gets RUNDIR/NAME.sock and RUNDIR/NAME.log (a testbench
  * VM only the log, of its test device's output). RUNDIR is run_dir, or else
- * ${TMPDIR:-/tmp}/mvisor-PID, created (mode 0700) if missing; *defaulted says it was chosen here.
+ * ${TMPDIR:-/tmp}/mvisor-PID, created (mode 0700) if missing, also when only disk overlays need
+ * it (need_run_dir); *defaulted says it was chosen here.
  * Refuses two VMs on the terminal and two users of one file or socket (qmp_path included).
  * -errno with a message; logs are open on success.
  */

@@ -276,8 +276,9 @@ static void blk_run(struct virtio_blk *d, struct blk_req *r)
         rc = b->ops->write(b, r->off, r->buf, r->len);
         break;
     case VIRTIO_BLK_T_FLUSH:
-        /* cache=unsafe: the guest's flushes are ignored (QEMU's cache=unsafe). */
-        rc = b->cache == BLK_CACHE_UNSAFE ? 0 : b->ops->flush(b);
+        /* cache=unsafe ignores the guest's flushes (QEMU's cache=unsafe) in devices/block,
+         * which still counts them and writes qcow2 metadata in order, without fdatasync. */
+        rc = b->ops->flush(b);
         break;
     case VIRTIO_BLK_T_DISCARD:
         if (b->ops->discard)

@@ -10,6 +10,9 @@ checks from inside the guest:
   - the disk's interrupt line in /proc/interrupts counts (virtio0 on IRQ 10 or 11);
   - mount, md5sum of the file put in the image by the host, a file written and synced, umount;
   - a read-only drive: writes fail with an I/O error or EROFS, the mount is read-only;
+  - with --expect-file, files an earlier boot (maybe on the other monitor) wrote; with
+    --dev-md5, the md5 of the whole disk as the guest reads it before its mount and after its
+    umount (the suite compares it with the other monitor's and with qemu-img's reading);
 then powers off. The suite then reads the written file out of the image on the host.
 """
 
@@ -55,6 +58,14 @@ def main():
     p.add_argument("--exec-from-disk", action="store_true",
                    help="run /mnt/A and /mnt/B (tests/disk/progs/which.S) swapped under one name, from the disk")
     p.add_argument("--vdb-md5", default="", help="a second disk (vdb, same image contents): read both at once")
+    p.add_argument("--write-name", default="written.txt", help="the file --write-text goes to")
+    p.add_argument("--expect-file", action="append", default=[], metavar="NAME=TEXT",
+                   help="a file an earlier boot wrote: /mnt/NAME must hold TEXT")
+    p.add_argument("--copy-to-vdb", action="store_true",
+                   help="after the umount, copy all of /dev/vda onto /dev/vdb (a raw disk the host then "
+                        "compares with vda's image: this monitor's reading of it)")
+    p.add_argument("--dev-md5", action="store_true",
+                   help="md5 of all of /dev/vda before the mount and after the umount, into the facts")
     p.add_argument("--facts", required=True)
     a = p.parse_args()
 
@@ -74,7 +85,7 @@ def main():
         pci = sorted(l.split() for l in out.strip().splitlines() if l.strip())
         c.facts["pci"] = [" ".join(x) for x in pci]
         blk = [x for x in pci if len(x) == 6 and x[1] == "0x1af4" and x[2] == "0x1001"]
-        c.ok("pci-virtio-blk", len(blk) == (2 if a.vdb_md5 else 1), "PCI devices: %s" % c.facts["pci"])
+        c.ok("pci-virtio-blk", len(blk) == (2 if a.vdb_md5 or a.copy_to_vdb else 1), "PCI devices: %s" % c.facts["pci"])
         if blk:
             c.ok("pci-subsystem", blk[0][3] == "0x0002", "subsystem %s" % blk[0][3])
             c.ok("pci-class", blk[0][4] == "0x010000", "class %s" % blk[0][4])
@@ -84,9 +95,16 @@ def main():
         c.facts["vda"] = vals
         c.ok("vda-size", st == 0 and vals[:1] == [str(a.sectors)], "size %r, expected %d" % (vals, a.sectors))
         c.ok("vda-ro", vals[1:2] == (["1"] if a.readonly else ["0"]), "ro %r" % vals[1:2])
+        if a.dev_md5:
+            out, st = g.run("md5sum /dev/vda", CMD_TIMEOUT)
+            c.facts["dev_md5_before"] = out.split()[0] if st == 0 and out.split() else ""
         opts = "-o ro" if a.readonly else ""
         out, st = g.run("mount -t ext4 %s /dev/vda /mnt && md5sum /mnt/known.txt" % opts, CMD_TIMEOUT)
         c.ok("mount-md5", st == 0 and a.md5 in out, "mount/md5sum said %r (status %d)" % (out, st))
+        for e in a.expect_file:
+            name, text = e.split("=", 1)
+            out, st = g.run("cat /mnt/%s" % name, CMD_TIMEOUT)
+            c.ok("file-" + name, st == 0 and out.strip() == text, "/mnt/%s holds %r, expected %r" % (name, out, text))
         out, _ = g.run("md5sum /mnt/rand.bin", CMD_TIMEOUT)
         c.facts["rand_md5"] = out.split()[0] if out.split() else ""
         if a.exec_from_disk:
@@ -110,9 +128,15 @@ def main():
             out, st = g.run("dd if=/dev/zero of=/dev/vda bs=512 count=1 oflag=direct 2>&1", CMD_TIMEOUT)
             c.ok("ro-raw-write-refused", st != 0, "a raw write to the read-only disk succeeded: %r" % out)
         else:
-            out, st = g.run("echo '%s' > /mnt/written.txt && sync && umount /mnt && sync" % a.write_text,
+            out, st = g.run("echo '%s' > /mnt/%s && sync && umount /mnt && sync" % (a.write_text, a.write_name),
                             CMD_TIMEOUT)
             c.ok("write-sync-umount", st == 0, "status %d: %r" % (st, out))
+            if a.dev_md5:
+                out, st = g.run("md5sum /dev/vda", CMD_TIMEOUT)
+                c.facts["dev_md5_after"] = out.split()[0] if st == 0 and out.split() else ""
+            if a.copy_to_vdb:
+                out, st = g.run("dd if=/dev/vda of=/dev/vdb bs=1M conv=fsync 2>&1", CMD_TIMEOUT)
+                c.ok("copy-to-vdb", st == 0, "dd said %r (status %d)" % (out, st))
         if a.vdb_md5:
             # Two disks whose INTA share IRQ 10 (slots 0x12 and 0x13: PIRQ A and B), read at once
             # from a cold cache: an interrupt lost on the shared line hangs one of the readers.
