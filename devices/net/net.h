@@ -1,0 +1,97 @@
+/*
+ * devices/net: Ethernet frames between a VM's network card and what it is plugged into (a
+ * backend, QEMU's "-netdev"): host networking through libslirp ("user"), a learning switch
+ * shared by the VMs of one monitor ("switch").
+ *
+ * A frame is a struct net_buf, reference-counted and never changed once made: the card copies
+ * a frame out of guest RAM once into a net_buf, and every port it reaches (the switch floods
+ * to several) holds a reference to that same buffer until it has copied it into its guest.
+ *
+ * Threads. A card hands frames to its backend on its VM's vCPU thread (netdev_transmit). A
+ * backend hands frames to the card from any thread (its own poll thread, another VM's vCPU
+ * thread) through struct net_port.receive, which must be thread-safe and must not block: the
+ * card queues the frame and asks its vCPU thread to take it.
+ */
+#ifndef MVISOR_NET_H
+#define MVISOR_NET_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NET_ETH_HLEN 14
+/* Largest frame without the FCS: 1500 bytes of payload, the header and one 802.1Q tag. */
+#define NET_FRAME_MAX 1518
+#define NET_MAC_LEN 6
+
+struct net_buf {
+    _Atomic unsigned ref;
+    uint32_t len;
+    uint8_t data[];
+};
+
+/* A buffer of len bytes (contents copied from data if not NULL), one reference; NULL if out of
+ * memory. */
+struct net_buf *net_buf_new(const void *data, uint32_t len);
+static inline void net_buf_get(struct net_buf *b)
+{
+    atomic_fetch_add_explicit(&b->ref, 1, memory_order_relaxed);
+}
+void net_buf_put(struct net_buf *b);
+
+/* The card's side of a backend: where frames for the guest go. receive takes its own
+ * reference if it keeps the buffer. */
+struct net_port {
+    void (*receive)(void *ctx, struct net_buf *b);
+    void *ctx;
+};
+
+/* ---- configuration (parsed by the monitor, QEMU's -netdev spellings) ------------------ */
+
+enum netdev_type { NETDEV_USER = 1, NETDEV_SWITCH };
+
+#define NETDEV_MAX_HOSTFWD 8
+struct netdev_hostfwd {
+    bool udp;
+    uint32_t host_addr;  /* network order; 0 = any */
+    uint16_t host_port;
+    uint32_t guest_addr; /* network order; 0 = the first DHCP address */
+    uint16_t guest_port;
+};
+
+struct netdev_config {
+    enum netdev_type type;
+    const char *id;
+    /* user */
+    bool restricted;
+    unsigned nhostfwd;
+    struct netdev_hostfwd hostfwd[NETDEV_MAX_HOSTFWD];
+    /* switch */
+    const char *switch_name;
+};
+
+/* Parses QEMU's hostfwd value "[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT"; false
+ * with a message in err. */
+bool netdev_parse_hostfwd(const char *v, struct netdev_hostfwd *out, char *err, size_t errlen);
+
+/* ---- a backend ------------------------------------------------------------------------ */
+
+struct netdev_stats {
+    _Atomic uint64_t tx_frames, tx_bytes, rx_frames, rx_bytes, dropped;
+};
+
+struct netdev;
+
+/* Creates the backend cfg describes (the switch is found or made by name). -errno with one
+ * line in err. */
+int netdev_create(struct netdev **out, const struct netdev_config *cfg, char *err, size_t errlen);
+/* Stops the backend: when it returns nothing calls the port's receive any more. */
+void netdev_destroy(struct netdev *nd);
+/* Plugs a card in (once, before the VM runs). */
+void netdev_attach(struct netdev *nd, const struct net_port *port);
+/* A frame from the guest (the card's vCPU thread); takes its own reference if it keeps b. */
+void netdev_transmit(struct netdev *nd, struct net_buf *b);
+const struct netdev_stats *netdev_stats(const struct netdev *nd);
+
+#endif
