@@ -1,0 +1,119 @@
+"""Two VMs of one monitor on a switch, a third on another switch (suite net, tests/net/run.sh).
+
+  a 10.0.0.1 and b 10.0.0.2 on switch "lan", c 10.0.0.3 on switch "other", all started by one
+  mvisor --vm-config with their consoles on RUNDIR/NAME.sock. Checks: ping a->b and b->a; a
+  file of random bytes sent a->b with busybox nc has the same md5 on both sides; c reaches
+  neither, and its card received not one frame (the switch kept lan's broadcasts and floods
+  on lan); each card's MAC is the one derived from its VM's name (distinct).
+Writes a transcript per VM into --log-dir and prints one line per check; exit 1 if any failed.
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from sockguest import SockGuest, GuestError  # noqa: E402
+
+CMD = 120
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--monitor", required=True)
+    p.add_argument("--kernel", required=True)
+    p.add_argument("--initrd", required=True)
+    p.add_argument("--log-dir", required=True)
+    p.add_argument("--work", required=True)
+    p.add_argument("--mib", type=int, default=16, help="size of the file sent with nc")
+    a = p.parse_args()
+    os.makedirs(a.log_dir, exist_ok=True)
+    run = os.path.join(a.work, "run")
+    os.makedirs(run, exist_ok=True)
+
+    def vm(name, sw, ip):
+        return {"name": name, "options": ["-M", "malta", "-m", "256", "-kernel", os.path.abspath(a.kernel),
+                                          "-initrd", os.path.abspath(a.initrd),
+                                          "-append", "console=ttyS0 panic=-1 mvisor.ip=%s/24" % ip,
+                                          "-netdev", "switch,id=n0,switch=" + sw,
+                                          "-device", "virtio-net-pci,netdev=n0"]}
+    cfg = os.path.join(a.work, "vms.json")
+    with open(cfg, "w") as f:
+        json.dump([vm("a", "lan", "10.0.0.1"), vm("b", "lan", "10.0.0.2"), vm("c", "other", "10.0.0.3")], f)
+    err = open(os.path.join(a.log_dir, "switch.stderr"), "wb")
+    proc = subprocess.Popen([a.monitor, "--vm-config", cfg, "--run-dir", run], stdin=subprocess.DEVNULL,
+                            stdout=err, stderr=err)
+    failed = []
+
+    def check(name, ok, why=""):
+        print("%s %s%s" % ("ok  " if ok else "FAIL", name, (": " + why) if why and not ok else ""))
+        if not ok:
+            failed.append(name)
+
+    g = {}
+    try:
+        for n in "abc":
+            g[n] = SockGuest(os.path.join(run, n + ".sock"), os.path.join(a.log_dir, "switch-%s.console" % n))
+        for n in "abc":
+            g[n].wait_prompt(300)
+            g[n].run("dmesg -n 1", CMD)
+        macs = {}
+        for n in "abc":
+            out, _ = g[n].run("cat /sys/class/net/eth0/address", CMD)
+            macs[n] = out.strip()
+        check("macs-distinct", len(set(macs.values())) == 3 and all(re.fullmatch(r"52:54:00(:[0-9a-f]{2}){3}", m)
+                                                                     for m in macs.values()), str(macs))
+        out, rc = g["a"].run("ping -c 3 -W 5 10.0.0.2", CMD)
+        check("ping-a-to-b", rc == 0 and "3 packets received" in out, out.strip()[-200:])
+        out, rc = g["b"].run("ping -c 3 -W 5 10.0.0.1", CMD)
+        check("ping-b-to-a", rc == 0 and "3 packets received" in out, out.strip()[-200:])
+        out, rc = g["b"].run("ip neigh show dev eth0", CMD)
+        check("arp-learned", macs["a"] in out, out.strip())
+
+        # A file a -> b over TCP.
+        g["b"].send("nc -l -p 5000 > /tmp/got; echo nc-done-$?\n")
+        time.sleep(1)
+        out, rc = g["a"].run("dd if=/dev/urandom of=/tmp/f bs=1024 count=%d 2>/dev/null; md5sum /tmp/f" % (a.mib * 1024), CMD)
+        md5_a = out.split()[0] if out.split() else ""
+        t0 = time.monotonic()
+        out, rc = g["a"].run("nc -w 5 10.0.0.2 5000 < /tmp/f", 600)
+        g["b"].expect(r"nc-done-(\d+)", 600, "b's nc to end")
+        secs = time.monotonic() - t0
+        out, _ = g["b"].run("md5sum /tmp/got; ls -l /tmp/got", CMD)
+        md5_b = out.split()[0] if out.split() else ""
+        check("nc-md5", md5_a and md5_a == md5_b, "sent %s, received %s" % (md5_a, out.strip()))
+        print("     %d MiB in %.1f s (host time, loaded machine; not a benchmark)" % (a.mib, secs))
+
+        # c is on another switch: no reply, and nothing ever arrived at its card.
+        out, rc = g["c"].run("ping -c 2 -W 2 10.0.0.1", CMD)
+        check("other-switch-isolated", rc != 0 and "0 packets received" in out, out.strip()[-200:])
+        out, _ = g["c"].run("cat /sys/class/net/eth0/statistics/rx_packets /sys/class/net/eth0/statistics/tx_packets", CMD)
+        nums = out.split()
+        check("other-switch-saw-nothing", len(nums) == 2 and nums[0] == "0" and int(nums[1]) > 0,
+              "rx_packets, tx_packets = %s" % nums)
+        out, _ = g["a"].run("ip neigh show 10.0.0.3", CMD)
+        check("c-unknown-on-lan", out.strip() == "", out.strip())
+        for n in "abc":
+            g[n].send("poweroff -f\n")
+        try:
+            rc = proc.wait(60)
+            check("monitor-exit", rc == 0, "status %s" % rc)
+        except subprocess.TimeoutExpired:
+            check("monitor-exit", False, "still running 60 s after poweroff")
+    except GuestError as e:
+        check("guest", False, str(e))
+    finally:
+        for x in g.values():
+            x.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
