@@ -2,7 +2,10 @@
 # Suite "net": virtio-net-pci with the stock kernel and the default initramfs (which loads
 # virtio_net and configures eth0: DHCP, or mvisor.ip= on the kernel command line).
 #
-#   tests/net/run.sh [--mvisor BIN] [FILTER...]
+#   tests/net/run.sh [--mvisor BIN] [--suite NAME] [--tsan] [FILTER...]
+#
+# --tsan: BIN is a ThreadSanitizer build (suite "tsan" runs switch and user so, as its part
+# tsan-net); a race report makes mvisor exit 66, which fails the case, and fails tsan-reports.
 #
 #   switch          tests/net/switch_test.py: one monitor, VMs a and b on switch "lan", c on
 #                   "other": ping both ways, a 16 MiB file a->b with busybox nc (md5 equal), c
@@ -27,23 +30,32 @@ B=${B:-build}
 MVISOR=$B/mvisor
 QEMU=${QEMU:-qemu-system-mipsel}
 filters=()
+suite=net
+tsan=0
 while (($#)); do
     case $1 in
     --mvisor) MVISOR=$2; shift 2 ;;
+    --suite) suite=$2; shift 2 ;;
+    --tsan) tsan=1; shift ;;
     *) filters+=("$1"); shift ;;
     esac
 done
 
-suite_begin net
-W=$B/tests/net
+suite_begin "$suite"
+W=$B/tests/$suite
 rm -rf "$W"
 mkdir -p "$W"
 KERNEL=$B/guest/vmlinuz
 INITRD=$B/initramfs.cpio.gz
 common=(--kernel "$KERNEL" --initrd "$INITRD" --log-dir "$SUITE_DIR" --work "$W")
+mib=16
+if ((tsan)); then
+    export TSAN_OPTIONS="halt_on_error=0 exitcode=66 log_path=$W/tsan-report"
+    mib=2 # the sanitizer makes each byte cost ten times more
+fi
 
 if selected switch; then
-    run_test switch 400 python3 tests/net/switch_test.py --monitor "$MVISOR" "${common[@]}"
+    run_test switch 400 python3 tests/net/switch_test.py --monitor "$MVISOR" "${common[@]}" --mib "$mib"
 fi
 if selected user || selected card-matches-qemu; then
     run_test user 300 python3 tests/net/user_test.py --name user --monitor "$MVISOR" "${common[@]}" --facts "$W/user.json"
@@ -124,6 +136,16 @@ if selected bad-testbench; then
         test_pass bad-testbench
     else
         test_fail bad-testbench "status $TEST_RC"
+    fi
+fi
+if ((tsan)); then
+    reports=$(find "$W" -maxdepth 1 -name 'tsan-report*' | wc -l)
+    TEST_LOG=$SUITE_DIR/tsan-reports.log
+    cat "$W"/tsan-report* >"$TEST_LOG" 2>/dev/null
+    if ((reports == 0)); then
+        test_pass tsan-reports
+    else
+        test_fail tsan-reports "$reports ThreadSanitizer report(s): $TEST_LOG"
     fi
 fi
 suite_end

@@ -123,7 +123,8 @@ def main():
                 time.sleep(0.5)
         check("hostfwd-to-guest", body.strip() == "hello-from-the-guest", body.strip()[:200])
         g.send("poweroff -f\n")
-        g.wait_exit(60)
+        status = g.wait_exit(60)
+        check("exit-status", status == 0, "status %s" % status)
     except GuestError as e:
         check("guest", False, str(e))
     finally:
