@@ -3,9 +3,10 @@
  *
  *   -netdev user,id=ID[,hostfwd=[tcp|udp]:[HADDR]:HPORT-[GADDR]:GPORT]...[,restrict=on|off]
  *   -netdev switch,id=ID,switch=NAME      (mvisor's own: a switch shared inside the monitor)
+ *   -netdev socket,id=ID,listen=[ADDR]:PORT | connect=ADDR:PORT | udp=ADDR:PORT,localaddr=ADDR:PORT
  *   -device virtio-net-pci,netdev=ID[,mac=52:54:00:xx:xx:xx][,addr=SLOT][,romfile=F]
  *           [,disable-modern=on][,disable-legacy=off][,id=ID]
- *   -nic user|switch[,model=virtio-net-pci][,mac=M][,BACKEND OPTIONS]   -nic none
+ *   -nic user|switch|socket[,model=virtio-net-pci][,mac=M][,BACKEND OPTIONS]   -nic none
  *
  * romfile= is accepted and ignored (there is no option ROM to run on a Malta), as are the
  * disable-modern=on / disable-legacy=off that QEMU needs for a legacy-only device: the device
@@ -54,8 +55,12 @@ static int parse_netdev(struct vmopt *o, char **items, unsigned nitems, const ch
         nd.type = NETDEV_USER;
     else if (type && !strcmp(type, "switch"))
         nd.type = NETDEV_SWITCH;
+    else if (type && !strcmp(type, "socket"))
+        nd.type = NETDEV_SOCKET;
     else
-        return nfail(err, errlen, VMOPT_USAGE, "%s: unsupported type '%s' (user or switch)", opt, type ? type : "");
+        return nfail(err, errlen, VMOPT_USAGE, "%s: unsupported type '%s' (user, switch or socket)", opt,
+                     type ? type : "");
+    bool local_given = false;
     for (unsigned i = 1; i < nitems; i++) {
         char *item = items[i], *eq = strchr(item, '=');
         if (!eq)
@@ -80,15 +85,36 @@ static int parse_netdev(struct vmopt *o, char **items, unsigned nitems, const ch
             if (!vmopt_id_ok(v))
                 return nfail(err, errlen, VMOPT_USAGE, "%s: switch '%s': 1 to 64 letters, digits, '.', '_' or '-'", opt, v);
             nd.switch_name = v;
+        } else if (nd.type == NETDEV_SOCKET &&
+                   (!strcmp(k, "listen") || !strcmp(k, "connect") || !strcmp(k, "udp"))) {
+            if (nd.sock_mode)
+                return nfail(err, errlen, VMOPT_USAGE, "%s: exactly one of listen=, connect= or udp=", opt);
+            nd.sock_mode = !strcmp(k, "listen")    ? NETDEV_SOCKET_LISTEN
+                           : !strcmp(k, "connect") ? NETDEV_SOCKET_CONNECT
+                                                   : NETDEV_SOCKET_UDP;
+            if (!netdev_parse_hostport(v, &nd.sock_addr, &nd.sock_port) ||
+                (nd.sock_mode != NETDEV_SOCKET_LISTEN && !nd.sock_addr))
+                return nfail(err, errlen, VMOPT_USAGE, "%s: %s=%s is not ADDR:PORT (an IPv4 address%s)", opt, k, v,
+                             nd.sock_mode == NETDEV_SOCKET_LISTEN ? " or none" : "");
+        } else if (nd.type == NETDEV_SOCKET && !strcmp(k, "localaddr")) {
+            if (!netdev_parse_hostport(v, &nd.sock_local_addr, &nd.sock_local_port))
+                return nfail(err, errlen, VMOPT_USAGE, "%s: localaddr=%s is not ADDR:PORT", opt, v);
+            local_given = true;
         } else {
             return nfail(err, errlen, VMOPT_USAGE, "%s: unknown parameter '%s' for type %s (%s)", opt, k, type,
-                         nd.type == NETDEV_USER ? "id, hostfwd, restrict" : "id, switch");
+                         nd.type == NETDEV_USER     ? "id, hostfwd, restrict"
+                         : nd.type == NETDEV_SWITCH ? "id, switch"
+                                                    : "id, listen, connect, udp, localaddr");
         }
     }
     if (!nd.id)
         return nfail(err, errlen, VMOPT_USAGE, "%s needs id=", opt);
     if (nd.type == NETDEV_SWITCH && !nd.switch_name)
         return nfail(err, errlen, VMOPT_USAGE, "%s: type switch needs switch=NAME", opt);
+    if (nd.type == NETDEV_SOCKET && !nd.sock_mode)
+        return nfail(err, errlen, VMOPT_USAGE, "%s: type socket needs listen=, connect= or udp= (QEMU's mcast= and fd= are not supported)", opt);
+    if (nd.type == NETDEV_SOCKET && (nd.sock_mode == NETDEV_SOCKET_UDP) != local_given)
+        return nfail(err, errlen, VMOPT_USAGE, "%s: localaddr= goes with udp=, and only with it", opt);
     if (find_netdev(cfg, nd.id))
         return nfail(err, errlen, VMOPT_USAGE, "%s: id '%s' is used twice", opt, nd.id);
     cfg->netdevs[cfg->nnetdevs++] = nd;

@@ -21,6 +21,7 @@ struct netdev {
 void netdev_deliver(struct netdev *nd, struct net_buf *b);
 
 int net_user_create(struct netdev **out, const struct netdev_config *cfg, char *err, size_t errlen);
+int net_socket_create(struct netdev **out, const struct netdev_config *cfg, char *err, size_t errlen);
 int net_switch_create(struct netdev **out, const struct netdev_config *cfg, char *err, size_t errlen);
 
 #endif

@@ -49,6 +49,8 @@ static bool parse_addr(const char *s, uint32_t *addr)
         *addr = 0;
         return true;
     }
+    if (!strcmp(s, "localhost"))
+        s = "127.0.0.1";
     if (inet_pton(AF_INET, s, &a) != 1)
         return false;
     *addr = a.s_addr;
@@ -63,6 +65,15 @@ static bool parse_endpoint(char *s, uint32_t *addr, uint16_t *port)
         return false;
     *colon = 0;
     return parse_addr(s, addr) && parse_port(colon + 1, port);
+}
+
+bool netdev_parse_hostport(const char *v, uint32_t *addr, uint16_t *port)
+{
+    char buf[128];
+    if (strlen(v) >= sizeof(buf))
+        return false;
+    strcpy(buf, v);
+    return parse_endpoint(buf, addr, port);
 }
 
 bool netdev_parse_hostfwd(const char *v, struct netdev_hostfwd *out, char *err, size_t errlen)
@@ -102,6 +113,8 @@ int netdev_create(struct netdev **out, const struct netdev_config *cfg, char *er
         return net_user_create(out, cfg, err, errlen);
     case NETDEV_SWITCH:
         return net_switch_create(out, cfg, err, errlen);
+    case NETDEV_SOCKET:
+        return net_socket_create(out, cfg, err, errlen);
     }
     snprintf(err, errlen, "netdev '%s': unknown type", cfg->id ? cfg->id : "");
     return -EINVAL;

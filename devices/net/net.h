@@ -49,7 +49,8 @@ struct net_port {
 
 /* ---- configuration (parsed by the monitor, QEMU's -netdev spellings) ------------------ */
 
-enum netdev_type { NETDEV_USER = 1, NETDEV_SWITCH };
+enum netdev_type { NETDEV_USER = 1, NETDEV_SWITCH, NETDEV_SOCKET };
+enum netdev_socket_mode { NETDEV_SOCKET_LISTEN = 1, NETDEV_SOCKET_CONNECT, NETDEV_SOCKET_UDP };
 
 #define NETDEV_MAX_HOSTFWD 8
 struct netdev_hostfwd {
@@ -69,11 +70,18 @@ struct netdev_config {
     struct netdev_hostfwd hostfwd[NETDEV_MAX_HOSTFWD];
     /* switch */
     const char *switch_name;
+    /* socket: listen=/connect=/udp= ADDR:PORT (network order address, 0 = any), udp's localaddr= */
+    enum netdev_socket_mode sock_mode;
+    uint32_t sock_addr, sock_local_addr;
+    uint16_t sock_port, sock_local_port;
 };
 
 /* Parses QEMU's hostfwd value "[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT"; false
  * with a message in err. */
 bool netdev_parse_hostfwd(const char *v, struct netdev_hostfwd *out, char *err, size_t errlen);
+
+/* Parses "[ADDR]:PORT" (dotted IPv4 or localhost; empty: any); false if it is not one. */
+bool netdev_parse_hostport(const char *v, uint32_t *addr, uint16_t *port);
 
 /* ---- a backend ------------------------------------------------------------------------ */
 

@@ -21,6 +21,12 @@
 #   card-matches-qemu
 #                   the card as each guest sees it: its PCI function (slot, IDs, subsystem,
 #                   class, IRQ, revision), its /proc/interrupts line, MAC and carrier, addresses
+#   socket-qemu     tests/net/socket_test.py: an mvisor VM (connect=) and a QEMU VM (listen=) on
+#                   one -netdev socket segment: ping both ways, 4 MiB with nc (md5 equal)
+#   socket-udp      two VMs of one monitor joined by -netdev socket,udp=,localaddr=: ping both ways
+#   socket-hostile  the script is mvisor's socket peer: runt, oversized and empty frames
+#                   dropped with the framing kept, a length no frame has closes the
+#                   connection, a peer leaving mid-frame, the link back with the next peer
 #   bad-*           each bad -netdev/-nic/-device is one "mvisor:" line and exit status 1
 # Scratch files go to build/tests/net/, transcripts to build/test-logs/net/.
 cd "$(dirname "$0")/../.."
@@ -72,6 +78,15 @@ if selected qemu-restrict; then
     run_test qemu-restrict 300 python3 tests/net/user_test.py --qemu --restrict --name qemu-restrict --monitor "$QEMU" \
         "${common[@]}" --facts "$W/qemu-restrict.json"
 fi
+if selected socket-qemu; then
+    run_test socket-qemu 400 python3 tests/net/socket_test.py --peer qemu --monitor "$MVISOR" --qemu-bin "$QEMU" "${common[@]}"
+fi
+if selected socket-udp; then
+    run_test socket-udp 300 python3 tests/net/socket_test.py --peer udp --monitor "$MVISOR" "${common[@]}"
+fi
+if selected socket-hostile; then
+    run_test socket-hostile 300 python3 tests/net/socket_test.py --peer hostile --monitor "$MVISOR" "${common[@]}"
+fi
 if selected card-matches-qemu; then
     TEST_LOG=$SUITE_DIR/card-matches-qemu.log
     { echo "mvisor: $(cat "$W/user.json" 2>&1)"; echo "qemu:   $(cat "$W/qemu-user.json" 2>&1)"; } >"$TEST_LOG"
@@ -115,6 +130,13 @@ bad_option device-bad-key -netdev user,id=n0 -device virtio-net-pci,netdev=n0,ve
 bad_option device-modern -netdev user,id=n0 -device virtio-net-pci,netdev=n0,disable-modern=off
 bad_option device-unrouted-slot -netdev user,id=n0 -device virtio-net-pci,netdev=n0,addr=0e
 bad_option netdev-twice -netdev user,id=n0 -device virtio-net-pci,netdev=n0 -device virtio-net-pci,netdev=n0
+bad_option socket-no-mode -netdev socket,id=n0
+bad_option socket-two-modes -netdev socket,id=n0,listen=:5555,connect=127.0.0.1:5555
+bad_option socket-mcast -netdev socket,id=n0,mcast=230.0.0.1:1234
+bad_option socket-bad-addr -netdev socket,id=n0,connect=nowhere:5555
+bad_option socket-udp-no-local -netdev socket,id=n0,udp=127.0.0.1:5555
+bad_option socket-local-without-udp -netdev socket,id=n0,listen=:5555,localaddr=127.0.0.1:5556
+bad_option socket-refused -netdev socket,id=n0,connect=127.0.0.1:1 -device virtio-net-pci,netdev=n0
 bad_option nic-model -nic user,model=e1000
 bad_option nic-type -nic bridge
 bad_option net-legacy -net nic
