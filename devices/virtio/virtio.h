@@ -217,7 +217,11 @@ struct virtio_pci *virtio_net_pci(struct virtio_net *n);
 /* Moves queued frames into the guest's receive buffers (vCPU thread). */
 void virtio_net_poll(struct virtio_net *n);
 const struct virtio_net_stats *virtio_net_stats(const struct virtio_net *n);
-/* The link as VIRTIO_NET_F_STATUS reports it; a change raises a config interrupt (vCPU thread). */
+/* The link as VIRTIO_NET_F_STATUS reports it; a change raises a config interrupt (vCPU thread).
+ * Down, the card sends nothing and receives nothing, like a cable pulled out. */
 void virtio_net_set_link(struct virtio_net *n, bool up);
+/* From any thread: the same, carried out by the vCPU thread at its next look at the board. */
+void virtio_net_request_link(struct virtio_net *n, bool up);
+bool virtio_net_link_up(const struct virtio_net *n);
 
 #endif

@@ -57,6 +57,10 @@ struct virtio_net {
     struct net_buf *rxq[RXQ_LEN];
     unsigned rx_head, rx_count;
     _Atomic bool rx_pending;
+    /* the link: a request from any thread (-1: none), applied by the vCPU thread, and its
+     * state for readers on other threads */
+    _Atomic int link_req;
+    _Atomic bool link_up;
 };
 
 static void count(_Atomic uint64_t *c, uint64_t n)
@@ -245,19 +249,37 @@ static const struct virtio_dev_ops net_dev_ops = {
     .reset = net_reset,
 };
 
-void virtio_net_poll(struct virtio_net *n)
-{
-    if (atomic_load_explicit(&n->rx_pending, memory_order_acquire))
-        net_rx_process(n);
-}
-
 void virtio_net_set_link(struct virtio_net *n, bool up)
 {
     uint8_t s = up ? VIRTIO_NET_S_LINK_UP : 0;
+    atomic_store(&n->link_up, up);
     if ((n->config[CFG_STATUS] & VIRTIO_NET_S_LINK_UP) == s)
         return;
     n->config[CFG_STATUS] = s;
     virtio_pci_config_changed(&n->vp);
+}
+
+void virtio_net_request_link(struct virtio_net *n, bool up)
+{
+    atomic_store(&n->link_req, up ? 1 : 0);
+    if (n->host.kick)
+        n->host.kick(n->host.ctx);
+}
+
+bool virtio_net_link_up(const struct virtio_net *n)
+{
+    return atomic_load(&n->link_up);
+}
+
+void virtio_net_poll(struct virtio_net *n)
+{
+    if (atomic_load_explicit(&n->link_req, memory_order_relaxed) >= 0) {
+        int r = atomic_exchange(&n->link_req, -1);
+        if (r >= 0)
+            virtio_net_set_link(n, r == 1);
+    }
+    if (atomic_load_explicit(&n->rx_pending, memory_order_acquire))
+        net_rx_process(n);
 }
 
 int virtio_net_create(struct virtio_net **out, struct physmap *pm, struct netdev *nd, const uint8_t mac[6],
@@ -276,6 +298,8 @@ int virtio_net_create(struct virtio_net **out, struct physmap *pm, struct netdev
         n->host = *host;
     memcpy(n->config + CFG_MAC, mac, 6);
     n->config[CFG_STATUS] = VIRTIO_NET_S_LINK_UP;
+    atomic_init(&n->link_up, true);
+    atomic_init(&n->link_req, -1);
     pthread_mutex_init(&n->lock, NULL);
     uint32_t f = 1u << VIRTIO_NET_F_MAC | 1u << VIRTIO_NET_F_STATUS | 1u << VIRTIO_RING_F_INDIRECT_DESC;
     /* Class 0x0200 (Ethernet controller), as QEMU's virtio-net-pci. */

@@ -4,7 +4,10 @@
   mvisor --vm-config with their consoles on RUNDIR/NAME.sock. Checks: ping a->b and b->a; a
   file of random bytes sent a->b with busybox nc has the same md5 on both sides; c reaches
   neither, and its card received not one frame (the switch kept lan's broadcasts and floods
-  on lan); each card's MAC is the one derived from its VM's name (distinct).
+  on lan); each card's MAC is the one derived from its VM's name (distinct). Through QMP:
+  query-nics counts a's frames and bytes (no drops), set_link down on b's card makes b's
+  carrier go and a's ping fail, set_link up brings both back; set_link of an unknown card is
+  DeviceNotFound.
 Writes a transcript per VM into --log-dir and prints one line per check; exit 1 if any failed.
 """
 
@@ -17,9 +20,17 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "qmp"))
 from sockguest import SockGuest, GuestError  # noqa: E402
+from qmp_client import QMPClient, QMPError  # noqa: E402
 
 CMD = 120
+
+
+def qmp(q, command, **args):
+    """One QMP command with these arguments (set_link's 'name' clashes with QMPClient.cmd's)."""
+    q.send_raw(json.dumps({"execute": command, "arguments": args}).encode() + b"\n")
+    return q.response()
 
 
 def main():
@@ -45,8 +56,9 @@ def main():
     with open(cfg, "w") as f:
         json.dump([vm("a", "lan", "10.0.0.1"), vm("b", "lan", "10.0.0.2"), vm("c", "other", "10.0.0.3")], f)
     err = open(os.path.join(a.log_dir, "switch.stderr"), "wb")
-    proc = subprocess.Popen([a.monitor, "--vm-config", cfg, "--run-dir", run], stdin=subprocess.DEVNULL,
-                            stdout=err, stderr=err)
+    qmp_path = os.path.join(run, "qmp.sock")
+    proc = subprocess.Popen([a.monitor, "--vm-config", cfg, "--run-dir", run, "-qmp",
+                             "unix:%s,server=on,wait=off" % qmp_path], stdin=subprocess.DEVNULL, stdout=err, stderr=err)
     failed = []
 
     def check(name, ok, why=""):
@@ -97,6 +109,31 @@ def main():
               "rx_packets, tx_packets = %s" % nums)
         out, _ = g["a"].run("ip neigh show 10.0.0.3", CMD)
         check("c-unknown-on-lan", out.strip() == "", out.strip())
+
+        q = QMPClient(qmp_path)
+        q.run("qmp_capabilities")
+        nics = q.run("query-nics", vm="a")
+        n = nics[0] if len(nics) == 1 else {}
+        check("query-nics", n.get("netdev") == "n0" and n.get("mac") == macs["a"] and n.get("link-up") is True and
+              n.get("tx-frames", 0) > 1000 and n.get("tx-bytes", 0) > a.mib << 20 and n.get("rx-frames", 0) > 100 and
+              not any(n.get("tx-dropped", {}).values()) and n.get("rx-dropped", {}).get("queue-full", 1) == 0,
+              str(nics))
+        qmp(q, "set_link", vm="b", name="n0", up=False)
+        time.sleep(0.5)
+        out, _ = g["b"].run("cat /sys/class/net/eth0/carrier", CMD)
+        check("set-link-down-carrier", out.strip() == "0", out.strip())
+        out, rc = g["a"].run("ping -c 2 -W 2 10.0.0.2", CMD)
+        check("set-link-down-no-ping", rc != 0, out.strip()[-200:])
+        check("query-nics-link", q.run("query-nics", vm="b")[0].get("link-up") is False)
+        qmp(q, "set_link", vm="b", name="n0", up=True)
+        time.sleep(0.5)
+        out, _ = g["b"].run("cat /sys/class/net/eth0/carrier", CMD)
+        check("set-link-up-carrier", out.strip() == "1", out.strip())
+        out, rc = g["a"].run("ping -c 2 -W 5 10.0.0.2", CMD)
+        check("set-link-up-ping", rc == 0, out.strip()[-200:])
+        r = qmp(q, "set_link", vm="b", name="nope", up=False)
+        check("set-link-unknown", r.get("error", {}).get("class") == "DeviceNotFound", str(r))
+        q.close()
         for n in "abc":
             g[n].send("poweroff -f\n")
         try:
@@ -104,7 +141,7 @@ def main():
             check("monitor-exit", rc == 0, "status %s" % rc)
         except subprocess.TimeoutExpired:
             check("monitor-exit", False, "still running 60 s after poweroff")
-    except GuestError as e:
+    except (GuestError, QMPError) as e:
         check("guest", False, str(e))
     finally:
         for x in g.values():
