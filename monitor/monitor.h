@@ -324,6 +324,7 @@ struct vm_nic {
     int slot;           /* PCI slot; -1: the next free one */
     bool mac_given;     /* else derived from the VM's name */
     uint8_t mac[6];
+    bool csum, guest_csum; /* offloads offered (QEMU's properties of the same names) */
 };
 
 struct vm_config {

@@ -4,7 +4,8 @@
  *   -netdev user,id=ID[,hostfwd=[tcp|udp]:[HADDR]:HPORT-[GADDR]:GPORT]...[,restrict=on|off]
  *   -netdev switch,id=ID,switch=NAME      (mvisor's own: a switch shared inside the monitor)
  *   -netdev socket,id=ID,listen=[ADDR]:PORT | connect=ADDR:PORT | udp=ADDR:PORT,localaddr=ADDR:PORT
- *   -device virtio-net-pci,netdev=ID[,mac=52:54:00:xx:xx:xx][,addr=SLOT][,romfile=F]
+ *   -device virtio-net-pci,netdev=ID[,mac=52:54:00:xx:xx:xx][,addr=SLOT][,csum=on|off]
+ *           [,guest_csum=on|off][,romfile=F]
  *           [,disable-modern=on][,disable-legacy=off][,id=ID]
  *   -nic user|switch|socket[,model=virtio-net-pci][,mac=M][,BACKEND OPTIONS]   -nic none
  *
@@ -31,6 +32,9 @@ static int nfail(char *err, size_t errlen, int kind, const char *fmt, ...)
     va_end(ap);
     return kind;
 }
+
+/* Checksum offload both ways unless csum=off / guest_csum=off (QEMU's default too). */
+#define NIC_DEFAULT_CSUM true
 
 static const struct netdev_config *find_netdev(const struct vm_config *cfg, const char *id)
 {
@@ -174,7 +178,7 @@ static int add_nic(struct vm_config *cfg, const struct vm_nic *nic, const char *
 int vmopt_parse_net_device(struct vmopt *o, char *s, char *err, size_t errlen)
 {
     const char *opt = "-device virtio-net-pci";
-    struct vm_nic nic = {.slot = -1};
+    struct vm_nic nic = {.slot = -1, .csum = NIC_DEFAULT_CSUM, .guest_csum = NIC_DEFAULT_CSUM};
     char *item;
     while ((item = vmopt_next_item(&s))) {
         char *eq = strchr(item, '=');
@@ -194,6 +198,9 @@ int vmopt_parse_net_device(struct vmopt *o, char *s, char *err, size_t errlen)
             int rc = vmopt_parse_addr(v, &nic.slot, err, errlen);
             if (rc < 0)
                 return rc;
+        } else if (!strcmp(k, "csum") || !strcmp(k, "guest_csum")) {
+            if (!vmopt_parse_bool(v, !strcmp(k, "csum") ? &nic.csum : &nic.guest_csum))
+                return nfail(err, errlen, VMOPT_USAGE, "%s: %s=%s (on or off)", opt, k, v);
         } else if (!strcmp(k, "romfile") || !strcmp(k, "id")) {
             /* no option ROM on a Malta; ids of devices name nothing here */
         } else if (!strcmp(k, "disable-modern")) {
@@ -203,7 +210,7 @@ int vmopt_parse_net_device(struct vmopt *o, char *s, char *err, size_t errlen)
             if (!vmopt_parse_bool(v, &b) || b)
                 return nfail(err, errlen, VMOPT_USAGE, "%s: disable-legacy=%s (the device is legacy only: off)", opt, v);
         } else {
-            return nfail(err, errlen, VMOPT_USAGE, "%s: unknown parameter '%s' (netdev, mac, addr, romfile)", opt, k);
+            return nfail(err, errlen, VMOPT_USAGE, "%s: unknown parameter '%s' (netdev, mac, addr, csum, guest_csum, romfile)", opt, k);
         }
     }
     if (!nic.netdev)
@@ -222,7 +229,7 @@ int vmopt_parse_nic(struct vmopt *o, const char *spec, char *err, size_t errlen)
     if (rc < 0)
         return rc;
     /* The card's own keys go to the card, the rest (type first) to its backend. */
-    struct vm_nic nic = {.slot = -1};
+    struct vm_nic nic = {.slot = -1, .csum = NIC_DEFAULT_CSUM, .guest_csum = NIC_DEFAULT_CSUM};
     for (unsigned i = 0; i < n; i++) {
         char *item = items[i];
         if (i && !strncmp(item, "model=", 6)) {

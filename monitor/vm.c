@@ -36,6 +36,7 @@
 #include "monitor/internal.h"
 #include "monitor/options.h"
 #include "monitor/unixsock.h"
+#include "devices/virtio/virtio.h"
 
 #define TESTBENCH_BOOTROM_BASE 0x1FC00000u
 #define TESTBENCH_BOOTROM_SIZE 0x00100000u
@@ -277,7 +278,9 @@ static int vm_create_malta(struct vm *vm, char *err, size_t errlen)
             k++; /* vmopt_check_net made sure it is there */
         uint8_t mac[6];
         vmopt_nic_mac(&vm->cfg, i, mac);
-        rc = malta_add_virtio_net(vm->malta, (unsigned)nic_slots[i], vm->netdev[k], mac, err, errlen);
+        unsigned opts = (vm->cfg.nics[i].csum ? VIRTIO_NET_OPT_CSUM : 0) |
+                        (vm->cfg.nics[i].guest_csum ? VIRTIO_NET_OPT_GUEST_CSUM : 0);
+        rc = malta_add_virtio_net(vm->malta, (unsigned)nic_slots[i], vm->netdev[k], mac, opts, err, errlen);
         if (rc < 0)
             return rc;
     }

@@ -257,15 +257,15 @@ int malta_add_virtio_blk(struct malta *m, unsigned slot, struct blk *b, const ch
     return rc;
 }
 
-int malta_add_virtio_net(struct malta *m, unsigned slot, struct netdev *nd, const uint8_t mac[6], char *err,
-                         size_t errlen)
+int malta_add_virtio_net(struct malta *m, unsigned slot, struct netdev *nd, const uint8_t mac[6], unsigned opts,
+                         char *err, size_t errlen)
 {
     int rc = board_slot_free(m, slot, err, errlen);
     if (rc < 0)
         return rc;
     struct virtio_host host = {.kick = board_virtio_kick, .ctx = m};
     struct virtio_net *d;
-    rc = virtio_net_create(&d, m->physmap, nd, mac, &host);
+    rc = virtio_net_create(&d, m->physmap, nd, mac, opts, &host);
     if (rc < 0) {
         snprintf(err, errlen, "cannot create virtio-net-pci: %s", strerror(-rc));
         return rc;

@@ -15,6 +15,7 @@ struct netdev {
     const struct netdev_ops *ops;
     struct net_port port;
     struct netdev_stats stats;
+    bool partial_csum; /* carries NET_CSUM_PARTIAL frames as they are */
 };
 
 /* Hands b to the card (any thread), counting it. */

@@ -20,6 +20,8 @@ struct net_buf *net_buf_new(const void *data, uint32_t len)
         return NULL;
     atomic_init(&b->ref, 1);
     b->len = len;
+    b->csum = NET_CSUM_NONE;
+    b->csum_start = b->csum_offset = 0;
     if (data)
         memcpy(b->data, data, len);
     return b;
@@ -29,6 +31,35 @@ void net_buf_put(struct net_buf *b)
 {
     if (b && atomic_fetch_sub_explicit(&b->ref, 1, memory_order_acq_rel) == 1)
         free(b);
+}
+
+uint16_t net_csum_partial(const struct net_buf *b)
+{
+    uint64_t sum = 0;
+    const uint8_t *p = b->data + b->csum_start;
+    uint32_t n = b->len - b->csum_start;
+    for (; n >= 2; p += 2, n -= 2)
+        sum += (uint32_t)p[0] << 8 | p[1];
+    if (n)
+        sum += (uint32_t)p[0] << 8;
+    while (sum >> 16)
+        sum = (sum & 0xFFFF) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+void net_buf_finish_csum(struct net_buf *b)
+{
+    if (b->csum != NET_CSUM_PARTIAL)
+        return;
+    uint16_t c = net_csum_partial(b);
+    b->data[b->csum_start + b->csum_offset] = (uint8_t)(c >> 8);
+    b->data[b->csum_start + b->csum_offset + 1] = (uint8_t)c;
+    b->csum = NET_CSUM_NONE;
+}
+
+bool netdev_takes_partial_csum(const struct netdev *nd)
+{
+    return nd && nd->partial_csum;
 }
 
 static bool parse_port(const char *s, uint16_t *port)

@@ -25,11 +25,24 @@
 #define NET_FRAME_MAX 1518
 #define NET_MAC_LEN 6
 
+/* A frame's checksum state (the meaning of virtio-net's header flags, Linux
+ * include/uapi/linux/virtio_net.h): NET_CSUM_PARTIAL, the TCP/UDP checksum is still to be
+ * computed over [csum_start, len) and stored at csum_start + csum_offset (the field holds the
+ * pseudo-header's sum); NET_CSUM_VALID, the sender vouches for every checksum in it. */
+enum net_csum { NET_CSUM_NONE = 0, NET_CSUM_PARTIAL = 1, NET_CSUM_VALID = 2 };
+
 struct net_buf {
     _Atomic unsigned ref;
     uint32_t len;
+    uint8_t csum;                    /* enum net_csum */
+    uint16_t csum_start, csum_offset; /* NET_CSUM_PARTIAL */
     uint8_t data[];
 };
+
+/* The Internet checksum (RFC 1071) a NET_CSUM_PARTIAL frame still needs, as stored. */
+uint16_t net_csum_partial(const struct net_buf *b);
+/* Completes a NET_CSUM_PARTIAL frame in place (the caller holds the only reference). */
+void net_buf_finish_csum(struct net_buf *b);
 
 /* A buffer of len bytes (contents copied from data if not NULL), one reference; NULL if out of
  * memory. */
@@ -101,5 +114,8 @@ void netdev_attach(struct netdev *nd, const struct net_port *port);
 /* A frame from the guest (the card's vCPU thread); takes its own reference if it keeps b. */
 void netdev_transmit(struct netdev *nd, struct net_buf *b);
 const struct netdev_stats *netdev_stats(const struct netdev *nd);
+/* Whether the backend carries NET_CSUM_PARTIAL frames as they are (a switch between cards);
+ * the others get complete frames. */
+bool netdev_takes_partial_csum(const struct netdev *nd);
 
 #endif

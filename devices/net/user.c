@@ -68,6 +68,7 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
         atomic_fetch_add_explicit(&u->nd.stats.dropped, 1, memory_order_relaxed);
         return (ssize_t)len; /* dropped: TCP retransmits (libslirp.h) */
     }
+    b->csum = NET_CSUM_VALID; /* slirp computed every checksum itself */
     netdev_deliver(&u->nd, b);
     net_buf_put(b);
     return (ssize_t)len;

@@ -208,10 +208,16 @@ struct virtio_net_stats {
     _Atomic uint64_t tx_runt, tx_oversize, tx_bad_header, rx_not_ready, rx_queue_full, rx_too_big;
 };
 
-/* A virtio-net function talking to nd (attached here; the caller destroys nd before the card).
- * -errno on failure. */
+/* Offloads a card may offer (QEMU's virtio-net properties csum and guest_csum): the guest
+ * leaves TCP/UDP checksums to the device, and takes frames whose checksum is not computed yet
+ * or already checked. */
+#define VIRTIO_NET_OPT_CSUM 1u
+#define VIRTIO_NET_OPT_GUEST_CSUM 2u
+
+/* A virtio-net function talking to nd (attached here; the caller destroys nd before the card),
+ * offering the offloads in opts. -errno on failure. */
 int virtio_net_create(struct virtio_net **out, struct physmap *pm, struct netdev *nd, const uint8_t mac[6],
-                      const struct virtio_host *host);
+                      unsigned opts, const struct virtio_host *host);
 void virtio_net_destroy(struct virtio_net *n);
 struct virtio_pci *virtio_net_pci(struct virtio_net *n);
 /* Moves queued frames into the guest's receive buffers (vCPU thread). */

@@ -29,7 +29,11 @@
 #include "devices/net/net.h"
 #include "devices/virtio/virtio.h"
 
-/* Feature bits and config (Linux include/uapi/linux/virtio_net.h). */
+/* Feature bits, header flags and config (Linux include/uapi/linux/virtio_net.h). */
+#define VIRTIO_NET_F_CSUM 0
+#define VIRTIO_NET_F_GUEST_CSUM 1
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
+#define VIRTIO_NET_HDR_F_DATA_VALID 2
 #define VIRTIO_NET_F_MAC 5
 #define VIRTIO_NET_F_STATUS 16
 #define VIRTIO_NET_S_LINK_UP 1
@@ -138,9 +142,28 @@ static void net_rx_process(struct virtio_net *n)
             rxq_drop_head(n);
             continue;
         }
-        static const uint8_t hdr[VIRTIO_NET_HDR_LEN]; /* no flags, GSO none */
+        /* The header: GSO none; the checksum state if the driver takes it (GUEST_CSUM), else a
+         * partial checksum is completed on the way into guest RAM (the buffer is shared with
+         * other ports and stays as it is). */
+        uint8_t hdr[VIRTIO_NET_HDR_LEN] = {0};
+        bool guest_csum = vp->guest_features & (1u << VIRTIO_NET_F_GUEST_CSUM);
+        bool fix = false;
+        uint16_t csum = 0, at = 0;
+        if (b->csum == NET_CSUM_PARTIAL && guest_csum) {
+            hdr[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+            memcpy(hdr + 6, &b->csum_start, 2);
+            memcpy(hdr + 8, &b->csum_offset, 2);
+        } else if (b->csum == NET_CSUM_PARTIAL) {
+            uint16_t c = net_csum_partial(b);
+            csum = (uint16_t)(c >> 8 | c << 8); /* big-endian in the frame */
+            at = (uint16_t)(b->csum_start + b->csum_offset);
+            fix = true;
+        } else if (b->csum == NET_CSUM_VALID && guest_csum) {
+            hdr[0] = VIRTIO_NET_HDR_F_DATA_VALID;
+        }
         if (virtq_copy_to(n->pm, e, 0, hdr, sizeof(hdr)) != sizeof(hdr) ||
             virtq_copy_to(n->pm, e, sizeof(hdr), b->data, b->len) != (long)b->len ||
+            (fix && virtq_copy_to(n->pm, e, sizeof(hdr) + at, &csum, 2) != 2) ||
             virtq_push(q, e->head, VIRTIO_NET_HDR_LEN + b->len) < 0) {
             virtio_pci_broken(vp, "a receive buffer or the used ring is no longer writable");
             break;
@@ -155,6 +178,22 @@ static void net_rx_process(struct virtio_net *n)
 }
 
 /* ---- transmit ------------------------------------------------------------------------------ */
+
+/* A transmit header we can honour: no GSO; NEEDS_CSUM only if CSUM was negotiated, with the
+ * checksum field inside the frame. */
+static bool tx_header_ok(const struct virtio_net *n, const uint8_t hdr[VIRTIO_NET_HDR_LEN], uint64_t frame)
+{
+    if (hdr[1] != 0 || (hdr[0] & ~VIRTIO_NET_HDR_F_NEEDS_CSUM))
+        return false;
+    if (!(hdr[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+        return true;
+    if (!(n->vp.guest_features & (1u << VIRTIO_NET_F_CSUM)))
+        return false;
+    uint16_t start, off;
+    memcpy(&start, hdr + 6, 2);
+    memcpy(&off, hdr + 8, 2);
+    return (uint64_t)start + off + 2 <= frame;
+}
 
 static void net_tx_process(struct virtio_net *n)
 {
@@ -177,14 +216,22 @@ static void net_tx_process(struct virtio_net *n)
             count(&n->stats.tx_runt, 1);
         } else if (frame > NET_FRAME_MAX) {
             count(&n->stats.tx_oversize, 1);
-        } else if (virtq_copy_from(n->pm, e, 0, hdr, sizeof(hdr)) != sizeof(hdr) || hdr[0] != 0 || hdr[1] != 0) {
-            /* flags (NEEDS_CSUM) or a GSO type: offloads this device never offered */
+        } else if (virtq_copy_from(n->pm, e, 0, hdr, sizeof(hdr)) != sizeof(hdr) || !tx_header_ok(n, hdr, frame)) {
+            /* an offload this device did not offer (GSO, or NEEDS_CSUM without CSUM), or a
+             * checksum position outside the frame */
             count(&n->stats.tx_bad_header, 1);
         } else {
             struct net_buf *b = net_buf_new(NULL, (uint32_t)frame);
             if (b && virtq_copy_from(n->pm, e, VIRTIO_NET_HDR_LEN, b->data, frame) == (long)frame) {
                 count(&n->stats.tx_frames, 1);
                 count(&n->stats.tx_bytes, frame);
+                if (hdr[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+                    b->csum = NET_CSUM_PARTIAL;
+                    memcpy(&b->csum_start, hdr + 6, 2);
+                    memcpy(&b->csum_offset, hdr + 8, 2);
+                    if (!netdev_takes_partial_csum(n->nd))
+                        net_buf_finish_csum(b); /* slirp and sockets get whole frames */
+                }
                 if (n->config[CFG_STATUS] & VIRTIO_NET_S_LINK_UP)
                     netdev_transmit(n->nd, b);
             }
@@ -283,7 +330,7 @@ void virtio_net_poll(struct virtio_net *n)
 }
 
 int virtio_net_create(struct virtio_net **out, struct physmap *pm, struct netdev *nd, const uint8_t mac[6],
-                      const struct virtio_host *host)
+                      unsigned opts, const struct virtio_host *host)
 {
     struct virtio_net *n = calloc(1, sizeof(*n));
     struct virtq_elem *e = n ? malloc(sizeof(*e)) : NULL;
@@ -302,6 +349,10 @@ int virtio_net_create(struct virtio_net **out, struct physmap *pm, struct netdev
     atomic_init(&n->link_req, -1);
     pthread_mutex_init(&n->lock, NULL);
     uint32_t f = 1u << VIRTIO_NET_F_MAC | 1u << VIRTIO_NET_F_STATUS | 1u << VIRTIO_RING_F_INDIRECT_DESC;
+    if (opts & VIRTIO_NET_OPT_CSUM)
+        f |= 1u << VIRTIO_NET_F_CSUM;
+    if (opts & VIRTIO_NET_OPT_GUEST_CSUM)
+        f |= 1u << VIRTIO_NET_F_GUEST_CSUM;
     /* Class 0x0200 (Ethernet controller), as QEMU's virtio-net-pci. */
     virtio_pci_init(&n->vp, pm, VIRTIO_PCI_DEVICE_NET, VIRTIO_ID_NET, 0x020000, f, 2, QUEUE_SIZE, CFG_LEN,
                     &net_dev_ops, n);
