@@ -40,7 +40,7 @@ def free_port():
 def boot(monitor, a, name, nd, ip, mac, qemu=False):
     argv = [monitor, "-M", "malta", "-m", "256", "-kernel", a.kernel, "-initrd", a.initrd,
             "-append", "console=ttyS0 panic=-1 mvisor.ip=%s/24" % ip, "-nographic", "-netdev", nd,
-            "-device", "virtio-net-pci,netdev=n0,mac=%s,disable-modern=on,romfile=" % mac]
+            "-device", "virtio-net-pci,netdev=n0,mac=%s,disable-modern=on,romfile=,csum=on,guest_csum=on" % mac]
     if qemu:
         argv += ["-vga", "none"]
     return Guest(argv, os.path.join(a.log_dir, name + ".console"), os.path.join(a.log_dir, name + ".stderr"))

@@ -2,7 +2,8 @@
 
   a 10.0.0.1 and b 10.0.0.2 on switch "lan", c 10.0.0.3 on switch "other", all started by one
   mvisor --vm-config with their consoles on RUNDIR/NAME.sock. Checks: ping a->b and b->a; a
-  file of random bytes sent a->b with busybox nc has the same md5 on both sides; c reaches
+  file of random bytes (--mib, 64 MiB) sent a->b with busybox nc has the same md5 on both
+  sides, and a fetches it back from busybox httpd in b with wget (same md5); c reaches
   neither, and its card received not one frame (the switch kept lan's broadcasts and floods
   on lan); each card's MAC is the one derived from its VM's name (distinct). Through QMP:
   query-nics counts a's frames and bytes (no drops), set_link down on b's card makes b's
@@ -47,7 +48,7 @@ def main():
     p.add_argument("--initrd", required=True)
     p.add_argument("--log-dir", required=True)
     p.add_argument("--work", required=True)
-    p.add_argument("--mib", type=int, default=16, help="size of the file sent with nc")
+    p.add_argument("--mib", type=int, default=64, help="size of the file sent with nc")
     p.add_argument("--device-extra", default="", help="more properties for every -device virtio-net-pci")
     a = p.parse_args()
     os.makedirs(a.log_dir, exist_ok=True)
@@ -107,6 +108,11 @@ def main():
         md5_b = out.split()[0] if out.split() else ""
         check("nc-md5", md5_a and md5_a == md5_b, "sent %s, received %s" % (md5_a, out.strip()))
         print("     %d MiB in %.2f s, monitor CPU %.2f s (a loaded machine: not a benchmark)" % (a.mib, secs, cpu))
+
+        # An HTTP fetch between them: busybox httpd in b, wget in a (the file a just sent).
+        g["b"].run("mkdir -p /www && cp /tmp/got /www/f && httpd -p 80 -h /www", CMD)
+        out, rc = g["a"].run("timeout 120 wget -q -O - http://10.0.0.2/f | md5sum", 300)
+        check("http-b-to-a", md5_a and out.split()[:1] == [md5_a], out.strip()[-200:])
 
         # c is on another switch: no reply, and nothing ever arrived at its card.
         out, rc = g["c"].run("ping -c 2 -W 2 10.0.0.1", CMD)

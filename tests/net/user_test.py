@@ -50,6 +50,7 @@ def main():
     p.add_argument("--log-dir", required=True)
     p.add_argument("--work", required=True)
     p.add_argument("--facts", required=True)
+    p.add_argument("--device-extra", default="", help="more properties for -device virtio-net-pci")
     a = p.parse_args()
     os.makedirs(a.log_dir, exist_ok=True)
     www = os.path.join(a.work, "www-" + a.name)
@@ -73,7 +74,7 @@ def main():
     nd = "user,id=n0,hostfwd=tcp:127.0.0.1:%d-:8080" % fwd_port + (",restrict=on" if a.restrict else "")
     argv = [a.monitor, "-M", "malta", "-m", "256", "-kernel", a.kernel, "-initrd", a.initrd,
             "-append", "console=ttyS0 panic=-1", "-nographic", "-netdev", nd,
-            "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56,addr=12,disable-modern=on,romfile="]
+            "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56,addr=12,disable-modern=on,romfile=" + a.device_extra]
     if a.qemu:
         argv += ["-vga", "none"]
     g = Guest(argv, os.path.join(a.log_dir, a.name + ".console"), os.path.join(a.log_dir, a.name + ".stderr"))
