@@ -110,8 +110,11 @@ def main():
         print("     %d MiB in %.2f s, monitor CPU %.2f s (a loaded machine: not a benchmark)" % (a.mib, secs, cpu))
 
         # An HTTP fetch between them: busybox httpd in b, wget in a (the file a just sent).
-        g["b"].run("mkdir -p /www && cp /tmp/got /www/f && httpd -p 80 -h /www", CMD)
-        out, rc = g["a"].run("timeout 120 wget -q -O - http://10.0.0.2/f | md5sum", 300)
+        # (httpd listens only after it has gone to the background: wait for its socket; the file
+        # is served from where nc put it, a copy would not fit the guest's tmpfs)
+        g["b"].run("httpd -p 80 -h /tmp && "
+                   "for i in $(seq 50); do netstat -ltn | grep -q ':80 ' && break; sleep 0.2; done", CMD)
+        out, rc = g["a"].run("timeout 120 wget -q -O - http://10.0.0.2/got | md5sum", 300)
         check("http-b-to-a", md5_a and out.split()[:1] == [md5_a], out.strip()[-200:])
 
         # c is on another switch: no reply, and nothing ever arrived at its card.
