@@ -21,7 +21,7 @@ AR := ar
 CFLAGS = -O2 -g -Wall -Wextra -Werror -std=gnu11 -I.
 DEPFLAGS = -MMD -MP
 LDFLAGS =
-LDLIBS = -lcapstone -lelf -lxxhash -ljansson -lz -lm -lpthread
+LDLIBS = -lcapstone -lelf -lxxhash -ljansson -lz -lslirp -lm -lpthread
 TEST_LDLIBS = -lcmocka $(LDLIBS)
 UBSAN_FLAGS = -fsanitize=undefined -fno-sanitize-recover=all
 TSAN_FLAGS = -fsanitize=thread
@@ -99,7 +99,7 @@ $(LOCKSTEP_BIN): $(B)/obj/tests/diff/lockstep.o $(LIB)
 # The multi-VM test built with ThreadSanitizer (suite tsan, beside the qmp sessions on
 # build/tsan/mvisor): VMs on several threads share nothing mutable, or this reports the race.
 TSAN_TESTS := $(B)/tsan/tests/unit/test_multivm $(B)/tsan/tests/unit/test_sched $(B)/tsan/tests/unit/test_virtio_blk \
-              $(B)/tsan/tests/unit/test_bufcache
+              $(B)/tsan/tests/unit/test_bufcache $(B)/tsan/tests/unit/test_virtio_net
 $(B)/tsan/tests/unit/%: $(B)/tsan/obj/tests/unit/%.o $(B)/tsan/libmvisor.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(TSAN_FLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
@@ -284,7 +284,7 @@ run-qemu: $(GUEST_STAMP) $(INITRAMFS)
 # Tests. Each suite writes build/test-logs/<suite>.result; tests/summary.sh adds them up.
 
 export MODES
-SUITES := unit decoder isa isa-user isa-qemu cli ubsan diff boot disk qmp tsan vms asan
+SUITES := unit decoder isa isa-user isa-qemu cli ubsan diff boot disk net qmp tsan vms asan
 QUICK_SUITES := unit isa isa-user
 # tests/unit/test_multivm.c runs these bare ISA programs side by side in one process.
 MULTIVM_ELFS := $(patsubst %,$(B)/isa/bare/%.elf,user/prog_crc32 user/prog_bubble_sort kernel/wait_timer \
@@ -300,6 +300,7 @@ SUITE_PREREQS_ubsan := $(MVISOR_UBSAN) $(ISA_BARE)
 SUITE_PREREQS_diff := $(LOCKSTEP_BIN) $(ISA_BARE) $(GUEST_STAMP) $(INITRAMFS)
 SUITE_PREREQS_boot := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS) $(DECODER_BIN)
 SUITE_PREREQS_disk := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
+SUITE_PREREQS_net := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
 SUITE_PREREQS_qmp := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
 SUITE_PREREQS_vms := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
 # Suite tsan: the multi-VM test and the qmp sessions, both on the ThreadSanitizer build.

@@ -148,6 +148,15 @@ struct blk;
  * malta_destroy) into slot (routed, free); serial is what GET_ID answers (may be NULL). */
 int malta_add_virtio_blk(struct malta *m, unsigned slot, struct blk *b, const char *serial, char *err,
                          size_t errlen);
+struct netdev;
+struct virtio_net;
+/* Plugs a virtio-net-pci function talking to nd (the caller destroys nd before malta_destroy)
+ * into slot (routed, free), with the MAC address mac and the offloads opts
+ * (VIRTIO_NET_OPT_*, devices/virtio/virtio.h). */
+int malta_add_virtio_net(struct malta *m, unsigned slot, struct netdev *nd, const uint8_t mac[6], unsigned opts,
+                         char *err, size_t errlen);
+/* The i-th virtio-net function in the order they were added, or NULL. */
+struct virtio_net *malta_virtio_net(struct malta *m, unsigned i);
 /* One-line-per-device state for the wedge dump. */
 void malta_dump(const struct malta *m, FILE *f);
 

@@ -22,6 +22,7 @@
 #include "devices/block/block.h"
 #include "monitor/vmctl.h"
 #include "devices/devices.h"
+#include "devices/net/net.h"
 #include "shadow-mmu/shadow_mmu.h"
 
 /* ---- CP0 register numbers (MIPS32 PRA, Volume III, ch. 9) ---- */
@@ -325,6 +326,18 @@ struct vm_disk {
     const char *serial; /* GET_ID's answer, or NULL */
 };
 
+/* -netdev TYPE,id=ID,... (or the backend half of a -nic): devices/net/net.h. */
+#define VM_MAX_NETDEVS MALTA_MAX_PCI_DEVICES
+/* -device virtio-net-pci,netdev=ID[,mac=M][,addr=SLOT], or a -nic. */
+#define VM_MAX_NICS MALTA_MAX_PCI_DEVICES
+struct vm_nic {
+    const char *netdev; /* the -netdev's id */
+    int slot;           /* PCI slot; -1: the next free one */
+    bool mac_given;     /* else derived from the VM's name */
+    uint8_t mac[6];
+    bool csum, guest_csum; /* offloads offered (QEMU's properties of the same names) */
+};
+
 struct vm_config {
     enum machine_kind machine;
     enum exec_mode exec;
@@ -351,6 +364,9 @@ struct vm_config {
     unsigned ndrives, ndisks;
     struct vm_drive drives[VM_MAX_DRIVES];
     struct vm_disk disks[VM_MAX_DISKS];
+    unsigned nnetdevs, nnics;
+    struct netdev_config netdevs[VM_MAX_NETDEVS];
+    struct vm_nic nics[VM_MAX_NICS];
     bool name_messages;      /* several VMs: the monitor's messages about this VM name it */
     bool snapshot;           /* -snapshot: every writable drive gets a temporary overlay */
 };
@@ -396,6 +412,7 @@ struct vm {
     struct testdev testdev;
     struct malta *malta;      /* MACHINE_MALTA */
     struct blk *disk[VM_MAX_DISKS]; /* the open images behind cfg.disks */
+    struct netdev *netdev[VM_MAX_NETDEVS]; /* the backends of cfg.netdevs */
     struct console *console;  /* MACHINE_MALTA: the host side of ttyS0, while running */
     int serial_fd;            /* where ttyS0 output goes (-1: nowhere) */
     gpa_t kernel_lo, kernel_hi; /* physical extent of the loaded kernel image */

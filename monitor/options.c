@@ -165,7 +165,7 @@ int vmopt_parse(struct vmopt *o, int argc, char *const *argv, int *i, char *err,
     static const char *const with_arg[] = {
         "-M", "-machine", "-m", "-kernel", "-initrd", "-append", "-cpu", "-smp", "-serial", "-name",
         "-display", "-monitor", "-exec", "-code-buffer", "-seed", "-max-insns", "-timeout", "-trace",
-        "-tlb-entries", "-weight", "-drive", "-device",
+        "-tlb-entries", "-weight", "-drive", "-device", "-netdev", "-nic", "-net",
     };
     bool known = false;
     for (size_t k = 0; k < sizeof(with_arg) / sizeof(with_arg[0]) && !known; k++)
@@ -252,6 +252,13 @@ int vmopt_parse(struct vmopt *o, int argc, char *const *argv, int *i, char *err,
         rc = vmopt_parse_drive(o, v, err, errlen);
     } else if (!strcmp(o1, "-device")) {
         rc = vmopt_parse_device(o, v, err, errlen);
+    } else if (!strcmp(o1, "-netdev")) {
+        rc = vmopt_parse_netdev(o, v, err, errlen);
+    } else if (!strcmp(o1, "-nic")) {
+        rc = vmopt_parse_nic(o, v, err, errlen);
+    } else if (!strcmp(o1, "-net")) {
+        if (strcmp(v, "none"))
+            rc = fail(&c, VMOPT_USAGE, "unsupported -net %s (none; use -netdev with -device, or -nic)", v);
     } else if (!strcmp(o1, "-weight")) {
         rc = parse_u64(&c, "--weight", v, SCHED_WEIGHT_MIN, SCHED_WEIGHT_MAX, &n);
         cfg->weight = (unsigned)n;
@@ -273,12 +280,17 @@ int vmopt_check(const struct vmopt *o, char *err, size_t errlen)
             return fail(&c, VMOPT_USAGE, "-initrd and -append need the malta machine");
         if (cfg->ndisks)
             return fail(&c, VMOPT_USAGE, "disks need the malta machine (the testbench has no PCI bus)");
+        if (cfg->nnics)
+            return fail(&c, VMOPT_USAGE, "network cards need the malta machine (the testbench has no PCI bus)");
     }
+    int nrc = vmopt_check_net(cfg, err, errlen);
+    if (nrc < 0)
+        return nrc;
     const char *file;
     if (vmopt_shared_writable(cfg, cfg, &file))
         return fail(&c, VMOPT_BAD, "disk image %s is used twice and written", file);
-    int slots[VM_MAX_DISKS];
-    return vmopt_disk_slots(cfg, slots, err, errlen);
+    int slots[VM_MAX_DISKS], nic_slots[VM_MAX_NICS];
+    return vmopt_pci_slots(cfg, slots, nic_slots, err, errlen);
 }
 
 bool vmopt_monitor_wide(const char *a)

@@ -41,6 +41,24 @@ int vmopt_parse_drive(struct vmopt *o, const char *spec, char *err, size_t errle
 int vmopt_parse_device(struct vmopt *o, const char *spec, char *err, size_t errlen);
 /* The PCI slot of each disk: explicit addr= first, the others filling 0x12-0x15, 0xb, 0xc. */
 int vmopt_disk_slots(const struct vm_config *cfg, int slots[VM_MAX_DISKS], char *err, size_t errlen);
+/* The same for disks and network cards together (the cards after the disks). */
+int vmopt_pci_slots(const struct vm_config *cfg, int disk_slots[VM_MAX_DISKS], int nic_slots[VM_MAX_NICS], char *err,
+                    size_t errlen);
+/* The shared key=value syntax: the next item of *s (",," undone; NULL at the end), on/off,
+ * an id, a PCI addr= (monitor/options_disk.c). */
+char *vmopt_next_item(char **s);
+bool vmopt_parse_bool(const char *v, bool *out);
+bool vmopt_id_ok(const char *s);
+int vmopt_parse_addr(const char *v, int *slot, char *err, size_t errlen);
+/* -netdev, -nic and -device virtio-net-pci (monitor/options_net.c; s: the items after the
+ * driver name); VMOPT_USAGE / VMOPT_BAD with a message. */
+int vmopt_parse_netdev(struct vmopt *o, const char *spec, char *err, size_t errlen);
+int vmopt_parse_nic(struct vmopt *o, const char *spec, char *err, size_t errlen);
+int vmopt_parse_net_device(struct vmopt *o, char *s, char *err, size_t errlen);
+/* Every card's netdev exists. */
+int vmopt_check_net(const struct vm_config *cfg, char *err, size_t errlen);
+/* Card i's MAC: mac= or derived from the VM's name. */
+void vmopt_nic_mac(const struct vm_config *cfg, unsigned i, uint8_t mac[6]);
 /* 1 (and the file) if a and b (or two disks of one VM, a == b) use one image and at least one
  * of them writes it. */
 int vmopt_shared_writable(const struct vm_config *a, const struct vm_config *b, const char **file);

@@ -201,8 +201,11 @@ int vmopt_parse_device(struct vmopt *o, const char *spec, char *err, size_t errl
     if (!s)
         return dfail(err, errlen, VMOPT_BAD, "out of memory");
     const char *driver = next_item(&s);
+    if (driver && (!strcmp(driver, "virtio-net-pci") || !strcmp(driver, "virtio-net")))
+        return vmopt_parse_net_device(o, s, err, errlen);
     if (!driver || (strcmp(driver, "virtio-blk-pci") && strcmp(driver, "virtio-blk")))
-        return dfail(err, errlen, VMOPT_USAGE, "unsupported -device '%s' (virtio-blk-pci)", driver ? driver : "");
+        return dfail(err, errlen, VMOPT_USAGE, "unsupported -device '%s' (virtio-blk-pci, virtio-net-pci)",
+                     driver ? driver : "");
     const char *drive = NULL, *serial = NULL;
     int slot = -1;
     while ((item = next_item(&s))) {
@@ -233,33 +236,51 @@ int vmopt_parse_device(struct vmopt *o, const char *spec, char *err, size_t errl
     return dfail(err, errlen, VMOPT_USAGE, "-device virtio-blk-pci: no -drive with id '%s' (give the -drive first)", drive);
 }
 
-int vmopt_disk_slots(const struct vm_config *cfg, int slots[VM_MAX_DISKS], char *err, size_t errlen)
+int vmopt_pci_slots(const struct vm_config *cfg, int disk_slots[VM_MAX_DISKS], int nic_slots[VM_MAX_NICS], char *err,
+                    size_t errlen)
 {
     static const unsigned fill[] = {0x12, 0x13, 0x14, 0x15, 0x0b, 0x0c};
     bool used[32] = {false};
     used[10] = true; /* the PIIX4 */
+    /* Disks, then network cards: explicit slots first, the others in fill order. */
+    int *slot[VM_MAX_DISKS + VM_MAX_NICS];
+    unsigned n = 0;
     for (unsigned i = 0; i < cfg->ndisks; i++) {
-        int s = cfg->disks[i].slot;
-        slots[i] = s;
+        disk_slots[i] = cfg->disks[i].slot;
+        slot[n++] = &disk_slots[i];
+    }
+    for (unsigned i = 0; i < cfg->nnics; i++) {
+        nic_slots[i] = cfg->nics[i].slot;
+        slot[n++] = &nic_slots[i];
+    }
+    for (unsigned i = 0; i < n; i++) {
+        int s = *slot[i];
         if (s < 0)
             continue;
         if (used[s])
             return dfail(err, errlen, VMOPT_BAD, "-device: PCI slot 0x%x is used twice", (unsigned)s);
         used[s] = true;
     }
-    for (unsigned i = 0; i < cfg->ndisks; i++) {
-        if (slots[i] >= 0)
+    for (unsigned i = 0; i < n; i++) {
+        if (*slot[i] >= 0)
             continue;
-        for (size_t k = 0; k < sizeof(fill) / sizeof(fill[0]) && slots[i] < 0; k++) {
+        for (size_t k = 0; k < sizeof(fill) / sizeof(fill[0]) && *slot[i] < 0; k++) {
             if (!used[fill[k]]) {
                 used[fill[k]] = true;
-                slots[i] = (int)fill[k];
+                *slot[i] = (int)fill[k];
             }
         }
-        if (slots[i] < 0)
-            return dfail(err, errlen, VMOPT_BAD, "no free PCI slot with an interrupt for another disk");
+        if (*slot[i] < 0)
+            return dfail(err, errlen, VMOPT_BAD, "no free PCI slot with an interrupt for another %s",
+                         i < cfg->ndisks ? "disk" : "network card");
     }
     return 0;
+}
+
+int vmopt_disk_slots(const struct vm_config *cfg, int slots[VM_MAX_DISKS], char *err, size_t errlen)
+{
+    int nic_slots[VM_MAX_NICS];
+    return vmopt_pci_slots(cfg, slots, nic_slots, err, errlen);
 }
 
 int vmopt_shared_writable(const struct vm_config *a, const struct vm_config *b, const char **file)
@@ -288,4 +309,25 @@ int vmopt_shared_writable(const struct vm_config *a, const struct vm_config *b, 
         free(rx);
     }
     return 0;
+}
+
+/* The item syntax for the network options (monitor/options_net.c). */
+char *vmopt_next_item(char **s)
+{
+    return next_item(s);
+}
+
+bool vmopt_parse_bool(const char *v, bool *out)
+{
+    return parse_bool(v, out);
+}
+
+bool vmopt_id_ok(const char *s)
+{
+    return id_ok(s);
+}
+
+int vmopt_parse_addr(const char *v, int *slot, char *err, size_t errlen)
+{
+    return parse_addr(v, slot, err, errlen);
 }

@@ -420,6 +420,31 @@ static void cmd_query_buffer_cache(struct qmp_call *c)
                            (json_int_t)cs.evicted_mapped, "files", (json_int_t)cs.files));
 }
 
+static void cmd_query_nics(struct qmp_call *c)
+{
+    reply_return(c->s, c->id, qmp_net_query_nics(c->vm));
+}
+
+static void cmd_set_link(struct qmp_call *c)
+{
+    json_t *name = c->args ? json_object_get(c->args, "name") : NULL;
+    json_t *up = c->args ? json_object_get(c->args, "up") : NULL;
+    if (!name || !up) {
+        reply_error(c->s, c->id, "GenericError", "Parameter '%s' is missing", name ? "up" : "name");
+        return;
+    }
+    if (!json_is_string(name) || !json_is_boolean(up)) {
+        reply_error(c->s, c->id, "GenericError", "Invalid parameter type for '%s', expected: %s",
+                    json_is_string(name) ? "up" : "name", json_is_string(name) ? "boolean" : "string");
+        return;
+    }
+    if (qmp_net_set_link(c->vm, json_string_value(name), json_is_true(up)) < 0) {
+        reply_error(c->s, c->id, "DeviceNotFound", "Device '%s' not found", json_string_value(name));
+        return;
+    }
+    reply_return(c->s, c->id, NULL);
+}
+
 static void cmd_query_commands(struct qmp_call *c);
 
 /* What each command accepts: VM commands take "vm" (optional); vm_all: without it, every VM. */
@@ -427,7 +452,7 @@ struct qmp_command {
     const char *name;
     void (*fn)(struct qmp_call *c);
     bool takes_vm, vm_all;
-    const char *other_arg; /* one more accepted argument, or NULL */
+    const char *other_arg; /* more accepted arguments (separated by blanks), or NULL */
 };
 
 static const struct qmp_command commands[] = {
@@ -444,7 +469,23 @@ static const struct qmp_command commands[] = {
     {"query-blockstats", cmd_query_blockstats, true, false, NULL},
     {"query-buffer-cache", cmd_query_buffer_cache, false, false, NULL},
     {"query-commands", cmd_query_commands, false, false, NULL},
+    {"query-nics", cmd_query_nics, true, false, NULL},
+    {"set_link", cmd_set_link, true, false, "name up"},
 };
+
+/* Whether key is one of the blank-separated names in list. */
+static bool arg_listed(const char *list, const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *p = list; p && *p;) {
+        const char *e = strchr(p, ' ');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && !strncmp(p, key, n))
+            return true;
+        p = e ? e + 1 : NULL;
+    }
+    return false;
+}
 
 static void cmd_query_commands(struct qmp_call *c)
 {
@@ -532,7 +573,7 @@ static void handle_message(struct qmp_server *s, const char *text, size_t len)
     }
     if (c.args) {
         json_object_foreach(c.args, key, val) {
-            if (!(cmd->takes_vm && !strcmp(key, "vm")) && !(cmd->other_arg && !strcmp(key, cmd->other_arg))) {
+            if (!(cmd->takes_vm && !strcmp(key, "vm")) && !arg_listed(cmd->other_arg, key)) {
                 reply_error(s, c.id, "GenericError", "Parameter '%s' is unexpected", key);
                 goto out;
             }

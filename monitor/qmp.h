@@ -22,4 +22,11 @@ int qmp_server_start(struct qmp_server *s);
  * the socket and frees s. Call after the VMs' runs ended and before they are destroyed. */
 void qmp_server_stop(struct qmp_server *s);
 
+/* The network cards (monitor/qmp_net.c): set_link on the card whose netdev is name (-ENOENT if
+ * none), and query-nics' list. */
+#include <jansson.h>
+#include <stdbool.h>
+int qmp_net_set_link(struct vm *vm, const char *name, bool up);
+json_t *qmp_net_query_nics(struct vm *vm);
+
 #endif

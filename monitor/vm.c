@@ -36,6 +36,7 @@
 #include "monitor/internal.h"
 #include "monitor/options.h"
 #include "monitor/unixsock.h"
+#include "devices/virtio/virtio.h"
 
 #define TESTBENCH_BOOTROM_BASE 0x1FC00000u
 #define TESTBENCH_BOOTROM_SIZE 0x00100000u
@@ -252,8 +253,8 @@ static int vm_create_malta(struct vm *vm, char *err, size_t errlen)
                           rtc_start_unix_ns(&vm->cfg), err, errlen);
     if (rc < 0)
         return rc;
-    int slots[VM_MAX_DISKS];
-    rc = vmopt_disk_slots(&vm->cfg, slots, err, errlen);
+    int slots[VM_MAX_DISKS], nic_slots[VM_MAX_NICS];
+    rc = vmopt_pci_slots(&vm->cfg, slots, nic_slots, err, errlen);
     if (rc < 0)
         return -EINVAL;
     for (unsigned i = 0; i < vm->cfg.ndisks; i++) {
@@ -267,6 +268,23 @@ static int vm_create_malta(struct vm *vm, char *err, size_t errlen)
         if (rc < 0)
             return rc;
         rc = malta_add_virtio_blk(vm->malta, (unsigned)slots[i], vm->disk[i], vm->cfg.disks[i].serial, err, errlen);
+        if (rc < 0)
+            return rc;
+    }
+    for (unsigned i = 0; i < vm->cfg.nnetdevs; i++) {
+        rc = netdev_create(&vm->netdev[i], &vm->cfg.netdevs[i], err, errlen);
+        if (rc < 0)
+            return rc;
+    }
+    for (unsigned i = 0; i < vm->cfg.nnics; i++) {
+        unsigned k = 0;
+        while (strcmp(vm->cfg.netdevs[k].id, vm->cfg.nics[i].netdev))
+            k++; /* vmopt_check_net made sure it is there */
+        uint8_t mac[6];
+        vmopt_nic_mac(&vm->cfg, i, mac);
+        unsigned opts = (vm->cfg.nics[i].csum ? VIRTIO_NET_OPT_CSUM : 0) |
+                        (vm->cfg.nics[i].guest_csum ? VIRTIO_NET_OPT_GUEST_CSUM : 0);
+        rc = malta_add_virtio_net(vm->malta, (unsigned)nic_slots[i], vm->netdev[k], mac, opts, err, errlen);
         if (rc < 0)
             return rc;
     }
@@ -393,7 +411,12 @@ void vm_destroy(struct vm *vm)
     if (vm->serial_sock_bound)
         unlink(vm->cfg.serial_path);
     vm->serial_sock_bound = false;
-    /* The board first: it stops the devices' I/O threads, which kick through the control. */
+    /* The network backends first: once they are gone nothing delivers frames to the cards.
+     * Then the board: it stops the devices' I/O threads, which kick through the control. */
+    for (unsigned i = 0; i < VM_MAX_NETDEVS; i++) {
+        netdev_destroy(vm->netdev[i]);
+        vm->netdev[i] = NULL;
+    }
     malta_destroy(vm->malta);
     vm->malta = NULL;
     for (unsigned i = 0; i < VM_MAX_DISKS; i++) {

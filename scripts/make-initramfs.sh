@@ -6,8 +6,9 @@
 #   scripts/make-initramfs.sh BUSYBOX OUTPUT.cpio.gz [PROGRAM...]
 #
 # /init mounts proc, sysfs and devtmpfs, installs the busybox applet links, loads the disk modules
-# if there is a virtio PCI device (virtio-blk and ext4, from modules/ beside BUSYBOX, in
-# modules/modules.order; busybox insmod, so a disk on virtio-blk-pci shows up as /dev/vda), prints a banner and hands over to busybox init, which starts a shell on the console; `poweroff` (or `poweroff -f`)
+# if there is a virtio PCI device (virtio-blk, virtio-net and ext4, from modules/ beside BUSYBOX, in
+# modules/modules.order; busybox insmod, so a disk on virtio-blk-pci shows up as /dev/vda),
+# configures eth0 if there is one (DHCP with busybox udhcpc, or mvisor.ip= on the command line), prints a banner and hands over to busybox init, which starts a shell on the console; `poweroff` (or `poweroff -f`)
 # in it powers the board off. Each extra PROGRAM
 # (e.g. a static test program) is added as /bin/<its name>.
 set -euo pipefail
@@ -67,6 +68,19 @@ mount -t devtmpfs devtmpfs /dev
 if grep -qs 0x1af4 /sys/bus/pci/devices/*/vendor; then
     while read -r m; do insmod "/lib/modules/$m.ko" || echo "init: insmod $m failed"; done </lib/modules/modules.order
 fi
+ip link set lo up
+# A network card (virtio_net makes eth0): the address from mvisor.ip=ADDR/PREFIX on the kernel
+# command line if given (no DHCP server on a switch), else from DHCP (-netdev user), a few
+# seconds at most, the lease applied by /etc/udhcpc/default.script.
+if [ -e /sys/class/net/eth0 ]; then
+    ip link set eth0 up
+    static=$(sed -n 's/.*mvisor\.ip=\([0-9./]*\).*/\1/p' /proc/cmdline)
+    if [ -n "$static" ]; then
+        ip addr add "$static" dev eth0
+    else
+        udhcpc -i eth0 -q -n -t 3 -T 1 -S >/dev/null 2>&1 || echo "init: no DHCP lease on eth0"
+    fi
+fi
 echo
 echo "mvisor initramfs: $(uname -sr) on $(uname -m); 'poweroff' to power off"
 # busybox init, so that a plain `poweroff` or `reboot` (which signal PID 1) works as on a real system.
@@ -74,6 +88,20 @@ exec /bin/busybox init
 INIT
 # The shell runs on the real console tty (cttyhack), so it gets job control and Ctrl-C; leaving
 # it starts a new one. Shutdown syncs before the board powers off.
+# busybox udhcpc's lease script (its default path): address, default route, DNS.
+cat >"$tmp/udhcpc.script" <<'UDHCPC'
+#!/bin/sh
+case $1 in
+deconfig) ip addr flush dev "$interface"; ip link set "$interface" up ;;
+bound | renew)
+    ip addr flush dev "$interface"
+    ip addr add "$ip/${mask:-24}" dev "$interface"
+    [ -n "$router" ] && ip route add default via "${router%% *}" dev "$interface"
+    : >/etc/resolv.conf
+    for d in $dns; do echo "nameserver $d" >>/etc/resolv.conf; done ;;
+esac
+exit 0
+UDHCPC
 cat >"$tmp/inittab" <<'TAB'
 ::respawn:/bin/cttyhack /bin/sh -l
 ::shutdown:/bin/sync
@@ -89,6 +117,8 @@ TAB
     symlink bin/sh busybox
     file init 0100755 "$tmp/init"
     file etc/inittab 0100644 "$tmp/inittab"
+    dir etc/udhcpc
+    file etc/udhcpc/default.script 0100755 "$tmp/udhcpc.script"
     for p in "${extra[@]}"; do file "bin/$(basename "$p")" 0100755 "$p"; done
     entry TRAILER!!! 0 0
 } >"$tmp/initramfs.cpio"

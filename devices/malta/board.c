@@ -51,7 +51,9 @@ struct malta {
     unsigned npci;
     struct {
         unsigned slot;
-        struct virtio_blk *blk;
+        struct virtio_pci *vp;
+        struct virtio_blk *blk; /* one of these two */
+        struct virtio_net *net;
         bool level;
     } pci_dev[MALTA_MAX_PCI_DEVICES];
     bool pci_isa_level[16]; /* what the PCI interrupts drive into each ISA IRQ */
@@ -200,8 +202,7 @@ static void board_virtio_kick(void *ctx)
         m->host.kick(m->host.ctx);
 }
 
-int malta_add_virtio_blk(struct malta *m, unsigned slot, struct blk *b, const char *serial, char *err,
-                         size_t errlen)
+static int board_slot_free(struct malta *m, unsigned slot, char *err, size_t errlen)
 {
     if (!malta_pci_slot_routed(slot)) {
         snprintf(err, errlen, "PCI slot 0x%x has no interrupt on the Malta (0xb, 0xc, 0x12-0x15)", slot);
@@ -211,29 +212,76 @@ int malta_add_virtio_blk(struct malta *m, unsigned slot, struct blk *b, const ch
         snprintf(err, errlen, "PCI slot 0x%x is already in use", slot);
         return -EBUSY;
     }
-    struct virtio_host host = {.kick = board_virtio_kick, .ctx = m, .synchronous = m->host.synchronous_io};
-    struct virtio_blk *d;
-    int rc = virtio_blk_create(&d, m->physmap, b, serial, &host);
-    if (rc < 0) {
-        snprintf(err, errlen, "cannot create virtio-blk-pci: %s", strerror(-rc));
-        return rc;
-    }
-    struct virtio_pci *vp = virtio_blk_pci(d);
+    return 0;
+}
+
+/* Puts a virtio function's BAR 0 in the I/O window (disabled until Linux assigns it), its
+ * INTA on the PIRQ of its slot, and the function on bus 0. */
+static int board_plug_virtio(struct malta *m, unsigned slot, struct virtio_pci *vp, struct virtio_blk *blk,
+                             struct virtio_net *net, char *err, size_t errlen)
+{
     int range = bus_add(&m->pci_io, 0, vp->bar_size, &virtio_pci_io_ops, vp);
     if (range < 0) {
-        virtio_blk_destroy(d);
-        snprintf(err, errlen, "cannot map virtio-blk-pci: %s", strerror(-range));
+        snprintf(err, errlen, "cannot map a virtio function: %s", strerror(-range));
         return range;
     }
     bus_move(&m->pci_io, range, 0, false);
     unsigned n = m->npci++;
     m->pci_dev[n].slot = slot;
-    m->pci_dev[n].blk = d;
+    m->pci_dev[n].vp = vp;
+    m->pci_dev[n].blk = blk;
+    m->pci_dev[n].net = net;
     m->pci_dev[n].level = false;
     vp->slot = slot;
     virtio_pci_attach(vp, &m->pci_io, range, (struct irq_line){.set = board_pci_irq, .opaque = m, .n = (int)n});
     pci_bus_plug(&m->pci, slot << 3, &vp->pci);
     return 0;
+}
+
+int malta_add_virtio_blk(struct malta *m, unsigned slot, struct blk *b, const char *serial, char *err,
+                         size_t errlen)
+{
+    int rc = board_slot_free(m, slot, err, errlen);
+    if (rc < 0)
+        return rc;
+    struct virtio_host host = {.kick = board_virtio_kick, .ctx = m, .synchronous = m->host.synchronous_io};
+    struct virtio_blk *d;
+    rc = virtio_blk_create(&d, m->physmap, b, serial, &host);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot create virtio-blk-pci: %s", strerror(-rc));
+        return rc;
+    }
+    rc = board_plug_virtio(m, slot, virtio_blk_pci(d), d, NULL, err, errlen);
+    if (rc < 0)
+        virtio_blk_destroy(d);
+    return rc;
+}
+
+int malta_add_virtio_net(struct malta *m, unsigned slot, struct netdev *nd, const uint8_t mac[6], unsigned opts,
+                         char *err, size_t errlen)
+{
+    int rc = board_slot_free(m, slot, err, errlen);
+    if (rc < 0)
+        return rc;
+    struct virtio_host host = {.kick = board_virtio_kick, .ctx = m};
+    struct virtio_net *d;
+    rc = virtio_net_create(&d, m->physmap, nd, mac, opts, &host);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot create virtio-net-pci: %s", strerror(-rc));
+        return rc;
+    }
+    rc = board_plug_virtio(m, slot, virtio_net_pci(d), NULL, d, err, errlen);
+    if (rc < 0)
+        virtio_net_destroy(d);
+    return rc;
+}
+
+struct virtio_net *malta_virtio_net(struct malta *m, unsigned i)
+{
+    for (unsigned k = 0; k < m->npci; k++)
+        if (m->pci_dev[k].net && i-- == 0)
+            return m->pci_dev[k].net;
+    return NULL;
 }
 
 /* ---- the wiring -------------------------------------------------------- */
@@ -367,8 +415,10 @@ void malta_destroy(struct malta *m)
 {
     if (!m)
         return;
-    for (unsigned i = 0; i < m->npci; i++)
+    for (unsigned i = 0; i < m->npci; i++) {
         virtio_blk_destroy(m->pci_dev[i].blk);
+        virtio_net_destroy(m->pci_dev[i].net);
+    }
     if (m->flash)
         munmap(m->flash, MALTA_FLASH_SIZE);
     free(m);
@@ -387,15 +437,19 @@ void malta_reset(struct malta *m)
     piix4_pm_reset(&m->pm);
     rtc_reset_polls(&m->rtc);
     for (unsigned i = 0; i < m->npci; i++)
-        virtio_pci_reset(virtio_blk_pci(m->pci_dev[i].blk));
+        virtio_pci_reset(m->pci_dev[i].vp);
 }
 
 void malta_update(struct malta *m)
 {
     i8254_update(&m->pit);
     rtc_update(&m->rtc);
-    for (unsigned i = 0; i < m->npci; i++)
-        virtio_blk_poll(m->pci_dev[i].blk);
+    for (unsigned i = 0; i < m->npci; i++) {
+        if (m->pci_dev[i].blk)
+            virtio_blk_poll(m->pci_dev[i].blk);
+        else
+            virtio_net_poll(m->pci_dev[i].net);
+    }
 }
 
 uint64_t malta_next_event_ns(const struct malta *m)
@@ -437,8 +491,6 @@ uint64_t malta_rtc_next_edge_ns(const struct malta *m)
 void malta_rtc_polls_reset(struct malta *m)
 {
     rtc_reset_polls(&m->rtc);
-    for (unsigned i = 0; i < m->npci; i++)
-        virtio_pci_reset(virtio_blk_pci(m->pci_dev[i].blk));
 }
 
 void malta_dump(const struct malta *m, FILE *f)
@@ -453,7 +505,15 @@ void malta_dump(const struct malta *m, FILE *f)
     fprintf(f, "fpga leds %02x display '%s'  gt master aborts %" PRIu64 "\n", m->fpga.leds, disp,
             m->gt.master_aborts);
     for (unsigned i = 0; i < m->npci; i++) {
-        const struct virtio_pci *vp = virtio_blk_pci(m->pci_dev[i].blk);
+        const struct virtio_pci *vp = m->pci_dev[i].vp;
+        if (m->pci_dev[i].net) {
+            const struct virtio_net_stats *st = virtio_net_stats(m->pci_dev[i].net);
+            fprintf(f, "virtio-net slot 0x%x status %02x isr %02x inta %d  rx avail taken %u used %u  tx avail taken %u used %u  broken %" PRIu64 "  tx %" PRIu64 " rx %" PRIu64 " frames\n",
+                    m->pci_dev[i].slot, vp->status, vp->isr, m->pci_dev[i].level, vp->vq[0].last_avail,
+                    vp->vq[0].used_idx, vp->vq[1].last_avail, vp->vq[1].used_idx, vp->broken_count,
+                    (uint64_t)st->tx_frames, (uint64_t)st->rx_frames);
+            continue;
+        }
         fprintf(f, "virtio-blk slot 0x%x status %02x isr %02x inta %d  avail taken %u used %u  in flight %u  broken %" PRIu64 "\n",
                 m->pci_dev[i].slot, vp->status, vp->isr, m->pci_dev[i].level, vp->vq[0].last_avail,
                 vp->vq[0].used_idx, virtio_blk_inflight(m->pci_dev[i].blk), vp->broken_count);

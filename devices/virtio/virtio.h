@@ -156,6 +156,8 @@ void virtio_pci_reset(struct virtio_pci *vp);
 void virtio_pci_queue_done(struct virtio_pci *vp, unsigned q);
 /* The guest broke a ring: NEEDS_RESET, a config interrupt, no more work until a reset. */
 void virtio_pci_broken(struct virtio_pci *vp, const char *why);
+/* The device config changed (e.g. the link): a config interrupt. */
+void virtio_pci_config_changed(struct virtio_pci *vp);
 static inline bool virtio_pci_live(const struct virtio_pci *vp)
 {
     return (vp->status & VIRTIO_CONFIG_S_DRIVER_OK) && !(vp->status & VIRTIO_CONFIG_S_NEEDS_RESET);
@@ -188,5 +190,44 @@ struct virtio_pci *virtio_blk_pci(struct virtio_blk *d);
 void virtio_blk_poll(struct virtio_blk *d);
 /* Requests handed to the I/O thread and not yet delivered. */
 unsigned virtio_blk_inflight(const struct virtio_blk *d);
+
+/* ---- virtio-net ---------------------------------------------------------- */
+
+#define VIRTIO_ID_NET 1
+#define VIRTIO_PCI_DEVICE_NET 0x1000
+
+struct netdev;
+struct virtio_net;
+
+/* What the card counts (read from any thread: relaxed atomics). Drops: frames from the guest
+ * shorter than an Ethernet header or longer than NET_FRAME_MAX, or with a header asking for
+ * an offload that was not offered; frames for the guest while its driver is not ready, while
+ * the queue to the vCPU thread is full, or that do not fit the guest's receive buffer. */
+struct virtio_net_stats {
+    _Atomic uint64_t tx_frames, tx_bytes, rx_frames, rx_bytes;
+    _Atomic uint64_t tx_runt, tx_oversize, tx_bad_header, rx_not_ready, rx_queue_full, rx_too_big;
+};
+
+/* Offloads a card may offer (QEMU's virtio-net properties csum and guest_csum): the guest
+ * leaves TCP/UDP checksums to the device, and takes frames whose checksum is not computed yet
+ * or already checked. */
+#define VIRTIO_NET_OPT_CSUM 1u
+#define VIRTIO_NET_OPT_GUEST_CSUM 2u
+
+/* A virtio-net function talking to nd (attached here; the caller destroys nd before the card),
+ * offering the offloads in opts. -errno on failure. */
+int virtio_net_create(struct virtio_net **out, struct physmap *pm, struct netdev *nd, const uint8_t mac[6],
+                      unsigned opts, const struct virtio_host *host);
+void virtio_net_destroy(struct virtio_net *n);
+struct virtio_pci *virtio_net_pci(struct virtio_net *n);
+/* Moves queued frames into the guest's receive buffers (vCPU thread). */
+void virtio_net_poll(struct virtio_net *n);
+const struct virtio_net_stats *virtio_net_stats(const struct virtio_net *n);
+/* The link as VIRTIO_NET_F_STATUS reports it; a change raises a config interrupt (vCPU thread).
+ * Down, the card sends nothing and receives nothing, like a cable pulled out. */
+void virtio_net_set_link(struct virtio_net *n, bool up);
+/* From any thread: the same, carried out by the vCPU thread at its next look at the board. */
+void virtio_net_request_link(struct virtio_net *n, bool up);
+bool virtio_net_link_up(const struct virtio_net *n);
 
 #endif

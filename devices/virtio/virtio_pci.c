@@ -140,6 +140,14 @@ void virtio_pci_broken(struct virtio_pci *vp, const char *why)
     vp_update_irq(vp);
 }
 
+void virtio_pci_config_changed(struct virtio_pci *vp)
+{
+    if (!(vp->status & VIRTIO_CONFIG_S_DRIVER_OK))
+        return;
+    vp->isr |= VIRTIO_PCI_ISR_CONFIG;
+    vp_update_irq(vp);
+}
+
 /* The 20-byte header as the guest reads it. */
 static void vp_header(const struct virtio_pci *vp, uint8_t h[VIRTIO_PCI_CONFIG_OFF])
 {

@@ -254,7 +254,7 @@ bad smp-2 'smp|cpu' "${TB[@]}" -kernel "$GOOD" -smp 2
 # ---- QEMU options mvisor does not have, and the Malta console's ----------------------------
 
 MA=(-M malta -m 256 --deterministic)
-bad qemu-net 'unsupported option -net' "${MA[@]}" -kernel "$GOOD" -net user
+bad qemu-net 'unsupported -net user' "${MA[@]}" -kernel "$GOOD" -net user
 # -drive without if= is IDE on QEMU's Malta, which mvisor does not model (suite disk: the rest)
 bad qemu-drive-ide 'if=virtio.*IDE is not modelled' "${MA[@]}" -kernel "$GOOD" -drive file=disk.img
 bad qemu-device-e1000 "unsupported -device 'e1000'" "${MA[@]}" -kernel "$GOOD" -device e1000

@@ -1,0 +1,345 @@
+/*
+ * "-netdev user": the guest on a private network whose router is the monitor, through
+ * libslirp (Debian libslirp-dev 4.7; /usr/include/slirp/libslirp.h). The addresses are QEMU's
+ * (its documentation of -netdev user): network 10.0.2.0/24, the host (gateway) 10.0.2.2, DNS
+ * 10.0.2.3, DHCP handing out 10.0.2.15 first. The guest's connections become host sockets;
+ * 10.0.2.2 is the host's loopback. hostfwd= listens on the host and connects into the guest;
+ * restrict=on (slirp's "restricted") keeps the guest from reaching the host or beyond, while
+ * the forwards still work, as QEMU documents.
+ *
+ * Threads. libslirp is not thread-safe, so one mutex covers every call into it: the backend's
+ * own thread polls slirp's sockets and runs its timers, and the card's vCPU thread feeds it the
+ * guest's frames (slirp_input). slirp hands frames for the guest to send_packet from inside
+ * either, and those only queue in the card. After a frame from the guest the poll thread is
+ * woken (an eventfd) so it polls any socket that frame opened at once.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <slirp/libslirp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "devices/net/internal.h"
+
+struct user_timer {
+    struct user_timer *next;
+    SlirpTimerCb cb;
+    void *cb_opaque;
+    int64_t expire_ms; /* -1: not armed */
+};
+
+struct user_net {
+    struct netdev nd;
+    Slirp *slirp;
+    pthread_mutex_t lock; /* slirp, the timers, the poll set */
+    int wake_fd;
+    pthread_t thread;
+    bool thread_started;
+    _Atomic bool quit;
+    struct user_timer *timers;
+    struct pollfd *fds;
+    unsigned nfds, cap;
+    _Atomic uint64_t guest_errors;
+};
+
+static int64_t clock_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+/* ---- slirp's callbacks (called with the lock held) ---------------------------------------- */
+
+static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
+{
+    struct user_net *u = opaque;
+    if (len > NET_FRAME_MAX || len < NET_ETH_HLEN) {
+        atomic_fetch_add_explicit(&u->nd.stats.dropped, 1, memory_order_relaxed);
+        return (ssize_t)len;
+    }
+    struct net_buf *b = net_buf_new(buf, (uint32_t)len);
+    if (!b) {
+        atomic_fetch_add_explicit(&u->nd.stats.dropped, 1, memory_order_relaxed);
+        return (ssize_t)len; /* dropped: TCP retransmits (libslirp.h) */
+    }
+    b->csum = NET_CSUM_VALID; /* slirp computed every checksum itself */
+    netdev_deliver(&u->nd, b);
+    net_buf_put(b);
+    return (ssize_t)len;
+}
+
+static void cb_guest_error(const char *msg, void *opaque)
+{
+    struct user_net *u = opaque;
+    (void)msg; /* the guest's fault: counted, never printed (it could flood the log) */
+    atomic_fetch_add_explicit(&u->guest_errors, 1, memory_order_relaxed);
+}
+
+static int64_t cb_clock_get_ns(void *opaque)
+{
+    (void)opaque;
+    return clock_ns();
+}
+
+static void *cb_timer_new(SlirpTimerCb cb, void *cb_opaque, void *opaque)
+{
+    struct user_net *u = opaque;
+    struct user_timer *t = calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    t->cb = cb;
+    t->cb_opaque = cb_opaque;
+    t->expire_ms = -1;
+    t->next = u->timers;
+    u->timers = t;
+    return t;
+}
+
+static void cb_timer_free(void *timer, void *opaque)
+{
+    struct user_net *u = opaque;
+    for (struct user_timer **pp = &u->timers; *pp; pp = &(*pp)->next) {
+        if (*pp == timer) {
+            *pp = ((struct user_timer *)timer)->next;
+            free(timer);
+            return;
+        }
+    }
+}
+
+static void cb_timer_mod(void *timer, int64_t expire_ms, void *opaque)
+{
+    struct user_net *u = opaque;
+    ((struct user_timer *)timer)->expire_ms = expire_ms;
+    uint64_t one = 1;
+    if (write(u->wake_fd, &one, sizeof(one)) < 0) {
+        /* the counter is saturated: the thread is awake anyway */
+    }
+}
+
+static void cb_register_poll_fd(int fd, void *opaque)
+{
+    (void)fd, (void)opaque; /* slirp_pollfds_fill lists every socket before each poll */
+}
+
+static void cb_unregister_poll_fd(int fd, void *opaque)
+{
+    (void)fd, (void)opaque;
+}
+
+static void cb_notify(void *opaque)
+{
+    struct user_net *u = opaque;
+    uint64_t one = 1;
+    if (write(u->wake_fd, &one, sizeof(one)) < 0) {
+        /* saturated: already awake */
+    }
+}
+
+static const SlirpCb user_callbacks = {
+    .send_packet = cb_send_packet,
+    .guest_error = cb_guest_error,
+    .clock_get_ns = cb_clock_get_ns,
+    .timer_new = cb_timer_new,
+    .timer_free = cb_timer_free,
+    .timer_mod = cb_timer_mod,
+    .register_poll_fd = cb_register_poll_fd,
+    .unregister_poll_fd = cb_unregister_poll_fd,
+    .notify = cb_notify,
+};
+
+/* ---- the poll thread ---------------------------------------------------------------------- */
+
+static int add_poll(int fd, int events, void *opaque)
+{
+    struct user_net *u = opaque;
+    if (u->nfds == u->cap) {
+        unsigned cap = u->cap ? 2 * u->cap : 64;
+        struct pollfd *n = realloc(u->fds, cap * sizeof(*n));
+        if (!n)
+            return -1;
+        u->fds = n;
+        u->cap = cap;
+    }
+    short ev = 0;
+    if (events & SLIRP_POLL_IN)
+        ev |= POLLIN;
+    if (events & SLIRP_POLL_OUT)
+        ev |= POLLOUT;
+    if (events & SLIRP_POLL_PRI)
+        ev |= POLLPRI;
+    u->fds[u->nfds] = (struct pollfd){.fd = fd, .events = ev};
+    return (int)u->nfds++;
+}
+
+static int get_revents(int idx, void *opaque)
+{
+    struct user_net *u = opaque;
+    if (idx < 0 || (unsigned)idx >= u->nfds)
+        return 0;
+    short r = u->fds[idx].revents;
+    int ev = 0;
+    if (r & POLLIN)
+        ev |= SLIRP_POLL_IN;
+    if (r & POLLOUT)
+        ev |= SLIRP_POLL_OUT;
+    if (r & POLLPRI)
+        ev |= SLIRP_POLL_PRI;
+    if (r & POLLERR)
+        ev |= SLIRP_POLL_ERR;
+    if (r & POLLHUP)
+        ev |= SLIRP_POLL_HUP;
+    return ev;
+}
+
+/* Runs the timers that are due; returns ms until the next one (or the given bound). */
+static uint32_t run_timers(struct user_net *u, uint32_t bound)
+{
+    int64_t now = clock_ns() / 1000000;
+    bool fired;
+    do {
+        fired = false;
+        for (struct user_timer *t = u->timers; t; t = t->next) {
+            if (t->expire_ms >= 0 && t->expire_ms <= now) {
+                t->expire_ms = -1;
+                t->cb(t->cb_opaque); /* may free or re-arm timers: rescan */
+                fired = true;
+                break;
+            }
+        }
+    } while (fired);
+    for (struct user_timer *t = u->timers; t; t = t->next)
+        if (t->expire_ms >= 0 && (uint64_t)(t->expire_ms - now) < bound)
+            bound = (uint32_t)(t->expire_ms - now);
+    return bound;
+}
+
+static void *user_thread(void *arg)
+{
+    struct user_net *u = arg;
+    pthread_mutex_lock(&u->lock);
+    while (!atomic_load(&u->quit)) {
+        u->nfds = 0;
+        add_poll(u->wake_fd, SLIRP_POLL_IN, u);
+        uint32_t timeout = run_timers(u, 1000);
+        slirp_pollfds_fill(u->slirp, &timeout, add_poll, u);
+        pthread_mutex_unlock(&u->lock);
+        int rc = poll(u->fds, u->nfds, (int)timeout);
+        pthread_mutex_lock(&u->lock);
+        if (rc > 0 && (u->fds[0].revents & POLLIN)) {
+            uint64_t v;
+            if (read(u->wake_fd, &v, sizeof(v)) < 0) {
+                /* nothing pending after all */
+            }
+        }
+        slirp_pollfds_poll(u->slirp, rc < 0, get_revents, u);
+    }
+    pthread_mutex_unlock(&u->lock);
+    return NULL;
+}
+
+/* ---- the backend ---------------------------------------------------------------------------- */
+
+static void user_start(struct netdev *nd)
+{
+    struct user_net *u = (struct user_net *)nd;
+    if (pthread_create(&u->thread, NULL, user_thread, u) == 0)
+        u->thread_started = true;
+    else
+        fprintf(stderr, "mvisor: -netdev user: cannot start its thread; the network stays silent\n");
+}
+
+static void user_transmit(struct netdev *nd, struct net_buf *b)
+{
+    struct user_net *u = (struct user_net *)nd;
+    pthread_mutex_lock(&u->lock);
+    slirp_input(u->slirp, b->data, (int)b->len);
+    pthread_mutex_unlock(&u->lock);
+    cb_notify(u);
+}
+
+static void user_destroy(struct netdev *nd)
+{
+    struct user_net *u = (struct user_net *)nd;
+    if (u->thread_started) {
+        atomic_store(&u->quit, true);
+        cb_notify(u);
+        pthread_join(u->thread, NULL);
+    }
+    if (u->slirp)
+        slirp_cleanup(u->slirp);
+    while (u->timers) {
+        struct user_timer *t = u->timers;
+        u->timers = t->next;
+        free(t);
+    }
+    if (u->wake_fd >= 0)
+        close(u->wake_fd);
+    pthread_mutex_destroy(&u->lock);
+    free(u->fds);
+    free(u);
+}
+
+static const struct netdev_ops user_ops = {
+    .start = user_start,
+    .transmit = user_transmit,
+    .destroy = user_destroy,
+};
+
+static struct in_addr ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+    return (struct in_addr){.s_addr = htonl((uint32_t)a << 24 | (uint32_t)b << 16 | (uint32_t)c << 8 | d)};
+}
+
+int net_user_create(struct netdev **out, const struct netdev_config *cfg, char *err, size_t errlen)
+{
+    struct user_net *u = calloc(1, sizeof(*u));
+    if (!u) {
+        snprintf(err, errlen, "netdev '%s': out of memory", cfg->id);
+        return -ENOMEM;
+    }
+    u->nd.ops = &user_ops;
+    pthread_mutex_init(&u->lock, NULL);
+    u->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (u->wake_fd < 0) {
+        int e = errno;
+        snprintf(err, errlen, "netdev '%s': eventfd: %s", cfg->id, strerror(e));
+        user_destroy(&u->nd);
+        return -e;
+    }
+    SlirpConfig sc = {
+        .version = 1,
+        .restricted = cfg->restricted,
+        .in_enabled = true,
+        .vnetwork = ip4(10, 0, 2, 0),
+        .vnetmask = ip4(255, 255, 255, 0),
+        .vhost = ip4(10, 0, 2, 2),
+        .in6_enabled = false,
+        .vdhcp_start = ip4(10, 0, 2, 15),
+        .vnameserver = ip4(10, 0, 2, 3),
+    };
+    u->slirp = slirp_new(&sc, &user_callbacks, u);
+    if (!u->slirp) {
+        snprintf(err, errlen, "netdev '%s': libslirp would not start", cfg->id);
+        user_destroy(&u->nd);
+        return -EINVAL;
+    }
+    for (unsigned i = 0; i < cfg->nhostfwd; i++) {
+        const struct netdev_hostfwd *f = &cfg->hostfwd[i];
+        struct in_addr h = {.s_addr = f->host_addr}, g = {.s_addr = f->guest_addr};
+        if (slirp_add_hostfwd(u->slirp, f->udp, h, f->host_port, g, f->guest_port) < 0) {
+            snprintf(err, errlen, "netdev '%s': cannot forward host %s port %u (in use, or not an address of this host)",
+                     cfg->id, f->udp ? "UDP" : "TCP", f->host_port);
+            user_destroy(&u->nd);
+            return -EADDRINUSE;
+        }
+    }
+    *out = &u->nd;
+    return 0;
+}

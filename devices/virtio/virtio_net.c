@@ -1,0 +1,383 @@
+/*
+ * virtio-net over the legacy PCI transport (PCI 1AF4:1000, subsystem 0001, class 0x0200, I/O
+ * BAR 0 of 32 bytes, as QEMU shows it: /work/shared/docs/vmm-facts.md §1.2). Queue 0 receives,
+ * queue 1 transmits (Linux include/uapi/linux/virtio_net.h). Offered: VIRTIO_NET_F_MAC (the
+ * config's first six bytes), VIRTIO_NET_F_STATUS (link up) and indirect descriptors; no
+ * checksum or segmentation offload and no mergeable buffers, so every frame is one whole
+ * Ethernet frame behind the legacy 10-byte struct virtio_net_hdr, and Linux posts receive
+ * buffers big enough for one (its "small" buffers).
+ *
+ * Transmit, on the vCPU thread at the guest's notify: each chain's readable bytes are the
+ * header and the frame; the frame is copied out of guest RAM once into a net_buf and handed to
+ * the backend. A header asking for an offload we did not offer, a frame shorter than an
+ * Ethernet header or longer than NET_FRAME_MAX is dropped and counted; the chain is always
+ * returned.
+ *
+ * Receive: the backend calls net_rx from its own thread (or another VM's vCPU thread); the
+ * frame is queued here (bounded: when full it is dropped and counted, as a NIC drops on
+ * overrun) and the vCPU thread is kicked when the queue stops being empty. virtio_net_poll
+ * (the board's update) and the guest's notify of queue 0 copy queued frames into receive
+ * buffers, a zeroed header first. A frame that does not fit the next buffer is dropped and
+ * the buffer stays for the next frame. So guest memory and the rings are touched only by the
+ * vCPU thread, as for virtio-blk.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devices/net/net.h"
+#include "devices/virtio/virtio.h"
+
+/* Feature bits, header flags and config (Linux include/uapi/linux/virtio_net.h). */
+#define VIRTIO_NET_F_CSUM 0
+#define VIRTIO_NET_F_GUEST_CSUM 1
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
+#define VIRTIO_NET_HDR_F_DATA_VALID 2
+#define VIRTIO_NET_F_MAC 5
+#define VIRTIO_NET_F_STATUS 16
+#define VIRTIO_NET_S_LINK_UP 1
+#define VIRTIO_NET_HDR_LEN 10 /* struct virtio_net_hdr, legacy, without MRG_RXBUF */
+#define CFG_MAC 0
+#define CFG_STATUS 6
+#define CFG_LEN 8 /* BAR 0 is then 32 bytes, as QEMU's */
+
+#define QUEUE_RX 0
+#define QUEUE_TX 1
+#define QUEUE_SIZE 256 /* QEMU's default for both */
+/* Frames waiting for the vCPU thread: about two rings' worth. */
+#define RXQ_LEN 512
+
+struct virtio_net {
+    struct virtio_pci vp;
+    struct physmap *pm;
+    struct netdev *nd;
+    struct virtio_host host;
+    uint8_t config[CFG_LEN];
+    struct virtq_elem *elem; /* scratch for one popped chain (vCPU thread) */
+    struct virtio_net_stats stats;
+    /* frames for the guest: any thread in, the vCPU thread out */
+    pthread_mutex_t lock;
+    struct net_buf *rxq[RXQ_LEN];
+    unsigned rx_head, rx_count;
+    _Atomic bool rx_pending;
+    /* the link: a request from any thread (-1: none), applied by the vCPU thread, and its
+     * state for readers on other threads */
+    _Atomic int link_req;
+    _Atomic bool link_up;
+};
+
+static void count(_Atomic uint64_t *c, uint64_t n)
+{
+    atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+}
+
+/* ---- receive ------------------------------------------------------------------------------- */
+
+static void net_rx(void *ctx, struct net_buf *b)
+{
+    struct virtio_net *n = ctx;
+    bool kick = false;
+    pthread_mutex_lock(&n->lock);
+    if (n->rx_count == RXQ_LEN) {
+        pthread_mutex_unlock(&n->lock);
+        count(&n->stats.rx_queue_full, 1);
+        return;
+    }
+    net_buf_get(b);
+    n->rxq[(n->rx_head + n->rx_count) % RXQ_LEN] = b;
+    kick = n->rx_count++ == 0;
+    atomic_store_explicit(&n->rx_pending, true, memory_order_release);
+    pthread_mutex_unlock(&n->lock);
+    if (kick && n->host.kick)
+        n->host.kick(n->host.ctx);
+}
+
+static struct net_buf *rxq_peek(struct virtio_net *n)
+{
+    pthread_mutex_lock(&n->lock);
+    struct net_buf *b = n->rx_count ? n->rxq[n->rx_head] : NULL;
+    if (!b)
+        atomic_store_explicit(&n->rx_pending, false, memory_order_relaxed);
+    pthread_mutex_unlock(&n->lock);
+    return b;
+}
+
+static void rxq_drop_head(struct virtio_net *n)
+{
+    pthread_mutex_lock(&n->lock);
+    struct net_buf *b = n->rxq[n->rx_head];
+    n->rxq[n->rx_head] = NULL;
+    n->rx_head = (n->rx_head + 1) % RXQ_LEN;
+    n->rx_count--;
+    pthread_mutex_unlock(&n->lock);
+    net_buf_put(b);
+}
+
+static void net_rx_process(struct virtio_net *n)
+{
+    struct virtio_pci *vp = &n->vp;
+    struct virtq *q = &vp->vq[QUEUE_RX];
+    bool delivered = false;
+    struct net_buf *b;
+    while ((b = rxq_peek(n))) {
+        if (!virtio_pci_live(vp) || !(n->config[CFG_STATUS] & VIRTIO_NET_S_LINK_UP)) {
+            count(&n->stats.rx_not_ready, 1);
+            rxq_drop_head(n);
+            continue;
+        }
+        const char *why = NULL;
+        enum virtq_pop got = virtq_pop(q, n->elem, &why);
+        if (got == VIRTQ_BROKEN) {
+            virtio_pci_broken(vp, why);
+            break;
+        }
+        if (got == VIRTQ_EMPTY)
+            break; /* the frame waits for the guest's next buffers (it notifies queue 0) */
+        struct virtq_elem *e = n->elem;
+        if (e->in_bytes < VIRTIO_NET_HDR_LEN + (uint64_t)b->len) {
+            /* Too small for this frame: give the buffer to the next frame instead. */
+            q->last_avail--;
+            count(&n->stats.rx_too_big, 1);
+            rxq_drop_head(n);
+            continue;
+        }
+        /* The header: GSO none; the checksum state if the driver takes it (GUEST_CSUM), else a
+         * partial checksum is completed on the way into guest RAM (the buffer is shared with
+         * other ports and stays as it is). */
+        uint8_t hdr[VIRTIO_NET_HDR_LEN] = {0};
+        bool guest_csum = vp->guest_features & (1u << VIRTIO_NET_F_GUEST_CSUM);
+        bool fix = false;
+        uint16_t csum = 0, at = 0;
+        if (b->csum == NET_CSUM_PARTIAL && guest_csum) {
+            hdr[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+            memcpy(hdr + 6, &b->csum_start, 2);
+            memcpy(hdr + 8, &b->csum_offset, 2);
+        } else if (b->csum == NET_CSUM_PARTIAL) {
+            uint16_t c = net_csum_partial(b);
+            csum = (uint16_t)(c >> 8 | c << 8); /* big-endian in the frame */
+            at = (uint16_t)(b->csum_start + b->csum_offset);
+            fix = true;
+        } else if (b->csum == NET_CSUM_VALID && guest_csum) {
+            hdr[0] = VIRTIO_NET_HDR_F_DATA_VALID;
+        }
+        if (virtq_copy_to(n->pm, e, 0, hdr, sizeof(hdr)) != sizeof(hdr) ||
+            virtq_copy_to(n->pm, e, sizeof(hdr), b->data, b->len) != (long)b->len ||
+            (fix && virtq_copy_to(n->pm, e, sizeof(hdr) + at, &csum, 2) != 2) ||
+            virtq_push(q, e->head, VIRTIO_NET_HDR_LEN + b->len) < 0) {
+            virtio_pci_broken(vp, "a receive buffer or the used ring is no longer writable");
+            break;
+        }
+        count(&n->stats.rx_frames, 1);
+        count(&n->stats.rx_bytes, b->len);
+        rxq_drop_head(n);
+        delivered = true;
+    }
+    if (delivered)
+        virtio_pci_queue_done(vp, QUEUE_RX);
+}
+
+/* ---- transmit ------------------------------------------------------------------------------ */
+
+/* A transmit header we can honour: no GSO; NEEDS_CSUM only if CSUM was negotiated, with the
+ * checksum field inside the frame. */
+static bool tx_header_ok(const struct virtio_net *n, const uint8_t hdr[VIRTIO_NET_HDR_LEN], uint64_t frame)
+{
+    if (hdr[1] != 0 || (hdr[0] & ~VIRTIO_NET_HDR_F_NEEDS_CSUM))
+        return false;
+    if (!(hdr[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+        return true;
+    if (!(n->vp.guest_features & (1u << VIRTIO_NET_F_CSUM)))
+        return false;
+    uint16_t start, off;
+    memcpy(&start, hdr + 6, 2);
+    memcpy(&off, hdr + 8, 2);
+    return (uint64_t)start + off + 2 <= frame;
+}
+
+static void net_tx_process(struct virtio_net *n)
+{
+    struct virtio_pci *vp = &n->vp;
+    struct virtq *q = &vp->vq[QUEUE_TX];
+    bool returned = false;
+    while (virtio_pci_live(vp)) {
+        const char *why = NULL;
+        enum virtq_pop got = virtq_pop(q, n->elem, &why);
+        if (got == VIRTQ_BROKEN) {
+            virtio_pci_broken(vp, why);
+            break;
+        }
+        if (got == VIRTQ_EMPTY)
+            break;
+        struct virtq_elem *e = n->elem;
+        uint8_t hdr[VIRTIO_NET_HDR_LEN];
+        uint64_t frame = e->out_bytes >= VIRTIO_NET_HDR_LEN ? e->out_bytes - VIRTIO_NET_HDR_LEN : 0;
+        if (e->out_bytes < VIRTIO_NET_HDR_LEN || frame < NET_ETH_HLEN) {
+            count(&n->stats.tx_runt, 1);
+        } else if (frame > NET_FRAME_MAX) {
+            count(&n->stats.tx_oversize, 1);
+        } else if (virtq_copy_from(n->pm, e, 0, hdr, sizeof(hdr)) != sizeof(hdr) || !tx_header_ok(n, hdr, frame)) {
+            /* an offload this device did not offer (GSO, or NEEDS_CSUM without CSUM), or a
+             * checksum position outside the frame */
+            count(&n->stats.tx_bad_header, 1);
+        } else {
+            struct net_buf *b = net_buf_new(NULL, (uint32_t)frame);
+            if (b && virtq_copy_from(n->pm, e, VIRTIO_NET_HDR_LEN, b->data, frame) == (long)frame) {
+                count(&n->stats.tx_frames, 1);
+                count(&n->stats.tx_bytes, frame);
+                if (hdr[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+                    b->csum = NET_CSUM_PARTIAL;
+                    memcpy(&b->csum_start, hdr + 6, 2);
+                    memcpy(&b->csum_offset, hdr + 8, 2);
+                    if (!netdev_takes_partial_csum(n->nd))
+                        net_buf_finish_csum(b); /* slirp and sockets get whole frames */
+                }
+                if (n->config[CFG_STATUS] & VIRTIO_NET_S_LINK_UP)
+                    netdev_transmit(n->nd, b);
+            }
+            net_buf_put(b);
+        }
+        if (virtq_push(q, e->head, 0) < 0) {
+            virtio_pci_broken(vp, "the transmit queue's used ring is no longer writable");
+            break;
+        }
+        returned = true;
+    }
+    if (returned)
+        virtio_pci_queue_done(vp, QUEUE_TX);
+}
+
+/* ---- the transport's callbacks -------------------------------------------------------------- */
+
+static void net_notify(void *dev, unsigned q)
+{
+    struct virtio_net *n = dev;
+    if (q == QUEUE_TX)
+        net_tx_process(n);
+    else if (q == QUEUE_RX)
+        net_rx_process(n);
+}
+
+static uint32_t net_config_read(void *dev, unsigned off, unsigned size)
+{
+    struct virtio_net *n = dev;
+    uint32_t v = 0;
+    memcpy(&v, n->config + off, size);
+    return v;
+}
+
+static void net_config_write(void *dev, unsigned off, uint32_t val, unsigned size)
+{
+    /* Legacy drivers may write the MAC (Linux virtnet_set_mac_address without CTRL_MAC_ADDR);
+     * the frames' source addresses are the guest's business, so we keep what it writes. */
+    struct virtio_net *n = dev;
+    if (off + size <= CFG_STATUS)
+        memcpy(n->config + off, &val, size);
+}
+
+static void net_reset(void *dev)
+{
+    struct virtio_net *n = dev;
+    pthread_mutex_lock(&n->lock);
+    while (n->rx_count) {
+        net_buf_put(n->rxq[n->rx_head]);
+        n->rxq[n->rx_head] = NULL;
+        n->rx_head = (n->rx_head + 1) % RXQ_LEN;
+        n->rx_count--;
+    }
+    atomic_store(&n->rx_pending, false);
+    pthread_mutex_unlock(&n->lock);
+}
+
+static const struct virtio_dev_ops net_dev_ops = {
+    .notify = net_notify,
+    .config_read = net_config_read,
+    .config_write = net_config_write,
+    .reset = net_reset,
+};
+
+void virtio_net_set_link(struct virtio_net *n, bool up)
+{
+    uint8_t s = up ? VIRTIO_NET_S_LINK_UP : 0;
+    atomic_store(&n->link_up, up);
+    if ((n->config[CFG_STATUS] & VIRTIO_NET_S_LINK_UP) == s)
+        return;
+    n->config[CFG_STATUS] = s;
+    virtio_pci_config_changed(&n->vp);
+}
+
+void virtio_net_request_link(struct virtio_net *n, bool up)
+{
+    atomic_store(&n->link_req, up ? 1 : 0);
+    if (n->host.kick)
+        n->host.kick(n->host.ctx);
+}
+
+bool virtio_net_link_up(const struct virtio_net *n)
+{
+    return atomic_load(&n->link_up);
+}
+
+void virtio_net_poll(struct virtio_net *n)
+{
+    if (atomic_load_explicit(&n->link_req, memory_order_relaxed) >= 0) {
+        int r = atomic_exchange(&n->link_req, -1);
+        if (r >= 0)
+            virtio_net_set_link(n, r == 1);
+    }
+    if (atomic_load_explicit(&n->rx_pending, memory_order_acquire))
+        net_rx_process(n);
+}
+
+int virtio_net_create(struct virtio_net **out, struct physmap *pm, struct netdev *nd, const uint8_t mac[6],
+                      unsigned opts, const struct virtio_host *host)
+{
+    struct virtio_net *n = calloc(1, sizeof(*n));
+    struct virtq_elem *e = n ? malloc(sizeof(*e)) : NULL;
+    if (!e) {
+        free(n);
+        return -ENOMEM;
+    }
+    n->elem = e;
+    n->pm = pm;
+    n->nd = nd;
+    if (host)
+        n->host = *host;
+    memcpy(n->config + CFG_MAC, mac, 6);
+    n->config[CFG_STATUS] = VIRTIO_NET_S_LINK_UP;
+    atomic_init(&n->link_up, true);
+    atomic_init(&n->link_req, -1);
+    pthread_mutex_init(&n->lock, NULL);
+    uint32_t f = 1u << VIRTIO_NET_F_MAC | 1u << VIRTIO_NET_F_STATUS | 1u << VIRTIO_RING_F_INDIRECT_DESC;
+    if (opts & VIRTIO_NET_OPT_CSUM)
+        f |= 1u << VIRTIO_NET_F_CSUM;
+    if (opts & VIRTIO_NET_OPT_GUEST_CSUM)
+        f |= 1u << VIRTIO_NET_F_GUEST_CSUM;
+    /* Class 0x0200 (Ethernet controller), as QEMU's virtio-net-pci. */
+    virtio_pci_init(&n->vp, pm, VIRTIO_PCI_DEVICE_NET, VIRTIO_ID_NET, 0x020000, f, 2, QUEUE_SIZE, CFG_LEN,
+                    &net_dev_ops, n);
+    if (nd)
+        netdev_attach(nd, &(struct net_port){.receive = net_rx, .ctx = n});
+    *out = n;
+    return 0;
+}
+
+void virtio_net_destroy(struct virtio_net *n)
+{
+    if (!n)
+        return;
+    net_reset(n);
+    pthread_mutex_destroy(&n->lock);
+    free(n->elem);
+    free(n);
+}
+
+struct virtio_pci *virtio_net_pci(struct virtio_net *n)
+{
+    return &n->vp;
+}
+
+const struct virtio_net_stats *virtio_net_stats(const struct virtio_net *n)
+{
+    return &n->stats;
+}

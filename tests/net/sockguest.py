@@ -1,0 +1,72 @@
+"""A guest console on a unix socket (mvisor's RUNDIR/NAME.sock with several VMs): the same
+expect/run interface as tests/boot/guest.py's Guest, which drives a monitor on pipes."""
+
+import os
+import re
+import socket
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "boot"))
+from guest import Guest, GuestError, PROMPT  # noqa: E402
+
+
+class SockGuest(Guest):
+    def __init__(self, path, transcript, timeout=300):
+        self.out = ""
+        self.pos = 0
+        self.marks = {}
+        self.status = None
+        self.t0 = time.monotonic()
+        self.transcript = open(transcript, "w", encoding="utf-8", errors="replace")
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.sock.connect(path)
+                break
+            except OSError:
+                self.sock.close()
+                if time.monotonic() > deadline:
+                    raise GuestError("no console socket %s" % path)
+                time.sleep(0.2)
+        self.sock.setblocking(False)
+        self.proc = None
+
+    def _pump(self, timeout):
+        import select
+        r, _, _ = select.select([self.sock], [], [], timeout)
+        if not r:
+            return True
+        try:
+            data = self.sock.recv(65536)
+        except BlockingIOError:
+            return True
+        if not data:
+            self.status = -1
+            return False
+        text = data.decode("utf-8", errors="replace")
+        self.out += text
+        self.transcript.write(text)
+        self.transcript.flush()
+        return True
+
+    def send(self, text):
+        self.transcript.write("\n[sent %r]\n" % text)
+        self.sock.sendall(text.encode())
+
+    def wait_prompt(self, timeout):
+        """The guest may have printed its prompt before we connected: ask again until it does."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.send("\n")
+            try:
+                self.expect(re.escape(PROMPT), 5, "the shell prompt")
+                return
+            except GuestError:
+                if time.monotonic() > deadline:
+                    raise
+
+    def close(self):
+        self.sock.close()
+        self.transcript.close()
