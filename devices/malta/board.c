@@ -57,6 +57,7 @@ struct malta {
         bool level;
     } pci_dev[MALTA_MAX_PCI_DEVICES];
     bool pci_isa_level[16]; /* what the PCI interrupts drive into each ISA IRQ */
+    bool pci_hidden_rise[16]; /* a function raised its INTA while the line was already high */
 };
 
 #define MALTA_OF(ptr, member) ((struct malta *)(void *)((char *)(ptr) - offsetof(struct malta, member)))
@@ -173,21 +174,43 @@ bool malta_pci_slot_routed(unsigned slot)
  * piix_set_irq_pic). The i8259 sees that level; it latches a rising edge unless ELCR says
  * level, exactly as for QEMU's PIIX4.
  */
+/* Each ISA IRQ is the OR of the PIRQs routed to it, and Linux leaves the i8259 edge-triggered
+ * there (section 6.4 of devices/malta/README.md), so a function that raises its INTA while
+ * another holds the shared line makes no edge. If the guest's handler for it had already run,
+ * that interrupt would be lost for good (QEMU's hw/isa/piix.c loses it the same way; here
+ * completions arrive between any two guest instructions, so a guest reading two disks at once
+ * hung). So a rise the OR hid is remembered, and when a function drops the line while it stays
+ * high, the board lowers and raises it once: the i8259 latches a new request, masked or not.
+ * At worst the guest then runs its handlers once with nothing to do (IRQ_NONE). */
 static void board_pci_irq(void *opaque, int n, int level)
 {
     struct malta *m = opaque;
+    bool was = m->pci_dev[n].level;
     m->pci_dev[n].level = level != 0;
     bool pirq[4] = {false, false, false, false};
     for (unsigned i = 0; i < m->npci; i++)
         if (m->pci_dev[i].level)
             pirq[board_slot_pirq(m->pci_dev[i].slot)] = true;
     bool isa[16] = {false};
+    int mine = -1; /* the ISA IRQ this function's PIRQ reaches, if any */
     for (unsigned p = 0; p < 4; p++) {
         uint8_t route = m->piix4.isa.cfg[PIIX4_PIRQRC + p];
-        if (pirq[p] && !(route & 0x80) && (route & 0x0F) < 16)
+        bool routed = !(route & 0x80) && (route & 0x0F) < 16;
+        if (routed && (int)p == (int)board_slot_pirq(m->pci_dev[n].slot))
+            mine = route & 0x0F;
+        if (pirq[p] && routed)
             isa[route & 0x0F] = true;
     }
+    if (mine >= 0 && level && !was && m->pci_isa_level[mine])
+        m->pci_hidden_rise[mine] = true;
+    if (mine >= 0 && !level && was && isa[mine] && m->pci_hidden_rise[mine]) {
+        m->pci_hidden_rise[mine] = false;
+        i8259_set_irq(&m->pic, mine, 0);
+        i8259_set_irq(&m->pic, mine, 1);
+    }
     for (int irq = 0; irq < 16; irq++) {
+        if (!isa[irq])
+            m->pci_hidden_rise[irq] = false;
         if (isa[irq] != m->pci_isa_level[irq]) {
             m->pci_isa_level[irq] = isa[irq];
             i8259_set_irq(&m->pic, irq, isa[irq]);
