@@ -78,7 +78,7 @@ struct tb *tcache_lookup(struct tcache *tc, gpa_t phys_pc, uint32_t pc, uint32_t
 struct tb *tcache_alloc(struct tcache *tc, size_t max_code)
 {
     size_t at = (tc->used + 15) & ~(size_t)15;
-    if (tc->n_tbs >= tc->max_tbs || at + max_code > tc->size)
+    if (tc->n_tbs >= tc->max_tbs || at + max_code + 16 > tc->cold_top)
         return NULL;
     struct tb *tb = &tc->tbs[tc->n_tbs];
     memset(tb, 0, sizeof(*tb));
@@ -92,7 +92,8 @@ bool tcache_insert(struct tcache *tc, struct tb *tb)
 {
     /* tb is the slot tcache_alloc handed out; claim it and its code now. */
     tc->n_tbs++;
-    tc->used = (size_t)(tb->host_code - tc->buf) + tb->host_size;
+    tc->used = (size_t)(tb->host_code - tc->buf) + tb->hot_size;
+    tc->cold_top = (size_t)(tb->cold_code - tc->buf);
     unsigned h = hash_key(tb->phys_pc, tb->pc, tb->flags);
     tb->hash_next = tc->hash[h];
     tc->hash[h] = tb;
@@ -127,6 +128,7 @@ void tcache_flush(struct tcache *tc)
         memset(tc->dead, 0, sizeof(tc->dead));
     tc->n_tbs = 0;
     tc->used = tc->persistent;
+    tc->cold_top = tc->size;
     if (tc->jc)
         tb_jc_flush_all(tc->jc);
     tc->stats.flushes++;

@@ -174,7 +174,7 @@ static unsigned counters(const struct dbt_engine *eng, struct counter *out)
     C("invalidation_events", s->inval_events);
     C("interp_fallbacks", eng->interp_fallbacks);
     C("budget_tails", eng->budget_tails);
-    C("code_buffer_used", eng->tc.used);
+    C("code_buffer_used", tcache_used(&eng->tc));
 #undef C
     return n;
 }
@@ -221,7 +221,7 @@ bool dbt_get_stats(struct vm *vm, struct dbt_stats *s)
     s->flushed_tbs = eng->flushed_tbs;
     s->interp_fallbacks = eng->interp_fallbacks;
     s->budget_tails = eng->budget_tails;
-    s->code_used = eng->tc.used;
+    s->code_used = tcache_used(&eng->tc);
     s->code_size = eng->tc.size;
     s->n_tbs = eng->tc.n_tbs;
     s->traps = eng->traps;
@@ -303,8 +303,12 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
             dbt_stlb_mark_code(v, phys);
         eng->retranslations[k] += tc->stats.retranslations - retr;
         if (eng->perfmap) {
-            fprintf(eng->perfmap, "%" PRIxPTR " %x guest_%08x_%s\n", (uintptr_t)tb->host_code, tb->host_size, pc,
-                    (flags & TB_F_KERNEL) ? "k" : "u");
+            /* the two sections apart: the cold one lies at the buffer's other end */
+            const char *mode = (flags & TB_F_KERNEL) ? "k" : "u";
+            fprintf(eng->perfmap, "%" PRIxPTR " %x guest_%08x_%s\n", (uintptr_t)tb->host_code, tb->hot_size, pc, mode);
+            if (tb->host_size > tb->hot_size)
+                fprintf(eng->perfmap, "%" PRIxPTR " %x guest_%08x_%s.cold\n", (uintptr_t)tb->cold_code,
+                        tb->host_size - tb->hot_size, pc, mode);
             fflush(eng->perfmap);
         }
     }

@@ -662,14 +662,15 @@ void tr_loop_back(struct tr_ctx *c)
     memcpy(c->owner, owner, sizeof(owner));
 }
 
-/* Copies hot and cold code into the TB's space and resolves every fixup. */
+/* Copies the hot code to the TB's place and the cold code to the top end of the buffer
+ * (cache/cache.h), and resolves every fixup. */
 static bool layout(struct tr_ctx *c)
 {
-    size_t hot = c->hot.len, cold_base = (hot + 15) & ~(size_t)15;
-    uint8_t *base = c->tb->host_code;
+    size_t hot = c->hot.len;
+    uint8_t *base = c->tb->host_code, *cold = tcache_cold_at(c->tc, c->cold.len);
+    size_t cold_base = (size_t)(cold - base); /* > hot: tcache_alloc left room for both */
     memcpy(base, c->hot.buf, hot);
-    memset(base + hot, 0xCC, cold_base - hot);
-    memcpy(base + cold_base, c->cold.buf, c->cold.len);
+    memcpy(cold, c->cold.buf, c->cold.len);
     for (unsigned i = 0; i < c->n_fix; i++) {
         const struct tr_fixup *f = &c->fix[i];
         uint8_t *field = base + (f->sect == SECT_COLD ? cold_base : 0) + f->at;
@@ -690,7 +691,8 @@ static bool layout(struct tr_ctx *c)
             if (c->exit_in_cold[n])
                 c->tb->jmp_patch_ofs[n] += (uint32_t)cold_base;
         }
-    c->tb->host_size = (uint32_t)(cold_base + c->cold.len);
+    c->tb->cold_code = cold;
+    c->tb->host_size = (uint32_t)(hot + c->cold.len);
     c->tb->hot_size = (uint32_t)hot;
     return true;
 }
