@@ -44,8 +44,10 @@ struct tb {
     bool invalid;
     uint8_t *host_code;        /* the hot section: the straight-line path, entered here */
     uint8_t *cold_code;        /* the cold section (slow paths, exit stubs), at the buffer's top end */
-    uint32_t host_size;        /* bytes of both sections */
-    uint32_t hot_size;         /* bytes at host_code; host_size - hot_size at cold_code */
+    uint32_t host_size;        /* bytes of every section */
+    uint32_t hot_size;         /* bytes of the straight-line path at host_code */
+    uint32_t near_size;        /* bytes at host_code: the hot path, then its side exits' warm stubs;
+                                  host_size - near_size at cold_code */
     /* Outgoing direct jumps: rel32 field offsets (from host_code: a cold one lies beyond the hot
      * section, at cold_code - host_code + its offset in the cold section) and the unchained stub. */
     uint32_t jmp_patch_ofs[TB_MAX_EXITS];
@@ -54,11 +56,21 @@ struct tb {
     uint32_t jmp_target[TB_MAX_EXITS];     /* guest PC each exit goes to */
     uintptr_t jmp_list_next[TB_MAX_EXITS]; /* link in jmp_dest[n]'s incoming list: tagged (tb | n) */
     uintptr_t jmp_list_first;   /* incoming jumps into this TB: tagged (tb | n), 0 ends */
+    /* A kernel jr/jalr's inline cache (translate.h): exit ic_exit (TB_NO_IC if none) is a guarded
+     * chain, `cmp eax, imm32` (the PC it was chained for, at ic_imm_ofs) then `jne` (rel32 at
+     * ic_miss_ofs: the chain request until the site is set, then the jump-cache probe at
+     * ic_probe_ofs) then the exit's patched jmp. Offsets from host_code, as the exits'. */
+    uint8_t ic_exit;
+    uint32_t ic_imm_ofs, ic_miss_ofs, ic_probe_ofs;
     struct tb *hash_next;
     struct tb *page_next;       /* other TBs starting in the same physical page */
 };
 
 #define TB_NO_JUMP 0xFFFFFFFFu
+#define TB_NO_IC 0xFFu
+/* jmp_target of an inline-cache exit: no PC (a guest PC is word-aligned), so only the run loop's
+ * inline-cache rule chains it. Also the imm32 of a cache never set: no jr target equals it. */
+#define TB_IC_TARGET 1u
 _Static_assert(_Alignof(struct tb) > TB_EXIT_MASK, "an exit number fits below a TB pointer's alignment");
 
 /*
@@ -128,11 +140,12 @@ struct tcache_stats {
 #define TCACHE_MAX_CODE ((size_t)1 << 30)
 
 /*
- * The code buffer's layout: thunks and trampolines, then the blocks' hot sections growing up from
- * `used`, and their cold sections growing down from `cold_top` at the buffer's end. The hot paths
- * of the blocks translated one after the other (which is mostly the order they run in) are then
+ * The code buffer's layout: thunks and trampolines, then the blocks' hot and warm sections (the
+ * straight-line path and the taken edges of side exits) growing up from `used`, and their cold
+ * sections (slow paths, unchained exit stubs) growing down from `cold_top` at the buffer's end.
+ * The paths of the blocks translated one after the other (mostly the order they run in) are then
  * contiguous, so the host fetches no cold bytes between them: the idle guest kernel's timer tick
- * runs ~350 blocks once each, and the hot sections are a fifth of their code (README "Idle VMs").
+ * runs ~350 blocks once each, and their cold sections are most of their code (README "Idle VMs").
  */
 struct tcache {
     uint8_t *buf;        /* RWX code buffer: thunks, trampolines, then TBs */
@@ -180,14 +193,17 @@ static inline size_t tcache_used(const struct tcache *tc)
 {
     return tc->used + (tc->size - tc->cold_top);
 }
-/* Makes tb (filled: host_size, hot_size, cold_code set) findable; returns true if its page held
+/* Makes tb (filled: host_size, near_size, cold_code set) findable; returns true if its page held
  * no code before. */
 bool tcache_insert(struct tcache *tc, struct tb *tb);
 /* Drops every TB (and the jump cache). */
 void tcache_flush(struct tcache *tc);
 
-/* Patches exit n of from to jump straight into to. */
+/* Patches exit n of from to jump straight into to (an inline-cache exit: guarded by to's PC). */
 void tcache_chain(struct tcache *tc, struct tb *from, unsigned n, struct tb *to);
+/* An inline cache that cannot be chained to what its jr reached (another mode, a mapped PC): its
+ * mismatch path goes to the jump-cache probe from now on, never to the chain request again. */
+void tcache_ic_settle(struct tb *from);
 /* Whether any TB starts in the physical page of pa. */
 static inline bool tcache_page_has_code(const struct tcache *tc, gpa_t pa)
 {

@@ -32,8 +32,8 @@
  * show (README "The translator's code buffer").
  *
  * Memory is committed on touch (MAP_NORESERVE): a VM costs what its
- * translated code has written, at most the buffer's size. A flush keeps the
- * pages and writes over them again.
+ * translated code has written since the last flush, at most the buffer's
+ * size. A flush gives the pages back (MADV_DONTNEED).
  *
  * Why RWX and not a double mapping (one RW view, one RX view of a memfd):
  * translated code is patched while it runs (chaining) and written by the

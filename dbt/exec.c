@@ -281,7 +281,7 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
             atomic_store_explicit(&v->prof_where, PROF_AT_TRANSLATE << 1 | (int)k, memory_order_relaxed);
         }
         tb = dbt_translate(eng->tr, v, tc, pc, phys, host, flags, eng->chain);
-        if (!tb && tc->n_tbs > 0 && tcache_alloc(tc, TR_HOT_MAX + TR_COLD_MAX) == NULL) {
+        if (!tb && tc->n_tbs > 0 && tcache_alloc(tc, TR_MAX_CODE) == NULL) {
             eng->flushed_tbs += tc->n_tbs;
             tcache_flush(tc);
             *flushed = true;
@@ -305,10 +305,10 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
         if (eng->perfmap) {
             /* the two sections apart: the cold one lies at the buffer's other end */
             const char *mode = (flags & TB_F_KERNEL) ? "k" : "u";
-            fprintf(eng->perfmap, "%" PRIxPTR " %x guest_%08x_%s\n", (uintptr_t)tb->host_code, tb->hot_size, pc, mode);
-            if (tb->host_size > tb->hot_size)
+            fprintf(eng->perfmap, "%" PRIxPTR " %x guest_%08x_%s\n", (uintptr_t)tb->host_code, tb->near_size, pc, mode);
+            if (tb->host_size > tb->near_size)
                 fprintf(eng->perfmap, "%" PRIxPTR " %x guest_%08x_%s.cold\n", (uintptr_t)tb->cold_code,
-                        tb->host_size - tb->hot_size, pc, mode);
+                        tb->host_size - tb->near_size, pc, mode);
             fflush(eng->perfmap);
         }
     }
@@ -386,8 +386,16 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
         if (last && !flushed && eng->chain) {
             struct tb *from = (struct tb *)(last & ~TB_EXIT_MASK);
             unsigned n = (unsigned)(last & TB_EXIT_MASK);
-            if (!from->invalid && from->flags == tb->flags && from->jmp_target[n] == tb->pc && may_chain(from, tb))
+            if (n == from->ic_exit) {
+                /* a jr's inline cache (dbt/tr_branch.c): chained as a direct exit would be */
+                if (!from->invalid && from->flags == tb->flags && unmapped(from->pc) && unmapped(tb->pc))
+                    tcache_chain(&eng->tc, from, n, tb);
+                else
+                    tcache_ic_settle(from);
+            } else if (!from->invalid && from->flags == tb->flags && from->jmp_target[n] == tb->pc &&
+                       may_chain(from, tb)) {
                 tcache_chain(&eng->tc, from, n, tb);
+            }
         }
         last = 0;
         uint64_t icount0 = v->icount;
