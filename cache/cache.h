@@ -48,15 +48,15 @@ struct tb {
     uint32_t hot_size;         /* bytes of the straight-line path at host_code */
     uint32_t near_size;        /* bytes at host_code: the hot path, then its side exits' warm stubs;
                                   host_size - near_size at cold_code */
-    /* Outgoing direct jumps: rel32 field offsets (from host_code: a cold one lies beyond the hot
-     * section, at cold_code - host_code + its offset in the cold section) and the unchained stub. */
+    /* Outgoing direct jumps: rel32 field offsets from host_code (one in the warm or cold section
+     * at that section's distance from host_code plus its offset in it) and the unchained stub. */
     uint32_t jmp_patch_ofs[TB_MAX_EXITS];
     uint32_t jmp_reset_ofs[TB_MAX_EXITS];
     struct tb *jmp_dest[TB_MAX_EXITS];
     uint32_t jmp_target[TB_MAX_EXITS];     /* guest PC each exit goes to */
     uintptr_t jmp_list_next[TB_MAX_EXITS]; /* link in jmp_dest[n]'s incoming list: tagged (tb | n) */
     uintptr_t jmp_list_first;   /* incoming jumps into this TB: tagged (tb | n), 0 ends */
-    /* A kernel jr/jalr's inline cache (translate.h): exit ic_exit (TB_NO_IC if none) is a guarded
+    /* A kernel jr/jalr's inline cache (dbt/tr_branch.c): exit ic_exit (TB_NO_IC if none) is a guarded
      * chain, `cmp eax, imm32` (the PC it was chained for, at ic_imm_ofs) then `jne` (rel32 at
      * ic_miss_ofs: the chain request until the site is set, then the jump-cache probe at
      * ic_probe_ofs) then the exit's patched jmp. Offsets from host_code, as the exits'. */
@@ -180,15 +180,15 @@ const uint8_t *tcache_thunk(struct tcache *tc, const void *fn);
 
 /* The TB for the key, or NULL. */
 struct tb *tcache_lookup(struct tcache *tc, gpa_t phys_pc, uint32_t pc, uint32_t flags);
-/* A fresh TB and room for max_code bytes of hot and cold code together (hot at its host_code, cold
- * placed by tcache_cold_at), or NULL when the cache must be flushed. */
+/* A fresh TB and room for max_code bytes of code in all (hot and warm at its host_code, cold where
+ * tcache_cold_at places it), or NULL when the cache must be flushed. */
 struct tb *tcache_alloc(struct tcache *tc, size_t max_code);
 /* Where a cold section of len bytes goes for the TB tcache_alloc handed out last. */
 static inline uint8_t *tcache_cold_at(const struct tcache *tc, size_t len)
 {
     return tc->buf + ((tc->cold_top - len) & ~(size_t)15);
 }
-/* Bytes of the buffer in use: persistent code, hot sections and cold sections. */
+/* Bytes of the buffer in use: persistent code and every block's sections. */
 static inline size_t tcache_used(const struct tcache *tc)
 {
     return tc->used + (tc->size - tc->cold_top);

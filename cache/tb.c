@@ -129,13 +129,19 @@ void tcache_flush(struct tcache *tc)
     if (tc->track_dead)
         memset(tc->dead, 0, sizeof(tc->dead));
     tc->n_tbs = 0;
-    /* Give the code's pages back (the thunks and trampolines stay): a VM that filled its buffer
-     * once while booting would otherwise hold all of it for good, though an idle kernel's blocks
-     * take a little over half of the default 32 MiB. Translation writes them again as it goes.
-     * Nothing runs in the buffer here: a flush comes from the run loop, between blocks. */
+    /* Give the pages the blocks were written to back (the thunks and trampolines stay): a VM that
+     * filled its buffer once while booting would otherwise hold all of it for good, though an idle
+     * kernel's blocks take a little over half of the default 32 MiB. Translation writes them again
+     * as it goes. Only the two written ranges: a guest that resets in a loop flushes a few pages
+     * each time. Nothing runs in the buffer here: a flush comes from the run loop, between blocks. */
     size_t keep = (tc->persistent + 4095) & ~(size_t)4095;
-    if (tc->size > keep)
-        madvise(tc->buf + keep, tc->size - keep, MADV_DONTNEED);
+    size_t hot_end = (tc->used + 4095) & ~(size_t)4095, cold_start = tc->cold_top & ~(size_t)4095;
+    if (hot_end > keep)
+        madvise(tc->buf + keep, hot_end - keep, MADV_DONTNEED);
+    if (cold_start < keep)
+        cold_start = keep;
+    if (tc->size > cold_start)
+        madvise(tc->buf + cold_start, tc->size - cold_start, MADV_DONTNEED);
     tc->used = tc->persistent;
     tc->cold_top = tc->size;
     if (tc->jc)
@@ -145,17 +151,15 @@ void tcache_flush(struct tcache *tc)
 
 /* ---- chaining ---- */
 
-static void set_jump(struct tb *tb, unsigned n, const uint8_t *target)
-{
-    uint8_t *field = tb->host_code + tb->jmp_patch_ofs[n];
-    int32_t rel = (int32_t)(target - (field + 4));
-    __atomic_store_n((int32_t *)(void *)field, rel, __ATOMIC_RELEASE);
-}
-
 static void set_rel32(uint8_t *field, const uint8_t *target)
 {
     int32_t rel = (int32_t)(target - (field + 4));
     __atomic_store_n((int32_t *)(void *)field, rel, __ATOMIC_RELEASE);
+}
+
+static void set_jump(struct tb *tb, unsigned n, const uint8_t *target)
+{
+    set_rel32(tb->host_code + tb->jmp_patch_ofs[n], target);
 }
 
 void tcache_ic_settle(struct tb *from)
@@ -171,7 +175,8 @@ void tcache_chain(struct tcache *tc, struct tb *from, unsigned n, struct tb *to)
     if (n == from->ic_exit) {
         /* The guard first: until the jmp below is patched, a match still goes to the chain request.
          * An unchaining (the target invalidated) resets only the jmp, so a stale guard leads to the
-         * request again, which chains whatever block then holds that PC. */
+         * request again, which chains whatever block then holds that PC. Only the vCPU's own run
+         * loop chains, while none of its code runs, so the plain store of the guard is safe. */
         memcpy(from->host_code + from->ic_imm_ofs, &to->pc, 4);
         tcache_ic_settle(from);
     }
