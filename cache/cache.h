@@ -42,21 +42,35 @@ struct tb {
     gpa_t phys_pc;
     uint16_t n_insns;
     bool invalid;
-    uint8_t *host_code;
-    uint32_t host_size;
-    uint32_t hot_size;         /* bytes of the straight-line path at host_code; the rest is cold */
-    /* Outgoing direct jumps: rel32 field offsets (from host_code) and the unchained stub. */
+    uint8_t *host_code;        /* the hot section: the straight-line path, entered here */
+    uint8_t *cold_code;        /* the cold section (slow paths, exit stubs), at the buffer's top end */
+    uint32_t host_size;        /* bytes of every section */
+    uint32_t hot_size;         /* bytes of the straight-line path at host_code */
+    uint32_t near_size;        /* bytes at host_code: the hot path, then its side exits' warm stubs;
+                                  host_size - near_size at cold_code */
+    /* Outgoing direct jumps: rel32 field offsets from host_code (one in the warm or cold section
+     * at that section's distance from host_code plus its offset in it) and the unchained stub. */
     uint32_t jmp_patch_ofs[TB_MAX_EXITS];
     uint32_t jmp_reset_ofs[TB_MAX_EXITS];
     struct tb *jmp_dest[TB_MAX_EXITS];
     uint32_t jmp_target[TB_MAX_EXITS];     /* guest PC each exit goes to */
     uintptr_t jmp_list_next[TB_MAX_EXITS]; /* link in jmp_dest[n]'s incoming list: tagged (tb | n) */
     uintptr_t jmp_list_first;   /* incoming jumps into this TB: tagged (tb | n), 0 ends */
+    /* A kernel jr/jalr's inline cache (dbt/tr_branch.c): exit ic_exit (TB_NO_IC if none) is a guarded
+     * chain, `cmp eax, imm32` (the PC it was chained for, at ic_imm_ofs) then `jne` (rel32 at
+     * ic_miss_ofs: the chain request until the site is set, then the jump-cache probe at
+     * ic_probe_ofs) then the exit's patched jmp. Offsets from host_code, as the exits'. */
+    uint8_t ic_exit;
+    uint32_t ic_imm_ofs, ic_miss_ofs, ic_probe_ofs;
     struct tb *hash_next;
     struct tb *page_next;       /* other TBs starting in the same physical page */
 };
 
 #define TB_NO_JUMP 0xFFFFFFFFu
+#define TB_NO_IC 0xFFu
+/* jmp_target of an inline-cache exit: no PC (a guest PC is word-aligned), so only the run loop's
+ * inline-cache rule chains it. Also the imm32 of a cache never set: no jr target equals it. */
+#define TB_IC_TARGET 1u
 _Static_assert(_Alignof(struct tb) > TB_EXIT_MASK, "an exit number fits below a TB pointer's alignment");
 
 /*
@@ -125,9 +139,18 @@ struct tcache_stats {
 /* A buffer's end must reach its start (thunks, exit trampoline) with a rel32. */
 #define TCACHE_MAX_CODE ((size_t)1 << 30)
 
+/*
+ * The code buffer's layout: thunks and trampolines, then the blocks' hot and warm sections (the
+ * straight-line path and the taken edges of side exits) growing up from `used`, and their cold
+ * sections (slow paths, unchained exit stubs) growing down from `cold_top` at the buffer's end.
+ * The paths of the blocks translated one after the other (mostly the order they run in) are then
+ * contiguous, so the host fetches no cold bytes between them: the idle guest kernel's timer tick
+ * runs ~350 blocks once each, and their cold sections are most of their code (README "Idle VMs").
+ */
 struct tcache {
     uint8_t *buf;        /* RWX code buffer: thunks, trampolines, then TBs */
     size_t size, used, persistent; /* [0, persistent) survives flushes (thunks, trampolines) */
+    size_t cold_top;     /* [cold_top, size): the cold sections */
     const uint8_t *exit_code; /* the exit trampoline every block leaves through (dbt/exec.c) */
     unsigned n_thunks;
     const void *thunk_fn[1u << TCACHE_THUNK_HASH_BITS]; /* helper of each index slot, or NULL */
@@ -157,15 +180,30 @@ const uint8_t *tcache_thunk(struct tcache *tc, const void *fn);
 
 /* The TB for the key, or NULL. */
 struct tb *tcache_lookup(struct tcache *tc, gpa_t phys_pc, uint32_t pc, uint32_t flags);
-/* A fresh TB and room for max_code bytes at its host_code, or NULL when the cache must be flushed. */
+/* A fresh TB and room for max_code bytes of code in all (hot and warm at its host_code, cold where
+ * tcache_cold_at places it), or NULL when the cache must be flushed. */
 struct tb *tcache_alloc(struct tcache *tc, size_t max_code);
-/* Makes tb (filled, host_size set) findable; returns true if its page held no code before. */
+/* Where a cold section of len bytes goes for the TB tcache_alloc handed out last. */
+static inline uint8_t *tcache_cold_at(const struct tcache *tc, size_t len)
+{
+    return tc->buf + ((tc->cold_top - len) & ~(size_t)15);
+}
+/* Bytes of the buffer in use: persistent code and every block's sections. */
+static inline size_t tcache_used(const struct tcache *tc)
+{
+    return tc->used + (tc->size - tc->cold_top);
+}
+/* Makes tb (filled: host_size, near_size, cold_code set) findable; returns true if its page held
+ * no code before. */
 bool tcache_insert(struct tcache *tc, struct tb *tb);
 /* Drops every TB (and the jump cache). */
 void tcache_flush(struct tcache *tc);
 
-/* Patches exit n of from to jump straight into to. */
+/* Patches exit n of from to jump straight into to (an inline-cache exit: guarded by to's PC). */
 void tcache_chain(struct tcache *tc, struct tb *from, unsigned n, struct tb *to);
+/* An inline cache that cannot be chained to what its jr reached (another mode, a mapped PC): its
+ * mismatch path goes to the jump-cache probe from now on, never to the chain request again. */
+void tcache_ic_settle(struct tb *from);
 /* Whether any TB starts in the physical page of pa. */
 static inline bool tcache_page_has_code(const struct tcache *tc, gpa_t pa)
 {

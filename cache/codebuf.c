@@ -32,8 +32,8 @@
  * show (README "The translator's code buffer").
  *
  * Memory is committed on touch (MAP_NORESERVE): a VM costs what its
- * translated code has written, at most the buffer's size. A flush keeps the
- * pages and writes over them again.
+ * translated code has written since the last flush, at most the buffer's
+ * size. A flush gives the pages back (MADV_DONTNEED).
  *
  * Why RWX and not a double mapping (one RW view, one RX view of a memfd):
  * translated code is patched while it runs (chaining) and written by the
@@ -94,7 +94,8 @@ int tcache_init(struct tcache *tc, size_t code_size)
     if (b == MAP_FAILED)
         return -ENOMEM;
     tc->buf = b;
-    tc->size = code_size;
+    tc->size = code_size & ~(size_t)15;
+    tc->cold_top = tc->size;
     /* The thunk table: int3 until a stub is written. */
     memset(tc->buf, 0xCC, TCACHE_THUNK_AREA);
     tc->used = tc->persistent = TCACHE_THUNK_AREA;
@@ -138,7 +139,7 @@ void tcache_destroy(struct tcache *tc)
 
 uint8_t *tcache_reserve(struct tcache *tc, size_t len)
 {
-    if (tc->n_tbs || tc->used + len > tc->size)
+    if (tc->n_tbs || tc->used + len > tc->cold_top)
         return NULL;
     uint8_t *p = tc->buf + tc->used;
     tc->used = (tc->used + len + 63) & ~(size_t)63;

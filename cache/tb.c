@@ -15,6 +15,7 @@
  * safely: it only loses its chains.
  */
 #include <string.h>
+#include <sys/mman.h>
 
 #include "cache/cache.h"
 
@@ -78,13 +79,14 @@ struct tb *tcache_lookup(struct tcache *tc, gpa_t phys_pc, uint32_t pc, uint32_t
 struct tb *tcache_alloc(struct tcache *tc, size_t max_code)
 {
     size_t at = (tc->used + 15) & ~(size_t)15;
-    if (tc->n_tbs >= tc->max_tbs || at + max_code > tc->size)
+    if (tc->n_tbs >= tc->max_tbs || at + max_code + 16 > tc->cold_top)
         return NULL;
     struct tb *tb = &tc->tbs[tc->n_tbs];
     memset(tb, 0, sizeof(*tb));
     tb->host_code = tc->buf + at;
     for (unsigned n = 0; n < TB_MAX_EXITS; n++)
         tb->jmp_patch_ofs[n] = tb->jmp_reset_ofs[n] = TB_NO_JUMP;
+    tb->ic_exit = TB_NO_IC;
     return tb;
 }
 
@@ -92,7 +94,8 @@ bool tcache_insert(struct tcache *tc, struct tb *tb)
 {
     /* tb is the slot tcache_alloc handed out; claim it and its code now. */
     tc->n_tbs++;
-    tc->used = (size_t)(tb->host_code - tc->buf) + tb->host_size;
+    tc->used = (size_t)(tb->host_code - tc->buf) + tb->near_size;
+    tc->cold_top = (size_t)(tb->cold_code - tc->buf);
     unsigned h = hash_key(tb->phys_pc, tb->pc, tb->flags);
     tb->hash_next = tc->hash[h];
     tc->hash[h] = tb;
@@ -126,7 +129,21 @@ void tcache_flush(struct tcache *tc)
     if (tc->track_dead)
         memset(tc->dead, 0, sizeof(tc->dead));
     tc->n_tbs = 0;
+    /* Give the pages the blocks were written to back (the thunks and trampolines stay): a VM that
+     * filled its buffer once while booting would otherwise hold all of it for good, though an idle
+     * kernel's blocks take a little over half of the default 32 MiB. Translation writes them again
+     * as it goes. Only the two written ranges: a guest that resets in a loop flushes a few pages
+     * each time. Nothing runs in the buffer here: a flush comes from the run loop, between blocks. */
+    size_t keep = (tc->persistent + 4095) & ~(size_t)4095;
+    size_t hot_end = (tc->used + 4095) & ~(size_t)4095, cold_start = tc->cold_top & ~(size_t)4095;
+    if (hot_end > keep)
+        madvise(tc->buf + keep, hot_end - keep, MADV_DONTNEED);
+    if (cold_start < keep)
+        cold_start = keep;
+    if (tc->size > cold_start)
+        madvise(tc->buf + cold_start, tc->size - cold_start, MADV_DONTNEED);
     tc->used = tc->persistent;
+    tc->cold_top = tc->size;
     if (tc->jc)
         tb_jc_flush_all(tc->jc);
     tc->stats.flushes++;
@@ -134,17 +151,35 @@ void tcache_flush(struct tcache *tc)
 
 /* ---- chaining ---- */
 
-static void set_jump(struct tb *tb, unsigned n, const uint8_t *target)
+static void set_rel32(uint8_t *field, const uint8_t *target)
 {
-    uint8_t *field = tb->host_code + tb->jmp_patch_ofs[n];
     int32_t rel = (int32_t)(target - (field + 4));
     __atomic_store_n((int32_t *)(void *)field, rel, __ATOMIC_RELEASE);
+}
+
+static void set_jump(struct tb *tb, unsigned n, const uint8_t *target)
+{
+    set_rel32(tb->host_code + tb->jmp_patch_ofs[n], target);
+}
+
+void tcache_ic_settle(struct tb *from)
+{
+    if (from->ic_exit != TB_NO_IC && !from->invalid)
+        set_rel32(from->host_code + from->ic_miss_ofs, from->host_code + from->ic_probe_ofs);
 }
 
 void tcache_chain(struct tcache *tc, struct tb *from, unsigned n, struct tb *to)
 {
     if (n >= TB_MAX_EXITS || from->jmp_patch_ofs[n] == TB_NO_JUMP || from->jmp_dest[n] || from->invalid || to->invalid)
         return;
+    if (n == from->ic_exit) {
+        /* The guard first: until the jmp below is patched, a match still goes to the chain request.
+         * An unchaining (the target invalidated) resets only the jmp, so a stale guard leads to the
+         * request again, which chains whatever block then holds that PC. Only the vCPU's own run
+         * loop chains, while none of its code runs, so the plain store of the guard is safe. */
+        memcpy(from->host_code + from->ic_imm_ofs, &to->pc, 4);
+        tcache_ic_settle(from);
+    }
     set_jump(from, n, to->host_code);
     from->jmp_dest[n] = to;
     from->jmp_list_next[n] = to->jmp_list_first;

@@ -174,7 +174,7 @@ static unsigned counters(const struct dbt_engine *eng, struct counter *out)
     C("invalidation_events", s->inval_events);
     C("interp_fallbacks", eng->interp_fallbacks);
     C("budget_tails", eng->budget_tails);
-    C("code_buffer_used", eng->tc.used);
+    C("code_buffer_used", tcache_used(&eng->tc));
 #undef C
     return n;
 }
@@ -221,7 +221,7 @@ bool dbt_get_stats(struct vm *vm, struct dbt_stats *s)
     s->flushed_tbs = eng->flushed_tbs;
     s->interp_fallbacks = eng->interp_fallbacks;
     s->budget_tails = eng->budget_tails;
-    s->code_used = eng->tc.used;
+    s->code_used = tcache_used(&eng->tc);
     s->code_size = eng->tc.size;
     s->n_tbs = eng->tc.n_tbs;
     s->traps = eng->traps;
@@ -281,7 +281,7 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
             atomic_store_explicit(&v->prof_where, PROF_AT_TRANSLATE << 1 | (int)k, memory_order_relaxed);
         }
         tb = dbt_translate(eng->tr, v, tc, pc, phys, host, flags, eng->chain);
-        if (!tb && tc->n_tbs > 0 && tcache_alloc(tc, TR_HOT_MAX + TR_COLD_MAX) == NULL) {
+        if (!tb && tc->n_tbs > 0 && tcache_alloc(tc, TR_MAX_CODE) == NULL) {
             eng->flushed_tbs += tc->n_tbs;
             tcache_flush(tc);
             *flushed = true;
@@ -303,8 +303,12 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
             dbt_stlb_mark_code(v, phys);
         eng->retranslations[k] += tc->stats.retranslations - retr;
         if (eng->perfmap) {
-            fprintf(eng->perfmap, "%" PRIxPTR " %x guest_%08x_%s\n", (uintptr_t)tb->host_code, tb->host_size, pc,
-                    (flags & TB_F_KERNEL) ? "k" : "u");
+            /* the two sections apart: the cold one lies at the buffer's other end */
+            const char *mode = (flags & TB_F_KERNEL) ? "k" : "u";
+            fprintf(eng->perfmap, "%" PRIxPTR " %x guest_%08x_%s\n", (uintptr_t)tb->host_code, tb->near_size, pc, mode);
+            if (tb->host_size > tb->near_size)
+                fprintf(eng->perfmap, "%" PRIxPTR " %x guest_%08x_%s.cold\n", (uintptr_t)tb->cold_code,
+                        tb->host_size - tb->near_size, pc, mode);
             fflush(eng->perfmap);
         }
     }
@@ -382,8 +386,16 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
         if (last && !flushed && eng->chain) {
             struct tb *from = (struct tb *)(last & ~TB_EXIT_MASK);
             unsigned n = (unsigned)(last & TB_EXIT_MASK);
-            if (!from->invalid && from->flags == tb->flags && from->jmp_target[n] == tb->pc && may_chain(from, tb))
+            if (n == from->ic_exit) {
+                /* a jr's inline cache (dbt/tr_branch.c): chained as a direct exit would be */
+                if (!from->invalid && from->flags == tb->flags && unmapped(from->pc) && unmapped(tb->pc))
+                    tcache_chain(&eng->tc, from, n, tb);
+                else
+                    tcache_ic_settle(from);
+            } else if (!from->invalid && from->flags == tb->flags && from->jmp_target[n] == tb->pc &&
+                       may_chain(from, tb)) {
                 tcache_chain(&eng->tc, from, n, tb);
+            }
         }
         last = 0;
         uint64_t icount0 = v->icount;

@@ -303,7 +303,92 @@ static void fp_branch(struct tr_ctx *c, const struct mips_insn *in)
     latched(c, c->pc + 4 + ((uint32_t)in->simm << 2), (in->flags & MIPS_F_LIKELY) != 0);
 }
 
-/* jr/jalr: the target from a register, through the jump cache. */
+/* The inline jump-cache probe for a target PC in eax, into e: on a hit it jumps to the block;
+ * on a miss it falls through (rax, rcx, rdx, r11 clobbered). */
+static void emit_jc_probe(struct tr_ctx *c, struct x64_emitter *e)
+{
+    /* idx * 32 of tb_jc_hash(pc) = ((pc >> 4) & 0x3F00 | ((pc >> 2) ^ (pc >> 10)) & 0xFF) << 5
+     * = (pc << 1) & 0x7E000 | ((pc << 3) ^ (pc >> 5)) & 0x1FE0; rotates (BMI2 rorx, no copy
+     * needed) do as well as the shifts, every bit they wrap around being masked off */
+    _Static_assert(TB_JC_PAGE_BITS == 6 && TB_JC_SUB_BITS == 8 && sizeof(struct tb_jc_entry) == 32,
+                   "the inline jump-cache hash below");
+    if (x64_have_bmi2()) {
+        x64_rorx_r32_r32_imm(e, X64_RCX, X64_RAX, 31);
+        x64_alu_r32_imm32(e, X64_AND, X64_RCX, 0x7E000);
+        x64_rorx_r32_r32_imm(e, X64_RDX, X64_RAX, 29);
+        x64_rorx_r32_r32_imm(e, X64_R11, X64_RAX, 5);
+    } else {
+        x64_lea_r32_bisd(e, X64_RCX, X64_RAX, X64_RAX, 0, 0);
+        x64_alu_r32_imm32(e, X64_AND, X64_RCX, 0x7E000);
+        x64_lea_r32_bisd(e, X64_RDX, -1, X64_RAX, 3, 0);
+        x64_mov_r32_r32(e, X64_R11, X64_RAX);
+        x64_shift_r32_imm(e, X64_SHR, X64_R11, 5);
+    }
+    x64_alu_r32_r32(e, X64_XOR, X64_RDX, X64_R11);
+    x64_alu_r32_imm32(e, X64_AND, X64_RDX, 0x1FE0);
+    x64_alu_r32_r32(e, X64_OR, X64_RCX, X64_RDX);
+    unsigned mode = c->flags & TB_F_MODE_MASK;
+    if (mode == MMU_USER || mode == MMU_SUPERVISOR) {
+        /* Every PC user or supervisor code can fetch is mapped: the key holds the ASID. */
+        x64_movzx_r32_m8(e, X64_RDX, X64_R15, VOFF_CP0(entryhi));
+        x64_shift_r64_imm(e, X64_SHL, X64_RDX, 32 + TB_JC_ASID_SHIFT);
+        x64_mov_r64_imm64(e, X64_R11, (uint64_t)(c->flags | TB_JC_ASID_TAG) << 32);
+        x64_alu_r64_r64(e, X64_OR, X64_RDX, X64_R11);
+    } else {
+        /* Kernel code: the unmapped key, so only kseg0/kseg1 targets can hit; a mapped one
+         * (kseg2) goes back to the run loop. */
+        x64_mov_r64_imm64(e, X64_RDX, (uint64_t)c->flags << 32);
+    }
+    x64_alu_r64_r64(e, X64_OR, X64_RDX, X64_RAX);
+    x64_alu_r64_mbi(e, X64_CMP, X64_RDX, X64_R15, X64_RCX, VOFF_JC);
+    size_t miss = x64_jcc_rel32(e, X64_CC_NE, 0);
+    tr_prof_count(c, e, VOFF_PROF(jc_inline_hits[(c->flags & TB_F_KERNEL) != 0]));
+    x64_jmp_m64_bi(e, X64_R15, X64_RCX, VOFF_JC + (int32_t)offsetof(struct tb_jc_entry, code));
+    x64_patch_rel32(e, miss, e->len);
+}
+
+/*
+ * A kernel block's jr/jalr with the target PC in eax (stored in struct vcpu): an inline cache, a
+ * chain guarded by the one PC it was chained for (cache/cache.h, struct tb's ic_* fields). The
+ * idle kernel's timer tick makes ~100 indirect jumps, 82% of them to the one target their site
+ * reaches most; a jump-cache probe loads an entry of a 512 KiB table that is cold by the next
+ * tick, where the guard is an immediate in code the host fetches anyway. Only kseg0/kseg1 blocks
+ * and targets chain (as direct exits: exec.c's may_chain), so no ASID is involved.
+ */
+static void emit_inline_cache(struct tr_ctx *c, struct x64_emitter *e)
+{
+    struct x64_emitter *ce = &c->cold;
+    unsigned n = c->n_exits++;
+    struct tb *tb = c->tb;
+    x64_byte(e, 0x3D); /* cmp eax, imm32 (Intel SDM Vol. 2, CMP: 3D id) */
+    tb->ic_imm_ofs = (uint32_t)e->len;
+    x64_u32(e, TB_IC_TARGET);
+    /* jne rel32 with the field 4-byte aligned (one atomic store patches it), CS prefixes as padding */
+    while ((e->len + 2) % 4)
+        x64_byte(e, 0x2E);
+    size_t miss = x64_jcc_rel32(e, X64_CC_NE, 0);
+    size_t request = ce->len;
+    tr_fixup(c, e, miss, SECT_COLD, request);
+    tb->ic_miss_ofs = (uint32_t)miss;
+    tr_prof_count(c, e, VOFF_PROF(ic_hits[(c->flags & TB_F_KERNEL) != 0]));
+    size_t at = x64_jmp_rel32_aligned(e);
+    tr_fixup(c, e, at, SECT_COLD, request);
+    tb->jmp_patch_ofs[n] = (uint32_t)at;
+    tb->jmp_reset_ofs[n] = (uint32_t)request; /* made absolute (cold base added) at layout */
+    c->exit_sect[n] = SECT_HOT;
+    tb->jmp_target[n] = TB_IC_TARGET;
+    tb->ic_exit = (uint8_t)n;
+    /* the chain request: the run loop chains the guard and the jmp to the block it finds */
+    x64_mov_r64_imm64(ce, X64_RAX, (uint64_t)(uintptr_t)tb | n);
+    tr_exit_jmp(c, ce);
+    /* another target once the site is set: the jump cache, then the run loop */
+    tb->ic_probe_ofs = (uint32_t)ce->len;
+    emit_jc_probe(c, ce);
+    x64_mov_r32_imm32(ce, X64_RAX, DBT_RET_PLAIN);
+    tr_exit_jmp(c, ce);
+}
+
+/* jr/jalr: the target from a register, through an inline cache or the jump cache. */
 static void indirect(struct tr_ctx *c, const struct mips_insn *in)
 {
     struct x64_emitter *e = &c->hot;
@@ -333,46 +418,15 @@ static void indirect(struct tr_ctx *c, const struct mips_insn *in)
     else
         tr_load_scratch(c, e, X64_RAX, rs);
     x64_mov_m32_r32(e, X64_R15, VOFF_PC, X64_RAX);
-    if (c->chain) {
-        /* idx * 32 of tb_jc_hash(pc) = ((pc >> 4) & 0x3F00 | ((pc >> 2) ^ (pc >> 10)) & 0xFF) << 5
-         * = (pc << 1) & 0x7E000 | ((pc << 3) ^ (pc >> 5)) & 0x1FE0; rotates (BMI2 rorx, no copy
-         * needed) do as well as the shifts, every bit they wrap around being masked off */
-        _Static_assert(TB_JC_PAGE_BITS == 6 && TB_JC_SUB_BITS == 8 && sizeof(struct tb_jc_entry) == 32,
-                       "the inline jump-cache hash below");
-        if (x64_have_bmi2()) {
-            x64_rorx_r32_r32_imm(e, X64_RCX, X64_RAX, 31);
-            x64_alu_r32_imm32(e, X64_AND, X64_RCX, 0x7E000);
-            x64_rorx_r32_r32_imm(e, X64_RDX, X64_RAX, 29);
-            x64_rorx_r32_r32_imm(e, X64_R11, X64_RAX, 5);
-        } else {
-            x64_lea_r32_bisd(e, X64_RCX, X64_RAX, X64_RAX, 0, 0);
-            x64_alu_r32_imm32(e, X64_AND, X64_RCX, 0x7E000);
-            x64_lea_r32_bisd(e, X64_RDX, -1, X64_RAX, 3, 0);
-            x64_mov_r32_r32(e, X64_R11, X64_RAX);
-            x64_shift_r32_imm(e, X64_SHR, X64_R11, 5);
-        }
-        x64_alu_r32_r32(e, X64_XOR, X64_RDX, X64_R11);
-        x64_alu_r32_imm32(e, X64_AND, X64_RDX, 0x1FE0);
-        x64_alu_r32_r32(e, X64_OR, X64_RCX, X64_RDX);
-        unsigned mode = c->flags & TB_F_MODE_MASK;
-        if (mode == MMU_USER || mode == MMU_SUPERVISOR) {
-            /* Every PC user or supervisor code can fetch is mapped: the key holds the ASID. */
-            x64_movzx_r32_m8(e, X64_RDX, X64_R15, VOFF_CP0(entryhi));
-            x64_shift_r64_imm(e, X64_SHL, X64_RDX, 32 + TB_JC_ASID_SHIFT);
-            x64_mov_r64_imm64(e, X64_R11, (uint64_t)(c->flags | TB_JC_ASID_TAG) << 32);
-            x64_alu_r64_r64(e, X64_OR, X64_RDX, X64_R11);
-        } else {
-            /* Kernel code: the unmapped key, so only kseg0/kseg1 targets can hit; a mapped one
-             * (kseg2) goes back to the run loop. */
-            x64_mov_r64_imm64(e, X64_RDX, (uint64_t)c->flags << 32);
-        }
-        x64_alu_r64_r64(e, X64_OR, X64_RDX, X64_RAX);
-        x64_alu_r64_mbi(e, X64_CMP, X64_RDX, X64_R15, X64_RCX, VOFF_JC);
-        size_t miss = x64_jcc_rel32(e, X64_CC_NE, 0);
-        tr_prof_count(c, e, VOFF_PROF(jc_inline_hits[(c->flags & TB_F_KERNEL) != 0]));
-        x64_jmp_m64_bi(e, X64_R15, X64_RCX, VOFF_JC + (int32_t)offsetof(struct tb_jc_entry, code));
-        x64_patch_rel32(e, miss, e->len);
+    unsigned mode = c->flags & TB_F_MODE_MASK;
+    bool unmapped = c->tb->pc >= 0x80000000u && c->tb->pc < 0xC0000000u;
+    if (c->chain && (mode == MMU_KERNEL || mode == MMU_KERNEL_ERL) && unmapped && c->n_exits < TB_MAX_EXITS) {
+        emit_inline_cache(c, e);
+        c->ended = true;
+        return;
     }
+    if (c->chain)
+        emit_jc_probe(c, e);
     x64_mov_r32_imm32(e, X64_RAX, DBT_RET_PLAIN);
     tr_exit_jmp(c, e);
     c->ended = true;

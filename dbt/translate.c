@@ -424,13 +424,11 @@ static void exit_chain(struct tr_ctx *c, struct x64_emitter *e, uint32_t target)
     }
     unsigned n = c->n_exits++;
     /* The rel32 field is 4-byte aligned so chaining can patch it with one atomic store. */
-    size_t stub = c->cold.len;
     size_t at = x64_jmp_rel32_aligned(e);
-    if (e == &c->cold)
-        stub = c->cold.len; /* a side exit's stub follows its own jmp */
+    size_t stub = c->cold.len; /* the unchained stub, cold */
     tr_fixup(c, e, at, SECT_COLD, stub);
     c->tb->jmp_patch_ofs[n] = (uint32_t)at;
-    c->exit_in_cold[n] = e == &c->cold; /* both made absolute (cold base added) at layout */
+    c->exit_sect[n] = (uint8_t)tr_sect_of(c, e); /* both made absolute (section bases added) at layout */
     c->tb->jmp_reset_ofs[n] = (uint32_t)stub;
     c->tb->jmp_target[n] = target;
     struct x64_emitter *ce = &c->cold;
@@ -471,8 +469,8 @@ void tr_exit_static(struct tr_ctx *c, uint32_t target, uint32_t retired)
 
 void tr_side_exit(struct tr_ctx *c, enum x64_cc cc, uint32_t target, uint32_t retired)
 {
-    struct x64_emitter *ce = &c->cold;
-    tr_jcc_to(c, &c->hot, cc, SECT_COLD, ce->len);
+    struct x64_emitter *ce = &c->warm;
+    tr_jcc_to(c, &c->hot, cc, SECT_WARM, ce->len);
     tr_writeback(c, ce, false);
     tr_icount_fix(c, ce, retired);
     exit_chain(c, ce, target);
@@ -662,36 +660,42 @@ void tr_loop_back(struct tr_ctx *c)
     memcpy(c->owner, owner, sizeof(owner));
 }
 
-/* Copies hot and cold code into the TB's space and resolves every fixup. */
+/* Copies the hot code and the warm code after it to the TB's place and the cold code to the top
+ * end of the buffer (cache/cache.h), and resolves every fixup. */
 static bool layout(struct tr_ctx *c)
 {
-    size_t hot = c->hot.len, cold_base = (hot + 15) & ~(size_t)15;
-    uint8_t *base = c->tb->host_code;
+    size_t hot = c->hot.len, warm = c->warm.len;
+    uint8_t *base = c->tb->host_code, *cold = tcache_cold_at(c->tc, c->cold.len);
+    size_t cold_base = (size_t)(cold - base); /* > hot + warm: tcache_alloc left room for all */
+    size_t sect_base[4] = {[SECT_HOT] = 0, [SECT_COLD] = cold_base, [SECT_WARM] = hot};
     memcpy(base, c->hot.buf, hot);
-    memset(base + hot, 0xCC, cold_base - hot);
-    memcpy(base + cold_base, c->cold.buf, c->cold.len);
+    memcpy(base + hot, c->warm.buf, warm);
+    memcpy(cold, c->cold.buf, c->cold.len);
     for (unsigned i = 0; i < c->n_fix; i++) {
         const struct tr_fixup *f = &c->fix[i];
-        uint8_t *field = base + (f->sect == SECT_COLD ? cold_base : 0) + f->at;
+        uint8_t *field = base + sect_base[f->sect] + f->at;
         const uint8_t *target;
         if (f->target_sect == SECT_ABS)
             target = (const uint8_t *)(uintptr_t)f->target;
         else
-            target = base + (f->target_sect == SECT_COLD ? cold_base : 0) + f->target;
+            target = base + sect_base[f->target_sect] + f->target;
         int64_t rel = (int64_t)(target - (field + 4));
         if (rel != (int32_t)rel)
             return false;
         int32_t r32 = (int32_t)rel;
         memcpy(field, &r32, 4);
     }
+    if (c->tb->ic_exit != TB_NO_IC)
+        c->tb->ic_probe_ofs += (uint32_t)cold_base;
     for (unsigned n = 0; n < TB_MAX_EXITS; n++)
         if (c->tb->jmp_reset_ofs[n] != TB_NO_JUMP) {
             c->tb->jmp_reset_ofs[n] += (uint32_t)cold_base;
-            if (c->exit_in_cold[n])
-                c->tb->jmp_patch_ofs[n] += (uint32_t)cold_base;
+            c->tb->jmp_patch_ofs[n] += (uint32_t)sect_base[c->exit_sect[n]];
         }
-    c->tb->host_size = (uint32_t)(cold_base + c->cold.len);
+    c->tb->cold_code = cold;
+    c->tb->host_size = (uint32_t)(hot + warm + c->cold.len);
     c->tb->hot_size = (uint32_t)hot;
+    c->tb->near_size = (uint32_t)(hot + warm);
     return true;
 }
 
@@ -782,12 +786,13 @@ static bool emit_block(struct tr_ctx *c, struct tb *tb, bool loop, uint32_t loop
     c->failed = false;
     c->ended = false;
     c->n_exits = 0;
-    memset(c->exit_in_cold, 0, sizeof(c->exit_in_cold));
+    memset(c->exit_sect, 0, sizeof(c->exit_sect));
     c->stamp = 0;
     memset(&c->cmp, 0, sizeof(c->cmp));
     memset(c->used_at, 0, sizeof(c->used_at));
     x64_init(&c->hot, c->hot_scratch, sizeof(c->hot_scratch));
     x64_init(&c->cold, c->cold_scratch, sizeof(c->cold_scratch));
+    x64_init(&c->warm, c->warm_scratch, sizeof(c->warm_scratch));
     for (unsigned g = 0; g < 32; g++)
         c->g[g] = (struct tr_greg){.host = -1};
     memset(c->owner, -1, sizeof(c->owner));
@@ -821,7 +826,7 @@ static bool emit_block(struct tr_ctx *c, struct tb *tb, bool loop, uint32_t loop
     }
     if (!c->ended)
         tr_exit_static(c, pc + 4 * n, n);
-    return !c->failed && !c->loop_bail && !c->hot.overflow && !c->cold.overflow && layout(c);
+    return !c->failed && !c->loop_bail && !c->hot.overflow && !c->cold.overflow && !c->warm.overflow && layout(c);
 }
 
 struct tb *dbt_translate(struct tr_ctx *c, struct vcpu *v, struct tcache *tc, uint32_t pc, gpa_t phys,
@@ -877,7 +882,7 @@ struct tb *dbt_translate(struct tr_ctx *c, struct vcpu *v, struct tcache *tc, ui
     bool loop = loop_candidate(c, pc, &loop_regs, &loop_written);
     for (int plain = loop ? 0 : 1; plain < 2; plain++) {
         /* the slot tcache_alloc hands out stays the same until it is inserted: a retry reuses it */
-        struct tb *tb = tcache_alloc(tc, TR_HOT_MAX + TR_COLD_MAX);
+        struct tb *tb = tcache_alloc(tc, TR_MAX_CODE);
         if (!tb)
             return NULL;
         tb->pc = pc;

@@ -6,10 +6,13 @@
  *
  * Code generation model. r15 holds the struct vcpu pointer for the whole
  * time translated code runs. A block is emitted as a hot section (the
- * straight-line path) and a cold section (slow paths and exit stubs),
- * each into its own scratch buffer; at the end both are copied into the
- * code buffer and every recorded fixup (hot<->cold jumps, calls to
- * helpers, jumps to the shared exit) is resolved. Guest registers live in
+ * straight-line path), a warm one (the taken edges of its side exits:
+ * write-back and chained jump, which the kernel takes often) and a cold
+ * one (slow paths, unchained exit stubs), each into its own scratch
+ * buffer; at the end hot and warm are copied one after the other into the
+ * TB's place and cold to the far end of the code buffer (cache/cache.h),
+ * and every recorded fixup (jumps between sections, calls to helpers,
+ * jumps to the shared exit) is resolved. Guest registers live in
  * host registers within a block (the register cache below), with known
  * constants kept as immediates until something needs them in a register.
  *
@@ -70,10 +73,12 @@
 #define TR_MAX_INSNS 64
 #define TR_HOT_MAX 24576
 #define TR_COLD_MAX 32768
+#define TR_WARM_MAX 8192
+#define TR_MAX_CODE (TR_HOT_MAX + TR_WARM_MAX + TR_COLD_MAX)
 #define TR_MAX_FIXUPS 1024
 #define TR_NHOST 10
 
-enum tr_sect { SECT_HOT = 0, SECT_COLD = 1, SECT_ABS = 2 };
+enum tr_sect { SECT_HOT = 0, SECT_COLD = 1, SECT_ABS = 2, SECT_WARM = 3 };
 
 struct tr_fixup {
     uint8_t sect, target_sect; /* where the rel32 field is; what it points into */
@@ -111,7 +116,7 @@ struct tr_ctx {
     uint32_t kseg0_window; /* kernel block: bytes of kseg0 RAM loads reach through the vCPU's
                               kseg0_view (the pmap's RAM view); 0 = none */
     int32_t kseg0_disp;    /* the view's distance from the vCPU (r15), or 0: load the base */
-    struct x64_emitter hot, cold;
+    struct x64_emitter hot, cold, warm;
     struct tr_fixup fix[TR_MAX_FIXUPS];
     unsigned n_fix;
     bool failed;        /* out of fixups or scratch space: give up on this block */
@@ -123,7 +128,7 @@ struct tr_ctx {
     bool in_ds;         /* it is a delay slot */
     bool ended;         /* the block's exit has been emitted */
     unsigned n_exits;   /* chainable exits used (0..TB_MAX_EXITS) */
-    bool exit_in_cold[TB_MAX_EXITS]; /* the exit's jmp is in the cold section (a side exit) */
+    uint8_t exit_sect[TB_MAX_EXITS]; /* enum tr_sect of the exit's jmp (a side exit's: warm) */
 
     /* register cache */
     struct tr_greg g[32];
@@ -143,7 +148,7 @@ struct tr_ctx {
     size_t loop_head;     /* hot offset of the entry check that every iteration passes */
 
     struct mips_insn insn[TR_MAX_INSNS + 1]; /* not cleared per block (nor what follows) */
-    uint8_t hot_scratch[TR_HOT_MAX], cold_scratch[TR_COLD_MAX]; /* emitted here, then laid out */
+    uint8_t hot_scratch[TR_HOT_MAX], cold_scratch[TR_COLD_MAX], warm_scratch[TR_WARM_MAX]; /* then laid out */
 };
 
 /* ---- translate.c: block loop, register cache, exits, fixups ---- */
@@ -162,7 +167,7 @@ void tr_call(struct tr_ctx *c, struct x64_emitter *e, const void *fn);
 void tr_exit_jmp(struct tr_ctx *c, struct x64_emitter *e);
 static inline enum tr_sect tr_sect_of(const struct tr_ctx *c, const struct x64_emitter *e)
 {
-    return e == &c->cold ? SECT_COLD : SECT_HOT;
+    return e == &c->cold ? SECT_COLD : e == &c->warm ? SECT_WARM : SECT_HOT;
 }
 
 /* Register cache. */
@@ -210,7 +215,7 @@ void tr_raise(struct tr_ctx *c, struct x64_emitter *e, enum exc_code code);
 /* Ends the block with a chainable jump to a static guest PC (retired = instructions retired). */
 void tr_exit_static(struct tr_ctx *c, uint32_t target, uint32_t retired);
 /* A side exit of a block that goes on past a conditional branch: jcc cc from the hot path to
- * cold code that writes the state back (the hot path keeps it dirty) and leaves through a
+ * warm code that writes the state back (the hot path keeps it dirty) and leaves through a
  * chainable jump to target, having retired `retired` instructions. */
 void tr_side_exit(struct tr_ctx *c, enum x64_cc cc, uint32_t target, uint32_t retired);
 /* Guest registers an instruction may write (a superset, decided by its encoding alone). */

@@ -174,6 +174,7 @@ struct vcpu_prof {
     uint64_t mem_accesses[2];    /* (p) guest loads and stores executed (FPU ones included) */
     uint64_t block_entries[2];   /* (p) translated blocks entered, by any path */
     uint64_t jc_inline_hits[2];  /* (p) inline jump-cache hits: jr/jalr, and exits to another mapped page */
+    uint64_t ic_hits[2];         /* (p) jr/jalr that went straight on through their inline cache */
     uint64_t priv[PRIV_KINDS];   /* (p) privileged operations executed */
     uint64_t trap_count[PRIV_KINDS];  /* trap mode: privileged-instruction traps emulated */
     uint64_t trap_cycles[PRIV_KINDS]; /* (p) trap mode: host TSC cycles from the trap exit to the

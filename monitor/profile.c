@@ -220,7 +220,7 @@ static double ratio(uint64_t a, uint64_t b)
 /* ---- the numbers, computed once for both formats ---- */
 
 struct tc_row {
-    uint64_t lookups, jc_hits, hash_hits, translations, retranslations, chained, inline_hits, entries, loop_entries;
+    uint64_t lookups, jc_hits, hash_hits, translations, retranslations, chained, ic_hits, inline_hits, entries, loop_entries;
     uint64_t guest_insns, host_bytes, translate_ns;
     double hit_rate;
 };
@@ -238,6 +238,7 @@ static void tc_row(const struct dbt_stats *s, const struct vcpu_prof *p, int k, 
         r->translations += s->translations[i];
         r->retranslations += s->retranslations[i];
         r->inline_hits += p->jc_inline_hits[i];
+        r->ic_hits += p->ic_hits[i];
         r->entries += p->block_entries[i];
         r->loop_entries += s->entries[i];
         r->guest_insns += s->guest_insns[i];
@@ -286,11 +287,12 @@ void profile_write(struct vm *vm, FILE *f, bool json)
             fprintf(f, "%s\n    \"%s\": {\"lookups\": %" PRIu64 ", \"jump_cache_hits\": %" PRIu64
                     ", \"hash_hits\": %" PRIu64 ", \"translations\": %" PRIu64 ", \"retranslations\": %" PRIu64
                     ", \"hit_rate\": %.6f"
-                    ", \"chained_transfers\": %" PRIu64 ", \"indirect_jump_hits\": %" PRIu64
+                    ", \"chained_transfers\": %" PRIu64 ", \"inline_cached_jumps\": %" PRIu64
+                    ", \"indirect_jump_hits\": %" PRIu64
                     ", \"block_entries\": %" PRIu64 ", \"translated_guest_insns\": %" PRIu64
                     ", \"translated_host_bytes\": %" PRIu64 ", \"translate_seconds\": %.6f}",
                     i ? "," : "", row_names[i], r->lookups, r->jc_hits, r->hash_hits, r->translations, r->retranslations, r->hit_rate,
-                    r->chained, r->inline_hits, r->entries, r->guest_insns, r->host_bytes,
+                    r->chained, r->ic_hits, r->inline_hits, r->entries, r->guest_insns, r->host_bytes,
                     (double)r->translate_ns / 1e9);
         }
         if (dbt)
@@ -382,6 +384,7 @@ void profile_write(struct vm *vm, FILE *f, bool json)
         ROW("  of which re-translated", retranslations, "%14" PRIu64);
         ROW("hit rate", hit_rate, "%14.6f");
         ROW("chained transfers", chained, "%14" PRIu64);
+        ROW("  of which jr inline-cached", ic_hits, "%14" PRIu64);
         ROW("inline jump-cache hits", inline_hits, "%14" PRIu64);
         ROW("block entries", entries, "%14" PRIu64);
         ROW("translated guest insns", guest_insns, "%14" PRIu64);

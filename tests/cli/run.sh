@@ -441,15 +441,17 @@ if needs_progs "$name"; then
     fi
 fi
 
-# --perfmap writes /tmp/perf-PID.map: one "START SIZE name" line per translated block
+# --perfmap writes /tmp/perf-PID.map: "START SIZE name" lines, per translated block one for its hot
+# and warm code (guest_PC_k/u) and one for its cold code (the same name with .cold)
 name=perfmap
 if needs_progs "$name"; then
     # shellcheck disable=SC2016
     test_exec "$name" "$CLI_TIMEOUT" bash -c 'echo $$ >"$1"; shift; exec "$@"' perfmap "$W/perfmap.pid" \
         "$MVISOR" "${TB[@]}" --perfmap -kernel "$W/pass.elf"
     map=/tmp/perf-$(cat "$W/perfmap.pid" 2>/dev/null).map
-    if ((TEST_RC == 0)) && [[ -s $map ]] && ! grep -Evq '^[0-9a-f]+ [0-9a-f]+ guest_[0-9a-f]{8}_[ku]$' "$map"; then
-        test_pass "$name" "$(wc -l <"$map") blocks"
+    if ((TEST_RC == 0)) && [[ -s $map ]] && ! grep -Evq '^[0-9a-f]+ [0-9a-f]+ guest_[0-9a-f]{8}_[ku](\.cold)?$' "$map" &&
+        grep -Eq '_[ku]$' "$map"; then
+        test_pass "$name" "$(wc -l <"$map") lines"
     else
         test_fail "$name" "exit status $TEST_RC, or $map missing or malformed"
     fi
@@ -850,7 +852,7 @@ if needs_progs "$name"; then
             -kernel "$ISA_ADDU" "$@" >/dev/null 2>&1
         rc=$?
         map=/tmp/perf-$(cat "$W/perfmap.pid" 2>/dev/null).map
-        if ((rc != 0)) || [[ ! -s $map ]] || grep -Evq '^[0-9a-f]+ [0-9a-f]+ guest_[0-9a-f]{8}_[ku]$' "$map"; then
+        if ((rc != 0)) || [[ ! -s $map ]] || grep -Evq '^[0-9a-f]+ [0-9a-f]+ guest_[0-9a-f]{8}_[ku](\.cold)?$' "$map"; then
             echo bad
         else
             wc -l <"$map"

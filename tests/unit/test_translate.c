@@ -22,8 +22,11 @@
  *    reads the pmap's RAM view at its distance from the vCPU (r15), or
  *    through a base loaded from the vCPU when it has none;
  *  - the software-TLB probe takes its index with one rorx on a BMI2 host;
- *  - a jr's inline jump-cache probe finds the run loop's entry (counted hits
- *    of a running call loop), with and without BMI2.
+ *  - a kernel jr reached from one call site goes straight on through its
+ *    inline cache (counted), never the jump cache, and its hot path loads
+ *    nothing from the jump cache; a jr with two return addresses keeps its
+ *    cache for one and finds the other through the inline jump-cache probe
+ *    (the run loop's entry: counted hits), with and without BMI2.
  * Only the hot (straight-line) part of a block is inspected: the cold part
  * holds slow paths and exit stubs.
  */
@@ -452,13 +455,19 @@ static void test_store_probe_index(void **state)
     cs_free(in, n);
 }
 
-/* Runs a call loop (jal f; j back; f: jr ra) and counts the jr's inline jump-cache hits: the hash
- * translated code computes must find the entry the run loop filled, with BMI2 or without. */
-static uint64_t inline_hits_of_call_loop(bool no_bmi2)
+/* Runs a call loop (jal f [; jal f]; j back; f: jr ra) and counts the jr's inline jump-cache hits
+ * (*ic: its inline-cache hits): with two call sites, the hash translated code computes must find
+ * the entry the run loop filled for the return address the cache does not hold, with BMI2 or
+ * without. */
+static uint64_t inline_hits_of_call_loop(bool no_bmi2, bool two_sites, uint64_t *ic)
 {
-    const uint32_t code[] = {JAL(CODE_VA + 0x40), NOP, J(CODE_VA), NOP};
+    const uint32_t one[] = {JAL(CODE_VA + 0x40), NOP, J(CODE_VA), NOP};
+    const uint32_t two[] = {JAL(CODE_VA + 0x40), NOP, JAL(CODE_VA + 0x40), NOP, J(CODE_VA), NOP};
     const uint32_t fn[] = {JR(RA), NOP};
-    assert_int_equal(physmap_write(&vm.physmap, CODE_PA, code, sizeof(code)), 0);
+    if (two_sites)
+        assert_int_equal(physmap_write(&vm.physmap, CODE_PA, two, sizeof(two)), 0);
+    else
+        assert_int_equal(physmap_write(&vm.physmap, CODE_PA, one, sizeof(one)), 0);
     assert_int_equal(physmap_write(&vm.physmap, CODE_PA + 0x40, fn, sizeof(fn)), 0);
     x64_no_bmi2 = no_bmi2;
     vm.vcpu->prof_on = true; /* translated code counts its inline hits */
@@ -467,20 +476,47 @@ static uint64_t inline_hits_of_call_loop(bool no_bmi2)
     v->pc = CODE_VA;
     v->in_ds = false;
     uint64_t before = v->prof.jc_inline_hits[0] + v->prof.jc_inline_hits[1];
+    uint64_t ic0 = v->prof.ic_hits[0] + v->prof.ic_hits[1];
     dbt_run_steps(v, 8);
     v->prof_on = false;
     x64_no_bmi2 = false;
     tcache_flush(vm.tcache);
+    *ic = v->prof.ic_hits[0] + v->prof.ic_hits[1] - ic0;
     return v->prof.jc_inline_hits[0] + v->prof.jc_inline_hits[1] - before;
+}
+
+static void test_jr_inline_cache(void **state)
+{
+    (void)state;
+    /* one return address: every round but the first goes straight on, no jump-cache probe */
+    uint64_t ic;
+    assert_int_equal(inline_hits_of_call_loop(false, false, &ic), 0);
+    assert_true(ic > 1000);
+    /* the jr's hot path: the guard, no load from the jump cache (r15 + index) */
+    const uint32_t code[] = {JR(RA), NOP};
+    cs_insn *in;
+    size_t n = translate(code, 2, &in, NULL);
+    assert_int_equal(count_mnemonic(in, n, "rorx") + count_mnemonic(in, n, "shr"), 0);
+    bool guard = false;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(in[i].mnemonic, "cmp") && !strcmp(in[i].op_str, "eax, 1"))
+            guard = true;
+    assert_true(guard);
+    cs_free(in, n);
 }
 
 static void test_jr_inline_hash(void **state)
 {
     (void)state;
-    /* every round of the loop but the first few hits inline, in both code shapes */
-    assert_true(inline_hits_of_call_loop(true) > 1000);
-    if (x64_have_bmi2())
-        assert_true(inline_hits_of_call_loop(false) > 1000);
+    /* two return addresses: the cache holds one, the other hits the jump cache inline in every
+     * round but the first few, in both code shapes */
+    uint64_t ic;
+    assert_true(inline_hits_of_call_loop(true, true, &ic) > 1000);
+    assert_true(ic > 1000);
+    if (x64_have_bmi2()) {
+        assert_true(inline_hits_of_call_loop(false, true, &ic) > 1000);
+        assert_true(ic > 1000);
+    }
 }
 
 int main(void)
@@ -496,6 +532,7 @@ int main(void)
         cmocka_unit_test(test_mul_into_destination),
         cmocka_unit_test(test_kseg0_load_through_view),
         cmocka_unit_test(test_store_probe_index),
+        cmocka_unit_test(test_jr_inline_cache),
         cmocka_unit_test(test_jr_inline_hash),
     };
     return cmocka_run_group_tests_name("translate", tests, setup, teardown);
