@@ -19,7 +19,15 @@
  * condition variable, woken one per vCPU made runnable. A wake-up that comes while its vCPU runs
  * is remembered (woken), so a vCPU that returns WAIT just after it is not put to sleep past it.
  *
- * Virtual time: host nanoseconds run, times SCHED_WEIGHT_DEFAULT / weight. A vCPU made runnable
+ * Virtual time: host CPU nanoseconds run, times SCHED_WEIGHT_DEFAULT / weight. CPU time, not
+ * wall-clock time: on a shared host a worker thread may lose its core for tens of milliseconds
+ * in the middle of a slice, and a vCPU charged for that looked busy: a mostly idle VM (an
+ * interactive console) charged 30-60 ms for a probe of 50 us then waited behind every busy VM
+ * until their virtual time caught up, hundreds of milliseconds (make bench-vms, latency, on a
+ * host at load 5-8: echo p99 94-400 ms). Reading a thread's CPU clock is a system call
+ * (CLOCK_THREAD_CPUTIME_ID, about 1.4 us here, a tenth of an idle VM's wake-up), so a short
+ * slice is charged its wall time, too much by at most CHARGE_WALL_NS, and only a longer one
+ * reads the clock (sched_charge_slice). A vCPU made runnable
  * after sleeping starts no lower than the least virtual time of the vCPUs that are runnable or
  * running, minus WARP_NS (BVT's warp, so an interactive vCPU runs first but cannot have saved up
  * its idle time).
@@ -51,6 +59,13 @@
  * host wake-up then serves the ticks of several VMs, each seen at most this late (Linux's timer
  * slack plays the same part for host processes, 50 us by default). */
 #define TIMER_SLACK_NS 500000ull
+/* A slice up to this long (wall clock) is charged its wall time; a longer one, its worker's CPU
+ * time. Busy slices (SLICE_INSNS, 1-3 ms) read the clock, an idle VM's probe does not unless the
+ * host took its core away meanwhile. */
+#define CHARGE_WALL_NS 1000000ull
+/* Short slices charged by the wall clock since the last reading of the CPU clock: past this, the
+ * next slice reads it anyway, which bounds how much host preemption goes uncorrected. */
+#define CHARGE_RESYNC_NS 20000000ull
 /* A running vCPU is preempted for a woken one only if it is ahead by at least this much. */
 #define PREEMPT_MIN_NS 500000ull
 
@@ -265,11 +280,41 @@ static void after_slice(struct sched *s, struct sched_ent *e, enum vcpu_exit why
         arm_timer(s, e->until_ns + TIMER_SLACK_NS); /* the poller sleeps until then at most */
 }
 
+static uint64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * A short slice is charged its wall time. A long one reads the thread's CPU clock: what the
+ * thread used since the last reading covers this slice and the short ones since, which were
+ * charged their wall time already (never less than their CPU time), so this one gets the rest:
+ * the host's preemption within the short slices is not charged twice, and a slice is never
+ * charged more than its wall time. The first reading has no mark to count from: wall time.
+ */
+uint64_t sched_charge_slice(struct sched_charge *c, uint64_t wall_ns, uint64_t (*cpu_ns)(void))
+{
+    if (wall_ns <= CHARGE_WALL_NS && c->wall_since + wall_ns <= CHARGE_RESYNC_NS) {
+        c->wall_since += wall_ns;
+        return wall_ns;
+    }
+    uint64_t cpu = (cpu_ns ? cpu_ns : thread_cpu_ns)();
+    uint64_t used = c->cpu_mark && cpu >= c->cpu_mark ? cpu - c->cpu_mark : wall_ns + c->wall_since;
+    used = used > c->wall_since ? used - c->wall_since : 0;
+    c->cpu_mark = cpu;
+    c->wall_since = 0;
+    return used < wall_ns ? used : wall_ns;
+}
+
 static void worker(struct sched *s)
 {
     if (s->profiled)
         profile_thread_begin();
     int tid = (int)gettid();
+    struct sched_charge charge = {.cpu_mark = thread_cpu_ns()};
     pthread_mutex_lock(&s->lock);
     while (s->ndone < s->n) {
         unsigned busy_others;
@@ -307,7 +352,7 @@ static void worker(struct sched *s)
              * VM is charged for it: a guest resetting in a loop gets no free time. */
             int status = 0;
             bool ended = vm_run_ended(vm, why, &status);
-            uint64_t ran = host_monotonic_ns() - t0;
+            uint64_t ran = sched_charge_slice(&charge, host_monotonic_ns() - t0, thread_cpu_ns);
             pthread_mutex_lock(&s->lock);
             s->running--;
             after_slice(s, e, why, ran, ended, status);

@@ -35,6 +35,18 @@ struct sched_config {
  */
 int sched_run(struct vm **vms, unsigned n, const struct sched_config *sc, int *status);
 
+/*
+ * What a slice is charged (monitor/sched.c explains why): one per worker thread, zeroed, then
+ * sched_charge_slice after each slice with its wall-clock length; cpu_ns reads the calling
+ * thread's CPU clock (NULL: CLOCK_THREAD_CPUTIME_ID; tests pass their own). Returns the host
+ * nanoseconds to charge, at most wall_ns.
+ */
+struct sched_charge {
+    uint64_t cpu_mark;   /* the thread's CPU clock at the last reading (0: never read) */
+    uint64_t wall_since; /* wall time charged to short slices since that reading */
+};
+uint64_t sched_charge_slice(struct sched_charge *c, uint64_t wall_ns, uint64_t (*cpu_ns)(void));
+
 /* The worse of two exit statuses, for the monitor's own: a host error (1) is worst, then a
  * wedged guest (2), a failed test (4), a limit reached (3), and 0. */
 int sched_worse(int a, int b);
