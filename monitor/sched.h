@@ -37,8 +37,12 @@ struct sched_config {
  */
 int sched_run(struct vm **vms, unsigned n, const struct sched_config *sc, int *status);
 
-/* BVT's warp for a vCPU that wakes up, in weighted host nanoseconds. */
-#define SCHED_WARP_NS 2000000ull
+/* BVT's warp for a vCPU that wakes up, in weighted host CPU nanoseconds: the lead it gets over
+ * the others, and how long it may run with it. An echo on an idle VM's console costs its guest
+ * 0.6-1.2 ms of host CPU (tty interrupt, the shell's wake-up, the echo), up to 3-7 ms on a host
+ * so loaded that its caches are cold (make bench-vms, latency, at load 7 and 12); a busy vCPU
+ * is set back by at most this much by a woken one. */
+#define SCHED_WARP_NS 5000000ull
 /* A running vCPU is preempted for a woken one only if it is ahead by at least this much. */
 #define SCHED_PREEMPT_MIN_NS 500000ull
 /* A slice up to this long (wall clock) is charged its wall time; a longer one, its worker's CPU

@@ -427,12 +427,13 @@ static void test_account_weight(void **state)
     ent(&b, SCHED_ENT_RUNNING, 0);
     b.weight = 2 * SCHED_WEIGHT_DEFAULT;
     a.warp_left = b.warp_left = SCHED_WARP_NS;
-    sched_account(&a, 3 * MS);
-    sched_account(&b, 3 * MS);
-    assert_int_equal(a.vtime, 3 * MS);
-    assert_int_equal(b.vtime, 3 * MS / 2);
+    uint64_t ran = SCHED_WARP_NS + 2 * MS;
+    sched_account(&a, ran);
+    sched_account(&b, ran);
+    assert_int_equal(a.vtime, ran);
+    assert_int_equal(b.vtime, ran / 2);
     assert_int_equal(a.warp_left, 0);
-    assert_int_equal(b.warp_left, SCHED_WARP_NS - 3 * MS / 2);
+    assert_int_equal(b.warp_left, SCHED_WARP_NS - ran / 2);
 }
 
 /* ---- what a slice is charged ---- */
