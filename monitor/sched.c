@@ -20,15 +20,15 @@
  * is remembered (woken), so a vCPU that returns WAIT just after it is not put to sleep past it.
  *
  * Virtual time: host CPU nanoseconds run, times SCHED_WEIGHT_DEFAULT / weight. CPU time, not
- * wall-clock time: on a shared host a worker thread may lose its core for tens of milliseconds
- * in the middle of a slice, and a vCPU charged for that looked busy: a mostly idle VM (an
- * interactive console) charged 30-60 ms for a probe of 50 us then waited behind every busy VM
- * until their virtual time caught up, hundreds of milliseconds (make bench-vms, latency, on a
- * host at load 5-8: echo p99 94-400 ms). Reading a thread's CPU clock is a system call
- * (CLOCK_THREAD_CPUTIME_ID, about 1.4 us here, a tenth of an idle VM's wake-up), so a short
- * slice is charged its wall time, too much by at most SCHED_CHARGE_WALL_NS, and only a longer one
- * reads the clock (sched_charge_slice). A vCPU made runnable after sleeping starts no lower
- * than the least virtual time of the vCPUs that are runnable or running, and runs warped: SCHED_WARP_NS
+ * wall-clock time: on a shared host a worker thread may lose its core for tens of milliseconds in
+ * the middle of a slice, and a vCPU charged for that looked busy: a mostly idle VM (an interactive
+ * console) charged 30-60 ms for a probe of 50 us then waited behind every busy VM until their
+ * virtual time caught up, hundreds of milliseconds (make bench-vms, latency, on a host at load
+ * 5-8: echo p99 94-400 ms). Reading a thread's CPU clock is a system call
+ * (CLOCK_THREAD_CPUTIME_ID, about 1.4 us here, a tenth of an idle VM's wake-up), so a short slice
+ * is charged its wall time, too much by at most SCHED_CHARGE_WALL_NS, and only a longer one reads
+ * the clock (sched_charge_slice). A vCPU made runnable after sleeping starts no lower than the
+ * least virtual time of the vCPUs that are runnable or running, and runs warped: SCHED_WARP_NS
  * ahead of its virtual time until it has run that much or sleeps again (BVT's warp, so an
  * interactive vCPU runs first but cannot have saved up its idle time; sched_wake).
  */
@@ -91,8 +91,8 @@ static void arm_timer(struct sched *s, uint64_t at)
     timerfd_settime(s->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
-/* BVT's effective virtual time, shifted up by SCHED_WARP_NS so that it never goes below zero: a warped
- * entry counts SCHED_WARP_NS less than the others. */
+/* BVT's effective virtual time, shifted up by SCHED_WARP_NS so that it never goes below zero: a
+ * warped entry counts SCHED_WARP_NS less than the others. */
 static uint64_t eff(const struct sched_ent *e)
 {
     return e->warp_left ? e->vtime : e->vtime + SCHED_WARP_NS;
@@ -115,15 +115,15 @@ struct sched_ent *sched_pick(struct sched_ent *e, unsigned n, unsigned *busy_oth
 }
 
 /*
- * BVT's wake-up: the sleeper's actual virtual time is raised to the least of the others (it
- * cannot have saved up its sleep), and it runs warped, SCHED_WARP_NS ahead of that, until it has run
- * SCHED_WARP_NS itself (weighted) or sleeps again. The warp is granted at every wake-up, not only after
- * a long sleep: an interactive VM's echo costs it up to a millisecond of CPU (the guest's tty, the
- * shell, code translated anew), so its actual virtual time is often a little above the least;
- * raised only to least - SCHED_WARP_NS, as this scheduler once did, it then got no head start at all
- * and queued behind the busy VMs' slices (make bench-vms, latency: waits of 50 ms on a loaded
- * host). Fairness holds as in BVT: the actual virtual time is charged in full, so a VM that
- * wakes often and runs much soon has it above the others' by more than the warp, and then
+ * BVT's wake-up: the sleeper's actual virtual time is raised to the least of the others (it cannot
+ * have saved up its sleep), and it runs warped, SCHED_WARP_NS ahead of that, until it has run
+ * SCHED_WARP_NS itself (weighted) or sleeps again. The warp is granted at every wake-up, not only
+ * after a long sleep: an interactive VM's echo costs it up to a millisecond of CPU (the guest's
+ * tty, the shell, code translated anew), so its actual virtual time is often a little above the
+ * least; raised only to least - SCHED_WARP_NS, as this scheduler once did, it then got no head
+ * start at all and queued behind the busy VMs' slices (make bench-vms, latency: waits of 50 ms on
+ * a loaded host). Fairness holds as in BVT: the actual virtual time is charged in full, so a VM
+ * that wakes often and runs much soon has it above the others' by more than the warp, and then
  * gains nothing from waking.
  */
 struct sched_ent *sched_wake(struct sched_ent *e, unsigned n, struct sched_ent *w, unsigned *runnable,
