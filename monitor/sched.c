@@ -19,10 +19,18 @@
  * condition variable, woken one per vCPU made runnable. A wake-up that comes while its vCPU runs
  * is remembered (woken), so a vCPU that returns WAIT just after it is not put to sleep past it.
  *
- * Virtual time: host nanoseconds run, times SCHED_WEIGHT_DEFAULT / weight. A vCPU made runnable
- * after sleeping starts no lower than the least virtual time of the vCPUs that are runnable or
- * running, minus WARP_NS (BVT's warp, so an interactive vCPU runs first but cannot have saved up
- * its idle time).
+ * Virtual time: host CPU nanoseconds run, times SCHED_WEIGHT_DEFAULT / weight. CPU time, not
+ * wall-clock time: on a shared host a worker thread may lose its core for tens of milliseconds in
+ * the middle of a slice, and a vCPU charged for that looked busy: a mostly idle VM (an interactive
+ * console) charged 30-60 ms for a probe of 50 us then waited behind every busy VM until their
+ * virtual time caught up, hundreds of milliseconds (make bench-vms, latency, on a host at load
+ * 5-8: echo p99 94-400 ms). Reading a thread's CPU clock is a system call
+ * (CLOCK_THREAD_CPUTIME_ID, about 1.4 us here, a tenth of an idle VM's wake-up), so a short slice
+ * is charged its wall time, too much by at most SCHED_CHARGE_WALL_NS, and only a longer one reads
+ * the clock (sched_charge_slice). A vCPU made runnable after sleeping starts no lower than the
+ * least virtual time of the vCPUs that are runnable or running, and runs warped: SCHED_WARP_NS
+ * ahead of its virtual time until it has run that much or sleeps again (BVT's warp, so an
+ * interactive vCPU runs first but cannot have saved up its idle time; sched_wake).
  */
 #define _GNU_SOURCE /* gettid */
 #include <errno.h>
@@ -44,29 +52,11 @@
 /* The first slice of a vCPU that woke: most are an interrupt handled and WAIT again, so the
  * poller that woke it runs it without handing its role on (at most ~0.1-0.3 ms unwatched). */
 #define PROBE_INSNS 50000ull
-/* BVT's warp for a vCPU that wakes up, in weighted host nanoseconds. */
-#define WARP_NS 2000000ull
 /* Timer slack: the poller's timer fires this long after the earliest deadline, and every vCPU
  * due by then wakes in the same turn. Idle guests tick at 250 Hz each, at unrelated phases; one
  * host wake-up then serves the ticks of several VMs, each seen at most this late (Linux's timer
  * slack plays the same part for host processes, 50 us by default). */
 #define TIMER_SLACK_NS 500000ull
-/* A running vCPU is preempted for a woken one only if it is ahead by at least this much. */
-#define PREEMPT_MIN_NS 500000ull
-
-enum ent_state { ENT_RUNNABLE, ENT_RUNNING, ENT_IDLE, ENT_DONE };
-
-struct sched_ent {
-    struct vm *vm;
-    uint64_t weight;
-    uint64_t vtime;     /* weighted host ns run (see above) */
-    enum ent_state st;
-    uint64_t until_ns;  /* ENT_IDLE: host time to run it again */
-    bool woken;         /* ENT_RUNNING: a wake-up came meanwhile */
-    bool preempted;     /* ENT_RUNNING: asked to give its worker back */
-    bool from_idle;     /* ENT_RUNNABLE: woke up since it last ran (its next slice is a probe) */
-    int status;         /* ENT_DONE: the VM's exit status */
-};
 
 struct sched {
     pthread_mutex_t lock;
@@ -79,7 +69,7 @@ struct sched {
     bool poller_free;       /* while polling: the poller is a worker, free to run a vCPU */
     pthread_cond_t watch_cond; /* the watcher waits here for its turn */
     unsigned workers, running; /* workers started, and running a vCPU now */
-    unsigned idle;          /* vCPUs in ENT_IDLE */
+    unsigned idle;          /* vCPUs in SCHED_ENT_IDLE */
     unsigned sleepers;      /* workers waiting on cond */
     bool signalled;         /* a terminating signal came: every vCPU runs to its stop */
     bool profiled;          /* some VM is profiled: each worker starts a sampler */
@@ -101,47 +91,80 @@ static void arm_timer(struct sched *s, uint64_t at)
     timerfd_settime(s->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
-/* The runnable vCPU with the least virtual time, and how many of the others are busy ones (not
- * woken since they last ran: their next slice is no short probe). */
-static struct sched_ent *pick(struct sched *s, unsigned *busy_others)
+/* BVT's effective virtual time, shifted up by SCHED_WARP_NS so that it never goes below zero: a
+ * warped entry counts SCHED_WARP_NS less than the others. */
+static uint64_t eff(const struct sched_ent *e)
+{
+    return e->warp_left ? e->vtime : e->vtime + SCHED_WARP_NS;
+}
+
+struct sched_ent *sched_pick(struct sched_ent *e, unsigned n, unsigned *busy_others)
 {
     struct sched_ent *best = NULL;
     unsigned busy = 0;
-    for (unsigned i = 0; i < s->n; i++) {
-        struct sched_ent *e = &s->e[i];
-        if (e->st != ENT_RUNNABLE)
+    for (unsigned i = 0; i < n; i++) {
+        struct sched_ent *x = &e[i];
+        if (x->st != SCHED_ENT_RUNNABLE)
             continue;
-        busy += !e->from_idle;
-        if (!best || e->vtime < best->vtime)
-            best = e;
+        busy += !x->from_idle;
+        if (!best || eff(x) < eff(best))
+            best = x;
     }
     *busy_others = best ? busy - !best->from_idle : 0;
     return best;
 }
 
-/* A vCPU that slept is runnable again (lock held). */
-static void make_runnable(struct sched *s, struct sched_ent *e)
+/*
+ * BVT's wake-up: the sleeper's actual virtual time is raised to the least of the others (it cannot
+ * have saved up its sleep), and it runs warped, SCHED_WARP_NS ahead of that, until it has run
+ * SCHED_WARP_NS itself (weighted) or sleeps again. The warp is granted at every wake-up, not only
+ * after a long sleep: an interactive VM's echo costs it up to a millisecond of CPU (the guest's
+ * tty, the shell, code translated anew), so its actual virtual time is often a little above the
+ * least; raised only to least - SCHED_WARP_NS, as this scheduler once did, it then got no head
+ * start at all and queued behind the busy VMs' slices (make bench-vms, latency: waits of 50 ms on
+ * a loaded host). Fairness holds as in BVT: the actual virtual time is charged in full, so a VM
+ * that wakes often and runs much soon has it above the others' by more than the warp, and then
+ * gains nothing from waking.
+ */
+struct sched_ent *sched_wake(struct sched_ent *e, unsigned n, struct sched_ent *w, unsigned *runnable,
+                             unsigned *busy)
 {
     uint64_t least = UINT64_MAX;
     struct sched_ent *victim = NULL;
-    unsigned runnable = 0, busy = 0;
-    for (unsigned i = 0; i < s->n; i++) {
-        struct sched_ent *o = &s->e[i];
-        if (o == e || (o->st != ENT_RUNNABLE && o->st != ENT_RUNNING))
+    *runnable = *busy = 0;
+    for (unsigned i = 0; i < n; i++) {
+        struct sched_ent *o = &e[i];
+        if (o == w || (o->st != SCHED_ENT_RUNNABLE && o->st != SCHED_ENT_RUNNING))
             continue;
         if (o->vtime < least)
             least = o->vtime;
-        if (o->st == ENT_RUNNABLE) {
-            runnable++;
-            busy += !o->from_idle;
-        } else if (!o->preempted && (!victim || o->vtime > victim->vtime)) {
+        if (o->st == SCHED_ENT_RUNNABLE) {
+            (*runnable)++;
+            *busy += !o->from_idle;
+        } else if (!o->preempted && (!victim || eff(o) > eff(victim))) {
             victim = o;
         }
     }
-    if (least != UINT64_MAX && e->vtime + WARP_NS < least)
-        e->vtime = least - WARP_NS;
-    e->st = ENT_RUNNABLE;
-    e->from_idle = true;
+    if (least != UINT64_MAX && w->vtime < least)
+        w->vtime = least;
+    w->warp_left = SCHED_WARP_NS;
+    w->st = SCHED_ENT_RUNNABLE;
+    w->from_idle = true;
+    return victim && eff(victim) > eff(w) + SCHED_PREEMPT_MIN_NS ? victim : NULL;
+}
+
+void sched_account(struct sched_ent *x, uint64_t ran_ns)
+{
+    uint64_t v = ran_ns * SCHED_WEIGHT_DEFAULT / x->weight;
+    x->vtime += v;
+    x->warp_left = x->warp_left > v ? x->warp_left - v : 0;
+}
+
+/* A vCPU that slept is runnable again (lock held). */
+static void make_runnable(struct sched *s, struct sched_ent *e)
+{
+    unsigned runnable, busy;
+    struct sched_ent *victim = sched_wake(s->e, s->n, e, &runnable, &busy);
     s->idle--;
     if (s->poller_free) {
         /* The poller is a worker: it runs the woken vCPUs' short probes itself, one after the
@@ -155,7 +178,7 @@ static void make_runnable(struct sched *s, struct sched_ent *e)
      * yields. */
     if (s->sleepers)
         pthread_cond_signal(&s->cond);
-    if (runnable + 1 > s->sleepers && victim && victim->vtime > e->vtime + PREEMPT_MIN_NS) {
+    if (runnable + 1 > s->sleepers && victim) {
         victim->preempted = true;
         atomic_fetch_or_explicit(&victim->vm->vcpu->exit_request, EXIT_REQ_PREEMPT, memory_order_relaxed);
     }
@@ -174,7 +197,7 @@ static void poll_once(struct sched *s)
 {
     uint64_t at = UINT64_MAX;
     for (unsigned i = 0; i < s->n; i++)
-        if (s->e[i].st == ENT_IDLE && s->e[i].until_ns < at)
+        if (s->e[i].st == SCHED_ENT_IDLE && s->e[i].until_ns < at)
             at = s->e[i].until_ns;
     arm_timer(s, at == UINT64_MAX ? at : at + TIMER_SLACK_NS);
     pthread_mutex_unlock(&s->lock);
@@ -193,20 +216,20 @@ static void poll_once(struct sched *s)
             epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->sig_fd, NULL);
             s->signalled = true;
             for (unsigned i = 0; i < s->n; i++)
-                if (s->e[i].st == ENT_IDLE)
+                if (s->e[i].st == SCHED_ENT_IDLE)
                     make_runnable(s, &s->e[i]);
         } else {
             struct sched_ent *e = p;
             drain(e->vm->ctl.wake_fd);
-            if (e->st == ENT_IDLE)
+            if (e->st == SCHED_ENT_IDLE)
                 make_runnable(s, e);
-            else if (e->st == ENT_RUNNING)
+            else if (e->st == SCHED_ENT_RUNNING)
                 e->woken = true;
         }
     }
     uint64_t now = host_monotonic_ns();
     for (unsigned i = 0; i < s->n; i++)
-        if (s->e[i].st == ENT_IDLE && s->e[i].until_ns <= now)
+        if (s->e[i].st == SCHED_ENT_IDLE && s->e[i].until_ns <= now)
             make_runnable(s, &s->e[i]);
 }
 
@@ -236,12 +259,12 @@ static void *watcher_main(void *arg)
 static void after_slice(struct sched *s, struct sched_ent *e, enum vcpu_exit why, uint64_t ran_ns, bool ended,
                         int status)
 {
-    e->vtime += ran_ns * SCHED_WEIGHT_DEFAULT / e->weight;
+    sched_account(e, ran_ns);
     bool woken = e->woken;
     e->woken = false;
     e->preempted = false;
     if (ended) {
-        e->st = ENT_DONE;
+        e->st = SCHED_ENT_DONE;
         e->status = status;
         epoll_ctl(s->epfd, EPOLL_CTL_DEL, e->vm->ctl.wake_fd, NULL);
         if (++s->ndone == s->n) {
@@ -255,14 +278,43 @@ static void after_slice(struct sched *s, struct sched_ent *e, enum vcpu_exit why
         return;
     }
     if ((why != VCPU_EXIT_WAIT && why != VCPU_EXIT_PAUSED) || woken || s->signalled) {
-        e->st = ENT_RUNNABLE; /* this worker picks again: the least virtual time runs */
+        e->st = SCHED_ENT_RUNNABLE; /* this worker picks again: the least virtual time runs */
         return;
     }
-    e->st = ENT_IDLE;
+    e->st = SCHED_ENT_IDLE;
     s->idle++;
     e->until_ns = why == VCPU_EXIT_WAIT ? e->vm->vcpu->wait_until_ns : host_monotonic_ns() + VM_PAUSE_POLL_NS;
     if (e->until_ns + TIMER_SLACK_NS < s->timer_at)
         arm_timer(s, e->until_ns + TIMER_SLACK_NS); /* the poller sleeps until then at most */
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * A short slice is charged its wall time. A long one reads the thread's CPU clock: what the
+ * thread used since the last reading covers this slice and the short ones since, which were
+ * charged their wall time already (never less than their CPU time), so this one gets the rest:
+ * the host's preemption within the short slices is not charged twice, and a slice is never
+ * charged more than its wall time. The first reading has no mark to count from: wall time.
+ */
+uint64_t sched_charge_slice(struct sched_charge *c, uint64_t wall_ns, uint64_t (*cpu_ns)(void))
+{
+    if (wall_ns <= SCHED_CHARGE_WALL_NS && c->wall_since + wall_ns <= SCHED_CHARGE_RESYNC_NS) {
+        c->wall_since += wall_ns;
+        return wall_ns;
+    }
+    uint64_t cpu = (cpu_ns ? cpu_ns : thread_cpu_ns)();
+    uint64_t used = c->cpu_mark && cpu >= c->cpu_mark ? cpu - c->cpu_mark : wall_ns + c->wall_since;
+    used = used > c->wall_since ? used - c->wall_since : 0;
+    c->cpu_mark = cpu;
+    c->wall_since = 0;
+    return used < wall_ns ? used : wall_ns;
 }
 
 static void worker(struct sched *s)
@@ -270,12 +322,13 @@ static void worker(struct sched *s)
     if (s->profiled)
         profile_thread_begin();
     int tid = (int)gettid();
+    struct sched_charge charge = {.cpu_mark = thread_cpu_ns()};
     pthread_mutex_lock(&s->lock);
     while (s->ndone < s->n) {
         unsigned busy_others;
-        struct sched_ent *e = pick(s, &busy_others);
+        struct sched_ent *e = sched_pick(s->e, s->n, &busy_others);
         if (e) {
-            e->st = ENT_RUNNING;
+            e->st = SCHED_ENT_RUNNING;
             s->running++;
             /* Busy work beside this vCPU: a sleeping worker takes it (a vCPU back from a slice, or
              * a probe that turned out busy, wakes nobody by itself). Probes stay with the poller
@@ -307,7 +360,7 @@ static void worker(struct sched *s)
              * VM is charged for it: a guest resetting in a loop gets no free time. */
             int status = 0;
             bool ended = vm_run_ended(vm, why, &status);
-            uint64_t ran = host_monotonic_ns() - t0;
+            uint64_t ran = sched_charge_slice(&charge, host_monotonic_ns() - t0, thread_cpu_ns);
             pthread_mutex_lock(&s->lock);
             s->running--;
             after_slice(s, e, why, ran, ended, status);
@@ -370,7 +423,7 @@ static int sched_open(struct sched *s, struct vm **vms, unsigned n)
         struct sched_ent *e = &s->e[i];
         e->vm = vms[i];
         e->weight = vms[i]->cfg.weight ? vms[i]->cfg.weight : SCHED_WEIGHT_DEFAULT;
-        e->st = ENT_RUNNABLE;
+        e->st = SCHED_ENT_RUNNABLE;
         if (vms[i]->prof)
             s->profiled = true;
         rc = watch(s, vms[i]->ctl.wake_fd, e);

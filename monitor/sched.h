@@ -5,14 +5,16 @@
  * Fair share in the spirit of BVT (Duda and Cheriton, SOSP'99): each vCPU accumulates virtual
  * time, the host time it ran divided by its VM's weight, and a worker always runs the runnable
  * vCPU with the least. A vCPU that wakes from WAIT has its virtual time raised to the least of
- * the runnable ones minus a small warp, so a mostly idle vCPU (an interactive console) runs soon
- * after its interrupt without being able to bank idle time and starve the others later. A vCPU
+ * the runnable ones, and it runs warped (a small lead over the others) until it has used that
+ * lead or sleeps again, so a mostly idle vCPU (an interactive console) runs soon after its
+ * interrupt without being able to bank idle time and starve the others later. A vCPU
  * in WAIT, or paused, holds no worker: the scheduler sleeps on the earliest host deadline and on
  * every VM's wake-up eventfd (console input, QMP requests) and the process's signal eventfd.
  */
 #ifndef MVISOR_SCHED_H
 #define MVISOR_SCHED_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct vm;
@@ -34,6 +36,64 @@ struct sched_config {
  * (nothing has run then).
  */
 int sched_run(struct vm **vms, unsigned n, const struct sched_config *sc, int *status);
+
+/* BVT's warp for a vCPU that wakes up, in weighted host CPU nanoseconds: the lead it gets over
+ * the others, and how long it may run with it. An echo on an idle VM's console costs its guest
+ * 0.6-1.2 ms of host CPU (tty interrupt, the shell's wake-up, the echo), up to 3-7 ms on a host
+ * so loaded that its caches are cold (make bench-vms, latency, at load 7 and 12); a busy vCPU
+ * is set back by at most this much by a woken one. */
+#define SCHED_WARP_NS 5000000ull
+/* A running vCPU is preempted for a woken one only if it is ahead by at least this much. */
+#define SCHED_PREEMPT_MIN_NS 500000ull
+/* A slice up to this long (wall clock) is charged its wall time; a longer one, its worker's CPU
+ * time. Busy slices (4 M guest instructions, 1-3 ms) read the clock, an idle VM's probe does
+ * not unless the host took its core away meanwhile. */
+#define SCHED_CHARGE_WALL_NS 1000000ull
+/* Short slices charged by the wall clock since the last reading of the CPU clock: past this, the
+ * next slice reads it anyway, which bounds how much host preemption goes uncorrected. */
+#define SCHED_CHARGE_RESYNC_NS 20000000ull
+
+/*
+ * The run queue's policy, apart from the threads that act on it (exposed for the unit tests;
+ * every call under the scheduler's lock). One entry per vCPU.
+ */
+enum sched_ent_state { SCHED_ENT_RUNNABLE, SCHED_ENT_RUNNING, SCHED_ENT_IDLE, SCHED_ENT_DONE };
+
+struct sched_ent {
+    struct vm *vm;
+    uint64_t weight;
+    uint64_t vtime;     /* weighted host CPU ns run (BVT's actual virtual time) */
+    uint64_t warp_left; /* weighted ns it may still run warped since it woke (0: not warped) */
+    enum sched_ent_state st;
+    uint64_t until_ns;  /* SCHED_ENT_IDLE: host time to run it again */
+    bool woken;         /* SCHED_ENT_RUNNING: a wake-up came meanwhile */
+    bool preempted;     /* SCHED_ENT_RUNNING: asked to give its worker back */
+    bool from_idle;     /* SCHED_ENT_RUNNABLE: woke up since it last ran (its next slice is a probe) */
+    int status;         /* SCHED_ENT_DONE: the VM's exit status */
+};
+
+/* The runnable entry to run next (the least effective virtual time), and how many of the other
+ * runnable ones are busy (not woken since they last ran). NULL: none runnable. */
+struct sched_ent *sched_pick(struct sched_ent *e, unsigned n, unsigned *busy_others);
+/* Entry w (SCHED_ENT_IDLE) becomes runnable, warped. Returns the running entry it should preempt
+ * (NULL: none is far enough ahead); *runnable and *busy count the other runnable entries and
+ * the busy ones among them. */
+struct sched_ent *sched_wake(struct sched_ent *e, unsigned n, struct sched_ent *w, unsigned *runnable,
+                             unsigned *busy);
+/* Entry x ran ran_ns of host CPU time. */
+void sched_account(struct sched_ent *x, uint64_t ran_ns);
+
+/*
+ * What a slice is charged (monitor/sched.c explains why): one per worker thread, zeroed, then
+ * sched_charge_slice after each slice with its wall-clock length; cpu_ns reads the calling
+ * thread's CPU clock (NULL: CLOCK_THREAD_CPUTIME_ID; tests pass their own). Returns the host
+ * nanoseconds to charge, at most wall_ns.
+ */
+struct sched_charge {
+    uint64_t cpu_mark;   /* the thread's CPU clock at the last reading (0: never read) */
+    uint64_t wall_since; /* wall time charged to short slices since that reading */
+};
+uint64_t sched_charge_slice(struct sched_charge *c, uint64_t wall_ns, uint64_t (*cpu_ns)(void));
 
 /* The worse of two exit statuses, for the monitor's own: a host error (1) is worst, then a
  * wedged guest (2), a failed test (4), a limit reached (3), and 0. */

@@ -14,6 +14,10 @@
  * a VM that spins forever, a QMP request to a VM in WAIT must still be served: the poller sees
  * the wake-up and the spinning vCPU yields.
  *
+ * The run queue's policy alone (sched_pick, sched_wake, sched_account) on entries set up by hand,
+ * and what a slice is charged (sched_charge_slice) against a CPU clock the test drives: no host
+ * timing is involved, so these are exact.
+ *
  * The ThreadSanitizer build (suite tsan) runs this too: the workers, the poller, the controller
  * thread and the VMs must share nothing without synchronisation.
  */
@@ -311,6 +315,197 @@ static void test_both_workers_busy(void **state)
         vm_destroy(&vms[i]);
 }
 
+/* ---- the run queue's policy, on entries set up by hand ---- */
+
+#define MS 1000000ull
+
+static void ent(struct sched_ent *e, enum sched_ent_state st, uint64_t vtime)
+{
+    memset(e, 0, sizeof(*e));
+    e->weight = SCHED_WEIGHT_DEFAULT;
+    e->st = st;
+    e->vtime = vtime;
+}
+
+/* Five busy entries (three runnable, two running) and an interactive one that ran a little
+ * recently: its virtual time (10.8 ms) is above the least (10 ms). Woken, it must still be the
+ * next to run and preempt the running entry furthest ahead. The scheduler used to raise a woken
+ * entry to least - warp only, which left this one behind the entry at 10 ms: on a loaded host it
+ * then waited for the busy VMs' slices (make bench-vms, latency: 50 ms). */
+static void test_wake_after_recent_run(void **state)
+{
+    (void)state;
+    struct sched_ent e[6];
+    ent(&e[0], SCHED_ENT_RUNNABLE, 10 * MS);
+    ent(&e[1], SCHED_ENT_RUNNABLE, 11 * MS);
+    ent(&e[2], SCHED_ENT_RUNNABLE, 12 * MS);
+    ent(&e[3], SCHED_ENT_RUNNING, 11 * MS + MS / 2);
+    ent(&e[4], SCHED_ENT_RUNNING, 13 * MS);
+    ent(&e[5], SCHED_ENT_IDLE, 10 * MS + 8 * MS / 10);
+    unsigned runnable = 99, busy = 99, busy_others = 99;
+    struct sched_ent *victim = sched_wake(e, 6, &e[5], &runnable, &busy);
+    assert_int_equal(runnable, 3);
+    assert_int_equal(busy, 3);
+    assert_ptr_equal(victim, &e[4]);
+    assert_int_equal(e[5].st, SCHED_ENT_RUNNABLE);
+    assert_true(e[5].from_idle);
+    assert_int_equal(e[5].vtime, 10 * MS + 8 * MS / 10); /* not lowered: it did run that */
+    assert_ptr_equal(sched_pick(e, 6, &busy_others), &e[5]);
+    assert_int_equal(busy_others, 3);
+
+    /* Still ahead after running less than the warp... */
+    e[5].st = SCHED_ENT_RUNNING;
+    sched_account(&e[5], SCHED_WARP_NS / 2);
+    e[5].st = SCHED_ENT_RUNNABLE;
+    assert_ptr_equal(sched_pick(e, 6, &busy_others), &e[5]);
+    /* ...but not once it has run the whole warp without sleeping: then it is one of the busy
+     * ones, at its actual virtual time (12.8 ms), behind 10 and 11 ms. */
+    sched_account(&e[5], SCHED_WARP_NS / 2);
+    assert_int_equal(e[5].warp_left, 0);
+    assert_int_equal(e[5].vtime, 10 * MS + 8 * MS / 10 + SCHED_WARP_NS);
+    assert_ptr_equal(sched_pick(e, 6, &busy_others), &e[0]);
+    e[0].st = SCHED_ENT_RUNNING;
+    assert_ptr_equal(sched_pick(e, 6, &busy_others), &e[1]);
+    e[1].st = SCHED_ENT_RUNNING;
+    assert_ptr_equal(sched_pick(e, 6, &busy_others), &e[2]); /* 12 ms: before 12.8 */
+}
+
+/* A long sleeper cannot bank its sleep: woken, it starts at the least virtual time of the others
+ * (runnable or running), warped by no more than the warp. */
+static void test_wake_after_long_sleep(void **state)
+{
+    (void)state;
+    struct sched_ent e[4];
+    ent(&e[0], SCHED_ENT_RUNNING, 50 * MS);
+    ent(&e[1], SCHED_ENT_RUNNABLE, 40 * MS);
+    ent(&e[2], SCHED_ENT_IDLE, 5 * MS);   /* asleep for long */
+    ent(&e[3], SCHED_ENT_DONE, 1 * MS);   /* ended: counts for nothing */
+    unsigned runnable, busy, busy_others;
+    assert_ptr_equal(sched_wake(e, 4, &e[2], &runnable, &busy), &e[0]);
+    assert_int_equal(e[2].vtime, 40 * MS);
+    assert_int_equal(e[2].warp_left, SCHED_WARP_NS);
+    assert_ptr_equal(sched_pick(e, 4, &busy_others), &e[2]);
+    /* It ran a little over half the warp: still first. The rest of the warp and a bit: behind. */
+    sched_account(&e[2], SCHED_WARP_NS / 2 + 1);
+    assert_ptr_equal(sched_pick(e, 4, &busy_others), &e[2]);
+    sched_account(&e[2], SCHED_WARP_NS / 2);
+    assert_int_equal(e[2].warp_left, 0);
+    assert_ptr_equal(sched_pick(e, 4, &busy_others), &e[1]);
+}
+
+/* The woken entry preempts nobody when no running entry is ahead of it by SCHED_PREEMPT_MIN_NS
+ * (their next slice boundary is soon enough), nor one already asked to yield; the running entry
+ * furthest ahead by effective virtual time is the one asked, warped or not. */
+static void test_wake_preempt_choice(void **state)
+{
+    (void)state;
+    struct sched_ent e[3];
+    unsigned runnable, busy;
+    /* Running entries less than SCHED_PREEMPT_MIN_NS ahead: no preemption. */
+    ent(&e[0], SCHED_ENT_RUNNING, 20 * MS);
+    ent(&e[1], SCHED_ENT_RUNNING, 20 * MS + SCHED_PREEMPT_MIN_NS - 1);
+    e[0].warp_left = e[1].warp_left = SCHED_WARP_NS; /* both warped too */
+    ent(&e[2], SCHED_ENT_IDLE, 20 * MS);
+    assert_null(sched_wake(e, 3, &e[2], &runnable, &busy));
+    assert_int_equal(runnable, 0);
+    /* One unwarped (effectively SCHED_WARP_NS further on): it is asked. */
+    ent(&e[2], SCHED_ENT_IDLE, 20 * MS);
+    e[1].warp_left = 0;
+    assert_ptr_equal(sched_wake(e, 3, &e[2], &runnable, &busy), &e[1]);
+    /* Already asked: the other, which is not ahead enough, is not. */
+    ent(&e[2], SCHED_ENT_IDLE, 20 * MS);
+    e[1].preempted = true;
+    assert_null(sched_wake(e, 3, &e[2], &runnable, &busy));
+}
+
+/* Weights scale what a slice costs: weight 200 pays half of weight 100, and the warp it used. */
+static void test_account_weight(void **state)
+{
+    (void)state;
+    struct sched_ent a, b;
+    ent(&a, SCHED_ENT_RUNNING, 0);
+    ent(&b, SCHED_ENT_RUNNING, 0);
+    b.weight = 2 * SCHED_WEIGHT_DEFAULT;
+    a.warp_left = b.warp_left = SCHED_WARP_NS;
+    uint64_t ran = SCHED_WARP_NS + 2 * MS;
+    sched_account(&a, ran);
+    sched_account(&b, ran);
+    assert_int_equal(a.vtime, ran);
+    assert_int_equal(b.vtime, ran / 2);
+    assert_int_equal(a.warp_left, 0);
+    assert_int_equal(b.warp_left, SCHED_WARP_NS - ran / 2);
+}
+
+/* ---- what a slice is charged ---- */
+
+static uint64_t fake_cpu;
+static unsigned fake_reads;
+
+static uint64_t fake_cpu_ns(void)
+{
+    fake_reads++;
+    return fake_cpu;
+}
+
+/* The worker's CPU clock, not the wall clock: a slice of 30 ms during which the host ran the
+ * worker for 0.2 ms is charged 0.2 ms. Wall-clock charging made an idle VM that the host
+ * descheduled in a 50 us probe pay 30-60 ms, and then wait hundreds of milliseconds behind the
+ * busy VMs (make bench-vms, latency, p99 94-400 ms on a loaded host). */
+static void test_charge_cpu_not_wall(void **state)
+{
+    (void)state;
+    struct sched_charge c = {.cpu_mark = 100 * MS};
+    fake_cpu = 100 * MS + 2 * MS / 10;
+    fake_reads = 0;
+    assert_int_equal(sched_charge_slice(&c, 30 * MS, fake_cpu_ns), 2 * MS / 10);
+    assert_int_equal(fake_reads, 1);
+    assert_int_equal(c.cpu_mark, fake_cpu);
+    /* Never more than the wall time (the worker's CPU between slices is not the slice's). */
+    fake_cpu += 9 * MS;
+    assert_int_equal(sched_charge_slice(&c, 5 * MS, fake_cpu_ns), 5 * MS);
+}
+
+/* Short slices are charged their wall time without reading the clock (a system call, dearer than
+ * an idle VM's probe); the next long one is charged the CPU time since the last reading minus
+ * what the short ones were charged, and not below zero. */
+static void test_charge_short_slices(void **state)
+{
+    (void)state;
+    struct sched_charge c = {.cpu_mark = 10 * MS};
+    fake_reads = 0;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(sched_charge_slice(&c, SCHED_CHARGE_WALL_NS / 2, fake_cpu_ns), SCHED_CHARGE_WALL_NS / 2);
+    assert_int_equal(fake_reads, 0);
+    fake_cpu = 10 * MS + 3 * SCHED_CHARGE_WALL_NS / 2 + 2 * MS;
+    assert_int_equal(sched_charge_slice(&c, 4 * MS, fake_cpu_ns), 2 * MS);
+    assert_int_equal(fake_reads, 1);
+    assert_int_equal(c.wall_since, 0);
+    /* Short slices that were mostly off the CPU: the long one after them is charged nothing. */
+    for (int i = 0; i < 3; i++)
+        sched_charge_slice(&c, SCHED_CHARGE_WALL_NS, fake_cpu_ns);
+    fake_cpu += SCHED_CHARGE_WALL_NS;
+    assert_int_equal(sched_charge_slice(&c, 4 * MS, fake_cpu_ns), 0);
+}
+
+/* Short slices only: the clock is read once SCHED_CHARGE_RESYNC_NS of them have been charged by
+ * the wall clock, so their error stays bounded. */
+static void test_charge_resync(void **state)
+{
+    (void)state;
+    struct sched_charge c = {.cpu_mark = 1};
+    fake_cpu = 1;
+    fake_reads = 0;
+    unsigned n = 0;
+    while (fake_reads == 0 && n < 1000) {
+        fake_cpu += SCHED_CHARGE_WALL_NS / 4; /* a quarter of each on the CPU */
+        sched_charge_slice(&c, SCHED_CHARGE_WALL_NS, fake_cpu_ns);
+        n++;
+    }
+    assert_int_equal(n, SCHED_CHARGE_RESYNC_NS / SCHED_CHARGE_WALL_NS + 1);
+    assert_int_equal(c.wall_since, 0);
+    assert_int_equal(c.cpu_mark, fake_cpu);
+}
+
 static void test_worse(void **state)
 {
     (void)state;
@@ -329,6 +524,13 @@ int main(void)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_worse),
+        cmocka_unit_test(test_wake_after_recent_run),
+        cmocka_unit_test(test_wake_after_long_sleep),
+        cmocka_unit_test(test_wake_preempt_choice),
+        cmocka_unit_test(test_account_weight),
+        cmocka_unit_test(test_charge_cpu_not_wall),
+        cmocka_unit_test(test_charge_short_slices),
+        cmocka_unit_test(test_charge_resync),
         cmocka_unit_test(test_all_dbt_1),
         cmocka_unit_test(test_all_dbt_2),
         cmocka_unit_test(test_all_trap_2),
