@@ -11,24 +11,9 @@
  * it survives a remap untouched.
  *
  * The RAM view: the pmap keeps a contiguous host mapping of the VM's RAM,
- * page g showing whatever machine page the pmap maps at g, and a page
- * remapped in place when its entry leaves home (copy-on-write sharing, a
- * move). Over the home run the view starts as anonymous memory, not as the
- * pool's file: a home page that never left home has its bytes there, and
- * its first touch is the host's anonymous page fault, not a shared-memory
- * one (shmem_fault: page-cache insertion under an IRQ-disabling lock,
- * memcg charge of a file page), which cost the tmpfs + md5sum benchmark,
- * whose guest touches 64 MiB afresh, 2% more host CPU (perf, its
- * deterministic run against the build before machine memory). The pool's
- * file page of such a home page stays a hole. A page that comes home again
- * (a copy-on-write break, a discard of a page away from home) comes home
- * to its file page, as before: the copy is made there and the view page
- * remapped to it in one step, so a concurrent reader still sees the old
- * page or the new one, and the file mappings of neighbouring home pages
- * merge into one host mapping as they did. So a home page's bytes are in
- * the view, and in the pool only if the view maps its file page: the
- * pmap copies a page from its view page (pmap_move), never from the pool
- * by number, unless it is a shared one. Host
+ * page g showing whatever machine page the pmap maps at g (one mapping of
+ * the pool's memory file over the home run, and a page remapped in place
+ * when its entry leaves home: copy-on-write sharing, a move). Host
  * addresses of RAM handed out (software TLB, C copies) are view addresses,
  * and translated kernel code reaches kseg0 RAM through the view's base: a
  * remap changes what a view page shows, never where it is.
@@ -39,13 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 
 #include "shadow-mmu/shadow_mmu.h"
-
-/* The name the view's anonymous part shows in /proc/PID/smaps ([anon:...]); older kernels have no
- * names, and the view works the same unnamed. */
-#define PMAP_VIEW_NAME "mvisor-guest-ram"
 
 static pthread_mutex_t *pmap_lock(const struct pmap *p)
 {
@@ -62,9 +42,8 @@ int pmap_init(struct pmap *p, struct machmem *mm, uint64_t size, gpa_t canon_bas
     return pmap_init_prefix(p, mm, size, canon_base, 0);
 }
 
-/* The view and a prefix in front of it, in one reservation: [prefix][view], the view anonymous
- * (home pages that never left home live there; see above). */
-static void *map_view(uint64_t pages, size_t prefix)
+/* The view and a prefix in front of it, in one reservation: [prefix][view]. */
+static void *map_view(struct machmem *mm, mpn_t home, uint64_t pages, size_t prefix)
 {
     size_t bytes = (size_t)pages << MACH_PAGE_BITS;
     uint8_t *base = mmap(NULL, prefix + bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -72,13 +51,13 @@ static void *map_view(uint64_t pages, size_t prefix)
         return MAP_FAILED;
     if ((prefix && mmap(base, prefix, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
                        MAP_FAILED) ||
-        mprotect(base + prefix, bytes, PROT_READ | PROT_WRITE) < 0) {
+        mmap(base + prefix, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | MAP_NORESERVE, mm->fd,
+             (off_t)home << MACH_PAGE_BITS) == MAP_FAILED) {
         int e = errno;
         munmap(base, prefix + bytes);
         errno = e;
         return MAP_FAILED;
     }
-    prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, (unsigned long)(base + prefix), bytes, (unsigned long)PMAP_VIEW_NAME);
     return base + prefix;
 }
 
@@ -103,7 +82,7 @@ int pmap_init_prefix(struct pmap *p, struct machmem *mm, uint64_t size, gpa_t ca
     p->npages = (uint32_t)pages;
     p->canon_base = canon_base;
     p->home = machmem_reserve(mm, (uint32_t)pages);
-    void *view = p->home == MPN_NONE ? MAP_FAILED : map_view(pages, prefix);
+    void *view = p->home == MPN_NONE ? MAP_FAILED : map_view(mm, p->home, pages, prefix);
     if (view == MAP_FAILED) {
         int rc = p->home == MPN_NONE ? -ENOMEM : -errno;
         if (p->home != MPN_NONE)
@@ -410,8 +389,7 @@ int pmap_move(struct pmap *p, uint32_t gpfn)
         rc = -ENOMEM;
         goto out;
     }
-    /* From the view: a home page's bytes may be nowhere else. */
-    memcpy(machmem_page(p->mm, n), view_page(p, gpfn), MACH_PAGE_SIZE);
+    memcpy(machmem_page(p->mm, n), machmem_page(p->mm, e), MACH_PAGE_SIZE);
     machmem_add_owner(p->mm, n, MPAGE_OWNER(p->id, gpfn));
     rc = replace(p, gpfn, e, n);
     if (rc < 0) {
@@ -449,12 +427,8 @@ void pmap_discard(struct pmap *p, uint32_t gpfn, uint32_t n)
         else
             machmem_put(p->mm, e & ~PMAP_COW);
     }
-    if (k || !freed) {
+    if (k || !freed)
         shoot(p, gpfn, n); /* one pass over each software TLB for the whole range */
-        /* Home pages in the view's anonymous memory read as zero again only once dropped there
-         * (the pool's hole punch below covers the pages mapped from its file). */
-        madvise(view_page(p, gpfn), (size_t)n << MACH_PAGE_BITS, MADV_DONTNEED);
-    }
     pthread_mutex_unlock(pmap_lock(p));
     if (freed) {
         atomic_fetch_add_explicit(&p->st.discarded, k, memory_order_relaxed);

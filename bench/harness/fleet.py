@@ -94,8 +94,7 @@ _MAP = re.compile(r"^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$")
 
 def mvisor_breakdown(pid, code_buffer_bytes):
     """mvisor's PSS by kind of mapping, KiB: machine memory (the memfd pool: guest RAM and the
-    boot file cache; and each VM's RAM view, [anon:mvisor-guest-ram], where its pages that never
-    left home live: shadow-mmu/pmap.c), translated code (anonymous mappings exactly the size of a code buffer:
+    boot file cache), translated code (anonymous mappings exactly the size of a code buffer:
     --code-buffer reserves one such mapping per VM), and everything else (block metadata,
     software TLBs, the monitor's heap, libraries)."""
     parts = {"machine memory": 0, "translated code": 0, "other": 0}
@@ -107,7 +106,7 @@ def mvisor_breakdown(pid, code_buffer_bytes):
                 if m:
                     size = int(m.group(2), 16) - int(m.group(1), 16)
                     name = m.group(3)
-                    if "mvisor-machine-memory" in name or "[anon:mvisor-guest-ram]" in name:
+                    if "mvisor-machine-memory" in name:
                         kind = "machine memory"
                     elif not name and size == code_buffer_bytes:
                         kind = "translated code"
