@@ -147,14 +147,17 @@ class Bench:
         try:
             g.expect(re.escape(BUSYBOX_PROMPT), self.a.boot_timeout, "the busybox prompt")
             n = self.a.size_mib
-            for op, cmd in (("read", f"dd if=/dev/vda of=/dev/null bs=1M count={n} iflag=direct"),
-                            ("write", f"dd if=/dev/zero of=/dev/vdb bs=1M count={n} oflag=direct")):
+            for op, cmd in (("read", f"time dd if=/dev/vda of=/dev/null bs=1M count={n} iflag=direct"),
+                            ("write", f"time dd if=/dev/zero of=/dev/vdb bs=1M count={n} oflag=direct")):
                 t = time.monotonic()
                 text, rc = g.run(cmd, timeout=self.a.op_timeout)
                 secs = time.monotonic() - t
                 if rc != 0 or f"{n}+0 records out" not in text:
                     raise GuestError(f"{op}: dd status {rc}: {text.strip()[-200:]}")
                 out[op] = secs
+                # busybox time's "real 0m 1.23s": the guest's own clock, kept beside the host's
+                m = re.search(r"real\s+(\d+)m\s*([\d.]+)s", text)
+                out[op + "_guest"] = int(m.group(1)) * 60 + float(m.group(2)) if m else None
             g.send("poweroff -f\n")
             g.wait_exit(60)
         except GuestError as e:
@@ -166,9 +169,10 @@ class Bench:
         return out
 
     def bench_dd(self):
-        res = self.results["dd"]
+        res = self.results["dd"] = {"size_mib": self.a.size_mib, "cache": self.a.cache,
+                                    "pairs": self.a.pairs, "started": time.strftime("%H:%M:%S"), "formats": {}}
         for fmt in self.a.formats:
-            r = res.setdefault(fmt, {"mvisor": [], "qemu": [], "host": []})
+            r = res["formats"].setdefault(fmt, {"mvisor": [], "qemu": [], "host": []})
             for rnd in range(self.a.pairs):
                 for engine in self.order(rnd):
                     o = self.dd_once(engine, fmt, rnd)
@@ -245,7 +249,8 @@ class Bench:
                                                check=True, capture_output=True, text=True).stdout.strip()
                                 for d in debs})
         r = self.results["rootfs"]
-        r.update({"packages": self.packages, "mvisor": [], "qemu": []})
+        r.update({"packages": self.packages, "mvisor": [], "qemu": [], "pairs": self.a.pairs,
+                  "started": time.strftime("%H:%M:%S")})
         for rnd in range(self.a.pairs):
             for engine in self.order(rnd):
                 o = self.rootfs_once(engine, rnd, debs_img, len(debs))
@@ -291,41 +296,45 @@ def write_report(res, outdir):
     a = res["args"]
     L = [f"# make bench-disk ({res['started']})", ""]
     loads = res["load"]
+    for e in res.get("earlier", []):
+        L.append(f"Earlier invocation kept (--keep): started {e['started']}, --only {e['args']['only']}, "
+                 f"{e['args']['pairs']} pairs.")
     L.append("Host load average (1, 5, 15 min) at start: " + ", ".join(num(x, 2) for x in loads[0]) +
              (("; at end: " + ", ".join(num(x, 2) for x in loads[-1])) if len(loads) > 1 else "") +
-             f"; {os.cpu_count()} host CPUs. Medians of {a['pairs']} pairs (min–max).")
+             f"; {os.cpu_count()} host CPUs. Every figure: the median of the pairs (min–max).")
     L.append("")
     panels = []
     if res["dd"]:
-        mib = a["size_mib"]
+        dd = res["dd"]
+        mib = dd["size_mib"]
         L += [f"## Sequential throughput: dd bs=1M count={mib} with O_DIRECT in the guest "
-              f"(-drive cache={a['cache']})", "",
+              f"(-drive cache={dd['cache']}; {dd['pairs']} pairs from {dd['started']})", "",
               "Host seconds from the command typed to its end (lower is better); MiB/s from the median.", "",
-              "| image | op | mvisor s | QEMU s | mvisor/QEMU (target ≤ 0.8x) | host dd s (the limit) | mvisor MiB/s | QEMU MiB/s | host MiB/s |",
-              "|---|---|---|---|---|---|---|---|---|"]
+              "| image | op | mvisor s | QEMU s | mvisor/QEMU (target ≤ 0.8x) | host dd s (the limit) | mvisor MiB/s | QEMU MiB/s | host MiB/s | mvisor/QEMU by the guests' `time` |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
         groups, ser = [], {"mvisor (dbt)": [], "qemu": [], "host dd (native)": []}
-        for fmt, r in res["dd"].items():
+        for fmt, r in dd["formats"].items():
             for op in ("read", "write"):
                 m, q, h = summ(r["mvisor"], op), summ(r["qemu"], op), summ(r["host"], op)
                 rt = ratios(r["mvisor"], r["qemu"], op)
                 rate = lambda s: num(mib / s.median) if s else "-"  # noqa: E731
                 L.append(f"| {fmt} | {op} | {cell(m)} | {cell(q)} | {ratio_cell(rt)} | {cell(h)} | "
-                         f"{rate(m)} | {rate(q)} | {rate(h)} |")
+                         f"{rate(m)} | {rate(q)} | {rate(h)} | {ratio_cell(ratios(r['mvisor'], r['qemu'], op + '_guest'))} |")
                 groups.append(f"{fmt} {op}")
                 ser["mvisor (dbt)"].append(m)
                 ser["qemu"].append(q)
                 ser["host dd (native)"].append(h)
-        errs = [(fmt, e, i, r.get("error")) for fmt, rr in res["dd"].items() for e in ("mvisor", "qemu")
+        errs = [(fmt, e, i, r.get("error")) for fmt, rr in dd["formats"].items() for e in ("mvisor", "qemu")
                 for i, r in enumerate(rr[e]) if r.get("error")]
         for fmt, e, i, why in errs:
             L.append(f"\nFailed: dd {fmt} {e} round {i}: {why}")
         L.append("")
-        panels.append((f"dd {mib} MiB, O_DIRECT, cache={a['cache']}: seconds", groups, list(ser.items())))
+        panels.append((f"dd {mib} MiB, O_DIRECT, cache={dd['cache']}: seconds", groups, list(ser.items())))
         why = plot.bars(os.path.join(outdir, "dd.png"), panels[-1:], "host seconds (log)", "make bench-disk: dd")
         L += [f"Plot: dd.png{' not drawn: ' + why if why else ''}", ""]
     r = res["rootfs"]
     if r.get("mvisor") or r.get("qemu"):
-        L += ["## The Debian root file system (make rootfs), from a fresh qcow2 overlay", "",
+        L += [f"## The Debian root file system (make rootfs), from a fresh qcow2 overlay ({r['pairs']} pairs from {r['started']})", "",
               f"Boot: launch to the console's `login:` (systemd). Package job: `dpkg -i` of "
               f"{len(r['packages'])} packages ({', '.join(r['packages'])}) from a second, read-only disk.", "",
               "| job | mvisor s | QEMU s | mvisor/QEMU |", "|---|---|---|---|"]
@@ -372,6 +381,8 @@ def main():
     p.add_argument("--formats", default="raw,qcow2")
     p.add_argument("--cache", default="none", choices=["none", "writeback", "unsafe"])
     p.add_argument("--only", default=",".join(BENCHMARKS))
+    p.add_argument("--keep", action="store_true",
+                   help="keep the other benchmarks' results already in --out (run them apart)")
     p.add_argument("--boot-timeout", type=float, default=600)
     p.add_argument("--op-timeout", type=float, default=900)
     a = p.parse_args()
@@ -386,6 +397,16 @@ def main():
         p.error(f"no {a.qemu}")
     os.makedirs(a.out, exist_ok=True)
     b = Bench(a)
+    prev = os.path.join(a.out, "results.json")
+    if a.keep and os.path.exists(prev):
+        # another invocation's benchmarks stay in the report; the ones run now replace theirs
+        with open(prev) as f:
+            old = json.load(f)
+        for name in BENCHMARKS:
+            if name not in only and old.get(name):
+                b.results[name] = old[name]
+        b.results["load"] = old.get("load", [])[:1] + b.results["load"]
+        b.results["earlier"] = old.get("earlier", []) + [{"started": old.get("started"), "args": old.get("args")}]
     log(f"load {os.getloadavg()}; {a.pairs} pairs; output in {a.out}")
     for name in BENCHMARKS:
         if name in only:
