@@ -2,7 +2,7 @@
 # Build a Debian 12 (bookworm) mipsel root file system as an ext4 disk image, the second half of
 # the work done by mvisor itself:
 #   1. on the host, `debootstrap --foreign --arch mipsel` downloads and unpacks the packages
-#      (minbase plus systemd-sysv and udev, so it boots like an installed Debian), and the
+#      (minbase plus systemd-sysv, udev and kmod, so it boots like an installed Debian), and the
 #      pinned kernel's modules go to /lib/modules;
 #   2. mke2fs -d turns that tree into an ext4 image;
 #   3. mvisor boots the pinned kernel and the default initramfs with the image as /dev/vda and
@@ -30,7 +30,7 @@ cd "$(dirname "$0")/.."
 SUITE=bookworm
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 VARIANT=minbase
-INCLUDE=systemd-sysv,udev
+INCLUDE=systemd-sysv,udev,kmod
 SIZE=2G
 HOSTNAME_=debian-mvisor
 
@@ -113,13 +113,25 @@ cat >"$tree/debootstrap/mvisor-stage2" <<STAGE2
 #!/debootstrap/busybox sh
 # debootstrap's second stage on the first boot of this image (scripts/make-rootfs.sh).
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8
-bb=/debootstrap/busybox
+# First, move to copies of this script and busybox on /dev, the devtmpfs the initramfs moved
+# here (in RAM): debootstrap removes /debootstrap when it succeeds, and nothing on the disk may
+# stay open at the end, or the root cannot be remounted read-only (a deleted, open file).
+# (Named busybox: a multi-call binary picks its applet by the name it runs under.)
+case \$0 in
+/dev/*) ;;
+*)
+    /debootstrap/busybox mkdir -p /dev/.mvisor-stage2
+    /debootstrap/busybox cp /debootstrap/busybox /debootstrap/mvisor-stage2 /dev/.mvisor-stage2/
+    exec /dev/.mvisor-stage2/busybox sh /dev/.mvisor-stage2/mvisor-stage2
+    ;;
+esac
+bb=/dev/.mvisor-stage2/busybox
 finish() { # finish STATUS: report, sync and power off (PID 1 must never exit)
     echo "mvisor-stage2: status=\$1 packages=\$(\$bb grep -c '^Status: install ok installed' /var/lib/dpkg/status)"
     \$bb sync
-    \$bb mount -o remount,ro / 2>/dev/null
+    \$bb mount -o remount,ro / || echo "mvisor-stage2: cannot remount / read-only"
     \$bb poweroff -f
-    while :; do \$bb sleep 60; done
+    while :; do \$bb sleep 3600; done # only if the power-off failed
 }
 \$bb mount -t proc proc /proc
 echo "mvisor-stage2: debootstrap --second-stage on \$(\$bb uname -r)"
@@ -129,7 +141,7 @@ printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
 \$bb chmod 755 /usr/sbin/policy-rc.d
 /debootstrap/debootstrap --second-stage || finish "second-stage-\$?"
 \$bb date -u '+mvisor-stage2: second stage done %T'
-\$bb mountpoint -q /proc || \$bb mount -t proc proc /proc
+\$bb grep -qs ' /proc proc ' /proc/mounts || \$bb mount -t proc proc /proc
 rm -f /usr/sbin/policy-rc.d
 echo $HOSTNAME_ >/etc/hostname
 printf '127.0.0.1\tlocalhost\n127.0.1.1\t$HOSTNAME_\n' >/etc/hosts
