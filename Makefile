@@ -403,8 +403,11 @@ bench-vms: bench-vms-build
 # with O_DIRECT on raw and qcow2 with the host's dd as the limit, the root file system's boot and
 # a dpkg job. BENCH_DISK_QUICK=1: 2 pairs, 64 MiB. BENCH_DISK_ARGS: more bench/disk.py options.
 BENCH_DISK_QUICK_FLAG := $(if $(filter-out 0,$(BENCH_DISK_QUICK)),--pairs 2 --size-mib 64)
+# The root file system is made (or found in the cache) only when the rootfs benchmark runs.
+BENCH_DISK_ROOTFS := $(if $(findstring --only,$(BENCH_DISK_ARGS)),$(findstring rootfs,$(BENCH_DISK_ARGS)),yes)
 .PHONY: bench-disk
-bench-disk: rootfs
+bench-disk: $(MVISOR) $(GUEST_STAMP) $(INITRAMFS) | $(DEPS_STAMP)
+	$(if $(BENCH_DISK_ROOTFS),scripts/make-rootfs.sh $(ROOTFS_DIR))
 	bench/disk.py $(BENCH_DISK_QUICK_FLAG) --rootfs $(ROOTFS_DIR)/base.img $(BENCH_DISK_ARGS)
 
 # The guest's decompressor alone: mvisor's translator vs QEMU, build/bench/zboot.md.
