@@ -257,6 +257,16 @@ INITRAMFS := $(B)/initramfs.cpio.gz
 $(INITRAMFS): scripts/make-initramfs.sh $(GUEST_STAMP) | $(DEPS_STAMP)
 	scripts/make-initramfs.sh $(B)/guest/busybox $@
 
+# A Debian 12 mipsel root file system (scripts/make-rootfs.sh; README "A Debian root file system"):
+# debootstrap's first stage on the host, its second stage inside mvisor. Cached in
+# $${MVISOR_CACHE:-~/.cache/mvisor}/rootfs/ and rebuilt only when the script or the kernel pin
+# changes; build/rootfs/ gets base.img, base.qcow2 (links to the cache) and disk.qcow2 (an
+# overlay to boot by hand). Needs root; never part of make check.
+ROOTFS_DIR := $(B)/rootfs
+.PHONY: rootfs
+rootfs: $(MVISOR) $(GUEST_STAMP) $(INITRAMFS) | $(DEPS_STAMP)
+	scripts/make-rootfs.sh $(ROOTFS_DIR)
+
 .PHONY: deps guest initramfs update-guest
 deps: $(DEPS_STAMP)
 guest: $(GUEST_STAMP)
@@ -268,8 +278,10 @@ update-guest: | $(DEPS_STAMP)
 # ---------------------------------------------------------------------------------------------
 # Running
 
-# ARGS: more options for the guest, e.g. ARGS='-drive file=disk.img,if=virtio' (both targets).
-RUN_ARGS = -M malta -m 256 -kernel $(B)/guest/vmlinuz -initrd $(INITRAMFS) -append 'console=ttyS0' -nographic
+# ARGS: more options for the guest, e.g. ARGS='-drive file=disk.img,if=virtio' (both targets);
+# APPEND: the kernel command line, e.g. APPEND='console=ttyS0 root=/dev/vda' boots a disk's system.
+APPEND ?= console=ttyS0
+RUN_ARGS = -M malta -m 256 -kernel $(B)/guest/vmlinuz -initrd $(INITRAMFS) -append '$(APPEND)' -nographic
 .PHONY: run run-qemu
 run: $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
 	$(MVISOR) $(RUN_ARGS) $(ARGS)
@@ -394,6 +406,17 @@ bench-vms: bench-vms-build
 	bench/vms.py $(BENCH_VMS_QUICK_FLAG) --baseline-rev $(BENCH_VMS_BASE) \
 	    --baseline-mvisor $(BENCH_VMS_BASE_DIR)/mvisor $(BENCH_VMS_ARGS)
 
+# make bench-disk: virtual disks against QEMU (bench/disk.py; README "Disks: make bench-disk"): dd
+# with O_DIRECT on raw and qcow2 with the host's dd as the limit, the root file system's boot and
+# a dpkg job. BENCH_DISK_QUICK=1: 2 pairs, 64 MiB. BENCH_DISK_ARGS: more bench/disk.py options.
+BENCH_DISK_QUICK_FLAG := $(if $(filter-out 0,$(BENCH_DISK_QUICK)),--pairs 2 --size-mib 64)
+# The root file system is made (or found in the cache) only when the rootfs benchmark runs.
+BENCH_DISK_ROOTFS := $(if $(findstring --only,$(BENCH_DISK_ARGS)),$(findstring rootfs,$(BENCH_DISK_ARGS)),yes)
+.PHONY: bench-disk
+bench-disk: $(MVISOR) $(GUEST_STAMP) $(INITRAMFS) | $(DEPS_STAMP)
+	$(if $(BENCH_DISK_ROOTFS),scripts/make-rootfs.sh $(ROOTFS_DIR))
+	bench/disk.py $(BENCH_DISK_QUICK_FLAG) --rootfs $(ROOTFS_DIR)/base.img $(BENCH_DISK_ARGS)
+
 # The guest's decompressor alone: mvisor's translator vs QEMU, build/bench/zboot.md.
 bench-zboot: $(MVISOR) $(GUEST_STAMP)
 	bench/zboot.py $(if $(BENCH_QUICK_FLAG),--pairs 3)
@@ -418,6 +441,8 @@ help:
 	@echo "  bench-vms      many VMs: density, idle cost, how many, fairness, console latency, no"
 	@echo "                 regression vs the previous main -> build/bench-vms/*.md, *.png"
 	@echo "                 (BENCH_VMS_QUICK=1: small counts; BENCH_VMS_ARGS: more bench/vms.py options)"
+	@echo "  bench-disk     dd on raw and qcow2, the rootfs's boot and a dpkg job, vs qemu-system-mipsel"
+	@echo "                 -> build/bench-disk/ (BENCH_DISK_QUICK=1: short; BENCH_DISK_ARGS: bench/disk.py options)"
 	@echo "  bench          interpreter speed, mvisor vs qemu-system-mipsel side by side, privileged-op"
 	@echo "                 microbenchmark -> build/bench/*.md, *.png (BENCH_QUICK=1: shorter;"
 	@echo "                 BENCH_ARGS: more bench/run.py options); bench-build builds its inputs only"
@@ -425,9 +450,11 @@ help:
 	@echo "  guest          fetch and unpack the pinned guest into build/guest/"
 	@echo "  update-guest   pin the newest Debian kernel and busybox (rewrites scripts/guest.pins)"
 	@echo "  initramfs      build/initramfs.cpio.gz from the guest's busybox"
+	@echo "  rootfs         Debian 12 mipsel root file system image (debootstrap, second stage in mvisor)"
+	@echo "                 -> build/rootfs/{base.img,base.qcow2,disk.qcow2} (cached; needs root)"
 	@echo "  unit-tests decoder-check isa-tests   build test programs only"
 	@echo "  clean          remove build/ (downloads stay in \$${MVISOR_CACHE:-~/.cache/mvisor})"
 	@echo "  distclean      also forget the set-up stamp"
-	@echo "variables: MODES='$(MODES)' (ISA execution modes)"
+	@echo "variables: MODES='$(MODES)' (ISA execution modes), ARGS and APPEND (run, run-qemu)"
 
 -include $(shell find $(B)/obj $(B)/ubsan/obj $(B)/tsan/obj $(B)/asan/obj -name '*.d' 2>/dev/null)

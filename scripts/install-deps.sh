@@ -28,6 +28,7 @@ PACKAGES=(
     gnuplot-nox          # the benchmark plots (PNG)
     gdb-multiarch        # bench/zboot.py: a breakpoint in QEMU's guest (its gdbstub) times the decompressor
     e2fsprogs            # mke2fs -d, debugfs, e2fsck: the disk suite's ext4 images
+    debootstrap          # make rootfs: the Debian root file system's first stage (not make check)
 )
 FOREIGN_ARCH=mipsel      # guest packages are fetched with apt-get download PKG:mipsel
 

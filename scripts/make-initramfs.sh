@@ -7,8 +7,11 @@
 #
 # /init mounts proc, sysfs and devtmpfs, installs the busybox applet links, loads the disk modules
 # if there is a virtio PCI device (virtio-blk, virtio-net and ext4, from modules/ beside BUSYBOX, in
-# modules/modules.order; busybox insmod, so a disk on virtio-blk-pci shows up as /dev/vda),
-# configures eth0 if there is one (DHCP with busybox udhcpc, or mvisor.ip= on the command line), prints a banner and hands over to busybox init, which starts a shell on the console; `poweroff` (or `poweroff -f`)
+# modules/modules.order; busybox insmod, so a disk on virtio-blk-pci shows up as /dev/vda); with
+# root=/dev/vdX on the kernel command line it mounts that disk (ro, or rw if `rw` is given) and
+# switch_roots to its init (init=PROGRAM, default /sbin/init). Otherwise it configures eth0 if there
+# is one (DHCP with busybox udhcpc, or mvisor.ip= on the command line), prints a banner and
+# hands over to busybox init, which starts a shell on the console; `poweroff` (or `poweroff -f`)
 # in it powers the board off. Each extra PROGRAM
 # (e.g. a static test program) is added as /bin/<its name>.
 set -euo pipefail
@@ -67,6 +70,36 @@ mount -t devtmpfs devtmpfs /dev
 # insmod, so /dev/vda exists once virtio_blk is in.
 if grep -qs 0x1af4 /sys/bus/pci/devices/*/vendor; then
     while read -r m; do insmod "/lib/modules/$m.ko" || echo "init: insmod $m failed"; done </lib/modules/modules.order
+fi
+# root=/dev/vdX on the command line: mount that disk and hand over to its init (init=PROGRAM,
+# default /sbin/init), as a distribution's initramfs does; read-only unless `rw` is given, the
+# kernel's own default. The kernel keeps root= and init= to itself when it runs /init, so they
+# are read from /proc/cmdline.
+root= rootfstype=ext4 rootmode=ro rootinit=/sbin/init
+for w in $(cat /proc/cmdline); do
+    case $w in
+    root=*) root=${w#root=} ;;
+    rootfstype=*) rootfstype=${w#rootfstype=} ;;
+    init=*) rootinit=${w#init=} ;;
+    ro | rw) rootmode=$w ;;
+    esac
+done
+if [ -n "$root" ]; then
+    # the block device node appears from devtmpfs shortly after the driver probes the disk
+    n=0
+    while [ ! -b "$root" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+    mkdir -p /newroot
+    if mount -t "$rootfstype" -o "$rootmode" "$root" /newroot; then
+        if [ -x "/newroot$rootinit" ] || [ -L "/newroot$rootinit" ]; then
+            mount --move /dev /newroot/dev 2>/dev/null || umount /dev
+            umount /sys /proc
+            exec switch_root /newroot "$rootinit"
+        fi
+        echo "init: no $rootinit on $root; staying in the initramfs"
+        umount /newroot
+    else
+        echo "init: cannot mount $root ($rootfstype, $rootmode); staying in the initramfs"
+    fi
 fi
 ip link set lo up
 # A network card (virtio_net makes eth0): the address from mvisor.ip=ADDR/PREFIX on the kernel
