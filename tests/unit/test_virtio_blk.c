@@ -26,21 +26,14 @@
 #include "devices/block/block.h"
 #include "devices/virtio/virtio.h"
 #include "shadow-mmu/shadow_mmu.h"
+#include "tests/unit/virtio_rig.h"
 
-#define RAM_SIZE (256u << 10)
-#define MMIO_BASE 0x100000u
 #define DISK_SECTORS 128
 #define RING 0x1000u   /* queue PFN 1 */
 #define HDR 0x20000u   /* request header */
 #define DATA 0x21000u  /* data buffer */
 #define STATUS 0x30000u
 
-static struct machmem mm;
-static struct pmap ram;
-static struct physmap pm;
-static unsigned mmio_accesses;
-static int irq_level;
-static _Atomic unsigned kicks;
 
 /* ---- the test double disk ---- */
 
@@ -106,32 +99,6 @@ static struct blk dd;
 
 /* ---- the machine around the device ---- */
 
-static uint64_t mmio_read(void *o, uint64_t off, unsigned size)
-{
-    (void)o, (void)off, (void)size;
-    mmio_accesses++;
-    return 0;
-}
-
-static void mmio_write(void *o, uint64_t off, uint64_t val, unsigned size)
-{
-    (void)o, (void)off, (void)val, (void)size;
-    mmio_accesses++;
-}
-
-static const struct mem_region_ops mmio_ops = {.read = mmio_read, .write = mmio_write};
-
-static void set_irq(void *opaque, int n, int level)
-{
-    (void)opaque, (void)n;
-    irq_level = level;
-}
-
-static void kick(void *ctx)
-{
-    (void)ctx;
-    atomic_fetch_add(&kicks, 1);
-}
 
 static struct virtio_blk *dev;
 static struct virtio_pci *vp;
@@ -192,16 +159,10 @@ static void write_hook(void *opaque, gpa_t pa, uint64_t len)
 static int setup(void **state)
 {
     (void)state;
-    assert_int_equal(machmem_init(&mm, 128 * MACH_PAGE_SIZE), 0);
-    assert_int_equal(pmap_init(&ram, &mm, RAM_SIZE, 0), 0);
-    memset(&pm, 0, sizeof(pm));
-    assert_int_equal(physmap_add_pmap(&pm, "ram", 0, RAM_SIZE, &ram, 0), 0);
-    assert_int_equal(physmap_add_mmio(&pm, "dev", MMIO_BASE, 0x1000, &mmio_ops, NULL), 0);
+    rig_machine_init();
     pm.write_hook = write_hook;
     hooked_lo = UINT64_MAX;
     hooked_hi = 0;
-    mmio_accesses = 0;
-    irq_level = 0;
     memset(&calls, 0, sizeof(calls));
     for (size_t i = 0; i < sizeof(disk); i++)
         disk[i] = (uint8_t)(i * 7 + (i >> 9));
@@ -213,8 +174,7 @@ static int teardown(void **state)
 {
     (void)state;
     virtio_blk_destroy(dev);
-    pmap_destroy(&ram);
-    machmem_destroy(&mm);
+    rig_machine_fini();
     return 0;
 }
 

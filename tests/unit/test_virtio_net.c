@@ -28,9 +28,8 @@
 #include "devices/net/internal.h"
 #include "devices/virtio/virtio.h"
 #include "shadow-mmu/shadow_mmu.h"
+#include "tests/unit/virtio_rig.h"
 
-#define RAM_SIZE (256u << 10)
-#define MMIO_BASE 0x100000u
 #define RX_RING 0x1000u  /* PFN 1: 256 entries take 0x1000..0x4000 */
 #define TX_RING 0x8000u
 #define HDR 0x20000u
@@ -38,39 +37,7 @@
 #define RXBUF 0x30000u   /* receive buffers, 0x800 apart */
 #define QSIZE 256
 
-static struct machmem mm;
-static struct pmap ram;
-static struct physmap pm;
-static unsigned mmio_accesses;
-static int irq_level;
-static _Atomic unsigned kicks;
 
-static uint64_t mmio_read(void *o, uint64_t off, unsigned size)
-{
-    (void)o, (void)off, (void)size;
-    mmio_accesses++;
-    return 0;
-}
-
-static void mmio_write(void *o, uint64_t off, uint64_t val, unsigned size)
-{
-    (void)o, (void)off, (void)val, (void)size;
-    mmio_accesses++;
-}
-
-static const struct mem_region_ops mmio_ops = {.read = mmio_read, .write = mmio_write};
-
-static void set_irq(void *opaque, int n, int level)
-{
-    (void)opaque, (void)n;
-    irq_level = level;
-}
-
-static void kick(void *ctx)
-{
-    (void)ctx;
-    atomic_fetch_add(&kicks, 1);
-}
 
 /* ---- the test backend: records transmitted frames ---- */
 
@@ -139,14 +106,7 @@ static unsigned dev_opts; /* the offloads the next setup's card offers */
 static int setup(void **state)
 {
     (void)state;
-    assert_int_equal(machmem_init(&mm, 128 * MACH_PAGE_SIZE), 0);
-    assert_int_equal(pmap_init(&ram, &mm, RAM_SIZE, 0), 0);
-    memset(&pm, 0, sizeof(pm));
-    assert_int_equal(physmap_add_pmap(&pm, "ram", 0, RAM_SIZE, &ram, 0), 0);
-    assert_int_equal(physmap_add_mmio(&pm, "dev", MMIO_BASE, 0x1000, &mmio_ops, NULL), 0);
-    mmio_accesses = 0;
-    irq_level = 0;
-    atomic_store(&kicks, 0);
+    rig_machine_init();
     memset(&sent, 0, sizeof(sent));
     tb = (struct netdev){.ops = &tb_ops};
     static const uint8_t mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
@@ -170,8 +130,7 @@ static int teardown(void **state)
 {
     (void)state;
     virtio_net_destroy(dev);
-    pmap_destroy(&ram);
-    machmem_destroy(&mm);
+    rig_machine_fini();
     return 0;
 }
 
