@@ -181,3 +181,19 @@ isa_check_counts() {
     fi
     [[ -z $why ]] || { echo "$why"; return 1; }
 }
+
+# bad_option NAME OPTIONS...: test bad-NAME, where mvisor ($MVISOR, booting $KERNEL and $INITRD on
+# the Malta) given OPTIONS refuses them with exactly one "mvisor:" line and status 1, no crash.
+bad_option() {
+    local name=$1
+    shift
+    selected "bad-$name" || return 0
+    test_exec "bad-$name" 20 "$MVISOR" -M malta -kernel "$KERNEL" -initrd "$INITRD" -nographic --max-insns 1 "$@"
+    local lines
+    lines=$(grep -c '^mvisor: ' "$TEST_LOG")
+    if ((TEST_RC == 1 && lines == 1)) && ! grep -q 'Segmentation\|Aborted' "$TEST_LOG"; then
+        test_pass "bad-$name" "$(grep '^mvisor: ' "$TEST_LOG" | head -1)"
+    else
+        test_fail "bad-$name" "status $TEST_RC, $lines mvisor: line(s)"
+    fi
+}

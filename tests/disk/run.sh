@@ -318,20 +318,6 @@ if selected corrupt-later; then
         --initrd "$INITRD" --image "$W/corrupt.qcow2" --log-dir "$SUITE_DIR" --broken-file rand.bin
 fi
 
-# bad_option NAME OPTIONS...: mvisor refuses with exactly one "mvisor:" line and status 1.
-bad_option() {
-    local name=$1
-    shift
-    selected "bad-$name" || return 0
-    test_exec "bad-$name" 20 "$MVISOR" -M malta -kernel "$KERNEL" -initrd "$INITRD" -nographic --max-insns 1 "$@"
-    local lines
-    lines=$(grep -c '^mvisor: ' "$TEST_LOG")
-    if ((TEST_RC == 1 && lines == 1)) && ! grep -q 'Segmentation\|Aborted' "$TEST_LOG"; then
-        test_pass "bad-$name" "$(grep '^mvisor: ' "$TEST_LOG" | head -1)"
-    else
-        test_fail "bad-$name" "status $TEST_RC, $lines mvisor: line(s)"
-    fi
-}
 bad_option missing-file -drive file="$W"/nonexistent.img,if=virtio
 bad_option no-if -drive file="$W"/ro.img
 bad_option bad-if -drive file="$W"/ro.img,if=ide

@@ -103,20 +103,6 @@ if selected card-matches-qemu; then
     fi
 fi
 
-# bad_option NAME OPTIONS...: mvisor refuses with exactly one "mvisor:" line and status 1.
-bad_option() {
-    local name=$1
-    shift
-    selected "bad-$name" || return 0
-    test_exec "bad-$name" 20 "$MVISOR" -M malta -kernel "$KERNEL" -initrd "$INITRD" -nographic --max-insns 1 "$@"
-    local lines
-    lines=$(grep -c '^mvisor: ' "$TEST_LOG")
-    if ((TEST_RC == 1 && lines == 1)) && ! grep -q 'Segmentation\|Aborted' "$TEST_LOG"; then
-        test_pass "bad-$name" "$(grep '^mvisor: ' "$TEST_LOG" | head -1)"
-    else
-        test_fail "bad-$name" "status $TEST_RC, $lines mvisor: line(s)"
-    fi
-}
 bad_option netdev-type -netdev tap,id=n0 -device virtio-net-pci,netdev=n0
 bad_option netdev-no-id -netdev user
 bad_option netdev-dup-id -netdev user,id=n0 -netdev switch,id=n0,switch=s
