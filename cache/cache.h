@@ -181,7 +181,8 @@ const uint8_t *tcache_thunk(struct tcache *tc, const void *fn);
 /* The TB for the key, or NULL. */
 struct tb *tcache_lookup(struct tcache *tc, gpa_t phys_pc, uint32_t pc, uint32_t flags);
 /* A fresh TB and room for max_code bytes of code in all (hot and warm at its host_code, cold where
- * tcache_cold_at places it), or NULL when the cache must be flushed. */
+ * tcache_cold_at places it), or NULL when the cache must be flushed. max_code 0: the caller checks
+ * the room its code really takes before writing it. */
 struct tb *tcache_alloc(struct tcache *tc, size_t max_code);
 /* Where a cold section of len bytes goes for the TB tcache_alloc handed out last. */
 static inline uint8_t *tcache_cold_at(const struct tcache *tc, size_t len)

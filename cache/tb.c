@@ -136,12 +136,18 @@ void tcache_flush(struct tcache *tc)
      * each time. Nothing runs in the buffer here: a flush comes from the run loop, between blocks. */
     size_t keep = (tc->persistent + 4095) & ~(size_t)4095;
     size_t hot_end = (tc->used + 4095) & ~(size_t)4095, cold_start = tc->cold_top & ~(size_t)4095;
-    if (hot_end > keep)
-        madvise(tc->buf + keep, hot_end - keep, MADV_DONTNEED);
     if (cold_start < keep)
         cold_start = keep;
-    if (tc->size > cold_start)
-        madvise(tc->buf + cold_start, tc->size - cold_start, MADV_DONTNEED);
+    size_t hot_bytes = hot_end > keep ? hot_end - keep : 0, cold_bytes = tc->size - cold_start;
+    /* Less than 1 MiB written is not worth the system calls and the page faults after them: a
+     * small buffer (--code-buffer 64 flushes at nearly every block) spent more time there than
+     * translating. */
+    if (hot_bytes + cold_bytes >= ((size_t)1 << 20)) {
+        if (hot_bytes)
+            madvise(tc->buf + keep, hot_bytes, MADV_DONTNEED);
+        if (cold_bytes)
+            madvise(tc->buf + cold_start, cold_bytes, MADV_DONTNEED);
+    }
     tc->used = tc->persistent;
     tc->cold_top = tc->size;
     if (tc->jc)

@@ -665,8 +665,13 @@ void tr_loop_back(struct tr_ctx *c)
 static bool layout(struct tr_ctx *c)
 {
     size_t hot = c->hot.len, warm = c->warm.len;
+    /* The block's own sizes must fit between its place and the cold sections (tcache_alloc was
+     * asked for no room: the largest block would not fit the smallest --code-buffer at all). */
+    size_t at = (size_t)(c->tb->host_code - c->tc->buf);
+    if (c->cold.len + 16 > c->tc->cold_top || at + hot + warm + 16 > ((c->tc->cold_top - c->cold.len) & ~(size_t)15))
+        return false;
     uint8_t *base = c->tb->host_code, *cold = tcache_cold_at(c->tc, c->cold.len);
-    size_t cold_base = (size_t)(cold - base); /* > hot + warm: tcache_alloc left room for all */
+    size_t cold_base = (size_t)(cold - base);
     size_t sect_base[4] = {[SECT_HOT] = 0, [SECT_COLD] = cold_base, [SECT_WARM] = hot};
     memcpy(base, c->hot.buf, hot);
     memcpy(base + hot, c->warm.buf, warm);
@@ -881,8 +886,10 @@ struct tb *dbt_translate(struct tr_ctx *c, struct vcpu *v, struct tcache *tc, ui
     uint32_t loop_regs = 0, loop_written = 0;
     bool loop = loop_candidate(c, pc, &loop_regs, &loop_written);
     for (int plain = loop ? 0 : 1; plain < 2; plain++) {
-        /* the slot tcache_alloc hands out stays the same until it is inserted: a retry reuses it */
-        struct tb *tb = tcache_alloc(tc, TR_MAX_CODE);
+        /* the slot tcache_alloc hands out stays the same until it is inserted: a retry reuses it.
+         * No room is asked for up front: layout() checks what the block really needs against
+         * what is left, and a block that does not fit makes the caller flush (dbt/exec.c) */
+        struct tb *tb = tcache_alloc(tc, 0);
         if (!tb)
             return NULL;
         tb->pc = pc;
