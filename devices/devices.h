@@ -157,6 +157,14 @@ int malta_add_virtio_net(struct malta *m, unsigned slot, struct netdev *nd, cons
                          char *err, size_t errlen);
 /* The i-th virtio-net function in the order they were added, or NULL. */
 struct virtio_net *malta_virtio_net(struct malta *m, unsigned i);
+struct virtio_balloon;
+struct virtio_balloon_opts;
+/* Plugs a virtio-balloon-pci function (devices/virtio/virtio.h) into slot (routed, free);
+ * actual_changed(ctx, pages) runs on the vCPU thread when the driver reports a new size. */
+int malta_add_virtio_balloon(struct malta *m, unsigned slot, const struct virtio_balloon_opts *opts,
+                             void (*actual_changed)(void *ctx, uint32_t pages), void *ctx, char *err, size_t errlen);
+/* The balloon, or NULL. */
+struct virtio_balloon *malta_virtio_balloon(struct malta *m);
 /* One-line-per-device state for the wedge dump. */
 void malta_dump(const struct malta *m, FILE *f);
 

@@ -339,6 +339,13 @@ struct vm_nic {
     bool csum, guest_csum; /* offloads offered (QEMU's properties of the same names) */
 };
 
+/* -device virtio-balloon-pci[,addr=SLOT][,...] (monitor/options_balloon.c). */
+struct vm_balloon {
+    int slot;                  /* PCI slot; -1: the next free one after disks and cards */
+    bool deflate_on_oom, free_page_reporting, page_poison;
+    unsigned stats_interval_s; /* guest-stats-polling-interval; 0: only when asked */
+};
+
 struct vm_config {
     enum machine_kind machine;
     enum exec_mode exec;
@@ -370,6 +377,8 @@ struct vm_config {
     struct vm_nic nics[VM_MAX_NICS];
     bool name_messages;      /* several VMs: the monitor's messages about this VM name it */
     bool snapshot;           /* -snapshot: every writable drive gets a temporary overlay */
+    bool balloon;            /* a virtio-balloon-pci */
+    struct vm_balloon balloon_dev;
 };
 
 /* Debug knobs of the translator, for the lockstep self-test and bisection: blocks of at most

@@ -282,6 +282,8 @@ int vmopt_check(const struct vmopt *o, char *err, size_t errlen)
             return fail(&c, VMOPT_USAGE, "disks need the malta machine (the testbench has no PCI bus)");
         if (cfg->nnics)
             return fail(&c, VMOPT_USAGE, "network cards need the malta machine (the testbench has no PCI bus)");
+        if (cfg->balloon)
+            return fail(&c, VMOPT_USAGE, "the balloon needs the malta machine (the testbench has no PCI bus)");
     }
     int nrc = vmopt_check_net(cfg, err, errlen);
     if (nrc < 0)
@@ -290,7 +292,10 @@ int vmopt_check(const struct vmopt *o, char *err, size_t errlen)
     if (vmopt_shared_writable(cfg, cfg, &file))
         return fail(&c, VMOPT_BAD, "disk image %s is used twice and written", file);
     int slots[VM_MAX_DISKS], nic_slots[VM_MAX_NICS];
-    return vmopt_pci_slots(cfg, slots, nic_slots, err, errlen);
+    int prc = vmopt_pci_slots(cfg, slots, nic_slots, err, errlen);
+    if (prc < 0 || !cfg->balloon)
+        return prc;
+    return vmopt_balloon_slot(cfg, err, errlen) < 0 ? VMOPT_BAD : 0;
 }
 
 bool vmopt_monitor_wide(const char *a)

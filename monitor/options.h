@@ -55,6 +55,11 @@ int vmopt_parse_addr(const char *v, int *slot, char *err, size_t errlen);
 int vmopt_parse_netdev(struct vmopt *o, const char *spec, char *err, size_t errlen);
 int vmopt_parse_nic(struct vmopt *o, const char *spec, char *err, size_t errlen);
 int vmopt_parse_net_device(struct vmopt *o, char *s, char *err, size_t errlen);
+/* -device virtio-balloon-pci (monitor/options_balloon.c; s: the items after the driver name). */
+int vmopt_parse_balloon_device(struct vmopt *o, char *s, char *err, size_t errlen);
+/* The balloon's PCI slot (explicit, or the next free one after the disks and cards), or -1 with
+ * a message if none is left. */
+int vmopt_balloon_slot(const struct vm_config *cfg, char *err, size_t errlen);
 /* Every card's netdev exists. */
 int vmopt_check_net(const struct vm_config *cfg, char *err, size_t errlen);
 /* Card i's MAC: mac= or derived from the VM's name. */

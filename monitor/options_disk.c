@@ -203,8 +203,10 @@ int vmopt_parse_device(struct vmopt *o, const char *spec, char *err, size_t errl
     const char *driver = next_item(&s);
     if (driver && (!strcmp(driver, "virtio-net-pci") || !strcmp(driver, "virtio-net")))
         return vmopt_parse_net_device(o, s, err, errlen);
+    if (driver && (!strcmp(driver, "virtio-balloon-pci") || !strcmp(driver, "virtio-balloon")))
+        return vmopt_parse_balloon_device(o, s, err, errlen);
     if (!driver || (strcmp(driver, "virtio-blk-pci") && strcmp(driver, "virtio-blk")))
-        return dfail(err, errlen, VMOPT_USAGE, "unsupported -device '%s' (virtio-blk-pci, virtio-net-pci)",
+        return dfail(err, errlen, VMOPT_USAGE, "unsupported -device '%s' (virtio-blk-pci, virtio-net-pci, virtio-balloon-pci)",
                      driver ? driver : "");
     const char *drive = NULL, *serial = NULL;
     int slot = -1;
@@ -253,6 +255,8 @@ int vmopt_pci_slots(const struct vm_config *cfg, int disk_slots[VM_MAX_DISKS], i
         nic_slots[i] = cfg->nics[i].slot;
         slot[n++] = &nic_slots[i];
     }
+    if (cfg->balloon && cfg->balloon_dev.slot >= 0)
+        used[cfg->balloon_dev.slot] = true; /* the balloon's own addr= (checked in vmopt_balloon_slot) */
     for (unsigned i = 0; i < n; i++) {
         int s = *slot[i];
         if (s < 0)
@@ -275,6 +279,34 @@ int vmopt_pci_slots(const struct vm_config *cfg, int disk_slots[VM_MAX_DISKS], i
                          i < cfg->ndisks ? "disk" : "network card");
     }
     return 0;
+}
+
+int vmopt_balloon_slot(const struct vm_config *cfg, char *err, size_t errlen)
+{
+    static const unsigned fill[] = {0x12, 0x13, 0x14, 0x15, 0x0b, 0x0c};
+    int disk_slots[VM_MAX_DISKS], nic_slots[VM_MAX_NICS];
+    if (!cfg->balloon)
+        return -1;
+    if (vmopt_pci_slots(cfg, disk_slots, nic_slots, err, errlen) < 0)
+        return -1;
+    bool used[32] = {false};
+    for (unsigned i = 0; i < cfg->ndisks; i++)
+        used[disk_slots[i]] = true;
+    for (unsigned i = 0; i < cfg->nnics; i++)
+        used[nic_slots[i]] = true;
+    int s = cfg->balloon_dev.slot;
+    if (s >= 0) {
+        if (used[s]) {
+            dfail(err, errlen, VMOPT_BAD, "-device: PCI slot 0x%x is used twice", (unsigned)s);
+            return -1;
+        }
+        return s;
+    }
+    for (size_t k = 0; k < sizeof(fill) / sizeof(fill[0]); k++)
+        if (!used[fill[k]])
+            return (int)fill[k];
+    dfail(err, errlen, VMOPT_BAD, "no free PCI slot with an interrupt for the balloon");
+    return -1;
 }
 
 int vmopt_disk_slots(const struct vm_config *cfg, int slots[VM_MAX_DISKS], char *err, size_t errlen)

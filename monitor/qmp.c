@@ -176,6 +176,7 @@ static void events_drain(struct qmp_server *s)
 static const char *const event_names[] = {
     [VM_EVENT_STOP] = "STOP", [VM_EVENT_RESUME] = "RESUME", [VM_EVENT_RESET] = "RESET",
     [VM_EVENT_SHUTDOWN] = "SHUTDOWN", [VM_EVENT_POWERDOWN] = "POWERDOWN",
+    [VM_EVENT_BALLOON_CHANGE] = "BALLOON_CHANGE",
 };
 
 static void qmp_event(void *ctx, struct vm *vm, const struct vm_event *ev)
@@ -188,6 +189,8 @@ static void qmp_event(void *ctx, struct vm *vm, const struct vm_event *ev)
         json_object_set_new(data, "guest", json_boolean(ev->guest));
         json_object_set_new(data, "reason", json_string(ev->reason));
     }
+    if (data && ev->kind == VM_EVENT_BALLOON_CHANGE)
+        json_object_set_new(data, "actual", json_integer((json_int_t)ev->value));
     json_t *msg = json_pack("{s:s, s:o, s:{s:I, s:I}}", "event", event_names[ev->kind], "data", data,
                             "timestamp", "seconds", (json_int_t)tv.tv_sec, "microseconds",
                             (json_int_t)tv.tv_usec);
@@ -445,6 +448,48 @@ static void cmd_set_link(struct qmp_call *c)
     reply_return(c->s, c->id, NULL);
 }
 
+#define NO_BALLOON "No balloon device has been activated" /* QEMU's DeviceNotActive */
+
+static void cmd_balloon(struct qmp_call *c)
+{
+    json_t *v = c->args ? json_object_get(c->args, "value") : NULL;
+    if (!v) {
+        reply_error(c->s, c->id, "GenericError", "Parameter 'value' is missing");
+        return;
+    }
+    if (!json_is_integer(v)) {
+        reply_error(c->s, c->id, "GenericError", "Invalid parameter type for 'value', expected: integer");
+        return;
+    }
+    if (json_integer_value(v) <= 0) {
+        reply_error(c->s, c->id, "GenericError", "Parameter 'target' expects a size");
+        return;
+    }
+    if (qmp_balloon_set(c->vm, (uint64_t)json_integer_value(v)) < 0) {
+        reply_error(c->s, c->id, "DeviceNotActive", NO_BALLOON);
+        return;
+    }
+    reply_return(c->s, c->id, NULL);
+}
+
+static void cmd_query_balloon(struct qmp_call *c)
+{
+    json_t *r = qmp_balloon_query(c->vm);
+    if (!r)
+        reply_error(c->s, c->id, "DeviceNotActive", NO_BALLOON);
+    else
+        reply_return(c->s, c->id, r);
+}
+
+static void cmd_query_balloon_stats(struct qmp_call *c)
+{
+    json_t *r = qmp_balloon_query_stats(c->vm);
+    if (!r)
+        reply_error(c->s, c->id, "DeviceNotActive", NO_BALLOON);
+    else
+        reply_return(c->s, c->id, r);
+}
+
 static void cmd_query_commands(struct qmp_call *c);
 
 /* What each command accepts: VM commands take "vm" (optional); vm_all: without it, every VM. */
@@ -471,6 +516,9 @@ static const struct qmp_command commands[] = {
     {"query-commands", cmd_query_commands, false, false, NULL},
     {"query-nics", cmd_query_nics, true, false, NULL},
     {"set_link", cmd_set_link, true, false, "name up"},
+    {"balloon", cmd_balloon, true, false, "value"},
+    {"query-balloon", cmd_query_balloon, true, false, NULL},
+    {"query-balloon-stats", cmd_query_balloon_stats, true, false, NULL},
 };
 
 /* Whether key is one of the blank-separated names in list. */

@@ -28,5 +28,11 @@ void qmp_server_stop(struct qmp_server *s);
 #include <stdbool.h>
 int qmp_net_set_link(struct vm *vm, const char *name, bool up);
 json_t *qmp_net_query_nics(struct vm *vm);
+/* The balloon (monitor/qmp_balloon.c): a new size in bytes (-ENODEV without a balloon), and
+ * query-balloon's and query-balloon-stats' answers (NULL without a balloon). */
+#include <stdint.h>
+int qmp_balloon_set(struct vm *vm, uint64_t bytes);
+json_t *qmp_balloon_query(struct vm *vm);
+json_t *qmp_balloon_query_stats(struct vm *vm);
 
 #endif

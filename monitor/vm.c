@@ -237,6 +237,15 @@ static int64_t rtc_start_unix_ns(const struct vm_config *cfg)
     return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
+/* The balloon driver wrote a new size (vCPU thread): QMP's BALLOON_CHANGE, with what the guest
+ * now has in bytes, as QEMU counts it. */
+static void vm_balloon_changed(void *ctx, uint32_t pages)
+{
+    struct vm *vm = ctx;
+    uint64_t held = (uint64_t)pages << 12;
+    vm_ctl_emit_value(&vm->ctl, vm, VM_EVENT_BALLOON_CHANGE, held < vm->ram_size ? vm->ram_size - held : 0);
+}
+
 static int vm_create_malta(struct vm *vm, char *err, size_t errlen)
 {
     struct malta_host host = {
@@ -285,6 +294,19 @@ static int vm_create_malta(struct vm *vm, char *err, size_t errlen)
         unsigned opts = (vm->cfg.nics[i].csum ? VIRTIO_NET_OPT_CSUM : 0) |
                         (vm->cfg.nics[i].guest_csum ? VIRTIO_NET_OPT_GUEST_CSUM : 0);
         rc = malta_add_virtio_net(vm->malta, (unsigned)nic_slots[i], vm->netdev[k], mac, opts, err, errlen);
+        if (rc < 0)
+            return rc;
+    }
+    if (vm->cfg.balloon) {
+        int bslot = vmopt_balloon_slot(&vm->cfg, err, errlen);
+        if (bslot < 0)
+            return -EINVAL;
+        const struct vm_balloon *bc = &vm->cfg.balloon_dev;
+        struct virtio_balloon_opts bo = {.deflate_on_oom = bc->deflate_on_oom,
+                                         .free_page_reporting = bc->free_page_reporting,
+                                         .page_poison = bc->page_poison,
+                                         .stats_interval_s = bc->stats_interval_s};
+        rc = malta_add_virtio_balloon(vm->malta, (unsigned)bslot, &bo, vm_balloon_changed, vm, err, errlen);
         if (rc < 0)
             return rc;
     }

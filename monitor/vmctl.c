@@ -185,3 +185,10 @@ void vm_ctl_emit(struct vm_ctl *c, struct vm *vm, enum vm_event_kind kind, bool 
     if (c->event)
         c->event(c->event_ctx, vm, &ev);
 }
+
+void vm_ctl_emit_value(struct vm_ctl *c, struct vm *vm, enum vm_event_kind kind, uint64_t value)
+{
+    struct vm_event ev = {.kind = kind, .value = value};
+    if (c->event)
+        c->event(c->event_ctx, vm, &ev);
+}

@@ -32,12 +32,16 @@ enum vm_request {
 };
 
 /* Events, as QMP names them (QEMU qapi/run-state.json). */
-enum vm_event_kind { VM_EVENT_STOP, VM_EVENT_RESUME, VM_EVENT_RESET, VM_EVENT_SHUTDOWN, VM_EVENT_POWERDOWN };
+enum vm_event_kind {
+    VM_EVENT_STOP, VM_EVENT_RESUME, VM_EVENT_RESET, VM_EVENT_SHUTDOWN, VM_EVENT_POWERDOWN,
+    VM_EVENT_BALLOON_CHANGE,
+};
 
 struct vm_event {
     enum vm_event_kind kind;
     bool guest;         /* RESET, SHUTDOWN: the guest asked for it */
     const char *reason; /* RESET, SHUTDOWN: QEMU's ShutdownCause name */
+    uint64_t value;     /* BALLOON_CHANGE: the guest's memory in bytes (QEMU's "actual") */
 };
 
 /* Receives a VM's events; called on the vCPU thread or a control thread, never with a lock of
@@ -91,5 +95,7 @@ void vm_ctl_close(struct vm_ctl *c);
 void vm_ctl_sleep(struct vm_ctl *c, uint64_t ns, int also_fd);
 /* Reports an event to the sink, if any. */
 void vm_ctl_emit(struct vm_ctl *c, struct vm *vm, enum vm_event_kind kind, bool guest, const char *reason);
+/* An event carrying a value (BALLOON_CHANGE). */
+void vm_ctl_emit_value(struct vm_ctl *c, struct vm *vm, enum vm_event_kind kind, uint64_t value);
 
 #endif

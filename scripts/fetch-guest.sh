@@ -6,7 +6,7 @@
 #   vmlinux.info  load=, size=, sha256=, entry= (kernel_entry, when found in the wrapper)
 #   config        the kernel configuration
 #   busybox       static MIPS32r2 busybox for the initramfs
-#   modules/      the virtio-blk, virtio-net and ext4 modules (with their dependencies) for the initramfs,
+#   modules/      the virtio-blk, virtio-net, virtio-balloon and ext4 modules (with their dependencies) for the initramfs,
 #                 and modules.order: the order to insmod them
 #   .stamp        the pin file it was made from (make uses it)
 # The .debs are cached in ${MVISOR_CACHE:-~/.cache/mvisor}, never under build/.
@@ -41,9 +41,10 @@ trap 'rm -rf "$tmp"' EXIT
 # The disk modules, each after what it needs (its .modinfo depends=, checked below): virtio
 # transport and ring, the PCI probe (legacy and modern halves), virtio_blk; then ext4 with
 # crc16, mbcache, jbd2 and crc32c (ext4 and jbd2 ask the crypto API for "crc32c" at mount);
-# virtio_net after failover and net_failover.
+# virtio_net after failover and net_failover; virtio_balloon (the balloon and free-page reporting).
 modules=(drivers/virtio/virtio drivers/virtio/virtio_ring drivers/virtio/virtio_pci_legacy_dev
     drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci drivers/block/virtio_blk
+    drivers/virtio/virtio_balloon
     net/core/failover drivers/net/net_failover drivers/net/virtio_net
     lib/crc16 fs/mbcache fs/jbd2/jbd2 crypto/crc32c_generic fs/ext4/ext4)
 kmod=./lib/modules/$kabi-4kc-malta/kernel

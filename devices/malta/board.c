@@ -54,10 +54,14 @@ struct malta {
         struct virtio_pci *vp;
         struct virtio_blk *blk; /* one of these two */
         struct virtio_net *net;
+        struct virtio_balloon *balloon; /* or this one */
         bool level;
     } pci_dev[MALTA_MAX_PCI_DEVICES];
     bool pci_isa_level[16]; /* what the PCI interrupts drive into each ISA IRQ */
     bool pci_hidden_rise[16]; /* a function raised its INTA while the line was already high */
+    /* the balloon's actual changed: the VM's callback */
+    void (*balloon_changed)(void *ctx, uint32_t pages);
+    void *balloon_ctx;
 };
 
 #define MALTA_OF(ptr, member) ((struct malta *)(void *)((char *)(ptr) - offsetof(struct malta, member)))
@@ -68,6 +72,13 @@ static uint64_t board_now_ns(void *ctx)
 {
     struct malta *m = ctx;
     return m->host.now_ns(m->host.ctx);
+}
+
+static void board_balloon_changed(void *ctx, uint32_t pages)
+{
+    struct malta *m = ctx;
+    if (m->balloon_changed)
+        m->balloon_changed(m->balloon_ctx, pages);
 }
 
 static void board_attention(struct malta *m)
@@ -254,6 +265,7 @@ static int board_plug_virtio(struct malta *m, unsigned slot, struct virtio_pci *
     m->pci_dev[n].vp = vp;
     m->pci_dev[n].blk = blk;
     m->pci_dev[n].net = net;
+    m->pci_dev[n].balloon = NULL;
     m->pci_dev[n].level = false;
     vp->slot = slot;
     virtio_pci_attach(vp, &m->pci_io, range, (struct irq_line){.set = board_pci_irq, .opaque = m, .n = (int)n});
@@ -297,6 +309,42 @@ int malta_add_virtio_net(struct malta *m, unsigned slot, struct netdev *nd, cons
     if (rc < 0)
         virtio_net_destroy(d);
     return rc;
+}
+
+int malta_add_virtio_balloon(struct malta *m, unsigned slot, const struct virtio_balloon_opts *opts,
+                             void (*actual_changed)(void *ctx, uint32_t pages), void *ctx, char *err, size_t errlen)
+{
+    int rc = board_slot_free(m, slot, err, errlen);
+    if (rc < 0)
+        return rc;
+    /* The clock and the callback go through the board (one context for both). */
+    m->balloon_changed = actual_changed;
+    m->balloon_ctx = ctx;
+    struct virtio_balloon_host host = {.io = {.kick = board_virtio_kick, .ctx = m},
+                                       .now_ns = board_now_ns,
+                                       .actual_changed = board_balloon_changed,
+                                       .ctx = m};
+    struct virtio_balloon *d;
+    rc = virtio_balloon_create(&d, m->physmap, opts, &host);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot create virtio-balloon-pci: %s", strerror(-rc));
+        return rc;
+    }
+    rc = board_plug_virtio(m, slot, virtio_balloon_pci(d), NULL, NULL, err, errlen);
+    if (rc < 0) {
+        virtio_balloon_destroy(d);
+        return rc;
+    }
+    m->pci_dev[m->npci - 1].balloon = d;
+    return 0;
+}
+
+struct virtio_balloon *malta_virtio_balloon(struct malta *m)
+{
+    for (unsigned k = 0; k < m->npci; k++)
+        if (m->pci_dev[k].balloon)
+            return m->pci_dev[k].balloon;
+    return NULL;
 }
 
 struct virtio_net *malta_virtio_net(struct malta *m, unsigned i)
@@ -441,6 +489,7 @@ void malta_destroy(struct malta *m)
     for (unsigned i = 0; i < m->npci; i++) {
         virtio_blk_destroy(m->pci_dev[i].blk);
         virtio_net_destroy(m->pci_dev[i].net);
+        virtio_balloon_destroy(m->pci_dev[i].balloon);
     }
     if (m->flash)
         munmap(m->flash, MALTA_FLASH_SIZE);
@@ -470,8 +519,10 @@ void malta_update(struct malta *m)
     for (unsigned i = 0; i < m->npci; i++) {
         if (m->pci_dev[i].blk)
             virtio_blk_poll(m->pci_dev[i].blk);
-        else
+        else if (m->pci_dev[i].net)
             virtio_net_poll(m->pci_dev[i].net);
+        else if (m->pci_dev[i].balloon)
+            virtio_balloon_poll(m->pci_dev[i].balloon);
     }
 }
 
@@ -535,6 +586,14 @@ void malta_dump(const struct malta *m, FILE *f)
                     m->pci_dev[i].slot, vp->status, vp->isr, m->pci_dev[i].level, vp->vq[0].last_avail,
                     vp->vq[0].used_idx, vp->vq[1].last_avail, vp->vq[1].used_idx, vp->broken_count,
                     (uint64_t)st->tx_frames, (uint64_t)st->rx_frames);
+            continue;
+        }
+        if (m->pci_dev[i].balloon) {
+            const struct virtio_balloon_stats *st = virtio_balloon_stats(m->pci_dev[i].balloon);
+            fprintf(f, "virtio-balloon slot 0x%x status %02x isr %02x inta %d  target %u actual %u pages  inflated %" PRIu64 " deflated %" PRIu64 " reported %" PRIu64 "  broken %" PRIu64 "\n",
+                    m->pci_dev[i].slot, vp->status, vp->isr, m->pci_dev[i].level, (unsigned)st->target,
+                    (unsigned)st->actual, (uint64_t)st->inflated, (uint64_t)st->deflated, (uint64_t)st->reported,
+                    vp->broken_count);
             continue;
         }
         fprintf(f, "virtio-blk slot 0x%x status %02x isr %02x inta %d  avail taken %u used %u  in flight %u  broken %" PRIu64 "\n",

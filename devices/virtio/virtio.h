@@ -230,4 +230,60 @@ void virtio_net_set_link(struct virtio_net *n, bool up);
 void virtio_net_request_link(struct virtio_net *n, bool up);
 bool virtio_net_link_up(const struct virtio_net *n);
 
+/* ---- virtio-balloon ------------------------------------------------------ */
+
+#define VIRTIO_ID_BALLOON 5
+#define VIRTIO_PCI_DEVICE_BALLOON 0x1002
+#define VIRTIO_BALLOON_STAT_TAGS 10 /* VIRTIO_BALLOON_S_NR of Linux include/uapi/linux/virtio_balloon.h */
+
+struct virtio_balloon;
+
+/* What the balloon knows and counts (read from any thread: relaxed atomics). Pages are 4 KiB
+ * (VIRTIO_BALLOON_PFN_SHIFT). */
+struct virtio_balloon_stats {
+    _Atomic uint32_t target;       /* num_pages: what the host asks the guest to give up */
+    _Atomic uint32_t actual;       /* what the driver says it holds */
+    _Atomic uint64_t inflated, deflated; /* PFNs taken from the queues (and given back / allowed back) */
+    _Atomic uint64_t reported;     /* pages of free-page reports given back to the host */
+    _Atomic uint64_t reported_poison; /* of those, pages now showing the shared poison pattern */
+    _Atomic uint64_t reported_kept; /* reported pages left as they were (poison could not be shared) */
+    _Atomic uint64_t bad_pfns;     /* PFNs outside guest RAM (MMIO, ROM, nothing) or past the cap */
+    _Atomic uint64_t bad_buffers;  /* lengths not a whole number of entries, reports not page-aligned,
+                                      buffers of the wrong direction */
+    /* the driver's last statistics (by tag VIRTIO_BALLOON_S_*), which tags it sent, and when */
+    _Atomic uint64_t guest[VIRTIO_BALLOON_STAT_TAGS];
+    _Atomic uint32_t guest_tags;
+    _Atomic uint64_t guest_updates;
+    _Atomic int64_t last_update;   /* host time in seconds (CLOCK_REALTIME) of the last, 0: none */
+};
+
+/* QEMU's properties of virtio-balloon-pci: deflate-on-oom (off), free-page-reporting (on here;
+ * off in QEMU), page-poison (on), guest-stats-polling-interval (seconds; 0: stats only when
+ * asked for). */
+struct virtio_balloon_opts {
+    bool deflate_on_oom, free_page_reporting, page_poison;
+    unsigned stats_interval_s;
+};
+
+/* The board's side: the kick (struct virtio_host), its clock, and a call (vCPU thread) each
+ * time the driver has written a new actual. */
+struct virtio_balloon_host {
+    struct virtio_host io;
+    uint64_t (*now_ns)(void *ctx);
+    void (*actual_changed)(void *ctx, uint32_t pages);
+    void *ctx; /* for now_ns and actual_changed */
+};
+
+int virtio_balloon_create(struct virtio_balloon **out, struct physmap *pm, const struct virtio_balloon_opts *opts,
+                          const struct virtio_balloon_host *host);
+void virtio_balloon_destroy(struct virtio_balloon *b);
+struct virtio_pci *virtio_balloon_pci(struct virtio_balloon *b);
+/* From any thread: ask the guest to hold pages pages (a config interrupt, from the vCPU thread at
+ * its next look at the board), or to send fresh statistics. */
+void virtio_balloon_request_target(struct virtio_balloon *b, uint32_t pages);
+void virtio_balloon_request_stats(struct virtio_balloon *b);
+/* Carries out requests and the statistics' polling interval (vCPU thread). */
+void virtio_balloon_poll(struct virtio_balloon *b);
+const struct virtio_balloon_stats *virtio_balloon_stats(const struct virtio_balloon *b);
+
 #endif
