@@ -99,7 +99,8 @@ $(LOCKSTEP_BIN): $(B)/obj/tests/diff/lockstep.o $(LIB)
 # The multi-VM test built with ThreadSanitizer (suite tsan, beside the qmp sessions on
 # build/tsan/mvisor): VMs on several threads share nothing mutable, or this reports the race.
 TSAN_TESTS := $(B)/tsan/tests/unit/test_multivm $(B)/tsan/tests/unit/test_sched $(B)/tsan/tests/unit/test_virtio_blk \
-              $(B)/tsan/tests/unit/test_bufcache $(B)/tsan/tests/unit/test_virtio_net
+              $(B)/tsan/tests/unit/test_bufcache $(B)/tsan/tests/unit/test_virtio_net \
+              $(B)/tsan/tests/unit/test_virtio_balloon
 $(B)/tsan/tests/unit/%: $(B)/tsan/obj/tests/unit/%.o $(B)/tsan/libmvisor.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(TSAN_FLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
@@ -112,6 +113,15 @@ $(B)/asan/tests/unit/%: $(B)/asan/obj/tests/unit/%.o $(patsubst %.c,$(B)/asan/ob
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 .SECONDARY: $(patsubst $(B)/asan/tests/unit/%,$(B)/asan/obj/tests/unit/%.o,$(ASAN_TESTS))
+# The balloon's test too (hostile PFN lists and reports), linked with the virtio transport and
+# guest memory only.
+BALLOON_ASAN_SRCS := devices/virtio/virtio_balloon.c devices/virtio/virtio_pci.c devices/virtio/virtqueue.c \
+	devices/bus.c shadow-mmu/pmap.c shadow-mmu/machmem.c shadow-mmu/physmap.c shadow-mmu/stlb.c shadow-mmu/bufcache.c
+ASAN_TESTS += $(B)/asan/tests/unit/test_virtio_balloon
+$(B)/asan/tests/unit/test_virtio_balloon: $(B)/asan/obj/tests/unit/test_virtio_balloon.o \
+	$(patsubst %.c,$(B)/asan/obj/%.o,$(BALLOON_ASAN_SRCS))
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
 .PHONY: unit-tests decoder-check
 unit-tests: $(UNIT_BINS)

@@ -48,6 +48,7 @@ for s in "$@"; do
     tsan) tests/tsan/run.sh ;;
     vms) tests/vms/run.sh --mvisor "$B/mvisor" ;;
     asan) mapfile -t bins < <(for t in tests/unit/test_block_*.c; do echo "$B/asan/tests/unit/$(basename "$t" .c)"; done)
+        bins+=("$B/asan/tests/unit/test_virtio_balloon")
         UNIT_TIMEOUT=${UNIT_TIMEOUT:-180} tests/unit/run.sh --suite asan "${bins[@]}" ;;
     *) echo "run-suites: unknown suite '$s'" >&2 ;;
     esac
