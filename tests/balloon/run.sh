@@ -6,15 +6,16 @@
 #   tests/balloon/run.sh [--mvisor BIN] [FILTER...]
 #
 #   workload        free-page reporting off: the guest touches 160 MiB; QMP balloon to 96 MiB and
-#                   back to 256 MiB while memtouch fills 16 MiB and checks it 4 times, 6 rounds:
-#                   every round's checksum equals the one computed here; query-balloon's actual,
+#                   back to 256 MiB while memtouch fills 8 MiB and checks it 3 times, round after
+#                   round until the balloon is back: every round's checksum equals the one
+#                   computed here; query-balloon's actual,
 #                   the BALLOON_CHANGE events, MemTotal (down 160 MiB and back) and the process's
 #                   PSS (down 100 MiB or more) follow; query-balloon-stats has the driver's stats
 #   reporting       default options (reporting on): the guest frees 160 MiB and within 30 s the
 #                   process's PSS drops by 100 MiB or more; the reused pages read as zero; no
 #                   page corruption in the kernel log; also what the guest sees of the device
-#   init-on-free    the same with init_on_free=1 (the kernel does not clear pages it hands
-#                   out: a reported page that came back dirty shows in memtouch zero)
+#   init-on-free    the same with init_on_free=1 and 96 MiB (the kernel does not clear pages it
+#                   hands out: a reported page that came back dirty shows in memtouch zero)
 #   page-poison     the same with page_poison=1 (64 MiB: poisoning is slow under emulation): the
 #                   reported pages read back as the poison (the kernel checks it when it
 #                   allocates them and logs "pagealloc: memory corruption" otherwise)
