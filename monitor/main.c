@@ -17,6 +17,7 @@
 
 #include "dbt/dbt.h"
 #include "monitor/internal.h"
+#include "monitor/memlimit.h"
 #include "monitor/options.h"
 #include "monitor/overlay.h"
 #include "monitor/qmp.h"
@@ -103,6 +104,9 @@ static const char usage_text[] =
     "                      backing file share (its pages are read from the host once and mapped\n"
     "                      copy-on-write into the guests; README \"Disks\"); 0 turns it off\n"
     "                      (default 256)\n"
+    "  --mem-limit SIZE    machine memory the VMs may take (MiB, or a M or G suffix): above it\n"
+    "                      balloons are inflated, the VM with the most idle memory first, and\n"
+    "                      each request is said on stderr (VMs need -device virtio-balloon-pci)\n"
     "  --perfmap           write /tmp/perf-PID.map so perf names translated guest blocks\n"
     "  --stats             print instruction count and speed at exit (per VM)\n"
     "  --profile           print a profile at exit and on SIGUSR1: translation cache (lookups,\n"
@@ -228,6 +232,7 @@ int main(int argc, char **argv)
     bool perfmap = false;
     const char *qmp_path = NULL, *vm_config = NULL, *run_dir = NULL, *first_vm_opt = NULL;
     unsigned clones = 0;
+    uint64_t mem_limit = 0;
     struct sched_config sc = {.host_cpus = 0};
     char qmp_buf[108], err[600];
 
@@ -263,6 +268,19 @@ int main(int argc, char **argv)
         } else if (!strcmp(o, "-buffer-cache")) {
             uint64_t mib = parse_u64("--buffer-cache", need_arg(argc, argv, &i), 0, 1u << 20);
             bufcache_set_default_limit(mib << (20 - MACH_PAGE_BITS));
+        } else if (!strcmp(o, "-mem-limit")) {
+            const char *v = need_arg(argc, argv, &i);
+            char *end;
+            errno = 0;
+            unsigned long long n = strtoull(v, &end, 10);
+            unsigned shift = 20;
+            if (*end == 'G' || *end == 'g')
+                shift = 30, end++;
+            else if (*end == 'M' || *end == 'm')
+                end++;
+            if (errno || end == v || *end || *v == '-' || n == 0 || n > (1ull << (50 - shift)))
+                die_usage("--mem-limit takes a size in MiB (or with a M or G suffix), not '%s'", v);
+            mem_limit = (uint64_t)n << shift;
         } else if (!strcmp(o, "-insn-words")) {
             rep.insn_words = need_arg(argc, argv, &i);
         } else if (!strcmp(o, "-perfmap")) {
@@ -428,8 +446,12 @@ int main(int argc, char **argv)
         }
     }
 
+    struct memlimit *ml = NULL;
+    if (mem_limit && memlimit_start(&ml, mem_limit, vms, set.n) < 0)
+        fprintf(stderr, "mvisor: --mem-limit: cannot start its thread; running without the limit\n");
     uint64_t t0 = host_monotonic_ns();
     int worst = sched_run(vms, set.n, &sc, status);
+    memlimit_stop(ml);
     qmp_server_stop(qmp);
     double secs = (double)(host_monotonic_ns() - t0) / 1e9;
     if (worst < 0) {

@@ -302,7 +302,7 @@ bool vmopt_monitor_wide(const char *a)
 {
     static const char *const names[] = {
         "-qmp", "-vm-config", "-clone", "-run-dir", "-host-cpus", "-buffer-cache", "-stats", "-profile", "-perfmap",
-        "-insn-words", "-h", "-help",
+        "-insn-words", "-h", "-help", "-mem-limit",
     };
     if (a[0] != '-')
         return false;

@@ -8,8 +8,10 @@
  *                              .../guest-stats): the driver's last statistics as "stats"
  *                              (QEMU's stat-* names, -1 for what it never sent) and
  *                              "last-update", plus what the device did: pages inflated,
- *                              deflated and reported, and what it refused. It also asks the
- *                              guest for fresh statistics, which the next query shows.
+ *                              deflated and reported, and what it refused; "pool-bytes", the
+ *                              monitor's machine memory in use (what --mem-limit bounds). It
+ *                              also asks the guest for fresh statistics, which the next query
+ *                              shows.
  *
  * The device outlives the QMP server (the VMs are destroyed after it stops); its counters are
  * relaxed atomics and a new target is handed to the vCPU thread (virtio_balloon_request_target).
@@ -74,6 +76,9 @@ json_t *qmp_balloon_query_stats(struct vm *vm)
                           "reported-poison-pages", ld(&st->reported_poison), "reported-kept-pages",
                           ld(&st->reported_kept), "bad-pfns", ld(&st->bad_pfns), "bad-buffers",
                           ld(&st->bad_buffers));
+    /* the monitor's machine memory in use (every VM's), what --mem-limit bounds */
+    if (o && vm->mm)
+        json_object_set_new(o, "pool-bytes", json_integer((json_int_t)(atomic_load(&vm->mm->in_use) << MACH_PAGE_BITS)));
     virtio_balloon_request_stats(b);
     return o;
 }

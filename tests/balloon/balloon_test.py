@@ -69,7 +69,7 @@ def meminfo(g, key):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--case", required=True,
-                   choices=["workload", "reporting", "init-on-free", "page-poison", "qemu-facts"])
+                   choices=["workload", "reporting", "init-on-free", "page-poison", "mem-limit", "qemu-facts"])
     p.add_argument("--monitor", required=True)
     p.add_argument("--kernel", required=True)
     p.add_argument("--initrd", required=True)
@@ -82,8 +82,8 @@ def main():
     qemu = a.case == "qemu-facts"
     append = "console=ttyS0 panic=-1"
     dev = "virtio-balloon-pci,addr=12,disable-modern=on"
-    if a.case == "workload":
-        dev += ",free-page-reporting=off"  # what leaves RSS here is the balloon's doing
+    if a.case in ("workload", "mem-limit"):
+        dev += ",free-page-reporting=off"  # what leaves host memory here is the balloon's doing
     elif qemu:
         dev += ",free-page-reporting=on"   # QEMU's default is off, mvisor's on
     if a.case == "init-on-free":
@@ -93,7 +93,8 @@ def main():
     sock = os.path.join(a.work, name + ".qmp")
     if os.path.exists(sock):
         os.unlink(sock)
-    argv = [a.monitor, "-M", "malta", "-m", "256", "-kernel", a.kernel, "-initrd", a.initrd, "-append", append,
+    limit = 200
+    argv = [a.monitor] + (["--mem-limit", str(limit)] if a.case == "mem-limit" else []) + ["-M", "malta", "-m", "256", "-kernel", a.kernel, "-initrd", a.initrd, "-append", append,
             "-nographic", "-device", dev]
     if qemu:
         argv += ["-vga", "none", "-nic", "none", "-no-reboot"]
@@ -134,7 +135,26 @@ def main():
         pid = g.proc.pid
         total0 = meminfo(g, "MemTotal")
 
-        if a.case == "workload":
+        if a.case == "mem-limit":
+            # The guest touches 160 MiB on top of its boot's ~100: the pool passes the limit's
+            # high mark and the balloon is asked for the difference and more.
+            out, _ = g.run("memtouch hold 160", CMD)
+            check("memtouch hold", "done" in out, out)
+
+            def pool_mib():
+                return q.cmd("query-balloon-stats")["return"]["pool-bytes"] / MIB
+
+            got = wait_for(lambda: pool_mib() <= limit and q.cmd("query-balloon")["return"]["actual"] < 256 * MIB, 30)
+            check("the pool back under the limit by the balloon", got,
+                  "pool %.0f MiB, %s" % (pool_mib(), q.cmd("query-balloon")))
+            err = g.stderr()
+            check("the monitor says so", "--mem-limit 200 MiB: the VMs' RAM sums to 256 MiB" in err
+                  and re.search(r"--mem-limit 200 MiB: machine memory at \d+ MiB; inflating vm0's balloon by", err),
+                  err[-300:])
+            out, _ = g.run("memtouch sum 8 7 2", CMD)
+            exact = "sum 8 MiB seed 7 checksum %s passes 2/2" % expected_checksum(8, 7)
+            check("the guest still computes exactly", out.strip() == exact, out)
+        elif a.case == "workload":
             out, _ = g.run("memtouch hold 160", CMD)
             rss_full = rss_mib(pid)
             check("guest memory touched", rss_full > 160, "PSS %.0f MiB" % rss_full)

@@ -19,6 +19,10 @@
 #   page-poison     the same with page_poison=1 (64 MiB: poisoning is slow under emulation): the
 #                   reported pages read back as the poison (the kernel checks it when it
 #                   allocates them and logs "pagealloc: memory corruption" otherwise)
+#   mem-limit       --mem-limit 200, reporting off: the guest touches 160 MiB on top of its boot;
+#                   within 30 s the pool (query-balloon-stats pool-bytes) is back under 200 MiB
+#                   by the balloon (query-balloon actual below 256 MiB), stderr says so, and
+#                   memtouch sum still gives the exact checksum
 #   qemu-facts      qemu-system-mipsel -device virtio-balloon-pci,disable-modern=on,
 #                   free-page-reporting=on: what its guest sees of the device
 #   matches-qemu    PCI function (slot, IDs, subsystem, class, IRQ, revision), /proc/interrupts
@@ -95,7 +99,7 @@ common=(--kernel "$KERNEL" --initrd "$W/balloon.cpio.gz" --log-dir "$SUITE_DIR" 
 cases=()
 if ((ok)); then
     # the longest first
-    for c in qemu-facts workload page-poison init-on-free reporting; do
+    for c in qemu-facts workload page-poison init-on-free mem-limit reporting; do
         if selected "$c" || { [[ $c == reporting || $c == qemu-facts ]] && selected matches-qemu; }; then
             mon=$MVISOR
             [[ $c == qemu-facts ]] && mon=$QEMU
@@ -106,7 +110,7 @@ if ((ok)); then
     done
 fi
 wait
-for c in reporting init-on-free page-poison workload qemu-facts; do
+for c in reporting init-on-free page-poison workload mem-limit qemu-facts; do
     if selected "$c" || { [[ $c == reporting || $c == qemu-facts ]] && selected matches-qemu; }; then
         if ((ok)); then verdict "$c"; else TEST_LOG=$W/initramfs.log; test_fail "$c" "no test initramfs"; fi
     fi
