@@ -28,7 +28,8 @@
 #   matches-qemu    PCI function (slot, IDs, subsystem, class, IRQ, revision), /proc/interrupts
 #                   line, the driver bound and the features it took, "Free page reporting
 #                   enabled": the same on both
-#   bad-*           each bad -device virtio-balloon-pci is one "mvisor:" line and exit status 1
+#   bad-*           each bad -device virtio-balloon-pci or --mem-limit is one "mvisor:" line and
+#                   exit status 1
 # Scratch files go to build/tests/balloon/, transcripts to build/test-logs/balloon/.
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
@@ -136,5 +137,7 @@ bad_option slot-taken -drive file=/dev/null,format=raw,if=none,id=d0 -device vir
     -device virtio-balloon-pci,addr=12
 seven=()
 for i in 1 2 3 4 5 6; do seven+=(-nic "switch,switch=s$i"); done
+bad_option mem-limit-value --mem-limit 12X
+bad_option mem-limit-zero --mem-limit 0
 bad_option no-slot-left "${seven[@]}" -device virtio-balloon-pci
 suite_end
