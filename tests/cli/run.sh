@@ -331,7 +331,8 @@ if selected help; then
         else
             for opt in -M -m -kernel -initrd -append --exec --deterministic --seed --max-insns \
                 --timeout --trace --no-chain --perfmap --profile --code-buffer -serial -no-reboot \
-                --insn-words -qmp -name --vm-config --clone --run-dir --host-cpus --weight --stats; do
+                --insn-words -qmp -name --vm-config --clone --run-dir --host-cpus --weight --stats \
+                --mem-limit; do
                 # the option as a word: preceded by a blank or a comma, followed by a blank, a
                 # comma, '=' or the end of the line
                 if ! grep -Eq -- "(^|[[:space:],])$opt([[:space:],=]|\$)" "$OUT"; then
