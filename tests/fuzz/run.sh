@@ -73,5 +73,16 @@ for t in "${targets[@]}"; do
     else
         test_fail "$t" "exit status $TEST_RC; crash input: $(grep -o 'Test unit written to [^ ]*' "$TEST_LOG" | tail -1)"
     fi
+    # The differential oracle's self-test: a translator made to flip bit 0 of one result (its
+    # first instruction's, addiu $t4, $zero, 5) must be caught, naming r12.
+    if [[ $t == diff && $mode == --check ]]; then
+        seed=$(find "$seeds" -type f | sort | head -1)
+        test_exec diff.inject 60 env FUZZ_DIFF_INJECT=1 "$bin" "${opts[@]}" "$seed"
+        if ((TEST_RC != 0)) && grep -q 'differs from the interpreter.* r12 0x4/0x5' "$TEST_LOG"; then
+            test_pass diff.inject "the corrupted result was reported"
+        else
+            test_fail diff.inject "exit status $TEST_RC: the corrupted result went unnoticed"
+        fi
+    fi
 done
 suite_end
