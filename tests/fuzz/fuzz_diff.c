@@ -231,8 +231,7 @@ static void set_up(struct vm *vm, const struct start *st, size_t n)
     cp0_update_mode(v);
     v->pc = code_va;
     v->max_insns = MAX_INSNS;
-    stlb_flush_all(&v->stlb);
-    tb_jc_flush_all(v->jc);
+    /* the software TLB and the jump cache were emptied by vcpu_reset, and nothing ran since */
     vcpu_update_next_event(v);
 }
 
