@@ -39,9 +39,22 @@ static void write_file(const char *p, const void *d, size_t n)
     close(fd);
 }
 
+static void cleanup(void)
+{
+    char base[128];
+    snprintf(base, sizeof(base), "%s/fuzz-base.raw", dir);
+    unlink(base);
+    unlink(path);
+    rmdir(dir);
+}
+
 static void setup(void)
 {
-    snprintf(dir, sizeof(dir), "/tmp/mvisor-fuzz-qcow2.%d", (int)getpid());
+    /* in memory if the host has a tmpfs there: the images are flushed (fdatasync) all the time */
+    struct stat st;
+    const char *tmp = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0 ? "/dev/shm"
+                                                                                                       : "/tmp";
+    snprintf(dir, sizeof(dir), "%s/mvisor-fuzz-qcow2.%d", tmp, (int)getpid());
     if (mkdir(dir, 0700) < 0)
         abort();
     char base[128];
@@ -54,6 +67,7 @@ static void setup(void)
             abort();
     close(fd);
     snprintf(path, sizeof(path), "%s/img.qcow2", dir);
+    atexit(cleanup);
 }
 
 static void check(int r, const char *what)
