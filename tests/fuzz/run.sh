@@ -8,9 +8,10 @@
 #   tests/fuzz/run.sh --fuzz [TARGET...]    make fuzz: FUZZ_SECONDS (default 60) per target
 #
 # Without TARGETs: every tests/fuzz/fuzz_*.c. What fuzzing finds goes to build/fuzz/corpus/TARGET/
-# (never the committed corpus: a worthwhile input is copied there by hand), a crash to
-# build/fuzz/artifacts/TARGET/ (its path is in the transcript). A PASS line gives libFuzzer's
-# numbers at the end: executions, exec/s, cov (edges) and ft (features).
+# (build/fuzz/check-corpus/TARGET/ for --check, emptied first; never the committed corpus: a
+# worthwhile input is copied there by hand), a crash to build/fuzz/artifacts/TARGET/ (its path is
+# in the transcript). A PASS line gives libFuzzer's numbers at the end: executions, exec/s, cov
+# (edges) and ft (features).
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 
@@ -56,7 +57,10 @@ for t in "${targets[@]}"; do
         test_fail "$t" "no seed corpus in $seeds"
         continue
     fi
+    # make check starts from the committed seeds alone (its time stays bounded); make fuzz goes
+    # on from what earlier runs found
     work=$B/fuzz/corpus/$t
+    [[ $mode == --check ]] && work=$B/fuzz/check-corpus/$t && rm -rf "$work"
     arts=$B/fuzz/artifacts/$t
     mkdir -p "$work" "$arts"
     opts=(-timeout=20 -rss_limit_mb=2560 -artifact_prefix="$arts/" -print_final_stats=1)
