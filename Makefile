@@ -45,7 +45,8 @@ LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))
 # The FPU's semantics must never become a host fused multiply-add or use host rounding (they
 # are integer code, see dbt/fpu_ieee.c); say so to the compiler as well.
 $(B)/obj/dbt/fpu.o $(B)/obj/dbt/fpu_%.o $(B)/ubsan/obj/dbt/fpu.o $(B)/ubsan/obj/dbt/fpu_%.o \
-$(B)/tsan/obj/dbt/fpu.o $(B)/tsan/obj/dbt/fpu_%.o: CFLAGS += -ffp-contract=off
+$(B)/tsan/obj/dbt/fpu.o $(B)/tsan/obj/dbt/fpu_%.o \
+$(B)/fuzz/obj/dbt/fpu.o $(B)/fuzz/obj/dbt/fpu_%.o: CFLAGS += -ffp-contract=off
 
 # variant DIR EXTRA-FLAGS: objects under DIR/obj/, DIR/libmvisor.a and DIR/mvisor
 define variant
@@ -126,6 +127,40 @@ $(B)/asan/tests/unit/test_virtio_balloon: $(B)/asan/obj/tests/unit/test_virtio_b
 .PHONY: unit-tests decoder-check
 unit-tests: $(UNIT_BINS)
 decoder-check: $(DECODER_BIN)
+
+# ---------------------------------------------------------------------------------------------
+# Fuzzing (README "Fuzzing"): one libFuzzer harness per surface, tests/fuzz/fuzz_TARGET.c, each
+# with its seed corpus tests/fuzz/corpus/TARGET/. The monitor's sources are built again with
+# clang under AddressSanitizer and UBSan, with libFuzzer's coverage (build/fuzz/obj/).
+#   make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS='diff virtq_blk']   fuzz each target in turn
+# The suite fuzz (make check) replays every corpus and fuzzes FUZZ_CHECK_SECONDS in all.
+FUZZ_CC := clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS = -O1 -g -Wall -Wextra -Werror -std=gnu11 -I. $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TARGETS ?= $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 120
+export FUZZ_CHECK_SECONDS
+
+$(B)/fuzz/obj/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(filter -ffp-contract=off,$(CFLAGS)) $(DEPFLAGS) -c -o $@ $<
+
+$(B)/fuzz/libmvisor.a: $(patsubst %.c,$(B)/fuzz/obj/%.o,$(LIB_SRCS)) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/fuzz/fuzz_%: $(B)/fuzz/obj/tests/fuzz/fuzz_%.o $(B)/fuzz/libmvisor.a
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(LDLIBS)
+.SECONDARY: $(patsubst tests/fuzz/%.c,$(B)/fuzz/obj/tests/fuzz/%.o,$(FUZZ_SRCS))
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_BINS)
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh --fuzz $(FUZZ_TARGETS)
 
 # ---------------------------------------------------------------------------------------------
 # ISA tests: MIPS32r2 programs for the bare test machine (build/isa/bare/<kind>/<name>.elf) and,
@@ -306,7 +341,7 @@ run-qemu: $(GUEST_STAMP) $(INITRAMFS)
 # Tests. Each suite writes build/test-logs/<suite>.result; tests/summary.sh adds them up.
 
 export MODES
-SUITES := unit decoder isa isa-user isa-qemu cli ubsan diff boot disk net qmp tsan vms asan balloon
+SUITES := unit decoder isa isa-user isa-qemu cli ubsan diff boot disk net qmp tsan vms asan balloon fuzz
 QUICK_SUITES := unit isa isa-user
 # tests/unit/test_multivm.c runs these bare ISA programs side by side in one process.
 MULTIVM_ELFS := $(patsubst %,$(B)/isa/bare/%.elf,user/prog_crc32 user/prog_bubble_sort kernel/wait_timer \
@@ -329,6 +364,7 @@ SUITE_PREREQS_vms := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
 SUITE_PREREQS_tsan := $(TSAN_TESTS) $(MULTIVM_ELFS) $(MVISOR_TSAN) $(GUEST_STAMP) $(INITRAMFS)
 SUITE_PREREQS_asan := $(ASAN_TESTS)
 SUITE_PREREQS_balloon := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
+SUITE_PREREQS_fuzz := $(FUZZ_BINS)
 
 # The check targets build what their suites need with `make -k` (a build failure is reported
 # as the failed pseudo-suite "build"), then run the suites even if some of it did not build:
@@ -448,6 +484,8 @@ help:
 	@echo "  check          all suites ($(SUITES)) and a summary"
 	@echo "  check-quick    $(QUICK_SUITES)"
 	@echo "  check-SUITE    one suite: $(addprefix check-,$(SUITES))"
+	@echo "  fuzz           every libFuzzer harness of tests/fuzz/ for FUZZ_SECONDS each (default 60;"
+	@echo "                 FUZZ_TARGETS picks some) -> build/fuzz/, crashes in build/fuzz/artifacts/"
 	@echo "  check-long     the disk crash tests with 20 rounds each (suite disk-long)"
 	@echo "  bench-vms      many VMs: density, idle cost, how many, fairness, console latency, no"
 	@echo "                 regression vs the previous main -> build/bench-vms/*.md, *.png"
@@ -468,4 +506,4 @@ help:
 	@echo "  distclean      also forget the set-up stamp"
 	@echo "variables: MODES='$(MODES)' (ISA execution modes), ARGS and APPEND (run, run-qemu)"
 
--include $(shell find $(B)/obj $(B)/ubsan/obj $(B)/tsan/obj $(B)/asan/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/obj $(B)/ubsan/obj $(B)/tsan/obj $(B)/asan/obj $(B)/fuzz/obj -name '*.d' 2>/dev/null)

@@ -126,7 +126,10 @@ int loader_load_elf(struct vm *vm, const char *path, uint32_t *entry, char *err,
             goto out;
         }
         if (ph.p_offset > fsize || ph.p_filesz > fsize - ph.p_offset) {
-            snprintf(err, errlen, "'%s' is truncated (segment %zu extends past the end of the file)", path, i);
+            snprintf(err, errlen,
+                     "'%s' is truncated (segment %zu, %llu bytes at file offset 0x%llx, extends past the end of "
+                     "the file, %zu bytes)", path, i, (unsigned long long)ph.p_filesz,
+                     (unsigned long long)ph.p_offset, fsize);
             goto out;
         }
         gpa_t pa = segment_phys((uint32_t)ph.p_paddr);

@@ -110,7 +110,10 @@ int unixsock_listen(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "socket: %s", strerror(e));
         return -e;
     }
-    if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 8) < 0) {
+    /* The socket controls the VM (QMP) or is its console: only its owner may connect, whatever
+     * the umask (bind makes it 0777 & ~umask). The mode is set before listen, so no connection
+     * is ever accepted while it is wider. */
+    if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || chmod(path, 0600) < 0 || listen(fd, 8) < 0) {
         int e = errno;
         snprintf(err, errlen, "cannot listen on %s: %s", path, strerror(e));
         close(fd);

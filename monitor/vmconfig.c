@@ -200,7 +200,7 @@ static int load_vm(struct loader *l, json_t *e, unsigned index, const char *base
     return 0;
 }
 
-int vmconfig_load(const char *path, unsigned max, struct vmopt **vms, unsigned *n, char *err, size_t errlen)
+static int load(const char *path, unsigned max, struct vmopt **vms, unsigned *n, char *err, size_t errlen)
 {
     struct loader l = {path, err, errlen};
     size_t len;
@@ -260,5 +260,16 @@ int vmconfig_load(const char *path, unsigned max, struct vmopt **vms, unsigned *
     rc = 0;
 out:
     json_decref(root);
+    return rc;
+}
+
+int vmconfig_load(const char *path, unsigned max, struct vmopt **vms, unsigned *n, char *err, size_t errlen)
+{
+    int rc = load(path, max, vms, n, err, errlen);
+    /* The message quotes the file's strings (keys, options, JSON's own near '...'): a control
+     * character in one must not break the one line into several, or into terminal escapes. */
+    for (char *c = rc < 0 && err ? err : NULL; c && *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7F)
+            *c = '?';
     return rc;
 }

@@ -29,6 +29,8 @@ PACKAGES=(
     gdb-multiarch        # bench/zboot.py: a breakpoint in QEMU's guest (its gdbstub) times the decompressor
     e2fsprogs            # mke2fs -d, debugfs, e2fsck: the disk suite's ext4 images
     debootstrap          # make rootfs: the Debian root file system's first stage (not make check)
+    clang                # make fuzz and the fuzz suite: the harnesses of tests/fuzz/ (libFuzzer)
+    libclang-rt-14-dev   # libFuzzer and the sanitizer runtimes for clang 14
 )
 FOREIGN_ARCH=mipsel      # guest packages are fetched with apt-get download PKG:mipsel
 

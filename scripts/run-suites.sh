@@ -4,7 +4,7 @@
 # qemu-mipsel, on its own line, outside mvisor's pass count). Exit status: that of the summary,
 # non-zero on any failure, the oracle's included.
 #
-#   scripts/run-suites.sh [--build 'TARGET...'] SUITE...     (unit decoder isa isa-user isa-qemu cli ubsan diff boot disk net qmp tsan vms asan balloon; disk-long)
+#   scripts/run-suites.sh [--build 'TARGET...'] SUITE...     (unit decoder isa isa-user isa-qemu cli ubsan diff boot disk net qmp tsan vms asan balloon fuzz; disk-long)
 #
 # --build first runs `$MAKE -k TARGET...` and records it as the pseudo-suite "build"
 # (one test; transcript build/test-logs/build/make.log), so a build failure fails the run
@@ -51,6 +51,7 @@ for s in "$@"; do
         bins+=("$B/asan/tests/unit/test_virtio_balloon")
         UNIT_TIMEOUT=${UNIT_TIMEOUT:-180} tests/unit/run.sh --suite asan "${bins[@]}" ;;
     balloon) tests/balloon/run.sh --mvisor "$B/mvisor" ;;
+    fuzz) tests/fuzz/run.sh --check ;;
     *) echo "run-suites: unknown suite '$s'" >&2 ;;
     esac
     suites+=("$s")

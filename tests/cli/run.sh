@@ -897,6 +897,44 @@ if needs_progs "$name"; then
     fi
 fi
 
+# ---- the guest's kernel cut short; the sockets are their owner's only ----------------------------
+
+# The pinned vmlinuz cut right after its program headers (its segment's data missing): one line
+# naming that segment and the file's size, status 1, no boot of whatever the RAM holds.
+if selected kernel-malta-truncated; then
+    if [[ -f $B/guest/vmlinuz ]]; then
+        phend=$(python3 -c 'import struct, sys
+h = open(sys.argv[1], "rb").read(52)
+phoff, = struct.unpack_from("<I", h, 28); phentsize, phnum = struct.unpack_from("<HH", h, 42)
+print(phoff + phentsize * phnum)' "$B/guest/vmlinuz")
+        head -c "$phend" "$B/guest/vmlinuz" >"$W/vmlinuz-cut.elf"
+        bad kernel-malta-truncated "segment [0-9]+, [0-9]+ bytes at file offset 0x[0-9a-f]+, extends past the end of the file, $phend bytes" \
+            "${MA[@]}" -kernel "$W/vmlinuz-cut.elf"
+    else
+        TEST_LOG=
+        test_fail kernel-malta-truncated "no $B/guest/vmlinuz (make guest)"
+    fi
+fi
+
+# -qmp and -serial unix: sockets are mode 0600 whatever the umask: bind alone makes them
+# 0777 & ~umask, and a socket others may open lets them stop, reset or type into the VM.
+if needs_progs sockets-mode-0600; then
+    name=sockets-mode-0600
+    rm -f "$W/m600.sock" "$W/c600.sock"
+    # shellcheck disable=SC2016
+    test_exec "$name" 30 bash -c 'w=$0; umask 000; "$@" & pid=$!
+        for ((i = 0; i < 100; i++)); do [[ -S $w/m600.sock && -S $w/c600.sock ]] && break; sleep 0.1; done
+        stat -c "mode %a %n" "$w/m600.sock" "$w/c600.sock"; kill "$pid"; wait "$pid"; exit 0' \
+        "$W" "$MVISOR" -M malta --timeout 20 -kernel "$W/ticks.elf" -qmp "unix:$W/m600.sock,server=on,wait=off" \
+        -serial "unix:$W/c600.sock,server=on,wait=off"
+    modes=$(awk '$1 == "mode" { printf "%s ", $2 }' "$TEST_LOG")
+    if [[ $modes == "600 600 " ]]; then
+        test_pass "$name"
+    else
+        test_fail "$name" "socket modes '$modes', expected 600 600 (QMP, console)"
+    fi
+fi
+
 if ((tsan)); then
     TEST_LOG=
     reports=$(find "$W" -maxdepth 1 -name 'tsan-report*' | wc -l)

@@ -261,6 +261,9 @@ static void refused(const char *text, unsigned max, const char *want1, const cha
     if (!strstr(err, want1) || (want2 && !strstr(err, want2)))
         fail_msg("'%s' lacks '%s' / '%s'", err, want1, want2 ? want2 : "");
     assert_non_null(strstr(err, "bad.json"));
+    for (const char *c = err; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7F)
+            fail_msg("'%s' holds control character %#x: not one line", err, *c);
     free(path);
 }
 
@@ -283,6 +286,10 @@ static void test_refused(void **state)
             "-qmp is an option of the whole monitor");
     refused("[{\"name\": \"a\", \"options\": \"-kernel /k -foo\"}]", 10, "vm \"a\": unsupported option -foo", NULL);
     refused("[{\"name\": \"a\", \"options\": \"-kernel /k stray\"}]", 10, "vm \"a\"", "unexpected argument 'stray'");
+    /* the file's strings are quoted with their control characters made '?' (one line, no escapes) */
+    refused("[{\"name\": \"a\", \"options\": \"-kernel /k\", \"op\\nts\": 1}]", 10, "unknown key \"op?ts\"", NULL);
+    refused("[{\"name\": \"a\", \"options\": [\"-kernel\", \"/k\", \"-fo\\u001b[2Jo\"]}]", 10,
+            "unsupported option -fo?[2Jo", NULL);
     refused("[{\"name\": \"a\", \"options\": \"-kernel /k\"}, {\"name\": \"b\", \"options\": \"-kernel /k\"}]", 1,
             "2 VMs, at most 1", NULL);
     char *missing;
