@@ -8,11 +8,18 @@
 #                                 print PASS/FAIL (a failure also shows the transcript's tail)
 #                                 and count one test
 #   suite_count PASSED FAILED     add counts without printing (e.g. cases inside one binary)
-#   suite_end                     write build/test-logs/SUITE.result: passed=N failed=M seconds=S;
-#                                 returns non-zero if anything failed
+#   suite_end                     write build/test-logs/SUITE.result: passed=N failed=M seconds=S
+#                                 cpu=C (C: the CPU seconds, user and system, of the runner and
+#                                 every process it waited for); returns non-zero if anything failed
+#   test_async FUNC ARGS...       run FUNC ARGS... (a test: test_exec, test_pass, test_fail,
+#                                 suite_count) in the background, TEST_JOBS (default: the number
+#                                 of processors) at a time; see below
+#   async_end                     wait for the tests test_async started and print the rest
+#   test_log_has TEXT...          whether $TEST_LOG holds any of the TEXTs
 #   selected NAME                 whether the runner's `filters` pick test NAME
 #   isa_bare_tests                the bare ISA programs the isa and diff suites run
 #   isa_declared ELF              the counts an ISA program declares, "CHECKS EXCEPTIONS"
+#   isa_declared_read ELF...      read those of many programs at once, for isa_declared
 #   isa_check_counts ELF CHECKS [EXCEPTIONS]
 #                                 compare the counts a program reached with its declaration
 #
@@ -21,6 +28,7 @@
 
 TEST_LOG_ROOT=${TEST_LOG_ROOT:-build/test-logs}
 TAIL_LINES=${TAIL_LINES:-20}
+TEST_NPROC=$(nproc 2>/dev/null || echo 1)
 
 suite_begin() {
     SUITE=$1
@@ -28,15 +36,38 @@ suite_begin() {
     SUITE_PASSED=0
     SUITE_FAILED=0
     SUITE_T0=$(date +%s.%N)
+    ASYNC_STARTED=0 ASYNC_SHOWN=0 ASYNC_RUNNING=0
     rm -rf "$SUITE_DIR"
     rm -f "$TEST_LOG_ROOT/$SUITE.result"
     mkdir -p "$SUITE_DIR"
     echo "== suite $SUITE"
 }
 
+# The timeouts are a hung test's limit, never a speed goal: test_exec stretches SECS by
+# TEST_TIMEOUT_SCALE if set, else by the host's load when the test starts (the 1-minute load
+# average over the processors, rounded up, 1 to 4), so a test that only waits for a busy CPU
+# (other suites' tests beside it, other work on the machine) is not killed as hung.
+test_timeout_scale() {
+    TEST_SCALE=${TEST_TIMEOUT_SCALE:-}
+    [[ -n $TEST_SCALE ]] && return
+    local load _
+    TEST_SCALE=1
+    read -r load _ </proc/loadavg 2>/dev/null
+    [[ $load =~ ^([0-9]+)\.([0-9][0-9])$ ]] || return 0
+    load=$((10#${BASH_REMATCH[1]}${BASH_REMATCH[2]}))    # in hundredths
+    TEST_SCALE=$(((load + TEST_NPROC * 100 - 1) / (TEST_NPROC * 100)))
+    ((TEST_SCALE < 1)) && TEST_SCALE=1
+    ((TEST_SCALE > 4)) && TEST_SCALE=4
+    return 0
+}
+
 test_exec() {
     local name=$1 secs=$2
     shift 2
+    if [[ $secs =~ ^[0-9]+$ ]]; then
+        test_timeout_scale
+        secs=$((secs * TEST_SCALE))
+    fi
     TEST_LOG=$SUITE_DIR/$name.log
     mkdir -p "$(dirname "$TEST_LOG")"
     {
@@ -88,11 +119,98 @@ run_test() {
 }
 
 suite_end() {
-    local secs
+    local secs cpu
+    async_end
     secs=$(awk -v a="$SUITE_T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-    echo "passed=$SUITE_PASSED failed=$SUITE_FAILED seconds=$secs" >"$TEST_LOG_ROOT/$SUITE.result"
+    # `times` in this shell (not in a $(...) subshell, which would see only its own children):
+    # the runner's own user and system time, then its waited-for children's.
+    times >"$SUITE_DIR/.times"
+    cpu=$(awk '{ for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] } } END { printf "%.1f", t }' "$SUITE_DIR/.times")
+    rm -f "$SUITE_DIR/.times"
+    echo "passed=$SUITE_PASSED failed=$SUITE_FAILED seconds=$secs cpu=$cpu" >"$TEST_LOG_ROOT/$SUITE.result"
     echo "== suite $SUITE: $SUITE_PASSED passed, $SUITE_FAILED failed in ${secs}s (logs: $SUITE_DIR/)"
     ((SUITE_FAILED == 0))
+}
+
+# Tests side by side. test_async FUNC ARGS... runs one test, FUNC ARGS..., in a background
+# subshell with counts of its own, at most TEST_JOBS at a time (a suite's tests are independent
+# processes with transcripts of their own; TEST_JOBS=1 runs them one after another in this
+# shell, as before). The PASS/FAIL lines and counts of a test are held until every test started
+# before it has finished, so the suite prints the same lines in the same order and counts the
+# same tests as it would one at a time. A test that started in the background and left no count
+# (its subshell was killed) counts as one failure.
+TEST_JOBS=${TEST_JOBS:-$TEST_NPROC}
+ASYNC_STARTED=0    # tests started with test_async in this suite
+ASYNC_SHOWN=0      # of those, how many were printed and counted
+ASYNC_RUNNING=0
+
+test_async() {
+    if ((TEST_JOBS <= 1)); then
+        "$@"
+        return
+    fi
+    while ((ASYNC_RUNNING >= TEST_JOBS)); do
+        wait -n
+        ASYNC_RUNNING=$((ASYNC_RUNNING - 1))
+        async_show
+    done
+    local slot=$SUITE_DIR/.async/$ASYNC_STARTED
+    mkdir -p "$SUITE_DIR/.async"
+    (
+        SUITE_PASSED=0
+        SUITE_FAILED=0
+        "$@"
+        echo "$SUITE_PASSED $SUITE_FAILED" >"$slot.count"
+    ) >"$slot.out" 2>&1 </dev/null &
+    ASYNC_STARTED=$((ASYNC_STARTED + 1))
+    ASYNC_RUNNING=$((ASYNC_RUNNING + 1))
+}
+
+# async_show: print and count the finished tests that are next in order (builtins only: a test
+# costs few enough processes as it is).
+async_show() {
+    local slot p f line
+    while ((ASYNC_SHOWN < ASYNC_STARTED)); do
+        slot=$SUITE_DIR/.async/$ASYNC_SHOWN
+        [[ -f $slot.count ]] || return 0
+        read -r p f <"$slot.count"
+        [[ -n $f ]] || return 0    # being written
+        while IFS= read -r line || [[ -n $line ]]; do
+            printf '%s\n' "$line"
+        done <"$slot.out"
+        suite_count "$p" "$f"
+        ASYNC_SHOWN=$((ASYNC_SHOWN + 1))
+    done
+}
+
+async_end() {
+    local slot
+    ((ASYNC_STARTED > ASYNC_SHOWN)) || return 0
+    wait
+    ASYNC_RUNNING=0
+    async_show
+    while ((ASYNC_SHOWN < ASYNC_STARTED)); do
+        slot=$SUITE_DIR/.async/$ASYNC_SHOWN
+        cat "$slot.out" 2>/dev/null
+        TEST_LOG=
+        test_fail "async test $ASYNC_SHOWN" "its runner ended without a verdict"
+        ASYNC_SHOWN=$((ASYNC_SHOWN + 1))
+        async_show
+    done
+    rm -rf "$SUITE_DIR/.async"
+}
+
+# test_log_has TEXT...: whether the transcript $TEST_LOG holds any of the TEXTs (a grep -F of
+# them, without a process: the ISA suites judge thousands of short transcripts).
+test_log_has() {
+    local lines all t
+    mapfile -t lines <"$TEST_LOG" 2>/dev/null
+    local IFS=$'\n'
+    all="${lines[*]}"
+    for t in "$@"; do
+        [[ $all == *"$t"* ]] && return 0
+    done
+    return 1
 }
 
 # selected NAME: whether the suite's command-line filters (the array `filters`, set by the runner)
@@ -155,10 +273,29 @@ isa_bare_tests() {
 # as "CHECKS EXCEPTIONS" in decimal. Fails if the ELF has no such symbols.
 isa_declared() {
     local c e
+    if [[ -n ${ISA_DECLARED[$1]:-} ]]; then
+        echo "${ISA_DECLARED[$1]}"
+        return
+    fi
     read -r c e < <(readelf -sW "$1" 2>/dev/null |
         awk '$8 == "test_checks" { c = $2 } $8 == "test_exceptions" { e = $2 } END { print c, e }')
     [[ $c =~ ^[0-9a-f]+$ && $e =~ ^[0-9a-f]+$ ]] || return 1
     echo "$((16#$c)) $((16#$e))"
+}
+
+# isa_declared_read ELF...: read the declarations of many programs at once (one readelf) into
+# ISA_DECLARED[ELF], which isa_declared then answers from; a runner of many tests calls it
+# first. A file without them stays out (isa_declared reads it again and fails).
+declare -A ISA_DECLARED=()
+isa_declared_read() {
+    local f c e
+    while read -r f c e; do
+        ISA_DECLARED[$f]="$((16#$c)) $((16#$e))"
+    done < <(readelf -sW "$@" 2>/dev/null | awk '
+        function done() { if (f != "" && c ~ /^[0-9a-f]+$/ && e ~ /^[0-9a-f]+$/) print f, c, e }
+        /^File: / { done(); f = $2; c = e = ""; next }
+        $8 == "test_checks" { c = $2 } $8 == "test_exceptions" { e = $2 }
+        END { done() }')
 }
 
 # isa_check_counts ELF CHECKS [EXCEPTIONS]: whether a program that passed reached exactly the
