@@ -45,7 +45,7 @@ suite_begin() {
 
 # The timeouts are a hung test's limit, never a speed goal: test_exec stretches SECS by
 # TEST_TIMEOUT_SCALE if set, else by the host's load when the test starts (the 1-minute load
-# average over the processors, rounded up, 1 to 4), so a test that only waits for a busy CPU
+# average over the processors, rounded up, 1 to 10), so a test that only waits for a busy CPU
 # (other suites' tests beside it, other work on the machine) is not killed as hung.
 test_timeout_scale() {
     TEST_SCALE=${TEST_TIMEOUT_SCALE:-}
@@ -57,7 +57,7 @@ test_timeout_scale() {
     load=$((10#${BASH_REMATCH[1]}${BASH_REMATCH[2]}))    # in hundredths
     TEST_SCALE=$(((load + TEST_NPROC * 100 - 1) / (TEST_NPROC * 100)))
     ((TEST_SCALE < 1)) && TEST_SCALE=1
-    ((TEST_SCALE > 4)) && TEST_SCALE=4
+    ((TEST_SCALE > 10)) && TEST_SCALE=10
     return 0
 }
 
