@@ -36,7 +36,9 @@ suite_begin() {
     SUITE_PASSED=0
     SUITE_FAILED=0
     SUITE_T0=$(date +%s.%N)
-    ASYNC_STARTED=0 ASYNC_SHOWN=0 ASYNC_RUNNING=0
+    ASYNC_NEXT=0 ASYNC_END=0 ASYNC_SHOWN=0 ASYNC_RUNNING=0
+    ASYNC_PID=()
+    ASYNC_LIVE=()
     rm -rf "$SUITE_DIR"
     rm -f "$TEST_LOG_ROOT/$SUITE.result"
     mkdir -p "$SUITE_DIR"
@@ -135,14 +137,19 @@ suite_end() {
 # Tests side by side. test_async FUNC ARGS... runs one test, FUNC ARGS..., in a background
 # subshell with counts of its own, at most TEST_JOBS at a time (a suite's tests are independent
 # processes with transcripts of their own; TEST_JOBS=1 runs them one after another in this
-# shell, as before). The PASS/FAIL lines and counts of a test are held until every test started
-# before it has finished, so the suite prints the same lines in the same order and counts the
-# same tests as it would one at a time. A test that started in the background and left no count
-# (its subshell was killed) counts as one failure.
+# shell, as before). The PASS/FAIL lines and counts of a test are held until every test before
+# it has finished, so the suite prints the same lines in the same order and counts the same
+# tests as it would one at a time. A test's place is the next one, or TEST_SLOT=K's K (a runner
+# may start a long test first and print it in its place at the end: it leaves places 0..K-1 to
+# the tests it starts after; a place never used prints nothing). A test that started in the
+# background and left no count (its subshell was killed) counts as one failure.
 TEST_JOBS=${TEST_JOBS:-$TEST_NPROC}
-ASYNC_STARTED=0    # tests started with test_async in this suite
-ASYNC_SHOWN=0      # of those, how many were printed and counted
+ASYNC_NEXT=0       # the place of the next test started without TEST_SLOT
+ASYNC_END=0        # 1 + the last place used
+ASYNC_SHOWN=0      # places printed and counted
 ASYNC_RUNNING=0
+declare -A ASYNC_PID=()    # place -> its subshell
+declare -A ASYNC_LIVE=()   # the subshells still running
 
 test_async() {
     if ((TEST_JOBS <= 1)); then
@@ -150,27 +157,49 @@ test_async() {
         return
     fi
     while ((ASYNC_RUNNING >= TEST_JOBS)); do
-        wait -n
-        ASYNC_RUNNING=$((ASYNC_RUNNING - 1))
-        async_show
+        async_reap
     done
-    local slot=$SUITE_DIR/.async/$ASYNC_STARTED
-    mkdir -p "$SUITE_DIR/.async"
+    local k=${TEST_SLOT:-$ASYNC_NEXT}
+    [[ -n ${TEST_SLOT:-} ]] || ASYNC_NEXT=$((ASYNC_NEXT + 1))
+    ((k + 1 > ASYNC_END)) && ASYNC_END=$((k + 1))
+    local slot=$SUITE_DIR/.async/$k
+    [[ -d $SUITE_DIR/.async ]] || mkdir -p "$SUITE_DIR/.async"
     (
         SUITE_PASSED=0
         SUITE_FAILED=0
+        unset TEST_SLOT
         "$@"
         echo "$SUITE_PASSED $SUITE_FAILED" >"$slot.count"
     ) >"$slot.out" 2>&1 </dev/null &
-    ASYNC_STARTED=$((ASYNC_STARTED + 1))
+    ASYNC_PID[$k]=$!
+    ASYNC_LIVE[$!]=1
     ASYNC_RUNNING=$((ASYNC_RUNNING + 1))
+}
+
+# async_reap: wait for one of the running tests to end, print what can be printed.
+async_reap() {
+    local pid= rc=0
+    wait -n -p pid "${!ASYNC_LIVE[@]}" || rc=$?
+    if [[ -n $pid && -n ${ASYNC_LIVE[$pid]:-} ]]; then
+        unset "ASYNC_LIVE[$pid]"
+        ASYNC_RUNNING=$((ASYNC_RUNNING - 1))
+    elif ((rc == 127)); then
+        ASYNC_LIVE=()    # none of them is left to wait for
+        ASYNC_RUNNING=0
+    fi
+    async_show
 }
 
 # async_show: print and count the finished tests that are next in order (builtins only: a test
 # costs few enough processes as it is).
 async_show() {
     local slot p f line
-    while ((ASYNC_SHOWN < ASYNC_STARTED)); do
+    while ((ASYNC_SHOWN < ASYNC_END)); do
+        if [[ -z ${ASYNC_PID[$ASYNC_SHOWN]:-} ]]; then
+            ((ASYNC_SHOWN < ASYNC_NEXT)) || return 0    # may still be started
+            ASYNC_SHOWN=$((ASYNC_SHOWN + 1))            # a place never used
+            continue
+        fi
         slot=$SUITE_DIR/.async/$ASYNC_SHOWN
         [[ -f $slot.count ]] || return 0
         read -r p f <"$slot.count"
@@ -185,19 +214,22 @@ async_show() {
 
 async_end() {
     local slot
-    ((ASYNC_STARTED > ASYNC_SHOWN)) || return 0
-    wait
-    ASYNC_RUNNING=0
-    async_show
-    while ((ASYNC_SHOWN < ASYNC_STARTED)); do
-        slot=$SUITE_DIR/.async/$ASYNC_SHOWN
-        cat "$slot.out" 2>/dev/null
-        TEST_LOG=
-        test_fail "async test $ASYNC_SHOWN" "its runner ended without a verdict"
-        ASYNC_SHOWN=$((ASYNC_SHOWN + 1))
+    if ((ASYNC_END > ASYNC_SHOWN)); then
+        while ((ASYNC_RUNNING > 0)); do
+            async_reap
+        done
+        ASYNC_NEXT=$ASYNC_END    # every place is started or unused now
         async_show
-    done
-    rm -rf "$SUITE_DIR/.async"
+        while ((ASYNC_SHOWN < ASYNC_END)); do
+            slot=$SUITE_DIR/.async/$ASYNC_SHOWN
+            cat "$slot.out" 2>/dev/null
+            TEST_LOG=
+            test_fail "async test $ASYNC_SHOWN" "its runner ended without a verdict"
+            ASYNC_SHOWN=$((ASYNC_SHOWN + 1))
+            async_show
+        done
+    fi
+    [[ -n ${SUITE_DIR:-} ]] && rm -rf "$SUITE_DIR/.async"
 }
 
 # test_log_has TEXT...: whether the transcript $TEST_LOG holds any of the TEXTs (a grep -F of

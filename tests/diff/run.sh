@@ -56,8 +56,8 @@ isa_test() {
         test_fail "$name" "exit status $TEST_RC"
     fi
 }
-# Every test is a process of its own: test_async runs TEST_JOBS of them at a time (tests/lib.sh).
 mapfile -t bare_tests < <(isa_bare_tests)
+isa_jobs=()
 for exec in dbt trap; do
     for line in "${bare_tests[@]}"; do
         read -r rel cpu <<<"$line"
@@ -65,7 +65,7 @@ for exec in dbt trap; do
         [[ $exec == trap ]] && name=isa-trap/$rel
         [[ $exec == trap && $rel == umode-irq/* ]] && continue
         selected "$name" || continue
-        test_async isa_test "$name" "$rel" "$cpu" "$exec"
+        isa_jobs+=("$name $rel $cpu $exec")
     done
 done
 
@@ -127,7 +127,21 @@ malta_boot_test() {
         fi
     fi
 }
-selected selftest/inject && test_async inject_test
-selected zboot && test_async zboot_test
-selected malta-boot && test_async malta_boot_test
+# Every test is a process of its own: test_async runs TEST_JOBS of them at a time (tests/lib.sh).
+# The two long runs (malta-boot some 60 s, zboot 10 s, where an ISA program takes a fraction of a
+# second) start first, so the others run beside them, and are printed in their places at the end.
+n=${#isa_jobs[@]}
+if ((TEST_JOBS > 1)); then
+    selected malta-boot && TEST_SLOT=$((n + 2)) test_async malta_boot_test
+    selected zboot && TEST_SLOT=$((n + 1)) test_async zboot_test
+fi
+for job in "${isa_jobs[@]}"; do
+    # shellcheck disable=SC2086
+    test_async isa_test $job
+done
+selected selftest/inject && TEST_SLOT=$n test_async inject_test
+if ((TEST_JOBS <= 1)); then
+    selected zboot && test_async zboot_test
+    selected malta-boot && test_async malta_boot_test
+fi
 suite_end
