@@ -14,9 +14,10 @@
 # (SUITE_JOBS, default: the number of processors) at a time, beside each other but never beside a
 # suite that runs its own tests side by side and fills the machine alone (TEST_JOBS tests at a
 # time: unit, isa, ubsan, diff, boot's BOOT_JOBS boots; a suite not listed counts as one of
-# those). Every suite's output is held in build/test-logs/SUITE.out and printed whole, in the
-# order of the command line, once every suite before it has been printed; SUITE_JOBS=1 runs
-# them one after another as they come.
+# those). Such a suite runs alone, its output shown as it comes; a one-process suite started
+# beside another has its output held in build/test-logs/SUITE.out and printed whole, in the
+# order of the command line, once every suite before it has been printed. SUITE_JOBS=1 runs them one after another as
+# they come.
 cd "$(dirname "$0")/.."
 B=${B:-build}
 MAKE=${MAKE:-make}
@@ -73,7 +74,7 @@ suite_width() {
 
 SUITE_JOBS=${SUITE_JOBS:-$(nproc 2>/dev/null || echo 1)}
 pending=("$@")                    # not started yet, in order
-declare -A pid_of=() done_of=()
+declare -A pid_of=() done_of=() live_of=()
 running=0 full=0                  # suites running; whether one of them fills the machine
 shown=0                           # suites printed, in the order given
 # show_done: print the finished suites that are next in order.
@@ -82,8 +83,10 @@ show_done() {
     while ((shown < ${#order[@]})); do
         s=${order[$shown]}
         [[ -n ${done_of[$s]:-} ]] || return 0
-        cat "$B/test-logs/$s.out"
-        rm -f "$B/test-logs/$s.out"
+        if [[ -z ${live_of[$s]:-} ]]; then
+            cat "$B/test-logs/$s.out"
+            rm -f "$B/test-logs/$s.out"
+        fi
         shown=$((shown + 1))
     done
 }
@@ -128,8 +131,20 @@ else
         # a one-process suite keeps to one process (tests/lib.sh TEST_JOBS: the unit runner
         # under asan and tsan), the room it was given beside another
         if (($(suite_width "$s") == 0)); then
+            # Nothing runs beside it, and every suite before it has ended and been printed (it is
+            # the first pending one and nothing runs): it runs here, its output as it comes.
+            if [[ ${order[$shown]} == "$s" ]]; then
+                run_suite "$s"
+                done_of[$s]=1
+                shown=$((shown + 1))
+                continue
+            fi
             full=1
             run_suite "$s" >"$B/test-logs/$s.out" 2>&1 </dev/null &
+        elif [[ ${order[$shown]} == "$s" ]] && ((running == 0)); then
+            # next to be printed: its output as it comes
+            live_of[$s]=1
+            TEST_JOBS=1 run_suite "$s" </dev/null &
         else
             TEST_JOBS=1 run_suite "$s" >"$B/test-logs/$s.out" 2>&1 </dev/null &
         fi
