@@ -39,29 +39,39 @@ if [[ ! -x $LOCKSTEP ]]; then
     exit
 fi
 
-while read -r rel cpu exec; do
-    name=isa/$rel
-    [[ $exec == trap ]] && name=isa-trap/$rel
-    [[ $exec == trap && $rel == umode-irq/* ]] && continue
-    selected "$name" || continue
-    elf=$B/isa/bare/$rel.elf
+# isa_test NAME REL CPU EXEC: build/isa/bare/REL.elf (-cpu CPU unless -) in lockstep, the
+# translated side under --exec EXEC.
+isa_test() {
+    local name=$1 elf=$B/isa/bare/$2.elf cpu=$3 exec=$4 cpu_args=()
     if [[ ! -f $elf ]]; then
         TEST_LOG=
         test_fail "$name" "not built: $elf"
-        continue
+        return
     fi
-    cpu_args=()
     [[ $cpu == - ]] || cpu_args=(-cpu "$cpu")
     test_exec "$name" 120 "$LOCKSTEP" --exec "$exec" "${cpu_args[@]}" -kernel "$elf"
-    if ((TEST_RC == 0)) && grep -q 'no divergence' "$TEST_LOG"; then
+    if ((TEST_RC == 0)) && test_log_has 'no divergence'; then
         test_pass "$name"
     else
         test_fail "$name" "exit status $TEST_RC"
     fi
-done < <(isa_bare_tests | sed 's/$/ dbt/'; isa_bare_tests | sed 's/$/ trap/')
+}
+mapfile -t bare_tests < <(isa_bare_tests)
+isa_jobs=()
+for exec in dbt trap; do
+    for line in "${bare_tests[@]}"; do
+        read -r rel cpu <<<"$line"
+        name=isa/$rel
+        [[ $exec == trap ]] && name=isa-trap/$rel
+        [[ $exec == trap && $rel == umode-irq/* ]] && continue
+        selected "$name" || continue
+        isa_jobs+=("$name $rel $cpu $exec")
+    done
+done
 
-name=selftest/inject
-if selected "$name"; then
+# The tests selftest/inject, zboot and malta-boot (see above).
+inject_test() {
+    local name=selftest/inject elf addr
     elf=$B/isa/bare/selftest/lockstep_target.elf
     addr=$(mipsel-linux-gnu-nm "$elf" 2>/dev/null | awk '$3 == "inject_here" { print substr($1, length($1) - 7) }')
     if [[ -z $addr ]]; then
@@ -75,10 +85,9 @@ if selected "$name"; then
             test_fail "$name" "expected exit status 1 and a divergence at pc $addr, got exit status $TEST_RC"
         fi
     fi
-fi
-
-name=zboot
-if selected "$name"; then
+}
+zboot_test() {
+    local name=zboot kernel
     kernel=$B/guest/vmlinuz
     if [[ ! -f $kernel ]]; then
         TEST_LOG=
@@ -91,9 +100,9 @@ if selected "$name"; then
             test_fail "$name" "exit status $TEST_RC"
         fi
     fi
-fi
-name=malta-boot
-if selected "$name"; then
+}
+malta_boot_test() {
+    local name=malta-boot info W
     info=$B/guest/vmlinux.info
     W=$B/tests/diff
     mkdir -p "$W"
@@ -117,5 +126,22 @@ if selected "$name"; then
             test_fail "$name" "cannot make the payload ELF"
         fi
     fi
+}
+# Every test is a process of its own: test_async runs TEST_JOBS of them at a time (tests/lib.sh).
+# The two long runs (malta-boot some 60 s, zboot 10 s, where an ISA program takes a fraction of a
+# second) start first, so the others run beside them, and are printed in their places at the end.
+n=${#isa_jobs[@]}
+if ((TEST_JOBS > 1)); then
+    selected malta-boot && TEST_SLOT=$((n + 2)) test_async malta_boot_test
+    selected zboot && TEST_SLOT=$((n + 1)) test_async zboot_test
+fi
+for job in "${isa_jobs[@]}"; do
+    # shellcheck disable=SC2086
+    test_async isa_test $job
+done
+selected selftest/inject && TEST_SLOT=$n test_async inject_test
+if ((TEST_JOBS <= 1)); then
+    selected zboot && test_async zboot_test
+    selected malta-boot && test_async malta_boot_test
 fi
 suite_end

@@ -49,6 +49,7 @@ mvisor=$B/mvisor
 modes=${MODES:-interp dbt dbt-nochain dbt-flush trap}
 umode_irq_modes=""     # empty: every mode
 ISA_TIMEOUT=${ISA_TIMEOUT:-30}     # mvisor's own --timeout; the outer kill comes 30 s later
+# Both stretched by the load (tests/lib.sh test_timeout_scale): --timeout counts wall-clock time.
 QEMU_MIPSEL=${QEMU_MIPSEL:-qemu-mipsel}
 filters=()
 while (($#)); do
@@ -65,7 +66,7 @@ while (($#)); do
 done
 
 # A test that printed a sanitizer report fails even if it exited 0.
-sanitizer_report() { grep -q 'runtime error:\|AddressSanitizer\|UndefinedBehaviorSanitizer' "$TEST_LOG"; }
+sanitizer_report() { test_log_has 'runtime error:' AddressSanitizer UndefinedBehaviorSanitizer; }
 
 suite_begin "$suite"
 
@@ -81,29 +82,37 @@ linux_tests() {
     done
 }
 
+# linux_test NAME CPU: build/isa/linux/NAME under qemu-mipsel (QEMU_CPU=CPU unless -).
+linux_test() {
+    local name=$1 cpu=$2 bin=$B/isa/linux/$1 got why
+    if [[ ! -x $bin ]]; then
+        TEST_LOG=
+        test_fail "$name" "not built: $bin"
+        return
+    fi
+    if [[ $cpu == - ]]; then
+        test_exec "$name" 60 "$QEMU_MIPSEL" "$bin"
+    else
+        test_exec "$name" 60 env QEMU_CPU="$cpu" "$QEMU_MIPSEL" "$bin"
+    fi
+    got=$(sed -n 's/^PASS \([0-9][0-9]*\) checks$/\1/p' "$TEST_LOG" | tail -n 1)
+    if ((TEST_RC != 0)) || [[ -z $got ]]; then
+        test_fail "$name" "exit status $TEST_RC$([[ -n $got ]] || echo " and no 'PASS N checks' line")"
+    elif ! why=$(isa_check_counts "$bin" "$got"); then
+        test_fail "$name" "$why"
+    else
+        test_pass "$name" "$got checks"
+    fi
+}
+
 if [[ $suite == isa-user ]]; then
-    while read -r name cpu; do
+    mapfile -t linux < <(linux_tests)
+    for line in "${linux[@]}"; do
+        read -r name cpu <<<"$line"
         selected "$name" || continue
-        bin=$B/isa/linux/$name
-        if [[ ! -x $bin ]]; then
-            TEST_LOG=
-            test_fail "$name" "not built: $bin"
-            continue
-        fi
-        if [[ $cpu == - ]]; then
-            test_exec "$name" 60 "$QEMU_MIPSEL" "$bin"
-        else
-            test_exec "$name" 60 env QEMU_CPU="$cpu" "$QEMU_MIPSEL" "$bin"
-        fi
-        got=$(sed -n 's/^PASS \([0-9][0-9]*\) checks$/\1/p' "$TEST_LOG" | tail -n 1)
-        if ((TEST_RC != 0)) || [[ -z $got ]]; then
-            test_fail "$name" "exit status $TEST_RC$([[ -n $got ]] || echo " and no 'PASS N checks' line")"
-        elif ! why=$(isa_check_counts "$bin" "$got"); then
-            test_fail "$name" "$why"
-        else
-            test_pass "$name" "$got checks"
-        fi
-    done < <(linux_tests)
+        test_async linux_test "$name" "$cpu"
+    done
+    async_end
 
     # The self-test: a program that skips a declared check must be rejected by the same verdict.
     name=selftest/skips_checks
@@ -134,19 +143,23 @@ if [[ ! -x $mvisor ]]; then
     exit
 fi
 outer=$((ISA_TIMEOUT + 30))
-# The mvisor options of a mode name.
+# mode_args MODE: the mvisor options of a mode name, into the array MODE_ARGS.
 mode_args() {
     case $1 in
-    dbt-nochain) echo "--exec dbt --no-chain" ;;
-    dbt-flush) echo "--exec dbt --code-buffer 64" ;;
-    *) echo "--exec $1" ;;
+    dbt-nochain) MODE_ARGS=(--exec dbt --no-chain) ;;
+    dbt-flush) MODE_ARGS=(--exec dbt --code-buffer 64) ;;
+    *) MODE_ARGS=(--exec "$1") ;;
     esac
 }
 # bare_counts ELF: whether the counts mvisor reported in $TEST_LOG equal the program's declared
-# ones (prints the difference if not).
+# ones (prints the difference if not). The last report counts; read without a process.
 bare_counts() {
-    local got
-    got=$(sed -n 's/^mvisor: test passed (\([0-9]*\) checks, \([0-9]*\) exceptions,.*/\1 \2/p' "$TEST_LOG" | tail -n 1)
+    local lines line got=
+    mapfile -t lines <"$TEST_LOG"
+    for line in "${lines[@]}"; do
+        [[ $line =~ ^mvisor:\ test\ passed\ \(([0-9]*)\ checks,\ ([0-9]*)\ exceptions, ]] &&
+            got="${BASH_REMATCH[1]} ${BASH_REMATCH[2]}"
+    done
     if [[ -z $got ]]; then
         echo "no 'mvisor: test passed (N checks, E exceptions' line"
         return 1
@@ -165,68 +178,84 @@ selftest_run() {
         test_fail "$1" "not built: $elf"
         return 1
     fi
-    # shellcheck disable=SC2046
-    test_exec "$1" "$outer" "$mvisor" -M testbench -m 16 --deterministic $(mode_args "$mode") \
-        --timeout "$ISA_TIMEOUT" -kernel "$elf"
+    test_timeout_scale
+    TEST_TIMEOUT_SCALE=$TEST_SCALE test_exec "$1" "$outer" "$mvisor" -M testbench -m 16 --deterministic \
+        "${MODE_ARGS[@]}" --timeout $((ISA_TIMEOUT * TEST_SCALE)) -kernel "$elf"
 }
 # Sanitizer reports with a stack trace; -fno-sanitize-recover=all already makes the first one fatal.
 [[ $suite == ubsan ]] && export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # in_umode_irq_modes MODE: whether the umode-irq/ tests run in MODE (--umode-irq-modes)
 in_umode_irq_modes() { [[ -z $umode_irq_modes || " $umode_irq_modes " == *" $1 "* ]]; }
+# bare_test NAME REL CPU: the test NAME, build/isa/bare/REL.elf in $mode (-cpu CPU unless -).
+bare_test() {
+    local name=$1 elf=$B/isa/bare/$2.elf cpu=$3 cpu_args=() why
+    if [[ ! -f $elf ]]; then
+        TEST_LOG=
+        test_fail "$name" "not built: $elf"
+        return
+    fi
+    [[ $cpu == - ]] || cpu_args=(-cpu "$cpu")
+    test_timeout_scale
+    TEST_TIMEOUT_SCALE=$TEST_SCALE test_exec "$name" "$outer" "$mvisor" -M testbench -m 16 --deterministic \
+        "${MODE_ARGS[@]}" --timeout $((ISA_TIMEOUT * TEST_SCALE)) "${cpu_args[@]}" -kernel "$elf"
+    if ((TEST_RC != 0)); then
+        test_fail "$name" "exit status $TEST_RC"
+    elif [[ $suite == ubsan ]] && sanitizer_report; then
+        test_fail "$name" "sanitizer report"
+    elif ! why=$(bare_counts "$elf"); then
+        test_fail "$name" "$why"
+    else
+        test_pass "$name"
+    fi
+}
+# selftest_must_fail NAME: a deliberate failure at check 2 must be reported as exactly that.
+selftest_must_fail() {
+    local name=$1
+    selftest_run "$name" || return
+    if ((TEST_RC == 4)) && grep -q 'FAIL' "$TEST_LOG" && grep -q 'check 2\b' "$TEST_LOG" &&
+        ! { [[ $suite == ubsan ]] && sanitizer_report; }; then
+        test_pass "$name" "failure at check 2 seen"
+    else
+        test_fail "$name" "expected exit status 4 and 'FAIL ... check 2', got exit status $TEST_RC"
+    fi
+}
+# selftest_rejected NAME REACHED WANT: a program that "passes" (exits 0) having skipped a check or
+# swallowed an exception: mvisor must report what it reached (REACHED, "C checks, E exceptions"),
+# and the verdict every test gets must reject it with WANT.
+selftest_rejected() {
+    local name=$1 reached=$2 want=$3 why
+    selftest_run "$name" || return
+    why=$(bare_counts "$B/isa/bare/${name#*/}.elf") && why=
+    if ((TEST_RC == 0)) && grep -q "^mvisor: test passed ($reached," "$TEST_LOG" && [[ $why == "$want" ]] &&
+        ! { [[ $suite == ubsan ]] && sanitizer_report; }; then
+        test_pass "$name" "rejected: $why"
+    else
+        test_fail "$name" "expected exit status 0, 'test passed ($reached' and the verdict '$want'; got exit status $TEST_RC, '${why:-accepted}'"
+    fi
+}
+# Every test is a process of its own: test_async runs TEST_JOBS of them at a time (tests/lib.sh).
+mapfile -t bare_tests < <(isa_bare_tests)
+isa_declared_read "$B"/isa/bare/*/*.elf "$B"/isa/bare/*/*/*.elf "$B"/isa/bare/*/*/*/*.elf
 for mode in $modes; do
-    while read -r rel cpu; do
+    mode_args "$mode"
+    for line in "${bare_tests[@]}"; do
+        read -r rel cpu <<<"$line"
         name=$mode/$rel
         [[ $rel == umode-irq/* ]] && ! in_umode_irq_modes "$mode" && continue
         selected "$name" || continue
-        elf=$B/isa/bare/$rel.elf
-        if [[ ! -f $elf ]]; then
-            TEST_LOG=
-            test_fail "$name" "not built: $elf"
-            continue
-        fi
-        cpu_args=()
-        [[ $cpu == - ]] || cpu_args=(-cpu "$cpu")
-        # shellcheck disable=SC2046
-        test_exec "$name" "$outer" "$mvisor" -M testbench -m 16 --deterministic $(mode_args "$mode") \
-            --timeout "$ISA_TIMEOUT" "${cpu_args[@]}" -kernel "$elf"
-        if ((TEST_RC != 0)); then
-            test_fail "$name" "exit status $TEST_RC"
-        elif [[ $suite == ubsan ]] && sanitizer_report; then
-            test_fail "$name" "sanitizer report"
-        elif ! why=$(bare_counts "$elf"); then
-            test_fail "$name" "$why"
-        else
-            test_pass "$name"
-        fi
-    done < <(isa_bare_tests)
+        test_async bare_test "$name" "$rel" "$cpu"
+    done
 
     # The harness self-tests, on the bare machine and through the mapped user-mode kernel part.
-    # A deliberate failure at check 2 must be reported as exactly that.
     for kind in "" umode/ umode-irq/; do
         [[ $kind == umode-irq/ ]] && ! in_umode_irq_modes "$mode" && continue
         name=$mode/${kind}selftest/must_fail
-        if selftest_run "$name"; then
-            if ((TEST_RC == 4)) && grep -q 'FAIL' "$TEST_LOG" && grep -q 'check 2\b' "$TEST_LOG" &&
-                ! { [[ $suite == ubsan ]] && sanitizer_report; }; then
-                test_pass "$name" "failure at check 2 seen"
-            else
-                test_fail "$name" "expected exit status 4 and 'FAIL ... check 2', got exit status $TEST_RC"
-            fi
-        fi
-        # Programs that "pass" (exit 0) having skipped a check or swallowed an exception: mvisor
-        # must report what they reached, and the verdict every test gets must reject them.
+        selected "$name" && test_async selftest_must_fail "$name"
         for st in "skips_checks:2 checks, 0 exceptions:ran 2 checks, declared 3" \
             "undeclared_exception:2 checks, 1 exceptions:took 1 exceptions, declared 0"; do
             IFS=: read -r prog reached want <<<"$st"
             name=$mode/${kind}selftest/$prog
-            selftest_run "$name" || continue
-            why=$(bare_counts "$B/isa/bare/${kind}selftest/$prog.elf") && why=
-            if ((TEST_RC == 0)) && grep -q "^mvisor: test passed ($reached," "$TEST_LOG" && [[ $why == "$want" ]] &&
-                ! { [[ $suite == ubsan ]] && sanitizer_report; }; then
-                test_pass "$name" "rejected: $why"
-            else
-                test_fail "$name" "expected exit status 0, 'test passed ($reached' and the verdict '$want'; got exit status $TEST_RC, '${why:-accepted}'"
-            fi
+            selected "$name" && test_async selftest_rejected "$name" "$reached" "$want"
         done
     done
 done

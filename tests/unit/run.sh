@@ -36,12 +36,14 @@ if (($# == 0)); then
     done
 fi
 
-for bin in "$@"; do
+# unit_test BINARY: run one binary and count its cases.
+unit_test() {
+    local bin=$1 name announced passed failed missing bad note
     name=$(basename "$bin")
     if [[ ! -x $bin ]]; then
         TEST_LOG=
         test_fail "$name" "not built: $bin"
-        continue
+        return
     fi
     test_exec "$name" "$UNIT_TIMEOUT" "$bin"
     # Sum the summary lines of every group the binary ran.
@@ -60,7 +62,7 @@ for bin in "$@"; do
     if ((announced == 0 && passed == 0 && failed == 0)); then
         # Not a cmocka binary (or it died before starting): one test.
         if ((TEST_RC == 0)); then test_pass "$name"; else test_fail "$name" "exit status $TEST_RC"; fi
-        continue
+        return
     fi
     if ((TEST_RC != 0 && failed + missing == 0)); then
         missing=1    # it reported success but exited non-zero
@@ -77,5 +79,10 @@ for bin in "$@"; do
         test_fail "$name" "$note, exit status $TEST_RC"
         suite_count "$passed" $((bad - 1))
     fi
+}
+
+# The binaries are independent processes: TEST_JOBS of them at a time (tests/lib.sh).
+for bin in "$@"; do
+    test_async unit_test "$bin"
 done
 suite_end
