@@ -70,7 +70,7 @@ run_suite() {
 # run one test process at a time, 0 for those that fill the machine (their tests side by side).
 suite_width() {
     case $1 in
-    decoder | isa-qemu | cli | disk | disk-long | net | qmp | tsan | vms | asan) echo 1 ;;
+    decoder | isa-qemu | cli | disk | disk-long | net | qmp | tsan | vms | asan | fuzz) echo 1 ;;
     *) echo 0 ;;
     esac
 }
