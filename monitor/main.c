@@ -25,6 +25,7 @@
 #include "monitor/vmconfig.h"
 #include "monitor/vmset.h"
 #include "shadow-mmu/bufcache.h"
+#include "shadow-mmu/pageshare.h"
 
 static const char usage_text[] =
     "usage: mvisor [options] -kernel FILE\n"
@@ -50,7 +51,7 @@ static const char usage_text[] =
     "                      QMP control socket (QEMU's protocol: qmp_capabilities, query-status,\n"
     "                      stop, cont, system_reset, system_powerdown, quit, query-cpus-fast,\n"
     "                      query-version, query-vms, query-blockstats, query-buffer-cache,\n"
-    "                      query-commands; README \"QMP\")\n"
+    "                      query-sharing, query-commands; README \"QMP\")\n"
     "  -name NAME          the VM's name (QMP query-vms and the `vm` argument, consoles, the exit\n"
     "                      report; default vm0)\n"
     "  -no-reboot          a guest reset stops mvisor (status 0, 'guest reset' on stderr)\n"
@@ -103,6 +104,10 @@ static const char usage_text[] =
     "                      backing file share (its pages are read from the host once and mapped\n"
     "                      copy-on-write into the guests; README \"Disks\"); 0 turns it off\n"
     "                      (default 256)\n"
+    "  --page-sharing[=N]  content-based page sharing: a scanner thread hashes the VMs' guest\n"
+    "                      pages, at most N a second (default 10000), and maps identical ones\n"
+    "                      (and pages of zeroes) onto one read-only machine page copy-on-write\n"
+    "                      (QMP query-sharing, --profile; README \"Page sharing\")\n"
     "  --perfmap           write /tmp/perf-PID.map so perf names translated guest blocks\n"
     "  --stats             print instruction count and speed at exit (per VM)\n"
     "  --profile           print a profile at exit and on SIGUSR1: translation cache (lookups,\n"
@@ -228,6 +233,8 @@ int main(int argc, char **argv)
     bool perfmap = false;
     const char *qmp_path = NULL, *vm_config = NULL, *run_dir = NULL, *first_vm_opt = NULL;
     unsigned clones = 0;
+    uint32_t share_rate = 0; /* --page-sharing: pages per second, 0 = off */
+    struct pageshare *share = NULL;
     struct sched_config sc = {.host_cpus = 0};
     char qmp_buf[108], err[600];
 
@@ -263,6 +270,10 @@ int main(int argc, char **argv)
         } else if (!strcmp(o, "-buffer-cache")) {
             uint64_t mib = parse_u64("--buffer-cache", need_arg(argc, argv, &i), 0, 1u << 20);
             bufcache_set_default_limit(mib << (20 - MACH_PAGE_BITS));
+        } else if (!strcmp(o, "-page-sharing")) {
+            share_rate = PAGESHARE_DEFAULT_RATE;
+        } else if (!strncmp(o, "-page-sharing=", 14)) {
+            share_rate = (uint32_t)parse_u64("--page-sharing", o + 14, 1, PAGESHARE_MAX_RATE);
         } else if (!strcmp(o, "-insn-words")) {
             rep.insn_words = need_arg(argc, argv, &i);
         } else if (!strcmp(o, "-perfmap")) {
@@ -405,6 +416,21 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    if (share_rate) {
+        int rc = pageshare_create(&share, vms[0]->mm, share_rate);
+        for (unsigned i = 0; i < set.n && rc == 0; i++)
+            if (vms[i]->mm == vms[0]->mm && !(vms[i]->share = pageshare_add(share, &vms[i]->pmap)))
+                rc = -ENOMEM;
+        if (rc == 0)
+            rc = pageshare_start(share);
+        if (rc < 0) {
+            fprintf(stderr, "mvisor: --page-sharing: cannot start the scanner: %s\n", strerror(-rc));
+            qmp_server_stop(qmp);
+            vmset_destroy(&set);
+            return 1;
+        }
+    }
+
     vmset_attach_logs(&set);
     if (qmp) {
         int rc = 0;
@@ -430,6 +456,8 @@ int main(int argc, char **argv)
 
     uint64_t t0 = host_monotonic_ns();
     int worst = sched_run(vms, set.n, &sc, status);
+    if (share)
+        pageshare_stop(share);
     qmp_server_stop(qmp);
     double secs = (double)(host_monotonic_ns() - t0) / 1e9;
     if (worst < 0) {
@@ -455,10 +483,16 @@ int main(int argc, char **argv)
             fprintf(stderr, "mvisor: %s: exit %d (%s)\n", vm_name(vms[i]), status[i],
                     vmset_exit_reason(&set, i, status[i]));
     if (rep.insn_words && dbt_insn_words_write(vms[0], rep.insn_words, err, sizeof(err)) < 0) {
-        vmset_destroy(&set);
         fprintf(stderr, "mvisor: --insn-words: %s\n", err);
+        for (unsigned i = 0; i < set.n; i++)
+            vms[i]->share = NULL;
+        pageshare_destroy(share);
+        vmset_destroy(&set);
         return worst ? worst : 1;
     }
+    for (unsigned i = 0; i < set.n; i++)
+        vms[i]->share = NULL;
+    pageshare_destroy(share);
     vmset_destroy(&set);
     free(vms);
     free(status);
