@@ -100,6 +100,7 @@ $(LOCKSTEP_BIN): $(B)/obj/tests/diff/lockstep.o $(LIB)
 # build/tsan/mvisor): VMs on several threads share nothing mutable, or this reports the race.
 TSAN_TESTS := $(B)/tsan/tests/unit/test_multivm $(B)/tsan/tests/unit/test_sched $(B)/tsan/tests/unit/test_virtio_blk \
               $(B)/tsan/tests/unit/test_bufcache $(B)/tsan/tests/unit/test_virtio_net
+TSAN_TESTS += $(B)/tsan/tests/unit/test_pageshare
 $(B)/tsan/tests/unit/%: $(B)/tsan/obj/tests/unit/%.o $(B)/tsan/libmvisor.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(TSAN_FLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
