@@ -418,6 +418,14 @@ bench-disk: $(MVISOR) $(GUEST_STAMP) $(INITRAMFS) | $(DEPS_STAMP)
 	$(if $(BENCH_DISK_ROOTFS),scripts/make-rootfs.sh $(ROOTFS_DIR))
 	bench/disk.py $(BENCH_DISK_QUICK_FLAG) --rootfs $(ROOTFS_DIR)/base.img $(BENCH_DISK_ARGS)
 
+# make bench-density: host PSS of 1, 2, 4, 8 identical idle VMs, mvisor with and without
+# --page-sharing against QEMU processes with the host's KSM on and off (bench/density.py; README
+# "Page sharing"). Needs root for KSM. BENCH_DENSITY_QUICK=1: counts 1 2 4, one round.
+# BENCH_DENSITY_ARGS: more bench/density.py options.
+.PHONY: bench-density
+bench-density: $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
+	bench/density.py $(if $(BENCH_DENSITY_QUICK),--quick) $(BENCH_DENSITY_ARGS)
+
 # The guest's decompressor alone: mvisor's translator vs QEMU, build/bench/zboot.md.
 bench-zboot: $(MVISOR) $(GUEST_STAMP)
 	bench/zboot.py $(if $(BENCH_QUICK_FLAG),--pairs 3)
