@@ -35,6 +35,6 @@ void profile_sharing(const struct vm *vm, FILE *f, bool json)
             s.sharing, s.frames, s.zero_pages, s.saved, (double)s.saved * MACH_PAGE_SIZE / (1 << 20));
     fprintf(f, "  %" PRIu64 " merges, %" PRIu64 " copy-on-write breaks of them, %" PRIu64
             " visits skipped (written soon after a merge), %" PRIu64 " mismatches, %" PRIu64
-            " refused (host mappings), %" PRIu64 " batches put off (vCPU running)\n",
+            " refused (host mappings), %" PRIu64 " waits for a running vCPU's slice to end\n",
             s.merges, s.cow_breaks, s.volatile_skips, s.mismatches, s.refused, s.busy);
 }

@@ -40,7 +40,6 @@
 #include "shadow-mmu/pageshare.h"
 
 #define BATCH 64          /* pages visited per hold of a VM's gate */
-#define BUSY_PATIENCE 20  /* steps a running VM is waited for before the pass goes past it */
 #define TICK_NS 10000000ull
 #define LEVEL_MAX 6       /* a page broken again and again is left alone for up to 2^6 visits */
 
@@ -51,10 +50,11 @@ struct pageshare_vm {
     struct pmap *p;
     unsigned index;
     pthread_mutex_t gate;
+    pthread_cond_t turn;  /* the vCPU waits here while the scanner wants the gate */
+    _Atomic bool want;    /* the scanner waits for the gate: the vCPU lets it in first */
     uint32_t *hash;  /* per page: the last hash seen (low 32 bits) */
     uint8_t *state;  /* per page: ST_* and the back-off level */
     uint8_t *skip;   /* per page: visits still to skip */
-    unsigned busy_tries;
 };
 
 /* An open-addressed table keyed by hash (0 stands for empty; a hash of 0 is taken as 1). */
@@ -184,6 +184,7 @@ void pageshare_destroy(struct pageshare *ps)
     free(ps->hint.s);
     for (unsigned i = 0; i < ps->nvms; i++) {
         struct pageshare_vm *v = ps->vms[i];
+        pthread_cond_destroy(&v->turn);
         pthread_mutex_destroy(&v->gate);
         free(v->hash);
         free(v->state);
@@ -210,6 +211,7 @@ struct pageshare_vm *pageshare_add(struct pageshare *ps, struct pmap *p)
     bool ok = v->hash && v->state && v->skip && ps->nvms < PAGESHARE_MAX_VMS;
     if (ok) {
         pthread_mutex_init(&v->gate, NULL);
+        pthread_cond_init(&v->turn, NULL);
         v->index = ps->nvms;
         ps->vms[ps->nvms++] = v;
     }
@@ -224,9 +226,13 @@ struct pageshare_vm *pageshare_add(struct pageshare *ps, struct pmap *p)
     return v;
 }
 
+/* A vCPU that runs slice after slice would take its gate back before the scanner's blocked lock
+ * ever got it (a mutex is not fair): while the scanner wants it, the vCPU waits its turn. */
 void pageshare_enter(struct pageshare_vm *v)
 {
     pthread_mutex_lock(&v->gate);
+    while (atomic_load_explicit(&v->want, memory_order_acquire))
+        pthread_cond_wait(&v->turn, &v->gate);
 }
 
 void pageshare_leave(struct pageshare_vm *v)
@@ -340,7 +346,11 @@ static void visit(struct pageshare *ps, struct pageshare_vm *v, uint32_t g, uint
     if (w == v && wg == g)
         return;
     if (w != v && pthread_mutex_trylock(&w->gate) != 0) {
-        count(&ps->busy, 1); /* its vCPU runs: next pass */
+        /* Its vCPU runs: this page becomes the hint, so that page finds it when its own VM's
+         * turn comes (and takes this idle gate then). */
+        count(&ps->busy, 1);
+        ps->hint.s[i].a = v->index;
+        ps->hint.s[i].b = g;
         return;
     }
     ps->hint.s[i].a = MPN_NONE;
@@ -384,17 +394,15 @@ uint32_t pageshare_scan(struct pageshare *ps, uint32_t n)
         }
         struct pageshare_vm *v = ps->vms[ps->cur_vm];
         if (pthread_mutex_trylock(&v->gate) != 0) {
+            /* Its vCPU runs: the gate comes back at the end of the slice (a few ms at most). */
             count(&ps->busy, 1);
-            if (++v->busy_tries < BUSY_PATIENCE)
-                break; /* its vCPU runs: again at the next step */
-            v->busy_tries = 0;
-            ps->cur_vm++;
-            ps->cur_page = 0;
-            continue;
+            atomic_store_explicit(&v->want, true, memory_order_release);
+            pthread_mutex_lock(&v->gate);
+            atomic_store_explicit(&v->want, false, memory_order_relaxed);
         }
-        v->busy_tries = 0;
         for (unsigned k = 0; k < BATCH && ps->cur_page < v->p->npages && hashed < n; k++, looked++)
             visit(ps, v, ps->cur_page++, &hashed);
+        pthread_cond_broadcast(&v->turn);
         pthread_mutex_unlock(&v->gate);
         if (ps->cur_page >= v->p->npages) {
             ps->cur_vm++;

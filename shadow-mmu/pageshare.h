@@ -6,8 +6,8 @@
  *
  * Exclusion with the guest: a VM's pages are hashed, compared and merged only while its vCPU is
  * out of guest code. The VM's run takes its gate (pageshare_enter / pageshare_leave) around
- * every slice, and the scanner only ever try-locks it, so a vCPU never waits for the scanner
- * longer than one small batch of pages. Everything that writes guest RAM (translated code, the
+ * every slice; the scanner takes it for one small batch of pages at a time, waiting for the end
+ * of a running vCPU's slice, so a vCPU never waits for the scanner longer than one batch. Everything that writes guest RAM (translated code, the
  * interpreter, device DMA) runs on the vCPU thread inside a slice.
  */
 #ifndef MVISOR_PAGESHARE_H
@@ -37,7 +37,7 @@ struct pageshare_stats {
     uint64_t volatile_skips; /* visits skipped because the page was written soon after a merge */
     uint64_t mismatches;     /* equal hashes, different bytes (or a store came first) */
     uint64_t refused;        /* merges the host's mapping limit refused */
-    uint64_t busy;           /* batches put off because the vCPU was running */
+    uint64_t busy;           /* batches that waited for the end of the vCPU's slice */
     uint64_t cpu_ns;         /* the scanner thread's CPU time */
 };
 
