@@ -14,6 +14,9 @@
  *    that page still holds the same bytes (compared, under its VM's gate
  *    too), a fresh machine page gets the bytes, both map it and it enters
  *    the stable table; else this page becomes the hint.
+ * A VM's gate is taken at once while its vCPU runs no guest code, else at
+ * the end of the vCPU's slice, which then waits for the scanner's batch
+ * before it takes the gate back.
  * Every mapping goes through pmap_merge_page, which write-protects the
  * page, shoots down its software-TLB entries and compares the bytes before
  * it switches, so only equal bytes are ever merged. A store to a merged
@@ -26,8 +29,9 @@
  * change, so merging a page that holds code keeps its blocks; the software
  * TLB refills mark the page as code again.
  *
- * At the end of a pass the hint table is emptied and the stable table
- * forgets pages no guest maps any more (their last reference goes).
+ * At the end of a pass the stable table forgets pages no guest maps any
+ * more (their last reference goes); every few passes the hint table is
+ * emptied.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -41,6 +45,7 @@
 
 #define BATCH 64          /* pages visited per hold of a VM's gate */
 #define TICK_NS 10000000ull
+#define HINT_PASSES 8     /* passes a hint lasts at most */
 #define LEVEL_MAX 6       /* a page broken again and again is left alone for up to 2^6 visits */
 
 enum { ST_SEEN = 1, ST_MERGED = 2, ST_LEVEL_SHIFT = 4 };
@@ -266,6 +271,28 @@ static bool page_is_zero(const uint8_t *page)
     return true;
 }
 
+/* Takes v's gate (the scanner's lock held): at once if its vCPU runs no guest code, else at the
+ * end of its slice, without the scanner's lock meanwhile (so query-sharing does not wait for a
+ * slice). Only the scanner thread changes what that lock guards, and no vCPU takes it, so it may
+ * be taken again with the gate held. */
+static void gate_take(struct pageshare *ps, struct pageshare_vm *v)
+{
+    if (pthread_mutex_trylock(&v->gate) == 0)
+        return;
+    count(&ps->busy, 1);
+    pthread_mutex_unlock(&ps->lock);
+    atomic_store_explicit(&v->want, true, memory_order_release);
+    pthread_mutex_lock(&v->gate);
+    atomic_store_explicit(&v->want, false, memory_order_relaxed);
+    pthread_mutex_lock(&ps->lock);
+}
+
+static void gate_give(struct pageshare_vm *v)
+{
+    pthread_cond_broadcast(&v->turn);
+    pthread_mutex_unlock(&v->gate);
+}
+
 /* Maps m at page g of v (its gate held); whether it did. */
 static bool merge(struct pageshare *ps, struct pageshare_vm *v, uint32_t g, mpn_t m)
 {
@@ -345,9 +372,10 @@ static void visit(struct pageshare *ps, struct pageshare_vm *v, uint32_t g, uint
     uint32_t wg = ps->hint.s[i].b;
     if (w == v && wg == g)
         return;
+    /* The other VM's gate only if it is free: waiting for its slice would hold this VM's vCPU
+     * as long. If it runs, this page becomes the hint, and that page finds it when its own
+     * VM's turn comes (hints last several passes for that). */
     if (w != v && pthread_mutex_trylock(&w->gate) != 0) {
-        /* Its vCPU runs: this page becomes the hint, so that page finds it when its own VM's
-         * turn comes (and takes this idle gate then). */
         count(&ps->busy, 1);
         ps->hint.s[i].a = v->index;
         ps->hint.s[i].b = g;
@@ -360,15 +388,18 @@ static void visit(struct pageshare *ps, struct pageshare_vm *v, uint32_t g, uint
         merge_pair(ps, v, g, w, wg, h);
     else
         table_insert(&ps->hint, h, v->index, g);
-    if (w != v)
+    if (w != v) {
+        pthread_cond_broadcast(&w->turn); /* (nobody waits: only a blocking take sets want) */
         pthread_mutex_unlock(&w->gate);
+    }
 }
 
-/* The end of a pass: hints start over, shared pages no guest maps go. */
+/* The end of a pass: shared pages no guest maps go; every HINT_PASSES passes hints start over
+ * (a hint is checked against the page's bytes when it is used, so an old one costs a compare). */
 static void pass_end(struct pageshare *ps)
 {
-    count(&ps->full_scans, 1);
-    table_clear(&ps->hint);
+    if (atomic_fetch_add_explicit(&ps->full_scans, 1, memory_order_relaxed) % HINT_PASSES == HINT_PASSES - 1)
+        table_clear(&ps->hint);
     struct table keep = {0};
     for (uint32_t i = 0; i < ps->stable.cap; i++) {
         struct slot *s = &ps->stable.s[i];
@@ -393,17 +424,10 @@ uint32_t pageshare_scan(struct pageshare *ps, uint32_t n)
             ps->cur_page = 0;
         }
         struct pageshare_vm *v = ps->vms[ps->cur_vm];
-        if (pthread_mutex_trylock(&v->gate) != 0) {
-            /* Its vCPU runs: the gate comes back at the end of the slice (a few ms at most). */
-            count(&ps->busy, 1);
-            atomic_store_explicit(&v->want, true, memory_order_release);
-            pthread_mutex_lock(&v->gate);
-            atomic_store_explicit(&v->want, false, memory_order_relaxed);
-        }
+        gate_take(ps, v);
         for (unsigned k = 0; k < BATCH && ps->cur_page < v->p->npages && hashed < n; k++, looked++)
             visit(ps, v, ps->cur_page++, &hashed);
-        pthread_cond_broadcast(&v->turn);
-        pthread_mutex_unlock(&v->gate);
+        gate_give(v);
         if (ps->cur_page >= v->p->npages) {
             ps->cur_vm++;
             ps->cur_page = 0;
