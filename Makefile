@@ -102,6 +102,7 @@ $(LOCKSTEP_BIN): $(B)/obj/tests/diff/lockstep.o $(LIB)
 TSAN_TESTS := $(B)/tsan/tests/unit/test_multivm $(B)/tsan/tests/unit/test_sched $(B)/tsan/tests/unit/test_virtio_blk \
               $(B)/tsan/tests/unit/test_bufcache $(B)/tsan/tests/unit/test_virtio_net \
               $(B)/tsan/tests/unit/test_virtio_balloon
+TSAN_TESTS += $(B)/tsan/tests/unit/test_pageshare
 $(B)/tsan/tests/unit/%: $(B)/tsan/obj/tests/unit/%.o $(B)/tsan/libmvisor.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(TSAN_FLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
@@ -463,6 +464,14 @@ BENCH_DISK_ROOTFS := $(if $(findstring --only,$(BENCH_DISK_ARGS)),$(findstring r
 bench-disk: $(MVISOR) $(GUEST_STAMP) $(INITRAMFS) | $(DEPS_STAMP)
 	$(if $(BENCH_DISK_ROOTFS),scripts/make-rootfs.sh $(ROOTFS_DIR))
 	bench/disk.py $(BENCH_DISK_QUICK_FLAG) --rootfs $(ROOTFS_DIR)/base.img $(BENCH_DISK_ARGS)
+
+# make bench-density: host PSS of 1, 2, 4, 8 identical idle VMs, mvisor with and without
+# --page-sharing against QEMU processes with the host's KSM on and off (bench/density.py; README
+# "Page sharing"). Needs root for KSM. BENCH_DENSITY_QUICK=1: counts 1 2 4, one round.
+# BENCH_DENSITY_ARGS: more bench/density.py options.
+.PHONY: bench-density
+bench-density: $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
+	bench/density.py $(if $(BENCH_DENSITY_QUICK),--quick) $(BENCH_DENSITY_ARGS)
 
 # The guest's decompressor alone: mvisor's translator vs QEMU, build/bench/zboot.md.
 bench-zboot: $(MVISOR) $(GUEST_STAMP)

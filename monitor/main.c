@@ -26,6 +26,7 @@
 #include "monitor/vmconfig.h"
 #include "monitor/vmset.h"
 #include "shadow-mmu/bufcache.h"
+#include "shadow-mmu/pageshare.h"
 
 static const char usage_text[] =
     "usage: mvisor [options] -kernel FILE\n"
@@ -51,7 +52,7 @@ static const char usage_text[] =
     "                      QMP control socket (QEMU's protocol: qmp_capabilities, query-status,\n"
     "                      stop, cont, system_reset, system_powerdown, quit, query-cpus-fast,\n"
     "                      query-version, query-vms, query-blockstats, query-buffer-cache,\n"
-    "                      query-commands; README \"QMP\")\n"
+    "                      query-sharing, query-commands; README \"QMP\")\n"
     "  -name NAME          the VM's name (QMP query-vms and the `vm` argument, consoles, the exit\n"
     "                      report; default vm0)\n"
     "  -no-reboot          a guest reset stops mvisor (status 0, 'guest reset' on stderr)\n"
@@ -110,6 +111,11 @@ static const char usage_text[] =
     "  --mem-limit SIZE    machine memory the VMs may take (MiB, or a M or G suffix): above it\n"
     "                      balloons are inflated, the VM with the most idle memory first, and\n"
     "                      each request is said on stderr (VMs need -device virtio-balloon-pci)\n"
+    "  --page-sharing      content-based page sharing: a scanner thread hashes the VMs' guest\n"
+    "                      pages and maps identical ones (and pages of zeroes) onto one\n"
+    "                      read-only machine page copy-on-write (QMP query-sharing, --profile;\n"
+    "                      README \"Page sharing\"), at most 10000 pages a second\n"
+    "  --page-sharing=N    the same at most N pages a second, 1..10000000\n"
     "  --perfmap           write /tmp/perf-PID.map so perf names translated guest blocks\n"
     "  --stats             print instruction count and speed at exit (per VM)\n"
     "  --profile           print a profile at exit and on SIGUSR1: translation cache (lookups,\n"
@@ -236,6 +242,8 @@ int main(int argc, char **argv)
     const char *qmp_path = NULL, *vm_config = NULL, *run_dir = NULL, *first_vm_opt = NULL;
     unsigned clones = 0;
     uint64_t mem_limit = 0;
+    uint32_t share_rate = 0; /* --page-sharing: pages per second, 0 = off */
+    struct pageshare *share = NULL;
     struct sched_config sc = {.host_cpus = 0};
     char qmp_buf[108], err[600];
 
@@ -284,6 +292,10 @@ int main(int argc, char **argv)
             if (errno || end == v || *end || *v == '-' || n == 0 || n > (1ull << (50 - shift)))
                 die_usage("--mem-limit takes a size in MiB (or with a M or G suffix), not '%s'", v);
             mem_limit = (uint64_t)n << shift;
+        } else if (!strcmp(o, "-page-sharing")) {
+            share_rate = PAGESHARE_DEFAULT_RATE;
+        } else if (!strncmp(o, "-page-sharing=", 14)) {
+            share_rate = (uint32_t)parse_u64("--page-sharing", o + 14, 1, PAGESHARE_MAX_RATE);
         } else if (!strcmp(o, "-insn-words")) {
             rep.insn_words = need_arg(argc, argv, &i);
         } else if (!strcmp(o, "-perfmap")) {
@@ -426,6 +438,21 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    if (share_rate) {
+        int rc = pageshare_create(&share, vms[0]->mm, share_rate);
+        for (unsigned i = 0; i < set.n && rc == 0; i++)
+            if (vms[i]->mm == vms[0]->mm && !(vms[i]->share = pageshare_add(share, &vms[i]->pmap)))
+                rc = -ENOMEM;
+        if (rc == 0)
+            rc = pageshare_start(share);
+        if (rc < 0) {
+            fprintf(stderr, "mvisor: --page-sharing: cannot start the scanner: %s\n", strerror(-rc));
+            qmp_server_stop(qmp);
+            vmset_destroy(&set);
+            return 1;
+        }
+    }
+
     vmset_attach_logs(&set);
     if (qmp) {
         int rc = 0;
@@ -455,6 +482,8 @@ int main(int argc, char **argv)
     uint64_t t0 = host_monotonic_ns();
     int worst = sched_run(vms, set.n, &sc, status);
     memlimit_stop(ml);
+    if (share)
+        pageshare_stop(share);
     qmp_server_stop(qmp);
     double secs = (double)(host_monotonic_ns() - t0) / 1e9;
     if (worst < 0) {
@@ -480,10 +509,16 @@ int main(int argc, char **argv)
             fprintf(stderr, "mvisor: %s: exit %d (%s)\n", vm_name(vms[i]), status[i],
                     vmset_exit_reason(&set, i, status[i]));
     if (rep.insn_words && dbt_insn_words_write(vms[0], rep.insn_words, err, sizeof(err)) < 0) {
-        vmset_destroy(&set);
         fprintf(stderr, "mvisor: --insn-words: %s\n", err);
+        for (unsigned i = 0; i < set.n; i++)
+            vms[i]->share = NULL;
+        pageshare_destroy(share);
+        vmset_destroy(&set);
         return worst ? worst : 1;
     }
+    for (unsigned i = 0; i < set.n; i++)
+        vms[i]->share = NULL;
+    pageshare_destroy(share);
     vmset_destroy(&set);
     free(vms);
     free(status);

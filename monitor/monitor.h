@@ -451,6 +451,7 @@ struct vm {
     vm_store_hook_fn store_hook;   /* set before anything is translated, or NULL */
     struct insn_words *insn_words; /* --insn-words: the set being recorded (dbt_insn_words_start) */
     struct vm_profile *prof;       /* --profile: the sampler and the SIGUSR1 state, or NULL */
+    struct pageshare_vm *share;    /* --page-sharing: its place in the scanner, or NULL */
 };
 
 /* ---- functions ------------------------------------------------------- */
@@ -537,6 +538,8 @@ void profile_disks(const struct vm *vm, FILE *f, bool json);
 const char *profile_disk_name(const struct vm *vm, unsigned i);
 struct bufcache_stats;
 bool profile_buffer_cache(const struct vm *vm, struct bufcache_stats *out);
+/* Content-based page sharing's part of the profile (monitor/profile_share.c; monitor-wide). */
+void profile_sharing(const struct vm *vm, FILE *f, bool json);
 /* Called by vcpu_events: prints the profile to stderr if SIGUSR1 asked for it. */
 void profile_poll(struct vm *vm);
 

@@ -301,7 +301,7 @@ int vmopt_check(const struct vmopt *o, char *err, size_t errlen)
 bool vmopt_monitor_wide(const char *a)
 {
     static const char *const names[] = {
-        "-qmp", "-vm-config", "-clone", "-run-dir", "-host-cpus", "-buffer-cache", "-stats", "-profile", "-perfmap",
+        "-qmp", "-vm-config", "-clone", "-run-dir", "-host-cpus", "-buffer-cache", "-page-sharing", "-stats", "-profile", "-perfmap",
         "-insn-words", "-h", "-help", "-mem-limit",
     };
     if (a[0] != '-')

@@ -345,6 +345,7 @@ void profile_write(struct vm *vm, FILE *f, bool json)
                 atomic_load(&ps->discarded), atomic_load(&ps->shootdowns), atomic_load(&ps->shot_entries),
                 vm->mm ? vm->mm->in_use : 0);
         profile_disks(vm, f, true);
+        profile_sharing(vm, f, true);
         fprintf(f, "  \"mmio\": {");
         first = true;
         for (unsigned i = 0; i < vm->physmap.n && i < 64; i++) {
@@ -466,6 +467,7 @@ void profile_write(struct vm *vm, FILE *f, bool json)
             fprintf(f, " %s %" PRIu64 ";", exc_names[c], v->nr_exceptions[c]);
     fprintf(f, "\n");
     profile_disks(vm, f, false);
+    profile_sharing(vm, f, false);
 
     fprintf(f, "\nhost CPU time of the vCPU (%s, %.0f ms samples): ",
             samp_total ? "sampled" : "no samples", PROF_SAMPLE_NS / 1e6);

@@ -46,6 +46,7 @@
 #include "monitor/unixsock.h"
 #include "monitor/vmset.h"
 #include "shadow-mmu/bufcache.h"
+#include "shadow-mmu/pageshare.h"
 
 #define QMP_MAX_VMS VMSET_MAX_VMS /* every VM a monitor runs */
 #define QMP_EVENT_QUEUE 256
@@ -423,6 +424,29 @@ static void cmd_query_buffer_cache(struct qmp_call *c)
                            (json_int_t)cs.evicted_mapped, "files", (json_int_t)cs.files));
 }
 
+/* Content-based page sharing (monitor-wide; shadow-mmu/pageshare.h). */
+static void cmd_query_sharing(struct qmp_call *c)
+{
+    if (c->s->nvms == 0 || !c->s->vms[0]->share) {
+        reply_return(c->s, c->id, json_pack("{s:b}", "enabled", 0));
+        return;
+    }
+    struct pageshare_stats st;
+    pageshare_get_stats(pageshare_of(c->s->vms[0]->share), &st);
+    json_t *r = json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "enabled", 1, "rate", (json_int_t)st.rate,
+                          "pages-scanned", (json_int_t)st.scanned, "full-scans", (json_int_t)st.full_scans,
+                          "merges", (json_int_t)st.merges, "shared-frames", (json_int_t)st.frames,
+                          "pages-sharing", (json_int_t)st.sharing, "zero-pages", (json_int_t)st.zero_pages,
+                          "pages-saved", (json_int_t)st.saved);
+    json_t *more = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "cow-breaks", (json_int_t)st.cow_breaks,
+                                    "volatile-skips", (json_int_t)st.volatile_skips, "mismatches",
+                                    (json_int_t)st.mismatches, "refused", (json_int_t)st.refused, "busy",
+                                    (json_int_t)st.busy, "scanner-cpu-ns", (json_int_t)st.cpu_ns);
+    json_object_update(r, more);
+    json_decref(more);
+    reply_return(c->s, c->id, r);
+}
+
 static void cmd_query_nics(struct qmp_call *c)
 {
     reply_return(c->s, c->id, qmp_net_query_nics(c->vm));
@@ -514,6 +538,7 @@ static const struct qmp_command commands[] = {
     {"query-blockstats", cmd_query_blockstats, true, false, NULL},
     {"query-buffer-cache", cmd_query_buffer_cache, false, false, NULL},
     {"query-commands", cmd_query_commands, false, false, NULL},
+    {"query-sharing", cmd_query_sharing, false, false, NULL},
     {"query-nics", cmd_query_nics, true, false, NULL},
     {"set_link", cmd_set_link, true, false, "name up"},
     {"balloon", cmd_balloon, true, false, "value"},

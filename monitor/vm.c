@@ -37,6 +37,7 @@
 #include "monitor/options.h"
 #include "monitor/unixsock.h"
 #include "devices/virtio/virtio.h"
+#include "shadow-mmu/pageshare.h"
 
 #define TESTBENCH_BOOTROM_BASE 0x1FC00000u
 #define TESTBENCH_BOOTROM_SIZE 0x00100000u
@@ -611,6 +612,9 @@ enum vcpu_exit vm_run_slice(struct vm *vm, uint64_t max_insns)
         if (end < v->next_event)
             v->next_event = end; /* the engine checks events there; vcpu_events ends the slice */
     }
+    /* Content-based sharing merges this VM's pages only while it runs no guest code. */
+    if (vm->share)
+        pageshare_enter(vm->share);
     /* A paused VM runs nothing: it only serves what was posted since the last call. */
     enum vcpu_exit why = vm_ctl_state(&vm->ctl) == VM_STATE_PAUSED ? VCPU_EXIT_CONTROL
                          : vm->dbt ? dbt_run(v) : dbt_interp_run(v);
@@ -621,6 +625,8 @@ enum vcpu_exit vm_run_slice(struct vm *vm, uint64_t max_insns)
         if (why == VCPU_EXIT_NONE)
             why = vm->dbt ? dbt_run(v) : dbt_interp_run(v);
     }
+    if (vm->share)
+        pageshare_leave(vm->share);
     return why;
 }
 

@@ -373,6 +373,55 @@ int pmap_map_cow_run(struct pmap *p, uint32_t gpfn, mpn_t m, uint32_t n)
     return 0;
 }
 
+int pmap_merge_page(struct pmap *p, uint32_t gpfn, mpn_t m)
+{
+    if (gpfn >= p->npages || m == MPN_NONE || m >= p->mm->max_pages)
+        return -EINVAL;
+    if (atomic_load_explicit(&p->mm->away_runs, memory_order_relaxed) + 2 > p->mm->away_limit) {
+        atomic_fetch_add_explicit(&p->mm->away_refused, 1, memory_order_relaxed);
+        return -ENOSPC;
+    }
+    uint64_t owner = MPAGE_OWNER(p->id, gpfn);
+    machmem_get(p->mm, m);
+    int rc = machmem_add_owner(p->mm, m, owner);
+    if (rc < 0) {
+        machmem_put(p->mm, m);
+        return rc;
+    }
+    machmem_set_flags(p->mm, m, MPAGE_COW | MPAGE_SHARED, 0);
+    pthread_mutex_lock(pmap_lock(p));
+    uint32_t e = atomic_load_explicit(&p->pte[gpfn], memory_order_acquire);
+    uint8_t *page = view_page(p, gpfn);
+    if (e == PMAP_NONE || (e & PMAP_COW) || (e & ~PMAP_COW) == m) {
+        rc = -EAGAIN; /* gone, or shared meanwhile */
+        goto undo;
+    }
+    /* Write-protected first: from here a store through any host address of the page faults
+     * instead of landing in a copy about to be dropped; then no software-TLB entry may still
+     * let a store through without the slow path; only then do the bytes count. */
+    if (mprotect(page, MACH_PAGE_SIZE, PROT_READ) < 0) {
+        rc = -errno;
+        goto undo;
+    }
+    shoot(p, gpfn, 1);
+    if (memcmp(page, machmem_page(p->mm, m), MACH_PAGE_SIZE) != 0) {
+        rc = -EAGAIN;
+    } else {
+        rc = replace(p, gpfn, e, m | PMAP_COW);
+        if (rc == 0) {
+            pthread_mutex_unlock(pmap_lock(p));
+            atomic_fetch_add_explicit(&p->st.shared_maps, 1, memory_order_relaxed);
+            return 0;
+        }
+    }
+    mprotect(page, MACH_PAGE_SIZE, PROT_READ | PROT_WRITE);
+undo:
+    pthread_mutex_unlock(pmap_lock(p));
+    machmem_del_owner(p->mm, m, owner);
+    machmem_put(p->mm, m);
+    return rc;
+}
+
 int pmap_move(struct pmap *p, uint32_t gpfn)
 {
     if (gpfn >= p->npages)

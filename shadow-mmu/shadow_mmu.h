@@ -289,6 +289,12 @@ mpn_t pmap_lookup(const struct pmap *p, uint32_t gpfn, bool *cow);
 int pmap_map_cow(struct pmap *p, uint32_t gpfn, mpn_t m);
 /* The same for n consecutive machine pages at n consecutive guest pages (one view remap). */
 int pmap_map_cow_run(struct pmap *p, uint32_t gpfn, mpn_t m, uint32_t n);
+/* Content-based sharing's merge (shadow-mmu/pageshare.c): maps machine page m at gpfn
+ * copy-on-write if gpfn maps a private page holding the same bytes. The page is write-protected
+ * and its software-TLB entries shot down before the bytes are compared, so a store cannot land
+ * between the compare and the switch. 0, -EAGAIN (not private, or the bytes differ), -ENOSPC
+ * (the pool's away_limit) or -errno. */
+int pmap_merge_page(struct pmap *p, uint32_t gpfn, mpn_t m);
 /* Moves gpfn to a fresh machine page (the contents copied): what a migration does. 0 or -errno. */
 int pmap_move(struct pmap *p, uint32_t gpfn);
 /* Gives back pages [gpfn, gpfn + n): they read as zero again. */

@@ -332,7 +332,7 @@ if selected help; then
             for opt in -M -m -kernel -initrd -append --exec --deterministic --seed --max-insns \
                 --timeout --trace --no-chain --perfmap --profile --code-buffer -serial -no-reboot \
                 --insn-words -qmp -name --vm-config --clone --run-dir --host-cpus --weight --stats \
-                --mem-limit; do
+                --mem-limit --page-sharing; do
                 # the option as a word: preceded by a blank or a comma, followed by a blank, a
                 # comma, '=' or the end of the line
                 if ! grep -Eq -- "(^|[[:space:],])$opt([[:space:],=]|\$)" "$OUT"; then
@@ -589,6 +589,8 @@ bad weight-zero '--weight 0 is out of range \(1\.\.10000\)' "${TB[@]}" -kernel "
 bad weight-big '--weight 10001 is out of range' "${TB[@]}" -kernel "$GOOD" --weight 10001
 bad host-cpus-zero '--host-cpus 0 is out of range \(1\.\.256\)' "${TB[@]}" -kernel "$GOOD" --host-cpus 0
 bad host-cpus-257 '--host-cpus 257 is out of range' "${TB[@]}" -kernel "$GOOD" --host-cpus 257
+bad page-sharing-zero '--page-sharing 0 is out of range \(1\.\.10000000\)' "${TB[@]}" -kernel "$GOOD" --page-sharing=0
+bad page-sharing-abc 'invalid number for --page-sharing' "${TB[@]}" -kernel "$GOOD" --page-sharing=abc
 bad run-dir-file 'run-dir .*plain-file: exists and is not a folder' "${TB[@]}" -kernel "$GOOD" --clone 2 \
     --run-dir "$W/plain-file"
 bad run-dir-unmakeable 'run-dir .*no-such-dir/rd: No such file' "${TB[@]}" -kernel "$GOOD" --clone 2 \

@@ -21,6 +21,9 @@
 #                     the base read from the host about once into the global buffer cache, its
 #                     pages mapped copy-on-write into every VM (--profile=json, QMP
 #                     query-blockstats / query-buffer-cache)
+#   page-sharing      four VMs (tests/vms/progs/share_fill.S) fill the same pages under --page-sharing;
+#                     once QMP query-sharing shows them merged, each writes its own pattern into
+#                     them and reads every word back exactly
 #   quiet-wait        on one host CPU, a deterministic VM waiting for an interrupt that never
 #                     comes leaves the CPU to a VM beside it
 # The Linux VMs boot the kernel payload itself (vmlinux.bin made into an ELF here, as the boot
@@ -81,7 +84,7 @@ fi
 
 # ---- cases ---------------------------------------------------------------------------------
 
-for c in four-vms containment reset-loop-stops quiet-wait shared-base; do
+for c in four-vms containment reset-loop-stops quiet-wait shared-base page-sharing; do
     selected "$c" || continue
     if ((!inputs_ok)); then
         TEST_LOG=

@@ -44,6 +44,12 @@ Cases:
                 one VM read through it, and the VMs together read at least 3x that), every VM
                 mapped base pages copy-on-write (--profile=json); QMP query-blockstats and
                 query-buffer-cache say the same mid-run (one VM stopped until the others end)
+  page-sharing  four VMs run tests/vms/progs/share_fill.S under --page-sharing: each fills 256 pages
+                with one pattern (the same in every VM) and 64 with stored zeroes; QMP query-sharing
+                must show them merged (at least 4 x 256 guest pages on shared pages, 4 x 64 on the
+                zero page, the pages saved); then each VM gets its own byte on ttyS0, writes its own
+                pattern into all those pages and reads every word back exactly ("share_fill: ok");
+                query-sharing then counts the copy-on-write breaks and no mismatch
   quiet-wait    with --host-cpus 1, a --deterministic VM waiting for an interrupt no device
                 raises (tests/vms/progs/wait_quiet.S) beside a VM counting to an instruction
                 limit (tests/vms/progs/spin.S, --max-insns): the counter reaches its
@@ -58,6 +64,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -107,7 +114,7 @@ def expected():
 class Run:
     """One mvisor with several VMs: config, run folder, QMP socket, profile."""
 
-    def __init__(self, args, case, vms, profile=False, host_cpus=0, perfmap=False):
+    def __init__(self, args, case, vms, profile=False, host_cpus=0, perfmap=False, extra=()):
         self.args = args
         self.dir = os.path.join(args.work, case)
         os.makedirs(self.dir, exist_ok=True)
@@ -126,6 +133,7 @@ class Run:
             cmd += ["--host-cpus", str(host_cpus)]
         if perfmap:
             cmd.append("--perfmap")
+        cmd += list(extra)
         print("$ " + " ".join(cmd), flush=True)
         self.stderr_path = os.path.join(self.dir, "stderr")
         self.err = open(self.stderr_path, "w")
@@ -544,6 +552,62 @@ def case_shared_base(args):
 
 
 CASES = {"shared-base": case_shared_base, "quiet-wait": case_quiet_wait, "four-vms": case_four_vms, "containment": case_containment, "reset-loop-stops": case_reset_loop_stops}
+
+
+def case_page_sharing(args):
+    """Four VMs fill the same pages (tests/vms/progs/share_fill.S); once query-sharing shows them
+    merged, each writes its own pattern into them and reads it back."""
+    names = ["s%d" % i for i in range(4)]
+    fill, zero = 256, 64  # pages of the pattern and of zeroes per VM, as in share_fill.S
+    vms = [{"name": n, "options": ["-m", "16", "-kernel", os.path.join(args.progs, "share_fill.elf"),
+                                   "--timeout", "120"]} for n in names]
+    run = Run(args, "page-sharing", vms, extra=["--page-sharing=50000"])
+    try:
+        q = run.connect()
+        for n in names:
+            check("%s: filled" % n, run.wait_log(n, r"^share_fill: filled", timeout=60), run.log(n)[-200:])
+        # Merged: every VM's pattern pages on shared pages (monitor-wide, so at least 4 x fill
+        # guest pages on at most a quarter as many), every zero page on the zero page.
+        st, deadline = {}, time.monotonic() + 60
+        while time.monotonic() < deadline:
+            st = q.run("query-sharing")
+            if st.get("pages-sharing", 0) >= 4 * fill and st.get("zero-pages", 0) >= 4 * zero:
+                break
+            time.sleep(0.2)
+        print("query-sharing: %r" % st, flush=True)
+        check("query-sharing: enabled", st.get("enabled") is True, repr(st))
+        check("query-sharing: the pattern pages merged", st.get("pages-sharing", 0) >= 4 * fill and
+              st.get("shared-frames", 1 << 30) <= st.get("pages-sharing", 0) // 4 + 8, repr(st))
+        check("query-sharing: the zero pages merged", st.get("zero-pages", 0) >= 4 * zero, repr(st))
+        check("query-sharing: pages saved", st.get("pages-saved", 0) >= 3 * fill + 4 * zero - 1, repr(st))
+        # Each VM its own byte: the four write different patterns into the merged pages.
+        for i, n in enumerate(names):
+            with socket.socket(socket.AF_UNIX) as c:
+                c.connect(os.path.join(run.run_dir, n + ".sock"))
+                c.sendall(bytes([ord("A") + i]))
+                ok = run.wait_log(n, r"^share_fill: (ok|bad) ", timeout=30)
+            check("%s: read back exactly what it wrote" % n,
+                  ok and re.search(r"^share_fill: ok %s\r?$" % chr(ord("A") + i), run.log(n), re.M),
+                  run.log(n)[-200:])
+        # Their stores broke the sharing: the scanner sees every written page private again.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            st = q.run("query-sharing")
+            if st.get("cow-breaks", 0) >= 4 * (fill + zero):
+                break
+            time.sleep(0.2)
+        check("query-sharing: copy-on-write breaks", st.get("cow-breaks", 0) >= 4 * (fill + zero), repr(st))
+        check("query-sharing: no mismatches", st.get("mismatches") == 0, repr(st))
+        q.run("quit")
+    except (QMPError, OSError, KeyError) as e:
+        check("qmp session", False, repr(e))
+    rc = run.finish()
+    check("exit status 0", rc == 0, "status %d" % rc)
+    if failures:
+        run.dump()
+
+
+CASES["page-sharing"] = case_page_sharing
 
 
 def main():

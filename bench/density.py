@@ -1,0 +1,321 @@
+#!/usr/bin/python3
+"""make bench-density: host memory of N identical idle VMs, mvisor with and without content-based
+page sharing (--page-sharing) against as many qemu-system-mipsel processes with the host's KSM on
+and off.
+
+    bench/density.py                       counts 1 2 4 8, 3 rounds, every configuration
+    bench/density.py --quick               counts 1 2 4, 1 round, short windows
+    bench/density.py --counts 1,8 --configs mvisor-share,qemu-ksm
+
+Configurations:
+  mvisor          N VMs in one monitor (--clone N), sharing off
+  mvisor-share    the same with --page-sharing (the default rate)
+  qemu            N QEMU processes (guest RAM marked mergeable: QEMU's default mem-merge=on),
+                  the host's KSM off (/sys/kernel/mm/ksm/run = 2: unmerged, stopped)
+  qemu-ksm        the same with KSM on (run = 1) at the host's settings (pages_to_scan,
+                  sleep_millisecs as they are: Linux defaults 100 pages every 20 ms)
+Each VM: -M malta -m 256, the reference kernel and initramfs, console=ttyS0, idle at the busybox
+prompt; by default each mvisor clone draws its own seed (--seed-policy one: --seed 1 for all;
+QEMU has no seed to give). After every VM shows its prompt, the host PSS of the processes
+(/proc/PID/smaps_rollup: a page shared by several processes is split between them, so the sum
+counts every page once) is sampled every 2 s until it settles (it moved less than 1% over the
+last 10 s) or the window ends; the figure is the median of the last three samples, the time to
+plateau the first sample within 2% of it (seconds after the last prompt). With sharing on, QMP
+query-sharing gives the pages merged and the scanner's CPU time: its share of one core from the
+last prompt to the plateau (merging) and over --steady-window seconds after it (steady state); for mvisor, the PSS by kind (machine memory = guest RAM and boot files, translated
+code, everything else = block metadata, software TLBs, heap) gives the monitor's own per-VM
+cost beside the guest pages. KSM's run is put back as it was at the end.
+
+Every figure is the median of --rounds launches (min-max beside it). Outputs in
+build/bench-density/: density.md, results.json, density.png, runs/ with the console logs.
+Needs root for KSM (without it the qemu-ksm configuration is skipped and says so).
+"""
+
+import argparse
+import json
+import os
+import socket
+import sys
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from harness import fleet as fl  # noqa: E402
+from harness import plot  # noqa: E402
+from harness.stats import Summary, median, num  # noqa: E402
+
+KSM = "/sys/kernel/mm/ksm"
+CONFIGS = ["mvisor", "mvisor-share", "qemu", "qemu-ksm"]
+
+
+def log(msg):
+    print(f"bench-density: {time.strftime('%H:%M:%S')} {msg}", file=sys.stderr, flush=True)
+
+
+class QMP:
+    def __init__(self, path, timeout=20):
+        self.s = socket.socket(socket.AF_UNIX)
+        self.s.settimeout(timeout)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.s.connect(path)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        self.buf = b""
+        self.recv()
+        self.run("qmp_capabilities")
+
+    def recv(self):
+        while b"\n" not in self.buf:
+            d = self.s.recv(65536)
+            if not d:
+                raise OSError("QMP closed")
+            self.buf += d
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def run(self, cmd):
+        self.s.sendall(json.dumps({"execute": cmd}).encode() + b"\n")
+        while True:
+            r = self.recv()
+            if "return" in r:
+                return r["return"]
+            if "error" in r:
+                raise OSError(f"QMP {cmd}: {r['error']!r}")
+
+    def close(self):
+        self.s.close()
+
+
+def ksm_read(name):
+    try:
+        with open(os.path.join(KSM, name)) as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+def ksm_write(name, value):
+    with open(os.path.join(KSM, name), "w") as f:
+        f.write(str(value))
+
+
+class Bench:
+    def __init__(self, a):
+        self.a = a
+        self.out = a.out
+        os.makedirs(os.path.join(self.out, "runs"), exist_ok=True)
+        self.results = {"counts": a.counts, "configs": a.configs, "rounds": a.rounds, "runs": []}
+        self.code_buffer = fl.code_buffer_bytes(a.mvisor)
+
+    def machine(self, qemu):
+        opts = ["-M", "malta", "-m", "256", "-kernel", self.a.kernel, "-initrd", self.a.initrd,
+                "-append", "console=ttyS0"]
+        return opts + (["-nic", "none", "-vga", "none"] if qemu else [])
+
+    def fleet(self, config, n, run_dir):
+        qemu = config.startswith("qemu")
+        vms = [fl.VMSpec(f"vm{i}", self.machine(qemu)) for i in range(n)]
+        if qemu:
+            return fl.QemuFleet(self.a.qemu, run_dir, vms), None
+        extra = ["-qmp", f"unix:{run_dir}/qmp.sock,server=on,wait=off"]
+        if config == "mvisor-share":
+            extra.append("--page-sharing" + (f"={self.a.rate}" if self.a.rate else ""))
+        if self.a.seed_policy == "one":
+            extra += ["--seed", "1"]
+        return fl.MvisorFleet(self.a.mvisor, run_dir, vms, extra=extra), f"{run_dir}/qmp.sock"
+
+    def one(self, config, n, rnd):
+        run_dir = os.path.join(self.out, "runs", f"{config}-{n}-r{rnd}")
+        if config.startswith("qemu"):
+            ksm_write("run", 1 if config == "qemu-ksm" else 2)
+        f, qmp_path = self.fleet(config, n, run_dir)
+        rec = {"config": config, "n": n, "round": rnd}
+        with f:
+            f.start()
+            why = f.wait(lambda c: c.prompt_t is not None, self.a.boot_timeout * max(1, n / 2))
+            if why:
+                rec["error"] = why
+                log(f"{config} x{n}: {why}")
+                return rec
+            prompt = f.now()
+            rec["prompt_s"] = prompt
+            q = QMP(qmp_path) if qmp_path else None
+            share0 = q.run("query-sharing") if q and config == "mvisor-share" else None
+            t_share0 = time.monotonic()
+            settle = config in ("mvisor-share", "qemu-ksm")
+            window = self.a.window if settle else self.a.short_window
+            samples = []  # (seconds after the last prompt, PSS KiB)
+            t_end = time.monotonic() + window
+            while True:
+                samples.append((f.now() - prompt, f.pss().get("Pss", 0)))
+                if not f.alive():
+                    rec["error"] = "a process ended"
+                    break
+                if settle and len(samples) >= 8:
+                    recent = [p for t, p in samples if t >= samples[-1][0] - 10]
+                    if max(recent) - min(recent) < 0.01 * samples[-1][1] and samples[-1][0] >= 20:
+                        break
+                if time.monotonic() >= t_end:
+                    break
+                time.sleep(2)
+            final = median([p for _, p in samples[-3:]])
+            rec["pss_kib"] = final
+            rec["samples"] = samples
+            rec["plateau_s"] = next((t for t, p in samples if abs(p - final) <= 0.02 * final), None)
+            if q:
+                if config == "mvisor-share":
+                    s1 = q.run("query-sharing")
+                    t1 = time.monotonic()
+                    rec["sharing"] = s1
+                    rec["scanner_cpu_share_merging"] = (s1["scanner-cpu-ns"] - share0["scanner-cpu-ns"]) / 1e9 / (t1 - t_share0)
+                    # Steady state: the plateau reached, the scanner only hashes again what it saw.
+                    time.sleep(self.a.steady_window)
+                    s2 = q.run("query-sharing")
+                    rec["scanner_cpu_share"] = (s2["scanner-cpu-ns"] - s1["scanner-cpu-ns"]) / 1e9 / (time.monotonic() - t1)
+                    rec["scanned_per_s"] = (s2["pages-scanned"] - s1["pages-scanned"]) / (time.monotonic() - t1)
+                rec["breakdown_kib"] = fl.mvisor_breakdown(f.pids()[0], self.code_buffer) if f.pids() else None
+                q.close()
+            if config == "qemu-ksm":
+                rec["ksm"] = {k: ksm_read(k) for k in ("pages_shared", "pages_sharing", "full_scans")}
+        log(f"{config} x{n} round {rnd}: PSS {final / 1024:.0f} MiB, plateau "
+            f"{rec['plateau_s'] if rec['plateau_s'] is not None else '?'} s"
+            + (f", scanner {100 * rec['scanner_cpu_share_merging']:.2f}% of a core until then, "
+               f"{100 * rec['scanner_cpu_share']:.2f}% after" if "scanner_cpu_share" in rec else ""))
+        return rec
+
+    def run(self):
+        ksm_was = ksm_read("run")
+        if any(c.startswith("qemu") for c in self.a.configs):
+            try:
+                ksm_write("run", ksm_was or 0)
+            except OSError as e:
+                log(f"KSM cannot be switched ({e}): the QEMU configurations are skipped")
+                self.a.configs = [c for c in self.a.configs if not c.startswith("qemu")]
+        try:
+            for rnd in range(self.a.rounds):
+                for n in self.a.counts:
+                    order = self.a.configs if rnd % 2 == 0 else list(reversed(self.a.configs))
+                    for config in order:
+                        self.results["runs"].append(self.one(config, n, rnd))
+                        self.write()
+        finally:
+            if ksm_was is not None and any(c.startswith("qemu") for c in self.a.configs):
+                try:
+                    ksm_write("run", ksm_was)
+                except OSError:
+                    pass
+        self.write()
+
+    def summary(self, config, n, key, scale=1.0):
+        vals = [r.get(key) for r in self.results["runs"] if r["config"] == config and r["n"] == n]
+        return Summary([v * scale if v is not None else None for v in vals])
+
+    def write(self):
+        with open(os.path.join(self.out, "results.json"), "w") as f:
+            json.dump(self.results, f, indent=1)
+        counts, configs = self.a.counts, self.a.configs
+        L = ["# make bench-density: host PSS of N identical idle VMs (-m 256, at the busybox prompt)", "",
+             f"Seeds: {'each VM its own' if self.a.seed_policy == 'own' else 'one for all (--seed 1)'}. "
+             f"Median (min-max) of up to {self.a.rounds} launches; MiB.", "",
+             "| config | " + " | ".join(f"{n} VM{'s' if n > 1 else ''}" for n in counts) + " | N VMs / 1 VM (largest N) |",
+             "|---|" + "---|" * (len(counts) + 1)]
+        for c in configs:
+            row, one, big = [], None, None
+            for n in counts:
+                s = self.summary(c, n, "pss_kib", 1 / 1024)
+                row.append(f"{num(s.median)} ({num(s.min)}-{num(s.max)})" if s else "-")
+                if s and n == counts[0]:
+                    one = s.median
+                if s:
+                    big = s.median
+            ratio = f"{big / one:.2f}x" if one and big and len(counts) > 1 else "-"
+            L.append(f"| {c} | " + " | ".join(row) + f" | {ratio} |")
+        L += ["", "Time from the last VM's prompt to the plateau (s), and the scanner's CPU share of one core:", "",
+              "| config | " + " | ".join(f"{n}" for n in counts) + " |", "|---|" + "---|" * len(counts)]
+        for c in ("mvisor-share", "qemu-ksm"):
+            if c in configs:
+                cells = []
+                for n in counts:
+                    s = self.summary(c, n, "plateau_s")
+                    cells.append(num(s.median) if s else "-")
+                L.append(f"| {c} plateau | " + " | ".join(cells) + " |")
+        if "mvisor-share" in configs:
+            cells = []
+            for n in counts:
+                s = self.summary("mvisor-share", n, "scanner_cpu_share", 100)
+                cells.append(f"{num(s.median)}%" if s else "-")
+            L.append("| mvisor-share scanner CPU, steady | " + " | ".join(cells) + " |")
+            cells = []
+            for n in counts:
+                s = self.summary("mvisor-share", n, "scanner_cpu_share_merging", 100)
+                cells.append(f"{num(s.median)}%" if s else "-")
+            L.append("| mvisor-share scanner CPU, prompt to plateau | " + " | ".join(cells) + " |")
+            L += ["", "query-sharing at the end (last round): guest pages on shared pages, on the zero page, "
+                  "machine pages saved:", ""]
+            for n in counts:
+                rs = [r for r in self.results["runs"] if r["config"] == "mvisor-share" and r["n"] == n and "sharing" in r]
+                if rs:
+                    s = rs[-1]["sharing"]
+                    L.append(f"- {n} VMs: {s['pages-sharing']} on {s['shared-frames']} shared pages, {s['zero-pages']} "
+                             f"zero pages, {s['pages-saved']} saved ({s['pages-saved'] * 4 / 1024:.0f} MiB), "
+                             f"{s['cow-breaks']} copy-on-write breaks, {s['refused']} refused")
+        L += ["", "The monitor's own cost per VM beside the guest pages (PSS by kind / N, MiB; last round):", "",
+              "| config | N | machine memory (guest RAM, boot files) | translated code | other (block metadata, TLBs, heap) |",
+              "|---|---|---|---|---|"]
+        for c in ("mvisor", "mvisor-share"):
+            for n in counts:
+                rs = [r for r in self.results["runs"] if r["config"] == c and r["n"] == n and r.get("breakdown_kib")]
+                if rs:
+                    b = rs[-1]["breakdown_kib"]
+                    L.append(f"| {c} | {n} | {b['machine memory'] / 1024 / n:.1f} | {b['translated code'] / 1024 / n:.1f} "
+                             f"| {b['other'] / 1024 / n:.1f} |")
+        with open(os.path.join(self.out, "density.md"), "w") as f:
+            f.write("\n".join(L) + "\n")
+        panels = [("host PSS, MiB", [f"{n} VMs" for n in counts],
+                   [(c, [self.summary(c, n, "pss_kib", 1 / 1024) for n in counts]) for c in configs])]
+        try:
+            plot.bars(os.path.join(self.out, "density.png"), panels, "MiB", "make bench-density")
+        except Exception as e:  # a plot that cannot be drawn must not lose the table
+            log(f"plot not drawn: {e!r}")
+
+
+def main():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    b = os.path.join(root, "build")
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--counts", default=None, help="comma-separated VM counts (default 1,2,4,8)")
+    p.add_argument("--configs", default=",".join(CONFIGS))
+    p.add_argument("--rounds", type=int, default=None)
+    p.add_argument("--rate", type=int, default=0, help="--page-sharing rate (default: mvisor's)")
+    p.add_argument("--seed-policy", choices=["own", "one"], default="own")
+    p.add_argument("--window", type=float, default=None, help="seconds to wait for the plateau (sharing, KSM)")
+    p.add_argument("--steady-window", type=float, default=15.0,
+                   help="seconds after the plateau over which the scanner's CPU is measured")
+    p.add_argument("--short-window", type=float, default=6.0, help="seconds sampled without sharing")
+    p.add_argument("--boot-timeout", type=float, default=120.0, help="seconds per 2 VMs to reach the prompt")
+    p.add_argument("--mvisor", default=f"{b}/mvisor")
+    p.add_argument("--qemu", default="qemu-system-mipsel")
+    p.add_argument("--kernel", default=f"{b}/guest/vmlinuz")
+    p.add_argument("--initrd", default=f"{b}/initramfs.cpio.gz")
+    p.add_argument("--out", default=f"{b}/bench-density")
+    a = p.parse_args()
+    a.counts = [int(x) for x in (a.counts or ("1,2,4" if a.quick else "1,2,4,8")).split(",")]
+    a.configs = [c for c in a.configs.split(",") if c]
+    bad = [c for c in a.configs if c not in CONFIGS]
+    if bad:
+        p.error(f"unknown configuration {bad[0]} (one of {', '.join(CONFIGS)})")
+    a.rounds = a.rounds or (1 if a.quick else 3)
+    a.window = a.window or (40.0 if a.quick else 120.0)
+    Bench(a).run()
+    print(open(os.path.join(a.out, "density.md")).read())
+
+
+if __name__ == "__main__":
+    main()
