@@ -98,13 +98,18 @@ enum vcpu_exit smp_run_slice(struct vm *vm, uint64_t max_insns)
             if (!mt_vpe_runs(v))
                 continue;
             ran = true;
-            v->slice_end = v->icount + SMP_QUANTUM_INSNS;
+            uint64_t quantum_end = v->icount + SMP_QUANTUM_INSNS;
+            v->slice_end = quantum_end;
             vcpu_kick(v); /* the clock moved while the others ran: check events first */
             enum vcpu_exit why = vm->dbt ? dbt_run(v) : dbt_interp_run(v);
             v->llbit = 0; /* another vCPU runs next: no sc may succeed across its stores */
             v->slice_end = UINT64_MAX;
             switch (why) {
             case VCPU_EXIT_SLICE:
+                /* Ended before its quantum: the scheduler wants the worker back (EXIT_REQ_PREEMPT,
+                 * monitor/sched.c), or the VPE stopped itself. The caller decides. */
+                if (v->icount < quantum_end)
+                    return VCPU_EXIT_SLICE;
                 idle = false;
                 break;
             case VCPU_EXIT_WAIT:
