@@ -728,11 +728,18 @@ bool vm_run_ended(struct vm *vm, enum vcpu_exit why, int *statusp)
         if (vm->console)
             console_close(vm->console); /* the dump goes to a sane terminal */
         flockfile(stderr); /* the dump in one piece, whatever other VMs print meanwhile */
+        for (unsigned i = 1; i < vm->nr_vcpus; i++)
+            if (vm->vcpus[i]->wedge_reason && !v->wedge_reason)
+                v = vm->vcpus[i]; /* -smp: the vCPU that wedged */
         vm_say(vm, "guest wedged: %s\n",
                v->wedge_reason == 1   ? "wait with every wake-up source masked"
                : v->wedge_reason == 3 ? "no VPE left running (all halted or inactive)"
                                       : "exception loop without progress");
-        vcpu_dump(v, stderr);
+        for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+            if (vm->nr_vcpus > 1)
+                fprintf(stderr, "vCPU %u (VPE %u)%s:\n", i, i, vm->vcpus[i] == v ? ", the one that wedged" : "");
+            vcpu_dump(vm->vcpus[i], stderr);
+        }
         if (vm->malta)
             malta_dump(vm->malta, stderr);
         funlockfile(stderr);
