@@ -37,8 +37,10 @@
 #                   with trap-and-emulate; each must power off (status 0) having shown 2 CPUs
 #                   online, dmesg "smp: Brought up 1 node, 2 CPUs", two processors in
 #                   /proc/cpuinfo (MIPS 34Kc, VPE 0 and 1), a job pinned to each CPU (taskset)
-#                   that ran there, and /proc/interrupts with both CPUs' timers and IPIs counting
-#                   and the UART's interrupts on CPU 0 only
+#                   that ran there, two processes pinned to the two CPUs adding 2x2000000 to one
+#                   shared counter with ll/sc (tests/boot/progs/atomics.c: exactly 4000000), and
+#                   /proc/interrupts with both CPUs' timers and IPIs counting and the UART's
+#                   interrupts on CPU 0 only
 # To keep the suite's time down, the last three boot the kernel payload itself (vmlinux.bin,
 # the bytes the vmlinuz wrapper decompresses, made into an ELF here) and skip the ~2e9
 # instructions of the decompressor; the first three boot vmlinuz exactly as Debian ships it.
@@ -95,9 +97,15 @@ for f in "$MVISOR" "$VMLINUZ" "$B/guest/vmlinux.bin" "$INFO" "$INITRD" "$B/guest
     [[ -e $f ]] || { echo "boot: missing $f (make all guest initramfs)" >&2; INPUTS_OK=0; }
 done
 # The workload programs and their initramfs.
-# The SMP check's initramfs: its init is a shell script.
-scripts/make-initramfs.sh "$B/guest/busybox" "$W/smp.cpio.gz" tests/boot/progs/smpcheck \
-    >"$W/initramfs-smp.log" 2>&1 || INPUTS_OK=0
+# The SMP check's initramfs: its init is a shell script, which runs the atomics program.
+if "$MIPS_CC" -static -O2 -march=mips32r2 -Wall -Wextra -o "$W/atomics" tests/boot/progs/atomics.c \
+    >"$W/build-atomics.log" 2>&1; then
+    scripts/make-initramfs.sh "$B/guest/busybox" "$W/smp.cpio.gz" tests/boot/progs/smpcheck "$W/atomics" \
+        >"$W/initramfs-smp.log" 2>&1 || INPUTS_OK=0
+else
+    echo "boot: cannot build tests/boot/progs/atomics.c (see $W/build-atomics.log)" >&2
+    INPUTS_OK=0
+fi
 for p in fpmath forkmany tmpfill; do
     if ! "$MIPS_CC" -static -O2 -march=mips32r2 -Wall -Wextra -o "$W/$p" "tests/boot/progs/$p.c" -lm \
         >"$W/build-$p.log" 2>&1; then
@@ -247,6 +255,7 @@ smp_verdict() {
     (($(grep -c '^cpu model.*: MIPS 34Kc V' "$log") == 2)) || why+=("not two 34Kc processors")
     grep -q $'^processor\t\t: 1$' "$log" && grep -q $'^VPE\t\t\t: 1$' "$log" || why+=("no processor 1 / VPE 1")
     grep -q '^job 0 done on cpu 0' "$log" && grep -q '^job 1 done on cpu 1' "$log" || why+=("pinned jobs")
+    grep -q '^atomics: 4000000 of 4000000 exact$' "$log" || why+=("atomics: $(grep '^atomics' "$log")")
     # /proc/interrupts: CPU0 and CPU1 columns; each CPU's timer and IPIs count; the UART (i8259)
     # interrupts CPU 0 only.
     awk '/^ *[0-9]+:/ { name = $NF
