@@ -161,6 +161,7 @@ struct tcache {
     struct tb **page_heads; /* by guest physical page number (4 GiB of pages), lazily backed */
     uint8_t *page_spared;   /* by page: guest stores that overwrote none of its TBs since it got code */
     struct tb_jc_entry *jc; /* the vCPU's jump cache, flushed with the cache */
+    struct tb_jc_entry *jc2; /* -smp 2: the second vCPU's, or NULL */
     /* Profiling only: invalidated TBs stay findable by key (their memory lives until the next
      * flush) so that a translation of the same key counts as a re-translation. */
     bool track_dead;

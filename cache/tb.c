@@ -152,6 +152,8 @@ void tcache_flush(struct tcache *tc)
     tc->cold_top = tc->size;
     if (tc->jc)
         tb_jc_flush_all(tc->jc);
+    if (tc->jc2)
+        tb_jc_flush_all(tc->jc2);
     tc->stats.flushes++;
 }
 
@@ -240,6 +242,11 @@ static void invalidate_tb(struct tcache *tc, struct tb *tb)
         unlink_outgoing(tb, n);
     if (tc->jc) {
         struct tb_jc_entry *e = &tc->jc[tb_jc_hash(tb->pc)];
+        if (e->tb == tb)
+            jc_clear(e);
+    }
+    if (tc->jc2) {
+        struct tb_jc_entry *e = &tc->jc2[tb_jc_hash(tb->pc)];
         if (e->tb == tb)
             jc_clear(e);
     }

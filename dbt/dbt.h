@@ -50,6 +50,8 @@
     X(MFC0, "mfc0") X(MTC0, "mtc0") X(DI, "di") X(EI, "ei") X(RDPGPR, "rdpgpr")                 \
     X(WRPGPR, "wrpgpr") X(TLBR, "tlbr") X(TLBWI, "tlbwi") X(TLBWR, "tlbwr") X(TLBP, "tlbp")     \
     X(ERET, "eret") X(DERET, "deret") X(WAIT, "wait")                                           \
+    /* the MT ASE (34Kf): MFTR, MTTR and the MFMC0 forms dvpe/evpe/dmt/emt */                    \
+    X(MFTR, "mftr") X(MTTR, "mttr") X(DVPE, "dvpe") X(EVPE, "evpe") X(DMT, "dmt") X(EMT, "emt")  \
     /* coprocessor 2 (absent: never decoded further) and the FPU's loads and stores */          \
     X(COP2, "cop2") X(LWC1, "lwc1") X(LWC2, "lwc2") X(LDC1, "ldc1") X(LDC2, "ldc2")             \
     X(SWC1, "swc1") X(SWC2, "swc2") X(SDC1, "sdc1") X(SDC2, "sdc2")                             \

@@ -72,6 +72,9 @@ static const uint8_t op_flags[MIPS_OP_COUNT] = {
     [MIPS_OP_TLBR] = F_PV | F_EB, [MIPS_OP_TLBWI] = F_PV | F_EB, [MIPS_OP_TLBWR] = F_PV | F_EB,
     [MIPS_OP_TLBP] = F_PV | F_EB, [MIPS_OP_ERET] = F_PV | F_EB, [MIPS_OP_DERET] = F_PV | F_EB,
     [MIPS_OP_WAIT] = F_PV | F_EB,
+    /* MT ASE (MD00378): CP0 must be usable; each may start or stop another VPE, so blocks end. */
+    [MIPS_OP_MFTR] = F_PV | F_EB, [MIPS_OP_MTTR] = F_PV | F_EB, [MIPS_OP_DVPE] = F_PV | F_EB,
+    [MIPS_OP_EVPE] = F_PV | F_EB, [MIPS_OP_DMT] = F_PV | F_EB, [MIPS_OP_EMT] = F_PV | F_EB,
 
     /* Coprocessors 1 and 2, and movf/movt, which read the FP condition codes (CU1 checked). */
     [MIPS_OP_COP2] = F_CP, [MIPS_OP_MOVF] = F_CP, [MIPS_OP_MOVT] = F_CP,
@@ -268,16 +271,22 @@ static enum mips_op dec_cop0(uint32_t w)
     /* mfc0/mtc0: bits 10:3 must be 0: ignored (sel is bits 2:0). */
     case 0x00: return MIPS_OP_MFC0;
     case 0x04: return MIPS_OP_MTC0;
+    case 0x08: return MIPS_OP_MFTR; /* MT ASE: only a CPU with it executes them (else RI) */
+    case 0x0C: return MIPS_OP_MTTR;
     case 0x0A: return MIPS_OP_RDPGPR;
     case 0x0B:
         /*
          * MFMC0: di/ei have rd = 12 (Status) and sc = bit 5 (Vol. II DI, EI).
-         * rd = 0/1 are the MT ASE's dvpe/evpe/dmt/emt, so rd is checked; the
-         * other must-be-zero bits (10:6, 4:0) are ignored.
+         * rd = 0/1 with sel (bits 2:0) = 1 are the MT ASE's dvpe/evpe and dmt/emt
+         * (MD00378; Linux mipsmtregs.h encodes dmt with bits 10:6 = 15), so rd is
+         * checked; the other must-be-zero bits (10:6, 4:3) are ignored.
          */
-        if (((w >> 11) & 0x1F) != 12)
-            return MIPS_OP_INVALID;
-        return (w & (1u << 5)) ? MIPS_OP_EI : MIPS_OP_DI;
+        switch ((w >> 11) & 0x1F) {
+        case 12: return (w & (1u << 5)) ? MIPS_OP_EI : MIPS_OP_DI;
+        case 0: return (w & 7) != 1 ? MIPS_OP_INVALID : (w & (1u << 5)) ? MIPS_OP_EVPE : MIPS_OP_DVPE;
+        case 1: return (w & 7) != 1 ? MIPS_OP_INVALID : (w & (1u << 5)) ? MIPS_OP_EMT : MIPS_OP_DMT;
+        default: return MIPS_OP_INVALID;
+        }
     case 0x0E: return MIPS_OP_WRPGPR;
     /* 0x01/0x05 are MIPS64 dmfc0/dmtc0; 0x02, 0x03, 0x06-0x09, 0x0C, 0x0D, 0x0F reserved. */
     default: return MIPS_OP_INVALID;

@@ -107,6 +107,10 @@ int dbt_engine_init(struct vm *vm, char *err, size_t errlen)
     eng->chain = !vm->cfg.no_chain;
     eng->tc.jc = vm->vcpu->jc;
     tb_jc_flush_all(vm->vcpu->jc);
+    if (vm->nr_vcpus > 1) {
+        eng->tc.jc2 = vm->vcpus[1]->jc;
+        tb_jc_flush_all(eng->tc.jc2);
+    }
     if (vm->cfg.perfmap) {
         char path[64];
         snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());

@@ -190,6 +190,13 @@ uint64_t dbt_h_eret(struct vcpu *v)
     return 0;
 }
 
+uint64_t dbt_h_mt(struct vcpu *v, uint32_t raw)
+{
+    struct mips_insn in;
+    mips_decode(raw, &in);
+    return mt_exec(v, &in) | DBT_ST_EXIT;
+}
+
 uint64_t dbt_h_ei(struct vcpu *v)
 {
     return cp0_ei(v) | after(v);

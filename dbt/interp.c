@@ -426,6 +426,20 @@ static enum exec_result exec(struct vcpu *v, const struct mips_insn *in, uint32_
         if (priv_check(v) != EX_NEXT)
             return EX_EXCEPTION;
         return EX_WAIT;
+    case MIPS_OP_MFTR: case MIPS_OP_MTTR: case MIPS_OP_DVPE: case MIPS_OP_EVPE: case MIPS_OP_DMT:
+    case MIPS_OP_EMT:
+        if (!mt_present(v->vm)) { /* no MT ASE on this CPU: reserved in every mode */
+            cp0_raise(v, EXC_RI);
+            return EX_EXCEPTION;
+        }
+        if (priv_check(v) != EX_NEXT)
+            return EX_EXCEPTION;
+        {
+            uint32_t val = mt_exec(v, in);
+            if (mt_dest(in))
+                r[mt_dest(in)] = val;
+        }
+        break;
 
     /* ---- the FPU: branches here (they are control flow), everything else in dbt/fpu.c ---- */
     case MIPS_OP_BC1F: case MIPS_OP_BC1T: case MIPS_OP_BC1FL: case MIPS_OP_BC1TL: {

@@ -31,6 +31,12 @@ int dbt_priv_kind(const struct mips_insn *in)
     case MIPS_OP_RDPGPR: return PRIV_RDPGPR;
     case MIPS_OP_WRPGPR: return PRIV_WRPGPR;
     case MIPS_OP_DERET: return PRIV_DERET;
+    case MIPS_OP_MFTR: return PRIV_MFTR;
+    case MIPS_OP_MTTR: return PRIV_MTTR;
+    case MIPS_OP_DVPE: return PRIV_DVPE;
+    case MIPS_OP_EVPE: return PRIV_EVPE;
+    case MIPS_OP_DMT: return PRIV_DMT;
+    case MIPS_OP_EMT: return PRIV_EMT;
     default: return -1;
     }
 }

@@ -171,6 +171,14 @@ static void kernel_op(struct tr_ctx *c, const struct mips_insn *in)
         break;
     case MIPS_OP_CACHE:
         break; /* no cache is modelled: every operation is a no-op that never faults */
+    case MIPS_OP_MFTR: case MIPS_OP_MTTR: case MIPS_OP_DVPE: case MIPS_OP_EVPE: case MIPS_OP_DMT:
+    case MIPS_OP_EMT:
+        /* Rare (SMP bring-up, IPIs): one helper, and the block is left after it, since another
+         * VPE may start or stop. */
+        x64_mov_r32_imm32(e, X64_R11, in->raw);
+        tr_callout(c, (const void *)dbt_h_mt, true, mt_dest(in));
+        set_rt_from_rax(c, mt_dest(in));
+        break;
     default: /* DERET: no EJTAG (Config1.EP = 0) */
         tr_raise(c, e, EXC_RI);
         break;
@@ -207,6 +215,13 @@ bool tr_priv(struct tr_ctx *c, const struct mips_insn *in)
     case MIPS_OP_MFC0: case MIPS_OP_MTC0: case MIPS_OP_DI: case MIPS_OP_EI: case MIPS_OP_RDPGPR:
     case MIPS_OP_WRPGPR: case MIPS_OP_TLBR: case MIPS_OP_TLBWI: case MIPS_OP_TLBWR: case MIPS_OP_TLBP:
     case MIPS_OP_ERET: case MIPS_OP_DERET: case MIPS_OP_WAIT: case MIPS_OP_CACHE:
+        break;
+    case MIPS_OP_MFTR: case MIPS_OP_MTTR: case MIPS_OP_DVPE: case MIPS_OP_EVPE: case MIPS_OP_DMT:
+    case MIPS_OP_EMT:
+        if (!mt_present(c->v->vm)) {
+            tr_raise(c, &c->hot, EXC_RI); /* no MT ASE: reserved in every mode */
+            return true;
+        }
         break;
     default:
         return false;

@@ -208,9 +208,17 @@ static uint32_t legal_pagemask(uint32_t val)
     return 0;
 }
 
+static bool is_34k(const struct vcpu *v)
+{
+    return v->vm->cfg.cpu == CPU_34KF;
+}
+
 uint32_t cp0_read(struct vcpu *v, unsigned reg, unsigned sel)
 {
     struct cp0 *c = &v->cp0;
+    uint32_t mt;
+    if (reg <= 2 && sel && mt_cp0_read(v, reg, sel, &mt))
+        return mt;
     switch (reg * 8 + sel) {
     case CP0_INDEX * 8: return c->index;
     case CP0_RANDOM * 8: return c->random;
@@ -232,12 +240,12 @@ uint32_t cp0_read(struct vcpu *v, unsigned reg, unsigned sel)
         vcpu_timer_check(v);
         return c->cause;
     case CP0_EPC * 8: return c->epc;
-    case CP0_PRID * 8: return CPU_PRID;
+    case CP0_PRID * 8: return is_34k(v) ? CPU_PRID_34K : CPU_PRID;
     case CP0_PRID * 8 + 1: return c->ebase;
     case CP0_CONFIG * 8: return c->config0;
     case CP0_CONFIG * 8 + 1: return config1(v);
     case CP0_CONFIG * 8 + 2: return CPU_CONFIG2;
-    case CP0_CONFIG * 8 + 3: return CPU_CONFIG3;
+    case CP0_CONFIG * 8 + 3: return CPU_CONFIG3 | (is_34k(v) ? CPU_CONFIG3_MT : 0);
     case CP0_LLADDR * 8: return c->lladdr;
     case CP0_WATCHLO * 8: return c->watchlo;
     case CP0_WATCHHI * 8: return c->watchhi;
@@ -257,6 +265,8 @@ uint32_t cp0_read(struct vcpu *v, unsigned reg, unsigned sel)
 void cp0_write(struct vcpu *v, unsigned reg, unsigned sel, uint32_t val)
 {
     struct cp0 *c = &v->cp0;
+    if (reg <= 2 && sel && mt_cp0_write(v, reg, sel, val))
+        return;
     switch (reg * 8 + sel) {
     case CP0_INDEX * 8:
         c->index = (c->index & 0x80000000u) | (val & tlb_index_mask(v));
@@ -454,7 +464,7 @@ void cp0_reset(struct vcpu *v, uint64_t seed)
     c->status = CPU_STATUS_RESET;
     c->config0 = CPU_CONFIG0;
     c->intctl = CPU_INTCTL;
-    c->ebase = CPU_EBASE_RESET;
+    c->ebase = CPU_EBASE_RESET | (v->id & 0x3FFu); /* CPUNum: the VPE number */
     c->random_state = seed ? seed : 0x9E3779B97F4A7C15ull;
     random_reset(v);
     cp0_update_mode(v);

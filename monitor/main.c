@@ -42,8 +42,10 @@ static const char usage_text[] =
     "  -kernel FILE        ELF32 little-endian MIPS executable to boot\n"
     "  -initrd FILE        initial ramdisk (malta), placed high in low RAM as YAMON does\n"
     "  -append STRING      kernel command line (malta)\n"
-    "  -cpu MODEL          CPU model: 24Kf (MIPS32r2 with its FPU; the default) or 24Kc\n"
-    "                      (no FPU: the guest kernel emulates floating point)\n"
+    "  -cpu MODEL          CPU model: 24Kf (MIPS32r2 with its FPU; the default), 24Kc\n"
+    "                      (no FPU: the guest kernel emulates floating point) or 34Kf (a 24Kf\n"
+    "                      with the MT ASE: two VPEs for -smp 2)\n"
+    "  -smp N, cpus=N      CPUs: 1, or 2 with -cpu 34Kf on malta (--exec dbt or trap)\n"
     "  -serial DEV         ttyS0: stdio or mon:stdio (default; raw terminal, Ctrl-A h for help),\n"
     "                      file:PATH (output only), none (disconnected), or\n"
     "                      unix:PATH,server=on,wait=off (a socket; `socat - UNIX-CONNECT:PATH`\n"
@@ -69,7 +71,7 @@ static const char usage_text[] =
     "  -device virtio-balloon-pci[,addr=SLOT][,free-page-reporting=on|off][,page-poison=on|off]\n"
     "        [,deflate-on-oom=on|off][,guest-stats-polling-interval=SECONDS]\n"
     "                      a memory balloon (QMP balloon, query-balloon); free-page reporting on\n"
-    "  -nographic, -display none, -monitor none, -nodefaults, -smp 1\n"
+    "  -nographic, -display none, -monitor none, -nodefaults\n"
     "                      accepted for compatibility (mvisor has no display or monitor)\n"
     "\n"
     "mvisor options:\n"
@@ -178,8 +180,9 @@ static void report_vm(struct vmset *s, unsigned i, const struct report *r, doubl
     if ((r->stats || (r->profile && !r->profile_json)) && s->n > 1)
         fprintf(stderr, "== vm %s ==\n", vm_name(vm));
     if (r->stats) {
-        fprintf(stderr, "stats: insns=%" PRIu64 " seconds=%.3f mips=%.1f\n", vm->vcpu->icount, secs,
-                secs > 0 ? (double)vm->vcpu->icount / secs / 1e6 : 0.0);
+        uint64_t insns = smp_icount_sum(vm); /* every vCPU's (-smp) */
+        fprintf(stderr, "stats: insns=%" PRIu64 " seconds=%.3f mips=%.1f\n", insns, secs,
+                secs > 0 ? (double)insns / secs / 1e6 : 0.0);
         dbt_print_stats(vm, stderr);
     }
     if (r->profile && pf) {

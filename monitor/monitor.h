@@ -94,9 +94,20 @@ enum exc_code {
 /* SR and NMI record why the reset vector was entered: software may clear them, never set them. */
 #define ST_CLEAR_ONLY (ST_SR | ST_NMI)
 
-/* The CPU models -cpu selects (QEMU's names): the same 24K core with or without its FPU. The
- * default (0) is the 24Kf, like QEMU's Malta. */
-enum cpu_model { CPU_24KF = 0, CPU_24KC = 1 };
+/* The CPU models -cpu selects (QEMU's names): the same 24K core with or without its FPU, and the
+ * 34Kf, a 24Kf-like core with the MT ASE (monitor/mt.c). The default (0) is the 24Kf, like QEMU's
+ * Malta. */
+enum cpu_model { CPU_24KF = 0, CPU_24KC = 1, CPU_34KF = 2 };
+
+/* The 34Kf (QEMU target/mips/cpu-defs.c.inc): PRId implementation 0x95, FIR ProcessorID 0x95.
+ * Config3 = MT | ULRI only: QEMU's 34Kf also sets VInt and DSPP, which would make Linux use
+ * vectored interrupts and save DSP state at every switch; neither is modelled (README, -smp). */
+#define CPU_PRID_34K 0x00019500u
+#define CPU_FIR_34KF 0x00739500u
+#define CPU_CONFIG3_MT (1u << 2)
+
+/* -smp: at most this many vCPUs (the 34Kf's two VPEs, one TC each; Debian's kernel has NR_CPUS=2). */
+#define VM_MAX_VCPUS 2
 
 struct cp0 {
     uint32_t status, cause, epc, entryhi; /* hot: read inline by translated code */
@@ -109,6 +120,15 @@ struct cp0 {
     uint64_t count_bias;  /* Count = timeline + bias (mod 2^32); mtc0 Count moves it */
     uint32_t count_frozen; /* Count while Cause.DC stops it */
     uint32_t hw_ip;       /* Cause.IP2..IP7 driven by interrupt lines (bits 10..15) */
+};
+
+/* The MT ASE registers of one VPE and its one TC (MIPS MT ASE, MD00378; monitor/mt.c). */
+struct mt_vpe {
+    uint32_t vpecontrol; /* TargTC, TE (EXCPT reads 0) */
+    uint32_t vpeconf0;   /* VPA, MVP, XTC */
+    uint32_t tcstatus;   /* A, DA, IXMT, DT (TCU, TKSU, TASID read from Status and EntryHi) */
+    uint32_t tchalt;     /* H */
+    uint32_t tccontext;
 };
 
 /* Why an engine returned to the run loop (kvmtool's shape: a switch over these). */
@@ -160,6 +180,7 @@ enum priv_kind {
     PRIV_MTC0 = 256,
     PRIV_TLBR = 512, PRIV_TLBWI, PRIV_TLBWR, PRIV_TLBP, PRIV_ERET, PRIV_CACHE, PRIV_WAIT,
     PRIV_DI, PRIV_EI, PRIV_RDHWR, PRIV_RDPGPR, PRIV_WRPGPR, PRIV_DERET,
+    PRIV_MFTR, PRIV_MTTR, PRIV_DVPE, PRIV_EVPE, PRIV_DMT, PRIV_EMT, /* the MT ASE's */
     PRIV_KINDS
 };
 
@@ -225,6 +246,8 @@ struct vcpu {
     uint32_t dbt_latch[2]; /* translated code: a branch condition / jump target kept across its delay slot */
 
     /* cold */
+    unsigned id;           /* the vCPU's index in its VM: the VPE (and TC) number on the 34Kf */
+    struct mt_vpe mt;      /* -cpu 34Kf: this VPE's MT registers */
     struct mtlb tlb;
     struct vm *vm;
     uint32_t exc_streak;   /* consecutive exceptions without a retired instruction */
@@ -362,6 +385,7 @@ struct vm_config {
     double timeout_s;
     unsigned tlb_entries;
     enum cpu_model cpu;
+    unsigned smp;            /* -smp: vCPUs (0 or 1: one) */
     const char *trace;       /* --trace spec, or NULL */
     FILE *console_out;
     bool no_reboot;          /* -no-reboot: a guest reset ends mvisor (status 0) */
@@ -417,7 +441,13 @@ struct vm {
     struct pmap pmap;    /* guest RAM: its pages in mm */
     uint64_t ram_size;
     uint8_t *bootrom; /* testbench: writable boot window at 0x1FC00000 */
-    struct vcpu *vcpu;
+    struct vcpu *vcpu;     /* vCPU 0: the one devices interrupt, the boot CPU */
+    /* -smp: every vCPU (vcpus[0] == vcpu); on one host thread, each runs in turn for
+     * SMP_QUANTUM_INSNS instructions (monitor/smp.c). */
+    struct vcpu *vcpus[VM_MAX_VCPUS];
+    unsigned nr_vcpus;
+    uint32_t mvpcontrol;   /* MT ASE: EVP, VPC (STLB reads 0: one TLB per VPE) */
+    unsigned dvpe_by;      /* the VPE whose dvpe cleared EVP: it alone runs while EVP is clear */
     struct vclock clock;
     struct testdev testdev;
     struct malta *malta;      /* MACHINE_MALTA */
@@ -506,6 +536,40 @@ uint32_t cp0_ei(struct vcpu *v);
 bool cp0_rdhwr(struct vcpu *v, unsigned hwr, uint32_t *val);
 /* Whether CP0 is usable in the current mode (kernel mode or Status.CU0). */
 bool cp0_usable(const struct vcpu *v);
+
+/* ---- the MT ASE (monitor/mt.c) ---- */
+
+struct mips_insn;
+/* The MT ASE's MVP and per-VPE registers for cp0_read/cp0_write: true if (reg, sel) is one of
+ * them on this CPU (else the caller goes on with the others). */
+bool mt_cp0_read(struct vcpu *v, unsigned reg, unsigned sel, uint32_t *val);
+bool mt_cp0_write(struct vcpu *v, unsigned reg, unsigned sel, uint32_t val);
+/* Executes mftr, mttr, dvpe, evpe, dmt or emt on a CPU with the MT ASE, CP0 usable (checked by
+ * the caller): returns the value for the GPR mt_dest(in) names (the caller writes it, so a
+ * translator's register cache sees the write). */
+uint32_t mt_exec(struct vcpu *v, const struct mips_insn *in);
+/* The GPR an MT instruction writes: mftr's rd, dvpe/evpe/dmt/emt's rt, none (0) for mttr. */
+unsigned mt_dest(const struct mips_insn *in);
+/* Whether the VM's CPU has the MT ASE (-cpu 34Kf). */
+bool mt_present(const struct vm *vm);
+/* Puts the MT state in its reset values: VPE 0 runs, the others are inactive and halted. */
+void mt_reset(struct vm *vm);
+/* Whether VPE v may execute now (MVPControl.EVP, VPEConf0.VPA, TCStatus.A, TCHalt.H). */
+bool mt_vpe_runs(const struct vcpu *v);
+
+/* ---- SMP: several vCPUs on the calling thread (monitor/smp.c) ---- */
+
+/* Instructions each vCPU runs before the next one's turn. */
+#define SMP_QUANTUM_INSNS 4096u
+/* vm_run_slice of a VM with several vCPUs: runs them in turn, a fixed quantum each. */
+enum vcpu_exit smp_run_slice(struct vm *vm, uint64_t max_insns);
+/* Creates vCPUs 1.. of a -smp VM (vCPU 0 exists); -errno. */
+int smp_create(struct vm *vm);
+void smp_destroy(struct vm *vm);
+/* Whether another vCPU of v's VM can run now without waiting for an interrupt. */
+bool smp_others_busy(const struct vcpu *v);
+/* Deterministic time: instructions retired by every vCPU of the VM. */
+uint64_t smp_icount_sum(const struct vm *vm);
 
 /* ---- trap-and-emulate (monitor/trap.c) ---- */
 

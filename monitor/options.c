@@ -197,11 +197,19 @@ int vmopt_parse(struct vmopt *o, int argc, char *const *argv, int *i, char *err,
             cfg->cpu = CPU_24KC;
         else if (!strcmp(v, "24Kf"))
             cfg->cpu = CPU_24KF;
+        else if (!strcmp(v, "34Kf"))
+            cfg->cpu = CPU_34KF;
         else
-            rc = fail(&c, VMOPT_USAGE, "unsupported CPU '%s' (24Kc or 24Kf)", v);
+            rc = fail(&c, VMOPT_USAGE, "unsupported CPU '%s' (24Kc, 24Kf or 34Kf)", v);
     } else if (!strcmp(o1, "-smp")) {
-        if (strcmp(v, "1") && strcmp(v, "cpus=1"))
-            rc = fail(&c, VMOPT_USAGE, "-smp %s: only one CPU is supported", v);
+        /* QEMU's -smp N or -smp cpus=N (its topology keys are not taken). */
+        const char *num = !strncmp(v, "cpus=", 5) ? v + 5 : v;
+        char *end;
+        unsigned long k = *num >= '0' && *num <= '9' ? strtoul(num, &end, 10) : 0;
+        if (!k || *end || k > 64)
+            rc = fail(&c, VMOPT_USAGE, "-smp %s: give the number of CPUs (N or cpus=N)", v);
+        else
+            cfg->smp = (unsigned)k;
     } else if (!strcmp(o1, "-serial")) {
         if (o->serial_given)
             return fail(&c, VMOPT_USAGE, "only one -serial is supported (ttyS0)");
@@ -284,6 +292,12 @@ int vmopt_check(const struct vmopt *o, char *err, size_t errlen)
             return fail(&c, VMOPT_USAGE, "network cards need the malta machine (the testbench has no PCI bus)");
         if (cfg->balloon)
             return fail(&c, VMOPT_USAGE, "the balloon needs the malta machine (the testbench has no PCI bus)");
+    }
+    if (cfg->smp > 1) {
+        if (cfg->smp > VM_MAX_VCPUS || cfg->cpu != CPU_34KF || cfg->machine != MACHINE_MALTA ||
+            cfg->exec == EXEC_INTERP)
+            return fail(&c, VMOPT_USAGE, "-smp %u: SMP is -smp 2 with -cpu 34Kf on the malta machine, "
+                        "executed by --exec dbt or trap (the interpreter runs one CPU)", cfg->smp);
     }
     int nrc = vmopt_check_net(cfg, err, errlen);
     if (nrc < 0)

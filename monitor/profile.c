@@ -186,7 +186,8 @@ static const char *cp0_name(unsigned regsel)
 static void kind_name(unsigned k, char *buf, size_t len)
 {
     static const char *const other[] = {"tlbr", "tlbwi", "tlbwr", "tlbp", "eret", "cache", "wait",
-                                        "di", "ei", "rdhwr", "rdpgpr", "wrpgpr", "deret"};
+                                        "di", "ei", "rdhwr", "rdpgpr", "wrpgpr", "deret",
+                                        "mftr", "mttr", "dvpe", "evpe", "dmt", "emt"};
     if (k < PRIV_TLBR) {
         unsigned rs = k & 0xFF;
         const char *n = cp0_name(rs);

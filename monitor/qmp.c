@@ -357,9 +357,15 @@ static void cmd_quit(struct qmp_call *c)
 static void cmd_query_cpus_fast(struct qmp_call *c)
 {
     int tid = atomic_load(&c->vm->ctl.vcpu_tid);
-    json_t *cpu = json_pack("{s:i, s:s, s:i, s:s}", "cpu-index", 0, "qom-path", "/machine/unattached/device[0]",
-                            "thread-id", tid, "target", "mipsel");
-    reply_return(c->s, c->id, json_pack("[o]", cpu));
+    json_t *cpus = json_array();
+    /* -smp 2: both vCPUs run on the VM's one thread (monitor/smp.c); nr_vcpus is fixed at creation. */
+    for (unsigned i = 0; i < c->vm->nr_vcpus; i++) {
+        char path[64];
+        snprintf(path, sizeof(path), "/machine/unattached/device[%u]", i);
+        json_array_append_new(cpus, json_pack("{s:i, s:s, s:i, s:s}", "cpu-index", (int)i, "qom-path", path,
+                                              "thread-id", tid, "target", "mipsel"));
+    }
+    reply_return(c->s, c->id, cpus);
 }
 
 static void cmd_query_version(struct qmp_call *c)
@@ -372,7 +378,7 @@ static json_t *vm_info(unsigned index, struct vm *vm)
     static const char *const exec_names[] = {[EXEC_DBT] = "dbt", [EXEC_INTERP] = "interp", [EXEC_TRAP] = "trap"};
     enum vm_run_state st = vm_ctl_state(&vm->ctl);
     return json_pack("{s:s, s:i, s:s, s:b, s:i, s:I, s:s, s:s, s:i}", "name", vm_name(vm), "index", (int)index,
-                     "status", state_name(st), "running", st == VM_STATE_RUNNING, "cpus", 1, "memory-mb",
+                     "status", state_name(st), "running", st == VM_STATE_RUNNING, "cpus", (int)vm->nr_vcpus, "memory-mb",
                      (json_int_t)vm->cfg.ram_mb, "machine", vm->cfg.machine == MACHINE_MALTA ? "malta" : "testbench",
                      "exec", exec_names[vm->cfg.exec], "weight",
                      (int)(vm->cfg.weight ? vm->cfg.weight : SCHED_WEIGHT_DEFAULT));

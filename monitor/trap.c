@@ -170,6 +170,13 @@ enum vcpu_exit trap_emulate(struct vcpu *v, unsigned cause)
     case MIPS_OP_WAIT:
         retire(v, next);
         return vcpu_wait(v);
+    case MIPS_OP_MFTR: case MIPS_OP_MTTR: case MIPS_OP_DVPE: case MIPS_OP_EVPE: case MIPS_OP_DMT:
+    case MIPS_OP_EMT:
+        /* Only a CPU with the MT ASE traps here (the translator raises RI on the others). */
+        val = mt_exec(v, &in);
+        if (mt_dest(&in))
+            r[mt_dest(&in)] = val;
+        break;
     default: /* DERET: no EJTAG (Config1.EP = 0) */
         cp0_raise(v, EXC_RI);
         return VCPU_EXIT_NONE;

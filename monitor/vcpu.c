@@ -85,21 +85,29 @@ static uint64_t rt_read(struct vclock *c, uint64_t icount)
     return c->rt_ticks;
 }
 
+/* Instructions that drive time: the vCPU's, or with -smp every vCPU's (monitor/smp.c: they run
+ * in turn on one thread, so the others' counts stand still while v runs). */
+static uint64_t time_insns(const struct vcpu *v)
+{
+    return v->vm->nr_vcpus > 1 ? smp_icount_sum(v->vm) : v->icount;
+}
+
 static uint64_t timeline(const struct vcpu *v)
 {
     struct vclock *c = &v->vm->clock;
+    uint64_t n = time_insns(v);
     if (c->deterministic)
-        return v->icount / c->insns_per_count + c->skipped_ticks;
-    if (c->rt_valid && v->icount - c->rt_icount < RT_CLOCK_REUSE_INSNS)
+        return n / c->insns_per_count + c->skipped_ticks;
+    if (c->rt_valid && n - c->rt_icount < RT_CLOCK_REUSE_INSNS)
         return c->rt_ticks + c->skipped_ticks;
-    return rt_read(c, v->icount) + c->skipped_ticks;
+    return rt_read(c, n) + c->skipped_ticks;
 }
 
 /* Takes a new host clock reading now (real time), whatever the instruction count says. */
 static void clock_refresh(struct vcpu *v)
 {
     if (!v->vm->clock.deterministic)
-        rt_read(&v->vm->clock, v->icount);
+        rt_read(&v->vm->clock, time_insns(v));
 }
 
 uint64_t vm_guest_ns(struct vm *vm)
@@ -181,8 +189,10 @@ void vcpu_update_next_event(struct vcpu *v)
         uint64_t ticks = ticks_to_compare(v), dev = ticks_to_device_event(v);
         if (dev < ticks)
             ticks = dev;
-        /* First instruction count at which the timeline reaches now + ticks. */
+        /* First instruction count at which the timeline reaches now + ticks (with -smp: v's count
+         * then, the others standing still while v runs). */
         uint64_t target = (timeline(v) + ticks - c->skipped_ticks) * c->insns_per_count;
+        target -= time_insns(v) - v->icount;
         if (target < next)
             next = target;
         if (v->icount + HOST_POLL_INSNS < next)
@@ -292,9 +302,50 @@ enum vcpu_exit vcpu_events(struct vcpu *v)
 static bool vcpu_can_wake(const struct vcpu *v)
 {
     uint32_t wake = 1u << (ST_IM_SHIFT + 7); /* the Count/Compare timer */
-    if (v->vm->malta)
+    if (v->vm->malta && v->id == 0)
         wake |= 1u << (ST_IM_SHIFT + 2) | 1u << (ST_IM_SHIFT + 4); /* i8259 pair, CBUS UART */
     return (v->cp0.status & wake) != 0;
+}
+
+/*
+ * -smp: the VM is idle only when every vCPU that runs waits. The lowest-numbered waiting vCPU (the
+ * leader) then stands for the VM: its WAIT checks every waiting vCPU's timer and interrupts, and
+ * jumps (deterministic) or sleeps to the earliest event of them all. The others only look at
+ * their own interrupts. Returns the leader, or NULL when a vCPU still runs (nobody idles).
+ */
+static struct vcpu *smp_wait_leader(const struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+    if (smp_others_busy(v))
+        return NULL;
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        struct vcpu *o = vm->vcpus[i];
+        if (o == v || (mt_vpe_runs(o) && o->waiting))
+            return o;
+    }
+    return NULL;
+}
+
+/* The leader's view of the other waiting vCPUs: timers checked; true if one of them has an
+ * interrupt to take (it must run), *ticks lowered to their nearest timer, *can_wake raised. */
+static bool smp_others_wake(struct vcpu *v, uint64_t *ticks, bool *can_wake)
+{
+    struct vm *vm = v->vm;
+    bool any = false;
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        struct vcpu *o = vm->vcpus[i];
+        if (o == v || !mt_vpe_runs(o) || !o->waiting)
+            continue;
+        vcpu_timer_check(o);
+        any |= cp0_interrupt_pending(o);
+        uint32_t d = o->cp0.compare - vcpu_count(o);
+        uint64_t t = d ? d : (1ull << 32);
+        if (ticks && t < *ticks)
+            *ticks = t;
+        if (can_wake)
+            *can_wake |= vcpu_can_wake(o);
+    }
+    return any;
 }
 
 /* Longest host sleep in one go: deadlines (--timeout) and stop requests are noticed this often. */
@@ -322,6 +373,21 @@ enum vcpu_exit vcpu_wait(struct vcpu *v)
     struct vm *vm = v->vm;
     struct vclock *c = &vm->clock;
     unsigned jumps = 0;
+    if (vm->nr_vcpus > 1 && smp_wait_leader(v) != v) {
+        /* Another vCPU runs, or leads the VM's idling: only v's own wake-up is looked at here. */
+        v->waiting = false;
+        clock_refresh(v);
+        vcpu_timer_check(v);
+        if (cp0_interrupt_pending(v)) {
+            vcpu_update_next_event(v);
+            vcpu_kick(v);
+            return VCPU_EXIT_NONE;
+        }
+        v->waiting = true;
+        v->wait_until_ns = smp_others_busy(v) ? 0 : UINT64_MAX;
+        v->wait_skip_ticks = 0;
+        return VCPU_EXIT_WAIT;
+    }
     if (v->waiting) {
         v->waiting = false;
         if (v->wait_skip_ticks) {
@@ -341,6 +407,15 @@ enum vcpu_exit vcpu_wait(struct vcpu *v)
         /* WAIT ends when an unmasked interrupt is requested, whether or not IE lets it be taken. */
         if (cp0_interrupt_pending(v))
             break;
+        uint64_t others_ticks = UINT64_MAX;
+        bool others_wake = false;
+        if (vm->nr_vcpus > 1 && smp_others_wake(v, &others_ticks, &others_wake)) {
+            /* Another waiting vCPU has an interrupt: it runs next, v goes on waiting. */
+            v->waiting = true;
+            v->wait_until_ns = 0;
+            v->wait_skip_ticks = 0;
+            return VCPU_EXIT_WAIT;
+        }
         if (vm->stop)
             return VCPU_EXIT_STOP;
         if (vm_ctl_pending(&vm->ctl)) {
@@ -353,7 +428,7 @@ enum vcpu_exit vcpu_wait(struct vcpu *v)
         enum vcpu_exit why = vcpu_host_stop(vm);
         if (why != VCPU_EXIT_NONE)
             return why;
-        if (!vcpu_can_wake(v)) {
+        if (!vcpu_can_wake(v) && !others_wake) {
             v->wedge_reason = 1;
             return VCPU_EXIT_WEDGED;
         }
@@ -363,6 +438,8 @@ enum vcpu_exit vcpu_wait(struct vcpu *v)
         uint64_t ticks = ticks_to_compare(v), dev = ticks_to_device_event(v);
         if (dev < ticks)
             ticks = dev;
+        if (others_ticks < ticks)
+            ticks = others_ticks;
         uint64_t ns = muldiv_ceil(ticks, 1000000000ull, c->count_hz);
         if (ns > WAIT_SLICE_NS)
             ns = WAIT_SLICE_NS;
@@ -398,7 +475,8 @@ enum vcpu_exit vcpu_wait(struct vcpu *v)
 void vcpu_sleep(struct vcpu *v)
 {
     uint64_t now = host_monotonic_ns();
-    if (!v->waiting || v->wait_until_ns <= now)
+    /* -smp: vCPU 0's wait_until_ns is the VM's wake-up time (monitor/smp.c). */
+    if ((!v->waiting && v->vm->nr_vcpus <= 1) || v->wait_until_ns <= now)
         return;
     uint64_t ns = v->wait_until_ns - now;
     if (v->vm->console) {
@@ -423,7 +501,7 @@ void vcpu_reset(struct vcpu *v)
     mtlb_init(&v->tlb, v->vm->cfg.tlb_entries);
     /* FPRs and FCSR are UNPREDICTABLE after reset (Vol. I-A, FPU registers): cleared here. */
     memset(&v->fpu, 0, sizeof(v->fpu));
-    v->fpu.fir = v->vm->cfg.cpu == CPU_24KF ? CPU_FIR_24KF : 0;
+    v->fpu.fir = v->vm->cfg.cpu == CPU_24KF ? CPU_FIR_24KF : v->vm->cfg.cpu == CPU_34KF ? CPU_FIR_34KF : 0;
     cp0_reset(v, v->vm->cfg.seed);
     v->cp0.count_bias = (uint32_t)(v->vm->cfg.seed * 0x9E3779B1u);
     v->cp0.last_count = vcpu_count(v);

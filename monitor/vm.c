@@ -317,6 +317,14 @@ static int vm_create_malta(struct vm *vm, char *err, size_t errlen)
     return 0;
 }
 
+/* Every vCPU to its reset state; on the 34Kf the MT registers too (VPE 0 alone runs). */
+static void vm_reset_vcpus(struct vm *vm)
+{
+    for (unsigned i = 0; i < vm->nr_vcpus; i++)
+        vcpu_reset(vm->vcpus[i]);
+    mt_reset(vm);
+}
+
 int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen)
 {
     memset(vm, 0, sizeof(*vm));
@@ -352,6 +360,13 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
         goto err_map;
     vm->vcpu->max_insns = cfg->max_insns;
     vm->vcpu->slice_end = UINT64_MAX;
+    vm->vcpus[0] = vm->vcpu;
+    vm->nr_vcpus = 1;
+    if (cfg->smp > 1) {
+        rc = smp_create(vm);
+        if (rc < 0)
+            goto err_map;
+    }
     rc = vm_ctl_init(&vm->ctl, &vm->vcpu->exit_request);
     vm->ctl_ready = true;
     /* The thread that creates the VM runs it (vm_run sets it again). */
@@ -395,13 +410,16 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
     /* kseg0 (physical 0..512 MiB) onto the RAM window at 0: the pmap's RAM view, for translated
      * kernel loads. */
     const struct mem_region *low = physmap_find(&vm->physmap, 0);
-    if (low && low->pmap && low->base == 0) {
-        vm->vcpu->kseg0_view = low->pmap->view + ((size_t)low->first_page << MACH_PAGE_BITS);
-        vm->vcpu->kseg0_window = (uint32_t)(low->size < 0x20000000u ? low->size : 0x20000000u);
-        int64_t d = vm->vcpu->kseg0_view - (uint8_t *)vm->vcpu;
-        vm->vcpu->kseg0_disp = d > 0 && d + vm->vcpu->kseg0_window <= INT32_MAX ? (int32_t)d : 0;
+    for (unsigned i = 0; low && low->pmap && low->base == 0 && i < vm->nr_vcpus; i++) {
+        struct vcpu *v = vm->vcpus[i];
+        v->kseg0_view = low->pmap->view + ((size_t)low->first_page << MACH_PAGE_BITS);
+        v->kseg0_window = (uint32_t)(low->size < 0x20000000u ? low->size : 0x20000000u);
+        int64_t d = v->kseg0_view - (uint8_t *)v;
+        /* Translations are the VM's: with several vCPUs (only the first lives in front of the
+         * view) they load the view's base from the vCPU instead. */
+        v->kseg0_disp = vm->nr_vcpus == 1 && d > 0 && d + v->kseg0_window <= INT32_MAX ? (int32_t)d : 0;
     }
-    vcpu_reset(vm->vcpu);
+    vm_reset_vcpus(vm);
     if (cfg->exec == EXEC_DBT || cfg->exec == EXEC_TRAP) {
         rc = dbt_engine_init(vm, err, errlen);
         if (rc < 0)
@@ -456,6 +474,7 @@ void vm_destroy(struct vm *vm)
     if (vm->bootrom)
         munmap(vm->bootrom, TESTBENCH_BOOTROM_SIZE);
     vm->bootrom = NULL;
+    smp_destroy(vm);
     vm->vcpu = NULL;
     pmap_destroy(&vm->pmap); /* the vCPU's memory with it */
 }
@@ -502,7 +521,7 @@ static int vm_reboot(struct vm *vm)
      * does not see: start it afresh. */
     if (vm->dbt)
         dbt_flush(vm);
-    vcpu_reset(vm->vcpu);
+    vm_reset_vcpus(vm);
     vm->stop = false;
     vm->stop_reason = VM_STOP_NONE;
     vm->sysrq_keys = NULL; /* a powerdown under way was for the kernel that is gone */
@@ -617,13 +636,14 @@ enum vcpu_exit vm_run_slice(struct vm *vm, uint64_t max_insns)
         pageshare_enter(vm->share);
     /* A paused VM runs nothing: it only serves what was posted since the last call. */
     enum vcpu_exit why = vm_ctl_state(&vm->ctl) == VM_STATE_PAUSED ? VCPU_EXIT_CONTROL
+                         : vm->nr_vcpus > 1 ? smp_run_slice(vm, max_insns)
                          : vm->dbt ? dbt_run(v) : dbt_interp_run(v);
     /* Control requests (QMP) are served here, on the thread that runs the vCPU, whoever calls;
      * then the slice goes on. */
     while (why == VCPU_EXIT_CONTROL) {
         why = vm_control(vm);
         if (why == VCPU_EXIT_NONE)
-            why = vm->dbt ? dbt_run(v) : dbt_interp_run(v);
+            why = vm->nr_vcpus > 1 ? smp_run_slice(vm, max_insns) : vm->dbt ? dbt_run(v) : dbt_interp_run(v);
     }
     if (vm->share)
         pageshare_leave(vm->share);
@@ -736,9 +756,18 @@ bool vm_run_ended(struct vm *vm, enum vcpu_exit why, int *statusp)
         if (vm->console)
             console_close(vm->console); /* the dump goes to a sane terminal */
         flockfile(stderr); /* the dump in one piece, whatever other VMs print meanwhile */
+        for (unsigned i = 1; i < vm->nr_vcpus; i++)
+            if (vm->vcpus[i]->wedge_reason && !v->wedge_reason)
+                v = vm->vcpus[i]; /* -smp: the vCPU that wedged */
         vm_say(vm, "guest wedged: %s\n",
-               v->wedge_reason == 1 ? "wait with every wake-up source masked" : "exception loop without progress");
-        vcpu_dump(v, stderr);
+               v->wedge_reason == 1   ? "wait with every wake-up source masked"
+               : v->wedge_reason == 3 ? "no VPE left running (all halted or inactive)"
+                                      : "exception loop without progress");
+        for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+            if (vm->nr_vcpus > 1)
+                fprintf(stderr, "vCPU %u (VPE %u)%s:\n", i, i, vm->vcpus[i] == v ? ", the one that wedged" : "");
+            vcpu_dump(vm->vcpus[i], stderr);
+        }
         if (vm->malta)
             malta_dump(vm->malta, stderr);
         funlockfile(stderr);

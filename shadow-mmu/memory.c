@@ -33,7 +33,13 @@ enum exc_code dbt_fault_code(enum mmu_fault f, enum mmu_access acc)
  * canonical address canon. */
 void dbt_stlb_mark_code(struct vcpu *v, gpa_t canon)
 {
-    stlb_mark_code(&v->stlb, (uint32_t)(canon >> STLB_PAGE_BITS));
+    if (v->vm->nr_vcpus <= 1) {
+        stlb_mark_code(&v->stlb, (uint32_t)(canon >> STLB_PAGE_BITS));
+        return;
+    }
+    /* Every vCPU of the VM (-smp): a store by any of them must find the code. */
+    for (unsigned i = 0; i < v->vm->nr_vcpus; i++)
+        stlb_mark_code(&v->vm->vcpus[i]->stlb, (uint32_t)(canon >> STLB_PAGE_BITS));
 }
 
 /* Guest RAM bytes: the guest's own data (races between vCPUs are the guest's), no TSan. */

@@ -30,6 +30,17 @@
 #   realtime-dbt, realtime-trap
 #                   the realtime scenario under --exec dbt and --exec trap; every other boot
 #                   here uses the interpreter
+#   smp-dbt-a/-b/-c, smp-trap
+#                   -cpu 34Kf -smp 2 (two VPEs, monitor/mt.c, monitor/smp.c), deterministic,
+#                   --seed 1, the kernel payload with an initramfs whose init is
+#                   tests/boot/progs/smpcheck (rdinit=): three boots with the translator, one
+#                   with trap-and-emulate; each must power off (status 0) having shown 2 CPUs
+#                   online, dmesg "smp: Brought up 1 node, 2 CPUs", two processors in
+#                   /proc/cpuinfo (MIPS 34Kc, VPE 0 and 1), a job pinned to each CPU (taskset)
+#                   that ran there, two processes pinned to the two CPUs adding 2x2000000 to one
+#                   shared counter with ll/sc (tests/boot/progs/atomics.c: exactly 4000000), and
+#                   /proc/interrupts with both CPUs' timers and IPIs counting and the UART's
+#                   interrupts on CPU 0 only
 # To keep the suite's time down, the last three boot the kernel payload itself (vmlinux.bin,
 # the bytes the vmlinuz wrapper decompresses, made into an ELF here) and skip the ~2e9
 # instructions of the decompressor; the first three boot vmlinuz exactly as Debian ships it.
@@ -45,6 +56,7 @@
 # prompt once the [ timestamps ] are stripped and the values measured against the host clock
 # masked (and the host-load warning "hrtimer: interrupt took" dropped); compared sorted, since
 # in real time concurrent kernel threads interleave by speed),
+# smp-identical (the four SMP consoles byte-identical: three seeded runs, and trap = dbt),
 # and bad input
 # (missing kernel or initrd, bad -m values: one "mvisor:" line, status 1; -m 1024 is
 # accepted with a note).
@@ -85,6 +97,15 @@ for f in "$MVISOR" "$VMLINUZ" "$B/guest/vmlinux.bin" "$INFO" "$INITRD" "$B/guest
     [[ -e $f ]] || { echo "boot: missing $f (make all guest initramfs)" >&2; INPUTS_OK=0; }
 done
 # The workload programs and their initramfs.
+# The SMP check's initramfs: its init is a shell script, which runs the atomics program.
+if "$MIPS_CC" -static -O2 -march=mips32r2 -Wall -Wextra -o "$W/atomics" tests/boot/progs/atomics.c \
+    >"$W/build-atomics.log" 2>&1; then
+    scripts/make-initramfs.sh "$B/guest/busybox" "$W/smp.cpio.gz" tests/boot/progs/smpcheck "$W/atomics" \
+        >"$W/initramfs-smp.log" 2>&1 || INPUTS_OK=0
+else
+    echo "boot: cannot build tests/boot/progs/atomics.c (see $W/build-atomics.log)" >&2
+    INPUTS_OK=0
+fi
 for p in fpmath forkmany tmpfill; do
     if ! "$MIPS_CC" -static -O2 -march=mips32r2 -Wall -Wextra -o "$W/$p" "tests/boot/progs/$p.c" -lm \
         >"$W/build-$p.log" 2>&1; then
@@ -198,6 +219,12 @@ if ((INPUTS_OK)); then
             start "console-$c" python3 tests/boot/console_test.py "$c" --mvisor "$MVISOR" \
                 --kernel "$W/vmlinux.elf" --initrd "$INITRD" --transcript "$SUITE_DIR/console-$c.console"
     done
+    for r in dbt-a dbt-b dbt-c trap; do
+        wanted "smp-$r" smp-identical &&
+            start "smp-$r" "$MVISOR" -M malta -m 256 -cpu 34Kf -smp 2 --exec "${r%-?}" -kernel "$W/vmlinux.elf" \
+                -initrd "$W/smp.cpio.gz" -append 'console=ttyS0 rdinit=/bin/smpcheck' -nographic \
+                --deterministic --seed 1 --timeout 300
+    done
     if wanted replay-identical; then
         for r in a b; do
             start "replay-$r" bash -c '"$@" >"$0.out" 2>"$0.err"; echo "status $?" >>"$0.err"; cat "$0.err"' \
@@ -212,7 +239,56 @@ for t in det-seed-1 dbt-seed-1 trap-seed-1 det-seed-2 realtime realtime-dbt real
     verdict "$t"
 done
 
+# smp_verdict NAME: the SMP boot's console (its log) shows both CPUs at work, and it powered off.
+smp_verdict() {
+    local name=$1 log=$W/$1.clean why=()
+    selected "$name" || return 0
+    TEST_LOG=$SUITE_DIR/$name.log
+    if ! ((INPUTS_OK)); then
+        test_fail "$name" "inputs missing or not built"
+        return
+    fi
+    tr -d '\r' <"$TEST_LOG" >"$log" # the serial console's line ends
+    grep -q '^\[exit status 0\]$' "$log" || why+=("$(grep '^\[exit status' "$log")")
+    grep -q '^== nproc 2 online 0-1' "$log" || why+=("not 2 CPUs online")
+    grep -q 'smp: Brought up 1 node, 2 CPUs' "$log" || why+=("no 'Brought up 1 node, 2 CPUs'")
+    (($(grep -c '^cpu model.*: MIPS 34Kc V' "$log") == 2)) || why+=("not two 34Kc processors")
+    grep -q $'^processor\t\t: 1$' "$log" && grep -q $'^VPE\t\t\t: 1$' "$log" || why+=("no processor 1 / VPE 1")
+    grep -q '^job 0 done on cpu 0' "$log" && grep -q '^job 1 done on cpu 1' "$log" || why+=("pinned jobs")
+    grep -q '^atomics: 4000000 of 4000000 exact$' "$log" || why+=("atomics: $(grep '^atomics' "$log")")
+    # /proc/interrupts: CPU0 and CPU1 columns; each CPU's timer and IPIs count; the UART (i8259)
+    # interrupts CPU 0 only.
+    awk '/^ *[0-9]+:/ { name = $NF
+             if (name == "timer" && $4 == "MIPS") { t0 = $2; t1 = $3 }
+             if (name == "call") { c0 = $2; c1 = $3 }
+             if (name == "resched") { r0 = $2; r1 = $3 }
+             if (name == "ttyS0") { u0 = $2; u1 = $3 } }
+         END { exit !(t0 > 0 && t1 > 0 && c0 > 0 && c1 > 0 && r0 > 0 && r1 > 0 && u0 > 0 && u1 == 0) }' \
+        <(sed -n '/^== interrupts/,/^== end/p' "$log") || why+=("/proc/interrupts")
+    if ((${#why[@]} == 0)); then
+        test_pass "$name" "2 CPUs, $(grep -o '\[ *[0-9.]*\] reboot: Power down' "$log" | tr -d '[]' | awk '{print $1}') s guest time"
+    else
+        test_fail "$name" "$(IFS=';'; echo "${why[*]}")"
+    fi
+}
+for r in dbt-a dbt-b dbt-c trap; do smp_verdict "smp-$r"; done
+
 # ---- comparisons ---------------------------------------------------------------------------
+
+if selected smp-identical; then
+    TEST_LOG=
+    body() { sed 1d "$SUITE_DIR/$1.log"; } # the command line differs (--exec)
+    if [[ -s $SUITE_DIR/smp-dbt-a.log ]] && grep -q 'Brought up 1 node, 2 CPUs' "$SUITE_DIR/smp-dbt-a.log" &&
+        cmp -s <(body smp-dbt-a) <(body smp-dbt-b) && cmp -s <(body smp-dbt-a) <(body smp-dbt-c) &&
+        cmp -s <(body smp-dbt-a) <(body smp-trap); then
+        test_pass smp-identical "$(body smp-dbt-a | wc -l) lines, 3 seeded dbt runs = trap"
+    else
+        { diff <(body smp-dbt-a) <(body smp-dbt-b); diff <(body smp-dbt-a) <(body smp-dbt-c)
+          diff <(body smp-dbt-a) <(body smp-trap); } >"$W/smp.diff" 2>&1
+        TEST_LOG=$W/smp.diff
+        test_fail smp-identical "the SMP boots differ"
+    fi
+fi
 
 json_get() { # json_get FILE PYTHON-EXPR-ON-d
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null

@@ -248,8 +248,14 @@ bad tlb-entries-zero 'tlb-entries' "${TB[@]}" -kernel "$GOOD" --tlb-entries 0
 bad tlb-entries-65 'tlb-entries' "${TB[@]}" -kernel "$GOOD" --tlb-entries 65
 bad trace-garbage 'trace' "${TB[@]}" -kernel "$GOOD" --trace 'garbage!!'
 bad trace-bad-range 'trace' "${TB[@]}" -kernel "$GOOD" --trace 'pc=zz-80000000'
-bad cpu-unknown 'cpu|34Kf' "${TB[@]}" -kernel "$GOOD" -cpu 34Kf
+bad cpu-unknown 'cpu.*74Kf' "${TB[@]}" -kernel "$GOOD" -cpu 74Kf
 bad smp-2 'smp|cpu' "${TB[@]}" -kernel "$GOOD" -smp 2
+# -smp 2 is the 34Kf's two VPEs on the Malta board, executed by dbt or trap
+bad smp-2-24kf 'smp 2.*34Kf' -M malta -kernel "$GOOD" -smp 2
+bad smp-3 'smp 3.*34Kf' -M malta -kernel "$GOOD" -cpu 34Kf -smp cpus=3
+bad smp-2-interp 'smp 2.*interpreter' -M malta -kernel "$GOOD" -cpu 34Kf -smp 2 --exec interp
+bad smp-abc 'smp abc' -M malta -kernel "$GOOD" -cpu 34Kf -smp abc
+bad smp-0 'smp cpus=0' -M malta -kernel "$GOOD" -cpu 34Kf -smp cpus=0
 
 # ---- QEMU options mvisor does not have, and the Malta console's ----------------------------
 

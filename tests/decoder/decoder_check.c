@@ -52,11 +52,11 @@
 enum cat {
     CAT_COARSE_COP2, CAT_CS_FPU_OTHER, CAT_CS_MSA_BRANCH, CAT_CS_BC3, CAT_CS_FP64_MODE,
     CAT_CS_FCC_COMPARE, CAT_CS_NO_RECIP_PREFX,
-    CAT_CS_JALX, CAT_CS_MSA, CAT_CS_LSA, CAT_CS_BC0, CAT_CS_DSP, CAT_CS_DSP_ACC,
+    CAT_CS_JALX, CAT_CS_MSA, CAT_CS_LSA, CAT_CS_DSP, CAT_CS_DSP_ACC,
     CAT_CS_NO_PGPR, CAT_CS_RDHWR29, CAT_CS_CLZ_RT,
     CAT_MBZ_ALU_SA, CAT_MBZ_SHIFT_RS, CAT_MBZ_JUMP, CAT_MBZ_HILO, CAT_MBZ_MULDIV, CAT_MBZ_CLZ,
     CAT_MBZ_SYNC, CAT_MBZ_BSHFL, CAT_MBZ_RDHWR, CAT_MBZ_BRANCH_RT, CAT_MBZ_LUI, CAT_MBZ_COP0_MOVE,
-    CAT_MBZ_MFMC0, CAT_MBZ_COP0_CO, CAT_MBZ_MOVCI, CAT_MBZ_COP1,
+    CAT_MBZ_MFMC0, CAT_MBZ_COP0_CO, CAT_MBZ_MOVCI, CAT_MBZ_COP1, CAT_MT_ASE,
     CAT_COUNT
 };
 
@@ -83,8 +83,6 @@ static const struct {
         "opcode 0x1E is MSA (a Release 5 module); in MIPS32r2 it is the reserved MDMX slot (Vol. II App. A, opcode field)" },
     [CAT_CS_LSA] = { "capstone-decodes-lsa",
         "SPECIAL funct 0x05/0x15 are LSA/DLSA of MSA and Release 6; reserved in MIPS32r2 (Vol. II App. A, SPECIAL function field)" },
-    [CAT_CS_BC0] = { "capstone-decodes-bc0",
-        "COP0 rs=0x08 (BC0F/BC0T of MIPS I) is reserved in MIPS32 (Vol. II App. A, COP0 rs field)" },
     [CAT_CS_DSP] = { "capstone-decodes-dsp",
         "SPECIAL3 functs 0x08-0x1F/0x30-0x3A and REGIMM rt=0x1C (bposge32) are the DSP and MT ASEs, which this CPU lacks (Vol. IV-e; Vol. II App. A, SPECIAL3 function field)" },
     [CAT_CS_DSP_ACC] = { "capstone-dsp-accumulator",
@@ -127,6 +125,8 @@ static const struct {
         "movf/movt with bit 17 or sa != 0 (must be 0, Vol. II MOVF): executed as movf/movt, capstone rejects" },
     [CAT_MBZ_COP1] = { "mbz-cop1",
         "FPU words with a must-be-zero field set (mfc1..mthc1 bits 10:0, the ft field of one-operand ops, c.cond bits 7:6, movf.fmt bit 17, lwxc1 bits 15:11, swxc1/prefx bits 10:6; Vol. II MFC1, SQRT.fmt, C.cond.fmt, MOVF.fmt, LWXC1, SWXC1): executed as the base op, capstone rejects" },
+    [CAT_MT_ASE] = { "mt-ase",
+        "the MT ASE's mftr/mttr (COP0 rs 0x08/0x0C) and dvpe/evpe/dmt/emt (MFMC0 rd 0/1, sel 1), which the 34Kf has (MD00378; RI on the 24K): capstone's MIPS32 mode has no MT ASE (it shows rs 0x08 as MIPS I bc0f/bc0t)" },
 };
 
 /* ---- capstone-shaped forms ---- */
@@ -295,7 +295,8 @@ static bool our_form(const struct mips_insn *in, uint32_t pc, struct form *f)
         return true;
     switch ((enum mips_op)in->op) {
     case MIPS_OP_INVALID: case MIPS_OP_COP1: case MIPS_OP_COP1X: case MIPS_OP_COP2:
-    case MIPS_OP_PREFX:
+    case MIPS_OP_PREFX: case MIPS_OP_MFTR: case MIPS_OP_MTTR: case MIPS_OP_DVPE: case MIPS_OP_EVPE:
+    case MIPS_OP_DMT: case MIPS_OP_EMT:
         return false;
     case MIPS_OP_SLL: case MIPS_OP_SRL: case MIPS_OP_SRA: case MIPS_OP_ROTR:
         f_gpr(f, in->rd); f_gpr(f, in->rt); f_imm(f, in->sa); break;
@@ -625,8 +626,6 @@ static int region_of_invalid(uint32_t w, const struct form *cf)
         return -1;
     case 0x01:
         return ((w >> 16) & 0x1F) == 0x1C ? CAT_CS_DSP : -1;
-    case 0x10:
-        return ((w >> 21) & 0x1F) == 0x08 && !strncmp(cf->mn, "bc0", 3) ? CAT_CS_BC0 : -1;
     case 0x1D:
         return CAT_CS_JALX;
     case 0x1E:
@@ -664,6 +663,8 @@ static int check_word(struct checker *c, uint32_t w, uint32_t pc, char *ours, ch
 
     if (in.op == MIPS_OP_COP2)
         return 1 + CAT_COARSE_COP2;
+    if (in.op >= MIPS_OP_MFTR && in.op <= MIPS_OP_EMT)
+        return 1 + CAT_MT_ASE;
     if ((w >> 26) == 0x13 && ((w >> 21) & 0x1F) == 8 && cs_ok && !strncmp(cf.mn, "bc3", 3))
         return 1 + CAT_CS_BC3;
     if (in.op == MIPS_OP_COP1 || in.op == MIPS_OP_COP1X) {
@@ -811,7 +812,7 @@ static bool category_ok_when_executed(int cat)
 {
     switch (cat) {
     case CAT_COARSE_COP2: case CAT_CS_FP64_MODE: case CAT_CS_FCC_COMPARE: case CAT_CS_NO_RECIP_PREFX:
-    case CAT_CS_NO_PGPR: case CAT_CS_RDHWR29:
+    case CAT_CS_NO_PGPR: case CAT_CS_RDHWR29: case CAT_MT_ASE:
         return true;
     default:
         return false;

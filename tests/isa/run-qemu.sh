@@ -118,6 +118,7 @@ declare -A QEMU_DIFFERS=(
     [kernel/ri_functions]=2          # qemu: SPECIAL function 000101 runs as a PMON call, no RI
     [fpu/reserved]=21                # qemu: MIPS-3D recip1.s runs on an FPU without MIPS-3D (FIR.3D = 0)
     [fpu/fpe_trap]=23                # qemu: neg.s of a signalling NaN is not an Invalid Operation
+    [kernel/ri_mt_ase]=21            # qemu: mftr/mttr execute on a 24Kf, which has no MT ASE
     [kernel/adel_fetch_jr]=10        # cpu: QEMU's 24Kf has MIPS16e: jalr to an odd address switches ISA mode
     [kernel/cp0_identity]=3          # cpu: Config1 0x9E190C8F (QEMU: watch, MIPS16e, EJTAG) vs 0x9E190C81
     [fpu/cp0_fpu]=1                  # cpu: the same Config1

@@ -175,6 +175,15 @@ static const struct row rows[] = {
     { 0x4200001f, MIPS_OP_DERET, PV | EB, "deret" },
     { 0x42000020, MIPS_OP_WAIT, PV | EB, "wait" },
     { 0x420015a0, MIPS_OP_WAIT, PV | EB, "wait 0x56" },
+    /* the MT ASE, as Linux arch/mips/include/asm/mipsmtregs.h encodes it (MD00378) */
+    { 0x41020800, MIPS_OP_MFTR, PV | EB, "mftc0 $1,$2 (mftr u=0)" },
+    { 0x411d0820, MIPS_OP_MFTR, PV | EB, "mftgpr $1,$29 (mftr u=1)" },
+    { 0x41811001, MIPS_OP_MTTR, PV | EB, "mttc0 $1,$2,1 (mttr u=0)" },
+    { 0x4181e820, MIPS_OP_MTTR, PV | EB, "mttgpr $1,$29 (mttr u=1)" },
+    { 0x41610001, MIPS_OP_DVPE, PV | EB, "dvpe $1" },
+    { 0x41600021, MIPS_OP_EVPE, PV | EB, "evpe" },
+    { 0x41610bc1, MIPS_OP_DMT, PV | EB, "dmt $1" },
+    { 0x41600be1, MIPS_OP_EMT, PV | EB, "emt" },
     /* coprocessor 1 (mipsel-linux-gnu-as -march=mips32r2 -mfp64) */
     { 0x46051840, MIPS_OP_ADD_S, CP, "add.s $f1,$f3,$f5" },
     { 0x46051841, MIPS_OP_SUB_S, CP, "sub.s $f1,$f3,$f5" },
@@ -603,13 +612,14 @@ static void test_bshfl_and_rdhwr(void **state)
 static void test_cop0_group(void **state)
 {
     (void)state;
-    /* rs = 0 MFC0, 4 MTC0, 0x0A RDPGPR, 0x0B MFMC0, 0x0E WRPGPR (Vol. II App. A, COP0 rs field) */
+    /* rs = 0 MFC0, 4 MTC0, 0x0A RDPGPR, 0x0B MFMC0, 0x0E WRPGPR (Vol. II App. A, COP0 rs field);
+     * 8 MFTR and 0x0C MTTR (the MT ASE, MD00378; engines raise RI on a CPU without it) */
     assert_int_equal(dec(0x40026000).op, MIPS_OP_MFC0);
     assert_int_equal(dec(0x40826000).op, MIPS_OP_MTC0);
     assert_int_equal(dec(0x41431000).op, MIPS_OP_RDPGPR);
     assert_int_equal(dec(0x41c31000).op, MIPS_OP_WRPGPR);
     for (unsigned rs = 0; rs < 16; rs++) {
-        if (rs == 0 || rs == 4 || rs == 0x0A || rs == 0x0B || rs == 0x0E)
+        if (rs == 0 || rs == 4 || rs == 0x0A || rs == 0x0B || rs == 0x0E || rs == 0x08 || rs == 0x0C)
             continue;
         uint32_t w = 0x40000000u | (rs << 21) | (2u << 16) | (12u << 11);
         if (dec(w).op != MIPS_OP_INVALID)
@@ -618,11 +628,13 @@ static void test_cop0_group(void **state)
     /* MFMC0: di/ei need rd = 12 (Status); sc = bit 5 chooses */
     assert_int_equal(dec(0x41606000).op, MIPS_OP_DI);
     assert_int_equal(dec(0x41606020).op, MIPS_OP_EI);
-    /* the MT ASE's dvpe/evpe (rd = 0) and dmt/emt (rd = 1) are not this CPU's */
-    assert_int_equal(dec(0x41600001).op, MIPS_OP_INVALID); /* dvpe */
-    assert_int_equal(dec(0x41600021).op, MIPS_OP_INVALID); /* evpe */
-    assert_int_equal(dec(0x41600bc1).op, MIPS_OP_INVALID); /* dmt */
-    assert_int_equal(dec(0x41600be1).op, MIPS_OP_INVALID); /* emt */
+    /* the MT ASE's dvpe/evpe (rd = 0) and dmt/emt (rd = 1), sel = 1 */
+    assert_int_equal(dec(0x41600001).op, MIPS_OP_DVPE);
+    assert_int_equal(dec(0x41600021).op, MIPS_OP_EVPE);
+    assert_int_equal(dec(0x41600bc1).op, MIPS_OP_DMT);
+    assert_int_equal(dec(0x41600be1).op, MIPS_OP_EMT);
+    assert_int_equal(dec(0x41600000).op, MIPS_OP_INVALID); /* rd = 0, sel = 0 */
+    assert_int_equal(dec(0x41600802).op, MIPS_OP_INVALID); /* rd = 1, sel = 2 */
     assert_int_equal(dec(0x41605800).op, MIPS_OP_INVALID); /* rd = 11 */
     /* CO = 1, by funct (Vol. II App. A, COP0 function field when rs = CO) */
     static const struct { uint32_t funct; enum mips_op op; } co[] = {
@@ -809,7 +821,7 @@ static void test_invalid(void **state)
         { 0x7c801009, "yield" }, { 0x7c0000ff, "SPECIAL3 0x3F" },
         /* COP0 CO functs not in MIPS32r2 */
         { 0x42000003, "tlbinv" }, { 0x42000004, "tlbinvf" }, { 0x42000010, "CO 0x10" },
-        { 0x42000021, "CO 0x21" }, { 0x4100ffff, "bc0f" },
+        { 0x42000021, "CO 0x21" }, { 0x41600002, "MFMC0 rd = 0, sel = 2" },
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct mips_insn in = dec(bad[i].w);
@@ -865,6 +877,8 @@ static uint8_t expected_flags(enum mips_op op)
         return PV;
     case MIPS_OP_MTC0: case MIPS_OP_DI: case MIPS_OP_EI: case MIPS_OP_TLBR: case MIPS_OP_TLBWI:
     case MIPS_OP_TLBWR: case MIPS_OP_TLBP: case MIPS_OP_ERET: case MIPS_OP_DERET: case MIPS_OP_WAIT:
+    case MIPS_OP_MFTR: case MIPS_OP_MTTR: case MIPS_OP_DVPE: case MIPS_OP_EVPE: case MIPS_OP_DMT:
+    case MIPS_OP_EMT:
         return PV | EB;
     case MIPS_OP_COP2: case MIPS_OP_MOVF: case MIPS_OP_MOVT:
         return CP;
