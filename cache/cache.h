@@ -67,6 +67,7 @@ struct tb {
     uint32_t ic_imm_ofs, ic_miss_ofs, ic_probe_ofs;
     struct tb *hash_next;
     struct tb *page_next;       /* other TBs starting in the same physical page */
+    struct tb **page_prev;      /* the link that points at this TB (unlinked in O(1) on eviction) */
 };
 
 #define TB_NO_JUMP 0xFFFFFFFFu
@@ -148,7 +149,7 @@ struct tcache_stats {
 #define TCACHE_MAX_REGIONS 8
 #define TCACHE_REGION_MIN ((size_t)4 << 20)
 #define TCACHE_POOL_MIN_REGIONS 4
-#define TCACHE_KERNEL_REGIONS(n) ((n) * 3 / 8)
+#define TCACHE_KERNEL_REGIONS(n) ((n) / 2)
 
 /*
  * The code buffer's layout: thunks and trampolines, then the blocks' hot and warm sections (the

@@ -115,6 +115,9 @@ bool tcache_insert(struct tcache *tc, struct tb *tb)
     if (first)
         tc->page_spared[page] = 0;
     tb->page_next = tc->page_heads[page];
+    if (tb->page_next)
+        tb->page_next->page_prev = &tb->page_next;
+    tb->page_prev = &tc->page_heads[page];
     tc->page_heads[page] = tb;
     tc->stats.translations++;
     if (__builtin_expect(tc->track_dead, 0)) {
@@ -312,11 +315,9 @@ static unsigned evict_region(struct tcache *tc, unsigned r)
             }
             continue;
         }
-        struct tb **link = &tc->page_heads[tb->phys_pc >> 12];
-        while (*link && *link != tb)
-            link = &(*link)->page_next;
-        if (*link)
-            *link = tb->page_next;
+        *tb->page_prev = tb->page_next;
+        if (tb->page_next)
+            tb->page_next->page_prev = tb->page_prev;
         drop_tb(tc, tb, false);
         live++;
     }
@@ -376,6 +377,8 @@ unsigned tcache_invalidate_code(struct tcache *tc, gpa_t pa, unsigned len)
         struct tb *tb = *link;
         if (tb->phys_pc < end && pa < tb->phys_pc + 4u * tb->n_insns) {
             *link = tb->page_next;
+            if (tb->page_next)
+                tb->page_next->page_prev = link;
             tb->page_next = NULL;
             invalidate_tb(tc, tb);
             n++;
