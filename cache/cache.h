@@ -90,7 +90,8 @@ struct tb_jc_entry {
     uint32_t pc, flags; /* compared as one 64-bit key: pc | key << 32 (tb_jc_key) */
     void *code;
     struct tb *tb;
-    uint64_t pad;
+    uint64_t pages;     /* first entry of a group only: tb_jc_page_bit of every mapped PC the group
+                           may hold, so a TLB write skips the groups without its pages; else 0 */
 };
 _Static_assert(sizeof(struct tb_jc_entry) == 32, "translated code hard-codes the entry layout");
 
@@ -121,6 +122,24 @@ static inline bool tb_pc_mapped(uint32_t pc)
 static inline uint32_t tb_jc_key(uint32_t pc, uint32_t flags, unsigned asid)
 {
     return tb_pc_mapped(pc) ? flags | TB_JC_ASID_TAG | (asid & 0xFFu) << TB_JC_ASID_SHIFT : flags;
+}
+
+/* The bit a mapped PC's page sets in its group's filter (the group is the page number's low bits,
+ * the bit the next ones); 0 for an unmapped PC, which no TLB write concerns. */
+static inline uint64_t tb_jc_page_bit(uint32_t pc)
+{
+    return tb_pc_mapped(pc) ? 1ull << ((pc >> (12 + TB_JC_PAGE_BITS)) & 63) : 0;
+}
+
+/* Fills the jump-cache entry of pc (found under key) with tb, whose code starts at code. */
+static inline void tb_jc_set(struct tb_jc_entry *jc, uint32_t pc, uint32_t key, void *code, struct tb *tb)
+{
+    unsigned i = tb_jc_hash(pc);
+    jc[i].pc = pc;
+    jc[i].flags = key;
+    jc[i].code = code;
+    jc[i].tb = tb;
+    jc[i & ~((1u << TB_JC_SUB_BITS) - 1)].pages |= tb_jc_page_bit(pc);
 }
 
 /* Empties the jump cache. */

@@ -323,10 +323,7 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
             fflush(eng->perfmap);
         }
     }
-    e->pc = pc;
-    e->flags = key;
-    e->code = tb->host_code;
-    e->tb = tb;
+    tb_jc_set(v->jc, pc, key, tb->host_code, tb);
     return tb;
 }
 

@@ -11,7 +11,9 @@
  *  - the emptied region's slots and code are handed out again, and the used
  *    bytes fall by what the region held;
  *  - blocks invalidated by a store before their region is emptied (and kept
- *    on the re-translation list while profiling) leave that list with it.
+ *    on the re-translation list while profiling) leave that list with it;
+ *  - a guest TLB write's jump-cache flush drops the entries of its pages and
+ *    keeps the others of the same group, skipped or scanned.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -192,12 +194,49 @@ static void test_eviction_unchains(void **state)
     tc.track_dead = false;
 }
 
+/* The jump cache's page filters: a TLB write's range drops its own PCs, in the groups it must
+ * scan, and leaves the entries of other pages of the same group. */
+static void test_jc_range_filter(void **state)
+{
+    (void)state;
+    struct tb a, b, k;
+    uint32_t pa = 0x00412340u;                        /* page 0x412 */
+    uint32_t pb = pa + (1u << (12 + TB_JC_PAGE_BITS)); /* the same group, another filter bit */
+    uint32_t pk = 0x80012000u;                        /* kseg0: no filter bit */
+    assert_int_equal(tb_jc_hash(pa) >> TB_JC_SUB_BITS, tb_jc_hash(pb) >> TB_JC_SUB_BITS);
+    assert_int_not_equal(tb_jc_page_bit(pa), tb_jc_page_bit(pb));
+    assert_int_equal(tb_jc_page_bit(pk), 0);
+    assert_int_not_equal(tb_jc_hash(pk), tb_jc_hash(pa)); /* three entries apart */
+    assert_int_not_equal(tb_jc_hash(pk), tb_jc_hash(pb + 0x40));
+    tb_jc_set(jc, pa, TB_JC_ASID_TAG, NULL, &a);
+    tb_jc_set(jc, pb + 0x40, TB_JC_ASID_TAG, NULL, &b);
+    tb_jc_set(jc, pk, 0, NULL, &k);
+    /* a page of the group with no entry: nothing goes */
+    tb_jc_flush_range(jc, pa + (2u << (12 + TB_JC_PAGE_BITS)) - 0x340, pa + (2u << (12 + TB_JC_PAGE_BITS)) + 0xCBF);
+    assert_ptr_equal(jc[tb_jc_hash(pa)].tb, &a);
+    assert_ptr_equal(jc[tb_jc_hash(pb + 0x40)].tb, &b);
+    /* pa's page: a goes, b stays, and so does the kseg0 entry */
+    tb_jc_flush_range(jc, pa & ~0xFFFu, (pa & ~0xFFFu) + 0xFFF);
+    assert_int_equal(jc[tb_jc_hash(pa)].flags, TB_F_INVALID_KEY);
+    assert_ptr_equal(jc[tb_jc_hash(pb + 0x40)].tb, &b);
+    assert_ptr_equal(jc[tb_jc_hash(pk)].tb, &k);
+    /* the filter is exact again after a scan: b's page still gets scanned and dropped */
+    tb_jc_flush_range(jc, pb & ~0xFFFu, (pb & ~0xFFFu) + 0xFFF);
+    assert_int_equal(jc[tb_jc_hash(pb + 0x40)].flags, TB_F_INVALID_KEY);
+    /* a range over 64 pages scans every group */
+    tb_jc_set(jc, pa, TB_JC_ASID_TAG, NULL, &a);
+    tb_jc_flush_range(jc, 0x00400000u, 0x00FFFFFFu);
+    assert_int_equal(jc[tb_jc_hash(pa)].flags, TB_F_INVALID_KEY);
+    assert_ptr_equal(jc[tb_jc_hash(pk)].tb, &k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_region_layout, setup32, teardown),
         cmocka_unit_test_setup_teardown(test_make_room_keeps_other_regions, setup32, teardown),
         cmocka_unit_test_setup_teardown(test_eviction_unchains, setup32, teardown),
+        cmocka_unit_test_setup_teardown(test_jc_range_filter, setup32, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
