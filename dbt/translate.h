@@ -245,6 +245,14 @@ void tr_insn(struct tr_ctx *c, const struct mips_insn *in);
 /* ---- helpers called by translated code (helpers.c) ---- */
 uint64_t dbt_h_load(struct vcpu *v, uint32_t va, uint32_t op);
 uint64_t dbt_h_store(struct vcpu *v, uint32_t va, uint32_t val, uint32_t op);
+/* The inline accesses' slow paths: arg = op | instructions of the block from this one on <<
+ * DBT_SLOW_REM_SHIFT | DBT_SLOW_CHECK (a moved event ends the block after this instruction);
+ * they sync icount and the budget themselves (dbt/helpers.c). */
+#define DBT_SLOW_OP_MASK 0xFFFFu
+#define DBT_SLOW_REM_SHIFT 16
+#define DBT_SLOW_CHECK (1u << 24)
+uint64_t dbt_h_load_slow(struct vcpu *v, uint32_t va, uint32_t arg);
+uint64_t dbt_h_store_slow(struct vcpu *v, uint32_t va, uint32_t val, uint32_t arg);
 uint64_t dbt_h_lwlr(struct vcpu *v, uint32_t va, uint32_t rt, uint32_t op);
 uint64_t dbt_h_swlr(struct vcpu *v, uint32_t va, uint32_t rt, uint32_t op);
 uint64_t dbt_h_ll(struct vcpu *v, uint32_t va);

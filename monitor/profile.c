@@ -250,6 +250,16 @@ static void tc_row(const struct dbt_stats *s, const struct vcpu_prof *p, int k, 
     r->hit_rate = r->lookups ? 1.0 - (double)r->translations / (double)r->lookups : 0.0;
 }
 
+/* Microseconds of the process's CPU time per event, for `part` of `total` samples over `n` events. */
+static double cpu_us_per(uint64_t part, uint64_t total, uint64_t n)
+{
+    struct timespec ts;
+    if (!total || !n || clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+        return 0.0;
+    double cpu_us = (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+    return cpu_us * (double)part / (double)total / (double)n;
+}
+
 static const char *where_name[4] = {"guest", "translating", "trap", "monitor"};
 
 void profile_write(struct vm *vm, FILE *f, bool json)
@@ -376,8 +386,8 @@ void profile_write(struct vm *vm, FILE *f, bool json)
             if (samp[w])
                 fprintf(f, ", \"%s_%s\": %" PRIu64, where_name[w >> 1], (w & 1) ? "kernel" : "user", samp[w]);
         fprintf(f, "},\n  \"cpu_us_per_translation\": %.3f\n}\n",
-                ratio(samp[PROF_AT_TRANSLATE << 1] + samp[PROF_AT_TRANSLATE << 1 | 1], rows[2].translations) *
-                    PROF_SAMPLE_NS / 1e3);
+                cpu_us_per(samp[PROF_AT_TRANSLATE << 1] + samp[PROF_AT_TRANSLATE << 1 | 1], samp_total,
+                           rows[2].translations));
         return;
     }
 
@@ -495,12 +505,13 @@ void profile_write(struct vm *vm, FILE *f, bool json)
             fprintf(f, "%s/%s %.1f%%  ", where_name[w >> 1], (w & 1) ? "kernel" : "user",
                     100.0 * (double)samp[w] / (double)samp_total);
     fprintf(f, "\n");
-    /* The translation times above are host (wall) time, which a loaded host stretches; the samples
-     * are CPU time of the vCPU's thread. */
+    /* The translation times above are host (wall) time, which a loaded host stretches. The samples'
+     * share of the process's CPU time is not stretched (a crowded host delivers fewer samples than
+     * one per millisecond, so their count alone would understate it). */
     if (dbt && rows[2].translations && samp_total)
-        fprintf(f, "CPU time per translation (samples): kernel %.3f us, user %.3f us, total %.3f us\n",
-                ratio(samp[PROF_AT_TRANSLATE << 1 | 1], rows[0].translations) * PROF_SAMPLE_NS / 1e3,
-                ratio(samp[PROF_AT_TRANSLATE << 1], rows[1].translations) * PROF_SAMPLE_NS / 1e3,
-                ratio(samp[PROF_AT_TRANSLATE << 1] + samp[PROF_AT_TRANSLATE << 1 | 1], rows[2].translations) *
-                    PROF_SAMPLE_NS / 1e3);
+        fprintf(f, "CPU time per translation (share of the samples x process CPU time): kernel %.3f us, user %.3f us,"
+                " total %.3f us\n", cpu_us_per(samp[PROF_AT_TRANSLATE << 1 | 1], samp_total, rows[0].translations),
+                cpu_us_per(samp[PROF_AT_TRANSLATE << 1], samp_total, rows[1].translations),
+                cpu_us_per(samp[PROF_AT_TRANSLATE << 1] + samp[PROF_AT_TRANSLATE << 1 | 1], samp_total,
+                           rows[2].translations));
 }
