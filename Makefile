@@ -433,6 +433,24 @@ bench: bench-build
 	bench/zboot.py $(if $(BENCH_QUICK_FLAG),--pairs 3)
 	bench/run.py $(BENCH_QUICK_FLAG) --privops $(BENCH_PRIVOPS) $(BENCH_ARGS)
 
+# make bench-proc: the process-heavy workload (bench/guest/proc.sh: thousands of short,
+# dynamically linked Debian programs in shell pipelines, ASLR on; README "Benchmarks") under QEMU
+# and mvisor dbt, and the dbt of BENCH_PROC_BASE's build (the no-regression baseline, built from
+# git by bench/vms/build-baseline.sh) in the same alternating rounds: build/bench/proc/compare.md.
+# BENCH_QUICK=1: 3 rounds of 30 rounds of programs. BENCH_PROC_ARGS: more bench/run.py options.
+BENCH_PROC_INITRAMFS := $(B)/bench/proc.cpio.gz
+BENCH_PROC_BASE := 88b7bbb0765d6eb1b5ef83e47ef5819f9ee6a3ea
+BENCH_PROC_BASE_DIR := $(B)/bench-proc/baseline
+
+$(BENCH_PROC_INITRAMFS): bench/make-proc-initramfs.sh bench/guest/proc.sh $(BENCH_INITRAMFS) | $(DEPS_STAMP)
+	bench/make-proc-initramfs.sh $(BENCH_INITRAMFS) $@
+
+.PHONY: bench-proc
+bench-proc: $(MVISOR) $(GUEST_STAMP) $(BENCH_PROC_INITRAMFS)
+	bench/vms/build-baseline.sh $(BENCH_PROC_BASE) $(BENCH_PROC_BASE_DIR)
+	bench/run.py $(BENCH_QUICK_FLAG) --initrd $(BENCH_PROC_INITRAMFS) --workloads proc --configs qemu,dbt \
+		--no-micro --baseline-mvisor $(BENCH_PROC_BASE_DIR)/mvisor --out $(B)/bench/proc $(BENCH_PROC_ARGS)
+
 # make bench-vms: many VMs in one monitor against as many QEMU processes (bench/vms.py; README
 # "Many VMs: make bench-vms"): density, idle cost and its floor, how many, start rate, fairness,
 # console latency, and make bench's ratios against the build of BENCH_VMS_BASE, the main branch

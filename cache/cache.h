@@ -9,8 +9,11 @@
  * strategy). A per-vCPU jump cache by virtual PC sits in front of the hash
  * (QEMU accel/tcg/tb-hash.h shape). TBs chain directly into each other by
  * patching 4-byte-aligned rel32 fields; every chain is recorded on the
- * destination so that invalidating it can undo them. When the code buffer
- * or the TB pool fills, everything is flushed at once.
+ * destination so that invalidating it can undo them. The code buffer and
+ * the TB pool are split into regions filled one after the other; when the
+ * one in use fills, the next is emptied (its blocks invalidated like any
+ * other) and filled again, so the cache keeps all but one region's worth
+ * of blocks instead of starting over (tcache_make_room).
  */
 #ifndef MVISOR_CACHE_H
 #define MVISOR_CACHE_H
@@ -64,6 +67,7 @@ struct tb {
     uint32_t ic_imm_ofs, ic_miss_ofs, ic_probe_ofs;
     struct tb *hash_next;
     struct tb *page_next;       /* other TBs starting in the same physical page */
+    struct tb **page_prev;      /* the link that points at this TB (unlinked in O(1) on eviction) */
 };
 
 #define TB_NO_JUMP 0xFFFFFFFFu
@@ -86,7 +90,8 @@ struct tb_jc_entry {
     uint32_t pc, flags; /* compared as one 64-bit key: pc | key << 32 (tb_jc_key) */
     void *code;
     struct tb *tb;
-    uint64_t pad;
+    uint64_t pages;     /* first entry of a group only: tb_jc_page_bit of every mapped PC the group
+                           may hold, so a TLB write skips the groups without its pages; else 0 */
 };
 _Static_assert(sizeof(struct tb_jc_entry) == 32, "translated code hard-codes the entry layout");
 
@@ -119,6 +124,24 @@ static inline uint32_t tb_jc_key(uint32_t pc, uint32_t flags, unsigned asid)
     return tb_pc_mapped(pc) ? flags | TB_JC_ASID_TAG | (asid & 0xFFu) << TB_JC_ASID_SHIFT : flags;
 }
 
+/* The bit a mapped PC's page sets in its group's filter (the group is the page number's low bits,
+ * the bit the next ones); 0 for an unmapped PC, which no TLB write concerns. */
+static inline uint64_t tb_jc_page_bit(uint32_t pc)
+{
+    return tb_pc_mapped(pc) ? 1ull << ((pc >> (12 + TB_JC_PAGE_BITS)) & 63) : 0;
+}
+
+/* Fills the jump-cache entry of pc (found under key) with tb, whose code starts at code. */
+static inline void tb_jc_set(struct tb_jc_entry *jc, uint32_t pc, uint32_t key, void *code, struct tb *tb)
+{
+    unsigned i = tb_jc_hash(pc);
+    jc[i].pc = pc;
+    jc[i].flags = key;
+    jc[i].code = code;
+    jc[i].tb = tb;
+    jc[i & ~((1u << TB_JC_SUB_BITS) - 1)].pages |= tb_jc_page_bit(pc);
+}
+
 /* Empties the jump cache. */
 void tb_jc_flush_all(struct tb_jc_entry *jc);
 /* Drops entries whose PC lies in [lo, hi] (a guest TLB entry's range). */
@@ -126,6 +149,7 @@ void tb_jc_flush_range(struct tb_jc_entry *jc, gva_t lo, gva_t hi);
 
 struct tcache_stats {
     uint64_t translations, flushes, invalidated_tbs, inval_events, chains; /* inval_events: calls that killed TBs */
+    uint64_t evictions, evicted_tbs; /* regions emptied to make room, and the live TBs they held */
     uint64_t retranslations; /* with track_dead: TBs inserted under the key of an invalidated one */
     uint64_t guest_insns, host_bytes; /* of every translation, for bytes-per-instruction */
 };
@@ -138,6 +162,13 @@ struct tcache_stats {
 #define TCACHE_THUNK_HASH_BITS 9 /* twice the thunks: the open-addressed index stays short */
 /* A buffer's end must reach its start (thunks, exit trampoline) with a rel32. */
 #define TCACHE_MAX_CODE ((size_t)1 << 30)
+/* Regions of the buffer (tcache_make_room): as many as fit TCACHE_REGION_MIN bytes each, at most
+ * TCACHE_MAX_REGIONS; a buffer smaller than two of them is one region, flushed whole when full.
+ * From TCACHE_POOL_MIN_REGIONS on, TCACHE_KERNEL_REGIONS(n) of n regions hold kernel blocks. */
+#define TCACHE_MAX_REGIONS 8
+#define TCACHE_REGION_MIN ((size_t)4 << 20)
+#define TCACHE_POOL_MIN_REGIONS 4
+#define TCACHE_KERNEL_REGIONS(n) ((n) / 2)
 
 /*
  * The code buffer's layout: thunks and trampolines, then the blocks' hot and warm sections (the
@@ -150,13 +181,25 @@ struct tcache_stats {
 struct tcache {
     uint8_t *buf;        /* RWX code buffer: thunks, trampolines, then TBs */
     size_t size, used, persistent; /* [0, persistent) survives flushes (thunks, trampolines) */
-    size_t cold_top;     /* [cold_top, size): the cold sections */
+    size_t cold_top;     /* [cold_top, region end): the cold sections of the region in use */
+    /* The regions: region r spans [r * region_size, (r + 1) * region_size) of the buffer (the last
+     * one up to size, the first one from persistent) and TB slots [r * tbs_per, (r + 1) * tbs_per).
+     * used and cold_top are the current region's; region_tbs[r] counts its slots handed out. */
+    unsigned n_regions, cur;
+    size_t region_size;
+    unsigned tbs_per;
+    unsigned region_tbs[TCACHE_MAX_REGIONS];
+    size_t region_used[TCACHE_MAX_REGIONS], region_cold[TCACHE_MAX_REGIONS]; /* saved used, cold_top */
+    /* Two pools of regions, each filled round robin on its own: user blocks [0] (regions from 0 on)
+     * and kernel blocks [1] (the last ones), so user code that comes and goes with its processes
+     * never pushes the kernel's blocks out (tcache_select). One pool when there are few regions. */
+    unsigned pool, pool_first[2], pool_n[2], pool_cur[2];
     const uint8_t *exit_code; /* the exit trampoline every block leaves through (dbt/exec.c) */
     unsigned n_thunks;
     const void *thunk_fn[1u << TCACHE_THUNK_HASH_BITS]; /* helper of each index slot, or NULL */
     uint16_t thunk_at[1u << TCACHE_THUNK_HASH_BITS];    /* its stub number in the thunk table */
     struct tb *tbs;
-    unsigned n_tbs, max_tbs;
+    unsigned n_tbs, max_tbs; /* n_tbs: TB slots in use in every region */
     struct tb *hash[1u << TCACHE_HASH_BITS];
     struct tb **page_heads; /* by guest physical page number (4 GiB of pages), lazily backed */
     uint8_t *page_spared;   /* by page: guest stores that overwrote none of its TBs since it got code */
@@ -179,6 +222,13 @@ uint8_t *tcache_reserve(struct tcache *tc, size_t len);
  * of the buffer; NULL if the thunk table is full. */
 const uint8_t *tcache_thunk(struct tcache *tc, const void *fn);
 
+/* The pool the next blocks go to (kernel: blocks translated for kernel mode); before tcache_alloc. */
+void tcache_select(struct tcache *tc, bool kernel);
+/* Room for the next block: empties the next region of the current pool and makes it current (a
+ * buffer of one region: flushes). Invalidates TBs: nothing may run in the buffer, and no TB pointer the caller held
+ * survives it. Returns how many live TBs it dropped. */
+unsigned tcache_make_room(struct tcache *tc);
+
 /* The TB for the key, or NULL. */
 struct tb *tcache_lookup(struct tcache *tc, gpa_t phys_pc, uint32_t pc, uint32_t flags);
 /* A fresh TB and room for max_code bytes of code in all (hot and warm at its host_code, cold where
@@ -190,11 +240,11 @@ static inline uint8_t *tcache_cold_at(const struct tcache *tc, size_t len)
 {
     return tc->buf + ((tc->cold_top - len) & ~(size_t)15);
 }
+/* Where region r's hot sections start and its cold sections end (buffer offsets). */
+size_t tcache_region_start(const struct tcache *tc, unsigned r);
+size_t tcache_region_end(const struct tcache *tc, unsigned r);
 /* Bytes of the buffer in use: persistent code and every block's sections. */
-static inline size_t tcache_used(const struct tcache *tc)
-{
-    return tc->used + (tc->size - tc->cold_top);
-}
+size_t tcache_used(const struct tcache *tc);
 /* Makes tb (filled: host_size, near_size, cold_code set) findable; returns true if its page held
  * no code before. */
 bool tcache_insert(struct tcache *tc, struct tb *tb);

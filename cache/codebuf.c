@@ -100,6 +100,19 @@ int tcache_init(struct tcache *tc, size_t code_size)
     memset(tc->buf, 0xCC, TCACHE_THUNK_AREA);
     tc->used = tc->persistent = TCACHE_THUNK_AREA;
     tc->max_tbs = (unsigned)(code_size / 128);
+    size_t n = tc->size / TCACHE_REGION_MIN;
+    tc->n_regions = n < 2 ? 1 : n > TCACHE_MAX_REGIONS ? TCACHE_MAX_REGIONS : (unsigned)n;
+    tc->region_size = (tc->size / tc->n_regions) & ~(size_t)4095;
+    tc->tbs_per = tc->max_tbs / tc->n_regions;
+    for (unsigned r = 0; r < tc->n_regions; r++) {
+        tc->region_used[r] = tcache_region_start(tc, r);
+        tc->region_cold[r] = tcache_region_end(tc, r);
+    }
+    unsigned nk = tc->n_regions >= TCACHE_POOL_MIN_REGIONS ? TCACHE_KERNEL_REGIONS(tc->n_regions) : 0;
+    tc->pool_n[0] = tc->n_regions - nk;
+    tc->pool_first[1] = tc->pool_cur[1] = tc->pool_n[0];
+    tc->pool_n[1] = nk;
+    tc->cold_top = tcache_region_end(tc, 0);
     size_t tbs_bytes = (size_t)tc->max_tbs * sizeof(struct tb);
     void *p = mmap(NULL, tbs_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
@@ -137,12 +150,33 @@ void tcache_destroy(struct tcache *tc)
     tc->buf = NULL;
 }
 
+size_t tcache_region_start(const struct tcache *tc, unsigned r)
+{
+    return r ? r * tc->region_size : tc->persistent;
+}
+
+size_t tcache_region_end(const struct tcache *tc, unsigned r)
+{
+    return r + 1 == tc->n_regions ? tc->size : (r + 1) * tc->region_size;
+}
+
+size_t tcache_used(const struct tcache *tc)
+{
+    size_t n = tc->persistent;
+    for (unsigned r = 0; r < tc->n_regions; r++) {
+        size_t used = r == tc->cur ? tc->used : tc->region_used[r];
+        size_t cold = r == tc->cur ? tc->cold_top : tc->region_cold[r];
+        n += used - tcache_region_start(tc, r) + tcache_region_end(tc, r) - cold;
+    }
+    return n;
+}
+
 uint8_t *tcache_reserve(struct tcache *tc, size_t len)
 {
     if (tc->n_tbs || tc->used + len > tc->cold_top)
         return NULL;
     uint8_t *p = tc->buf + tc->used;
     tc->used = (tc->used + len + 63) & ~(size_t)63;
-    tc->persistent = tc->used;
+    tc->persistent = tc->region_used[0] = tc->used; /* region 0 starts after it (tcache_region_start) */
     return p;
 }

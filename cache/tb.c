@@ -10,9 +10,19 @@
  * store or a host write overlaps die, so data stored next to code (the
  * kernel building its TLB handlers, patching ftrace and jump-label sites
  * one word at a time) leaves the rest of the page translated.
- * TB memory is never reused before a full flush, so code that is running
- * when its TB is invalidated (a store into its own block) can finish
- * safely: it only loses its chains.
+ * TB memory is never reused before its region is emptied (tcache_make_room,
+ * called between blocks), so code that is running when its TB is
+ * invalidated (a store into its own block) can finish safely: it only
+ * loses its chains.
+ *
+ * Regions. A full flush throws away the kernel's blocks with the rest and
+ * translates them all again; a process-heavy guest (every program a new
+ * address space, libraries at new addresses) filled a 32 MiB buffer every
+ * second or so, and most of the time went to translating the same kernel
+ * again. Emptying one region at a time (the oldest, round robin) keeps the
+ * other regions' blocks, and a region's blocks die the way a store kills
+ * a block: unchained from the other regions, out of the hash, the page
+ * lists and the jump cache.
  */
 #include <string.h>
 #include <sys/mman.h>
@@ -31,18 +41,34 @@ static void jc_clear(struct tb_jc_entry *e)
 
 void tb_jc_flush_all(struct tb_jc_entry *jc)
 {
-    for (unsigned i = 0; i < TB_JC_SIZE; i++)
+    for (unsigned i = 0; i < TB_JC_SIZE; i++) {
         jc_clear(&jc[i]);
+        jc[i].pages = 0;
+    }
 }
 
+/* Drops the group's entries in [lo, hi] and makes its page filter exact again. */
 static void jc_flush_group_range(struct tb_jc_entry *jc, unsigned group, gva_t lo, gva_t hi)
 {
     struct tb_jc_entry *g = &jc[group << TB_JC_SUB_BITS];
-    for (unsigned i = 0; i < (1u << TB_JC_SUB_BITS); i++)
-        if (g[i].flags != TB_F_INVALID_KEY && g[i].pc >= lo && g[i].pc <= hi)
+    uint64_t pages = 0;
+    for (unsigned i = 0; i < (1u << TB_JC_SUB_BITS); i++) {
+        if (g[i].flags == TB_F_INVALID_KEY)
+            continue;
+        if (g[i].pc >= lo && g[i].pc <= hi)
             jc_clear(&g[i]);
+        else
+            pages |= tb_jc_page_bit(g[i].pc);
+    }
+    g[0].pages = pages;
 }
 
+/*
+ * A guest TLB write comes with every refill, and most replace an entry whose pages the jump cache
+ * holds nothing of: scanning a 256-entry group for each of its pages cost a fifth of a Debian
+ * root file system's second stage. A group whose filter lacks the page's bit holds no mapped PC of
+ * it, so it is skipped; an unmapped range (no filter covers it) is scanned.
+ */
 void tb_jc_flush_range(struct tb_jc_entry *jc, gva_t lo, gva_t hi)
 {
     uint64_t pages = (((uint64_t)hi >> 12) - (lo >> 12)) + 1;
@@ -51,9 +77,13 @@ void tb_jc_flush_range(struct tb_jc_entry *jc, gva_t lo, gva_t hi)
             jc_flush_group_range(jc, g, lo, hi);
         return;
     }
+    bool mapped = tb_pc_mapped(lo) && tb_pc_mapped(hi) && (lo >= 0xC0000000u || hi < 0x80000000u);
     for (uint64_t p = 0; p < pages; p++) {
         uint32_t va = (lo & ~0xFFFu) + (uint32_t)(p << 12);
-        jc_flush_group_range(jc, tb_jc_hash(va) >> TB_JC_SUB_BITS, lo, hi);
+        unsigned group = tb_jc_hash(va) >> TB_JC_SUB_BITS;
+        if (mapped && !(jc[group << TB_JC_SUB_BITS].pages & tb_jc_page_bit(va)))
+            continue;
+        jc_flush_group_range(jc, group, lo, hi);
     }
 }
 
@@ -79,9 +109,9 @@ struct tb *tcache_lookup(struct tcache *tc, gpa_t phys_pc, uint32_t pc, uint32_t
 struct tb *tcache_alloc(struct tcache *tc, size_t max_code)
 {
     size_t at = (tc->used + 15) & ~(size_t)15;
-    if (tc->n_tbs >= tc->max_tbs || at + max_code + 16 > tc->cold_top)
+    if (tc->region_tbs[tc->cur] >= tc->tbs_per || at + max_code + 16 > tc->cold_top)
         return NULL;
-    struct tb *tb = &tc->tbs[tc->n_tbs];
+    struct tb *tb = &tc->tbs[(size_t)tc->cur * tc->tbs_per + tc->region_tbs[tc->cur]];
     memset(tb, 0, sizeof(*tb));
     tb->host_code = tc->buf + at;
     for (unsigned n = 0; n < TB_MAX_EXITS; n++)
@@ -94,6 +124,7 @@ bool tcache_insert(struct tcache *tc, struct tb *tb)
 {
     /* tb is the slot tcache_alloc handed out; claim it and its code now. */
     tc->n_tbs++;
+    tc->region_tbs[tc->cur]++;
     tc->used = (size_t)(tb->host_code - tc->buf) + tb->near_size;
     tc->cold_top = (size_t)(tb->cold_code - tc->buf);
     unsigned h = hash_key(tb->phys_pc, tb->pc, tb->flags);
@@ -104,6 +135,9 @@ bool tcache_insert(struct tcache *tc, struct tb *tb)
     if (first)
         tc->page_spared[page] = 0;
     tb->page_next = tc->page_heads[page];
+    if (tb->page_next)
+        tb->page_next->page_prev = &tb->page_next;
+    tb->page_prev = &tc->page_heads[page];
     tc->page_heads[page] = tb;
     tc->stats.translations++;
     if (__builtin_expect(tc->track_dead, 0)) {
@@ -121,10 +155,22 @@ bool tcache_insert(struct tcache *tc, struct tb *tb)
     return first;
 }
 
+/* The part of region r's code written since it was last emptied: [*hot_lo, *hot_hi) and
+ * [*cold_lo, *cold_hi). */
+static void region_written(const struct tcache *tc, unsigned r, size_t *hot_lo, size_t *hot_hi, size_t *cold_lo,
+                           size_t *cold_hi)
+{
+    *hot_lo = tcache_region_start(tc, r);
+    *cold_hi = tcache_region_end(tc, r);
+    *hot_hi = r == tc->cur ? tc->used : tc->region_used[r];
+    *cold_lo = r == tc->cur ? tc->cold_top : tc->region_cold[r];
+}
+
 void tcache_flush(struct tcache *tc)
 {
-    for (unsigned i = 0; i < tc->n_tbs; i++)
-        tc->page_heads[tc->tbs[i].phys_pc >> 12] = NULL;
+    for (unsigned r = 0; r < tc->n_regions; r++)
+        for (unsigned i = 0; i < tc->region_tbs[r]; i++)
+            tc->page_heads[tc->tbs[(size_t)r * tc->tbs_per + i].phys_pc >> 12] = NULL;
     memset(tc->hash, 0, sizeof(tc->hash));
     if (tc->track_dead)
         memset(tc->dead, 0, sizeof(tc->dead));
@@ -134,22 +180,39 @@ void tcache_flush(struct tcache *tc)
      * kernel's blocks take a little over half of the default 32 MiB. Translation writes them again
      * as it goes. Only the two written ranges: a guest that resets in a loop flushes a few pages
      * each time. Nothing runs in the buffer here: a flush comes from the run loop, between blocks. */
-    size_t keep = (tc->persistent + 4095) & ~(size_t)4095;
-    size_t hot_end = (tc->used + 4095) & ~(size_t)4095, cold_start = tc->cold_top & ~(size_t)4095;
-    if (cold_start < keep)
-        cold_start = keep;
-    size_t hot_bytes = hot_end > keep ? hot_end - keep : 0, cold_bytes = tc->size - cold_start;
+    size_t keep = (tc->persistent + 4095) & ~(size_t)4095, written = 0;
+    size_t lo[TCACHE_MAX_REGIONS], hi[TCACHE_MAX_REGIONS], clo[TCACHE_MAX_REGIONS], chi[TCACHE_MAX_REGIONS];
+    for (unsigned r = 0; r < tc->n_regions; r++) {
+        region_written(tc, r, &lo[r], &hi[r], &clo[r], &chi[r]);
+        lo[r] = (lo[r] + 4095) & ~(size_t)4095;
+        if (lo[r] < keep)
+            lo[r] = keep;
+        hi[r] = (hi[r] + 4095) & ~(size_t)4095;
+        clo[r] &= ~(size_t)4095;
+        if (clo[r] < hi[r])
+            clo[r] = hi[r];
+        written += (hi[r] > lo[r] ? hi[r] - lo[r] : 0) + (chi[r] > clo[r] ? chi[r] - clo[r] : 0);
+    }
     /* Less than 1 MiB written is not worth the system calls and the page faults after them: a
      * small buffer (--code-buffer 64 flushes at nearly every block) spent more time there than
      * translating. */
-    if (hot_bytes + cold_bytes >= ((size_t)1 << 20)) {
-        if (hot_bytes)
-            madvise(tc->buf + keep, hot_bytes, MADV_DONTNEED);
-        if (cold_bytes)
-            madvise(tc->buf + cold_start, cold_bytes, MADV_DONTNEED);
+    for (unsigned r = 0; r < tc->n_regions && written >= ((size_t)1 << 20); r++) {
+        if (hi[r] > lo[r])
+            madvise(tc->buf + lo[r], hi[r] - lo[r], MADV_DONTNEED);
+        if (chi[r] > clo[r])
+            madvise(tc->buf + clo[r], chi[r] - clo[r], MADV_DONTNEED);
     }
+    memset(tc->region_tbs, 0, sizeof(tc->region_tbs));
+    for (unsigned r = 0; r < tc->n_regions; r++) {
+        tc->region_used[r] = tcache_region_start(tc, r);
+        tc->region_cold[r] = tcache_region_end(tc, r);
+    }
+    tc->pool = 0;
+    tc->pool_cur[0] = tc->pool_first[0];
+    tc->pool_cur[1] = tc->pool_first[1];
+    tc->cur = 0;
     tc->used = tc->persistent;
-    tc->cold_top = tc->size;
+    tc->cold_top = tcache_region_end(tc, 0);
     if (tc->jc)
         tb_jc_flush_all(tc->jc);
     if (tc->jc2)
@@ -214,7 +277,9 @@ static void unlink_outgoing(struct tb *from, unsigned n)
     from->jmp_dest[n] = NULL;
 }
 
-static void invalidate_tb(struct tcache *tc, struct tb *tb)
+/* Kills tb (already off its page list): out of the hash (onto the dead list when dead, tracking
+ * re-translations), unchained both ways, out of the jump cache. */
+static void drop_tb(struct tcache *tc, struct tb *tb, bool dead)
 {
     tb->invalid = true;
     /* Out of the hash. */
@@ -224,7 +289,7 @@ static void invalidate_tb(struct tcache *tc, struct tb *tb)
         p = &(*p)->hash_next;
     if (*p)
         *p = tb->hash_next;
-    if (tc->track_dead) {
+    if (dead && tc->track_dead) {
         tb->hash_next = tc->dead[h];
         tc->dead[h] = tb;
     }
@@ -250,7 +315,78 @@ static void invalidate_tb(struct tcache *tc, struct tb *tb)
         if (e->tb == tb)
             jc_clear(e);
     }
+}
+
+static void invalidate_tb(struct tcache *tc, struct tb *tb)
+{
+    drop_tb(tc, tb, true);
     tc->stats.invalidated_tbs++;
+}
+
+/* Empties region r: its live TBs die (their slots and code are then reused), and its dead ones
+ * leave the re-translation tracking. */
+static unsigned evict_region(struct tcache *tc, unsigned r)
+{
+    struct tb *base = &tc->tbs[(size_t)r * tc->tbs_per];
+    unsigned n = tc->region_tbs[r], live = 0;
+    for (unsigned i = 0; i < n; i++) {
+        struct tb *tb = &base[i];
+        if (tb->invalid) {
+            /* off its page list already; maybe still on a dead list, whose links its slot reuses */
+            if (tc->track_dead) {
+                struct tb **d = &tc->dead[hash_key(tb->phys_pc, tb->pc, tb->flags)];
+                while (*d && *d != tb)
+                    d = &(*d)->hash_next;
+                if (*d)
+                    *d = tb->hash_next;
+            }
+            continue;
+        }
+        *tb->page_prev = tb->page_next;
+        if (tb->page_next)
+            tb->page_next->page_prev = tb->page_prev;
+        drop_tb(tc, tb, false);
+        live++;
+    }
+    tc->n_tbs -= n;
+    tc->region_tbs[r] = 0;
+    tc->region_used[r] = tcache_region_start(tc, r);
+    tc->region_cold[r] = tcache_region_end(tc, r);
+    return live;
+}
+
+void tcache_select(struct tcache *tc, bool kernel)
+{
+    unsigned p = kernel && tc->pool_n[1] ? 1 : 0;
+    if (p == tc->pool)
+        return;
+    tc->region_used[tc->cur] = tc->used;
+    tc->region_cold[tc->cur] = tc->cold_top;
+    tc->pool_cur[tc->pool] = tc->cur;
+    tc->pool = p;
+    tc->cur = tc->pool_cur[p];
+    tc->used = tc->region_used[tc->cur];
+    tc->cold_top = tc->region_cold[tc->cur];
+}
+
+unsigned tcache_make_room(struct tcache *tc)
+{
+    if (tc->n_regions < 2) {
+        unsigned n = tc->n_tbs;
+        tcache_flush(tc);
+        return n;
+    }
+    tc->region_used[tc->cur] = tc->used;
+    tc->region_cold[tc->cur] = tc->cold_top;
+    unsigned first = tc->pool_first[tc->pool];
+    tc->cur = first + (tc->cur - first + 1) % tc->pool_n[tc->pool];
+    tc->pool_cur[tc->pool] = tc->cur;
+    unsigned live = evict_region(tc, tc->cur);
+    tc->used = tcache_region_start(tc, tc->cur);
+    tc->cold_top = tcache_region_end(tc, tc->cur);
+    tc->stats.evictions++;
+    tc->stats.evicted_tbs += live;
+    return live;
 }
 
 unsigned tcache_invalidate_code(struct tcache *tc, gpa_t pa, unsigned len)
@@ -268,6 +404,8 @@ unsigned tcache_invalidate_code(struct tcache *tc, gpa_t pa, unsigned len)
         struct tb *tb = *link;
         if (tb->phys_pc < end && pa < tb->phys_pc + 4u * tb->n_insns) {
             *link = tb->page_next;
+            if (tb->page_next)
+                tb->page_next->page_prev = link;
             tb->page_next = NULL;
             invalidate_tb(tc, tb);
             n++;

@@ -171,6 +171,17 @@ void dbt_print_stats(struct vm *vm, FILE *f);
 int dbt_priv_kind(const struct mips_insn *in);
 /* The interpreter's counts for one retired instruction (kernel: CP0 was usable). */
 void dbt_prof_interp(struct vcpu *v, const struct mips_insn *in, bool kernel);
+/* Why the run loop interpreted an instruction instead of running a block (--profile). */
+enum dbt_fallback {
+    DBT_FB_DELAY_SLOT,  /* pc is a delay slot (its branch was interpreted, or an exception
+                           returned there) */
+    DBT_FB_UNALIGNED,   /* pc not word-aligned: the interpreter's fetch raises AdEL */
+    DBT_FB_NOT_RAM,     /* pc's page is not plain RAM (a ROM alias, MMIO, a partial page) */
+    DBT_FB_NO_BLOCK,    /* no block starts here: a branch whose delay slot lies in the next page or
+                           cannot share its block */
+    DBT_FB_EMIT,        /* the translator gave up on the block (fixups, scratch, room) */
+    DBT_FB_KINDS
+};
 /* The translator's counters, for the profile (kernel [1] and user [0] apart where paired). */
 struct dbt_stats {
     uint64_t lookups[2], jc_hits[2], hash_hits[2], translations[2];
@@ -178,6 +189,9 @@ struct dbt_stats {
     uint64_t guest_insns[2], host_bytes[2], translate_ns[2];
     uint64_t entries[2];    /* blocks entered from the run loop */
     uint64_t chains_made, flushes, flushed_tbs, interp_fallbacks, budget_tails;
+    uint64_t fallbacks_by[DBT_FB_KINDS]; /* interp_fallbacks by enum dbt_fallback */
+    uint64_t evictions, evicted_tbs;     /* code-buffer regions emptied for room, live blocks they held */
+    unsigned regions;                    /* regions of the code buffer (1: it is flushed whole) */
     uint64_t code_used, code_size, n_tbs;
     uint64_t traps;
 };

@@ -44,6 +44,7 @@ struct dbt_engine {
     bool chain;
     FILE *perfmap;
     uint64_t interp_fallbacks, budget_tails, entries, entries_by[2];
+    uint64_t fallbacks_by[DBT_FB_KINDS];
     /* lookups made by the run loop (not chained/inline ones), user [0] and kernel [1] blocks */
     uint64_t jc_hits[2], hash_hits[2], lookups[2];
     uint64_t translations[2], retranslations[2], guest_insns[2], host_bytes[2], translate_ns[2];
@@ -224,6 +225,10 @@ bool dbt_get_stats(struct vm *vm, struct dbt_stats *s)
     s->flushes = eng->tc.stats.flushes;
     s->flushed_tbs = eng->flushed_tbs;
     s->interp_fallbacks = eng->interp_fallbacks;
+    memcpy(s->fallbacks_by, eng->fallbacks_by, sizeof(s->fallbacks_by));
+    s->evictions = eng->tc.stats.evictions;
+    s->evicted_tbs = eng->tc.stats.evicted_tbs;
+    s->regions = eng->tc.n_regions;
     s->budget_tails = eng->budget_tails;
     s->code_used = tcache_used(&eng->tc);
     s->code_size = eng->tc.size;
@@ -238,7 +243,7 @@ static bool unmapped(uint32_t pc)
 }
 
 /* Finds or makes the block at v->pc; NULL after delivering a fetch exception or if it must be
- * interpreted (*interp set). */
+ * interpreted (*interp set, and why counted). */
 static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags, bool *interp, bool *flushed)
 {
     uint32_t pc = v->pc;
@@ -252,6 +257,7 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
     }
     if (pc & 3) {
         *interp = true; /* the interpreter's fetch raises AdEL with BadVAddr = pc */
+        eng->fallbacks_by[DBT_FB_UNALIGNED]++;
         return NULL;
     }
     struct mmu_result r;
@@ -270,6 +276,7 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
     struct physmap_page pg;
     if (physmap_page(&v->vm->physmap, r.pa, false, &pg) < 0 || !pg.whole) {
         *interp = true;
+        eng->fallbacks_by[DBT_FB_NOT_RAM]++;
         return NULL;
     }
     uint8_t *host = pg.host;
@@ -284,10 +291,13 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
             t0 = host_ns();
             atomic_store_explicit(&v->prof_where, PROF_AT_TRANSLATE << 1 | (int)k, memory_order_relaxed);
         }
+        tcache_select(tc, k);
         tb = dbt_translate(eng->tr, v, tc, pc, phys, host, flags, eng->chain);
         if (!tb && tc->n_tbs > 0 && tcache_alloc(tc, TR_MAX_CODE) == NULL) {
-            eng->flushed_tbs += tc->n_tbs;
-            tcache_flush(tc);
+            /* the block we came from may be gone with the region: *flushed keeps it unchained */
+            if (tc->n_regions < 2)
+                eng->flushed_tbs += tc->n_tbs;
+            tcache_make_room(tc);
             *flushed = true;
             tb = dbt_translate(eng->tr, v, tc, pc, phys, host, flags, eng->chain);
         }
@@ -297,6 +307,7 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
         }
         if (!tb) {
             *interp = true;
+            eng->fallbacks_by[eng->tr->n ? DBT_FB_EMIT : DBT_FB_NO_BLOCK]++;
             return NULL;
         }
         eng->translations[k]++;
@@ -316,10 +327,7 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
             fflush(eng->perfmap);
         }
     }
-    e->pc = pc;
-    e->flags = key;
-    e->code = tb->host_code;
-    e->tb = tb;
+    tb_jc_set(v->jc, pc, key, tb->host_code, tb);
     return tb;
 }
 
@@ -375,6 +383,8 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
             return VCPU_EXIT_WEDGED;
         }
         bool interp = v->in_ds, flushed = false;
+        if (interp)
+            eng->fallbacks_by[DBT_FB_DELAY_SLOT]++;
         uint32_t flags = dbt_tb_flags(v);
         struct tb *tb = interp ? NULL : find_tb(v, eng, flags, &interp, &flushed);
         if (!tb) {

@@ -50,6 +50,38 @@ uint64_t dbt_h_store(struct vcpu *v, uint32_t va, uint32_t val, uint32_t op)
     return (smc ? DBT_ST_EXIT : 0) | after(v);
 }
 
+/*
+ * The slow paths of inline loads and stores (dbt/tr_mem.c) take the instruction count in their
+ * argument (translate.h DBT_SLOW_*) and keep icount and the budget themselves: icount exact on
+ * the way in, the budget recomputed on the way out, and a budget gone negative (the access moved
+ * the next event into the rest of the block) reported as DBT_ST_EXIT where the site asks for it.
+ * Translated code did that around every call, some 55 bytes of cold code per memory access.
+ */
+static inline void slow_enter(struct vcpu *v, uint32_t arg)
+{
+    v->icount = v->next_event - (uint64_t)v->dbt_budget - ((arg >> DBT_SLOW_REM_SHIFT) & 0xFFu);
+}
+
+static inline uint64_t slow_leave(struct vcpu *v, uint32_t arg, uint64_t st)
+{
+    v->dbt_budget = (int64_t)(v->next_event - v->icount - ((arg >> DBT_SLOW_REM_SHIFT) & 0xFFu));
+    if (v->dbt_budget < 0 && (arg & DBT_SLOW_CHECK))
+        st |= DBT_ST_EXIT;
+    return st;
+}
+
+uint64_t dbt_h_load_slow(struct vcpu *v, uint32_t va, uint32_t arg)
+{
+    slow_enter(v, arg);
+    return slow_leave(v, arg, dbt_h_load(v, va, arg & DBT_SLOW_OP_MASK));
+}
+
+uint64_t dbt_h_store_slow(struct vcpu *v, uint32_t va, uint32_t val, uint32_t arg)
+{
+    slow_enter(v, arg);
+    return slow_leave(v, arg, dbt_h_store(v, va, val, arg & DBT_SLOW_OP_MASK));
+}
+
 /* The aligned word of a partial access, through the software TLB like the interpreter. */
 static bool word_load(struct vcpu *v, uint32_t va, uint32_t *w, uint32_t badva)
 {

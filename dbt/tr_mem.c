@@ -83,14 +83,18 @@ static void emit_host_load(struct x64_emitter *e, unsigned op, int hd)
     }
 }
 
-/* The slow path's call: state written back (not marked clean: the hot path keeps it). */
+/* The slow path's call: state written back (not marked clean: the hot path keeps it); the helper
+ * syncs icount and the budget from what op carries (DBT_SLOW_*). */
 static void emit_slow_call(struct tr_ctx *c, const void *fn, uint32_t op, bool has_val, int val_reg, uint32_t val_imm,
                            bool val_is_imm)
 {
     struct x64_emitter *ce = &c->cold;
     tr_writeback(c, ce, false);
     tr_set_pc(c, ce);
-    tr_icount_sync(c, ce, X64_RCX);
+    _Static_assert(TR_MAX_INSNS < 256, "the instruction count fits its 8 bits of the argument");
+    op |= (c->n - c->k) << DBT_SLOW_REM_SHIFT;
+    if (!c->in_ds && c->k + 1 < c->n)
+        op |= DBT_SLOW_CHECK;
     /* val_reg may be rsi or rdi (cached guest registers): read it before they are loaded. */
     if (has_val) {
         if (val_is_imm)
@@ -173,7 +177,7 @@ static void load(struct tr_ctx *c, const struct mips_insn *in)
         emit_host_load(e, in->op, hd);
     }
     size_t join = e->len;
-    emit_slow_call(c, (const void *)dbt_h_load, in->op, false, 0, 0, false);
+    emit_slow_call(c, (const void *)dbt_h_load_slow, in->op, false, 0, 0, false);
     tr_status_exits(c, &c->cold, rt);
     tr_reload_caller_saved(c, &c->cold, hd);
     if (rt)
@@ -210,7 +214,7 @@ static void store(struct tr_ctx *c, const struct mips_insn *in)
     default: x64_mov_mbi_r32(e, X64_RAX, -1, hv); break;
     }
     size_t join = e->len;
-    emit_slow_call(c, (const void *)dbt_h_store, in->op, true, hv, cval, vimm);
+    emit_slow_call(c, (const void *)dbt_h_store_slow, in->op, true, hv, cval, vimm);
     tr_status_exits(c, &c->cold, 0);
     tr_reload_caller_saved(c, &c->cold, -1);
     tr_jmp_to(c, &c->cold, SECT_HOT, join);

@@ -302,15 +302,11 @@ void tr_set_pc(struct tr_ctx *c, struct x64_emitter *e)
         x64_mov_m32_imm32(e, X64_R15, VOFF_IN_DS, 1);
 }
 
-/* Cold code after a helper returned rax: leaves on an exception or an exit request, else falls
- * through with the budget recomputed and in_ds cleared. icount is exact (instruction k) on entry. */
+/* Cold code after a memory slow path's helper returned rax (it recomputed the budget, and turned a
+ * negative one into an exit status where that matters: dbt_h_load_slow): leaves on an exception or
+ * an exit request, else falls through with in_ds cleared. icount is exact (instruction k). */
 void tr_status_exits(struct tr_ctx *c, struct x64_emitter *e, unsigned dest)
 {
-    tr_budget_resync(c, e, c->n);
-    /* A negative budget: the helper moved the next event before the end of the block (a device
-     * register or Compare written); leave after this instruction, as a status exit does. */
-    bool check = !c->in_ds && c->k + 1 < c->n;
-    size_t overrun = check ? x64_jcc_rel32(e, X64_CC_S, 0) : 0;
     x64_mov_r64_r64(e, X64_RCX, X64_RAX);
     x64_shift_r64_imm(e, X64_SHR, X64_RCX, 32);
     size_t ok = x64_jcc_rel32(e, X64_CC_E, 0);
@@ -322,8 +318,6 @@ void tr_status_exits(struct tr_ctx *c, struct x64_emitter *e, unsigned dest)
     tr_exit_jmp(c, e);
     x64_patch_rel32(e, exit_after, e->len);
     if (!c->in_ds) {
-        if (check)
-            x64_patch_rel32(e, overrun, e->len);
         /* retired, and something (an event, a store into code) wants the block left now */
         if (dest)
             x64_mov_m32_r32(e, X64_R15, VOFF_GPR(dest), X64_RAX);

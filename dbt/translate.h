@@ -117,8 +117,7 @@ struct tr_ctx {
                               kseg0_view (the pmap's RAM view); 0 = none */
     int32_t kseg0_disp;    /* the view's distance from the vCPU (r15), or 0: load the base */
     struct x64_emitter hot, cold, warm;
-    struct tr_fixup fix[TR_MAX_FIXUPS];
-    unsigned n_fix;
+    unsigned n_fix;     /* fixups in fix[] (which is not cleared: 16 KiB per block was) */
     bool failed;        /* out of fixups or scratch space: give up on this block */
 
     /* the block */
@@ -148,6 +147,7 @@ struct tr_ctx {
     size_t loop_head;     /* hot offset of the entry check that every iteration passes */
 
     struct mips_insn insn[TR_MAX_INSNS + 1]; /* not cleared per block (nor what follows) */
+    struct tr_fixup fix[TR_MAX_FIXUPS];
     uint8_t hot_scratch[TR_HOT_MAX], cold_scratch[TR_COLD_MAX], warm_scratch[TR_WARM_MAX]; /* then laid out */
 };
 
@@ -245,6 +245,14 @@ void tr_insn(struct tr_ctx *c, const struct mips_insn *in);
 /* ---- helpers called by translated code (helpers.c) ---- */
 uint64_t dbt_h_load(struct vcpu *v, uint32_t va, uint32_t op);
 uint64_t dbt_h_store(struct vcpu *v, uint32_t va, uint32_t val, uint32_t op);
+/* The inline accesses' slow paths: arg = op | instructions of the block from this one on <<
+ * DBT_SLOW_REM_SHIFT | DBT_SLOW_CHECK (a moved event ends the block after this instruction);
+ * they sync icount and the budget themselves (dbt/helpers.c). */
+#define DBT_SLOW_OP_MASK 0xFFFFu
+#define DBT_SLOW_REM_SHIFT 16
+#define DBT_SLOW_CHECK (1u << 24)
+uint64_t dbt_h_load_slow(struct vcpu *v, uint32_t va, uint32_t arg);
+uint64_t dbt_h_store_slow(struct vcpu *v, uint32_t va, uint32_t val, uint32_t arg);
 uint64_t dbt_h_lwlr(struct vcpu *v, uint32_t va, uint32_t rt, uint32_t op);
 uint64_t dbt_h_swlr(struct vcpu *v, uint32_t va, uint32_t rt, uint32_t op);
 uint64_t dbt_h_ll(struct vcpu *v, uint32_t va);

@@ -251,6 +251,16 @@ static void tc_row(const struct dbt_stats *s, const struct vcpu_prof *p, int k, 
     r->hit_rate = r->lookups ? 1.0 - (double)r->translations / (double)r->lookups : 0.0;
 }
 
+/* Microseconds of the process's CPU time per event, for `part` of `total` samples over `n` events. */
+static double cpu_us_per(uint64_t part, uint64_t total, uint64_t n)
+{
+    struct timespec ts;
+    if (!total || !n || clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+        return 0.0;
+    double cpu_us = (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+    return cpu_us * (double)part / (double)total / (double)n;
+}
+
 static const char *where_name[4] = {"guest", "translating", "trap", "monitor"};
 
 void profile_write(struct vm *vm, FILE *f, bool json)
@@ -291,10 +301,13 @@ void profile_write(struct vm *vm, FILE *f, bool json)
                     ", \"chained_transfers\": %" PRIu64 ", \"inline_cached_jumps\": %" PRIu64
                     ", \"indirect_jump_hits\": %" PRIu64
                     ", \"block_entries\": %" PRIu64 ", \"translated_guest_insns\": %" PRIu64
-                    ", \"translated_host_bytes\": %" PRIu64 ", \"translate_seconds\": %.6f}",
+                    ", \"translated_host_bytes\": %" PRIu64 ", \"translate_seconds\": %.6f"
+                    ", \"jump_cache_hit_rate\": %.6f, \"us_per_translation\": %.3f"
+                    ", \"host_bytes_per_guest_insn\": %.3f}",
                     i ? "," : "", row_names[i], r->lookups, r->jc_hits, r->hash_hits, r->translations, r->retranslations, r->hit_rate,
                     r->chained, r->ic_hits, r->inline_hits, r->entries, r->guest_insns, r->host_bytes,
-                    (double)r->translate_ns / 1e9);
+                    (double)r->translate_ns / 1e9, ratio(r->jc_hits, r->lookups),
+                    ratio(r->translate_ns, r->translations) / 1e3, ratio(r->host_bytes, r->guest_insns));
         }
         if (dbt)
             fprintf(f, ",\n    \"translate_fraction\": %.6f, \"chains_made\": %" PRIu64 ", \"smc_stores\": %" PRIu64
@@ -302,11 +315,16 @@ void profile_write(struct vm *vm, FILE *f, bool json)
                     ", \"smc_dropped_tbs\": %" PRIu64 ", \"host_write_tbs\": %" PRIu64 ", \"tlb_jc_flushes\": %" PRIu64
                     ", \"full_flushes\": %" PRIu64 ", \"flushed_tbs\": %" PRIu64
                     ", \"code_buffer_used\": %" PRIu64 ", \"code_buffer_size\": %" PRIu64 ", \"tbs\": %" PRIu64
-                    ", \"interp_fallbacks\": %" PRIu64 ", \"budget_tails\": %" PRIu64 "\n  ",
+                    ", \"interp_fallbacks\": %" PRIu64 ", \"budget_tails\": %" PRIu64
+                    ", \"code_buffer_regions\": %u, \"region_evictions\": %" PRIu64 ", \"evicted_tbs\": %" PRIu64
+                    ",\n    \"fallbacks\": {\"delay_slot\": %" PRIu64 ", \"unaligned\": %" PRIu64
+                    ", \"not_ram\": %" PRIu64 ", \"no_block\": %" PRIu64 ", \"emit\": %" PRIu64 "}\n  ",
                     host_s > 0 ? translate_s / host_s : 0.0, s.chains_made, p->smc_stores, p->smc_tbs, p->smc_spared,
                     p->smc_dropped_pages, p->smc_dropped_tbs,
                     p->host_write_tbs, p->jc_flush_tlb, s.flushes, s.flushed_tbs, s.code_used,
-                    s.code_size, s.n_tbs, s.interp_fallbacks, s.budget_tails);
+                    s.code_size, s.n_tbs, s.interp_fallbacks, s.budget_tails, s.regions, s.evictions, s.evicted_tbs,
+                    s.fallbacks_by[DBT_FB_DELAY_SLOT], s.fallbacks_by[DBT_FB_UNALIGNED], s.fallbacks_by[DBT_FB_NOT_RAM],
+                    s.fallbacks_by[DBT_FB_NO_BLOCK], s.fallbacks_by[DBT_FB_EMIT]);
         fprintf(f, "},\n  \"privileged\": {");
         uint64_t priv_total = 0, trap_total = 0, cyc_total = 0;
         bool first = true;
@@ -369,7 +387,9 @@ void profile_write(struct vm *vm, FILE *f, bool json)
         for (int w = 0; w < 8; w++)
             if (samp[w])
                 fprintf(f, ", \"%s_%s\": %" PRIu64, where_name[w >> 1], (w & 1) ? "kernel" : "user", samp[w]);
-        fprintf(f, "}\n}\n");
+        fprintf(f, "},\n  \"cpu_us_per_translation\": %.3f\n}\n",
+                cpu_us_per(samp[PROF_AT_TRANSLATE << 1] + samp[PROF_AT_TRANSLATE << 1 | 1], samp_total,
+                           rows[2].translations));
         return;
     }
 
@@ -385,6 +405,8 @@ void profile_write(struct vm *vm, FILE *f, bool json)
         ROW("misses = translations", translations, "%14" PRIu64);
         ROW("  of which re-translated", retranslations, "%14" PRIu64);
         ROW("hit rate", hit_rate, "%14.6f");
+        fprintf(f, "  %-24s %14.6f %14.6f %14.6f\n", "jump-cache hit rate", ratio(rows[0].jc_hits, rows[0].lookups),
+                ratio(rows[1].jc_hits, rows[1].lookups), ratio(rows[2].jc_hits, rows[2].lookups));
         ROW("chained transfers", chained, "%14" PRIu64);
         ROW("  of which jr inline-cached", ic_hits, "%14" PRIu64);
         ROW("inline jump-cache hits", inline_hits, "%14" PRIu64);
@@ -397,17 +419,26 @@ void profile_write(struct vm *vm, FILE *f, bool json)
                 ratio(rows[2].host_bytes, rows[2].guest_insns));
         fprintf(f, "  %-24s %14.6f %14.6f %14.6f\n", "seconds translating", rows[0].translate_ns / 1e9,
                 rows[1].translate_ns / 1e9, translate_s);
+        fprintf(f, "  %-24s %14.3f %14.3f %14.3f\n", "us per translation",
+                ratio(rows[0].translate_ns, rows[0].translations) / 1e3,
+                ratio(rows[1].translate_ns, rows[1].translations) / 1e3,
+                ratio(rows[2].translate_ns, rows[2].translations) / 1e3);
         fprintf(f, "  time translating: %.3f%% of the run; chains made %" PRIu64 "; interpreted fallbacks %" PRIu64
                 ", budget tails %" PRIu64 "\n", host_s > 0 ? 100.0 * translate_s / host_s : 0.0, s.chains_made,
                 s.interp_fallbacks, s.budget_tails);
+        fprintf(f, "  interpreted fallbacks by reason: delay slot %" PRIu64 ", unaligned pc %" PRIu64
+                ", not RAM %" PRIu64 ", no block (branch and slot apart) %" PRIu64 ", translator gave up %" PRIu64 "\n",
+                s.fallbacks_by[DBT_FB_DELAY_SLOT], s.fallbacks_by[DBT_FB_UNALIGNED], s.fallbacks_by[DBT_FB_NOT_RAM],
+                s.fallbacks_by[DBT_FB_NO_BLOCK], s.fallbacks_by[DBT_FB_EMIT]);
         fprintf(f, "  invalidations: self-modifying code %" PRIu64 " stores / %" PRIu64 " blocks (%" PRIu64
                 " more stores into pages with code overwrote none, after which %" PRIu64 " pages gave up their %"
                 PRIu64 " blocks); host writes %" PRIu64 " blocks; TLB writes %"
                 PRIu64 " jump-cache flushes (ASID changes flush none); full flushes %" PRIu64 " (%" PRIu64
                 " blocks)\n", p->smc_stores, p->smc_tbs, p->smc_spared, p->smc_dropped_pages, p->smc_dropped_tbs,
                 p->host_write_tbs, p->jc_flush_tlb, s.flushes, s.flushed_tbs);
-        fprintf(f, "  code buffer: %" PRIu64 " of %" PRIu64 " bytes used, %" PRIu64 " blocks\n", s.code_used,
-                s.code_size, s.n_tbs);
+        fprintf(f, "  code buffer: %" PRIu64 " of %" PRIu64 " bytes used, %" PRIu64 " blocks; %u regions, %" PRIu64
+                " emptied for room (%" PRIu64 " live blocks dropped)\n", s.code_used, s.code_size, s.n_tbs, s.regions,
+                s.evictions, s.evicted_tbs);
     } else {
         fprintf(f, "\ntranslation cache: none (the interpreter runs everything)\n");
     }
@@ -477,4 +508,13 @@ void profile_write(struct vm *vm, FILE *f, bool json)
             fprintf(f, "%s/%s %.1f%%  ", where_name[w >> 1], (w & 1) ? "kernel" : "user",
                     100.0 * (double)samp[w] / (double)samp_total);
     fprintf(f, "\n");
+    /* The translation times above are host (wall) time, which a loaded host stretches. The samples'
+     * share of the process's CPU time is not stretched (a crowded host delivers fewer samples than
+     * one per millisecond, so their count alone would understate it). */
+    if (dbt && rows[2].translations && samp_total)
+        fprintf(f, "CPU time per translation (share of the samples x process CPU time): kernel %.3f us, user %.3f us,"
+                " total %.3f us\n", cpu_us_per(samp[PROF_AT_TRANSLATE << 1 | 1], samp_total, rows[0].translations),
+                cpu_us_per(samp[PROF_AT_TRANSLATE << 1], samp_total, rows[1].translations),
+                cpu_us_per(samp[PROF_AT_TRANSLATE << 1] + samp[PROF_AT_TRANSLATE << 1 | 1], samp_total,
+                           rows[2].translations));
 }

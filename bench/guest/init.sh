@@ -2,6 +2,7 @@
 # /init of the benchmark initramfs (bench/make-workload-initramfs.sh puts it over the base
 # initramfs). It runs the workloads named on the kernel command line, e.g.
 #     bench=intmark:30000,forkexec:300,tmpfs:64,syscalls:300000,pagefault:64
+# (and proc:N, the process-heavy workload of make bench-proc, in its own initramfs)
 # each between two console markers from `wl mark` (guest clock), so the host can time each
 # one on its own clock as the lines arrive; then it powers the machine off. Marker lines:
 #     @@mark boot userspace guest_ns=T      first userspace output
@@ -59,6 +60,11 @@ for w in $(echo "$sel" | tr , ' '); do
     tmpfs) run tmpfs tmpfs_fill "${arg:-64}" ;;
     syscalls) run syscalls wl syscalls "${arg:-200000}" ;;
     pagefault) run pagefault wl pagefault "${arg:-64}" ;;
+    proc) # only in build/bench/proc.cpio.gz (bench/make-proc-initramfs.sh): Debian's userland in /deb
+        echo "@@info aslr=$(cat /proc/sys/kernel/randomize_va_space)"
+        mount -t proc proc /deb/proc && mount -t devtmpfs dev /deb/dev &&
+            mount -t tmpfs -o size=32m tmpfs /deb/tmp &&
+            run proc chroot /deb /bin/dash /proc.sh "${arg:-100}" ;;
     *) echo "@@status $name rc=127 unknown-workload" ;;
     esac
 done

@@ -9,20 +9,26 @@ the integer benchmark also with the native build of the same program on the host
 import subprocess
 from dataclasses import dataclass, field
 
-WORKLOADS = ["intmark", "forkexec", "tmpfs", "syscalls", "pagefault"]
+WORKLOADS = ["intmark", "forkexec", "tmpfs", "syscalls", "pagefault", "proc"]
+# What runs unless --workloads says otherwise: the static workloads of build/bench/workload.cpio.gz.
+# proc needs the Debian userland of build/bench/proc.cpio.gz (make bench-proc).
+DEFAULT_WORKLOADS = WORKLOADS[:5]
 
 # Sizes chosen so that each workload takes a few seconds under QEMU on a 2020s x86-64 core
 # (full) or under the reference interpreter (light); --quick shrinks both.
 SETS = {
-    "full": {"intmark": 40000, "forkexec": 500, "tmpfs": 64, "syscalls": 5000000, "pagefault": 512},
-    "light": {"intmark": 2000, "forkexec": 50, "tmpfs": 16, "syscalls": 200000, "pagefault": 32},
+    "full": {"intmark": 40000, "forkexec": 500, "tmpfs": 64, "syscalls": 5000000, "pagefault": 512,
+             "proc": 100},
+    "light": {"intmark": 2000, "forkexec": 50, "tmpfs": 16, "syscalls": 200000, "pagefault": 32, "proc": 10},
 }
 QUICK_SETS = {
-    "full": {"intmark": 10000, "forkexec": 200, "tmpfs": 64, "syscalls": 1000000, "pagefault": 128},
-    "light": {"intmark": 500, "forkexec": 10, "tmpfs": 4, "syscalls": 20000, "pagefault": 8},
+    "full": {"intmark": 10000, "forkexec": 200, "tmpfs": 64, "syscalls": 1000000, "pagefault": 128,
+             "proc": 30},
+    "light": {"intmark": 500, "forkexec": 10, "tmpfs": 4, "syscalls": 20000, "pagefault": 8, "proc": 3},
 }
 UNITS = {"intmark": "iterations", "forkexec": "fork+exec+wait of busybox true", "tmpfs": "MiB written + md5sum",
-         "syscalls": "getppid calls", "pagefault": "MiB of fresh pages touched"}
+         "syscalls": "getppid calls", "pagefault": "MiB of fresh pages touched",
+         "proc": "rounds of 14 dynamically linked programs: dash, coreutils, grep, sed, gawk"}
 PHASE_TITLES = {"banner": "launch → kernel banner", "userspace": "launch → first userspace output",
                 "wall": "process wall time", "cpu": "process CPU time (user+sys)",
                 "rss": "process peak RSS (MiB)"}
