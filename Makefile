@@ -342,10 +342,11 @@ check-$(1): $(DEPS_STAMP)
 endef
 $(foreach s,$(SUITES),$(eval $(call suite_rule,$(s))))
 # make check-long: the disk suite's crash tests with 20 rounds each instead of 5 (kill -9) and
-# 4 (power failure), as the suite disk-long (scripts/run-suites.sh).
+# 4 (power failure), as the suite disk-long (scripts/run-suites.sh); and the suite rootfs-long,
+# which boots make rootfs's Debian system (built first if not cached: root, an hour or more).
 .PHONY: check-long
 check-long: $(DEPS_STAMP)
-	+@$(RUN_SUITES) build-for-disk disk-long
+	+@$(RUN_SUITES) 'build-for-disk rootfs' disk-long rootfs-long
 
 # ---------------------------------------------------------------------------------------------
 # Benchmarks
@@ -457,7 +458,8 @@ help:
 	@echo "  check          all suites ($(SUITES)) and a summary"
 	@echo "  check-quick    $(QUICK_SUITES)"
 	@echo "  check-SUITE    one suite: $(addprefix check-,$(SUITES))"
-	@echo "  check-long     the disk crash tests with 20 rounds each (suite disk-long)"
+	@echo "  check-long     the disk crash tests with 20 rounds each (suite disk-long); the rootfs booted,"
+	@echo "                 dpkg -l and dpkg -i in it (suite rootfs-long; makes the rootfs if not cached)"
 	@echo "  bench-vms      many VMs: density, idle cost, how many, fairness, console latency, no"
 	@echo "                 regression vs the previous main -> build/bench-vms/*.md, *.png"
 	@echo "                 (BENCH_VMS_QUICK=1: small counts; BENCH_VMS_ARGS: more bench/vms.py options)"
