@@ -407,6 +407,9 @@ def write_report(res, outdir):
             m, q = summ(r["mvisor"], key, f), summ(r["qemu"], key, f)
             if not (m or q):
                 continue
+            if kind == "count":  # counts: no ratio; a figure only one engine reports is n/a for the other
+                L.append(f"| {label} | {cell(m) if m else 'n/a'} | {cell(q) if q else 'n/a'} | | {target} |")
+                continue
             L.append(f"| {label} | {cell(m)} | {cell(q)} | {ratio_cell(ratios(r['mvisor'], r['qemu'], key, f))} | {target} |")
             if kind == "rate" and "guest clock" not in label:
                 groups.append(label.split(",")[0])
