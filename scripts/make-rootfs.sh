@@ -170,12 +170,13 @@ rm -f /usr/sbin/policy-rc.d
 echo $HOSTNAME_ >/etc/hostname
 printf '127.0.0.1\tlocalhost\n127.0.1.1\t$HOSTNAME_\n' >/etc/hosts
 printf '/dev/vda\t/\text4\tdefaults,errors=remount-ro\t0\t1\n' >/etc/fstab
-passwd -d root || finish passwd
-depmod -a $kabi || finish depmod
-apt-get clean
-audit=\$(dpkg --audit 2>&1)
+# Full paths: Debian's static busybox runs its own applets (passwd, depmod, dpkg) before PATH.
+/usr/bin/passwd -d root || finish passwd
+/usr/sbin/depmod -a $kabi || finish depmod
+/usr/bin/apt-get clean
+audit=\$(/usr/bin/dpkg --audit 2>&1)
 [ -z "\$audit" ] || { echo "\$audit"; finish dpkg-audit; }
-dpkg-query -W -f='\${Package} \${Version}\n' >/debootstrap-packages.txt
+/usr/bin/dpkg-query -W -f='\${Package} \${Version}\n' >/debootstrap-packages.txt
 \$bb date -u '+mvisor-stage2: end %T'
 finish 0
 STAGE2
