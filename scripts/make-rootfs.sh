@@ -170,6 +170,11 @@ rm -f /usr/sbin/policy-rc.d
 echo $HOSTNAME_ >/etc/hostname
 printf '127.0.0.1\tlocalhost\n127.0.1.1\t$HOSTNAME_\n' >/etc/hosts
 printf '/dev/vda\t/\text4\tdefaults,errors=remount-ro\t0\t1\n' >/etc/fstab
+# systemd gives a unit, and a device such as ttyS0 for the serial getty, 90 s to start; a boot
+# on mvisor on a crowded host took longer (udevd alone over a minute), and the console never got
+# its login prompt.
+mkdir -p /etc/systemd/system.conf.d
+printf '[Manager]\nDefaultTimeoutStartSec=600s\n' >/etc/systemd/system.conf.d/mvisor-timeout.conf
 # Full paths: Debian's static busybox runs its own applets (passwd, depmod, dpkg) before PATH.
 /usr/bin/passwd -d root || finish passwd
 /usr/sbin/depmod -a $kabi || finish depmod
