@@ -326,16 +326,20 @@ update-guest: | $(DEPS_STAMP)
 
 # ARGS: more options for the guest, e.g. ARGS='-drive file=disk.img,if=virtio' (both targets);
 # APPEND: the kernel command line, e.g. APPEND='console=ttyS0 root=/dev/vda' boots a disk's system.
-APPEND ?= console=ttyS0
-RUN_ARGS = -M malta -m 256 -kernel $(B)/guest/vmlinuz -initrd $(INITRAMFS) -append '$(APPEND)' -nographic
+# ROOTFS=1: boot make rootfs's Debian system from its overlay build/rootfs/disk.qcow2 (root=/dev/vda).
+ROOTFS_RUN := $(if $(filter-out 0,$(ROOTFS)),yes)
+ROOTFS_DRIVE := -drive file=$(ROOTFS_DIR)/disk.qcow2,if=virtio
+APPEND ?= console=ttyS0$(if $(ROOTFS_RUN), root=/dev/vda)
+RUN_ARGS = -M malta -m 256 -kernel $(B)/guest/vmlinuz -initrd $(INITRAMFS) -append '$(APPEND)' -nographic \
+    $(if $(ROOTFS_RUN),$(ROOTFS_DRIVE))
 .PHONY: run run-qemu
-run: $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
+run: $(MVISOR) $(GUEST_STAMP) $(INITRAMFS) $(if $(ROOTFS_RUN),rootfs)
 	$(MVISOR) $(RUN_ARGS) $(ARGS)
 
 # The same guest on QEMU, the reference machine (Ctrl-A x quits). -nic none -vga none: QEMU's
 # Malta otherwise adds a PCnet NIC and a Cirrus VGA and refuses to start without their option
 # ROMs, which Debian ships only in recommended packages (ipxe-qemu, seabios).
-run-qemu: $(GUEST_STAMP) $(INITRAMFS)
+run-qemu: $(GUEST_STAMP) $(INITRAMFS) $(if $(ROOTFS_RUN),rootfs)
 	qemu-system-mipsel $(RUN_ARGS) -no-reboot -nic none -vga none $(ARGS)
 
 # ---------------------------------------------------------------------------------------------
@@ -386,10 +390,11 @@ check-$(1): $(DEPS_STAMP)
 endef
 $(foreach s,$(SUITES),$(eval $(call suite_rule,$(s))))
 # make check-long: the disk suite's crash tests with 20 rounds each instead of 5 (kill -9) and
-# 4 (power failure), as the suite disk-long (scripts/run-suites.sh).
+# 4 (power failure), as the suite disk-long (scripts/run-suites.sh); and the suite rootfs-long,
+# which boots make rootfs's Debian system (built first if not cached: root, an hour or more).
 .PHONY: check-long
 check-long: $(DEPS_STAMP)
-	+@$(RUN_SUITES) build-for-disk disk-long
+	+@$(RUN_SUITES) 'build-for-disk rootfs' disk-long rootfs-long
 
 # ---------------------------------------------------------------------------------------------
 # Benchmarks
@@ -490,6 +495,21 @@ bench-disk: $(MVISOR) $(GUEST_STAMP) $(INITRAMFS) | $(DEPS_STAMP)
 .PHONY: bench-density
 bench-density: $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
 	bench/density.py $(if $(BENCH_DENSITY_QUICK),--quick) $(BENCH_DENSITY_ARGS)
+# make bench-net: virtio-net against QEMU (bench/net.py; README "Networking: make bench-net"): two
+# VMs on mvisor's switch vs two QEMU processes on -netdev socket, host<->guest through user, TCP
+# throughput, ping, host CPU per GiB. The guest's TCP tool nb (bench/netguest/nb.c) goes into a
+# copy of the default initramfs. BENCH_NET_QUICK=1: 2 pairs, 16 MiB. BENCH_NET_ARGS: more options.
+BENCH_NB := $(B)/bench/netguest/nb
+BENCH_NET_INITRAMFS := $(B)/bench/net.cpio.gz
+BENCH_NET_QUICK_FLAG := $(if $(filter-out 0,$(BENCH_NET_QUICK)),--pairs 2 --mib 16)
+$(BENCH_NB): bench/netguest/nb.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(MIPS_CC) $(BENCH_CFLAGS) -march=mips32r2 -static -s -o $@ $<
+$(BENCH_NET_INITRAMFS): bench/make-net-initramfs.sh $(INITRAMFS) $(BENCH_NB) | $(DEPS_STAMP)
+	bench/make-net-initramfs.sh $(INITRAMFS) $(BENCH_NB) $@
+.PHONY: bench-net
+bench-net: $(MVISOR) $(GUEST_STAMP) $(BENCH_NET_INITRAMFS) | $(DEPS_STAMP)
+	bench/net.py $(BENCH_NET_QUICK_FLAG) --initrd $(BENCH_NET_INITRAMFS) $(BENCH_NET_ARGS)
 
 # The guest's decompressor alone: mvisor's translator vs QEMU, build/bench/zboot.md.
 bench-zboot: $(MVISOR) $(GUEST_STAMP)
@@ -513,12 +533,15 @@ help:
 	@echo "  check-SUITE    one suite: $(addprefix check-,$(SUITES))"
 	@echo "  fuzz           every libFuzzer harness of tests/fuzz/ for FUZZ_SECONDS each (default 60;"
 	@echo "                 FUZZ_TARGETS picks some) -> build/fuzz/, crashes in build/fuzz/artifacts/"
-	@echo "  check-long     the disk crash tests with 20 rounds each (suite disk-long)"
+	@echo "  check-long     the disk crash tests with 20 rounds each (suite disk-long); the rootfs booted,"
+	@echo "                 dpkg -l and dpkg -i in it (suite rootfs-long; makes the rootfs if not cached)"
 	@echo "  bench-vms      many VMs: density, idle cost, how many, fairness, console latency, no"
 	@echo "                 regression vs the previous main -> build/bench-vms/*.md, *.png"
 	@echo "                 (BENCH_VMS_QUICK=1: small counts; BENCH_VMS_ARGS: more bench/vms.py options)"
 	@echo "  bench-disk     dd on raw and qcow2, the rootfs's boot and a dpkg job, vs qemu-system-mipsel"
 	@echo "                 -> build/bench-disk/ (BENCH_DISK_QUICK=1: short; BENCH_DISK_ARGS: bench/disk.py options)"
+	@echo "  bench-net      virtio-net: switch vs QEMU -netdev socket, user vs QEMU user: TCP, ping, CPU/GiB"
+	@echo "                 -> build/bench-net/ (BENCH_NET_QUICK=1: short; BENCH_NET_ARGS: bench/net.py options)"
 	@echo "  bench          interpreter speed, mvisor vs qemu-system-mipsel side by side, privileged-op"
 	@echo "                 microbenchmark -> build/bench/*.md, *.png (BENCH_QUICK=1: shorter;"
 	@echo "                 BENCH_ARGS: more bench/run.py options); bench-build builds its inputs only"
@@ -532,5 +555,6 @@ help:
 	@echo "  clean          remove build/ (downloads stay in \$${MVISOR_CACHE:-~/.cache/mvisor})"
 	@echo "  distclean      also forget the set-up stamp"
 	@echo "variables: MODES='$(MODES)' (ISA execution modes), ARGS and APPEND (run, run-qemu)"
+	@echo "           ROOTFS=1 (run, run-qemu): boot make rootfs's Debian system from build/rootfs/disk.qcow2"
 
 -include $(shell find $(B)/obj $(B)/ubsan/obj $(B)/tsan/obj $(B)/asan/obj $(B)/fuzz/obj -name '*.d' 2>/dev/null)

@@ -34,7 +34,7 @@ INCLUDE=systemd-sysv,udev,kmod
 SIZE=2G
 HOSTNAME_=debian-mvisor
 
-force=0 mvisor=build/mvisor timeout=7200
+force=0 mvisor=build/mvisor timeout=14400
 while (($#)); do
     case $1 in
     --force) force=1; shift ;;
@@ -100,6 +100,30 @@ fi
 # debootstrap --foreign leaves /proc a symlink to the host's /proc (its second stage replaces it).
 [[ -L $tree/proc ]] && rm -f "$tree/proc" && mkdir "$tree/proc"
 
+# debootstrap's second stage scans the suite's whole Packages index (about 60 MB for bookworm)
+# with Perl or grep at each of its steps (setup_available, the pre-dependency resolution): an
+# hour of the guest's time on mvisor before dpkg unpacks anything of the base system. The
+# index is cut to the stanzas of the packages the first stage chose (debootstrap/required and
+# debootstrap/base, the dependency closure already), which is all those steps look up.
+lists=("$tree"/var/lib/apt/lists/*_Packages)
+[[ -f ${lists[0]} ]] || die "no Packages index in $tree/var/lib/apt/lists after the first stage"
+python3 - "$tree/debootstrap" "${lists[@]}" <<'CUT'
+import sys
+dbs, indexes = sys.argv[1], sys.argv[2:]
+wanted = set(open(f"{dbs}/required").read().split()) | set(open(f"{dbs}/base").read().split())
+found = set()
+for path in indexes:
+    stanzas = [s for s in open(path, encoding="utf-8").read().split("\n\n") if s.strip()]
+    keep = [s for s in stanzas if s.startswith("Package: ") and s.split("\n", 1)[0][9:] in wanted]
+    found |= {s.split("\n", 1)[0][9:] for s in keep}
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n\n".join(keep) + "\n\n")
+    print(f"rootfs: {path.rsplit('/', 1)[1]}: {len(keep)} of {len(stanzas)} stanzas kept")
+missing = wanted - found
+if missing:
+    sys.exit(f"make-rootfs.sh: not in the Packages index: {' '.join(sorted(missing))}")
+CUT
+
 # The kernel's modules, so udev in the booted system finds what the running kernel can load.
 kdeb=$(fetch_deb "$(pin KERNEL_PKG)" "$(pin KERNEL_VERSION)" "$(pin KERNEL_SHA256)")
 dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$work" "./lib/modules/$kabi"
@@ -146,12 +170,18 @@ rm -f /usr/sbin/policy-rc.d
 echo $HOSTNAME_ >/etc/hostname
 printf '127.0.0.1\tlocalhost\n127.0.1.1\t$HOSTNAME_\n' >/etc/hosts
 printf '/dev/vda\t/\text4\tdefaults,errors=remount-ro\t0\t1\n' >/etc/fstab
-passwd -d root || finish passwd
-depmod -a $kabi || finish depmod
-apt-get clean
-audit=\$(dpkg --audit 2>&1)
+# systemd gives a unit, and a device such as ttyS0 for the serial getty, 90 s to start; a boot
+# on mvisor on a crowded host took longer (udevd alone over a minute), and the console never got
+# its login prompt.
+mkdir -p /etc/systemd/system.conf.d
+printf '[Manager]\nDefaultTimeoutStartSec=600s\n' >/etc/systemd/system.conf.d/mvisor-timeout.conf
+# Full paths: Debian's static busybox runs its own applets (passwd, depmod, dpkg) before PATH.
+/usr/bin/passwd -d root || finish passwd
+/usr/sbin/depmod -a $kabi || finish depmod
+/usr/bin/apt-get clean
+audit=\$(/usr/bin/dpkg --audit 2>&1)
 [ -z "\$audit" ] || { echo "\$audit"; finish dpkg-audit; }
-dpkg-query -W -f='\${Package} \${Version}\n' >/debootstrap-packages.txt
+/usr/bin/dpkg-query -W -f='\${Package} \${Version}\n' >/debootstrap-packages.txt
 \$bb date -u '+mvisor-stage2: end %T'
 finish 0
 STAGE2
@@ -163,13 +193,14 @@ truncate -s "$SIZE" "$work/rootfs.img"
 mke2fs -q -t ext4 -L debian-root -d "$tree" "$work/rootfs.img"
 rm -rf "$tree"
 
-# 3. The second stage inside mvisor, the console to stage2.log.
+# 3. The second stage inside mvisor, the console to stage2.log. cache=unsafe: dpkg fsyncs every
+# file it unpacks, and a build that stops half way is thrown away anyway (the checks below).
 echo "rootfs: debootstrap --second-stage inside $mvisor (log: $dir/stage2.log)"
 start=$(date +%s)
 set +e
 timeout "$timeout" "$mvisor" -M malta -m 256 -kernel "$kernel" -initrd "$initrd" -nographic -no-reboot \
     -append "console=ttyS0 root=/dev/vda rw init=/debootstrap/mvisor-stage2" \
-    -drive "file=$work/rootfs.img,format=raw,if=virtio" -serial "file:$dir/stage2.log" \
+    -drive "file=$work/rootfs.img,format=raw,if=virtio,cache=unsafe" -serial "file:$dir/stage2.log" \
     2>"$dir/stage2.stderr"
 rc=$?
 set -e

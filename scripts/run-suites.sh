@@ -4,7 +4,7 @@
 # qemu-mipsel, on its own line, outside mvisor's pass count). Exit status: that of the summary,
 # non-zero on any failure, the oracle's included.
 #
-#   scripts/run-suites.sh [--build 'TARGET...'] SUITE...     (unit decoder isa isa-user isa-qemu cli ubsan diff boot disk net qmp tsan vms asan balloon fuzz; disk-long)
+#   scripts/run-suites.sh [--build 'TARGET...'] SUITE...     (unit decoder isa isa-user isa-qemu cli ubsan diff boot disk net qmp tsan vms asan balloon fuzz; disk-long rootfs-long)
 #
 # --build first runs `$MAKE -k TARGET...` and records it as the pseudo-suite "build"
 # (one test; transcript build/test-logs/build/make.log), so a build failure fails the run
@@ -53,6 +53,7 @@ run_suite() {
     boot) tests/boot/run.sh --mvisor "$B/mvisor" ;;
     disk) tests/disk/run.sh --mvisor "$B/mvisor" ;;
     disk-long) DISK_CRASH_ROUNDS=${DISK_CRASH_ROUNDS:-20} tests/disk/run.sh --suite disk-long --mvisor "$B/mvisor" 'crash-*' ;;
+    rootfs-long) tests/rootfs/run.sh --mvisor "$B/mvisor" ;;
     net) tests/net/run.sh --mvisor "$B/mvisor" ;;
     qmp) tests/qmp/run.sh --mvisor "$B/mvisor" ;;
     tsan) tests/tsan/run.sh ;;
