@@ -158,8 +158,14 @@ $(B)/fuzz/fuzz_%: $(B)/fuzz/obj/tests/fuzz/fuzz_%.o $(B)/fuzz/libmvisor.a
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(LDLIBS)
 .SECONDARY: $(patsubst tests/fuzz/%.c,$(B)/fuzz/obj/tests/fuzz/%.o,$(FUZZ_SRCS))
 
+# Seeds that are ELF files are written here, not committed (tests/fuzz/make-elf-seeds.py).
+FUZZ_GEN_SEEDS := $(B)/fuzz/seeds/elf.stamp
+$(FUZZ_GEN_SEEDS): tests/fuzz/make-elf-seeds.py $(GUEST_STAMP)
+	tests/fuzz/make-elf-seeds.py $(B)/fuzz/seeds/elf $(B)/guest/vmlinuz
+	@touch $@
+
 .PHONY: fuzz fuzz-build
-fuzz-build: $(FUZZ_BINS)
+fuzz-build: $(FUZZ_BINS) $(FUZZ_GEN_SEEDS)
 fuzz: fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh --fuzz $(FUZZ_TARGETS)
 
@@ -369,7 +375,7 @@ SUITE_PREREQS_vms := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
 SUITE_PREREQS_tsan := $(TSAN_TESTS) $(MULTIVM_ELFS) $(MVISOR_TSAN) $(GUEST_STAMP) $(INITRAMFS)
 SUITE_PREREQS_asan := $(ASAN_TESTS)
 SUITE_PREREQS_balloon := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
-SUITE_PREREQS_fuzz := $(FUZZ_BINS)
+SUITE_PREREQS_fuzz := $(FUZZ_BINS) $(FUZZ_GEN_SEEDS)
 
 # The check targets build what their suites need with `make -k` (a build failure is reported
 # as the failed pseudo-suite "build"), then run the suites even if some of it did not build:

@@ -46,15 +46,19 @@ stats() {
 suite_begin "$suite"
 for t in "${targets[@]}"; do
     bin=$B/fuzz/fuzz_$t
-    seeds=tests/fuzz/corpus/$t
+    # the committed seeds, and those written at build time (ELF files: make-elf-seeds.py)
+    seeds=()
+    for d in tests/fuzz/corpus/$t $B/fuzz/seeds/$t; do
+        [[ -d $d && -n $(ls -A "$d") ]] && seeds+=("$d")
+    done
     if [[ ! -x $bin ]]; then
         TEST_LOG=
         test_fail "$t" "not built: $bin"
         continue
     fi
-    if [[ ! -d $seeds ]] || [[ -z $(ls -A "$seeds") ]]; then
+    if ((${#seeds[@]} == 0)); then
         TEST_LOG=
-        test_fail "$t" "no seed corpus in $seeds"
+        test_fail "$t" "no seed corpus in tests/fuzz/corpus/$t or $B/fuzz/seeds/$t"
         continue
     fi
     # make check starts from the committed seeds alone (its time stays bounded); make fuzz goes
@@ -65,13 +69,13 @@ for t in "${targets[@]}"; do
     mkdir -p "$work" "$arts"
     opts=(-timeout=20 -rss_limit_mb=2560 -artifact_prefix="$arts/" -print_final_stats=1)
     # the committed inputs, each once: every regression input must pass as it is
-    test_exec "$t.replay" 300 "$bin" "${opts[@]}" -runs=0 "$seeds"
+    test_exec "$t.replay" 300 "$bin" "${opts[@]}" -runs=0 "${seeds[@]}"
     if ((TEST_RC != 0)); then
-        test_fail "$t" "replay of $seeds failed (exit status $TEST_RC)"
+        test_fail "$t" "replay of ${seeds[*]} failed (exit status $TEST_RC)"
         continue
     fi
     # then new inputs from the seeds and whatever earlier runs kept
-    test_exec "$t" $((per + 60)) "$bin" "${opts[@]}" -max_total_time="$per" "$work" "$seeds"
+    test_exec "$t" $((per + 60)) "$bin" "${opts[@]}" -max_total_time="$per" "$work" "${seeds[@]}"
     if ((TEST_RC == 0)); then
         test_pass "$t" "$(stats "$TEST_LOG"), ${per}s"
     else
@@ -80,7 +84,7 @@ for t in "${targets[@]}"; do
     # The differential oracle's self-test: a translator made to flip bit 0 of one result (its
     # first instruction's, addiu $t4, $zero, 5) must be caught, naming r12.
     if [[ $t == diff && $mode == --check ]]; then
-        seed=$(find "$seeds" -type f | sort | head -1)
+        seed=$(find "${seeds[0]}" -type f | sort | head -1)
         test_exec diff.inject 60 env FUZZ_DIFF_INJECT=1 "$bin" "${opts[@]}" "$seed"
         if ((TEST_RC != 0)) && grep -q 'differs from the interpreter.* r12 0x4/0x5' "$TEST_LOG"; then
             test_pass diff.inject "the corrupted result was reported"
