@@ -76,8 +76,14 @@ json_t *qmp_net_query_nics(struct vm *vm)
                               ld(&st->tx_bad_header), "rx-dropped", "not-ready", ld(&st->rx_not_ready), "queue-full",
                               ld(&st->rx_queue_full), "too-big", ld(&st->rx_too_big), "backend-dropped",
                               nd ? ld(&netdev_stats(nd)->dropped) : 0);
-        if (o)
+        if (o) {
+            /* backpressure (devices/net/switch.c): not drops */
+            json_object_set_new(o, "tx-held", json_integer((json_int_t)ld(&st->tx_held)));
+            json_object_set_new(o, "rx-refused", json_integer((json_int_t)ld(&st->rx_refused)));
+            json_object_set_new(o, "rx-deaf-dropped",
+                                json_integer(nd ? (json_int_t)ld(&netdev_stats(nd)->rx_deaf_dropped) : 0));
             json_array_append_new(list, o);
+        }
     }
     return list;
 }

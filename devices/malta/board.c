@@ -305,6 +305,7 @@ int malta_add_virtio_net(struct malta *m, unsigned slot, struct netdev *nd, cons
         snprintf(err, errlen, "cannot create virtio-net-pci: %s", strerror(-rc));
         return rc;
     }
+    virtio_net_set_clock(d, &m->clock);
     rc = board_plug_virtio(m, slot, virtio_net_pci(d), NULL, d, err, errlen);
     if (rc < 0)
         virtio_net_destroy(d);
@@ -529,7 +530,14 @@ void malta_update(struct malta *m)
 uint64_t malta_next_event_ns(const struct malta *m)
 {
     uint64_t a = i8254_next_event_ns(&m->pit), b = rtc_next_event_ns(&m->rtc);
-    return a < b ? a : b;
+    if (b < a)
+        a = b;
+    for (unsigned i = 0; i < m->npci; i++) {
+        uint64_t c = m->pci_dev[i].net ? virtio_net_next_event_ns(m->pci_dev[i].net) : DEV_NO_EVENT;
+        if (c < a)
+            a = c;
+    }
+    return a;
 }
 
 unsigned malta_console_room(const struct malta *m)

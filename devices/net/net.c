@@ -171,6 +171,40 @@ void netdev_transmit(struct netdev *nd, struct net_buf *b)
     nd->ops->transmit(nd, b);
 }
 
+int netdev_offer(struct netdev *nd, struct net_buf *b)
+{
+    if (!nd->ops->offer) {
+        netdev_transmit(nd, b);
+        return 0;
+    }
+    int rc = nd->ops->offer(nd, b);
+    if (rc == 0) {
+        atomic_fetch_add_explicit(&nd->stats.tx_frames, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&nd->stats.tx_bytes, b->len, memory_order_relaxed);
+    }
+    return rc;
+}
+
+void netdev_rx_room(struct netdev *nd)
+{
+    if (nd && nd->ops->rx_room)
+        nd->ops->rx_room(nd);
+}
+
+int netdev_deliver_offer(struct netdev *nd, struct net_buf *b)
+{
+    if (!nd->port.offer) {
+        netdev_deliver(nd, b);
+        return 0;
+    }
+    int rc = nd->port.offer(nd->port.ctx, b);
+    if (rc == 0) {
+        atomic_fetch_add_explicit(&nd->stats.rx_frames, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&nd->stats.rx_bytes, b->len, memory_order_relaxed);
+    }
+    return rc;
+}
+
 void netdev_deliver(struct netdev *nd, struct net_buf *b)
 {
     if (!nd->port.receive) {

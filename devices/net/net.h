@@ -11,6 +11,13 @@
  * backend hands frames to the card from any thread (its own poll thread, another VM's vCPU
  * thread) through struct net_port.receive, which must be thread-safe and must not block: the
  * card queues the frame and asks its vCPU thread to take it.
+ *
+ * Backpressure (the switch): a card offers a frame (netdev_offer) instead of handing it over;
+ * a backend that can hold the sender back rather than drop answers -EAGAIN when the receiving
+ * card's queue is full (struct net_port.offer). The sending card then leaves that chain in its
+ * transmit ring, unconsumed, until the backend calls its tx_resume (the receiver made room) or
+ * NET_TX_RETRY_NS have passed; the receiving card calls netdev_rx_room once it has drained what
+ * it refused. Nothing waits on a host thread: a vCPU only stops consuming its transmit ring.
  */
 #ifndef MVISOR_NET_H
 #define MVISOR_NET_H
@@ -57,8 +64,18 @@ void net_buf_put(struct net_buf *b);
  * reference if it keeps the buffer. */
 struct net_port {
     void (*receive)(void *ctx, struct net_buf *b);
+    /* Optional: takes b (its own reference) and returns 0, or leaves it and returns -EAGAIN
+     * when the card has no room; the card then calls netdev_rx_room once it has room again. */
+    int (*offer)(void *ctx, struct net_buf *b);
+    /* Optional: a frame netdev_offer held back may be offered again (any thread, must not
+     * block). */
+    void (*tx_resume)(void *ctx);
     void *ctx;
 };
+
+/* A card whose frame was held back offers it again at least this often, whether or not
+ * tx_resume came (the backend drops it when the receiver stays full: devices/net/switch.c). */
+#define NET_TX_RETRY_NS 20000000ull
 
 /* ---- configuration (parsed by the monitor, QEMU's -netdev spellings) ------------------ */
 
@@ -100,6 +117,9 @@ bool netdev_parse_hostport(const char *v, uint32_t *addr, uint16_t *port);
 
 struct netdev_stats {
     _Atomic uint64_t tx_frames, tx_bytes, rx_frames, rx_bytes, dropped;
+    /* the switch: frames of this port held back for a full receiver, and frames for this port
+     * dropped because its card stayed full past the switch's bound (a deaf receiver) */
+    _Atomic uint64_t tx_held, rx_deaf_dropped;
 };
 
 struct netdev;
@@ -113,6 +133,11 @@ void netdev_destroy(struct netdev *nd);
 void netdev_attach(struct netdev *nd, const struct net_port *port);
 /* A frame from the guest (the card's vCPU thread); takes its own reference if it keeps b. */
 void netdev_transmit(struct netdev *nd, struct net_buf *b);
+/* The same for a card that can wait: 0 when b was taken (or dropped), -EAGAIN when the backend
+ * holds the sender back (see above); backends without backpressure always take it. */
+int netdev_offer(struct netdev *nd, struct net_buf *b);
+/* The card made room after its offer callback refused a frame (its vCPU thread). */
+void netdev_rx_room(struct netdev *nd);
 const struct netdev_stats *netdev_stats(const struct netdev *nd);
 /* Whether the backend carries NET_CSUM_PARTIAL frames as they are (a switch between cards);
  * the others get complete frames. */

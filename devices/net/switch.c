@@ -14,6 +14,22 @@
  * that buffer to the ports (a flood shares it), and each receiving card copies it into its
  * guest once.
  *
+ * Backpressure, never a drop for a receiver that is merely slower: a frame to a known address
+ * whose card has no room is refused back to the sending card (-EAGAIN), which leaves it in its
+ * guest's transmit ring; the sender is noted as blocked on that port and resumed when the
+ * receiving card has drained (sw_rx_room), as QEMU's socket backend stops reading. Nothing
+ * waits on a host thread, so VMs sending to each other in a cycle cannot deadlock: each vCPU
+ * goes on draining its own receive queue. A frame that floods (broadcast, multicast, unknown
+ * address) is never held: a full card drops its copy and counts it, so one full port cannot
+ * hold up traffic to the others.
+ *
+ * A receiver that never drains (a guest that stopped reading its ring, a paused VM) must not
+ * hold its senders for ever. The bound: once a port has refused frames for SWITCH_DEAF_NS
+ * without making room, it is deaf: frames for it are dropped (counted, its netdev's
+ * rx_deaf_dropped and its card's queue-full) and hold nobody, and every sender blocked on it
+ * resumes. It hears again once its card has drained to half its queue. A sender is therefore
+ * held at most SWITCH_DEAF_NS (plus one retry period, NET_TX_RETRY_NS) per such episode.
+ *
  * Threads: a port transmits on its VM's vCPU thread, so several VMs may be in the switch at
  * once; one mutex per switch covers the table and the port list, and delivery happens under
  * it (a card's receive only queues and kicks), so a port that leaves is never delivered to
@@ -32,6 +48,8 @@
 #define SWITCH_MAX_PORTS 64
 #define SWITCH_TABLE_SIZE 1024
 #define SWITCH_AGEING_NS (300ull * 1000000000ull)
+/* How long a full receiver may hold its senders before it counts as deaf (above). */
+#define SWITCH_DEAF_NS 500000000ull
 
 struct sw_port;
 
@@ -49,13 +67,18 @@ struct net_switch {
     struct sw_port *ports[SWITCH_MAX_PORTS];
     unsigned nports;
     struct sw_entry table[SWITCH_TABLE_SIZE];
-    uint64_t flooded, forwarded, filtered;
+    uint64_t flooded, forwarded, filtered, deafened;
 };
 
 struct sw_port {
     struct netdev nd;
     struct net_switch *sw;
     bool started;
+    /* under sw->lock: the port this one's card waits on (NULL: none); since when this port's
+     * card has been refusing frames (0: it has room), and whether it is deaf */
+    struct sw_port *blocked_on;
+    uint64_t refusing_since;
+    bool deaf;
 };
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -102,31 +125,94 @@ static void table_learn(struct net_switch *sw, const uint8_t *mac, struct sw_por
     e->seen_ns = now;
 }
 
-static void sw_transmit(struct netdev *nd, struct net_buf *b)
+/* Every port blocked on q may offer its frame again (lock held). */
+static void resume_blocked_on(struct net_switch *sw, struct sw_port *q)
+{
+    for (unsigned i = 0; i < sw->nports; i++) {
+        struct sw_port *r = sw->ports[i];
+        if (r->blocked_on == q) {
+            r->blocked_on = NULL;
+            if (r->nd.port.tx_resume)
+                r->nd.port.tx_resume(r->nd.port.ctx);
+        }
+    }
+}
+
+/* A frame to q's card alone (lock held): 0 taken or dropped, -EAGAIN when p is to wait. */
+static int forward(struct net_switch *sw, struct sw_port *p, struct sw_port *q, struct net_buf *b, bool may_hold,
+                   uint64_t now)
+{
+    sw->forwarded++;
+    if (!may_hold || q->deaf) {
+        if (q->deaf)
+            atomic_fetch_add_explicit(&q->nd.stats.rx_deaf_dropped, 1, memory_order_relaxed);
+        netdev_deliver(&q->nd, b); /* the card takes it or drops it and counts */
+        return 0;
+    }
+    if (netdev_deliver_offer(&q->nd, b) == 0)
+        return 0;
+    if (!q->refusing_since) {
+        q->refusing_since = now ? now : 1;
+    } else if (now - q->refusing_since >= SWITCH_DEAF_NS) {
+        q->deaf = true;
+        sw->deafened++;
+        atomic_fetch_add_explicit(&q->nd.stats.rx_deaf_dropped, 1, memory_order_relaxed);
+        netdev_deliver(&q->nd, b);
+        resume_blocked_on(sw, q);
+        return 0;
+    }
+    p->blocked_on = q;
+    atomic_fetch_add_explicit(&p->nd.stats.tx_held, 1, memory_order_relaxed);
+    return -EAGAIN;
+}
+
+static int sw_send(struct netdev *nd, struct net_buf *b, bool may_hold)
 {
     struct sw_port *p = (struct sw_port *)nd;
     struct net_switch *sw = p->sw;
     if (b->len < NET_ETH_HLEN)
-        return;
+        return 0;
     const uint8_t *dst = b->data, *src = b->data + NET_MAC_LEN;
     uint64_t now = now_ns();
+    int rc = 0;
     pthread_mutex_lock(&sw->lock);
     if (!(src[0] & 1))
         table_learn(sw, src, p, now);
     struct sw_entry *e = (dst[0] & 1) ? NULL : table_find(sw, dst, now);
     if (e) {
-        if (e->port != p && e->port->started) {
-            sw->forwarded++;
-            netdev_deliver(&e->port->nd, b);
-        } else {
+        if (e->port != p && e->port->started)
+            rc = forward(sw, p, e->port, b, may_hold && p->nd.port.tx_resume, now);
+        else
             sw->filtered++;
-        }
     } else {
         sw->flooded++;
         for (unsigned i = 0; i < sw->nports; i++)
             if (sw->ports[i] != p && sw->ports[i]->started)
                 netdev_deliver(&sw->ports[i]->nd, b);
     }
+    pthread_mutex_unlock(&sw->lock);
+    return rc;
+}
+
+static void sw_transmit(struct netdev *nd, struct net_buf *b)
+{
+    sw_send(nd, b, false);
+}
+
+static int sw_offer(struct netdev *nd, struct net_buf *b)
+{
+    return sw_send(nd, b, true);
+}
+
+/* q's card drained after refusing: it hears again, and whoever waited on it goes on. */
+static void sw_rx_room(struct netdev *nd)
+{
+    struct sw_port *q = (struct sw_port *)nd;
+    struct net_switch *sw = q->sw;
+    pthread_mutex_lock(&sw->lock);
+    q->refusing_since = 0;
+    q->deaf = false;
+    resume_blocked_on(sw, q);
     pthread_mutex_unlock(&sw->lock);
 }
 
@@ -150,6 +236,7 @@ static void sw_destroy(struct netdev *nd)
             break;
         }
     }
+    resume_blocked_on(sw, p); /* nobody waits on a port that left */
     for (unsigned i = 0; i < SWITCH_TABLE_SIZE; i++)
         if (sw->table[i].port == p)
             sw->table[i].port = NULL;
@@ -172,6 +259,8 @@ static void sw_destroy(struct netdev *nd)
 static const struct netdev_ops sw_ops = {
     .start = sw_start,
     .transmit = sw_transmit,
+    .offer = sw_offer,
+    .rx_room = sw_rx_room,
     .destroy = sw_destroy,
 };
 

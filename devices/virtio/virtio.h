@@ -202,10 +202,13 @@ struct virtio_net;
 /* What the card counts (read from any thread: relaxed atomics). Drops: frames from the guest
  * shorter than an Ethernet header or longer than NET_FRAME_MAX, or with a header asking for
  * an offload that was not offered; frames for the guest while its driver is not ready, while
- * the queue to the vCPU thread is full, or that do not fit the guest's receive buffer. */
+ * the queue to the vCPU thread is full, or that do not fit the guest's receive buffer. Not
+ * drops: tx_held, times the backend held a frame back (the receiver full); rx_refused, frames
+ * offered while the queue was full, left with their sender. */
 struct virtio_net_stats {
     _Atomic uint64_t tx_frames, tx_bytes, rx_frames, rx_bytes;
     _Atomic uint64_t tx_runt, tx_oversize, tx_bad_header, rx_not_ready, rx_queue_full, rx_too_big;
+    _Atomic uint64_t tx_held, rx_refused;
 };
 
 /* Offloads a card may offer (QEMU's virtio-net properties csum and guest_csum): the guest
@@ -220,8 +223,14 @@ int virtio_net_create(struct virtio_net **out, struct physmap *pm, struct netdev
                       unsigned opts, const struct virtio_host *host);
 void virtio_net_destroy(struct virtio_net *n);
 struct virtio_pci *virtio_net_pci(struct virtio_net *n);
-/* Moves queued frames into the guest's receive buffers (vCPU thread). */
+/* Moves queued frames into the guest's receive buffers and offers a held frame again when it
+ * is due (vCPU thread). */
 void virtio_net_poll(struct virtio_net *n);
+/* The board's clock, for the held frame's retry; without one the card uses host time and
+ * relies on being polled. */
+void virtio_net_set_clock(struct virtio_net *n, const struct dev_clock *clock);
+/* When virtio_net_poll has work of its own (a held frame's retry), DEV_NO_EVENT if none. */
+uint64_t virtio_net_next_event_ns(const struct virtio_net *n);
 const struct virtio_net_stats *virtio_net_stats(const struct virtio_net *n);
 /* The link as VIRTIO_NET_F_STATUS reports it; a change raises a config interrupt (vCPU thread).
  * Down, the card sends nothing and receives nothing, like a cable pulled out. */

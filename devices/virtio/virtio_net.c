@@ -8,14 +8,19 @@
  * buffers big enough for one (its "small" buffers).
  *
  * Transmit, on the vCPU thread at the guest's notify: each chain's readable bytes are the
- * header and the frame; the frame is copied out of guest RAM once into a net_buf and handed to
- * the backend. A header asking for an offload we did not offer, a frame shorter than an
+ * header and the frame; the frame is copied out of guest RAM once into a net_buf and offered
+ * to the backend. A header asking for an offload we did not offer, a frame shorter than an
  * Ethernet header or longer than NET_FRAME_MAX is dropped and counted; the chain is always
- * returned.
+ * returned. A backend that holds the sender back (the switch, its receiver full: net.h) leaves
+ * the chain unreturned and the frame held here; the rest of the ring waits behind it, so the
+ * guest's queue stops as on a real link, until the backend's tx_resume or NET_TX_RETRY_NS of
+ * the board's clock (virtio_net_next_event_ns wakes a waiting vCPU for it).
  *
  * Receive: the backend calls net_rx from its own thread (or another VM's vCPU thread); the
  * frame is queued here (bounded: when full it is dropped and counted, as a NIC drops on
- * overrun) and the vCPU thread is kicked when the queue stops being empty. virtio_net_poll
+ * overrun) and the vCPU thread is kicked when the queue stops being empty. The switch offers
+ * instead (net_offer): a full queue refuses the frame, and once it has drained to half the
+ * card tells the backend (netdev_rx_room) so that the held senders go on. virtio_net_poll
  * (the board's update) and the guest's notify of queue 0 copy queued frames into receive
  * buffers, a zeroed header first. A frame that does not fit the next buffer is dropped and
  * the buffer stays for the next frame. So guest memory and the rings are touched only by the
@@ -25,6 +30,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "devices/net/net.h"
 #include "devices/virtio/virtio.h"
@@ -60,7 +66,15 @@ struct virtio_net {
     pthread_mutex_t lock;
     struct net_buf *rxq[RXQ_LEN];
     unsigned rx_head, rx_count;
+    bool rx_refused; /* an offer was refused since the queue last had room */
     _Atomic bool rx_pending;
+    /* a frame the backend held back (vCPU thread), its chain, when it is offered again (board
+     * time); tx_resume: the backend says it may go now (any thread) */
+    struct net_buf *tx_held;
+    uint16_t tx_held_head;
+    uint64_t tx_retry_at;
+    _Atomic bool tx_resume;
+    struct dev_clock clock; /* the board's; none: host time */
     /* the link: a request from any thread (-1: none), applied by the vCPU thread, and its
      * state for readers on other threads */
     _Atomic int link_req;
@@ -74,15 +88,18 @@ static void count(_Atomic uint64_t *c, uint64_t n)
 
 /* ---- receive ------------------------------------------------------------------------------- */
 
-static void net_rx(void *ctx, struct net_buf *b)
+/* Queues b for the guest: 0, or -EAGAIN when the queue is full (refuse: the backend is told
+ * when there is room again; else the frame is dropped and counted). */
+static int rx_enqueue(struct virtio_net *n, struct net_buf *b, bool refuse)
 {
-    struct virtio_net *n = ctx;
     bool kick = false;
     pthread_mutex_lock(&n->lock);
     if (n->rx_count == RXQ_LEN) {
+        if (refuse)
+            n->rx_refused = true;
         pthread_mutex_unlock(&n->lock);
-        count(&n->stats.rx_queue_full, 1);
-        return;
+        count(refuse ? &n->stats.rx_refused : &n->stats.rx_queue_full, 1);
+        return -EAGAIN;
     }
     net_buf_get(b);
     n->rxq[(n->rx_head + n->rx_count) % RXQ_LEN] = b;
@@ -90,6 +107,26 @@ static void net_rx(void *ctx, struct net_buf *b)
     atomic_store_explicit(&n->rx_pending, true, memory_order_release);
     pthread_mutex_unlock(&n->lock);
     if (kick && n->host.kick)
+        n->host.kick(n->host.ctx);
+    return 0;
+}
+
+static void net_rx(void *ctx, struct net_buf *b)
+{
+    rx_enqueue(ctx, b, false);
+}
+
+static int net_offer(void *ctx, struct net_buf *b)
+{
+    return rx_enqueue(ctx, b, true);
+}
+
+/* The backend may take the held frame now (any thread). */
+static void net_tx_resume(void *ctx)
+{
+    struct virtio_net *n = ctx;
+    atomic_store_explicit(&n->tx_resume, true, memory_order_release);
+    if (n->host.kick)
         n->host.kick(n->host.ctx);
 }
 
@@ -110,8 +147,15 @@ static void rxq_drop_head(struct virtio_net *n)
     n->rxq[n->rx_head] = NULL;
     n->rx_head = (n->rx_head + 1) % RXQ_LEN;
     n->rx_count--;
+    /* Room again after refusing: tell the backend at half, not at every frame, so a held
+     * sender comes back with a batch's worth of room. */
+    bool room = n->rx_refused && n->rx_count <= RXQ_LEN / 2;
+    if (room)
+        n->rx_refused = false;
     pthread_mutex_unlock(&n->lock);
     net_buf_put(b);
+    if (room)
+        netdev_rx_room(n->nd);
 }
 
 static void net_rx_process(struct virtio_net *n)
@@ -195,11 +239,58 @@ static bool tx_header_ok(const struct virtio_net *n, const uint8_t hdr[VIRTIO_NE
     return (uint64_t)start + off + 2 <= frame;
 }
 
+static uint64_t net_now_ns(const struct virtio_net *n)
+{
+    if (n->clock.now_ns)
+        return dev_now_ns(&n->clock);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Offers b (the chain head's frame) to the backend: true if it went (or was dropped), false
+ * if the backend holds it back, which keeps it here, its chain unreturned. */
+static bool tx_offer(struct virtio_net *n, struct net_buf *b, uint16_t head)
+{
+    if (!(n->config[CFG_STATUS] & VIRTIO_NET_S_LINK_UP) || netdev_offer(n->nd, b) == 0) {
+        count(&n->stats.tx_frames, 1);
+        count(&n->stats.tx_bytes, b->len);
+        return true;
+    }
+    net_buf_get(b);
+    n->tx_held = b;
+    n->tx_held_head = head;
+    n->tx_retry_at = net_now_ns(n) + NET_TX_RETRY_NS;
+    count(&n->stats.tx_held, 1);
+    return false;
+}
+
+static void tx_drop_held(struct virtio_net *n)
+{
+    net_buf_put(n->tx_held);
+    n->tx_held = NULL;
+}
+
 static void net_tx_process(struct virtio_net *n)
 {
     struct virtio_pci *vp = &n->vp;
     struct virtq *q = &vp->vq[QUEUE_TX];
     bool returned = false;
+    atomic_store_explicit(&n->tx_resume, false, memory_order_relaxed);
+    if (n->tx_held && virtio_pci_live(vp)) {
+        struct net_buf *b = n->tx_held;
+        n->tx_held = NULL;
+        bool went = tx_offer(n, b, n->tx_held_head);
+        uint16_t head = n->tx_held_head;
+        net_buf_put(b);
+        if (!went)
+            return;
+        if (virtq_push(q, head, 0) < 0) {
+            virtio_pci_broken(vp, "the transmit queue's used ring is no longer writable");
+            return;
+        }
+        returned = true;
+    }
     while (virtio_pci_live(vp)) {
         const char *why = NULL;
         enum virtq_pop got = virtq_pop(q, n->elem, &why);
@@ -212,6 +303,7 @@ static void net_tx_process(struct virtio_net *n)
         struct virtq_elem *e = n->elem;
         uint8_t hdr[VIRTIO_NET_HDR_LEN];
         uint64_t frame = e->out_bytes >= VIRTIO_NET_HDR_LEN ? e->out_bytes - VIRTIO_NET_HDR_LEN : 0;
+        bool went = true;
         if (e->out_bytes < VIRTIO_NET_HDR_LEN || frame < NET_ETH_HLEN) {
             count(&n->stats.tx_runt, 1);
         } else if (frame > NET_FRAME_MAX) {
@@ -223,8 +315,6 @@ static void net_tx_process(struct virtio_net *n)
         } else {
             struct net_buf *b = net_buf_new(NULL, (uint32_t)frame);
             if (b && virtq_copy_from(n->pm, e, VIRTIO_NET_HDR_LEN, b->data, frame) == (long)frame) {
-                count(&n->stats.tx_frames, 1);
-                count(&n->stats.tx_bytes, frame);
                 if (hdr[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
                     b->csum = NET_CSUM_PARTIAL;
                     memcpy(&b->csum_start, hdr + 6, 2);
@@ -232,11 +322,12 @@ static void net_tx_process(struct virtio_net *n)
                     if (!netdev_takes_partial_csum(n->nd))
                         net_buf_finish_csum(b); /* slirp and sockets get whole frames */
                 }
-                if (n->config[CFG_STATUS] & VIRTIO_NET_S_LINK_UP)
-                    netdev_transmit(n->nd, b);
+                went = tx_offer(n, b, e->head);
             }
             net_buf_put(b);
         }
+        if (!went)
+            break; /* the chain stays with the device until the frame goes */
         if (virtq_push(q, e->head, 0) < 0) {
             virtio_pci_broken(vp, "the transmit queue's used ring is no longer writable");
             break;
@@ -275,9 +366,9 @@ static void net_config_write(void *dev, unsigned off, uint32_t val, unsigned siz
         memcpy(n->config + off, &val, size);
 }
 
-static void net_reset(void *dev)
+/* Forgets queued and held frames; room tells the backend if the queue had refused some. */
+static void net_flush(struct virtio_net *n, bool room)
 {
-    struct virtio_net *n = dev;
     pthread_mutex_lock(&n->lock);
     while (n->rx_count) {
         net_buf_put(n->rxq[n->rx_head]);
@@ -286,7 +377,18 @@ static void net_reset(void *dev)
         n->rx_count--;
     }
     atomic_store(&n->rx_pending, false);
+    room &= n->rx_refused;
+    n->rx_refused = false;
     pthread_mutex_unlock(&n->lock);
+    if (n->tx_held)
+        tx_drop_held(n); /* its chain went with the ring */
+    if (room)
+        netdev_rx_room(n->nd);
+}
+
+static void net_reset(void *dev)
+{
+    net_flush(dev, true);
 }
 
 static const struct virtio_dev_ops net_dev_ops = {
@@ -327,6 +429,19 @@ void virtio_net_poll(struct virtio_net *n)
     }
     if (atomic_load_explicit(&n->rx_pending, memory_order_acquire))
         net_rx_process(n);
+    if (n->tx_held &&
+        (atomic_load_explicit(&n->tx_resume, memory_order_acquire) || net_now_ns(n) >= n->tx_retry_at))
+        net_tx_process(n);
+}
+
+uint64_t virtio_net_next_event_ns(const struct virtio_net *n)
+{
+    return n->tx_held && n->clock.now_ns ? n->tx_retry_at : DEV_NO_EVENT;
+}
+
+void virtio_net_set_clock(struct virtio_net *n, const struct dev_clock *clock)
+{
+    n->clock = *clock;
 }
 
 int virtio_net_create(struct virtio_net **out, struct physmap *pm, struct netdev *nd, const uint8_t mac[6],
@@ -357,7 +472,8 @@ int virtio_net_create(struct virtio_net **out, struct physmap *pm, struct netdev
     virtio_pci_init(&n->vp, pm, VIRTIO_PCI_DEVICE_NET, VIRTIO_ID_NET, 0x020000, f, 2, QUEUE_SIZE, CFG_LEN,
                     &net_dev_ops, n);
     if (nd)
-        netdev_attach(nd, &(struct net_port){.receive = net_rx, .ctx = n});
+        netdev_attach(nd, &(struct net_port){.receive = net_rx, .offer = net_offer, .tx_resume = net_tx_resume,
+                                             .ctx = n});
     *out = n;
     return 0;
 }
@@ -366,7 +482,7 @@ void virtio_net_destroy(struct virtio_net *n)
 {
     if (!n)
         return;
-    net_reset(n);
+    net_flush(n, false); /* its netdev is gone already */
     pthread_mutex_destroy(&n->lock);
     free(n->elem);
     free(n);

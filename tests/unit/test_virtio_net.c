@@ -14,6 +14,13 @@
  * partial checksum completed for a backend that wants whole frames (checked against RFC 1071
  * computed here), passed on flagged to a driver that took GUEST_CSUM and completed on the way
  * in for one that did not; a checksum field outside the frame refused.
+ *
+ * Backpressure: a frame the backend holds back leaves its chain, and every chain after it, in
+ * the transmit ring until the backend's tx_resume or the retry period, then they go in order;
+ * a full card refuses an offered frame (no drop) and tells the backend once it has drained to
+ * half. The switch holds a sender back on a full receiver and resumes it when that one makes
+ * room, never holds a flood, and after its bound treats a receiver that never drains as deaf
+ * (drops counted, its senders resumed) until it drains.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +31,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <time.h>
+#include <errno.h>
 
 #include "devices/net/internal.h"
 #include "devices/virtio/virtio.h"
@@ -63,7 +72,28 @@ static void tb_destroy(struct netdev *nd)
     (void)nd;
 }
 
-static const struct netdev_ops tb_ops = {.transmit = tb_transmit, .destroy = tb_destroy};
+/* The backend's backpressure: while tb_full, offers are refused; rx_room calls are counted. */
+static bool tb_full;
+static unsigned tb_refused, tb_rooms;
+
+static int tb_offer(struct netdev *nd, struct net_buf *b)
+{
+    if (tb_full) {
+        tb_refused++;
+        return -EAGAIN;
+    }
+    tb_transmit(nd, b);
+    return 0;
+}
+
+static void tb_rx_room(struct netdev *nd)
+{
+    (void)nd;
+    tb_rooms++;
+}
+
+static const struct netdev_ops tb_ops = {.transmit = tb_transmit, .offer = tb_offer, .rx_room = tb_rx_room,
+                                         .destroy = tb_destroy};
 static struct netdev tb;
 
 static struct virtio_net *dev;
@@ -108,6 +138,8 @@ static int setup(void **state)
     (void)state;
     rig_machine_init();
     memset(&sent, 0, sizeof(sent));
+    tb_full = false;
+    tb_refused = tb_rooms = 0;
     tb = (struct netdev){.ops = &tb_ops};
     static const uint8_t mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
     struct virtio_host host = {.kick = kick};
@@ -472,6 +504,133 @@ static void test_link_down(void **state)
     assert_int_equal(sent.n, 1);
 }
 
+/* ---- backpressure ---- */
+
+/* Chain k of the transmit ring (descriptors 2k, 2k + 1, its frame at DATA + 0x800 k), made
+ * available without a notify. */
+static void tx_chain(unsigned k, uint32_t len, uint8_t seed)
+{
+    uint8_t f[NET_FRAME_MAX];
+    make_frame(f, len, seed);
+    assert_int_equal(physmap_write(&pm, HDR, zero_hdr, 10), 0);
+    assert_int_equal(physmap_write(&pm, DATA + 0x800ull * k, f, len), 0);
+    put_desc(TX_RING, 2 * k, HDR, 10, VRING_DESC_F_NEXT, (uint16_t)(2 * k + 1));
+    put_desc(TX_RING, 2 * k + 1, DATA + 0x800ull * k, len, 0, 0);
+    publish(1, (uint16_t)(2 * k));
+}
+
+static void test_transmit_held(void **state)
+{
+    (void)state;
+    tb_full = true;
+    for (unsigned k = 0; k < 3; k++)
+        tx_chain(k, 60 + k, (uint8_t)k);
+    wr(VIRTIO_PCI_QUEUE_NOTIFY, 1, 2);
+    /* The first frame is held: no chain comes back, nothing behind it is even offered. */
+    assert_int_equal(tb_refused, 1);
+    assert_int_equal(used_idx(1), 0);
+    assert_int_equal(irq_level, 0);
+    const struct virtio_net_stats *st = virtio_net_stats(dev);
+    assert_int_equal(st->tx_held, 1);
+    assert_int_equal(st->tx_frames, 0);
+    /* Polls before the retry period and another notify change nothing while the backend is full. */
+    virtio_net_poll(dev);
+    wr(VIRTIO_PCI_QUEUE_NOTIFY, 1, 2);
+    assert_int_equal(used_idx(1), 0);
+    assert_int_equal(sent.n, 0);
+    /* The backend has room and says so: the vCPU thread is kicked, and its next poll sends all
+     * three in order and returns their chains. */
+    tb_full = false;
+    unsigned k0 = atomic_load(&kicks);
+    tb.port.tx_resume(tb.port.ctx);
+    assert_int_equal(atomic_load(&kicks), k0 + 1);
+    virtio_net_poll(dev);
+    assert_int_equal(sent.n, 3);
+    for (unsigned k = 0; k < 3; k++) {
+        uint8_t f[NET_FRAME_MAX];
+        make_frame(f, 60 + k, (uint8_t)k);
+        assert_int_equal(sent.len[k], 60 + k);
+        assert_memory_equal(sent.data[k], f, 60 + k);
+    }
+    assert_int_equal(used_idx(1), 3);
+    assert_int_equal(irq_level, 1);
+    assert_int_equal(st->tx_frames, 3);
+    /* Without a tx_resume, the card offers again once the retry period has passed. */
+    tb_full = true;
+    tx_chain(0, 70, 9);
+    wr(VIRTIO_PCI_QUEUE_NOTIFY, 1, 2);
+    assert_int_equal(used_idx(1), 3);
+    tb_full = false;
+    struct timespec ts = {0, (long)(NET_TX_RETRY_NS + 5000000ull)};
+    nanosleep(&ts, NULL);
+    virtio_net_poll(dev);
+    assert_int_equal(sent.n, 4);
+    assert_int_equal(used_idx(1), 4);
+}
+
+static void test_transmit_held_reset(void **state)
+{
+    (void)state;
+    tb_full = true;
+    tx_chain(0, 60, 1);
+    wr(VIRTIO_PCI_QUEUE_NOTIFY, 1, 2);
+    assert_int_equal(used_idx(1), 0);
+    /* A reset forgets the held frame with its ring: the new ring's first frame is the next sent. */
+    tb_full = false;
+    driver_setup(true);
+    tb.port.tx_resume(tb.port.ctx);
+    virtio_net_poll(dev);
+    assert_int_equal(sent.n, 0);
+    tx_chain(0, 80, 2);
+    wr(VIRTIO_PCI_QUEUE_NOTIFY, 1, 2);
+    assert_int_equal(sent.n, 1);
+    assert_int_equal(sent.len[0], 80);
+}
+
+/* Offers n frames of len bytes to the card as the switch does: how many it refused. */
+static unsigned offer_frames(unsigned n, uint32_t len)
+{
+    unsigned refused = 0;
+    uint8_t frame[NET_FRAME_MAX];
+    for (unsigned i = 0; i < n; i++) {
+        make_frame(frame, len, (uint8_t)i);
+        struct net_buf *b = net_buf_new(frame, len);
+        if (tb.port.offer(tb.port.ctx, b) == -EAGAIN)
+            refused++;
+        net_buf_put(b);
+    }
+    return refused;
+}
+
+static void test_receive_refuses_when_full(void **state)
+{
+    (void)state;
+    assert_int_equal(offer_frames(512 + 3, 60), 3); /* the card queues 512, refuses the rest */
+    const struct virtio_net_stats *st = virtio_net_stats(dev);
+    assert_int_equal(st->rx_refused, 3);
+    assert_int_equal(st->rx_queue_full, 0); /* refused is not dropped: the sender keeps them */
+    /* The guest drains in rounds of 8 buffers: the backend hears of room once, at half. */
+    for (unsigned r = 0; r < 32; r++) {
+        assert_int_equal(tb_rooms, 0);
+        for (unsigned k = 0; k < 8; k++)
+            post_rx(k, 1536);
+        wr(VIRTIO_PCI_QUEUE_NOTIFY, 0, 2);
+        assert_int_equal(used_idx(0), 8 * (r + 1));
+    }
+    assert_int_equal(tb_rooms, 1);
+    check_rx(255, 7, 60, 255);
+    /* Room again: offers are taken; draining further tells nobody (nothing was refused since). */
+    assert_int_equal(offer_frames(4, 60), 0);
+    for (unsigned k = 0; k < 8; k++)
+        post_rx(k, 1536);
+    wr(VIRTIO_PCI_QUEUE_NOTIFY, 0, 2);
+    assert_int_equal(tb_rooms, 1);
+    /* A reset after a refusal tells the backend too: its queue is empty. */
+    assert_int_equal(offer_frames(512, 60), 252); /* 252 queued: room for 260 */
+    driver_setup(true);
+    assert_int_equal(tb_rooms, 2);
+}
+
 /* ---- checksum offload ---- */
 
 /* RFC 1071 over f[start, len), computed here independently of the device. */
@@ -662,6 +821,139 @@ static void test_switch(void **state)
     netdev_destroy(q);
 }
 
+/* Ports as cards with backpressure: an offer is refused while the port is full, a frame handed
+ * over anyway (a flood, a deaf port) is dropped and counted, resumes are counted. */
+static struct {
+    bool full;
+    unsigned got, dropped, resumed;
+} card[PORTS];
+
+static void card_receive(void *ctx, struct net_buf *b)
+{
+    (void)b;
+    unsigned i = (unsigned)(uintptr_t)ctx;
+    if (card[i].full)
+        card[i].dropped++;
+    else
+        card[i].got++;
+}
+
+static int card_offer(void *ctx, struct net_buf *b)
+{
+    unsigned i = (unsigned)(uintptr_t)ctx;
+    if (card[i].full)
+        return -EAGAIN;
+    card_receive(ctx, b);
+    return 0;
+}
+
+static void card_resume(void *ctx)
+{
+    card[(unsigned)(uintptr_t)ctx].resumed++;
+}
+
+static struct netdev *sw_card(unsigned i, const char *sw)
+{
+    char err[200];
+    struct netdev_config cfg = {.type = NETDEV_SWITCH, .id = "n", .switch_name = sw};
+    struct netdev *nd;
+    assert_int_equal(netdev_create(&nd, &cfg, err, sizeof(err)), 0);
+    netdev_attach(nd, &(struct net_port){.receive = card_receive, .offer = card_offer, .tx_resume = card_resume,
+                                          .ctx = (void *)(uintptr_t)i});
+    return nd;
+}
+
+/* A frame from the station ...:src_last to ...:dst_last (broadcast: to everyone), offered. */
+static int sw_offer_frame(struct netdev *nd, uint8_t dst_last, uint8_t src_last, bool broadcast)
+{
+    uint8_t f[60] = {0};
+    if (broadcast)
+        memset(f, 0xff, 6);
+    else
+        memcpy(f, "\x52\x54\x00\x00\x00", 5), f[5] = dst_last;
+    memcpy(f + 6, "\x52\x54\x00\x00\x00", 5);
+    f[11] = src_last;
+    struct net_buf *b = net_buf_new(f, sizeof(f));
+    int rc = netdev_offer(nd, b);
+    net_buf_put(b);
+    return rc;
+}
+
+static void test_switch_backpressure(void **state)
+{
+    (void)state;
+    memset(card, 0, sizeof(card));
+    struct netdev *p0 = sw_card(0, "unit-bp"), *p1 = sw_card(1, "unit-bp"), *p2 = sw_card(2, "unit-bp");
+    /* Stations 0x10, 0x11, 0x12 behind p0, p1, p2, learned from their broadcasts. */
+    assert_int_equal(sw_offer_frame(p0, 0, 0x10, true), 0);
+    assert_int_equal(sw_offer_frame(p1, 0, 0x11, true), 0);
+    assert_int_equal(sw_offer_frame(p2, 0, 0x12, true), 0);
+    assert_int_equal(card[1].got, 2);
+    /* p1 is full: p0's frame to it is held back, not dropped, and so is p2's. */
+    card[1].full = true;
+    assert_int_equal(sw_offer_frame(p0, 0x11, 0x10, false), -EAGAIN);
+    assert_int_equal(sw_offer_frame(p2, 0x11, 0x12, false), -EAGAIN);
+    assert_int_equal(card[1].dropped, 0);
+    assert_int_equal(netdev_stats(p0)->tx_held, 1);
+    assert_int_equal(netdev_stats(p0)->tx_frames, 1); /* its broadcast: a held frame is not sent */
+    /* Traffic to others is not held up by p1, and a broadcast is never held: p1 drops its copy. */
+    assert_int_equal(sw_offer_frame(p2, 0x10, 0x12, false), 0);
+    assert_int_equal(card[0].got, 3);
+    assert_int_equal(sw_offer_frame(p0, 0, 0x10, true), 0);
+    assert_int_equal(card[1].dropped, 1);
+    assert_int_equal(card[2].got, 3);
+    /* p1 makes room: both its senders resume (each once), and their frames go. */
+    card[1].full = false;
+    netdev_rx_room(p1);
+    assert_int_equal(card[0].resumed, 1);
+    assert_int_equal(card[2].resumed, 1);
+    assert_int_equal(sw_offer_frame(p0, 0x11, 0x10, false), 0);
+    assert_int_equal(sw_offer_frame(p2, 0x11, 0x12, false), 0);
+    assert_int_equal(card[1].got, 4);
+    /* A port that leaves releases whoever waits on it. */
+    card[1].full = true;
+    assert_int_equal(sw_offer_frame(p0, 0x11, 0x10, false), -EAGAIN);
+    netdev_destroy(p1);
+    assert_int_equal(card[0].resumed, 2);
+    netdev_destroy(p0);
+    netdev_destroy(p2);
+}
+
+static void test_switch_deaf_receiver(void **state)
+{
+    (void)state;
+    memset(card, 0, sizeof(card));
+    struct netdev *p0 = sw_card(0, "unit-deaf"), *p1 = sw_card(1, "unit-deaf"), *p2 = sw_card(2, "unit-deaf");
+    assert_int_equal(sw_offer_frame(p1, 0, 0x11, true), 0);
+    assert_int_equal(sw_offer_frame(p2, 0, 0x12, true), 0);
+    card[1].full = true; /* and it never drains */
+    assert_int_equal(sw_offer_frame(p0, 0x11, 0x10, false), -EAGAIN);
+    assert_int_equal(sw_offer_frame(p2, 0x11, 0x12, false), -EAGAIN);
+    /* Past the switch's bound (500 ms) the next offer finds p1 deaf: that frame is dropped and
+     * counted, and every sender held on p1 resumes. */
+    struct timespec ts = {0, 520000000L};
+    nanosleep(&ts, NULL);
+    assert_int_equal(sw_offer_frame(p0, 0x11, 0x10, false), 0);
+    assert_int_equal(card[1].dropped, 1);
+    assert_int_equal(netdev_stats(p1)->rx_deaf_dropped, 1);
+    assert_int_equal(card[2].resumed, 1);
+    /* While deaf, frames to it hold nobody. */
+    assert_int_equal(sw_offer_frame(p2, 0x11, 0x12, false), 0);
+    assert_int_equal(sw_offer_frame(p0, 0x11, 0x10, false), 0);
+    assert_int_equal(card[1].dropped, 3);
+    assert_int_equal(netdev_stats(p1)->rx_deaf_dropped, 3);
+    /* It drains: it hears again, and a full queue holds its senders again. */
+    card[1].full = false;
+    netdev_rx_room(p1);
+    assert_int_equal(sw_offer_frame(p0, 0x11, 0x10, false), 0);
+    assert_int_equal(card[1].got, 2); /* p2's broadcast, and this */
+    card[1].full = true;
+    assert_int_equal(sw_offer_frame(p0, 0x11, 0x10, false), -EAGAIN);
+    netdev_destroy(p0);
+    netdev_destroy(p1);
+    netdev_destroy(p2);
+}
+
 /* The switch, with frames sent from two threads at once while ports come and go (for tsan). */
 static void *sw_hammer(void *arg)
 {
@@ -702,12 +994,17 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_receive_not_ready, setup, teardown),
         cmocka_unit_test_setup_teardown(test_receive_buffer_in_mmio, setup, teardown),
         cmocka_unit_test_setup_teardown(test_link_down, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_transmit_held, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_transmit_held_reset, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_receive_refuses_when_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_csum_features, setup_csum, teardown),
         cmocka_unit_test_setup_teardown(test_csum_transmit, setup_csum, teardown),
         cmocka_unit_test_setup_teardown(test_csum_receive, setup_csum, teardown),
         cmocka_unit_test_setup_teardown(test_csum_receive_without_guest_csum, setup_csum, teardown),
         cmocka_unit_test(test_switch),
         cmocka_unit_test(test_switch_threads),
+        cmocka_unit_test(test_switch_backpressure),
+        cmocka_unit_test(test_switch_deaf_receiver),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
