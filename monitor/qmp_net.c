@@ -5,7 +5,9 @@
  *                                       -nic made: "nic#0" ...); down, the card neither sends
  *                                       nor receives and the guest sees its carrier go
  *   query-nics                          mvisor's: per card its netdev, MAC, slot, link, frames
- *                                       and bytes each way, and every drop by cause
+ *                                       and bytes each way, and every drop by cause; the
+ *                                       switch's backpressure (tx-held, rx-refused: not drops;
+ *                                       rx-deaf-dropped, rx-flood-dropped)
  *
  * The cards and backends are fixed once the VM is built and outlive the QMP server (the VMs
  * are destroyed after it stops); their counters are relaxed atomics, and a link change is
@@ -82,6 +84,8 @@ json_t *qmp_net_query_nics(struct vm *vm)
             json_object_set_new(o, "rx-refused", json_integer((json_int_t)ld(&st->rx_refused)));
             json_object_set_new(o, "rx-deaf-dropped",
                                 json_integer(nd ? (json_int_t)ld(&netdev_stats(nd)->rx_deaf_dropped) : 0));
+            json_object_set_new(o, "rx-flood-dropped",
+                                json_integer(nd ? (json_int_t)ld(&netdev_stats(nd)->rx_flood_dropped) : 0));
             json_array_append_new(list, o);
         }
     }

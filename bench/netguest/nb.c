@@ -3,6 +3,11 @@
  *
  *   nb sink PORT                  accept one TCP connection, read it to its end, close
  *   nb source HOST PORT MIB       connect, send MIB MiB, half-close, wait for the peer to close
+ *   nb udp HOST PORT COUNT        send COUNT datagrams of 1 KiB as fast as the socket takes them
+ *   nb udpsink PORT               receive datagrams and discard them, until killed
+ *
+ * The UDP pair is the net suite's stream without flow control (tests/net/backpressure_test.py):
+ * only the network can slow the sender (the socket blocks once its send buffer is full).
  *
  * busybox nc moves a connection through a 1 KiB buffer with a select() per chunk, so in a
  * guest it measures the guest's system-call rate more than the network; nb uses 64 KiB
@@ -127,12 +132,56 @@ static int nb_source(const char *host, long port, long mib)
     return 0;
 }
 
+static int nb_udp(const char *host, long port, long count)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+        fprintf(stderr, "nb: bad address '%s'\n", host);
+        return 2;
+    }
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+        return nb_fail("udp socket");
+    long sent = 0, refused = 0;
+    while (sent < count) {
+        ssize_t n = send(s, nb_buf, 1024, 0);
+        if (n < 0 && (errno == EINTR || errno == ENOBUFS))
+            continue;
+        if (n < 0 && errno == ECONNREFUSED) {
+            refused++; /* an ICMP port unreachable came back: the datagram went */
+            continue;
+        }
+        if (n < 0)
+            return nb_fail("send");
+        sent++;
+    }
+    printf("@@nb udp sent=%ld refused=%ld\n", sent, refused);
+    return 0;
+}
+
+static int nb_udpsink(long port)
+{
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+        return nb_fail("udp bind");
+    printf("@@nb listening port=%ld\n", port);
+    fflush(stdout);
+    for (;;)
+        if (recv(s, nb_buf, sizeof(nb_buf), 0) < 0 && errno != EINTR)
+            return nb_fail("recv");
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 5 && !strcmp(argv[1], "udp"))
+        return nb_udp(argv[2], nb_number(argv[3], 65535), nb_number(argv[4], 10000000));
+    if (argc == 3 && !strcmp(argv[1], "udpsink"))
+        return nb_udpsink(nb_number(argv[2], 65535));
     if (argc == 3 && !strcmp(argv[1], "sink"))
         return nb_sink(nb_number(argv[2], 65535));
     if (argc == 5 && !strcmp(argv[1], "source"))
         return nb_source(argv[2], nb_number(argv[3], 65535), nb_number(argv[4], 4096));
-    fprintf(stderr, "usage: nb sink PORT | nb source HOST PORT MIB\n");
+    fprintf(stderr, "usage: nb sink PORT | nb source HOST PORT MIB | nb udp HOST PORT COUNT | nb udpsink PORT\n");
     return 2;
 }

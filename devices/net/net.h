@@ -117,9 +117,10 @@ bool netdev_parse_hostport(const char *v, uint32_t *addr, uint16_t *port);
 
 struct netdev_stats {
     _Atomic uint64_t tx_frames, tx_bytes, rx_frames, rx_bytes, dropped;
-    /* the switch: frames of this port held back for a full receiver, and frames for this port
-     * dropped because its card stayed full past the switch's bound (a deaf receiver) */
-    _Atomic uint64_t tx_held, rx_deaf_dropped;
+    /* the switch: frames of this port held back for a full receiver; frames for this port
+     * dropped because its card stayed full past the switch's bound (a deaf receiver), or
+     * because it was full when a flood (broadcast, multicast, unknown address) came */
+    _Atomic uint64_t tx_held, rx_deaf_dropped, rx_flood_dropped;
 };
 
 struct netdev;

@@ -20,8 +20,8 @@
  * receiving card has drained (sw_rx_room), as QEMU's socket backend stops reading. Nothing
  * waits on a host thread, so VMs sending to each other in a cycle cannot deadlock: each vCPU
  * goes on draining its own receive queue. A frame that floods (broadcast, multicast, unknown
- * address) is never held: a full card drops its copy and counts it, so one full port cannot
- * hold up traffic to the others.
+ * address) is never held: a full card's copy is dropped (counted: rx_flood_dropped), so one
+ * full port cannot hold up traffic to the others.
  *
  * A receiver that never drains (a guest that stopped reading its ring, a paused VM) must not
  * hold its senders for ever. The bound: once a port has refused frames for SWITCH_DEAF_NS
@@ -186,9 +186,11 @@ static int sw_send(struct netdev *nd, struct net_buf *b, bool may_hold)
             sw->filtered++;
     } else {
         sw->flooded++;
-        for (unsigned i = 0; i < sw->nports; i++)
-            if (sw->ports[i] != p && sw->ports[i]->started)
-                netdev_deliver(&sw->ports[i]->nd, b);
+        for (unsigned i = 0; i < sw->nports; i++) {
+            struct sw_port *q = sw->ports[i];
+            if (q != p && q->started && netdev_deliver_offer(&q->nd, b) < 0)
+                atomic_fetch_add_explicit(&q->nd.stats.rx_flood_dropped, 1, memory_order_relaxed);
+        }
     }
     pthread_mutex_unlock(&sw->lock);
     return rc;

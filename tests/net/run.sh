@@ -11,6 +11,13 @@
 #                   "other": ping both ways, a 64 MiB file a->b with busybox nc (md5 equal) and
 #                   back b->a over HTTP (busybox httpd and wget), QMP query-nics and set_link, c
 #                   reaches nobody and its card receives no frame, distinct MACs from the names
+#   switch-backpressure
+#                   tests/net/backpressure_test.py: one monitor on one worker, a, b, c on one
+#                   switch (the bench initramfs, for nb's UDP): a UDP stream a->b that b cannot
+#                   keep up with loses no frame (b's card drops nothing, b's UDP layer sees every
+#                   datagram, a's card was held back); with c paused (QMP stop) and a streaming
+#                   at it, a file a->b (md5) and b's ping to a complete, c counts deaf drops,
+#                   and c hears again after cont
 #   user            tests/net/user_test.py on mvisor: DHCP 10.0.2.15, wget of a file from a
 #                   Python HTTP server on the host's loopback (md5), the host fetches a page
 #                   from busybox httpd in the guest through hostfwd
@@ -66,6 +73,12 @@ fi
 
 if selected switch; then
     run_test switch 400 python3 tests/net/switch_test.py --monitor "$MVISOR" "${common[@]}" --mib "$mib"
+fi
+if selected switch-backpressure; then
+    bp=()
+    ((tsan)) && bp=(--udp-kib 4096 --mib 1)
+    run_test switch-backpressure 300 python3 tests/net/backpressure_test.py --monitor "$MVISOR" --kernel "$KERNEL" \
+        --initrd "$B/bench/net.cpio.gz" --log-dir "$SUITE_DIR" --work "$W" "${bp[@]}"
 fi
 if selected user || selected card-matches-qemu; then
     run_test user 300 python3 tests/net/user_test.py --name user --monitor "$MVISOR" "${common[@]}" --facts "$W/user.json" \
