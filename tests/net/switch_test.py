@@ -6,9 +6,9 @@
   sides, and a fetches it back from busybox httpd in b with wget (same md5); c reaches
   neither, and its card received not one frame (the switch kept lan's broadcasts and floods
   on lan); each card's MAC is the one derived from its VM's name (distinct). Through QMP:
-  query-nics counts a's frames and bytes (no drops), set_link down on b's card makes b's
-  carrier go and a's ping fail, set_link up brings both back; set_link of an unknown card is
-  DeviceNotFound.
+  query-nics counts a's frames and bytes (no drops) and b's card, the file's receiver, dropped
+  nothing (the switch holds a back instead); set_link down on b's card makes b's carrier go and
+  a's ping fail, set_link up brings both back; set_link of an unknown card is DeviceNotFound.
 Writes a transcript per VM into --log-dir and prints one line per check; exit 1 if any failed.
 """
 
@@ -135,6 +135,11 @@ def main():
               n.get("tx-frames", 0) > 1000 and n.get("tx-bytes", 0) > a.mib << 20 and n.get("rx-frames", 0) > 100 and
               not any(n.get("tx-dropped", {}).values()) and n.get("rx-dropped", {}).get("queue-full", 1) == 0,
               str(nics))
+        # The receiver of the file: the switch holds a back rather than drop at b's card.
+        nb_ = q.run("query-nics", vm="b")
+        nb_ = nb_[0] if len(nb_) == 1 else {}
+        check("query-nics-receiver-no-drop", nb_.get("rx-frames", 0) > 1000 and "rx-dropped" in nb_ and
+              not any(nb_["rx-dropped"].values()), str(nb_))
         qmp(q, "set_link", vm="b", name="n0", up=False)
         time.sleep(0.5)
         out, _ = g["b"].run("cat /sys/class/net/eth0/carrier", CMD)
