@@ -12,6 +12,15 @@
  * guest's frames (slirp_input). slirp hands frames for the guest to send_packet from inside
  * either, and those only queue in the card. After a frame from the guest the poll thread is
  * woken (an eventfd) so it polls any socket that frame opened at once.
+ *
+ * Backpressure. A frame for a card whose queue is full is not dropped (slirp's TCP toward the
+ * guest would wait out a retransmission timeout, a second at least, for each): it waits in a
+ * backlog here, and while the backlog holds anything the thread stops polling slirp's sockets,
+ * so data from the host stays in the host's socket buffers and its sender slows down, as QEMU's
+ * net queue holds packets for a card that cannot receive. slirp's timers still run. The card
+ * says when it has room (netdev_rx_room); the thread then hands the backlog over in order. The
+ * backlog is bounded (USER_BACKLOG frames: what one poll and the timers can make); past it a
+ * frame is dropped and counted.
  */
 #include <errno.h>
 #include <poll.h>
@@ -33,8 +42,13 @@ struct user_timer {
     int64_t expire_ms; /* -1: not armed */
 };
 
+/* Frames waiting for room in the card (a ring). */
+#define USER_BACKLOG 4096
+
 struct user_net {
     struct netdev nd;
+    struct net_buf *backlog[USER_BACKLOG]; /* under lock */
+    unsigned bl_head, bl_count;
     Slirp *slirp;
     pthread_mutex_t lock; /* slirp, the timers, the poll set */
     int wake_fd;
@@ -69,9 +83,28 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
         return (ssize_t)len; /* dropped: TCP retransmits (libslirp.h) */
     }
     b->csum = NET_CSUM_VALID; /* slirp computed every checksum itself */
-    netdev_deliver(&u->nd, b);
-    net_buf_put(b);
+    if (!u->bl_count && netdev_deliver_offer(&u->nd, b) == 0) {
+        net_buf_put(b);
+        return (ssize_t)len;
+    }
+    if (u->bl_count == USER_BACKLOG) {
+        atomic_fetch_add_explicit(&u->nd.stats.dropped, 1, memory_order_relaxed);
+        net_buf_put(b);
+    } else {
+        u->backlog[(u->bl_head + u->bl_count++) % USER_BACKLOG] = b; /* keeps the reference */
+    }
     return (ssize_t)len;
+}
+
+/* Hands the backlog to the card in order, as far as it has room (lock held). */
+static void flush_backlog(struct user_net *u)
+{
+    while (u->bl_count && netdev_deliver_offer(&u->nd, u->backlog[u->bl_head]) == 0) {
+        net_buf_put(u->backlog[u->bl_head]);
+        u->backlog[u->bl_head] = NULL;
+        u->bl_head = (u->bl_head + 1) % USER_BACKLOG;
+        u->bl_count--;
+    }
 }
 
 static void cb_guest_error(const char *msg, void *opaque)
@@ -225,10 +258,14 @@ static void *user_thread(void *arg)
     struct user_net *u = arg;
     pthread_mutex_lock(&u->lock);
     while (!atomic_load(&u->quit)) {
+        flush_backlog(u);
         u->nfds = 0;
         add_poll(u->wake_fd, SLIRP_POLL_IN, u);
         uint32_t timeout = run_timers(u, 1000);
-        slirp_pollfds_fill(u->slirp, &timeout, add_poll, u);
+        /* A backlog: the card is full, so slirp's sockets wait (the wake-up comes with room). */
+        bool sockets = !u->bl_count;
+        if (sockets)
+            slirp_pollfds_fill(u->slirp, &timeout, add_poll, u);
         pthread_mutex_unlock(&u->lock);
         int rc = poll(u->fds, u->nfds, (int)timeout);
         pthread_mutex_lock(&u->lock);
@@ -238,7 +275,8 @@ static void *user_thread(void *arg)
                 /* nothing pending after all */
             }
         }
-        slirp_pollfds_poll(u->slirp, rc < 0, get_revents, u);
+        if (sockets)
+            slirp_pollfds_poll(u->slirp, rc < 0, get_revents, u);
     }
     pthread_mutex_unlock(&u->lock);
     return NULL;
@@ -264,6 +302,12 @@ static void user_transmit(struct netdev *nd, struct net_buf *b)
     cb_notify(u);
 }
 
+/* The card has room again (its vCPU thread): the thread hands the backlog over. */
+static void user_rx_room(struct netdev *nd)
+{
+    cb_notify((struct user_net *)nd);
+}
+
 static void user_destroy(struct netdev *nd)
 {
     struct user_net *u = (struct user_net *)nd;
@@ -281,6 +325,8 @@ static void user_destroy(struct netdev *nd)
     }
     if (u->wake_fd >= 0)
         close(u->wake_fd);
+    for (; u->bl_count; u->bl_count--, u->bl_head = (u->bl_head + 1) % USER_BACKLOG)
+        net_buf_put(u->backlog[u->bl_head]);
     pthread_mutex_destroy(&u->lock);
     free(u->fds);
     free(u);
@@ -289,6 +335,7 @@ static void user_destroy(struct netdev *nd)
 static const struct netdev_ops user_ops = {
     .start = user_start,
     .transmit = user_transmit,
+    .rx_room = user_rx_room,
     .destroy = user_destroy,
 };
 

@@ -31,7 +31,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "qmp"))
-from sockguest import SockGuest, GuestError  # noqa: E402
+from sockguest import SockGuest, GuestError, close_all, power_off  # noqa: E402
 from qmp_client import QMPClient, QMPError  # noqa: E402
 
 CMD = 120
@@ -161,21 +161,11 @@ def main():
         out, rc = g["a"].run("ping -c 3 -W 5 10.0.0.3", CMD)
         check("deaf-receiver-recovers", rc == 0, out.strip()[-200:])
         q.close()
-        for n in "abc":
-            g[n].send("poweroff -f\n")
-        try:
-            rc = proc.wait(60)
-            check("monitor-exit", rc == 0, "status %s" % rc)
-        except subprocess.TimeoutExpired:
-            check("monitor-exit", False, "still running 60 s after poweroff")
+        power_off(g, proc, check)
     except (GuestError, QMPError) as e:
         check("guest", False, str(e))
     finally:
-        for x in g.values():
-            x.close()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        close_all(g, proc)
     return 1 if failed else 0
 
 

@@ -4,6 +4,7 @@ expect/run interface as tests/boot/guest.py's Guest, which drives a monitor on p
 import os
 import re
 import socket
+import subprocess
 import sys
 import time
 
@@ -70,3 +71,23 @@ class SockGuest(Guest):
     def close(self):
         self.sock.close()
         self.transcript.close()
+
+
+def power_off(guests, proc, check):
+    """Every guest powers off; the monitor must then exit 0 within a minute (check "monitor-exit")."""
+    for g in guests.values():
+        g.send("poweroff -f\n")
+    try:
+        rc = proc.wait(60)
+        check("monitor-exit", rc == 0, "status %s" % rc)
+    except subprocess.TimeoutExpired:
+        check("monitor-exit", False, "still running 60 s after poweroff")
+
+
+def close_all(guests, proc):
+    """The consoles closed, and the monitor killed if it still runs."""
+    for g in guests.values():
+        g.close()
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()

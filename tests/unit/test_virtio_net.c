@@ -753,17 +753,26 @@ static void port_receive(void *ctx, struct net_buf *b)
     port_rx[i].last = b; /* compared by address only, never dereferenced later */
 }
 
-static struct netdev *sw_port(unsigned i, const char *sw)
+/* Port i of switch sw: a plain receiver, or (card) a card with backpressure (below). */
+static struct netdev *sw_attach(unsigned i, const char *sw, const struct net_port *port)
 {
     char err[200];
     struct netdev_config cfg = {.type = NETDEV_SWITCH, .id = "n", .switch_name = sw};
     struct netdev *nd;
     assert_int_equal(netdev_create(&nd, &cfg, err, sizeof(err)), 0);
-    netdev_attach(nd, &(struct net_port){.receive = port_receive, .ctx = (void *)(uintptr_t)i});
+    struct net_port p = *port;
+    p.ctx = (void *)(uintptr_t)i;
+    netdev_attach(nd, &p);
     return nd;
 }
 
-static void sw_send(struct netdev *nd, uint8_t dst_last, uint8_t src_last, bool broadcast)
+static struct netdev *sw_port(unsigned i, const char *sw)
+{
+    return sw_attach(i, sw, &(struct net_port){.receive = port_receive});
+}
+
+/* A frame from the station ...:src_last to ...:dst_last (broadcast: to everyone). */
+static struct net_buf *sw_frame(uint8_t dst_last, uint8_t src_last, bool broadcast)
 {
     uint8_t f[60] = {0};
     if (broadcast)
@@ -772,7 +781,12 @@ static void sw_send(struct netdev *nd, uint8_t dst_last, uint8_t src_last, bool 
         memcpy(f, "\x52\x54\x00\x00\x00", 5), f[5] = dst_last;
     memcpy(f + 6, "\x52\x54\x00\x00\x00", 5);
     f[11] = src_last;
-    struct net_buf *b = net_buf_new(f, sizeof(f));
+    return net_buf_new(f, sizeof(f));
+}
+
+static void sw_send(struct netdev *nd, uint8_t dst_last, uint8_t src_last, bool broadcast)
+{
+    struct net_buf *b = sw_frame(dst_last, src_last, broadcast);
     netdev_transmit(nd, b);
     net_buf_put(b);
 }
@@ -854,26 +868,13 @@ static void card_resume(void *ctx)
 
 static struct netdev *sw_card(unsigned i, const char *sw)
 {
-    char err[200];
-    struct netdev_config cfg = {.type = NETDEV_SWITCH, .id = "n", .switch_name = sw};
-    struct netdev *nd;
-    assert_int_equal(netdev_create(&nd, &cfg, err, sizeof(err)), 0);
-    netdev_attach(nd, &(struct net_port){.receive = card_receive, .offer = card_offer, .tx_resume = card_resume,
-                                          .ctx = (void *)(uintptr_t)i});
-    return nd;
+    return sw_attach(i, sw, &(struct net_port){.receive = card_receive, .offer = card_offer, .tx_resume = card_resume});
 }
 
-/* A frame from the station ...:src_last to ...:dst_last (broadcast: to everyone), offered. */
+/* sw_send's frame, offered as a card offers it. */
 static int sw_offer_frame(struct netdev *nd, uint8_t dst_last, uint8_t src_last, bool broadcast)
 {
-    uint8_t f[60] = {0};
-    if (broadcast)
-        memset(f, 0xff, 6);
-    else
-        memcpy(f, "\x52\x54\x00\x00\x00", 5), f[5] = dst_last;
-    memcpy(f + 6, "\x52\x54\x00\x00\x00", 5);
-    f[11] = src_last;
-    struct net_buf *b = net_buf_new(f, sizeof(f));
+    struct net_buf *b = sw_frame(dst_last, src_last, broadcast);
     int rc = netdev_offer(nd, b);
     net_buf_put(b);
     return rc;
@@ -954,6 +955,44 @@ static void test_switch_deaf_receiver(void **state)
     netdev_destroy(p2);
 }
 
+/* -netdev user keeps what slirp sends a full card (in order) and hands it over on room. */
+static void test_user_backlog(void **state)
+{
+    (void)state;
+    memset(card, 0, sizeof(card));
+    char err[200];
+    struct netdev_config cfg = {.type = NETDEV_USER, .id = "u"};
+    struct netdev *nd;
+    assert_int_equal(netdev_create(&nd, &cfg, err, sizeof(err)), 0);
+    netdev_attach(nd, &(struct net_port){.receive = card_receive, .offer = card_offer, .tx_resume = card_resume,
+                                          .ctx = (void *)(uintptr_t)0});
+    card[0].full = true;
+    /* Two ARP requests from the guest (52:54:00:12:34:56, 10.0.2.15) for the gateway 10.0.2.2:
+     * slirp answers each at once, into the full card. */
+    static const uint8_t arp[42] = {
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0x08, 0x06, /* Ethernet */
+        0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01,                                           /* request */
+        0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 10, 0, 2, 15,                                   /* sender */
+        0, 0, 0, 0, 0, 0, 10, 0, 2, 2};                                                    /* target */
+    for (unsigned i = 0; i < 2; i++) {
+        struct net_buf *b = net_buf_new(arp, sizeof(arp));
+        netdev_transmit(nd, b);
+        net_buf_put(b);
+    }
+    assert_int_equal(card[0].got, 0);
+    assert_int_equal(card[0].dropped, 0);
+    /* Room: the backend's thread hands both over. */
+    card[0].full = false;
+    netdev_rx_room(nd);
+    for (unsigned t = 0; t < 200 && card[0].got < 2; t++) {
+        struct timespec ts = {0, 10000000L};
+        nanosleep(&ts, NULL);
+    }
+    netdev_destroy(nd); /* joins the thread: card[] is settled */
+    assert_int_equal(card[0].got, 2);
+    assert_int_equal(card[0].dropped, 0);
+}
+
 /* The switch, with frames sent from two threads at once while ports come and go (for tsan). */
 static void *sw_hammer(void *arg)
 {
@@ -1005,6 +1044,7 @@ int main(void)
         cmocka_unit_test(test_switch_threads),
         cmocka_unit_test(test_switch_backpressure),
         cmocka_unit_test(test_switch_deaf_receiver),
+        cmocka_unit_test(test_user_backlog),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
