@@ -19,9 +19,15 @@
  *
  * Threads. The backend's thread does all reading, accepting and reconnecting. Frames from the
  * guest are written on the vCPU thread, which never blocks: the bytes go into a bounded output
- * buffer (a frame that does not fit is dropped, counted, as a full NIC queue drops) and as
- * much as the socket takes is written at once; the thread writes the rest when the socket
- * can take more. One mutex covers the connection and the output buffer.
+ * buffer and as much as the socket takes is written at once; the thread writes the rest when
+ * the socket can take more. One mutex covers the connection and the output buffer.
+ *
+ * Backpressure both ways, as QEMU's net/socket.c: a frame for a card whose queue is full is
+ * held, and the thread stops reading the socket (the peer's writes then wait in the host's
+ * socket buffers) until the card says it has room (netdev_rx_room); a card offering a frame
+ * the full output buffer cannot take is held back (-EAGAIN, net.h) and resumed once the
+ * thread has written the buffer down to half. A frame transmitted without an offer (no card
+ * that can wait) into a full buffer is dropped, counted.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -59,11 +65,16 @@ struct sock_net {
     int fd;               /* the connection or the UDP socket; -1: none */
     uint8_t *out;
     size_t out_len;
+    bool tx_waiting; /* an offer was refused for room in out: resume the card when there is */
     /* the reader (the thread only) */
     uint8_t hdr[4];
     unsigned hdr_got;
     uint32_t frame_len, frame_got;
     uint8_t frame[NET_STREAM_MAX];
+    /* a frame the card refused, and the stream bytes read behind it (the thread only) */
+    struct net_buf *held;
+    uint8_t rest[16384];
+    size_t rest_len;
     _Atomic uint64_t runts, oversized, bad_lengths, disconnects, out_full;
 };
 
@@ -95,30 +106,40 @@ static void flush_out(struct sock_net *s)
         }
         memmove(s->out, s->out + n, s->out_len - (size_t)n);
         s->out_len -= (size_t)n;
+        if (s->tx_waiting && s->out_len <= OUT_MAX / 2) {
+            s->tx_waiting = false;
+            if (s->nd.port.tx_resume)
+                s->nd.port.tx_resume(s->nd.port.ctx);
+        }
     }
 }
 
-static void sock_transmit(struct netdev *nd, struct net_buf *b)
+/* b into the output buffer (or the UDP socket): 0, or -EAGAIN when the buffer cannot take it
+ * (hold: the card waits for tx_resume; else the frame is dropped and counted). */
+static int sock_send(struct sock_net *s, struct net_buf *b, bool hold)
 {
-    struct sock_net *s = (struct sock_net *)nd;
     pthread_mutex_lock(&s->lock);
     if (s->fd < 0) {
         pthread_mutex_unlock(&s->lock);
         count(&s->nd.stats.dropped); /* no peer: the cable hangs loose */
-        return;
+        return 0;
     }
     if (s->mode == SOCK_UDP) {
         if (sendto(s->fd, b->data, b->len, MSG_DONTWAIT, (struct sockaddr *)&s->addr, sizeof(s->addr)) < 0)
             count(&s->nd.stats.dropped);
         pthread_mutex_unlock(&s->lock);
-        return;
+        return 0;
     }
     bool was_empty = s->out_len == 0;
     if (s->out_len + 4 + b->len > OUT_MAX) {
+        if (hold)
+            s->tx_waiting = true;
         pthread_mutex_unlock(&s->lock);
+        if (hold)
+            return -EAGAIN;
         count(&s->out_full);
         count(&s->nd.stats.dropped);
-        return;
+        return 0;
     }
     uint32_t be = htonl(b->len);
     memcpy(s->out + s->out_len, &be, 4);
@@ -129,6 +150,23 @@ static void sock_transmit(struct netdev *nd, struct net_buf *b)
     pthread_mutex_unlock(&s->lock);
     if (left && was_empty)
         wake(s); /* the thread now polls for POLLOUT */
+    return 0;
+}
+
+static void sock_transmit(struct netdev *nd, struct net_buf *b)
+{
+    sock_send((struct sock_net *)nd, b, false);
+}
+
+static int sock_offer(struct netdev *nd, struct net_buf *b)
+{
+    return sock_send((struct sock_net *)nd, b, true);
+}
+
+/* The card has room again: the thread offers the held frame and reads on. */
+static void sock_rx_room(struct netdev *nd)
+{
+    wake((struct sock_net *)nd);
 }
 
 /* ---- the thread ------------------------------------------------------------------------------ */
@@ -143,6 +181,9 @@ static void close_conn(struct sock_net *s)
     pthread_mutex_unlock(&s->lock);
     s->hdr_got = 0;
     s->frame_len = s->frame_got = 0;
+    net_buf_put(s->held); /* the peer left: what it sent last is lost with it */
+    s->held = NULL;
+    s->rest_len = 0;
 }
 
 static void set_conn(struct sock_net *s, int fd)
@@ -157,25 +198,30 @@ static void set_conn(struct sock_net *s, int fd)
     s->frame_len = s->frame_got = 0;
 }
 
-static void deliver(struct sock_net *s, const uint8_t *data, uint32_t len)
+/* A frame from the peer to the card: false if the card refused it, which is then held. */
+static bool deliver(struct sock_net *s, const uint8_t *data, uint32_t len)
 {
     if (len < NET_ETH_HLEN) {
         count(&s->runts);
         count(&s->nd.stats.dropped);
-        return;
+        return true;
     }
     if (len > NET_FRAME_MAX) {
         count(&s->oversized);
         count(&s->nd.stats.dropped);
-        return;
+        return true;
     }
     struct net_buf *b = net_buf_new(data, len);
     if (!b) {
         count(&s->nd.stats.dropped);
-        return;
+        return true;
     }
-    netdev_deliver(&s->nd, b);
+    if (netdev_deliver_offer(&s->nd, b) < 0) {
+        s->held = b;
+        return false;
+    }
     net_buf_put(b);
+    return true;
 }
 
 /* Feeds stream bytes through the framing; false if the stream lost it. */
@@ -206,11 +252,29 @@ static bool parse_stream(struct sock_net *s, const uint8_t *p, size_t n)
         p += take;
         n -= take;
         if (s->frame_got == s->frame_len) {
-            deliver(s, s->frame, s->frame_len);
             s->hdr_got = 0;
+            if (!deliver(s, s->frame, s->frame_len)) {
+                memcpy(s->rest, p, n); /* read on from here once the card has room */
+                s->rest_len = n;
+                return true;
+            }
         }
     }
     return true;
+}
+
+/* The held frame again, then the bytes behind it; false if the stream lost its framing. buf
+ * is scratch of sizeof(s->rest). */
+static bool resume_held(struct sock_net *s, uint8_t *buf)
+{
+    if (netdev_deliver_offer(&s->nd, s->held) < 0)
+        return true; /* still full: the card calls again */
+    net_buf_put(s->held);
+    s->held = NULL;
+    size_t n = s->rest_len;
+    s->rest_len = 0;
+    memcpy(buf, s->rest, n);
+    return parse_stream(s, buf, n);
 }
 
 static int try_connect(struct sock_net *s)
@@ -232,14 +296,18 @@ static void *sock_thread(void *arg)
     struct sock_net *s = arg;
     uint8_t buf[16384];
     while (!atomic_load(&s->quit)) {
+        if (s->held && !resume_held(s, buf)) {
+            count(&s->disconnects);
+            close_conn(s);
+        }
         struct pollfd p[2] = {{.fd = s->wake_fd, .events = POLLIN}};
         pthread_mutex_lock(&s->lock);
         int fd = s->fd;
         bool want_out = s->out_len != 0;
         pthread_mutex_unlock(&s->lock);
         int timeout = -1;
-        if (fd >= 0)
-            p[1] = (struct pollfd){.fd = fd, .events = POLLIN | (want_out ? POLLOUT : 0)};
+        if (fd >= 0) /* a held frame: the peer's bytes wait in the host until the card has room */
+            p[1] = (struct pollfd){.fd = fd, .events = (s->held ? 0 : POLLIN) | (want_out ? POLLOUT : 0)};
         else if (s->mode == SOCK_LISTEN)
             p[1] = (struct pollfd){.fd = s->listen_fd, .events = POLLIN};
         else
@@ -268,7 +336,7 @@ static void *sock_thread(void *arg)
             flush_out(s);
             pthread_mutex_unlock(&s->lock);
         }
-        if (!(p[1].revents & (POLLIN | POLLHUP | POLLERR)))
+        if (!(p[1].revents & (POLLIN | POLLHUP | POLLERR)) || (s->held && !(p[1].revents & (POLLHUP | POLLERR))))
             continue;
         ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -309,6 +377,7 @@ static void sock_destroy(struct netdev *nd)
         close(s->listen_fd);
     if (s->wake_fd >= 0)
         close(s->wake_fd);
+    net_buf_put(s->held);
     pthread_mutex_destroy(&s->lock);
     free(s->out);
     free(s);
@@ -317,6 +386,8 @@ static void sock_destroy(struct netdev *nd)
 static const struct netdev_ops sock_ops = {
     .start = sock_start,
     .transmit = sock_transmit,
+    .offer = sock_offer,
+    .rx_room = sock_rx_room,
     .destroy = sock_destroy,
 };
 

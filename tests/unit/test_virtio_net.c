@@ -33,6 +33,10 @@
 #include <string.h>
 #include <time.h>
 #include <errno.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "devices/net/internal.h"
 #include "devices/virtio/virtio.h"
@@ -993,6 +997,52 @@ static void test_user_backlog(void **state)
     assert_int_equal(card[0].dropped, 0);
 }
 
+/* -netdev socket stops reading for a full card (nothing dropped) and goes on once it has room. */
+static void test_socket_holds_for_full_card(void **state)
+{
+    (void)state;
+    memset(card, 0, sizeof(card));
+    /* A free loopback port: bound, read back, let go. */
+    int t = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof(sa);
+    assert_int_equal(bind(t, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(getsockname(t, (struct sockaddr *)&sa, &sl), 0);
+    close(t);
+    char err[200];
+    struct netdev_config cfg = {.type = NETDEV_SOCKET, .id = "s", .sock_mode = NETDEV_SOCKET_LISTEN,
+                                .sock_addr = htonl(INADDR_LOOPBACK), .sock_port = ntohs(sa.sin_port)};
+    struct netdev *nd;
+    assert_int_equal(netdev_create(&nd, &cfg, err, sizeof(err)), 0);
+    netdev_attach(nd, &(struct net_port){.receive = card_receive, .offer = card_offer, .tx_resume = card_resume,
+                                          .ctx = (void *)(uintptr_t)0});
+    card[0].full = true;
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    assert_int_equal(connect(c, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    /* Three frames in QEMU's framing, in one write. */
+    uint8_t wire[3 * (4 + 60)];
+    for (unsigned i = 0; i < 3; i++) {
+        uint32_t be = htonl(60);
+        memcpy(wire + i * 64, &be, 4);
+        make_frame(wire + i * 64 + 4, 60, (uint8_t)i);
+    }
+    assert_int_equal(write(c, wire, sizeof(wire)), (ssize_t)sizeof(wire));
+    struct timespec ts = {0, 100000000L};
+    nanosleep(&ts, NULL);
+    assert_int_equal(card[0].got, 0);
+    assert_int_equal(card[0].dropped, 0);
+    card[0].full = false;
+    netdev_rx_room(nd);
+    for (unsigned k = 0; k < 200 && card[0].got < 3; k++) {
+        ts.tv_nsec = 10000000L;
+        nanosleep(&ts, NULL);
+    }
+    close(c);
+    netdev_destroy(nd);
+    assert_int_equal(card[0].got, 3);
+    assert_int_equal(card[0].dropped, 0);
+}
+
 /* The switch, with frames sent from two threads at once while ports come and go (for tsan). */
 static void *sw_hammer(void *arg)
 {
@@ -1045,6 +1095,7 @@ int main(void)
         cmocka_unit_test(test_switch_backpressure),
         cmocka_unit_test(test_switch_deaf_receiver),
         cmocka_unit_test(test_user_backlog),
+        cmocka_unit_test(test_socket_holds_for_full_card),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
