@@ -842,8 +842,8 @@ static void test_switch(void **state)
 /* Ports as cards with backpressure: an offer is refused while the port is full, a frame handed
  * over anyway (a flood, a deaf port) is dropped and counted, resumes are counted. */
 static struct {
-    bool full;
-    unsigned got, dropped, resumed;
+    _Atomic bool full;
+    _Atomic unsigned got, dropped, resumed; /* the user and socket backends' threads count too */
 } card[PORTS];
 
 static void card_receive(void *ctx, struct net_buf *b)
