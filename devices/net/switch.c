@@ -23,12 +23,15 @@
  * address) is never held: a full card's copy is dropped (counted: rx_flood_dropped), so one
  * full port cannot hold up traffic to the others.
  *
- * A receiver that never drains (a guest that stopped reading its ring, a paused VM) must not
- * hold its senders for ever. The bound: once a port has refused frames for SWITCH_DEAF_NS
- * without making room, it is deaf: frames for it are dropped (counted, its netdev's
- * rx_deaf_dropped and its card's queue-full) and hold nobody, and every sender blocked on it
- * resumes. It hears again once its card has drained to half its queue. A sender is therefore
- * held at most SWITCH_DEAF_NS (plus one retry period, NET_TX_RETRY_NS) per such episode.
+ * A receiver that never drains (a guest that stopped reading its ring, a paused VM), or drains
+ * only a trickle, must not hold its senders for ever. The bound: a port that, from the first
+ * frame it refused, has not taken SWITCH_DEAF_MIN_TAKEN frames within SWITCH_DEAF_NS is deaf:
+ * frames for it are dropped (counted, its netdev's rx_deaf_dropped and its card's queue-full)
+ * and hold nobody, and every sender blocked on it resumes. It hears again once its card has
+ * drained to half its queue. A receiver that is slow but reading (a VM starved of host CPU)
+ * takes that many within the period and stays a receiver that holds its senders. A sender is
+ * thus held at most SWITCH_DEAF_NS (plus one retry period, NET_TX_RETRY_NS) per episode by a
+ * deaf port, and a trickling one passes it at least SWITCH_DEAF_MIN_TAKEN frames per period.
  *
  * Threads: a port transmits on its VM's vCPU thread, so several VMs may be in the switch at
  * once; one mutex per switch covers the table and the port list, and delivery happens under
@@ -48,8 +51,10 @@
 #define SWITCH_MAX_PORTS 64
 #define SWITCH_TABLE_SIZE 1024
 #define SWITCH_AGEING_NS (300ull * 1000000000ull)
-/* How long a full receiver may hold its senders before it counts as deaf (above). */
+/* How long a full receiver may hold its senders, and how many frames it must take meanwhile,
+ * before it counts as deaf (above). */
 #define SWITCH_DEAF_NS 500000000ull
+#define SWITCH_DEAF_MIN_TAKEN 64u
 
 struct sw_port;
 
@@ -78,6 +83,7 @@ struct sw_port {
      * card has been refusing frames (0: it has room), and whether it is deaf */
     struct sw_port *blocked_on;
     uint64_t refusing_since;
+    unsigned taken; /* frames it took since refusing_since */
     bool deaf;
 };
 
@@ -149,10 +155,14 @@ static int forward(struct net_switch *sw, struct sw_port *p, struct sw_port *q, 
         netdev_deliver(&q->nd, b); /* the card takes it or drops it and counts */
         return 0;
     }
-    if (netdev_deliver_offer(&q->nd, b) == 0)
+    if (netdev_deliver_offer(&q->nd, b) == 0) {
+        if (q->refusing_since && ++q->taken >= SWITCH_DEAF_MIN_TAKEN)
+            q->refusing_since = 0; /* it reads: a new period from its next refusal */
         return 0;
+    }
     if (!q->refusing_since) {
         q->refusing_since = now ? now : 1;
+        q->taken = 0;
     } else if (now - q->refusing_since >= SWITCH_DEAF_NS) {
         q->deaf = true;
         sw->deafened++;

@@ -4,10 +4,14 @@
  * (tests/fuzz/virtio_cmds.h) after the Linux probe, on a card offering checksum offload or
  * not (the first input byte), with a test backend. Command 7 hands the card a frame from the
  * backend: length, checksum state and offsets from the input (a partial checksum's field
- * anywhere inside the frame, as the sending card guarantees). Whatever the descriptors, rings and registers say: no bad memory access,
+ * anywhere inside the frame, as the sending card guarantees), offered as the switch offers it;
+ * the checksum byte's top bit also fills or empties the backend, whose offers are then
+ * refused (backpressure: the card holds a transmit chain, refuses frames for the guest).
+ * Whatever the descriptors, rings and registers say: no bad memory access,
  * DMA never reaches the device window, every frame the backend gets is a whole Ethernet frame
  * (14 to NET_FRAME_MAX bytes), and a card in NEEDS_RESET sends nothing until a reset.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -38,7 +42,17 @@ static void tb_destroy(struct netdev *nd)
     (void)nd;
 }
 
-static const struct netdev_ops tb_ops = {.transmit = tb_transmit, .destroy = tb_destroy};
+static bool tb_full;
+
+static int tb_offer(struct netdev *nd, struct net_buf *b)
+{
+    if (tb_full)
+        return -EAGAIN;
+    tb_transmit(nd, b);
+    return 0;
+}
+
+static const struct netdev_ops tb_ops = {.transmit = tb_transmit, .offer = tb_offer, .destroy = tb_destroy};
 static struct netdev tb[2];
 static struct virtio_net *cards[2];
 static struct virtio_net *dev;
@@ -54,7 +68,8 @@ static const uint32_t rings[2] = {RX_RING, TX_RING};
 static void rx_frame(struct cmd_in *in, struct netdev *nd)
 {
     uint32_t len = in_u16(in) % (NET_FRAME_MAX + 64);
-    uint8_t csum = in_u8(in) % 3;
+    uint8_t flags = in_u8(in), csum = flags % 3;
+    tb_full = flags & 0x80;
     uint16_t start = in_u16(in), off = in_u16(in);
     uint8_t seed = in_u8(in);
     struct net_buf *b = net_buf_new(NULL, len);
@@ -73,7 +88,7 @@ static void rx_frame(struct cmd_in *in, struct netdev *nd)
     b->csum = csum;
     b->csum_start = start;
     b->csum_offset = off;
-    netdev_deliver(nd, b);
+    netdev_deliver_offer(nd, b);
     net_buf_put(b);
 }
 
@@ -92,6 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     unsigned which = size > 0 ? data[0] & 1 : 0;
     dev = cards[which];
+    tb_full = false;
     vp = virtio_net_pci(dev);
     /* a clean machine for every input; the other card stays reset */
     assert_int_equal(physmap_zero(&pm, 0, RAM_SIZE), 0);

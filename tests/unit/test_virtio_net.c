@@ -954,6 +954,23 @@ static void test_switch_deaf_receiver(void **state)
     assert_int_equal(card[1].got, 2); /* p2's broadcast, and this */
     card[1].full = true;
     assert_int_equal(sw_offer_frame(p0, 0x11, 0x10, false), -EAGAIN);
+    /* A slow reader is not deaf: it takes 64 frames within the period (room for them now and
+     * then), so the period starts again at its next refusal and a frame past the first period's
+     * end is still held, not dropped. */
+    ts.tv_nsec = 300000000L;
+    nanosleep(&ts, NULL);
+    card[1].full = false;
+    for (unsigned i = 0; i < 64; i++)
+        assert_int_equal(sw_offer_frame(p2, 0x11, 0x12, false), 0);
+    card[1].full = true;
+    assert_int_equal(sw_offer_frame(p0, 0x11, 0x10, false), -EAGAIN);
+    nanosleep(&ts, NULL);
+    assert_int_equal(sw_offer_frame(p0, 0x11, 0x10, false), -EAGAIN);
+    assert_int_equal(netdev_stats(p1)->rx_deaf_dropped, 3);
+    /* One that takes fewer in the period is deaf at its end. */
+    nanosleep(&ts, NULL);
+    assert_int_equal(sw_offer_frame(p0, 0x11, 0x10, false), 0);
+    assert_int_equal(netdev_stats(p1)->rx_deaf_dropped, 4);
     netdev_destroy(p0);
     netdev_destroy(p1);
     netdev_destroy(p2);
