@@ -372,7 +372,7 @@ SUITE_PREREQS_net := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS) $(B)/bench/net.cpio.g
 SUITE_PREREQS_qmp := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
 SUITE_PREREQS_vms := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
 # Suite tsan: the multi-VM test and the qmp sessions, both on the ThreadSanitizer build.
-SUITE_PREREQS_tsan := $(TSAN_TESTS) $(MULTIVM_ELFS) $(MVISOR_TSAN) $(GUEST_STAMP) $(INITRAMFS) $(B)/bench/net.cpio.gz
+SUITE_PREREQS_tsan := $(TSAN_TESTS) $(MULTIVM_ELFS) $(MVISOR_TSAN) $(GUEST_STAMP) $(INITRAMFS)
 SUITE_PREREQS_asan := $(ASAN_TESTS)
 SUITE_PREREQS_balloon := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
 SUITE_PREREQS_fuzz := $(FUZZ_BINS) $(FUZZ_GEN_SEEDS)

@@ -18,8 +18,7 @@
 #            with logs and sockets, one QMP socket routing to several VMs, signals, per-VM exit)
 #            on build/tsan/mvisor; a report fails the case (exit 66) and the part
 #   tsan-net the net suite's switch case (three VMs, two switches, the scheduler's workers, QMP),
-#            user case (libslirp's thread), socket-hostile case (the socket backend's thread) and
-#            switch-backpressure (held senders resumed from another VM's thread, a smaller stream)
+#            user case (libslirp's thread) and socket-hostile case (the socket backend's thread)
 #            on build/tsan/mvisor; a report fails the case and the part
 #
 #   tests/tsan/run.sh [FILTER...]      (FILTERs go to the qmp part, e.g. stop-cont)
@@ -39,7 +38,7 @@ TEST_LOG_ROOT=$root/tsan tests/unit/run.sh --suite multivm "$B/tsan/tests/unit/t
 TEST_LOG_ROOT=$root/tsan tests/qmp/run.sh --suite tsan-qmp --tsan --mvisor "$B/tsan/mvisor" "$@"
 TEST_LOG_ROOT=$root/tsan CLI_TIMEOUT=120 tests/cli/run.sh --suite tsan-cli --tsan --mvisor "$B/tsan/mvisor" \
     'vmcfg-*' 'clone-*' 'rundir-*' containment several-sigterm perfmap-several qmp-several-vms stats-per-vm
-TEST_LOG_ROOT=$root/tsan tests/net/run.sh --suite tsan-net --tsan --mvisor "$B/tsan/mvisor" switch user socket-hostile switch-backpressure
+TEST_LOG_ROOT=$root/tsan tests/net/run.sh --suite tsan-net --tsan --mvisor "$B/tsan/mvisor" switch user socket-hostile
 for part in multivm tsan-qmp tsan-cli tsan-net; do
     f=$root/tsan/$part.result
     p=$(sed -n 's/.*passed=\([0-9]*\).*/\1/p' "$f" 2>/dev/null)

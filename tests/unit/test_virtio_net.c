@@ -20,7 +20,9 @@
  * a full card refuses an offered frame (no drop) and tells the backend once it has drained to
  * half. The switch holds a sender back on a full receiver and resumes it when that one makes
  * room, never holds a flood, and after its bound treats a receiver that never drains as deaf
- * (drops counted, its senders resumed) until it drains.
+ * (drops counted, its senders resumed) until it drains, while one that takes frames now and then
+ * is not; a sender held on a receiver drained by another thread gets every frame through; the
+ * user and socket backends keep frames for a full card (slirp's backlog, an unread socket).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -37,6 +39,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <sched.h>
 
 #include "devices/net/internal.h"
 #include "devices/virtio/virtio.h"
@@ -976,6 +979,108 @@ static void test_switch_deaf_receiver(void **state)
     netdev_destroy(p2);
 }
 
+/* Held senders resumed from another thread (for tsan): a sender thread offers N frames to a
+ * card of 8 frames that a receiver thread drains, calling netdev_rx_room as a card does. */
+#define BP_N 5000u
+#define BP_CAP 8u
+static struct {
+    pthread_mutex_t lock;
+    unsigned n, got;
+    bool refused;
+    _Atomic bool resumed, done;
+} bp = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void bp_receive(void *ctx, struct net_buf *b)
+{
+    (void)ctx, (void)b;
+    fail_msg("a frame for the slow card was dropped");
+}
+
+static int bp_offer(void *ctx, struct net_buf *b)
+{
+    (void)b;
+    if ((uintptr_t)ctx != 1)
+        return 0; /* the sender's own card (rx's broadcast): taken, not counted */
+    pthread_mutex_lock(&bp.lock);
+    int rc = 0;
+    if (bp.n == BP_CAP) {
+        bp.refused = true;
+        rc = -EAGAIN;
+    } else {
+        bp.n++;
+    }
+    pthread_mutex_unlock(&bp.lock);
+    return rc;
+}
+
+static void bp_resume(void *ctx)
+{
+    (void)ctx;
+    atomic_store(&bp.resumed, true);
+}
+
+static void *bp_drain(void *arg)
+{
+    struct netdev *nd = arg;
+    while (!atomic_load(&bp.done)) {
+        pthread_mutex_lock(&bp.lock);
+        bool room = false;
+        if (bp.n) {
+            bp.n--;
+            bp.got++;
+            room = bp.refused && bp.n <= BP_CAP / 2;
+            if (room)
+                bp.refused = false;
+        }
+        pthread_mutex_unlock(&bp.lock);
+        if (room)
+            netdev_rx_room(nd);
+    }
+    return NULL;
+}
+
+static void test_switch_backpressure_threads(void **state)
+{
+    (void)state;
+    struct netdev *tx = sw_attach(0, "unit-bpt", &(struct net_port){.receive = bp_receive, .offer = bp_offer,
+                                                                     .tx_resume = bp_resume});
+    struct netdev *rx = sw_attach(1, "unit-bpt", &(struct net_port){.receive = bp_receive, .offer = bp_offer,
+                                                                     .tx_resume = bp_resume});
+    /* rx's station is learned first; tx is not (its frames to rx are unicast, known). */
+    struct net_buf *b = sw_frame(0, 0x21, true);
+    netdev_transmit(rx, b);
+    net_buf_put(b);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, bp_drain, rx), 0);
+    unsigned held = 0;
+    for (unsigned i = 0; i < BP_N; i++) {
+        b = sw_frame(0x21, 0x20, false);
+        while (netdev_offer(tx, b) == -EAGAIN) {
+            held++;
+            for (unsigned k = 0; k < 2000 && !atomic_exchange(&bp.resumed, false); k++) {
+                struct timespec ts = {0, 10000L};
+                nanosleep(&ts, NULL); /* the card's retry period stands in for a lost resume */
+            }
+        }
+        net_buf_put(b);
+    }
+    while (true) {
+        pthread_mutex_lock(&bp.lock);
+        bool empty = bp.n == 0;
+        pthread_mutex_unlock(&bp.lock);
+        if (empty)
+            break;
+        sched_yield();
+    }
+    atomic_store(&bp.done, true);
+    pthread_join(t, NULL);
+    assert_int_equal(bp.got, BP_N);
+    assert_true(held > 0);
+    assert_int_equal(netdev_stats(rx)->rx_deaf_dropped, 0);
+    netdev_destroy(tx);
+    netdev_destroy(rx);
+}
+
 /* -netdev user keeps what slirp sends a full card (in order) and hands it over on room. */
 static void test_user_backlog(void **state)
 {
@@ -1111,6 +1216,7 @@ int main(void)
         cmocka_unit_test(test_switch_threads),
         cmocka_unit_test(test_switch_backpressure),
         cmocka_unit_test(test_switch_deaf_receiver),
+        cmocka_unit_test(test_switch_backpressure_threads),
         cmocka_unit_test(test_user_backlog),
         cmocka_unit_test(test_socket_holds_for_full_card),
     };
