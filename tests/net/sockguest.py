@@ -91,3 +91,34 @@ def close_all(guests, proc):
     if proc.poll() is None:
         proc.kill()
         proc.wait()
+
+
+class Checks:
+    """One line per check ("ok" or "FAIL name: why"); failed lists the names that failed."""
+
+    def __init__(self):
+        self.failed = []
+
+    def __call__(self, name, ok, why=""):
+        print("%s %s%s" % ("ok  " if ok else "FAIL", name, (": " + why) if why and not ok else ""))
+        if not ok:
+            self.failed.append(name)
+
+
+def start_monitor(monitor, cfg, run, stderr_path, extra=()):
+    """mvisor on a --vm-config with its QMP socket in run: (process, QMP socket path)."""
+    err = open(stderr_path, "wb")
+    qmp_path = os.path.join(run, "qmp.sock")
+    proc = subprocess.Popen([monitor] + list(extra) + ["--vm-config", cfg, "--run-dir", run, "-qmp",
+                            "unix:%s,server=on,wait=off" % qmp_path], stdin=subprocess.DEVNULL, stdout=err, stderr=err)
+    err.close()
+    return proc, qmp_path
+
+
+def boot_consoles(run, names, log_dir, prefix, guests):
+    """Each VM's console (RUNDIR/NAME.sock) into guests, at its shell prompt, kernel messages off."""
+    for n in names:
+        guests[n] = SockGuest(os.path.join(run, n + ".sock"), os.path.join(log_dir, "%s-%s.console" % (prefix, n)))
+    for n in names:
+        guests[n].wait_prompt(300)
+        guests[n].run("dmesg -n 1", 120)

@@ -16,13 +16,12 @@ import argparse
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "qmp"))
-from sockguest import SockGuest, GuestError, close_all, power_off  # noqa: E402
+from sockguest import Checks, GuestError, boot_consoles, close_all, power_off, start_monitor  # noqa: E402
 from qmp_client import QMPClient, QMPError  # noqa: E402
 
 CMD = 120
@@ -64,24 +63,11 @@ def main():
     cfg = os.path.join(a.work, "vms.json")
     with open(cfg, "w") as f:
         json.dump([vm("a", "lan", "10.0.0.1"), vm("b", "lan", "10.0.0.2"), vm("c", "other", "10.0.0.3")], f)
-    err = open(os.path.join(a.log_dir, "switch.stderr"), "wb")
-    qmp_path = os.path.join(run, "qmp.sock")
-    proc = subprocess.Popen([a.monitor, "--vm-config", cfg, "--run-dir", run, "-qmp",
-                             "unix:%s,server=on,wait=off" % qmp_path], stdin=subprocess.DEVNULL, stdout=err, stderr=err)
-    failed = []
-
-    def check(name, ok, why=""):
-        print("%s %s%s" % ("ok  " if ok else "FAIL", name, (": " + why) if why and not ok else ""))
-        if not ok:
-            failed.append(name)
-
+    proc, qmp_path = start_monitor(a.monitor, cfg, run, os.path.join(a.log_dir, "switch.stderr"), ())
+    check = Checks()
     g = {}
     try:
-        for n in "abc":
-            g[n] = SockGuest(os.path.join(run, n + ".sock"), os.path.join(a.log_dir, "switch-%s.console" % n))
-        for n in "abc":
-            g[n].wait_prompt(300)
-            g[n].run("dmesg -n 1", CMD)
+        boot_consoles(run, "abc", a.log_dir, "switch", g)
         macs = {}
         for n in "abc":
             out, _ = g[n].run("cat /sys/class/net/eth0/address", CMD)
@@ -161,7 +147,7 @@ def main():
         check("guest", False, str(e))
     finally:
         close_all(g, proc)
-    return 1 if failed else 0
+    return 1 if check.failed else 0
 
 
 if __name__ == "__main__":
