@@ -202,6 +202,34 @@ void machmem_unreserve(struct machmem *mm, mpn_t first, uint32_t n)
     release(mm, first, n);
 }
 
+static _Thread_local unsigned thread_node;
+
+void machmem_set_thread_node(unsigned node)
+{
+    thread_node = node;
+}
+
+unsigned machmem_thread_node(void)
+{
+    return thread_node;
+}
+
+/* The home node of a page handed out now: one node, round-robin, or the allocating thread's
+ * (first touch). */
+static uint8_t new_node(const struct machmem *mm, mpn_t m)
+{
+    if (mm->numa_nodes <= 1)
+        return 0;
+    return (uint8_t)(mm->numa_interleave ? m % mm->numa_nodes : thread_node % mm->numa_nodes);
+}
+
+void machmem_set_node(struct machmem *mm, mpn_t m, unsigned node)
+{
+    pthread_mutex_lock(mm_lock(mm));
+    mm->map[m].node = (uint8_t)node;
+    pthread_mutex_unlock(mm_lock(mm));
+}
+
 mpn_t machmem_take_home(struct machmem *mm, mpn_t m)
 {
     pthread_mutex_lock(mm_lock(mm));
@@ -209,7 +237,7 @@ mpn_t machmem_take_home(struct machmem *mm, mpn_t m)
     mpn_t r = MPN_NONE;
     if ((d->flags & MPAGE_HOME) && d->refs == 0) {
         free(d->more);
-        *d = (struct mpage){.refs = 1, .flags = MPAGE_HOME};
+        *d = (struct mpage){.refs = 1, .flags = MPAGE_HOME, .node = new_node(mm, m)};
         mm->in_use++;
         r = m;
     }
@@ -231,7 +259,7 @@ mpn_t machmem_alloc(struct machmem *mm)
     }
     struct mpage *d = &mm->map[m];
     free(d->more);
-    *d = (struct mpage){.refs = 1};
+    *d = (struct mpage){.refs = 1, .node = new_node(mm, m)};
     mm->in_use++;
     pthread_mutex_unlock(mm_lock(mm));
     return m;
@@ -245,7 +273,7 @@ mpn_t machmem_alloc_run(struct machmem *mm, uint32_t n)
         first = mm->next;
         mm->next += n;
         for (uint32_t i = 0; i < n; i++)
-            mm->map[first + i] = (struct mpage){.refs = 1};
+            mm->map[first + i] = (struct mpage){.refs = 1, .node = new_node(mm, first + i)};
         mm->in_use += n;
     }
     pthread_mutex_unlock(mm_lock(mm));
@@ -384,4 +412,24 @@ bool machmem_has_owner(struct machmem *mm, mpn_t m, uint64_t owner)
         found = d->more[i] == owner;
     pthread_mutex_unlock(mm_lock(mm));
     return found;
+}
+
+unsigned machmem_owners(struct machmem *mm, mpn_t m, uint64_t *out, unsigned max)
+{
+    pthread_mutex_lock(mm_lock(mm));
+    const struct mpage *d = &mm->map[m];
+    unsigned n = d->n_owners;
+    for (unsigned i = 0; i < n && i < max; i++)
+        out[i] = i == 0 ? d->owner0 : d->more[i - 1];
+    pthread_mutex_unlock(mm_lock(mm));
+    return n;
+}
+
+void machmem_node_counts(struct machmem *mm, uint64_t *per_node, unsigned nodes)
+{
+    pthread_mutex_lock(mm_lock(mm));
+    for (mpn_t m = 0; m < mm->next; m++)
+        if (mm->map[m].refs && mm->map[m].node < nodes)
+            per_node[mm->map[m].node]++;
+    pthread_mutex_unlock(mm_lock(mm));
 }

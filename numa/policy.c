@@ -1,0 +1,316 @@
+/*
+ * The placement policy (Disco section 4.2.3) over the pmap's own mechanisms.
+ *
+ * Migration is pmap_move (copy to a fresh page, pmap update, the view remapped, shootdown of
+ * every software-TLB entry of the page through the back-map, old page freed), run on the VM's
+ * own thread between slices with the copy allocated on the VM's node. It only takes private
+ * pages: a store cannot race the copy, as every vCPU of the VM is on this thread (DMA from an
+ * I/O thread could, which is a limit stated in the README).
+ *
+ * Replication takes pages that are mapped copy-on-write (the boot files' pages several VMs
+ * share, the buffer cache's): they are read-only for every mapper, so a copy is exact whoever
+ * runs. A page's replica set keeps one copy per node (the master on its own node); a VM maps
+ * its node's copy with pmap_map_cow, the same remap and shootdown as page sharing. A write
+ * (a copy-on-write break of any copy) marks the set: the next slice end collapses it, mapping
+ * every holder of a replica (found by the memmap's owners) back to the master and freeing the
+ * replicas; the page is then write-shared and never replicated again. Translated blocks are
+ * keyed by guest-physical address and survive all of it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "numa/internal.h"
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void count_move(struct numa *n, struct pmap *p, uint64_t shot0, uint64_t t0)
+{
+    uint64_t shot = atomic_load_explicit(&p->st.shot_entries, memory_order_relaxed) - shot0;
+    atomic_fetch_add_explicit(&n->st.shootdowns, shot, memory_order_relaxed);
+    atomic_fetch_add_explicit(&n->st.move_ns, now_ns() - t0, memory_order_relaxed);
+}
+
+int numa_migrate(struct numa_vm *nv, uint32_t gpfn)
+{
+    struct numa *n = nv->numa;
+    struct pmap *p = nv->pmap;
+    bool cow;
+    mpn_t old = pmap_lookup(p, gpfn, &cow);
+    if (old == PMAP_NONE || cow)
+        return old == PMAP_NONE ? -ENOENT : -EBUSY;
+    uint64_t t0 = now_ns(), shot0 = atomic_load_explicit(&p->st.shot_entries, memory_order_relaxed);
+    unsigned saved = machmem_thread_node();
+    machmem_set_thread_node(nv->node);
+    int rc = pmap_move(p, gpfn);
+    machmem_set_thread_node(saved);
+    if (rc < 0) {
+        atomic_fetch_add_explicit(&n->st.moves_failed, 1, memory_order_relaxed);
+        return rc;
+    }
+    mpn_t m = pmap_lookup(p, gpfn, NULL);
+    if (m != PMAP_NONE)
+        machmem_set_node(n->mm, m, nv->node);
+    pthread_mutex_lock(&n->lock);
+    struct numa_page *o = numa_page_rec(n, old), *pg = m == PMAP_NONE ? NULL : numa_page_rec(n, m);
+    uint16_t moves = o ? o->moves : 0;
+    if (o)
+        *o = (struct numa_page){0}; /* freed by the move */
+    if (pg)
+        *pg = (struct numa_page){.moves = (uint16_t)(moves + 1)};
+    pthread_mutex_unlock(&n->lock);
+    count_move(n, p, shot0, t0);
+    atomic_fetch_add_explicit(&n->st.migrations, 1, memory_order_relaxed);
+    __atomic_fetch_add(&nv->migrated, 1, __ATOMIC_RELAXED);
+    return 0;
+}
+
+/* The replica set of m (lock held), made with m as its master if it has none; NULL if m is
+ * write-shared, collapsing or out of memory. A new set holds a reference to its master. */
+static struct numa_rset *rset_of(struct numa *n, mpn_t m, unsigned home, bool *made)
+{
+    struct numa_page *pg = numa_page_rec(n, m);
+    *made = false;
+    if (!pg || (pg->flags & NUMA_PG_WRITTEN))
+        return NULL;
+    if (pg->rset) {
+        struct numa_rset *r = &n->rs[pg->rset - 1];
+        return r->collapse ? NULL : r;
+    }
+    unsigned i = 0;
+    while (i < n->n_rs && n->rs[i].live)
+        i++;
+    if (i == n->cap_rs) {
+        unsigned cap = n->cap_rs ? 2 * n->cap_rs : 64;
+        struct numa_rset *rs = realloc(n->rs, cap * sizeof(*rs));
+        if (!rs)
+            return NULL;
+        n->rs = rs;
+        n->cap_rs = cap;
+    }
+    if (i == n->n_rs)
+        n->n_rs++;
+    struct numa_rset *r = &n->rs[i];
+    *r = (struct numa_rset){.master = m, .live = true};
+    for (unsigned k = 0; k < NUMA_MAX_NODES; k++)
+        r->rep[k] = MPN_NONE;
+    r->rep[home] = m;
+    pg->rset = i + 1;
+    *made = true;
+    return r;
+}
+
+int numa_replicate(struct numa_vm *nv, uint32_t gpfn)
+{
+    struct numa *n = nv->numa;
+    struct machmem *mm = n->mm;
+    struct pmap *p = nv->pmap;
+    bool cow;
+    mpn_t m = pmap_lookup(p, gpfn, &cow);
+    if (m == PMAP_NONE || !cow)
+        return m == PMAP_NONE ? -ENOENT : -EINVAL;
+    uint64_t t0 = now_ns(), shot0 = atomic_load_explicit(&p->st.shot_entries, memory_order_relaxed);
+    unsigned home = machmem_info(mm, m).node % n->cfg.nodes;
+    bool made;
+    pthread_mutex_lock(&n->lock);
+    struct numa_rset *r = rset_of(n, m, home, &made);
+    if (!r) {
+        pthread_mutex_unlock(&n->lock);
+        return -EBUSY;
+    }
+    unsigned idx = (unsigned)(r - n->rs);
+    mpn_t master = r->master, local = r->rep[nv->node];
+    pthread_mutex_unlock(&n->lock);
+    if (made)
+        machmem_get(mm, master); /* the set's hold: the master outlives its mappings */
+    if (local == m)
+        return 0;
+    if (local == MPN_NONE) {
+        unsigned saved = machmem_thread_node();
+        machmem_set_thread_node(nv->node);
+        mpn_t c = machmem_alloc(mm);
+        machmem_set_thread_node(saved);
+        if (c == MPN_NONE) {
+            atomic_fetch_add_explicit(&n->st.moves_failed, 1, memory_order_relaxed);
+            return -ENOMEM;
+        }
+        machmem_set_node(mm, c, nv->node);
+        memcpy(machmem_page(mm, c), machmem_page(mm, master), MACH_PAGE_SIZE);
+        machmem_set_flags(mm, c, MPAGE_REPLICA | MPAGE_SHARED | MPAGE_COW, 0);
+        pthread_mutex_lock(&n->lock);
+        struct numa_rset *s = &n->rs[idx];
+        struct numa_page *cp = numa_page_rec(n, c);
+        if (s->live && !s->collapse && s->master == master && s->rep[nv->node] == MPN_NONE && cp) {
+            s->rep[nv->node] = c; /* the allocation's reference is the set's hold */
+            *cp = (struct numa_page){.rset = idx + 1};
+            local = c;
+            c = MPN_NONE;
+        } else if (s->live && s->master == master && !s->collapse) {
+            local = s->rep[nv->node];
+        }
+        pthread_mutex_unlock(&n->lock);
+        if (c != MPN_NONE)
+            machmem_put(mm, c); /* lost a race, or the set went */
+        else
+            atomic_fetch_add_explicit(&n->st.replicas, 1, memory_order_relaxed);
+        if (local == MPN_NONE)
+            return -EBUSY;
+    }
+    int rc = pmap_map_cow(p, gpfn, local);
+    if (rc < 0) {
+        atomic_fetch_add_explicit(&n->st.moves_failed, 1, memory_order_relaxed);
+        return rc;
+    }
+    pthread_mutex_lock(&n->lock);
+    struct numa_page *pg = numa_page_rec(n, local);
+    if (pg && pg->moves < UINT16_MAX)
+        pg->moves++;
+    pthread_mutex_unlock(&n->lock);
+    count_move(n, p, shot0, t0);
+    atomic_fetch_add_explicit(&n->st.replications, 1, memory_order_relaxed);
+    __atomic_fetch_add(&nv->replicated, 1, __ATOMIC_RELAXED);
+    return 0;
+}
+
+void numa_cow_break(struct machmem *mm, mpn_t m)
+{
+    struct numa *n = mm->numa;
+    if (!n)
+        return;
+    pthread_mutex_lock(&n->lock);
+    struct numa_page *pg = numa_page_rec(n, m);
+    if (pg) {
+        if (pg->rset) {
+            struct numa_rset *r = &n->rs[pg->rset - 1];
+            if (!r->collapse) {
+                r->collapse = true;
+                atomic_fetch_add_explicit(&n->pending, 1, memory_order_relaxed);
+            }
+            struct numa_page *mp = numa_page_rec(n, r->master);
+            if (mp)
+                mp->flags |= NUMA_PG_WRITTEN;
+        }
+        pg->flags |= NUMA_PG_WRITTEN;
+    }
+    pthread_mutex_unlock(&n->lock);
+}
+
+/* Maps every holder of replica c back to master (each a remap and shootdown of its pmap). */
+static void unmap_replica(struct numa *n, mpn_t c, mpn_t master)
+{
+    struct machmem *mm = n->mm;
+    uint64_t small[16];
+    unsigned k = machmem_owners(mm, c, small, 16);
+    uint64_t *own = small;
+    if (k > 16) {
+        own = malloc(k * sizeof(*own));
+        if (!own)
+            return; /* they keep the replica: still an exact read-only copy */
+        unsigned again = machmem_owners(mm, c, own, k);
+        if (again < k)
+            k = again;
+    }
+    for (unsigned i = 0; i < k; i++) {
+        struct pmap *p = mm->pmaps[MPAGE_OWNER_ID(own[i])];
+        uint32_t gpfn = MPAGE_OWNER_GPFN(own[i]);
+        bool cow;
+        if (!p || pmap_lookup(p, gpfn, &cow) != c || !cow)
+            continue;
+        uint64_t shot0 = atomic_load_explicit(&p->st.shot_entries, memory_order_relaxed);
+        if (pmap_map_cow(p, gpfn, master) == 0)
+            atomic_fetch_add_explicit(&n->st.shootdowns,
+                                      atomic_load_explicit(&p->st.shot_entries, memory_order_relaxed) - shot0,
+                                      memory_order_relaxed);
+    }
+    if (own != small)
+        free(own);
+}
+
+unsigned numa_collapse_pending(struct numa *n)
+{
+    if (!atomic_load_explicit(&n->pending, memory_order_relaxed))
+        return 0;
+    unsigned done = 0;
+    for (;;) {
+        struct numa_rset r = {.live = false};
+        pthread_mutex_lock(&n->lock);
+        for (unsigned i = 0; i < n->n_rs; i++) {
+            struct numa_rset *s = &n->rs[i];
+            if (!s->live || !s->collapse)
+                continue;
+            r = *s;
+            s->live = false;
+            for (unsigned k = 0; k < NUMA_MAX_NODES; k++) {
+                struct numa_page *pg = s->rep[k] == MPN_NONE ? NULL : numa_page_rec(n, s->rep[k]);
+                if (pg)
+                    pg->rset = 0;
+            }
+            atomic_fetch_sub_explicit(&n->pending, 1, memory_order_relaxed);
+            break;
+        }
+        pthread_mutex_unlock(&n->lock);
+        if (!r.live)
+            break;
+        for (unsigned k = 0; k < NUMA_MAX_NODES; k++) {
+            if (r.rep[k] == MPN_NONE || r.rep[k] == r.master)
+                continue;
+            unmap_replica(n, r.rep[k], r.master);
+            machmem_put(n->mm, r.rep[k]); /* the set's hold: freed once no pmap maps it */
+        }
+        machmem_put(n->mm, r.master);
+        atomic_fetch_add_explicit(&n->st.collapses, 1, memory_order_relaxed);
+        done++;
+    }
+    return done;
+}
+
+void numa_policy_round(struct numa_vm *nv, unsigned max_moves)
+{
+    struct numa *n = nv->numa;
+    struct pmap *p = nv->pmap;
+    unsigned moves = 0, i = 0;
+    atomic_fetch_add_explicit(&n->st.rounds, 1, memory_order_relaxed);
+    for (; i < nv->n_cand && moves < max_moves; i++) {
+        uint32_t gpfn = nv->cand[i];
+        bool cow;
+        mpn_t m = pmap_lookup(p, gpfn, &cow);
+        if (m == PMAP_NONE)
+            continue;
+        unsigned home = machmem_info(n->mm, m).node;
+        pthread_mutex_lock(&n->lock);
+        struct numa_page *pg = numa_page_rec(n, m);
+        uint64_t total = 0, mine = 0;
+        bool written = true, capped = true;
+        if (pg) {
+            for (unsigned k = 0; k < NUMA_MAX_NODES; k++)
+                total += pg->acc[k];
+            mine = pg->acc[nv->node];
+            written = (pg->flags & NUMA_PG_WRITTEN) != 0;
+            capped = pg->moves >= NUMA_MAX_MOVES;
+            pg->flags &= (uint8_t)~NUMA_PG_QUEUED;
+            /* the counts decay at each look: what matters is the recent use */
+            for (unsigned k = 0; k < NUMA_MAX_NODES; k++)
+                pg->acc[k] /= 2;
+        }
+        pthread_mutex_unlock(&n->lock);
+        if (home == nv->node || capped)
+            continue;
+        if (!cow) {
+            /* A private page used mostly from this node (a VM's own vCPUs: all of its uses). */
+            if (mine * 4 >= total * 3 && numa_migrate(nv, gpfn) == 0)
+                moves++;
+        } else if (n->cfg.policy == NUMA_POLICY_REPLICATE && !written) {
+            if (numa_replicate(nv, gpfn) == 0)
+                moves++;
+        }
+    }
+    /* the rest wait for the next round */
+    memmove(nv->cand, nv->cand + i, (nv->n_cand - i) * sizeof(*nv->cand));
+    nv->n_cand -= i;
+}
