@@ -55,7 +55,7 @@ static const char usage_text[] =
     "                      QMP control socket (QEMU's protocol: qmp_capabilities, query-status,\n"
     "                      stop, cont, system_reset, system_powerdown, quit, query-cpus-fast,\n"
     "                      query-version, query-vms, query-blockstats, query-buffer-cache,\n"
-    "                      query-sharing, query-commands; README \"QMP\")\n"
+    "                      query-sharing, query-numa, query-commands; README \"QMP\")\n"
     "  -name NAME          the VM's name (QMP query-vms and the `vm` argument, consoles, the exit\n"
     "                      report; default vm0)\n"
     "  -no-reboot          a guest reset stops mvisor (status 0, 'guest reset' on stderr)\n"

@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "numa/internal.h"
 
@@ -253,4 +254,28 @@ void numa_slice_end(struct numa_vm *nv)
         numa_collapse_pending(n);
         machmem_set_thread_node(nv->mem_node);
     }
+}
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+bool numa_delay_access(struct numa_vm *nv, uint32_t ppn, bool store)
+{
+    struct numa *n = nv->numa;
+    if (!n->cfg.delay)
+        return false;
+    struct pmap *p = nv->pmap;
+    uint32_t gpfn = ppn - pmap_ppn(p, 0);
+    mpn_t m = gpfn < p->npages ? pmap_lookup(p, gpfn, NULL) : PMAP_NONE;
+    if (m == PMAP_NONE || machmem_info(n->mm, m).node == nv->node)
+        return false;
+    charge(nv, ppn, 1, store, false);
+    uint64_t until = mono_ns() + (n->cfg.remote_ns - n->cfg.local_ns);
+    while (mono_ns() < until)
+        __builtin_ia32_pause();
+    return true;
 }

@@ -110,6 +110,10 @@ void numa_slice_begin(struct numa_vm *nv);
 void numa_slice_end(struct numa_vm *nv);
 /* Folds every count of the VM's software TLBs now (also done by numa_slice_end). */
 void numa_fold_all(struct numa_vm *nv);
+/* delay=on: whether a load or store of canonical page ppn from nv's node is remote; if so it is
+ * counted here and the calling thread spins R - L ns (the caller then leaves it out of the
+ * software TLB so the next access comes here again). false without delay=on. */
+bool numa_delay_access(struct numa_vm *nv, uint32_t ppn, bool store);
 /* The translator names the code page of fetch slot (ppn & (STLB_FETCH_SLOTS - 1)). */
 void numa_note_code(struct numa_vm *nv, uint32_t ppn);
 

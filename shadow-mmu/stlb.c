@@ -39,6 +39,9 @@ void stlb_flush_all(struct stlb *s)
     }
     memset(s->asid_bound, 0, sizeof(s->asid_bound));
     memset(s->victim_asid_bound, 0, sizeof(s->victim_asid_bound));
+    /* a reset: the NUMA counts since the last fold go too (a fold is never called on zero) */
+    memset(s->cnt, 0, sizeof(s->cnt));
+    memset(s->victim_cnt, 0, sizeof(s->victim_cnt));
 }
 
 void stlb_flush_nonglobal(struct stlb *s)
