@@ -49,7 +49,9 @@ json_t *qmp_numa_query(struct vm **vms, unsigned n)
                               "block-entries", u64_list(v.fetch, cfg->nodes), "local", (json_int_t)v.local,
                               "remote", (json_int_t)v.remote, "stall-ns", (json_int_t)v.stall_ns, "stall-ns-r15",
                               (json_int_t)v.stall_ns_r15, "uma-ns", (json_int_t)v.uma_ns);
-        json_t *m = json_pack("{s:I, s:I}", "migrated", (json_int_t)v.migrated, "replicated", (json_int_t)v.replicated);
+        json_t *m = json_pack("{s:I, s:I, s:I, s:I}", "migrated", (json_int_t)v.migrated, "replicated",
+                              (json_int_t)v.replicated, "shared-local", (json_int_t)v.shared_local, "shared-remote",
+                              (json_int_t)v.shared_remote);
         json_object_update(o, m);
         json_decref(m);
         json_array_append_new(list, o);

@@ -117,7 +117,8 @@ static void charge(struct numa_vm *nv, uint32_t ppn, uint64_t acc, uint64_t stor
     uint32_t gpfn = ppn - pmap_ppn(p, 0);
     if (gpfn >= p->npages)
         return; /* not RAM (the boot ROM, flash) */
-    mpn_t m = pmap_lookup(p, gpfn, NULL);
+    bool cow;
+    mpn_t m = pmap_lookup(p, gpfn, &cow);
     if (m == PMAP_NONE)
         return;
     struct numa *n = nv->numa;
@@ -126,6 +127,8 @@ static void charge(struct numa_vm *nv, uint32_t ppn, uint64_t acc, uint64_t stor
         home = 0;
     /* relaxed atomics: QMP reads them from its own thread */
     __atomic_fetch_add(&(fetch ? nv->fetch : nv->acc)[home], acc, __ATOMIC_RELAXED);
+    if (cow)
+        __atomic_fetch_add(&nv->shared[home], acc, __ATOMIC_RELAXED);
     __atomic_fetch_add(&nv->stall_ns, acc * (home == nv->node ? n->cfg.local_ns : n->cfg.remote_ns), __ATOMIC_RELAXED);
     __atomic_fetch_add(&nv->uma_ns, acc * n->cfg.local_ns, __ATOMIC_RELAXED);
     if (n->cfg.policy < NUMA_POLICY_MIGRATE)

@@ -90,6 +90,7 @@ struct numa_vm {
     unsigned node, mem_node;
     /* accesses (loads + stores, and block entries) to memory of each node */
     uint64_t acc[NUMA_MAX_NODES], fetch[NUMA_MAX_NODES];
+    uint64_t shared[NUMA_MAX_NODES]; /* of both, those to copy-on-write shared pages (and replicas) */
     uint64_t stall_ns; /* the model's memory stall time of those accesses */
     uint64_t uma_ns;   /* the same with every access local (the UMA bound) */
     uint64_t slices;
@@ -134,6 +135,7 @@ struct numa_vm_report {
     unsigned node, mem_node, nodes;
     uint64_t acc[NUMA_MAX_NODES], fetch[NUMA_MAX_NODES]; /* to memory of each node */
     uint64_t local, remote;            /* accesses and block entries together */
+    uint64_t shared_local, shared_remote; /* of them, to shared pages (boot files, buffer cache) */
     uint64_t stall_ns, uma_ns;         /* the model at R, and the UMA bound (every access at L) */
     uint64_t stall_ns_r15;             /* the model with R = 1.5 L (a modern two-socket host) */
     uint64_t migrated, replicated;     /* its pages the policy moved */

@@ -20,10 +20,14 @@ void numa_vm_report(const struct numa_vm *nv, struct numa_vm_report *r)
     for (unsigned k = 0; k < cfg->nodes; k++) {
         r->acc[k] = rd(&nv->acc[k]);
         r->fetch[k] = rd(&nv->fetch[k]);
-        if (k == nv->node)
+        uint64_t sh = rd(&nv->shared[k]);
+        if (k == nv->node) {
             r->local += r->acc[k] + r->fetch[k];
-        else
+            r->shared_local += sh;
+        } else {
             r->remote += r->acc[k] + r->fetch[k];
+            r->shared_remote += sh;
+        }
     }
     r->stall_ns = rd(&nv->stall_ns);
     r->uma_ns = rd(&nv->uma_ns);
@@ -71,6 +75,7 @@ void numa_report_vm(const struct numa_vm *nv, FILE *f, bool json)
         json_list(f, "accesses", r.acc, cfg->nodes);
         fprintf(f, ", ");
         json_list(f, "block_entries", r.fetch, cfg->nodes);
+        fprintf(f, ", \"shared_local\": %" PRIu64 ", \"shared_remote\": %" PRIu64, r.shared_local, r.shared_remote);
         fprintf(f, ", \"local\": %" PRIu64 ", \"remote\": %" PRIu64 ", \"stall_ns\": %" PRIu64
                 ", \"stall_ns_r15\": %" PRIu64 ", \"uma_ns\": %" PRIu64 ", \"migrated\": %" PRIu64
                 ", \"replicated\": %" PRIu64 ", ",
@@ -91,6 +96,8 @@ void numa_report_vm(const struct numa_vm *nv, FILE *f, bool json)
             share(r.local, r.local + r.remote));
     for (unsigned k = 0; k < cfg->nodes; k++)
         fprintf(f, " %u: %" PRIu64 " + %" PRIu64 " block entries", k, r.acc[k], r.fetch[k]);
+    fprintf(f, "\n  of them to shared pages %" PRIu64 " local, %" PRIu64 " remote (%.1f%% local)", r.shared_local,
+            r.shared_remote, share(r.shared_local, r.shared_local + r.shared_remote));
     fprintf(f, "\n  modelled memory stall %.3f s (R/L = 1.5: %.3f s; UMA bound %.3f s)\n", (double)r.stall_ns / 1e9,
             (double)r.stall_ns_r15 / 1e9, (double)r.uma_ns / 1e9);
     fprintf(f, "  this VM's pages migrated %" PRIu64 ", mapped to a replica %" PRIu64 "\n", r.migrated, r.replicated);
