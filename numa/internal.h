@@ -8,8 +8,9 @@
 
 /* Accesses from one node that make a page worth a look by the policy. */
 #define NUMA_HOT 64u
-/* Moves (migrations, replications) of one page at most: a page that keeps moving stays. */
-#define NUMA_MAX_MOVES 4u
+/* Moves of one page at most (its migrations, the replicas made of it): a page that keeps moving
+ * stays. */
+#define NUMA_MAX_MOVES 8u
 /* The policy runs every this many slices of a VM (a slice is up to 4 M guest instructions), and
  * makes at most this many moves a round: its rate is bounded by the VM's own progress. */
 #define NUMA_POLICY_EVERY 2u
@@ -20,8 +21,7 @@
 #define NUMA_CHUNK_BITS 12
 
 enum numa_page_flag {
-    NUMA_PG_QUEUED = 1,  /* in some VM's candidate list */
-    NUMA_PG_WRITTEN = 2, /* a copy-on-write break copied it: write-shared, never replicated */
+    NUMA_PG_QUEUED = 1, /* in some VM's candidate list */
 };
 
 /* The policy's record of one machine page (allocated by chunk on first use). */

@@ -11,10 +11,13 @@
  * share, the buffer cache's): they are read-only for every mapper, so a copy is exact whoever
  * runs. A page's replica set keeps one copy per node (the master on its own node); a VM maps
  * its node's copy with pmap_map_cow, the same remap and shootdown as page sharing. A write
- * (a copy-on-write break of any copy) marks the set: the next slice end collapses it, mapping
- * every holder of a replica (found by the memmap's owners) back to the master and freeing the
- * replicas; the page is then write-shared and never replicated again. Translated blocks are
- * keyed by guest-physical address and survive all of it.
+ * (a copy-on-write break of any copy: a guest wrote its page) marks the set: the next slice end
+ * collapses it, mapping every holder of a replica (found by the memmap's owners) back to the
+ * master and freeing the replicas (Disco's rule: the first write collapses them). The writer now
+ * has a private copy; the master is still read-only for the VMs that share it, so the policy
+ * may replicate it again for those that keep reading it, within the page's cap of moves (each
+ * copy made counts). Translated blocks are keyed by guest-physical address and survive all of
+ * it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -77,12 +80,15 @@ static struct numa_rset *rset_of(struct numa *n, mpn_t m, unsigned home, bool *m
 {
     struct numa_page *pg = numa_page_rec(n, m);
     *made = false;
-    if (!pg || (pg->flags & NUMA_PG_WRITTEN))
+    if (!pg)
         return NULL;
     if (pg->rset) {
         struct numa_rset *r = &n->rs[pg->rset - 1];
-        return r->collapse ? NULL : r;
+        struct numa_page *mp = numa_page_rec(n, r->master);
+        return r->collapse || !mp || mp->moves >= NUMA_MAX_MOVES ? NULL : r;
     }
+    if (pg->moves >= NUMA_MAX_MOVES)
+        return NULL;
     unsigned i = 0;
     while (i < n->n_rs && n->rs[i].live)
         i++;
@@ -149,6 +155,9 @@ int numa_replicate(struct numa_vm *nv, uint32_t gpfn)
         if (s->live && !s->collapse && s->master == master && s->rep[nv->node] == MPN_NONE && cp) {
             s->rep[nv->node] = c; /* the allocation's reference is the set's hold */
             *cp = (struct numa_page){.rset = idx + 1};
+            struct numa_page *mp = numa_page_rec(n, master);
+            if (mp && mp->moves < UINT16_MAX)
+                mp->moves++; /* a copy made: what the cap counts */
             local = c;
             c = MPN_NONE;
         } else if (s->live && s->master == master && !s->collapse) {
@@ -167,11 +176,6 @@ int numa_replicate(struct numa_vm *nv, uint32_t gpfn)
         atomic_fetch_add_explicit(&n->st.moves_failed, 1, memory_order_relaxed);
         return rc;
     }
-    pthread_mutex_lock(&n->lock);
-    struct numa_page *pg = numa_page_rec(n, local);
-    if (pg && pg->moves < UINT16_MAX)
-        pg->moves++;
-    pthread_mutex_unlock(&n->lock);
     count_move(n, p, shot0, t0);
     atomic_fetch_add_explicit(&n->st.replications, 1, memory_order_relaxed);
     __atomic_fetch_add(&nv->replicated, 1, __ATOMIC_RELAXED);
@@ -185,18 +189,12 @@ void numa_cow_break(struct machmem *mm, mpn_t m)
         return;
     pthread_mutex_lock(&n->lock);
     struct numa_page *pg = numa_page_rec(n, m);
-    if (pg) {
-        if (pg->rset) {
-            struct numa_rset *r = &n->rs[pg->rset - 1];
-            if (!r->collapse) {
-                r->collapse = true;
-                atomic_fetch_add_explicit(&n->pending, 1, memory_order_relaxed);
-            }
-            struct numa_page *mp = numa_page_rec(n, r->master);
-            if (mp)
-                mp->flags |= NUMA_PG_WRITTEN;
+    if (pg && pg->rset) {
+        struct numa_rset *r = &n->rs[pg->rset - 1];
+        if (!r->collapse) {
+            r->collapse = true;
+            atomic_fetch_add_explicit(&n->pending, 1, memory_order_relaxed);
         }
-        pg->flags |= NUMA_PG_WRITTEN;
     }
     pthread_mutex_unlock(&n->lock);
 }
@@ -286,12 +284,11 @@ void numa_policy_round(struct numa_vm *nv, unsigned max_moves)
         pthread_mutex_lock(&n->lock);
         struct numa_page *pg = numa_page_rec(n, m);
         uint64_t total = 0, mine = 0;
-        bool written = true, capped = true;
+        bool capped = true;
         if (pg) {
             for (unsigned k = 0; k < NUMA_MAX_NODES; k++)
                 total += pg->acc[k];
             mine = pg->acc[nv->node];
-            written = (pg->flags & NUMA_PG_WRITTEN) != 0;
             capped = pg->moves >= NUMA_MAX_MOVES;
             pg->flags &= (uint8_t)~NUMA_PG_QUEUED;
             /* the counts decay at each look: what matters is the recent use */
@@ -305,7 +302,7 @@ void numa_policy_round(struct numa_vm *nv, unsigned max_moves)
             /* A private page used mostly from this node (a VM's own vCPUs: all of its uses). */
             if (mine * 4 >= total * 3 && numa_migrate(nv, gpfn) == 0)
                 moves++;
-        } else if (n->cfg.policy == NUMA_POLICY_REPLICATE && !written) {
+        } else if (n->cfg.policy == NUMA_POLICY_REPLICATE) {
             if (numa_replicate(nv, gpfn) == 0)
                 moves++;
         }

@@ -12,8 +12,8 @@
  * copy-on-write page shared by VMs on three nodes gets a replica on each reading node (same
  * bytes, on that node, read-only), and a write by one VM collapses the replicas: every other VM
  * maps the one page again, the replicas are freed, the entries that mapped them are shot down,
- * a store after the collapse is seen by both vCPUs of the storing VM and by no other VM, and
- * the page is never replicated again.
+ * a store after the collapse is seen by both vCPUs of the storing VM and by no other VM; the
+ * page, still read-only for the others, may be replicated again until its cap of moves.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -327,9 +327,19 @@ static void test_replicate_and_collapse(void **state)
     uint8_t *seen_by_second = b.p.view + ((size_t)g << MACH_PAGE_BITS); /* the address b's entries use */
     assert_int_equal(seen_by_second[100], 0x5C);
     assert_int_not_equal(pmap_page(&c.p, g, false, NULL)[100], 0x5C);
-    /* write-shared now: never replicated again */
-    assert_int_equal(numa_replicate(c.nv, g), -EBUSY);
-    assert_int_equal(pmap_lookup(&c.p, g, NULL), master);
+    /* the one page is still read-only for c: it may be replicated again, until its cap */
+    assert_int_equal(numa_replicate(c.nv, g), 0);
+    assert_int_not_equal(pmap_lookup(&c.p, g, NULL), master);
+    pthread_mutex_lock(&mm.numa->lock);
+    numa_page_rec(mm.numa, master)->moves = NUMA_MAX_MOVES;
+    pthread_mutex_unlock(&mm.numa->lock);
+    assert_int_equal(numa_replicate(a.nv, g), -EINVAL); /* a's page is private now */
+    struct tvm d;
+    vm_make(&d, 3);
+    assert_int_equal(pmap_map_cow(&d.p, g, master), 0);
+    assert_int_equal(numa_replicate(d.nv, g), -EBUSY); /* capped: d reads the master */
+    assert_int_equal(pmap_lookup(&d.p, g, NULL), master);
+    vm_free(&d);
     vm_free(&a);
     vm_free(&b);
     vm_free(&c);
