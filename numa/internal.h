@@ -13,23 +13,19 @@
 #define NUMA_MAX_MOVES 8u
 /* The policy runs every this many slices of a VM (a slice is up to 4 M guest instructions), and
  * makes at most this many moves a round: its rate is bounded by the VM's own progress. */
-#define NUMA_POLICY_EVERY 2u
+#define NUMA_POLICY_EVERY 1u
 #define NUMA_MOVES_PER_ROUND 64u
 /* Candidate pages a VM keeps for its next round. */
 #define NUMA_CAND_MAX 1024u
 
 #define NUMA_CHUNK_BITS 12
 
-enum numa_page_flag {
-    NUMA_PG_QUEUED = 1, /* in some VM's candidate list */
-};
-
 /* The policy's record of one machine page (allocated by chunk on first use). */
 struct numa_page {
     uint32_t acc[NUMA_MAX_NODES]; /* accesses from each node since the policy last looked */
     uint32_t writes;
     uint16_t moves;
-    uint8_t flags;
+    uint8_t queued;               /* bit k: in the candidate list of a VM on node k */
     uint32_t rset;                /* 1 + index of the replica set it is master or replica of, or 0 */
 };
 

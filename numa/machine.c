@@ -139,14 +139,14 @@ static void charge(struct numa_vm *nv, uint32_t ppn, uint64_t acc, uint64_t stor
     if (pg) {
         pg->acc[nv->node] = sat_add(pg->acc[nv->node], acc);
         pg->writes = sat_add(pg->writes, stores);
-        queue = home != nv->node && !(pg->flags & NUMA_PG_QUEUED) && pg->acc[nv->node] >= NUMA_HOT &&
+        queue = home != nv->node && !(pg->queued & (1u << nv->node)) && pg->acc[nv->node] >= NUMA_HOT &&
                 pg->moves < NUMA_MAX_MOVES && nv->n_cand < NUMA_CAND_MAX;
         if (queue)
-            pg->flags |= NUMA_PG_QUEUED;
+            pg->queued |= (uint8_t)(1u << nv->node);
     }
     pthread_mutex_unlock(&n->lock);
     if (queue)
-        nv->cand[nv->n_cand++] = gpfn;
+        nv->cand[nv->n_cand++] = (uint64_t)m << 32 | gpfn;
 }
 
 static void fold_entry(void *opaque, uint32_t ppn, const struct stlb_count *c)
@@ -160,7 +160,7 @@ struct numa_vm *numa_vm_attach(struct machmem *mm, struct pmap *p, int node, int
     if (!n)
         return NULL;
     struct numa_vm *nv = calloc(1, sizeof(*nv));
-    uint32_t *cand = calloc(NUMA_CAND_MAX, sizeof(*cand));
+    uint64_t *cand = calloc(NUMA_CAND_MAX, sizeof(*cand));
     if (!nv || !cand) {
         free(nv);
         free(cand);

@@ -95,7 +95,8 @@ struct numa_vm {
     uint64_t uma_ns;   /* the same with every access local (the UMA bound) */
     uint64_t slices;
     uint64_t migrated, replicated, remapped_back; /* this VM's pages moved by the policy */
-    uint32_t *cand;    /* guest pages the fold found hot and remote: the policy's next round */
+    uint64_t *cand;    /* guest pages the fold found hot and remote (machine page << 32 | guest
+                          page, as queued): the policy's next round */
     unsigned n_cand;
 };
 

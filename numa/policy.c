@@ -275,14 +275,17 @@ void numa_policy_round(struct numa_vm *nv, unsigned max_moves)
     unsigned moves = 0, i = 0;
     atomic_fetch_add_explicit(&n->st.rounds, 1, memory_order_relaxed);
     for (; i < nv->n_cand && moves < max_moves; i++) {
-        uint32_t gpfn = nv->cand[i];
+        uint32_t gpfn = (uint32_t)nv->cand[i];
+        mpn_t queued = (mpn_t)(nv->cand[i] >> 32);
         bool cow;
         mpn_t m = pmap_lookup(p, gpfn, &cow);
-        if (m == PMAP_NONE)
-            continue;
-        unsigned home = machmem_info(n->mm, m).node;
+        unsigned home = m == PMAP_NONE ? nv->node : machmem_info(n->mm, m).node;
         pthread_mutex_lock(&n->lock);
-        struct numa_page *pg = numa_page_rec(n, m);
+        /* the page queued, which the guest page may no longer map (moved, collapsed, broken) */
+        struct numa_page *q = numa_page_rec(n, queued);
+        if (q)
+            q->queued &= (uint8_t)~(1u << nv->node);
+        struct numa_page *pg = m == PMAP_NONE ? NULL : numa_page_rec(n, m);
         uint64_t total = 0, mine = 0;
         bool capped = true;
         if (pg) {
@@ -290,7 +293,6 @@ void numa_policy_round(struct numa_vm *nv, unsigned max_moves)
                 total += pg->acc[k];
             mine = pg->acc[nv->node];
             capped = pg->moves >= NUMA_MAX_MOVES;
-            pg->flags &= (uint8_t)~NUMA_PG_QUEUED;
             /* the counts decay at each look: what matters is the recent use */
             for (unsigned k = 0; k < NUMA_MAX_NODES; k++)
                 pg->acc[k] /= 2;

@@ -346,6 +346,40 @@ static void test_replicate_and_collapse(void **state)
     free_pool();
 }
 
+/* A page queued by a VM whose guest page maps something else by the round (here: its own write
+ * broke the copy-on-write) is queued again when the VM maps and uses it again. */
+static void test_requeue_after_remap(void **state)
+{
+    (void)state;
+    make_pool(NUMA_POLICY_REPLICATE);
+    struct tvm b;
+    vm_make(&b, 1);
+    const uint32_t g = 2;
+    unsigned slot = stlb_index((gva_t)(CANON + g * MACH_PAGE_SIZE));
+    machmem_set_thread_node(0);
+    mpn_t master = machmem_alloc(&mm);
+    assert_int_equal(pmap_map_cow(&b.p, g, master), 0);
+    fill_entry(&b, 0, g, false);
+    b.s[0]->cnt[MMU_KERNEL][slot].n[MMU_LOAD] = NUMA_HOT;
+    numa_fold_all(b.nv);
+    assert_int_equal(b.nv->n_cand, 1);
+    machmem_set_thread_node(1);
+    assert_non_null(pmap_page(&b.p, g, true, NULL)); /* b's write: a private copy */
+    numa_policy_round(b.nv, 8);
+    assert_int_equal(b.nv->n_cand, 0);
+    assert_int_equal(pmap_map_cow(&b.p, g, master), 0); /* shared again (page sharing, say) */
+    fill_entry(&b, 0, g, false);
+    b.s[0]->cnt[MMU_KERNEL][slot].n[MMU_LOAD] = NUMA_HOT;
+    numa_fold_all(b.nv);
+    assert_int_equal(b.nv->n_cand, 1);
+    numa_policy_round(b.nv, 8);
+    assert_int_not_equal(pmap_lookup(&b.p, g, NULL), master);
+    assert_int_equal(node_of(pmap_lookup(&b.p, g, NULL)), 1);
+    machmem_put(&mm, master);
+    vm_free(&b);
+    free_pool();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -354,6 +388,7 @@ int main(void)
         cmocka_unit_test(test_fold_and_model),
         cmocka_unit_test(test_migrate),
         cmocka_unit_test(test_replicate_and_collapse),
+        cmocka_unit_test(test_requeue_after_remap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
