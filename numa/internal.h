@@ -26,14 +26,15 @@ struct numa_page {
     uint32_t writes;
     uint16_t moves;
     uint8_t queued;               /* bit k: in the candidate list of a VM on node k */
-    uint32_t rset;                /* 1 + index of the replica set it is master or replica of, or 0 */
+    struct numa_rset *rset;       /* the replica set it is master or replica of, or NULL */
 };
 
 /* A page and its replicas: every node's copy (the master on its own node). */
 struct numa_rset {
     mpn_t master;
     mpn_t rep[NUMA_MAX_NODES];
-    bool live, collapse;
+    bool collapse;
+    struct numa_rset *next_pending; /* marked for collapse: the list numa_collapse_pending takes */
 };
 
 struct numa {
@@ -42,9 +43,8 @@ struct numa {
     pthread_mutex_t lock;  /* records, replica sets; taken inside a pmap's lock, never around one */
     struct numa_page **chunks;
     size_t n_chunks;
-    struct numa_rset *rs;
-    unsigned n_rs, cap_rs;
-    _Atomic unsigned pending; /* sets marked for collapse */
+    struct numa_rset *pending_sets; /* marked for collapse */
+    _Atomic unsigned pending;       /* how many */
     unsigned next_node;       /* round-robin placement of VMs */
     struct numa_stats st;
 };

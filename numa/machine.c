@@ -62,10 +62,15 @@ void numa_destroy(struct machmem *mm)
     mm->numa = NULL;
     mm->numa_cow_break = NULL;
     mm->numa_nodes = 0;
-    for (size_t i = 0; i < n->n_chunks; i++)
+    for (size_t i = 0; i < n->n_chunks; i++) {
+        for (size_t k = 0; n->chunks[i] && k < (1u << NUMA_CHUNK_BITS); k++) {
+            struct numa_rset *r = n->chunks[i][k].rset;
+            if (r && r->master == (mpn_t)(i << NUMA_CHUNK_BITS | k))
+                free(r); /* each set once, through its master */
+        }
         free(n->chunks[i]);
+    }
     free(n->chunks);
-    free(n->rs);
     pthread_mutex_destroy(&n->lock);
     free(n);
 }

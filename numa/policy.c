@@ -74,41 +74,27 @@ int numa_migrate(struct numa_vm *nv, uint32_t gpfn)
     return 0;
 }
 
-/* The replica set of m (lock held), made with m as its master if it has none; NULL if m is
- * write-shared, collapsing or out of memory. A new set holds a reference to its master. */
-static struct numa_rset *rset_of(struct numa *n, mpn_t m, unsigned home, bool *made)
+/* The replica set of m (lock held), made with m as its master if it has none (the set then
+ * holds a reference to its master); NULL if collapsing, capped or out of memory. */
+static struct numa_rset *rset_of(struct numa *n, mpn_t m, unsigned home)
 {
     struct numa_page *pg = numa_page_rec(n, m);
-    *made = false;
     if (!pg)
         return NULL;
     if (pg->rset) {
-        struct numa_rset *r = &n->rs[pg->rset - 1];
+        struct numa_rset *r = pg->rset;
         struct numa_page *mp = numa_page_rec(n, r->master);
         return r->collapse || !mp || mp->moves >= NUMA_MAX_MOVES ? NULL : r;
     }
-    if (pg->moves >= NUMA_MAX_MOVES)
+    struct numa_rset *r = pg->moves < NUMA_MAX_MOVES ? malloc(sizeof(*r)) : NULL;
+    if (!r)
         return NULL;
-    unsigned i = 0;
-    while (i < n->n_rs && n->rs[i].live)
-        i++;
-    if (i == n->cap_rs) {
-        unsigned cap = n->cap_rs ? 2 * n->cap_rs : 64;
-        struct numa_rset *rs = realloc(n->rs, cap * sizeof(*rs));
-        if (!rs)
-            return NULL;
-        n->rs = rs;
-        n->cap_rs = cap;
-    }
-    if (i == n->n_rs)
-        n->n_rs++;
-    struct numa_rset *r = &n->rs[i];
-    *r = (struct numa_rset){.master = m, .live = true};
+    *r = (struct numa_rset){.master = m};
     for (unsigned k = 0; k < NUMA_MAX_NODES; k++)
         r->rep[k] = MPN_NONE;
     r->rep[home] = m;
-    pg->rset = i + 1;
-    *made = true;
+    pg->rset = r;
+    machmem_get(n->mm, m);
     return r;
 }
 
@@ -123,18 +109,14 @@ int numa_replicate(struct numa_vm *nv, uint32_t gpfn)
         return m == PMAP_NONE ? -ENOENT : -EINVAL;
     uint64_t t0 = now_ns(), shot0 = atomic_load_explicit(&p->st.shot_entries, memory_order_relaxed);
     unsigned home = machmem_info(mm, m).node % n->cfg.nodes;
-    bool made;
     pthread_mutex_lock(&n->lock);
-    struct numa_rset *r = rset_of(n, m, home, &made);
+    struct numa_rset *r = rset_of(n, m, home);
     if (!r) {
         pthread_mutex_unlock(&n->lock);
         return -EBUSY;
     }
-    unsigned idx = (unsigned)(r - n->rs);
     mpn_t master = r->master, local = r->rep[nv->node];
     pthread_mutex_unlock(&n->lock);
-    if (made)
-        machmem_get(mm, master); /* the set's hold: the master outlives its mappings */
     if (local == m)
         return 0;
     if (local == MPN_NONE) {
@@ -150,18 +132,18 @@ int numa_replicate(struct numa_vm *nv, uint32_t gpfn)
         memcpy(machmem_page(mm, c), machmem_page(mm, master), MACH_PAGE_SIZE);
         machmem_set_flags(mm, c, MPAGE_REPLICA | MPAGE_SHARED | MPAGE_COW, 0);
         pthread_mutex_lock(&n->lock);
-        struct numa_rset *s = &n->rs[idx];
-        struct numa_page *cp = numa_page_rec(n, c);
-        if (s->live && !s->collapse && s->master == master && s->rep[nv->node] == MPN_NONE && cp) {
-            s->rep[nv->node] = c; /* the allocation's reference is the set's hold */
-            *cp = (struct numa_page){.rset = idx + 1};
-            struct numa_page *mp = numa_page_rec(n, master);
-            if (mp && mp->moves < UINT16_MAX)
+        /* the set may have collapsed meanwhile: r is only used if the master still names it */
+        struct numa_page *mp = numa_page_rec(n, master), *cp = numa_page_rec(n, c);
+        bool same = mp && mp->rset == r && !r->collapse;
+        if (same && r->rep[nv->node] == MPN_NONE && cp) {
+            r->rep[nv->node] = c; /* the allocation's reference is the set's hold */
+            *cp = (struct numa_page){.rset = r};
+            if (mp->moves < UINT16_MAX)
                 mp->moves++; /* a copy made: what the cap counts */
             local = c;
             c = MPN_NONE;
-        } else if (s->live && s->master == master && !s->collapse) {
-            local = s->rep[nv->node];
+        } else if (same) {
+            local = r->rep[nv->node];
         }
         pthread_mutex_unlock(&n->lock);
         if (c != MPN_NONE)
@@ -189,12 +171,11 @@ void numa_cow_break(struct machmem *mm, mpn_t m)
         return;
     pthread_mutex_lock(&n->lock);
     struct numa_page *pg = numa_page_rec(n, m);
-    if (pg && pg->rset) {
-        struct numa_rset *r = &n->rs[pg->rset - 1];
-        if (!r->collapse) {
-            r->collapse = true;
-            atomic_fetch_add_explicit(&n->pending, 1, memory_order_relaxed);
-        }
+    if (pg && pg->rset && !pg->rset->collapse) {
+        pg->rset->collapse = true;
+        pg->rset->next_pending = n->pending_sets;
+        n->pending_sets = pg->rset;
+        atomic_fetch_add_explicit(&n->pending, 1, memory_order_relaxed);
     }
     pthread_mutex_unlock(&n->lock);
 }
@@ -236,24 +217,21 @@ unsigned numa_collapse_pending(struct numa *n)
         return 0;
     unsigned done = 0;
     for (;;) {
-        struct numa_rset r = {.live = false};
         pthread_mutex_lock(&n->lock);
-        for (unsigned i = 0; i < n->n_rs; i++) {
-            struct numa_rset *s = &n->rs[i];
-            if (!s->live || !s->collapse)
-                continue;
+        struct numa_rset *s = n->pending_sets, r;
+        if (s) {
+            n->pending_sets = s->next_pending;
             r = *s;
-            s->live = false;
             for (unsigned k = 0; k < NUMA_MAX_NODES; k++) {
                 struct numa_page *pg = s->rep[k] == MPN_NONE ? NULL : numa_page_rec(n, s->rep[k]);
                 if (pg)
-                    pg->rset = 0;
+                    pg->rset = NULL;
             }
+            free(s);
             atomic_fetch_sub_explicit(&n->pending, 1, memory_order_relaxed);
-            break;
         }
         pthread_mutex_unlock(&n->lock);
-        if (!r.live)
+        if (!s)
             break;
         for (unsigned k = 0; k < NUMA_MAX_NODES; k++) {
             if (r.rep[k] == MPN_NONE || r.rep[k] == r.master)
