@@ -37,6 +37,13 @@ struct numa_rset {
     struct numa_rset *next_pending; /* marked for collapse: the list numa_collapse_pending takes */
 };
 
+/* A guest page to map back from a collapsed set's replica to its master (by the VM's own thread). */
+struct numa_remap {
+    uint32_t gpfn;
+    mpn_t replica, master; /* the entry holds a reference to master */
+    struct numa_remap *next;
+};
+
 struct numa {
     struct machmem *mm;
     struct numa_config cfg;
@@ -46,6 +53,7 @@ struct numa {
     struct numa_rset *pending_sets; /* marked for collapse */
     _Atomic unsigned pending;       /* how many */
     unsigned next_node;       /* round-robin placement of VMs */
+    struct numa_vm *vms[MACHMEM_MAX_PMAPS]; /* by pmap id: whose inbox a remap goes to */
     struct numa_stats st;
 };
 

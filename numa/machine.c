@@ -174,6 +174,7 @@ struct numa_vm *numa_vm_attach(struct machmem *mm, struct pmap *p, int node, int
     pthread_mutex_lock(&n->lock);
     if (node < 0)
         node = (int)(n->next_node++ % n->cfg.nodes);
+    n->vms[p->id] = nv;
     pthread_mutex_unlock(&n->lock);
     nv->numa = n;
     nv->pmap = p;
@@ -190,6 +191,18 @@ void numa_vm_detach(struct numa_vm *nv)
     for (unsigned i = 0; i < nv->n_stlb; i++) {
         nv->stlb[i]->fold = NULL;
         nv->stlb[i]->fold_opaque = NULL;
+    }
+    struct numa *n = nv->numa;
+    pthread_mutex_lock(&n->lock);
+    n->vms[nv->pmap->id] = NULL;
+    struct numa_remap *r = nv->inbox;
+    nv->inbox = NULL;
+    pthread_mutex_unlock(&n->lock);
+    while (r) {
+        struct numa_remap *next = r->next;
+        machmem_put(n->mm, r->master);
+        free(r);
+        r = next;
     }
     free(nv->cand);
     free(nv);
@@ -260,6 +273,7 @@ void numa_slice_end(struct numa_vm *nv)
         if (nv->slices % NUMA_POLICY_EVERY == 0 && nv->n_cand)
             numa_policy_round(nv, NUMA_MOVES_PER_ROUND);
         numa_collapse_pending(n);
+        numa_apply_remaps(nv);
         machmem_set_thread_node(nv->mem_node);
     }
 }

@@ -95,6 +95,7 @@ struct numa_vm {
     uint64_t uma_ns;   /* the same with every access local (the UMA bound) */
     uint64_t slices;
     uint64_t migrated, replicated, remapped_back; /* this VM's pages moved by the policy */
+    struct numa_remap *inbox; /* its guest pages to map back to a master (numa/policy.c) */
     uint64_t *cand;    /* guest pages the fold found hot and remote (machine page << 32 | guest
                           page, as queued): the policy's next round */
     unsigned n_cand;
@@ -125,9 +126,11 @@ void numa_policy_round(struct numa_vm *nv, unsigned max_moves);
 int numa_migrate(struct numa_vm *nv, uint32_t gpfn);
 /* Maps nv's copy-on-write page gpfn to its replica on nv's node (made if none): 0 or -errno. */
 int numa_replicate(struct numa_vm *nv, uint32_t gpfn);
-/* Collapses every replica set a write has marked: each mapping of a replica goes back to the
- * one page, and the replicas are freed. Returns the sets collapsed. */
+/* Collapses every replica set a write has marked: each mapping of a replica is handed to its
+ * VM's inbox, and the set lets its replicas and master go. Returns the sets collapsed. */
 unsigned numa_collapse_pending(struct numa *n);
+/* Maps nv's guest pages in its inbox back to their masters (on nv's own thread); how many. */
+unsigned numa_apply_remaps(struct numa_vm *nv);
 /* Per-page counters the policy reads (tests): accesses from each node since its last decision. */
 uint32_t numa_page_count(struct numa *n, mpn_t m, unsigned node);
 

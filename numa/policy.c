@@ -12,8 +12,10 @@
  * runs. A page's replica set keeps one copy per node (the master on its own node); a VM maps
  * its node's copy with pmap_map_cow, the same remap and shootdown as page sharing. A write
  * (a copy-on-write break of any copy: a guest wrote its page) marks the set: the next slice end
- * collapses it, mapping every holder of a replica (found by the memmap's owners) back to the
- * master and freeing the replicas (Disco's rule: the first write collapses them). The writer now
+ * of any VM collapses it, handing every holder of a replica (found by the memmap's owners) to
+ * its VM, which maps the page back to the master at its own next slice end; the replicas are
+ * freed once the last holder has (Disco's rule: the first write collapses them). Every pmap
+ * change numa/ makes is thus made on the thread of the pmap's VM. The writer now
  * has a private copy; the master is still read-only for the VMs that share it, so the policy
  * may replicate it again for those that keep reading it, within the page's cap of moves (each
  * copy made counts). Translated blocks are keyed by guest-physical address and survive all of
@@ -180,8 +182,9 @@ void numa_cow_break(struct machmem *mm, mpn_t m)
     pthread_mutex_unlock(&n->lock);
 }
 
-/* Maps every holder of replica c back to master (each a remap and shootdown of its pmap). */
-static void unmap_replica(struct numa *n, mpn_t c, mpn_t master)
+/* Hands every holder of replica c to its VM's inbox: the VM maps the page back to master on its
+ * own thread, as it makes every other change of its pmap. */
+static void hand_back(struct numa *n, mpn_t c, mpn_t master)
 {
     struct machmem *mm = n->mm;
     uint64_t small[16];
@@ -196,19 +199,53 @@ static void unmap_replica(struct numa *n, mpn_t c, mpn_t master)
             k = again;
     }
     for (unsigned i = 0; i < k; i++) {
-        struct pmap *p = mm->pmaps[MPAGE_OWNER_ID(own[i])];
-        uint32_t gpfn = MPAGE_OWNER_GPFN(own[i]);
-        bool cow;
-        if (!p || pmap_lookup(p, gpfn, &cow) != c || !cow)
-            continue;
-        uint64_t shot0 = atomic_load_explicit(&p->st.shot_entries, memory_order_relaxed);
-        if (pmap_map_cow(p, gpfn, master) == 0)
-            atomic_fetch_add_explicit(&n->st.shootdowns,
-                                      atomic_load_explicit(&p->st.shot_entries, memory_order_relaxed) - shot0,
-                                      memory_order_relaxed);
+        struct numa_remap *r = malloc(sizeof(*r));
+        if (!r)
+            break;
+        *r = (struct numa_remap){.gpfn = MPAGE_OWNER_GPFN(own[i]), .replica = c, .master = master};
+        machmem_get(mm, master);
+        pthread_mutex_lock(&n->lock);
+        struct numa_vm *nv = n->vms[MPAGE_OWNER_ID(own[i])];
+        if (nv) {
+            r->next = nv->inbox;
+            nv->inbox = r;
+        }
+        pthread_mutex_unlock(&n->lock);
+        if (!nv) {
+            machmem_put(mm, master);
+            free(r);
+        }
     }
     if (own != small)
         free(own);
+}
+
+unsigned numa_apply_remaps(struct numa_vm *nv)
+{
+    struct numa *n = nv->numa;
+    struct pmap *p = nv->pmap;
+    pthread_mutex_lock(&n->lock);
+    struct numa_remap *r = nv->inbox;
+    nv->inbox = NULL;
+    pthread_mutex_unlock(&n->lock);
+    unsigned done = 0;
+    while (r) {
+        struct numa_remap *next = r->next;
+        bool cow;
+        if (pmap_lookup(p, r->gpfn, &cow) == r->replica && cow) {
+            uint64_t shot0 = atomic_load_explicit(&p->st.shot_entries, memory_order_relaxed);
+            if (pmap_map_cow(p, r->gpfn, r->master) == 0) {
+                done++;
+                atomic_fetch_add_explicit(&n->st.shootdowns,
+                                          atomic_load_explicit(&p->st.shot_entries, memory_order_relaxed) - shot0,
+                                          memory_order_relaxed);
+            }
+        }
+        machmem_put(n->mm, r->master);
+        free(r);
+        r = next;
+    }
+    return done;
 }
 
 unsigned numa_collapse_pending(struct numa *n)
@@ -236,7 +273,7 @@ unsigned numa_collapse_pending(struct numa *n)
         for (unsigned k = 0; k < NUMA_MAX_NODES; k++) {
             if (r.rep[k] == MPN_NONE || r.rep[k] == r.master)
                 continue;
-            unmap_replica(n, r.rep[k], r.master);
+            hand_back(n, r.rep[k], r.master);
             machmem_put(n->mm, r.rep[k]); /* the set's hold: freed once no pmap maps it */
         }
         machmem_put(n->mm, r.master);

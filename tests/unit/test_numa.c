@@ -311,6 +311,10 @@ static void test_replicate_and_collapse(void **state)
     pmap_page(&a.p, g, true, NULL)[0] = 0x99;
     assert_int_equal(numa_collapse_pending(mm.numa), 1);
     assert_int_equal(atomic_load(&st->collapses), 1);
+    assert_int_equal(pmap_lookup(&b.p, g, NULL), rb); /* each VM maps back on its own thread */
+    assert_int_equal(numa_apply_remaps(b.nv), 1);
+    assert_int_equal(numa_apply_remaps(c.nv), 1);
+    assert_int_equal(numa_apply_remaps(a.nv), 0);
     assert_int_equal(pmap_lookup(&b.p, g, &cow), master);
     assert_true(cow);
     assert_int_equal(pmap_lookup(&c.p, g, NULL), master);
