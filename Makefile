@@ -103,6 +103,7 @@ TSAN_TESTS := $(B)/tsan/tests/unit/test_multivm $(B)/tsan/tests/unit/test_sched 
               $(B)/tsan/tests/unit/test_bufcache $(B)/tsan/tests/unit/test_virtio_net \
               $(B)/tsan/tests/unit/test_virtio_balloon
 TSAN_TESTS += $(B)/tsan/tests/unit/test_pageshare
+TSAN_TESTS += $(B)/tsan/tests/unit/test_numa
 $(B)/tsan/tests/unit/%: $(B)/tsan/obj/tests/unit/%.o $(B)/tsan/libmvisor.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(TSAN_FLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)

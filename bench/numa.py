@@ -123,7 +123,7 @@ def numa_table(args, title, vms, out):
     machines = {}
     for rep in range(args.reps):
         for p in policies:
-            res = run(args, "%s-%s-%d" % (title.split()[0], p.replace("+", "-"), rep), vms, "nodes=4,policy=" + p)
+            res = run(args, "%s-%s-%d" % (title[1], p.replace("+", "-"), rep), vms, "nodes=4,policy=" + p)
             rows[p].append(res)
             machines[p] = next(iter(res.values()))["machine"]
             print("%s %s rep %d (load %s): %s" % (title, p, rep, loadavg(),

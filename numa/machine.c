@@ -62,14 +62,20 @@ void numa_destroy(struct machmem *mm)
     mm->numa = NULL;
     mm->numa_cow_break = NULL;
     mm->numa_nodes = 0;
-    for (size_t i = 0; i < n->n_chunks; i++) {
-        for (size_t k = 0; n->chunks[i] && k < (1u << NUMA_CHUNK_BITS); k++) {
-            struct numa_rset *r = n->chunks[i][k].rset;
-            if (r && r->master == (mpn_t)(i << NUMA_CHUNK_BITS | k))
-                free(r); /* each set once, through its master */
-        }
+    /* Each set once, through its master: the replicas forget it first (a replica's record may
+     * come after its master's). */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < n->n_chunks; i++)
+            for (size_t k = 0; n->chunks[i] && k < (1u << NUMA_CHUNK_BITS); k++) {
+                struct numa_page *pg = &n->chunks[i][k];
+                bool master = pg->rset && pg->rset->master == (mpn_t)(i << NUMA_CHUNK_BITS | k);
+                if (pass == 0 && pg->rset && !master)
+                    pg->rset = NULL;
+                else if (pass == 1 && master)
+                    free(pg->rset);
+            }
+    for (size_t i = 0; i < n->n_chunks; i++)
         free(n->chunks[i]);
-    }
     free(n->chunks);
     pthread_mutex_destroy(&n->lock);
     free(n);

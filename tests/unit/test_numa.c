@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -384,6 +385,74 @@ static void test_requeue_after_remap(void **state)
     free_pool();
 }
 
+/* Three VMs on three threads (the scheduler's workers) over pages they share copy-on-write: each
+ * folds counts, runs the policy (replicas), writes one of the pages now and then (a collapse
+ * every other VM must apply) and shares it again, and checks every shared page reads the
+ * master's bytes. Also run under ThreadSanitizer (suite tsan). */
+#define T_VMS 3
+#define T_SHARED 4
+#define T_ROUNDS 150
+static mpn_t t_master[T_SHARED];
+static struct tvm t_vm[T_VMS];
+static atomic_int t_bad;
+
+static void *vm_thread(void *arg)
+{
+    struct tvm *v = arg;
+    for (unsigned it = 0; it < T_ROUNDS; it++) {
+        numa_slice_begin(v->nv);
+        for (uint32_t g = 0; g < T_SHARED; g++) {
+            bool cow;
+            if (pmap_lookup(&v->p, g, &cow) == PMAP_NONE || !cow) {
+                if (pmap_map_cow(&v->p, g, t_master[g]) < 0)
+                    atomic_fetch_add(&t_bad, 1);
+            }
+            fill_entry(v, (int)(it & 1), g, false);
+            v->s[it & 1]->cnt[MMU_KERNEL][stlb_index((gva_t)(CANON + g * MACH_PAGE_SIZE))].n[MMU_LOAD] += NUMA_HOT;
+            const uint8_t *h = pmap_page(&v->p, g, false, NULL);
+            if (h[1] != (uint8_t)(0x60 + g + 13) || h[MACH_PAGE_SIZE - 1] != machmem_page(&mm, t_master[g])[MACH_PAGE_SIZE - 1])
+                atomic_fetch_add(&t_bad, 1);
+        }
+        if (it % 10 == (unsigned)(v - t_vm) * 3) {
+            uint8_t *w = pmap_page(&v->p, it % T_SHARED, true, NULL); /* a write: its own copy */
+            w[1] = 0xFF;
+            if (pmap_page(&v->p, it % T_SHARED, false, NULL)[1] != 0xFF)
+                atomic_fetch_add(&t_bad, 1);
+        }
+        numa_slice_end(v->nv);
+    }
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    (void)state;
+    make_pool(NUMA_POLICY_REPLICATE);
+    for (unsigned g = 0; g < T_SHARED; g++) {
+        t_master[g] = machmem_alloc(&mm);
+        pattern(machmem_page(&mm, t_master[g]), (uint8_t)(0x60 + g));
+    }
+    for (int i = 0; i < T_VMS; i++)
+        vm_make(&t_vm[i], i);
+    pthread_t th[T_VMS];
+    for (int i = 0; i < T_VMS; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, vm_thread, &t_vm[i]), 0);
+    struct numa_vm_report r;
+    for (int k = 0; k < 50; k++)
+        numa_vm_report(t_vm[k % T_VMS].nv, &r); /* what QMP reads, from its own thread */
+    for (int i = 0; i < T_VMS; i++)
+        pthread_join(th[i], NULL);
+    assert_int_equal(atomic_load(&t_bad), 0);
+    const struct numa_stats *st = numa_stats_of(mm.numa);
+    assert_true(atomic_load(&st->replications) > 0);
+    assert_true(atomic_load(&st->collapses) > 0);
+    for (int i = 0; i < T_VMS; i++)
+        vm_free(&t_vm[i]);
+    for (unsigned g = 0; g < T_SHARED; g++)
+        machmem_put(&mm, t_master[g]);
+    free_pool();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -393,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_migrate),
         cmocka_unit_test(test_replicate_and_collapse),
         cmocka_unit_test(test_requeue_after_remap),
+        cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
