@@ -145,6 +145,7 @@ enum mpage_flag {
     MPAGE_REPLICA = 4, /* a per-node read-only replica of another page (numa/) */
     MPAGE_FILE = 8,    /* holds a file's contents (the boot file cache) */
     MPAGE_HOME = 16,   /* one of a pmap's home pages: its RAM view's own page for that gpfn */
+    MPAGE_RELEASING = 32, /* its last reference went and its memory is being given back */
 };
 
 /* An owner: the pmap's id and the guest page in it. */
