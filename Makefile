@@ -103,6 +103,7 @@ TSAN_TESTS := $(B)/tsan/tests/unit/test_multivm $(B)/tsan/tests/unit/test_sched 
               $(B)/tsan/tests/unit/test_bufcache $(B)/tsan/tests/unit/test_virtio_net \
               $(B)/tsan/tests/unit/test_virtio_balloon
 TSAN_TESTS += $(B)/tsan/tests/unit/test_pageshare
+TSAN_TESTS += $(B)/tsan/tests/unit/test_numa
 $(B)/tsan/tests/unit/%: $(B)/tsan/obj/tests/unit/%.o $(B)/tsan/libmvisor.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(TSAN_FLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
@@ -521,6 +522,13 @@ bench-net: $(MVISOR) $(GUEST_STAMP) $(BENCH_NET_INITRAMFS) | $(DEPS_STAMP)
 bench-zboot: $(MVISOR) $(GUEST_STAMP)
 	bench/zboot.py $(if $(BENCH_QUICK_FLAG),--pairs 3)
 
+# make bench-numa: the simulated ccNUMA machine (bench/numa.py; README "NUMA"): local share and
+# modelled stall under no policy, first touch and migration + replication, and the counting's
+# overhead. BENCH_NUMA_QUICK=1: small workloads, one run. BENCH_NUMA_ARGS: more options.
+.PHONY: bench-numa
+bench-numa: $(MVISOR) $(GUEST_STAMP) $(BENCH_INITRAMFS)
+	bench/numa.py $(if $(filter-out 0,$(BENCH_NUMA_QUICK)),--quick) $(BENCH_NUMA_ARGS)
+
 # ---------------------------------------------------------------------------------------------
 
 .PHONY: clean distclean help
@@ -548,6 +556,8 @@ help:
 	@echo "                 -> build/bench-disk/ (BENCH_DISK_QUICK=1: short; BENCH_DISK_ARGS: bench/disk.py options)"
 	@echo "  bench-net      virtio-net: switch vs QEMU -netdev socket, user vs QEMU user: TCP, ping, CPU/GiB"
 	@echo "                 -> build/bench-net/ (BENCH_NET_QUICK=1: short; BENCH_NET_ARGS: bench/net.py options)"
+	@echo "  bench-numa     the simulated ccNUMA machine: local share, modelled stall, UMA bound per policy,"
+	@echo "                 counting overhead -> build/bench/numa.md (BENCH_NUMA_QUICK=1: short)"
 	@echo "  bench          interpreter speed, mvisor vs qemu-system-mipsel side by side, privileged-op"
 	@echo "                 microbenchmark -> build/bench/*.md, *.png (BENCH_QUICK=1: shorter;"
 	@echo "                 BENCH_ARGS: more bench/run.py options); bench-build builds its inputs only"

@@ -20,6 +20,7 @@
 
 #include "dbt/fpu.h"
 #include "dbt/translate.h"
+#include "numa/numa.h"
 
 /* Generated code hard-codes these: the static asserts freeze them (monitor/vcpu.c freezes gpr..lo). */
 _Static_assert(offsetof(struct vcpu, in_ds) == 140, "frozen offset");
@@ -607,6 +608,12 @@ static void emit_entry(struct tr_ctx *c)
     size_t stub = c->cold.len;
     tr_jcc_to(c, e, X64_CC_S, SECT_COLD, stub);
     tr_prof_count(c, e, VOFF_PROF(block_entries[(c->flags & TB_F_KERNEL) != 0]));
+    if (c->v->vm->numa) {
+        /* NUMA counting: the block's entry charged to its code page's slot */
+        uint32_t ppn = (uint32_t)(c->tb->phys_pc >> STLB_PAGE_BITS);
+        numa_note_code(c->v->vm->numa, ppn);
+        x64_alu_m64_imm32(e, X64_ADD, X64_R15, VOFF_STLB_FETCH(ppn & (STLB_FETCH_SLOTS - 1)), 1);
+    }
     struct x64_emitter *ce = &c->cold;
     x64_alu_m64_imm32(ce, X64_ADD, X64_R15, VOFF_BUDGET, (int32_t)c->n);
     if (c->loop)

@@ -56,6 +56,10 @@
 #define VOFF_LATCH(i) ((int32_t)(offsetof(struct vcpu, dbt_latch) + 4 * (i)))
 #define VOFF_STLB(mode) ((int32_t)(offsetof(struct vcpu, stlb) + (mode) * STLB_SIZE * sizeof(struct stlb_entry)))
 #define VOFF_JC ((int32_t)offsetof(struct vcpu, jc))
+/* NUMA access counters (numa/): an entry's loads / stores, a fetch slot's block entries. */
+#define VOFF_STLB_CNT(mode, acc) \
+    ((int32_t)(offsetof(struct vcpu, stlb.cnt) + (mode) * STLB_SIZE * sizeof(struct stlb_count) + (acc) * 8))
+#define VOFF_STLB_FETCH(slot) ((int32_t)(offsetof(struct vcpu, stlb.fetch) + (slot) * 8))
 #define VOFF_PROF(f) ((int32_t)offsetof(struct vcpu, prof.f))
 
 /* Return values of translated code (rax) besides a chainable exit (tb pointer | exit number). */

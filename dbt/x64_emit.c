@@ -514,3 +514,9 @@ bool x64_have_lzcnt(void)
         return false;
     return (c & (1u << 5)) != 0; /* ABM / LZCNT */
 }
+
+void x64_alu_m64bi_imm8(struct x64_emitter *e, enum x64_alu op, int base, int index, int32_t disp, int8_t imm)
+{
+    enc_rm(e, F_W, OP(0x83), op, base, index, disp);
+    x64_byte(e, (uint8_t)imm);
+}

@@ -143,6 +143,8 @@ void x64_nop(struct x64_emitter *e, unsigned n);
 /* The memory operand form with index, for the jump cache ([base + index + disp]). */
 void x64_alu_r64_mbi(struct x64_emitter *e, enum x64_alu op, int dst, int base, int index, int32_t disp);
 void x64_mov_r64_mbi(struct x64_emitter *e, int dst, int base, int index, int32_t disp);
+/* op qword [base + index + disp], imm8 (a counter's add). */
+void x64_alu_m64bi_imm8(struct x64_emitter *e, enum x64_alu op, int base, int index, int32_t disp, int8_t imm);
 
 /* Whether the host has LZCNT (CPUID 0x80000001 ECX.ABM). */
 bool x64_have_lzcnt(void);

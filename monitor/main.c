@@ -25,6 +25,7 @@
 #include "monitor/unixsock.h"
 #include "monitor/vmconfig.h"
 #include "monitor/vmset.h"
+#include "numa/numa.h"
 #include "shadow-mmu/bufcache.h"
 #include "shadow-mmu/pageshare.h"
 
@@ -54,7 +55,7 @@ static const char usage_text[] =
     "                      QMP control socket (QEMU's protocol: qmp_capabilities, query-status,\n"
     "                      stop, cont, system_reset, system_powerdown, quit, query-cpus-fast,\n"
     "                      query-version, query-vms, query-blockstats, query-buffer-cache,\n"
-    "                      query-sharing, query-commands; README \"QMP\")\n"
+    "                      query-sharing, query-numa, query-commands; README \"QMP\")\n"
     "  -name NAME          the VM's name (QMP query-vms and the `vm` argument, consoles, the exit\n"
     "                      report; default vm0)\n"
     "  -no-reboot          a guest reset stops mvisor (status 0, 'guest reset' on stderr)\n"
@@ -92,6 +93,8 @@ static const char usage_text[] =
     "  --tlb-entries N     guest TLB size (1..64, default 16)\n"
     "  --weight N          the VM's share of the host CPUs against other VMs, 1..10000\n"
     "                      (default 100)\n"
+    "  --numa-node N[,mem=M] with --numa: the VM's vCPUs run on node N (default: the VMs in\n"
+    "                      turn over the nodes), its memory first touched on node M (default N)\n"
     "\n"
     "Monitor options (for all its VMs):\n"
     "  --vm-config FILE    run the VMs a JSON file lists: [{\"name\": NAME, \"options\": [...],\n"
@@ -118,6 +121,11 @@ static const char usage_text[] =
     "                      read-only machine page copy-on-write (QMP query-sharing, --profile;\n"
     "                      README \"Page sharing\"), at most 10000 pages a second\n"
     "  --page-sharing=N    the same at most N pages a second, 1..10000000\n"
+    "  --numa nodes=N[,cpus-per-node=C][,local-ns=L][,remote-ns=R][,delay=on|off][,policy=P]\n"
+    "                      run the VMs on a simulated ccNUMA machine of N nodes (1..8; README\n"
+    "                      \"NUMA\"): accesses counted per page and node, remote ones modelled at R ns\n"
+    "                      against L (default 300 and 900); P none (pages round-robin),\n"
+    "                      first-touch, migrate, migrate+replicate (the default); QMP query-numa\n"
     "  --perfmap           write /tmp/perf-PID.map so perf names translated guest blocks\n"
     "  --stats             print instruction count and speed at exit (per VM)\n"
     "  --profile           print a profile at exit and on SIGUSR1: translation cache (lookups,\n"
@@ -248,6 +256,7 @@ int main(int argc, char **argv)
     uint32_t share_rate = 0; /* --page-sharing: pages per second, 0 = off */
     struct pageshare *share = NULL;
     struct sched_config sc = {.host_cpus = 0};
+    struct numa_config numa_cfg = {.nodes = 0};
     char qmp_buf[108], err[600];
 
     vmopt_init(&cl, NULL);
@@ -299,6 +308,9 @@ int main(int argc, char **argv)
             share_rate = PAGESHARE_DEFAULT_RATE;
         } else if (!strncmp(o, "-page-sharing=", 14)) {
             share_rate = (uint32_t)parse_u64("--page-sharing", o + 14, 1, PAGESHARE_MAX_RATE);
+        } else if (!strcmp(o, "-numa")) {
+            if (numa_parse(need_arg(argc, argv, &i), &numa_cfg, err, sizeof(err)) < 0)
+                die_usage("%s", err);
         } else if (!strcmp(o, "-insn-words")) {
             rep.insn_words = need_arg(argc, argv, &i);
         } else if (!strcmp(o, "-perfmap")) {
@@ -405,6 +417,29 @@ int main(int argc, char **argv)
         int rc = qmp_server_open(&qmp, qmp_path, err, sizeof(err));
         if (rc < 0) {
             fprintf(stderr, "mvisor: -qmp unix:%s: %s\n", qmp_path, err);
+            vmset_destroy(&set);
+            return 1;
+        }
+    }
+    /* The NUMA machine before any VM's page is made (every page gets a home node). */
+    for (unsigned i = 0; i < set.n; i++) {
+        const struct vm_config *cfg = &set.v[i].opt.cfg;
+        char where[200];
+        if ((cfg->numa_node || cfg->numa_mem_node) &&
+            (cfg->numa_node > numa_cfg.nodes || cfg->numa_mem_node > numa_cfg.nodes)) {
+            fprintf(stderr, "mvisor: %s--numa-node: %s\n", vmset_where(&set, i, where, sizeof(where)),
+                    numa_cfg.nodes ? "no such node (see --numa nodes=)" : "needs --numa");
+            qmp_server_stop(qmp);
+            vmset_destroy(&set);
+            return 1;
+        }
+    }
+    if (numa_cfg.nodes) {
+        struct machmem *mm = machmem_default();
+        int rc = mm ? numa_create(mm, &numa_cfg) : -ENOMEM;
+        if (rc < 0) {
+            fprintf(stderr, "mvisor: --numa: %s\n", strerror(-rc));
+            qmp_server_stop(qmp);
             vmset_destroy(&set);
             return 1;
         }

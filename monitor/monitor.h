@@ -403,6 +403,8 @@ struct vm_config {
     bool snapshot;           /* -snapshot: every writable drive gets a temporary overlay */
     bool balloon;            /* a virtio-balloon-pci */
     struct vm_balloon balloon_dev;
+    unsigned numa_node;      /* --numa-node N: 1 + N (0: round-robin over the nodes) */
+    unsigned numa_mem_node;  /* --numa-node N,mem=M: 1 + M, where its memory is first touched */
 };
 
 /* Debug knobs of the translator, for the lockstep self-test and bisection: blocks of at most
@@ -433,6 +435,7 @@ typedef void (*vm_store_hook_fn)(struct vcpu *v, uint32_t va, unsigned size, uin
 
 struct insn_words;
 struct vm_profile;
+struct numa_vm;
 
 struct vm {
     struct vm_config cfg;
@@ -482,6 +485,7 @@ struct vm {
     struct insn_words *insn_words; /* --insn-words: the set being recorded (dbt_insn_words_start) */
     struct vm_profile *prof;       /* --profile: the sampler and the SIGUSR1 state, or NULL */
     struct pageshare_vm *share;    /* --page-sharing: its place in the scanner, or NULL */
+    struct numa_vm *numa;          /* --numa: its place in the NUMA machine (numa/numa.h), or NULL */
 };
 
 /* ---- functions ------------------------------------------------------- */

@@ -17,6 +17,7 @@
 #include "monitor/options.h"
 #include "monitor/sched.h"
 #include "monitor/unixsock.h"
+#include "numa/numa.h"
 
 /* The parser's state for one option: where the message goes. */
 struct optctx {
@@ -134,6 +135,27 @@ static int parse_serial(struct optctx *c, struct vmopt *o, const char *s)
     return 0;
 }
 
+/* --numa-node N[,mem=M]: the VM's node, and the node its memory is first touched on (the
+ * machine's size is checked once --numa is known: monitor/main.c). */
+static int parse_numa_node(struct optctx *c, const char *v, struct vm_config *cfg)
+{
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(v, &end, 10), m = 0;
+    bool ok = !errno && end != v && *v != '-' && *v != '+' && n < NUMA_MAX_NODES;
+    if (ok && *end) {
+        const char *mv = end + 5;
+        ok = !strncmp(end, ",mem=", 5) && *mv != '-' && *mv != '+';
+        m = ok ? strtoul(mv, &end, 10) : 0;
+        ok = ok && !errno && end != mv && !*end && m < NUMA_MAX_NODES;
+        cfg->numa_mem_node = (unsigned)m + 1;
+    }
+    if (!ok)
+        return fail(c, VMOPT_BAD, "--numa-node takes N or N,mem=M (nodes 0..%u), not '%s'", NUMA_MAX_NODES - 1, v);
+    cfg->numa_node = (unsigned)n + 1;
+    return 0;
+}
+
 int vmopt_parse(struct vmopt *o, int argc, char *const *argv, int *i, char *err, size_t errlen)
 {
     struct optctx c = {err, errlen};
@@ -165,7 +187,7 @@ int vmopt_parse(struct vmopt *o, int argc, char *const *argv, int *i, char *err,
     static const char *const with_arg[] = {
         "-M", "-machine", "-m", "-kernel", "-initrd", "-append", "-cpu", "-smp", "-serial", "-name",
         "-display", "-monitor", "-exec", "-code-buffer", "-seed", "-max-insns", "-timeout", "-trace",
-        "-tlb-entries", "-weight", "-drive", "-device", "-netdev", "-nic", "-net",
+        "-tlb-entries", "-weight", "-drive", "-device", "-netdev", "-nic", "-net", "-numa-node",
     };
     bool known = false;
     for (size_t k = 0; k < sizeof(with_arg) / sizeof(with_arg[0]) && !known; k++)
@@ -267,6 +289,8 @@ int vmopt_parse(struct vmopt *o, int argc, char *const *argv, int *i, char *err,
     } else if (!strcmp(o1, "-net")) {
         if (strcmp(v, "none"))
             rc = fail(&c, VMOPT_USAGE, "unsupported -net %s (none; use -netdev with -device, or -nic)", v);
+    } else if (!strcmp(o1, "-numa-node")) {
+        rc = parse_numa_node(&c, v, cfg);
     } else if (!strcmp(o1, "-weight")) {
         rc = parse_u64(&c, "--weight", v, SCHED_WEIGHT_MIN, SCHED_WEIGHT_MAX, &n);
         cfg->weight = (unsigned)n;
@@ -316,7 +340,7 @@ bool vmopt_monitor_wide(const char *a)
 {
     static const char *const names[] = {
         "-qmp", "-vm-config", "-clone", "-run-dir", "-host-cpus", "-buffer-cache", "-page-sharing", "-stats", "-profile", "-perfmap",
-        "-insn-words", "-h", "-help", "-mem-limit",
+        "-insn-words", "-h", "-help", "-mem-limit", "-numa",
     };
     if (a[0] != '-')
         return false;

@@ -32,6 +32,7 @@
 
 #include "dbt/dbt.h"
 #include "monitor/internal.h"
+#include "numa/numa.h"
 
 #define PROF_SAMPLE_NS 1000000 /* one CPU-time sample per millisecond of the vCPU thread */
 
@@ -365,6 +366,7 @@ void profile_write(struct vm *vm, FILE *f, bool json)
                 vm->mm ? vm->mm->in_use : 0);
         profile_disks(vm, f, true);
         profile_sharing(vm, f, true);
+        numa_report_vm(vm->numa, f, true);
         fprintf(f, "  \"mmio\": {");
         first = true;
         for (unsigned i = 0; i < vm->physmap.n && i < 64; i++) {
@@ -500,6 +502,7 @@ void profile_write(struct vm *vm, FILE *f, bool json)
     fprintf(f, "\n");
     profile_disks(vm, f, false);
     profile_sharing(vm, f, false);
+    numa_report_vm(vm->numa, f, false);
 
     fprintf(f, "\nhost CPU time of the vCPU (%s, %.0f ms samples): ",
             samp_total ? "sampled" : "no samples", PROF_SAMPLE_NS / 1e6);

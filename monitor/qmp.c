@@ -453,6 +453,11 @@ static void cmd_query_sharing(struct qmp_call *c)
     reply_return(c->s, c->id, r);
 }
 
+static void cmd_query_numa(struct qmp_call *c)
+{
+    reply_return(c->s, c->id, qmp_numa_query(c->s->vms, c->s->nvms));
+}
+
 static void cmd_query_nics(struct qmp_call *c)
 {
     reply_return(c->s, c->id, qmp_net_query_nics(c->vm));
@@ -545,6 +550,7 @@ static const struct qmp_command commands[] = {
     {"query-buffer-cache", cmd_query_buffer_cache, false, false, NULL},
     {"query-commands", cmd_query_commands, false, false, NULL},
     {"query-sharing", cmd_query_sharing, false, false, NULL},
+    {"query-numa", cmd_query_numa, false, false, NULL},
     {"query-nics", cmd_query_nics, true, false, NULL},
     {"set_link", cmd_set_link, true, false, "name up"},
     {"balloon", cmd_balloon, true, false, "value"},

@@ -34,5 +34,7 @@ json_t *qmp_net_query_nics(struct vm *vm);
 int qmp_balloon_set(struct vm *vm, uint64_t bytes);
 json_t *qmp_balloon_query(struct vm *vm);
 json_t *qmp_balloon_query_stats(struct vm *vm);
+/* query-numa's answer for the monitor's VMs (monitor/qmp_numa.c). */
+json_t *qmp_numa_query(struct vm **vms, unsigned n);
 
 #endif

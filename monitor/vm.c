@@ -34,6 +34,7 @@
 #include "dbt/dbt.h"
 #include "monitor/console.h"
 #include "monitor/internal.h"
+#include "numa/numa.h"
 #include "monitor/options.h"
 #include "monitor/unixsock.h"
 #include "devices/virtio/virtio.h"
@@ -419,6 +420,19 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
          * view) they load the view's base from the vCPU instead. */
         v->kseg0_disp = vm->nr_vcpus == 1 && d > 0 && d + v->kseg0_window <= INT32_MAX ? (int32_t)d : 0;
     }
+    if (vm->mm->numa) {
+        /* A NUMA machine (numa/): the VM joins its node, its vCPUs' accesses are counted, and
+         * kernel kseg0 loads take the counted software-TLB probe instead of the direct window. */
+        vm->numa = numa_vm_attach(vm->mm, &vm->pmap, (int)cfg->numa_node - 1, (int)cfg->numa_mem_node - 1);
+        if (!vm->numa) {
+            rc = -ENOMEM;
+            goto err_map;
+        }
+        for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+            numa_vm_add_stlb(vm->numa, &vm->vcpus[i]->stlb);
+            vm->vcpus[i]->kseg0_window = 0;
+        }
+    }
     vm_reset_vcpus(vm);
     if (cfg->exec == EXEC_DBT || cfg->exec == EXEC_TRAP) {
         rc = dbt_engine_init(vm, err, errlen);
@@ -476,6 +490,8 @@ void vm_destroy(struct vm *vm)
     vm->bootrom = NULL;
     smp_destroy(vm);
     vm->vcpu = NULL;
+    numa_vm_detach(vm->numa);
+    vm->numa = NULL;
     pmap_destroy(&vm->pmap); /* the vCPU's memory with it */
 }
 
@@ -634,6 +650,8 @@ enum vcpu_exit vm_run_slice(struct vm *vm, uint64_t max_insns)
     /* Content-based sharing merges this VM's pages only while it runs no guest code. */
     if (vm->share)
         pageshare_enter(vm->share);
+    if (vm->numa)
+        numa_slice_begin(vm->numa);
     /* A paused VM runs nothing: it only serves what was posted since the last call. */
     enum vcpu_exit why = vm_ctl_state(&vm->ctl) == VM_STATE_PAUSED ? VCPU_EXIT_CONTROL
                          : vm->nr_vcpus > 1 ? smp_run_slice(vm, max_insns)
@@ -647,6 +665,8 @@ enum vcpu_exit vm_run_slice(struct vm *vm, uint64_t max_insns)
     }
     if (vm->share)
         pageshare_leave(vm->share);
+    if (vm->numa)
+        numa_slice_end(vm->numa);
     return why;
 }
 

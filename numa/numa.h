@@ -1,12 +1,151 @@
 /*
- * numa: the public interface of the simulated ccNUMA machine (nodes, per-page
- * access counters, migration and replication). Nothing is built here yet;
- * the header fixes the folder's name and role for the issues that fill it.
+ * numa: a simulated ccNUMA machine under the VMs (Disco's FLASH, on a host that is not one).
+ *
+ * Topology: nodes, each with cpus_per_node physical CPUs (the scheduler's worker threads take
+ * the identity of a CPU of the node of the VM they run) and a share of machine memory: every
+ * machine page has a home node in the memmap (struct mpage.node), set when the page is handed
+ * out, by the node of the CPU that first touches it (or round-robin without a policy).
+ *
+ * Counting (numa/machine.c): translated code bumps a counter beside each software-TLB entry on
+ * every load and store that hits it, and one per code page on every block it enters; the
+ * counts are folded into per-page, per-node totals (and the latency model) when an entry is
+ * reused and at the end of every scheduler slice. The model charges an access L ns when the
+ * page is on the accessing CPU's node and R ns when not.
+ *
+ * Policy (numa/policy.c, Disco section 4.2.3): a hot private page used from a node that is not
+ * its home migrates there; a hot copy-on-write shared page read from several nodes gets a
+ * read-only replica on each reading node; a write to a replicated page collapses its replicas
+ * back to the one page; moves per page are capped and each round is bounded.
  */
 #ifndef MVISOR_NUMA_H
 #define MVISOR_NUMA_H
 
-/* A single-node machine is what every VM runs on until the NUMA issue. */
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "shadow-mmu/shadow_mmu.h"
+
+/* A single-node machine is what every VM runs on without --numa. */
 #define NUMA_DEFAULT_NODES 1
+#define NUMA_MAX_NODES 8
+#define NUMA_MAX_CPUS_PER_NODE 64
+/* FLASH's latencies (Disco section 5.1): a local miss 300 ns, a remote one 900 ns. */
+#define NUMA_DEFAULT_LOCAL_NS 300u
+#define NUMA_DEFAULT_REMOTE_NS 900u
+#define NUMA_MAX_NS 1000000u
+
+enum numa_policy {
+    NUMA_POLICY_NONE,        /* pages round-robin over the nodes, never moved */
+    NUMA_POLICY_FIRST_TOUCH, /* pages on the node that first touches them, never moved */
+    NUMA_POLICY_MIGRATE,     /* first touch, and hot remote private pages migrate */
+    NUMA_POLICY_REPLICATE,   /* the same, and read-shared pages get per-node replicas */
+};
+
+struct numa_config {
+    unsigned nodes;         /* 0: no NUMA machine */
+    unsigned cpus_per_node;
+    unsigned local_ns, remote_ns;
+    bool delay;             /* remote accesses take the slow path and spin R - L */
+    enum numa_policy policy;
+};
+
+/* Parses --numa's value (nodes=N[,cpus-per-node=C][,local-ns=L][,remote-ns=R][,delay=on|off]
+ * [,policy=...]) into cfg (defaults filled in); 0, or -EINVAL with a message in err. */
+int numa_parse(const char *spec, struct numa_config *cfg, char *err, size_t errlen);
+const char *numa_policy_name(enum numa_policy p);
+
+/* What the policy did (monitor-wide). */
+struct numa_stats {
+    _Atomic uint64_t migrations;   /* private pages copied to the node that uses them */
+    _Atomic uint64_t replications; /* guest pages mapped to a replica on their node */
+    _Atomic uint64_t replicas;     /* replica pages made */
+    _Atomic uint64_t collapses;    /* replica sets collapsed back to one page by a write */
+    _Atomic uint64_t shootdowns;   /* software-TLB entries the moves shot down */
+    _Atomic uint64_t move_ns;      /* host time the moves took (migrations and replications) */
+    _Atomic uint64_t moves_failed; /* moves refused (pool, host mappings) */
+    _Atomic uint64_t rounds;       /* policy rounds run */
+};
+
+/* The machine, one per machine-memory pool (mm->numa). */
+struct numa;
+
+/* Makes mm a NUMA machine as cfg says; 0 or -errno. Called once, before any VM's page is made. */
+int numa_create(struct machmem *mm, const struct numa_config *cfg);
+void numa_destroy(struct machmem *mm);
+const struct numa_config *numa_config_of(const struct numa *n);
+const struct numa_stats *numa_stats_of(const struct numa *n);
+/* Machine pages in use on each node (nodes entries of out). */
+void numa_pages_per_node(struct numa *n, uint64_t *out);
+
+/* One VM's place in the machine: the node its vCPUs run on, the node its memory is first
+ * touched on (normally the same), and what it accessed where. */
+struct numa_vm {
+    struct numa *numa;
+    struct pmap *pmap;
+    struct stlb *stlb[PMAP_MAX_STLBS];
+    unsigned n_stlb;
+    unsigned node, mem_node;
+    /* accesses (loads + stores, and block entries) to memory of each node */
+    uint64_t acc[NUMA_MAX_NODES], fetch[NUMA_MAX_NODES];
+    uint64_t shared[NUMA_MAX_NODES]; /* of both, those to copy-on-write shared pages (and replicas) */
+    uint64_t stall_ns; /* the model's memory stall time of those accesses */
+    uint64_t uma_ns;   /* the same with every access local (the UMA bound) */
+    uint64_t slices;
+    uint64_t migrated, replicated, remapped_back; /* this VM's pages moved by the policy */
+    struct numa_remap *inbox; /* its guest pages to map back to a master (numa/policy.c) */
+    uint64_t *cand;    /* guest pages the fold found hot and remote (machine page << 32 | guest
+                          page, as queued): the policy's next round */
+    unsigned n_cand;
+};
+
+/* Joins the VM whose RAM is p to mm's machine: on node (-1: the next in round-robin order),
+ * memory first touched on mem_node (-1: the same). NULL without a machine or on error. */
+struct numa_vm *numa_vm_attach(struct machmem *mm, struct pmap *p, int node, int mem_node);
+void numa_vm_detach(struct numa_vm *nv);
+/* A vCPU's software TLB: its counts fold into nv. */
+void numa_vm_add_stlb(struct numa_vm *nv, struct stlb *s);
+/* Around a slice of the VM on the calling thread: the thread plays a CPU of the VM's node; after
+ * it, the counts fold and, every few slices, the policy runs a bounded round. */
+void numa_slice_begin(struct numa_vm *nv);
+void numa_slice_end(struct numa_vm *nv);
+/* Folds every count of the VM's software TLBs now (also done by numa_slice_end). */
+void numa_fold_all(struct numa_vm *nv);
+/* delay=on: whether a load or store of canonical page ppn from nv's node is remote; if so it is
+ * counted here and the calling thread spins R - L ns (the caller then leaves it out of the
+ * software TLB so the next access comes here again). false without delay=on. */
+bool numa_delay_access(struct numa_vm *nv, uint32_t ppn, bool store);
+/* The translator names the code page of fetch slot (ppn & (STLB_FETCH_SLOTS - 1)). */
+void numa_note_code(struct numa_vm *nv, uint32_t ppn);
+
+/* The policy (numa/policy.c). One round for nv's hot pages: at most max_moves moves. */
+void numa_policy_round(struct numa_vm *nv, unsigned max_moves);
+/* Moves guest page gpfn of nv to nv's node (copy, pmap update, shootdown): 0 or -errno. */
+int numa_migrate(struct numa_vm *nv, uint32_t gpfn);
+/* Maps nv's copy-on-write page gpfn to its replica on nv's node (made if none): 0 or -errno. */
+int numa_replicate(struct numa_vm *nv, uint32_t gpfn);
+/* Collapses every replica set a write has marked: each mapping of a replica is handed to its
+ * VM's inbox, and the set lets its replicas and master go. Returns the sets collapsed. */
+unsigned numa_collapse_pending(struct numa *n);
+/* Maps nv's guest pages in its inbox back to their masters (on nv's own thread); how many. */
+unsigned numa_apply_remaps(struct numa_vm *nv);
+/* Per-page counters the policy reads (tests): accesses from each node since its last decision. */
+uint32_t numa_page_count(struct numa *n, mpn_t m, unsigned node);
+
+/* What one VM did on the machine, read from any thread (numa/report.c). */
+struct numa_vm_report {
+    unsigned node, mem_node, nodes;
+    uint64_t acc[NUMA_MAX_NODES], fetch[NUMA_MAX_NODES]; /* to memory of each node */
+    uint64_t local, remote;            /* accesses and block entries together */
+    uint64_t shared_local, shared_remote; /* of them, to shared pages (boot files, buffer cache) */
+    uint64_t stall_ns, uma_ns;         /* the model at R, and the UMA bound (every access at L) */
+    uint64_t stall_ns_r15;             /* the model with R = 1.5 L (a modern two-socket host) */
+    uint64_t migrated, replicated;     /* its pages the policy moved */
+};
+void numa_vm_report(const struct numa_vm *nv, struct numa_vm_report *r);
+/* --profile: the VM's figures and the machine's (text, or a JSON member "numa": {...},). */
+void numa_report_vm(const struct numa_vm *nv, FILE *f, bool json);
 
 #endif

@@ -152,7 +152,9 @@ static void release(struct machmem *mm, mpn_t m, size_t n)
 }
 
 /* The last reference of m went (lock held): a home page stays its pmap's, others go to the free
- * list. Its memory is released by the caller, outside the lock. */
+ * list once released. Its memory is released by the caller, outside the lock, and only then
+ * may the page be handed out again (finish_release): a page taken before the hole was punched
+ * would lose what its new owner wrote into it. */
 static void drop_page(struct machmem *mm, mpn_t m)
 {
     struct mpage *d = &mm->map[m];
@@ -161,13 +163,22 @@ static void drop_page(struct machmem *mm, mpn_t m)
     d->more_cap = 0;
     d->n_owners = 0;
     mm->in_use--;
-    if (d->flags & MPAGE_HOME) {
-        d->flags = MPAGE_HOME;
-        return;
+    d->flags = (uint8_t)((d->flags & MPAGE_HOME) | MPAGE_RELEASING);
+}
+
+/* Pages [ms[0..n)) are released: they may be handed out again. */
+static void finish_release(struct machmem *mm, const mpn_t *ms, size_t n)
+{
+    pthread_mutex_lock(mm_lock(mm));
+    for (size_t i = 0; i < n; i++) {
+        struct mpage *d = &mm->map[ms[i]];
+        d->flags &= (uint8_t)~MPAGE_RELEASING;
+        if (!(d->flags & MPAGE_HOME)) {
+            d->owner0 = mm->free_head;
+            mm->free_head = ms[i];
+        }
     }
-    d->flags = 0;
-    d->owner0 = mm->free_head;
-    mm->free_head = m;
+    pthread_mutex_unlock(mm_lock(mm));
 }
 
 mpn_t machmem_reserve(struct machmem *mm, uint32_t n)
@@ -186,11 +197,15 @@ mpn_t machmem_reserve(struct machmem *mm, uint32_t n)
 
 void machmem_unreserve(struct machmem *mm, mpn_t first, uint32_t n)
 {
+    /* Released before any of them is free to be handed out (only their pmap, going, takes them
+     * until then). */
+    release(mm, first, n);
     pthread_mutex_lock(mm_lock(mm));
     for (uint32_t i = 0; i < n; i++) {
         struct mpage *d = &mm->map[first + i];
-        if (d->refs) {
-            /* still mapped by someone (must not happen: home pages are never shared) */
+        if (d->refs || (d->flags & MPAGE_RELEASING)) {
+            /* still mapped by someone (must not happen: home pages are never shared), or its
+             * last put is releasing it: that one frees it, no longer a home page */
             d->flags &= (uint8_t)~MPAGE_HOME;
             continue;
         }
@@ -199,7 +214,34 @@ void machmem_unreserve(struct machmem *mm, mpn_t first, uint32_t n)
         mm->free_head = first + i;
     }
     pthread_mutex_unlock(mm_lock(mm));
-    release(mm, first, n);
+}
+
+static _Thread_local unsigned thread_node;
+
+void machmem_set_thread_node(unsigned node)
+{
+    thread_node = node;
+}
+
+unsigned machmem_thread_node(void)
+{
+    return thread_node;
+}
+
+/* The home node of a page handed out now: one node, round-robin, or the allocating thread's
+ * (first touch). */
+static uint8_t new_node(const struct machmem *mm, mpn_t m)
+{
+    if (mm->numa_nodes <= 1)
+        return 0;
+    return (uint8_t)(mm->numa_interleave ? m % mm->numa_nodes : thread_node % mm->numa_nodes);
+}
+
+void machmem_set_node(struct machmem *mm, mpn_t m, unsigned node)
+{
+    pthread_mutex_lock(mm_lock(mm));
+    mm->map[m].node = (uint8_t)node;
+    pthread_mutex_unlock(mm_lock(mm));
 }
 
 mpn_t machmem_take_home(struct machmem *mm, mpn_t m)
@@ -207,9 +249,9 @@ mpn_t machmem_take_home(struct machmem *mm, mpn_t m)
     pthread_mutex_lock(mm_lock(mm));
     struct mpage *d = &mm->map[m];
     mpn_t r = MPN_NONE;
-    if ((d->flags & MPAGE_HOME) && d->refs == 0) {
+    if ((d->flags & MPAGE_HOME) && !(d->flags & MPAGE_RELEASING) && d->refs == 0) {
         free(d->more);
-        *d = (struct mpage){.refs = 1, .flags = MPAGE_HOME};
+        *d = (struct mpage){.refs = 1, .flags = MPAGE_HOME, .node = new_node(mm, m)};
         mm->in_use++;
         r = m;
     }
@@ -231,7 +273,7 @@ mpn_t machmem_alloc(struct machmem *mm)
     }
     struct mpage *d = &mm->map[m];
     free(d->more);
-    *d = (struct mpage){.refs = 1};
+    *d = (struct mpage){.refs = 1, .node = new_node(mm, m)};
     mm->in_use++;
     pthread_mutex_unlock(mm_lock(mm));
     return m;
@@ -245,7 +287,7 @@ mpn_t machmem_alloc_run(struct machmem *mm, uint32_t n)
         first = mm->next;
         mm->next += n;
         for (uint32_t i = 0; i < n; i++)
-            mm->map[first + i] = (struct mpage){.refs = 1};
+            mm->map[first + i] = (struct mpage){.refs = 1, .node = new_node(mm, first + i)};
         mm->in_use += n;
     }
     pthread_mutex_unlock(mm_lock(mm));
@@ -273,6 +315,7 @@ void machmem_put(struct machmem *mm, mpn_t m)
     pthread_mutex_unlock(mm_lock(mm));
     /* Back to the host, outside the lock: nobody maps it any more. */
     release(mm, m, 1);
+    finish_release(mm, &m, 1);
 }
 
 static int cmp_mpn(const void *a, const void *b)
@@ -305,6 +348,7 @@ void machmem_put_many(struct machmem *mm, mpn_t *ms, size_t n)
         release(mm, ms[i], j - i);
         i = j;
     }
+    finish_release(mm, ms, freed);
 }
 
 void machmem_set_flags(struct machmem *mm, mpn_t m, uint8_t set, uint8_t clear)
@@ -384,4 +428,24 @@ bool machmem_has_owner(struct machmem *mm, mpn_t m, uint64_t owner)
         found = d->more[i] == owner;
     pthread_mutex_unlock(mm_lock(mm));
     return found;
+}
+
+unsigned machmem_owners(struct machmem *mm, mpn_t m, uint64_t *out, unsigned max)
+{
+    pthread_mutex_lock(mm_lock(mm));
+    const struct mpage *d = &mm->map[m];
+    unsigned n = d->n_owners;
+    for (unsigned i = 0; i < n && i < max; i++)
+        out[i] = i == 0 ? d->owner0 : d->more[i - 1];
+    pthread_mutex_unlock(mm_lock(mm));
+    return n;
+}
+
+void machmem_node_counts(struct machmem *mm, uint64_t *per_node, unsigned nodes)
+{
+    pthread_mutex_lock(mm_lock(mm));
+    for (mpn_t m = 0; m < mm->next; m++)
+        if (mm->map[m].refs && mm->map[m].node < nodes)
+            per_node[mm->map[m].node]++;
+    pthread_mutex_unlock(mm_lock(mm));
 }

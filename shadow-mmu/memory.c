@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "dbt/internal.h"
+#include "numa/numa.h"
 
 enum exc_code dbt_fault_code(enum mmu_fault f, enum mmu_access acc)
 {
@@ -146,7 +147,11 @@ bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access ac
                     *smc = true;
             }
         }
-        if (pg.whole) {
+        /* --numa ...,delay=on: a load or store of a page on another node never enters the
+         * software TLB, and pays the extra latency here each time (numa/machine.c). */
+        bool remote = vm->numa && acc != MMU_FETCH &&
+                      numa_delay_access(vm->numa, (uint32_t)(canon >> STLB_PAGE_BITS), acc == MMU_STORE);
+        if (pg.whole && !remote) {
             v->prof.stlb_fills++;
             stlb_fill(&v->stlb, mode, va, page, (uint32_t)(canon >> STLB_PAGE_BITS), writable);
             if (!r.global)

@@ -263,6 +263,8 @@ static uint32_t break_cow(struct pmap *p, uint32_t gpfn, uint32_t e)
         return PMAP_NONE;
     }
     atomic_fetch_add_explicit(&p->st.cow_copies, 1, memory_order_relaxed);
+    if (mm->numa_cow_break)
+        mm->numa_cow_break(mm, m); /* a write: the page's NUMA replicas collapse */
     return n;
 }
 

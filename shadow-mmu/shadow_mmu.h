@@ -142,9 +142,10 @@ typedef uint32_t mpn_t; /* machine page number: page n of the pool */
 enum mpage_flag {
     MPAGE_SHARED = 1,  /* mapped by more than one (pmap, page) or held by the file cache */
     MPAGE_COW = 2,     /* mapped copy-on-write: a store gives the storer its own copy */
-    MPAGE_REPLICA = 4, /* a per-node read-only replica of another page (NUMA, later) */
+    MPAGE_REPLICA = 4, /* a per-node read-only replica of another page (numa/) */
     MPAGE_FILE = 8,    /* holds a file's contents (the boot file cache) */
     MPAGE_HOME = 16,   /* one of a pmap's home pages: its RAM view's own page for that gpfn */
+    MPAGE_RELEASING = 32, /* its last reference went and its memory is being given back */
 };
 
 /* An owner: the pmap's id and the guest page in it. */
@@ -189,7 +190,22 @@ struct machmem {
     _Atomic int64_t away_runs;
     int64_t away_limit;
     _Atomic uint64_t away_refused; /* pages pmap_map_cow refused for it */
+    /* The simulated ccNUMA machine (numa/numa.h), or NULL: pages handed out get a home node
+     * (machmem_alloc and friends: the allocating thread's node, or round-robin when
+     * numa_interleave), and a copy-on-write break tells it (numa_cow_break), so replicas of the
+     * page collapse. */
+    struct numa *numa;
+    unsigned numa_nodes;   /* 0 or 1: one node */
+    bool numa_interleave;  /* place page m on node m % numa_nodes (no first touch) */
+    void (*numa_cow_break)(struct machmem *mm, mpn_t m);
 };
+
+/* The node whose memory the calling thread allocates (first touch): the node of the CPU it plays
+ * (numa/). 0 by default. */
+void machmem_set_thread_node(unsigned node);
+unsigned machmem_thread_node(void);
+/* Sets the home node of m (a page placed on purpose: numa/'s tests and tools). */
+void machmem_set_node(struct machmem *mm, mpn_t m, unsigned node);
 
 /* Reserves address space for max_bytes of machine memory; 0 or -errno. */
 int machmem_init(struct machmem *mm, uint64_t max_bytes);
@@ -225,6 +241,10 @@ int machmem_add_owner(struct machmem *mm, mpn_t m, uint64_t owner);
 void machmem_del_owner(struct machmem *mm, mpn_t m, uint64_t owner);
 /* A copy of the memmap entry of m (under the lock), owners not included. */
 struct mpage machmem_info(struct machmem *mm, mpn_t m);
+/* m's owners into out[0 .. max); returns how many it has (which may be more than max). */
+unsigned machmem_owners(struct machmem *mm, mpn_t m, uint64_t *out, unsigned max);
+/* Adds the pages in use on each node (0 .. nodes - 1) to per_node. */
+void machmem_node_counts(struct machmem *mm, uint64_t *per_node, unsigned nodes);
 /* Whether owner is among m's owners. */
 bool machmem_has_owner(struct machmem *mm, mpn_t m, uint64_t owner);
 
@@ -447,6 +467,17 @@ _Static_assert(sizeof(struct stlb_entry) == 32, "generated code hard-codes the e
 
 #define STLB_VICTIMS 8
 
+/* Access counts of one entry (numa/): loads and stores that hit it, bumped by translated code
+ * while NUMA counting is on (the stride of an entry, so the probe's index register reaches both). */
+struct stlb_count {
+    uint64_t n[3]; /* by enum mmu_access: MMU_LOAD, MMU_STORE (MMU_FETCH unused here) */
+    uint64_t spare;
+};
+_Static_assert(sizeof(struct stlb_count) == sizeof(struct stlb_entry), "counts share the entries' index");
+/* Executed translated blocks, charged by code page: slot (canonical page & mask), bumped by each
+ * block's entry while NUMA counting is on; fetch_ppn names the page a slot counts now. */
+#define STLB_FETCH_SLOTS 4096
+
 /* The direct-mapped table, and per mode a few entries it evicted (QEMU's victim TLB): two hot pages
  * a multiple of STLB_SIZE pages apart then cost a swap in the slow path, not a guest TLB walk. */
 struct stlb {
@@ -460,6 +491,15 @@ struct stlb {
      * entries by. */
     uint32_t ppn[MMU_NMODES][STLB_SIZE];
     uint32_t victim_ppn[MMU_NMODES][STLB_VICTIMS];
+    /* NUMA counting (numa/; zero and unused without it). An entry's counts are folded before
+     * the entry is reused for another page (fold, called from the fill on the vCPU's thread) and
+     * when numa/ samples them; a flush leaves them (and ppn) for the next fold. */
+    struct stlb_count cnt[MMU_NMODES][STLB_SIZE];
+    struct stlb_count victim_cnt[MMU_NMODES][STLB_VICTIMS];
+    void (*fold)(void *opaque, uint32_t ppn, const struct stlb_count *c);
+    void *fold_opaque;
+    uint64_t fetch[STLB_FETCH_SLOTS];
+    uint32_t fetch_ppn[STLB_FETCH_SLOTS];
 };
 
 static inline unsigned stlb_index(gva_t va)

@@ -39,6 +39,9 @@ void stlb_flush_all(struct stlb *s)
     }
     memset(s->asid_bound, 0, sizeof(s->asid_bound));
     memset(s->victim_asid_bound, 0, sizeof(s->victim_asid_bound));
+    /* a reset: the NUMA counts since the last fold go too (a fold is never called on zero) */
+    memset(s->cnt, 0, sizeof(s->cnt));
+    memset(s->victim_cnt, 0, sizeof(s->victim_cnt));
 }
 
 void stlb_flush_nonglobal(struct stlb *s)
@@ -110,6 +113,14 @@ static uint64_t entry_page(const struct stlb_entry *e)
     return e->tag_read;
 }
 
+/* Hands counts c (of page ppn) to the NUMA fold before their slot is reused; numa/ off: no counts. */
+static void fold_counts(struct stlb *s, uint32_t ppn, struct stlb_count *c)
+{
+    if (s->fold && (c->n[MMU_LOAD] | c->n[MMU_STORE]))
+        s->fold(s->fold_opaque, ppn, c);
+    *c = (struct stlb_count){0};
+}
+
 void stlb_fill(struct stlb *s, enum mmu_mode mode, gva_t va, uint8_t *host_page, uint32_t ppn, bool writable)
 {
     struct stlb_entry *e = &s->e[mode][stlb_index(va)];
@@ -118,8 +129,13 @@ void stlb_fill(struct stlb *s, enum mmu_mode mode, gva_t va, uint8_t *host_page,
         unsigned slot = s->victim_next[mode] % STLB_VICTIMS;
         s->victim[mode][slot] = *e;
         s->victim_asid_bound[mode][slot] = s->asid_bound[mode][stlb_index(va)];
+        fold_counts(s, s->victim_ppn[mode][slot], &s->victim_cnt[mode][slot]);
+        s->victim_cnt[mode][slot] = s->cnt[mode][stlb_index(va)];
+        s->cnt[mode][stlb_index(va)] = (struct stlb_count){0};
         s->victim_ppn[mode][slot] = s->ppn[mode][stlb_index(va)];
         s->victim_next[mode] = (slot + 1) % STLB_VICTIMS;
+    } else if (s->ppn[mode][stlb_index(va)] != ppn) {
+        fold_counts(s, s->ppn[mode][stlb_index(va)], &s->cnt[mode][stlb_index(va)]);
     }
     s->asid_bound[mode][stlb_index(va)] = false;
     s->ppn[mode][stlb_index(va)] = ppn;
@@ -152,6 +168,9 @@ bool stlb_victim_swap(struct stlb *s, enum mmu_mode mode, gva_t va)
         uint32_t p = s->ppn[mode][idx];
         s->ppn[mode][idx] = s->victim_ppn[mode][i];
         s->victim_ppn[mode][i] = p;
+        struct stlb_count c = s->cnt[mode][idx];
+        s->cnt[mode][idx] = s->victim_cnt[mode][i];
+        s->victim_cnt[mode][i] = c;
         return true;
     }
     return false;

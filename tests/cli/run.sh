@@ -338,7 +338,7 @@ if selected help; then
             for opt in -M -m -kernel -initrd -append --exec --deterministic --seed --max-insns \
                 --timeout --trace --no-chain --perfmap --profile --code-buffer -serial -no-reboot \
                 --insn-words -qmp -name --vm-config --clone --run-dir --host-cpus --weight --stats \
-                --mem-limit --page-sharing; do
+                --mem-limit --page-sharing --numa --numa-node; do
                 # the option as a word: preceded by a blank or a comma, followed by a blank, a
                 # comma, '=' or the end of the line
                 if ! grep -Eq -- "(^|[[:space:],])$opt([[:space:],=]|\$)" "$OUT"; then
@@ -358,6 +358,7 @@ good run-pass-realtime 0 'pass' -M testbench -m 16 --timeout 10 -kernel "$W/pass
 good run-pass-m-suffix 0 'pass' -M testbench -m 16M --deterministic -kernel "$W/pass.elf"
 good run-fail 4 'fail' "${TB[@]}" -kernel "$W/fail.elf"
 good run-loop-max-insns 3 'limit' "${TB[@]}" --max-insns 10 -kernel "$W/loop.elf"
+good run-pass-numa 0 'pass' "${TB[@]}" --numa nodes=2,delay=on --numa-node 1,mem=0 -kernel "$W/pass.elf"
 good run-loop-timeout 3 'timeout' "${TB[@]}" --timeout 0.5 -kernel "$W/loop.elf"
 # every execution mode, and the translator without chaining (a self-loop must still stop)
 good run-pass-interp 0 'pass' "${TB[@]}" --exec interp -kernel "$W/pass.elf"
@@ -597,6 +598,17 @@ bad host-cpus-zero '--host-cpus 0 is out of range \(1\.\.256\)' "${TB[@]}" -kern
 bad host-cpus-257 '--host-cpus 257 is out of range' "${TB[@]}" -kernel "$GOOD" --host-cpus 257
 bad page-sharing-zero '--page-sharing 0 is out of range \(1\.\.10000000\)' "${TB[@]}" -kernel "$GOOD" --page-sharing=0
 bad page-sharing-abc 'invalid number for --page-sharing' "${TB[@]}" -kernel "$GOOD" --page-sharing=abc
+bad numa-nodes-zero '--numa: nodes=0 is out of range \(1\.\.8\)' "${TB[@]}" -kernel "$GOOD" --numa nodes=0
+bad numa-no-nodes '--numa: nodes=N is required' "${TB[@]}" -kernel "$GOOD" --numa policy=migrate
+bad numa-policy '--numa: policy=best: none, first-touch, migrate or migrate\+replicate' "${TB[@]}" -kernel "$GOOD" \
+    --numa nodes=2,policy=best
+bad numa-remote-below-local '--numa: remote-ns must be at least local-ns' "${TB[@]}" -kernel "$GOOD" \
+    --numa nodes=2,local-ns=500,remote-ns=400
+bad numa-unknown-key "--numa: unknown key 'colour'" "${TB[@]}" -kernel "$GOOD" --numa nodes=2,colour=red
+bad numa-node-without-numa '--numa-node: needs --numa' "${TB[@]}" -kernel "$GOOD" --numa-node 1
+bad numa-node-too-big '--numa-node: no such node' "${TB[@]}" -kernel "$GOOD" --numa nodes=2 --numa-node 2
+bad numa-node-bad-mem "--numa-node takes N or N,mem=M \(nodes 0\.\.7\), not '1,mem=x'" "${TB[@]}" -kernel "$GOOD" \
+    --numa nodes=2 --numa-node 1,mem=x
 bad run-dir-file 'run-dir .*plain-file: exists and is not a folder' "${TB[@]}" -kernel "$GOOD" --clone 2 \
     --run-dir "$W/plain-file"
 bad run-dir-unmakeable 'run-dir .*no-such-dir/rd: No such file' "${TB[@]}" -kernel "$GOOD" --clone 2 \

@@ -9,7 +9,8 @@
 #            handed to the card from another thread; the switch with two senders while ports come and go),
 #            tests/unit/test_virtio_balloon.c (targets and stats requests from another thread),
 #            tests/unit/test_pageshare.c (the page-sharing scanner's thread merging pages while
-#            guest threads store into them),
+#            guest threads store into them), tests/unit/test_numa.c (three VMs' threads replicating,
+#            collapsing and mapping back pages they share while QMP's reads go on),
 #            built under build/tsan/tests/unit/ and counted like suite unit;
 #            a report makes the binary exit non-zero (TSan's exitcode 66)
 #   tsan-qmp the qmp suite's sessions (console thread, QMP thread, vCPU thread, -serial unix:)
@@ -34,7 +35,7 @@ suite_begin tsan
 root=$TEST_LOG_ROOT
 TEST_LOG_ROOT=$root/tsan tests/unit/run.sh --suite multivm "$B/tsan/tests/unit/test_multivm" "$B/tsan/tests/unit/test_sched" \
     "$B/tsan/tests/unit/test_virtio_blk" "$B/tsan/tests/unit/test_bufcache" "$B/tsan/tests/unit/test_virtio_net" \
-    "$B/tsan/tests/unit/test_virtio_balloon" "$B/tsan/tests/unit/test_pageshare"
+    "$B/tsan/tests/unit/test_virtio_balloon" "$B/tsan/tests/unit/test_pageshare" "$B/tsan/tests/unit/test_numa"
 TEST_LOG_ROOT=$root/tsan tests/qmp/run.sh --suite tsan-qmp --tsan --mvisor "$B/tsan/mvisor" "$@"
 TEST_LOG_ROOT=$root/tsan CLI_TIMEOUT=120 tests/cli/run.sh --suite tsan-cli --tsan --mvisor "$B/tsan/mvisor" \
     'vmcfg-*' 'clone-*' 'rundir-*' containment several-sigterm perfmap-several qmp-several-vms stats-per-vm

@@ -26,6 +26,10 @@
 #                     them and reads every word back exactly
 #   quiet-wait        on one host CPU, a deterministic VM waiting for an interrupt that never
 #                     comes leaves the CPU to a VM beside it
+#   numa              the four workload VMs, --deterministic, on a simulated 4-node machine
+#                     (--numa) without a policy and with migration and replication: consoles and
+#                     instruction counts identical, migrations, replications and collapses > 0
+#                     (--profile=json, QMP query-numa) (tests/vms/numa_case.py)
 # The Linux VMs boot the kernel payload itself (vmlinux.bin made into an ELF here, as the boot
 # suite does: the same kernel without its ~2e9-instruction decompressor, so four VMs boot in
 # seconds) with the initramfs tests/vms/make-initramfs.sh lays over build/initramfs.cpio.gz;
@@ -84,7 +88,7 @@ fi
 
 # ---- cases ---------------------------------------------------------------------------------
 
-for c in four-vms containment reset-loop-stops quiet-wait shared-base page-sharing; do
+for c in four-vms containment reset-loop-stops quiet-wait shared-base page-sharing numa; do
     selected "$c" || continue
     if ((!inputs_ok)); then
         TEST_LOG=

@@ -609,6 +609,11 @@ def case_page_sharing(args):
 
 CASES["page-sharing"] = case_page_sharing
 
+# The simulated ccNUMA machine (tests/vms/numa_case.py).
+import numa_case  # noqa: E402
+
+CASES["numa"] = lambda args: numa_case.run(args, sys.modules[__name__])
+
 
 def main():
     ap = argparse.ArgumentParser()

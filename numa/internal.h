@@ -1,0 +1,65 @@
+/* numa/ internal: the machine's state, shared by its files (numa/numa.h is the interface). */
+#ifndef MVISOR_NUMA_INTERNAL_H
+#define MVISOR_NUMA_INTERNAL_H
+
+#include <pthread.h>
+
+#include "numa/numa.h"
+
+/* Accesses from one node that make a page worth a look by the policy. */
+#define NUMA_HOT 64u
+/* Moves of one page at most (its migrations, the replicas made of it): a page that keeps moving
+ * stays. */
+#define NUMA_MAX_MOVES 8u
+/* The policy runs every this many slices of a VM (a slice is up to 4 M guest instructions), and
+ * makes at most this many moves a round: its rate is bounded by the VM's own progress. */
+#define NUMA_POLICY_EVERY 1u
+#define NUMA_MOVES_PER_ROUND 64u
+/* Candidate pages a VM keeps for its next round. */
+#define NUMA_CAND_MAX 1024u
+
+#define NUMA_CHUNK_BITS 12
+
+/* The policy's record of one machine page (allocated by chunk on first use). */
+struct numa_page {
+    uint32_t acc[NUMA_MAX_NODES]; /* accesses from each node since the policy last looked */
+    uint32_t writes;
+    uint16_t moves;
+    uint8_t queued;               /* bit k: in the candidate list of a VM on node k */
+    struct numa_rset *rset;       /* the replica set it is master or replica of, or NULL */
+};
+
+/* A page and its replicas: every node's copy (the master on its own node). */
+struct numa_rset {
+    mpn_t master;
+    mpn_t rep[NUMA_MAX_NODES];
+    bool collapse;
+    struct numa_rset *next_pending; /* marked for collapse: the list numa_collapse_pending takes */
+};
+
+/* A guest page to map back from a collapsed set's replica to its master (by the VM's own thread). */
+struct numa_remap {
+    uint32_t gpfn;
+    mpn_t replica, master; /* the entry holds a reference to master */
+    struct numa_remap *next;
+};
+
+struct numa {
+    struct machmem *mm;
+    struct numa_config cfg;
+    pthread_mutex_t lock;  /* records, replica sets; taken inside a pmap's lock, never around one */
+    struct numa_page **chunks;
+    size_t n_chunks;
+    struct numa_rset *pending_sets; /* marked for collapse */
+    _Atomic unsigned pending;       /* how many */
+    unsigned next_node;       /* round-robin placement of VMs */
+    struct numa_vm *vms[MACHMEM_MAX_PMAPS]; /* by pmap id: whose inbox a remap goes to */
+    struct numa_stats st;
+};
+
+/* The record of m (lock held), or NULL if out of memory. */
+struct numa_page *numa_page_rec(struct numa *n, mpn_t m);
+/* The pool's hook: a copy-on-write break copied m (the writer's pmap lock held). */
+void numa_cow_break(struct machmem *mm, mpn_t m);
+
+#endif

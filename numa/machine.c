@@ -1,0 +1,309 @@
+/*
+ * The simulated ccNUMA machine: its nodes, each VM's place on them, and the access counts.
+ *
+ * Counting plays FLASH's directory with the software TLB: while the machine exists, translated
+ * code adds one to a counter beside the software-TLB entry of every load and store that hits it
+ * (struct stlb.cnt, same index as the entry) and to a per-code-page slot on every block it
+ * enters (struct stlb.fetch). The counts are folded here on the vCPU's own thread: when the
+ * software TLB reuses an entry for another page (its fold callback) and at the end of every
+ * scheduler slice (numa_fold_all). A fold turns an entry's canonical page into the machine page
+ * the pmap maps now and charges the accesses to that page's home node: per VM, per node
+ * totals, and the latency model's stall (L for a local page, R for a remote one, and the UMA
+ * bound with every access at L). With a policy that moves pages, the fold also keeps per-page,
+ * per-node counts (numa_page) and queues a page for the policy once it is hot from a node that
+ * is not its home.
+ *
+ * Limits: accesses the translator does not probe (the interpreter, the trap path's emulated
+ * accesses, the partial-word and linked accesses that go to helpers, DMA) are not counted;
+ * a flush leaves an entry's counts in place and they fold with the page the pmap maps at the
+ * next fold, so a page moved in between is charged for accesses made to its old copy.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "numa/internal.h"
+
+static struct numa_vm *fold_vm(void *opaque)
+{
+    return opaque;
+}
+
+int numa_create(struct machmem *mm, const struct numa_config *cfg)
+{
+    if (mm->numa)
+        return -EEXIST;
+    struct numa *n = calloc(1, sizeof(*n));
+    if (!n)
+        return -ENOMEM;
+    n->mm = mm;
+    n->cfg = *cfg;
+    n->n_chunks = (mm->max_pages >> NUMA_CHUNK_BITS) + 1;
+    n->chunks = calloc(n->n_chunks, sizeof(*n->chunks));
+    if (!n->chunks) {
+        free(n);
+        return -ENOMEM;
+    }
+    pthread_mutex_init(&n->lock, NULL);
+    mm->numa_nodes = cfg->nodes;
+    mm->numa_interleave = cfg->policy == NUMA_POLICY_NONE;
+    mm->numa_cow_break = numa_cow_break;
+    mm->numa = n;
+    return 0;
+}
+
+void numa_destroy(struct machmem *mm)
+{
+    struct numa *n = mm->numa;
+    if (!n)
+        return;
+    mm->numa = NULL;
+    mm->numa_cow_break = NULL;
+    mm->numa_nodes = 0;
+    /* Each set once, through its master: the replicas forget it first (a replica's record may
+     * come after its master's). */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < n->n_chunks; i++)
+            for (size_t k = 0; n->chunks[i] && k < (1u << NUMA_CHUNK_BITS); k++) {
+                struct numa_page *pg = &n->chunks[i][k];
+                bool master = pg->rset && pg->rset->master == (mpn_t)(i << NUMA_CHUNK_BITS | k);
+                if (pass == 0 && pg->rset && !master)
+                    pg->rset = NULL;
+                else if (pass == 1 && master)
+                    free(pg->rset);
+            }
+    for (size_t i = 0; i < n->n_chunks; i++)
+        free(n->chunks[i]);
+    free(n->chunks);
+    pthread_mutex_destroy(&n->lock);
+    free(n);
+}
+
+const struct numa_config *numa_config_of(const struct numa *n)
+{
+    return &n->cfg;
+}
+
+const struct numa_stats *numa_stats_of(const struct numa *n)
+{
+    return &n->st;
+}
+
+void numa_pages_per_node(struct numa *n, uint64_t *out)
+{
+    memset(out, 0, n->cfg.nodes * sizeof(*out));
+    machmem_node_counts(n->mm, out, n->cfg.nodes);
+}
+
+struct numa_page *numa_page_rec(struct numa *n, mpn_t m)
+{
+    size_t c = m >> NUMA_CHUNK_BITS;
+    if (c >= n->n_chunks)
+        return NULL;
+    if (!n->chunks[c])
+        n->chunks[c] = calloc((size_t)1 << NUMA_CHUNK_BITS, sizeof(struct numa_page));
+    return n->chunks[c] ? &n->chunks[c][m & ((1u << NUMA_CHUNK_BITS) - 1)] : NULL;
+}
+
+uint32_t numa_page_count(struct numa *n, mpn_t m, unsigned node)
+{
+    pthread_mutex_lock(&n->lock);
+    struct numa_page *pg = numa_page_rec(n, m);
+    uint32_t c = pg && node < NUMA_MAX_NODES ? pg->acc[node] : 0;
+    pthread_mutex_unlock(&n->lock);
+    return c;
+}
+
+static uint32_t sat_add(uint32_t a, uint64_t b)
+{
+    return b >= UINT32_MAX - a ? UINT32_MAX : a + (uint32_t)b;
+}
+
+/* Charges accesses (loads + stores, stores of them; fetch: block entries) of canonical page ppn. */
+static void charge(struct numa_vm *nv, uint32_t ppn, uint64_t acc, uint64_t stores, bool fetch)
+{
+    struct pmap *p = nv->pmap;
+    uint32_t gpfn = ppn - pmap_ppn(p, 0);
+    if (gpfn >= p->npages)
+        return; /* not RAM (the boot ROM, flash) */
+    bool cow;
+    mpn_t m = pmap_lookup(p, gpfn, &cow);
+    if (m == PMAP_NONE)
+        return;
+    struct numa *n = nv->numa;
+    unsigned home = machmem_info(n->mm, m).node;
+    if (home >= NUMA_MAX_NODES)
+        home = 0;
+    /* relaxed atomics: QMP reads them from its own thread */
+    __atomic_fetch_add(&(fetch ? nv->fetch : nv->acc)[home], acc, __ATOMIC_RELAXED);
+    if (cow)
+        __atomic_fetch_add(&nv->shared[home], acc, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&nv->stall_ns, acc * (home == nv->node ? n->cfg.local_ns : n->cfg.remote_ns), __ATOMIC_RELAXED);
+    __atomic_fetch_add(&nv->uma_ns, acc * n->cfg.local_ns, __ATOMIC_RELAXED);
+    if (n->cfg.policy < NUMA_POLICY_MIGRATE)
+        return;
+    pthread_mutex_lock(&n->lock);
+    struct numa_page *pg = numa_page_rec(n, m);
+    bool queue = false;
+    if (pg) {
+        pg->acc[nv->node] = sat_add(pg->acc[nv->node], acc);
+        pg->writes = sat_add(pg->writes, stores);
+        queue = home != nv->node && !(pg->queued & (1u << nv->node)) && pg->acc[nv->node] >= NUMA_HOT &&
+                pg->moves < NUMA_MAX_MOVES && nv->n_cand < NUMA_CAND_MAX;
+        if (queue)
+            pg->queued |= (uint8_t)(1u << nv->node);
+    }
+    pthread_mutex_unlock(&n->lock);
+    if (queue)
+        nv->cand[nv->n_cand++] = (uint64_t)m << 32 | gpfn;
+}
+
+static void fold_entry(void *opaque, uint32_t ppn, const struct stlb_count *c)
+{
+    charge(fold_vm(opaque), ppn, c->n[MMU_LOAD] + c->n[MMU_STORE], c->n[MMU_STORE], false);
+}
+
+struct numa_vm *numa_vm_attach(struct machmem *mm, struct pmap *p, int node, int mem_node)
+{
+    struct numa *n = mm->numa;
+    if (!n)
+        return NULL;
+    struct numa_vm *nv = calloc(1, sizeof(*nv));
+    uint64_t *cand = calloc(NUMA_CAND_MAX, sizeof(*cand));
+    if (!nv || !cand) {
+        free(nv);
+        free(cand);
+        return NULL;
+    }
+    pthread_mutex_lock(&n->lock);
+    if (node < 0)
+        node = (int)(n->next_node++ % n->cfg.nodes);
+    n->vms[p->id] = nv;
+    pthread_mutex_unlock(&n->lock);
+    nv->numa = n;
+    nv->pmap = p;
+    nv->cand = cand;
+    nv->node = (unsigned)node % n->cfg.nodes;
+    nv->mem_node = mem_node < 0 ? nv->node : (unsigned)mem_node % n->cfg.nodes;
+    return nv;
+}
+
+void numa_vm_detach(struct numa_vm *nv)
+{
+    if (!nv)
+        return;
+    for (unsigned i = 0; i < nv->n_stlb; i++) {
+        nv->stlb[i]->fold = NULL;
+        nv->stlb[i]->fold_opaque = NULL;
+    }
+    struct numa *n = nv->numa;
+    pthread_mutex_lock(&n->lock);
+    n->vms[nv->pmap->id] = NULL;
+    struct numa_remap *r = nv->inbox;
+    nv->inbox = NULL;
+    pthread_mutex_unlock(&n->lock);
+    while (r) {
+        struct numa_remap *next = r->next;
+        machmem_put(n->mm, r->master);
+        free(r);
+        r = next;
+    }
+    free(nv->cand);
+    free(nv);
+}
+
+void numa_vm_add_stlb(struct numa_vm *nv, struct stlb *s)
+{
+    if (nv->n_stlb == PMAP_MAX_STLBS)
+        return;
+    nv->stlb[nv->n_stlb++] = s;
+    s->fold_opaque = nv;
+    s->fold = fold_entry;
+}
+
+static void fold_array(struct numa_vm *nv, struct stlb_count *c, const uint32_t *ppn, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (c[i].n[MMU_LOAD] | c[i].n[MMU_STORE]) {
+            fold_entry(nv, ppn[i], &c[i]);
+            c[i] = (struct stlb_count){0};
+        }
+}
+
+void numa_fold_all(struct numa_vm *nv)
+{
+    for (unsigned k = 0; k < nv->n_stlb; k++) {
+        struct stlb *s = nv->stlb[k];
+        for (unsigned m = 0; m < MMU_NMODES; m++) {
+            fold_array(nv, s->cnt[m], s->ppn[m], STLB_SIZE);
+            fold_array(nv, s->victim_cnt[m], s->victim_ppn[m], STLB_VICTIMS);
+        }
+        for (unsigned i = 0; i < STLB_FETCH_SLOTS; i++)
+            if (s->fetch[i]) {
+                charge(nv, s->fetch_ppn[i], s->fetch[i], 0, true);
+                s->fetch[i] = 0;
+            }
+    }
+}
+
+void numa_note_code(struct numa_vm *nv, uint32_t ppn)
+{
+    unsigned slot = ppn & (STLB_FETCH_SLOTS - 1);
+    for (unsigned k = 0; k < nv->n_stlb; k++) {
+        struct stlb *s = nv->stlb[k];
+        if (s->fetch_ppn[slot] == ppn)
+            continue;
+        /* Another page's blocks counted here so far: theirs, then the slot is this page's. */
+        if (s->fetch[slot])
+            charge(nv, s->fetch_ppn[slot], s->fetch[slot], 0, true);
+        s->fetch[slot] = 0;
+        s->fetch_ppn[slot] = ppn;
+    }
+}
+
+void numa_slice_begin(struct numa_vm *nv)
+{
+    machmem_set_thread_node(nv->mem_node);
+}
+
+void numa_slice_end(struct numa_vm *nv)
+{
+    struct numa *n = nv->numa;
+    numa_fold_all(nv);
+    nv->slices++;
+    if (n->cfg.policy >= NUMA_POLICY_MIGRATE) {
+        /* Moves are made by the node that wants the page: the copy lands on it. */
+        machmem_set_thread_node(nv->node);
+        if (nv->slices % NUMA_POLICY_EVERY == 0 && nv->n_cand)
+            numa_policy_round(nv, NUMA_MOVES_PER_ROUND);
+        numa_collapse_pending(n);
+        numa_apply_remaps(nv);
+        machmem_set_thread_node(nv->mem_node);
+    }
+}
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+bool numa_delay_access(struct numa_vm *nv, uint32_t ppn, bool store)
+{
+    struct numa *n = nv->numa;
+    if (!n->cfg.delay)
+        return false;
+    struct pmap *p = nv->pmap;
+    uint32_t gpfn = ppn - pmap_ppn(p, 0);
+    mpn_t m = gpfn < p->npages ? pmap_lookup(p, gpfn, NULL) : PMAP_NONE;
+    if (m == PMAP_NONE || machmem_info(n->mm, m).node == nv->node)
+        return false;
+    charge(nv, ppn, 1, store, false);
+    uint64_t until = mono_ns() + (n->cfg.remote_ns - n->cfg.local_ns);
+    while (mono_ns() < until)
+        __builtin_ia32_pause();
+    return true;
+}

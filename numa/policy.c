@@ -1,0 +1,330 @@
+/*
+ * The placement policy (Disco section 4.2.3) over the pmap's own mechanisms.
+ *
+ * Migration is pmap_move (copy to a fresh page, pmap update, the view remapped, shootdown of
+ * every software-TLB entry of the page through the back-map, old page freed), run on the VM's
+ * own thread between slices with the copy allocated on the VM's node. It only takes private
+ * pages: a store cannot race the copy, as every vCPU of the VM is on this thread (DMA from an
+ * I/O thread could, which is a limit stated in the README).
+ *
+ * Replication takes pages that are mapped copy-on-write (the boot files' pages several VMs
+ * share, the buffer cache's): they are read-only for every mapper, so a copy is exact whoever
+ * runs. A page's replica set keeps one copy per node (the master on its own node); a VM maps
+ * its node's copy with pmap_map_cow, the same remap and shootdown as page sharing. A write
+ * (a copy-on-write break of any copy: a guest wrote its page) marks the set: the next slice end
+ * of any VM collapses it, handing every holder of a replica (found by the memmap's owners) to
+ * its VM, which maps the page back to the master at its own next slice end; the replicas are
+ * freed once the last holder has (Disco's rule: the first write collapses them). Every pmap
+ * change numa/ makes is thus made on the thread of the pmap's VM. The writer now
+ * has a private copy; the master is still read-only for the VMs that share it, so the policy
+ * may replicate it again for those that keep reading it, within the page's cap of moves (each
+ * copy made counts). Translated blocks are keyed by guest-physical address and survive all of
+ * it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "numa/internal.h"
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void count_move(struct numa *n, struct pmap *p, uint64_t shot0, uint64_t t0)
+{
+    uint64_t shot = atomic_load_explicit(&p->st.shot_entries, memory_order_relaxed) - shot0;
+    atomic_fetch_add_explicit(&n->st.shootdowns, shot, memory_order_relaxed);
+    atomic_fetch_add_explicit(&n->st.move_ns, now_ns() - t0, memory_order_relaxed);
+}
+
+int numa_migrate(struct numa_vm *nv, uint32_t gpfn)
+{
+    struct numa *n = nv->numa;
+    struct pmap *p = nv->pmap;
+    bool cow;
+    mpn_t old = pmap_lookup(p, gpfn, &cow);
+    if (old == PMAP_NONE || cow)
+        return old == PMAP_NONE ? -ENOENT : -EBUSY;
+    uint64_t t0 = now_ns(), shot0 = atomic_load_explicit(&p->st.shot_entries, memory_order_relaxed);
+    unsigned saved = machmem_thread_node();
+    machmem_set_thread_node(nv->node);
+    int rc = pmap_move(p, gpfn);
+    machmem_set_thread_node(saved);
+    if (rc < 0) {
+        atomic_fetch_add_explicit(&n->st.moves_failed, 1, memory_order_relaxed);
+        return rc;
+    }
+    mpn_t m = pmap_lookup(p, gpfn, NULL);
+    if (m != PMAP_NONE)
+        machmem_set_node(n->mm, m, nv->node);
+    pthread_mutex_lock(&n->lock);
+    struct numa_page *o = numa_page_rec(n, old), *pg = m == PMAP_NONE ? NULL : numa_page_rec(n, m);
+    uint16_t moves = o ? o->moves : 0;
+    if (o)
+        *o = (struct numa_page){0}; /* freed by the move */
+    if (pg)
+        *pg = (struct numa_page){.moves = (uint16_t)(moves + 1)};
+    pthread_mutex_unlock(&n->lock);
+    count_move(n, p, shot0, t0);
+    atomic_fetch_add_explicit(&n->st.migrations, 1, memory_order_relaxed);
+    __atomic_fetch_add(&nv->migrated, 1, __ATOMIC_RELAXED);
+    return 0;
+}
+
+/* The replica set of m (lock held), made with m as its master if it has none (the set then
+ * holds a reference to its master); NULL if collapsing, capped or out of memory. */
+static struct numa_rset *rset_of(struct numa *n, mpn_t m, unsigned home)
+{
+    struct numa_page *pg = numa_page_rec(n, m);
+    if (!pg)
+        return NULL;
+    if (pg->rset) {
+        struct numa_rset *r = pg->rset;
+        struct numa_page *mp = numa_page_rec(n, r->master);
+        return r->collapse || !mp || mp->moves >= NUMA_MAX_MOVES ? NULL : r;
+    }
+    struct numa_rset *r = pg->moves < NUMA_MAX_MOVES ? malloc(sizeof(*r)) : NULL;
+    if (!r)
+        return NULL;
+    *r = (struct numa_rset){.master = m};
+    for (unsigned k = 0; k < NUMA_MAX_NODES; k++)
+        r->rep[k] = MPN_NONE;
+    r->rep[home] = m;
+    pg->rset = r;
+    machmem_get(n->mm, m);
+    return r;
+}
+
+int numa_replicate(struct numa_vm *nv, uint32_t gpfn)
+{
+    struct numa *n = nv->numa;
+    struct machmem *mm = n->mm;
+    struct pmap *p = nv->pmap;
+    bool cow;
+    mpn_t m = pmap_lookup(p, gpfn, &cow);
+    if (m == PMAP_NONE || !cow)
+        return m == PMAP_NONE ? -ENOENT : -EINVAL;
+    uint64_t t0 = now_ns(), shot0 = atomic_load_explicit(&p->st.shot_entries, memory_order_relaxed);
+    unsigned home = machmem_info(mm, m).node % n->cfg.nodes;
+    pthread_mutex_lock(&n->lock);
+    struct numa_rset *r = rset_of(n, m, home);
+    if (!r) {
+        pthread_mutex_unlock(&n->lock);
+        return -EBUSY;
+    }
+    mpn_t master = r->master, local = r->rep[nv->node];
+    pthread_mutex_unlock(&n->lock);
+    if (local == m)
+        return 0;
+    if (local == MPN_NONE) {
+        unsigned saved = machmem_thread_node();
+        machmem_set_thread_node(nv->node);
+        mpn_t c = machmem_alloc(mm);
+        machmem_set_thread_node(saved);
+        if (c == MPN_NONE) {
+            atomic_fetch_add_explicit(&n->st.moves_failed, 1, memory_order_relaxed);
+            return -ENOMEM;
+        }
+        machmem_set_node(mm, c, nv->node);
+        memcpy(machmem_page(mm, c), machmem_page(mm, master), MACH_PAGE_SIZE);
+        machmem_set_flags(mm, c, MPAGE_REPLICA | MPAGE_SHARED | MPAGE_COW, 0);
+        pthread_mutex_lock(&n->lock);
+        /* the set may have collapsed meanwhile: r is only used if the master still names it */
+        struct numa_page *mp = numa_page_rec(n, master), *cp = numa_page_rec(n, c);
+        bool same = mp && mp->rset == r && !r->collapse;
+        if (same && r->rep[nv->node] == MPN_NONE && cp) {
+            r->rep[nv->node] = c; /* the allocation's reference is the set's hold */
+            *cp = (struct numa_page){.rset = r};
+            if (mp->moves < UINT16_MAX)
+                mp->moves++; /* a copy made: what the cap counts */
+            local = c;
+            c = MPN_NONE;
+        } else if (same) {
+            local = r->rep[nv->node];
+        }
+        pthread_mutex_unlock(&n->lock);
+        if (c != MPN_NONE)
+            machmem_put(mm, c); /* lost a race, or the set went */
+        else
+            atomic_fetch_add_explicit(&n->st.replicas, 1, memory_order_relaxed);
+        if (local == MPN_NONE)
+            return -EBUSY;
+    }
+    int rc = pmap_map_cow(p, gpfn, local);
+    if (rc < 0) {
+        atomic_fetch_add_explicit(&n->st.moves_failed, 1, memory_order_relaxed);
+        return rc;
+    }
+    count_move(n, p, shot0, t0);
+    atomic_fetch_add_explicit(&n->st.replications, 1, memory_order_relaxed);
+    __atomic_fetch_add(&nv->replicated, 1, __ATOMIC_RELAXED);
+    return 0;
+}
+
+void numa_cow_break(struct machmem *mm, mpn_t m)
+{
+    struct numa *n = mm->numa;
+    if (!n)
+        return;
+    pthread_mutex_lock(&n->lock);
+    struct numa_page *pg = numa_page_rec(n, m);
+    if (pg && pg->rset && !pg->rset->collapse) {
+        pg->rset->collapse = true;
+        pg->rset->next_pending = n->pending_sets;
+        n->pending_sets = pg->rset;
+        atomic_fetch_add_explicit(&n->pending, 1, memory_order_relaxed);
+    }
+    pthread_mutex_unlock(&n->lock);
+}
+
+/* Hands every holder of replica c to its VM's inbox: the VM maps the page back to master on its
+ * own thread, as it makes every other change of its pmap. */
+static void hand_back(struct numa *n, mpn_t c, mpn_t master)
+{
+    struct machmem *mm = n->mm;
+    uint64_t small[16];
+    unsigned k = machmem_owners(mm, c, small, 16);
+    uint64_t *own = small;
+    if (k > 16) {
+        own = malloc(k * sizeof(*own));
+        if (!own)
+            return; /* they keep the replica: still an exact read-only copy */
+        unsigned again = machmem_owners(mm, c, own, k);
+        if (again < k)
+            k = again;
+    }
+    for (unsigned i = 0; i < k; i++) {
+        struct numa_remap *r = malloc(sizeof(*r));
+        if (!r)
+            break;
+        *r = (struct numa_remap){.gpfn = MPAGE_OWNER_GPFN(own[i]), .replica = c, .master = master};
+        machmem_get(mm, master);
+        pthread_mutex_lock(&n->lock);
+        struct numa_vm *nv = n->vms[MPAGE_OWNER_ID(own[i])];
+        if (nv) {
+            r->next = nv->inbox;
+            nv->inbox = r;
+        }
+        pthread_mutex_unlock(&n->lock);
+        if (!nv) {
+            machmem_put(mm, master);
+            free(r);
+        }
+    }
+    if (own != small)
+        free(own);
+}
+
+unsigned numa_apply_remaps(struct numa_vm *nv)
+{
+    struct numa *n = nv->numa;
+    struct pmap *p = nv->pmap;
+    pthread_mutex_lock(&n->lock);
+    struct numa_remap *r = nv->inbox;
+    nv->inbox = NULL;
+    pthread_mutex_unlock(&n->lock);
+    unsigned done = 0;
+    while (r) {
+        struct numa_remap *next = r->next;
+        bool cow;
+        if (pmap_lookup(p, r->gpfn, &cow) == r->replica && cow) {
+            uint64_t shot0 = atomic_load_explicit(&p->st.shot_entries, memory_order_relaxed);
+            if (pmap_map_cow(p, r->gpfn, r->master) == 0) {
+                done++;
+                atomic_fetch_add_explicit(&n->st.shootdowns,
+                                          atomic_load_explicit(&p->st.shot_entries, memory_order_relaxed) - shot0,
+                                          memory_order_relaxed);
+            }
+        }
+        machmem_put(n->mm, r->master);
+        free(r);
+        r = next;
+    }
+    return done;
+}
+
+unsigned numa_collapse_pending(struct numa *n)
+{
+    if (!atomic_load_explicit(&n->pending, memory_order_relaxed))
+        return 0;
+    unsigned done = 0;
+    for (;;) {
+        pthread_mutex_lock(&n->lock);
+        struct numa_rset *s = n->pending_sets, r;
+        if (s) {
+            n->pending_sets = s->next_pending;
+            r = *s;
+            for (unsigned k = 0; k < NUMA_MAX_NODES; k++) {
+                struct numa_page *pg = s->rep[k] == MPN_NONE ? NULL : numa_page_rec(n, s->rep[k]);
+                if (pg)
+                    pg->rset = NULL;
+            }
+            free(s);
+            atomic_fetch_sub_explicit(&n->pending, 1, memory_order_relaxed);
+        }
+        pthread_mutex_unlock(&n->lock);
+        if (!s)
+            break;
+        for (unsigned k = 0; k < NUMA_MAX_NODES; k++) {
+            if (r.rep[k] == MPN_NONE || r.rep[k] == r.master)
+                continue;
+            hand_back(n, r.rep[k], r.master);
+            machmem_put(n->mm, r.rep[k]); /* the set's hold: freed once no pmap maps it */
+        }
+        machmem_put(n->mm, r.master);
+        atomic_fetch_add_explicit(&n->st.collapses, 1, memory_order_relaxed);
+        done++;
+    }
+    return done;
+}
+
+void numa_policy_round(struct numa_vm *nv, unsigned max_moves)
+{
+    struct numa *n = nv->numa;
+    struct pmap *p = nv->pmap;
+    unsigned moves = 0, i = 0;
+    atomic_fetch_add_explicit(&n->st.rounds, 1, memory_order_relaxed);
+    for (; i < nv->n_cand && moves < max_moves; i++) {
+        uint32_t gpfn = (uint32_t)nv->cand[i];
+        mpn_t queued = (mpn_t)(nv->cand[i] >> 32);
+        bool cow;
+        mpn_t m = pmap_lookup(p, gpfn, &cow);
+        unsigned home = m == PMAP_NONE ? nv->node : machmem_info(n->mm, m).node;
+        pthread_mutex_lock(&n->lock);
+        /* the page queued, which the guest page may no longer map (moved, collapsed, broken) */
+        struct numa_page *q = numa_page_rec(n, queued);
+        if (q)
+            q->queued &= (uint8_t)~(1u << nv->node);
+        struct numa_page *pg = m == PMAP_NONE ? NULL : numa_page_rec(n, m);
+        uint64_t total = 0, mine = 0;
+        bool capped = true;
+        if (pg) {
+            for (unsigned k = 0; k < NUMA_MAX_NODES; k++)
+                total += pg->acc[k];
+            mine = pg->acc[nv->node];
+            capped = pg->moves >= NUMA_MAX_MOVES;
+            /* the counts decay at each look: what matters is the recent use */
+            for (unsigned k = 0; k < NUMA_MAX_NODES; k++)
+                pg->acc[k] /= 2;
+        }
+        pthread_mutex_unlock(&n->lock);
+        if (home == nv->node || capped)
+            continue;
+        if (!cow) {
+            /* A private page used mostly from this node (a VM's own vCPUs: all of its uses). */
+            if (mine * 4 >= total * 3 && numa_migrate(nv, gpfn) == 0)
+                moves++;
+        } else if (n->cfg.policy == NUMA_POLICY_REPLICATE) {
+            if (numa_replicate(nv, gpfn) == 0)
+                moves++;
+        }
+    }
+    /* the rest wait for the next round */
+    memmove(nv->cand, nv->cand + i, (nv->n_cand - i) * sizeof(*nv->cand));
+    nv->n_cand -= i;
+}

@@ -1,0 +1,111 @@
+/*
+ * What the NUMA machine reports: per VM, its accesses by the node of the memory they reached
+ * (local is its own node's), the latency model's stall time against the UMA bound; monitor-wide,
+ * what the policy did and the machine pages on each node. --profile prints it (text or JSON)
+ * and QMP query-numa answers with the same figures (monitor/qmp_numa.c).
+ */
+#include <inttypes.h>
+
+#include "numa/internal.h"
+
+static uint64_t rd(const uint64_t *x)
+{
+    return __atomic_load_n(x, __ATOMIC_RELAXED);
+}
+
+void numa_vm_report(const struct numa_vm *nv, struct numa_vm_report *r)
+{
+    const struct numa_config *cfg = &nv->numa->cfg;
+    *r = (struct numa_vm_report){.node = nv->node, .mem_node = nv->mem_node, .nodes = cfg->nodes};
+    for (unsigned k = 0; k < cfg->nodes; k++) {
+        r->acc[k] = rd(&nv->acc[k]);
+        r->fetch[k] = rd(&nv->fetch[k]);
+        uint64_t sh = rd(&nv->shared[k]);
+        if (k == nv->node) {
+            r->local += r->acc[k] + r->fetch[k];
+            r->shared_local += sh;
+        } else {
+            r->remote += r->acc[k] + r->fetch[k];
+            r->shared_remote += sh;
+        }
+    }
+    r->stall_ns = rd(&nv->stall_ns);
+    r->uma_ns = rd(&nv->uma_ns);
+    r->stall_ns_r15 = cfg->local_ns * r->local + cfg->local_ns * r->remote * 3 / 2;
+    r->migrated = rd(&nv->migrated);
+    r->replicated = rd(&nv->replicated);
+}
+
+static void json_list(FILE *f, const char *key, const uint64_t *v, unsigned n)
+{
+    fprintf(f, "\"%s\": [", key);
+    for (unsigned k = 0; k < n; k++)
+        fprintf(f, "%s%" PRIu64, k ? ", " : "", v[k]);
+    fprintf(f, "]");
+}
+
+static double share(uint64_t part, uint64_t all)
+{
+    return all ? 100.0 * (double)part / (double)all : 0.0;
+}
+
+void numa_report_vm(const struct numa_vm *nv, FILE *f, bool json)
+{
+    if (!nv) {
+        if (json)
+            fprintf(f, "  \"numa\": null,\n");
+        return;
+    }
+    struct numa *n = nv->numa;
+    const struct numa_config *cfg = &n->cfg;
+    const struct numa_stats *st = &n->st;
+    struct numa_vm_report r;
+    numa_vm_report(nv, &r);
+    uint64_t pages[NUMA_MAX_NODES];
+    numa_pages_per_node(n, pages);
+    uint64_t mig = atomic_load(&st->migrations), rep = atomic_load(&st->replications),
+             reps = atomic_load(&st->replicas), col = atomic_load(&st->collapses), shot = atomic_load(&st->shootdowns),
+             move_ns = atomic_load(&st->move_ns), failed = atomic_load(&st->moves_failed);
+    double us_per_move = mig + rep ? (double)move_ns / 1e3 / (double)(mig + rep) : 0.0;
+    if (json) {
+        fprintf(f, "  \"numa\": {\"nodes\": %u, \"cpus_per_node\": %u, \"policy\": \"%s\", \"local_ns\": %u, "
+                "\"remote_ns\": %u, \"delay\": %s, \"node\": %u, \"mem_node\": %u, ",
+                cfg->nodes, cfg->cpus_per_node, numa_policy_name(cfg->policy), cfg->local_ns, cfg->remote_ns,
+                cfg->delay ? "true" : "false", r.node, r.mem_node);
+        json_list(f, "accesses", r.acc, cfg->nodes);
+        fprintf(f, ", ");
+        json_list(f, "block_entries", r.fetch, cfg->nodes);
+        fprintf(f, ", \"shared_local\": %" PRIu64 ", \"shared_remote\": %" PRIu64, r.shared_local, r.shared_remote);
+        fprintf(f, ", \"local\": %" PRIu64 ", \"remote\": %" PRIu64 ", \"stall_ns\": %" PRIu64
+                ", \"stall_ns_r15\": %" PRIu64 ", \"uma_ns\": %" PRIu64 ", \"migrated\": %" PRIu64
+                ", \"replicated\": %" PRIu64 ", ",
+                r.local, r.remote, r.stall_ns, r.stall_ns_r15, r.uma_ns, r.migrated, r.replicated);
+        fprintf(f, "\"machine\": {\"migrations\": %" PRIu64 ", \"replications\": %" PRIu64 ", \"replicas\": %" PRIu64
+                ", \"collapses\": %" PRIu64 ", \"shootdowns\": %" PRIu64 ", \"us_per_move\": %.3f, \"moves_failed\": %"
+                PRIu64 ", ",
+                mig, rep, reps, col, shot, us_per_move, failed);
+        json_list(f, "pages_per_node", pages, cfg->nodes);
+        fprintf(f, "}},\n");
+        return;
+    }
+    fprintf(f, "\nNUMA (%u nodes x %u CPUs, policy %s, L %u ns, R %u ns%s): this VM on node %u, memory first "
+            "touched on node %u\n",
+            cfg->nodes, cfg->cpus_per_node, numa_policy_name(cfg->policy), cfg->local_ns, cfg->remote_ns,
+            cfg->delay ? ", delay on" : "", r.node, r.mem_node);
+    fprintf(f, "  accesses %" PRIu64 " local, %" PRIu64 " remote (%.1f%% local); by node:", r.local, r.remote,
+            share(r.local, r.local + r.remote));
+    for (unsigned k = 0; k < cfg->nodes; k++)
+        fprintf(f, " %u: %" PRIu64 " + %" PRIu64 " block entries", k, r.acc[k], r.fetch[k]);
+    fprintf(f, "\n  of them to shared pages %" PRIu64 " local, %" PRIu64 " remote (%.1f%% local)", r.shared_local,
+            r.shared_remote, share(r.shared_local, r.shared_local + r.shared_remote));
+    fprintf(f, "\n  modelled memory stall %.3f s (R/L = 1.5: %.3f s; UMA bound %.3f s)\n", (double)r.stall_ns / 1e9,
+            (double)r.stall_ns_r15 / 1e9, (double)r.uma_ns / 1e9);
+    fprintf(f, "  this VM's pages migrated %" PRIu64 ", mapped to a replica %" PRIu64 "\n", r.migrated, r.replicated);
+    fprintf(f, "  machine: %" PRIu64 " migrations, %" PRIu64 " replications (%" PRIu64 " replica pages), %" PRIu64
+            " collapses, %" PRIu64 " software-TLB entries shot down, %.1f us per move, %" PRIu64 " refused\n",
+            mig, rep, reps, col, shot, us_per_move, failed);
+    fprintf(f, "  machine pages per node:");
+    for (unsigned k = 0; k < cfg->nodes; k++)
+        fprintf(f, " %u: %" PRIu64, k, pages[k]);
+    fprintf(f, "\n");
+}

@@ -1,0 +1,468 @@
+/*
+ * Unit tests of the simulated ccNUMA machine (numa/) against real pmaps, software TLBs and the
+ * memmap: "VMs" are pmaps with two software TLBs each (two vCPUs) in one machine-memory pool.
+ *
+ * What must hold: --numa's parser takes every documented key and refuses bad values with a
+ * message naming the key; a page first touched while a VM's slice runs is homed on the VM's
+ * memory node (round-robin by page without a policy); counts left in software-TLB entries fold
+ * into the VM's per-node totals and the latency model (L local, R remote, the UMA bound at L),
+ * also when a fill reuses an entry for another page; a migration copies the page to a page on
+ * the VM's node, frees the old one and shoots down every entry of both vCPUs (a shot-down entry
+ * never hits again), and the policy migrates a page once it is hot from a remote node; a
+ * copy-on-write page shared by VMs on three nodes gets a replica on each reading node (same
+ * bytes, on that node, read-only), and a write by one VM collapses the replicas: every other VM
+ * maps the one page again, the replicas are freed, the entries that mapped them are shot down,
+ * a store after the collapse is seen by both vCPUs of the storing VM and by no other VM; the
+ * page, still read-only for the others, may be replicated again until its cap of moves.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "numa/internal.h"
+#include "shadow-mmu/shadow_mmu.h"
+
+#define NPAGES 32
+#define CANON 0x80000000ull
+
+struct tvm {
+    struct pmap p;
+    struct stlb *s[2];
+    struct numa_vm *nv;
+};
+
+static struct machmem mm;
+
+static void make_pool(enum numa_policy policy)
+{
+    assert_int_equal(machmem_init(&mm, 2048 * MACH_PAGE_SIZE), 0);
+    struct numa_config cfg = {.nodes = 4, .cpus_per_node = 1, .local_ns = 300, .remote_ns = 900, .policy = policy};
+    assert_int_equal(numa_create(&mm, &cfg), 0);
+}
+
+static void free_pool(void)
+{
+    numa_destroy(&mm);
+    machmem_destroy(&mm);
+    machmem_set_thread_node(0);
+}
+
+static void vm_make(struct tvm *v, int node)
+{
+    memset(v, 0, sizeof(*v));
+    assert_int_equal(pmap_init(&v->p, &mm, NPAGES * MACH_PAGE_SIZE, CANON), 0);
+    v->nv = numa_vm_attach(&mm, &v->p, node, -1);
+    assert_non_null(v->nv);
+    for (int i = 0; i < 2; i++) {
+        v->s[i] = calloc(1, sizeof(*v->s[i]));
+        assert_non_null(v->s[i]);
+        stlb_flush_all(v->s[i]);
+        assert_int_equal(pmap_attach_stlb(&v->p, v->s[i]), 0);
+        numa_vm_add_stlb(v->nv, v->s[i]);
+    }
+}
+
+static void vm_free(struct tvm *v)
+{
+    numa_vm_detach(v->nv);
+    pmap_destroy(&v->p);
+    free(v->s[0]);
+    free(v->s[1]);
+}
+
+/* Fills vCPU i's kernel entry for page g (kseg0), as the slow path would. */
+static void fill_entry(struct tvm *v, int i, uint32_t g, bool writable)
+{
+    stlb_fill(v->s[i], MMU_KERNEL, (gva_t)(CANON + ((uint64_t)g << MACH_PAGE_BITS)),
+              v->p.view + ((size_t)g << MACH_PAGE_BITS), pmap_ppn(&v->p, g), writable);
+}
+
+/* Whether vCPU i's kernel entry for page g would let a load through (the probe's compare). */
+static bool load_hits(const struct tvm *v, int i, uint32_t g)
+{
+    gva_t va = (gva_t)(CANON + ((uint64_t)g << MACH_PAGE_BITS));
+    return v->s[i]->e[MMU_KERNEL][stlb_index(va)].tag_read == (va & STLB_PAGE_MASK);
+}
+
+static unsigned node_of(mpn_t m)
+{
+    return machmem_info(&mm, m).node;
+}
+
+static void pattern(uint8_t *h, uint8_t seed)
+{
+    for (unsigned i = 0; i < MACH_PAGE_SIZE; i++)
+        h[i] = (uint8_t)(seed + i * 13);
+}
+
+static void test_parse(void **state)
+{
+    (void)state;
+    struct numa_config c;
+    char err[300];
+    assert_int_equal(numa_parse("nodes=4", &c, err, sizeof(err)), 0);
+    assert_int_equal(c.nodes, 4);
+    assert_int_equal(c.cpus_per_node, 1);
+    assert_int_equal(c.local_ns, 300);
+    assert_int_equal(c.remote_ns, 900);
+    assert_false(c.delay);
+    assert_int_equal(c.policy, NUMA_POLICY_REPLICATE);
+    assert_int_equal(numa_parse("nodes=2,cpus-per-node=3,local-ns=100,remote-ns=150,delay=on,policy=first-touch",
+                                &c, err, sizeof(err)), 0);
+    assert_int_equal(c.nodes, 2);
+    assert_int_equal(c.cpus_per_node, 3);
+    assert_int_equal(c.local_ns, 100);
+    assert_int_equal(c.remote_ns, 150);
+    assert_true(c.delay);
+    assert_int_equal(c.policy, NUMA_POLICY_FIRST_TOUCH);
+    assert_int_equal(numa_parse("nodes=1,policy=none", &c, err, sizeof(err)), 0);
+    assert_int_equal(c.policy, NUMA_POLICY_NONE);
+    static const struct {
+        const char *spec, *says;
+    } bad[] = {
+        {"nodes=0", "nodes=0"},          {"nodes=9", "nodes=9"},
+        {"nodes=x", "nodes=x"},          {"cpus-per-node=2", "nodes=N is required"},
+        {"nodes=2,cpus-per-node=0", "cpus-per-node=0"},
+        {"nodes=2,local-ns=500,remote-ns=400", "remote-ns must be at least local-ns"},
+        {"nodes=2,remote-ns=-1", "remote-ns=-1"},
+        {"nodes=2,delay=yes", "delay=yes"}, {"nodes=2,policy=best", "policy=best"},
+        {"nodes=2,colour=red", "unknown key 'colour'"}, {"nodes", "'nodes' is not key=value"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = 0;
+        assert_int_equal(numa_parse(bad[i].spec, &c, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, bad[i].says));
+        assert_non_null(strstr(err, "--numa: "));
+    }
+}
+
+static void test_first_touch_and_round_robin(void **state)
+{
+    (void)state;
+    make_pool(NUMA_POLICY_FIRST_TOUCH);
+    struct tvm a;
+    vm_make(&a, 2);
+    numa_slice_begin(a.nv);
+    for (uint32_t g = 0; g < 4; g++)
+        assert_non_null(pmap_page(&a.p, g, true, NULL));
+    numa_slice_end(a.nv);
+    for (uint32_t g = 0; g < 4; g++)
+        assert_int_equal(node_of(pmap_lookup(&a.p, g, NULL)), 2);
+    vm_free(&a);
+    free_pool();
+
+    make_pool(NUMA_POLICY_NONE);
+    vm_make(&a, 1);
+    numa_slice_begin(a.nv);
+    unsigned seen[4] = {0};
+    for (uint32_t g = 0; g < 8; g++) {
+        mpn_t m;
+        assert_non_null(pmap_page(&a.p, g, true, NULL));
+        m = pmap_lookup(&a.p, g, NULL);
+        assert_int_equal(node_of(m), m % 4);
+        seen[m % 4]++;
+    }
+    numa_slice_end(a.nv);
+    for (unsigned k = 0; k < 4; k++)
+        assert_int_equal(seen[k], 2); /* eight consecutive pages: two on each node */
+    vm_free(&a);
+    free_pool();
+}
+
+static void test_fold_and_model(void **state)
+{
+    (void)state;
+    make_pool(NUMA_POLICY_FIRST_TOUCH);
+    struct tvm a;
+    vm_make(&a, 1);
+    machmem_set_thread_node(0); /* the loader's thread: page 5 is homed on node 0 */
+    assert_non_null(pmap_page(&a.p, 5, true, NULL));
+    machmem_set_thread_node(1);
+    assert_non_null(pmap_page(&a.p, 6, true, NULL));
+    fill_entry(&a, 0, 5, true);
+    fill_entry(&a, 1, 6, true);
+    unsigned i5 = stlb_index((gva_t)(CANON + 5 * MACH_PAGE_SIZE)), i6 = stlb_index((gva_t)(CANON + 6 * MACH_PAGE_SIZE));
+    /* what translated code adds on its hits */
+    a.s[0]->cnt[MMU_KERNEL][i5].n[MMU_LOAD] = 100;
+    a.s[0]->cnt[MMU_KERNEL][i5].n[MMU_STORE] = 20;
+    a.s[1]->cnt[MMU_KERNEL][i6].n[MMU_LOAD] = 7;
+    numa_fold_all(a.nv);
+    assert_int_equal(a.nv->acc[0], 120);
+    assert_int_equal(a.nv->acc[1], 7);
+    assert_int_equal(a.nv->stall_ns, 120 * 900 + 7 * 300);
+    assert_int_equal(a.nv->uma_ns, 127 * 300);
+    assert_int_equal(a.s[0]->cnt[MMU_KERNEL][i5].n[MMU_LOAD], 0);
+    /* a fill that reuses the entry for another page folds the old page's counts first */
+    a.s[0]->cnt[MMU_KERNEL][i5].n[MMU_LOAD] = 10;
+    stlb_flush_ppns(a.s[0], pmap_ppn(&a.p, 5), 1); /* shot down: the counts stay for a fold */
+    assert_int_equal(a.nv->acc[0], 120);
+    stlb_fill(a.s[0], MMU_KERNEL, (gva_t)(CANON + 5 * MACH_PAGE_SIZE), a.p.view + 6 * MACH_PAGE_SIZE,
+              pmap_ppn(&a.p, 6), true); /* slot i5 reused for page 6 */
+    assert_int_equal(a.nv->acc[0], 130);
+    assert_int_equal(a.s[0]->cnt[MMU_KERNEL][i5].n[MMU_LOAD], 0);
+    /* block entries charged to their code page */
+    numa_note_code(a.nv, pmap_ppn(&a.p, 5));
+    a.s[0]->fetch[pmap_ppn(&a.p, 5) & (STLB_FETCH_SLOTS - 1)] = 9;
+    numa_fold_all(a.nv);
+    assert_int_equal(a.nv->fetch[0], 9);
+    assert_int_equal(a.nv->stall_ns, 130 * 900 + 7 * 300 + 9 * 900);
+    vm_free(&a);
+    free_pool();
+}
+
+static void test_migrate(void **state)
+{
+    (void)state;
+    make_pool(NUMA_POLICY_MIGRATE);
+    struct tvm a;
+    vm_make(&a, 3);
+    machmem_set_thread_node(0);
+    uint8_t *h = pmap_page(&a.p, 4, true, NULL);
+    assert_non_null(h);
+    pattern(h, 0x21);
+    mpn_t old = pmap_lookup(&a.p, 4, NULL);
+    assert_int_equal(node_of(old), 0);
+    fill_entry(&a, 0, 4, true);
+    fill_entry(&a, 1, 4, false);
+    assert_true(load_hits(&a, 0, 4) && load_hits(&a, 1, 4));
+    assert_int_equal(numa_migrate(a.nv, 4), 0);
+    mpn_t m = pmap_lookup(&a.p, 4, NULL);
+    assert_int_not_equal(m, old);
+    assert_int_equal(node_of(m), 3);
+    assert_int_equal(machmem_info(&mm, old).refs, 0); /* the old page went */
+    assert_false(load_hits(&a, 0, 4));                /* shot down in both vCPUs */
+    assert_false(load_hits(&a, 1, 4));
+    uint8_t want[MACH_PAGE_SIZE];
+    pattern(want, 0x21);
+    assert_memory_equal(machmem_page(&mm, m), want, MACH_PAGE_SIZE);
+    /* a store through the view after the move reaches the new page */
+    pmap_page(&a.p, 4, true, NULL)[7] = 0xEE;
+    assert_int_equal(machmem_page(&mm, m)[7], 0xEE);
+    assert_int_equal(atomic_load(&numa_stats_of(mm.numa)->migrations), 1);
+
+    /* the policy: page 9, homed on node 0, hot from node 3 */
+    machmem_set_thread_node(0);
+    assert_non_null(pmap_page(&a.p, 9, true, NULL));
+    mpn_t before = pmap_lookup(&a.p, 9, NULL);
+    fill_entry(&a, 0, 9, true);
+    a.s[0]->cnt[MMU_KERNEL][stlb_index((gva_t)(CANON + 9 * MACH_PAGE_SIZE))].n[MMU_LOAD] = NUMA_HOT;
+    numa_fold_all(a.nv);
+    assert_int_equal(a.nv->n_cand, 1);
+    numa_policy_round(a.nv, 8);
+    assert_int_equal(a.nv->n_cand, 0);
+    assert_int_not_equal(pmap_lookup(&a.p, 9, NULL), before);
+    assert_int_equal(node_of(pmap_lookup(&a.p, 9, NULL)), 3);
+    assert_int_equal(atomic_load(&numa_stats_of(mm.numa)->migrations), 2);
+    vm_free(&a);
+    free_pool();
+}
+
+static void test_replicate_and_collapse(void **state)
+{
+    (void)state;
+    make_pool(NUMA_POLICY_REPLICATE);
+    struct tvm a, b, c;
+    vm_make(&a, 0);
+    vm_make(&b, 1);
+    vm_make(&c, 2);
+    const uint32_t g = 3;
+    machmem_set_thread_node(0);
+    mpn_t master = machmem_alloc(&mm); /* a boot file's page, say */
+    assert_int_not_equal(master, MPN_NONE);
+    pattern(machmem_page(&mm, master), 0x40);
+    assert_int_equal(pmap_map_cow(&a.p, g, master), 0);
+    assert_int_equal(pmap_map_cow(&b.p, g, master), 0);
+    assert_int_equal(pmap_map_cow(&c.p, g, master), 0);
+    machmem_put(&mm, master); /* the pmaps hold it now */
+    fill_entry(&b, 0, g, false);
+    fill_entry(&b, 1, g, false);
+    assert_true(load_hits(&b, 0, g));
+
+    assert_int_equal(numa_replicate(b.nv, g), 0);
+    assert_int_equal(numa_replicate(c.nv, g), 0);
+    bool cow;
+    mpn_t rb = pmap_lookup(&b.p, g, &cow), rc = pmap_lookup(&c.p, g, NULL);
+    assert_true(cow);
+    assert_int_not_equal(rb, master);
+    assert_int_not_equal(rc, master);
+    assert_int_not_equal(rb, rc);
+    assert_int_equal(node_of(rb), 1);
+    assert_int_equal(node_of(rc), 2);
+    assert_true(machmem_info(&mm, rb).flags & MPAGE_REPLICA);
+    assert_int_equal(pmap_lookup(&a.p, g, NULL), master);
+    assert_memory_equal(machmem_page(&mm, rb), machmem_page(&mm, master), MACH_PAGE_SIZE);
+    assert_memory_equal(pmap_page(&c.p, g, false, NULL), machmem_page(&mm, master), MACH_PAGE_SIZE);
+    assert_false(load_hits(&b, 0, g)); /* b's vCPUs dropped their entries of the master */
+    assert_false(load_hits(&b, 1, g));
+    assert_int_equal(numa_replicate(b.nv, g), 0); /* already local: nothing changes */
+    assert_int_equal(pmap_lookup(&b.p, g, NULL), rb);
+    const struct numa_stats *st = numa_stats_of(mm.numa);
+    assert_int_equal(atomic_load(&st->replicas), 2);
+
+    /* b's vCPUs use the replica; then a writes the page: the replicas collapse */
+    fill_entry(&b, 0, g, false);
+    fill_entry(&b, 1, g, false);
+    pmap_page(&a.p, g, true, NULL)[0] = 0x99;
+    assert_int_equal(numa_collapse_pending(mm.numa), 1);
+    assert_int_equal(atomic_load(&st->collapses), 1);
+    assert_int_equal(pmap_lookup(&b.p, g, NULL), rb); /* each VM maps back on its own thread */
+    assert_int_equal(numa_apply_remaps(b.nv), 1);
+    assert_int_equal(numa_apply_remaps(c.nv), 1);
+    assert_int_equal(numa_apply_remaps(a.nv), 0);
+    assert_int_equal(pmap_lookup(&b.p, g, &cow), master);
+    assert_true(cow);
+    assert_int_equal(pmap_lookup(&c.p, g, NULL), master);
+    assert_false(load_hits(&b, 0, g)); /* the replica's entries are never used again */
+    assert_false(load_hits(&b, 1, g));
+    assert_int_equal(machmem_info(&mm, rb).refs, 0); /* freed */
+    assert_int_equal(machmem_info(&mm, rc).refs, 0);
+    assert_int_equal(pmap_page(&b.p, g, false, NULL)[0], machmem_page(&mm, master)[0]); /* a's write is a's */
+
+    /* a store by b's first vCPU after the collapse: both its vCPUs see it, c does not */
+    uint8_t *wb = pmap_page(&b.p, g, true, NULL);
+    wb[100] = 0x5C;
+    assert_int_equal(pmap_page(&b.p, g, false, NULL)[100], 0x5C);
+    uint8_t *seen_by_second = b.p.view + ((size_t)g << MACH_PAGE_BITS); /* the address b's entries use */
+    assert_int_equal(seen_by_second[100], 0x5C);
+    assert_int_not_equal(pmap_page(&c.p, g, false, NULL)[100], 0x5C);
+    /* the one page is still read-only for c: it may be replicated again, until its cap */
+    assert_int_equal(numa_replicate(c.nv, g), 0);
+    assert_int_not_equal(pmap_lookup(&c.p, g, NULL), master);
+    pthread_mutex_lock(&mm.numa->lock);
+    numa_page_rec(mm.numa, master)->moves = NUMA_MAX_MOVES;
+    pthread_mutex_unlock(&mm.numa->lock);
+    assert_int_equal(numa_replicate(a.nv, g), -EINVAL); /* a's page is private now */
+    struct tvm d;
+    vm_make(&d, 3);
+    assert_int_equal(pmap_map_cow(&d.p, g, master), 0);
+    assert_int_equal(numa_replicate(d.nv, g), -EBUSY); /* capped: d reads the master */
+    assert_int_equal(pmap_lookup(&d.p, g, NULL), master);
+    vm_free(&d);
+    vm_free(&a);
+    vm_free(&b);
+    vm_free(&c);
+    free_pool();
+}
+
+/* A page queued by a VM whose guest page maps something else by the round (here: its own write
+ * broke the copy-on-write) is queued again when the VM maps and uses it again. */
+static void test_requeue_after_remap(void **state)
+{
+    (void)state;
+    make_pool(NUMA_POLICY_REPLICATE);
+    struct tvm b;
+    vm_make(&b, 1);
+    const uint32_t g = 2;
+    unsigned slot = stlb_index((gva_t)(CANON + g * MACH_PAGE_SIZE));
+    machmem_set_thread_node(0);
+    mpn_t master = machmem_alloc(&mm);
+    assert_int_equal(pmap_map_cow(&b.p, g, master), 0);
+    fill_entry(&b, 0, g, false);
+    b.s[0]->cnt[MMU_KERNEL][slot].n[MMU_LOAD] = NUMA_HOT;
+    numa_fold_all(b.nv);
+    assert_int_equal(b.nv->n_cand, 1);
+    machmem_set_thread_node(1);
+    assert_non_null(pmap_page(&b.p, g, true, NULL)); /* b's write: a private copy */
+    numa_policy_round(b.nv, 8);
+    assert_int_equal(b.nv->n_cand, 0);
+    assert_int_equal(pmap_map_cow(&b.p, g, master), 0); /* shared again (page sharing, say) */
+    fill_entry(&b, 0, g, false);
+    b.s[0]->cnt[MMU_KERNEL][slot].n[MMU_LOAD] = NUMA_HOT;
+    numa_fold_all(b.nv);
+    assert_int_equal(b.nv->n_cand, 1);
+    numa_policy_round(b.nv, 8);
+    assert_int_not_equal(pmap_lookup(&b.p, g, NULL), master);
+    assert_int_equal(node_of(pmap_lookup(&b.p, g, NULL)), 1);
+    machmem_put(&mm, master);
+    vm_free(&b);
+    free_pool();
+}
+
+/* Three VMs on three threads (the scheduler's workers) over pages they share copy-on-write: each
+ * folds counts, runs the policy (replicas), writes one of the pages now and then (a collapse
+ * every other VM must apply) and shares it again, and checks every shared page reads the
+ * master's bytes. Also run under ThreadSanitizer (suite tsan). */
+#define T_VMS 3
+#define T_SHARED 4
+#define T_ROUNDS 150
+static mpn_t t_master[T_SHARED];
+static struct tvm t_vm[T_VMS];
+static atomic_int t_bad;
+
+static void *vm_thread(void *arg)
+{
+    struct tvm *v = arg;
+    for (unsigned it = 0; it < T_ROUNDS; it++) {
+        numa_slice_begin(v->nv);
+        for (uint32_t g = 0; g < T_SHARED; g++) {
+            bool cow;
+            if (pmap_lookup(&v->p, g, &cow) == PMAP_NONE || !cow) {
+                if (pmap_map_cow(&v->p, g, t_master[g]) < 0)
+                    atomic_fetch_add(&t_bad, 1);
+            }
+            fill_entry(v, (int)(it & 1), g, false);
+            v->s[it & 1]->cnt[MMU_KERNEL][stlb_index((gva_t)(CANON + g * MACH_PAGE_SIZE))].n[MMU_LOAD] += NUMA_HOT;
+            const uint8_t *h = pmap_page(&v->p, g, false, NULL);
+            if (h[1] != (uint8_t)(0x60 + g + 13) || h[MACH_PAGE_SIZE - 1] != machmem_page(&mm, t_master[g])[MACH_PAGE_SIZE - 1])
+                atomic_fetch_add(&t_bad, 1);
+        }
+        if (it % 10 == (unsigned)(v - t_vm) * 3) {
+            uint8_t *w = pmap_page(&v->p, it % T_SHARED, true, NULL); /* a write: its own copy */
+            w[1] = 0xFF;
+            if (pmap_page(&v->p, it % T_SHARED, false, NULL)[1] != 0xFF)
+                atomic_fetch_add(&t_bad, 1);
+        }
+        numa_slice_end(v->nv);
+    }
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    (void)state;
+    make_pool(NUMA_POLICY_REPLICATE);
+    for (unsigned g = 0; g < T_SHARED; g++) {
+        t_master[g] = machmem_alloc(&mm);
+        pattern(machmem_page(&mm, t_master[g]), (uint8_t)(0x60 + g));
+    }
+    for (int i = 0; i < T_VMS; i++)
+        vm_make(&t_vm[i], i);
+    pthread_t th[T_VMS];
+    for (int i = 0; i < T_VMS; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, vm_thread, &t_vm[i]), 0);
+    struct numa_vm_report r;
+    for (int k = 0; k < 50; k++)
+        numa_vm_report(t_vm[k % T_VMS].nv, &r); /* what QMP reads, from its own thread */
+    for (int i = 0; i < T_VMS; i++)
+        pthread_join(th[i], NULL);
+    assert_int_equal(atomic_load(&t_bad), 0);
+    const struct numa_stats *st = numa_stats_of(mm.numa);
+    assert_true(atomic_load(&st->replications) > 0);
+    assert_true(atomic_load(&st->collapses) > 0);
+    for (int i = 0; i < T_VMS; i++)
+        vm_free(&t_vm[i]);
+    for (unsigned g = 0; g < T_SHARED; g++)
+        machmem_put(&mm, t_master[g]);
+    free_pool();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_first_touch_and_round_robin),
+        cmocka_unit_test(test_fold_and_model),
+        cmocka_unit_test(test_migrate),
+        cmocka_unit_test(test_replicate_and_collapse),
+        cmocka_unit_test(test_requeue_after_remap),
+        cmocka_unit_test(test_threads),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
