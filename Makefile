@@ -353,6 +353,7 @@ run-qemu: $(GUEST_STAMP) $(INITRAMFS) $(if $(ROOTFS_RUN),rootfs)
 
 export MODES
 SUITES := unit decoder isa isa-user isa-qemu cli ubsan diff boot disk net qmp tsan vms asan balloon fuzz
+SUITES += hostile
 QUICK_SUITES := unit isa isa-user
 # tests/unit/test_multivm.c runs these bare ISA programs side by side in one process.
 MULTIVM_ELFS := $(patsubst %,$(B)/isa/bare/%.elf,user/prog_crc32 user/prog_bubble_sort kernel/wait_timer \
@@ -376,6 +377,7 @@ SUITE_PREREQS_tsan := $(TSAN_TESTS) $(MULTIVM_ELFS) $(MVISOR_TSAN) $(GUEST_STAMP
 SUITE_PREREQS_asan := $(ASAN_TESTS)
 SUITE_PREREQS_balloon := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
 SUITE_PREREQS_fuzz := $(FUZZ_BINS) $(FUZZ_GEN_SEEDS)
+SUITE_PREREQS_hostile := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
 
 # The check targets build what their suites need with `make -k` (a build failure is reported
 # as the failed pseudo-suite "build"), then run the suites even if some of it did not build:
