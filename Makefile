@@ -21,7 +21,7 @@ AR := ar
 CFLAGS = -O2 -g -Wall -Wextra -Werror -std=gnu11 -I.
 DEPFLAGS = -MMD -MP
 LDFLAGS =
-LDLIBS = -lcapstone -lelf -lxxhash -ljansson -lz -lslirp -lm -lpthread
+LDLIBS = -lcapstone -lelf -lxxhash -ljansson -lz -lslirp -lseccomp -lm -lpthread
 TEST_LDLIBS = -lcmocka $(LDLIBS)
 UBSAN_FLAGS = -fsanitize=undefined -fno-sanitize-recover=all
 TSAN_FLAGS = -fsanitize=thread

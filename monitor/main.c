@@ -21,6 +21,7 @@
 #include "monitor/options.h"
 #include "monitor/overlay.h"
 #include "monitor/qmp.h"
+#include "monitor/sandbox.h"
 #include "monitor/sched.h"
 #include "monitor/unixsock.h"
 #include "monitor/vmconfig.h"
@@ -119,6 +120,9 @@ static const char usage_text[] =
     "                      README \"Page sharing\"), at most 10000 pages a second\n"
     "  --page-sharing=N    the same at most N pages a second, 1..10000000\n"
     "  --perfmap           write /tmp/perf-PID.map so perf names translated guest blocks\n"
+    "  -sandbox on|off     a system-call filter (seccomp) once the VMs run: no programs, no new\n"
+    "                      processes, no tracing, mounting or module loading (default on; off\n"
+    "                      in sanitizer builds)\n"
     "  --stats             print instruction count and speed at exit (per VM)\n"
     "  --profile           print a profile at exit and on SIGUSR1: translation cache (lookups,\n"
     "                      hit rate, chaining, invalidations, time translating), privileged\n"
@@ -242,6 +246,7 @@ int main(int argc, char **argv)
     struct vmopt cl; /* the command line's VM */
     struct report rep = {0};
     bool perfmap = false;
+    bool sandbox = sandbox_default();
     const char *qmp_path = NULL, *vm_config = NULL, *run_dir = NULL, *first_vm_opt = NULL;
     unsigned clones = 0;
     uint64_t mem_limit = 0;
@@ -303,6 +308,11 @@ int main(int argc, char **argv)
             rep.insn_words = need_arg(argc, argv, &i);
         } else if (!strcmp(o, "-perfmap")) {
             perfmap = true;
+        } else if (!strcmp(o, "-sandbox")) {
+            const char *v = need_arg(argc, argv, &i);
+            if (strcmp(v, "on") && strcmp(v, "off"))
+                die_usage("-sandbox takes on or off, not '%s'", v);
+            sandbox = !strcmp(v, "on");
         } else if (!strcmp(o, "-stats")) {
             rep.stats = true;
         } else if (!strcmp(o, "-profile")) {
@@ -482,6 +492,16 @@ int main(int argc, char **argv)
     struct memlimit *ml = NULL;
     if (mem_limit && memlimit_start(&ml, mem_limit, vms, set.n) < 0)
         fprintf(stderr, "mvisor: --mem-limit: cannot start its thread; running without the limit\n");
+    /* Everything is set up: from here on the monitor only runs what it has. */
+    if (sandbox && sandbox_enable(err, sizeof(err)) < 0) {
+        fprintf(stderr, "mvisor: -sandbox on: %s (-sandbox off runs without it)\n", err);
+        memlimit_stop(ml);
+        if (share)
+            pageshare_stop(share);
+        qmp_server_stop(qmp);
+        vmset_destroy(&set);
+        return 1;
+    }
     uint64_t t0 = host_monotonic_ns();
     int worst = sched_run(vms, set.n, &sc, status);
     memlimit_stop(ml);

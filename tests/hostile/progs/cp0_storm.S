@@ -17,24 +17,15 @@
 #define EBASE2 0x80001000
 #define NSTUBS 49
 
-    .set noreorder
-    .set noat
-    .text
-    .globl _start
-_start:
-    mfc0 RSTATE, $9
-    vectors_to restart, 0x80000000
+    program_start restart
     vectors_to restart, EBASE2
     li $s0, 0               /* rounds */
 restart:
     sane_state
     la $sp, 0x80380000
     addiu $s0, $s0, 1
-    andi $t0, $s0, 0xFF
-    bnez $t0, 1f
-    nop
-    say msg_round, $s0
-1:  li $s1, WRITES
+    progress $s0, 0xFF, msg_round
+    li $s1, WRITES
 2:  rand
     move $s2, $v0
     rand                    /* v0: the value; s2 picks the stub */

@@ -14,23 +14,14 @@
 #include "hostile.h"
 #define NKINDS 11
 
-    .set noreorder
-    .set noat
-    .text
-    .globl _start
-_start:
-    mfc0 RSTATE, $9
-    vectors_to handler, 0x80000000
+    program_start handler
     sane_state
     mtc0 $zero, $10         /* ASID 0; every non-wired TLB entry left as reset made it */
     la $sp, 0x80380000
     li $s0, 0               /* exceptions taken */
 next:
-    andi $t0, $s0, 0xFFF
-    bnez $t0, 1f
-    nop
-    say msg_count, $s0
-1:  rand
+    progress $s0, 0xFFF, msg_count
+    rand
     andi $t0, $v0, 0xF
     sltiu $t1, $t0, NKINDS
     bnez $t1, 2f

@@ -49,6 +49,26 @@
     ehb
 .endm
 
+/* The program's start: the random generator seeded from Count, every vector to handler. */
+.macro program_start handler
+    .set noreorder
+    .set noat
+    .text
+    .globl _start
+_start:
+    mfc0 RSTATE, $9
+    vectors_to \handler, 0x80000000
+.endm
+
+/* Prints label and reg when the bits of reg in mask are all zero (every mask + 1 counts). */
+.macro progress reg, mask, label
+    andi $t0, \reg, \mask
+    bnez $t0, .Lquiet\@
+    nop
+    say \label, \reg
+.Lquiet\@:
+.endm
+
 /* v0 = the next random word (two steps of x = 1103515245 x + 12345, their high halves). */
 .macro rand
     jal hostile_rand

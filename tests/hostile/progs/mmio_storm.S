@@ -18,22 +18,13 @@
 #include "hostile.h"
 #define SOFTRES 0xBF000500
 
-    .set noreorder
-    .set noat
-    .text
-    .globl _start
-_start:
-    mfc0 RSTATE, $9
-    vectors_to restart, 0x80000000
+    program_start restart
     li $s0, 0
 restart:
     sane_state
 1:  addiu $s0, $s0, 1
-    andi $t0, $s0, 0xFFF
-    bnez $t0, 2f
-    nop
-    say msg_round, $s0
-2:  rand
+    progress $s0, 0xFFF, msg_round
+    rand
     move $s1, $v0           /* the offset */
     rand
     move $s2, $v0           /* the value */

@@ -20,23 +20,14 @@
 #define JR_RA 0x03E00008
 #define SW_A2_A3 0xACE60000      /* sw $a2, 0($a3) */
 
-    .set noreorder
-    .set noat
-    .text
-    .globl _start
-_start:
-    mfc0 RSTATE, $9
-    vectors_to unexpected, 0x80000000
+    program_start unexpected
     sane_state
     la $sp, 0x80380000
     li $s0, 0
 round:
     addiu $s0, $s0, 1
-    andi $t0, $s0, 0xFF
-    bnez $t0, 1f
-    nop
-    say msg_round, $s0
-1:  rand                        /* where: any word that leaves room for 130 words */
+    progress $s0, 0xFF, msg_round
+    rand                        /* where: any word that leaves room for 130 words */
     andi $t0, $v0, BUFWORDS - 1
     sltiu $t1, $t0, BUFWORDS - 136
     bnez $t1, 2f

@@ -14,22 +14,13 @@
 #include "hostile.h"
 #define WRITES 32
 
-    .set noreorder
-    .set noat
-    .text
-    .globl _start
-_start:
-    mfc0 RSTATE, $9
-    vectors_to restart, 0x80000000
+    program_start restart
     li $s0, 0
 restart:
     sane_state
     addiu $s0, $s0, 1
-    andi $t0, $s0, 0xFF
-    bnez $t0, 1f
-    nop
-    say msg_round, $s0
-1:  li $s1, WRITES
+    progress $s0, 0xFF, msg_round
+    li $s1, WRITES
 2:  rand
     mtc0 $v0, $10           /* EntryHi */
     rand

@@ -29,13 +29,7 @@
 #define MAXDEV 4
 #define FILL 64                 /* descriptors written per queue and round */
 
-    .set noreorder
-    .set noat
-    .text
-    .globl _start
-_start:
-    mfc0 RSTATE, $9
-    vectors_to restart, 0x80000000
+    program_start restart
     /* the buffers: random words, as PFNs or addresses never below LOW_LIMIT */
     li $s1, BUFS
     li $s2, BUFS + 0x10000
@@ -89,11 +83,8 @@ restart:
     sane_state
     la $sp, 0x80380000
     addiu $s0, $s0, 1
-    andi $t0, $s0, 0xF
-    bnez $t0, 1f
-    nop
-    say msg_round, $s0
-1:  la $t0, ndev
+    progress $s0, 0xF, msg_round
+    la $t0, ndev
     lw $s4, 0($t0)
     beqz $s4, restart
     li $s1, 0               /* device index */
