@@ -360,6 +360,7 @@ int main(int argc, char **argv)
         }
         if (vmset_from_cmdline(&set, &cl, clones, err, sizeof(err)) < 0) {
             fprintf(stderr, "mvisor: %s\n", err);
+            vmset_destroy(&set);
             return 1;
         }
     }

@@ -37,21 +37,22 @@ int vmset_from_cmdline(struct vmset *s, const struct vmopt *o, unsigned clones, 
     for (unsigned i = 0; i < n; i++) {
         s->v[i].opt = *o;
         s->v[i].log_fd = -1;
-        if (!clones)
-            continue;
+    }
+    s->n = n; /* from here on vmset_destroy frees what was made, on error too */
+    for (unsigned i = 0; i < n && clones; i++) {
         char *name;
         if (asprintf(&name, "%s%u", stem, i) < 0) {
             snprintf(err, errlen, "out of memory");
             return -ENOMEM;
         }
+        s->v[i].opt.cfg.name = name;
+        s->names_made = i + 1;
         if (!vmopt_name_ok(name)) {
             snprintf(err, errlen, "--clone %u: the clone name %s is longer than %d characters (shorten -name)",
                      clones, name, VMOPT_NAME_MAX);
             return -EINVAL;
         }
-        s->v[i].opt.cfg.name = name;
     }
-    s->n = n;
     return 0;
 }
 
@@ -281,4 +282,9 @@ void vmset_destroy(struct vmset *s)
     /* A default folder left empty (no VM printed anything) goes too; anything else stays. */
     if (s->run_dir_ours)
         rmdir(s->run_dir);
+    for (unsigned i = 0; i < s->names_made; i++)
+        free((char *)s->v[i].opt.cfg.name);
+    free(s->v);
+    s->v = NULL;
+    s->n = s->names_made = 0;
 }

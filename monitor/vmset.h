@@ -25,6 +25,7 @@ struct vmset {
     const char *run_dir; /* where the default consoles are, once chosen (NULL: none needed) */
     bool run_dir_ours;   /* run_dir is the default one, made here */
     bool need_run_dir;   /* disk overlays go in the run folder (monitor/overlay.c) */
+    unsigned names_made; /* v[0..names_made) carry a name made here (--clone), freed with them */
 };
 
 /* The VMs of the command line: n copies of o (--clone n: named NAME0.. or vm0..; n == 0: o

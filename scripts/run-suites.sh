@@ -58,9 +58,7 @@ run_suite() {
     qmp) tests/qmp/run.sh --mvisor "$B/mvisor" ;;
     tsan) tests/tsan/run.sh ;;
     vms) tests/vms/run.sh --mvisor "$B/mvisor" ;;
-    asan) mapfile -t bins < <(for t in tests/unit/test_block_*.c; do echo "$B/asan/tests/unit/$(basename "$t" .c)"; done)
-        bins+=("$B/asan/tests/unit/test_virtio_balloon")
-        UNIT_TIMEOUT=${UNIT_TIMEOUT:-180} tests/unit/run.sh --suite asan "${bins[@]}" ;;
+    asan) tests/asan/run.sh ;;
     balloon) tests/balloon/run.sh --mvisor "$B/mvisor" ;;
     fuzz) tests/fuzz/run.sh --check ;;
     hostile) tests/hostile/run.sh --mvisor "$B/mvisor" ;;

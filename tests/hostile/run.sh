@@ -64,6 +64,9 @@ if ((inputs_ok)); then
     done
 fi
 
+# the driver's own limits stretched as test_exec stretches the case's (tests/lib.sh)
+test_timeout_scale
+export HOSTILE_RUN_LIMIT=$((240 * TEST_SCALE))
 for c in storms sandbox; do
     selected "$c" || continue
     if ((!inputs_ok)); then
