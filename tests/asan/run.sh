@@ -45,17 +45,7 @@ TEST_LOG_ROOT=$root/asan CLI_TIMEOUT=120 tests/cli/run.sh --suite asan-cli --mvi
 TEST_LOG_ROOT=$root/asan tests/qmp/run.sh --suite asan-qmp --mvisor "$MVISOR" protocol stop-cont
 TEST_LOG_ROOT=$root/asan tests/net/run.sh --suite asan-net --mvisor "$MVISOR" user socket-hostile 'bad-*'
 TEST_LOG_ROOT=$root/asan tests/disk/run.sh --suite asan-disk --mvisor "$MVISOR" 'bad-*' det
-for part in asan-unit asan-cli asan-qmp asan-net asan-disk; do
-    f=$root/asan/$part.result
-    p=$(sed -n 's/.*passed=\([0-9]*\).*/\1/p' "$f" 2>/dev/null)
-    m=$(sed -n 's/.*failed=\([0-9]*\).*/\1/p' "$f" 2>/dev/null)
-    if [[ -z $p || -z $m ]]; then
-        TEST_LOG=
-        test_fail "$part" "the part did not run to the end (no $f)"
-        continue
-    fi
-    suite_count "$p" "$m"
-done
+suite_count_parts "$root/asan" asan-unit asan-cli asan-qmp asan-net asan-disk
 TEST_LOG=
 reports=$(find "$R" -type f | sort)
 if [[ -z $reports ]]; then

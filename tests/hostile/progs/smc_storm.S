@@ -20,6 +20,21 @@
 #define JR_RA 0x03E00008
 #define SW_A2_A3 0xACE60000      /* sw $a2, 0($a3) */
 
+/* s3 -= the K (sign-extended low half) of the word in reg (clobbers t1) */
+.macro sum_less_k reg
+    sll $t1, \reg, 16
+    sra $t1, $t1, 16
+    subu $s3, $s3, $t1
+.endm
+
+/* s3 += the K in the high half of v0 (clobbers t1) */
+.macro sum_plus_new_k
+    srl $t1, $v0, 16
+    sll $t1, $t1, 16
+    sra $t1, $t1, 16
+    addu $s3, $s3, $t1
+.endm
+
     program_start unexpected
     sane_state
     la $sp, 0x80380000
@@ -72,13 +87,9 @@ round:
 4:  sll $t0, $t0, 2
     addu $s4, $s1, $t0
     lw $t1, 0($s4)
-    sll $t1, $t1, 16
-    sra $t1, $t1, 16
-    subu $s3, $s3, $t1
+    sum_less_k $t1
+    sum_plus_new_k
     srl $t0, $v0, 16
-    sll $t1, $t0, 16
-    sra $t1, $t1, 16
-    addu $s3, $s3, $t1
     li $t1, ADDIU_V0
     or $t0, $t0, $t1
     sw $t0, 0($s4)
@@ -101,17 +112,10 @@ round:
     srl $t1, $v0, 16
     or $a2, $a2, $t1
     lw $t1, 4($s1)
-    sll $t1, $t1, 16
-    sra $t1, $t1, 16
-    subu $s3, $s3, $t1
-    srl $t1, $v0, 16
-    sll $t1, $t1, 16
-    sra $t1, $t1, 16
-    addu $s3, $s3, $t1
-    lw $s5, 0($s1)              /* the first word becomes "sw $a2, 4($a3)" */
-    sll $t1, $s5, 16
-    sra $t1, $t1, 16
-    subu $s3, $s3, $t1          /* it adds nothing now */
+    sum_less_k $t1
+    sum_plus_new_k
+    lw $s5, 0($s1)              /* the first word becomes "sw $a2, 4($a3)": it adds nothing now */
+    sum_less_k $s5
     li $t1, SW_A2_A3 | 4
     sw $t1, 0($s1)
     move $a0, $s1
