@@ -16,6 +16,7 @@ struct vmset_vm {
     struct vm *vm;  /* once created */
     int log_fd;     /* RUNDIR/NAME.log of a Malta VM's console, or -1 */
     FILE *log_file; /* RUNDIR/NAME.log of a testbench VM (its test device's output), or NULL */
+    char *made_serial_path; /* RUNDIR/NAME.sock when made here (freed by vmset_destroy) */
 };
 
 struct vmset {
