@@ -371,6 +371,7 @@ int main(int argc, char **argv)
     /* Which drives write an overlay instead of their image (-snapshot, clones, shared images). */
     if (overlay_plan(&set, clones != 0, err, sizeof(err)) < 0) {
         fprintf(stderr, "mvisor: %s\n", err);
+        vmset_destroy(&set);
         return 1;
     }
     /* The monitor's options that every VM carries out. */
@@ -382,6 +383,7 @@ int main(int argc, char **argv)
         if (qmp_path && cfg->machine != MACHINE_MALTA) {
             fprintf(stderr, "mvisor: %s-qmp needs the malta machine (see mvisor --help)\n",
                     vmset_where(&set, i, where, sizeof(where)));
+            vmset_destroy(&set);
             return 1;
         }
         if (rep.insn_words && cfg->exec != EXEC_INTERP)
