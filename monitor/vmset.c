@@ -293,8 +293,14 @@ void vmset_destroy(struct vmset *s)
         free((char *)s->run_dir); /* the default one was made by vmset_consoles */
         s->run_dir = NULL;
     }
-    for (unsigned i = 0; i < s->n; i++)
+    for (unsigned i = 0; i < s->n; i++) {
         free(s->v[i].made_serial_path);
+        /* an overlay's path was made for this VM (monitor/overlay.c) */
+        struct vm_config *cfg = &s->v[i].opt.cfg;
+        for (unsigned k = 0; k < cfg->ndrives; k++)
+            if (cfg->drives[k].overlay_made)
+                free((char *)cfg->drives[k].file);
+    }
     for (unsigned i = 0; i < s->names_made; i++)
         free((char *)s->v[i].opt.cfg.name);
     free(s->v);

@@ -34,7 +34,9 @@ R=$B/tests/asan/reports
 rm -rf "$R"
 mkdir -p "$R"
 R=$(cd "$R" && pwd)
-export ASAN_OPTIONS="detect_leaks=1:log_path=$R/asan:abort_on_error=0"
+# fast_unwind_on_malloc=0: whole stacks through the C library (asprintf), so the suppressions'
+# function names are found
+export ASAN_OPTIONS="detect_leaks=1:log_path=$R/asan:abort_on_error=0:fast_unwind_on_malloc=0"
 export UBSAN_OPTIONS="print_stacktrace=1:log_path=$R/ubsan"
 export LSAN_OPTIONS="log_path=$R/lsan:suppressions=$PWD/tests/asan/lsan.supp:print_suppressions=0"
 
