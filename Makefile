@@ -21,7 +21,7 @@ AR := ar
 CFLAGS = -O2 -g -Wall -Wextra -Werror -std=gnu11 -I.
 DEPFLAGS = -MMD -MP
 LDFLAGS =
-LDLIBS = -lcapstone -lelf -lxxhash -ljansson -lz -lslirp -lm -lpthread
+LDLIBS = -lcapstone -lelf -lxxhash -ljansson -lz -lslirp -lseccomp -lm -lpthread
 TEST_LDLIBS = -lcmocka $(LDLIBS)
 UBSAN_FLAGS = -fsanitize=undefined -fno-sanitize-recover=all
 TSAN_FLAGS = -fsanitize=thread
@@ -354,6 +354,7 @@ run-qemu: $(GUEST_STAMP) $(INITRAMFS) $(if $(ROOTFS_RUN),rootfs)
 
 export MODES
 SUITES := unit decoder isa isa-user isa-qemu cli ubsan diff boot disk net qmp tsan vms asan balloon fuzz
+SUITES += hostile
 QUICK_SUITES := unit isa isa-user
 # tests/unit/test_multivm.c runs these bare ISA programs side by side in one process.
 MULTIVM_ELFS := $(patsubst %,$(B)/isa/bare/%.elf,user/prog_crc32 user/prog_bubble_sort kernel/wait_timer \
@@ -374,9 +375,10 @@ SUITE_PREREQS_qmp := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
 SUITE_PREREQS_vms := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
 # Suite tsan: the multi-VM test and the qmp sessions, both on the ThreadSanitizer build.
 SUITE_PREREQS_tsan := $(TSAN_TESTS) $(MULTIVM_ELFS) $(MVISOR_TSAN) $(GUEST_STAMP) $(INITRAMFS)
-SUITE_PREREQS_asan := $(ASAN_TESTS)
+SUITE_PREREQS_asan := $(ASAN_TESTS) $(B)/asan/mvisor $(GUEST_STAMP) $(INITRAMFS)
 SUITE_PREREQS_balloon := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
 SUITE_PREREQS_fuzz := $(FUZZ_BINS) $(FUZZ_GEN_SEEDS)
+SUITE_PREREQS_hostile := $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
 
 # The check targets build what their suites need with `make -k` (a build failure is reported
 # as the failed pseudo-suite "build"), then run the suites even if some of it did not build:

@@ -21,6 +21,7 @@
 #include "monitor/options.h"
 #include "monitor/overlay.h"
 #include "monitor/qmp.h"
+#include "monitor/sandbox.h"
 #include "monitor/sched.h"
 #include "monitor/unixsock.h"
 #include "monitor/vmconfig.h"
@@ -127,6 +128,9 @@ static const char usage_text[] =
     "                      against L (default 300 and 900); P none (pages round-robin),\n"
     "                      first-touch, migrate, migrate+replicate (the default); QMP query-numa\n"
     "  --perfmap           write /tmp/perf-PID.map so perf names translated guest blocks\n"
+    "  -sandbox on|off     a system-call filter (seccomp) once the VMs run: no programs, no new\n"
+    "                      processes, no tracing, mounting or module loading (default on; off\n"
+    "                      in sanitizer builds)\n"
     "  --stats             print instruction count and speed at exit (per VM)\n"
     "  --profile           print a profile at exit and on SIGUSR1: translation cache (lookups,\n"
     "                      hit rate, chaining, invalidations, time translating), privileged\n"
@@ -250,6 +254,7 @@ int main(int argc, char **argv)
     struct vmopt cl; /* the command line's VM */
     struct report rep = {0};
     bool perfmap = false;
+    bool sandbox = sandbox_default();
     const char *qmp_path = NULL, *vm_config = NULL, *run_dir = NULL, *first_vm_opt = NULL;
     unsigned clones = 0;
     uint64_t mem_limit = 0;
@@ -315,6 +320,11 @@ int main(int argc, char **argv)
             rep.insn_words = need_arg(argc, argv, &i);
         } else if (!strcmp(o, "-perfmap")) {
             perfmap = true;
+        } else if (!strcmp(o, "-sandbox")) {
+            const char *v = need_arg(argc, argv, &i);
+            if (strcmp(v, "on") && strcmp(v, "off"))
+                die_usage("-sandbox takes on or off, not '%s'", v);
+            sandbox = !strcmp(v, "on");
         } else if (!strcmp(o, "-stats")) {
             rep.stats = true;
         } else if (!strcmp(o, "-profile")) {
@@ -362,6 +372,7 @@ int main(int argc, char **argv)
         }
         if (vmset_from_cmdline(&set, &cl, clones, err, sizeof(err)) < 0) {
             fprintf(stderr, "mvisor: %s\n", err);
+            vmset_destroy(&set);
             return 1;
         }
     }
@@ -372,6 +383,7 @@ int main(int argc, char **argv)
     /* Which drives write an overlay instead of their image (-snapshot, clones, shared images). */
     if (overlay_plan(&set, clones != 0, err, sizeof(err)) < 0) {
         fprintf(stderr, "mvisor: %s\n", err);
+        vmset_destroy(&set);
         return 1;
     }
     /* The monitor's options that every VM carries out. */
@@ -383,6 +395,7 @@ int main(int argc, char **argv)
         if (qmp_path && cfg->machine != MACHINE_MALTA) {
             fprintf(stderr, "mvisor: %s-qmp needs the malta machine (see mvisor --help)\n",
                     vmset_where(&set, i, where, sizeof(where)));
+            vmset_destroy(&set);
             return 1;
         }
         if (rep.insn_words && cfg->exec != EXEC_INTERP)
@@ -517,6 +530,16 @@ int main(int argc, char **argv)
     struct memlimit *ml = NULL;
     if (mem_limit && memlimit_start(&ml, mem_limit, vms, set.n) < 0)
         fprintf(stderr, "mvisor: --mem-limit: cannot start its thread; running without the limit\n");
+    /* Everything is set up: from here on the monitor only runs what it has. */
+    if (sandbox && sandbox_enable(err, sizeof(err)) < 0) {
+        fprintf(stderr, "mvisor: -sandbox on: %s (-sandbox off runs without it)\n", err);
+        memlimit_stop(ml);
+        if (share)
+            pageshare_stop(share);
+        qmp_server_stop(qmp);
+        vmset_destroy(&set);
+        return 1;
+    }
     uint64_t t0 = host_monotonic_ns();
     int worst = sched_run(vms, set.n, &sc, status);
     memlimit_stop(ml);

@@ -37,21 +37,22 @@ int vmset_from_cmdline(struct vmset *s, const struct vmopt *o, unsigned clones, 
     for (unsigned i = 0; i < n; i++) {
         s->v[i].opt = *o;
         s->v[i].log_fd = -1;
-        if (!clones)
-            continue;
+    }
+    s->n = n; /* from here on vmset_destroy frees what was made, on error too */
+    for (unsigned i = 0; i < n && clones; i++) {
         char *name;
         if (asprintf(&name, "%s%u", stem, i) < 0) {
             snprintf(err, errlen, "out of memory");
             return -ENOMEM;
         }
+        s->v[i].opt.cfg.name = name;
+        s->names_made = i + 1;
         if (!vmopt_name_ok(name)) {
             snprintf(err, errlen, "--clone %u: the clone name %s is longer than %d characters (shorten -name)",
                      clones, name, VMOPT_NAME_MAX);
             return -EINVAL;
         }
-        s->v[i].opt.cfg.name = name;
     }
-    s->n = n;
     return 0;
 }
 
@@ -133,8 +134,11 @@ int vmset_consoles(struct vmset *s, const char *run_dir, const char *qmp_path, b
     }
     if (need_dir) {
         int rc = make_run_dir(run_dir, err, errlen);
-        if (rc < 0)
+        if (rc < 0) {
+            if (*defaulted)
+                free((char *)run_dir);
             return rc;
+        }
     }
     s->run_dir = need_dir ? run_dir : NULL;
     s->run_dir_ours = need_dir && *defaulted;
@@ -151,17 +155,22 @@ int vmset_consoles(struct vmset *s, const char *run_dir, const char *qmp_path, b
             snprintf(err, errlen, "out of memory");
             return -ENOMEM;
         }
+        /* the socket's path lives as long as the VM (vmset_destroy frees it), the log's not */
+        v->made_serial_path = sock;
         if (cfg->machine == MACHINE_MALTA && strlen(sock) >= 108) {
             snprintf(err, errlen, "--run-dir: the console socket %s is too long (at most 107 bytes): choose a "
                      "shorter --run-dir", sock);
+            free(log);
             return -EINVAL;
         }
         int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd < 0) {
             int e = errno;
             snprintf(err, errlen, "%s%s: %s", vmset_where(s, i, where, sizeof(where)), log, strerror(e));
+            free(log);
             return -e;
         }
+        free(log);
         if (cfg->machine == MACHINE_MALTA) {
             cfg->serial = SERIAL_UNIX;
             cfg->serial_path = sock;
@@ -279,6 +288,22 @@ void vmset_destroy(struct vmset *s)
         v->log_file = NULL;
     }
     /* A default folder left empty (no VM printed anything) goes too; anything else stays. */
-    if (s->run_dir_ours)
+    if (s->run_dir_ours) {
         rmdir(s->run_dir);
+        free((char *)s->run_dir); /* the default one was made by vmset_consoles */
+        s->run_dir = NULL;
+    }
+    for (unsigned i = 0; i < s->n; i++) {
+        free(s->v[i].made_serial_path);
+        /* an overlay's path was made for this VM (monitor/overlay.c) */
+        struct vm_config *cfg = &s->v[i].opt.cfg;
+        for (unsigned k = 0; k < cfg->ndrives; k++)
+            if (cfg->drives[k].overlay_made)
+                free((char *)cfg->drives[k].file);
+    }
+    for (unsigned i = 0; i < s->names_made; i++)
+        free((char *)s->v[i].opt.cfg.name);
+    free(s->v);
+    s->v = NULL;
+    s->n = s->names_made = 0;
 }

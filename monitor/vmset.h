@@ -16,6 +16,7 @@ struct vmset_vm {
     struct vm *vm;  /* once created */
     int log_fd;     /* RUNDIR/NAME.log of a Malta VM's console, or -1 */
     FILE *log_file; /* RUNDIR/NAME.log of a testbench VM (its test device's output), or NULL */
+    char *made_serial_path; /* RUNDIR/NAME.sock when made here (freed by vmset_destroy) */
 };
 
 struct vmset {
@@ -25,6 +26,7 @@ struct vmset {
     const char *run_dir; /* where the default consoles are, once chosen (NULL: none needed) */
     bool run_dir_ours;   /* run_dir is the default one, made here */
     bool need_run_dir;   /* disk overlays go in the run folder (monitor/overlay.c) */
+    unsigned names_made; /* v[0..names_made) carry a name made here (--clone), freed with them */
 };
 
 /* The VMs of the command line: n copies of o (--clone n: named NAME0.. or vm0..; n == 0: o

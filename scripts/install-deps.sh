@@ -15,6 +15,7 @@ PACKAGES=(
     libcmocka-dev        # unit tests
     zlib1g-dev           # compressed qcow2 clusters (devices/block/qcow2_cluster.c)
     libslirp-dev         # -netdev user: host networking through libslirp (devices/net/user.c)
+    libseccomp-dev       # -sandbox on: the system-call filter once VMs run (monitor/sandbox.c)
     qemu-utils           # qemu-img: the disk-image tests' oracle (create, check, compare, convert)
     gcc-mipsel-linux-gnu # ISA test programs (cross compiler)
     binutils-mipsel-linux-gnu

@@ -4,7 +4,7 @@
 # qemu-mipsel, on its own line, outside mvisor's pass count). Exit status: that of the summary,
 # non-zero on any failure, the oracle's included.
 #
-#   scripts/run-suites.sh [--build 'TARGET...'] SUITE...     (unit decoder isa isa-user isa-qemu cli ubsan diff boot disk net qmp tsan vms asan balloon fuzz; disk-long rootfs-long)
+#   scripts/run-suites.sh [--build 'TARGET...'] SUITE...     (unit decoder isa isa-user isa-qemu cli ubsan diff boot disk net qmp tsan vms asan balloon fuzz hostile; disk-long rootfs-long)
 #
 # --build first runs `$MAKE -k TARGET...` and records it as the pseudo-suite "build"
 # (one test; transcript build/test-logs/build/make.log), so a build failure fails the run
@@ -58,11 +58,10 @@ run_suite() {
     qmp) tests/qmp/run.sh --mvisor "$B/mvisor" ;;
     tsan) tests/tsan/run.sh ;;
     vms) tests/vms/run.sh --mvisor "$B/mvisor" ;;
-    asan) mapfile -t bins < <(for t in tests/unit/test_block_*.c; do echo "$B/asan/tests/unit/$(basename "$t" .c)"; done)
-        bins+=("$B/asan/tests/unit/test_virtio_balloon")
-        UNIT_TIMEOUT=${UNIT_TIMEOUT:-180} tests/unit/run.sh --suite asan "${bins[@]}" ;;
+    asan) tests/asan/run.sh ;;
     balloon) tests/balloon/run.sh --mvisor "$B/mvisor" ;;
     fuzz) tests/fuzz/run.sh --check ;;
+    hostile) tests/hostile/run.sh --mvisor "$B/mvisor" ;;
     *) echo "run-suites: unknown suite '$s'" >&2 ;;
     esac
 }

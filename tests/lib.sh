@@ -371,3 +371,21 @@ bad_option() {
         test_fail "bad-$name" "status $TEST_RC, $lines mvisor: line(s)"
     fi
 }
+
+# suite_count_parts DIR PART...: adds the counts of the sub-suites PART (their DIR/PART.result)
+# to this suite's; a part without its result (it did not run to the end) is one failure.
+suite_count_parts() {
+    local dir=$1 part f p m
+    shift
+    for part; do
+        f=$dir/$part.result
+        p=$(sed -n 's/.*passed=\([0-9]*\).*/\1/p' "$f" 2>/dev/null)
+        m=$(sed -n 's/.*failed=\([0-9]*\).*/\1/p' "$f" 2>/dev/null)
+        if [[ -z $p || -z $m ]]; then
+            TEST_LOG=
+            test_fail "$part" "the part did not run to the end (no $f)"
+            continue
+        fi
+        suite_count "$p" "$m"
+    done
+}

@@ -59,6 +59,7 @@ struct user_net {
     struct pollfd *fds;
     unsigned nfds, cap;
     _Atomic uint64_t guest_errors;
+    struct ipfrag_guard frags; /* the guest's IPv4 fragments (under lock) */
 };
 
 static int64_t clock_ns(void)
@@ -296,9 +297,15 @@ static void user_start(struct netdev *nd)
 static void user_transmit(struct netdev *nd, struct net_buf *b)
 {
     struct user_net *u = (struct user_net *)nd;
+    const uint8_t *data = b->data;
+    uint32_t len = b->len;
     pthread_mutex_lock(&u->lock);
-    slirp_input(u->slirp, b->data, (int)b->len);
+    enum ipfrag_verdict v = ipfrag_guard_input(&u->frags, b->data, b->len, clock_ns(), &data, &len);
+    if (v == IPFRAG_PASS || v == IPFRAG_WHOLE)
+        slirp_input(u->slirp, data, (int)len);
     pthread_mutex_unlock(&u->lock);
+    if (v == IPFRAG_DROP)
+        atomic_fetch_add_explicit(&u->nd.stats.dropped, 1, memory_order_relaxed);
     cb_notify(u);
 }
 
@@ -323,6 +330,7 @@ static void user_destroy(struct netdev *nd)
         u->timers = t->next;
         free(t);
     }
+    ipfrag_guard_fini(&u->frags);
     if (u->wake_fd >= 0)
         close(u->wake_fd);
     for (; u->bl_count; u->bl_count--, u->bl_head = (u->bl_head + 1) % USER_BACKLOG)

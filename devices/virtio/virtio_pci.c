@@ -127,14 +127,20 @@ void virtio_pci_queue_done(struct virtio_pci *vp, unsigned q)
     vp_update_irq(vp);
 }
 
+/* How many times a device says why it needs a reset before it only counts them. */
+#define VIRTIO_BROKEN_REPORTS 4
+
 void virtio_pci_broken(struct virtio_pci *vp, const char *why)
 {
     if (vp->status & VIRTIO_CONFIG_S_NEEDS_RESET)
         return;
     vp->broken_count++;
-    /* Once per reset, so a guest cannot flood the log. */
-    fprintf(stderr, "mvisor: virtio %04x at PCI slot 0x%x: %s; the device needs a reset\n",
-            pci_get16(&vp->pci, PCI_DEVICE_ID), vp->slot, why);
+    /* Once per reset, and only the first few times: a guest that breaks and resets the device
+     * in a loop must not flood the monitor's log (the wedge dump still has the count). */
+    if (vp->broken_count <= VIRTIO_BROKEN_REPORTS)
+        fprintf(stderr, "mvisor: virtio %04x at PCI slot 0x%x: %s; the device needs a reset%s\n",
+                pci_get16(&vp->pci, PCI_DEVICE_ID), vp->slot, why,
+                vp->broken_count == VIRTIO_BROKEN_REPORTS ? " (later ones are only counted)" : "");
     vp->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
     vp->isr |= VIRTIO_PCI_ISR_CONFIG;
     vp_update_irq(vp);

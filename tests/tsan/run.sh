@@ -40,15 +40,5 @@ TEST_LOG_ROOT=$root/tsan tests/qmp/run.sh --suite tsan-qmp --tsan --mvisor "$B/t
 TEST_LOG_ROOT=$root/tsan CLI_TIMEOUT=120 tests/cli/run.sh --suite tsan-cli --tsan --mvisor "$B/tsan/mvisor" \
     'vmcfg-*' 'clone-*' 'rundir-*' containment several-sigterm perfmap-several qmp-several-vms stats-per-vm
 TEST_LOG_ROOT=$root/tsan tests/net/run.sh --suite tsan-net --tsan --mvisor "$B/tsan/mvisor" switch user socket-hostile
-for part in multivm tsan-qmp tsan-cli tsan-net; do
-    f=$root/tsan/$part.result
-    p=$(sed -n 's/.*passed=\([0-9]*\).*/\1/p' "$f" 2>/dev/null)
-    m=$(sed -n 's/.*failed=\([0-9]*\).*/\1/p' "$f" 2>/dev/null)
-    if [[ -z $p || -z $m ]]; then
-        TEST_LOG=
-        test_fail "$part" "the part did not run to the end (no $f)"
-        continue
-    fi
-    suite_count "$p" "$m"
-done
+suite_count_parts "$root/tsan" multivm tsan-qmp tsan-cli tsan-net
 suite_end

@@ -71,11 +71,7 @@ if ((inputs_ok)); then
     tests/vms/make-initramfs.sh "$B/initramfs.cpio.gz" "$W/workloads.cpio.gz" >"$W/initramfs.log" 2>&1 ||
         { echo "vms: cannot build the initramfs (see $W/initramfs.log)" >&2; inputs_ok=0; }
     # The kernel payload as an ELF at its load address, entered at kernel_entry.
-    load=$(sed -n 's/^load=//p' "$INFO")
-    entry=$(sed -n 's/^entry=//p' "$INFO")
-    printf 'SECTIONS { . = %s; .text : { *(.data) } }\n' "$load" >"$W/payload.ld"
-    mipsel-linux-gnu-ld -EL -T "$W/payload.ld" -e "$entry" -b binary "$B/guest/vmlinux.bin" \
-        -b elf32-tradlittlemips -o "$W/vmlinux.elf" >"$W/payload.log" 2>&1 ||
+    tests/vms/make-kernel-elf.sh "$INFO" "$B/guest/vmlinux.bin" "$W/vmlinux.elf" >"$W/payload.log" 2>&1 ||
         { echo "vms: cannot make the kernel ELF (see $W/payload.log)" >&2; inputs_ok=0; }
     # The stand-alone Malta programs, linked as tests/cli/run.sh links uart_bytes.S.
     for src in tests/vms/progs/*.S; do
