@@ -50,6 +50,10 @@ Cases:
                 zero page, the pages saved); then each VM gets its own byte on ttyS0, writes its own
                 pattern into all those pages and reads every word back exactly ("share_fill: ok");
                 query-sharing then counts the copy-on-write breaks and no mismatch
+  idle-trim     three VMs (md5, sort, arith) sit idle 6 s after booting, then run their workload:
+                two with --idle-trim 1, one with --idle-trim 0. Every result exact; in
+                --profile=json each trimming VM made at least one idle trim (its translations
+                dropped and their memory given back while it waited), the other none
   quiet-wait    with --host-cpus 1, a --deterministic VM waiting for an interrupt no device
                 raises (tests/vms/progs/wait_quiet.S) beside a VM counting to an instruction
                 limit (tests/vms/progs/spin.S, --max-insns): the counter reaches its
@@ -437,6 +441,35 @@ def case_reset_loop_stops(args):
         run.dump()
 
 
+def case_idle_trim(args):
+    want = expected()
+    names = ["md5", "sort", "arith"]
+    vms = []
+    for n in names:
+        vm = linux_vm(args, n, n, "mvisor.idle=6")
+        vm["options"] += ["--idle-trim", "0" if n == "arith" else "1"]
+        vms.append(vm)
+    run = Run(args, "idle-trim", vms, profile=True)
+    rc = run.finish()
+    check("exit status 0", rc == 0, "status %d" % rc)
+    lines = run.exit_lines()
+    check("exit lines", lines == {n: (0, "guest powered off") for n in names}, repr(lines))
+    check_results(run, names, want)
+    for n in names:
+        check("%s: idle first" % n, "@@idle done" in run.log(n), "no '@@idle done' line")
+    try:
+        with open(run.profile) as f:
+            prof = json.load(f)
+        trims = {n: prof[n]["translation_cache"]["idle_trims"] for n in names}
+        check("trimmed while idle", trims["md5"] >= 1 and trims["sort"] >= 1 and trims["arith"] == 0,
+              "idle trims %r (want md5, sort >= 1, arith 0)" % trims)
+        print("idle trims: %r" % trims)
+    except (OSError, ValueError, KeyError) as e:
+        check("profile", False, repr(e))
+    if failures:
+        run.dump()
+
+
 def case_quiet_wait(args):
     # -serial none: no console input can come (with input possible the host waits for it anyway).
     vms = [{"name": "quiet", "options": ["-m", "16", "-kernel", os.path.join(args.progs, "wait_quiet.elf"),
@@ -608,6 +641,7 @@ def case_page_sharing(args):
 
 
 CASES["page-sharing"] = case_page_sharing
+CASES["idle-trim"] = case_idle_trim
 
 
 def main():
