@@ -35,7 +35,9 @@ Cases:
                 the monitor's status is the worst (2)
   reset-loop-stops
                 one VM resetting in a loop (reset_loop.S): SIGTERM ends it (status 1, "stopped
-                by signal"), and so does QMP `quit` (status 0), each within seconds; beside a
+                by signal"), and so does QMP `quit` (status 0), each within seconds (before it,
+                its RESET events over 3.5 s: rate-limited to one a second, guest-reset, the rest
+                counted as throttled by query-event-queue, none dropped); beside a
                 VM counting to its --max-insns, QMP `quit` of the resetting VM alone: its exit
                 line says "quit" (not "guest reset")
   shared-base   four VMs, each on its own qcow2 overlay (qemu-img create -b base -F raw) of one
@@ -405,7 +407,18 @@ def case_reset_loop_stops(args):
             time.sleep(0.05)
         q = QMPClient(sock, timeout=10)
         q.run("qmp_capabilities")
-        time.sleep(1)
+        # Its guest resets are rate-limited as QEMU limits guest-triggerable events: at most one
+        # RESET a second goes out, the ones between are counted as throttled, none dropped.
+        time.sleep(3.5)
+        st = q.run("query-event-queue")
+        resets = [e for e in q.events if e["event"] == "RESET"]
+        stamps = [e["timestamp"]["seconds"] + e["timestamp"]["microseconds"] / 1e6 for e in resets]
+        gaps = [b - a for a, b in zip(stamps, stamps[1:])]
+        check("RESET events rate-limited", 2 <= len(resets) <= 6 and all(g >= 0.9 for g in gaps) and
+              all(e["data"].get("guest") is True and e["data"].get("reason") == "guest-reset" for e in resets),
+              "%d RESET events over 3.5 s, gaps %r: %r" % (len(resets), gaps, resets[:3]))
+        check("query-event-queue: throttled, none dropped", st["throttled"] >= 10 and st["dropped"] == 0 and
+              st["rate-limit-ms"] == 1000, repr(st))
         r = q.cmd("quit")
         check("QMP quit answered", r.get("return") == {}, repr(r))
         q.close()
