@@ -259,26 +259,38 @@ static uint64_t thread_cpu_ns(void);
  * is left when the watcher stops. Polling waits meanwhile: at most one probe slice (0.1-0.3 ms)
  * per vCPU served, and a warp (SCHED_WARP_NS of CPU) in all for one vCPU.
  */
+/* Runs one slice of e (SCHED_ENT_RUNNING) on this thread: called and returns with the lock held,
+ * which it drops meanwhile; a worker's slice also gives its place in `running` back. */
+static void run_slice(struct sched *s, struct sched_ent *e, uint64_t insns, struct sched_charge *charge, int tid,
+                      bool worker)
+{
+    pthread_mutex_unlock(&s->lock);
+    struct vm *vm = e->vm;
+    atomic_store(&vm->ctl.vcpu_tid, tid);
+    if (s->profiled)
+        profile_thread_set(vm->vcpu);
+    uint64_t t0 = host_monotonic_ns();
+    enum vcpu_exit why = vm_run_slice(vm, insns);
+    if (s->profiled)
+        profile_thread_set(NULL);
+    /* Outside the lock: a reboot loads the kernel again, an end prints and closes. The VM is
+     * charged for it: a guest resetting in a loop gets no free time. */
+    int status = 0;
+    bool ended = vm_run_ended(vm, why, &status);
+    uint64_t ran = sched_charge_slice(charge, host_monotonic_ns() - t0, thread_cpu_ns);
+    pthread_mutex_lock(&s->lock);
+    if (worker)
+        s->running--;
+    after_slice(s, e, why, ran, ended, status);
+}
+
 static void watcher_serve(struct sched *s, struct sched_charge *charge, int tid)
 {
     struct sched_ent *e;
     while (s->running == s->workers && !s->signalled && (e = sched_pick_warped(s->e, s->n)) != NULL) {
         e->st = SCHED_ENT_RUNNING;
         e->from_idle = false;
-        pthread_mutex_unlock(&s->lock);
-        struct vm *vm = e->vm;
-        atomic_store(&vm->ctl.vcpu_tid, tid);
-        if (s->profiled)
-            profile_thread_set(vm->vcpu);
-        uint64_t t0 = host_monotonic_ns();
-        enum vcpu_exit why = vm_run_slice(vm, PROBE_INSNS);
-        if (s->profiled)
-            profile_thread_set(NULL);
-        int status = 0;
-        bool ended = vm_run_ended(vm, why, &status);
-        uint64_t ran = sched_charge_slice(charge, host_monotonic_ns() - t0, thread_cpu_ns);
-        pthread_mutex_lock(&s->lock);
-        after_slice(s, e, why, ran, ended, status);
+        run_slice(s, e, PROBE_INSNS, charge, tid, false);
     }
 }
 
@@ -403,23 +415,7 @@ static void worker(struct sched *s)
                     pthread_cond_signal(&s->watch_cond);
                 }
             }
-            pthread_mutex_unlock(&s->lock);
-            struct vm *vm = e->vm;
-            atomic_store(&vm->ctl.vcpu_tid, tid);
-            if (s->profiled)
-                profile_thread_set(vm->vcpu);
-            uint64_t t0 = host_monotonic_ns();
-            enum vcpu_exit why = vm_run_slice(vm, probe ? PROBE_INSNS : SLICE_INSNS);
-            if (s->profiled)
-                profile_thread_set(NULL);
-            /* Outside the lock: a reboot loads the kernel again, an end prints and closes. The
-             * VM is charged for it: a guest resetting in a loop gets no free time. */
-            int status = 0;
-            bool ended = vm_run_ended(vm, why, &status);
-            uint64_t ran = sched_charge_slice(&charge, host_monotonic_ns() - t0, thread_cpu_ns);
-            pthread_mutex_lock(&s->lock);
-            s->running--;
-            after_slice(s, e, why, ran, ended, status);
+            run_slice(s, e, probe ? PROBE_INSNS : SLICE_INSNS, &charge, tid, true);
             continue;
         }
         if (s->poller == POLL_NONE) {
