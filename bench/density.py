@@ -18,7 +18,8 @@ Each VM: -M malta -m 256, the reference kernel and initramfs, console=ttyS0, idl
 prompt; by default each mvisor clone draws its own seed (--seed-policy one: --seed 1 for all;
 QEMU has no seed to give). After every VM shows its prompt, the host PSS of the processes
 (/proc/PID/smaps_rollup: a page shared by several processes is split between them, so the sum
-counts every page once) is sampled every 2 s until it settles (it moved less than 1% over the
+counts every page once) is sampled every 2 s until it settles (mvisor with or without sharing, whose
+idle VMs give their translations back after --idle-trim seconds, and QEMU with KSM) (it moved less than 1% over the
 last 10 s) or the window ends; the figure is the median of the last three samples, the time to
 plateau the first sample within 2% of it (seconds after the last prompt). With sharing on, QMP
 query-sharing gives the pages merged and the scanner's CPU time: its share of one core from the
@@ -148,7 +149,8 @@ class Bench:
             q = QMP(qmp_path) if qmp_path else None
             share0 = q.run("query-sharing") if q and config == "mvisor-share" else None
             t_share0 = time.monotonic()
-            settle = config in ("mvisor-share", "qemu-ksm")
+            # mvisor settles too: an idle VM gives its translations back after --idle-trim seconds
+            settle = config in ("mvisor", "mvisor-share", "qemu-ksm")
             window = self.a.window if settle else self.a.short_window
             samples = []  # (seconds after the last prompt, PSS KiB)
             t_end = time.monotonic() + window
@@ -298,7 +300,7 @@ def main():
     p.add_argument("--window", type=float, default=None, help="seconds to wait for the plateau (sharing, KSM)")
     p.add_argument("--steady-window", type=float, default=15.0,
                    help="seconds after the plateau over which the scanner's CPU is measured")
-    p.add_argument("--short-window", type=float, default=6.0, help="seconds sampled without sharing")
+    p.add_argument("--short-window", type=float, default=6.0, help="seconds sampled for QEMU without KSM")
     p.add_argument("--boot-timeout", type=float, default=120.0, help="seconds per 2 VMs to reach the prompt")
     p.add_argument("--mvisor", default=f"{b}/mvisor")
     p.add_argument("--qemu", default="qemu-system-mipsel")

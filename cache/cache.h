@@ -152,6 +152,7 @@ struct tcache_stats {
     uint64_t evictions, evicted_tbs; /* regions emptied to make room, and the live TBs they held */
     uint64_t retranslations; /* with track_dead: TBs inserted under the key of an invalidated one */
     uint64_t guest_insns, host_bytes; /* of every translation, for bytes-per-instruction */
+    uint64_t trims; /* tcache_trim calls (flushes that also gave the indexes back) */
 };
 
 #define TCACHE_HASH_BITS 16
@@ -250,6 +251,11 @@ size_t tcache_used(const struct tcache *tc);
 bool tcache_insert(struct tcache *tc, struct tb *tb);
 /* Drops every TB (and the jump cache). */
 void tcache_flush(struct tcache *tc);
+/* A flush that also gives back to the host every page of the block descriptors, the hash and the
+ * page index (cache/codebuf.c): what an idle VM holds afterwards is what it translates again. */
+void tcache_trim(struct tcache *tc);
+/* Turns on track_dead (profiling), zeroing the dead list tcache_init leaves untouched. */
+void tcache_track_dead(struct tcache *tc);
 
 /* Patches exit n of from to jump straight into to (an inline-cache exit: guarded by to's PC). */
 void tcache_chain(struct tcache *tc, struct tb *from, unsigned n, struct tb *to);

@@ -46,6 +46,7 @@
  * without changes elsewhere.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -84,9 +85,26 @@ const uint8_t *tcache_thunk(struct tcache *tc, const void *fn)
     return NULL;
 }
 
+/* Zeroes [p, p + len) and gives its whole pages back to the host: private anonymous memory reads
+ * back as zeroes after MADV_DONTNEED, so the pages cost nothing until they are written again. */
+static void zero_release(void *p, size_t len)
+{
+    uintptr_t lo = ((uintptr_t)p + 4095) & ~(uintptr_t)4095, hi = ((uintptr_t)p + len) & ~(uintptr_t)4095;
+    if (hi <= lo || madvise((void *)lo, hi - lo, MADV_DONTNEED) < 0) {
+        memset(p, 0, len);
+        return;
+    }
+    memset(p, 0, lo - (uintptr_t)p);
+    memset((void *)hi, 0, (uintptr_t)p + len - hi);
+}
+
 int tcache_init(struct tcache *tc, size_t code_size)
 {
-    memset(tc, 0, sizeof(*tc));
+    /* Everything but the dead list, which only profiling uses (tcache_track_dead zeroes it): half
+     * a MiB per VM that would otherwise be touched here and never used. */
+    memset(tc, 0, offsetof(struct tcache, dead));
+    memset((uint8_t *)tc + offsetof(struct tcache, dead) + sizeof(tc->dead), 0,
+           sizeof(*tc) - offsetof(struct tcache, dead) - sizeof(tc->dead));
     if (code_size < TCACHE_THUNK_AREA * 2 || code_size > TCACHE_MAX_CODE)
         return -EINVAL;
     void *b = mmap(NULL, code_size, PROT_READ | PROT_WRITE | PROT_EXEC,
@@ -148,6 +166,26 @@ void tcache_destroy(struct tcache *tc)
     munmap(tc->page_heads, ((size_t)1 << 20) * sizeof(struct tb *));
     munmap(tc->page_spared, (size_t)1 << 20);
     tc->buf = NULL;
+}
+
+void tcache_track_dead(struct tcache *tc)
+{
+    if (!tc->track_dead)
+        memset(tc->dead, 0, sizeof(tc->dead));
+    tc->track_dead = true;
+}
+
+void tcache_trim(struct tcache *tc)
+{
+    tcache_flush(tc);
+    /* No block is left: the descriptors, the hash, the page index and its counters are all free
+     * or zero, and a slot or entry is written before it is read again (tcache_alloc clears a
+     * slot, tcache_insert starts a page's counter). The code pages went back in tcache_flush. */
+    zero_release(tc->tbs, (size_t)tc->max_tbs * sizeof(struct tb));
+    zero_release(tc->hash, sizeof(tc->hash));
+    zero_release(tc->page_heads, ((size_t)1 << 20) * sizeof(struct tb *));
+    zero_release(tc->page_spared, (size_t)1 << 20);
+    tc->stats.trims++;
 }
 
 size_t tcache_region_start(const struct tcache *tc, unsigned r)

@@ -145,6 +145,9 @@ bool dbt_interp_step(struct vcpu *v);
 
 /* Drops every translation (the knobs above take effect for what is translated next). */
 void dbt_flush(struct vm *vm);
+/* The same, and the translation cache gives its memory back to the host (tcache_trim): for a VM
+ * that has been idle a while, between slices, with nothing of it running in the code buffer. */
+void dbt_trim(struct vm *vm);
 /* Runs at most `steps` iterations of the translator's run loop (one block or one interpreted
  * instruction each) and returns VCPU_EXIT_NONE when they are done. */
 enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps);
@@ -194,6 +197,7 @@ struct dbt_stats {
     unsigned regions;                    /* regions of the code buffer (1: it is flushed whole) */
     uint64_t code_used, code_size, n_tbs;
     uint64_t traps;
+    uint64_t trims; /* idle trims: flushes that gave the cache's memory back (vm_idle_trim) */
 };
 /* Profiling: from now on count re-translations of invalidated blocks (keeps dead TBs by key). */
 void dbt_prof_track_retranslations(struct vm *vm);

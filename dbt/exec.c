@@ -180,6 +180,7 @@ static unsigned counters(const struct dbt_engine *eng, struct counter *out)
     C("interp_fallbacks", eng->interp_fallbacks);
     C("budget_tails", eng->budget_tails);
     C("code_buffer_used", tcache_used(&eng->tc));
+    C("idle_trims", s->trims);
 #undef C
     return n;
 }
@@ -234,6 +235,7 @@ bool dbt_get_stats(struct vm *vm, struct dbt_stats *s)
     s->code_size = eng->tc.size;
     s->n_tbs = eng->tc.n_tbs;
     s->traps = eng->traps;
+    s->trims = eng->tc.stats.trims;
     return true;
 }
 
@@ -341,7 +343,15 @@ static bool may_chain(const struct tb *from, const struct tb *to)
 void dbt_prof_track_retranslations(struct vm *vm)
 {
     if (vm->dbt)
-        vm->dbt->tc.track_dead = true;
+        tcache_track_dead(&vm->dbt->tc);
+}
+
+void dbt_trim(struct vm *vm)
+{
+    if (vm->dbt) {
+        vm->dbt->flushed_tbs += vm->dbt->tc.n_tbs;
+        tcache_trim(&vm->dbt->tc);
+    }
 }
 
 void dbt_flush(struct vm *vm)

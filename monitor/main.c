@@ -86,6 +86,8 @@ static const char usage_text[] =
     "  --code-buffer KiB   size of the VM's translation code buffer, 64..1048576 (default\n"
     "                      32768; memory is committed as code is written; a small buffer makes\n"
     "                      the cache flush often, for testing)\n"
+    "  --idle-trim SECONDS a VM that ran under 5 M guest instructions a second over this long\n"
+    "                      gives its translations' memory back (default 10; 0: never)\n"
     "  --deterministic     time is a function of executed instructions only\n"
     "  --seed N            fixes the initial Count and the TLB Random sequence (printed when chosen)\n"
     "  --max-insns N       stop after N guest instructions (exit 3)\n"

@@ -369,6 +369,9 @@ struct vm_balloon {
     unsigned stats_interval_s; /* guest-stats-polling-interval; 0: only when asked */
 };
 
+/* --idle-trim's default window, seconds (monitor/vm.c, vm_idle_trim). */
+#define VM_IDLE_TRIM_DEFAULT_S 10
+
 struct vm_config {
     enum machine_kind machine;
     enum exec_mode exec;
@@ -376,6 +379,8 @@ struct vm_config {
     bool perfmap;            /* --perfmap: /tmp/perf-PID.map names translated blocks */
     bool profile;            /* --profile: count (and time) what the profile reports */
     uint64_t code_kib;       /* --code-buffer: translation code buffer size (0 = default) */
+    uint64_t idle_trim_s;    /* --idle-trim: the idle window before a trim, 0 = never */
+    bool idle_trim_given;    /* else VM_IDLE_TRIM_DEFAULT_S */
     uint64_t ram_mb;
     const char *kernel, *initrd, *append;
     bool deterministic;
@@ -486,6 +491,9 @@ struct vm {
     struct vm_profile *prof;       /* --profile: the sampler and the SIGUSR1 state, or NULL */
     struct pageshare_vm *share;    /* --page-sharing: its place in the scanner, or NULL */
     struct numa_vm *numa;          /* --numa: its place in the NUMA machine (numa/numa.h), or NULL */
+    /* The idle trim (vm_idle_trim): the window's end (host ns) and the instruction count at its
+     * start, the window's length (0: off), and the trims made. */
+    uint64_t trim_at_ns, trim_icount, trim_window_ns, idle_trims;
 };
 
 /* ---- functions ------------------------------------------------------- */

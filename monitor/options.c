@@ -186,7 +186,7 @@ int vmopt_parse(struct vmopt *o, int argc, char *const *argv, int *i, char *err,
     }
     static const char *const with_arg[] = {
         "-M", "-machine", "-m", "-kernel", "-initrd", "-append", "-cpu", "-smp", "-serial", "-name",
-        "-display", "-monitor", "-exec", "-code-buffer", "-seed", "-max-insns", "-timeout", "-trace",
+        "-display", "-monitor", "-exec", "-code-buffer", "-idle-trim", "-seed", "-max-insns", "-timeout", "-trace",
         "-tlb-entries", "-weight", "-drive", "-device", "-netdev", "-nic", "-net", "-numa-node",
     };
     bool known = false;
@@ -260,6 +260,9 @@ int vmopt_parse(struct vmopt *o, int argc, char *const *argv, int *i, char *err,
             rc = fail(&c, VMOPT_USAGE, "unknown execution mode '%s' (dbt, trap or interp)", v);
     } else if (!strcmp(o1, "-code-buffer")) {
         rc = parse_u64(&c, "--code-buffer", v, DBT_MIN_CODE_KIB, DBT_MAX_CODE_KIB, &cfg->code_kib);
+    } else if (!strcmp(o1, "-idle-trim")) {
+        rc = parse_u64(&c, "--idle-trim", v, 0, 3600, &cfg->idle_trim_s);
+        cfg->idle_trim_given = rc == 0;
     } else if (!strcmp(o1, "-seed")) {
         rc = parse_u64(&c, "--seed", v, 0, UINT64_MAX, &cfg->seed);
         cfg->seed_given = rc == 0;

@@ -318,13 +318,13 @@ void profile_write(struct vm *vm, FILE *f, bool json)
                     ", \"code_buffer_used\": %" PRIu64 ", \"code_buffer_size\": %" PRIu64 ", \"tbs\": %" PRIu64
                     ", \"interp_fallbacks\": %" PRIu64 ", \"budget_tails\": %" PRIu64
                     ", \"code_buffer_regions\": %u, \"region_evictions\": %" PRIu64 ", \"evicted_tbs\": %" PRIu64
-                    ",\n    \"fallbacks\": {\"delay_slot\": %" PRIu64 ", \"unaligned\": %" PRIu64
+                    ", \"idle_trims\": %" PRIu64 ",\n    \"fallbacks\": {\"delay_slot\": %" PRIu64 ", \"unaligned\": %" PRIu64
                     ", \"not_ram\": %" PRIu64 ", \"no_block\": %" PRIu64 ", \"emit\": %" PRIu64 "}\n  ",
                     host_s > 0 ? translate_s / host_s : 0.0, s.chains_made, p->smc_stores, p->smc_tbs, p->smc_spared,
                     p->smc_dropped_pages, p->smc_dropped_tbs,
                     p->host_write_tbs, p->jc_flush_tlb, s.flushes, s.flushed_tbs, s.code_used,
                     s.code_size, s.n_tbs, s.interp_fallbacks, s.budget_tails, s.regions, s.evictions, s.evicted_tbs,
-                    s.fallbacks_by[DBT_FB_DELAY_SLOT], s.fallbacks_by[DBT_FB_UNALIGNED], s.fallbacks_by[DBT_FB_NOT_RAM],
+                    s.trims, s.fallbacks_by[DBT_FB_DELAY_SLOT], s.fallbacks_by[DBT_FB_UNALIGNED], s.fallbacks_by[DBT_FB_NOT_RAM],
                     s.fallbacks_by[DBT_FB_NO_BLOCK], s.fallbacks_by[DBT_FB_EMIT]);
         fprintf(f, "},\n  \"privileged\": {");
         uint64_t priv_total = 0, trap_total = 0, cyc_total = 0;
@@ -439,8 +439,8 @@ void profile_write(struct vm *vm, FILE *f, bool json)
                 " blocks)\n", p->smc_stores, p->smc_tbs, p->smc_spared, p->smc_dropped_pages, p->smc_dropped_tbs,
                 p->host_write_tbs, p->jc_flush_tlb, s.flushes, s.flushed_tbs);
         fprintf(f, "  code buffer: %" PRIu64 " of %" PRIu64 " bytes used, %" PRIu64 " blocks; %u regions, %" PRIu64
-                " emptied for room (%" PRIu64 " live blocks dropped)\n", s.code_used, s.code_size, s.n_tbs, s.regions,
-                s.evictions, s.evicted_tbs);
+                " emptied for room (%" PRIu64 " live blocks dropped); %" PRIu64 " idle trims\n", s.code_used,
+                s.code_size, s.n_tbs, s.regions, s.evictions, s.evicted_tbs, s.trims);
     } else {
         fprintf(f, "\ntranslation cache: none (the interpreter runs everything)\n");
     }

@@ -16,9 +16,9 @@
  * change the VM go to the vCPU thread through struct vm_ctl (monitor/vmctl.c) and the server
  * waits for them to be carried out, so `stop` has returned only once no guest instruction
  * runs. Events come from the vCPU thread (or this one) through vm_event_fn: they are
- * formatted there, queued under a mutex and the eventfd wakes this thread, which sends them
- * to a negotiated client (before negotiation, or with no client, they are dropped, as in
- * QEMU). Output is buffered and written without blocking; a client that stops reading
+ * formatted there, queued (monitor/qmp_events.c: bounded, the guest-triggered ones throttled,
+ * a drop counted and announced) and the eventfd wakes this thread, which sends them to a
+ * negotiated client (before negotiation, or with no client, they are dropped, as in QEMU). Output is buffered and written without blocking; a client that stops reading
  * while MAX_OUT bytes pile up is disconnected, so neither the vCPU nor this thread ever
  * waits on a client.
  *
@@ -42,6 +42,7 @@
 
 #include "monitor/internal.h"
 #include "monitor/qmp.h"
+#include "monitor/qmp_events.h"
 #include "monitor/sched.h"
 #include "monitor/unixsock.h"
 #include "monitor/vmset.h"
@@ -49,7 +50,6 @@
 #include "shadow-mmu/pageshare.h"
 
 #define QMP_MAX_VMS VMSET_MAX_VMS /* every VM a monitor runs */
-#define QMP_EVENT_QUEUE 256
 #define MAX_MSG (1u << 20)  /* the longest command accepted */
 #define MAX_OUT (4u << 20)  /* output a client may leave unread before it is dropped */
 #define REQUEST_TIMEOUT_MS 30000 /* the vCPU answers within a poll period; this is a safety net */
@@ -64,9 +64,9 @@ struct qmp_server {
     struct vm *vms[QMP_MAX_VMS]; /* fixed before the thread starts */
     unsigned nvms;
 
-    pthread_mutex_t lock; /* guards the event queue */
-    char *events[QMP_EVENT_QUEUE];
-    unsigned ev_head, ev_count;
+    struct qmp_evq evq;   /* the events, from any thread */
+    uint64_t ev_next_ns;  /* when a held (rate-limited) event falls due (server thread) */
+    uint64_t ev_unsent;   /* events that found no negotiated client (server thread) */
 
     /* The client (server thread only). */
     int client;
@@ -156,18 +156,13 @@ static void out_json(struct qmp_server *s, json_t *msg)
 static void events_drain(struct qmp_server *s)
 {
     for (;;) {
-        pthread_mutex_lock(&s->lock);
-        char *ev = NULL;
-        if (s->ev_count) {
-            ev = s->events[s->ev_head];
-            s->ev_head = (s->ev_head + 1) % QMP_EVENT_QUEUE;
-            s->ev_count--;
-        }
-        pthread_mutex_unlock(&s->lock);
+        char *ev = qmp_evq_pop(&s->evq, host_monotonic_ns(), &s->ev_next_ns);
         if (!ev)
             return;
         if (s->negotiated)
             out_text(s, ev);
+        else
+            s->ev_unsent++;
         free(ev);
     }
 }
@@ -199,15 +194,15 @@ static void qmp_event(void *ctx, struct vm *vm, const struct vm_event *ev)
     json_decref(msg);
     if (!text)
         return;
-    pthread_mutex_lock(&s->lock);
-    if (s->ev_count == QMP_EVENT_QUEUE) { /* nobody is taking them: the oldest goes */
-        free(s->events[s->ev_head]);
-        s->ev_head = (s->ev_head + 1) % QMP_EVENT_QUEUE;
-        s->ev_count--;
-    }
-    s->events[(s->ev_head + s->ev_count) % QMP_EVENT_QUEUE] = text;
-    s->ev_count++;
-    pthread_mutex_unlock(&s->lock);
+    unsigned idx = 0;
+    while (idx < s->nvms && s->vms[idx] != vm)
+        idx++;
+    /* What a guest can raise as fast as it likes is rate-limited (monitor/qmp_events.c). */
+    int rated = ev->kind == VM_EVENT_RESET && ev->guest ? QMP_EVQ_RATED_RESET
+                : ev->kind == VM_EVENT_BALLOON_CHANGE ? QMP_EVQ_RATED_BALLOON
+                                                      : QMP_EVQ_NOT_RATED;
+    if (!qmp_evq_push(&s->evq, idx, rated, text, host_monotonic_ns()))
+        return; /* replaced a held one: the server already watches its deadline */
     uint64_t one = 1;
     if (write(s->wake_fd, &one, sizeof(one)) < 0) {
         /* saturated: the server is being woken anyway */
@@ -525,6 +520,19 @@ static void cmd_query_balloon_stats(struct qmp_call *c)
         reply_return(c->s, c->id, r);
 }
 
+/* The event queue's counts (monitor/qmp_events.c), an mvisor extension. */
+static void cmd_query_event_queue(struct qmp_call *c)
+{
+    struct qmp_evq_stats st;
+    qmp_evq_stats(&c->s->evq, &st);
+    json_t *r = json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:I}", "size", QMP_EVQ_SIZE, "queued",
+                          (json_int_t)st.queued, "delivered", (json_int_t)st.delivered, "dropped",
+                          (json_int_t)st.dropped, "drops-announced", (json_int_t)st.announced, "throttled",
+                          (json_int_t)st.throttled, "unsent", (json_int_t)c->s->ev_unsent, "depth", (int)st.depth,
+                          "max-depth", (int)st.max_depth, "rate-limit-ms", (json_int_t)(QMP_EVQ_RATE_NS / 1000000));
+    reply_return(c->s, c->id, r);
+}
+
 static void cmd_query_commands(struct qmp_call *c);
 
 /* What each command accepts: VM commands take "vm" (optional); vm_all: without it, every VM. */
@@ -556,6 +564,7 @@ static const struct qmp_command commands[] = {
     {"balloon", cmd_balloon, true, false, "value"},
     {"query-balloon", cmd_query_balloon, true, false, NULL},
     {"query-balloon-stats", cmd_query_balloon_stats, true, false, NULL},
+    {"query-event-queue", cmd_query_event_queue, false, false, NULL},
 };
 
 /* Whether key is one of the blank-separated names in list. */
@@ -731,13 +740,7 @@ static void client_accept(struct qmp_server *s)
     msg_reset(s);
     s->out_len = 0;
     /* Events from before this client are not its business. */
-    pthread_mutex_lock(&s->lock);
-    while (s->ev_count) {
-        free(s->events[s->ev_head]);
-        s->ev_head = (s->ev_head + 1) % QMP_EVENT_QUEUE;
-        s->ev_count--;
-    }
-    pthread_mutex_unlock(&s->lock);
+    s->ev_unsent += qmp_evq_discard(&s->evq);
     json_t *caps = json_array();
     out_json(s, json_pack("{s:{s:o, s:o}}", "QMP", "version", version_json(), "capabilities", caps));
 }
@@ -768,7 +771,13 @@ static void *qmp_thread(void *arg)
             p[1] = (struct pollfd){.fd = s->client, .events = POLLIN | (s->out_len ? POLLOUT : 0)};
         else
             p[1] = (struct pollfd){.fd = s->listen_fd, .events = POLLIN};
-        if (poll(p, 2, -1) < 0 && errno != EINTR)
+        /* A held rate-limited event is due at ev_next_ns: wake for it. */
+        int timeout = -1;
+        if (s->ev_next_ns != UINT64_MAX) {
+            uint64_t now = host_monotonic_ns();
+            timeout = s->ev_next_ns <= now ? 0 : (int)((s->ev_next_ns - now) / 1000000ull) + 1;
+        }
+        if (poll(p, 2, timeout) < 0 && errno != EINTR)
             break;
         if (p[0].revents) {
             uint64_t cnt;
@@ -829,7 +838,8 @@ int qmp_server_open(struct qmp_server **out, const char *path, char *err, size_t
         free(s);
         return rc;
     }
-    pthread_mutex_init(&s->lock, NULL);
+    qmp_evq_init(&s->evq);
+    s->ev_next_ns = UINT64_MAX;
     /* The hash seed jansson would otherwise pick on first use, from whichever thread: fixed here,
      * before any thread exists. */
     json_object_seed(0);
@@ -869,15 +879,10 @@ void qmp_server_stop(struct qmp_server *s)
     }
     for (unsigned i = 0; i < s->nvms; i++)
         s->vms[i]->ctl.event = NULL;
-    while (s->ev_count) {
-        free(s->events[s->ev_head]);
-        s->ev_head = (s->ev_head + 1) % QMP_EVENT_QUEUE;
-        s->ev_count--;
-    }
+    qmp_evq_destroy(&s->evq);
     close(s->listen_fd);
     close(s->wake_fd);
     unlink(s->path);
-    pthread_mutex_destroy(&s->lock);
     free(s->msg);
     free(s->out);
     free(s);

@@ -15,7 +15,11 @@
  * so an idle VM's timer tick costs one host wake-up. While every worker runs guest code, a
  * watcher thread (which runs no guest code: the scheduler's clock, as a timer interrupt is a
  * CPU's) polls instead, makes woken vCPUs runnable and asks the running vCPU furthest ahead to
- * yield; it hands the role back once a worker is idle again. Other idle workers sleep on a
+ * yield; it hands the role back once a worker is idle again. A vCPU it woke it also runs itself,
+ * in probe slices, for as long as that vCPU stays warped and every worker is busy
+ * (watcher_serve): on a loaded host a worker running guest code waits its turn for a host CPU,
+ * often tens of milliseconds, before it sees the yield request, while the watcher, which slept,
+ * is running right then. Other idle workers sleep on a
  * condition variable, woken one per vCPU made runnable. A wake-up that comes while its vCPU runs
  * is remembered (woken), so a vCPU that returns WAIT just after it is not put to sleep past it.
  *
@@ -96,6 +100,15 @@ static void arm_timer(struct sched *s, uint64_t at)
 static uint64_t eff(const struct sched_ent *e)
 {
     return e->warp_left ? e->vtime : e->vtime + SCHED_WARP_NS;
+}
+
+struct sched_ent *sched_pick_warped(struct sched_ent *e, unsigned n)
+{
+    struct sched_ent *best = NULL;
+    for (unsigned i = 0; i < n; i++)
+        if (e[i].st == SCHED_ENT_RUNNABLE && e[i].warp_left && (!best || eff(&e[i]) < eff(best)))
+            best = &e[i];
+    return best;
 }
 
 struct sched_ent *sched_pick(struct sched_ent *e, unsigned n, unsigned *busy_others)
@@ -233,10 +246,62 @@ static void poll_once(struct sched *s)
             make_runnable(s, &s->e[i]);
 }
 
+static void after_slice(struct sched *s, struct sched_ent *e, enum vcpu_exit why, uint64_t ran_ns, bool ended,
+                        int status);
+static uint64_t thread_cpu_ns(void);
+
+/*
+ * The watcher serves what it woke (lock held on entry and exit): while every worker runs guest
+ * code, the warped runnable vCPUs (an interactive VM's console input, a timer tick) run here in
+ * probe slices, the least effective virtual time first, until none is warped any more or a worker
+ * is free. Each slice is charged as a worker's, so the warp runs out as it would there; the
+ * running vCPU that make_runnable asked to yield still yields, and its worker takes over whatever
+ * is left when the watcher stops. Polling waits meanwhile: at most one probe slice (0.1-0.3 ms)
+ * per vCPU served, and a warp (SCHED_WARP_NS of CPU) in all for one vCPU.
+ */
+/* Runs one slice of e (SCHED_ENT_RUNNING) on this thread: called and returns with the lock held,
+ * which it drops meanwhile; a worker's slice also gives its place in `running` back. */
+static void run_slice(struct sched *s, struct sched_ent *e, uint64_t insns, struct sched_charge *charge, int tid,
+                      bool worker)
+{
+    pthread_mutex_unlock(&s->lock);
+    struct vm *vm = e->vm;
+    atomic_store(&vm->ctl.vcpu_tid, tid);
+    if (s->profiled)
+        profile_thread_set(vm->vcpu);
+    uint64_t t0 = host_monotonic_ns();
+    enum vcpu_exit why = vm_run_slice(vm, insns);
+    if (s->profiled)
+        profile_thread_set(NULL);
+    /* Outside the lock: a reboot loads the kernel again, an end prints and closes. The VM is
+     * charged for it: a guest resetting in a loop gets no free time. */
+    int status = 0;
+    bool ended = vm_run_ended(vm, why, &status);
+    uint64_t ran = sched_charge_slice(charge, host_monotonic_ns() - t0, thread_cpu_ns);
+    pthread_mutex_lock(&s->lock);
+    if (worker)
+        s->running--;
+    after_slice(s, e, why, ran, ended, status);
+}
+
+static void watcher_serve(struct sched *s, struct sched_charge *charge, int tid)
+{
+    struct sched_ent *e;
+    while (s->running == s->workers && !s->signalled && (e = sched_pick_warped(s->e, s->n)) != NULL) {
+        e->st = SCHED_ENT_RUNNING;
+        e->from_idle = false;
+        run_slice(s, e, PROBE_INSNS, charge, tid, false);
+    }
+}
+
 /* The watcher: polls while every worker runs a vCPU, until the run is over. */
 static void *watcher_main(void *arg)
 {
     struct sched *s = arg;
+    if (s->profiled)
+        profile_thread_begin();
+    int tid = (int)gettid();
+    struct sched_charge charge = {.cpu_mark = thread_cpu_ns()};
     pthread_mutex_lock(&s->lock);
     while (s->ndone < s->n) {
         if (s->poller != POLL_WATCHER) {
@@ -245,6 +310,7 @@ static void *watcher_main(void *arg)
         }
         s->poller_free = false;
         poll_once(s);
+        watcher_serve(s, &charge, tid);
         if (s->running < s->workers || !s->idle) {
             s->poller = POLL_NONE; /* a worker is idle: it polls from now on */
             if (s->sleepers)
@@ -252,6 +318,8 @@ static void *watcher_main(void *arg)
         }
     }
     pthread_mutex_unlock(&s->lock);
+    if (s->profiled)
+        profile_thread_end();
     return NULL;
 }
 
@@ -347,23 +415,7 @@ static void worker(struct sched *s)
                     pthread_cond_signal(&s->watch_cond);
                 }
             }
-            pthread_mutex_unlock(&s->lock);
-            struct vm *vm = e->vm;
-            atomic_store(&vm->ctl.vcpu_tid, tid);
-            if (s->profiled)
-                profile_thread_set(vm->vcpu);
-            uint64_t t0 = host_monotonic_ns();
-            enum vcpu_exit why = vm_run_slice(vm, probe ? PROBE_INSNS : SLICE_INSNS);
-            if (s->profiled)
-                profile_thread_set(NULL);
-            /* Outside the lock: a reboot loads the kernel again, an end prints and closes. The
-             * VM is charged for it: a guest resetting in a loop gets no free time. */
-            int status = 0;
-            bool ended = vm_run_ended(vm, why, &status);
-            uint64_t ran = sched_charge_slice(&charge, host_monotonic_ns() - t0, thread_cpu_ns);
-            pthread_mutex_lock(&s->lock);
-            s->running--;
-            after_slice(s, e, why, ran, ended, status);
+            run_slice(s, e, probe ? PROBE_INSNS : SLICE_INSNS, &charge, tid, true);
             continue;
         }
         if (s->poller == POLL_NONE) {

@@ -75,6 +75,10 @@ struct sched_ent {
 /* The runnable entry to run next (the least effective virtual time), and how many of the other
  * runnable ones are busy (not woken since they last ran). NULL: none runnable. */
 struct sched_ent *sched_pick(struct sched_ent *e, unsigned n, unsigned *busy_others);
+/* The runnable entry the watcher runs itself while every worker is busy (monitor/sched.c,
+ * watcher_serve): the one with the least effective virtual time among those still warped (woken
+ * and not yet run their warp), NULL if none is. */
+struct sched_ent *sched_pick_warped(struct sched_ent *e, unsigned n);
 /* Entry w (SCHED_ENT_IDLE) becomes runnable, warped. Returns the running entry it should preempt
  * (NULL: none is far enough ahead); *runnable and *busy count the other runnable entries and
  * the busy ones among them. */

@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache/cache.h"
 #include "dbt/dbt.h"
 #include "monitor/console.h"
 #include "monitor/internal.h"
@@ -368,6 +369,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
         if (rc < 0)
             goto err_map;
     }
+    vm->trim_window_ns = (cfg->idle_trim_given ? cfg->idle_trim_s : VM_IDLE_TRIM_DEFAULT_S) * 1000000000ull;
     rc = vm_ctl_init(&vm->ctl, &vm->vcpu->exit_request);
     vm->ctl_ready = true;
     /* The thread that creates the VM runs it (vm_run sets it again). */
@@ -638,8 +640,39 @@ void vm_set_trace(struct vm *vm, const struct dbt_trace *t)
         vm->vcpu->observe &= (uint8_t)~VCPU_OBS_TRACE;
 }
 
+/*
+ * The idle trim. A VM that boots writes some 40 MiB of translations and keeps what its last
+ * flush left, about 20 MiB of code and 6 MiB of block descriptors, though an idle guest kernel
+ * then runs a few hundred blocks per timer tick (README "Idle VMs"): with hundreds of idle VMs
+ * in one monitor that is most of the monitor's own memory. So a VM that retired fewer than
+ * VM_IDLE_TRIM_INSNS_PER_S guest instructions a second over a whole window (--idle-trim, an idle
+ * guest runs about 1.2 M) while holding more than VM_IDLE_TRIM_MIN_CODE of code drops its
+ * translations and gives their memory back (tcache_trim); what it runs next is translated again,
+ * a few hundred blocks. Here, between slices, no block of the VM runs. One vCPU only: the
+ * vCPUs of an SMP guest share the cache.
+ */
+#define VM_IDLE_TRIM_INSNS_PER_S 5000000ull
+#define VM_IDLE_TRIM_MIN_CODE ((size_t)4 << 20)
+
+static void vm_idle_trim(struct vm *vm)
+{
+    uint64_t now = host_monotonic_ns();
+    if (now < vm->trim_at_ns)
+        return;
+    uint64_t icount = vm->vcpu->icount;
+    if (vm->trim_at_ns && vm->nr_vcpus == 1 && vm->tcache && tcache_used(vm->tcache) > VM_IDLE_TRIM_MIN_CODE &&
+        icount - vm->trim_icount < VM_IDLE_TRIM_INSNS_PER_S * (vm->trim_window_ns / 1000000000ull)) {
+        dbt_trim(vm);
+        vm->idle_trims++;
+    }
+    vm->trim_at_ns = now + vm->trim_window_ns;
+    vm->trim_icount = icount;
+}
+
 enum vcpu_exit vm_run_slice(struct vm *vm, uint64_t max_insns)
 {
+    if (vm->trim_window_ns && vm->dbt)
+        vm_idle_trim(vm);
     struct vcpu *v = vm->vcpu;
     uint64_t end = max_insns && v->icount < UINT64_MAX - max_insns ? v->icount + max_insns : UINT64_MAX;
     if (end != v->slice_end) {

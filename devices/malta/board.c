@@ -17,13 +17,19 @@
  * the kernel directly (the firmware's work is done by the devices' reset
  * state and the YAMON environment), so nothing else is needed there; a
  * guest that jumps to the reset vector finds erased flash and wedges.
+ * Every board of the process maps one erased image privately (erased_flash):
+ * the pages it only reads are the same host pages for all of them, so a VM
+ * costs the flash's 4 MiB once per monitor, plus the page it writes.
  */
+#define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "devices/malta/malta.h"
 #include "devices/virtio/virtio.h"
@@ -358,6 +364,44 @@ struct virtio_net *malta_virtio_net(struct malta *m, unsigned i)
 
 /* ---- the wiring -------------------------------------------------------- */
 
+/* The erased flash image every board maps (private, copy-on-write): a memory file of all-ones,
+ * written once per process and never again, so its pages are shared by every VM's mapping. */
+static pthread_once_t erased_flash_once = PTHREAD_ONCE_INIT;
+static int erased_flash_fd = -1;
+
+static void erased_flash_make(void)
+{
+    int fd = memfd_create("mvisor-malta-flash", MFD_CLOEXEC);
+    if (fd < 0)
+        return;
+    uint8_t *p = MAP_FAILED;
+    if (ftruncate(fd, MALTA_FLASH_SIZE) == 0)
+        p = mmap(NULL, MALTA_FLASH_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) {
+        close(fd);
+        return;
+    }
+    memset(p, 0xFF, MALTA_FLASH_SIZE);
+    munmap(p, MALTA_FLASH_SIZE);
+    erased_flash_fd = fd;
+}
+
+/* A private mapping of the erased flash; an anonymous copy if the memory file cannot be made. */
+static uint8_t *erased_flash_map(void)
+{
+    pthread_once(&erased_flash_once, erased_flash_make);
+    if (erased_flash_fd >= 0) {
+        void *p = mmap(NULL, MALTA_FLASH_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, erased_flash_fd, 0);
+        if (p != MAP_FAILED)
+            return p;
+    }
+    uint8_t *p = mmap(NULL, MALTA_FLASH_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    memset(p, 0xFF, MALTA_FLASH_SIZE);
+    return p;
+}
+
 /* Device windows in the physical map (RAM and the flash are host memory, added in code). */
 static const struct {
     const char *name;
@@ -417,13 +461,11 @@ int malta_create(struct malta **out, struct physmap *pm, struct pmap *ram, uint6
         goto err_map;
 
     /* The monitor flash, mirrored in the boot window: erased, plus the revision register. */
-    m->flash = mmap(NULL, MALTA_FLASH_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m->flash == MAP_FAILED) {
-        m->flash = NULL;
+    m->flash = erased_flash_map();
+    if (!m->flash) {
         rc = -ENOMEM;
         goto err_map;
     }
-    memset(m->flash, 0xFF, MALTA_FLASH_SIZE);
     rc = physmap_add_ram(pm, "flash", MALTA_FLASH_BASE, MALTA_FLASH_SIZE, m->flash, true);
     if (rc == 0)
         rc = physmap_add_ram(pm, "boot-window", MALTA_BOOT_BASE, MALTA_FLASH_SIZE, m->flash, true);

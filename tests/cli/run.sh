@@ -229,6 +229,8 @@ bad exec-bogus 'bogus' "${TB[@]}" -kernel "$GOOD" --exec bogus
 bad profile-bogus 'profile' "${TB[@]}" -kernel "$GOOD" --profile=xml:out
 bad code-buffer-tiny 'code-buffer' "${TB[@]}" -kernel "$GOOD" --code-buffer 16
 bad code-buffer-huge 'code-buffer' "${TB[@]}" -kernel "$GOOD" --code-buffer 1048577
+bad idle-trim-huge 'idle-trim' "${TB[@]}" -kernel "$GOOD" --idle-trim 3601
+bad idle-trim-word 'idle-trim' "${TB[@]}" -kernel "$GOOD" --idle-trim soon
 # A code buffer the host cannot map is one clear line and exit 1, never a quiet fall-back to the
 # interpreter: the largest buffer under an address-space limit (768 MiB) it cannot fit in. (The
 # same limit runs the default buffer: see run-pass-address-limit below.)
@@ -338,7 +340,7 @@ if selected help; then
             for opt in -M -m -kernel -initrd -append --exec --deterministic --seed --max-insns \
                 --timeout --trace --no-chain --perfmap --profile --code-buffer -serial -no-reboot \
                 --insn-words -qmp -name --vm-config --clone --run-dir --host-cpus --weight --stats \
-                --mem-limit --page-sharing --numa --numa-node; do
+                --mem-limit --page-sharing --numa --numa-node --idle-trim; do
                 # the option as a word: preceded by a blank or a comma, followed by a blank, a
                 # comma, '=' or the end of the line
                 if ! grep -Eq -- "(^|[[:space:],])$opt([[:space:],=]|\$)" "$OUT"; then
@@ -366,6 +368,7 @@ good run-pass-dbt 0 'pass' "${TB[@]}" --exec dbt -kernel "$W/pass.elf"
 good run-pass-trap 0 'pass' "${TB[@]}" --exec trap -kernel "$W/pass.elf"
 good run-pass-no-chain 0 'pass' "${TB[@]}" --no-chain -kernel "$W/pass.elf"
 good run-pass-code-buffer 0 'pass' "${TB[@]}" --code-buffer 64 -kernel "$W/pass.elf"
+good run-pass-idle-trim-off 0 'pass' "${TB[@]}" --idle-trim 0 -kernel "$W/pass.elf"
 MVISOR=$W/mvisor-limited good run-pass-address-limit 0 'pass' "${TB[@]}" -kernel "$W/pass.elf"
 good run-loop-max-insns-interp 3 'limit reached \(10 instructions,' "${TB[@]}" --exec interp --max-insns 10 -kernel "$W/loop.elf"
 good run-loop-max-insns-dbt 3 'limit reached \(10 instructions,' "${TB[@]}" --exec dbt --max-insns 10 -kernel "$W/loop.elf"

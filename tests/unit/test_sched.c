@@ -386,6 +386,34 @@ static void test_wake_after_recent_run(void **state)
     assert_ptr_equal(sched_pick(e, 6, &busy_others), &e[2]); /* 12 ms: before 12.8 */
 }
 
+/* What the watcher runs itself while every worker is busy: only warped runnable entries (woken
+ * and not yet run their warp), the least effective virtual time first; none once the warps are
+ * used up, so busy VMs are never run there. */
+static void test_pick_warped(void **state)
+{
+    (void)state;
+    struct sched_ent e[5];
+    ent(&e[0], SCHED_ENT_RUNNABLE, 10 * MS); /* busy: not warped */
+    ent(&e[1], SCHED_ENT_RUNNING, 20 * MS);
+    ent(&e[2], SCHED_ENT_IDLE, 30 * MS);
+    ent(&e[3], SCHED_ENT_IDLE, 40 * MS);
+    ent(&e[4], SCHED_ENT_RUNNING, 5 * MS);
+    e[4].warp_left = SCHED_WARP_NS; /* warped, but running elsewhere */
+    assert_null(sched_pick_warped(e, 5));
+    unsigned runnable, busy;
+    sched_wake(e, 5, &e[2], &runnable, &busy);
+    sched_wake(e, 5, &e[3], &runnable, &busy);
+    /* both raised to the least (5 ms) and warped: the first woken is not behind the second */
+    assert_non_null(sched_pick_warped(e, 5));
+    assert_true(sched_pick_warped(e, 5) == &e[2] || sched_pick_warped(e, 5) == &e[3]);
+    sched_account(&e[3], SCHED_WARP_NS / 2);
+    assert_ptr_equal(sched_pick_warped(e, 5), &e[2]);
+    sched_account(&e[2], SCHED_WARP_NS);
+    assert_ptr_equal(sched_pick_warped(e, 5), &e[3]);
+    sched_account(&e[3], SCHED_WARP_NS / 2);
+    assert_null(sched_pick_warped(e, 5)); /* warps used up: the workers take them */
+}
+
 /* A long sleeper cannot bank its sleep: woken, it starts at the least virtual time of the others
  * (runnable or running), warped by no more than the warp. */
 static void test_wake_after_long_sleep(void **state)
@@ -561,6 +589,7 @@ int main(void)
         cmocka_unit_test(test_wake_busy_dbt),
         cmocka_unit_test(test_wake_busy_interp),
         cmocka_unit_test(test_both_workers_busy),
+        cmocka_unit_test(test_pick_warped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,7 +13,10 @@
  *  - blocks invalidated by a store before their region is emptied (and kept
  *    on the re-translation list while profiling) leave that list with it;
  *  - a guest TLB write's jump-cache flush drops the entries of its pages and
- *    keeps the others of the same group, skipped or scanned.
+ *    keeps the others of the same group, skipped or scanned;
+ *  - a trim (an idle VM's) leaves no block findable and gives back every page
+ *    of the code, the descriptors and the page index (mincore), and the cache
+ *    works as before afterwards.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +26,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "cache/cache.h"
 
@@ -92,6 +96,59 @@ static unsigned fill_region(uint32_t pc, uint64_t phys, bool kernel)
     while (make_tb(pc + 16 * n, phys + 16 * (n % 256), kernel))
         n++;
     return n;
+}
+
+/* Pages of [p, p + len) the host holds for this process (mincore; len rounded out to pages). */
+static size_t resident_pages(const void *p, size_t len)
+{
+    uintptr_t lo = (uintptr_t)p & ~(uintptr_t)4095, hi = ((uintptr_t)p + len + 4095) & ~(uintptr_t)4095;
+    size_t n = (hi - lo) >> 12, r = 0;
+    unsigned char *v = malloc(n);
+    assert_non_null(v);
+    assert_int_equal(mincore((void *)lo, hi - lo, v), 0);
+    for (size_t i = 0; i < n; i++)
+        r += v[i] & 1;
+    free(v);
+    return r;
+}
+
+static void test_trim_gives_pages_back(void **state)
+{
+    (void)state;
+    size_t tbs_len = (size_t)tc.max_tbs * sizeof(struct tb);
+    /* a few MiB of blocks in both pools, over many code pages */
+    unsigned n = 0;
+    for (unsigned i = 0; i < 2; i++) {
+        n += fill_region(0x00400000u + 0x100000u * i, 0x100000 + 0x100000 * (uint64_t)i, false);
+        n += fill_region(0x80100000u + 0x100000u * i, 0x80000000 + 0x100000 * (uint64_t)i, true);
+        tcache_make_room(&tc);
+    }
+    assert_true(n > 1000);
+    size_t code_before = resident_pages(tc.buf, tc.size), tbs_before = resident_pages(tc.tbs, tbs_len);
+    assert_true(code_before > 512); /* more than 2 MiB of code written */
+    assert_true(tbs_before > 8);
+    assert_true(resident_pages(tc.page_heads, (size_t)1 << 23) > 0);
+    assert_true(tcache_page_has_code(&tc, 0x80000000));
+
+    tcache_trim(&tc);
+    /* the thunk page stays; every page of blocks went back (checked before any read below: a read
+     * maps the zero page, which mincore counts) */
+    assert_true(resident_pages(tc.buf, tc.size) <= (tc.persistent + 4095) / 4096);
+    assert_int_equal(resident_pages(tc.tbs, tbs_len), 0);
+    assert_int_equal(resident_pages(tc.page_heads, (size_t)1 << 23), 0);
+    assert_int_equal(resident_pages(tc.page_spared, (size_t)1 << 20), 0);
+    assert_int_equal(tc.stats.trims, 1);
+    assert_int_equal(tc.n_tbs, 0);
+    assert_false(tcache_page_has_code(&tc, 0x80000000));
+    assert_false(tcache_page_has_code(&tc, 0x100000));
+    assert_null(tcache_lookup(&tc, 0x80000000, 0x80100000u, TB_F_KERNEL));
+    assert_int_equal(jc[tb_jc_hash(0x80100000u)].flags, TB_F_INVALID_KEY);
+
+    /* and the cache works again from the start */
+    struct tb *k = make_tb(0x80100000u, 0x80000000, true);
+    assert_non_null(k);
+    assert_ptr_equal(tcache_lookup(&tc, 0x80000000, 0x80100000u, TB_F_KERNEL), k);
+    assert_true(tcache_page_has_code(&tc, 0x80000000));
 }
 
 static void test_region_layout(void **state)
@@ -170,7 +227,7 @@ static void test_eviction_unchains(void **state)
     assert_ptr_equal(k->jmp_dest[0], u);
     assert_ptr_equal(k->host_code + 4 + rel32_at(k->host_code), u->host_code);
     /* v dies by a store and is kept for the re-translation count */
-    tc.track_dead = true;
+    tcache_track_dead(&tc);
     assert_int_equal(tcache_invalidate_code(&tc, 0x200040, 4), 1);
     for (unsigned i = 0; i < tc.pool_n[0]; i++) {
         fill_region(0x01000000u + 0x100000u * i, 0x800000 + 0x100000 * (uint64_t)i, false);
@@ -237,6 +294,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_make_room_keeps_other_regions, setup32, teardown),
         cmocka_unit_test_setup_teardown(test_eviction_unchains, setup32, teardown),
         cmocka_unit_test_setup_teardown(test_jc_range_filter, setup32, teardown),
+        cmocka_unit_test_setup_teardown(test_trim_gives_pages_back, setup32, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

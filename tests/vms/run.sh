@@ -24,6 +24,9 @@
 #   page-sharing      four VMs (tests/vms/progs/share_fill.S) fill the same pages under --page-sharing;
 #                     once QMP query-sharing shows them merged, each writes its own pattern into
 #                     them and reads every word back exactly
+#   idle-trim         three VMs idle 6 s before their workload, two with --idle-trim 1: exact
+#                     results, and the trimming VMs' translations dropped while they waited
+#                     (--profile=json idle_trims), the third's not
 #   quiet-wait        on one host CPU, a deterministic VM waiting for an interrupt that never
 #                     comes leaves the CPU to a VM beside it
 #   numa              the four workload VMs, --deterministic, on a simulated 4-node machine
@@ -84,7 +87,7 @@ fi
 
 # ---- cases ---------------------------------------------------------------------------------
 
-for c in four-vms containment reset-loop-stops quiet-wait shared-base page-sharing numa; do
+for c in four-vms containment reset-loop-stops quiet-wait shared-base page-sharing numa idle-trim; do
     selected "$c" || continue
     if ((!inputs_ok)); then
         TEST_LOG=

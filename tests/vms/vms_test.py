@@ -35,7 +35,9 @@ Cases:
                 the monitor's status is the worst (2)
   reset-loop-stops
                 one VM resetting in a loop (reset_loop.S): SIGTERM ends it (status 1, "stopped
-                by signal"), and so does QMP `quit` (status 0), each within seconds; beside a
+                by signal"), and so does QMP `quit` (status 0), each within seconds (before it,
+                its RESET events over 3.5 s: rate-limited to one a second, guest-reset, the rest
+                counted as throttled by query-event-queue, none dropped); beside a
                 VM counting to its --max-insns, QMP `quit` of the resetting VM alone: its exit
                 line says "quit" (not "guest reset")
   shared-base   four VMs, each on its own qcow2 overlay (qemu-img create -b base -F raw) of one
@@ -50,6 +52,10 @@ Cases:
                 zero page, the pages saved); then each VM gets its own byte on ttyS0, writes its own
                 pattern into all those pages and reads every word back exactly ("share_fill: ok");
                 query-sharing then counts the copy-on-write breaks and no mismatch
+  idle-trim     three VMs (md5, sort, arith) sit idle 6 s after booting, then run their workload:
+                two with --idle-trim 1, one with --idle-trim 0. Every result exact; in
+                --profile=json each trimming VM made at least one idle trim (its translations
+                dropped and their memory given back while it waited), the other none
   quiet-wait    with --host-cpus 1, a --deterministic VM waiting for an interrupt no device
                 raises (tests/vms/progs/wait_quiet.S) beside a VM counting to an instruction
                 limit (tests/vms/progs/spin.S, --max-insns): the counter reaches its
@@ -401,7 +407,18 @@ def case_reset_loop_stops(args):
             time.sleep(0.05)
         q = QMPClient(sock, timeout=10)
         q.run("qmp_capabilities")
-        time.sleep(1)
+        # Its guest resets are rate-limited as QEMU limits guest-triggerable events: at most one
+        # RESET a second goes out, the ones between are counted as throttled, none dropped.
+        time.sleep(3.5)
+        st = q.run("query-event-queue")
+        resets = [e for e in q.events if e["event"] == "RESET"]
+        stamps = [e["timestamp"]["seconds"] + e["timestamp"]["microseconds"] / 1e6 for e in resets]
+        gaps = [b - a for a, b in zip(stamps, stamps[1:])]
+        check("RESET events rate-limited", 2 <= len(resets) <= 6 and all(g >= 0.9 for g in gaps) and
+              all(e["data"].get("guest") is True and e["data"].get("reason") == "guest-reset" for e in resets),
+              "%d RESET events over 3.5 s, gaps %r: %r" % (len(resets), gaps, resets[:3]))
+        check("query-event-queue: throttled, none dropped", st["throttled"] >= 10 and st["dropped"] == 0 and
+              st["rate-limit-ms"] == 1000, repr(st))
         r = q.cmd("quit")
         check("QMP quit answered", r.get("return") == {}, repr(r))
         q.close()
@@ -433,6 +450,35 @@ def case_reset_loop_stops(args):
     lines = run.exit_lines()
     want = {"resetloop": (0, "quit"), "counter": (3, "instruction limit reached")}
     check("exit lines: quit, not a guest reset", lines == want, "got %r, want %r" % (lines, want))
+    if failures:
+        run.dump()
+
+
+def case_idle_trim(args):
+    want = expected()
+    names = ["md5", "sort", "arith"]
+    vms = []
+    for n in names:
+        vm = linux_vm(args, n, n, "mvisor.idle=6")
+        vm["options"] += ["--idle-trim", "0" if n == "arith" else "1"]
+        vms.append(vm)
+    run = Run(args, "idle-trim", vms, profile=True)
+    rc = run.finish()
+    check("exit status 0", rc == 0, "status %d" % rc)
+    lines = run.exit_lines()
+    check("exit lines", lines == {n: (0, "guest powered off") for n in names}, repr(lines))
+    check_results(run, names, want)
+    for n in names:
+        check("%s: idle first" % n, "@@idle done" in run.log(n), "no '@@idle done' line")
+    try:
+        with open(run.profile) as f:
+            prof = json.load(f)
+        trims = {n: prof[n]["translation_cache"]["idle_trims"] for n in names}
+        check("trimmed while idle", trims["md5"] >= 1 and trims["sort"] >= 1 and trims["arith"] == 0,
+              "idle trims %r (want md5, sort >= 1, arith 0)" % trims)
+        print("idle trims: %r" % trims)
+    except (OSError, ValueError, KeyError) as e:
+        check("profile", False, repr(e))
     if failures:
         run.dump()
 
@@ -608,6 +654,7 @@ def case_page_sharing(args):
 
 
 CASES["page-sharing"] = case_page_sharing
+CASES["idle-trim"] = case_idle_trim
 
 # The simulated ccNUMA machine (tests/vms/numa_case.py).
 import numa_case  # noqa: E402

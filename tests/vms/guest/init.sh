@@ -18,6 +18,11 @@ for w in $(cat /proc/cmdline); do
     case $w in mvisor.workload=*) wl=${w#mvisor.workload=} ;; esac
 done
 echo "@@workload $wl"
+# mvisor.idle=S: sit idle S seconds first (the idle-trim case: the VM's translations are dropped
+# while it waits, and the workload runs on translations made again)
+for w in $(cat /proc/cmdline); do
+    case $w in mvisor.idle=*) sleep "${w#mvisor.idle=}"; echo "@@idle done" ;; esac
+done
 
 # An LCG small enough for awk's doubles to stay exact: x = (75 x + 74) mod 65537.
 lcg() { awk -v n="$1" 'BEGIN { x = 1; for (i = 0; i < n; i++) { x = (x * 75 + 74) % 65537; print x } }'; }
