@@ -94,7 +94,7 @@ def main():
     check = Checks()
     g = {}
     try:
-        boot_consoles(run, "abc", a.log_dir, "switch-backpressure", g)
+        boot_consoles(run, "abc", a.log_dir, "switch-backpressure", g, monitor=proc)
         # Every station known to the switch and to a's ARP cache.
         for ip in ("10.0.0.2", "10.0.0.3"):
             out, rc = g["a"].run("ping -c 2 -W 5 %s" % ip, CMD)

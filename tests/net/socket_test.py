@@ -106,7 +106,8 @@ def udp_pair(a, check, failed):
     g = {}
     try:
         for n in ("u1", "u2"):
-            g[n] = SockGuest(os.path.join(run, n + ".sock"), os.path.join(a.log_dir, "socket-udp-%s.console" % n))
+            g[n] = SockGuest(os.path.join(run, n + ".sock"), os.path.join(a.log_dir, "socket-udp-%s.console" % n),
+                            monitor=proc)
         for n in ("u1", "u2"):
             g[n].wait_prompt(300)
             g[n].run("dmesg -n 1", CMD)

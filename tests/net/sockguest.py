@@ -13,7 +13,7 @@ from guest import Guest, GuestError, PROMPT  # noqa: E402
 
 
 class SockGuest(Guest):
-    def __init__(self, path, transcript, timeout=300):
+    def __init__(self, path, transcript, timeout=300, monitor=None):
         self.out = ""
         self.pos = 0
         self.marks = {}
@@ -28,6 +28,10 @@ class SockGuest(Guest):
                 break
             except OSError:
                 self.sock.close()
+                # A monitor that refused its configuration never makes the socket: say so now.
+                if monitor is not None and monitor.poll() is not None:
+                    raise GuestError("the monitor exited (status %s) before console socket %s appeared"
+                                     % (monitor.returncode, path))
                 if time.monotonic() > deadline:
                     raise GuestError("no console socket %s" % path)
                 time.sleep(0.2)
@@ -115,10 +119,11 @@ def start_monitor(monitor, cfg, run, stderr_path, extra=()):
     return proc, qmp_path
 
 
-def boot_consoles(run, names, log_dir, prefix, guests):
+def boot_consoles(run, names, log_dir, prefix, guests, monitor=None):
     """Each VM's console (RUNDIR/NAME.sock) into guests, at its shell prompt, kernel messages off."""
     for n in names:
-        guests[n] = SockGuest(os.path.join(run, n + ".sock"), os.path.join(log_dir, "%s-%s.console" % (prefix, n)))
+        guests[n] = SockGuest(os.path.join(run, n + ".sock"), os.path.join(log_dir, "%s-%s.console" % (prefix, n)),
+                              monitor=monitor)
     for n in names:
         guests[n].wait_prompt(300)
         guests[n].run("dmesg -n 1", 120)

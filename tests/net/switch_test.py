@@ -67,7 +67,7 @@ def main():
     check = Checks()
     g = {}
     try:
-        boot_consoles(run, "abc", a.log_dir, "switch", g)
+        boot_consoles(run, "abc", a.log_dir, "switch", g, monitor=proc)
         macs = {}
         for n in "abc":
             out, _ = g[n].run("cat /sys/class/net/eth0/address", CMD)
