@@ -161,18 +161,23 @@ bool stlb_victim_swap(struct stlb *s, enum mmu_mode mode, gva_t va)
  * every alias (kseg0, kseg1, mapped pages, the Malta's high RAM window) and every victim entry of
  * the page is found, and nothing else. A full scan is 1,320 entries, cheap next to a translation or
  * a page copy, which is what triggers it. */
-void stlb_mark_code(struct stlb *s, uint32_t ppn)
+/* With -smp on two threads this runs on one vCPU's thread over the other's software TLB while that
+ * one fills and probes it: the flag goes in with one atomic OR, so a probe sees the entry with or
+ * without it, and a fill that races with the scan looks at the page again after itself
+ * (shadow-mmu/memory.c). The ppn read may be stale: a spurious flag only sends a store to the
+ * slow path, and a missed one is what that second look catches. */
+MEM_NO_TSAN void stlb_mark_code(struct stlb *s, uint32_t ppn)
 {
     for (unsigned m = 0; m < MMU_NMODES; m++) {
         for (unsigned i = 0; i < STLB_SIZE; i++) {
             struct stlb_entry *e = &s->e[m][i];
             if (!(e->tag_write & (STLB_INVALID | STLB_CODE)) && s->ppn[m][i] == ppn)
-                e->tag_write |= STLB_CODE;
+                __atomic_fetch_or(&e->tag_write, STLB_CODE, __ATOMIC_RELAXED);
         }
         for (unsigned i = 0; i < STLB_VICTIMS; i++) {
             struct stlb_entry *e = &s->victim[m][i];
             if (!(e->tag_write & (STLB_INVALID | STLB_CODE)) && s->victim_ppn[m][i] == ppn)
-                e->tag_write |= STLB_CODE;
+                __atomic_fetch_or(&e->tag_write, STLB_CODE, __ATOMIC_RELAXED);
         }
     }
 }
