@@ -296,6 +296,8 @@ unsigned tcache_invalidate_code(struct tcache *tc, gpa_t pa, unsigned len);
  * overwrites; when it overwrites none and it is the TCACHE_PAGE_SPARED_MAX-th such store since the
  * page got code, every TB of the page instead (*dropped set). Returns how many TBs died. */
 unsigned tcache_guest_store(struct tcache *tc, gpa_t pa, unsigned len, bool *dropped);
+/* The same with tc's lock held by the caller (tcache_lock), who then writes the bytes under it. */
+unsigned tcache_guest_store_locked(struct tcache *tc, gpa_t pa, unsigned len, bool *dropped);
 /* The same for any range (host writes: loader, DMA); returns how many. */
 unsigned tcache_invalidate_range(struct tcache *tc, gpa_t pa, uint64_t len);
 

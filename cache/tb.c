@@ -424,7 +424,7 @@ unsigned tcache_invalidate_code(struct tcache *tc, gpa_t pa, unsigned len)
     return n;
 }
 
-static unsigned guest_store(struct tcache *tc, gpa_t pa, unsigned len, bool *dropped)
+unsigned tcache_guest_store_locked(struct tcache *tc, gpa_t pa, unsigned len, bool *dropped)
 {
     *dropped = false;
     unsigned n = tcache_invalidate_code(tc, pa, len);
@@ -447,7 +447,7 @@ unsigned tcache_guest_store(struct tcache *tc, gpa_t pa, unsigned len, bool *dro
         return 0;
     }
     tcache_lock(tc);
-    unsigned n = guest_store(tc, pa, len, dropped);
+    unsigned n = tcache_guest_store_locked(tc, pa, len, dropped);
     tcache_unlock(tc);
     return n;
 }

@@ -248,6 +248,12 @@ uint64_t dbt_h_eret(struct vcpu *v)
     return 0;
 }
 
+uint64_t dbt_h_icache_inval(struct vcpu *v, uint32_t va)
+{
+    dbt_icache_invalidate(v, va);
+    return after(v);
+}
+
 uint64_t dbt_h_mt(struct vcpu *v, uint32_t raw)
 {
     struct mips_insn in;

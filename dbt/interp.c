@@ -393,9 +393,12 @@ static enum exec_result exec(struct vcpu *v, const struct mips_insn *in, uint32_
         break;
     }
     case MIPS_OP_CACHE:
-        /* Privileged; no cache is modelled, so every operation is a no-op that never faults. */
+        /* Privileged; no cache is modelled, so every operation is a no-op that never faults
+         * (but Hit_Invalidate_I with the vCPUs on two threads: dbt_icache_invalidate). */
         if (priv_check(v) != EX_NEXT)
             return EX_EXCEPTION;
+        if (v->vm->smp && in->rt == CACHE_HIT_INVALIDATE_I)
+            dbt_icache_invalidate(v, rs + (uint32_t)in->simm);
         break;
 
     /* ---- CP0 ---- */

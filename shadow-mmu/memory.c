@@ -139,11 +139,20 @@ static bool mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access
             writable = mmu_translate(&v->tlb, mode, v->cp0.entryhi & 0xFF, va, MMU_STORE, &w) == MMU_OK;
         }
         bool code = tcache_page_has_code(vm->tcache, canon);
+        /* vCPUs on two threads: the blocks die and the bytes change under the cache's lock, or
+         * the other vCPU could translate the old bytes in between and keep them (found by the
+         * smp-threads boot's self-modifying code check: a stale block ran for good). */
+        bool locked = false;
         if (acc == MMU_STORE && code && !pg.readonly) {
             /* The store lands in a page with translations: those whose code it overwrites die
              * before it writes; the others stay, and so does the slow path for the next store. */
             bool dropped;
-            unsigned n = tcache_guest_store(vm->tcache, canon, size, &dropped);
+            if (vm->smp && !hostp) {
+                tcache_lock(vm->tcache);
+                locked = true;
+            }
+            unsigned n = locked ? tcache_guest_store_locked(vm->tcache, canon, size, &dropped)
+                                : tcache_guest_store(vm->tcache, canon, size, &dropped);
             if (dropped) {
                 v->prof.smc_spared++;
                 v->prof.smc_dropped_pages++;
@@ -199,6 +208,8 @@ static bool mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access
         } else {
             copy_in(val, h, size);
         }
+        if (locked)
+            tcache_unlock(vm->tcache);
         return true;
     }
     if (reg)
@@ -233,6 +244,17 @@ bool dbt_mem_store_ptr(struct vcpu *v, uint32_t va, uint32_t val, uint8_t **host
 {
     *host = NULL;
     return mem_slow(v, va, 4, MMU_STORE, &val, 0xFFFFFFFFu, va, smc, host);
+}
+
+void dbt_icache_invalidate(struct vcpu *v, uint32_t va)
+{
+    struct mmu_result r;
+    va &= ~(uint32_t)(CPU_SYNCI_STEP - 1);
+    if (mmu_translate(&v->tlb, (enum mmu_mode)v->mmu_mode, v->cp0.entryhi & 0xFF, va, MMU_LOAD, &r) != MMU_OK)
+        return;
+    struct physmap_page pg;
+    if (physmap_page(&v->vm->physmap, r.pa, false, &pg) == 0 && pg.whole)
+        tcache_invalidate_range(v->vm->tcache, pg.canon, CPU_SYNCI_STEP);
 }
 
 /* Host writes into guest RAM (loader, environment, DMA) kill the translations they overwrite. */

@@ -261,7 +261,8 @@ static void smc_body(int cpu, void *arg)
         while (atomic_load(&s->ack) != i) {
             if (now_s() - t0 > 20) {
                 printf("smc: FAILED: CPU 1 still runs version %d of the function 20 s after version %d was "
-                       "written\n", atomic_load(&s->ack), i);
+                       "written (CPU 0 calling it gets %d; its first word reads %08x)\n", atomic_load(&s->ack), i, f(),
+                       *(volatile unsigned *)smc_code);
                 atomic_store(&s->done, 1);
                 _exit(1);
             }
