@@ -143,7 +143,7 @@ bool tcache_insert(struct tcache *tc, struct tb *tb)
      * entries to mark (dbt_stlb_mark_code); a fill on the other thread fences the other way
      * round (shadow-mmu/memory.c), so one of the two sees the other. */
     if (tc->mt)
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        MEM_FENCE();
     tc->stats.translations++;
     if (__builtin_expect(tc->track_dead, 0)) {
         for (struct tb **d = &tc->dead[h]; *d; d = &(*d)->hash_next) {

@@ -144,7 +144,7 @@ static enum exec_result exec(struct vcpu *v, const struct mips_insn *in, uint32_
     }
     case MIPS_OP_SYNC:
         if (v->vm->smp)
-            __atomic_thread_fence(__ATOMIC_SEQ_CST); /* as translated: an mfence between threads */
+            MEM_FENCE(); /* as translated: an mfence between threads */
         break;
     case MIPS_OP_SSNOP: case MIPS_OP_EHB: case MIPS_OP_PAUSE:
     case MIPS_OP_PREF: case MIPS_OP_SYNCI:

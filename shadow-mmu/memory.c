@@ -80,7 +80,7 @@ static bool mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access
         uint64_t tag = acc == MMU_STORE ? e->tag_write : acc == MMU_FETCH ? e->tag_code : e->tag_read;
         if (tag == (va & STLB_PAGE_MASK) && acc == MMU_STORE && v->vm->smp) {
             /* The swap copied the entry: a code flag the other thread set meanwhile may be lost. */
-            __atomic_thread_fence(__ATOMIC_SEQ_CST);
+            MEM_FENCE();
             gpa_t canon = (gpa_t)v->stlb.ppn[m][stlb_index(va)] << STLB_PAGE_BITS;
             if (tcache_page_has_code(v->vm->tcache, canon)) {
                 stlb_set_write_flags(&v->stlb, m, va, STLB_CODE);
@@ -182,7 +182,7 @@ static bool mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access
                 /* The other vCPU's thread may have put the page's first block in meanwhile and
                  * scanned this software TLB before the entry was there (cache/tb.c
                  * tcache_insert fences the other way round): look again. */
-                __atomic_thread_fence(__ATOMIC_SEQ_CST);
+                MEM_FENCE();
                 if (tcache_page_has_code(vm->tcache, canon))
                     stlb_set_write_flags(&v->stlb, mode, va, STLB_CODE);
             }

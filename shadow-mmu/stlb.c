@@ -13,6 +13,10 @@
 
 #include "shadow-mmu/shadow_mmu.h"
 
+#if defined(__SANITIZE_THREAD__) || defined(MEM_TSAN)
+int mem_fence_word; /* MEM_FENCE's word under ThreadSanitizer */
+#endif
+
 static void entry_clear(struct stlb_entry *e)
 {
     e->tag_read = e->tag_write = e->tag_code = STLB_INVALID;
