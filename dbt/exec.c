@@ -366,9 +366,9 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
             atomic_store_explicit(&v->prof_where, PROF_AT_MONITOR << 1 | (int)k, memory_order_relaxed);
         }
         if (!tb) {
+            v->run.fallbacks_by[eng->tr->n ? DBT_FB_EMIT : DBT_FB_NO_BLOCK]++; /* tr is the lock's */
             tcache_unlock(tc);
             *interp = true;
-            v->run.fallbacks_by[eng->tr->n ? DBT_FB_EMIT : DBT_FB_NO_BLOCK]++;
             return NULL;
         }
     }

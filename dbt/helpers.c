@@ -148,7 +148,9 @@ uint64_t dbt_h_ll(struct vcpu *v, uint32_t va)
  * store that changed nothing in the end changes nothing they rely on. The locked instruction is
  * also a full fence, as the kernel's atomics expect. MMIO and ROM take the plain store.
  */
-bool dbt_sc_store(struct vcpu *v, uint32_t va, uint32_t val, uint32_t *ok, bool *smc)
+/* The word is guest RAM: races on it between vCPUs are the guest's (no ThreadSanitizer, as the
+ * other guest memory accesses, shadow-mmu/memory.c). */
+MEM_NO_TSAN bool dbt_sc_store(struct vcpu *v, uint32_t va, uint32_t val, uint32_t *ok, bool *smc)
 {
     uint8_t *h = NULL;
     if (!dbt_mem_store_ptr(v, va, val, &h, smc))

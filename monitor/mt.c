@@ -245,6 +245,14 @@ static struct vcpu *target_tc(struct vcpu *v)
     return tc < v->vm->nr_vcpus ? v->vm->vcpus[tc] : NULL;
 }
 
+/* Another running VPE's Cause, as its own thread last wrote it, with the IPIs not yet merged: a
+ * snapshot that only decides which software-interrupt bits an mttc0 newly raises. Its thread
+ * writes Cause without atomics (its own register), hence no ThreadSanitizer here. */
+static MEM_NO_TSAN uint32_t peek_cause(const struct vcpu *t)
+{
+    return __atomic_load_n(&t->cp0.cause, __ATOMIC_RELAXED) | atomic_load_explicit(&t->ipi_pending, memory_order_relaxed);
+}
+
 /* mftr: rt, u, sel, h name the register in the target TC (MD00378, MFTR). */
 static uint32_t mftr(struct vcpu *v, struct vcpu *t, const struct mips_insn *in)
 {
@@ -253,9 +261,7 @@ static uint32_t mftr(struct vcpu *v, struct vcpu *t, const struct mips_insn *in)
     uint32_t val = 0;
     if (!u) {
         if (t != v && rt == CP0_CAUSE && sel == 0 && v->vm->smp && vpe_runs(t))
-            /* its own thread owns its Cause: a snapshot, with the IPIs not yet merged */
-            return __atomic_load_n(&t->cp0.cause, __ATOMIC_RELAXED) |
-                   atomic_load_explicit(&t->ipi_pending, memory_order_relaxed);
+            return peek_cause(t); /* its own thread owns its Cause */
         if (t == v || !mt_read(t, rt, sel, &val))
             val = cp0_read(t, rt, sel);
         return val;
@@ -278,7 +284,7 @@ static void mttr(struct vcpu *v, struct vcpu *t, const struct mips_insn *in, uin
         if (t != v && rd == CP0_CAUSE && sel == 0 && v->vm->smp && vpe_runs(t)) {
             /* An IPI to a VPE running on the other thread: its software-interrupt bits, set
              * atomically (monitor/smp_thread.c); a clear of them is left to that VPE itself. */
-            uint32_t bits = val & CAUSE_IP_SW & ~(__atomic_load_n(&t->cp0.cause, __ATOMIC_RELAXED) & CAUSE_IP_SW);
+            uint32_t bits = val & CAUSE_IP_SW & ~(peek_cause(t) & CAUSE_IP_SW);
             if (bits)
                 smp_raise_sw(t, bits);
             return;

@@ -268,10 +268,14 @@ void smp_take_ipis(struct vcpu *v)
 
 /* ---- the two threads ---- */
 
-/* Whether VPE v may run, in threaded mode (monitor/mt.c). */
+/* Whether VPE v may run, in threaded mode (monitor/mt.c); the MT registers are read under s->mu
+ * (recursive: VPE 1's thread already holds it). */
 static bool vpe_may_run(const struct vcpu *v)
 {
-    return mt_vpe_runs_threaded(v);
+    pthread_mutex_lock(&v->vm->smp->mu);
+    bool runs = mt_vpe_runs_threaded(v);
+    pthread_mutex_unlock(&v->vm->smp->mu);
+    return runs;
 }
 
 static void *vpe1_main(void *arg)

@@ -186,7 +186,13 @@ MEM_NO_TSAN void stlb_mark_code(struct stlb *s, uint32_t ppn)
     }
 }
 
-unsigned stlb_flush_ppns(struct stlb *s, uint32_t ppn, uint32_t count)
+/* A pmap shootdown, from any thread, while the software TLB's own vCPU fills and swaps entries
+ * (with -smp on two threads, the other vCPU's thread): the tags are cleared with atomic stores,
+ * the ppn read may be stale. An entry filled from the old pmap entry just after this scan misses
+ * it, and is harmless: its host address is a RAM-view address, which the remap changed in place
+ * (shadow-mmu/pmap.c), and a copy-on-write page is never mapped writable. No ThreadSanitizer:
+ * the race with the owner's plain writes is this one, on purpose. */
+MEM_NO_TSAN unsigned stlb_flush_ppns(struct stlb *s, uint32_t ppn, uint32_t count)
 {
     unsigned n = 0;
     for (unsigned m = 0; m < MMU_NMODES; m++) {
