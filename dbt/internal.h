@@ -26,19 +26,6 @@ bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access ac
  * false), breaks copy-on-write, invalidates the code it overwrites, and gives the host address of
  * the word in *host; for MMIO or ROM it makes the whole store of val itself and gives NULL. */
 bool dbt_mem_store_ptr(struct vcpu *v, uint32_t va, uint32_t val, uint8_t **host, bool *smc);
-/* CACHE's operation (rt field) that invalidates an instruction-cache line by address. */
-#define CACHE_HIT_INVALIDATE_I 0x10u
-/*
- * Hit_Invalidate_I with the vCPUs on two threads: the translations of va's line (CPU_SYNCI_STEP
- * bytes) die. Stores kill the blocks they overwrite, but a block the other vCPU translated from
- * the old bytes between a store's check and its write (a store that took the fast path before
- * the page's first block was marked in its software TLB) would live on; the guest's own
- * instruction-cache maintenance after writing code (Linux's cacheflush(2) and
- * flush_icache_range: Hit_Invalidate_I per line) kills it, as it makes real hardware fetch
- * again. A va that does not translate does nothing (no exception: Linux's user-range flush
- * guards its cache ops anyway).
- */
-void dbt_icache_invalidate(struct vcpu *v, uint32_t va);
 /* sc with vCPUs on several threads: a compare-and-exchange against the value the ll read; *ok is
  * sc's result. False after raising an exception. */
 bool dbt_sc_store(struct vcpu *v, uint32_t va, uint32_t val, uint32_t *ok, bool *smc);

@@ -125,29 +125,26 @@ uint32_t vcpu_count(struct vcpu *v)
 {
     if (v->cp0.cause & CAUSE_DC)
         return v->cp0.count_frozen;
-    return (uint32_t)(timeline(v) + __atomic_load_n(&v->cp0.count_bias, __ATOMIC_RELAXED));
+    return (uint32_t)(timeline(v) + v->cp0.count_bias);
 }
 
 /*
- * With each vCPU on its own thread (--smp-threads 2) the VPEs' Counts are one: a write by either
- * moves both. Both follow the one host clock, so they would agree but for what the guest writes,
- * and Linux writes Count only to line the CPUs up (arch/mips/kernel/sync-r4k.c: master and slave
- * write the same value as they leave a spin on shared flags). On two host threads the slave can
- * lose its host CPU between the spin and its write for milliseconds; its Count then lagged the
- * master's for good, its clocksource read went behind the master's last cycle count, and its
- * timer was programmed 21 s ahead (no tick on CPU 1: an RCU stall). One Count cannot drift.
+ * With each vCPU on its own thread (--smp-threads 2) the VPEs' Counts are one timebase, the host
+ * clock from the same bias, and a write is dropped. Linux writes Count only to line the CPUs up
+ * (arch/mips/kernel/sync-r4k.c: master and slave write the same value as they leave a spin on
+ * shared flags), which they already are. Taken as written, on two host threads the slave could
+ * lose its host CPU between the spin and its write for milliseconds: its Count then lagged for
+ * good, its clock source read behind the master's last cycle count and its next timer event went
+ * 21 s ahead (no tick on CPU 1, RCU stalls). Moving both Counts on either write instead sent the
+ * master's Count back by that lag, and the same happened to CPU 0 (under --exec trap).
  */
 void vcpu_set_count(struct vcpu *v, uint32_t val)
 {
+    if (v->vm->smp)
+        return;
     if (v->cp0.cause & CAUSE_DC)
         v->cp0.count_frozen = val;
-    uint64_t bias = (uint32_t)(val - (uint32_t)timeline(v));
-    if (v->vm->smp) {
-        for (unsigned i = 0; i < v->vm->nr_vcpus; i++)
-            __atomic_store_n(&v->vm->vcpus[i]->cp0.count_bias, bias, __ATOMIC_RELAXED);
-    } else {
-        v->cp0.count_bias = bias;
-    }
+    v->cp0.count_bias = (uint32_t)(val - (uint32_t)timeline(v));
     v->cp0.last_count = val;
     vcpu_update_next_event(v);
 }

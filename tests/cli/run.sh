@@ -260,6 +260,7 @@ bad smp-0 'smp cpus=0' -M malta -kernel "$GOOD" -cpu 34Kf -smp cpus=0
 bad smp-threads-3 'smp-threads 3: 1 or 2' -M malta -kernel "$GOOD" -cpu 34Kf -smp 2 --smp-threads 3
 bad smp-threads-1cpu 'smp-threads 2.*smp 2' -M malta -kernel "$GOOD" -cpu 34Kf --smp-threads 2
 bad smp-threads-det 'smp-threads 2.*deterministic' -M malta -kernel "$GOOD" -cpu 34Kf -smp 2 --smp-threads 2 --deterministic
+bad smp-threads-trap 'smp-threads 2.*exec dbt only' -M malta -kernel "$GOOD" -cpu 34Kf -smp 2 --smp-threads 2 --exec trap
 
 # ---- QEMU options mvisor does not have, and the Malta console's ----------------------------
 
