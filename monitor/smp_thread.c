@@ -247,14 +247,7 @@ void smp_raise_sw(struct vcpu *t, uint32_t bits)
 {
     atomic_fetch_or_explicit(&t->ipi_pending, bits, memory_order_release);
     atomic_fetch_or_explicit(&t->exit_request, EXIT_REQ_INTERRUPT, memory_order_release);
-    struct smp_rt *s = t->vm->smp;
-    if (t->id == 0) {
-        wake_locked(t);
-        return;
-    }
-    /* s->mu may be held by the caller (mttc0 under smp_mt_lock): it is, on every path here */
-    wake_locked(t);
-    (void)s;
+    wake_locked(t); /* the caller is an mttc0, under smp_mt_lock: s->mu is held */
 }
 
 void smp_take_ipis(struct vcpu *v)
@@ -382,7 +375,6 @@ enum vcpu_exit smp_run_threads(struct vm *vm)
         enum vcpu_exit v1why = park_locked(vm);
         pthread_mutex_unlock(&s->mu);
         if (v1why != VCPU_EXIT_NONE && (why == VCPU_EXIT_SLICE || why == VCPU_EXIT_WAIT)) {
-            v0->waiting = why == VCPU_EXIT_WAIT ? v0->waiting : false;
             if (v1why == VCPU_EXIT_WEDGED || v1why == VCPU_EXIT_LIMIT)
                 return v1why;
             /* a stop: VPE 0 sees it at its next event check, where the run ends for both */
