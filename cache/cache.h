@@ -18,6 +18,7 @@
 #ifndef MVISOR_CACHE_H
 #define MVISOR_CACHE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -131,6 +132,13 @@ static inline uint64_t tb_jc_page_bit(uint32_t pc)
     return tb_pc_mapped(pc) ? 1ull << ((pc >> (12 + TB_JC_PAGE_BITS)) & 63) : 0;
 }
 
+/* The key of a jump-cache entry (pc | flags << 32) in one load: another thread's invalidation
+ * clears it with one store (cache/tb.c jc_clear), never the code pointer. */
+static inline uint64_t tb_jc_entry_key(const struct tb_jc_entry *e)
+{
+    return __atomic_load_n((const uint64_t *)(const void *)&e->pc, __ATOMIC_RELAXED);
+}
+
 /* Fills the jump-cache entry of pc (found under key) with tb, whose code starts at code. */
 static inline void tb_jc_set(struct tb_jc_entry *jc, uint32_t pc, uint32_t key, void *code, struct tb *tb)
 {
@@ -206,6 +214,12 @@ struct tcache {
     uint8_t *page_spared;   /* by page: guest stores that overwrote none of its TBs since it got code */
     struct tb_jc_entry *jc; /* the vCPU's jump cache, flushed with the cache */
     struct tb_jc_entry *jc2; /* -smp 2: the second vCPU's, or NULL */
+    /* -smp 2 on two host threads (monitor/smp.c): lookups in a jump cache take no lock; the hash,
+     * translation, insertion, chaining and invalidation go under `lock`; a region eviction or a
+     * flush also waits until no other vCPU is inside translated code (smp_exclusive_begin). With
+     * one thread (mt false) the lock is never taken. */
+    bool mt;
+    pthread_mutex_t lock;
     /* Profiling only: invalidated TBs stay findable by key (their memory lives until the next
      * flush) so that a translation of the same key counts as a re-translation. */
     bool track_dead;
@@ -265,7 +279,18 @@ void tcache_ic_settle(struct tb *from);
 /* Whether any TB starts in the physical page of pa. */
 static inline bool tcache_page_has_code(const struct tcache *tc, gpa_t pa)
 {
-    return tc && (pa >> 12) < (1ull << 20) && tc->page_heads[pa >> 12] != NULL;
+    return tc && (pa >> 12) < (1ull << 20) && __atomic_load_n(&tc->page_heads[pa >> 12], __ATOMIC_RELAXED) != NULL;
+}
+/* The cache's lock, when several threads run its vCPUs (tc->mt). */
+static inline void tcache_lock(struct tcache *tc)
+{
+    if (tc->mt)
+        pthread_mutex_lock(&tc->lock);
+}
+static inline void tcache_unlock(struct tcache *tc)
+{
+    if (tc->mt)
+        pthread_mutex_unlock(&tc->lock);
 }
 /* Invalidates (and unchains) the TBs whose guest code overlaps [pa, pa + len), a range within
  * one page; returns how many. */
@@ -277,6 +302,8 @@ unsigned tcache_invalidate_code(struct tcache *tc, gpa_t pa, unsigned len);
  * overwrites; when it overwrites none and it is the TCACHE_PAGE_SPARED_MAX-th such store since the
  * page got code, every TB of the page instead (*dropped set). Returns how many TBs died. */
 unsigned tcache_guest_store(struct tcache *tc, gpa_t pa, unsigned len, bool *dropped);
+/* The same with tc's lock held by the caller (tcache_lock), who then writes the bytes under it. */
+unsigned tcache_guest_store_locked(struct tcache *tc, gpa_t pa, unsigned len, bool *dropped);
 /* The same for any range (host writes: loader, DMA); returns how many. */
 unsigned tcache_invalidate_range(struct tcache *tc, gpa_t pa, uint64_t len);
 

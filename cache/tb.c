@@ -31,12 +31,12 @@
 
 /* ---- jump cache ---- */
 
+/* Only the key changes, in one store: with -smp on two threads another vCPU's translated code may
+ * be probing this entry (its own jump cache, cleared here by an invalidation on this thread); it
+ * sees the old key with the old code pointer, or a miss, never a match with no code. */
 static void jc_clear(struct tb_jc_entry *e)
 {
-    e->pc = 0;
-    e->flags = TB_F_INVALID_KEY;
-    e->code = NULL;
-    e->tb = NULL;
+    __atomic_store_n((uint64_t *)(void *)&e->pc, (uint64_t)TB_F_INVALID_KEY << 32, __ATOMIC_RELAXED);
 }
 
 void tb_jc_flush_all(struct tb_jc_entry *jc)
@@ -138,7 +138,12 @@ bool tcache_insert(struct tcache *tc, struct tb *tb)
     if (tb->page_next)
         tb->page_next->page_prev = &tb->page_next;
     tb->page_prev = &tc->page_heads[page];
-    tc->page_heads[page] = tb;
+    __atomic_store_n(&tc->page_heads[page], tb, __ATOMIC_RELAXED);
+    /* -smp on two threads: the page's code is visible before the software TLBs are scanned for
+     * entries to mark (dbt_stlb_mark_code); a fill on the other thread fences the other way
+     * round (shadow-mmu/memory.c), so one of the two sees the other. */
+    if (tc->mt)
+        MEM_FENCE();
     tc->stats.translations++;
     if (__builtin_expect(tc->track_dead, 0)) {
         for (struct tb **d = &tc->dead[h]; *d; d = &(*d)->hash_next) {
@@ -170,7 +175,8 @@ void tcache_flush(struct tcache *tc)
 {
     for (unsigned r = 0; r < tc->n_regions; r++)
         for (unsigned i = 0; i < tc->region_tbs[r]; i++)
-            tc->page_heads[tc->tbs[(size_t)r * tc->tbs_per + i].phys_pc >> 12] = NULL;
+            __atomic_store_n(&tc->page_heads[tc->tbs[(size_t)r * tc->tbs_per + i].phys_pc >> 12], NULL,
+                             __ATOMIC_RELAXED);
     memset(tc->hash, 0, sizeof(tc->hash));
     if (tc->track_dead)
         memset(tc->dead, 0, sizeof(tc->dead));
@@ -342,7 +348,7 @@ static unsigned evict_region(struct tcache *tc, unsigned r)
             }
             continue;
         }
-        *tb->page_prev = tb->page_next;
+        __atomic_store_n(tb->page_prev, tb->page_next, __ATOMIC_RELAXED);
         if (tb->page_next)
             tb->page_next->page_prev = tb->page_prev;
         drop_tb(tc, tb, false);
@@ -403,7 +409,7 @@ unsigned tcache_invalidate_code(struct tcache *tc, gpa_t pa, unsigned len)
     for (struct tb **link = &tc->page_heads[page]; *link;) {
         struct tb *tb = *link;
         if (tb->phys_pc < end && pa < tb->phys_pc + 4u * tb->n_insns) {
-            *link = tb->page_next;
+            __atomic_store_n(link, tb->page_next, __ATOMIC_RELAXED);
             if (tb->page_next)
                 tb->page_next->page_prev = link;
             tb->page_next = NULL;
@@ -418,7 +424,7 @@ unsigned tcache_invalidate_code(struct tcache *tc, gpa_t pa, unsigned len)
     return n;
 }
 
-unsigned tcache_guest_store(struct tcache *tc, gpa_t pa, unsigned len, bool *dropped)
+unsigned tcache_guest_store_locked(struct tcache *tc, gpa_t pa, unsigned len, bool *dropped)
 {
     *dropped = false;
     unsigned n = tcache_invalidate_code(tc, pa, len);
@@ -434,10 +440,32 @@ unsigned tcache_guest_store(struct tcache *tc, gpa_t pa, unsigned len, bool *dro
     return tcache_invalidate_code(tc, pa & ~(gpa_t)0xFFF, 4096);
 }
 
+unsigned tcache_guest_store(struct tcache *tc, gpa_t pa, unsigned len, bool *dropped)
+{
+    if (!tc) {
+        *dropped = false;
+        return 0;
+    }
+    tcache_lock(tc);
+    unsigned n = tcache_guest_store_locked(tc, pa, len, dropped);
+    tcache_unlock(tc);
+    return n;
+}
+
+static unsigned invalidate_range(struct tcache *tc, gpa_t pa, uint64_t len);
+
 unsigned tcache_invalidate_range(struct tcache *tc, gpa_t pa, uint64_t len)
 {
     if (!tc || len == 0)
         return 0;
+    tcache_lock(tc);
+    unsigned n = invalidate_range(tc, pa, len);
+    tcache_unlock(tc);
+    return n;
+}
+
+static unsigned invalidate_range(struct tcache *tc, gpa_t pa, uint64_t len)
+{
     unsigned n = 0;
     gpa_t end = pa + len;
     for (uint64_t p = pa >> 12; p <= (end - 1) >> 12 && p < (1ull << 20); p++) {

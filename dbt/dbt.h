@@ -225,4 +225,18 @@ int dbt_insn_words_write(struct vm *vm, const char *path, char *err, size_t errl
 /* Frees the set (vm_destroy). */
 void dbt_insn_words_free(struct vm *vm);
 
+/* CACHE's operation (rt field) that invalidates an instruction-cache line by address. */
+#define CACHE_HIT_INVALIDATE_I 0x10u
+/*
+ * Hit_Invalidate_I with the vCPUs on two threads: the translations of va's line (CPU_SYNCI_STEP
+ * bytes) die. Stores kill the blocks they overwrite, but a block the other vCPU translated from
+ * the old bytes between a store's check and its write (a store that took the fast path before
+ * the page's first block was marked in its software TLB) would live on; the guest's own
+ * instruction-cache maintenance after writing code (Linux's cacheflush(2) and
+ * flush_icache_range: Hit_Invalidate_I per line) kills it, as it makes real hardware fetch
+ * again. A va that does not translate does nothing (no exception: Linux's user-range flush
+ * guards its cache ops anyway).
+ */
+void dbt_icache_invalidate(struct vcpu *v, uint32_t va);
+
 #endif

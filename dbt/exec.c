@@ -43,13 +43,28 @@ struct dbt_engine {
     dbt_enter_fn enter;
     bool chain;
     FILE *perfmap;
-    uint64_t interp_fallbacks, budget_tails, entries, entries_by[2];
-    uint64_t fallbacks_by[DBT_FB_KINDS];
-    /* lookups made by the run loop (not chained/inline ones), user [0] and kernel [1] blocks */
-    uint64_t jc_hits[2], hash_hits[2], lookups[2];
+    /* The run loop's counters are the vCPUs' (struct vcpu_run_counts: lookups made by the run loop,
+     * not chained or inline ones, user [0] and kernel [1] blocks); these change under the cache's
+     * lock. */
     uint64_t translations[2], retranslations[2], guest_insns[2], host_bytes[2], translate_ns[2];
-    uint64_t flushed_tbs, traps;
+    uint64_t flushed_tbs;
 };
+_Static_assert(DBT_FB_KINDS <= sizeof(((struct vcpu_run_counts *)0)->fallbacks_by) / sizeof(uint64_t),
+               "every fallback kind has a counter");
+
+/* The run-loop counters of every vCPU of vm, added up. */
+static struct vcpu_run_counts run_counts(const struct vm *vm)
+{
+    struct vcpu_run_counts t;
+    memset(&t, 0, sizeof(t));
+    uint64_t *d = (uint64_t *)(void *)&t;
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        const uint64_t *s = (const uint64_t *)(const void *)&vm->vcpus[i]->run;
+        for (size_t k = 0; k < sizeof(t) / sizeof(uint64_t); k++)
+            d[k] += s[k];
+    }
+    return t;
+}
 
 static int emit_trampolines(struct dbt_engine *eng)
 {
@@ -106,6 +121,10 @@ int dbt_engine_init(struct vm *vm, char *err, size_t errlen)
         return rc;
     }
     eng->chain = !vm->cfg.no_chain;
+    if (vm->smp) {
+        eng->tc.mt = true;
+        pthread_mutex_init(&eng->tc.lock, NULL);
+    }
     eng->tc.jc = vm->vcpu->jc;
     tb_jc_flush_all(vm->vcpu->jc);
     if (vm->nr_vcpus > 1) {
@@ -141,6 +160,8 @@ void dbt_engine_destroy(struct vm *vm)
         return;
     if (eng->perfmap)
         fclose(eng->perfmap);
+    if (eng->tc.mt)
+        pthread_mutex_destroy(&eng->tc.lock);
     tcache_destroy(&eng->tc);
     free(eng->tr);
     free(eng);
@@ -156,10 +177,12 @@ struct counter {
     bool integer;
 };
 
-static unsigned counters(const struct dbt_engine *eng, struct counter *out)
+static unsigned counters(const struct vm *vm, const struct dbt_engine *eng, struct counter *out)
 {
     const struct tcache_stats *s = &eng->tc.stats;
-    uint64_t lookups = eng->lookups[0] + eng->lookups[1];
+    struct vcpu_run_counts rc = run_counts(vm);
+    const struct vcpu_run_counts *r = &rc;
+    uint64_t lookups = r->lookups[0] + r->lookups[1];
     unsigned n = 0;
 #define C(nm, v) out[n++] = (struct counter){nm, (double)(v), true}
     C("translations", s->translations);
@@ -168,17 +191,17 @@ static unsigned counters(const struct dbt_engine *eng, struct counter *out)
     out[n++] = (struct counter){"host_bytes_per_guest_insn",
                                 s->guest_insns ? (double)s->host_bytes / (double)s->guest_insns : 0.0, false};
     C("lookups", lookups);
-    C("jump_cache_hits", eng->jc_hits[0] + eng->jc_hits[1]);
-    C("hash_hits", eng->hash_hits[0] + eng->hash_hits[1]);
+    C("jump_cache_hits", r->jc_hits[0] + r->jc_hits[1]);
+    C("hash_hits", r->hash_hits[0] + r->hash_hits[1]);
     out[n++] = (struct counter){"hit_rate", lookups ? 1.0 - (double)s->translations / (double)lookups : 0.0,
                                 false};
     C("chains", s->chains);
-    C("entries", eng->entries);
+    C("entries", r->entries);
     C("flushes", s->flushes);
     C("invalidated_tbs", s->invalidated_tbs);
     C("invalidation_events", s->inval_events);
-    C("interp_fallbacks", eng->interp_fallbacks);
-    C("budget_tails", eng->budget_tails);
+    C("interp_fallbacks", r->interp_fallbacks);
+    C("budget_tails", r->budget_tails);
     C("code_buffer_used", tcache_used(&eng->tc));
     C("idle_trims", s->trims);
 #undef C
@@ -191,7 +214,7 @@ void dbt_print_stats(struct vm *vm, FILE *f)
     if (!eng)
         return;
     struct counter c[32];
-    unsigned n = counters(eng, c);
+    unsigned n = counters(vm, eng, c);
     fprintf(f, "dbt:");
     for (unsigned i = 0; i < n; i++)
         fprintf(f, c[i].integer ? " %s=%.0f" : " %s=%.4f", c[i].name, c[i].value);
@@ -211,30 +234,31 @@ bool dbt_get_stats(struct vm *vm, struct dbt_stats *s)
     memset(s, 0, sizeof(*s));
     if (!eng)
         return false;
+    struct vcpu_run_counts r = run_counts(vm);
     for (unsigned k = 0; k < 2; k++) {
-        s->lookups[k] = eng->lookups[k];
-        s->jc_hits[k] = eng->jc_hits[k];
-        s->hash_hits[k] = eng->hash_hits[k];
+        s->lookups[k] = r.lookups[k];
+        s->jc_hits[k] = r.jc_hits[k];
+        s->hash_hits[k] = r.hash_hits[k];
         s->translations[k] = eng->translations[k];
         s->retranslations[k] = eng->retranslations[k];
         s->guest_insns[k] = eng->guest_insns[k];
         s->host_bytes[k] = eng->host_bytes[k];
         s->translate_ns[k] = eng->translate_ns[k];
-        s->entries[k] = eng->entries_by[k];
+        s->entries[k] = r.entries_by[k];
     }
     s->chains_made = eng->tc.stats.chains;
     s->flushes = eng->tc.stats.flushes;
     s->flushed_tbs = eng->flushed_tbs;
-    s->interp_fallbacks = eng->interp_fallbacks;
-    memcpy(s->fallbacks_by, eng->fallbacks_by, sizeof(s->fallbacks_by));
+    s->interp_fallbacks = r.interp_fallbacks;
+    memcpy(s->fallbacks_by, r.fallbacks_by, sizeof(s->fallbacks_by));
     s->evictions = eng->tc.stats.evictions;
     s->evicted_tbs = eng->tc.stats.evicted_tbs;
     s->regions = eng->tc.n_regions;
-    s->budget_tails = eng->budget_tails;
+    s->budget_tails = r.budget_tails;
     s->code_used = tcache_used(&eng->tc);
     s->code_size = eng->tc.size;
     s->n_tbs = eng->tc.n_tbs;
-    s->traps = eng->traps;
+    s->traps = r.traps;
     s->trims = eng->tc.stats.trims;
     return true;
 }
@@ -242,6 +266,47 @@ bool dbt_get_stats(struct vm *vm, struct dbt_stats *s)
 static bool unmapped(uint32_t pc)
 {
     return pc >= 0x80000000u && pc < 0xC0000000u;
+}
+
+/* Translates the block at pc into tc (locked), making room when the buffer is full; NULL if the
+ * translator gave up. With several vCPU threads, room is made only while every other vCPU is
+ * outside translated code: the lock is let go meanwhile, and the block looked up again after. */
+static struct tb *translate_locked(struct vcpu *v, struct dbt_engine *eng, uint32_t flags, gpa_t phys,
+                                   uint8_t *host, bool *flushed, bool *fresh)
+{
+    *fresh = true;
+    struct tcache *tc = &eng->tc;
+    uint32_t pc = v->pc;
+    unsigned k = (flags & TB_F_KERNEL) != 0;
+    tcache_select(tc, k);
+    struct tb *tb = dbt_translate(eng->tr, v, tc, pc, phys, host, flags, eng->chain);
+    if (tb || tc->n_tbs == 0 || tcache_alloc(tc, TR_MAX_CODE) != NULL)
+        return tb;
+    /* the block we came from may be gone with the region: *flushed keeps it unchained */
+    *flushed = true;
+    if (tc->mt) {
+        tcache_unlock(tc);
+        smp_exclusive_begin(v);
+        tcache_lock(tc);
+        tcache_select(tc, k);
+        if (tcache_alloc(tc, TR_MAX_CODE) == NULL) {
+            if (tc->n_regions < 2)
+                eng->flushed_tbs += tc->n_tbs;
+            tcache_make_room(tc);
+        }
+        smp_exclusive_end(v);
+        tb = tcache_lookup(tc, phys, pc, flags);
+        if (tb) {
+            *fresh = false; /* another vCPU translated it meanwhile */
+            return tb;
+        }
+    } else {
+        if (tc->n_regions < 2)
+            eng->flushed_tbs += tc->n_tbs;
+        tcache_make_room(tc);
+    }
+    tcache_select(tc, k);
+    return dbt_translate(eng->tr, v, tc, pc, phys, host, flags, eng->chain);
 }
 
 /* Finds or makes the block at v->pc; NULL after delivering a fetch exception or if it must be
@@ -252,14 +317,14 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
     struct tb_jc_entry *e = &v->jc[tb_jc_hash(pc)];
     unsigned k = (flags & TB_F_KERNEL) != 0;
     uint32_t key = tb_jc_key(pc, flags, v->cp0.entryhi & 0xFF);
-    eng->lookups[k]++;
-    if (e->pc == pc && e->flags == key) {
-        eng->jc_hits[k]++;
+    v->run.lookups[k]++;
+    if (tb_jc_entry_key(e) == (pc | (uint64_t)key << 32)) {
+        v->run.jc_hits[k]++;
         return e->tb;
     }
     if (pc & 3) {
         *interp = true; /* the interpreter's fetch raises AdEL with BadVAddr = pc */
-        eng->fallbacks_by[DBT_FB_UNALIGNED]++;
+        v->run.fallbacks_by[DBT_FB_UNALIGNED]++;
         return NULL;
     }
     struct mmu_result r;
@@ -278,40 +343,38 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
     struct physmap_page pg;
     if (physmap_page(&v->vm->physmap, r.pa, false, &pg) < 0 || !pg.whole) {
         *interp = true;
-        eng->fallbacks_by[DBT_FB_NOT_RAM]++;
+        v->run.fallbacks_by[DBT_FB_NOT_RAM]++;
         return NULL;
     }
     uint8_t *host = pg.host;
     gpa_t phys = pg.canon;
     struct tcache *tc = &eng->tc;
+    /* The jump-cache entry is set under the lock too: an invalidation (under it) then either finds
+     * it set and clears it, or comes before and the block is not found. */
+    tcache_lock(tc);
     struct tb *tb = tcache_lookup(tc, phys, pc, flags);
+    bool fresh = false;
     if (tb)
-        eng->hash_hits[k]++;
+        v->run.hash_hits[k]++;
     if (!tb) {
         uint64_t t0 = 0;
         if (__builtin_expect(v->prof_on, 0)) {
             t0 = host_ns();
             atomic_store_explicit(&v->prof_where, PROF_AT_TRANSLATE << 1 | (int)k, memory_order_relaxed);
         }
-        tcache_select(tc, k);
-        tb = dbt_translate(eng->tr, v, tc, pc, phys, host, flags, eng->chain);
-        if (!tb && tc->n_tbs > 0 && tcache_alloc(tc, TR_MAX_CODE) == NULL) {
-            /* the block we came from may be gone with the region: *flushed keeps it unchained */
-            if (tc->n_regions < 2)
-                eng->flushed_tbs += tc->n_tbs;
-            tcache_make_room(tc);
-            *flushed = true;
-            tb = dbt_translate(eng->tr, v, tc, pc, phys, host, flags, eng->chain);
-        }
+        tb = translate_locked(v, eng, flags, phys, host, flushed, &fresh);
         if (__builtin_expect(v->prof_on, 0)) {
             eng->translate_ns[k] += host_ns() - t0;
             atomic_store_explicit(&v->prof_where, PROF_AT_MONITOR << 1 | (int)k, memory_order_relaxed);
         }
         if (!tb) {
+            v->run.fallbacks_by[eng->tr->n ? DBT_FB_EMIT : DBT_FB_NO_BLOCK]++; /* tr is the lock's */
+            tcache_unlock(tc);
             *interp = true;
-            eng->fallbacks_by[eng->tr->n ? DBT_FB_EMIT : DBT_FB_NO_BLOCK]++;
             return NULL;
         }
+    }
+    if (fresh) {
         eng->translations[k]++;
         eng->guest_insns[k] += tb->n_insns;
         eng->host_bytes[k] += tb->host_size;
@@ -330,6 +393,7 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
         }
     }
     tb_jc_set(v->jc, pc, key, tb->host_code, tb);
+    tcache_unlock(tc);
     return tb;
 }
 
@@ -386,7 +450,9 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
             enum vcpu_exit why = vcpu_events(v);
             if (why != VCPU_EXIT_NONE)
                 return why;
-            last = 0; /* an interrupt may have moved pc */
+            last = 0; /* an interrupt may have moved pc; a region emptied meanwhile took `last` */
+            if (v->vm->smp)
+                smp_quiesce(v); /* another vCPU wants every other one out of translated code */
         }
         if (__builtin_expect(v->exc_streak > WEDGE_EXCEPTIONS, 0)) {
             v->wedge_reason = 2;
@@ -394,13 +460,13 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
         }
         bool interp = v->in_ds, flushed = false;
         if (interp)
-            eng->fallbacks_by[DBT_FB_DELAY_SLOT]++;
+            v->run.fallbacks_by[DBT_FB_DELAY_SLOT]++;
         uint32_t flags = dbt_tb_flags(v);
         struct tb *tb = interp ? NULL : find_tb(v, eng, flags, &interp, &flushed);
         if (!tb) {
             last = 0;
             if (interp) {
-                eng->interp_fallbacks++;
+                v->run.interp_fallbacks++;
                 enum vcpu_exit why = dbt_interp_run_until(v, v->icount + 1);
                 if (why != VCPU_EXIT_NONE)
                     return why;
@@ -410,6 +476,7 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
         if (last && !flushed && eng->chain) {
             struct tb *from = (struct tb *)(last & ~TB_EXIT_MASK);
             unsigned n = (unsigned)(last & TB_EXIT_MASK);
+            tcache_lock(&eng->tc);
             if (n == from->ic_exit) {
                 /* a jr's inline cache (dbt/tr_branch.c): chained as a direct exit would be */
                 if (!from->invalid && from->flags == tb->flags && unmapped(from->pc) && unmapped(tb->pc))
@@ -420,12 +487,13 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
                        may_chain(from, tb)) {
                 tcache_chain(&eng->tc, from, n, tb);
             }
+            tcache_unlock(&eng->tc);
         }
         last = 0;
         uint64_t icount0 = v->icount;
         uint32_t streak0 = v->exc_streak;
-        eng->entries++;
-        eng->entries_by[(tb->flags & TB_F_KERNEL) != 0]++;
+        v->run.entries++;
+        v->run.entries_by[(tb->flags & TB_F_KERNEL) != 0]++;
         if (__builtin_expect(trap_t0 != 0, 0)) {
             /* the trap path ends here: exit, emulation, lookup of the next block */
             if (v->prof.last_trap_kind >= 0)
@@ -450,7 +518,7 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
             continue;
         }
         if ((r & ((1u << DBT_RET_CAUSE_SHIFT) - 1)) == DBT_RET_TRAP) {
-            eng->traps++;
+            v->run.traps++;
             if (__builtin_expect(v->prof_on, 0)) {
                 trap_t0 = __rdtsc();
                 atomic_store_explicit(&v->prof_where, PROF_AT_TRAP << 1 | 1, memory_order_relaxed);
@@ -474,7 +542,7 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
                     break;
                 }
                 /* The block does not fit the instruction budget: interpret up to the event. */
-                eng->budget_tails++;
+                v->run.budget_tails++;
                 enum vcpu_exit why = dbt_interp_run_until(v, v->next_event);
                 if (why != VCPU_EXIT_NONE)
                     return why;

@@ -135,7 +135,32 @@ uint64_t dbt_h_ll(struct vcpu *v, uint32_t va)
     if (mmu_translate(&v->tlb, (enum mmu_mode)v->mmu_mode, v->cp0.entryhi & 0xFF, va, MMU_LOAD, &mr) == MMU_OK)
         v->cp0.lladdr = (uint32_t)(mr.pa >> 4); /* 24K LLAddr holds PA[31:4], as the interpreter */
     v->llbit = 1;
+    v->llval = val;
     return val | after(v);
+}
+
+/*
+ * sc with the vCPUs on two host threads (--smp-threads 2): the store happens only if the word
+ * still holds what the ll read, as one locked compare-and-exchange, so an sc fails when the other
+ * vCPU changed the word since the ll. It admits ABA: if the other vCPU wrote the word and then
+ * wrote the old value back, the sc succeeds. Linux's ll/sc sequences (atomic_t, cmpxchg, bit ops,
+ * spinlocks and their tickets) compute the new value from the value the ll read alone, so a
+ * store that changed nothing in the end changes nothing they rely on. The locked instruction is
+ * also a full fence, as the kernel's atomics expect. MMIO and ROM take the plain store.
+ */
+/* The word is guest RAM: races on it between vCPUs are the guest's (no ThreadSanitizer, as the
+ * other guest memory accesses, shadow-mmu/memory.c). */
+MEM_NO_TSAN bool dbt_sc_store(struct vcpu *v, uint32_t va, uint32_t val, uint32_t *ok, bool *smc)
+{
+    uint8_t *h = NULL;
+    if (!dbt_mem_store_ptr(v, va, val, &h, smc))
+        return false;
+    uint32_t expected = v->llval;
+    *ok = h ? __atomic_compare_exchange_n((uint32_t *)(void *)h, &expected, val, false, __ATOMIC_SEQ_CST,
+                                          __ATOMIC_SEQ_CST)
+            : 1;
+    v->llbit = 0;
+    return true;
 }
 
 uint64_t dbt_h_sc(struct vcpu *v, uint32_t va, uint32_t rt)
@@ -146,7 +171,10 @@ uint64_t dbt_h_sc(struct vcpu *v, uint32_t va, uint32_t rt)
     }
     uint32_t result;
     bool smc = false;
-    if (v->llbit) {
+    if (v->llbit && v->vm->smp) {
+        if (!dbt_sc_store(v, va, rt, &result, &smc))
+            return DBT_ST_EXC;
+    } else if (v->llbit) {
         if (!dbt_mem_slow(v, va, 4, MMU_STORE, &rt, 0xFFFFFFFFu, va, &smc))
             return DBT_ST_EXC;
         result = 1;
@@ -220,6 +248,12 @@ uint64_t dbt_h_eret(struct vcpu *v)
 {
     cp0_eret(v);
     return 0;
+}
+
+uint64_t dbt_h_icache_inval(struct vcpu *v, uint32_t va)
+{
+    dbt_icache_invalidate(v, va);
+    return after(v);
 }
 
 uint64_t dbt_h_mt(struct vcpu *v, uint32_t raw)

@@ -22,6 +22,13 @@ enum exc_code dbt_fault_code(enum mmu_fault f, enum mmu_access acc);
  * (setting *smc if smc is not NULL). */
 bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access acc, uint32_t *val,
                   uint32_t mask, uint32_t badva, bool *smc);
+/* The store slow path up to the write: translates va for a 4-byte store (raising what it raises:
+ * false), breaks copy-on-write, invalidates the code it overwrites, and gives the host address of
+ * the word in *host; for MMIO or ROM it makes the whole store of val itself and gives NULL. */
+bool dbt_mem_store_ptr(struct vcpu *v, uint32_t va, uint32_t val, uint8_t **host, bool *smc);
+/* sc with vCPUs on several threads: a compare-and-exchange against the value the ll read; *ok is
+ * sc's result. False after raising an exception. */
+bool dbt_sc_store(struct vcpu *v, uint32_t va, uint32_t val, uint32_t *ok, bool *smc);
 /* Marks every software-TLB entry of the page with canonical address canon as holding code. */
 void dbt_stlb_mark_code(struct vcpu *v, gpa_t canon);
 /* physmap write hook: invalidates translations in [pa, pa + len). */

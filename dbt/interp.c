@@ -142,7 +142,11 @@ static enum exec_result exec(struct vcpu *v, const struct mips_insn *in, uint32_
         r[in->rd] = s ? (rt >> s) | (rt << (32 - s)) : rt;
         break;
     }
-    case MIPS_OP_SSNOP: case MIPS_OP_EHB: case MIPS_OP_PAUSE: case MIPS_OP_SYNC:
+    case MIPS_OP_SYNC:
+        if (v->vm->smp)
+            MEM_FENCE(); /* as translated: an mfence between threads */
+        break;
+    case MIPS_OP_SSNOP: case MIPS_OP_EHB: case MIPS_OP_PAUSE:
     case MIPS_OP_PREF: case MIPS_OP_SYNCI:
         /* No caches or pipeline to model; synci never faults here (devices/malta/README.md §2.3). */
         break;
@@ -354,6 +358,7 @@ static enum exec_result exec(struct vcpu *v, const struct mips_insn *in, uint32_
             MMU_OK)
             v->cp0.lladdr = (uint32_t)(mr.pa >> 4); /* 24K LLAddr holds PA[31:4] */
         v->llbit = 1;
+        v->llval = val;
         r[in->rt] = val;
         break;
     }
@@ -363,7 +368,13 @@ static enum exec_result exec(struct vcpu *v, const struct mips_insn *in, uint32_
             cp0_raise_addr(v, EXC_ADES, va, false);
             return EX_EXCEPTION;
         }
-        if (v->llbit) {
+        if (v->llbit && v->vm->smp) {
+            /* vCPUs on two threads: atomic against the other's stores (dbt/helpers.c) */
+            uint32_t ok;
+            if (!dbt_sc_store(v, va, rt, &ok, NULL))
+                return EX_EXCEPTION;
+            r[in->rt] = ok;
+        } else if (v->llbit) {
             if (!store(v, va, 4, rt))
                 return EX_EXCEPTION;
             r[in->rt] = 1;
@@ -382,9 +393,12 @@ static enum exec_result exec(struct vcpu *v, const struct mips_insn *in, uint32_
         break;
     }
     case MIPS_OP_CACHE:
-        /* Privileged; no cache is modelled, so every operation is a no-op that never faults. */
+        /* Privileged; no cache is modelled, so every operation is a no-op that never faults
+         * (but Hit_Invalidate_I with the vCPUs on two threads: dbt_icache_invalidate). */
         if (priv_check(v) != EX_NEXT)
             return EX_EXCEPTION;
+        if (v->vm->smp && in->rt == CACHE_HIT_INVALIDATE_I)
+            dbt_icache_invalidate(v, rs + (uint32_t)in->simm);
         break;
 
     /* ---- CP0 ---- */

@@ -509,7 +509,16 @@ bool tr_alu(struct tr_ctx *c, const struct mips_insn *in)
     case MIPS_OP_SRLV: shift_var(c, X64_SHR, rd, rt, rs); return true;
     case MIPS_OP_SRAV: shift_var(c, X64_SAR, rd, rt, rs); return true;
     case MIPS_OP_ROTRV: shift_var(c, X64_ROR, rd, rt, rs); return true;
-    case MIPS_OP_SSNOP: case MIPS_OP_EHB: case MIPS_OP_PAUSE: case MIPS_OP_SYNC:
+    case MIPS_OP_SYNC:
+        /* vCPUs on two host threads (--smp-threads 2): x86-64 lets a store pass a later load, so
+         * sync is an mfence (README "SMP guests", memory order); one thread has nothing to order. */
+        if (c->v->vm->smp) {
+            x64_byte(&c->hot, 0x0F);
+            x64_byte(&c->hot, 0xAE);
+            x64_byte(&c->hot, 0xF0);
+        }
+        return true;
+    case MIPS_OP_SSNOP: case MIPS_OP_EHB: case MIPS_OP_PAUSE:
     case MIPS_OP_PREF: case MIPS_OP_SYNCI:
         return true; /* no caches or pipeline to model (devices/malta/README.md §2.3) */
 

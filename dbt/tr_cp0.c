@@ -170,7 +170,17 @@ static void kernel_op(struct tr_ctx *c, const struct mips_insn *in)
         tr_exit_plain_imm(c, e, c->pc + 4, c->k + 1, DBT_RET_WAIT);
         break;
     case MIPS_OP_CACHE:
-        break; /* no cache is modelled: every operation is a no-op that never faults */
+        /* No cache is modelled: every operation is a no-op that never faults, but for
+         * Hit_Invalidate_I with the vCPUs on two threads (dbt_icache_invalidate). */
+        if (c->v->vm->smp && in->rt == CACHE_HIT_INVALIDATE_I) {
+            uint32_t bval;
+            if (tr_is_const(c, in->rs, &bval))
+                x64_mov_r32_imm32(e, X64_R11, bval + (uint32_t)in->simm);
+            else
+                x64_lea_r32_disp(e, X64_R11, tr_get(c, in->rs), in->simm);
+            tr_callout(c, (const void *)dbt_h_icache_inval, true, 0);
+        }
+        break;
     case MIPS_OP_MFTR: case MIPS_OP_MTTR: case MIPS_OP_DVPE: case MIPS_OP_EVPE: case MIPS_OP_DMT:
     case MIPS_OP_EMT:
         /* Rare (SMP bring-up, IPIs): one helper, and the block is left after it, since another

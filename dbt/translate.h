@@ -271,6 +271,7 @@ uint64_t dbt_h_tlb(struct vcpu *v, uint32_t op);
 uint64_t dbt_h_eret(struct vcpu *v);
 uint64_t dbt_h_ei(struct vcpu *v);
 uint64_t dbt_h_mt(struct vcpu *v, uint32_t raw);
+uint64_t dbt_h_icache_inval(struct vcpu *v, uint32_t va);
 uint64_t dbt_h_rdhwr(struct vcpu *v, uint32_t hwr);
 /* bc1f/bc1t: CU1 checked (Coprocessor Unusable), then FP condition (fcc_want & 7) == bit 8. */
 uint64_t dbt_h_fpcond(struct vcpu *v, uint32_t fcc_want);

@@ -46,7 +46,7 @@ void cp0_update_mode(struct vcpu *v)
 /* Cause.IP7..IP2 = hardware lines, with the timer ORed into IntCtl.IPTI (= 7). */
 void cp0_update_ip(struct vcpu *v)
 {
-    uint32_t hw = v->cp0.hw_ip;
+    uint32_t hw = __atomic_load_n(&v->cp0.hw_ip, __ATOMIC_RELAXED);
     if (v->cp0.cause & CAUSE_TI)
         hw |= 1u << (CAUSE_IP_SHIFT + 7);
     v->cp0.cause = (v->cp0.cause & ~(0xFCu << CAUSE_IP_SHIFT)) | (hw & (0xFCu << CAUSE_IP_SHIFT));
@@ -59,10 +59,22 @@ void cp0_set_irq(struct vcpu *v, int line, int level)
     if (line < 0 || line > 5)
         return;
     uint32_t bit = 1u << (CAUSE_IP_SHIFT + 2 + line);
-    if (level)
+    if (v->vm->smp) {
+        /* vCPUs on two threads: a device run by VPE 1's thread (under the device lock) raises
+         * VPE 0's line; VPE 0's own thread takes it into Cause at its next event check. */
+        if (level)
+            __atomic_fetch_or(&v->cp0.hw_ip, bit, __ATOMIC_RELEASE);
+        else
+            __atomic_fetch_and(&v->cp0.hw_ip, ~bit, __ATOMIC_RELEASE);
+        if (smp_remote(v)) {
+            atomic_fetch_or_explicit(&v->exit_request, EXIT_REQ_INTERRUPT, memory_order_release);
+            return;
+        }
+    } else if (level) {
         v->cp0.hw_ip |= bit;
-    else
+    } else {
         v->cp0.hw_ip &= ~bit;
+    }
     cp0_update_ip(v);
 }
 

@@ -48,6 +48,8 @@ static const char usage_text[] =
     "                      (no FPU: the guest kernel emulates floating point) or 34Kf (a 24Kf\n"
     "                      with the MT ASE: two VPEs for -smp 2)\n"
     "  -smp N, cpus=N      CPUs: 1, or 2 with -cpu 34Kf on malta (--exec dbt or trap)\n"
+    "  --smp-threads N     -smp 2 in real time: 2 runs each vCPU on its own host thread,\n"
+    "                      1 (the default) both on one in turns\n"
     "  -serial DEV         ttyS0: stdio or mon:stdio (default; raw terminal, Ctrl-A h for help),\n"
     "                      file:PATH (output only), none (disconnected), or\n"
     "                      unix:PATH,server=on,wait=off (a socket; `socat - UNIX-CONNECT:PATH`\n"

@@ -275,6 +275,17 @@ struct vcpu {
     unsigned exc_hist_next;
     struct vcpu_prof prof;
     _Atomic int prof_where;  /* enum prof_where, written only while profiling */
+    /* --smp-threads 2 (monitor/smp.c): Cause.IP0/IP1 the other VPE's mttc0 raised, merged into
+     * Cause by this vCPU's own thread; the word the last ll read (an sc stores only if memory
+     * still holds it); the translator's run-loop counters, per vCPU so that threads never share
+     * a counter (dbt/exec.c). */
+    _Atomic uint32_t ipi_pending;
+    uint32_t llval;
+    struct vcpu_run_counts {
+        uint64_t interp_fallbacks, budget_tails, entries, entries_by[2], traps;
+        uint64_t fallbacks_by[8];
+        uint64_t jc_hits[2], hash_hits[2], lookups[2];
+    } run;
 };
 
 /* ---- time ------------------------------------------------------------ */
@@ -391,6 +402,8 @@ struct vm_config {
     unsigned tlb_entries;
     enum cpu_model cpu;
     unsigned smp;            /* -smp: vCPUs (0 or 1: one) */
+    unsigned smp_threads;    /* --smp-threads: 2 runs each vCPU on its own host thread, 1 (or 0,
+                                the default) all of them on one (monitor/smp.c) */
     const char *trace;       /* --trace spec, or NULL */
     FILE *console_out;
     bool no_reboot;          /* -no-reboot: a guest reset ends mvisor (status 0) */
@@ -494,6 +507,7 @@ struct vm {
     /* The idle trim (vm_idle_trim): the window's end (host ns) and the instruction count at its
      * start, the window's length (0: off), and the trims made. */
     uint64_t trim_at_ns, trim_icount, trim_window_ns, idle_trims;
+    struct smp_rt *smp;            /* --smp-threads 2: the vCPU threads (monitor/smp.c), or NULL */
 };
 
 /* ---- functions ------------------------------------------------------- */
@@ -582,6 +596,38 @@ void smp_destroy(struct vm *vm);
 bool smp_others_busy(const struct vcpu *v);
 /* Deterministic time: instructions retired by every vCPU of the VM. */
 uint64_t smp_icount_sum(const struct vm *vm);
+
+/* ---- SMP: each vCPU on its own host thread, --smp-threads 2 (monitor/smp_thread.c) ---- */
+
+/* Sets up (vm->smp) and tears down the threads' state; -errno. */
+int smp_threads_create(struct vm *vm);
+void smp_threads_destroy(struct vm *vm);
+/* smp_run_slice of a threaded VM: VPE 0 on the calling thread, VPE 1 on its own. */
+enum vcpu_exit smp_run_threads(struct vm *vm);
+/* The run loop, between blocks: if another vCPU waits for every other one to leave translated
+ * code (smp_exclusive_begin), wait here until it is done. */
+void smp_quiesce(struct vcpu *v);
+/* From v's run loop, outside translated code: waits until no other vCPU of the VM is inside it,
+ * and keeps them out until smp_exclusive_end (a translation-cache eviction). */
+void smp_exclusive_begin(struct vcpu *v);
+void smp_exclusive_end(struct vcpu *v);
+/* The devices' lock (no-op unless threaded): MMIO, the board's timers, console input. */
+void smp_bql_lock(struct vm *vm);
+void smp_bql_unlock(struct vm *vm);
+/* The MT registers' lock (no-op unless threaded); smp_mt_changed, with it held, wakes a vCPU whose
+ * run state may have changed. */
+void smp_mt_lock(struct vm *vm);
+void smp_mt_unlock(struct vm *vm);
+void smp_mt_changed(struct vm *vm);
+/* Whether v is a vCPU of a threaded VM run by another thread than the caller's. */
+bool smp_remote(const struct vcpu *v);
+/* Sets Cause software-interrupt bits of t from another thread (an IPI) and wakes it. */
+void smp_raise_sw(struct vcpu *t, uint32_t bits);
+/* t's own thread: merges the IPIs sent to it into Cause. */
+void smp_take_ipis(struct vcpu *v);
+/* mt_vpe_runs for a threaded VM: a dvpe stops nobody, but no VPE starts while a master configures
+ * it (MVPControl.VPC set, EVP clear; monitor/mt.c). */
+bool mt_vpe_runs_threaded(const struct vcpu *v);
 
 /* ---- trap-and-emulate (monitor/trap.c) ---- */
 

@@ -82,23 +82,56 @@ void mt_reset(struct vm *vm)
     }
 }
 
+static bool tc_runs(const struct vcpu *v)
+{
+    if (!is_mt(v->vm))
+        return v->id == 0;
+    return (v->mt.vpeconf0 & VPECONF0_VPA) && (v->mt.tcstatus & TCSTATUS_A) && !(v->mt.tchalt & TCHALT_H);
+}
+
 bool mt_vpe_runs(const struct vcpu *v)
 {
     const struct vm *vm = v->vm;
-    if (!is_mt(vm))
-        return v->id == 0;
-    if (!(vm->mvpcontrol & MVPCONTROL_EVP) && vm->dvpe_by != v->id)
+    if (is_mt(vm) && !(vm->mvpcontrol & MVPCONTROL_EVP) && vm->dvpe_by != v->id)
         return false;
-    return (v->mt.vpeconf0 & VPECONF0_VPA) && (v->mt.tcstatus & TCSTATUS_A) && !(v->mt.tchalt & TCHALT_H);
+    return tc_runs(v);
+}
+
+/*
+ * With each vCPU on its own thread a dvpe does not stop the other VPE: Linux brackets its
+ * cross-VPE Cause update (an IPI) with dvpe/evpe, which ipi_pending makes atomic instead, and
+ * stopping a thread at every IPI would cost a round trip between host CPUs. What it still does is
+ * keep a VPE from starting while a master configures it (MVPControl.VPC set, EVP clear: Linux's
+ * smvp_boot_secondary sets up the new VPE's pc, sp and gp there before it lets it go).
+ */
+bool mt_vpe_runs_threaded(const struct vcpu *v)
+{
+    const struct vm *vm = v->vm;
+    if (is_mt(vm) && (vm->mvpcontrol & (MVPCONTROL_EVP | MVPCONTROL_VPC)) == MVPCONTROL_VPC &&
+        vm->dvpe_by != v->id)
+        return false;
+    return tc_runs(v);
+}
+
+/* Whether v runs now as its thread sees it. */
+static bool vpe_runs(const struct vcpu *v)
+{
+    return v->vm->smp ? mt_vpe_runs_threaded(v) : mt_vpe_runs(v);
 }
 
 /* After exec changed run states: if it stopped itself, its quantum ends after this instruction. */
 static void run_state_changed(struct vcpu *exec)
 {
-    if (!mt_vpe_runs(exec))
+    if (!vpe_runs(exec))
         atomic_fetch_or_explicit(&exec->exit_request, EXIT_REQ_PREEMPT, memory_order_relaxed);
-    for (unsigned i = 0; i < exec->vm->nr_vcpus; i++)
-        vcpu_kick(exec->vm->vcpus[i]);
+    for (unsigned i = 0; i < exec->vm->nr_vcpus; i++) {
+        struct vcpu *o = exec->vm->vcpus[i];
+        if (smp_remote(o))
+            atomic_fetch_or_explicit(&o->exit_request, EXIT_REQ_INTERRUPT, memory_order_relaxed);
+        else
+            vcpu_kick(o);
+    }
+    smp_mt_changed(exec->vm);
 }
 
 static uint32_t mvpconf0(const struct vm *vm)
@@ -184,12 +217,22 @@ static bool mt_write(struct vcpu *exec, struct vcpu *t, unsigned reg, unsigned s
 
 bool mt_cp0_read(struct vcpu *v, unsigned reg, unsigned sel, uint32_t *val)
 {
-    return is_mt(v->vm) && reg <= 2 && sel && mt_read(v, reg, sel, val);
+    if (!is_mt(v->vm) || reg > 2 || !sel)
+        return false;
+    smp_mt_lock(v->vm);
+    bool ok = mt_read(v, reg, sel, val);
+    smp_mt_unlock(v->vm);
+    return ok;
 }
 
 bool mt_cp0_write(struct vcpu *v, unsigned reg, unsigned sel, uint32_t val)
 {
-    return is_mt(v->vm) && reg <= 2 && sel && mt_write(v, v, reg, sel, val);
+    if (!is_mt(v->vm) || reg > 2 || !sel)
+        return false;
+    smp_mt_lock(v->vm);
+    bool ok = mt_write(v, v, reg, sel, val);
+    smp_mt_unlock(v->vm);
+    return ok;
 }
 
 /* The TC mftr/mttr reach: VPEControl.TargTC's from a master VPE, else the executing one's own.
@@ -202,6 +245,14 @@ static struct vcpu *target_tc(struct vcpu *v)
     return tc < v->vm->nr_vcpus ? v->vm->vcpus[tc] : NULL;
 }
 
+/* Another running VPE's Cause, as its own thread last wrote it, with the IPIs not yet merged: a
+ * snapshot that only decides which software-interrupt bits an mttc0 newly raises. Its thread
+ * writes Cause without atomics (its own register), hence no ThreadSanitizer here. */
+static MEM_NO_TSAN uint32_t peek_cause(const struct vcpu *t)
+{
+    return __atomic_load_n(&t->cp0.cause, __ATOMIC_RELAXED) | atomic_load_explicit(&t->ipi_pending, memory_order_relaxed);
+}
+
 /* mftr: rt, u, sel, h name the register in the target TC (MD00378, MFTR). */
 static uint32_t mftr(struct vcpu *v, struct vcpu *t, const struct mips_insn *in)
 {
@@ -209,6 +260,8 @@ static uint32_t mftr(struct vcpu *v, struct vcpu *t, const struct mips_insn *in)
     unsigned sel = in->raw & 7, rt = in->rt;
     uint32_t val = 0;
     if (!u) {
+        if (t != v && rt == CP0_CAUSE && sel == 0 && v->vm->smp && vpe_runs(t))
+            return peek_cause(t); /* its own thread owns its Cause */
         if (t == v || !mt_read(t, rt, sel, &val))
             val = cp0_read(t, rt, sel);
         return val;
@@ -228,6 +281,14 @@ static void mttr(struct vcpu *v, struct vcpu *t, const struct mips_insn *in, uin
     bool u = in->raw & (1u << 5), h = in->raw & (1u << 4);
     unsigned sel = in->raw & 7, rd = in->rd;
     if (!u) {
+        if (t != v && rd == CP0_CAUSE && sel == 0 && v->vm->smp && vpe_runs(t)) {
+            /* An IPI to a VPE running on the other thread: its software-interrupt bits, set
+             * atomically (monitor/smp_thread.c); a clear of them is left to that VPE itself. */
+            uint32_t bits = val & CAUSE_IP_SW & ~(peek_cause(t) & CAUSE_IP_SW);
+            if (bits)
+                smp_raise_sw(t, bits);
+            return;
+        }
         if (!mt_write(v, t, rd, sel, val))
             cp0_write(t, rd, sel, val);
         return;
@@ -263,7 +324,17 @@ unsigned mt_dest(const struct mips_insn *in)
     return in->op == MIPS_OP_MFTR ? in->rd : in->op == MIPS_OP_MTTR ? 0 : in->rt;
 }
 
+static uint32_t exec_locked(struct vcpu *v, const struct mips_insn *in);
+
 uint32_t mt_exec(struct vcpu *v, const struct mips_insn *in)
+{
+    smp_mt_lock(v->vm);
+    uint32_t r = exec_locked(v, in);
+    smp_mt_unlock(v->vm);
+    return r;
+}
+
+static uint32_t exec_locked(struct vcpu *v, const struct mips_insn *in)
 {
     struct vm *vm = v->vm;
     uint32_t old = 0;

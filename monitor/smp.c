@@ -41,6 +41,11 @@
 
 int smp_create(struct vm *vm)
 {
+    if (vm->cfg.smp_threads == 2 && !vm->cfg.deterministic) {
+        int rc = smp_threads_create(vm);
+        if (rc < 0)
+            return rc;
+    }
     for (unsigned i = 1; i < vm->cfg.smp && i < VM_MAX_VCPUS; i++) {
         struct vcpu *v = aligned_alloc(64, (sizeof(struct vcpu) + 63) & ~(size_t)63);
         if (!v)
@@ -61,6 +66,7 @@ int smp_create(struct vm *vm)
 
 void smp_destroy(struct vm *vm)
 {
+    smp_threads_destroy(vm);
     for (unsigned i = 1; i < vm->nr_vcpus; i++) {
         free(vm->vcpus[i]);
         vm->vcpus[i] = NULL;
@@ -89,6 +95,8 @@ bool smp_others_busy(const struct vcpu *v)
 
 enum vcpu_exit smp_run_slice(struct vm *vm, uint64_t max_insns)
 {
+    if (vm->smp)
+        return smp_run_threads(vm);
     uint64_t start = smp_icount_sum(vm);
     for (;;) {
         bool idle = true, ran = false;

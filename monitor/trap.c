@@ -148,7 +148,12 @@ enum vcpu_exit trap_emulate(struct vcpu *v, unsigned cause)
     case MIPS_OP_TLBWI: cp0_tlbwi(v); break;
     case MIPS_OP_TLBWR: cp0_tlbwr(v); break;
     case MIPS_OP_TLBP: cp0_tlbp(v); break;
-    case MIPS_OP_CACHE: break; /* no cache is modelled: every operation is a no-op that never faults */
+    case MIPS_OP_CACHE:
+        /* no cache is modelled: every operation is a no-op that never faults, but for
+         * Hit_Invalidate_I with the vCPUs on two threads (dbt_icache_invalidate) */
+        if (v->vm->smp && in.rt == CACHE_HIT_INVALIDATE_I)
+            dbt_icache_invalidate(v, r[in.rs] + (uint32_t)in.simm);
+        break;
     case MIPS_OP_RDHWR:
         if (!cp0_rdhwr(v, in.rd, &val)) {
             cp0_raise(v, EXC_RI);

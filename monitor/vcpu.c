@@ -95,6 +95,12 @@ static uint64_t time_insns(const struct vcpu *v)
 static uint64_t timeline(const struct vcpu *v)
 {
     struct vclock *c = &v->vm->clock;
+    if (v->vm->smp) {
+        /* vCPUs on two threads (real time only): each reads the host clock itself; the reading
+         * cache above belongs to one thread. The RTC fast-forward's skips come from VPE 0's. */
+        uint64_t ns = host_monotonic_ns() - c->host_start_ns;
+        return muldiv(ns, c->count_hz, 1000000000ull) + __atomic_load_n(&c->skipped_ticks, __ATOMIC_RELAXED);
+    }
     uint64_t n = time_insns(v);
     if (c->deterministic)
         return n / c->insns_per_count + c->skipped_ticks;
@@ -106,7 +112,7 @@ static uint64_t timeline(const struct vcpu *v)
 /* Takes a new host clock reading now (real time), whatever the instruction count says. */
 static void clock_refresh(struct vcpu *v)
 {
-    if (!v->vm->clock.deterministic)
+    if (!v->vm->clock.deterministic && !v->vm->smp)
         rt_read(&v->vm->clock, time_insns(v));
 }
 
@@ -122,8 +128,20 @@ uint32_t vcpu_count(struct vcpu *v)
     return (uint32_t)(timeline(v) + v->cp0.count_bias);
 }
 
+/*
+ * With each vCPU on its own thread (--smp-threads 2) the VPEs' Counts are one timebase, the host
+ * clock from the same bias, and a write is dropped. Linux writes Count only to line the CPUs up
+ * (arch/mips/kernel/sync-r4k.c: master and slave write the same value as they leave a spin on
+ * shared flags), which they already are. Taken as written, on two host threads the slave could
+ * lose its host CPU between the spin and its write for milliseconds: its Count then lagged for
+ * good, its clock source read behind the master's last cycle count and its next timer event went
+ * 21 s ahead (no tick on CPU 1, RCU stalls). Moving both Counts on either write instead sent the
+ * master's Count back by that lag, and the same happened to CPU 0 (under --exec trap).
+ */
 void vcpu_set_count(struct vcpu *v, uint32_t val)
 {
+    if (v->vm->smp)
+        return;
     if (v->cp0.cause & CAUSE_DC)
         v->cp0.count_frozen = val;
     v->cp0.count_bias = (uint32_t)(val - (uint32_t)timeline(v));
@@ -206,7 +224,7 @@ void vcpu_update_next_event(struct vcpu *v)
 /* Jumps the timeline (Count, devices, RTC together) forward. */
 static void vcpu_skip_ticks(struct vcpu *v, uint64_t ticks)
 {
-    v->vm->clock.skipped_ticks += ticks;
+    __atomic_fetch_add(&v->vm->clock.skipped_ticks, ticks, __ATOMIC_RELAXED);
     vcpu_timer_check(v);
 }
 
@@ -248,10 +266,30 @@ enum vcpu_exit vcpu_host_stop(struct vm *vm)
     return VCPU_EXIT_NONE;
 }
 
+/* vcpu_events of a vCPU other than VPE 0 with the vCPUs on two threads (monitor/smp_thread.c):
+ * the devices, the console, control requests and the host's stop reasons are VPE 0's. */
+static enum vcpu_exit events_threaded_secondary(struct vcpu *v, uint32_t req)
+{
+    struct vm *vm = v->vm;
+    if (__atomic_load_n(&vm->stop, __ATOMIC_RELAXED))
+        return VCPU_EXIT_STOP;
+    if (v->max_insns && v->icount >= v->max_insns)
+        return VCPU_EXIT_LIMIT;
+    if (v->icount >= v->slice_end || (req & EXIT_REQ_PREEMPT))
+        return VCPU_EXIT_SLICE;
+    vcpu_timer_check(v);
+    smp_take_ipis(v);
+    cp0_check_interrupt(v);
+    vcpu_update_next_event(v);
+    return VCPU_EXIT_NONE;
+}
+
 enum vcpu_exit vcpu_events(struct vcpu *v)
 {
     struct vm *vm = v->vm;
     uint32_t req = atomic_exchange_explicit(&v->exit_request, 0, memory_order_relaxed);
+    if (vm->smp && v->id != 0)
+        return events_threaded_secondary(v, req);
     if (__builtin_expect(vm->prof != NULL, 0))
         profile_poll(vm); /* SIGUSR1 asked every profiled VM for its profile */
     if (vm->stop) {
@@ -286,12 +324,19 @@ enum vcpu_exit vcpu_events(struct vcpu *v)
     if (v->icount >= v->slice_end || (req & EXIT_REQ_PREEMPT))
         return VCPU_EXIT_SLICE;
     vcpu_timer_check(v);
+    if (vm->smp) {
+        smp_take_ipis(v);
+        if (req & EXIT_REQ_INTERRUPT)
+            cp0_update_ip(v); /* a line raised on the other vCPU's thread */
+    }
     if (vm->malta) {
+        smp_bql_lock(vm);
         vcpu_rtc_fast_forward(v);
         malta_update(vm->malta);
         /* Input arrives whenever it comes in real time; deterministic runs take it in WAIT. */
         if (!vm->clock.deterministic)
             vm_console_pump(vm);
+        smp_bql_unlock(vm);
     }
     cp0_check_interrupt(v);
     vcpu_update_next_event(v);
@@ -304,6 +349,8 @@ static bool vcpu_can_wake(const struct vcpu *v)
     uint32_t wake = 1u << (ST_IM_SHIFT + 7); /* the Count/Compare timer */
     if (v->vm->malta && v->id == 0)
         wake |= 1u << (ST_IM_SHIFT + 2) | 1u << (ST_IM_SHIFT + 4); /* i8259 pair, CBUS UART */
+    if (v->vm->smp)
+        wake |= 3u << ST_IM_SHIFT; /* the other vCPU's thread sends IPIs while this one sleeps */
     return (v->cp0.status & wake) != 0;
 }
 
@@ -373,7 +420,9 @@ enum vcpu_exit vcpu_wait(struct vcpu *v)
     struct vm *vm = v->vm;
     struct vclock *c = &vm->clock;
     unsigned jumps = 0;
-    if (vm->nr_vcpus > 1 && smp_wait_leader(v) != v) {
+    bool serial_smp = vm->nr_vcpus > 1 && !vm->smp; /* several vCPUs taking turns on one thread */
+    bool secondary = vm->smp && v->id != 0;     /* one of its own thread, not VPE 0 */
+    if (serial_smp && smp_wait_leader(v) != v) {
         /* Another vCPU runs, or leads the VM's idling: only v's own wake-up is looked at here. */
         v->waiting = false;
         clock_refresh(v);
@@ -398,27 +447,33 @@ enum vcpu_exit vcpu_wait(struct vcpu *v)
     for (;;) {
         clock_refresh(v); /* no instruction retires here: the cached reading would never age */
         vcpu_timer_check(v);
-        if (vm->malta) {
+        if (vm->smp) {
+            smp_take_ipis(v);
+            cp0_update_ip(v);
+        }
+        if (vm->malta && !secondary) {
+            smp_bql_lock(vm);
             malta_update(vm->malta);
             /* Deterministic input point: the CPU sleeps and the receiver is empty. */
             if (!c->deterministic || malta_console_rx_empty(vm->malta))
                 vm_console_pump(vm);
+            smp_bql_unlock(vm);
         }
         /* WAIT ends when an unmasked interrupt is requested, whether or not IE lets it be taken. */
         if (cp0_interrupt_pending(v))
             break;
         uint64_t others_ticks = UINT64_MAX;
         bool others_wake = false;
-        if (vm->nr_vcpus > 1 && smp_others_wake(v, &others_ticks, &others_wake)) {
+        if (serial_smp && smp_others_wake(v, &others_ticks, &others_wake)) {
             /* Another waiting vCPU has an interrupt: it runs next, v goes on waiting. */
             v->waiting = true;
             v->wait_until_ns = 0;
             v->wait_skip_ticks = 0;
             return VCPU_EXIT_WAIT;
         }
-        if (vm->stop)
+        if (__atomic_load_n(&vm->stop, __ATOMIC_RELAXED))
             return VCPU_EXIT_STOP;
-        if (vm_ctl_pending(&vm->ctl)) {
+        if (!secondary && vm_ctl_pending(&vm->ctl)) {
             /* The request is served (vm_run_slice) and the WAIT goes on: the guest sees nothing. */
             v->waiting = true;
             v->wait_until_ns = 0;
@@ -435,7 +490,12 @@ enum vcpu_exit vcpu_wait(struct vcpu *v)
         uint64_t now_ns = host_monotonic_ns();
         if (vm->deadline_s > 0 && (double)now_ns / 1e9 >= vm->deadline_s)
             return VCPU_EXIT_TIMEOUT;
-        uint64_t ticks = ticks_to_compare(v), dev = ticks_to_device_event(v);
+        uint64_t ticks = ticks_to_compare(v), dev = UINT64_MAX;
+        if (!secondary) {
+            smp_bql_lock(vm);
+            dev = ticks_to_device_event(v);
+            smp_bql_unlock(vm);
+        }
         if (dev < ticks)
             ticks = dev;
         if (others_ticks < ticks)

@@ -67,18 +67,26 @@ static void malta_host_cpu_irq(void *ctx, int line, int level)
     cp0_set_irq(vm->vcpu, line, level);
 }
 
+/* Makes vCPU 0 look at its events; from VPE 1's thread (--smp-threads 2) through its exit request. */
+static void kick_vcpu0(struct vm *vm)
+{
+    if (smp_remote(vm->vcpu))
+        atomic_fetch_or_explicit(&vm->vcpu->exit_request, EXIT_REQ_INTERRUPT, memory_order_release);
+    else
+        vcpu_kick(vm->vcpu);
+}
+
 static void malta_host_power(void *ctx, enum malta_power what)
 {
     struct vm *vm = ctx;
-    vm->stop = true;
     vm->stop_reason = what == MALTA_POWER_OFF ? VM_STOP_POWEROFF : VM_STOP_RESET;
-    vcpu_kick(vm->vcpu);
+    __atomic_store_n(&vm->stop, true, __ATOMIC_RELEASE); /* VPE 1's thread reads it too */
+    kick_vcpu0(vm);
 }
 
 static void malta_host_attention(void *ctx)
 {
-    struct vm *vm = ctx;
-    vcpu_kick(vm->vcpu);
+    kick_vcpu0(ctx);
 }
 
 /* A device's I/O thread finished a request: the vCPU thread looks at the board at its next

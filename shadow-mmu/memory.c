@@ -62,8 +62,9 @@ static inline MEM_NO_TSAN void copy_out(uint8_t *h, const uint32_t *val, unsigne
     }
 }
 
-bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access acc, uint32_t *val,
-                  uint32_t mask, uint32_t badva, bool *smc)
+/* hostp (a 4-byte store only): give the RAM word's host address instead of writing it. */
+static bool mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access acc, uint32_t *val,
+                     uint32_t mask, uint32_t badva, bool *smc, uint8_t **hostp)
 {
     if (va & (size - 1)) {
         cp0_raise_addr(v, acc == MMU_STORE ? EXC_ADES : EXC_ADEL, badva, false);
@@ -78,9 +79,22 @@ bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access ac
         /* A conflict miss: the entry is back in the table; take the fast path if it now hits. */
         const struct stlb_entry *e = &v->stlb.e[m][stlb_index(va)];
         uint64_t tag = acc == MMU_STORE ? e->tag_write : acc == MMU_FETCH ? e->tag_code : e->tag_read;
+        if (tag == (va & STLB_PAGE_MASK) && acc == MMU_STORE && v->vm->smp) {
+            /* The swap copied the entry: a code flag the other thread set meanwhile may be lost. */
+            MEM_FENCE();
+            gpa_t canon = (gpa_t)v->stlb.ppn[m][stlb_index(va)] << STLB_PAGE_BITS;
+            if (tcache_page_has_code(v->vm->tcache, canon)) {
+                stlb_set_write_flags(&v->stlb, m, va, STLB_CODE);
+                tag = 0;
+            }
+        }
         if (tag == (va & STLB_PAGE_MASK)) {
             v->prof.stlb_victim_hits++;
             uint8_t *h = (uint8_t *)(uintptr_t)(va + e->addend);
+            if (hostp) {
+                *hostp = h;
+                return true;
+            }
             if (acc != MMU_STORE) {
                 copy_in(val, h, size);
                 return true;
@@ -126,11 +140,20 @@ bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access ac
             writable = mmu_translate(&v->tlb, mode, v->cp0.entryhi & 0xFF, va, MMU_STORE, &w) == MMU_OK;
         }
         bool code = tcache_page_has_code(vm->tcache, canon);
+        /* vCPUs on two threads: the blocks die and the bytes change under the cache's lock, or
+         * the other vCPU could translate the old bytes in between and keep them (found by the
+         * smp-threads boot's self-modifying code check: a stale block ran for good). */
+        bool locked = false;
         if (acc == MMU_STORE && code && !pg.readonly) {
             /* The store lands in a page with translations: those whose code it overwrites die
              * before it writes; the others stay, and so does the slow path for the next store. */
             bool dropped;
-            unsigned n = tcache_guest_store(vm->tcache, canon, size, &dropped);
+            if (vm->smp && !hostp) {
+                tcache_lock(vm->tcache);
+                locked = true;
+            }
+            unsigned n = locked ? tcache_guest_store_locked(vm->tcache, canon, size, &dropped)
+                                : tcache_guest_store(vm->tcache, canon, size, &dropped);
             if (dropped) {
                 v->prof.smc_spared++;
                 v->prof.smc_dropped_pages++;
@@ -160,8 +183,20 @@ bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access ac
                 stlb_set_write_flags(&v->stlb, mode, va, STLB_CODE);
             if (pg.cow && writable)
                 stlb_set_write_flags(&v->stlb, mode, va, STLB_COW);
+            if (vm->smp && writable && !code) {
+                /* The other vCPU's thread may have put the page's first block in meanwhile and
+                 * scanned this software TLB before the entry was there (cache/tb.c
+                 * tcache_insert fences the other way round): look again. */
+                MEM_FENCE();
+                if (tcache_page_has_code(vm->tcache, canon))
+                    stlb_set_write_flags(&v->stlb, mode, va, STLB_CODE);
+            }
         }
         uint8_t *h = page + (r.pa & 0xFFF);
+        if (hostp && !pg.readonly) {
+            *hostp = h;
+            return true;
+        }
         if (acc == MMU_STORE) {
             if (__builtin_expect(v->vm->store_hook != NULL, 0))
                 v->vm->store_hook(v, va, size, *val & mask, mask, pg.readonly ? NULL : h);
@@ -178,12 +213,16 @@ bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access ac
         } else {
             copy_in(val, h, size);
         }
+        if (locked)
+            tcache_unlock(vm->tcache);
         return true;
     }
     if (reg)
         v->prof.mmio[(size_t)(reg - pm->r) % 64]++;
     else
         v->prof.mmio_unassigned++;
+    /* Devices are the VM's: with vCPUs on two threads, one of them at a time (smp_bql_lock). */
+    smp_bql_lock(vm);
     if (acc == MMU_STORE) {
         if (__builtin_expect(v->vm->store_hook != NULL, 0))
             v->vm->store_hook(v, va, size, *val & mask, mask, NULL);
@@ -196,7 +235,31 @@ bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access ac
     } else {
         *val = (uint32_t)physmap_io_read(pm, r.pa, size);
     }
+    smp_bql_unlock(vm);
     return true;
+}
+
+bool dbt_mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access acc, uint32_t *val,
+                  uint32_t mask, uint32_t badva, bool *smc)
+{
+    return mem_slow(v, va, size, acc, val, mask, badva, smc, NULL);
+}
+
+bool dbt_mem_store_ptr(struct vcpu *v, uint32_t va, uint32_t val, uint8_t **host, bool *smc)
+{
+    *host = NULL;
+    return mem_slow(v, va, 4, MMU_STORE, &val, 0xFFFFFFFFu, va, smc, host);
+}
+
+void dbt_icache_invalidate(struct vcpu *v, uint32_t va)
+{
+    struct mmu_result r;
+    va &= ~(uint32_t)(CPU_SYNCI_STEP - 1);
+    if (mmu_translate(&v->tlb, (enum mmu_mode)v->mmu_mode, v->cp0.entryhi & 0xFF, va, MMU_LOAD, &r) != MMU_OK)
+        return;
+    struct physmap_page pg;
+    if (physmap_page(&v->vm->physmap, r.pa, false, &pg) == 0 && pg.whole)
+        tcache_invalidate_range(v->vm->tcache, pg.canon, CPU_SYNCI_STEP);
 }
 
 /* Host writes into guest RAM (loader, environment, DMA) kill the translations they overwrite. */

@@ -132,8 +132,14 @@ uint64_t mtlb_hash(const struct mtlb *t);
 #endif
 #if defined(__SANITIZE_THREAD__) || defined(MEM_TSAN)
 #define MEM_NO_TSAN __attribute__((no_sanitize("thread")))
+/* A full fence (store-load included) between threads. ThreadSanitizer does not take fences (GCC
+ * refuses them there): a sequentially consistent read-modify-write of a shared word, which x86-64
+ * also executes as a full fence, stands in. */
+extern int mem_fence_word;
+#define MEM_FENCE() ((void)__atomic_fetch_add(&mem_fence_word, 0, __ATOMIC_SEQ_CST))
 #else
 #define MEM_NO_TSAN
+#define MEM_FENCE() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #endif
 
 typedef uint32_t mpn_t; /* machine page number: page n of the pool */

@@ -13,6 +13,10 @@
 
 #include "shadow-mmu/shadow_mmu.h"
 
+#if defined(__SANITIZE_THREAD__) || defined(MEM_TSAN)
+int mem_fence_word; /* MEM_FENCE's word under ThreadSanitizer */
+#endif
+
 static void entry_clear(struct stlb_entry *e)
 {
     e->tag_read = e->tag_write = e->tag_code = STLB_INVALID;
@@ -180,23 +184,34 @@ bool stlb_victim_swap(struct stlb *s, enum mmu_mode mode, gva_t va)
  * every alias (kseg0, kseg1, mapped pages, the Malta's high RAM window) and every victim entry of
  * the page is found, and nothing else. A full scan is 1,320 entries, cheap next to a translation or
  * a page copy, which is what triggers it. */
-void stlb_mark_code(struct stlb *s, uint32_t ppn)
+/* With -smp on two threads this runs on one vCPU's thread over the other's software TLB while that
+ * one fills and probes it: the flag goes in with one atomic OR, so a probe sees the entry with or
+ * without it, and a fill that races with the scan looks at the page again after itself
+ * (shadow-mmu/memory.c). The ppn read may be stale: a spurious flag only sends a store to the
+ * slow path, and a missed one is what that second look catches. */
+MEM_NO_TSAN void stlb_mark_code(struct stlb *s, uint32_t ppn)
 {
     for (unsigned m = 0; m < MMU_NMODES; m++) {
         for (unsigned i = 0; i < STLB_SIZE; i++) {
             struct stlb_entry *e = &s->e[m][i];
             if (!(e->tag_write & (STLB_INVALID | STLB_CODE)) && s->ppn[m][i] == ppn)
-                e->tag_write |= STLB_CODE;
+                __atomic_fetch_or(&e->tag_write, STLB_CODE, __ATOMIC_RELAXED);
         }
         for (unsigned i = 0; i < STLB_VICTIMS; i++) {
             struct stlb_entry *e = &s->victim[m][i];
             if (!(e->tag_write & (STLB_INVALID | STLB_CODE)) && s->victim_ppn[m][i] == ppn)
-                e->tag_write |= STLB_CODE;
+                __atomic_fetch_or(&e->tag_write, STLB_CODE, __ATOMIC_RELAXED);
         }
     }
 }
 
-unsigned stlb_flush_ppns(struct stlb *s, uint32_t ppn, uint32_t count)
+/* A pmap shootdown, from any thread, while the software TLB's own vCPU fills and swaps entries
+ * (with -smp on two threads, the other vCPU's thread): the tags are cleared with atomic stores,
+ * the ppn read may be stale. An entry filled from the old pmap entry just after this scan misses
+ * it, and is harmless: its host address is a RAM-view address, which the remap changed in place
+ * (shadow-mmu/pmap.c), and a copy-on-write page is never mapped writable. No ThreadSanitizer:
+ * the race with the owner's plain writes is this one, on purpose. */
+MEM_NO_TSAN unsigned stlb_flush_ppns(struct stlb *s, uint32_t ppn, uint32_t count)
 {
     unsigned n = 0;
     for (unsigned m = 0; m < MMU_NMODES; m++) {

@@ -41,6 +41,16 @@
 #                   shared counter with ll/sc (tests/boot/progs/atomics.c: exactly 4000000), and
 #                   /proc/interrupts with both CPUs' timers and IPIs counting and the UART's
 #                   interrupts on CPU 0 only
+#   smp-threads     -cpu 34Kf -smp 2 --smp-threads 2 in real time (each vCPU on its own host
+#                   thread, monitor/smp_thread.c), --exec dbt, the init
+#                   tests/boot/progs/smpthreads: 2 CPUs online and brought up, atomics.c's
+#                   4000000, tests/boot/progs/smptorture.c's four counters exact (an ll/sc
+#                   loop, C11 fetch-add and compare-exchange, a process-shared futex mutex:
+#                   2x300000 each from two pinned processes), the store-buffering litmus
+#                   (2x100000, without and with sync: with sync (0,0) must never occur; both
+#                   tallies logged), 200 rewrites of a function on CPU 0 that a process pinned
+#                   to CPU 1 keeps calling, each seen there, two pinned jobs with their exact
+#                   sums, both CPUs' timers counting, powered off
 # To keep the suite's time down, the last three boot the kernel payload itself (vmlinux.bin,
 # the bytes the vmlinuz wrapper decompresses, made into an ELF here) and skip the ~2e9
 # instructions of the decompressor; the first three boot vmlinuz exactly as Debian ships it.
@@ -104,6 +114,15 @@ if "$MIPS_CC" -static -O2 -march=mips32r2 -Wall -Wextra -o "$W/atomics" tests/bo
         >"$W/initramfs-smp.log" 2>&1 || INPUTS_OK=0
 else
     echo "boot: cannot build tests/boot/progs/atomics.c (see $W/build-atomics.log)" >&2
+    INPUTS_OK=0
+fi
+# The threaded SMP boot's initramfs: smpthreads runs atomics and smptorture.
+if "$MIPS_CC" -static -O2 -march=mips32r2 -Wall -Wextra -o "$W/smptorture" tests/boot/progs/smptorture.c -lpthread \
+    >"$W/build-smptorture.log" 2>&1 && [[ -e $W/atomics ]]; then
+    scripts/make-initramfs.sh "$B/guest/busybox" "$W/smpthreads.cpio.gz" tests/boot/progs/smpthreads "$W/atomics" \
+        "$W/smptorture" >"$W/initramfs-smpthreads.log" 2>&1 || INPUTS_OK=0
+else
+    echo "boot: cannot build tests/boot/progs/smptorture.c (see $W/build-smptorture.log)" >&2
     INPUTS_OK=0
 fi
 for p in fpmath forkmany tmpfill; do
@@ -225,6 +244,10 @@ if ((INPUTS_OK)); then
                 -initrd "$W/smp.cpio.gz" -append 'console=ttyS0 rdinit=/bin/smpcheck' -nographic \
                 --deterministic --seed 1 --timeout 300
     done
+    wanted smp-threads &&
+        start smp-threads "$MVISOR" -M malta -m 256 -cpu 34Kf -smp 2 --smp-threads 2 --exec dbt \
+            -kernel "$W/vmlinux.elf" -initrd "$W/smpthreads.cpio.gz" -append 'console=ttyS0 rdinit=/bin/smpthreads' \
+            -nographic --timeout 300
     if wanted replay-identical; then
         for r in a b; do
             start "replay-$r" bash -c '"$@" >"$0.out" 2>"$0.err"; echo "status $?" >>"$0.err"; cat "$0.err"' \
@@ -272,6 +295,40 @@ smp_verdict() {
     fi
 }
 for r in dbt-a dbt-b dbt-c trap; do smp_verdict "smp-$r"; done
+
+# The threaded SMP boot: its console shows every check of smpthreads passed, and it powered off.
+smp_threads_verdict() {
+    local name=smp-threads log=$W/smp-threads.clean why=()
+    selected "$name" || return 0
+    TEST_LOG=$SUITE_DIR/$name.log
+    if ! ((INPUTS_OK)); then
+        test_fail "$name" "inputs missing or not built"
+        return
+    fi
+    tr -d '\r' <"$TEST_LOG" >"$log"
+    grep -q '^\[exit status 0\]$' "$log" || why+=("$(grep '^\[exit status' "$log")")
+    grep -q '^== nproc 2 online 0-1' "$log" || why+=("not 2 CPUs online")
+    grep -q 'smp: Brought up 1 node, 2 CPUs' "$log" || why+=("no 'Brought up 1 node, 2 CPUs'")
+    grep -q '^atomics: 4000000 of 4000000 exact$' "$log" || why+=("atomics")
+    local c
+    for c in 'll/sc' atomic_fetch_add compare-exchange; do
+        grep -q "^torture $c: 600000 of 600000 exact\$" "$log" || why+=("torture $c")
+    done
+    grep -q '^torture futex mutex: 75000 of 75000 exact$' "$log" || why+=("torture futex mutex")
+    grep -q '^litmus plain: .* ok$' "$log" || why+=("litmus plain")
+    grep -q '^litmus sync: (r0,r1) = (0,0) 0  .* ok$' "$log" || why+=("litmus sync: (0,0) occurred")
+    grep -q '^smc: 200 rewrites seen by the other CPU ok$' "$log" || why+=("smc")
+    grep -q '^job 0 sum 12502500 on cpu 0$' "$log" && grep -q '^job 1 sum 25005000 on cpu 1$' "$log" ||
+        why+=("pinned jobs")
+    awk '/^ *[0-9]+:/ && $NF == "timer" && $4 == "MIPS" { ok = $2 > 0 && $3 > 0 } END { exit !ok }' \
+        <(sed -n '/^== interrupts/,/^== end/p' "$log") || why+=("/proc/interrupts: a CPU's timer")
+    if ((${#why[@]} == 0)); then
+        test_pass "$name" "2 vCPU threads; $(grep '^litmus plain' "$log" | sed 's/^litmus plain: //; s/ ok$//') without sync"
+    else
+        test_fail "$name" "$(IFS=';'; echo "${why[*]}")"
+    fi
+}
+smp_threads_verdict
 
 # ---- comparisons ---------------------------------------------------------------------------
 

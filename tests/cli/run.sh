@@ -258,6 +258,11 @@ bad smp-3 'smp 3.*34Kf' -M malta -kernel "$GOOD" -cpu 34Kf -smp cpus=3
 bad smp-2-interp 'smp 2.*interpreter' -M malta -kernel "$GOOD" -cpu 34Kf -smp 2 --exec interp
 bad smp-abc 'smp abc' -M malta -kernel "$GOOD" -cpu 34Kf -smp abc
 bad smp-0 'smp cpus=0' -M malta -kernel "$GOOD" -cpu 34Kf -smp cpus=0
+# --smp-threads 2 (each vCPU on its own host thread) is for -smp 2 in real time
+bad smp-threads-3 'smp-threads 3: 1 or 2' -M malta -kernel "$GOOD" -cpu 34Kf -smp 2 --smp-threads 3
+bad smp-threads-1cpu 'smp-threads 2.*smp 2' -M malta -kernel "$GOOD" -cpu 34Kf --smp-threads 2
+bad smp-threads-det 'smp-threads 2.*deterministic' -M malta -kernel "$GOOD" -cpu 34Kf -smp 2 --smp-threads 2 --deterministic
+bad smp-threads-trap 'smp-threads 2.*exec dbt only' -M malta -kernel "$GOOD" -cpu 34Kf -smp 2 --smp-threads 2 --exec trap
 
 # ---- QEMU options mvisor does not have, and the Malta console's ----------------------------
 

@@ -18,6 +18,11 @@
 #   tsan-cli the cli suite's cases of several VMs (the scheduler's workers and watcher, consoles
 #            with logs and sockets, one QMP socket routing to several VMs, signals, per-VM exit)
 #            on build/tsan/mvisor; a report fails the case (exit 66) and the part
+#   tsan-smp a -cpu 34Kf -smp 2 --smp-threads 2 boot (each vCPU on its own host thread) of the
+#            kernel payload with tests/tsan/smp-init: tests/boot/progs/atomics.c and smptorture.c's
+#            atomics and cross-CPU self-modifying code, every count exact, powered off, and no
+#            report (the intended races of translated code are annotated where they are: README
+#            "SMP guests")
 #   tsan-net the net suite's switch case (three VMs, two switches, the scheduler's workers, QMP),
 #            user case (libslirp's thread) and socket-hostile case (the socket backend's thread)
 #            on build/tsan/mvisor; a report fails the case and the part
@@ -40,5 +45,35 @@ TEST_LOG_ROOT=$root/tsan tests/qmp/run.sh --suite tsan-qmp --tsan --mvisor "$B/t
 TEST_LOG_ROOT=$root/tsan CLI_TIMEOUT=120 tests/cli/run.sh --suite tsan-cli --tsan --mvisor "$B/tsan/mvisor" \
     'vmcfg-*' 'clone-*' 'rundir-*' containment several-sigterm perfmap-several qmp-several-vms stats-per-vm
 TEST_LOG_ROOT=$root/tsan tests/net/run.sh --suite tsan-net --tsan --mvisor "$B/tsan/mvisor" switch user socket-hostile
-suite_count_parts "$root/tsan" multivm tsan-qmp tsan-cli tsan-net
+# tsan-smp: the guest programs and the payload are built here, as suite boot builds them.
+(
+    TEST_LOG_ROOT=$root/tsan
+    suite_begin tsan-smp
+    w=$B/tests/tsan-smp cc=${MIPS_CC:-mipsel-linux-gnu-gcc} info=$B/guest/vmlinux.info
+    mkdir -p "$w"
+    if "$cc" -static -O2 -march=mips32r2 -o "$w/atomics" tests/boot/progs/atomics.c &&
+        "$cc" -static -O2 -march=mips32r2 -o "$w/smptorture" tests/boot/progs/smptorture.c -lpthread &&
+        scripts/make-initramfs.sh "$B/guest/busybox" "$w/smp.cpio.gz" tests/tsan/smp-init "$w/atomics" \
+            "$w/smptorture" >"$w/initramfs.log" &&
+        printf 'SECTIONS { . = %s; .text : { *(.data) } }\n' "$(sed -n 's/^load=//p' "$info")" >"$w/payload.ld" &&
+        mipsel-linux-gnu-ld -EL -T "$w/payload.ld" -e "$(sed -n 's/^entry=//p' "$info")" -b binary \
+            "$B/guest/vmlinux.bin" -b elf32-tradlittlemips -o "$w/vmlinux.elf"; then
+        test_exec tsan-smp 900 "$B/tsan/mvisor" -M malta -m 256 -cpu 34Kf -smp 2 --smp-threads 2 \
+            -kernel "$w/vmlinux.elf" -initrd "$w/smp.cpio.gz" -append 'console=ttyS0 rdinit=/bin/smp-init' \
+            -nographic --timeout 600
+        exact=$(grep -cE '^(atomics|torture .*): [0-9]+ of [0-9]+ exact|^smc: 20 rewrites seen by the other CPU ok' \
+            "$TEST_LOG")
+        reports=$(grep -c 'WARNING: ThreadSanitizer' "$TEST_LOG")
+        if ((TEST_RC == 0 && reports == 0 && exact == 6)) && grep -q '^== nproc 2 online 0-1' "$TEST_LOG"; then
+            test_pass tsan-smp "2 vCPU threads, no report"
+        else
+            test_fail tsan-smp "$reports reports, $exact of 6 checks, status $TEST_RC"
+        fi
+    else
+        TEST_LOG=
+        test_fail tsan-smp "cannot build the guest programs or the payload"
+    fi
+    suite_end
+)
+suite_count_parts "$root/tsan" multivm tsan-qmp tsan-cli tsan-net tsan-smp
 suite_end
