@@ -98,6 +98,8 @@ int dbt_engine_init(struct vm *vm, char *err, size_t errlen)
         return rc;
     }
     rc = emit_trampolines(eng);
+    if (rc == 0)
+        rc = tr_stubs_emit(&eng->tc);
     if (rc < 0) {
         snprintf(err, errlen, "cannot emit the translator's trampolines");
         tcache_destroy(&eng->tc);

@@ -287,7 +287,7 @@ void tr_icount_sync(struct tr_ctx *c, struct x64_emitter *e, int scratch)
 void tr_budget_resync(struct tr_ctx *c, struct x64_emitter *e, uint32_t retired)
 {
     /* budget = next_event - (icount + instructions still to retire on this path); the flags are
-     * left by its last subtraction, for callers that test the sign (callout, tr_status_exits) */
+     * left by its last subtraction, for callers that test the sign (callout) */
     x64_mov_r64_m64(e, X64_RDX, X64_R15, VOFF_NEXT_EVENT);
     x64_alu_r64_m64(e, X64_SUB, X64_RDX, X64_R15, VOFF_ICOUNT);
     if (retired > c->k)
@@ -300,36 +300,6 @@ void tr_set_pc(struct tr_ctx *c, struct x64_emitter *e)
     x64_mov_m32_imm32(e, X64_R15, VOFF_PC, c->pc);
     if (c->in_ds)
         x64_mov_m32_imm32(e, X64_R15, VOFF_IN_DS, 1);
-}
-
-/* Cold code after a memory slow path's helper returned rax (it recomputed the budget, and turned a
- * negative one into an exit status where that matters: dbt_h_load_slow): leaves on an exception or
- * an exit request, else falls through with in_ds cleared. icount is exact (instruction k). */
-void tr_status_exits(struct tr_ctx *c, struct x64_emitter *e, unsigned dest)
-{
-    x64_mov_r64_r64(e, X64_RCX, X64_RAX);
-    x64_shift_r64_imm(e, X64_SHR, X64_RCX, 32);
-    size_t ok = x64_jcc_rel32(e, X64_CC_E, 0);
-    x64_test_r32_imm32(e, X64_RCX, (uint32_t)(DBT_ST_EXC >> 32));
-    size_t exit_after = x64_jcc_rel32(e, X64_CC_E, 0);
-    /* exception: pc is the vector, the instruction did not retire */
-    tr_icount_fix(c, e, c->k);
-    x64_mov_r32_imm32(e, X64_RAX, DBT_RET_PLAIN);
-    tr_exit_jmp(c, e);
-    x64_patch_rel32(e, exit_after, e->len);
-    if (!c->in_ds) {
-        /* retired, and something (an event, a store into code) wants the block left now */
-        if (dest)
-            x64_mov_m32_r32(e, X64_R15, VOFF_GPR(dest), X64_RAX);
-        tr_icount_fix(c, e, c->k + 1);
-        x64_mov_m32_imm32(e, X64_R15, VOFF_PC, c->pc + 4);
-        x64_mov_r32_imm32(e, X64_RAX, DBT_RET_PLAIN);
-        tr_exit_jmp(c, e);
-    }
-    /* in a delay slot the branch still completes; the next block's entry check sees the event */
-    x64_patch_rel32(e, ok, e->len);
-    if (c->in_ds)
-        x64_mov_m32_imm32(e, X64_R15, VOFF_IN_DS, 0);
 }
 
 static void callout(struct tr_ctx *c, const void *fn, bool set_pc, unsigned dest, bool moves_events)
@@ -608,12 +578,11 @@ static void emit_entry(struct tr_ctx *c)
     tr_jcc_to(c, e, X64_CC_S, SECT_COLD, stub);
     tr_prof_count(c, e, VOFF_PROF(block_entries[(c->flags & TB_F_KERNEL) != 0]));
     struct x64_emitter *ce = &c->cold;
-    x64_alu_m64_imm32(ce, X64_ADD, X64_R15, VOFF_BUDGET, (int32_t)c->n);
     if (c->loop)
         tr_writeback(c, ce, false); /* a later iteration stops here with its values in registers */
-    x64_mov_m32_imm32(ce, X64_R15, VOFF_PC, c->tb->pc);
-    x64_mov_r32_imm32(ce, X64_RAX, DBT_RET_BUDGET);
-    tr_exit_jmp(c, ce);
+    x64_mov_r32_imm32(ce, X64_RCX, c->tb->pc);
+    x64_mov_r32_imm32(ce, X64_RDX, c->n);
+    tr_jmp_to(c, ce, SECT_ABS, (uint64_t)(uintptr_t)c->tc->stub[TR_STUB_REFUSE]); /* budget back, pc */
 }
 
 /* Whether every register of a loop block is in its host register now (a back edge needs no moves). */
