@@ -32,6 +32,10 @@
 #define TB_F_KERNEL 0x20u   /* CP0 usable (kernel mode or CU0): privileged code is translated */
 #define TB_F_TRAP 0x40u     /* exec strategy trap-and-emulate (privileged instructions exit) */
 #define TB_F_NOCHAIN 0x80u  /* translated with chaining disabled (no inline jump-cache probe) */
+/* A delay-slot block: the one instruction in the slot of a branch in the last word of the page
+ * before (the branch's block left pc, in_ds and ds_target as the interpreter keeps them), then on
+ * to ds_target (dbt/translate.c). Above the ASID field of a jump-cache key (tb_jc_key). */
+#define TB_F_DS 0x20000u
 #define TB_F_INVALID_KEY 0xFFFFFFFFu /* never a real flags value: marks an empty jump-cache slot */
 
 /* Chainable exits per TB: the two edges of the final branch and up to two side exits (a block may
@@ -110,6 +114,7 @@ static inline unsigned tb_jc_hash(uint32_t pc)
 #define TB_JC_ASID_TAG 0x10000u /* bit 16 of a key: the PC is mapped, bits 8..15 hold its ASID */
 #define TB_JC_ASID_SHIFT 8
 _Static_assert(TB_F_NOCHAIN < (1u << TB_JC_ASID_SHIFT), "TB flags fit below the ASID of a jump-cache key");
+_Static_assert(TB_F_DS > TB_JC_ASID_TAG, "the delay-slot flag lies above a jump-cache key's ASID and tag");
 
 /* Whether the segment of pc is mapped through the TLB (kuseg, ksseg, kseg3; the ERL exception to kuseg
  * only costs a miss). */

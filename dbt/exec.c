@@ -309,7 +309,7 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
         }
         if (!tb) {
             *interp = true;
-            eng->fallbacks_by[eng->tr->n ? DBT_FB_EMIT : DBT_FB_NO_BLOCK]++;
+            eng->fallbacks_by[(flags & TB_F_DS) ? DBT_FB_DELAY_SLOT : eng->tr->n ? DBT_FB_EMIT : DBT_FB_NO_BLOCK]++;
             return NULL;
         }
         eng->translations[k]++;
@@ -384,11 +384,10 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
             v->wedge_reason = 2;
             return VCPU_EXIT_WEDGED;
         }
-        bool interp = v->in_ds, flushed = false;
-        if (interp)
-            eng->fallbacks_by[DBT_FB_DELAY_SLOT]++;
-        uint32_t flags = dbt_tb_flags(v);
-        struct tb *tb = interp ? NULL : find_tb(v, eng, flags, &interp, &flushed);
+        bool interp = false, flushed = false;
+        /* in a delay slot (a split block's branch retired): the slot's own block (dbt/translate.c) */
+        uint32_t flags = dbt_tb_flags(v) | (v->in_ds ? TB_F_DS : 0);
+        struct tb *tb = find_tb(v, eng, flags, &interp, &flushed);
         if (!tb) {
             last = 0;
             if (interp) {

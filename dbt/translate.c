@@ -6,10 +6,14 @@
  * A block is at most TR_MAX_INSNS instructions of one guest page, ending
  * after a branch and its delay slot, after an instruction that always
  * leaves (syscall, eret, wait, a reserved instruction...), or at the page
- * end. A branch whose delay slot is on the next page, or whose slot holds
- * something that must not sit in a translated slot (a branch, mtc0, a TLB
- * write...), ends the block before it: the run loop interprets that pair,
- * so no block ever starts in a delay slot and no block spans two pages.
+ * end. A branch whose slot holds something that must not sit in a
+ * translated slot (a branch, mtc0, a TLB write...) ends the block before
+ * it: the run loop interprets that pair. A branch in the last word of a
+ * page (its slot on the next one) ends a split block: the branch retires
+ * there and leaves pc at the slot with in_ds and ds_target set, as the
+ * interpreter keeps them, and the slot runs as a delay-slot block of its
+ * own (TB_F_DS: that one instruction, then on to ds_target). So no block
+ * spans two pages, and each page's code is checked and invalidated alone.
  *
  * The register cache maps guest registers to ten host registers (five
  * callee-saved, five caller-saved) with LRU eviction; values known at
@@ -198,6 +202,7 @@ void tr_written(struct tr_ctx *c, unsigned g)
     r->dirty = true;
     r->pending = false;
     r->is_const = false;
+    c->touched |= 1u << g;
 }
 
 void tr_set_const(struct tr_ctx *c, unsigned g, uint32_t val)
@@ -212,6 +217,7 @@ void tr_set_const(struct tr_ctx *c, unsigned g, uint32_t val)
     r->is_const = true;
     r->cval = val;
     r->dirty = true;
+    c->touched |= 1u << g;
 }
 
 void tr_load_scratch(struct tr_ctx *c, struct x64_emitter *e, int scratch, unsigned g)
@@ -227,7 +233,8 @@ void tr_load_scratch(struct tr_ctx *c, struct x64_emitter *e, int scratch, unsig
 
 void tr_writeback(struct tr_ctx *c, struct x64_emitter *e, bool mark)
 {
-    for (unsigned g = 1; g < 32; g++) {
+    for (uint32_t m = c->touched & ~1u; m; m &= m - 1) {
+        unsigned g = (unsigned)__builtin_ctz(m);
         struct tr_greg *r = &c->g[g];
         if (!r->dirty || r->pending)
             continue;
@@ -555,6 +562,18 @@ static bool goes_on(const struct mips_insn *br, const struct mips_insn *slot, ui
     }
 }
 
+/* Whether a branch in the last word of a page may end a block with its slot left to a delay-slot
+ * block: every branch but the FP ones, whose condition comes from a helper before the slot. */
+static bool split_ok(const struct mips_insn *br)
+{
+    switch (br->op) {
+    case MIPS_OP_BC1F: case MIPS_OP_BC1T: case MIPS_OP_BC1FL: case MIPS_OP_BC1TL:
+        return false;
+    default:
+        return true;
+    }
+}
+
 static void emit_entry(struct tr_ctx *c)
 {
     struct x64_emitter *e = &c->hot;
@@ -568,6 +587,7 @@ static void emit_entry(struct tr_ctx *c)
             int h = c->fixed[g];
             x64_mov_r32_m32(e, h, X64_R15, VOFF_GPR(g));
             c->g[g] = (struct tr_greg){.host = (int8_t)h, .dirty = (c->loop_written >> g) & 1};
+            c->touched |= 1u << g;
             c->owner[h] = (int8_t)g;
         }
         c->loop_head = e->len;
@@ -763,6 +783,7 @@ static bool emit_block(struct tr_ctx *c, struct tb *tb, bool loop, uint32_t loop
     x64_init(&c->warm, c->warm_scratch, sizeof(c->warm_scratch));
     for (unsigned g = 0; g < 32; g++)
         c->g[g] = (struct tr_greg){.host = -1};
+    c->touched = 0;
     memset(c->owner, -1, sizeof(c->owner));
     c->loop = loop;
     c->loop_bail = false;
@@ -780,9 +801,13 @@ static bool emit_block(struct tr_ctx *c, struct tb *tb, bool loop, uint32_t loop
     for (uint32_t k = 0; k < n && !c->ended; k++) {
         c->k = k;
         c->pc = pc + 4 * k;
-        c->in_ds = false;
+        c->in_ds = c->ds_block;
         c->stamp++;
         const struct mips_insn *in = &c->insn[k];
+        if ((in->flags & MIPS_F_BRANCH) && k + 1 == n && c->split) {
+            tr_branch_split(c, in);
+            break;
+        }
         if (in->flags & MIPS_F_BRANCH) {
             tr_branch(c, in);
             if (c->ended || k + 2 >= n)
@@ -792,8 +817,12 @@ static bool emit_block(struct tr_ctx *c, struct tb *tb, bool loop, uint32_t loop
         }
         tr_insn(c, in);
     }
-    if (!c->ended)
-        tr_exit_static(c, pc + 4 * n, n);
+    if (!c->ended) {
+        if (c->ds_block)
+            tr_ds_exit(c);
+        else
+            tr_exit_static(c, pc + 4 * n, n);
+    }
     return !c->failed && !c->loop_bail && !c->hot.overflow && !c->cold.overflow && !c->warm.overflow && layout(c);
 }
 
@@ -817,12 +846,29 @@ struct tb *dbt_translate(struct tr_ctx *c, struct vcpu *v, struct tcache *tc, ui
         c->kseg0_disp = v->kseg0_disp;
     }
     unsigned sides = 0; /* conditional branches the block goes on past (each a side exit) */
+    if (flags & TB_F_DS) {
+        /* The delay slot of the branch that ended the block before it, alone (split_ok). */
+        uint32_t w;
+        memcpy(&w, host + off, 4);
+        mips_decode(w, &c->insn[0]);
+        if (!slot_ok(&c->insn[0], flags) || traps(&c->insn[0], flags))
+            return NULL; /* the interpreter runs it (a trapped slot would find its branch apart) */
+        c->ds_block = true;
+        n = 1;
+        max = 0;
+    }
     while (n < max && off + 4 * n < 4096) {
         struct mips_insn *in = &c->insn[n];
         uint32_t w;
         memcpy(&w, host + off + 4 * n, 4);
         mips_decode(w, in);
         if (in->flags & MIPS_F_BRANCH) {
+            if (off + 4 * (n + 1) >= 4096 && split_ok(in)) {
+                /* its slot on the next page: the branch ends the block, the slot is a block of its own */
+                c->split = true;
+                n++;
+                break;
+            }
             if (n + 2 > max || off + 4 * (n + 1) >= 4096)
                 break;
             memcpy(&w, host + off + 4 * (n + 1), 4);
@@ -847,7 +893,7 @@ struct tb *dbt_translate(struct tr_ctx *c, struct vcpu *v, struct tcache *tc, ui
     c->n = n;
 
     uint32_t loop_regs = 0, loop_written = 0;
-    bool loop = loop_candidate(c, pc, &loop_regs, &loop_written);
+    bool loop = !c->split && !c->ds_block && loop_candidate(c, pc, &loop_regs, &loop_written);
     for (int plain = loop ? 0 : 1; plain < 2; plain++) {
         /* the slot tcache_alloc hands out stays the same until it is inserted: a retry reuses it.
          * No room is asked for up front: layout() checks what the block really needs against

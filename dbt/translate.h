@@ -47,6 +47,7 @@
 #define VOFF_HI ((int32_t)offsetof(struct vcpu, hi))
 #define VOFF_LO ((int32_t)offsetof(struct vcpu, lo))
 #define VOFF_IN_DS ((int32_t)offsetof(struct vcpu, in_ds))
+#define VOFF_DS_TARGET ((int32_t)offsetof(struct vcpu, ds_target))
 #define VOFF_LLBIT ((int32_t)offsetof(struct vcpu, llbit))
 #define VOFF_CP0(f) ((int32_t)offsetof(struct vcpu, cp0.f))
 #define VOFF_EXIT_REQUEST ((int32_t)offsetof(struct vcpu, exit_request))
@@ -126,11 +127,15 @@ struct tr_ctx {
     uint32_t pc;        /* its guest PC */
     bool in_ds;         /* it is a delay slot */
     bool ended;         /* the block's exit has been emitted */
+    bool split;         /* the block ends in a branch whose delay slot is on the next page */
+    bool ds_block;      /* TB_F_DS: the block is that delay slot alone */
     unsigned n_exits;   /* chainable exits used (0..TB_MAX_EXITS) */
     uint8_t exit_sect[TB_MAX_EXITS]; /* enum tr_sect of the exit's jmp (a side exit's: warm) */
 
     /* register cache */
     struct tr_greg g[32];
+    uint32_t touched;   /* every guest register that may have been dirty in this block (writeback
+                           visits these alone: a superset, it only grows) */
     int8_t owner[16];   /* guest register held by each host register, or -1 */
     uint32_t used_at[16]; /* last instruction stamp that used it (pinned while == stamp) */
     uint32_t stamp;
@@ -238,6 +243,11 @@ int tr_stubs_emit(struct tcache *tc);
 bool tr_alu(struct tr_ctx *c, const struct mips_insn *in);
 bool tr_mem(struct tr_ctx *c, const struct mips_insn *in);
 bool tr_branch(struct tr_ctx *c, const struct mips_insn *in);
+/* The branch ending a split block (its slot on the next page): the branch retires, and the block
+ * leaves with pc at the slot, in_ds and ds_target set, for the slot's own block (TB_F_DS). */
+void tr_branch_split(struct tr_ctx *c, const struct mips_insn *in);
+/* The end of a delay-slot block: on to ds_target (the jump cache inline, else the run loop). */
+void tr_ds_exit(struct tr_ctx *c);
 /* The one switch point for privileged instructions (strategy from the TB flags). */
 bool tr_priv(struct tr_ctx *c, const struct mips_insn *in);
 /* Translates one non-branch instruction (the body of a block or a delay slot). */
