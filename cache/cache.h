@@ -151,6 +151,10 @@ static inline void tb_jc_set(struct tb_jc_entry *jc, uint32_t pc, uint32_t key, 
 void tb_jc_flush_all(struct tb_jc_entry *jc);
 /* Drops entries whose PC lies in [lo, hi] (a guest TLB entry's range). */
 void tb_jc_flush_range(struct tb_jc_entry *jc, gva_t lo, gva_t hi);
+/* The same for the entries a non-global TLB entry of asid can have translated: those of that ASID
+ * (and unmapped keys); asid -1: every ASID, as for a global entry. A forked child's TLB entries
+ * then no longer flush its parent's jump-cache entries at the same addresses. */
+void tb_jc_flush_range_asid(struct tb_jc_entry *jc, gva_t lo, gva_t hi, int asid);
 
 struct tcache_stats {
     uint64_t translations, flushes, invalidated_tbs, inval_events, chains; /* inval_events: calls that killed TBs */
