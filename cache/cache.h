@@ -33,6 +33,10 @@
 #define TB_F_KERNEL 0x20u   /* CP0 usable (kernel mode or CU0): privileged code is translated */
 #define TB_F_TRAP 0x40u     /* exec strategy trap-and-emulate (privileged instructions exit) */
 #define TB_F_NOCHAIN 0x80u  /* translated with chaining disabled (no inline jump-cache probe) */
+/* A delay-slot block: the one instruction in the slot of a branch in the last word of the page
+ * before (the branch's block left pc, in_ds and ds_target as the interpreter keeps them), then on
+ * to ds_target (dbt/translate.c). Above the ASID field of a jump-cache key (tb_jc_key). */
+#define TB_F_DS 0x20000u
 #define TB_F_INVALID_KEY 0xFFFFFFFFu /* never a real flags value: marks an empty jump-cache slot */
 
 /* Chainable exits per TB: the two edges of the final branch and up to two side exits (a block may
@@ -111,6 +115,7 @@ static inline unsigned tb_jc_hash(uint32_t pc)
 #define TB_JC_ASID_TAG 0x10000u /* bit 16 of a key: the PC is mapped, bits 8..15 hold its ASID */
 #define TB_JC_ASID_SHIFT 8
 _Static_assert(TB_F_NOCHAIN < (1u << TB_JC_ASID_SHIFT), "TB flags fit below the ASID of a jump-cache key");
+_Static_assert(TB_F_DS > TB_JC_ASID_TAG, "the delay-slot flag lies above a jump-cache key's ASID and tag");
 
 /* Whether the segment of pc is mapped through the TLB (kuseg, ksseg, kseg3; the ERL exception to kuseg
  * only costs a miss). */
@@ -154,6 +159,10 @@ static inline void tb_jc_set(struct tb_jc_entry *jc, uint32_t pc, uint32_t key, 
 void tb_jc_flush_all(struct tb_jc_entry *jc);
 /* Drops entries whose PC lies in [lo, hi] (a guest TLB entry's range). */
 void tb_jc_flush_range(struct tb_jc_entry *jc, gva_t lo, gva_t hi);
+/* The same for the entries a non-global TLB entry of asid can have translated: those of that ASID
+ * (and unmapped keys); asid -1: every ASID, as for a global entry. A forked child's TLB entries
+ * then no longer flush its parent's jump-cache entries at the same addresses. */
+void tb_jc_flush_range_asid(struct tb_jc_entry *jc, gva_t lo, gva_t hi, int asid);
 
 struct tcache_stats {
     uint64_t translations, flushes, invalidated_tbs, inval_events, chains; /* inval_events: calls that killed TBs */
@@ -204,6 +213,7 @@ struct tcache {
      * never pushes the kernel's blocks out (tcache_select). One pool when there are few regions. */
     unsigned pool, pool_first[2], pool_n[2], pool_cur[2];
     const uint8_t *exit_code; /* the exit trampoline every block leaves through (dbt/exec.c) */
+    const uint8_t *stub[4];   /* the translator's shared out-of-line stubs (dbt/tr_stubs.c) */
     unsigned n_thunks;
     const void *thunk_fn[1u << TCACHE_THUNK_HASH_BITS]; /* helper of each index slot, or NULL */
     uint16_t thunk_at[1u << TCACHE_THUNK_HASH_BITS];    /* its stub number in the thunk table */

@@ -47,15 +47,21 @@ void tb_jc_flush_all(struct tb_jc_entry *jc)
     }
 }
 
-/* Drops the group's entries in [lo, hi] and makes its page filter exact again. */
-static void jc_flush_group_range(struct tb_jc_entry *jc, unsigned group, gva_t lo, gva_t hi)
+/* Whether a key is one that a TLB entry of asid (-1: every ASID) may have translated. */
+static bool jc_key_of_asid(uint32_t key, int asid)
+{
+    return asid < 0 || !(key & TB_JC_ASID_TAG) || ((key >> TB_JC_ASID_SHIFT) & 0xFFu) == (unsigned)asid;
+}
+
+/* Drops the group's entries in [lo, hi] (of asid) and makes its page filter exact again. */
+static void jc_flush_group_range(struct tb_jc_entry *jc, unsigned group, gva_t lo, gva_t hi, int asid)
 {
     struct tb_jc_entry *g = &jc[group << TB_JC_SUB_BITS];
     uint64_t pages = 0;
     for (unsigned i = 0; i < (1u << TB_JC_SUB_BITS); i++) {
         if (g[i].flags == TB_F_INVALID_KEY)
             continue;
-        if (g[i].pc >= lo && g[i].pc <= hi)
+        if (g[i].pc >= lo && g[i].pc <= hi && jc_key_of_asid(g[i].flags, asid))
             jc_clear(&g[i]);
         else
             pages |= tb_jc_page_bit(g[i].pc);
@@ -71,10 +77,15 @@ static void jc_flush_group_range(struct tb_jc_entry *jc, unsigned group, gva_t l
  */
 void tb_jc_flush_range(struct tb_jc_entry *jc, gva_t lo, gva_t hi)
 {
+    tb_jc_flush_range_asid(jc, lo, hi, -1);
+}
+
+void tb_jc_flush_range_asid(struct tb_jc_entry *jc, gva_t lo, gva_t hi, int asid)
+{
     uint64_t pages = (((uint64_t)hi >> 12) - (lo >> 12)) + 1;
     if (pages >= (1u << TB_JC_PAGE_BITS)) {
         for (unsigned g = 0; g < (1u << TB_JC_PAGE_BITS); g++)
-            jc_flush_group_range(jc, g, lo, hi);
+            jc_flush_group_range(jc, g, lo, hi, asid);
         return;
     }
     bool mapped = tb_pc_mapped(lo) && tb_pc_mapped(hi) && (lo >= 0xC0000000u || hi < 0x80000000u);
@@ -83,7 +94,7 @@ void tb_jc_flush_range(struct tb_jc_entry *jc, gva_t lo, gva_t hi)
         unsigned group = tb_jc_hash(va) >> TB_JC_SUB_BITS;
         if (mapped && !(jc[group << TB_JC_SUB_BITS].pages & tb_jc_page_bit(va)))
             continue;
-        jc_flush_group_range(jc, group, lo, hi);
+        jc_flush_group_range(jc, group, lo, hi, asid);
     }
 }
 

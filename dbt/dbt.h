@@ -176,12 +176,12 @@ int dbt_priv_kind(const struct mips_insn *in);
 void dbt_prof_interp(struct vcpu *v, const struct mips_insn *in, bool kernel);
 /* Why the run loop interpreted an instruction instead of running a block (--profile). */
 enum dbt_fallback {
-    DBT_FB_DELAY_SLOT,  /* pc is a delay slot (its branch was interpreted, or an exception
-                           returned there) */
+    DBT_FB_DELAY_SLOT,  /* pc is a delay slot that no delay-slot block may hold (a branch, a
+                           CP0 write, a trapped privileged instruction) */
     DBT_FB_UNALIGNED,   /* pc not word-aligned: the interpreter's fetch raises AdEL */
     DBT_FB_NOT_RAM,     /* pc's page is not plain RAM (a ROM alias, MMIO, a partial page) */
-    DBT_FB_NO_BLOCK,    /* no block starts here: a branch whose delay slot lies in the next page or
-                           cannot share its block */
+    DBT_FB_NO_BLOCK,    /* no block starts here: a branch whose delay slot cannot share its block
+                           (or an FP branch whose slot lies in the next page) */
     DBT_FB_EMIT,        /* the translator gave up on the block (fixups, scratch, room) */
     DBT_FB_KINDS
 };

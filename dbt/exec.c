@@ -113,6 +113,8 @@ int dbt_engine_init(struct vm *vm, char *err, size_t errlen)
         return rc;
     }
     rc = emit_trampolines(eng);
+    if (rc == 0)
+        rc = tr_stubs_emit(&eng->tc);
     if (rc < 0) {
         snprintf(err, errlen, "cannot emit the translator's trampolines");
         tcache_destroy(&eng->tc);
@@ -368,7 +370,8 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
             atomic_store_explicit(&v->prof_where, PROF_AT_MONITOR << 1 | (int)k, memory_order_relaxed);
         }
         if (!tb) {
-            v->run.fallbacks_by[eng->tr->n ? DBT_FB_EMIT : DBT_FB_NO_BLOCK]++; /* tr is the lock's */
+            v->run.fallbacks_by[(flags & TB_F_DS) ? DBT_FB_DELAY_SLOT
+                                : eng->tr->n ? DBT_FB_EMIT : DBT_FB_NO_BLOCK]++; /* tr is the lock's */
             tcache_unlock(tc);
             *interp = true;
             return NULL;
@@ -458,11 +461,10 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
             v->wedge_reason = 2;
             return VCPU_EXIT_WEDGED;
         }
-        bool interp = v->in_ds, flushed = false;
-        if (interp)
-            v->run.fallbacks_by[DBT_FB_DELAY_SLOT]++;
-        uint32_t flags = dbt_tb_flags(v);
-        struct tb *tb = interp ? NULL : find_tb(v, eng, flags, &interp, &flushed);
+        bool interp = false, flushed = false;
+        /* in a delay slot (a split block's branch retired): the slot's own block (dbt/translate.c) */
+        uint32_t flags = dbt_tb_flags(v) | (v->in_ds ? TB_F_DS : 0);
+        struct tb *tb = find_tb(v, eng, flags, &interp, &flushed);
         if (!tb) {
             last = 0;
             if (interp) {

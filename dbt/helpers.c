@@ -51,34 +51,55 @@ uint64_t dbt_h_store(struct vcpu *v, uint32_t va, uint32_t val, uint32_t op)
 }
 
 /*
- * The slow paths of inline loads and stores (dbt/tr_mem.c) take the instruction count in their
- * argument (translate.h DBT_SLOW_*) and keep icount and the budget themselves: icount exact on
- * the way in, the budget recomputed on the way out, and a budget gone negative (the access moved
- * the next event into the rest of the block) reported as DBT_ST_EXIT where the site asks for it.
- * Translated code did that around every call, some 55 bytes of cold code per memory access.
+ * The slow paths of inline loads and stores (dbt/tr_mem.c), called through the shared stubs of
+ * dbt/tr_stubs.c, take the instruction count, delay-slot bit and destination register in their
+ * argument (translate.h DBT_SLOW_*) and the instruction's PC, and leave the vCPU as the exit
+ * trampoline wants it when the block must be left: icount exact on the way in; on the way out the
+ * budget recomputed for the rest of the block, or, when the block is left, for the instruction
+ * (an exception: not retired) or after it (retired: its loaded value stored, pc past it). A budget
+ * gone negative (the access moved the next event into the rest of the block) leaves after the
+ * instruction where the site asks for it. Translated code did all of that around every call, some
+ * 110 bytes of cold code per memory access; a site now passes three immediates and calls a stub.
  */
-static inline void slow_enter(struct vcpu *v, uint32_t arg)
+static inline void slow_enter(struct vcpu *v, uint32_t arg, uint32_t pc)
 {
     v->icount = v->next_event - (uint64_t)v->dbt_budget - ((arg >> DBT_SLOW_REM_SHIFT) & 0xFFu);
+    v->pc = pc;
+    v->in_ds = (arg & DBT_SLOW_DS) != 0;
 }
 
 static inline uint64_t slow_leave(struct vcpu *v, uint32_t arg, uint64_t st)
 {
-    v->dbt_budget = (int64_t)(v->next_event - v->icount - ((arg >> DBT_SLOW_REM_SHIFT) & 0xFFu));
-    if (v->dbt_budget < 0 && (arg & DBT_SLOW_CHECK))
-        st |= DBT_ST_EXIT;
-    return st;
+    if (st & DBT_ST_EXC) {
+        v->dbt_budget = (int64_t)(v->next_event - v->icount); /* pc is the vector; nothing retired */
+        return st;
+    }
+    uint32_t rem = (arg >> DBT_SLOW_REM_SHIFT) & 0xFFu;
+    v->dbt_budget = (int64_t)(v->next_event - v->icount - rem);
+    if (arg & DBT_SLOW_DS) {
+        v->in_ds = 0; /* in a delay slot the branch still completes; the next entry sees the event */
+        return (uint32_t)st;
+    }
+    if ((st & DBT_ST_EXIT) || (v->dbt_budget < 0 && (arg & DBT_SLOW_CHECK))) {
+        unsigned dest = (arg >> DBT_SLOW_DEST_SHIFT) & 31u;
+        if (dest)
+            v->gpr[dest] = (uint32_t)st;
+        v->dbt_budget += rem - 1; /* retired: the trampoline's icount counts it */
+        v->pc += 4;
+        return (uint32_t)st | DBT_ST_EXIT;
+    }
+    return (uint32_t)st;
 }
 
-uint64_t dbt_h_load_slow(struct vcpu *v, uint32_t va, uint32_t arg)
+uint64_t dbt_h_load_slow(struct vcpu *v, uint32_t va, uint32_t arg, uint32_t pc)
 {
-    slow_enter(v, arg);
+    slow_enter(v, arg, pc);
     return slow_leave(v, arg, dbt_h_load(v, va, arg & DBT_SLOW_OP_MASK));
 }
 
-uint64_t dbt_h_store_slow(struct vcpu *v, uint32_t va, uint32_t val, uint32_t arg)
+uint64_t dbt_h_store_slow(struct vcpu *v, uint32_t va, uint32_t val, uint32_t arg, uint32_t pc)
 {
-    slow_enter(v, arg);
+    slow_enter(v, arg, pc);
     return slow_leave(v, arg, dbt_h_store(v, va, val, arg & DBT_SLOW_OP_MASK));
 }
 

@@ -328,16 +328,17 @@ static void emit_jc_probe(struct tr_ctx *c, struct x64_emitter *e)
     x64_alu_r32_imm32(e, X64_AND, X64_RDX, 0x1FE0);
     x64_alu_r32_r32(e, X64_OR, X64_RCX, X64_RDX);
     unsigned mode = c->flags & TB_F_MODE_MASK;
+    uint32_t flags = c->flags & ~TB_F_DS; /* a delay-slot block goes on to an ordinary one */
     if (mode == MMU_USER || mode == MMU_SUPERVISOR) {
         /* Every PC user or supervisor code can fetch is mapped: the key holds the ASID. */
         x64_movzx_r32_m8(e, X64_RDX, X64_R15, VOFF_CP0(entryhi));
         x64_shift_r64_imm(e, X64_SHL, X64_RDX, 32 + TB_JC_ASID_SHIFT);
-        x64_mov_r64_imm64(e, X64_R11, (uint64_t)(c->flags | TB_JC_ASID_TAG) << 32);
+        x64_mov_r64_imm64(e, X64_R11, (uint64_t)(flags | TB_JC_ASID_TAG) << 32);
         x64_alu_r64_r64(e, X64_OR, X64_RDX, X64_R11);
     } else {
         /* Kernel code: the unmapped key, so only kseg0/kseg1 targets can hit; a mapped one
          * (kseg2) goes back to the run loop. */
-        x64_mov_r64_imm64(e, X64_RDX, (uint64_t)c->flags << 32);
+        x64_mov_r64_imm64(e, X64_RDX, (uint64_t)flags << 32);
     }
     x64_alu_r64_r64(e, X64_OR, X64_RDX, X64_RAX);
     x64_alu_r64_mbi(e, X64_CMP, X64_RDX, X64_R15, X64_RCX, VOFF_JC);
@@ -432,23 +433,17 @@ static void indirect(struct tr_ctx *c, const struct mips_insn *in)
     c->ended = true;
 }
 
-bool tr_branch(struct tr_ctx *c, const struct mips_insn *in)
+/* The condition, target and link of a direct branch; false for jr/jalr and the FP branches. */
+static bool direct_branch(const struct tr_ctx *c, const struct mips_insn *in, struct branch *out)
 {
     struct branch b = {.rs = in->rs, .rt = in->rt, .likely = (in->flags & MIPS_F_LIKELY) != 0,
                        .target = c->pc + 4 + ((uint32_t)in->simm << 2)};
-    c->cmp.valid = c->cmp.valid && c->k > 0;
     switch ((enum mips_op)in->op) {
     case MIPS_OP_J: case MIPS_OP_JAL:
         b.kind = C_ALWAYS;
         b.target = ((c->pc + 4) & 0xF0000000u) | in->target;
         b.link = in->op == MIPS_OP_JAL;
         break;
-    case MIPS_OP_JR: case MIPS_OP_JR_HB: case MIPS_OP_JALR: case MIPS_OP_JALR_HB:
-        indirect(c, in);
-        return true;
-    case MIPS_OP_BC1F: case MIPS_OP_BC1T: case MIPS_OP_BC1FL: case MIPS_OP_BC1TL:
-        fp_branch(c, in);
-        return true;
     case MIPS_OP_BEQ: case MIPS_OP_BEQL: b.kind = C_EQ; break;
     case MIPS_OP_BNE: case MIPS_OP_BNEL: b.kind = C_NE; break;
     case MIPS_OP_BLEZ: case MIPS_OP_BLEZL: b.kind = C_LEZ; break;
@@ -462,6 +457,26 @@ bool tr_branch(struct tr_ctx *c, const struct mips_insn *in)
     }
     if (b.kind != C_EQ && b.kind != C_NE)
         b.rt = 0;
+    *out = b;
+    return true;
+}
+
+bool tr_branch(struct tr_ctx *c, const struct mips_insn *in)
+{
+    struct branch b;
+    c->cmp.valid = c->cmp.valid && c->k > 0;
+    switch ((enum mips_op)in->op) {
+    case MIPS_OP_JR: case MIPS_OP_JR_HB: case MIPS_OP_JALR: case MIPS_OP_JALR_HB:
+        indirect(c, in);
+        return true;
+    case MIPS_OP_BC1F: case MIPS_OP_BC1T: case MIPS_OP_BC1FL: case MIPS_OP_BC1TL:
+        fp_branch(c, in);
+        return true;
+    default:
+        break;
+    }
+    if (!direct_branch(c, in, &b))
+        return false;
     if (b.link && b.rs == 31 && b.kind != C_ALWAYS) {
         /* bltzal ra: the condition reads ra before the link overwrites it */
         struct x64_emitter *e = &c->hot;
@@ -476,4 +491,92 @@ bool tr_branch(struct tr_ctx *c, const struct mips_insn *in)
     }
     conditional(c, &b);
     return true;
+}
+
+/*
+ * A branch in the last word of a page, its delay slot on the next page (dbt/translate.c): the
+ * branch retires here, its link written and its destination decided (the operands read before
+ * the link, as always), and the block leaves with the interpreter's delay-slot state: pc at the
+ * slot, in_ds set, ds_target the destination. The run loop then looks the slot up as a delay-slot
+ * block (TB_F_DS) of the next page's own translation, which that page's code tracking guards, so
+ * a remapped or rewritten next page is seen as for any block. A likely branch not taken skips its
+ * slot: a chainable exit past it.
+ */
+static void split_leave(struct tr_ctx *c)
+{
+    struct x64_emitter *e = &c->hot;
+    x64_mov_m32_imm32(e, X64_R15, VOFF_PC, c->pc + 4);
+    x64_mov_m32_imm32(e, X64_R15, VOFF_IN_DS, 1);
+    x64_mov_r32_imm32(e, X64_RAX, DBT_RET_PLAIN);
+    tr_exit_jmp(c, e);
+    c->ended = true;
+}
+
+void tr_branch_split(struct tr_ctx *c, const struct mips_insn *in)
+{
+    struct x64_emitter *e = &c->hot;
+    uint32_t fall = c->pc + 8;
+    c->cmp.valid = false;
+    struct branch b;
+    if (!direct_branch(c, in, &b)) {
+        /* jr/jalr (split_ok keeps the FP branches out): the target read before the link */
+        unsigned rd = (in->op == MIPS_OP_JALR || in->op == MIPS_OP_JALR_HB) ? in->rd : 0;
+        tr_load_scratch(c, e, X64_RAX, in->rs);
+        if (rd)
+            tr_set_const(c, rd, fall);
+        tr_writeback(c, e, true);
+        x64_mov_m32_r32(e, X64_R15, VOFF_DS_TARGET, X64_RAX);
+        split_leave(c);
+        return;
+    }
+    bool taken;
+    if (const_cond(c, &b, &taken)) {
+        if (b.link)
+            tr_set_const(c, 31, fall);
+        if (!taken && b.likely) {
+            tr_exit_static(c, fall, c->n);
+            return;
+        }
+        tr_writeback(c, e, true);
+        x64_mov_m32_imm32(e, X64_R15, VOFF_DS_TARGET, taken ? b.target : fall);
+        split_leave(c);
+        return;
+    }
+    /* the condition into al before anything else can touch the flags (a zero immediate is an xor) */
+    enum x64_cc cc = emit_cond(c, &b, NULL);
+    x64_setcc_r8(e, cc, X64_RAX);
+    x64_movzx_r32_r8(e, X64_RAX, X64_RAX);
+    if (b.link)
+        tr_set_const(c, 31, fall);
+    tr_writeback(c, e, true);
+    if (b.likely) {
+        x64_test_r32_r32(e, X64_RAX, X64_RAX);
+        size_t tk = x64_jcc_rel32(e, X64_CC_NE, 0);
+        tr_exit_static(c, fall, c->n);
+        x64_patch_rel32(e, tk, e->len);
+        c->ended = false;
+        x64_mov_m32_imm32(e, X64_R15, VOFF_DS_TARGET, b.target);
+        split_leave(c);
+        return;
+    }
+    /* ds_target = taken ? target : fall, without a branch: fall + (-taken & (target - fall)) */
+    x64_neg_r32(e, X64_RAX);
+    x64_alu_r32_imm32(e, X64_AND, X64_RAX, (int32_t)(b.target - fall));
+    x64_alu_r32_imm32(e, X64_ADD, X64_RAX, (int32_t)fall);
+    x64_mov_m32_r32(e, X64_R15, VOFF_DS_TARGET, X64_RAX);
+    split_leave(c);
+}
+
+void tr_ds_exit(struct tr_ctx *c)
+{
+    struct x64_emitter *e = &c->hot;
+    tr_writeback(c, e, true);
+    x64_mov_r32_m32(e, X64_RAX, X64_R15, VOFF_DS_TARGET);
+    x64_mov_m32_r32(e, X64_R15, VOFF_PC, X64_RAX);
+    x64_mov_m32_imm32(e, X64_R15, VOFF_IN_DS, 0);
+    if (c->chain)
+        emit_jc_probe(c, e);
+    x64_mov_r32_imm32(e, X64_RAX, DBT_RET_PLAIN);
+    tr_exit_jmp(c, e);
+    c->ended = true;
 }

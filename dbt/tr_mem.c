@@ -1,9 +1,10 @@
 /*
  * Translation of loads and stores: the inline software-TLB probe (one
  * compare of the page tag, one add of the host addend) on the hot path,
- * and an out-of-line slow path that writes the register state back,
- * records the exact PC/BD and instruction count, and calls the shared
- * slow path (shadow-mmu/memory.c) through a helper. The probe is emitted in one
+ * and an out-of-line slow path that writes the register state back and
+ * calls a stub shared by every site (dbt/tr_stubs.c), which calls the
+ * shared slow path (shadow-mmu/memory.c) through a helper that records
+ * the exact PC/BD and instruction count. The probe is emitted in one
  * place, emit_probe(), after dynamips' mips64_emit_memop_fast64 and QEMU's
  * prepare_host_addr: the tag compared is va & (page mask | (size - 1)), so
  * a misaligned access, an empty entry and every flagged page (MMIO, code,
@@ -86,31 +87,36 @@ static void emit_host_load(struct x64_emitter *e, unsigned op, int hd)
     }
 }
 
-/* The slow path's call: state written back (not marked clean: the hot path keeps it); the helper
- * syncs icount and the budget from what op carries (DBT_SLOW_*). */
-static void emit_slow_call(struct tr_ctx *c, const void *fn, uint32_t op, bool has_val, int val_reg, uint32_t val_imm,
-                           bool val_is_imm)
+/* The slow path's call, in cold code with va in eax: state written back (not marked clean: the hot
+ * path keeps it), then the shared stub (dbt/tr_stubs.c) with what differs per site; the helper
+ * syncs icount, the budget, pc and in_ds from it, and the stub leaves the block when it must.
+ * dest: a load's destination register (0: none). */
+static void emit_slow_call(struct tr_ctx *c, enum tr_stub stub, uint32_t op, unsigned dest, bool has_val,
+                           int val_reg, uint32_t val_imm, bool val_is_imm)
 {
     struct x64_emitter *ce = &c->cold;
     tr_writeback(c, ce, false);
-    tr_set_pc(c, ce);
     _Static_assert(TR_MAX_INSNS < 256, "the instruction count fits its 8 bits of the argument");
-    op |= (c->n - c->k) << DBT_SLOW_REM_SHIFT;
-    if (!c->in_ds && c->k + 1 < c->n)
+    _Static_assert(MIPS_OP_COUNT <= DBT_SLOW_OP_MASK + 1, "an op fits its bits of the argument");
+    op |= (c->n - c->k) << DBT_SLOW_REM_SHIFT | dest << DBT_SLOW_DEST_SHIFT;
+    if (c->in_ds)
+        op |= DBT_SLOW_DS;
+    else if (c->k + 1 < c->n)
         op |= DBT_SLOW_CHECK;
-    /* val_reg may be rsi or rdi (cached guest registers): read it before they are loaded. */
+    /* val_reg may be r8 (a cached guest register): read it before the PC goes there. */
     if (has_val) {
         if (val_is_imm)
             x64_mov_r32_imm32(ce, X64_RDX, val_imm);
         else
             x64_mov_r32_r32(ce, X64_RDX, val_reg);
         x64_mov_r32_imm32(ce, X64_RCX, op);
+        x64_mov_r32_imm32(ce, X64_R8, c->pc);
     } else {
         x64_mov_r32_imm32(ce, X64_RDX, op);
+        x64_mov_r32_imm32(ce, X64_RCX, c->pc);
     }
-    x64_mov_r32_r32(ce, X64_RSI, X64_RAX);
-    x64_mov_r64_r64(ce, X64_RDI, X64_R15);
-    tr_call(c, ce, fn);
+    size_t at = x64_call_rel32_field(ce);
+    tr_fixup(c, ce, at, SECT_ABS, (uint64_t)(uintptr_t)c->tc->stub[stub]);
 }
 
 /*
@@ -180,8 +186,7 @@ static void load(struct tr_ctx *c, const struct mips_insn *in)
         emit_host_load(e, in->op, hd);
     }
     size_t join = e->len;
-    emit_slow_call(c, (const void *)dbt_h_load_slow, in->op, false, 0, 0, false);
-    tr_status_exits(c, &c->cold, rt);
+    emit_slow_call(c, TR_STUB_LOAD, in->op, rt, false, 0, 0, false);
     tr_reload_caller_saved(c, &c->cold, hd);
     if (rt)
         x64_mov_r32_r32(&c->cold, hd, X64_RAX);
@@ -217,8 +222,7 @@ static void store(struct tr_ctx *c, const struct mips_insn *in)
     default: x64_mov_mbi_r32(e, X64_RAX, -1, hv); break;
     }
     size_t join = e->len;
-    emit_slow_call(c, (const void *)dbt_h_store_slow, in->op, true, hv, cval, vimm);
-    tr_status_exits(c, &c->cold, 0);
+    emit_slow_call(c, TR_STUB_STORE, in->op, 0, true, hv, cval, vimm);
     tr_reload_caller_saved(c, &c->cold, -1);
     tr_jmp_to(c, &c->cold, SECT_HOT, join);
 }

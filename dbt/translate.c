@@ -6,10 +6,14 @@
  * A block is at most TR_MAX_INSNS instructions of one guest page, ending
  * after a branch and its delay slot, after an instruction that always
  * leaves (syscall, eret, wait, a reserved instruction...), or at the page
- * end. A branch whose delay slot is on the next page, or whose slot holds
- * something that must not sit in a translated slot (a branch, mtc0, a TLB
- * write...), ends the block before it: the run loop interprets that pair,
- * so no block ever starts in a delay slot and no block spans two pages.
+ * end. A branch whose slot holds something that must not sit in a
+ * translated slot (a branch, mtc0, a TLB write...) ends the block before
+ * it: the run loop interprets that pair. A branch in the last word of a
+ * page (its slot on the next one) ends a split block: the branch retires
+ * there and leaves pc at the slot with in_ds and ds_target set, as the
+ * interpreter keeps them, and the slot runs as a delay-slot block of its
+ * own (TB_F_DS: that one instruction, then on to ds_target). So no block
+ * spans two pages, and each page's code is checked and invalidated alone.
  *
  * The register cache maps guest registers to ten host registers (five
  * callee-saved, five caller-saved) with LRU eviction; values known at
@@ -199,6 +203,7 @@ void tr_written(struct tr_ctx *c, unsigned g)
     r->dirty = true;
     r->pending = false;
     r->is_const = false;
+    c->touched |= 1u << g;
 }
 
 void tr_set_const(struct tr_ctx *c, unsigned g, uint32_t val)
@@ -213,6 +218,7 @@ void tr_set_const(struct tr_ctx *c, unsigned g, uint32_t val)
     r->is_const = true;
     r->cval = val;
     r->dirty = true;
+    c->touched |= 1u << g;
 }
 
 void tr_load_scratch(struct tr_ctx *c, struct x64_emitter *e, int scratch, unsigned g)
@@ -228,7 +234,8 @@ void tr_load_scratch(struct tr_ctx *c, struct x64_emitter *e, int scratch, unsig
 
 void tr_writeback(struct tr_ctx *c, struct x64_emitter *e, bool mark)
 {
-    for (unsigned g = 1; g < 32; g++) {
+    for (uint32_t m = c->touched & ~1u; m; m &= m - 1) {
+        unsigned g = (unsigned)__builtin_ctz(m);
         struct tr_greg *r = &c->g[g];
         if (!r->dirty || r->pending)
             continue;
@@ -288,7 +295,7 @@ void tr_icount_sync(struct tr_ctx *c, struct x64_emitter *e, int scratch)
 void tr_budget_resync(struct tr_ctx *c, struct x64_emitter *e, uint32_t retired)
 {
     /* budget = next_event - (icount + instructions still to retire on this path); the flags are
-     * left by its last subtraction, for callers that test the sign (callout, tr_status_exits) */
+     * left by its last subtraction, for callers that test the sign (callout) */
     x64_mov_r64_m64(e, X64_RDX, X64_R15, VOFF_NEXT_EVENT);
     x64_alu_r64_m64(e, X64_SUB, X64_RDX, X64_R15, VOFF_ICOUNT);
     if (retired > c->k)
@@ -301,36 +308,6 @@ void tr_set_pc(struct tr_ctx *c, struct x64_emitter *e)
     x64_mov_m32_imm32(e, X64_R15, VOFF_PC, c->pc);
     if (c->in_ds)
         x64_mov_m32_imm32(e, X64_R15, VOFF_IN_DS, 1);
-}
-
-/* Cold code after a memory slow path's helper returned rax (it recomputed the budget, and turned a
- * negative one into an exit status where that matters: dbt_h_load_slow): leaves on an exception or
- * an exit request, else falls through with in_ds cleared. icount is exact (instruction k). */
-void tr_status_exits(struct tr_ctx *c, struct x64_emitter *e, unsigned dest)
-{
-    x64_mov_r64_r64(e, X64_RCX, X64_RAX);
-    x64_shift_r64_imm(e, X64_SHR, X64_RCX, 32);
-    size_t ok = x64_jcc_rel32(e, X64_CC_E, 0);
-    x64_test_r32_imm32(e, X64_RCX, (uint32_t)(DBT_ST_EXC >> 32));
-    size_t exit_after = x64_jcc_rel32(e, X64_CC_E, 0);
-    /* exception: pc is the vector, the instruction did not retire */
-    tr_icount_fix(c, e, c->k);
-    x64_mov_r32_imm32(e, X64_RAX, DBT_RET_PLAIN);
-    tr_exit_jmp(c, e);
-    x64_patch_rel32(e, exit_after, e->len);
-    if (!c->in_ds) {
-        /* retired, and something (an event, a store into code) wants the block left now */
-        if (dest)
-            x64_mov_m32_r32(e, X64_R15, VOFF_GPR(dest), X64_RAX);
-        tr_icount_fix(c, e, c->k + 1);
-        x64_mov_m32_imm32(e, X64_R15, VOFF_PC, c->pc + 4);
-        x64_mov_r32_imm32(e, X64_RAX, DBT_RET_PLAIN);
-        tr_exit_jmp(c, e);
-    }
-    /* in a delay slot the branch still completes; the next block's entry check sees the event */
-    x64_patch_rel32(e, ok, e->len);
-    if (c->in_ds)
-        x64_mov_m32_imm32(e, X64_R15, VOFF_IN_DS, 0);
 }
 
 static void callout(struct tr_ctx *c, const void *fn, bool set_pc, unsigned dest, bool moves_events)
@@ -586,6 +563,18 @@ static bool goes_on(const struct mips_insn *br, const struct mips_insn *slot, ui
     }
 }
 
+/* Whether a branch in the last word of a page may end a block with its slot left to a delay-slot
+ * block: every branch but the FP ones, whose condition comes from a helper before the slot. */
+static bool split_ok(const struct mips_insn *br)
+{
+    switch (br->op) {
+    case MIPS_OP_BC1F: case MIPS_OP_BC1T: case MIPS_OP_BC1FL: case MIPS_OP_BC1TL:
+        return false;
+    default:
+        return true;
+    }
+}
+
 static void emit_entry(struct tr_ctx *c)
 {
     struct x64_emitter *e = &c->hot;
@@ -599,6 +588,7 @@ static void emit_entry(struct tr_ctx *c)
             int h = c->fixed[g];
             x64_mov_r32_m32(e, h, X64_R15, VOFF_GPR(g));
             c->g[g] = (struct tr_greg){.host = (int8_t)h, .dirty = (c->loop_written >> g) & 1};
+            c->touched |= 1u << g;
             c->owner[h] = (int8_t)g;
         }
         c->loop_head = e->len;
@@ -615,12 +605,11 @@ static void emit_entry(struct tr_ctx *c)
         x64_alu_m64_imm32(e, X64_ADD, X64_R15, VOFF_STLB_FETCH(ppn & (STLB_FETCH_SLOTS - 1)), 1);
     }
     struct x64_emitter *ce = &c->cold;
-    x64_alu_m64_imm32(ce, X64_ADD, X64_R15, VOFF_BUDGET, (int32_t)c->n);
     if (c->loop)
         tr_writeback(c, ce, false); /* a later iteration stops here with its values in registers */
-    x64_mov_m32_imm32(ce, X64_R15, VOFF_PC, c->tb->pc);
-    x64_mov_r32_imm32(ce, X64_RAX, DBT_RET_BUDGET);
-    tr_exit_jmp(c, ce);
+    x64_mov_r32_imm32(ce, X64_RCX, c->tb->pc);
+    x64_mov_r32_imm32(ce, X64_RDX, c->n);
+    tr_jmp_to(c, ce, SECT_ABS, (uint64_t)(uintptr_t)c->tc->stub[TR_STUB_REFUSE]); /* budget back, pc */
 }
 
 /* Whether every register of a loop block is in its host register now (a back edge needs no moves). */
@@ -801,6 +790,7 @@ static bool emit_block(struct tr_ctx *c, struct tb *tb, bool loop, uint32_t loop
     x64_init(&c->warm, c->warm_scratch, sizeof(c->warm_scratch));
     for (unsigned g = 0; g < 32; g++)
         c->g[g] = (struct tr_greg){.host = -1};
+    c->touched = 0;
     memset(c->owner, -1, sizeof(c->owner));
     c->loop = loop;
     c->loop_bail = false;
@@ -818,9 +808,13 @@ static bool emit_block(struct tr_ctx *c, struct tb *tb, bool loop, uint32_t loop
     for (uint32_t k = 0; k < n && !c->ended; k++) {
         c->k = k;
         c->pc = pc + 4 * k;
-        c->in_ds = false;
+        c->in_ds = c->ds_block;
         c->stamp++;
         const struct mips_insn *in = &c->insn[k];
+        if ((in->flags & MIPS_F_BRANCH) && k + 1 == n && c->split) {
+            tr_branch_split(c, in);
+            break;
+        }
         if (in->flags & MIPS_F_BRANCH) {
             tr_branch(c, in);
             if (c->ended || k + 2 >= n)
@@ -830,8 +824,12 @@ static bool emit_block(struct tr_ctx *c, struct tb *tb, bool loop, uint32_t loop
         }
         tr_insn(c, in);
     }
-    if (!c->ended)
-        tr_exit_static(c, pc + 4 * n, n);
+    if (!c->ended) {
+        if (c->ds_block)
+            tr_ds_exit(c);
+        else
+            tr_exit_static(c, pc + 4 * n, n);
+    }
     return !c->failed && !c->loop_bail && !c->hot.overflow && !c->cold.overflow && !c->warm.overflow && layout(c);
 }
 
@@ -855,12 +853,29 @@ struct tb *dbt_translate(struct tr_ctx *c, struct vcpu *v, struct tcache *tc, ui
         c->kseg0_disp = v->kseg0_disp;
     }
     unsigned sides = 0; /* conditional branches the block goes on past (each a side exit) */
+    if (flags & TB_F_DS) {
+        /* The delay slot of the branch that ended the block before it, alone (split_ok). */
+        uint32_t w;
+        memcpy(&w, host + off, 4);
+        mips_decode(w, &c->insn[0]);
+        if (!slot_ok(&c->insn[0], flags) || traps(&c->insn[0], flags))
+            return NULL; /* the interpreter runs it (a trapped slot would find its branch apart) */
+        c->ds_block = true;
+        n = 1;
+        max = 0;
+    }
     while (n < max && off + 4 * n < 4096) {
         struct mips_insn *in = &c->insn[n];
         uint32_t w;
         memcpy(&w, host + off + 4 * n, 4);
         mips_decode(w, in);
         if (in->flags & MIPS_F_BRANCH) {
+            if (off + 4 * (n + 1) >= 4096 && split_ok(in)) {
+                /* its slot on the next page: the branch ends the block, the slot is a block of its own */
+                c->split = true;
+                n++;
+                break;
+            }
             if (n + 2 > max || off + 4 * (n + 1) >= 4096)
                 break;
             memcpy(&w, host + off + 4 * (n + 1), 4);
@@ -885,7 +900,7 @@ struct tb *dbt_translate(struct tr_ctx *c, struct vcpu *v, struct tcache *tc, ui
     c->n = n;
 
     uint32_t loop_regs = 0, loop_written = 0;
-    bool loop = loop_candidate(c, pc, &loop_regs, &loop_written);
+    bool loop = !c->split && !c->ds_block && loop_candidate(c, pc, &loop_regs, &loop_written);
     for (int plain = loop ? 0 : 1; plain < 2; plain++) {
         /* the slot tcache_alloc hands out stays the same until it is inserted: a retry reuses it.
          * No room is asked for up front: layout() checks what the block really needs against

@@ -47,6 +47,7 @@
 #define VOFF_HI ((int32_t)offsetof(struct vcpu, hi))
 #define VOFF_LO ((int32_t)offsetof(struct vcpu, lo))
 #define VOFF_IN_DS ((int32_t)offsetof(struct vcpu, in_ds))
+#define VOFF_DS_TARGET ((int32_t)offsetof(struct vcpu, ds_target))
 #define VOFF_LLBIT ((int32_t)offsetof(struct vcpu, llbit))
 #define VOFF_CP0(f) ((int32_t)offsetof(struct vcpu, cp0.f))
 #define VOFF_EXIT_REQUEST ((int32_t)offsetof(struct vcpu, exit_request))
@@ -130,11 +131,15 @@ struct tr_ctx {
     uint32_t pc;        /* its guest PC */
     bool in_ds;         /* it is a delay slot */
     bool ended;         /* the block's exit has been emitted */
+    bool split;         /* the block ends in a branch whose delay slot is on the next page */
+    bool ds_block;      /* TB_F_DS: the block is that delay slot alone */
     unsigned n_exits;   /* chainable exits used (0..TB_MAX_EXITS) */
     uint8_t exit_sect[TB_MAX_EXITS]; /* enum tr_sect of the exit's jmp (a side exit's: warm) */
 
     /* register cache */
     struct tr_greg g[32];
+    uint32_t touched;   /* every guest register that may have been dirty in this block (writeback
+                           visits these alone: a superset, it only grows) */
     int8_t owner[16];   /* guest register held by each host register, or -1 */
     uint32_t used_at[16]; /* last instruction stamp that used it (pinned while == stamp) */
     uint32_t stamp;
@@ -210,10 +215,6 @@ void tr_callout(struct tr_ctx *c, const void *fn, bool set_pc, unsigned dest);
  * write, a store that may reach a device): the block is then left after the instruction, so that
  * it does not run past the event. Not for branches or block-ending instructions. */
 void tr_callout_ev(struct tr_ctx *c, const void *fn, bool set_pc, unsigned dest);
-/* Cold-path tail for a helper that returned status bits in rax (bits 32..): exits as they say
- * (storing eax into guest register dest first when leaving after the instruction, dest 0 = none).
- * Emitted into e; falls through, icount restored, when no status bit is set. */
-void tr_status_exits(struct tr_ctx *c, struct x64_emitter *e, unsigned dest);
 /* Raises a guest exception at the current instruction (from e; state is written back there). */
 void tr_raise(struct tr_ctx *c, struct x64_emitter *e, enum exc_code code);
 /* Ends the block with a chainable jump to a static guest PC (retired = instructions retired). */
@@ -237,10 +238,20 @@ bool tr_loop_in_place(const struct tr_ctx *c);
 /* Ends the block returning DBT_RET_PLAIN (or ret) with pc = target (value in a scratch reg or imm). */
 void tr_exit_plain_imm(struct tr_ctx *c, struct x64_emitter *e, uint32_t target, uint32_t retired, uint32_t ret);
 
+/* ---- tr_stubs.c: shared out-of-line code in the buffer's persistent part (tcache.stub[]) ---- */
+enum tr_stub { TR_STUB_LOAD, TR_STUB_STORE, TR_STUB_REFUSE };
+/* Writes the stubs once, after the exit trampoline (before any block); -ENOMEM if they do not fit. */
+int tr_stubs_emit(struct tcache *tc);
+
 /* ---- per-class translators: each returns false if it does not handle the op ---- */
 bool tr_alu(struct tr_ctx *c, const struct mips_insn *in);
 bool tr_mem(struct tr_ctx *c, const struct mips_insn *in);
 bool tr_branch(struct tr_ctx *c, const struct mips_insn *in);
+/* The branch ending a split block (its slot on the next page): the branch retires, and the block
+ * leaves with pc at the slot, in_ds and ds_target set, for the slot's own block (TB_F_DS). */
+void tr_branch_split(struct tr_ctx *c, const struct mips_insn *in);
+/* The end of a delay-slot block: on to ds_target (the jump cache inline, else the run loop). */
+void tr_ds_exit(struct tr_ctx *c);
 /* The one switch point for privileged instructions (strategy from the TB flags). */
 bool tr_priv(struct tr_ctx *c, const struct mips_insn *in);
 /* Translates one non-branch instruction (the body of a block or a delay slot). */
@@ -250,13 +261,17 @@ void tr_insn(struct tr_ctx *c, const struct mips_insn *in);
 uint64_t dbt_h_load(struct vcpu *v, uint32_t va, uint32_t op);
 uint64_t dbt_h_store(struct vcpu *v, uint32_t va, uint32_t val, uint32_t op);
 /* The inline accesses' slow paths: arg = op | instructions of the block from this one on <<
- * DBT_SLOW_REM_SHIFT | DBT_SLOW_CHECK (a moved event ends the block after this instruction);
- * they sync icount and the budget themselves (dbt/helpers.c). */
+ * DBT_SLOW_REM_SHIFT | DBT_SLOW_CHECK (a moved event ends the block after this instruction) |
+ * DBT_SLOW_DS (the access is in a delay slot) | the load's destination register <<
+ * DBT_SLOW_DEST_SHIFT; they sync icount, the budget, pc and in_ds themselves, and when they
+ * return a status the block is left at once (dbt/helpers.c, dbt/tr_stubs.c). */
 #define DBT_SLOW_OP_MASK 0xFFFFu
 #define DBT_SLOW_REM_SHIFT 16
 #define DBT_SLOW_CHECK (1u << 24)
-uint64_t dbt_h_load_slow(struct vcpu *v, uint32_t va, uint32_t arg);
-uint64_t dbt_h_store_slow(struct vcpu *v, uint32_t va, uint32_t val, uint32_t arg);
+#define DBT_SLOW_DS (1u << 25)
+#define DBT_SLOW_DEST_SHIFT 26
+uint64_t dbt_h_load_slow(struct vcpu *v, uint32_t va, uint32_t arg, uint32_t pc);
+uint64_t dbt_h_store_slow(struct vcpu *v, uint32_t va, uint32_t val, uint32_t arg, uint32_t pc);
 uint64_t dbt_h_lwlr(struct vcpu *v, uint32_t va, uint32_t rt, uint32_t op);
 uint64_t dbt_h_swlr(struct vcpu *v, uint32_t va, uint32_t rt, uint32_t op);
 uint64_t dbt_h_ll(struct vcpu *v, uint32_t va);

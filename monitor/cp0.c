@@ -364,9 +364,10 @@ static void tlb_write_at(struct vcpu *v, unsigned idx)
     struct mtlb *t = &v->tlb;
     mtlb_entry_range(t, idx, &lo, &hi);
     stlb_flush_range(&v->stlb, lo, hi);
-    /* The translator's jump cache holds mapped PCs only through entries marked as fetched. */
+    /* The translator's jump cache holds mapped PCs only through entries marked as fetched, and of
+     * those only the ones of the entry's ASID (every ASID for a global entry). */
     if (t->fetched & (1ull << idx)) {
-        tb_jc_flush_range(v->jc, lo, hi);
+        tb_jc_flush_range_asid(v->jc, lo, hi, t->e[idx].g ? -1 : t->e[idx].asid);
         v->prof.jc_flush_tlb++;
     }
     t->fetched &= ~(1ull << idx);
@@ -378,7 +379,7 @@ static void tlb_write_at(struct vcpu *v, unsigned idx)
         gva_t olo, ohi;
         mtlb_entry_range(t, (unsigned)__builtin_ctzll(f), &olo, &ohi);
         if (olo <= hi && lo <= ohi) {
-            tb_jc_flush_range(v->jc, lo, hi);
+            tb_jc_flush_range_asid(v->jc, lo, hi, t->e[idx].g ? -1 : t->e[idx].asid);
             v->prof.jc_flush_tlb++;
             break;
         }

@@ -357,7 +357,9 @@ static bool catch_up(void)
         uint64_t e = exc_total(b);
         if (e > target_e)
             return false;
-        if (e == target_e && !b->in_ds)
+        /* A may stop between a branch and its slot too: a branch in the last word of a page ends
+         * its block, and the slot is a block of its own (dbt/translate.c) */
+        if (e == target_e && (!b->in_ds || a->in_ds))
             return true;
         /* an exception still to take here, or the rest of a delay-slot pair */
         if (events_due(b))

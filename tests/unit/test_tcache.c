@@ -287,6 +287,31 @@ static void test_jc_range_filter(void **state)
     assert_ptr_equal(jc[tb_jc_hash(pk)].tb, &k);
 }
 
+/* A non-global TLB entry's range drops only its own ASID's entries: a forked child's TLB write
+ * leaves its parent's entries at the same addresses (and a global entry drops every ASID's). */
+static void test_jc_range_asid(void **state)
+{
+    (void)state;
+    struct tb a;
+    uint32_t pa = 0x00412340u, lo = pa & ~0xFFFu, hi = lo + 0xFFF;
+    uint32_t key5 = tb_jc_key(pa, 0, 5), key9 = tb_jc_key(pa, 0, 9);
+    assert_int_not_equal(key5, key9);
+    tb_jc_set(jc, pa, key5, NULL, &a);
+    tb_jc_flush_range_asid(jc, lo, hi, 9);
+    assert_int_equal(jc[tb_jc_hash(pa)].flags, key5);
+    assert_ptr_equal(jc[tb_jc_hash(pa)].tb, &a);
+    tb_jc_flush_range_asid(jc, lo, hi, 5);
+    assert_int_equal(jc[tb_jc_hash(pa)].flags, TB_F_INVALID_KEY);
+    tb_jc_set(jc, pa, key9, NULL, &a);
+    tb_jc_flush_range_asid(jc, lo, hi, -1);
+    assert_int_equal(jc[tb_jc_hash(pa)].flags, TB_F_INVALID_KEY);
+    /* the group's filter still holds a kept entry's page: a later flush of its ASID finds it */
+    tb_jc_set(jc, pa, key5, NULL, &a);
+    tb_jc_flush_range_asid(jc, lo, hi, 9);
+    tb_jc_flush_range_asid(jc, lo, hi, 5);
+    assert_int_equal(jc[tb_jc_hash(pa)].flags, TB_F_INVALID_KEY);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -295,6 +320,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_eviction_unchains, setup32, teardown),
         cmocka_unit_test_setup_teardown(test_jc_range_filter, setup32, teardown),
         cmocka_unit_test_setup_teardown(test_trim_gives_pages_back, setup32, teardown),
+        cmocka_unit_test_setup_teardown(test_jc_range_asid, setup32, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
