@@ -32,7 +32,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -41,9 +40,12 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "boot"))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "qmp"))
 
 from guest import Guest, GuestError  # noqa: E402
 from harness import plot  # noqa: E402
+from harness.fleet import pss_kib  # noqa: E402
+from qmp_client import QMPClient  # noqa: E402
 from harness.stats import Summary, cell, num, ratio_cell  # noqa: E402
 
 MIB = 1 << 20
@@ -60,55 +62,31 @@ def sh(*argv):
     subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
 
 
-def smaps_pss_kib(pid):
-    with open(f"/proc/{pid}/smaps_rollup") as f:
-        return int(re.search(r"^Pss:\s+(\d+) kB", f.read(), re.M).group(1))
-
-
 def proc_io(pid):
     with open(f"/proc/{pid}/io") as f:
         return {k: int(v) for k, v in (line.split(": ") for line in f.read().split("\n") if line)}
 
 
-class QMP:
-    """Just enough of QMP: greeting, capabilities, commands (mvisor's and QEMU's sockets)."""
+def qmp_connect(path):
+    """A QMP client past the capabilities handshake; the socket appears a moment after the
+    process starts."""
+    for _ in range(100):
+        try:
+            c = QMPClient(path, timeout=60)
+            break
+        except (FileNotFoundError, ConnectionRefusedError):
+            time.sleep(0.1)
+    else:
+        raise OSError(f"no QMP socket {path}")
+    qmp_run(c, "qmp_capabilities")
+    return c
 
-    def __init__(self, path, timeout=60):
-        for _ in range(100):  # the socket appears a moment after the process starts
-            try:
-                self.s = socket.socket(socket.AF_UNIX)
-                self.s.settimeout(timeout)
-                self.s.connect(path)
-                break
-            except (FileNotFoundError, ConnectionRefusedError):
-                self.s.close()
-                time.sleep(0.1)
-        else:
-            raise OSError(f"no QMP socket {path}")
-        self.buf = b""
-        self.recv()
-        self.run("qmp_capabilities")
 
-    def recv(self):
-        while b"\n" not in self.buf:
-            d = self.s.recv(65536)
-            if not d:
-                raise OSError("QMP closed")
-            self.buf += d
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
-
-    def run(self, cmd, **args):
-        msg = {"execute": cmd}
-        if args:
-            msg["arguments"] = args
-        self.s.sendall(json.dumps(msg).encode() + b"\n")
-        while True:
-            r = self.recv()
-            if "return" in r:
-                return r["return"]
-            if "error" in r:
-                raise OSError(f"QMP {cmd}: {r['error']!r}")
+def qmp_run(c, cmd, **args):
+    r = c.cmd(cmd, **args)
+    if "return" not in r:
+        raise OSError(f"QMP {cmd}: {r.get('error')!r}")
+    return r["return"]
 
 
 class Bench:
@@ -346,7 +324,7 @@ class Bench:
         """Host PSS (smaps_rollup: a page several processes map is split between them, so the sum
         counts it once) and bytes the processes read from files (rchar), after the guests settle."""
         time.sleep(self.a.pss_settle)
-        pss = sum(smaps_pss_kib(p) for p in pids) / 1024
+        pss = sum(pss_kib(p)["Pss"] for p in pids) / 1024
         rchar = sum(proc_io(p)["rchar"] for p in pids) / MIB
         return pss, rchar
 
@@ -374,10 +352,10 @@ class Bench:
             boot = self.pss_wait([p], [os.path.join(d, "run", f"vm{i}.log") for i in range(n)], t0)
             out["boot_last"] = max(boot.values())
             out["pss_mib"], out["rchar_mib"] = self.pss_sample([p.pid])
-            q = QMP(qmp_path)
-            bc = q.run("query-buffer-cache")
-            bs = [q.run("query-blockstats", vm=f"vm{i}")[0] for i in range(n)]
-            q.run("quit")
+            q = qmp_connect(qmp_path)
+            bc = qmp_run(q, "query-buffer-cache")
+            bs = [qmp_run(q, "query-blockstats", vm=f"vm{i}")[0] for i in range(n)]
+            qmp_run(q, "quit")
             p.wait(timeout=120)
             out["base_host_mib"] = bc.get("host-bytes", 0) / MIB
             out["guest_read_mib"] = sum(b["stats"]["rd_bytes"] for b in bs) / MIB
@@ -423,9 +401,9 @@ class Bench:
             out["pss_mib"], out["rchar_mib"] = self.pss_sample([p.pid for p in procs])
             rd = 0
             for path in qmps:
-                q = QMP(path)
-                rd += sum(b["stats"]["rd_bytes"] for b in q.run("query-blockstats"))
-                q.run("quit")
+                q = qmp_connect(path)
+                rd += sum(b["stats"]["rd_bytes"] for b in qmp_run(q, "query-blockstats"))
+                qmp_run(q, "quit")
             out["guest_read_mib"] = rd / MIB
         except (GuestError, OSError) as e:
             log(f"pss qemu round {rnd}: {e}")

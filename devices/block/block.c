@@ -109,24 +109,14 @@ static int check_range(struct blk *b, uint64_t off, uint64_t len)
 
 static int blk_pub_read(struct blk *b, uint64_t off, void *buf, size_t len)
 {
-    int r = check_range(b, off, len);
-    if (r)
-        return r;
-    b->stats.reads++;
-    b->stats.bytes_read += len;
-    return len ? blk_handle_of(b)->drv->read(b, off, buf, len) : 0;
+    struct iovec v = {.iov_base = buf, .iov_len = len};
+    return blk_pub_readv(b, off, &v, 1, len);
 }
 
 static int blk_pub_write(struct blk *b, uint64_t off, const void *buf, size_t len)
 {
-    if (b->readonly)
-        return -EROFS;
-    int r = check_range(b, off, len);
-    if (r)
-        return r;
-    b->stats.writes++;
-    b->stats.bytes_written += len;
-    return len ? blk_handle_of(b)->drv->write(b, off, buf, len) : 0;
+    struct iovec v = {.iov_base = (void *)(uintptr_t)buf, .iov_len = len};
+    return blk_pub_writev(b, off, &v, 1, len);
 }
 
 /* Every backend here has readv and writev (raw, qcow2); a bounce for one that would not. */
@@ -135,20 +125,7 @@ static int drv_rwv(struct blk *b, uint64_t off, const struct iovec *iov, int iov
     const struct blk_ops *drv = blk_handle_of(b)->drv;
     if (write ? drv->writev != NULL : drv->readv != NULL)
         return write ? drv->writev(b, off, iov, iovcnt, len) : drv->readv(b, off, iov, iovcnt, len);
-    uint8_t *buf = malloc(len);
-    if (!buf)
-        return -ENOMEM;
-    int r;
-    if (write) {
-        blk_iov_to_buf(iov, iovcnt, 0, buf, len);
-        r = drv->write(b, off, buf, len);
-    } else {
-        r = drv->read(b, off, buf, len);
-        if (!r)
-            blk_iov_from_buf(iov, iovcnt, 0, buf, len);
-    }
-    free(buf);
-    return r;
+    return blk_rwv_bounce(b, drv, off, iov, iovcnt, len, write);
 }
 
 static int blk_pub_readv(struct blk *b, uint64_t off, const struct iovec *iov, int iovcnt, size_t len)

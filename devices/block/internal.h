@@ -47,6 +47,10 @@ int blk_file_sync(struct blk_file *f);
 int blk_file_zero(struct blk_file *f, uint64_t off, uint64_t len, bool punch);
 void blk_file_power_fail(struct blk_file *f, uint64_t seed);
 
+/* blk_readv / blk_writev through ops->read / write: one bounce buffer (none for one iovec). */
+int blk_rwv_bounce(struct blk *b, const struct blk_ops *ops, uint64_t off, const struct iovec *iov, int iovcnt,
+                   size_t len, bool write);
+
 /* Test hook (crash injection): when >= 0, the number of host writes and syncs that still reach
  * the disk; at 0 every file is dead, as after a kill at that point. -1 (default): no crash. */
 extern long blk_fault_writes_left;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "devices/block/block.h"
+#include "devices/block/internal.h"
 
 int blk_iov_slice(const struct iovec *iov, int iovcnt, size_t skip, size_t len, struct iovec *out, int max)
 {
@@ -71,40 +71,36 @@ void blk_iov_zero(const struct iovec *iov, int iovcnt, size_t skip, size_t n)
     iov_walk(iov, iovcnt, skip, NULL, n, IOV_ZERO);
 }
 
-/* Page-aligned: what a cache=none backend can hand to O_DIRECT without a second bounce. */
-static void *bounce_alloc(size_t len)
+int blk_rwv_bounce(struct blk *b, const struct blk_ops *ops, uint64_t off, const struct iovec *iov, int iovcnt,
+                   size_t len, bool write)
 {
-    void *p = NULL;
-    return posix_memalign(&p, 4096, len ? len : BLK_SECTOR) ? NULL : p;
+    if (iovcnt == 1 && iov[0].iov_len >= len)
+        return write ? ops->write(b, off, iov[0].iov_base, len) : ops->read(b, off, iov[0].iov_base, len);
+    /* page-aligned: what a cache=none backend can hand to O_DIRECT without a second bounce */
+    uint8_t *buf = NULL;
+    if (posix_memalign((void **)&buf, 4096, len ? len : BLK_SECTOR))
+        return -ENOMEM;
+    int r;
+    if (write) {
+        blk_iov_to_buf(iov, iovcnt, 0, buf, len);
+        r = ops->write(b, off, buf, len);
+    } else {
+        r = ops->read(b, off, buf, len);
+        if (!r)
+            blk_iov_from_buf(iov, iovcnt, 0, buf, len);
+    }
+    free(buf);
+    return r;
 }
 
 int blk_readv(struct blk *b, uint64_t off, const struct iovec *iov, int iovcnt, size_t len)
 {
-    if (b->ops->readv)
-        return b->ops->readv(b, off, iov, iovcnt, len);
-    if (iovcnt == 1 && iov[0].iov_len >= len)
-        return b->ops->read(b, off, iov[0].iov_base, len);
-    uint8_t *buf = bounce_alloc(len);
-    if (!buf)
-        return -ENOMEM;
-    int r = b->ops->read(b, off, buf, len);
-    if (!r)
-        blk_iov_from_buf(iov, iovcnt, 0, buf, len);
-    free(buf);
-    return r;
+    return b->ops->readv ? b->ops->readv(b, off, iov, iovcnt, len)
+                         : blk_rwv_bounce(b, b->ops, off, iov, iovcnt, len, false);
 }
 
 int blk_writev(struct blk *b, uint64_t off, const struct iovec *iov, int iovcnt, size_t len)
 {
-    if (b->ops->writev)
-        return b->ops->writev(b, off, iov, iovcnt, len);
-    if (iovcnt == 1 && iov[0].iov_len >= len)
-        return b->ops->write(b, off, iov[0].iov_base, len);
-    uint8_t *buf = bounce_alloc(len);
-    if (!buf)
-        return -ENOMEM;
-    blk_iov_to_buf(iov, iovcnt, 0, buf, len);
-    int r = b->ops->write(b, off, buf, len);
-    free(buf);
-    return r;
+    return b->ops->writev ? b->ops->writev(b, off, iov, iovcnt, len)
+                          : blk_rwv_bounce(b, b->ops, off, iov, iovcnt, len, true);
 }

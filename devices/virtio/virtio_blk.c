@@ -5,14 +5,18 @@
  * bytes, the data, and one status byte, the last writable byte. The chain is read as two byte
  * streams (readable, writable), so any split of header, data and status across buffers works.
  *
- * Threads. The vCPU thread parses a request, copies a write's data out of guest RAM into a
- * bounce buffer and queues it; the device's I/O thread runs the backend call (which may block
- * in the host kernel) and moves the request to the done list, then kicks the vCPU thread
- * (struct virtio_host). The vCPU thread (virtio_blk_poll, from the board's update) copies a
- * read's data into guest RAM, writes the status, adds the used element and raises INTA. So
- * guest memory, the rings, the translation cache and the interrupt controllers are only ever
- * touched by the vCPU thread, and the I/O thread only ever sees its bounce buffers and the
- * backend; the copy costs one memcpy per byte and buys a device model without locks.
+ * Threads. The vCPU thread parses a request, pins the guest pages of its data in the VM's pmap
+ * (pmap_pin: private first for a read) and queues it with their RAM-view addresses as an iovec;
+ * the device's I/O thread runs the backend call (preadv / pwritev straight between the image and
+ * guest RAM; it may block in the host kernel) and moves the request to the done list, then kicks
+ * the vCPU thread (struct virtio_host). The vCPU thread (virtio_blk_poll, from the board's
+ * update) runs the write hook over a read's data (translations of those bytes die, as for any
+ * DMA), unpins, writes the status, adds the used element and raises INTA. So the rings, the
+ * translation cache and the interrupt controllers are only ever touched by the vCPU thread, and
+ * the I/O thread only ever writes the data bytes of pages no pmap change can take away while it
+ * does (a read the guest races with its own buffer sees what it raced with, never another VM's
+ * memory). Data outside a pmap's RAM, and reads of shared files (below), go through a bounce
+ * buffer the vCPU thread copies.
  *
  * Shared base (the global buffer cache, shadow-mmu/bufcache.h). A read whose bytes come from a
  * file that several drives of the monitor read (blk_extent: a read-only image, an overlay's
@@ -25,7 +29,7 @@
  * (an SMP guest will need the pmap's acknowledgement first).
  *
  * Limits a hostile guest cannot get past: a request's data is at most seg_max * size_max bytes
- * (what the config promises the driver), the bounce bytes in flight are bounded (a request
+ * (what the config promises the driver), the data bytes in flight (bounced or pinned) are bounded (a request
  * that would exceed them waits in the ring), a request past the end of the disk or a write to
  * a read-only drive fails with IOERR, a request with no status byte breaks the device
  * (NEEDS_RESET: nowhere to say it failed).
