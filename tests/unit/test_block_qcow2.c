@@ -33,7 +33,7 @@ struct wl_case {
     const char *backing; /* NULL, "raw", "qcow2" */
     const char *extra;   /* more -o options */
     enum blk_cache cache;
-    bool scatter;        /* iovec reads and writes, requests up to 20 clusters */
+    bool scatter;        /* iovec reads and writes, requests up to 20 clusters, 150 operations */
 };
 
 static void run_case(const struct wl_case *c, uint64_t seed)
@@ -60,7 +60,7 @@ static void run_case(const struct wl_case *c, uint64_t seed)
     struct blk *b;
     bt_open(img, BLK_FORMAT_PROBE, false, c->cache, &b);
     assert_int_equal(b->format, BLK_FORMAT_QCOW2);
-    struct bt_workload w = { .ops = 250, .max_sectors = c->cluster * (c->scatter ? 20 : 3) / 512 + 3,
+    struct bt_workload w = { .ops = c->scatter ? 150 : 250, .max_sectors = c->cluster * (c->scatter ? 20 : 3) / 512 + 3,
                              .discards = true, .reopen = true, .path = img, .fmt = BLK_FORMAT_QCOW2,
                              .cache = c->cache, .scatter = c->scatter };
     bt_run_workload(&b, &m, &w, seed);
