@@ -411,6 +411,7 @@ class Bench:
         finally:
             for p in procs:
                 if p.poll() is None:
+                    p.terminate()  # after QMP quit they are gone; after a failure they would wait
                     try:
                         p.wait(timeout=30)
                     except subprocess.TimeoutExpired:
