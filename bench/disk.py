@@ -16,10 +16,11 @@ Benchmarks (README "Disks: make bench-disk"):
            its raw image (`root=/dev/vda`, systemd): host seconds to the serial console's
            `login:`; then root logs in and `dpkg -i` installs the .debs of --debs from a second,
            read-only disk (host seconds for the command).
-  pss      HOOK, not measured here: 8 VMs booting the root file system from 8 overlays of one
-           base in one monitor, host PSS and base bytes read, against 8 QEMU processes. It needs
-           the shared buffer cache and per-clone overlays (issue 12, item 3); see bench_pss().
-
+  pss      --pss-vms (8) VMs booting the root file system to login: from as many qcow2 overlays
+           of its raw base: one mvisor monitor (--vm-config) against as many QEMU processes;
+           host PSS (smaps_rollup, summed), bytes read from files (rchar), what mvisor's buffer
+           cache read from the base and how the guests' reads were served (QMP). --pss-pairs
+           rounds (1 by default: each boots 16 systems).
 Every figure is the median of --pairs rounds with min-max beside it; in each round the mvisor
 run and the QEMU run go one after the other (the order alternating), and the mvisor/QEMU ratio is
 taken within the round. Outputs in --out (build/bench-disk): summary.md, results.json, dd.png,
@@ -39,9 +40,12 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "boot"))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "qmp"))
 
 from guest import Guest, GuestError  # noqa: E402
 from harness import plot  # noqa: E402
+from harness.fleet import pss_kib  # noqa: E402
+from qmp_client import QMPClient  # noqa: E402
 from harness.stats import Summary, cell, num, ratio_cell  # noqa: E402
 
 MIB = 1 << 20
@@ -58,6 +62,33 @@ def sh(*argv):
     subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
 
 
+def proc_io(pid):
+    with open(f"/proc/{pid}/io") as f:
+        return {k: int(v) for k, v in (line.split(": ") for line in f.read().split("\n") if line)}
+
+
+def qmp_connect(path):
+    """A QMP client past the capabilities handshake; the socket appears a moment after the
+    process starts."""
+    for _ in range(100):
+        try:
+            c = QMPClient(path, timeout=60)
+            break
+        except (FileNotFoundError, ConnectionRefusedError):
+            time.sleep(0.1)
+    else:
+        raise OSError(f"no QMP socket {path}")
+    qmp_run(c, "qmp_capabilities")
+    return c
+
+
+def qmp_run(c, cmd, **args):
+    r = c.cmd(cmd, **args)
+    if "return" not in r:
+        raise OSError(f"QMP {cmd}: {r.get('error')!r}")
+    return r["return"]
+
+
 class Bench:
     def __init__(self, a):
         self.a = a
@@ -66,7 +97,7 @@ class Bench:
         for d in (self.work, self.runs):
             os.makedirs(d, exist_ok=True)
         self.results = {"args": vars(a), "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-                        "load": [os.getloadavg()], "dd": {}, "rootfs": {}}
+                        "load": [os.getloadavg()], "dd": {}, "rootfs": {}, "pss": {}}
 
     # -- launching ----------------------------------------------------------------------------
 
@@ -258,18 +289,151 @@ class Bench:
                 log(f"rootfs round {rnd} {engine}: {o}")
             self.checkpoint()
 
-    # -- 8 VMs on 8 overlays: the hook --------------------------------------------------------
+    # -- 8 VMs on 8 overlays of one base: host memory and bytes read -----------------------------
+
+    def pss_overlays(self, d, n):
+        base = os.path.abspath(self.a.rootfs)
+        ovs = []
+        for i in range(n):
+            ov = os.path.abspath(os.path.join(d, f"ov{i}.qcow2"))
+            sh("qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "raw", ov)
+            ovs.append(ov)
+        return ovs
+
+    def pss_wait(self, procs, logs, t0):
+        """Until every console log shows login: (or a process ends, or the timeout)."""
+        deadline = t0 + self.a.pss_timeout
+        boot = {}
+        while time.monotonic() < deadline and all(p.poll() is None for p in procs):
+            for i, path in enumerate(logs):
+                if i in boot:
+                    continue
+                try:
+                    with open(path, "rb") as f:
+                        if b"login: " in f.read():
+                            boot[i] = time.monotonic() - t0
+                except FileNotFoundError:
+                    pass
+            if len(boot) == len(logs):
+                return boot
+            time.sleep(0.5)
+        raise GuestError(f"{len(boot)} of {len(logs)} consoles reached login: "
+                         f"({'a process ended' if any(p.poll() is not None for p in procs) else 'timeout'})")
+
+    def pss_sample(self, pids):
+        """Host PSS (smaps_rollup: a page several processes map is split between them, so the sum
+        counts it once) and bytes the processes read from files (rchar), after the guests settle."""
+        time.sleep(self.a.pss_settle)
+        pss = sum(pss_kib(p)["Pss"] for p in pids) / 1024
+        rchar = sum(proc_io(p)["rchar"] for p in pids) / MIB
+        return pss, rchar
+
+    def pss_mvisor(self, rnd, n):
+        d = os.path.join(self.work, f"pss-mvisor-{rnd}")
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        ovs = self.pss_overlays(d, n)
+        vms = [{"name": f"vm{i}", "options": ["-M", "malta", "-m", "256", "-kernel", os.path.abspath(self.a.kernel),
+                                                  "-initrd", os.path.abspath(self.a.initrd), "-append",
+                                                  "console=ttyS0 root=/dev/vda", "-drive", f"file={ov},format=qcow2,if=virtio"]}
+               for i, ov in enumerate(ovs)]
+        cfg = os.path.join(d, "vms.json")
+        with open(cfg, "w") as f:
+            json.dump(vms, f)
+        qmp_path = os.path.join(d, "qmp.sock")
+        cmd = [self.a.mvisor, "--vm-config", cfg, "--run-dir", os.path.join(d, "run"),
+               "-qmp", f"unix:{qmp_path},server=on,wait=off"] + self.a.pss_mvisor_args.split()
+        log("$ " + " ".join(cmd))
+        err = open(os.path.join(self.runs, f"pss-mvisor-{rnd}.stderr"), "w")
+        t0 = time.monotonic()
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=err, stderr=err)
+        out = {}
+        try:
+            boot = self.pss_wait([p], [os.path.join(d, "run", f"vm{i}.log") for i in range(n)], t0)
+            out["boot_last"] = max(boot.values())
+            out["pss_mib"], out["rchar_mib"] = self.pss_sample([p.pid])
+            q = qmp_connect(qmp_path)
+            bc = qmp_run(q, "query-buffer-cache")
+            bs = [qmp_run(q, "query-blockstats", vm=f"vm{i}")[0] for i in range(n)]
+            qmp_run(q, "quit")
+            p.wait(timeout=120)
+            out["base_host_mib"] = bc.get("host-bytes", 0) / MIB
+            out["guest_read_mib"] = sum(b["stats"]["rd_bytes"] for b in bs) / MIB
+            for k in ("mapped-bytes", "copied-bytes", "direct-bytes"):
+                out[k.split("-")[0] + "_mib"] = sum(b["buffer-cache"][k] for b in bs) / MIB
+        except (GuestError, OSError, subprocess.TimeoutExpired) as e:
+            log(f"pss mvisor round {rnd}: {e}")
+            out["error"] = str(e)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            err.close()
+            for i in range(n):
+                src = os.path.join(d, "run", f"vm{i}.log")
+                if os.path.exists(src):
+                    shutil.copy(src, os.path.join(self.runs, f"pss-mvisor-{rnd}-vm{i}.log"))
+            shutil.rmtree(d, ignore_errors=True)
+        return out
+
+    def pss_qemu(self, rnd, n):
+        d = os.path.join(self.work, f"pss-qemu-{rnd}")
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        ovs = self.pss_overlays(d, n)
+        procs, logs, qmps = [], [], []
+        t0 = time.monotonic()
+        out = {}
+        try:
+            for i, ov in enumerate(ovs):
+                logs.append(os.path.join(self.runs, f"pss-qemu-{rnd}-vm{i}.log"))
+                if os.path.exists(logs[-1]):
+                    os.unlink(logs[-1])  # an earlier run's login: must not count
+                qmps.append(os.path.join(d, f"qmp{i}.sock"))
+                argv = [self.a.qemu, "-M", "malta", "-m", "256", "-kernel", self.a.kernel, "-initrd", self.a.initrd,
+                        "-append", "console=ttyS0 root=/dev/vda", "-drive", f"file={ov},format=qcow2,if=virtio",
+                        "-display", "none", "-serial", f"file:{logs[-1]}", "-monitor", "none", "-no-reboot",
+                        "-nic", "none", "-vga", "none", "-qmp", f"unix:{qmps[-1]},server=on,wait=off"]
+                procs.append(subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                              stderr=open(os.path.join(self.runs, f"pss-qemu-{rnd}-vm{i}.stderr"), "w")))
+            boot = self.pss_wait(procs, logs, t0)
+            out["boot_last"] = max(boot.values())
+            out["pss_mib"], out["rchar_mib"] = self.pss_sample([p.pid for p in procs])
+            rd = 0
+            for path in qmps:
+                q = qmp_connect(path)
+                rd += sum(b["stats"]["rd_bytes"] for b in qmp_run(q, "query-blockstats"))
+                qmp_run(q, "quit")
+            out["guest_read_mib"] = rd / MIB
+        except (GuestError, OSError) as e:
+            log(f"pss qemu round {rnd}: {e}")
+            out["error"] = str(e)
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.terminate()  # after QMP quit they are gone; after a failure they would wait
+                    try:
+                        p.wait(timeout=30)
+                    except subprocess.TimeoutExpired:
+                        p.kill()
+                        p.wait()
+            shutil.rmtree(d, ignore_errors=True)
+        return out
 
     def bench_pss(self):
-        """HOOK (not measured): 8 VMs booting the root file system from 8 qcow2 overlays of one
-        base in one mvisor monitor (--clone 8 with per-clone overlays, or --vm-config with eight
-        -drive overlays), host PSS of the monitor and bytes read from the base file (--profile),
-        against 8 qemu-system-mipsel processes on 8 overlays (`qemu-img create -f qcow2 -b BASE
-        -F raw`), each at `login:`. Target: <= 0.5x QEMU's PSS, base bytes read about once.
-        Needs the shared buffer cache (issue 12, item 3), built elsewhere; until it is merged
-        this records why nothing was measured."""
-        self.results["pss"] = {"measured": False,
-                               "why": "needs the shared buffer cache and per-clone overlays (issue 12, item 3)"}
+        """--pss-vms VMs (8) booting the root file system to login: from as many qcow2 overlays of
+        its raw base: one mvisor monitor (--vm-config, the global buffer cache on by default)
+        against as many qemu-system-mipsel processes; host PSS and bytes read."""
+        n = self.a.pss_vms
+        r = self.results["pss"] = {"measured": True, "vms": n, "pairs": self.a.pss_pairs,
+                                   "mvisor_args": self.a.pss_mvisor_args, "settle": self.a.pss_settle,
+                                   "started": time.strftime("%H:%M:%S"), "mvisor": [], "qemu": []}
+        for rnd in range(self.a.pss_pairs):
+            for engine in self.order(rnd):
+                o = self.pss_mvisor(rnd, n) if engine == "mvisor" else self.pss_qemu(rnd, n)
+                r[engine].append(o)
+                log(f"pss round {rnd} {engine}: {o}")
+                self.checkpoint()
 
     # -- report --------------------------------------------------------------------------------
 
@@ -354,8 +518,33 @@ def write_report(res, outdir):
         why = plot.bars(os.path.join(outdir, "rootfs.png"), [("Debian root file system: seconds", groups, list(ser.items()))],
                         "host seconds (log)", "make bench-disk: rootfs")
         L += [f"Plot: rootfs.png{' not drawn: ' + why if why else ''}", ""]
-    if "pss" in res:
-        L += ["## 8 VMs on 8 overlays of one base: not measured", "", res["pss"]["why"] + " (bench/disk.py, bench_pss).", ""]
+    p = res.get("pss") or {}
+    if p.get("mvisor") or p.get("qemu"):
+        n = p["vms"]
+        L += [f"## {n} VMs booting the root file system from {n} qcow2 overlays of one raw base "
+              f"({p['pairs']} pairs from {p['started']})", "",
+              f"mvisor: one monitor, --vm-config with {n} VMs{(' (' + p['mvisor_args'] + ')') if p['mvisor_args'] else ''}; "
+              f"QEMU: {n} processes. Each VM -m 256, `root=/dev/vda`, to `login:` on every console, then "
+              f"{p['settle']} s to settle before the host PSS (smaps_rollup, summed over the QEMU processes) "
+              "and the bytes the processes read from files (rchar: kernel, initramfs and images) are taken. "
+              "`base read into the cache` is what mvisor's buffer cache read from the base file (QMP "
+              "query-buffer-cache host-bytes); `guest reads` what the guests read from their disks in all "
+              "(QMP query-blockstats rd_bytes).", "",
+              "| figure | mvisor | QEMU | mvisor/QEMU |", "|---|---|---|---|"]
+        for key, label in (("pss_mib", "host PSS MiB (target ≤ 0.5x)"), ("rchar_mib", "bytes read from files, MiB"),
+                           ("guest_read_mib", "guest reads, MiB (all VMs)"), ("boot_last", "launch to the last login:, s")):
+            m, q = summ(p["mvisor"], key), summ(p["qemu"], key)
+            L.append(f"| {label} | {cell(m)} | {cell(q)} | {ratio_cell(ratios(p['mvisor'], p['qemu'], key))} |")
+        for key, label in (("base_host_mib", "base read into the buffer cache, MiB"),
+                           ("mapped_mib", "guest reads served by mapping cache pages, MiB"),
+                           ("copied_mib", "guest reads copied from the cache, MiB"),
+                           ("direct_mib", "guest reads past the cache (overlays), MiB")):
+            L.append(f"| {label} | {cell(summ(p['mvisor'], key))} | - | - |")
+        for e in ("mvisor", "qemu"):
+            for i, x in enumerate(p[e]):
+                if x.get("error"):
+                    L.append(f"\nFailed: pss {e} round {i}: {x['error']}")
+        L.append("")
     with open(os.path.join(outdir, "summary.md"), "w") as f:
         f.write("\n".join(L))
     with open(os.path.join(outdir, "results.json"), "w") as f:
@@ -383,6 +572,11 @@ def main():
     p.add_argument("--only", default=",".join(BENCHMARKS))
     p.add_argument("--keep", action="store_true",
                    help="keep the other benchmarks' results already in --out (run them apart)")
+    p.add_argument("--pss-vms", type=int, default=8, help="VMs of the pss benchmark")
+    p.add_argument("--pss-pairs", type=int, default=1, help="rounds of the pss benchmark (each boots 2 x --pss-vms systems)")
+    p.add_argument("--pss-settle", type=float, default=10, help="seconds after the last login: before sampling")
+    p.add_argument("--pss-timeout", type=float, default=1800)
+    p.add_argument("--pss-mvisor-args", default="", help="more mvisor options for pss (e.g. --page-sharing)")
     p.add_argument("--boot-timeout", type=float, default=600)
     p.add_argument("--op-timeout", type=float, default=900)
     a = p.parse_args()
@@ -391,7 +585,7 @@ def main():
     for b in only:
         if b not in BENCHMARKS:
             p.error(f"unknown benchmark {b} (choose from {', '.join(BENCHMARKS)})")
-    if "rootfs" in only and not os.path.exists(a.rootfs):
+    if ("rootfs" in only or "pss" in only) and not os.path.exists(a.rootfs):
         p.error(f"no {a.rootfs} (make rootfs)")
     if shutil.which(a.qemu) is None:
         p.error(f"no {a.qemu}")

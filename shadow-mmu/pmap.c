@@ -129,6 +129,7 @@ void pmap_destroy(struct pmap *p)
     pthread_mutex_destroy(pmap_lock(p));
     free(p->pte);
     free(p->lock);
+    free((void *)atomic_load(&p->pins));
     memset(p, 0, sizeof(*p));
 }
 
@@ -168,6 +169,14 @@ mpn_t pmap_lookup(const struct pmap *p, uint32_t gpfn, bool *cow)
 static inline uint8_t *view_page(const struct pmap *p, uint32_t gpfn)
 {
     return p->view + ((size_t)gpfn << MACH_PAGE_BITS);
+}
+
+/* Whether a DMA transfer holds page gpfn (pmap_pin); read under the pmap's lock by every change
+ * that would take the page's machine page away. */
+static bool pinned(const struct pmap *p, uint32_t gpfn)
+{
+    _Atomic uint16_t *pins = atomic_load_explicit(&p->pins, memory_order_acquire);
+    return pins && atomic_load_explicit(&pins[gpfn], memory_order_acquire);
 }
 
 /* Makes view page gpfn show machine page m (read-only for a shared one). Atomic for other threads:
@@ -336,10 +345,16 @@ int pmap_map_cow_run(struct pmap *p, uint32_t gpfn, mpn_t m, uint32_t n)
         machmem_set_flags(p->mm, m + i, MPAGE_COW | MPAGE_SHARED, 0);
     }
     pthread_mutex_lock(pmap_lock(p));
+    int rc = 0;
+    for (uint32_t i = 0; i < n && !rc; i++)
+        if (pinned(p, gpfn + i))
+            rc = -EBUSY; /* a transfer in flight writes there: the caller copies instead */
     /* One remap of the view for the run, then the entries, then the old pages go. */
-    void *at = mmap(view_page(p, gpfn), (size_t)n << MACH_PAGE_BITS, PROT_READ, MAP_SHARED | MAP_FIXED | MAP_POPULATE, p->mm->fd,
-                    (off_t)m << MACH_PAGE_BITS);
-    int rc = at == MAP_FAILED ? -errno : 0;
+    if (!rc) {
+        void *at = mmap(view_page(p, gpfn), (size_t)n << MACH_PAGE_BITS, PROT_READ,
+                        MAP_SHARED | MAP_FIXED | MAP_POPULATE, p->mm->fd, (off_t)m << MACH_PAGE_BITS);
+        rc = at == MAP_FAILED ? -errno : 0;
+    }
     /* The old pages go after one shootdown of the run, in one go (a hole punched per run). */
     mpn_t small[64], *olds = n <= 64 ? small : malloc(n * sizeof(*olds));
     size_t k = 0;
@@ -394,8 +409,8 @@ int pmap_merge_page(struct pmap *p, uint32_t gpfn, mpn_t m)
     pthread_mutex_lock(pmap_lock(p));
     uint32_t e = atomic_load_explicit(&p->pte[gpfn], memory_order_acquire);
     uint8_t *page = view_page(p, gpfn);
-    if (e == PMAP_NONE || (e & PMAP_COW) || (e & ~PMAP_COW) == m) {
-        rc = -EAGAIN; /* gone, or shared meanwhile */
+    if (e == PMAP_NONE || (e & PMAP_COW) || (e & ~PMAP_COW) == m || pinned(p, gpfn)) {
+        rc = -EAGAIN; /* gone, shared meanwhile, or a transfer in flight */
         goto undo;
     }
     /* Write-protected first: from here a store through any host address of the page faults
@@ -431,8 +446,9 @@ int pmap_move(struct pmap *p, uint32_t gpfn)
     pthread_mutex_lock(pmap_lock(p));
     uint32_t e = atomic_load_explicit(&p->pte[gpfn], memory_order_acquire);
     int rc = 0;
-    if (e == PMAP_NONE || (e & PMAP_COW)) {
-        rc = e == PMAP_NONE ? -ENOENT : -EBUSY; /* nothing to move / shared: not ours to move */
+    if (e == PMAP_NONE || (e & PMAP_COW) || pinned(p, gpfn)) {
+        /* nothing to move / shared: not ours to move / a transfer in flight */
+        rc = e == PMAP_NONE ? -ENOENT : -EBUSY;
         goto out;
     }
     mpn_t n = machmem_alloc(p->mm);
@@ -465,8 +481,8 @@ void pmap_discard(struct pmap *p, uint32_t gpfn, uint32_t n)
     pthread_mutex_lock(pmap_lock(p));
     for (uint32_t i = 0; i < n; i++) {
         uint32_t e = atomic_load_explicit(&p->pte[gpfn + i], memory_order_acquire);
-        if (e == PMAP_NONE)
-            continue;
+        if (e == PMAP_NONE || pinned(p, gpfn + i))
+            continue; /* (a page under a transfer stays: only a misbehaving guest gives it away) */
         /* A page away from home: the view shows home again (it reads as zero once released). */
         if ((e & ~PMAP_COW) != p->home + gpfn + i)
             view_map(p, gpfn + i, p->home + gpfn + i, true);
@@ -486,6 +502,36 @@ void pmap_discard(struct pmap *p, uint32_t gpfn, uint32_t n)
         machmem_put_many(p->mm, freed, k);
         free(freed);
     }
+}
+
+uint8_t *pmap_pin(struct pmap *p, uint32_t gpfn, bool write)
+{
+    if (gpfn >= p->npages)
+        return NULL;
+    pthread_mutex_lock(pmap_lock(p));
+    _Atomic uint16_t *pins = atomic_load_explicit(&p->pins, memory_order_relaxed);
+    if (!pins) {
+        pins = calloc(p->npages, sizeof(*pins));
+        atomic_store_explicit(&p->pins, pins, memory_order_release);
+    }
+    bool ok = pins && atomic_load_explicit(&pins[gpfn], memory_order_relaxed) < UINT16_MAX;
+    if (ok)
+        atomic_fetch_add_explicit(&pins[gpfn], 1, memory_order_acq_rel);
+    pthread_mutex_unlock(pmap_lock(p));
+    if (!ok)
+        return NULL;
+    /* pinned first: a copy-on-write break now gives a private page nothing can take back */
+    uint8_t *h = pmap_page(p, gpfn, write, NULL);
+    if (!h)
+        pmap_unpin(p, gpfn);
+    return h;
+}
+
+void pmap_unpin(struct pmap *p, uint32_t gpfn)
+{
+    _Atomic uint16_t *pins = atomic_load_explicit(&p->pins, memory_order_acquire);
+    if (pins && gpfn < p->npages)
+        atomic_fetch_sub_explicit(&pins[gpfn], 1, memory_order_acq_rel);
 }
 
 void pmap_count(const struct pmap *p, uint64_t *private_pages, uint64_t *shared_pages)

@@ -287,6 +287,7 @@ struct pmap {
     struct stlb *stlb[PMAP_MAX_STLBS]; /* the vCPUs that may cache its pages */
     unsigned n_stlb;
     struct pmap_stats st;
+    _Atomic(_Atomic uint16_t *) pins; /* DMA pins per page (pmap_pin), allocated at the first */
 };
 
 /* A pmap of size bytes (whole pages) whose page 0 has canonical address canon_base; 0 or -errno. */
@@ -328,6 +329,13 @@ void pmap_discard(struct pmap *p, uint32_t gpfn, uint32_t n);
 /* Drops every software-TLB entry (victims too) of every attached vCPU that maps gpfn; returns how
  * many. Called by every pmap change; counted. */
 unsigned pmap_shootdown(struct pmap *p, uint32_t gpfn);
+/* DMA straight into or out of the RAM view (a disk's I/O thread): while pinned, page gpfn keeps
+ * its machine page (no merge, move, discard or copy-on-write mapping changes it; they refuse or
+ * skip it), so a transfer in flight lands where the guest will look. For a write the page is made
+ * private first. Returns the page's view address, NULL if out of range, out of memory or pinned
+ * too often. Any thread; unpin once per pin. */
+uint8_t *pmap_pin(struct pmap *p, uint32_t gpfn, bool write);
+void pmap_unpin(struct pmap *p, uint32_t gpfn);
 /* Pages mapped: private (this pmap's alone) and shared (copy-on-write). */
 void pmap_count(const struct pmap *p, uint64_t *private_pages, uint64_t *shared_pages);
 

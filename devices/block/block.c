@@ -77,6 +77,8 @@ int blk_probe(const uint8_t *head, size_t n, enum blk_format *fmt, const char **
 static int blk_pub_read(struct blk *b, uint64_t off, void *buf, size_t len);
 static int blk_pub_write(struct blk *b, uint64_t off, const void *buf, size_t len);
 static int blk_pub_flush(struct blk *b);
+static int blk_pub_readv(struct blk *b, uint64_t off, const struct iovec *iov, int iovcnt, size_t len);
+static int blk_pub_writev(struct blk *b, uint64_t off, const struct iovec *iov, int iovcnt, size_t len);
 static int blk_pub_discard(struct blk *b, uint64_t off, uint64_t len);
 static int blk_pub_write_zeroes(struct blk *b, uint64_t off, uint64_t len, bool may_unmap);
 static void blk_pub_close(struct blk *b);
@@ -92,6 +94,8 @@ static const struct blk_ops blk_pub_ops = {
     .close = blk_pub_close,
     .extent = blk_pub_extent,
     .files = blk_pub_files,
+    .readv = blk_pub_readv,
+    .writev = blk_pub_writev,
 };
 
 static int check_range(struct blk *b, uint64_t off, uint64_t len)
@@ -105,15 +109,38 @@ static int check_range(struct blk *b, uint64_t off, uint64_t len)
 
 static int blk_pub_read(struct blk *b, uint64_t off, void *buf, size_t len)
 {
+    struct iovec v = {.iov_base = buf, .iov_len = len};
+    return blk_pub_readv(b, off, &v, 1, len);
+}
+
+static int blk_pub_write(struct blk *b, uint64_t off, const void *buf, size_t len)
+{
+    struct iovec v = {.iov_base = (void *)(uintptr_t)buf, .iov_len = len};
+    return blk_pub_writev(b, off, &v, 1, len);
+}
+
+/* Every backend here has readv and writev (raw, qcow2); a bounce for one that would not. */
+static int drv_rwv(struct blk *b, uint64_t off, const struct iovec *iov, int iovcnt, size_t len, bool write)
+{
+    const struct blk_ops *drv = blk_handle_of(b)->drv;
+    if (write ? drv->writev != NULL : drv->readv != NULL)
+        return write ? drv->writev(b, off, iov, iovcnt, len) : drv->readv(b, off, iov, iovcnt, len);
+    return blk_rwv_bounce(b, drv, off, iov, iovcnt, len, write);
+}
+
+static int blk_pub_readv(struct blk *b, uint64_t off, const struct iovec *iov, int iovcnt, size_t len)
+{
     int r = check_range(b, off, len);
     if (r)
         return r;
     b->stats.reads++;
     b->stats.bytes_read += len;
-    return len ? blk_handle_of(b)->drv->read(b, off, buf, len) : 0;
+    if (!len)
+        return 0;
+    return drv_rwv(b, off, iov, iovcnt, len, false);
 }
 
-static int blk_pub_write(struct blk *b, uint64_t off, const void *buf, size_t len)
+static int blk_pub_writev(struct blk *b, uint64_t off, const struct iovec *iov, int iovcnt, size_t len)
 {
     if (b->readonly)
         return -EROFS;
@@ -122,7 +149,9 @@ static int blk_pub_write(struct blk *b, uint64_t off, const void *buf, size_t le
         return r;
     b->stats.writes++;
     b->stats.bytes_written += len;
-    return len ? blk_handle_of(b)->drv->write(b, off, buf, len) : 0;
+    if (!len)
+        return 0;
+    return drv_rwv(b, off, iov, iovcnt, len, true);
 }
 
 static int blk_pub_flush(struct blk *b)

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #define BLK_SECTOR 512u
 
@@ -54,6 +55,10 @@ struct blk_ops {
     int (*extent)(struct blk *b, uint64_t off, uint64_t len, struct blk_extent *out);
     /* Optional: the files blk_extent may name (blk_shareable_files). */
     int (*files)(struct blk *b, struct blk_extent *out, int max);
+    /* Optional: read / write len bytes to / from the buffers of iov in order (a device's
+     * request straight from guest RAM); without them blk_readv / blk_writev bounce. */
+    int (*readv)(struct blk *b, uint64_t off, const struct iovec *iov, int iovcnt, size_t len);
+    int (*writev)(struct blk *b, uint64_t off, const struct iovec *iov, int iovcnt, size_t len);
 };
 
 struct blk_stats {
@@ -99,6 +104,19 @@ int blk_extent(struct blk *b, uint64_t off, uint64_t len, struct blk_extent *out
  * backing chain): up to max of them into out (fd and identity; len and file_off 0); returns how
  * many it wrote. */
 int blk_shareable_files(struct blk *b, struct blk_extent *out, int max);
+
+/* Scattered transfers: the first len bytes of iov (it holds at least len) from / to the disk at
+ * off; through the backend's readv / writev, else one bounce buffer and read / write. */
+int blk_readv(struct blk *b, uint64_t off, const struct iovec *iov, int iovcnt, size_t len);
+int blk_writev(struct blk *b, uint64_t off, const struct iovec *iov, int iovcnt, size_t len);
+
+/* iovec helpers. blk_iov_slice: bytes [skip, skip + len) of iov as at most max entries of out;
+ * returns how many (or -1 if iov is shorter or max too small). The copies move n bytes between
+ * a flat buffer and iov from byte skip of iov on. */
+int blk_iov_slice(const struct iovec *iov, int iovcnt, size_t skip, size_t len, struct iovec *out, int max);
+void blk_iov_from_buf(const struct iovec *iov, int iovcnt, size_t skip, const void *buf, size_t n);
+void blk_iov_to_buf(const struct iovec *iov, int iovcnt, size_t skip, void *buf, size_t n);
+void blk_iov_zero(const struct iovec *iov, int iovcnt, size_t skip, size_t n);
 
 /* Opens an image (and for qcow2 its backing chain); -errno with one line in err. */
 int blk_open(const struct blk_open_opts *o, struct blk **out, char *err, size_t errlen);

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
+#include <limits.h>
 #include <linux/fs.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,6 +261,109 @@ int blk_file_pread(struct blk_file *f, void *buf, size_t len, uint64_t off)
             memset((uint8_t *)buf + (s - off), 0, (size_t)(e - s));
     }
     return 0;
+}
+
+/* Whether every buffer of iov (and off) suits O_DIRECT as it is. */
+static bool iov_aligned(const struct iovec *iov, int n, uint64_t off)
+{
+    uintptr_t acc = (uintptr_t)off;
+    for (int i = 0; i < n; i++)
+        acc |= (uintptr_t)iov[i].iov_base | iov[i].iov_len;
+    return acc % BLK_DIRECT_ALIGN == 0;
+}
+
+/* preadv / pwritev of all of v (a copy the loop may advance), IOV_MAX buffers at a time; a read
+ * past the end of the file fills zeroes. */
+static int raw_rwv(int fd, struct iovec *v, int n, uint64_t off, bool write)
+{
+    int i = 0;
+    while (i < n) {
+        int cnt = n - i < IOV_MAX ? n - i : IOV_MAX;
+        ssize_t got = write ? pwritev(fd, v + i, cnt, (off_t)off) : preadv(fd, v + i, cnt, (off_t)off);
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        if (got == 0) {
+            if (write)
+                return -EIO;
+            for (; i < n; i++)
+                memset(v[i].iov_base, 0, v[i].iov_len);
+            return 0;
+        }
+        off += (uint64_t)got;
+        while (i < n && (size_t)got >= v[i].iov_len) {
+            got -= (ssize_t)v[i].iov_len;
+            i++;
+        }
+        if (i < n && got) {
+            v[i].iov_base = (uint8_t *)v[i].iov_base + got;
+            v[i].iov_len -= (size_t)got;
+        }
+    }
+    return 0;
+}
+
+/* The first len bytes of iov as one bounce buffer through blk_file_pread / pwrite: for O_DIRECT
+ * with unaligned buffers and for the test backend's pending writes. */
+static int file_bounce_v(struct blk_file *f, const struct iovec *iov, int n, size_t len, uint64_t off, bool write)
+{
+    void *buf = NULL;
+    if (posix_memalign(&buf, BLK_DIRECT_ALIGN, len ? len : BLK_SECTOR))
+        return -ENOMEM;
+    int r;
+    if (write) {
+        blk_iov_to_buf(iov, n, 0, buf, len);
+        r = blk_file_pwrite(f, buf, len, off);
+    } else {
+        r = blk_file_pread(f, buf, len, off);
+        if (!r)
+            blk_iov_from_buf(iov, n, 0, buf, len);
+    }
+    free(buf);
+    return r;
+}
+
+static int file_rwv(struct blk_file *f, const struct iovec *iov, int n, size_t len, uint64_t off, bool write)
+{
+    struct iovec one[8], *v = n <= 8 ? one : malloc((size_t)n * sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    int k = blk_iov_slice(iov, n, 0, len, v, n);
+    int r;
+    if (k < 0)
+        r = -EINVAL;
+    else if ((f->direct && !iov_aligned(v, k, off)) || f->lossy || f->n_pending)
+        r = file_bounce_v(f, v, k, len, off, write);
+    else
+        r = raw_rwv(f->fd, v, k, off, write);
+    if (v != one)
+        free(v);
+    return r;
+}
+
+int blk_file_preadv(struct blk_file *f, const struct iovec *iov, int n, size_t len, uint64_t off)
+{
+    if (n == 1 && iov[0].iov_len >= len)
+        return blk_file_pread(f, iov[0].iov_base, len, off);
+    return file_rwv(f, iov, n, len, off, false);
+}
+
+int blk_file_pwritev(struct blk_file *f, const struct iovec *iov, int n, size_t len, uint64_t off)
+{
+    if (n == 1 && iov[0].iov_len >= len)
+        return blk_file_pwrite(f, iov[0].iov_base, len, off);
+    if (f->readonly)
+        return -EROFS;
+    if (!file_alive(f))
+        return 0;
+    if (f->lossy)
+        return file_bounce_v(f, iov, n, len, off, true);
+    int r = file_rwv(f, iov, n, len, off, true);
+    if (!r && off + len > f->size)
+        f->size = off + len;
+    return r;
 }
 
 static int pending_add(struct blk_file *f, const void *buf, size_t len, uint64_t off)

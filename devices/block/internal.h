@@ -37,11 +37,19 @@ void blk_file_close(struct blk_file *f);
 /* Whole transfers: a read past the end of the file fills zeroes. 0 or -errno. */
 int blk_file_pread(struct blk_file *f, void *buf, size_t len, uint64_t off);
 int blk_file_pwrite(struct blk_file *f, const void *buf, size_t len, uint64_t off);
+/* The same for the first len bytes of iov (preadv / pwritev; O_DIRECT with an unaligned buffer
+ * and the test backend go through one bounce buffer). */
+int blk_file_preadv(struct blk_file *f, const struct iovec *iov, int n, size_t len, uint64_t off);
+int blk_file_pwritev(struct blk_file *f, const struct iovec *iov, int n, size_t len, uint64_t off);
 /* fdatasync (counted in host_flushes) unless the cache mode is unsafe. */
 int blk_file_sync(struct blk_file *f);
 /* The range reads as zeroes; punch = the space may be freed. */
 int blk_file_zero(struct blk_file *f, uint64_t off, uint64_t len, bool punch);
 void blk_file_power_fail(struct blk_file *f, uint64_t seed);
+
+/* blk_readv / blk_writev through ops->read / write: one bounce buffer (none for one iovec). */
+int blk_rwv_bounce(struct blk *b, const struct blk_ops *ops, uint64_t off, const struct iovec *iov, int iovcnt,
+                   size_t len, bool write);
 
 /* Test hook (crash injection): when >= 0, the number of host writes and syncs that still reach
  * the disk; at 0 every file is dead, as after a kill at that point. -1 (default): no crash. */

@@ -133,6 +133,8 @@ static void qcow2_close(struct blk *b)
 
 static const struct blk_ops qcow2_ops = {
     .read = qcow2_read,
+    .readv = qcow2_readv,
+    .writev = qcow2_writev,
     .write = qcow2_write,
     .flush = qcow2_flush,
     .discard = qcow2_discard,

@@ -112,7 +112,9 @@ int qcow2_meta_flush(struct qcow2 *q);
 
 /* qcow2_cluster.c: the guest-visible operations */
 int qcow2_read(struct blk *b, uint64_t off, void *buf, size_t len);
+int qcow2_readv(struct blk *b, uint64_t off, const struct iovec *iov, int iovcnt, size_t len);
 int qcow2_write(struct blk *b, uint64_t off, const void *buf, size_t len);
+int qcow2_writev(struct blk *b, uint64_t off, const struct iovec *iov, int iovcnt, size_t len);
 int qcow2_discard(struct blk *b, uint64_t off, uint64_t len);
 int qcow2_write_zeroes(struct blk *b, uint64_t off, uint64_t len, bool may_unmap);
 int qcow2_extent(struct blk *b, uint64_t off, uint64_t len, struct blk_extent *out);

@@ -10,6 +10,7 @@
  * file, compressed data that does not inflate to one cluster) fails that request with -EIO.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -148,46 +149,93 @@ static int read_unallocated(struct qcow2 *q, uint64_t off, uint8_t *buf, size_t 
     return q->backing->ops->read(q->backing, off, buf, m);
 }
 
-int qcow2_read(struct blk *b, uint64_t off, void *buf, size_t len)
+/* What guest cluster gc is: its kind, host offset and raw L2 entry. */
+static int lookup(struct qcow2 *q, uint64_t gc, enum qcow2_kind *kind, uint64_t *host, uint64_t *ent)
+{
+    struct qcow2_cache_entry *e;
+    uint64_t idx;
+    *kind = QCOW2_UNALLOC;
+    *host = *ent = 0;
+    int r = l2_slot(q, gc, false, &e, &idx);
+    if (!r && e) {
+        *ent = l2_get(e, idx);
+        r = decode(q, *ent, kind, host);
+    }
+    return r;
+}
+
+/* read_unallocated for the first n bytes of an iovec. */
+static int readv_unallocated(struct qcow2 *q, uint64_t off, const struct iovec *v, int k, size_t n)
+{
+    if (!q->backing || off >= q->backing->size) {
+        blk_iov_zero(v, k, 0, n);
+        return 0;
+    }
+    size_t m = n;
+    if (off + m > q->backing->size)
+        m = (size_t)(q->backing->size - off);
+    blk_iov_zero(v, k, m, n - m);
+    return blk_readv(q->backing, off, v, k, m);
+}
+
+/*
+ * A read, run by run: consecutive clusters of one kind are one transfer (data clusters while they
+ * lie back to back in the image file, so a sequential read of a converted or sequentially
+ * written image is one preadv per request; a run this image does not map is one read of the
+ * backing file). A cluster whose table is bad ends the run before it and fails on its own turn.
+ */
+int qcow2_readv(struct blk *b, uint64_t off, const struct iovec *iov, int iovcnt, size_t len)
 {
     struct qcow2 *q = b->priv;
-    uint8_t *p = buf;
-    while (len) {
-        uint64_t gc = off >> q->cluster_bits, in = off & (q->cluster_size - 1);
-        size_t n = q->cluster_size - in < len ? (size_t)(q->cluster_size - in) : len;
-        struct qcow2_cache_entry *e;
-        uint64_t idx, host = 0, ent = 0;
-        enum qcow2_kind kind = QCOW2_UNALLOC;
-        int r = l2_slot(q, gc, false, &e, &idx);
-        if (!r && e) {
-            ent = l2_get(e, idx);
-            r = decode(q, ent, &kind, &host);
+    struct iovec one[8], *sl = iovcnt <= 8 ? one : malloc((size_t)iovcnt * sizeof(*sl));
+    if (!sl)
+        return -ENOMEM;
+    int r = 0;
+    for (size_t x = 0; x < len && !r;) {
+        uint64_t at = off + x, gc = at >> q->cluster_bits, in = at & (q->cluster_size - 1);
+        size_t n = q->cluster_size - in < len - x ? (size_t)(q->cluster_size - in) : len - x;
+        enum qcow2_kind kind, k2;
+        uint64_t host, ent, h2, e2;
+        if ((r = lookup(q, gc, &kind, &host, &ent)))
+            break;
+        while (kind != QCOW2_COMPRESSED_CL && x + n < len) {
+            if (lookup(q, gc + 1, &k2, &h2, &e2) || k2 != kind || (kind == QCOW2_NORMAL && h2 != host + in + n))
+                break;
+            gc++;
+            n += q->cluster_size < len - x - n ? (size_t)q->cluster_size : len - x - n;
         }
-        if (r)
-            return r;
+        int k = blk_iov_slice(iov, iovcnt, x, n, sl, iovcnt);
+        if (k < 0) {
+            r = -EINVAL;
+            break;
+        }
         switch (kind) {
         case QCOW2_UNALLOC:
-            r = read_unallocated(q, off, p, n);
+            r = readv_unallocated(q, at, sl, k, n);
             break;
         case QCOW2_ZERO_CL:
-            memset(p, 0, n);
+            blk_iov_zero(sl, k, 0, n);
             break;
         case QCOW2_NORMAL:
-            r = blk_file_pread(&q->file, p, n, host + in);
+            r = blk_file_preadv(&q->file, sl, k, n, host + in);
             break;
         case QCOW2_COMPRESSED_CL:
             r = decompress(q, ent);
             if (!r)
-                memcpy(p, q->cbuf + in, n);
+                blk_iov_from_buf(sl, k, 0, q->cbuf + in, n);
             break;
         }
-        if (r)
-            return r;
-        p += n;
-        off += n;
-        len -= n;
+        x += n;
     }
-    return 0;
+    if (sl != one)
+        free(sl);
+    return r;
+}
+
+int qcow2_read(struct blk *b, uint64_t off, void *buf, size_t len)
+{
+    struct iovec v = {.iov_base = buf, .iov_len = len};
+    return qcow2_readv(b, off, &v, 1, len);
 }
 
 /* Where [off, off + len) comes from: a run of clusters of one kind (data clusters only while
@@ -313,21 +361,118 @@ static int write_cluster(struct qcow2 *q, uint64_t gc, uint64_t in, const uint8_
     return reuse ? 0 : release(q, ent);
 }
 
-int qcow2_write(struct blk *b, uint64_t off, const void *buf, size_t len)
+#define WRITE_RUN 256 /* clusters given new space in one go */
+
+/* Whether a whole-cluster write to an entry of this kind needs a new cluster of its own (not a
+ * cluster written in place, nor a zero cluster's preallocated space). */
+static bool needs_new(enum qcow2_kind kind, uint64_t ent, uint64_t host)
 {
-    struct qcow2 *q = b->priv;
-    const uint8_t *p = buf;
-    while (len) {
-        uint64_t gc = off >> q->cluster_bits, in = off & (q->cluster_size - 1);
-        size_t n = q->cluster_size - in < len ? (size_t)(q->cluster_size - in) : len;
-        int r = write_cluster(q, gc, in, p, n);
+    if (kind == QCOW2_NORMAL)
+        return false; /* in place; without COPIED it is inconsistent and write_cluster fails it */
+    return !(kind == QCOW2_ZERO_CL && host && (ent & QCOW2_COPIED));
+}
+
+/*
+ * Whole clusters [gc, gc + n) that all need new space, from iovec v: the clusters are allocated
+ * (consecutive ones are back to back in the file as long as the free space is), the data goes out
+ * in one pwritev per contiguous stretch, and only then do the L2 entries name them and the old
+ * clusters go, so a crash between leaves only leaked clusters.
+ */
+static int write_new_run(struct qcow2 *q, uint64_t gc, unsigned n, const struct iovec *v, int k)
+{
+    uint64_t target[WRITE_RUN], cs = q->cluster_size;
+    for (unsigned i = 0; i < n; i++) {
+        int r = qcow2_alloc_cluster(q, &target[i]);
         if (r)
             return r;
-        p += n;
-        off += n;
-        len -= n;
     }
-    return 0;
+    struct iovec one[8], *sl = k <= 8 ? one : malloc((size_t)k * sizeof(*sl));
+    if (!sl)
+        return -ENOMEM;
+    int r = 0;
+    for (unsigned i = 0; i < n && !r;) {
+        unsigned m = 1;
+        while (i + m < n && target[i + m] == target[i] + m * cs)
+            m++;
+        int c = blk_iov_slice(v, k, (size_t)i * cs, (size_t)m * cs, sl, k);
+        r = c < 0 ? -EINVAL : blk_file_pwritev(&q->file, sl, c, (size_t)m * cs, target[i]);
+        i += m;
+    }
+    if (sl != one)
+        free(sl);
+    q->zbuf_desc = 0;
+    for (unsigned i = 0; i < n && !r; i++) {
+        struct qcow2_cache_entry *e;
+        uint64_t idx;
+        if ((r = l2_slot(q, gc + i, true, &e, &idx)))
+            break;
+        uint64_t old = l2_get(e, idx);
+        l2_set(e, idx, target[i] | QCOW2_COPIED);
+        r = release(q, old);
+    }
+    return r;
+}
+
+/*
+ * A write, run by run: clusters written in place (their own, COPIED) that lie back to back are one
+ * pwritev; whole clusters that need new space are allocated together and written together
+ * (write_new_run); a part of a cluster, or a cluster keeping a zero cluster's space, goes through
+ * write_cluster (which fills the rest of a new cluster with what the guest saw there).
+ */
+int qcow2_writev(struct blk *b, uint64_t off, const struct iovec *iov, int iovcnt, size_t len)
+{
+    struct qcow2 *q = b->priv;
+    struct iovec one[8], *sl = iovcnt <= 8 ? one : malloc((size_t)iovcnt * sizeof(*sl));
+    if (!sl)
+        return -ENOMEM;
+    uint8_t *part = NULL;
+    int r = 0;
+    uint64_t cs = q->cluster_size;
+    for (size_t x = 0; x < len && !r;) {
+        uint64_t at = off + x, gc = at >> q->cluster_bits, in = at & (cs - 1);
+        size_t n = cs - in < len - x ? (size_t)(cs - in) : len - x;
+        enum qcow2_kind kind, k2;
+        uint64_t host, ent, h2, e2;
+        if ((r = lookup(q, gc, &kind, &host, &ent)))
+            break;
+        if (kind == QCOW2_NORMAL && (ent & QCOW2_COPIED)) {
+            unsigned m = 1;
+            while (x + n < len && !lookup(q, gc + m, &k2, &h2, &e2) && k2 == QCOW2_NORMAL && (e2 & QCOW2_COPIED) &&
+                   h2 == host + in + n) {
+                n += cs < len - x - n ? (size_t)cs : len - x - n;
+                m++;
+            }
+            int k = blk_iov_slice(iov, iovcnt, x, n, sl, iovcnt);
+            r = k < 0 ? -EINVAL : blk_file_pwritev(&q->file, sl, k, n, host + in);
+        } else if (n == cs && needs_new(kind, ent, host)) {
+            unsigned m = 1;
+            while (m < WRITE_RUN && len - x - n >= cs && !lookup(q, gc + m, &k2, &h2, &e2) && needs_new(k2, e2, h2)) {
+                n += (size_t)cs;
+                m++;
+            }
+            int k = blk_iov_slice(iov, iovcnt, x, n, sl, iovcnt);
+            r = k < 0 ? -EINVAL : write_new_run(q, gc, m, sl, k);
+        } else {
+            int k = blk_iov_slice(iov, iovcnt, x, n, sl, iovcnt);
+            const uint8_t *src = k == 1 ? sl[0].iov_base : NULL;
+            if (k > 1 && (part || (part = malloc((size_t)cs)))) {
+                blk_iov_to_buf(sl, k, 0, part, n);
+                src = part;
+            }
+            r = !src ? (k < 0 ? -EINVAL : -ENOMEM) : write_cluster(q, gc, in, src, n);
+        }
+        x += n;
+    }
+    free(part);
+    if (sl != one)
+        free(sl);
+    return r;
+}
+
+int qcow2_write(struct blk *b, uint64_t off, const void *buf, size_t len)
+{
+    struct iovec v = {.iov_base = (void *)(uintptr_t)buf, .iov_len = len};
+    return qcow2_writev(b, off, &v, 1, len);
 }
 
 /* Whole guest cluster gc: zero (reads as zeroes afterwards) or discard (may read as anything the

@@ -28,6 +28,16 @@ static int raw_write(struct blk *b, uint64_t off, const void *buf, size_t len)
     return blk_file_pwrite(raw_file(b), buf, len, off);
 }
 
+static int raw_readv(struct blk *b, uint64_t off, const struct iovec *iov, int iovcnt, size_t len)
+{
+    return blk_file_preadv(raw_file(b), iov, iovcnt, len, off);
+}
+
+static int raw_writev(struct blk *b, uint64_t off, const struct iovec *iov, int iovcnt, size_t len)
+{
+    return blk_file_pwritev(raw_file(b), iov, iovcnt, len, off);
+}
+
 static int raw_flush(struct blk *b)
 {
     return blk_file_sync(raw_file(b));
@@ -65,6 +75,8 @@ static void raw_close(struct blk *b)
 static const struct blk_ops raw_ops = {
     .read = raw_read,
     .write = raw_write,
+    .readv = raw_readv,
+    .writev = raw_writev,
     .flush = raw_flush,
     .discard = raw_discard,
     .write_zeroes = raw_write_zeroes,

@@ -5,14 +5,18 @@
  * bytes, the data, and one status byte, the last writable byte. The chain is read as two byte
  * streams (readable, writable), so any split of header, data and status across buffers works.
  *
- * Threads. The vCPU thread parses a request, copies a write's data out of guest RAM into a
- * bounce buffer and queues it; the device's I/O thread runs the backend call (which may block
- * in the host kernel) and moves the request to the done list, then kicks the vCPU thread
- * (struct virtio_host). The vCPU thread (virtio_blk_poll, from the board's update) copies a
- * read's data into guest RAM, writes the status, adds the used element and raises INTA. So
- * guest memory, the rings, the translation cache and the interrupt controllers are only ever
- * touched by the vCPU thread, and the I/O thread only ever sees its bounce buffers and the
- * backend; the copy costs one memcpy per byte and buys a device model without locks.
+ * Threads. The vCPU thread parses a request, pins the guest pages of its data in the VM's pmap
+ * (pmap_pin: private first for a read) and queues it with their RAM-view addresses as an iovec;
+ * the device's I/O thread runs the backend call (preadv / pwritev straight between the image and
+ * guest RAM; it may block in the host kernel) and moves the request to the done list, then kicks
+ * the vCPU thread (struct virtio_host). The vCPU thread (virtio_blk_poll, from the board's
+ * update) runs the write hook over a read's data (translations of those bytes die, as for any
+ * DMA), unpins, writes the status, adds the used element and raises INTA. So the rings, the
+ * translation cache and the interrupt controllers are only ever touched by the vCPU thread, and
+ * the I/O thread only ever writes the data bytes of pages no pmap change can take away while it
+ * does (a read the guest races with its own buffer sees what it raced with, never another VM's
+ * memory). Data outside a pmap's RAM, and reads of shared files (below), go through a bounce
+ * buffer the vCPU thread copies.
  *
  * Shared base (the global buffer cache, shadow-mmu/bufcache.h). A read whose bytes come from a
  * file that several drives of the monitor read (blk_extent: a read-only image, an overlay's
@@ -25,7 +29,7 @@
  * (an SMP guest will need the pmap's acknowledgement first).
  *
  * Limits a hostile guest cannot get past: a request's data is at most seg_max * size_max bytes
- * (what the config promises the driver), the bounce bytes in flight are bounded (a request
+ * (what the config promises the driver), the data bytes in flight (bounced or pinned) are bounded (a request
  * that would exceed them waits in the ring), a request past the end of the disk or a write to
  * a read-only drive fails with IOERR, a request with no status byte breaks the device
  * (NEEDS_RESET: nowhere to say it failed).
@@ -103,6 +107,13 @@ struct blk_req {
     struct machmem *mm;  /* of maps' pages */
     struct blk_map *maps; /* IN from the buffer cache: pages to map instead of copy, by x */
     unsigned nmaps;
+    /* IN/OUT straight from / into guest RAM (no buf): the data as RAM-view addresses, the
+     * pages pinned in pp meanwhile */
+    struct iovec *iov;
+    int niov;
+    struct pmap *pp;
+    uint32_t *pins;
+    unsigned npins;
 };
 
 struct virtio_blk {
@@ -141,6 +152,10 @@ static void req_free(struct blk_req *r)
         if (r->maps[i].m != MPN_NONE)
             machmem_put(r->mm, r->maps[i].m);
     free(r->maps);
+    for (unsigned i = 0; i < r->npins; i++)
+        pmap_unpin(r->pp, r->pins[i]);
+    free(r->pins);
+    free(r->iov);
     free(r->buf);
     free(r->e);
     free(r);
@@ -265,7 +280,10 @@ static void blk_run(struct virtio_blk *d, struct blk_req *r)
     switch (r->type) {
     case VIRTIO_BLK_T_IN:
         atomic_fetch_add_explicit(&b->share.reads, 1, memory_order_relaxed);
-        if (d->bc && r->len) {
+        if (r->iov) {
+            rc = blk_readv(b, r->off, r->iov, r->niov, r->len);
+            atomic_fetch_add_explicit(&b->share.direct, r->len, memory_order_relaxed);
+        } else if (d->bc && r->len) {
             rc = read_shared(d, r);
         } else {
             rc = b->ops->read(b, r->off, r->buf, r->len);
@@ -273,7 +291,7 @@ static void blk_run(struct virtio_blk *d, struct blk_req *r)
         }
         break;
     case VIRTIO_BLK_T_OUT:
-        rc = b->ops->write(b, r->off, r->buf, r->len);
+        rc = r->iov ? blk_writev(b, r->off, r->iov, r->niov, r->len) : b->ops->write(b, r->off, r->buf, r->len);
         break;
     case VIRTIO_BLK_T_FLUSH:
         /* cache=unsafe ignores the guest's flushes (QEMU's cache=unsafe) in devices/block,
@@ -346,7 +364,7 @@ static void blk_complete(struct virtio_blk *d, struct blk_req *r, uint32_t data_
 static void blk_submit(struct virtio_blk *d, struct blk_req *r)
 {
     d->inflight++;
-    d->inflight_bytes += r->buf ? r->len : 0;
+    d->inflight_bytes += r->buf || r->iov ? r->len : 0;
     pthread_mutex_lock(&d->lock);
     r->next = NULL;
     *d->todo_tail = r;
@@ -361,6 +379,103 @@ static bool blk_in_range(const struct virtio_blk *d, uint64_t sector, uint64_t b
 {
     uint64_t size = d->b->size;
     return sector <= size / BLK_SECTOR && bytes <= size - sector * BLK_SECTOR;
+}
+
+/* The pmap page behind guest-physical gpa, if it is RAM of a pmap. */
+static bool guest_ram_page(const struct physmap *pm, uint64_t gpa, struct pmap **p, uint32_t *gpfn)
+{
+    const struct mem_region *r = physmap_find(pm, gpa);
+    if (!r || !r->pmap || gpa - r->base + MACH_PAGE_SIZE > r->size)
+        return false;
+    *p = r->pmap;
+    *gpfn = r->first_page + (uint32_t)((gpa - r->base) >> MACH_PAGE_BITS);
+    return true;
+}
+
+/* Whether a read may find bytes another drive of the monitor reads too (the buffer cache then
+ * serves it, mapping pages where it can, so it goes through the bounce buffer). */
+static bool blk_sharing(struct virtio_blk *d)
+{
+    for (unsigned i = 0; d->bc && i < d->nfiles; i++)
+        if (bufcache_file_users(d->bc, &d->files[i]) >= 2)
+            return true;
+    return false;
+}
+
+/*
+ * Sets up an IN or OUT request's data as the guest's own pages (a preadv / pwritev on the I/O
+ * thread, no bounce buffer and no copy on the vCPU thread): every page of the data pinned in
+ * the VM's pmap (made private first for IN), its bytes as RAM-view addresses, neighbours in one
+ * iovec entry. A pinned page keeps its machine page until the request is freed: page sharing,
+ * the balloon and the buffer cache's mapping leave it alone, so the transfer lands where the
+ * guest will look. False (nothing pinned) when some byte is not in a pmap's RAM: then the
+ * request bounces as before.
+ */
+static bool blk_direct(struct virtio_blk *d, struct blk_req *r, bool in)
+{
+    struct virtq_elem *e = r->e;
+    unsigned first = in ? e->n_out : 0, nseg = in ? e->n_in : e->n_out;
+    uint64_t skip = in ? 0 : 16, left = r->len; /* OUT: past the header */
+    unsigned maxp = (unsigned)(r->len >> MACH_PAGE_BITS) + 2 * nseg + 1;
+    r->iov = malloc(maxp * sizeof(*r->iov));
+    r->pins = malloc(maxp * sizeof(*r->pins));
+    for (unsigned k = first; r->iov && r->pins && k < first + nseg && left; k++) {
+        const struct virtq_seg *sg = &e->seg[k];
+        if (skip >= sg->len) {
+            skip -= sg->len;
+            continue;
+        }
+        uint64_t gpa = sg->gpa + skip, n = sg->len - skip < left ? sg->len - skip : left;
+        skip = 0;
+        while (n) {
+            uint64_t po = gpa & (MACH_PAGE_SIZE - 1), c = MACH_PAGE_SIZE - po < n ? MACH_PAGE_SIZE - po : n;
+            struct pmap *p;
+            uint32_t g;
+            if (r->npins == maxp || !guest_ram_page(d->pm, gpa - po, &p, &g) || (r->pp && p != r->pp))
+                goto undo;
+            uint8_t *h = pmap_pin(p, g, in);
+            if (!h)
+                goto undo;
+            r->pp = p;
+            r->pins[r->npins++] = g;
+            h += po;
+            struct iovec *last = r->niov ? &r->iov[r->niov - 1] : NULL;
+            if (last && (uint8_t *)last->iov_base + last->iov_len == h)
+                last->iov_len += c;
+            else
+                r->iov[r->niov++] = (struct iovec){.iov_base = h, .iov_len = c};
+            gpa += c;
+            n -= c;
+            left -= c;
+        }
+    }
+    if (r->iov && r->pins && !left)
+        return true;
+undo:
+    for (unsigned i = 0; i < r->npins; i++)
+        pmap_unpin(r->pp, r->pins[i]);
+    free(r->iov);
+    free(r->pins);
+    r->iov = NULL;
+    r->pins = NULL;
+    r->niov = 0;
+    r->npins = 0;
+    r->pp = NULL;
+    return false;
+}
+
+/* A direct IN wrote guest RAM behind the translator's back: the write hook (code invalidation),
+ * segment by segment, as a copy through the physmap would have called it. */
+static void blk_direct_written(struct virtio_blk *d, struct blk_req *r)
+{
+    struct physmap *pm = d->pm;
+    const struct virtq_elem *e = r->e;
+    uint64_t left = r->len;
+    for (unsigned k = e->n_out; pm->write_hook && k < e->n_out + e->n_in && left; k++) {
+        uint64_t n = e->seg[k].len < left ? e->seg[k].len : left;
+        pm->write_hook(pm->write_hook_opaque, physmap_canon(pm, e->seg[k].gpa), n);
+        left -= n;
+    }
 }
 
 /*
@@ -395,6 +510,8 @@ static int blk_parse(struct virtio_blk *d, struct blk_req *r)
             return 0;
         r->off = sector * BLK_SECTOR;
         r->len = len;
+        if (len && (!in || !blk_sharing(d)) && blk_direct(d, r, in))
+            return 1;
         /* Page-aligned: a cache=none backend reads and writes it with O_DIRECT. */
         void *buf = NULL;
         if (posix_memalign(&buf, 4096, len ? len : BLK_SECTOR))
@@ -483,24 +600,13 @@ static void blk_process(struct virtio_blk *d)
                 continue;
             }
         }
-        uint64_t bounce = r->buf ? r->len : 0;
+        uint64_t bounce = r->buf || r->iov ? r->len : 0;
         if (d->inflight && d->inflight_bytes + bounce > INFLIGHT_MAX_BYTES) {
             d->held = r;
             return;
         }
         blk_submit(d, r);
     }
-}
-
-/* The pmap page behind guest-physical gpa, if it is RAM of a pmap. */
-static bool guest_ram_page(const struct physmap *pm, uint64_t gpa, struct pmap **p, uint32_t *gpfn)
-{
-    const struct mem_region *r = physmap_find(pm, gpa);
-    if (!r || !r->pmap || gpa - r->base + MACH_PAGE_SIZE > r->size)
-        return false;
-    *p = r->pmap;
-    *gpfn = r->first_page + (uint32_t)((gpa - r->base) >> MACH_PAGE_BITS);
-    return true;
 }
 
 /* Copies machine pages [m, m + n) to the request's data from byte x. */
@@ -599,9 +705,13 @@ static bool blk_deliver(struct virtio_blk *d)
         struct blk_req *r = list;
         list = r->next;
         d->inflight--;
-        d->inflight_bytes -= r->buf ? r->len : 0;
+        d->inflight_bytes -= r->buf || r->iov ? r->len : 0;
         uint32_t data = 0;
-        if (r->type == VIRTIO_BLK_T_IN && r->status == VIRTIO_BLK_S_OK) {
+        if (r->type == VIRTIO_BLK_T_IN && r->iov) {
+            blk_direct_written(d, r);
+            if (r->status == VIRTIO_BLK_S_OK)
+                data = (uint32_t)r->len;
+        } else if (r->type == VIRTIO_BLK_T_IN && r->status == VIRTIO_BLK_S_OK) {
             if (!deliver_read(d, r))
                 r->status = VIRTIO_BLK_S_IOERR;
             else
@@ -678,6 +788,8 @@ static void blk_reset(void *dev)
     while (list) {
         struct blk_req *r = list;
         list = r->next;
+        if (r->type == VIRTIO_BLK_T_IN && r->iov)
+            blk_direct_written(d, r);
         req_free(r);
     }
     req_free(d->held);

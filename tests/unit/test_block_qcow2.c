@@ -33,6 +33,7 @@ struct wl_case {
     const char *backing; /* NULL, "raw", "qcow2" */
     const char *extra;   /* more -o options */
     enum blk_cache cache;
+    bool scatter;        /* iovec reads and writes, requests up to 20 clusters, 150 operations */
 };
 
 static void run_case(const struct wl_case *c, uint64_t seed)
@@ -59,9 +60,9 @@ static void run_case(const struct wl_case *c, uint64_t seed)
     struct blk *b;
     bt_open(img, BLK_FORMAT_PROBE, false, c->cache, &b);
     assert_int_equal(b->format, BLK_FORMAT_QCOW2);
-    struct bt_workload w = { .ops = 250, .max_sectors = c->cluster * 3 / 512 + 3, .discards = true,
-                             .reopen = true, .path = img, .fmt = BLK_FORMAT_QCOW2,
-                             .cache = c->cache };
+    struct bt_workload w = { .ops = c->scatter ? 150 : 250, .max_sectors = c->cluster * (c->scatter ? 20 : 3) / 512 + 3,
+                             .discards = true, .reopen = true, .path = img, .fmt = BLK_FORMAT_QCOW2,
+                             .cache = c->cache, .scatter = c->scatter };
     bt_run_workload(&b, &m, &w, seed);
     bt_check_all(b, &m, "after the workload");
     blk_close(b);
@@ -78,7 +79,7 @@ static void test_workload_no_backing(void **state)
     (void)state;
     static const unsigned clusters[] = { 512, 4096, 65536 };
     for (unsigned i = 0; i < 3; i++)
-        run_case(&(struct wl_case){ clusters[i], NULL, NULL, BLK_CACHE_WRITEBACK }, 100 + i);
+        run_case(&(struct wl_case){ clusters[i], NULL, NULL, BLK_CACHE_WRITEBACK, false }, 100 + i);
 }
 
 static void test_workload_raw_backing(void **state)
@@ -86,7 +87,7 @@ static void test_workload_raw_backing(void **state)
     (void)state;
     static const unsigned clusters[] = { 512, 4096, 65536 };
     for (unsigned i = 0; i < 3; i++)
-        run_case(&(struct wl_case){ clusters[i], "raw", NULL, BLK_CACHE_WRITEBACK }, 200 + i);
+        run_case(&(struct wl_case){ clusters[i], "raw", NULL, BLK_CACHE_WRITEBACK, false }, 200 + i);
 }
 
 static void test_workload_qcow2_backing(void **state)
@@ -94,17 +95,17 @@ static void test_workload_qcow2_backing(void **state)
     (void)state;
     static const unsigned clusters[] = { 512, 4096, 65536 };
     for (unsigned i = 0; i < 3; i++)
-        run_case(&(struct wl_case){ clusters[i], "qcow2", NULL, BLK_CACHE_WRITEBACK }, 300 + i);
+        run_case(&(struct wl_case){ clusters[i], "qcow2", NULL, BLK_CACHE_WRITEBACK, false }, 300 + i);
 }
 
 static void test_workload_refcount_widths_and_v2(void **state)
 {
     (void)state;
-    run_case(&(struct wl_case){ 4096, NULL, "refcount_bits=1", BLK_CACHE_WRITEBACK }, 400);
-    run_case(&(struct wl_case){ 4096, NULL, "refcount_bits=8", BLK_CACHE_WRITEBACK }, 401);
-    run_case(&(struct wl_case){ 4096, "raw", "refcount_bits=64", BLK_CACHE_WRITEBACK }, 402);
-    run_case(&(struct wl_case){ 65536, NULL, "compat=0.10", BLK_CACHE_WRITEBACK }, 403);
-    run_case(&(struct wl_case){ 4096, "qcow2", "compat=0.10", BLK_CACHE_WRITEBACK }, 404);
+    run_case(&(struct wl_case){ 4096, NULL, "refcount_bits=1", BLK_CACHE_WRITEBACK, false }, 400);
+    run_case(&(struct wl_case){ 4096, NULL, "refcount_bits=8", BLK_CACHE_WRITEBACK, false }, 401);
+    run_case(&(struct wl_case){ 4096, "raw", "refcount_bits=64", BLK_CACHE_WRITEBACK, false }, 402);
+    run_case(&(struct wl_case){ 65536, NULL, "compat=0.10", BLK_CACHE_WRITEBACK, false }, 403);
+    run_case(&(struct wl_case){ 4096, "qcow2", "compat=0.10", BLK_CACHE_WRITEBACK, false }, 404);
 }
 
 /* 512-byte clusters: qemu-img's one-cluster refcount table reaches 64 blocks of 256 clusters
@@ -114,8 +115,24 @@ static void test_workload_refcount_widths_and_v2(void **state)
 static void test_workload_cache_none(void **state)
 {
     (void)state;
-    run_case(&(struct wl_case){ 4096, "qcow2", NULL, BLK_CACHE_NONE }, 500);
-    run_case(&(struct wl_case){ 512, NULL, NULL, BLK_CACHE_NONE }, 501);
+    run_case(&(struct wl_case){ 4096, "qcow2", NULL, BLK_CACHE_NONE, false }, 500);
+    run_case(&(struct wl_case){ 512, NULL, NULL, BLK_CACHE_NONE, false }, 501);
+}
+
+/* Scattered requests (blk_readv / blk_writev, as a device hands guest pages down) long enough for
+ * runs of clusters: one transfer per run of back-to-back clusters, whole clusters allocated and
+ * written together, parts of clusters in between; small and large clusters, with and without a
+ * backing file, through the page cache and with O_DIRECT (unaligned pieces bounce). */
+static void test_workload_scattered(void **state)
+{
+    (void)state;
+    static const unsigned clusters[] = { 512, 65536 };
+    static const char *backings[] = { NULL, "raw", "qcow2" };
+    for (unsigned i = 0; i < 2; i++)
+        for (unsigned j = 0; j < 3; j++)
+            run_case(&(struct wl_case){ .cluster = clusters[i], .backing = backings[j], .scatter = true,
+                                        .cache = j == 1 ? BLK_CACHE_NONE : BLK_CACHE_WRITEBACK },
+                     0x5CA7 + i * 3 + j);
 }
 
 static void test_refcount_table_growth(void **state)
@@ -369,6 +386,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_workload_qcow2_backing, bt_setup, bt_teardown),
         cmocka_unit_test_setup_teardown(test_workload_refcount_widths_and_v2, bt_setup, bt_teardown),
         cmocka_unit_test_setup_teardown(test_workload_cache_none, bt_setup_disk, bt_teardown),
+        cmocka_unit_test_setup_teardown(test_workload_scattered, bt_setup_disk, bt_teardown),
         cmocka_unit_test_setup_teardown(test_refcount_table_growth, bt_setup, bt_teardown),
         cmocka_unit_test_setup_teardown(test_compressed, bt_setup, bt_teardown),
         cmocka_unit_test_setup_teardown(test_our_overlay, bt_setup, bt_teardown),

@@ -22,20 +22,22 @@ static void test_workload_cache_modes(void **state)
 {
     (void)state;
     static const enum blk_cache modes[] = { BLK_CACHE_WRITEBACK, BLK_CACHE_NONE, BLK_CACHE_UNSAFE };
-    for (unsigned k = 0; k < 3; k++) {
+    /* each mode plain, then through blk_readv / blk_writev with scattered buffers */
+    for (unsigned k = 0; k < 6; k++) {
         uint64_t size = 4 * MIB;
         const char *img = bt_path("disk.raw");
         struct bt_model m;
         bt_model_init(&m, size, NULL);
         make_raw(img, size, m.data, 10 + k);
         struct blk *b;
-        bt_open(img, BLK_FORMAT_PROBE, false, modes[k], &b);
+        bt_open(img, BLK_FORMAT_PROBE, false, modes[k % 3], &b);
         assert_int_equal(b->format, BLK_FORMAT_RAW);
         assert_int_equal(b->size, size);
         /* /tmp is a disk file system here: cache=none really is O_DIRECT (bounce buffers) */
-        assert_int_equal(blk_handle_of(b)->file->direct, modes[k] == BLK_CACHE_NONE);
-        struct bt_workload w = { .ops = 600, .max_sectors = 300, .discards = true, .reopen = true,
-                                 .discard_zeroes = true, .path = img, .fmt = BLK_FORMAT_RAW, .cache = modes[k] };
+        assert_int_equal(blk_handle_of(b)->file->direct, modes[k % 3] == BLK_CACHE_NONE);
+        struct bt_workload w = { .ops = k < 3 ? 600 : 300, .max_sectors = 300, .discards = true, .reopen = true,
+                                 .discard_zeroes = true, .path = img, .fmt = BLK_FORMAT_RAW, .cache = modes[k % 3],
+                                 .scatter = k >= 3 };
         bt_run_workload(&b, &m, &w, 20 + k);
         /* on raw a discard reads as zeroes: the model can say so */
         assert_int_equal(b->ops->discard(b, MIB, MIB), 0);

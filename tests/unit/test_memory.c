@@ -21,6 +21,7 @@
  *    X) reaches the translations of code at X, whether a guest store or a
  *    host write comes through it.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -266,6 +267,59 @@ static void test_cow_two_pmaps(void **state)
 
     pmap_destroy(&a);
     pmap_destroy(&b);
+    assert_int_equal(mm.in_use, 0);
+    machmem_destroy(&mm);
+}
+
+/* DMA pins (pmap_pin): a pinned page keeps its machine page whatever the pmap is asked. */
+static void test_pmap_pin(void **state)
+{
+    (void)state;
+    struct machmem mm;
+    struct pmap a;
+    assert_int_equal(machmem_init(&mm, 64 * MACH_PAGE_SIZE), 0);
+    assert_int_equal(pmap_init(&a, &mm, 8 * MACH_PAGE_SIZE, 0), 0);
+    mpn_t m = machmem_alloc(&mm);
+    memset(machmem_page(&mm, m), 0x5A, MACH_PAGE_SIZE);
+    assert_int_equal(pmap_map_cow(&a, 3, m), 0);
+
+    /* pinned for a write: made private first (a copy at home), and the address is the view's */
+    uint8_t *h = pmap_pin(&a, 3, true);
+    assert_ptr_equal(h, a.view + 3 * MACH_PAGE_SIZE);
+    bool cow = true;
+    assert_int_equal(pmap_lookup(&a, 3, &cow), a.home + 3);
+    assert_false(cow);
+    assert_int_equal(h[7], 0x5A);
+    mpn_t held = pmap_lookup(&a, 3, NULL);
+
+    /* while pinned nothing takes the page away: merge, move, copy-on-write mapping, discard */
+    memset(machmem_page(&mm, m), 0x5A, MACH_PAGE_SIZE);
+    assert_int_equal(pmap_merge_page(&a, 3, m), -EAGAIN); /* same bytes, still refused */
+    assert_int_equal(pmap_move(&a, 3), -EBUSY);
+    assert_int_equal(pmap_map_cow(&a, 3, m), -EBUSY);
+    mpn_t run = machmem_alloc_run(&mm, 2);
+    assert_int_not_equal(run, MPN_NONE);
+    assert_int_equal(pmap_map_cow_run(&a, 2, run, 2), -EBUSY); /* a run over it is refused */
+    assert_int_equal(pmap_map_cow_run(&a, 1, run, 2), 0);      /* its neighbours are free to go */
+    machmem_put(&mm, run);
+    machmem_put(&mm, run + 1);
+    pmap_discard(&a, 0, 8);
+    assert_int_equal(pmap_lookup(&a, 3, NULL), held);
+    assert_int_equal(pmap_lookup(&a, 2, NULL), PMAP_NONE); /* the rest went */
+    h[8] = 0x33; /* a transfer landing now is what the guest sees */
+    assert_int_equal(pmap_page(&a, 3, false, NULL)[8], 0x33);
+
+    /* two pins, two unpins; then the page is free to change again */
+    assert_ptr_equal(pmap_pin(&a, 3, false), h);
+    pmap_unpin(&a, 3);
+    assert_int_equal(pmap_move(&a, 3), -EBUSY);
+    pmap_unpin(&a, 3);
+    assert_int_equal(pmap_move(&a, 3), 0);
+    assert_int_not_equal(pmap_lookup(&a, 3, NULL), held);
+    assert_null(pmap_pin(&a, 8, true)); /* out of range */
+
+    machmem_put(&mm, m);
+    pmap_destroy(&a);
     assert_int_equal(mm.in_use, 0);
     machmem_destroy(&mm);
 }
@@ -544,6 +598,7 @@ int main(void)
         cmocka_unit_test(test_pool_alloc_free_reuse),
         cmocka_unit_test(test_pmap_first_touch),
         cmocka_unit_test(test_cow_two_pmaps),
+        cmocka_unit_test(test_pmap_pin),
         cmocka_unit_test(test_shootdown_exact),
         cmocka_unit_test_setup_teardown(test_cow_store_translated, dbt_setup, vm_teardown),
         cmocka_unit_test_setup_teardown(test_cow_store_interpreted, interp_setup, vm_teardown),

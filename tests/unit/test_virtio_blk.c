@@ -290,6 +290,34 @@ static void test_read(void **state)
     assert_int_equal(rd(VIRTIO_PCI_ISR, 1), 0);
 }
 
+/* A read into guest pages that share a machine page copy-on-write (page sharing, the buffer
+ * cache): the transfer lands in private copies, the shared page keeps its bytes, and when the
+ * request is over its pages are no longer pinned (the pmap may move them again). */
+static void test_read_into_shared_pages(void **state)
+{
+    (void)state;
+    mpn_t m = machmem_alloc(&mm);
+    assert_int_not_equal(m, MPN_NONE);
+    memset(machmem_page(&mm, m), 0x77, MACH_PAGE_SIZE);
+    uint32_t g = DATA >> MACH_PAGE_BITS;
+    assert_int_equal(pmap_map_cow(&ram, g, m), 0);
+    assert_int_equal(pmap_map_cow(&ram, g + 1, m), 0);
+    assert_int_equal(request(0, 8, 2 * MACH_PAGE_SIZE, true), 0);
+    uint8_t buf[2 * MACH_PAGE_SIZE];
+    assert_int_equal(physmap_read(&pm, DATA, buf, sizeof(buf)), 0);
+    assert_memory_equal(buf, disk + 8 * 512, sizeof(buf));
+    for (unsigned i = 0; i < MACH_PAGE_SIZE; i++)
+        assert_int_equal(machmem_page(&mm, m)[i], 0x77);
+    bool cow = true;
+    assert_int_not_equal(pmap_lookup(&ram, g, &cow), m);
+    assert_false(cow);
+    assert_int_equal(hooked_lo, DATA);
+    assert_int_equal(hooked_hi, DATA + 2 * MACH_PAGE_SIZE);
+    assert_int_equal(pmap_move(&ram, g), 0);
+    assert_int_equal(pmap_move(&ram, g + 1), 0);
+    machmem_put(&mm, m);
+}
+
 static void test_write(void **state)
 {
     (void)state;
@@ -522,6 +550,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_pci_identity, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_into_shared_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_past_end, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partial_sector, setup, teardown),
