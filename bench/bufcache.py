@@ -21,13 +21,15 @@ import hashlib
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 B = os.path.join(ROOT, "build")
+
+sys.path.insert(0, os.path.join(ROOT, "tests", "qmp"))
+from qmp_client import QMPClient  # noqa: E402
 
 
 def log(msg):
@@ -36,39 +38,6 @@ def log(msg):
 
 def sh(*cmd, **kw):
     subprocess.run(list(cmd), check=True, **kw)
-
-
-class QMP:
-    """Just enough of QMP: greeting, capabilities, commands."""
-
-    def __init__(self, path, timeout=30):
-        self.s = socket.socket(socket.AF_UNIX)
-        self.s.settimeout(timeout)
-        self.s.connect(path)
-        self.buf = b""
-        self.recv()
-        self.run("qmp_capabilities")
-
-    def recv(self):
-        while b"\n" not in self.buf:
-            d = self.s.recv(65536)
-            if not d:
-                raise OSError("QMP closed")
-            self.buf += d
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
-
-    def run(self, cmd, **args):
-        msg = {"execute": cmd}
-        if args:
-            msg["arguments"] = args
-        self.s.sendall(json.dumps(msg).encode() + b"\n")
-        while True:
-            r = self.recv()
-            if "return" in r:
-                return r["return"]
-            if "error" in r:
-                raise OSError("QMP %s: %r" % (cmd, r["error"]))
 
 
 def inputs(work):
@@ -164,7 +133,8 @@ def launch(args, kernel, initrd, base, want, n, cache, tag):
             st = f.read().rsplit(")", 1)[1].split()
         cpu_s = (int(st[11]) + int(st[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
         io = proc_io(p.pid)
-        q = QMP(qmp_path)
+        q = QMPClient(qmp_path)
+        q.run("qmp_capabilities")
         bc = q.run("query-buffer-cache")
         bs = [q.run("query-blockstats", vm="vm%d" % i)[0] for i in range(n)]
         q.run("quit")

@@ -35,7 +35,6 @@ Needs root for KSM (without it the qemu-ksm configuration is skipped and says so
 import argparse
 import json
 import os
-import socket
 import sys
 import time
 
@@ -46,6 +45,9 @@ from harness import fleet as fl  # noqa: E402
 from harness import plot  # noqa: E402
 from harness.stats import Summary, median, num  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "qmp"))
+from qmp_client import QMPClient  # noqa: E402
+
 KSM = "/sys/kernel/mm/ksm"
 CONFIGS = ["mvisor", "mvisor-share", "qemu", "qemu-ksm"]
 
@@ -54,43 +56,19 @@ def log(msg):
     print(f"bench-density: {time.strftime('%H:%M:%S')} {msg}", file=sys.stderr, flush=True)
 
 
-class QMP:
-    def __init__(self, path, timeout=20):
-        self.s = socket.socket(socket.AF_UNIX)
-        self.s.settimeout(timeout)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                self.s.connect(path)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        self.buf = b""
-        self.recv()
-        self.run("qmp_capabilities")
-
-    def recv(self):
-        while b"\n" not in self.buf:
-            d = self.s.recv(65536)
-            if not d:
-                raise OSError("QMP closed")
-            self.buf += d
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
-
-    def run(self, cmd):
-        self.s.sendall(json.dumps({"execute": cmd}).encode() + b"\n")
-        while True:
-            r = self.recv()
-            if "return" in r:
-                return r["return"]
-            if "error" in r:
-                raise OSError(f"QMP {cmd}: {r['error']!r}")
-
-    def close(self):
-        self.s.close()
+def qmp_connect(path, timeout=20):
+    """tests/qmp/qmp_client.py's client once the monitor has made its socket (it may still be starting)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            q = QMPClient(path, timeout)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+    q.run("qmp_capabilities")
+    return q
 
 
 def ksm_read(name):
@@ -146,7 +124,7 @@ class Bench:
                 return rec
             prompt = f.now()
             rec["prompt_s"] = prompt
-            q = QMP(qmp_path) if qmp_path else None
+            q = qmp_connect(qmp_path) if qmp_path else None
             share0 = q.run("query-sharing") if q and config == "mvisor-share" else None
             t_share0 = time.monotonic()
             # mvisor settles too: an idle VM gives its translations back after --idle-trim seconds
