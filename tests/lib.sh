@@ -389,3 +389,18 @@ suite_count_parts() {
         suite_count "$p" "$m"
     done
 }
+
+# The common command line of the suite runners: --mvisor PATH, -h/--help (the runner's header
+# comment), anything else starting with '-' refused with one line and status 1, the rest case
+# globs into the array filters.
+runner_args() {
+    filters=()
+    while (($#)); do
+        case $1 in
+        --mvisor) MVISOR=$2; shift 2 ;;
+        -h | --help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        -*) echo "run.sh: unknown option $1" >&2; exit 1 ;;
+        *) filters+=("$1"); shift ;;
+        esac
+    done
+}

@@ -81,15 +81,7 @@ MIPS_CC=${MIPS_CC:-mipsel-linux-gnu-gcc}
 QEMU=${QEMU:-qemu-system-mipsel}
 BOOT_JOBS=${BOOT_JOBS:-2}
 BOOT_LIMIT=${BOOT_LIMIT:-900}   # seconds one boot scenario may take
-filters=()
-while (($#)); do
-    case $1 in
-    --mvisor) MVISOR=$2; shift 2 ;;
-    -h | --help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
-    -*) echo "run.sh: unknown option $1" >&2; exit 1 ;;
-    *) filters+=("$1"); shift ;;
-    esac
-done
+runner_args "$@"
 
 suite_begin boot
 W=$B/tests/boot

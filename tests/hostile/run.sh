@@ -28,15 +28,7 @@ B=${B:-build}
 MVISOR=$B/mvisor
 MIPS_CC=${MIPS_CC:-mipsel-linux-gnu-gcc}
 HOSTILE_LIMIT=${HOSTILE_LIMIT:-300} # seconds one case may take
-filters=()
-while (($#)); do
-    case $1 in
-    --mvisor) MVISOR=$2; shift 2 ;;
-    -h | --help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
-    -*) echo "run.sh: unknown option $1" >&2; exit 1 ;;
-    *) filters+=("$1"); shift ;;
-    esac
-done
+runner_args "$@"
 
 suite_begin hostile
 ulimit -c 0
