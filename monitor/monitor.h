@@ -602,8 +602,20 @@ uint64_t smp_icount_sum(const struct vm *vm);
 /* Sets up (vm->smp) and tears down the threads' state; -errno. */
 int smp_threads_create(struct vm *vm);
 void smp_threads_destroy(struct vm *vm);
-/* smp_run_slice of a threaded VM: VPE 0 on the calling thread, VPE 1 on its own. */
+/* smp_run_slice of a threaded VM: VPE 0's slice (the scheduler runs the others, smp_vcpu_slice). */
 enum vcpu_exit smp_run_threads(struct vm *vm);
+/* A slice of vCPU id (1..) of a threaded VM, at most max_insns instructions (0: no bound);
+ * VCPU_EXIT_PAUSED while the VM is held, paused or stopping (its eventfd says when to look again). */
+enum vcpu_exit smp_vcpu_slice(struct vm *vm, unsigned id, uint64_t max_insns);
+/* The eventfd that wakes vCPU id (1..) of a threaded VM from a sleep, or -1. */
+int smp_wake_fd(const struct vm *vm, unsigned id);
+/* Keeps every vCPU but VPE 0 out of guest code (waits for their slices to end) until the release. */
+void smp_hold_others(struct vm *vm);
+void smp_release_others(struct vm *vm);
+/* MVPControl.EVP became evp by exec's dvpe, evpe or write (s->mu held): a dvpe holds the other
+ * VPEs out of guest code until the evpe. smp_mt_reset drops such a hold (a reset). */
+void smp_evp_changed(struct vcpu *exec, bool evp);
+void smp_mt_reset(struct vm *vm);
 /* The run loop, between blocks: if another vCPU waits for every other one to leave translated
  * code (smp_exclusive_begin), wait here until it is done. */
 void smp_quiesce(struct vcpu *v);

@@ -66,6 +66,7 @@ static bool is_master(const struct vcpu *v)
 
 void mt_reset(struct vm *vm)
 {
+    smp_mt_reset(vm);
     vm->mvpcontrol = MVPCONTROL_EVP;
     vm->dvpe_by = 0;
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
@@ -98,11 +99,11 @@ bool mt_vpe_runs(const struct vcpu *v)
 }
 
 /*
- * With each vCPU on its own thread a dvpe does not stop the other VPE: Linux brackets its
- * cross-VPE Cause update (an IPI) with dvpe/evpe, which ipi_pending makes atomic instead, and
- * stopping a thread at every IPI would cost a round trip between host CPUs. What it still does is
- * keep a VPE from starting while a master configures it (MVPControl.VPC set, EVP clear: Linux's
- * smvp_boot_secondary sets up the new VPE's pc, sp and gp there before it lets it go).
+ * With each vCPU on its own thread a dvpe stops the other VPE as on one thread, through the
+ * scheduler (smp_evp_changed in monitor/smp_thread.c: the other is held out of guest code until
+ * the evpe). What this adds is the configuration state: a VPE does not start while a master
+ * configures it (MVPControl.VPC set, EVP clear: Linux's smvp_boot_secondary sets up the new
+ * VPE's pc, sp and gp there before it lets it go).
  */
 bool mt_vpe_runs_threaded(const struct vcpu *v)
 {
@@ -178,6 +179,7 @@ static bool mt_write(struct vcpu *exec, struct vcpu *t, unsigned reg, unsigned s
             if ((vm->mvpcontrol ^ val) & MVPCONTROL_EVP & ~val)
                 vm->dvpe_by = exec->id;
             vm->mvpcontrol = val & (MVPCONTROL_EVP | MVPCONTROL_VPC);
+            smp_evp_changed(exec, (vm->mvpcontrol & MVPCONTROL_EVP) != 0);
             run_state_changed(exec);
         }
         return true;
@@ -359,6 +361,7 @@ static uint32_t exec_locked(struct vcpu *v, const struct mips_insn *in)
             } else {
                 vm->mvpcontrol |= MVPCONTROL_EVP;
             }
+            smp_evp_changed(v, (vm->mvpcontrol & MVPCONTROL_EVP) != 0);
             run_state_changed(v);
         }
         return old;

@@ -1,5 +1,9 @@
 /*
  * The scheduler (monitor/sched.h): every vCPU of the monitor on a pool of host worker threads.
+ * An entry is a VM's first vCPU, run through vm_run_slice; a VM whose vCPUs have threads of their
+ * own (--smp-threads 2, monitor/smp_thread.c) has one more entry per other vCPU, run through
+ * smp_vcpu_slice, woken through its own eventfd, and ended with the VM. The VM's weight is
+ * shared out between its entries.
  *
  * One lock guards the run queue, which is small (a vCPU per VM, up to a few hundred) and touched
  * once per slice, so the pick is a linear scan for the least virtual time. A slice is a bounded
@@ -193,7 +197,7 @@ static void make_runnable(struct sched *s, struct sched_ent *e)
         pthread_cond_signal(&s->cond);
     if (runnable + 1 > s->sleepers && victim) {
         victim->preempted = true;
-        atomic_fetch_or_explicit(&victim->vm->vcpu->exit_request, EXIT_REQ_PREEMPT, memory_order_relaxed);
+        atomic_fetch_or_explicit(&victim->vcpu->exit_request, EXIT_REQ_PREEMPT, memory_order_relaxed);
     }
 }
 
@@ -233,7 +237,7 @@ static void poll_once(struct sched *s)
                     make_runnable(s, &s->e[i]);
         } else {
             struct sched_ent *e = p;
-            drain(e->vm->ctl.wake_fd);
+            drain(e->wake_fd);
             if (e->st == SCHED_ENT_IDLE)
                 make_runnable(s, e);
             else if (e->st == SCHED_ENT_RUNNING)
@@ -266,17 +270,20 @@ static void run_slice(struct sched *s, struct sched_ent *e, uint64_t insns, stru
 {
     pthread_mutex_unlock(&s->lock);
     struct vm *vm = e->vm;
-    atomic_store(&vm->ctl.vcpu_tid, tid);
+    bool first = e->first == e;
+    if (first)
+        atomic_store(&vm->ctl.vcpu_tid, tid);
     if (s->profiled)
-        profile_thread_set(vm->vcpu);
+        profile_thread_set(e->vcpu);
     uint64_t t0 = host_monotonic_ns();
-    enum vcpu_exit why = vm_run_slice(vm, insns);
+    enum vcpu_exit why = first ? vm_run_slice(vm, insns) : smp_vcpu_slice(vm, e->vcpu->id, insns);
     if (s->profiled)
         profile_thread_set(NULL);
     /* Outside the lock: a reboot loads the kernel again, an end prints and closes. The VM is
-     * charged for it: a guest resetting in a loop gets no free time. */
+     * charged for it: a guest resetting in a loop gets no free time. The VM's other vCPUs are
+     * held out of guest code meanwhile (smp_run_threads). */
     int status = 0;
-    bool ended = vm_run_ended(vm, why, &status);
+    bool ended = first && vm_run_ended(vm, why, &status);
     uint64_t ran = sched_charge_slice(charge, host_monotonic_ns() - t0, thread_cpu_ns);
     pthread_mutex_lock(&s->lock);
     if (worker)
@@ -323,6 +330,23 @@ static void *watcher_main(void *arg)
     return NULL;
 }
 
+/* Entry e's run is over (lock held). */
+static void ent_done(struct sched *s, struct sched_ent *e)
+{
+    if (e->st == SCHED_ENT_IDLE)
+        s->idle--;
+    e->st = SCHED_ENT_DONE;
+    epoll_ctl(s->epfd, EPOLL_CTL_DEL, e->wake_fd, NULL);
+    if (++s->ndone == s->n) {
+        uint64_t one = 1;
+        pthread_cond_broadcast(&s->cond);
+        pthread_cond_signal(&s->watch_cond);
+        if (write(s->done_fd, &one, sizeof(one)) < 0) {
+            /* the counter cannot overflow with one write per run */
+        }
+    }
+}
+
 /* What a slice returned, after vm_run_ended acted on it (lock held). */
 static void after_slice(struct sched *s, struct sched_ent *e, enum vcpu_exit why, uint64_t ran_ns, bool ended,
                         int status)
@@ -331,18 +355,23 @@ static void after_slice(struct sched *s, struct sched_ent *e, enum vcpu_exit why
     bool woken = e->woken;
     e->woken = false;
     e->preempted = false;
+    if (e->vm_done) {
+        ent_done(s, e); /* the VM's run ended while this other vCPU's slice ran */
+        return;
+    }
     if (ended) {
-        e->st = SCHED_ENT_DONE;
         e->status = status;
-        epoll_ctl(s->epfd, EPOLL_CTL_DEL, e->vm->ctl.wake_fd, NULL);
-        if (++s->ndone == s->n) {
-            uint64_t one = 1;
-            pthread_cond_broadcast(&s->cond);
-            pthread_cond_signal(&s->watch_cond);
-            if (write(s->done_fd, &one, sizeof(one)) < 0) {
-                /* the counter cannot overflow with one write per run */
-            }
+        /* The VM's other vCPUs end with it; they are held out of guest code already. */
+        for (unsigned i = 0; i < s->n; i++) {
+            struct sched_ent *o = &s->e[i];
+            if (o->first != e || o == e || o->st == SCHED_ENT_DONE)
+                continue;
+            if (o->st == SCHED_ENT_RUNNING)
+                o->vm_done = true;
+            else
+                ent_done(s, o);
         }
+        ent_done(s, e);
         return;
     }
     if ((why != VCPU_EXIT_WAIT && why != VCPU_EXIT_PAUSED) || woken || s->signalled) {
@@ -351,7 +380,7 @@ static void after_slice(struct sched *s, struct sched_ent *e, enum vcpu_exit why
     }
     e->st = SCHED_ENT_IDLE;
     s->idle++;
-    e->until_ns = why == VCPU_EXIT_WAIT ? e->vm->vcpu->wait_until_ns : host_monotonic_ns() + VM_PAUSE_POLL_NS;
+    e->until_ns = why == VCPU_EXIT_WAIT ? e->vcpu->wait_until_ns : host_monotonic_ns() + VM_PAUSE_POLL_NS;
     if (e->until_ns + TIMER_SLACK_NS < s->timer_at)
         arm_timer(s, e->until_ns + TIMER_SLACK_NS); /* the poller sleeps until then at most */
 }
@@ -467,18 +496,35 @@ static int sched_open(struct sched *s, struct vm **vms, unsigned n)
         rc = watch(s, s->done_fd, &s->done_fd);
     if (!rc && s->sig_fd >= 0)
         rc = watch(s, s->sig_fd, &s->sig_fd);
-    s->e = calloc(n, sizeof(*s->e));
+    /* An entry per vCPU that runs on its own: the first vCPU of each VM (entry i for VM i), then
+     * the others of the VMs whose vCPUs have threads of their own (--smp-threads 2). */
+    unsigned ne = n;
+    for (unsigned i = 0; i < n; i++)
+        if (vms[i]->smp)
+            ne += vms[i]->nr_vcpus - 1;
+    s->e = calloc(ne, sizeof(*s->e));
     if (!s->e)
         return -ENOMEM;
-    s->n = n;
+    s->n = ne;
+    unsigned k = n;
     for (unsigned i = 0; i < n && !rc; i++) {
-        struct sched_ent *e = &s->e[i];
-        e->vm = vms[i];
-        e->weight = vms[i]->cfg.weight ? vms[i]->cfg.weight : SCHED_WEIGHT_DEFAULT;
-        e->st = SCHED_ENT_RUNNABLE;
-        if (vms[i]->prof)
+        struct vm *vm = vms[i];
+        unsigned nv = vm->smp ? vm->nr_vcpus : 1;
+        /* The VM's weight is its share, whatever its vCPUs: each has its part of it. */
+        uint64_t w = vm->cfg.weight ? vm->cfg.weight : SCHED_WEIGHT_DEFAULT;
+        w = w / nv ? w / nv : 1;
+        for (unsigned j = 0; j < nv && !rc; j++) {
+            struct sched_ent *e = j ? &s->e[k++] : &s->e[i];
+            e->vm = vm;
+            e->vcpu = vm->vcpus[j];
+            e->first = &s->e[i];
+            e->wake_fd = j ? smp_wake_fd(vm, j) : vm->ctl.wake_fd;
+            e->weight = w;
+            e->st = SCHED_ENT_RUNNABLE;
+            rc = watch(s, e->wake_fd, e);
+        }
+        if (vm->prof)
             s->profiled = true;
-        rc = watch(s, vms[i]->ctl.wake_fd, e);
     }
     return rc;
 }
@@ -507,8 +553,8 @@ int sched_run(struct vm **vms, unsigned n, const struct sched_config *sc, int *s
     unsigned nw = sc && sc->host_cpus ? sc->host_cpus : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
     if (nw < 1)
         nw = 1;
-    if (nw > n)
-        nw = n; /* one vCPU per VM: more workers than vCPUs would only sleep */
+    if (nw > s.n)
+        nw = s.n; /* more workers than vCPUs would only sleep */
     pthread_t *t = calloc(nw, sizeof(*t));
     if (!t) {
         sched_close(&s);

@@ -61,6 +61,10 @@ enum sched_ent_state { SCHED_ENT_RUNNABLE, SCHED_ENT_RUNNING, SCHED_ENT_IDLE, SC
 
 struct sched_ent {
     struct vm *vm;
+    struct vcpu *vcpu;  /* the vCPU it runs: the VM's first, or (--smp-threads 2) another */
+    struct sched_ent *first; /* the entry of the VM's first vCPU (itself for that one) */
+    int wake_fd;        /* readable: run it again (the VM's wake-up eventfd for the first vCPU) */
+    bool vm_done;       /* another vCPU's entry, SCHED_ENT_RUNNING: the VM's run ended meanwhile */
     uint64_t weight;
     uint64_t vtime;     /* weighted host CPU ns run (BVT's actual virtual time) */
     uint64_t warp_left; /* weighted ns it may still run warped since it woke (0: not warped) */

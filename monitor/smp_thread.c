@@ -1,30 +1,35 @@
 /*
- * SMP guests, step two: with --smp-threads 2 (real time only) each vCPU of a
- * -smp 2 VM runs on its own host thread, both in translated code at once.
+ * SMP guests on host threads: with --smp-threads 2 (real time only) each
+ * vCPU of a -smp 2 VM is an entity of the scheduler (monitor/sched.c) and
+ * runs on whichever of its worker threads picks it, both vCPUs in
+ * translated code at once when two workers are free.
  *
- * VPE 0 runs on the thread that runs the VM (vm_run, or a scheduler worker),
- * inside vm_run_slice as a single vCPU does. VPE 1 runs on a thread of its
- * own, started with the VM's first slice. Everything outside a slice (a
- * control request served, a reset, the end of the run, page-sharing merges)
- * happens with VPE 1 parked: each slice unparks it and parks it again before
- * returning, unless the slice returns because VPE 0 waits (WAIT) while VPE 1
- * runs; then VPE 1 goes on while the VM sleeps, and wakes it with an IPI.
- * With page sharing on, VPE 1 is parked then too (merges need the VM out of
- * guest code).
+ * VPE 0 runs inside vm_run_slice, as a single vCPU does (smp_run_threads):
+ * control requests (QMP), a reset, the end of the run are its business.
+ * Every other vCPU runs in smp_vcpu_slice, a bounded call like VPE 0's
+ * slice. Whatever needs the whole VM stopped (a control request served, a
+ * reset or the end, page-sharing merges) holds the other vCPUs: the hold
+ * asks them to end their slice and waits until none is inside one; a held
+ * vCPU's slice returns at once (VCPU_EXIT_PAUSED) and it waits off the
+ * workers until the hold ends, which wakes it through its eventfd. VPE 0
+ * takes the hold whenever its slice returns for anything but more guest
+ * code (a slice's end, WAIT) and lets it go at its next slice, so a VM
+ * paused by QMP (stop), or one resetting, has no vCPU in guest code.
  *
- * What is shared between the two threads and how:
+ * What is shared between the threads and how:
  *  - The translation cache: jump caches without a lock, the rest under
  *    tc->lock; a region is emptied only while every other vCPU is outside
  *    translated code (smp_exclusive_begin: each vCPU publishes whether it is
  *    inside, and the others wait at their next event check, smp_quiesce).
  *  - Devices: one lock (the "big lock", smp_bql_lock) around MMIO, the
  *    board's timers and console input. Device interrupts go to VPE 0 only; a
- *    line raised on VPE 1's thread is recorded atomically and VPE 0 takes it
- *    at its next event check (cp0_set_irq).
+ *    line raised on another vCPU's thread is recorded atomically and VPE 0
+ *    takes it at its next event check (cp0_set_irq).
  *  - IPIs: an mttc0 of the other VPE's Cause sets its software-interrupt
  *    bits in vcpu.ipi_pending (atomically), which that vCPU's own thread
- *    merges into its Cause; a VPE sleeping in WAIT is woken (VPE 1 by its
- *    condition variable, VPE 0 through the VM's wake-up eventfd).
+ *    merges into its Cause; a VPE sleeping in WAIT is woken through its
+ *    eventfd (VPE 0's is the VM's wake-up eventfd), which the scheduler
+ *    watches.
  *  - MT registers: under s->mu; dvpe and evpe keep MVPControl.EVP as the
  *    guest wrote it but stop no running VPE (mt_vpe_runs_threaded: Linux
  *    only brackets the cross-VPE Cause update with them, which ipi_pending
@@ -36,22 +41,26 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dbt/dbt.h"
 #include "monitor/internal.h"
+#include "shadow-mmu/pageshare.h"
 
 struct smp_rt {
     pthread_mutex_t mu;   /* the fields below, and the MT registers (mt.c) */
-    pthread_cond_t cond;  /* VPE 1's thread: run again, an IPI, a park request, quit */
-    pthread_cond_t parked_cond; /* the VM's thread: VPE 1 parked */
-    pthread_t th;
-    bool started, quit;
-    bool park_req;        /* the VM's thread wants VPE 1 parked */
-    bool parked;          /* VPE 1's thread is parked (touches nothing of the VM) */
-    bool sleeping;        /* VPE 1 waits (WAIT, or it may not run): its thread sleeps */
-    bool woken;           /* an IPI or a state change since VPE 1 went to sleep */
-    enum vcpu_exit v1_exit; /* a reason to end the run VPE 1 found (a stop), until VPE 0 sees it */
+    pthread_cond_t out_cond; /* a holder waits here for the other vCPUs to leave their slices */
+    unsigned hold;        /* holders: the other vCPUs stay out of guest code */
+    bool vm_held;         /* VPE 0's own hold, from its last slice's exit to its next slice */
+    unsigned inside;      /* vCPUs other than VPE 0 inside smp_vcpu_slice's guest code */
+    unsigned hold0;       /* holders of VPE 0 (another VPE's dvpe) */
+    bool inside0;         /* VPE 0 inside guest code (smp_run_threads) */
+    int dvpe_by;          /* the VPE whose dvpe holds the others now, or -1 */
+    _Atomic bool dvpe_wait[VM_MAX_VCPUS]; /* that VPE waits for the others to be out before it goes on */
+    enum vcpu_exit v_exit; /* a reason to end the run another vCPU found (a limit, a wedge) */
+    int wake_fd[VM_MAX_VCPUS]; /* vCPUs 1..: the scheduler wakes the vCPU when it is readable */
     pthread_mutex_t bql;  /* devices */
     /* Exclusive sections (translation-cache eviction): */
     pthread_mutex_t xmu;
@@ -68,22 +77,29 @@ int smp_threads_create(struct vm *vm)
     struct smp_rt *s = calloc(1, sizeof(*s));
     if (!s)
         return -ENOMEM;
+    for (unsigned i = 0; i < VM_MAX_VCPUS; i++)
+        s->wake_fd[i] = -1;
+    for (unsigned i = 1; i < VM_MAX_VCPUS; i++) {
+        s->wake_fd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (s->wake_fd[i] < 0) {
+            int rc = -errno;
+            for (unsigned j = 1; j < i; j++)
+                close(s->wake_fd[j]);
+            free(s);
+            return rc;
+        }
+    }
     /* recursive: mftr/mttr (holding it) reach the MT registers through cp0_read/cp0_write */
     pthread_mutexattr_t ma;
     pthread_mutexattr_init(&ma);
     pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
     pthread_mutex_init(&s->mu, &ma);
     pthread_mutexattr_destroy(&ma);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->cond, &ca);
-    pthread_condattr_destroy(&ca);
-    pthread_cond_init(&s->parked_cond, NULL);
+    pthread_cond_init(&s->out_cond, NULL);
     pthread_mutex_init(&s->bql, NULL);
     pthread_mutex_init(&s->xmu, NULL);
     pthread_cond_init(&s->xcond, NULL);
-    s->parked = true;
+    s->dvpe_by = -1;
     vm->smp = s;
     return 0;
 }
@@ -93,16 +109,11 @@ void smp_threads_destroy(struct vm *vm)
     struct smp_rt *s = vm->smp;
     if (!s)
         return;
-    if (s->started) {
-        pthread_mutex_lock(&s->mu);
-        s->quit = true;
-        pthread_cond_broadcast(&s->cond);
-        pthread_mutex_unlock(&s->mu);
-        pthread_join(s->th, NULL);
-    }
+    for (unsigned i = 1; i < VM_MAX_VCPUS; i++)
+        if (s->wake_fd[i] >= 0)
+            close(s->wake_fd[i]);
     pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->cond);
-    pthread_cond_destroy(&s->parked_cond);
+    pthread_cond_destroy(&s->out_cond);
     pthread_mutex_destroy(&s->bql);
     pthread_mutex_destroy(&s->xmu);
     pthread_cond_destroy(&s->xcond);
@@ -110,6 +121,10 @@ void smp_threads_destroy(struct vm *vm)
     vm->smp = NULL;
 }
 
+int smp_wake_fd(const struct vm *vm, unsigned id)
+{
+    return vm->smp && id > 0 && id < vm->nr_vcpus ? vm->smp->wake_fd[id] : -1;
+}
 /* ---- inside translated code or not ---- */
 
 static void exec_start(struct vcpu *v)
@@ -139,6 +154,8 @@ static void exec_end(struct vcpu *v)
     }
 }
 
+static void dvpe_wait_out(struct vcpu *v);
+
 void smp_quiesce(struct vcpu *v)
 {
     struct smp_rt *s = v->vm->smp;
@@ -146,6 +163,8 @@ void smp_quiesce(struct vcpu *v)
         exec_end(v);
         exec_start(v);
     }
+    if (s && s->dvpe_wait[v->id])
+        dvpe_wait_out(v);
 }
 
 void smp_exclusive_begin(struct vcpu *v)
@@ -221,8 +240,9 @@ bool smp_remote(const struct vcpu *v)
     return v->vm->smp && smp_self != v;
 }
 
-/* Wakes vCPU t from a sleep (WAIT, or a VPE that may not run). With s->mu held for VPE 1. */
-static void wake_locked(struct vcpu *t)
+/* Wakes vCPU t from a sleep (WAIT, a hold, a VPE that may not run): the scheduler runs it again
+ * when its eventfd is readable. */
+static void wake(struct vcpu *t)
 {
     struct smp_rt *s = t->vm->smp;
     if (t->id == 0) {
@@ -232,22 +252,24 @@ static void wake_locked(struct vcpu *t)
             atomic_fetch_or_explicit(&t->exit_request, EXIT_REQ_INTERRUPT, memory_order_relaxed);
         return;
     }
-    s->woken = true;
-    pthread_cond_broadcast(&s->cond);
+    uint64_t one = 1;
+    if (write(s->wake_fd[t->id], &one, sizeof(one)) < 0) {
+        /* EAGAIN: the counter is saturated, so a wake-up is already pending */
+    }
 }
 
 void smp_mt_changed(struct vm *vm)
 {
-    /* s->mu held (smp_mt_lock): VPE 1's thread looks at its run state under it */
     if (vm->smp)
-        wake_locked(vm->vcpus[1]);
+        for (unsigned i = 1; i < vm->nr_vcpus; i++)
+            wake(vm->vcpus[i]);
 }
 
 void smp_raise_sw(struct vcpu *t, uint32_t bits)
 {
     atomic_fetch_or_explicit(&t->ipi_pending, bits, memory_order_release);
     atomic_fetch_or_explicit(&t->exit_request, EXIT_REQ_INTERRUPT, memory_order_release);
-    wake_locked(t); /* the caller is an mttc0, under smp_mt_lock: s->mu is held */
+    wake(t);
 }
 
 void smp_take_ipis(struct vcpu *v)
@@ -259,10 +281,99 @@ void smp_take_ipis(struct vcpu *v)
     }
 }
 
-/* ---- the two threads ---- */
+/* ---- holding the other vCPUs out of guest code ---- */
 
-/* Whether VPE v may run, in threaded mode (monitor/mt.c); the MT registers are read under s->mu
- * (recursive: VPE 1's thread already holds it). */
+void smp_hold_others(struct vm *vm)
+{
+    struct smp_rt *s = vm->smp;
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->hold++;
+    for (unsigned i = 1; i < vm->nr_vcpus; i++)
+        atomic_fetch_or_explicit(&vm->vcpus[i]->exit_request, EXIT_REQ_PREEMPT, memory_order_relaxed);
+    while (s->inside)
+        pthread_cond_wait(&s->out_cond, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+}
+
+void smp_release_others(struct vm *vm)
+{
+    struct smp_rt *s = vm->smp;
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->mu);
+    if (--s->hold == 0)
+        smp_mt_changed(vm);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* ---- dvpe / evpe ---- */
+
+/*
+ * A dvpe (MVPControl.EVP cleared by a master VPE) stops every other VPE until EVP is set again
+ * (MD00378, DVPE: "all other VPEs ... are suspended"). Under s->mu when EVP changes, the other
+ * VPEs are held: none starts guest code again. The VPE that ran the dvpe then leaves translated
+ * code (the MT instruction ends its block, and it asks for an event check), and before its next
+ * instruction waits for the others to be out (dvpe_wait_out, outside translated code, so a VPE
+ * that wants the translation cache to itself is not kept waiting by it). An evpe lets them go.
+ * Linux brackets its cross-VPE writes with dvpe/evpe (mips_mt_send_ipi, smvp_boot_secondary).
+ */
+void smp_evp_changed(struct vcpu *exec, bool evp)
+{
+    struct vm *vm = exec->vm;
+    struct smp_rt *s = vm->smp;
+    if (!s)
+        return;
+    /* s->mu held (recursive): the caller changes the MT registers under it */
+    pthread_mutex_lock(&s->mu);
+    if (!evp && s->dvpe_by < 0) {
+        s->dvpe_by = (int)exec->id;
+        if (exec->id == 0) {
+            s->hold++;
+            for (unsigned i = 1; i < vm->nr_vcpus; i++)
+                atomic_fetch_or_explicit(&vm->vcpus[i]->exit_request, EXIT_REQ_PREEMPT, memory_order_relaxed);
+        } else {
+            s->hold0++;
+            atomic_fetch_or_explicit(&vm->vcpu->exit_request, EXIT_REQ_PREEMPT, memory_order_relaxed);
+        }
+        s->dvpe_wait[exec->id] = true;
+        atomic_fetch_or_explicit(&exec->exit_request, EXIT_REQ_INTERRUPT, memory_order_relaxed);
+    } else if (evp && s->dvpe_by >= 0) {
+        if (s->dvpe_by == 0) {
+            if (--s->hold == 0)
+                smp_mt_changed(vm);
+        } else if (--s->hold0 == 0) {
+            wake(vm->vcpu);
+        }
+        s->dvpe_wait[s->dvpe_by] = false;
+        s->dvpe_by = -1;
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* A reset ends a dvpe's hold (the VM is held as a whole meanwhile). */
+void smp_mt_reset(struct vm *vm)
+{
+    if (vm->smp)
+        smp_evp_changed(vm->vcpu, true);
+}
+
+static void dvpe_wait_out(struct vcpu *v)
+{
+    struct smp_rt *s = v->vm->smp;
+    exec_end(v);
+    pthread_mutex_lock(&s->mu);
+    while (s->dvpe_wait[v->id] && (v->id == 0 ? s->inside != 0 : s->inside0))
+        pthread_cond_wait(&s->out_cond, &s->mu);
+    s->dvpe_wait[v->id] = false;
+    pthread_mutex_unlock(&s->mu);
+    exec_start(v);
+}
+
+/* ---- the slices ---- */
+
+/* Whether VPE v may run, in threaded mode (monitor/mt.c); the MT registers are read under s->mu. */
 static bool vpe_may_run(const struct vcpu *v)
 {
     pthread_mutex_lock(&v->vm->smp->mu);
@@ -271,122 +382,139 @@ static bool vpe_may_run(const struct vcpu *v)
     return runs;
 }
 
-static void *vpe1_main(void *arg)
+/* Ends the run for what vCPU v (not VPE 0) found: VPE 0 returns it from its next slice. */
+static void pass_to_vpe0(struct vm *vm, enum vcpu_exit why)
 {
-    struct vm *vm = arg;
     struct smp_rt *s = vm->smp;
-    struct vcpu *v = vm->vcpus[1];
-    smp_self = v;
     pthread_mutex_lock(&s->mu);
-    for (;;) {
-        while (!s->quit && (s->park_req || s->v1_exit != VCPU_EXIT_NONE)) {
-            s->parked = true;
-            pthread_cond_broadcast(&s->parked_cond);
-            pthread_cond_wait(&s->cond, &s->mu);
-        }
-        if (s->quit)
-            break;
-        s->parked = false;
-        if (!vpe_may_run(v) || (v->waiting && !s->woken && v->wait_until_ns > host_monotonic_ns())) {
-            s->sleeping = true;
-            if (!vpe_may_run(v) || !v->wait_until_ns || v->wait_until_ns == UINT64_MAX) {
-                pthread_cond_wait(&s->cond, &s->mu);
-            } else {
-                struct timespec ts = {.tv_sec = (time_t)(v->wait_until_ns / 1000000000ull),
-                                      .tv_nsec = (long)(v->wait_until_ns % 1000000000ull)};
-                pthread_cond_timedwait(&s->cond, &s->mu, &ts);
-            }
-            s->sleeping = false;
-            continue;
-        }
-        s->woken = false;
-        pthread_mutex_unlock(&s->mu);
-        v->slice_end = UINT64_MAX;
-        exec_start(v);
-        enum vcpu_exit why = vm->dbt ? dbt_run(v) : dbt_interp_run(v);
-        exec_end(v);
-        pthread_mutex_lock(&s->mu);
-        switch (why) {
-        case VCPU_EXIT_NONE: case VCPU_EXIT_SLICE: case VCPU_EXIT_WAIT: case VCPU_EXIT_CONTROL:
-            break;
-        default:
-            /* A stop, a limit, a wedge: the run ends, which VPE 0's thread decides; it parks us. */
-            s->v1_exit = why;
-            wake_locked(vm->vcpu);
-            break;
-        }
-    }
-    s->parked = true;
-    pthread_cond_broadcast(&s->parked_cond);
+    if (s->v_exit == VCPU_EXIT_NONE)
+        s->v_exit = why;
     pthread_mutex_unlock(&s->mu);
-    return NULL;
+    if (vm->ctl_ready)
+        vm_ctl_wake(&vm->ctl, EXIT_REQ_PREEMPT);
+    else
+        atomic_fetch_or_explicit(&vm->vcpu->exit_request, EXIT_REQ_PREEMPT, memory_order_relaxed);
 }
 
-/* Parks VPE 1's thread (s->mu held) and returns what it found to end the run (or NONE). */
-static enum vcpu_exit park_locked(struct vm *vm)
+enum vcpu_exit smp_vcpu_slice(struct vm *vm, unsigned id, uint64_t max_insns)
 {
     struct smp_rt *s = vm->smp;
-    s->park_req = true;
-    atomic_fetch_or_explicit(&vm->vcpus[1]->exit_request, EXIT_REQ_PREEMPT, memory_order_relaxed);
-    pthread_cond_broadcast(&s->cond);
-    while (!s->parked)
-        pthread_cond_wait(&s->parked_cond, &s->mu);
-    atomic_fetch_and_explicit(&vm->vcpus[1]->exit_request, ~EXIT_REQ_PREEMPT, memory_order_relaxed);
-    enum vcpu_exit why = s->v1_exit;
-    s->v1_exit = VCPU_EXIT_NONE;
-    return why;
+    struct vcpu *v = vm->vcpus[id];
+    smp_self = v;
+    /* Page-sharing merges wait for every vCPU of the VM to be out of its slice (first: a vCPU
+     * waiting here for the scanner is not inside, which a hold waits for). */
+    if (vm->share)
+        pageshare_enter(vm->share);
+    /* Held, not running (QMP stop, before the start), stopping, or the run is ending: nothing to do
+     * until something wakes it (smp_release_others, the VM's state changing through VPE 0). */
+    pthread_mutex_lock(&s->mu);
+    enum vcpu_exit idle = VCPU_EXIT_NONE;
+    if (s->hold || s->v_exit != VCPU_EXIT_NONE || vm_ctl_state(&vm->ctl) != VM_STATE_RUNNING ||
+        __atomic_load_n(&vm->stop, __ATOMIC_ACQUIRE)) {
+        idle = VCPU_EXIT_PAUSED;
+    } else if (!mt_vpe_runs_threaded(v)) {
+        /* Halted, inactive or being configured: an MT register write wakes it (smp_mt_changed). */
+        v->waiting = false;
+        v->wait_until_ns = host_monotonic_ns() + VM_PAUSE_POLL_NS;
+        idle = VCPU_EXIT_WAIT;
+    } else {
+        s->inside++;
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (idle != VCPU_EXIT_NONE) {
+        if (vm->share)
+            pageshare_leave(vm->share);
+        return idle;
+    }
+    uint64_t end = max_insns && v->icount < UINT64_MAX - max_insns ? v->icount + max_insns : UINT64_MAX;
+    v->slice_end = end;
+    vcpu_kick(v); /* the clock moved while it was off its thread: check events first */
+    exec_start(v);
+    if (s->dvpe_wait[id])
+        dvpe_wait_out(v); /* its dvpe was the last instruction of its last slice */
+    enum vcpu_exit why = vm->dbt ? dbt_run(v) : dbt_interp_run(v);
+    exec_end(v);
+    v->slice_end = UINT64_MAX;
+    pthread_mutex_lock(&s->mu);
+    if (--s->inside == 0)
+        pthread_cond_broadcast(&s->out_cond);
+    pthread_mutex_unlock(&s->mu);
+    if (vm->share)
+        pageshare_leave(vm->share);
+    switch (why) {
+    case VCPU_EXIT_NONE: case VCPU_EXIT_SLICE: case VCPU_EXIT_WAIT: case VCPU_EXIT_CONTROL:
+        return why;
+    case VCPU_EXIT_STOP:
+        /* A reset or a power-off the board saw on this thread: VPE 0 acts on it (vm->stop). */
+        pass_to_vpe0(vm, VCPU_EXIT_NONE);
+        return VCPU_EXIT_PAUSED;
+    default:
+        /* A limit, a wedge, a host error: the run ends, which VPE 0's thread decides. */
+        pass_to_vpe0(vm, why);
+        return VCPU_EXIT_PAUSED;
+    }
 }
 
 enum vcpu_exit smp_run_threads(struct vm *vm)
 {
     struct smp_rt *s = vm->smp;
-    struct vcpu *v0 = vm->vcpu, *v1 = vm->vcpus[1];
+    struct vcpu *v0 = vm->vcpu;
     smp_self = v0;
+    if (s->vm_held) {
+        s->vm_held = false;
+        smp_release_others(vm);
+    }
     pthread_mutex_lock(&s->mu);
-    if (!s->started) {
-        if (pthread_create(&s->th, NULL, vpe1_main, vm) != 0) {
-            pthread_mutex_unlock(&s->mu);
-            return VCPU_EXIT_HOST_ERROR;
-        }
-        s->started = true;
-    }
-    s->park_req = false;
-    pthread_cond_broadcast(&s->cond);
+    enum vcpu_exit why = s->v_exit;
+    s->v_exit = VCPU_EXIT_NONE;
     pthread_mutex_unlock(&s->mu);
-    for (;;) {
-        enum vcpu_exit why;
+    if (why == VCPU_EXIT_NONE) {
         if (!vpe_may_run(v0)) {
-            /* VPE 0 halted (Linux never does it): the VM idles while VPE 1 runs, 1 ms at a time. */
+            /* VPE 0 halted (Linux never does it): it looks again in 1 ms, or when woken. */
             v0->wait_until_ns = host_monotonic_ns() + 1000000ull;
-            why = VCPU_EXIT_WAIT;
-        } else {
-            exec_start(v0);
-            why = vm->dbt ? dbt_run(v0) : dbt_interp_run(v0);
-            exec_end(v0);
+            return VCPU_EXIT_WAIT;
         }
-        if (why == VCPU_EXIT_NONE)
-            continue;
         pthread_mutex_lock(&s->mu);
-        if (why == VCPU_EXIT_WAIT && !vm->share && !s->parked && !s->sleeping && s->v1_exit == VCPU_EXIT_NONE) {
-            /* VPE 1 goes on while the VM sleeps; an IPI or a stop on its thread wakes the VM. */
-            pthread_mutex_unlock(&s->mu);
-            return why;
-        }
-        enum vcpu_exit v1why = park_locked(vm);
+        bool held = s->hold0 != 0;
+        s->inside0 = !held;
         pthread_mutex_unlock(&s->mu);
-        if (v1why != VCPU_EXIT_NONE && (why == VCPU_EXIT_SLICE || why == VCPU_EXIT_WAIT)) {
-            if (v1why == VCPU_EXIT_WEDGED || v1why == VCPU_EXIT_LIMIT)
-                return v1why;
-            /* a stop: VPE 0 sees it at its next event check, where the run ends for both */
-            vcpu_kick(v0);
-            if (why == VCPU_EXIT_WAIT)
-                v0->wait_until_ns = 0;
+        if (held) {
+            /* Another VPE's dvpe: VPE 0 runs no guest code until its evpe (which wakes it), but
+             * the host's requests are still served, with the whole VM held. */
+            if (__atomic_load_n(&vm->stop, __ATOMIC_ACQUIRE))
+                why = VCPU_EXIT_STOP;
+            else if (vm_ctl_pending(&vm->ctl))
+                why = VCPU_EXIT_CONTROL;
+            else if (vm->deadline_s > 0 && host_monotonic_s() >= vm->deadline_s)
+                why = VCPU_EXIT_TIMEOUT;
+            else if ((why = vcpu_host_stop(vm)) == VCPU_EXIT_NONE)
+                return VCPU_EXIT_PAUSED;
+            smp_hold_others(vm);
+            s->vm_held = true;
             return why;
         }
-        if (why == VCPU_EXIT_WAIT && vpe_may_run(v1) && v1->waiting && v1->wait_until_ns < v0->wait_until_ns)
-            v0->wait_until_ns = v1->wait_until_ns; /* both wait: the VM wakes for the earlier */
-        if (why == VCPU_EXIT_WAIT && vpe_may_run(v1) && !v1->waiting)
-            v0->wait_until_ns = 0; /* VPE 1 was parked running: run again at once */
-        return why;
+        exec_start(v0);
+        if (s->dvpe_wait[0])
+            dvpe_wait_out(v0); /* its dvpe was the last instruction of its last slice */
+        why = vm->dbt ? dbt_run(v0) : dbt_interp_run(v0);
+        exec_end(v0);
+        pthread_mutex_lock(&s->mu);
+        s->inside0 = false;
+        pthread_cond_broadcast(&s->out_cond);
+        pthread_mutex_unlock(&s->mu);
+        if (why == VCPU_EXIT_SLICE || why == VCPU_EXIT_WAIT) {
+            pthread_mutex_lock(&s->mu);
+            if (s->v_exit != VCPU_EXIT_NONE) {
+                why = s->v_exit;
+                s->v_exit = VCPU_EXIT_NONE;
+            }
+            pthread_mutex_unlock(&s->mu);
+        }
     }
+    if (why == VCPU_EXIT_NONE || why == VCPU_EXIT_SLICE || why == VCPU_EXIT_WAIT)
+        return why;
+    /* A control request to serve, a stop, the end: the whole VM stops until VPE 0's next slice. */
+    smp_hold_others(vm);
+    s->vm_held = true;
+    return why;
 }

@@ -54,9 +54,14 @@ struct pageshare_vm {
     struct pageshare *ps;
     struct pmap *p;
     unsigned index;
-    pthread_mutex_t gate;
-    pthread_cond_t turn;  /* the vCPU waits here while the scanner wants the gate */
-    _Atomic bool want;    /* the scanner waits for the gate: the vCPU lets it in first */
+    /* The gate: vCPUs inside a slice are counted (an SMP VM's vCPUs run slices on several
+     * threads at once); the scanner holds it while none is inside. */
+    pthread_mutex_t gate; /* inside and held */
+    pthread_cond_t turn;  /* vCPUs wait here while the scanner wants or holds the gate */
+    pthread_cond_t out;   /* the scanner waits here for the last vCPU to leave */
+    unsigned inside;      /* vCPUs inside a slice */
+    bool held;            /* the scanner holds the gate */
+    _Atomic bool want;    /* the scanner waits for the gate: the vCPUs let it in first */
     uint32_t *hash;  /* per page: the last hash seen (low 32 bits) */
     uint8_t *state;  /* per page: ST_* and the back-off level */
     uint8_t *skip;   /* per page: visits still to skip */
@@ -190,6 +195,7 @@ void pageshare_destroy(struct pageshare *ps)
     for (unsigned i = 0; i < ps->nvms; i++) {
         struct pageshare_vm *v = ps->vms[i];
         pthread_cond_destroy(&v->turn);
+        pthread_cond_destroy(&v->out);
         pthread_mutex_destroy(&v->gate);
         free(v->hash);
         free(v->state);
@@ -217,6 +223,7 @@ struct pageshare_vm *pageshare_add(struct pageshare *ps, struct pmap *p)
     if (ok) {
         pthread_mutex_init(&v->gate, NULL);
         pthread_cond_init(&v->turn, NULL);
+        pthread_cond_init(&v->out, NULL);
         v->index = ps->nvms;
         ps->vms[ps->nvms++] = v;
     }
@@ -231,18 +238,34 @@ struct pageshare_vm *pageshare_add(struct pageshare *ps, struct pmap *p)
     return v;
 }
 
-/* A vCPU that runs slice after slice would take its gate back before the scanner's blocked lock
- * ever got it (a mutex is not fair): while the scanner wants it, the vCPU waits its turn. */
+/* A vCPU that runs slice after slice would enter again before the scanner ever saw its VM out of
+ * guest code: while the scanner wants the gate, the vCPU waits its turn. */
 void pageshare_enter(struct pageshare_vm *v)
 {
     pthread_mutex_lock(&v->gate);
-    while (atomic_load_explicit(&v->want, memory_order_acquire))
+    while (v->held || atomic_load_explicit(&v->want, memory_order_acquire))
         pthread_cond_wait(&v->turn, &v->gate);
+    v->inside++;
+    pthread_mutex_unlock(&v->gate);
 }
 
 void pageshare_leave(struct pageshare_vm *v)
 {
+    pthread_mutex_lock(&v->gate);
+    if (--v->inside == 0)
+        pthread_cond_signal(&v->out);
     pthread_mutex_unlock(&v->gate);
+}
+
+/* The scanner takes v's gate if no vCPU of v is inside a slice; whether it did. */
+static bool gate_try(struct pageshare_vm *v)
+{
+    pthread_mutex_lock(&v->gate);
+    bool ok = !v->inside && !v->held;
+    if (ok)
+        v->held = true;
+    pthread_mutex_unlock(&v->gate);
+    return ok;
 }
 
 struct pageshare *pageshare_of(const struct pageshare_vm *v)
@@ -277,18 +300,24 @@ static bool page_is_zero(const uint8_t *page)
  * be taken again with the gate held. */
 static void gate_take(struct pageshare *ps, struct pageshare_vm *v)
 {
-    if (pthread_mutex_trylock(&v->gate) == 0)
+    if (gate_try(v))
         return;
     count(&ps->busy, 1);
     pthread_mutex_unlock(&ps->lock);
-    atomic_store_explicit(&v->want, true, memory_order_release);
     pthread_mutex_lock(&v->gate);
+    atomic_store_explicit(&v->want, true, memory_order_release);
+    while (v->inside || v->held)
+        pthread_cond_wait(&v->out, &v->gate);
+    v->held = true;
     atomic_store_explicit(&v->want, false, memory_order_relaxed);
+    pthread_mutex_unlock(&v->gate);
     pthread_mutex_lock(&ps->lock);
 }
 
 static void gate_give(struct pageshare_vm *v)
 {
+    pthread_mutex_lock(&v->gate);
+    v->held = false;
     pthread_cond_broadcast(&v->turn);
     pthread_mutex_unlock(&v->gate);
 }
@@ -375,7 +404,7 @@ static void visit(struct pageshare *ps, struct pageshare_vm *v, uint32_t g, uint
     /* The other VM's gate only if it is free: waiting for its slice would hold this VM's vCPU
      * as long. If it runs, this page becomes the hint, and that page finds it when its own
      * VM's turn comes (hints last several passes for that). */
-    if (w != v && pthread_mutex_trylock(&w->gate) != 0) {
+    if (w != v && !gate_try(w)) {
         count(&ps->busy, 1);
         ps->hint.s[i].a = v->index;
         ps->hint.s[i].b = g;
@@ -388,10 +417,8 @@ static void visit(struct pageshare *ps, struct pageshare_vm *v, uint32_t g, uint
         merge_pair(ps, v, g, w, wg, h);
     else
         table_insert(&ps->hint, h, v->index, g);
-    if (w != v) {
-        pthread_cond_broadcast(&w->turn); /* (nobody waits: only a blocking take sets want) */
-        pthread_mutex_unlock(&w->gate);
-    }
+    if (w != v)
+        gate_give(w);
 }
 
 /* The end of a pass: shared pages no guest maps go; every HINT_PASSES passes hints start over

@@ -84,6 +84,12 @@ if ! "$MIPS_CC" "${ISA_CFLAGS[@]}" -Wl,-Ttext=0x80100000 -Wl,-e,_start -o "$W/ti
     PROGS_OK=0
     echo "cli: cannot build tests/cli/malta/ticks.S with $MIPS_CC (see $W/build-ticks.log)" >&2
 fi
+# The dvpe program (-cpu 34Kf -smp 2 --smp-threads 2): VPE 0 stops VPE 1 with dvpe.
+if ! "$MIPS_CC" "${ISA_CFLAGS[@]}" -Wl,-Ttext=0x80100000 -Wl,-e,_start -o "$W/dvpe.elf" \
+    tests/cli/malta/dvpe.S >"$W/build-dvpe.log" 2>&1; then
+    PROGS_OK=0
+    echo "cli: cannot build tests/cli/malta/dvpe.S with $MIPS_CC (see $W/build-dvpe.log)" >&2
+fi
 # ISA test programs for the runs of several VMs, built as the Makefile builds build/isa/bare/.
 for src in user/addu_basic user/and_reg kernel/break_exc selftest/must_fail; do
     if ! "$MIPS_CC" "${ISA_CFLAGS[@]}" -T tests/isa/lib/bare.ld -o "$W/isa-${src//\//-}.elf" \
@@ -506,6 +512,20 @@ serial_case serial-stdio bytes - -serial stdio
 head -c 4096 /dev/zero | tr '\0' 'x' >"$W/serial-file.out"
 serial_case serial-file empty "$W/serial-file.out" -serial "file:$W/serial-file.out"
 serial_case serial-none empty - -serial none
+
+# dvpe on VPE 0 stops VPE 1, on its own host thread, until evpe (tests/cli/malta/dvpe.S: VPE 1
+# counts in RAM; 20 times VPE 0 reads the count across ~6e6 instructions between dvpe and evpe,
+# which must not move, and sees it move again after evpe). Real time, both vCPUs on the
+# scheduler's workers. About a second.
+if needs_progs smp-dvpe; then
+    run_cli smp-dvpe -M malta -m 16 -cpu 34Kf -smp 2 --smp-threads 2 -no-reboot -serial stdio --timeout 60 \
+        -kernel "$W/dvpe.elf"
+    if ((TEST_RC == 0)) && grep -q '^dvpe: ok' "$OUT" && grep -q 'guest reset' "$ERR"; then
+        test_pass smp-dvpe
+    else
+        test_fail smp-dvpe "status $TEST_RC: $(tr -d '\r' <"$OUT" | grep '^dvpe' || echo 'no verdict line')"
+    fi
+fi
 
 # ---- several VMs in one monitor: --vm-config, --clone, consoles, QMP -------------------------
 

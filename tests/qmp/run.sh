@@ -7,7 +7,7 @@
 #   tests/qmp/run.sh [--mvisor BIN] [--suite NAME] [--tsan] [FILTER...]
 #
 # Each case is one tests/qmp/qmp_test.py run with its own mvisor (see that file's header for
-# the checks): protocol, stop-cont, reset, powerdown, escapes, disconnect, socat, serial-unix.
+# the checks): protocol, stop-cont, reset, powerdown, escapes, disconnect, socat, serial-unix, smp (a -smp 2 VM on two vCPU threads).
 # Clients: tests/qmp/qmp_client.py (standard-library Python) and socat.
 #
 # --tsan: BIN is a ThreadSanitizer build (suite "tsan": build/tsan/mvisor); a case also fails
@@ -46,7 +46,7 @@ for f in "$MVISOR" "$B/guest/vmlinuz" "$B/initramfs.cpio.gz"; do
 done
 command -v socat >/dev/null || { echo "qmp: socat is not installed (scripts/install-deps.sh)" >&2; inputs_ok=0; }
 
-for c in protocol stop-cont reset powerdown escapes disconnect socat serial-unix; do
+for c in protocol stop-cont reset powerdown escapes disconnect socat serial-unix smp; do
     selected "$c" || continue
     if ((!inputs_ok)); then
         TEST_LOG=
