@@ -41,7 +41,10 @@
 
 int smp_create(struct vm *vm)
 {
-    if (vm->cfg.smp_threads == 2 && !vm->cfg.deterministic) {
+    /* Each vCPU on its own thread: asked for, or the default for -smp 2 in real time under the
+     * translator (--smp-threads 1 keeps the turns on one thread; trap-and-emulate keeps them). */
+    bool threads = vm->cfg.smp_threads == 2 || (vm->cfg.smp_threads == 0 && vm->cfg.exec == EXEC_DBT);
+    if (vm->cfg.smp > 1 && threads && !vm->cfg.deterministic) {
         int rc = smp_threads_create(vm);
         if (rc < 0)
             return rc;
