@@ -531,6 +531,13 @@ bench-zboot: $(MVISOR) $(GUEST_STAMP)
 bench-numa: $(MVISOR) $(GUEST_STAMP) $(BENCH_INITRAMFS)
 	bench/numa.py $(if $(filter-out 0,$(BENCH_NUMA_QUICK)),--quick) $(BENCH_NUMA_ARGS)
 
+# make bench-smp: -cpu 34Kf -smp 2 against -smp 1 on mvisor and on QEMU, alternating (bench/smp.py;
+# README "SMP guests"): two CoreMark-shaped processes at once, and two fork+exec loops at once.
+# BENCH_SMP_QUICK=1: one round, small jobs. BENCH_SMP_ARGS: more bench/smp.py options.
+.PHONY: bench-smp
+bench-smp: $(MVISOR) $(GUEST_STAMP) $(BENCH_INITRAMFS)
+	bench/smp.py $(if $(filter-out 0,$(BENCH_SMP_QUICK)),--pairs 1 --intmark 1000 --forks 100) $(BENCH_SMP_ARGS)
+
 # ---------------------------------------------------------------------------------------------
 
 .PHONY: clean distclean help
@@ -560,6 +567,8 @@ help:
 	@echo "                 -> build/bench-net/ (BENCH_NET_QUICK=1: short; BENCH_NET_ARGS: bench/net.py options)"
 	@echo "  bench-numa     the simulated ccNUMA machine: local share, modelled stall, UMA bound per policy,"
 	@echo "                 counting overhead -> build/bench/numa.md (BENCH_NUMA_QUICK=1: short)"
+	@echo "  bench-smp      -smp 2 vs -smp 1 on mvisor and QEMU: two CPU-bound processes, two fork loops"
+	@echo "                 -> build/bench/smp.md (BENCH_SMP_QUICK=1: one small round; BENCH_SMP_ARGS)"
 	@echo "  bench          interpreter speed, mvisor vs qemu-system-mipsel side by side, privileged-op"
 	@echo "                 microbenchmark -> build/bench/*.md, *.png (BENCH_QUICK=1: shorter;"
 	@echo "                 BENCH_ARGS: more bench/run.py options); bench-build builds its inputs only"

@@ -402,8 +402,8 @@ struct vm_config {
     unsigned tlb_entries;
     enum cpu_model cpu;
     unsigned smp;            /* -smp: vCPUs (0 or 1: one) */
-    unsigned smp_threads;    /* --smp-threads: 2 runs each vCPU on its own host thread, 1 (or 0,
-                                the default) all of them on one (monitor/smp.c) */
+    unsigned smp_threads;    /* --smp-threads: 2 runs each vCPU on its own host thread, 1 all of
+                                them on one (monitor/smp.c); 0: 2 under --exec dbt in real time */
     const char *trace;       /* --trace spec, or NULL */
     FILE *console_out;
     bool no_reboot;          /* -no-reboot: a guest reset ends mvisor (status 0) */

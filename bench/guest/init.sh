@@ -9,6 +9,7 @@
 #     @@mark NAME begin|end guest_ns=T      around each workload (intmark: around its loop)
 #     @@status NAME rc=N                    the workload's exit status (0 = its own checks passed)
 #     @@done                                all workloads run; `poweroff -f` follows
+# par2:N and forkpar2:N run two intmark (forkexec) processes at once (make bench-smp).
 # intloop:N never ends: it runs `wl intmark N` again and again, one result line per round, so
 # the host can time each VM's throughput from its console (make bench-vms, bench/vms.py).
 /bin/wl mark boot userspace
@@ -65,6 +66,16 @@ for w in $(echo "$sel" | tr , ' '); do
         mount -t proc proc /deb/proc && mount -t devtmpfs dev /deb/dev &&
             mount -t tmpfs -o size=32m tmpfs /deb/tmp &&
             run proc chroot /deb /bin/dash /proc.sh "${arg:-100}" ;;
+    par2) # make bench-smp: two intmark processes at once (each its own result line, status 0).
+        # A background job's stdin is /dev/null, which this initramfs has not made.
+        [ -e /dev/null ] || mknod /dev/null c 1 3
+        run par2 sh -c 'wl intmark "$1" >/tmp/par2.a & a=$!; wl intmark "$1" >/tmp/par2.b
+                        rb=$?; wait $a && [ $rb = 0 ]' par2 "${arg:-10000}"
+        grep -h '^intmark ' /tmp/par2.a /tmp/par2.b ;;
+    forkpar2) # make bench-smp: two fork-and-exec loops at once, a make -j2 of tiny jobs
+        [ -e /dev/null ] || mknod /dev/null c 1 3
+        run forkpar2 sh -c 'wl forkexec "$1" /bin/true & a=$!; wl forkexec "$1" /bin/true
+                            rb=$?; wait $a && [ $rb = 0 ]' forkpar2 "${arg:-200}" ;;
     *) echo "@@status $name rc=127 unknown-workload" ;;
     esac
 done

@@ -107,15 +107,7 @@ reset:
 6:  b 6b
     nop
 
-/* putc: waits for THRE, then writes $a0 to THR. */
-putc:
-    li $t0, UART
-7:  lbu $t1, 5($t0)
-    andi $t1, $t1, LSR_THRE
-    beqz $t1, 7b
-    nop
-    jr $ra
-    sb $a0, 0($t0)
+#include "uart_putc.S"
 
 /* VPE 1: counts. */
 vpe1:

@@ -39,15 +39,7 @@ _start:
 3:  b 3b                       /* the reset stops the CPU before it gets here */
     nop
 
-/* putc: waits for THRE, then writes $a0 to THR. */
-putc:
-    li $t0, UART
-4:  lbu $t1, 5($t0)
-    andi $t1, $t1, LSR_THRE
-    beqz $t1, 4b
-    nop
-    jr $ra
-    sb $a0, 0($t0)
+#include "uart_putc.S"
 
     .section .rodata
 text:
