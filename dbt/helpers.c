@@ -103,12 +103,27 @@ uint64_t dbt_h_store_slow(struct vcpu *v, uint32_t va, uint32_t val, uint32_t ar
     return slow_leave(v, arg, dbt_h_store(v, va, val, arg & DBT_SLOW_OP_MASK));
 }
 
+/* A partial access's word in guest RAM: races on it between vCPUs are the guest's (no
+ * ThreadSanitizer, as the other guest memory accesses, shadow-mmu/memory.c). */
+static inline MEM_NO_TSAN void ram_word_read(uint32_t *w, const void *h)
+{
+    memcpy(w, h, 4);
+}
+
+static inline MEM_NO_TSAN void ram_word_merge(void *h, uint32_t w, uint32_t mask)
+{
+    uint32_t old;
+    memcpy(&old, h, 4);
+    old = (old & ~mask) | (w & mask);
+    memcpy(h, &old, 4);
+}
+
 /* The aligned word of a partial access, through the software TLB like the interpreter. */
 static bool word_load(struct vcpu *v, uint32_t va, uint32_t *w, uint32_t badva)
 {
     const struct stlb_entry *e = &v->stlb.e[v->mmu_mode][stlb_index(va)];
     if (e->tag_read == (va & STLB_PAGE_MASK)) {
-        memcpy(w, (const void *)(uintptr_t)(va + e->addend), 4);
+        ram_word_read(w, (const void *)(uintptr_t)(va + e->addend));
         return true;
     }
     return dbt_mem_slow(v, va, 4, MMU_LOAD, w, 0xFFFFFFFFu, badva, NULL);
@@ -137,10 +152,7 @@ uint64_t dbt_h_swlr(struct vcpu *v, uint32_t va, uint32_t rt, uint32_t op)
         uint8_t *h = (uint8_t *)(uintptr_t)(a + e->addend);
         if (__builtin_expect(v->vm->store_hook != NULL, 0))
             v->vm->store_hook(v, a, 4, w & mask, mask, h);
-        uint32_t old;
-        memcpy(&old, h, 4);
-        old = (old & ~mask) | (w & mask);
-        memcpy(h, &old, 4);
+        ram_word_merge(h, w, mask);
     } else if (!dbt_mem_slow(v, a, 4, MMU_STORE, &w, mask, va, &smc)) {
         return DBT_ST_EXC;
     }

@@ -510,19 +510,23 @@ def case_smp(a):
     rate = (n1 - n0) / (t1 - t0)
     check("smp-cpu1-counts", n1 > n0, "%d then %d" % (n0, n1))
     n2, t2 = count()
-    ts = time.monotonic()
     r = c.cmd("stop")
     check("smp-stop-returns", r == {"return": {}}, repr(r))
+    ts = time.monotonic()  # stopped from here: the stop returns once the VM is out of guest code
     time.sleep(3.0)
-    r = c.cmd("cont")
     paused = time.monotonic() - ts
+    r = c.cmd("cont")
     check("smp-cont-returns", r == {"return": {}}, repr(r))
     n3, t3 = count()
     outside = (t3 - t2) - paused
-    # Stopped for `paused` s: the count may grow for the time outside the stop only (one second
-    # of margin for the rate's noise on a loaded host); running through it adds paused * rate.
+    time.sleep(2.0)
+    n4, t4 = count()
+    rate = max(rate, (n4 - n3) / (t4 - t3))  # the faster of the running rates before and after
+    # Stopped for `paused` s: the count may grow for the time outside the stop only (a second of
+    # margin for the rate's noise on a loaded host); counting through it adds paused * rate.
     check("smp-cpu1-stood-still-while-paused", n3 - n2 < rate * (outside + 1.0),
-          "%d counted across %.2f s of which %.2f s paused, %.0f/s running" % (n3 - n2, t3 - t2, paused, rate))
+          "%d counted across %.2f s of which %.2f s paused, at most %.0f/s running" % (
+              n3 - n2, t3 - t2, paused, rate))
     st = c.run("query-sharing")
     check("smp-pages-merged", st.get("enabled") and st.get("merges", 0) > 0, repr(st))
     r = c.cmd("system_reset")
