@@ -39,9 +39,9 @@ Cases:
                output while no client is connected is dropped; a second client (reconnect)
                works; socat attaches and runs a command; nothing of the guest on stdout
   smp          -cpu 34Kf -smp 2 --smp-threads 2 --page-sharing: both CPUs online; a shell loop
-               pinned to CPU 1 (taskset 2) counting into a file; stop for 3 s: the count advances
+               pinned to CPU 1 (taskset 2) counting into a file; stop for 5 s: the count advances
                no more across the stop than the running rate allows for the time outside it (a
-               VPE 1 left running while paused would add 3 s of counting); cont; query-sharing
+               VPE 1 left running while paused would add 5 s of counting); cont; query-sharing
                shows merges (the scanner got the gate of a VM whose two vCPUs run slices on two
                threads); system_reset brings both CPUs up again; quit
 """
@@ -513,7 +513,7 @@ def case_smp(a):
     r = c.cmd("stop")
     check("smp-stop-returns", r == {"return": {}}, repr(r))
     ts = time.monotonic()  # stopped from here: the stop returns once the VM is out of guest code
-    time.sleep(3.0)
+    time.sleep(5.0)
     paused = time.monotonic() - ts
     r = c.cmd("cont")
     check("smp-cont-returns", r == {"return": {}}, repr(r))
