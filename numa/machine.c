@@ -1,19 +1,24 @@
 /*
  * The simulated ccNUMA machine: its nodes, each VM's place on them, and the access counts.
  *
- * Counting plays FLASH's directory with the software TLB: while the machine exists, translated
- * code adds one to a counter beside the software-TLB entry of every load and store that hits it
- * (struct stlb.cnt, same index as the entry) and to a per-code-page slot on every block it
- * enters (struct stlb.fetch). The counts are folded here on the vCPU's own thread: when the
- * software TLB reuses an entry for another page (its fold callback) and at the end of every
- * scheduler slice (numa_fold_all). A fold turns an entry's canonical page into the machine page
+ * Counting plays FLASH's directory with the software TLB, and samples as Disco's counting of
+ * cache misses did: one scheduler slice of a VM in cfg.sample is a counting slice, whose blocks
+ * are the ones translated with TB_F_COUNT (dbt_tb_flags picks them; the others are the same bytes
+ * as without NUMA, kernel kseg0 loads through the direct window). A counting block adds one to a
+ * counter beside the software-TLB entry of every load and store that hits it (struct stlb.cnt,
+ * same index as the entry; its kseg0 loads take the probe) and to a per-code-page slot on every
+ * block it enters (struct stlb.fetch). The counts are folded here on the vCPU's own thread, each
+ * weighted by cfg.sample (an estimate of every slice's accesses): when the software TLB reuses an
+ * entry for another page (its fold callback) and at the end of every counting slice
+ * (numa_fold_all). A fold turns an entry's canonical page into the machine page
  * the pmap maps now and charges the accesses to that page's home node: per VM, per node
  * totals, and the latency model's stall (L for a local page, R for a remote one, and the UMA
  * bound with every access at L). With a policy that moves pages, the fold also keeps per-page,
  * per-node counts (numa_page) and queues a page for the policy once it is hot from a node that
  * is not its home.
  *
- * Limits: accesses the translator does not probe (the interpreter, the trap path's emulated
+ * Limits: sampling by slice sees a phase shorter than cfg.sample slices in part or not at all,
+ * and the policy hears of a page only after a counting slice; accesses the translator does not probe (the interpreter, the trap path's emulated
  * accesses, the partial-word and linked accesses that go to helpers, DMA) are not counted;
  * a flush leaves an entry's counts in place and they fold with the page the pmap maps at the
  * next fold, so a page moved in between is charged for accesses made to its old copy.
@@ -160,9 +165,17 @@ static void charge(struct numa_vm *nv, uint32_t ppn, uint64_t acc, uint64_t stor
         nv->cand[nv->n_cand++] = (uint64_t)m << 32 | gpfn;
 }
 
+/* What one counted access of a counting slice stands for: the slices it samples. */
+static uint64_t weight(const struct numa_vm *nv)
+{
+    return nv->numa->cfg.sample > 1 ? nv->numa->cfg.sample : 1;
+}
+
 static void fold_entry(void *opaque, uint32_t ppn, const struct stlb_count *c)
 {
-    charge(fold_vm(opaque), ppn, c->n[MMU_LOAD] + c->n[MMU_STORE], c->n[MMU_STORE], false);
+    struct numa_vm *nv = fold_vm(opaque);
+    uint64_t w = weight(nv);
+    charge(nv, ppn, (c->n[MMU_LOAD] + c->n[MMU_STORE]) * w, c->n[MMU_STORE] * w, false);
 }
 
 struct numa_vm *numa_vm_attach(struct machmem *mm, struct pmap *p, int node, int mem_node)
@@ -242,7 +255,7 @@ void numa_fold_all(struct numa_vm *nv)
         }
         for (unsigned i = 0; i < STLB_FETCH_SLOTS; i++)
             if (s->fetch[i]) {
-                charge(nv, s->fetch_ppn[i], s->fetch[i], 0, true);
+                charge(nv, s->fetch_ppn[i], s->fetch[i] * weight(nv), 0, true);
                 s->fetch[i] = 0;
             }
     }
@@ -257,7 +270,7 @@ void numa_note_code(struct numa_vm *nv, uint32_t ppn)
             continue;
         /* Another page's blocks counted here so far: theirs, then the slot is this page's. */
         if (s->fetch[slot])
-            charge(nv, s->fetch_ppn[slot], s->fetch[slot], 0, true);
+            charge(nv, s->fetch_ppn[slot], s->fetch[slot] * weight(nv), 0, true);
         s->fetch[slot] = 0;
         s->fetch_ppn[slot] = ppn;
     }
@@ -266,13 +279,18 @@ void numa_note_code(struct numa_vm *nv, uint32_t ppn)
 void numa_slice_begin(struct numa_vm *nv)
 {
     machmem_set_thread_node(nv->mem_node);
+    __atomic_store_n(&nv->counting, nv->slices % weight(nv) == 0, __ATOMIC_RELAXED);
 }
 
 void numa_slice_end(struct numa_vm *nv)
 {
     struct numa *n = nv->numa;
-    numa_fold_all(nv);
-    nv->slices++;
+    if (numa_counting(nv)) {
+        /* the slice's counts; the other slices' blocks leave them at zero */
+        numa_fold_all(nv);
+        __atomic_fetch_add(&nv->counted_slices, 1, __ATOMIC_RELAXED); /* QMP reads them */
+    }
+    __atomic_fetch_add(&nv->slices, 1, __ATOMIC_RELAXED);
     if (n->cfg.policy >= NUMA_POLICY_MIGRATE) {
         /* Moves are made by the node that wants the page: the copy lands on it. */
         machmem_set_thread_node(nv->node);

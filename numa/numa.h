@@ -36,6 +36,9 @@
 #define NUMA_DEFAULT_LOCAL_NS 300u
 #define NUMA_DEFAULT_REMOTE_NS 900u
 #define NUMA_MAX_NS 1000000u
+/* Counting samples one slice of a VM in NUMA_DEFAULT_SAMPLE (numa/machine.c). */
+#define NUMA_DEFAULT_SAMPLE 8u
+#define NUMA_MAX_SAMPLE 1024u
 
 enum numa_policy {
     NUMA_POLICY_NONE,        /* pages round-robin over the nodes, never moved */
@@ -50,10 +53,11 @@ struct numa_config {
     unsigned local_ns, remote_ns;
     bool delay;             /* remote accesses take the slow path and spin R - L */
     enum numa_policy policy;
+    unsigned sample;        /* count one slice of a VM in this many (0 or 1: every slice, exact) */
 };
 
 /* Parses --numa's value (nodes=N[,cpus-per-node=C][,local-ns=L][,remote-ns=R][,delay=on|off]
- * [,policy=...]) into cfg (defaults filled in); 0, or -EINVAL with a message in err. */
+ * [,policy=...][,sample=N]) into cfg (defaults filled in); 0, or -EINVAL with a message in err. */
 int numa_parse(const char *spec, struct numa_config *cfg, char *err, size_t errlen);
 const char *numa_policy_name(enum numa_policy p);
 
@@ -94,6 +98,8 @@ struct numa_vm {
     uint64_t stall_ns; /* the model's memory stall time of those accesses */
     uint64_t uma_ns;   /* the same with every access local (the UMA bound) */
     uint64_t slices;
+    bool counting;     /* this slice is a counting one (read by every vCPU thread of the VM) */
+    uint64_t counted_slices;
     uint64_t migrated, replicated, remapped_back; /* this VM's pages moved by the policy */
     struct numa_remap *inbox; /* its guest pages to map back to a master (numa/policy.c) */
     uint64_t *cand;    /* guest pages the fold found hot and remote (machine page << 32 | guest
@@ -111,6 +117,11 @@ void numa_vm_add_stlb(struct numa_vm *nv, struct stlb *s);
  * it, the counts fold and, every few slices, the policy runs a bounded round. */
 void numa_slice_begin(struct numa_vm *nv);
 void numa_slice_end(struct numa_vm *nv);
+/* Whether the VM's current slice counts accesses: its blocks are then the TB_F_COUNT ones. */
+static inline bool numa_counting(const struct numa_vm *nv)
+{
+    return __atomic_load_n(&nv->counting, __ATOMIC_RELAXED);
+}
 /* Folds every count of the VM's software TLBs now (also done by numa_slice_end). */
 void numa_fold_all(struct numa_vm *nv);
 /* delay=on: whether a load or store of canonical page ppn from nv's node is remote; if so it is
@@ -143,6 +154,7 @@ struct numa_vm_report {
     uint64_t stall_ns, uma_ns;         /* the model at R, and the UMA bound (every access at L) */
     uint64_t stall_ns_r15;             /* the model with R = 1.5 L (a modern two-socket host) */
     uint64_t migrated, replicated;     /* its pages the policy moved */
+    uint64_t slices, counted_slices;   /* its scheduler slices, and those that counted */
 };
 void numa_vm_report(const struct numa_vm *nv, struct numa_vm_report *r);
 /* --profile: the VM's figures and the machine's (text, or a JSON member "numa": {...},). */

@@ -14,6 +14,9 @@
  * maps the one page again, the replicas are freed, the entries that mapped them are shot down,
  * a store after the collapse is seen by both vCPUs of the storing VM and by no other VM; the
  * page, still read-only for the others, may be replicated again until its cap of moves.
+ * Sampled counting (sample=N): one slice in N counts (numa_counting, what picks the TB_F_COUNT
+ * blocks), its counts folded at its end weighted by N, the other slices' ends fold nothing; a
+ * policy round with more candidates than moves takes the hottest first.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,11 +43,18 @@ struct tvm {
 
 static struct machmem mm;
 
-static void make_pool(enum numa_policy policy)
+static void make_pool_sampled(enum numa_policy policy, unsigned sample)
 {
     assert_int_equal(machmem_init(&mm, 2048 * MACH_PAGE_SIZE), 0);
-    struct numa_config cfg = {.nodes = 4, .cpus_per_node = 1, .local_ns = 300, .remote_ns = 900, .policy = policy};
+    struct numa_config cfg = {.nodes = 4, .cpus_per_node = 1, .local_ns = 300, .remote_ns = 900, .policy = policy,
+                              .sample = sample};
     assert_int_equal(numa_create(&mm, &cfg), 0);
+}
+
+/* Every slice counts (sample 0: exact), which the tests of the mechanisms want. */
+static void make_pool(enum numa_policy policy)
+{
+    make_pool_sampled(policy, 0);
 }
 
 static void free_pool(void)
@@ -124,6 +134,11 @@ static void test_parse(void **state)
     assert_int_equal(c.policy, NUMA_POLICY_FIRST_TOUCH);
     assert_int_equal(numa_parse("nodes=1,policy=none", &c, err, sizeof(err)), 0);
     assert_int_equal(c.policy, NUMA_POLICY_NONE);
+    assert_int_equal(c.sample, NUMA_DEFAULT_SAMPLE);
+    assert_int_equal(numa_parse("nodes=2,sample=1", &c, err, sizeof(err)), 0);
+    assert_int_equal(c.sample, 1);
+    assert_int_equal(numa_parse("nodes=2,sample=1024", &c, err, sizeof(err)), 0);
+    assert_int_equal(c.sample, 1024);
     static const struct {
         const char *spec, *says;
     } bad[] = {
@@ -134,6 +149,7 @@ static void test_parse(void **state)
         {"nodes=2,remote-ns=-1", "remote-ns=-1"},
         {"nodes=2,delay=yes", "delay=yes"}, {"nodes=2,policy=best", "policy=best"},
         {"nodes=2,colour=red", "unknown key 'colour'"}, {"nodes", "'nodes' is not key=value"},
+        {"nodes=2,sample=0", "sample=0 is out of range (1..1024)"}, {"nodes=2,sample=1025", "sample=1025"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         err[0] = 0;
@@ -453,6 +469,64 @@ static void test_threads(void **state)
     free_pool();
 }
 
+static void test_sampled_counting(void **state)
+{
+    (void)state;
+    make_pool_sampled(NUMA_POLICY_FIRST_TOUCH, 4);
+    struct tvm a;
+    vm_make(&a, 1);
+    machmem_set_thread_node(0);
+    assert_non_null(pmap_page(&a.p, 5, true, NULL));
+    fill_entry(&a, 0, 5, true);
+    unsigned i5 = stlb_index((gva_t)(CANON + 5 * MACH_PAGE_SIZE));
+    unsigned counted = 0;
+    for (unsigned s = 0; s < 8; s++) {
+        numa_slice_begin(a.nv);
+        bool counting = numa_counting(a.nv);
+        counted += counting;
+        assert_int_equal(counting, s % 4 == 0);
+        uint64_t before = a.nv->acc[0];
+        if (counting)
+            a.s[0]->cnt[MMU_KERNEL][i5].n[MMU_LOAD] += 10; /* what the counting blocks add */
+        numa_slice_end(a.nv);
+        /* a counting slice's 10 loads stand for its 4 slices'; the others' ends fold nothing */
+        assert_int_equal(a.nv->acc[0] - before, counting ? 40 : 0);
+    }
+    assert_int_equal(counted, 2);
+    assert_int_equal(a.nv->stall_ns, 80 * 900);
+    assert_int_equal(a.nv->uma_ns, 80 * 300);
+    struct numa_vm_report r;
+    numa_vm_report(a.nv, &r);
+    assert_int_equal(r.slices, 8);
+    assert_int_equal(r.counted_slices, 2);
+    vm_free(&a);
+    free_pool();
+}
+
+static void test_hottest_first(void **state)
+{
+    (void)state;
+    make_pool(NUMA_POLICY_MIGRATE);
+    struct tvm a;
+    vm_make(&a, 3);
+    machmem_set_thread_node(0);
+    /* pages 10..19 on node 0, hot from node 3: page 10 + k by NUMA_HOT + 10 k accesses, queued in
+     * page order (the coldest first) */
+    for (uint32_t g = 10; g < 20; g++) {
+        assert_non_null(pmap_page(&a.p, g, true, NULL));
+        fill_entry(&a, 0, g, true);
+        a.s[0]->cnt[MMU_KERNEL][stlb_index((gva_t)(CANON + g * MACH_PAGE_SIZE))].n[MMU_LOAD] = NUMA_HOT + 10 * (g - 10);
+        numa_fold_all(a.nv);
+    }
+    assert_int_equal(a.nv->n_cand, 10);
+    numa_policy_round(a.nv, 3);
+    for (uint32_t g = 10; g < 20; g++)
+        assert_int_equal(node_of(pmap_lookup(&a.p, g, NULL)), g >= 17 ? 3 : 0);
+    assert_int_equal(a.nv->n_cand, 7); /* the rest wait for the next round */
+    vm_free(&a);
+    free_pool();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -463,6 +537,8 @@ int main(void)
         cmocka_unit_test(test_replicate_and_collapse),
         cmocka_unit_test(test_requeue_after_remap),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_sampled_counting),
+        cmocka_unit_test(test_hottest_first),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
