@@ -228,11 +228,11 @@ def machine_line(p, m, out):
 
 def overhead(args, out):
     """The same --deterministic run (same guest instructions) without the counting, with it in
-    every slice (sample=1, exact) and sampled (the default, one slice in 8): the monitor's CPU time
+    every slice (sample=1, exact) and sampled (the default): the monitor's CPU time
     (user + system, boot and workloads), the three in turn."""
     vm = [{"name": "ovh", "bench": "intmark:%d,syscalls:%d" % (args.intmark, args.syscalls)}]
     kinds = [("NUMA off", None), ("--numa nodes=1,sample=1 (exact)", "nodes=1,sample=1"),
-             ("--numa nodes=1 (sampled, 1 slice in 8)", "nodes=1")]
+             ("--numa nodes=1 (sampled, the default: gaps up to 64 slices)", "nodes=1")]
     cpu = {k: [] for k, _ in kinds}
     loads = []
     for rep in range(args.reps):

@@ -1,14 +1,18 @@
 /*
  * The simulated ccNUMA machine: its nodes, each VM's place on them, and the access counts.
  *
- * Counting plays FLASH's directory with the software TLB, and samples as Disco's counting of
- * cache misses did: one scheduler slice of a VM in cfg.sample is a counting slice, whose blocks
- * are the ones translated with TB_F_COUNT (dbt_tb_flags picks them; the others are the same bytes
- * as without NUMA, kernel kseg0 loads through the direct window). A counting block adds one to a
+ * Counting plays FLASH's directory with the software TLB, and samples: some scheduler slices of
+ * a VM are counting slices, whose blocks are the ones translated with TB_F_COUNT (dbt_tb_flags
+ * picks them; the others are the same bytes as without NUMA, kernel kseg0 loads through the
+ * direct window). While the policy moves the VM's pages every slice counts; once a round moves
+ * nothing the gap between counting slices doubles, up to cfg.sample (1 in 8 by default), and a
+ * round that moves something makes the next slice count again: dense while placement changes,
+ * sparse (and cheap) once it has settled. A counting block adds one to a
  * counter beside the software-TLB entry of every load and store that hits it (struct stlb.cnt,
  * same index as the entry; its kseg0 loads take the probe) and to a per-code-page slot on every
  * block it enters (struct stlb.fetch). The counts are folded here on the vCPU's own thread, each
- * weighted by cfg.sample (an estimate of every slice's accesses): when the software TLB reuses an
+ * weighted by the slices its counting slice stands for (itself and those skipped before it: an
+ * estimate of every slice's accesses): when the software TLB reuses an
  * entry for another page (its fold callback) and at the end of every counting slice
  * (numa_fold_all). A fold turns an entry's canonical page into the machine page
  * the pmap maps now and charges the accesses to that page's home node: per VM, per node
@@ -17,8 +21,8 @@
  * per-node counts (numa_page) and queues a page for the policy once it is hot from a node that
  * is not its home.
  *
- * Limits: sampling by slice sees a phase shorter than cfg.sample slices in part or not at all,
- * and the policy hears of a page only after a counting slice; accesses the translator does not probe (the interpreter, the trap path's emulated
+ * Limits: sampling by slice sees a phase shorter than the gap in part or not at all, and the
+ * policy hears of a page only after a counting slice; accesses the translator does not probe (the interpreter, the trap path's emulated
  * accesses, the partial-word and linked accesses that go to helpers, DMA) are not counted;
  * a flush leaves an entry's counts in place and they fold with the page the pmap maps at the
  * next fold, so a page moved in between is charged for accesses made to its old copy.
@@ -168,7 +172,7 @@ static void charge(struct numa_vm *nv, uint32_t ppn, uint64_t acc, uint64_t stor
 /* What one counted access of a counting slice stands for: the slices it samples. */
 static uint64_t weight(const struct numa_vm *nv)
 {
-    return nv->numa->cfg.sample > 1 ? nv->numa->cfg.sample : 1;
+    return nv->weight ? nv->weight : 1;
 }
 
 static void fold_entry(void *opaque, uint32_t ppn, const struct stlb_count *c)
@@ -279,7 +283,12 @@ void numa_note_code(struct numa_vm *nv, uint32_t ppn)
 void numa_slice_begin(struct numa_vm *nv)
 {
     machmem_set_thread_node(nv->mem_node);
-    __atomic_store_n(&nv->counting, nv->slices % weight(nv) == 0, __ATOMIC_RELAXED);
+    bool counting = nv->skip == 0;
+    if (counting) {
+        nv->weight = nv->since + 1;
+        nv->since = 0;
+    }
+    __atomic_store_n(&nv->counting, counting, __ATOMIC_RELAXED);
 }
 
 void numa_slice_end(struct numa_vm *nv)
@@ -291,6 +300,7 @@ void numa_slice_end(struct numa_vm *nv)
         __atomic_fetch_add(&nv->counted_slices, 1, __ATOMIC_RELAXED); /* QMP reads them */
     }
     __atomic_fetch_add(&nv->slices, 1, __ATOMIC_RELAXED);
+    nv->last_moves = 0;
     if (n->cfg.policy >= NUMA_POLICY_MIGRATE) {
         /* Moves are made by the node that wants the page: the copy lands on it. */
         machmem_set_thread_node(nv->node);
@@ -300,6 +310,19 @@ void numa_slice_end(struct numa_vm *nv)
         numa_apply_remaps(nv);
         machmem_set_thread_node(nv->mem_node);
     }
+    /* the next counting slice: at once while pages move, else after a gap twice the last */
+    unsigned most = n->cfg.sample > 1 ? n->cfg.sample : 1;
+    if (nv->last_moves) {
+        nv->gap = 1;
+        nv->skip = 0;
+    } else if (numa_counting(nv)) {
+        nv->gap = nv->gap * 2 > most ? most : nv->gap ? nv->gap * 2 : 1;
+        nv->skip = nv->gap - 1;
+    } else {
+        nv->skip--;
+    }
+    if (!numa_counting(nv))
+        nv->since++;
 }
 
 static uint64_t mono_ns(void)

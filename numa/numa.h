@@ -36,8 +36,8 @@
 #define NUMA_DEFAULT_LOCAL_NS 300u
 #define NUMA_DEFAULT_REMOTE_NS 900u
 #define NUMA_MAX_NS 1000000u
-/* Counting samples one slice of a VM in NUMA_DEFAULT_SAMPLE (numa/machine.c). */
-#define NUMA_DEFAULT_SAMPLE 8u
+/* The longest gap between two counting slices of a VM, by default (numa/machine.c). */
+#define NUMA_DEFAULT_SAMPLE 64u
 #define NUMA_MAX_SAMPLE 1024u
 
 enum numa_policy {
@@ -53,7 +53,7 @@ struct numa_config {
     unsigned local_ns, remote_ns;
     bool delay;             /* remote accesses take the slow path and spin R - L */
     enum numa_policy policy;
-    unsigned sample;        /* count one slice of a VM in this many (0 or 1: every slice, exact) */
+    unsigned sample;        /* counting slices of a VM at least one in this many (0 or 1: every slice, exact) */
 };
 
 /* Parses --numa's value (nodes=N[,cpus-per-node=C][,local-ns=L][,remote-ns=R][,delay=on|off]
@@ -100,6 +100,10 @@ struct numa_vm {
     uint64_t slices;
     bool counting;     /* this slice is a counting one (read by every vCPU thread of the VM) */
     uint64_t counted_slices;
+    /* Sampling (numa/machine.c): slices between two counting ones (1 .. cfg.sample), slices to
+     * skip before the next, those skipped since the last, what a count of this slice stands for
+     * (the slices it samples), and the moves of the VM's last policy round. */
+    unsigned gap, skip, since, weight, last_moves;
     uint64_t migrated, replicated, remapped_back; /* this VM's pages moved by the policy */
     struct numa_remap *inbox; /* its guest pages to map back to a master (numa/policy.c) */
     uint64_t *cand;    /* guest pages the fold found hot and remote (machine page << 32 | guest

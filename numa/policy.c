@@ -361,4 +361,5 @@ void numa_policy_round(struct numa_vm *nv, unsigned max_moves)
     /* the rest wait for the next round */
     memmove(nv->cand, nv->cand + i, (nv->n_cand - i) * sizeof(*nv->cand));
     nv->n_cand -= i;
+    nv->last_moves = moves;
 }
