@@ -21,6 +21,9 @@
  * per-node counts (numa_page) and queues a page for the policy once it is hot from a node that
  * is not its home.
  *
+ * audit=on counts every slice for the report while the policy hears only the slices the sampling
+ * picks: the placement sampled counting gets, measured exactly (bench-numa compares the two).
+ *
  * Limits: sampling by slice sees a phase shorter than the gap in part or not at all, and the
  * policy hears of a page only after a counting slice; accesses the translator does not probe (the interpreter, the trap path's emulated
  * accesses, the partial-word and linked accesses that go to helpers, DMA) are not counted;
@@ -130,8 +133,9 @@ static uint32_t sat_add(uint32_t a, uint64_t b)
     return b >= UINT32_MAX - a ? UINT32_MAX : a + (uint32_t)b;
 }
 
-/* Charges accesses (loads + stores, stores of them; fetch: block entries) of canonical page ppn. */
-static void charge(struct numa_vm *nv, uint32_t ppn, uint64_t acc, uint64_t stores, bool fetch)
+/* Charges accesses (loads + stores; fetch: block entries) of canonical page ppn: acc to the report
+ * and the model, pacc (pstores of them stores) to the policy's per-page counts. */
+static void charge(struct numa_vm *nv, uint32_t ppn, uint64_t acc, uint64_t pacc, uint64_t pstores, bool fetch)
 {
     struct pmap *p = nv->pmap;
     uint32_t gpfn = ppn - pmap_ppn(p, 0);
@@ -151,14 +155,14 @@ static void charge(struct numa_vm *nv, uint32_t ppn, uint64_t acc, uint64_t stor
         __atomic_fetch_add(&nv->shared[home], acc, __ATOMIC_RELAXED);
     __atomic_fetch_add(&nv->stall_ns, acc * (home == nv->node ? n->cfg.local_ns : n->cfg.remote_ns), __ATOMIC_RELAXED);
     __atomic_fetch_add(&nv->uma_ns, acc * n->cfg.local_ns, __ATOMIC_RELAXED);
-    if (n->cfg.policy < NUMA_POLICY_MIGRATE)
+    if (n->cfg.policy < NUMA_POLICY_MIGRATE || !pacc)
         return;
     pthread_mutex_lock(&n->lock);
     struct numa_page *pg = numa_page_rec(n, m);
     bool queue = false;
     if (pg) {
-        pg->acc[nv->node] = sat_add(pg->acc[nv->node], acc);
-        pg->writes = sat_add(pg->writes, stores);
+        pg->acc[nv->node] = sat_add(pg->acc[nv->node], pacc);
+        pg->writes = sat_add(pg->writes, pstores);
         queue = home != nv->node && !(pg->queued & (1u << nv->node)) && pg->acc[nv->node] >= NUMA_HOT &&
                 pg->moves < NUMA_MAX_MOVES && nv->n_cand < NUMA_CAND_MAX;
         if (queue)
@@ -169,17 +173,30 @@ static void charge(struct numa_vm *nv, uint32_t ppn, uint64_t acc, uint64_t stor
         nv->cand[nv->n_cand++] = (uint64_t)m << 32 | gpfn;
 }
 
-/* What one counted access of a counting slice stands for: the slices it samples. */
-static uint64_t weight(const struct numa_vm *nv)
+/* What one counted access stands for: for the policy, the slices its counting slice samples (0:
+ * audit=on's slice the sampling would not have counted); for the report, the same without audit,
+ * and itself with it (every slice counted). */
+static uint64_t policy_weight(const struct numa_vm *nv)
 {
+    if (nv->numa->cfg.audit && !nv->sampled)
+        return 0;
     return nv->weight ? nv->weight : 1;
+}
+
+static uint64_t report_weight(const struct numa_vm *nv)
+{
+    return nv->numa->cfg.audit || !nv->weight ? 1 : nv->weight;
+}
+
+static void charge_counts(struct numa_vm *nv, uint32_t ppn, uint64_t acc, uint64_t stores, bool fetch)
+{
+    uint64_t pw = policy_weight(nv);
+    charge(nv, ppn, acc * report_weight(nv), acc * pw, stores * pw, fetch);
 }
 
 static void fold_entry(void *opaque, uint32_t ppn, const struct stlb_count *c)
 {
-    struct numa_vm *nv = fold_vm(opaque);
-    uint64_t w = weight(nv);
-    charge(nv, ppn, (c->n[MMU_LOAD] + c->n[MMU_STORE]) * w, c->n[MMU_STORE] * w, false);
+    charge_counts(fold_vm(opaque), ppn, c->n[MMU_LOAD] + c->n[MMU_STORE], c->n[MMU_STORE], false);
 }
 
 struct numa_vm *numa_vm_attach(struct machmem *mm, struct pmap *p, int node, int mem_node)
@@ -259,7 +276,7 @@ void numa_fold_all(struct numa_vm *nv)
         }
         for (unsigned i = 0; i < STLB_FETCH_SLOTS; i++)
             if (s->fetch[i]) {
-                charge(nv, s->fetch_ppn[i], s->fetch[i] * weight(nv), 0, true);
+                charge_counts(nv, s->fetch_ppn[i], s->fetch[i], 0, true);
                 s->fetch[i] = 0;
             }
     }
@@ -274,7 +291,7 @@ void numa_note_code(struct numa_vm *nv, uint32_t ppn)
             continue;
         /* Another page's blocks counted here so far: theirs, then the slot is this page's. */
         if (s->fetch[slot])
-            charge(nv, s->fetch_ppn[slot], s->fetch[slot] * weight(nv), 0, true);
+            charge_counts(nv, s->fetch_ppn[slot], s->fetch[slot], 0, true);
         s->fetch[slot] = 0;
         s->fetch_ppn[slot] = ppn;
     }
@@ -283,12 +300,12 @@ void numa_note_code(struct numa_vm *nv, uint32_t ppn)
 void numa_slice_begin(struct numa_vm *nv)
 {
     machmem_set_thread_node(nv->mem_node);
-    bool counting = nv->skip == 0;
-    if (counting) {
+    nv->sampled = nv->skip == 0;
+    if (nv->sampled) {
         nv->weight = nv->since + 1;
         nv->since = 0;
     }
-    __atomic_store_n(&nv->counting, counting, __ATOMIC_RELAXED);
+    __atomic_store_n(&nv->counting, nv->sampled || nv->numa->cfg.audit, __ATOMIC_RELAXED);
 }
 
 void numa_slice_end(struct numa_vm *nv)
@@ -315,13 +332,13 @@ void numa_slice_end(struct numa_vm *nv)
     if (nv->last_moves) {
         nv->gap = 1;
         nv->skip = 0;
-    } else if (numa_counting(nv)) {
+    } else if (nv->sampled) {
         nv->gap = nv->gap * 2 > most ? most : nv->gap ? nv->gap * 2 : 1;
         nv->skip = nv->gap - 1;
     } else {
         nv->skip--;
     }
-    if (!numa_counting(nv))
+    if (!nv->sampled)
         nv->since++;
 }
 
@@ -342,7 +359,7 @@ bool numa_delay_access(struct numa_vm *nv, uint32_t ppn, bool store)
     mpn_t m = gpfn < p->npages ? pmap_lookup(p, gpfn, NULL) : PMAP_NONE;
     if (m == PMAP_NONE || machmem_info(n->mm, m).node == nv->node)
         return false;
-    charge(nv, ppn, 1, store, false);
+    charge(nv, ppn, 1, 1, store, false);
     uint64_t until = mono_ns() + (n->cfg.remote_ns - n->cfg.local_ns);
     while (mono_ns() < until)
         __builtin_ia32_pause();

@@ -54,6 +54,7 @@ struct numa_config {
     bool delay;             /* remote accesses take the slow path and spin R - L */
     enum numa_policy policy;
     unsigned sample;        /* counting slices of a VM at least one in this many (0 or 1: every slice, exact) */
+    bool audit;             /* every slice counted for the report, the policy fed the sampled ones */
 };
 
 /* Parses --numa's value (nodes=N[,cpus-per-node=C][,local-ns=L][,remote-ns=R][,delay=on|off]
@@ -104,6 +105,7 @@ struct numa_vm {
      * skip before the next, those skipped since the last, what a count of this slice stands for
      * (the slices it samples), and the moves of the VM's last policy round. */
     unsigned gap, skip, since, weight, last_moves;
+    bool sampled;      /* the sampling picked this slice (with audit=on every slice counts) */
     uint64_t migrated, replicated, remapped_back; /* this VM's pages moved by the policy */
     struct numa_remap *inbox; /* its guest pages to map back to a master (numa/policy.c) */
     uint64_t *cand;    /* guest pages the fold found hot and remote (machine page << 32 | guest

@@ -75,6 +75,13 @@ int numa_parse(const char *spec, struct numa_config *cfg, char *err, size_t errl
         } else if (!strcmp(k, "sample")) {
             if (!parse_uint(v, 1, NUMA_MAX_SAMPLE, &cfg->sample))
                 return bad(err, errlen, "sample=%s is out of range", v, 1, NUMA_MAX_SAMPLE);
+        } else if (!strcmp(k, "audit")) {
+            if (!strcmp(v, "on"))
+                cfg->audit = true;
+            else if (!strcmp(v, "off"))
+                cfg->audit = false;
+            else
+                return bad(err, errlen, "audit=%s: on or off", v, 0, 0);
         } else if (!strcmp(k, "delay")) {
             if (!strcmp(v, "on"))
                 cfg->delay = true;
@@ -91,7 +98,7 @@ int numa_parse(const char *spec, struct numa_config *cfg, char *err, size_t errl
             cfg->policy = (enum numa_policy)p;
         } else {
             return bad(err, errlen,
-                       "unknown key '%s' (nodes, cpus-per-node, local-ns, remote-ns, delay, policy, sample)", k, 0, 0);
+                       "unknown key '%s' (nodes, cpus-per-node, local-ns, remote-ns, delay, policy, sample, audit)", k, 0, 0);
         }
     }
     if (!have_nodes)

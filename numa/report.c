@@ -71,10 +71,11 @@ void numa_report_vm(const struct numa_vm *nv, FILE *f, bool json)
     double us_per_move = mig + rep ? (double)move_ns / 1e3 / (double)(mig + rep) : 0.0;
     if (json) {
         fprintf(f, "  \"numa\": {\"nodes\": %u, \"cpus_per_node\": %u, \"policy\": \"%s\", \"local_ns\": %u, "
-                "\"remote_ns\": %u, \"delay\": %s, \"sample\": %u, \"counted_slices\": %" PRIu64
+                "\"remote_ns\": %u, \"delay\": %s, \"sample\": %u, \"audit\": %s, \"counted_slices\": %" PRIu64
                 ", \"slices\": %" PRIu64 ", \"node\": %u, \"mem_node\": %u, ",
                 cfg->nodes, cfg->cpus_per_node, numa_policy_name(cfg->policy), cfg->local_ns, cfg->remote_ns,
-                cfg->delay ? "true" : "false", cfg->sample > 1 ? cfg->sample : 1, r.counted_slices, r.slices, r.node,
+                cfg->delay ? "true" : "false", cfg->sample > 1 ? cfg->sample : 1, cfg->audit ? "true" : "false",
+                r.counted_slices, r.slices, r.node,
                 r.mem_node);
         json_list(f, "accesses", r.acc, cfg->nodes);
         fprintf(f, ", ");
@@ -96,8 +97,9 @@ void numa_report_vm(const struct numa_vm *nv, FILE *f, bool json)
             "touched on node %u\n",
             cfg->nodes, cfg->cpus_per_node, numa_policy_name(cfg->policy), cfg->local_ns, cfg->remote_ns,
             cfg->delay ? ", delay on" : "", r.node, r.mem_node);
-    fprintf(f, "  counted %" PRIu64 " of %" PRIu64 " slices (one in %u, each count weighted by that)\n",
-            r.counted_slices, r.slices, cfg->sample > 1 ? cfg->sample : 1);
+    fprintf(f, "  counted %" PRIu64 " of %" PRIu64 " slices (gaps up to %u, each count weighted by its gap%s)\n",
+            r.counted_slices, r.slices, cfg->sample > 1 ? cfg->sample : 1,
+            cfg->audit ? "; audit: every slice counted, the policy hears the sampled ones" : "");
     fprintf(f, "  accesses %" PRIu64 " local, %" PRIu64 " remote (%.1f%% local); by node:", r.local, r.remote,
             share(r.local, r.local + r.remote));
     for (unsigned k = 0; k < cfg->nodes; k++)

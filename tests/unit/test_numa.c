@@ -48,12 +48,17 @@ struct tvm {
 
 static struct machmem mm;
 
-static void make_pool_sampled(enum numa_policy policy, unsigned sample)
+static void make_pool_audit(enum numa_policy policy, unsigned sample, bool audit)
 {
     assert_int_equal(machmem_init(&mm, 2048 * MACH_PAGE_SIZE), 0);
     struct numa_config cfg = {.nodes = 4, .cpus_per_node = 1, .local_ns = 300, .remote_ns = 900, .policy = policy,
-                              .sample = sample};
+                              .sample = sample, .audit = audit};
     assert_int_equal(numa_create(&mm, &cfg), 0);
+}
+
+static void make_pool_sampled(enum numa_policy policy, unsigned sample)
+{
+    make_pool_audit(policy, sample, false);
 }
 
 /* Every slice counts (sample 0: exact), which the tests of the mechanisms want. */
@@ -142,8 +147,9 @@ static void test_parse(void **state)
     assert_int_equal(c.sample, NUMA_DEFAULT_SAMPLE);
     assert_int_equal(numa_parse("nodes=2,sample=1", &c, err, sizeof(err)), 0);
     assert_int_equal(c.sample, 1);
-    assert_int_equal(numa_parse("nodes=2,sample=1024", &c, err, sizeof(err)), 0);
+    assert_int_equal(numa_parse("nodes=2,sample=1024,audit=on", &c, err, sizeof(err)), 0);
     assert_int_equal(c.sample, 1024);
+    assert_true(c.audit);
     static const struct {
         const char *spec, *says;
     } bad[] = {
@@ -155,6 +161,7 @@ static void test_parse(void **state)
         {"nodes=2,delay=yes", "delay=yes"}, {"nodes=2,policy=best", "policy=best"},
         {"nodes=2,colour=red", "unknown key 'colour'"}, {"nodes", "'nodes' is not key=value"},
         {"nodes=2,sample=0", "sample=0 is out of range (1..1024)"}, {"nodes=2,sample=1025", "sample=1025"},
+        {"nodes=2,audit=yes", "audit=yes: on or off"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         err[0] = 0;
@@ -528,6 +535,28 @@ static void test_sampled_counting(void **state)
     free_pool();
 }
 
+static void test_audit(void **state)
+{
+    (void)state;
+    make_pool_audit(NUMA_POLICY_MIGRATE, 4, true);
+    struct tvm a;
+    vm_make(&a, 1);
+    machmem_set_thread_node(1);
+    assert_non_null(pmap_page(&a.p, 5, true, NULL));
+    mpn_t m = pmap_lookup(&a.p, 5, NULL);
+    /* every slice counts for the report (10 each); the policy's count of the page grows only in
+     * the slices the sampling picks, by their weight: 1, 1, 2 (slices 0, 1 and 3) */
+    static const unsigned policy_adds[4] = {10, 10, 0, 20};
+    for (unsigned s = 0; s < 4; s++) {
+        uint32_t before = numa_page_count(mm.numa, m, 1);
+        assert_true(sample_slice(&a, 5));
+        assert_int_equal(a.nv->acc[1], 10 * (s + 1));
+        assert_int_equal(numa_page_count(mm.numa, m, 1) - before, policy_adds[s]);
+    }
+    vm_free(&a);
+    free_pool();
+}
+
 static void test_hottest_first(void **state)
 {
     (void)state;
@@ -654,6 +683,7 @@ int main(void)
         cmocka_unit_test(test_requeue_after_remap),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_sampled_counting),
+        cmocka_unit_test(test_audit),
         cmocka_unit_test(test_hottest_first),
         cmocka_unit_test(test_dma_during_migration),
     };
