@@ -329,6 +329,9 @@ def main():
     with open(args.out, "w") as f:
         f.write(text)
     print(text)
+    # PNG plots of the tables beside them, if gnuplot is installed (bench/numa_plot.py)
+    subprocess.run([sys.executable, os.path.join(ROOT, "bench", "numa_plot.py"), "--md", args.out,
+                    "--out-dir", os.path.dirname(os.path.abspath(args.out))], check=False)
 
 
 if __name__ == "__main__":
