@@ -6,10 +6,11 @@
  * machine page has a home node in the memmap (struct mpage.node), set when the page is handed
  * out, by the node of the CPU that first touches it (or round-robin without a policy).
  *
- * Counting (numa/machine.c): translated code bumps a counter beside each software-TLB entry on
- * every load and store that hits it, and one per code page on every block it enters; the
- * counts are folded into per-page, per-node totals (and the latency model) when an entry is
- * reused and at the end of every scheduler slice. The model charges an access L ns when the
+ * Counting (numa/machine.c), sampled by scheduler slice: in a counting slice the blocks run are
+ * translations that bump a counter beside each software-TLB entry on every load and store that
+ * hits it, and one per code page on every block they enter (TB_F_COUNT); the counts are folded,
+ * weighted by the slices they stand for, into per-page, per-node totals (and the latency model)
+ * when an entry is reused and at the end of the slice. The other slices run the plain blocks. The model charges an access L ns when the
  * page is on the accessing CPU's node and R ns when not.
  *
  * Policy (numa/policy.c, Disco section 4.2.3): a hot private page used from a node that is not

@@ -75,20 +75,13 @@ int numa_parse(const char *spec, struct numa_config *cfg, char *err, size_t errl
         } else if (!strcmp(k, "sample")) {
             if (!parse_uint(v, 1, NUMA_MAX_SAMPLE, &cfg->sample))
                 return bad(err, errlen, "sample=%s is out of range", v, 1, NUMA_MAX_SAMPLE);
-        } else if (!strcmp(k, "audit")) {
-            if (!strcmp(v, "on"))
-                cfg->audit = true;
-            else if (!strcmp(v, "off"))
-                cfg->audit = false;
-            else
-                return bad(err, errlen, "audit=%s: on or off", v, 0, 0);
-        } else if (!strcmp(k, "delay")) {
-            if (!strcmp(v, "on"))
-                cfg->delay = true;
-            else if (!strcmp(v, "off"))
-                cfg->delay = false;
-            else
-                return bad(err, errlen, "delay=%s: on or off", v, 0, 0);
+        } else if (!strcmp(k, "audit") || !strcmp(k, "delay")) {
+            bool *flag = !strcmp(k, "audit") ? &cfg->audit : &cfg->delay;
+            if (strcmp(v, "on") && strcmp(v, "off")) {
+                snprintf(err, errlen, "--numa: %s=%s: on or off", k, v);
+                return -EINVAL;
+            }
+            *flag = !strcmp(v, "on");
         } else if (!strcmp(k, "policy")) {
             unsigned p = 0;
             while (p < sizeof(policy_names) / sizeof(policy_names[0]) && strcmp(v, policy_names[p]))
