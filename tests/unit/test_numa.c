@@ -30,6 +30,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -585,6 +586,7 @@ static void test_hottest_first(void **state)
 
 static struct tvm dma_vm;
 static atomic_int dma_done, dma_bad;
+static atomic_uint dma_moves;
 
 /* The I/O thread: each round pins the page for a write, fills it with the round's pattern,
  * unpins, and reads it back under a pin of its own. */
@@ -612,6 +614,11 @@ static void *dma_thread(void *arg)
             }
         if (r)
             pmap_unpin(&dma_vm.p, DMA_PAGE);
+        /* the next transfer after a move (or a while): on a loaded host this thread could
+         * otherwise do all its rounds before the other one runs at all */
+        unsigned m0 = atomic_load(&dma_moves);
+        for (unsigned spin = 0; spin < 10000 && atomic_load(&dma_moves) == m0; spin++)
+            sched_yield();
     }
     atomic_store(&dma_done, 1);
     return NULL;
@@ -659,9 +666,11 @@ static void test_dma_during_migration(void **state)
     while (!atomic_load(&dma_done)) {
         dma_vm.nv->node = dma_vm.nv->node == 2 ? 0 : 2;
         int rc = numa_migrate(dma_vm.nv, DMA_PAGE);
-        if (rc == 0)
+        if (rc == 0) {
             moved++;
-        else if (rc == -EBUSY)
+            atomic_fetch_add(&dma_moves, 1);
+            sched_yield(); /* the transfers go on */
+        } else if (rc == -EBUSY)
             refused++;
         else
             atomic_fetch_add(&dma_bad, 1);
