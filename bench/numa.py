@@ -10,13 +10,19 @@ names, between console markers that carry the guest clock).
   (a) shared + private: 4 VMs, one per node of a 4-node machine, each running `syscalls` (the
       kernel's text and the boot files' pages are the read-only data set all four share, mapped
       copy-on-write from one machine page) and `intmark` (compute on private data).
+  (s) shared read: 4 VMs, one per node, each on its own qcow2 overlay of one ext4 base image,
+      digesting one file of it --rounds times (`sharedread`): the page cache's pages are the
+      buffer cache's, shared copy-on-write by the four, homed where the I/O thread read them.
+      Besides the whole run, the accesses of the workload alone (QMP query-numa taken when its
+      begin marker reaches the console, subtracted from the end's).
   (c) remote memory: 1 VM on node 1 whose memory is first touched on node 0 (--numa-node 1,mem=0),
       running `intmark` and `tmpfs` (private data).
-  overhead: 1 VM running `intmark` and `syscalls` without --numa and with --numa nodes=1 (the
-      counting on, nothing to move), alternating, side by side.
+  overhead: 1 VM running `intmark` and `syscalls` without --numa, with --numa nodes=1,sample=1
+      (every slice counted) and with --numa nodes=1 (sampled, the default), in turn (5 rounds).
 
-Each NUMA workload runs under policy none (pages round-robin over the nodes), first-touch and
-migrate+replicate; per VM the local share of its accesses (all; the shared pages alone; the
+Each NUMA workload runs under policy none (pages round-robin over the nodes), first-touch,
+migrate+replicate with every slice counted, and migrate+replicate whose policy hears only the
+sampled slices (audit=on: measured with every slice counted); per VM the local share of its accesses (all; the shared pages alone; the
 private ones alone), the modelled memory stall at R = 900 ns and at R/L = 1.5, the UMA bound (the
 same accesses all at L) and the workloads' guest-timed run time. Medians of --reps runs (3). With
 4 nodes on a 2-core host, host wall time does not show placement (delay=on would need a core per
@@ -25,8 +31,10 @@ host's own times.
 """
 
 import argparse
+import hashlib
 import json
 import os
+import random
 import re
 import resource
 import statistics
@@ -37,6 +45,8 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 B = os.path.join(ROOT, "build")
 W = os.path.join(B, "bench", "numa")
+sys.path.insert(0, os.path.join(ROOT, "tests", "qmp"))
+from qmp_client import QMPClient, QMPError  # noqa: E402
 
 
 def sh(cmd):
@@ -70,6 +80,7 @@ def run(args, tag, vms, numa, extra=()):
                 "console=ttyS0 bench=%s" % v["bench"], "--timeout", "600"] + list(extra)
         if numa and "node" in v:
             opts += ["--numa-node", v["node"]]
+        opts += v.get("opts", [])
         cfg.append({"name": v["name"], "options": opts})
     with open(os.path.join(d, "vms.json"), "w") as f:
         json.dump(cfg, f)
@@ -78,14 +89,22 @@ def run(args, tag, vms, numa, extra=()):
            "--profile=json:" + prof]
     if numa:
         cmd += ["--numa", numa]
+    # VMs with a "snap" marker: QMP query-numa's figures for the VM when the marker reaches its
+    # console, so the table can give the workload's own accesses (the rest of the run's minus them)
+    snap_at = {v["name"]: v["snap"] for v in vms if "snap" in v}
+    sock = os.path.join(d, "qmp.sock")
+    if snap_at:
+        cmd += ["-qmp", "unix:%s,server=on,wait=off" % sock]
     t0 = time.monotonic()
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    snaps = take_snaps(p, d, sock, snap_at) if snap_at else {}
+    p.stderr_text = p.communicate()[1]
     ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall = time.monotonic() - t0
     cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     if p.returncode != 0:
-        sys.exit("bench-numa: %s failed (status %d): %s" % (" ".join(cmd), p.returncode, p.stderr[-2000:]))
+        sys.exit("bench-numa: %s failed (status %d): %s" % (" ".join(cmd), p.returncode, p.stderr_text[-2000:]))
     with open(prof) as f:
         pj = json.load(f)
     if len(vms) == 1 and "numa" in pj:
@@ -99,6 +118,8 @@ def run(args, tag, vms, numa, extra=()):
         bad = re.findall(r"@@status (\S+) rc=([1-9]\d*)", log)
         if bad:
             sys.exit("bench-numa: %s: workload failed: %r" % (v["name"], bad))
+        if "expect" in v and len(re.findall(v["expect"][0], log)) != v["expect"][1]:
+            sys.exit("bench-numa: %s: want %d lines %r in %s" % (v["name"], v["expect"][1], v["expect"][0], d))
         work_s = sum((x["end"] - x["begin"]) / 1e9 for k, x in marks.items() if k != "boot" and "end" in x)
         r = {"work_s": work_s, "wall_s": wall, "cpu_s": cpu}
         n = pj[v["name"]].get("numa")
@@ -109,60 +130,167 @@ def run(args, tag, vms, numa, extra=()):
             r.update(local=n["local"] / max(1, tot), shared_local=n["shared_local"] / max(1, sh_tot),
                      private_local=pr_local / max(1, pr_tot), stall_s=n["stall_ns"] / 1e9,
                      stall15_s=n["stall_ns_r15"] / 1e9, uma_s=n["uma_ns"] / 1e9, machine=n["machine"])
+            s = snaps.get(v["name"])
+            if v["name"] in snap_at and not s:
+                sys.exit("bench-numa: %s: no query-numa at %r" % (v["name"], snap_at[v["name"]]))
+            if s:
+                wl_sl, wl_sr = n["shared_local"] - s["shared-local"], n["shared_remote"] - s["shared-remote"]
+                wl_l, wl_r = n["local"] - s["local"], n["remote"] - s["remote"]
+                r.update(wl_local=wl_l / max(1, wl_l + wl_r), wl_shared_local=wl_sl / max(1, wl_sl + wl_sr),
+                         wl_shared=(wl_sl + wl_sr) / max(1, wl_l + wl_r))
         res[v["name"]] = r
     return res
+
+
+def take_snaps(p, d, sock, snap_at):
+    """Polls the consoles of the VMs in snap_at until each shows its marker, and takes QMP
+    query-numa's entry for it then; returns {name: entry} (the monitor left running)."""
+    q = None
+    deadline = time.monotonic() + 30
+    while q is None and p.poll() is None:
+        try:
+            q = QMPClient(sock, 30)
+            q.run("qmp_capabilities")
+        except (OSError, QMPError):
+            q = None
+            if time.monotonic() > deadline:
+                return {}
+            time.sleep(0.1)
+    snaps = {}
+    while p.poll() is None and len(snaps) < len(snap_at):
+        for name, marker in snap_at.items():
+            if name in snaps:
+                continue
+            try:
+                log = open(os.path.join(d, "run", name + ".log"), errors="replace").read()
+            except OSError:
+                continue
+            if marker in log:
+                try:
+                    for e in q.run("query-numa")["vms"]:
+                        if e["vm"] == name:
+                            snaps[name] = e
+                except (OSError, QMPError):
+                    return snaps
+        time.sleep(0.05)
+    q.close()
+    return snaps
 
 
 def med(rows, key):
     return statistics.median(r[key] for r in rows)
 
 
-def numa_table(args, title, vms, out):
-    policies = ["none", "first-touch", "migrate+replicate"]
+# Rows of a table: the policy and the counting. The figures are measured with every slice counted
+# (sample=1); the last row's policy hears only what the default sampled counting would count
+# (audit=on), so its placement is the sampled counting's, measured exactly.
+POLICIES = ["none,sample=1", "first-touch,sample=1", "migrate+replicate,sample=1", "migrate+replicate,audit=on"]
+
+
+def numa_table(args, title, vms, out, prepare=None):
+    policies = POLICIES
     rows = {p: [] for p in policies}
     machines = {}
     for rep in range(args.reps):
         for p in policies:
-            res = run(args, "%s-%s-%d" % (title[1], p.replace("+", "-"), rep), vms, "nodes=4,policy=" + p)
+            tag = "%s-%s-%d" % (title[1:title.index(")")], re.sub(r"[+,=]", "-", p), rep)
+            if prepare:
+                prepare(tag)
+            res = run(args, tag, vms, "nodes=4,policy=" + p)
             rows[p].append(res)
             machines[p] = next(iter(res.values()))["machine"]
             print("%s %s rep %d (load %s): %s" % (title, p, rep, loadavg(),
-                  ", ".join("%s local %.1f%%" % (n, 100 * r["local"]) for n, r in res.items())), flush=True)
+                  ", ".join("%s local %.1f%% shared %.1f%%%s" % (
+                      n, 100 * r["local"], 100 * r["shared_local"],
+                      " workload shared %.1f%%" % (100 * r["wl_shared_local"]) if "wl_shared_local" in r else "")
+                      for n, r in res.items())), flush=True)
+    wl = any("snap" in v for v in vms)
     out.append("\n### %s\n" % title)
     out.append("| VM (node) | policy | local | local, shared pages | local, private pages | stall (R=900) s | "
-               "stall (R/L=1.5) s | UMA bound s | stall / UMA | workload s (guest) | host wall s |")
-    out.append("|---|---|---|---|---|---|---|---|---|---|---|")
+               "stall (R/L=1.5) s | UMA bound s | stall / UMA | workload s (guest) | host wall s |" +
+               (" workload only: local | workload only: local, shared pages | workload only: shared share |"
+                if wl else ""))
+    out.append("|---|---|---|---|---|---|---|---|---|---|---|" + ("---|---|---|" if wl else ""))
     for v in vms:
         n = v["name"]
         for p in policies:
             rs = [r[n] for r in rows[p]]
-            out.append("| %s (%s) | %s | %.1f%% | %.1f%% | %.1f%% | %.2f | %.2f | %.2f | %.2f | %.2f | %.1f |" % (
+            line = "| %s (%s) | %s | %.1f%% | %.1f%% | %.1f%% | %.2f | %.2f | %.2f | %.2f | %.2f | %.1f |" % (
                 n, v.get("node", "rr"), p, 100 * med(rs, "local"), 100 * med(rs, "shared_local"),
                 100 * med(rs, "private_local"), med(rs, "stall_s"), med(rs, "stall15_s"), med(rs, "uma_s"),
-                med(rs, "stall_s") / max(1e-9, med(rs, "uma_s")), med(rs, "work_s"), med(rs, "wall_s")))
-    m = machines["migrate+replicate"]
-    out.append("\nmigrate+replicate, last run: %d migrations, %d replications (%d replica pages), %d collapses, "
+                med(rs, "stall_s") / max(1e-9, med(rs, "uma_s")), med(rs, "work_s"), med(rs, "wall_s"))
+            if wl:
+                line += " %.1f%% | %.1f%% | %.1f%% |" % (100 * med(rs, "wl_local"), 100 * med(rs, "wl_shared_local"),
+                                                       100 * med(rs, "wl_shared"))
+            out.append(line)
+    for p in POLICIES[2:]:
+        machine_line(p, machines[p], out)
+
+
+def machine_line(p, m, out):
+    out.append("\n%s, last run: %d migrations, %d replications (%d replica pages), %d collapses, "
                "%d software-TLB entries shot down, %.0f us per move, pages per node %s" % (
-                   m["migrations"], m["replications"], m["replicas"], m["collapses"], m["shootdowns"],
+                   p, m["migrations"], m["replications"], m["replicas"], m["collapses"], m["shootdowns"],
                    m["us_per_move"], m["pages_per_node"]))
 
 
 def overhead(args, out):
-    """The same --deterministic run (same guest instructions) without and with the counting: the
-    monitor's CPU time (user + system, boot and workloads), alternating."""
+    """The same --deterministic run (same guest instructions) without the counting, with it in
+    every slice (sample=1, exact) and sampled (the default): the monitor's CPU time
+    (user + system, boot and workloads), the three in turn."""
     vm = [{"name": "ovh", "bench": "intmark:%d,syscalls:%d" % (args.intmark, args.syscalls)}]
-    off, on = [], []
-    for rep in range(args.reps):
-        off.append(run(args, "overhead-off-%d" % rep, vm, None, ["--deterministic"])["ovh"]["cpu_s"])
-        on.append(run(args, "overhead-on-%d" % rep, vm, "nodes=1", ["--deterministic"])["ovh"]["cpu_s"])
-        print("overhead rep %d (load %s): off %.2f s, on %.2f s" % (rep, loadavg(), off[-1], on[-1]), flush=True)
+    kinds = [("NUMA off", None), ("--numa nodes=1,sample=1 (exact)", "nodes=1,sample=1"),
+             ("--numa nodes=1 (sampled, the default: gaps up to 64 slices)", "nodes=1")]
+    cpu = {k: [] for k, _ in kinds}
+    loads = []
+    for rep in range(max(args.reps, 5)):
+        for i, (k, numa) in enumerate(kinds):
+            cpu[k].append(run(args, "overhead-%d-%d" % (i, rep), vm, numa, ["--deterministic"])["ovh"]["cpu_s"])
+        loads.append(loadavg())
+        print("overhead rep %d (load %s): %s" % (rep, loads[-1], ", ".join("%s %.2f s" % (k, cpu[k][-1])
+              for k, _ in kinds)), flush=True)
     out.append("\n### Counting overhead (one VM, --deterministic: intmark + syscalls; host CPU seconds of the run)\n")
-    out.append("| | min s | median s | max s |")
-    out.append("|---|---|---|---|")
-    out.append("| NUMA off | %.2f | %.2f | %.2f |" % (min(off), statistics.median(off), max(off)))
-    out.append("| --numa nodes=1 | %.2f | %.2f | %.2f |" % (min(on), statistics.median(on), max(on)))
-    out.append("\nratio on/off of the medians: %.3f (runs alternate, load average at the end %s)" % (
-        statistics.median(on) / statistics.median(off), loadavg()))
+    out.append("| | min s | median s | max s | median / off |")
+    out.append("|---|---|---|---|---|")
+    base = statistics.median(cpu[kinds[0][0]])
+    for k, _ in kinds:
+        c = cpu[k]
+        out.append("| %s | %.2f | %.2f | %.2f | %.3f |" % (k, min(c), statistics.median(c), max(c),
+                                                            statistics.median(c) / base))
+    out.append("\n(runs in turn, load average after each round %s)" % ", ".join(loads))
+
+
+def shared_read_vms(args):
+    """4 VMs, each on its own qcow2 overlay of one ext4 base holding data.bin, digesting it
+    args.rounds times; and the function that makes fresh overlays before each run."""
+    d = os.path.join(W, "shared")
+    tree = os.path.join(d, "tree")
+    os.makedirs(tree, exist_ok=True)
+    data = random.Random(16).randbytes(args.file_mib << 20)
+    with open(os.path.join(tree, "data.bin"), "wb") as f:
+        f.write(data)
+    base = os.path.join(d, "base.img")
+    if os.path.exists(base):
+        os.unlink(base)
+    sh("truncate -s %dM %s" % (args.file_mib + 24, base))
+    # 4 KiB blocks: the page cache's pages lie on page boundaries of the file (the buffer cache maps them)
+    sh("mke2fs -q -t ext4 -b 4096 -d %s %s" % (tree, base))
+    want = hashlib.md5(data).hexdigest()
+    vms = []
+    for i in range(4):
+        ov = os.path.join(d, "vm%d.qcow2" % i)
+        vms.append({"name": "vm%d" % i, "node": str(i), "bench": "sharedread:%d" % args.rounds,
+                    "snap": "@@mark sharedread begin",
+                    "opts": ["-drive", "file=%s,if=virtio" % ov],
+                    "expect": (r"sharedread round=\d+ md5=%s" % want, args.rounds)})
+
+    def prepare(tag):
+        for i in range(4):
+            ov = os.path.join(d, "vm%d.qcow2" % i)
+            if os.path.exists(ov):
+                os.unlink(ov)
+            sh("qemu-img create -q -f qcow2 -b %s -F raw %s" % (base, ov))
+    return vms, prepare
 
 
 def main():
@@ -172,19 +300,24 @@ def main():
     ap.add_argument("--mvisor", default=os.path.join(B, "mvisor"))
     ap.add_argument("--initrd", default=os.path.join(B, "bench", "workload.cpio.gz"))
     ap.add_argument("--out", default=os.path.join(B, "bench", "numa.md"))
-    ap.add_argument("--only", choices=["a", "c", "overhead"], action="append")
+    ap.add_argument("--only", choices=["a", "s", "c", "overhead"], action="append")
     args = ap.parse_args()
     os.makedirs(W, exist_ok=True)
     args.kernel = kernel_elf()
     args.intmark, args.syscalls = (1000, 50000) if args.quick else (3000, 200000)
+    args.rounds, args.file_mib = (4, 2) if args.quick else (16, 4)
     if args.quick:
         args.reps = 1
-    only = args.only or ["a", "c", "overhead"]
+    only = args.only or ["a", "s", "c", "overhead"]
     out = ["## make bench-numa (%s, load average at start %s)" % (time.strftime("%Y-%m-%d %H:%M"), loadavg())]
     if "a" in only:
         vms = [{"name": "vm%d" % i, "node": str(i), "bench": "syscalls:%d,intmark:%d" % (args.syscalls, args.intmark)}
                for i in range(4)]
         numa_table(args, "(a) 4 VMs on 4 nodes: shared read-only kernel and boot files + private compute", vms, out)
+    if "s" in only:
+        vms, prepare = shared_read_vms(args)
+        numa_table(args, "(s) 4 VMs on 4 nodes reading one file of a shared base image %d times (the buffer cache)"
+                   % args.rounds, vms, out, prepare)
     if "c" in only:
         vms = [{"name": "far", "node": "1,mem=0", "bench": "intmark:%d,tmpfs:16" % args.intmark}]
         numa_table(args, "(c) a VM on node 1 whose memory was first touched on node 0", vms, out)
@@ -196,6 +329,9 @@ def main():
     with open(args.out, "w") as f:
         f.write(text)
     print(text)
+    # PNG plots of the tables beside them, if gnuplot is installed (bench/numa_plot.py)
+    subprocess.run([sys.executable, os.path.join(ROOT, "bench", "numa_plot.py"), "--md", args.out,
+                    "--out-dir", os.path.dirname(os.path.abspath(args.out))], check=False)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,10 @@
  * before (the branch's block left pc, in_ds and ds_target as the interpreter keeps them), then on
  * to ds_target (dbt/translate.c). Above the ASID field of a jump-cache key (tb_jc_key). */
 #define TB_F_DS 0x20000u
+/* Translated with the NUMA machine's access counting (numa/): a counter add after every probe hit,
+ * kseg0 loads through the probe, a block-entry count. Only blocks run in a counting slice have it
+ * (numa/machine.c): the rest are the same bytes as without NUMA. */
+#define TB_F_COUNT 0x40000u
 #define TB_F_INVALID_KEY 0xFFFFFFFFu /* never a real flags value: marks an empty jump-cache slot */
 
 /* Chainable exits per TB: the two edges of the final branch and up to two side exits (a block may

@@ -14,6 +14,7 @@
 
 #include "dbt/fpu.h"
 #include "dbt/translate.h"
+#include "numa/numa.h"
 
 /* Leave the block after this instruction if the interpreter would look at events before the next. */
 static inline uint64_t after(struct vcpu *v)
@@ -325,6 +326,8 @@ uint32_t dbt_tb_flags(const struct vcpu *v)
         f |= TB_F_KERNEL;
     if (v->vm->cfg.exec == EXEC_TRAP)
         f |= TB_F_TRAP;
+    if (v->vm->numa && numa_counting(v->vm->numa))
+        f |= TB_F_COUNT;
     return f;
 }
 

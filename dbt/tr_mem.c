@@ -54,8 +54,8 @@ static size_t emit_probe_va(struct tr_ctx *c, struct x64_emitter *e, unsigned si
     x64_alu_r64_mbi(e, X64_CMP, X64_RDX, X64_R15, X64_RCX, ent + tag);
     size_t miss = x64_jcc_rel32(e, X64_CC_NE, 0);
     x64_alu_r64_mbi(e, X64_ADD, X64_RAX, X64_R15, X64_RCX, ent + (int32_t)offsetof(struct stlb_entry, addend));
-    /* NUMA counting: one add to the entry's counter (same index); without NUMA nothing here */
-    if (c->v->vm->numa)
+    /* NUMA counting: one add to the entry's counter (same index); only in counting blocks */
+    if (c->flags & TB_F_COUNT)
         x64_alu_m64bi_imm8(e, X64_ADD, X64_R15, X64_RCX, VOFF_STLB_CNT(mode, store ? MMU_STORE : MMU_LOAD), 1);
     return miss;
 }

@@ -598,7 +598,7 @@ static void emit_entry(struct tr_ctx *c)
     size_t stub = c->cold.len;
     tr_jcc_to(c, e, X64_CC_S, SECT_COLD, stub);
     tr_prof_count(c, e, VOFF_PROF(block_entries[(c->flags & TB_F_KERNEL) != 0]));
-    if (c->v->vm->numa) {
+    if (c->flags & TB_F_COUNT) {
         /* NUMA counting: the block's entry charged to its code page's slot */
         uint32_t ppn = (uint32_t)(c->tb->phys_pc >> STLB_PAGE_BITS);
         numa_note_code(c->v->vm->numa, ppn);
@@ -848,7 +848,8 @@ struct tb *dbt_translate(struct tr_ctx *c, struct vcpu *v, struct tcache *tc, ui
     uint32_t max = dbg->max_insns && dbg->max_insns < TR_MAX_INSNS ? dbg->max_insns : TR_MAX_INSNS;
     c->observe_stores = v->vm->store_hook != NULL;
     unsigned mode = flags & TB_F_MODE_MASK;
-    if (mode == MMU_KERNEL || mode == MMU_KERNEL_ERL) {
+    /* a counting block's kseg0 loads take the counted probe (numa/) */
+    if ((mode == MMU_KERNEL || mode == MMU_KERNEL_ERL) && !(flags & TB_F_COUNT)) {
         c->kseg0_window = v->kseg0_window;
         c->kseg0_disp = v->kseg0_disp;
     }

@@ -26,9 +26,10 @@ json_t *qmp_numa_query(struct vm **vms, unsigned n)
     uint64_t pages[NUMA_MAX_NODES];
     numa_pages_per_node(nm, pages);
     uint64_t mig = atomic_load(&st->migrations), rep = atomic_load(&st->replications);
-    json_t *r = json_pack("{s:b, s:i, s:i, s:s, s:i, s:i, s:b}", "enabled", 1, "nodes", (int)cfg->nodes,
+    json_t *r = json_pack("{s:b, s:i, s:i, s:s, s:i, s:i, s:b, s:i}", "enabled", 1, "nodes", (int)cfg->nodes,
                           "cpus-per-node", (int)cfg->cpus_per_node, "policy", numa_policy_name(cfg->policy),
-                          "local-ns", (int)cfg->local_ns, "remote-ns", (int)cfg->remote_ns, "delay", cfg->delay);
+                          "local-ns", (int)cfg->local_ns, "remote-ns", (int)cfg->remote_ns, "delay", cfg->delay,
+                          "sample", (int)(cfg->sample > 1 ? cfg->sample : 1));
     json_t *more = json_pack("{s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:o}", "migrations", (json_int_t)mig,
                              "replications", (json_int_t)rep, "replicas", (json_int_t)atomic_load(&st->replicas),
                              "collapses", (json_int_t)atomic_load(&st->collapses), "shootdowns",
@@ -49,9 +50,10 @@ json_t *qmp_numa_query(struct vm **vms, unsigned n)
                               "block-entries", u64_list(v.fetch, cfg->nodes), "local", (json_int_t)v.local,
                               "remote", (json_int_t)v.remote, "stall-ns", (json_int_t)v.stall_ns, "stall-ns-r15",
                               (json_int_t)v.stall_ns_r15, "uma-ns", (json_int_t)v.uma_ns);
-        json_t *m = json_pack("{s:I, s:I, s:I, s:I}", "migrated", (json_int_t)v.migrated, "replicated",
+        json_t *m = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "migrated", (json_int_t)v.migrated, "replicated",
                               (json_int_t)v.replicated, "shared-local", (json_int_t)v.shared_local, "shared-remote",
-                              (json_int_t)v.shared_remote);
+                              (json_int_t)v.shared_remote, "slices", (json_int_t)v.slices, "counted-slices",
+                              (json_int_t)v.counted_slices);
         json_object_update(o, m);
         json_decref(m);
         json_array_append_new(list, o);

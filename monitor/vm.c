@@ -431,17 +431,15 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
         v->kseg0_disp = vm->nr_vcpus == 1 && d > 0 && d + v->kseg0_window <= INT32_MAX ? (int32_t)d : 0;
     }
     if (vm->mm->numa) {
-        /* A NUMA machine (numa/): the VM joins its node, its vCPUs' accesses are counted, and
-         * kernel kseg0 loads take the counted software-TLB probe instead of the direct window. */
+        /* A NUMA machine (numa/): the VM joins its node and its vCPUs' accesses are counted (in
+         * counting slices: blocks translated with TB_F_COUNT). */
         vm->numa = numa_vm_attach(vm->mm, &vm->pmap, (int)cfg->numa_node - 1, (int)cfg->numa_mem_node - 1);
         if (!vm->numa) {
             rc = -ENOMEM;
             goto err_map;
         }
-        for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        for (unsigned i = 0; i < vm->nr_vcpus; i++)
             numa_vm_add_stlb(vm->numa, &vm->vcpus[i]->stlb);
-            vm->vcpus[i]->kseg0_window = 0;
-        }
     }
     vm_reset_vcpus(vm);
     if (cfg->exec == EXEC_DBT || cfg->exec == EXEC_TRAP) {

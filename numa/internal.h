@@ -16,7 +16,7 @@
 #define NUMA_POLICY_EVERY 1u
 #define NUMA_MOVES_PER_ROUND 64u
 /* Candidate pages a VM keeps for its next round. */
-#define NUMA_CAND_MAX 1024u
+#define NUMA_CAND_MAX 8192u
 
 #define NUMA_CHUNK_BITS 12
 

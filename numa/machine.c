@@ -1,19 +1,31 @@
 /*
  * The simulated ccNUMA machine: its nodes, each VM's place on them, and the access counts.
  *
- * Counting plays FLASH's directory with the software TLB: while the machine exists, translated
- * code adds one to a counter beside the software-TLB entry of every load and store that hits it
- * (struct stlb.cnt, same index as the entry) and to a per-code-page slot on every block it
- * enters (struct stlb.fetch). The counts are folded here on the vCPU's own thread: when the
- * software TLB reuses an entry for another page (its fold callback) and at the end of every
- * scheduler slice (numa_fold_all). A fold turns an entry's canonical page into the machine page
+ * Counting plays FLASH's directory with the software TLB, and samples: some scheduler slices of
+ * a VM are counting slices, whose blocks are the ones translated with TB_F_COUNT (dbt_tb_flags
+ * picks them; the others are the same bytes as without NUMA, kernel kseg0 loads through the
+ * direct window). While the policy moves the VM's pages every slice counts; once a round moves
+ * nothing the gap between counting slices doubles, up to cfg.sample (1 in 8 by default), and a
+ * round that moves something makes the next slice count again: dense while placement changes,
+ * sparse (and cheap) once it has settled. A counting block adds one to a
+ * counter beside the software-TLB entry of every load and store that hits it (struct stlb.cnt,
+ * same index as the entry; its kseg0 loads take the probe) and to a per-code-page slot on every
+ * block it enters (struct stlb.fetch). The counts are folded here on the vCPU's own thread, each
+ * weighted by the slices its counting slice stands for (itself and those skipped before it: an
+ * estimate of every slice's accesses): when the software TLB reuses an
+ * entry for another page (its fold callback) and at the end of every counting slice
+ * (numa_fold_all). A fold turns an entry's canonical page into the machine page
  * the pmap maps now and charges the accesses to that page's home node: per VM, per node
  * totals, and the latency model's stall (L for a local page, R for a remote one, and the UMA
  * bound with every access at L). With a policy that moves pages, the fold also keeps per-page,
  * per-node counts (numa_page) and queues a page for the policy once it is hot from a node that
  * is not its home.
  *
- * Limits: accesses the translator does not probe (the interpreter, the trap path's emulated
+ * audit=on counts every slice for the report while the policy hears only the slices the sampling
+ * picks: the placement sampled counting gets, measured exactly (bench-numa compares the two).
+ *
+ * Limits: sampling by slice sees a phase shorter than the gap in part or not at all, and the
+ * policy hears of a page only after a counting slice; accesses the translator does not probe (the interpreter, the trap path's emulated
  * accesses, the partial-word and linked accesses that go to helpers, DMA) are not counted;
  * a flush leaves an entry's counts in place and they fold with the page the pmap maps at the
  * next fold, so a page moved in between is charged for accesses made to its old copy.
@@ -121,8 +133,9 @@ static uint32_t sat_add(uint32_t a, uint64_t b)
     return b >= UINT32_MAX - a ? UINT32_MAX : a + (uint32_t)b;
 }
 
-/* Charges accesses (loads + stores, stores of them; fetch: block entries) of canonical page ppn. */
-static void charge(struct numa_vm *nv, uint32_t ppn, uint64_t acc, uint64_t stores, bool fetch)
+/* Charges accesses (loads + stores; fetch: block entries) of canonical page ppn: acc to the report
+ * and the model, pacc (pstores of them stores) to the policy's per-page counts. */
+static void charge(struct numa_vm *nv, uint32_t ppn, uint64_t acc, uint64_t pacc, uint64_t pstores, bool fetch)
 {
     struct pmap *p = nv->pmap;
     uint32_t gpfn = ppn - pmap_ppn(p, 0);
@@ -142,14 +155,14 @@ static void charge(struct numa_vm *nv, uint32_t ppn, uint64_t acc, uint64_t stor
         __atomic_fetch_add(&nv->shared[home], acc, __ATOMIC_RELAXED);
     __atomic_fetch_add(&nv->stall_ns, acc * (home == nv->node ? n->cfg.local_ns : n->cfg.remote_ns), __ATOMIC_RELAXED);
     __atomic_fetch_add(&nv->uma_ns, acc * n->cfg.local_ns, __ATOMIC_RELAXED);
-    if (n->cfg.policy < NUMA_POLICY_MIGRATE)
+    if (n->cfg.policy < NUMA_POLICY_MIGRATE || !pacc)
         return;
     pthread_mutex_lock(&n->lock);
     struct numa_page *pg = numa_page_rec(n, m);
     bool queue = false;
     if (pg) {
-        pg->acc[nv->node] = sat_add(pg->acc[nv->node], acc);
-        pg->writes = sat_add(pg->writes, stores);
+        pg->acc[nv->node] = sat_add(pg->acc[nv->node], pacc);
+        pg->writes = sat_add(pg->writes, pstores);
         queue = home != nv->node && !(pg->queued & (1u << nv->node)) && pg->acc[nv->node] >= NUMA_HOT &&
                 pg->moves < NUMA_MAX_MOVES && nv->n_cand < NUMA_CAND_MAX;
         if (queue)
@@ -160,9 +173,30 @@ static void charge(struct numa_vm *nv, uint32_t ppn, uint64_t acc, uint64_t stor
         nv->cand[nv->n_cand++] = (uint64_t)m << 32 | gpfn;
 }
 
+/* What one counted access stands for: for the policy, the slices its counting slice samples (0:
+ * audit=on's slice the sampling would not have counted); for the report, the same without audit,
+ * and itself with it (every slice counted). */
+static uint64_t policy_weight(const struct numa_vm *nv)
+{
+    if (nv->numa->cfg.audit && !nv->sampled)
+        return 0;
+    return nv->weight ? nv->weight : 1;
+}
+
+static uint64_t report_weight(const struct numa_vm *nv)
+{
+    return nv->numa->cfg.audit || !nv->weight ? 1 : nv->weight;
+}
+
+static void charge_counts(struct numa_vm *nv, uint32_t ppn, uint64_t acc, uint64_t stores, bool fetch)
+{
+    uint64_t pw = policy_weight(nv);
+    charge(nv, ppn, acc * report_weight(nv), acc * pw, stores * pw, fetch);
+}
+
 static void fold_entry(void *opaque, uint32_t ppn, const struct stlb_count *c)
 {
-    charge(fold_vm(opaque), ppn, c->n[MMU_LOAD] + c->n[MMU_STORE], c->n[MMU_STORE], false);
+    charge_counts(fold_vm(opaque), ppn, c->n[MMU_LOAD] + c->n[MMU_STORE], c->n[MMU_STORE], false);
 }
 
 struct numa_vm *numa_vm_attach(struct machmem *mm, struct pmap *p, int node, int mem_node)
@@ -242,7 +276,7 @@ void numa_fold_all(struct numa_vm *nv)
         }
         for (unsigned i = 0; i < STLB_FETCH_SLOTS; i++)
             if (s->fetch[i]) {
-                charge(nv, s->fetch_ppn[i], s->fetch[i], 0, true);
+                charge_counts(nv, s->fetch_ppn[i], s->fetch[i], 0, true);
                 s->fetch[i] = 0;
             }
     }
@@ -257,7 +291,7 @@ void numa_note_code(struct numa_vm *nv, uint32_t ppn)
             continue;
         /* Another page's blocks counted here so far: theirs, then the slot is this page's. */
         if (s->fetch[slot])
-            charge(nv, s->fetch_ppn[slot], s->fetch[slot], 0, true);
+            charge_counts(nv, s->fetch_ppn[slot], s->fetch[slot], 0, true);
         s->fetch[slot] = 0;
         s->fetch_ppn[slot] = ppn;
     }
@@ -266,13 +300,24 @@ void numa_note_code(struct numa_vm *nv, uint32_t ppn)
 void numa_slice_begin(struct numa_vm *nv)
 {
     machmem_set_thread_node(nv->mem_node);
+    nv->sampled = nv->skip == 0;
+    if (nv->sampled) {
+        nv->weight = nv->since + 1;
+        nv->since = 0;
+    }
+    __atomic_store_n(&nv->counting, nv->sampled || nv->numa->cfg.audit, __ATOMIC_RELAXED);
 }
 
 void numa_slice_end(struct numa_vm *nv)
 {
     struct numa *n = nv->numa;
-    numa_fold_all(nv);
-    nv->slices++;
+    if (numa_counting(nv)) {
+        /* the slice's counts; the other slices' blocks leave them at zero */
+        numa_fold_all(nv);
+        __atomic_fetch_add(&nv->counted_slices, 1, __ATOMIC_RELAXED); /* QMP reads them */
+    }
+    __atomic_fetch_add(&nv->slices, 1, __ATOMIC_RELAXED);
+    nv->last_moves = 0;
     if (n->cfg.policy >= NUMA_POLICY_MIGRATE) {
         /* Moves are made by the node that wants the page: the copy lands on it. */
         machmem_set_thread_node(nv->node);
@@ -282,6 +327,19 @@ void numa_slice_end(struct numa_vm *nv)
         numa_apply_remaps(nv);
         machmem_set_thread_node(nv->mem_node);
     }
+    /* the next counting slice: at once while pages move, else after a gap twice the last */
+    unsigned most = n->cfg.sample > 1 ? n->cfg.sample : 1;
+    if (nv->last_moves) {
+        nv->gap = 1;
+        nv->skip = 0;
+    } else if (nv->sampled) {
+        nv->gap = nv->gap * 2 > most ? most : nv->gap ? nv->gap * 2 : 1;
+        nv->skip = nv->gap - 1;
+    } else {
+        nv->skip--;
+    }
+    if (!nv->sampled)
+        nv->since++;
 }
 
 static uint64_t mono_ns(void)
@@ -301,7 +359,7 @@ bool numa_delay_access(struct numa_vm *nv, uint32_t ppn, bool store)
     mpn_t m = gpfn < p->npages ? pmap_lookup(p, gpfn, NULL) : PMAP_NONE;
     if (m == PMAP_NONE || machmem_info(n->mm, m).node == nv->node)
         return false;
-    charge(nv, ppn, 1, store, false);
+    charge(nv, ppn, 1, 1, store, false);
     uint64_t until = mono_ns() + (n->cfg.remote_ns - n->cfg.local_ns);
     while (mono_ns() < until)
         __builtin_ia32_pause();

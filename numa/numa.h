@@ -6,10 +6,11 @@
  * machine page has a home node in the memmap (struct mpage.node), set when the page is handed
  * out, by the node of the CPU that first touches it (or round-robin without a policy).
  *
- * Counting (numa/machine.c): translated code bumps a counter beside each software-TLB entry on
- * every load and store that hits it, and one per code page on every block it enters; the
- * counts are folded into per-page, per-node totals (and the latency model) when an entry is
- * reused and at the end of every scheduler slice. The model charges an access L ns when the
+ * Counting (numa/machine.c), sampled by scheduler slice: in a counting slice the blocks run are
+ * translations that bump a counter beside each software-TLB entry on every load and store that
+ * hits it, and one per code page on every block they enter (TB_F_COUNT); the counts are folded,
+ * weighted by the slices they stand for, into per-page, per-node totals (and the latency model)
+ * when an entry is reused and at the end of the slice. The other slices run the plain blocks. The model charges an access L ns when the
  * page is on the accessing CPU's node and R ns when not.
  *
  * Policy (numa/policy.c, Disco section 4.2.3): a hot private page used from a node that is not
@@ -36,6 +37,9 @@
 #define NUMA_DEFAULT_LOCAL_NS 300u
 #define NUMA_DEFAULT_REMOTE_NS 900u
 #define NUMA_MAX_NS 1000000u
+/* The longest gap between two counting slices of a VM, by default (numa/machine.c). */
+#define NUMA_DEFAULT_SAMPLE 64u
+#define NUMA_MAX_SAMPLE 1024u
 
 enum numa_policy {
     NUMA_POLICY_NONE,        /* pages round-robin over the nodes, never moved */
@@ -50,10 +54,12 @@ struct numa_config {
     unsigned local_ns, remote_ns;
     bool delay;             /* remote accesses take the slow path and spin R - L */
     enum numa_policy policy;
+    unsigned sample;        /* counting slices of a VM at least one in this many (0 or 1: every slice, exact) */
+    bool audit;             /* every slice counted for the report, the policy fed the sampled ones */
 };
 
 /* Parses --numa's value (nodes=N[,cpus-per-node=C][,local-ns=L][,remote-ns=R][,delay=on|off]
- * [,policy=...]) into cfg (defaults filled in); 0, or -EINVAL with a message in err. */
+ * [,policy=...][,sample=N]) into cfg (defaults filled in); 0, or -EINVAL with a message in err. */
 int numa_parse(const char *spec, struct numa_config *cfg, char *err, size_t errlen);
 const char *numa_policy_name(enum numa_policy p);
 
@@ -94,6 +100,13 @@ struct numa_vm {
     uint64_t stall_ns; /* the model's memory stall time of those accesses */
     uint64_t uma_ns;   /* the same with every access local (the UMA bound) */
     uint64_t slices;
+    bool counting;     /* this slice is a counting one (read by every vCPU thread of the VM) */
+    uint64_t counted_slices;
+    /* Sampling (numa/machine.c): slices between two counting ones (1 .. cfg.sample), slices to
+     * skip before the next, those skipped since the last, what a count of this slice stands for
+     * (the slices it samples), and the moves of the VM's last policy round. */
+    unsigned gap, skip, since, weight, last_moves;
+    bool sampled;      /* the sampling picked this slice (with audit=on every slice counts) */
     uint64_t migrated, replicated, remapped_back; /* this VM's pages moved by the policy */
     struct numa_remap *inbox; /* its guest pages to map back to a master (numa/policy.c) */
     uint64_t *cand;    /* guest pages the fold found hot and remote (machine page << 32 | guest
@@ -111,6 +124,11 @@ void numa_vm_add_stlb(struct numa_vm *nv, struct stlb *s);
  * it, the counts fold and, every few slices, the policy runs a bounded round. */
 void numa_slice_begin(struct numa_vm *nv);
 void numa_slice_end(struct numa_vm *nv);
+/* Whether the VM's current slice counts accesses: its blocks are then the TB_F_COUNT ones. */
+static inline bool numa_counting(const struct numa_vm *nv)
+{
+    return __atomic_load_n(&nv->counting, __ATOMIC_RELAXED);
+}
 /* Folds every count of the VM's software TLBs now (also done by numa_slice_end). */
 void numa_fold_all(struct numa_vm *nv);
 /* delay=on: whether a load or store of canonical page ppn from nv's node is remote; if so it is
@@ -143,6 +161,7 @@ struct numa_vm_report {
     uint64_t stall_ns, uma_ns;         /* the model at R, and the UMA bound (every access at L) */
     uint64_t stall_ns_r15;             /* the model with R = 1.5 L (a modern two-socket host) */
     uint64_t migrated, replicated;     /* its pages the policy moved */
+    uint64_t slices, counted_slices;   /* its scheduler slices, and those that counted */
 };
 void numa_vm_report(const struct numa_vm *nv, struct numa_vm_report *r);
 /* --profile: the VM's figures and the machine's (text, or a JSON member "numa": {...},). */

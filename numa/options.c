@@ -46,7 +46,8 @@ static bool parse_uint(const char *v, unsigned lo, unsigned hi, unsigned *out)
 int numa_parse(const char *spec, struct numa_config *cfg, char *err, size_t errlen)
 {
     *cfg = (struct numa_config){.cpus_per_node = 1, .local_ns = NUMA_DEFAULT_LOCAL_NS,
-                                .remote_ns = NUMA_DEFAULT_REMOTE_NS, .policy = NUMA_POLICY_REPLICATE};
+                                .remote_ns = NUMA_DEFAULT_REMOTE_NS, .policy = NUMA_POLICY_REPLICATE,
+                                .sample = NUMA_DEFAULT_SAMPLE};
     char buf[256];
     if (strlen(spec) >= sizeof(buf))
         return bad(err, errlen, "the value is too long%s", "", 0, 0);
@@ -71,13 +72,16 @@ int numa_parse(const char *spec, struct numa_config *cfg, char *err, size_t errl
         } else if (!strcmp(k, "remote-ns")) {
             if (!parse_uint(v, 1, NUMA_MAX_NS, &cfg->remote_ns))
                 return bad(err, errlen, "remote-ns=%s is out of range", v, 1, NUMA_MAX_NS);
-        } else if (!strcmp(k, "delay")) {
-            if (!strcmp(v, "on"))
-                cfg->delay = true;
-            else if (!strcmp(v, "off"))
-                cfg->delay = false;
-            else
-                return bad(err, errlen, "delay=%s: on or off", v, 0, 0);
+        } else if (!strcmp(k, "sample")) {
+            if (!parse_uint(v, 1, NUMA_MAX_SAMPLE, &cfg->sample))
+                return bad(err, errlen, "sample=%s is out of range", v, 1, NUMA_MAX_SAMPLE);
+        } else if (!strcmp(k, "audit") || !strcmp(k, "delay")) {
+            bool *flag = !strcmp(k, "audit") ? &cfg->audit : &cfg->delay;
+            if (strcmp(v, "on") && strcmp(v, "off")) {
+                snprintf(err, errlen, "--numa: %s=%s: on or off", k, v);
+                return -EINVAL;
+            }
+            *flag = !strcmp(v, "on");
         } else if (!strcmp(k, "policy")) {
             unsigned p = 0;
             while (p < sizeof(policy_names) / sizeof(policy_names[0]) && strcmp(v, policy_names[p]))
@@ -87,7 +91,7 @@ int numa_parse(const char *spec, struct numa_config *cfg, char *err, size_t errl
             cfg->policy = (enum numa_policy)p;
         } else {
             return bad(err, errlen,
-                       "unknown key '%s' (nodes, cpus-per-node, local-ns, remote-ns, delay, policy)", k, 0, 0);
+                       "unknown key '%s' (nodes, cpus-per-node, local-ns, remote-ns, delay, policy, sample, audit)", k, 0, 0);
         }
     }
     if (!have_nodes)

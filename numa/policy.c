@@ -283,12 +283,46 @@ unsigned numa_collapse_pending(struct numa *n)
     return done;
 }
 
+/* A candidate and how hot its queued page is from the VM's node, for the round's order. */
+struct hot_cand {
+    uint64_t cand;
+    uint32_t heat;
+};
+
+static int hotter_first(const void *a, const void *b)
+{
+    uint32_t x = ((const struct hot_cand *)a)->heat, y = ((const struct hot_cand *)b)->heat;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The hottest candidates first: with a bounded number of moves a round, a page read millions of
+ * times (a boot-time shared page) must not wait behind a thousand pages barely over the mark. */
+static void order_by_heat(struct numa_vm *nv)
+{
+    struct numa *n = nv->numa;
+    struct hot_cand *h = malloc(nv->n_cand * sizeof(*h));
+    if (!h)
+        return; /* queue order then */
+    pthread_mutex_lock(&n->lock);
+    for (unsigned i = 0; i < nv->n_cand; i++) {
+        struct numa_page *pg = numa_page_rec(n, (mpn_t)(nv->cand[i] >> 32));
+        h[i] = (struct hot_cand){.cand = nv->cand[i], .heat = pg ? pg->acc[nv->node] : 0};
+    }
+    pthread_mutex_unlock(&n->lock);
+    qsort(h, nv->n_cand, sizeof(*h), hotter_first);
+    for (unsigned i = 0; i < nv->n_cand; i++)
+        nv->cand[i] = h[i].cand;
+    free(h);
+}
+
 void numa_policy_round(struct numa_vm *nv, unsigned max_moves)
 {
     struct numa *n = nv->numa;
     struct pmap *p = nv->pmap;
     unsigned moves = 0, i = 0;
     atomic_fetch_add_explicit(&n->st.rounds, 1, memory_order_relaxed);
+    if (nv->n_cand > max_moves)
+        order_by_heat(nv);
     for (; i < nv->n_cand && moves < max_moves; i++) {
         uint32_t gpfn = (uint32_t)nv->cand[i];
         mpn_t queued = (mpn_t)(nv->cand[i] >> 32);
@@ -327,4 +361,5 @@ void numa_policy_round(struct numa_vm *nv, unsigned max_moves)
     /* the rest wait for the next round */
     memmove(nv->cand, nv->cand + i, (nv->n_cand - i) * sizeof(*nv->cand));
     nv->n_cand -= i;
+    nv->last_moves = moves;
 }

@@ -32,6 +32,8 @@ void numa_vm_report(const struct numa_vm *nv, struct numa_vm_report *r)
     r->stall_ns = rd(&nv->stall_ns);
     r->uma_ns = rd(&nv->uma_ns);
     r->stall_ns_r15 = cfg->local_ns * r->local + cfg->local_ns * r->remote * 3 / 2;
+    r->slices = __atomic_load_n(&nv->slices, __ATOMIC_RELAXED);
+    r->counted_slices = __atomic_load_n(&nv->counted_slices, __ATOMIC_RELAXED);
     r->migrated = rd(&nv->migrated);
     r->replicated = rd(&nv->replicated);
 }
@@ -69,9 +71,12 @@ void numa_report_vm(const struct numa_vm *nv, FILE *f, bool json)
     double us_per_move = mig + rep ? (double)move_ns / 1e3 / (double)(mig + rep) : 0.0;
     if (json) {
         fprintf(f, "  \"numa\": {\"nodes\": %u, \"cpus_per_node\": %u, \"policy\": \"%s\", \"local_ns\": %u, "
-                "\"remote_ns\": %u, \"delay\": %s, \"node\": %u, \"mem_node\": %u, ",
+                "\"remote_ns\": %u, \"delay\": %s, \"sample\": %u, \"audit\": %s, \"counted_slices\": %" PRIu64
+                ", \"slices\": %" PRIu64 ", \"node\": %u, \"mem_node\": %u, ",
                 cfg->nodes, cfg->cpus_per_node, numa_policy_name(cfg->policy), cfg->local_ns, cfg->remote_ns,
-                cfg->delay ? "true" : "false", r.node, r.mem_node);
+                cfg->delay ? "true" : "false", cfg->sample > 1 ? cfg->sample : 1, cfg->audit ? "true" : "false",
+                r.counted_slices, r.slices, r.node,
+                r.mem_node);
         json_list(f, "accesses", r.acc, cfg->nodes);
         fprintf(f, ", ");
         json_list(f, "block_entries", r.fetch, cfg->nodes);
@@ -92,6 +97,9 @@ void numa_report_vm(const struct numa_vm *nv, FILE *f, bool json)
             "touched on node %u\n",
             cfg->nodes, cfg->cpus_per_node, numa_policy_name(cfg->policy), cfg->local_ns, cfg->remote_ns,
             cfg->delay ? ", delay on" : "", r.node, r.mem_node);
+    fprintf(f, "  counted %" PRIu64 " of %" PRIu64 " slices (gaps up to %u, each count weighted by its gap%s)\n",
+            r.counted_slices, r.slices, cfg->sample > 1 ? cfg->sample : 1,
+            cfg->audit ? "; audit: every slice counted, the policy hears the sampled ones" : "");
     fprintf(f, "  accesses %" PRIu64 " local, %" PRIu64 " remote (%.1f%% local); by node:", r.local, r.remote,
             share(r.local, r.local + r.remote));
     for (unsigned k = 0; k < cfg->nodes; k++)

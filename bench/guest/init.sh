@@ -10,6 +10,9 @@
 #     @@status NAME rc=N                    the workload's exit status (0 = its own checks passed)
 #     @@done                                all workloads run; `poweroff -f` follows
 # par2:N and forkpar2:N run two intmark (forkexec) processes at once (make bench-smp).
+# sharedread:N mounts /dev/vda (ext4, read-only) and digests its /data.bin N times: the first read
+# comes from the disk, the others from the page cache, whose pages several VMs reading one base
+# image share through mvisor's buffer cache (make bench-numa's shared data set).
 # intloop:N never ends: it runs `wl intmark N` again and again, one result line per round, so
 # the host can time each VM's throughput from its console (make bench-vms, bench/vms.py).
 /bin/wl mark boot userspace
@@ -39,6 +42,22 @@ run() {
     echo "@@status $name rc=$rc"
 }
 
+shared_read() { # N: md5 of /data.bin on /dev/vda, N times (one line each)
+    if [ ! -d /sys/block/vda ]; then
+        while read -r m; do insmod "/lib/modules/$m.ko" 2>/dev/null; done </lib/modules/modules.order
+    fi
+    mount -t devtmpfs devtmpfs /dev 2>/dev/null
+    mkdir -p /mnt/disk
+    mount -t ext4 -o ro /dev/vda /mnt/disk || return 1
+    i=0
+    while [ "$i" -lt "$1" ]; do
+        set -- "$1" $(md5sum /mnt/disk/data.bin)
+        echo "sharedread round=$i md5=$2"
+        i=$((i + 1))
+    done
+    umount /mnt/disk
+}
+
 tmpfs_fill() { # MIB: fill a tmpfs file with the fixed pattern, digest it, drop it
     wl fill "$1" /mnt/fill/data || return 1
     set -- "$1" $(md5sum /mnt/fill/data)
@@ -61,6 +80,7 @@ for w in $(echo "$sel" | tr , ' '); do
     tmpfs) run tmpfs tmpfs_fill "${arg:-64}" ;;
     syscalls) run syscalls wl syscalls "${arg:-200000}" ;;
     pagefault) run pagefault wl pagefault "${arg:-64}" ;;
+    sharedread) run sharedread shared_read "${arg:-20}" ;;
     proc) # only in build/bench/proc.cpio.gz (bench/make-proc-initramfs.sh): Debian's userland in /deb
         echo "@@info aslr=$(cat /proc/sys/kernel/randomize_va_space)"
         mount -t proc proc /deb/proc && mount -t devtmpfs dev /deb/dev &&

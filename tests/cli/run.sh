@@ -372,6 +372,7 @@ good run-pass-m-suffix 0 'pass' -M testbench -m 16M --deterministic -kernel "$W/
 good run-fail 4 'fail' "${TB[@]}" -kernel "$W/fail.elf"
 good run-loop-max-insns 3 'limit' "${TB[@]}" --max-insns 10 -kernel "$W/loop.elf"
 good run-pass-numa 0 'pass' "${TB[@]}" --numa nodes=2,delay=on --numa-node 1,mem=0 -kernel "$W/pass.elf"
+good run-pass-numa-exact 0 'pass' "${TB[@]}" --numa nodes=2,sample=1 --numa-node 1,mem=0 -kernel "$W/pass.elf"
 good run-loop-timeout 3 'timeout' "${TB[@]}" --timeout 0.5 -kernel "$W/loop.elf"
 # every execution mode, and the translator without chaining (a self-loop must still stop)
 good run-pass-interp 0 'pass' "${TB[@]}" --exec interp -kernel "$W/pass.elf"
@@ -633,6 +634,7 @@ bad numa-policy '--numa: policy=best: none, first-touch, migrate or migrate\+rep
 bad numa-remote-below-local '--numa: remote-ns must be at least local-ns' "${TB[@]}" -kernel "$GOOD" \
     --numa nodes=2,local-ns=500,remote-ns=400
 bad numa-unknown-key "--numa: unknown key 'colour'" "${TB[@]}" -kernel "$GOOD" --numa nodes=2,colour=red
+bad numa-sample-zero '--numa: sample=0 is out of range \(1\.\.1024\)' "${TB[@]}" -kernel "$GOOD" --numa nodes=2,sample=0
 bad numa-node-without-numa '--numa-node: needs --numa' "${TB[@]}" -kernel "$GOOD" --numa-node 1
 bad numa-node-too-big '--numa-node: no such node' "${TB[@]}" -kernel "$GOOD" --numa nodes=2 --numa-node 2
 bad numa-node-bad-mem "--numa-node takes N or N,mem=M \(nodes 0\.\.7\), not '1,mem=x'" "${TB[@]}" -kernel "$GOOD" \

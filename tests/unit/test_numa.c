@@ -14,6 +14,13 @@
  * maps the one page again, the replicas are freed, the entries that mapped them are shot down,
  * a store after the collapse is seen by both vCPUs of the storing VM and by no other VM; the
  * page, still read-only for the others, may be replicated again until its cap of moves.
+ * Sampled counting (sample=N): the gap between counting slices (numa_counting, what picks the
+ * TB_F_COUNT blocks) doubles up to N while nothing moves and is 1 again after a move; a counting
+ * slice's counts are weighted by the slices it stands for, the other slices' ends fold nothing; a
+ * policy round with more candidates than moves takes the hottest first. A disk's DMA into a page
+ * (pmap_pin, then writes through the view address it gives, as virtio-blk's I/O thread does)
+ * while the VM's thread migrates it loses no byte: a pinned page is not moved (the migration is
+ * refused and counted), and a move after the unpin carries what the transfer wrote.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +30,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,11 +48,23 @@ struct tvm {
 
 static struct machmem mm;
 
-static void make_pool(enum numa_policy policy)
+static void make_pool_audit(enum numa_policy policy, unsigned sample, bool audit)
 {
     assert_int_equal(machmem_init(&mm, 2048 * MACH_PAGE_SIZE), 0);
-    struct numa_config cfg = {.nodes = 4, .cpus_per_node = 1, .local_ns = 300, .remote_ns = 900, .policy = policy};
+    struct numa_config cfg = {.nodes = 4, .cpus_per_node = 1, .local_ns = 300, .remote_ns = 900, .policy = policy,
+                              .sample = sample, .audit = audit};
     assert_int_equal(numa_create(&mm, &cfg), 0);
+}
+
+static void make_pool_sampled(enum numa_policy policy, unsigned sample)
+{
+    make_pool_audit(policy, sample, false);
+}
+
+/* Every slice counts (sample 0: exact), which the tests of the mechanisms want. */
+static void make_pool(enum numa_policy policy)
+{
+    make_pool_sampled(policy, 0);
 }
 
 static void free_pool(void)
@@ -124,6 +144,12 @@ static void test_parse(void **state)
     assert_int_equal(c.policy, NUMA_POLICY_FIRST_TOUCH);
     assert_int_equal(numa_parse("nodes=1,policy=none", &c, err, sizeof(err)), 0);
     assert_int_equal(c.policy, NUMA_POLICY_NONE);
+    assert_int_equal(c.sample, NUMA_DEFAULT_SAMPLE);
+    assert_int_equal(numa_parse("nodes=2,sample=1", &c, err, sizeof(err)), 0);
+    assert_int_equal(c.sample, 1);
+    assert_int_equal(numa_parse("nodes=2,sample=1024,audit=on", &c, err, sizeof(err)), 0);
+    assert_int_equal(c.sample, 1024);
+    assert_true(c.audit);
     static const struct {
         const char *spec, *says;
     } bad[] = {
@@ -134,6 +160,8 @@ static void test_parse(void **state)
         {"nodes=2,remote-ns=-1", "remote-ns=-1"},
         {"nodes=2,delay=yes", "delay=yes"}, {"nodes=2,policy=best", "policy=best"},
         {"nodes=2,colour=red", "unknown key 'colour'"}, {"nodes", "'nodes' is not key=value"},
+        {"nodes=2,sample=0", "sample=0 is out of range (1..1024)"}, {"nodes=2,sample=1025", "sample=1025"},
+        {"nodes=2,audit=yes", "audit=yes: on or off"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         err[0] = 0;
@@ -453,6 +481,208 @@ static void test_threads(void **state)
     free_pool();
 }
 
+/* One slice of a: whether it counted; when it does, 10 loads of page g (what counting blocks add). */
+static bool sample_slice(struct tvm *a, uint32_t g)
+{
+    numa_slice_begin(a->nv);
+    bool counting = numa_counting(a->nv);
+    if (counting) {
+        fill_entry(a, 0, g, true);
+        a->s[0]->cnt[MMU_KERNEL][stlb_index((gva_t)(CANON + g * MACH_PAGE_SIZE))].n[MMU_LOAD] += 10;
+    }
+    numa_slice_end(a->nv);
+    return counting;
+}
+
+static void test_sampled_counting(void **state)
+{
+    (void)state;
+    make_pool_sampled(NUMA_POLICY_MIGRATE, 4);
+    struct tvm a;
+    vm_make(&a, 1);
+    machmem_set_thread_node(1);
+    assert_non_null(pmap_page(&a.p, 5, true, NULL)); /* local: nothing to move */
+    /* nothing moves: slices 0 and 1 count, then gaps of 2 and 4 (the most, sample=4); each
+     * counting slice's loads stand for it and the slices skipped before it */
+    static const unsigned want_weight[12] = {1, 1, 0, 2, 0, 0, 0, 4, 0, 0, 0, 4};
+    unsigned counted = 0;
+    for (unsigned s = 0; s < 12; s++) {
+        uint64_t before = a.nv->acc[1];
+        bool counting = sample_slice(&a, 5);
+        counted += counting;
+        assert_int_equal(counting, want_weight[s] != 0);
+        assert_int_equal(a.nv->acc[1] - before, 10 * want_weight[s]);
+    }
+    assert_int_equal(a.nv->acc[1], 12 * 10); /* the estimate: 10 loads in each of 12 slices */
+    assert_int_equal(a.nv->stall_ns, 120 * 300);
+    struct numa_vm_report r;
+    numa_vm_report(a.nv, &r);
+    assert_int_equal(r.slices, 12);
+    assert_int_equal(r.counted_slices, counted);
+    /* a page on node 0 hot from node 1 in the next counting slice: the round migrates it, and
+     * the slice after it counts again */
+    machmem_set_thread_node(0);
+    assert_non_null(pmap_page(&a.p, 9, true, NULL));
+    bool counting;
+    while (!(counting = sample_slice(&a, 9)))
+        ;
+    assert_int_equal(a.nv->last_moves, 0); /* 10 x 4 accesses: under NUMA_HOT */
+    for (unsigned s = 0; s < 8 && node_of(pmap_lookup(&a.p, 9, NULL)) != 1; s++)
+        sample_slice(&a, 9);
+    assert_int_equal(node_of(pmap_lookup(&a.p, 9, NULL)), 1);
+    assert_true(sample_slice(&a, 5)); /* dense again after the move */
+    vm_free(&a);
+    free_pool();
+}
+
+static void test_audit(void **state)
+{
+    (void)state;
+    make_pool_audit(NUMA_POLICY_MIGRATE, 4, true);
+    struct tvm a;
+    vm_make(&a, 1);
+    machmem_set_thread_node(1);
+    assert_non_null(pmap_page(&a.p, 5, true, NULL));
+    mpn_t m = pmap_lookup(&a.p, 5, NULL);
+    /* every slice counts for the report (10 each); the policy's count of the page grows only in
+     * the slices the sampling picks, by their weight: 1, 1, 2 (slices 0, 1 and 3) */
+    static const unsigned policy_adds[4] = {10, 10, 0, 20};
+    for (unsigned s = 0; s < 4; s++) {
+        uint32_t before = numa_page_count(mm.numa, m, 1);
+        assert_true(sample_slice(&a, 5));
+        assert_int_equal(a.nv->acc[1], 10 * (s + 1));
+        assert_int_equal(numa_page_count(mm.numa, m, 1) - before, policy_adds[s]);
+    }
+    vm_free(&a);
+    free_pool();
+}
+
+static void test_hottest_first(void **state)
+{
+    (void)state;
+    make_pool(NUMA_POLICY_MIGRATE);
+    struct tvm a;
+    vm_make(&a, 3);
+    machmem_set_thread_node(0);
+    /* pages 10..19 on node 0, hot from node 3: page 10 + k by NUMA_HOT + 10 k accesses, queued in
+     * page order (the coldest first) */
+    for (uint32_t g = 10; g < 20; g++) {
+        assert_non_null(pmap_page(&a.p, g, true, NULL));
+        fill_entry(&a, 0, g, true);
+        a.s[0]->cnt[MMU_KERNEL][stlb_index((gva_t)(CANON + g * MACH_PAGE_SIZE))].n[MMU_LOAD] = NUMA_HOT + 10 * (g - 10);
+        numa_fold_all(a.nv);
+    }
+    assert_int_equal(a.nv->n_cand, 10);
+    numa_policy_round(a.nv, 3);
+    for (uint32_t g = 10; g < 20; g++)
+        assert_int_equal(node_of(pmap_lookup(&a.p, g, NULL)), g >= 17 ? 3 : 0);
+    assert_int_equal(a.nv->n_cand, 7); /* the rest wait for the next round */
+    vm_free(&a);
+    free_pool();
+}
+
+#define DMA_PAGE 7
+#define DMA_ROUNDS 300
+
+static struct tvm dma_vm;
+static atomic_int dma_done, dma_bad;
+static atomic_uint dma_moves;
+
+/* The I/O thread: each round pins the page for a write, fills it with the round's pattern,
+ * unpins, and reads it back under a pin of its own. */
+static void *dma_thread(void *arg)
+{
+    (void)arg;
+    for (unsigned k = 0; k < DMA_ROUNDS; k++) {
+        uint8_t *h = pmap_pin(&dma_vm.p, DMA_PAGE, true);
+        if (!h) {
+            atomic_fetch_add(&dma_bad, 1);
+            break;
+        }
+        /* byte by byte, as a device's copy lands over time: a move that copied the page meanwhile
+         * and still took it would drop the bytes stored after its copy */
+        volatile uint8_t *vh = h;
+        for (unsigned i = 0; i < MACH_PAGE_SIZE; i++)
+            vh[i] = (uint8_t)k;
+        pmap_unpin(&dma_vm.p, DMA_PAGE);
+        /* read back by the next transfer (a disk write of the page: pinned too), after any moves */
+        const uint8_t *r = pmap_pin(&dma_vm.p, DMA_PAGE, false);
+        for (unsigned i = 0; r && i < MACH_PAGE_SIZE; i++)
+            if (r[i] != (uint8_t)k) {
+                atomic_fetch_add(&dma_bad, 1);
+                break;
+            }
+        if (r)
+            pmap_unpin(&dma_vm.p, DMA_PAGE);
+        /* the next transfer after a move (or a while): on a loaded host this thread could
+         * otherwise do all its rounds before the other one runs at all */
+        unsigned m0 = atomic_load(&dma_moves);
+        for (unsigned spin = 0; spin < 10000 && atomic_load(&dma_moves) == m0; spin++)
+            sched_yield();
+    }
+    atomic_store(&dma_done, 1);
+    return NULL;
+}
+
+static void test_dma_during_migration(void **state)
+{
+    (void)state;
+    make_pool(NUMA_POLICY_MIGRATE);
+    vm_make(&dma_vm, 2);
+    machmem_set_thread_node(0);
+    uint8_t *h = pmap_page(&dma_vm.p, DMA_PAGE, true, NULL);
+    assert_non_null(h);
+    const struct numa_stats *st = numa_stats_of(mm.numa);
+
+    /* In order: pinned, the move is refused and the page stays; unpinned, it moves with the bytes. */
+    uint8_t *d = pmap_pin(&dma_vm.p, DMA_PAGE, true);
+    assert_non_null(d);
+    mpn_t before = pmap_lookup(&dma_vm.p, DMA_PAGE, NULL);
+    memset(d, 0x5A, MACH_PAGE_SIZE / 2);
+    assert_int_equal(numa_migrate(dma_vm.nv, DMA_PAGE), -EBUSY);
+    assert_int_equal(pmap_lookup(&dma_vm.p, DMA_PAGE, NULL), before);
+    assert_int_equal(atomic_load(&st->moves_failed), 1);
+    memset(d + MACH_PAGE_SIZE / 2, 0xA5, MACH_PAGE_SIZE / 2);
+    pmap_unpin(&dma_vm.p, DMA_PAGE);
+    assert_int_equal(numa_migrate(dma_vm.nv, DMA_PAGE), 0);
+    mpn_t after = pmap_lookup(&dma_vm.p, DMA_PAGE, NULL);
+    assert_int_not_equal(after, before);
+    assert_int_equal(node_of(after), 2);
+    const uint8_t *m = machmem_page(&mm, after);
+    assert_int_equal(m[0], 0x5A);
+    assert_int_equal(m[MACH_PAGE_SIZE / 2 - 1], 0x5A);
+    assert_int_equal(m[MACH_PAGE_SIZE / 2], 0xA5);
+    assert_int_equal(m[MACH_PAGE_SIZE - 1], 0xA5);
+
+    /* Free-running: transfers on one thread, migrations of the same page on this one (the page's
+     * node alternates between 0 and 2 so that every attempt has a move to make): every transfer's
+     * bytes read back whole, and ThreadSanitizer (suite tsan) sees the pin and the move agree.
+     * How often a move falls inside a transfer depends on the host's load; the ordered steps
+     * above are what fail without the pin check in pmap_move. */
+    pthread_t io;
+    atomic_store(&dma_done, 0);
+    assert_int_equal(pthread_create(&io, NULL, dma_thread, NULL), 0);
+    unsigned moved = 0, refused = 0;
+    while (!atomic_load(&dma_done)) {
+        dma_vm.nv->node = dma_vm.nv->node == 2 ? 0 : 2;
+        int rc = numa_migrate(dma_vm.nv, DMA_PAGE);
+        if (rc == 0) {
+            moved++;
+            atomic_fetch_add(&dma_moves, 1);
+            sched_yield(); /* the transfers go on */
+        } else if (rc == -EBUSY)
+            refused++;
+        else
+            atomic_fetch_add(&dma_bad, 1);
+    }
+    pthread_join(io, NULL);
+    print_message("dma during migration: %u moves, %u refused while pinned\n", moved, refused);
+    assert_int_equal(atomic_load(&dma_bad), 0);
+    assert_true(moved > 0);
+    vm_free(&dma_vm);
+    free_pool();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -463,6 +693,10 @@ int main(void)
         cmocka_unit_test(test_replicate_and_collapse),
         cmocka_unit_test(test_requeue_after_remap),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_sampled_counting),
+        cmocka_unit_test(test_audit),
+        cmocka_unit_test(test_hottest_first),
+        cmocka_unit_test(test_dma_during_migration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
