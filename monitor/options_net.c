@@ -5,7 +5,8 @@
  *   -netdev switch,id=ID,switch=NAME      (mvisor's own: a switch shared inside the monitor)
  *   -netdev socket,id=ID,listen=[ADDR]:PORT | connect=ADDR:PORT | udp=ADDR:PORT,localaddr=ADDR:PORT
  *   -device virtio-net-pci,netdev=ID[,mac=52:54:00:xx:xx:xx][,addr=SLOT][,csum=on|off]
- *           [,guest_csum=on|off][,romfile=F]
+ *           [,guest_csum=on|off][,host_tso4=on|off][,host_tso6=on|off][,guest_tso4=on|off]
+ *           [,guest_tso6=on|off][,romfile=F]
  *           [,disable-modern=on][,disable-legacy=off][,id=ID]
  *   -nic user|switch|socket[,model=virtio-net-pci][,mac=M][,BACKEND OPTIONS]   -nic none
  *
@@ -36,6 +37,13 @@ static int nfail(char *err, size_t errlen, int kind, const char *fmt, ...)
 /* Checksum offload off unless csum=on / guest_csum=on (QEMU's default is on): measured, it did
  * not pay between two of our guests (README.md, "Network"). */
 #define NIC_DEFAULT_CSUM false
+
+/* The card's TSO switch named k, NULL if k names none. */
+static bool *nic_tso_flag(struct vm_nic *nic, const char *k)
+{
+    return !strcmp(k, "host_tso4") ? &nic->host_tso4 : !strcmp(k, "host_tso6") ? &nic->host_tso6
+         : !strcmp(k, "guest_tso4") ? &nic->guest_tso4 : !strcmp(k, "guest_tso6") ? &nic->guest_tso6 : NULL;
+}
 
 static const struct netdev_config *find_netdev(const struct vm_config *cfg, const char *id)
 {
@@ -202,6 +210,9 @@ int vmopt_parse_net_device(struct vmopt *o, char *s, char *err, size_t errlen)
         } else if (!strcmp(k, "csum") || !strcmp(k, "guest_csum")) {
             if (!vmopt_parse_bool(v, !strcmp(k, "csum") ? &nic.csum : &nic.guest_csum))
                 return nfail(err, errlen, VMOPT_USAGE, "%s: %s=%s (on or off)", opt, k, v);
+        } else if (nic_tso_flag(&nic, k)) {
+            if (!vmopt_parse_bool(v, nic_tso_flag(&nic, k)))
+                return nfail(err, errlen, VMOPT_USAGE, "%s: %s=%s (on or off)", opt, k, v);
         } else if (!strcmp(k, "romfile") || !strcmp(k, "id")) {
             /* no option ROM on a Malta; ids of devices name nothing here */
         } else if (!strcmp(k, "disable-modern")) {
@@ -211,7 +222,7 @@ int vmopt_parse_net_device(struct vmopt *o, char *s, char *err, size_t errlen)
             if (!vmopt_parse_bool(v, &b) || b)
                 return nfail(err, errlen, VMOPT_USAGE, "%s: disable-legacy=%s (the device is legacy only: off)", opt, v);
         } else {
-            return nfail(err, errlen, VMOPT_USAGE, "%s: unknown parameter '%s' (netdev, mac, addr, csum, guest_csum, romfile)", opt, k);
+            return nfail(err, errlen, VMOPT_USAGE, "%s: unknown parameter '%s' (netdev, mac, addr, csum, guest_csum, host_tso4, host_tso6, guest_tso4, guest_tso6, romfile)", opt, k);
         }
     }
     if (!nic.netdev)

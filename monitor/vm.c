@@ -303,7 +303,11 @@ static int vm_create_malta(struct vm *vm, char *err, size_t errlen)
         uint8_t mac[6];
         vmopt_nic_mac(&vm->cfg, i, mac);
         unsigned opts = (vm->cfg.nics[i].csum ? VIRTIO_NET_OPT_CSUM : 0) |
-                        (vm->cfg.nics[i].guest_csum ? VIRTIO_NET_OPT_GUEST_CSUM : 0);
+                        (vm->cfg.nics[i].guest_csum ? VIRTIO_NET_OPT_GUEST_CSUM : 0) |
+                        (vm->cfg.nics[i].host_tso4 ? VIRTIO_NET_OPT_HOST_TSO4 : 0) |
+                        (vm->cfg.nics[i].host_tso6 ? VIRTIO_NET_OPT_HOST_TSO6 : 0) |
+                        (vm->cfg.nics[i].guest_tso4 ? VIRTIO_NET_OPT_GUEST_TSO4 : 0) |
+                        (vm->cfg.nics[i].guest_tso6 ? VIRTIO_NET_OPT_GUEST_TSO6 : 0);
         rc = malta_add_virtio_net(vm->malta, (unsigned)nic_slots[i], vm->netdev[k], mac, opts, err, errlen);
         if (rc < 0)
             return rc;

@@ -41,6 +41,10 @@
 #define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
 #define VIRTIO_NET_HDR_F_DATA_VALID 2
 #define VIRTIO_NET_F_MAC 5
+#define VIRTIO_NET_F_GUEST_TSO4 7
+#define VIRTIO_NET_F_GUEST_TSO6 8
+#define VIRTIO_NET_F_HOST_TSO4 11
+#define VIRTIO_NET_F_HOST_TSO6 12
 #define VIRTIO_NET_F_STATUS 16
 #define VIRTIO_NET_S_LINK_UP 1
 #define VIRTIO_NET_HDR_LEN 10 /* struct virtio_net_hdr, legacy, without MRG_RXBUF */
@@ -79,6 +83,9 @@ struct virtio_net {
      * state for readers on other threads */
     _Atomic int link_req;
     _Atomic bool link_up;
+    /* the segments of a large frame the guest does not take, still to deliver (vCPU thread) */
+    struct net_buf *segs[NET_GSO_MAX_SEGS];
+    unsigned seg_next, seg_count;
 };
 
 static void count(_Atomic uint64_t *c, uint64_t n)
@@ -158,16 +165,71 @@ static void rxq_drop_head(struct virtio_net *n)
         netdev_rx_room(n->nd);
 }
 
+static bool has(const struct virtio_net *n, unsigned bit)
+{
+    return n->vp.guest_features >> bit & 1;
+}
+
+/* Whether the guest takes b whole: a large frame needs GUEST_TSO4/6 (and GUEST_CSUM, which the
+ * virtio spec makes them depend on: a large frame's checksum is always partial). */
+static bool rx_takes(const struct virtio_net *n, const struct net_buf *b)
+{
+    if (b->gso_type == NET_GSO_NONE)
+        return true;
+    if (!has(n, VIRTIO_NET_F_GUEST_CSUM))
+        return false;
+    return has(n, b->gso_type == NET_GSO_TCPV4 ? VIRTIO_NET_F_GUEST_TSO4 : VIRTIO_NET_F_GUEST_TSO6);
+}
+
+static void segs_drop(struct virtio_net *n)
+{
+    while (n->seg_next < n->seg_count)
+        net_buf_put(n->segs[n->seg_next++]);
+    n->seg_next = n->seg_count = 0;
+}
+
+/* The next frame for the guest: a segment still to deliver, else the queue's head (a large
+ * frame the guest does not take is cut into segments first). */
+static struct net_buf *rx_next(struct virtio_net *n, bool *seg)
+{
+    for (;;) {
+        if (n->seg_next < n->seg_count) {
+            *seg = true;
+            return n->segs[n->seg_next];
+        }
+        *seg = false;
+        struct net_buf *b = rxq_peek(n);
+        if (!b || rx_takes(n, b))
+            return b;
+        int k = net_gso_segment(b, n->segs, NET_GSO_MAX_SEGS);
+        if (k < 0)
+            count(&n->stats.rx_queue_full, 1); /* out of memory: dropped as on overrun */
+        else
+            count(&n->stats.rx_segmented, 1);
+        n->seg_next = 0;
+        n->seg_count = k < 0 ? 0 : (unsigned)k;
+        rxq_drop_head(n);
+    }
+}
+
+static void rx_done(struct virtio_net *n, bool seg)
+{
+    if (seg)
+        net_buf_put(n->segs[n->seg_next++]);
+    else
+        rxq_drop_head(n);
+}
+
 static void net_rx_process(struct virtio_net *n)
 {
     struct virtio_pci *vp = &n->vp;
     struct virtq *q = &vp->vq[QUEUE_RX];
-    bool delivered = false;
+    bool delivered = false, seg;
     struct net_buf *b;
-    while ((b = rxq_peek(n))) {
+    while ((b = rx_next(n, &seg))) {
         if (!virtio_pci_live(vp) || !(n->config[CFG_STATUS] & VIRTIO_NET_S_LINK_UP)) {
             count(&n->stats.rx_not_ready, 1);
-            rxq_drop_head(n);
+            rx_done(n, seg);
             continue;
         }
         const char *why = NULL;
@@ -183,20 +245,25 @@ static void net_rx_process(struct virtio_net *n)
             /* Too small for this frame: give the buffer to the next frame instead. */
             q->last_avail--;
             count(&n->stats.rx_too_big, 1);
-            rxq_drop_head(n);
+            rx_done(n, seg);
             continue;
         }
-        /* The header: GSO none; the checksum state if the driver takes it (GUEST_CSUM), else a
-         * partial checksum is completed on the way into guest RAM (the buffer is shared with
-         * other ports and stays as it is). */
+        /* The header: the checksum state if the driver takes it (GUEST_CSUM), else a partial
+         * checksum is completed on the way into guest RAM (the buffer is shared with other
+         * ports and stays as it is); a large frame as it is (rx_takes said the guest takes it). */
         uint8_t hdr[VIRTIO_NET_HDR_LEN] = {0};
-        bool guest_csum = vp->guest_features & (1u << VIRTIO_NET_F_GUEST_CSUM);
+        bool guest_csum = has(n, VIRTIO_NET_F_GUEST_CSUM);
         bool fix = false;
         uint16_t csum = 0, at = 0;
         if (b->csum == NET_CSUM_PARTIAL && guest_csum) {
             hdr[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
             memcpy(hdr + 6, &b->csum_start, 2);
             memcpy(hdr + 8, &b->csum_offset, 2);
+            if (b->gso_type != NET_GSO_NONE) {
+                hdr[1] = b->gso_type;
+                memcpy(hdr + 2, &b->hdr_len, 2);
+                memcpy(hdr + 4, &b->gso_size, 2);
+            }
         } else if (b->csum == NET_CSUM_PARTIAL) {
             uint16_t c = net_csum_partial(b);
             csum = (uint16_t)(c >> 8 | c << 8); /* big-endian in the frame */
@@ -214,7 +281,9 @@ static void net_rx_process(struct virtio_net *n)
         }
         count(&n->stats.rx_frames, 1);
         count(&n->stats.rx_bytes, b->len);
-        rxq_drop_head(n);
+        if (b->gso_type != NET_GSO_NONE)
+            count(&n->stats.rx_gso, 1);
+        rx_done(n, seg);
         delivered = true;
     }
     if (delivered)
@@ -223,15 +292,21 @@ static void net_rx_process(struct virtio_net *n)
 
 /* ---- transmit ------------------------------------------------------------------------------ */
 
-/* A transmit header we can honour: no GSO; NEEDS_CSUM only if CSUM was negotiated, with the
- * checksum field inside the frame. */
+/* A transmit header we can honour: NEEDS_CSUM only if CSUM was negotiated, with the checksum
+ * field inside the frame; GSO only TCPv4/v6 as negotiated (HOST_TSO4/6, which the virtio spec
+ * makes depend on CSUM), no ECN or UDP, and always with NEEDS_CSUM; net_gso_prepare checks the
+ * frame itself. */
 static bool tx_header_ok(const struct virtio_net *n, const uint8_t hdr[VIRTIO_NET_HDR_LEN], uint64_t frame)
 {
-    if (hdr[1] != 0 || (hdr[0] & ~VIRTIO_NET_HDR_F_NEEDS_CSUM))
+    if (hdr[0] & ~VIRTIO_NET_HDR_F_NEEDS_CSUM)
+        return false;
+    if (hdr[1] == NET_GSO_TCPV4 ? !has(n, VIRTIO_NET_F_HOST_TSO4)
+        : hdr[1] == NET_GSO_TCPV6 ? !has(n, VIRTIO_NET_F_HOST_TSO6)
+        : hdr[1] != NET_GSO_NONE)
         return false;
     if (!(hdr[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM))
-        return true;
-    if (!(n->vp.guest_features & (1u << VIRTIO_NET_F_CSUM)))
+        return hdr[1] == NET_GSO_NONE;
+    if (!has(n, VIRTIO_NET_F_CSUM))
         return false;
     uint16_t start, off;
     memcpy(&start, hdr + 6, 2);
@@ -304,13 +379,18 @@ static void net_tx_process(struct virtio_net *n)
         uint8_t hdr[VIRTIO_NET_HDR_LEN];
         uint64_t frame = e->out_bytes >= VIRTIO_NET_HDR_LEN ? e->out_bytes - VIRTIO_NET_HDR_LEN : 0;
         bool went = true;
+        bool hdr_read = e->out_bytes >= VIRTIO_NET_HDR_LEN && virtq_copy_from(n->pm, e, 0, hdr, sizeof(hdr)) == sizeof(hdr);
+        /* only a header asking for TSO may come with more than an ordinary frame */
+        uint64_t max = hdr_read && hdr[1] != NET_GSO_NONE && (has(n, VIRTIO_NET_F_HOST_TSO4) || has(n, VIRTIO_NET_F_HOST_TSO6))
+                           ? NET_GSO_FRAME_MAX
+                           : NET_FRAME_MAX;
         if (e->out_bytes < VIRTIO_NET_HDR_LEN || frame < NET_ETH_HLEN) {
             count(&n->stats.tx_runt, 1);
-        } else if (frame > NET_FRAME_MAX) {
+        } else if (frame > max) {
             count(&n->stats.tx_oversize, 1);
-        } else if (virtq_copy_from(n->pm, e, 0, hdr, sizeof(hdr)) != sizeof(hdr) || !tx_header_ok(n, hdr, frame)) {
-            /* an offload this device did not offer (GSO, or NEEDS_CSUM without CSUM), or a
-             * checksum position outside the frame */
+        } else if (!hdr_read || !tx_header_ok(n, hdr, frame)) {
+            /* an offload this device did not offer (ECN, UDP, TSO without HOST_TSO, NEEDS_CSUM
+             * without CSUM), or a checksum position outside the frame */
             count(&n->stats.tx_bad_header, 1);
         } else {
             struct net_buf *b = net_buf_new(NULL, (uint32_t)frame);
@@ -319,10 +399,18 @@ static void net_tx_process(struct virtio_net *n)
                     b->csum = NET_CSUM_PARTIAL;
                     memcpy(&b->csum_start, hdr + 6, 2);
                     memcpy(&b->csum_offset, hdr + 8, 2);
-                    if (!netdev_takes_partial_csum(n->nd))
-                        net_buf_finish_csum(b); /* slirp and sockets get whole frames */
                 }
-                went = tx_offer(n, b, e->head);
+                b->gso_type = hdr[1];
+                memcpy(&b->gso_size, hdr + 4, 2);
+                if (b->gso_type != NET_GSO_NONE && net_gso_prepare(b) < 0) {
+                    count(&n->stats.tx_bad_header, 1); /* not the TCP segment it claims to be */
+                } else {
+                    if (b->gso_type != NET_GSO_NONE)
+                        count(&n->stats.tx_gso, 1);
+                    else if (!netdev_takes_partial_csum(n->nd))
+                        net_buf_finish_csum(b); /* slirp and sockets get whole frames */
+                    went = tx_offer(n, b, e->head);
+                }
             }
             net_buf_put(b);
         }
@@ -382,6 +470,7 @@ static void net_flush(struct virtio_net *n, bool room)
     pthread_mutex_unlock(&n->lock);
     if (n->tx_held)
         tx_drop_held(n); /* its chain went with the ring */
+    segs_drop(n);
     if (room)
         netdev_rx_room(n->nd);
 }
@@ -468,6 +557,20 @@ int virtio_net_create(struct virtio_net **out, struct physmap *pm, struct netdev
         f |= 1u << VIRTIO_NET_F_CSUM;
     if (opts & VIRTIO_NET_OPT_GUEST_CSUM)
         f |= 1u << VIRTIO_NET_F_GUEST_CSUM;
+    /* TSO, each only with the checksum offload it depends on (virtio spec 5.1.3.1); the
+     * guest's large frames only to a backend that takes them */
+    if ((opts & VIRTIO_NET_OPT_CSUM) && netdev_takes_gso(nd)) {
+        if (opts & VIRTIO_NET_OPT_HOST_TSO4)
+            f |= 1u << VIRTIO_NET_F_HOST_TSO4;
+        if (opts & VIRTIO_NET_OPT_HOST_TSO6)
+            f |= 1u << VIRTIO_NET_F_HOST_TSO6;
+    }
+    if (opts & VIRTIO_NET_OPT_GUEST_CSUM) {
+        if (opts & VIRTIO_NET_OPT_GUEST_TSO4)
+            f |= 1u << VIRTIO_NET_F_GUEST_TSO4;
+        if (opts & VIRTIO_NET_OPT_GUEST_TSO6)
+            f |= 1u << VIRTIO_NET_F_GUEST_TSO6;
+    }
     /* Class 0x0200 (Ethernet controller), as QEMU's virtio-net-pci. */
     virtio_pci_init(&n->vp, pm, VIRTIO_PCI_DEVICE_NET, VIRTIO_ID_NET, 0x020000, f, 2, QUEUE_SIZE, CFG_LEN,
                     &net_dev_ops, n);
