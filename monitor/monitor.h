@@ -372,6 +372,7 @@ struct vm_nic {
     uint8_t mac[6];
     bool csum, guest_csum; /* offloads offered (QEMU's properties of the same names) */
     bool host_tso4, host_tso6, guest_tso4, guest_tso6; /* TSO offered (QEMU's names too) */
+    bool mrg_rxbuf;
 };
 
 /* -device virtio-balloon-pci[,addr=SLOT][,...] (monitor/options_balloon.c). */

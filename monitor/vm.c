@@ -307,7 +307,8 @@ static int vm_create_malta(struct vm *vm, char *err, size_t errlen)
                         (vm->cfg.nics[i].host_tso4 ? VIRTIO_NET_OPT_HOST_TSO4 : 0) |
                         (vm->cfg.nics[i].host_tso6 ? VIRTIO_NET_OPT_HOST_TSO6 : 0) |
                         (vm->cfg.nics[i].guest_tso4 ? VIRTIO_NET_OPT_GUEST_TSO4 : 0) |
-                        (vm->cfg.nics[i].guest_tso6 ? VIRTIO_NET_OPT_GUEST_TSO6 : 0);
+                        (vm->cfg.nics[i].guest_tso6 ? VIRTIO_NET_OPT_GUEST_TSO6 : 0) |
+                        (vm->cfg.nics[i].mrg_rxbuf ? VIRTIO_NET_OPT_MRG_RXBUF : 0);
         rc = malta_add_virtio_net(vm->malta, (unsigned)nic_slots[i], vm->netdev[k], mac, opts, err, errlen);
         if (rc < 0)
             return rc;

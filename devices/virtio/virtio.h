@@ -226,6 +226,9 @@ struct virtio_net_stats {
 #define VIRTIO_NET_OPT_HOST_TSO6 8u
 #define VIRTIO_NET_OPT_GUEST_TSO4 16u
 #define VIRTIO_NET_OPT_GUEST_TSO6 32u
+/* Mergeable receive buffers (QEMU's mrg_rxbuf): a frame may span several receive buffers, so
+ * the guest posts page-sized ones even when it takes 64 KiB frames. */
+#define VIRTIO_NET_OPT_MRG_RXBUF 64u
 
 /* A virtio-net function talking to nd (attached here; the caller destroys nd before the card),
  * offering the offloads in opts. -errno on failure. */

@@ -45,9 +45,11 @@
 #define VIRTIO_NET_F_GUEST_TSO6 8
 #define VIRTIO_NET_F_HOST_TSO4 11
 #define VIRTIO_NET_F_HOST_TSO6 12
+#define VIRTIO_NET_F_MRG_RXBUF 15
 #define VIRTIO_NET_F_STATUS 16
 #define VIRTIO_NET_S_LINK_UP 1
 #define VIRTIO_NET_HDR_LEN 10 /* struct virtio_net_hdr, legacy, without MRG_RXBUF */
+#define VIRTIO_NET_HDR_MRG_LEN 12 /* with it, both ways: num_buffers follows (virtio 1.0 §5.1.6) */
 #define CFG_MAC 0
 #define CFG_STATUS 6
 #define CFG_LEN 8 /* BAR 0 is then 32 bytes, as QEMU's */
@@ -65,6 +67,10 @@ struct virtio_net {
     struct virtio_host host;
     uint8_t config[CFG_LEN];
     struct virtq_elem *elem; /* scratch for one popped chain (vCPU thread) */
+    /* mergeable buffers: the first chain of a frame, and every chain's head and length */
+    struct virtq_elem *elem_first;
+    uint16_t mrg_head[QUEUE_SIZE];
+    uint32_t mrg_len[QUEUE_SIZE];
     struct virtio_net_stats stats;
     /* frames for the guest: any thread in, the vCPU thread out */
     pthread_mutex_t lock;
@@ -220,10 +226,145 @@ static void rx_done(struct virtio_net *n, bool seg)
         rxq_drop_head(n);
 }
 
-static void net_rx_process(struct virtio_net *n)
+enum rx_result { RX_DONE, RX_WAIT, RX_TOO_SMALL, RX_BROKEN };
+
+/* The header for b: its checksum state if the driver takes it (GUEST_CSUM), a large frame as it
+ * is (rx_takes said the guest takes it). False when the driver takes no partial checksum: the
+ * caller completes it on the way into guest RAM (the buffer is shared with other ports and
+ * stays as it is). */
+static bool rx_header(const struct virtio_net *n, const struct net_buf *b, uint8_t hdr[VIRTIO_NET_HDR_LEN])
+{
+    memset(hdr, 0, VIRTIO_NET_HDR_LEN);
+    bool guest_csum = has(n, VIRTIO_NET_F_GUEST_CSUM);
+    if (b->csum == NET_CSUM_PARTIAL && !guest_csum)
+        return false;
+    if (b->csum == NET_CSUM_PARTIAL) {
+        hdr[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+        memcpy(hdr + 6, &b->csum_start, 2);
+        memcpy(hdr + 8, &b->csum_offset, 2);
+        if (b->gso_type != NET_GSO_NONE) {
+            hdr[1] = b->gso_type;
+            memcpy(hdr + 2, &b->hdr_len, 2);
+            memcpy(hdr + 4, &b->gso_size, 2);
+        }
+    } else if (b->csum == NET_CSUM_VALID && guest_csum) {
+        hdr[0] = VIRTIO_NET_HDR_F_DATA_VALID;
+    }
+    return true;
+}
+
+/* b into one receive buffer. */
+static enum rx_result rx_deliver(struct virtio_net *n, const struct net_buf *b)
 {
     struct virtio_pci *vp = &n->vp;
     struct virtq *q = &vp->vq[QUEUE_RX];
+    const char *why = NULL;
+    enum virtq_pop got = virtq_pop(q, n->elem, &why);
+    if (got == VIRTQ_BROKEN) {
+        virtio_pci_broken(vp, why);
+        return RX_BROKEN;
+    }
+    if (got == VIRTQ_EMPTY)
+        return RX_WAIT;
+    struct virtq_elem *e = n->elem;
+    if (e->in_bytes < VIRTIO_NET_HDR_LEN + (uint64_t)b->len) {
+        /* Too small for this frame: give the buffer to the next frame instead. */
+        q->last_avail--;
+        return RX_TOO_SMALL;
+    }
+    uint8_t hdr[VIRTIO_NET_HDR_LEN];
+    bool fix = !rx_header(n, b, hdr);
+    uint16_t csum = 0, at = 0;
+    if (fix) {
+        uint16_t c = net_csum_partial(b);
+        csum = (uint16_t)(c >> 8 | c << 8); /* big-endian in the frame */
+        at = (uint16_t)(b->csum_start + b->csum_offset);
+    }
+    if (virtq_copy_to(n->pm, e, 0, hdr, sizeof(hdr)) != sizeof(hdr) ||
+        virtq_copy_to(n->pm, e, sizeof(hdr), b->data, b->len) != (long)b->len ||
+        (fix && virtq_copy_to(n->pm, e, sizeof(hdr) + at, &csum, 2) != 2) ||
+        virtq_push(q, e->head, VIRTIO_NET_HDR_LEN + b->len) < 0) {
+        virtio_pci_broken(vp, "a receive buffer or the used ring is no longer writable");
+        return RX_BROKEN;
+    }
+    return RX_DONE;
+}
+
+/* b, behind the 12-byte header, over as many receive buffers as it takes (MRG_RXBUF: Linux
+ * posts buffers of about a page then, instead of 64 KiB ones for large frames); num_buffers
+ * says how many. Nothing is returned to the guest until the whole frame is in. */
+static enum rx_result rx_deliver_mrg(struct virtio_net *n, const struct net_buf *b)
+{
+    struct virtio_pci *vp = &n->vp;
+    struct virtq *q = &vp->vq[QUEUE_RX];
+    struct net_buf *done_csum = NULL;
+    uint8_t hdr[VIRTIO_NET_HDR_MRG_LEN] = {0};
+    if (!rx_header(n, b, hdr)) {
+        /* a partial checksum for a guest that takes none: complete it in a copy (spread over
+         * buffers, the field could be anywhere) */
+        done_csum = net_buf_new(b->data, b->len);
+        if (!done_csum)
+            return RX_TOO_SMALL;
+        done_csum->csum = b->csum, done_csum->csum_start = b->csum_start, done_csum->csum_offset = b->csum_offset;
+        net_buf_finish_csum(done_csum);
+        b = done_csum;
+    }
+    uint64_t total = sizeof(hdr) + (uint64_t)b->len, at = 0;
+    unsigned k = 0;
+    enum rx_result r = RX_DONE;
+    while (at < total) {
+        const char *why = NULL;
+        enum virtq_pop got = k < QUEUE_SIZE ? virtq_pop(q, n->elem, &why) : VIRTQ_EMPTY;
+        if (got == VIRTQ_BROKEN) {
+            virtio_pci_broken(vp, why);
+            r = RX_BROKEN;
+            goto out;
+        }
+        struct virtq_elem *e = n->elem;
+        if (got == VIRTQ_EMPTY || (k == 0 && e->in_bytes < sizeof(hdr))) {
+            /* the ring ran out (the frame waits for more; a whole ring would not hold it: it
+             * is dropped), or a first buffer too small for the header: the buffers go back */
+            q->last_avail = (uint16_t)(q->last_avail - k - (got == VIRTQ_GOT));
+            r = got == VIRTQ_GOT || k == QUEUE_SIZE ? RX_TOO_SMALL : RX_WAIT;
+            goto out;
+        }
+        uint64_t chunk = e->in_bytes < total - at ? e->in_bytes : total - at, off = 0;
+        if (at < sizeof(hdr)) {
+            off = sizeof(hdr); /* the header's place, filled once num_buffers is known */
+            n->elem = n->elem_first;
+            n->elem_first = e;
+        }
+        if (chunk > off && virtq_copy_to(n->pm, e, off, b->data + at + off - sizeof(hdr), chunk - off) != (long)(chunk - off)) {
+            virtio_pci_broken(vp, "a receive buffer is no longer writable");
+            r = RX_BROKEN;
+            goto out;
+        }
+        n->mrg_head[k] = e->head;
+        n->mrg_len[k++] = (uint32_t)chunk;
+        at += chunk;
+    }
+    uint16_t nbuf = (uint16_t)k;
+    memcpy(hdr + VIRTIO_NET_HDR_LEN, &nbuf, 2);
+    if (virtq_copy_to(n->pm, n->elem_first, 0, hdr, sizeof(hdr)) != sizeof(hdr)) {
+        virtio_pci_broken(vp, "a receive buffer is no longer writable");
+        r = RX_BROKEN;
+        goto out;
+    }
+    for (unsigned i = 0; i < k; i++) {
+        if (virtq_push(q, n->mrg_head[i], n->mrg_len[i]) < 0) {
+            virtio_pci_broken(vp, "the used ring is no longer writable");
+            r = RX_BROKEN;
+            goto out;
+        }
+    }
+out:
+    net_buf_put(done_csum);
+    return r;
+}
+
+static void net_rx_process(struct virtio_net *n)
+{
+    struct virtio_pci *vp = &n->vp;
     bool delivered = false, seg;
     struct net_buf *b;
     while ((b = rx_next(n, &seg))) {
@@ -232,52 +373,13 @@ static void net_rx_process(struct virtio_net *n)
             rx_done(n, seg);
             continue;
         }
-        const char *why = NULL;
-        enum virtq_pop got = virtq_pop(q, n->elem, &why);
-        if (got == VIRTQ_BROKEN) {
-            virtio_pci_broken(vp, why);
-            break;
-        }
-        if (got == VIRTQ_EMPTY)
-            break; /* the frame waits for the guest's next buffers (it notifies queue 0) */
-        struct virtq_elem *e = n->elem;
-        if (e->in_bytes < VIRTIO_NET_HDR_LEN + (uint64_t)b->len) {
-            /* Too small for this frame: give the buffer to the next frame instead. */
-            q->last_avail--;
+        enum rx_result r = has(n, VIRTIO_NET_F_MRG_RXBUF) ? rx_deliver_mrg(n, b) : rx_deliver(n, b);
+        if (r == RX_BROKEN || r == RX_WAIT)
+            break; /* RX_WAIT: the frame waits for the guest's next buffers (it notifies queue 0) */
+        if (r == RX_TOO_SMALL) {
             count(&n->stats.rx_too_big, 1);
             rx_done(n, seg);
             continue;
-        }
-        /* The header: the checksum state if the driver takes it (GUEST_CSUM), else a partial
-         * checksum is completed on the way into guest RAM (the buffer is shared with other
-         * ports and stays as it is); a large frame as it is (rx_takes said the guest takes it). */
-        uint8_t hdr[VIRTIO_NET_HDR_LEN] = {0};
-        bool guest_csum = has(n, VIRTIO_NET_F_GUEST_CSUM);
-        bool fix = false;
-        uint16_t csum = 0, at = 0;
-        if (b->csum == NET_CSUM_PARTIAL && guest_csum) {
-            hdr[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-            memcpy(hdr + 6, &b->csum_start, 2);
-            memcpy(hdr + 8, &b->csum_offset, 2);
-            if (b->gso_type != NET_GSO_NONE) {
-                hdr[1] = b->gso_type;
-                memcpy(hdr + 2, &b->hdr_len, 2);
-                memcpy(hdr + 4, &b->gso_size, 2);
-            }
-        } else if (b->csum == NET_CSUM_PARTIAL) {
-            uint16_t c = net_csum_partial(b);
-            csum = (uint16_t)(c >> 8 | c << 8); /* big-endian in the frame */
-            at = (uint16_t)(b->csum_start + b->csum_offset);
-            fix = true;
-        } else if (b->csum == NET_CSUM_VALID && guest_csum) {
-            hdr[0] = VIRTIO_NET_HDR_F_DATA_VALID;
-        }
-        if (virtq_copy_to(n->pm, e, 0, hdr, sizeof(hdr)) != sizeof(hdr) ||
-            virtq_copy_to(n->pm, e, sizeof(hdr), b->data, b->len) != (long)b->len ||
-            (fix && virtq_copy_to(n->pm, e, sizeof(hdr) + at, &csum, 2) != 2) ||
-            virtq_push(q, e->head, VIRTIO_NET_HDR_LEN + b->len) < 0) {
-            virtio_pci_broken(vp, "a receive buffer or the used ring is no longer writable");
-            break;
         }
         count(&n->stats.rx_frames, 1);
         count(&n->stats.rx_bytes, b->len);
@@ -377,14 +479,15 @@ static void net_tx_process(struct virtio_net *n)
             break;
         struct virtq_elem *e = n->elem;
         uint8_t hdr[VIRTIO_NET_HDR_LEN];
-        uint64_t frame = e->out_bytes >= VIRTIO_NET_HDR_LEN ? e->out_bytes - VIRTIO_NET_HDR_LEN : 0;
+        unsigned hlen = has(n, VIRTIO_NET_F_MRG_RXBUF) ? VIRTIO_NET_HDR_MRG_LEN : VIRTIO_NET_HDR_LEN;
+        uint64_t frame = e->out_bytes >= hlen ? e->out_bytes - hlen : 0;
         bool went = true;
-        bool hdr_read = e->out_bytes >= VIRTIO_NET_HDR_LEN && virtq_copy_from(n->pm, e, 0, hdr, sizeof(hdr)) == sizeof(hdr);
+        bool hdr_read = e->out_bytes >= hlen && virtq_copy_from(n->pm, e, 0, hdr, sizeof(hdr)) == sizeof(hdr);
         /* only a header asking for TSO may come with more than an ordinary frame */
         uint64_t max = hdr_read && hdr[1] != NET_GSO_NONE && (has(n, VIRTIO_NET_F_HOST_TSO4) || has(n, VIRTIO_NET_F_HOST_TSO6))
                            ? NET_GSO_FRAME_MAX
                            : NET_FRAME_MAX;
-        if (e->out_bytes < VIRTIO_NET_HDR_LEN || frame < NET_ETH_HLEN) {
+        if (e->out_bytes < hlen || frame < NET_ETH_HLEN) {
             count(&n->stats.tx_runt, 1);
         } else if (frame > max) {
             count(&n->stats.tx_oversize, 1);
@@ -394,7 +497,7 @@ static void net_tx_process(struct virtio_net *n)
             count(&n->stats.tx_bad_header, 1);
         } else {
             struct net_buf *b = net_buf_new(NULL, (uint32_t)frame);
-            if (b && virtq_copy_from(n->pm, e, VIRTIO_NET_HDR_LEN, b->data, frame) == (long)frame) {
+            if (b && virtq_copy_from(n->pm, e, hlen, b->data, frame) == (long)frame) {
                 if (hdr[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
                     b->csum = NET_CSUM_PARTIAL;
                     memcpy(&b->csum_start, hdr + 6, 2);
@@ -537,12 +640,14 @@ int virtio_net_create(struct virtio_net **out, struct physmap *pm, struct netdev
                       unsigned opts, const struct virtio_host *host)
 {
     struct virtio_net *n = calloc(1, sizeof(*n));
-    struct virtq_elem *e = n ? malloc(sizeof(*e)) : NULL;
-    if (!e) {
+    struct virtq_elem *e = n ? malloc(sizeof(*e)) : NULL, *e2 = e ? malloc(sizeof(*e2)) : NULL;
+    if (!e2) {
+        free(e);
         free(n);
         return -ENOMEM;
     }
     n->elem = e;
+    n->elem_first = e2;
     n->pm = pm;
     n->nd = nd;
     if (host)
@@ -565,6 +670,8 @@ int virtio_net_create(struct virtio_net **out, struct physmap *pm, struct netdev
         if (opts & VIRTIO_NET_OPT_HOST_TSO6)
             f |= 1u << VIRTIO_NET_F_HOST_TSO6;
     }
+    if (opts & VIRTIO_NET_OPT_MRG_RXBUF)
+        f |= 1u << VIRTIO_NET_F_MRG_RXBUF;
     if (opts & VIRTIO_NET_OPT_GUEST_CSUM) {
         if (opts & VIRTIO_NET_OPT_GUEST_TSO4)
             f |= 1u << VIRTIO_NET_F_GUEST_TSO4;
@@ -588,6 +695,7 @@ void virtio_net_destroy(struct virtio_net *n)
     net_flush(n, false); /* its netdev is gone already */
     pthread_mutex_destroy(&n->lock);
     free(n->elem);
+    free(n->elem_first);
     free(n);
 }
 
