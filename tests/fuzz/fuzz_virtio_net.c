@@ -2,8 +2,8 @@
  * Fuzzing virtio-net's virtqueues and registers (devices/virtio/virtio_net.c, virtqueue.c,
  * virtio_pci.c) against fake guest memory: the input is a guest driver's command sequence
  * (tests/fuzz/virtio_cmds.h) after the Linux probe, on a card offering checksum offload or
- * not (the first input byte; the one with offloads offers TSO too, its backend taking large
- * frames as the switch does), with a test backend. Command 7 hands the card a frame from the
+ * not (the first input byte, modulo 3: 0 none, 1 checksum and TSO, its backend taking large
+ * frames as the switch does, 2 the same with mergeable receive buffers), with a test backend. Command 7 hands the card a frame from the
  * backend: length, checksum state and offsets from the input (a partial checksum's field
  * anywhere inside the frame, as the sending card guarantees), offered as the switch offers it;
  * the checksum byte's top bit also fills or empties the backend, whose offers are then
@@ -77,8 +77,8 @@ static int tb_offer(struct netdev *nd, struct net_buf *b)
 }
 
 static const struct netdev_ops tb_ops = {.transmit = tb_transmit, .offer = tb_offer, .destroy = tb_destroy};
-static struct netdev tb[2];
-static struct virtio_net *cards[2];
+static struct netdev tb[3];
+static struct virtio_net *cards[3];
 static struct virtio_net *dev;
 
 static void poll_dev(void)
@@ -153,22 +153,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         rig_machine_init();
         static const uint8_t mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
         struct virtio_host host = {.kick = kick};
-        for (unsigned i = 0; i < 2; i++) {
-            tb[i] = (struct netdev){.ops = &tb_ops, .partial_csum = i == 1, .gso = i == 1};
+        for (unsigned i = 0; i < 3; i++) {
+            tb[i] = (struct netdev){.ops = &tb_ops, .partial_csum = i > 0, .gso = i > 0};
             unsigned opts = i ? VIRTIO_NET_OPT_CSUM | VIRTIO_NET_OPT_GUEST_CSUM | VIRTIO_NET_OPT_HOST_TSO4 |
                                     VIRTIO_NET_OPT_HOST_TSO6 | VIRTIO_NET_OPT_GUEST_TSO4 | VIRTIO_NET_OPT_GUEST_TSO6
                               : 0;
+            if (i == 2)
+                opts |= VIRTIO_NET_OPT_MRG_RXBUF;
             assert_int_equal(virtio_net_create(&cards[i], &pm, &tb[i], mac, opts, &host), 0);
             virtio_pci_attach(virtio_net_pci(cards[i]), NULL, -1, (struct irq_line){.set = set_irq});
         }
     }
-    unsigned which = size > 0 ? data[0] & 1 : 0;
+    unsigned which = size > 0 ? data[0] % 3 : 0;
     dev = cards[which];
     tb_full = false;
     vp = virtio_net_pci(dev);
-    /* a clean machine for every input; the other card stays reset */
+    /* a clean machine for every input; the other cards stay reset */
     assert_int_equal(physmap_zero(&pm, 0, RAM_SIZE), 0);
-    virtio_pci_io_ops.write(virtio_net_pci(cards[!which]), VIRTIO_PCI_STATUS, 0, 1);
+    for (unsigned i = 0; i < 3; i++)
+        if (i != which)
+            virtio_pci_io_ops.write(virtio_net_pci(cards[i]), VIRTIO_PCI_STATUS, 0, 1);
     driver_setup(2, rings);
     mmio_accesses = 0;
     struct cmd_in in = {.p = data, .n = size, .at = size > 0};
