@@ -265,16 +265,22 @@ static void make_frame(uint8_t *f, uint32_t len, uint8_t seed)
 }
 
 /* Transmits one chain {header, frame} from descriptors 0 and 1 with the given header. */
+/* Transmits one chain {header of hlen bytes, frame f} from descriptors 0 and 1. */
+static void transmit_hdr(const uint8_t *hdr, uint32_t hlen, const uint8_t *f, uint32_t len)
+{
+    assert_int_equal(physmap_write(&pm, HDR, hdr, hlen), 0);
+    assert_int_equal(physmap_write(&pm, DATA, f, len), 0);
+    put_desc(TX_RING, 0, HDR, hlen, VRING_DESC_F_NEXT, 1);
+    put_desc(TX_RING, 1, DATA, len, 0, 0);
+    publish(1, 0);
+    wr(VIRTIO_PCI_QUEUE_NOTIFY, 1, 2);
+}
+
 static void transmit(const uint8_t hdr[10], uint32_t frame_len, uint8_t seed)
 {
     static uint8_t f[4096];
     make_frame(f, frame_len, seed);
-    assert_int_equal(physmap_write(&pm, HDR, hdr, 10), 0);
-    assert_int_equal(physmap_write(&pm, DATA, f, frame_len), 0);
-    put_desc(TX_RING, 0, HDR, 10, VRING_DESC_F_NEXT, 1);
-    put_desc(TX_RING, 1, DATA, frame_len, 0, 0);
-    publish(1, 0);
-    wr(VIRTIO_PCI_QUEUE_NOTIFY, 1, 2);
+    transmit_hdr(hdr, 10, f, frame_len);
 }
 
 /* ---- tests ---- */
@@ -1253,17 +1259,6 @@ static uint32_t make_tcp4(uint8_t *f, uint32_t payload)
     return len;
 }
 
-/* Transmits {header, frame} as transmit() does, with a frame of any content. */
-static void transmit_raw(const uint8_t hdr[10], const uint8_t *f, uint32_t len)
-{
-    assert_int_equal(physmap_write(&pm, HDR, hdr, 10), 0);
-    assert_int_equal(physmap_write(&pm, DATA, f, len), 0);
-    put_desc(TX_RING, 0, HDR, 10, VRING_DESC_F_NEXT, 1);
-    put_desc(TX_RING, 1, DATA, len, 0, 0);
-    publish(1, 0);
-    wr(VIRTIO_PCI_QUEUE_NOTIFY, 1, 2);
-}
-
 static const uint8_t tso4_hdr[10] = {1, 1, 54, 0, 1448 & 0xff, 1448 >> 8, 34, 0, 16, 0};
 
 static void test_tso_transmit(void **state)
@@ -1273,7 +1268,7 @@ static void test_tso_transmit(void **state)
     assert_int_equal(f & (1u << 7 | 1u << 8 | 1u << 11 | 1u << 12), 1u << 7 | 1u << 8 | 1u << 11 | 1u << 12);
     static uint8_t frame[3054];
     uint32_t len = make_tcp4(frame, 3000);
-    transmit_raw(tso4_hdr, frame, len);
+    transmit_hdr(tso4_hdr, 10, frame, len);
     assert_int_equal(sent.n, 1);
     assert_int_equal(sent.len[0], len); /* whole, to a backend that takes large frames */
     assert_int_equal(sent.gso_type[0], NET_GSO_TCPV4);
@@ -1285,21 +1280,21 @@ static void test_tso_transmit(void **state)
     /* hostile headers: an IPv4 length that lies, ECN, UDP, GSO without NEEDS_CSUM, the checksum
      * not at the TCP header: dropped and counted, the backend untouched */
     frame[17]++;
-    transmit_raw(tso4_hdr, frame, len);
+    transmit_hdr(tso4_hdr, 10, frame, len);
     frame[17]--;
     uint8_t h[10];
     memcpy(h, tso4_hdr, 10), h[1] = 0x81;
-    transmit_raw(h, frame, len);
+    transmit_hdr(h, 10, frame, len);
     memcpy(h, tso4_hdr, 10), h[1] = 3;
-    transmit_raw(h, frame, len);
+    transmit_hdr(h, 10, frame, len);
     memcpy(h, tso4_hdr, 10), h[0] = 0;
-    transmit_raw(h, frame, len);
+    transmit_hdr(h, 10, frame, len);
     memcpy(h, tso4_hdr, 10), h[6] = 14;
-    transmit_raw(h, frame, len);
+    transmit_hdr(h, 10, frame, len);
     assert_int_equal(sent.n, 1);
     assert_int_equal(st->tx_bad_header, 5);
     /* a large frame without a TSO header is just too long */
-    transmit_raw(zero_hdr, frame, len);
+    transmit_hdr(zero_hdr, 10, frame, len);
     assert_int_equal(st->tx_oversize, 1);
     assert_int_equal(used_idx(1), 7); /* every chain returned */
 }
@@ -1311,8 +1306,8 @@ static void test_tso_needs_backend(void **state)
     assert_int_equal(f & (1u << 11 | 1u << 12), 0); /* a backend without large frames: no host TSO */
     assert_int_equal(f & (1u << 7 | 1u << 8), 1u << 7 | 1u << 8);
     static uint8_t frame[3054];
-    transmit_raw(tso4_hdr, frame, make_tcp4(frame, 3000)); /* too long for an ordinary frame */
-    transmit_raw(tso4_hdr, frame, make_tcp4(frame, 1000)); /* short enough, but TSO not offered */
+    transmit_hdr(tso4_hdr, 10, frame, make_tcp4(frame, 3000)); /* too long for an ordinary frame */
+    transmit_hdr(tso4_hdr, 10, frame, make_tcp4(frame, 1000)); /* short enough, but TSO not offered */
     assert_int_equal(sent.n, 0);
     assert_int_equal(virtio_net_stats(dev)->tx_oversize, 1);
     assert_int_equal(virtio_net_stats(dev)->tx_bad_header, 1);
@@ -1396,12 +1391,7 @@ static void test_mrg_receive(void **state)
     uint8_t hdr12[12] = {0};
     static uint8_t small[60];
     make_frame(small, 60, 3);
-    assert_int_equal(physmap_write(&pm, HDR, hdr12, 12), 0);
-    assert_int_equal(physmap_write(&pm, DATA, small, 60), 0);
-    put_desc(TX_RING, 0, HDR, 12, VRING_DESC_F_NEXT, 1);
-    put_desc(TX_RING, 1, DATA, 60, 0, 0);
-    publish(1, 0);
-    wr(VIRTIO_PCI_QUEUE_NOTIFY, 1, 2);
+    transmit_hdr(hdr12, 12, small, 60);
     assert_int_equal(sent.n, 1);
     assert_int_equal(sent.len[0], 60);
     assert_memory_equal(sent.data[0], small, 60);
