@@ -17,7 +17,8 @@
 #                   say which path each took, and no card dropped a frame
 #   switch-backpressure
 #                   tests/net/backpressure_test.py: one monitor on one worker, a, b, c on one
-#                   switch (the bench initramfs, for nb's UDP): a UDP stream a->b that b cannot
+#                   switch, cards without mergeable buffers (with them b keeps up and the case
+#                   proves nothing) (the bench initramfs, for nb's UDP): a UDP stream a->b that b cannot
 #                   keep up with loses no frame (b's card drops nothing, b's UDP layer sees every
 #                   datagram, a's card was held back); with c paused (QMP stop) and a streaming
 #                   at it, a file a->b (md5) and b's ping to a complete, c counts deaf drops,
