@@ -125,6 +125,12 @@ $(B)/asan/tests/unit/test_virtio_balloon: $(B)/asan/obj/tests/unit/test_virtio_b
 	$(patsubst %.c,$(B)/asan/obj/%.o,$(BALLOON_ASAN_SRCS))
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
+# The TCP segmenter's test (large frames, hostile headers), linked with the network layer only.
+NET_ASAN_SRCS := $(filter devices/net/%,$(LIB_SRCS))
+ASAN_TESTS += $(B)/asan/tests/unit/test_net_gso
+$(B)/asan/tests/unit/test_net_gso: $(B)/asan/obj/tests/unit/test_net_gso.o $(patsubst %.c,$(B)/asan/obj/%.o,$(NET_ASAN_SRCS))
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
 .PHONY: unit-tests decoder-check
 unit-tests: $(UNIT_BINS)

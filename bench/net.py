@@ -304,7 +304,7 @@ class Bench:
         else:
             argv = [self.a.mvisor] + self.vm_options(None) + [
                 "-nographic", "-no-reboot", "-netdev", nd,
-                "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56"]
+                "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56" + self.a.nic_opts]
             base = os.path.join(self.runs, tag)
             g = Guest(argv, base + ".console", base + ".stderr")
         out, pids = {}, [g.proc.pid]
@@ -458,7 +458,7 @@ def main():
     p.add_argument("--pairs", type=int, default=5)
     p.add_argument("--mib", type=int, default=64, help="MiB per TCP transfer")
     p.add_argument("--only", default=",".join(BENCHMARKS))
-    p.add_argument("--nic-opts", default="", help="more properties for mvisor's vm2vm cards, e.g. ,csum=on,guest_csum=on")
+    p.add_argument("--nic-opts", default="", help="more properties for mvisor's cards, e.g. ,mrg_rxbuf=off")
     p.add_argument("--boot-timeout", type=float, default=300)
     p.add_argument("--op-timeout", type=float, default=600)
     a = p.parse_args()

@@ -371,6 +371,9 @@ struct vm_nic {
     bool mac_given;     /* else derived from the VM's name */
     uint8_t mac[6];
     bool csum, guest_csum; /* offloads offered (QEMU's properties of the same names) */
+    bool host_tso4, host_tso6, guest_tso4, guest_tso6; /* TSO offered (QEMU's names too) */
+    bool mrg_rxbuf;
+    bool guest_tso_given; /* guest_tso4/6 named: else on only where large frames can come (a switch) */
 };
 
 /* -device virtio-balloon-pci[,addr=SLOT][,...] (monitor/options_balloon.c). */

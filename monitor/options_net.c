@@ -5,7 +5,8 @@
  *   -netdev switch,id=ID,switch=NAME      (mvisor's own: a switch shared inside the monitor)
  *   -netdev socket,id=ID,listen=[ADDR]:PORT | connect=ADDR:PORT | udp=ADDR:PORT,localaddr=ADDR:PORT
  *   -device virtio-net-pci,netdev=ID[,mac=52:54:00:xx:xx:xx][,addr=SLOT][,csum=on|off]
- *           [,guest_csum=on|off][,romfile=F]
+ *           [,guest_csum=on|off][,host_tso4=on|off][,host_tso6=on|off][,guest_tso4=on|off]
+ *           [,guest_tso6=on|off][,mrg_rxbuf=on|off][,romfile=F]
  *           [,disable-modern=on][,disable-legacy=off][,id=ID]
  *   -nic user|switch|socket[,model=virtio-net-pci][,mac=M][,BACKEND OPTIONS]   -nic none
  *
@@ -33,9 +34,21 @@ static int nfail(char *err, size_t errlen, int kind, const char *fmt, ...)
     return kind;
 }
 
-/* Checksum offload off unless csum=on / guest_csum=on (QEMU's default is on): measured, it did
- * not pay between two of our guests (README.md, "Network"). */
-#define NIC_DEFAULT_CSUM false
+/* Checksum offload, TSO and mergeable receive buffers on unless turned off, as QEMU's
+ * defaults: checksum offload alone did not pay between two of our guests, but TSO, which needs
+ * it, cut the host CPU per GiB between two guests on a switch by 2.5x, and mergeable buffers
+ * spare the guest the 16 MiB of 64 KiB receive buffers it posts for TSO without them (README.md,
+ * "Networking: make bench-net"). */
+#define NIC_DEFAULTS .slot = -1, .csum = true, .guest_csum = true, .host_tso4 = true, .host_tso6 = true, \
+                     .guest_tso4 = true, .guest_tso6 = true, .mrg_rxbuf = true
+
+/* The card's offload switch named k, NULL if k names none. */
+static bool *nic_tso_flag(struct vm_nic *nic, const char *k)
+{
+    return !strcmp(k, "host_tso4") ? &nic->host_tso4 : !strcmp(k, "host_tso6") ? &nic->host_tso6
+         : !strcmp(k, "guest_tso4") ? &nic->guest_tso4 : !strcmp(k, "guest_tso6") ? &nic->guest_tso6
+         : !strcmp(k, "mrg_rxbuf") ? &nic->mrg_rxbuf : NULL;
+}
 
 static const struct netdev_config *find_netdev(const struct vm_config *cfg, const char *id)
 {
@@ -179,7 +192,7 @@ static int add_nic(struct vm_config *cfg, const struct vm_nic *nic, const char *
 int vmopt_parse_net_device(struct vmopt *o, char *s, char *err, size_t errlen)
 {
     const char *opt = "-device virtio-net-pci";
-    struct vm_nic nic = {.slot = -1, .csum = NIC_DEFAULT_CSUM, .guest_csum = NIC_DEFAULT_CSUM};
+    struct vm_nic nic = {NIC_DEFAULTS};
     char *item;
     while ((item = vmopt_next_item(&s))) {
         char *eq = strchr(item, '=');
@@ -202,6 +215,10 @@ int vmopt_parse_net_device(struct vmopt *o, char *s, char *err, size_t errlen)
         } else if (!strcmp(k, "csum") || !strcmp(k, "guest_csum")) {
             if (!vmopt_parse_bool(v, !strcmp(k, "csum") ? &nic.csum : &nic.guest_csum))
                 return nfail(err, errlen, VMOPT_USAGE, "%s: %s=%s (on or off)", opt, k, v);
+        } else if (nic_tso_flag(&nic, k)) {
+            if (!vmopt_parse_bool(v, nic_tso_flag(&nic, k)))
+                return nfail(err, errlen, VMOPT_USAGE, "%s: %s=%s (on or off)", opt, k, v);
+            nic.guest_tso_given |= !strncmp(k, "guest_tso", 9);
         } else if (!strcmp(k, "romfile") || !strcmp(k, "id")) {
             /* no option ROM on a Malta; ids of devices name nothing here */
         } else if (!strcmp(k, "disable-modern")) {
@@ -211,7 +228,7 @@ int vmopt_parse_net_device(struct vmopt *o, char *s, char *err, size_t errlen)
             if (!vmopt_parse_bool(v, &b) || b)
                 return nfail(err, errlen, VMOPT_USAGE, "%s: disable-legacy=%s (the device is legacy only: off)", opt, v);
         } else {
-            return nfail(err, errlen, VMOPT_USAGE, "%s: unknown parameter '%s' (netdev, mac, addr, csum, guest_csum, romfile)", opt, k);
+            return nfail(err, errlen, VMOPT_USAGE, "%s: unknown parameter '%s' (netdev, mac, addr, csum, guest_csum, host_tso4, host_tso6, guest_tso4, guest_tso6, mrg_rxbuf, romfile)", opt, k);
         }
     }
     if (!nic.netdev)
@@ -230,7 +247,7 @@ int vmopt_parse_nic(struct vmopt *o, const char *spec, char *err, size_t errlen)
     if (rc < 0)
         return rc;
     /* The card's own keys go to the card, the rest (type first) to its backend. */
-    struct vm_nic nic = {.slot = -1, .csum = NIC_DEFAULT_CSUM, .guest_csum = NIC_DEFAULT_CSUM};
+    struct vm_nic nic = {NIC_DEFAULTS};
     for (unsigned i = 0; i < n; i++) {
         char *item = items[i];
         if (i && !strncmp(item, "model=", 6)) {

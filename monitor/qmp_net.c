@@ -86,6 +86,10 @@ json_t *qmp_net_query_nics(struct vm *vm)
                                 json_integer(nd ? (json_int_t)ld(&netdev_stats(nd)->rx_deaf_dropped) : 0));
             json_object_set_new(o, "rx-flood-dropped",
                                 json_integer(nd ? (json_int_t)ld(&netdev_stats(nd)->rx_flood_dropped) : 0));
+            /* TSO (devices/net/gso.c): large frames sent, received whole, cut up for this guest */
+            json_object_set_new(o, "tx-gso", json_integer((json_int_t)ld(&st->tx_gso)));
+            json_object_set_new(o, "rx-gso", json_integer((json_int_t)ld(&st->rx_gso)));
+            json_object_set_new(o, "rx-segmented", json_integer((json_int_t)ld(&st->rx_segmented)));
             json_array_append_new(list, o);
         }
     }

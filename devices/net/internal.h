@@ -20,6 +20,7 @@ struct netdev {
     struct net_port port;
     struct netdev_stats stats;
     bool partial_csum; /* carries NET_CSUM_PARTIAL frames as they are */
+    bool gso;          /* takes frames with a gso_type (net.h) */
 };
 
 /* Hands b to the card (any thread), counting it. */

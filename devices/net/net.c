@@ -22,6 +22,8 @@ struct net_buf *net_buf_new(const void *data, uint32_t len)
     b->len = len;
     b->csum = NET_CSUM_NONE;
     b->csum_start = b->csum_offset = 0;
+    b->gso_type = NET_GSO_NONE;
+    b->gso_size = b->hdr_len = 0;
     if (data)
         memcpy(b->data, data, len);
     return b;
@@ -214,6 +216,11 @@ void netdev_deliver(struct netdev *nd, struct net_buf *b)
     atomic_fetch_add_explicit(&nd->stats.rx_frames, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&nd->stats.rx_bytes, b->len, memory_order_relaxed);
     nd->port.receive(nd->port.ctx, b);
+}
+
+bool netdev_takes_gso(const struct netdev *nd)
+{
+    return nd && nd->gso;
 }
 
 const struct netdev_stats *netdev_stats(const struct netdev *nd)

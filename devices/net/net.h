@@ -38,13 +38,35 @@
  * pseudo-header's sum); NET_CSUM_VALID, the sender vouches for every checksum in it. */
 enum net_csum { NET_CSUM_NONE = 0, NET_CSUM_PARTIAL = 1, NET_CSUM_VALID = 2 };
 
+/* A frame may be one TCP segment larger than the link takes (TSO, devices/net/gso.c): gso_type
+ * says which (virtio-net's values, Linux include/uapi/linux/virtio_net.h), gso_size is the
+ * payload of each segment it stands for, hdr_len the length of its Ethernet, IP and TCP
+ * headers. Such a frame is always NET_CSUM_PARTIAL over its TCP checksum, and was checked by
+ * net_gso_prepare where it came in. */
+enum net_gso { NET_GSO_NONE = 0, NET_GSO_TCPV4 = 1, NET_GSO_TCPV6 = 4 };
+/* The largest such frame: an IPv4 total length of 64 KiB - 1, the Ethernet header and a tag. */
+#define NET_GSO_FRAME_MAX (65535 + NET_ETH_HLEN + 4)
+/* The most segments one may stand for (1448-byte segments need 46). */
+#define NET_GSO_MAX_SEGS 1024
+
 struct net_buf {
     _Atomic unsigned ref;
     uint32_t len;
     uint8_t csum;                    /* enum net_csum */
+    uint8_t gso_type;                /* enum net_gso */
     uint16_t csum_start, csum_offset; /* NET_CSUM_PARTIAL */
+    uint16_t gso_size, hdr_len;      /* gso_type != NET_GSO_NONE */
     uint8_t data[];
 };
+
+/* Checks a large frame's headers (gso_type, gso_size and the partial checksum set by the
+ * sender; anything else about it may be hostile) and sets hdr_len: 0, or -EINVAL when it is
+ * not one IPv4/IPv6 TCP segment, untagged or with one 802.1Q tag, whose pieces would each be
+ * an ordinary frame (at most NET_GSO_MAX_SEGS of them). */
+int net_gso_prepare(struct net_buf *b);
+/* Cuts a prepared frame into ordinary frames (NET_CSUM_PARTIAL each), stored in out[]: their
+ * number, or -E2BIG if more than max, -ENOMEM (nothing stored). */
+int net_gso_segment(const struct net_buf *b, struct net_buf **out, unsigned max);
 
 /* The Internet checksum (RFC 1071) a NET_CSUM_PARTIAL frame still needs, as stored. */
 uint16_t net_csum_partial(const struct net_buf *b);
@@ -143,5 +165,8 @@ const struct netdev_stats *netdev_stats(const struct netdev *nd);
 /* Whether the backend carries NET_CSUM_PARTIAL frames as they are (a switch between cards);
  * the others get complete frames. */
 bool netdev_takes_partial_csum(const struct netdev *nd);
+/* Whether the backend takes large TCP frames (net_buf.gso_type): the switch passes them on,
+ * user segments them for slirp; a socket's peer may be a NIC that takes none. */
+bool netdev_takes_gso(const struct netdev *nd);
 
 #endif

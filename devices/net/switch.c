@@ -12,7 +12,9 @@
  *
  * Copies: the sender's card made one net_buf from guest RAM; the switch hands references to
  * that buffer to the ports (a flood shares it), and each receiving card copies it into its
- * guest once.
+ * guest once. A large TCP frame from a guest using TSO (net.h) travels whole: the receiving
+ * card gives it to its guest whole if that guest takes such frames, or cuts it into segments
+ * (devices/net/gso.c), so two guests with TSO exchange 64 KiB per frame.
  *
  * Backpressure, never a drop for a receiver that is merely slower: a frame to a known address
  * whose card has no room is refused back to the sending card (-EAGAIN), which leaves it in its
@@ -290,6 +292,7 @@ int net_switch_create(struct netdev **out, const struct netdev_config *cfg, char
     }
     p->nd.ops = &sw_ops;
     p->nd.partial_csum = true; /* every port is a card: each completes what its guest cannot */
+    p->nd.gso = true;          /* and each cuts up the large frames its guest does not take */
     pthread_mutex_lock(&registry_lock);
     struct net_switch *sw = registry;
     while (sw && strcmp(sw->name, name))

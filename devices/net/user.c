@@ -294,9 +294,29 @@ static void user_start(struct netdev *nd)
         fprintf(stderr, "mvisor: -netdev user: cannot start its thread; the network stays silent\n");
 }
 
+static void user_input(struct user_net *u, struct net_buf *b);
+
+/* A large TCP frame (TSO) goes to slirp as the segments it stands for, checksums complete. */
 static void user_transmit(struct netdev *nd, struct net_buf *b)
 {
     struct user_net *u = (struct user_net *)nd;
+    if (b->gso_type == NET_GSO_NONE) {
+        user_input(u, b);
+        return;
+    }
+    struct net_buf *segs[NET_GSO_MAX_SEGS];
+    int n = net_gso_segment(b, segs, NET_GSO_MAX_SEGS);
+    if (n < 0)
+        atomic_fetch_add_explicit(&u->nd.stats.dropped, 1, memory_order_relaxed);
+    for (int i = 0; i < n; i++) {
+        net_buf_finish_csum(segs[i]);
+        user_input(u, segs[i]);
+        net_buf_put(segs[i]);
+    }
+}
+
+static void user_input(struct user_net *u, struct net_buf *b)
+{
     const uint8_t *data = b->data;
     uint32_t len = b->len;
     pthread_mutex_lock(&u->lock);
@@ -360,6 +380,7 @@ int net_user_create(struct netdev **out, const struct netdev_config *cfg, char *
         return -ENOMEM;
     }
     u->nd.ops = &user_ops;
+    u->nd.gso = true; /* user_transmit segments for slirp: the guest sends fewer, larger frames */
     pthread_mutex_init(&u->lock, NULL);
     u->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (u->wake_fd < 0) {

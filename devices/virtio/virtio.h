@@ -209,6 +209,9 @@ struct virtio_net_stats {
     _Atomic uint64_t tx_frames, tx_bytes, rx_frames, rx_bytes;
     _Atomic uint64_t tx_runt, tx_oversize, tx_bad_header, rx_not_ready, rx_queue_full, rx_too_big;
     _Atomic uint64_t tx_held, rx_refused;
+    /* TSO: large frames from the guest; large frames given to it whole, and cut into segments
+     * for it because it takes none */
+    _Atomic uint64_t tx_gso, rx_gso, rx_segmented;
 };
 
 /* Offloads a card may offer (QEMU's virtio-net properties csum and guest_csum): the guest
@@ -216,6 +219,16 @@ struct virtio_net_stats {
  * or already checked. */
 #define VIRTIO_NET_OPT_CSUM 1u
 #define VIRTIO_NET_OPT_GUEST_CSUM 2u
+/* TCP segmentation offload (QEMU's host_tso4/6, guest_tso4/6): the guest sends, and takes,
+ * TCP segments of up to 64 KiB. Host TSO needs CSUM and a backend that takes such frames
+ * (netdev_takes_gso); guest TSO needs GUEST_CSUM. */
+#define VIRTIO_NET_OPT_HOST_TSO4 4u
+#define VIRTIO_NET_OPT_HOST_TSO6 8u
+#define VIRTIO_NET_OPT_GUEST_TSO4 16u
+#define VIRTIO_NET_OPT_GUEST_TSO6 32u
+/* Mergeable receive buffers (QEMU's mrg_rxbuf): a frame may span several receive buffers, so
+ * the guest posts page-sized ones even when it takes 64 KiB frames. */
+#define VIRTIO_NET_OPT_MRG_RXBUF 64u
 
 /* A virtio-net function talking to nd (attached here; the caller destroys nd before the card),
  * offering the offloads in opts. -errno on failure. */

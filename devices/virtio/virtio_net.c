@@ -41,9 +41,15 @@
 #define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
 #define VIRTIO_NET_HDR_F_DATA_VALID 2
 #define VIRTIO_NET_F_MAC 5
+#define VIRTIO_NET_F_GUEST_TSO4 7
+#define VIRTIO_NET_F_GUEST_TSO6 8
+#define VIRTIO_NET_F_HOST_TSO4 11
+#define VIRTIO_NET_F_HOST_TSO6 12
+#define VIRTIO_NET_F_MRG_RXBUF 15
 #define VIRTIO_NET_F_STATUS 16
 #define VIRTIO_NET_S_LINK_UP 1
 #define VIRTIO_NET_HDR_LEN 10 /* struct virtio_net_hdr, legacy, without MRG_RXBUF */
+#define VIRTIO_NET_HDR_MRG_LEN 12 /* with it, both ways: num_buffers follows (virtio 1.0 §5.1.6) */
 #define CFG_MAC 0
 #define CFG_STATUS 6
 #define CFG_LEN 8 /* BAR 0 is then 32 bytes, as QEMU's */
@@ -61,6 +67,10 @@ struct virtio_net {
     struct virtio_host host;
     uint8_t config[CFG_LEN];
     struct virtq_elem *elem; /* scratch for one popped chain (vCPU thread) */
+    /* mergeable buffers: the first chain of a frame, and every chain's head and length */
+    struct virtq_elem *elem_first;
+    uint16_t mrg_head[QUEUE_SIZE];
+    uint32_t mrg_len[QUEUE_SIZE];
     struct virtio_net_stats stats;
     /* frames for the guest: any thread in, the vCPU thread out */
     pthread_mutex_t lock;
@@ -79,6 +89,9 @@ struct virtio_net {
      * state for readers on other threads */
     _Atomic int link_req;
     _Atomic bool link_up;
+    /* the segments of a large frame the guest does not take, still to deliver (vCPU thread) */
+    struct net_buf *segs[NET_GSO_MAX_SEGS];
+    unsigned seg_next, seg_count;
 };
 
 static void count(_Atomic uint64_t *c, uint64_t n)
@@ -158,63 +171,221 @@ static void rxq_drop_head(struct virtio_net *n)
         netdev_rx_room(n->nd);
 }
 
-static void net_rx_process(struct virtio_net *n)
+static bool has(const struct virtio_net *n, unsigned bit)
+{
+    return n->vp.guest_features >> bit & 1;
+}
+
+/* Whether the guest takes b whole: a large frame needs GUEST_TSO4/6 (and GUEST_CSUM, which the
+ * virtio spec makes them depend on: a large frame's checksum is always partial). */
+static bool rx_takes(const struct virtio_net *n, const struct net_buf *b)
+{
+    if (b->gso_type == NET_GSO_NONE)
+        return true;
+    if (!has(n, VIRTIO_NET_F_GUEST_CSUM))
+        return false;
+    return has(n, b->gso_type == NET_GSO_TCPV4 ? VIRTIO_NET_F_GUEST_TSO4 : VIRTIO_NET_F_GUEST_TSO6);
+}
+
+static void segs_drop(struct virtio_net *n)
+{
+    while (n->seg_next < n->seg_count)
+        net_buf_put(n->segs[n->seg_next++]);
+    n->seg_next = n->seg_count = 0;
+}
+
+/* The next frame for the guest: a segment still to deliver, else the queue's head (a large
+ * frame the guest does not take is cut into segments first). */
+static struct net_buf *rx_next(struct virtio_net *n, bool *seg)
+{
+    for (;;) {
+        if (n->seg_next < n->seg_count) {
+            *seg = true;
+            return n->segs[n->seg_next];
+        }
+        *seg = false;
+        struct net_buf *b = rxq_peek(n);
+        if (!b || rx_takes(n, b))
+            return b;
+        int k = net_gso_segment(b, n->segs, NET_GSO_MAX_SEGS);
+        if (k < 0)
+            count(&n->stats.rx_queue_full, 1); /* out of memory: dropped as on overrun */
+        else
+            count(&n->stats.rx_segmented, 1);
+        n->seg_next = 0;
+        n->seg_count = k < 0 ? 0 : (unsigned)k;
+        rxq_drop_head(n);
+    }
+}
+
+static void rx_done(struct virtio_net *n, bool seg)
+{
+    if (seg)
+        net_buf_put(n->segs[n->seg_next++]);
+    else
+        rxq_drop_head(n);
+}
+
+enum rx_result { RX_DONE, RX_WAIT, RX_TOO_SMALL, RX_BROKEN };
+
+/* The header for b: its checksum state if the driver takes it (GUEST_CSUM), a large frame as it
+ * is (rx_takes said the guest takes it). False when the driver takes no partial checksum: the
+ * caller completes it on the way into guest RAM (the buffer is shared with other ports and
+ * stays as it is). */
+static bool rx_header(const struct virtio_net *n, const struct net_buf *b, uint8_t hdr[VIRTIO_NET_HDR_LEN])
+{
+    memset(hdr, 0, VIRTIO_NET_HDR_LEN);
+    bool guest_csum = has(n, VIRTIO_NET_F_GUEST_CSUM);
+    if (b->csum == NET_CSUM_PARTIAL && !guest_csum)
+        return false;
+    if (b->csum == NET_CSUM_PARTIAL) {
+        hdr[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+        memcpy(hdr + 6, &b->csum_start, 2);
+        memcpy(hdr + 8, &b->csum_offset, 2);
+        if (b->gso_type != NET_GSO_NONE) {
+            hdr[1] = b->gso_type;
+            memcpy(hdr + 2, &b->hdr_len, 2);
+            memcpy(hdr + 4, &b->gso_size, 2);
+        }
+    } else if (b->csum == NET_CSUM_VALID && guest_csum) {
+        hdr[0] = VIRTIO_NET_HDR_F_DATA_VALID;
+    }
+    return true;
+}
+
+/* b into one receive buffer. */
+static enum rx_result rx_deliver(struct virtio_net *n, const struct net_buf *b)
 {
     struct virtio_pci *vp = &n->vp;
     struct virtq *q = &vp->vq[QUEUE_RX];
-    bool delivered = false;
-    struct net_buf *b;
-    while ((b = rxq_peek(n))) {
-        if (!virtio_pci_live(vp) || !(n->config[CFG_STATUS] & VIRTIO_NET_S_LINK_UP)) {
-            count(&n->stats.rx_not_ready, 1);
-            rxq_drop_head(n);
-            continue;
-        }
+    const char *why = NULL;
+    enum virtq_pop got = virtq_pop(q, n->elem, &why);
+    if (got == VIRTQ_BROKEN) {
+        virtio_pci_broken(vp, why);
+        return RX_BROKEN;
+    }
+    if (got == VIRTQ_EMPTY)
+        return RX_WAIT;
+    struct virtq_elem *e = n->elem;
+    if (e->in_bytes < VIRTIO_NET_HDR_LEN + (uint64_t)b->len) {
+        /* Too small for this frame: give the buffer to the next frame instead. */
+        q->last_avail--;
+        return RX_TOO_SMALL;
+    }
+    uint8_t hdr[VIRTIO_NET_HDR_LEN];
+    bool fix = !rx_header(n, b, hdr);
+    uint16_t csum = 0, at = 0;
+    if (fix) {
+        uint16_t c = net_csum_partial(b);
+        csum = (uint16_t)(c >> 8 | c << 8); /* big-endian in the frame */
+        at = (uint16_t)(b->csum_start + b->csum_offset);
+    }
+    if (virtq_copy_to(n->pm, e, 0, hdr, sizeof(hdr)) != sizeof(hdr) ||
+        virtq_copy_to(n->pm, e, sizeof(hdr), b->data, b->len) != (long)b->len ||
+        (fix && virtq_copy_to(n->pm, e, sizeof(hdr) + at, &csum, 2) != 2) ||
+        virtq_push(q, e->head, VIRTIO_NET_HDR_LEN + b->len) < 0) {
+        virtio_pci_broken(vp, "a receive buffer or the used ring is no longer writable");
+        return RX_BROKEN;
+    }
+    return RX_DONE;
+}
+
+/* b, behind the 12-byte header, over as many receive buffers as it takes (MRG_RXBUF: Linux
+ * posts buffers of about a page then, instead of 64 KiB ones for large frames); num_buffers
+ * says how many. Nothing is returned to the guest until the whole frame is in. */
+static enum rx_result rx_deliver_mrg(struct virtio_net *n, const struct net_buf *b)
+{
+    struct virtio_pci *vp = &n->vp;
+    struct virtq *q = &vp->vq[QUEUE_RX];
+    struct net_buf *done_csum = NULL;
+    uint8_t hdr[VIRTIO_NET_HDR_MRG_LEN] = {0};
+    if (!rx_header(n, b, hdr)) {
+        /* a partial checksum for a guest that takes none: complete it in a copy (spread over
+         * buffers, the field could be anywhere) */
+        done_csum = net_buf_new(b->data, b->len);
+        if (!done_csum)
+            return RX_TOO_SMALL;
+        done_csum->csum = b->csum, done_csum->csum_start = b->csum_start, done_csum->csum_offset = b->csum_offset;
+        net_buf_finish_csum(done_csum);
+        b = done_csum;
+    }
+    uint64_t total = sizeof(hdr) + (uint64_t)b->len, at = 0;
+    unsigned k = 0;
+    enum rx_result r = RX_DONE;
+    while (at < total) {
         const char *why = NULL;
-        enum virtq_pop got = virtq_pop(q, n->elem, &why);
+        enum virtq_pop got = k < QUEUE_SIZE ? virtq_pop(q, n->elem, &why) : VIRTQ_EMPTY;
         if (got == VIRTQ_BROKEN) {
             virtio_pci_broken(vp, why);
-            break;
+            r = RX_BROKEN;
+            goto out;
         }
-        if (got == VIRTQ_EMPTY)
-            break; /* the frame waits for the guest's next buffers (it notifies queue 0) */
         struct virtq_elem *e = n->elem;
-        if (e->in_bytes < VIRTIO_NET_HDR_LEN + (uint64_t)b->len) {
-            /* Too small for this frame: give the buffer to the next frame instead. */
-            q->last_avail--;
-            count(&n->stats.rx_too_big, 1);
-            rxq_drop_head(n);
+        if (got == VIRTQ_EMPTY || (k == 0 && e->in_bytes < sizeof(hdr))) {
+            /* the ring ran out (the frame waits for more; a whole ring would not hold it: it
+             * is dropped), or a first buffer too small for the header: the buffers go back */
+            q->last_avail = (uint16_t)(q->last_avail - k - (got == VIRTQ_GOT));
+            r = got == VIRTQ_GOT || k == QUEUE_SIZE ? RX_TOO_SMALL : RX_WAIT;
+            goto out;
+        }
+        uint64_t chunk = e->in_bytes < total - at ? e->in_bytes : total - at, off = 0;
+        if (at < sizeof(hdr)) {
+            off = sizeof(hdr); /* the header's place, filled once num_buffers is known */
+            n->elem = n->elem_first;
+            n->elem_first = e;
+        }
+        if (chunk > off && virtq_copy_to(n->pm, e, off, b->data + at + off - sizeof(hdr), chunk - off) != (long)(chunk - off)) {
+            virtio_pci_broken(vp, "a receive buffer is no longer writable");
+            r = RX_BROKEN;
+            goto out;
+        }
+        n->mrg_head[k] = e->head;
+        n->mrg_len[k++] = (uint32_t)chunk;
+        at += chunk;
+    }
+    uint16_t nbuf = (uint16_t)k;
+    memcpy(hdr + VIRTIO_NET_HDR_LEN, &nbuf, 2);
+    if (virtq_copy_to(n->pm, n->elem_first, 0, hdr, sizeof(hdr)) != sizeof(hdr)) {
+        virtio_pci_broken(vp, "a receive buffer is no longer writable");
+        r = RX_BROKEN;
+        goto out;
+    }
+    for (unsigned i = 0; i < k; i++) {
+        if (virtq_push(q, n->mrg_head[i], n->mrg_len[i]) < 0) {
+            virtio_pci_broken(vp, "the used ring is no longer writable");
+            r = RX_BROKEN;
+            goto out;
+        }
+    }
+out:
+    net_buf_put(done_csum);
+    return r;
+}
+
+static void net_rx_process(struct virtio_net *n)
+{
+    struct virtio_pci *vp = &n->vp;
+    bool delivered = false, seg;
+    struct net_buf *b;
+    while ((b = rx_next(n, &seg))) {
+        if (!virtio_pci_live(vp) || !(n->config[CFG_STATUS] & VIRTIO_NET_S_LINK_UP)) {
+            count(&n->stats.rx_not_ready, 1);
+            rx_done(n, seg);
             continue;
         }
-        /* The header: GSO none; the checksum state if the driver takes it (GUEST_CSUM), else a
-         * partial checksum is completed on the way into guest RAM (the buffer is shared with
-         * other ports and stays as it is). */
-        uint8_t hdr[VIRTIO_NET_HDR_LEN] = {0};
-        bool guest_csum = vp->guest_features & (1u << VIRTIO_NET_F_GUEST_CSUM);
-        bool fix = false;
-        uint16_t csum = 0, at = 0;
-        if (b->csum == NET_CSUM_PARTIAL && guest_csum) {
-            hdr[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-            memcpy(hdr + 6, &b->csum_start, 2);
-            memcpy(hdr + 8, &b->csum_offset, 2);
-        } else if (b->csum == NET_CSUM_PARTIAL) {
-            uint16_t c = net_csum_partial(b);
-            csum = (uint16_t)(c >> 8 | c << 8); /* big-endian in the frame */
-            at = (uint16_t)(b->csum_start + b->csum_offset);
-            fix = true;
-        } else if (b->csum == NET_CSUM_VALID && guest_csum) {
-            hdr[0] = VIRTIO_NET_HDR_F_DATA_VALID;
-        }
-        if (virtq_copy_to(n->pm, e, 0, hdr, sizeof(hdr)) != sizeof(hdr) ||
-            virtq_copy_to(n->pm, e, sizeof(hdr), b->data, b->len) != (long)b->len ||
-            (fix && virtq_copy_to(n->pm, e, sizeof(hdr) + at, &csum, 2) != 2) ||
-            virtq_push(q, e->head, VIRTIO_NET_HDR_LEN + b->len) < 0) {
-            virtio_pci_broken(vp, "a receive buffer or the used ring is no longer writable");
-            break;
+        enum rx_result r = has(n, VIRTIO_NET_F_MRG_RXBUF) ? rx_deliver_mrg(n, b) : rx_deliver(n, b);
+        if (r == RX_BROKEN || r == RX_WAIT)
+            break; /* RX_WAIT: the frame waits for the guest's next buffers (it notifies queue 0) */
+        if (r == RX_TOO_SMALL) {
+            count(&n->stats.rx_too_big, 1);
+            rx_done(n, seg);
+            continue;
         }
         count(&n->stats.rx_frames, 1);
         count(&n->stats.rx_bytes, b->len);
-        rxq_drop_head(n);
+        if (b->gso_type != NET_GSO_NONE)
+            count(&n->stats.rx_gso, 1);
+        rx_done(n, seg);
         delivered = true;
     }
     if (delivered)
@@ -223,15 +394,21 @@ static void net_rx_process(struct virtio_net *n)
 
 /* ---- transmit ------------------------------------------------------------------------------ */
 
-/* A transmit header we can honour: no GSO; NEEDS_CSUM only if CSUM was negotiated, with the
- * checksum field inside the frame. */
+/* A transmit header we can honour: NEEDS_CSUM only if CSUM was negotiated, with the checksum
+ * field inside the frame; GSO only TCPv4/v6 as negotiated (HOST_TSO4/6, which the virtio spec
+ * makes depend on CSUM), no ECN or UDP, and always with NEEDS_CSUM; net_gso_prepare checks the
+ * frame itself. */
 static bool tx_header_ok(const struct virtio_net *n, const uint8_t hdr[VIRTIO_NET_HDR_LEN], uint64_t frame)
 {
-    if (hdr[1] != 0 || (hdr[0] & ~VIRTIO_NET_HDR_F_NEEDS_CSUM))
+    if (hdr[0] & ~VIRTIO_NET_HDR_F_NEEDS_CSUM)
+        return false;
+    if (hdr[1] == NET_GSO_TCPV4 ? !has(n, VIRTIO_NET_F_HOST_TSO4)
+        : hdr[1] == NET_GSO_TCPV6 ? !has(n, VIRTIO_NET_F_HOST_TSO6)
+        : hdr[1] != NET_GSO_NONE)
         return false;
     if (!(hdr[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM))
-        return true;
-    if (!(n->vp.guest_features & (1u << VIRTIO_NET_F_CSUM)))
+        return hdr[1] == NET_GSO_NONE;
+    if (!has(n, VIRTIO_NET_F_CSUM))
         return false;
     uint16_t start, off;
     memcpy(&start, hdr + 6, 2);
@@ -302,27 +479,41 @@ static void net_tx_process(struct virtio_net *n)
             break;
         struct virtq_elem *e = n->elem;
         uint8_t hdr[VIRTIO_NET_HDR_LEN];
-        uint64_t frame = e->out_bytes >= VIRTIO_NET_HDR_LEN ? e->out_bytes - VIRTIO_NET_HDR_LEN : 0;
+        unsigned hlen = has(n, VIRTIO_NET_F_MRG_RXBUF) ? VIRTIO_NET_HDR_MRG_LEN : VIRTIO_NET_HDR_LEN;
+        uint64_t frame = e->out_bytes >= hlen ? e->out_bytes - hlen : 0;
         bool went = true;
-        if (e->out_bytes < VIRTIO_NET_HDR_LEN || frame < NET_ETH_HLEN) {
+        bool hdr_read = e->out_bytes >= hlen && virtq_copy_from(n->pm, e, 0, hdr, sizeof(hdr)) == sizeof(hdr);
+        /* only a header asking for TSO may come with more than an ordinary frame */
+        uint64_t max = hdr_read && hdr[1] != NET_GSO_NONE && (has(n, VIRTIO_NET_F_HOST_TSO4) || has(n, VIRTIO_NET_F_HOST_TSO6))
+                           ? NET_GSO_FRAME_MAX
+                           : NET_FRAME_MAX;
+        if (e->out_bytes < hlen || frame < NET_ETH_HLEN) {
             count(&n->stats.tx_runt, 1);
-        } else if (frame > NET_FRAME_MAX) {
+        } else if (frame > max) {
             count(&n->stats.tx_oversize, 1);
-        } else if (virtq_copy_from(n->pm, e, 0, hdr, sizeof(hdr)) != sizeof(hdr) || !tx_header_ok(n, hdr, frame)) {
-            /* an offload this device did not offer (GSO, or NEEDS_CSUM without CSUM), or a
-             * checksum position outside the frame */
+        } else if (!hdr_read || !tx_header_ok(n, hdr, frame)) {
+            /* an offload this device did not offer (ECN, UDP, TSO without HOST_TSO, NEEDS_CSUM
+             * without CSUM), or a checksum position outside the frame */
             count(&n->stats.tx_bad_header, 1);
         } else {
             struct net_buf *b = net_buf_new(NULL, (uint32_t)frame);
-            if (b && virtq_copy_from(n->pm, e, VIRTIO_NET_HDR_LEN, b->data, frame) == (long)frame) {
+            if (b && virtq_copy_from(n->pm, e, hlen, b->data, frame) == (long)frame) {
                 if (hdr[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
                     b->csum = NET_CSUM_PARTIAL;
                     memcpy(&b->csum_start, hdr + 6, 2);
                     memcpy(&b->csum_offset, hdr + 8, 2);
-                    if (!netdev_takes_partial_csum(n->nd))
-                        net_buf_finish_csum(b); /* slirp and sockets get whole frames */
                 }
-                went = tx_offer(n, b, e->head);
+                b->gso_type = hdr[1];
+                memcpy(&b->gso_size, hdr + 4, 2);
+                if (b->gso_type != NET_GSO_NONE && net_gso_prepare(b) < 0) {
+                    count(&n->stats.tx_bad_header, 1); /* not the TCP segment it claims to be */
+                } else {
+                    if (b->gso_type != NET_GSO_NONE)
+                        count(&n->stats.tx_gso, 1);
+                    else if (!netdev_takes_partial_csum(n->nd))
+                        net_buf_finish_csum(b); /* slirp and sockets get whole frames */
+                    went = tx_offer(n, b, e->head);
+                }
             }
             net_buf_put(b);
         }
@@ -382,6 +573,7 @@ static void net_flush(struct virtio_net *n, bool room)
     pthread_mutex_unlock(&n->lock);
     if (n->tx_held)
         tx_drop_held(n); /* its chain went with the ring */
+    segs_drop(n);
     if (room)
         netdev_rx_room(n->nd);
 }
@@ -448,12 +640,14 @@ int virtio_net_create(struct virtio_net **out, struct physmap *pm, struct netdev
                       unsigned opts, const struct virtio_host *host)
 {
     struct virtio_net *n = calloc(1, sizeof(*n));
-    struct virtq_elem *e = n ? malloc(sizeof(*e)) : NULL;
-    if (!e) {
+    struct virtq_elem *e = n ? malloc(sizeof(*e)) : NULL, *e2 = e ? malloc(sizeof(*e2)) : NULL;
+    if (!e2) {
+        free(e);
         free(n);
         return -ENOMEM;
     }
     n->elem = e;
+    n->elem_first = e2;
     n->pm = pm;
     n->nd = nd;
     if (host)
@@ -468,6 +662,22 @@ int virtio_net_create(struct virtio_net **out, struct physmap *pm, struct netdev
         f |= 1u << VIRTIO_NET_F_CSUM;
     if (opts & VIRTIO_NET_OPT_GUEST_CSUM)
         f |= 1u << VIRTIO_NET_F_GUEST_CSUM;
+    /* TSO, each only with the checksum offload it depends on (virtio spec 5.1.3.1); the
+     * guest's large frames only to a backend that takes them */
+    if ((opts & VIRTIO_NET_OPT_CSUM) && netdev_takes_gso(nd)) {
+        if (opts & VIRTIO_NET_OPT_HOST_TSO4)
+            f |= 1u << VIRTIO_NET_F_HOST_TSO4;
+        if (opts & VIRTIO_NET_OPT_HOST_TSO6)
+            f |= 1u << VIRTIO_NET_F_HOST_TSO6;
+    }
+    if (opts & VIRTIO_NET_OPT_MRG_RXBUF)
+        f |= 1u << VIRTIO_NET_F_MRG_RXBUF;
+    if (opts & VIRTIO_NET_OPT_GUEST_CSUM) {
+        if (opts & VIRTIO_NET_OPT_GUEST_TSO4)
+            f |= 1u << VIRTIO_NET_F_GUEST_TSO4;
+        if (opts & VIRTIO_NET_OPT_GUEST_TSO6)
+            f |= 1u << VIRTIO_NET_F_GUEST_TSO6;
+    }
     /* Class 0x0200 (Ethernet controller), as QEMU's virtio-net-pci. */
     virtio_pci_init(&n->vp, pm, VIRTIO_PCI_DEVICE_NET, VIRTIO_ID_NET, 0x020000, f, 2, QUEUE_SIZE, CFG_LEN,
                     &net_dev_ops, n);
@@ -485,6 +695,7 @@ void virtio_net_destroy(struct virtio_net *n)
     net_flush(n, false); /* its netdev is gone already */
     pthread_mutex_destroy(&n->lock);
     free(n->elem);
+    free(n->elem_first);
     free(n);
 }
 

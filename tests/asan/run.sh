@@ -4,7 +4,8 @@
 # Zero reports: every report goes to a file under build/tests/asan/reports/ (ASAN_OPTIONS and
 # UBSAN_OPTIONS log_path), and the last case, asan-reports, fails if there is one.
 #   asan-unit  the disk-image tests (tests/unit/test_block_*.c, linked with the block layer
-#              only) and test_virtio_balloon (the virtio transport and guest memory only),
+#              only), test_virtio_balloon (the virtio transport and guest memory only) and
+#              test_net_gso (the TCP segmenter, with the network layer only),
 #              built under build/asan/tests/unit/, counted like suite unit
 #   asan-cli   the cli suite's bad kernels, bad values and bad --vm-config files (each must
 #              still be one line and status 1: a leak on an error path changes the status),
@@ -42,6 +43,7 @@ export LSAN_OPTIONS="log_path=$R/lsan:suppressions=$PWD/tests/asan/lsan.supp:pri
 
 mapfile -t bins < <(for t in tests/unit/test_block_*.c; do echo "$B/asan/tests/unit/$(basename "$t" .c)"; done)
 bins+=("$B/asan/tests/unit/test_virtio_balloon")
+bins+=("$B/asan/tests/unit/test_net_gso")
 TEST_LOG_ROOT=$root/asan UNIT_TIMEOUT=${UNIT_TIMEOUT:-180} tests/unit/run.sh --suite asan-unit "${bins[@]}"
 TEST_LOG_ROOT=$root/asan CLI_TIMEOUT=120 tests/cli/run.sh --suite asan-cli --mvisor "$MVISOR" \
     'kernel-*' 'vmcfg-*' 'clone-three' 'clone-named' 'm-*' 'run-pass' 'run-pass-dbt' 'run-pass-interp' \

@@ -1,6 +1,8 @@
 """A guest console on a unix socket (mvisor's RUNDIR/NAME.sock with several VMs): the same
 expect/run interface as tests/boot/guest.py's Guest, which drives a monitor on pipes."""
 
+import argparse
+import json
 import os
 import re
 import socket
@@ -117,6 +119,42 @@ def start_monitor(monitor, cfg, run, stderr_path, extra=()):
                             "unix:%s,server=on,wait=off" % qmp_path], stdin=subprocess.DEVNULL, stdout=err, stderr=err)
     err.close()
     return proc, qmp_path
+
+
+def monitor_test_args():
+    """The arguments every one-monitor test takes: the monitor, the guest, where logs and
+    scratch files go."""
+    p = argparse.ArgumentParser()
+    for name in ("--monitor", "--kernel", "--initrd", "--log-dir", "--work"):
+        p.add_argument(name, required=True)
+    return p
+
+
+def run_monitor_test(monitor, vms, work, log_dir, prefix, body, connect_qmp):
+    """One monitor on the --vm-config vms (a list of {"name", "options"}) in work: boots every
+    VM's console, calls body(guests, qmp, check) with the QMP client connect_qmp(path) made,
+    powers them off; every failure a check. Returns the exit status (1 if a check failed)."""
+    run = os.path.join(work, "run")
+    os.makedirs(run, exist_ok=True)
+    os.makedirs(log_dir, exist_ok=True)
+    cfg = os.path.join(work, "vms.json")
+    with open(cfg, "w") as f:
+        json.dump(vms, f)
+    proc, qmp_path = start_monitor(monitor, cfg, run, os.path.join(log_dir, prefix + ".stderr"))
+    check = Checks()
+    g = {}
+    try:
+        boot_consoles(run, [v["name"] for v in vms], log_dir, prefix, g, monitor=proc)
+        q = connect_qmp(qmp_path)
+        q.run("qmp_capabilities")
+        body(g, q, check)
+        q.close()
+        power_off(g, proc, check)
+    except Exception as e:  # a guest or QMP error: the case fails with it
+        check("guest", False, "%s: %s" % (type(e).__name__, e))
+    finally:
+        close_all(g, proc)
+    return 1 if check.failed else 0
 
 
 def boot_consoles(run, names, log_dir, prefix, guests, monitor=None):

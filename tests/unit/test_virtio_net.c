@@ -13,7 +13,12 @@
  * driver that is not ready are dropped; a reset forgets queued frames. Checksum offload: a
  * partial checksum completed for a backend that wants whole frames (checked against RFC 1071
  * computed here), passed on flagged to a driver that took GUEST_CSUM and completed on the way
- * in for one that did not; a checksum field outside the frame refused.
+ * in for one that did not; a checksum field outside the frame refused. TSO: host TSO offered
+ * only to a backend that takes large frames; a large frame goes to it whole, a lying IPv4
+ * length, ECN, UDP, no NEEDS_CSUM or a checksum not at the TCP header dropped and counted; a
+ * large frame for a guest without GUEST_TSO arrives as its segments. Mergeable buffers: a
+ * large frame over two buffers, waiting with the first until the second comes, num_buffers
+ * and the GSO header right; the 12-byte header on transmit.
  *
  * Backpressure: a frame the backend holds back leaves its chain, and every chain after it, in
  * the transmit ring until the backend's tx_resume or the retry period, then they go in order;
@@ -61,7 +66,9 @@
 static struct {
     unsigned n;
     uint32_t len[SENT_MAX];
-    uint8_t data[SENT_MAX][NET_FRAME_MAX];
+    uint8_t data[SENT_MAX][NET_FRAME_MAX]; /* the first NET_FRAME_MAX bytes */
+    uint8_t gso_type[SENT_MAX];
+    uint16_t gso_size[SENT_MAX], hdr_len[SENT_MAX];
 } sent;
 
 static void tb_transmit(struct netdev *nd, struct net_buf *b)
@@ -69,7 +76,10 @@ static void tb_transmit(struct netdev *nd, struct net_buf *b)
     (void)nd;
     if (sent.n < SENT_MAX) {
         sent.len[sent.n] = b->len;
-        memcpy(sent.data[sent.n], b->data, b->len);
+        memcpy(sent.data[sent.n], b->data, b->len < NET_FRAME_MAX ? b->len : NET_FRAME_MAX);
+        sent.gso_type[sent.n] = b->gso_type;
+        sent.gso_size[sent.n] = b->gso_size;
+        sent.hdr_len[sent.n] = b->hdr_len;
     }
     sent.n++;
 }
@@ -139,6 +149,7 @@ static void driver_setup(bool driver_ok)
 }
 
 static unsigned dev_opts; /* the offloads the next setup's card offers */
+static bool tb_gso;       /* and whether its backend takes large frames */
 
 static int setup(void **state)
 {
@@ -147,7 +158,7 @@ static int setup(void **state)
     memset(&sent, 0, sizeof(sent));
     tb_full = false;
     tb_refused = tb_rooms = 0;
-    tb = (struct netdev){.ops = &tb_ops};
+    tb = (struct netdev){.ops = &tb_ops, .gso = tb_gso};
     static const uint8_t mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
     struct virtio_host host = {.kick = kick};
     assert_int_equal(virtio_net_create(&dev, &pm, &tb, mac, dev_opts, &host), 0);
@@ -163,6 +174,39 @@ static int setup_csum(void **state)
     int rc = setup(state);
     dev_opts = 0;
     return rc;
+}
+
+#define OPT_TSO (VIRTIO_NET_OPT_CSUM | VIRTIO_NET_OPT_GUEST_CSUM | VIRTIO_NET_OPT_HOST_TSO4 | VIRTIO_NET_OPT_HOST_TSO6 | \
+                 VIRTIO_NET_OPT_GUEST_TSO4 | VIRTIO_NET_OPT_GUEST_TSO6)
+
+static int setup_with(void **state, unsigned opts, bool gso)
+{
+    dev_opts = opts;
+    tb_gso = gso;
+    int rc = setup(state);
+    dev_opts = 0;
+    tb_gso = false;
+    return rc;
+}
+
+static int setup_tso(void **state)
+{
+    return setup_with(state, OPT_TSO, true);
+}
+
+static int setup_tso_no_backend(void **state)
+{
+    return setup_with(state, OPT_TSO, false);
+}
+
+static int setup_csum_only(void **state)
+{
+    return setup_with(state, VIRTIO_NET_OPT_CSUM | VIRTIO_NET_OPT_GUEST_CSUM, true);
+}
+
+static int setup_mrg(void **state)
+{
+    return setup_with(state, OPT_TSO | VIRTIO_NET_OPT_MRG_RXBUF, true);
 }
 
 static int teardown(void **state)
@@ -221,16 +265,22 @@ static void make_frame(uint8_t *f, uint32_t len, uint8_t seed)
 }
 
 /* Transmits one chain {header, frame} from descriptors 0 and 1 with the given header. */
+/* Transmits one chain {header of hlen bytes, frame f} from descriptors 0 and 1. */
+static void transmit_hdr(const uint8_t *hdr, uint32_t hlen, const uint8_t *f, uint32_t len)
+{
+    assert_int_equal(physmap_write(&pm, HDR, hdr, hlen), 0);
+    assert_int_equal(physmap_write(&pm, DATA, f, len), 0);
+    put_desc(TX_RING, 0, HDR, hlen, VRING_DESC_F_NEXT, 1);
+    put_desc(TX_RING, 1, DATA, len, 0, 0);
+    publish(1, 0);
+    wr(VIRTIO_PCI_QUEUE_NOTIFY, 1, 2);
+}
+
 static void transmit(const uint8_t hdr[10], uint32_t frame_len, uint8_t seed)
 {
     static uint8_t f[4096];
     make_frame(f, frame_len, seed);
-    assert_int_equal(physmap_write(&pm, HDR, hdr, 10), 0);
-    assert_int_equal(physmap_write(&pm, DATA, f, frame_len), 0);
-    put_desc(TX_RING, 0, HDR, 10, VRING_DESC_F_NEXT, 1);
-    put_desc(TX_RING, 1, DATA, frame_len, 0, 0);
-    publish(1, 0);
-    wr(VIRTIO_PCI_QUEUE_NOTIFY, 1, 2);
+    transmit_hdr(hdr, 10, f, frame_len);
 }
 
 /* ---- tests ---- */
@@ -1190,6 +1240,163 @@ static void test_switch_threads(void **state)
     netdev_destroy(b);
 }
 
+/* ---- TSO and mergeable buffers ---- */
+
+/* An IPv4 TCP frame with payload bytes of pattern, its IPv4 lengths right: the length. */
+static uint32_t make_tcp4(uint8_t *f, uint32_t payload)
+{
+    uint32_t len = 54 + payload;
+    memset(f, 0, 54);
+    memcpy(f, "\x52\x54\x00\x00\x00\x02\x52\x54\x00\x12\x34\x56\x08\x00", 14);
+    f[14] = 0x45;
+    f[16] = (uint8_t)((len - 14) >> 8), f[17] = (uint8_t)(len - 14);
+    f[18] = 0x12, f[20] = 0x40, f[22] = 64, f[23] = 6;
+    memcpy(f + 26, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
+    f[34] = 0x9c, f[36] = 0x13, f[41] = 1, f[45] = 1;
+    f[46] = 0x50, f[47] = 0x18, f[48] = 0x01;
+    for (uint32_t i = 0; i < payload; i++)
+        f[54 + i] = (uint8_t)(i * 5 + i / 253);
+    return len;
+}
+
+static const uint8_t tso4_hdr[10] = {1, 1, 54, 0, 1448 & 0xff, 1448 >> 8, 34, 0, 16, 0};
+
+static void test_tso_transmit(void **state)
+{
+    (void)state;
+    uint32_t f = rd(VIRTIO_PCI_HOST_FEATURES, 4);
+    assert_int_equal(f & (1u << 7 | 1u << 8 | 1u << 11 | 1u << 12), 1u << 7 | 1u << 8 | 1u << 11 | 1u << 12);
+    static uint8_t frame[3054];
+    uint32_t len = make_tcp4(frame, 3000);
+    transmit_hdr(tso4_hdr, 10, frame, len);
+    assert_int_equal(sent.n, 1);
+    assert_int_equal(sent.len[0], len); /* whole, to a backend that takes large frames */
+    assert_int_equal(sent.gso_type[0], NET_GSO_TCPV4);
+    assert_int_equal(sent.gso_size[0], 1448);
+    assert_int_equal(sent.hdr_len[0], 54);
+    assert_memory_equal(sent.data[0], frame, NET_FRAME_MAX);
+    const struct virtio_net_stats *st = virtio_net_stats(dev);
+    assert_int_equal(st->tx_gso, 1);
+    /* hostile headers: an IPv4 length that lies, ECN, UDP, GSO without NEEDS_CSUM, the checksum
+     * not at the TCP header: dropped and counted, the backend untouched */
+    frame[17]++;
+    transmit_hdr(tso4_hdr, 10, frame, len);
+    frame[17]--;
+    uint8_t h[10];
+    memcpy(h, tso4_hdr, 10), h[1] = 0x81;
+    transmit_hdr(h, 10, frame, len);
+    memcpy(h, tso4_hdr, 10), h[1] = 3;
+    transmit_hdr(h, 10, frame, len);
+    memcpy(h, tso4_hdr, 10), h[0] = 0;
+    transmit_hdr(h, 10, frame, len);
+    memcpy(h, tso4_hdr, 10), h[6] = 14;
+    transmit_hdr(h, 10, frame, len);
+    assert_int_equal(sent.n, 1);
+    assert_int_equal(st->tx_bad_header, 5);
+    /* a large frame without a TSO header is just too long */
+    transmit_hdr(zero_hdr, 10, frame, len);
+    assert_int_equal(st->tx_oversize, 1);
+    assert_int_equal(used_idx(1), 7); /* every chain returned */
+}
+
+static void test_tso_needs_backend(void **state)
+{
+    (void)state;
+    uint32_t f = rd(VIRTIO_PCI_HOST_FEATURES, 4);
+    assert_int_equal(f & (1u << 11 | 1u << 12), 0); /* a backend without large frames: no host TSO */
+    assert_int_equal(f & (1u << 7 | 1u << 8), 1u << 7 | 1u << 8);
+    static uint8_t frame[3054];
+    transmit_hdr(tso4_hdr, 10, frame, make_tcp4(frame, 3000)); /* too long for an ordinary frame */
+    transmit_hdr(tso4_hdr, 10, frame, make_tcp4(frame, 1000)); /* short enough, but TSO not offered */
+    assert_int_equal(sent.n, 0);
+    assert_int_equal(virtio_net_stats(dev)->tx_oversize, 1);
+    assert_int_equal(virtio_net_stats(dev)->tx_bad_header, 1);
+}
+
+/* A large frame as a sending card hands it over (checked by net_gso_prepare). */
+static void deliver_tso4(uint32_t payload)
+{
+    static uint8_t frame[65536];
+    struct net_buf *b = net_buf_new(frame, make_tcp4(frame, payload));
+    memcpy(b->data, frame, b->len);
+    b->csum = NET_CSUM_PARTIAL;
+    b->csum_start = 34;
+    b->csum_offset = 16;
+    b->gso_type = NET_GSO_TCPV4;
+    b->gso_size = 1448;
+    assert_int_equal(net_gso_prepare(b), 0);
+    netdev_deliver(&tb, b);
+    net_buf_put(b);
+}
+
+static void test_tso_receive_cut(void **state)
+{
+    (void)state;
+    for (unsigned k = 0; k < 3; k++)
+        post_rx(k, 2048);
+    deliver_tso4(3000);
+    virtio_net_poll(dev);
+    assert_int_equal(used_idx(0), 3); /* a guest without GUEST_TSO gets three segments */
+    static uint8_t frame[3054];
+    make_tcp4(frame, 3000);
+    const uint32_t seg[3] = {1448, 1448, 104};
+    for (unsigned k = 0; k < 3; k++) {
+        uint32_t id, ulen;
+        used_elem(0, (uint16_t)k, &id, &ulen);
+        assert_int_equal(id, k);
+        assert_int_equal(ulen, 10 + 54 + seg[k]);
+        uint8_t got[2048];
+        assert_int_equal(physmap_read(&pm, RXBUF + 0x800ull * k, got, ulen), 0);
+        assert_int_equal(got[0], 1); /* NEEDS_CSUM: it took GUEST_CSUM */
+        assert_int_equal(got[1], 0); /* an ordinary frame */
+        assert_int_equal(got[10 + 16] << 8 | got[10 + 17], 54 - 14 + seg[k]);
+        assert_memory_equal(got + 10 + 54, frame + 54 + 1448 * k, seg[k]);
+    }
+    const struct virtio_net_stats *st = virtio_net_stats(dev);
+    assert_int_equal(st->rx_segmented, 1);
+    assert_int_equal(st->rx_frames, 3);
+    assert_int_equal(st->rx_gso, 0);
+}
+
+static void test_mrg_receive(void **state)
+{
+    (void)state;
+    assert_true(rd(VIRTIO_PCI_HOST_FEATURES, 4) & 1u << 15);
+    post_rx(0, 2048);
+    deliver_tso4(3000); /* 12 + 3054 bytes: two buffers */
+    virtio_net_poll(dev);
+    assert_int_equal(used_idx(0), 0); /* the frame waits for a second buffer, the first kept */
+    post_rx(1, 2048);
+    wr(VIRTIO_PCI_QUEUE_NOTIFY, 0, 2);
+    assert_int_equal(used_idx(0), 2);
+    uint32_t id, ulen;
+    used_elem(0, 0, &id, &ulen);
+    assert_int_equal(id, 0);
+    assert_int_equal(ulen, 2048);
+    used_elem(0, 1, &id, &ulen);
+    assert_int_equal(id, 1);
+    assert_int_equal(ulen, 12 + 3054 - 2048);
+    uint8_t got[4096];
+    static uint8_t frame[3054];
+    make_tcp4(frame, 3000);
+    assert_int_equal(physmap_read(&pm, RXBUF, got, 2048), 0);
+    assert_int_equal(physmap_read(&pm, RXBUF + 0x800, got + 2048, ulen), 0);
+    static const uint8_t want_hdr[12] = {1, 1, 54, 0, 1448 & 0xff, 1448 >> 8, 34, 0, 16, 0, 2, 0};
+    assert_memory_equal(got, want_hdr, 12); /* whole, for a GUEST_TSO4 guest, num_buffers 2 */
+    assert_memory_equal(got + 12, frame, 3054);
+    const struct virtio_net_stats *st = virtio_net_stats(dev);
+    assert_int_equal(st->rx_gso, 1);
+    assert_int_equal(st->rx_frames, 1);
+    /* transmit takes the 12-byte header then: a 12-byte header chain is read right */
+    uint8_t hdr12[12] = {0};
+    static uint8_t small[60];
+    make_frame(small, 60, 3);
+    transmit_hdr(hdr12, 12, small, 60);
+    assert_int_equal(sent.n, 1);
+    assert_int_equal(sent.len[0], 60);
+    assert_memory_equal(sent.data[0], small, 60);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1209,6 +1416,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_transmit_held_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_receive_refuses_when_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_csum_features, setup_csum, teardown),
+        cmocka_unit_test_setup_teardown(test_tso_transmit, setup_tso, teardown),
+        cmocka_unit_test_setup_teardown(test_tso_needs_backend, setup_tso_no_backend, teardown),
+        cmocka_unit_test_setup_teardown(test_tso_receive_cut, setup_csum_only, teardown),
+        cmocka_unit_test_setup_teardown(test_mrg_receive, setup_mrg, teardown),
         cmocka_unit_test_setup_teardown(test_csum_transmit, setup_csum, teardown),
         cmocka_unit_test_setup_teardown(test_csum_receive, setup_csum, teardown),
         cmocka_unit_test_setup_teardown(test_csum_receive_without_guest_csum, setup_csum, teardown),
