@@ -46,7 +46,7 @@ from guest import Guest, GuestError  # noqa: E402
 from harness import plot  # noqa: E402
 from harness.fleet import pss_kib  # noqa: E402
 from qmp_client import QMPClient  # noqa: E402
-from harness.stats import Summary, cell, num, ratio_cell  # noqa: E402
+from harness.stats import cell, num, ratio_cell, runs_ratios as ratios, runs_summary as summ  # noqa: E402
 
 MIB = 1 << 20
 BUSYBOX_PROMPT = "/ # "
@@ -442,18 +442,6 @@ class Bench:
             write_report(self.results, self.a.out)
         except Exception as e:  # a report that cannot be drawn yet must not stop the measuring
             log(f"report not written: {e!r}")
-
-
-def summ(runs, key):
-    return Summary([r.get(key) for r in runs])
-
-
-def ratios(a_runs, b_runs, key):
-    out = []
-    for a, b in zip(a_runs, b_runs):
-        x, y = a.get(key), b.get(key)
-        out.append(x / y if x and y else None)
-    return Summary(out)
 
 
 def write_report(res, outdir):
