@@ -78,7 +78,7 @@ static void rig_machine_fini(void)
 }
 
 /* Descriptor i of the table at `table` (virtio 1.0 2.4.5: addr, len, flags, next). */
-static void rig_put_desc(uint64_t table, unsigned i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
+static inline void rig_put_desc(uint64_t table, unsigned i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
 {
     uint8_t d[16];
     memcpy(d, &addr, 8);
@@ -89,7 +89,7 @@ static void rig_put_desc(uint64_t table, unsigned i, uint64_t addr, uint32_t len
 }
 
 /* The used ring's index of queue q. */
-static uint16_t rig_used_idx(const struct virtio_pci *v, unsigned q)
+static inline uint16_t rig_used_idx(const struct virtio_pci *v, unsigned q)
 {
     uint16_t idx;
     assert_int_equal(physmap_read(&pm, v->vq[q].used + 2, &idx, 2), 0);
@@ -97,7 +97,7 @@ static uint16_t rig_used_idx(const struct virtio_pci *v, unsigned q)
 }
 
 /* Makes head available on queue q (without the notify); *avail_idx is the driver's index. */
-static void rig_publish(const struct virtio_pci *v, unsigned q, uint16_t *avail_idx, uint16_t head)
+static inline void rig_publish(const struct virtio_pci *v, unsigned q, uint16_t *avail_idx, uint16_t head)
 {
     uint64_t avail = v->vq[q].avail;
     assert_int_equal(physmap_write(&pm, avail + 4 + 2ull * (*avail_idx % v->vq[q].size), &head, 2), 0);
