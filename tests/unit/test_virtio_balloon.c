@@ -152,17 +152,17 @@ static int teardown(void **state)
 
 static void put_desc(unsigned q, unsigned i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
 {
-    rig_put_desc(RING(q), i, addr, len, flags, next);
+    vring_put_desc(&pm, RING(q), i, addr, len, flags, next);
 }
 
 static uint16_t used_idx(unsigned q)
 {
-    return rig_used_idx(vp, q);
+    return vring_used_idx(&pm, vp->vq[q].used);
 }
 
 static void publish(unsigned q, uint16_t head)
 {
-    rig_publish(vp, q, &avail_idx[q], head);
+    vring_publish(&pm, vp->vq[q].avail, vp->vq[q].size, &avail_idx[q], head);
 }
 
 /* A PFN list of n entries (len bytes, which may cut the last) on queue q, descriptor 0. */

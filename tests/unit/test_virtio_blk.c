@@ -182,7 +182,7 @@ static int teardown(void **state)
 
 static void put_desc(unsigned i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
 {
-    rig_put_desc(RING, i, addr, len, flags, next);
+    vring_put_desc(&pm, RING, i, addr, len, flags, next);
 }
 
 static void put_header(uint32_t type, uint64_t sector)
@@ -195,14 +195,14 @@ static void put_header(uint32_t type, uint64_t sector)
 
 static uint16_t used_idx(void)
 {
-    return rig_used_idx(vp, 0);
+    return vring_used_idx(&pm, vp->vq[0].used);
 }
 
 /* Publishes head 0, notifies, and waits until the used index moves (or 5 s). */
 static void submit_and_wait(void)
 {
     uint16_t before = used_idx();
-    rig_publish(vp, 0, &avail_idx, 0);
+    vring_publish(&pm, vp->vq[0].avail, vp->vq[0].size, &avail_idx, 0);
     wr(VIRTIO_PCI_QUEUE_NOTIFY, 0, 2);
     for (int i = 0; i < 5000 && used_idx() == before; i++) {
         virtio_blk_poll(dev);

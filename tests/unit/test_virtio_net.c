@@ -177,12 +177,12 @@ static int teardown(void **state)
 
 static void put_desc(uint32_t ring, unsigned i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
 {
-    rig_put_desc(ring, i, addr, len, flags, next);
+    vring_put_desc(&pm, ring, i, addr, len, flags, next);
 }
 
 static uint16_t used_idx(unsigned q)
 {
-    return rig_used_idx(vp, q);
+    return vring_used_idx(&pm, vp->vq[q].used);
 }
 
 static void used_elem(unsigned q, uint16_t k, uint32_t *id, uint32_t *len)
@@ -196,7 +196,7 @@ static void used_elem(unsigned q, uint16_t k, uint32_t *id, uint32_t *len)
 /* Makes head available on queue q (without the notify). */
 static void publish(unsigned q, uint16_t head)
 {
-    rig_publish(vp, q, &avail_idx[q], head);
+    vring_publish(&pm, vp->vq[q].avail, vp->vq[q].size, &avail_idx[q], head);
 }
 
 static const uint8_t zero_hdr[10];
