@@ -200,6 +200,7 @@ struct tcache_stats {
 struct tcache {
     uint8_t *buf;        /* the code buffer as executed (read, execute): thunks, trampolines, then TBs */
     ptrdiff_t wr_delta;  /* buf + wr_delta: the same pages, mapped read and write (tcache_wr) */
+    size_t wr_since_drop; /* bytes of blocks written since the write view's pages were last unmapped */
     size_t size, used, persistent; /* [0, persistent) survives flushes (thunks, trampolines) */
     size_t cold_top;     /* [cold_top, region end): the cold sections of the region in use */
     /* The regions: region r spans [r * region_size, (r + 1) * region_size) of the buffer (the last
@@ -254,6 +255,12 @@ static inline void tcache_write(const struct tcache *tc, void *dst, const void *
 /* Gives the pages of [off, off + len) of the buffer (page-aligned) back to the host; both views
  * read zeroes there afterwards. */
 void tcache_release_code(struct tcache *tc, size_t off, size_t len);
+/* After this many bytes of blocks, the write view's page mappings are dropped (the pages stay):
+ * a page both views map counts twice in the process's RSS (cache/codebuf.c). */
+#define TCACHE_WR_DROP ((size_t)2 << 20)
+/* Unmaps the write view's pages (they stay in the buffer and the executed view); the next write
+ * of a page maps it again. */
+void tcache_wr_drop(struct tcache *tc);
 
 /* Maps a code buffer of code_size bytes (anywhere: calls go through its own thunks) and the
  * indexes; -EINVAL for a size out of range, -ENOMEM if the host cannot map it. */

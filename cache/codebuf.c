@@ -37,7 +37,9 @@
  * view's page-table entries and leave the shared pages allocated. The
  * descriptor is closed once both views exist: the mappings keep the object.
  * A page that both views map counts twice in the process's RSS (once per
- * view), once in its PSS.
+ * view), once in its PSS; so every TCACHE_WR_DROP bytes of blocks the write
+ * view's mappings are dropped (tcache_wr_drop: the pages stay), and the RSS
+ * counts the code the executed view maps plus what was written since.
  */
 #define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
@@ -144,6 +146,14 @@ static void unmap_views(struct tcache *tc)
 void tcache_release_code(struct tcache *tc, size_t off, size_t len)
 {
     madvise(tcache_wr(tc, tc->buf + off), len, MADV_REMOVE);
+}
+
+void tcache_wr_drop(struct tcache *tc)
+{
+    /* A shared mapping's MADV_DONTNEED only unmaps: the memfd keeps the pages (what
+     * tcache_release_code punches out is gone; this is not). */
+    madvise(tcache_wr(tc, tc->buf), views_len(tc->size), MADV_DONTNEED);
+    tc->wr_since_drop = 0;
 }
 
 int tcache_init(struct tcache *tc, size_t code_size)

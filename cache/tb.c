@@ -167,6 +167,9 @@ bool tcache_insert(struct tcache *tc, struct tb *tb)
     }
     tc->stats.guest_insns += tb->n_insns;
     tc->stats.host_bytes += tb->host_size;
+    tc->wr_since_drop += tb->host_size;
+    if (tc->wr_since_drop >= TCACHE_WR_DROP)
+        tcache_wr_drop(tc);
     return first;
 }
 

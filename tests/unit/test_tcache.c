@@ -20,7 +20,8 @@
  *  - W^X: no mapping of the process is writable and executable at once; the
  *    buffer is executed read-only and written through its second view, a
  *    store to the executed view faults, and code written through the write
- *    view runs from the executed one.
+ *    view runs from the executed one; the write view's mappings are dropped as
+ *    blocks are written (its RSS stays near TCACHE_WR_DROP), the code stays.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -342,6 +343,43 @@ static void maps_perms(const void *p, char perms[5], bool *wx)
     fclose(f);
 }
 
+/* The Rss (bytes) of the mapping of /proc/self/smaps that starts at p. */
+static size_t smaps_rss(const void *p)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    assert_non_null(f);
+    char line[512];
+    bool in = false;
+    size_t rss = SIZE_MAX;
+    while (fgets(line, sizeof(line), f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
+            in = lo == (uintptr_t)p;
+        else if (in && strncmp(line, "Rss:", 4) == 0)
+            rss = strtoull(line + 4, NULL, 10) << 10;
+    }
+    fclose(f);
+    assert_true(rss != SIZE_MAX);
+    return rss;
+}
+
+/* A page both views map counts twice in the RSS: the write view's mappings are dropped every
+ * TCACHE_WR_DROP bytes of blocks, the pages stay. */
+static void test_write_view_dropped(void **state)
+{
+    (void)state;
+    unsigned n = fill_region(0x00400000u, 0x100000, false);
+    n += fill_region(0x80100000u, 0x80000000, true);
+    assert_true(tcache_used(&tc) > 3 * TCACHE_WR_DROP);
+    assert_true(smaps_rss(tcache_wr(&tc, tc.buf)) <= TCACHE_WR_DROP + 2 * (HOT + COLD) * 4096 / 64 + (64u << 10));
+    /* the code is all there, read through the executed view */
+    struct tb *first = tcache_lookup(&tc, 0x100000, 0x00400000u, 0);
+    assert_non_null(first);
+    for (unsigned i = 0; i < HOT; i++)
+        assert_int_equal(first->host_code[i], 0x90);
+    assert_true(n > 1000);
+}
+
 static void test_code_buffer_wx(void **state)
 {
     (void)state;
@@ -396,6 +434,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_trim_gives_pages_back, setup32, teardown),
         cmocka_unit_test_setup_teardown(test_jc_range_asid, setup32, teardown),
         cmocka_unit_test_setup_teardown(test_code_buffer_wx, setup32, teardown),
+        cmocka_unit_test_setup_teardown(test_write_view_dropped, setup32, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
