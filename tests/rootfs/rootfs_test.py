@@ -93,9 +93,7 @@ def main():
     subprocess.run(["mke2fs", "-q", "-F", "-t", "ext4", "-d", debs, debs_img], check=True)
 
     argv = [a.monitor, "-M", "malta", "-m", "256", "-kernel", a.kernel, "-initrd", a.initrd,
-            # the start timeout raised: systemd's 90 s for /dev/ttyS0 ran out on a loaded host and
-            # left the console without a login (bench/disk.py ROOTFS_APPEND)
-            "-append", "console=ttyS0 root=/dev/vda systemd.default_timeout_start_sec=900", "-nographic", "-no-reboot",
+            "-append", "console=ttyS0 root=/dev/vda", "-nographic", "-no-reboot",
             "-drive", "file=%s,format=qcow2,if=virtio" % ov,
             "-drive", "file=%s,format=raw,if=virtio,readonly=on" % debs_img]
     g = Guest(argv, os.path.join(a.log_dir, "rootfs.console"), os.path.join(a.log_dir, "rootfs.stderr"))
