@@ -406,10 +406,11 @@ endef
 $(foreach s,$(SUITES),$(eval $(call suite_rule,$(s))))
 # make check-long: the disk suite's crash tests with 20 rounds each instead of 5 (kill -9) and
 # 4 (power failure), as the suite disk-long (scripts/run-suites.sh); and the suite rootfs-long,
-# which boots make rootfs's Debian system (built first if not cached: root, an hour or more).
+# which boots make rootfs's Debian system (built first if not cached: root, an hour or more); and
+# the suite fuzz-long: an hour of fuzzing for each guest-facing harness, 10 minutes for the others.
 .PHONY: check-long
 check-long: $(DEPS_STAMP)
-	+@$(RUN_SUITES) 'build-for-disk rootfs' disk-long rootfs-long
+	+@$(RUN_SUITES) 'build-for-disk rootfs fuzz-build' disk-long rootfs-long fuzz-long
 
 # ---------------------------------------------------------------------------------------------
 # Benchmarks
@@ -563,7 +564,8 @@ help:
 	@echo "  fuzz           every libFuzzer harness of tests/fuzz/ for FUZZ_SECONDS each (default 60;"
 	@echo "                 FUZZ_TARGETS picks some) -> build/fuzz/, crashes in build/fuzz/artifacts/"
 	@echo "  check-long     the disk crash tests with 20 rounds each (suite disk-long); the rootfs booted,"
-	@echo "                 dpkg -l and dpkg -i in it (suite rootfs-long; makes the rootfs if not cached)"
+	@echo "                 dpkg -l and dpkg -i in it (suite rootfs-long; makes the rootfs if not cached);"
+	@echo "                 an hour of fuzzing per guest-facing harness, 10 min for the others (fuzz-long)"
 	@echo "  bench-vms      many VMs: density, idle cost, how many, fairness, console latency, no"
 	@echo "                 regression vs the previous main -> build/bench-vms/*.md, *.png"
 	@echo "                 (BENCH_VMS_QUICK=1: small counts; BENCH_VMS_ARGS: more bench/vms.py options)"

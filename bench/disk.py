@@ -46,12 +46,20 @@ from guest import Guest, GuestError  # noqa: E402
 from harness import plot  # noqa: E402
 from harness.fleet import pss_kib  # noqa: E402
 from qmp_client import QMPClient  # noqa: E402
-from harness.stats import Summary, cell, num, ratio_cell  # noqa: E402
+from harness.stats import cell, num, ratio_cell, runs_ratios as ratios, runs_summary as summ  # noqa: E402
 
 MIB = 1 << 20
 BUSYBOX_PROMPT = "/ # "
 SHELL_PROMPT = r"root@[\w.-]+:~# "
 BENCHMARKS = ["dd", "rootfs", "pss"]
+# A boot that will never show `login:` on the console: systemd waits DefaultDeviceTimeoutSec (90 s
+# of guest time) for udev to announce /dev/ttyS0 and then fails serial-getty@ttyS0. A guest's clock
+# runs in real time, so on a loaded host (udev's start alone took minutes at load 25-30) both
+# mvisor's and QEMU's guests ran into it, and the boot looked like a hang (README "Disks: make
+# bench-disk"). Debian 12's systemd 252 reads that timeout only from system.conf (its kernel
+# command-line key came with systemd 254), so a run reports it at once instead of waiting.
+ROOTFS_APPEND = "console=ttyS0 root=/dev/vda"
+GETTY_FAILED = b"Dependency failed for"
 
 
 def log(msg):
@@ -246,7 +254,7 @@ class Bench:
             os.unlink(ov)
         sh("qemu-img", "create", "-q", "-f", "qcow2", "-b", os.path.abspath(self.a.rootfs), "-F", "raw", ov)
         drives = [f"file={ov},format=qcow2,if=virtio", f"file={debs_img},format=raw,if=virtio,readonly=on"]
-        g = self.guest(engine, f"rootfs-{engine}-{rnd}", self.a.initrd, "console=ttyS0 root=/dev/vda", drives)
+        g = self.guest(engine, f"rootfs-{engine}-{rnd}", self.a.initrd, ROOTFS_APPEND, drives)
         out = {}
         try:
             g.expect(r"login: ", self.a.boot_timeout, "login:")
@@ -310,8 +318,12 @@ class Bench:
                     continue
                 try:
                     with open(path, "rb") as f:
-                        if b"login: " in f.read():
-                            boot[i] = time.monotonic() - t0
+                        text = f.read()
+                    if b"login: " in text:
+                        boot[i] = time.monotonic() - t0
+                    elif GETTY_FAILED in text and b"Serial Getty on ttyS0" in text:
+                        raise GuestError(f"console {i}: systemd gave up on /dev/ttyS0 (serial-getty@ttyS0 "
+                                         "failed): no login: will come")
                 except FileNotFoundError:
                     pass
             if len(boot) == len(logs):
@@ -335,7 +347,7 @@ class Bench:
         ovs = self.pss_overlays(d, n)
         vms = [{"name": f"vm{i}", "options": ["-M", "malta", "-m", "256", "-kernel", os.path.abspath(self.a.kernel),
                                                   "-initrd", os.path.abspath(self.a.initrd), "-append",
-                                                  "console=ttyS0 root=/dev/vda", "-drive", f"file={ov},format=qcow2,if=virtio"]}
+                                                  ROOTFS_APPEND, "-drive", f"file={ov},format=qcow2,if=virtio"]}
                for i, ov in enumerate(ovs)]
         cfg = os.path.join(d, "vms.json")
         with open(cfg, "w") as f:
@@ -391,7 +403,7 @@ class Bench:
                     os.unlink(logs[-1])  # an earlier run's login: must not count
                 qmps.append(os.path.join(d, f"qmp{i}.sock"))
                 argv = [self.a.qemu, "-M", "malta", "-m", "256", "-kernel", self.a.kernel, "-initrd", self.a.initrd,
-                        "-append", "console=ttyS0 root=/dev/vda", "-drive", f"file={ov},format=qcow2,if=virtio",
+                        "-append", ROOTFS_APPEND, "-drive", f"file={ov},format=qcow2,if=virtio",
                         "-display", "none", "-serial", f"file:{logs[-1]}", "-monitor", "none", "-no-reboot",
                         "-nic", "none", "-vga", "none", "-qmp", f"unix:{qmps[-1]},server=on,wait=off"]
                 procs.append(subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -442,18 +454,6 @@ class Bench:
             write_report(self.results, self.a.out)
         except Exception as e:  # a report that cannot be drawn yet must not stop the measuring
             log(f"report not written: {e!r}")
-
-
-def summ(runs, key):
-    return Summary([r.get(key) for r in runs])
-
-
-def ratios(a_runs, b_runs, key):
-    out = []
-    for a, b in zip(a_runs, b_runs):
-        x, y = a.get(key), b.get(key)
-        out.append(x / y if x and y else None)
-    return Summary(out)
 
 
 def write_report(res, outdir):

@@ -51,7 +51,7 @@ from guest import Guest, GuestError, PROMPT  # noqa: E402
 from sockguest import SockGuest  # noqa: E402
 from qmp_client import QMPClient, QMPError  # noqa: E402
 from harness import plot  # noqa: E402
-from harness.stats import Summary, cell, num, ratio_cell  # noqa: E402
+from harness.stats import cell, num, ratio_cell, runs_ratios as ratios, runs_summary as summ  # noqa: E402
 
 MIB = 1 << 20
 CMD = 120
@@ -373,18 +373,6 @@ class Bench:
             write_report(self.results, self.a.out)
         except Exception as e:  # a report that cannot be drawn yet must not stop the measuring
             log(f"report not written: {e!r}")
-
-
-def summ(runs, key, f=None):
-    return Summary([(f(r[key]) if f else r[key]) if r.get(key) is not None else None for r in runs])
-
-
-def ratios(a_runs, b_runs, key, f=None):
-    out = []
-    for a, b in zip(a_runs, b_runs):
-        x, y = a.get(key), b.get(key)
-        out.append((f(x) / f(y) if f else x / y) if x and y else None)
-    return Summary(out)
 
 
 def write_report(res, outdir):

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "shadow-mmu/shadow_mmu.h"
 
@@ -201,7 +202,9 @@ struct tcache_stats {
  * runs ~350 blocks once each, and their cold sections are most of their code (README "Idle VMs").
  */
 struct tcache {
-    uint8_t *buf;        /* RWX code buffer: thunks, trampolines, then TBs */
+    uint8_t *buf;        /* the code buffer as executed (read, execute): thunks, trampolines, then TBs */
+    ptrdiff_t wr_delta;  /* buf + wr_delta: the same pages, mapped read and write (tcache_wr) */
+    size_t wr_since_drop; /* bytes of blocks written since the write view's pages were last unmapped */
     size_t size, used, persistent; /* [0, persistent) survives flushes (thunks, trampolines) */
     size_t cold_top;     /* [cold_top, region end): the cold sections of the region in use */
     /* The regions: region r spans [r * region_size, (r + 1) * region_size) of the buffer (the last
@@ -240,6 +243,28 @@ struct tcache {
     struct tb *dead[1u << TCACHE_HASH_BITS];
     struct tcache_stats stats;
 };
+
+/* The write view of code address p: the code buffer is executed at buf and written at
+ * buf + wr_delta, two mappings of the same pages, neither writable and executable at once
+ * (cache/codebuf.c). Every store of code goes through here or tcache_write. */
+static inline uint8_t *tcache_wr(const struct tcache *tc, const void *p)
+{
+    return (uint8_t *)(uintptr_t)p + tc->wr_delta;
+}
+/* Copies len bytes of code to code address dst (through the write view). */
+static inline void tcache_write(const struct tcache *tc, void *dst, const void *src, size_t len)
+{
+    memcpy(tcache_wr(tc, dst), src, len);
+}
+/* Gives the pages of [off, off + len) of the buffer (page-aligned) back to the host; both views
+ * read zeroes there afterwards. */
+void tcache_release_code(struct tcache *tc, size_t off, size_t len);
+/* After this many bytes of blocks, the write view's page mappings are dropped (the pages stay):
+ * a page both views map counts twice in the process's RSS (cache/codebuf.c). */
+#define TCACHE_WR_DROP ((size_t)2 << 20)
+/* Unmaps the write view's pages (they stay in the buffer and the executed view); the next write
+ * of a page maps it again. */
+void tcache_wr_drop(struct tcache *tc);
 
 /* Maps a code buffer of code_size bytes (anywhere: calls go through its own thunks) and the
  * indexes; -EINVAL for a size out of range, -ENOMEM if the host cannot map it. */
@@ -289,7 +314,7 @@ void tcache_track_dead(struct tcache *tc);
 void tcache_chain(struct tcache *tc, struct tb *from, unsigned n, struct tb *to);
 /* An inline cache that cannot be chained to what its jr reached (another mode, a mapped PC): its
  * mismatch path goes to the jump-cache probe from now on, never to the chain request again. */
-void tcache_ic_settle(struct tb *from);
+void tcache_ic_settle(struct tcache *tc, struct tb *from);
 /* Whether any TB starts in the physical page of pa. */
 static inline bool tcache_page_has_code(const struct tcache *tc, gpa_t pa)
 {

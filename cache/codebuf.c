@@ -1,21 +1,19 @@
 /*
- * The code buffer: one anonymous mapping, readable, writable and
- * executable at once (RWX), placed within rel32 reach of the monitor's
- * text so translated code calls helpers with a 5-byte call.
- *
- * Why RWX and not a double mapping (one RW view, one RX view of a memfd):
- * translated code is patched while it runs (chaining) and written by the
- * same thread that runs it; x86 keeps instruction fetch coherent with
- * stores, so one mapping needs no cache maintenance, no second address to
- * translate patch sites through and no file descriptor. The cost is that a
- * bug that writes through a stray host pointer could write code; the guest
- * itself cannot reach this memory, since every guest access goes through
- * the physmap. A host that forbids RWX would get a double mapping here
- * without changes elsewhere.
- */
-/*
- * The code buffer: one anonymous mapping per VM, readable, writable and
- * executable at once (RWX), placed wherever the kernel puts it.
+ * The code buffer: one shared memory object (a memfd) per VM, mapped twice.
+ * Translated code runs from the executed view, `buf` (read and execute);
+ * every byte of code is written through the write view, `buf + wr_delta`
+ * (read and write): no page of the process is writable and executable at
+ * once (W^X), so a stray host pointer or a bug that writes where it should
+ * not can corrupt data, never plant code. Both views are the same pages:
+ * x86 keeps instruction fetch coherent with stores to any linear address
+ * that maps the same physical memory (Intel SDM Vol. 3, 11.6 "Self-Modifying
+ * Code"), so a store through the write view is seen by the next fetch
+ * through the executed view with no flush. Every writer of code goes
+ * through tcache_wr or tcache_write (cache/cache.h): the translator's
+ * layout, chaining and inline-cache patches, the trampolines, the shared
+ * stubs and the thunks. W^X flips (mprotect around each write) would not
+ * do: with -smp on two threads one vCPU runs the buffer while the other
+ * translates into it.
  *
  * Placement. Translated code reaches its helpers and the exit trampoline
  * with 5-byte rel32 calls and jumps, which reach +-2 GiB. Placing every
@@ -31,25 +29,25 @@
  * helpers are slow paths (a software-TLB miss, a callout), so it does not
  * show (README "The translator's code buffer").
  *
- * Memory is committed on touch (MAP_NORESERVE): a VM costs what its
- * translated code has written since the last flush, at most the buffer's
- * size. A flush gives the pages back (MADV_DONTNEED).
- *
- * Why RWX and not a double mapping (one RW view, one RX view of a memfd):
- * translated code is patched while it runs (chaining) and written by the
- * same thread that runs it; x86 keeps instruction fetch coherent with
- * stores, so one mapping needs no cache maintenance, no second address to
- * translate patch sites through and no file descriptor. The cost is that a
- * bug that writes through a stray host pointer could write code; the guest
- * itself cannot reach this memory, since every guest access goes through
- * the physmap. A host that forbids RWX would get a double mapping here
- * without changes elsewhere.
+ * Memory is committed on touch (a memfd is not charged up front): a VM
+ * costs what its translated code has written since the last flush, at most
+ * the buffer's size. A flush gives the pages back by punching them out of
+ * the memfd (MADV_REMOVE on the write view): both views then read zeroes
+ * and the host holds nothing for them. MADV_DONTNEED would only drop one
+ * view's page-table entries and leave the shared pages allocated. The
+ * descriptor is closed once both views exist: the mappings keep the object.
+ * A page that both views map counts twice in the process's RSS (once per
+ * view), once in its PSS; so every TCACHE_WR_DROP bytes of blocks the write
+ * view's mappings are dropped (tcache_wr_drop: the pages stay), and the RSS
+ * counts the code the executed view maps plus what was written since.
  */
+#define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "cache/cache.h"
 
@@ -76,8 +74,8 @@ const uint8_t *tcache_thunk(struct tcache *tc, const void *fn)
         /* jmp *2(%rip): FF 25 disp32 (Intel SDM Vol. 2, JMP, FF /4), two int3, the address */
         static const uint8_t jmp_rip[8] = {0xFF, 0x25, 0x02, 0x00, 0x00, 0x00, 0xCC, 0xCC};
         uint64_t addr = (uint64_t)(uintptr_t)fn;
-        memcpy(p, jmp_rip, sizeof(jmp_rip));
-        memcpy(p + 8, &addr, 8);
+        tcache_write(tc, p, jmp_rip, sizeof(jmp_rip));
+        tcache_write(tc, p + 8, &addr, 8);
         tc->thunk_fn[i] = fn;
         tc->thunk_at[i] = (uint16_t)k;
         return p;
@@ -98,6 +96,66 @@ static void zero_release(void *p, size_t len)
     memset((void *)hi, 0, (uintptr_t)p + len - hi);
 }
 
+/* Linux include/uapi/linux/memfd.h: an executable memfd, asked for explicitly where the
+ * vm.memfd_noexec sysctl would otherwise seal it non-executable (Linux 6.3 on); older kernels
+ * refuse the flag with EINVAL and make every memfd executable. */
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+
+static size_t views_len(size_t size)
+{
+    return (size + 4095) & ~(size_t)4095;
+}
+
+/* Maps a fresh memfd of size bytes twice: *x read and execute, *x + *wr_delta read and write. */
+static int map_views(size_t size, uint8_t **x, ptrdiff_t *wr_delta)
+{
+    size_t len = views_len(size);
+    int fd = memfd_create("mvisor-code", MFD_CLOEXEC | MFD_EXEC);
+    if (fd < 0 && errno == EINVAL)
+        fd = memfd_create("mvisor-code", MFD_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int rc = 0;
+    void *rx = MAP_FAILED, *rw = MAP_FAILED;
+    if (ftruncate(fd, (off_t)len) < 0)
+        rc = -errno;
+    else if ((rx = mmap(NULL, len, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0)) == MAP_FAILED)
+        rc = -ENOMEM;
+    else if ((rw = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED) {
+        rc = -ENOMEM;
+        munmap(rx, len);
+    }
+    close(fd);
+    if (rc < 0)
+        return rc;
+    *x = rx;
+    *wr_delta = (uint8_t *)rw - (uint8_t *)rx;
+    return 0;
+}
+
+static void unmap_views(struct tcache *tc)
+{
+    size_t len = views_len(tc->size);
+    munmap(tcache_wr(tc, tc->buf), len);
+    munmap(tc->buf, len);
+    tc->buf = NULL;
+}
+
+void tcache_release_code(struct tcache *tc, size_t off, size_t len)
+{
+    madvise(tcache_wr(tc, tc->buf + off), len, MADV_REMOVE);
+}
+
+void tcache_wr_drop(struct tcache *tc)
+{
+    /* A shared mapping's MADV_DONTNEED only unmaps: the memfd keeps the pages (what
+     * tcache_release_code punches out is gone; this is not). */
+    madvise(tcache_wr(tc, tc->buf), views_len(tc->size), MADV_DONTNEED);
+    tc->wr_since_drop = 0;
+}
+
 int tcache_init(struct tcache *tc, size_t code_size)
 {
     /* Everything but the dead list, which only profiling uses (tcache_track_dead zeroes it): half
@@ -107,15 +165,13 @@ int tcache_init(struct tcache *tc, size_t code_size)
            sizeof(*tc) - offsetof(struct tcache, dead) - sizeof(tc->dead));
     if (code_size < TCACHE_THUNK_AREA * 2 || code_size > TCACHE_MAX_CODE)
         return -EINVAL;
-    void *b = mmap(NULL, code_size, PROT_READ | PROT_WRITE | PROT_EXEC,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (b == MAP_FAILED)
-        return -ENOMEM;
-    tc->buf = b;
+    int rc = map_views(code_size, &tc->buf, &tc->wr_delta);
+    if (rc < 0)
+        return rc;
     tc->size = code_size & ~(size_t)15;
     tc->cold_top = tc->size;
     /* The thunk table: int3 until a stub is written. */
-    memset(tc->buf, 0xCC, TCACHE_THUNK_AREA);
+    memset(tcache_wr(tc, tc->buf), 0xCC, TCACHE_THUNK_AREA);
     tc->used = tc->persistent = TCACHE_THUNK_AREA;
     tc->max_tbs = (unsigned)(code_size / 128);
     size_t n = tc->size / TCACHE_REGION_MIN;
@@ -152,8 +208,7 @@ err_heads:
 err_tbs:
     munmap(tc->tbs, tbs_bytes);
 err_buf:
-    munmap(tc->buf, code_size);
-    tc->buf = NULL;
+    unmap_views(tc);
     return -ENOMEM;
 }
 
@@ -161,11 +216,10 @@ void tcache_destroy(struct tcache *tc)
 {
     if (!tc->buf)
         return;
-    munmap(tc->buf, tc->size);
+    unmap_views(tc);
     munmap(tc->tbs, (size_t)tc->max_tbs * sizeof(struct tb));
     munmap(tc->page_heads, ((size_t)1 << 20) * sizeof(struct tb *));
     munmap(tc->page_spared, (size_t)1 << 20);
-    tc->buf = NULL;
 }
 
 void tcache_track_dead(struct tcache *tc)

@@ -25,7 +25,6 @@
  * lists and the jump cache.
  */
 #include <string.h>
-#include <sys/mman.h>
 
 #include "cache/cache.h"
 
@@ -168,6 +167,9 @@ bool tcache_insert(struct tcache *tc, struct tb *tb)
     }
     tc->stats.guest_insns += tb->n_insns;
     tc->stats.host_bytes += tb->host_size;
+    tc->wr_since_drop += tb->host_size;
+    if (tc->wr_since_drop >= TCACHE_WR_DROP)
+        tcache_wr_drop(tc);
     return first;
 }
 
@@ -215,9 +217,9 @@ void tcache_flush(struct tcache *tc)
      * translating. */
     for (unsigned r = 0; r < tc->n_regions && written >= ((size_t)1 << 20); r++) {
         if (hi[r] > lo[r])
-            madvise(tc->buf + lo[r], hi[r] - lo[r], MADV_DONTNEED);
+            tcache_release_code(tc, lo[r], hi[r] - lo[r]);
         if (chi[r] > clo[r])
-            madvise(tc->buf + clo[r], chi[r] - clo[r], MADV_DONTNEED);
+            tcache_release_code(tc, clo[r], chi[r] - clo[r]);
     }
     memset(tc->region_tbs, 0, sizeof(tc->region_tbs));
     for (unsigned r = 0; r < tc->n_regions; r++) {
@@ -239,21 +241,22 @@ void tcache_flush(struct tcache *tc)
 
 /* ---- chaining ---- */
 
-static void set_rel32(uint8_t *field, const uint8_t *target)
+/* The rel32 at field (an executed address) to target, stored through the write view. */
+static void set_rel32(struct tcache *tc, uint8_t *field, const uint8_t *target)
 {
     int32_t rel = (int32_t)(target - (field + 4));
-    __atomic_store_n((int32_t *)(void *)field, rel, __ATOMIC_RELEASE);
+    __atomic_store_n((int32_t *)(void *)tcache_wr(tc, field), rel, __ATOMIC_RELEASE);
 }
 
-static void set_jump(struct tb *tb, unsigned n, const uint8_t *target)
+static void set_jump(struct tcache *tc, struct tb *tb, unsigned n, const uint8_t *target)
 {
-    set_rel32(tb->host_code + tb->jmp_patch_ofs[n], target);
+    set_rel32(tc, tb->host_code + tb->jmp_patch_ofs[n], target);
 }
 
-void tcache_ic_settle(struct tb *from)
+void tcache_ic_settle(struct tcache *tc, struct tb *from)
 {
     if (from->ic_exit != TB_NO_IC && !from->invalid)
-        set_rel32(from->host_code + from->ic_miss_ofs, from->host_code + from->ic_probe_ofs);
+        set_rel32(tc, from->host_code + from->ic_miss_ofs, from->host_code + from->ic_probe_ofs);
 }
 
 void tcache_chain(struct tcache *tc, struct tb *from, unsigned n, struct tb *to)
@@ -265,10 +268,10 @@ void tcache_chain(struct tcache *tc, struct tb *from, unsigned n, struct tb *to)
          * An unchaining (the target invalidated) resets only the jmp, so a stale guard leads to the
          * request again, which chains whatever block then holds that PC. Only the vCPU's own run
          * loop chains, while none of its code runs, so the plain store of the guard is safe. */
-        memcpy(from->host_code + from->ic_imm_ofs, &to->pc, 4);
-        tcache_ic_settle(from);
+        tcache_write(tc, from->host_code + from->ic_imm_ofs, &to->pc, 4);
+        tcache_ic_settle(tc, from);
     }
-    set_jump(from, n, to->host_code);
+    set_jump(tc, from, n, to->host_code);
     from->jmp_dest[n] = to;
     from->jmp_list_next[n] = to->jmp_list_first;
     to->jmp_list_first = (uintptr_t)from | n;
@@ -315,7 +318,7 @@ static void drop_tb(struct tcache *tc, struct tb *tb, bool dead)
         struct tb *from = (struct tb *)(l & ~TB_EXIT_MASK);
         unsigned n = (unsigned)(l & TB_EXIT_MASK);
         l = from->jmp_list_next[n];
-        set_jump(from, n, from->host_code + from->jmp_reset_ofs[n]);
+        set_jump(tc, from, n, from->host_code + from->jmp_reset_ofs[n]);
         from->jmp_dest[n] = NULL;
     }
     tb->jmp_list_first = 0;

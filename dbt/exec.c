@@ -72,7 +72,7 @@ static int emit_trampolines(struct dbt_engine *eng)
     if (!p)
         return -ENOMEM;
     struct x64_emitter e;
-    x64_init(&e, p, 128);
+    x64_init(&e, tcache_wr(&eng->tc, p), 128); /* position-independent: written through the write view */
     static const int8_t saved[] = {X64_RBX, X64_RBP, X64_R12, X64_R13, X64_R14, X64_R15};
     for (unsigned i = 0; i < sizeof(saved); i++)
         x64_push_r64(&e, saved[i]);
@@ -484,7 +484,7 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
                 if (!from->invalid && from->flags == tb->flags && unmapped(from->pc) && unmapped(tb->pc))
                     tcache_chain(&eng->tc, from, n, tb);
                 else
-                    tcache_ic_settle(from);
+                    tcache_ic_settle(&eng->tc, from);
             } else if (!from->invalid && from->flags == tb->flags && from->jmp_target[n] == tb->pc &&
                        may_chain(from, tb)) {
                 tcache_chain(&eng->tc, from, n, tb);

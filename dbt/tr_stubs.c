@@ -23,24 +23,24 @@
 
 #include "dbt/translate.h"
 
-/* Points the rel32 field at offset `at` of e (whose buffer is its final place) to target. */
-static void patch_abs(struct x64_emitter *e, size_t at, const uint8_t *target)
+/* Points the rel32 field at offset `at` of e to target; e's bytes run at `place`. */
+static void patch_abs(struct x64_emitter *e, const uint8_t *place, size_t at, const uint8_t *target)
 {
     if (at + 4 > e->len)
         return;
-    int32_t rel = (int32_t)(target - (e->buf + at + 4));
+    int32_t rel = (int32_t)(target - (place + at + 4));
     memcpy(e->buf + at, &rel, 4);
 }
 
 /* Stack: translated code runs with rsp % 16 == 0 before a call (dbt/exec.c's entry trampoline),
  * so inside a stub one push realigns it for the helper's call. */
-static void emit_mem_stub(struct x64_emitter *e, const uint8_t *thunk, const uint8_t *exit_code)
+static void emit_mem_stub(struct x64_emitter *e, const uint8_t *place, const uint8_t *thunk, const uint8_t *exit_code)
 {
     x64_push_r64(e, X64_RAX);
     x64_mov_r64_r64(e, X64_RDI, X64_R15);
     x64_mov_r32_r32(e, X64_RSI, X64_RAX);
     size_t at = x64_call_rel32_field(e);
-    patch_abs(e, at, thunk);
+    patch_abs(e, place, at, thunk);
     x64_pop_r64(e, X64_RCX);
     x64_mov_r64_r64(e, X64_RCX, X64_RAX);
     x64_shift_r64_imm(e, X64_SHR, X64_RCX, 32);
@@ -50,7 +50,7 @@ static void emit_mem_stub(struct x64_emitter *e, const uint8_t *thunk, const uin
     x64_pop_r64(e, X64_RCX); /* the site's return address: the block is left from here */
     x64_mov_r32_imm32(e, X64_RAX, DBT_RET_PLAIN);
     at = x64_jmp_rel32(e, 0);
-    patch_abs(e, at, exit_code);
+    patch_abs(e, place, at, exit_code);
 }
 
 int tr_stubs_emit(struct tcache *tc)
@@ -62,12 +62,13 @@ int tr_stubs_emit(struct tcache *tc)
     if (!p || !load || !store || !tc->exit_code)
         return -ENOMEM;
     struct x64_emitter e;
-    x64_init(&e, p, SIZE);
+    uint8_t code[SIZE];
+    x64_init(&e, code, SIZE); /* then copied through the buffer's write view */
     tc->stub[TR_STUB_LOAD] = p;
-    emit_mem_stub(&e, load, tc->exit_code);
+    emit_mem_stub(&e, p, load, tc->exit_code);
     x64_align(&e, 16, 0);
     tc->stub[TR_STUB_STORE] = p + e.len;
-    emit_mem_stub(&e, store, tc->exit_code);
+    emit_mem_stub(&e, p, store, tc->exit_code);
     x64_align(&e, 16, 0);
     /* ecx = the block's PC, rdx = its instruction count */
     tc->stub[TR_STUB_REFUSE] = p + e.len;
@@ -76,6 +77,9 @@ int tr_stubs_emit(struct tcache *tc)
     x64_mov_m32_r32(&e, X64_R15, VOFF_PC, X64_RCX);
     x64_mov_r32_imm32(&e, X64_RAX, DBT_RET_BUDGET);
     size_t at = x64_jmp_rel32(&e, 0);
-    patch_abs(&e, at, tc->exit_code);
-    return e.overflow ? -ENOMEM : 0;
+    patch_abs(&e, p, at, tc->exit_code);
+    if (e.overflow)
+        return -ENOMEM;
+    tcache_write(tc, p, code, e.len);
+    return 0;
 }

@@ -651,7 +651,8 @@ void tr_loop_back(struct tr_ctx *c)
 }
 
 /* Copies the hot code and the warm code after it to the TB's place and the cold code to the top
- * end of the buffer (cache/cache.h), and resolves every fixup. */
+ * end of the buffer (cache/cache.h), and resolves every fixup; every byte through the buffer's
+ * write view (tcache_write). */
 static bool layout(struct tr_ctx *c)
 {
     size_t hot = c->hot.len, warm = c->warm.len;
@@ -663,9 +664,9 @@ static bool layout(struct tr_ctx *c)
     uint8_t *base = c->tb->host_code, *cold = tcache_cold_at(c->tc, c->cold.len);
     size_t cold_base = (size_t)(cold - base);
     size_t sect_base[4] = {[SECT_HOT] = 0, [SECT_COLD] = cold_base, [SECT_WARM] = hot};
-    memcpy(base, c->hot.buf, hot);
-    memcpy(base + hot, c->warm.buf, warm);
-    memcpy(cold, c->cold.buf, c->cold.len);
+    tcache_write(c->tc, base, c->hot.buf, hot);
+    tcache_write(c->tc, base + hot, c->warm.buf, warm);
+    tcache_write(c->tc, cold, c->cold.buf, c->cold.len);
     for (unsigned i = 0; i < c->n_fix; i++) {
         const struct tr_fixup *f = &c->fix[i];
         uint8_t *field = base + sect_base[f->sect] + f->at;
@@ -678,7 +679,7 @@ static bool layout(struct tr_ctx *c)
         if (rel != (int32_t)rel)
             return false;
         int32_t r32 = (int32_t)rel;
-        memcpy(field, &r32, 4);
+        tcache_write(c->tc, field, &r32, 4);
     }
     if (c->tb->ic_exit != TB_NO_IC)
         c->tb->ic_probe_ofs += (uint32_t)cold_base;

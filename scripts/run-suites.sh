@@ -4,7 +4,7 @@
 # qemu-mipsel, on its own line, outside mvisor's pass count). Exit status: that of the summary,
 # non-zero on any failure, the oracle's included.
 #
-#   scripts/run-suites.sh [--build 'TARGET...'] SUITE...     (unit decoder isa isa-user isa-qemu cli ubsan diff boot disk net qmp tsan vms asan balloon fuzz hostile; disk-long rootfs-long)
+#   scripts/run-suites.sh [--build 'TARGET...'] SUITE...     (unit decoder isa isa-user isa-qemu cli ubsan diff boot disk net qmp tsan vms asan balloon fuzz hostile; disk-long rootfs-long fuzz-long)
 #
 # --build first runs `$MAKE -k TARGET...` and records it as the pseudo-suite "build"
 # (one test; transcript build/test-logs/build/make.log), so a build failure fails the run
@@ -61,6 +61,7 @@ run_suite() {
     asan) tests/asan/run.sh ;;
     balloon) tests/balloon/run.sh --mvisor "$B/mvisor" ;;
     fuzz) tests/fuzz/run.sh --check ;;
+    fuzz-long) tests/fuzz/run.sh --long ;;
     hostile) tests/hostile/run.sh --mvisor "$B/mvisor" ;;
     *) echo "run-suites: unknown suite '$s'" >&2 ;;
     esac
@@ -70,7 +71,7 @@ run_suite() {
 # run one test process at a time, 0 for those that fill the machine (their tests side by side).
 suite_width() {
     case $1 in
-    decoder | isa-qemu | cli | disk | disk-long | net | qmp | tsan | vms | asan | fuzz) echo 1 ;;
+    decoder | isa-qemu | cli | disk | disk-long | net | qmp | tsan | vms | asan | fuzz | fuzz-long) echo 1 ;;
     *) echo 0 ;;
     esac
 }

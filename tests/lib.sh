@@ -404,3 +404,30 @@ runner_args() {
         esac
     done
 }
+
+# job_start JOBS LIMIT NAME CMD...: runs CMD in the background, at most JOBS at a time (it first
+# waits for one of the earlier ones to end), under `timeout LIMIT`; the command line, its output
+# and "[exit status N]" (after "[timeout after LIMITs]" when the limit ended it) land in
+# $SUITE_DIR/NAME.log. The runner `wait`s for them all before its verdicts.
+JOB_RUNNING=0
+job_start() {
+    local jobs=$1 limit=$2 name=$3
+    shift 3
+    while ((JOB_RUNNING >= jobs)); do
+        wait -n || :
+        JOB_RUNNING=$((JOB_RUNNING - 1))
+    done
+    local log=$SUITE_DIR/$name.log
+    {
+        printf '$'
+        printf ' %q' "$@"
+        printf '\n'
+    } >"$log"
+    (
+        timeout --kill-after=10 "$limit" "$@" >>"$log" 2>&1 </dev/null
+        rc=$?
+        ((rc == 124 || rc == 137)) && echo "[timeout after ${limit}s]" >>"$log"
+        echo "[exit status $rc]" >>"$log"
+    ) &
+    JOB_RUNNING=$((JOB_RUNNING + 1))
+}

@@ -35,6 +35,23 @@ class Summary:
                 "of": self.expected, "values": self.values}
 
 
+def runs_summary(runs, key, f=None):
+    """The Summary of field `key` (through f, if given) of a list of runs (dicts); a run without
+    the field counts as missing."""
+    return Summary([(f(r[key]) if f else r[key]) if r.get(key) is not None else None for r in runs])
+
+
+def runs_ratios(a_runs, b_runs, key, f=None):
+    """The Summary of the ratios a/b of field `key` (through f, if given), round by round: each
+    ratio is of two runs made side by side in time; a round where either is missing or zero
+    counts as missing."""
+    out = []
+    for a, b in zip(a_runs, b_runs):
+        x, y = a.get(key), b.get(key)
+        out.append((f(x) / f(y) if f else x / y) if x and y else None)
+    return Summary(out)
+
+
 def num(x, digits=3):
     """x to `digits` significant figures, without exponent notation for everyday sizes."""
     if x is None:

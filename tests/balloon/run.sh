@@ -40,13 +40,7 @@ QEMU=${QEMU:-qemu-system-mipsel}
 MIPS_CC=${MIPS_CC:-mipsel-linux-gnu-gcc}
 BALLOON_JOBS=${BALLOON_JOBS:-2}
 LIMIT=${BALLOON_LIMIT:-400}
-filters=()
-while (($#)); do
-    case $1 in
-    --mvisor) MVISOR=$2; shift 2 ;;
-    *) filters+=("$1"); shift ;;
-    esac
-done
+runner_args "$@"
 
 suite_begin balloon
 W=$B/tests/balloon
@@ -63,27 +57,9 @@ if ! "$MIPS_CC" -static -O2 -march=mips32r2 -Wall -Wextra -o "$W/memtouch" tests
 fi
 ((ok)) && { scripts/make-initramfs.sh "$B/guest/busybox" "$W/balloon.cpio.gz" "$W/memtouch" >"$W/initramfs.log" 2>&1 || ok=0; }
 
-running=0
+# start NAME CMD...: a boot in the background (tests/lib.sh job_start)
 start() {
-    local name=$1
-    shift
-    while ((running >= BALLOON_JOBS)); do
-        wait -n || :
-        running=$((running - 1))
-    done
-    local log=$SUITE_DIR/$name.log
-    {
-        printf '$'
-        printf ' %q' "$@"
-        printf '\n'
-    } >"$log"
-    (
-        timeout --kill-after=10 "$LIMIT" "$@" >>"$log" 2>&1 </dev/null
-        rc=$?
-        ((rc == 124 || rc == 137)) && echo "[timeout after ${LIMIT}s]" >>"$log"
-        echo "[exit status $rc]" >>"$log"
-    ) &
-    running=$((running + 1))
+    job_start "$BALLOON_JOBS" "$LIMIT" "$@"
 }
 
 verdict() {

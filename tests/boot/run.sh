@@ -149,29 +149,10 @@ wanted() {
     return 1
 }
 
-running=0
-# start NAME CMD...: runs a boot in the background; its stdout (check lines) and exit status
-# land in build/test-logs/boot/NAME.log.
+# start NAME CMD...: runs a boot in the background (tests/lib.sh job_start); its stdout (check
+# lines) and exit status land in build/test-logs/boot/NAME.log.
 start() {
-    local name=$1
-    shift
-    while ((running >= BOOT_JOBS)); do
-        wait -n || :
-        running=$((running - 1))
-    done
-    local log=$SUITE_DIR/$name.log
-    {
-        printf '$'
-        printf ' %q' "$@"
-        printf '\n'
-    } >"$log"
-    (
-        timeout --kill-after=10 "$BOOT_LIMIT" "$@" >>"$log" 2>&1 </dev/null
-        rc=$?
-        ((rc == 124 || rc == 137)) && echo "[timeout after ${BOOT_LIMIT}s]" >>"$log"
-        echo "[exit status $rc]" >>"$log"
-    ) &
-    running=$((running + 1))
+    job_start "$BOOT_JOBS" "$BOOT_LIMIT" "$@"
 }
 
 # verdict NAME: PASS iff the job exited 0.

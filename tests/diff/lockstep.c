@@ -44,6 +44,7 @@
 
 #include "dbt/dbt.h"
 #include "monitor/monitor.h"
+#include "tests/diff/state_diff.h"
 
 /* ---- the MMIO log ---- */
 
@@ -220,66 +221,17 @@ static void undo_all(struct side *s)
 
 /* ---- architectural state ---- */
 
-static uint64_t exc_total(const struct vcpu *v)
-{
-    uint64_t n = 0;
-    for (int i = 0; i < 32; i++)
-        n += v->nr_exceptions[i];
-    return n;
-}
-
-#define CP0_FIELDS(X)                                                                              \
-    X(status) X(cause) X(epc) X(entryhi) X(index) X(entrylo0) X(entrylo1) X(context) X(pagemask)   \
-    X(wired) X(hwrena) X(badvaddr) X(compare) X(intctl) X(srsctl) X(ebase) X(config0) X(lladdr)    \
-    X(errctl) X(errorepc) X(desave) X(userlocal) X(taglo) X(datalo) X(taghi) X(datahi) X(watchlo)  \
-    X(watchhi) X(random) X(random_state) X(last_count) X(count_bias) X(count_frozen) X(hw_ip)
-
-/* Appends the differences between A and B to buf; returns how many. */
+/* Appends the differences between A and B to buf (tests/diff/state_diff.h, then the count
+ * register, the FIR and the hash of every store); returns how many. */
 static int compare(char *buf, size_t len)
 {
     struct vcpu *a = vm_a.vcpu, *b = vm_b.vcpu;
-    int n = 0;
-    size_t at = 0;
-#define DIFF(name, va, vb)                                                                         \
-    do {                                                                                           \
-        if ((uint64_t)(va) != (uint64_t)(vb)) {                                                    \
-            n++;                                                                                   \
-            if (at < len)                                                                          \
-                at += (size_t)snprintf(buf + at, len - at, " %s %#" PRIx64 "/%#" PRIx64, name,     \
-                                       (uint64_t)(va), (uint64_t)(vb));                            \
-        }                                                                                          \
-    } while (0)
-    DIFF("pc", a->pc, b->pc);
-    DIFF("in_ds", a->in_ds, b->in_ds);
-    DIFF("icount", a->icount, b->icount);
-    static const char *const rn[32] = {"r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10",
-                                        "r11", "r12", "r13", "r14", "r15", "r16", "r17", "r18", "r19", "r20",
-                                        "r21", "r22", "r23", "r24", "r25", "r26", "r27", "r28", "r29", "r30",
-                                        "r31"};
-    static const char *const fn[32] = {"f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10",
-                                        "f11", "f12", "f13", "f14", "f15", "f16", "f17", "f18", "f19", "f20",
-                                        "f21", "f22", "f23", "f24", "f25", "f26", "f27", "f28", "f29", "f30",
-                                        "f31"};
-    for (int i = 0; i < 32; i++)
-        DIFF(rn[i], a->gpr[i], b->gpr[i]);
-    DIFF("hi", a->hi, b->hi);
-    DIFF("lo", a->lo, b->lo);
-    DIFF("llbit", a->llbit, b->llbit);
-#define CP0_DIFF(f) DIFF(#f, a->cp0.f, b->cp0.f);
-    CP0_FIELDS(CP0_DIFF)
-#undef CP0_DIFF
-    DIFF("count", vcpu_count(a), vcpu_count(b));
-    for (int i = 0; i < 32; i++)
-        DIFF(fn[i], a->fpu.fpr[i], b->fpu.fpr[i]);
-    DIFF("fcsr", a->fpu.fcsr, b->fpu.fcsr);
-    DIFF("fir", a->fpu.fir, b->fpu.fir);
-    /* the TLB contents, hashed only when they differ (the hash is what a report names) */
-    if (memcmp(a->tlb.e, b->tlb.e, sizeof(a->tlb.e[0]) * a->tlb.n))
-        DIFF("tlb_hash", mtlb_hash(&a->tlb), mtlb_hash(&b->tlb));
-    DIFF("store_hash", side_a.store_hash, side_b.store_hash);
-    DIFF("exceptions", exc_total(a), exc_total(b));
-#undef DIFF
-    return n;
+    struct state_diff d = {.buf = buf, .len = len};
+    state_diff_vcpu(&d, a, b);
+    state_diff_add(&d, "count", vcpu_count(a), vcpu_count(b));
+    state_diff_add(&d, "fir", a->fpu.fir, b->fpu.fir);
+    state_diff_add(&d, "store_hash", side_a.store_hash, side_b.store_hash);
+    return d.n;
 }
 
 /* What a rewind restores: everything the engines read besides memory and caches. */
@@ -341,7 +293,7 @@ static void wait_done(struct vcpu *b)
 static bool catch_up(void)
 {
     struct vcpu *a = vm_a.vcpu, *b = vm_b.vcpu;
-    uint64_t target_i = a->icount, target_e = exc_total(a);
+    uint64_t target_i = a->icount, target_e = state_exc_total(a);
     if (events_due(b))
         (void)vcpu_events(b);
     /* The instructions first (counting exceptions only where they can matter: at the end) */
@@ -354,7 +306,7 @@ static bool catch_up(void)
         }
         if (diverged_why || b->icount > target_i)
             return false;
-        uint64_t e = exc_total(b);
+        uint64_t e = state_exc_total(b);
         if (e > target_e)
             return false;
         /* A may stop between a branch and its slot too: a branch in the last word of a page ends
@@ -525,6 +477,6 @@ int main(int argc, char **argv)
     }
     printf("lockstep: %" PRIu64 " instructions compared in %" PRIu64 " blocks (%" PRIu64 " stores, %" PRIu64
            " exceptions)%s, no divergence\n",
-           a->icount, blocks, side_a.stores, exc_total(a), output_seen ? ", up to the console output asked for" : "");
+           a->icount, blocks, side_a.stores, state_exc_total(a), output_seen ? ", up to the console output asked for" : "");
     return 0;
 }

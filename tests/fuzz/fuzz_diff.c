@@ -29,6 +29,7 @@
 #include "dbt/dbt.h"
 #include "monitor/internal.h"
 #include "monitor/monitor.h"
+#include "tests/diff/state_diff.h"
 
 #define CODE_PA 0x2000u
 #define CODE_MAX 1024u /* instructions */
@@ -250,14 +251,6 @@ static void set_up(struct vm *vm, const struct start *st, size_t n)
     vcpu_update_next_event(v);
 }
 
-static uint64_t exc_total(const struct vcpu *v)
-{
-    uint64_t n = 0;
-    for (int i = 0; i < 32; i++)
-        n += v->nr_exceptions[i];
-    return n;
-}
-
 static bool events_due(struct vcpu *v)
 {
     return v->icount >= v->next_event || atomic_load(&v->exit_request);
@@ -275,12 +268,12 @@ static bool catch_up(struct vcpu *b, uint64_t target_i, uint64_t target_e, bool 
                 return false; /* a WAIT: never generated, so it came from a raw word; both agree below */
             if (b->icount < target_i && events_due(b))
                 (void)vcpu_events(b);
-            if (exc_total(b) > target_e)
+            if (state_exc_total(b) > target_e)
                 return false;
         }
         if (b->icount > target_i)
             return false;
-        uint64_t e = exc_total(b);
+        uint64_t e = state_exc_total(b);
         if (e > target_e)
             return false;
         if (e == target_e && (bool)b->in_ds == target_ds)
@@ -293,64 +286,28 @@ static bool catch_up(struct vcpu *b, uint64_t target_i, uint64_t target_e, bool 
     return false;
 }
 
-#define CP0_FIELDS(X)                                                                              \
-    X(status) X(cause) X(epc) X(entryhi) X(index) X(entrylo0) X(entrylo1) X(context) X(pagemask)   \
-    X(wired) X(hwrena) X(badvaddr) X(compare) X(intctl) X(srsctl) X(ebase) X(config0) X(lladdr)    \
-    X(errctl) X(errorepc) X(desave) X(userlocal) X(taglo) X(datalo) X(taghi) X(datahi) X(watchlo)  \
-    X(watchhi) X(random) X(random_state) X(last_count) X(count_bias) X(count_frozen) X(hw_ip)
-
 static uint8_t mem_a[CMP_BYTES], mem_b[CMP_BYTES];
 
+/* Appends the differences between the two VMs to buf (tests/diff/state_diff.h, then the first
+ * word of RAM that differs); returns how many. */
 static int compare(const struct vm *va, const struct vm *vb, char *buf, size_t len)
 {
-    const struct vcpu *a = va->vcpu, *b = vb->vcpu;
-    int n = 0;
-    size_t at = 0;
-#define DIFF(name, x, y)                                                                           \
-    do {                                                                                           \
-        if ((uint64_t)(x) != (uint64_t)(y)) {                                                      \
-            n++;                                                                                   \
-            if (at < len)                                                                          \
-                at += (size_t)snprintf(buf + at, len - at, " %s %#" PRIx64 "/%#" PRIx64, name,     \
-                                       (uint64_t)(x), (uint64_t)(y));                              \
-        }                                                                                          \
-    } while (0)
-    char nm[16];
-    DIFF("pc", a->pc, b->pc);
-    DIFF("in_ds", a->in_ds, b->in_ds);
-    DIFF("icount", a->icount, b->icount);
-    for (int i = 0; i < 32; i++) {
-        snprintf(nm, sizeof(nm), "r%d", i);
-        DIFF(nm, a->gpr[i], b->gpr[i]);
-    }
-    DIFF("hi", a->hi, b->hi);
-    DIFF("lo", a->lo, b->lo);
-    DIFF("llbit", a->llbit, b->llbit);
-#define CP0_DIFF(f) DIFF(#f, a->cp0.f, b->cp0.f);
-    CP0_FIELDS(CP0_DIFF)
-#undef CP0_DIFF
-    for (int i = 0; i < 32; i++) {
-        snprintf(nm, sizeof(nm), "f%d", i);
-        DIFF(nm, a->fpu.fpr[i], b->fpu.fpr[i]);
-    }
-    DIFF("fcsr", a->fpu.fcsr, b->fpu.fcsr);
-    DIFF("exceptions", exc_total(a), exc_total(b));
-    if (memcmp(a->tlb.e, b->tlb.e, sizeof(a->tlb.e[0]) * a->tlb.n))
-        DIFF("tlb_hash", mtlb_hash(&a->tlb), mtlb_hash(&b->tlb));
+    struct state_diff d = {.buf = buf, .len = len};
+    state_diff_vcpu(&d, va->vcpu, vb->vcpu);
     if (physmap_read(&va->physmap, 0, mem_a, CMP_BYTES) < 0 || physmap_read(&vb->physmap, 0, mem_b, CMP_BYTES) < 0)
         abort();
     for (uint32_t i = 0; i < CMP_BYTES; i += 4) {
         if (memcmp(mem_a + i, mem_b + i, 4)) {
             uint32_t x, y;
+            char nm[24];
             memcpy(&x, mem_a + i, 4);
             memcpy(&y, mem_b + i, 4);
             snprintf(nm, sizeof(nm), "mem[%#x]", i);
-            DIFF(nm, x, y);
+            state_diff_add(&d, nm, x, y);
             break;
         }
     }
-#undef DIFF
-    return n;
+    return d.n;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -408,14 +365,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     set_up(&vm_int, &st, n);
     struct vcpu *a = va->vcpu, *b = vm_int.vcpu;
     enum vcpu_exit why = VCPU_EXIT_NONE;
-    while (exc_total(a) == 0 && a->icount < MAX_INSNS && !va->stop && !a->waiting) {
+    while (state_exc_total(a) == 0 && a->icount < MAX_INSNS && !va->stop && !a->waiting) {
         why = dbt_run_steps(a, 1);
         if (why != VCPU_EXIT_NONE)
             break;
     }
     if (why == VCPU_EXIT_WAIT || a->waiting)
         return 0; /* a raw word was a WAIT: where the translator stops in it is its own business */
-    bool ok = catch_up(b, a->icount, exc_total(a), a->in_ds); /* the limit may stop it in a delay slot */
+    bool ok = catch_up(b, a->icount, state_exc_total(a), a->in_ds); /* the limit may stop it in a delay slot */
     char diffs[4096] = "";
     if (!ok || compare(va, &vm_int, diffs, sizeof(diffs)) > 0) {
         fprintf(stderr, "fuzz_diff: %s differs from the interpreter (%s mode, code at %08x, %zu instructions)%s:%s\n",

@@ -6,6 +6,12 @@
 #                                           and then fuzzes its share of FUZZ_CHECK_SECONDS
 #                                           (default 120 s split among the targets)
 #   tests/fuzz/run.sh --fuzz [TARGET...]    make fuzz: FUZZ_SECONDS (default 60) per target
+#   tests/fuzz/run.sh --long [TARGET...]    make check-long (suite fuzz-long): the campaign,
+#                                           FUZZ_GUEST_SECONDS (default 3600) for each target a
+#                                           guest feeds (diff devices virtio_* slirp), and
+#                                           FUZZ_USER_SECONDS (default 600) for the others (a
+#                                           user's files and sockets: elf qcow2 vmconfig qmp
+#                                           netsocket)
 #
 # Without TARGETs: every tests/fuzz/fuzz_*.c. What fuzzing finds goes to build/fuzz/corpus/TARGET/
 # (build/fuzz/check-corpus/TARGET/ for --check, emptied first; never the committed corpus: a
@@ -31,7 +37,8 @@ case $mode in
 --check) suite=fuzz; total=${FUZZ_CHECK_SECONDS:-120}
     per=$(((total + n - 1) / (n ? n : 1))) ;;
 --fuzz) suite=fuzz-long; per=${FUZZ_SECONDS:-60} ;;
-*) echo "usage: tests/fuzz/run.sh --check|--fuzz [TARGET...]" >&2; exit 2 ;;
+--long) suite=fuzz-long; per=1 ;;
+*) echo "usage: tests/fuzz/run.sh --check|--fuzz|--long [TARGET...]" >&2; exit 2 ;;
 esac
 ((per >= 1)) || per=1
 
@@ -73,6 +80,12 @@ for t in "${targets[@]}"; do
     if ((TEST_RC != 0)); then
         test_fail "$t" "replay of ${seeds[*]} failed (exit status $TEST_RC)"
         continue
+    fi
+    if [[ $mode == --long ]]; then
+        case $t in
+        diff | devices | virtio_* | slirp) per=${FUZZ_GUEST_SECONDS:-3600} ;;
+        *) per=${FUZZ_USER_SECONDS:-600} ;;
+        esac
     fi
     # then new inputs from the seeds and whatever earlier runs kept
     test_exec "$t" $((per + 60)) "$bin" "${opts[@]}" -max_total_time="$per" "$work" "${seeds[@]}"

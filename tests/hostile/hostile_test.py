@@ -33,7 +33,9 @@ resets its devices in a loop must not flood the log); memory: the monitor's peak
 from /proc every 0.2 s) at most the sum of every VM's -m plus 40 MiB per VM (its code buffer,
 32 MiB at most, and 8 MiB of monitor state) plus 32 MiB for the monitor; and by the monitor's
 own accounting (--profile=json) each VM's mapped guest pages within its -m and its code
-buffer within its size. The figures are printed.
+buffer within its size; W^X: in no sample (of /proc/PID/maps) is a mapping of the monitor
+writable and executable at once, and the code buffers show as executable views of their memfds.
+The figures are printed.
 """
 
 import json
@@ -65,6 +67,8 @@ class MemSampler(threading.Thread):
         self.pid = pid
         self.rss = self.hwm = self.pss = 0
         self.samples = 0
+        self.code_views = 0  # samples that saw an executable memfd mapping (the code buffers)
+        self.wx = []  # mappings seen writable and executable at once (cache/codebuf.c: never)
 
     def run(self):
         while True:
@@ -73,6 +77,8 @@ class MemSampler(threading.Thread):
                     st = f.read()
                 with open("/proc/%d/smaps_rollup" % self.pid) as f:
                     sm = f.read()
+                with open("/proc/%d/maps" % self.pid) as f:
+                    maps = f.read().splitlines()
             except OSError:
                 return
             m = re.search(r"^VmRSS:\s+(\d+) kB", st, re.M)
@@ -83,6 +89,12 @@ class MemSampler(threading.Thread):
             self.hwm = max(self.hwm, int(m.group(1)) * 1024) if m else self.hwm
             m = re.search(r"^Pss:\s+(\d+) kB", sm, re.M)
             self.pss = max(self.pss, int(m.group(1)) * 1024) if m else self.pss
+            for line in maps:
+                f = line.split()
+                if len(f) >= 2 and "w" in f[1] and "x" in f[1] and line not in self.wx:
+                    self.wx.append(line)
+            if any(len(f) >= 6 and f[1] == "r-xs" and "memfd:mvisor-code" in f[5] for f in map(str.split, maps)):
+                self.code_views += 1
             self.samples += 1
             time.sleep(0.2)
 
@@ -194,6 +206,9 @@ def case_storms(args):
           "bound %.0f MiB" % (mem.rss / MIB, mem.hwm / MIB, mem.pss / MIB, mem.samples, sum(ram.values()),
                               bound / MIB))
     check("memory: sampled", mem.samples >= 3 and mem.hwm > 0, "%d samples" % mem.samples)
+    # W^X (cache/codebuf.c): the code buffers are executed through read-only views of memfds
+    check("W^X: no mapping writable and executable at once, code buffers mapped r-x",
+          not mem.wx and mem.code_views >= 3, "%d samples with code buffers; %r" % (mem.code_views, mem.wx[:4]))
     check("memory: peak RSS within the VMs' -m plus %d MiB each plus %d MiB" % (PER_VM_MIB, MONITOR_MIB),
           0 < mem.hwm <= bound, "VmHWM %d MiB > %d MiB" % (mem.hwm // MIB, bound // MIB))
     try:

@@ -16,7 +16,12 @@
  *    keeps the others of the same group, skipped or scanned;
  *  - a trim (an idle VM's) leaves no block findable and gives back every page
  *    of the code, the descriptors and the page index (mincore), and the cache
- *    works as before afterwards.
+ *    works as before afterwards;
+ *  - W^X: no mapping of the process is writable and executable at once; the
+ *    buffer is executed read-only and written through its second view, a
+ *    store to the executed view faults, and code written through the write
+ *    view runs from the executed one; the write view's mappings are dropped as
+ *    blocks are written (its RSS stays near TCACHE_WR_DROP), the code stays.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,7 +31,11 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <stdio.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cache/cache.h"
 
@@ -66,7 +75,7 @@ static struct tb *make_tb(uint32_t pc, uint64_t phys, bool kernel)
     tb->flags = kernel ? TB_F_KERNEL : 0;
     tb->phys_pc = phys;
     tb->n_insns = 4;
-    memset(tb->host_code, 0x90, HOT);
+    memset(tcache_wr(&tc, tb->host_code), 0x90, HOT);
     tb->cold_code = tcache_cold_at(&tc, COLD);
     tb->near_size = tb->hot_size = HOT;
     tb->host_size = HOT + COLD;
@@ -312,6 +321,109 @@ static void test_jc_range_asid(void **state)
     assert_int_equal(jc[tb_jc_hash(pa)].flags, TB_F_INVALID_KEY);
 }
 
+/* The permissions ("r-xs") of the mapping of /proc/self/maps that holds p, or "" if none; and
+ * whether any mapping of the process is writable and executable at once (*wx). */
+static void maps_perms(const void *p, char perms[5], bool *wx)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    assert_non_null(f);
+    char line[512];
+    perms[0] = 0;
+    *wx = false;
+    while (fgets(line, sizeof(line), f)) {
+        unsigned long lo, hi;
+        char pr[5];
+        if (sscanf(line, "%lx-%lx %4s", &lo, &hi, pr) != 3)
+            continue;
+        if (pr[1] == 'w' && pr[2] == 'x')
+            *wx = true;
+        if ((uintptr_t)p >= lo && (uintptr_t)p < hi)
+            memcpy(perms, pr, 5);
+    }
+    fclose(f);
+}
+
+/* The Rss (bytes) of the mapping of /proc/self/smaps that starts at p. */
+static size_t smaps_rss(const void *p)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    assert_non_null(f);
+    char line[512];
+    bool in = false;
+    size_t rss = SIZE_MAX;
+    while (fgets(line, sizeof(line), f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
+            in = lo == (uintptr_t)p;
+        else if (in && strncmp(line, "Rss:", 4) == 0)
+            rss = strtoull(line + 4, NULL, 10) << 10;
+    }
+    fclose(f);
+    assert_true(rss != SIZE_MAX);
+    return rss;
+}
+
+/* A page both views map counts twice in the RSS: the write view's mappings are dropped every
+ * TCACHE_WR_DROP bytes of blocks, the pages stay. */
+static void test_write_view_dropped(void **state)
+{
+    (void)state;
+    unsigned n = fill_region(0x00400000u, 0x100000, false);
+    n += fill_region(0x80100000u, 0x80000000, true);
+    assert_true(tcache_used(&tc) > 3 * TCACHE_WR_DROP);
+    assert_true(smaps_rss(tcache_wr(&tc, tc.buf)) <= TCACHE_WR_DROP + 2 * (HOT + COLD) * 4096 / 64 + (64u << 10));
+    /* the code is all there, read through the executed view */
+    struct tb *first = tcache_lookup(&tc, 0x100000, 0x00400000u, 0);
+    assert_non_null(first);
+    for (unsigned i = 0; i < HOT; i++)
+        assert_int_equal(first->host_code[i], 0x90);
+    assert_true(n > 1000);
+}
+
+static void test_code_buffer_wx(void **state)
+{
+    (void)state;
+    char px[5], pw[5];
+    bool wx;
+    maps_perms(tc.buf, px, &wx);
+    assert_false(wx);
+    maps_perms(tcache_wr(&tc, tc.buf), pw, &wx);
+    assert_string_equal(px, "r-xs");
+    assert_string_equal(pw, "rw-s");
+    assert_true(tc.wr_delta != 0);
+    /* code written through the write view runs from the executed one: mov eax, imm32; ret */
+    uint8_t *fn = tcache_reserve(&tc, 16);
+    assert_non_null(fn);
+    for (uint32_t v = 41; v < 43; v++) {
+        uint8_t code[6] = {0xB8, (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24), 0xC3};
+        tcache_write(&tc, fn, code, sizeof(code));
+        assert_memory_equal(fn, code, sizeof(code));
+        uint32_t (*call)(void) = (uint32_t (*)(void))(void *)fn;
+        assert_int_equal(call(), v); /* the second time: the patched bytes, no stale copy */
+    }
+    /* a store to the executed view faults */
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        signal(SIGSEGV, SIG_DFL); /* cmocka's handler would catch the fault in the child */
+        signal(SIGBUS, SIG_DFL);
+        *(volatile uint8_t *)fn = 0x90;
+        _exit(0);
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFSIGNALED(st));
+    assert_true(WTERMSIG(st) == SIGSEGV || WTERMSIG(st) == SIGBUS);
+    /* chaining patches go through the write view too (a fault here otherwise) */
+    struct tb *k = make_tb(0x80003000u, 0x3000, true);
+    struct tb *u = make_tb(0x00600000u, 0x600000, false);
+    assert_non_null(k);
+    assert_non_null(u);
+    tcache_chain(&tc, k, 0, u);
+    assert_ptr_equal(k->host_code + 4 + rel32_at(k->host_code), u->host_code);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -321,6 +433,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_jc_range_filter, setup32, teardown),
         cmocka_unit_test_setup_teardown(test_trim_gives_pages_back, setup32, teardown),
         cmocka_unit_test_setup_teardown(test_jc_range_asid, setup32, teardown),
+        cmocka_unit_test_setup_teardown(test_code_buffer_wx, setup32, teardown),
+        cmocka_unit_test_setup_teardown(test_write_view_dropped, setup32, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -135,13 +135,7 @@ static int setup(void **state)
 static int setup_big_pool(void **state)
 {
     (void)state;
-    assert_int_equal(machmem_init(&mm, 4096 * MACH_PAGE_SIZE), 0);
-    assert_int_equal(pmap_init(&ram, &mm, RAM_SIZE, 0), 0);
-    memset(&pm, 0, sizeof(pm));
-    assert_int_equal(physmap_add_pmap(&pm, "ram", 0, RAM_SIZE, &ram, 0), 0);
-    assert_int_equal(physmap_add_mmio(&pm, "dev", MMIO_BASE, 0x1000, &mmio_ops, NULL), 0);
-    mmio_accesses = 0;
-    irq_level = 0;
+    rig_machine_init_pool(4096);
     make_device();
     return 0;
 }
@@ -158,27 +152,17 @@ static int teardown(void **state)
 
 static void put_desc(unsigned q, unsigned i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
 {
-    uint8_t d[16];
-    memcpy(d, &addr, 8);
-    memcpy(d + 8, &len, 4);
-    memcpy(d + 12, &flags, 2);
-    memcpy(d + 14, &next, 2);
-    assert_int_equal(physmap_write(&pm, RING(q) + 16ull * i, d, 16), 0);
+    vring_put_desc(&pm, RING(q), i, addr, len, flags, next);
 }
 
 static uint16_t used_idx(unsigned q)
 {
-    uint16_t v;
-    assert_int_equal(physmap_read(&pm, vp->vq[q].used + 2, &v, 2), 0);
-    return v;
+    return vring_used_idx(&pm, vp->vq[q].used);
 }
 
 static void publish(unsigned q, uint16_t head)
 {
-    uint64_t avail = vp->vq[q].avail;
-    assert_int_equal(physmap_write(&pm, avail + 4 + 2ull * (avail_idx[q] % QSIZE), &head, 2), 0);
-    avail_idx[q]++;
-    assert_int_equal(physmap_write(&pm, avail + 2, &avail_idx[q], 2), 0);
+    vring_publish(&pm, vp->vq[q].avail, vp->vq[q].size, &avail_idx[q], head);
 }
 
 /* A PFN list of n entries (len bytes, which may cut the last) on queue q, descriptor 0. */

@@ -182,12 +182,7 @@ static int teardown(void **state)
 
 static void put_desc(unsigned i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
 {
-    uint8_t d[16];
-    memcpy(d, &addr, 8);
-    memcpy(d + 8, &len, 4);
-    memcpy(d + 12, &flags, 2);
-    memcpy(d + 14, &next, 2);
-    assert_int_equal(physmap_write(&pm, RING + 16ull * i, d, 16), 0);
+    vring_put_desc(&pm, RING, i, addr, len, flags, next);
 }
 
 static void put_header(uint32_t type, uint64_t sector)
@@ -200,19 +195,14 @@ static void put_header(uint32_t type, uint64_t sector)
 
 static uint16_t used_idx(void)
 {
-    uint16_t v;
-    assert_int_equal(physmap_read(&pm, vp->vq[0].used + 2, &v, 2), 0);
-    return v;
+    return vring_used_idx(&pm, vp->vq[0].used);
 }
 
 /* Publishes head 0, notifies, and waits until the used index moves (or 5 s). */
 static void submit_and_wait(void)
 {
-    uint64_t avail = vp->vq[0].avail;
-    uint16_t head = 0, before = used_idx();
-    assert_int_equal(physmap_write(&pm, avail + 4 + 2ull * (avail_idx % 128), &head, 2), 0);
-    avail_idx++;
-    assert_int_equal(physmap_write(&pm, avail + 2, &avail_idx, 2), 0);
+    uint16_t before = used_idx();
+    vring_publish(&pm, vp->vq[0].avail, vp->vq[0].size, &avail_idx, 0);
     wr(VIRTIO_PCI_QUEUE_NOTIFY, 0, 2);
     for (int i = 0; i < 5000 && used_idx() == before; i++) {
         virtio_blk_poll(dev);

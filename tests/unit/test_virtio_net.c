@@ -221,19 +221,12 @@ static int teardown(void **state)
 
 static void put_desc(uint32_t ring, unsigned i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
 {
-    uint8_t d[16];
-    memcpy(d, &addr, 8);
-    memcpy(d + 8, &len, 4);
-    memcpy(d + 12, &flags, 2);
-    memcpy(d + 14, &next, 2);
-    assert_int_equal(physmap_write(&pm, ring + 16ull * i, d, 16), 0);
+    vring_put_desc(&pm, ring, i, addr, len, flags, next);
 }
 
 static uint16_t used_idx(unsigned q)
 {
-    uint16_t v;
-    assert_int_equal(physmap_read(&pm, vp->vq[q].used + 2, &v, 2), 0);
-    return v;
+    return vring_used_idx(&pm, vp->vq[q].used);
 }
 
 static void used_elem(unsigned q, uint16_t k, uint32_t *id, uint32_t *len)
@@ -247,10 +240,7 @@ static void used_elem(unsigned q, uint16_t k, uint32_t *id, uint32_t *len)
 /* Makes head available on queue q (without the notify). */
 static void publish(unsigned q, uint16_t head)
 {
-    uint64_t avail = vp->vq[q].avail;
-    assert_int_equal(physmap_write(&pm, avail + 4 + 2ull * (avail_idx[q] % QSIZE), &head, 2), 0);
-    avail_idx[q]++;
-    assert_int_equal(physmap_write(&pm, avail + 2, &avail_idx[q], 2), 0);
+    vring_publish(&pm, vp->vq[q].avail, vp->vq[q].size, &avail_idx[q], head);
 }
 
 static const uint8_t zero_hdr[10];

@@ -19,6 +19,7 @@
 
 #include "devices/virtio/virtio.h"
 #include "shadow-mmu/shadow_mmu.h"
+#include "tests/unit/vring_driver.h"
 
 #define RAM_SIZE (64u << 10)
 #define MMIO_BASE 0x100000u
@@ -96,12 +97,7 @@ static int teardown(void **state)
 
 static void put_desc(uint64_t table, unsigned i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
 {
-    uint8_t d[16];
-    memcpy(d, &addr, 8);
-    memcpy(d + 8, &len, 4);
-    memcpy(d + 12, &flags, 2);
-    memcpy(d + 14, &next, 2);
-    assert_int_equal(physmap_write(&pm, table + 16ull * i, d, 16), 0);
+    vring_put_desc(&pm, table, i, addr, len, flags, next);
 }
 
 static uint16_t avail_idx;
@@ -109,9 +105,7 @@ static uint16_t avail_idx;
 /* Makes head available (one more entry in the ring, index published). */
 static void publish(uint16_t head)
 {
-    assert_int_equal(physmap_write(&pm, q.avail + 4 + 2ull * (avail_idx % QSIZE), &head, 2), 0);
-    avail_idx++;
-    assert_int_equal(physmap_write(&pm, q.avail + 2, &avail_idx, 2), 0);
+    vring_publish(&pm, q.avail, QSIZE, &avail_idx, head);
 }
 
 static enum virtq_pop pop(const char **why)
