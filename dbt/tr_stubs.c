@@ -21,7 +21,8 @@
  * exit trampoline: the helper has already made pc, in_ds, the budget and
  * the loaded register what the trampoline and the run loop expect
  * (dbt/helpers.c). The refusal stub is the block entry's cold path: the
- * budget given back, pc set, DBT_RET_BUDGET.
+ * budget given back, pc set, DBT_RET_BUDGET (a block's part of it is a
+ * call and the PC and instruction count after it: 10 bytes, 15 before).
  *
  * The exit tails: an unchained exit's stub is the exit's tb | n in rax
  * and a jump here, where pc comes from tb->jmp_target[n] (26 bytes a
@@ -132,8 +133,13 @@ int tr_stubs_emit(struct tcache *tc)
     tc->stub[TR_STUB_STORE] = p + e.len;
     emit_mem_stub(&e, store, tc->exit_code);
     x64_align(&e, 16, 0);
-    /* ecx = the block's PC, rdx = its instruction count */
+    /* called, the block's PC (u32) and instruction count (u8) after the call; never returns (the
+     * return address popped: the one return this unbalances is the exit trampoline's, once) */
+    _Static_assert(TR_MAX_INSNS < 256, "a block's instruction count fits a byte");
     tc->stub[TR_STUB_REFUSE] = p + e.len;
+    x64_pop_r64(&e, X64_RCX);
+    x64_movzx_r32_m8(&e, X64_RDX, X64_RCX, 4);
+    x64_mov_r32_m32(&e, X64_RCX, X64_RCX, 0);
     x64_alu_r64_m64(&e, X64_ADD, X64_RDX, X64_R15, VOFF_BUDGET);
     x64_mov_m64_r64(&e, X64_R15, VOFF_BUDGET, X64_RDX);
     x64_mov_m32_r32(&e, X64_R15, VOFF_PC, X64_RCX);

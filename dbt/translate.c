@@ -622,9 +622,11 @@ static void emit_entry(struct tr_ctx *c)
     struct x64_emitter *ce = &c->cold;
     if (c->loop)
         tr_writeback(c, ce, false); /* a later iteration stops here with its values in registers */
-    x64_mov_r32_imm32(ce, X64_RCX, c->tb->pc);
-    x64_mov_r32_imm32(ce, X64_RDX, c->n);
-    tr_jmp_to(c, ce, SECT_ABS, (uint64_t)(uintptr_t)c->tc->stub[TR_STUB_REFUSE]); /* budget back, pc */
+    /* budget back, pc: the stub reads the block's PC and instruction count after its call */
+    size_t at = x64_call_rel32_field(ce);
+    tr_fixup(c, ce, at, SECT_ABS, (uint64_t)(uintptr_t)c->tc->stub[TR_STUB_REFUSE]);
+    x64_u32(ce, c->tb->pc);
+    x64_byte(ce, (uint8_t)c->n);
 }
 
 /* Whether every register of a loop block is in its host register now (a back edge needs no moves). */
