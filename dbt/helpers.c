@@ -60,10 +60,19 @@ uint64_t dbt_h_store(struct vcpu *v, uint32_t va, uint32_t val, uint32_t op)
  * (an exception: not retired) or after it (retired: its loaded value stored, pc past it). A budget
  * gone negative (the access moved the next event into the rest of the block) leaves after the
  * instruction where the site asks for it. Translated code did all of that around every call, some
- * 110 bytes of cold code per memory access; a site now passes three immediates and calls a stub.
+ * 110 bytes of cold code per memory access; a site is now a call of a stub, a jump back and a
+ * 15-byte record (19 for a store of a constant) (translate.h TR_SLOW_REC_*), and the helper also writes back the site's dirty
+ * registers from the host registers the stub saved, by the record's map.
  */
-static inline void slow_enter(struct vcpu *v, uint32_t arg, uint32_t pc)
+static inline void slow_enter(struct vcpu *v, uint32_t arg, uint32_t pc, uint64_t map, const uint64_t *regs)
 {
+    /* the site's dirty registers, from the host registers the stub saved (TR_WB_MAP_BITS each) */
+    map &= (1ull << (TR_WB_MAP_BITS * TR_NHOST)) - 1; /* the register's index above it */
+    for (unsigned i = 0; map; i++, map >>= TR_WB_MAP_BITS) {
+        unsigned g = (unsigned)(map & ((1u << TR_WB_MAP_BITS) - 1));
+        if (g)
+            v->gpr[g] = (uint32_t)regs[i];
+    }
     v->icount = v->next_event - (uint64_t)v->dbt_budget - ((arg >> DBT_SLOW_REM_SHIFT) & 0xFFu);
     v->pc = pc;
     v->in_ds = (arg & DBT_SLOW_DS) != 0;
@@ -92,15 +101,34 @@ static inline uint64_t slow_leave(struct vcpu *v, uint32_t arg, uint64_t st)
     return (uint32_t)st;
 }
 
-uint64_t dbt_h_load_slow(struct vcpu *v, uint32_t va, uint32_t arg, uint32_t pc)
+uint64_t dbt_h_load_slow(struct vcpu *v, uint32_t va, const uint8_t *rec, uint64_t *regs)
 {
-    slow_enter(v, arg, pc);
-    return slow_leave(v, arg, dbt_h_load(v, va, arg & DBT_SLOW_OP_MASK));
+    uint32_t arg, pc;
+    uint64_t map = 0;
+    memcpy(&arg, rec, 4);
+    memcpy(&pc, rec + 4, 4);
+    memcpy(&map, rec + 8, TR_SLOW_MAP_BYTES); /* little-endian, as the host */
+    slow_enter(v, arg, pc, map, regs);
+    uint64_t st = slow_leave(v, arg, dbt_h_load(v, va, arg & DBT_SLOW_OP_MASK));
+    unsigned slot = (unsigned)(map >> TR_SLOW_REG_SHIFT) & 0xFu;
+    if (!(st >> 32) && slot < TR_NHOST)
+        regs[slot] = (uint32_t)st; /* the stub restores it into the destination's host register */
+    return st;
 }
 
-uint64_t dbt_h_store_slow(struct vcpu *v, uint32_t va, uint32_t val, uint32_t arg, uint32_t pc)
+uint64_t dbt_h_store_slow(struct vcpu *v, uint32_t va, const uint8_t *rec, uint64_t *regs)
 {
-    slow_enter(v, arg, pc);
+    uint32_t arg, pc, val;
+    uint64_t map = 0;
+    memcpy(&arg, rec, 4);
+    memcpy(&pc, rec + 4, 4);
+    memcpy(&map, rec + 8, TR_SLOW_MAP_BYTES);
+    unsigned slot = (unsigned)(map >> TR_SLOW_REG_SHIFT) & 0xFu;
+    if (slot < TR_NHOST)
+        val = (uint32_t)regs[slot];
+    else
+        memcpy(&val, rec + 8 + TR_SLOW_MAP_BYTES, 4); /* TR_SLOW_REG_IMM */
+    slow_enter(v, arg, pc, map, regs);
     return slow_leave(v, arg, dbt_h_store(v, va, val, arg & DBT_SLOW_OP_MASK));
 }
 

@@ -1,10 +1,10 @@
 /*
  * Translation of loads and stores: the inline software-TLB probe (one
  * compare of the page tag, one add of the host addend) on the hot path,
- * and an out-of-line slow path that writes the register state back and
- * calls a stub shared by every site (dbt/tr_stubs.c), which calls the
- * shared slow path (shadow-mmu/memory.c) through a helper that records
- * the exact PC/BD and instruction count. The probe is emitted in one
+ * and an out-of-line slow path that calls a stub shared by every site
+ * (dbt/tr_stubs.c), which calls the shared slow path (shadow-mmu/memory.c)
+ * through a helper that writes the register state back and records the
+ * exact PC/BD and instruction count. The probe is emitted in one
  * place, emit_probe(), after dynamips' mips64_emit_memop_fast64 and QEMU's
  * prepare_host_addr: the tag compared is va & (page mask | (size - 1)), so
  * a misaligned access, an empty entry and every flagged page (MMIO, code,
@@ -87,36 +87,40 @@ static void emit_host_load(struct x64_emitter *e, unsigned op, int hd)
     }
 }
 
-/* The slow path's call, in cold code with va in eax: state written back (not marked clean: the hot
- * path keeps it), then the shared stub (dbt/tr_stubs.c) with what differs per site; the helper
- * syncs icount, the budget, pc and in_ds from it, and the stub leaves the block when it must.
- * dest: a load's destination register (0: none). */
-static void emit_slow_call(struct tr_ctx *c, enum tr_stub stub, uint32_t op, unsigned dest, bool has_val,
-                           int val_reg, uint32_t val_imm, bool val_is_imm)
+/* The slow path, in cold code with va in eax: a call of the shared stub (dbt/tr_stubs.c), the jump
+ * back to the hot path at join, and the site's record (translate.h TR_SLOW_REC_*), the write-back
+ * included (the hot path keeps its registers dirty); the helper syncs icount, the budget, pc and
+ * in_ds from it, and the stub leaves the block when it must, or comes back with every host register
+ * as it was but a load's destination. dest: a load's destination register (0: none); reg: the host
+ * register of a store's value or a load's destination (-1: none; a store's constant val_imm). */
+static void emit_slow_path(struct tr_ctx *c, enum tr_stub stub, uint32_t op, unsigned dest, int reg,
+                           uint32_t val_imm, size_t join)
 {
     struct x64_emitter *ce = &c->cold;
-    tr_writeback(c, ce, false);
+    uint64_t map = tr_writeback_map(c, ce);
     _Static_assert(TR_MAX_INSNS < 256, "the instruction count fits its 8 bits of the argument");
     _Static_assert(MIPS_OP_COUNT <= DBT_SLOW_OP_MASK + 1, "an op fits its bits of the argument");
+    _Static_assert(TR_WB_MAP_BITS * TR_NHOST <= TR_SLOW_REG_SHIFT && TR_SLOW_REG_SHIFT + 4 <= 8 * TR_SLOW_MAP_BYTES &&
+                       TR_NHOST < TR_SLOW_REG_IMM, "the host register's index fits above the map");
     op |= (c->n - c->k) << DBT_SLOW_REM_SHIFT | dest << DBT_SLOW_DEST_SHIFT;
     if (c->in_ds)
         op |= DBT_SLOW_DS;
     else if (c->k + 1 < c->n)
         op |= DBT_SLOW_CHECK;
-    /* val_reg may be r8 (a cached guest register): read it before the PC goes there. */
-    if (has_val) {
-        if (val_is_imm)
-            x64_mov_r32_imm32(ce, X64_RDX, val_imm);
-        else
-            x64_mov_r32_r32(ce, X64_RDX, val_reg);
-        x64_mov_r32_imm32(ce, X64_RCX, op);
-        x64_mov_r32_imm32(ce, X64_R8, c->pc);
-    } else {
-        x64_mov_r32_imm32(ce, X64_RDX, op);
-        x64_mov_r32_imm32(ce, X64_RCX, c->pc);
-    }
+    int slot = reg >= 0 ? tr_host_slot(reg) : -1;
+    uint64_t which = reg == X64_R11 ? TR_SLOW_REG_IMM : slot >= 0 ? (uint64_t)slot : TR_SLOW_REG_NONE;
+    if (reg >= 0 && reg != X64_R11 && slot < 0)
+        c->failed = true; /* not a register of the cache: cannot happen, never emit a wrong record */
     size_t at = x64_call_rel32_field(ce);
     tr_fixup(c, ce, at, SECT_ABS, (uint64_t)(uintptr_t)c->tc->stub[stub]);
+    tr_jmp_to(c, ce, SECT_HOT, join);
+    x64_u32(ce, op);
+    x64_u32(ce, c->pc);
+    uint64_t word = map | which << TR_SLOW_REG_SHIFT;
+    for (unsigned i = 0; i < TR_SLOW_MAP_BYTES; i++)
+        x64_byte(ce, (uint8_t)(word >> (8 * i)));
+    if (which == TR_SLOW_REG_IMM)
+        x64_u32(ce, val_imm);
 }
 
 /*
@@ -185,12 +189,7 @@ static void load(struct tr_ctx *c, const struct mips_insn *in)
         emit_probe(c, b, in->simm, size, false);
         emit_host_load(e, in->op, hd);
     }
-    size_t join = e->len;
-    emit_slow_call(c, TR_STUB_LOAD, in->op, rt, false, 0, 0, false);
-    tr_reload_caller_saved(c, &c->cold, hd);
-    if (rt)
-        x64_mov_r32_r32(&c->cold, hd, X64_RAX);
-    tr_jmp_to(c, &c->cold, SECT_HOT, join);
+    emit_slow_path(c, TR_STUB_LOAD, in->op, rt, rt ? hd : -1, 0, e->len);
     if (rt)
         tr_written(c, rt);
 }
@@ -221,10 +220,7 @@ static void store(struct tr_ctx *c, const struct mips_insn *in)
     case 2: x64_mov_mbi_r16(e, X64_RAX, -1, hv); break;
     default: x64_mov_mbi_r32(e, X64_RAX, -1, hv); break;
     }
-    size_t join = e->len;
-    emit_slow_call(c, TR_STUB_STORE, in->op, 0, true, hv, cval, vimm);
-    tr_reload_caller_saved(c, &c->cold, -1);
-    tr_jmp_to(c, &c->cold, SECT_HOT, join);
+    emit_slow_path(c, TR_STUB_STORE, in->op, 0, hv, vimm ? cval : 0, e->len);
 }
 
 /* lwl/lwr/swl/swr/ll/sc: helpers with the interpreter's semantics. */

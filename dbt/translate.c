@@ -248,6 +248,33 @@ void tr_writeback(struct tr_ctx *c, struct x64_emitter *e, bool mark)
     }
 }
 
+int tr_host_slot(int h)
+{
+    for (unsigned i = 0; i < TR_NHOST; i++)
+        if (host_regs[i] == h)
+            return (int)i;
+    return -1;
+}
+
+uint64_t tr_writeback_map(struct tr_ctx *c, struct x64_emitter *e)
+{
+    uint64_t map = 0;
+    for (unsigned i = 0; i < TR_NHOST; i++) {
+        int h = host_regs[i];
+        int g = c->owner[h];
+        if (g > 0 && c->g[g].dirty && !c->g[g].pending)
+            map |= (uint64_t)g << (TR_WB_MAP_BITS * i);
+    }
+    /* what no host register holds: dirty constants */
+    for (uint32_t m = c->touched & ~1u; m; m &= m - 1) {
+        unsigned g = (unsigned)__builtin_ctz(m);
+        const struct tr_greg *r = &c->g[g];
+        if (r->dirty && !r->pending && r->host < 0 && r->is_const)
+            x64_mov_m32_imm32(e, X64_R15, VOFF_GPR(g), r->cval);
+    }
+    return map;
+}
+
 void tr_forget_caller_saved(struct tr_ctx *c)
 {
     for (unsigned i = 0; i < TR_NHOST; i++) {
@@ -258,19 +285,6 @@ void tr_forget_caller_saved(struct tr_ctx *c)
         r->host = -1;
         r->pending = false;
         c->owner[h] = -1;
-    }
-}
-
-void tr_reload_caller_saved(struct tr_ctx *c, struct x64_emitter *e, int keep)
-{
-    for (unsigned i = 0; i < TR_NHOST; i++) {
-        int h = host_regs[i];
-        if (!caller_saved(h) || h == keep || c->owner[h] < 0)
-            continue;
-        unsigned g = (unsigned)c->owner[h];
-        if (c->g[g].pending)
-            continue;
-        x64_mov_r32_m32(e, h, X64_R15, VOFF_GPR(g));
     }
 }
 
@@ -404,30 +418,31 @@ static void exit_chain(struct tr_ctx *c, struct x64_emitter *e, uint32_t target)
     c->tb->jmp_reset_ofs[n] = (uint32_t)stub;
     c->tb->jmp_target[n] = target;
     struct x64_emitter *ce = &c->cold;
-    x64_mov_m32_imm32(ce, X64_R15, VOFF_PC, target);
     bool unmapped_both = c->tb->pc >= 0x80000000u && c->tb->pc < 0xC0000000u && target >= 0x80000000u &&
                          target < 0xC0000000u;
+    /* The stub: this exit's tb | n for the run loop, and a shared tail (dbt/tr_stubs.c) that sets pc
+     * from tb->jmp_target[n]; never chained across mapped pages, such an exit probes the jump cache
+     * there first (TLB changes keep it exact) and goes straight in on a hit. */
+    x64_mov_r64_imm64(ce, X64_RAX, (uint64_t)(uintptr_t)c->tb | n);
+    enum tr_stub tail = TR_STUB_EXIT;
     if (c->chain && (target >> 12) != (c->tb->pc >> 12) && !unmapped_both) {
-        /* Never chained (another mapped page): look the target up in the jump cache here, which
-         * TLB changes keep exact, and go straight in on a hit. */
         int32_t slot = VOFF_JC + (int32_t)(tb_jc_hash(target) * sizeof(struct tb_jc_entry));
         if (tb_pc_mapped(target)) {
-            /* the key holds the current ASID (cache/cache.h) */
-            x64_movzx_r32_m8(ce, X64_RAX, X64_R15, VOFF_CP0(entryhi));
-            x64_shift_r64_imm(ce, X64_SHL, X64_RAX, 32 + TB_JC_ASID_SHIFT);
-            x64_mov_r64_imm64(ce, X64_RCX, (uint64_t)target | ((uint64_t)(c->flags | TB_JC_ASID_TAG) << 32));
-            x64_alu_r64_r64(ce, X64_OR, X64_RAX, X64_RCX);
+            /* the key holds the current ASID (cache/cache.h): the stub builds it */
+            x64_mov_r32_imm32(ce, X64_RCX, (uint32_t)slot);
+            tail = !c->v->prof_on ? TR_STUB_EXIT_JC
+                   : (c->flags & TB_F_KERNEL) ? TR_STUB_EXIT_JC_PROF_K : TR_STUB_EXIT_JC_PROF_U;
         } else {
-            x64_mov_r64_imm64(ce, X64_RAX, (uint64_t)target | ((uint64_t)c->flags << 32));
+            /* an unmapped target of mapped code (rare): its key is a constant, probed here */
+            x64_mov_r64_imm64(ce, X64_RCX, (uint64_t)target | ((uint64_t)c->flags << 32));
+            x64_alu_r64_m64(ce, X64_CMP, X64_RCX, X64_R15, slot);
+            size_t miss = x64_jcc_rel32(ce, X64_CC_NE, 0);
+            tr_prof_count(c, ce, VOFF_PROF(jc_inline_hits[(c->flags & TB_F_KERNEL) != 0]));
+            x64_jmp_m64(ce, X64_R15, slot + (int32_t)offsetof(struct tb_jc_entry, code));
+            x64_patch_rel32(ce, miss, ce->len);
         }
-        x64_alu_r64_m64(ce, X64_CMP, X64_RAX, X64_R15, slot);
-        size_t miss = x64_jcc_rel32(ce, X64_CC_NE, 0);
-        tr_prof_count(c, ce, VOFF_PROF(jc_inline_hits[(c->flags & TB_F_KERNEL) != 0]));
-        x64_jmp_m64(ce, X64_R15, slot + (int32_t)offsetof(struct tb_jc_entry, code));
-        x64_patch_rel32(ce, miss, ce->len);
     }
-    x64_mov_r64_imm64(ce, X64_RAX, (uint64_t)(uintptr_t)c->tb | n);
-    tr_exit_jmp(c, ce);
+    tr_jmp_to(c, ce, SECT_ABS, (uint64_t)(uintptr_t)c->tc->stub[tail]);
 }
 
 void tr_exit_static(struct tr_ctx *c, uint32_t target, uint32_t retired)
@@ -607,9 +622,11 @@ static void emit_entry(struct tr_ctx *c)
     struct x64_emitter *ce = &c->cold;
     if (c->loop)
         tr_writeback(c, ce, false); /* a later iteration stops here with its values in registers */
-    x64_mov_r32_imm32(ce, X64_RCX, c->tb->pc);
-    x64_mov_r32_imm32(ce, X64_RDX, c->n);
-    tr_jmp_to(c, ce, SECT_ABS, (uint64_t)(uintptr_t)c->tc->stub[TR_STUB_REFUSE]); /* budget back, pc */
+    /* budget back, pc: the stub reads the block's PC and instruction count after its call */
+    size_t at = x64_call_rel32_field(ce);
+    tr_fixup(c, ce, at, SECT_ABS, (uint64_t)(uintptr_t)c->tc->stub[TR_STUB_REFUSE]);
+    x64_u32(ce, c->tb->pc);
+    x64_byte(ce, (uint8_t)c->n);
 }
 
 /* Whether every register of a loop block is in its host register now (a back edge needs no moves). */

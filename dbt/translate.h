@@ -189,10 +189,15 @@ void tr_set_const(struct tr_ctx *c, unsigned g, uint32_t val);
 void tr_load_scratch(struct tr_ctx *c, struct x64_emitter *e, int scratch, unsigned g);
 /* Stores every dirty register into struct vcpu; mark = true also marks them clean. */
 void tr_writeback(struct tr_ctx *c, struct x64_emitter *e, bool mark);
+/* The write-back of a slow path done by its helper (dbt/tr_stubs.c): emits the stores of dirty
+ * constants into e (not marking them clean) and returns the map of the dirty registers the host
+ * registers hold, TR_WB_MAP_BITS per host register in the stub's order (guest register, 0: none). */
+#define TR_WB_MAP_BITS 5
+uint64_t tr_writeback_map(struct tr_ctx *c, struct x64_emitter *e);
+/* The index of a host register of the register cache in the map's order (-1: not one of them). */
+int tr_host_slot(int h);
 /* After a call in hot code: caller-saved host registers lose their guest values. */
 void tr_forget_caller_saved(struct tr_ctx *c);
-/* In cold code after a call: reloads the guest values of caller-saved host registers (except keep). */
-void tr_reload_caller_saved(struct tr_ctx *c, struct x64_emitter *e, int keep);
 
 /* On a path that leaves the block having retired `retired` of its instructions (before the exit
  * trampoline, which derives icount from the budget): emits budget += n - retired. */
@@ -239,7 +244,15 @@ bool tr_loop_in_place(const struct tr_ctx *c);
 void tr_exit_plain_imm(struct tr_ctx *c, struct x64_emitter *e, uint32_t target, uint32_t retired, uint32_t ret);
 
 /* ---- tr_stubs.c: shared out-of-line code in the buffer's persistent part (tcache.stub[]) ---- */
-enum tr_stub { TR_STUB_LOAD, TR_STUB_STORE, TR_STUB_REFUSE };
+enum tr_stub {
+    TR_STUB_LOAD, TR_STUB_STORE, TR_STUB_REFUSE,
+    /* an unchained exit's tail, rax = tb | n: pc = tb->jmp_target[n], then the exit trampoline */
+    TR_STUB_EXIT,
+    /* the same for a mapped target on another page, ecx = its jump-cache slot's offset from r15: a
+     * hit goes straight into the block (the _PROF variants count it for a user / kernel block) */
+    TR_STUB_EXIT_JC, TR_STUB_EXIT_JC_PROF_U, TR_STUB_EXIT_JC_PROF_K,
+    TR_N_STUBS
+};
 /* Writes the stubs once, after the exit trampoline (before any block); -ENOMEM if they do not fit. */
 int tr_stubs_emit(struct tcache *tc);
 
@@ -270,8 +283,18 @@ uint64_t dbt_h_store(struct vcpu *v, uint32_t va, uint32_t val, uint32_t op);
 #define DBT_SLOW_CHECK (1u << 24)
 #define DBT_SLOW_DS (1u << 25)
 #define DBT_SLOW_DEST_SHIFT 26
-uint64_t dbt_h_load_slow(struct vcpu *v, uint32_t va, uint32_t arg, uint32_t pc);
-uint64_t dbt_h_store_slow(struct vcpu *v, uint32_t va, uint32_t val, uint32_t arg, uint32_t pc);
+/* A slow path's record (dbt/tr_mem.c, dbt/tr_stubs.c), TR_SLOW_REC_AT bytes after the stub's return
+ * address: the argument word (u32), the PC (u32), 7 bytes of the write-back map (tr_writeback_map)
+ * with, in bits TR_SLOW_REG_SHIFT.., the host register (in the map's order) of a store's value or a
+ * load's destination, TR_SLOW_REG_NONE for none, or TR_SLOW_REG_IMM for a store of the constant
+ * (u32) that then ends the record. regs: the host registers as the stub saved them (the map's order). */
+#define TR_SLOW_REC_AT 5 /* the site's `jmp join` */
+#define TR_SLOW_MAP_BYTES 7
+#define TR_SLOW_REG_SHIFT 52
+#define TR_SLOW_REG_NONE 0xFu
+#define TR_SLOW_REG_IMM 0xEu
+uint64_t dbt_h_load_slow(struct vcpu *v, uint32_t va, const uint8_t *rec, uint64_t *regs);
+uint64_t dbt_h_store_slow(struct vcpu *v, uint32_t va, const uint8_t *rec, uint64_t *regs);
 uint64_t dbt_h_lwlr(struct vcpu *v, uint32_t va, uint32_t rt, uint32_t op);
 uint64_t dbt_h_swlr(struct vcpu *v, uint32_t va, uint32_t rt, uint32_t op);
 uint64_t dbt_h_ll(struct vcpu *v, uint32_t va);
