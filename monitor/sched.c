@@ -61,6 +61,8 @@
  * host wake-up then serves the ticks of several VMs, each seen at most this late (Linux's timer
  * slack plays the same part for host processes, 50 us by default). */
 #define TIMER_SLACK_NS 500000ull
+/* Probes made runnable in one turn past which the poller wakes a sleeping worker to share them. */
+#define SCHED_SHARE_PROBES 8u
 
 struct sched {
     pthread_mutex_t lock;
@@ -234,6 +236,7 @@ static void poll_once(struct sched *s)
         } else {
             struct sched_ent *e = p;
             drain(e->vm->ctl.wake_fd);
+            sched_idle_disturbed(e);
             if (e->st == SCHED_ENT_IDLE)
                 make_runnable(s, e);
             else if (e->st == SCHED_ENT_RUNNING)
@@ -241,9 +244,16 @@ static void poll_once(struct sched *s)
         }
     }
     uint64_t now = host_monotonic_ns();
+    unsigned due = 0;
     for (unsigned i = 0; i < s->n; i++)
-        if (s->e[i].st == SCHED_ENT_IDLE && s->e[i].until_ns <= now)
+        if (s->e[i].st == SCHED_ENT_IDLE && s->e[i].until_ns <= now) {
             make_runnable(s, &s->e[i]);
+            due++;
+        }
+    /* Quiet VMs' ticks come due together on the --idle-slack grid: a sleeping worker shares a
+     * large batch of probes with the poller. */
+    if (due >= SCHED_SHARE_PROBES && s->poller_free && s->sleepers)
+        pthread_cond_signal(&s->cond);
 }
 
 static void after_slice(struct sched *s, struct sched_ent *e, enum vcpu_exit why, uint64_t ran_ns, bool ended,
@@ -269,8 +279,9 @@ static void run_slice(struct sched *s, struct sched_ent *e, uint64_t insns, stru
     atomic_store(&vm->ctl.vcpu_tid, tid);
     if (s->profiled)
         profile_thread_set(vm->vcpu);
-    uint64_t t0 = host_monotonic_ns();
+    uint64_t t0 = host_monotonic_ns(), i0 = vm->vcpu->icount;
     enum vcpu_exit why = vm_run_slice(vm, insns);
+    e->slice_insns = vm->vcpu->icount - i0;
     if (s->profiled)
         profile_thread_set(NULL);
     /* Outside the lock: a reboot loads the kernel again, an end prints and closes. The VM is
@@ -351,7 +362,15 @@ static void after_slice(struct sched *s, struct sched_ent *e, enum vcpu_exit why
     }
     e->st = SCHED_ENT_IDLE;
     s->idle++;
-    e->until_ns = why == VCPU_EXIT_WAIT ? e->vm->vcpu->wait_until_ns : host_monotonic_ns() + VM_PAUSE_POLL_NS;
+    if (why == VCPU_EXIT_WAIT) {
+        const struct vcpu *v = e->vm->vcpu;
+        e->until_ns = sched_idle_until(e, v->wait_until_ns, host_monotonic_ns(), v->wait_on_compare);
+        if (e->until_ns != v->wait_until_ns)
+            __atomic_fetch_add(&e->vm->idle_deferred, 1, __ATOMIC_RELAXED);
+    } else {
+        e->until_ns = host_monotonic_ns() + VM_PAUSE_POLL_NS;
+        sched_idle_disturbed(e);
+    }
     if (e->until_ns + TIMER_SLACK_NS < s->timer_at)
         arm_timer(s, e->until_ns + TIMER_SLACK_NS); /* the poller sleeps until then at most */
 }
@@ -476,6 +495,10 @@ static int sched_open(struct sched *s, struct vm **vms, unsigned n)
         e->vm = vms[i];
         e->weight = vms[i]->cfg.weight ? vms[i]->cfg.weight : SCHED_WEIGHT_DEFAULT;
         e->st = SCHED_ENT_RUNNABLE;
+        /* Real time, one vCPU: a deterministic VM's time is its instruction count, not the host's. */
+        if (!vms[i]->clock.deterministic && vms[i]->nr_vcpus == 1)
+            e->slack_ns = (vms[i]->cfg.idle_slack_given ? vms[i]->cfg.idle_slack_ms : SCHED_IDLE_SLACK_DEFAULT_MS) *
+                          1000000ull;
         if (vms[i]->prof)
             s->profiled = true;
         rc = watch(s, vms[i]->ctl.wake_fd, e);

@@ -70,6 +70,11 @@ struct sched_ent {
     bool preempted;     /* SCHED_ENT_RUNNING: asked to give its worker back */
     bool from_idle;     /* SCHED_ENT_RUNNABLE: woke up since it last ran (its next slice is a probe) */
     int status;         /* SCHED_ENT_DONE: the VM's exit status */
+    /* Idle tick coalescing (monitor/sched_idle.c): */
+    uint64_t slack_ns;    /* the VM's --idle-slack grid (0: wakes at its deadlines) */
+    uint64_t quiet_since; /* host ns since which every wake-up was a short timer tick (0: not quiet) */
+    uint64_t slice_insns; /* guest instructions the last slice retired */
+    uint64_t deferred;    /* timer wake-ups moved onto the grid (--profile: idle_slack_deferred) */
 };
 
 /* The runnable entry to run next (the least effective virtual time), and how many of the other
@@ -98,6 +103,30 @@ struct sched_charge {
     uint64_t wall_since; /* wall time charged to short slices since that reading */
 };
 uint64_t sched_charge_slice(struct sched_charge *c, uint64_t wall_ns, uint64_t (*cpu_ns)(void));
+
+/*
+ * Idle tick coalescing (monitor/sched_idle.c). The guest's Linux ticks at 250 Hz with no NO_HZ:
+ * an idle VM takes a timer interrupt every 4 ms, each a few thousand instructions of code gone
+ * cold since the last. A VM is quiet once, for SCHED_QUIET_NS, it has only woken for its CP0
+ * timer and gone back to WAIT within SCHED_QUIET_INSNS; a quiet VM is then woken at the next
+ * multiple of its slack on the host's monotonic clock instead of at its deadline, so the ticks of
+ * every quiet VM fall on one grid (one host wake-up for all) and a late tick does the work of
+ * several (Linux's tick_sched_timer catches jiffies up from the clock source, kernel/time/
+ * tick-sched.c, tick_do_update_jiffies64; the clock source is Count, which follows the host's
+ * time, so the guest's clock does not drift). Any other wake-up (console input, QMP, a device)
+ * or a tick that runs long ends the quiet at once.
+ */
+#define SCHED_IDLE_SLACK_DEFAULT_MS 16u
+#define SCHED_IDLE_SLACK_MAX_MS 1000u
+#define SCHED_QUIET_NS 1000000000ull
+#define SCHED_QUIET_INSNS 50000ull
+
+/* After a slice of x that ended in a WAIT (lock held): the host time to wake x at, for a
+ * deadline at host time `deadline`, now `now`; on_compare: the deadline is the guest's CP0
+ * timer (vcpu.wait_on_compare). Keeps x's quiet state. */
+uint64_t sched_idle_until(struct sched_ent *x, uint64_t deadline, uint64_t now, bool on_compare);
+/* x woke for something other than its timer: it is not quiet. */
+void sched_idle_disturbed(struct sched_ent *x);
 
 /* The worse of two exit statuses, for the monitor's own: a host error (1) is worst, then a
  * wedged guest (2), a failed test (4), a limit reached (3), and 0. */
