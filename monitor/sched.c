@@ -39,6 +39,7 @@
 #define _GNU_SOURCE /* gettid */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -79,6 +80,7 @@ struct sched {
     unsigned sleepers;      /* workers waiting on cond */
     bool signalled;         /* a terminating signal came: every vCPU runs to its stop */
     bool profiled;          /* some VM is profiled: each worker starts a sampler */
+    unsigned booting, boot_max; /* staggered boots (sched.h): VMs booting now, and at most */
 };
 
 static void arm_timer(struct sched *s, uint64_t at)
@@ -334,11 +336,66 @@ static void *watcher_main(void *arg)
     return NULL;
 }
 
+/* Staggered boots (sched.h): the next VM held back starts (lock held). */
+static void gate_admit(struct sched *s)
+{
+    for (unsigned i = 0; i < s->n && s->booting < s->boot_max; i++) {
+        struct sched_ent *h = &s->e[i];
+        if (h->gate != SCHED_GATE_HELD)
+            continue;
+        h->gate = SCHED_GATE_BOOTING;
+        s->booting++;
+        if (h->st == SCHED_ENT_IDLE)
+            make_runnable(s, h);
+    }
+}
+
+/* After a slice of e (lock held): a VM held back that ran (a wake-up started it) is booting; a
+ * booting one that is done lets the next start. Its quiet state is the previous slice's, at most
+ * one wake-up old. */
+static void gate_after_slice(struct sched *s, struct sched_ent *e, uint64_t ran_ns, bool ended)
+{
+    if (e->gate == SCHED_GATE_HELD) {
+        e->gate = SCHED_GATE_BOOTING;
+        s->booting++;
+    }
+    if (e->gate != SCHED_GATE_BOOTING)
+        return;
+    e->boot_ns += ran_ns;
+    if (!sched_boot_done(e, host_monotonic_ns(), ended))
+        return;
+    e->gate = SCHED_GATE_NONE;
+    s->booting--;
+    gate_admit(s);
+}
+
+/* Staggered boots: the first boot_max VMs start, the others wait, idle with no deadline. */
+static void gate_open(struct sched *s, unsigned boot_max)
+{
+    if (!boot_max || boot_max >= s->n)
+        return;
+    s->boot_max = boot_max;
+    for (unsigned i = 0; i < s->n; i++) {
+        struct sched_ent *e = &s->e[i];
+        if (i < boot_max) {
+            e->gate = SCHED_GATE_BOOTING;
+            s->booting++;
+        } else {
+            e->gate = SCHED_GATE_HELD;
+            e->st = SCHED_ENT_IDLE;
+            e->until_ns = UINT64_MAX;
+            s->idle++;
+        }
+    }
+    fprintf(stderr, "mvisor: %u VMs: booting %u at a time (--boot-stagger)\n", s->n, boot_max);
+}
+
 /* What a slice returned, after vm_run_ended acted on it (lock held). */
 static void after_slice(struct sched *s, struct sched_ent *e, enum vcpu_exit why, uint64_t ran_ns, bool ended,
                         int status)
 {
     sched_account(e, ran_ns);
+    gate_after_slice(s, e, ran_ns, ended);
     bool woken = e->woken;
     e->woken = false;
     e->preempted = false;
@@ -544,6 +601,7 @@ int sched_run(struct vm **vms, unsigned n, const struct sched_config *sc, int *s
         return -EAGAIN;
     }
     s.workers = nw;
+    gate_open(&s, sc && sc->boot_stagger_given ? sc->boot_stagger : SCHED_BOOT_STAGGER_PER_CPU * nw);
     unsigned started = 0;
     for (; started + 1 < nw; started++)
         if (pthread_create(&t[started], NULL, worker_main, &s))

@@ -26,7 +26,21 @@ struct vm;
 
 struct sched_config {
     unsigned host_cpus; /* worker threads; 0: the host's online CPUs */
+    unsigned boot_stagger; /* --boot-stagger: VMs booting at once (0: all); default below */
+    bool boot_stagger_given;
 };
+
+/*
+ * Staggered boots: started all at once, N VMs share the host's CPUs from their first instruction,
+ * and each reaches its prompt only after all N have done most of a boot (a Debian kernel's
+ * decompressor alone is some 2e9 guest instructions): 100 VMs on a loaded two-core host showed no
+ * console line in nine minutes. So at most SCHED_BOOT_STAGGER_PER_CPU per worker boot at once,
+ * in the order given, and the next starts when one of them has gone quiet (monitor/sched_idle.c:
+ * a second of short timer ticks), has run SCHED_BOOT_CPU_NS of host CPU, or has ended. A VM
+ * held back that gets a wake-up (QMP, console input) starts then.
+ */
+#define SCHED_BOOT_STAGGER_PER_CPU 4u
+#define SCHED_BOOT_CPU_NS 10000000000ull
 
 /*
  * Runs every VM (created, booted and started: vm_start) until each has ended, on the caller's
@@ -75,6 +89,8 @@ struct sched_ent {
     uint64_t quiet_since; /* host ns since which every wake-up was a short timer tick (0: not quiet) */
     uint64_t slice_insns; /* guest instructions the last slice retired */
     uint64_t deferred;    /* timer wake-ups moved onto the grid (--profile: idle_slack_deferred) */
+    enum { SCHED_GATE_NONE, SCHED_GATE_HELD, SCHED_GATE_BOOTING } gate; /* staggered boots */
+    uint64_t boot_ns;     /* SCHED_GATE_BOOTING: host CPU ns run since it started */
 };
 
 /* The runnable entry to run next (the least effective virtual time), and how many of the other
@@ -127,6 +143,9 @@ uint64_t sched_charge_slice(struct sched_charge *c, uint64_t wall_ns, uint64_t (
 uint64_t sched_idle_until(struct sched_ent *x, uint64_t deadline, uint64_t now, bool on_compare);
 /* x woke for something other than its timer: it is not quiet. */
 void sched_idle_disturbed(struct sched_ent *x);
+/* A booting entry (SCHED_GATE_BOOTING) no longer counts as booting: quiet for SCHED_QUIET_NS,
+ * SCHED_BOOT_CPU_NS of host CPU run, or ended. */
+bool sched_boot_done(const struct sched_ent *x, uint64_t now, bool ended);
 
 /* The worse of two exit statuses, for the monitor's own: a host error (1) is worst, then a
  * wedged guest (2), a failed test (4), a limit reached (3), and 0. */

@@ -11,12 +11,14 @@
  * CPU accounting of the ticks it stood for (update_process_times runs once), and a guest timer
  * that falls between grid points fires up to one slack late, as a host process's do under
  * timer slack.
+ *
+ * The same quiet state tells the staggered boot (monitor/sched.h) that a booting VM is done.
  */
 #include "monitor/sched.h"
 
 uint64_t sched_idle_until(struct sched_ent *x, uint64_t deadline, uint64_t now, bool on_compare)
 {
-    if (!x->slack_ns || !on_compare || x->slice_insns > SCHED_QUIET_INSNS) {
+    if (!on_compare || x->slice_insns > SCHED_QUIET_INSNS) {
         x->quiet_since = 0;
         return deadline;
     }
@@ -24,7 +26,7 @@ uint64_t sched_idle_until(struct sched_ent *x, uint64_t deadline, uint64_t now, 
         x->quiet_since = now;
         return deadline;
     }
-    if (now - x->quiet_since < SCHED_QUIET_NS || deadline % x->slack_ns == 0)
+    if (!x->slack_ns || now - x->quiet_since < SCHED_QUIET_NS || deadline % x->slack_ns == 0)
         return deadline;
     uint64_t at = (deadline / x->slack_ns + 1) * x->slack_ns;
     if (at < deadline)
@@ -36,4 +38,10 @@ uint64_t sched_idle_until(struct sched_ent *x, uint64_t deadline, uint64_t now, 
 void sched_idle_disturbed(struct sched_ent *x)
 {
     x->quiet_since = 0;
+}
+
+bool sched_boot_done(const struct sched_ent *x, uint64_t now, bool ended)
+{
+    return ended || x->boot_ns >= SCHED_BOOT_CPU_NS ||
+           (x->quiet_since && now - x->quiet_since >= SCHED_QUIET_NS);
 }

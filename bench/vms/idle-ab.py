@@ -11,7 +11,8 @@ each monitor's /proc/PID/stat over the same WINDOW seconds: the builds share the
 its caches in that window, which a shared, loaded host makes the only fair comparison. Rounds
 alternate which build starts first. Prints each round and, per build, the median with min-max
 in % of one core. VAR=VALUE pairs go into that build's environment; --OPTION=VALUE parts are
-added to its command line as --OPTION VALUE (one binary under two settings). Run from the repository's
+added to its command line as --OPTION VALUE (one binary under two settings). IDLE_AB_SETTLE
+(seconds, default 3) replaces the 3 s wait: 15 lets the first idle trims (10 s) pass. Run from the repository's
 top folder (README "Idle VMs: where an idle tick's time goes").
 """
 import glob
@@ -81,7 +82,7 @@ def main():
         boot = time.monotonic() - t0
         if any(p.poll() is not None for _, p, _ in runs):
             sys.exit("idle-ab: a monitor ended before its VMs reached the prompt (see its mvisor.out)")
-        time.sleep(3)
+        time.sleep(float(os.environ.get("IDLE_AB_SETTLE", "3")))
         c0 = {name: cpu_seconds(p.pid) for name, p, _ in runs}
         w0 = time.monotonic()
         time.sleep(window)

@@ -29,7 +29,8 @@
 #                     (--profile=json idle_trims), the third's not
 #   idle-slack        two VMs idle 4 s, one with --idle-slack 40, one with 0: jiffies follow the
 #                     guest's clock in both, the first's ticks coalesced (fewer timer interrupts
-#                     than jiffies, deferred wake-ups in --profile=json), the second's not deferred
+#                     than jiffies, deferred wake-ups in --profile=json), the second's not deferred;
+#                     --boot-stagger 1: the second boots once the first is at its workload
 #   quiet-wait        on one host CPU, a deterministic VM waiting for an interrupt that never
 #                     comes leaves the CPU to a VM beside it
 #   numa              the four workload VMs, --deterministic, on a simulated 4-node machine

@@ -61,7 +61,9 @@ Cases:
                 both, jiffies advanced by 250 per second of uptime (within 2% and 2 ticks: late
                 ticks are caught up, the clock does not drift); the first took fewer than half as
                 many timer interrupts as jiffies went by and --profile=json counts its deferred
-                wake-ups (> 0), the second's none
+                wake-ups (> 0), the second's none. With --boot-stagger 1: the monitor says it
+                boots them one at a time, and the second VM's console shows nothing before the
+                first has reached its workload (it went quiet in its sleep: the next may start)
   quiet-wait    with --host-cpus 1, a --deterministic VM waiting for an interrupt no device
                 raises (tests/vms/progs/wait_quiet.S) beside a VM counting to an instruction
                 limit (tests/vms/progs/spin.S, --max-insns): the counter reaches its
@@ -670,8 +672,16 @@ def case_idle_slack(args):
         vm = linux_vm(args, n, "ticks")
         vm["options"] += ["--idle-slack", ms]
         vms.append(vm)
-    run = Run(args, "idle-slack", vms, profile=True)
+    run = Run(args, "idle-slack", vms, profile=True, extra=("--boot-stagger", "1"))
+    first = None  # whether the first VM was at its workload when the second VM's console began
+    while run.p.poll() is None and first is None:
+        if run.log("noslack"):
+            first = "@@workload ticks" in run.log("slack")
+        time.sleep(0.02)
     rc = run.finish()
+    check("said so", "mvisor: 2 VMs: booting 1 at a time (--boot-stagger)" in run.stderr, run.stderr[-500:])
+    check("one boot at a time", first is True, "the second VM started %s" %
+          ("before the first reached its workload" if first is False else "never"))
     check("exit status 0", rc == 0, "status %d" % rc)
     try:
         with open(run.profile) as f:
