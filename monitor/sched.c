@@ -351,18 +351,15 @@ static void gate_admit(struct sched *s)
 }
 
 /* After a slice of e (lock held): a VM held back that ran (a wake-up started it) is booting; a
- * booting one that is done lets the next start. Its quiet state is the previous slice's, at most
- * one wake-up old. */
-static void gate_after_slice(struct sched *s, struct sched_ent *e, uint64_t ran_ns, bool ended)
+ * booting one that is done lets the next start. */
+static void gate_after_slice(struct sched *s, struct sched_ent *e, enum vcpu_exit why, uint64_t ran_ns, bool ended)
 {
     if (e->gate == SCHED_GATE_HELD) {
         e->gate = SCHED_GATE_BOOTING;
         s->booting++;
     }
-    if (e->gate != SCHED_GATE_BOOTING)
-        return;
-    e->boot_ns += ran_ns;
-    if (!sched_boot_done(e, host_monotonic_ns(), ended))
+    if (e->gate != SCHED_GATE_BOOTING ||
+        !sched_boot_done(e, host_monotonic_ns(), ran_ns, why == VCPU_EXIT_WAIT, why == VCPU_EXIT_PAUSED, ended))
         return;
     e->gate = SCHED_GATE_NONE;
     s->booting--;
@@ -395,7 +392,7 @@ static void after_slice(struct sched *s, struct sched_ent *e, enum vcpu_exit why
                         int status)
 {
     sched_account(e, ran_ns);
-    gate_after_slice(s, e, ran_ns, ended);
+    gate_after_slice(s, e, why, ran_ns, ended);
     bool woken = e->woken;
     e->woken = false;
     e->preempted = false;

@@ -35,8 +35,8 @@ struct sched_config {
  * and each reaches its prompt only after all N have done most of a boot (a Debian kernel's
  * decompressor alone is some 2e9 guest instructions): 100 VMs on a loaded two-core host showed no
  * console line in nine minutes. So at most SCHED_BOOT_STAGGER_PER_CPU per worker boot at once,
- * in the order given, and the next starts when one of them has gone quiet (monitor/sched_idle.c:
- * a second of short timer ticks), has run SCHED_BOOT_CPU_NS of host CPU, or has ended. A VM
+ * in the order given, and the next starts when one of them has gone idle (a second of short
+ * WAITs), has run SCHED_BOOT_CPU_NS of host CPU, is paused or has ended. A VM
  * held back that gets a wake-up (QMP, console input) starts then.
  */
 #define SCHED_BOOT_STAGGER_PER_CPU 4u
@@ -91,6 +91,7 @@ struct sched_ent {
     uint64_t deferred;    /* timer wake-ups moved onto the grid (--profile: idle_slack_deferred) */
     enum { SCHED_GATE_NONE, SCHED_GATE_HELD, SCHED_GATE_BOOTING } gate; /* staggered boots */
     uint64_t boot_ns;     /* SCHED_GATE_BOOTING: host CPU ns run since it started */
+    uint64_t boot_quiet_since; /* SCHED_GATE_BOOTING: since when every slice was a short WAIT */
 };
 
 /* The runnable entry to run next (the least effective virtual time), and how many of the other
@@ -143,9 +144,11 @@ uint64_t sched_charge_slice(struct sched_charge *c, uint64_t wall_ns, uint64_t (
 uint64_t sched_idle_until(struct sched_ent *x, uint64_t deadline, uint64_t now, bool on_compare);
 /* x woke for something other than its timer: it is not quiet. */
 void sched_idle_disturbed(struct sched_ent *x);
-/* A booting entry (SCHED_GATE_BOOTING) no longer counts as booting: quiet for SCHED_QUIET_NS,
- * SCHED_BOOT_CPU_NS of host CPU run, or ended. */
-bool sched_boot_done(const struct sched_ent *x, uint64_t now, bool ended);
+/* After a slice of a booting entry (SCHED_GATE_BOOTING) that ran ran_ns and ended in a WAIT
+ * (wait), a pause (paused) or its end (ended): whether it no longer counts as booting. Done:
+ * every slice for SCHED_QUIET_NS a WAIT within SCHED_QUIET_INSNS (any wake-up, deterministic VMs
+ * too), SCHED_BOOT_CPU_NS of host CPU run, paused (QMP stop: it runs nothing) or ended. */
+bool sched_boot_done(struct sched_ent *x, uint64_t now, uint64_t ran_ns, bool wait, bool paused, bool ended);
 
 /* The worse of two exit statuses, for the monitor's own: a host error (1) is worst, then a
  * wedged guest (2), a failed test (4), a limit reached (3), and 0. */

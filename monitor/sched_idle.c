@@ -12,7 +12,8 @@
  * that falls between grid points fires up to one slack late, as a host process's do under
  * timer slack.
  *
- * The same quiet state tells the staggered boot (monitor/sched.h) that a booting VM is done.
+ * The staggered boot (monitor/sched.h) asks here too whether a booting VM is done: the same
+ * kind of quiet, but from any short WAIT, so that a deterministic VM's idling counts.
  */
 #include "monitor/sched.h"
 
@@ -40,8 +41,13 @@ void sched_idle_disturbed(struct sched_ent *x)
     x->quiet_since = 0;
 }
 
-bool sched_boot_done(const struct sched_ent *x, uint64_t now, bool ended)
+bool sched_boot_done(struct sched_ent *x, uint64_t now, uint64_t ran_ns, bool wait, bool paused, bool ended)
 {
-    return ended || x->boot_ns >= SCHED_BOOT_CPU_NS ||
-           (x->quiet_since && now - x->quiet_since >= SCHED_QUIET_NS);
+    x->boot_ns += ran_ns;
+    if (!wait || x->slice_insns > SCHED_QUIET_INSNS)
+        x->boot_quiet_since = 0;
+    else if (!x->boot_quiet_since)
+        x->boot_quiet_since = now;
+    return ended || paused || x->boot_ns >= SCHED_BOOT_CPU_NS ||
+           (x->boot_quiet_since && now - x->boot_quiet_since >= SCHED_QUIET_NS);
 }

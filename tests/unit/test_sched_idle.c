@@ -4,7 +4,9 @@
  * are its deadlines moved, to the next point of its slack's grid and never by a full grid step or
  * more; a deadline that is not the CP0 timer's, a slice that ran long, a wake-up for anything
  * else, or a slack of 0 (--idle-slack 0, deterministic VMs, SMP guests) keeps the deadline as it
- * is. Two quiet VMs with deadlines at unrelated phases wake at the same grid point.
+ * is. Two quiet VMs with deadlines at unrelated phases wake at the same grid point. And when a
+ * booting VM lets the next start (--boot-stagger): a second of short WAITs, its CPU budget, a
+ * pause or its end, and not a busy slice.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -108,12 +110,45 @@ static void test_no_slack(void **state)
     assert_int_equal(x.deferred, 0);
 }
 
+/* Staggered boots: when a booting VM lets the next one start. */
+static void test_boot_done(void **state)
+{
+    (void)state;
+    struct sched_ent x = {.gate = SCHED_GATE_BOOTING};
+    uint64_t now = T0;
+    /* Busy slices: never idle; done once they add up to SCHED_BOOT_CPU_NS. */
+    x.slice_insns = 4000000;
+    for (int i = 0; i < 9; i++, now += 2 * MS)
+        assert_false(sched_boot_done(&x, now, SCHED_BOOT_CPU_NS / 10, false, false, false));
+    /* Short WAITs (a deterministic VM's too: no CP0 condition here) for just under a second. */
+    x.slice_insns = 3000;
+    uint64_t from = now;
+    for (; now < from + SCHED_QUIET_NS; now += 4 * MS)
+        assert_false(sched_boot_done(&x, now, 10000, true, false, false));
+    /* A long slice in between starts the second over. */
+    x.slice_insns = SCHED_QUIET_INSNS + 1;
+    assert_false(sched_boot_done(&x, now, 10000, true, false, false));
+    x.slice_insns = 3000;
+    from = now;
+    for (; now < from + SCHED_QUIET_NS; now += 4 * MS)
+        assert_false(sched_boot_done(&x, now, 10000, true, false, false));
+    assert_true(sched_boot_done(&x, now, 10000, true, false, false));
+
+    struct sched_ent b = {.gate = SCHED_GATE_BOOTING};
+    assert_false(sched_boot_done(&b, T0, 1, false, false, false));
+    assert_true(sched_boot_done(&b, T0, 1, false, false, true));  /* ended */
+    struct sched_ent c = {.gate = SCHED_GATE_BOOTING};
+    assert_true(sched_boot_done(&c, T0, 1, false, true, false));  /* paused by QMP: runs nothing */
+    struct sched_ent d = {.gate = SCHED_GATE_BOOTING, .slice_insns = 4000000};
+    assert_true(sched_boot_done(&d, T0, SCHED_BOOT_CPU_NS, false, false, false));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_not_quiet_at_first), cmocka_unit_test(test_quiet_moves_to_grid),
         cmocka_unit_test(test_two_vms_one_wakeup), cmocka_unit_test(test_what_ends_quiet),
-        cmocka_unit_test(test_no_slack),
+        cmocka_unit_test(test_no_slack), cmocka_unit_test(test_boot_done),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
