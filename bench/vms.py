@@ -35,6 +35,7 @@ import json
 import os
 import random
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -96,8 +97,8 @@ class Bench:
             common += ["-nic", "none", "-vga", "none"]
         return common + ["-kernel", self.a.kernel, "-initrd", initrd, "-append", append]
 
-    def idle_vm(self, engine, name, weight=None):
-        return fl.VMSpec(name, self.machine(engine, self.a.initrd, "console=ttyS0"), weight)
+    def idle_vm(self, engine, name, weight=None, vm_args=()):
+        return fl.VMSpec(name, self.machine(engine, self.a.initrd, "console=ttyS0") + list(vm_args), weight)
 
     def busy_vm(self, engine, name, weight=None):
         append = f"console=ttyS0 panic=-1 bench=intloop:{self.a.chunk}"
@@ -117,10 +118,11 @@ class Bench:
     def boot_timeout(self, n):
         return self.a.boot_timeout + self.a.boot_timeout_per_vm * n
 
-    def start_idle(self, engine, n, tag, mem_limit=None, timeout=None):
+    def start_idle(self, engine, n, tag, mem_limit=None, timeout=None, vm_args=(), extra=()):
         """n idle VMs launched at once; returns (fleet, None) with all at the prompt, or
-        (fleet, why not)."""
-        f = self.fleet(engine, [self.idle_vm(engine, f"vm{i}") for i in range(n)], tag)
+        (fleet, why not). vm_args go into each VM's options, extra onto mvisor's command line."""
+        f = self.fleet(engine, [self.idle_vm(engine, f"vm{i}", vm_args=vm_args) for i in range(n)], tag,
+                       extra=extra)
         f.start()
         try:
             why = f.wait(prompt_ready, timeout or self.boot_timeout(n), mem_limit_kib=mem_limit)
@@ -487,7 +489,10 @@ class Bench:
             for n in steps:
                 used0 = fl.mem_used_kib()
                 timeout = min(self.boot_timeout(n), self.a.howmany_step_timeout)
-                f, why = self.start_idle(engine, n, f"howmany-{engine}-{n}", mem_limit=limit, timeout=timeout)
+                mv = engine == "mvisor"
+                f, why = self.start_idle(engine, n, f"howmany-{engine}-{n}", mem_limit=limit, timeout=timeout,
+                                         vm_args=shlex.split(self.a.howmany_vm_args) if mv else (),
+                                         extra=shlex.split(self.a.howmany_mvisor_args) if mv else ())
                 with f:
                     rec = {"count": n, "host_used_before_gib": used0 / 2**20}
                     at = sum(1 for c in f.consoles.values() if c.prompt_t is not None)
@@ -636,6 +641,10 @@ def main():
     p.add_argument("--howmany-steps", help="mvisor VM counts tried in turn (default 100,200; quick 4,8)")
     p.add_argument("--howmany-qemu-steps", help="QEMU process counts tried in turn (default 64; quick 4)")
     p.add_argument("--mem-limit-gib", type=int, default=20, help="stop when the host's memory in use passes this")
+    p.add_argument("--howmany-mvisor-args", default="",
+                   help="added to mvisor's command line in the how-many steps, e.g. '--page-sharing'")
+    p.add_argument("--howmany-vm-args", default="",
+                   help="added to each mvisor VM's options in the how-many steps, e.g. '-device virtio-balloon-pci'")
     p.add_argument("--howmany-step-timeout", type=float, default=600,
                    help="seconds a how-many step may take to bring every VM to the prompt (default 600)")
     p.add_argument("--fair-count", type=int, help="equal-weight busy VMs (default 16; quick 4)")

@@ -91,6 +91,9 @@ static const char usage_text[] =
     "                      the cache flush often, for testing)\n"
     "  --idle-trim SECONDS a VM that ran under 5 M guest instructions a second over this long\n"
     "                      gives its translations' memory back (default 10; 0: never)\n"
+    "  --idle-slack MS     a VM whose only wake-ups have been short timer ticks for a second\n"
+    "                      takes its timer interrupts on a grid of MS milliseconds shared by\n"
+    "                      all VMs, up to MS late; its clock stays exact (default 16; 0: never)\n"
     "  --deterministic     time is a function of executed instructions only\n"
     "  --seed N            fixes the initial Count and the TLB Random sequence (printed when chosen)\n"
     "  --max-insns N       stop after N guest instructions (exit 3)\n"
@@ -115,6 +118,9 @@ static const char usage_text[] =
     "                      goes to DIR/NAME.log and to the socket DIR/NAME.sock (attach with\n"
     "                      `socat - UNIX-CONNECT:DIR/NAME.sock`); default ${TMPDIR:-/tmp}/mvisor-PID\n"
     "  --host-cpus N       host threads that run the VMs, 1..256 (default: one per online CPU)\n"
+    "  --boot-stagger N    at most N VMs boot at once; the next starts when one goes idle, has\n"
+    "                      run 10 s of host CPU, is paused or ended (default 4 per host\n"
+    "                      thread; 0: all)\n"
     "  --buffer-cache MiB  bound of the buffer cache that VMs reading one read-only image or\n"
     "                      backing file share (its pages are read from the host once and mapped\n"
     "                      copy-on-write into the guests; README \"Disks\"); 0 turns it off\n"
@@ -299,6 +305,9 @@ int main(int argc, char **argv)
                 die_usage("%s", "--run-dir needs a folder");
         } else if (!strcmp(o, "-host-cpus")) {
             sc.host_cpus = (unsigned)parse_u64("--host-cpus", need_arg(argc, argv, &i), 1, SCHED_MAX_HOST_CPUS);
+        } else if (!strcmp(o, "-boot-stagger")) {
+            sc.boot_stagger = (unsigned)parse_u64("--boot-stagger", need_arg(argc, argv, &i), 0, VMSET_MAX_VMS);
+            sc.boot_stagger_given = true;
         } else if (!strcmp(o, "-buffer-cache")) {
             uint64_t mib = parse_u64("--buffer-cache", need_arg(argc, argv, &i), 0, 1u << 20);
             bufcache_set_default_limit(mib << (20 - MACH_PAGE_BITS));

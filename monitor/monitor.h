@@ -255,6 +255,8 @@ struct vcpu {
     bool waiting;          /* returned VCPU_EXIT_WAIT: the next run resumes the WAIT (vcpu_wait) */
     uint64_t wait_until_ns;   /* then: host monotonic time to run it again (sooner on a wake-up) */
     uint64_t wait_skip_ticks; /* deterministic: guest ticks the WAIT jumps over when it resumes */
+    bool wait_on_compare;     /* real time, one vCPU: the WAIT's deadline is the CP0 timer's (no device
+                                 event, no other vCPU comes first), which --idle-slack may defer */
     uint64_t slice_end;    /* icount at which the engine returns VCPU_EXIT_SLICE (UINT64_MAX: never) */
     bool prof_on;          /* --profile: engines count (set by profile_start) */
     uint8_t observe;       /* VCPU_OBS_*: the interpreter hands every word to these observers */
@@ -395,6 +397,8 @@ struct vm_config {
     uint64_t code_kib;       /* --code-buffer: translation code buffer size (0 = default) */
     uint64_t idle_trim_s;    /* --idle-trim: the idle window before a trim, 0 = never */
     bool idle_trim_given;    /* else VM_IDLE_TRIM_DEFAULT_S */
+    uint64_t idle_slack_ms;  /* --idle-slack: a quiet VM's timer wake-ups on this grid, 0 = never */
+    bool idle_slack_given;   /* else SCHED_IDLE_SLACK_DEFAULT_MS (monitor/sched.h) */
     uint64_t ram_mb;
     const char *kernel, *initrd, *append;
     bool deterministic;
@@ -510,6 +514,7 @@ struct vm {
     /* The idle trim (vm_idle_trim): the window's end (host ns) and the instruction count at its
      * start, the window's length (0: off), and the trims made. */
     uint64_t trim_at_ns, trim_icount, trim_window_ns, idle_trims;
+    uint64_t idle_deferred;  /* timer wake-ups --idle-slack moved onto its grid (the scheduler's, atomic) */
     struct smp_rt *smp;            /* --smp-threads 2: the vCPU threads (monitor/smp.c), or NULL */
 };
 

@@ -186,7 +186,7 @@ int vmopt_parse(struct vmopt *o, int argc, char *const *argv, int *i, char *err,
     }
     static const char *const with_arg[] = {
         "-M", "-machine", "-m", "-kernel", "-initrd", "-append", "-cpu", "-smp", "-serial", "-name",
-        "-display", "-monitor", "-exec", "-code-buffer", "-idle-trim", "-seed", "-max-insns", "-timeout", "-trace",
+        "-display", "-monitor", "-exec", "-code-buffer", "-idle-trim", "-idle-slack", "-seed", "-max-insns", "-timeout", "-trace",
         "-tlb-entries", "-weight", "-drive", "-device", "-netdev", "-nic", "-net", "-numa-node", "-smp-threads",
     };
     bool known = false;
@@ -269,6 +269,9 @@ int vmopt_parse(struct vmopt *o, int argc, char *const *argv, int *i, char *err,
     } else if (!strcmp(o1, "-idle-trim")) {
         rc = parse_u64(&c, "--idle-trim", v, 0, 3600, &cfg->idle_trim_s);
         cfg->idle_trim_given = rc == 0;
+    } else if (!strcmp(o1, "-idle-slack")) {
+        rc = parse_u64(&c, "--idle-slack", v, 0, SCHED_IDLE_SLACK_MAX_MS, &cfg->idle_slack_ms);
+        cfg->idle_slack_given = rc == 0;
     } else if (!strcmp(o1, "-seed")) {
         rc = parse_u64(&c, "--seed", v, 0, UINT64_MAX, &cfg->seed);
         cfg->seed_given = rc == 0;

@@ -366,6 +366,8 @@ void profile_write(struct vm *vm, FILE *f, bool json)
                 vm->mm ? vm->mm->in_use : 0);
         profile_disks(vm, f, true);
         profile_sharing(vm, f, true);
+        fprintf(f, "  \"idle_slack\": {\"deferred_wakeups\": %" PRIu64 "},\n",
+                __atomic_load_n(&vm->idle_deferred, __ATOMIC_RELAXED));
         numa_report_vm(vm->numa, f, true);
         fprintf(f, "  \"mmio\": {");
         first = true;
@@ -502,6 +504,8 @@ void profile_write(struct vm *vm, FILE *f, bool json)
     fprintf(f, "\n");
     profile_disks(vm, f, false);
     profile_sharing(vm, f, false);
+    fprintf(f, "  timer wake-ups deferred onto the --idle-slack grid: %" PRIu64 "\n",
+            __atomic_load_n(&vm->idle_deferred, __ATOMIC_RELAXED));
     numa_report_vm(vm->numa, f, false);
 
     fprintf(f, "\nhost CPU time of the vCPU (%s, %.0f ms samples): ",

@@ -43,6 +43,7 @@
 #define _GNU_SOURCE /* gettid */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -65,6 +66,8 @@
  * host wake-up then serves the ticks of several VMs, each seen at most this late (Linux's timer
  * slack plays the same part for host processes, 50 us by default). */
 #define TIMER_SLACK_NS 500000ull
+/* Probes made runnable in one turn past which the poller wakes a sleeping worker to share them. */
+#define SCHED_SHARE_PROBES 8u
 
 struct sched {
     pthread_mutex_t lock;
@@ -81,6 +84,7 @@ struct sched {
     unsigned sleepers;      /* workers waiting on cond */
     bool signalled;         /* a terminating signal came: every vCPU runs to its stop */
     bool profiled;          /* some VM is profiled: each worker starts a sampler */
+    unsigned booting, boot_max; /* staggered boots (sched.h): VMs booting now, and at most */
 };
 
 static void arm_timer(struct sched *s, uint64_t at)
@@ -238,6 +242,7 @@ static void poll_once(struct sched *s)
         } else {
             struct sched_ent *e = p;
             drain(e->wake_fd);
+            sched_idle_disturbed(e);
             if (e->st == SCHED_ENT_IDLE)
                 make_runnable(s, e);
             else if (e->st == SCHED_ENT_RUNNING)
@@ -245,9 +250,16 @@ static void poll_once(struct sched *s)
         }
     }
     uint64_t now = host_monotonic_ns();
+    unsigned due = 0;
     for (unsigned i = 0; i < s->n; i++)
-        if (s->e[i].st == SCHED_ENT_IDLE && s->e[i].until_ns <= now)
+        if (s->e[i].st == SCHED_ENT_IDLE && s->e[i].until_ns <= now) {
             make_runnable(s, &s->e[i]);
+            due++;
+        }
+    /* Quiet VMs' ticks come due together on the --idle-slack grid: a sleeping worker shares a
+     * large batch of probes with the poller. */
+    if (due >= SCHED_SHARE_PROBES && s->poller_free && s->sleepers)
+        pthread_cond_signal(&s->cond);
 }
 
 static void after_slice(struct sched *s, struct sched_ent *e, enum vcpu_exit why, uint64_t ran_ns, bool ended,
@@ -275,8 +287,9 @@ static void run_slice(struct sched *s, struct sched_ent *e, uint64_t insns, stru
         atomic_store(&vm->ctl.vcpu_tid, tid);
     if (s->profiled)
         profile_thread_set(e->vcpu);
-    uint64_t t0 = host_monotonic_ns();
+    uint64_t t0 = host_monotonic_ns(), i0 = e->vcpu->icount;
     enum vcpu_exit why = first ? vm_run_slice(vm, insns) : smp_vcpu_slice(vm, e->vcpu->id, insns);
+    e->slice_insns = e->vcpu->icount - i0;
     if (s->profiled)
         profile_thread_set(NULL);
     /* Outside the lock: a reboot loads the kernel again, an end prints and closes. The VM is
@@ -347,11 +360,67 @@ static void ent_done(struct sched *s, struct sched_ent *e)
     }
 }
 
+/* Staggered boots (sched.h): the next VM held back starts (lock held). */
+static void gate_admit(struct sched *s)
+{
+    for (unsigned i = 0; i < s->n && s->booting < s->boot_max; i++) {
+        struct sched_ent *h = &s->e[i];
+        if (h->gate != SCHED_GATE_HELD)
+            continue;
+        h->gate = SCHED_GATE_BOOTING;
+        s->booting++;
+        if (h->st == SCHED_ENT_IDLE)
+            make_runnable(s, h);
+    }
+}
+
+/* After a slice of e (lock held): a VM held back that ran (a wake-up started it) is booting; a
+ * booting one that is done lets the next start. */
+static void gate_after_slice(struct sched *s, struct sched_ent *e, enum vcpu_exit why, uint64_t ran_ns, bool ended)
+{
+    if (e->gate == SCHED_GATE_HELD) {
+        e->gate = SCHED_GATE_BOOTING;
+        s->booting++;
+    }
+    if (e->gate != SCHED_GATE_BOOTING ||
+        !sched_boot_done(e, host_monotonic_ns(), ran_ns, why == VCPU_EXIT_WAIT, why == VCPU_EXIT_PAUSED, ended))
+        return;
+    e->gate = SCHED_GATE_NONE;
+    s->booting--;
+    gate_admit(s);
+}
+
+/* Staggered boots: the first boot_max VMs start, the others wait, idle with no deadline. */
+static void gate_open(struct sched *s, unsigned boot_max)
+{
+    unsigned nvms = 0;
+    for (unsigned i = 0; i < s->n; i++)
+        nvms += s->e[i].first == &s->e[i];
+    if (!boot_max || boot_max >= nvms)
+        return;
+    s->boot_max = boot_max;
+    /* The VMs' first vCPUs come first in s->e; a VM's other vCPUs follow it (no gate of their own). */
+    for (unsigned i = 0; i < nvms; i++) {
+        struct sched_ent *e = &s->e[i];
+        if (i < boot_max) {
+            e->gate = SCHED_GATE_BOOTING;
+            s->booting++;
+        } else {
+            e->gate = SCHED_GATE_HELD;
+            e->st = SCHED_ENT_IDLE;
+            e->until_ns = UINT64_MAX;
+            s->idle++;
+        }
+    }
+    fprintf(stderr, "mvisor: %u VMs: booting %u at a time (--boot-stagger)\n", nvms, boot_max);
+}
+
 /* What a slice returned, after vm_run_ended acted on it (lock held). */
 static void after_slice(struct sched *s, struct sched_ent *e, enum vcpu_exit why, uint64_t ran_ns, bool ended,
                         int status)
 {
     sched_account(e, ran_ns);
+    gate_after_slice(s, e, why, ran_ns, ended);
     bool woken = e->woken;
     e->woken = false;
     e->preempted = false;
@@ -380,7 +449,15 @@ static void after_slice(struct sched *s, struct sched_ent *e, enum vcpu_exit why
     }
     e->st = SCHED_ENT_IDLE;
     s->idle++;
-    e->until_ns = why == VCPU_EXIT_WAIT ? e->vcpu->wait_until_ns : host_monotonic_ns() + VM_PAUSE_POLL_NS;
+    if (why == VCPU_EXIT_WAIT) {
+        const struct vcpu *v = e->vcpu;
+        e->until_ns = sched_idle_until(e, v->wait_until_ns, host_monotonic_ns(), v->wait_on_compare);
+        if (e->until_ns != v->wait_until_ns)
+            __atomic_fetch_add(&e->vm->idle_deferred, 1, __ATOMIC_RELAXED);
+    } else {
+        e->until_ns = host_monotonic_ns() + VM_PAUSE_POLL_NS;
+        sched_idle_disturbed(e);
+    }
     if (e->until_ns + TIMER_SLACK_NS < s->timer_at)
         arm_timer(s, e->until_ns + TIMER_SLACK_NS); /* the poller sleeps until then at most */
 }
@@ -521,6 +598,10 @@ static int sched_open(struct sched *s, struct vm **vms, unsigned n)
             e->wake_fd = j ? smp_wake_fd(vm, j) : vm->ctl.wake_fd;
             e->weight = w;
             e->st = SCHED_ENT_RUNNABLE;
+            /* Real time, one vCPU: a deterministic VM's time is its instruction count, not the host's. */
+            if (!vm->clock.deterministic && vm->nr_vcpus == 1)
+                e->slack_ns = (vm->cfg.idle_slack_given ? vm->cfg.idle_slack_ms : SCHED_IDLE_SLACK_DEFAULT_MS) *
+                              1000000ull;
             rc = watch(s, e->wake_fd, e);
         }
         if (vm->prof)
@@ -567,6 +648,7 @@ int sched_run(struct vm **vms, unsigned n, const struct sched_config *sc, int *s
         return -EAGAIN;
     }
     s.workers = nw;
+    gate_open(&s, sc && sc->boot_stagger_given ? sc->boot_stagger : SCHED_BOOT_STAGGER_PER_CPU * nw);
     unsigned started = 0;
     for (; started + 1 < nw; started++)
         if (pthread_create(&t[started], NULL, worker_main, &s))

@@ -26,7 +26,21 @@ struct vm;
 
 struct sched_config {
     unsigned host_cpus; /* worker threads; 0: the host's online CPUs */
+    unsigned boot_stagger; /* --boot-stagger: VMs booting at once (0: all); default below */
+    bool boot_stagger_given;
 };
+
+/*
+ * Staggered boots: started all at once, N VMs share the host's CPUs from their first instruction,
+ * and each reaches its prompt only after all N have done most of a boot (a Debian kernel's
+ * decompressor alone is some 2e9 guest instructions): 100 VMs on a loaded two-core host showed no
+ * console line in nine minutes. So at most SCHED_BOOT_STAGGER_PER_CPU per worker boot at once,
+ * in the order given, and the next starts when one of them has gone idle (a second of short
+ * WAITs), has run SCHED_BOOT_CPU_NS of host CPU, is paused or has ended. A VM
+ * held back that gets a wake-up (QMP, console input) starts then.
+ */
+#define SCHED_BOOT_STAGGER_PER_CPU 4u
+#define SCHED_BOOT_CPU_NS 10000000000ull
 
 /*
  * Runs every VM (created, booted and started: vm_start) until each has ended, on the caller's
@@ -74,6 +88,14 @@ struct sched_ent {
     bool preempted;     /* SCHED_ENT_RUNNING: asked to give its worker back */
     bool from_idle;     /* SCHED_ENT_RUNNABLE: woke up since it last ran (its next slice is a probe) */
     int status;         /* SCHED_ENT_DONE: the VM's exit status */
+    /* Idle tick coalescing (monitor/sched_idle.c): */
+    uint64_t slack_ns;    /* the VM's --idle-slack grid (0: wakes at its deadlines) */
+    uint64_t quiet_since; /* host ns since which every wake-up was a short timer tick (0: not quiet) */
+    uint64_t slice_insns; /* guest instructions the last slice retired */
+    uint64_t deferred;    /* timer wake-ups moved onto the grid (--profile: idle_slack_deferred) */
+    enum { SCHED_GATE_NONE, SCHED_GATE_HELD, SCHED_GATE_BOOTING } gate; /* staggered boots */
+    uint64_t boot_ns;     /* SCHED_GATE_BOOTING: host CPU ns run since it started */
+    uint64_t boot_quiet_since; /* SCHED_GATE_BOOTING: since when every slice was a short WAIT */
 };
 
 /* The runnable entry to run next (the least effective virtual time), and how many of the other
@@ -102,6 +124,35 @@ struct sched_charge {
     uint64_t wall_since; /* wall time charged to short slices since that reading */
 };
 uint64_t sched_charge_slice(struct sched_charge *c, uint64_t wall_ns, uint64_t (*cpu_ns)(void));
+
+/*
+ * Idle tick coalescing (monitor/sched_idle.c). The guest's Linux ticks at 250 Hz with no NO_HZ:
+ * an idle VM takes a timer interrupt every 4 ms, each a few thousand instructions of code gone
+ * cold since the last. A VM is quiet once, for SCHED_QUIET_NS, it has only woken for its CP0
+ * timer and gone back to WAIT within SCHED_QUIET_INSNS; a quiet VM is then woken at the next
+ * multiple of its slack on the host's monotonic clock instead of at its deadline, so the ticks of
+ * every quiet VM fall on one grid (one host wake-up for all) and a late tick does the work of
+ * several (Linux's tick_sched_timer catches jiffies up from the clock source, kernel/time/
+ * tick-sched.c, tick_do_update_jiffies64; the clock source is Count, which follows the host's
+ * time, so the guest's clock does not drift). Any other wake-up (console input, QMP, a device)
+ * or a tick that runs long ends the quiet at once.
+ */
+#define SCHED_IDLE_SLACK_DEFAULT_MS 16u
+#define SCHED_IDLE_SLACK_MAX_MS 1000u
+#define SCHED_QUIET_NS 1000000000ull
+#define SCHED_QUIET_INSNS 50000ull
+
+/* After a slice of x that ended in a WAIT (lock held): the host time to wake x at, for a
+ * deadline at host time `deadline`, now `now`; on_compare: the deadline is the guest's CP0
+ * timer (vcpu.wait_on_compare). Keeps x's quiet state. */
+uint64_t sched_idle_until(struct sched_ent *x, uint64_t deadline, uint64_t now, bool on_compare);
+/* x woke for something other than its timer: it is not quiet. */
+void sched_idle_disturbed(struct sched_ent *x);
+/* After a slice of a booting entry (SCHED_GATE_BOOTING) that ran ran_ns and ended in a WAIT
+ * (wait), a pause (paused) or its end (ended): whether it no longer counts as booting. Done:
+ * every slice for SCHED_QUIET_NS a WAIT within SCHED_QUIET_INSNS (any wake-up, deterministic VMs
+ * too), SCHED_BOOT_CPU_NS of host CPU run, paused (QMP stop: it runs nothing) or ended. */
+bool sched_boot_done(struct sched_ent *x, uint64_t now, uint64_t ran_ns, bool wait, bool paused, bool ended);
 
 /* The worse of two exit statuses, for the monitor's own: a host error (1) is worst, then a
  * wedged guest (2), a failed test (4), a limit reached (3), and 0. */

@@ -496,6 +496,7 @@ enum vcpu_exit vcpu_wait(struct vcpu *v)
             dev = ticks_to_device_event(v);
             smp_bql_unlock(vm);
         }
+        bool on_compare = dev >= ticks && others_ticks >= ticks;
         if (dev < ticks)
             ticks = dev;
         if (others_ticks < ticks)
@@ -525,6 +526,7 @@ enum vcpu_exit vcpu_wait(struct vcpu *v)
         v->waiting = true;
         v->wait_until_ns = now_ns + ns;
         v->wait_skip_ticks = 0;
+        v->wait_on_compare = on_compare;
         return VCPU_EXIT_WAIT;
     }
     vcpu_update_next_event(v);

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Idle host CPU of two (or more) mvisor builds side by side, in the same window.
 
-    bench/vms/idle-ab.py N WINDOW ROUNDS NAME=BINARY [NAME=BINARY[,VAR=VALUE...]] ...
+    bench/vms/idle-ab.py N WINDOW ROUNDS NAME=BINARY [NAME=BINARY[,VAR=VALUE...][,--OPTION=VALUE...]] ...
 
 Each round starts one monitor per build at the same time, each running N idle clones of the
 reference guest (`BINARY -M malta -m 256 -kernel build/guest/vmlinuz -initrd
@@ -10,7 +10,9 @@ once every DIR/vm*.log ends in the busybox prompt `# `, it waits 3 s and reads u
 each monitor's /proc/PID/stat over the same WINDOW seconds: the builds share the host's load and
 its caches in that window, which a shared, loaded host makes the only fair comparison. Rounds
 alternate which build starts first. Prints each round and, per build, the median with min-max
-in % of one core. VAR=VALUE pairs go into that build's environment. Run from the repository's
+in % of one core. VAR=VALUE pairs go into that build's environment; --OPTION=VALUE parts are
+added to its command line as --OPTION VALUE (one binary under two settings). IDLE_AB_SETTLE
+(seconds, default 3) replaces the 3 s wait: 15 lets the first idle trims (10 s) pass. Run from the repository's
 top folder (README "Idle VMs: where an idle tick's time goes").
 """
 import glob
@@ -56,19 +58,23 @@ def main():
         name, rest = arg.split("=", 1)
         parts = rest.split(",")
         env = dict(os.environ)
+        extra = []
         for p in parts[1:]:
             k, v = p.split("=", 1)
-            env[k] = v
-        builds.append((name, parts[0], env))
-    results = {name: [] for name, _, _ in builds}
+            if k.startswith("-"):
+                extra += [k, v]
+            else:
+                env[k] = v
+        builds.append((name, parts[0], env, extra))
+    results = {name: [] for name, _, _, _ in builds}
     for r in range(rounds):
         order = builds if r % 2 == 0 else builds[::-1]
         runs = []
         t0 = time.monotonic()
-        for name, binary, env in order:
+        for name, binary, env, extra in order:
             d = tempfile.mkdtemp(prefix="idle-ab-%s-" % name)
             cmd = [binary, "-M", "malta", "-m", "256", "-kernel", "build/guest/vmlinuz", "-initrd",
-                   "build/initramfs.cpio.gz", "-append", "console=ttyS0", "--clone", str(n), "--run-dir", d]
+                   "build/initramfs.cpio.gz", "-append", "console=ttyS0", "--clone", str(n), "--run-dir", d] + extra
             out = open(os.path.join(d, "mvisor.out"), "w")
             runs.append((name, subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env), d))
         while any(at_prompt(d) < n and p.poll() is None for _, p, d in runs):
@@ -76,7 +82,7 @@ def main():
         boot = time.monotonic() - t0
         if any(p.poll() is not None for _, p, _ in runs):
             sys.exit("idle-ab: a monitor ended before its VMs reached the prompt (see its mvisor.out)")
-        time.sleep(3)
+        time.sleep(float(os.environ.get("IDLE_AB_SETTLE", "3")))
         c0 = {name: cpu_seconds(p.pid) for name, p, _ in runs}
         w0 = time.monotonic()
         time.sleep(window)

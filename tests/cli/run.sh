@@ -237,6 +237,8 @@ bad code-buffer-tiny 'code-buffer' "${TB[@]}" -kernel "$GOOD" --code-buffer 16
 bad code-buffer-huge 'code-buffer' "${TB[@]}" -kernel "$GOOD" --code-buffer 1048577
 bad idle-trim-huge 'idle-trim' "${TB[@]}" -kernel "$GOOD" --idle-trim 3601
 bad idle-trim-word 'idle-trim' "${TB[@]}" -kernel "$GOOD" --idle-trim soon
+bad idle-slack-huge 'idle-slack' "${TB[@]}" -kernel "$GOOD" --idle-slack 1001
+bad idle-slack-word 'idle-slack' "${TB[@]}" -kernel "$GOOD" --idle-slack later
 # A code buffer the host cannot map is one clear line and exit 1, never a quiet fall-back to the
 # interpreter: the largest buffer under an address-space limit (768 MiB) it cannot fit in. (The
 # same limit runs the default buffer: see run-pass-address-limit below.)
@@ -351,7 +353,7 @@ if selected help; then
             for opt in -M -m -kernel -initrd -append --exec --deterministic --seed --max-insns \
                 --timeout --trace --no-chain --perfmap --profile --code-buffer -serial -no-reboot \
                 --insn-words -qmp -name --vm-config --clone --run-dir --host-cpus --weight --stats \
-                --mem-limit --page-sharing --numa --numa-node --idle-trim; do
+                --mem-limit --page-sharing --numa --numa-node --idle-trim --idle-slack --boot-stagger; do
                 # the option as a word: preceded by a blank or a comma, followed by a blank, a
                 # comma, '=' or the end of the line
                 if ! grep -Eq -- "(^|[[:space:],])$opt([[:space:],=]|\$)" "$OUT"; then
@@ -625,6 +627,7 @@ bad weight-zero '--weight 0 is out of range \(1\.\.10000\)' "${TB[@]}" -kernel "
 bad weight-big '--weight 10001 is out of range' "${TB[@]}" -kernel "$GOOD" --weight 10001
 bad host-cpus-zero '--host-cpus 0 is out of range \(1\.\.256\)' "${TB[@]}" -kernel "$GOOD" --host-cpus 0
 bad host-cpus-257 '--host-cpus 257 is out of range' "${TB[@]}" -kernel "$GOOD" --host-cpus 257
+bad boot-stagger-word '--boot-stagger' "${TB[@]}" -kernel "$GOOD" --boot-stagger many
 bad page-sharing-zero '--page-sharing 0 is out of range \(1\.\.10000000\)' "${TB[@]}" -kernel "$GOOD" --page-sharing=0
 bad page-sharing-abc 'invalid number for --page-sharing' "${TB[@]}" -kernel "$GOOD" --page-sharing=abc
 bad numa-nodes-zero '--numa: nodes=0 is out of range \(1\.\.8\)' "${TB[@]}" -kernel "$GOOD" --numa nodes=0

@@ -27,6 +27,10 @@
 #   idle-trim         three VMs idle 6 s before their workload, two with --idle-trim 1: exact
 #                     results, and the trimming VMs' translations dropped while they waited
 #                     (--profile=json idle_trims), the third's not
+#   idle-slack        two VMs idle 4 s, one with --idle-slack 40, one with 0: jiffies follow the
+#                     guest's clock in both, the first's ticks coalesced (fewer timer interrupts
+#                     than jiffies, deferred wake-ups in --profile=json), the second's not deferred;
+#                     --boot-stagger 1: the second boots once the first is at its workload
 #   quiet-wait        on one host CPU, a deterministic VM waiting for an interrupt that never
 #                     comes leaves the CPU to a VM beside it
 #   numa              the four workload VMs, --deterministic, on a simulated 4-node machine
@@ -79,7 +83,7 @@ fi
 
 # ---- cases ---------------------------------------------------------------------------------
 
-for c in four-vms containment reset-loop-stops quiet-wait shared-base page-sharing numa idle-trim; do
+for c in four-vms containment reset-loop-stops quiet-wait shared-base page-sharing numa idle-trim idle-slack; do
     selected "$c" || continue
     if ((!inputs_ok)); then
         TEST_LOG=

@@ -56,6 +56,14 @@ Cases:
                 two with --idle-trim 1, one with --idle-trim 0. Every result exact; in
                 --profile=json each trimming VM made at least one idle trim (its translations
                 dropped and their memory given back while it waited), the other none
+  idle-slack    two VMs read uptime (the clock source), jiffies and their timer interrupt count
+                around an idle `sleep 4`, one with --idle-slack 40, one with --idle-slack 0: in
+                both, jiffies advanced by 250 per second of uptime (within 2% and 2 ticks: late
+                ticks are caught up, the clock does not drift); the first took fewer than half as
+                many timer interrupts as jiffies went by and --profile=json counts its deferred
+                wake-ups (> 0), the second's none. With --boot-stagger 1: the monitor says it
+                boots them one at a time, and the second VM's console shows nothing before the
+                first has reached its workload (it went quiet in its sleep: the next may start)
   quiet-wait    with --host-cpus 1, a --deterministic VM waiting for an interrupt no device
                 raises (tests/vms/progs/wait_quiet.S) beside a VM counting to an instruction
                 limit (tests/vms/progs/spin.S, --max-insns): the counter reaches its
@@ -655,6 +663,60 @@ def case_page_sharing(args):
 
 CASES["page-sharing"] = case_page_sharing
 CASES["idle-trim"] = case_idle_trim
+
+
+def case_idle_slack(args):
+    slack = {"slack": "40", "noslack": "0"}
+    vms = []
+    for n, ms in slack.items():
+        vm = linux_vm(args, n, "ticks")
+        vm["options"] += ["--idle-slack", ms]
+        vms.append(vm)
+    run = Run(args, "idle-slack", vms, profile=True, extra=("--boot-stagger", "1"))
+    first = None  # whether the first VM was at its workload when the second VM's console began
+    while run.p.poll() is None and first is None:
+        if run.log("noslack"):
+            first = "@@workload ticks" in run.log("slack")
+        time.sleep(0.02)
+    rc = run.finish()
+    check("said so", "mvisor: 2 VMs: booting 1 at a time (--boot-stagger)" in run.stderr, run.stderr[-500:])
+    check("one boot at a time", first is True, "the second VM started %s" %
+          ("before the first reached its workload" if first is False else "never"))
+    check("exit status 0", rc == 0, "status %d" % rc)
+    try:
+        with open(run.profile) as f:
+            prof = json.load(f)
+        deferred = {n: prof[n]["idle_slack"]["deferred_wakeups"] for n in slack}
+    except (OSError, ValueError, KeyError) as e:
+        deferred = None
+        check("profile", False, repr(e))
+    for n in slack:
+        m = re.findall(r"^@@ticks ([\d.]+) (\d+) (\d+) (\d+) ([\d.]+) (\d+) (\d+) (\d+)\r?$", run.log(n), re.M)
+        if not check("%s: one @@ticks line" % n, len(m) == 1, repr(m)):
+            continue
+        up0, j0a, j0b, i0, up1, j1a, j1b, i1 = m[0]
+        secs = float(up1) - float(up0)
+        # jiffies: a 32-bit counter that starts 5 minutes before it wraps; read before and after
+        # each uptime, so the jiffies between the two uptimes lie between these bounds
+        jmin, jmax = (int(j1a) - int(j0b)) % (1 << 32), (int(j1b) - int(j0a)) % (1 << 32)
+        irqs = int(i1) - int(i0)
+        print("%s: %.2f s of uptime, %d-%d jiffies, %d timer interrupts" % (n, secs, jmin, jmax, irqs))
+        check("%s: slept" % n, secs >= 4.0, "%.2f s" % secs)
+        # uptime has 10 ms steps (2.5 jiffies at each end), plus 1%
+        tol = 0.01 * 250 * secs + 5
+        check("%s: jiffies follow the clock" % n, jmin - tol <= 250 * secs <= jmax + tol,
+              "%d-%d jiffies in %.3f s (want %.0f)" % (jmin, jmax, secs, 250 * secs))
+        jiffies = jmin
+        if n == "slack":
+            check("slack: ticks coalesced", irqs * 2 < jiffies, "%d interrupts for %d jiffies" % (irqs, jiffies))
+    if deferred is not None:
+        check("deferred wake-ups", deferred["slack"] > 0 and deferred["noslack"] == 0, repr(deferred))
+        print("deferred wake-ups: %r" % deferred)
+    if failures:
+        run.dump()
+
+
+CASES["idle-slack"] = case_idle_slack
 
 # The simulated ccNUMA machine (tests/vms/numa_case.py).
 import numa_case  # noqa: E402

@@ -60,6 +60,24 @@ disk) # /dev/vda (each VM its own overlay of one base image): the md5 of /rand.b
         case $w in mvisor.hold=*) sleep "${w#mvisor.hold=}" ;; esac
     done
     umount /mnt ;;
+ticks) # the clock over an idle wait (the idle-slack case): uptime (the clock source, Count),
+    # jiffies (/proc/schedstat's timestamp) and the CP0 timer's interrupts, before and after
+    # Shell builtins only, jiffies read before and after uptime (the host may stop the guest
+    # between two readings), and once before for nothing (the first run translates these paths).
+    snap() {
+        { read -r _; read -r _ j; } </proc/schedstat
+        read -r up _ </proc/uptime
+        { read -r _; read -r _ j2; } </proc/schedstat
+        irq=
+        while read -r _ c rest; do
+            case $rest in "MIPS "*" 7 "*timer) irq=$c ;; esac # the CP0 timer, cevt-r4k's "timer"
+        done </proc/interrupts
+        echo "$up $j $j2 $irq"
+    }
+    a=$(snap)
+    a=$(snap)
+    sleep 4
+    echo "@@ticks $a $(snap)" ;;
 panic)
     echo "@@panic"
     echo c >/proc/sysrq-trigger ;;
