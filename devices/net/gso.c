@@ -53,24 +53,6 @@ static void wr32(uint8_t *p, uint32_t v)
     wr16(p + 2, (uint16_t)v);
 }
 
-/* The one's-complement sum of n bytes, big-endian words, unfolded. */
-static uint64_t sum_bytes(const uint8_t *p, unsigned n)
-{
-    uint64_t s = 0;
-    for (; n >= 2; p += 2, n -= 2)
-        s += rd16(p);
-    if (n)
-        s += (uint32_t)p[0] << 8;
-    return s;
-}
-
-static uint16_t fold(uint64_t s)
-{
-    while (s >> 16)
-        s = (s & 0xFFFF) + (s >> 16);
-    return (uint16_t)s;
-}
-
 /* Where the IP header starts (after one optional 802.1Q tag) and its EtherType; 0 if the
  * frame is too short to say. */
 static unsigned l3_offset(const uint8_t *f, uint32_t len, uint16_t *type)
@@ -143,7 +125,7 @@ int net_gso_segment(const struct net_buf *b, struct net_buf **out, unsigned max)
     uint32_t seq = rd32(f + l4 + 4);
     uint16_t id = v4 ? rd16(f + l3 + 4) : 0;
     /* The pseudo-header's addresses, the same for every segment. */
-    uint64_t addrs = v4 ? sum_bytes(f + l3 + 12, 8) : sum_bytes(f + l3 + 8, 32);
+    uint64_t addrs = v4 ? net_csum_add(f + l3 + 12, 8) : net_csum_add(f + l3 + 8, 32);
     unsigned i;
     for (i = 0; i < nseg; i++) {
         uint32_t at = hdr + i * mss, seglen = payload - i * mss < mss ? payload - i * mss : mss;
@@ -158,7 +140,7 @@ int net_gso_segment(const struct net_buf *b, struct net_buf **out, unsigned max)
             wr16(d + l3 + 2, (uint16_t)(s->len - l3));
             wr16(d + l3 + 4, (uint16_t)(id + i));
             wr16(d + l3 + 10, 0);
-            wr16(d + l3 + 10, (uint16_t)~fold(sum_bytes(d + l3, ihl)));
+            wr16(d + l3 + 10, (uint16_t)~net_csum_fold(net_csum_add(d + l3, ihl)));
         } else {
             wr16(d + l3 + 4, (uint16_t)(s->len - l3 - 40));
         }
@@ -170,7 +152,7 @@ int net_gso_segment(const struct net_buf *b, struct net_buf **out, unsigned max)
             flags &= (uint8_t)~TCP_CWR;
         d[l4 + 13] = flags;
         uint32_t tcp_len = s->len - l4;
-        wr16(d + l4 + 16, fold(addrs + IPPROTO_TCP_ + tcp_len));
+        wr16(d + l4 + 16, net_csum_fold(addrs + IPPROTO_TCP_ + tcp_len));
         s->csum = NET_CSUM_PARTIAL;
         s->csum_start = (uint16_t)l4;
         s->csum_offset = 16;

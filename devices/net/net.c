@@ -35,18 +35,26 @@ void net_buf_put(struct net_buf *b)
         free(b);
 }
 
-uint16_t net_csum_partial(const struct net_buf *b)
+uint64_t net_csum_add(const uint8_t *p, uint32_t n)
 {
     uint64_t sum = 0;
-    const uint8_t *p = b->data + b->csum_start;
-    uint32_t n = b->len - b->csum_start;
     for (; n >= 2; p += 2, n -= 2)
         sum += (uint32_t)p[0] << 8 | p[1];
     if (n)
         sum += (uint32_t)p[0] << 8;
+    return sum;
+}
+
+uint16_t net_csum_fold(uint64_t sum)
+{
     while (sum >> 16)
         sum = (sum & 0xFFFF) + (sum >> 16);
-    return (uint16_t)~sum;
+    return (uint16_t)sum;
+}
+
+uint16_t net_csum_partial(const struct net_buf *b)
+{
+    return (uint16_t)~net_csum_fold(net_csum_add(b->data + b->csum_start, b->len - b->csum_start));
 }
 
 void net_buf_finish_csum(struct net_buf *b)

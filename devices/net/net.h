@@ -69,6 +69,10 @@ int net_gso_prepare(struct net_buf *b);
 int net_gso_segment(const struct net_buf *b, struct net_buf **out, unsigned max);
 
 /* The Internet checksum (RFC 1071) a NET_CSUM_PARTIAL frame still needs, as stored. */
+/* The Internet checksum's one's-complement sum of n bytes as big-endian words (RFC 1071),
+ * unfolded, and its fold to 16 bits. */
+uint64_t net_csum_add(const uint8_t *p, uint32_t n);
+uint16_t net_csum_fold(uint64_t sum);
 uint16_t net_csum_partial(const struct net_buf *b);
 /* Completes a NET_CSUM_PARTIAL frame in place (the caller holds the only reference). */
 void net_buf_finish_csum(struct net_buf *b);
