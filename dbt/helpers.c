@@ -109,8 +109,14 @@ uint64_t dbt_h_load_slow(struct vcpu *v, uint32_t va, const uint8_t *rec, uint64
     memcpy(&pc, rec + 4, 4);
     memcpy(&map, rec + 8, TR_SLOW_MAP_BYTES); /* little-endian, as the host */
     slow_enter(v, arg, pc, map, regs);
-    uint64_t st = slow_leave(v, arg, dbt_h_load(v, va, arg & DBT_SLOW_OP_MASK));
     unsigned slot = (unsigned)(map >> TR_SLOW_REG_SHIFT) & 0xFu;
+    uint32_t op = arg & DBT_SLOW_OP_MASK;
+    uint64_t st;
+    if (op == MIPS_OP_LWL || op == MIPS_OP_LWR) /* the merge's other half: rt, in the register that takes it */
+        st = dbt_h_lwlr(v, va, slot < TR_NHOST ? (uint32_t)regs[slot] : 0, op);
+    else
+        st = dbt_h_load(v, va, op);
+    st = slow_leave(v, arg, st);
     if (!(st >> 32) && slot < TR_NHOST)
         regs[slot] = (uint32_t)st; /* the stub restores it into the destination's host register */
     return st;
@@ -129,7 +135,10 @@ uint64_t dbt_h_store_slow(struct vcpu *v, uint32_t va, const uint8_t *rec, uint6
     else
         memcpy(&val, rec + 8 + TR_SLOW_MAP_BYTES, 4); /* TR_SLOW_REG_IMM */
     slow_enter(v, arg, pc, map, regs);
-    return slow_leave(v, arg, dbt_h_store(v, va, val, arg & DBT_SLOW_OP_MASK));
+    uint32_t op = arg & DBT_SLOW_OP_MASK;
+    if (op == MIPS_OP_SWL || op == MIPS_OP_SWR)
+        return slow_leave(v, arg, dbt_h_swlr(v, va, val, op));
+    return slow_leave(v, arg, dbt_h_store(v, va, val, op));
 }
 
 /* A partial access's word in guest RAM: races on it between vCPUs are the guest's (no

@@ -10,8 +10,9 @@
  * a misaligned access, an empty entry and every flagged page (MMIO, code,
  * copy-on-write) all miss with the same single compare.
  *
- * The partial-word (lwl/lwr/swl/swr) and linked (ll/sc) accesses are rarer
- * and go straight to helpers that share the interpreter's definitions.
+ * The partial-word accesses (lwl/lwr/swl/swr) probe inline too and merge with
+ * a double shift; the linked ones (ll/sc) are rarer and go straight to
+ * helpers that share the interpreter's definitions.
  */
 #include "dbt/translate.h"
 
@@ -223,7 +224,82 @@ static void store(struct tr_ctx *c, const struct mips_insn *in)
     emit_slow_path(c, TR_STUB_STORE, in->op, 0, hv, vimm ? cval : 0, e->len);
 }
 
-/* lwl/lwr/swl/swr/ll/sc: helpers with the interpreter's semantics. */
+/*
+ * lwl/lwr/swl/swr inline (Vol. II LWL..SWR, the little-endian byte tables; dbt/internal.h
+ * interp_lwl..interp_swr are the same merges in C): one probe of the access's own byte (its aligned
+ * word lies in the same page, so a 1-byte tag compare validates the word), the host address rounded
+ * down to the word, and the merge as a double shift by cl: with b = va & 3,
+ *   lwl  sh = 8 * (3 - b): (w << sh) | (rt & low sh bits)     = shld w, ror(rt, sh)
+ *   lwr  sh = 8 * b:       (w >> sh) | (rt & high sh bits)    = shrd w, rol(rt, sh)
+ *   swl  sh = 8 * (3 - b): (rt >> sh) | (old & high sh bits)  = shrd rt, rol(old, sh)
+ *   swr  sh = 8 * b:       (rt << sh) | (old & low sh bits)   = shld rt, ror(old, sh)
+ * (a count of 0 leaves both shifts' destinations as they are: the whole word or the whole rt). The
+ * host address keeps b in its low bits (pages are host-page aligned), so cl comes from it. A miss
+ * takes the load's or store's shared slow path with the unaligned va, whose helper does the access
+ * as the interpreter does (dbt/helpers.c).
+ */
+static void partial_shift(struct x64_emitter *e, bool high)
+{
+    /* rcx = host address, low bits b: cl = 8 * (3 - b) when high, else 8 * b (mod 32 for the shifts) */
+    x64_mov_r32_r32(e, X64_RCX, X64_RAX);
+    if (high)
+        x64_not_r32(e, X64_RCX);
+    x64_shift_r32_imm(e, X64_SHL, X64_RCX, 3);
+    x64_alu_r64_imm32(e, X64_AND, X64_RAX, -4);
+}
+
+static void load_partial(struct tr_ctx *c, const struct mips_insn *in)
+{
+    struct x64_emitter *e = &c->hot;
+    bool lwl = in->op == MIPS_OP_LWL;
+    unsigned rt = in->rt;
+    struct base_opnd b = get_base(c, in->rs);
+    int hd = -1;
+    if (rt) {
+        tr_get(c, rt); /* the merge keeps part of rt: its value in the register that takes the result */
+        hd = tr_dest(c, rt);
+    }
+    emit_probe(c, b, in->simm, 1, false);
+    if (rt) {
+        partial_shift(e, lwl);
+        x64_mov_r32_mbi(e, X64_RAX, X64_RAX, -1, 0);
+        x64_mov_r32_r32(e, X64_RDX, hd);
+        x64_shift_r32_cl(e, lwl ? X64_ROR : X64_ROL, X64_RDX);
+        if (lwl)
+            x64_shld_r32_r32_cl(e, X64_RAX, X64_RDX);
+        else
+            x64_shrd_r32_r32_cl(e, X64_RAX, X64_RDX);
+        x64_mov_r32_r32(e, hd, X64_RAX);
+    }
+    emit_slow_path(c, TR_STUB_LOAD, in->op, rt, hd, 0, e->len);
+    if (rt)
+        tr_written(c, rt);
+}
+
+static void store_partial(struct tr_ctx *c, const struct mips_insn *in)
+{
+    struct x64_emitter *e = &c->hot;
+    bool swl = in->op == MIPS_OP_SWL;
+    uint32_t cval;
+    bool vimm = tr_is_const(c, in->rt, &cval);
+    int hv = vimm ? X64_R11 : tr_get(c, in->rt);
+    emit_probe(c, get_base(c, in->rs), in->simm, 1, true);
+    partial_shift(e, swl);
+    x64_mov_r32_mbi(e, X64_RDX, X64_RAX, -1, 0);
+    x64_shift_r32_cl(e, swl ? X64_ROL : X64_ROR, X64_RDX);
+    if (vimm)
+        x64_mov_r32_imm32(e, X64_R11, cval);
+    else
+        x64_mov_r32_r32(e, X64_R11, hv);
+    if (swl)
+        x64_shrd_r32_r32_cl(e, X64_R11, X64_RDX);
+    else
+        x64_shld_r32_r32_cl(e, X64_R11, X64_RDX);
+    x64_mov_mbi_r32(e, X64_RAX, -1, X64_R11);
+    emit_slow_path(c, TR_STUB_STORE, in->op, 0, hv, vimm ? cval : 0, e->len);
+}
+
+/* ll/sc, and swl/swr where stores are observed: helpers with the interpreter's semantics. */
 static void via_helper(struct tr_ctx *c, const struct mips_insn *in)
 {
     struct x64_emitter *e = &c->hot;
@@ -272,7 +348,16 @@ bool tr_mem(struct tr_ctx *c, const struct mips_insn *in)
     case MIPS_OP_SB: case MIPS_OP_SH: case MIPS_OP_SW:
         store(c, in);
         return true;
-    case MIPS_OP_LWL: case MIPS_OP_LWR: case MIPS_OP_SWL: case MIPS_OP_SWR: case MIPS_OP_LL: case MIPS_OP_SC:
+    case MIPS_OP_LWL: case MIPS_OP_LWR:
+        load_partial(c, in);
+        return true;
+    case MIPS_OP_SWL: case MIPS_OP_SWR:
+        if (c->observe_stores)
+            via_helper(c, in);
+        else
+            store_partial(c, in);
+        return true;
+    case MIPS_OP_LL: case MIPS_OP_SC:
         via_helper(c, in);
         return true;
     default:

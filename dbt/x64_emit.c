@@ -384,6 +384,9 @@ void x64_shift_r64_imm(struct x64_emitter *e, enum x64_shift op, int r, unsigned
 }
 
 void x64_shift_r32_cl(struct x64_emitter *e, enum x64_shift op, int r) { enc_rr(e, 0, OP(0xD3), op, r); }
+/* shld/shrd dst, src, cl: dst shifted by cl with src's bits shifted in (the count taken mod 32) */
+void x64_shld_r32_r32_cl(struct x64_emitter *e, int dst, int src) { enc_rr(e, 0, OP(0x0F, 0xA5), src, dst); }
+void x64_shrd_r32_r32_cl(struct x64_emitter *e, int dst, int src) { enc_rr(e, 0, OP(0x0F, 0xAD), src, dst); }
 void x64_not_r32(struct x64_emitter *e, int r) { enc_rr(e, 0, OP(0xF7), 2, r); }
 void x64_neg_r32(struct x64_emitter *e, int r) { enc_rr(e, 0, OP(0xF7), 3, r); }
 void x64_imul_r32_r32(struct x64_emitter *e, int dst, int src) { enc_rr(e, 0, OP(0x0F, 0xAF), dst, src); }

@@ -112,6 +112,8 @@ void x64_test_r32_imm32(struct x64_emitter *e, int r, uint32_t imm);
 void x64_shift_r32_imm(struct x64_emitter *e, enum x64_shift op, int r, unsigned imm);
 void x64_shift_r64_imm(struct x64_emitter *e, enum x64_shift op, int r, unsigned imm);
 void x64_shift_r32_cl(struct x64_emitter *e, enum x64_shift op, int r);
+void x64_shld_r32_r32_cl(struct x64_emitter *e, int dst, int src);
+void x64_shrd_r32_r32_cl(struct x64_emitter *e, int dst, int src);
 void x64_not_r32(struct x64_emitter *e, int r);
 void x64_neg_r32(struct x64_emitter *e, int r);
 void x64_imul_r32_r32(struct x64_emitter *e, int dst, int src);
