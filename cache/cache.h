@@ -265,6 +265,10 @@ void tcache_release_code(struct tcache *tc, size_t off, size_t len);
 /* Unmaps the write view's pages (they stay in the buffer and the executed view); the next write
  * of a page maps it again. */
 void tcache_wr_drop(struct tcache *tc);
+/* Maps the write view's pages of [off, off + len) of the buffer (page-aligned) writable in one
+ * call, ahead of the translator's stores (cache/codebuf.c); a hint: nothing happens where the
+ * host cannot. */
+void tcache_wr_populate(struct tcache *tc, size_t off, size_t len);
 
 /* Maps a code buffer of code_size bytes (anywhere: calls go through its own thunks) and the
  * indexes; -EINVAL for a size out of range, -ENOMEM if the host cannot map it. */

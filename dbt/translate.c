@@ -667,6 +667,29 @@ void tr_loop_back(struct tr_ctx *c)
     memcpy(c->owner, owner, sizeof(owner));
 }
 
+/*
+ * Blocks are written in order, hot code growing up from [hot_lo, hot_hi) and cold code down from
+ * [cold_lo, cold_hi): when either enters a new TR_POPULATE_CHUNK of the buffer, the write view's
+ * pages of that chunk (up to the other side's code) are mapped in one call (tcache_wr_populate)
+ * instead of one write fault per page.
+ */
+#define TR_POPULATE_CHUNK ((size_t)64 << 10)
+
+static void populate_ahead(struct tcache *tc, size_t hot_lo, size_t hot_hi, size_t cold_lo, size_t cold_hi)
+{
+    size_t k = TR_POPULATE_CHUNK;
+    if (hot_lo / k != (hot_hi - 1) / k || hot_lo % k == 0) {
+        size_t from = (hot_hi - 1) / k * k, to = from + k < cold_lo ? from + k : cold_lo & ~(size_t)4095;
+        if (to > from)
+            tcache_wr_populate(tc, from, to - from);
+    }
+    if (cold_lo / k != (cold_hi - 1) / k || cold_hi % k == 0) {
+        size_t to = (cold_lo / k + 1) * k, from = to - k > hot_hi ? to - k : (hot_hi + 4095) & ~(size_t)4095;
+        if (to > from)
+            tcache_wr_populate(tc, from, to - from);
+    }
+}
+
 /* Copies the hot code and the warm code after it to the TB's place and the cold code to the top
  * end of the buffer (cache/cache.h), and resolves every fixup; every byte through the buffer's
  * write view (tcache_write). */
@@ -680,6 +703,7 @@ static bool layout(struct tr_ctx *c)
         return false;
     uint8_t *base = c->tb->host_code, *cold = tcache_cold_at(c->tc, c->cold.len);
     size_t cold_base = (size_t)(cold - base);
+    populate_ahead(c->tc, at, at + hot + warm, (size_t)(cold - c->tc->buf), (size_t)(cold - c->tc->buf) + c->cold.len);
     size_t sect_base[4] = {[SECT_HOT] = 0, [SECT_COLD] = cold_base, [SECT_WARM] = hot};
     tcache_write(c->tc, base, c->hot.buf, hot);
     tcache_write(c->tc, base + hot, c->warm.buf, warm);
