@@ -10,8 +10,11 @@
  * Threads. libslirp is not thread-safe, so one mutex covers every call into it: the backend's
  * own thread polls slirp's sockets and runs its timers, and the card's vCPU thread feeds it the
  * guest's frames (slirp_input). slirp hands frames for the guest to send_packet from inside
- * either, and those only queue in the card. After a frame from the guest the poll thread is
- * woken (an eventfd) so it polls any socket that frame opened at once.
+ * either, and those only queue in the card. After a frame from the guest the vCPU thread
+ * polls slirp's sockets itself without waiting (poll_now): the guest's acknowledgements make
+ * room toward it, and the host's data that fills it is read on the same thread instead of
+ * waiting until the host schedules the poll thread. The poll thread is woken (an eventfd) only
+ * when slirp then wants a different poll set or an earlier time-out than it sleeps on.
  *
  * Backpressure. A frame for a card whose queue is full is not dropped (slirp's TCP toward the
  * guest would wait out a retransmission timeout, a second at least, for each): it waits in a
@@ -301,11 +304,12 @@ static void *user_thread(void *arg)
                 /* nothing pending after all */
             }
         }
-        /* The vCPU thread polled meanwhile (poll_now): its results were handled and slirp's
-         * indices now point into its set; the sockets are level-triggered, so the next round
-         * sees whatever is still pending. */
-        if (sockets && gen == u->fill_gen)
-            slirp_pollfds_poll(u->slirp, rc < 0, get_revents, ps);
+        /* The vCPU thread polled meanwhile (poll_now): slirp's indices now point into its
+         * set, so this poll's results are stale and only slirp's TCP timers run (a delayed
+         * acknowledgement must not wait while the guest keeps sending); the sockets are
+         * level-triggered, so the next round sees whatever is still pending. */
+        if (sockets)
+            slirp_pollfds_poll(u->slirp, rc < 0 || gen != u->fill_gen, get_revents, ps);
     }
     pthread_mutex_unlock(&u->lock);
     return NULL;
@@ -328,8 +332,7 @@ static bool poll_now(struct user_net *u)
     slirp_pollfds_fill(u->slirp, &timeout, add_poll, ps);
     u->fill_gen++;
     int rc = poll(ps->fds, ps->nfds, 0);
-    if (rc > 0)
-        slirp_pollfds_poll(u->slirp, false, get_revents, ps);
+    slirp_pollfds_poll(u->slirp, rc < 0, get_revents, ps); /* its TCP timers too */
     /* slirp's wishes after its work (what the thread's next fill would ask for), and how soon
      * it wants to be called again (a delayed acknowledgement, its slow timer) */
     pollset_begin(u, ps);
