@@ -10,8 +10,11 @@
  * Threads. libslirp is not thread-safe, so one mutex covers every call into it: the backend's
  * own thread polls slirp's sockets and runs its timers, and the card's vCPU thread feeds it the
  * guest's frames (slirp_input). slirp hands frames for the guest to send_packet from inside
- * either, and those only queue in the card. After a frame from the guest the poll thread is
- * woken (an eventfd) so it polls any socket that frame opened at once.
+ * either, and those only queue in the card. After a frame from the guest the vCPU thread
+ * polls slirp's sockets itself without waiting (poll_now): the guest's acknowledgements make
+ * room toward it, and the host's data that fills it is read on the same thread instead of
+ * waiting until the host schedules the poll thread. The poll thread is woken (an eventfd) only
+ * when slirp then wants a different poll set or an earlier time-out than it sleeps on.
  *
  * Backpressure. A frame for a card whose queue is full is not dropped (slirp's TCP toward the
  * guest would wait out a retransmission timeout, a second at least, for each): it waits in a
@@ -45,6 +48,14 @@ struct user_timer {
 /* Frames waiting for room in the card (a ring). */
 #define USER_BACKLOG 4096
 
+/* A poll set built by slirp_pollfds_fill: the thread's and the vCPU thread's own, so that
+ * neither rebuilds the array the other is polling. */
+struct user_pollset {
+    struct pollfd *fds;
+    unsigned nfds, cap;
+    uint64_t sig; /* the (fd, events) pairs after the wake-up descriptor, hashed */
+};
+
 struct user_net {
     struct netdev nd;
     struct net_buf *backlog[USER_BACKLOG]; /* under lock */
@@ -56,8 +67,11 @@ struct user_net {
     bool thread_started;
     _Atomic bool quit;
     struct user_timer *timers;
-    struct pollfd *fds;
-    unsigned nfds, cap;
+    struct user_pollset ps, vps; /* the thread's; the vCPU thread's (both under lock) */
+    /* Bumped by every slirp_pollfds_fill: slirp keeps each socket's index in the latest set
+     * only, so the thread drops the results of a poll made before someone else's fill. */
+    uint64_t fill_gen;
+    int64_t thread_wake_ms; /* when the thread's poll times out at the latest (clock ms) */
     _Atomic uint64_t guest_errors;
     struct ipfrag_guard frags; /* the guest's IPv4 fragments (under lock) */
 };
@@ -192,7 +206,7 @@ static const SlirpCb user_callbacks = {
 
 static int add_poll(int fd, int events, void *opaque)
 {
-    struct user_net *u = opaque;
+    struct user_pollset *u = opaque;
     if (u->nfds == u->cap) {
         unsigned cap = u->cap ? 2 * u->cap : 64;
         struct pollfd *n = realloc(u->fds, cap * sizeof(*n));
@@ -209,12 +223,13 @@ static int add_poll(int fd, int events, void *opaque)
     if (events & SLIRP_POLL_PRI)
         ev |= POLLPRI;
     u->fds[u->nfds] = (struct pollfd){.fd = fd, .events = ev};
+    u->sig = (u->sig ^ ((uint64_t)(unsigned)fd << 8 | (uint16_t)ev)) * 0x100000001b3ull;
     return (int)u->nfds++;
 }
 
 static int get_revents(int idx, void *opaque)
 {
-    struct user_net *u = opaque;
+    struct user_pollset *u = opaque;
     if (idx < 0 || (unsigned)idx >= u->nfds)
         return 0;
     short r = u->fds[idx].revents;
@@ -254,33 +269,77 @@ static uint32_t run_timers(struct user_net *u, uint32_t bound)
     return bound;
 }
 
+/* Starts a poll set with the wake-up descriptor at index 0, in both sets, so that a socket's
+ * index and the set's signature mean the same in each. */
+static void pollset_begin(struct user_net *u, struct user_pollset *ps)
+{
+    ps->nfds = 0;
+    ps->sig = 0xcbf29ce484222325ull;
+    add_poll(u->wake_fd, SLIRP_POLL_IN, ps);
+}
+
 static void *user_thread(void *arg)
 {
     struct user_net *u = arg;
+    struct user_pollset *ps = &u->ps;
     pthread_mutex_lock(&u->lock);
     while (!atomic_load(&u->quit)) {
         flush_backlog(u);
-        u->nfds = 0;
-        add_poll(u->wake_fd, SLIRP_POLL_IN, u);
+        pollset_begin(u, ps);
         uint32_t timeout = run_timers(u, 1000);
         /* A backlog: the card is full, so slirp's sockets wait (the wake-up comes with room). */
         bool sockets = !u->bl_count;
-        if (sockets)
-            slirp_pollfds_fill(u->slirp, &timeout, add_poll, u);
+        uint64_t gen = 0;
+        if (sockets) {
+            slirp_pollfds_fill(u->slirp, &timeout, add_poll, ps);
+            gen = ++u->fill_gen;
+        }
+        u->thread_wake_ms = clock_ns() / 1000000 + timeout;
         pthread_mutex_unlock(&u->lock);
-        int rc = poll(u->fds, u->nfds, (int)timeout);
+        int rc = poll(ps->fds, ps->nfds, (int)timeout);
         pthread_mutex_lock(&u->lock);
-        if (rc > 0 && (u->fds[0].revents & POLLIN)) {
+        if (rc > 0 && (ps->fds[0].revents & POLLIN)) {
             uint64_t v;
             if (read(u->wake_fd, &v, sizeof(v)) < 0) {
                 /* nothing pending after all */
             }
         }
+        /* The vCPU thread polled meanwhile (poll_now): slirp's indices now point into its
+         * set, so this poll's results are stale and only slirp's TCP timers run (a delayed
+         * acknowledgement must not wait while the guest keeps sending); the sockets are
+         * level-triggered, so the next round sees whatever is still pending. */
         if (sockets)
-            slirp_pollfds_poll(u->slirp, rc < 0, get_revents, u);
+            slirp_pollfds_poll(u->slirp, rc < 0 || gen != u->fill_gen, get_revents, ps);
     }
     pthread_mutex_unlock(&u->lock);
     return NULL;
+}
+
+/* The sockets polled without waiting on the vCPU thread, right after a frame from the guest
+ * (lock held). The guest's acknowledgements free room in slirp's buffer toward it; reading the
+ * host's socket here refills it and queues the next frames for the guest on the same thread,
+ * instead of waking the poll thread and waiting until the host schedules it (on a busy host
+ * that wait left the guest idle between small batches). Returns whether the thread must be
+ * woken: slirp now wants a different poll set than the one the thread waits on (a socket
+ * opened or closed, a direction added or dropped) or a sooner time-out. */
+static bool poll_now(struct user_net *u)
+{
+    struct user_pollset *ps = &u->vps;
+    if (u->bl_count)
+        return true; /* the card is full: the thread hands the backlog over when it has room */
+    pollset_begin(u, ps);
+    uint32_t timeout = 0;
+    slirp_pollfds_fill(u->slirp, &timeout, add_poll, ps);
+    u->fill_gen++;
+    int rc = poll(ps->fds, ps->nfds, 0);
+    slirp_pollfds_poll(u->slirp, rc < 0, get_revents, ps); /* its TCP timers too */
+    /* slirp's wishes after its work (what the thread's next fill would ask for), and how soon
+     * it wants to be called again (a delayed acknowledgement, its slow timer) */
+    pollset_begin(u, ps);
+    timeout = 1000;
+    slirp_pollfds_fill(u->slirp, &timeout, add_poll, ps);
+    u->fill_gen++;
+    return ps->sig != u->ps.sig || clock_ns() / 1000000 + timeout < u->thread_wake_ms;
 }
 
 /* ---- the backend ---------------------------------------------------------------------------- */
@@ -294,39 +353,43 @@ static void user_start(struct netdev *nd)
         fprintf(stderr, "mvisor: -netdev user: cannot start its thread; the network stays silent\n");
 }
 
-static void user_input(struct user_net *u, struct net_buf *b);
-
-/* A large TCP frame (TSO) goes to slirp as the segments it stands for, checksums complete. */
-static void user_transmit(struct netdev *nd, struct net_buf *b)
-{
-    struct user_net *u = (struct user_net *)nd;
-    if (b->gso_type == NET_GSO_NONE) {
-        user_input(u, b);
-        return;
-    }
-    struct net_buf *segs[NET_GSO_MAX_SEGS];
-    int n = net_gso_segment(b, segs, NET_GSO_MAX_SEGS);
-    if (n < 0)
-        atomic_fetch_add_explicit(&u->nd.stats.dropped, 1, memory_order_relaxed);
-    for (int i = 0; i < n; i++) {
-        net_buf_finish_csum(segs[i]);
-        user_input(u, segs[i]);
-        net_buf_put(segs[i]);
-    }
-}
-
-static void user_input(struct user_net *u, struct net_buf *b)
+/* One frame into slirp (lock held). */
+static void user_input(struct user_net *u, const struct net_buf *b)
 {
     const uint8_t *data = b->data;
     uint32_t len = b->len;
-    pthread_mutex_lock(&u->lock);
     enum ipfrag_verdict v = ipfrag_guard_input(&u->frags, b->data, b->len, clock_ns(), &data, &len);
     if (v == IPFRAG_PASS || v == IPFRAG_WHOLE)
         slirp_input(u->slirp, data, (int)len);
-    pthread_mutex_unlock(&u->lock);
-    if (v == IPFRAG_DROP)
+    else if (v == IPFRAG_DROP)
         atomic_fetch_add_explicit(&u->nd.stats.dropped, 1, memory_order_relaxed);
-    cb_notify(u);
+}
+
+/* A large TCP frame (TSO) goes to slirp as the segments it stands for, checksums complete;
+ * the sockets are polled once after the whole frame. */
+static void user_transmit(struct netdev *nd, struct net_buf *b)
+{
+    struct user_net *u = (struct user_net *)nd;
+    struct net_buf *segs[NET_GSO_MAX_SEGS];
+    int n = 0;
+    if (b->gso_type != NET_GSO_NONE) {
+        n = net_gso_segment(b, segs, NET_GSO_MAX_SEGS);
+        if (n < 0)
+            atomic_fetch_add_explicit(&u->nd.stats.dropped, 1, memory_order_relaxed);
+    }
+    pthread_mutex_lock(&u->lock);
+    if (b->gso_type == NET_GSO_NONE)
+        user_input(u, b);
+    for (int i = 0; i < n; i++) {
+        net_buf_finish_csum(segs[i]);
+        user_input(u, segs[i]);
+    }
+    bool wake = poll_now(u);
+    pthread_mutex_unlock(&u->lock);
+    for (int i = 0; i < n; i++)
+        net_buf_put(segs[i]);
+    if (wake)
+        cb_notify(u);
 }
 
 /* The card has room again (its vCPU thread): the thread hands the backlog over. */
@@ -356,7 +419,8 @@ static void user_destroy(struct netdev *nd)
     for (; u->bl_count; u->bl_count--, u->bl_head = (u->bl_head + 1) % USER_BACKLOG)
         net_buf_put(u->backlog[u->bl_head]);
     pthread_mutex_destroy(&u->lock);
-    free(u->fds);
+    free(u->ps.fds);
+    free(u->vps.fds);
     free(u);
 }
 

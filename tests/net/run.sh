@@ -13,8 +13,9 @@
 #                   reaches nobody and its card receives no frame, distinct MACs from the names
 #   switch-tso      tests/net/tso_test.py: a, b with every offload (TSO too), c with none, on
 #                   one switch: an 8 MiB file a->b (large frames passed whole), a->c (cut up by
-#                   c's card), c->a and b->a, md5 equal each time; the TSO counters of query-nics
-#                   say which path each took, and no card dropped a frame
+#                   c's card), c->a and b->a, then a->b and a->c over IPv6 (TSO6), md5 equal
+#                   each time; the TSO counters of query-nics say which path each took, and no
+#                   card dropped a frame
 #   switch-backpressure
 #                   tests/net/backpressure_test.py: one monitor on one worker, a, b, c on one
 #                   switch, cards without mergeable buffers (with them b keeps up and the case

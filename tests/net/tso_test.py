@@ -5,7 +5,8 @@
   (--mib) goes a->b (large frames passed whole: a's card sent large frames, b's card gave
   large frames to its guest), a->c (the same large frames cut into segments by c's card for a
   guest that takes none), c->a (ordinary frames into a card with offloads) and b->a (large
-  frames both ways); every copy has the sender's md5. Through QMP: no card dropped a frame
+  frames both ways), then a->b and a->c again over IPv6 (TSO6: whole, cut up); every copy has
+  the sender's md5. Through QMP: no card dropped a frame
   or refused a header, and the TSO counters say which path each transfer took.
 Writes a transcript per VM into --log-dir and prints one line per check; exit 1 if any failed.
 """
@@ -23,6 +24,7 @@ CMD = 120
 ALL = ",csum=on,guest_csum=on,host_tso4=on,host_tso6=on,guest_tso4=on,guest_tso6=on"
 NONE = ",csum=off,guest_csum=off"
 IP = {"a": "10.0.0.1", "b": "10.0.0.2", "c": "10.0.0.3"}
+IP6 = {"a": "fd00::1", "b": "fd00::2", "c": "fd00::3"}
 
 
 def transfers(a, g, q, check):
@@ -37,12 +39,12 @@ def transfers(a, g, q, check):
                             % (a.mib * 1024), CMD)
         md5[src] = out.split()[0] if out.split() else ""
 
-    def send(src, dst, label):
+    def send(src, dst, label, ip=IP):
         """src's /tmp/f to dst with nc, md5 checked; what each card's TSO counters did meanwhile."""
         before = {n: nic(n) for n in "abc"}
         g[dst].send("nc -l -p 5000 > /tmp/got; echo nc-done-$?\n")
         time.sleep(1)
-        g[src].run("nc -w 5 %s 5000 < /tmp/f" % IP[dst], 600)
+        g[src].run("nc -w 5 %s 5000 < /tmp/f" % ip[dst], 600)
         g[dst].expect(r"nc-done-(\d+)", 600, "%s's nc to end" % dst)
         out, _ = g[dst].run("md5sum /tmp/got; rm -f /tmp/got", CMD)
         got = out.split()[0] if out.split() else ""
@@ -62,6 +64,14 @@ def transfers(a, g, q, check):
     make_file("b")
     d = send("b", "a", "b-to-a-tso")
     check("b-to-a-whole", d["b"]["tx-gso"] > 0 and d["a"]["rx-gso"] > 0, str(d))
+    # IPv6 (TSO6): the same file a->b and a->c over unique local addresses; the transfer is
+    # the only IPv6 traffic, so its large frames are TCPv6 ones
+    for n in "abc":  # no duplicate address detection: the addresses work at once
+        g[n].run("echo 0 > /proc/sys/net/ipv6/conf/eth0/accept_dad; ip -6 addr add %s/64 dev eth0" % IP6[n], CMD)
+    d = send("a", "b", "a-to-b-tso6", IP6)
+    check("a-to-b-tso6-whole", d["a"]["tx-gso"] > 0 and d["b"]["rx-gso"] > 0 and d["b"]["rx-segmented"] == 0, str(d))
+    d = send("a", "c", "a-to-c-tso6-segmented", IP6)
+    check("a-to-c-tso6-cut", d["a"]["tx-gso"] > 0 and d["c"]["rx-segmented"] > 0 and d["c"]["rx-gso"] == 0, str(d))
     for n in "abc":
         s = nic(n)
         check("no-drops-" + n, not any(s.get("tx-dropped", {"x": 1}).values()) and
