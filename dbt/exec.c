@@ -272,7 +272,8 @@ static bool unmapped(uint32_t pc)
 
 /* Translates the block at pc into tc (locked), making room when the buffer is full; NULL if the
  * translator gave up. With several vCPU threads, room is made only while every other vCPU is
- * outside translated code: the lock is let go meanwhile, and the block looked up again after. */
+ * outside translated code: the lock is let go before and after, and the block looked up again
+ * (another vCPU may have translated it, or taken the room: then NULL, and it is interpreted). */
 static struct tb *translate_locked(struct vcpu *v, struct dbt_engine *eng, uint32_t flags, gpa_t phys,
                                    uint8_t *host, bool *flushed, bool *fresh)
 {
@@ -296,7 +297,13 @@ static struct tb *translate_locked(struct vcpu *v, struct dbt_engine *eng, uint3
                 eng->flushed_tbs += tc->n_tbs;
             tcache_make_room(tc);
         }
+        /* Not with the lock held: the other vCPU may start its own exclusive section as soon as
+         * this one ends, and then wait for the lock while this one waits (smp_exclusive_end, back
+         * into translated code) for that section to end. Both vCPUs stood so for good in a boot
+         * under --exec trap, which empties regions more often. */
+        tcache_unlock(tc);
         smp_exclusive_end(v);
+        tcache_lock(tc);
         tb = tcache_lookup(tc, phys, pc, flags);
         if (tb) {
             *fresh = false; /* another vCPU translated it meanwhile */
@@ -525,7 +532,12 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
                 trap_t0 = __rdtsc();
                 atomic_store_explicit(&v->prof_where, PROF_AT_TRAP << 1 | 1, memory_order_relaxed);
             }
+            uint64_t t0 = prof_slice_now(v);
             enum vcpu_exit why = trap_emulate(v, (unsigned)(r >> DBT_RET_CAUSE_SHIFT));
+            if (t0) {
+                v->prof.slice.traps++;
+                v->prof.slice.trap_ns += host_ns() - t0;
+            }
             if (why != VCPU_EXIT_NONE)
                 return why;
             continue;

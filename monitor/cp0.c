@@ -160,6 +160,8 @@ bool cp0_check_interrupt(struct vcpu *v)
 {
     if (!cp0_interrupts_enabled(v) || !cp0_interrupt_pending(v))
         return false;
+    if (__builtin_expect(v->prof_on, 0) && (v->cp0.cause & v->cp0.status & (1u << (CAUSE_IP_SHIFT + 7))))
+        v->prof.slice.timer_irqs++;
     deliver(v, EXC_INT, false);
     return true;
 }
@@ -242,7 +244,7 @@ uint32_t cp0_read(struct vcpu *v, unsigned reg, unsigned sel)
     case CP0_WIRED * 8: return c->wired;
     case CP0_HWRENA * 8: return c->hwrena;
     case CP0_BADVADDR * 8: return c->badvaddr;
-    case CP0_COUNT * 8: return vcpu_count(v);
+    case CP0_COUNT * 8: return vcpu_count_read(v);
     case CP0_ENTRYHI * 8: return c->entryhi;
     case CP0_COMPARE * 8: return c->compare;
     case CP0_STATUS * 8: return c->status;
@@ -301,12 +303,14 @@ void cp0_write(struct vcpu *v, unsigned reg, unsigned sel, uint32_t val)
             vcpu_asid_changed(v);
         break;
     }
-    case CP0_COMPARE * 8:
+    case CP0_COMPARE * 8: {
+        uint32_t old = c->compare;
         c->compare = val;
         c->cause &= ~CAUSE_TI;
-        vcpu_compare_written(v);
+        vcpu_compare_written(v, old);
         cp0_update_ip(v);
         break;
+    }
     case CP0_STATUS * 8: {
         uint32_t writable = ST_WRITABLE | (has_fpu(v) ? ST_CU1 | ST_FR : 0);
         c->status = (c->status & ~writable) | (val & writable);

@@ -15,7 +15,9 @@ void vcpu_kick(struct vcpu *v);
 /* Sets Cause.TI if Count passed Compare since the last check. */
 void vcpu_timer_check(struct vcpu *v);
 void vcpu_set_count(struct vcpu *v, uint32_t val);
-void vcpu_compare_written(struct vcpu *v);
+void vcpu_compare_written(struct vcpu *v, uint32_t old);
+/* Count as the vCPU's mfc0 reads it (remembered for vcpu_compare_written). */
+uint32_t vcpu_count_read(struct vcpu *v);
 /* Drops cached translations that depend on the ASID. */
 void vcpu_asid_changed(struct vcpu *v);
 

@@ -185,6 +185,26 @@ enum priv_kind {
 };
 
 /*
+ * --profile, per vCPU of an SMP guest (monitor/profile_slice.c): its slices' wall time, the gaps
+ * between them, and inside them the host time of trap emulation, of the event checks' device work
+ * and of waits for the other vCPU's locks and holds; its timer: how late each Count/Compare match
+ * was seen and taken. Histograms are by decade: < 10 us, < 100 us, < 1 ms, < 10 ms, < 100 ms, more.
+ */
+#define SLICE_HIST 6
+enum slice_wait { SLICE_WAIT_BQL = 0, SLICE_WAIT_MT, SLICE_WAIT_HOLD, SLICE_WAIT_EXCL, SLICE_WAITS };
+struct vcpu_slice_prof {
+    uint64_t slices, slice_ns, slice_hist[SLICE_HIST];
+    uint64_t gaps, gap_ns, gap_hist[SLICE_HIST], last_end_ns;
+    uint64_t trap_ns, traps;             /* trap_emulate, host time */
+    uint64_t events, device_ns;          /* event checks; the board's update and console under the big lock */
+    uint64_t wait_ns[SLICE_WAITS], waits[SLICE_WAITS], wait_hist[SLICE_HIST];
+    uint64_t timer_fires, timer_late_hist[SLICE_HIST], timer_late_max_ns; /* Count passed Compare: seen how late */
+    uint64_t timer_irqs;                 /* interrupt exceptions taken with IP7 set */
+    uint64_t compare_behind;             /* Compare written behind Count (not an ack): fires after a wrap */
+    uint64_t compare_late;               /* of those, taken as fired (vcpu_compare_written) */
+};
+
+/*
  * What --profile counts on the vCPU. Fields marked (p) are only counted while profiling
  * (translated code carries the increments only then, the interpreter tests one flag); the
  * others are increments on slow paths, always on. [0] = guest user, [1] = guest kernel (CP0
@@ -217,6 +237,7 @@ struct vcpu_prof {
     int last_trap_kind;          /* enum priv_kind of the last trap emulated, -1 if none */
     uint64_t samples[2][4];      /* (p) SIGPROF samples by guest mode and where the host was
                                     (enum prof_where) */
+    struct vcpu_slice_prof slice; /* (p) where a vCPU's slices go (monitor/profile_slice.c) */
 };
 
 #define VCPU_OBS_TRACE 1u /* vm->trace.on */
@@ -258,6 +279,8 @@ struct vcpu {
     bool wait_on_compare;     /* real time, one vCPU: the WAIT's deadline is the CP0 timer's (no device
                                  event, no other vCPU comes first), which --idle-slack may defer */
     uint64_t slice_end;    /* icount at which the engine returns VCPU_EXIT_SLICE (UINT64_MAX: never) */
+    uint32_t count_read;        /* the last Count this vCPU read (mfc0), for a Compare write computed */
+    uint64_t count_read_icount; /* from it: vcpu_compare_written; and its icount then */
     bool prof_on;          /* --profile: engines count (set by profile_start) */
     uint8_t observe;       /* VCPU_OBS_*: the interpreter hands every word to these observers */
     uint32_t wedge_reason;
@@ -684,6 +707,14 @@ bool profile_buffer_cache(const struct vm *vm, struct bufcache_stats *out);
 void profile_sharing(const struct vm *vm, FILE *f, bool json);
 /* Called by vcpu_events: prints the profile to stderr if SIGUSR1 asked for it. */
 void profile_poll(struct vm *vm);
+/* --profile's per-vCPU slice view (monitor/profile_slice.c). prof_slice_now: the host clock when
+ * v is profiled, else 0, which the others take as "not counting". */
+uint64_t prof_slice_now(const struct vcpu *v);
+void prof_slice_begin(struct vcpu *v, uint64_t t0);
+void prof_slice_end(struct vcpu *v, uint64_t t0);
+void prof_slice_wait(struct vcpu *v, enum slice_wait w, uint64_t t0);
+void prof_timer_fired(struct vcpu *v, uint32_t ticks_late);
+void profile_slices(const struct vm *vm, FILE *f, bool json);
 
 /* Prints PC, GPRs, HI/LO and CP0 to f, with the instructions around pc disassembled. */
 void vcpu_dump(struct vcpu *v, FILE *f);

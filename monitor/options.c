@@ -338,11 +338,6 @@ int vmopt_check(const struct vmopt *o, char *err, size_t errlen)
     if (cfg->smp_threads == 2 && (cfg->smp < 2 || cfg->deterministic))
         return fail(&c, VMOPT_USAGE, "--smp-threads 2: needs -smp 2 in real time (deterministic runs take "
                     "the vCPUs in turns on one thread)");
-    /* Under trap-and-emulate CPU 0's timer interrupts are mostly lost with two threads (RCU stall
-     * warnings; README "SMP guests"): refused until that is understood. */
-    if (cfg->smp_threads == 2 && cfg->exec == EXEC_TRAP)
-        return fail(&c, VMOPT_USAGE, "--smp-threads 2: --exec dbt only for now (trap-and-emulate loses CPU 0's "
-                    "timer interrupts with two threads)");
     int nrc = vmopt_check_net(cfg, err, errlen);
     if (nrc < 0)
         return nrc;

@@ -88,7 +88,8 @@ int profile_start(struct vm *vm)
     p->t0_ns = host_monotonic_ns();
     p->dumps_seen = atomic_load(&usr1_requests);
     vm->prof = p;
-    vm->vcpu->prof_on = true;
+    for (unsigned i = 0; i < vm->nr_vcpus; i++)
+        vm->vcpus[i]->prof_on = true;
     dbt_prof_track_retranslations(vm);
     vm->vcpu->prof.last_trap_kind = -1;
     pthread_once(&handlers_once, install_handlers);
@@ -369,6 +370,7 @@ void profile_write(struct vm *vm, FILE *f, bool json)
         fprintf(f, "  \"idle_slack\": {\"deferred_wakeups\": %" PRIu64 "},\n",
                 __atomic_load_n(&vm->idle_deferred, __ATOMIC_RELAXED));
         numa_report_vm(vm->numa, f, true);
+        profile_slices(vm, f, true);
         fprintf(f, "  \"mmio\": {");
         first = true;
         for (unsigned i = 0; i < vm->physmap.n && i < 64; i++) {
@@ -507,6 +509,7 @@ void profile_write(struct vm *vm, FILE *f, bool json)
     fprintf(f, "  timer wake-ups deferred onto the --idle-slack grid: %" PRIu64 "\n",
             __atomic_load_n(&vm->idle_deferred, __ATOMIC_RELAXED));
     numa_report_vm(vm->numa, f, false);
+    profile_slices(vm, f, false);
 
     fprintf(f, "\nhost CPU time of the vCPU (%s, %.0f ms samples): ",
             samp_total ? "sampled" : "no samples", PROF_SAMPLE_NS / 1e6);

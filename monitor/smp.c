@@ -42,7 +42,8 @@
 int smp_create(struct vm *vm)
 {
     /* Each vCPU on its own thread: asked for, or the default for -smp 2 in real time under the
-     * translator (--smp-threads 1 keeps the turns on one thread; trap-and-emulate keeps them). */
+     * translator (--smp-threads 1 keeps the turns on one thread; so does trap-and-emulate unless
+     * --smp-threads 2 asks). */
     bool threads = vm->cfg.smp_threads == 2 || (vm->cfg.smp_threads == 0 && vm->cfg.exec == EXEC_DBT);
     if (vm->cfg.smp > 1 && threads && !vm->cfg.deterministic) {
         int rc = smp_threads_create(vm);

@@ -135,11 +135,13 @@ static void exec_start(struct vcpu *v)
         if (!atomic_load(&s->excl))
             return;
         atomic_store(&s->in_exec[v->id], 0);
+        uint64_t t0 = prof_slice_now(v);
         pthread_mutex_lock(&s->xmu);
         pthread_cond_broadcast(&s->xcond);
         while (atomic_load(&s->excl))
             pthread_cond_wait(&s->xcond, &s->xmu);
         pthread_mutex_unlock(&s->xmu);
+        prof_slice_wait(v, SLICE_WAIT_EXCL, t0);
     }
 }
 
@@ -172,6 +174,7 @@ void smp_exclusive_begin(struct vcpu *v)
     struct vm *vm = v->vm;
     struct smp_rt *s = vm->smp;
     exec_end(v);
+    uint64_t t0 = prof_slice_now(v);
     pthread_mutex_lock(&s->xmu);
     while (atomic_load(&s->excl))
         pthread_cond_wait(&s->xcond, &s->xmu);
@@ -197,6 +200,7 @@ void smp_exclusive_begin(struct vcpu *v)
         pthread_cond_timedwait(&s->xcond, &s->xmu, &ts);
     }
     pthread_mutex_unlock(&s->xmu);
+    prof_slice_wait(v, SLICE_WAIT_EXCL, t0);
 }
 
 void smp_exclusive_end(struct vcpu *v)
@@ -211,10 +215,22 @@ void smp_exclusive_end(struct vcpu *v)
 
 /* ---- devices, MT registers ---- */
 
+/* Takes m; profiled, the time the calling vCPU waited for it (only when it had to). */
+static void lock_timed(pthread_mutex_t *m, enum slice_wait w)
+{
+    struct vcpu *self = smp_self;
+    if (!self || !self->prof_on || pthread_mutex_trylock(m) != 0) {
+        uint64_t t0 = self ? prof_slice_now(self) : 0;
+        pthread_mutex_lock(m);
+        if (t0)
+            prof_slice_wait(self, w, t0);
+    }
+}
+
 void smp_bql_lock(struct vm *vm)
 {
     if (vm->smp)
-        pthread_mutex_lock(&vm->smp->bql);
+        lock_timed(&vm->smp->bql, SLICE_WAIT_BQL);
 }
 
 void smp_bql_unlock(struct vm *vm)
@@ -226,7 +242,7 @@ void smp_bql_unlock(struct vm *vm)
 void smp_mt_lock(struct vm *vm)
 {
     if (vm->smp)
-        pthread_mutex_lock(&vm->smp->mu);
+        lock_timed(&vm->smp->mu, SLICE_WAIT_MT);
 }
 
 void smp_mt_unlock(struct vm *vm)
@@ -363,11 +379,13 @@ static void dvpe_wait_out(struct vcpu *v)
 {
     struct smp_rt *s = v->vm->smp;
     exec_end(v);
+    uint64_t t0 = prof_slice_now(v);
     pthread_mutex_lock(&s->mu);
     while (s->dvpe_wait[v->id] && (v->id == 0 ? s->inside != 0 : s->inside0))
         pthread_cond_wait(&s->out_cond, &s->mu);
     s->dvpe_wait[v->id] = false;
     pthread_mutex_unlock(&s->mu);
+    prof_slice_wait(v, SLICE_WAIT_HOLD, t0);
     exec_start(v);
 }
 
@@ -429,11 +447,14 @@ enum vcpu_exit smp_vcpu_slice(struct vm *vm, unsigned id, uint64_t max_insns)
     uint64_t end = max_insns && v->icount < UINT64_MAX - max_insns ? v->icount + max_insns : UINT64_MAX;
     v->slice_end = end;
     vcpu_kick(v); /* the clock moved while it was off its thread: check events first */
+    uint64_t t0 = prof_slice_now(v);
+    prof_slice_begin(v, t0);
     exec_start(v);
     if (s->dvpe_wait[id])
         dvpe_wait_out(v); /* its dvpe was the last instruction of its last slice */
     enum vcpu_exit why = vm->dbt ? dbt_run(v) : dbt_interp_run(v);
     exec_end(v);
+    prof_slice_end(v, t0);
     v->slice_end = UINT64_MAX;
     pthread_mutex_lock(&s->mu);
     if (--s->inside == 0)
@@ -493,11 +514,14 @@ enum vcpu_exit smp_run_threads(struct vm *vm)
             s->vm_held = true;
             return why;
         }
+        uint64_t t0 = prof_slice_now(v0);
+        prof_slice_begin(v0, t0);
         exec_start(v0);
         if (s->dvpe_wait[0])
             dvpe_wait_out(v0); /* its dvpe was the last instruction of its last slice */
         why = vm->dbt ? dbt_run(v0) : dbt_interp_run(v0);
         exec_end(v0);
+        prof_slice_end(v0, t0);
         pthread_mutex_lock(&s->mu);
         s->inside0 = false;
         pthread_cond_broadcast(&s->out_cond);

@@ -156,13 +156,56 @@ void vcpu_timer_check(struct vcpu *v)
     if ((uint32_t)(v->cp0.compare - last - 1) < (uint32_t)(now - last)) {
         v->cp0.cause |= CAUSE_TI;
         cp0_update_ip(v);
+        prof_timer_fired(v, now - v->cp0.compare);
     }
     v->cp0.last_count = now;
 }
 
-void vcpu_compare_written(struct vcpu *v)
+uint32_t vcpu_count_read(struct vcpu *v)
 {
-    v->cp0.last_count = vcpu_count(v);
+    uint32_t now = vcpu_count(v);
+    if (!smp_remote(v)) { /* not another VPE's mftc0 */
+        v->count_read = now;
+        v->count_read_icount = v->icount;
+    }
+    return now;
+}
+
+/*
+ * A Compare write clears the timer interrupt, and the next one comes when Count reaches the new
+ * value (MIPS32 PRA, Compare register): one written at or behind Count fires only when Count has
+ * wrapped round to it, 2^32 ticks (43 s) later, as on hardware (QEMU target/mips/sysemu/
+ * cp0_timer.c computes the same wait). Linux counts on a short distance between its read of Count
+ * and its write of Compare: mips_next_event checks afterwards whether Count passed the value and
+ * tries again, but synchronise_count_master (arch/mips/kernel/sync-r4k.c) writes Count + 100
+ * ticks (1 us here) and checks nothing. In real time the monitor stretches that distance: under
+ * trap-and-emulate each of the two is a trap (about 10 us between them was seen), and a host thread
+ * may lose its core in between. VPE 0's Compare then landed behind Count after the SMP bring-up and
+ * its timer was silent for 43 s (RCU stalls, "0 ticks this GP" on CPU 0). So, in real time, a new
+ * value that Count passed only since this vCPU's last mfc0 of Count, a few instructions ago,
+ * counts as reached: the interrupt is raised now, as it would have been had the write come as soon
+ * after the read as on hardware. An ack (the value Compare holds) and a write of the read value
+ * itself (Linux's c0_compare_int_usable clearing the timer) are not made to fire, nor is a write
+ * long after the read. Deterministic time has no such stretch (Count follows instructions).
+ */
+#define COMPARE_READ_WINDOW_INSNS 16u
+
+void vcpu_compare_written(struct vcpu *v, uint32_t old)
+{
+    uint32_t now = vcpu_count(v), cmp = v->cp0.compare, from = v->count_read;
+    v->cp0.last_count = now;
+    if (cmp != old && (int32_t)(cmp - now) <= 0) {
+        bool late = !v->vm->clock.deterministic && v->icount - v->count_read_icount <= COMPARE_READ_WINDOW_INSNS &&
+                    (uint32_t)(cmp - from - 1) < (uint32_t)(now - from);
+        if (late) {
+            v->cp0.cause |= CAUSE_TI;
+            cp0_update_ip(v);
+        }
+        if (__builtin_expect(v->prof_on, 0)) {
+            v->prof.slice.compare_behind++;
+            v->prof.slice.compare_late += late;
+        }
+    }
     vcpu_update_next_event(v);
 }
 
@@ -281,6 +324,8 @@ static enum vcpu_exit events_threaded_secondary(struct vcpu *v, uint32_t req)
     smp_take_ipis(v);
     cp0_check_interrupt(v);
     vcpu_update_next_event(v);
+    if (__builtin_expect(v->prof_on, 0))
+        v->prof.slice.events++;
     return VCPU_EXIT_NONE;
 }
 
@@ -329,6 +374,7 @@ enum vcpu_exit vcpu_events(struct vcpu *v)
         if (req & EXIT_REQ_INTERRUPT)
             cp0_update_ip(v); /* a line raised on the other vCPU's thread */
     }
+    uint64_t t0 = prof_slice_now(v);
     if (vm->malta) {
         smp_bql_lock(vm);
         vcpu_rtc_fast_forward(v);
@@ -337,6 +383,10 @@ enum vcpu_exit vcpu_events(struct vcpu *v)
         if (!vm->clock.deterministic)
             vm_console_pump(vm);
         smp_bql_unlock(vm);
+    }
+    if (t0) {
+        v->prof.slice.events++;
+        v->prof.slice.device_ns += host_monotonic_ns() - t0;
     }
     cp0_check_interrupt(v);
     vcpu_update_next_event(v);

@@ -270,7 +270,6 @@ bad smp-0 'smp cpus=0' -M malta -kernel "$GOOD" -cpu 34Kf -smp cpus=0
 bad smp-threads-3 'smp-threads 3: 1 or 2' -M malta -kernel "$GOOD" -cpu 34Kf -smp 2 --smp-threads 3
 bad smp-threads-1cpu 'smp-threads 2.*smp 2' -M malta -kernel "$GOOD" -cpu 34Kf --smp-threads 2
 bad smp-threads-det 'smp-threads 2.*deterministic' -M malta -kernel "$GOOD" -cpu 34Kf -smp 2 --smp-threads 2 --deterministic
-bad smp-threads-trap 'smp-threads 2.*exec dbt only' -M malta -kernel "$GOOD" -cpu 34Kf -smp 2 --smp-threads 2 --exec trap
 
 # ---- QEMU options mvisor does not have, and the Malta console's ----------------------------
 
@@ -519,16 +518,20 @@ serial_case serial-none empty - -serial none
 # dvpe on VPE 0 stops VPE 1, on its own host thread, until evpe (tests/cli/malta/dvpe.S: VPE 1
 # counts in RAM; 20 times VPE 0 reads the count across ~6e6 instructions between dvpe and evpe,
 # which must not move, and sees it move again after evpe). Real time, both vCPUs on the
-# scheduler's workers. About a second.
-if needs_progs smp-dvpe; then
-    run_cli smp-dvpe -M malta -m 16 -cpu 34Kf -smp 2 --smp-threads 2 -no-reboot -serial stdio --timeout 60 \
-        -kernel "$W/dvpe.elf"
+# scheduler's workers. About a second. smp-dvpe-trap: the same under --exec trap (the MT
+# instructions trap and are emulated on each vCPU's thread).
+for e in dbt trap; do
+    name=smp-dvpe
+    [[ $e == trap ]] && name=smp-dvpe-trap
+    needs_progs "$name" || continue
+    run_cli "$name" -M malta -m 16 -cpu 34Kf -smp 2 --smp-threads 2 --exec "$e" -no-reboot -serial stdio \
+        --timeout 60 -kernel "$W/dvpe.elf"
     if ((TEST_RC == 0)) && grep -q '^dvpe: ok' "$OUT" && grep -q 'guest reset' "$ERR"; then
-        test_pass smp-dvpe
+        test_pass "$name"
     else
-        test_fail smp-dvpe "status $TEST_RC: $(tr -d '\r' <"$OUT" | grep '^dvpe' || echo 'no verdict line')"
+        test_fail "$name" "status $TEST_RC: $(tr -d '\r' <"$OUT" | grep '^dvpe' || echo 'no verdict line')"
     fi
-fi
+done
 
 # ---- several VMs in one monitor: --vm-config, --clone, consoles, QMP -------------------------
 

@@ -10,7 +10,8 @@
 # the checks): protocol, stop-cont, reset, powerdown, escapes, disconnect, socat, serial-unix, smp (a -smp 2 VM on two vCPU threads).
 # Clients: tests/qmp/qmp_client.py (standard-library Python) and socat.
 #
-# --tsan: BIN is a ThreadSanitizer build (suite "tsan": build/tsan/mvisor); a case also fails
+# --tsan: BIN is a ThreadSanitizer build (suite "tsan": build/tsan/mvisor; case smp is shortened
+# there, tests/qmp/qmp_test.py); a case also fails
 # if the sanitizer reported anything (its reports are kept beside the transcripts).
 #
 # Sockets and scratch files go to build/tests/SUITE/, transcripts (each case's check lines, and
@@ -37,6 +38,8 @@ done
 
 suite_begin "$suite"
 ulimit -c 0
+tsan_arg=()
+((tsan)) && tsan_arg=(--tsan) # qmp_test.py: shorter waits in the cases that have them
 W=$B/tests/$suite
 rm -rf "$W"
 mkdir -p "$W"
@@ -59,7 +62,7 @@ for c in protocol stop-cont reset powerdown escapes disconnect socat serial-unix
         export TSAN_OPTIONS="halt_on_error=0 exitcode=0 log_path=$W/$c.tsan-report"
     fi
     test_exec "$c" "$QMP_LIMIT" python3 tests/qmp/qmp_test.py "$c" --mvisor "$MVISOR" \
-        --kernel "$B/guest/vmlinuz" --initrd "$B/initramfs.cpio.gz" --work "$W"
+        --kernel "$B/guest/vmlinuz" --initrd "$B/initramfs.cpio.gz" --work "$W" "${tsan_arg[@]}"
     reports=$(find "$W" -maxdepth 1 -name "$c.tsan-report*" | wc -l)
     for f in "$W/$c".*; do
         [[ -f $f && $f != *.qmp && $f != *.ttyS0 ]] && cp "$f" "$SUITE_DIR/"
