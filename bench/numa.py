@@ -188,7 +188,7 @@ POLICIES = ["none,sample=1", "first-touch,sample=1", "migrate+replicate,sample=1
 
 
 def numa_table(args, title, vms, out, prepare=None):
-    policies = POLICIES
+    policies = args.policy or POLICIES
     rows = {p: [] for p in policies}
     machines = {}
     for rep in range(args.reps):
@@ -223,8 +223,9 @@ def numa_table(args, title, vms, out, prepare=None):
                 line += " %.1f%% | %.1f%% | %.1f%% |" % (100 * med(rs, "wl_local"), 100 * med(rs, "wl_shared_local"),
                                                        100 * med(rs, "wl_shared"))
             out.append(line)
-    for p in POLICIES[2:]:
-        machine_line(p, machines[p], out)
+    for p in policies:
+        if p.startswith("migrate"):
+            machine_line(p, machines[p], out)
 
 
 def machine_line(p, m, out):
@@ -301,6 +302,8 @@ def main():
     ap.add_argument("--initrd", default=os.path.join(B, "bench", "workload.cpio.gz"))
     ap.add_argument("--out", default=os.path.join(B, "bench", "numa.md"))
     ap.add_argument("--only", choices=["a", "s", "c", "overhead"], action="append")
+    ap.add_argument("--policy", action="append", help="a row's --numa policy=... value (repeatable; default: "
+                    "the four rows of every table)")
     args = ap.parse_args()
     os.makedirs(W, exist_ok=True)
     args.kernel = kernel_elf()

@@ -15,6 +15,10 @@
  * makes at most this many moves a round: its rate is bounded by the VM's own progress. */
 #define NUMA_POLICY_EVERY 1u
 #define NUMA_MOVES_PER_ROUND 64u
+/* Pages a VM's slice maps for the first time (first touch, pages mapped copy-on-write: the
+ * buffer cache's, the boot files') that mark a new working set: the next slice counts, so the
+ * sampled policy hears of the new pages at once instead of after its current gap. */
+#define NUMA_WS_NEW_PAGES 32u
 /* Candidate pages a VM keeps for its next round. */
 #define NUMA_CAND_MAX 8192u
 

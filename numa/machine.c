@@ -5,9 +5,12 @@
  * a VM are counting slices, whose blocks are the ones translated with TB_F_COUNT (dbt_tb_flags
  * picks them; the others are the same bytes as without NUMA, kernel kseg0 loads through the
  * direct window). While the policy moves the VM's pages every slice counts; once a round moves
- * nothing the gap between counting slices doubles, up to cfg.sample (1 in 8 by default), and a
+ * nothing the gap between counting slices doubles, up to cfg.sample (1 in 64 by default), and a
  * round that moves something makes the next slice count again: dense while placement changes,
- * sparse (and cheap) once it has settled. A counting block adds one to a
+ * sparse (and cheap) once it has settled. A slice that maps NUMA_WS_NEW_PAGES pages or more the
+ * VM never had (first touch, the buffer cache's or boot files' pages mapped copy-on-write) does
+ * the same: a new working set is where the policy has work, and without it the policy would
+ * hear of the new pages only at the end of the current gap (up to 64 slices later). A counting block adds one to a
  * counter beside the software-TLB entry of every load and store that hits it (struct stlb.cnt,
  * same index as the entry; its kseg0 loads take the probe) and to a per-code-page slot on every
  * block it enters (struct stlb.fetch). The counts are folded here on the vCPU's own thread, each
@@ -327,9 +330,16 @@ void numa_slice_end(struct numa_vm *nv)
         numa_apply_remaps(nv);
         machmem_set_thread_node(nv->mem_node);
     }
-    /* the next counting slice: at once while pages move, else after a gap twice the last */
+    /* the next counting slice: at once while pages move or a new working set arrives, else
+     * after a gap twice the last */
     unsigned most = n->cfg.sample > 1 ? n->cfg.sample : 1;
-    if (nv->last_moves) {
+    uint64_t ws = atomic_load_explicit(&nv->pmap->st.touched, memory_order_relaxed) +
+                  atomic_load_explicit(&nv->pmap->st.shared_maps, memory_order_relaxed);
+    bool new_ws = ws - nv->ws_pages >= NUMA_WS_NEW_PAGES;
+    nv->ws_pages = ws;
+    if (new_ws && most > 1 && !nv->last_moves)
+        __atomic_fetch_add(&nv->ws_resets, 1, __ATOMIC_RELAXED);
+    if (nv->last_moves || new_ws) {
         nv->gap = 1;
         nv->skip = 0;
     } else if (nv->sampled) {

@@ -106,6 +106,8 @@ struct numa_vm {
      * skip before the next, those skipped since the last, what a count of this slice stands for
      * (the slices it samples), and the moves of the VM's last policy round. */
     unsigned gap, skip, since, weight, last_moves;
+    uint64_t ws_pages; /* the pmap's pages first touched or mapped shared, at the last slice end */
+    uint64_t ws_resets; /* slice ends that found a new working set and closed the gap */
     bool sampled;      /* the sampling picked this slice (with audit=on every slice counts) */
     uint64_t migrated, replicated, remapped_back; /* this VM's pages moved by the policy */
     struct numa_remap *inbox; /* its guest pages to map back to a master (numa/policy.c) */

@@ -37,7 +37,7 @@
 #include "numa/internal.h"
 #include "shadow-mmu/shadow_mmu.h"
 
-#define NPAGES 32
+#define NPAGES 128 /* room for a new working set of NUMA_WS_NEW_PAGES pages */
 #define CANON 0x80000000ull
 
 struct tvm {
@@ -535,6 +535,42 @@ static void test_sampled_counting(void **state)
     free_pool();
 }
 
+/* A slice that maps NUMA_WS_NEW_PAGES pages the VM never had (a new working set) makes the next
+ * slice count, whatever the gap had grown to; fewer new pages leave the gap as it was. */
+static void test_new_working_set(void **state)
+{
+    (void)state;
+    make_pool_sampled(NUMA_POLICY_MIGRATE, 16);
+    struct tvm a;
+    vm_make(&a, 1);
+    machmem_set_thread_node(1);
+    assert_non_null(pmap_page(&a.p, 5, true, NULL));
+    /* the gap grows to 16: 1, 1, 2, 4, 8, 16 */
+    for (unsigned s = 0; s < 40; s++)
+        sample_slice(&a, 5);
+    assert_int_equal(a.nv->gap, 16);
+    /* find the slice right after a counting one: the next 15 do not count */
+    while (!sample_slice(&a, 5))
+        ;
+    /* a few new pages: no change */
+    for (uint32_t g = 40; g < 40 + NUMA_WS_NEW_PAGES - 1; g++)
+        assert_non_null(pmap_page(&a.p, g, true, NULL));
+    assert_false(sample_slice(&a, 5));
+    assert_false(sample_slice(&a, 5));
+    /* a new working set, touched during a slice that does not count: the next one does */
+    numa_slice_begin(a.nv);
+    assert_false(numa_counting(a.nv));
+    for (uint32_t g = 80; g < 80 + NUMA_WS_NEW_PAGES; g++)
+        assert_non_null(pmap_page(&a.p, g, true, NULL));
+    numa_slice_end(a.nv);
+    assert_int_equal(a.nv->ws_resets, 1);
+    assert_true(sample_slice(&a, 5));
+    assert_false(sample_slice(&a, 5)); /* then the gap doubles again from 1 */
+    assert_true(sample_slice(&a, 5));
+    vm_free(&a);
+    free_pool();
+}
+
 static void test_audit(void **state)
 {
     (void)state;
@@ -694,6 +730,7 @@ int main(void)
         cmocka_unit_test(test_requeue_after_remap),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_sampled_counting),
+        cmocka_unit_test(test_new_working_set),
         cmocka_unit_test(test_audit),
         cmocka_unit_test(test_hottest_first),
         cmocka_unit_test(test_dma_during_migration),
