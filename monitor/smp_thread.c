@@ -47,6 +47,7 @@
 
 #include "dbt/dbt.h"
 #include "monitor/internal.h"
+#include "numa/numa.h"
 #include "shadow-mmu/pageshare.h"
 
 struct smp_rt {
@@ -432,7 +433,11 @@ enum vcpu_exit smp_vcpu_slice(struct vm *vm, unsigned id, uint64_t max_insns)
     exec_start(v);
     if (s->dvpe_wait[id])
         dvpe_wait_out(v); /* its dvpe was the last instruction of its last slice */
+    if (vm->numa)
+        numa_vcpu_slice_begin(vm->numa, id); /* its node, its own counts (numa/numa.h) */
     enum vcpu_exit why = vm->dbt ? dbt_run(v) : dbt_interp_run(v);
+    if (vm->numa)
+        numa_vcpu_slice_end(vm->numa, id);
     exec_end(v);
     v->slice_end = UINT64_MAX;
     pthread_mutex_lock(&s->mu);
