@@ -15,9 +15,9 @@
  * makes at most this many moves a round: its rate is bounded by the VM's own progress. */
 #define NUMA_POLICY_EVERY 1u
 #define NUMA_MOVES_PER_ROUND 64u
-/* Pages a VM's slice maps for the first time (first touch, pages mapped copy-on-write: the
- * buffer cache's, the boot files') that mark a new working set: the next slices count, so the
- * sampled policy hears of the new pages at once instead of after its current gap. */
+/* Pages a VM's slice maps copy-on-write from elsewhere (the buffer cache's, the boot files') that
+ * mark a new working set: the next slices count, so the sampled policy hears of the new pages at
+ * once instead of after its current gap. */
 #define NUMA_WS_NEW_PAGES 32u
 /* ... and the slices that then count, one after another, before the gap doubles again: the
  * policy needs a few rounds to find and move a new set (64 moves a round). */

@@ -7,11 +7,12 @@
  * direct window). While the policy moves the VM's pages every slice counts; once a round moves
  * nothing the gap between counting slices doubles, up to cfg.sample (1 in 64 by default), and a
  * round that moves something makes the next slice count again: dense while placement changes,
- * sparse (and cheap) once it has settled. A slice that maps NUMA_WS_NEW_PAGES pages or more the
- * VM never had (first touch, the buffer cache's or boot files' pages mapped copy-on-write) makes
- * the next NUMA_WS_WINDOW slices count: a new working set is where the policy has work, and
- * without it the policy would hear of the new pages only at the end of the current gap (up to
- * 64 slices later). A counting block adds one to a
+ * sparse (and cheap) once it has settled. A slice that maps NUMA_WS_NEW_PAGES pages or more
+ * from elsewhere (the buffer cache's or boot files' pages mapped copy-on-write, homed where they
+ * were read), or a vCPU put on another node, makes the next NUMA_WS_WINDOW slices count: that
+ * is where the policy has work (a first touch lands on the toucher's node and needs nothing),
+ * and without it the policy would hear of the new pages only at the end of the current gap (up
+ * to 64 slices later). A counting block adds one to a
  * counter beside the software-TLB entry of every load and store that hits it (struct stlb.cnt,
  * same index as the entry; its kseg0 loads take the probe) and to a per-code-page slot on every
  * block it enters (struct stlb.fetch). The counts are folded here on the vCPU's own thread, each
@@ -389,6 +390,7 @@ int numa_vm_set_node(struct numa_vm *nv, int idx, unsigned node)
             __atomic_store_n(&nv->cpu[i].node, node, __ATOMIC_RELAXED);
     if (idx <= 0)
         __atomic_store_n(&nv->node, node, __ATOMIC_RELAXED);
+    __atomic_store_n(&nv->moved, true, __ATOMIC_RELAXED); /* its pages are now remote: count densely */
     return 0;
 }
 
@@ -411,15 +413,17 @@ void numa_slice_end(struct numa_vm *nv)
             numa_policy_round(nv, NUMA_MOVES_PER_ROUND);
         machmem_set_thread_node(numa_cpu_node(nv, 0));
         numa_collapse_pending(n);
-        numa_apply_remaps(nv);
+        nv->remapped_back += numa_apply_remaps(nv);
         machmem_set_thread_node(touch_node(nv, 0));
     }
     /* the next counting slice: at once while pages move or a new working set arrives, else
      * after a gap twice the last */
     unsigned most = n->cfg.sample > 1 ? n->cfg.sample : 1;
-    uint64_t ws = atomic_load_explicit(&nv->pmap->st.touched, memory_order_relaxed) +
-                  atomic_load_explicit(&nv->pmap->st.shared_maps, memory_order_relaxed);
-    bool new_ws = ws - nv->ws_pages >= NUMA_WS_NEW_PAGES;
+    /* pages mapped from elsewhere (not numa/'s own maps to and from replicas): first touches
+     * land on the toucher's node and need nothing */
+    uint64_t ws = atomic_load_explicit(&nv->pmap->st.shared_maps, memory_order_relaxed) -
+                  __atomic_load_n(&nv->replicated, __ATOMIC_RELAXED) - nv->remapped_back;
+    bool new_ws = ws - nv->ws_pages >= NUMA_WS_NEW_PAGES || __atomic_exchange_n(&nv->moved, false, __ATOMIC_RELAXED);
     nv->ws_pages = ws;
     if (new_ws && most > 1 && !nv->last_moves && !nv->dense)
         __atomic_fetch_add(&nv->ws_resets, 1, __ATOMIC_RELAXED);

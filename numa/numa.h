@@ -122,7 +122,8 @@ struct numa_vm {
      * skip before the next, those skipped since the last, what a count of this slice stands for
      * (the slices it samples), and the moves of the VM's last policy round. */
     unsigned gap, skip, since, weight, last_moves;
-    uint64_t ws_pages; /* the pmap's pages first touched or mapped shared, at the last slice end */
+    uint64_t ws_pages; /* the pmap's pages mapped copy-on-write from elsewhere, at the last slice end */
+    bool moved;        /* a vCPU was put on another node (atomic) */
     uint64_t ws_resets; /* slice ends that found a new working set and closed the gap */
     unsigned dense;     /* slices still to count one after another (after a new working set) */
     bool sampled;      /* the sampling picked this slice (with audit=on every slice counts) */

@@ -37,7 +37,7 @@
 #include "numa/internal.h"
 #include "shadow-mmu/shadow_mmu.h"
 
-#define NPAGES 128 /* room for a new working set of NUMA_WS_NEW_PAGES pages */
+#define NPAGES 160 /* room for new working sets of NUMA_WS_NEW_PAGES pages */
 #define CANON 0x80000000ull
 
 struct tvm {
@@ -553,23 +553,93 @@ static void test_new_working_set(void **state)
     /* find the slice right after a counting one: the next 15 do not count */
     while (!sample_slice(&a, 5))
         ;
-    /* a few new pages: no change */
-    for (uint32_t g = 40; g < 40 + NUMA_WS_NEW_PAGES - 1; g++)
+    /* pages first touched (on this node: nothing to move), and a few mapped from elsewhere: no
+     * change */
+    for (uint32_t g = 20; g < 20 + NUMA_WS_NEW_PAGES; g++)
         assert_non_null(pmap_page(&a.p, g, true, NULL));
+    machmem_set_thread_node(0);
+    enum { NSHARED = 2 * NUMA_WS_NEW_PAGES - 1 };
+    mpn_t shared[NSHARED];
+    for (unsigned k = 0; k < NSHARED; k++) {
+        shared[k] = machmem_alloc(&mm);
+        assert_true(shared[k] != MPN_NONE);
+    }
+    for (uint32_t k = 0; k < NUMA_WS_NEW_PAGES - 1; k++)
+        assert_int_equal(pmap_map_cow(&a.p, 60 + k, shared[k]), 0);
     assert_false(sample_slice(&a, 5));
     assert_false(sample_slice(&a, 5));
-    /* a new working set, touched during a slice that does not count: the next one does */
+    /* NUMA_WS_NEW_PAGES mapped from elsewhere during one slice that does not count: a new working
+     * set, and the next NUMA_WS_WINDOW slices count */
     numa_slice_begin(a.nv);
     assert_false(numa_counting(a.nv));
-    for (uint32_t g = 80; g < 80 + NUMA_WS_NEW_PAGES; g++)
-        assert_non_null(pmap_page(&a.p, g, true, NULL));
+    for (uint32_t k = NUMA_WS_NEW_PAGES - 1; k < NSHARED; k++)
+        assert_int_equal(pmap_map_cow(&a.p, 60 + k, shared[k]), 0);
     numa_slice_end(a.nv);
-    assert_int_equal(a.nv->ws_resets, 1);
     for (unsigned s = 0; s < NUMA_WS_WINDOW; s++)
         assert_true(sample_slice(&a, 5));
     assert_int_equal(a.nv->ws_resets, 1);
     assert_false(sample_slice(&a, 5)); /* then the gap doubles again from 1 */
     assert_true(sample_slice(&a, 5));
+    /* the vCPU put on another node: the same */
+    while (a.nv->gap < 16)
+        sample_slice(&a, 5);
+    while (!sample_slice(&a, 5))
+        ;
+    assert_false(sample_slice(&a, 5));
+    assert_int_equal(numa_vm_set_node(a.nv, 0, 2), 0);
+    assert_int_equal(numa_vm_set_node(a.nv, 2, 2), -EINVAL); /* two vCPUs */
+    assert_int_equal(numa_vm_set_node(a.nv, 0, 4), -EINVAL); /* four nodes */
+    assert_false(sample_slice(&a, 5)); /* this slice had begun */
+    for (unsigned s = 0; s < NUMA_WS_WINDOW; s++)
+        assert_true(sample_slice(&a, 5));
+    for (unsigned k = 0; k < NSHARED; k++)
+        machmem_put(&mm, shared[k]);
+    vm_free(&a);
+    free_pool();
+}
+
+/* A VM whose two vCPUs are on two nodes (an SMP guest split, --numa-node N,vcpus=A:B): each
+ * vCPU's accesses are local or remote by its own node, a page both reach counts as shared, the
+ * policy moves a private page to the node of the vCPU that uses it, and the report names each
+ * vCPU's node. */
+static void test_vcpu_nodes(void **state)
+{
+    (void)state;
+    make_pool(NUMA_POLICY_MIGRATE);
+    struct tvm a;
+    vm_make(&a, 0);
+    assert_int_equal(numa_vm_set_node(a.nv, 1, 2), 0);
+    machmem_set_thread_node(0);
+    assert_non_null(pmap_page(&a.p, 3, true, NULL)); /* on node 0 */
+    assert_non_null(pmap_page(&a.p, 4, true, NULL));
+    /* vCPU 0 (node 0) loads page 3 10 times, vCPU 1 (node 2) 30 times: 10 local, 30 remote */
+    fill_entry(&a, 0, 3, true);
+    fill_entry(&a, 1, 3, true);
+    a.s[0]->cnt[MMU_KERNEL][stlb_index((gva_t)(CANON + 3 * MACH_PAGE_SIZE))].n[MMU_LOAD] = 10;
+    a.s[1]->cnt[MMU_KERNEL][stlb_index((gva_t)(CANON + 3 * MACH_PAGE_SIZE))].n[MMU_LOAD] = 30;
+    numa_fold_all(a.nv);
+    struct numa_vm_report r;
+    numa_vm_report(a.nv, &r);
+    assert_int_equal(r.local, 10);
+    assert_int_equal(r.remote, 30);
+    assert_int_equal(r.acc[0], 40); /* by the memory's node */
+    assert_int_equal(r.ncpus, 2);
+    assert_int_equal(r.cpu_node[0], 0);
+    assert_int_equal(r.cpu_node[1], 2);
+    /* both reached it: shared (vCPU 0's 10 were folded first, before vCPU 1 had reached it) */
+    assert_int_equal(r.shared_local, 0);
+    assert_int_equal(r.shared_remote, 30);
+    assert_int_equal(a.nv->stall_ns, 10 * 300 + 30 * 900);
+    /* page 4, used only by vCPU 1 past the mark: the round moves it to node 2, not node 0 */
+    fill_entry(&a, 1, 4, true);
+    a.s[1]->cnt[MMU_KERNEL][stlb_index((gva_t)(CANON + 4 * MACH_PAGE_SIZE))].n[MMU_STORE] = NUMA_HOT;
+    numa_fold_all(a.nv);
+    numa_policy_round(a.nv, 8);
+    assert_int_equal(node_of(pmap_lookup(&a.p, 4, NULL)), 2);
+    /* page 3: 10 of 40 accesses from node 0 is more than a quarter: no node uses it mostly */
+    assert_int_equal(node_of(pmap_lookup(&a.p, 3, NULL)), 0);
+    numa_vm_report(a.nv, &r);
+    assert_int_equal(r.shared_local + r.shared_remote, 30); /* page 4: one vCPU's, private */
     vm_free(&a);
     free_pool();
 }
@@ -734,6 +804,7 @@ int main(void)
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_sampled_counting),
         cmocka_unit_test(test_new_working_set),
+        cmocka_unit_test(test_vcpu_nodes),
         cmocka_unit_test(test_audit),
         cmocka_unit_test(test_hottest_first),
         cmocka_unit_test(test_dma_during_migration),
