@@ -170,7 +170,7 @@ def take_snaps(p, d, sock, snap_at, moves=None):
                 continue
             if marker in log:
                 try:
-                    q.run("numa-set-node", dict(margs, vm=name))
+                    q.run("numa-set-node", vm=name, **margs)
                 except (OSError, QMPError) as e:
                     sys.exit("bench-numa: numa-set-node for %s failed: %s" % (name, e))
                 del moves[name]
