@@ -375,6 +375,8 @@ bool numa_slice_moves(const struct numa_vm *nv)
     struct numa *n = nv->numa;
     if (n->cfg.policy < NUMA_POLICY_MIGRATE)
         return false;
+    if (numa_counting(nv))
+        return true; /* its fold may queue pages the round then moves */
     pthread_mutex_lock(&n->lock);
     bool work = nv->n_cand || nv->inbox || n->pending;
     pthread_mutex_unlock(&n->lock);
