@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """make bench-numa: the simulated ccNUMA machine (--numa; README "NUMA"), tables in build/bench/numa.md.
 
-    bench/numa.py [--reps N] [--quick] [--mvisor BIN] [--out FILE]
+    bench/numa.py [--reps N] [--quick] [--mvisor BIN] [--out FILE] [--only a|s|c|b|d|overhead]
+                  [--policy P ...]
 
 Every VM boots the kernel payload (vmlinux.bin as an ELF, no decompressor) with the benchmark
 initramfs (build/bench/workload.cpio.gz: bench/guest/init.sh runs the workloads the command line
@@ -17,6 +18,16 @@ names, between console markers that carry the guest clock).
       begin marker reaches the console, subtracted from the end's).
   (c) remote memory: 1 VM on node 1 whose memory is first touched on node 0 (--numa-node 1,mem=0),
       running `intmark` and `tmpfs` (private data).
+  (b) a moved vCPU: 1 VM on node 0 of a 2-node machine digesting a tmpfs file 8 times
+      (`tmpread`); after the 4th round QMP numa-set-node puts its vCPU on node 1, as a scheduler
+      moving it for balance would, while the file's pages stay in use.
+  (d) a split SMP guest: `-cpu 34Kf -smp 2 --smp-threads 2`, vCPU 0 on node 0 and vCPU 1 on
+      node 1 (--numa-node 0,vcpus=0:1), two processes at once each digesting one shared tmpfs
+      file and running intmark on their own data (`smpjob`); shared pages are those both vCPUs
+      reached.
+      (b) and (d) run under policy none, first-touch, migrate+replicate with the sampled
+      counting's placement (audit=on) and the UMA bound (the same run on one node);
+      BENCH_NUMA_DELAY=,delay=on adds delay=on (a quiet host only).
   overhead: 1 VM running `intmark` and `syscalls` without --numa, with --numa nodes=1,sample=1
       (every slice counted) and with --numa nodes=1 (sampled, the default), in turn (5 rounds).
 
