@@ -172,27 +172,23 @@ def take_snaps(p, d, sock, snap_at, moves=None):
             if time.monotonic() > deadline:
                 return {}
             time.sleep(0.1)
+    def shows(name, marker):
+        try:
+            return marker in open(os.path.join(d, "run", name + ".log"), errors="replace").read()
+        except OSError:
+            return False
+
     snaps = {}
     while p.poll() is None and (len(snaps) < len(snap_at) or moves):
         for name, (marker, margs) in list(moves.items()):
-            try:
-                log = open(os.path.join(d, "run", name + ".log"), errors="replace").read()
-            except OSError:
-                continue
-            if marker in log:
+            if shows(name, marker):
                 try:
                     q.run("numa-set-node", vm=name, **margs)
                 except (OSError, QMPError) as e:
                     sys.exit("bench-numa: numa-set-node for %s failed: %s" % (name, e))
                 del moves[name]
         for name, marker in snap_at.items():
-            if name in snaps:
-                continue
-            try:
-                log = open(os.path.join(d, "run", name + ".log"), errors="replace").read()
-            except OSError:
-                continue
-            if marker in log:
+            if name not in snaps and shows(name, marker):
                 try:
                     for e in q.run("query-numa")["vms"]:
                         if e["vm"] == name:
