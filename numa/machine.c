@@ -29,6 +29,11 @@
  * audit=on counts every slice for the report while the policy hears only the slices the sampling
  * picks: the placement sampled counting gets, measured exactly (bench-numa compares the two).
  *
+ * Each vCPU charges its accesses by its own node (struct numa_cpu, the software TLB's fold
+ * opaque); a vCPU on a host thread of its own (an SMP vCPU with --smp-threads 2) folds its own
+ * counts at the end of its slices, and its candidates join the VM's list under the machine's
+ * lock. A VM has one pmap: a page its vCPUs on two nodes both read is local to one of them only.
+ *
  * Limits: sampling by slice sees a phase shorter than the gap in part or not at all, and the
  * policy hears of a page only after a counting slice; accesses the translator does not probe (the interpreter, the trap path's emulated
  * accesses, the partial-word and linked accesses that go to helpers, DMA) are not counted;

@@ -2,9 +2,11 @@
  * numa: a simulated ccNUMA machine under the VMs (Disco's FLASH, on a host that is not one).
  *
  * Topology: nodes, each with cpus_per_node physical CPUs (the scheduler's worker threads take
- * the identity of a CPU of the node of the VM they run) and a share of machine memory: every
- * machine page has a home node in the memmap (struct mpage.node), set when the page is handed
- * out, by the node of the CPU that first touches it (or round-robin without a policy).
+ * the identity of a CPU of the node of the vCPU they run: each vCPU has a node, its VM's unless
+ * put elsewhere, struct numa_cpu) and a share of machine memory: every machine page has a home
+ * node in the memmap (struct mpage.node), set when the page is handed out, by the node of the
+ * CPU that first touches it (or round-robin without a policy). An access is local or remote by
+ * the node of the vCPU that made it.
  *
  * Counting (numa/machine.c), sampled by scheduler slice: in a counting slice the blocks run are
  * translations that bump a counter beside each software-TLB entry on every load and store that
