@@ -533,7 +533,8 @@ bench-zboot: $(MVISOR) $(GUEST_STAMP)
 
 # make bench-numa: the simulated ccNUMA machine (bench/numa.py; README "NUMA"): local share and
 # modelled stall under no policy, first touch and migration + replication, and the counting's
-# overhead. BENCH_NUMA_QUICK=1: small workloads, one run. BENCH_NUMA_ARGS: more options.
+# overhead; (b) a vCPU moved half-way, (d) an SMP guest over two nodes. BENCH_NUMA_QUICK=1: small
+# workloads, one run. BENCH_NUMA_ARGS: more options. BENCH_NUMA_DELAY=,delay=on: (b), (d) with delay=on.
 .PHONY: bench-numa
 bench-numa: $(MVISOR) $(GUEST_STAMP) $(BENCH_INITRAMFS)
 	bench/numa.py $(if $(filter-out 0,$(BENCH_NUMA_QUICK)),--quick) $(BENCH_NUMA_ARGS)
@@ -574,7 +575,7 @@ help:
 	@echo "  bench-net      virtio-net: switch vs QEMU -netdev socket, user vs QEMU user: TCP, ping, CPU/GiB"
 	@echo "                 -> build/bench-net/ (BENCH_NET_QUICK=1: short; BENCH_NET_ARGS: bench/net.py options)"
 	@echo "  bench-numa     the simulated ccNUMA machine: local share, modelled stall, UMA bound per policy,"
-	@echo "                 counting overhead -> build/bench/numa.md (BENCH_NUMA_QUICK=1: short)"
+	@echo "                 counting overhead, moved vCPU, split SMP guest -> build/bench/numa.md (BENCH_NUMA_QUICK=1: short)"
 	@echo "  bench-smp      -smp 2 vs -smp 1 on mvisor and QEMU: two CPU-bound processes, two fork loops"
 	@echo "                 -> build/bench/smp.md (BENCH_SMP_QUICK=1: one small round; BENCH_SMP_ARGS)"
 	@echo "  bench          interpreter speed, mvisor vs qemu-system-mipsel side by side, privileged-op"

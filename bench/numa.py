@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """make bench-numa: the simulated ccNUMA machine (--numa; README "NUMA"), tables in build/bench/numa.md.
 
-    bench/numa.py [--reps N] [--quick] [--mvisor BIN] [--out FILE]
+    bench/numa.py [--reps N] [--quick] [--mvisor BIN] [--out FILE] [--only a|s|c|b|d|overhead]
+                  [--policy P ...]
 
 Every VM boots the kernel payload (vmlinux.bin as an ELF, no decompressor) with the benchmark
 initramfs (build/bench/workload.cpio.gz: bench/guest/init.sh runs the workloads the command line
@@ -17,6 +18,16 @@ names, between console markers that carry the guest clock).
       begin marker reaches the console, subtracted from the end's).
   (c) remote memory: 1 VM on node 1 whose memory is first touched on node 0 (--numa-node 1,mem=0),
       running `intmark` and `tmpfs` (private data).
+  (b) a moved vCPU: 1 VM on node 0 of a 2-node machine digesting a tmpfs file 8 times
+      (`tmpread`); after the 4th round QMP numa-set-node puts its vCPU on node 1, as a scheduler
+      moving it for balance would, while the file's pages stay in use.
+  (d) a split SMP guest: `-cpu 34Kf -smp 2 --smp-threads 2`, vCPU 0 on node 0 and vCPU 1 on
+      node 1 (--numa-node 0,vcpus=0:1), two processes at once each digesting one shared tmpfs
+      file and running intmark on their own data (`smpjob`); shared pages are those both vCPUs
+      reached.
+      (b) and (d) run under policy none, first-touch, migrate+replicate with the sampled
+      counting's placement (audit=on) and the UMA bound (the same run on one node);
+      BENCH_NUMA_DELAY=,delay=on adds delay=on (a quiet host only).
   overhead: 1 VM running `intmark` and `syscalls` without --numa, with --numa nodes=1,sample=1
       (every slice counted) and with --numa nodes=1 (sampled, the default), in turn (5 rounds).
 
@@ -92,13 +103,15 @@ def run(args, tag, vms, numa, extra=()):
     # VMs with a "snap" marker: QMP query-numa's figures for the VM when the marker reaches its
     # console, so the table can give the workload's own accesses (the rest of the run's minus them)
     snap_at = {v["name"]: v["snap"] for v in vms if "snap" in v}
+    # VMs with a "move" (marker, QMP arguments): numa-set-node when the marker reaches the console
+    moves = {v["name"]: v["move"] for v in vms if "move" in v and numa and not numa.startswith("nodes=1,")}
     sock = os.path.join(d, "qmp.sock")
-    if snap_at:
+    if snap_at or moves:
         cmd += ["-qmp", "unix:%s,server=on,wait=off" % sock]
     t0 = time.monotonic()
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    snaps = take_snaps(p, d, sock, snap_at) if snap_at else {}
+    snaps = take_snaps(p, d, sock, snap_at, moves) if snap_at or moves else {}
     p.stderr_text = p.communicate()[1]
     ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall = time.monotonic() - t0
@@ -137,14 +150,17 @@ def run(args, tag, vms, numa, extra=()):
                 wl_sl, wl_sr = n["shared_local"] - s["shared-local"], n["shared_remote"] - s["shared-remote"]
                 wl_l, wl_r = n["local"] - s["local"], n["remote"] - s["remote"]
                 r.update(wl_local=wl_l / max(1, wl_l + wl_r), wl_shared_local=wl_sl / max(1, wl_sl + wl_sr),
-                         wl_shared=(wl_sl + wl_sr) / max(1, wl_l + wl_r))
+                         wl_shared=(wl_sl + wl_sr) / max(1, wl_l + wl_r),
+                         wl_private_local=(wl_l - wl_sl) / max(1, wl_l + wl_r - wl_sl - wl_sr))
         res[v["name"]] = r
     return res
 
 
-def take_snaps(p, d, sock, snap_at):
+def take_snaps(p, d, sock, snap_at, moves=None):
     """Polls the consoles of the VMs in snap_at until each shows its marker, and takes QMP
-    query-numa's entry for it then; returns {name: entry} (the monitor left running)."""
+    query-numa's entry for it then; returns {name: entry} (the monitor left running). A VM in
+    moves ({name: (marker, args)}) gets QMP numa-set-node with args when its marker shows."""
+    moves = dict(moves or {})
     q = None
     deadline = time.monotonic() + 30
     while q is None and p.poll() is None:
@@ -156,16 +172,23 @@ def take_snaps(p, d, sock, snap_at):
             if time.monotonic() > deadline:
                 return {}
             time.sleep(0.1)
+    def shows(name, marker):
+        try:
+            return marker in open(os.path.join(d, "run", name + ".log"), errors="replace").read()
+        except OSError:
+            return False
+
     snaps = {}
-    while p.poll() is None and len(snaps) < len(snap_at):
+    while p.poll() is None and (len(snaps) < len(snap_at) or moves):
+        for name, (marker, margs) in list(moves.items()):
+            if shows(name, marker):
+                try:
+                    q.run("numa-set-node", vm=name, **margs)
+                except (OSError, QMPError) as e:
+                    sys.exit("bench-numa: numa-set-node for %s failed: %s" % (name, e))
+                del moves[name]
         for name, marker in snap_at.items():
-            if name in snaps:
-                continue
-            try:
-                log = open(os.path.join(d, "run", name + ".log"), errors="replace").read()
-            except OSError:
-                continue
-            if marker in log:
+            if name not in snaps and shows(name, marker):
                 try:
                     for e in q.run("query-numa")["vms"]:
                         if e["vm"] == name:
@@ -188,7 +211,7 @@ POLICIES = ["none,sample=1", "first-touch,sample=1", "migrate+replicate,sample=1
 
 
 def numa_table(args, title, vms, out, prepare=None):
-    policies = POLICIES
+    policies = args.policy or POLICIES
     rows = {p: [] for p in policies}
     machines = {}
     for rep in range(args.reps):
@@ -223,8 +246,77 @@ def numa_table(args, title, vms, out, prepare=None):
                 line += " %.1f%% | %.1f%% | %.1f%% |" % (100 * med(rs, "wl_local"), 100 * med(rs, "wl_shared_local"),
                                                        100 * med(rs, "wl_shared"))
             out.append(line)
-    for p in POLICIES[2:]:
-        machine_line(p, machines[p], out)
+    for p in policies:
+        if p.startswith("migrate"):
+            machine_line(p, machines[p], out)
+
+
+# (b) and (d): a 2-node machine (no more nodes than this host's 2 cores). DELAY=",delay=on" (a
+# remote load or store takes the slow path and spins R - L on the host, so host wall time shows
+# placement) is for a quiet host: under load the slow path of every remote access makes the
+# unplaced rows take many minutes. The UMA bound is the same run on one node.
+DELAY = os.environ.get("BENCH_NUMA_DELAY", "")
+ROWS2 = [("none", "nodes=2,policy=none,sample=1" + DELAY),
+         ("first-touch", "nodes=2,policy=first-touch,sample=1" + DELAY),
+         ("migrate+replicate (sampled)", "nodes=2,policy=migrate+replicate,audit=on" + DELAY),
+         ("UMA bound (1 node)", "nodes=1,policy=first-touch,sample=1" + DELAY)]
+
+
+def numa_table2(args, title, key, vms, out, uma_node):
+    """One row per placement of ROWS2: the figures of the whole run and of the workload alone."""
+    rows = {label: [] for label, _ in ROWS2}
+    machines = {}
+    loads = []
+    for rep in range(args.reps):
+        for label, numa in ROWS2:
+            tag = "%s-%s-%d" % (key, re.sub(r"[^a-z0-9]+", "-", label), rep)
+            run_vms = [dict(v, node=uma_node) if numa.startswith("nodes=1,") else v for v in vms]
+            res = run(args, tag, run_vms, numa)
+            rows[label].append(res)
+            machines[label] = next(iter(res.values()))["machine"]
+            loads.append(loadavg())
+            print("%s %s rep %d (load %s): %s" % (key, label, rep, loads[-1], ", ".join(
+                "%s local %.1f%% shared %.1f%% private %.1f%% workload %.2f s wall %.1f s" % (
+                    n, 100 * r["local"], 100 * r["shared_local"], 100 * r["private_local"], r["work_s"], r["wall_s"])
+                for n, r in res.items())), flush=True)
+    out.append("\n### %s\n" % title)
+    out.append("| VM | placement | local | local, shared pages | local, private pages | stall / UMA | "
+               "workload s (guest) | host wall s | workload only: local | workload only: local, shared | "
+               "workload only: local, private | workload only: shared share |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for v in vms:
+        n = v["name"]
+        for label, _ in ROWS2:
+            rs = [r[n] for r in rows[label]]
+
+            def mm(k, scale=100.0, fmt="%.1f"):
+                xs = [scale * r[k] for r in rs]
+                return (fmt + " (" + fmt + "-" + fmt + ")") % (statistics.median(xs), min(xs), max(xs))
+            out.append("| %s | %s | %s%% | %s%% | %s%% | %.2f | %s | %s | %s%% | %s%% | %s%% | %.1f%% |" % (
+                n, label, mm("local"), mm("shared_local"), mm("private_local"),
+                med(rs, "stall_s") / max(1e-9, med(rs, "uma_s")), mm("work_s", 1.0, "%.2f"),
+                mm("wall_s", 1.0, "%.1f"), mm("wl_local"), mm("wl_shared_local"), mm("wl_private_local"),
+                100 * med(rs, "wl_shared")))
+    out.append("\nmedians (min-max) of %d runs; load average after each run %s" % (args.reps, ", ".join(loads)))
+    for label, _ in ROWS2[2:3]:
+        machine_line(label, machines[label], out)
+
+
+def moved_vm(args):
+    """(b): one VM on node 0 digesting a tmpfs file; half-way through the rounds QMP numa-set-node
+    puts its vCPU on node 1 (what a scheduler moving it for balance does)."""
+    n = args.tmp_rounds
+    return [{"name": "moved", "node": "0", "bench": "tmpread:%d:%d" % (args.tmp_mib, n),
+             "snap": "@@mark tmpread begin", "move": ("tmpread round=%d " % (n // 2 - 1), {"node": 1}),
+             "expect": (r"tmpread round=\d+ md5=", n)}]
+
+
+def split_vm(args):
+    """(d): a 2-vCPU SMP guest, vCPU 0 on node 0 and vCPU 1 on node 1, each on its own host
+    thread, running two processes at once over one shared tmpfs file and their own data."""
+    return [{"name": "smp", "node": "0,vcpus=0:1", "bench": "smpjob:%d:%d:%d" % args.smpjob,
+             "opts": ["-cpu", "34Kf", "-smp", "2", "--smp-threads", "2"],
+             "snap": "@@mark smpjob begin", "expect": (r"smpjob md5=[0-9a-f]{32}", 2)}]
 
 
 def machine_line(p, m, out):
@@ -300,15 +392,19 @@ def main():
     ap.add_argument("--mvisor", default=os.path.join(B, "mvisor"))
     ap.add_argument("--initrd", default=os.path.join(B, "bench", "workload.cpio.gz"))
     ap.add_argument("--out", default=os.path.join(B, "bench", "numa.md"))
-    ap.add_argument("--only", choices=["a", "s", "c", "overhead"], action="append")
+    ap.add_argument("--only", choices=["a", "s", "c", "b", "d", "overhead"], action="append")
+    ap.add_argument("--policy", action="append", help="a row's --numa policy=... value (repeatable; default: "
+                    "the four rows of every table)")
     args = ap.parse_args()
     os.makedirs(W, exist_ok=True)
     args.kernel = kernel_elf()
     args.intmark, args.syscalls = (1000, 50000) if args.quick else (3000, 200000)
     args.rounds, args.file_mib = (4, 2) if args.quick else (16, 4)
+    args.tmp_mib, args.tmp_rounds = (2, 4) if args.quick else (8, 8)
+    args.smpjob = (1, 2, 50) if args.quick else (4, 6, 200)
     if args.quick:
         args.reps = 1
-    only = args.only or ["a", "s", "c", "overhead"]
+    only = args.only or ["a", "s", "c", "b", "d", "overhead"]
     out = ["## make bench-numa (%s, load average at start %s)" % (time.strftime("%Y-%m-%d %H:%M"), loadavg())]
     if "a" in only:
         vms = [{"name": "vm%d" % i, "node": str(i), "bench": "syscalls:%d,intmark:%d" % (args.syscalls, args.intmark)}
@@ -321,10 +417,14 @@ def main():
     if "c" in only:
         vms = [{"name": "far", "node": "1,mem=0", "bench": "intmark:%d,tmpfs:16" % args.intmark}]
         numa_table(args, "(c) a VM on node 1 whose memory was first touched on node 0", vms, out)
+    if "b" in only:
+        numa_table2(args, "(b) a VM whose vCPU moves from node 0 to node 1 half-way (2 nodes%s)" % DELAY, "b",
+                    moved_vm(args), out, "0")
+    if "d" in only:
+        numa_table2(args, "(d) a 2-vCPU SMP guest, one vCPU on each of 2 nodes: a parallel job over shared and "
+                    "private data%s" % (DELAY and " (%s)" % DELAY[1:]), "d", split_vm(args), out, "0,vcpus=0:0")
     if "overhead" in only:
         overhead(args, out)
-    out.append("\n(b) (a vCPU moved between nodes half-way) and (d) (a 2-vCPU guest with one vCPU per node) "
-               "need the scheduler to move and split a VM's vCPUs (SMP vCPUs on parallel threads): not run.")
     text = "\n".join(out) + "\n"
     with open(args.out, "w") as f:
         f.write(text)

@@ -6,7 +6,9 @@
 For every table of bench/numa.py's output, one grouped bar chart: per VM, one bar per policy row,
 of the local share of the shared pages' accesses (the column "workload only: local, shared pages"
 where the table has it, else "local, shared pages") and one of the modelled stall over the UMA
-bound; and one of the counting overhead table (median CPU over NUMA off). gnuplot is Debian's
+bound; for the two-node tables (b) and (d), one of the workload's local share (all accesses, the
+shared pages', the private pages') per placement; and one of the counting overhead table (median
+CPU over NUMA off). gnuplot is Debian's
 package `gnuplot` (its pngcairo terminal); without it nothing is drawn and the tables stand alone.
 Standard library only: the data go to gnuplot as inline data blocks.
 """
@@ -42,7 +44,8 @@ def tables(md):
 
 
 def num(cell):
-    return float(cell.rstrip("%"))
+    """The cell's figure (a median "m (min-max)%" gives m)."""
+    return float(re.match(r"[-\d.]+", cell).group(0))
 
 
 def bars(path, title, ylabel, groups, series, values):
@@ -92,6 +95,17 @@ def main():
                 path = os.path.join(args.out_dir, "numa-%s-%s.png" % (tag.group(1), what))
                 bars(path, "(%s) %s" % (tag.group(1), head[col]), ylabel, groups, series, vals)
                 made.append(path)
+        elif "placement" in head and tag:
+            # (b), (d): per placement, the workload's local share: all, shared pages, private pages
+            cols = [c for c in ("workload only: local", "workload only: local, shared",
+                                "workload only: local, private") if c in head]
+            series = list(dict.fromkeys(r[1] for r in rows))
+            groups = [c.replace("workload only: ", "") for c in cols]
+            vals = {g: {r[1]: num(r[head.index(c)]) for r in rows} for g, c in zip(groups, cols)}
+            path = os.path.join(args.out_dir, "numa-%s-local.png" % tag.group(1))
+            bars(path, "(%s) local share of the workload's accesses by placement" % tag.group(1), "%", groups,
+                 series, vals)
+            made.append(path)
         elif title.startswith("Counting overhead") and "median / off" in head:
             i = head.index("median / off")
             vals = {r[0]: {"median CPU / NUMA off": num(r[i])} for r in rows}

@@ -102,8 +102,9 @@ static const char usage_text[] =
     "  --tlb-entries N     guest TLB size (1..64, default 16)\n"
     "  --weight N          the VM's share of the host CPUs against other VMs, 1..10000\n"
     "                      (default 100)\n"
-    "  --numa-node N[,mem=M] with --numa: the VM's vCPUs run on node N (default: the VMs in\n"
-    "                      turn over the nodes), its memory first touched on node M (default N)\n"
+    "  --numa-node N[,mem=M][,vcpus=A:B] with --numa: the VM's vCPUs run on node N (default: the VMs in\n"
+    "                      turn over the nodes), its memory first touched on node M (default N);\n"
+    "                      vcpus=: vCPU 0 on node A, vCPU 1 on B (an SMP guest over two nodes)\n"
     "\n"
     "Monitor options (for all its VMs):\n"
     "  --vm-config FILE    run the VMs a JSON file lists: [{\"name\": NAME, \"options\": [...],\n"
@@ -453,8 +454,10 @@ int main(int argc, char **argv)
     for (unsigned i = 0; i < set.n; i++) {
         const struct vm_config *cfg = &set.v[i].opt.cfg;
         char where[200];
-        if ((cfg->numa_node || cfg->numa_mem_node) &&
-            (cfg->numa_node > numa_cfg.nodes || cfg->numa_mem_node > numa_cfg.nodes)) {
+        unsigned top = cfg->numa_node > cfg->numa_mem_node ? cfg->numa_node : cfg->numa_mem_node;
+        for (unsigned k = 0; k < sizeof(cfg->numa_vcpu_node); k++)
+            top = cfg->numa_vcpu_node[k] > top ? cfg->numa_vcpu_node[k] : top;
+        if (top > numa_cfg.nodes) {
             fprintf(stderr, "mvisor: %s--numa-node: %s\n", vmset_where(&set, i, where, sizeof(where)),
                     numa_cfg.nodes ? "no such node (see --numa nodes=)" : "needs --numa");
             qmp_server_stop(qmp);

@@ -453,6 +453,7 @@ struct vm_config {
     struct vm_balloon balloon_dev;
     unsigned numa_node;      /* --numa-node N: 1 + N (0: round-robin over the nodes) */
     unsigned numa_mem_node;  /* --numa-node N,mem=M: 1 + M, where its memory is first touched */
+    unsigned char numa_vcpu_node[4]; /* --numa-node N,vcpus=A:B..: 1 + each vCPU's node (0: N) */
 };
 
 /* Debug knobs of the translator, for the lockstep self-test and bisection: blocks of at most

@@ -135,23 +135,49 @@ static int parse_serial(struct optctx *c, struct vmopt *o, const char *s)
     return 0;
 }
 
-/* --numa-node N[,mem=M]: the VM's node, and the node its memory is first touched on (the
- * machine's size is checked once --numa is known: monitor/main.c). */
-static int parse_numa_node(struct optctx *c, const char *v, struct vm_config *cfg)
+/* A node number at *p (0..NUMA_MAX_NODES-1), *p moved past it; false if none. */
+static bool numa_node_at(const char **p, unsigned long *out)
 {
     char *end;
     errno = 0;
-    unsigned long n = strtoul(v, &end, 10), m = 0;
-    bool ok = !errno && end != v && *v != '-' && *v != '+' && n < NUMA_MAX_NODES;
-    if (ok && *end) {
-        const char *mv = end + 5;
-        ok = !strncmp(end, ",mem=", 5) && *mv != '-' && *mv != '+';
-        m = ok ? strtoul(mv, &end, 10) : 0;
-        ok = ok && !errno && end != mv && !*end && m < NUMA_MAX_NODES;
-        cfg->numa_mem_node = (unsigned)m + 1;
+    if (**p == '-' || **p == '+')
+        return false;
+    *out = strtoul(*p, &end, 10);
+    bool ok = !errno && end != *p && *out < NUMA_MAX_NODES;
+    *p = end;
+    return ok;
+}
+
+/* --numa-node N[,mem=M][,vcpus=A:B]: the VM's node, the node its memory is first touched on, and
+ * each vCPU's node (an SMP guest split over two nodes); the machine's size is checked once --numa
+ * is known (monitor/main.c). */
+static int parse_numa_node(struct optctx *c, const char *v, struct vm_config *cfg)
+{
+    const char *p = v;
+    unsigned long n, m;
+    bool ok = numa_node_at(&p, &n);
+    while (ok && *p) {
+        if (!strncmp(p, ",mem=", 5)) {
+            p += 5;
+            ok = numa_node_at(&p, &m);
+            cfg->numa_mem_node = (unsigned)m + 1;
+        } else if (!strncmp(p, ",vcpus=", 7)) {
+            p += 7;
+            for (unsigned i = 0; ok; i++) {
+                ok = i < sizeof(cfg->numa_vcpu_node) && numa_node_at(&p, &m);
+                if (ok)
+                    cfg->numa_vcpu_node[i] = (unsigned char)(m + 1);
+                if (*p != ':')
+                    break;
+                p++;
+            }
+        } else {
+            ok = false;
+        }
     }
     if (!ok)
-        return fail(c, VMOPT_BAD, "--numa-node takes N or N,mem=M (nodes 0..%u), not '%s'", NUMA_MAX_NODES - 1, v);
+        return fail(c, VMOPT_BAD, "--numa-node takes N[,mem=M][,vcpus=A:B] (nodes 0..%u, up to %u vCPUs), not '%s'",
+                    NUMA_MAX_NODES - 1, (unsigned)sizeof(cfg->numa_vcpu_node), v);
     cfg->numa_node = (unsigned)n + 1;
     return 0;
 }

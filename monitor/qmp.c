@@ -448,6 +448,16 @@ static void cmd_query_sharing(struct qmp_call *c)
     reply_return(c->s, c->id, r);
 }
 
+/* numa-set-node node=N [vcpu=I]: puts the VM's vCPU I (default: every vCPU) on node N. */
+static void cmd_numa_set_node(struct qmp_call *c)
+{
+    const char *why = qmp_numa_set_node(c->vm, c->args);
+    if (why)
+        reply_error(c->s, c->id, "GenericError", "%s", why);
+    else
+        reply_return(c->s, c->id, NULL);
+}
+
 static void cmd_query_numa(struct qmp_call *c)
 {
     reply_return(c->s, c->id, qmp_numa_query(c->s->vms, c->s->nvms));
@@ -559,6 +569,7 @@ static const struct qmp_command commands[] = {
     {"query-commands", cmd_query_commands, false, false, NULL},
     {"query-sharing", cmd_query_sharing, false, false, NULL},
     {"query-numa", cmd_query_numa, false, false, NULL},
+    {"numa-set-node", cmd_numa_set_node, true, false, "node vcpu"},
     {"query-nics", cmd_query_nics, true, false, NULL},
     {"set_link", cmd_set_link, true, false, "name up"},
     {"balloon", cmd_balloon, true, false, "value"},

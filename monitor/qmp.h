@@ -36,5 +36,7 @@ json_t *qmp_balloon_query(struct vm *vm);
 json_t *qmp_balloon_query_stats(struct vm *vm);
 /* query-numa's answer for the monitor's VMs (monitor/qmp_numa.c). */
 json_t *qmp_numa_query(struct vm **vms, unsigned n);
+/* numa-set-node's work (monitor/qmp_numa.c): NULL, or why not. */
+const char *qmp_numa_set_node(struct vm *vm, json_t *args);
 
 #endif

@@ -56,8 +56,28 @@ json_t *qmp_numa_query(struct vm **vms, unsigned n)
                               (json_int_t)v.counted_slices);
         json_object_update(o, m);
         json_decref(m);
+        uint64_t cn[PMAP_MAX_STLBS];
+        for (unsigned k = 0; k < v.ncpus; k++)
+            cn[k] = v.cpu_node[k];
+        json_object_set_new(o, "vcpu-nodes", u64_list(cn, v.ncpus));
         json_array_append_new(list, o);
     }
     json_object_set_new(r, "vms", list);
     return r;
+}
+
+const char *qmp_numa_set_node(struct vm *vm, json_t *args)
+{
+    if (!vm->numa)
+        return "the VM is not on a NUMA machine (--numa)";
+    json_t *node = args ? json_object_get(args, "node") : NULL, *cpu = args ? json_object_get(args, "vcpu") : NULL;
+    if (!node || !json_is_integer(node))
+        return "Parameter 'node' is missing or not an integer";
+    if (cpu && !json_is_integer(cpu))
+        return "Invalid parameter type for 'vcpu', expected: integer";
+    json_int_t nd = json_integer_value(node), i = cpu ? json_integer_value(cpu) : -1;
+    if (nd < 0 || nd >= NUMA_MAX_NODES || (cpu && (i < 0 || i >= (json_int_t)vm->nr_vcpus)) ||
+        numa_vm_set_node(vm->numa, (int)i, (unsigned)nd) < 0)
+        return "no such node or vCPU";
+    return NULL;
 }

@@ -47,6 +47,7 @@
 
 #include "dbt/dbt.h"
 #include "monitor/internal.h"
+#include "numa/numa.h"
 #include "shadow-mmu/pageshare.h"
 
 struct smp_rt {
@@ -452,7 +453,11 @@ enum vcpu_exit smp_vcpu_slice(struct vm *vm, unsigned id, uint64_t max_insns)
     exec_start(v);
     if (s->dvpe_wait[id])
         dvpe_wait_out(v); /* its dvpe was the last instruction of its last slice */
+    if (vm->numa)
+        numa_vcpu_slice_begin(vm->numa, id); /* its node, its own counts (numa/numa.h) */
     enum vcpu_exit why = vm->dbt ? dbt_run(v) : dbt_interp_run(v);
+    if (vm->numa)
+        numa_vcpu_slice_end(vm->numa, id);
     exec_end(v);
     prof_slice_end(v, t0);
     v->slice_end = UINT64_MAX;

@@ -447,8 +447,11 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
             rc = -ENOMEM;
             goto err_map;
         }
-        for (unsigned i = 0; i < vm->nr_vcpus; i++)
+        for (unsigned i = 0; i < vm->nr_vcpus; i++) {
             numa_vm_add_stlb(vm->numa, &vm->vcpus[i]->stlb);
+            if (i < sizeof(cfg->numa_vcpu_node) && cfg->numa_vcpu_node[i])
+                numa_vm_set_node(vm->numa, (int)i, cfg->numa_vcpu_node[i] - 1u);
+        }
     }
     vm_reset_vcpus(vm);
     if (cfg->exec == EXEC_DBT || cfg->exec == EXEC_TRAP) {
@@ -505,10 +508,11 @@ void vm_destroy(struct vm *vm)
     if (vm->bootrom)
         munmap(vm->bootrom, TESTBENCH_BOOTROM_SIZE);
     vm->bootrom = NULL;
-    smp_destroy(vm);
-    vm->vcpu = NULL;
+    /* before the vCPUs go: it unhooks their software TLBs */
     numa_vm_detach(vm->numa);
     vm->numa = NULL;
+    smp_destroy(vm);
+    vm->vcpu = NULL;
     pmap_destroy(&vm->pmap); /* the vCPU's memory with it */
 }
 
@@ -713,8 +717,16 @@ enum vcpu_exit vm_run_slice(struct vm *vm, uint64_t max_insns)
     }
     if (vm->share)
         pageshare_leave(vm->share);
-    if (vm->numa)
+    if (vm->numa) {
+        /* The policy moves pages between slices: an SMP vCPU on a thread of its own is held out of
+         * guest code meanwhile, so no store of it races a migration's copy. */
+        bool hold = vm->smp && numa_slice_moves(vm->numa);
+        if (hold)
+            smp_hold_others(vm);
         numa_slice_end(vm->numa);
+        if (hold)
+            smp_release_others(vm);
+    }
     return why;
 }
 

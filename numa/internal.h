@@ -15,17 +15,30 @@
  * makes at most this many moves a round: its rate is bounded by the VM's own progress. */
 #define NUMA_POLICY_EVERY 1u
 #define NUMA_MOVES_PER_ROUND 64u
+/* Pages a VM's slice maps copy-on-write from elsewhere (the buffer cache's, the boot files') that
+ * mark a new working set: the next slices count, so the sampled policy hears of the new pages at
+ * once instead of after its current gap. */
+#define NUMA_WS_NEW_PAGES 32u
+/* ... and the slices that then count, one after another, before the gap doubles again: the
+ * policy needs a few rounds to find and move a new set (64 moves a round). */
+#define NUMA_WS_WINDOW 8u
 /* Candidate pages a VM keeps for its next round. */
 #define NUMA_CAND_MAX 8192u
 
 #define NUMA_CHUNK_BITS 12
+
+/* A candidate: machine page, the node that wants it, guest page. */
+#define NUMA_CAND(m, node, gpfn) ((uint64_t)(m) << 32 | (uint64_t)(node) << 28 | (gpfn))
+#define NUMA_CAND_GPFN(c) ((uint32_t)(c) & 0x0fffffffu)
+#define NUMA_CAND_NODE(c) (((uint32_t)(c) >> 28) & 0xfu)
 
 /* The policy's record of one machine page (allocated by chunk on first use). */
 struct numa_page {
     uint32_t acc[NUMA_MAX_NODES]; /* accesses from each node since the policy last looked */
     uint32_t writes;
     uint16_t moves;
-    uint8_t queued;               /* bit k: in the candidate list of a VM on node k */
+    uint8_t queued;               /* bit k: in the candidate list of a VM, for node k */
+    uint8_t cpus;                 /* bit i: vCPU i of its VM reached it (VMs of several vCPUs) */
     struct numa_rset *rset;       /* the replica set it is master or replica of, or NULL */
 };
 

@@ -2,9 +2,11 @@
  * numa: a simulated ccNUMA machine under the VMs (Disco's FLASH, on a host that is not one).
  *
  * Topology: nodes, each with cpus_per_node physical CPUs (the scheduler's worker threads take
- * the identity of a CPU of the node of the VM they run) and a share of machine memory: every
- * machine page has a home node in the memmap (struct mpage.node), set when the page is handed
- * out, by the node of the CPU that first touches it (or round-robin without a policy).
+ * the identity of a CPU of the node of the vCPU they run: each vCPU has a node, its VM's unless
+ * put elsewhere, struct numa_cpu) and a share of machine memory: every machine page has a home
+ * node in the memmap (struct mpage.node), set when the page is handed out, by the node of the
+ * CPU that first touches it (or round-robin without a policy). An access is local or remote by
+ * the node of the vCPU that made it.
  *
  * Counting (numa/machine.c), sampled by scheduler slice: in a counting slice the blocks run are
  * translations that bump a counter beside each software-TLB entry on every load and store that
@@ -86,6 +88,17 @@ const struct numa_stats *numa_stats_of(const struct numa *n);
 /* Machine pages in use on each node (nodes entries of out). */
 void numa_pages_per_node(struct numa *n, uint64_t *out);
 
+/* One vCPU's place: its node (that of its VM unless --numa-node ...,vcpus= or QMP
+ * numa-set-node put it elsewhere), and whether it runs on a host thread of its own (an SMP vCPU
+ * with --smp-threads 2: it folds its own counts at the end of its slices). */
+struct numa_cpu {
+    struct numa_vm *nv;
+    unsigned idx;
+    unsigned node;   /* atomic: QMP moves it from its thread */
+    bool own_thread; /* atomic */
+    bool counted;    /* its own thread: the slice began as a counting one */
+};
+
 /* One VM's place in the machine: the node its vCPUs run on, the node its memory is first
  * touched on (normally the same), and what it accessed where. */
 struct numa_vm {
@@ -93,7 +106,12 @@ struct numa_vm {
     struct pmap *pmap;
     struct stlb *stlb[PMAP_MAX_STLBS];
     unsigned n_stlb;
-    unsigned node, mem_node;
+    unsigned node, mem_node; /* node: vCPU 0's (atomic) */
+    bool mem_fixed;          /* mem_node given (--numa-node N,mem=M); else each vCPU's own node */
+    struct numa_cpu cpu[PMAP_MAX_STLBS];
+    /* accesses and block entries charged by the node of the vCPU that made them: local or
+     * remote, and of them those to shared pages (copy-on-write, or reached by several vCPUs) */
+    uint64_t local, remote, shared_local, shared_remote;
     /* accesses (loads + stores, and block entries) to memory of each node */
     uint64_t acc[NUMA_MAX_NODES], fetch[NUMA_MAX_NODES];
     uint64_t shared[NUMA_MAX_NODES]; /* of both, those to copy-on-write shared pages (and replicas) */
@@ -106,11 +124,17 @@ struct numa_vm {
      * skip before the next, those skipped since the last, what a count of this slice stands for
      * (the slices it samples), and the moves of the VM's last policy round. */
     unsigned gap, skip, since, weight, last_moves;
+    uint64_t ws_pages; /* the pmap's pages mapped copy-on-write from elsewhere, at the last slice end */
+    bool moved;        /* a vCPU was put on another node (atomic) */
+    uint64_t ws_resets; /* slice ends that found a new working set and closed the gap */
+    unsigned dense;     /* slices still to count one after another (after a new working set) */
     bool sampled;      /* the sampling picked this slice (with audit=on every slice counts) */
     uint64_t migrated, replicated, remapped_back; /* this VM's pages moved by the policy */
     struct numa_remap *inbox; /* its guest pages to map back to a master (numa/policy.c) */
-    uint64_t *cand;    /* guest pages the fold found hot and remote (machine page << 32 | guest
-                          page, as queued): the policy's next round */
+    uint64_t *cand;    /* guest pages the fold found hot and remote (machine page << 32 | node
+                          that wants it << 28 | guest page, as queued): the policy's next round;
+                          under the machine's lock (a vCPU on its own thread queues too) */
+    uint64_t *cand_spare; /* the round's own list while it runs */
     unsigned n_cand;
 };
 
@@ -124,6 +148,21 @@ void numa_vm_add_stlb(struct numa_vm *nv, struct stlb *s);
  * it, the counts fold and, every few slices, the policy runs a bounded round. */
 void numa_slice_begin(struct numa_vm *nv);
 void numa_slice_end(struct numa_vm *nv);
+/* Whether numa_slice_end has pages to move or map back (its caller then holds the VM's other
+ * vCPUs out of guest code around it: a migration must not race a store). */
+bool numa_slice_moves(const struct numa_vm *nv);
+/* Around a slice of vCPU idx on a host thread of its own (an SMP vCPU other than the first):
+ * the thread plays a CPU of the vCPU's node, and the vCPU's counts fold on it afterwards. */
+void numa_vcpu_slice_begin(struct numa_vm *nv, unsigned idx);
+void numa_vcpu_slice_end(struct numa_vm *nv, unsigned idx);
+/* Puts vCPU idx (-1: every vCPU) of the VM on node; 0, or -EINVAL for no such node or vCPU.
+ * From any thread: the vCPU's next accesses are charged from there, its next first touches
+ * land there and the policy moves its pages there. */
+int numa_vm_set_node(struct numa_vm *nv, int idx, unsigned node);
+static inline unsigned numa_cpu_node(const struct numa_vm *nv, unsigned idx)
+{
+    return __atomic_load_n(&nv->cpu[idx].node, __ATOMIC_RELAXED);
+}
 /* Whether the VM's current slice counts accesses: its blocks are then the TB_F_COUNT ones. */
 static inline bool numa_counting(const struct numa_vm *nv)
 {
@@ -131,10 +170,10 @@ static inline bool numa_counting(const struct numa_vm *nv)
 }
 /* Folds every count of the VM's software TLBs now (also done by numa_slice_end). */
 void numa_fold_all(struct numa_vm *nv);
-/* delay=on: whether a load or store of canonical page ppn from nv's node is remote; if so it is
+/* delay=on: whether a load or store of canonical page ppn by vCPU cpu of nv is remote; if so it is
  * counted here and the calling thread spins R - L ns (the caller then leaves it out of the
  * software TLB so the next access comes here again). false without delay=on. */
-bool numa_delay_access(struct numa_vm *nv, uint32_t ppn, bool store);
+bool numa_delay_access(struct numa_vm *nv, unsigned cpu, uint32_t ppn, bool store);
 /* The translator names the code page of fetch slot (ppn & (STLB_FETCH_SLOTS - 1)). */
 void numa_note_code(struct numa_vm *nv, uint32_t ppn);
 
@@ -142,8 +181,10 @@ void numa_note_code(struct numa_vm *nv, uint32_t ppn);
 void numa_policy_round(struct numa_vm *nv, unsigned max_moves);
 /* Moves guest page gpfn of nv to nv's node (copy, pmap update, shootdown): 0 or -errno. */
 int numa_migrate(struct numa_vm *nv, uint32_t gpfn);
+int numa_migrate_to(struct numa_vm *nv, uint32_t gpfn, unsigned node);
 /* Maps nv's copy-on-write page gpfn to its replica on nv's node (made if none): 0 or -errno. */
 int numa_replicate(struct numa_vm *nv, uint32_t gpfn);
+int numa_replicate_to(struct numa_vm *nv, uint32_t gpfn, unsigned node);
 /* Collapses every replica set a write has marked: each mapping of a replica is handed to its
  * VM's inbox, and the set lets its replicas and master go. Returns the sets collapsed. */
 unsigned numa_collapse_pending(struct numa *n);
@@ -155,9 +196,11 @@ uint32_t numa_page_count(struct numa *n, mpn_t m, unsigned node);
 /* What one VM did on the machine, read from any thread (numa/report.c). */
 struct numa_vm_report {
     unsigned node, mem_node, nodes;
+    unsigned ncpus, cpu_node[PMAP_MAX_STLBS]; /* each vCPU's node now */
     uint64_t acc[NUMA_MAX_NODES], fetch[NUMA_MAX_NODES]; /* to memory of each node */
     uint64_t local, remote;            /* accesses and block entries together */
-    uint64_t shared_local, shared_remote; /* of them, to shared pages (boot files, buffer cache) */
+    uint64_t shared_local, shared_remote; /* of them, to shared pages (boot files, buffer cache; in a
+                                            VM of several vCPUs also pages two of them reached) */
     uint64_t stall_ns, uma_ns;         /* the model at R, and the UMA bound (every access at L) */
     uint64_t stall_ns_r15;             /* the model with R = 1.5 L (a modern two-socket host) */
     uint64_t migrated, replicated;     /* its pages the policy moved */

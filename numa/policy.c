@@ -44,6 +44,11 @@ static void count_move(struct numa *n, struct pmap *p, uint64_t shot0, uint64_t 
 
 int numa_migrate(struct numa_vm *nv, uint32_t gpfn)
 {
+    return numa_migrate_to(nv, gpfn, numa_cpu_node(nv, 0));
+}
+
+int numa_migrate_to(struct numa_vm *nv, uint32_t gpfn, unsigned node)
+{
     struct numa *n = nv->numa;
     struct pmap *p = nv->pmap;
     bool cow;
@@ -52,7 +57,7 @@ int numa_migrate(struct numa_vm *nv, uint32_t gpfn)
         return old == PMAP_NONE ? -ENOENT : -EBUSY;
     uint64_t t0 = now_ns(), shot0 = atomic_load_explicit(&p->st.shot_entries, memory_order_relaxed);
     unsigned saved = machmem_thread_node();
-    machmem_set_thread_node(nv->node);
+    machmem_set_thread_node(node);
     int rc = pmap_move(p, gpfn);
     machmem_set_thread_node(saved);
     if (rc < 0) {
@@ -61,14 +66,15 @@ int numa_migrate(struct numa_vm *nv, uint32_t gpfn)
     }
     mpn_t m = pmap_lookup(p, gpfn, NULL);
     if (m != PMAP_NONE)
-        machmem_set_node(n->mm, m, nv->node);
+        machmem_set_node(n->mm, m, node);
     pthread_mutex_lock(&n->lock);
     struct numa_page *o = numa_page_rec(n, old), *pg = m == PMAP_NONE ? NULL : numa_page_rec(n, m);
     uint16_t moves = o ? o->moves : 0;
+    uint8_t cpus = o ? o->cpus : 0;
     if (o)
         *o = (struct numa_page){0}; /* freed by the move */
     if (pg)
-        *pg = (struct numa_page){.moves = (uint16_t)(moves + 1)};
+        *pg = (struct numa_page){.moves = (uint16_t)(moves + 1), .cpus = cpus};
     pthread_mutex_unlock(&n->lock);
     count_move(n, p, shot0, t0);
     atomic_fetch_add_explicit(&n->st.migrations, 1, memory_order_relaxed);
@@ -102,6 +108,11 @@ static struct numa_rset *rset_of(struct numa *n, mpn_t m, unsigned home)
 
 int numa_replicate(struct numa_vm *nv, uint32_t gpfn)
 {
+    return numa_replicate_to(nv, gpfn, numa_cpu_node(nv, 0));
+}
+
+int numa_replicate_to(struct numa_vm *nv, uint32_t gpfn, unsigned node)
+{
     struct numa *n = nv->numa;
     struct machmem *mm = n->mm;
     struct pmap *p = nv->pmap;
@@ -117,35 +128,35 @@ int numa_replicate(struct numa_vm *nv, uint32_t gpfn)
         pthread_mutex_unlock(&n->lock);
         return -EBUSY;
     }
-    mpn_t master = r->master, local = r->rep[nv->node];
+    mpn_t master = r->master, local = r->rep[node];
     pthread_mutex_unlock(&n->lock);
     if (local == m)
         return 0;
     if (local == MPN_NONE) {
         unsigned saved = machmem_thread_node();
-        machmem_set_thread_node(nv->node);
+        machmem_set_thread_node(node);
         mpn_t c = machmem_alloc(mm);
         machmem_set_thread_node(saved);
         if (c == MPN_NONE) {
             atomic_fetch_add_explicit(&n->st.moves_failed, 1, memory_order_relaxed);
             return -ENOMEM;
         }
-        machmem_set_node(mm, c, nv->node);
+        machmem_set_node(mm, c, node);
         memcpy(machmem_page(mm, c), machmem_page(mm, master), MACH_PAGE_SIZE);
         machmem_set_flags(mm, c, MPAGE_REPLICA | MPAGE_SHARED | MPAGE_COW, 0);
         pthread_mutex_lock(&n->lock);
         /* the set may have collapsed meanwhile: r is only used if the master still names it */
         struct numa_page *mp = numa_page_rec(n, master), *cp = numa_page_rec(n, c);
         bool same = mp && mp->rset == r && !r->collapse;
-        if (same && r->rep[nv->node] == MPN_NONE && cp) {
-            r->rep[nv->node] = c; /* the allocation's reference is the set's hold */
+        if (same && r->rep[node] == MPN_NONE && cp) {
+            r->rep[node] = c; /* the allocation's reference is the set's hold */
             *cp = (struct numa_page){.rset = r};
             if (mp->moves < UINT16_MAX)
                 mp->moves++; /* a copy made: what the cap counts */
             local = c;
             c = MPN_NONE;
         } else if (same) {
-            local = r->rep[nv->node];
+            local = r->rep[node];
         }
         pthread_mutex_unlock(&n->lock);
         if (c != MPN_NONE)
@@ -283,7 +294,7 @@ unsigned numa_collapse_pending(struct numa *n)
     return done;
 }
 
-/* A candidate and how hot its queued page is from the VM's node, for the round's order. */
+/* A candidate and how hot its queued page is from the node that wants it, for the round's order. */
 struct hot_cand {
     uint64_t cand;
     uint32_t heat;
@@ -297,22 +308,30 @@ static int hotter_first(const void *a, const void *b)
 
 /* The hottest candidates first: with a bounded number of moves a round, a page read millions of
  * times (a boot-time shared page) must not wait behind a thousand pages barely over the mark. */
-static void order_by_heat(struct numa_vm *nv)
+static void order_by_heat(struct numa *n, uint64_t *cand, unsigned nc)
 {
-    struct numa *n = nv->numa;
-    struct hot_cand *h = malloc(nv->n_cand * sizeof(*h));
+    struct hot_cand *h = malloc(nc * sizeof(*h));
     if (!h)
         return; /* queue order then */
     pthread_mutex_lock(&n->lock);
-    for (unsigned i = 0; i < nv->n_cand; i++) {
-        struct numa_page *pg = numa_page_rec(n, (mpn_t)(nv->cand[i] >> 32));
-        h[i] = (struct hot_cand){.cand = nv->cand[i], .heat = pg ? pg->acc[nv->node] : 0};
+    for (unsigned i = 0; i < nc; i++) {
+        struct numa_page *pg = numa_page_rec(n, (mpn_t)(cand[i] >> 32));
+        h[i] = (struct hot_cand){.cand = cand[i], .heat = pg ? pg->acc[NUMA_CAND_NODE(cand[i])] : 0};
     }
     pthread_mutex_unlock(&n->lock);
-    qsort(h, nv->n_cand, sizeof(*h), hotter_first);
-    for (unsigned i = 0; i < nv->n_cand; i++)
-        nv->cand[i] = h[i].cand;
+    qsort(h, nc, sizeof(*h), hotter_first);
+    for (unsigned i = 0; i < nc; i++)
+        cand[i] = h[i].cand;
     free(h);
+}
+
+/* Whether the VM's vCPUs are on more than one node. */
+static bool vm_split(const struct numa_vm *nv)
+{
+    for (unsigned i = 1; i < nv->n_stlb; i++)
+        if (numa_cpu_node(nv, i) != numa_cpu_node(nv, 0))
+            return true;
+    return false;
 }
 
 void numa_policy_round(struct numa_vm *nv, unsigned max_moves)
@@ -321,45 +340,70 @@ void numa_policy_round(struct numa_vm *nv, unsigned max_moves)
     struct pmap *p = nv->pmap;
     unsigned moves = 0, i = 0;
     atomic_fetch_add_explicit(&n->st.rounds, 1, memory_order_relaxed);
-    if (nv->n_cand > max_moves)
-        order_by_heat(nv);
-    for (; i < nv->n_cand && moves < max_moves; i++) {
-        uint32_t gpfn = (uint32_t)nv->cand[i];
-        mpn_t queued = (mpn_t)(nv->cand[i] >> 32);
+    /* The list is the round's while it runs: a vCPU on a thread of its own may queue meanwhile. */
+    pthread_mutex_lock(&n->lock);
+    uint64_t *cand = nv->cand;
+    unsigned nc = nv->n_cand;
+    nv->cand = nv->cand_spare;
+    nv->n_cand = 0;
+    pthread_mutex_unlock(&n->lock);
+    if (nc > max_moves)
+        order_by_heat(n, cand, nc);
+    bool split = vm_split(nv);
+    for (; i < nc && moves < max_moves; i++) {
+        uint32_t gpfn = NUMA_CAND_GPFN(cand[i]);
+        unsigned node = NUMA_CAND_NODE(cand[i]);
+        mpn_t queued = (mpn_t)(cand[i] >> 32);
         bool cow;
         mpn_t m = pmap_lookup(p, gpfn, &cow);
-        unsigned home = m == PMAP_NONE ? nv->node : machmem_info(n->mm, m).node;
+        unsigned home = m == PMAP_NONE ? node : machmem_info(n->mm, m).node;
         pthread_mutex_lock(&n->lock);
         /* the page queued, which the guest page may no longer map (moved, collapsed, broken) */
         struct numa_page *q = numa_page_rec(n, queued);
         if (q)
-            q->queued &= (uint8_t)~(1u << nv->node);
+            q->queued &= (uint8_t)~(1u << node);
         struct numa_page *pg = m == PMAP_NONE ? NULL : numa_page_rec(n, m);
         uint64_t total = 0, mine = 0;
         bool capped = true;
         if (pg) {
             for (unsigned k = 0; k < NUMA_MAX_NODES; k++)
                 total += pg->acc[k];
-            mine = pg->acc[nv->node];
+            mine = pg->acc[node];
             capped = pg->moves >= NUMA_MAX_MOVES;
             /* the counts decay at each look: what matters is the recent use */
             for (unsigned k = 0; k < NUMA_MAX_NODES; k++)
                 pg->acc[k] /= 2;
         }
         pthread_mutex_unlock(&n->lock);
-        if (home == nv->node || capped)
+        if (home == node || capped)
             continue;
         if (!cow) {
             /* A private page used mostly from this node (a VM's own vCPUs: all of its uses). */
-            if (mine * 4 >= total * 3 && numa_migrate(nv, gpfn) == 0)
+            if (mine * 4 >= total * 3 && numa_migrate_to(nv, gpfn, node) == 0)
                 moves++;
-        } else if (n->cfg.policy == NUMA_POLICY_REPLICATE) {
-            if (numa_replicate(nv, gpfn) == 0)
+        } else if (n->cfg.policy == NUMA_POLICY_REPLICATE && (!split || mine * 4 >= total * 3)) {
+            /* A VM's pages have one mapping for all its vCPUs: with vCPUs on several nodes, its
+             * copy of a shared page goes where most of the reads come from, or stays. */
+            if (numa_replicate_to(nv, gpfn, node) == 0)
                 moves++;
         }
     }
-    /* the rest wait for the next round */
-    memmove(nv->cand, nv->cand + i, (nv->n_cand - i) * sizeof(*nv->cand));
-    nv->n_cand -= i;
+    /* the rest wait for the next round, before what was queued meanwhile */
+    pthread_mutex_lock(&n->lock);
+    unsigned rest = nc - i;
+    memmove(cand, cand + i, rest * sizeof(*cand));
+    for (unsigned k = 0; k < nv->n_cand; k++) {
+        if (rest < NUMA_CAND_MAX) {
+            cand[rest++] = nv->cand[k];
+            continue;
+        }
+        struct numa_page *q = numa_page_rec(n, (mpn_t)(nv->cand[k] >> 32));
+        if (q)
+            q->queued &= (uint8_t)~(1u << NUMA_CAND_NODE(nv->cand[k])); /* dropped: may queue again */
+    }
+    nv->cand_spare = nv->cand;
+    nv->cand = cand;
+    nv->n_cand = rest;
+    pthread_mutex_unlock(&n->lock);
     nv->last_moves = moves;
 }

@@ -16,19 +16,19 @@ static uint64_t rd(const uint64_t *x)
 void numa_vm_report(const struct numa_vm *nv, struct numa_vm_report *r)
 {
     const struct numa_config *cfg = &nv->numa->cfg;
-    *r = (struct numa_vm_report){.node = nv->node, .mem_node = nv->mem_node, .nodes = cfg->nodes};
+    *r = (struct numa_vm_report){.node = numa_cpu_node(nv, 0), .mem_node = nv->mem_node, .nodes = cfg->nodes,
+                                 .ncpus = nv->n_stlb};
+    for (unsigned i = 0; i < nv->n_stlb; i++)
+        r->cpu_node[i] = numa_cpu_node(nv, i);
     for (unsigned k = 0; k < cfg->nodes; k++) {
         r->acc[k] = rd(&nv->acc[k]);
         r->fetch[k] = rd(&nv->fetch[k]);
-        uint64_t sh = rd(&nv->shared[k]);
-        if (k == nv->node) {
-            r->local += r->acc[k] + r->fetch[k];
-            r->shared_local += sh;
-        } else {
-            r->remote += r->acc[k] + r->fetch[k];
-            r->shared_remote += sh;
-        }
     }
+    /* local or remote by the node of the vCPU that made the access, when it made it */
+    r->local = rd(&nv->local);
+    r->remote = rd(&nv->remote);
+    r->shared_local = rd(&nv->shared_local);
+    r->shared_remote = rd(&nv->shared_remote);
     r->stall_ns = rd(&nv->stall_ns);
     r->uma_ns = rd(&nv->uma_ns);
     r->stall_ns_r15 = cfg->local_ns * r->local + cfg->local_ns * r->remote * 3 / 2;
@@ -77,6 +77,11 @@ void numa_report_vm(const struct numa_vm *nv, FILE *f, bool json)
                 cfg->delay ? "true" : "false", cfg->sample > 1 ? cfg->sample : 1, cfg->audit ? "true" : "false",
                 r.counted_slices, r.slices, r.node,
                 r.mem_node);
+        uint64_t cn[PMAP_MAX_STLBS];
+        for (unsigned i = 0; i < r.ncpus; i++)
+            cn[i] = r.cpu_node[i];
+        json_list(f, "vcpu_nodes", cn, r.ncpus);
+        fprintf(f, ", ");
         json_list(f, "accesses", r.acc, cfg->nodes);
         fprintf(f, ", ");
         json_list(f, "block_entries", r.fetch, cfg->nodes);
@@ -97,6 +102,12 @@ void numa_report_vm(const struct numa_vm *nv, FILE *f, bool json)
             "touched on node %u\n",
             cfg->nodes, cfg->cpus_per_node, numa_policy_name(cfg->policy), cfg->local_ns, cfg->remote_ns,
             cfg->delay ? ", delay on" : "", r.node, r.mem_node);
+    if (r.ncpus > 1) {
+        fprintf(f, "  vCPU nodes:");
+        for (unsigned i = 0; i < r.ncpus; i++)
+            fprintf(f, " %u", r.cpu_node[i]);
+        fprintf(f, " (local and remote by the node of the vCPU that made the access)\n");
+    }
     fprintf(f, "  counted %" PRIu64 " of %" PRIu64 " slices (gaps up to %u, each count weighted by its gap%s)\n",
             r.counted_slices, r.slices, cfg->sample > 1 ? cfg->sample : 1,
             cfg->audit ? "; audit: every slice counted, the policy hears the sampled ones" : "");

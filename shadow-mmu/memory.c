@@ -173,7 +173,7 @@ static bool mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access
         /* --numa ...,delay=on: a load or store of a page on another node never enters the
          * software TLB, and pays the extra latency here each time (numa/machine.c). */
         bool remote = vm->numa && acc != MMU_FETCH &&
-                      numa_delay_access(vm->numa, (uint32_t)(canon >> STLB_PAGE_BITS), acc == MMU_STORE);
+                      numa_delay_access(vm->numa, v->id, (uint32_t)(canon >> STLB_PAGE_BITS), acc == MMU_STORE);
         if (pg.whole && !remote) {
             v->prof.stlb_fills++;
             stlb_fill(&v->stlb, mode, va, page, (uint32_t)(canon >> STLB_PAGE_BITS), writable);

@@ -13,6 +13,8 @@
 # sharedread:N mounts /dev/vda (ext4, read-only) and digests its /data.bin N times: the first read
 # comes from the disk, the others from the page cache, whose pages several VMs reading one base
 # image share through mvisor's buffer cache (make bench-numa's shared data set).
+# tmpread:MIB:N digests one tmpfs file N times; smpjob:MIB:N:K runs two processes at once over one
+# shared tmpfs file and their own data (make bench-numa's (b) and (d)).
 # intloop:N never ends: it runs `wl intmark N` again and again, one result line per round, so
 # the host can time each VM's throughput from its console (make bench-vms, bench/vms.py).
 /bin/wl mark boot userspace
@@ -58,6 +60,42 @@ shared_read() { # N: md5 of /data.bin on /dev/vda, N times (one line each)
     umount /mnt/disk
 }
 
+tmp_read() { # MIB:N: fill a tmpfs file, digest it N times (one line each; make bench-numa's (b)
+    # moves the VM's vCPU to another node half-way, while the file's pages stay in use)
+    mib=${1%%:*}
+    n=${1#*:}
+    wl fill "$mib" /mnt/fill/data || return 1
+    i=0
+    while [ "$i" -lt "$n" ]; do
+        set -- "$1" $(md5sum /mnt/fill/data)
+        echo "tmpread round=$i md5=$2"
+        i=$((i + 1))
+    done
+    rm -f /mnt/fill/data
+}
+
+smp_job() { # MIB:N:K: a parallel job over shared and private data (make bench-numa's (d)): two
+    # processes at once each digest one shared tmpfs file of MIB and run intmark K (its own
+    # data), N times; each prints its last digest
+    mib=${1%%:*}
+    rest=${1#*:}
+    [ -e /dev/null ] || mknod /dev/null c 1 3
+    wl fill "$mib" /mnt/fill/shared || return 1
+    sh -c 'job() {
+               i=0
+               while [ "$i" -lt "$1" ]; do
+                   set -- "$1" "$2" "$i" $(md5sum /mnt/fill/shared) || exit 1
+                   wl intmark "$2" >/dev/null || exit 1
+                   i=$(($3 + 1))
+               done
+               echo "smpjob md5=$4"
+           }
+           job "$1" "$2" & a=$!; job "$1" "$2"; rb=$?; wait $a && [ $rb = 0 ]' smpjob "${rest%%:*}" "${rest#*:}"
+    rc=$?
+    rm -f /mnt/fill/shared
+    return $rc
+}
+
 tmpfs_fill() { # MIB: fill a tmpfs file with the fixed pattern, digest it, drop it
     wl fill "$1" /mnt/fill/data || return 1
     set -- "$1" $(md5sum /mnt/fill/data)
@@ -81,6 +119,8 @@ for w in $(echo "$sel" | tr , ' '); do
     syscalls) run syscalls wl syscalls "${arg:-200000}" ;;
     pagefault) run pagefault wl pagefault "${arg:-64}" ;;
     sharedread) run sharedread shared_read "${arg:-20}" ;;
+    tmpread) run tmpread tmp_read "${arg:-8:8}" ;;
+    smpjob) run smpjob smp_job "${arg:-4:8:300}" ;;
     proc) # only in build/bench/proc.cpio.gz (bench/make-proc-initramfs.sh): Debian's userland in /deb
         echo "@@info aslr=$(cat /proc/sys/kernel/randomize_va_space)"
         mount -t proc proc /deb/proc && mount -t devtmpfs dev /deb/dev &&

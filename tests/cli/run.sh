@@ -643,8 +643,11 @@ bad numa-unknown-key "--numa: unknown key 'colour'" "${TB[@]}" -kernel "$GOOD" -
 bad numa-sample-zero '--numa: sample=0 is out of range \(1\.\.1024\)' "${TB[@]}" -kernel "$GOOD" --numa nodes=2,sample=0
 bad numa-node-without-numa '--numa-node: needs --numa' "${TB[@]}" -kernel "$GOOD" --numa-node 1
 bad numa-node-too-big '--numa-node: no such node' "${TB[@]}" -kernel "$GOOD" --numa nodes=2 --numa-node 2
-bad numa-node-bad-mem "--numa-node takes N or N,mem=M \(nodes 0\.\.7\), not '1,mem=x'" "${TB[@]}" -kernel "$GOOD" \
-    --numa nodes=2 --numa-node 1,mem=x
+bad numa-node-bad-mem "--numa-node takes N\[,mem=M\]\[,vcpus=A:B\] \(nodes 0\.\.7, up to 4 vCPUs\), not '1,mem=x'" \
+    "${TB[@]}" -kernel "$GOOD" --numa nodes=2 --numa-node 1,mem=x
+bad numa-node-bad-vcpus "--numa-node takes .*not '0,vcpus=0:1:0:1:0'" "${TB[@]}" -kernel "$GOOD" \
+    --numa nodes=2 --numa-node 0,vcpus=0:1:0:1:0
+bad numa-node-vcpu-too-big '--numa-node: no such node' "${TB[@]}" -kernel "$GOOD" --numa nodes=2 --numa-node 0,vcpus=0:2
 bad run-dir-file 'run-dir .*plain-file: exists and is not a folder' "${TB[@]}" -kernel "$GOOD" --clone 2 \
     --run-dir "$W/plain-file"
 bad run-dir-unmakeable 'run-dir .*no-such-dir/rd: No such file' "${TB[@]}" -kernel "$GOOD" --clone 2 \

@@ -37,7 +37,7 @@
 #include "numa/internal.h"
 #include "shadow-mmu/shadow_mmu.h"
 
-#define NPAGES 32
+#define NPAGES 160 /* room for new working sets of NUMA_WS_NEW_PAGES pages */
 #define CANON 0x80000000ull
 
 struct tvm {
@@ -535,6 +535,115 @@ static void test_sampled_counting(void **state)
     free_pool();
 }
 
+/* A slice that maps NUMA_WS_NEW_PAGES pages the VM never had (a new working set) makes the next
+ * NUMA_WS_WINDOW slices count, whatever the gap had grown to; fewer new pages leave the gap as
+ * it was. */
+static void test_new_working_set(void **state)
+{
+    (void)state;
+    make_pool_sampled(NUMA_POLICY_MIGRATE, 16);
+    struct tvm a;
+    vm_make(&a, 1);
+    machmem_set_thread_node(1);
+    assert_non_null(pmap_page(&a.p, 5, true, NULL));
+    /* the gap grows to 16: 1, 1, 2, 4, 8, 16 */
+    for (unsigned s = 0; s < 40; s++)
+        sample_slice(&a, 5);
+    assert_int_equal(a.nv->gap, 16);
+    /* find the slice right after a counting one: the next 15 do not count */
+    while (!sample_slice(&a, 5))
+        ;
+    /* pages first touched (on this node: nothing to move), and a few mapped from elsewhere: no
+     * change */
+    for (uint32_t g = 20; g < 20 + NUMA_WS_NEW_PAGES; g++)
+        assert_non_null(pmap_page(&a.p, g, true, NULL));
+    machmem_set_thread_node(0);
+    enum { NSHARED = 2 * NUMA_WS_NEW_PAGES - 1 };
+    mpn_t shared[NSHARED];
+    for (unsigned k = 0; k < NSHARED; k++) {
+        shared[k] = machmem_alloc(&mm);
+        assert_true(shared[k] != MPN_NONE);
+    }
+    for (uint32_t k = 0; k < NUMA_WS_NEW_PAGES - 1; k++)
+        assert_int_equal(pmap_map_cow(&a.p, 60 + k, shared[k]), 0);
+    assert_false(sample_slice(&a, 5));
+    assert_false(sample_slice(&a, 5));
+    /* NUMA_WS_NEW_PAGES mapped from elsewhere during one slice that does not count: a new working
+     * set, and the next NUMA_WS_WINDOW slices count */
+    numa_slice_begin(a.nv);
+    assert_false(numa_counting(a.nv));
+    for (uint32_t k = NUMA_WS_NEW_PAGES - 1; k < NSHARED; k++)
+        assert_int_equal(pmap_map_cow(&a.p, 60 + k, shared[k]), 0);
+    numa_slice_end(a.nv);
+    for (unsigned s = 0; s < NUMA_WS_WINDOW; s++)
+        assert_true(sample_slice(&a, 5));
+    assert_int_equal(a.nv->ws_resets, 1);
+    assert_false(sample_slice(&a, 5)); /* then the gap doubles again from 1 */
+    assert_true(sample_slice(&a, 5));
+    /* the vCPU put on another node: the same */
+    while (a.nv->gap < 16)
+        sample_slice(&a, 5);
+    while (!sample_slice(&a, 5))
+        ;
+    assert_false(sample_slice(&a, 5));
+    assert_int_equal(numa_vm_set_node(a.nv, 0, 2), 0);
+    assert_int_equal(numa_vm_set_node(a.nv, 2, 2), -EINVAL); /* two vCPUs */
+    assert_int_equal(numa_vm_set_node(a.nv, 0, 4), -EINVAL); /* four nodes */
+    assert_false(sample_slice(&a, 5)); /* this slice had begun */
+    for (unsigned s = 0; s < NUMA_WS_WINDOW; s++)
+        assert_true(sample_slice(&a, 5));
+    for (unsigned k = 0; k < NSHARED; k++)
+        machmem_put(&mm, shared[k]);
+    vm_free(&a);
+    free_pool();
+}
+
+/* A VM whose two vCPUs are on two nodes (an SMP guest split, --numa-node N,vcpus=A:B): each
+ * vCPU's accesses are local or remote by its own node, a page both reach counts as shared, the
+ * policy moves a private page to the node of the vCPU that uses it, and the report names each
+ * vCPU's node. */
+static void test_vcpu_nodes(void **state)
+{
+    (void)state;
+    make_pool(NUMA_POLICY_MIGRATE);
+    struct tvm a;
+    vm_make(&a, 0);
+    assert_int_equal(numa_vm_set_node(a.nv, 1, 2), 0);
+    machmem_set_thread_node(0);
+    assert_non_null(pmap_page(&a.p, 3, true, NULL)); /* on node 0 */
+    assert_non_null(pmap_page(&a.p, 4, true, NULL));
+    /* vCPU 0 (node 0) loads page 3 10 times, vCPU 1 (node 2) 30 times: 10 local, 30 remote */
+    fill_entry(&a, 0, 3, true);
+    fill_entry(&a, 1, 3, true);
+    a.s[0]->cnt[MMU_KERNEL][stlb_index((gva_t)(CANON + 3 * MACH_PAGE_SIZE))].n[MMU_LOAD] = 10;
+    a.s[1]->cnt[MMU_KERNEL][stlb_index((gva_t)(CANON + 3 * MACH_PAGE_SIZE))].n[MMU_LOAD] = 30;
+    numa_fold_all(a.nv);
+    struct numa_vm_report r;
+    numa_vm_report(a.nv, &r);
+    assert_int_equal(r.local, 10);
+    assert_int_equal(r.remote, 30);
+    assert_int_equal(r.acc[0], 40); /* by the memory's node */
+    assert_int_equal(r.ncpus, 2);
+    assert_int_equal(r.cpu_node[0], 0);
+    assert_int_equal(r.cpu_node[1], 2);
+    /* both reached it: shared (vCPU 0's 10 were folded first, before vCPU 1 had reached it) */
+    assert_int_equal(r.shared_local, 0);
+    assert_int_equal(r.shared_remote, 30);
+    assert_int_equal(a.nv->stall_ns, 10 * 300 + 30 * 900);
+    /* page 4, used only by vCPU 1 past the mark: the round moves it to node 2, not node 0 */
+    fill_entry(&a, 1, 4, true);
+    a.s[1]->cnt[MMU_KERNEL][stlb_index((gva_t)(CANON + 4 * MACH_PAGE_SIZE))].n[MMU_STORE] = NUMA_HOT;
+    numa_fold_all(a.nv);
+    numa_policy_round(a.nv, 8);
+    assert_int_equal(node_of(pmap_lookup(&a.p, 4, NULL)), 2);
+    /* page 3: 10 of 40 accesses from node 0 is more than a quarter: no node uses it mostly */
+    assert_int_equal(node_of(pmap_lookup(&a.p, 3, NULL)), 0);
+    numa_vm_report(a.nv, &r);
+    assert_int_equal(r.shared_local + r.shared_remote, 30); /* page 4: one vCPU's, private */
+    vm_free(&a);
+    free_pool();
+}
+
 static void test_audit(void **state)
 {
     (void)state;
@@ -694,6 +803,8 @@ int main(void)
         cmocka_unit_test(test_requeue_after_remap),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_sampled_counting),
+        cmocka_unit_test(test_new_working_set),
+        cmocka_unit_test(test_vcpu_nodes),
         cmocka_unit_test(test_audit),
         cmocka_unit_test(test_hottest_first),
         cmocka_unit_test(test_dma_during_migration),

@@ -6,7 +6,8 @@ and --numa nodes=4,policy=migrate+replicate. Checks: both runs exact (every resu
 each VM's console log byte for byte the same in both runs and its guest instruction count the
 same (the policy moves pages under the guest and the guest sees nothing: deterministic runs stay
 deterministic); the policy run's profile shows migrations, replications and collapses, and
-QMP query-numa during it answers with the machine and every VM on its own node; the policy run's
+QMP query-numa during it answers with the machine and every VM on its own node; QMP numa-set-node
+then puts VM primes's vCPU on node 0 mid-run (refusing a node the machine lacks); the policy run's
 VMs on nodes 1-3 reach a larger share of local accesses than without the policy, and the run
 without a policy moves nothing.
 """
@@ -34,6 +35,14 @@ def run(args, h):
                         info.get("policy") == policy, repr(info))
                 h.check("query-numa: each VM on its node",
                         [(v["vm"], v["node"]) for v in info.get("vms", [])] == list(zip(names, range(4))), repr(info))
+                # a vCPU moved to another node mid-run (numa-set-node): the guest sees nothing (its
+                # console and instruction count are checked against the run without a policy)
+                q.run("numa-set-node", vm="primes", node=0)
+                bad = q.cmd("numa-set-node", vm="primes", node=4)
+                h.check("numa-set-node: no node 4 on 4 nodes", "error" in bad, repr(bad))
+                moved = [v for v in q.run("query-numa")["vms"] if v["vm"] == "primes"]
+                h.check("numa-set-node: primes on node 0", moved and moved[0]["node"] == 0 and
+                        moved[0]["vcpu-nodes"] == [0], repr(moved))
             except (h.QMPError, OSError, KeyError) as e:
                 h.check("qmp session", False, repr(e))
         rc = r.finish()
