@@ -7,8 +7,9 @@
 # live here instead: this script copies the cached raw image (sparse), edits the copy with
 # debugfs (no mount, no root file system code), checks it with e2fsck -fn, makes the qcow2 copy,
 # and keeps both in the cache next to the image they came from, in fix-VERSION/, VERSION being
-# a hash of this script's non-comment lines. Editing this script makes a new fix-VERSION/ from
-# the same cached image in seconds; the cached image itself is never written.
+# a hash of the files written and the debugfs commands that write them. Changing a fix-up makes
+# a new fix-VERSION/ from the same cached image in seconds; the cached image itself is never
+# written.
 #
 #   scripts/rootfs-fixup.sh STOCKDIR OUTDIR
 #
@@ -24,8 +25,6 @@ stock=$1 out=$2
 src=$(readlink -f "$stock/base.img") || die "no $stock/base.img (scripts/make-rootfs.sh $stock)"
 dir=$(dirname "$src")
 [[ -f $src && -f $dir/complete ]] || die "$src is not a finished make-rootfs.sh image"
-version=$(grep -v '^[[:space:]]*#' "$0" | sha256sum | cut -c1-12)
-fix=$dir/fix-$version
 mkdir -p "$out"
 exec 9>"$GUEST_CACHE/rootfs/.lock"
 flock 9
@@ -74,30 +73,36 @@ EOF
     done
 }
 
+# VERSION: a hash of what the fix-ups write (paths and contents) and of how (the debugfs
+# commands below, work directory left out), so that a change elsewhere in this script makes no
+# new image.
+work=$(mktemp -d "$dir/.fix.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+: >"$work/files"
+fixups
+# debugfs writes a file into its current directory by name: cd there, remove any old file, write
+# the new one, owned by root, mode 0644.
+while IFS=$'\t' read -r path content; do
+    parent=${path%/*} name=${path##*/} p=""
+    IFS=/ read -ra parts <<<"${parent#/}"
+    for part in "${parts[@]}"; do
+        p+=/$part
+        echo "mkdir $p"
+    done
+    echo "cd $parent"
+    echo "rm $name"
+    echo "write $content $name"
+    echo "sif $name mode 0100644"
+    echo "sif $name uid 0"
+    echo "sif $name gid 0"
+    echo "cd /"
+done <"$work/files" >"$work/debugfs.cmds"
+version=$( { sed "s|$work/||" "$work/debugfs.cmds"; while IFS=$'\t' read -r path content; do
+    echo "$path"; cat "$content"; done <"$work/files"; } | sha256sum | cut -c1-12)
+fix=$dir/fix-$version
 if [[ ! -f $fix/complete ]]; then
     rm -rf "$fix"
-    work=$(mktemp -d "$dir/.fix.XXXXXX")
-    trap 'rm -rf "$work"' EXIT
-    : >"$work/files"
-    fixups
     cp --sparse=always "$src" "$work/rootfs.img"
-    # debugfs writes a file into its current directory by name: cd there, remove any old file,
-    # write the new one, owned by root, mode 0644.
-    while IFS=$'\t' read -r path content; do
-        parent=${path%/*} name=${path##*/} p=""
-        IFS=/ read -ra parts <<<"${parent#/}"
-        for part in "${parts[@]}"; do
-            p+=/$part
-            echo "mkdir $p"
-        done
-        echo "cd $parent"
-        echo "rm $name"
-        echo "write $content $name"
-        echo "sif $name mode 0100644"
-        echo "sif $name uid 0"
-        echo "sif $name gid 0"
-        echo "cd /"
-    done <"$work/files" >"$work/debugfs.cmds"
     # mkdir of an existing directory and rm of a missing file only complain; every file is read
     # back below.
     debugfs -w -f "$work/debugfs.cmds" "$work/rootfs.img" >"$work/debugfs.log" 2>&1 ||
@@ -116,12 +121,13 @@ if [[ ! -f $fix/complete ]]; then
     echo "rootfs: fix-ups $version applied to a copy of $src: $(tr '\n' ' ' <"$fix/files")"
 fi
 
-ln -sfn "$fix/rootfs.img" "$out/base.img"
-ln -sfn "$fix/rootfs.qcow2" "$out/base.qcow2"
-# A user's overlay stays until removed; a new base gets a new overlay.
-if [[ ! -f $out/disk.qcow2 || $(cat "$out/disk.qcow2.base" 2>/dev/null) != "$fix/rootfs.img" ]]; then
-    rm -f "$out/disk.qcow2"
-    qemu-img create -q -f qcow2 -b "$fix/rootfs.img" -F raw "$out/disk.qcow2"
-    printf '%s\n' "$fix/rootfs.img" >"$out/disk.qcow2.base"
+# The links and the overlay as make-rootfs.sh's link_outputs makes them for the stock image (that
+# script cannot call shared code without changing its key, so the few lines are repeated): a
+# user's overlay stays until removed, a new base gets a new one, swapped in whole.
+for f in img qcow2; do ln -sfn "$fix/rootfs.$f" "$out/base.$f"; done
+if [[ $(cat "$out/disk.qcow2.base" 2>/dev/null) != "$fix/rootfs.img" || ! -f $out/disk.qcow2 ]]; then
+    qemu-img create -q -f qcow2 -b "$fix/rootfs.img" -F raw "$out/disk.qcow2.new"
+    mv -f "$out/disk.qcow2.new" "$out/disk.qcow2"
+    echo "$fix/rootfs.img" >"$out/disk.qcow2.base"
 fi
 echo "rootfs: $out/base.img -> $fix/rootfs.img (fix-ups $version)"
