@@ -320,11 +320,14 @@ $(INITRAMFS): scripts/make-initramfs.sh $(GUEST_STAMP) | $(DEPS_STAMP)
 # debootstrap's first stage on the host, its second stage inside mvisor. Cached in
 # $${MVISOR_CACHE:-~/.cache/mvisor}/rootfs/ and rebuilt only when the script or the kernel pin
 # changes; build/rootfs/ gets base.img, base.qcow2 (links to the cache) and disk.qcow2 (an
-# overlay to boot by hand). Needs root; never part of make check.
+# overlay to boot by hand). Needs root; never part of make check. scripts/rootfs-fixup.sh then
+# drops the configuration files a loaded host needs into a copy of the cached image (seconds, no
+# second build); build/rootfs/ links to that copy, build/rootfs/stock/ to the image as built.
 ROOTFS_DIR := $(B)/rootfs
+ROOTFS_MAKE := scripts/make-rootfs.sh $(ROOTFS_DIR)/stock && scripts/rootfs-fixup.sh $(ROOTFS_DIR)/stock $(ROOTFS_DIR)
 .PHONY: rootfs
 rootfs: $(MVISOR) $(GUEST_STAMP) $(INITRAMFS) | $(DEPS_STAMP)
-	scripts/make-rootfs.sh $(ROOTFS_DIR)
+	$(ROOTFS_MAKE)
 
 .PHONY: deps guest initramfs update-guest
 deps: $(DEPS_STAMP)
@@ -497,11 +500,11 @@ bench-vms: bench-vms-build
 # with O_DIRECT on raw and qcow2 with the host's dd as the limit, the root file system's boot and
 # a dpkg job. BENCH_DISK_QUICK=1: 2 pairs, 64 MiB. BENCH_DISK_ARGS: more bench/disk.py options.
 BENCH_DISK_QUICK_FLAG := $(if $(filter-out 0,$(BENCH_DISK_QUICK)),--pairs 2 --size-mib 64)
-# The root file system is made (or found in the cache) only when the rootfs benchmark runs.
-BENCH_DISK_ROOTFS := $(if $(findstring --only,$(BENCH_DISK_ARGS)),$(findstring rootfs,$(BENCH_DISK_ARGS)),yes)
+# The root file system is made (or found in the cache) only when the rootfs or pss benchmark runs.
+BENCH_DISK_ROOTFS := $(if $(findstring --only,$(BENCH_DISK_ARGS)),$(findstring rootfs,$(BENCH_DISK_ARGS))$(findstring pss,$(BENCH_DISK_ARGS)),yes)
 .PHONY: bench-disk
 bench-disk: $(MVISOR) $(GUEST_STAMP) $(INITRAMFS) | $(DEPS_STAMP)
-	$(if $(BENCH_DISK_ROOTFS),scripts/make-rootfs.sh $(ROOTFS_DIR))
+	$(if $(BENCH_DISK_ROOTFS),$(ROOTFS_MAKE))
 	bench/disk.py $(BENCH_DISK_QUICK_FLAG) --rootfs $(ROOTFS_DIR)/base.img $(BENCH_DISK_ARGS)
 
 # make bench-density: host PSS of 1, 2, 4, 8 identical idle VMs, mvisor with and without

@@ -57,7 +57,8 @@ BENCHMARKS = ["dd", "rootfs", "pss"]
 # runs in real time, so on a loaded host (udev's start alone took minutes at load 25-30) both
 # mvisor's and QEMU's guests ran into it, and the boot looked like a hang (README "Disks: make
 # bench-disk"). Debian 12's systemd 252 reads that timeout only from system.conf (its kernel
-# command-line key came with systemd 254), so a run reports it at once instead of waiting.
+# command-line key came with systemd 254): make rootfs's fix-ups (scripts/rootfs-fixup.sh) raise it
+# to 900 s in the image; a run still reports the failure at once instead of waiting.
 ROOTFS_APPEND = "console=ttyS0 root=/dev/vda"
 GETTY_FAILED = b"Dependency failed for"
 

@@ -22,6 +22,9 @@
 #
 # OUTDIR (build/rootfs) gets base.img and base.qcow2, symlinks to the cached images (never write
 # to them), and disk.qcow2, a qcow2 overlay over base.img for booting by hand (made once, kept).
+# make rootfs runs this script with OUTDIR build/rootfs/stock and then scripts/rootfs-fixup.sh,
+# which drops configuration files into a copy of the image and links build/rootfs/ to that copy:
+# a change there needs no new build, since this script (the key) stays the same.
 # Needs root (debootstrap, and device nodes in the image).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -172,7 +175,9 @@ printf '127.0.0.1\tlocalhost\n127.0.1.1\t$HOSTNAME_\n' >/etc/hosts
 printf '/dev/vda\t/\text4\tdefaults,errors=remount-ro\t0\t1\n' >/etc/fstab
 # systemd gives a unit, and a device such as ttyS0 for the serial getty, 90 s to start; a boot
 # on mvisor on a crowded host took longer (udevd alone over a minute), and the console never got
-# its login prompt.
+# its login prompt. (make rootfs then replaces this file in a copy of the image with the waits a
+# crowded host needs, DefaultDeviceTimeoutSec among them: scripts/rootfs-fixup.sh, whose changes
+# need no new build.)
 mkdir -p /etc/systemd/system.conf.d
 printf '[Manager]\nDefaultTimeoutStartSec=600s\n' >/etc/systemd/system.conf.d/mvisor-timeout.conf
 # Full paths: Debian's static busybox runs its own applets (passwd, depmod, dpkg) before PATH.

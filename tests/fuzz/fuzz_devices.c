@@ -1,7 +1,8 @@
 /*
  * Fuzzing the Malta's device register interfaces: the input is a sequence of MMIO and port
- * accesses, of every size and alignment, to a Malta board with a virtio disk and a virtio
- * network card (on a switch), as the vCPU issues them (physmap_io_read / physmap_io_write):
+ * accesses, of every size and alignment, to a Malta board with a virtio disk, a virtio
+ * network card (on a switch) and a virtio balloon, as the vCPU issues them (physmap_io_read /
+ * physmap_io_write):
  * the PCI I/O window (the ISA ports behind the PIIX4: i8259s, i8254, RTC, the UARTs, PIIX4's
  * power management, and the virtio BARs once the input has placed them), the GT-64120's
  * registers with PCI configuration space behind them, the FPGA, the CBUS UART and the PCI
@@ -52,7 +53,8 @@ static void setup(void)
     close(fd);
     snprintf(drive, sizeof(drive), "file=%s,if=virtio,format=raw", disk);
     char *argv[] = {"-M", "malta", "-m", "16", "--deterministic", "-serial", "none", "-kernel", kernel,
-                    "-drive", drive, "-nic", "switch,switch=fuzz", NULL};
+                    "-drive", drive, "-nic", "switch,switch=fuzz", "-device", "virtio-balloon-pci",
+                    NULL};
     int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
     struct vmopt o;
     char err[512];

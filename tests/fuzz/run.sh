@@ -50,7 +50,90 @@ stats() {
          END { sub(/^#/, "", r); printf "%s runs, %s exec/s, cov %s, ft %s", r, e, c, f }' "$1"
 }
 
+# A campaign (--fuzz, --long) runs unattended: libFuzzer stops at its first crash, so the target
+# starts again (from its corpus, which keeps what it found) until its time is spent, at most
+# FUZZ_MAX_CRASHES (10) times; every crash input stays in build/fuzz/artifacts/TARGET/. Each
+# target's figures go to the report, $B/fuzz/report.md, a row as soon as the target ends, so a
+# campaign stopped half way (SIGINT, SIGTERM) still leaves the rows of the targets it finished
+# and a line saying where it stopped.
+report=$B/fuzz/report.md
+# fuzz_exec NAME SECONDS CMD...: test_exec's transcript and TEST_RC, with the command in the
+# background, so that a signal to this script is handled at once (bash runs a trap only when the
+# foreground command ends, and timeout puts the fuzzer in a process group of its own, out of reach
+# of the terminal's Ctrl-C): the trap stops the fuzzer (libFuzzer ends on SIGTERM with its
+# figures) and notes the stop in the report.
+fuzz_child=
+fuzz_exec() {
+    local name=$1 secs=$2
+    shift 2
+    TEST_LOG=$SUITE_DIR/$name.log
+    { printf '$'; printf ' %q' "$@"; printf '\n'; } >"$TEST_LOG"
+    timeout --kill-after=5 "$secs" "$@" >>"$TEST_LOG" 2>&1 </dev/null &
+    fuzz_child=$!
+    wait "$fuzz_child" && TEST_RC=0 || TEST_RC=$?
+    fuzz_child=
+    echo "[exit status $TEST_RC]" >>"$TEST_LOG"
+}
+fuzz_stopped() {
+    if [[ -n $fuzz_child ]]; then
+        kill -TERM "$fuzz_child" 2>/dev/null
+        wait "$fuzz_child"
+        echo "[stopped by a signal]" >>"$TEST_LOG"
+        printf '| %s (stopped) | | %s |\n' "${current:-?}" "$(stats "$TEST_LOG")" >>"$report"
+    fi
+    echo "Stopped by a signal at $(date -u '+%F %T') UTC during ${current:-?}; the rows above are the targets that finished." >>"$report"
+    echo "fuzz: stopped by a signal; report: $report" >&2
+    exit 130
+}
+# campaign TARGET BIN SECONDS CORPUS SEEDS...: fuzz for SECONDS in all; one test and one report row
+campaign() {
+    local t=$1 bin=$2 secs=$3 work=$4 start left round=0 crashes=0 runs=0 r line inputs=()
+    shift 4
+    start=$(date +%s)
+    left=$secs
+    current=$t
+    while ((left > 0)); do
+        round=$((round + 1))
+        fuzz_exec "$t.$round" $((left + 60)) "$bin" "${opts[@]}" -max_total_time="$left" "$work" "$@"
+        line=$(stats "$TEST_LOG")
+        r=${line%% runs*}
+        [[ $r =~ ^[0-9]+$ ]] && runs=$((runs + r))
+        ((TEST_RC == 0)) && break
+        crashes=$((crashes + 1))
+        inputs+=("$(grep -o 'Test unit written to [^ ]*' "$TEST_LOG" | tail -1 | sed 's/^Test unit written to //')")
+        # a signal from outside (the campaign being stopped) is not a finding to go on from
+        ((TEST_RC > 128 && TEST_RC != 137)) && break
+        ((crashes >= ${FUZZ_MAX_CRASHES:-10})) && break
+        left=$((secs - ($(date +%s) - start)))
+    done
+    local spent=$(($(date +%s) - start)) cov ft eps
+    cov=$(sed -n 's/.*, cov \([^,]*\),.*/\1/p' <<<"$line")
+    ft=$(sed -n 's/.*, ft \(.*\)$/\1/p' <<<"$line")
+    eps=$((spent > 0 ? runs / spent : runs))
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$t" "$spent" "$runs" "$eps" "${cov:-?}" \
+        "${ft:-?}" "$(find "$work" -type f | wc -l)" "$crashes" "${inputs[*]:--}" >>"$report"
+    if ((crashes == 0)); then
+        test_pass "$t" "$runs runs, $eps exec/s, cov ${cov:-?}, ft ${ft:-?}, ${spent}s"
+    else
+        test_fail "$t" "$crashes crash(es) in ${spent}s, inputs: ${inputs[*]}"
+    fi
+}
+
 suite_begin "$suite"
+if [[ $mode != --check ]]; then
+    mkdir -p "${report%/*}"
+    {
+        echo "# Fuzzing campaign ($mode)"
+        echo
+        echo "Started $(date -u '+%F %T') UTC at $(git rev-parse --short HEAD 2>/dev/null || echo '?'), load average $(cut -d' ' -f1-3 /proc/loadavg);"
+        echo "targets: ${targets[*]}. Seconds are wall time; exec/s is executions over them; cov (edges)"
+        echo "and ft (features) from libFuzzer's last status line; corpus is $B/fuzz/corpus/TARGET/ after the run."
+        echo
+        echo "| target | seconds | executions | exec/s | cov | ft | corpus | crashes | crash inputs |"
+        echo "|---|---|---|---|---|---|---|---|---|"
+    } >"$report"
+    trap fuzz_stopped INT TERM
+fi
 for t in "${targets[@]}"; do
     bin=$B/fuzz/fuzz_$t
     # the committed seeds, and those written at build time (ELF files: make-elf-seeds.py)
@@ -88,11 +171,15 @@ for t in "${targets[@]}"; do
         esac
     fi
     # then new inputs from the seeds and whatever earlier runs kept
-    test_exec "$t" $((per + 60)) "$bin" "${opts[@]}" -max_total_time="$per" "$work" "${seeds[@]}"
-    if ((TEST_RC == 0)); then
-        test_pass "$t" "$(stats "$TEST_LOG"), ${per}s"
+    if [[ $mode == --check ]]; then
+        test_exec "$t" $((per + 60)) "$bin" "${opts[@]}" -max_total_time="$per" "$work" "${seeds[@]}"
+        if ((TEST_RC == 0)); then
+            test_pass "$t" "$(stats "$TEST_LOG"), ${per}s"
+        else
+            test_fail "$t" "exit status $TEST_RC; crash input: $(grep -o 'Test unit written to [^ ]*' "$TEST_LOG" | tail -1)"
+        fi
     else
-        test_fail "$t" "exit status $TEST_RC; crash input: $(grep -o 'Test unit written to [^ ]*' "$TEST_LOG" | tail -1)"
+        campaign "$t" "$bin" "$per" "$work" "${seeds[@]}"
     fi
     # The differential oracle's self-test: a translator made to flip bit 0 of one result (its
     # first instruction's, addiu $t4, $zero, 5) must be caught, naming r12.
@@ -106,4 +193,10 @@ for t in "${targets[@]}"; do
         fi
     fi
 done
+if [[ $mode != --check ]]; then
+    echo >>"$report"
+    echo "Ended $(date -u '+%F %T') UTC, load average $(cut -d' ' -f1-3 /proc/loadavg)." >>"$report"
+    echo "report: $report"
+    cat "$report"
+fi
 suite_end

@@ -6,6 +6,9 @@
     login       systemd boots to the serial console's `login:`; root logs in (no password)
     dpkg-list   `dpkg -l | wc -l` is the host's count of the base's dpkg status file plus
                 dpkg's five header lines, and every package is `ii`
+    load-waits  the running systemd took make rootfs's fix-ups (scripts/rootfs-fixup.sh): a
+                device's wait (DefaultDeviceTimeoutSec, 90 s when not set, what left a boot on
+                a crowded host without a console) is 15 min, and udevd runs without a watchdog
     not-yet     the .deb's package is not installed in the base
     dpkg-i      `dpkg -i` of it from /mnt exits 0 and dpkg says `install ok installed`; the
                 program it brings runs (bzip2 compresses and restores a line)
@@ -109,6 +112,10 @@ def main():
         ok_all = sum(1 for s in status.values() if s == "install ok installed")
         check("dpkg-list", rc == 0 and nums == [str(want + 5), str(ok_all)] and ok_all == want,
               "guest says %s; the host's status file has %d packages, %d installed" % (nums, want, ok_all))
+        out, rc = g.run("systemctl --no-pager show -p DefaultDeviceTimeoutUSec; "
+                        "systemctl --no-pager show -p WatchdogUSec systemd-udevd", 120)
+        check("load-waits", rc == 0 and "DefaultDeviceTimeoutUSec=15min" in out.split()
+              and "WatchdogUSec=0" in out.split(), out.strip())
         out, rc = g.run("dpkg-query -W -f='${Status}\\n' %s 2>&1" % pkg, 120)
         check("not-yet", pkg not in status and "install ok installed" not in out, out.strip())
         out, rc = g.run("mount -o ro /dev/vdb /mnt && dpkg -i /mnt/*.deb >/tmp/dpkg.log 2>&1; echo dpkg=$?; "
