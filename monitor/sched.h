@@ -40,7 +40,8 @@ struct sched_config {
  * held back that gets a wake-up (QMP, console input) starts then.
  * A VM busy in user code (a workload, started by its init) is past its kernel's boot too, but
  * never idle: it lets the next start once its slices that ended in user mode add up to
- * SCHED_BOOT_USER_NS of host CPU. Else 16 looping VMs on two host CPUs held every VM behind the
+ * SCHED_BOOT_USER_NS of host CPU (a uniprocessor VM: another vCPU thread of an SMP guest may
+ * change the mode under the scheduler). Else 16 looping VMs on two host CPUs held every VM behind the
  * first eight for 40 s of wall time each (10 s of CPU at a quarter of a core), and minutes on a
  * loaded host (make bench-vms, latency: 8 of 17 VMs started after 248 s at load 20).
  */
