@@ -290,6 +290,9 @@ static void run_slice(struct sched *s, struct sched_ent *e, uint64_t insns, stru
     uint64_t t0 = host_monotonic_ns(), i0 = e->vcpu->icount;
     enum vcpu_exit why = first ? vm_run_slice(vm, insns) : smp_vcpu_slice(vm, e->vcpu->id, insns);
     e->slice_insns = e->vcpu->icount - i0;
+    /* An SMP guest's other vCPU threads may write this vCPU's Status (the MT ASE's mttr): its
+     * staggered boot keeps the idle and CPU rules only. */
+    e->slice_user = !vm->smp && e->vcpu->mmu_mode == MMU_USER;
     if (s->profiled)
         profile_thread_set(NULL);
     /* Outside the lock: a reboot loads the kernel again, an end prints and closes. The VM is

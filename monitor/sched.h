@@ -38,9 +38,16 @@ struct sched_config {
  * in the order given, and the next starts when one of them has gone idle (a second of short
  * WAITs), has run SCHED_BOOT_CPU_NS of host CPU, is paused or has ended. A VM
  * held back that gets a wake-up (QMP, console input) starts then.
+ * A VM busy in user code (a workload, started by its init) is past its kernel's boot too, but
+ * never idle: it lets the next start once its slices that ended in user mode add up to
+ * SCHED_BOOT_USER_NS of host CPU (a uniprocessor VM: another vCPU thread of an SMP guest may
+ * change the mode under the scheduler). Else 16 looping VMs on two host CPUs held every VM behind the
+ * first eight for 40 s of wall time each (10 s of CPU at a quarter of a core), and minutes on a
+ * loaded host (make bench-vms, latency: 8 of 17 VMs started after 248 s at load 20).
  */
 #define SCHED_BOOT_STAGGER_PER_CPU 4u
 #define SCHED_BOOT_CPU_NS 10000000000ull
+#define SCHED_BOOT_USER_NS 1000000000ull
 
 /*
  * Runs every VM (created, booted and started: vm_start) until each has ended, on the caller's
@@ -92,10 +99,12 @@ struct sched_ent {
     uint64_t slack_ns;    /* the VM's --idle-slack grid (0: wakes at its deadlines) */
     uint64_t quiet_since; /* host ns since which every wake-up was a short timer tick (0: not quiet) */
     uint64_t slice_insns; /* guest instructions the last slice retired */
+    bool slice_user;      /* the last slice ended with the guest in user mode */
     uint64_t deferred;    /* timer wake-ups moved onto the grid (--profile: idle_slack_deferred) */
     enum { SCHED_GATE_NONE, SCHED_GATE_HELD, SCHED_GATE_BOOTING } gate; /* staggered boots */
     uint64_t boot_ns;     /* SCHED_GATE_BOOTING: host CPU ns run since it started */
     uint64_t boot_quiet_since; /* SCHED_GATE_BOOTING: since when every slice was a short WAIT */
+    uint64_t boot_user_ns;     /* SCHED_GATE_BOOTING: host CPU ns of slices that ended in user mode */
 };
 
 /* The runnable entry to run next (the least effective virtual time), and how many of the other

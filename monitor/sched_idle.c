@@ -13,7 +13,8 @@
  * timer slack.
  *
  * The staggered boot (monitor/sched.h) asks here too whether a booting VM is done: the same
- * kind of quiet, but from any short WAIT, so that a deterministic VM's idling counts.
+ * kind of quiet, but from any short WAIT, so that a deterministic VM's idling counts, or enough
+ * CPU spent in its user code.
  */
 #include "monitor/sched.h"
 
@@ -44,10 +45,12 @@ void sched_idle_disturbed(struct sched_ent *x)
 bool sched_boot_done(struct sched_ent *x, uint64_t now, uint64_t ran_ns, bool wait, bool paused, bool ended)
 {
     x->boot_ns += ran_ns;
+    if (x->slice_user)
+        x->boot_user_ns += ran_ns;
     if (!wait || x->slice_insns > SCHED_QUIET_INSNS)
         x->boot_quiet_since = 0;
     else if (!x->boot_quiet_since)
         x->boot_quiet_since = now;
-    return ended || paused || x->boot_ns >= SCHED_BOOT_CPU_NS ||
+    return ended || paused || x->boot_ns >= SCHED_BOOT_CPU_NS || x->boot_user_ns >= SCHED_BOOT_USER_NS ||
            (x->boot_quiet_since && now - x->boot_quiet_since >= SCHED_QUIET_NS);
 }

@@ -143,12 +143,39 @@ static void test_boot_done(void **state)
     assert_true(sched_boot_done(&d, T0, SCHED_BOOT_CPU_NS, false, false, false));
 }
 
+/* Staggered boots: a VM busy in user code (never idle) is done once its slices that ended in user
+ * mode add up to SCHED_BOOT_USER_NS; busy kernel slices (a boot) count only towards SCHED_BOOT_CPU_NS. */
+static void test_boot_done_user(void **state)
+{
+    (void)state;
+    const uint64_t slice = SCHED_BOOT_USER_NS / 8;
+    struct sched_ent k = {.gate = SCHED_GATE_BOOTING, .slice_insns = 4000000};
+    uint64_t now = T0;
+    for (uint64_t ran = 0; ran + slice < SCHED_BOOT_CPU_NS; ran += slice, now += 2 * MS)
+        assert_false(sched_boot_done(&k, now, slice, false, false, false));
+
+    struct sched_ent u = {.gate = SCHED_GATE_BOOTING, .slice_insns = 4000000};
+    now = T0;
+    /* A kernel boot first: its CPU is not user CPU. */
+    for (int i = 0; i < 16; i++, now += 2 * MS)
+        assert_false(sched_boot_done(&u, now, slice, false, false, false));
+    /* Then the workload: slices ending in user mode, with kernel ones (its interrupts) between. */
+    u.slice_user = true;
+    for (int i = 0; i < 7; i++, now += 2 * MS) {
+        assert_false(sched_boot_done(&u, now, slice, false, false, false));
+        u.slice_user = false;
+        assert_false(sched_boot_done(&u, now, slice, false, false, false));
+        u.slice_user = true;
+    }
+    assert_true(sched_boot_done(&u, now, slice, false, false, false));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_not_quiet_at_first), cmocka_unit_test(test_quiet_moves_to_grid),
         cmocka_unit_test(test_two_vms_one_wakeup), cmocka_unit_test(test_what_ends_quiet),
-        cmocka_unit_test(test_no_slack), cmocka_unit_test(test_boot_done),
+        cmocka_unit_test(test_no_slack), cmocka_unit_test(test_boot_done), cmocka_unit_test(test_boot_done_user),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
