@@ -112,11 +112,13 @@ void machmem_destroy(struct machmem *mm)
     memset(mm, 0, sizeof(*mm));
 }
 
-/* Address space for 64 GiB of machine memory (it costs page tables only where touched); smaller
+/* Address space for 256 GiB of machine memory (it costs page tables only where touched): room
+ * for 1024 VMs of 256 MiB, as a pool of 64 GiB refused the 256th VM of an idle launch. The memmap
+ * beside it is 2 GiB of address space, backed only where pages were handed out. Smaller
  * reservations are tried if the host refuses, down to MACHMEM_MIN_BYTES. Under an address-space
  * limit (RLIMIT_AS) the pool starts at the largest power of two within half of it, leaving the
  * rest to the VMs' RAM views, code buffers and the monitor itself. */
-#define MACHMEM_DEFAULT_BYTES (64ull << 30)
+#define MACHMEM_DEFAULT_BYTES (256ull << 30)
 #define MACHMEM_MIN_BYTES (16ull << 20)
 
 static struct machmem default_pool;
