@@ -549,6 +549,15 @@ bench-zboot: $(MVISOR) $(GUEST_STAMP)
 bench-numa: $(MVISOR) $(GUEST_STAMP) $(BENCH_INITRAMFS)
 	bench/numa.py $(if $(filter-out 0,$(BENCH_NUMA_QUICK)),--quick) $(BENCH_NUMA_ARGS)
 
+# make bench-numa-move: the cost of the policy's page moves apart from any guest (bench/numa_move.c):
+# us per move, one page at a time against a round's batch (README "NUMA").
+.PHONY: bench-numa-move
+$(B)/bench/numa_move: $(B)/obj/bench/numa_move.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+bench-numa-move: $(B)/bench/numa_move
+	$(B)/bench/numa_move 21 64
+
 # make bench-smp: -cpu 34Kf -smp 2 against -smp 1 on mvisor and on QEMU, alternating (bench/smp.py;
 # README "SMP guests"): two CoreMark-shaped processes at once, and two fork+exec loops at once.
 # BENCH_SMP_QUICK=1: one round, small jobs. BENCH_SMP_ARGS: more bench/smp.py options.

@@ -262,13 +262,24 @@ ROWS2 = [("none", "nodes=2,policy=none,sample=1" + DELAY),
          ("UMA bound (1 node)", "nodes=1,policy=first-touch,sample=1" + DELAY)]
 
 
+ROW_KEYS = {"none": "none", "first-touch": "first-touch", "migrate": "migrate+replicate", "uma": "UMA bound"}
+
+
+def rows2(args):
+    """The placements of ROWS2 that --rows picks (all without it)."""
+    if not args.rows:
+        return ROWS2
+    return [(label, numa) for label, numa in ROWS2 if any(label.startswith(ROW_KEYS[k]) for k in args.rows)]
+
+
 def numa_table2(args, title, key, vms, out, uma_node):
     """One row per placement of ROWS2: the figures of the whole run and of the workload alone."""
-    rows = {label: [] for label, _ in ROWS2}
+    placements = rows2(args)
+    rows = {label: [] for label, _ in placements}
     machines = {}
     loads = []
     for rep in range(args.reps):
-        for label, numa in ROWS2:
+        for label, numa in placements:
             tag = "%s-%s-%d" % (key, re.sub(r"[^a-z0-9]+", "-", label), rep)
             run_vms = [dict(v, node=uma_node) if numa.startswith("nodes=1,") else v for v in vms]
             res = run(args, tag, run_vms, numa)
@@ -286,7 +297,7 @@ def numa_table2(args, title, key, vms, out, uma_node):
     out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for v in vms:
         n = v["name"]
-        for label, _ in ROWS2:
+        for label, _ in placements:
             rs = [r[n] for r in rows[label]]
 
             def mm(k, scale=100.0, fmt="%.1f"):
@@ -298,8 +309,9 @@ def numa_table2(args, title, key, vms, out, uma_node):
                 mm("wall_s", 1.0, "%.1f"), mm("wl_local"), mm("wl_shared_local"), mm("wl_private_local"),
                 100 * med(rs, "wl_shared")))
     out.append("\nmedians (min-max) of %d runs; load average after each run %s" % (args.reps, ", ".join(loads)))
-    for label, _ in ROWS2[2:3]:
-        machine_line(label, machines[label], out)
+    for label, _ in placements:
+        if label.startswith("migrate"):
+            machine_line(label, machines[label], out)
 
 
 def moved_vm(args):
@@ -393,6 +405,8 @@ def main():
     ap.add_argument("--initrd", default=os.path.join(B, "bench", "workload.cpio.gz"))
     ap.add_argument("--out", default=os.path.join(B, "bench", "numa.md"))
     ap.add_argument("--only", choices=["a", "s", "c", "b", "d", "overhead"], action="append")
+    ap.add_argument("--rows", choices=sorted(ROW_KEYS), action="append",
+                    help="(b) and (d): only these placements (repeatable; default: all four)")
     ap.add_argument("--policy", action="append", help="a row's --numa policy=... value (repeatable; default: "
                     "the four rows of every table)")
     args = ap.parse_args()

@@ -182,6 +182,9 @@ void numa_policy_round(struct numa_vm *nv, unsigned max_moves);
 /* Moves guest page gpfn of nv to nv's node (copy, pmap update, shootdown): 0 or -errno. */
 int numa_migrate(struct numa_vm *nv, uint32_t gpfn);
 int numa_migrate_to(struct numa_vm *nv, uint32_t gpfn, unsigned node);
+/* Moves nv's guest pages gpfns[i] to nodes[i] together (a policy round's migrations: one hold
+ * of the pmap, one shootdown, pmap_move_many); private pages only. Returns how many moved. */
+unsigned numa_migrate_batch(struct numa_vm *nv, const uint32_t *gpfns, const unsigned *nodes, unsigned n);
 /* Maps nv's copy-on-write page gpfn to its replica on nv's node (made if none): 0 or -errno. */
 int numa_replicate(struct numa_vm *nv, uint32_t gpfn);
 int numa_replicate_to(struct numa_vm *nv, uint32_t gpfn, unsigned node);

@@ -82,6 +82,114 @@ int numa_migrate_to(struct numa_vm *nv, uint32_t gpfn, unsigned node)
     return 0;
 }
 
+/* A batch's page, for sorting by guest page. */
+struct batch_move {
+    uint32_t gpfn;
+    unsigned node;
+};
+
+static int by_gpfn(const void *a, const void *b)
+{
+    uint32_t x = ((const struct batch_move *)a)->gpfn, y = ((const struct batch_move *)b)->gpfn;
+    return x < y ? -1 : x > y;
+}
+
+/* Fresh machine pages for the batch, on each page's node: one run per node, handed out in guest
+ * page order, so consecutive guest pages get consecutive machine pages (one view remap for them,
+ * pmap_move_many). */
+static void batch_alloc(struct machmem *mm, const struct batch_move *b, mpn_t *dst, unsigned n)
+{
+    unsigned saved = machmem_thread_node();
+    for (unsigned node = 0; node < NUMA_MAX_NODES; node++) {
+        unsigned c = 0;
+        for (unsigned i = 0; i < n; i++)
+            c += b[i].node == node;
+        if (!c)
+            continue;
+        machmem_set_thread_node(node);
+        mpn_t run = machmem_alloc_run(mm, c);
+        for (unsigned i = 0, k = 0; i < n; i++) {
+            if (b[i].node != node)
+                continue;
+            dst[i] = run != MPN_NONE ? run + k++ : machmem_alloc(mm);
+            if (dst[i] != MPN_NONE && machmem_info(mm, dst[i]).node != node)
+                machmem_set_node(mm, dst[i], node);
+        }
+    }
+    machmem_set_thread_node(saved);
+}
+
+unsigned numa_migrate_batch(struct numa_vm *nv, const uint32_t *gpfns, const unsigned *nodes, unsigned n)
+{
+    struct numa *numa = nv->numa;
+    struct pmap *p = nv->pmap;
+    if (n == 0)
+        return 0;
+    struct batch_move *b = malloc(n * sizeof(*b));
+    mpn_t *dst = malloc(n * sizeof(*dst)), *old = malloc(n * sizeof(*old)), *drop = malloc(n * sizeof(*drop));
+    uint32_t *g = malloc(n * sizeof(*g));
+    int *rc = malloc(n * sizeof(*rc));
+    unsigned moved = 0, k = 0, nd = 0;
+    if (!b || !dst || !old || !drop || !g || !rc)
+        goto out;
+    uint64_t t0 = now_ns(), shot0 = atomic_load_explicit(&p->st.shot_entries, memory_order_relaxed);
+    for (unsigned i = 0; i < n; i++)
+        b[i] = (struct batch_move){.gpfn = gpfns[i], .node = nodes[i] % numa->cfg.nodes};
+    qsort(b, n, sizeof(*b), by_gpfn);
+    for (unsigned i = 0; i < n; i++) {
+        bool cow;
+        mpn_t m = pmap_lookup(p, b[i].gpfn, &cow);
+        if ((i && b[i].gpfn == b[k - 1].gpfn) || m == PMAP_NONE || cow)
+            continue; /* a page twice (the first node wins), gone, or shared */
+        old[k] = m;
+        b[k++] = b[i];
+    }
+    batch_alloc(numa->mm, b, dst, k);
+    unsigned ok = 0;
+    for (unsigned i = 0; i < k; i++) {
+        if (dst[i] == MPN_NONE)
+            continue;
+        g[ok] = b[i].gpfn;
+        dst[ok] = dst[i];
+        old[ok] = old[i];
+        b[ok++] = b[i];
+    }
+    if (ok < k)
+        atomic_fetch_add_explicit(&numa->st.moves_failed, k - ok, memory_order_relaxed);
+    moved = pmap_move_many(p, g, dst, ok, rc);
+    pthread_mutex_lock(&numa->lock);
+    for (unsigned i = 0; i < ok; i++) {
+        if (rc[i]) {
+            drop[nd++] = dst[i];
+            continue;
+        }
+        struct numa_page *o = numa_page_rec(numa, old[i]), *pg = numa_page_rec(numa, dst[i]);
+        uint16_t moves = o ? o->moves : 0;
+        uint8_t cpus = o ? o->cpus : 0;
+        if (o)
+            *o = (struct numa_page){0}; /* freed by the move */
+        if (pg)
+            *pg = (struct numa_page){.moves = (uint16_t)(moves + 1), .cpus = cpus};
+    }
+    pthread_mutex_unlock(&numa->lock);
+    machmem_put_many(numa->mm, drop, nd);
+    if (nd)
+        atomic_fetch_add_explicit(&numa->st.moves_failed, nd, memory_order_relaxed);
+    if (moved) {
+        count_move(numa, p, shot0, t0);
+        atomic_fetch_add_explicit(&numa->st.migrations, moved, memory_order_relaxed);
+        __atomic_fetch_add(&nv->migrated, moved, __ATOMIC_RELAXED);
+    }
+out:
+    free(b);
+    free(dst);
+    free(old);
+    free(drop);
+    free(g);
+    free(rc);
+    return moved;
+}
+
 /* The replica set of m (lock held), made with m as its master if it has none (the set then
  * holds a reference to its master); NULL if collapsing, capped or out of memory. */
 static struct numa_rset *rset_of(struct numa *n, mpn_t m, unsigned home)
@@ -347,9 +455,13 @@ void numa_policy_round(struct numa_vm *nv, unsigned max_moves)
     nv->cand = nv->cand_spare;
     nv->n_cand = 0;
     pthread_mutex_unlock(&n->lock);
+    if (max_moves > NUMA_MOVES_PER_ROUND)
+        max_moves = NUMA_MOVES_PER_ROUND; /* the round's batch of migrations */
     if (nc > max_moves)
         order_by_heat(n, cand, nc);
     bool split = vm_split(nv);
+    uint32_t mig_gpfn[NUMA_MOVES_PER_ROUND];
+    unsigned mig_node[NUMA_MOVES_PER_ROUND], n_mig = 0;
     for (; i < nc && moves < max_moves; i++) {
         uint32_t gpfn = NUMA_CAND_GPFN(cand[i]);
         unsigned node = NUMA_CAND_NODE(cand[i]);
@@ -378,9 +490,13 @@ void numa_policy_round(struct numa_vm *nv, unsigned max_moves)
         if (home == node || capped)
             continue;
         if (!cow) {
-            /* A private page used mostly from this node (a VM's own vCPUs: all of its uses). */
-            if (mine * 4 >= total * 3 && numa_migrate_to(nv, gpfn, node) == 0)
+            /* A private page used mostly from this node (a VM's own vCPUs: all of its uses):
+             * moved with the round's others at its end, under one shootdown. */
+            if (mine * 4 >= total * 3) {
+                mig_gpfn[n_mig] = gpfn;
+                mig_node[n_mig++] = node;
                 moves++;
+            }
         } else if (n->cfg.policy == NUMA_POLICY_REPLICATE && (!split || mine * 4 >= total * 3)) {
             /* A VM's pages have one mapping for all its vCPUs: with vCPUs on several nodes, its
              * copy of a shared page goes where most of the reads come from, or stays. */
@@ -388,6 +504,7 @@ void numa_policy_round(struct numa_vm *nv, unsigned max_moves)
                 moves++;
         }
     }
+    moves -= n_mig - numa_migrate_batch(nv, mig_gpfn, mig_node, n_mig);
     /* the rest wait for the next round, before what was queued meanwhile */
     pthread_mutex_lock(&n->lock);
     unsigned rest = nc - i;

@@ -470,6 +470,84 @@ out:
     return rc;
 }
 
+/* A batch of migrations (the NUMA policy's round): what pmap_move does per page, with the lock,
+ * the view remaps, the shootdown and the release of the old pages shared by the batch. A move is
+ * a copy, then the view shows the copy; the vCPUs' entries keep view addresses, so an entry
+ * filled meanwhile reads the old page or the copy, both the same bytes (the VM's other vCPUs are
+ * held out of guest code by the caller, so no store lands between the copy and the remap). */
+unsigned pmap_move_many(struct pmap *p, const uint32_t *gpfns, const mpn_t *dst, unsigned n, int *rc)
+{
+    if (n == 0)
+        return 0;
+    uint32_t lo = gpfns[0], span = gpfns[n - 1] - gpfns[0] + 1;
+    uint64_t *bits = calloc((span + 63) / 64, sizeof(*bits));
+    mpn_t *olds = malloc(n * sizeof(*olds));
+    if (!bits || !olds || gpfns[n - 1] >= p->npages) {
+        free(bits);
+        free(olds);
+        for (unsigned i = 0; i < n; i++)
+            rc[i] = gpfns[n - 1] >= p->npages ? -EINVAL : -ENOMEM;
+        return 0;
+    }
+    unsigned moved = 0;
+    /* The copies' memory made and mapped in one call per run of dst (a fault per page costs
+     * more than the copy: it was most of a move's time); the source is read through the view,
+     * where the guest has just been using it. */
+    for (unsigned i = 0; i < n;) {
+        unsigned j = i + 1;
+        while (j < n && dst[j] == dst[j - 1] + 1)
+            j++;
+        madvise(machmem_page(p->mm, dst[i]), (size_t)(j - i) << MACH_PAGE_BITS, MADV_POPULATE_WRITE);
+        i = j;
+    }
+    pthread_mutex_lock(pmap_lock(p));
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t e = atomic_load_explicit(&p->pte[gpfns[i]], memory_order_acquire);
+        rc[i] = e == PMAP_NONE ? -ENOENT : (e & PMAP_COW) || pinned(p, gpfns[i]) ? -EBUSY : 0;
+        if (rc[i] == 0)
+            memcpy(machmem_page(p->mm, dst[i]), view_page(p, gpfns[i]), MACH_PAGE_SIZE);
+    }
+    for (unsigned i = 0; i < n;) {
+        if (rc[i]) {
+            i++;
+            continue;
+        }
+        /* a run: consecutive guest pages to consecutive machine pages, one remap */
+        unsigned j = i + 1;
+        while (j < n && !rc[j] && gpfns[j] == gpfns[j - 1] + 1 && dst[j] == dst[j - 1] + 1)
+            j++;
+        void *at = mmap(view_page(p, gpfns[i]), (size_t)(j - i) << MACH_PAGE_BITS, PROT_READ | PROT_WRITE,
+                        MAP_SHARED | MAP_FIXED | MAP_POPULATE, p->mm->fd, (off_t)dst[i] << MACH_PAGE_BITS);
+        for (unsigned k = i; k < j; k++) {
+            if (at == MAP_FAILED) {
+                rc[k] = -errno;
+                continue;
+            }
+            uint32_t g = gpfns[k], e = atomic_load_explicit(&p->pte[g], memory_order_acquire);
+            machmem_add_owner(p->mm, dst[k], MPAGE_OWNER(p->id, g));
+            away_change(p, g, e, dst[k]);
+            atomic_store_explicit(&p->pte[g], dst[k], memory_order_release);
+            machmem_del_owner(p->mm, e, MPAGE_OWNER(p->id, g));
+            olds[moved++] = e;
+            bits[(g - lo) / 64] |= 1ull << ((g - lo) % 64);
+        }
+        i = j;
+    }
+    if (moved) {
+        unsigned dropped = 0;
+        for (unsigned i = 0; i < p->n_stlb; i++)
+            dropped += stlb_flush_ppn_set(p->stlb[i], pmap_ppn(p, lo), span, bits);
+        atomic_fetch_add_explicit(&p->st.shootdowns, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&p->st.shot_entries, dropped, memory_order_relaxed);
+        atomic_fetch_add_explicit(&p->st.moves, moved, memory_order_relaxed);
+    }
+    pthread_mutex_unlock(pmap_lock(p));
+    machmem_put_many(p->mm, olds, moved);
+    free(olds);
+    free(bits);
+    return moved;
+}
+
 void pmap_discard(struct pmap *p, uint32_t gpfn, uint32_t n)
 {
     if (gpfn >= p->npages)

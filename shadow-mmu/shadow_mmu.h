@@ -324,6 +324,13 @@ int pmap_map_cow_run(struct pmap *p, uint32_t gpfn, mpn_t m, uint32_t n);
 int pmap_merge_page(struct pmap *p, uint32_t gpfn, mpn_t m);
 /* Moves gpfn to a fresh machine page (the contents copied): what a migration does. 0 or -errno. */
 int pmap_move(struct pmap *p, uint32_t gpfn);
+/* The same for n guest pages at once (the NUMA policy's round), each to the fresh machine page
+ * dst[i] the caller allocated (one reference, taken over on success): one hold of the pmap's lock,
+ * one view remap per run of consecutive guest pages going to consecutive machine pages, one
+ * shootdown pass over each software TLB for the whole set, the old pages given back together.
+ * gpfns ascending, no repeats. rc[i] is 0, or -errno for a page not moved (unmapped, shared,
+ * pinned; dst[i] then stays the caller's). Returns how many moved. */
+unsigned pmap_move_many(struct pmap *p, const uint32_t *gpfns, const mpn_t *dst, unsigned n, int *rc);
 /* Gives back pages [gpfn, gpfn + n): they read as zero again. */
 void pmap_discard(struct pmap *p, uint32_t gpfn, uint32_t n);
 /* Drops every software-TLB entry (victims too) of every attached vCPU that maps gpfn; returns how
@@ -533,6 +540,8 @@ void stlb_mark_code(struct stlb *s, uint32_t ppn);
 /* Drops every entry (all modes, victims too) of pages [ppn, ppn + n); returns how many. Safe from
  * another thread than the vCPU's (relaxed atomic stores; see the thread rules above). */
 unsigned stlb_flush_ppns(struct stlb *s, uint32_t ppn, uint32_t n);
+/* The same for the pages of [ppn, ppn + span) whose bit is set in bits (one pass for a set). */
+unsigned stlb_flush_ppn_set(struct stlb *s, uint32_t ppn, uint32_t span, const uint64_t *bits);
 /* Marks va's entry (just filled) as valid for the current ASID only. */
 void stlb_set_asid_bound(struct stlb *s, enum mmu_mode mode, gva_t va);
 /* Drops every entry marked ASID-bound (an ASID change); global and unmapped ones stay. */

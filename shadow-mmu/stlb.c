@@ -232,3 +232,35 @@ MEM_NO_TSAN unsigned stlb_flush_ppns(struct stlb *s, uint32_t ppn, uint32_t coun
     }
     return n;
 }
+
+static bool in_set(uint32_t ppn, uint32_t base, uint32_t span, const uint64_t *bits)
+{
+    uint32_t d = ppn - base;
+    return d < span && (bits[d / 64] >> (d % 64) & 1);
+}
+
+/* A batch of moves' shootdown: one pass whatever the number of pages (the same thread rules as
+ * stlb_flush_ppns). */
+MEM_NO_TSAN unsigned stlb_flush_ppn_set(struct stlb *s, uint32_t ppn, uint32_t span, const uint64_t *bits)
+{
+    unsigned n = 0;
+    for (unsigned m = 0; m < MMU_NMODES; m++) {
+        for (unsigned i = 0; i < STLB_SIZE; i++) {
+            struct stlb_entry *e = &s->e[m][i];
+            if (!(__atomic_load_n(&e->tag_read, __ATOMIC_RELAXED) & STLB_INVALID) &&
+                in_set(s->ppn[m][i], ppn, span, bits)) {
+                entry_clear_atomic(e);
+                n++;
+            }
+        }
+        for (unsigned i = 0; i < STLB_VICTIMS; i++) {
+            struct stlb_entry *e = &s->victim[m][i];
+            if (!(__atomic_load_n(&e->tag_read, __ATOMIC_RELAXED) & STLB_INVALID) &&
+                in_set(s->victim_ppn[m][i], ppn, span, bits)) {
+                entry_clear_atomic(e);
+                n++;
+            }
+        }
+    }
+    return n;
+}

@@ -792,6 +792,62 @@ static void test_dma_during_migration(void **state)
     free_pool();
 }
 
+/* A policy round's migrations in one batch (numa_migrate_batch, pmap_move_many): a run of
+ * consecutive pages and a lone one move with their bytes to their nodes, every vCPU's entry of
+ * each is shot down (an entry of a page not in the batch stays), the old pages are freed; a
+ * copy-on-write page, a pinned page and a page named twice are left alone or moved once. */
+static void test_migrate_batch(void **state)
+{
+    (void)state;
+    make_pool(NUMA_POLICY_MIGRATE);
+    struct tvm a;
+    vm_make(&a, 0);
+    machmem_set_thread_node(0);
+    uint32_t pages[] = {20, 21, 22, 23, 40, 50, 60};
+    mpn_t old[7];
+    for (unsigned i = 0; i < 7; i++) {
+        pattern(pmap_page(&a.p, pages[i], true, NULL), (uint8_t)pages[i]);
+        old[i] = pmap_lookup(&a.p, pages[i], NULL);
+        fill_entry(&a, 0, pages[i], true);
+        fill_entry(&a, 1, pages[i], false);
+    }
+    assert_non_null(pmap_page(&a.p, 30, true, NULL)); /* not in the batch */
+    fill_entry(&a, 0, 30, true);
+    /* 50: copy-on-write (another VM's page); 60: a transfer in flight */
+    struct tvm b;
+    vm_make(&b, 1);
+    assert_non_null(pmap_page(&b.p, 5, true, NULL));
+    assert_int_equal(pmap_map_cow(&a.p, 50, pmap_lookup(&b.p, 5, NULL)), 0);
+    assert_non_null(pmap_pin(&a.p, 60, true));
+    uint32_t g[] = {23, 21, 40, 20, 22, 50, 60, 21};
+    unsigned nodes[] = {3, 3, 2, 3, 3, 3, 3, 1};
+    assert_int_equal(numa_migrate_batch(a.nv, g, nodes, 8), 5);
+    uint8_t want[MACH_PAGE_SIZE];
+    for (unsigned i = 0; i < 5; i++) {
+        mpn_t m = pmap_lookup(&a.p, pages[i], NULL);
+        assert_int_not_equal(m, old[i]);
+        assert_int_equal(node_of(m), pages[i] == 40 ? 2 : 3); /* 21: the first node named */
+        assert_int_equal(machmem_info(&mm, old[i]).refs, 0);
+        pattern(want, (uint8_t)pages[i]);
+        assert_memory_equal(machmem_page(&mm, m), want, MACH_PAGE_SIZE);
+        assert_memory_equal(a.p.view + ((size_t)pages[i] << MACH_PAGE_BITS), want, MACH_PAGE_SIZE);
+        assert_false(load_hits(&a, 0, pages[i]));
+        assert_false(load_hits(&a, 1, pages[i]));
+        assert_true(machmem_has_owner(&mm, m, MPAGE_OWNER(a.p.id, pages[i])));
+    }
+    assert_true(load_hits(&a, 0, 30));
+    assert_int_equal(pmap_lookup(&a.p, 60, NULL), old[6]);
+    assert_true(load_hits(&a, 0, 60));
+    assert_int_equal(atomic_load(&numa_stats_of(mm.numa)->migrations), 5);
+    /* a store through the view after the move lands in the new page */
+    a.p.view[((size_t)21 << MACH_PAGE_BITS) + 9] = 0x77;
+    assert_int_equal(machmem_page(&mm, pmap_lookup(&a.p, 21, NULL))[9], 0x77);
+    pmap_unpin(&a.p, 60);
+    vm_free(&b);
+    vm_free(&a);
+    free_pool();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -808,6 +864,7 @@ int main(void)
         cmocka_unit_test(test_audit),
         cmocka_unit_test(test_hottest_first),
         cmocka_unit_test(test_dma_during_migration),
+        cmocka_unit_test(test_migrate_batch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
