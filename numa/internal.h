@@ -22,6 +22,9 @@
 /* ... and the slices that then count, one after another, before the gap doubles again: the
  * policy needs a few rounds to find and move a new set (64 moves a round). */
 #define NUMA_WS_WINDOW 8u
+/* A page of a VM split over nodes gets per-vCPU replicas if at most one of this many of its
+ * accesses is a store (a store takes the replicas back, so a page written often is left). */
+#define NUMA_READ_MOSTLY 16u
 /* Candidate pages a VM keeps for its next round. */
 #define NUMA_CAND_MAX 8192u
 
@@ -49,6 +52,16 @@ struct numa_rset {
     bool collapse;
     struct numa_rset *next_pending; /* marked for collapse: the list numa_collapse_pending takes */
 };
+
+/* Per-vCPU replicas of one VM (numa/vreplica.c): each node's view of the VM's RAM (empty but
+ * where a page has a replica there) and its replica of each guest page, MPN_NONE for none. */
+struct numa_vrep {
+    pthread_mutex_t lock; /* making and dropping replicas; taken inside a pmap's lock */
+    uint8_t *view[NUMA_MAX_NODES];
+    _Atomic(_Atomic mpn_t *) rep[NUMA_MAX_NODES];
+};
+/* Frees a VM's per-vCPU replicas (its detach). */
+void numa_vrep_free(struct numa_vm *nv);
 
 /* A guest page to map back from a collapsed set's replica to its master (by the VM's own thread). */
 struct numa_remap {

@@ -161,6 +161,8 @@ static void charge(struct numa_cpu *c, uint32_t ppn, uint64_t acc, uint64_t pacc
     unsigned home = machmem_info(n->mm, m).node;
     if (home >= NUMA_MAX_NODES)
         home = 0;
+    if (home != node && numa_vreplica_of(nv, node, gpfn) != MPN_NONE)
+        home = node; /* the vCPU reads its node's replica */
     bool policy = n->cfg.policy >= NUMA_POLICY_MIGRATE && pacc;
     bool shared = cow, queue = false;
     if (policy || nv->n_stlb > 1) {
@@ -273,6 +275,7 @@ void numa_vm_detach(struct numa_vm *nv)
         free(r);
         r = next;
     }
+    numa_vrep_free(nv);
     free(nv->cand);
     free(nv->cand_spare);
     free(nv);
@@ -465,7 +468,9 @@ bool numa_delay_access(struct numa_vm *nv, unsigned cpu, uint32_t ppn, bool stor
     struct pmap *p = nv->pmap;
     uint32_t gpfn = ppn - pmap_ppn(p, 0);
     mpn_t m = gpfn < p->npages ? pmap_lookup(p, gpfn, NULL) : PMAP_NONE;
-    if (m == PMAP_NONE || machmem_info(n->mm, m).node == numa_cpu_node(nv, cpu))
+    unsigned node = numa_cpu_node(nv, cpu);
+    if (m == PMAP_NONE || machmem_info(n->mm, m).node == node ||
+        (!store && numa_vreplica_of(nv, node, gpfn) != MPN_NONE))
         return false;
     charge(&nv->cpu[cpu], ppn, 1, 1, store, false);
     uint64_t until = mono_ns() + (n->cfg.remote_ns - n->cfg.local_ns);

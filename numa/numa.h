@@ -131,6 +131,8 @@ struct numa_vm {
     bool sampled;      /* the sampling picked this slice (with audit=on every slice counts) */
     uint64_t migrated, replicated, remapped_back; /* this VM's pages moved by the policy */
     struct numa_remap *inbox; /* its guest pages to map back to a master (numa/policy.c) */
+    struct numa_vrep *vrep;   /* per-vCPU replicas inside the VM (numa/vreplica.c), or NULL */
+    uint64_t vreplicas, vrep_collapses; /* of them: made, and taken back by a store */
     uint64_t *cand;    /* guest pages the fold found hot and remote (machine page << 32 | node
                           that wants it << 28 | guest page, as queued): the policy's next round;
                           under the machine's lock (a vCPU on its own thread queues too) */
@@ -188,6 +190,19 @@ unsigned numa_migrate_batch(struct numa_vm *nv, const uint32_t *gpfns, const uns
 /* Maps nv's copy-on-write page gpfn to its replica on nv's node (made if none): 0 or -errno. */
 int numa_replicate(struct numa_vm *nv, uint32_t gpfn);
 int numa_replicate_to(struct numa_vm *nv, uint32_t gpfn, unsigned node);
+/* Per-vCPU replicas (numa/vreplica.c): a read-only copy of nv's guest page gpfn on node, which
+ * the VM's vCPUs on that node read; the next store to the page by anyone (or any other change of
+ * it) takes every copy back before it lands. 0 or -errno (-EEXIST: the page or a copy is on node
+ * already; -EBUSY: a DMA transfer holds the page). On vCPU 0's thread, the VM's others held. */
+int numa_vreplicate(struct numa_vm *nv, uint32_t gpfn, unsigned node);
+/* nv's replica of gpfn on node, MPN_NONE if none. */
+mpn_t numa_vreplica_of(const struct numa_vm *nv, unsigned node, uint32_t gpfn);
+/* A software-TLB fill of canonical page ppn by vCPU cpu: a replicated page is filled read-only,
+ * from the vCPU's node's copy if it has one (*host then its view address). */
+void numa_replica_fill(struct numa_vm *nv, unsigned cpu, uint32_t ppn, uint8_t **host, bool *writable);
+/* After the fill (replica: *host was changed; writable: the entry takes stores): whether the
+ * entry must be dropped again, a replica having been made or taken back meanwhile. */
+bool numa_replica_recheck(struct numa_vm *nv, unsigned cpu, uint32_t ppn, bool replica, bool writable);
 /* Collapses every replica set a write has marked: each mapping of a replica is handed to its
  * VM's inbox, and the set lets its replicas and master go. Returns the sets collapsed. */
 unsigned numa_collapse_pending(struct numa *n);

@@ -475,12 +475,14 @@ void numa_policy_round(struct numa_vm *nv, unsigned max_moves)
         if (q)
             q->queued &= (uint8_t)~(1u << node);
         struct numa_page *pg = m == PMAP_NONE ? NULL : numa_page_rec(n, m);
-        uint64_t total = 0, mine = 0;
+        uint64_t total = 0, mine = 0, writes = 0;
         bool capped = true;
         if (pg) {
             for (unsigned k = 0; k < NUMA_MAX_NODES; k++)
                 total += pg->acc[k];
             mine = pg->acc[node];
+            writes = pg->writes;
+            pg->writes /= 2;
             capped = pg->moves >= NUMA_MAX_MOVES;
             /* the counts decay at each look: what matters is the recent use */
             for (unsigned k = 0; k < NUMA_MAX_NODES; k++)
@@ -489,19 +491,27 @@ void numa_policy_round(struct numa_vm *nv, unsigned max_moves)
         pthread_mutex_unlock(&n->lock);
         if (home == node || capped)
             continue;
-        if (!cow) {
+        bool most = mine * 4 >= total * 3;
+        /* read by the VM's vCPUs on several nodes and (nearly) never written: Disco's
+         * replication, inside the VM (numa/vreplica.c) */
+        bool read_shared = split && n->cfg.policy == NUMA_POLICY_REPLICATE && writes * NUMA_READ_MOSTLY <= total;
+        if (!cow && most) {
             /* A private page used mostly from this node (a VM's own vCPUs: all of its uses):
              * moved with the round's others at its end, under one shootdown. */
-            if (mine * 4 >= total * 3) {
-                mig_gpfn[n_mig] = gpfn;
-                mig_node[n_mig++] = node;
-                moves++;
-            }
-        } else if (n->cfg.policy == NUMA_POLICY_REPLICATE && (!split || mine * 4 >= total * 3)) {
-            /* A VM's pages have one mapping for all its vCPUs: with vCPUs on several nodes, its
-             * copy of a shared page goes where most of the reads come from, or stays. */
+            mig_gpfn[n_mig] = gpfn;
+            mig_node[n_mig++] = node;
+            moves++;
+        } else if (cow && n->cfg.policy == NUMA_POLICY_REPLICATE && (!split || most)) {
+            /* the VM's own mapping of a page shared with other VMs: its node's copy */
             if (numa_replicate_to(nv, gpfn, node) == 0)
                 moves++;
+        } else if (read_shared && numa_vreplicate(nv, gpfn, node) == 0) {
+            pthread_mutex_lock(&n->lock);
+            struct numa_page *r = numa_page_rec(n, m);
+            if (r && r->moves < UINT16_MAX)
+                r->moves++; /* a copy made: what the cap counts */
+            pthread_mutex_unlock(&n->lock);
+            moves++;
         }
     }
     moves -= n_mig - numa_migrate_batch(nv, mig_gpfn, mig_node, n_mig);

@@ -176,7 +176,11 @@ static bool mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access
                       numa_delay_access(vm->numa, v->id, (uint32_t)(canon >> STLB_PAGE_BITS), acc == MMU_STORE);
         if (pg.whole && !remote) {
             v->prof.stlb_fills++;
-            stlb_fill(&v->stlb, mode, va, page, (uint32_t)(canon >> STLB_PAGE_BITS), writable);
+            /* numa/vreplica.c: a replicated page fills read-only, from the vCPU's node's copy */
+            uint8_t *fill = page;
+            if (vm->numa)
+                numa_replica_fill(vm->numa, v->id, (uint32_t)(canon >> STLB_PAGE_BITS), &fill, &writable);
+            stlb_fill(&v->stlb, mode, va, fill, (uint32_t)(canon >> STLB_PAGE_BITS), writable);
             if (!r.global)
                 stlb_set_asid_bound(&v->stlb, mode, va);
             if (code && writable)
@@ -191,6 +195,9 @@ static bool mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access
                 if (tcache_page_has_code(vm->tcache, canon))
                     stlb_set_write_flags(&v->stlb, mode, va, STLB_CODE);
             }
+            if (vm->numa && numa_replica_recheck(vm->numa, v->id, (uint32_t)(canon >> STLB_PAGE_BITS), fill != page,
+                                                 writable))
+                stlb_flush_ppns(&v->stlb, (uint32_t)(canon >> STLB_PAGE_BITS), 1);
         }
         uint8_t *h = page + (r.pa & 0xFFF);
         if (hostp && !pg.readonly) {

@@ -130,6 +130,7 @@ void pmap_destroy(struct pmap *p)
     free(p->pte);
     free(p->lock);
     free((void *)atomic_load(&p->pins));
+    free((void *)atomic_load(&p->replica_bits));
     memset(p, 0, sizeof(*p));
 }
 
@@ -177,6 +178,34 @@ static bool pinned(const struct pmap *p, uint32_t gpfn)
 {
     _Atomic uint16_t *pins = atomic_load_explicit(&p->pins, memory_order_acquire);
     return pins && atomic_load_explicit(&pins[gpfn], memory_order_acquire);
+}
+
+/* Pages [gpfn, gpfn + n) are about to change bytes or mapping: their NUMA per-vCPU replicas
+ * (numa/vreplica.c) go first, so no vCPU reads a stale copy after the change. */
+static void replicas_drop(struct pmap *p, uint32_t gpfn, uint32_t n)
+{
+    if (!atomic_load_explicit(&p->replica_bits, memory_order_acquire))
+        return;
+    for (uint32_t i = 0; i < n; i++)
+        if (pmap_replicated(p, gpfn + i))
+            p->replica_drop(p, gpfn + i);
+}
+
+int pmap_replica_mark(struct pmap *p, uint32_t gpfn)
+{
+    if (gpfn >= p->npages)
+        return -EINVAL;
+    pthread_mutex_lock(pmap_lock(p));
+    _Atomic uint64_t *b = atomic_load_explicit(&p->replica_bits, memory_order_relaxed);
+    if (!b) {
+        b = calloc((p->npages + 63) / 64, sizeof(*b));
+        atomic_store_explicit(&p->replica_bits, b, memory_order_release);
+    }
+    int rc = !b ? -ENOMEM : pinned(p, gpfn) ? -EBUSY : 0;
+    if (!rc)
+        atomic_fetch_or_explicit(&b[gpfn / 64], 1ull << (gpfn % 64), memory_order_seq_cst);
+    pthread_mutex_unlock(pmap_lock(p));
+    return rc;
 }
 
 /* Makes view page gpfn show machine page m (read-only for a shared one). Atomic for other threads:
@@ -233,6 +262,7 @@ static void release_entry(struct pmap *p, uint32_t gpfn, uint32_t old)
 static int replace(struct pmap *p, uint32_t gpfn, uint32_t old, uint32_t new_e)
 {
     mpn_t m = new_e & ~PMAP_COW;
+    replicas_drop(p, gpfn, 1);
     if (m != p->home + gpfn || old == PMAP_NONE || (old & ~PMAP_COW) != p->home + gpfn) {
         int rc = view_map(p, gpfn, m, !(new_e & PMAP_COW));
         if (rc < 0)
@@ -301,6 +331,8 @@ uint8_t *pmap_page(struct pmap *p, uint32_t gpfn, bool write, bool *cow)
             e = expect;
         }
     }
+    if (__builtin_expect(write && atomic_load_explicit(&p->replica_bits, memory_order_relaxed) != NULL, 0))
+        replicas_drop(p, gpfn, 1); /* a store is coming: the replicas go before it lands */
     if (__builtin_expect((e & PMAP_COW) && write, 0)) {
         pthread_mutex_lock(pmap_lock(p));
         e = atomic_load_explicit(&p->pte[gpfn], memory_order_acquire);
@@ -345,6 +377,7 @@ int pmap_map_cow_run(struct pmap *p, uint32_t gpfn, mpn_t m, uint32_t n)
         machmem_set_flags(p->mm, m + i, MPAGE_COW | MPAGE_SHARED, 0);
     }
     pthread_mutex_lock(pmap_lock(p));
+    replicas_drop(p, gpfn, n);
     int rc = 0;
     for (uint32_t i = 0; i < n && !rc; i++)
         if (pinned(p, gpfn + i))
@@ -557,6 +590,7 @@ void pmap_discard(struct pmap *p, uint32_t gpfn, uint32_t n)
     mpn_t *freed = malloc(n * sizeof(*freed));
     size_t k = 0;
     pthread_mutex_lock(pmap_lock(p));
+    replicas_drop(p, gpfn, n);
     for (uint32_t i = 0; i < n; i++) {
         uint32_t e = atomic_load_explicit(&p->pte[gpfn + i], memory_order_acquire);
         if (e == PMAP_NONE || pinned(p, gpfn + i))

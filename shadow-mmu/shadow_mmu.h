@@ -288,6 +288,12 @@ struct pmap {
     unsigned n_stlb;
     struct pmap_stats st;
     _Atomic(_Atomic uint16_t *) pins; /* DMA pins per page (pmap_pin), allocated at the first */
+    /* NUMA per-vCPU replicas (numa/vreplica.c): bit g set while page g has read-only copies other
+     * vCPUs of the VM read; any change of the page's bytes or mapping calls replica_drop first
+     * (with the page's bit set), which takes them back before the change lands. */
+    _Atomic(_Atomic uint64_t *) replica_bits;
+    void (*replica_drop)(struct pmap *p, uint32_t gpfn);
+    void *replica_opaque;
 };
 
 /* A pmap of size bytes (whole pages) whose page 0 has canonical address canon_base; 0 or -errno. */
@@ -322,6 +328,16 @@ int pmap_map_cow_run(struct pmap *p, uint32_t gpfn, mpn_t m, uint32_t n);
  * between the compare and the switch. 0, -EAGAIN (not private, or the bytes differ), -ENOSPC
  * (the pool's away_limit) or -errno. */
 int pmap_merge_page(struct pmap *p, uint32_t gpfn, mpn_t m);
+/* NUMA per-vCPU replicas: marks page gpfn as replicated (its bit in replica_bits, allocated
+ * here at the first), under the pmap's lock so that a DMA transfer in flight (a pinned page) is
+ * refused with -EBUSY and every later pin or write sees the mark. 0 or -errno. */
+int pmap_replica_mark(struct pmap *p, uint32_t gpfn);
+/* Whether page gpfn has per-vCPU replicas (its bit in replica_bits). */
+static inline bool pmap_replicated(const struct pmap *p, uint32_t gpfn)
+{
+    _Atomic uint64_t *b = atomic_load_explicit(&p->replica_bits, memory_order_acquire);
+    return b && gpfn < p->npages && (atomic_load_explicit(&b[gpfn / 64], memory_order_seq_cst) >> (gpfn % 64) & 1);
+}
 /* Moves gpfn to a fresh machine page (the contents copied): what a migration does. 0 or -errno. */
 int pmap_move(struct pmap *p, uint32_t gpfn);
 /* The same for n guest pages at once (the NUMA policy's round), each to the fresh machine page

@@ -848,6 +848,208 @@ static void test_migrate_batch(void **state)
     free_pool();
 }
 
+/* vCPU i's fill of page g as the slow path makes it (shadow-mmu/memory.c): the VM's view, or
+ * its node's replica read-only; the entry dropped again if a replica came or went meanwhile. */
+static void vfill(struct tvm *v, int i, uint32_t g, bool writable)
+{
+    uint8_t *host = v->p.view + ((size_t)g << MACH_PAGE_BITS), *fill = host;
+    uint32_t ppn = pmap_ppn(&v->p, g);
+    numa_replica_fill(v->nv, (unsigned)i, ppn, &fill, &writable);
+    stlb_fill(v->s[i], MMU_KERNEL, (gva_t)(CANON + ((uint64_t)g << MACH_PAGE_BITS)), fill, ppn, writable);
+    if (numa_replica_recheck(v->nv, (unsigned)i, ppn, fill != host, writable))
+        stlb_flush_ppns(v->s[i], ppn, 1);
+}
+
+/* The host address vCPU i's entry gives for byte off of page g (its addend), NULL on a miss. */
+static uint8_t *entry_host(const struct tvm *v, int i, uint32_t g, unsigned off)
+{
+    gva_t va = (gva_t)(CANON + ((uint64_t)g << MACH_PAGE_BITS));
+    const struct stlb_entry *e = &v->s[i]->e[MMU_KERNEL][stlb_index(va)];
+    if (__atomic_load_n(&e->tag_read, __ATOMIC_RELAXED) != (va & STLB_PAGE_MASK))
+        return NULL;
+    return (uint8_t *)(uintptr_t)(va + off + e->addend);
+}
+
+static bool store_hits(const struct tvm *v, int i, uint32_t g)
+{
+    gva_t va = (gva_t)(CANON + ((uint64_t)g << MACH_PAGE_BITS));
+    return v->s[i]->e[MMU_KERNEL][stlb_index(va)].tag_write == (va & STLB_PAGE_MASK);
+}
+
+/* Per-vCPU replicas inside one VM (numa/vreplica.c): a VM with vCPU 0 on node 0 and vCPU 1 on
+ * node 1; a page of node 0 both read gets a replica on node 1, which vCPU 1 fills from (read-only,
+ * charged local) while vCPU 0 keeps the VM's page (read-only too); a store by vCPU 0 takes the
+ * replica back before it lands: vCPU 1's entry is gone, its refill and even a load already past
+ * its probe (the replica's old view address) read the new value, the replica is freed. The same
+ * for a page shared copy-on-write with another VM (the store breaks it: the other VM keeps the
+ * old bytes), a page a DMA transfer holds is refused, and the policy replicates a page read from
+ * both nodes and never written. */
+static void test_vcpu_replicas(void **state)
+{
+    (void)state;
+    make_pool(NUMA_POLICY_REPLICATE);
+    struct tvm a, b;
+    vm_make(&a, 0);
+    vm_make(&b, 2);
+    assert_int_equal(numa_vm_set_node(a.nv, 1, 1), 0);
+    machmem_set_thread_node(0);
+    uint8_t *h = pmap_page(&a.p, 7, true, NULL);
+    pattern(h, 0x31);
+    mpn_t m = pmap_lookup(&a.p, 7, NULL);
+    vfill(&a, 0, 7, true);
+    vfill(&a, 1, 7, true);
+    assert_true(store_hits(&a, 0, 7) && store_hits(&a, 1, 7));
+    assert_int_equal(numa_vreplicate(a.nv, 7, 0), -EEXIST); /* the VM's page is on node 0 */
+    assert_int_equal(numa_vreplicate(a.nv, 7, 1), 0);
+    mpn_t r = numa_vreplica_of(a.nv, 1, 7);
+    assert_int_not_equal(r, MPN_NONE);
+    assert_int_equal(node_of(r), 1);
+    assert_int_equal(pmap_lookup(&a.p, 7, NULL), m);
+    assert_memory_equal(machmem_page(&mm, r), h, MACH_PAGE_SIZE);
+    assert_false(load_hits(&a, 0, 7)); /* every writable entry of the page went */
+    assert_false(load_hits(&a, 1, 7));
+    vfill(&a, 0, 7, true);
+    vfill(&a, 1, 7, true);
+    assert_true(load_hits(&a, 0, 7) && load_hits(&a, 1, 7));
+    assert_false(store_hits(&a, 0, 7)); /* read-only for both: a store takes the slow path */
+    assert_false(store_hits(&a, 1, 7));
+    assert_ptr_equal(entry_host(&a, 0, 7, 0), h);
+    uint8_t *rh = entry_host(&a, 1, 7, 0);
+    assert_ptr_not_equal(rh, h); /* vCPU 1 reads its node's copy */
+    assert_int_equal(rh[5], h[5]);
+    /* vCPU 1's reads are local now: 40 of them, charged to node 1 */
+    a.s[1]->cnt[MMU_KERNEL][stlb_index((gva_t)(CANON + 7 * MACH_PAGE_SIZE))].n[MMU_LOAD] = 40;
+    numa_fold_all(a.nv);
+    struct numa_vm_report rep;
+    numa_vm_report(a.nv, &rep);
+    assert_int_equal(rep.local, 40);
+    assert_int_equal(rep.remote, 0);
+
+    /* vCPU 0 stores (its slow path asks for the page to write): the replica goes first */
+    uint8_t *w = pmap_page(&a.p, 7, true, NULL);
+    assert_ptr_equal(w, h);
+    w[5] = 0xEE;
+    assert_int_equal(numa_vreplica_of(a.nv, 1, 7), MPN_NONE);
+    assert_false(load_hits(&a, 1, 7));
+    assert_int_equal(rh[5], 0xEE); /* a load past its probe reads the VM's page */
+    vfill(&a, 1, 7, false);
+    assert_ptr_equal(entry_host(&a, 1, 7, 0), h);
+    assert_int_equal(entry_host(&a, 1, 7, 5)[0], 0xEE);
+    assert_int_equal(machmem_info(&mm, r).refs, 0);
+    assert_false(pmap_replicated(&a.p, 7));
+    vfill(&a, 0, 7, true);
+    assert_true(store_hits(&a, 0, 7)); /* writable again */
+
+    /* a page VM b shares with a copy-on-write: a's store breaks it, b keeps the old bytes */
+    pattern(pmap_page(&b.p, 3, true, NULL), 0x44);
+    assert_int_equal(pmap_map_cow(&a.p, 9, pmap_lookup(&b.p, 3, NULL)), 0);
+    assert_int_equal(numa_vreplicate(a.nv, 9, 1), 0);
+    vfill(&a, 1, 9, false);
+    rh = entry_host(&a, 1, 9, 0);
+    assert_int_equal(rh[1], (uint8_t)(0x44 + 13));
+    pmap_page(&a.p, 9, true, NULL)[1] = 0x99;
+    assert_false(load_hits(&a, 1, 9));
+    vfill(&a, 1, 9, false);
+    assert_int_equal(entry_host(&a, 1, 9, 1)[0], 0x99);
+    assert_int_equal(pmap_page(&b.p, 3, false, NULL)[1], (uint8_t)(0x44 + 13));
+
+    /* pinned for a transfer: refused */
+    assert_non_null(pmap_page(&a.p, 11, true, NULL));
+    assert_non_null(pmap_pin(&a.p, 11, true));
+    assert_int_equal(numa_vreplicate(a.nv, 11, 1), -EBUSY);
+    pmap_unpin(&a.p, 11);
+
+    /* the policy: page 12 of node 0, read 64 times from each node, never written */
+    assert_non_null(pmap_page(&a.p, 12, true, NULL));
+    vfill(&a, 0, 12, false);
+    vfill(&a, 1, 12, false);
+    a.s[0]->cnt[MMU_KERNEL][stlb_index((gva_t)(CANON + 12 * MACH_PAGE_SIZE))].n[MMU_LOAD] = NUMA_HOT;
+    a.s[1]->cnt[MMU_KERNEL][stlb_index((gva_t)(CANON + 12 * MACH_PAGE_SIZE))].n[MMU_LOAD] = NUMA_HOT;
+    numa_fold_all(a.nv);
+    numa_policy_round(a.nv, 8);
+    assert_int_not_equal(numa_vreplica_of(a.nv, 1, 12), MPN_NONE);
+    assert_int_equal(node_of(pmap_lookup(&a.p, 12, NULL)), 0); /* not migrated: both read it */
+    vm_free(&b);
+    vm_free(&a);
+    free_pool();
+}
+
+/* The same store against a vCPU reading on another thread, round after round: the page is
+ * replicated (the reader waits, as a held vCPU does), then the reader reads through its entry
+ * (refilling on a miss) while the writer stores the round's number; once the writer says the
+ * store is done, the reader's next read must show it (never an older copy). */
+static struct tvm rvm;
+static pthread_barrier_t rbar;
+static _Atomic uint32_t rstored;
+static _Atomic unsigned rstale;
+#define RROUNDS 200
+#define RPAGE 20
+
+static uint32_t rread(void)
+{
+    uint8_t *p = entry_host(&rvm, 1, RPAGE, 0);
+    if (!p) {
+        vfill(&rvm, 1, RPAGE, false);
+        p = entry_host(&rvm, 1, RPAGE, 0);
+        if (!p)
+            p = rvm.p.view + ((size_t)RPAGE << MACH_PAGE_BITS);
+    }
+    return __atomic_load_n((uint32_t *)p, __ATOMIC_RELAXED);
+}
+
+static void *replica_reader(void *arg)
+{
+    (void)arg;
+    for (uint32_t round = 1; round <= RROUNDS; round++) {
+        pthread_barrier_wait(&rbar); /* replicated */
+        for (;;) {
+            uint32_t done = atomic_load(&rstored);
+            uint32_t v = rread();
+            if (v < done) {
+                atomic_fetch_add(&rstale, 1); /* an older copy after the store: never again */
+                break;
+            }
+            if (v == round)
+                break;
+        }
+        pthread_barrier_wait(&rbar);
+    }
+    return NULL;
+}
+
+static void test_vcpu_replica_threads(void **state)
+{
+    (void)state;
+    make_pool(NUMA_POLICY_REPLICATE);
+    vm_make(&rvm, 0);
+    assert_int_equal(numa_vm_set_node(rvm.nv, 1, 1), 0);
+    machmem_set_thread_node(0);
+    assert_non_null(pmap_page(&rvm.p, RPAGE, true, NULL));
+    pthread_barrier_init(&rbar, NULL, 2);
+    atomic_store(&rstored, 0);
+    atomic_store(&rstale, 0);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, replica_reader, NULL), 0);
+    unsigned made = 0;
+    for (uint32_t round = 1; round <= RROUNDS; round++) {
+        made += numa_vreplicate(rvm.nv, RPAGE, 1) == 0;
+        pthread_barrier_wait(&rbar);
+        for (volatile int spin = 0; spin < (int)(round % 7) * 1000; spin++)
+            ;
+        uint8_t *w = pmap_page(&rvm.p, RPAGE, true, NULL);
+        __atomic_store_n((uint32_t *)w, round, __ATOMIC_RELAXED);
+        atomic_store(&rstored, round);
+        pthread_barrier_wait(&rbar);
+    }
+    pthread_join(t, NULL);
+    pthread_barrier_destroy(&rbar);
+    print_message("vcpu replicas: %u made, %u stale reads\n", made, atomic_load(&rstale));
+    assert_int_equal(made, RROUNDS);
+    assert_int_equal(atomic_load(&rstale), 0);
+    vm_free(&rvm);
+    free_pool();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -865,6 +1067,8 @@ int main(void)
         cmocka_unit_test(test_hottest_first),
         cmocka_unit_test(test_dma_during_migration),
         cmocka_unit_test(test_migrate_batch),
+        cmocka_unit_test(test_vcpu_replicas),
+        cmocka_unit_test(test_vcpu_replica_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
