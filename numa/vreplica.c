@@ -205,7 +205,7 @@ bool numa_replica_recheck(struct numa_vm *nv, unsigned cpu, uint32_t ppn, bool r
         return false;
     /* Dekker's order with vrep_drop: it clears the slot, then scans; this fill stored its entry,
      * then looks. One of the two sees the other. */
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    MEM_FENCE();
     struct pmap *p = nv->pmap;
     uint32_t gpfn = ppn - pmap_ppn(p, 0);
     if (writable)

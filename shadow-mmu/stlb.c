@@ -24,8 +24,9 @@ static void entry_clear(struct stlb_entry *e)
 }
 
 /* The same, for an entry another thread's translated code may be reading (a shootdown): each tag
- * is one relaxed atomic store, so the probe sees the old tag or INVALID, never a torn one. */
-static void entry_clear_atomic(struct stlb_entry *e)
+ * is one relaxed atomic store, so the probe sees the old tag or INVALID, never a torn one. No
+ * ThreadSanitizer, as for its callers: the race with the owner's plain fills is on purpose. */
+static MEM_NO_TSAN void entry_clear_atomic(struct stlb_entry *e)
 {
     __atomic_store_n(&e->tag_read, STLB_INVALID, __ATOMIC_RELAXED);
     __atomic_store_n(&e->tag_write, STLB_INVALID, __ATOMIC_RELAXED);

@@ -985,6 +985,18 @@ static _Atomic unsigned rstale;
 #define RROUNDS 200
 #define RPAGE 20
 
+/* Guest memory as translated code reads and writes it: not the monitor's state (no TSan, as
+ * shadow-mmu/physmap.c's host_copy), one aligned word at a time. */
+static MEM_NO_TSAN uint32_t guest_word_load(const uint8_t *p)
+{
+    return *(const volatile uint32_t *)p;
+}
+
+static MEM_NO_TSAN void guest_word_store(uint8_t *p, uint32_t v)
+{
+    *(volatile uint32_t *)p = v;
+}
+
 static uint32_t rread(void)
 {
     uint8_t *p = entry_host(&rvm, 1, RPAGE, 0);
@@ -994,7 +1006,7 @@ static uint32_t rread(void)
         if (!p)
             p = rvm.p.view + ((size_t)RPAGE << MACH_PAGE_BITS);
     }
-    return __atomic_load_n((uint32_t *)p, __ATOMIC_RELAXED);
+    return guest_word_load(p);
 }
 
 static void *replica_reader(void *arg)
@@ -1037,7 +1049,7 @@ static void test_vcpu_replica_threads(void **state)
         for (volatile int spin = 0; spin < (int)(round % 7) * 1000; spin++)
             ;
         uint8_t *w = pmap_page(&rvm.p, RPAGE, true, NULL);
-        __atomic_store_n((uint32_t *)w, round, __ATOMIC_RELAXED);
+        guest_word_store(w, round);
         atomic_store(&rstored, round);
         pthread_barrier_wait(&rbar);
     }
