@@ -240,28 +240,26 @@ static bool in_set(uint32_t ppn, uint32_t base, uint32_t span, const uint64_t *b
     return d < span && (bits[d / 64] >> (d % 64) & 1);
 }
 
-/* A batch of moves' shootdown: one pass whatever the number of pages (the same thread rules as
- * stlb_flush_ppns). */
-MEM_NO_TSAN unsigned stlb_flush_ppn_set(struct stlb *s, uint32_t ppn, uint32_t span, const uint64_t *bits)
+/* The entries of table e (count of them, their pages ppn) whose page is in the set. */
+static MEM_NO_TSAN unsigned clear_in_set(struct stlb_entry *e, const uint32_t *ppn, unsigned count, uint32_t base,
+                                         uint32_t span, const uint64_t *bits)
 {
     unsigned n = 0;
-    for (unsigned m = 0; m < MMU_NMODES; m++) {
-        for (unsigned i = 0; i < STLB_SIZE; i++) {
-            struct stlb_entry *e = &s->e[m][i];
-            if (!(__atomic_load_n(&e->tag_read, __ATOMIC_RELAXED) & STLB_INVALID) &&
-                in_set(s->ppn[m][i], ppn, span, bits)) {
-                entry_clear_atomic(e);
-                n++;
-            }
+    for (unsigned i = 0; i < count; i++)
+        if (!(__atomic_load_n(&e[i].tag_read, __ATOMIC_RELAXED) & STLB_INVALID) && in_set(ppn[i], base, span, bits)) {
+            entry_clear_atomic(&e[i]);
+            n++;
         }
-        for (unsigned i = 0; i < STLB_VICTIMS; i++) {
-            struct stlb_entry *e = &s->victim[m][i];
-            if (!(__atomic_load_n(&e->tag_read, __ATOMIC_RELAXED) & STLB_INVALID) &&
-                in_set(s->victim_ppn[m][i], ppn, span, bits)) {
-                entry_clear_atomic(e);
-                n++;
-            }
-        }
-    }
+    return n;
+}
+
+/* A batch of moves' shootdown: one pass whatever the number of pages (the same thread rules as
+ * stlb_flush_ppns). */
+unsigned stlb_flush_ppn_set(struct stlb *s, uint32_t ppn, uint32_t span, const uint64_t *bits)
+{
+    unsigned n = 0;
+    for (unsigned m = 0; m < MMU_NMODES; m++)
+        n += clear_in_set(s->e[m], s->ppn[m], STLB_SIZE, ppn, span, bits) +
+             clear_in_set(s->victim[m], s->victim_ppn[m], STLB_VICTIMS, ppn, span, bits);
     return n;
 }
