@@ -595,6 +595,7 @@ help:
 	@echo "                 -> build/bench-net/ (BENCH_NET_QUICK=1: short; BENCH_NET_ARGS: bench/net.py options)"
 	@echo "  bench-numa     the simulated ccNUMA machine: local share, modelled stall, UMA bound per policy,"
 	@echo "                 counting overhead, moved vCPU, split SMP guest -> build/bench/numa.md (BENCH_NUMA_QUICK=1: short)"
+	@echo "  bench-numa-move the NUMA policy's page moves alone: us per move, one at a time vs a round's batch"
 	@echo "  bench-smp      -smp 2 vs -smp 1 on mvisor and QEMU: two CPU-bound processes, two fork loops"
 	@echo "                 -> build/bench/smp.md (BENCH_SMP_QUICK=1: one small round; BENCH_SMP_ARGS)"
 	@echo "  bench          interpreter speed, mvisor vs qemu-system-mipsel side by side, privileged-op"
