@@ -83,6 +83,8 @@ struct numa {
     struct numa_stats st;
 };
 
+/* The monotonic clock in ns (what a move's time is measured with). */
+uint64_t numa_now_ns(void);
 /* The record of m (lock held), or NULL if out of memory. */
 struct numa_page *numa_page_rec(struct numa *n, mpn_t m);
 /* The pool's hook: a copy-on-write break copied m (the writer's pmap lock held). */

@@ -28,7 +28,7 @@
 
 #include "numa/internal.h"
 
-static uint64_t now_ns(void)
+uint64_t numa_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -39,7 +39,7 @@ static void count_move(struct numa *n, struct pmap *p, uint64_t shot0, uint64_t 
 {
     uint64_t shot = atomic_load_explicit(&p->st.shot_entries, memory_order_relaxed) - shot0;
     atomic_fetch_add_explicit(&n->st.shootdowns, shot, memory_order_relaxed);
-    atomic_fetch_add_explicit(&n->st.move_ns, now_ns() - t0, memory_order_relaxed);
+    atomic_fetch_add_explicit(&n->st.move_ns, numa_now_ns() - t0, memory_order_relaxed);
 }
 
 int numa_migrate(struct numa_vm *nv, uint32_t gpfn)
@@ -55,7 +55,7 @@ int numa_migrate_to(struct numa_vm *nv, uint32_t gpfn, unsigned node)
     mpn_t old = pmap_lookup(p, gpfn, &cow);
     if (old == PMAP_NONE || cow)
         return old == PMAP_NONE ? -ENOENT : -EBUSY;
-    uint64_t t0 = now_ns(), shot0 = atomic_load_explicit(&p->st.shot_entries, memory_order_relaxed);
+    uint64_t t0 = numa_now_ns(), shot0 = atomic_load_explicit(&p->st.shot_entries, memory_order_relaxed);
     unsigned saved = machmem_thread_node();
     machmem_set_thread_node(node);
     int rc = pmap_move(p, gpfn);
@@ -132,7 +132,7 @@ unsigned numa_migrate_batch(struct numa_vm *nv, const uint32_t *gpfns, const uns
     unsigned moved = 0, k = 0, nd = 0;
     if (!b || !dst || !old || !drop || !g || !rc)
         goto out;
-    uint64_t t0 = now_ns(), shot0 = atomic_load_explicit(&p->st.shot_entries, memory_order_relaxed);
+    uint64_t t0 = numa_now_ns(), shot0 = atomic_load_explicit(&p->st.shot_entries, memory_order_relaxed);
     for (unsigned i = 0; i < n; i++)
         b[i] = (struct batch_move){.gpfn = gpfns[i], .node = nodes[i] % numa->cfg.nodes};
     qsort(b, n, sizeof(*b), by_gpfn);
@@ -228,7 +228,7 @@ int numa_replicate_to(struct numa_vm *nv, uint32_t gpfn, unsigned node)
     mpn_t m = pmap_lookup(p, gpfn, &cow);
     if (m == PMAP_NONE || !cow)
         return m == PMAP_NONE ? -ENOENT : -EINVAL;
-    uint64_t t0 = now_ns(), shot0 = atomic_load_explicit(&p->st.shot_entries, memory_order_relaxed);
+    uint64_t t0 = numa_now_ns(), shot0 = atomic_load_explicit(&p->st.shot_entries, memory_order_relaxed);
     unsigned home = machmem_info(mm, m).node % n->cfg.nodes;
     pthread_mutex_lock(&n->lock);
     struct numa_rset *r = rset_of(n, m, home);

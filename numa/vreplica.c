@@ -132,6 +132,7 @@ int numa_vreplicate(struct numa_vm *nv, uint32_t gpfn, unsigned node)
     struct numa_vrep *v = vrep_make(nv);
     if (!v)
         return -ENOMEM;
+    uint64_t t0 = numa_now_ns();
     int rc = pmap_replica_mark(p, gpfn);
     if (rc < 0)
         return rc;
@@ -171,6 +172,7 @@ int numa_vreplicate(struct numa_vm *nv, uint32_t gpfn, unsigned node)
     pmap_shootdown(p, gpfn);
     atomic_fetch_add_explicit(&n->st.shootdowns, atomic_load_explicit(&p->st.shot_entries, memory_order_relaxed) - shot0,
                               memory_order_relaxed);
+    atomic_fetch_add_explicit(&n->st.move_ns, numa_now_ns() - t0, memory_order_relaxed);
     atomic_fetch_add_explicit(&n->st.replicas, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&n->st.replications, 1, memory_order_relaxed);
     __atomic_fetch_add(&nv->replicated, 1, __ATOMIC_RELAXED);
