@@ -216,10 +216,12 @@ struct virtio_net_stats {
      * queue was empty until the vCPU thread took it (the wake-up of a waiting vCPU); a frame
      * given to the guest until the guest's next transmit, if within VIRTIO_NET_TURN_MAX_NS (the
      * guest's own turnaround: an echo request to its reply). And how many of the bytes copied
-     * out of the guest (tx_bytes) and into it (rx_bytes) lay on whole page-aligned guest pages:
-     * all that remapping pages between VMs (Disco's) could have moved instead. */
+     * out of the guest (tx_bytes) and into it (rx_bytes) lay on whole page-aligned guest pages. */
     _Atomic uint64_t wake_n, wake_ns, wake_max_ns, turn_n, turn_ns, turn_max_ns;
     _Atomic uint64_t tx_page_bytes, rx_page_bytes;
+    /* of rx_page_bytes: pages that were whole pages of the sender's too, at the same offset in
+     * the frame (on a switch): the bytes a remap could have moved */
+    _Atomic uint64_t rx_remappable_bytes;
 };
 #define VIRTIO_NET_TURN_MAX_NS 10000000ull
 

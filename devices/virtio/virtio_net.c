@@ -120,22 +120,56 @@ static void timed(_Atomic uint64_t *n, _Atomic uint64_t *sum, _Atomic uint64_t *
         atomic_store_explicit(max, ns, memory_order_relaxed);
 }
 
-/* Bytes [skip, skip + len) of e's readable (in: writable) segments that lie on whole
- * page-aligned 4 KiB guest pages: a page a remap could hand over instead of a copy. */
-static uint64_t page_bytes(const struct virtq_elem *e, bool in, uint64_t skip, uint64_t len)
+/* A walk over the frame in a chain for --profile: the bytes on whole page-aligned 4 KiB guest
+ * pages; the frame offsets those pages span when they all sit at one offset within a page
+ * (mixed: they do not); and, given the sender's span (from), the bytes of pages that were whole
+ * pages on both sides at the same frame offsets, which a remap could have moved. */
+struct page_walk {
+    uint64_t bytes, match;
+    uint32_t lo, hi;
+    bool mixed;
+};
+
+/* Bytes [skip, skip + len) of e's readable (in: writable) segments, which hold the frame from
+ * offset base on. */
+static void page_walk(const struct virtq_elem *e, bool in, uint64_t skip, uint64_t len, uint32_t base,
+                      const struct net_buf *from, struct page_walk *w)
 {
     unsigned first = in ? e->n_out : 0, end = in ? e->n_out + e->n_in : e->n_out;
-    uint64_t pos = 0, total = 0;
+    uint64_t pos = 0;
     for (unsigned i = first; i < end && pos < skip + len; pos += e->seg[i].len, i++) {
         uint64_t a = pos > skip ? pos : skip, b = pos + e->seg[i].len < skip + len ? pos + e->seg[i].len : skip + len;
         if (a >= b)
             continue;
         uint64_t g0 = e->seg[i].gpa + (a - pos), g1 = e->seg[i].gpa + (b - pos);
         uint64_t p0 = (g0 + 4095) & ~4095ull, p1 = g1 & ~4095ull;
-        if (p1 > p0)
-            total += p1 - p0;
+        if (p1 <= p0)
+            continue;
+        w->bytes += p1 - p0;
+        uint32_t f0 = (uint32_t)(base + (a - skip) + (p0 - g0)), f1 = (uint32_t)(f0 + (p1 - p0));
+        if (w->hi == w->lo && !w->mixed) {
+            w->lo = f0, w->hi = f1;
+        } else if (!w->mixed && f0 % 4096 == w->lo % 4096) {
+            w->lo = f0 < w->lo ? f0 : w->lo;
+            w->hi = f1 > w->hi ? f1 : w->hi;
+        } else {
+            w->mixed = true;
+        }
+        if (from && from->page_hi > from->page_lo && f0 % 4096 == from->page_lo % 4096) {
+            uint32_t m0 = f0 > from->page_lo ? f0 : from->page_lo, m1 = f1 < from->page_hi ? f1 : from->page_hi;
+            if (m1 > m0)
+                w->match += m1 - m0;
+        }
     }
-    return total;
+}
+
+static void count_rx_pages(struct virtio_net *n, const struct virtq_elem *e, uint64_t skip, uint64_t len,
+                           uint32_t base, const struct net_buf *b)
+{
+    struct page_walk w = {0};
+    page_walk(e, true, skip, len, base, b, &w);
+    count(&n->stats.rx_page_bytes, w.bytes);
+    count(&n->stats.rx_remappable_bytes, w.match);
 }
 
 /* ---- receive ------------------------------------------------------------------------------- */
@@ -329,7 +363,7 @@ static enum rx_result rx_deliver(struct virtio_net *n, const struct net_buf *b)
         return RX_BROKEN;
     }
     if (n->profiling)
-        count(&n->stats.rx_page_bytes, page_bytes(e, true, sizeof(hdr), b->len));
+        count_rx_pages(n, e, sizeof(hdr), b->len, 0, b);
     return RX_DONE;
 }
 
@@ -383,7 +417,7 @@ static enum rx_result rx_deliver_mrg(struct virtio_net *n, const struct net_buf 
             goto out;
         }
         if (n->profiling && chunk > off)
-            count(&n->stats.rx_page_bytes, page_bytes(e, true, off, chunk - off));
+            count_rx_pages(n, e, off, chunk - off, (uint32_t)(at + off - sizeof(hdr)), b);
         n->mrg_head[k] = e->head;
         n->mrg_len[k++] = (uint32_t)chunk;
         at += chunk;
@@ -561,8 +595,13 @@ static void net_tx_process(struct virtio_net *n)
                 if (b->gso_type != NET_GSO_NONE && net_gso_prepare(b) < 0) {
                     count(&n->stats.tx_bad_header, 1); /* not the TCP segment it claims to be */
                 } else {
-                    if (n->profiling)
-                        count(&n->stats.tx_page_bytes, page_bytes(e, false, hlen, frame));
+                    if (n->profiling) {
+                        struct page_walk w = {0};
+                        page_walk(e, false, hlen, frame, 0, NULL, &w);
+                        count(&n->stats.tx_page_bytes, w.bytes);
+                        if (!w.mixed)
+                            b->page_lo = w.lo, b->page_hi = w.hi;
+                    }
                     if (b->gso_type != NET_GSO_NONE)
                         count(&n->stats.tx_gso, 1);
                     else if (!netdev_takes_partial_csum(n->nd))
