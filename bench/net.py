@@ -12,7 +12,8 @@ Benchmarks (README "Networking: make bench-net"):
   vm2vm    two VMs, 10.0.0.1 and 10.0.0.2: on mvisor two VMs of one monitor (--vm-config) on
            `-netdev switch`; on QEMU two qemu-system-mipsel processes joined by `-netdev
            socket` (listen= / connect= on the host's loopback). ping: `ping -c 20 -i 0.2` a->b
-           after two warm-up pings, the guest's round-trip avg and min. TCP: `nb sink` in b,
+           after two warm-up pings, the guest's round-trip avg, min and max (--pings N for
+           another count, --ping-only to skip the TCP transfer). TCP: `nb sink` in b,
            `nb source` in a sends --mib MiB; host seconds from the command typed to its end
            marker (the source returns once the sink has read everything and closed).
   user     one VM on `-netdev user` (libslirp in both), DHCP 10.0.2.15: guest->host, `nb
@@ -98,16 +99,17 @@ def runq_seconds(pids):
     return total / 1e9
 
 
-def ping(g, ip, out, key):
-    """Two warm-up pings (ARP, caches), then 20 at 0.2 s: the guest's avg and min round trip."""
+def ping(g, ip, out, key, count=20):
+    """Two warm-up pings (ARP, caches), then count at 0.2 s: the guest's avg, min and max round trip."""
     g.run(f"ping -c 2 -W 5 {ip}", CMD)
-    text, _ = g.run(f"ping -c 20 -i 0.2 -W 5 {ip}", CMD)
+    text, _ = g.run(f"ping -c {count} -i 0.2 -W 5 {ip}", CMD + count)
     m = PING_RX.search(text)
-    if not m or m.group(2) != "20":
+    if not m or m.group(2) != str(count):
         out[key + "_error"] = text.strip()[-200:]
         return
     out[key + "_avg_ms"] = float(m.group(4))
     out[key + "_min_ms"] = float(m.group(3))
+    out[key + "_max_ms"] = float(m.group(5))
 
 
 def retrans(g):
@@ -207,8 +209,9 @@ class Bench:
     def vm2vm_measure(self, ga, gb, pids, out):
         for g in (ga, gb):
             g.run("dmesg -n 1", CMD)
-        ping(ga, "10.0.0.2", out, "ping")
-        self.tcp_a_to_b(ga, gb, pids, out)
+        ping(ga, "10.0.0.2", out, "ping", self.a.pings)
+        if not self.a.ping_only:
+            self.tcp_a_to_b(ga, gb, pids, out)
 
     def vm2vm_mvisor(self, rnd):
         tag = f"vm2vm-mvisor-{rnd}"
@@ -389,6 +392,7 @@ def write_report(res, outdir):
              [("tcp_s", "TCP a->b, MiB/s (host clock)", "rate", "≥ 2x"),
               ("ping_avg_ms", "ping a->b avg, ms (guest)", "ms", "≤ 0.5x"),
               ("ping_min_ms", "ping a->b min, ms (guest)", "ms", ""),
+              ("ping_max_ms", "ping a->b max, ms (guest)", "ms", ""),
               ("tcp_cpu_per_gib", "host CPU s per GiB", "cpu", ""),
               ("tcp_runq_s", "host run-queue wait over the transfer, s (every thread)", "cpu", ""),
               ("tcp_retrans", "TCP segments a retransmitted", "count", ""),
@@ -447,6 +451,8 @@ def main():
     p.add_argument("--mib", type=int, default=64, help="MiB per TCP transfer")
     p.add_argument("--only", default=",".join(BENCHMARKS))
     p.add_argument("--nic-opts", default="", help="more properties for mvisor's cards, e.g. ,mrg_rxbuf=off")
+    p.add_argument("--pings", type=int, default=20, help="vm2vm: pings a->b at 0.2 s after two warm-up ones")
+    p.add_argument("--ping-only", action="store_true", help="vm2vm: the pings only, no TCP transfer")
     p.add_argument("--boot-timeout", type=float, default=300)
     p.add_argument("--op-timeout", type=float, default=600)
     a = p.parse_args()

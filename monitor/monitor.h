@@ -704,6 +704,11 @@ void profile_disks(const struct vm *vm, FILE *f, bool json);
 const char *profile_disk_name(const struct vm *vm, unsigned i);
 struct bufcache_stats;
 bool profile_buffer_cache(const struct vm *vm, struct bufcache_stats *out);
+/* The network cards' part of the profile (monitor/profile_net.c): frame wake-up and guest
+ * turnaround times, bytes copied and those on whole page-aligned guest pages; _start turns the
+ * cards' counting on. */
+void profile_nets(const struct vm *vm, FILE *f, bool json);
+void profile_nets_start(struct vm *vm);
 /* Content-based page sharing's part of the profile (monitor/profile_share.c; monitor-wide). */
 void profile_sharing(const struct vm *vm, FILE *f, bool json);
 /* Called by vcpu_events: prints the profile to stderr if SIGUSR1 asked for it. */

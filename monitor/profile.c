@@ -91,6 +91,7 @@ int profile_start(struct vm *vm)
     for (unsigned i = 0; i < vm->nr_vcpus; i++)
         vm->vcpus[i]->prof_on = true;
     dbt_prof_track_retranslations(vm);
+    profile_nets_start(vm);
     vm->vcpu->prof.last_trap_kind = -1;
     pthread_once(&handlers_once, install_handlers);
     return 0;
@@ -366,6 +367,7 @@ void profile_write(struct vm *vm, FILE *f, bool json)
                 atomic_load(&ps->discarded), atomic_load(&ps->shootdowns), atomic_load(&ps->shot_entries),
                 vm->mm ? vm->mm->in_use : 0);
         profile_disks(vm, f, true);
+        profile_nets(vm, f, true);
         profile_sharing(vm, f, true);
         fprintf(f, "  \"idle_slack\": {\"deferred_wakeups\": %" PRIu64 "},\n",
                 __atomic_load_n(&vm->idle_deferred, __ATOMIC_RELAXED));
@@ -505,6 +507,7 @@ void profile_write(struct vm *vm, FILE *f, bool json)
             fprintf(f, " %s %" PRIu64 ";", exc_names[c], v->nr_exceptions[c]);
     fprintf(f, "\n");
     profile_disks(vm, f, false);
+    profile_nets(vm, f, false);
     profile_sharing(vm, f, false);
     fprintf(f, "  timer wake-ups deferred onto the --idle-slack grid: %" PRIu64 "\n",
             __atomic_load_n(&vm->idle_deferred, __ATOMIC_RELAXED));

@@ -205,6 +205,42 @@ static void make_runnable(struct sched *s, struct sched_ent *e)
     }
 }
 
+/* The scheduler whose worker or watcher this thread is (NULL on any other thread). */
+static __thread struct sched *this_sched;
+
+/*
+ * A device of vm has work for its first vCPU, from a thread of this scheduler: another VM's vCPU
+ * whose frame a switch delivered to vm's card. While the poller runs what it woke in probe
+ * slices nobody polls (worker()), so a wake-up eventfd written then is read only when those
+ * probes end: a ping's echo request waited 0.15-0.3 ms for the rest of the sender's probe
+ * (its ping going back to sleep) before the receiver started. Made runnable here instead, the
+ * receiver is taken at once by a sleeping worker, or by the next worker free. Other threads, and
+ * this one while someone polls, go through the eventfd as before.
+ */
+bool sched_wake_now(struct vm *vm)
+{
+    struct sched *s = this_sched;
+    if (!s)
+        return false;
+    bool done = false;
+    pthread_mutex_lock(&s->lock);
+    for (unsigned i = 0; i < s->n && s->poller == POLL_NONE && !s->signalled; i++) {
+        struct sched_ent *e = &s->e[i];
+        if (e->vm != vm || e->first != e)
+            continue;
+        if (e->st == SCHED_ENT_IDLE) {
+            sched_idle_disturbed(e);
+            make_runnable(s, e);
+            if (s->sleepers)
+                pthread_cond_signal(&s->cond);
+            done = true;
+        }
+        break;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return done;
+}
+
 static void drain(int fd)
 {
     uint64_t v;
@@ -321,6 +357,7 @@ static void watcher_serve(struct sched *s, struct sched_charge *charge, int tid)
 static void *watcher_main(void *arg)
 {
     struct sched *s = arg;
+    this_sched = s;
     if (s->profiled)
         profile_thread_begin();
     int tid = (int)gettid();
@@ -496,6 +533,7 @@ uint64_t sched_charge_slice(struct sched_charge *c, uint64_t wall_ns, uint64_t (
 
 static void worker(struct sched *s)
 {
+    this_sched = s;
     if (s->profiled)
         profile_thread_begin();
     int tid = (int)gettid();
@@ -539,6 +577,7 @@ static void worker(struct sched *s)
         s->sleepers--;
     }
     pthread_mutex_unlock(&s->lock);
+    this_sched = NULL;
     if (s->profiled)
         profile_thread_end();
 }

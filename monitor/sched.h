@@ -58,6 +58,12 @@ struct sched_config {
  */
 int sched_run(struct vm **vms, unsigned n, const struct sched_config *sc, int *status);
 
+/* From a thread of the running scheduler (a vCPU's, delivering a frame to another VM's card):
+ * vm's first vCPU, idle, is made runnable at once, where its wake-up eventfd would be read only
+ * when the poller polls again. False when nothing was done (another thread, someone polls, the
+ * vCPU is not idle): the caller writes the eventfd as before. */
+bool sched_wake_now(struct vm *vm);
+
 /* BVT's warp for a vCPU that wakes up, in weighted host CPU nanoseconds: the lead it gets over
  * the others, and how long it may run with it. An echo on an idle VM's console costs its guest
  * 0.6-1.2 ms of host CPU (tty interrupt, the shell's wake-up, the echo), up to 3-7 ms on a host

@@ -38,6 +38,7 @@
 #include "numa/numa.h"
 #include "monitor/options.h"
 #include "monitor/unixsock.h"
+#include "monitor/sched.h"
 #include "devices/virtio/virtio.h"
 #include "shadow-mmu/pageshare.h"
 
@@ -94,7 +95,10 @@ static void malta_host_attention(void *ctx)
 static void malta_host_kick(void *ctx)
 {
     struct vm *vm = ctx;
-    vm_ctl_wake(&vm->ctl, EXIT_REQ_INTERRUPT);
+    if (vm->ctl.kick)
+        atomic_fetch_or_explicit(vm->ctl.kick, EXIT_REQ_INTERRUPT, memory_order_release);
+    if (!sched_wake_now(vm))
+        vm_ctl_wake(&vm->ctl, EXIT_REQ_INTERRUPT);
 }
 
 static void malta_host_serial_out(void *ctx, uint8_t byte)

@@ -24,6 +24,7 @@ struct net_buf *net_buf_new(const void *data, uint32_t len)
     b->csum_start = b->csum_offset = 0;
     b->gso_type = NET_GSO_NONE;
     b->gso_size = b->hdr_len = 0;
+    b->page_lo = b->page_hi = 0;
     if (data)
         memcpy(b->data, data, len);
     return b;

@@ -56,6 +56,9 @@ struct net_buf {
     uint8_t gso_type;                /* enum net_gso */
     uint16_t csum_start, csum_offset; /* NET_CSUM_PARTIAL */
     uint16_t gso_size, hdr_len;      /* gso_type != NET_GSO_NONE */
+    /* --profile: the frame offsets [page_lo, page_hi) that lay on whole page-aligned pages of
+     * the sender's guest memory, all at one offset within a page (empty: none, or several) */
+    uint32_t page_lo, page_hi;
     uint8_t data[];
 };
 

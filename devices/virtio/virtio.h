@@ -212,7 +212,18 @@ struct virtio_net_stats {
     /* TSO: large frames from the guest; large frames given to it whole, and cut into segments
      * for it because it takes none */
     _Atomic uint64_t tx_gso, rx_gso, rx_segmented;
+    /* --profile only (virtio_net_set_profiling), host nanoseconds: a frame queued while the
+     * queue was empty until the vCPU thread took it (the wake-up of a waiting vCPU); a frame
+     * given to the guest until the guest's next transmit, if within VIRTIO_NET_TURN_MAX_NS (the
+     * guest's own turnaround: an echo request to its reply). And how many of the bytes copied
+     * out of the guest (tx_bytes) and into it (rx_bytes) lay on whole page-aligned guest pages. */
+    _Atomic uint64_t wake_n, wake_ns, wake_max_ns, turn_n, turn_ns, turn_max_ns;
+    _Atomic uint64_t tx_page_bytes, rx_page_bytes;
+    /* of rx_page_bytes: pages that were whole pages of the sender's too, at the same offset in
+     * the frame (on a switch): the bytes a remap could have moved */
+    _Atomic uint64_t rx_remappable_bytes;
 };
+#define VIRTIO_NET_TURN_MAX_NS 10000000ull
 
 /* Offloads a card may offer (QEMU's virtio-net properties csum and guest_csum): the guest
  * leaves TCP/UDP checksums to the device, and takes frames whose checksum is not computed yet
@@ -245,6 +256,8 @@ void virtio_net_set_clock(struct virtio_net *n, const struct dev_clock *clock);
 /* When virtio_net_poll has work of its own (a held frame's retry), DEV_NO_EVENT if none. */
 uint64_t virtio_net_next_event_ns(const struct virtio_net *n);
 const struct virtio_net_stats *virtio_net_stats(const struct virtio_net *n);
+/* Turns on the timing and page counters of struct virtio_net_stats (before the VM runs). */
+void virtio_net_set_profiling(struct virtio_net *n, bool on);
 /* The link as VIRTIO_NET_F_STATUS reports it; a change raises a config interrupt (vCPU thread).
  * Down, the card sends nothing and receives nothing, like a cable pulled out. */
 void virtio_net_set_link(struct virtio_net *n, bool up);

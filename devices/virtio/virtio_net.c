@@ -92,11 +92,84 @@ struct virtio_net {
     /* the segments of a large frame the guest does not take, still to deliver (vCPU thread) */
     struct net_buf *segs[NET_GSO_MAX_SEGS];
     unsigned seg_next, seg_count;
+    /* --profile: when the queue stopped being empty (any thread; 0: taken), when the vCPU
+     * thread last gave the guest frames (0: the guest has transmitted since) */
+    bool profiling;
+    _Atomic uint64_t kick_at;
+    uint64_t rx_given_at;
 };
 
 static void count(_Atomic uint64_t *c, uint64_t n)
 {
     atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+}
+
+static uint64_t host_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* One interval into a count, a sum and a maximum (written by the vCPU thread only). */
+static void timed(_Atomic uint64_t *n, _Atomic uint64_t *sum, _Atomic uint64_t *max, uint64_t ns)
+{
+    count(n, 1);
+    count(sum, ns);
+    if (ns > atomic_load_explicit(max, memory_order_relaxed))
+        atomic_store_explicit(max, ns, memory_order_relaxed);
+}
+
+/* A walk over the frame in a chain for --profile: the bytes on whole page-aligned 4 KiB guest
+ * pages; the frame offsets those pages span when they all sit at one offset within a page
+ * (mixed: they do not); and, given the sender's span (from), the bytes of pages that were whole
+ * pages on both sides at the same frame offsets, which a remap could have moved. */
+struct page_walk {
+    uint64_t bytes, match;
+    uint32_t lo, hi;
+    bool mixed;
+};
+
+/* Bytes [skip, skip + len) of e's readable (in: writable) segments, which hold the frame from
+ * offset base on. */
+static void page_walk(const struct virtq_elem *e, bool in, uint64_t skip, uint64_t len, uint32_t base,
+                      const struct net_buf *from, struct page_walk *w)
+{
+    unsigned first = in ? e->n_out : 0, end = in ? e->n_out + e->n_in : e->n_out;
+    uint64_t pos = 0;
+    for (unsigned i = first; i < end && pos < skip + len; pos += e->seg[i].len, i++) {
+        uint64_t a = pos > skip ? pos : skip, b = pos + e->seg[i].len < skip + len ? pos + e->seg[i].len : skip + len;
+        if (a >= b)
+            continue;
+        uint64_t g0 = e->seg[i].gpa + (a - pos), g1 = e->seg[i].gpa + (b - pos);
+        uint64_t p0 = (g0 + 4095) & ~4095ull, p1 = g1 & ~4095ull;
+        if (p1 <= p0)
+            continue;
+        w->bytes += p1 - p0;
+        uint32_t f0 = (uint32_t)(base + (a - skip) + (p0 - g0)), f1 = (uint32_t)(f0 + (p1 - p0));
+        if (w->hi == w->lo && !w->mixed) {
+            w->lo = f0, w->hi = f1;
+        } else if (!w->mixed && f0 % 4096 == w->lo % 4096) {
+            w->lo = f0 < w->lo ? f0 : w->lo;
+            w->hi = f1 > w->hi ? f1 : w->hi;
+        } else {
+            w->mixed = true;
+        }
+        if (from && from->page_hi > from->page_lo && f0 % 4096 == from->page_lo % 4096) {
+            uint32_t m0 = f0 > from->page_lo ? f0 : from->page_lo, m1 = f1 < from->page_hi ? f1 : from->page_hi;
+            if (m1 > m0)
+                w->match += m1 - m0;
+        }
+    }
+}
+
+static void count_rx_pages(struct virtio_net *n, const struct virtq_elem *e, uint64_t skip, uint64_t len,
+                           uint32_t base, const struct net_buf *b)
+{
+    struct page_walk w = {0};
+    page_walk(e, true, skip, len, base, b, &w);
+    count(&n->stats.rx_page_bytes, w.bytes);
+    count(&n->stats.rx_remappable_bytes, w.match);
 }
 
 /* ---- receive ------------------------------------------------------------------------------- */
@@ -117,6 +190,8 @@ static int rx_enqueue(struct virtio_net *n, struct net_buf *b, bool refuse)
     net_buf_get(b);
     n->rxq[(n->rx_head + n->rx_count) % RXQ_LEN] = b;
     kick = n->rx_count++ == 0;
+    if (kick && n->profiling)
+        atomic_store_explicit(&n->kick_at, host_now_ns(), memory_order_relaxed);
     atomic_store_explicit(&n->rx_pending, true, memory_order_release);
     pthread_mutex_unlock(&n->lock);
     if (kick && n->host.kick)
@@ -287,6 +362,8 @@ static enum rx_result rx_deliver(struct virtio_net *n, const struct net_buf *b)
         virtio_pci_broken(vp, "a receive buffer or the used ring is no longer writable");
         return RX_BROKEN;
     }
+    if (n->profiling)
+        count_rx_pages(n, e, sizeof(hdr), b->len, 0, b);
     return RX_DONE;
 }
 
@@ -339,6 +416,8 @@ static enum rx_result rx_deliver_mrg(struct virtio_net *n, const struct net_buf 
             r = RX_BROKEN;
             goto out;
         }
+        if (n->profiling && chunk > off)
+            count_rx_pages(n, e, off, chunk - off, (uint32_t)(at + off - sizeof(hdr)), b);
         n->mrg_head[k] = e->head;
         n->mrg_len[k++] = (uint32_t)chunk;
         at += chunk;
@@ -367,6 +446,12 @@ static void net_rx_process(struct virtio_net *n)
     struct virtio_pci *vp = &n->vp;
     bool delivered = false, seg;
     struct net_buf *b;
+    if (n->profiling) {
+        uint64_t at = atomic_exchange_explicit(&n->kick_at, 0, memory_order_relaxed);
+        uint64_t now = host_now_ns();
+        if (at && now > at)
+            timed(&n->stats.wake_n, &n->stats.wake_ns, &n->stats.wake_max_ns, now - at);
+    }
     while ((b = rx_next(n, &seg))) {
         if (!virtio_pci_live(vp) || !(n->config[CFG_STATUS] & VIRTIO_NET_S_LINK_UP)) {
             count(&n->stats.rx_not_ready, 1);
@@ -388,6 +473,8 @@ static void net_rx_process(struct virtio_net *n)
         rx_done(n, seg);
         delivered = true;
     }
+    if (delivered && n->profiling)
+        n->rx_given_at = host_now_ns();
     if (delivered)
         virtio_pci_queue_done(vp, QUEUE_RX);
 }
@@ -508,6 +595,13 @@ static void net_tx_process(struct virtio_net *n)
                 if (b->gso_type != NET_GSO_NONE && net_gso_prepare(b) < 0) {
                     count(&n->stats.tx_bad_header, 1); /* not the TCP segment it claims to be */
                 } else {
+                    if (n->profiling) {
+                        struct page_walk w = {0};
+                        page_walk(e, false, hlen, frame, 0, NULL, &w);
+                        count(&n->stats.tx_page_bytes, w.bytes);
+                        if (!w.mixed)
+                            b->page_lo = w.lo, b->page_hi = w.hi;
+                    }
                     if (b->gso_type != NET_GSO_NONE)
                         count(&n->stats.tx_gso, 1);
                     else if (!netdev_takes_partial_csum(n->nd))
@@ -534,6 +628,12 @@ static void net_tx_process(struct virtio_net *n)
 static void net_notify(void *dev, unsigned q)
 {
     struct virtio_net *n = dev;
+    if (q == QUEUE_TX && n->profiling && n->rx_given_at) {
+        uint64_t d = host_now_ns() - n->rx_given_at;
+        n->rx_given_at = 0;
+        if (d <= VIRTIO_NET_TURN_MAX_NS)
+            timed(&n->stats.turn_n, &n->stats.turn_ns, &n->stats.turn_max_ns, d);
+    }
     if (q == QUEUE_TX)
         net_tx_process(n);
     else if (q == QUEUE_RX)
@@ -707,4 +807,9 @@ struct virtio_pci *virtio_net_pci(struct virtio_net *n)
 const struct virtio_net_stats *virtio_net_stats(const struct virtio_net *n)
 {
     return &n->stats;
+}
+
+void virtio_net_set_profiling(struct virtio_net *n, bool on)
+{
+    n->profiling = on;
 }

@@ -14,7 +14,7 @@
  * say: no bad memory access, DMA never reaches the device window, every frame the backend gets
  * is a whole Ethernet frame (14 to NET_FRAME_MAX bytes) or a large frame that passed
  * net_gso_prepare and cuts into such frames, and a card in NEEDS_RESET sends nothing until a
- * reset.
+ * reset. Cards 1 and 2 count as under --profile (their page walks see the same chains).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -128,6 +128,9 @@ static void rx_frame(struct cmd_in *in, struct netdev *nd)
         abort();
     for (uint32_t i = 0; i < len; i++)
         b->data[i] = (uint8_t)(seed + i * 7);
+    /* the sender's page span (--profile's remap count): any span, even one past the frame */
+    b->page_lo = (uint32_t)seed * 4096u / 16u;
+    b->page_hi = b->page_lo + (uint32_t)(flags & 0x0f) * 4096u;
     /* net_buf's contract (devices/net/net.h), which the sending card's tx_header_ok keeps: a
      * partial checksum's field lies inside the frame */
     if (csum == NET_CSUM_PARTIAL && len < 2)
@@ -162,6 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 opts |= VIRTIO_NET_OPT_MRG_RXBUF;
             assert_int_equal(virtio_net_create(&cards[i], &pm, &tb[i], mac, opts, &host), 0);
             virtio_pci_attach(virtio_net_pci(cards[i]), NULL, -1, (struct irq_line){.set = set_irq});
+            virtio_net_set_profiling(cards[i], i > 0); /* the page counters walk hostile chains too */
         }
     }
     unsigned which = size > 0 ? data[0] % 3 : 0;

@@ -43,6 +43,10 @@
 #   socket-hostile  the script is mvisor's socket peer: runt, oversized and empty frames
 #                   dropped with the framing kept, a length no frame has closes the
 #                   connection, a peer leaving mid-frame, the link back with the next peer
+#   socket-reconnect
+#                   mvisor connects to the script, which goes away (listener closed) and comes
+#                   back on the same port: mvisor reconnects by itself, again after a garbage
+#                   length from the script; ARP answered each time, the runt counted
 #   bad-*           each bad -netdev/-nic/-device is one "mvisor:" line and exit status 1
 # Scratch files go to build/tests/net/, transcripts to build/test-logs/net/.
 cd "$(dirname "$0")/../.."
@@ -117,6 +121,9 @@ if selected socket-udp; then
 fi
 if selected socket-hostile; then
     run_test socket-hostile 300 python3 tests/net/socket_test.py --peer hostile --monitor "$MVISOR" "${common[@]}"
+fi
+if selected socket-reconnect; then
+    run_test socket-reconnect 300 python3 tests/net/socket_test.py --peer reconnect --monitor "$MVISOR" "${common[@]}"
 fi
 if selected card-matches-qemu; then
     TEST_LOG=$SUITE_DIR/card-matches-qemu.log

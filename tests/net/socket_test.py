@@ -5,13 +5,23 @@
                   ping both ways, 4 MiB of random bytes mvisor -> QEMU with busybox nc, md5 equal
   --peer udp      two VMs of one mvisor --vm-config, each with -netdev socket,udp=,localaddr=
                   pointing at the other's: ping both ways
+  --peer reconnect
+                  mvisor connects (connect=) to this script, which listens: an ARP request
+                  is answered; the script drops the connection and closes its listener (the
+                  peer is gone: mvisor's attempts are refused), then listens again on the same
+                  port: mvisor comes back by itself and the ARP request is answered again; a
+                  garbage length from this side closes the connection, and mvisor reconnects
+                  once more (QMP query-nics counts the dropped frames)
   --peer hostile  mvisor listens; this script is the peer, speaking the framing by hand
                   (4-byte big-endian length, then the frame): an ARP request for the guest is
                   answered; then a runt frame, an oversized frame and zero-length frames, after
                   which an ARP request is still answered (the framing held); a length no frame
                   can have (the connection is closed by mvisor); a peer that leaves in the
                   middle of a frame; a new peer whose ARP request is answered again (the link
-                  recovers); the guest's shell works throughout
+                  recovers); the guest's shell works throughout; QMP query-nics counts the
+                  four bad frames in backend-dropped
+  --peer udp also sends the first VM a runt, an oversized and an empty datagram from the
+                  script: dropped and counted (backend-dropped), the pings after them answered
 """
 
 import argparse
@@ -23,7 +33,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "boot"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "qmp"))
 from guest import Guest, GuestError, PROMPT  # noqa: E402
+from qmp_client import QMPClient, QMPError  # noqa: E402
 
 CMD = 120
 PEER_MAC = bytes.fromhex("525400999999")
@@ -37,12 +49,14 @@ def free_port():
     return port
 
 
-def boot(monitor, a, name, nd, ip, mac, qemu=False):
+def boot(monitor, a, name, nd, ip, mac, qemu=False, qmp=None):
     argv = [monitor, "-M", "malta", "-m", "256", "-kernel", a.kernel, "-initrd", a.initrd,
             "-append", "console=ttyS0 panic=-1 mvisor.ip=%s/24" % ip, "-nographic", "-netdev", nd,
             "-device", "virtio-net-pci,netdev=n0,mac=%s,disable-modern=on,romfile=,csum=on,guest_csum=on" % mac]
     if qemu:
         argv += ["-vga", "none"]
+    if qmp:
+        argv += ["-qmp", "unix:%s,server=on,wait=off" % qmp]
     return Guest(argv, os.path.join(a.log_dir, name + ".console"), os.path.join(a.log_dir, name + ".stderr"))
 
 
@@ -73,6 +87,88 @@ def frames(sock, timeout):
             buf = buf[4 + n:]
 
 
+def backend_dropped(qmp_path, vm=None):
+    """The card's backend-dropped counter (QMP query-nics)."""
+    q = QMPClient(qmp_path)
+    try:
+        q.run("qmp_capabilities")
+        nics = q.run("query-nics", **({"vm": vm} if vm else {}))
+        return nics[0]["backend-dropped"]
+    finally:
+        q.close()
+
+
+def accept_within(ls, timeout):
+    """The next connection on listener ls within timeout seconds, or None."""
+    ls.settimeout(timeout)
+    try:
+        return ls.accept()[0]
+    except socket.timeout:
+        return None
+
+
+def listener(port):
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", port))
+    ls.listen(1)
+    return ls
+
+
+def reconnect_peer(a, check, failed):
+    """mvisor connects to this script; the script goes away and comes back."""
+    port = free_port()
+    ls = listener(port)
+    qmp = os.path.join(a.work, "reconnect-qmp.sock")
+    m = boot(a.monitor, a, "socket-reconnect-mvisor", "socket,id=n0,connect=127.0.0.1:%d" % port, "10.0.1.1",
+             "52:54:00:00:01:01", qmp=qmp)
+    try:
+        c = accept_within(ls, 30)
+        check("connected", c is not None)
+        m.expect(re.escape(PROMPT), 300, "the shell prompt")
+        m.run("dmesg -n 1", CMD)
+        check("arp-answered", c is not None and arp_answered(c, "10.0.1.1"))
+        # The peer goes away altogether: connection and listener closed; mvisor's connect()s
+        # are refused meanwhile (it tries every second).
+        if c:
+            c.close()
+        ls.close()
+        time.sleep(2.5)
+        out, rc = m.run("echo alone", CMD)
+        check("guest-alive-without-peer", rc == 0 and "alone" in out)
+        ls = listener(port)
+        c = accept_within(ls, 10)
+        check("reconnected", c is not None)
+        check("arp-after-reconnect", c is not None and arp_answered(c, "10.0.1.1"))
+        d0 = backend_dropped(qmp)
+        # From this side: a runt, then a length no frame has: mvisor closes and connects again.
+        if c:
+            c.sendall(struct.pack("!I", 5) + b"\x01" * 5 + struct.pack("!I", 0x7fffffff) + b"garbage")
+            try:
+                c.settimeout(10)
+                while c.recv(65536):
+                    pass
+            except (socket.timeout, ConnectionResetError):
+                pass
+            c.close()
+        c = accept_within(ls, 10)
+        check("reconnected-after-garbage", c is not None)
+        check("arp-after-garbage", c is not None and arp_answered(c, "10.0.1.1"))
+        d1 = backend_dropped(qmp)
+        # at least the runt (frames the guest sent while no peer was connected count too)
+        check("runt-counted", d1 - d0 >= 1, "backend-dropped %d -> %d" % (d0, d1))
+        if c:
+            c.close()
+        m.send("poweroff -f\n")
+        check("exit-status", m.wait_exit(60) == 0)
+    except (GuestError, OSError, QMPError) as e:
+        check("run", False, str(e))
+    finally:
+        m.close()
+        ls.close()
+    return 1 if failed else 0
+
+
 def arp_answered(sock, ip):
     sock.sendall(struct.pack("!I", 42) + arp_request(ip))
     for f in frames(sock, 10):
@@ -101,7 +197,9 @@ def udp_pair(a, check, failed):
     with open(cfg, "w") as f:
         json.dump([vm("u1", "10.0.4.1", pa, pb), vm("u2", "10.0.4.2", pb, pa)], f)
     err = open(os.path.join(a.log_dir, "socket-udp.stderr"), "wb")
-    proc = subprocess.Popen([a.monitor, "--vm-config", cfg, "--run-dir", run], stdin=subprocess.DEVNULL,
+    qmp = os.path.join(run, "qmp.sock")
+    proc = subprocess.Popen([a.monitor, "--vm-config", cfg, "--run-dir", run,
+                             "-qmp", "unix:%s,server=on,wait=off" % qmp], stdin=subprocess.DEVNULL,
                             stdout=err, stderr=err)
     g = {}
     try:
@@ -115,10 +213,20 @@ def udp_pair(a, check, failed):
         check("udp-ping-1-to-2", rc == 0 and "3 packets received" in out, out.strip()[-200:])
         out, rc = g["u2"].run("ping -c 3 -W 5 10.0.4.1", CMD)
         check("udp-ping-2-to-1", rc == 0 and "3 packets received" in out, out.strip()[-200:])
+        # Hostile datagrams into u1's socket: a runt, one longer than any frame, an empty one.
+        d0 = backend_dropped(qmp, "u1")
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for d in (b"\x01" * 5, b"\xff" * 6 + PEER_MAC + b"\x08\x00" + b"\x00" * 2000, b""):
+            u.sendto(d, ("127.0.0.1", pa))
+        u.close()
+        out, rc = g["u1"].run("ping -c 3 -W 5 10.0.4.2", CMD)
+        check("udp-ping-after-bad-datagrams", rc == 0 and "3 packets received" in out, out.strip()[-200:])
+        d1 = backend_dropped(qmp, "u1")
+        check("udp-bad-datagrams-counted", d1 - d0 == 3, "backend-dropped %d -> %d" % (d0, d1))
         for x in g.values():
             x.send("poweroff -f\n")
         check("monitor-exit", proc.wait(60) == 0)
-    except (GuestError, OSError, subprocess.TimeoutExpired) as e:
+    except (GuestError, OSError, QMPError, subprocess.TimeoutExpired) as e:
         check("run", False, str(e))
     finally:
         for x in g.values():
@@ -131,7 +239,7 @@ def udp_pair(a, check, failed):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--peer", choices=["qemu", "hostile", "udp"], required=True)
+    p.add_argument("--peer", choices=["qemu", "hostile", "udp", "reconnect"], required=True)
     p.add_argument("--monitor", required=True)
     p.add_argument("--qemu-bin", default="qemu-system-mipsel")
     p.add_argument("--kernel", required=True)
@@ -149,6 +257,8 @@ def main():
 
     if a.peer == "udp":
         return udp_pair(a, check, failed)
+    if a.peer == "reconnect":
+        return reconnect_peer(a, check, failed)
     port = free_port()
     q = None
     if a.peer == "qemu":
@@ -163,7 +273,8 @@ def main():
         nd = "socket,id=n0,connect=127.0.0.1:%d" % port
     else:
         nd = "socket,id=n0,listen=127.0.0.1:%d" % port
-    m = boot(a.monitor, a, "socket-%s-mvisor" % a.peer, nd, "10.0.1.1", "52:54:00:00:01:01")
+    qmp = os.path.join(a.work, "hostile-qmp.sock") if a.peer == "hostile" else None
+    m = boot(a.monitor, a, "socket-%s-mvisor" % a.peer, nd, "10.0.1.1", "52:54:00:00:01:01", qmp=qmp)
     try:
         if a.peer == "qemu":
             for g in (m, q):
@@ -189,11 +300,14 @@ def main():
             m.run("dmesg -n 1", CMD)
             s = socket.create_connection(("127.0.0.1", port), 10)
             check("arp-answered", arp_answered(s, "10.0.1.1"))
+            d0 = backend_dropped(qmp)
             runt = b"\x01\x02\x03\x04\x05"
             big = b"\xff" * 6 + PEER_MAC + b"\x08\x00" + b"\x00" * 2000
             s.sendall(struct.pack("!I", len(runt)) + runt + struct.pack("!I", len(big)) + big +
                       struct.pack("!I", 0) + struct.pack("!I", 0))
             check("arp-after-bad-frames", arp_answered(s, "10.0.1.1"))
+            d1 = backend_dropped(qmp)
+            check("bad-frames-counted", d1 - d0 == 4, "backend-dropped %d -> %d" % (d0, d1))
             # A length no Ethernet frame has: mvisor must drop the connection.
             s.sendall(struct.pack("!I", 0x7fffffff) + b"garbage")
             s.settimeout(10)
@@ -220,7 +334,7 @@ def main():
         m.send("poweroff -f\n")
         status = m.wait_exit(60)
         check("exit-status", status == 0, "status %s" % status)
-    except (GuestError, OSError) as e:
+    except (GuestError, OSError, QMPError) as e:
         check("run", False, str(e))
     finally:
         m.close()

@@ -1289,6 +1289,68 @@ static void test_tso_transmit(void **state)
     assert_int_equal(used_idx(1), 7); /* every chain returned */
 }
 
+/* --profile's counters: bytes on whole page-aligned guest pages (a frame at a page boundary, one
+ * behind the header in the same buffer, a chain outside guest RAM), the wake-up of a frame
+ * queued from another thread and the guest's turnaround; nothing counted before profiling. */
+static void test_profile_counters(void **state)
+{
+    (void)state;
+    const struct virtio_net_stats *st = virtio_net_stats(dev);
+    static uint8_t frame[9054 + 10];
+    uint32_t len = make_tcp4(frame + 10, 9000);
+    assert_int_equal(len, 9054);
+    transmit_hdr(tso4_hdr, 10, frame + 10, len);
+    assert_int_equal(st->tx_gso, 1);
+    assert_int_equal(st->tx_page_bytes, 0); /* not profiling */
+    virtio_net_set_profiling(dev, true);
+    /* the frame from DATA (page-aligned) on: pages 0x21000 and 0x22000 whole, the rest not */
+    transmit_hdr(tso4_hdr, 10, frame + 10, len);
+    assert_int_equal(st->tx_page_bytes, 8192);
+    /* header and frame in one buffer at DATA: the frame starts 10 bytes in, so only 0x22000 */
+    memcpy(frame, tso4_hdr, 10);
+    assert_int_equal(physmap_write(&pm, DATA, frame, 10 + len), 0);
+    put_desc(TX_RING, 4, DATA, 10 + len, 0, 0);
+    publish(1, 4);
+    wr(VIRTIO_PCI_QUEUE_NOTIFY, 1, 2);
+    assert_int_equal(st->tx_gso, 3);
+    assert_int_equal(st->tx_page_bytes, 8192 + 4096);
+    /* a frame outside guest RAM: the device breaks, nothing more counted */
+    put_desc(TX_RING, 5, HDR, 10, VRING_DESC_F_NEXT, 6);
+    put_desc(TX_RING, 6, 0xfffff000ull, len, 0, 0);
+    publish(1, 5);
+    wr(VIRTIO_PCI_QUEUE_NOTIFY, 1, 2);
+    assert_int_equal(st->tx_gso, 3);
+    assert_int_equal(st->tx_page_bytes, 8192 + 4096);
+}
+
+/* The wake-up and turnaround times: a frame queued from another thread waits 2 ms for the vCPU
+ * thread; a transmit right after the delivery is a turnaround, the next one (no frame given
+ * since) is not. */
+static void test_profile_times(void **state)
+{
+    (void)state;
+    const struct virtio_net_stats *st = virtio_net_stats(dev);
+    virtio_net_set_profiling(dev, true);
+    post_rx(0, 1536);
+    wr(VIRTIO_PCI_QUEUE_NOTIFY, 0, 2);
+    feed_from_thread(1, 100);
+    nanosleep(&(struct timespec){.tv_nsec = 2000000}, NULL);
+    virtio_net_poll(dev);
+    assert_int_equal(used_idx(0), 1);
+    assert_int_equal(st->wake_n, 1);
+    assert_true(st->wake_ns >= 2000000);
+    assert_int_equal(st->wake_max_ns, st->wake_ns);
+    virtio_net_poll(dev); /* nothing queued: no second interval */
+    assert_int_equal(st->wake_n, 1);
+    assert_int_equal(st->turn_n, 0);
+    transmit(zero_hdr, 60, 1);
+    assert_int_equal(st->turn_n, 1);
+    assert_true(st->turn_ns < VIRTIO_NET_TURN_MAX_NS);
+    transmit(zero_hdr, 60, 2);
+    assert_int_equal(st->turn_n, 1);
+    assert_int_equal(st->rx_page_bytes, 0); /* 100 bytes are no page */
+}
+
 static void test_tso_needs_backend(void **state)
 {
     (void)state;
@@ -1410,6 +1472,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tso_needs_backend, setup_tso_no_backend, teardown),
         cmocka_unit_test_setup_teardown(test_tso_receive_cut, setup_csum_only, teardown),
         cmocka_unit_test_setup_teardown(test_mrg_receive, setup_mrg, teardown),
+        cmocka_unit_test_setup_teardown(test_profile_counters, setup_tso, teardown),
+        cmocka_unit_test_setup_teardown(test_profile_times, setup, teardown),
         cmocka_unit_test_setup_teardown(test_csum_transmit, setup_csum, teardown),
         cmocka_unit_test_setup_teardown(test_csum_receive, setup_csum, teardown),
         cmocka_unit_test_setup_teardown(test_csum_receive_without_guest_csum, setup_csum, teardown),
