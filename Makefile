@@ -583,6 +583,7 @@ help:
 	@echo "  check-SUITE    one suite: $(addprefix check-,$(SUITES))"
 	@echo "  fuzz           every libFuzzer harness of tests/fuzz/ for FUZZ_SECONDS each (default 60;"
 	@echo "                 FUZZ_TARGETS picks some) -> build/fuzz/, crashes in build/fuzz/artifacts/"
+	@echo "                 FUZZ_JOBS=2: two at a time; every run adds to build/fuzz/report.md's rows"
 	@echo "  check-long     the disk crash tests with 20 rounds each (suite disk-long); the rootfs booted,"
 	@echo "                 dpkg -l and dpkg -i in it (suite rootfs-long; makes the rootfs if not cached);"
 	@echo "                 an hour of fuzzing per guest-facing harness, 10 min for the others (fuzz-long)"

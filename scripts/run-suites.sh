@@ -71,7 +71,8 @@ run_suite() {
 # run one test process at a time, 0 for those that fill the machine (their tests side by side).
 suite_width() {
     case $1 in
-    decoder | isa-qemu | cli | disk | disk-long | net | qmp | tsan | vms | asan | fuzz | fuzz-long) echo 1 ;;
+    fuzz-long) (("${FUZZ_JOBS:-1}" > 1)) && echo 0 || echo 1 ;;    # FUZZ_JOBS targets side by side
+    decoder | isa-qemu | cli | disk | disk-long | net | qmp | tsan | vms | asan | fuzz) echo 1 ;;
     *) echo 0 ;;
     esac
 }
