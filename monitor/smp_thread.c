@@ -443,9 +443,10 @@ static void dvpe_wait_out(struct vcpu *v)
 /*
  * Another VPE's dvpe: v stops here, at an event check outside translated code, until the evpe.
  * Staying inside the slice makes the stop cheap: leaving it would cost a trip through the
- * scheduler both ways (the slice's end, the eventfd, the poller, a worker), hundreds of
- * microseconds per IPI, of which Linux makes two (mips_mt_send_ipi and the receiver's ack, each
- * bracketed by dvpe/evpe). True if v must leave its slice (held too long, or asked to).
+ * scheduler both ways (the slice's end, the eventfd, the poller, a worker), up to hundreds of
+ * microseconds each time, and Linux does it twice per IPI (mips_mt_send_ipi and the receiver's
+ * mips_mt_sw_irq_ack each bracket their Cause update with dvpe/evpe, drivers/irqchip/
+ * irq-mips-cpu.c). True if v must leave its slice (held too long, or asked to).
  */
 static bool dvpe_park(struct vcpu *v)
 {
