@@ -129,6 +129,19 @@ int smp_wake_fd(const struct vm *vm, unsigned id)
 {
     return vm->smp && id > 0 && id < vm->nr_vcpus ? vm->smp->wake_fd[id] : -1;
 }
+/* Waits on c (m held) for at most 200 us: for a condition whose change is not always signalled. */
+static void cond_wait_200us(pthread_cond_t *c, pthread_mutex_t *m)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 200000;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(c, m, &ts);
+}
+
 /* ---- inside translated code or not ---- */
 
 static void exec_start(struct vcpu *v)
@@ -199,14 +212,7 @@ void smp_exclusive_begin(struct vcpu *v)
         }
         if (!busy)
             break;
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 200000;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&s->xcond, &s->xmu, &ts);
+        cond_wait_200us(&s->xcond, &s->xmu);
     }
     pthread_mutex_unlock(&s->xmu);
     prof_slice_wait(v, SLICE_WAIT_EXCL, t0);
@@ -476,14 +482,7 @@ static bool dvpe_park(struct vcpu *v)
             pthread_mutex_lock(&s->mu);
             continue;
         }
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 200000;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&s->out_cond, &s->mu, &ts);
+        cond_wait_200us(&s->out_cond, &s->mu);
     }
     atomic_store(&s->parked[v->id], false);
     pthread_mutex_unlock(&s->mu);
