@@ -90,7 +90,7 @@ if ! "$MIPS_CC" "${ISA_CFLAGS[@]}" -Wl,-Ttext=0x80100000 -Wl,-e,_start -o "$W/dv
     PROGS_OK=0
     echo "cli: cannot build tests/cli/malta/dvpe.S with $MIPS_CC (see $W/build-dvpe.log)" >&2
 fi
-if ! "$MIPS_CC" "${ISA_CFLAGS[@]}" -DROUNDS=2000 -DSPIN=2000 -Wl,-Ttext=0x80100000 -Wl,-e,_start \
+if ! "$MIPS_CC" "${ISA_CFLAGS[@]}" -DROUNDS=1000 -DSPIN=2000 -Wl,-Ttext=0x80100000 -Wl,-e,_start \
     -o "$W/dvpe-short.elf" tests/cli/malta/dvpe.S >"$W/build-dvpe-short.log" 2>&1; then
     PROGS_OK=0
     echo "cli: cannot build tests/cli/malta/dvpe.S -DSPIN=2000 with $MIPS_CC (see $W/build-dvpe-short.log)" >&2
@@ -537,7 +537,7 @@ for e in dbt trap; do
         test_fail "$name" "status $TEST_RC: $(tr -d '\r' <"$OUT" | grep '^dvpe' || echo 'no verdict line')"
     fi
 done
-# smp-dvpe-short: 2000 windows of ~4000 instructions, a few microseconds each, as Linux's IPIs
+# smp-dvpe-short: 1000 windows of ~4000 instructions, a few microseconds each, as Linux's IPIs
 # make: VPE 1, inside its slice, stands still at its next event check until the evpe
 # (monitor/smp_thread.c dvpe_park) instead of leaving the slice; the count must not move in any
 # window. The PASS line gives how many stops were made in place (--profile=json). A few seconds.

@@ -8,7 +8,7 @@
  * 6 million instructions, reads it again (equal, or VPE 1 ran while disabled: MD00378, DVPE),
  * evpe, and waits until the counter moves again (VPE 1 runs again). Then it prints its verdict
  * on the 16550 and resets the board (under -no-reboot mvisor exits 0 with "guest reset").
- * Built also with -DROUNDS=2000 -DSPIN=2000 (case smp-dvpe-short): windows of a few microseconds,
+ * Built also with -DROUNDS=1000 -DSPIN=2000 (case smp-dvpe-short): windows of a few microseconds,
  * as Linux's IPIs make, in which VPE 1 stands still inside its slice instead of leaving it.
  * Register numbers and fields: Linux arch/mips/include/asm/mipsmtregs.h; the UART and SOFTRES
  * as in uart_bytes.S.
