@@ -25,6 +25,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -407,6 +408,52 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
     return tb;
 }
 
+/* The longest block taken for a spin-wait loop (spin_wait_at). */
+#define SPIN_MAX_INSNS 8u
+
+/*
+ * Whether the block at v->pc, where its instruction budget ran out, is a spin-wait: a block of a
+ * few instructions that branches back to itself, loads, and stores or changes nothing but its
+ * registers (Linux's qspinlock waiting for the locked byte or for its MCS node, csd_lock_wait, a
+ * seqcount retry): this vCPU waits for a store by another one. Looked at only when a budget runs
+ * out (every poll horizon), from the jump cache and the guest's code page.
+ */
+static bool spin_wait_at(struct vcpu *v)
+{
+    uint32_t pc = v->pc;
+    uint32_t flags = dbt_tb_flags(v) | (v->in_ds ? TB_F_DS : 0);
+    const struct tb_jc_entry *e = &v->jc[tb_jc_hash(pc)];
+    if (tb_jc_entry_key(e) != (pc | (uint64_t)tb_jc_key(pc, flags, v->cp0.entryhi & 0xFF) << 32))
+        return false;
+    unsigned n = e->tb->n_insns;
+    if (n > SPIN_MAX_INSNS || (pc & 0xFFF) + 4u * n > 0x1000u)
+        return false;
+    /* the code as the block was fetched (it was, so this finds it) */
+    struct mmu_result r;
+    struct physmap_page pg;
+    if (mmu_translate(&v->tlb, (enum mmu_mode)v->mmu_mode, v->cp0.entryhi & 0xFF, pc, MMU_FETCH, &r) != MMU_OK ||
+        physmap_page(&v->vm->physmap, r.pa, false, &pg) < 0 || !pg.whole)
+        return false;
+    const uint8_t *code = pg.host + (r.pa & 0xFFF);
+    bool loads = false, loops = false;
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t w;
+        memcpy(&w, code + 4 * i, 4);
+        struct mips_insn in;
+        mips_decode(w, &in);
+        if (in.op == MIPS_OP_INVALID ||
+            (in.flags & (MIPS_F_STORE | MIPS_F_PRIV | MIPS_F_END_BLOCK | MIPS_F_COP | MIPS_F_LINK)))
+            return false;
+        loads |= (in.flags & MIPS_F_LOAD) != 0;
+        /* a conditional branch back to the block's first instruction (the translator keeps such a
+         * loop inside the block) */
+        if ((in.flags & MIPS_F_BRANCH) && in.op != MIPS_OP_J && in.op != MIPS_OP_JR && in.op != MIPS_OP_JR_HB &&
+            pc + 4 * i + 4 + ((uint32_t)in.simm << 2) == pc)
+            loops = true;
+    }
+    return loads && loops;
+}
+
 static bool may_chain(const struct tb *from, const struct tb *to)
 {
     if ((from->pc >> 12) == (to->pc >> 12))
@@ -461,8 +508,9 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
             if (why != VCPU_EXIT_NONE)
                 return why;
             last = 0; /* an interrupt may have moved pc; a region emptied meanwhile took `last` */
-            if (v->vm->smp)
-                smp_quiesce(v); /* another vCPU wants every other one out of translated code */
+            /* another vCPU wants every other one out of translated code, or holds this one (dvpe) */
+            if (v->vm->smp && smp_quiesce(v))
+                return VCPU_EXIT_SLICE;
         }
         if (__builtin_expect(v->exc_streak > WEDGE_EXCEPTIONS, 0)) {
             v->wedge_reason = 2;
@@ -544,6 +592,14 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
         }
         switch (r) {
         case DBT_RET_BUDGET:
+            if (v->vm->smp && spin_wait_at(v)) {
+                /* A whole poll horizon spent waiting for the other vCPU's store: give its thread
+                 * the host CPU, in case it waits for this one (a lock holder preempted on a busy
+                 * host runs on); a free host CPU makes this a system call per horizon. */
+                if (__builtin_expect(v->prof_on, 0))
+                    v->prof.slice.spin_horizons++;
+                sched_yield();
+            }
             if (v->icount < v->next_event && !atomic_load_explicit(&v->exit_request, memory_order_relaxed)) {
                 if (!v->vm->clock.deterministic && !(v->max_insns && v->next_event >= v->max_insns) &&
                     v->next_event < v->slice_end) {

@@ -202,6 +202,17 @@ struct vcpu_slice_prof {
     uint64_t timer_irqs;                 /* interrupt exceptions taken with IP7 set */
     uint64_t compare_behind;             /* Compare written behind Count (not an ack): fires after a wrap */
     uint64_t compare_late;               /* of those, taken as fired (vcpu_compare_written) */
+    /* IPIs to this vCPU (another VPE's mttc0 of its Cause, smp_raise_sw): raised (new bits; the
+     * sender counts, atomically), of those raised while it was inside translated code; taken
+     * (merged into Cause) with the host time since the raise and at most how many of its own
+     * instructions since (counted from its last event check before the raise). */
+    uint64_t ipis, ipis_running;
+    uint64_t ipi_taken, ipi_ns, ipi_max_ns, ipi_hist[SLICE_HIST], ipi_run_taken, ipi_run_ns, ipi_run_insns;
+    /* Its dvpe..evpe windows (host time), and the other vCPUs' stops for them: stood still at an
+     * event check (parked in place) or sent out of the slice (the hold outlasted the park). */
+    uint64_t dvpes, dvpe_ns, dvpe_hist[SLICE_HIST];
+    uint64_t parks, park_ns, park_outs;
+    uint64_t spin_horizons;              /* budgets that ran out in a spin-wait loop (dbt/exec.c) */
 };
 
 /*
@@ -305,6 +316,10 @@ struct vcpu {
      * still holds it); the translator's run-loop counters, per vCPU so that threads never share
      * a counter (dbt/exec.c). */
     _Atomic uint32_t ipi_pending;
+    /* Profiling only: when the oldest IPI not yet taken was raised (host ns, 0: none), whether
+     * this vCPU was then inside translated code, and its icount at its last event check. */
+    _Atomic uint64_t ipi_raised_ns, ipi_raised_icount, icount_pub;
+    _Atomic bool ipi_raised_running;
     uint32_t llval;
     struct vcpu_run_counts {
         uint64_t interp_fallbacks, budget_tails, entries, entries_by[2], traps;
@@ -649,8 +664,9 @@ void smp_release_others(struct vm *vm);
 void smp_evp_changed(struct vcpu *exec, bool evp);
 void smp_mt_reset(struct vm *vm);
 /* The run loop, between blocks: if another vCPU waits for every other one to leave translated
- * code (smp_exclusive_begin), wait here until it is done. */
-void smp_quiesce(struct vcpu *v);
+ * code (smp_exclusive_begin), wait here until it is done; if another VPE's dvpe holds v, stand
+ * still here until its evpe. True if v must end its slice instead (a long hold). */
+bool smp_quiesce(struct vcpu *v);
 /* From v's run loop, outside translated code: waits until no other vCPU of the VM is inside it,
  * and keeps them out until smp_exclusive_end (a translation-cache eviction). */
 void smp_exclusive_begin(struct vcpu *v);
@@ -720,6 +736,13 @@ void prof_slice_begin(struct vcpu *v, uint64_t t0);
 void prof_slice_end(struct vcpu *v, uint64_t t0);
 void prof_slice_wait(struct vcpu *v, enum slice_wait w, uint64_t t0);
 void prof_timer_fired(struct vcpu *v, uint32_t ticks_late);
+/* --profile's IPI and dvpe counts (monitor/profile_slice.c): an IPI raised for t by another
+ * thread (running: t inside translated code), one taken by v, a dvpe window of v that began at
+ * t0, and a stop of v for another VPE's dvpe that began at t0 (out: it ended the slice). */
+void prof_ipi_raised(struct vcpu *t, bool running);
+void prof_ipi_taken(struct vcpu *v);
+void prof_dvpe_window(struct vcpu *v, uint64_t t0);
+void prof_dvpe_park(struct vcpu *v, uint64_t t0, bool out);
 void profile_slices(const struct vm *vm, FILE *f, bool json);
 
 /* Prints PC, GPRs, HI/LO and CP0 to f, with the instructions around pc disassembled. */

@@ -6,7 +6,10 @@
  * other vCPU holds (the big lock, the MT registers' lock, a dvpe's hold,
  * a translation-cache eviction); and the vCPU's timer: how late a Count
  * reaching Compare was seen, how many timer interrupts were taken, and how
- * many Compare writes landed at or behind Count. A vCPU starved of events
+ * many Compare writes landed at or behind Count; the IPIs raised for it
+ * (while it ran translated code or not) and how long each took to reach its
+ * Cause, its dvpe windows and its stops for the other's, and the poll
+ * horizons it spent in a spin-wait loop. A vCPU starved of events
  * shows as long slices with late timers; one starved of its thread as
  * long gaps; one kept waiting as the waits.
  *
@@ -14,6 +17,7 @@
  * per trap and per event check, none on the paths that do not wait.
  */
 #include <inttypes.h>
+#include <stdatomic.h>
 
 #include "monitor/internal.h"
 
@@ -78,6 +82,63 @@ void prof_timer_fired(struct vcpu *v, uint32_t ticks_late)
         p->timer_late_max_ns = ns;
 }
 
+void prof_ipi_raised(struct vcpu *t, bool running)
+{
+    struct vcpu_slice_prof *p = &t->prof.slice;
+    __atomic_fetch_add(&p->ipis, 1, __ATOMIC_RELAXED);
+    if (running)
+        __atomic_fetch_add(&p->ipis_running, 1, __ATOMIC_RELAXED);
+    uint64_t none = 0;
+    /* the oldest raise not yet taken: the stamp is taken once, and the mode and count with it */
+    if (atomic_compare_exchange_strong_explicit(&t->ipi_raised_ns, &none, host_monotonic_ns(),
+                                                memory_order_relaxed, memory_order_relaxed)) {
+        atomic_store_explicit(&t->ipi_raised_running, running, memory_order_relaxed);
+        atomic_store_explicit(&t->ipi_raised_icount, atomic_load_explicit(&t->icount_pub, memory_order_relaxed),
+                              memory_order_release);
+    }
+}
+
+void prof_ipi_taken(struct vcpu *v)
+{
+    uint64_t at = atomic_exchange_explicit(&v->ipi_raised_ns, 0, memory_order_acquire);
+    if (!at)
+        return;
+    struct vcpu_slice_prof *p = &v->prof.slice;
+    uint64_t now = host_monotonic_ns(), ns = now > at ? now - at : 0;
+    p->ipi_taken++;
+    p->ipi_ns += ns;
+    if (ns > p->ipi_max_ns)
+        p->ipi_max_ns = ns;
+    hist_add(p->ipi_hist, ns);
+    if (atomic_load_explicit(&v->ipi_raised_running, memory_order_relaxed)) {
+        uint64_t from = atomic_load_explicit(&v->ipi_raised_icount, memory_order_acquire);
+        p->ipi_run_taken++;
+        p->ipi_run_ns += ns;
+        p->ipi_run_insns += v->icount > from ? v->icount - from : 0;
+    }
+}
+
+void prof_dvpe_window(struct vcpu *v, uint64_t t0)
+{
+    if (!t0)
+        return;
+    struct vcpu_slice_prof *p = &v->prof.slice;
+    uint64_t ns = host_monotonic_ns() - t0;
+    p->dvpes++;
+    p->dvpe_ns += ns;
+    hist_add(p->dvpe_hist, ns);
+}
+
+void prof_dvpe_park(struct vcpu *v, uint64_t t0, bool out)
+{
+    if (!t0)
+        return;
+    struct vcpu_slice_prof *p = &v->prof.slice;
+    p->parks++;
+    p->park_ns += host_monotonic_ns() - t0;
+    p->park_outs += out;
+}
+
 static void hist_print(FILE *f, const char *name, const uint64_t *h)
 {
     fprintf(f, "    %-22s", name);
@@ -101,8 +162,15 @@ void profile_slices(const struct vm *vm, FILE *f, bool json)
             for (unsigned w = 0; w < SLICE_WAITS; w++)
                 fprintf(f, ", \"wait_%s_ns\": %" PRIu64, wait_name[w], p->wait_ns[w]);
             fprintf(f, ", \"timer_fires\": %" PRIu64 ", \"timer_irqs\": %" PRIu64 ", \"timer_late_max_ns\": %" PRIu64
-                    ", \"compare_behind\": %" PRIu64 ", \"compare_late\": %" PRIu64 "}", p->timer_fires, p->timer_irqs,
+                    ", \"compare_behind\": %" PRIu64 ", \"compare_late\": %" PRIu64, p->timer_fires, p->timer_irqs,
                     p->timer_late_max_ns, p->compare_behind, p->compare_late);
+            fprintf(f, ", \"ipis\": %" PRIu64 ", \"ipis_running\": %" PRIu64 ", \"ipi_taken\": %" PRIu64
+                    ", \"ipi_ns\": %" PRIu64 ", \"ipi_max_ns\": %" PRIu64 ", \"ipi_run_taken\": %" PRIu64
+                    ", \"ipi_run_ns\": %" PRIu64 ", \"ipi_run_insns\": %" PRIu64 ", \"dvpes\": %" PRIu64
+                    ", \"dvpe_ns\": %" PRIu64 ", \"parks\": %" PRIu64 ", \"park_ns\": %" PRIu64
+                    ", \"park_outs\": %" PRIu64 ", \"spin_horizons\": %" PRIu64 "}", p->ipis, p->ipis_running, p->ipi_taken, p->ipi_ns,
+                    p->ipi_max_ns, p->ipi_run_taken, p->ipi_run_ns, p->ipi_run_insns, p->dvpes, p->dvpe_ns,
+                    p->parks, p->park_ns, p->park_outs, p->spin_horizons);
         }
         fprintf(f, "\n  ],\n");
         return;
@@ -124,5 +192,20 @@ void profile_slices(const struct vm *vm, FILE *f, bool json)
                 " interrupts taken with IP7, %" PRIu64 " Compare writes behind Count (%" PRIu64
                 " of them just after a read of Count: raised at once)\n",
                 p->timer_fires, (double)p->timer_late_max_ns / 1e6, p->timer_irqs, p->compare_behind, p->compare_late);
+        hist_print(f, "IPI raise to take", p->ipi_hist);
+        hist_print(f, "dvpe..evpe", p->dvpe_hist);
+        fprintf(f, "    IPIs: %" PRIu64 " raised (%" PRIu64 " while in translated code), %" PRIu64
+                " taken, %.1f us on average from raise to take (latest %.3f ms); raised while running: %" PRIu64
+                " taken, %.1f us and at most %.0f instructions on average\n",
+                p->ipis, p->ipis_running, p->ipi_taken, p->ipi_taken ? (double)p->ipi_ns / 1e3 / (double)p->ipi_taken : 0.0,
+                (double)p->ipi_max_ns / 1e6, p->ipi_run_taken,
+                p->ipi_run_taken ? (double)p->ipi_run_ns / 1e3 / (double)p->ipi_run_taken : 0.0,
+                p->ipi_run_taken ? (double)p->ipi_run_insns / (double)p->ipi_run_taken : 0.0);
+        fprintf(f, "    dvpe: %" PRIu64 " windows (%.3f s, %.1f us on average); stopped for the other's: %" PRIu64
+                " (%.3f s), %" PRIu64 " of them out of the slice\n",
+                p->dvpes, (double)p->dvpe_ns / 1e9, p->dvpes ? (double)p->dvpe_ns / 1e3 / (double)p->dvpes : 0.0,
+                p->parks, (double)p->park_ns / 1e9, p->park_outs);
+        fprintf(f, "    spin-waits: %" PRIu64 " instruction budgets (poll horizons) ran out in a spin-wait loop\n",
+                p->spin_horizons);
     }
 }

@@ -30,10 +30,11 @@
  *    merges into its Cause; a VPE sleeping in WAIT is woken through its
  *    eventfd (VPE 0's is the VM's wake-up eventfd), which the scheduler
  *    watches.
- *  - MT registers: under s->mu; dvpe and evpe keep MVPControl.EVP as the
- *    guest wrote it but stop no running VPE (mt_vpe_runs_threaded: Linux
- *    only brackets the cross-VPE Cause update with them, which ipi_pending
- *    makes atomic); a VPE being configured does not start.
+ *  - MT registers: under s->mu; a dvpe stops the other VPEs until the evpe:
+ *    one outside its slice does not start one, one inside stands still at
+ *    its next event check (dvpe_park) rather than leaving the slice, since
+ *    Linux runs two dvpe windows of a few instructions per IPI; a VPE being
+ *    configured does not start.
  *  - Time: real time only, so Count is the host clock for both; the cached
  *    clock reading of one thread is not used (monitor/vcpu.c).
  */
@@ -58,7 +59,9 @@ struct smp_rt {
     unsigned inside;      /* vCPUs other than VPE 0 inside smp_vcpu_slice's guest code */
     unsigned hold0;       /* holders of VPE 0 (another VPE's dvpe) */
     bool inside0;         /* VPE 0 inside guest code (smp_run_threads) */
-    int dvpe_by;          /* the VPE whose dvpe holds the others now, or -1 */
+    _Atomic int dvpe_by;  /* the VPE whose dvpe holds the others now, or -1 (written under mu) */
+    _Atomic bool parked[VM_MAX_VCPUS]; /* stands still at an event check for that dvpe (dvpe_park) */
+    uint64_t dvpe_t0;     /* profiling: when that dvpe came */
     _Atomic bool dvpe_wait[VM_MAX_VCPUS]; /* that VPE waits for the others to be out before it goes on */
     enum vcpu_exit v_exit; /* a reason to end the run another vCPU found (a limit, a wedge) */
     int wake_fd[VM_MAX_VCPUS]; /* vCPUs 1..: the scheduler wakes the vCPU when it is readable */
@@ -126,6 +129,19 @@ int smp_wake_fd(const struct vm *vm, unsigned id)
 {
     return vm->smp && id > 0 && id < vm->nr_vcpus ? vm->smp->wake_fd[id] : -1;
 }
+/* Waits on c (m held) for at most 200 us: for a condition whose change is not always signalled. */
+static void cond_wait_200us(pthread_cond_t *c, pthread_mutex_t *m)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 200000;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(c, m, &ts);
+}
+
 /* ---- inside translated code or not ---- */
 
 static void exec_start(struct vcpu *v)
@@ -158,16 +174,21 @@ static void exec_end(struct vcpu *v)
 }
 
 static void dvpe_wait_out(struct vcpu *v);
+static bool dvpe_park(struct vcpu *v);
 
-void smp_quiesce(struct vcpu *v)
+bool smp_quiesce(struct vcpu *v)
 {
     struct smp_rt *s = v->vm->smp;
-    if (s && atomic_load_explicit(&s->excl, memory_order_relaxed)) {
+    if (!s)
+        return false;
+    if (atomic_load_explicit(&s->excl, memory_order_relaxed)) {
         exec_end(v);
         exec_start(v);
     }
-    if (s && s->dvpe_wait[v->id])
+    if (s->dvpe_wait[v->id])
         dvpe_wait_out(v);
+    int by = atomic_load(&s->dvpe_by);
+    return by >= 0 && by != (int)v->id && dvpe_park(v);
 }
 
 void smp_exclusive_begin(struct vcpu *v)
@@ -191,14 +212,7 @@ void smp_exclusive_begin(struct vcpu *v)
         }
         if (!busy)
             break;
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 200000;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&s->xcond, &s->xmu, &ts);
+        cond_wait_200us(&s->xcond, &s->xmu);
     }
     pthread_mutex_unlock(&s->xmu);
     prof_slice_wait(v, SLICE_WAIT_EXCL, t0);
@@ -284,6 +298,8 @@ void smp_mt_changed(struct vm *vm)
 
 void smp_raise_sw(struct vcpu *t, uint32_t bits)
 {
+    if (__builtin_expect(t->prof_on, 0))
+        prof_ipi_raised(t, atomic_load_explicit(&t->vm->smp->in_exec[t->id], memory_order_relaxed) != 0);
     atomic_fetch_or_explicit(&t->ipi_pending, bits, memory_order_release);
     atomic_fetch_or_explicit(&t->exit_request, EXIT_REQ_INTERRUPT, memory_order_release);
     wake(t);
@@ -295,6 +311,11 @@ void smp_take_ipis(struct vcpu *v)
     if (bits) {
         v->cp0.cause |= bits;
         cp0_update_ip(v);
+    }
+    if (__builtin_expect(v->prof_on, 0)) {
+        if (bits)
+            prof_ipi_taken(v);
+        atomic_store_explicit(&v->icount_pub, v->icount, memory_order_relaxed);
     }
 }
 
@@ -346,15 +367,18 @@ void smp_evp_changed(struct vcpu *exec, bool evp)
     pthread_mutex_lock(&s->mu);
     if (!evp && s->dvpe_by < 0) {
         s->dvpe_by = (int)exec->id;
+        /* The others stop at their next event check, where they stand still in their slice
+         * (dvpe_park) until the evpe; one not in a slice does not start one (the hold). */
         if (exec->id == 0) {
             s->hold++;
             for (unsigned i = 1; i < vm->nr_vcpus; i++)
-                atomic_fetch_or_explicit(&vm->vcpus[i]->exit_request, EXIT_REQ_PREEMPT, memory_order_relaxed);
+                atomic_fetch_or_explicit(&vm->vcpus[i]->exit_request, EXIT_REQ_INTERRUPT, memory_order_relaxed);
         } else {
             s->hold0++;
-            atomic_fetch_or_explicit(&vm->vcpu->exit_request, EXIT_REQ_PREEMPT, memory_order_relaxed);
+            atomic_fetch_or_explicit(&vm->vcpu->exit_request, EXIT_REQ_INTERRUPT, memory_order_relaxed);
         }
         s->dvpe_wait[exec->id] = true;
+        s->dvpe_t0 = prof_slice_now(exec);
         atomic_fetch_or_explicit(&exec->exit_request, EXIT_REQ_INTERRUPT, memory_order_relaxed);
     } else if (evp && s->dvpe_by >= 0) {
         if (s->dvpe_by == 0) {
@@ -363,8 +387,11 @@ void smp_evp_changed(struct vcpu *exec, bool evp)
         } else if (--s->hold0 == 0) {
             wake(vm->vcpu);
         }
+        if (exec->id == (unsigned)s->dvpe_by)
+            prof_dvpe_window(exec, s->dvpe_t0);
         s->dvpe_wait[s->dvpe_by] = false;
         s->dvpe_by = -1;
+        pthread_cond_broadcast(&s->out_cond); /* the parked ones go on */
     }
     pthread_mutex_unlock(&s->mu);
 }
@@ -376,18 +403,94 @@ void smp_mt_reset(struct vm *vm)
         smp_evp_changed(vm->vcpu, true);
 }
 
+/* Whether a vCPU other than v may still run guest code: inside its slice and not parked (s->mu). */
+static bool others_running(const struct smp_rt *s, const struct vcpu *v)
+{
+    if (v->id != 0)
+        return s->inside0 && !atomic_load(&s->parked[0]);
+    unsigned parked = 0;
+    for (unsigned i = 1; i < v->vm->nr_vcpus; i++)
+        parked += atomic_load(&s->parked[i]);
+    return s->inside > parked;
+}
+
+/* How long a wait for the other vCPU spins before it sleeps: Linux's dvpe windows are a few
+ * instructions (mips_mt_send_ipi), so the other side usually answers within microseconds, and a
+ * futex wake-up costs as much again. */
+#define SMP_SPIN_NS 30000ull
+
 static void dvpe_wait_out(struct vcpu *v)
 {
     struct smp_rt *s = v->vm->smp;
     exec_end(v);
     uint64_t t0 = prof_slice_now(v);
+    uint64_t spin_end = host_monotonic_ns() + SMP_SPIN_NS;
     pthread_mutex_lock(&s->mu);
-    while (s->dvpe_wait[v->id] && (v->id == 0 ? s->inside != 0 : s->inside0))
+    while (s->dvpe_wait[v->id] && others_running(s, v)) {
+        if (host_monotonic_ns() < spin_end) {
+            pthread_mutex_unlock(&s->mu);
+            __builtin_ia32_pause();
+            pthread_mutex_lock(&s->mu);
+            continue;
+        }
         pthread_cond_wait(&s->out_cond, &s->mu);
+    }
     s->dvpe_wait[v->id] = false;
     pthread_mutex_unlock(&s->mu);
     prof_slice_wait(v, SLICE_WAIT_HOLD, t0);
     exec_start(v);
+}
+
+/* How long a vCPU stands still in its slice for another VPE's dvpe before it leaves the slice
+ * (then the hold keeps it out until the evpe, as one not in a slice): a window longer than this
+ * is no IPI, and the worker is better given back. */
+#define SMP_PARK_MAX_NS 2000000ull
+
+/*
+ * Another VPE's dvpe: v stops here, at an event check outside translated code, until the evpe.
+ * Staying inside the slice makes the stop cheap: leaving it would cost a trip through the
+ * scheduler both ways (the slice's end, the eventfd, the poller, a worker), up to hundreds of
+ * microseconds each time, and Linux does it twice per IPI (mips_mt_send_ipi and the receiver's
+ * mips_mt_sw_irq_ack each bracket their Cause update with dvpe/evpe, drivers/irqchip/
+ * irq-mips-cpu.c). True if v must leave its slice (held too long, or asked to).
+ */
+static bool dvpe_park(struct vcpu *v)
+{
+    struct smp_rt *s = v->vm->smp;
+    uint64_t t0 = host_monotonic_ns(), spin_end = t0 + SMP_SPIN_NS, end = t0 + SMP_PARK_MAX_NS;
+    bool out = false;
+    exec_end(v);
+    pthread_mutex_lock(&s->mu);
+    atomic_store(&s->parked[v->id], true);
+    pthread_cond_broadcast(&s->out_cond);
+    for (;;) {
+        int by = atomic_load(&s->dvpe_by);
+        if (by < 0 || by == (int)v->id)
+            break;
+        if (atomic_load_explicit(&v->exit_request, memory_order_relaxed) & EXIT_REQ_PREEMPT) {
+            out = true; /* a whole-VM hold or the scheduler: the slice ends */
+            break;
+        }
+        uint64_t now = host_monotonic_ns();
+        if (now >= end) {
+            out = true;
+            break;
+        }
+        if (now < spin_end) {
+            pthread_mutex_unlock(&s->mu);
+            __builtin_ia32_pause();
+            pthread_mutex_lock(&s->mu);
+            continue;
+        }
+        cond_wait_200us(&s->out_cond, &s->mu);
+    }
+    atomic_store(&s->parked[v->id], false);
+    pthread_mutex_unlock(&s->mu);
+    if (v->prof_on)
+        prof_dvpe_park(v, t0, out);
+    if (!out)
+        exec_start(v);
+    return out;
 }
 
 /* ---- the slices ---- */

@@ -90,6 +90,11 @@ if ! "$MIPS_CC" "${ISA_CFLAGS[@]}" -Wl,-Ttext=0x80100000 -Wl,-e,_start -o "$W/dv
     PROGS_OK=0
     echo "cli: cannot build tests/cli/malta/dvpe.S with $MIPS_CC (see $W/build-dvpe.log)" >&2
 fi
+if ! "$MIPS_CC" "${ISA_CFLAGS[@]}" -DROUNDS=1000 -DSPIN=2000 -Wl,-Ttext=0x80100000 -Wl,-e,_start \
+    -o "$W/dvpe-short.elf" tests/cli/malta/dvpe.S >"$W/build-dvpe-short.log" 2>&1; then
+    PROGS_OK=0
+    echo "cli: cannot build tests/cli/malta/dvpe.S -DSPIN=2000 with $MIPS_CC (see $W/build-dvpe-short.log)" >&2
+fi
 # ISA test programs for the runs of several VMs, built as the Makefile builds build/isa/bare/.
 for src in user/addu_basic user/and_reg kernel/break_exc selftest/must_fail; do
     if ! "$MIPS_CC" "${ISA_CFLAGS[@]}" -T tests/isa/lib/bare.ld -o "$W/isa-${src//\//-}.elf" \
@@ -532,6 +537,20 @@ for e in dbt trap; do
         test_fail "$name" "status $TEST_RC: $(tr -d '\r' <"$OUT" | grep '^dvpe' || echo 'no verdict line')"
     fi
 done
+# smp-dvpe-short: 1000 windows of ~4000 instructions, a few microseconds each, as Linux's IPIs
+# make: VPE 1, inside its slice, stands still at its next event check until the evpe
+# (monitor/smp_thread.c dvpe_park) instead of leaving the slice; the count must not move in any
+# window. The PASS line gives how many stops were made in place (--profile=json). A few seconds.
+if needs_progs smp-dvpe-short; then
+    run_cli smp-dvpe-short -M malta -m 16 -cpu 34Kf -smp 2 --smp-threads 2 --exec dbt -no-reboot -serial stdio \
+        --timeout 120 --profile=json:"$W/dvpe-short.json" -kernel "$W/dvpe-short.elf"
+    if ((TEST_RC == 0)) && grep -q '^dvpe: ok' "$OUT" && grep -q 'guest reset' "$ERR"; then
+        test_pass smp-dvpe-short "$(python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["vcpu_slices"][1]
+print("VPE 1 stopped %d times, %d of them out of its slice" % (p["parks"], p["park_outs"]))' "$W/dvpe-short.json" 2>&1)"
+    else
+        test_fail smp-dvpe-short "status $TEST_RC: $(tr -d '\r' <"$OUT" | grep '^dvpe' || echo 'no verdict line')"
+    fi
+fi
 
 # ---- several VMs in one monitor: --vm-config, --clone, consoles, QMP -------------------------
 

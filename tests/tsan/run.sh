@@ -16,7 +16,8 @@
 #   tsan-qmp the qmp suite's sessions (console thread, QMP thread, vCPU thread, -serial unix:)
 #            on build/tsan/mvisor; a case fails if the sanitizer wrote a report
 #   tsan-cli the cli suite's cases of several VMs (the scheduler's workers and watcher, consoles
-#            with logs and sockets, one QMP socket routing to several VMs, signals, per-VM exit)
+#            with logs and sockets, one QMP socket routing to several VMs, signals, per-VM exit),
+#            and smp-dvpe-short (a vCPU standing still in its slice for the other's dvpe)
 #            on build/tsan/mvisor; a report fails the case (exit 66) and the part
 #   tsan-smp a -cpu 34Kf -smp 2 --smp-threads 2 boot (each vCPU on its own host thread) of the
 #            kernel payload with tests/tsan/smp-init: tests/boot/progs/atomics.c and smptorture.c's
@@ -43,7 +44,8 @@ TEST_LOG_ROOT=$root/tsan tests/unit/run.sh --suite multivm "$B/tsan/tests/unit/t
     "$B/tsan/tests/unit/test_virtio_balloon" "$B/tsan/tests/unit/test_pageshare" "$B/tsan/tests/unit/test_numa"
 TEST_LOG_ROOT=$root/tsan tests/qmp/run.sh --suite tsan-qmp --tsan --mvisor "$B/tsan/mvisor" "$@"
 TEST_LOG_ROOT=$root/tsan CLI_TIMEOUT=120 tests/cli/run.sh --suite tsan-cli --tsan --mvisor "$B/tsan/mvisor" \
-    'vmcfg-*' 'clone-*' 'rundir-*' containment several-sigterm perfmap-several qmp-several-vms stats-per-vm
+    'vmcfg-*' 'clone-*' 'rundir-*' containment several-sigterm perfmap-several qmp-several-vms stats-per-vm \
+    smp-dvpe-short
 TEST_LOG_ROOT=$root/tsan tests/net/run.sh --suite tsan-net --tsan --mvisor "$B/tsan/mvisor" switch user socket-hostile
 # tsan-smp: the guest programs and the payload are built here, as suite boot builds them.
 (

@@ -8,14 +8,20 @@
  * 6 million instructions, reads it again (equal, or VPE 1 ran while disabled: MD00378, DVPE),
  * evpe, and waits until the counter moves again (VPE 1 runs again). Then it prints its verdict
  * on the 16550 and resets the board (under -no-reboot mvisor exits 0 with "guest reset").
+ * Built also with -DROUNDS=1000 -DSPIN=2000 (case smp-dvpe-short): windows of a few microseconds,
+ * as Linux's IPIs make, in which VPE 1 stands still inside its slice instead of leaving it.
  * Register numbers and fields: Linux arch/mips/include/asm/mipsmtregs.h; the UART and SOFTRES
  * as in uart_bytes.S.
  */
 #define UART 0xB80003F8
 #define LSR_THRE 0x20
 #define SOFTRES 0xBF000500
+#ifndef ROUNDS
 #define ROUNDS 20
+#endif
+#ifndef SPIN
 #define SPIN 3000000            /* two instructions each */
+#endif
 #define PATIENCE 400000000      /* loop turns to wait for VPE 1 to count */
 
     .set noreorder
@@ -119,7 +125,7 @@ vpe1:
 
     .section .rodata
 msg_ok:
-    .asciz "dvpe: ok: in 20 rounds VPE 1 stood still from dvpe to evpe and ran again after it\r\n"
+    .asciz "dvpe: ok: in every round VPE 1 stood still from dvpe to evpe and ran again after it\r\n"
 msg_ran:
     .asciz "dvpe: FAIL: VPE 1 counted between dvpe and evpe\r\n"
 msg_stuck:
