@@ -182,6 +182,9 @@ void vm_console_pump(struct vm *vm)
     }
     if (!c || !console_pending(c))
         return;
+    /* Input waits for the guest (taken now, or once its receiver has room): its user is typing,
+     * not a VM to trim. The vCPU thread that pumps need not be the one that trims (SMP). */
+    atomic_store_explicit(&vm->trim_typed, true, memory_order_relaxed);
     unsigned room = malta_console_room(vm->malta);
     if (!room)
         return;
@@ -207,8 +210,6 @@ void vm_console_pump(struct vm *vm)
     }
     if (took < n)
         console_unread(c, buf + took, n - took);
-    if (took) /* the vCPU thread that pumps the console need not be the one that trims (SMP) */
-        atomic_store_explicit(&vm->trim_typed, true, memory_order_relaxed);
 }
 
 /* The output side of -serial, opened before the guest runs so a bad path is a usage error. */
