@@ -201,7 +201,7 @@ class Bench:
             f"{rec['plateau_s'] if rec['plateau_s'] is not None else '?'} s"
             + (f", scanner {100 * rec['scanner_cpu_share_merging']:.2f}% of a core until then, "
                f"{100 * rec['scanner_cpu_share']:.2f}% after" if "scanner_cpu_share" in rec else "")
-            + (f", {rec['it_per_s']:.0f} it/s, {rec['it_per_cpu_s']:.0f} it per CPU s" if "it_per_s" in rec else ""))
+            + (f", {rec['it_per_s']:.0f} it/s, {rec['it_per_cpu_s'] or 0:.0f} it per CPU s" if "it_per_s" in rec else ""))
         return rec
 
     def rate(self, f, t0, t1, cpu):
