@@ -514,12 +514,12 @@ bench-disk: $(MVISOR) $(GUEST_STAMP) $(INITRAMFS) | $(DEPS_STAMP)
 	$(if $(BENCH_DISK_ROOTFS),$(ROOTFS_MAKE))
 	bench/disk.py $(BENCH_DISK_QUICK_FLAG) --rootfs $(ROOTFS_DIR)/base.img $(BENCH_DISK_ARGS)
 
-# make bench-density: host PSS of 1, 2, 4, 8 identical idle VMs, mvisor with and without
+# make bench-density: host PSS of 1, 2, 4, 8, 16 identical idle VMs, mvisor with and without
 # --page-sharing against QEMU processes with the host's KSM on and off (bench/density.py; README
 # "Page sharing"). Needs root for KSM. BENCH_DENSITY_QUICK=1: counts 1 2 4, one round.
 # BENCH_DENSITY_ARGS: more bench/density.py options.
 .PHONY: bench-density
-bench-density: $(MVISOR) $(GUEST_STAMP) $(INITRAMFS)
+bench-density: $(MVISOR) $(GUEST_STAMP) $(INITRAMFS) $(GUEST_ELF) $(BENCH_INITRAMFS)
 	bench/density.py $(if $(BENCH_DENSITY_QUICK),--quick) $(BENCH_DENSITY_ARGS)
 # make bench-net: virtio-net against QEMU (bench/net.py; README "Networking: make bench-net"): two
 # VMs on mvisor's switch vs two QEMU processes on -netdev socket, host<->guest through user, TCP

@@ -553,6 +553,7 @@ struct vm {
     /* The idle trim (vm_idle_trim): the window's end (host ns) and the instruction count at its
      * start, the window's length (0: off), and the trims made. */
     uint64_t trim_at_ns, trim_icount, trim_window_ns, idle_trims;
+    _Atomic bool trim_typed; /* console input reached the guest in this window: not idle to its user */
     uint64_t idle_deferred;  /* timer wake-ups --idle-slack moved onto its grid (the scheduler's, atomic) */
     struct smp_rt *smp;            /* --smp-threads 2: the vCPU threads (monitor/smp.c), or NULL */
 };

@@ -186,6 +186,9 @@ void vm_console_pump(struct vm *vm)
     }
     if (!c || !console_pending(c))
         return;
+    /* Input waits for the guest (taken now, or once its receiver has room): its user is typing,
+     * not a VM to trim. The vCPU thread that pumps need not be the one that trims (SMP). */
+    atomic_store_explicit(&vm->trim_typed, true, memory_order_relaxed);
     unsigned room = malta_console_room(vm->malta);
     if (!room)
         return;
@@ -672,7 +675,10 @@ void vm_set_trace(struct vm *vm, const struct dbt_trace *t)
  * guest runs about 1.2 M) while holding more than VM_IDLE_TRIM_MIN_CODE of code drops its
  * translations and gives their memory back (tcache_trim); what it runs next is translated again,
  * a few hundred blocks. Here, between slices, no block of the VM runs. One vCPU only: the
- * vCPUs of an SMP guest share the cache.
+ * vCPUs of an SMP guest share the cache. Nor a VM whose console got input in the window: its
+ * user is typing, the guest runs little between keys, and a trim then costs the next key's echo
+ * its translations again, tens of milliseconds beside busy VMs (bench/vms.py --only latency
+ * had its slowest echoes mid-run, where the idle VM's first trim fell).
  */
 #define VM_IDLE_TRIM_INSNS_PER_S 5000000ull
 #define VM_IDLE_TRIM_MIN_CODE ((size_t)4 << 20)
@@ -683,7 +689,9 @@ static void vm_idle_trim(struct vm *vm)
     if (now < vm->trim_at_ns)
         return;
     uint64_t icount = vm->vcpu->icount;
-    if (vm->trim_at_ns && vm->nr_vcpus == 1 && vm->tcache && tcache_used(vm->tcache) > VM_IDLE_TRIM_MIN_CODE &&
+    bool typed = atomic_exchange_explicit(&vm->trim_typed, false, memory_order_relaxed);
+    if (vm->trim_at_ns && vm->nr_vcpus == 1 && vm->tcache && !typed &&
+        tcache_used(vm->tcache) > VM_IDLE_TRIM_MIN_CODE &&
         icount - vm->trim_icount < VM_IDLE_TRIM_INSNS_PER_S * (vm->trim_window_ns / 1000000000ull)) {
         dbt_trim(vm);
         vm->idle_trims++;

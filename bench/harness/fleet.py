@@ -92,13 +92,18 @@ def mem_used_kib():
 _MAP = re.compile(r"^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$")
 
 
-def mvisor_breakdown(pid, code_buffer_bytes):
+def mvisor_breakdown(pid, code_buffer_bytes, detail=False):
     """mvisor's PSS by kind of mapping, KiB: machine memory (the memfd pool: guest RAM and the
-    boot file cache), translated code (anonymous mappings exactly the size of a code buffer:
-    --code-buffer reserves one such mapping per VM), and everything else (block metadata,
-    software TLBs, the monitor's heap, libraries)."""
+    boot file cache), translated code (the code buffers: memfd mappings named mvisor-code, or
+    in older builds anonymous mappings exactly the size of a code buffer), and everything else
+    (block metadata, software TLBs, the monitor's heap, libraries). With detail, two kinds more
+    out of the rest: the memmap (the machine pages' descriptors, the largest anonymous
+    mapping) and the heap (the brk heap; malloc's own mappings stay in the rest)."""
     parts = {"machine memory": 0, "translated code": 0, "other": 0}
+    if detail:
+        parts.update({"memmap": 0, "heap": 0})
     kind = "other"
+    rows = []
     try:
         with open(f"/proc/{pid}/smaps") as f:
             for line in f:
@@ -108,14 +113,23 @@ def mvisor_breakdown(pid, code_buffer_bytes):
                     name = m.group(3)
                     if "mvisor-machine-memory" in name:
                         kind = "machine memory"
-                    elif not name and size == code_buffer_bytes:
+                    elif "mvisor-code" in name or (not name and size == code_buffer_bytes):
                         kind = "translated code"
+                    elif detail and name == "[heap]":
+                        kind = "heap"
                     else:
                         kind = "other"
-                elif line.startswith("Pss:"):
-                    parts[kind] += int(line.split()[1])
+                    rows.append([kind, size, name, 0])
+                elif line.startswith("Pss:") and rows:
+                    rows[-1][3] += int(line.split()[1])
     except OSError:
         return None
+    if detail:
+        anon = [r for r in rows if r[0] == "other" and not r[2]]
+        if anon:
+            max(anon, key=lambda r: r[1])[0] = "memmap"
+    for kind, _, _, pss in rows:
+        parts[kind] += pss
     return parts
 
 

@@ -24,9 +24,10 @@
 #   page-sharing      four VMs (tests/vms/progs/share_fill.S) fill the same pages under --page-sharing;
 #                     once QMP query-sharing shows them merged, each writes its own pattern into
 #                     them and reads every word back exactly
-#   idle-trim         three VMs idle 6 s before their workload, two with --idle-trim 1: exact
+#   idle-trim         four VMs idle 6 s before their workload, two with --idle-trim 1: exact
 #                     results, and the trimming VMs' translations dropped while they waited
-#                     (--profile=json idle_trims), the third's not
+#                     (--profile=json idle_trims), the third's (--idle-trim 0) not, nor the
+#                     fourth's (--idle-trim 2), typed at on its console all the while
 #   idle-slack        two VMs idle 4 s, one with --idle-slack 40, one with 0: jiffies follow the
 #                     guest's clock in both, the first's ticks coalesced (fewer timer interrupts
 #                     than jiffies, deferred wake-ups in --profile=json), the second's not deferred;
