@@ -4,8 +4,9 @@
  * The branch condition is the value of its operands before the delay slot
  * (Vol. II, "Branch delay slot"). When the slot does not write them, the
  * slot is emitted first and the compare after it, directly feeding the
- * jcc; otherwise the condition (or jr's target) is latched into struct
- * vcpu before the slot. A link register is written before the slot, so the
+ * jcc; when it does and is plain (no memory access or call), the compare
+ * and jcc come first and the slot is emitted on each edge; otherwise the
+ * condition (or jr's target) is latched into struct vcpu before the slot. A link register is written before the slot, so the
  * slot sees it (as the interpreter does). Branch-likely evaluates first and
  * runs the slot only on the taken edge.
  *
@@ -62,9 +63,14 @@ static bool const_cond(struct tr_ctx *c, const struct branch *b, bool *taken)
 }
 
 /* Emits the compare for the condition (operands read now) and returns the "taken" condition code. */
-static enum x64_cc emit_cond(struct tr_ctx *c, const struct branch *b, const struct tr_cmp *fuse)
+static enum x64_cc emit_cond(struct tr_ctx *c, const struct branch *b, const struct tr_cmp *fuse, bool flags)
 {
     struct x64_emitter *e = &c->hot;
+    if (fuse && flags) {
+        /* the slt's own compare is still in the flags: branch on it with no compare at all */
+        enum x64_cc lt = (enum x64_cc)fuse->cc;
+        return b->kind == C_NE ? lt : invert(lt);
+    }
     if (fuse) {
         /* beq/bne rd, $zero after rd = (x < y): branch on x < y directly */
         uint32_t xv;
@@ -156,6 +162,9 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
     bool side = c->k + 2 < c->n;
     uint32_t slot_writes = tr_insn_writes(slot);
     struct tr_cmp prev = c->cmp;
+    /* nothing emitted since the slt: its flags are live until this branch emits an instruction
+     * other than a move */
+    bool flags_live = prev.valid && prev.hot_end == c->hot.len;
     const struct tr_cmp *fuse = NULL;
     if (prev.valid && prev.rd == b->rs && b->rt == 0 && (b->kind == C_EQ || b->kind == C_NE) &&
         prev.rd != prev.rs && prev.rd != prev.rt) {
@@ -196,7 +205,7 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
     if (b->likely) {
         if (!loop)
             tr_writeback(c, e, true);
-        enum x64_cc cc = emit_cond(c, b, fuse);
+        enum x64_cc cc = emit_cond(c, b, fuse, false);
         size_t nt = x64_jcc_rel32(e, invert(cc), 0);
         struct rc_snapshot snap;
         memcpy(snap.g, c->g, sizeof(c->g));
@@ -216,8 +225,46 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
         return;
     }
     enum x64_cc cc;
+    if (latch && tr_slot_plain(slot, c->flags)) {
+        /* The slot writes an operand and is plain: branch on the compare before it, the slot then
+         * emitted on each edge (as a likely branch's), rather than the condition latched in memory
+         * and tested again after the slot. The compare precedes the slot, so a fused slt may feed it
+         * whatever the slot writes, and when the slt was the instruction just before, its flags do
+         * (the write-back between is moves alone), even if it overwrote one of its sources. */
+        bool fused_flags = false;
+        if (prev.valid && prev.rd == b->rs && b->rt == 0 && (b->kind == C_EQ || b->kind == C_NE)) {
+            if (flags_live) {
+                fuse = &prev;
+                fused_flags = true;
+            } else if (prev.rd != prev.rs && prev.rd != prev.rt) {
+                fuse = &prev;
+            }
+        }
+        if (!loop && !side)
+            tr_writeback(c, e, true);
+        cc = emit_cond(c, b, fuse, fused_flags);
+        size_t nt = x64_jcc_rel32(e, invert(cc), 0);
+        struct rc_snapshot snap;
+        memcpy(snap.g, c->g, sizeof(c->g));
+        memcpy(snap.owner, c->owner, sizeof(c->owner));
+        emit_slot(c);
+        if (!c->ended) {
+            if (loop)
+                tr_loop_back(c);
+            else
+                tr_exit_static(c, b->target, retired);
+        }
+        x64_patch_rel32(e, nt, e->len);
+        memcpy(c->g, snap.g, sizeof(c->g));
+        memcpy(c->owner, snap.owner, sizeof(c->owner));
+        c->ended = false;
+        emit_slot(c);
+        if (!c->ended && !side)
+            tr_exit_static(c, fall, retired);
+        return;
+    }
     if (latch) {
-        cc = emit_cond(c, b, NULL);
+        cc = emit_cond(c, b, NULL, false);
         x64_setcc_r8(e, cc, X64_RAX);
         x64_movzx_r32_r8(e, X64_RAX, X64_RAX);
         x64_mov_m32_r32(e, X64_R15, VOFF_LATCH(0), X64_RAX);
@@ -234,7 +281,7 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
             return;
         if (!loop && !side)
             tr_writeback(c, e, true);
-        cc = emit_cond(c, b, fuse);
+        cc = emit_cond(c, b, fuse, false);
     }
     if (side) {
         tr_side_exit(c, cc, b->target, retired);
@@ -543,7 +590,7 @@ void tr_branch_split(struct tr_ctx *c, const struct mips_insn *in)
         return;
     }
     /* the condition into al before anything else can touch the flags (a zero immediate is an xor) */
-    enum x64_cc cc = emit_cond(c, &b, NULL);
+    enum x64_cc cc = emit_cond(c, &b, NULL, false);
     x64_setcc_r8(e, cc, X64_RAX);
     x64_movzx_r32_r8(e, X64_RAX, X64_RAX);
     if (b.link)
