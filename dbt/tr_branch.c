@@ -264,16 +264,15 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
         return;
     }
     if (latch) {
+        /* the condition as one byte of latch 0, set and tested here alone */
         cc = emit_cond(c, b, NULL, false);
-        x64_setcc_r8(e, cc, X64_RAX);
-        x64_movzx_r32_r8(e, X64_RAX, X64_RAX);
-        x64_mov_m32_r32(e, X64_R15, VOFF_LATCH(0), X64_RAX);
+        x64_setcc_m8(e, cc, X64_R15, VOFF_LATCH(0));
         emit_slot(c);
         if (c->ended)
             return;
         if (!loop && !side)
             tr_writeback(c, e, true);
-        x64_alu_m32_imm32(e, X64_CMP, X64_R15, VOFF_LATCH(0), 0);
+        x64_cmp_m8_imm8(e, X64_R15, VOFF_LATCH(0), 0);
         cc = X64_CC_NE;
     } else {
         emit_slot(c);

@@ -1,10 +1,10 @@
 /* A delay slot that overwrites its branch's operand, the operands loaded from memory so that no
  * translator can fold them: the branch decides on the values before the slot (Vol. II, "Branch delay
  * slot"), also right after an slt/sltu/slti whose result the branch tests and which overwrote one of
- * its own sources, on both edges, in the middle of a block and on a loop's back edge. */
+ * its own sources, on both edges, in the middle of a block and on a loop's back edge, and a load in the slot. */
 #include "isa.h"
 #include "user_util.h"
-TEST_BEGIN 15
+TEST_BEGIN 19
     la $s0, vals
     lw $s1, 0($s0)              /* 1 */
     lw $s2, 4($s0)              /* 2 */
@@ -66,7 +66,19 @@ TEST_BEGIN 15
     addiu $t0, $t0, -1
     CHECK_EQ $t4, 18
     CHECK_EQ $t0, -1
+    move $t0, $s1
+    bnez $t0, 10f               /* taken: the slot's load (not plain) comes too late */
+    lw $t0, 8($s0)
+    li $t2, 10
+10: CHECK_EQ $t2, 7
+    CHECK_EQ $t0, -3
+    lw $t0, 24($s0)             /* 0 */
+    bnez $t0, 11f               /* not taken: 0 before the slot's load */
+    lw $t0, 0($s0)
+    li $t2, 11
+11: CHECK_EQ $t2, 11
+    CHECK_EQ $t0, 1
 UTEST_END
     .data
     .align 2
-vals: .word 1, 2, -3, 0x80000000, 0x7fffffff, 5
+vals: .word 1, 2, -3, 0x80000000, 0x7fffffff, 5, 0
