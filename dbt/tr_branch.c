@@ -151,6 +151,29 @@ struct rc_snapshot {
     int8_t owner[16];
 };
 
+/* After the compare (cc: taken): the taken edge inline behind a jcc on its negation, the slot and
+ * then the loop's back edge or the exit to the target; the register cache comes back as it was
+ * before the slot, for the other edge. */
+static void taken_edge(struct tr_ctx *c, const struct branch *b, enum x64_cc cc, bool loop, uint32_t retired)
+{
+    struct x64_emitter *e = &c->hot;
+    size_t nt = x64_jcc_rel32(e, invert(cc), 0);
+    struct rc_snapshot snap;
+    memcpy(snap.g, c->g, sizeof(c->g));
+    memcpy(snap.owner, c->owner, sizeof(c->owner));
+    emit_slot(c);
+    if (!c->ended) {
+        if (loop)
+            tr_loop_back(c);
+        else
+            tr_exit_static(c, b->target, retired);
+    }
+    x64_patch_rel32(e, nt, e->len);
+    memcpy(c->g, snap.g, sizeof(c->g));
+    memcpy(c->owner, snap.owner, sizeof(c->owner));
+    c->ended = false;
+}
+
 static void conditional(struct tr_ctx *c, const struct branch *b)
 {
     struct x64_emitter *e = &c->hot;
@@ -206,21 +229,7 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
         if (!loop)
             tr_writeback(c, e, true);
         enum x64_cc cc = emit_cond(c, b, fuse, false);
-        size_t nt = x64_jcc_rel32(e, invert(cc), 0);
-        struct rc_snapshot snap;
-        memcpy(snap.g, c->g, sizeof(c->g));
-        memcpy(snap.owner, c->owner, sizeof(c->owner));
-        emit_slot(c);
-        if (!c->ended) {
-            if (loop)
-                tr_loop_back(c);
-            else
-                tr_exit_static(c, b->target, retired);
-        }
-        x64_patch_rel32(e, nt, e->len);
-        memcpy(c->g, snap.g, sizeof(c->g));
-        memcpy(c->owner, snap.owner, sizeof(c->owner));
-        c->ended = false;
+        taken_edge(c, b, cc, loop, retired);
         tr_exit_static(c, fall, retired - 1);
         return;
     }
@@ -243,21 +252,7 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
         if (!loop && !side)
             tr_writeback(c, e, true);
         cc = emit_cond(c, b, fuse, fused_flags);
-        size_t nt = x64_jcc_rel32(e, invert(cc), 0);
-        struct rc_snapshot snap;
-        memcpy(snap.g, c->g, sizeof(c->g));
-        memcpy(snap.owner, c->owner, sizeof(c->owner));
-        emit_slot(c);
-        if (!c->ended) {
-            if (loop)
-                tr_loop_back(c);
-            else
-                tr_exit_static(c, b->target, retired);
-        }
-        x64_patch_rel32(e, nt, e->len);
-        memcpy(c->g, snap.g, sizeof(c->g));
-        memcpy(c->owner, snap.owner, sizeof(c->owner));
-        c->ended = false;
+        taken_edge(c, b, cc, loop, retired);
         emit_slot(c);
         if (!c->ended && !side)
             tr_exit_static(c, fall, retired);
