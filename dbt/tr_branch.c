@@ -234,33 +234,35 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
         return;
     }
     enum x64_cc cc;
-    if (latch && tr_slot_plain(slot, c->flags)) {
-        /* The slot writes an operand and is plain: branch on the compare before it, the slot then
-         * emitted on each edge (as a likely branch's), rather than the condition latched in memory
-         * and tested again after the slot. The compare precedes the slot, so a fused slt may feed it
-         * whatever the slot writes, and when the slt was the instruction just before, its flags do
-         * (the write-back between is moves alone), even if it overwrote one of its sources. */
-        bool fused_flags = false;
-        if (prev.valid && prev.rd == b->rs && b->rt == 0 && (b->kind == C_EQ || b->kind == C_NE)) {
-            if (flags_live) {
-                fuse = &prev;
-                fused_flags = true;
-            } else if (prev.rd != prev.rs && prev.rd != prev.rt) {
-                fuse = &prev;
-            }
+    bool fused_flags = false;
+    if (latch && prev.valid && prev.rd == b->rs && b->rt == 0 && (b->kind == C_EQ || b->kind == C_NE)) {
+        /* The compare comes before the slot, so a fused slt may feed it whatever the slot writes, and
+         * when the slt was the instruction just before, its flags do (the write-back between is moves
+         * alone), even if it overwrote one of its sources. */
+        if (flags_live) {
+            fuse = &prev;
+            fused_flags = true;
+        } else if (prev.rd != prev.rs && prev.rd != prev.rt) {
+            fuse = &prev;
         }
-        if (!loop && !side)
+    }
+    if (latch && !side && tr_slot_plain(slot, c->flags)) {
+        /* The slot writes an operand, is plain and the block ends here: branch on the compare before
+         * the slot, the slot then emitted on each edge (as a likely branch's), rather than the
+         * condition latched in memory and tested again after the slot. (A side exit keeps its taken
+         * edge out of the hot path: the latch below.) */
+        if (!loop)
             tr_writeback(c, e, true);
         cc = emit_cond(c, b, fuse, fused_flags);
         taken_edge(c, b, cc, loop, retired);
         emit_slot(c);
-        if (!c->ended && !side)
+        if (!c->ended)
             tr_exit_static(c, fall, retired);
         return;
     }
     if (latch) {
         /* the condition as one byte of latch 0, set and tested here alone */
-        cc = emit_cond(c, b, NULL, false);
+        cc = emit_cond(c, b, fuse, fused_flags);
         x64_setcc_m8(e, cc, X64_R15, VOFF_LATCH(0));
         emit_slot(c);
         if (c->ended)
