@@ -182,7 +182,8 @@ static void slt(struct tr_ctx *c, unsigned rd, unsigned rs, unsigned rt, bool ha
     tr_written(c, rd);
     /* Remembered so a following beq/bne on rd can branch on the compare itself. */
     c->cmp = (struct tr_cmp){.valid = true, .rd = (uint8_t)rd, .rs = (uint8_t)rs,
-                             .rt = has_imm ? 0xFF : (uint8_t)rt, .imm = imm, .is_unsigned = is_unsigned};
+                             .rt = has_imm ? 0xFF : (uint8_t)rt, .imm = imm, .is_unsigned = is_unsigned,
+                             .cc = (uint8_t)cc, .hot_end = e->len};
 }
 
 static void shift_imm(struct tr_ctx *c, enum x64_shift op, unsigned rd, unsigned rt, unsigned sa)

@@ -4,8 +4,9 @@
  * The branch condition is the value of its operands before the delay slot
  * (Vol. II, "Branch delay slot"). When the slot does not write them, the
  * slot is emitted first and the compare after it, directly feeding the
- * jcc; otherwise the condition (or jr's target) is latched into struct
- * vcpu before the slot. A link register is written before the slot, so the
+ * jcc; when it does and is plain (no memory access or call), the compare
+ * and jcc come first and the slot is emitted on each edge; otherwise the
+ * condition (or jr's target) is latched into struct vcpu before the slot. A link register is written before the slot, so the
  * slot sees it (as the interpreter does). Branch-likely evaluates first and
  * runs the slot only on the taken edge.
  *
@@ -62,9 +63,14 @@ static bool const_cond(struct tr_ctx *c, const struct branch *b, bool *taken)
 }
 
 /* Emits the compare for the condition (operands read now) and returns the "taken" condition code. */
-static enum x64_cc emit_cond(struct tr_ctx *c, const struct branch *b, const struct tr_cmp *fuse)
+static enum x64_cc emit_cond(struct tr_ctx *c, const struct branch *b, const struct tr_cmp *fuse, bool flags)
 {
     struct x64_emitter *e = &c->hot;
+    if (fuse && flags) {
+        /* the slt's own compare is still in the flags: branch on it with no compare at all */
+        enum x64_cc lt = (enum x64_cc)fuse->cc;
+        return b->kind == C_NE ? lt : invert(lt);
+    }
     if (fuse) {
         /* beq/bne rd, $zero after rd = (x < y): branch on x < y directly */
         uint32_t xv;
@@ -145,6 +151,29 @@ struct rc_snapshot {
     int8_t owner[16];
 };
 
+/* After the compare (cc: taken): the taken edge inline behind a jcc on its negation, the slot and
+ * then the loop's back edge or the exit to the target; the register cache comes back as it was
+ * before the slot, for the other edge. */
+static void taken_edge(struct tr_ctx *c, const struct branch *b, enum x64_cc cc, bool loop, uint32_t retired)
+{
+    struct x64_emitter *e = &c->hot;
+    size_t nt = x64_jcc_rel32(e, invert(cc), 0);
+    struct rc_snapshot snap;
+    memcpy(snap.g, c->g, sizeof(c->g));
+    memcpy(snap.owner, c->owner, sizeof(c->owner));
+    emit_slot(c);
+    if (!c->ended) {
+        if (loop)
+            tr_loop_back(c);
+        else
+            tr_exit_static(c, b->target, retired);
+    }
+    x64_patch_rel32(e, nt, e->len);
+    memcpy(c->g, snap.g, sizeof(c->g));
+    memcpy(c->owner, snap.owner, sizeof(c->owner));
+    c->ended = false;
+}
+
 static void conditional(struct tr_ctx *c, const struct branch *b)
 {
     struct x64_emitter *e = &c->hot;
@@ -156,6 +185,9 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
     bool side = c->k + 2 < c->n;
     uint32_t slot_writes = tr_insn_writes(slot);
     struct tr_cmp prev = c->cmp;
+    /* nothing emitted since the slt: its flags are live until this branch emits an instruction
+     * other than a move */
+    bool flags_live = prev.valid && prev.hot_end == c->hot.len;
     const struct tr_cmp *fuse = NULL;
     if (prev.valid && prev.rd == b->rs && b->rt == 0 && (b->kind == C_EQ || b->kind == C_NE) &&
         prev.rd != prev.rs && prev.rd != prev.rt) {
@@ -196,37 +228,48 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
     if (b->likely) {
         if (!loop)
             tr_writeback(c, e, true);
-        enum x64_cc cc = emit_cond(c, b, fuse);
-        size_t nt = x64_jcc_rel32(e, invert(cc), 0);
-        struct rc_snapshot snap;
-        memcpy(snap.g, c->g, sizeof(c->g));
-        memcpy(snap.owner, c->owner, sizeof(c->owner));
-        emit_slot(c);
-        if (!c->ended) {
-            if (loop)
-                tr_loop_back(c);
-            else
-                tr_exit_static(c, b->target, retired);
-        }
-        x64_patch_rel32(e, nt, e->len);
-        memcpy(c->g, snap.g, sizeof(c->g));
-        memcpy(c->owner, snap.owner, sizeof(c->owner));
-        c->ended = false;
+        enum x64_cc cc = emit_cond(c, b, fuse, false);
+        taken_edge(c, b, cc, loop, retired);
         tr_exit_static(c, fall, retired - 1);
         return;
     }
     enum x64_cc cc;
+    bool fused_flags = false;
+    if (latch && prev.valid && prev.rd == b->rs && b->rt == 0 && (b->kind == C_EQ || b->kind == C_NE)) {
+        /* The compare comes before the slot, so a fused slt may feed it whatever the slot writes, and
+         * when the slt was the instruction just before, its flags do (the write-back between is moves
+         * alone), even if it overwrote one of its sources. */
+        if (flags_live) {
+            fuse = &prev;
+            fused_flags = true;
+        } else if (prev.rd != prev.rs && prev.rd != prev.rt) {
+            fuse = &prev;
+        }
+    }
+    if (latch && !side && tr_slot_plain(slot, c->flags)) {
+        /* The slot writes an operand, is plain and the block ends here: branch on the compare before
+         * the slot, the slot then emitted on each edge (as a likely branch's), rather than the
+         * condition latched in memory and tested again after the slot. (A side exit keeps its taken
+         * edge out of the hot path: the latch below.) */
+        if (!loop)
+            tr_writeback(c, e, true);
+        cc = emit_cond(c, b, fuse, fused_flags);
+        taken_edge(c, b, cc, loop, retired);
+        emit_slot(c);
+        if (!c->ended)
+            tr_exit_static(c, fall, retired);
+        return;
+    }
     if (latch) {
-        cc = emit_cond(c, b, NULL);
-        x64_setcc_r8(e, cc, X64_RAX);
-        x64_movzx_r32_r8(e, X64_RAX, X64_RAX);
-        x64_mov_m32_r32(e, X64_R15, VOFF_LATCH(0), X64_RAX);
+        /* the condition as one byte of latch 0, set and tested here alone */
+        cc = emit_cond(c, b, fuse, fused_flags);
+        x64_setcc_m8(e, cc, X64_R15, VOFF_LATCH(0));
         emit_slot(c);
         if (c->ended)
             return;
         if (!loop && !side)
             tr_writeback(c, e, true);
-        x64_alu_m32_imm32(e, X64_CMP, X64_R15, VOFF_LATCH(0), 0);
+        x64_cmp_m8_imm8(e, X64_R15, VOFF_LATCH(0), 0);
         cc = X64_CC_NE;
     } else {
         emit_slot(c);
@@ -234,7 +277,7 @@ static void conditional(struct tr_ctx *c, const struct branch *b)
             return;
         if (!loop && !side)
             tr_writeback(c, e, true);
-        cc = emit_cond(c, b, fuse);
+        cc = emit_cond(c, b, fuse, false);
     }
     if (side) {
         tr_side_exit(c, cc, b->target, retired);
@@ -543,7 +586,7 @@ void tr_branch_split(struct tr_ctx *c, const struct mips_insn *in)
         return;
     }
     /* the condition into al before anything else can touch the flags (a zero immediate is an xor) */
-    enum x64_cc cc = emit_cond(c, &b, NULL);
+    enum x64_cc cc = emit_cond(c, &b, NULL, false);
     x64_setcc_r8(e, cc, X64_RAX);
     x64_movzx_r32_r8(e, X64_RAX, X64_RAX);
     if (b.link)

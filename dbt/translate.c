@@ -567,6 +567,11 @@ static bool goes_on(const struct mips_insn *br, const struct mips_insn *slot, ui
     default:
         return false;
     }
+    return tr_slot_plain(slot, flags);
+}
+
+bool tr_slot_plain(const struct mips_insn *slot, uint32_t flags)
+{
     if (slot->flags & (MIPS_F_BRANCH | MIPS_F_LOAD | MIPS_F_STORE | MIPS_F_PRIV | MIPS_F_COP | MIPS_F_END_BLOCK))
         return false;
     switch (slot->op) {

@@ -105,6 +105,9 @@ struct tr_cmp {
     uint8_t rd, rs, rt; /* rd = (rs < rt or imm); rt = 0xFF for the immediate forms */
     int32_t imm;
     bool is_unsigned;
+    uint8_t cc;     /* the x64 condition code of rs < rt on the flags the compare left */
+    size_t hot_end; /* hot offset right after the slt: the flags still hold its compare while the
+                       branch emits nothing but moves after it */
 };
 
 /*
@@ -228,6 +231,9 @@ void tr_exit_static(struct tr_ctx *c, uint32_t target, uint32_t retired);
  * warm code that writes the state back (the hot path keeps it dirty) and leaves through a
  * chainable jump to target, having retired `retired` instructions. */
 void tr_side_exit(struct tr_ctx *c, enum x64_cc cc, uint32_t target, uint32_t retired);
+/* Whether a delay slot is plain: no load, store, helper call, trap or exit of its own, so it may be
+ * translated more than once (on each edge of its branch) and a block may go on past its branch. */
+bool tr_slot_plain(const struct mips_insn *slot, uint32_t flags);
 /* Guest registers an instruction may write (a superset, decided by its encoding alone). */
 uint32_t tr_insn_writes(const struct mips_insn *in);
 /* Whether a taken branch to target is the back edge of a loop-mode block. */

@@ -413,6 +413,17 @@ void x64_setcc_r8(struct x64_emitter *e, enum x64_cc cc, int r)
     enc_rr(e, F_BYTERM, OP(0x0F, (uint8_t)(0x90 + cc)), 0, r);
 }
 
+void x64_setcc_m8(struct x64_emitter *e, enum x64_cc cc, int base, int32_t disp)
+{
+    enc_rm(e, 0, OP(0x0F, (uint8_t)(0x90 + cc)), 0, base, -1, disp);
+}
+
+void x64_cmp_m8_imm8(struct x64_emitter *e, int base, int32_t disp, uint8_t imm)
+{
+    enc_rm(e, 0, OP(0x80), 7, base, -1, disp);
+    x64_byte(e, imm);
+}
+
 void x64_cmov_r32_r32(struct x64_emitter *e, enum x64_cc cc, int dst, int src)
 {
     enc_rr(e, 0, OP(0x0F, (uint8_t)(0x40 + cc)), dst, src);

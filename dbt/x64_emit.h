@@ -125,6 +125,8 @@ void x64_bsr_r32_r32(struct x64_emitter *e, int dst, int src);
 void x64_lzcnt_r32_r32(struct x64_emitter *e, int dst, int src);
 void x64_bswap_r32(struct x64_emitter *e, int r);
 void x64_setcc_r8(struct x64_emitter *e, enum x64_cc cc, int r);
+void x64_setcc_m8(struct x64_emitter *e, enum x64_cc cc, int base, int32_t disp);
+void x64_cmp_m8_imm8(struct x64_emitter *e, int base, int32_t disp, uint8_t imm);
 void x64_cmov_r32_r32(struct x64_emitter *e, enum x64_cc cc, int dst, int src);
 
 /* Control flow. The rel32 forms return the offset of their rel32 field (for patching). */
