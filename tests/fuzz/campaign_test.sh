@@ -71,7 +71,7 @@ done
 
 # run.sh in the scratch folder: its suite's logs there too, never the real build/test-logs
 run() {
-    env B="$B" TEST_LOG_ROOT="$tmp/logs" FUZZ_GUEST_SECONDS=8 FUZZ_USER_SECONDS=4 FUZZ_MAX_CRASHES=10 \
+    env B="$B" TEST_LOG_ROOT="$tmp/logs" FUZZ_GUEST_SECONDS=8 FUZZ_USER_SECONDS=4 FUZZ_MAX_CRASHES=100 \
         "$@" tests/fuzz/run.sh --long virtio_fake,fake_user fake_crash >>"$tmp/out" 2>&1
 }
 # field TARGET COLUMN: a cell of the target's row in the report (3 seconds, 4 goal, 5 executions,
