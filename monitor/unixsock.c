@@ -111,11 +111,22 @@ int unixsock_listen(const char *path, char *err, size_t errlen)
         return -e;
     }
     /* The socket controls the VM (QMP) or is its console: only its owner may connect, whatever
-     * the umask (bind makes it 0777 & ~umask). The mode is set before listen, so no connection
-     * is ever accepted while it is wider. */
-    if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || chmod(path, 0600) < 0 || listen(fd, 8) < 0) {
+     * the umask (bind makes it 0777 & ~umask). It is bound under a temporary name, narrowed and
+     * listening before it is renamed to PATH: a client that waits for PATH to exist and then
+     * connects is never refused (a slow start, e.g. under a sanitizer, left a window between
+     * bind and listen), and no connection is ever accepted while the mode is wider. */
+    char tmp[sizeof(sun.sun_path)];
+    int n = snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
+    const char *at = (n > 0 && (size_t)n < sizeof(tmp)) ? tmp : path;
+    snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", at);
+    if (at != path)
+        unlink(at);
+    if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || chmod(at, 0600) < 0 || listen(fd, 8) < 0 ||
+        (at != path && rename(at, path) < 0)) {
         int e = errno;
         snprintf(err, errlen, "cannot listen on %s: %s", path, strerror(e));
+        if (at != path)
+            unlink(at);
         close(fd);
         return -e;
     }
