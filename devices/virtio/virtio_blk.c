@@ -39,7 +39,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "devices/block/block.h"
 #include "devices/virtio/virtio.h"
@@ -141,9 +140,6 @@ struct virtio_blk {
     unsigned busy;             /* queued or running on the I/O thread */
     bool quit;
     _Atomic bool has_done;     /* done is not empty: lets the poll skip the lock */
-    _Atomic unsigned submitted; /* requests queued so far: what the I/O thread's poll watches */
-    uint64_t gap_ns;           /* I/O thread: recent time from a completion to the next request */
-    unsigned poll_backoff;     /* I/O thread: requests to go before it polls again */
     pthread_t thread;
     bool thread_started;
 };
@@ -314,75 +310,13 @@ static void blk_run(struct virtio_blk *d, struct blk_req *r)
     r->status = blk_status(rc);
 }
 
-static uint64_t blk_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/*
- * Adaptive polling (as QEMU's IOThreads do, util/aio-posix.c poll-max-ns): a guest streaming
- * synchronous requests (dd with O_DIRECT, one request at a time) sends the next one a short,
- * steady while after it saw the last complete. Sleeping on the condition variable in between costs
- * a futex wake and a cross-CPU wake-up per request, which on a virtualized host is tens of
- * microseconds on the request's critical path; so after a completion the thread watches the queue
- * for about twice the recent gap before it sleeps, and not at all once the gaps are longer than
- * BLK_POLL_MAX_NS (an idle or slow guest costs no CPU). Polling pays only with a CPU to spare: a
- * poll that finds itself descheduled (its clock jumps) means the host is busy and the spinning
- * takes time from the vCPU, so polling stops for the next BLK_POLL_BACKOFF requests. Called and
- * returns with the lock held.
- */
-#define BLK_POLL_MAX_NS 400000u
-#define BLK_POLL_PREEMPTED_NS 50000u
-#define BLK_POLL_BACKOFF 256u
-static void blk_poll_todo(struct virtio_blk *d, uint64_t since)
-{
-    if (d->poll_backoff) {
-        d->poll_backoff--;
-        return;
-    }
-    if (d->host.synchronous || d->gap_ns > BLK_POLL_MAX_NS)
-        return;
-    unsigned seen = atomic_load_explicit(&d->submitted, memory_order_acquire);
-    uint64_t limit = 2 * d->gap_ns + 20000u;
-    pthread_mutex_unlock(&d->lock);
-    uint64_t t = blk_now_ns(), prev = t;
-    bool got = false;
-    while (!got && t - since < limit) {
-        for (int i = 0; i < 64 && !got; i++) {
-            __builtin_ia32_pause();
-            got = atomic_load_explicit(&d->submitted, memory_order_acquire) != seen;
-        }
-        t = blk_now_ns();
-        if (t - prev > BLK_POLL_PREEMPTED_NS) {
-            d->poll_backoff = BLK_POLL_BACKOFF;
-            break;
-        }
-        prev = t;
-    }
-    pthread_mutex_lock(&d->lock);
-}
-
 static void *blk_thread(void *arg)
 {
     struct virtio_blk *d = arg;
-    uint64_t finished = 0; /* when the last request ended, 0 before the first */
-    d->gap_ns = BLK_POLL_MAX_NS + 1;
     pthread_mutex_lock(&d->lock);
     for (;;) {
-        if (!d->todo && !d->quit && finished)
-            blk_poll_todo(d, finished);
         while (!d->todo && !d->quit)
             pthread_cond_wait(&d->work, &d->lock);
-        if (finished) {
-            /* the gap's running average (1/4 weight to the new one), capped so that one long
-             * pause does not keep the polling off for many requests */
-            uint64_t gap = blk_now_ns() - finished;
-            gap = gap > 4 * BLK_POLL_MAX_NS ? 4 * BLK_POLL_MAX_NS : gap;
-            d->gap_ns = (3 * d->gap_ns + gap) / 4;
-            finished = 0;
-        }
         if (!d->todo)
             break;
         struct blk_req *r = d->todo;
@@ -394,8 +328,6 @@ static void *blk_thread(void *arg)
         blk_run(d, r);
 
         pthread_mutex_lock(&d->lock);
-        if (!d->todo)
-            finished = blk_now_ns();
         r->next = NULL;
         *d->done_tail = r;
         d->done_tail = &r->next;
@@ -438,7 +370,6 @@ static void blk_submit(struct virtio_blk *d, struct blk_req *r)
     *d->todo_tail = r;
     d->todo_tail = &r->next;
     d->busy++;
-    atomic_fetch_add_explicit(&d->submitted, 1, memory_order_release);
     pthread_cond_signal(&d->work);
     pthread_mutex_unlock(&d->lock);
 }
