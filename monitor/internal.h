@@ -2,6 +2,7 @@
 #ifndef MVISOR_MONITOR_INTERNAL_H
 #define MVISOR_MONITOR_INTERNAL_H
 
+#include "devices/host_clock.h"
 #include "monitor/monitor.h"
 
 void cp0_reset(struct vcpu *v, uint64_t seed);
@@ -47,6 +48,5 @@ void filecache_put(struct file_pages *f);
 int filecache_load(struct physmap *pm, const struct file_pages *f, uint64_t off, gpa_t pa, uint64_t len);
 
 double host_monotonic_s(void);
-uint64_t host_monotonic_ns(void);
 
 #endif

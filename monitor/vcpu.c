@@ -37,13 +37,6 @@ _Static_assert(offsetof(struct vcpu, lo) == 136, "frozen offset");
 #define REALTIME_POLL_INSNS 16384u
 #define HOST_POLL_INSNS (1u << 20) /* how often deterministic mode checks --timeout */
 
-uint64_t host_monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 double host_monotonic_s(void)
 {
     return (double)host_monotonic_ns() / 1e9;

@@ -45,8 +45,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "devices/host_clock.h"
 #include "devices/net/internal.h"
 
 #define SWITCH_NAME_MAX 64
@@ -91,13 +91,6 @@ struct sw_port {
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct net_switch *registry;
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static struct sw_entry *table_find(struct net_switch *sw, const uint8_t *mac, uint64_t now)
 {
@@ -185,7 +178,7 @@ static int sw_send(struct netdev *nd, struct net_buf *b, bool may_hold)
     if (b->len < NET_ETH_HLEN)
         return 0;
     const uint8_t *dst = b->data, *src = b->data + NET_MAC_LEN;
-    uint64_t now = now_ns();
+    uint64_t now = host_monotonic_ns();
     int rc = 0;
     pthread_mutex_lock(&sw->lock);
     if (!(src[0] & 1))

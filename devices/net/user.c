@@ -33,9 +33,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "devices/host_clock.h"
 #include "devices/net/internal.h"
 
 struct user_timer {
@@ -75,13 +75,6 @@ struct user_net {
     _Atomic uint64_t guest_errors;
     struct ipfrag_guard frags; /* the guest's IPv4 fragments (under lock) */
 };
-
-static int64_t clock_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
-}
 
 /* ---- slirp's callbacks (called with the lock held) ---------------------------------------- */
 
@@ -132,7 +125,7 @@ static void cb_guest_error(const char *msg, void *opaque)
 static int64_t cb_clock_get_ns(void *opaque)
 {
     (void)opaque;
-    return clock_ns();
+    return (int64_t)host_monotonic_ns();
 }
 
 static void *cb_timer_new(SlirpTimerCb cb, void *cb_opaque, void *opaque)
@@ -250,7 +243,7 @@ static int get_revents(int idx, void *opaque)
 /* Runs the timers that are due; returns ms until the next one (or the given bound). */
 static uint32_t run_timers(struct user_net *u, uint32_t bound)
 {
-    int64_t now = clock_ns() / 1000000;
+    int64_t now = (int64_t)host_monotonic_ns() / 1000000;
     bool fired;
     do {
         fired = false;
@@ -294,7 +287,7 @@ static void *user_thread(void *arg)
             slirp_pollfds_fill(u->slirp, &timeout, add_poll, ps);
             gen = ++u->fill_gen;
         }
-        u->thread_wake_ms = clock_ns() / 1000000 + timeout;
+        u->thread_wake_ms = (int64_t)host_monotonic_ns() / 1000000 + timeout;
         pthread_mutex_unlock(&u->lock);
         int rc = poll(ps->fds, ps->nfds, (int)timeout);
         pthread_mutex_lock(&u->lock);
@@ -339,7 +332,7 @@ static bool poll_now(struct user_net *u)
     timeout = 1000;
     slirp_pollfds_fill(u->slirp, &timeout, add_poll, ps);
     u->fill_gen++;
-    return ps->sig != u->ps.sig || clock_ns() / 1000000 + timeout < u->thread_wake_ms;
+    return ps->sig != u->ps.sig || (int64_t)host_monotonic_ns() / 1000000 + timeout < u->thread_wake_ms;
 }
 
 /* ---- the backend ---------------------------------------------------------------------------- */
@@ -358,7 +351,7 @@ static void user_input(struct user_net *u, const struct net_buf *b)
 {
     const uint8_t *data = b->data;
     uint32_t len = b->len;
-    enum ipfrag_verdict v = ipfrag_guard_input(&u->frags, b->data, b->len, clock_ns(), &data, &len);
+    enum ipfrag_verdict v = ipfrag_guard_input(&u->frags, b->data, b->len, (int64_t)host_monotonic_ns(), &data, &len);
     if (v == IPFRAG_PASS || v == IPFRAG_WHOLE)
         slirp_input(u->slirp, data, (int)len);
     else if (v == IPFRAG_DROP)

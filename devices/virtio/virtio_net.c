@@ -30,8 +30,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "devices/host_clock.h"
 #include "devices/net/net.h"
 #include "devices/virtio/virtio.h"
 
@@ -102,13 +102,6 @@ struct virtio_net {
 static void count(_Atomic uint64_t *c, uint64_t n)
 {
     atomic_fetch_add_explicit(c, n, memory_order_relaxed);
-}
-
-static uint64_t host_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* One interval into a count, a sum and a maximum (written by the vCPU thread only). */
@@ -191,7 +184,7 @@ static int rx_enqueue(struct virtio_net *n, struct net_buf *b, bool refuse)
     n->rxq[(n->rx_head + n->rx_count) % RXQ_LEN] = b;
     kick = n->rx_count++ == 0;
     if (kick && n->profiling)
-        atomic_store_explicit(&n->kick_at, host_now_ns(), memory_order_relaxed);
+        atomic_store_explicit(&n->kick_at, host_monotonic_ns(), memory_order_relaxed);
     atomic_store_explicit(&n->rx_pending, true, memory_order_release);
     pthread_mutex_unlock(&n->lock);
     if (kick && n->host.kick)
@@ -448,7 +441,7 @@ static void net_rx_process(struct virtio_net *n)
     struct net_buf *b;
     if (n->profiling) {
         uint64_t at = atomic_exchange_explicit(&n->kick_at, 0, memory_order_relaxed);
-        uint64_t now = host_now_ns();
+        uint64_t now = host_monotonic_ns();
         if (at && now > at)
             timed(&n->stats.wake_n, &n->stats.wake_ns, &n->stats.wake_max_ns, now - at);
     }
@@ -474,7 +467,7 @@ static void net_rx_process(struct virtio_net *n)
         delivered = true;
     }
     if (delivered && n->profiling)
-        n->rx_given_at = host_now_ns();
+        n->rx_given_at = host_monotonic_ns();
     if (delivered)
         virtio_pci_queue_done(vp, QUEUE_RX);
 }
@@ -507,9 +500,7 @@ static uint64_t net_now_ns(const struct virtio_net *n)
 {
     if (n->clock.now_ns)
         return dev_now_ns(&n->clock);
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    return host_monotonic_ns();
 }
 
 /* Offers b (the chain head's frame) to the backend: true if it went (or was dropped), false
@@ -629,7 +620,7 @@ static void net_notify(void *dev, unsigned q)
 {
     struct virtio_net *n = dev;
     if (q == QUEUE_TX && n->profiling && n->rx_given_at) {
-        uint64_t d = host_now_ns() - n->rx_given_at;
+        uint64_t d = host_monotonic_ns() - n->rx_given_at;
         n->rx_given_at = 0;
         if (d <= VIRTIO_NET_TURN_MAX_NS)
             timed(&n->stats.turn_n, &n->stats.turn_ns, &n->stats.turn_max_ns, d);
