@@ -22,6 +22,8 @@ import sys
 import termios
 import time
 
+from guest import kill_group, spawn
+
 
 def read_until(fd, needle, timeout, buf):
     deadline = time.monotonic() + timeout
@@ -55,7 +57,7 @@ def main():
     before = termios.tcgetattr(slave)
     argv = [a.mvisor, "-M", "malta", "-m", "256", "-kernel", a.kernel, "-initrd", a.initrd,
             "-append", "console=ttyS0", "-nographic", "--exec", a.exec, "--deterministic", "--seed", "9"]
-    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=subprocess.PIPE, close_fds=True)
+    proc = spawn(argv, stdin=slave, stdout=slave, stderr=subprocess.PIPE, close_fds=True)
     failed = 0
     buf = [""]
 
@@ -100,9 +102,7 @@ def main():
         after = termios.tcgetattr(slave)
         check("terminal-restored", after == before, "terminal settings differ after exit")
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        kill_group(proc)
         if a.transcript:
             with open(a.transcript, "w") as f:
                 f.write(buf[0])

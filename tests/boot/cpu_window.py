@@ -19,6 +19,8 @@ import subprocess
 import sys
 import time
 
+from guest import spawn
+
 
 def proc_cpu_s(pid):
     with open("/proc/%d/stat" % pid) as f:
@@ -35,7 +37,7 @@ def host_idle_s():
 
 def main():
     begin, end, cmd = sys.argv[1], sys.argv[2], sys.argv[3:]
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE)
+    p = spawn(cmd, stdout=subprocess.PIPE)
     marks = {}
     out = sys.stdout.buffer
     for line in iter(p.stdout.readline, b""):

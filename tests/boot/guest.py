@@ -5,13 +5,58 @@ Everything the guest prints is kept (and copied to a transcript file as it arriv
 checks can look at the whole boot log afterwards. Standard library only.
 """
 
+import atexit
 import os
 import re
 import select
+import signal
 import subprocess
+import threading
 import time
 
 PROMPT = "/ # "
+
+
+_live = []  # processes spawn() started that nobody has reaped yet
+
+
+def _on_signal(signum, _frame):
+    raise SystemExit(128 + signum)  # so that finally blocks and the atexit reaper run
+
+
+def spawn(argv, **kw):
+    """subprocess.Popen(argv, **kw) in a process group of its own, which kill_group() kills whole,
+    and so does this script's exit, whichever way it goes: a return, an exception, or the
+    SIGTERM/SIGHUP of a suite's time limit (a driver that raised before its cleanup once left a
+    booted mvisor running). Not SIGKILL: nothing runs then."""
+    if not getattr(spawn, "armed", False):
+        spawn.armed = True
+        atexit.register(kill_all)
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                if signal.getsignal(sig) == signal.SIG_DFL:
+                    signal.signal(sig, _on_signal)
+    p = subprocess.Popen(argv, process_group=0, **kw)
+    _live.append(p)
+    return p
+
+
+def kill_group(p):
+    """SIGKILL to p's process group, then reaps p. Once p was reaped (it exited and someone
+    waited) its group id may belong to a stranger's group later: it is left alone then."""
+    if p.returncode is None:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        p.wait()
+    if p in _live:
+        _live.remove(p)
+
+
+def kill_all():
+    for p in list(_live):
+        kill_group(p)
 
 
 class GuestError(Exception):
@@ -29,8 +74,8 @@ class Guest:
         self.transcript.write("$ " + " ".join(argv) + "\n")
         self.stderr_file = open(stderr_path, "wb")
         self.stderr_path = stderr_path
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self.stderr_file, env=env)
+        self.proc = spawn(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=self.stderr_file, env=env)
         os.set_blocking(self.proc.stdout.fileno(), False)
         self.status = None
 
@@ -117,8 +162,6 @@ class Guest:
             return f.read()
 
     def close(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+        kill_group(self.proc)
         self.transcript.close()
         self.stderr_file.close()

@@ -14,7 +14,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "boot"))
-from guest import Guest, GuestError, PROMPT  # noqa: E402
+from guest import Guest, GuestError, PROMPT, kill_group, spawn  # noqa: E402
 import subprocess  # noqa: E402
 
 
@@ -34,7 +34,7 @@ def main():
             "-drive", "file=%s,format=raw,if=virtio,id=d0" % a.image]
     print("$ " + " ".join(argv))
     err = open(os.path.join(a.log_dir, "clone.stderr"), "wb")
-    mon = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=err, stderr=err)
+    mon = spawn(argv, stdin=subprocess.DEVNULL, stdout=err, stderr=err)
     failed = 0
     guests = []
     try:
@@ -66,9 +66,7 @@ def main():
     finally:
         for g in guests:
             g.close()
-        if mon.poll() is None:
-            mon.kill()
-            mon.wait()
+        kill_group(mon)
         err.close()
     with open(os.path.join(a.log_dir, "clone.stderr"), errors="replace") as f:
         sys.stdout.write(f.read())

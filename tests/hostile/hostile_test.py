@@ -50,6 +50,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "vms"))
 import vms_test as V  # noqa: E402
 from vms_test import check  # noqa: E402
 from qmp_client import QMPError  # noqa: E402
+from guest import spawn  # noqa: E402
 
 # a whole run's limit: the multi-VM driver's, stretched by run.sh as the host's load asks
 RUN_LIMIT = int(os.environ.get("HOSTILE_RUN_LIMIT", V.RUN_LIMIT))
@@ -245,8 +246,7 @@ def case_sandbox(args):
     for opt, want in (([], 2), (["-sandbox", "on"], 2), (["-sandbox", "off"], 0), (["--sandbox", "off"], 0)):
         cmd = [args.mvisor, "-M", "malta", "-m", "16", "-kernel", elf, "-serial", "none", "--timeout", "30"] + opt
         print("$ " + " ".join(cmd), flush=True)
-        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+        p = spawn(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         # the filter goes in once the VM is set up: look after 2 s of its run
         time.sleep(2)
         mode = seccomp_mode(p.pid) if p.poll() is None else -1

@@ -34,7 +34,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "boot"))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "qmp"))
-from guest import Guest, GuestError, PROMPT  # noqa: E402
+from guest import Guest, GuestError, PROMPT, kill_group, spawn  # noqa: E402
 from qmp_client import QMPClient, QMPError  # noqa: E402
 
 CMD = 120
@@ -198,9 +198,8 @@ def udp_pair(a, check, failed):
         json.dump([vm("u1", "10.0.4.1", pa, pb), vm("u2", "10.0.4.2", pb, pa)], f)
     err = open(os.path.join(a.log_dir, "socket-udp.stderr"), "wb")
     qmp = os.path.join(run, "qmp.sock")
-    proc = subprocess.Popen([a.monitor, "--vm-config", cfg, "--run-dir", run,
-                             "-qmp", "unix:%s,server=on,wait=off" % qmp], stdin=subprocess.DEVNULL,
-                            stdout=err, stderr=err)
+    proc = spawn([a.monitor, "--vm-config", cfg, "--run-dir", run,
+                  "-qmp", "unix:%s,server=on,wait=off" % qmp], stdin=subprocess.DEVNULL, stdout=err, stderr=err)
     g = {}
     try:
         for n in ("u1", "u2"):
@@ -231,9 +230,7 @@ def udp_pair(a, check, failed):
     finally:
         for x in g.values():
             x.close()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        kill_group(proc)
     return 1 if failed else 0
 
 

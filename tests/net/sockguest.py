@@ -11,7 +11,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "boot"))
-from guest import Guest, GuestError, PROMPT  # noqa: E402
+from guest import Guest, GuestError, PROMPT, kill_group, spawn  # noqa: E402
 
 
 class SockGuest(Guest):
@@ -94,9 +94,7 @@ def close_all(guests, proc):
     """The consoles closed, and the monitor killed if it still runs."""
     for g in guests.values():
         g.close()
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait()
+    kill_group(proc)
 
 
 class Checks:
@@ -115,8 +113,8 @@ def start_monitor(monitor, cfg, run, stderr_path, extra=()):
     """mvisor on a --vm-config with its QMP socket in run: (process, QMP socket path)."""
     err = open(stderr_path, "wb")
     qmp_path = os.path.join(run, "qmp.sock")
-    proc = subprocess.Popen([monitor] + list(extra) + ["--vm-config", cfg, "--run-dir", run, "-qmp",
-                            "unix:%s,server=on,wait=off" % qmp_path], stdin=subprocess.DEVNULL, stdout=err, stderr=err)
+    proc = spawn([monitor] + list(extra) + ["--vm-config", cfg, "--run-dir", run, "-qmp",
+                  "unix:%s,server=on,wait=off" % qmp_path], stdin=subprocess.DEVNULL, stdout=err, stderr=err)
     err.close()
     return proc, qmp_path
 

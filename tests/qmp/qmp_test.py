@@ -60,7 +60,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "boot"))
 sys.path.insert(0, os.path.dirname(__file__))
-from guest import Guest, GuestError, PROMPT  # noqa: E402
+from guest import Guest, GuestError, PROMPT, kill_group, spawn  # noqa: E402
 from qmp_client import QMPClient, QMPError  # noqa: E402
 
 BOOT_TIMEOUT = 240  # seconds to the prompt (a few under --exec dbt on an idle host)
@@ -323,8 +323,7 @@ from console_test import read_until  # noqa: E402
 
 def case_escapes(a):
     master, slave = pty.openpty()
-    proc = subprocess.Popen(mvisor_argv(a, []), stdin=slave, stdout=slave, stderr=subprocess.PIPE,
-                            close_fds=True)
+    proc = spawn(mvisor_argv(a, []), stdin=slave, stdout=slave, stderr=subprocess.PIPE, close_fds=True)
     os.close(slave)
     buf = [""]
     transcript = os.path.join(a.work, "escapes.console")
@@ -346,9 +345,7 @@ def case_escapes(a):
             st = None
         check("status-0", st == 0, "status %s" % st)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        kill_group(proc)
         with open(transcript, "w") as f:
             f.write(buf[0])
         os.close(master)

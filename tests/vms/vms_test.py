@@ -88,6 +88,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "qmp"))
 from qmp_client import QMPClient, QMPError  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "boot"))
+from guest import spawn  # noqa: E402
 
 RUN_LIMIT = 240  # seconds a whole run may take (a few tens on an idle 2-core host)
 failures = 0
@@ -154,7 +156,7 @@ class Run:
         print("$ " + " ".join(cmd), flush=True)
         self.stderr_path = os.path.join(self.dir, "stderr")
         self.err = open(self.stderr_path, "w")
-        self.p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.err, stderr=self.err)
+        self.p = spawn(cmd, stdin=subprocess.DEVNULL, stdout=self.err, stderr=self.err)
         self.t0 = time.monotonic()
         self.qmp = None
 
@@ -392,7 +394,7 @@ def case_reset_loop_stops(args):
     # SIGTERM
     cmd = [args.mvisor, "-M", "malta", "-m", "16", "-kernel", elf, "-serial", "file:" + os.path.join(d, "ttyS0")]
     print("$ " + " ".join(cmd), flush=True)
-    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = spawn(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(1.5)
     p.send_signal(signal.SIGTERM)
     try:
@@ -411,7 +413,7 @@ def case_reset_loop_stops(args):
     cmd = [args.mvisor, "-M", "malta", "-m", "16", "-kernel", elf, "-serial", "none",
            "-qmp", "unix:%s,server=on,wait=off" % sock]
     print("$ " + " ".join(cmd), flush=True)
-    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = spawn(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 10
         while not os.path.exists(sock) and time.monotonic() < deadline:
