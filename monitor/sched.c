@@ -207,6 +207,8 @@ static void make_runnable(struct sched *s, struct sched_ent *e)
 
 /* The scheduler whose worker or watcher this thread is (NULL on any other thread). */
 static __thread struct sched *this_sched;
+/* The entry whose probe slice this thread runs (NULL outside probes). */
+static __thread struct sched_ent *this_probe;
 
 /*
  * A device of vm has work for its first vCPU, from a thread of this scheduler: another VM's vCPU
@@ -216,6 +218,22 @@ static __thread struct sched *this_sched;
  * (its ping going back to sleep) before the receiver started. Made runnable here instead, the
  * receiver is taken at once by a sleeping worker, or by the next worker free. Other threads, and
  * this one while someone polls, go through the eventfd as before.
+ *
+ * A receiver already runnable waits as long if nobody else takes it: the poller that woke the
+ * sender made the receiver runnable in the same turn (idle VMs' ticks come due together on one
+ * grid) and runs the two probes one after the other, the receiver second. Traced (ping a->b
+ * every 0.2 s), that was most of the pings: b took the echo request 230-260 us after it came,
+ * when a's probe ended, against 40 us where b was still idle and a sleeping worker took it. So
+ * a runnable receiver is handed to a sleeping worker too.
+ *
+ * And the sender's probe gives its worker to the receiver: a sleeping worker takes a while to
+ * wake (tens of microseconds with a free core; on a loaded host it waits for one, and in that
+ * trace the receiver still started only when the sender's probe ended, 215-270 us after the
+ * frame). The rest of a probe is the sender going back to sleep (its transmit interrupt, its
+ * scheduler, WAIT), which nobody waits for, while the receiver's answer is awaited; so the probe
+ * yields at its next event check, the receiver, warped and no further ahead in virtual time,
+ * runs next on this worker, and the sender goes on where a worker is free. Only a probe: a busy
+ * sender (a TCP stream) is not switched away from at every frame.
  */
 bool sched_wake_now(struct vm *vm)
 {
@@ -234,6 +252,14 @@ bool sched_wake_now(struct vm *vm)
             if (s->sleepers)
                 pthread_cond_signal(&s->cond);
             done = true;
+        } else if (e->st == SCHED_ENT_RUNNABLE && s->sleepers) {
+            pthread_cond_signal(&s->cond);
+            done = true; /* runnable already: its slice sees the kick's exit request */
+        }
+        struct sched_ent *me = this_probe;
+        if (e->st == SCHED_ENT_RUNNABLE && me && me->vm != vm && me->st == SCHED_ENT_RUNNING && !me->preempted) {
+            me->preempted = true;
+            atomic_fetch_or_explicit(&me->vcpu->exit_request, EXIT_REQ_PREEMPT, memory_order_relaxed);
         }
         break;
     }
@@ -324,7 +350,9 @@ static void run_slice(struct sched *s, struct sched_ent *e, uint64_t insns, stru
     if (s->profiled)
         profile_thread_set(e->vcpu);
     uint64_t t0 = host_monotonic_ns(), i0 = e->vcpu->icount;
+    this_probe = insns == PROBE_INSNS ? e : NULL;
     enum vcpu_exit why = first ? vm_run_slice(vm, insns) : smp_vcpu_slice(vm, e->vcpu->id, insns);
+    this_probe = NULL;
     e->slice_insns = e->vcpu->icount - i0;
     /* An SMP guest's other vCPU threads may write this vCPU's Status (the MT ASE's mttr): its
      * staggered boot keeps the idle and CPU rules only. */
