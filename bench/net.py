@@ -48,7 +48,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "boot"))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "net"))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "qmp"))
 
-from guest import Guest, GuestError, PROMPT  # noqa: E402
+from guest import Guest, GuestError, PROMPT, kill_group, spawn  # noqa: E402
 from sockguest import SockGuest  # noqa: E402
 from qmp_client import QMPClient, QMPError  # noqa: E402
 from harness import plot  # noqa: E402
@@ -225,9 +225,8 @@ class Bench:
                 for n, ip in (("a", "10.0.0.1"), ("b", "10.0.0.2"))], f)
         err = open(os.path.join(self.runs, tag + ".stderr"), "wb")
         qmp_path = os.path.join(run, "qmp.sock")
-        proc = subprocess.Popen([self.a.mvisor, "--vm-config", cfg, "--run-dir", run,
-                                 "-qmp", f"unix:{qmp_path},server=on,wait=off"],
-                                stdin=subprocess.DEVNULL, stdout=err, stderr=err)
+        proc = spawn([self.a.mvisor, "--vm-config", cfg, "--run-dir", run,
+                      "-qmp", f"unix:{qmp_path},server=on,wait=off"], stdin=subprocess.DEVNULL, stdout=err, stderr=err)
         out, g = {}, {}
         try:
             for n in "ab":
@@ -251,9 +250,7 @@ class Bench:
         finally:
             for x in g.values():
                 x.close()
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            kill_group(proc)
             err.close()
         return out
 
