@@ -55,6 +55,7 @@ struct tb {
     gpa_t phys_pc;
     uint16_t n_insns;
     bool invalid;
+    bool spin_wait;    /* a spin-wait loop (dbt/exec.c spin_wait_shape), decided when translated */
     uint8_t *host_code;        /* the hot section: the straight-line path, entered here */
     uint8_t *cold_code;        /* the cold section (slow paths, exit stubs), at the buffer's top end */
     uint32_t host_size;        /* bytes of every section */
