@@ -400,6 +400,26 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
     uint8_t *host = pg.host;
     gpa_t phys = pg.canon;
     struct tcache *tc = &eng->tc;
+    if (tc->mt) {
+        /* Threads: a block already translated is found and put in the jump cache without the
+         * cache's lock (a jump-cache miss is the common way in, up to a couple of million times
+         * a boot, and the lock's line would go from core to core each time). An invalidation
+         * may run meanwhile: it marks the block, fences, then clears the jump caches' entries
+         * of it; this sets the entry, fences, then looks at the mark, so one of the two clears
+         * it. A block invalidated under it was never entered from here: the locked path below
+         * looks again. */
+        struct tb *tb = tcache_lookup_unlocked(tc, phys, pc, flags);
+        if (tb && !__atomic_load_n(&tb->invalid, __ATOMIC_RELAXED)) {
+            tb_jc_set(v->jc, pc, key, tb->host_code, tb);
+            MEM_FENCE();
+            if (!__atomic_load_n(&tb->invalid, __ATOMIC_RELAXED)) {
+                v->run.hash_hits[k]++;
+                return tb;
+            }
+            if (__atomic_load_n(&e->tb, __ATOMIC_RELAXED) == tb)
+                tb_jc_set(v->jc, pc, TB_F_INVALID_KEY, NULL, NULL);
+        }
+    }
     /* The jump-cache entry is set under the lock too: an invalidation (under it) then either finds
      * it set and clears it, or comes before and the block is not found. */
     tcache_lock(tc);
