@@ -26,7 +26,12 @@
  *    inline cache (counted), never the jump cache, and its hot path loads
  *    nothing from the jump cache; a jr with two return addresses keeps its
  *    cache for one and finds the other through the inline jump-cache probe
- *    (the run loop's entry: counted hits), with and without BMI2.
+ *    (the run loop's entry: counted hits), with and without BMI2;
+ *  - the spin-wait flag (dbt/exec.c spin_wait_shape), set when the run loop translates a block:
+ *    set for the two loops Linux's qspinlock waits in, `lw; andi; bnez` (the locked byte) and
+ *    `lw; beqz` (its MCS node), each branching back to its own first instruction, and not for
+ *    near misses (the loop with a store in it, a countdown that loads nothing, a branch back to
+ *    the block's second instruction); each block runs until its budget runs out, as a vCPU's.
  * Only the hot (straight-line) part of a block is inspected: the cold part
  * holds slow paths and exit stubs.
  */
@@ -140,8 +145,9 @@ static void dump(const cs_insn *in, size_t n)
 #define MUL(rd, rs, rt) (0x70000002u | (rs) << 21 | (rt) << 16 | (rd) << 11)
 #define SW(rt, base, off) (0xAC000000u | (base) << 21 | (rt) << 16 | ((off) & 0xFFFFu))
 #define LW(rt, base, off) (0x8C000000u | (base) << 21 | (rt) << 16 | ((off) & 0xFFFFu))
+#define ANDI(rt, rs, imm) (0x30000000u | (rs) << 21 | (rt) << 16 | (imm))
 #define NOP 0u
-enum { T0 = 8, T1 = 9, T2 = 10, T3 = 11, T4 = 12, A0 = 4, A1 = 5, RA = 31 };
+enum { T0 = 8, T1 = 9, T2 = 10, T3 = 11, T4 = 12, A0 = 4, A1 = 5, S1 = 17, RA = 31 };
 
 static size_t count_mnemonic(const cs_insn *in, size_t n, const char *mn)
 {
@@ -519,6 +525,75 @@ static void test_jr_inline_hash(void **state)
     }
 }
 
+#define DATA_VA (0x80000000u + 0x8000u) /* a word that stays 0: the spin never ends */
+
+/* Runs the n words at CODE_VA (entered at CODE_VA + 4 * entry) until an instruction budget or two
+ * ran out, and returns the block the run loop translated at pc. */
+static const struct tb *run_block(const uint32_t *words, unsigned n, unsigned entry, uint32_t pc)
+{
+    assert_int_equal(physmap_write(&vm.physmap, CODE_PA, words, 4 * n), 0);
+    tcache_flush(vm.tcache);
+    tb_jc_flush_all(vm.vcpu->jc);
+    struct vcpu *v = vm.vcpu;
+    memset(v->gpr, 0, sizeof(v->gpr));
+    v->gpr[A0] = DATA_VA;
+    v->gpr[S1] = DATA_VA - 4;
+    v->gpr[T0] = 1000000; /* the countdown's start: it does not end within the steps */
+    v->pc = CODE_VA + 4 * entry;
+    v->in_ds = false;
+    uint64_t icount0 = v->icount;
+    dbt_run_steps(v, 4);
+    assert_true(v->icount - icount0 > 100); /* it looped (a budget's worth) */
+    uint32_t flags = dbt_tb_flags(v);
+    const struct tb *tb = tcache_lookup(vm.tcache, CODE_PA + (pc - CODE_VA), pc, flags);
+    assert_non_null(tb);
+    return tb;
+}
+
+static void test_spin_wait_locked_byte(void **state)
+{
+    (void)state;
+    /* 1: lw t0, 0(a0); andi t0, t0, 0xff; bnez t0, 1b; nop; then a way out the spin never takes */
+    const uint32_t code[] = {LW(T0, A0, 0), ANDI(T0, T0, 0xFF), BEQ(T0, 0, -3), NOP, NOP, NOP};
+    assert_true(run_block(code, 6, 0, CODE_VA)->spin_wait);
+}
+
+static void test_spin_wait_mcs_node(void **state)
+{
+    (void)state;
+    /* 1: lw t1, 4(s1); beqz t1, 1b; nop */
+    const uint32_t code[] = {LW(T1, S1, 4), BEQ(T1, 0, -2), NOP, NOP, NOP};
+    assert_true(run_block(code, 5, 0, CODE_VA)->spin_wait);
+}
+
+static void test_spin_wait_not_with_store(void **state)
+{
+    (void)state;
+    /* 1: lw t0, 0(a0); sw t0, 4(a0); beqz t0, 1b; nop: it writes memory, so it is not waiting */
+    const uint32_t code[] = {LW(T0, A0, 0), SW(T0, A0, 4), BEQ(T0, 0, -3), NOP, NOP, NOP};
+    assert_false(run_block(code, 6, 0, CODE_VA)->spin_wait);
+}
+
+static void test_spin_wait_not_countdown(void **state)
+{
+    (void)state;
+    /* 1: addiu t0, t0, -1; bnez t0, 1b; nop: a delay loop, it waits for no other CPU */
+    const uint32_t code[] = {ADDIU(T0, T0, -1), BNE(T0, 0, -2), NOP, NOP, NOP};
+    assert_false(run_block(code, 5, 0, CODE_VA)->spin_wait);
+}
+
+static void test_spin_wait_not_to_second(void **state)
+{
+    (void)state;
+    /* lw t0, 0(a0); 1: andi t1, t0, 0xff; beqz t1, 1b; nop, entered at the lw: the block at the lw
+     * branches back to its second instruction (the andi's block is the loop) */
+    const uint32_t code[] = {LW(T0, A0, 0), ANDI(T1, T0, 0xFF), BEQ(T1, 0, -2), NOP, NOP, NOP};
+    const struct tb *tb = run_block(code, 6, 0, CODE_VA);
+    assert_false(tb->spin_wait);
+    /* and the andi's loop itself loads nothing */
+    assert_false(run_block(code, 6, 1, CODE_VA + 4)->spin_wait);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -534,6 +609,11 @@ int main(void)
         cmocka_unit_test(test_store_probe_index),
         cmocka_unit_test(test_jr_inline_cache),
         cmocka_unit_test(test_jr_inline_hash),
+        cmocka_unit_test(test_spin_wait_locked_byte),
+        cmocka_unit_test(test_spin_wait_mcs_node),
+        cmocka_unit_test(test_spin_wait_not_with_store),
+        cmocka_unit_test(test_spin_wait_not_countdown),
+        cmocka_unit_test(test_spin_wait_not_to_second),
     };
     return cmocka_run_group_tests_name("translate", tests, setup, teardown);
 }
