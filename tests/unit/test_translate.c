@@ -525,73 +525,62 @@ static void test_jr_inline_hash(void **state)
     }
 }
 
-#define DATA_VA (0x80000000u + 0x8000u) /* a word that stays 0: the spin never ends */
+#define LOCK_VA (0x80000000u + 0x8000u) /* a locked byte that stays locked (0xff) */
+#define NODE_VA (0x80000000u + 0x8010u) /* an MCS node's word that stays 0 */
 
-/* Runs the n words at CODE_VA (entered at CODE_VA + 4 * entry) until an instruction budget or two
+/* Runs the words at CODE_VA (entered at CODE_VA + 4 * entry) until an instruction budget or two
  * ran out, and returns the block the run loop translated at pc. */
 static const struct tb *run_block(const uint32_t *words, unsigned n, unsigned entry, uint32_t pc)
 {
+    const uint32_t locked = 0xFF, node = 0;
     assert_int_equal(physmap_write(&vm.physmap, CODE_PA, words, 4 * n), 0);
+    assert_int_equal(physmap_write(&vm.physmap, LOCK_VA - 0x80000000u, &locked, 4), 0);
+    assert_int_equal(physmap_write(&vm.physmap, NODE_VA - 0x80000000u, &node, 4), 0);
     tcache_flush(vm.tcache);
     tb_jc_flush_all(vm.vcpu->jc);
     struct vcpu *v = vm.vcpu;
     memset(v->gpr, 0, sizeof(v->gpr));
-    v->gpr[A0] = DATA_VA;
-    v->gpr[S1] = DATA_VA - 4;
+    v->gpr[A0] = LOCK_VA;
+    v->gpr[S1] = NODE_VA - 4;
     v->gpr[T0] = 1000000; /* the countdown's start: it does not end within the steps */
     v->pc = CODE_VA + 4 * entry;
     v->in_ds = false;
     uint64_t icount0 = v->icount;
     dbt_run_steps(v, 4);
     assert_true(v->icount - icount0 > 100); /* it looped (a budget's worth) */
-    uint32_t flags = dbt_tb_flags(v);
-    const struct tb *tb = tcache_lookup(vm.tcache, CODE_PA + (pc - CODE_VA), pc, flags);
+    const struct tb *tb = tcache_lookup(vm.tcache, CODE_PA + (pc - CODE_VA), pc, dbt_tb_flags(v));
     assert_non_null(tb);
     return tb;
 }
 
-static void test_spin_wait_locked_byte(void **state)
+static void test_spin_wait_flag(void **state)
 {
     (void)state;
-    /* 1: lw t0, 0(a0); andi t0, t0, 0xff; bnez t0, 1b; nop; then a way out the spin never takes */
-    const uint32_t code[] = {LW(T0, A0, 0), ANDI(T0, T0, 0xFF), BEQ(T0, 0, -3), NOP, NOP, NOP};
-    assert_true(run_block(code, 6, 0, CODE_VA)->spin_wait);
-}
-
-static void test_spin_wait_mcs_node(void **state)
-{
-    (void)state;
-    /* 1: lw t1, 4(s1); beqz t1, 1b; nop */
-    const uint32_t code[] = {LW(T1, S1, 4), BEQ(T1, 0, -2), NOP, NOP, NOP};
-    assert_true(run_block(code, 5, 0, CODE_VA)->spin_wait);
-}
-
-static void test_spin_wait_not_with_store(void **state)
-{
-    (void)state;
-    /* 1: lw t0, 0(a0); sw t0, 4(a0); beqz t0, 1b; nop: it writes memory, so it is not waiting */
-    const uint32_t code[] = {LW(T0, A0, 0), SW(T0, A0, 4), BEQ(T0, 0, -3), NOP, NOP, NOP};
-    assert_false(run_block(code, 6, 0, CODE_VA)->spin_wait);
-}
-
-static void test_spin_wait_not_countdown(void **state)
-{
-    (void)state;
-    /* 1: addiu t0, t0, -1; bnez t0, 1b; nop: a delay loop, it waits for no other CPU */
-    const uint32_t code[] = {ADDIU(T0, T0, -1), BNE(T0, 0, -2), NOP, NOP, NOP};
-    assert_false(run_block(code, 5, 0, CODE_VA)->spin_wait);
-}
-
-static void test_spin_wait_not_to_second(void **state)
-{
-    (void)state;
-    /* lw t0, 0(a0); 1: andi t1, t0, 0xff; beqz t1, 1b; nop, entered at the lw: the block at the lw
-     * branches back to its second instruction (the andi's block is the loop) */
-    const uint32_t code[] = {LW(T0, A0, 0), ANDI(T1, T0, 0xFF), BEQ(T1, 0, -2), NOP, NOP, NOP};
-    const struct tb *tb = run_block(code, 6, 0, CODE_VA);
-    assert_false(tb->spin_wait);
-    /* and the andi's loop itself loads nothing */
-    assert_false(run_block(code, 6, 1, CODE_VA + 4)->spin_wait);
+    static const struct {
+        const char *what;
+        uint32_t code[6];
+        unsigned entry; /* the instruction run first, whose block is looked at */
+        bool spin;
+    } cases[] = {
+        /* 1: lw t0, 0(a0); andi t0, t0, 0xff; bnez t0, 1b; nop */
+        {"qspinlock's locked byte", {LW(T0, A0, 0), ANDI(T0, T0, 0xFF), BNE(T0, 0, -3), NOP, NOP, NOP}, 0, true},
+        /* 1: lw t1, 4(s1); beqz t1, 1b; nop */
+        {"qspinlock's MCS node", {LW(T1, S1, 4), BEQ(T1, 0, -2), NOP, NOP, NOP, NOP}, 0, true},
+        /* 1: lw t0, 0(a0); sw t0, 4(a0); bnez t0, 1b; nop: it writes memory, so it waits for nothing */
+        {"a loop with a store", {LW(T0, A0, 0), SW(T0, A0, 4), BNE(T0, 0, -3), NOP, NOP, NOP}, 0, false},
+        /* 1: addiu t0, t0, -1; bnez t0, 1b; nop: a delay loop, no load */
+        {"a countdown", {ADDIU(T0, T0, -1), BNE(T0, 0, -2), NOP, NOP, NOP, NOP}, 0, false},
+        /* lw t0, 0(a0); 1: andi t1, t0, 0xff; bnez t1, 1b; nop: the lw's block branches back to its
+         * second instruction, and the andi's loop loads nothing */
+        {"a branch to the second", {LW(T0, A0, 0), ANDI(T1, T0, 0xFF), BNE(T1, 0, -2), NOP, NOP, NOP}, 0, false},
+        {"the loop without its load", {LW(T0, A0, 0), ANDI(T1, T0, 0xFF), BNE(T1, 0, -2), NOP, NOP, NOP}, 1, false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct tb *tb = run_block(cases[i].code, 6, cases[i].entry, CODE_VA + 4 * cases[i].entry);
+        if (tb->spin_wait != cases[i].spin)
+            fprintf(stderr, "spin-wait flag of %s: %d\n", cases[i].what, tb->spin_wait);
+        assert_int_equal(tb->spin_wait, cases[i].spin);
+    }
 }
 
 int main(void)
@@ -609,11 +598,7 @@ int main(void)
         cmocka_unit_test(test_store_probe_index),
         cmocka_unit_test(test_jr_inline_cache),
         cmocka_unit_test(test_jr_inline_hash),
-        cmocka_unit_test(test_spin_wait_locked_byte),
-        cmocka_unit_test(test_spin_wait_mcs_node),
-        cmocka_unit_test(test_spin_wait_not_with_store),
-        cmocka_unit_test(test_spin_wait_not_countdown),
-        cmocka_unit_test(test_spin_wait_not_to_second),
+        cmocka_unit_test(test_spin_wait_flag),
     };
     return cmocka_run_group_tests_name("translate", tests, setup, teardown);
 }
