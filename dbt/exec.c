@@ -546,9 +546,12 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
             }
             continue;
         }
-        if (last && !flushed && eng->chain) {
-            struct tb *from = (struct tb *)(last & ~TB_EXIT_MASK);
-            unsigned n = (unsigned)(last & TB_EXIT_MASK);
+        struct tb *from = (struct tb *)(last & ~TB_EXIT_MASK);
+        unsigned n = (unsigned)(last & TB_EXIT_MASK);
+        /* An exit that may not chain (into another mapped page) comes back here each time it is
+         * taken: what decides that never changes, so it is looked at before the lock. */
+        if (last && !flushed && eng->chain &&
+            (n == from->ic_exit || (from->flags == tb->flags && from->jmp_target[n] == tb->pc && may_chain(from, tb)))) {
             tcache_lock(&eng->tc);
             if (n == from->ic_exit) {
                 /* a jr's inline cache (dbt/tr_branch.c): chained as a direct exit would be */
