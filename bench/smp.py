@@ -2,6 +2,7 @@
 """SMP guests: -smp 2 against -smp 1 on mvisor and on qemu-system-mipsel, alternating.
 
     bench/smp.py [--pairs N] [--intmark N] [--forks N] [--mvisor BIN] [--qemu BIN]
+                 [--base BIN] [--configs C,C,...]
 
 Each round boots the stock kernel with the benchmark initramfs (bench/guest/init.sh) four times,
 in an order that alternates from round to round: mvisor `-cpu 34Kf -smp 2` (both vCPUs on the
@@ -20,6 +21,15 @@ The default jobs are sized so that each runs at least 2 s on mvisor on an otherw
 300), so that starting the processes does not weigh on the ratios. A guest that printed its last
 marker is stopped 3 s later if it has not powered off by then (QEMU -smp 2 took about 20 s to
 power off): the times are taken by then.
+
+--base BIN adds a second mvisor build to the rotation (configurations base-smp2 and base-smp1),
+so two builds are compared side by side in the same minutes; --configs picks the configurations
+to boot (e.g. mvisor-smp2,base-smp2 for an A/B of the threaded VM alone).
+
+The guest prints each CPU's line of /proc/stat before and after each job (bench/guest/init.sh),
+and the report gives how much of the job each configuration's guest CPUs spent idle (idle and
+iowait ticks over all ticks, both CPUs): a second CPU that the guest leaves idle cannot speed the
+job up, whatever the engine.
 
 The report (stdout and build/bench/smp.md) gives per configuration the median wall time with
 min-max, each engine's speed-up (-smp 1 time / -smp 2 time, median of per-round ratios), and
@@ -42,6 +52,7 @@ from harness.launch import run_console, write_log  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JOBS = ("par2", "forkpar2")
 CONFIGS = ("mvisor-smp2", "mvisor-smp1", "qemu-smp2", "qemu-smp1")
+BASE_CONFIGS = ("base-smp2", "base-smp1")
 
 
 def argv_of(args, config):
@@ -53,7 +64,29 @@ def argv_of(args, config):
     if engine == "qemu":
         # No NIC and no VGA: mvisor's Malta has neither (bench/harness/plan.py says why).
         return [args.qemu] + common + ["-nic", "none", "-vga", "none"]
-    return [args.mvisor] + common + ["--exec", "dbt"]
+    return [args.base if engine == "base" else args.mvisor] + common + ["--exec", "dbt"]
+
+
+def guest_idle(run):
+    """{job: idle share of the guest's CPUs over the job} from its @@cpustat lines."""
+    stat = {}
+    for _, text in run.lines:
+        m = re.search(r"@@cpustat (\w+) (begin|end) (cpu\d+) ([\d ]+)", text)
+        if m:
+            stat[(m.group(1), m.group(2), m.group(3))] = [int(x) for x in m.group(4).split()]
+    out = {}
+    for j in JOBS:
+        idle = total = 0
+        for (job, when, cpu), end in stat.items():
+            begin = stat.get((job, "begin", cpu))
+            if job != j or when != "end" or not begin:
+                continue
+            d = [b - a for a, b in zip(begin, end)]
+            idle += d[3] + d[4]
+            total += sum(d[:8])
+        if total:
+            out[j] = idle / total
+    return out
 
 
 def job_times(run):
@@ -99,17 +132,25 @@ def main():
     p.add_argument("--forks", type=int, default=1500, help="fork+exec per loop")
     p.add_argument("--mvisor", default=os.path.join(ROOT, "build/mvisor"))
     p.add_argument("--qemu", default="qemu-system-mipsel")
+    p.add_argument("--base", help="a second mvisor build, booted as base-smp2 and base-smp1")
+    p.add_argument("--configs", help="the configurations to boot, comma-separated")
     p.add_argument("--kernel", default=os.path.join(ROOT, "build/guest/vmlinuz"))
     p.add_argument("--initrd", default=os.path.join(ROOT, "build/bench/workload.cpio.gz"))
     p.add_argument("--out", default=os.path.join(ROOT, "build/bench"))
     p.add_argument("--timeout", type=float, default=900.0)
     args = p.parse_args()
     os.makedirs(os.path.join(args.out, "smp"), exist_ok=True)
+    known = CONFIGS + (BASE_CONFIGS if args.base else ())
+    configs = tuple(args.configs.split(",")) if args.configs else known
+    for c in configs:
+        if c not in known:
+            p.error("unknown configuration %s (known: %s)" % (c, ", ".join(known)))
 
-    times = {c: {j: [None] * args.pairs for j in JOBS} for c in CONFIGS}
+    times = {c: {j: [None] * args.pairs for j in JOBS} for c in known}
+    idles = {c: {j: [] for j in JOBS} for c in known}
     loads, failures = [], []
     for r in range(args.pairs):
-        order = CONFIGS if r % 2 == 0 else tuple(reversed(CONFIGS))
+        order = configs if r % 2 == 0 else tuple(reversed(configs))
         for c in order:
             la = loadavg()
             loads.append(la)
@@ -118,6 +159,8 @@ def main():
             got, problems = job_times(run)
             for j, t in got.items():
                 times[c][j][r] = t
+            for j, x in guest_idle(run).items():
+                idles[c][j].append(x)
             line = "round %d %-12s load %5.1f  " % (r + 1, c, la) + "  ".join(
                 "%s %s" % (j, fmt(got.get(j))) for j in JOBS)
             if problems:
@@ -133,12 +176,15 @@ def main():
             "each boot %.1f to %.1f (median %.1f) on %d host CPUs." % (
                 args.pairs, args.intmark, args.forks, min(loads), max(loads), statistics.median(loads),
                 os.cpu_count()), "",
-            "| job | config | median wall | min-max | rounds |", "|---|---|---|---|---|"]
+            "| job | config | median wall | min-max | rounds | guest CPUs idle (median) |",
+            "|---|---|---|---|---|---|"]
     for j in JOBS:
-        for c in CONFIGS:
+        for c in configs:
             xs = [x for x in times[c][j] if x is not None]
-            rows.append("| %s | %s | %s | %s | %d |" % (j, c, fmt(med(xs)),
-                        "%.2f-%.2f" % (min(xs), max(xs)) if xs else "-", len(xs)))
+            idle = med(idles[c][j])
+            rows.append("| %s | %s | %s | %s | %d | %s |" % (j, c, fmt(med(xs)),
+                        "%.2f-%.2f" % (min(xs), max(xs)) if xs else "-", len(xs),
+                        "-" if idle is None else "%.1f%%" % (100 * idle)))
     rows += ["", "| job | mvisor speed-up (smp1/smp2) | QEMU speed-up | mvisor/QEMU wall at -smp 2 | "
              "mvisor/QEMU wall at -smp 1 |", "|---|---|---|---|---|"]
     for j in JOBS:
@@ -147,6 +193,11 @@ def main():
             fmt(med(ratios("qemu-smp1", "qemu-smp2", j)), "x"),
             fmt(med(ratios("mvisor-smp2", "qemu-smp2", j)), "x"),
             fmt(med(ratios("mvisor-smp1", "qemu-smp1", j)), "x")))
+    if args.base:
+        rows += ["", "| job | mvisor/base wall at -smp 2 | at -smp 1 |", "|---|---|---|"]
+        for j in JOBS:
+            rows.append("| %s | %s | %s |" % (j, fmt(med(ratios("mvisor-smp2", "base-smp2", j)), "x"),
+                                              fmt(med(ratios("mvisor-smp1", "base-smp1", j)), "x")))
     if failures:
         rows += ["", "Failed boots (left out of the figures that need them):", ""] + ["- " + f for f in failures]
     text = "\n".join(rows) + "\n"

@@ -55,6 +55,7 @@ struct tb {
     gpa_t phys_pc;
     uint16_t n_insns;
     bool invalid;
+    bool spin_wait;    /* a spin-wait loop (dbt/exec.c spin_wait_shape), decided when translated */
     uint8_t *host_code;        /* the hot section: the straight-line path, entered here */
     uint8_t *cold_code;        /* the cold section (slow paths, exit stubs), at the buffer's top end */
     uint32_t host_size;        /* bytes of every section */
@@ -153,10 +154,10 @@ static inline uint64_t tb_jc_entry_key(const struct tb_jc_entry *e)
 static inline void tb_jc_set(struct tb_jc_entry *jc, uint32_t pc, uint32_t key, void *code, struct tb *tb)
 {
     unsigned i = tb_jc_hash(pc);
-    jc[i].pc = pc;
-    jc[i].flags = key;
     jc[i].code = code;
-    jc[i].tb = tb;
+    /* another thread's invalidation reads tb and clears the key (cache/tb.c drop_tb) */
+    __atomic_store_n(&jc[i].tb, tb, __ATOMIC_RELAXED);
+    __atomic_store_n((uint64_t *)(void *)&jc[i].pc, pc | (uint64_t)key << 32, __ATOMIC_RELAXED);
     jc[i & ~((1u << TB_JC_SUB_BITS) - 1)].pages |= tb_jc_page_bit(pc);
 }
 
@@ -289,6 +290,8 @@ unsigned tcache_make_room(struct tcache *tc);
 
 /* The TB for the key, or NULL. */
 struct tb *tcache_lookup(struct tcache *tc, gpa_t phys_pc, uint32_t pc, uint32_t flags);
+/* The same without tc's lock, from a vCPU inside translated code (cache/tb.c says when it holds). */
+struct tb *tcache_lookup_unlocked(struct tcache *tc, gpa_t phys_pc, uint32_t pc, uint32_t flags);
 /* A fresh TB and room for max_code bytes of code in all (hot and warm at its host_code, cold where
  * tcache_cold_at places it), or NULL when the cache must be flushed. max_code 0: the caller checks
  * the room its code really takes before writing it. */

@@ -116,6 +116,23 @@ struct tb *tcache_lookup(struct tcache *tc, gpa_t phys_pc, uint32_t pc, uint32_t
     return NULL;
 }
 
+/*
+ * The same without the lock, for a vCPU thread inside translated code (so no region is emptied
+ * meanwhile: that waits for it, and a slot's fields change only then). An insertion publishes the
+ * block with a release store of the bucket's head; a removal relinks around the block and leaves
+ * its own link, so a walk standing on it goes on (on a dead list, when re-translations are
+ * tracked, which only shortens the walk: a miss, and the caller takes the lock). A block found
+ * may be invalidated at any time: the caller checks.
+ */
+struct tb *tcache_lookup_unlocked(struct tcache *tc, gpa_t phys_pc, uint32_t pc, uint32_t flags)
+{
+    struct tb *tb = __atomic_load_n(&tc->hash[hash_key(phys_pc, pc, flags)], __ATOMIC_ACQUIRE);
+    for (; tb; tb = __atomic_load_n(&tb->hash_next, __ATOMIC_ACQUIRE))
+        if (tb->phys_pc == phys_pc && tb->pc == pc && tb->flags == flags)
+            return tb;
+    return NULL;
+}
+
 struct tb *tcache_alloc(struct tcache *tc, size_t max_code)
 {
     size_t at = (tc->used + 15) & ~(size_t)15;
@@ -139,7 +156,7 @@ bool tcache_insert(struct tcache *tc, struct tb *tb)
     tc->cold_top = (size_t)(tb->cold_code - tc->buf);
     unsigned h = hash_key(tb->phys_pc, tb->pc, tb->flags);
     tb->hash_next = tc->hash[h];
-    tc->hash[h] = tb;
+    __atomic_store_n(&tc->hash[h], tb, __ATOMIC_RELEASE); /* tcache_lookup_unlocked */
     uint64_t page = tb->phys_pc >> 12;
     bool first = tc->page_heads[page] == NULL;
     if (first)
@@ -301,16 +318,20 @@ static void unlink_outgoing(struct tb *from, unsigned n)
  * re-translations), unchained both ways, out of the jump cache. */
 static void drop_tb(struct tcache *tc, struct tb *tb, bool dead)
 {
-    tb->invalid = true;
-    /* Out of the hash. */
+    __atomic_store_n(&tb->invalid, true, __ATOMIC_RELAXED);
+    /* Before the jump caches are looked at below: a vCPU that sets its entry without the lock
+     * (dbt/exec.c find_tb) looks at `invalid` after, so one of the two clears the entry. */
+    if (tc->mt)
+        MEM_FENCE();
+    /* Out of the hash (links stored whole: tcache_lookup_unlocked walks them meanwhile). */
     unsigned h = hash_key(tb->phys_pc, tb->pc, tb->flags);
     struct tb **p = &tc->hash[h];
     while (*p && *p != tb)
         p = &(*p)->hash_next;
     if (*p)
-        *p = tb->hash_next;
+        __atomic_store_n(p, tb->hash_next, __ATOMIC_RELAXED);
     if (dead && tc->track_dead) {
-        tb->hash_next = tc->dead[h];
+        __atomic_store_n(&tb->hash_next, tc->dead[h], __ATOMIC_RELAXED);
         tc->dead[h] = tb;
     }
     /* Every jump into it goes back to its exit stub. */
@@ -327,12 +348,12 @@ static void drop_tb(struct tcache *tc, struct tb *tb, bool dead)
         unlink_outgoing(tb, n);
     if (tc->jc) {
         struct tb_jc_entry *e = &tc->jc[tb_jc_hash(tb->pc)];
-        if (e->tb == tb)
+        if (__atomic_load_n(&e->tb, __ATOMIC_RELAXED) == tb)
             jc_clear(e);
     }
     if (tc->jc2) {
         struct tb_jc_entry *e = &tc->jc2[tb_jc_hash(tb->pc)];
-        if (e->tb == tb)
+        if (__atomic_load_n(&e->tb, __ATOMIC_RELAXED) == tb)
             jc_clear(e);
     }
 }

@@ -319,6 +319,47 @@ static struct tb *translate_locked(struct vcpu *v, struct dbt_engine *eng, uint3
     return dbt_translate(eng->tr, v, tc, pc, phys, host, flags, eng->chain);
 }
 
+/* The longest block taken for a spin-wait loop. */
+#define SPIN_MAX_INSNS 8u
+
+/*
+ * Whether a block (its n decoded instructions at pc) is a spin-wait: a few instructions that branch
+ * back to the first one, load, and store or change nothing but registers (Linux's qspinlock
+ * waiting for the locked byte, `lw; andi; bnez`, or for its MCS node, `lw; beqz`, csd_lock_wait, a
+ * seqcount retry): a vCPU in it waits for a store by another one. Decided once, from the
+ * translator's own decode of the block, and read when an instruction budget runs out there
+ * (spin_wait_at).
+ */
+static bool spin_wait_shape(const struct mips_insn *in, unsigned n, uint32_t pc)
+{
+    if (n > SPIN_MAX_INSNS)
+        return false;
+    bool loads = false, loops = false;
+    for (unsigned i = 0; i < n; i++) {
+        if (in[i].op == MIPS_OP_INVALID ||
+            (in[i].flags & (MIPS_F_STORE | MIPS_F_PRIV | MIPS_F_END_BLOCK | MIPS_F_COP | MIPS_F_LINK)))
+            return false;
+        loads |= (in[i].flags & MIPS_F_LOAD) != 0;
+        /* a conditional branch back to the block's first instruction (the translator keeps such a
+         * loop inside the block) */
+        if ((in[i].flags & MIPS_F_BRANCH) && in[i].op != MIPS_OP_J && in[i].op != MIPS_OP_JR &&
+            in[i].op != MIPS_OP_JR_HB && pc + 4 * i + 4 + ((uint32_t)in[i].simm << 2) == pc)
+            loops = true;
+    }
+    return loads && loops;
+}
+
+/* Whether the block where this vCPU's instruction budget just ran out (v->pc, the block the jump
+ * cache holds for it) is a spin-wait. */
+static bool spin_wait_at(const struct vcpu *v)
+{
+    uint32_t pc = v->pc;
+    uint32_t flags = dbt_tb_flags(v) | (v->in_ds ? TB_F_DS : 0);
+    const struct tb_jc_entry *e = &v->jc[tb_jc_hash(pc)];
+    return tb_jc_entry_key(e) == (pc | (uint64_t)tb_jc_key(pc, flags, v->cp0.entryhi & 0xFF) << 32) &&
+           e->tb->spin_wait;
+}
+
 /* Finds or makes the block at v->pc; NULL after delivering a fetch exception or if it must be
  * interpreted (*interp set, and why counted). */
 static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags, bool *interp, bool *flushed)
@@ -359,6 +400,26 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
     uint8_t *host = pg.host;
     gpa_t phys = pg.canon;
     struct tcache *tc = &eng->tc;
+    if (tc->mt) {
+        /* Threads: a block already translated is found and put in the jump cache without the
+         * cache's lock (a jump-cache miss is the common way in, up to a couple of million times
+         * a boot, and the lock's line would go from core to core each time). An invalidation
+         * may run meanwhile: it marks the block, fences, then clears the jump caches' entries
+         * of it; this sets the entry, fences, then looks at the mark, so one of the two clears
+         * it. A block invalidated under it was never entered from here: the locked path below
+         * looks again. */
+        struct tb *tb = tcache_lookup_unlocked(tc, phys, pc, flags);
+        if (tb && !__atomic_load_n(&tb->invalid, __ATOMIC_RELAXED)) {
+            tb_jc_set(v->jc, pc, key, tb->host_code, tb);
+            MEM_FENCE();
+            if (!__atomic_load_n(&tb->invalid, __ATOMIC_RELAXED)) {
+                v->run.hash_hits[k]++;
+                return tb;
+            }
+            if (__atomic_load_n(&e->tb, __ATOMIC_RELAXED) == tb)
+                tb_jc_set(v->jc, pc, TB_F_INVALID_KEY, NULL, NULL);
+        }
+    }
     /* The jump-cache entry is set under the lock too: an invalidation (under it) then either finds
      * it set and clears it, or comes before and the block is not found. */
     tcache_lock(tc);
@@ -386,6 +447,7 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
         }
     }
     if (fresh) {
+        tb->spin_wait = spin_wait_shape(eng->tr->insn, tb->n_insns, pc); /* the decode is the lock's */
         eng->translations[k]++;
         eng->guest_insns[k] += tb->n_insns;
         eng->host_bytes[k] += tb->host_size;
@@ -406,52 +468,6 @@ static struct tb *find_tb(struct vcpu *v, struct dbt_engine *eng, uint32_t flags
     tb_jc_set(v->jc, pc, key, tb->host_code, tb);
     tcache_unlock(tc);
     return tb;
-}
-
-/* The longest block taken for a spin-wait loop (spin_wait_at). */
-#define SPIN_MAX_INSNS 8u
-
-/*
- * Whether the block at v->pc, where its instruction budget ran out, is a spin-wait: a block of a
- * few instructions that branches back to itself, loads, and stores or changes nothing but its
- * registers (Linux's qspinlock waiting for the locked byte or for its MCS node, csd_lock_wait, a
- * seqcount retry): this vCPU waits for a store by another one. Looked at only when a budget runs
- * out (every poll horizon), from the jump cache and the guest's code page.
- */
-static bool spin_wait_at(struct vcpu *v)
-{
-    uint32_t pc = v->pc;
-    uint32_t flags = dbt_tb_flags(v) | (v->in_ds ? TB_F_DS : 0);
-    const struct tb_jc_entry *e = &v->jc[tb_jc_hash(pc)];
-    if (tb_jc_entry_key(e) != (pc | (uint64_t)tb_jc_key(pc, flags, v->cp0.entryhi & 0xFF) << 32))
-        return false;
-    unsigned n = e->tb->n_insns;
-    if (n > SPIN_MAX_INSNS || (pc & 0xFFF) + 4u * n > 0x1000u)
-        return false;
-    /* the code as the block was fetched (it was, so this finds it) */
-    struct mmu_result r;
-    struct physmap_page pg;
-    if (mmu_translate(&v->tlb, (enum mmu_mode)v->mmu_mode, v->cp0.entryhi & 0xFF, pc, MMU_FETCH, &r) != MMU_OK ||
-        physmap_page(&v->vm->physmap, r.pa, false, &pg) < 0 || !pg.whole)
-        return false;
-    const uint8_t *code = pg.host + (r.pa & 0xFFF);
-    bool loads = false, loops = false;
-    for (unsigned i = 0; i < n; i++) {
-        uint32_t w;
-        memcpy(&w, code + 4 * i, 4);
-        struct mips_insn in;
-        mips_decode(w, &in);
-        if (in.op == MIPS_OP_INVALID ||
-            (in.flags & (MIPS_F_STORE | MIPS_F_PRIV | MIPS_F_END_BLOCK | MIPS_F_COP | MIPS_F_LINK)))
-            return false;
-        loads |= (in.flags & MIPS_F_LOAD) != 0;
-        /* a conditional branch back to the block's first instruction (the translator keeps such a
-         * loop inside the block) */
-        if ((in.flags & MIPS_F_BRANCH) && in.op != MIPS_OP_J && in.op != MIPS_OP_JR && in.op != MIPS_OP_JR_HB &&
-            pc + 4 * i + 4 + ((uint32_t)in.simm << 2) == pc)
-            loops = true;
-    }
-    return loads && loops;
 }
 
 static bool may_chain(const struct tb *from, const struct tb *to)
@@ -530,9 +546,12 @@ enum vcpu_exit dbt_run_steps(struct vcpu *v, uint64_t steps)
             }
             continue;
         }
-        if (last && !flushed && eng->chain) {
-            struct tb *from = (struct tb *)(last & ~TB_EXIT_MASK);
-            unsigned n = (unsigned)(last & TB_EXIT_MASK);
+        struct tb *from = (struct tb *)(last & ~TB_EXIT_MASK);
+        unsigned n = (unsigned)(last & TB_EXIT_MASK);
+        /* An exit that may not chain (into another mapped page) comes back here each time it is
+         * taken: what decides that never changes, so it is looked at before the lock. */
+        if (last && !flushed && eng->chain &&
+            (n == from->ic_exit || (from->flags == tb->flags && from->jmp_target[n] == tb->pc && may_chain(from, tb)))) {
             tcache_lock(&eng->tc);
             if (n == from->ic_exit) {
                 /* a jr's inline cache (dbt/tr_branch.c): chained as a direct exit would be */

@@ -33,6 +33,12 @@ for w in $(cat /proc/cmdline); do
     case $w in bench=*) sel=${w#bench=} ;; esac
 done
 
+# cpu_stat NAME begin|end: each guest CPU's line of /proc/stat (user nice system idle iowait irq
+# softirq ... in clock ticks), so the host can tell how long each guest CPU was idle in a job.
+cpu_stat() {
+    grep '^cpu[0-9]' /proc/stat | sed "s/^/@@cpustat $1 $2 /"
+}
+
 # run NAME COMMAND...: the command between NAME's markers, then its status.
 run() {
     name=$1
@@ -129,13 +135,17 @@ for w in $(echo "$sel" | tr , ' '); do
     par2) # make bench-smp: two intmark processes at once (each its own result line, status 0).
         # A background job's stdin is /dev/null, which this initramfs has not made.
         [ -e /dev/null ] || mknod /dev/null c 1 3
+        cpu_stat par2 begin
         run par2 sh -c 'wl intmark "$1" >/tmp/par2.a & a=$!; wl intmark "$1" >/tmp/par2.b
                         rb=$?; wait $a && [ $rb = 0 ]' par2 "${arg:-10000}"
+        cpu_stat par2 end
         grep -h '^intmark ' /tmp/par2.a /tmp/par2.b ;;
     forkpar2) # make bench-smp: two fork-and-exec loops at once, a make -j2 of tiny jobs
         [ -e /dev/null ] || mknod /dev/null c 1 3
+        cpu_stat forkpar2 begin
         run forkpar2 sh -c 'wl forkexec "$1" /bin/true & a=$!; wl forkexec "$1" /bin/true
-                            rb=$?; wait $a && [ $rb = 0 ]' forkpar2 "${arg:-200}" ;;
+                            rb=$?; wait $a && [ $rb = 0 ]' forkpar2 "${arg:-200}"
+        cpu_stat forkpar2 end ;;
     *) echo "@@status $name rc=127 unknown-workload" ;;
     esac
 done

@@ -26,7 +26,12 @@
  *    inline cache (counted), never the jump cache, and its hot path loads
  *    nothing from the jump cache; a jr with two return addresses keeps its
  *    cache for one and finds the other through the inline jump-cache probe
- *    (the run loop's entry: counted hits), with and without BMI2.
+ *    (the run loop's entry: counted hits), with and without BMI2;
+ *  - the spin-wait flag (dbt/exec.c spin_wait_shape), set when the run loop translates a block:
+ *    set for the two loops Linux's qspinlock waits in, `lw; andi; bnez` (the locked byte) and
+ *    `lw; beqz` (its MCS node), each branching back to its own first instruction, and not for
+ *    near misses (the loop with a store in it, a countdown that loads nothing, a branch back to
+ *    the block's second instruction); each block runs until its budget runs out, as a vCPU's.
  * Only the hot (straight-line) part of a block is inspected: the cold part
  * holds slow paths and exit stubs.
  */
@@ -140,8 +145,9 @@ static void dump(const cs_insn *in, size_t n)
 #define MUL(rd, rs, rt) (0x70000002u | (rs) << 21 | (rt) << 16 | (rd) << 11)
 #define SW(rt, base, off) (0xAC000000u | (base) << 21 | (rt) << 16 | ((off) & 0xFFFFu))
 #define LW(rt, base, off) (0x8C000000u | (base) << 21 | (rt) << 16 | ((off) & 0xFFFFu))
+#define ANDI(rt, rs, imm) (0x30000000u | (rs) << 21 | (rt) << 16 | (imm))
 #define NOP 0u
-enum { T0 = 8, T1 = 9, T2 = 10, T3 = 11, T4 = 12, A0 = 4, A1 = 5, RA = 31 };
+enum { T0 = 8, T1 = 9, T2 = 10, T3 = 11, T4 = 12, A0 = 4, A1 = 5, S1 = 17, RA = 31 };
 
 static size_t count_mnemonic(const cs_insn *in, size_t n, const char *mn)
 {
@@ -519,6 +525,64 @@ static void test_jr_inline_hash(void **state)
     }
 }
 
+#define LOCK_VA (0x80000000u + 0x8000u) /* a locked byte that stays locked (0xff) */
+#define NODE_VA (0x80000000u + 0x8010u) /* an MCS node's word that stays 0 */
+
+/* Runs the words at CODE_VA (entered at CODE_VA + 4 * entry) until an instruction budget or two
+ * ran out, and returns the block the run loop translated at pc. */
+static const struct tb *run_block(const uint32_t *words, unsigned n, unsigned entry, uint32_t pc)
+{
+    const uint32_t locked = 0xFF, node = 0;
+    assert_int_equal(physmap_write(&vm.physmap, CODE_PA, words, 4 * n), 0);
+    assert_int_equal(physmap_write(&vm.physmap, LOCK_VA - 0x80000000u, &locked, 4), 0);
+    assert_int_equal(physmap_write(&vm.physmap, NODE_VA - 0x80000000u, &node, 4), 0);
+    tcache_flush(vm.tcache);
+    tb_jc_flush_all(vm.vcpu->jc);
+    struct vcpu *v = vm.vcpu;
+    memset(v->gpr, 0, sizeof(v->gpr));
+    v->gpr[A0] = LOCK_VA;
+    v->gpr[S1] = NODE_VA - 4;
+    v->gpr[T0] = 1000000; /* the countdown's start: it does not end within the steps */
+    v->pc = CODE_VA + 4 * entry;
+    v->in_ds = false;
+    uint64_t icount0 = v->icount;
+    dbt_run_steps(v, 4);
+    assert_true(v->icount - icount0 > 100); /* it looped (a budget's worth) */
+    const struct tb *tb = tcache_lookup(vm.tcache, CODE_PA + (pc - CODE_VA), pc, dbt_tb_flags(v));
+    assert_non_null(tb);
+    return tb;
+}
+
+static void test_spin_wait_flag(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *what;
+        uint32_t code[6];
+        unsigned entry; /* the instruction run first, whose block is looked at */
+        bool spin;
+    } cases[] = {
+        /* 1: lw t0, 0(a0); andi t0, t0, 0xff; bnez t0, 1b; nop */
+        {"qspinlock's locked byte", {LW(T0, A0, 0), ANDI(T0, T0, 0xFF), BNE(T0, 0, -3), NOP, NOP, NOP}, 0, true},
+        /* 1: lw t1, 4(s1); beqz t1, 1b; nop */
+        {"qspinlock's MCS node", {LW(T1, S1, 4), BEQ(T1, 0, -2), NOP, NOP, NOP, NOP}, 0, true},
+        /* 1: lw t0, 0(a0); sw t0, 4(a0); bnez t0, 1b; nop: it writes memory, so it waits for nothing */
+        {"a loop with a store", {LW(T0, A0, 0), SW(T0, A0, 4), BNE(T0, 0, -3), NOP, NOP, NOP}, 0, false},
+        /* 1: addiu t0, t0, -1; bnez t0, 1b; nop: a delay loop, no load */
+        {"a countdown", {ADDIU(T0, T0, -1), BNE(T0, 0, -2), NOP, NOP, NOP, NOP}, 0, false},
+        /* lw t0, 0(a0); 1: andi t1, t0, 0xff; bnez t1, 1b; nop: the lw's block branches back to its
+         * second instruction, and the andi's loop loads nothing */
+        {"a branch to the second", {LW(T0, A0, 0), ANDI(T1, T0, 0xFF), BNE(T1, 0, -2), NOP, NOP, NOP}, 0, false},
+        {"the loop without its load", {LW(T0, A0, 0), ANDI(T1, T0, 0xFF), BNE(T1, 0, -2), NOP, NOP, NOP}, 1, false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct tb *tb = run_block(cases[i].code, 6, cases[i].entry, CODE_VA + 4 * cases[i].entry);
+        if (tb->spin_wait != cases[i].spin)
+            fprintf(stderr, "spin-wait flag of %s: %d\n", cases[i].what, tb->spin_wait);
+        assert_int_equal(tb->spin_wait, cases[i].spin);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -534,6 +598,7 @@ int main(void)
         cmocka_unit_test(test_store_probe_index),
         cmocka_unit_test(test_jr_inline_cache),
         cmocka_unit_test(test_jr_inline_hash),
+        cmocka_unit_test(test_spin_wait_flag),
     };
     return cmocka_run_group_tests_name("translate", tests, setup, teardown);
 }
