@@ -150,7 +150,8 @@ enum mpage_flag {
     MPAGE_COW = 2,     /* mapped copy-on-write: a store gives the storer its own copy */
     MPAGE_REPLICA = 4, /* a per-node read-only replica of another page (numa/) */
     MPAGE_FILE = 8,    /* holds a file's contents (the boot file cache) */
-    MPAGE_HOME = 16,   /* one of a pmap's home pages: its RAM view's own page for that gpfn */
+    MPAGE_LOOSE = 16,  /* not one of a pmap's home pages (a home page, its RAM view's own page for
+                        * its gpfn, has the flag clear: reserving a home run writes no descriptor) */
     MPAGE_RELEASING = 32, /* its last reference went and its memory is being given back */
 };
 
