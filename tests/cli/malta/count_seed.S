@@ -16,42 +16,37 @@
     .globl _start
 _start:
     li $t2, SPIN
-1:  addiu $t2, $t2, -1
-    bnez $t2, 1b
-    nop
+1:  bnez $t2, 1b
+    addiu $t2, $t2, -1
     mfc0 $s2, $9               /* Count */
-    la $s0, text
-    la $s1, text_end
-2:  jal putc
-    lbu $a0, 0($s0)
-    addiu $s0, $s0, 1
-    bne $s0, $s1, 2b
-    nop
-    li $s0, 28                 /* eight hex digits, the highest first */
-3:  srlv $t2, $s2, $s0
+    la $s0, line + 6           /* its eight hex digits into the line, the highest first */
+    li $s1, 28
+2:  srlv $t2, $s2, $s1
     andi $t2, $t2, 15
     la $t3, digits
     addu $t3, $t3, $t2
-    jal putc
-    lbu $a0, 0($t3)
-    addiu $s0, $s0, -4
-    bgez $s0, 3b
+    lbu $t3, 0($t3)
+    sb $t3, 0($s0)
+    addiu $s1, $s1, -4
+    bgez $s1, 2b
+    addiu $s0, $s0, 1
+    la $s0, line               /* the line out */
+3:  jal putc
+    lbu $a0, 0($s0)
+    addiu $s0, $s0, 1
+    la $t2, line_end
+    bne $s0, $t2, 3b
     nop
-    jal putc
-    li $a0, 13
-    jal putc
-    li $a0, 10
-    li $t0, SOFTRES
+    li $t0, SOFTRES            /* the reset, under -no-reboot the end of the run */
     li $t1, 0x42
+4:  b 4b
     sw $t1, 0($t0)
-4:  b 4b                       /* the reset stops the CPU before it gets here */
-    nop
 
 #include "uart_putc.S"
 
-    .section .rodata
-text:
-    .ascii "count "
-text_end:
+    .data
+line:
+    .ascii "count ________\r\n"
+line_end:
 digits:
     .ascii "0123456789abcdef"
