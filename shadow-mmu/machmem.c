@@ -262,11 +262,13 @@ mpn_t machmem_take_home(struct machmem *mm, mpn_t m)
     return r;
 }
 
-mpn_t machmem_alloc(struct machmem *mm)
+static mpn_t alloc_page(struct machmem *mm, bool fresh)
 {
     pthread_mutex_lock(mm_lock(mm));
     mpn_t m = mm->free_head;
-    if (m != MPN_NONE) {
+    if (fresh && mm->next < mm->max_pages) {
+        m = mm->next++;
+    } else if (m != MPN_NONE) {
         mm->free_head = (mpn_t)mm->map[m].owner0;
     } else if (mm->next < mm->max_pages) {
         m = mm->next++;
@@ -280,6 +282,16 @@ mpn_t machmem_alloc(struct machmem *mm)
     mm->in_use++;
     pthread_mutex_unlock(mm_lock(mm));
     return m;
+}
+
+mpn_t machmem_alloc(struct machmem *mm)
+{
+    return alloc_page(mm, false);
+}
+
+mpn_t machmem_alloc_fresh(struct machmem *mm)
+{
+    return alloc_page(mm, true);
 }
 
 mpn_t machmem_alloc_run(struct machmem *mm, uint32_t n)
