@@ -351,6 +351,9 @@ struct vclock {
     uint64_t rt_ticks;
     uint64_t rt_icount;
     bool rt_valid;
+    /* Real time with an explicit --seed: the timeline follows retired instructions, as in
+     * deterministic mode, until the guest first writes Compare or WAITs (monitor/vcpu.c). */
+    bool boot_pinned;
 };
 
 /* Count runs at 100 MHz, so Linux measures a 200 MHz CPU (it reports twice the Count rate, Linux

@@ -78,6 +78,32 @@ static uint64_t rt_read(struct vclock *c, uint64_t icount)
     return c->rt_ticks;
 }
 
+/*
+ * One --seed for many clones is meant to give them one guest (vmset.c), and with it one kernel
+ * layout, which page sharing needs to merge their kernels' text and data. But a relocatable
+ * kernel draws its KASLR offset from Count, read a few thousand instructions after entry (Linux
+ * arch/mips/kernel/relocate.c, get_random_boot: the banner's hash with random_get_entropy(),
+ * Count on this CPU), and host time makes that read differ in every VM. So with an explicit
+ * --seed in real time, the timeline starts as deterministic mode's (retired instructions /
+ * insns_per_count; Count, the devices and the RTC stay one clock, so the kernel's estimate of
+ * its clock from RTC edges still comes out right) and turns into host time, continuing from
+ * where it stands, at the guest's first Compare write or WAIT (its timer is being set up or it
+ * sleeps: from there on it counts on real time) or after BOOT_PINNED_MAX_INSNS instructions,
+ * past the zboot decompressor's 2 G, for a guest that does neither.
+ */
+#define BOOT_PINNED_MAX_INSNS (1ull << 33)
+
+static void clock_unpin(struct vm *vm, uint64_t n)
+{
+    struct vclock *c = &vm->clock;
+    uint64_t ticks = n / c->insns_per_count;
+    c->boot_pinned = false;
+    c->host_start_ns = host_monotonic_ns() - muldiv(ticks, 1000000000ull, c->count_hz);
+    c->rt_ticks = ticks;
+    c->rt_icount = n;
+    c->rt_valid = true;
+}
+
 /* Instructions that drive time: the vCPU's, or with -smp every vCPU's (monitor/smp.c: they run
  * in turn on one thread, so the others' counts stand still while v runs). */
 static uint64_t time_insns(const struct vcpu *v)
@@ -95,7 +121,9 @@ static uint64_t timeline(const struct vcpu *v)
         return muldiv(ns, c->count_hz, 1000000000ull) + __atomic_load_n(&c->skipped_ticks, __ATOMIC_RELAXED);
     }
     uint64_t n = time_insns(v);
-    if (c->deterministic)
+    if (c->boot_pinned && n >= BOOT_PINNED_MAX_INSNS)
+        clock_unpin(v->vm, n);
+    if (c->deterministic || c->boot_pinned)
         return n / c->insns_per_count + c->skipped_ticks;
     if (c->rt_valid && n - c->rt_icount < RT_CLOCK_REUSE_INSNS)
         return c->rt_ticks + c->skipped_ticks;
@@ -185,6 +213,8 @@ uint32_t vcpu_count_read(struct vcpu *v)
 
 void vcpu_compare_written(struct vcpu *v, uint32_t old)
 {
+    if (v->vm->clock.boot_pinned)
+        clock_unpin(v->vm, time_insns(v));
     uint32_t now = vcpu_count(v), cmp = v->cp0.compare, from = v->count_read;
     v->cp0.last_count = now;
     if (cmp != old && (int32_t)(cmp - now) <= 0) {
@@ -465,6 +495,8 @@ enum vcpu_exit vcpu_wait(struct vcpu *v)
     unsigned jumps = 0;
     bool serial_smp = vm->nr_vcpus > 1 && !vm->smp; /* several vCPUs taking turns on one thread */
     bool secondary = vm->smp && v->id != 0;     /* one of its own thread, not VPE 0 */
+    if (c->boot_pinned)
+        clock_unpin(vm, time_insns(v));
     if (serial_smp && smp_wait_leader(v) != v) {
         /* Another vCPU runs, or leads the VM's idling: only v's own wake-up is looked at here. */
         v->waiting = false;

@@ -377,6 +377,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
     vm->clock.count_hz = VM_COUNT_HZ;
     vm->clock.insns_per_count = CPU_CCRES;
     vm->clock.host_start_ns = host_monotonic_ns();
+    vm->clock.boot_pinned = cfg->seed_given && !cfg->deterministic;
 
     vm->vcpu = (struct vcpu *)(vm->pmap.view - vm->pmap.prefix);
     memset(vm->vcpu, 0, sizeof(*vm->vcpu));

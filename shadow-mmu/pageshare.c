@@ -335,11 +335,15 @@ static bool merge(struct pageshare *ps, struct pageshare_vm *v, uint32_t g, mpn_
     return false;
 }
 
-/* Page wg of w (the hint) and page g of v hold the same bytes h: both map one fresh page. */
+/* Page wg of w (the hint) and page g of v hold the same bytes h: both map one fresh page. Fresh
+ * from the pool's never-used end: the pairs of a pass come in guest-page order (identical
+ * kernels' images, page after page), so their shared pages are consecutive and each VM maps a
+ * run of them as one host mapping; from freed pages, 16 clones of one kernel layout held a
+ * mapping per merged page and ran into the host's vm.max_map_count (14,876 merges refused). */
 static void merge_pair(struct pageshare *ps, struct pageshare_vm *v, uint32_t g, struct pageshare_vm *w,
                        uint32_t wg, uint64_t h)
 {
-    mpn_t s = machmem_alloc(ps->mm);
+    mpn_t s = machmem_alloc_fresh(ps->mm);
     if (s == MPN_NONE)
         return;
     memcpy(machmem_page(ps->mm, s), view_page(v, g), MACH_PAGE_SIZE);

@@ -150,7 +150,8 @@ enum mpage_flag {
     MPAGE_COW = 2,     /* mapped copy-on-write: a store gives the storer its own copy */
     MPAGE_REPLICA = 4, /* a per-node read-only replica of another page (numa/) */
     MPAGE_FILE = 8,    /* holds a file's contents (the boot file cache) */
-    MPAGE_HOME = 16,   /* one of a pmap's home pages: its RAM view's own page for that gpfn */
+    MPAGE_LOOSE = 16,  /* not one of a pmap's home pages (a home page, its RAM view's own page for
+                        * its gpfn, has the flag clear: reserving a home run writes no descriptor) */
     MPAGE_RELEASING = 32, /* its last reference went and its memory is being given back */
 };
 
@@ -225,6 +226,10 @@ static inline uint8_t *machmem_page(const struct machmem *mm, mpn_t m)
 }
 /* Hands out a zeroed page with one reference and no owner, or MPN_NONE (pool exhausted). */
 mpn_t machmem_alloc(struct machmem *mm);
+/* The same from the pages never handed out while any are left (the freed ones only then): pages
+ * taken one after another are consecutive, so guest pages that map them in order are one run of
+ * the RAM view's host mappings (the page sharing scanner's shared pages). */
+mpn_t machmem_alloc_fresh(struct machmem *mm);
 /* Hands out n consecutive never-used pages (one reference each), the first or MPN_NONE: a file read
  * in one go, mapped in one go. */
 mpn_t machmem_alloc_run(struct machmem *mm, uint32_t n);

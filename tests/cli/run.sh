@@ -84,6 +84,12 @@ if ! "$MIPS_CC" "${ISA_CFLAGS[@]}" -Wl,-Ttext=0x80100000 -Wl,-e,_start -o "$W/ti
     PROGS_OK=0
     echo "cli: cannot build tests/cli/malta/ticks.S with $MIPS_CC (see $W/build-ticks.log)" >&2
 fi
+# Count read early, as a relocatable kernel does for its KASLR offset (clones under one --seed).
+if ! "$MIPS_CC" "${ISA_CFLAGS[@]}" -Wl,-Ttext=0x80100000 -Wl,-e,_start -o "$W/count_seed.elf" \
+    tests/cli/malta/count_seed.S >"$W/build-count_seed.log" 2>&1; then
+    PROGS_OK=0
+    echo "cli: cannot build tests/cli/malta/count_seed.S with $MIPS_CC (see $W/build-count_seed.log)" >&2
+fi
 # The dvpe program (-cpu 34Kf -smp 2 --smp-threads 2): VPE 0 stops VPE 1 with dvpe.
 if ! "$MIPS_CC" "${ISA_CFLAGS[@]}" -Wl,-Ttext=0x80100000 -Wl,-e,_start -o "$W/dvpe.elf" \
     tests/cli/malta/dvpe.S >"$W/build-dvpe.log" 2>&1; then
@@ -896,6 +902,21 @@ SEVERAL_ALSO=seeds_distinct several_case clone-seeds-own 0 'vm0:0:guest reset|vm
     -M malta -no-reboot -kernel "$W/uart_bytes.elf" --clone 3 --run-dir "$W/rd4"
 SEVERAL_ALSO=seeds_same several_case clone-seeds-given 0 'vm0:0:guest reset|vm1:0:guest reset|vm2:0:guest reset' \
     -M malta -no-reboot --seed 77 -kernel "$W/uart_bytes.elf" --clone 3 --run-dir "$W/rd4"
+# One --seed in real time gives every clone one guest up to its first Compare write or WAIT: the
+# same Count early in the boot (a relocatable kernel's KASLR offset, so page sharing can merge the
+# clones' kernels), in every engine.
+counts_same() {
+    local l0 l1 l2
+    l0=$(tr -d '\r' <"$W/rd8/vm0.log") l1=$(tr -d '\r' <"$W/rd8/vm1.log") l2=$(tr -d '\r' <"$W/rd8/vm2.log")
+    [[ $l0 =~ ^count\ [0-9a-f]{8}$ ]] || { echo "vm0 wrote '$l0', not a count line"; return; }
+    [[ $l0 == "$l1" && $l0 == "$l2" ]] || echo "the clones read Count as '$l0', '$l1', '$l2'"
+}
+for eng in dbt interp; do
+    rm -rf "$W/rd8"
+    SEVERAL_ALSO=counts_same several_case "clone-seed-count-$eng" 0 \
+        'vm0:0:guest reset|vm1:0:guest reset|vm2:0:guest reset' \
+        -M malta -no-reboot --exec "$eng" --seed 77 -kernel "$W/count_seed.elf" --clone 3 --run-dir "$W/rd8"
+done
 one_seed() { grep -Eq '^mvisor: seed [0-9]+ \(real time; ' "$ERR" || echo "no unnamed seed line for a VM alone"; }
 SEVERAL_ALSO=one_seed several_case one-vm-seed 0 '' -M malta -no-reboot -serial none -kernel "$W/uart_bytes.elf"
 

@@ -163,6 +163,39 @@ static void test_pool_alloc_free_reuse(void **state)
     machmem_destroy(&mm);
 }
 
+/* The scanner's shared pages come fresh, one after another, whatever is on the free list; a home
+ * run reserved writes no descriptor, and its pages are home until their pmap lets them go. */
+static void test_pool_fresh_and_home_runs(void **state)
+{
+    (void)state;
+    struct machmem mm;
+    assert_int_equal(machmem_init(&mm, 16 * MACH_PAGE_SIZE), 0);
+    mpn_t a = machmem_alloc(&mm), b = machmem_alloc(&mm);
+    machmem_put(&mm, a); /* a and b on the free list */
+    machmem_put(&mm, b);
+    mpn_t f0 = machmem_alloc_fresh(&mm), f1 = machmem_alloc_fresh(&mm);
+    assert_int_equal(f1, f0 + 1);
+    assert_true(f0 != a && f0 != b && f1 != a && f1 != b);
+    assert_true(machmem_info(&mm, f0).flags & MPAGE_LOOSE);
+    mpn_t home = machmem_reserve(&mm, 4);
+    assert_int_not_equal(home, MPN_NONE);
+    for (uint32_t i = 0; i < 4; i++)
+        assert_int_equal(machmem_info(&mm, home + i).flags, 0); /* nothing written */
+    assert_int_equal(machmem_take_home(&mm, home + 1), home + 1);
+    assert_int_equal(machmem_take_home(&mm, home + 1), MPN_NONE); /* taken already */
+    assert_int_equal(machmem_take_home(&mm, f0), MPN_NONE);       /* not a home page */
+    machmem_put(&mm, home + 1);
+    assert_int_equal(machmem_take_home(&mm, home + 1), home + 1); /* back home, not freed */
+    machmem_put(&mm, home + 1);
+    mpn_t r = machmem_alloc(&mm); /* the free list: never a home page */
+    assert_true(r == a || r == b);
+    machmem_unreserve(&mm, home, 4);
+    for (uint32_t i = 0; i < 4; i++)
+        assert_true(machmem_info(&mm, home + i).flags & MPAGE_LOOSE);
+    assert_int_equal(machmem_take_home(&mm, home), MPN_NONE);
+    machmem_destroy(&mm);
+}
+
 static void test_pmap_first_touch(void **state)
 {
     (void)state;
@@ -596,6 +629,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pool_alloc_free_reuse),
+        cmocka_unit_test(test_pool_fresh_and_home_runs),
         cmocka_unit_test(test_pmap_first_touch),
         cmocka_unit_test(test_cow_two_pmaps),
         cmocka_unit_test(test_pmap_pin),
