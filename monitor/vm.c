@@ -736,7 +736,7 @@ enum vcpu_exit vm_run_slice(struct vm *vm, uint64_t max_insns)
         bool hold = vm->smp && numa_slice_moves(vm->numa);
         if (hold)
             smp_hold_others(vm);
-        numa_slice_end(vm->numa);
+        numa_slice_end_held(vm->numa, !vm->smp || hold);
         if (hold)
             smp_release_others(vm);
         uint64_t ns = host_monotonic_ns() - t0;

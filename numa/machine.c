@@ -411,6 +411,11 @@ int numa_vm_set_node(struct numa_vm *nv, int idx, unsigned node)
 
 void numa_slice_end(struct numa_vm *nv)
 {
+    numa_slice_end_held(nv, true);
+}
+
+void numa_slice_end_held(struct numa_vm *nv, bool may_move)
+{
     struct numa *n = nv->numa;
     if (numa_counting(nv)) {
         /* the slice's counts (those of vCPUs on threads of their own fold there); the other
@@ -422,7 +427,7 @@ void numa_slice_end(struct numa_vm *nv)
     }
     __atomic_fetch_add(&nv->slices, 1, __ATOMIC_RELAXED);
     nv->last_moves = 0;
-    if (n->cfg.policy >= NUMA_POLICY_MIGRATE) {
+    if (n->cfg.policy >= NUMA_POLICY_MIGRATE && may_move) {
         /* Moves are made by the node that wants the page: the copy lands on it. */
         machmem_set_thread_node(numa_cpu_node(nv, 0));
         nv->last_moves += numa_follow(nv);

@@ -157,6 +157,9 @@ void numa_vm_add_stlb(struct numa_vm *nv, struct stlb *s);
  * it, the counts fold and, every few slices, the policy runs a bounded round. */
 void numa_slice_begin(struct numa_vm *nv);
 void numa_slice_end(struct numa_vm *nv);
+/* The same, moving pages only if may_move: an SMP VM whose other vCPUs were not held (pages a
+ * vCPU on its own thread queued after numa_slice_moves looked wait for the next slice end). */
+void numa_slice_end_held(struct numa_vm *nv, bool may_move);
 /* Whether numa_slice_end has pages to move or map back (its caller then holds the VM's other
  * vCPUs out of guest code around it: a migration must not race a store). */
 bool numa_slice_moves(const struct numa_vm *nv);
