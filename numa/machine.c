@@ -386,9 +386,8 @@ bool numa_slice_moves(const struct numa_vm *nv)
     struct numa *n = nv->numa;
     if (n->cfg.policy < NUMA_POLICY_MIGRATE)
         return false;
-    if (__atomic_load_n(&nv->sampled, __ATOMIC_RELAXED))
-        return true; /* its fold may queue pages the round then moves (audit=on's other counting
-                        slices fold for the report alone: nothing to hold the vCPUs for) */
+    if (numa_counting(nv))
+        return true; /* its fold may queue pages the round then moves */
     pthread_mutex_lock(&n->lock);
     bool work = nv->n_cand || nv->inbox || n->pending || __atomic_load_n(&nv->follow, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&n->lock);
