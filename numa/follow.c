@@ -31,12 +31,13 @@ static uint32_t age_of(const struct numa_vm *nv, const struct numa_page *pg)
 {
     if (!pg || !pg->seen)
         return UINT32_MAX;
-    return (uint32_t)nv->slices + 1u - pg->seen;
+    return (uint32_t)__atomic_load_n(&nv->slices, __ATOMIC_RELAXED) + 1u - pg->seen;
 }
 
 void numa_follow_mark(struct numa_vm *nv, struct numa_page *pg)
 {
-    pg->seen = (uint32_t)nv->slices + 1u;
+    /* a vCPU on a thread of its own folds while the first vCPU's slice end counts slices */
+    pg->seen = (uint32_t)__atomic_load_n(&nv->slices, __ATOMIC_RELAXED) + 1u;
 }
 
 unsigned numa_follow(struct numa_vm *nv)
