@@ -142,7 +142,9 @@ def run(args, tag, vms, numa, extra=()):
             pr_local, pr_tot = n["local"] - n["shared_local"], tot - sh_tot
             r.update(local=n["local"] / max(1, tot), shared_local=n["shared_local"] / max(1, sh_tot),
                      private_local=pr_local / max(1, pr_tot), stall_s=n["stall_ns"] / 1e9,
-                     stall15_s=n["stall_ns_r15"] / 1e9, uma_s=n["uma_ns"] / 1e9, machine=n["machine"])
+                     stall15_s=n["stall_ns_r15"] / 1e9, uma_s=n["uma_ns"] / 1e9, machine=n["machine"],
+                     delay_acc=n.get("delay_loads", 0) + n.get("delay_stores", 0), delay_s=n.get("delay_ns", 0) / 1e9,
+                     slice_end_s=n.get("slice_end_ns", 0) / 1e9, followed=n.get("followed", 0))
             s = snaps.get(v["name"])
             if v["name"] in snap_at and not s:
                 sys.exit("bench-numa: %s: no query-numa at %r" % (v["name"], snap_at[v["name"]]))
@@ -312,6 +314,15 @@ def numa_table2(args, title, key, vms, out, uma_node):
     for label, _ in placements:
         if label.startswith("migrate"):
             machine_line(label, machines[label], out)
+    # where the host time went (README "Where (b)'s and (d)'s guest time goes")
+    for v in vms:
+        for label, _ in placements:
+            rs = [r[v["name"]] for r in rows[label]]
+            if "delay_acc" in rs[0]:
+                out.append("\n%s, %s, medians: %d remote loads and stores through delay=on's slow path, %.2f s of their "
+                           "check and spin, %.2f s of slice ends (folds, policy, moves), %d pages followed a moved vCPU" % (
+                               v["name"], label, med(rs, "delay_acc"), med(rs, "delay_s"), med(rs, "slice_end_s"),
+                               med(rs, "followed")))
 
 
 def moved_vm(args):

@@ -733,12 +733,17 @@ enum vcpu_exit vm_run_slice(struct vm *vm, uint64_t max_insns)
     if (vm->numa) {
         /* The policy moves pages between slices: an SMP vCPU on a thread of its own is held out of
          * guest code meanwhile, so no store of it races a migration's copy. */
+        uint64_t t0 = host_monotonic_ns();
         bool hold = vm->smp && numa_slice_moves(vm->numa);
         if (hold)
             smp_hold_others(vm);
-        numa_slice_end(vm->numa);
+        numa_slice_end_held(vm->numa, !vm->smp || hold);
         if (hold)
             smp_release_others(vm);
+        uint64_t ns = host_monotonic_ns() - t0;
+        __atomic_fetch_add(&vm->numa->slice_end_ns, ns, __ATOMIC_RELAXED);
+        if (hold)
+            __atomic_fetch_add(&vm->numa->hold_ns, ns, __ATOMIC_RELAXED);
     }
     return why;
 }

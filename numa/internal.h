@@ -25,6 +25,10 @@
 /* A page of a VM split over nodes gets per-vCPU replicas if at most one of this many of its
  * accesses is a store (a store takes the replicas back, so a page written often is left). */
 #define NUMA_READ_MOSTLY 16u
+/* When a VM's vCPUs are put on another node, the pages counted in its last this many slices (at
+ * least two sampling gaps) follow at once, at most NUMA_FOLLOW_MAX of them (numa/follow.c). */
+#define NUMA_FOLLOW_SLICES 128u
+#define NUMA_FOLLOW_MAX 8192u
 /* Candidate pages a VM keeps for its next round. */
 #define NUMA_CAND_MAX 8192u
 
@@ -39,6 +43,7 @@
 struct numa_page {
     uint32_t acc[NUMA_MAX_NODES]; /* accesses from each node since the policy last looked */
     uint32_t writes;
+    uint32_t seen;                /* its VM's slice count + 1 when last counted (0: never) */
     uint16_t moves;
     uint8_t queued;               /* bit k: in the candidate list of a VM, for node k */
     uint8_t cpus;                 /* bit i: vCPU i of its VM reached it (VMs of several vCPUs) */
@@ -87,6 +92,10 @@ struct numa {
 uint64_t numa_now_ns(void);
 /* The record of m (lock held), or NULL if out of memory. */
 struct numa_page *numa_page_rec(struct numa *n, mpn_t m);
+/* Notes that pg was counted in nv's current slice (lock held), and moves nv's recently counted
+ * pages to its node after its vCPUs were put there (on its thread, at a slice end); how many. */
+void numa_follow_mark(struct numa_vm *nv, struct numa_page *pg);
+unsigned numa_follow(struct numa_vm *nv);
 /* The pool's hook: a copy-on-write break copied m (the writer's pmap lock held). */
 void numa_cow_break(struct machmem *mm, mpn_t m);
 

@@ -145,17 +145,18 @@ static uint32_t sat_add(uint32_t a, uint64_t b)
 
 /* Charges accesses (loads + stores; fetch: block entries) of canonical page ppn made by vCPU c:
  * acc to the report and the model, pacc (pstores of them stores) to the policy's per-page counts. */
-static void charge(struct numa_cpu *c, uint32_t ppn, uint64_t acc, uint64_t pacc, uint64_t pstores, bool fetch)
+/* Returns whether the page was queued for the policy. */
+static bool charge(struct numa_cpu *c, uint32_t ppn, uint64_t acc, uint64_t pacc, uint64_t pstores, bool fetch)
 {
     struct numa_vm *nv = c->nv;
     struct pmap *p = nv->pmap;
     uint32_t gpfn = ppn - pmap_ppn(p, 0);
     if (gpfn >= p->npages)
-        return; /* not RAM (the boot ROM, flash) */
+        return false; /* not RAM (the boot ROM, flash) */
     bool cow;
     mpn_t m = pmap_lookup(p, gpfn, &cow);
     if (m == PMAP_NONE)
-        return;
+        return false;
     struct numa *n = nv->numa;
     unsigned node = __atomic_load_n(&c->node, __ATOMIC_RELAXED);
     unsigned home = machmem_info(n->mm, m).node;
@@ -174,6 +175,7 @@ static void charge(struct numa_cpu *c, uint32_t ppn, uint64_t acc, uint64_t pacc
             shared |= (pg->cpus & (pg->cpus - 1)) != 0;
         }
         if (pg && policy) {
+            numa_follow_mark(nv, pg);
             pg->acc[node] = sat_add(pg->acc[node], pacc);
             pg->writes = sat_add(pg->writes, pstores);
             queue = home != node && !(pg->queued & (1u << node)) && pg->acc[node] >= NUMA_HOT &&
@@ -195,6 +197,7 @@ static void charge(struct numa_cpu *c, uint32_t ppn, uint64_t acc, uint64_t pacc
         __atomic_fetch_add(local ? &nv->shared_local : &nv->shared_remote, acc, __ATOMIC_RELAXED);
     __atomic_fetch_add(&nv->stall_ns, acc * (local ? n->cfg.local_ns : n->cfg.remote_ns), __ATOMIC_RELAXED);
     __atomic_fetch_add(&nv->uma_ns, acc * n->cfg.local_ns, __ATOMIC_RELAXED);
+    return queue;
 }
 
 /* What one counted access stands for: for the policy, the slices its counting slice samples (0:
@@ -386,7 +389,7 @@ bool numa_slice_moves(const struct numa_vm *nv)
     if (numa_counting(nv))
         return true; /* its fold may queue pages the round then moves */
     pthread_mutex_lock(&n->lock);
-    bool work = nv->n_cand || nv->inbox || n->pending;
+    bool work = nv->n_cand || nv->inbox || n->pending || __atomic_load_n(&nv->follow, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&n->lock);
     return work;
 }
@@ -401,10 +404,16 @@ int numa_vm_set_node(struct numa_vm *nv, int idx, unsigned node)
     if (idx <= 0)
         __atomic_store_n(&nv->node, node, __ATOMIC_RELAXED);
     __atomic_store_n(&nv->moved, true, __ATOMIC_RELAXED); /* its pages are now remote: count densely */
+    __atomic_store_n(&nv->follow, true, __ATOMIC_RELAXED);  /* and the ones it used lately follow */
     return 0;
 }
 
 void numa_slice_end(struct numa_vm *nv)
+{
+    numa_slice_end_held(nv, true);
+}
+
+void numa_slice_end_held(struct numa_vm *nv, bool may_move)
 {
     struct numa *n = nv->numa;
     if (numa_counting(nv)) {
@@ -417,8 +426,10 @@ void numa_slice_end(struct numa_vm *nv)
     }
     __atomic_fetch_add(&nv->slices, 1, __ATOMIC_RELAXED);
     nv->last_moves = 0;
-    if (n->cfg.policy >= NUMA_POLICY_MIGRATE) {
+    if (n->cfg.policy >= NUMA_POLICY_MIGRATE && may_move) {
         /* Moves are made by the node that wants the page: the copy lands on it. */
+        machmem_set_thread_node(numa_cpu_node(nv, 0));
+        nv->last_moves += numa_follow(nv);
         if (nv->slices % NUMA_POLICY_EVERY == 0 && __atomic_load_n(&nv->n_cand, __ATOMIC_RELAXED))
             numa_policy_round(nv, NUMA_MOVES_PER_ROUND);
         machmem_set_thread_node(numa_cpu_node(nv, 0));
@@ -460,7 +471,7 @@ static uint64_t mono_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-bool numa_delay_access(struct numa_vm *nv, unsigned cpu, uint32_t ppn, bool store)
+bool numa_delay_access(struct numa_vm *nv, unsigned cpu, uint32_t ppn, bool store, bool *end_slice)
 {
     struct numa *n = nv->numa;
     if (!n->cfg.delay || cpu >= nv->n_stlb)
@@ -472,9 +483,16 @@ bool numa_delay_access(struct numa_vm *nv, unsigned cpu, uint32_t ppn, bool stor
     if (m == PMAP_NONE || machmem_info(n->mm, m).node == node ||
         (!store && numa_vreplica_of(nv, node, gpfn) != MPN_NONE))
         return false;
-    charge(&nv->cpu[cpu], ppn, 1, 1, store, false);
-    uint64_t until = mono_ns() + (n->cfg.remote_ns - n->cfg.local_ns);
-    while (mono_ns() < until)
+    uint64_t t0 = mono_ns();
+    /* A VM on one node wants every remote page it uses on that node (numa_policy_round): once
+     * one is queued its slice ends, and the round at its end moves the page, instead of the
+     * rest of the page's accesses (a pass over a file: a thousand) all paying the spin. */
+    if (charge(&nv->cpu[cpu], ppn, 1, 1, store, false) && end_slice && !numa_vm_split(nv))
+        *end_slice = true;
+    uint64_t until = mono_ns() + (n->cfg.remote_ns - n->cfg.local_ns), now;
+    while ((now = mono_ns()) < until)
         __builtin_ia32_pause();
+    __atomic_fetch_add(store ? &nv->delay_stores : &nv->delay_loads, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&nv->delay_ns, now - t0, __ATOMIC_RELAXED);
     return true;
 }

@@ -126,6 +126,8 @@ struct numa_vm {
     unsigned gap, skip, since, weight, last_moves;
     uint64_t ws_pages; /* the pmap's pages mapped copy-on-write from elsewhere, at the last slice end */
     bool moved;        /* a vCPU was put on another node (atomic) */
+    bool follow;       /* ... and its recently used pages are to follow it (atomic, numa/follow.c) */
+    uint64_t followed; /* pages moved so */
     uint64_t ws_resets; /* slice ends that found a new working set and closed the gap */
     unsigned dense;     /* slices still to count one after another (after a new working set) */
     bool sampled;      /* the sampling picked this slice (with audit=on every slice counts) */
@@ -133,6 +135,11 @@ struct numa_vm {
     struct numa_remap *inbox; /* its guest pages to map back to a master (numa/policy.c) */
     struct numa_vrep *vrep;   /* per-vCPU replicas inside the VM (numa/vreplica.c), or NULL */
     uint64_t vreplicas, vrep_collapses; /* of them: made, and taken back by a store */
+    /* Where the host time goes (--profile): delay=on's remote loads and stores (each through the
+     * slow path and a spin) and the host ns spent in their check and spin; the VM thread's ns at
+     * slice ends (folds, policy rounds, collapses, map-backs) and, for an SMP VM, with the other
+     * vCPUs held around them. */
+    uint64_t delay_loads, delay_stores, delay_ns, slice_end_ns, hold_ns;
     uint64_t *cand;    /* guest pages the fold found hot and remote (machine page << 32 | node
                           that wants it << 28 | guest page, as queued): the policy's next round;
                           under the machine's lock (a vCPU on its own thread queues too) */
@@ -150,6 +157,9 @@ void numa_vm_add_stlb(struct numa_vm *nv, struct stlb *s);
  * it, the counts fold and, every few slices, the policy runs a bounded round. */
 void numa_slice_begin(struct numa_vm *nv);
 void numa_slice_end(struct numa_vm *nv);
+/* The same, moving pages only if may_move: an SMP VM whose other vCPUs were not held (pages a
+ * vCPU on its own thread queued after numa_slice_moves looked wait for the next slice end). */
+void numa_slice_end_held(struct numa_vm *nv, bool may_move);
 /* Whether numa_slice_end has pages to move or map back (its caller then holds the VM's other
  * vCPUs out of guest code around it: a migration must not race a store). */
 bool numa_slice_moves(const struct numa_vm *nv);
@@ -174,8 +184,12 @@ static inline bool numa_counting(const struct numa_vm *nv)
 void numa_fold_all(struct numa_vm *nv);
 /* delay=on: whether a load or store of canonical page ppn by vCPU cpu of nv is remote; if so it is
  * counted here and the calling thread spins R - L ns (the caller then leaves it out of the
- * software TLB so the next access comes here again). false without delay=on. */
-bool numa_delay_access(struct numa_vm *nv, unsigned cpu, uint32_t ppn, bool store);
+ * software TLB so the next access comes here again). false without delay=on. *end_slice is set
+ * when the access queued the page for a VM on one node: the caller ends the slice soon, so the
+ * policy moves it. */
+bool numa_delay_access(struct numa_vm *nv, unsigned cpu, uint32_t ppn, bool store, bool *end_slice);
+/* Whether the VM's vCPUs are on more than one node. */
+bool numa_vm_split(const struct numa_vm *nv);
 /* The translator names the code page of fetch slot (ppn & (STLB_FETCH_SLOTS - 1)). */
 void numa_note_code(struct numa_vm *nv, uint32_t ppn);
 
@@ -222,7 +236,9 @@ struct numa_vm_report {
     uint64_t stall_ns, uma_ns;         /* the model at R, and the UMA bound (every access at L) */
     uint64_t stall_ns_r15;             /* the model with R = 1.5 L (a modern two-socket host) */
     uint64_t migrated, replicated;     /* its pages the policy moved */
+    uint64_t followed;                 /* of the migrated, those that followed a move of its vCPUs */
     uint64_t slices, counted_slices;   /* its scheduler slices, and those that counted */
+    uint64_t delay_loads, delay_stores, delay_ns, slice_end_ns, hold_ns; /* struct numa_vm's */
 };
 void numa_vm_report(const struct numa_vm *nv, struct numa_vm_report *r);
 /* --profile: the VM's figures and the machine's (text, or a JSON member "numa": {...},). */

@@ -433,8 +433,7 @@ static void order_by_heat(struct numa *n, uint64_t *cand, unsigned nc)
     free(h);
 }
 
-/* Whether the VM's vCPUs are on more than one node. */
-static bool vm_split(const struct numa_vm *nv)
+bool numa_vm_split(const struct numa_vm *nv)
 {
     for (unsigned i = 1; i < nv->n_stlb; i++)
         if (numa_cpu_node(nv, i) != numa_cpu_node(nv, 0))
@@ -459,7 +458,7 @@ void numa_policy_round(struct numa_vm *nv, unsigned max_moves)
         max_moves = NUMA_MOVES_PER_ROUND; /* the round's batch of migrations */
     if (nc > max_moves)
         order_by_heat(n, cand, nc);
-    bool split = vm_split(nv);
+    bool split = numa_vm_split(nv);
     uint32_t mig_gpfn[NUMA_MOVES_PER_ROUND];
     unsigned mig_node[NUMA_MOVES_PER_ROUND], n_mig = 0;
     for (; i < nc && moves < max_moves; i++) {
@@ -491,7 +490,9 @@ void numa_policy_round(struct numa_vm *nv, unsigned max_moves)
         pthread_mutex_unlock(&n->lock);
         if (home == node || capped)
             continue;
-        bool most = mine * 4 >= total * 3;
+        /* a VM on one node makes all its accesses there now: what other nodes counted is the
+         * past of a vCPU moved since (its counts halve only at each look) */
+        bool most = mine * 4 >= total * 3 || (!split && node == numa_cpu_node(nv, 0));
         /* read by the VM's vCPUs on several nodes and (nearly) never written: Disco's
          * replication, inside the VM (numa/vreplica.c) */
         bool read_shared = split && n->cfg.policy == NUMA_POLICY_REPLICATE && writes * NUMA_READ_MOSTLY <= total;

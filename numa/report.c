@@ -36,6 +36,12 @@ void numa_vm_report(const struct numa_vm *nv, struct numa_vm_report *r)
     r->counted_slices = __atomic_load_n(&nv->counted_slices, __ATOMIC_RELAXED);
     r->migrated = rd(&nv->migrated);
     r->replicated = rd(&nv->replicated);
+    r->followed = rd(&nv->followed);
+    r->delay_loads = rd(&nv->delay_loads);
+    r->delay_stores = rd(&nv->delay_stores);
+    r->delay_ns = rd(&nv->delay_ns);
+    r->slice_end_ns = rd(&nv->slice_end_ns);
+    r->hold_ns = rd(&nv->hold_ns);
 }
 
 static void json_list(FILE *f, const char *key, const uint64_t *v, unsigned n)
@@ -88,8 +94,11 @@ void numa_report_vm(const struct numa_vm *nv, FILE *f, bool json)
         fprintf(f, ", \"shared_local\": %" PRIu64 ", \"shared_remote\": %" PRIu64, r.shared_local, r.shared_remote);
         fprintf(f, ", \"local\": %" PRIu64 ", \"remote\": %" PRIu64 ", \"stall_ns\": %" PRIu64
                 ", \"stall_ns_r15\": %" PRIu64 ", \"uma_ns\": %" PRIu64 ", \"migrated\": %" PRIu64
-                ", \"replicated\": %" PRIu64 ", ",
-                r.local, r.remote, r.stall_ns, r.stall_ns_r15, r.uma_ns, r.migrated, r.replicated);
+                ", \"replicated\": %" PRIu64 ", \"followed\": %" PRIu64 ", ",
+                r.local, r.remote, r.stall_ns, r.stall_ns_r15, r.uma_ns, r.migrated, r.replicated, r.followed);
+        fprintf(f, "\"delay_loads\": %" PRIu64 ", \"delay_stores\": %" PRIu64 ", \"delay_ns\": %" PRIu64
+                ", \"slice_end_ns\": %" PRIu64 ", \"hold_ns\": %" PRIu64 ", ",
+                r.delay_loads, r.delay_stores, r.delay_ns, r.slice_end_ns, r.hold_ns);
         fprintf(f, "\"machine\": {\"migrations\": %" PRIu64 ", \"replications\": %" PRIu64 ", \"replicas\": %" PRIu64
                 ", \"collapses\": %" PRIu64 ", \"shootdowns\": %" PRIu64 ", \"us_per_move\": %.3f, \"moves_failed\": %"
                 PRIu64 ", ",
@@ -119,7 +128,13 @@ void numa_report_vm(const struct numa_vm *nv, FILE *f, bool json)
             r.shared_remote, share(r.shared_local, r.shared_local + r.shared_remote));
     fprintf(f, "\n  modelled memory stall %.3f s (R/L = 1.5: %.3f s; UMA bound %.3f s)\n", (double)r.stall_ns / 1e9,
             (double)r.stall_ns_r15 / 1e9, (double)r.uma_ns / 1e9);
-    fprintf(f, "  this VM's pages migrated %" PRIu64 ", mapped to a replica %" PRIu64 "\n", r.migrated, r.replicated);
+    fprintf(f, "  this VM's pages migrated %" PRIu64 " (%" PRIu64 " following its vCPUs to another node), mapped to a "
+            "replica %" PRIu64 "\n", r.migrated, r.followed, r.replicated);
+    if (cfg->delay)
+        fprintf(f, "  delay=on: %" PRIu64 " remote loads and %" PRIu64 " stores through the slow path, %.3f s in their "
+                "check and spin\n", r.delay_loads, r.delay_stores, (double)r.delay_ns / 1e9);
+    fprintf(f, "  slice ends (folds, policy, map-backs) %.3f s on the VM's thread, %.3f s of it with the other vCPUs "
+            "held\n", (double)r.slice_end_ns / 1e9, (double)r.hold_ns / 1e9);
     fprintf(f, "  machine: %" PRIu64 " migrations, %" PRIu64 " replications (%" PRIu64 " replica pages), %" PRIu64
             " collapses, %" PRIu64 " software-TLB entries shot down, %.1f us per move, %" PRIu64 " refused\n",
             mig, rep, reps, col, shot, us_per_move, failed);

@@ -172,8 +172,15 @@ static bool mem_slow(struct vcpu *v, uint32_t va, unsigned size, enum mmu_access
         }
         /* --numa ...,delay=on: a load or store of a page on another node never enters the
          * software TLB, and pays the extra latency here each time (numa/machine.c). */
+        bool end_slice = false;
         bool remote = vm->numa && acc != MMU_FETCH &&
-                      numa_delay_access(vm->numa, v->id, (uint32_t)(canon >> STLB_PAGE_BITS), acc == MMU_STORE);
+                      numa_delay_access(vm->numa, v->id, (uint32_t)(canon >> STLB_PAGE_BITS), acc == MMU_STORE,
+                                        &end_slice);
+        if (end_slice) {
+            /* the policy moves the page at the slice's end: the slice ends at the next block */
+            v->slice_end = v->icount;
+            v->next_event = 0;
+        }
         if (pg.whole && !remote) {
             v->prof.stlb_fills++;
             /* numa/vreplica.c: a replicated page fills read-only, from the vCPU's node's copy */

@@ -1062,6 +1062,80 @@ static void test_vcpu_replica_threads(void **state)
     free_pool();
 }
 
+/* Counts n loads of page g by vCPU 0 in one slice of v (its entry filled, then folded). */
+static void count_loads(struct tvm *v, uint32_t g, uint32_t n)
+{
+    numa_slice_begin(v->nv);
+    fill_entry(v, 0, g, true);
+    v->s[0]->cnt[MMU_KERNEL][stlb_index((gva_t)(CANON + ((uint64_t)g << MACH_PAGE_BITS)))].n[MMU_LOAD] = n;
+    numa_slice_end(v->nv);
+}
+
+/* The pages follow the vCPUs: a VM put on another node has the pages counted in its last
+ * NUMA_FOLLOW_SLICES slices moved there at its next slice end (same bytes, entries shot down),
+ * not the ones it has not counted lately; under delay=on a remote access that queues a page of a
+ * one-node VM asks for the slice's end, and the round moves the page although its past
+ * accesses, from the VM's old node, outnumber the new ones. */
+static void test_follow(void **state)
+{
+    (void)state;
+    assert_int_equal(machmem_init(&mm, 2048 * MACH_PAGE_SIZE), 0);
+    struct numa_config cfg = {.nodes = 4, .cpus_per_node = 1, .local_ns = 300, .remote_ns = 900,
+                              .policy = NUMA_POLICY_MIGRATE, .delay = true};
+    assert_int_equal(numa_create(&mm, &cfg), 0);
+    struct tvm a;
+    vm_make(&a, 0);
+    machmem_set_thread_node(0);
+    for (uint32_t g = 4; g < 9; g++)
+        pattern(pmap_page(&a.p, g, true, NULL), (uint8_t)g);
+    count_loads(&a, 7, 10); /* long ago */
+    for (unsigned s = 0; s < NUMA_FOLLOW_SLICES + 1; s++) {
+        numa_slice_begin(a.nv);
+        numa_slice_end(a.nv);
+    }
+    count_loads(&a, 4, 10);
+    count_loads(&a, 5, 1);
+    count_loads(&a, 8, 1000);
+    mpn_t old4 = pmap_lookup(&a.p, 4, NULL);
+    fill_entry(&a, 1, 4, true);
+    assert_int_equal(node_of(pmap_lookup(&a.p, 6, NULL)), 0);
+    assert_int_equal(numa_vm_set_node(a.nv, -1, 2), 0);
+    /* before its slice end: page 8 read from node 2 under delay=on; the access that queues it
+     * ends the slice */
+    unsigned ends = 0;
+    for (unsigned k = 0; k < NUMA_HOT; k++) {
+        bool end = false;
+        assert_true(numa_delay_access(a.nv, 0, pmap_ppn(&a.p, 8), false, &end));
+        ends += end;
+        assert_true(end == (k == NUMA_HOT - 1));
+    }
+    assert_int_equal(ends, 1);
+    numa_policy_round(a.nv, 8);
+    assert_int_equal(node_of(pmap_lookup(&a.p, 8, NULL)), 2);
+    assert_false(numa_delay_access(a.nv, 0, pmap_ppn(&a.p, 8), false, NULL)); /* local now */
+    /* the next slice end: 4 and 5 follow, 6 (never counted) and 7 (not lately) stay */
+    numa_slice_begin(a.nv);
+    numa_slice_end(a.nv);
+    assert_int_equal(node_of(pmap_lookup(&a.p, 4, NULL)), 2);
+    assert_int_equal(node_of(pmap_lookup(&a.p, 5, NULL)), 2);
+    assert_int_equal(node_of(pmap_lookup(&a.p, 6, NULL)), 0);
+    assert_int_equal(node_of(pmap_lookup(&a.p, 7, NULL)), 0);
+    assert_int_equal(a.nv->followed, 2);
+    assert_int_equal(machmem_info(&mm, old4).refs, 0);
+    assert_false(load_hits(&a, 1, 4));
+    uint8_t want[MACH_PAGE_SIZE];
+    for (uint32_t g = 4; g < 9; g++) {
+        pattern(want, (uint8_t)g);
+        assert_memory_equal(pmap_page(&a.p, g, false, NULL), want, MACH_PAGE_SIZE);
+    }
+    /* nothing more follows at later slice ends */
+    numa_slice_begin(a.nv);
+    numa_slice_end(a.nv);
+    assert_int_equal(a.nv->followed, 2);
+    vm_free(&a);
+    free_pool();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1081,6 +1155,7 @@ int main(void)
         cmocka_unit_test(test_migrate_batch),
         cmocka_unit_test(test_vcpu_replicas),
         cmocka_unit_test(test_vcpu_replica_threads),
+        cmocka_unit_test(test_follow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
