@@ -8,10 +8,11 @@ Benchmarks (README "Disks: make bench-disk"):
   dd       sequential throughput inside the guest: the stock kernel and the default initramfs
            with two disks, vda (read-only) holding 256 MiB of random bytes and vdb a fresh empty
            image; busybox `dd bs=1M count=256` with iflag=direct from vda, then oflag=direct to
-           vdb, each timed on the host from the command typed to its end marker. Raw and qcow2
+           vdb ending with an fsync (conv=fsync: a write-back cache is drained in the time), each
+           timed on the host from the command typed to its end marker. Raw and qcow2
            (the qcow2 read image fully allocated by qemu-img convert, the write image empty, so
            writes allocate clusters); -drive cache=none by default (O_DIRECT on the host too).
-           The limit: the host's own dd on the same files (iflag=direct / oflag=direct).
+           The limit: the host's own dd on the same files (iflag=direct / oflag=direct conv=fsync).
   rootfs   the Debian root file system from make rootfs, booted from a fresh qcow2 overlay over
            its raw image (`root=/dev/vda`, systemd): host seconds to the serial console's
            `login:`; then root logs in and `dpkg -i` installs the .debs of --debs from a second,
@@ -170,7 +171,7 @@ class Bench:
         if os.path.exists(dst):
             os.unlink(dst)
         t = time.monotonic()
-        subprocess.run(["dd", "if=/dev/zero", f"of={dst}", "bs=1M", f"count={n}", "oflag=direct",
+        subprocess.run(["dd", "if=/dev/zero", f"of={dst}", "bs=1M", f"count={n}", "oflag=direct", "conv=fsync",
                         "status=none"], check=True)
         wr = time.monotonic() - t
         os.unlink(dst)
@@ -188,7 +189,7 @@ class Bench:
             g.expect(re.escape(BUSYBOX_PROMPT), self.a.boot_timeout, "the busybox prompt")
             n = self.a.size_mib
             for op, cmd in (("read", f"time dd if=/dev/vda of=/dev/null bs=1M count={n} iflag=direct"),
-                            ("write", f"time dd if=/dev/zero of=/dev/vdb bs=1M count={n} oflag=direct")):
+                            ("write", f"time dd if=/dev/zero of=/dev/vdb bs=1M count={n} oflag=direct conv=fsync")):
                 t = time.monotonic()
                 text, rc = g.run(cmd, timeout=self.a.op_timeout)
                 secs = time.monotonic() - t
