@@ -105,10 +105,11 @@
 /* Bounce buffers kept for the next requests (vCPU thread only): a fresh one is fresh host memory
  * to fault in, page by page (about 5 ms for 1 MiB on the paravirtualised bench host, where every
  * fault is an exit), for each request that bounces. At most POOL_BUFS of them, POOL_MAX_BYTES in
- * all; a bigger request's buffer is freed after use. */
+ * all (the write-back cache's 4 MiB and the request being taken, at 1 MiB each), so an idle
+ * disk keeps at most that much host memory; a buffer past it is freed after use. */
 #define POOL_BUFS 8
-#define POOL_MAX_BYTES (16ull << 20)
-#define POOL_GRAIN (256u << 10)
+#define POOL_MAX_BYTES (6ull << 20)
+#define POOL_GRAIN (64u << 10)
 struct blk_pool {
     void *buf[POOL_BUFS];
     size_t cap[POOL_BUFS];
