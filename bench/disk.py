@@ -8,10 +8,11 @@ Benchmarks (README "Disks: make bench-disk"):
   dd       sequential throughput inside the guest: the stock kernel and the default initramfs
            with two disks, vda (read-only) holding 256 MiB of random bytes and vdb a fresh empty
            image; busybox `dd bs=1M count=256` with iflag=direct from vda, then oflag=direct to
-           vdb, each timed on the host from the command typed to its end marker. Raw and qcow2
+           vdb ending with an fsync (conv=fsync: a write-back cache is drained in the time), each
+           timed on the host from the command typed to its end marker. Raw and qcow2
            (the qcow2 read image fully allocated by qemu-img convert, the write image empty, so
            writes allocate clusters); -drive cache=none by default (O_DIRECT on the host too).
-           The limit: the host's own dd on the same files (iflag=direct / oflag=direct).
+           The limit: the host's own dd on the same files (iflag=direct / oflag=direct conv=fsync).
   rootfs   the Debian root file system from make rootfs, booted from a fresh qcow2 overlay over
            its raw image (`root=/dev/vda`, systemd): host seconds to the serial console's
            `login:`; then root logs in and `dpkg -i` installs the .debs of --debs from a second,
@@ -170,7 +171,8 @@ class Bench:
         if os.path.exists(dst):
             os.unlink(dst)
         t = time.monotonic()
-        subprocess.run(["dd", "if=/dev/zero", f"of={dst}", "bs=1M", f"count={n}", "oflag=direct",
+        fsync = ["conv=fsync"] if self.a.dd_fsync == "on" else []
+        subprocess.run(["dd", "if=/dev/zero", f"of={dst}", "bs=1M", f"count={n}", "oflag=direct", *fsync,
                         "status=none"], check=True)
         wr = time.monotonic() - t
         os.unlink(dst)
@@ -187,8 +189,9 @@ class Bench:
         try:
             g.expect(re.escape(BUSYBOX_PROMPT), self.a.boot_timeout, "the busybox prompt")
             n = self.a.size_mib
+            fsync = " conv=fsync" if self.a.dd_fsync == "on" else ""
             for op, cmd in (("read", f"time dd if=/dev/vda of=/dev/null bs=1M count={n} iflag=direct"),
-                            ("write", f"time dd if=/dev/zero of=/dev/vdb bs=1M count={n} oflag=direct")):
+                            ("write", f"time dd if=/dev/zero of=/dev/vdb bs=1M count={n} oflag=direct{fsync}")):
                 t = time.monotonic()
                 text, rc = g.run(cmd, timeout=self.a.op_timeout)
                 secs = time.monotonic() - t
@@ -209,7 +212,7 @@ class Bench:
         return out
 
     def bench_dd(self):
-        res = self.results["dd"] = {"size_mib": self.a.size_mib, "cache": self.a.cache,
+        res = self.results["dd"] = {"size_mib": self.a.size_mib, "cache": self.a.cache, "fsync": self.a.dd_fsync,
                                     "pairs": self.a.pairs, "started": time.strftime("%H:%M:%S"), "formats": {}}
         for fmt in self.a.formats:
             r = res["formats"].setdefault(fmt, {"mvisor": [], "qemu": [], "host": []})
@@ -473,7 +476,9 @@ def write_report(res, outdir):
         dd = res["dd"]
         mib = dd["size_mib"]
         L += [f"## Sequential throughput: dd bs=1M count={mib} with O_DIRECT in the guest "
-              f"(-drive cache={dd['cache']}; {dd['pairs']} pairs from {dd['started']})", "",
+              f"(-drive cache={dd['cache']}; the write ending with "
+              f"{'conv=fsync' if dd.get('fsync', 'on') == 'on' else 'no fsync'}; "
+              f"{dd['pairs']} pairs from {dd['started']})", "",
               "Host seconds from the command typed to its end (lower is better); MiB/s from the median.", "",
               "| image | op | mvisor s | QEMU s | mvisor/QEMU (target ≤ 0.8x) | host dd s (the limit) | mvisor MiB/s | QEMU MiB/s | host MiB/s | mvisor/QEMU by the guests' `time` |",
               "|---|---|---|---|---|---|---|---|---|---|"]
@@ -570,6 +575,10 @@ def main():
     p.add_argument("--size-mib", type=int, default=256)
     p.add_argument("--formats", default="raw,qcow2")
     p.add_argument("--cache", default="none", choices=["none", "writeback", "unsafe"])
+    p.add_argument("--dd-fsync", default="on", choices=["on", "off"],
+                   help="the write dd ends with conv=fsync (guest and host), so a write-back cache's "
+                        "drain and the FLUSH are in its time (off: the figures from before the "
+                        "write-back cache)")
     p.add_argument("--only", default=",".join(BENCHMARKS))
     p.add_argument("--keep", action="store_true",
                    help="keep the other benchmarks' results already in --out (run them apart)")

@@ -54,11 +54,13 @@ static int dd_read(struct blk *b, uint64_t off, void *buf, size_t len)
     return 0;
 }
 
+static bool write_fails; /* the host disk fails every write */
+
 static int dd_write(struct blk *b, uint64_t off, const void *buf, size_t len)
 {
     (void)b;
     calls.writes++;
-    if (off > sizeof(disk) || len > sizeof(disk) - off)
+    if (write_fails || off > sizeof(disk) || len > sizeof(disk) - off)
         return -EIO;
     memcpy(disk + off, buf, len);
     return 0;
@@ -164,6 +166,7 @@ static int setup(void **state)
     hooked_lo = UINT64_MAX;
     hooked_hi = 0;
     memset(&calls, 0, sizeof(calls));
+    write_fails = false;
     for (size_t i = 0; i < sizeof(disk); i++)
         disk[i] = (uint8_t)(i * 7 + (i >> 9));
     make_device(false, BLK_CACHE_WRITEBACK);
@@ -315,8 +318,44 @@ static void test_write(void **state)
     memset(buf, 0xC3, sizeof(buf));
     assert_int_equal(physmap_write(&pm, DATA, buf, sizeof(buf)), 0);
     assert_int_equal(request(1, 5, 512, false), 0);
+    /* The device has a write-back cache: done for the guest, which may reuse its buffer at once;
+     * on the disk once a FLUSH is done. */
+    uint8_t other[512];
+    memset(other, 0x5A, sizeof(other));
+    assert_int_equal(physmap_write(&pm, DATA, other, sizeof(other)), 0);
+    assert_int_equal(request(4, 0, 0, false), 0);
     assert_memory_equal(disk + 5 * 512, buf, sizeof(buf));
     assert_int_equal(calls.writes, 1);
+    assert_int_equal(calls.flushes, 1);
+}
+
+/* A write the cache could not write to the host: the next FLUSH fails (the guest's fsync sees
+ * it), once; the one after succeeds. */
+static void test_write_back_error(void **state)
+{
+    (void)state;
+    write_fails = true;
+    assert_int_equal(request(1, 5, 512, false), 0);
+    assert_int_equal(request(4, 0, 0, false), 1);
+    write_fails = false;
+    assert_int_equal(request(4, 0, 0, false), 0);
+    assert_int_equal(calls.writes, 1);
+    assert_int_equal(calls.flushes, 2);
+}
+
+/* A read right after a write of the same sector, no FLUSH between: the written bytes. */
+static void test_read_after_write(void **state)
+{
+    (void)state;
+    uint8_t buf[512], got[512];
+    memset(buf, 0x77, sizeof(buf));
+    assert_int_equal(physmap_write(&pm, DATA, buf, sizeof(buf)), 0);
+    assert_int_equal(request(1, 9, 512, false), 0);
+    memset(got, 0, sizeof(got));
+    assert_int_equal(physmap_write(&pm, DATA, got, sizeof(got)), 0);
+    assert_int_equal(request(0, 9, 512, true), 0);
+    assert_int_equal(physmap_read(&pm, DATA, got, sizeof(got)), 0);
+    assert_memory_equal(got, buf, sizeof(buf));
 }
 
 static void test_past_end(void **state)
@@ -535,6 +574,22 @@ static void test_synchronous(void **state)
     assert_memory_equal(buf, disk + 3 * 512, sizeof(buf));
 }
 
+/* Deterministic runs complete a write when it is on the backend (no write-back cache). */
+static void test_synchronous_write(void **state)
+{
+    (void)state;
+    virtio_blk_destroy(dev);
+    make_device_mode(false, BLK_CACHE_WRITEBACK, true);
+    write_fails = true;
+    assert_int_equal(request(1, 5, 512, false), 1);
+    write_fails = false;
+    uint8_t buf[512];
+    memset(buf, 0x3C, sizeof(buf));
+    assert_int_equal(physmap_write(&pm, DATA, buf, sizeof(buf)), 0);
+    assert_int_equal(request(1, 6, 512, false), 0);
+    assert_memory_equal(disk + 6 * 512, buf, sizeof(buf));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -542,6 +597,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_into_shared_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_back_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_after_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_past_end, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partial_sector, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
@@ -554,6 +611,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_buffer_in_mmio, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_in_flight, setup, teardown),
         cmocka_unit_test_setup_teardown(test_synchronous, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_synchronous_write, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
