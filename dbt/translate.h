@@ -147,6 +147,12 @@ struct tr_ctx {
     uint32_t used_at[16]; /* last instruction stamp that used it (pinned while == stamp) */
     uint32_t stamp;
     struct tr_cmp cmp;
+    /* The software-TLB index the last probe of the hot path left in rcx, as (guest base register,
+     * offset): a later access off the same base, unchanged, near the same offset compares its tag in
+     * that entry and skips computing the index (dbt/tr_mem.c). -1: rcx holds no index known to the
+     * translator. */
+    int8_t probe_base;
+    int32_t probe_off;
 
     /* Loop mode: the block ends in a branch back to its own start, and each guest register it
      * touches lives in one fixed host register for the whole block, so the taken branch jumps
@@ -181,6 +187,12 @@ static inline enum tr_sect tr_sect_of(const struct tr_ctx *c, const struct x64_e
 {
     return e == &c->cold ? SECT_COLD : e == &c->warm ? SECT_WARM : SECT_HOT;
 }
+
+/* After instruction in (tr_insn): forgets the probe index in rcx unless in is known to leave rcx
+ * alone and not to write the probe's base register. */
+void tr_probe_after(struct tr_ctx *c, const struct mips_insn *in);
+/* Whether in is an access tr_mem translates, which then keeps or forgets the probe index itself. */
+bool tr_mem_keeps_probe(const struct mips_insn *in);
 
 /* Register cache. */
 bool tr_is_const(const struct tr_ctx *c, unsigned g, uint32_t *val);
@@ -271,6 +283,8 @@ static inline enum tr_stub tr_kprobe_stub(unsigned mode, unsigned size)
  * host address in rax; returns the offset of the miss jne's rel32 field in e. count: a NUMA counting
  * block's access count too. */
 size_t tr_emit_stlb_probe(struct x64_emitter *e, unsigned mode, unsigned size, bool store, bool count);
+/* The same with rcx already the entry's index * 32: the compare, the add and the count only. */
+size_t tr_emit_stlb_probe_at(struct x64_emitter *e, unsigned mode, unsigned size, bool store, bool count);
 /* Writes the stubs once, after the exit trampoline (before any block); -ENOMEM if they do not fit. */
 int tr_stubs_emit(struct tcache *tc);
 
