@@ -819,6 +819,18 @@ static bool loop_candidate(const struct tr_ctx *c, uint32_t pc, uint32_t *regs, 
     return true;
 }
 
+/* The conditional branches whose translation (dbt/tr_branch.c) never uses rcx nor calls out. */
+static bool branch_keeps_rcx(const struct mips_insn *in)
+{
+    switch (in->op) {
+    case MIPS_OP_BEQ: case MIPS_OP_BNE: case MIPS_OP_BLEZ: case MIPS_OP_BGTZ: case MIPS_OP_BLTZ:
+    case MIPS_OP_BGEZ:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* Emits the block into tb (fresh from tcache_alloc), in loop mode or not; false if it must not be used. */
 static bool emit_block(struct tr_ctx *c, struct tb *tb, bool loop, uint32_t loop_regs, uint32_t loop_written)
 {
@@ -864,9 +876,17 @@ static bool emit_block(struct tr_ctx *c, struct tb *tb, bool loop, uint32_t loop
             break;
         }
         if (in->flags & MIPS_F_BRANCH) {
-            c->probe_base = -1; /* a branch and its slot may be emitted on two paths: no index kept */
+            /* A plain conditional branch compares and jumps; when the block goes on past it, its slot
+             * was emitted once, on the path that goes on (tr_insn kept the index for it). Any other
+             * (a likely one's slot is emitted on two paths, an FP one calls out) forgets it. */
+            bool keep = branch_keeps_rcx(in);
+            if (!keep)
+                c->probe_base = -1;
             tr_branch(c, in);
-            c->probe_base = -1;
+            if (keep)
+                tr_probe_after(c, in);
+            else
+                c->probe_base = -1;
             if (c->ended || k + 2 >= n)
                 break;
             k++; /* its delay slot went with it; the block goes on at the fall-through PC */
