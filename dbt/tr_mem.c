@@ -34,7 +34,7 @@ static struct base_opnd get_base(struct tr_ctx *c, unsigned base)
     return b;
 }
 
-size_t tr_emit_stlb_probe(struct x64_emitter *e, unsigned mode, unsigned size, bool store, bool count)
+void tr_emit_stlb_index(struct x64_emitter *e)
 {
     /* rcx = index * 32 = (va >> 12 & (STLB_SIZE - 1)) << 5; a rotate does as well as the shift
      * (the bits it wraps around are masked off) and with BMI2 needs no copy first */
@@ -45,6 +45,11 @@ size_t tr_emit_stlb_probe(struct x64_emitter *e, unsigned mode, unsigned size, b
         x64_shift_r32_imm(e, X64_SHR, X64_RCX, STLB_PAGE_BITS - 5);
     }
     x64_alu_r32_imm32(e, X64_AND, X64_RCX, (int32_t)((STLB_SIZE - 1) << 5));
+}
+
+size_t tr_emit_stlb_probe(struct x64_emitter *e, unsigned mode, unsigned size, bool store, bool count)
+{
+    tr_emit_stlb_index(e);
     return tr_emit_stlb_probe_at(e, mode, size, store, count);
 }
 
@@ -76,9 +81,11 @@ static size_t emit_probe_va(struct tr_ctx *c, struct x64_emitter *e, unsigned si
 /* The probe of base + simm (base_g: the guest register of a register base). When the last probe of
  * the hot path was off the same base, unchanged since, at a near offset, rcx still holds its entry's
  * index (tr_ctx.probe_base; a slow path's stub leaves rcx = the index of its own address) and the
- * probe only compares the tag there: another page fails the compare as an empty entry does and
- * takes the slow path, so a stale guess costs time, never correctness, as long as rcx is an index,
- * which the translator tracks (dbt/translate.c keeps_rcx). */
+ * probe only compares the tag there: another page fails the compare as an empty entry does, and its
+ * cold path computes the index and compares again (a shared stub) before it takes the slow path, so
+ * a stale guess costs a call, never correctness, as long as rcx is an index, which the translator
+ * tracks (dbt/translate.c keeps_rcx). Without the second compare, a stack frame across a page
+ * boundary took the slow path on every pass: one more per system call in a getppid loop. */
 static size_t emit_probe(struct tr_ctx *c, struct base_opnd b, unsigned base_g, int32_t simm, unsigned size, bool store)
 {
     struct x64_emitter *e = &c->hot;
@@ -92,9 +99,17 @@ static size_t emit_probe(struct tr_ctx *c, struct base_opnd b, unsigned base_g, 
     size_t cold = c->cold.len;
     bool near = !b.imm && c->probe_base == (int)base_g &&
                 (int64_t)simm - c->probe_off < PROBE_NEAR && c->probe_off - (int64_t)simm < PROBE_NEAR;
-    size_t miss = near ? tr_emit_stlb_probe_at(e, c->flags & TB_F_MODE_MASK, size, store, (c->flags & TB_F_COUNT) != 0)
+    unsigned mode = c->flags & TB_F_MODE_MASK;
+    size_t miss = near ? tr_emit_stlb_probe_at(e, mode, size, store, (c->flags & TB_F_COUNT) != 0)
                        : emit_probe_va(c, e, size, store);
     tr_fixup(c, e, miss, SECT_COLD, cold);
+    if (near) {
+        /* the compare again at the index computed anew; a hit goes back to the add after the jne */
+        struct x64_emitter *ce = &c->cold;
+        size_t at = x64_call_rel32_field(ce);
+        tr_fixup(c, ce, at, SECT_ABS, (uint64_t)(uintptr_t)c->tc->stub[tr_recheck_stub(mode, store)]);
+        tr_jcc_to(c, ce, X64_CC_E, SECT_HOT, miss + 4);
+    }
     c->probe_base = b.imm ? -1 : (int8_t)base_g;
     c->probe_off = simm;
     return cold;

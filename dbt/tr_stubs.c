@@ -106,6 +106,15 @@ static void emit_kprobe_stub(struct x64_emitter *e, unsigned mode, unsigned size
     x64_ret(e);
 }
 
+/* eax = va, rdx = its tag as the site masked it: the index computed and the tag compared there (ZF). */
+static void emit_recheck_stub(struct x64_emitter *e, unsigned mode, bool store)
+{
+    int32_t tag = store ? (int32_t)offsetof(struct stlb_entry, tag_write) : (int32_t)offsetof(struct stlb_entry, tag_read);
+    tr_emit_stlb_index(e);
+    x64_alu_r64_mbi(e, X64_CMP, X64_RDX, X64_R15, X64_RCX, VOFF_STLB(mode) + tag);
+    x64_ret(e);
+}
+
 _Static_assert(TR_N_STUBS <= sizeof(((struct tcache *)0)->stub) / sizeof(uint8_t *), "tcache.stub[] holds them");
 
 /* rax = tb | n: pc = tb->jmp_target[n] (r11d keeps it); with a slot offset in ecx (jc), the jump
@@ -141,7 +150,7 @@ static void emit_exit_tail(struct x64_emitter *e, const uint8_t *place, const ui
 
 int tr_stubs_emit(struct tcache *tc)
 {
-    enum { SIZE = 1024 };
+    enum { SIZE = 1536 };
     const uint8_t *load = tcache_thunk(tc, (const void *)dbt_h_load_slow);
     const uint8_t *store = tcache_thunk(tc, (const void *)dbt_h_store_slow);
     uint8_t *p = tcache_reserve(tc, SIZE);
@@ -186,6 +195,12 @@ int tr_stubs_emit(struct tcache *tc)
             x64_align(&e, 16, 0);
             tc->stub[tr_kprobe_stub(mode, size)] = p + e.len;
             emit_kprobe_stub(&e, mode, size);
+        }
+    for (unsigned mode = 0; mode < MMU_NMODES; mode++)
+        for (unsigned store = 0; store < 2; store++) {
+            x64_align(&e, 16, 0);
+            tc->stub[tr_recheck_stub(mode, store)] = p + e.len;
+            emit_recheck_stub(&e, mode, store != 0);
         }
     if (e.overflow)
         return -ENOMEM;

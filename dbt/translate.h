@@ -273,11 +273,18 @@ enum tr_stub {
      * MMU_KERNEL_ERL) and size (1, 2, 4): ZF set and rax the host address on a hit, ZF clear and eax
      * still va on a miss; rcx and rdx clobbered (tr_kprobe_stub) */
     TR_STUB_KPROBE,
-    TR_N_STUBS = TR_STUB_KPROBE + 6
+    /* the index in rcx missed (dbt/tr_mem.c emit_probe): eax = va, rdx = its tag; the index
+     * computed again and the tag compared there, ZF set on a hit; one per mode and access kind */
+    TR_STUB_RECHECK = TR_STUB_KPROBE + 6,
+    TR_N_STUBS = TR_STUB_RECHECK + 2 * MMU_NMODES
 };
 static inline enum tr_stub tr_kprobe_stub(unsigned mode, unsigned size)
 {
     return (enum tr_stub)(TR_STUB_KPROBE + 3 * mode + (size == 4 ? 2 : size == 2 ? 1 : 0));
+}
+static inline enum tr_stub tr_recheck_stub(unsigned mode, bool store)
+{
+    return (enum tr_stub)(TR_STUB_RECHECK + 2 * mode + store);
 }
 /* The inline software-TLB probe with va in eax (dbt/tr_mem.c): on a hit it falls through with the
  * host address in rax; returns the offset of the miss jne's rel32 field in e. count: a NUMA counting
@@ -285,6 +292,8 @@ static inline enum tr_stub tr_kprobe_stub(unsigned mode, unsigned size)
 size_t tr_emit_stlb_probe(struct x64_emitter *e, unsigned mode, unsigned size, bool store, bool count);
 /* The same with rcx already the entry's index * 32: the compare, the add and the count only. */
 size_t tr_emit_stlb_probe_at(struct x64_emitter *e, unsigned mode, unsigned size, bool store, bool count);
+/* rcx = the software-TLB index * 32 of the va in eax. */
+void tr_emit_stlb_index(struct x64_emitter *e);
 /* Writes the stubs once, after the exit trampoline (before any block); -ENOMEM if they do not fit. */
 int tr_stubs_emit(struct tcache *tc);
 
