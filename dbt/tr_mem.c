@@ -34,8 +34,10 @@ static struct base_opnd get_base(struct tr_ctx *c, unsigned base)
     return b;
 }
 
-void tr_emit_stlb_index(struct x64_emitter *e)
+size_t tr_emit_stlb_probe(struct x64_emitter *e, unsigned mode, unsigned size, bool store, bool count)
 {
+    int32_t ent = VOFF_STLB(mode);
+    int32_t tag = store ? (int32_t)offsetof(struct stlb_entry, tag_write) : (int32_t)offsetof(struct stlb_entry, tag_read);
     /* rcx = index * 32 = (va >> 12 & (STLB_SIZE - 1)) << 5; a rotate does as well as the shift
      * (the bits it wraps around are masked off) and with BMI2 needs no copy first */
     if (x64_have_bmi2()) {
@@ -45,18 +47,6 @@ void tr_emit_stlb_index(struct x64_emitter *e)
         x64_shift_r32_imm(e, X64_SHR, X64_RCX, STLB_PAGE_BITS - 5);
     }
     x64_alu_r32_imm32(e, X64_AND, X64_RCX, (int32_t)((STLB_SIZE - 1) << 5));
-}
-
-size_t tr_emit_stlb_probe(struct x64_emitter *e, unsigned mode, unsigned size, bool store, bool count)
-{
-    tr_emit_stlb_index(e);
-    return tr_emit_stlb_probe_at(e, mode, size, store, count);
-}
-
-size_t tr_emit_stlb_probe_at(struct x64_emitter *e, unsigned mode, unsigned size, bool store, bool count)
-{
-    int32_t ent = VOFF_STLB(mode);
-    int32_t tag = store ? (int32_t)offsetof(struct stlb_entry, tag_write) : (int32_t)offsetof(struct stlb_entry, tag_read);
     x64_mov_r32_r32(e, X64_RDX, X64_RAX);
     x64_alu_r32_imm32(e, X64_AND, X64_RDX, (int32_t)(uint32_t)(STLB_PAGE_MASK | (size - 1)));
     x64_alu_r64_mbi(e, X64_CMP, X64_RDX, X64_R15, X64_RCX, ent + tag);
@@ -75,18 +65,7 @@ static size_t emit_probe_va(struct tr_ctx *c, struct x64_emitter *e, unsigned si
     return tr_emit_stlb_probe(e, c->flags & TB_F_MODE_MASK, size, store, (c->flags & TB_F_COUNT) != 0);
 }
 
-/* Offsets this far apart off one base are on one page often enough to try the index in rcx first. */
-#define PROBE_NEAR 1024
-
-/* The probe of base + simm (base_g: the guest register of a register base). When the last probe of
- * the hot path was off the same base, unchanged since, at a near offset, rcx still holds its entry's
- * index (tr_ctx.probe_base; a slow path's stub leaves rcx = the index of its own address) and the
- * probe only compares the tag there: another page fails the compare as an empty entry does, and its
- * cold path computes the index and compares again (a shared stub) before it takes the slow path, so
- * a stale guess costs a call, never correctness, as long as rcx is an index, which the translator
- * tracks (dbt/translate.c keeps_rcx). Without the second compare, a stack frame across a page
- * boundary took the slow path on every pass: one more per system call in a getppid loop. */
-static size_t emit_probe(struct tr_ctx *c, struct base_opnd b, unsigned base_g, int32_t simm, unsigned size, bool store)
+static size_t emit_probe(struct tr_ctx *c, struct base_opnd b, int32_t simm, unsigned size, bool store)
 {
     struct x64_emitter *e = &c->hot;
     if (b.imm) {
@@ -97,34 +76,9 @@ static size_t emit_probe(struct tr_ctx *c, struct base_opnd b, unsigned base_g, 
         x64_mov_r32_r32(e, X64_RAX, b.reg);
     }
     size_t cold = c->cold.len;
-    bool near = !b.imm && c->probe_base == (int)base_g &&
-                (int64_t)simm - c->probe_off < PROBE_NEAR && c->probe_off - (int64_t)simm < PROBE_NEAR;
-    unsigned mode = c->flags & TB_F_MODE_MASK;
-    size_t miss = near ? tr_emit_stlb_probe_at(e, mode, size, store, (c->flags & TB_F_COUNT) != 0)
-                       : emit_probe_va(c, e, size, store);
+    size_t miss = emit_probe_va(c, e, size, store);
     tr_fixup(c, e, miss, SECT_COLD, cold);
-    if (near) {
-        /* the compare again at the index computed anew; a hit goes back to the add after the jne */
-        struct x64_emitter *ce = &c->cold;
-        size_t at = x64_call_rel32_field(ce);
-        tr_fixup(c, ce, at, SECT_ABS, (uint64_t)(uintptr_t)c->tc->stub[tr_recheck_stub(mode, store)]);
-        tr_jcc_to(c, ce, X64_CC_E, SECT_HOT, miss + 4);
-    }
-    c->probe_base = b.imm ? -1 : (int8_t)base_g;
-    c->probe_off = simm;
     return cold;
-}
-
-bool tr_mem_keeps_probe(const struct mips_insn *in)
-{
-    switch (in->op) {
-    case MIPS_OP_LB: case MIPS_OP_LBU: case MIPS_OP_LH: case MIPS_OP_LHU: case MIPS_OP_LW:
-    case MIPS_OP_SB: case MIPS_OP_SH: case MIPS_OP_SW: case MIPS_OP_LWL: case MIPS_OP_LWR:
-    case MIPS_OP_SWL: case MIPS_OP_SWR: case MIPS_OP_LL: case MIPS_OP_SC:
-        return true;
-    default:
-        return false;
-    }
 }
 
 static void emit_host_load(struct x64_emitter *e, unsigned op, int hd)
@@ -245,7 +199,7 @@ static void load(struct tr_ctx *c, const struct mips_insn *in)
     if (kseg0) {
         load_kseg0(c, in, size, b, hd);
     } else {
-        emit_probe(c, b, in->rs, in->simm, size, false);
+        emit_probe(c, b, in->simm, size, false);
         emit_host_load(e, in->op, hd);
     }
     emit_slow_path(c, TR_STUB_LOAD, in->op, rt, rt ? hd : -1, 0, e->len);
@@ -266,13 +220,12 @@ static void store(struct tr_ctx *c, const struct mips_insn *in)
         tr_load_scratch(c, e, X64_RDX, in->rt);
         x64_mov_r32_imm32(e, X64_RCX, in->op);
         tr_callout_ev(c, (const void *)dbt_h_store, true, 0);
-        c->probe_base = -1;
         return;
     }
     uint32_t cval;
     bool vimm = tr_is_const(c, in->rt, &cval);
     int hv = vimm ? X64_R11 : tr_get(c, in->rt);
-    emit_probe(c, get_base(c, in->rs), in->rs, in->simm, size, true);
+    emit_probe(c, get_base(c, in->rs), in->simm, size, true);
     if (vimm)
         x64_mov_r32_imm32(e, X64_R11, cval);
     switch (size) {
@@ -318,8 +271,7 @@ static void load_partial(struct tr_ctx *c, const struct mips_insn *in)
         tr_get(c, rt); /* the merge keeps part of rt: its value in the register that takes the result */
         hd = tr_dest(c, rt);
     }
-    emit_probe(c, b, in->rs, in->simm, 1, false);
-    c->probe_base = -1; /* the merge's shift count is in cl */
+    emit_probe(c, b, in->simm, 1, false);
     if (rt) {
         partial_shift(e, lwl);
         x64_mov_r32_mbi(e, X64_RAX, X64_RAX, -1, 0);
@@ -343,8 +295,7 @@ static void store_partial(struct tr_ctx *c, const struct mips_insn *in)
     uint32_t cval;
     bool vimm = tr_is_const(c, in->rt, &cval);
     int hv = vimm ? X64_R11 : tr_get(c, in->rt);
-    emit_probe(c, get_base(c, in->rs), in->rs, in->simm, 1, true);
-    c->probe_base = -1; /* the merge's shift count is in cl */
+    emit_probe(c, get_base(c, in->rs), in->simm, 1, true);
     partial_shift(e, swl);
     x64_mov_r32_mbi(e, X64_RDX, X64_RAX, -1, 0);
     x64_shift_r32_cl(e, swl ? X64_ROL : X64_ROR, X64_RDX);
@@ -364,7 +315,6 @@ static void store_partial(struct tr_ctx *c, const struct mips_insn *in)
 static void via_helper(struct tr_ctx *c, const struct mips_insn *in)
 {
     struct x64_emitter *e = &c->hot;
-    c->probe_base = -1;
     uint32_t bval;
     if (tr_is_const(c, in->rs, &bval))
         x64_mov_r32_imm32(e, X64_R11, bval + (uint32_t)in->simm);

@@ -15,8 +15,7 @@
  * pointer to them (it writes the dirty ones back, the site no longer
  * stores them itself, and puts a loaded value in its register's place),
  * and either restores them and returns to the site, which jumps back to
- * the hot path (rcx then the software-TLB index of the address, as the
- * site's probe leaves it), or, when the helper's status
+ * the hot path, or, when the helper's status
  * says the block is left (an exception delivered, an event due, code
  * overwritten), drops the site's return address and leaves through the
  * exit trampoline: the helper has already made pc, in_ds, the budget and
@@ -73,17 +72,13 @@ static void emit_mem_stub(struct x64_emitter *e, const uint8_t *place, const uin
     x64_mov_r64_m64(e, X64_RDX, X64_RSP, 8 * TR_NHOST); /* the site's return address: its jmp */
     x64_alu_r64_imm32(e, X64_ADD, X64_RDX, TR_SLOW_REC_AT);
     x64_mov_r64_r64(e, X64_RCX, X64_RSP);
-    x64_push_r64(e, X64_RAX); /* va, kept for the way back; and the stack aligned for the call */
+    x64_alu_r64_imm32(e, X64_SUB, X64_RSP, 8);
     size_t at = x64_call_rel32_field(e);
     patch_abs(e, place, at, thunk);
     x64_mov_r64_r64(e, X64_RCX, X64_RAX);
     x64_shift_r64_imm(e, X64_SHR, X64_RCX, 32);
     size_t out = x64_jcc_rel32(e, X64_CC_NE, 0);
-    /* rcx = va's software-TLB index * 32, as the site's own probe leaves it: the next access off the
-     * same base may compare its tag there (dbt/tr_mem.c emit_probe) */
-    x64_pop_r64(e, X64_RCX);
-    x64_shift_r32_imm(e, X64_SHR, X64_RCX, STLB_PAGE_BITS - 5);
-    x64_alu_r32_imm32(e, X64_AND, X64_RCX, (int32_t)((STLB_SIZE - 1) << 5));
+    x64_alu_r64_imm32(e, X64_ADD, X64_RSP, 8);
     for (unsigned i = 0; i < TR_NHOST; i++)
         x64_pop_r64(e, saved_regs[i]);
     x64_ret(e);
@@ -103,15 +98,6 @@ static void emit_kprobe_stub(struct x64_emitter *e, unsigned mode, unsigned size
     x64_alu_r32_r32(e, X64_CMP, X64_RCX, X64_RCX);
     x64_ret(e);
     x64_patch_rel32(e, miss, e->len);
-    x64_ret(e);
-}
-
-/* eax = va, rdx = its tag as the site masked it: the index computed and the tag compared there (ZF). */
-static void emit_recheck_stub(struct x64_emitter *e, unsigned mode, bool store)
-{
-    int32_t tag = store ? (int32_t)offsetof(struct stlb_entry, tag_write) : (int32_t)offsetof(struct stlb_entry, tag_read);
-    tr_emit_stlb_index(e);
-    x64_alu_r64_mbi(e, X64_CMP, X64_RDX, X64_R15, X64_RCX, VOFF_STLB(mode) + tag);
     x64_ret(e);
 }
 
@@ -150,7 +136,7 @@ static void emit_exit_tail(struct x64_emitter *e, const uint8_t *place, const ui
 
 int tr_stubs_emit(struct tcache *tc)
 {
-    enum { SIZE = 1536 };
+    enum { SIZE = 1024 };
     const uint8_t *load = tcache_thunk(tc, (const void *)dbt_h_load_slow);
     const uint8_t *store = tcache_thunk(tc, (const void *)dbt_h_store_slow);
     uint8_t *p = tcache_reserve(tc, SIZE);
@@ -195,12 +181,6 @@ int tr_stubs_emit(struct tcache *tc)
             x64_align(&e, 16, 0);
             tc->stub[tr_kprobe_stub(mode, size)] = p + e.len;
             emit_kprobe_stub(&e, mode, size);
-        }
-    for (unsigned mode = 0; mode < MMU_NMODES; mode++)
-        for (unsigned store = 0; store < 2; store++) {
-            x64_align(&e, 16, 0);
-            tc->stub[tr_recheck_stub(mode, store)] = p + e.len;
-            emit_recheck_stub(&e, mode, store != 0);
         }
     if (e.overflow)
         return -ENOMEM;

@@ -819,18 +819,6 @@ static bool loop_candidate(const struct tr_ctx *c, uint32_t pc, uint32_t *regs, 
     return true;
 }
 
-/* The conditional branches whose translation (dbt/tr_branch.c) never uses rcx nor calls out. */
-static bool branch_keeps_rcx(const struct mips_insn *in)
-{
-    switch (in->op) {
-    case MIPS_OP_BEQ: case MIPS_OP_BNE: case MIPS_OP_BLEZ: case MIPS_OP_BGTZ: case MIPS_OP_BLTZ:
-    case MIPS_OP_BGEZ:
-        return true;
-    default:
-        return false;
-    }
-}
-
 /* Emits the block into tb (fresh from tcache_alloc), in loop mode or not; false if it must not be used. */
 static bool emit_block(struct tr_ctx *c, struct tb *tb, bool loop, uint32_t loop_regs, uint32_t loop_written)
 {
@@ -843,7 +831,6 @@ static bool emit_block(struct tr_ctx *c, struct tb *tb, bool loop, uint32_t loop
     memset(c->exit_sect, 0, sizeof(c->exit_sect));
     c->stamp = 0;
     memset(&c->cmp, 0, sizeof(c->cmp));
-    c->probe_base = -1; /* rcx is whatever the code before the block left */
     memset(c->used_at, 0, sizeof(c->used_at));
     x64_init(&c->hot, c->hot_scratch, sizeof(c->hot_scratch));
     x64_init(&c->cold, c->cold_scratch, sizeof(c->cold_scratch));
@@ -876,17 +863,7 @@ static bool emit_block(struct tr_ctx *c, struct tb *tb, bool loop, uint32_t loop
             break;
         }
         if (in->flags & MIPS_F_BRANCH) {
-            /* A plain conditional branch compares and jumps; when the block goes on past it, its slot
-             * was emitted once, on the path that goes on (tr_insn kept the index for it). Any other
-             * (a likely one's slot is emitted on two paths, an FP one calls out) forgets it. */
-            bool keep = branch_keeps_rcx(in);
-            if (!keep)
-                c->probe_base = -1;
             tr_branch(c, in);
-            if (keep)
-                tr_probe_after(c, in);
-            else
-                c->probe_base = -1;
             if (c->ended || k + 2 >= n)
                 break;
             k++; /* its delay slot went with it; the block goes on at the fall-through PC */
@@ -1005,44 +982,9 @@ static void corrupt(struct tr_ctx *c, const struct mips_insn *in)
     tr_written(c, g);
 }
 
-static void tr_insn_body(struct tr_ctx *c, const struct mips_insn *in);
-
-/* The ALU operations whose translation (dbt/tr_alu.c) never uses rcx nor calls out. */
-static bool keeps_rcx(const struct mips_insn *in)
-{
-    switch (in->op) {
-    case MIPS_OP_SLL: case MIPS_OP_SRL: case MIPS_OP_SRA: case MIPS_OP_ROTR:
-    case MIPS_OP_ADDU: case MIPS_OP_SUBU: case MIPS_OP_AND: case MIPS_OP_OR: case MIPS_OP_XOR:
-    case MIPS_OP_NOR: case MIPS_OP_ADDIU: case MIPS_OP_ANDI: case MIPS_OP_ORI: case MIPS_OP_XORI:
-    case MIPS_OP_LUI: case MIPS_OP_SLT: case MIPS_OP_SLTU: case MIPS_OP_SLTI: case MIPS_OP_SLTIU:
-    case MIPS_OP_MOVZ: case MIPS_OP_MOVN: case MIPS_OP_MFHI: case MIPS_OP_MFLO: case MIPS_OP_MTHI:
-    case MIPS_OP_MTLO: case MIPS_OP_EXT: case MIPS_OP_INS: case MIPS_OP_WSBH: case MIPS_OP_SEB:
-    case MIPS_OP_SEH: case MIPS_OP_SSNOP: case MIPS_OP_EHB: case MIPS_OP_PAUSE: case MIPS_OP_PREF:
-    case MIPS_OP_SYNCI:
-        return true;
-    default:
-        return false;
-    }
-}
-
-void tr_probe_after(struct tr_ctx *c, const struct mips_insn *in)
-{
-    if (c->probe_base >= 0 && (tr_insn_writes(in) >> c->probe_base & 1))
-        c->probe_base = -1;
-}
-
 void tr_insn(struct tr_ctx *c, const struct mips_insn *in)
 {
     c->cmp.valid = false;
-    /* tr_mem keeps the probe index itself; anything else not known to leave rcx alone forgets it */
-    if (!keeps_rcx(in) && !tr_mem_keeps_probe(in))
-        c->probe_base = -1;
-    tr_insn_body(c, in);
-    tr_probe_after(c, in);
-}
-
-static void tr_insn_body(struct tr_ctx *c, const struct mips_insn *in)
-{
     if (tr_alu(c, in)) {
         uint32_t bad_pc = c->v->vm->dbt_debug.corrupt_pc;
         if (__builtin_expect(bad_pc != 0, 0) && c->pc == bad_pc && !c->ended)

@@ -147,12 +147,6 @@ struct tr_ctx {
     uint32_t used_at[16]; /* last instruction stamp that used it (pinned while == stamp) */
     uint32_t stamp;
     struct tr_cmp cmp;
-    /* The software-TLB index the last probe of the hot path left in rcx, as (guest base register,
-     * offset): a later access off the same base, unchanged, near the same offset compares its tag in
-     * that entry and skips computing the index (dbt/tr_mem.c). -1: rcx holds no index known to the
-     * translator. */
-    int8_t probe_base;
-    int32_t probe_off;
 
     /* Loop mode: the block ends in a branch back to its own start, and each guest register it
      * touches lives in one fixed host register for the whole block, so the taken branch jumps
@@ -187,12 +181,6 @@ static inline enum tr_sect tr_sect_of(const struct tr_ctx *c, const struct x64_e
 {
     return e == &c->cold ? SECT_COLD : e == &c->warm ? SECT_WARM : SECT_HOT;
 }
-
-/* After instruction in (tr_insn): forgets the probe index in rcx unless in is known to leave rcx
- * alone and not to write the probe's base register. */
-void tr_probe_after(struct tr_ctx *c, const struct mips_insn *in);
-/* Whether in is an access tr_mem translates, which then keeps or forgets the probe index itself. */
-bool tr_mem_keeps_probe(const struct mips_insn *in);
 
 /* Register cache. */
 bool tr_is_const(const struct tr_ctx *c, unsigned g, uint32_t *val);
@@ -273,27 +261,16 @@ enum tr_stub {
      * MMU_KERNEL_ERL) and size (1, 2, 4): ZF set and rax the host address on a hit, ZF clear and eax
      * still va on a miss; rcx and rdx clobbered (tr_kprobe_stub) */
     TR_STUB_KPROBE,
-    /* the index in rcx missed (dbt/tr_mem.c emit_probe): eax = va, rdx = its tag; the index
-     * computed again and the tag compared there, ZF set on a hit; one per mode and access kind */
-    TR_STUB_RECHECK = TR_STUB_KPROBE + 6,
-    TR_N_STUBS = TR_STUB_RECHECK + 2 * MMU_NMODES
+    TR_N_STUBS = TR_STUB_KPROBE + 6
 };
 static inline enum tr_stub tr_kprobe_stub(unsigned mode, unsigned size)
 {
     return (enum tr_stub)(TR_STUB_KPROBE + 3 * mode + (size == 4 ? 2 : size == 2 ? 1 : 0));
 }
-static inline enum tr_stub tr_recheck_stub(unsigned mode, bool store)
-{
-    return (enum tr_stub)(TR_STUB_RECHECK + 2 * mode + store);
-}
 /* The inline software-TLB probe with va in eax (dbt/tr_mem.c): on a hit it falls through with the
  * host address in rax; returns the offset of the miss jne's rel32 field in e. count: a NUMA counting
  * block's access count too. */
 size_t tr_emit_stlb_probe(struct x64_emitter *e, unsigned mode, unsigned size, bool store, bool count);
-/* The same with rcx already the entry's index * 32: the compare, the add and the count only. */
-size_t tr_emit_stlb_probe_at(struct x64_emitter *e, unsigned mode, unsigned size, bool store, bool count);
-/* rcx = the software-TLB index * 32 of the va in eax. */
-void tr_emit_stlb_index(struct x64_emitter *e);
 /* Writes the stubs once, after the exit trampoline (before any block); -ENOMEM if they do not fit. */
 int tr_stubs_emit(struct tcache *tc);
 
