@@ -168,8 +168,8 @@ static void load_kseg0(struct tr_ctx *c, const struct mips_insn *in, unsigned si
     }
     size_t join = e->len;
     /* Outside the window (kseg2, kuseg, kseg1): the address back, then the software TLB, out of line
-     * through the probe shared by every such site (dbt/tr_stubs.c): 16 bytes of a site's cold code
-     * instead of 42 for a probe of its own, and a kernel block has as many loads as a fifth of its
+     * through the probe shared by every such site (dbt/tr_stubs.c): a call and a jne, 7 bytes of cold
+     * code instead of 42 for a probe of its own, and a kernel block has as many loads as a fifth of its
      * instructions. A miss leaves eax = va for the slow call that follows. */
     struct x64_emitter *ce = &c->cold;
     if (k)
