@@ -221,7 +221,7 @@ struct tcache {
      * never pushes the kernel's blocks out (tcache_select). One pool when there are few regions. */
     unsigned pool, pool_first[2], pool_n[2], pool_cur[2];
     const uint8_t *exit_code; /* the exit trampoline every block leaves through (dbt/exec.c) */
-    const uint8_t *stub[8];   /* the translator's shared out-of-line stubs (dbt/tr_stubs.c) */
+    const uint8_t *stub[16];  /* the translator's shared out-of-line stubs (dbt/tr_stubs.c) */
     unsigned n_thunks;
     const void *thunk_fn[1u << TCACHE_THUNK_HASH_BITS]; /* helper of each index slot, or NULL */
     uint16_t thunk_at[1u << TCACHE_THUNK_HASH_BITS];    /* its stub number in the thunk table */

@@ -34,11 +34,8 @@ static struct base_opnd get_base(struct tr_ctx *c, unsigned base)
     return b;
 }
 
-/* With va in eax: the one-compare probe into e; returns the miss jne's rel32 field (in e). On a hit
- * it falls through with the host address in rax. */
-static size_t emit_probe_va(struct tr_ctx *c, struct x64_emitter *e, unsigned size, bool store)
+size_t tr_emit_stlb_probe(struct x64_emitter *e, unsigned mode, unsigned size, bool store, bool count)
 {
-    unsigned mode = c->flags & TB_F_MODE_MASK;
     int32_t ent = VOFF_STLB(mode);
     int32_t tag = store ? (int32_t)offsetof(struct stlb_entry, tag_write) : (int32_t)offsetof(struct stlb_entry, tag_read);
     /* rcx = index * 32 = (va >> 12 & (STLB_SIZE - 1)) << 5; a rotate does as well as the shift
@@ -56,9 +53,16 @@ static size_t emit_probe_va(struct tr_ctx *c, struct x64_emitter *e, unsigned si
     size_t miss = x64_jcc_rel32(e, X64_CC_NE, 0);
     x64_alu_r64_mbi(e, X64_ADD, X64_RAX, X64_R15, X64_RCX, ent + (int32_t)offsetof(struct stlb_entry, addend));
     /* NUMA counting: one add to the entry's counter (same index); only in counting blocks */
-    if (c->flags & TB_F_COUNT)
+    if (count)
         x64_alu_m64bi_imm8(e, X64_ADD, X64_R15, X64_RCX, VOFF_STLB_CNT(mode, store ? MMU_STORE : MMU_LOAD), 1);
     return miss;
+}
+
+/* With va in eax: the one-compare probe into e for the block's mode; returns the miss jne's rel32
+ * field (in e). On a hit it falls through with the host address in rax. */
+static size_t emit_probe_va(struct tr_ctx *c, struct x64_emitter *e, unsigned size, bool store)
+{
+    return tr_emit_stlb_probe(e, c->flags & TB_F_MODE_MASK, size, store, (c->flags & TB_F_COUNT) != 0);
 }
 
 static size_t emit_probe(struct tr_ctx *c, struct base_opnd b, int32_t simm, unsigned size, bool store)
@@ -163,15 +167,23 @@ static void load_kseg0(struct tr_ctx *c, const struct mips_insn *in, unsigned si
         x64_load_bis(e, kind, hd, X64_RDX, X64_RAX, k, 0);
     }
     size_t join = e->len;
-    /* Outside the window (kseg2, kuseg, kseg1): the address back, then the software TLB, out of line. */
+    /* Outside the window (kseg2, kuseg, kseg1): the address back, then the software TLB, out of line
+     * through the probe shared by every such site (dbt/tr_stubs.c): a call and a jne, 7 bytes of cold
+     * code instead of 42 for a probe of its own, and a kernel block has as many loads as a fifth of its
+     * instructions. A miss leaves eax = va for the slow call that follows. */
     struct x64_emitter *ce = &c->cold;
     if (k)
         x64_shift_r32_imm(ce, X64_ROL, X64_RAX, k);
     x64_alu_r32_imm32(ce, X64_XOR, X64_RAX, (int32_t)0x80000000u);
-    size_t miss = emit_probe_va(c, ce, size, false); /* a miss leaves eax = va for the slow call */
+    unsigned mode = c->flags & TB_F_MODE_MASK;
+    if (mode > MMU_KERNEL_ERL)
+        c->failed = true; /* the window is a kernel block's (translate.c): never call a stub not made */
+    size_t at = x64_call_rel32_field(ce);
+    tr_fixup(c, ce, at, SECT_ABS, (uint64_t)(uintptr_t)c->tc->stub[tr_kprobe_stub(mode, size)]);
+    size_t miss = x64_jcc_rel8(ce, X64_CC_NE);
     emit_host_load(ce, in->op, hd);
     tr_jmp_to(c, ce, SECT_HOT, join);
-    x64_patch_rel32(ce, miss, ce->len);
+    x64_patch_rel8(ce, miss, ce->len);
 }
 
 static void load(struct tr_ctx *c, const struct mips_insn *in)

@@ -30,6 +30,11 @@
  * never chained, also passes its jump-cache slot, and the tail builds the
  * key from the target, the block's flags and the current ASID and goes
  * straight into the block it finds (71 bytes a stub before, 20 now).
+ *
+ * The kernel probes: a kernel load is translated for the kseg0 window
+ * (dbt/tr_mem.c load_kseg0) and its address outside it (kseg2, kuseg,
+ * kseg1) takes the software TLB out of line; that probe is called here,
+ * one per kernel mode and access size, and returns the hit in the flags.
  */
 #include <errno.h>
 #include <string.h>
@@ -85,6 +90,17 @@ static void emit_mem_stub(struct x64_emitter *e, const uint8_t *place, const uin
     patch_abs(e, place, at, exit_code);
 }
 
+/* eax = va: the probe; a hit returns with ZF set and the host address in rax, a miss with ZF clear
+ * (the probe's compare) and eax = va. */
+static void emit_kprobe_stub(struct x64_emitter *e, unsigned mode, unsigned size)
+{
+    size_t miss = tr_emit_stlb_probe(e, mode, size, false, false);
+    x64_alu_r32_r32(e, X64_CMP, X64_RCX, X64_RCX);
+    x64_ret(e);
+    x64_patch_rel32(e, miss, e->len);
+    x64_ret(e);
+}
+
 _Static_assert(TR_N_STUBS <= sizeof(((struct tcache *)0)->stub) / sizeof(uint8_t *), "tcache.stub[] holds them");
 
 /* rax = tb | n: pc = tb->jmp_target[n] (r11d keeps it); with a slot offset in ecx (jc), the jump
@@ -120,7 +136,7 @@ static void emit_exit_tail(struct x64_emitter *e, const uint8_t *place, const ui
 
 int tr_stubs_emit(struct tcache *tc)
 {
-    enum { SIZE = 768 };
+    enum { SIZE = 1024 };
     const uint8_t *load = tcache_thunk(tc, (const void *)dbt_h_load_slow);
     const uint8_t *store = tcache_thunk(tc, (const void *)dbt_h_store_slow);
     uint8_t *p = tcache_reserve(tc, SIZE);
@@ -160,6 +176,12 @@ int tr_stubs_emit(struct tcache *tc)
     x64_align(&e, 16, 0);
     tc->stub[TR_STUB_EXIT_JC_PROF_K] = p + e.len;
     emit_exit_tail(&e, p, tc->exit_code, true, VOFF_PROF(jc_inline_hits[1]));
+    for (unsigned mode = MMU_KERNEL; mode <= MMU_KERNEL_ERL; mode++)
+        for (unsigned size = 1; size <= 4; size *= 2) {
+            x64_align(&e, 16, 0);
+            tc->stub[tr_kprobe_stub(mode, size)] = p + e.len;
+            emit_kprobe_stub(&e, mode, size);
+        }
     if (e.overflow)
         return -ENOMEM;
     tcache_write(tc, p, code, e.len);

@@ -257,8 +257,20 @@ enum tr_stub {
     /* the same for a mapped target on another page, ecx = its jump-cache slot's offset from r15: a
      * hit goes straight into the block (the _PROF variants count it for a user / kernel block) */
     TR_STUB_EXIT_JC, TR_STUB_EXIT_JC_PROF_U, TR_STUB_EXIT_JC_PROF_K,
-    TR_N_STUBS
+    /* a kernel load's software-TLB probe off the kseg0 window, eax = va, one per kernel mode (MMU_KERNEL,
+     * MMU_KERNEL_ERL) and size (1, 2, 4): ZF set and rax the host address on a hit, ZF clear and eax
+     * still va on a miss; rcx and rdx clobbered (tr_kprobe_stub) */
+    TR_STUB_KPROBE,
+    TR_N_STUBS = TR_STUB_KPROBE + 6
 };
+static inline enum tr_stub tr_kprobe_stub(unsigned mode, unsigned size)
+{
+    return (enum tr_stub)(TR_STUB_KPROBE + 3 * mode + (size == 4 ? 2 : size == 2 ? 1 : 0));
+}
+/* The inline software-TLB probe with va in eax (dbt/tr_mem.c): on a hit it falls through with the
+ * host address in rax; returns the offset of the miss jne's rel32 field in e. count: a NUMA counting
+ * block's access count too. */
+size_t tr_emit_stlb_probe(struct x64_emitter *e, unsigned mode, unsigned size, bool store, bool count);
 /* Writes the stubs once, after the exit trampoline (before any block); -ENOMEM if they do not fit. */
 int tr_stubs_emit(struct tcache *tc);
 

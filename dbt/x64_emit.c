@@ -459,6 +459,25 @@ size_t x64_jcc_rel32(struct x64_emitter *e, enum x64_cc cc, size_t target)
     return at;
 }
 
+size_t x64_jcc_rel8(struct x64_emitter *e, enum x64_cc cc)
+{
+    x64_byte(e, (uint8_t)(0x70 + cc));
+    size_t at = e->len;
+    x64_byte(e, 0);
+    return at;
+}
+
+void x64_patch_rel8(struct x64_emitter *e, size_t at, size_t target)
+{
+    int64_t rel = (int64_t)target - (int64_t)(at + 1);
+    if (rel < -128 || rel > 127) {
+        e->overflow = true; /* an emitter's mistake: the caller's overflow check refuses the code */
+        return;
+    }
+    if (at < e->len)
+        e->buf[at] = (uint8_t)(int8_t)rel;
+}
+
 size_t x64_call_rel32_field(struct x64_emitter *e)
 {
     x64_byte(e, 0xE8);

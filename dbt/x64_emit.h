@@ -134,6 +134,9 @@ size_t x64_jmp_rel32(struct x64_emitter *e, size_t target);
 /* A jmp rel32 (to 0, for patching) whose rel32 field is 4-byte aligned, padded with prefixes. */
 size_t x64_jmp_rel32_aligned(struct x64_emitter *e);
 size_t x64_jcc_rel32(struct x64_emitter *e, enum x64_cc cc, size_t target);
+/* A jcc rel8 to 0; returns its rel8 field's offset, for x64_patch_rel8 (a target within 127 bytes). */
+size_t x64_jcc_rel8(struct x64_emitter *e, enum x64_cc cc);
+void x64_patch_rel8(struct x64_emitter *e, size_t at, size_t target);
 size_t x64_call_rel32_field(struct x64_emitter *e);
 void x64_call_r64(struct x64_emitter *e, int r);
 void x64_jmp_r64(struct x64_emitter *e, int r);
