@@ -138,8 +138,13 @@ int vmopt_parse_drive(struct vmopt *o, const char *spec, char *err, size_t errle
                 d.cache = BLK_CACHE_NONE;
             else if (!strcmp(v, "unsafe"))
                 d.cache = BLK_CACHE_UNSAFE;
+            else if (!strcmp(v, "writethrough"))
+                d.cache = BLK_CACHE_WRITETHROUGH;
+            else if (!strcmp(v, "directsync"))
+                d.cache = BLK_CACHE_DIRECTSYNC;
             else
-                return dfail(err, errlen, VMOPT_USAGE, "-drive: unsupported cache=%s (writeback, none or unsafe)", v);
+                return dfail(err, errlen, VMOPT_USAGE,
+                             "-drive: unsupported cache=%s (writeback, none, unsafe, writethrough or directsync)", v);
         } else if (!strcmp(k, "snapshot")) {
             if (!parse_bool(v, &d.snapshot))
                 return dfail(err, errlen, VMOPT_USAGE, "-drive: snapshot=%s (on or off)", v);

@@ -41,7 +41,13 @@ static const char *format_name(enum blk_format f)
 
 static const char *cache_name(enum blk_cache c)
 {
-    return c == BLK_CACHE_NONE ? "none" : c == BLK_CACHE_UNSAFE ? "unsafe" : "writeback";
+    switch (c) {
+    case BLK_CACHE_NONE: return "none";
+    case BLK_CACHE_UNSAFE: return "unsafe";
+    case BLK_CACHE_WRITETHROUGH: return "writethrough";
+    case BLK_CACHE_DIRECTSYNC: return "directsync";
+    default: return "writeback";
+    }
 }
 
 /* File names are the user's: printed with JSON's escapes for '"' and '\\'. */

@@ -280,7 +280,7 @@ int blk_open_depth(const struct blk_open_opts *o, int depth, struct blk **out, c
 
 int blk_open(const struct blk_open_opts *o, struct blk **out, char *err, size_t errlen)
 {
-    if ((unsigned)o->cache > BLK_CACHE_UNSAFE || (unsigned)o->format > BLK_FORMAT_QCOW2)
+    if ((unsigned)o->cache > BLK_CACHE_DIRECTSYNC || (unsigned)o->format > BLK_FORMAT_QCOW2)
         return blk_err(err, errlen, -EINVAL, "%s: bad cache mode or format", o->path);
     return blk_open_depth(o, 0, out, err, errlen);
 }

@@ -20,8 +20,18 @@
 #define BLK_SECTOR 512u
 
 /* QEMU's -drive cache= (QEMU docs "cache"): writeback (the default: host page cache, flush on
- * guest FLUSH), none (O_DIRECT, flush on guest FLUSH), unsafe (guest FLUSH ignored). */
-enum blk_cache { BLK_CACHE_WRITEBACK = 0, BLK_CACHE_NONE, BLK_CACHE_UNSAFE };
+ * guest FLUSH), none (O_DIRECT, flush on guest FLUSH), unsafe (guest FLUSH ignored), and the two
+ * without a write cache the guest sees: writethrough (host page cache) and directsync (O_DIRECT),
+ * where every write is on stable storage before it completes. */
+enum blk_cache { BLK_CACHE_WRITEBACK = 0, BLK_CACHE_NONE, BLK_CACHE_UNSAFE, BLK_CACHE_WRITETHROUGH,
+                 BLK_CACHE_DIRECTSYNC };
+
+/* The guest is told of no write cache (no VIRTIO_BLK_F_FLUSH): each write is flushed by the
+ * device before it completes (QEMU: cache.writeback=off). */
+static inline bool blk_cache_writethrough(enum blk_cache c)
+{
+    return c == BLK_CACHE_WRITETHROUGH || c == BLK_CACHE_DIRECTSYNC;
+}
 
 enum blk_format { BLK_FORMAT_PROBE = 0, BLK_FORMAT_RAW, BLK_FORMAT_QCOW2 };
 

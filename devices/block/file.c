@@ -61,7 +61,7 @@ int blk_file_open(struct blk_file *f, const char *path, bool readonly, enum blk_
     f->stats = stats;
     int flags = (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
     int fd = -1;
-    if (cache == BLK_CACHE_NONE) {
+    if (cache == BLK_CACHE_NONE || cache == BLK_CACHE_DIRECTSYNC) {
         fd = open(path, flags | O_DIRECT);
         /* tmpfs and some others refuse O_DIRECT: the page cache it is, as QEMU's
          * cache=none would fail; we prefer running. */

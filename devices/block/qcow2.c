@@ -368,7 +368,8 @@ int blk_qcow2_open(struct blk_handle *h, const struct blk_open_opts *o, int dept
             FAIL(-ENOMEM, "%s: out of memory", path);
         struct blk_open_opts bo = {
             .path = bpath, .format = BLK_FORMAT_PROBE, .readonly = true,
-            .cache = o->cache == BLK_CACHE_NONE ? BLK_CACHE_NONE : BLK_CACHE_WRITEBACK,
+            .cache = o->cache == BLK_CACHE_NONE || o->cache == BLK_CACHE_DIRECTSYNC ? BLK_CACHE_NONE
+                                                                            : BLK_CACHE_WRITEBACK,
         };
         if (hi->has_backing_fmt && blk_format_from_name(hi->backing_fmt, &bo.format)) {
             free(bpath);

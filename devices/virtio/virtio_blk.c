@@ -392,6 +392,9 @@ static void blk_run(struct virtio_blk *d, struct blk_req *r)
             rc = b->ops->write_zeroes(b, r->off, r->len, r->unmap);
         break;
     }
+    /* No write cache offered: what changed the disk is on stable storage before it completes. */
+    if (!rc && r->type != VIRTIO_BLK_T_IN && r->type != VIRTIO_BLK_T_FLUSH && blk_cache_writethrough(b->cache))
+        rc = b->ops->flush(b);
     r->status = blk_status(rc);
 }
 
@@ -597,7 +600,8 @@ static int blk_parse(struct virtio_blk *d, struct blk_req *r)
             return 0;
         r->off = sector * BLK_SECTOR;
         r->len = len;
-        r->early = !in && len && !d->host.synchronous && d->early_bytes + len <= WRITEBACK_MAX_BYTES;
+        r->early = !in && len && !d->host.synchronous && !blk_cache_writethrough(d->b->cache) &&
+                   d->early_bytes + len <= WRITEBACK_MAX_BYTES;
         if (len && !r->early && (!in || !blk_sharing(d)) && blk_direct(d, r, in))
             return 1;
         r->buf = pool_get(&d->pool, len ? len : BLK_SECTOR, &r->cap);
@@ -980,7 +984,11 @@ int virtio_blk_create(struct virtio_blk **out, struct physmap *pm, struct blk *b
     d->acks_tail = &d->acks;
 
     uint32_t f = 1u << VIRTIO_BLK_F_SIZE_MAX | 1u << VIRTIO_BLK_F_SEG_MAX | 1u << VIRTIO_BLK_F_BLK_SIZE |
-                 1u << VIRTIO_BLK_F_FLUSH | 1u << VIRTIO_RING_F_INDIRECT_DESC;
+                 1u << VIRTIO_RING_F_INDIRECT_DESC;
+    /* Without FLUSH Linux treats the disk as write-through (drivers/block/virtio_blk.c
+     * virtblk_get_cache_mode), as on QEMU with cache.writeback=off. */
+    if (!blk_cache_writethrough(b->cache))
+        f |= 1u << VIRTIO_BLK_F_FLUSH;
     if (b->readonly)
         f |= 1u << VIRTIO_BLK_F_RO;
     if (!b->readonly && b->ops->discard)

@@ -66,6 +66,8 @@ def main():
                         "compares with vda's image: this monitor's reading of it)")
     p.add_argument("--dev-md5", action="store_true",
                    help="md5 of all of /dev/vda before the mount and after the umount, into the facts")
+    p.add_argument("--write-cache", default="",
+                   help="what /sys/block/vda/queue/write_cache must say (write back, write through)")
     p.add_argument("--facts", required=True)
     a = p.parse_args()
 
@@ -95,6 +97,11 @@ def main():
         c.facts["vda"] = vals
         c.ok("vda-size", st == 0 and vals[:1] == [str(a.sectors)], "size %r, expected %d" % (vals, a.sectors))
         c.ok("vda-ro", vals[1:2] == (["1"] if a.readonly else ["0"]), "ro %r" % vals[1:2])
+        if a.write_cache:
+            out, st = g.run("cat /sys/block/vda/queue/write_cache", CMD_TIMEOUT)
+            c.facts["write_cache"] = out.strip()
+            c.ok("vda-write-cache", st == 0 and out.strip() == a.write_cache,
+                 "write_cache %r, expected %r" % (out.strip(), a.write_cache))
         if a.dev_md5:
             out, st = g.run("md5sum /dev/vda", CMD_TIMEOUT)
             c.facts["dev_md5_before"] = out.split()[0] if st == 0 and out.split() else ""

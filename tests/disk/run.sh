@@ -114,12 +114,12 @@ host_check() {
 if selected mvisor-rw || selected pci-matches-qemu; then
     run_test mvisor-rw 300 python3 "$DT" --name mvisor-rw "${common[@]}" --monitor "$MVISOR" \
         --disk-args "-drive file=$W/mvisor.img,format=raw,if=none,id=d0 -device virtio-blk-pci,drive=d0" \
-        --exec-from-disk --write-text written-by-mvisor --facts "$W/mvisor.json" && host_check mvisor "$W/mvisor.img" written-by-mvisor
+        --exec-from-disk --write-text written-by-mvisor --write-cache "write back" --facts "$W/mvisor.json" && host_check mvisor "$W/mvisor.img" written-by-mvisor
 fi
 if selected qemu-rw || selected pci-matches-qemu; then
     run_test qemu-rw 300 python3 "$DT" --qemu --name qemu-rw "${common[@]}" --monitor "$QEMU" \
         --disk-args "-drive file=$W/qemu.img,format=raw,if=none,id=d0 -device virtio-blk-pci,drive=d0" \
-        --exec-from-disk --write-text written-by-qemu --facts "$W/qemu.json" && host_check qemu "$W/qemu.img" written-by-qemu
+        --exec-from-disk --write-text written-by-qemu --write-cache "write back" --facts "$W/qemu.json" && host_check qemu "$W/qemu.img" written-by-qemu
 fi
 if selected pci-matches-qemu; then
     # The virtio function as each guest sees it, and what it read from the disk.
@@ -132,6 +132,21 @@ if selected pci-matches-qemu; then
     else
         test_fail pci-matches-qemu "the guests differ (or a boot failed)"
     fi
+fi
+# cache=writethrough / directsync (QEMU's cache.writeback=off): the guest sees a write-through
+# disk, on QEMU as on mvisor, and what it wrote is on the host.
+if selected writethrough; then
+    cp "$W/base.img" "$W/wt.img"
+    run_test writethrough 300 python3 "$DT" --name writethrough "${fast[@]}" --monitor "$MVISOR" \
+        --disk-args "-drive file=$W/wt.img,format=raw,if=virtio,cache=directsync" \
+        --write-cache "write through" --write-text written-through --facts "$W/wt.json" &&
+        host_check writethrough "$W/wt.img" written-through
+fi
+if selected qemu-writethrough; then
+    cp "$W/base.img" "$W/qwt.img"
+    run_test qemu-writethrough 300 python3 "$DT" --qemu --name qemu-writethrough "${common[@]}" --monitor "$QEMU" \
+        --disk-args "-drive file=$W/qwt.img,format=raw,if=virtio,cache=writethrough" \
+        --write-cache "write through" --facts "$W/qwt.json"
 fi
 if selected mvisor-ro-two; then
     run_test mvisor-ro-two 300 python3 "$DT" --name mvisor-ro-two "${common[@]}" --monitor "$MVISOR" --readonly \
@@ -322,7 +337,7 @@ bad_option missing-file -drive file="$W"/nonexistent.img,if=virtio
 bad_option no-if -drive file="$W"/ro.img
 bad_option bad-if -drive file="$W"/ro.img,if=ide
 bad_option bad-format -drive file="$W"/ro.img,if=virtio,format=vmdk
-bad_option bad-cache -drive file="$W"/ro.img,if=virtio,cache=directsync
+bad_option bad-cache -drive file="$W"/ro.img,if=virtio,cache=fast
 bad_option bad-readonly -drive file="$W"/ro.img,if=virtio,readonly=maybe
 bad_option unknown-key -drive file="$W"/ro.img,if=virtio,aio=native
 bad_option no-file -drive if=virtio

@@ -590,6 +590,39 @@ static void test_synchronous_write(void **state)
     assert_memory_equal(disk + 6 * 512, buf, sizeof(buf));
 }
 
+/* cache=writethrough and directsync (QEMU's cache.writeback=off): no FLUSH offered, so the guest
+ * sees a write-through disk, and a write, discard or write-zeroes is flushed before it completes;
+ * a write the backend refuses fails itself, not a later FLUSH. */
+static void test_writethrough(void **state)
+{
+    (void)state;
+    assert_true(rd(VIRTIO_PCI_HOST_FEATURES, 4) & (1u << 9)); /* writeback: VIRTIO_BLK_F_FLUSH */
+    static const enum blk_cache modes[] = {BLK_CACHE_WRITETHROUGH, BLK_CACHE_DIRECTSYNC};
+    for (unsigned i = 0; i < 2; i++) {
+        virtio_blk_destroy(dev);
+        memset(&calls, 0, sizeof(calls));
+        make_device(false, modes[i]);
+        assert_false(rd(VIRTIO_PCI_HOST_FEATURES, 4) & (1u << 9));
+        write_fails = true;
+        assert_int_equal(request(1, 5, 512, false), 1);
+        write_fails = false;
+        assert_int_equal(calls.flushes, 0);
+        uint8_t buf[512];
+        memset(buf, 0x4B + i, sizeof(buf));
+        assert_int_equal(physmap_write(&pm, DATA, buf, sizeof(buf)), 0);
+        assert_int_equal(request(1, 7, 512, false), 0);
+        assert_int_equal(calls.writes, 2);
+        assert_int_equal(calls.flushes, 1);
+        assert_memory_equal(disk + 7 * 512, buf, sizeof(buf));
+        put_dwz(8, 16, 0);
+        assert_int_equal(request(11, 0, 16, false), 0);
+        assert_int_equal(calls.discards, 1);
+        assert_int_equal(calls.flushes, 2);
+        assert_int_equal(request(0, 7, 512, true), 0);
+        assert_int_equal(calls.flushes, 2);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -612,6 +645,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_many_in_flight, setup, teardown),
         cmocka_unit_test_setup_teardown(test_synchronous, setup, teardown),
         cmocka_unit_test_setup_teardown(test_synchronous_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_writethrough, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
