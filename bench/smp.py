@@ -137,7 +137,10 @@ def main():
     p.add_argument("--kernel", default=os.path.join(ROOT, "build/guest/vmlinuz"))
     p.add_argument("--initrd", default=os.path.join(ROOT, "build/bench/workload.cpio.gz"))
     p.add_argument("--out", default=os.path.join(ROOT, "build/bench"))
-    p.add_argument("--timeout", type=float, default=900.0)
+    # A hung guest (seen once: QEMU's -smp 2 boot went silent) costs one boot's timeout; the
+    # default jobs take about 20 s on QEMU at -smp 1, so five minutes leaves room for bigger ones.
+    p.add_argument("--timeout", type=float, default=300.0,
+                   help="seconds per boot before it counts as failed (default 300; raise it for big jobs)")
     args = p.parse_args()
     os.makedirs(os.path.join(args.out, "smp"), exist_ok=True)
     known = CONFIGS + (BASE_CONFIGS if args.base else ())
